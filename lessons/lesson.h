@@ -1,0 +1,125 @@
+/* lesson.h: a parsed lesson (SPEC.md section 3), as the parser builds it.
+ *
+ * The parser (lesson_parse.c) reads a .lesson file into a lesson_doc; the
+ * runner (lesson_run.c) executes it; the window (viz/) shows its titles,
+ * narration and code. The document is immutable once parsed, so its
+ * structs are public and read-only; the statement and expectation trees
+ * behind `ast` belong to the parser and the runner.
+ *
+ * Positions are 1-based lines and columns; columns count bytes.
+ */
+#ifndef SOCKBUF_LESSON_H
+#define SOCKBUF_LESSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { LESSON_CLIENT = 0, LESSON_SERVER = 1 } lesson_side;
+
+/* "client" / "server". */
+const char *lesson_side_name(lesson_side side);
+
+/* Which modes an expectation (or a run) covers; a bit set. */
+typedef enum {
+    LESSON_MODE_SIM = 1,
+    LESSON_MODE_REAL = 2,
+    LESSON_MODE_BOTH = 3,
+} lesson_mode;
+
+/* What a line inside a step is. */
+typedef enum {
+    LESSON_LINE_STMT = 1, /* client: / server: statement */
+    LESSON_LINE_WAIT,     /* wait DURATION */
+    LESSON_LINE_EXPECT,   /* expect / expect.sim / expect.real */
+} lesson_line_kind;
+
+struct lesson_ast; /* the parser's tree of one statement or expectation */
+
+/* One executable line of a step, in file order. */
+typedef struct {
+    lesson_line_kind kind;  /* statement, wait or expectation */
+    int line;               /* 1-based source line */
+    lesson_side side;       /* the side it runs on / is checked on */
+    lesson_mode modes;      /* expectations: which modes; else BOTH */
+    char *code;             /* source text after "client:" etc., trimmed */
+    uint64_t wait_us;       /* LESSON_LINE_WAIT: the duration */
+    struct lesson_ast *ast; /* the parsed statement or expectation */
+} lesson_line;
+
+/* One step: a title, narration paragraphs and lines. */
+typedef struct {
+    int line;           /* line of the `step` directive */
+    char *title;        /* English title */
+    char *title_ja;     /* Japanese title, or NULL */
+    char **say;         /* English paragraphs */
+    size_t nsay;
+    char **say_ja;      /* Japanese paragraphs */
+    size_t nsay_ja;
+    lesson_line *lines; /* statements, waits and expectations */
+    size_t nlines;
+} lesson_step;
+
+/* A file the lesson declares with `file`: generated or inline. */
+typedef struct {
+    char *name;         /* plain file name, as open() names it */
+    uint64_t size_bytes;/* its size */
+    uint8_t *inline_data;/* the inline content, or NULL when generated */
+} lesson_file;
+
+/* Model parameters from the `model` line (zero: not given, use default). */
+typedef struct {
+    uint64_t latency_us;
+    uint64_t rate_bps;
+    uint32_t mss_bytes;
+    int64_t delayed_ack_us; /* -1: not given; 0: off */
+    uint32_t sndbuf_bytes;
+    uint32_t rcvbuf_bytes;
+} lesson_model;
+
+/* A whole lesson. */
+typedef struct {
+    char *path;        /* the file it was read from */
+    char *name;        /* `lesson NAME` */
+    char *title;       /* English title */
+    char *title_ja;    /* Japanese title, or NULL */
+    lesson_model model;
+    lesson_file *files;
+    size_t nfiles;
+    lesson_step *steps;
+    size_t nsteps;
+} lesson_doc;
+
+/* One parse error, as "FILE:LINE:COL: error: MESSAGE". */
+typedef struct {
+    int line;          /* 1-based */
+    int col;           /* 1-based, bytes */
+    char message[200]; /* "expected ')' after arguments, found end of line" */
+} lesson_diag;
+
+enum { LESSON_MAX_DIAGS = 5 };
+
+/* Parses len bytes of text read from path (path is only copied, for
+ * messages). Returns the document (free with lesson_doc_free()), or NULL
+ * with up to LESSON_MAX_DIAGS errors in diags and their count in *ndiags.
+ * Never crashes and never hangs, whatever the bytes. */
+lesson_doc *lesson_parse(const char *path, const char *text, size_t len,
+                         lesson_diag *diags, int *ndiags);
+
+/* Reads and parses a file; an unreadable file is one diagnostic at 1:1. */
+lesson_doc *lesson_parse_file(const char *path, lesson_diag *diags, int *ndiags);
+
+/* Frees a document. Accepts NULL. */
+void lesson_doc_free(lesson_doc *doc);
+
+/* Finds a lesson by path or by bundled short name ("chat" finds
+ * 03-chat.lesson; "03-chat" and "03" too) in the source tree's lessons/,
+ * the installed copy, or next to the executable. Writes the path to out.
+ * Returns 0, or -ENOENT. */
+int lesson_find(const char *name_or_path, char *out, size_t outlen);
+
+/* Lists the bundled lessons' paths in order (01-..., 02-...). Returns the
+ * count written (at most max); *paths entries are malloc'd, caller frees. */
+int lesson_list_bundled(char **paths, int max);
+
+#endif

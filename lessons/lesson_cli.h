@@ -1,0 +1,23 @@
+/* lesson_cli.h: the headless commands `sockbuf check` and `sockbuf run`.
+ *
+ * main() (viz/main.c) hands the arguments after the command word here.
+ * Output and exit codes follow SPEC.md section 2:
+ *   check: one line per failed expectation, "FILE:LINE: expect failed
+ *          (sim): conn.recv_queue == 12 (got 0)", then "N passed, N failed"
+ *          (N lessons); exit 0 all passed, 1 some failed, 2 usage error or
+ *          a lesson that does not parse ("FILE:LINE:COL: error: MESSAGE").
+ *   run:   each step's state, readable, on stdout; --transcript FILE
+ *          writes SPEC.md section 4's JSON Lines.
+ */
+#ifndef SOCKBUF_LESSON_CLI_H
+#define SOCKBUF_LESSON_CLI_H
+
+#include <stdio.h>
+
+/* argv[0] is "check"; returns the exit status. */
+int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout);
+
+/* argv[0] is "run"; returns the exit status. */
+int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout);
+
+#endif

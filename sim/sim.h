@@ -1,0 +1,245 @@
+/* sim.h: a deterministic model of TCP sockets on one host pair.
+ *
+ * The model is what the window animates and what CI trusts. It knows two
+ * sides (client, server), their sockets, and the connections between them:
+ * per direction a kernel send queue (unsent | in flight), the wire with a
+ * one-way latency and a serialization rate, ACKs flowing back, and a kernel
+ * receive queue with its advertised window. It is pure: no I/O, no clock,
+ * no global state. Time only moves when the caller advances it, and the
+ * same inputs (parameters, seed, calls) give the same states and events.
+ *
+ * Called by lessons/ (the sim half of the lesson runner), by tests and by
+ * the benchmark. Sockets are small integer handles, like file descriptors.
+ *
+ *   one direction of a connection (the other mirrors it):
+ *
+ *   app --send()--> +--------- send queue (<= sndbuf) ---------+
+ *                   | unsent          | in flight (unacked)    |
+ *                   +-----------------+------------------------+
+ *                                           |  segments (<= mss)
+ *                                           v  latency + len/rate
+ *                   ~~~~~~~~~~~~~~~~~~~ wire ~~~~~~~~~~~~~~~~~~~
+ *                                           |
+ *                   +------ receive queue (<= rcvbuf) ---------+
+ *   app <--recv()-- | received, not yet read                    |
+ *                   +------------------------------------------+
+ *                     ACKs + advertised window flow back on the wire
+ *
+ * Errors are negative errno values (-EAGAIN, -EPIPE, -ECONNRESET,
+ * -ECONNREFUSED, -ENOTCONN, -EINVAL, -EBADF, -ENOMEM...), as the kernel
+ * would give them to a non-blocking socket. The caller (the runner) turns
+ * -EAGAIN on a blocking socket into a blocked statement and retries.
+ *
+ * Where Linux on loopback differs in ways no lesson needs (buffer
+ * autotuning, per-packet overhead counted against rcvbuf, congestion
+ * control), the model stays simple and says so in sim.c.
+ */
+#ifndef SOCKBUF_SIM_H
+#define SOCKBUF_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The two sides of a lesson. */
+typedef enum { SIM_CLIENT = 0, SIM_SERVER = 1 } sim_side;
+
+/* Parameters of the model; sim_params_default() gives SPEC.md's defaults. */
+typedef struct {
+    uint64_t latency_us;     /* one-way wire latency */
+    uint64_t rate_bps;       /* wire rate, bits per second; 0 = infinite */
+    uint32_t mss_bytes;      /* maximum segment size */
+    uint64_t delayed_ack_us; /* delayed-ACK timer; 0 = ACK every segment */
+    uint32_t sndbuf_bytes;   /* initial SO_SNDBUF as getsockopt reports it */
+    uint32_t rcvbuf_bytes;   /* initial SO_RCVBUF as getsockopt reports it */
+    uint32_t wmem_max_bytes; /* net.core.wmem_max (setsockopt clamp) */
+    uint32_t rmem_max_bytes; /* net.core.rmem_max (setsockopt clamp) */
+} sim_params;
+
+/* latency=5ms rate=10Mbit mss=1460 delayed_ack=40ms sndbuf=16384
+ * rcvbuf=131072 wmem_max=rmem_max=212992. */
+sim_params sim_params_default(void);
+
+/* TCP states as the lessons name them (SPEC.md section 3). */
+typedef enum {
+    SIM_CLOSED = 0,
+    SIM_LISTEN,
+    SIM_SYN_SENT,
+    SIM_SYN_RECV,
+    SIM_ESTABLISHED,
+    SIM_FIN_WAIT1,
+    SIM_FIN_WAIT2,
+    SIM_CLOSE_WAIT,
+    SIM_CLOSING,
+    SIM_LAST_ACK,
+    SIM_TIME_WAIT,
+} sim_state;
+
+/* "ESTABLISHED", "FIN_WAIT1", ... Never NULL. */
+const char *sim_state_name(sim_state s);
+
+/* Socket options the lessons use (values are the model's own ids). */
+typedef enum {
+    SIM_SO_SNDBUF = 1,
+    SIM_SO_RCVBUF,
+    SIM_TCP_NODELAY,
+    SIM_TCP_CORK,
+} sim_opt;
+
+/* Flags for sim_send(). */
+enum { SIM_MSG_MORE = 1 };
+
+/* How sim_shutdown() closes. */
+typedef enum { SIM_SHUT_RD = 0, SIM_SHUT_WR = 1, SIM_SHUT_RDWR = 2 } sim_how;
+
+/* What happened, for the animation and the transcript. */
+typedef enum {
+    SIM_EV_WRITE = 1,  /* app -> send queue: bytes accepted by send() */
+    SIM_EV_SEGMENT,    /* send queue -> wire: a data segment leaves */
+    SIM_EV_DELIVER,    /* wire -> receive queue: a data segment arrives */
+    SIM_EV_READ,       /* receive queue -> app: bytes returned by recv() */
+    SIM_EV_ACK,        /* an ACK leaves (window = advertised window) */
+    SIM_EV_ACK_ARRIVE, /* an ACK arrives; bytes = newly acknowledged */
+    SIM_EV_WINDOW,     /* a window update leaves (the reader drained) */
+    SIM_EV_PROBE,      /* a zero-window probe leaves */
+    SIM_EV_SYN,        /* a SYN or SYN-ACK leaves */
+    SIM_EV_FIN,        /* a FIN leaves */
+    SIM_EV_FIN_ARRIVE, /* a FIN arrives */
+    SIM_EV_RST,        /* an RST leaves */
+    SIM_EV_RST_ARRIVE, /* an RST arrives */
+    SIM_EV_STATE,      /* a socket changed TCP state (state = new one) */
+    SIM_EV_TIMER,      /* a timer fired (why names it) */
+    SIM_EV_ACCEPT,     /* a connection was taken from the accept queue */
+} sim_event_kind;
+
+/* One entry of the event log. Events come in time order. */
+typedef struct {
+    uint64_t time_us;    /* virtual time the event happened */
+    uint64_t arrive_us;  /* for events that travel: when they arrive */
+    sim_event_kind kind; /* what happened */
+    int sock;            /* socket it happened on (the sender for wire) */
+    int peer;            /* the other end, or -1 */
+    uint32_t bytes;      /* payload bytes moved, 0 if none */
+    uint64_t seq;        /* first payload byte's stream offset */
+    uint32_t window;     /* advertised window, for ACK/WINDOW/PROBE */
+    uint32_t origin;     /* which write the first byte came from (1-based) */
+    sim_state state;     /* new state, for SIM_EV_STATE */
+    const char *why;     /* static text: "nagle", "delayed-ack", "persist" */
+} sim_event;
+
+/* A run of bytes in a queue that came from one write: the window colours
+ * each write differently. */
+typedef struct {
+    uint32_t origin; /* the write it came from (1-based, per socket) */
+    uint32_t bytes;  /* how many bytes of that write are in the run */
+} sim_run;
+
+/* Which queue sim_runs() describes. */
+typedef enum { SIM_Q_UNSENT = 0, SIM_Q_IN_FLIGHT, SIM_Q_RECV } sim_queue;
+
+/* A socket's counters, as the lesson expectations read them. */
+typedef struct {
+    sim_state state;           /* TCP state */
+    bool listening;            /* true for a listening socket */
+    uint32_t send_queue_bytes; /* unsent + in flight (SIOCOUTQ) */
+    uint32_t unsent_bytes;     /* not yet sent (SIOCOUTQNSD) */
+    uint32_t in_flight_bytes;  /* sent, not yet acknowledged */
+    uint32_t recv_queue_bytes; /* received, not yet read (SIOCINQ) */
+    uint32_t sndbuf_bytes;     /* getsockopt(SO_SNDBUF) */
+    uint32_t rcvbuf_bytes;     /* getsockopt(SO_RCVBUF) */
+    uint32_t peer_window_bytes;/* last window the peer advertised */
+    uint32_t accept_queue;     /* completed connections waiting (listener) */
+    uint64_t bytes_written;    /* total accepted by send() */
+    uint64_t bytes_read;       /* total returned by recv() */
+    bool eof;                  /* a FIN arrived and everything before it is read */
+    int pending_error;         /* negative errno the next call will see, or 0 */
+} sim_snapshot;
+
+typedef struct sim_world sim_world;
+
+/* A new world at time 0 with no sockets. seed drives every choice the
+ * model makes (initial sequence numbers), so the same seed gives the same
+ * run. Returns NULL when out of memory. Free with sim_world_free(). */
+sim_world *sim_world_new(const sim_params *params, uint64_t seed);
+
+/* Frees the world and all its sockets. Accepts NULL. */
+void sim_world_free(sim_world *w);
+
+/* Current virtual time in microseconds. */
+uint64_t sim_now_us(const sim_world *w);
+
+/* Time of the next scheduled event (segment arrival, timer), or UINT64_MAX
+ * when nothing is scheduled. */
+uint64_t sim_next_event_us(const sim_world *w);
+
+/* Runs every event scheduled at or before until_us and sets the clock to
+ * until_us. Returns the number of events processed. */
+uint64_t sim_advance_to(sim_world *w, uint64_t until_us);
+
+/* Runs events until nothing more would happen without the applications,
+ * timers included, or until limit_us of virtual time has passed (a zero
+ * window probed forever). Returns the number of events processed. */
+uint64_t sim_settle(sim_world *w, uint64_t limit_us);
+
+/* A new TCP socket on a side. Returns a handle >= 0 or -ENOMEM. */
+int sim_socket(sim_world *w, sim_side side);
+
+/* bind/listen/connect/accept with the kernel's meaning. Ports are the
+ * lesson's numbers (8080); only the server side is connectable.
+ * sim_connect() starts the handshake and returns -EINPROGRESS; the socket
+ * is ESTABLISHED one round trip later (the caller waits for it) or fails
+ * with -ECONNREFUSED when nobody listens. sim_accept() returns the new
+ * handle or -EAGAIN when the accept queue is empty. */
+int sim_bind(sim_world *w, int sock, uint16_t port);
+int sim_listen(sim_world *w, int sock, int backlog);
+int sim_connect(sim_world *w, int sock, uint16_t port);
+int sim_accept(sim_world *w, int sock);
+
+/* Copies up to len bytes into the send queue; returns the count accepted
+ * (> 0), or -EAGAIN when the send queue is full, -EPIPE after shutdown or
+ * the peer's RST was seen once, -ECONNRESET on the first call after an
+ * RST arrived, -ENOTCONN before the connection. flags: SIM_MSG_MORE.
+ * The model records where every byte came from (one origin per call). */
+long sim_send(sim_world *w, int sock, const uint8_t *data, size_t len, int flags);
+
+/* Moves up to cap bytes from the receive queue into buf. Returns the
+ * count (> 0), 0 at end of stream (FIN read), -EAGAIN when nothing is
+ * there yet, -ECONNRESET after an RST. buf may be NULL to discard. */
+long sim_recv(sim_world *w, int sock, uint8_t *buf, size_t cap);
+
+/* setsockopt/getsockopt with Linux's rules: SO_SNDBUF stores 2*v clamped
+ * to [4608, 2*wmem_max], SO_RCVBUF 2*v clamped to [2304, 2*rmem_max].
+ * Return 0 / the value, or -EINVAL / -EBADF. */
+int sim_setsockopt(sim_world *w, int sock, sim_opt opt, int value);
+int sim_getsockopt(sim_world *w, int sock, sim_opt opt, int *value);
+
+/* shutdown(how) and close(). close() with unread data sends RST; without,
+ * FIN. The handle is invalid after close. Return 0 or -ENOTCONN/-EBADF. */
+int sim_shutdown(sim_world *w, int sock, sim_how how);
+int sim_close(sim_world *w, int sock);
+
+/* Fills *out with the socket's counters. Returns 0 or -EBADF. */
+int sim_snapshot_get(const sim_world *w, int sock, sim_snapshot *out);
+
+/* The peer socket of a connected one, or -1. */
+int sim_peer(const sim_world *w, int sock);
+
+/* Writes up to max runs of one queue of a socket into out, oldest bytes
+ * first, merging neighbours of the same origin. Returns the number of runs
+ * there are (may exceed max), or -EBADF. */
+int sim_runs(const sim_world *w, int sock, sim_queue q, sim_run *out, int max);
+
+/* The event log since the world began (or the last sim_events_clear()).
+ * The pointer stays valid until the next call that changes the world. */
+const sim_event *sim_events(const sim_world *w, size_t *count);
+void sim_events_clear(sim_world *w);
+
+/* Logging every event costs memory: the benchmark turns it off. */
+void sim_events_enable(sim_world *w, bool on);
+
+/* Debug builds check every queue after every event (bytes conserved,
+ * capacities kept, sequence numbers growing) and abort with a message when
+ * one breaks. Callable in any build; returns 0 or -1 with a message in err. */
+int sim_verify(const sim_world *w, char *err, size_t errlen);
+
+#endif
