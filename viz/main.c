@@ -1,1 +1,56 @@
-int main(void) { return 0; }
+/* main.c: the sockbuf command line (SPEC.md section 2).
+ *
+ * Reads the command word and hands the rest to the module that owns it:
+ * check and run to lessons/, render and the window to viz/, live to net/
+ * (headless) or viz/ (windowed). Exit status: 0 ok, 1 failures, 2 usage.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lesson_cli.h"
+#include "viz.h"
+
+static const char usage[] =
+    "usage: sockbuf [LESSON]                        open the window (no LESSON: the picker)\n"
+    "       sockbuf check [--sim|--real] LESSON...  run headless, check every expect\n"
+    "       sockbuf run LESSON [--transcript FILE]  run headless, print each step's state\n"
+    "       sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja]\n"
+    "                                               one PNG per step, no display needed\n"
+    "       sockbuf live --listen [HOST:]PORT [--headless]\n"
+    "       sockbuf live --connect HOST:PORT [--send TEXT | --send-file FILE] [--headless]\n"
+    "       sockbuf --help | --version\n"
+    "\n"
+    "LESSON is a path or a bundled lesson's name: basics, flush, chat, file-send,\n"
+    "nagle-delayed-ack, close-and-reset (or 01..06).\n"
+    "Window keys: Space/Right next step, Left back, ? help, L language, Esc quit.\n";
+
+int main(int argc, char **argv)
+{
+    /* A peer that resets must become a Python exception, never a signal. */
+    signal(SIGPIPE, SIG_IGN);
+
+    const char *cmd = argc > 1 ? argv[1] : "";
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("sockbuf %s\n", SOCKBUF_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "check"))
+        return lesson_cli_check(argc - 1, argv + 1, stdout, stderr);
+    if (!strcmp(cmd, "run"))
+        return lesson_cli_run(argc - 1, argv + 1, stdout, stderr);
+    if (!strcmp(cmd, "render"))
+        return viz_render_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "live"))
+        return viz_live_main(argc - 1, argv + 1);
+    if (cmd[0] == '-' && strcmp(cmd, "--lang") && strcmp(cmd, "--size") &&
+        strcmp(cmd, "--fullscreen")) {
+        fprintf(stderr, "sockbuf: unknown option '%s'\n%s", cmd, usage);
+        return 2;
+    }
+    return viz_window_main(argc, argv);
+}
