@@ -60,12 +60,24 @@ typedef struct {
  * negative errno. */
 int net_socket(char *err);
 
+/* The same for IPv6 (AF_INET6): live mode also listens on ::1 when asked
+ * for "localhost", where Python's clients may try ::1 first. net_bind()
+ * and net_connect() take the socket's family into account ("localhost"
+ * and NULL are ::1 there; numeric addresses may be written "[::1]"). */
+int net_socket6(char *err);
+
 /* Binds host:port (host NULL: 127.0.0.1; port 0: any free one) with
  * SO_REUSEADDR. Returns 0 or a negative errno. */
 int net_bind(int fd, const char *host, uint16_t port, char *err);
 
 /* The local port a socket is bound to, or a negative errno. */
 int net_local_port(int fd, char *err);
+
+/* The peer's / local address as "127.0.0.1:53422" or "[::1]:53422" into
+ * buf (cap bytes, 64 is always enough). Returns 0 or a negative errno
+ * (-ENOTCONN for net_peer_name on an unconnected socket). */
+int net_peer_name(int fd, char *buf, size_t cap, char *err);
+int net_local_name(int fd, char *buf, size_t cap, char *err);
 
 int net_listen(int fd, int backlog, char *err);
 
