@@ -1,2 +1,1414 @@
-/* placeholder: being written */
-typedef int placeholder_sim;
+/* sim.c: the deterministic model of TCP sockets behind sim.h.
+ *
+ * Each socket owns its outgoing stream (a send queue indexed by stream
+ * offset: acknowledged < snd_una <= in flight < snd_nxt <= unsent <
+ * wr_total) and its incoming stream (a receive queue: rcv_head <= unread <
+ * rcv_nxt). Packets (SYN, data, ACK, FIN, RST, probes) travel on one wire
+ * per direction (client->server, server->client): a packet waits for the
+ * wire to be free, takes len*8/rate to serialize (payload bytes only), then
+ * arrives latency later. Arrivals sit in a binary heap ordered by (time,
+ * send order); timers (delayed ACK, persist, TIME_WAIT) live on the
+ * sockets. Called through sim.h by the lesson runner, the tests and the
+ * benchmark.
+ *
+ * Where the model deliberately differs from Linux (kept simple so that a
+ * student can predict every number; no lesson depends on the difference):
+ *   - Buffer accounting. Linux doubles SO_SNDBUF/SO_RCVBUF "to allow space
+ *     for bookkeeping overhead" and charges each packet's overhead against
+ *     it. The model takes that literally: half the reported size is for
+ *     payload. The send queue holds at most sndbuf/2 payload bytes; the
+ *     receive queue at most rcvbuf/2, and the advertised window is
+ *     rcvbuf/2 - recv_queue. So setsockopt(SO_SNDBUF, 4096) lets exactly
+ *     4096 bytes wait in the send queue. No autotuning: sizes only change
+ *     through setsockopt.
+ *   - send() accepts min(len, free space) bytes and returns that count;
+ *     -EAGAIN only when the send queue is completely full (Linux waits for
+ *     a third of the buffer to free up before waking a blocked writer).
+ *   - Receiver silly-window avoidance: a free space smaller than
+ *     min(mss, rcvbuf/4) is advertised as 0; the right edge of an
+ *     advertised window never moves back. After a read, a window update is
+ *     sent when the new window is at least twice the one the peer still
+ *     has and that one is at most half the capacity (Linux's
+ *     tcp_cleanup_rbuf rule).
+ *   - Sender: segments of min(mss, unsent, window) bytes. A tail smaller
+ *     than mss waits while TCP_CORK or MSG_MORE is set, or (Nagle on, no
+ *     TCP_NODELAY) while a small segment is unacknowledged (Linux's
+ *     Minshall variant). A segment cut short by the window is sent only
+ *     when nothing is in flight. A FIN pushes everything and is sent once
+ *     all data is sent, whatever the window. No congestion window (loopback
+ *     opens it at once), no loss, hence no retransmission timer. The 200 ms
+ *     TCP_CORK ceiling of tcp(7) is not modelled: corked data waits.
+ *   - Delayed ACK: fixed delayed_ack_us (Linux adapts it between 40 ms and
+ *     200 ms). ACK at once for the first min(16, max(2, window/(2*mss)))
+ *     data segments of a connection (quick ACKs), when more than one full
+ *     segment is unacknowledged, for a FIN and for a probe. No
+ *     interactive ("pingpong") mode. Data segments carry the ACK.
+ *   - Persist timer: first probe 200 ms (Linux's minimum RTO) after the
+ *     window closed with nothing in flight, then doubling up to 120 s. A
+ *     probe carries no data; its ACK carries the current window.
+ *   - Connection: backlog is recorded but not enforced. TIME_WAIT lasts
+ *     60 s; an orphaned FIN_WAIT2 waits for the peer's FIN (no
+ *     tcp_fin_timeout). Segments still on the wire when their sender
+ *     aborts (RST) are dropped on arrival.
+ *   - Sequence numbers: events report stream offsets from 0; the seed
+ *     picks each socket's initial sequence number, kept only for show.
+ */
+#include "sim.h"
+#include "sim_queue.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NEVER           UINT64_MAX
+#define PERSIST_MIN_US  200000ULL
+#define PERSIST_MAX_US  120000000ULL
+#define TIME_WAIT_US    60000000ULL
+#define MAX_QUICKACKS   16
+#define SOCK_MIN_SNDBUF 4608
+#define SOCK_MIN_RCVBUF 2304
+
+typedef enum { PK_DATA, PK_SYN, PK_SYNACK, PK_ACK, PK_FIN, PK_RST, PK_PROBE } pkt_kind;
+
+/* A packet on the wire, waiting in the heap for its arrival time. */
+typedef struct {
+    uint64_t time_us; /* arrival */
+    uint64_t order;   /* send order: ties arrive in the order sent */
+    int from;         /* sending socket, or -1 (RST for a closed port) */
+    int to;           /* receiving socket, or -1 (SYN: look up port) */
+    uint8_t kind;     /* pkt_kind */
+    bool has_ack;     /* ack/ack_fin/wnd are meaningful */
+    bool ack_fin;     /* the sender has received our FIN */
+    uint16_t port;    /* SYN: destination port */
+    uint32_t len;     /* payload bytes (PK_DATA) */
+    uint32_t wnd;     /* advertised window */
+    uint64_t seq;     /* stream offset of the payload */
+    uint64_t ack;     /* bytes of our stream the sender has received */
+    const char *why;  /* for the log at arrival */
+} pkt;
+
+typedef struct sock {
+    int id;
+    sim_side side;
+    sim_state state;
+    bool app_open;  /* the application holds the handle */
+    bool listening; /* listen() was called */
+    bool connected; /* reached ESTABLISHED once */
+    bool orphan;    /* closed by the app while the connection lives on */
+    uint16_t port;  /* bound port, 0 if none */
+    int backlog;    /* listen() backlog (recorded) */
+    int parent;     /* listener that created it, or -1 */
+    int peer;       /* other end, or -1 */
+    int *acceptq;   /* listener: completed children, oldest first */
+    int acceptq_len, acceptq_cap;
+
+    uint32_t sndbuf, rcvbuf;           /* as getsockopt reports them */
+    uint64_t snd_cap_max, rcv_cap_max; /* largest payload capacities so far */
+    bool nodelay, cork, more;
+    uint64_t isn; /* initial sequence number (from the seed) */
+
+    /* outgoing stream */
+    uint64_t wr_total;  /* bytes accepted by send() */
+    uint64_t snd_una;   /* acknowledged */
+    uint64_t snd_nxt;   /* sent */
+    uint64_t snd_sml;   /* end of the last segment smaller than mss */
+    uint64_t peer_edge; /* right edge of the peer's window */
+    uint32_t peer_wnd;  /* last window the peer advertised */
+    uint32_t origins;   /* writes so far (origin of the last one) */
+    sim_ring sbuf;
+    sim_runq sruns;  /* origins of [snd_una, wr_total) */
+    sim_cursor scur; /* at snd_nxt */
+    sim_cursor dcur; /* at the next byte the peer receives */
+    bool fin_pending, fin_sent, fin_acked;
+    uint64_t wire_bytes; /* sent, still on the wire */
+    uint64_t lost_bytes; /* written but never delivered (RST) */
+    uint64_t last_seg_seq;
+
+    /* incoming stream */
+    uint64_t rcv_nxt;   /* bytes received */
+    uint64_t rcv_head;  /* read or discarded */
+    uint64_t rd_total;  /* returned by recv() */
+    uint64_t discarded; /* dropped unread (RST on close) */
+    uint64_t adv_edge;  /* right edge of the window we advertised */
+    sim_ring rbuf;
+    sim_runq rruns; /* origins of [rcv_head, rcv_nxt) */
+    bool fin_rcvd, shut_rd, reset;
+    uint32_t unacked; /* bytes received since our last ACK */
+    int quick;        /* quick ACKs left */
+    bool quick_init;
+    int pending_error;
+
+    /* timers (absolute virtual time, NEVER when off) */
+    uint64_t delack_at, persist_at, tw_at;
+    int persist_backoff;
+} sock;
+
+struct sim_world {
+    sim_params p;
+    uint64_t now_us;
+    uint64_t rng;
+    sock **socks;
+    int nsocks, capsocks;
+    pkt *heap;
+    size_t nheap, capheap;
+    uint64_t order;
+    uint64_t wire_free_ns[2]; /* per sending side */
+    sim_event *log;
+    size_t nlog, caplog;
+    bool log_on;
+    bool oom; /* an allocation failed inside an event: state may be short */
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static const char *const state_names[] = {
+    "CLOSED",    "LISTEN",     "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT1",
+    "FIN_WAIT2", "CLOSE_WAIT", "CLOSING",  "LAST_ACK", "TIME_WAIT",
+};
+
+const char *sim_state_name(sim_state s)
+{
+    if ((unsigned)s < sizeof(state_names) / sizeof(state_names[0]))
+        return state_names[s];
+    return "UNKNOWN";
+}
+
+sim_params sim_params_default(void)
+{
+    sim_params p = {
+        .latency_us = 5000,
+        .rate_bps = 10000000,
+        .mss_bytes = 1460,
+        .delayed_ack_us = 40000,
+        .sndbuf_bytes = 16384,
+        .rcvbuf_bytes = 131072,
+        .wmem_max_bytes = 212992,
+        .rmem_max_bytes = 212992,
+    };
+    return p;
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static sock *sock_any(const sim_world *w, int id)
+{
+    if (id < 0 || id >= w->nsocks)
+        return NULL;
+    return w->socks[id];
+}
+
+/* A socket the application may use. */
+static sock *sock_app(const sim_world *w, int id)
+{
+    sock *s = sock_any(w, id);
+    return s != NULL && s->app_open ? s : NULL;
+}
+
+static uint32_t mss(const sim_world *w)
+{
+    return w->p.mss_bytes == 0 ? 1 : w->p.mss_bytes;
+}
+
+static uint64_t snd_cap(const sock *s)
+{
+    return s->sndbuf / 2;
+}
+
+static uint64_t rcv_cap(const sock *s)
+{
+    return s->rcvbuf / 2;
+}
+
+static uint64_t recv_queue(const sock *s)
+{
+    return s->rcv_nxt - s->rcv_head;
+}
+
+static uint64_t send_queue(const sock *s)
+{
+    return s->wr_total - s->snd_una;
+}
+
+static void log_event(sim_world *w, sim_event_kind kind, int sockid, int peer, uint32_t bytes,
+                      uint64_t seq, uint32_t window, uint32_t origin, const char *why,
+                      uint64_t arrive_us)
+{
+    if (!w->log_on)
+        return;
+    if (w->nlog == w->caplog) {
+        size_t ncap = w->caplog == 0 ? 256 : w->caplog * 2;
+        sim_event *n = realloc(w->log, ncap * sizeof(*n));
+        if (n == NULL) {
+            w->oom = true;
+            return;
+        }
+        w->log = n;
+        w->caplog = ncap;
+    }
+    sim_event *e = &w->log[w->nlog++];
+    e->time_us = w->now_us;
+    e->arrive_us = arrive_us;
+    e->kind = kind;
+    e->sock = sockid;
+    e->peer = peer;
+    e->bytes = bytes;
+    e->seq = seq;
+    e->window = window;
+    e->origin = origin;
+    e->state = SIM_CLOSED;
+    e->why = why;
+}
+
+static void set_state(sim_world *w, sock *s, sim_state st, const char *why)
+{
+    if (s->state == st)
+        return;
+    s->state = st;
+    if (w->log_on) {
+        log_event(w, SIM_EV_STATE, s->id, s->peer, 0, 0, 0, 0, why, w->now_us);
+        if (w->nlog > 0)
+            w->log[w->nlog - 1].state = st;
+    }
+    if (st == SIM_TIME_WAIT)
+        s->tw_at = w->now_us + TIME_WAIT_US;
+    if (st == SIM_CLOSED || st == SIM_TIME_WAIT) {
+        s->delack_at = NEVER;
+        s->persist_at = NEVER;
+    }
+    if (st == SIM_CLOSED)
+        s->tw_at = NEVER;
+}
+
+/* ---- the heap of packets ---------------------------------------------- */
+
+static bool pkt_before(const pkt *a, const pkt *b)
+{
+    return a->time_us < b->time_us || (a->time_us == b->time_us && a->order < b->order);
+}
+
+static int heap_push(sim_world *w, const pkt *p)
+{
+    if (w->nheap == w->capheap) {
+        size_t ncap = w->capheap == 0 ? 64 : w->capheap * 2;
+        pkt *n = realloc(w->heap, ncap * sizeof(*n));
+        if (n == NULL)
+            return -ENOMEM;
+        w->heap = n;
+        w->capheap = ncap;
+    }
+    size_t i = w->nheap++;
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (!pkt_before(p, &w->heap[up]))
+            break;
+        w->heap[i] = w->heap[up];
+        i = up;
+    }
+    w->heap[i] = *p;
+    return 0;
+}
+
+static pkt heap_pop(sim_world *w)
+{
+    pkt top = w->heap[0];
+    pkt last = w->heap[--w->nheap];
+    size_t n = w->nheap, i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && pkt_before(&w->heap[c + 1], &w->heap[c]))
+            c++;
+        if (!pkt_before(&w->heap[c], &last))
+            break;
+        w->heap[i] = w->heap[c];
+        i = c;
+    }
+    if (n > 0)
+        w->heap[i] = last;
+    return top;
+}
+
+/* ---- the receive side: windows and ACKs ------------------------------- */
+
+/* The window the receive queue has room for (0 below the SWS threshold),
+ * never moving the advertised right edge back. */
+static uint32_t rcv_window(const sim_world *w, const sock *s)
+{
+    uint64_t cap = rcv_cap(s), q = recv_queue(s);
+    uint64_t free_bytes = cap > q ? cap - q : 0;
+    uint64_t thr = min64(mss(w), cap / 2);
+    uint64_t win = free_bytes < thr ? 0 : free_bytes;
+    if (s->adv_edge > s->rcv_nxt && s->adv_edge - s->rcv_nxt > win)
+        win = s->adv_edge - s->rcv_nxt;
+    return win > UINT32_MAX ? UINT32_MAX : (uint32_t)win;
+}
+
+/* Puts a packet on the wire from s (or from nobody when s is NULL).
+ * Fills in the ACK fields from s's receive side. Returns the arrival time. */
+static uint64_t wire_send(sim_world *w, sock *s, sim_side side, pkt *p)
+{
+    uint64_t tx_ns = 0;
+    if (w->p.rate_bps > 0 && p->len > 0)
+        tx_ns = ((uint64_t)p->len * 8ULL * 1000000000ULL + w->p.rate_bps - 1) / w->p.rate_bps;
+    uint64_t now_ns = w->now_us * 1000ULL;
+    uint64_t start = w->wire_free_ns[side] > now_ns ? w->wire_free_ns[side] : now_ns;
+    w->wire_free_ns[side] = start + tx_ns;
+    p->time_us = (start + tx_ns + 999) / 1000 + w->p.latency_us;
+    p->order = w->order++;
+    if (s != NULL && p->kind != PK_SYN && p->kind != PK_RST && s->connected) {
+        p->has_ack = true;
+        p->ack = s->rcv_nxt;
+        p->ack_fin = s->fin_rcvd;
+        p->wnd = rcv_window(w, s);
+        s->adv_edge = s->rcv_nxt + p->wnd;
+        s->unacked = 0;
+        s->delack_at = NEVER;
+        if (s->quick > 0)
+            s->quick--;
+    } else if (s != NULL && p->kind == PK_SYNACK) {
+        p->has_ack = true;
+        p->wnd = rcv_window(w, s);
+        s->adv_edge = s->rcv_nxt + p->wnd;
+    }
+    if (heap_push(w, p) < 0)
+        w->oom = true;
+    return p->time_us;
+}
+
+static void send_ack(sim_world *w, sock *s, sim_event_kind kind, const char *why)
+{
+    sock *peer = sock_any(w, s->peer);
+    if (peer == NULL)
+        return;
+    pkt p = {.from = s->id, .to = s->peer, .kind = PK_ACK, .why = why};
+    uint64_t at = wire_send(w, s, s->side, &p);
+    log_event(w, kind, s->id, s->peer, 0, p.ack, p.wnd, 0, why, at);
+}
+
+static void send_rst(sim_world *w, sock *s, int to, sim_side side, const char *why)
+{
+    pkt p = {.from = s != NULL ? s->id : -1, .to = to, .kind = PK_RST, .why = why};
+    uint64_t at = wire_send(w, s, side, &p);
+    log_event(w, SIM_EV_RST, p.from, to, 0, s != NULL ? s->snd_nxt : 0, 0, 0, why, at);
+}
+
+/* Sends a window update when a read opened the window enough. */
+static void maybe_window_update(sim_world *w, sock *s)
+{
+    if (!s->connected || s->fin_rcvd || s->reset || s->state == SIM_CLOSED ||
+        sock_any(w, s->peer) == NULL)
+        return;
+    uint64_t left = s->adv_edge > s->rcv_nxt ? s->adv_edge - s->rcv_nxt : 0;
+    uint64_t cap = rcv_cap(s), q = recv_queue(s);
+    uint64_t free_bytes = cap > q ? cap - q : 0;
+    uint64_t win = free_bytes < min64(mss(w), cap / 2) ? 0 : free_bytes;
+    if (win > 0 && win >= 2 * left && 2 * left <= cap)
+        send_ack(w, s, SIM_EV_WINDOW, "drained");
+}
+
+/* ---- the send side ---------------------------------------------------- */
+
+static void abort_conn(sim_world *w, sock *s, bool send_reset, const char *why);
+
+static void send_fin(sim_world *w, sock *s)
+{
+    pkt p = {.from = s->id, .to = s->peer, .kind = PK_FIN, .seq = s->wr_total, .why = "fin"};
+    s->fin_sent = true;
+    uint64_t at = wire_send(w, s, s->side, &p);
+    log_event(w, SIM_EV_FIN, s->id, s->peer, 0, s->wr_total, p.wnd, 0, "fin", at);
+}
+
+/* Sends every segment the window, Nagle, cork and MSG_MORE allow; arms or
+ * stops the persist timer. */
+static void try_output(sim_world *w, sock *s)
+{
+    if (s->peer < 0 || !s->connected || s->state == SIM_CLOSED || s->state == SIM_TIME_WAIT ||
+        s->reset)
+        return;
+    uint32_t m = mss(w);
+    for (;;) {
+        uint64_t unsent = s->wr_total - s->snd_nxt;
+        if (unsent == 0) {
+            if (s->fin_pending && !s->fin_sent)
+                send_fin(w, s);
+            break;
+        }
+        uint64_t room = s->peer_edge > s->snd_nxt ? s->peer_edge - s->snd_nxt : 0;
+        uint64_t len = min64(m, unsent);
+        uint64_t in_flight = s->snd_nxt - s->snd_una;
+        const char *why;
+        if (len > room) {
+            if (room == 0 || in_flight > 0)
+                break;
+            len = room;
+            why = "window";
+        } else if (len < m) {
+            bool held =
+                s->cork || s->more || (!s->nodelay && in_flight > 0 && s->snd_sml > s->snd_una);
+            if (held && !s->fin_pending)
+                break;
+            why = s->fin_pending ? "fin-push" : "push";
+        } else {
+            why = "mss";
+        }
+        pkt p = {.from = s->id,
+                 .to = s->peer,
+                 .kind = PK_DATA,
+                 .len = (uint32_t)len,
+                 .seq = s->snd_nxt,
+                 .why = why};
+        uint32_t origin = sim_runq_walk(&s->sruns, &s->scur, len, NULL, NULL);
+        uint64_t at = wire_send(w, s, s->side, &p);
+        log_event(w, SIM_EV_SEGMENT, s->id, s->peer, (uint32_t)len, s->snd_nxt, p.wnd, origin, why,
+                  at);
+        s->last_seg_seq = s->snd_nxt;
+        s->snd_nxt += len;
+        s->wire_bytes += len;
+        if (len < m)
+            s->snd_sml = s->snd_nxt;
+    }
+    uint64_t unsent = s->wr_total - s->snd_nxt;
+    uint64_t room = s->peer_edge > s->snd_nxt ? s->peer_edge - s->snd_nxt : 0;
+    if (unsent > 0 && room == 0 && s->snd_nxt == s->snd_una) {
+        if (s->persist_at == NEVER) {
+            uint64_t d = min64(PERSIST_MIN_US << s->persist_backoff, PERSIST_MAX_US);
+            s->persist_at = w->now_us + d;
+        }
+    } else {
+        s->persist_at = NEVER;
+        if (room > 0)
+            s->persist_backoff = 0;
+    }
+}
+
+/* The peer's ACK fields arrive at s. */
+static void process_ack(sim_world *w, sock *s, const pkt *p, bool pure)
+{
+    if (!p->has_ack || s->reset)
+        return;
+    uint64_t newly = 0;
+    if (p->ack > s->snd_una && p->ack <= s->snd_nxt) {
+        newly = p->ack - s->snd_una;
+        sim_runq_pop(&s->sruns, newly);
+        s->snd_una = p->ack;
+    }
+    s->peer_wnd = p->wnd;
+    s->peer_edge = p->ack + p->wnd;
+    if (pure || newly > 0)
+        log_event(w, SIM_EV_ACK_ARRIVE, s->id, s->peer, (uint32_t)newly, p->ack, p->wnd, 0, p->why,
+                  w->now_us);
+    if (s->fin_sent && !s->fin_acked && p->ack_fin) {
+        s->fin_acked = true;
+        if (s->state == SIM_FIN_WAIT1)
+            set_state(w, s, SIM_FIN_WAIT2, "fin-acked");
+        else if (s->state == SIM_CLOSING)
+            set_state(w, s, SIM_TIME_WAIT, "fin-acked");
+        else if (s->state == SIM_LAST_ACK)
+            set_state(w, s, SIM_CLOSED, "fin-acked");
+    }
+    try_output(w, s);
+}
+
+static void init_quick(sim_world *w, sock *s)
+{
+    if (s->quick_init)
+        return;
+    s->quick_init = true;
+    uint64_t q = rcv_window(w, s) / (2ULL * mss(w));
+    if (q < 2)
+        q = 2;
+    if (q > MAX_QUICKACKS)
+        q = MAX_QUICKACKS;
+    s->quick = (int)q;
+}
+
+static void become_established(sim_world *w, sock *s, const char *why)
+{
+    s->connected = true;
+    set_state(w, s, SIM_ESTABLISHED, why);
+}
+
+static int acceptq_push(sock *l, int id)
+{
+    if (l->acceptq_len == l->acceptq_cap) {
+        int ncap = l->acceptq_cap == 0 ? 8 : l->acceptq_cap * 2;
+        int *n = realloc(l->acceptq, (size_t)ncap * sizeof(*n));
+        if (n == NULL)
+            return -ENOMEM;
+        l->acceptq = n;
+        l->acceptq_cap = ncap;
+    }
+    l->acceptq[l->acceptq_len++] = id;
+    return 0;
+}
+
+static int new_sock(sim_world *w, sim_side side);
+
+/* Purges s's queues and closes it; with send_reset, tells the peer. */
+static void abort_conn(sim_world *w, sock *s, bool send_reset, const char *why)
+{
+    if (send_reset && s->peer >= 0)
+        send_rst(w, s, s->peer, s->side, why);
+    /* Unsent and undelivered bytes are lost; what is on the wire is
+     * dropped when it arrives. */
+    s->lost_bytes += s->wr_total - s->snd_nxt;
+    s->snd_nxt = s->wr_total;
+    s->snd_una = s->wr_total;
+    sim_runq_clear(&s->sruns);
+    s->scur.run = s->sruns.tail;
+    s->scur.off = 0;
+    s->dcur = s->scur;
+    s->reset = true;
+    set_state(w, s, SIM_CLOSED, why);
+}
+
+/* ---- arrivals --------------------------------------------------------- */
+
+static void arrive_syn(sim_world *w, const pkt *p)
+{
+    sock *c = sock_any(w, p->from);
+    sock *l = NULL;
+    for (int i = 0; i < w->nsocks; i++) {
+        sock *s = w->socks[i];
+        if (s != NULL && s->side == SIM_SERVER && s->listening && s->state == SIM_LISTEN &&
+            s->port == p->port) {
+            l = s;
+            break;
+        }
+    }
+    if (c == NULL || c->state != SIM_SYN_SENT)
+        return;
+    if (l == NULL) {
+        send_rst(w, NULL, c->id, SIM_SERVER, "refused");
+        return;
+    }
+    int id = new_sock(w, SIM_SERVER);
+    if (id < 0) {
+        w->oom = true;
+        return;
+    }
+    sock *ch = w->socks[id];
+    ch->parent = l->id;
+    ch->peer = c->id;
+    ch->port = l->port;
+    ch->sndbuf = l->sndbuf;
+    ch->rcvbuf = l->rcvbuf;
+    ch->snd_cap_max = snd_cap(ch);
+    ch->rcv_cap_max = rcv_cap(ch);
+    ch->nodelay = l->nodelay;
+    c->peer = ch->id;
+    set_state(w, ch, SIM_SYN_RECV, "syn");
+    pkt sa = {.from = ch->id, .to = c->id, .kind = PK_SYNACK, .why = "syn-ack"};
+    uint64_t at = wire_send(w, ch, ch->side, &sa);
+    log_event(w, SIM_EV_SYN, ch->id, c->id, 0, 0, sa.wnd, 0, "syn-ack", at);
+}
+
+static void arrive_synack(sim_world *w, const pkt *p)
+{
+    sock *c = sock_any(w, p->to);
+    if (c == NULL || c->state != SIM_SYN_SENT)
+        return;
+    c->peer = p->from;
+    c->peer_wnd = p->wnd;
+    c->peer_edge = p->wnd;
+    become_established(w, c, "syn-ack");
+    send_ack(w, c, SIM_EV_ACK, "handshake");
+    try_output(w, c);
+}
+
+/* Data from a socket whose connection is gone: answer with RST. */
+static void refuse(sim_world *w, sock *r, const pkt *p)
+{
+    sock *from = sock_any(w, p->from);
+    if (from != NULL && p->kind == PK_DATA) {
+        from->wire_bytes -= p->len;
+        from->lost_bytes += p->len;
+    }
+    if (p->kind != PK_RST && p->kind != PK_ACK && from != NULL)
+        send_rst(w, r, p->from, r != NULL ? r->side : (sim_side)!from->side, "no-connection");
+}
+
+static void arrive_data(sim_world *w, sock *r, const pkt *p)
+{
+    sock *from = sock_any(w, p->from);
+    if (from->reset) { /* the sender aborted: its bytes are gone */
+        from->wire_bytes -= p->len;
+        from->lost_bytes += p->len;
+        return;
+    }
+    if (r->orphan && p->len > 0) { /* data after close(): Linux resets */
+        from->wire_bytes -= p->len;
+        from->lost_bytes += p->len;
+        abort_conn(w, r, true, "data-after-close");
+        return;
+    }
+    uint64_t need = r->rcv_nxt + p->len - r->rcv_head;
+    if (sim_ring_reserve(&r->rbuf, need, r->rcv_head, r->rcv_nxt) < 0) {
+        w->oom = true;
+        return;
+    }
+    sim_ring_copy(&r->rbuf, r->rcv_nxt, &from->sbuf, p->seq, p->len);
+    int err = 0;
+    uint32_t origin = sim_runq_walk(&from->sruns, &from->dcur, p->len, &r->rruns, &err);
+    if (err < 0)
+        w->oom = true;
+    r->rcv_nxt += p->len;
+    from->wire_bytes -= p->len;
+    r->unacked += p->len;
+    log_event(w, SIM_EV_DELIVER, r->id, from->id, p->len, p->seq, 0, origin, p->why, w->now_us);
+    process_ack(w, r, p, false);
+    if (r->state == SIM_CLOSED)
+        return;
+    init_quick(w, r);
+    if (w->p.delayed_ack_us == 0)
+        send_ack(w, r, SIM_EV_ACK, "every-segment");
+    else if (r->quick > 0)
+        send_ack(w, r, SIM_EV_ACK, "quickack");
+    else if (r->unacked > mss(w))
+        send_ack(w, r, SIM_EV_ACK, "two-segments");
+    else if (r->delack_at == NEVER)
+        r->delack_at = w->now_us + w->p.delayed_ack_us;
+}
+
+static void arrive_fin(sim_world *w, sock *r, const pkt *p)
+{
+    r->fin_rcvd = true;
+    log_event(w, SIM_EV_FIN_ARRIVE, r->id, p->from, 0, p->seq, 0, 0, "fin", w->now_us);
+    process_ack(w, r, p, false);
+    if (r->state == SIM_ESTABLISHED)
+        set_state(w, r, SIM_CLOSE_WAIT, "fin");
+    else if (r->state == SIM_FIN_WAIT1)
+        set_state(w, r, SIM_CLOSING, "fin");
+    else if (r->state == SIM_FIN_WAIT2)
+        set_state(w, r, SIM_TIME_WAIT, "fin");
+    send_ack(w, r, SIM_EV_ACK, "fin");
+}
+
+static void arrive_rst(sim_world *w, sock *r, const pkt *p)
+{
+    log_event(w, SIM_EV_RST_ARRIVE, r->id, p->from, 0, 0, 0, 0, p->why, w->now_us);
+    if (r->state == SIM_CLOSED || r->state == SIM_TIME_WAIT || r->state == SIM_LISTEN)
+        return;
+    if (r->state == SIM_SYN_SENT)
+        r->pending_error = -ECONNREFUSED;
+    else
+        r->pending_error = -ECONNRESET;
+    abort_conn(w, r, false, "rst");
+}
+
+static void arrive(sim_world *w, const pkt *p)
+{
+    if (p->kind == PK_SYN) {
+        arrive_syn(w, p);
+        return;
+    }
+    sock *r = sock_any(w, p->to);
+    if (r == NULL)
+        return;
+    if (p->kind == PK_SYNACK) {
+        arrive_synack(w, p);
+        return;
+    }
+    if (p->kind == PK_RST) {
+        arrive_rst(w, r, p);
+        return;
+    }
+    if (r->state == SIM_CLOSED || r->reset) {
+        refuse(w, r, p);
+        return;
+    }
+    switch ((pkt_kind)p->kind) {
+    case PK_DATA:
+        arrive_data(w, r, p);
+        break;
+    case PK_FIN:
+        arrive_fin(w, r, p);
+        break;
+    case PK_PROBE:
+        process_ack(w, r, p, false);
+        send_ack(w, r, SIM_EV_ACK, "probe");
+        break;
+    case PK_ACK:
+        if (r->state == SIM_SYN_RECV) {
+            sock *l = sock_any(w, r->parent);
+            r->peer_wnd = p->wnd;
+            r->peer_edge = p->wnd;
+            become_established(w, r, "handshake");
+            if (l != NULL && l->listening && l->state == SIM_LISTEN) {
+                if (acceptq_push(l, r->id) < 0)
+                    w->oom = true;
+            } else {
+                abort_conn(w, r, true, "listener-closed");
+                return;
+            }
+        }
+        process_ack(w, r, p, true);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- timers ----------------------------------------------------------- */
+
+/* The earliest timer of any socket; *who gets the socket, *which the timer
+ * (0 delayed ACK, 1 persist, 2 TIME_WAIT). */
+static uint64_t next_timer(const sim_world *w, int *who, int *which)
+{
+    uint64_t best = NEVER;
+    for (int i = 0; i < w->nsocks; i++) {
+        const sock *s = w->socks[i];
+        if (s == NULL)
+            continue;
+        const uint64_t t[3] = {s->delack_at, s->persist_at, s->tw_at};
+        for (int k = 0; k < 3; k++) {
+            if (t[k] < best) {
+                best = t[k];
+                *who = i;
+                *which = k;
+            }
+        }
+    }
+    return best;
+}
+
+static void fire_timer(sim_world *w, sock *s, int which)
+{
+    if (which == 0) {
+        s->delack_at = NEVER;
+        log_event(w, SIM_EV_TIMER, s->id, s->peer, 0, 0, 0, 0, "delayed-ack", w->now_us);
+        send_ack(w, s, SIM_EV_ACK, "delayed-ack");
+    } else if (which == 1) {
+        s->persist_at = NEVER;
+        log_event(w, SIM_EV_TIMER, s->id, s->peer, 0, 0, 0, 0, "persist", w->now_us);
+        uint64_t room = s->peer_edge > s->snd_nxt ? s->peer_edge - s->snd_nxt : 0;
+        if (s->wr_total > s->snd_nxt && room == 0 && s->snd_nxt == s->snd_una && !s->reset) {
+            pkt p = {.from = s->id,
+                     .to = s->peer,
+                     .kind = PK_PROBE,
+                     .seq = s->snd_nxt,
+                     .why = "persist"};
+            uint64_t at = wire_send(w, s, s->side, &p);
+            log_event(w, SIM_EV_PROBE, s->id, s->peer, 0, s->snd_nxt, p.wnd, 0, "persist", at);
+            if (s->persist_backoff < 30)
+                s->persist_backoff++;
+            s->persist_at = w->now_us + min64(PERSIST_MIN_US << s->persist_backoff, PERSIST_MAX_US);
+        }
+    } else {
+        s->tw_at = NEVER;
+        log_event(w, SIM_EV_TIMER, s->id, s->peer, 0, 0, 0, 0, "time-wait", w->now_us);
+        set_state(w, s, SIM_CLOSED, "time-wait");
+    }
+}
+
+#ifdef SOCKBUF_VERIFY
+static void verify_or_die(const sim_world *w)
+{
+    char err[256];
+    if (sim_verify(w, err, sizeof(err)) < 0) {
+        fprintf(stderr, "sim: invariant broken at t=%" PRIu64 " us: %s\n", w->now_us, err);
+        abort();
+    }
+}
+#define VERIFY(w) verify_or_die(w)
+#else
+#define VERIFY(w) ((void)0)
+#endif
+
+/* Runs the earliest event if it is at or before until_us. */
+static bool run_one(sim_world *w, uint64_t until_us)
+{
+    int who = -1, which = 0;
+    uint64_t tt = next_timer(w, &who, &which);
+    uint64_t th = w->nheap > 0 ? w->heap[0].time_us : NEVER;
+    uint64_t t = th <= tt ? th : tt;
+    if (t == NEVER || t > until_us)
+        return false;
+    if (t > w->now_us)
+        w->now_us = t;
+    if (th <= tt) {
+        pkt p = heap_pop(w);
+        arrive(w, &p);
+    } else {
+        fire_timer(w, w->socks[who], which);
+    }
+    VERIFY(w);
+    return true;
+}
+
+/* ---- the world -------------------------------------------------------- */
+
+sim_world *sim_world_new(const sim_params *params, uint64_t seed)
+{
+    sim_world *w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return NULL;
+    w->p = params != NULL ? *params : sim_params_default();
+    w->rng = seed;
+    w->log_on = true;
+    return w;
+}
+
+static void sock_free(sock *s)
+{
+    if (s == NULL)
+        return;
+    sim_ring_free(&s->sbuf);
+    sim_ring_free(&s->rbuf);
+    sim_runq_free(&s->sruns);
+    sim_runq_free(&s->rruns);
+    free(s->acceptq);
+    free(s);
+}
+
+void sim_world_free(sim_world *w)
+{
+    if (w == NULL)
+        return;
+    for (int i = 0; i < w->nsocks; i++)
+        sock_free(w->socks[i]);
+    free(w->socks);
+    free(w->heap);
+    free(w->log);
+    free(w);
+}
+
+uint64_t sim_now_us(const sim_world *w)
+{
+    return w->now_us;
+}
+
+uint64_t sim_next_event_us(const sim_world *w)
+{
+    int who, which;
+    uint64_t tt = next_timer(w, &who, &which);
+    uint64_t th = w->nheap > 0 ? w->heap[0].time_us : NEVER;
+    return th < tt ? th : tt;
+}
+
+uint64_t sim_advance_to(sim_world *w, uint64_t until_us)
+{
+    uint64_t n = 0;
+    while (run_one(w, until_us))
+        n++;
+    if (until_us > w->now_us)
+        w->now_us = until_us;
+    return n;
+}
+
+/* True when nothing can change without the applications: no packet on the
+ * wire, no delayed ACK, and every persist timer probes a receiver whose
+ * window is still closed (TIME_WAIT expiries do not count). */
+static bool idle(const sim_world *w)
+{
+    if (w->nheap > 0)
+        return false;
+    for (int i = 0; i < w->nsocks; i++) {
+        const sock *s = w->socks[i];
+        if (s == NULL)
+            continue;
+        if (s->delack_at != NEVER)
+            return false;
+        if (s->persist_at != NEVER) {
+            const sock *r = sock_any(w, s->peer);
+            if (r != NULL && r->state != SIM_CLOSED && rcv_window(w, r) > 0)
+                return false;
+        }
+    }
+    return true;
+}
+
+uint64_t sim_settle(sim_world *w, uint64_t limit_us)
+{
+    uint64_t n = 0;
+    uint64_t end = w->now_us + limit_us < w->now_us ? NEVER : w->now_us + limit_us;
+    while (!idle(w) && run_one(w, end))
+        n++;
+    return n;
+}
+
+static int new_sock(sim_world *w, sim_side side)
+{
+    if (w->nsocks == w->capsocks) {
+        int ncap = w->capsocks == 0 ? 8 : w->capsocks * 2;
+        sock **n = realloc(w->socks, (size_t)ncap * sizeof(*n));
+        if (n == NULL)
+            return -ENOMEM;
+        w->socks = n;
+        w->capsocks = ncap;
+    }
+    sock *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return -ENOMEM;
+    s->id = w->nsocks;
+    s->side = side;
+    s->state = SIM_CLOSED;
+    s->parent = -1;
+    s->peer = -1;
+    s->sndbuf = w->p.sndbuf_bytes;
+    s->rcvbuf = w->p.rcvbuf_bytes;
+    s->snd_cap_max = snd_cap(s);
+    s->rcv_cap_max = rcv_cap(s);
+    s->isn = splitmix(&w->rng) & 0xffffffffu;
+    s->delack_at = s->persist_at = s->tw_at = NEVER;
+    w->socks[w->nsocks++] = s;
+    return s->id;
+}
+
+int sim_socket(sim_world *w, sim_side side)
+{
+    int id = new_sock(w, side);
+    if (id >= 0)
+        w->socks[id]->app_open = true;
+    return id;
+}
+
+int sim_bind(sim_world *w, int sockid, uint16_t port)
+{
+    sock *s = sock_app(w, sockid);
+    if (s == NULL)
+        return -EBADF;
+    if (s->port != 0)
+        return -EINVAL;
+    for (int i = 0; i < w->nsocks; i++) {
+        sock *o = w->socks[i];
+        if (o != NULL && o != s && o->side == s->side && o->port == port && o->listening &&
+            o->state == SIM_LISTEN)
+            return -EADDRINUSE;
+    }
+    s->port = port;
+    return 0;
+}
+
+int sim_listen(sim_world *w, int sockid, int backlog)
+{
+    sock *s = sock_app(w, sockid);
+    if (s == NULL)
+        return -EBADF;
+    if (s->state != SIM_CLOSED && s->state != SIM_LISTEN)
+        return -EINVAL;
+    if (s->connected || s->reset)
+        return -EINVAL;
+    s->listening = true;
+    s->backlog = backlog;
+    set_state(w, s, SIM_LISTEN, "listen");
+    return 0;
+}
+
+int sim_connect(sim_world *w, int sockid, uint16_t port)
+{
+    sock *s = sock_app(w, sockid);
+    if (s == NULL)
+        return -EBADF;
+    if (s->pending_error != 0 && !s->connected) {
+        int e = s->pending_error;
+        s->pending_error = 0;
+        return e;
+    }
+    if (s->listening)
+        return -EINVAL;
+    if (s->state == SIM_SYN_SENT)
+        return -EALREADY;
+    if (s->connected || s->state != SIM_CLOSED)
+        return -EISCONN;
+    if (s->reset) /* a refused socket connects again */
+        s->reset = false;
+    set_state(w, s, SIM_SYN_SENT, "connect");
+    pkt p = {.from = s->id, .to = -1, .kind = PK_SYN, .port = port, .why = "syn"};
+    uint64_t at = wire_send(w, s, s->side, &p);
+    log_event(w, SIM_EV_SYN, s->id, -1, 0, 0, 0, 0, "syn", at);
+    return -EINPROGRESS;
+}
+
+int sim_accept(sim_world *w, int sockid)
+{
+    sock *l = sock_app(w, sockid);
+    if (l == NULL)
+        return -EBADF;
+    if (!l->listening || l->state != SIM_LISTEN)
+        return -EINVAL;
+    if (l->acceptq_len == 0)
+        return -EAGAIN;
+    int id = l->acceptq[0];
+    memmove(l->acceptq, l->acceptq + 1, (size_t)(l->acceptq_len - 1) * sizeof(int));
+    l->acceptq_len--;
+    sock *c = w->socks[id];
+    c->app_open = true;
+    log_event(w, SIM_EV_ACCEPT, l->id, id, 0, 0, 0, 0, "accept", w->now_us);
+    return id;
+}
+
+long sim_send(sim_world *w, int sockid, const uint8_t *data, size_t len, int flags)
+{
+    long rc;
+    sock *s = sock_app(w, sockid);
+    if (s == NULL)
+        return -EBADF;
+    if (s->pending_error != 0) {
+        rc = s->pending_error;
+        s->pending_error = 0;
+        goto out;
+    }
+    if (s->reset || s->fin_pending) {
+        rc = -EPIPE;
+        goto out;
+    }
+    if (s->state == SIM_SYN_SENT || s->state == SIM_SYN_RECV) {
+        rc = -EAGAIN;
+        goto out;
+    }
+    if (s->state != SIM_ESTABLISHED && s->state != SIM_CLOSE_WAIT) {
+        rc = s->connected ? -EPIPE : -ENOTCONN;
+        goto out;
+    }
+    if (len == 0) {
+        rc = 0;
+        goto out;
+    }
+    uint64_t q = send_queue(s), cap = snd_cap(s);
+    if (q >= cap) {
+        rc = -EAGAIN;
+        goto out;
+    }
+    uint64_t n = min64(len, cap - q);
+    if (n > UINT32_MAX)
+        n = UINT32_MAX;
+    if (sim_ring_reserve(&s->sbuf, q + n, s->snd_una, s->wr_total) < 0 ||
+        sim_runq_push(&s->sruns, s->origins + 1, (uint32_t)n, false) < 0) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    s->origins++;
+    sim_ring_put(&s->sbuf, s->wr_total, data, (size_t)n);
+    log_event(w, SIM_EV_WRITE, s->id, s->peer, (uint32_t)n, s->wr_total, 0, s->origins, "send",
+              w->now_us);
+    s->wr_total += n;
+    s->more = (flags & SIM_MSG_MORE) != 0;
+    try_output(w, s);
+    rc = (long)n;
+out:
+    VERIFY(w);
+    return rc;
+}
+
+long sim_recv(sim_world *w, int sockid, uint8_t *buf, size_t cap)
+{
+    long rc;
+    sock *s = sock_app(w, sockid);
+    if (s == NULL)
+        return -EBADF;
+    if (s->listening) {
+        rc = -ENOTCONN;
+        goto out;
+    }
+    uint64_t q = recv_queue(s);
+    if (q > 0 && cap > 0) {
+        uint64_t n = min64(q, cap);
+        sim_run first;
+        sim_runq_describe(&s->rruns, 0, 1, &first, 1);
+        sim_ring_get(&s->rbuf, s->rcv_head, buf, (size_t)n);
+        sim_runq_pop(&s->rruns, n);
+        log_event(w, SIM_EV_READ, s->id, s->peer, (uint32_t)n, s->rd_total, 0, first.origin, "recv",
+                  w->now_us);
+        s->rcv_head += n;
+        s->rd_total += n;
+        maybe_window_update(w, s);
+        rc = (long)n;
+        goto out;
+    }
+    if (cap == 0 && (q > 0 || s->connected)) {
+        rc = 0;
+        goto out;
+    }
+    if (s->pending_error != 0) {
+        rc = s->pending_error;
+        s->pending_error = 0;
+        goto out;
+    }
+    if (s->fin_rcvd || s->reset || s->shut_rd) {
+        rc = 0;
+        goto out;
+    }
+    if (s->connected || s->state == SIM_SYN_SENT || s->state == SIM_SYN_RECV) {
+        rc = -EAGAIN;
+        goto out;
+    }
+    rc = -ENOTCONN;
+out:
+    VERIFY(w);
+    return rc;
+}
+
+/* Linux's sock_setsockopt(): min(v, max) as unsigned, doubled, floored. */
+static uint32_t linux_buf(int value, uint32_t max, uint32_t floor)
+{
+    uint64_t v = (uint32_t)value;
+    if (v > max)
+        v = max;
+    v *= 2;
+    if (v < floor)
+        v = floor;
+    return v > INT32_MAX ? INT32_MAX : (uint32_t)v;
+}
+
+int sim_setsockopt(sim_world *w, int sockid, sim_opt opt, int value)
+{
+    sock *s = sock_app(w, sockid);
+    if (s == NULL)
+        return -EBADF;
+    switch (opt) {
+    case SIM_SO_SNDBUF:
+        s->sndbuf = linux_buf(value, w->p.wmem_max_bytes, SOCK_MIN_SNDBUF);
+        if (snd_cap(s) > s->snd_cap_max)
+            s->snd_cap_max = snd_cap(s);
+        try_output(w, s);
+        return 0;
+    case SIM_SO_RCVBUF:
+        s->rcvbuf = linux_buf(value, w->p.rmem_max_bytes, SOCK_MIN_RCVBUF);
+        if (rcv_cap(s) > s->rcv_cap_max)
+            s->rcv_cap_max = rcv_cap(s);
+        return 0;
+    case SIM_TCP_NODELAY:
+        s->nodelay = value != 0;
+        if (s->nodelay) /* Linux pushes what Nagle was holding */
+            try_output(w, s);
+        return 0;
+    case SIM_TCP_CORK:
+        s->cork = value != 0;
+        if (!s->cork)
+            try_output(w, s);
+        return 0;
+    }
+    return -EINVAL;
+}
+
+int sim_getsockopt(sim_world *w, int sockid, sim_opt opt, int *value)
+{
+    sock *s = sock_app(w, sockid);
+    if (s == NULL)
+        return -EBADF;
+    switch (opt) {
+    case SIM_SO_SNDBUF:
+        *value = (int)s->sndbuf;
+        return 0;
+    case SIM_SO_RCVBUF:
+        *value = (int)s->rcvbuf;
+        return 0;
+    case SIM_TCP_NODELAY:
+        *value = s->nodelay;
+        return 0;
+    case SIM_TCP_CORK:
+        *value = s->cork;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+/* Queues a FIN behind the data (shutdown(SHUT_WR) and close()). */
+static void shut_wr(sim_world *w, sock *s)
+{
+    if (s->fin_pending)
+        return;
+    if (s->state == SIM_ESTABLISHED)
+        set_state(w, s, SIM_FIN_WAIT1, "shutdown");
+    else if (s->state == SIM_CLOSE_WAIT)
+        set_state(w, s, SIM_LAST_ACK, "shutdown");
+    else
+        return;
+    s->fin_pending = true;
+    try_output(w, s);
+}
+
+int sim_shutdown(sim_world *w, int sockid, sim_how how)
+{
+    int rc = 0;
+    sock *s = sock_app(w, sockid);
+    if (s == NULL)
+        return -EBADF;
+    if (how != SIM_SHUT_RD && how != SIM_SHUT_WR && how != SIM_SHUT_RDWR) {
+        rc = -EINVAL;
+        goto out;
+    }
+    if (!s->connected && s->state != SIM_SYN_SENT) {
+        rc = -ENOTCONN;
+        goto out;
+    }
+    if (how == SIM_SHUT_RD || how == SIM_SHUT_RDWR)
+        s->shut_rd = true;
+    if (how == SIM_SHUT_WR || how == SIM_SHUT_RDWR)
+        shut_wr(w, s);
+out:
+    VERIFY(w);
+    return rc;
+}
+
+int sim_close(sim_world *w, int sockid)
+{
+    sock *s = sock_app(w, sockid);
+    if (s == NULL)
+        return -EBADF;
+    s->app_open = false;
+    if (s->listening) {
+        /* Connections nobody accepted are reset. */
+        for (int i = 0; i < s->acceptq_len; i++) {
+            sock *c = sock_any(w, s->acceptq[i]);
+            if (c != NULL && c->state != SIM_CLOSED)
+                abort_conn(w, c, true, "listener-closed");
+        }
+        s->acceptq_len = 0;
+        s->listening = false;
+        set_state(w, s, SIM_CLOSED, "close");
+        goto out;
+    }
+    if (!s->connected) {
+        set_state(w, s, SIM_CLOSED, "close");
+        goto out;
+    }
+    s->orphan = true;
+    s->shut_rd = true;
+    if (recv_queue(s) > 0 && s->state != SIM_CLOSED) {
+        s->discarded += recv_queue(s);
+        s->rcv_head = s->rcv_nxt;
+        sim_runq_clear(&s->rruns);
+        abort_conn(w, s, true, "close-unread");
+        goto out;
+    }
+    shut_wr(w, s);
+out:
+    VERIFY(w);
+    return 0;
+}
+
+int sim_snapshot_get(const sim_world *w, int sockid, sim_snapshot *out)
+{
+    const sock *s = sock_any(w, sockid);
+    if (s == NULL)
+        return -EBADF;
+    memset(out, 0, sizeof(*out));
+    out->state = s->state;
+    out->listening = s->listening;
+    out->send_queue_bytes = (uint32_t)send_queue(s);
+    out->unsent_bytes = (uint32_t)(s->wr_total - s->snd_nxt);
+    out->in_flight_bytes = (uint32_t)(s->snd_nxt - s->snd_una);
+    out->recv_queue_bytes = (uint32_t)recv_queue(s);
+    out->sndbuf_bytes = s->sndbuf;
+    out->rcvbuf_bytes = s->rcvbuf;
+    out->peer_window_bytes = s->peer_wnd;
+    out->accept_queue = (uint32_t)s->acceptq_len;
+    out->bytes_written = s->wr_total;
+    out->bytes_read = s->rd_total;
+    out->eof = (s->fin_rcvd || s->reset) && recv_queue(s) == 0;
+    out->pending_error = s->pending_error;
+    return 0;
+}
+
+int sim_peer(const sim_world *w, int sockid)
+{
+    const sock *s = sock_any(w, sockid);
+    return s == NULL ? -1 : s->peer;
+}
+
+int sim_runs(const sim_world *w, int sockid, sim_queue q, sim_run *out, int max)
+{
+    const sock *s = sock_any(w, sockid);
+    if (s == NULL)
+        return -EBADF;
+    if (max < 0)
+        max = 0;
+    switch (q) {
+    case SIM_Q_UNSENT:
+        return sim_runq_describe(&s->sruns, s->snd_nxt - s->snd_una, s->wr_total - s->snd_nxt, out,
+                                 max);
+    case SIM_Q_IN_FLIGHT:
+        return sim_runq_describe(&s->sruns, 0, s->snd_nxt - s->snd_una, out, max);
+    case SIM_Q_RECV:
+        return sim_runq_describe(&s->rruns, 0, recv_queue(s), out, max);
+    }
+    return -EINVAL;
+}
+
+const sim_event *sim_events(const sim_world *w, size_t *count)
+{
+    *count = w->nlog;
+    return w->log;
+}
+
+void sim_events_clear(sim_world *w)
+{
+    w->nlog = 0;
+}
+
+void sim_events_enable(sim_world *w, bool on)
+{
+    w->log_on = on;
+}
+
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        snprintf(err, errlen, __VA_ARGS__);                                                        \
+        return -1;                                                                                 \
+    } while (0)
+
+int sim_verify(const sim_world *w, char *err, size_t errlen)
+{
+    if (w->oom)
+        FAIL("out of memory inside an event");
+    for (int i = 0; i < w->nsocks; i++) {
+        const sock *s = w->socks[i];
+        if (s == NULL)
+            continue;
+        if (!(s->snd_una <= s->snd_nxt && s->snd_nxt <= s->wr_total))
+            FAIL("sock %d: send offsets out of order (una %" PRIu64 " nxt %" PRIu64 " end %" PRIu64
+                 ")",
+                 i, s->snd_una, s->snd_nxt, s->wr_total);
+        if (!(s->rcv_head <= s->rcv_nxt))
+            FAIL("sock %d: receive offsets out of order", i);
+        if (s->last_seg_seq > s->snd_nxt)
+            FAIL("sock %d: a segment's sequence went past snd_nxt", i);
+        if (send_queue(s) > s->snd_cap_max)
+            FAIL("sock %d: send queue %" PRIu64 " over its capacity %" PRIu64, i, send_queue(s),
+                 s->snd_cap_max);
+        if (send_queue(s) > sim_ring_capacity(&s->sbuf))
+            FAIL("sock %d: send queue larger than its ring", i);
+        if (recv_queue(s) > sim_ring_capacity(&s->rbuf) || recv_queue(s) > s->rcv_cap_max)
+            FAIL("sock %d: receive queue %" PRIu64 " over its capacity %" PRIu64, i, recv_queue(s),
+                 s->rcv_cap_max);
+        if (s->sruns.bytes != send_queue(s))
+            FAIL("sock %d: send origins cover %" PRIu64 " bytes, queue holds %" PRIu64, i,
+                 s->sruns.bytes, send_queue(s));
+        if (s->rruns.bytes != recv_queue(s))
+            FAIL("sock %d: receive origins cover %" PRIu64 " bytes, queue holds %" PRIu64, i,
+                 s->rruns.bytes, recv_queue(s));
+        if (s->rcv_nxt != s->rd_total + s->discarded + recv_queue(s))
+            FAIL("sock %d: received bytes not conserved", i);
+        const sock *p = sock_any(w, s->peer);
+        if (p != NULL && p->peer == s->id) {
+            /* Every byte written is delivered, on the wire, or lost. */
+            if (s->wr_total !=
+                p->rcv_nxt + s->wire_bytes + s->lost_bytes + (s->wr_total - s->snd_nxt))
+                FAIL("sock %d -> %d: bytes not conserved (written %" PRIu64 ", delivered %" PRIu64
+                     ", wire %" PRIu64 ", lost %" PRIu64 ", unsent %" PRIu64 ")",
+                     i, p->id, s->wr_total, p->rcv_nxt, s->wire_bytes, s->lost_bytes,
+                     s->wr_total - s->snd_nxt);
+            if (!s->reset && s->snd_una > p->rcv_nxt)
+                FAIL("sock %d: acknowledged bytes the peer never received", i);
+        } else if (s->wire_bytes != 0) {
+            FAIL("sock %d: bytes on the wire without a peer", i);
+        }
+    }
+    return 0;
+}

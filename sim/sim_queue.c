@@ -1,0 +1,225 @@
+/* sim_queue.c: byte rings and origin run-lists for the model's queues.
+ *
+ * See sim_queue.h. Rings are indexed by absolute stream offset, so the
+ * sender's send queue and the receiver's receive queue can copy a segment
+ * without any per-byte bookkeeping; run-lists say which write each byte
+ * came from so the window can colour every message.
+ */
+#include "sim_queue.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t pow2_at_least(uint64_t n)
+{
+    uint64_t p = 1;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
+uint64_t sim_ring_capacity(const sim_ring *r)
+{
+    return r->buf == NULL ? 0 : r->mask + 1;
+}
+
+int sim_ring_reserve(sim_ring *r, uint64_t need, uint64_t from, uint64_t to)
+{
+    if (need <= sim_ring_capacity(r))
+        return 0;
+    uint64_t cap = pow2_at_least(need < 64 ? 64 : need);
+    uint8_t *buf = malloc(cap);
+    if (buf == NULL)
+        return -ENOMEM;
+    sim_ring n = {buf, cap - 1};
+    if (r->buf != NULL && to > from)
+        sim_ring_copy(&n, from, r, from, (size_t)(to - from));
+    free(r->buf);
+    *r = n;
+    return 0;
+}
+
+void sim_ring_put(sim_ring *r, uint64_t off, const uint8_t *data, size_t n)
+{
+    while (n > 0) {
+        uint64_t pos = off & r->mask;
+        size_t chunk = (size_t)(r->mask + 1 - pos);
+        if (chunk > n)
+            chunk = n;
+        if (data != NULL) {
+            memcpy(r->buf + pos, data, chunk);
+            data += chunk;
+        } else {
+            memset(r->buf + pos, 0, chunk);
+        }
+        off += chunk;
+        n -= chunk;
+    }
+}
+
+void sim_ring_get(const sim_ring *r, uint64_t off, uint8_t *out, size_t n)
+{
+    if (out == NULL)
+        return;
+    while (n > 0) {
+        uint64_t pos = off & r->mask;
+        size_t chunk = (size_t)(r->mask + 1 - pos);
+        if (chunk > n)
+            chunk = n;
+        memcpy(out, r->buf + pos, chunk);
+        out += chunk;
+        off += chunk;
+        n -= chunk;
+    }
+}
+
+void sim_ring_copy(sim_ring *dst, uint64_t dst_off, const sim_ring *src, uint64_t off, size_t n)
+{
+    while (n > 0) {
+        uint64_t spos = off & src->mask;
+        uint64_t dpos = dst_off & dst->mask;
+        size_t chunk = (size_t)(src->mask + 1 - spos);
+        if (chunk > dst->mask + 1 - dpos)
+            chunk = (size_t)(dst->mask + 1 - dpos);
+        if (chunk > n)
+            chunk = n;
+        memcpy(dst->buf + dpos, src->buf + spos, chunk);
+        off += chunk;
+        dst_off += chunk;
+        n -= chunk;
+    }
+}
+
+void sim_ring_free(sim_ring *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+    r->mask = 0;
+}
+
+static sim_run *run_at(const sim_runq *q, uint64_t i)
+{
+    return &q->v[i & (q->cap - 1)];
+}
+
+int sim_runq_push(sim_runq *q, uint32_t origin, uint32_t bytes, bool merge)
+{
+    if (bytes == 0)
+        return 0;
+    if (merge && q->tail > q->head) {
+        sim_run *last = run_at(q, q->tail - 1);
+        if (last->origin == origin && (uint64_t)last->bytes + bytes <= UINT32_MAX) {
+            last->bytes += bytes;
+            q->bytes += bytes;
+            return 0;
+        }
+    }
+    if (q->tail - q->head == q->cap) {
+        uint32_t ncap = q->cap == 0 ? 8 : q->cap * 2;
+        sim_run *v = malloc(sizeof(*v) * ncap);
+        if (v == NULL)
+            return -ENOMEM;
+        for (uint64_t i = q->head; i < q->tail; i++)
+            v[i & (ncap - 1)] = *run_at(q, i);
+        free(q->v);
+        q->v = v;
+        q->cap = ncap;
+    }
+    sim_run *r = run_at(q, q->tail++);
+    r->origin = origin;
+    r->bytes = bytes;
+    q->bytes += bytes;
+    return 0;
+}
+
+void sim_runq_pop(sim_runq *q, uint64_t n)
+{
+    q->bytes -= n;
+    while (n > 0 && q->head < q->tail) {
+        sim_run *r = run_at(q, q->head);
+        uint64_t left = r->bytes - q->head_off;
+        if (n < left) {
+            q->head_off += (uint32_t)n;
+            return;
+        }
+        n -= left;
+        q->head++;
+        q->head_off = 0;
+    }
+}
+
+void sim_runq_clear(sim_runq *q)
+{
+    q->head = q->tail;
+    q->head_off = 0;
+    q->bytes = 0;
+}
+
+uint32_t sim_runq_walk(const sim_runq *q, sim_cursor *c, uint64_t n, sim_runq *to, int *err)
+{
+    uint32_t first = 0;
+    if (c->run < q->head) { /* its run was removed: everything before was passed */
+        c->run = q->head;
+        c->off = q->head_off;
+    }
+    while (n > 0 && c->run < q->tail) {
+        const sim_run *r = run_at(q, c->run);
+        uint64_t left = r->bytes - c->off;
+        if (left == 0) {
+            c->run++;
+            c->off = 0;
+            continue;
+        }
+        uint64_t take = n < left ? n : left;
+        if (first == 0)
+            first = r->origin;
+        if (to != NULL && sim_runq_push(to, r->origin, (uint32_t)take, true) < 0 && err)
+            *err = -ENOMEM;
+        c->off += (uint32_t)take;
+        n -= take;
+        if (c->off == r->bytes) {
+            c->run++;
+            c->off = 0;
+        }
+    }
+    return first;
+}
+
+int sim_runq_describe(const sim_runq *q, uint64_t skip, uint64_t n, sim_run *out, int max)
+{
+    int count = 0;
+    uint32_t last = 0; /* origin of the newest run described (origins are >= 1) */
+    uint32_t off = q->head_off;
+    for (uint64_t i = q->head; i < q->tail && n > 0; i++, off = 0) {
+        const sim_run *r = run_at(q, i);
+        uint64_t len = r->bytes - off;
+        if (skip >= len) {
+            skip -= len;
+            continue;
+        }
+        len -= skip;
+        skip = 0;
+        if (len > n)
+            len = n;
+        n -= len;
+        if (count > 0 && last == r->origin) {
+            if (count <= max)
+                out[count - 1].bytes += (uint32_t)len;
+            continue;
+        }
+        last = r->origin;
+        if (count < max) {
+            out[count].origin = r->origin;
+            out[count].bytes = (uint32_t)len;
+        }
+        count++;
+    }
+    return count;
+}
+
+void sim_runq_free(sim_runq *q)
+{
+    free(q->v);
+    memset(q, 0, sizeof(*q));
+}

@@ -1,0 +1,67 @@
+/* sim_queue.h: the byte queues of the model (internal to sim/).
+ *
+ * A queue is two parts: a ring of bytes indexed by absolute stream offset
+ * (offset & mask, so a queue's bytes never move), and a run-list of origins
+ * (which write each byte came from) kept as a deque of sim_run. Memory is
+ * proportional to the queue's capacity and to the number of writes in it,
+ * never to the bytes that have passed through. Used by sim.c only.
+ */
+#ifndef SOCKBUF_SIM_QUEUE_H
+#define SOCKBUF_SIM_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim.h"
+
+/* Bytes addressed by absolute stream offset. */
+typedef struct {
+    uint8_t *buf;  /* capacity = mask + 1 (a power of two) bytes, or NULL */
+    uint64_t mask; /* capacity - 1 */
+} sim_ring;
+
+/* Makes room for at least need bytes, keeping the bytes of [from, to).
+ * Returns 0 or -ENOMEM (then the ring is unchanged). */
+int sim_ring_reserve(sim_ring *r, uint64_t need, uint64_t from, uint64_t to);
+uint64_t sim_ring_capacity(const sim_ring *r);
+/* Copies n bytes at stream offset off into / out of the ring (out may be NULL). */
+void sim_ring_put(sim_ring *r, uint64_t off, const uint8_t *data, size_t n);
+void sim_ring_get(const sim_ring *r, uint64_t off, uint8_t *out, size_t n);
+/* Copies n bytes at offset off of src into dst at offset dst_off. */
+void sim_ring_copy(sim_ring *dst, uint64_t dst_off, const sim_ring *src, uint64_t off, size_t n);
+void sim_ring_free(sim_ring *r);
+
+/* A deque of runs; indices are absolute (they only grow). */
+typedef struct {
+    sim_run *v;        /* cap entries, index & (cap - 1) */
+    uint32_t cap;      /* a power of two, or 0 */
+    uint64_t head;     /* index of the oldest run */
+    uint64_t tail;     /* one past the newest run */
+    uint32_t head_off; /* bytes of the oldest run already removed */
+    uint64_t bytes;    /* bytes the deque describes */
+} sim_runq;
+
+/* A position inside a run-list: run index and byte offset in that run. */
+typedef struct {
+    uint64_t run;
+    uint32_t off;
+} sim_cursor;
+
+/* Appends bytes of origin (merging with the newest run when merge is true
+ * and the origin is the same). Returns 0 or -ENOMEM. */
+int sim_runq_push(sim_runq *q, uint32_t origin, uint32_t bytes, bool merge);
+/* Removes n bytes from the front (n <= q->bytes). */
+void sim_runq_pop(sim_runq *q, uint64_t n);
+/* Empties the deque (indices keep growing). */
+void sim_runq_clear(sim_runq *q);
+/* Moves c forward by n bytes; when to is not NULL, appends the runs passed
+ * over to it (merging). Returns the origin of the first byte passed over,
+ * or 0. Returns -ENOMEM through *err when pushing to to fails. */
+uint32_t sim_runq_walk(const sim_runq *q, sim_cursor *c, uint64_t n, sim_runq *to, int *err);
+/* The number of merged runs covering bytes [skip, skip + n) of q (from the
+ * front), writing the first max of them to out. */
+int sim_runq_describe(const sim_runq *q, uint64_t skip, uint64_t n, sim_run *out, int max);
+void sim_runq_free(sim_runq *q);
+
+#endif
