@@ -1,0 +1,891 @@
+/* net_live.c: live mode's poll() loop, the chat server and the client.
+ *
+ * One thread, one poll() per net_live_poll(). Listen mode accepts up to
+ * max_conns clients; each recv() is reported and answered with
+ * b'Got your message' through the connection's own answer buffer, which
+ * never grows past out_cap_bytes: while it cannot take another answer the
+ * connection is not read from, so a client that never reads fills its own
+ * socket buffers and nobody else's. Connect mode sends text or a file
+ * (sendfile(), so a 1 GiB file costs one copy, as iperf3 does), half-closes
+ * and reads the answers until the server closes or goes quiet.
+ *
+ * Every sample_ms the kernel's queues of every connection are probed
+ * (net_probe: a few system calls each) and kept in the connection's
+ * public snapshot. See net_live.h for the callers.
+ */
+#include "net_live.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char live_answer[] = "Got your message";
+enum {
+    LIVE_ANSWER_LEN = sizeof(live_answer) - 1,
+    LIVE_RECV_PER_TURN = 16,   /* recv() calls per connection per poll */
+    LIVE_SEND_PER_TURN = 16,   /* send()/sendfile() calls per poll */
+    LIVE_ACCEPT_PER_TURN = 64, /* accept() calls per poll */
+    LIVE_OUT_MIN = 256,        /* first allocation of an answer buffer */
+    LIVE_OUT_KEEP = 4096,      /* a drained buffer larger than this is freed */
+    LIVE_SENDFILE_CHUNK = 1 << 22,
+};
+
+typedef struct {
+    net_live_conn pub;
+    int fd;
+    bool connecting; /* connect mode: the connect is in progress */
+    bool closed;     /* closed this turn: removed at the end of the turn */
+    uint8_t *out;    /* listen: queued answers at out[out_off..out_off+out_len) */
+    uint32_t out_off, out_len, out_cap;
+} live_conn;
+
+struct net_live {
+    net_live_config cfg;
+    int64_t t0_us;
+    int lfd[2];
+    int nlfd;
+    char laddr[2][NET_LIVE_PEER_LEN];
+    bool listen_reported;
+    bool full_reported; /* the "too many connections" error was given */
+    net_probe_t lprobe;
+    bool lprobe_valid;
+
+    live_conn **conns;
+    int nconns, capconns;
+    int next_id;
+
+    uint8_t *rbuf;
+    struct pollfd *pfds;
+    live_conn **pmap;
+    int pcap;
+    int64_t next_sample_us;
+
+    /* connect mode */
+    char *text;
+    size_t text_len, text_off;
+    int file_fd;
+    uint64_t file_size, file_off;
+    bool send_done;
+    int64_t quiet_since_us;
+    int port;
+
+    bool stopping;
+    net_live_stats st;
+};
+
+static int64_t live_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t live_t_ms(const net_live *l)
+{
+    return (live_now_us() - l->t0_us) / 1000;
+}
+
+static void live_account(net_live *l, int64_t delta)
+{
+    l->st.alloc_bytes = (uint64_t)((int64_t)l->st.alloc_bytes + delta);
+    if (l->st.alloc_bytes > l->st.peak_alloc_bytes)
+        l->st.peak_alloc_bytes = l->st.alloc_bytes;
+}
+
+static void live_emit(net_live *l, net_live_event *ev)
+{
+    ev->t_ms = live_t_ms(l);
+    if (ev->peer == NULL)
+        ev->peer = "";
+    if (l->cfg.on_event != NULL)
+        l->cfg.on_event(ev, l->cfg.user);
+}
+
+static void live_error(net_live *l, live_conn *c, int err, const char *msg)
+{
+    net_live_event ev = {.type = NET_LIVE_EV_ERROR};
+    ev.id = c != NULL ? c->pub.id : 0;
+    ev.peer = c != NULL ? c->pub.peer : "";
+    ev.err = err;
+    ev.exception = net_exception_name(err);
+    ev.message = msg;
+    l->st.errors++;
+    l->st.last_err = err;
+    live_emit(l, &ev);
+}
+
+net_live_config net_live_config_default(void)
+{
+    net_live_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.mode = NET_LIVE_LISTEN;
+    cfg.port = 8080;
+    cfg.max_conns = NET_LIVE_MAX_CONNS_DEFAULT;
+    cfg.out_cap_bytes = NET_LIVE_OUT_CAP_DEFAULT;
+    cfg.recv_bytes = NET_LIVE_RECV_DEFAULT;
+    cfg.quiet_ms = NET_LIVE_QUIET_MS_DEFAULT;
+    return cfg;
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static live_conn *live_conn_add(net_live *l, int fd)
+{
+    if (l->nconns == l->capconns) {
+        int cap = l->capconns ? l->capconns * 2 : 16;
+        live_conn **n = realloc(l->conns, (size_t)cap * sizeof(*n));
+        if (n == NULL)
+            return NULL;
+        live_account(l, (int64_t)(cap - l->capconns) * (int64_t)sizeof(*n));
+        l->conns = n;
+        l->capconns = cap;
+    }
+    live_conn *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    live_account(l, (int64_t)sizeof(*c));
+    c->fd = fd;
+    c->pub.id = ++l->next_id;
+    c->pub.reading = true;
+    l->conns[l->nconns++] = c;
+    l->st.connections++;
+    l->st.open = l->nconns;
+    return c;
+}
+
+static void live_out_free(net_live *l, live_conn *c)
+{
+    if (c->out != NULL) {
+        live_account(l, -(int64_t)c->out_cap);
+        free(c->out);
+    }
+    l->st.buffered_bytes -= c->out_len;
+    c->out = NULL;
+    c->out_cap = c->out_off = c->out_len = 0;
+}
+
+/* Closes c (reporting it) and marks it for removal at the end of the turn. */
+static void live_conn_close(net_live *l, live_conn *c)
+{
+    if (c->closed)
+        return;
+    net_close(c->fd);
+    c->fd = -1;
+    c->closed = true;
+    live_out_free(l, c);
+    net_live_event ev = {.type = NET_LIVE_EV_CLOSE};
+    ev.id = c->pub.id;
+    ev.peer = c->pub.peer;
+    ev.bytes_in = c->pub.bytes_in;
+    ev.bytes_out = c->pub.bytes_out;
+    live_emit(l, &ev);
+}
+
+static void live_conn_fail(net_live *l, live_conn *c, int err, const char *msg)
+{
+    live_error(l, c, err, msg);
+    live_conn_close(l, c);
+}
+
+/* Drops the connections closed this turn, keeping the others in order. */
+static void live_reap(net_live *l)
+{
+    int j = 0;
+    for (int i = 0; i < l->nconns; i++) {
+        live_conn *c = l->conns[i];
+        if (c->closed) {
+            live_account(l, -(int64_t)sizeof(*c));
+            free(c);
+        } else {
+            l->conns[j++] = c;
+        }
+    }
+    l->nconns = j;
+    l->st.open = j;
+}
+
+/* Appends len bytes to c's answer buffer; the caller checked the bound. */
+static int live_out_append(net_live *l, live_conn *c, const uint8_t *data, uint32_t len)
+{
+    if (c->out_off + c->out_len + len > c->out_cap && c->out_off > 0) {
+        memmove(c->out, c->out + c->out_off, c->out_len);
+        c->out_off = 0;
+    }
+    if (c->out_len + len > c->out_cap) {
+        uint32_t cap = c->out_cap ? c->out_cap : LIVE_OUT_MIN;
+        while (cap < c->out_len + len)
+            cap *= 2;
+        if (cap > l->cfg.out_cap_bytes)
+            cap = l->cfg.out_cap_bytes;
+        uint8_t *n = realloc(c->out, cap);
+        if (n == NULL)
+            return -ENOMEM;
+        live_account(l, (int64_t)cap - (int64_t)c->out_cap);
+        c->out = n;
+        c->out_cap = cap;
+    }
+    memcpy(c->out + c->out_off + c->out_len, data, len);
+    c->out_len += len;
+    l->st.buffered_bytes += len;
+    c->pub.pending_bytes = c->out_len;
+    return 0;
+}
+
+/* Sends queued answers until the kernel takes no more. */
+static void live_flush(net_live *l, live_conn *c)
+{
+    char err[NET_ERR_LEN];
+    while (c->out_len > 0) {
+        long n = net_send(c->fd, c->out + c->out_off, c->out_len, 0, err);
+        if (n == -EAGAIN)
+            break;
+        if (n < 0) {
+            live_conn_fail(l, c, (int)n, err);
+            return;
+        }
+        net_live_event ev = {.type = NET_LIVE_EV_SEND};
+        ev.id = c->pub.id;
+        ev.peer = c->pub.peer;
+        ev.bytes = (size_t)n;
+        ev.data = c->out + c->out_off;
+        c->out_off += (uint32_t)n;
+        c->out_len -= (uint32_t)n;
+        l->st.buffered_bytes -= (uint64_t)n;
+        c->pub.bytes_out += (uint64_t)n;
+        l->st.bytes_out += (uint64_t)n;
+        c->pub.pending_bytes = c->out_len;
+        live_emit(l, &ev);
+    }
+    if (c->out_len == 0) {
+        c->out_off = 0;
+        if (c->out_cap > LIVE_OUT_KEEP)
+            live_out_free(l, c);
+    }
+}
+
+static bool live_has_room(const net_live *l, const live_conn *c)
+{
+    return c->out_len + LIVE_ANSWER_LEN <= l->cfg.out_cap_bytes;
+}
+
+/* Listen mode: reads what c has (while its answers fit) and answers. */
+static void live_serve_read(net_live *l, live_conn *c)
+{
+    char err[NET_ERR_LEN];
+    for (int i = 0; i < LIVE_RECV_PER_TURN && !c->closed && live_has_room(l, c); i++) {
+        long n = net_recv(c->fd, l->rbuf, l->cfg.recv_bytes, err);
+        if (n == -EAGAIN)
+            break;
+        if (n < 0) {
+            live_conn_fail(l, c, (int)n, err);
+            return;
+        }
+        if (n == 0) {
+            c->pub.eof = true;
+            break;
+        }
+        c->pub.bytes_in += (uint64_t)n;
+        l->st.bytes_in += (uint64_t)n;
+        net_live_event ev = {.type = NET_LIVE_EV_RECV};
+        ev.id = c->pub.id;
+        ev.peer = c->pub.peer;
+        ev.bytes = (size_t)n;
+        ev.data = l->rbuf;
+        live_emit(l, &ev);
+        if (live_out_append(l, c, (const uint8_t *)live_answer, LIVE_ANSWER_LEN) < 0) {
+            live_conn_fail(l, c, -ENOMEM, "answer buffer: Cannot allocate memory");
+            return;
+        }
+        if (c->out_len >= 4096)
+            live_flush(l, c); /* keep the buffer small when the peer reads */
+    }
+}
+
+static void live_accept(net_live *l, int lfd)
+{
+    char err[NET_ERR_LEN];
+    for (int i = 0; i < LIVE_ACCEPT_PER_TURN && l->nconns < l->cfg.max_conns; i++) {
+        int fd = net_accept(lfd, err);
+        if (fd == -EAGAIN || fd == -ECONNABORTED)
+            break;
+        if (fd < 0) {
+            /* EMFILE and friends: report, and try again next turn. */
+            live_error(l, NULL, fd, err);
+            break;
+        }
+        live_conn *c = live_conn_add(l, fd);
+        if (c == NULL) {
+            net_close(fd);
+            live_error(l, NULL, -ENOMEM, "accept: Cannot allocate memory");
+            break;
+        }
+        net_peer_name(fd, c->pub.peer, sizeof(c->pub.peer), NULL);
+        net_live_event ev = {.type = NET_LIVE_EV_ACCEPT};
+        ev.id = c->pub.id;
+        ev.peer = c->pub.peer;
+        live_emit(l, &ev);
+    }
+    if (l->nconns >= l->cfg.max_conns && !l->full_reported) {
+        char msg[NET_ERR_LEN];
+        snprintf(msg, sizeof(msg),
+                 "accept: %d connections open, the most allowed (--max-conns); new clients "
+                 "wait in the backlog",
+                 l->nconns);
+        live_error(l, NULL, -EMFILE, msg);
+        l->full_reported = true;
+    } else if (l->nconns < l->cfg.max_conns) {
+        l->full_reported = false;
+    }
+}
+
+/* ---- connect mode ----------------------------------------------------- */
+
+/* sendfile() has no MSG_NOSIGNAL: block SIGPIPE around it and swallow the
+ * one a reset peer raises, so the process never dies of it. */
+static long live_sendfile(int sock, int file, uint64_t *off, size_t len, char *err)
+{
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    off_t o = (off_t)*off;
+    ssize_t n;
+    do {
+        n = sendfile(sock, file, &o, len);
+    } while (n < 0 && errno == EINTR);
+    long rc = n < 0 ? -errno : (long)n;
+    if (rc == -EPIPE) {
+        struct timespec zero = {0, 0};
+        sigtimedwait(&pipe_set, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc == -EWOULDBLOCK)
+        rc = -EAGAIN;
+    if (rc < 0) {
+        if (err != NULL)
+            snprintf(err, NET_ERR_LEN, "sendfile(%zu bytes): %s", len, strerror((int)-rc));
+        return rc;
+    }
+    *off = (uint64_t)o;
+    return rc;
+}
+
+static uint64_t live_client_left(const net_live *l)
+{
+    if (l->file_fd >= 0)
+        return l->file_size - l->file_off;
+    return l->text_len - l->text_off;
+}
+
+static void live_client_send(net_live *l, live_conn *c)
+{
+    char err[NET_ERR_LEN];
+    for (int i = 0; i < LIVE_SEND_PER_TURN && !l->send_done; i++) {
+        uint64_t left = live_client_left(l);
+        long n = 0;
+        const uint8_t *data = NULL;
+        if (left > 0 && l->file_fd >= 0) {
+            size_t chunk = left > LIVE_SENDFILE_CHUNK ? LIVE_SENDFILE_CHUNK : (size_t)left;
+            n = live_sendfile(c->fd, l->file_fd, &l->file_off, chunk, err);
+            if (n == 0) {
+                /* The file shrank: send what there was. */
+                l->file_size = l->file_off;
+            }
+        } else if (left > 0) {
+            data = (const uint8_t *)l->text + l->text_off;
+            n = net_send(c->fd, data, (size_t)left, 0, err);
+            if (n > 0)
+                l->text_off += (size_t)n;
+        }
+        if (n == -EAGAIN)
+            break;
+        if (n < 0) {
+            live_conn_fail(l, c, (int)n, err);
+            return;
+        }
+        if (n > 0) {
+            c->pub.bytes_out += (uint64_t)n;
+            l->st.bytes_out += (uint64_t)n;
+            c->pub.pending_bytes =
+                live_client_left(l) > UINT32_MAX ? UINT32_MAX : (uint32_t)live_client_left(l);
+            net_live_event ev = {.type = NET_LIVE_EV_SEND};
+            ev.id = c->pub.id;
+            ev.peer = c->pub.peer;
+            ev.bytes = (size_t)n;
+            ev.data = data;
+            live_emit(l, &ev);
+        }
+        if (live_client_left(l) == 0) {
+            /* Everything is with the kernel: half-close, so the server
+             * sees the end, answers and closes. */
+            l->send_done = true;
+            l->quiet_since_us = live_now_us();
+            int rc = net_shutdown(c->fd, NET_SHUT_WR, err);
+            if (rc < 0 && rc != -ENOTCONN)
+                live_error(l, c, rc, err);
+        }
+    }
+}
+
+static void live_client_read(net_live *l, live_conn *c)
+{
+    char err[NET_ERR_LEN];
+    for (int i = 0; i < LIVE_RECV_PER_TURN && !c->closed; i++) {
+        long n = net_recv(c->fd, l->rbuf, l->cfg.recv_bytes, err);
+        if (n == -EAGAIN)
+            break;
+        if (n < 0) {
+            live_conn_fail(l, c, (int)n, err);
+            return;
+        }
+        if (n == 0) {
+            c->pub.eof = true;
+            live_conn_close(l, c);
+            return;
+        }
+        c->pub.bytes_in += (uint64_t)n;
+        l->st.bytes_in += (uint64_t)n;
+        l->quiet_since_us = live_now_us();
+        net_live_event ev = {.type = NET_LIVE_EV_RECV};
+        ev.id = c->pub.id;
+        ev.peer = c->pub.peer;
+        ev.bytes = (size_t)n;
+        ev.data = l->rbuf;
+        live_emit(l, &ev);
+    }
+}
+
+/* ---- setup ------------------------------------------------------------ */
+
+static bool live_is_v6(const char *host)
+{
+    return host != NULL && strchr(host, ':') != NULL;
+}
+
+static int live_listen_on(net_live *l, const char *host, bool v6, uint16_t port, char *err)
+{
+    int fd = v6 ? net_socket6(err) : net_socket(err);
+    int rc = fd;
+    if (fd < 0)
+        goto out;
+    rc = net_bind(fd, host, port, err);
+    if (rc < 0)
+        goto out;
+    rc = net_listen(fd, 511, err);
+    if (rc < 0)
+        goto out;
+    net_local_name(fd, l->laddr[l->nlfd], sizeof(l->laddr[0]), NULL);
+    l->lfd[l->nlfd++] = fd;
+    rc = net_local_port(fd, err);
+    fd = -1;
+out:
+    net_close(fd);
+    return rc;
+}
+
+static int live_setup_listen(net_live *l, char *err)
+{
+    const char *host = l->cfg.host;
+    int rc = live_listen_on(l, host, live_is_v6(host), l->cfg.port, err);
+    if (rc < 0)
+        return rc;
+    l->port = rc;
+    /* "localhost" may mean ::1 to some clients: listen there too, on the
+     * same port, if this machine has IPv6 (best effort). */
+    if (host != NULL && strcmp(host, "localhost") == 0)
+        live_listen_on(l, "::1", true, (uint16_t)l->port, NULL);
+    return 0;
+}
+
+static int live_setup_connect(net_live *l, char *err)
+{
+    int rc = 0;
+    if (l->cfg.send_file != NULL) {
+        l->file_fd = open(l->cfg.send_file, O_RDONLY | O_CLOEXEC);
+        struct stat sb;
+        if (l->file_fd < 0 || fstat(l->file_fd, &sb) < 0) {
+            rc = -errno;
+            snprintf(err, NET_ERR_LEN, "open(%.200s): %s", l->cfg.send_file, strerror(-rc));
+            return rc;
+        }
+        if (!S_ISREG(sb.st_mode)) {
+            snprintf(err, NET_ERR_LEN, "open(%.200s): not a regular file", l->cfg.send_file);
+            return -EINVAL;
+        }
+        l->file_size = (uint64_t)sb.st_size;
+        posix_fadvise(l->file_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    } else {
+        const char *t = l->cfg.send_text != NULL ? l->cfg.send_text : "Hello, world";
+        l->text_len = strlen(t);
+        l->text = malloc(l->text_len + 1);
+        if (l->text == NULL) {
+            snprintf(err, NET_ERR_LEN, "malloc(%zu): Cannot allocate memory", l->text_len + 1);
+            return -ENOMEM;
+        }
+        memcpy(l->text, t, l->text_len + 1);
+        live_account(l, (int64_t)l->text_len + 1);
+    }
+    const char *host = l->cfg.host;
+    int fd = live_is_v6(host) ? net_socket6(err) : net_socket(err);
+    if (fd < 0)
+        return fd;
+    rc = net_connect(fd, host, l->cfg.port, err);
+    if (rc < 0 && rc != -EINPROGRESS) {
+        net_close(fd);
+        return rc;
+    }
+    live_conn *c = live_conn_add(l, fd);
+    if (c == NULL) {
+        net_close(fd);
+        snprintf(err, NET_ERR_LEN, "connect: Cannot allocate memory");
+        return -ENOMEM;
+    }
+    c->connecting = true;
+    c->pub.pending_bytes =
+        (uint32_t)(live_client_left(l) > UINT32_MAX ? UINT32_MAX : live_client_left(l));
+    l->port = l->cfg.port;
+    return 0;
+}
+
+net_live *net_live_new(const net_live_config *cfg, char *err)
+{
+    char scratch[NET_ERR_LEN];
+    if (err == NULL)
+        err = scratch;
+    err[0] = '\0';
+    net_live *l = calloc(1, sizeof(*l));
+    if (l == NULL) {
+        snprintf(err, NET_ERR_LEN, "net_live_new: Cannot allocate memory");
+        return NULL;
+    }
+    l->cfg = *cfg;
+    l->file_fd = -1;
+    l->lfd[0] = l->lfd[1] = -1;
+    l->t0_us = live_now_us();
+    live_account(l, (int64_t)sizeof(*l));
+    if (l->cfg.max_conns <= 0)
+        l->cfg.max_conns = NET_LIVE_MAX_CONNS_DEFAULT;
+    if (l->cfg.max_conns > NET_LIVE_MAX_CONNS_LIMIT)
+        l->cfg.max_conns = NET_LIVE_MAX_CONNS_LIMIT;
+    if (l->cfg.out_cap_bytes == 0)
+        l->cfg.out_cap_bytes = NET_LIVE_OUT_CAP_DEFAULT;
+    if (l->cfg.out_cap_bytes < LIVE_ANSWER_LEN)
+        l->cfg.out_cap_bytes = LIVE_ANSWER_LEN;
+    if (l->cfg.out_cap_bytes > NET_LIVE_OUT_CAP_LIMIT)
+        l->cfg.out_cap_bytes = NET_LIVE_OUT_CAP_LIMIT;
+    if (l->cfg.recv_bytes == 0)
+        l->cfg.recv_bytes = NET_LIVE_RECV_DEFAULT;
+    if (l->cfg.recv_bytes > NET_LIVE_RECV_LIMIT)
+        l->cfg.recv_bytes = NET_LIVE_RECV_LIMIT;
+    if (l->cfg.quiet_ms <= 0)
+        l->cfg.quiet_ms = NET_LIVE_QUIET_MS_DEFAULT;
+    if (l->cfg.sample_ms < 0)
+        l->cfg.sample_ms = 0;
+    l->rbuf = malloc(l->cfg.recv_bytes);
+    if (l->rbuf == NULL) {
+        snprintf(err, NET_ERR_LEN, "malloc(%u): Cannot allocate memory", l->cfg.recv_bytes);
+        goto fail;
+    }
+    live_account(l, l->cfg.recv_bytes);
+    int rc =
+        l->cfg.mode == NET_LIVE_CONNECT ? live_setup_connect(l, err) : live_setup_listen(l, err);
+    if (rc < 0)
+        goto fail;
+    l->next_sample_us = l->t0_us;
+    return l;
+fail:
+    net_live_free(l);
+    return NULL;
+}
+
+void net_live_free(net_live *l)
+{
+    if (l == NULL)
+        return;
+    for (int i = 0; i < l->nconns; i++) {
+        net_close(l->conns[i]->fd);
+        free(l->conns[i]->out);
+        free(l->conns[i]);
+    }
+    for (int i = 0; i < l->nlfd; i++)
+        net_close(l->lfd[i]);
+    if (l->file_fd >= 0)
+        close(l->file_fd);
+    free(l->conns);
+    free(l->pfds);
+    free(l->pmap);
+    free(l->rbuf);
+    free(l->text);
+    free(l);
+}
+
+int net_live_port(const net_live *l)
+{
+    return l != NULL ? l->port : -1;
+}
+
+/* ---- the loop --------------------------------------------------------- */
+
+void net_live_sample(net_live *l)
+{
+    int64_t t = live_t_ms(l);
+    for (int i = 0; i < l->nconns; i++) {
+        live_conn *c = l->conns[i];
+        if (c->closed || c->connecting)
+            continue;
+        c->pub.probe_valid = net_probe(c->fd, &c->pub.probe, NULL) == 0;
+        c->pub.probe_t_ms = t;
+    }
+    if (l->nlfd > 0)
+        l->lprobe_valid = net_probe(l->lfd[0], &l->lprobe, NULL) == 0;
+    net_live_event ev = {.type = NET_LIVE_EV_SAMPLE};
+    live_emit(l, &ev);
+}
+
+static int live_grow_poll(net_live *l, int n)
+{
+    if (n <= l->pcap)
+        return 0;
+    int cap = l->pcap ? l->pcap : 16;
+    while (cap < n)
+        cap *= 2;
+    struct pollfd *p = realloc(l->pfds, (size_t)cap * sizeof(*p));
+    if (p == NULL)
+        return -ENOMEM;
+    l->pfds = p;
+    live_conn **m = realloc(l->pmap, (size_t)cap * sizeof(*m));
+    if (m == NULL)
+        return -ENOMEM;
+    l->pmap = m;
+    live_account(l, (int64_t)(cap - l->pcap) * (int64_t)(sizeof(*p) + sizeof(*m)));
+    l->pcap = cap;
+    return 0;
+}
+
+static void live_report_listen(net_live *l)
+{
+    l->listen_reported = true;
+    for (int i = 0; i < l->nlfd; i++) {
+        net_live_event ev = {.type = NET_LIVE_EV_LISTEN};
+        ev.peer = l->laddr[i];
+        live_emit(l, &ev);
+    }
+}
+
+static void live_finish(net_live *l)
+{
+    for (int i = 0; i < l->nconns; i++)
+        live_conn_close(l, l->conns[i]);
+    live_reap(l);
+    for (int i = 0; i < l->nlfd; i++)
+        net_close(l->lfd[i]);
+    l->nlfd = 0;
+    l->st.done = true;
+}
+
+int net_live_poll(net_live *l, int timeout_ms)
+{
+    bool client = l->cfg.mode == NET_LIVE_CONNECT;
+    if (l->st.done)
+        return 0;
+    if (!l->listen_reported)
+        live_report_listen(l);
+    if (l->stopping || (client && l->nconns == 0)) {
+        live_finish(l);
+        return 0;
+    }
+    if (live_grow_poll(l, l->nlfd + l->nconns) < 0)
+        return -ENOMEM;
+
+    /* What each socket waits for. */
+    int n = 0;
+    bool accepting = l->nconns < l->cfg.max_conns;
+    for (int i = 0; i < l->nlfd; i++) {
+        l->pfds[n] = (struct pollfd){.fd = accepting ? l->lfd[i] : -1, .events = POLLIN};
+        l->pmap[n++] = NULL;
+    }
+    for (int i = 0; i < l->nconns; i++) {
+        live_conn *c = l->conns[i];
+        short ev = 0;
+        if (client) {
+            if (c->connecting || (!l->send_done && live_client_left(l) > 0))
+                ev |= POLLOUT;
+            if (!c->connecting)
+                ev |= POLLIN;
+        } else {
+            c->pub.reading = !c->pub.eof && live_has_room(l, c);
+            if (c->pub.reading)
+                ev |= POLLIN;
+            if (c->out_len > 0)
+                ev |= POLLOUT;
+        }
+        l->pfds[n] = (struct pollfd){.fd = c->fd, .events = ev};
+        l->pmap[n++] = c;
+    }
+
+    /* Never sleep past the next sample or the client's quiet deadline. */
+    int64_t now = live_now_us();
+    int64_t wait_us = timeout_ms < 0 ? INT64_MAX : (int64_t)timeout_ms * 1000;
+    if (l->cfg.sample_ms > 0 && l->next_sample_us - now < wait_us)
+        wait_us = l->next_sample_us - now;
+    int64_t quiet_end = l->quiet_since_us + (int64_t)l->cfg.quiet_ms * 1000;
+    if (client && l->send_done && quiet_end - now < wait_us)
+        wait_us = quiet_end - now;
+    if (wait_us < 0)
+        wait_us = 0;
+    struct timespec ts = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
+    int ready = ppoll(l->pfds, (nfds_t)n, wait_us == INT64_MAX ? NULL : &ts, NULL);
+    if (ready < 0) {
+        if (errno == EINTR)
+            return 1;
+        return -errno;
+    }
+
+    char err[NET_ERR_LEN];
+    for (int i = 0; i < n && ready > 0; i++) {
+        short re = l->pfds[i].revents;
+        if (re == 0)
+            continue;
+        live_conn *c = l->pmap[i];
+        if (c == NULL) {
+            live_accept(l, l->pfds[i].fd);
+            continue;
+        }
+        if (c->closed)
+            continue;
+        if (client) {
+            if (c->connecting) {
+                int rc = net_connect_result(c->fd, err);
+                if (rc == -EINPROGRESS)
+                    continue;
+                if (rc < 0) {
+                    live_conn_fail(l, c, rc, err);
+                    continue;
+                }
+                c->connecting = false;
+                net_peer_name(c->fd, c->pub.peer, sizeof(c->pub.peer), NULL);
+                net_live_event ev = {.type = NET_LIVE_EV_CONNECT};
+                ev.id = c->pub.id;
+                ev.peer = c->pub.peer;
+                live_emit(l, &ev);
+                l->quiet_since_us = live_now_us();
+            }
+            if (re & (POLLIN | POLLERR | POLLHUP))
+                live_client_read(l, c);
+            if (!c->closed && (re & (POLLOUT | POLLERR)))
+                live_client_send(l, c);
+            continue;
+        }
+        if (re & (POLLOUT | POLLERR | POLLHUP))
+            live_flush(l, c);
+        if (!c->closed && c->pub.reading && (re & (POLLIN | POLLERR | POLLHUP)))
+            live_serve_read(l, c);
+        if (!c->closed && c->out_len > 0)
+            live_flush(l, c);
+        if (!c->closed && (re & POLLERR) && c->out_len == 0 && !c->pub.reading) {
+            /* An error on a socket we are neither reading nor writing. */
+            int rc = net_connect_result(c->fd, err);
+            if (rc < 0)
+                live_conn_fail(l, c, rc, err);
+        }
+        if (!c->closed && c->pub.eof && c->out_len == 0)
+            live_conn_close(l, c); /* the client is done and has its answers */
+        if (!c->closed)
+            c->pub.reading = !c->pub.eof && live_has_room(l, c);
+    }
+    live_reap(l);
+
+    now = live_now_us();
+    if (client && l->send_done && l->nconns > 0 &&
+        now - l->quiet_since_us >= (int64_t)l->cfg.quiet_ms * 1000)
+        live_conn_close(l, l->conns[0]); /* the server went quiet */
+    live_reap(l);
+    if (l->cfg.sample_ms > 0 && now >= l->next_sample_us) {
+        net_live_sample(l);
+        l->next_sample_us += (int64_t)l->cfg.sample_ms * 1000;
+        if (l->next_sample_us <= now)
+            l->next_sample_us = now + (int64_t)l->cfg.sample_ms * 1000;
+    }
+    if (client && l->nconns == 0) {
+        live_finish(l);
+        return 0;
+    }
+    return 1;
+}
+
+int net_live_conns(const net_live *l, net_live_conn *out, int max)
+{
+    for (int i = 0; i < l->nconns && i < max; i++)
+        out[i] = l->conns[i]->pub;
+    return l->nconns;
+}
+
+bool net_live_listener_probe(const net_live *l, net_probe_t *out)
+{
+    if (l->cfg.mode != NET_LIVE_LISTEN || !l->lprobe_valid)
+        return false;
+    *out = l->lprobe;
+    return true;
+}
+
+void net_live_stats_get(const net_live *l, net_live_stats *out)
+{
+    *out = l->st;
+}
+
+void net_live_stop(net_live *l)
+{
+    l->stopping = true;
+}
+
+size_t net_live_bytes_repr(const uint8_t *s, size_t len, size_t max_bytes, char *buf, size_t cap)
+{
+    size_t o = 0;
+    if (cap < 4) {
+        if (cap > 0)
+            buf[0] = '\0';
+        return 0;
+    }
+    bool sq = false, dq = false;
+    size_t n = len < max_bytes ? len : max_bytes;
+    for (size_t i = 0; i < n; i++) {
+        sq |= s[i] == '\'';
+        dq |= s[i] == '"';
+    }
+    char q = sq && !dq ? '"' : '\''; /* Python's choice of quote */
+    buf[o++] = 'b';
+    buf[o++] = q;
+    for (size_t i = 0; i < n; i++) {
+        char tmp[5];
+        uint8_t ch = s[i];
+        if (ch == '\\' || ch == (uint8_t)q)
+            snprintf(tmp, sizeof(tmp), "\\%c", ch);
+        else if (ch == '\n')
+            snprintf(tmp, sizeof(tmp), "\\n");
+        else if (ch == '\r')
+            snprintf(tmp, sizeof(tmp), "\\r");
+        else if (ch == '\t')
+            snprintf(tmp, sizeof(tmp), "\\t");
+        else if (ch < 0x20 || ch >= 0x7f)
+            snprintf(tmp, sizeof(tmp), "\\x%02x", ch);
+        else
+            tmp[0] = (char)ch, tmp[1] = '\0';
+        size_t tl = strlen(tmp);
+        if (o + tl + 2 > cap) /* room for the quote and the NUL */
+            break;
+        memcpy(buf + o, tmp, tl);
+        o += tl;
+    }
+    buf[o++] = q;
+    buf[o] = '\0';
+    return o;
+}

@@ -1,0 +1,776 @@
+/* test_net_live.c: live mode on real loopback sockets.
+ *
+ * The server runs in-process: the test calls net_live_poll() in its own
+ * loop beside non-blocking clients, so everything is bounded in time and
+ * nothing blocks. The article's own Python client and file sender are run
+ * against it unchanged (only the port differs), and the headless command
+ * line is run in a child process to check its JSON Lines and its exit on
+ * SIGTERM. Every socket binds port 0.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "net_live.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+typedef struct {
+    int n[NET_LIVE_EV_SAMPLE + 1]; /* events by type */
+    size_t recv_bytes, send_bytes;
+    char last_exception[64];
+    char last_message[NET_ERR_LEN];
+    char first_recv[128]; /* repr of the first recv's data */
+    int last_close_id;
+} recorder;
+
+static void record(const net_live_event *ev, void *user)
+{
+    recorder *r = user;
+    r->n[ev->type]++;
+    if (ev->type == NET_LIVE_EV_RECV) {
+        if (r->recv_bytes == 0 && ev->data != NULL)
+            net_live_bytes_repr(ev->data, ev->bytes, 64, r->first_recv, sizeof(r->first_recv));
+        r->recv_bytes += ev->bytes;
+    } else if (ev->type == NET_LIVE_EV_SEND) {
+        r->send_bytes += ev->bytes;
+    } else if (ev->type == NET_LIVE_EV_ERROR) {
+        snprintf(r->last_exception, sizeof(r->last_exception), "%s", ev->exception);
+        snprintf(r->last_message, sizeof(r->last_message), "%s", ev->message);
+    } else if (ev->type == NET_LIVE_EV_CLOSE) {
+        r->last_close_id = ev->id;
+    }
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static net_live *server_new(recorder *r, int sample_ms)
+{
+    char err[NET_ERR_LEN] = "";
+    net_live_config cfg = net_live_config_default();
+    cfg.port = 0;
+    cfg.sample_ms = sample_ms;
+    cfg.on_event = record;
+    cfg.user = r;
+    net_live *l = net_live_new(&cfg, err);
+    if (l == NULL)
+        fail_msg("net_live_new: %s", err);
+    assert_true(net_live_port(l) > 0);
+    return l;
+}
+
+/* A connected non-blocking client of the server, pumping it meanwhile. */
+static int client_connect(net_live *l)
+{
+    char err[NET_ERR_LEN] = "";
+    int fd = net_socket(err);
+    assert_true(fd >= 0);
+    int rc = net_connect(fd, NULL, (uint16_t)net_live_port(l), err);
+    assert_true(rc == 0 || rc == -EINPROGRESS);
+    int64_t end = now_ms() + 2000;
+    while (net_wait(fd, true, 0) == 0 && now_ms() < end)
+        net_live_poll(l, 1);
+    assert_int_equal(net_connect_result(fd, err), 0);
+    return fd;
+}
+
+/* Pumps the server until fd has want bytes (appended to buf) or 3 s. */
+static size_t client_read(net_live *l, int fd, uint8_t *buf, size_t have, size_t want)
+{
+    char err[NET_ERR_LEN];
+    int64_t end = now_ms() + 3000;
+    while (have < want && now_ms() < end) {
+        net_live_poll(l, 1);
+        long n = net_recv(fd, buf + have, want - have, err);
+        if (n > 0)
+            have += (size_t)n;
+        else if (n == 0 || (n < 0 && n != -EAGAIN))
+            break;
+    }
+    return have;
+}
+
+/* ---- the chat server --------------------------------------------------- */
+
+/* One client: its message is reported and answered with Got your message;
+ * its close is reported with the byte counts. */
+static void test_live_chat_answers_one_client(void **state)
+{
+    (void)state;
+    recorder r = {0};
+    char err[NET_ERR_LEN];
+    net_live *l = server_new(&r, 0);
+    int fd = client_connect(l);
+    assert_int_equal(net_send(fd, (const uint8_t *)"Hello, world", 12, 0, err), 12);
+    uint8_t buf[64];
+    size_t got = client_read(l, fd, buf, 0, 16);
+    assert_int_equal(got, 16);
+    assert_memory_equal(buf, "Got your message", 16);
+    assert_int_equal(r.n[NET_LIVE_EV_LISTEN], 1);
+    assert_int_equal(r.n[NET_LIVE_EV_ACCEPT], 1);
+    assert_int_equal(r.recv_bytes, 12);
+    assert_string_equal(r.first_recv, "b'Hello, world'");
+    assert_int_equal(r.send_bytes, 16);
+
+    net_live_conn c[4];
+    assert_int_equal(net_live_conns(l, c, 4), 1);
+    assert_int_equal(c[0].id, 1);
+    assert_int_equal(c[0].bytes_in, 12);
+    assert_int_equal(c[0].bytes_out, 16);
+    char want[64];
+    assert_int_equal(net_local_name(fd, want, sizeof(want), err), 0);
+    assert_string_equal(c[0].peer, want);
+
+    net_close(fd);
+    for (int i = 0; i < 100 && r.n[NET_LIVE_EV_CLOSE] == 0; i++)
+        net_live_poll(l, 5);
+    assert_int_equal(r.n[NET_LIVE_EV_CLOSE], 1);
+    assert_int_equal(net_live_conns(l, c, 4), 0);
+    net_live_stats st;
+    net_live_stats_get(l, &st);
+    assert_int_equal(st.connections, 1);
+    assert_int_equal(st.bytes_in, 12);
+    assert_int_equal(st.bytes_out, 16);
+    assert_int_equal(st.buffered_bytes, 0);
+    net_live_free(l);
+}
+
+/* Samples carry the kernel's view: after a client sends and the server has
+ * not run yet, the next sample shows the bytes in the server's queue. */
+static void test_live_sample_shows_kernel_queues(void **state)
+{
+    (void)state;
+    recorder r = {0};
+    char err[NET_ERR_LEN];
+    net_live *l = server_new(&r, 10);
+    int fd = client_connect(l);
+    for (int i = 0; i < 20; i++)
+        net_live_poll(l, 1);
+    net_live_sample(l);
+    net_live_conn c;
+    assert_int_equal(net_live_conns(l, &c, 1), 1);
+    assert_true(c.probe_valid);
+    assert_string_equal(c.probe.state, "ESTABLISHED");
+    assert_int_equal(c.probe.recv_queue_bytes, 0);
+    assert_int_equal(net_send(fd, (const uint8_t *)"abcdefgh", 8, 0, err), 8);
+    usleep(10000);
+    net_live_sample(l); /* before the loop reads it */
+    assert_int_equal(net_live_conns(l, &c, 1), 1);
+    assert_int_equal(c.probe.recv_queue_bytes, 8);
+    assert_true(c.probe.sndbuf_bytes > 0 && c.probe.rcvbuf_bytes > 0);
+    net_probe_t lp;
+    assert_true(net_live_listener_probe(l, &lp));
+    assert_string_equal(lp.state, "LISTEN");
+    int before = r.n[NET_LIVE_EV_SAMPLE];
+    int64_t end = now_ms() + 60;
+    while (now_ms() < end)
+        net_live_poll(l, 50);
+    /* 60 ms at 10 ms a sample: at least 3, whatever the timeout asked. */
+    assert_true(r.n[NET_LIVE_EV_SAMPLE] - before >= 3);
+    net_close(fd);
+    net_live_free(l);
+}
+
+/* A client that resets is closed with a ConnectionResetError event, and
+ * the server goes on serving. */
+static void test_live_reset_client_reported(void **state)
+{
+    (void)state;
+    recorder r = {0};
+    char err[NET_ERR_LEN];
+    net_live *l = server_new(&r, 0);
+    int fd = client_connect(l);
+    int other = client_connect(l);
+    for (int i = 0; i < 10; i++)
+        net_live_poll(l, 1);
+    struct linger lg = {1, 0};
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+    net_close(fd); /* RST */
+    for (int i = 0; i < 200 && r.n[NET_LIVE_EV_CLOSE] == 0; i++)
+        net_live_poll(l, 5);
+    assert_int_equal(r.n[NET_LIVE_EV_ERROR], 1);
+    assert_string_equal(r.last_exception, "ConnectionResetError");
+    assert_non_null(strstr(r.last_message, "Connection reset by peer"));
+    assert_int_equal(r.n[NET_LIVE_EV_CLOSE], 1);
+    assert_int_equal(r.last_close_id, 1);
+    /* The other client is still served. */
+    assert_int_equal(net_send(other, (const uint8_t *)"still here", 10, 0, err), 10);
+    uint8_t buf[16];
+    assert_int_equal(client_read(l, other, buf, 0, 16), 16);
+    assert_memory_equal(buf, "Got your message", 16);
+    net_close(other);
+    net_live_free(l);
+}
+
+/* At most max_conns clients at once: the next waits in the backlog (one
+ * clear error event), and is accepted once another leaves. */
+static void test_live_max_conns_bounded(void **state)
+{
+    (void)state;
+    recorder r = {0};
+    char err[NET_ERR_LEN] = "";
+    net_live_config cfg = net_live_config_default();
+    cfg.port = 0;
+    cfg.max_conns = 2;
+    cfg.on_event = record;
+    cfg.user = &r;
+    net_live *l = net_live_new(&cfg, err);
+    assert_non_null(l);
+    int a = client_connect(l), b = client_connect(l), c = client_connect(l);
+    for (int i = 0; i < 20; i++)
+        net_live_poll(l, 1);
+    assert_int_equal(r.n[NET_LIVE_EV_ACCEPT], 2);
+    assert_int_equal(r.n[NET_LIVE_EV_ERROR], 1);
+    assert_non_null(strstr(r.last_message, "2 connections open"));
+    net_close(a);
+    for (int i = 0; i < 200 && r.n[NET_LIVE_EV_ACCEPT] < 3; i++)
+        net_live_poll(l, 2);
+    assert_int_equal(r.n[NET_LIVE_EV_ACCEPT], 3);
+    assert_int_equal(net_send(c, (const uint8_t *)"late", 4, 0, err), 4);
+    uint8_t buf[16];
+    assert_int_equal(client_read(l, c, buf, 0, 16), 16);
+    net_close(b);
+    net_close(c);
+    net_live_free(l);
+}
+
+/* 50 clients x 20 messages, each waiting for its answer, while another
+ * client floods without ever reading: every answer arrives, the flooder is
+ * paused by backpressure, and memory stays bounded. */
+static void test_live_50_clients_beside_a_flooder(void **state)
+{
+    (void)state;
+    enum { NCLI = 50, NMSG = 20, ANS = 16 };
+    recorder r = {0};
+    char err[NET_ERR_LEN];
+    net_live *l = server_new(&r, 10);
+    struct rusage ru0;
+    getrusage(RUSAGE_SELF, &ru0);
+
+    /* The flooder never reads, and has a small receive buffer, so the
+     * server's answers back up into its answer buffer soon. */
+    char err0[NET_ERR_LEN];
+    int flood = net_socket(err0);
+    assert_int_equal(net_setsockopt(flood, NET_SO_RCVBUF, 4096, err0), 0);
+    int frc = net_connect(flood, NULL, (uint16_t)net_live_port(l), err0);
+    assert_true(frc == 0 || frc == -EINPROGRESS);
+    while (net_wait(flood, true, 0) == 0)
+        net_live_poll(l, 1);
+    static uint8_t chunk[65536];
+    memset(chunk, 'f', sizeof(chunk));
+    uint64_t flooded = 0;
+
+    int fd[NCLI];
+    int sent[NCLI] = {0};
+    size_t got[NCLI] = {0};
+    static uint8_t inbox[NCLI][NMSG * ANS];
+    for (int i = 0; i < NCLI; i++)
+        fd[i] = client_connect(l);
+
+    int done = 0;
+    bool saw_paused = false;
+    uint32_t max_pending = 0;
+    net_live_conn snap[NCLI + 1];
+    int64_t end = now_ms() + 30000;
+    while ((done < NCLI || !saw_paused) && now_ms() < end) {
+        long n;
+        while ((n = net_send(flood, chunk, sizeof(chunk), 0, err)) > 0)
+            flooded += (uint64_t)n;
+        assert_int_equal(n, -EAGAIN);
+        assert_true(net_live_poll(l, 1) >= 0);
+        done = 0;
+        for (int i = 0; i < NCLI; i++) {
+            /* Read what came, then send the next message once answered. */
+            n = net_recv(fd[i], inbox[i] + got[i], sizeof(inbox[i]) - got[i], err);
+            if (n > 0)
+                got[i] += (size_t)n;
+            else
+                assert_true(n == -EAGAIN);
+            if (sent[i] < NMSG && got[i] == (size_t)sent[i] * ANS) {
+                char msg[48];
+                int len = snprintf(msg, sizeof(msg), "client %d message %d", i, sent[i]);
+                assert_int_equal(net_send(fd[i], (const uint8_t *)msg, (size_t)len, 0, err), len);
+                sent[i]++;
+            }
+            if (sent[i] == NMSG && got[i] == (size_t)NMSG * ANS)
+                done++;
+        }
+        int k = net_live_conns(l, snap, NCLI + 1);
+        assert_int_equal(k, NCLI + 1);
+        assert_int_equal(snap[0].id, 1); /* the flooder connected first */
+        if (!snap[0].reading)
+            saw_paused = true;
+        if (snap[0].pending_bytes > max_pending)
+            max_pending = snap[0].pending_bytes;
+    }
+    assert_int_equal(done, NCLI);
+    for (int i = 0; i < NCLI; i++)
+        for (int m = 0; m < NMSG; m++)
+            assert_memory_equal(inbox[i] + m * ANS, "Got your message", ANS);
+
+    net_live_stats st;
+    net_live_stats_get(l, &st);
+    /* The flooder really flooded, and was paused, not buffered. */
+    assert_true(flooded > 4u * NET_LIVE_OUT_CAP_DEFAULT);
+    assert_true(saw_paused);
+    assert_true(max_pending <= NET_LIVE_OUT_CAP_DEFAULT);
+    /* Our buffers: one full answer buffer, small ones for the others, and
+     * the bookkeeping; far below what the flooder pushed. */
+    uint64_t bound = NET_LIVE_OUT_CAP_DEFAULT + (NCLI + 1) * 4096 + 256 * 1024;
+    if (st.peak_alloc_bytes > bound)
+        fail_msg("peak %llu bytes allocated, bound %llu", (unsigned long long)st.peak_alloc_bytes,
+                 (unsigned long long)bound);
+    assert_true(st.peak_alloc_bytes < flooded);
+    struct rusage ru1;
+    getrusage(RUSAGE_SELF, &ru1);
+    assert_true(ru1.ru_maxrss - ru0.ru_maxrss < 64 * 1024); /* KiB: under 64 MiB */
+    assert_int_equal(st.errors, 0);
+
+    net_close(flood);
+    for (int i = 0; i < NCLI; i++)
+        net_close(fd[i]);
+    net_live_free(l);
+}
+
+/* ---- connect mode ------------------------------------------------------ */
+
+/* The client sends a file through sendfile(), half-closes, reads the
+ * answers and finishes when the server closes; both sides agree on the
+ * byte counts. */
+static void test_live_connect_sends_file(void **state)
+{
+    (void)state;
+    recorder rs = {0}, rc = {0};
+    char err[NET_ERR_LEN] = "";
+    char path[] = "/tmp/sockbuf-test-XXXXXX";
+    int tfd = mkstemp(path);
+    assert_true(tfd >= 0);
+    enum { SIZE = 3 * 1024 * 1024 + 17 };
+    uint8_t *data = malloc(SIZE);
+    assert_non_null(data);
+    for (size_t i = 0; i < SIZE; i++)
+        data[i] = (uint8_t)(i * 7 + 3);
+    assert_int_equal(write(tfd, data, SIZE), SIZE);
+    close(tfd);
+    free(data);
+
+    net_live_config sc = net_live_config_default();
+    sc.port = 0;
+    sc.recv_bytes = 65536;
+    sc.on_event = record;
+    sc.user = &rs;
+    net_live *srv = net_live_new(&sc, err);
+    assert_non_null(srv);
+    net_live_config cc = net_live_config_default();
+    cc.mode = NET_LIVE_CONNECT;
+    cc.port = (uint16_t)net_live_port(srv);
+    cc.send_file = path;
+    cc.sample_ms = 1;
+    cc.on_event = record;
+    cc.user = &rc;
+    net_live *cli = net_live_new(&cc, err);
+    assert_non_null(cli);
+    int running = 1;
+    int64_t end = now_ms() + 10000;
+    while (running && now_ms() < end) {
+        running = net_live_poll(cli, 0);
+        net_live_poll(srv, 0);
+    }
+    unlink(path);
+    assert_int_equal(running, 0);
+    net_live_stats cs, ss;
+    net_live_stats_get(cli, &cs);
+    net_live_stats_get(srv, &ss);
+    assert_int_equal(cs.bytes_out, SIZE);
+    assert_int_equal(ss.bytes_in, SIZE);
+    assert_int_equal(rc.n[NET_LIVE_EV_CONNECT], 1);
+    /* One answer for each recv the server made, every one received. */
+    assert_int_equal(cs.bytes_in, (uint64_t)rs.n[NET_LIVE_EV_RECV] * 16);
+    assert_int_equal(ss.bytes_out, cs.bytes_in);
+    assert_true(rc.n[NET_LIVE_EV_SAMPLE] > 0);
+    assert_true(cs.done);
+    assert_int_equal(cs.errors, 0);
+    net_live_free(cli);
+    net_live_free(srv);
+}
+
+/* A refused connect fails at once with the address in the message, or is
+ * reported as ConnectionRefusedError by the loop. */
+static void test_live_connect_refused(void **state)
+{
+    (void)state;
+    recorder r = {0};
+    char err[NET_ERR_LEN] = "";
+    int hold = net_socket(err);
+    assert_int_equal(net_bind(hold, NULL, 0, err), 0);
+    net_live_config cc = net_live_config_default();
+    cc.mode = NET_LIVE_CONNECT;
+    cc.port = (uint16_t)net_local_port(hold, err);
+    cc.on_event = record;
+    cc.user = &r;
+    net_live *cli = net_live_new(&cc, err);
+    if (cli == NULL) {
+        assert_non_null(strstr(err, "Connection refused"));
+    } else {
+        int rc = 1;
+        for (int i = 0; i < 100 && rc == 1; i++)
+            rc = net_live_poll(cli, 10);
+        assert_int_equal(rc, 0);
+        assert_string_equal(r.last_exception, "ConnectionRefusedError");
+        net_live_free(cli);
+    }
+    net_close(hold);
+}
+
+/* ---- the article's own Python scripts ---------------------------------- */
+
+/* Runs python3 with script (the port passed as argv[1]) while pumping the
+ * server; returns its output (static buffer) or NULL without python3. */
+static const char *run_python(net_live *l, const char *script)
+{
+    static char outbuf[4096];
+    int p[2];
+    if (system("python3 -c 'pass' >/dev/null 2>&1") != 0)
+        return NULL;
+    assert_int_equal(pipe(p), 0);
+    char port[16];
+    snprintf(port, sizeof(port), "%d", net_live_port(l));
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(p[1], 1);
+        dup2(p[1], 2);
+        close(p[0]);
+        close(p[1]);
+        execlp("python3", "python3", "-c", script, port, (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    size_t have = 0;
+    int64_t end = now_ms() + 20000;
+    for (;;) {
+        net_live_poll(l, 2);
+        ssize_t n = read(p[0], outbuf + have, sizeof(outbuf) - 1 - have);
+        if (n > 0)
+            have += (size_t)n;
+        if (n == 0 || now_ms() > end)
+            break;
+    }
+    close(p[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    outbuf[have] = '\0';
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("python3 failed: %s", outbuf);
+    return outbuf;
+}
+
+/* The article's client, unchanged but for the port, gets its answer. */
+static void test_live_article_python_client(void **state)
+{
+    (void)state;
+    recorder r = {0};
+    net_live *l = server_new(&r, 0);
+    const char *out = run_python(l, "import socket, sys\n"
+                                    "PORT = int(sys.argv[1])\n"
+                                    "s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                                    "s.connect(('localhost', PORT))\n"
+                                    "s.sendall(b'Hello, world')\n"
+                                    "data = s.recv(1024)\n"
+                                    "s.close()\n"
+                                    "print('Received', repr(data))\n");
+    if (out == NULL) {
+        net_live_free(l);
+        skip();
+    }
+    assert_string_equal(out, "Received b'Got your message'\n");
+    assert_string_equal(r.first_recv, "b'Hello, world'");
+    for (int i = 0; i < 100 && r.n[NET_LIVE_EV_CLOSE] == 0; i++)
+        net_live_poll(l, 2);
+    assert_int_equal(r.n[NET_LIVE_EV_CLOSE], 1);
+    net_live_free(l);
+}
+
+/* The article's file sender: every byte of the file arrives. */
+static void test_live_article_python_file_sender(void **state)
+{
+    (void)state;
+    recorder r = {0};
+    net_live *l = server_new(&r, 0);
+    const char *out = run_python(l, "import socket, sys, os, tempfile\n"
+                                    "PORT = int(sys.argv[1])\n"
+                                    "path = tempfile.mktemp()\n"
+                                    "open(path, 'wb').write(os.urandom(1000000))\n"
+                                    "s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                                    "s.connect(('localhost', PORT))\n"
+                                    "with open(path, 'rb') as f: s.sendall(f.read())\n"
+                                    "s.shutdown(socket.SHUT_WR)\n"
+                                    "n = 0\n"
+                                    "while True:\n"
+                                    "    d = s.recv(65536)\n"
+                                    "    if not d: break\n"
+                                    "    n += len(d)\n"
+                                    "s.close()\n"
+                                    "os.unlink(path)\n"
+                                    "print(n)\n");
+    if (out == NULL) {
+        net_live_free(l);
+        skip();
+    }
+    assert_int_equal(r.recv_bytes, 1000000);
+    /* Every recv was answered, and the client read every answer. */
+    assert_int_equal(atol(out), r.n[NET_LIVE_EV_RECV] * 16);
+    net_live_free(l);
+}
+
+/* ---- the command line -------------------------------------------------- */
+
+/* Usage errors exit 2 with a message, and print no JSON. */
+static void test_live_cli_usage_errors(void **state)
+{
+    (void)state;
+    static char *cases[][4] = {
+        {"live", NULL},
+        {"live", "--listen", NULL},
+        {"live", "--listen", "70000", NULL},
+        {"live", "--listen", "0", "--bogus"},
+        {"live", "--connect", "127.0.0.1:0", NULL},
+        {"live", "--listen", "0", "--send"},
+        {"live", "--listen", "x:y", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int argc = 0;
+        while (argc < 4 && cases[i][argc] != NULL)
+            argc++;
+        char *outbuf = NULL, *errbuf = NULL;
+        size_t outlen = 0, errlen = 0;
+        FILE *o = open_memstream(&outbuf, &outlen);
+        FILE *e = open_memstream(&errbuf, &errlen);
+        int rc = net_live_cli(argc, cases[i], o, e);
+        fclose(o);
+        fclose(e);
+        if (rc != 2)
+            fail_msg("case %zu: exit %d, want 2", i, rc);
+        assert_int_equal(outlen, 0);
+        assert_non_null(strstr(errbuf, "sockbuf live:"));
+        free(outbuf);
+        free(errbuf);
+    }
+    /* --send with a listener, and a file that does not exist. */
+    char *argv1[] = {"live", "--listen", "0", "--send", "x"};
+    FILE *o = fopen("/dev/null", "w");
+    assert_int_equal(net_live_cli(5, argv1, o, o), 2);
+    char *argv2[] = {"live", "--connect", "127.0.0.1:9", "--send-file", "/nonexistent/x"};
+    assert_int_equal(net_live_cli(5, argv2, o, o), 1);
+    fclose(o);
+}
+
+/* Reads one line from fd into buf (blocking, 5 s at most). */
+static bool read_line(int fd, char *buf, size_t cap)
+{
+    size_t n = 0;
+    int64_t end = now_ms() + 5000;
+    while (n + 1 < cap && now_ms() < end) {
+        if (net_wait(fd, false, 100) <= 0)
+            continue;
+        ssize_t k = read(fd, buf + n, 1);
+        if (k <= 0)
+            break;
+        if (buf[n] == '\n') {
+            buf[n] = '\0';
+            return true;
+        }
+        n++;
+    }
+    buf[n] = '\0';
+    return false;
+}
+
+/* Headless listen mode prints the events as JSON Lines, samples at least
+ * every 100 ms, and on SIGTERM prints the summary and exits 0. */
+static void test_live_cli_headless_sigterm_summary(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        FILE *o = fdopen(p[1], "w");
+        char *argv[] = {"live", "--listen", "127.0.0.1:0", "--headless", "--max-seconds", "20"};
+        _exit(net_live_cli(6, argv, o, stderr));
+    }
+    close(p[1]);
+    char line[8192];
+    assert_true(read_line(p[0], line, sizeof(line)));
+    const char *a = strstr(line, "\"addr\":\"127.0.0.1:");
+    if (strncmp(line, "{\"event\":\"listen\"", 17) != 0 || a == NULL)
+        fail_msg("first line: %s", line);
+    int port = atoi(a + strlen("\"addr\":\"127.0.0.1:"));
+    assert_true(port > 0);
+
+    char err[NET_ERR_LEN];
+    int fd = net_socket(err);
+    int rc = net_connect(fd, NULL, (uint16_t)port, err);
+    assert_true(rc == 0 || rc == -EINPROGRESS);
+    assert_int_equal(net_wait(fd, true, 2000), 1);
+    assert_int_equal(net_send(fd, (const uint8_t *)"Hello, world", 12, 0, err), 12);
+    uint8_t buf[16];
+    size_t got = 0;
+    while (got < 16 && net_wait(fd, false, 2000) == 1) {
+        long n = net_recv(fd, buf + got, 16 - got, err);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    assert_int_equal(got, 16);
+
+    bool accept = false, recv = false, send = false, sample_with_conn = false;
+    int64_t end = now_ms() + 5000;
+    while (!(accept && recv && send && sample_with_conn) && now_ms() < end &&
+           read_line(p[0], line, sizeof(line))) {
+        accept |= strstr(line, "{\"event\":\"accept\"") != NULL && strstr(line, "\"id\":1") &&
+                  strstr(line, "\"peer\":\"127.0.0.1:");
+        recv |= strstr(line, "{\"event\":\"recv\"") != NULL && strstr(line, "\"bytes\":12") &&
+                strstr(line, "\"data\":\"b'Hello, world'\"");
+        send |= strstr(line, "{\"event\":\"send\"") != NULL && strstr(line, "\"bytes\":16");
+        sample_with_conn |= strstr(line, "{\"event\":\"sample\"") != NULL &&
+                            strstr(line, "\"state\":\"ESTABLISHED\"") &&
+                            strstr(line, "\"sndbuf\":");
+    }
+    assert_true(accept && recv && send && sample_with_conn);
+    /* Samples keep coming at least every 100 ms. */
+    int64_t t0 = now_ms();
+    int samples = 0;
+    while (now_ms() - t0 < 350 && read_line(p[0], line, sizeof(line)))
+        samples += strstr(line, "\"event\":\"sample\"") != NULL;
+    assert_true(samples >= 3);
+
+    kill(pid, SIGTERM);
+    bool summary = false, closed = false;
+    while (read_line(p[0], line, sizeof(line))) {
+        closed |= strstr(line, "{\"event\":\"close\"") != NULL;
+        if (strstr(line, "{\"event\":\"summary\"")) {
+            summary = strstr(line, "\"connections\":1,\"bytes_in\":12,\"bytes_out\":16") != NULL;
+            if (!summary)
+                fail_msg("summary: %s", line);
+        }
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_true(summary && closed);
+    close(p[0]);
+    net_close(fd);
+}
+
+/* Headless connect mode sends, prints the answer and exits 0 by itself. */
+static void test_live_cli_connect_exits_by_itself(void **state)
+{
+    (void)state;
+    recorder r = {0};
+    net_live *l = server_new(&r, 0);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    char addr[32];
+    snprintf(addr, sizeof(addr), "127.0.0.1:%d", net_live_port(l));
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        FILE *o = fdopen(p[1], "w");
+        char *argv[] = {"live", "--connect", addr, "--send", "Hi there", "--headless"};
+        _exit(net_live_cli(6, argv, o, stderr));
+    }
+    close(p[1]);
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    static char out[65536];
+    size_t have = 0;
+    int64_t end = now_ms() + 10000;
+    for (;;) {
+        net_live_poll(l, 2);
+        ssize_t n = read(p[0], out + have, sizeof(out) - 1 - have);
+        if (n > 0)
+            have += (size_t)n;
+        if (n == 0 || now_ms() > end)
+            break;
+    }
+    out[have] = '\0';
+    close(p[0]);
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_non_null(strstr(out, "{\"event\":\"connect\""));
+    assert_non_null(strstr(out, "\"data\":\"b'Hi there'\""));
+    assert_non_null(strstr(out, "\"data\":\"b'Got your message'\""));
+    assert_non_null(strstr(out, "\"bytes_in\":16,\"bytes_out\":8"));
+    assert_non_null(strstr(out, "{\"event\":\"summary\",\"connections\":1"));
+    assert_string_equal(r.first_recv, "b'Hi there'");
+    net_live_free(l);
+}
+
+/* The bytes preview is Python's repr of bytes (reference: known answers). */
+static void test_live_bytes_repr_like_python(void **state)
+{
+    (void)state;
+    char buf[128];
+    net_live_bytes_repr((const uint8_t *)"Hello, world", 12, 64, buf, sizeof(buf));
+    assert_string_equal(buf, "b'Hello, world'");
+    net_live_bytes_repr((const uint8_t *)"it's", 4, 64, buf, sizeof(buf));
+    assert_string_equal(buf, "b\"it's\"");
+    net_live_bytes_repr((const uint8_t *)"'\"\\", 3, 64, buf, sizeof(buf));
+    assert_string_equal(buf, "b'\\'\"\\\\'");
+    net_live_bytes_repr((const uint8_t *)"a\n\t\x00\xff", 5, 64, buf, sizeof(buf));
+    assert_string_equal(buf, "b'a\\n\\t\\x00\\xff'");
+    net_live_bytes_repr((const uint8_t *)"abcdef", 6, 3, buf, sizeof(buf));
+    assert_string_equal(buf, "b'abc'");
+    assert_int_equal(net_live_bytes_repr((const uint8_t *)"abcdef", 6, 64, buf, 6), 5);
+    assert_string_equal(buf, "b'ab'");
+}
+
+int main(void)
+{
+    /* Like main(): a peer's reset must never kill the test with SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_live_chat_answers_one_client),
+        cmocka_unit_test(test_live_sample_shows_kernel_queues),
+        cmocka_unit_test(test_live_reset_client_reported),
+        cmocka_unit_test(test_live_max_conns_bounded),
+        cmocka_unit_test(test_live_50_clients_beside_a_flooder),
+        cmocka_unit_test(test_live_connect_sends_file),
+        cmocka_unit_test(test_live_connect_refused),
+        cmocka_unit_test(test_live_article_python_client),
+        cmocka_unit_test(test_live_article_python_file_sender),
+        cmocka_unit_test(test_live_cli_usage_errors),
+        cmocka_unit_test(test_live_cli_headless_sigterm_summary),
+        cmocka_unit_test(test_live_cli_connect_exits_by_itself),
+        cmocka_unit_test(test_live_bytes_repr_like_python),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
