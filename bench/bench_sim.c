@@ -1,0 +1,101 @@
+/* bench_sim.c: how fast the model runs a long transfer.
+ *
+ * Models a 1 GiB transfer (MSS 1460, 64 KiB SO_SNDBUF and SO_RCVBUF as
+ * getsockopt reports them, 1 Gbit/s, 1 ms one-way latency) with the event
+ * log off, the client sending as fast as the send queue allows and the
+ * server reading everything as soon as it arrives. Prints events per
+ * second, wall time and peak memory. Not a timed test: it prints numbers.
+ * Usage: bench_sim [MiB]   (default 1024)
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "sim.h"
+
+static double wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    int rc = 1;
+    uint64_t mib = argc > 1 ? strtoull(argv[1], NULL, 10) : 1024;
+    uint64_t total = mib << 20;
+    static uint8_t chunk[1 << 16];
+    for (size_t i = 0; i < sizeof(chunk); i++)
+        chunk[i] = (uint8_t)i;
+
+    sim_params p = sim_params_default();
+    p.mss_bytes = 1460;
+    p.rate_bps = 1000000000ULL;
+    p.latency_us = 1000;
+    p.sndbuf_bytes = 65536;
+    p.rcvbuf_bytes = 65536;
+    sim_world *w = sim_world_new(&p, 1);
+    if (w == NULL) {
+        fprintf(stderr, "bench_sim: sim_world_new: out of memory\n");
+        goto out;
+    }
+    sim_events_enable(w, false);
+    int l = sim_socket(w, SIM_SERVER);
+    int c = sim_socket(w, SIM_CLIENT);
+    if (l < 0 || c < 0 || sim_bind(w, l, 8080) < 0 || sim_listen(w, l, 1) < 0 ||
+        sim_connect(w, c, 8080) != -EINPROGRESS) {
+        fprintf(stderr, "bench_sim: could not set up the connection\n");
+        goto out;
+    }
+    uint64_t events = sim_settle(w, 1000000);
+    int conn = sim_accept(w, l);
+    if (conn < 0) {
+        fprintf(stderr, "bench_sim: accept: %d\n", conn);
+        goto out;
+    }
+
+    double t0 = wall_s();
+    uint64_t sent = 0, got = 0, calls = 0;
+    while (got < total) {
+        while (sent < total) {
+            uint64_t want = total - sent < sizeof(chunk) ? total - sent : sizeof(chunk);
+            long n = sim_send(w, c, chunk, (size_t)want, 0);
+            calls++;
+            if (n <= 0)
+                break;
+            sent += (uint64_t)n;
+        }
+        long r;
+        while ((r = sim_recv(w, conn, NULL, 1 << 20)) > 0) {
+            got += (uint64_t)r;
+            calls++;
+        }
+        if (got >= total)
+            break;
+        uint64_t next = sim_next_event_us(w);
+        if (next == UINT64_MAX) {
+            fprintf(stderr, "bench_sim: stalled at %" PRIu64 " of %" PRIu64 " bytes\n", got, total);
+            goto out;
+        }
+        events += sim_advance_to(w, next);
+    }
+    double dt = wall_s() - t0;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("bench_sim: %" PRIu64 " MiB, mss %u, buffers 64 KiB, 1 Gbit/s, latency 1 ms\n", mib,
+           p.mss_bytes);
+    printf("  virtual time  %.3f s (%.1f MB/s modelled)\n", (double)sim_now_us(w) / 1e6,
+           (double)total / ((double)sim_now_us(w) / 1e6) / 1e6);
+    printf("  events        %" PRIu64 " (+ %" PRIu64 " send/recv calls)\n", events, calls);
+    printf("  wall time     %.3f s\n", dt);
+    printf("  events/s      %.2f million\n", (double)events / dt / 1e6);
+    printf("  peak RSS      %ld KiB\n", ru.ru_maxrss);
+    rc = 0;
+out:
+    sim_world_free(w);
+    return rc;
+}
