@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -217,6 +218,520 @@ static void test_send_hello_lands_in_receive_queue(void **state)
     pair_close(&p);
 }
 
+static const char *kind_name(sim_event_kind k)
+{
+    static const char *const names[] = {"?",     "WRITE",      "SEGMENT", "DELIVER",    "READ",
+                                        "ACK",   "ACK_ARRIVE", "WINDOW",  "PROBE",      "SYN",
+                                        "FIN",   "FIN_ARRIVE", "RST",     "RST_ARRIVE", "STATE",
+                                        "TIMER", "ACCEPT"};
+    return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
+}
+
+/* SIM_DUMP=1 prints the event log (to debug a failing case). */
+static void dump(const sim_world *w)
+{
+    if (getenv("SIM_DUMP") == NULL)
+        return;
+    size_t n;
+    const sim_event *ev = sim_events(w, &n);
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "%8llu %-10s sock %d peer %d bytes %u seq %llu win %u origin %u %s %s\n",
+                (unsigned long long)ev[i].time_us, kind_name(ev[i].kind), ev[i].sock, ev[i].peer,
+                ev[i].bytes, (unsigned long long)ev[i].seq, ev[i].window, ev[i].origin,
+                ev[i].kind == SIM_EV_STATE ? sim_state_name(ev[i].state) : "",
+                ev[i].why ? ev[i].why : "");
+}
+
+static sim_params fast_params(void)
+{
+    sim_params p = sim_params_default();
+    p.rate_bps = 0; /* infinite: times are latencies only */
+    return p;
+}
+
+/* Back-to-back segments queue for the wire: each waits for the previous
+ * one's serialization (1460 bytes at 10 Mbit/s = 1168 us). */
+static void test_wire_serialization_queues_segments(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = sim_params_default();
+    pair_open(&p, &pr, 3);
+    uint64_t t0 = sim_now_us(p.w);
+    sim_events_clear(p.w);
+    static uint8_t data[4000];
+    assert_int_equal(sim_send(p.w, p.c, data, 3000, 0), 3000);
+    size_t i = 0;
+    const sim_event *e1 = find_ev(p.w, &i, SIM_EV_SEGMENT);
+    const sim_event *e2 = find_ev(p.w, &i, SIM_EV_SEGMENT);
+    const sim_event *e3 = find_ev(p.w, &i, SIM_EV_SEGMENT);
+    assert_int_equal(e1->bytes, 1460);
+    assert_int_equal(e2->bytes, 1460);
+    assert_int_equal(e3->bytes, 80);
+    assert_int_equal(e1->arrive_us, t0 + 1168 + 5000);
+    assert_int_equal(e2->arrive_us, t0 + 2336 + 5000);
+    assert_int_equal(e3->arrive_us, t0 + 2400 + 5000); /* 80 bytes = 64 us */
+    assert_int_equal(e3->seq, 2920);
+    assert_string_equal(e3->why, "push");
+    pair_close(&p);
+}
+
+/* Nagle: a small segment waits while a small one is unacknowledged, and
+ * leaves when the ACK arrives; TCP_NODELAY sends it at once. */
+static void test_nagle_holds_small_segment_until_ack(void **state)
+{
+    (void)state;
+    for (int nodelay = 0; nodelay <= 1; nodelay++) {
+        pair p;
+        sim_params pr = fast_params();
+        pair_open(&p, &pr, 3);
+        assert_int_equal(sim_setsockopt(p.w, p.c, SIM_TCP_NODELAY, nodelay), 0);
+        int v = -1;
+        assert_int_equal(sim_getsockopt(p.w, p.c, SIM_TCP_NODELAY, &v), 0);
+        assert_int_equal(v, nodelay);
+        uint64_t t0 = sim_now_us(p.w);
+        sim_events_clear(p.w);
+        assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"a", 1, 0), 1);
+        assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"b", 1, 0), 1);
+        sim_snapshot s = snap(p.w, p.c);
+        assert_int_equal(s.unsent_bytes, nodelay ? 0 : 1);
+        assert_int_equal(s.in_flight_bytes, nodelay ? 2 : 1);
+        sim_settle(p.w, 1000000);
+        dump(p.w);
+        size_t i = 0;
+        find_ev(p.w, &i, SIM_EV_SEGMENT);
+        const sim_event *second = find_ev(p.w, &i, SIM_EV_SEGMENT);
+        /* The first segment's quick ACK is back after one round trip. */
+        assert_int_equal(second->time_us, nodelay ? t0 : t0 + 10000);
+        assert_int_equal(second->origin, 2);
+        assert_int_equal(snap(p.w, p.conn).recv_queue_bytes, 2);
+        pair_close(&p);
+    }
+}
+
+/* TCP_CORK holds a partial segment until uncorked; full segments go. */
+static void test_cork_holds_until_uncork(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = fast_params();
+    pair_open(&p, &pr, 3);
+    assert_int_equal(sim_setsockopt(p.w, p.c, SIM_TCP_CORK, 1), 0);
+    static uint8_t data[2000];
+    assert_int_equal(sim_send(p.w, p.c, data, 1500, 0), 1500);
+    sim_settle(p.w, 10000000);
+    sim_snapshot s = snap(p.w, p.c);
+    assert_int_equal(s.unsent_bytes, 40);
+    assert_int_equal(snap(p.w, p.conn).recv_queue_bytes, 1460);
+    uint64_t t = sim_now_us(p.w);
+    assert_int_equal(sim_setsockopt(p.w, p.c, SIM_TCP_CORK, 0), 0);
+    assert_int_equal(snap(p.w, p.c).unsent_bytes, 0);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(snap(p.w, p.conn).recv_queue_bytes, 1500);
+    assert_true(sim_now_us(p.w) >= t + 5000);
+    pair_close(&p);
+}
+
+/* MSG_MORE holds the tail until a send without it. */
+static void test_msg_more_holds_tail(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = fast_params();
+    pair_open(&p, &pr, 3);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"GET ", 4, SIM_MSG_MORE), 4);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(snap(p.w, p.c).unsent_bytes, 4);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"/\r\n", 3, 0), 3);
+    assert_int_equal(snap(p.w, p.c).unsent_bytes, 0);
+    sim_settle(p.w, 10000000);
+    sim_run runs[4];
+    assert_int_equal(sim_runs(p.w, p.conn, SIM_Q_RECV, runs, 4), 2);
+    assert_int_equal(runs[0].origin, 1);
+    assert_int_equal(runs[0].bytes, 4);
+    assert_int_equal(runs[1].origin, 2);
+    assert_int_equal(runs[1].bytes, 3);
+    assert_int_equal(count_ev(p.w, SIM_EV_SEGMENT), 1);
+    pair_close(&p);
+}
+
+/* The first 16 data segments are ACKed at once; after that a lone small
+ * segment is ACKed by the 40 ms delayed-ACK timer. */
+static void test_delayed_ack_after_quickacks(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = fast_params();
+    pair_open(&p, &pr, 3);
+    for (int k = 0; k < 16; k++) {
+        sim_events_clear(p.w);
+        assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"x", 1, 0), 1);
+        sim_settle(p.w, 10000000);
+        size_t i = 0;
+        const sim_event *a = find_ev(p.w, &i, SIM_EV_ACK);
+        assert_string_equal(a->why, "quickack");
+    }
+    sim_events_clear(p.w);
+    uint64_t t0 = sim_now_us(p.w);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"x", 1, 0), 1);
+    sim_settle(p.w, 10000000);
+    dump(p.w);
+    size_t i = 0;
+    const sim_event *tm = find_ev(p.w, &i, SIM_EV_TIMER);
+    assert_string_equal(tm->why, "delayed-ack");
+    assert_int_equal(tm->time_us, t0 + 5000 + 40000);
+    const sim_event *a = find_ev(p.w, &i, SIM_EV_ACK);
+    assert_string_equal(a->why, "delayed-ack");
+    assert_int_equal(a->time_us, t0 + 45000);
+    const sim_event *arr = find_ev(p.w, &i, SIM_EV_ACK_ARRIVE);
+    assert_int_equal(arr->time_us, t0 + 50000);
+    assert_int_equal(arr->bytes, 1);
+    assert_int_equal(sim_now_us(p.w), t0 + 50000);
+    pair_close(&p);
+}
+
+/* Two full segments unacknowledged: the second one is ACKed at once. */
+static void test_ack_every_second_full_segment(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = fast_params();
+    pair_open(&p, &pr, 3);
+    static uint8_t data[8192];
+    /* Use up the quick ACKs. */
+    for (int k = 0; k < 16; k++) {
+        assert_int_equal(sim_send(p.w, p.c, data, 1, 0), 1);
+        sim_settle(p.w, 10000000);
+    }
+    sim_events_clear(p.w);
+    uint64_t t0 = sim_now_us(p.w);
+    assert_int_equal(sim_send(p.w, p.c, data, 2920, 0), 2920);
+    sim_settle(p.w, 10000000);
+    dump(p.w);
+    size_t i = 0;
+    const sim_event *a = find_ev(p.w, &i, SIM_EV_ACK);
+    assert_string_equal(a->why, "two-segments");
+    assert_int_equal(a->time_us, t0 + 5000);
+    assert_int_equal(a->seq, 2920 + 16);
+    assert_int_equal(count_ev(p.w, SIM_EV_TIMER), 0);
+    pair_close(&p);
+}
+
+/* SO_SNDBUF / SO_RCVBUF: Linux doubles and clamps (SPEC.md section 3). */
+static void test_sockopt_buffers_double_and_clamp(void **state)
+{
+    (void)state;
+    sim_params pr = sim_params_default();
+    sim_world *w = sim_world_new(&pr, 1);
+    int s = sim_socket(w, SIM_CLIENT);
+    int v = 0;
+    assert_int_equal(sim_getsockopt(w, s, SIM_SO_SNDBUF, &v), 0);
+    assert_int_equal(v, 16384);
+    assert_int_equal(sim_getsockopt(w, s, SIM_SO_RCVBUF, &v), 0);
+    assert_int_equal(v, 131072);
+    const struct {
+        sim_opt opt;
+        int set, get;
+    } cases[] = {
+        {SIM_SO_SNDBUF, 1, 4608},         {SIM_SO_SNDBUF, 4096, 8192},
+        {SIM_SO_SNDBUF, 2303, 4608},      {SIM_SO_SNDBUF, 2305, 4610},
+        {SIM_SO_SNDBUF, 1 << 20, 425984}, {SIM_SO_SNDBUF, -1, 425984},
+        {SIM_SO_RCVBUF, 1, 2304},         {SIM_SO_RCVBUF, 1000, 2304},
+        {SIM_SO_RCVBUF, 4096, 8192},      {SIM_SO_RCVBUF, 1 << 30, 425984},
+        {SIM_SO_SNDBUF, 0, 4608},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        assert_int_equal(sim_setsockopt(w, s, cases[k].opt, cases[k].set), 0);
+        assert_int_equal(sim_getsockopt(w, s, cases[k].opt, &v), 0);
+        assert_int_equal(v, cases[k].get);
+        sim_snapshot sn = snap(w, s);
+        assert_int_equal(cases[k].opt == SIM_SO_SNDBUF ? sn.sndbuf_bytes : sn.rcvbuf_bytes,
+                         cases[k].get);
+    }
+    assert_int_equal(sim_setsockopt(w, 99, SIM_SO_SNDBUF, 1), -EBADF);
+    assert_int_equal(sim_setsockopt(w, s, (sim_opt)77, 1), -EINVAL);
+    sim_world_free(w);
+}
+
+/* A non-blocking send takes what fits (sndbuf/2 payload) and then
+ * -EAGAIN; sending resumes as ACKs free the queue. */
+static void test_send_partial_then_eagain(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = sim_params_default();
+    pair_open(&p, &pr, 3);
+    static uint8_t data[100000];
+    assert_int_equal(sim_send(p.w, p.c, data, sizeof(data), 0), 8192);
+    assert_int_equal(sim_send(p.w, p.c, data, sizeof(data), 0), -EAGAIN);
+    assert_int_equal(snap(p.w, p.c).send_queue_bytes, 8192);
+    assert_int_equal(sim_setsockopt(p.w, p.c, SIM_SO_SNDBUF, 4096), 0);
+    assert_int_equal(sim_send(p.w, p.c, data, 1, 0), -EAGAIN); /* 8192 > 4096 */
+    sim_advance_to(p.w, sim_next_event_us(p.w));
+    while (snap(p.w, p.c).send_queue_bytes >= 4096)
+        sim_advance_to(p.w, sim_next_event_us(p.w));
+    long n = sim_send(p.w, p.c, data, sizeof(data), 0);
+    assert_true(n > 0);
+    assert_int_equal(snap(p.w, p.c).send_queue_bytes, 4096);
+    pair_close(&p);
+}
+
+/* A reader that never reads: the window closes, persist probes back off
+ * (200, 400, 800 ms...), and reading opens the window again. */
+static void test_zero_window_probes_and_update(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = fast_params();
+    pr.rcvbuf_bytes = 8192; /* window 4096 */
+    pair_open(&p, &pr, 3);
+    static uint8_t data[8192];
+    assert_int_equal(sim_send(p.w, p.c, data, 8192, 0), 8192);
+    uint64_t t0 = sim_now_us(p.w);
+    sim_settle(p.w, 100000000);
+    dump(p.w);
+    sim_snapshot s = snap(p.w, p.c);
+    assert_int_equal(s.peer_window_bytes, 0);
+    assert_int_equal(s.unsent_bytes, 4096);
+    assert_int_equal(s.in_flight_bytes, 0);
+    assert_int_equal(snap(p.w, p.conn).recv_queue_bytes, 4096);
+    /* settle stopped at the zero window: nothing more without the app. */
+    uint64_t closed_at = sim_now_us(p.w);
+    assert_true(closed_at < t0 + 100000);
+    sim_events_clear(p.w);
+    sim_advance_to(p.w, closed_at + 1500000);
+    size_t i = 0;
+    const sim_event *pr1 = find_ev(p.w, &i, SIM_EV_PROBE);
+    assert_int_equal(pr1->time_us, closed_at + 200000);
+    const sim_event *ack = find_ev(p.w, &i, SIM_EV_ACK);
+    assert_string_equal(ack->why, "probe");
+    assert_int_equal(ack->window, 0);
+    const sim_event *pr2 = find_ev(p.w, &i, SIM_EV_PROBE);
+    assert_int_equal(pr2->time_us, closed_at + 600000);
+    const sim_event *pr3 = find_ev(p.w, &i, SIM_EV_PROBE);
+    assert_int_equal(pr3->time_us, closed_at + 1400000);
+    /* Reading opens the window: a window update, the rest flows. */
+    sim_events_clear(p.w);
+    uint8_t buf[8192];
+    assert_int_equal(sim_recv(p.w, p.conn, buf, sizeof(buf)), 4096);
+    i = 0;
+    const sim_event *wu = find_ev(p.w, &i, SIM_EV_WINDOW);
+    assert_int_equal(wu->window, 4096);
+    sim_settle(p.w, 100000000);
+    assert_int_equal(snap(p.w, p.c).send_queue_bytes, 0);
+    assert_int_equal(snap(p.w, p.conn).recv_queue_bytes, 4096);
+    assert_int_equal(sim_recv(p.w, p.conn, buf, sizeof(buf)), 4096);
+    pair_close(&p);
+}
+
+/* Short and coalesced reads: recv returns at most cap bytes, and bytes of
+ * several writes come back together. */
+static void test_recv_short_and_coalesced(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = fast_params();
+    pair_open(&p, &pr, 3);
+    assert_int_equal(sim_setsockopt(p.w, p.c, SIM_TCP_NODELAY, 1), 0);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"abc", 3, 0), 3);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"defg", 4, 0), 4);
+    sim_settle(p.w, 10000000);
+    uint8_t buf[16];
+    assert_int_equal(sim_recv(p.w, p.conn, buf, 2), 2);
+    assert_memory_equal(buf, "ab", 2);
+    sim_run runs[4];
+    assert_int_equal(sim_runs(p.w, p.conn, SIM_Q_RECV, runs, 4), 2);
+    assert_int_equal(runs[0].bytes, 1);
+    assert_int_equal(runs[1].origin, 2);
+    assert_int_equal(sim_recv(p.w, p.conn, buf, 16), 5);
+    assert_memory_equal(buf, "cdefg", 5);
+    pair_close(&p);
+}
+
+/* close() with unread data sends RST; the peer's next send raises
+ * ConnectionResetError, the one after BrokenPipeError. */
+static void test_close_unread_resets_peer(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = sim_params_default();
+    pair_open(&p, &pr, 3);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"hello", 5, 0), 5);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(sim_close(p.w, p.conn), 0);
+    size_t i = 0;
+    const sim_event *r = find_ev(p.w, &i, SIM_EV_RST);
+    assert_string_equal(r->why, "close-unread");
+    sim_settle(p.w, 10000000);
+    assert_int_equal(snap(p.w, p.c).state, SIM_CLOSED);
+    assert_int_equal(snap(p.w, p.c).pending_error, -ECONNRESET);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"x", 1, 0), -ECONNRESET);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"x", 1, 0), -EPIPE);
+    uint8_t buf[8];
+    assert_int_equal(sim_recv(p.w, p.c, buf, 8), 0);
+    pair_close(&p);
+}
+
+/* Data sent to a socket closed without unread data is answered with RST. */
+static void test_send_after_peer_close_resets(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = sim_params_default();
+    pair_open(&p, &pr, 3);
+    assert_int_equal(sim_close(p.w, p.conn), 0);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(snap(p.w, p.c).state, SIM_CLOSE_WAIT);
+    uint8_t buf[8];
+    assert_int_equal(sim_recv(p.w, p.c, buf, 8), 0);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"late", 4, 0), 4);
+    sim_settle(p.w, 10000000);
+    dump(p.w);
+    assert_int_equal(snap(p.w, p.c).state, SIM_CLOSED);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"x", 1, 0), -ECONNRESET);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"x", 1, 0), -EPIPE);
+    pair_close(&p);
+}
+
+/* shutdown(SHUT_WR) sends FIN after the data; the states walk through
+ * FIN_WAIT1, FIN_WAIT2, TIME_WAIT (60 s) and CLOSE_WAIT, LAST_ACK. */
+static void test_shutdown_states_and_time_wait(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = fast_params();
+    pair_open(&p, &pr, 3);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"bye", 3, 0), 3);
+    assert_int_equal(sim_shutdown(p.w, p.c, SIM_SHUT_WR), 0);
+    assert_int_equal(snap(p.w, p.c).state, SIM_FIN_WAIT1);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"x", 1, 0), -EPIPE);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(snap(p.w, p.c).state, SIM_FIN_WAIT2);
+    assert_int_equal(snap(p.w, p.conn).state, SIM_CLOSE_WAIT);
+    uint8_t buf[8];
+    assert_int_equal(sim_recv(p.w, p.conn, buf, 8), 3);
+    assert_int_equal(sim_recv(p.w, p.conn, buf, 8), 0);
+    /* The half-closed peer can still send. */
+    assert_int_equal(sim_send(p.w, p.conn, (const uint8_t *)"ok", 2, 0), 2);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(sim_recv(p.w, p.c, buf, 8), 2);
+    assert_int_equal(sim_close(p.w, p.conn), 0);
+    assert_int_equal(snap(p.w, p.conn).state, SIM_LAST_ACK);
+    sim_settle(p.w, 10000000);
+    /* The client entered TIME_WAIT when the FIN arrived, one latency
+     * before its ACK closed the server side. */
+    uint64_t t = sim_now_us(p.w) - 5000;
+    assert_int_equal(snap(p.w, p.c).state, SIM_TIME_WAIT);
+    assert_int_equal(snap(p.w, p.conn).state, SIM_CLOSED);
+    assert_int_equal(sim_next_event_us(p.w), t + 60000000);
+    sim_advance_to(p.w, t + 60000000 - 1);
+    assert_int_equal(snap(p.w, p.c).state, SIM_TIME_WAIT);
+    sim_advance_to(p.w, t + 60000000);
+    assert_int_equal(snap(p.w, p.c).state, SIM_CLOSED);
+    pair_close(&p);
+}
+
+/* Every byte keeps its origin through unsent, in flight and receive queue. */
+static void test_origins_follow_bytes(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = sim_params_default();
+    pr.rcvbuf_bytes = 8192;
+    pair_open(&p, &pr, 3);
+    static uint8_t data[3000];
+    assert_int_equal(sim_send(p.w, p.c, data, 1000, 0), 1000);
+    assert_int_equal(sim_send(p.w, p.c, data, 3000, 0), 3000);
+    assert_int_equal(sim_send(p.w, p.c, data, 2000, 0), 2000);
+    sim_run runs[8];
+    int n = sim_runs(p.w, p.c, SIM_Q_IN_FLIGHT, runs, 8);
+    assert_int_equal(n, 2); /* 1000 of write 1, two full segments of write 2 */
+    assert_int_equal(runs[0].origin, 1);
+    assert_int_equal(runs[0].bytes, 1000);
+    assert_int_equal(runs[1].origin, 2);
+    assert_int_equal(runs[1].bytes, 2920);
+    n = sim_runs(p.w, p.c, SIM_Q_UNSENT, runs, 8);
+    assert_int_equal(n, 2);
+    assert_int_equal(runs[0].origin, 2);
+    assert_int_equal(runs[0].bytes, 80); /* Nagle holds the tail */
+    assert_int_equal(runs[1].origin, 3);
+    assert_int_equal(runs[1].bytes, 2000);
+    assert_int_equal(sim_runs(p.w, p.c, SIM_Q_UNSENT, runs, 1), 2); /* count beyond max */
+    sim_settle(p.w, 10000000);
+    n = sim_runs(p.w, p.conn, SIM_Q_RECV, runs, 8);
+    assert_int_equal(n, 3);
+    assert_int_equal(runs[0].bytes + runs[1].bytes + runs[2].bytes, 4096);
+    assert_int_equal(runs[2].origin, 3);
+    assert_int_equal(sim_runs(p.w, 99, SIM_Q_RECV, runs, 8), -EBADF);
+    pair_close(&p);
+}
+
+static void script(sim_world *w)
+{
+    int l = sim_socket(w, SIM_SERVER);
+    sim_bind(w, l, PORT);
+    sim_listen(w, l, 1);
+    int c = sim_socket(w, SIM_CLIENT);
+    sim_connect(w, c, PORT);
+    sim_settle(w, 1000000);
+    int conn = sim_accept(w, l);
+    static uint8_t data[50000];
+    sim_send(w, c, data, sizeof(data), 0);
+    sim_advance_to(w, sim_now_us(w) + 30000);
+    sim_recv(w, conn, NULL, 3000);
+    sim_send(w, conn, data, 100, 0);
+    sim_settle(w, 10000000);
+    sim_close(w, c);
+    sim_settle(w, 10000000);
+}
+
+/* Same seed and calls, same event log; the log is not empty. */
+static void test_determinism_same_log(void **state)
+{
+    (void)state;
+    sim_params pr = sim_params_default();
+    sim_world *a = sim_world_new(&pr, 42), *b = sim_world_new(&pr, 42);
+    script(a);
+    script(b);
+    size_t na, nb;
+    const sim_event *ea = sim_events(a, &na), *eb = sim_events(b, &nb);
+    assert_true(na > 20);
+    assert_int_equal(na, nb);
+    for (size_t i = 0; i < na; i++) {
+        assert_int_equal(ea[i].time_us, eb[i].time_us);
+        assert_int_equal(ea[i].arrive_us, eb[i].arrive_us);
+        assert_int_equal(ea[i].kind, eb[i].kind);
+        assert_int_equal(ea[i].sock, eb[i].sock);
+        assert_int_equal(ea[i].bytes, eb[i].bytes);
+        assert_int_equal(ea[i].seq, eb[i].seq);
+        assert_int_equal(ea[i].window, eb[i].window);
+        assert_int_equal(ea[i].origin, eb[i].origin);
+        assert_string_equal(ea[i].why ? ea[i].why : "", eb[i].why ? eb[i].why : "");
+        if (i > 0)
+            assert_true(ea[i].time_us >= ea[i - 1].time_us);
+    }
+    sim_world_free(a);
+    sim_world_free(b);
+}
+
+/* settle stops at a zero window probed forever, within the limit. */
+static void test_settle_terminates_on_zero_window(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = sim_params_default();
+    pr.rcvbuf_bytes = 4608;
+    pair_open(&p, &pr, 3);
+    static uint8_t data[8192];
+    assert_true(sim_send(p.w, p.c, data, sizeof(data), 0) > 0);
+    uint64_t n = sim_settle(p.w, UINT64_MAX);
+    assert_true(n > 0);
+    assert_true(sim_now_us(p.w) < 1000000);
+    assert_int_equal(sim_settle(p.w, UINT64_MAX), 0);
+    assert_int_not_equal(sim_next_event_us(p.w), UINT64_MAX); /* the persist timer */
+    pair_close(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +739,22 @@ int main(void)
         cmocka_unit_test(test_connect_established_after_one_rtt),
         cmocka_unit_test(test_connect_refused_by_rst),
         cmocka_unit_test(test_send_hello_lands_in_receive_queue),
+        cmocka_unit_test(test_wire_serialization_queues_segments),
+        cmocka_unit_test(test_nagle_holds_small_segment_until_ack),
+        cmocka_unit_test(test_cork_holds_until_uncork),
+        cmocka_unit_test(test_msg_more_holds_tail),
+        cmocka_unit_test(test_delayed_ack_after_quickacks),
+        cmocka_unit_test(test_ack_every_second_full_segment),
+        cmocka_unit_test(test_sockopt_buffers_double_and_clamp),
+        cmocka_unit_test(test_send_partial_then_eagain),
+        cmocka_unit_test(test_zero_window_probes_and_update),
+        cmocka_unit_test(test_recv_short_and_coalesced),
+        cmocka_unit_test(test_close_unread_resets_peer),
+        cmocka_unit_test(test_send_after_peer_close_resets),
+        cmocka_unit_test(test_shutdown_states_and_time_wait),
+        cmocka_unit_test(test_origins_follow_bytes),
+        cmocka_unit_test(test_determinism_same_log),
+        cmocka_unit_test(test_settle_terminates_on_zero_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
