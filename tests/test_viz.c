@@ -1,0 +1,483 @@
+/* test_viz.c: the window's drawing, fonts, animation and keys, headless.
+ *
+ * Pictures are drawn on viz_canvas (a software renderer on a surface), so
+ * no display is needed. Scenes are built by hand here (a small lesson and
+ * the model's events of one step), so these tests check the drawing and
+ * the timeline on their own; test_viz_app.c drives the real runner.
+ * Set VIZ_TEST_DUMP=DIR to keep the pictures for a look.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <SDL_ttf.h>
+
+#include "viz_anim.h"
+#include "viz_canvas.h"
+#include "viz_draw.h"
+#include "viz_font.h"
+#include "viz_scene.h"
+
+/* ---- a hand-made lesson and scene ------------------------------------ */
+
+static char *say_en[] = {"sendall() returns as soon as every byte is in the send buffer; the "
+                         "kernel sends them when it can."};
+static char *say_ja[] = {"sendall() は全てのバイトが送信バッファに入った時点で戻ります。"
+                         "カーネルは送れるときに送ります。"};
+
+static lesson_step steps[2] = {
+    {.line = 5,
+     .title = "sendall() hands the bytes to the kernel",
+     .title_ja = "sendall() はバイトをカーネルに渡す",
+     .say = say_en,
+     .nsay = 1,
+     .say_ja = say_ja,
+     .nsay_ja = 1},
+    {.line = 12,
+     .title = "The reader is slow: the window closes",
+     .title_ja = "読み手が遅い: ウィンドウが閉じる",
+     .say = say_en,
+     .nsay = 1,
+     .say_ja = say_ja,
+     .nsay_ja = 1},
+};
+
+static lesson_doc doc = {
+    .name = "basics",
+    .title = "Socket buffers: the basics",
+    .title_ja = "ソケットバッファの基本",
+    .steps = steps,
+    .nsteps = 2,
+};
+
+static void sock_init(viz_sock *k, const char *name, int h)
+{
+    memset(k, 0, sizeof *k);
+    k->present = true;
+    snprintf(k->name, sizeof k->name, "%s", name);
+    snprintf(k->state, sizeof k->state, "ESTABLISHED");
+    k->sim_sock = h;
+    k->sndbuf_bytes = 16384;
+    k->rcvbuf_bytes = 131072;
+    k->peer_window_bytes = 65535;
+}
+
+static sim_event ev(uint64_t t, uint64_t arrive, sim_event_kind kind, int sock, int peer,
+                    uint32_t bytes, uint64_t seq, uint32_t window, uint32_t origin)
+{
+    sim_event e = {.time_us = t,
+                   .arrive_us = arrive,
+                   .kind = kind,
+                   .sock = sock,
+                   .peer = peer,
+                   .bytes = bytes,
+                   .seq = seq,
+                   .window = window,
+                   .origin = origin};
+    return e;
+}
+
+/* Step 0: the client sends 12 bytes; they travel, land in the server's
+ * receive queue, a delayed ACK comes back. Handles: client 0, server 2. */
+static void scene_basics(viz_scene *s)
+{
+    viz_scene_init(s, &doc);
+    s->step = 0;
+    s->handle_side[0] = 0;
+    s->handle_side[1] = 1;
+    s->handle_side[2] = 1;
+    for (int side = 0; side < 2; side++) {
+        sock_init(&s->side[side].before, side ? "server.conn" : "client.s", side ? 2 : 0);
+        s->side[side].after = s->side[side].before;
+    }
+    s->pre_valid[0] = s->pre_valid[2] = true;
+    viz_queue_push(&s->side[1].after.q[SIM_Q_RECV], 1, 12);
+    s->side[1].after.recv_queue_bytes = 12;
+    s->side[0].real.present = true;
+    s->side[1].real.present = true;
+    s->side[1].real.recv_queue_bytes = 12;
+    s->side[0].ncode = 1;
+    snprintf(s->side[0].code[0].code, VIZ_TEXT_LEN, "s.sendall(b'Hello, world')");
+    snprintf(s->side[0].code[0].status, LESSON_STATUS_LEN, "done");
+    s->side[1].ncode = 1;
+    snprintf(s->side[1].code[0].code, VIZ_TEXT_LEN, "data = conn.recv(1024)");
+    snprintf(s->side[1].code[0].status, LESSON_STATUS_LEN, "blocked");
+    s->t0_us = 10000;
+    s->t1_us = 60000;
+    static sim_event evs[5];
+    evs[0] = ev(10000, 0, SIM_EV_WRITE, 0, 2, 12, 1, 0, 1);
+    evs[1] = ev(10000, 15010, SIM_EV_SEGMENT, 0, 2, 12, 1, 0, 1);
+    evs[2] = ev(15010, 0, SIM_EV_DELIVER, 2, 0, 12, 1, 0, 1);
+    evs[3] = ev(55010, 60010, SIM_EV_ACK, 2, 0, 0, 1, 131060, 0);
+    evs[4] = ev(60010, 0, SIM_EV_ACK_ARRIVE, 0, 2, 12, 13, 131060, 0);
+    s->events = malloc(sizeof evs);
+    memcpy(s->events, evs, sizeof evs);
+    s->nevents = s->cap_events = 5;
+    s->t1_us = 60010;
+    s->nexpects = 2;
+    s->real = true;
+}
+
+/* Step 1: the server's receive buffer is full, the client's send buffer
+ * too: a zero window. */
+static void scene_full(viz_scene *s)
+{
+    viz_scene_init(s, &doc);
+    s->step = 1;
+    s->handle_side[0] = 0;
+    s->handle_side[2] = 1;
+    for (int side = 0; side < 2; side++) {
+        sock_init(&s->side[side].after, side ? "server.conn" : "client.s", side ? 2 : 0);
+        s->side[side].before = s->side[side].after;
+    }
+    s->side[1].after.rcvbuf_bytes = 4608;
+    s->side[0].after.peer_window_bytes = 0;
+    viz_queue_push(&s->side[1].after.q[SIM_Q_RECV], 1, 2304);
+    viz_queue_push(&s->side[1].after.q[SIM_Q_RECV], 2, 2304);
+    viz_queue_push(&s->side[0].after.q[SIM_Q_UNSENT], 2, 9000);
+    viz_queue_push(&s->side[0].after.q[SIM_Q_UNSENT], 3, 7384);
+    s->side[0].after.blocked = true;
+    s->side[0].real.present = true;
+    s->side[0].real.unsent_bytes = 16000; /* differs from the model */
+    s->side[0].ncode = 2;
+    snprintf(s->side[0].code[0].code, VIZ_TEXT_LEN, "s.sendall(b'x' * 100000)");
+    snprintf(s->side[0].code[0].status, LESSON_STATUS_LEN, "blocked");
+    snprintf(s->side[0].code[1].code, VIZ_TEXT_LEN, "s.close()");
+    snprintf(s->side[0].code[1].status, LESSON_STATUS_LEN, "pending");
+    s->t0_us = s->t1_us = 100000;
+    s->nexpects = 1;
+    s->nexpects_failed = 1;
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static viz_canvas *canvas(int w, int h)
+{
+    char err[256] = "";
+    viz_canvas *c = viz_canvas_new(w, h, err, sizeof err);
+    if (!c)
+        fprintf(stderr, "viz_canvas_new: %s\n", err);
+    assert_non_null(c);
+    return c;
+}
+
+static void draw(viz_canvas *c, const viz_scene *s, double p, viz_lang lang)
+{
+    viz_anim *a = viz_anim_new();
+    viz_frame *f = calloc(1, sizeof *f);
+    assert_non_null(a);
+    assert_non_null(f);
+    assert_int_equal(viz_anim_build(a, s), 0);
+    viz_anim_seek(a, s, p, f);
+    viz_ui ui = {.lang = lang, .zoom = 1.0, .speed = 1.0};
+    SDL_Surface *sf = viz_canvas_surface(c);
+    viz_draw_scene(viz_canvas_renderer(c), viz_canvas_text(c), s, f, &ui, sf->w, sf->h);
+    SDL_RenderFlush(viz_canvas_renderer(c));
+    free(f);
+    viz_anim_free(a);
+}
+
+static void dump(viz_canvas *c, const char *name)
+{
+    const char *dir = getenv("VIZ_TEST_DUMP");
+    if (!dir)
+        return;
+    char path[512], err[256];
+    snprintf(path, sizeof path, "%s/%s.png", dir, name);
+    assert_int_equal(viz_canvas_save_png(c, path, err, sizeof err), 0);
+}
+
+/* Pixels that differ between two same-sized surfaces. */
+static long diff_pixels(SDL_Surface *a, SDL_Surface *b)
+{
+    long n = 0;
+    for (int y = 0; y < a->h; y++) {
+        const uint32_t *pa = (const uint32_t *)((const uint8_t *)a->pixels + y * a->pitch);
+        const uint32_t *pb = (const uint32_t *)((const uint8_t *)b->pixels + y * b->pitch);
+        for (int x = 0; x < a->w; x++)
+            n += pa[x] != pb[x];
+    }
+    return n;
+}
+
+static SDL_Surface *copy_surface(SDL_Surface *s)
+{
+    return SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+/* A picture has exactly the size asked for, at both classroom sizes. */
+static void test_canvas_size_requested(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{1280, 720}, {1920, 1080}, {800, 600}};
+    for (size_t i = 0; i < 3; i++) {
+        viz_canvas *c = canvas(sizes[i][0], sizes[i][1]);
+        viz_scene s;
+        scene_basics(&s);
+        draw(c, &s, 1.0, VIZ_LANG_EN);
+        assert_int_equal(viz_canvas_surface(c)->w, sizes[i][0]);
+        assert_int_equal(viz_canvas_surface(c)->h, sizes[i][1]);
+        viz_scene_free(&s);
+        viz_canvas_free(c);
+    }
+}
+
+/* Two different steps give different pictures; the same step twice the
+ * same picture. */
+static void test_draw_step_changes_picture(void **state)
+{
+    (void)state;
+    viz_canvas *c = canvas(1280, 720);
+    viz_scene a, b;
+    scene_basics(&a);
+    scene_full(&b);
+    draw(c, &a, 1.0, VIZ_LANG_EN);
+    dump(c, "basics-en");
+    SDL_Surface *pa = copy_surface(viz_canvas_surface(c));
+    draw(c, &a, 1.0, VIZ_LANG_EN);
+    assert_int_equal(diff_pixels(pa, viz_canvas_surface(c)), 0);
+    draw(c, &b, 1.0, VIZ_LANG_EN);
+    dump(c, "full-en");
+    assert_true(diff_pixels(pa, viz_canvas_surface(c)) > 1000);
+    draw(c, &b, 1.0, VIZ_LANG_JA);
+    dump(c, "full-ja");
+    draw(c, &a, 0.5, VIZ_LANG_JA);
+    dump(c, "basics-mid-ja");
+    SDL_FreeSurface(pa);
+    viz_scene_free(&a);
+    viz_scene_free(&b);
+    viz_canvas_free(c);
+}
+
+/* Mid-step, the segment is on the wire: the picture differs from both
+ * ends, and the animation moves continuously (small steps, small change). */
+static void test_draw_animation_moves(void **state)
+{
+    (void)state;
+    viz_canvas *c = canvas(1280, 720);
+    viz_scene s;
+    scene_basics(&s);
+    draw(c, &s, 0.0, VIZ_LANG_EN);
+    SDL_Surface *p0 = copy_surface(viz_canvas_surface(c));
+    draw(c, &s, 0.3, VIZ_LANG_EN);
+    dump(c, "basics-0.3");
+    SDL_Surface *p1 = copy_surface(viz_canvas_surface(c));
+    draw(c, &s, 1.0, VIZ_LANG_EN);
+    assert_true(diff_pixels(p0, p1) > 500);
+    assert_true(diff_pixels(p1, viz_canvas_surface(c)) > 500);
+    SDL_FreeSurface(p0);
+    SDL_FreeSurface(p1);
+    viz_scene_free(&s);
+    viz_canvas_free(c);
+}
+
+/* The Japanese font really covers the labels and draws glyphs: distinct
+ * characters give distinct pictures (tofu boxes would all be equal). */
+static void test_font_japanese_real_glyphs(void **state)
+{
+    (void)state;
+    char path[1024];
+    assert_int_equal(viz_font_find(VIZ_FACE_JA, path, sizeof path), 0);
+    assert_true(viz_font_covers(path, "送信バッファ 受信バッファ アプリのバッファ カーネル"));
+    assert_true(viz_font_covers(path, viz_label(VIZ_LANG_JA, VIZ_L_ZERO_WINDOW)));
+    assert_true(viz_text_needs_ja("送信"));
+    assert_false(viz_text_needs_ja("send buffer → wire"));
+    /* A font without Japanese must not pass the coverage check. */
+    char latin[1024];
+    assert_int_equal(viz_font_find(VIZ_FACE_MONO, latin, sizeof latin), 0);
+    assert_false(viz_font_covers(latin, "送信"));
+
+    viz_canvas *c = canvas(200, 80);
+    SDL_Renderer *r = viz_canvas_renderer(c);
+    const char *glyphs[] = {"あ", "ソ", "漢"};
+    SDL_Surface *pics[3];
+    for (int i = 0; i < 3; i++) {
+        SDL_SetRenderDrawColor(r, 0, 0, 0, 255);
+        SDL_RenderClear(r);
+        int w = viz_text_draw(viz_canvas_text(c), glyphs[i], VIZ_FACE_SANS, 48,
+                              (SDL_Color){255, 255, 255, 255}, 10, 10, VIZ_ALIGN_LEFT);
+        assert_true(w > 20);
+        SDL_RenderFlush(r);
+        pics[i] = copy_surface(viz_canvas_surface(c));
+        SDL_Surface *blank = copy_surface(pics[i]);
+        SDL_FillRect(blank, NULL, SDL_MapRGB(blank->format, 0, 0, 0));
+        assert_true(diff_pixels(pics[i], blank) > 100);
+        SDL_FreeSurface(blank);
+    }
+    assert_true(diff_pixels(pics[0], pics[1]) > 50);
+    assert_true(diff_pixels(pics[1], pics[2]) > 50);
+    for (int i = 0; i < 3; i++)
+        SDL_FreeSurface(pics[i]);
+    viz_canvas_free(c);
+}
+
+/* A repeated frame renders no new text: the per-frame path is cached. */
+static void test_text_cache_repeated_frame_free(void **state)
+{
+    (void)state;
+    viz_canvas *c = canvas(1280, 720);
+    viz_scene s;
+    scene_full(&s);
+    draw(c, &s, 1.0, VIZ_LANG_JA);
+    uint64_t misses = viz_text_misses(viz_canvas_text(c));
+    assert_true(misses > 10);
+    draw(c, &s, 1.0, VIZ_LANG_JA);
+    assert_int_equal(viz_text_misses(viz_canvas_text(c)), misses);
+    viz_scene_free(&s);
+    viz_canvas_free(c);
+}
+
+/* Wrapping keeps every line inside the width, in both languages, and
+ * loses no character. */
+static void test_text_wrap_fits(void **state)
+{
+    (void)state;
+    viz_canvas *c = canvas(400, 200);
+    viz_text *t = viz_canvas_text(c);
+    const char *texts[] = {say_en[0], say_ja[0]};
+    for (int k = 0; k < 2; k++) {
+        int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+        int n = viz_text_wrap(t, texts[k], VIZ_FACE_SANS, 20, 300, starts, lens, 12);
+        assert_true(n >= 2);
+        size_t chars = 0;
+        for (int i = 0; i < n; i++) {
+            char line[512];
+            memcpy(line, texts[k] + starts[i], (size_t)lens[i]);
+            line[lens[i]] = 0;
+            int w = 0;
+            viz_text_size(t, line, viz_text_needs_ja(texts[k]) ? VIZ_FACE_JA : VIZ_FACE_SANS, 20,
+                          &w, NULL);
+            assert_true(w <= 300);
+            for (int j = 0; j < lens[i]; j++)
+                chars += line[j] != ' ';
+        }
+        size_t want = 0;
+        for (const char *p = texts[k]; *p; p++)
+            want += *p != ' ';
+        assert_int_equal(chars, want);
+    }
+    viz_canvas_free(c);
+}
+
+/* The timeline replays the events: at 0 the queues are the "before"
+ * state, mid-way the segment is on the wire and the bytes in flight, at 1
+ * the "after" state; progress maps monotonically to virtual time. */
+static void test_anim_replays_events(void **state)
+{
+    (void)state;
+    viz_scene s;
+    scene_basics(&s);
+    viz_anim *a = viz_anim_new();
+    viz_frame *f = calloc(1, sizeof *f);
+    assert_int_equal(viz_anim_build(a, &s), 0);
+    viz_anim_seek(a, &s, 0.0, f);
+    assert_int_equal(f->q[0][SIM_Q_UNSENT].bytes + f->q[0][SIM_Q_IN_FLIGHT].bytes, 0);
+    assert_int_equal(f->nwire, 0);
+    viz_anim_seek(a, &s, 0.1, f);
+    assert_int_equal(f->nflying, 1); /* the write flies into the send buffer */
+    assert_true(f->flying[0].to_kernel);
+    assert_int_equal(f->flying[0].bytes, 12);
+    uint64_t last = 0;
+    bool seen_wire = false;
+    for (int i = 1; i <= 100; i++) {
+        viz_anim_seek(a, &s, i / 100.0, f);
+        assert_true(f->now_us >= last);
+        last = f->now_us;
+        if (f->nwire > 0 && f->wire[0].kind == SIM_EV_SEGMENT) {
+            seen_wire = true;
+            assert_int_equal(f->wire[0].bytes, 12);
+            assert_int_equal(f->q[0][SIM_Q_IN_FLIGHT].bytes, 12);
+            assert_int_equal(f->q[1][SIM_Q_RECV].bytes, 0);
+        }
+    }
+    assert_true(seen_wire);
+    assert_int_equal(f->q[1][SIM_Q_RECV].bytes, 12);
+    assert_int_equal(f->q[0][SIM_Q_IN_FLIGHT].bytes, 0);
+    assert_int_equal(f->now_us, s.t1_us);
+    /* Seeking back replays from the start. */
+    viz_anim_seek(a, &s, 0.0, f);
+    assert_int_equal(f->q[1][SIM_Q_RECV].bytes, 0);
+    free(f);
+    viz_anim_free(a);
+    viz_scene_free(&s);
+}
+
+/* A zero window is flagged on the receiver whose window is 0. */
+static void test_anim_zero_window(void **state)
+{
+    (void)state;
+    viz_scene s;
+    scene_full(&s);
+    viz_anim *a = viz_anim_new();
+    viz_frame *f = calloc(1, sizeof *f);
+    assert_int_equal(viz_anim_build(a, &s), 0);
+    viz_anim_seek(a, &s, 1.0, f);
+    assert_true(f->zero_window[1]);
+    assert_false(f->zero_window[0]);
+    s.side[0].after.peer_window_bytes = 100;
+    viz_anim_seek(a, &s, 1.0, f);
+    assert_false(f->zero_window[1]);
+    free(f);
+    viz_anim_free(a);
+    viz_scene_free(&s);
+}
+
+/* Queues move bytes with their origins, oldest first. */
+static void test_queue_push_pop_keeps_origins(void **state)
+{
+    (void)state;
+    viz_queue q = {0}, moved = {0};
+    viz_queue_push(&q, 1, 10);
+    viz_queue_push(&q, 1, 5);
+    viz_queue_push(&q, 2, 7);
+    assert_int_equal(q.n, 2);
+    assert_int_equal(q.bytes, 22);
+    viz_queue_pop(&q, 17, &moved);
+    assert_int_equal(q.bytes, 5);
+    assert_int_equal(q.run[0].origin, 2);
+    assert_int_equal(q.run[0].bytes, 5);
+    assert_int_equal(moved.n, 2);
+    assert_int_equal(moved.run[0].bytes, 15);
+    assert_int_equal(moved.run[1].origin, 2);
+    assert_int_equal(moved.run[1].bytes, 2);
+}
+
+/* "WxH" sizes parse; nonsense does not. */
+static void test_parse_size(void **state)
+{
+    (void)state;
+    int w = 0, h = 0;
+    assert_int_equal(viz_parse_size("1920x1080", &w, &h), 0);
+    assert_int_equal(w, 1920);
+    assert_int_equal(h, 1080);
+    assert_true(viz_parse_size("1920", &w, &h) < 0);
+    assert_true(viz_parse_size("10x10", &w, &h) < 0);
+    assert_true(viz_parse_size("1280x720junk", &w, &h) < 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_canvas_size_requested),
+        cmocka_unit_test(test_draw_step_changes_picture),
+        cmocka_unit_test(test_draw_animation_moves),
+        cmocka_unit_test(test_font_japanese_real_glyphs),
+        cmocka_unit_test(test_text_cache_repeated_frame_free),
+        cmocka_unit_test(test_text_wrap_fits),
+        cmocka_unit_test(test_anim_replays_events),
+        cmocka_unit_test(test_anim_zero_window),
+        cmocka_unit_test(test_queue_push_pop_keeps_origins),
+        cmocka_unit_test(test_parse_size),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    TTF_Quit();
+    return rc;
+}

@@ -1,0 +1,375 @@
+/* viz_anim.c: the step's timeline and the replay of its event log. See
+ * viz_anim.h for the time mapping.
+ *
+ * The replay keeps, per side, the queues of the socket the side shows and,
+ * per direction, the runs of bytes on the wire, so a segment's bytes keep
+ * the colour of their write from the send buffer to the receive buffer.
+ * A DELIVER is matched to its SEGMENT by sequence number. At progress 1
+ * the frame is the scene's "after" state exactly, whatever the replay
+ * found, so a step always ends on the model's own numbers.
+ */
+#include "viz_anim.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEAD 0.18 /* of the step: the writes fly into the send buffer */
+#define TAIL 0.06 /* of the step: nothing moves, the eye catches up */
+#define FLY  0.12 /* how long a write or read chunk flies */
+
+enum { MAX_PENDING = 256 };
+
+typedef struct {
+    uint64_t seq;
+    uint32_t bytes;
+} pending_seg;
+
+struct viz_anim {
+    size_t nevents;
+    size_t cap;
+    float *dstart;  /* per event: progress when it happens */
+    float *darrive; /* per event: progress when it arrives (travellers) */
+    uint64_t *keys; /* sorted unique times */
+    float *dkeys;   /* their progress */
+    size_t nkeys;
+    size_t cap_keys;
+    double lead; /* progress of the step's start time */
+    /* replay state */
+    size_t applied;
+    double at;
+    viz_queue q[2][3];
+    viz_queue wireq[2]; /* per sending side: bytes on the wire, in order */
+    pending_seg pend[2][MAX_PENDING];
+    int npend[2];
+    uint32_t window[2];
+};
+
+viz_anim *viz_anim_new(void)
+{
+    return calloc(1, sizeof(viz_anim));
+}
+
+void viz_anim_free(viz_anim *a)
+{
+    if (!a)
+        return;
+    free(a->dstart);
+    free(a->darrive);
+    free(a->keys);
+    free(a->dkeys);
+    free(a);
+}
+
+int viz_origin_colour(int side, uint32_t origin)
+{
+    uint32_t o = origin ? origin - 1 : 0;
+    return (int)((o + (side ? 4u : 0u)) % 8u);
+}
+
+static bool travels(sim_event_kind k)
+{
+    return k == SIM_EV_SEGMENT || k == SIM_EV_ACK || k == SIM_EV_WINDOW || k == SIM_EV_PROBE ||
+           k == SIM_EV_SYN || k == SIM_EV_FIN || k == SIM_EV_RST;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static float map_time(const viz_anim *a, uint64_t t)
+{
+    size_t lo = 0, hi = a->nkeys;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (a->keys[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo >= a->nkeys)
+        return a->nkeys ? a->dkeys[a->nkeys - 1] : 1.0f;
+    return a->dkeys[lo];
+}
+
+int viz_anim_build(viz_anim *a, const viz_scene *s)
+{
+    size_t n = s->nevents;
+    if (n > a->cap) {
+        float *ds = realloc(a->dstart, n * sizeof *ds);
+        if (!ds)
+            return -ENOMEM;
+        a->dstart = ds;
+        float *da = realloc(a->darrive, n * sizeof *da);
+        if (!da)
+            return -ENOMEM;
+        a->darrive = da;
+        a->cap = n;
+    }
+    if (2 * n + 1 > a->cap_keys) {
+        uint64_t *k = realloc(a->keys, (2 * n + 1) * sizeof *k);
+        if (!k)
+            return -ENOMEM;
+        a->keys = k;
+        float *dk = realloc(a->dkeys, (2 * n + 1) * sizeof *dk);
+        if (!dk)
+            return -ENOMEM;
+        a->dkeys = dk;
+        a->cap_keys = 2 * n + 1;
+    }
+    a->nevents = n;
+    size_t nk = 0;
+    a->keys[nk++] = s->t0_us;
+    for (size_t i = 0; i < n; i++) {
+        const sim_event *e = &s->events[i];
+        a->keys[nk++] = e->time_us < s->t0_us ? s->t0_us : e->time_us;
+        if (travels(e->kind) && e->arrive_us > e->time_us)
+            a->keys[nk++] = e->arrive_us;
+    }
+    qsort(a->keys, nk, sizeof *a->keys, cmp_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < nk; i++)
+        if (u == 0 || a->keys[i] != a->keys[u - 1])
+            a->keys[u++] = a->keys[i];
+    a->nkeys = u;
+    /* Gaps take sqrt(length) each; then the lead-in and tail, normalised. */
+    double g = 0;
+    for (size_t i = 1; i < u; i++)
+        g += sqrt((double)(a->keys[i] - a->keys[i - 1]));
+    double lead = g > 0 ? LEAD * g / (1.0 - LEAD - TAIL) : 1.0;
+    double tail = g > 0 ? TAIL * g / (1.0 - LEAD - TAIL) : 0.0;
+    double total = lead + g + tail;
+    double acc = lead;
+    a->dkeys[0] = (float)(lead / total);
+    for (size_t i = 1; i < u; i++) {
+        acc += sqrt((double)(a->keys[i] - a->keys[i - 1]));
+        a->dkeys[i] = (float)(acc / total);
+    }
+    a->lead = lead / total;
+    for (size_t i = 0; i < n; i++) {
+        const sim_event *e = &s->events[i];
+        a->dstart[i] = map_time(a, e->time_us);
+        a->darrive[i] = travels(e->kind) && e->arrive_us > e->time_us ? map_time(a, e->arrive_us)
+                                                                      : a->dstart[i];
+    }
+    a->applied = (size_t)-1; /* force a reset on the next seek */
+    return 0;
+}
+
+static int side_of(const viz_scene *s, int handle)
+{
+    if (handle < 0 || handle >= VIZ_MAX_HANDLES)
+        return -1;
+    return s->handle_side[handle];
+}
+
+static bool is_shown(const viz_scene *s, int side, int handle)
+{
+    return side >= 0 && handle >= 0 && s->side[side].after.sim_sock == handle;
+}
+
+static bool connected(const viz_sock *k)
+{
+    return k->present && !k->listening &&
+           (!strcmp(k->state, "ESTABLISHED") || !strcmp(k->state, "CLOSE_WAIT") ||
+            !strncmp(k->state, "FIN_WAIT", 8));
+}
+
+static void reset(viz_anim *a, const viz_scene *s)
+{
+    memset(a->q, 0, sizeof a->q);
+    memset(a->wireq, 0, sizeof a->wireq);
+    a->npend[0] = a->npend[1] = 0;
+    for (int side = 0; side < 2; side++) {
+        int h = s->side[side].after.sim_sock;
+        if (h >= 0 && h < VIZ_MAX_HANDLES && s->pre_valid[h])
+            memcpy(a->q[side], s->pre[h], sizeof a->q[side]);
+        const viz_sock *peer = &s->side[!side].before;
+        a->window[side] =
+            connected(peer) ? peer->peer_window_bytes : s->side[side].after.rcvbuf_bytes;
+    }
+    a->applied = 0;
+}
+
+static void apply(viz_anim *a, const viz_scene *s, const sim_event *e)
+{
+    int side = side_of(s, e->sock);
+    switch (e->kind) {
+    case SIM_EV_WRITE:
+        if (is_shown(s, side, e->sock))
+            viz_queue_push(&a->q[side][SIM_Q_UNSENT], e->origin, e->bytes);
+        break;
+    case SIM_EV_SEGMENT:
+        if (side < 0)
+            break;
+        if (is_shown(s, side, e->sock)) {
+            viz_queue moved = {0};
+            viz_queue_pop(&a->q[side][SIM_Q_UNSENT], e->bytes, &moved);
+            if (moved.bytes < e->bytes) /* a retransmission: colour by origin */
+                viz_queue_push(&moved, e->origin, e->bytes - moved.bytes);
+            for (int i = 0; i < moved.n; i++) {
+                viz_queue_push(&a->q[side][SIM_Q_IN_FLIGHT], moved.run[i].origin,
+                               moved.run[i].bytes);
+                viz_queue_push(&a->wireq[side], moved.run[i].origin, moved.run[i].bytes);
+            }
+        } else {
+            viz_queue_push(&a->wireq[side], e->origin, e->bytes);
+        }
+        if (a->npend[side] < MAX_PENDING)
+            a->pend[side][a->npend[side]++] = (pending_seg){e->seq, e->bytes};
+        break;
+    case SIM_EV_DELIVER: {
+        /* Which direction: the one whose oldest segment has this seq. */
+        int dir = -1;
+        for (int d = 0; d < 2 && dir < 0; d++)
+            for (int i = 0; i < a->npend[d]; i++)
+                if (a->pend[d][i].seq == e->seq && a->pend[d][i].bytes == e->bytes) {
+                    dir = d;
+                    memmove(&a->pend[d][i], &a->pend[d][i + 1],
+                            sizeof(pending_seg) * (size_t)(a->npend[d] - i - 1));
+                    a->npend[d]--;
+                    break;
+                }
+        if (dir < 0) {
+            /* sock is the receiver, peer the sender. */
+            int ps = side_of(s, e->peer);
+            dir = ps >= 0 ? ps : side >= 0 ? !side : 0;
+        }
+        viz_queue moved = {0};
+        viz_queue_pop(&a->wireq[dir], e->bytes, &moved);
+        if (moved.bytes < e->bytes)
+            viz_queue_push(&moved, e->origin, e->bytes - moved.bytes);
+        int rx = !dir;
+        for (int i = 0; i < moved.n; i++)
+            viz_queue_push(&a->q[rx][SIM_Q_RECV], moved.run[i].origin, moved.run[i].bytes);
+        break;
+    }
+    case SIM_EV_READ:
+        if (is_shown(s, side, e->sock))
+            viz_queue_pop(&a->q[side][SIM_Q_RECV], e->bytes, NULL);
+        break;
+    case SIM_EV_ACK_ARRIVE:
+        /* sock is the data sender the ACK arrived at. */
+        if (side >= 0)
+            viz_queue_pop(&a->q[side][SIM_Q_IN_FLIGHT], e->bytes, NULL);
+        break;
+    case SIM_EV_ACK:
+    case SIM_EV_WINDOW:
+        if (side >= 0)
+            a->window[side] = e->window;
+        break;
+    default:
+        break;
+    }
+}
+
+void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
+{
+    if (p < 0)
+        p = 0;
+    if (p > 1)
+        p = 1;
+    if (a->applied == (size_t)-1 || p < a->at || a->nevents != s->nevents)
+        reset(a, s);
+    a->at = p;
+    while (a->applied < a->nevents && a->applied < s->nevents && a->dstart[a->applied] <= p) {
+        apply(a, s, &s->events[a->applied]);
+        a->applied++;
+    }
+    f->progress = p;
+    memcpy(f->q, a->q, sizeof f->q);
+    for (int side = 0; side < 2; side++) {
+        const viz_side *vs = &s->side[side];
+        double k = a->lead > 0 ? p / a->lead : 1.0;
+        if (k > 1)
+            k = 1;
+        double b0 = vs->before.has_file ? vs->before.file_buffered_bytes : 0;
+        double b1 = vs->after.has_file ? vs->after.file_buffered_bytes : 0;
+        f->appbuf_bytes[side] = (uint32_t)(b0 + (b1 - b0) * k + 0.5);
+        f->window[side] = a->window[side];
+    }
+    if (p >= 1.0) {
+        for (int side = 0; side < 2; side++) {
+            memcpy(f->q[side], s->side[side].after.q, sizeof f->q[side]);
+            const viz_sock *peer = &s->side[!side].after;
+            if (connected(peer))
+                f->window[side] = peer->peer_window_bytes;
+        }
+    }
+    for (int side = 0; side < 2; side++)
+        f->zero_window[side] = f->window[side] == 0 && connected(&s->side[side].after) &&
+                               connected(&s->side[!side].after);
+    /* Virtual time: invert the key mapping. */
+    f->now_us = s->t0_us;
+    for (size_t i = 0; i < a->nkeys; i++) {
+        if (a->dkeys[i] > p) {
+            if (i > 0) {
+                double span = a->dkeys[i] - a->dkeys[i - 1];
+                double k = span > 0 ? (p - a->dkeys[i - 1]) / span : 1;
+                f->now_us = a->keys[i - 1] + (uint64_t)(k * (double)(a->keys[i] - a->keys[i - 1]));
+            }
+            break;
+        }
+        f->now_us = a->keys[i];
+    }
+    if (p >= 1.0 && s->t1_us > f->now_us)
+        f->now_us = s->t1_us;
+    /* What is on the wire; close neighbours merge into one chunk. */
+    f->nwire = 0;
+    f->nflying = 0;
+    for (size_t i = 0; i < a->nevents && i < s->nevents; i++) {
+        const sim_event *e = &s->events[i];
+        float d0 = a->dstart[i];
+        if (d0 > p + FLY)
+            break;
+        int side = side_of(s, e->sock);
+        if (side < 0)
+            continue;
+        if (travels(e->kind)) {
+            float d1 = a->darrive[i];
+            if (!(d0 <= p && p < d1))
+                continue;
+            float frac = (float)((p - d0) / (d1 - d0));
+            if (f->nwire > 0) {
+                viz_wire_item *last = &f->wire[f->nwire - 1];
+                if (last->from_side == side && last->kind == e->kind && e->kind == SIM_EV_SEGMENT &&
+                    fabsf(last->frac - frac) < 0.035f) {
+                    last->bytes += e->bytes;
+                    last->count++;
+                    continue;
+                }
+            }
+            if (f->nwire == VIZ_MAX_WIRE)
+                continue;
+            f->wire[f->nwire++] =
+                (viz_wire_item){side, e->kind, e->bytes, e->window, e->origin, 1, frac};
+        } else if ((e->kind == SIM_EV_WRITE || e->kind == SIM_EV_READ) && e->bytes &&
+                   is_shown(s, side, e->sock)) {
+            bool w = e->kind == SIM_EV_WRITE;
+            double from = w ? d0 - FLY : d0, to = w ? d0 : d0 + FLY;
+            if (w && from < 0) {
+                from = 0;
+                to = d0 > 0.02 ? d0 : 0.02;
+            }
+            if (!(from <= p && p < to))
+                continue;
+            float frac = (float)((p - from) / (to - from));
+            if (f->nflying > 0) {
+                viz_flying *last = &f->flying[f->nflying - 1];
+                if (last->side == side && last->to_kernel == w &&
+                    fabsf(last->frac - frac) < 0.05f) {
+                    last->bytes += e->bytes;
+                    continue;
+                }
+            }
+            if (f->nflying < VIZ_MAX_FLYING)
+                f->flying[f->nflying++] = (viz_flying){side, w, e->bytes, e->origin, frac};
+        }
+    }
+    f->code_progress = a->lead > 0 ? p / (a->lead + 0.25) : 1.0;
+    if (f->code_progress > 1)
+        f->code_progress = 1;
+}

@@ -1,0 +1,83 @@
+/* viz_anim.h: the step's animation timeline, from the model's event log.
+ *
+ * A step's events happen in virtual time: writes at the step's start,
+ * segments leaving every few hundred microseconds, a delayed ACK 40 ms
+ * later, a persist timer after a second. The timeline maps virtual time
+ * onto a progress from 0 to 1 that the window plays in about a second: a
+ * short lead-in for the writes, then every gap between two moments of the
+ * log takes a time growing with the square root of its length, so short
+ * and long gaps both stay visible and the order never changes.
+ *
+ * viz_anim_seek() replays the step's events up to a progress and fills a
+ * viz_frame: the queues of each side at that moment (with the writes each
+ * byte came from), the segments, ACKs and window updates on the wire with
+ * how far they have travelled, and the chunks flying between application
+ * and kernel. Seeking forward replays only the new events; the frame path
+ * allocates nothing. Called by viz_draw.c's callers (window, renderer,
+ * benchmark) once per frame.
+ */
+#ifndef SOCKBUF_VIZ_ANIM_H
+#define SOCKBUF_VIZ_ANIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "viz_scene.h"
+
+enum { VIZ_MAX_WIRE = 192, VIZ_MAX_FLYING = 16 };
+
+/* Something travelling on the wire. */
+typedef struct {
+    int from_side;       /* sender: LESSON_CLIENT or LESSON_SERVER */
+    sim_event_kind kind; /* SEGMENT, ACK, WINDOW, PROBE, SYN, FIN, RST */
+    uint32_t bytes;      /* payload bytes (segments) */
+    uint32_t window;     /* advertised window (ACK, WINDOW, PROBE) */
+    uint32_t origin;     /* the write its first byte came from */
+    uint32_t count;      /* segments merged into this item (large transfers) */
+    float frac;          /* 0 at the sender, 1 at the receiver */
+} viz_wire_item;
+
+/* Bytes flying between an application and its kernel buffers. */
+typedef struct {
+    int side;        /* whose */
+    bool to_kernel;  /* write (app -> send buffer) or read (recv -> app) */
+    uint32_t bytes;  /* how many */
+    uint32_t origin; /* the write they came from */
+    float frac;      /* 0 at the start, 1 at the end */
+} viz_flying;
+
+/* The state to draw at one moment of a step. */
+typedef struct {
+    double progress;          /* 0..1 */
+    uint64_t now_us;          /* virtual time shown */
+    viz_queue q[2][3];        /* per side: unsent, in flight, received */
+    uint32_t appbuf_bytes[2]; /* application buffer fill */
+    bool zero_window[2];      /* side's receiver advertised 0 */
+    uint32_t window[2];       /* last window the side advertised */
+    int nwire;
+    viz_wire_item wire[VIZ_MAX_WIRE];
+    int nflying;
+    viz_flying flying[VIZ_MAX_FLYING];
+    double code_progress; /* 0..1: how far the statements ran */
+} viz_frame;
+
+typedef struct viz_anim viz_anim;
+
+/* A timeline; rebuild it with viz_anim_build() for each step. NULL when
+ * out of memory. */
+viz_anim *viz_anim_new(void);
+void viz_anim_free(viz_anim *a);
+
+/* Builds the timeline of the scene's step (the scene must outlive every
+ * seek until the next build). Returns 0 or -ENOMEM. */
+int viz_anim_build(viz_anim *a, const viz_scene *s);
+
+/* Fills f with the step's state at progress (clamped to 0..1); progress 1
+ * is the state after the step. */
+void viz_anim_seek(viz_anim *a, const viz_scene *s, double progress, viz_frame *f);
+
+/* The colour index (0..7) of bytes from write `origin` of a side's socket:
+ * the client's writes and the server's take different colours. */
+int viz_origin_colour(int side, uint32_t origin);
+
+#endif

@@ -1,0 +1,899 @@
+/* viz_draw.c: the scene, the picker and the help overlay. See viz_draw.h.
+ *
+ * Layout, in units u = min(w/1280, h/720) pixels:
+ *
+ *   lesson title                                           step 3 / 7
+ *   STEP TITLE
+ *   +-- CLIENT ------+                           +-- SERVER ------+
+ *   | code           |                           | code           |
+ *   | application    |                           | application    |
+ *   | send buffer  ==|==> segments ==>  <== ACK ==|== recv buffer  |
+ *   | recv buffer  <=|<== segments <==  ACK ==>  ==|== send buffer  |
+ *   +----------------+                           +----------------+
+ *   narration
+ *
+ * The client's send buffer and the server's receive buffer share the top
+ * lane of the wire, the other direction the bottom lane, so every byte
+ * moves in a straight line. Send buffers fill from the wire side (in
+ * flight nearest the wire), receive buffers from the application side.
+ */
+#include "viz_draw.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- colours and labels --------------------------------------------- */
+
+static const SDL_Color BG = {24, 29, 40, 255};
+static const SDL_Color PANEL = {36, 43, 58, 255};
+static const SDL_Color PANEL2 = {46, 54, 72, 255};
+static const SDL_Color BAR_BG = {18, 22, 30, 255};
+static const SDL_Color EDGE = {92, 104, 128, 255};
+static const SDL_Color TEXT = {238, 241, 246, 255};
+static const SDL_Color DIM = {165, 176, 196, 255};
+static const SDL_Color FAINT = {110, 121, 142, 255};
+static const SDL_Color GOOD = {80, 200, 140, 255};
+static const SDL_Color BAD = {255, 92, 92, 255};
+static const SDL_Color WARN = {255, 196, 60, 255};
+static const SDL_Color HILITE = {60, 78, 112, 255};
+static const SDL_Color DARK = {16, 18, 24, 255};
+
+SDL_Color viz_palette(int i)
+{
+    /* Okabe & Ito (2008); the blue is lifted to read on a dark ground. */
+    static const SDL_Color p[8] = {
+        {230, 159, 0, 255},   /* orange */
+        {86, 180, 233, 255},  /* sky blue */
+        {0, 158, 115, 255},   /* bluish green */
+        {240, 228, 66, 255},  /* yellow */
+        {204, 121, 167, 255}, /* reddish purple */
+        {213, 94, 0, 255},    /* vermillion */
+        {60, 140, 220, 255},  /* blue */
+        {200, 200, 200, 255}, /* grey */
+    };
+    return p[((i % 8) + 8) % 8];
+}
+
+static const char *const labels[VIZ_L_COUNT][2] = {
+    [VIZ_L_CLIENT] = {"CLIENT", "クライアント"},
+    [VIZ_L_SERVER] = {"SERVER", "サーバー"},
+    [VIZ_L_APP] = {"Application", "アプリケーション"},
+    [VIZ_L_APPBUF] = {"app buffer (makefile)", "アプリのバッファ (makefile)"},
+    [VIZ_L_KERNEL] = {"Kernel", "カーネル"},
+    [VIZ_L_SENDBUF] = {"send buffer", "送信バッファ"},
+    [VIZ_L_RECVBUF] = {"receive buffer", "受信バッファ"},
+    [VIZ_L_UNSENT] = {"unsent", "未送信"},
+    [VIZ_L_INFLIGHT] = {"in flight", "送信済み・未ACK"},
+    [VIZ_L_RECEIVED] = {"received, not read", "受信済み・未読"},
+    [VIZ_L_MODEL] = {"model", "モデル"},
+    [VIZ_L_REAL] = {"kernel", "実カーネル"},
+    [VIZ_L_WIRE] = {"the wire", "ワイヤ (回線)"},
+    [VIZ_L_ZERO_WINDOW] = {"ZERO WINDOW", "ゼロウィンドウ"},
+    [VIZ_L_ZERO_WINDOW_NOTE] = {"receiver full: sender must wait", "受信側が満杯: 送信側は待つ"},
+    [VIZ_L_DONE] = {"done", "完了"},
+    [VIZ_L_BLOCKED] = {"BLOCKED", "ブロック中"},
+    [VIZ_L_PENDING] = {"waiting", "待ち"},
+    [VIZ_L_ERROR] = {"error", "エラー"},
+    [VIZ_L_STEP] = {"Step", "ステップ"},
+    [VIZ_L_PRINTED] = {"printed", "出力"},
+    [VIZ_L_WINDOW] = {"win", "窓"},
+    [VIZ_L_NO_SOCKET] = {"no socket yet", "ソケットはまだない"},
+    [VIZ_L_LISTENING] = {"listening: no data queues", "待ち受け中: データのキューなし"},
+    [VIZ_L_CHECKS_OK] = {"checks passed", "チェック合格"},
+    [VIZ_L_CHECKS_FAILED] = {"checks failed", "チェック失敗"},
+    [VIZ_L_PICKER_TITLE] = {"Choose a lesson", "レッスンを選ぶ"},
+    [VIZ_L_PICKER_HINT] = {"1-9 or Up/Down and Enter · L 日本語 · ? help · Esc quit",
+                           "1-9 または ↑↓ と Enter · L English · ? ヘルプ · Esc 終了"},
+    [VIZ_L_FOOTER] = {"Space next · ← back · P autoplay · L 日本語 · ? help",
+                      "Space 次へ · ← 戻る · P 自動再生 · L English · ? ヘルプ"},
+    [VIZ_L_HELP_TITLE] = {"Keys", "キー操作"},
+    [VIZ_L_NO_REAL] = {"kernel: n/a", "実カーネル: なし"},
+    [VIZ_L_DIFFERS] = {"differs", "違う"},
+    [VIZ_L_BEFORE_FIRST] = {"Press Space to run the first step.",
+                            "Space で最初のステップを実行します。"},
+    [VIZ_L_LEGEND_WRITES] = {"one colour per write()", "write() ごとに1色"},
+    [VIZ_L_LEGEND_STRIPES] = {"striped: in flight", "縞模様: 送信済み・未ACK"},
+};
+
+const char *viz_label(viz_lang lang, viz_label_id id)
+{
+    if ((int)id < 0 || id >= VIZ_L_COUNT)
+        return "";
+    const char *s = labels[id][lang == VIZ_LANG_JA];
+    return s ? s : labels[id][0];
+}
+
+/* ---- primitives ------------------------------------------------------ */
+
+typedef struct {
+    SDL_Renderer *r;
+    viz_text *t;
+    const viz_ui *ui;
+    viz_lang lang;
+    double u;  /* layout unit */
+    double tu; /* text unit (layout unit times zoom) */
+    int w, h;
+} ctx;
+
+static int U(const ctx *c, double v)
+{
+    return (int)lround(v * c->u);
+}
+
+static int T(const ctx *c, double v)
+{
+    int px = (int)lround(v * c->tu);
+    return px < 8 ? 8 : px;
+}
+
+static void color(const ctx *c, SDL_Color k)
+{
+    SDL_SetRenderDrawColor(c->r, k.r, k.g, k.b, k.a);
+}
+
+static void fill(const ctx *c, int x, int y, int w, int h, SDL_Color k)
+{
+    if (w <= 0 || h <= 0)
+        return;
+    SDL_Rect rc = {x, y, w, h};
+    color(c, k);
+    SDL_RenderFillRect(c->r, &rc);
+}
+
+static void frame(const ctx *c, int x, int y, int w, int h, int thick, SDL_Color k)
+{
+    if (thick < 1)
+        thick = 1;
+    fill(c, x, y, w, thick, k);
+    fill(c, x, y + h - thick, w, thick, k);
+    fill(c, x, y, thick, h, k);
+    fill(c, x + w - thick, y, thick, h, k);
+}
+
+static SDL_Color shade(SDL_Color k, double f)
+{
+    SDL_Color o = {(Uint8)(k.r * f), (Uint8)(k.g * f), (Uint8)(k.b * f), k.a};
+    return o;
+}
+
+static int text(const ctx *c, const char *s, viz_face face, double size, SDL_Color k, int x, int y,
+                viz_align a)
+{
+    return viz_text_draw(c->t, s, face, T(c, size), k, x, y, a);
+}
+
+static int text_w(const ctx *c, const char *s, viz_face face, double size)
+{
+    int w = 0;
+    viz_text_size(c->t, s, face, T(c, size), &w, NULL);
+    return w;
+}
+
+/* "12 B", "1,460 B", "128 KiB" -- byte counts as people read them. */
+static void fmt_bytes(char *out, size_t len, uint64_t b)
+{
+    if (b >= 10 * 1024 * 1024)
+        snprintf(out, len, "%.1f MiB", (double)b / (1024.0 * 1024.0));
+    else if (b >= 100000)
+        snprintf(out, len, "%.0f KiB", (double)b / 1024.0);
+    else if (b >= 1000)
+        snprintf(out, len, "%llu,%03llu B", (unsigned long long)(b / 1000),
+                 (unsigned long long)(b % 1000));
+    else
+        snprintf(out, len, "%llu B", (unsigned long long)b);
+}
+
+/* Draws a queue's runs as coloured blocks from x0 in direction dir (+1
+ * right, -1 left), scaled so cap bytes fill width; returns the pixel
+ * length used. Every run with bytes gets at least 3 units. */
+static int draw_runs(const ctx *c, const viz_queue *q, int side, int x0, int dir, int y, int h,
+                     double px_per_byte, int max_px, bool faded)
+{
+    int used = 0;
+    for (int i = 0; i < q->n && used < max_px; i++) {
+        int len = (int)lround(q->run[i].bytes * px_per_byte);
+        int minw = U(c, 6);
+        if (len < minw)
+            len = minw;
+        if (used + len > max_px)
+            len = max_px - used;
+        SDL_Color k = viz_palette(viz_origin_colour(side, q->run[i].origin));
+        if (faded)
+            k = shade(k, 0.62);
+        int x = dir > 0 ? x0 + used : x0 - used - len;
+        fill(c, x, y, len, h, k);
+        if (faded) {
+            /* In flight: stripes, so the state reads without colour too. */
+            SDL_Color st = shade(k, 0.7);
+            for (int sx = x + U(c, 3); sx<x + len; sx += U(c, 8)> 0 ? U(c, 8) : 4)
+                fill(c, sx, y, U(c, 2) > 0 ? U(c, 2) : 1, h, st);
+        }
+        if (i > 0 || used > 0)
+            fill(c, dir > 0 ? x : x + len - 1, y, 1, h, DARK);
+        used += len;
+    }
+    return used;
+}
+
+/* ---- the side columns ------------------------------------------------ */
+
+typedef struct {
+    int x, w;        /* column */
+    int top_lane_y;  /* centre y of the upper buffer bar */
+    int bot_lane_y;  /* centre y of the lower buffer bar */
+    int app_y;       /* centre y of the application box */
+    int send_bar_x0; /* where the send bar's wire end is */
+    int recv_bar_x0; /* where the receive bar's app end is */
+    int bar_x, bar_w;
+} column;
+
+static const char *status_label(const ctx *c, const char *status, SDL_Color *k)
+{
+    if (!strncmp(status, "done", 4)) {
+        *k = GOOD;
+        return viz_label(c->lang, VIZ_L_DONE);
+    }
+    if (!strncmp(status, "blocked", 7)) {
+        *k = BAD;
+        return viz_label(c->lang, VIZ_L_BLOCKED);
+    }
+    if (!strncmp(status, "error", 5)) {
+        *k = WARN;
+        return status;
+    }
+    *k = FAINT;
+    return viz_label(c->lang, VIZ_L_PENDING);
+}
+
+static void draw_code(const ctx *c, const viz_side *vs, const viz_frame *f, int x, int y, int w,
+                      int h)
+{
+    fill(c, x, y, w, h, PANEL2);
+    int lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, 17)) + U(c, 3);
+    int rows = (h - U(c, 8)) / lh;
+    if (rows < 1 || vs->ncode == 0)
+        return;
+    /* Which line is running: the animation walks the executed lines and
+     * rests on the blocked one, or the last one done. */
+    int ran = 0, blocked = -1;
+    for (int i = 0; i < vs->ncode; i++) {
+        if (!strncmp(vs->code[i].status, "blocked", 7) && blocked < 0)
+            blocked = i;
+        if (strncmp(vs->code[i].status, "pending", 7))
+            ran = i + 1;
+    }
+    int cur = ran > 0 ? (int)floor(f->code_progress * ran - 1e-9) : -1;
+    if (cur < 0 && ran > 0)
+        cur = 0;
+    if (f->code_progress >= 1 && blocked >= 0)
+        cur = blocked;
+    int first = 0;
+    if (vs->ncode > rows && cur >= rows - 1)
+        first = cur - rows + 2 < vs->ncode - rows ? cur - rows + 2 : vs->ncode - rows;
+    if (first < 0)
+        first = 0;
+    int pill_w = U(c, 10);
+    for (int i = first; i < vs->ncode && i < first + rows; i++) {
+        const viz_code *vc = &vs->code[i];
+        int ly = y + U(c, 4) + (i - first) * lh;
+        bool shown_done = i < cur || (i == cur && f->code_progress >= 1);
+        bool reached = i <= cur;
+        SDL_Color sk;
+        const char *st = status_label(c, vc->status, &sk);
+        if (i == cur) {
+            fill(c, x + U(c, 2), ly - U(c, 1), w - U(c, 4), lh,
+                 i == blocked ? shade(BAD, 0.35) : HILITE);
+        }
+        /* status marker at the left edge */
+        SDL_Color mk = reached ? sk : FAINT;
+        if (!shown_done && i != blocked)
+            mk = reached ? TEXT : FAINT;
+        fill(c, x + U(c, 4), ly + U(c, 2), U(c, 5), lh - U(c, 6), mk);
+        char line[VIZ_TEXT_LEN + 8];
+        snprintf(line, sizeof line, "%s", vc->code);
+        int tx = x + pill_w + U(c, 4);
+        int sw = 0;
+        if (i == blocked || !strncmp(vc->status, "error", 5)) {
+            sw = text_w(c, st, VIZ_FACE_BOLD, 14) + U(c, 10);
+            if (reached) {
+                fill(c, x + w - sw - U(c, 4), ly + U(c, 1), sw, lh - U(c, 4), sk);
+                text(c, st, VIZ_FACE_BOLD, 14, DARK, x + w - sw / 2 - U(c, 4), ly + U(c, 2),
+                     VIZ_ALIGN_CENTER);
+            }
+        }
+        /* Cut long code so it never runs under the status pill. */
+        int avail = w - pill_w - U(c, 12) - sw;
+        size_t len = strlen(line);
+        while (len > 4 && text_w(c, line, VIZ_FACE_MONO, 17) > avail) {
+            len -= 1;
+            while (len > 0 && ((unsigned char)line[len] & 0xc0) == 0x80)
+                len--;
+            strcpy(line + len, "\xe2\x80\xa6");
+        }
+        text(c, line, VIZ_FACE_MONO, 17, reached ? TEXT : DIM, tx, ly, VIZ_ALIGN_LEFT);
+    }
+}
+
+/* A labelled bar: "send buffer   1,460 / 16,384" above it. */
+static void bar_header(const ctx *c, const char *label, uint32_t used, uint32_t cap, int x, int y,
+                       int w)
+{
+    char a[32], b[32], buf[80];
+    fmt_bytes(a, sizeof a, used);
+    fmt_bytes(b, sizeof b, cap);
+    snprintf(buf, sizeof buf, "%s / %s", a, b);
+    text(c, label, VIZ_FACE_BOLD, 17, TEXT, x, y, VIZ_ALIGN_LEFT);
+    text(c, buf, VIZ_FACE_SANS, 17, TEXT, x + w, y, VIZ_ALIGN_RIGHT);
+}
+
+/* The model's and the kernel's numbers for one bar, side by side. */
+static void compare_line(const ctx *c, const char *what, uint32_t model_a, uint32_t model_b,
+                         bool two, const viz_real *real, uint32_t real_a, uint32_t real_b,
+                         bool final, int x, int y, int w)
+{
+    char m1[24], m2[24], k1[24], k2[24], buf[160];
+    fmt_bytes(m1, sizeof m1, model_a);
+    fmt_bytes(m2, sizeof m2, model_b);
+    if (two)
+        snprintf(buf, sizeof buf, "%s: %s %s · %s %s", viz_label(c->lang, VIZ_L_MODEL), what, m1,
+                 viz_label(c->lang, VIZ_L_INFLIGHT), m2);
+    else
+        snprintf(buf, sizeof buf, "%s: %s %s", viz_label(c->lang, VIZ_L_MODEL), what, m1);
+    text(c, buf, VIZ_FACE_SANS, 15, DIM, x, y, VIZ_ALIGN_LEFT);
+    int ly = y + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 15));
+    if (!real || !real->present) {
+        text(c, viz_label(c->lang, VIZ_L_NO_REAL), VIZ_FACE_SANS, 15, FAINT, x, ly, VIZ_ALIGN_LEFT);
+        return;
+    }
+    fmt_bytes(k1, sizeof k1, real_a);
+    fmt_bytes(k2, sizeof k2, real_b);
+    if (two)
+        snprintf(buf, sizeof buf, "%s: %s %s · %s %s", viz_label(c->lang, VIZ_L_REAL), what, k1,
+                 viz_label(c->lang, VIZ_L_INFLIGHT), k2);
+    else
+        snprintf(buf, sizeof buf, "%s: %s %s", viz_label(c->lang, VIZ_L_REAL), what, k1);
+    bool differs = final && (model_a != real_a || (two && model_b != real_b));
+    int tw = text(c, buf, VIZ_FACE_SANS, 15, final ? TEXT : DIM, x, ly, VIZ_ALIGN_LEFT);
+    if (differs) {
+        char d[48];
+        snprintf(d, sizeof d, "\xe2\x89\xa0 %s", viz_label(c->lang, VIZ_L_DIFFERS));
+        int dw = text_w(c, d, VIZ_FACE_BOLD, 14) + U(c, 8);
+        int dx = x + tw + U(c, 8);
+        if (dx + dw > x + w)
+            dx = x + w - dw;
+        fill(c, dx, ly, dw, viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 15)), BAD);
+        text(c, d, VIZ_FACE_BOLD, 14, DARK, dx + dw / 2, ly + U(c, 1), VIZ_ALIGN_CENTER);
+    }
+}
+
+static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int side, int x, int y,
+                      int w, int h, column *col)
+{
+    const viz_side *vs = &s->side[side];
+    const viz_sock *k = &vs->after;
+    bool final = f->progress >= 1.0;
+    int pad = U(c, 8);
+    col->x = x;
+    col->w = w;
+
+    /* header */
+    int hh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 22));
+    fill(c, x, y, w, hh + U(c, 6),
+         side == 0 ? (SDL_Color){52, 62, 84, 255} : (SDL_Color){64, 56, 80, 255});
+    text(c, viz_label(c->lang, side == 0 ? VIZ_L_CLIENT : VIZ_L_SERVER), VIZ_FACE_BOLD, 22, TEXT,
+         x + pad, y + U(c, 3), VIZ_ALIGN_LEFT);
+    if (k->present) {
+        char buf[96];
+        snprintf(buf, sizeof buf, "%s  %s", k->name, k->state);
+        text(c, buf, VIZ_FACE_MONO, 15, DIM, x + w - pad, y + U(c, 7), VIZ_ALIGN_RIGHT);
+    }
+    y += hh + U(c, 10);
+
+    /* Fixed parts below the code: application and kernel boxes. */
+    int lh15 = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 15));
+    int lh17 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 17));
+    int bar_h = U(c, 30);
+    int block_h = lh17 + U(c, 3) + bar_h + U(c, 4) + 2 * lh15 + U(c, 4);
+    int kern_h = lh17 + U(c, 6) + 2 * block_h + U(c, 8);
+    int app_h = lh17 + U(c, 4) + (k->has_file || vs->before.has_file ? U(c, 18) + U(c, 4) : 0) +
+                lh15 + U(c, 12);
+    int code_h = h - (hh + U(c, 10)) - app_h - kern_h - U(c, 16);
+    int code_lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, 17)) + U(c, 3);
+    int rows = vs->ncode < 3 ? 3 : vs->ncode > 6 ? 6 : vs->ncode;
+    int code_want = rows * code_lh + U(c, 8);
+    if (code_h > code_want) {
+        /* Spare room: taller bars, then air between the boxes. */
+        int spare = code_h - code_want;
+        int grow = spare / 2 < U(c, 16) ? spare / 2 : U(c, 16);
+        bar_h += grow;
+        block_h += grow;
+        kern_h += 2 * grow;
+        code_h = code_want;
+    }
+    if (code_h < U(c, 40))
+        code_h = U(c, 40);
+    int gap = h - (hh + U(c, 10)) - code_h - app_h - kern_h;
+    gap = gap / 2 > U(c, 8) ? gap / 2 : U(c, 8);
+
+    draw_code(c, vs, f, x, y, w, code_h);
+    y += code_h + gap;
+
+    /* application box */
+    fill(c, x, y, w, app_h, PANEL);
+    text(c, viz_label(c->lang, VIZ_L_APP), VIZ_FACE_BOLD, 17, TEXT, x + pad, y + U(c, 3),
+         VIZ_ALIGN_LEFT);
+    col->app_y = y + app_h / 2;
+    int ay = y + lh17 + U(c, 4);
+    if (k->has_file || vs->before.has_file) {
+        uint32_t cap =
+            k->file_capacity_bytes ? k->file_capacity_bytes : vs->before.file_capacity_bytes;
+        char a[24], b[24], buf[96];
+        fmt_bytes(a, sizeof a, f->appbuf_bytes[side]);
+        fmt_bytes(b, sizeof b, cap);
+        snprintf(buf, sizeof buf, "%s %s / %s", viz_label(c->lang, VIZ_L_APPBUF), a, b);
+        int bw = w / 2 - pad;
+        int bx = x + pad;
+        fill(c, bx, ay, bw, U(c, 18), BAR_BG);
+        if (cap) {
+            int fw = (int)((double)bw * f->appbuf_bytes[side] / cap);
+            if (f->appbuf_bytes[side] && fw < U(c, 3))
+                fw = U(c, 3);
+            if (fw > bw)
+                fw = bw;
+            fill(c, bx, ay, fw, U(c, 18), viz_palette(7));
+        }
+        frame(c, bx, ay, bw, U(c, 18), 1, EDGE);
+        text(c, buf, VIZ_FACE_SANS, 15, TEXT, bx + bw + U(c, 8), ay, VIZ_ALIGN_LEFT);
+        ay += U(c, 22);
+    }
+    if (vs->nprinted > 0) {
+        char buf[VIZ_TEXT_LEN + 32];
+        snprintf(buf, sizeof buf, "%s: %s", viz_label(c->lang, VIZ_L_PRINTED),
+                 vs->printed[vs->nprinted - 1]);
+        size_t len = strlen(buf);
+        while (len > 8 && text_w(c, buf, VIZ_FACE_MONO, 15) > w - 2 * pad) {
+            len--;
+            while (len > 0 && ((unsigned char)buf[len] & 0xc0) == 0x80)
+                len--;
+            strcpy(buf + len, "\xe2\x80\xa6");
+        }
+        text(c, buf, VIZ_FACE_MONO, 15, GOOD, x + pad, ay, VIZ_ALIGN_LEFT);
+    } else if (vs->error[0]) {
+        text(c, vs->error, VIZ_FACE_MONO, 15, WARN, x + pad, ay, VIZ_ALIGN_LEFT);
+    }
+    y += app_h + gap;
+
+    /* kernel box */
+    bool zero = f->zero_window[side];
+    fill(c, x, y, w, kern_h, PANEL);
+    text(c, viz_label(c->lang, VIZ_L_KERNEL), VIZ_FACE_BOLD, 17, TEXT, x + pad, y + U(c, 3),
+         VIZ_ALIGN_LEFT);
+    int by = y + lh17 + U(c, 6);
+    col->bar_x = x + pad;
+    col->bar_w = w - 2 * pad;
+    if (!k->present || k->listening) {
+        text(c, viz_label(c->lang, k->present ? VIZ_L_LISTENING : VIZ_L_NO_SOCKET), VIZ_FACE_SANS,
+             17, DIM, x + pad, by + U(c, 10), VIZ_ALIGN_LEFT);
+        col->top_lane_y = by + lh17 + U(c, 3) + bar_h / 2;
+        col->bot_lane_y = col->top_lane_y + block_h;
+        return;
+    }
+    for (int blk = 0; blk < 2; blk++) {
+        /* client: send on top; server: receive on top (lanes line up). */
+        bool is_send = (side == 0) == (blk == 0);
+        int yb = by + blk * block_h;
+        int bx = x + pad, bw = w - 2 * pad;
+        int bar_y = yb + lh17 + U(c, 3);
+        if (blk == 0)
+            col->top_lane_y = bar_y + bar_h / 2;
+        else
+            col->bot_lane_y = bar_y + bar_h / 2;
+        fill(c, bx, bar_y, bw, bar_h, BAR_BG);
+        if (is_send) {
+            uint32_t un = f->q[side][SIM_Q_UNSENT].bytes, fl = f->q[side][SIM_Q_IN_FLIGHT].bytes;
+            bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, k->sndbuf_bytes, bx, yb, bw);
+            double ppb = k->sndbuf_bytes ? (double)bw / k->sndbuf_bytes : 0;
+            /* the wire end: the right edge for the client, left for the server */
+            int dir = side == 0 ? -1 : 1;
+            int x0 = side == 0 ? bx + bw : bx;
+            col->send_bar_x0 = x0;
+            int used = draw_runs(c, &f->q[side][SIM_Q_IN_FLIGHT], side, x0, dir, bar_y, bar_h, ppb,
+                                 bw, true);
+            int used2 = draw_runs(c, &f->q[side][SIM_Q_UNSENT], side, x0 + dir * used, dir, bar_y,
+                                  bar_h, ppb, bw - used, false);
+            if (used > 0 && used2 > 0)
+                fill(c, x0 + dir * used - (dir < 0 ? 1 : 0), bar_y - U(c, 3), U(c, 2),
+                     bar_h + U(c, 6), TEXT);
+            frame(c, bx, bar_y, bw, bar_h, U(c, 2), vs->after.blocked && final ? BAD : EDGE);
+            compare_line(c, viz_label(c->lang, VIZ_L_UNSENT), un, fl, true, &vs->real,
+                         vs->real.unsent_bytes, vs->real.in_flight_bytes, final, bx,
+                         bar_y + bar_h + U(c, 4), bw);
+        } else {
+            uint32_t rq = f->q[side][SIM_Q_RECV].bytes;
+            bar_header(c, viz_label(c->lang, VIZ_L_RECVBUF), rq, k->rcvbuf_bytes, bx, yb, bw);
+            double ppb = k->rcvbuf_bytes ? (double)bw / k->rcvbuf_bytes : 0;
+            int x0 = side == 0 ? bx : bx + bw;
+            int dir = side == 0 ? 1 : -1;
+            col->recv_bar_x0 = x0;
+            draw_runs(c, &f->q[side][SIM_Q_RECV], side == 0 ? 1 : 0, x0, dir, bar_y, bar_h, ppb, bw,
+                      false);
+            frame(c, bx, bar_y, bw, bar_h, zero ? U(c, 4) : U(c, 2), zero ? BAD : EDGE);
+            if (zero) {
+                const char *zw = viz_label(c->lang, VIZ_L_ZERO_WINDOW);
+                int lw = text_w(c, viz_label(c->lang, VIZ_L_RECVBUF), VIZ_FACE_BOLD, 17);
+                int zw_w = text_w(c, zw, VIZ_FACE_BOLD, 14) + U(c, 10);
+                fill(c, bx + lw + U(c, 10), yb + U(c, 1), zw_w, lh17 - U(c, 2), BAD);
+                text(c, zw, VIZ_FACE_BOLD, 14, DARK, bx + lw + U(c, 10) + zw_w / 2, yb + U(c, 2),
+                     VIZ_ALIGN_CENTER);
+            }
+            compare_line(c, viz_label(c->lang, VIZ_L_RECEIVED), rq, 0, false, &vs->real,
+                         vs->real.recv_queue_bytes, 0, final, bx, bar_y + bar_h + U(c, 4), bw);
+        }
+    }
+}
+
+/* ---- the wire -------------------------------------------------------- */
+
+static const char *kind_name(sim_event_kind k)
+{
+    switch (k) {
+    case SIM_EV_SYN:
+        return "SYN";
+    case SIM_EV_FIN:
+        return "FIN";
+    case SIM_EV_RST:
+        return "RST";
+    case SIM_EV_PROBE:
+        return "PROBE";
+    case SIM_EV_WINDOW:
+        return "WIN";
+    default:
+        return "ACK";
+    }
+}
+
+/* What the colours and stripes mean, above the wire. */
+static void draw_legend(const ctx *c, int x0, int span, int y)
+{
+    int cx = x0 + span / 2;
+    text(c, viz_label(c->lang, VIZ_L_WIRE), VIZ_FACE_BOLD, 20, DIM, cx, y, VIZ_ALIGN_CENTER);
+    y += viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 10);
+    int sw = U(c, 18), lh = viz_text_line_height(c->t, VIZ_FACE_JA, T(c, 15)) + U(c, 6);
+    int lx = x0 + U(c, 12);
+    for (int i = 0; i < 4; i++)
+        fill(c, lx + i * (sw + U(c, 2)), y + U(c, 2), sw, sw, viz_palette(i));
+    text(c, viz_label(c->lang, VIZ_L_LEGEND_WRITES), VIZ_FACE_SANS, 15, DIM,
+         lx + 4 * (sw + U(c, 2)) + U(c, 8), y, VIZ_ALIGN_LEFT);
+    y += lh;
+    SDL_Color k = shade(viz_palette(1), 0.62);
+    fill(c, lx, y + U(c, 2), 4 * sw, sw, k);
+    for (int sx = lx + U(c, 3); sx<lx + 4 * sw; sx += U(c, 8)> 0 ? U(c, 8) : 4)
+        fill(c, sx, y + U(c, 2), U(c, 2) > 0 ? U(c, 2) : 1, sw, shade(k, 0.7));
+    text(c, viz_label(c->lang, VIZ_L_LEGEND_STRIPES), VIZ_FACE_SANS, 15, DIM,
+         lx + 4 * (sw + U(c, 2)) + U(c, 8), y, VIZ_ALIGN_LEFT);
+}
+
+static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int x0, int x1,
+                      const column *cl, const column *sv, int wire_top)
+{
+    (void)s;
+    int lanes[2] = {cl->top_lane_y, cl->bot_lane_y};
+    int span = x1 - x0;
+    if (span < U(c, 40))
+        return;
+    /* the lanes */
+    for (int l = 0; l < 2; l++) {
+        int y = lanes[l];
+        fill(c, x0, y - U(c, 1), span, U(c, 3) > 0 ? U(c, 3) : 1, EDGE);
+        int ay = y + U(c, 26);
+        fill(c, x0, ay, span, 1, shade(EDGE, 0.7));
+        const char *dirl = l == 0 ? "client → server" : "server → client";
+        text(c, dirl, VIZ_FACE_SANS, 14, FAINT, x0 + span / 2, y - U(c, 30), VIZ_ALIGN_CENTER);
+    }
+    draw_legend(c, x0, span, wire_top);
+    /* joins from the buffers to the lanes */
+    fill(c, cl->x + cl->w, lanes[0] - U(c, 1), x0 - (cl->x + cl->w), U(c, 3), EDGE);
+    fill(c, cl->x + cl->w, lanes[1] - U(c, 1), x0 - (cl->x + cl->w), U(c, 3), EDGE);
+    fill(c, x1, lanes[0] - U(c, 1), sv->x - x1, U(c, 3), EDGE);
+    fill(c, x1, lanes[1] - U(c, 1), sv->x - x1, U(c, 3), EDGE);
+
+    int seg_h = U(c, 26), seg_w = U(c, 58);
+    for (int i = 0; i < f->nwire; i++) {
+        const viz_wire_item *it = &f->wire[i];
+        bool data = it->kind == SIM_EV_SEGMENT || it->kind == SIM_EV_SYN ||
+                    it->kind == SIM_EV_FIN || it->kind == SIM_EV_RST || it->kind == SIM_EV_PROBE;
+        /* Data travels in its sender's lane; ACKs go back in the lane of
+         * the data they acknowledge, just below it. */
+        int lane = data ? it->from_side : !it->from_side;
+        bool rightward = it->from_side == 0;
+        int y = lanes[lane];
+        float fr = it->frac;
+        if (it->kind == SIM_EV_SEGMENT) {
+            char buf[40], b[24];
+            snprintf(b, sizeof b, "%u", it->bytes);
+            if (it->count > 1)
+                snprintf(buf, sizeof buf, "%u× %s", it->count, b);
+            else
+                snprintf(buf, sizeof buf, "%s", b);
+            int tw = text_w(c, buf, VIZ_FACE_BOLD, 15) + U(c, 10);
+            int w = tw > seg_w ? tw : seg_w;
+            int x = rightward ? x0 + (int)(fr * (span - w)) : x1 - w - (int)(fr * (span - w));
+            SDL_Color k = viz_palette(viz_origin_colour(it->from_side, it->origin));
+            fill(c, x, y - seg_h / 2, w, seg_h, k);
+            frame(c, x, y - seg_h / 2, w, seg_h, 1, DARK);
+            text(c, buf, VIZ_FACE_BOLD, 15, DARK, x + w / 2, y - seg_h / 2 + U(c, 3),
+                 VIZ_ALIGN_CENTER);
+        } else {
+            char buf[48], b[24];
+            bool win =
+                it->kind == SIM_EV_ACK || it->kind == SIM_EV_WINDOW || it->kind == SIM_EV_PROBE;
+            if (it->window >= 10000)
+                snprintf(b, sizeof b, "%uK", it->window / 1024);
+            else
+                snprintf(b, sizeof b, "%u", it->window);
+            if (win && it->kind != SIM_EV_PROBE)
+                snprintf(buf, sizeof buf, "%s %s %s", kind_name(it->kind),
+                         viz_label(c->lang, VIZ_L_WINDOW), b);
+            else
+                snprintf(buf, sizeof buf, "%s", kind_name(it->kind));
+            int ah = U(c, 20);
+            int w = text_w(c, buf, VIZ_FACE_BOLD, 14) + U(c, 12);
+            int ay = data ? y - ah / 2 : y + U(c, 26) - ah / 2;
+            int x = rightward ? x0 + (int)(fr * (span - w)) : x1 - w - (int)(fr * (span - w));
+            SDL_Color bg = it->kind == SIM_EV_WINDOW ? GOOD : TEXT;
+            if (it->kind == SIM_EV_RST)
+                bg = BAD;
+            if (win && it->window == 0 && it->kind != SIM_EV_PROBE)
+                bg = BAD;
+            if (it->kind == SIM_EV_SYN || it->kind == SIM_EV_FIN)
+                bg = WARN;
+            fill(c, x, ay, w, ah, bg);
+            text(c, buf, VIZ_FACE_BOLD, 14, DARK, x + w / 2, ay + U(c, 2), VIZ_ALIGN_CENTER);
+        }
+    }
+    /* A zero window is unmistakable: a banner across the stalled lane. */
+    for (int rx = 0; rx < 2; rx++) {
+        if (!f->zero_window[rx])
+            continue;
+        int lane = !rx; /* the sender's lane */
+        int y = lanes[lane] - U(c, 62);
+        int bh = U(c, 28) + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 14));
+        fill(c, x0 + U(c, 4), y, span - U(c, 8), bh, BAD);
+        text(c, viz_label(c->lang, VIZ_L_ZERO_WINDOW), VIZ_FACE_BOLD, 18, DARK, x0 + span / 2,
+             y + U(c, 2), VIZ_ALIGN_CENTER);
+        text(c, viz_label(c->lang, VIZ_L_ZERO_WINDOW_NOTE), VIZ_FACE_SANS, 14, DARK, x0 + span / 2,
+             y + U(c, 26), VIZ_ALIGN_CENTER);
+    }
+}
+
+static void draw_flying(const ctx *c, const viz_frame *f, const column *cols)
+{
+    for (int i = 0; i < f->nflying; i++) {
+        const viz_flying *fl = &f->flying[i];
+        const column *col = &cols[fl->side];
+        /* from the application box to the send bar, or back from the
+         * receive bar; the client's send bar is the top one. */
+        bool send_top = fl->side == 0;
+        int bar_y = fl->to_kernel == send_top ? col->top_lane_y : col->bot_lane_y;
+        int ya = col->app_y, yb = bar_y;
+        double t = fl->frac;
+        t = t * t * (3 - 2 * t); /* ease in and out */
+        int y = fl->to_kernel ? ya + (int)((yb - ya) * t) : yb + (int)((ya - yb) * t);
+        char b[24], buf[40];
+        fmt_bytes(b, sizeof b, fl->bytes);
+        snprintf(buf, sizeof buf, "%s", b);
+        int w = text_w(c, buf, VIZ_FACE_BOLD, 15) + U(c, 14);
+        int h = U(c, 24);
+        int x = col->x + col->w / 2 - w / 2;
+        SDL_Color k = viz_palette(viz_origin_colour(fl->side, fl->origin));
+        fill(c, x, y - h / 2, w, h, k);
+        frame(c, x, y - h / 2, w, h, 1, DARK);
+        text(c, buf, VIZ_FACE_BOLD, 15, DARK, x + w / 2, y - h / 2 + U(c, 3), VIZ_ALIGN_CENTER);
+    }
+}
+
+/* ---- the whole scene ------------------------------------------------- */
+
+static void make_ctx(ctx *c, SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
+{
+    c->r = r;
+    c->t = t;
+    c->ui = ui;
+    c->lang = ui ? ui->lang : VIZ_LANG_EN;
+    c->w = w;
+    c->h = h;
+    double uw = w / 1280.0, uh = h / 720.0;
+    c->u = uw < uh ? uw : uh;
+    if (c->u < 0.4)
+        c->u = 0.4;
+    c->tu = c->u * (ui && ui->zoom > 0 ? ui->zoom : 1.0);
+}
+
+static const char *step_title(const lesson_doc *doc, int step, viz_lang lang)
+{
+    if (!doc || step < 0 || (size_t)step >= doc->nsteps)
+        return "";
+    const lesson_step *st = &doc->steps[step];
+    if (lang == VIZ_LANG_JA && st->title_ja)
+        return st->title_ja;
+    return st->title ? st->title : "";
+}
+
+void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
+                    const viz_ui *ui, int w, int h)
+{
+    ctx cc, *c = &cc;
+    make_ctx(c, r, t, ui, w, h);
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
+    color(c, BG);
+    SDL_RenderClear(r);
+    int m = U(c, 14);
+    const lesson_doc *doc = s->doc;
+
+    /* header */
+    const char *ltitle =
+        doc ? (c->lang == VIZ_LANG_JA && doc->title_ja ? doc->title_ja : doc->title) : "";
+    text(c, ltitle ? ltitle : "", VIZ_FACE_SANS, 17, DIM, m, m, VIZ_ALIGN_LEFT);
+    char buf[160];
+    int nsteps = doc ? (int)doc->nsteps : 0;
+    double ms = (double)f->now_us / 1000.0;
+    snprintf(buf, sizeof buf, "%s %d / %d    t = %.1f ms%s", viz_label(c->lang, VIZ_L_STEP),
+             s->step + 1, nsteps, ms, ui && ui->autoplay ? "    ▶ auto" : "");
+    text(c, buf, VIZ_FACE_SANS, 17, DIM, w - m, m, VIZ_ALIGN_RIGHT);
+    int y = m + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 17));
+    const char *stitle =
+        s->step >= 0 ? step_title(doc, s->step, c->lang) : viz_label(c->lang, VIZ_L_BEFORE_FIRST);
+    text(c, stitle, VIZ_FACE_BOLD, 28, TEXT, m, y, VIZ_ALIGN_LEFT);
+    if (s->nexpects > 0 && f->progress >= 1.0) {
+        snprintf(buf, sizeof buf, "%d/%d %s", s->nexpects - s->nexpects_failed, s->nexpects,
+                 viz_label(c->lang, s->nexpects_failed ? VIZ_L_CHECKS_FAILED : VIZ_L_CHECKS_OK));
+        int bw = text_w(c, buf, VIZ_FACE_BOLD, 15) + U(c, 14);
+        int bh = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 15)) + U(c, 4);
+        fill(c, w - m - bw, y + U(c, 6), bw, bh, s->nexpects_failed ? BAD : GOOD);
+        text(c, buf, VIZ_FACE_BOLD, 15, DARK, w - m - bw / 2, y + U(c, 8), VIZ_ALIGN_CENTER);
+    }
+    y += viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 28)) + U(c, 6);
+
+    /* narration: measure first, it sets how much room the columns get */
+    const lesson_step *st =
+        doc && s->step >= 0 && (size_t)s->step < doc->nsteps ? &doc->steps[s->step] : NULL;
+    char **say = NULL;
+    size_t nsay = 0;
+    if (st) {
+        say = st->say;
+        nsay = st->nsay;
+        if (c->lang == VIZ_LANG_JA && st->nsay_ja > 0) {
+            say = st->say_ja;
+            nsay = st->nsay_ja;
+        }
+    }
+    int foot_h = viz_text_line_height(t, VIZ_FACE_SANS, T(c, 14)) + U(c, 4);
+    int nar_w = w - 2 * m - U(c, 24);
+    int nar_lines = 0, max_nar = 4;
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    for (size_t i = 0; i < nsay && nar_lines < max_nar; i++)
+        nar_lines += viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(c, 21), nar_w, starts, lens,
+                                   max_nar - nar_lines);
+    int nlh = viz_text_line_height(
+        t, viz_text_needs_ja(nsay ? say[0] : "") ? VIZ_FACE_JA : VIZ_FACE_SANS, T(c, 21));
+    int nar_h = (nar_lines > 0 ? nar_lines : 1) * nlh + U(c, 16);
+    int nar_y = h - m - foot_h - nar_h;
+
+    /* columns and wire */
+    int col_w = (int)(w * 0.345);
+    int top = y + U(c, 4);
+    int col_h = nar_y - U(c, 10) - top;
+    column cols[2];
+    memset(cols, 0, sizeof cols);
+    draw_side(c, s, f, 0, m, top, col_w, col_h, &cols[0]);
+    draw_side(c, s, f, 1, w - m - col_w, top, col_w, col_h, &cols[1]);
+    int wx0 = m + col_w + U(c, 16), wx1 = w - m - col_w - U(c, 16);
+    draw_wire(c, s, f, wx0, wx1, &cols[0], &cols[1], top);
+    draw_flying(c, f, cols);
+
+    /* narration panel */
+    fill(c, m, nar_y, w - 2 * m, nar_h, PANEL);
+    fill(c, m, nar_y, U(c, 5), nar_h, viz_palette(1));
+    int ny = nar_y + U(c, 8);
+    int left = max_nar;
+    for (size_t i = 0; i < nsay && left > 0; i++) {
+        int n = viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(c, 21), nar_w, starts, lens, left);
+        viz_text_draw_wrapped(t, say[i], VIZ_FACE_SANS, T(c, 21), TEXT, m + U(c, 16), ny, nar_w,
+                              left);
+        ny += n * nlh;
+        left -= n;
+    }
+
+    /* footer */
+    int fy = h - m - foot_h + U(c, 4);
+    text(c, ui && ui->toast ? ui->toast : viz_label(c->lang, VIZ_L_FOOTER), VIZ_FACE_SANS, 14,
+         ui && ui->toast ? WARN : FAINT, m, fy, VIZ_ALIGN_LEFT);
+    if (ui) {
+        snprintf(buf, sizeof buf, "×%.2g%s", ui->speed > 0 ? ui->speed : 1.0,
+                 s->real ? "" : "   (kernel: off)");
+        text(c, buf, VIZ_FACE_SANS, 14, FAINT, w - m, fy, VIZ_ALIGN_RIGHT);
+    }
+    if (ui && ui->help)
+        viz_draw_help(r, t, ui, w, h);
+}
+
+void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, int n, int selected,
+                     const viz_ui *ui, int w, int h)
+{
+    ctx cc, *c = &cc;
+    make_ctx(c, r, t, ui, w, h);
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
+    color(c, BG);
+    SDL_RenderClear(r);
+    int m = U(c, 40);
+    text(c, "sockbuf", VIZ_FACE_BOLD, 40, viz_palette(1), m, m, VIZ_ALIGN_LEFT);
+    int y = m + viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 40));
+    text(c, viz_label(c->lang, VIZ_L_PICKER_TITLE), VIZ_FACE_BOLD, 28, TEXT, m, y, VIZ_ALIGN_LEFT);
+    y += viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 28)) + U(c, 16);
+    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, 24)) + U(c, 14);
+    for (int i = 0; i < n; i++) {
+        if (y + lh > h - m - U(c, 30))
+            break;
+        if (i == selected)
+            fill(c, m - U(c, 10), y - U(c, 6), w - 2 * m + U(c, 20), lh, HILITE);
+        char num[16];
+        snprintf(num, sizeof num, "%d", i + 1);
+        fill(c, m, y, U(c, 34), lh - U(c, 12), viz_palette(i));
+        text(c, num, VIZ_FACE_BOLD, 22, DARK, m + U(c, 17), y + U(c, 2), VIZ_ALIGN_CENTER);
+        const char *title =
+            c->lang == VIZ_LANG_JA && items[i].title_ja ? items[i].title_ja : items[i].title;
+        text(c, title ? title : items[i].name, VIZ_FACE_SANS, 24, TEXT, m + U(c, 52), y,
+             VIZ_ALIGN_LEFT);
+        text(c, items[i].name ? items[i].name : "", VIZ_FACE_MONO, 16, FAINT, w - m, y + U(c, 6),
+             VIZ_ALIGN_RIGHT);
+        y += lh;
+    }
+    text(c, viz_label(c->lang, VIZ_L_PICKER_HINT), VIZ_FACE_SANS, 17, DIM, m, h - m - U(c, 10),
+         VIZ_ALIGN_LEFT);
+    if (ui && ui->help)
+        viz_draw_help(r, t, ui, w, h);
+}
+
+void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
+{
+    static const char *const keys[][3] = {
+        {"Space  →  PageDown", "next step", "次のステップ"},
+        {"←  PageUp", "previous step (replayed)", "前のステップ (再実行)"},
+        {"Home / End", "first / last step", "最初 / 最後のステップ"},
+        {"P", "autoplay on / off", "自動再生 オン / オフ"},
+        {"+  /  -", "animation faster / slower", "アニメーションを速く / 遅く"},
+        {"L", "English / 日本語", "English / 日本語"},
+        {"F  /  F11", "fullscreen", "全画面"},
+        {"Ctrl+=  /  Ctrl+-", "bigger / smaller text", "文字を大きく / 小さく"},
+        {"R", "restart the lesson", "レッスンを最初から"},
+        {"1 - 9", "pick a lesson", "レッスンを選ぶ"},
+        {"0", "the lesson picker", "レッスン一覧"},
+        {"?  /  F1", "this help", "このヘルプ"},
+        {"Esc  /  Q", "quit (Esc closes help first)", "終了 (ヘルプ表示中は閉じる)"},
+    };
+    ctx cc, *c = &cc;
+    make_ctx(c, r, t, ui, w, h);
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+    fill(c, 0, 0, w, h, (SDL_Color){0, 0, 0, 170});
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
+    int n = (int)(sizeof keys / sizeof keys[0]);
+    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, 21)) + U(c, 4);
+    int pw = U(c, 760), ph = lh * n + U(c, 90);
+    if (pw > w - U(c, 20))
+        pw = w - U(c, 20);
+    if (ph > h - U(c, 20))
+        ph = h - U(c, 20);
+    int px = (w - pw) / 2, py = (h - ph) / 2;
+    fill(c, px, py, pw, ph, PANEL);
+    frame(c, px, py, pw, ph, U(c, 2), viz_palette(1));
+    text(c, viz_label(c->lang, VIZ_L_HELP_TITLE), VIZ_FACE_BOLD, 28, TEXT, px + U(c, 24),
+         py + U(c, 14), VIZ_ALIGN_LEFT);
+    int y = py + U(c, 64);
+    for (int i = 0; i < n; i++) {
+        text(c, keys[i][0], VIZ_FACE_BOLD, 21, viz_palette(3), px + U(c, 24), y, VIZ_ALIGN_LEFT);
+        text(c, keys[i][c->lang == VIZ_LANG_JA ? 2 : 1], VIZ_FACE_SANS, 21, TEXT, px + U(c, 300), y,
+             VIZ_ALIGN_LEFT);
+        y += lh;
+    }
+}

@@ -1,0 +1,101 @@
+/* viz_draw.h: the picture, drawn on any SDL_Renderer.
+ *
+ * One function draws a step's scene at one moment of its animation; the
+ * window calls it every frame, `sockbuf render` once per step on a
+ * software renderer, so the window and the PNGs are the same picture.
+ * Layout (client left, wire middle, server right) scales with the output
+ * size; text sizes scale with it and with the presenter's zoom, so the
+ * back row can read them at 1280x720 and 1920x1080 alike.
+ *
+ * Also drawn here: the lesson picker and the help overlay. UI labels come
+ * in English and Japanese (viz_label()). Nothing here allocates per frame:
+ * text goes through viz_text's cache.
+ */
+#ifndef SOCKBUF_VIZ_DRAW_H
+#define SOCKBUF_VIZ_DRAW_H
+
+#include <SDL.h>
+#include <stdbool.h>
+
+#include "viz_anim.h"
+#include "viz_font.h"
+#include "viz_scene.h"
+
+typedef enum { VIZ_LANG_EN = 0, VIZ_LANG_JA = 1 } viz_lang;
+
+/* How the presenter has set up the screen. */
+typedef struct {
+    viz_lang lang;     /* narration and labels */
+    double zoom;       /* text zoom, 1.0 = default (Ctrl+= / Ctrl+-) */
+    bool help;         /* the key overlay is shown */
+    bool autoplay;     /* P: steps advance by themselves */
+    double speed;      /* animation speed factor (1.0 = a step a second) */
+    const char *toast; /* a short message shown at the bottom, or NULL */
+} viz_ui;
+
+/* Label ids for viz_label(). */
+typedef enum {
+    VIZ_L_CLIENT = 0,
+    VIZ_L_SERVER,
+    VIZ_L_APP,
+    VIZ_L_APPBUF,
+    VIZ_L_KERNEL,
+    VIZ_L_SENDBUF,
+    VIZ_L_RECVBUF,
+    VIZ_L_UNSENT,
+    VIZ_L_INFLIGHT,
+    VIZ_L_RECEIVED,
+    VIZ_L_MODEL,
+    VIZ_L_REAL,
+    VIZ_L_WIRE,
+    VIZ_L_ZERO_WINDOW,
+    VIZ_L_ZERO_WINDOW_NOTE,
+    VIZ_L_DONE,
+    VIZ_L_BLOCKED,
+    VIZ_L_PENDING,
+    VIZ_L_ERROR,
+    VIZ_L_STEP,
+    VIZ_L_PRINTED,
+    VIZ_L_WINDOW,
+    VIZ_L_NO_SOCKET,
+    VIZ_L_LISTENING,
+    VIZ_L_CHECKS_OK,
+    VIZ_L_CHECKS_FAILED,
+    VIZ_L_PICKER_TITLE,
+    VIZ_L_PICKER_HINT,
+    VIZ_L_FOOTER,
+    VIZ_L_HELP_TITLE,
+    VIZ_L_NO_REAL,
+    VIZ_L_DIFFERS,
+    VIZ_L_BEFORE_FIRST,
+    VIZ_L_LEGEND_WRITES,
+    VIZ_L_LEGEND_STRIPES,
+    VIZ_L_COUNT
+} viz_label_id;
+
+/* The label in a language; never NULL. */
+const char *viz_label(viz_lang lang, viz_label_id id);
+
+/* Draws the scene at frame f onto the whole w x h output of r. */
+void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
+                    const viz_ui *ui, int w, int h);
+
+/* One lesson in the picker. */
+typedef struct {
+    const char *title;    /* English title */
+    const char *title_ja; /* Japanese title, or NULL */
+    const char *name;     /* `lesson NAME` */
+} viz_pick_item;
+
+/* Draws the lesson picker with item `selected` highlighted. */
+void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, int n, int selected,
+                     const viz_ui *ui, int w, int h);
+
+/* Draws the help overlay (every key) over whatever is on r. */
+void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h);
+
+/* The colour of palette entry i (0..7): Okabe-Ito, safe for colour-blind
+ * viewers. */
+SDL_Color viz_palette(int i);
+
+#endif

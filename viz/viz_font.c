@@ -1,0 +1,571 @@
+/* viz_font.c: fontconfig lookup, opened fonts per pixel size, and the
+ * texture cache that makes per-frame text free. See viz_font.h.
+ *
+ * The cache is an open-addressing table keyed by a hash of (text, face,
+ * size, colour); entries own a copy of their text to rule out collisions.
+ * When the table fills up (a long session of changing numbers) it is
+ * emptied at once: a cheap, rare hiccup instead of per-entry bookkeeping.
+ */
+#include "viz_font.h"
+
+#include <SDL_ttf.h>
+#include <errno.h>
+#include <fontconfig/fontconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    CACHE_SLOTS = 2048, /* power of two */
+    CACHE_LIMIT = 1536, /* entries before the table is emptied */
+    MAX_FONTS = 40,     /* opened (face, size) pairs */
+    WRAP_SLOTS = 64,
+    TMP_LEN = 2048, /* longest text measured or drawn at once */
+};
+
+typedef struct {
+    uint64_t hash; /* 0: empty slot */
+    char *text;    /* owned copy */
+    int face;
+    int size_px;
+    uint32_t rgba;
+    SDL_Texture *tex;
+    int w, h;
+} cache_entry;
+
+typedef struct {
+    int face;
+    int size_px;
+    TTF_Font *font;
+} open_font;
+
+typedef struct {
+    uint64_t hash; /* 0: empty */
+    int face, size_px, max_w_px, max;
+    int n;
+    int starts[VIZ_WRAP_MAX_LINES];
+    int lens[VIZ_WRAP_MAX_LINES];
+} wrap_entry;
+
+struct viz_text {
+    SDL_Renderer *r;
+    char paths[VIZ_FACE_COUNT][1024];
+    open_font fonts[MAX_FONTS];
+    int nfonts;
+    int next_evict;
+    cache_entry *slots; /* CACHE_SLOTS */
+    size_t used;
+    uint64_t misses;
+    wrap_entry wraps[WRAP_SLOTS];
+    int next_wrap;
+};
+
+/* ---- UTF-8 ---------------------------------------------------------- */
+
+/* Decodes one code point at s (len bytes left); *n gets its length.
+ * Invalid bytes decode as U+FFFD of length 1. */
+static uint32_t utf8_next(const char *s, size_t len, int *n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    uint32_t cp;
+    int need;
+    if (u[0] < 0x80) {
+        *n = 1;
+        return u[0];
+    }
+    if ((u[0] & 0xe0) == 0xc0) {
+        cp = u[0] & 0x1f;
+        need = 1;
+    } else if ((u[0] & 0xf0) == 0xe0) {
+        cp = u[0] & 0x0f;
+        need = 2;
+    } else if ((u[0] & 0xf8) == 0xf0) {
+        cp = u[0] & 0x07;
+        need = 3;
+    } else {
+        *n = 1;
+        return 0xfffd;
+    }
+    if ((size_t)need >= len) {
+        *n = 1;
+        return 0xfffd;
+    }
+    for (int i = 1; i <= need; i++) {
+        if ((u[i] & 0xc0) != 0x80) {
+            *n = 1;
+            return 0xfffd;
+        }
+        cp = (cp << 6) | (u[i] & 0x3f);
+    }
+    *n = need + 1;
+    return cp;
+}
+
+bool viz_text_needs_ja(const char *utf8)
+{
+    size_t len = strlen(utf8);
+    for (size_t i = 0; i < len;) {
+        int n;
+        uint32_t cp = utf8_next(utf8 + i, len - i, &n);
+        /* Latin, Latin-1 and a few typographic marks the Latin fonts have. */
+        if (cp >= 0x250 && !(cp >= 0x2010 && cp <= 0x2027) && cp != 0x2192 && cp != 0x2190 &&
+            cp != 0x2260 && cp != 0x00b7)
+            return true;
+        i += (size_t)n;
+    }
+    return false;
+}
+
+/* ---- fontconfig ------------------------------------------------------ */
+
+static const char *face_pattern(viz_face face)
+{
+    switch (face) {
+    case VIZ_FACE_BOLD:
+        return "sans:weight=bold";
+    case VIZ_FACE_MONO:
+        return "monospace";
+    case VIZ_FACE_JA:
+        return "sans:lang=ja";
+    default:
+        return "sans";
+    }
+}
+
+static const uint32_t ja_probe[] = {0x3042, 0x30bd, 0x6f22}; /* あ ソ 漢 */
+
+int viz_font_find(viz_face face, char *out, size_t outlen)
+{
+    int rc = -ENOENT;
+    FcPattern *pat = NULL, *match = NULL;
+    FcResult res;
+    FcChar8 *file = NULL;
+
+    if (!FcInit())
+        return -ENOENT;
+    pat = FcNameParse((const FcChar8 *)face_pattern(face));
+    if (!pat)
+        goto out;
+    FcPatternAddBool(pat, FC_SCALABLE, FcTrue);
+    FcConfigSubstitute(NULL, pat, FcMatchPattern);
+    FcDefaultSubstitute(pat);
+    match = FcFontMatch(NULL, pat, &res);
+    if (!match || FcPatternGetString(match, FC_FILE, 0, &file) != FcResultMatch)
+        goto out;
+    if (face == VIZ_FACE_JA) {
+        FcCharSet *cs = NULL;
+        if (FcPatternGetCharSet(match, FC_CHARSET, 0, &cs) != FcResultMatch)
+            goto out;
+        for (size_t i = 0; i < sizeof ja_probe / sizeof ja_probe[0]; i++)
+            if (!FcCharSetHasChar(cs, ja_probe[i]))
+                goto out;
+    }
+    if (snprintf(out, outlen, "%s", (const char *)file) >= (int)outlen)
+        goto out;
+    rc = 0;
+out:
+    if (match)
+        FcPatternDestroy(match);
+    if (pat)
+        FcPatternDestroy(pat);
+    return rc;
+}
+
+bool viz_font_covers(const char *path, const char *utf8)
+{
+    bool ok = false;
+    FcPattern *pat = NULL;
+    FcCharSet *cs = NULL;
+    int count = 0;
+
+    if (!FcInit())
+        return false;
+    pat = FcFreeTypeQuery((const FcChar8 *)path, 0, NULL, &count);
+    if (!pat || FcPatternGetCharSet(pat, FC_CHARSET, 0, &cs) != FcResultMatch)
+        goto out;
+    size_t len = strlen(utf8);
+    for (size_t i = 0; i < len;) {
+        int n;
+        uint32_t cp = utf8_next(utf8 + i, len - i, &n);
+        i += (size_t)n;
+        if (cp <= 0x20)
+            continue;
+        if (!FcCharSetHasChar(cs, cp))
+            goto out;
+    }
+    ok = true;
+out:
+    if (pat)
+        FcPatternDestroy(pat);
+    return ok;
+}
+
+/* ---- fonts ----------------------------------------------------------- */
+
+static TTF_Font *get_font(viz_text *t, int face, int size_px)
+{
+    if (size_px < 4)
+        size_px = 4;
+    for (int i = 0; i < t->nfonts; i++)
+        if (t->fonts[i].face == face && t->fonts[i].size_px == size_px)
+            return t->fonts[i].font;
+    TTF_Font *f = TTF_OpenFont(t->paths[face], size_px);
+    if (!f)
+        return NULL;
+    int slot;
+    if (t->nfonts < MAX_FONTS) {
+        slot = t->nfonts++;
+    } else {
+        /* Cached textures outlive the font they came from, so evicting a
+         * font costs nothing but a reopen if its size comes back. */
+        slot = t->next_evict;
+        t->next_evict = (t->next_evict + 1) % MAX_FONTS;
+        TTF_CloseFont(t->fonts[slot].font);
+    }
+    t->fonts[slot] = (open_font){face, size_px, f};
+    return f;
+}
+
+static int resolve_face(viz_face face, const char *utf8)
+{
+    if (face != VIZ_FACE_JA && viz_text_needs_ja(utf8))
+        return VIZ_FACE_JA;
+    return (int)face;
+}
+
+viz_text *viz_text_new(SDL_Renderer *r, char *err, size_t errlen)
+{
+    viz_text *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, errlen, "viz_text_new: out of memory");
+        return NULL;
+    }
+    t->r = r;
+    t->slots = calloc(CACHE_SLOTS, sizeof *t->slots);
+    if (!t->slots) {
+        snprintf(err, errlen, "viz_text_new: out of memory");
+        goto fail;
+    }
+    for (int f = 0; f < VIZ_FACE_COUNT; f++) {
+        if (viz_font_find((viz_face)f, t->paths[f], sizeof t->paths[f]) < 0) {
+            if (f == VIZ_FACE_JA)
+                snprintf(err, errlen,
+                         "fontconfig: no font covers Japanese (install fonts-ipafont-gothic "
+                         "or fonts-noto-cjk)");
+            else
+                snprintf(err, errlen,
+                         "fontconfig: no font matches '%s' (install fonts-dejavu-core)",
+                         face_pattern((viz_face)f));
+            goto fail;
+        }
+        if (!get_font(t, f, 16)) {
+            snprintf(err, errlen, "TTF_OpenFont(%s): %s", t->paths[f], TTF_GetError());
+            goto fail;
+        }
+    }
+    return t;
+fail:
+    viz_text_free(t);
+    return NULL;
+}
+
+static void cache_clear(viz_text *t)
+{
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        cache_entry *e = &t->slots[i];
+        if (!e->hash)
+            continue;
+        if (e->tex)
+            SDL_DestroyTexture(e->tex);
+        free(e->text);
+        memset(e, 0, sizeof *e);
+    }
+    t->used = 0;
+}
+
+void viz_text_free(viz_text *t)
+{
+    if (!t)
+        return;
+    if (t->slots) {
+        cache_clear(t);
+        free(t->slots);
+    }
+    for (int i = 0; i < t->nfonts; i++)
+        TTF_CloseFont(t->fonts[i].font);
+    free(t);
+}
+
+/* ---- the texture cache ----------------------------------------------- */
+
+static uint64_t hash_key(const char *s, int face, int size_px, uint32_t rgba)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    h = (h ^ (uint64_t)face) * 1099511628211ull;
+    h = (h ^ (uint64_t)size_px) * 1099511628211ull;
+    h = (h ^ rgba) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+static uint32_t pack(SDL_Color c)
+{
+    return (uint32_t)c.r << 24 | (uint32_t)c.g << 16 | (uint32_t)c.b << 8 | c.a;
+}
+
+/* Returns the cached entry for the string, rendering it on a miss; NULL
+ * when rendering failed or the string is empty. face is resolved. */
+static cache_entry *lookup(viz_text *t, const char *utf8, int face, int size_px, SDL_Color c)
+{
+    if (!utf8 || !*utf8)
+        return NULL;
+    uint32_t rgba = pack(c);
+    uint64_t h = hash_key(utf8, face, size_px, rgba);
+    size_t i = (size_t)h & (CACHE_SLOTS - 1);
+    for (;;) {
+        cache_entry *e = &t->slots[i];
+        if (!e->hash)
+            break;
+        if (e->hash == h && e->face == face && e->size_px == size_px && e->rgba == rgba &&
+            !strcmp(e->text, utf8))
+            return e;
+        i = (i + 1) & (CACHE_SLOTS - 1);
+    }
+    /* A miss: render, then insert. */
+    t->misses++;
+    if (t->used >= CACHE_LIMIT) {
+        cache_clear(t);
+        i = (size_t)h & (CACHE_SLOTS - 1);
+    }
+    TTF_Font *f = get_font(t, face, size_px);
+    if (!f)
+        return NULL;
+    SDL_Surface *s = TTF_RenderUTF8_Blended(f, utf8, c);
+    if (!s)
+        return NULL;
+    SDL_Texture *tex = SDL_CreateTextureFromSurface(t->r, s);
+    int w = s->w, hh = s->h;
+    SDL_FreeSurface(s);
+    char *copy = strdup(utf8);
+    if (!tex || !copy) {
+        if (tex)
+            SDL_DestroyTexture(tex);
+        free(copy);
+        return NULL;
+    }
+    while (t->slots[i].hash)
+        i = (i + 1) & (CACHE_SLOTS - 1);
+    cache_entry *e = &t->slots[i];
+    *e = (cache_entry){h, copy, face, size_px, rgba, tex, w, hh};
+    t->used++;
+    return e;
+}
+
+static int draw_resolved(viz_text *t, const char *utf8, int face, int size_px, SDL_Color color,
+                         int x, int y, viz_align align)
+{
+    cache_entry *e = lookup(t, utf8, face, size_px, color);
+    if (!e)
+        return 0;
+    SDL_Rect dst = {x, y, e->w, e->h};
+    if (align == VIZ_ALIGN_CENTER)
+        dst.x -= e->w / 2;
+    else if (align == VIZ_ALIGN_RIGHT)
+        dst.x -= e->w;
+    SDL_RenderCopy(t->r, e->tex, NULL, &dst);
+    return e->w;
+}
+
+int viz_text_draw(viz_text *t, const char *utf8, viz_face face, int size_px, SDL_Color color, int x,
+                  int y, viz_align align)
+{
+    if (!utf8 || !*utf8)
+        return 0;
+    return draw_resolved(t, utf8, resolve_face(face, utf8), size_px, color, x, y, align);
+}
+
+static int size_resolved(viz_text *t, const char *utf8, int face, int size_px, int *w, int *h)
+{
+    TTF_Font *f = get_font(t, face, size_px);
+    if (!f)
+        return -1;
+    int ww = 0, hh = 0;
+    if (*utf8 && TTF_SizeUTF8(f, utf8, &ww, &hh) < 0)
+        return -1;
+    if (!*utf8)
+        hh = TTF_FontHeight(f);
+    if (w)
+        *w = ww;
+    if (h)
+        *h = hh;
+    return 0;
+}
+
+int viz_text_size(viz_text *t, const char *utf8, viz_face face, int size_px, int *w, int *h)
+{
+    if (!utf8)
+        utf8 = "";
+    /* A cached texture already knows its size: no shaping on a hit. */
+    int rf = resolve_face(face, utf8);
+    return size_resolved(t, utf8, rf, size_px, w, h);
+}
+
+int viz_text_line_height(viz_text *t, viz_face face, int size_px)
+{
+    TTF_Font *f = get_font(t, (int)face, size_px);
+    return f ? TTF_FontLineSkip(f) : size_px;
+}
+
+size_t viz_text_cached(const viz_text *t)
+{
+    return t->used;
+}
+
+uint64_t viz_text_misses(const viz_text *t)
+{
+    return t->misses;
+}
+
+/* ---- wrapping -------------------------------------------------------- */
+
+static bool is_cjk(uint32_t cp)
+{
+    return (cp >= 0x2e80 && cp <= 0x9fff) || (cp >= 0xf900 && cp <= 0xfaff) ||
+           (cp >= 0xff00 && cp <= 0xffef);
+}
+
+/* Japanese characters a line must not start with. */
+static bool no_line_start(uint32_t cp)
+{
+    static const uint32_t set[] = {0x3001, 0x3002, 0xff0c, 0xff0e, 0x300d, 0x300f, 0xff09,
+                                   0x3011, 0x30fc, 0xff01, 0xff1f, 0x3063, 0x30c3, 0x3083,
+                                   0x3085, 0x3087, 0x30e3, 0x30e5, 0x30e7, 0x3041, 0x30a1};
+    for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
+        if (set[i] == cp)
+            return true;
+    return cp == ')' || cp == ',' || cp == '.';
+}
+
+static int measure_span(viz_text *t, const char *s, int len, int face, int size_px)
+{
+    char tmp[TMP_LEN];
+    if (len >= TMP_LEN)
+        len = TMP_LEN - 1;
+    memcpy(tmp, s, (size_t)len);
+    tmp[len] = 0;
+    int w = 0;
+    size_resolved(t, tmp, face, size_px, &w, NULL);
+    return w;
+}
+
+static int wrap_compute(viz_text *t, const char *s, int face, int size_px, int max_w, int *starts,
+                        int *lens, int max)
+{
+    int len = (int)strlen(s);
+    int pos = 0, n = 0;
+    if (len >= TMP_LEN)
+        len = TMP_LEN - 1;
+    while (pos < len && n < max) {
+        while (pos < len && s[pos] == ' ')
+            pos++;
+        if (pos >= len)
+            break;
+        int start = pos, i = pos, last_break = -1, end = len, next_pos = len;
+        while (i < len) {
+            int cl;
+            uint32_t cp = utf8_next(s + i, (size_t)(len - i), &cl);
+            int nx = i + cl;
+            if (cp == '\n') {
+                end = i;
+                next_pos = nx;
+                break;
+            }
+            if (measure_span(t, s + start, nx - start, face, size_px) > max_w) {
+                if (last_break > start) {
+                    end = last_break;
+                } else {
+                    end = i > start ? i : nx;
+                }
+                next_pos = end;
+                break;
+            }
+            /* Is there a break opportunity after this character? */
+            if (nx < len) {
+                int cl2;
+                uint32_t nc = utf8_next(s + nx, (size_t)(len - nx), &cl2);
+                if (cp == ' ' || ((is_cjk(cp) || is_cjk(nc)) && !no_line_start(nc) && nc != ' ' &&
+                                  cp != 0x300c && cp != 0xff08))
+                    last_break = nx;
+            }
+            i = nx;
+        }
+        int e = end;
+        while (e > start && s[e - 1] == ' ')
+            e--;
+        starts[n] = start;
+        lens[n] = e - start;
+        n++;
+        pos = next_pos;
+    }
+    return n;
+}
+
+int viz_text_wrap(viz_text *t, const char *utf8, viz_face face, int size_px, int max_w_px,
+                  int *starts, int *lens, int max)
+{
+    if (max > VIZ_WRAP_MAX_LINES)
+        max = VIZ_WRAP_MAX_LINES;
+    if (!utf8 || !*utf8 || max <= 0)
+        return 0;
+    int rf = resolve_face(face, utf8);
+    uint64_t h = hash_key(utf8, rf, size_px, (uint32_t)max_w_px ^ ((uint32_t)max << 24));
+    for (int i = 0; i < WRAP_SLOTS; i++) {
+        wrap_entry *w = &t->wraps[i];
+        if (w->hash == h && w->face == rf && w->size_px == size_px && w->max_w_px == max_w_px &&
+            w->max == max) {
+            memcpy(starts, w->starts, sizeof(int) * (size_t)w->n);
+            memcpy(lens, w->lens, sizeof(int) * (size_t)w->n);
+            return w->n;
+        }
+    }
+    wrap_entry *w = &t->wraps[t->next_wrap];
+    t->next_wrap = (t->next_wrap + 1) % WRAP_SLOTS;
+    w->hash = h;
+    w->face = rf;
+    w->size_px = size_px;
+    w->max_w_px = max_w_px;
+    w->max = max;
+    w->n = wrap_compute(t, utf8, rf, size_px, max_w_px, w->starts, w->lens, max);
+    memcpy(starts, w->starts, sizeof(int) * (size_t)w->n);
+    memcpy(lens, w->lens, sizeof(int) * (size_t)w->n);
+    return w->n;
+}
+
+int viz_text_draw_wrapped(viz_text *t, const char *utf8, viz_face face, int size_px,
+                          SDL_Color color, int x, int y, int max_w_px, int max_lines)
+{
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    int n = viz_text_wrap(t, utf8, face, size_px, max_w_px, starts, lens, max_lines);
+    int rf = resolve_face(face, utf8);
+    int lh = viz_text_line_height(t, (viz_face)rf, size_px);
+    size_t total = strlen(utf8);
+    for (int i = 0; i < n; i++) {
+        char tmp[TMP_LEN];
+        int l = lens[i];
+        if (l > TMP_LEN - 8)
+            l = TMP_LEN - 8;
+        memcpy(tmp, utf8 + starts[i], (size_t)l);
+        tmp[l] = 0;
+        /* The text goes on past the last line we may draw: say so. */
+        if (i == n - 1 && (size_t)(starts[i] + lens[i]) < total) {
+            size_t rest = (size_t)(starts[i] + lens[i]);
+            while (rest < total && (utf8[rest] == ' ' || utf8[rest] == '\n'))
+                rest++;
+            if (rest < total)
+                strcpy(tmp + l, "\xe2\x80\xa6");
+        }
+        draw_resolved(t, tmp, rf, size_px, color, x, y + i * lh, VIZ_ALIGN_LEFT);
+    }
+    return n * lh;
+}

@@ -1,0 +1,90 @@
+/* viz_font.h: fonts found by fontconfig and a cache of rendered text.
+ *
+ * The window and the offscreen renderer draw every label through this
+ * module. Fonts are looked up with fontconfig (never a hard-coded path): a
+ * sans and a monospace font for Latin text, and a font whose charset really
+ * covers Japanese (checked on U+3042 U+30BD U+6F22) for anything else, so
+ * Japanese is never drawn as tofu. A string is drawn with the Japanese
+ * font as soon as it holds a character outside Latin, whatever face the
+ * caller asked for.
+ *
+ * Rendered strings are cached as textures keyed by text, face, pixel size
+ * and colour, so drawing the same label every frame costs a hash lookup and
+ * a copy: nothing is allocated on a hit. Wrapped paragraphs are cached the
+ * same way. Called by viz_draw.c (the scene) and the tests.
+ */
+#ifndef SOCKBUF_VIZ_FONT_H
+#define SOCKBUF_VIZ_FONT_H
+
+#include <SDL.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Typefaces the scene uses. */
+typedef enum {
+    VIZ_FACE_SANS = 0, /* labels and narration */
+    VIZ_FACE_BOLD,     /* titles and headings */
+    VIZ_FACE_MONO,     /* code */
+    VIZ_FACE_JA,       /* Japanese (also covers Latin) */
+    VIZ_FACE_COUNT
+} viz_face;
+
+/* Horizontal anchor of viz_text_draw()'s x. */
+typedef enum { VIZ_ALIGN_LEFT = 0, VIZ_ALIGN_CENTER, VIZ_ALIGN_RIGHT } viz_align;
+
+/* Finds the file of a face with fontconfig and writes its path to out.
+ * For VIZ_FACE_JA the match must cover U+3042 U+30BD U+6F22. Returns 0 or
+ * -ENOENT when no installed font fits. */
+int viz_font_find(viz_face face, char *out, size_t outlen);
+
+/* True when the font file's charset (read through fontconfig) covers every
+ * code point of the UTF-8 string (spaces and controls excepted). */
+bool viz_font_covers(const char *path, const char *utf8);
+
+/* True when the UTF-8 string holds a character outside Latin (>= U+0250),
+ * i.e. one that needs the Japanese face. */
+bool viz_text_needs_ja(const char *utf8);
+
+typedef struct viz_text viz_text;
+
+/* A text cache drawing onto r (borrowed; must outlive the cache). Opens
+ * the fonts found by viz_font_find(); TTF_Init() must have been called.
+ * Returns NULL with a message in err when a font is missing. */
+viz_text *viz_text_new(SDL_Renderer *r, char *err, size_t errlen);
+
+/* Frees every cached texture and font. Accepts NULL. */
+void viz_text_free(viz_text *t);
+
+/* Draws utf8 with its top at y, anchored at x by align; size_px is the
+ * font's pixel size. Returns the width drawn in pixels (0 for an empty
+ * string or when rendering failed). */
+int viz_text_draw(viz_text *t, const char *utf8, viz_face face, int size_px, SDL_Color color, int x,
+                  int y, viz_align align);
+
+/* Measures utf8 as viz_text_draw() would draw it. Returns 0 or -1. */
+int viz_text_size(viz_text *t, const char *utf8, viz_face face, int size_px, int *w, int *h);
+
+/* Line height of a face at size_px, in pixels. */
+int viz_text_line_height(viz_text *t, viz_face face, int size_px);
+
+enum { VIZ_WRAP_MAX_LINES = 12 };
+
+/* Breaks utf8 into lines no wider than max_w_px: at spaces, and between
+ * Japanese characters (never before 、。」) and the like). Writes each
+ * line's start offset and length into starts/lens (at most max lines,
+ * the last one cut with an ellipsis if the text does not fit) and returns
+ * the line count. The result is cached. */
+int viz_text_wrap(viz_text *t, const char *utf8, viz_face face, int size_px, int max_w_px,
+                  int *starts, int *lens, int max);
+
+/* Draws a wrapped paragraph from (x, y); returns its height in pixels. */
+int viz_text_draw_wrapped(viz_text *t, const char *utf8, viz_face face, int size_px,
+                          SDL_Color color, int x, int y, int max_w_px, int max_lines);
+
+/* How many textures are cached, and how many renders missed the cache:
+ * the tests check that a repeated frame renders nothing new. */
+size_t viz_text_cached(const viz_text *t);
+uint64_t viz_text_misses(const viz_text *t);
+
+#endif
