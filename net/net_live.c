@@ -34,6 +34,7 @@ enum {
     LIVE_RECV_PER_TURN = 16,       /* recv() calls per connection per poll */
     LIVE_SEND_PER_TURN = 16,       /* send()/sendfile() calls per poll */
     LIVE_ACCEPT_PER_TURN = 64,     /* accept() calls per poll */
+    LIVE_ACCEPT_PAUSE_US = 100000, /* after EMFILE, accept again 100 ms later */
     LIVE_OUT_MIN = 256,            /* first allocation of an answer buffer */
     LIVE_OUT_KEEP = 4096,          /* a drained buffer larger than this is freed */
     LIVE_SENDFILE_CHUNK = 1 << 20, /* per sendfile(): about 0.2 ms on loopback */
@@ -55,7 +56,9 @@ struct net_live {
     int nlfd;
     char laddr[2][NET_LIVE_PEER_LEN];
     bool listen_reported;
-    bool full_reported; /* the "too many connections" error was given */
+    bool full_reported;            /* the "too many connections" error was given */
+    bool accept_err_reported;      /* an accept error (EMFILE...) was given */
+    int64_t accept_pause_until_us; /* after such an error, accept again then */
     net_probe_t lprobe;
     bool lprobe_valid;
 
@@ -318,10 +321,16 @@ static void live_accept(net_live *l, int lfd)
         if (fd == -EAGAIN || fd == -ECONNABORTED)
             break;
         if (fd < 0) {
-            /* EMFILE and friends: report, and try again next turn. */
-            live_error(l, NULL, fd, err);
+            /* EMFILE and friends: the client stays in the backlog. Report
+             * once, and pause accepting for a while rather than spin on a
+             * listener that stays readable. */
+            if (!l->accept_err_reported)
+                live_error(l, NULL, fd, err);
+            l->accept_err_reported = true;
+            l->accept_pause_until_us = live_now_us() + LIVE_ACCEPT_PAUSE_US;
             break;
         }
+        l->accept_err_reported = false;
         live_conn *c = live_conn_add(l, fd);
         if (c == NULL) {
             net_close(fd);
@@ -716,7 +725,9 @@ int net_live_poll(net_live *l, int timeout_ms)
 
     /* What each socket waits for. */
     int n = 0;
-    bool accepting = l->nconns < l->cfg.max_conns;
+    int64_t now = live_now_us();
+    bool paused = now < l->accept_pause_until_us;
+    bool accepting = l->nconns < l->cfg.max_conns && !paused;
     for (int i = 0; i < l->nlfd; i++) {
         l->pfds[n] = (struct pollfd){.fd = accepting ? l->lfd[i] : -1, .events = POLLIN};
         l->pmap[n++] = NULL;
@@ -740,9 +751,11 @@ int net_live_poll(net_live *l, int timeout_ms)
         l->pmap[n++] = c;
     }
 
-    /* Never sleep past the next sample or the client's quiet deadline. */
-    int64_t now = live_now_us();
+    /* Never sleep past the next sample, the client's quiet deadline or
+     * the end of an accept pause. */
     int64_t wait_us = timeout_ms < 0 ? INT64_MAX : (int64_t)timeout_ms * 1000;
+    if (paused && l->accept_pause_until_us - now < wait_us)
+        wait_us = l->accept_pause_until_us - now;
     if (l->cfg.sample_ms > 0 && l->next_sample_us - now < wait_us)
         wait_us = l->next_sample_us - now;
     int64_t quiet_end = l->quiet_since_us + (int64_t)l->cfg.quiet_ms * 1000;

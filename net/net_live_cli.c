@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static const char live_usage[] =
@@ -285,6 +286,16 @@ int net_live_cli(int argc, char **argv, FILE *out, FILE *errout)
         fprintf(errout, "sockbuf live: out of memory\n");
         status = 1;
         goto out;
+    }
+    /* Room for max_conns clients: the soft limit on open files is often
+     * 1024, the hard one higher. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < (rlim_t)cfg.max_conns + 64) {
+        rl.rlim_cur = (rlim_t)cfg.max_conns + 64;
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
+            rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
     }
     cfg.on_event = cli_event;
     cfg.user = &x;

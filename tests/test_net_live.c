@@ -255,6 +255,85 @@ static void test_live_max_conns_bounded(void **state)
     net_live_free(l);
 }
 
+/* Out of file descriptors, accept fails with EMFILE: one error event, no
+ * busy loop, and the waiting clients are accepted once fds are back. */
+static void test_live_emfile_reported_once_then_recovers(void **state)
+{
+    (void)state;
+    recorder r = {0};
+    char err[NET_ERR_LEN];
+    net_live *l = server_new(&r, 0);
+    int a = client_connect(l), b = client_connect(l);
+    struct rlimit old, low;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    int lowest = dup(0); /* every fd below this one is in use */
+    assert_true(lowest >= 0);
+    close(lowest);
+    low = old;
+    low.rlim_cur = (rlim_t)lowest;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    int64_t t0 = now_ms();
+    int turns = 0;
+    while (now_ms() - t0 < 250) {
+        net_live_poll(l, 20);
+        turns++;
+    }
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+    assert_int_equal(r.n[NET_LIVE_EV_ACCEPT], 0);
+    assert_int_equal(r.n[NET_LIVE_EV_ERROR], 1);
+    assert_string_equal(r.last_exception, "OSError");
+    assert_non_null(strstr(r.last_message, "Too many open files"));
+    assert_true(turns < 100); /* 250 ms: it waited, it did not spin */
+    for (int i = 0; i < 100 && r.n[NET_LIVE_EV_ACCEPT] < 2; i++)
+        net_live_poll(l, 20);
+    assert_int_equal(r.n[NET_LIVE_EV_ACCEPT], 2);
+    assert_int_equal(net_send(b, (const uint8_t *)"back", 4, 0, err), 4);
+    uint8_t buf[16];
+    assert_int_equal(client_read(l, b, buf, 0, 16), 16);
+    net_close(a);
+    net_close(b);
+    net_live_free(l);
+}
+
+/* Listening on "localhost" also listens on ::1, on the same port, for
+ * clients that try IPv6 first. */
+static void test_live_localhost_listens_on_both(void **state)
+{
+    (void)state;
+    recorder r = {0};
+    char err[NET_ERR_LEN] = "";
+    int probe = net_socket6(err);
+    bool v6 = probe >= 0 && net_bind(probe, "::1", 0, err) == 0;
+    net_close(probe);
+    if (!v6)
+        skip();
+    net_live_config cfg = net_live_config_default();
+    cfg.host = "localhost";
+    cfg.port = 0;
+    cfg.on_event = record;
+    cfg.user = &r;
+    net_live *l = net_live_new(&cfg, err);
+    assert_non_null(l);
+    net_live_poll(l, 0);
+    assert_int_equal(r.n[NET_LIVE_EV_LISTEN], 2);
+    int fd = net_socket6(err);
+    int rc = net_connect(fd, "::1", (uint16_t)net_live_port(l), err);
+    assert_true(rc == 0 || rc == -EINPROGRESS);
+    int64_t end = now_ms() + 2000;
+    while (net_wait(fd, true, 0) == 0 && now_ms() < end)
+        net_live_poll(l, 1);
+    assert_int_equal(net_connect_result(fd, err), 0);
+    assert_int_equal(net_send(fd, (const uint8_t *)"v6", 2, 0, err), 2);
+    uint8_t buf[16];
+    assert_int_equal(client_read(l, fd, buf, 0, 16), 16);
+    assert_memory_equal(buf, "Got your message", 16);
+    net_live_conn c;
+    assert_int_equal(net_live_conns(l, &c, 1), 1);
+    assert_int_equal(strncmp(c.peer, "[::1]:", 6), 0);
+    net_close(fd);
+    net_live_free(l);
+}
+
 /* 50 clients x 20 messages, each waiting for its answer, while another
  * client floods without ever reading: every answer arrives, the flooder is
  * paused by backpressure, and memory stays bounded. */
@@ -762,6 +841,8 @@ int main(void)
         cmocka_unit_test(test_live_sample_shows_kernel_queues),
         cmocka_unit_test(test_live_reset_client_reported),
         cmocka_unit_test(test_live_max_conns_bounded),
+        cmocka_unit_test(test_live_emfile_reported_once_then_recovers),
+        cmocka_unit_test(test_live_localhost_listens_on_both),
         cmocka_unit_test(test_live_50_clients_beside_a_flooder),
         cmocka_unit_test(test_live_connect_sends_file),
         cmocka_unit_test(test_live_connect_refused),
