@@ -33,7 +33,9 @@
  *   - Sender: segments of min(mss, unsent, window) bytes. A tail smaller
  *     than mss waits while TCP_CORK or MSG_MORE is set, or (Nagle on, no
  *     TCP_NODELAY) while a small segment is unacknowledged (Linux's
- *     Minshall variant). A segment cut short by the window is sent only
+ *     Minshall variant). MSG_MORE holds only at its own send(): like
+ *     Linux, the next push (an ACK arriving, a send, TCP_NODELAY, uncork)
+ *     may send the tail. A segment cut short by the window is sent only
  *     when nothing is in flight. A FIN pushes everything and is sent once
  *     all data is sent, whatever the window. No congestion window (loopback
  *     opens it at once), no loss, hence no retransmission timer. The 200 ms
@@ -905,7 +907,7 @@ uint64_t sim_advance_to(sim_world *w, uint64_t until_us)
     uint64_t n = 0;
     while (run_one(w, until_us))
         n++;
-    if (until_us > w->now_us)
+    if (until_us > w->now_us && until_us != NEVER) /* NEVER: nothing was scheduled */
         w->now_us = until_us;
     return n;
 }
@@ -1097,8 +1099,11 @@ long sim_send(sim_world *w, int sockid, const uint8_t *data, size_t len, int fla
     log_event(w, SIM_EV_WRITE, s->id, s->peer, (uint32_t)n, s->wr_total, 0, s->origins, "send",
               w->now_us);
     s->wr_total += n;
+    /* MSG_MORE holds the tail during this call only, as Linux pushes with
+     * TCP_NAGLE_CORK just here: the next ACK, send or uncork may send it. */
     s->more = (flags & SIM_MSG_MORE) != 0;
     try_output(w, s);
+    s->more = false;
     rc = (long)n;
 out:
     VERIFY(w);

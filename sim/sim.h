@@ -173,7 +173,9 @@ uint64_t sim_now_us(const sim_world *w);
 uint64_t sim_next_event_us(const sim_world *w);
 
 /* Runs every event scheduled at or before until_us and sets the clock to
- * until_us. Returns the number of events processed. */
+ * until_us (UINT64_MAX, as sim_next_event_us() returns when nothing is
+ * scheduled, runs everything and leaves the clock at the last event).
+ * Returns the number of events processed. */
 uint64_t sim_advance_to(sim_world *w, uint64_t until_us);
 
 /* Runs events until nothing more would happen without the applications,
