@@ -1,12 +1,438 @@
-/* placeholder until the lesson runner lands */
+/* lesson_cli.c: `sockbuf check` and `sockbuf run` (SPEC.md section 2).
+ *
+ * check runs lessons headless in both modes (or one, --sim/--real) and
+ * prints one line per failed expectation, then "N passed, N failed".
+ * run prints each step readably (statements with their status per mode, a
+ * table of every socket's queues with the model and the kernel side by
+ * side, the expectations) and with --transcript writes SPEC.md section 4.
+ * Exit status: 0 all passed, 1 some failed, 2 usage or parse errors.
+ * Called by main() in viz/main.c with argv[0] = "check" / "run".
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lesson.h"
 #include "lesson_cli.h"
+#include "lesson_run.h"
+
+enum { MAX_LESSONS = 1024 };
+
+static const char check_usage[] =
+    "usage: sockbuf check [--sim|--real] LESSON...\n"
+    "  LESSON is a .lesson file, a folder of them, or a bundled lesson's name\n"
+    "  (basics, flush, chat, file-send, nagle-delayed-ack, close-and-reset, or 01..06).\n"
+    "  Prints one line per failed expectation, then 'N passed, N failed'.\n"
+    "  Exit status: 0 all passed, 1 some failed, 2 usage or parse error.\n";
+
+static const char run_usage[] =
+    "usage: sockbuf run [--sim|--real] LESSON [--transcript FILE]\n"
+    "  Runs LESSON headless and prints each step's state, the model beside the kernel.\n"
+    "  --transcript FILE  also writes one JSON line per step (SPEC.md section 4).\n";
+
+static void print_diags(FILE *errout, const char *path, const lesson_diag *d, int n)
+{
+    for (int i = 0; i < n; i++)
+        fprintf(errout, "%s:%d:%d: error: %s\n", path, d[i].line, d[i].col, d[i].message);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Expands one argument into lesson paths (a folder: its *.lesson sorted).
+ * Returns the count added, or -1 after a message. */
+static int expand_arg(const char *arg, char **paths, int *n, FILE *errout)
+{
+    struct stat st;
+    if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(arg);
+        if (!d) {
+            fprintf(errout, "sockbuf check: cannot open folder '%s': %s\n", arg, strerror(errno));
+            return -1;
+        }
+        int first = *n;
+        struct dirent *e;
+        while ((e = readdir(d)) && *n < MAX_LESSONS) {
+            size_t l = strlen(e->d_name);
+            if (l > 7 && !strcmp(e->d_name + l - 7, ".lesson") && e->d_name[0] != '.') {
+                size_t need = strlen(arg) + l + 2;
+                char *p = malloc(need);
+                if (!p)
+                    break;
+                snprintf(p, need, "%s%s%s", arg, arg[strlen(arg) - 1] == '/' ? "" : "/", e->d_name);
+                paths[(*n)++] = p;
+            }
+        }
+        closedir(d);
+        qsort(paths + first, (size_t)(*n - first), sizeof *paths, cmp_str);
+        if (*n == first) {
+            fprintf(errout, "sockbuf check: no .lesson files in '%s'\n", arg);
+            return -1;
+        }
+        return *n - first;
+    }
+    char found[PATH_MAX];
+    if (lesson_find(arg, found, sizeof found) < 0) {
+        fprintf(errout,
+                "sockbuf: no lesson '%s' (not a file, a folder or a bundled lesson's name)\n", arg);
+        return -1;
+    }
+    if (*n >= MAX_LESSONS) {
+        fprintf(errout, "sockbuf check: too many lessons (at most %d)\n", MAX_LESSONS);
+        return -1;
+    }
+    paths[*n] = strdup(found);
+    if (!paths[*n])
+        return -1;
+    (*n)++;
+    return 1;
+}
+
+static const char *mode_name(lesson_mode m)
+{
+    return m == LESSON_MODE_SIM ? "sim" : "real";
+}
+
+/* Runs one lesson in modes; prints its failures. Returns 0 passed, 1
+ * failed, 2 did not parse. */
+static int check_one(const char *path, unsigned modes, FILE *out, FILE *errout)
+{
+    lesson_diag diags[LESSON_MAX_DIAGS];
+    int nd = 0;
+    lesson_doc *doc = lesson_parse_file(path, diags, &nd);
+    if (!doc) {
+        print_diags(errout, path, diags, nd);
+        return 2;
+    }
+    char err[256] = "";
+    int failed = 0;
+    lesson_runner *r = lesson_runner_new(doc, modes, err, sizeof err);
+    if (!r) {
+        fprintf(out, "%s:1: cannot run: %s\n", path, err);
+        lesson_doc_free(doc);
+        return 1;
+    }
+    int rc;
+    while ((rc = lesson_runner_step(r)) == 0) {
+        for (int m = 0; m < 2; m++) {
+            const lesson_view *v =
+                lesson_runner_view(r, m == 0 ? LESSON_MODE_SIM : LESSON_MODE_REAL);
+            if (!v)
+                continue;
+            for (int e = 0; e < v->nexpects; e++) {
+                const lesson_expect_result *x = &v->expects[e];
+                if (x->ok)
+                    continue;
+                fprintf(out, "%s:%d: expect failed (%s): %s (got %s)\n", path, x->line,
+                        mode_name(x->mode), x->expr, x->got);
+                failed++;
+            }
+        }
+    }
+    if (rc < 0) {
+        fprintf(out, "%s:1: internal error while running: %s\n", path, strerror(-rc));
+        failed++;
+    }
+    if (lesson_runner_ended_blocked(r)) {
+        for (int m = 0; m < 2; m++) {
+            lesson_mode mode = m == 0 ? LESSON_MODE_SIM : LESSON_MODE_REAL;
+            const lesson_view *v = lesson_runner_view(r, mode);
+            if (!v)
+                continue;
+            for (int side = 0; side < 2; side++) {
+                if (!v->blocked[side])
+                    continue;
+                const char *code = "";
+                int line = lesson_runner_blocked_line(r, mode, (lesson_side)side, &code);
+                fprintf(out, "%s:%d: lesson ended with the %s blocked (%s)%s%s\n", path, line,
+                        lesson_side_name((lesson_side)side), mode_name(mode), code[0] ? ": " : "",
+                        code);
+                failed++;
+            }
+        }
+    }
+    lesson_runner_free(r);
+    lesson_doc_free(doc);
+    return failed ? 1 : 0;
+}
+
+static int parse_mode_flag(const char *a, unsigned *modes)
+{
+    if (!strcmp(a, "--sim")) {
+        *modes = LESSON_MODE_SIM;
+        return 1;
+    }
+    if (!strcmp(a, "--real")) {
+        *modes = LESSON_MODE_REAL;
+        return 1;
+    }
+    return 0;
+}
+
 int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
 {
-    (void)argc; (void)argv; (void)out;
-    fputs("sockbuf check: not built yet\n", errout);
-    return 2;
+    unsigned modes = LESSON_MODE_BOTH;
+    char **paths = calloc(MAX_LESSONS, sizeof *paths);
+    int n = 0, status = 0;
+    bool opts = true, bad = false;
+    if (!paths) {
+        fprintf(errout, "sockbuf check: out of memory\n");
+        return 2;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (opts && !strcmp(a, "--")) {
+            opts = false;
+        } else if (opts && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
+            fputs(check_usage, out);
+            goto out;
+        } else if (opts && parse_mode_flag(a, &modes)) {
+            continue;
+        } else if (opts && a[0] == '-' && a[1]) {
+            fprintf(errout, "sockbuf check: unknown option '%s'\n%s", a, check_usage);
+            status = 2;
+            goto out;
+        } else if (expand_arg(a, paths, &n, errout) < 0) {
+            bad = true;
+        }
+    }
+    if (bad) {
+        status = 2;
+        goto out;
+    }
+    if (n == 0) {
+        fprintf(errout, "sockbuf check: no lesson given\n%s", check_usage);
+        status = 2;
+        goto out;
+    }
+    int passed = 0, failed = 0;
+    bool parse_error = false;
+    for (int i = 0; i < n; i++) {
+        int rc = check_one(paths[i], modes, out, errout);
+        if (rc == 0)
+            passed++;
+        else
+            failed++;
+        if (rc == 2)
+            parse_error = true;
+    }
+    fprintf(out, "%d passed, %d failed\n", passed, failed);
+    status = parse_error ? 2 : (failed ? 1 : 0);
+out:
+    for (int i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+    return status;
 }
+
+/* ------------------------------------------------------------------ run */
+
+static void print_step(FILE *out, const lesson_runner *r)
+{
+    const lesson_doc *doc = lesson_runner_doc(r);
+    int si = lesson_runner_step_index(r);
+    const lesson_step *st = &doc->steps[si];
+    const lesson_view *vs = lesson_runner_view(r, LESSON_MODE_SIM);
+    const lesson_view *vr = lesson_runner_view(r, LESSON_MODE_REAL);
+    const lesson_view *any = vs ? vs : vr;
+    fprintf(out, "\n== step %d/%zu (line %d): %s\n", si + 1, doc->nsteps, st->line, st->title);
+    if (st->title_ja)
+        fprintf(out, "   %s\n", st->title_ja);
+    int k = 0;
+    for (size_t i = 0; i < st->nlines; i++) {
+        const lesson_line *ln = &st->lines[i];
+        if (ln->kind == LESSON_LINE_WAIT) {
+            fprintf(out, "  %4d         %s\n", ln->line, ln->code);
+            continue;
+        }
+        if (ln->kind != LESSON_LINE_STMT)
+            continue;
+        fprintf(out, "  %4d %-7s %-44s", ln->line,
+                ln->side == LESSON_SERVER ? "server:" : "client:", ln->code);
+        if (vs)
+            fprintf(out, "  sim: %-14s", vs->stmts[k].status);
+        if (vr)
+            fprintf(out, "  real: %s", vr->stmts[k].status);
+        fputc('\n', out);
+        k++;
+    }
+    if (vs)
+        fprintf(out, "  sim time %llu.%03llu ms\n", (unsigned long long)(vs->time_us / 1000),
+                (unsigned long long)(vs->time_us % 1000));
+    if (any->nsocks) {
+        fprintf(out, "  %-16s %-25s %13s %13s %13s %13s %15s %15s\n", "socket",
+                vs && vr ? "state (sim/real)" : "state", "send_queue", "unsent", "in_flight",
+                "recv_queue", "sndbuf", "rcvbuf");
+        for (int i = 0; i < any->nsocks; i++) {
+            const lesson_sock_view *a = vs && i < vs->nsocks ? &vs->socks[i] : NULL;
+            const lesson_sock_view *b = vr && i < vr->nsocks ? &vr->socks[i] : NULL;
+            const lesson_sock_view *one = a ? a : b;
+            char state[40];
+            if (a && b)
+                snprintf(state, sizeof state, "%s/%s%s", a->state, b->state,
+                         strcmp(a->state, b->state) ? "*" : "");
+            else
+                snprintf(state, sizeof state, "%s", one->state);
+            fprintf(out, "  %-16s %-25s", one->name, state);
+            uint32_t av[6], bv[6];
+            for (int pass = 0; pass < 2; pass++) {
+                const lesson_sock_view *s = pass ? b : a;
+                uint32_t *d = pass ? bv : av;
+                if (!s)
+                    continue;
+                d[0] = s->send_queue_bytes, d[1] = s->unsent_bytes, d[2] = s->in_flight_bytes;
+                d[3] = s->recv_queue_bytes, d[4] = s->sndbuf_bytes, d[5] = s->rcvbuf_bytes;
+            }
+            for (int c = 0; c < 6; c++) {
+                char cell[40];
+                int w = c >= 4 ? 15 : 13;
+                if (a && b)
+                    snprintf(cell, sizeof cell, "%u/%u%s", av[c], bv[c], av[c] != bv[c] ? "*" : "");
+                else
+                    snprintf(cell, sizeof cell, "%u", a ? av[c] : bv[c]);
+                fprintf(out, " %*s", w, cell);
+            }
+            if (one->blocked || (a && a->blocked) || (b && b->blocked))
+                fputs("  blocked", out);
+            fputc('\n', out);
+        }
+        if (vs && vr)
+            fputs("  (sim/real; * marks a difference)\n", out);
+    }
+    for (int i = 0; i < any->nfiles; i++) {
+        fprintf(out, "  %-16s buffered %u", any->files[i].name, any->files[i].buffered_bytes);
+        if (vs && vr && i < vr->nfiles)
+            fprintf(out, "/%u", vr->files[i].buffered_bytes);
+        fprintf(out, " of %u\n", any->files[i].capacity_bytes);
+    }
+    for (int m = 0; m < 2; m++) {
+        const lesson_view *v = m ? vr : vs;
+        if (!v)
+            continue;
+        for (int side = 0; side < 2; side++)
+            for (int p = v->printed_step_start[side]; p < v->nprinted[side]; p++)
+                fprintf(out, "  print (%s, %s): %s\n", mode_name(v->mode),
+                        lesson_side_name((lesson_side)side), v->printed[side][p]);
+        for (int side = 0; side < 2; side++)
+            if (strcmp(v->error[side], "None"))
+                fprintf(out, "  %s error (%s): %s\n", lesson_side_name((lesson_side)side),
+                        mode_name(v->mode), v->error[side]);
+    }
+    for (int m = 0; m < 2; m++) {
+        const lesson_view *v = m ? vr : vs;
+        if (!v)
+            continue;
+        for (int e = 0; e < v->nexpects; e++) {
+            const lesson_expect_result *x = &v->expects[e];
+            fprintf(out, "  %4d expect (%s) %-4s %s (got %s)\n", x->line, mode_name(x->mode),
+                    x->ok ? "ok" : "FAIL", x->expr, x->got);
+        }
+    }
+}
+
 int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
 {
-    return lesson_cli_check(argc, argv, out, errout);
+    unsigned modes = LESSON_MODE_BOTH;
+    const char *lesson = NULL, *transcript = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(run_usage, out);
+            return 0;
+        } else if (!strcmp(a, "--transcript")) {
+            if (i + 1 >= argc) {
+                fprintf(errout, "sockbuf run: --transcript needs a FILE\n%s", run_usage);
+                return 2;
+            }
+            transcript = argv[++i];
+        } else if (!strncmp(a, "--transcript=", 13)) {
+            transcript = a + 13;
+        } else if (parse_mode_flag(a, &modes)) {
+            continue;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(errout, "sockbuf run: unknown option '%s'\n%s", a, run_usage);
+            return 2;
+        } else if (lesson) {
+            fprintf(errout, "sockbuf run: one lesson at a time ('%s' and '%s')\n%s", lesson, a,
+                    run_usage);
+            return 2;
+        } else {
+            lesson = a;
+        }
+    }
+    if (!lesson) {
+        fprintf(errout, "sockbuf run: no lesson given\n%s", run_usage);
+        return 2;
+    }
+    char path[PATH_MAX];
+    if (lesson_find(lesson, path, sizeof path) < 0) {
+        fprintf(errout, "sockbuf run: no lesson '%s' (not a file or a bundled lesson's name)\n",
+                lesson);
+        return 2;
+    }
+    lesson_diag diags[LESSON_MAX_DIAGS];
+    int nd = 0, status = 0;
+    FILE *tf = NULL;
+    lesson_runner *r = NULL;
+    lesson_doc *doc = lesson_parse_file(path, diags, &nd);
+    if (!doc) {
+        print_diags(errout, path, diags, nd);
+        return 2;
+    }
+    if (transcript) {
+        tf = !strcmp(transcript, "-") ? stdout : fopen(transcript, "w");
+        if (!tf) {
+            fprintf(errout, "sockbuf run: cannot write '%s': %s\n", transcript, strerror(errno));
+            status = 2;
+            goto out;
+        }
+    }
+    char err[256] = "";
+    r = lesson_runner_new(doc, modes, err, sizeof err);
+    if (!r) {
+        fprintf(errout, "sockbuf run: %s\n", err);
+        status = 1;
+        goto out;
+    }
+    fprintf(out, "%s: %s\n", doc->name, doc->title);
+    if (doc->title_ja)
+        fprintf(out, "%s\n", doc->title_ja);
+    int rc;
+    while ((rc = lesson_runner_step(r)) == 0) {
+        if (tf != stdout)
+            print_step(out, r);
+        if (tf && lesson_runner_write_transcript(r, tf) < 0) {
+            fprintf(errout, "sockbuf run: writing '%s': %s\n", transcript, strerror(EIO));
+            status = 2;
+            goto out;
+        }
+        for (int m = 0; m < 2; m++) {
+            const lesson_view *v = lesson_runner_view(r, m ? LESSON_MODE_REAL : LESSON_MODE_SIM);
+            for (int e = 0; v && e < v->nexpects; e++)
+                if (!v->expects[e].ok)
+                    status = 1;
+        }
+    }
+    if (rc < 0) {
+        fprintf(errout, "sockbuf run: internal error: %s\n", strerror(-rc));
+        status = 1;
+    }
+    if (lesson_runner_ended_blocked(r)) {
+        fprintf(out, "\nthe lesson ended with a side still blocked\n");
+        status = 1;
+    }
+out:
+    if (tf && tf != stdout && fclose(tf) != 0 && !status) {
+        fprintf(errout, "sockbuf run: writing '%s': %s\n", transcript, strerror(errno));
+        status = 2;
+    }
+    lesson_runner_free(r);
+    lesson_doc_free(doc);
+    return status;
 }

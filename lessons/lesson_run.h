@@ -23,8 +23,7 @@
 #include "lesson.h"
 #include "sim.h"
 
-enum { LESSON_NAME_LEN = 48, LESSON_STATUS_LEN = 64, LESSON_MAX_SOCKS = 16,
-       LESSON_MAX_FILES = 8 };
+enum { LESSON_NAME_LEN = 48, LESSON_STATUS_LEN = 64, LESSON_MAX_SOCKS = 16, LESSON_MAX_FILES = 8 };
 
 /* One socket variable as a mode sees it after a step. */
 typedef struct {
@@ -44,10 +43,10 @@ typedef struct {
 
 /* One makefile() writer as a mode sees it. */
 typedef struct {
-    char name[LESSON_NAME_LEN]; /* "client.f" */
-    lesson_side side;           /* whose variable */
-    uint32_t buffered_bytes;    /* bytes in the application buffer */
-    uint32_t capacity_bytes;    /* the buffer's size */
+    char name[LESSON_NAME_LEN];      /* "client.f" */
+    lesson_side side;                /* whose variable */
+    uint32_t buffered_bytes;         /* bytes in the application buffer */
+    uint32_t capacity_bytes;         /* the buffer's size */
     char sock_name[LESSON_NAME_LEN]; /* the socket it writes to */
 } lesson_file_view;
 
@@ -61,30 +60,32 @@ typedef struct {
 
 /* An expectation's result. */
 typedef struct {
-    int line;          /* source line */
-    lesson_mode mode;  /* LESSON_MODE_SIM or LESSON_MODE_REAL */
-    bool ok;           /* it held */
-    char expr[160];    /* "conn.recv_queue == 12" as written */
-    char got[160];     /* the value found, as text: "12", "b'Hi'" */
+    int line;         /* source line */
+    lesson_mode mode; /* LESSON_MODE_SIM or LESSON_MODE_REAL */
+    bool ok;          /* it held */
+    char expr[160];   /* "conn.recv_queue == 12" as written */
+    char got[160];    /* the value found, as text: "12", "b'Hi'" */
 } lesson_expect_result;
 
 /* Everything one mode shows after a step. Owned by the runner, valid
  * until the next lesson_runner_step() or lesson_runner_free(). */
 typedef struct {
-    lesson_mode mode;                /* which mode this is */
-    uint64_t time_us;                /* sim: virtual clock; real: elapsed */
+    lesson_mode mode; /* which mode this is */
+    uint64_t time_us; /* sim: virtual clock; real: elapsed */
     int nsocks;
     lesson_sock_view socks[LESSON_MAX_SOCKS];
     int nfiles;
     lesson_file_view files[LESSON_MAX_FILES];
-    int nstmts;                      /* the statements of the last step */
+    int nstmts; /* the statements of the last step */
     lesson_stmt_status *stmts;
-    int nexpects;                    /* the expectations of the last step */
+    int nexpects; /* the expectations of the last step */
     lesson_expect_result *expects;
-    char **printed[2];               /* print() output per side, cumulative */
+    char **printed[2]; /* print() output per side, cumulative */
     int nprinted[2];
-    char error[2][48];               /* last exception per side, or "None" */
-    bool blocked[2];                 /* is the side blocked */
+    char error[2][48];         /* last exception per side, or "None" */
+    bool blocked[2];           /* is the side blocked */
+    int printed_step_start[2]; /* index in printed[] where the last
+                                  step's output begins */
 } lesson_view;
 
 typedef struct lesson_runner lesson_runner;
@@ -92,8 +93,7 @@ typedef struct lesson_runner lesson_runner;
 /* A runner for doc (borrowed; must outlive the runner) in modes (a
  * lesson_mode bit set). Nothing runs yet. Returns NULL with a message in
  * err when the real mode cannot start (no loopback) or out of memory. */
-lesson_runner *lesson_runner_new(const lesson_doc *doc, unsigned modes,
-                                 char *err, size_t errlen);
+lesson_runner *lesson_runner_new(const lesson_doc *doc, unsigned modes, char *err, size_t errlen);
 
 /* Closes every socket and frees everything. Accepts NULL. */
 void lesson_runner_free(lesson_runner *r);
@@ -114,9 +114,17 @@ const lesson_view *lesson_runner_view(const lesson_runner *r, lesson_mode mode);
 /* The model's world (for its event log and queue contents), or NULL. */
 const sim_world *lesson_runner_sim(const lesson_runner *r);
 
+/* The document the runner runs (borrowed at lesson_runner_new()). */
+const lesson_doc *lesson_runner_doc(const lesson_runner *r);
+
 /* After the last step: the lesson ends with a side still blocked and its
  * last step does not expect it. */
 bool lesson_runner_ended_blocked(const lesson_runner *r);
+
+/* The line of the statement a side of a mode is blocked on (its code in
+ * *code), or 0 when that side is not blocked. */
+int lesson_runner_blocked_line(const lesson_runner *r, lesson_mode mode, lesson_side side,
+                               const char **code);
 
 /* Writes the last step's transcript object (SPEC.md section 4) as one
  * JSON line. Returns 0 or -EIO. */

@@ -1,0 +1,167 @@
+/* lesson_ast.h: the parsed form of one statement or expectation.
+ *
+ * Private to lessons/: the parser (lesson_parse.c) builds these trees and
+ * has already checked every name against the contract (methods, constants,
+ * declared files, attributes, states, exception names), so the runner
+ * (lesson_run.c) only meets values it can handle. Trees are freed with the
+ * document.
+ */
+#ifndef SOCKBUF_LESSON_AST_H
+#define SOCKBUF_LESSON_AST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lesson.h"
+
+/* Limits the parser enforces. */
+enum {
+    LESSON_MAX_DEPTH = 32, /* nested parentheses and calls */
+    LESSON_MAX_ARGS = 8,   /* arguments of one call */
+    LESSON_MAX_CALLS = 16, /* calls in one statement */
+};
+#define LESSON_MAX_DATA_BYTES ((uint64_t)64 << 20)     /* a repeated value, a file */
+#define LESSON_MAX_WAIT_US    ((uint64_t)60 * 1000000) /* one wait or sleep */
+
+/* Constants a lesson can name (socket.AF_INET...). */
+typedef enum {
+    LC_AF_INET = 1,
+    LC_SOCK_STREAM,
+    LC_SOL_SOCKET,
+    LC_IPPROTO_TCP,
+    LC_SO_SNDBUF,
+    LC_SO_RCVBUF,
+    LC_TCP_NODELAY,
+    LC_TCP_CORK,
+    LC_MSG_MORE,
+    LC_SHUT_RD,
+    LC_SHUT_WR,
+    LC_SHUT_RDWR,
+} lesson_const;
+
+/* Calls a lesson can make. */
+typedef enum {
+    LF_SOCKET = 1, /* socket.socket(...) */
+    LF_OPEN,       /* open(name, 'rb') */
+    LF_LEN,        /* len(x) */
+    LF_PRINT,      /* print(...) */
+    LF_SLEEP,      /* time.sleep(sec) */
+    /* socket methods */
+    LF_BIND,
+    LF_LISTEN,
+    LF_ACCEPT,
+    LF_CONNECT,
+    LF_SEND,
+    LF_SENDALL,
+    LF_RECV,
+    LF_SETBLOCKING,
+    LF_SETSOCKOPT,
+    LF_GETSOCKOPT,
+    LF_SHUTDOWN,
+    LF_CLOSE,
+    LF_MAKEFILE,
+    /* makefile() writer methods (close shared with LF_CLOSE) */
+    LF_WRITE,
+    LF_FLUSH,
+    /* open() file methods */
+    LF_READ,
+} lesson_func;
+
+/* What a variable holds, as far as the parser can tell. */
+typedef enum {
+    LT_ANY = 0,
+    LT_SOCKET,
+    LT_WRITER,
+    LT_FILE,
+    LT_BYTES,
+    LT_INT,
+    LT_TUPLE,
+} lesson_type;
+
+typedef enum {
+    LX_INT = 1, /* i */
+    LX_SECONDS, /* a decimal number of seconds: i microseconds */
+    LX_BYTES,   /* data, len */
+    LX_STR,     /* data, len (UTF-8) */
+    LX_BOOL,    /* i */
+    LX_NONE,
+    LX_CONST,  /* i: a lesson_const; name as written */
+    LX_VAR,    /* name */
+    LX_CALL,   /* func, recv (NULL for a plain function), args */
+    LX_TUPLE,  /* a, b */
+    LX_REPEAT, /* a * i */
+} lesson_expr_kind;
+
+typedef struct lesson_expr {
+    lesson_expr_kind kind;
+    int col;                  /* 1-based column where it starts */
+    int64_t i;                /* integer value, constant id, repeat count */
+    uint8_t *data;            /* bytes or string contents */
+    size_t len;               /* their length */
+    char *name;               /* variable or constant name, method name */
+    lesson_func func;         /* LX_CALL: which call */
+    int call_id;              /* LX_CALL: index in its statement, from 0 */
+    struct lesson_expr *recv; /* LX_CALL: the object, or NULL */
+    struct lesson_expr *args[LESSON_MAX_ARGS];
+    char *kwname[LESSON_MAX_ARGS]; /* keyword of each argument, or NULL */
+    int nargs;
+    struct lesson_expr *a, *b; /* LX_TUPLE items, LX_REPEAT operand (a) */
+} lesson_expr;
+
+/* The attribute an expectation reads. */
+typedef enum {
+    LA_NONE = 0, /* the variable's own value */
+    LA_LEN,      /* len(var) */
+    LA_ERROR,    /* the side's last exception */
+    LA_SEND_QUEUE,
+    LA_UNSENT,
+    LA_IN_FLIGHT,
+    LA_RECV_QUEUE,
+    LA_SNDBUF,
+    LA_RCVBUF,
+    LA_BLOCKED,
+    LA_STATE,
+    LA_BUFFERED,
+} lesson_attr;
+
+typedef enum { LO_EQ = 1, LO_NE, LO_LT, LO_LE, LO_GT, LO_GE } lesson_op;
+
+typedef enum {
+    LV_INT = 1, /* i */
+    LV_BYTES,   /* data, len */
+    LV_STR,     /* data, len */
+    LV_BOOL,    /* i */
+    LV_NONE,
+    LV_STATE, /* name: "ESTABLISHED", "FIN_WAIT" matches FIN_WAIT1/2 */
+    LV_EXC,   /* name: "BrokenPipeError" */
+} lesson_value_kind;
+
+typedef enum { LS_STMT = 1, LS_EXPECT, LS_IMPORT } lesson_ast_kind;
+
+struct lesson_ast {
+    lesson_ast_kind kind;
+    /* LS_STMT: [target [, target2] =] expr, or with EXPR as NAME: stmt */
+    char *target[2];
+    int ntargets;
+    lesson_expr *expr;
+    lesson_expr *with_expr; /* with open(...) as with_name: ... */
+    char *with_name;
+    int ncalls; /* calls in the statement (for memoizing) */
+    /* LS_EXPECT: var.attr OP value */
+    char *var; /* NULL for error */
+    lesson_attr attr;
+    lesson_op op;
+    lesson_value_kind vkind;
+    int64_t vint;
+    uint8_t *vdata;
+    size_t vlen;
+    char *vname;
+};
+
+/* "==", "<"... */
+const char *lesson_op_text(lesson_op op);
+
+/* Frees one tree. Accepts NULL. */
+void lesson_ast_free(struct lesson_ast *a);
+
+#endif

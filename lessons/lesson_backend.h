@@ -1,0 +1,78 @@
+/* lesson_backend.h: what the lesson runner needs from one mode.
+ *
+ * The runner (lesson_run.c) interprets a lesson once per mode over this
+ * table of operations; lesson_backend_sim.c implements it on the model
+ * (sim.h) and lesson_backend_real.c on loopback sockets (net.h). Handles
+ * are small integers (model handles or file descriptors). Every operation
+ * returns >= 0 or a negative errno, as a non-blocking socket would: the
+ * runner turns -EAGAIN on a blocking socket into a blocked statement.
+ *
+ * Time: now_us() is the mode's clock (virtual for the model, monotonic
+ * since the runner began for the real mode). advance() lets time pass up
+ * to until_us or until something may have changed, whichever is first,
+ * so the runner can retry blocked statements in between; settle_quiet()
+ * says whether the connection has settled.
+ */
+#ifndef SOCKBUF_LESSON_BACKEND_H
+#define SOCKBUF_LESSON_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lesson.h"
+#include "lesson_ast.h"
+#include "lesson_run.h"
+
+typedef struct lesson_backend lesson_backend;
+
+typedef struct {
+    lesson_mode mode;
+    void (*free)(lesson_backend *b);
+    int (*socket)(lesson_backend *b, lesson_side side);
+    /* port is the lesson's number (8080); the real mode maps it. */
+    int (*bind)(lesson_backend *b, int h, uint16_t port);
+    int (*listen)(lesson_backend *b, int h, int backlog);
+    /* 0 connected, -EINPROGRESS (poll connect_result), or an error. */
+    int (*connect)(lesson_backend *b, int h, uint16_t port);
+    int (*connect_result)(lesson_backend *b, int h);
+    /* A new handle, or -EAGAIN. *peer_port: the client's port. */
+    int (*accept)(lesson_backend *b, int h, uint16_t *peer_port);
+    long (*send)(lesson_backend *b, int h, const uint8_t *data, size_t len, bool more);
+    long (*recv)(lesson_backend *b, int h, uint8_t *buf, size_t cap);
+    int (*setsockopt)(lesson_backend *b, int h, lesson_const opt, int value);
+    int (*getsockopt)(lesson_backend *b, int h, lesson_const opt, int *value);
+    int (*shutdown)(lesson_backend *b, int h, lesson_const how);
+    int (*close)(lesson_backend *b, int h);
+    /* Fills the state and counters of v (not its name or flags). */
+    int (*probe)(lesson_backend *b, int h, lesson_sock_view *v);
+    uint64_t (*now_us)(lesson_backend *b);
+    /* Lets time pass until until_us at most, stopping early when an event
+     * may have unblocked something. Returns 1 when time moved, 0 when it
+     * could not (the model has nothing scheduled before until_us: the
+     * clock is then set to until_us). */
+    int (*advance)(lesson_backend *b, uint64_t until_us);
+    /* The time of the next thing that will happen by itself, or UINT64_MAX
+     * (the real mode: now + 1 ms while it has not settled). */
+    uint64_t (*next_event_us)(lesson_backend *b);
+    /* Called before a step (the model clears its event log). */
+    void (*step_begin)(lesson_backend *b);
+    /* Settles the connection (no statement is blocked); bounded. */
+    void (*settle)(lesson_backend *b);
+} lesson_backend_ops;
+
+struct lesson_backend {
+    const lesson_backend_ops *ops;
+};
+
+/* The model, with the lesson's parameters and a fixed seed. */
+lesson_backend *lesson_backend_sim_new(const lesson_model *m);
+const sim_world *lesson_backend_sim_world(const lesson_backend *b);
+
+/* Real loopback sockets. NULL with a message in err when unavailable. */
+lesson_backend *lesson_backend_real_new(char *err, size_t errlen);
+
+/* The Python exception name of a negative errno. */
+const char *lesson_exception_name(int neg_errno);
+
+#endif

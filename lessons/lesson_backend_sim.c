@@ -1,0 +1,235 @@
+/* lesson_backend_sim.c: the lesson runner's sim mode, on the model (sim.h).
+ *
+ * A thin adapter: the model already speaks in non-blocking calls and
+ * negative errnos. The world is made with the lesson's `model` line over
+ * SPEC.md's defaults and a fixed seed, so every run gives the same
+ * transcript. Called by lesson_run.c only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lesson_backend.h"
+#include "sim.h"
+
+enum { SIM_SEED = 1 };
+#define SIM_SETTLE_LIMIT_US ((uint64_t)60 * 1000000)
+
+typedef struct {
+    lesson_backend base;
+    sim_world *w;
+} sim_backend;
+
+static sim_world *W(lesson_backend *b)
+{
+    return ((sim_backend *)b)->w;
+}
+
+static void sb_free(lesson_backend *b)
+{
+    if (!b)
+        return;
+    sim_world_free(W(b));
+    free(b);
+}
+
+static int sb_socket(lesson_backend *b, lesson_side side)
+{
+    return sim_socket(W(b), side == LESSON_SERVER ? SIM_SERVER : SIM_CLIENT);
+}
+
+static int sb_bind(lesson_backend *b, int h, uint16_t port)
+{
+    return sim_bind(W(b), h, port);
+}
+
+static int sb_listen(lesson_backend *b, int h, int backlog)
+{
+    return sim_listen(W(b), h, backlog);
+}
+
+static int sb_connect(lesson_backend *b, int h, uint16_t port)
+{
+    return sim_connect(W(b), h, port);
+}
+
+static int sb_connect_result(lesson_backend *b, int h)
+{
+    sim_snapshot s;
+    int rc = sim_snapshot_get(W(b), h, &s);
+    if (rc < 0)
+        return rc;
+    switch (s.state) {
+    case SIM_SYN_SENT:
+    case SIM_SYN_RECV:
+        return -EINPROGRESS;
+    case SIM_CLOSED:
+        return s.pending_error ? s.pending_error : -ECONNREFUSED;
+    default:
+        return 0;
+    }
+}
+
+static int sb_accept(lesson_backend *b, int h, uint16_t *peer_port)
+{
+    int c = sim_accept(W(b), h);
+    if (c >= 0 && peer_port) {
+        int p = sim_peer(W(b), c);
+        *peer_port = (uint16_t)(40000 + (p >= 0 ? p : 0));
+    }
+    return c;
+}
+
+static long sb_send(lesson_backend *b, int h, const uint8_t *data, size_t len, bool more)
+{
+    return sim_send(W(b), h, data, len, more ? SIM_MSG_MORE : 0);
+}
+
+static long sb_recv(lesson_backend *b, int h, uint8_t *buf, size_t cap)
+{
+    return sim_recv(W(b), h, buf, cap);
+}
+
+static sim_opt sb_opt(lesson_const c)
+{
+    switch (c) {
+    case LC_SO_SNDBUF:
+        return SIM_SO_SNDBUF;
+    case LC_SO_RCVBUF:
+        return SIM_SO_RCVBUF;
+    case LC_TCP_NODELAY:
+        return SIM_TCP_NODELAY;
+    default:
+        return SIM_TCP_CORK;
+    }
+}
+
+static int sb_setsockopt(lesson_backend *b, int h, lesson_const opt, int value)
+{
+    return sim_setsockopt(W(b), h, sb_opt(opt), value);
+}
+
+static int sb_getsockopt(lesson_backend *b, int h, lesson_const opt, int *value)
+{
+    int rc = sim_getsockopt(W(b), h, sb_opt(opt), value);
+    return rc < 0 ? rc : 0;
+}
+
+static int sb_shutdown(lesson_backend *b, int h, lesson_const how)
+{
+    sim_how sh =
+        how == LC_SHUT_RD ? SIM_SHUT_RD : (how == LC_SHUT_WR ? SIM_SHUT_WR : SIM_SHUT_RDWR);
+    return sim_shutdown(W(b), h, sh);
+}
+
+static int sb_close(lesson_backend *b, int h)
+{
+    return sim_close(W(b), h);
+}
+
+static int sb_probe(lesson_backend *b, int h, lesson_sock_view *v)
+{
+    sim_snapshot s;
+    int rc = sim_snapshot_get(W(b), h, &s);
+    if (rc < 0)
+        return rc;
+    snprintf(v->state, sizeof v->state, "%s", sim_state_name(s.state));
+    v->send_queue_bytes = s.send_queue_bytes;
+    v->unsent_bytes = s.unsent_bytes;
+    v->in_flight_bytes = s.in_flight_bytes;
+    v->recv_queue_bytes = s.recv_queue_bytes;
+    v->sndbuf_bytes = s.sndbuf_bytes;
+    v->rcvbuf_bytes = s.rcvbuf_bytes;
+    v->sim_sock = h;
+    return 0;
+}
+
+static uint64_t sb_now_us(lesson_backend *b)
+{
+    return sim_now_us(W(b));
+}
+
+static int sb_advance(lesson_backend *b, uint64_t until_us)
+{
+    sim_world *w = W(b);
+    uint64_t next = sim_next_event_us(w);
+    if (until_us <= sim_now_us(w))
+        return 0;
+    if (next > until_us) {
+        sim_advance_to(w, until_us);
+        return 0;
+    }
+    sim_advance_to(w, next);
+    return 1;
+}
+
+static uint64_t sb_next_event_us(lesson_backend *b)
+{
+    return sim_next_event_us(W(b));
+}
+
+static void sb_step_begin(lesson_backend *b)
+{
+    sim_events_clear(W(b));
+}
+
+static void sb_settle(lesson_backend *b)
+{
+    sim_settle(W(b), SIM_SETTLE_LIMIT_US);
+}
+
+static const lesson_backend_ops sim_ops = {
+    .mode = LESSON_MODE_SIM,
+    .free = sb_free,
+    .socket = sb_socket,
+    .bind = sb_bind,
+    .listen = sb_listen,
+    .connect = sb_connect,
+    .connect_result = sb_connect_result,
+    .accept = sb_accept,
+    .send = sb_send,
+    .recv = sb_recv,
+    .setsockopt = sb_setsockopt,
+    .getsockopt = sb_getsockopt,
+    .shutdown = sb_shutdown,
+    .close = sb_close,
+    .probe = sb_probe,
+    .now_us = sb_now_us,
+    .advance = sb_advance,
+    .next_event_us = sb_next_event_us,
+    .step_begin = sb_step_begin,
+    .settle = sb_settle,
+};
+
+lesson_backend *lesson_backend_sim_new(const lesson_model *m)
+{
+    sim_params p = sim_params_default();
+    if (m->latency_us)
+        p.latency_us = m->latency_us;
+    if (m->rate_bps)
+        p.rate_bps = m->rate_bps;
+    if (m->mss_bytes)
+        p.mss_bytes = m->mss_bytes;
+    if (m->delayed_ack_us >= 0)
+        p.delayed_ack_us = (uint64_t)m->delayed_ack_us;
+    if (m->sndbuf_bytes)
+        p.sndbuf_bytes = m->sndbuf_bytes;
+    if (m->rcvbuf_bytes)
+        p.rcvbuf_bytes = m->rcvbuf_bytes;
+    sim_backend *sb = calloc(1, sizeof *sb);
+    if (!sb)
+        return NULL;
+    sb->base.ops = &sim_ops;
+    sb->w = sim_world_new(&p, SIM_SEED);
+    if (!sb->w) {
+        free(sb);
+        return NULL;
+    }
+    return &sb->base;
+}
+
+const sim_world *lesson_backend_sim_world(const lesson_backend *b)
+{
+    return b && b->ops == &sim_ops ? ((const sim_backend *)b)->w : NULL;
+}

@@ -1,0 +1,1571 @@
+/* lesson_run.c: runs a lesson on the model and on real sockets in lockstep.
+ *
+ * One interpreter per mode, each over a lesson_backend (the model or real
+ * loopback sockets), each with its own variables, sockets and files. A step
+ * runs its lines in file order in every mode:
+ *
+ *   - a statement joins its side's queue; the head of each queue runs as
+ *     soon as it can. A call that would block (accept, recv, connect,
+ *     sendall into a full buffer, a BufferedWriter pushing bytes, sleep)
+ *     leaves its statement at the head, keeping its progress (bytes already
+ *     sent, calls already made: every call's result is memoized, so the
+ *     statement is re-evaluated without repeating a call); the side's
+ *     later statements wait behind it, the other side goes on;
+ *   - blocked heads are retried whenever anything makes progress: the
+ *     other side, or time (the model's next event; the real kernel, polled
+ *     every millisecond). Statements take no time of their own;
+ *   - `wait D` lets D pass at its place; otherwise the step ends by
+ *     settling the connection, then the expectations are checked.
+ *
+ * An exception is a value: the statement's status becomes "error: NAME",
+ * the side's `error` is NAME, and the side goes on. The real mode never
+ * blocks the process (every socket is non-blocking).
+ *
+ * Called by the CLI, the window (a new runner per replay) and the tests.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lesson_ast.h"
+#include "lesson_backend.h"
+#include "lesson_run.h"
+#include "net.h"
+#include "sim_appbuf.h"
+
+enum {
+    MAX_VARS = 64,
+    MAX_SOCKS = 64,
+    MAX_WRITERS = 16,
+    MAX_OPEN_FILES = 64,
+    MAX_PRINTED = 10000,
+    PRINT_REPR_MAX = 2000,
+    GOT_MAX = 150,
+    LOOP_GUARD = 10000000,
+};
+#define SIM_SETTLE_DEADLINE_US  ((uint64_t)60 * 1000000)
+#define REAL_SETTLE_DEADLINE_US ((uint64_t)500000)
+
+/* ---------------------------------------------------------------- values */
+
+typedef enum { V_NONE = 0, V_INT, V_BOOL, V_BYTES, V_STR, V_TUPLE, V_SOCK, V_WRITER, V_FILE } vkind;
+
+typedef struct value {
+    vkind k;
+    int64_t i;     /* int, bool, object index */
+    uint8_t *data; /* bytes, str */
+    size_t len;
+    struct value *a, *b; /* tuple */
+} value;
+
+static void value_free(value *v)
+{
+    if (!v)
+        return;
+    free(v->data);
+    if (v->a) {
+        value_free(v->a);
+        free(v->a);
+    }
+    if (v->b) {
+        value_free(v->b);
+        free(v->b);
+    }
+    memset(v, 0, sizeof *v);
+}
+
+static int value_copy(value *dst, const value *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->k = src->k;
+    dst->i = src->i;
+    dst->len = src->len;
+    if (src->k == V_BYTES || src->k == V_STR) {
+        dst->data = malloc(src->len ? src->len : 1);
+        if (!dst->data)
+            return -ENOMEM;
+        if (src->len)
+            memcpy(dst->data, src->data, src->len);
+    }
+    if (src->k == V_TUPLE) {
+        dst->a = calloc(1, sizeof *dst->a);
+        dst->b = calloc(1, sizeof *dst->b);
+        if (!dst->a || !dst->b || value_copy(dst->a, src->a) || value_copy(dst->b, src->b)) {
+            value_free(dst);
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* Python's repr() of bytes or str, cut at max characters with "...". */
+static void repr_bytes(char *out, size_t outlen, const uint8_t *d, size_t n, bool is_bytes,
+                       size_t max)
+{
+    bool sq = memchr(d, '\'', n) != NULL, dq = memchr(d, '"', n) != NULL;
+    char quote = (sq && !dq) ? '"' : '\'';
+    size_t o = 0;
+#define PUT(c)                                                                                     \
+    do {                                                                                           \
+        if (o + 1 < outlen)                                                                        \
+            out[o++] = (c);                                                                        \
+    } while (0)
+    if (is_bytes)
+        PUT('b');
+    PUT(quote);
+    for (size_t i = 0; i < n; i++) {
+        if (o + 8 >= outlen || o >= max) {
+            PUT('.');
+            PUT('.');
+            PUT('.');
+            break;
+        }
+        unsigned char c = d[i];
+        if (c == (unsigned char)quote || c == '\\') {
+            PUT('\\');
+            PUT((char)c);
+        } else if (c == '\n') {
+            PUT('\\');
+            PUT('n');
+        } else if (c == '\r') {
+            PUT('\\');
+            PUT('r');
+        } else if (c == '\t') {
+            PUT('\\');
+            PUT('t');
+        } else if (c >= 0x20 && c < 0x7F) {
+            PUT((char)c);
+        } else if (!is_bytes && c >= 0x80) {
+            PUT((char)c); /* str: UTF-8 passes through */
+        } else {
+            char hx[8];
+            snprintf(hx, sizeof hx, "\\x%02x", c);
+            for (int k = 0; hx[k]; k++)
+                PUT(hx[k]);
+        }
+    }
+    PUT(quote);
+    out[o < outlen ? o : outlen - 1] = '\0';
+#undef PUT
+}
+
+/* ------------------------------------------------------------ interpreter */
+
+typedef struct {
+    char *name;
+    value v;
+} var;
+
+typedef struct {
+    int h; /* backend handle, -1 once closed */
+    lesson_side side;
+    char name[LESSON_NAME_LEN];
+    bool blocking;
+    bool blocked;
+} sockobj;
+
+typedef struct {
+    sim_appbuf *ab;
+    int sock;
+    lesson_side side;
+    char name[LESSON_NAME_LEN];
+    bool closed;
+} writerobj;
+
+typedef struct {
+    int file;   /* index in doc->files */
+    size_t pos; /* read position */
+    bool closed;
+} fileobj;
+
+typedef enum { R_OK = 0, R_BLOCKED, R_RAISED } rc_t;
+
+typedef struct {
+    const lesson_line *ln;
+    lesson_stmt_status *status; /* its slot in its step's statuses */
+    value memo[LESSON_MAX_CALLS];
+    bool have[LESSON_MAX_CALLS];
+    bool with_done;
+    /* the call that blocked, resumable */
+    bool op_active;
+    lesson_func op;
+    int call_id;
+    int obj;       /* socket or writer index */
+    uint8_t *data; /* bytes still to push (sendall, writer) */
+    size_t len, off;
+    size_t cap;        /* recv */
+    uint64_t until_us; /* sleep */
+    bool more;         /* MSG_MORE */
+    value result;      /* what the call returns once done */
+} pending;
+
+typedef struct {
+    pending **q;
+    int n, cap;
+} sidequeue;
+
+typedef struct {
+    const lesson_doc *doc;
+    lesson_backend *be;
+    lesson_mode mode;
+    var vars[2][MAX_VARS];
+    int nvars[2];
+    sockobj socks[MAX_SOCKS];
+    int nsocks;
+    writerobj writers[MAX_WRITERS];
+    int nwriters;
+    fileobj files[MAX_OPEN_FILES];
+    int nfiles;
+    sidequeue queue[2];
+    char raised[48];             /* the exception being raised */
+    lesson_stmt_status **status; /* per step, per statement line */
+    int *nstatus;
+    lesson_view view;
+} interp;
+
+struct lesson_runner {
+    const lesson_doc *doc;
+    unsigned modes;
+    interp *in[2]; /* [0] sim, [1] real */
+    int step;
+};
+
+static rc_t raise(interp *in, const char *name)
+{
+    snprintf(in->raised, sizeof in->raised, "%s", name);
+    return R_RAISED;
+}
+
+static rc_t raise_errno(interp *in, int neg)
+{
+    return raise(in, lesson_exception_name(neg));
+}
+
+const char *lesson_exception_name(int neg_errno)
+{
+    if (neg_errno == -ENOMEM)
+        return "MemoryError";
+    return net_exception_name(neg_errno);
+}
+
+static var *var_get(interp *in, lesson_side side, const char *name)
+{
+    for (int i = 0; i < in->nvars[side]; i++)
+        if (!strcmp(in->vars[side][i].name, name))
+            return &in->vars[side][i];
+    return NULL;
+}
+
+/* Takes ownership of *v. */
+static rc_t var_set(interp *in, lesson_side side, const char *name, value *v)
+{
+    var *x = var_get(in, side, name);
+    if (!x) {
+        if (in->nvars[side] >= MAX_VARS) {
+            value_free(v);
+            return raise(in, "MemoryError");
+        }
+        x = &in->vars[side][in->nvars[side]];
+        x->name = strdup(name);
+        if (!x->name) {
+            value_free(v);
+            return raise(in, "MemoryError");
+        }
+        in->nvars[side]++;
+    } else {
+        value_free(&x->v);
+    }
+    x->v = *v;
+    memset(v, 0, sizeof *v);
+    /* A socket or writer takes the name of its first variable. */
+    char *nm = NULL;
+    if (x->v.k == V_SOCK && !in->socks[x->v.i].name[0])
+        nm = in->socks[x->v.i].name;
+    else if (x->v.k == V_WRITER && !in->writers[x->v.i].name[0])
+        nm = in->writers[x->v.i].name;
+    if (nm)
+        snprintf(nm, LESSON_NAME_LEN, "%s.%s", lesson_side_name(side), name);
+    return R_OK;
+}
+
+static void print_value(char *out, size_t outlen, const value *v, bool top)
+{
+    switch (v->k) {
+    case V_NONE:
+        snprintf(out, outlen, "None");
+        return;
+    case V_INT:
+        snprintf(out, outlen, "%lld", (long long)v->i);
+        return;
+    case V_BOOL:
+        snprintf(out, outlen, "%s", v->i ? "True" : "False");
+        return;
+    case V_BYTES:
+        repr_bytes(out, outlen, v->data, v->len, true, PRINT_REPR_MAX);
+        return;
+    case V_STR:
+        if (top)
+            snprintf(out, outlen, "%.*s", (int)(v->len > PRINT_REPR_MAX ? PRINT_REPR_MAX : v->len),
+                     (const char *)v->data);
+        else
+            repr_bytes(out, outlen, v->data, v->len, false, PRINT_REPR_MAX);
+        return;
+    case V_TUPLE: {
+        char a[256], b[256];
+        print_value(a, sizeof a, v->a, false);
+        print_value(b, sizeof b, v->b, false);
+        snprintf(out, outlen, "(%s, %s)", a, b);
+        return;
+    }
+    case V_SOCK:
+        snprintf(out, outlen, "<socket.socket>");
+        return;
+    case V_WRITER:
+        snprintf(out, outlen, "<_io.BufferedWriter name=%d>", (int)v->i);
+        return;
+    case V_FILE:
+        snprintf(out, outlen, "<_io.BufferedReader>");
+        return;
+    }
+}
+
+static bool truthy(const value *v)
+{
+    switch (v->k) {
+    case V_NONE:
+        return false;
+    case V_INT:
+    case V_BOOL:
+        return v->i != 0;
+    case V_BYTES:
+    case V_STR:
+        return v->len != 0;
+    default:
+        return true;
+    }
+}
+
+/* The bytes of a generated file: readable lines, the same on every run. */
+static void file_fill(uint8_t *d, size_t from, size_t n)
+{
+    static const char pat[] = "sockbuf example data: 0123456789 abcdefghijklmnopqrstuvwxyz.\n";
+    const size_t pl = sizeof pat - 1;
+    for (size_t k = 0; k < n; k++)
+        d[k] = (uint8_t)pat[(from + k) % pl];
+}
+
+/* ---------------------------------------------------------------- calls */
+
+static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out);
+
+static sockobj *sock_of(interp *in, const value *v)
+{
+    if (v->k != V_SOCK || v->i < 0 || v->i >= in->nsocks)
+        return NULL;
+    return &in->socks[v->i];
+}
+
+static rc_t new_sock(interp *in, lesson_side side, int h, value *out)
+{
+    if (in->nsocks >= MAX_SOCKS) {
+        in->be->ops->close(in->be, h);
+        return raise_errno(in, -EMFILE);
+    }
+    sockobj *s = &in->socks[in->nsocks];
+    memset(s, 0, sizeof *s);
+    s->h = h;
+    s->side = side;
+    s->blocking = true;
+    out->k = V_SOCK;
+    out->i = in->nsocks++;
+    return R_OK;
+}
+
+/* Pushes p->data[p->off..] into the socket; R_OK once all is in. */
+static rc_t push_bytes(interp *in, pending *p, sockobj *s)
+{
+    while (p->off < p->len) {
+        if (s->h < 0)
+            return raise_errno(in, -EBADF);
+        long n = in->be->ops->send(in->be, s->h, p->data + p->off, p->len - p->off, p->more);
+        if (n > 0) {
+            p->off += (size_t)n;
+            continue;
+        }
+        if (n == -EAGAIN || n == 0)
+            return s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
+        return raise_errno(in, (int)n);
+    }
+    return R_OK;
+}
+
+/* Runs (or resumes) the blocking part of a call. */
+static rc_t op_run(interp *in, pending *p, lesson_side side)
+{
+    lesson_backend *be = in->be;
+    sockobj *s = NULL;
+    rc_t rc = R_OK;
+    if (p->op == LF_WRITE || p->op == LF_FLUSH || p->op == LF_CLOSE)
+        s = &in->socks[in->writers[p->obj].sock];
+    else if (p->op != LF_SLEEP)
+        s = &in->socks[p->obj];
+    switch (p->op) {
+    case LF_SLEEP:
+        rc = be->ops->now_us(be) >= p->until_us ? R_OK : R_BLOCKED;
+        break;
+    case LF_ACCEPT: {
+        uint16_t port = 0;
+        int h = s->h < 0 ? -EBADF : be->ops->accept(be, s->h, &port);
+        if (h == -EAGAIN) {
+            rc = s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
+            break;
+        }
+        if (h < 0) {
+            rc = raise_errno(in, h);
+            break;
+        }
+        value conn = {0};
+        rc = new_sock(in, side, h, &conn);
+        if (rc != R_OK)
+            break;
+        p->result.k = V_TUPLE;
+        p->result.a = calloc(1, sizeof(value));
+        p->result.b = calloc(1, sizeof(value));
+        if (!p->result.a || !p->result.b) {
+            rc = raise(in, "MemoryError");
+            break;
+        }
+        *p->result.a = conn;
+        value *addr = p->result.b;
+        addr->k = V_TUPLE;
+        addr->a = calloc(1, sizeof(value));
+        addr->b = calloc(1, sizeof(value));
+        if (!addr->a || !addr->b || !(addr->a->data = (uint8_t *)strdup("127.0.0.1"))) {
+            rc = raise(in, "MemoryError");
+            break;
+        }
+        addr->a->k = V_STR;
+        addr->a->len = 9;
+        addr->b->k = V_INT;
+        addr->b->i = port;
+        break;
+    }
+    case LF_CONNECT: {
+        int r = s->h < 0 ? -EBADF : be->ops->connect_result(be, s->h);
+        if (r == -EINPROGRESS)
+            rc = R_BLOCKED;
+        else if (r < 0)
+            rc = raise_errno(in, r);
+        break;
+    }
+    case LF_SEND: {
+        long n = s->h < 0 ? -EBADF : be->ops->send(be, s->h, p->data, p->len, p->more);
+        if (n == -EAGAIN)
+            rc = s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
+        else if (n < 0)
+            rc = raise_errno(in, (int)n);
+        else {
+            p->result.k = V_INT;
+            p->result.i = n;
+        }
+        break;
+    }
+    case LF_RECV: {
+        uint8_t *buf = malloc(p->cap ? p->cap : 1);
+        if (!buf) {
+            rc = raise(in, "MemoryError");
+            break;
+        }
+        long n = s->h < 0 ? -EBADF : be->ops->recv(be, s->h, buf, p->cap);
+        if (n == -EAGAIN) {
+            free(buf);
+            rc = s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
+        } else if (n < 0) {
+            free(buf);
+            rc = raise_errno(in, (int)n);
+        } else {
+            p->result.k = V_BYTES;
+            p->result.data = buf;
+            p->result.len = (size_t)n;
+        }
+        break;
+    }
+    case LF_SENDALL:
+    case LF_WRITE:
+    case LF_FLUSH:
+    case LF_CLOSE:
+        rc = push_bytes(in, p, s);
+        break;
+    default:
+        break;
+    }
+    if (s)
+        s->blocked = rc == R_BLOCKED;
+    if (rc == R_BLOCKED)
+        return rc;
+    p->op_active = false;
+    free(p->data);
+    p->data = NULL;
+    if (rc == R_OK) {
+        p->memo[p->call_id] = p->result;
+        p->have[p->call_id] = true;
+        memset(&p->result, 0, sizeof p->result);
+    } else {
+        value_free(&p->result);
+    }
+    return rc;
+}
+
+/* Starts a call whose part may block: the pending op, run at once. */
+static rc_t op_start(interp *in, pending *p, lesson_side side, const lesson_expr *e, int obj)
+{
+    p->op_active = true;
+    p->op = e->func;
+    p->call_id = e->call_id;
+    p->obj = obj;
+    return op_run(in, p, side);
+}
+
+static rc_t need_bytes(interp *in, const value *v)
+{
+    return v->k == V_BYTES ? R_OK : raise(in, "TypeError");
+}
+
+static rc_t need_int(interp *in, const value *v)
+{
+    return (v->k == V_INT || v->k == V_BOOL) ? R_OK : raise(in, "TypeError");
+}
+
+/* Takes a copy of data for the pending op. */
+static rc_t take_data(interp *in, pending *p, const uint8_t *d, size_t n)
+{
+    p->data = malloc(n ? n : 1);
+    if (!p->data)
+        return raise(in, "MemoryError");
+    if (n)
+        memcpy(p->data, d, n);
+    p->len = n;
+    p->off = 0;
+    return R_OK;
+}
+
+static rc_t address_port(interp *in, const value *addr, uint16_t *port)
+{
+    if (addr->k != V_TUPLE || addr->a->k != V_STR || addr->b->k != V_INT)
+        return raise(in, "TypeError");
+    const value *h = addr->a;
+    bool loop = h->len == 0 || (h->len == 9 && !memcmp(h->data, "localhost", 9)) ||
+                (h->len == 9 && !memcmp(h->data, "127.0.0.1", 9));
+    if (!loop)
+        return raise(in, "OSError"); /* only loopback is reachable */
+    if (addr->b->i < 0 || addr->b->i > 65535)
+        return raise(in, "OverflowError");
+    *port = (uint16_t)addr->b->i;
+    return R_OK;
+}
+
+static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const lesson_expr *e,
+                               value *obj, value *args, value *out)
+{
+    sockobj *s = sock_of(in, obj);
+    lesson_backend *be = in->be;
+    rc_t rc = R_OK;
+    int r;
+    if (!s)
+        return raise(in, "AttributeError");
+    if (s->h < 0 && e->func != LF_CLOSE)
+        return raise_errno(in, -EBADF);
+    switch (e->func) {
+    case LF_BIND: {
+        uint16_t port;
+        if ((rc = address_port(in, &args[0], &port)) != R_OK)
+            return rc;
+        r = be->ops->bind(be, s->h, port);
+        return r < 0 ? raise_errno(in, r) : R_OK;
+    }
+    case LF_LISTEN: {
+        int backlog = 128;
+        if (e->nargs) {
+            if ((rc = need_int(in, &args[0])) != R_OK)
+                return rc;
+            backlog = args[0].i < 0 ? 0 : (args[0].i > 4096 ? 4096 : (int)args[0].i);
+        }
+        r = be->ops->listen(be, s->h, backlog);
+        return r < 0 ? raise_errno(in, r) : R_OK;
+    }
+    case LF_ACCEPT:
+        return op_start(in, p, side, e, (int)obj->i);
+    case LF_CONNECT: {
+        uint16_t port;
+        if ((rc = address_port(in, &args[0], &port)) != R_OK)
+            return rc;
+        r = be->ops->connect(be, s->h, port);
+        if (r == 0)
+            return R_OK;
+        if (r != -EINPROGRESS)
+            return raise_errno(in, r);
+        if (!s->blocking)
+            return raise(in, "BlockingIOError");
+        return op_start(in, p, side, e, (int)obj->i);
+    }
+    case LF_SEND:
+    case LF_SENDALL:
+        if ((rc = need_bytes(in, &args[0])) != R_OK)
+            return rc;
+        if ((rc = take_data(in, p, args[0].data, args[0].len)) != R_OK)
+            return rc;
+        p->more = e->nargs == 2 && e->args[1]->kind == LX_CONST;
+        if (e->func == LF_SEND && args[0].len == 0) {
+            free(p->data);
+            p->data = NULL;
+            out->k = V_INT;
+            return R_OK;
+        }
+        return op_start(in, p, side, e, (int)obj->i);
+    case LF_RECV:
+        if ((rc = need_int(in, &args[0])) != R_OK)
+            return rc;
+        if (args[0].i < 0)
+            return raise(in, "ValueError");
+        if (args[0].i == 0) {
+            out->k = V_BYTES;
+            out->data = malloc(1);
+            return out->data ? R_OK : raise(in, "MemoryError");
+        }
+        p->cap = args[0].i > (int64_t)LESSON_MAX_DATA_BYTES ? (size_t)LESSON_MAX_DATA_BYTES
+                                                            : (size_t)args[0].i;
+        return op_start(in, p, side, e, (int)obj->i);
+    case LF_SETBLOCKING:
+        s->blocking = truthy(&args[0]);
+        return R_OK;
+    case LF_SETSOCKOPT:
+        if ((rc = need_int(in, &args[2])) != R_OK)
+            return rc;
+        if (args[2].i < INT32_MIN || args[2].i > INT32_MAX)
+            return raise(in, "OverflowError");
+        r = be->ops->setsockopt(be, s->h, (lesson_const)e->args[1]->i, (int)args[2].i);
+        return r < 0 ? raise_errno(in, r) : R_OK;
+    case LF_GETSOCKOPT: {
+        int v = 0;
+        r = be->ops->getsockopt(be, s->h, (lesson_const)e->args[1]->i, &v);
+        if (r < 0)
+            return raise_errno(in, r);
+        out->k = V_INT;
+        out->i = v;
+        return R_OK;
+    }
+    case LF_SHUTDOWN:
+        r = be->ops->shutdown(be, s->h, (lesson_const)e->args[0]->i);
+        return r < 0 ? raise_errno(in, r) : R_OK;
+    case LF_CLOSE:
+        if (s->h >= 0)
+            be->ops->close(be, s->h);
+        s->h = -1;
+        s->blocked = false;
+        return R_OK;
+    case LF_MAKEFILE: {
+        long cap = SIM_APPBUF_DEFAULT_BYTES;
+        for (int i = 1; i < e->nargs; i++)
+            if (args[i].k == V_INT)
+                cap = args[i].i <= 0 ? 1 : (args[i].i > (1 << 26) ? (1 << 26) : (long)args[i].i);
+        if (in->nwriters >= MAX_WRITERS)
+            return raise(in, "OSError");
+        writerobj *w = &in->writers[in->nwriters];
+        memset(w, 0, sizeof *w);
+        w->ab = sim_appbuf_new(cap);
+        if (!w->ab)
+            return raise(in, "MemoryError");
+        w->sock = (int)obj->i;
+        w->side = side;
+        out->k = V_WRITER;
+        out->i = in->nwriters++;
+        return R_OK;
+    }
+    default:
+        return raise(in, "AttributeError");
+    }
+}
+
+static rc_t call_writer_method(interp *in, pending *p, lesson_side side, const lesson_expr *e,
+                               value *obj, value *args, value *out)
+{
+    if (obj->k != V_WRITER)
+        return raise(in, "AttributeError");
+    writerobj *w = &in->writers[obj->i];
+    rc_t rc;
+    uint8_t *push = NULL;
+    size_t plen = 0;
+    int r = 0;
+    if (w->closed)
+        return e->func == LF_CLOSE ? R_OK : raise(in, "ValueError");
+    switch (e->func) {
+    case LF_WRITE:
+        if ((rc = need_bytes(in, &args[0])) != R_OK)
+            return rc;
+        r = sim_appbuf_write(w->ab, args[0].data, args[0].len, &push, &plen);
+        p->result.k = V_INT;
+        p->result.i = (int64_t)args[0].len;
+        break;
+    case LF_FLUSH:
+        r = sim_appbuf_flush(w->ab, &push, &plen);
+        break;
+    case LF_CLOSE:
+        r = sim_appbuf_flush(w->ab, &push, &plen);
+        w->closed = true;
+        break;
+    default:
+        return raise(in, "AttributeError");
+    }
+    if (r < 0) {
+        free(push);
+        return raise_errno(in, r);
+    }
+    if (!plen) {
+        free(push);
+        *out = p->result;
+        memset(&p->result, 0, sizeof p->result);
+        return R_OK;
+    }
+    /* The bytes go to the socket now; the call blocks while they do not fit. */
+    p->data = push;
+    p->len = plen;
+    p->off = 0;
+    p->more = false;
+    return op_start(in, p, side, e, (int)obj->i);
+}
+
+static rc_t call_file_method(interp *in, const lesson_expr *e, value *obj, value *args, value *out)
+{
+    if (obj->k != V_FILE)
+        return raise(in, "AttributeError");
+    fileobj *f = &in->files[obj->i];
+    const lesson_file *lf = &in->doc->files[f->file];
+    if (e->func == LF_CLOSE) {
+        f->closed = true;
+        return R_OK;
+    }
+    if (f->closed)
+        return raise(in, "ValueError");
+    size_t left = (size_t)lf->size_bytes - f->pos;
+    size_t n = left;
+    if (e->nargs == 1) {
+        rc_t rc = need_int(in, &args[0]);
+        if (rc != R_OK)
+            return rc;
+        if (args[0].i >= 0 && (uint64_t)args[0].i < n)
+            n = (size_t)args[0].i;
+    }
+    out->k = V_BYTES;
+    out->data = malloc(n ? n : 1);
+    if (!out->data)
+        return raise(in, "MemoryError");
+    out->len = n;
+    if (lf->inline_data)
+        memcpy(out->data, lf->inline_data + f->pos, n);
+    else
+        file_fill(out->data, f->pos, n);
+    f->pos += n;
+    return R_OK;
+}
+
+static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *obj,
+                 value *args, value *out)
+{
+    char buf[PRINT_REPR_MAX + 64];
+    switch (e->func) {
+    case LF_SOCKET: {
+        int h = in->be->ops->socket(in->be, side);
+        return h < 0 ? raise_errno(in, h) : new_sock(in, side, h, out);
+    }
+    case LF_OPEN:
+        for (size_t i = 0; i < in->doc->nfiles; i++) {
+            const lesson_file *lf = &in->doc->files[i];
+            if (args[0].k == V_STR && strlen(lf->name) == args[0].len &&
+                !memcmp(lf->name, args[0].data, args[0].len)) {
+                if (in->nfiles >= MAX_OPEN_FILES)
+                    return raise(in, "OSError");
+                in->files[in->nfiles] = (fileobj){.file = (int)i};
+                out->k = V_FILE;
+                out->i = in->nfiles++;
+                return R_OK;
+            }
+        }
+        return raise(in, "FileNotFoundError");
+    case LF_LEN:
+        out->k = V_INT;
+        if (args[0].k == V_BYTES)
+            out->i = (int64_t)args[0].len;
+        else if (args[0].k == V_STR) {
+            for (size_t i = 0; i < args[0].len; i++)
+                out->i += (args[0].data[i] & 0xC0) != 0x80;
+        } else if (args[0].k == V_TUPLE)
+            out->i = 2;
+        else
+            return raise(in, "TypeError");
+        return R_OK;
+    case LF_PRINT: {
+        lesson_view *v = &in->view;
+        size_t o = 0;
+        buf[0] = '\0';
+        for (int i = 0; i < e->nargs; i++) {
+            char one[PRINT_REPR_MAX + 16];
+            print_value(one, sizeof one, &args[i], true);
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? " " : "", one);
+            if (o >= sizeof buf)
+                o = sizeof buf - 1;
+        }
+        if (v->nprinted[side] < MAX_PRINTED) {
+            char **np = realloc(v->printed[side], (size_t)(v->nprinted[side] + 1) * sizeof *np);
+            if (!np)
+                return raise(in, "MemoryError");
+            v->printed[side] = np;
+            np[v->nprinted[side]] = strdup(buf);
+            if (np[v->nprinted[side]])
+                v->nprinted[side]++;
+        }
+        return R_OK;
+    }
+    case LF_SLEEP: {
+        const lesson_expr *a = e->args[0];
+        uint64_t us = a->kind == LX_SECONDS ? (uint64_t)a->i : (uint64_t)a->i * 1000000;
+        p->until_us = in->be->ops->now_us(in->be) + us;
+        return op_start(in, p, side, e, -1);
+    }
+    case LF_WRITE:
+    case LF_FLUSH:
+        return call_writer_method(in, p, side, e, obj, args, out);
+    case LF_READ:
+        return call_file_method(in, e, obj, args, out);
+    case LF_CLOSE:
+        if (obj->k == V_WRITER)
+            return call_writer_method(in, p, side, e, obj, args, out);
+        if (obj->k == V_FILE)
+            return call_file_method(in, e, obj, args, out);
+        return call_socket_method(in, p, side, e, obj, args, out);
+    default:
+        return call_socket_method(in, p, side, e, obj, args, out);
+    }
+}
+
+static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out)
+{
+    memset(out, 0, sizeof *out);
+    switch (e->kind) {
+    case LX_INT:
+    case LX_SECONDS:
+    case LX_CONST:
+        out->k = V_INT;
+        out->i = e->i;
+        return R_OK;
+    case LX_BOOL:
+        out->k = V_BOOL;
+        out->i = e->i;
+        return R_OK;
+    case LX_NONE:
+        return R_OK;
+    case LX_BYTES:
+    case LX_STR: {
+        value lit = {.k = e->kind == LX_BYTES ? V_BYTES : V_STR, .data = e->data, .len = e->len};
+        return value_copy(out, &lit) ? raise(in, "MemoryError") : R_OK;
+    }
+    case LX_VAR: {
+        var *x = var_get(in, side, e->name);
+        if (!x)
+            return raise(in, "NameError");
+        return value_copy(out, &x->v) ? raise(in, "MemoryError") : R_OK;
+    }
+    case LX_TUPLE: {
+        out->k = V_TUPLE;
+        out->a = calloc(1, sizeof(value));
+        out->b = calloc(1, sizeof(value));
+        if (!out->a || !out->b) {
+            value_free(out);
+            return raise(in, "MemoryError");
+        }
+        rc_t rc = eval(in, p, side, e->a, out->a);
+        if (rc == R_OK)
+            rc = eval(in, p, side, e->b, out->b);
+        if (rc != R_OK)
+            value_free(out);
+        return rc;
+    }
+    case LX_REPEAT: {
+        value base;
+        rc_t rc = eval(in, p, side, e->a, &base);
+        if (rc != R_OK)
+            return rc;
+        size_t total = base.len * (size_t)e->i;
+        out->k = V_BYTES;
+        out->data = malloc(total ? total : 1);
+        if (!out->data) {
+            value_free(&base);
+            return raise(in, "MemoryError");
+        }
+        if (base.len == 1)
+            memset(out->data, base.data[0], total);
+        else
+            for (int64_t r = 0; r < e->i; r++)
+                memcpy(out->data + (size_t)r * base.len, base.data, base.len);
+        out->len = total;
+        value_free(&base);
+        return R_OK;
+    }
+    case LX_CALL:
+        break;
+    }
+    if (p->have[e->call_id])
+        return value_copy(out, &p->memo[e->call_id]) ? raise(in, "MemoryError") : R_OK;
+    value obj = {0}, args[LESSON_MAX_ARGS];
+    memset(args, 0, sizeof args);
+    rc_t rc = R_OK;
+    if (e->recv)
+        rc = eval(in, p, side, e->recv, &obj);
+    for (int i = 0; rc == R_OK && i < e->nargs; i++)
+        rc = eval(in, p, side, e->args[i], &args[i]);
+    if (rc == R_OK)
+        rc = call(in, p, side, e, &obj, args, out);
+    value_free(&obj);
+    for (int i = 0; i < e->nargs; i++)
+        value_free(&args[i]);
+    if (rc == R_OK && !p->have[e->call_id]) {
+        /* A call that completed at once: remember it like a resumed one. */
+        if (value_copy(&p->memo[e->call_id], out) == 0)
+            p->have[e->call_id] = true;
+    } else if (rc == R_OK) {
+        value_free(out);
+        rc = value_copy(out, &p->memo[e->call_id]) ? raise(in, "MemoryError") : R_OK;
+    }
+    return rc;
+}
+
+/* Runs or resumes one statement. */
+static rc_t exec_stmt(interp *in, pending *p, lesson_side side)
+{
+    const struct lesson_ast *a = p->ln->ast;
+    rc_t rc;
+    if (a->kind == LS_IMPORT)
+        return R_OK;
+    if (p->op_active) {
+        rc = op_run(in, p, side);
+        if (rc != R_OK)
+            return rc;
+    }
+    if (a->with_expr && !p->with_done) {
+        value f;
+        rc = eval(in, p, side, a->with_expr, &f);
+        if (rc != R_OK)
+            return rc;
+        rc = var_set(in, side, a->with_name, &f);
+        if (rc != R_OK)
+            return rc;
+        p->with_done = true;
+    }
+    value v;
+    rc = eval(in, p, side, a->expr, &v);
+    if (rc != R_OK)
+        return rc;
+    if (a->ntargets == 1) {
+        rc = var_set(in, side, a->target[0], &v);
+    } else if (a->ntargets == 2) {
+        if (v.k != V_TUPLE) {
+            value_free(&v);
+            rc = raise(in, "TypeError");
+        } else {
+            rc = var_set(in, side, a->target[0], v.a);
+            if (rc == R_OK)
+                rc = var_set(in, side, a->target[1], v.b);
+            value_free(&v);
+        }
+    } else {
+        value_free(&v);
+    }
+    if (a->with_expr) {
+        var *f = var_get(in, side, a->with_name);
+        if (f && f->v.k == V_FILE)
+            in->files[f->v.i].closed = true;
+    }
+    return rc;
+}
+
+static void pending_free(pending *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < LESSON_MAX_CALLS; i++)
+        value_free(&p->memo[i]);
+    value_free(&p->result);
+    free(p->data);
+    free(p);
+}
+
+/* Runs every queue head that can run, until nothing moves. Returns
+ * whether anything completed. */
+static bool pump(interp *in)
+{
+    bool progress = false;
+    for (int guard = 0; guard < LOOP_GUARD; guard++) {
+        bool any = false;
+        for (int side = 0; side < 2; side++) {
+            sidequeue *q = &in->queue[side];
+            while (q->n > 0) {
+                pending *p = q->q[0];
+                in->raised[0] = '\0';
+                rc_t rc = exec_stmt(in, p, (lesson_side)side);
+                if (rc == R_BLOCKED) {
+                    if (p->status)
+                        snprintf(p->status->status, LESSON_STATUS_LEN, "blocked");
+                    break;
+                }
+                if (rc == R_RAISED) {
+                    snprintf(in->view.error[side], sizeof in->view.error[side], "%s", in->raised);
+                    if (p->status)
+                        snprintf(p->status->status, LESSON_STATUS_LEN, "error: %s", in->raised);
+                } else if (p->status) {
+                    snprintf(p->status->status, LESSON_STATUS_LEN, "done");
+                }
+                pending_free(p);
+                memmove(q->q, q->q + 1, (size_t)(q->n - 1) * sizeof *q->q);
+                q->n--;
+                any = true;
+            }
+        }
+        if (!any)
+            break;
+        progress = true;
+    }
+    /* Which sockets are blocked: those a queue head waits on. */
+    for (int i = 0; i < in->nsocks; i++)
+        in->socks[i].blocked = false;
+    for (int side = 0; side < 2; side++) {
+        sidequeue *q = &in->queue[side];
+        in->view.blocked[side] = q->n > 0;
+        if (q->n > 0 && q->q[0]->op_active && q->q[0]->op != LF_SLEEP) {
+            pending *p = q->q[0];
+            int so = p->obj;
+            if (p->op == LF_WRITE || p->op == LF_FLUSH || p->op == LF_CLOSE)
+                so = in->writers[p->obj].sock;
+            if (so >= 0 && so < in->nsocks)
+                in->socks[so].blocked = true;
+        }
+    }
+    return progress;
+}
+
+static bool any_blocked(const interp *in)
+{
+    return in->queue[0].n > 0 || in->queue[1].n > 0;
+}
+
+/* The earliest deadline of a sleeping side, or UINT64_MAX. */
+static uint64_t sleep_deadline(const interp *in)
+{
+    uint64_t t = UINT64_MAX;
+    for (int side = 0; side < 2; side++) {
+        const sidequeue *q = &in->queue[side];
+        if (q->n > 0 && q->q[0]->op_active && q->q[0]->op == LF_SLEEP && q->q[0]->until_us < t)
+            t = q->q[0]->until_us;
+    }
+    return t;
+}
+
+static void wait_for(interp *in, uint64_t d_us)
+{
+    lesson_backend *be = in->be;
+    uint64_t target = be->ops->now_us(be) + d_us;
+    for (int guard = 0; guard < LOOP_GUARD; guard++) {
+        pump(in);
+        if (be->ops->now_us(be) >= target)
+            break;
+        uint64_t next = be->ops->next_event_us(be);
+        uint64_t sl = sleep_deadline(in);
+        if (sl < next)
+            next = sl;
+        if (next > target)
+            next = target;
+        be->ops->advance(be, next);
+    }
+    pump(in);
+}
+
+static void settle(interp *in)
+{
+    lesson_backend *be = in->be;
+    uint64_t deadline =
+        be->ops->now_us(be) +
+        (in->mode == LESSON_MODE_SIM ? SIM_SETTLE_DEADLINE_US : REAL_SETTLE_DEADLINE_US);
+    for (int guard = 0; guard < LOOP_GUARD; guard++) {
+        pump(in);
+        if (!any_blocked(in)) {
+            be->ops->settle(be);
+            if (!pump(in))
+                break;
+            continue;
+        }
+        uint64_t next = be->ops->next_event_us(be);
+        uint64_t sl = sleep_deadline(in);
+        if (sl < next)
+            next = sl;
+        if (next == UINT64_MAX || next > deadline)
+            break;
+        be->ops->advance(be, next);
+    }
+}
+
+/* ----------------------------------------------------------- views */
+
+static void build_view(interp *in)
+{
+    lesson_view *v = &in->view;
+    v->time_us = in->be->ops->now_us(in->be);
+    v->nsocks = 0;
+    for (int i = 0; i < in->nsocks && v->nsocks < LESSON_MAX_SOCKS; i++) {
+        sockobj *s = &in->socks[i];
+        lesson_sock_view *sv = &v->socks[v->nsocks++];
+        memset(sv, 0, sizeof *sv);
+        if (s->name[0])
+            snprintf(sv->name, sizeof sv->name, "%s", s->name);
+        else
+            snprintf(sv->name, sizeof sv->name, "%s.#%d", lesson_side_name(s->side), i + 1);
+        sv->side = s->side;
+        sv->blocked = s->blocked;
+        sv->closed = s->h < 0;
+        sv->sim_sock = -1;
+        if (s->h < 0 || in->be->ops->probe(in->be, s->h, sv) < 0) {
+            snprintf(sv->state, sizeof sv->state, "CLOSED");
+            sv->sim_sock = -1;
+        }
+    }
+    v->nfiles = 0;
+    for (int i = 0; i < in->nwriters && v->nfiles < LESSON_MAX_FILES; i++) {
+        writerobj *w = &in->writers[i];
+        lesson_file_view *fv = &v->files[v->nfiles++];
+        memset(fv, 0, sizeof *fv);
+        if (w->name[0])
+            snprintf(fv->name, sizeof fv->name, "%s", w->name);
+        else
+            snprintf(fv->name, sizeof fv->name, "%s.#w%d", lesson_side_name(w->side), i + 1);
+        fv->side = w->side;
+        fv->buffered_bytes = (uint32_t)sim_appbuf_buffered_bytes(w->ab);
+        fv->capacity_bytes = (uint32_t)sim_appbuf_capacity_bytes(w->ab);
+        if (w->sock < v->nsocks)
+            memcpy(fv->sock_name, v->socks[w->sock].name, sizeof fv->sock_name);
+    }
+}
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+    return a < b ? -1 : (a > b);
+}
+
+static bool op_holds(lesson_op op, int c)
+{
+    switch (op) {
+    case LO_EQ:
+        return c == 0;
+    case LO_NE:
+        return c != 0;
+    case LO_LT:
+        return c < 0;
+    case LO_LE:
+        return c <= 0;
+    case LO_GT:
+        return c > 0;
+    case LO_GE:
+        return c >= 0;
+    }
+    return false;
+}
+
+static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result *res)
+{
+    const struct lesson_ast *a = ln->ast;
+    lesson_view *v = &in->view;
+    res->line = ln->line;
+    res->mode = in->mode;
+    res->ok = false;
+    snprintf(res->expr, sizeof res->expr, "%s", ln->code);
+    if (a->attr == LA_ERROR) {
+        const char *err = v->error[ln->side];
+        bool eq = a->vkind == LV_NONE ? !strcmp(err, "None") : !strcmp(err, a->vname);
+        res->ok = a->op == LO_EQ ? eq : !eq;
+        snprintf(res->got, sizeof res->got, "%s", err);
+        return;
+    }
+    var *x = var_get(in, ln->side, a->var);
+    if (!x) {
+        snprintf(res->got, sizeof res->got, "NameError: name '%s' is not defined", a->var);
+        return;
+    }
+    const value *val = &x->v;
+    if (a->attr == LA_NONE || a->attr == LA_LEN) {
+        value lenv = {.k = V_INT};
+        if (a->attr == LA_LEN) {
+            if (val->k == V_BYTES)
+                lenv.i = (int64_t)val->len;
+            else if (val->k == V_STR) {
+                for (size_t i = 0; i < val->len; i++)
+                    lenv.i += (val->data[i] & 0xC0) != 0x80;
+            } else if (val->k == V_TUPLE)
+                lenv.i = 2;
+            else {
+                snprintf(res->got, sizeof res->got, "TypeError: object has no len()");
+                return;
+            }
+            val = &lenv;
+        }
+        print_value(res->got, sizeof res->got, val, false);
+        if (strlen(res->got) > GOT_MAX)
+            snprintf(res->got + GOT_MAX - 3, sizeof res->got - GOT_MAX + 3, "...");
+        int c;
+        bool comparable = true;
+        switch (a->vkind) {
+        case LV_INT:
+        case LV_BOOL:
+            comparable = val->k == V_INT || val->k == V_BOOL;
+            c = comparable ? cmp_i64(val->i, a->vint) : 1;
+            break;
+        case LV_BYTES:
+        case LV_STR: {
+            comparable = val->k == (a->vkind == LV_BYTES ? V_BYTES : V_STR);
+            if (!comparable) {
+                c = 1;
+                break;
+            }
+            size_t n = val->len < a->vlen ? val->len : a->vlen;
+            c = n ? memcmp(val->data, a->vdata, n) : 0;
+            c = c ? (c < 0 ? -1 : 1) : cmp_i64((int64_t)val->len, (int64_t)a->vlen);
+            break;
+        }
+        case LV_NONE:
+            comparable = false;
+            c = val->k == V_NONE ? 0 : 1;
+            break;
+        default:
+            comparable = false;
+            c = 1;
+        }
+        if (!comparable && a->op != LO_EQ && a->op != LO_NE && a->vkind != LV_NONE) {
+            res->ok = false;
+            return;
+        }
+        if (a->vkind == LV_NONE && a->op != LO_EQ && a->op != LO_NE) {
+            res->ok = false;
+            return;
+        }
+        res->ok = op_holds(a->op, c);
+        return;
+    }
+    /* attributes */
+    if (a->attr == LA_BUFFERED) {
+        if (val->k != V_WRITER) {
+            snprintf(res->got, sizeof res->got, "AttributeError: no attribute 'buffered'");
+            return;
+        }
+        int64_t b = (int64_t)sim_appbuf_buffered_bytes(in->writers[val->i].ab);
+        snprintf(res->got, sizeof res->got, "%lld", (long long)b);
+        res->ok = op_holds(a->op, cmp_i64(b, a->vint));
+        return;
+    }
+    if (val->k != V_SOCK) {
+        snprintf(res->got, sizeof res->got, "AttributeError: not a socket");
+        return;
+    }
+    const lesson_sock_view *sv = NULL;
+    for (int i = 0; i < v->nsocks; i++)
+        if (i == val->i)
+            sv = &v->socks[i];
+    if (!sv) {
+        snprintf(res->got, sizeof res->got, "OSError");
+        return;
+    }
+    int64_t n = 0;
+    switch (a->attr) {
+    case LA_STATE: {
+        bool eq = !strcmp(sv->state, a->vname) ||
+                  (!strcmp(a->vname, "FIN_WAIT") && !strncmp(sv->state, "FIN_WAIT", 8));
+        snprintf(res->got, sizeof res->got, "%s", sv->state);
+        res->ok = a->op == LO_EQ ? eq : !eq;
+        return;
+    }
+    case LA_BLOCKED:
+        snprintf(res->got, sizeof res->got, "%s", sv->blocked ? "True" : "False");
+        res->ok = op_holds(a->op, cmp_i64(sv->blocked, a->vint));
+        return;
+    case LA_SEND_QUEUE:
+        n = sv->send_queue_bytes;
+        break;
+    case LA_UNSENT:
+        n = sv->unsent_bytes;
+        break;
+    case LA_IN_FLIGHT:
+        n = sv->in_flight_bytes;
+        break;
+    case LA_RECV_QUEUE:
+        n = sv->recv_queue_bytes;
+        break;
+    case LA_SNDBUF:
+        n = sv->sndbuf_bytes;
+        break;
+    case LA_RCVBUF:
+        n = sv->rcvbuf_bytes;
+        break;
+    default:
+        break;
+    }
+    snprintf(res->got, sizeof res->got, "%lld", (long long)n);
+    res->ok = op_holds(a->op, cmp_i64(n, a->vint));
+}
+
+/* ----------------------------------------------------------- stepping */
+
+static int run_step(interp *in, int step)
+{
+    const lesson_step *st = &in->doc->steps[step];
+    lesson_view *v = &in->view;
+    bool has_wait = false;
+    in->be->ops->step_begin(in->be);
+    v->printed_step_start[0] = v->nprinted[0];
+    v->printed_step_start[1] = v->nprinted[1];
+    v->stmts = in->status[step];
+    v->nstmts = in->nstatus[step];
+    int k = 0;
+    for (size_t i = 0; i < st->nlines; i++) {
+        const lesson_line *ln = &st->lines[i];
+        if (ln->kind == LESSON_LINE_STMT) {
+            lesson_stmt_status *ss = &in->status[step][k++];
+            sidequeue *q = &in->queue[ln->side];
+            pending *p = calloc(1, sizeof *p);
+            if (!p)
+                return -ENOMEM;
+            if (q->n == q->cap) {
+                int nc = q->cap ? q->cap * 2 : 8;
+                pending **nq = realloc(q->q, (size_t)nc * sizeof *nq);
+                if (!nq) {
+                    free(p);
+                    return -ENOMEM;
+                }
+                q->q = nq;
+                q->cap = nc;
+            }
+            p->ln = ln;
+            p->status = ss;
+            q->q[q->n++] = p;
+            pump(in);
+        } else if (ln->kind == LESSON_LINE_WAIT) {
+            has_wait = true;
+            wait_for(in, ln->wait_us);
+        }
+    }
+    if (!has_wait)
+        settle(in);
+    else
+        pump(in);
+    build_view(in);
+    v->nexpects = 0;
+    for (size_t i = 0; i < st->nlines; i++) {
+        const lesson_line *ln = &st->lines[i];
+        if (ln->kind == LESSON_LINE_EXPECT && (ln->modes & in->mode))
+            check_expect(in, ln, &v->expects[v->nexpects++]);
+    }
+    return 0;
+}
+
+static void interp_free(interp *in)
+{
+    if (!in)
+        return;
+    for (int side = 0; side < 2; side++) {
+        for (int i = 0; i < in->nvars[side]; i++) {
+            free(in->vars[side][i].name);
+            value_free(&in->vars[side][i].v);
+        }
+        for (int i = 0; i < in->queue[side].n; i++)
+            pending_free(in->queue[side].q[i]);
+        free(in->queue[side].q);
+        for (int i = 0; i < in->view.nprinted[side]; i++)
+            free(in->view.printed[side][i]);
+        free(in->view.printed[side]);
+    }
+    for (int i = 0; i < in->nwriters; i++)
+        sim_appbuf_free(in->writers[i].ab);
+    for (int i = 0; i < in->nsocks; i++)
+        if (in->socks[i].h >= 0)
+            in->be->ops->close(in->be, in->socks[i].h);
+    if (in->be)
+        in->be->ops->free(in->be);
+    if (in->status)
+        for (size_t s = 0; s < in->doc->nsteps; s++)
+            free(in->status[s]);
+    free(in->status);
+    free(in->nstatus);
+    free(in->view.expects);
+    free(in);
+}
+
+static interp *interp_new(const lesson_doc *doc, lesson_mode mode, char *err, size_t errlen)
+{
+    interp *in = calloc(1, sizeof *in);
+    if (!in)
+        goto oom;
+    in->doc = doc;
+    in->mode = mode;
+    in->view.mode = mode;
+    snprintf(in->view.error[0], sizeof in->view.error[0], "None");
+    snprintf(in->view.error[1], sizeof in->view.error[1], "None");
+    in->status = calloc(doc->nsteps ? doc->nsteps : 1, sizeof *in->status);
+    in->nstatus = calloc(doc->nsteps ? doc->nsteps : 1, sizeof *in->nstatus);
+    if (!in->status || !in->nstatus)
+        goto oom;
+    size_t maxexp = 0;
+    for (size_t s = 0; s < doc->nsteps; s++) {
+        const lesson_step *st = &doc->steps[s];
+        size_t ns = 0, ne = 0;
+        for (size_t i = 0; i < st->nlines; i++) {
+            ns += st->lines[i].kind == LESSON_LINE_STMT;
+            ne += st->lines[i].kind == LESSON_LINE_EXPECT;
+        }
+        in->status[s] = calloc(ns ? ns : 1, sizeof **in->status);
+        if (!in->status[s])
+            goto oom;
+        in->nstatus[s] = (int)ns;
+        size_t k = 0;
+        for (size_t i = 0; i < st->nlines; i++)
+            if (st->lines[i].kind == LESSON_LINE_STMT) {
+                in->status[s][k].line = st->lines[i].line;
+                in->status[s][k].side = st->lines[i].side;
+                snprintf(in->status[s][k].status, LESSON_STATUS_LEN, "pending");
+                k++;
+            }
+        if (ne > maxexp)
+            maxexp = ne;
+    }
+    in->view.expects = calloc(maxexp ? maxexp : 1, sizeof *in->view.expects);
+    if (!in->view.expects)
+        goto oom;
+    if (mode == LESSON_MODE_SIM) {
+        in->be = lesson_backend_sim_new(&doc->model);
+        if (!in->be)
+            goto oom;
+    } else {
+        in->be = lesson_backend_real_new(err, errlen);
+        if (!in->be) {
+            interp_free(in);
+            return NULL;
+        }
+    }
+    return in;
+oom:
+    snprintf(err, errlen, "out of memory");
+    interp_free(in);
+    return NULL;
+}
+
+lesson_runner *lesson_runner_new(const lesson_doc *doc, unsigned modes, char *err, size_t errlen)
+{
+    char dummy[8];
+    if (!err) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    lesson_runner *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    r->doc = doc;
+    r->modes = modes;
+    r->step = -1;
+    if ((modes & LESSON_MODE_SIM) && !(r->in[0] = interp_new(doc, LESSON_MODE_SIM, err, errlen)))
+        goto fail;
+    if ((modes & LESSON_MODE_REAL) && !(r->in[1] = interp_new(doc, LESSON_MODE_REAL, err, errlen)))
+        goto fail;
+    return r;
+fail:
+    lesson_runner_free(r);
+    return NULL;
+}
+
+void lesson_runner_free(lesson_runner *r)
+{
+    if (!r)
+        return;
+    interp_free(r->in[0]);
+    interp_free(r->in[1]);
+    free(r);
+}
+
+int lesson_runner_step(lesson_runner *r)
+{
+    if ((size_t)(r->step + 1) >= r->doc->nsteps)
+        return 1;
+    r->step++;
+    for (int m = 0; m < 2; m++) {
+        if (!r->in[m])
+            continue;
+        int rc = run_step(r->in[m], r->step);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int lesson_runner_step_index(const lesson_runner *r)
+{
+    return r->step;
+}
+
+const lesson_view *lesson_runner_view(const lesson_runner *r, lesson_mode mode)
+{
+    if (mode == LESSON_MODE_SIM)
+        return r->in[0] ? &r->in[0]->view : NULL;
+    if (mode == LESSON_MODE_REAL)
+        return r->in[1] ? &r->in[1]->view : NULL;
+    return NULL;
+}
+
+const sim_world *lesson_runner_sim(const lesson_runner *r)
+{
+    return r->in[0] ? lesson_backend_sim_world(r->in[0]->be) : NULL;
+}
+
+const lesson_doc *lesson_runner_doc(const lesson_runner *r)
+{
+    return r->doc;
+}
+
+bool lesson_runner_ended_blocked(const lesson_runner *r)
+{
+    if (r->step < 0)
+        return false;
+    const lesson_step *st = &r->doc->steps[r->step];
+    for (int m = 0; m < 2; m++) {
+        const interp *in = r->in[m];
+        if (!in || !any_blocked(in))
+            continue;
+        bool expected_blocked = false;
+        for (size_t i = 0; i < st->nlines; i++) {
+            const lesson_line *ln = &st->lines[i];
+            const struct lesson_ast *a = ln->ast;
+            if (ln->kind == LESSON_LINE_EXPECT && (ln->modes & in->mode) && a->attr == LA_BLOCKED &&
+                a->vkind == LV_BOOL && a->vint == 1 && a->op == LO_EQ)
+                expected_blocked = true;
+        }
+        if (!expected_blocked)
+            return true;
+    }
+    return false;
+}
+
+int lesson_runner_blocked_line(const lesson_runner *r, lesson_mode mode, lesson_side side,
+                               const char **code)
+{
+    const interp *in = mode == LESSON_MODE_SIM ? r->in[0] : r->in[1];
+    if (!in || in->queue[side].n == 0)
+        return 0;
+    const lesson_line *ln = in->queue[side].q[0]->ln;
+    if (code)
+        *code = ln->code;
+    return ln->line;
+}
