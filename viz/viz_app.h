@@ -1,0 +1,77 @@
+/* viz_app.h: the presenter's state machine: lessons, steps, keys.
+ *
+ * The app owns the lesson being shown, its runner and the scene of the
+ * current step, and turns SDL events into steps forward and back, language,
+ * speed, zoom and the picker. It never touches a window itself, so the
+ * tests feed it SDL_KEYDOWN events and check the step, and the window loop
+ * (viz_window_main in viz_main.c) only pumps events, ticks and draws.
+ *
+ * Stepping back builds a new runner and replays steps 0..k (runners are
+ * cheap and deterministic), so every step shows the same picture however
+ * it was reached. The runner runs the model and, when loopback works, the
+ * real sockets too.
+ */
+#ifndef SOCKBUF_VIZ_APP_H
+#define SOCKBUF_VIZ_APP_H
+
+#include <SDL.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "viz_draw.h"
+
+enum { VIZ_MAX_LESSONS = 16 };
+
+typedef struct viz_app viz_app;
+
+/* What the app shows now, for the window loop and the tests. */
+typedef struct {
+    bool picker;         /* the lesson picker is shown */
+    int picker_selected; /* highlighted lesson in the picker */
+    int lesson;          /* bundled lesson index shown, or -1 (a path) */
+    int step;            /* 0-based step shown, -1 before the first */
+    int nsteps;          /* steps of the lesson */
+    double progress;     /* animation of the step, 0..1 */
+    viz_lang lang;       /* language */
+    double zoom;         /* text zoom */
+    double speed;        /* animation speed factor */
+    bool autoplay;       /* P */
+    bool help;           /* help overlay */
+    bool fullscreen;     /* F / F11 asked for fullscreen */
+    bool quit;           /* Esc / Q */
+    bool real;           /* the real sockets run beside the model */
+} viz_app_info;
+
+/* A new app showing lesson_path (a path or a bundled name; NULL: the
+ * picker) in lang, with its first step run. Returns NULL with a message
+ * in err when the lesson cannot be found or parsed (the diagnostics as
+ * "FILE:LINE:COL: error: MESSAGE" lines) or out of memory; *status gets
+ * the exit status to use (2 for a lesson error, 1 otherwise). sim_only
+ * skips the real sockets. */
+viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only, char *err,
+                     size_t errlen, int *status);
+
+/* Frees everything. Accepts NULL. */
+void viz_app_free(viz_app *a);
+
+/* Handles one SDL event (keys; window events are the caller's). Returns
+ * true when it changed what is shown. */
+bool viz_app_handle_event(viz_app *a, const SDL_Event *ev);
+
+/* Advances the animation and autoplay by dt_ms of wall time. Returns true
+ * while something moves (the caller keeps drawing frames). */
+bool viz_app_tick(viz_app *a, double dt_ms);
+
+/* Draws the current picture (scene, picker, help) on r. */
+void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h);
+
+/* Jumps to step k (clamped), replaying from the start when going back.
+ * Returns 0 or a negative errno from the runner. */
+int viz_app_goto(viz_app *a, int k);
+
+void viz_app_get(const viz_app *a, viz_app_info *out);
+
+/* Shows a message in the footer for a few seconds (copied). */
+void viz_app_toast(viz_app *a, const char *msg);
+
+#endif
