@@ -142,6 +142,9 @@ typedef struct sock {
     bool quick_init;
     int pending_error;
 
+    /* debug builds: offsets at the last check (they only grow) */
+    uint64_t seen_una, seen_nxt, seen_rcv;
+
     /* timers (absolute virtual time, NEVER when off) */
     uint64_t delack_at, persist_at, tw_at;
     int persist_backoff;
@@ -818,10 +821,23 @@ static void fire_timer(sim_world *w, sock *s, int which)
 }
 
 #ifdef SOCKBUF_VERIFY
-static void verify_or_die(const sim_world *w)
+/* Debug builds: the invariants after every event, plus sequence numbers
+ * that only grow (which needs the previous values, kept on the socket). */
+static void verify_or_die(sim_world *w)
 {
     char err[256];
-    if (sim_verify(w, err, sizeof(err)) < 0) {
+    int rc = sim_verify(w, err, sizeof(err));
+    for (int i = 0; rc == 0 && i < w->nsocks; i++) {
+        sock *s = w->socks[i];
+        if (s->snd_una < s->seen_una || s->snd_nxt < s->seen_nxt || s->rcv_nxt < s->seen_rcv) {
+            snprintf(err, sizeof(err), "sock %d: a sequence number went back", i);
+            rc = -1;
+        }
+        s->seen_una = s->snd_una;
+        s->seen_nxt = s->snd_nxt;
+        s->seen_rcv = s->rcv_nxt;
+    }
+    if (rc < 0) {
         fprintf(stderr, "sim: invariant broken at t=%" PRIu64 " us: %s\n", w->now_us, err);
         abort();
     }

@@ -112,7 +112,19 @@ typedef enum {
     SIM_EV_ACCEPT,     /* a connection was taken from the accept queue */
 } sim_event_kind;
 
-/* One entry of the event log. Events come in time order. */
+/* One entry of the event log. Events come in time order.
+ *
+ * sock/peer: for what leaves (WRITE, SEGMENT, ACK, WINDOW, PROBE, SYN,
+ * FIN, RST) sock is the sender and peer the receiver (-1 for a SYN, whose
+ * listener is looked up on arrival; sock is -1 for an RST answering a SYN
+ * to a closed port). For what arrives (DELIVER, ACK_ARRIVE, FIN_ARRIVE,
+ * RST_ARRIVE) sock is the socket it arrives at and peer the sender. READ
+ * and STATE: the socket itself. ACCEPT: sock is the listener, peer the new
+ * handle. TIMER: the socket whose timer fired.
+ * seq: data events give the stream offset of their first byte (offsets
+ * count from 0 in each direction); ACK, ACK_ARRIVE and WINDOW give the
+ * acknowledged offset (bytes received in order); FIN its offset (the
+ * stream's length). */
 typedef struct {
     uint64_t time_us;    /* virtual time the event happened */
     uint64_t arrive_us;  /* for events that travel: when they arrive */
@@ -139,20 +151,20 @@ typedef enum { SIM_Q_UNSENT = 0, SIM_Q_IN_FLIGHT, SIM_Q_RECV } sim_queue;
 
 /* A socket's counters, as the lesson expectations read them. */
 typedef struct {
-    sim_state state;           /* TCP state */
-    bool listening;            /* true for a listening socket */
-    uint32_t send_queue_bytes; /* unsent + in flight (SIOCOUTQ) */
-    uint32_t unsent_bytes;     /* not yet sent (SIOCOUTQNSD) */
-    uint32_t in_flight_bytes;  /* sent, not yet acknowledged */
-    uint32_t recv_queue_bytes; /* received, not yet read (SIOCINQ) */
-    uint32_t sndbuf_bytes;     /* getsockopt(SO_SNDBUF) */
-    uint32_t rcvbuf_bytes;     /* getsockopt(SO_RCVBUF) */
-    uint32_t peer_window_bytes;/* last window the peer advertised */
-    uint32_t accept_queue;     /* completed connections waiting (listener) */
-    uint64_t bytes_written;    /* total accepted by send() */
-    uint64_t bytes_read;       /* total returned by recv() */
-    bool eof;                  /* a FIN arrived and everything before it is read */
-    int pending_error;         /* negative errno the next call will see, or 0 */
+    sim_state state;            /* TCP state */
+    bool listening;             /* true for a listening socket */
+    uint32_t send_queue_bytes;  /* unsent + in flight (SIOCOUTQ) */
+    uint32_t unsent_bytes;      /* not yet sent (SIOCOUTQNSD) */
+    uint32_t in_flight_bytes;   /* sent, not yet acknowledged */
+    uint32_t recv_queue_bytes;  /* received, not yet read (SIOCINQ) */
+    uint32_t sndbuf_bytes;      /* getsockopt(SO_SNDBUF) */
+    uint32_t rcvbuf_bytes;      /* getsockopt(SO_RCVBUF) */
+    uint32_t peer_window_bytes; /* last window the peer advertised */
+    uint32_t accept_queue;      /* completed connections waiting (listener) */
+    uint64_t bytes_written;     /* total accepted by send() */
+    uint64_t bytes_read;        /* total returned by recv() */
+    bool eof;                   /* a FIN arrived and everything before it is read */
+    int pending_error;          /* negative errno the next call will see, or 0 */
 } sim_snapshot;
 
 typedef struct sim_world sim_world;
@@ -180,7 +192,13 @@ uint64_t sim_advance_to(sim_world *w, uint64_t until_us);
 
 /* Runs events until nothing more would happen without the applications,
  * timers included, or until limit_us of virtual time has passed (a zero
- * window probed forever). Returns the number of events processed. */
+ * window probed forever). Returns the number of events processed.
+ * Precisely: it stops when no packet is on the wire, no delayed ACK is
+ * pending, and every pending persist timer probes a receiver whose window
+ * is still zero (its probes would change nothing); TIME_WAIT expiries (60 s
+ * later) are left pending too, so TIME_WAIT stays visible. The clock is
+ * left at the last event run; sim_advance_to() still runs the remaining
+ * timers when asked. */
 uint64_t sim_settle(sim_world *w, uint64_t limit_us);
 
 /* A new TCP socket on a side. Returns a handle >= 0 or -ENOMEM. */
@@ -197,7 +215,13 @@ int sim_listen(sim_world *w, int sock, int backlog);
 int sim_connect(sim_world *w, int sock, uint16_t port);
 int sim_accept(sim_world *w, int sock);
 
-/* Copies up to len bytes into the send queue; returns the count accepted
+/* Capacities (the model's simple rule; see sim.c): the send queue holds at
+ * most sndbuf/2 payload bytes and the receive queue at most rcvbuf/2, the
+ * other half standing for the kernel's bookkeeping overhead, so
+ * setsockopt(SO_SNDBUF, 4096) lets exactly 4096 bytes wait. The advertised
+ * window is rcvbuf/2 - recv_queue (0 when that is below min(mss, rcvbuf/4)).
+ *
+ * Copies up to len bytes into the send queue; returns the count accepted
  * (> 0), or -EAGAIN when the send queue is full, -EPIPE after shutdown or
  * the peer's RST was seen once, -ECONNRESET on the first call after an
  * RST arrived, -ENOTCONN before the connection. flags: SIM_MSG_MORE.

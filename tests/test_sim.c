@@ -732,6 +732,121 @@ static void test_settle_terminates_on_zero_window(void **state)
     pair_close(&p);
 }
 
+/* sendall() as the runner does it: send, and on -EAGAIN let time pass to
+ * the next event; every byte arrives in order and the wire rate bounds the
+ * time taken. */
+static void test_sendall_loop_delivers_everything(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = sim_params_default();
+    pair_open(&p, &pr, 5);
+    enum { TOTAL = 200 * 1024 };
+    static uint8_t out[TOTAL], in[TOTAL];
+    for (size_t k = 0; k < TOTAL; k++)
+        out[k] = (uint8_t)(k * 7 + k / 251);
+    uint64_t t0 = sim_now_us(p.w);
+    size_t sent = 0, got = 0;
+    int eagains = 0;
+    while (got < TOTAL) {
+        if (sent < TOTAL) {
+            long n = sim_send(p.w, p.c, out + sent, TOTAL - sent, 0);
+            if (n == -EAGAIN)
+                eagains++;
+            else
+                sent += (size_t)n;
+        }
+        long r = 0;
+        while (got < TOTAL && (r = sim_recv(p.w, p.conn, in + got, TOTAL - got)) > 0)
+            got += (size_t)r;
+        if (got < TOTAL)
+            assert_int_equal(r, -EAGAIN);
+        if (got < TOTAL) {
+            uint64_t next = sim_next_event_us(p.w);
+            assert_int_not_equal(next, UINT64_MAX);
+            sim_advance_to(p.w, next);
+        }
+        verify_ok(p.w);
+    }
+    assert_true(eagains > 0);
+    assert_memory_equal(in, out, TOTAL);
+    /* 200 KiB at 10 Mbit/s take at least 167.8 ms on the wire. */
+    assert_true(sim_now_us(p.w) - t0 >= (uint64_t)TOTAL * 8 / 10);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(snap(p.w, p.c).send_queue_bytes, 0);
+    assert_int_equal(snap(p.w, p.c).bytes_written, TOTAL);
+    assert_int_equal(snap(p.w, p.conn).bytes_read, TOTAL);
+    pair_close(&p);
+}
+
+/* Two clients are accepted in the order their handshakes completed. */
+static void test_accept_queue_in_order(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = sim_params_default();
+    pair_open(&p, &pr, 5);
+    int c2 = sim_socket(p.w, SIM_CLIENT);
+    sim_advance_to(p.w, sim_now_us(p.w) + 100);
+    int c3 = sim_socket(p.w, SIM_CLIENT);
+    assert_int_equal(sim_connect(p.w, c3, PORT), -EINPROGRESS);
+    sim_advance_to(p.w, sim_now_us(p.w) + 100);
+    assert_int_equal(sim_connect(p.w, c2, PORT), -EINPROGRESS);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(snap(p.w, p.l).accept_queue, 2);
+    int a = sim_accept(p.w, p.l), b = sim_accept(p.w, p.l);
+    assert_int_equal(sim_peer(p.w, a), c3);
+    assert_int_equal(sim_peer(p.w, b), c2);
+    assert_int_equal(sim_accept(p.w, p.l), -EAGAIN);
+    assert_int_equal(sim_accept(p.w, p.c), -EINVAL);
+    pair_close(&p);
+}
+
+/* Closing a listener resets the connections nobody accepted. */
+static void test_listener_close_resets_unaccepted(void **state)
+{
+    (void)state;
+    sim_params pr = sim_params_default();
+    sim_world *w = sim_world_new(&pr, 9);
+    int l = sim_socket(w, SIM_SERVER);
+    assert_int_equal(sim_bind(w, l, PORT), 0);
+    assert_int_equal(sim_listen(w, l, 4), 0);
+    int c = sim_socket(w, SIM_CLIENT);
+    assert_int_equal(sim_connect(w, c, PORT), -EINPROGRESS);
+    sim_settle(w, 1000000);
+    assert_int_equal(snap(w, c).state, SIM_ESTABLISHED);
+    assert_int_equal(sim_close(w, l), 0);
+    sim_settle(w, 1000000);
+    assert_int_equal(snap(w, c).state, SIM_CLOSED);
+    uint8_t buf[4];
+    assert_int_equal(sim_recv(w, c, buf, 4), -ECONNRESET);
+    assert_int_equal(sim_recv(w, c, buf, 4), 0);
+    verify_ok(w);
+    sim_world_free(w);
+}
+
+/* Bad handles and calls out of place give the kernel's errors. */
+static void test_errors_for_bad_calls(void **state)
+{
+    (void)state;
+    sim_params pr = sim_params_default();
+    sim_world *w = sim_world_new(&pr, 9);
+    uint8_t buf[4];
+    assert_int_equal(sim_send(w, 3, buf, 1, 0), -EBADF);
+    assert_int_equal(sim_recv(w, -1, buf, 1), -EBADF);
+    assert_int_equal(sim_close(w, 0), -EBADF);
+    int s = sim_socket(w, SIM_CLIENT);
+    assert_int_equal(sim_send(w, s, buf, 1, 0), -ENOTCONN);
+    assert_int_equal(sim_recv(w, s, buf, 1), -ENOTCONN);
+    assert_int_equal(sim_shutdown(w, s, SIM_SHUT_WR), -ENOTCONN);
+    sim_snapshot sn;
+    assert_int_equal(sim_snapshot_get(w, 42, &sn), -EBADF);
+    assert_int_equal(sim_close(w, s), 0);
+    assert_int_equal(sim_close(w, s), -EBADF);
+    verify_ok(w);
+    sim_world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -755,6 +870,10 @@ int main(void)
         cmocka_unit_test(test_origins_follow_bytes),
         cmocka_unit_test(test_determinism_same_log),
         cmocka_unit_test(test_settle_terminates_on_zero_window),
+        cmocka_unit_test(test_sendall_loop_delivers_everything),
+        cmocka_unit_test(test_accept_queue_in_order),
+        cmocka_unit_test(test_listener_close_resets_unaccepted),
+        cmocka_unit_test(test_errors_for_bad_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
