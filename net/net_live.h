@@ -140,7 +140,10 @@ int net_live_port(const net_live *l);
  * any socket to become ready, serves every ready one, probes when the
  * sample interval is due, and reports events. Returns 1 while running,
  * 0 when a connect-mode run is finished, or a negative errno when poll()
- * itself fails. An interrupting signal makes it return 1 early. */
+ * itself fails. An interrupting signal makes it return 1 early. It also
+ * returns early when a sample is due and, while a client is sending, after
+ * 1 ms (the kernel wakes a writer late; retrying keeps the pipe full). The
+ * window can call it once a frame with timeout 0 and sample_ms 10..16. */
 int net_live_poll(net_live *l, int timeout_ms);
 
 /* Probes every connection now (also done by net_live_poll every
