@@ -1,0 +1,226 @@
+/* test_viz_app.c: the presenter keys, on the real runner, no window.
+ *
+ * SDL_KEYDOWN events go straight into viz_app_handle_event(), the same
+ * function the window loop calls, and the step, language, zoom and
+ * picker are checked. The bundled basics lesson runs in the model only
+ * (sim_only), so the test needs neither a display nor loopback.
+ * Also: `sockbuf` with no display says so and exits 1.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <SDL_ttf.h>
+
+#include <cmocka.h>
+
+#include "viz_app.h"
+#include "viz_canvas.h"
+
+static SDL_Event key(SDL_Keycode sym, Uint16 mod)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.keysym.sym = sym;
+    e.key.keysym.mod = mod;
+    return e;
+}
+
+static viz_app_info press(viz_app *a, SDL_Keycode sym, Uint16 mod)
+{
+    SDL_Event e = key(sym, mod);
+    viz_app_handle_event(a, &e);
+    viz_app_info i;
+    viz_app_get(a, &i);
+    return i;
+}
+
+static viz_app *open_app(const char *lesson)
+{
+    char err[1024] = "";
+    int status = -1;
+    viz_app *a = viz_app_new(lesson, VIZ_LANG_EN, true, err, sizeof err, &status);
+    if (!a)
+        fprintf(stderr, "viz_app_new: %s\n", err);
+    assert_non_null(a);
+    assert_int_equal(status, 0);
+    return a;
+}
+
+/* Next, previous, Home and End move between steps and stay in range. */
+static void test_keys_step_navigation(void **state)
+{
+    (void)state;
+    viz_app *a = open_app("basics");
+    viz_app_info i;
+    viz_app_get(a, &i);
+    assert_int_equal(i.step, 0);
+    assert_true(i.nsteps >= 3);
+    assert_int_equal(press(a, SDLK_SPACE, 0).step, 1);
+    assert_int_equal(press(a, SDLK_RIGHT, 0).step, 2);
+    assert_int_equal(press(a, SDLK_LEFT, 0).step, 1);
+    assert_int_equal(press(a, SDLK_PAGEDOWN, 0).step, 2);
+    assert_int_equal(press(a, SDLK_PAGEUP, 0).step, 1);
+    i = press(a, SDLK_END, 0);
+    assert_int_equal(i.step, i.nsteps - 1);
+    assert_int_equal(press(a, SDLK_SPACE, 0).step, i.nsteps - 1); /* stays at the end */
+    assert_int_equal(press(a, SDLK_HOME, 0).step, 0);
+    assert_int_equal(press(a, SDLK_LEFT, 0).step, 0); /* stays at the start */
+    press(a, SDLK_RIGHT, 0);
+    assert_int_equal(press(a, SDLK_r, 0).step, 0);
+    viz_app_free(a);
+}
+
+/* Going back is a replay: step k reached backwards draws the same
+ * picture as step k reached forwards. */
+static void test_keys_back_is_deterministic_replay(void **state)
+{
+    (void)state;
+    viz_app *a = open_app("basics");
+    char err[256];
+    viz_canvas *c = viz_canvas_new(640, 360, err, sizeof err);
+    assert_non_null(c);
+    SDL_Surface *s = viz_canvas_surface(c);
+    press(a, SDLK_RIGHT, 0);
+    press(a, SDLK_RIGHT, 0);
+    viz_app_tick(a, 5000); /* animation done */
+    viz_app_draw(a, viz_canvas_renderer(c), viz_canvas_text(c), s->w, s->h);
+    SDL_RenderFlush(viz_canvas_renderer(c));
+    SDL_Surface *fwd = SDL_ConvertSurfaceFormat(s, s->format->format, 0);
+    press(a, SDLK_RIGHT, 0);
+    assert_int_equal(press(a, SDLK_LEFT, 0).step, 2);
+    viz_app_tick(a, 5000);
+    viz_app_draw(a, viz_canvas_renderer(c), viz_canvas_text(c), s->w, s->h);
+    SDL_RenderFlush(viz_canvas_renderer(c));
+    assert_int_equal(memcmp(fwd->pixels, s->pixels, (size_t)s->pitch * (size_t)s->h), 0);
+    SDL_FreeSurface(fwd);
+    viz_canvas_free(c);
+    viz_app_free(a);
+}
+
+/* L switches the language, + and - the speed, Ctrl+= and Ctrl+- the text
+ * zoom, P autoplay, F fullscreen, F1 help; Esc closes help, then quits. */
+static void test_keys_presenter_toggles(void **state)
+{
+    (void)state;
+    viz_app *a = open_app("basics");
+    assert_int_equal(press(a, SDLK_l, 0).lang, VIZ_LANG_JA);
+    assert_int_equal(press(a, SDLK_l, 0).lang, VIZ_LANG_EN);
+    assert_true(press(a, SDLK_PLUS, 0).speed > 1.0);
+    press(a, SDLK_MINUS, 0);
+    assert_true(press(a, SDLK_MINUS, 0).speed < 1.0);
+    assert_true(press(a, SDLK_EQUALS, KMOD_LCTRL).zoom > 1.0);
+    assert_true(press(a, SDLK_MINUS, KMOD_LCTRL).zoom < 1.0001);
+    assert_true(press(a, SDLK_MINUS, KMOD_LCTRL).zoom < 1.0);
+    assert_true(press(a, SDLK_p, 0).autoplay);
+    assert_true(press(a, SDLK_f, 0).fullscreen);
+    assert_false(press(a, SDLK_F11, 0).fullscreen);
+    assert_true(press(a, SDLK_F1, 0).help);
+    viz_app_info i = press(a, SDLK_ESCAPE, 0);
+    assert_false(i.help);
+    assert_false(i.quit);
+    assert_true(press(a, SDLK_ESCAPE, 0).quit);
+    viz_app_free(a);
+}
+
+/* Autoplay walks through the steps by itself as time passes. */
+static void test_autoplay_advances(void **state)
+{
+    (void)state;
+    viz_app *a = open_app("basics");
+    press(a, SDLK_p, 0);
+    for (int i = 0; i < 400; i++)
+        viz_app_tick(a, 16.7);
+    viz_app_info i;
+    viz_app_get(a, &i);
+    assert_true(i.step >= 2);
+    viz_app_free(a);
+}
+
+/* Without a lesson: the picker; 0 returns to it, 1 opens the first
+ * bundled lesson, Down and Enter the second (when there is one). */
+static void test_keys_picker(void **state)
+{
+    (void)state;
+    char err[256];
+    int status;
+    viz_app *a = viz_app_new(NULL, VIZ_LANG_JA, true, err, sizeof err, &status);
+    assert_non_null(a);
+    viz_app_info i;
+    viz_app_get(a, &i);
+    assert_true(i.picker);
+    i = press(a, SDLK_1, 0);
+    assert_false(i.picker);
+    assert_int_equal(i.lesson, 0);
+    assert_int_equal(i.step, 0);
+    assert_true(press(a, SDLK_0, 0).picker);
+    i = press(a, SDLK_DOWN, 0);
+    int n = i.picker_selected + 1;
+    i = press(a, SDLK_RETURN, 0);
+    assert_false(i.picker);
+    assert_int_equal(i.lesson, n - 1);
+    viz_app_free(a);
+}
+
+/* A lesson that does not parse is exit status 2 with FILE:LINE:COL. */
+static void test_app_bad_lesson(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_viz_app_XXXXXX.lesson";
+    int fd = mkstemps(path, 7);
+    assert_true(fd >= 0);
+    const char bad[] = "lesson x\nstep one\nclient: s.send(\n";
+    assert_int_equal(write(fd, bad, sizeof bad - 1), (ssize_t)(sizeof bad - 1));
+    close(fd);
+    char err[1024] = "";
+    int status = 0;
+    viz_app *a = viz_app_new(path, VIZ_LANG_EN, true, err, sizeof err, &status);
+    assert_null(a);
+    assert_int_equal(status, 2);
+    assert_non_null(strstr(err, ": error: "));
+    assert_non_null(strstr(err, path));
+    unlink(path);
+}
+
+/* `sockbuf basics` with no display: a message pointing to run and render,
+ * exit status 1, no window. */
+static void test_window_no_display(void **state)
+{
+    (void)state;
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER %s basics 2>&1",
+             SOCKBUF_BINARY);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char out[4096];
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 1);
+    assert_non_null(strstr(out, "sockbuf run"));
+    assert_non_null(strstr(out, "sockbuf render"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keys_step_navigation),
+        cmocka_unit_test(test_keys_back_is_deterministic_replay),
+        cmocka_unit_test(test_keys_presenter_toggles),
+        cmocka_unit_test(test_autoplay_advances),
+        cmocka_unit_test(test_keys_picker),
+        cmocka_unit_test(test_app_bad_lesson),
+        cmocka_unit_test(test_window_no_display),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    TTF_Quit();
+    return rc;
+}
