@@ -43,8 +43,11 @@
  *   - Delayed ACK: fixed delayed_ack_us (Linux adapts it between 40 ms and
  *     200 ms). ACK at once for the first min(16, max(2, window/(2*mss)))
  *     data segments of a connection (quick ACKs), when more than one full
- *     segment is unacknowledged, for a FIN and for a probe. No
- *     interactive ("pingpong") mode. Data segments carry the ACK.
+ *     segment is unacknowledged, for a FIN and for a probe. Data segments
+ *     carry the ACK. A socket that sends data within delayed_ack_us of
+ *     receiving some enters Linux's interactive ("pingpong") mode: no more
+ *     quick ACKs, its ACKs wait to ride on its replies; a delayed-ACK
+ *     timer that fires ends the mode (threshold 1, as mainline Linux).
  *   - Persist timer: first probe 200 ms (Linux's minimum RTO) after the
  *     window closed with nothing in flight, then doubling up to 120 s. A
  *     probe carries no data; its ACK carries the current window.
@@ -140,6 +143,9 @@ typedef struct sock {
     uint32_t unacked; /* bytes received since our last ACK */
     int quick;        /* quick ACKs left */
     bool quick_init;
+    bool pingpong;        /* interactive: replies carry the ACKs, no quick ACKs */
+    uint64_t last_rcv_us; /* when data last arrived */
+    bool got_data;        /* data has arrived at least once */
     int pending_error;
 
     /* debug builds: offsets at the last check (they only grow) */
@@ -481,6 +487,11 @@ static void try_output(sim_world *w, sock *s)
         log_event(w, SIM_EV_SEGMENT, s->id, s->peer, (uint32_t)len, s->snd_nxt, p.wnd, origin, why,
                   at);
         s->last_seg_seq = s->snd_nxt;
+        /* A reply within the delayed-ACK time of the last data received:
+         * Linux's interactive (pingpong) mode. */
+        if (s->got_data && w->p.delayed_ack_us > 0 &&
+            w->now_us - s->last_rcv_us < w->p.delayed_ack_us)
+            s->pingpong = true;
         s->snd_nxt += len;
         s->wire_bytes += len;
         if (len < m)
@@ -672,6 +683,8 @@ static void arrive_data(sim_world *w, sock *r, const pkt *p)
     if (err < 0)
         w->oom = true;
     r->rcv_nxt += p->len;
+    r->last_rcv_us = w->now_us;
+    r->got_data = true;
     from->wire_bytes -= p->len;
     r->unacked += p->len;
     log_event(w, SIM_EV_DELIVER, r->id, from->id, p->len, p->seq, 0, origin, p->why, w->now_us);
@@ -681,7 +694,7 @@ static void arrive_data(sim_world *w, sock *r, const pkt *p)
     init_quick(w, r);
     if (w->p.delayed_ack_us == 0)
         send_ack(w, r, SIM_EV_ACK, "every-segment");
-    else if (r->quick > 0)
+    else if (r->quick > 0 && !r->pingpong)
         send_ack(w, r, SIM_EV_ACK, "quickack");
     else if (r->unacked > mss(w))
         send_ack(w, r, SIM_EV_ACK, "two-segments");
@@ -795,6 +808,7 @@ static void fire_timer(sim_world *w, sock *s, int which)
 {
     if (which == 0) {
         s->delack_at = NEVER;
+        s->pingpong = false; /* the ACK found no reply to ride: leave pingpong */
         log_event(w, SIM_EV_TIMER, s->id, s->peer, 0, 0, 0, 0, "delayed-ack", w->now_us);
         send_ack(w, s, SIM_EV_ACK, "delayed-ack");
     } else if (which == 1) {

@@ -847,6 +847,43 @@ static void test_errors_for_bad_calls(void **state)
     sim_world_free(w);
 }
 
+/* A server that replies within the delayed-ACK time enters pingpong mode:
+ * its next ACK waits 40 ms for a reply to ride on instead of a quick ACK. */
+static void test_pingpong_delays_acks_after_reply(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = fast_params();
+    pair_open(&p, &pr, 5);
+    uint8_t buf[16];
+    sim_events_clear(p.w);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"ping", 4, 0), 4);
+    sim_settle(p.w, 10000000);
+    size_t i = 0;
+    assert_string_equal(find_ev(p.w, &i, SIM_EV_ACK)->why, "quickack");
+    assert_int_equal(sim_recv(p.w, p.conn, buf, sizeof(buf)), 4);
+    assert_int_equal(sim_send(p.w, p.conn, (const uint8_t *)"pong", 4, 0), 4);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(sim_recv(p.w, p.c, buf, sizeof(buf)), 4);
+    sim_events_clear(p.w);
+    uint64_t t0 = sim_now_us(p.w);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"ping", 4, 0), 4);
+    sim_settle(p.w, 10000000);
+    dump(p.w);
+    i = 0;
+    const sim_event *a = find_ev(p.w, &i, SIM_EV_ACK);
+    assert_int_equal(a->sock, p.conn);
+    assert_string_equal(a->why, "delayed-ack");
+    assert_int_equal(a->time_us, t0 + 5000 + 40000);
+    /* The timer ended pingpong: the next segment is quick-ACKed again. */
+    sim_events_clear(p.w);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"ping", 4, 0), 4);
+    sim_settle(p.w, 10000000);
+    i = 0;
+    assert_string_equal(find_ev(p.w, &i, SIM_EV_ACK)->why, "quickack");
+    pair_close(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -874,6 +911,7 @@ int main(void)
         cmocka_unit_test(test_accept_queue_in_order),
         cmocka_unit_test(test_listener_close_resets_unaccepted),
         cmocka_unit_test(test_errors_for_bad_calls),
+        cmocka_unit_test(test_pingpong_delays_acks_after_reply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
