@@ -161,7 +161,8 @@ static live_conn *live_conn_add(net_live *l, int fd)
     c->pub.id = ++l->next_id;
     c->pub.reading = true;
     l->conns[l->nconns++] = c;
-    l->st.connections++;
+    if (l->cfg.mode == NET_LIVE_LISTEN)
+        l->st.connections++; /* connect mode counts once connected */
     l->st.open = l->nconns;
     return c;
 }
@@ -796,10 +797,16 @@ int net_live_poll(net_live *l, int timeout_ms)
                 if (rc == -EINPROGRESS)
                     continue;
                 if (rc < 0) {
+                    /* Name the address, as connect() would have. */
+                    const char *h = l->cfg.host != NULL ? l->cfg.host : "127.0.0.1";
+                    bool v6 = live_is_v6(h) && h[0] != '[';
+                    snprintf(err, sizeof(err), "connect(%s%.100s%s:%u): %s", v6 ? "[" : "", h,
+                             v6 ? "]" : "", (unsigned)l->cfg.port, strerror(-rc));
                     live_conn_fail(l, c, rc, err);
                     continue;
                 }
                 c->connecting = false;
+                l->st.connections++;
                 net_peer_name(c->fd, c->pub.peer, sizeof(c->pub.peer), NULL);
                 net_live_event ev = {.type = NET_LIVE_EV_CONNECT};
                 ev.id = c->pub.id;

@@ -518,6 +518,14 @@ static void test_live_connect_refused(void **state)
             rc = net_live_poll(cli, 10);
         assert_int_equal(rc, 0);
         assert_string_equal(r.last_exception, "ConnectionRefusedError");
+        char want[64];
+        snprintf(want, sizeof(want), "connect(127.0.0.1:%u): Connection refused",
+                 (unsigned)cc.port);
+        assert_string_equal(r.last_message, want);
+        net_live_stats st;
+        net_live_stats_get(cli, &st);
+        assert_int_equal(st.connections, 0);
+        assert_int_equal(st.last_err, -ECONNREFUSED);
         net_live_free(cli);
     }
     net_close(hold);
