@@ -169,6 +169,10 @@ static void perr(parser *p, int line, int col, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(d->message, sizeof d->message, fmt, ap);
         va_end(ap);
+        /* One line each, whatever a quoted name contains. */
+        for (char *c = d->message; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7F)
+                *c = '?';
     }
     p->nerr++;
     if (p->ndiags)
@@ -262,6 +266,9 @@ static void lex_fail(lexer *L, size_t off, const char *fmt, ...)
     if (L->failed)
         return;
     L->failed = true;
+    /* A name left undefined by an earlier broken line is not news. */
+    if (L->p->nerr > 0 && !strncmp(fmt, "name '", 6))
+        return;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
@@ -890,6 +897,10 @@ static bool parse_args(lexer *L, lesson_expr *call, int min, int max, const char
     lex_next(L); /* '(' */
     int npos = 0;
     while (!L->failed && !tok_is(L, ")")) {
+        if (L->t.kind == T_EOL) {
+            expected(L, "')' after arguments");
+            return false;
+        }
         if (call->nargs >= LESSON_MAX_ARGS) {
             lex_fail(L, L->t.start, "too many arguments to %s()", fname);
             return false;
@@ -901,6 +912,11 @@ static bool parse_args(lexer *L, lesson_expr *call, int min, int max, const char
                 save++;
             if (save < L->len && L->s[save] == '=' &&
                 (save + 1 >= L->len || L->s[save + 1] != '=')) {
+                if (!(call->func == LF_MAKEFILE && tok_name(L, "buffering"))) {
+                    lex_fail(L, L->t.start, "unexpected keyword argument '%.*s'",
+                             (int)(L->t.len > 40 ? 40 : L->t.len), L->s + L->t.start);
+                    return false;
+                }
                 kw = xstrndup(L->s + L->t.start, L->t.len);
                 lex_next(L); /* name */
                 lex_next(L); /* '=' */
@@ -1232,7 +1248,6 @@ static lesson_expr *parse_expr(lexer *L)
     }
     lesson_expr *a = parse_atom(L);
     if (a && tok_is(L, "*")) {
-        size_t at = L->t.start;
         lex_next(L);
         if (L->t.kind != T_INT) {
             expected(L, "an integer after '*'");
@@ -1244,7 +1259,7 @@ static lesson_expr *parse_expr(lexer *L)
             a = NULL;
         } else if ((uint64_t)L->t.i * (a->len ? a->len : 1) > LESSON_MAX_DATA_BYTES ||
                    (uint64_t)L->t.i > LESSON_MAX_DATA_BYTES) {
-            lex_fail(L, at, "repeated bytes value too large: at most 64 MiB");
+            lex_fail(L, L->t.start, "repeated bytes value too large: at most 64 MiB");
             expr_free(a);
             a = NULL;
         } else {

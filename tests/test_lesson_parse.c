@@ -1,0 +1,586 @@
+/* test_lesson_parse.c: the lesson parser (SPEC.md section 3).
+ *
+ * Every directive and statement form parses into the tree the runner
+ * expects; every class of error is reported as FILE:LINE:COL with the
+ * exact message; hostile inputs (NUL, invalid UTF-8, huge lines, deep
+ * nesting, overflowing integers, sizes over the limits) are errors, never
+ * crashes or hangs; CRLF parses like LF. Fuzzer findings are kept at the
+ * end as regression cases.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lesson.h"
+#include "lesson_ast.h"
+
+#define HEAD "lesson t\nstep s\n"
+
+static lesson_doc *parse(const char *text, lesson_diag *d, int *nd)
+{
+    return lesson_parse("t.lesson", text, strlen(text), d, nd);
+}
+
+/* Parses text that must fail and returns its first error as "L:C: msg". */
+static const char *first_error(const char *text)
+{
+    static char buf[300];
+    lesson_diag d[LESSON_MAX_DIAGS];
+    int nd = 0;
+    lesson_doc *doc = parse(text, d, &nd);
+    if (doc) {
+        lesson_doc_free(doc);
+        return "(parsed)";
+    }
+    if (nd < 1)
+        return "(no diagnostic)";
+    snprintf(buf, sizeof buf, "%d:%d: %s", d[0].line, d[0].col, d[0].message);
+    return buf;
+}
+
+static lesson_doc *parse_ok(const char *text)
+{
+    lesson_diag d[LESSON_MAX_DIAGS];
+    int nd = 0;
+    lesson_doc *doc = parse(text, d, &nd);
+    if (!doc)
+        fail_msg("unexpected error %d:%d: %s", nd ? d[0].line : 0, nd ? d[0].col : 0,
+                 nd ? d[0].message : "");
+    return doc;
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    b[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+/* The basics lesson parses into its five steps with both languages. */
+static void test_parse_basics_lesson(void **state)
+{
+    (void)state;
+    lesson_diag d[LESSON_MAX_DIAGS];
+    int nd = 0;
+    lesson_doc *doc = lesson_parse_file(SOCKBUF_SOURCE_DIR "/lessons/01-basics.lesson", d, &nd);
+    assert_non_null(doc);
+    assert_string_equal(doc->name, "basics");
+    assert_string_equal(doc->title, "Socket buffers: the basics");
+    assert_non_null(doc->title_ja);
+    assert_int_equal(doc->nsteps, 5);
+    const lesson_step *st = &doc->steps[2];
+    assert_non_null(st->title_ja);
+    assert_true(st->nsay >= 1 && st->nsay == st->nsay_ja);
+    assert_int_equal(st->lines[0].kind, LESSON_LINE_STMT);
+    assert_int_equal(st->lines[0].side, LESSON_CLIENT);
+    assert_string_equal(st->lines[0].code, "s.sendall(b'Hello, world')");
+    assert_int_equal(st->lines[1].kind, LESSON_LINE_EXPECT);
+    assert_int_equal(st->lines[1].side, LESSON_SERVER);
+    assert_string_equal(st->lines[1].code, "conn.recv_queue == 12");
+    assert_int_equal(st->lines[1].ast->attr, LA_RECV_QUEUE);
+    assert_int_equal(st->lines[1].ast->vint, 12);
+    lesson_doc_free(doc);
+}
+
+/* Five broken copies of the basics lesson each give one exact error. */
+static void test_parse_basics_malformed_variants(void **state)
+{
+    (void)state;
+    size_t len;
+    char *orig = read_all(SOCKBUF_SOURCE_DIR "/lessons/01-basics.lesson", &len);
+    static const struct {
+        const char *from, *to, *want;
+    } cases[] = {
+        {"s.connect(('localhost', 8080))", "s.connect(('localhost', 8080)",
+         "expected ')' after arguments, found end of line"},
+        {"s.sendall(b'Hello, world')", "s.sendall(b'Hello, world)",
+         "unterminated string literal: expected ' before end of line"},
+        {"server:  data = conn.recv(1024)\nserver:  print",
+         "servr:  data = conn.recv(1024)\nserver:  print",
+         "unknown side 'servr': expected 'client' or 'server'"},
+        {"expect server: conn.recv_queue == 12", "expect server: conn.recv_queu == 12",
+         "unknown attribute 'recv_queu': expected send_queue, unsent, in_flight, recv_queue, "
+         "sndbuf, rcvbuf, blocked, state or buffered"},
+        {"srv.listen(1)", "srv.lisen(1)", "unknown method 'lisen'"},
+        {"s.connect(('localhost', 8080))", "s.connect(('example.com', 8080))",
+         "host 'example.com' is not reachable: lessons use loopback only ('localhost', "
+         "'127.0.0.1' or '')"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *at = strstr(orig, cases[i].from);
+        assert_non_null(at);
+        size_t pre = (size_t)(at - orig);
+        char *mod = malloc(len + 64);
+        assert_non_null(mod);
+        snprintf(mod, len + 64, "%.*s%s%s", (int)pre, orig, cases[i].to,
+                 at + strlen(cases[i].from));
+        int line = 1;
+        for (size_t k = 0; k < pre; k++)
+            line += orig[k] == '\n';
+        lesson_diag d[LESSON_MAX_DIAGS];
+        int nd = 0;
+        lesson_doc *doc = lesson_parse("01-basics.lesson", mod, strlen(mod), d, &nd);
+        assert_null(doc);
+        assert_int_equal(nd, 1);
+        assert_int_equal(d[0].line, line);
+        assert_string_equal(d[0].message, cases[i].want);
+        free(mod);
+    }
+    free(orig);
+}
+
+/* Header directives fill the document; the model's units convert. */
+static void test_parse_header_directives(void **state)
+{
+    (void)state;
+    lesson_doc *doc = parse_ok("# comment\n"
+                               "lesson my-lesson-2\n"
+                               "title    A title # not a comment\n"
+                               "title.ja 題名\n"
+                               "model    latency=1500us rate=100kbit mss=536 delayed_ack=off "
+                               "sndbuf=8KiB rcvbuf=4096\n"
+                               "model    delayed_ack=200ms\n"
+                               "file     big.bin 2MiB\n"
+                               "file     note.txt \"Hi\\n\\x41\\u00e9\"\n"
+                               "\n"
+                               "step x\n");
+    assert_string_equal(doc->name, "my-lesson-2");
+    assert_string_equal(doc->title, "A title # not a comment");
+    assert_string_equal(doc->title_ja, "題名");
+    assert_int_equal(doc->model.latency_us, 1500);
+    assert_int_equal(doc->model.rate_bps, 100000);
+    assert_int_equal(doc->model.mss_bytes, 536);
+    assert_int_equal(doc->model.delayed_ack_us, 200000);
+    assert_int_equal(doc->model.sndbuf_bytes, 8192);
+    assert_int_equal(doc->model.rcvbuf_bytes, 4096);
+    assert_int_equal(doc->nfiles, 2);
+    assert_string_equal(doc->files[0].name, "big.bin");
+    assert_int_equal(doc->files[0].size_bytes, 2 << 20);
+    assert_null(doc->files[0].inline_data);
+    assert_int_equal(doc->files[1].size_bytes, 6);
+    assert_memory_equal(doc->files[1].inline_data, "Hi\nA\xc3\xa9", 6);
+    lesson_doc_free(doc);
+}
+
+/* Step directives: titles, narration in both languages, wait, modes. */
+static void test_parse_step_directives(void **state)
+{
+    (void)state;
+    lesson_doc *doc = parse_ok("lesson t\n"
+                               "step  First\n"
+                               "step.ja  最初\n"
+                               "say   one\n"
+                               "say   two\n"
+                               "say.ja いち\n"
+                               "client: x = 1\n"
+                               "wait  2.5ms\n"
+                               "wait 1s # a comment\n"
+                               "expect client: x == 1\n"
+                               "expect.sim client: x >= 1\n"
+                               "expect.real   client: x <= 1\n"
+                               "step Second\n");
+    assert_int_equal(doc->nsteps, 2);
+    const lesson_step *st = &doc->steps[0];
+    assert_string_equal(st->title, "First");
+    assert_string_equal(st->title_ja, "最初");
+    assert_int_equal(st->nsay, 2);
+    assert_string_equal(st->say[1], "two");
+    assert_int_equal(st->nsay_ja, 1);
+    assert_int_equal(st->nlines, 6);
+    assert_int_equal(st->lines[1].kind, LESSON_LINE_WAIT);
+    assert_int_equal(st->lines[1].wait_us, 2500);
+    assert_int_equal(st->lines[2].wait_us, 1000000);
+    assert_int_equal(st->lines[3].modes, LESSON_MODE_BOTH);
+    assert_int_equal(st->lines[4].modes, LESSON_MODE_SIM);
+    assert_int_equal(st->lines[5].modes, LESSON_MODE_REAL);
+    assert_int_equal(st->lines[5].line, 12);
+    assert_int_equal(doc->steps[1].line, 13);
+    lesson_doc_free(doc);
+}
+
+/* Every statement form of the grammar builds the expected tree. */
+static void test_parse_statement_forms(void **state)
+{
+    (void)state;
+    lesson_doc *doc =
+        parse_ok("lesson t\nfile a.txt 10\nstep s\n"
+                 "client: import socket\n"                                           /* 0 */
+                 "client: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"   /* 1 */
+                 "server: srv = socket.socket()\n"                                   /* 2 */
+                 "server: srv.bind(('', 8080))\n"                                    /* 3 */
+                 "server: conn, addr = srv.accept()\n"                               /* 4 */
+                 "client: s.sendall(b'x' * 100000)  # comment\n"                     /* 5 */
+                 "client: n = s.send(b\"ab\\x00\", socket.MSG_MORE)\n"               /* 6 */
+                 "client: f = s.makefile('wb', buffering=100)\n"                     /* 7 */
+                 "client: f.write(b'hi')\n"                                          /* 8 */
+                 "client: with open('a.txt', 'rb') as g: data = g.read()\n"          /* 9 */
+                 "client: d2 = open('a.txt', 'rb').read()\n"                         /* 10 */
+                 "client: s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)\n" /* 11 */
+                 "client: time.sleep(0.25)\n"                                        /* 12 */
+                 "client: print(len(data), True, None)\n"                            /* 13 */
+                 "client: s.shutdown(socket.SHUT_WR)\n"                              /* 14 */
+                 "client: s.setblocking(False)\n"                                    /* 15 */
+                 "client: p = (1, 2)\n"                                              /* 16 */
+                 "client: a, b = p\n"                                                /* 17 */
+        );
+    const lesson_line *l = doc->steps[0].lines;
+    assert_int_equal(l[0].ast->kind, LS_IMPORT);
+    assert_string_equal(l[1].ast->target[0], "s");
+    assert_int_equal(l[1].ast->expr->func, LF_SOCKET);
+    assert_int_equal(l[1].ast->expr->args[0]->i, LC_AF_INET);
+    assert_int_equal(l[3].ast->expr->func, LF_BIND);
+    assert_int_equal(l[3].ast->expr->args[0]->kind, LX_TUPLE);
+    assert_int_equal(l[3].ast->expr->args[0]->b->i, 8080);
+    assert_int_equal(l[4].ast->ntargets, 2);
+    assert_string_equal(l[4].ast->target[1], "addr");
+    assert_int_equal(l[5].ast->expr->args[0]->kind, LX_REPEAT);
+    assert_int_equal(l[5].ast->expr->args[0]->i, 100000);
+    assert_string_equal(l[5].code, "s.sendall(b'x' * 100000)");
+    assert_int_equal(l[6].ast->expr->args[0]->len, 3);
+    assert_int_equal(l[6].ast->expr->args[1]->i, LC_MSG_MORE);
+    assert_string_equal(l[7].ast->expr->kwname[1], "buffering");
+    assert_int_equal(l[8].ast->expr->func, LF_WRITE);
+    assert_non_null(l[9].ast->with_expr);
+    assert_string_equal(l[9].ast->with_name, "g");
+    assert_int_equal(l[9].ast->expr->func, LF_READ);
+    assert_int_equal(l[10].ast->expr->func, LF_READ);
+    assert_int_equal(l[10].ast->expr->recv->func, LF_OPEN);
+    assert_int_equal(l[11].ast->expr->args[1]->i, LC_SO_SNDBUF);
+    assert_int_equal(l[12].ast->expr->args[0]->kind, LX_SECONDS);
+    assert_int_equal(l[12].ast->expr->args[0]->i, 250000);
+    assert_int_equal(l[13].ast->expr->nargs, 3);
+    assert_int_equal(l[13].ast->expr->args[0]->func, LF_LEN);
+    assert_int_equal(l[14].ast->expr->args[0]->i, LC_SHUT_WR);
+    assert_int_equal(l[15].ast->expr->args[0]->kind, LX_BOOL);
+    assert_int_equal(l[17].ast->ntargets, 2);
+    lesson_doc_free(doc);
+}
+
+/* Expectations: every left side, every operator, every kind of value. */
+static void test_parse_expectation_forms(void **state)
+{
+    (void)state;
+    lesson_doc *doc = parse_ok(HEAD "client: s = socket.socket()\n"
+                                    "client: d = s.recv(10)\n"
+                                    "client: f = s.makefile('wb')\n"
+                                    "expect client: d == b'a\\n' * 2\n"
+                                    "expect client: len(d) != 3\n"
+                                    "expect client: s.send_queue < 4\n"
+                                    "expect client: s.unsent <= 4\n"
+                                    "expect client: s.in_flight > -1\n"
+                                    "expect client: s.sndbuf >= 4608\n"
+                                    "expect client: s.state == FIN_WAIT\n"
+                                    "expect client: s.blocked == True\n"
+                                    "expect client: error == BrokenPipeError\n"
+                                    "expect client: error != None\n"
+                                    "expect client: f.buffered == 0\n"
+                                    "expect client: d == 'text'\n");
+    const lesson_line *l = doc->steps[0].lines + 3;
+    assert_int_equal(l[0].ast->vkind, LV_BYTES);
+    assert_int_equal(l[0].ast->vlen, 4);
+    assert_int_equal(l[1].ast->attr, LA_LEN);
+    assert_int_equal(l[1].ast->op, LO_NE);
+    assert_int_equal(l[2].ast->op, LO_LT);
+    assert_int_equal(l[3].ast->op, LO_LE);
+    assert_int_equal(l[4].ast->vint, -1);
+    assert_int_equal(l[5].ast->op, LO_GE);
+    assert_int_equal(l[6].ast->vkind, LV_STATE);
+    assert_string_equal(l[6].ast->vname, "FIN_WAIT");
+    assert_int_equal(l[7].ast->attr, LA_BLOCKED);
+    assert_int_equal(l[8].ast->attr, LA_ERROR);
+    assert_string_equal(l[8].ast->vname, "BrokenPipeError");
+    assert_int_equal(l[9].ast->vkind, LV_NONE);
+    assert_int_equal(l[10].ast->attr, LA_BUFFERED);
+    assert_int_equal(l[11].ast->vkind, LV_STR);
+    lesson_doc_free(doc);
+}
+
+/* Each class of error, with its exact position and message. */
+static void test_parse_error_messages(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        /* syntax */
+        {HEAD "client: s = socket.socket(\n",
+         "3:27: expected ')' after arguments, found end of line"},
+        {HEAD "client: x = (1, 2\n", "3:18: expected ')' after a pair, found end of line"},
+        {HEAD "client: x =\n", "3:12: expected an expression, found end of line"},
+        {HEAD "client: x = 1 2\n",
+         "3:15: expected end of line after the statement, found number 2"},
+        {HEAD "client: x = 'abc\n",
+         "3:13: unterminated string literal: expected ' before end of line"},
+        {HEAD "client: x = b'\\xZZ'\n", "3:15: invalid \\x escape: expected two hex digits"},
+        {HEAD "client: x = b'é'\n", "3:15: bytes can only contain ASCII literal characters"},
+        {HEAD "client: x = 1 $\n", "3:15: unexpected character '$'"},
+        {HEAD "client: x = 12abc\n", "3:15: invalid decimal literal"},
+        {HEAD "client:\n", "3:8: expected a statement, found end of line"},
+        /* names */
+        {HEAD "client: s.close()\n", "3:9: name 's' is not defined on the client side"},
+        {HEAD "client: x = foo(1)\n", "3:13: unknown function 'foo'"},
+        {HEAD "client: s = socket.socket()\nclient: s.write(b'x')\n",
+         "4:11: 'socket' object has no method 'write'"},
+        {HEAD "client: x = socket.AF_UNIX\n", "3:13: unknown name 'socket.AF_UNIX'"},
+        {HEAD "client: True = 1\n", "3:9: cannot assign to 'True'"},
+        {HEAD "client: s = socket.socket()\nclient: s.recv()\n",
+         "4:15: recv() takes 1 to 2 arguments (0 given)"},
+        {HEAD "client: s = socket.socket()\nclient: s.send(b'x', flags=1)\n",
+         "4:22: unexpected keyword argument 'flags'"},
+        {HEAD "client: s = socket.socket()\nclient: s.connect(('a\\nb', 1))\n",
+         "4:20: host 'a?b' is not reachable: lessons use loopback only ('localhost', "
+         "'127.0.0.1' or '')"},
+        /* the contract's names */
+        {"lesson t\nfile a.txt 1\nstep s\nclient: f = open('b.txt', 'rb')\n",
+         "4:18: file 'b.txt' is not declared: add 'file b.txt SIZE' before the first step"},
+        {HEAD "client: s = socket.socket()\nclient: s.connect(('10.0.0.1', 80))\n",
+         "4:20: host '10.0.0.1' is not reachable: lessons use loopback only ('localhost', "
+         "'127.0.0.1' or '')"},
+        {HEAD "client: s = socket.socket()\nclient: s.connect(('localhost', 70000))\n",
+         "4:33: expected a port number from 0 to 65535"},
+        {HEAD "client: s = socket.socket()\nclient: s.setsockopt(socket.SOL_SOCKET, "
+              "socket.TCP_NODELAY, 1)\n",
+         "4:22: expected socket.SOL_SOCKET with SO_SNDBUF or SO_RCVBUF, or socket.IPPROTO_TCP "
+         "with TCP_NODELAY or TCP_CORK"},
+        {HEAD "middle: x = 1\n", "3:1: unknown side 'middle': expected 'client' or 'server'"},
+        {HEAD "expect middle: x == 1\n",
+         "3:8: unknown side 'middle': expected 'client' or 'server'"},
+        {"lesson t\nmodel latency=5ms jitter=1ms\nstep s\n",
+         "2:19: unknown model key 'jitter' (known: latency, rate, mss, delayed_ack, sndbuf, "
+         "rcvbuf)"},
+        {"lesson t\nmodel latency=5\nstep s\n",
+         "2:16: expected a unit 'us', 'ms' or 's' after 5, found nothing"},
+        {"lesson t\nmodel rate=10mbit\nstep s\n",
+         "2:12: expected a rate such as 10Mbit (units kbit, Mbit, Gbit), found '10mbit'"},
+        /* expectations */
+        {HEAD "client: x = 1\nexpect client: x.colour == 1\n",
+         "4:18: unknown attribute 'colour': expected send_queue, unsent, in_flight, recv_queue, "
+         "sndbuf, rcvbuf, blocked, state or buffered"},
+        {HEAD "client: x = 1\nexpect client: x = 1\n",
+         "4:18: expected a comparison (==, !=, <, <=, >, >=), found '='"},
+        {HEAD "client: s = socket.socket()\nexpect client: s.state == OPEN\n",
+         "4:27: expected a value (an integer, a bytes literal, True, False, None, a TCP state or "
+         "an exception name), found 'OPEN'"},
+        {HEAD "client: s = socket.socket()\nexpect client: s.state < ESTABLISHED\n",
+         "4:26: expected a TCP state name with == or != here"},
+        {HEAD "expect client: error == 3\n",
+         "3:25: expected an exception name or None with == or != here"},
+        /* structure */
+        {"lesson t\nclient: x = 1\nstep s\n", "2:1: statement before the first 'step'"},
+        {"lesson t\nstep s\nmodel mss=100\n", "3:1: 'model' must come before the first 'step'"},
+        {"lesson t\nstep s\nfrobnicate now\n",
+         "3:1: unknown directive 'frobnicate' (expected lesson, title, model, file, step, say, "
+         "client:, server:, wait or expect)"},
+        {"lesson Bad_Name\nstep s\n",
+         "1:8: lesson name must be lowercase letters, digits and '-' ([a-z0-9-]+)"},
+        {"lesson t\nlesson u\nstep s\n", "2:1: 'lesson' given twice (first on line 1)"},
+        {"lesson t\n", "1:1: expected at least one 'step', found end of file"},
+        {"step s\n", "1:1: expected 'lesson NAME' before the first 'step'"},
+        {"", "1:1: expected 'lesson NAME' in the lesson, found end of file"},
+        {"lesson t\nfile ../etc/passwd 10\nstep s\n",
+         "2:6: file name must be a plain name (letters, digits, '.', '_', '-'), found '.'"},
+        {"lesson t\nfile a.txt\nstep s\n",
+         "2:11: expected a size (200KiB) or a \"TEXT\" after the file name, found end of line"},
+        {HEAD "wait 61s\n", "3:6: wait too long: at most 60s"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = first_error(cases[i].text);
+        if (strcmp(got, cases[i].want))
+            fail_msg("case %zu:\n  text: %s\n  want: %s\n  got:  %s", i, cases[i].text,
+                     cases[i].want, got);
+    }
+}
+
+/* At most LESSON_MAX_DIAGS errors, one per line, in order. */
+static void test_parse_error_count_is_bounded(void **state)
+{
+    (void)state;
+    char text[4096] = HEAD;
+    for (int i = 0; i < 20; i++)
+        strcat(text, "client: ???\n");
+    lesson_diag d[LESSON_MAX_DIAGS];
+    int nd = 0;
+    assert_null(parse(text, d, &nd));
+    assert_int_equal(nd, LESSON_MAX_DIAGS);
+    for (int i = 0; i < nd; i++)
+        assert_int_equal(d[i].line, 3 + i);
+}
+
+/* CRLF line ends parse exactly like LF, positions included. */
+static void test_parse_crlf(void **state)
+{
+    (void)state;
+    const char *lf = "lesson t\nstep s\nclient: x = b'a'\nexpect client: x == b'a'\n";
+    const char *crlf = "lesson t\r\nstep s\r\nclient: x = b'a'\r\nexpect client: x == b'a'\r\n";
+    lesson_doc *a = parse_ok(lf), *b = parse_ok(crlf);
+    assert_int_equal(a->steps[0].nlines, b->steps[0].nlines);
+    assert_string_equal(a->steps[0].lines[1].code, b->steps[0].lines[1].code);
+    assert_int_equal(b->steps[0].lines[1].line, 4);
+    lesson_doc_free(a);
+    lesson_doc_free(b);
+    assert_string_equal(first_error("lesson t\r\nstep s\r\nclient: x = (\r\n"),
+                        "3:14: expected an expression, found end of line");
+}
+
+/* Hostile input: NUL bytes and invalid UTF-8 are positioned errors. */
+static void test_parse_nul_and_invalid_utf8(void **state)
+{
+    (void)state;
+    lesson_diag d[LESSON_MAX_DIAGS];
+    int nd = 0;
+    static const char nul[] = "lesson t\nstep s\nsay a\0b\n";
+    assert_null(lesson_parse("t", nul, sizeof nul - 1, d, &nd));
+    assert_int_equal(nd, 1);
+    assert_int_equal(d[0].line, 3);
+    assert_int_equal(d[0].col, 6);
+    assert_string_equal(d[0].message, "NUL byte in the lesson");
+    static const char *const bad[] = {
+        "\xff", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe3\x81"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "lesson t\nstep s\nsay ok %s end\n", bad[i]);
+        assert_null(parse(text, d, &nd));
+        assert_int_equal(d[0].line, 3);
+        assert_int_equal(d[0].col, 8);
+        assert_non_null(strstr(d[0].message, "invalid UTF-8 byte"));
+    }
+}
+
+/* Hostile input: a 2 MB line, 5000 nested parentheses, huge integers and
+ * sizes over the limits are errors or values, never crashes. */
+static void test_parse_hostile_sizes(void **state)
+{
+    (void)state;
+    size_t n = 2u << 20;
+    char *big = malloc(n + 100);
+    assert_non_null(big);
+    int k = snprintf(big, n + 100, HEAD "client: x = b'");
+    memset(big + k, 'a', n);
+    strcpy(big + k + n, "'\nexpect client: len(x) == 2097152\n");
+    lesson_doc *doc = parse_ok(big);
+    assert_int_equal(doc->steps[0].lines[0].ast->expr->len, n);
+    lesson_doc_free(doc);
+    /* the same line unterminated */
+    big[k + n] = '\0';
+    assert_string_equal(first_error(big), "3:14: unterminated string literal: expected ' before "
+                                          "end of line");
+    /* nesting */
+    k = snprintf(big, n + 100, HEAD "client: x = ");
+    for (int i = 0; i < 5000; i++)
+        big[k++] = '(';
+    big[k++] = '1';
+    for (int i = 0; i < 5000; i++)
+        big[k++] = ')';
+    big[k++] = '\n';
+    big[k] = '\0';
+    assert_string_equal(first_error(big),
+                        "3:45: expression nested too deeply (more than 32 levels)");
+    free(big);
+    assert_string_equal(first_error(HEAD "client: x = 99999999999999999999999\n"),
+                        "3:13: integer too large: 99999999999999999999999");
+    assert_string_equal(first_error(HEAD "expect client: error == 99999999999999999999\n"),
+                        "3:25: integer too large: 99999999999999999999");
+    assert_string_equal(first_error(HEAD "client: x = b'ab' * 40000000\n"),
+                        "3:21: repeated bytes value too large: at most 64 MiB");
+    assert_string_equal(first_error(HEAD "client: x = b'a' * 9223372036854775807\n"),
+                        "3:20: repeated bytes value too large: at most 64 MiB");
+    assert_string_equal(first_error("lesson t\nfile a.txt 65MiB\nstep s\n"),
+                        "2:12: file too large: at most 67108864 bytes");
+    assert_string_equal(first_error("lesson t\nfile a.txt 99999999999999999999999\nstep s\n"),
+                        "2:12: file too large: at most 67108864 bytes");
+    assert_string_equal(first_error("lesson t\nmodel sndbuf=1GiB\nstep s\n"),
+                        "2:15: expected 'KiB', 'MiB' or nothing after 1, found 'GiB'");
+    assert_string_equal(first_error(HEAD "client: time.sleep(61)\n"),
+                        "3:20: time.sleep() of at most 60 seconds");
+}
+
+/* Fuzzer findings, kept as regression cases: each must parse or fail
+ * cleanly with a positioned diagnostic. */
+static void test_parse_fuzz_regressions(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t len;
+    } cases[] = {
+        {"lesson t\nstep s\nclient: x = b''*0\nexpect client: x == b'' * 0\n", 0},
+        {"lesson t\nstep s\nclient: x = r'\\", 0},
+        {"\xef\xbb\xbflesson t\nstep s\n", 0},
+        /* crash-1964...: a host string with an escaped newline was echoed
+         * into the message, which then spanned two lines */
+        {"lesson t\nstep s\nclient: s = socket.socket()\n"
+         "client: s.connect(('local\\nhost', 8080))\n",
+         0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lesson_diag d[LESSON_MAX_DIAGS];
+        int nd = -1;
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].text);
+        lesson_doc *doc = lesson_parse("f", cases[i].text, len, d, &nd);
+        if (doc) {
+            assert_int_equal(nd, 0);
+            lesson_doc_free(doc);
+        } else {
+            assert_true(nd >= 1 && nd <= LESSON_MAX_DIAGS);
+            for (int k = 0; k < nd; k++) {
+                assert_true(d[k].line >= 1 && d[k].col >= 1);
+                assert_null(strchr(d[k].message, '\n'));
+            }
+        }
+    }
+}
+
+/* lesson_find resolves short names of bundled lessons. */
+static void test_find_short_names(void **state)
+{
+    (void)state;
+    char out[4096];
+    static const char *const names[] = {"basics", "01-basics", "01"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(lesson_find(names[i], out, sizeof out), 0);
+        assert_non_null(strstr(out, "01-basics.lesson"));
+    }
+    assert_int_equal(lesson_find("no-such-lesson", out, sizeof out), -ENOENT);
+    char *paths[64];
+    int n = lesson_list_bundled(paths, 64);
+    assert_true(n >= 1);
+    assert_non_null(strstr(paths[0], "01-basics.lesson"));
+    for (int i = 0; i < n; i++)
+        free(paths[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_basics_lesson),
+        cmocka_unit_test(test_parse_basics_malformed_variants),
+        cmocka_unit_test(test_parse_header_directives),
+        cmocka_unit_test(test_parse_step_directives),
+        cmocka_unit_test(test_parse_statement_forms),
+        cmocka_unit_test(test_parse_expectation_forms),
+        cmocka_unit_test(test_parse_error_messages),
+        cmocka_unit_test(test_parse_error_count_is_bounded),
+        cmocka_unit_test(test_parse_crlf),
+        cmocka_unit_test(test_parse_nul_and_invalid_utf8),
+        cmocka_unit_test(test_parse_hostile_sizes),
+        cmocka_unit_test(test_parse_fuzz_regressions),
+        cmocka_unit_test(test_find_short_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
