@@ -90,18 +90,19 @@ static int new_runner(viz_app *a)
     return 0;
 }
 
-/* Runs one more step, capturing the scene around it when capture is set. */
-static int run_step(viz_app *a, bool capture)
+/* Runs one more step and captures the scene around it (every step, so a
+ * replay shows what stepping forward showed: a side blocked since an
+ * earlier step keeps its statement); animate builds the timeline. */
+static int run_step(viz_app *a, bool animate)
 {
-    if (capture)
-        viz_scene_capture_before(&a->scene, a->runner);
+    viz_scene_capture_before(&a->scene, a->runner);
     int rc = lesson_runner_step(a->runner);
     if (rc != 0)
         return rc;
-    if (capture) {
-        int crc = viz_scene_capture_after(&a->scene, a->runner);
-        if (crc < 0)
-            return crc;
+    int crc = viz_scene_capture_after(&a->scene, a->runner);
+    if (crc < 0)
+        return crc;
+    if (animate) {
         if (viz_anim_build(a->anim, &a->scene) < 0)
             return -ENOMEM;
         a->anim_ms = 0;

@@ -92,6 +92,8 @@ static const char *const labels[VIZ_L_COUNT][2] = {
     [VIZ_L_DIFFERS] = {"differs", "違う"},
     [VIZ_L_BEFORE_FIRST] = {"Press Space to run the first step.",
                             "Space で最初のステップを実行します。"},
+    [VIZ_L_LANE_C2S] = {"client → server", "クライアント → サーバー"},
+    [VIZ_L_LANE_S2C] = {"server → client", "サーバー → クライアント"},
     [VIZ_L_LEGEND_WRITES] = {"one colour per write()", "write() ごとに1色"},
     [VIZ_L_LEGEND_STRIPES] = {"striped: in flight", "縞模様: 送信済み・未ACK"},
 };
@@ -214,6 +216,23 @@ static int draw_runs(const ctx *c, const viz_queue *q, int side, int x0, int dir
         used += len;
     }
     return used;
+}
+
+/* The byte count at the edge of a bar's fill, inside the bar, so a few
+ * bytes in a large buffer are still seen. */
+static void bar_fill_label(const ctx *c, uint32_t bytes, int edge, int dir, int y, int h, int bx,
+                           int bw)
+{
+    if (!bytes)
+        return;
+    char b[32];
+    fmt_bytes(b, sizeof b, bytes);
+    int tw = text_w(c, b, VIZ_FACE_BOLD, 16);
+    int lh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 16));
+    int x = dir > 0 ? edge + U(c, 6) : edge - U(c, 6) - tw;
+    if (x < bx + U(c, 4) || x + tw > bx + bw - U(c, 4))
+        return; /* the fill reaches the far end: the header says it */
+    text(c, b, VIZ_FACE_BOLD, 16, TEXT, x, y + (h - lh) / 2, VIZ_ALIGN_LEFT);
 }
 
 /* ---- the side columns ------------------------------------------------ */
@@ -385,7 +404,9 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
          x + pad, y + U(c, 3), VIZ_ALIGN_LEFT);
     if (k->present) {
         char buf[96];
-        snprintf(buf, sizeof buf, "%s  %s", k->name, k->state);
+        const viz_sock *b = &vs->before;
+        bool same = b->present && b->sim_sock == k->sim_sock && !final;
+        snprintf(buf, sizeof buf, "%s  %s", k->name, same ? b->state : k->state);
         text(c, buf, VIZ_FACE_MONO, 15, DIM, x + w - pad, y + U(c, 7), VIZ_ALIGN_RIGHT);
     }
     y += hh + U(c, 10);
@@ -502,6 +523,7 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
                                  bw, true);
             int used2 = draw_runs(c, &f->q[side][SIM_Q_UNSENT], side, x0 + dir * used, dir, bar_y,
                                   bar_h, ppb, bw - used, false);
+            bar_fill_label(c, un + fl, x0 + dir * (used + used2), dir, bar_y, bar_h, bx, bw);
             if (used > 0 && used2 > 0)
                 fill(c, x0 + dir * used - (dir < 0 ? 1 : 0), bar_y - U(c, 3), U(c, 2),
                      bar_h + U(c, 6), TEXT);
@@ -520,12 +542,15 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
                       false);
             frame(c, bx, bar_y, bw, bar_h, zero ? U(c, 4) : U(c, 2), zero ? BAD : EDGE);
             if (zero) {
+                /* In the empty end of the bar: the client's fills from the
+                 * left, the server's from the right. */
                 const char *zw = viz_label(c->lang, VIZ_L_ZERO_WINDOW);
-                int lw = text_w(c, viz_label(c->lang, VIZ_L_RECVBUF), VIZ_FACE_BOLD, 17);
-                int zw_w = text_w(c, zw, VIZ_FACE_BOLD, 14) + U(c, 10);
-                fill(c, bx + lw + U(c, 10), yb + U(c, 1), zw_w, lh17 - U(c, 2), BAD);
-                text(c, zw, VIZ_FACE_BOLD, 14, DARK, bx + lw + U(c, 10) + zw_w / 2, yb + U(c, 2),
-                     VIZ_ALIGN_CENTER);
+                int zw_w = text_w(c, zw, VIZ_FACE_BOLD, 15) + U(c, 12);
+                int zh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 15)) + U(c, 2);
+                int zx = side == 0 ? bx + bw - zw_w - U(c, 6) : bx + U(c, 6);
+                fill(c, zx, bar_y + (bar_h - zh) / 2, zw_w, zh, BAD);
+                text(c, zw, VIZ_FACE_BOLD, 15, DARK, zx + zw_w / 2,
+                     bar_y + (bar_h - zh) / 2 + U(c, 1), VIZ_ALIGN_CENTER);
             }
             compare_line(c, viz_label(c->lang, VIZ_L_RECEIVED), rq, 0, false, &vs->real,
                          vs->real.recv_queue_bytes, 0, final, bx, bar_y + bar_h + U(c, 4), bw);
@@ -588,7 +613,7 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         fill(c, x0, y - U(c, 1), span, U(c, 3) > 0 ? U(c, 3) : 1, EDGE);
         int ay = y + U(c, 26);
         fill(c, x0, ay, span, 1, shade(EDGE, 0.7));
-        const char *dirl = l == 0 ? "client → server" : "server → client";
+        const char *dirl = viz_label(c->lang, l == 0 ? VIZ_L_LANE_C2S : VIZ_L_LANE_S2C);
         text(c, dirl, VIZ_FACE_SANS, 14, FAINT, x0 + span / 2, y - U(c, 30), VIZ_ALIGN_CENTER);
     }
     draw_legend(c, x0, span, wire_top);

@@ -147,11 +147,24 @@ int viz_scene_capture_after(viz_scene *s, const lesson_runner *r)
     s->nexpects = s->nexpects_failed = 0;
     for (int side = 0; side < 2; side++) {
         viz_side *vs = &s->side[side];
+        /* A side still blocked from an earlier step keeps showing the
+         * statement it waits on (and those behind it). */
+        bool was_blocked = vs->blocked;
+        viz_code carried[VIZ_MAX_CODE];
+        int ncarried = 0;
+        for (int i = 0; was_blocked && i < vs->ncode; i++)
+            if (!strncmp(vs->code[i].status, "blocked", 7) ||
+                !strncmp(vs->code[i].status, "pending", 7))
+                carried[ncarried++] = vs->code[i];
         fill_sock(&vs->after, v, side, w);
         fill_real(&vs->real, rv, vs->after.name, side);
         vs->ncode = 0;
         vs->nprinted = 0;
         vs->blocked = v ? v->blocked[side] : false;
+        if (vs->blocked && ncarried > 0) {
+            memcpy(vs->code, carried, sizeof(viz_code) * (size_t)ncarried);
+            vs->ncode = ncarried;
+        }
         snprintf(vs->error, sizeof vs->error, "%s",
                  v && strcmp(v->error[side], "None") ? v->error[side] : "");
         if (v && v->nprinted[side] > 0) {

@@ -1,0 +1,156 @@
+/* bench_viz.c: how fast the picture is drawn, headless, at 1920x1080.
+ *
+ * Picks the busiest bundled lesson (the most model events in one step),
+ * then draws every step frame by frame (60 frames a step, as the window
+ * at 60 Hz would) on the software canvas, the same code path as the
+ * window and `sockbuf render`, half the steps in Japanese so the Japanese
+ * font is loaded. Prints the median and p99 frame time, the time from
+ * start to the first frame and the peak resident memory.
+ * Targets: p99 < 4 ms on one core, first frame < 100 ms, < 60 MB.
+ * Usage: bench_viz [--size WxH] [--lesson NAME] [--frames N]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <SDL_ttf.h>
+
+#include "lesson.h"
+#include "lesson_run.h"
+#include "viz_anim.h"
+#include "viz_canvas.h"
+#include "viz_draw.h"
+#include "viz_scene.h"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The largest event log of any step of a lesson, in the model. */
+static size_t busiest_step(const lesson_doc *doc)
+{
+    char err[256];
+    size_t best = 0;
+    lesson_runner *r = lesson_runner_new(doc, LESSON_MODE_SIM, err, sizeof err);
+    if (!r)
+        return 0;
+    while (lesson_runner_step(r) == 0) {
+        size_t n = 0;
+        sim_events(lesson_runner_sim(r), &n);
+        if (n > best)
+            best = n;
+    }
+    lesson_runner_free(r);
+    return best;
+}
+
+int main(int argc, char **argv)
+{
+    double t_start = now_ms();
+    int w = 1920, h = 1080, frames = 60;
+    const char *want = NULL;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--size"))
+            viz_parse_size(argv[i + 1], &w, &h);
+        else if (!strcmp(argv[i], "--lesson"))
+            want = argv[i + 1];
+        else if (!strcmp(argv[i], "--frames"))
+            frames = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 60;
+    }
+    char path[4096] = "";
+    lesson_diag diags[LESSON_MAX_DIAGS];
+    int nd;
+    if (want) {
+        if (lesson_find(want, path, sizeof path) < 0) {
+            fprintf(stderr, "bench_viz: no lesson '%s'\n", want);
+            return 1;
+        }
+    } else {
+        char *paths[32];
+        int n = lesson_list_bundled(paths, 32);
+        size_t best = 0;
+        for (int i = 0; i < n; i++) {
+            lesson_doc *d = lesson_parse_file(paths[i], diags, &nd);
+            size_t ev = d ? busiest_step(d) : 0;
+            if (ev >= best) {
+                best = ev;
+                snprintf(path, sizeof path, "%s", paths[i]);
+            }
+            lesson_doc_free(d);
+            free(paths[i]);
+        }
+        t_start = now_ms(); /* the search is not the window's startup */
+    }
+    lesson_doc *doc = lesson_parse_file(path, diags, &nd);
+    if (!doc) {
+        fprintf(stderr, "bench_viz: %s does not parse\n", path);
+        return 1;
+    }
+    char err[512];
+    lesson_runner *r = lesson_runner_new(doc, LESSON_MODE_SIM, err, sizeof err);
+    viz_canvas *c = viz_canvas_new(w, h, err, sizeof err);
+    viz_anim *anim = viz_anim_new();
+    viz_frame *f = calloc(1, sizeof *f);
+    viz_scene *s = calloc(1, sizeof *s);
+    if (!r || !c || !anim || !f || !s) {
+        fprintf(stderr, "bench_viz: %s\n", err);
+        return 1;
+    }
+    viz_scene_init(s, doc);
+    size_t cap = doc->nsteps * (size_t)frames, n = 0, max_events = 0;
+    double *t = malloc(cap * sizeof *t), first = -1;
+    viz_ui ui = {.lang = VIZ_LANG_EN, .zoom = 1.0, .speed = 1.0};
+    SDL_Renderer *ren = viz_canvas_renderer(c);
+    for (size_t k = 0; k < doc->nsteps; k++) {
+        viz_scene_capture_before(s, r);
+        if (lesson_runner_step(r) != 0)
+            break;
+        viz_scene_capture_after(s, r);
+        viz_anim_build(anim, s);
+        if (s->nevents > max_events)
+            max_events = s->nevents;
+        ui.lang = k % 2 ? VIZ_LANG_JA : VIZ_LANG_EN;
+        for (int i = 0; i < frames; i++) {
+            double t0 = now_ms();
+            viz_anim_seek(anim, s, (double)i / (frames - 1), f);
+            viz_draw_scene(ren, viz_canvas_text(c), s, f, &ui, w, h);
+            SDL_RenderFlush(ren);
+            double t1 = now_ms();
+            if (first < 0)
+                first = t1 - t_start;
+            t[n++] = t1 - t0;
+            if (getenv("BENCH_VIZ_TRACE") && t1 - t0 > 2)
+                fprintf(stderr, "step %zu frame %d: %.2f ms misses %llu\n", k, i, t1 - t0, (unsigned long long)viz_text_misses(viz_canvas_text(c)));
+        }
+    }
+    qsort(t, n, sizeof *t, cmp_d);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("bench_viz: lesson %s (%s), %zu steps, busiest step %zu events, %dx%d, %zu frames\n",
+           doc->name, path, doc->nsteps, max_events, w, h, n);
+    printf("frame time: median %.3f ms, p99 %.3f ms, max %.3f ms\n", t[n / 2],
+           t[(size_t)(n * 0.99)], t[n - 1]);
+    printf("startup to first frame: %.1f ms\n", first);
+    printf("peak resident memory: %.1f MB\n", ru.ru_maxrss / 1024.0);
+    free(t);
+    viz_scene_free(s);
+    free(s);
+    free(f);
+    viz_anim_free(anim);
+    viz_canvas_free(c);
+    lesson_runner_free(r);
+    lesson_doc_free(doc);
+    TTF_Quit();
+    return 0;
+}
