@@ -800,7 +800,7 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     for (size_t i = 0; i < nsay && nar_lines < max_nar; i++)
         nar_lines += viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(c, 21), nar_w, starts, lens,
                                    max_nar - nar_lines);
-    int nlh = viz_text_line_height(
+    int nlh = viz_text_para_line_height(
         t, viz_text_needs_ja(nsay ? say[0] : "") ? VIZ_FACE_JA : VIZ_FACE_SANS, T(c, 21));
     int nar_h = (nar_lines > 0 ? nar_lines : 1) * nlh + U(c, 16);
     int nar_y = h - m - foot_h - nar_h;

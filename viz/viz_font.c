@@ -417,6 +417,11 @@ int viz_text_line_height(viz_text *t, viz_face face, int size_px)
     return f ? TTF_FontLineSkip(f) : size_px;
 }
 
+int viz_text_para_line_height(viz_text *t, viz_face face, int size_px)
+{
+    return viz_text_line_height(t, face, size_px) + size_px / 6;
+}
+
 size_t viz_text_cached(const viz_text *t)
 {
     return t->used;
@@ -548,7 +553,7 @@ int viz_text_draw_wrapped(viz_text *t, const char *utf8, viz_face face, int size
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
     int n = viz_text_wrap(t, utf8, face, size_px, max_w_px, starts, lens, max_lines);
     int rf = resolve_face(face, utf8);
-    int lh = viz_text_line_height(t, (viz_face)rf, size_px);
+    int lh = viz_text_para_line_height(t, (viz_face)rf, size_px);
     size_t total = strlen(utf8);
     for (int i = 0; i < n; i++) {
         char tmp[TMP_LEN];

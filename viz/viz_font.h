@@ -68,6 +68,10 @@ int viz_text_size(viz_text *t, const char *utf8, viz_face face, int size_px, int
 /* Line height of a face at size_px, in pixels. */
 int viz_text_line_height(viz_text *t, viz_face face, int size_px);
 
+/* Line height of a wrapped paragraph: the line height plus some leading,
+ * so Japanese lines do not touch. */
+int viz_text_para_line_height(viz_text *t, viz_face face, int size_px);
+
 enum { VIZ_WRAP_MAX_LINES = 12 };
 
 /* Breaks utf8 into lines no wider than max_w_px: at spaces, and between
