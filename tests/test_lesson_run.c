@@ -1,0 +1,474 @@
+/* test_lesson_run.c: the lesson runner (SPEC.md section 3, "Order and
+ * time", "Blocking", exceptions), in both modes on small inline lessons.
+ *
+ * Each test writes a lesson, runs it step by step and checks statement
+ * statuses, variables (through expectations) and the views. Properties:
+ * per-side order with blocking, blocked statements resuming when the other
+ * side or time makes progress, exceptions as values, the application
+ * buffer of makefile(), declared files, time, re-runnability.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lesson.h"
+#include "lesson_run.h"
+
+#define SERVER_UP                                                                                  \
+    "server: srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"                            \
+    "server: srv.bind(('localhost', 8080))\n"                                                      \
+    "server: srv.listen(1)\n"
+#define CONNECTED                                                                                  \
+    SERVER_UP "client: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"                    \
+              "client: s.connect(('localhost', 8080))\n"                                           \
+              "server: conn, addr = srv.accept()\n"
+
+typedef struct {
+    lesson_doc *doc;
+    lesson_runner *r;
+} run_t;
+
+static run_t start(const char *text, unsigned modes)
+{
+    lesson_diag d[LESSON_MAX_DIAGS];
+    int nd = 0;
+    run_t t = {0};
+    t.doc = lesson_parse("t.lesson", text, strlen(text), d, &nd);
+    if (!t.doc)
+        fail_msg("parse error %d:%d: %s", d[0].line, d[0].col, d[0].message);
+    char err[256];
+    t.r = lesson_runner_new(t.doc, modes, err, sizeof err);
+    if (!t.r)
+        fail_msg("runner: %s", err);
+    return t;
+}
+
+static void finish(run_t *t)
+{
+    lesson_runner_free(t->r);
+    lesson_doc_free(t->doc);
+}
+
+/* Runs one step; fails on any expectation that did not hold. */
+static void step_ok(run_t *t)
+{
+    assert_int_equal(lesson_runner_step(t->r), 0);
+    for (int m = 1; m <= 2; m++) {
+        const lesson_view *v = lesson_runner_view(t->r, (lesson_mode)m);
+        for (int e = 0; v && e < v->nexpects; e++)
+            if (!v->expects[e].ok)
+                fail_msg("line %d (%s): %s (got %s)", v->expects[e].line, m == 1 ? "sim" : "real",
+                         v->expects[e].expr, v->expects[e].got);
+    }
+}
+
+static const char *status_of(run_t *t, lesson_mode m, int line)
+{
+    const lesson_view *v = lesson_runner_view(t->r, m);
+    for (int i = 0; i < v->nstmts; i++)
+        if (v->stmts[i].line == line)
+            return v->stmts[i].status;
+    return "(none)";
+}
+
+static void both_modes(void (*fn)(unsigned modes))
+{
+    fn(LESSON_MODE_SIM);
+    fn(LESSON_MODE_REAL);
+}
+
+/* A recv before the data blocks its side; the side's later statements
+ * wait ("pending") while the other side goes on; it completes when the
+ * other side sends later in the same step. */
+static void blocking_in_step(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED "step b\n"
+                    "server: data = conn.recv(1024)\n" /* 10 */
+                    "server: n = len(data)\n"          /* 11 */
+                    "client: s.sendall(b'ping')\n"     /* 12 */
+                    "client: x = 1\n"                  /* 13 */
+                    "expect server: data == b'ping'\n"
+                    "expect server: n == 4\n"
+                    "expect client: x == 1\n",
+                    modes);
+    step_ok(&t);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 10), "done");
+    assert_string_equal(status_of(&t, modes, 11), "done");
+    assert_false(lesson_runner_ended_blocked(t.r));
+    finish(&t);
+}
+
+static void test_run_blocking_resumes_in_the_same_step(void **state)
+{
+    (void)state;
+    both_modes(blocking_in_step);
+}
+
+/* A side blocked at the end of a step stays blocked into the next one,
+ * its later statements pending, and resumes there. */
+static void blocking_across_steps(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED "step b\n"
+                    "server: data = conn.recv(1024)\n" /* 10 */
+                    "server: print(data)\n"            /* 11 */
+                    "client: y = 2\n"                  /* 12 */
+                    "expect server: conn.blocked == True\n"
+                    "expect client: y == 2\n"
+                    "step c\n"
+                    "client: s.sendall(b'late')\n"
+                    "expect server: data == b'late'\n"
+                    "expect server: conn.blocked == False\n",
+                    modes);
+    step_ok(&t);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 10), "blocked");
+    assert_string_equal(status_of(&t, modes, 11), "pending");
+    assert_string_equal(status_of(&t, modes, 12), "done");
+    const lesson_view *v = lesson_runner_view(t.r, modes);
+    assert_true(v->blocked[LESSON_SERVER]);
+    assert_false(v->blocked[LESSON_CLIENT]);
+    step_ok(&t);
+    v = lesson_runner_view(t.r, modes);
+    assert_false(v->blocked[LESSON_SERVER]);
+    assert_int_equal(v->nprinted[LESSON_SERVER], 1);
+    assert_string_equal(v->printed[LESSON_SERVER][0], "b'late'");
+    finish(&t);
+}
+
+static void test_run_blocking_across_steps(void **state)
+{
+    (void)state;
+    both_modes(blocking_across_steps);
+}
+
+/* A lesson that ends blocked fails, unless its last step expects it. */
+static void test_run_ended_blocked(void **state)
+{
+    (void)state;
+    for (int expect = 0; expect < 2; expect++) {
+        char text[1024];
+        snprintf(text, sizeof text, "lesson t\nstep a\n" CONNECTED "server: d = conn.recv(10)\n%s",
+                 expect ? "expect server: conn.blocked == True\n" : "");
+        run_t t = start(text, LESSON_MODE_BOTH);
+        step_ok(&t);
+        assert_int_equal(lesson_runner_step(t.r), 1);
+        assert_int_equal(lesson_runner_ended_blocked(t.r), !expect);
+        const char *code = NULL;
+        assert_int_equal(lesson_runner_blocked_line(t.r, LESSON_MODE_SIM, LESSON_SERVER, &code), 9);
+        assert_string_equal(code, "d = conn.recv(10)");
+        finish(&t);
+    }
+}
+
+/* Exceptions are values: the statement's status names it, `error` holds
+ * it, and the side goes on with its next statement. */
+static void refused(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n"
+                    "client: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                    "client: s.connect(('localhost', 8080))\n" /* 4 */
+                    "client: after = True\n"
+                    "expect client: error == ConnectionRefusedError\n"
+                    "expect client: after == True\n"
+                    "step b\n"
+                    "client: s2 = socket.socket()\n"
+                    "expect client: error == ConnectionRefusedError\n",
+                    modes);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 4), "error: ConnectionRefusedError");
+    step_ok(&t);
+    finish(&t);
+}
+
+static void test_run_exception_refused(void **state)
+{
+    (void)state;
+    both_modes(refused);
+}
+
+/* Closing with unread data resets: the peer's next send raises
+ * ConnectionResetError, the one after BrokenPipeError. */
+static void reset(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED "client: s.sendall(b'unread')\n"
+                    "step b\n"
+                    "server: conn.close()\n"
+                    "step c\n"
+                    "client: s.send(b'x')\n"
+                    "expect client: error == ConnectionResetError\n"
+                    "step d\n"
+                    "client: s.send(b'y')\n"
+                    "expect client: error == BrokenPipeError\n",
+                    modes);
+    for (int i = 0; i < 4; i++)
+        step_ok(&t);
+    finish(&t);
+}
+
+static void test_run_exception_reset_then_broken_pipe(void **state)
+{
+    (void)state;
+    both_modes(reset);
+}
+
+/* setblocking(False): a call that would block raises BlockingIOError;
+ * send() returns the count it took. */
+static void nonblocking(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED "server: conn.setblocking(False)\n"
+                    "server: d = conn.recv(10)\n"
+                    "expect server: error == BlockingIOError\n"
+                    "expect server: conn.blocked == False\n"
+                    "client: n = s.send(b'abc')\n"
+                    "expect client: n == 3\n",
+                    modes);
+    step_ok(&t);
+    assert_false(lesson_runner_ended_blocked(t.r));
+    finish(&t);
+}
+
+static void test_run_nonblocking_raises(void **state)
+{
+    (void)state;
+    both_modes(nonblocking);
+}
+
+/* A sendall larger than both buffers blocks in the model, keeps its
+ * progress across steps (no byte lost or sent twice), and finishes as the
+ * reader drains. */
+static void test_run_sendall_blocks_and_resumes(void **state)
+{
+    (void)state;
+    char text[4096];
+    int n = snprintf(text, sizeof text,
+                     "lesson t\nmodel sndbuf=4096 rcvbuf=8192\nstep a\n" CONNECTED "step b\n"
+                     "client: s.sendall(b'x' * 50000)\n"
+                     "client: done = True\n"
+                     "expect client: s.blocked == True\n"
+                     "expect server: conn.recv_queue > 0\n");
+    for (int i = 0; i < 12; i++)
+        n += snprintf(text + n, sizeof text - (size_t)n,
+                      "step r\nserver: x = conn.recv(100000)\nserver: print(len(x))\n");
+    run_t t = start(text, LESSON_MODE_SIM);
+    step_ok(&t);
+    step_ok(&t);
+    const lesson_view *v = lesson_runner_view(t.r, LESSON_MODE_SIM);
+    assert_true(v->blocked[LESSON_CLIENT]);
+    assert_string_equal(v->stmts[0].status, "blocked");
+    assert_string_equal(v->stmts[1].status, "pending");
+    int steps_blocked = 0;
+    while (lesson_runner_step(t.r) == 0)
+        steps_blocked += lesson_runner_view(t.r, LESSON_MODE_SIM)->blocked[LESSON_CLIENT];
+    v = lesson_runner_view(t.r, LESSON_MODE_SIM);
+    assert_false(v->blocked[LESSON_CLIENT]);
+    assert_true(steps_blocked >= 2);
+    long total = 0;
+    for (int i = 0; i < v->nprinted[LESSON_SERVER]; i++)
+        total += atol(v->printed[LESSON_SERVER][i]);
+    for (int i = 0; i < v->nsocks; i++)
+        if (!strcmp(v->socks[i].name, "server.conn"))
+            total += v->socks[i].recv_queue_bytes;
+    assert_int_equal(total, 50000);
+    finish(&t);
+}
+
+/* makefile('wb'): small writes stay in the application buffer until
+ * flush(); a write larger than the buffer goes through. */
+static void appbuf(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED "client: f = s.makefile('wb', buffering=100)\n"
+                    "client: n = f.write(b'a' * 60)\n"
+                    "expect client: n == 60\n"
+                    "expect client: f.buffered == 60\n"
+                    "expect server: conn.recv_queue == 0\n"
+                    "step b\n"
+                    "client: f.flush()\n"
+                    "expect client: f.buffered == 0\n"
+                    "expect server: conn.recv_queue == 60\n"
+                    "step c\n"
+                    "client: f.write(b'b' * 50)\n"
+                    "client: f.write(b'c' * 500)\n"
+                    "expect client: f.buffered == 0\n"
+                    "expect server: conn.recv_queue == 610\n"
+                    "step d\n"
+                    "client: f.write(b'd')\n"
+                    "client: f.close()\n"
+                    "expect server: conn.recv_queue == 611\n",
+                    modes);
+    for (int i = 0; i < 4; i++)
+        step_ok(&t);
+    finish(&t);
+}
+
+static void test_run_makefile_application_buffer(void **state)
+{
+    (void)state;
+    both_modes(appbuf);
+}
+
+/* Declared files: generated and inline content, read(), read(n), with. */
+static void files(unsigned modes)
+{
+    run_t t = start("lesson t\nfile big.bin 1000\nfile note.txt \"Hi\\n\"\nstep a\n"
+                    "client: with open('big.bin', 'rb') as f: data = f.read()\n"
+                    "client: g = open('note.txt', 'rb')\n"
+                    "client: two = g.read(2)\n"
+                    "client: rest = g.read()\n"
+                    "client: again = g.read()\n"
+                    "client: h = open('big.bin', 'rb').read()\n"
+                    "expect client: len(data) == 1000\n"
+                    "expect client: len(h) == 1000\n"
+                    "expect client: two == b'Hi'\n"
+                    "expect client: rest == b'\\n'\n"
+                    "expect client: again == b''\n"
+                    "step b\n"
+                    "client: x = f.read()\n"
+                    "expect client: error == ValueError\n",
+                    modes);
+    step_ok(&t);
+    step_ok(&t);
+    finish(&t);
+}
+
+static void test_run_files(void **state)
+{
+    (void)state;
+    both_modes(files);
+}
+
+/* Linux's setsockopt rule: SO_SNDBUF stores twice the value, at least 4608. */
+static void sockopts(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n"
+                    "client: s = socket.socket()\n"
+                    "client: s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)\n"
+                    "client: a = s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)\n"
+                    "client: s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)\n"
+                    "client: b = s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)\n"
+                    "client: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)\n"
+                    "client: c = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)\n"
+                    "expect client: a == 4608\n"
+                    "expect client: b == 8192\n"
+                    "expect client: s.sndbuf == 8192\n"
+                    "expect client: c != 0\n",
+                    modes);
+    step_ok(&t);
+    finish(&t);
+}
+
+static void test_run_sockopt_linux_rules(void **state)
+{
+    (void)state;
+    both_modes(sockopts);
+}
+
+/* Virtual time: `wait` passes exactly its duration (no settle), and
+ * time.sleep blocks only its own side. */
+static void test_run_wait_and_sleep(void **state)
+{
+    (void)state;
+    run_t t = start("lesson t\nstep a\n" CONNECTED "step b\n"
+                    "wait 100ms\n"
+                    "step c\n"
+                    "client: time.sleep(0.25)\n"
+                    "client: late = 1\n"
+                    "server: early = 2\n"
+                    "expect server: early == 2\n"
+                    "expect client: late == 1\n",
+                    LESSON_MODE_BOTH);
+    step_ok(&t);
+    uint64_t t0 = lesson_runner_view(t.r, LESSON_MODE_SIM)->time_us;
+    step_ok(&t);
+    assert_int_equal(lesson_runner_view(t.r, LESSON_MODE_SIM)->time_us, t0 + 100000);
+    step_ok(&t);
+    assert_true(lesson_runner_view(t.r, LESSON_MODE_SIM)->time_us >= t0 + 350000);
+    assert_true(lesson_runner_view(t.r, LESSON_MODE_REAL)->time_us >= 350000);
+    finish(&t);
+}
+
+/* print() records Python's str() of its arguments: repr for bytes. */
+static void test_run_print(void **state)
+{
+    (void)state;
+    run_t t = start("lesson t\nstep a\n"
+                    "client: print(b\"it's\\n\\x00\", 12, None, True, 'text')\n"
+                    "client: print((1, b'a'))\n",
+                    LESSON_MODE_SIM);
+    step_ok(&t);
+    const lesson_view *v = lesson_runner_view(t.r, LESSON_MODE_SIM);
+    assert_int_equal(v->nprinted[LESSON_CLIENT], 2);
+    assert_string_equal(v->printed[LESSON_CLIENT][0], "b\"it's\\n\\x00\" 12 None True text");
+    assert_string_equal(v->printed[LESSON_CLIENT][1], "(1, b'a')");
+    finish(&t);
+}
+
+static char *transcript_of(const char *path, unsigned modes)
+{
+    lesson_diag d[LESSON_MAX_DIAGS];
+    int nd;
+    lesson_doc *doc = lesson_parse_file(path, d, &nd);
+    assert_non_null(doc);
+    lesson_runner *r = lesson_runner_new(doc, modes, NULL, 0);
+    assert_non_null(r);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    while (lesson_runner_step(r) == 0)
+        assert_int_equal(lesson_runner_write_transcript(r, f), 0);
+    fclose(f);
+    lesson_runner_free(r);
+    lesson_doc_free(doc);
+    return buf;
+}
+
+/* Replays are exact: two runs give the same model transcript. */
+static void test_run_rerun_is_identical(void **state)
+{
+    (void)state;
+    char *a = transcript_of(SOCKBUF_SOURCE_DIR "/lessons/01-basics.lesson", LESSON_MODE_SIM);
+    char *b = transcript_of(SOCKBUF_SOURCE_DIR "/lessons/01-basics.lesson", LESSON_MODE_SIM);
+    assert_true(strlen(a) > 100);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
+/* Real mode maps port 8080 to a free port: two runs at once both bind. */
+static void test_run_real_ports_are_private(void **state)
+{
+    (void)state;
+    const char *text = "lesson t\nstep a\n" CONNECTED "expect client: s.state == ESTABLISHED\n";
+    run_t a = start(text, LESSON_MODE_REAL), b = start(text, LESSON_MODE_REAL);
+    step_ok(&a);
+    step_ok(&b);
+    finish(&a);
+    finish(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_blocking_resumes_in_the_same_step),
+        cmocka_unit_test(test_run_blocking_across_steps),
+        cmocka_unit_test(test_run_ended_blocked),
+        cmocka_unit_test(test_run_exception_refused),
+        cmocka_unit_test(test_run_exception_reset_then_broken_pipe),
+        cmocka_unit_test(test_run_nonblocking_raises),
+        cmocka_unit_test(test_run_sendall_blocks_and_resumes),
+        cmocka_unit_test(test_run_makefile_application_buffer),
+        cmocka_unit_test(test_run_files),
+        cmocka_unit_test(test_run_sockopt_linux_rules),
+        cmocka_unit_test(test_run_wait_and_sleep),
+        cmocka_unit_test(test_run_print),
+        cmocka_unit_test(test_run_rerun_is_identical),
+        cmocka_unit_test(test_run_real_ports_are_private),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
