@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +33,11 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double tv_s(struct timeval tv)
+{
+    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
 static void count_samples(const net_live_event *ev, void *user)
@@ -95,7 +101,8 @@ static int make_file(const char *path, uint64_t size)
 /* 2. One live transfer: a listening net_live in a child process, a sending
  * one here. Returns bytes per second as the sender sees it (from the start
  * of the connect until the server closed after the last byte), or -1. */
-static double live_transfer(const char *path, uint64_t size, int sample_ms, double *samples_per_s)
+static double live_transfer(const char *path, uint64_t size, int sample_ms, double *samples_per_s,
+                            double *cpu_s)
 {
     char err[NET_ERR_LEN] = "";
     net_live_config sc = net_live_config_default();
@@ -134,6 +141,8 @@ static double live_transfer(const char *path, uint64_t size, int sample_ms, doub
     cc.sample_ms = sample_ms;
     cc.on_event = count_samples;
     cc.user = &samples;
+    struct rusage ru0, ru1, ruc;
+    getrusage(RUSAGE_SELF, &ru0);
     double t0 = now_s();
     net_live *cli = net_live_new(&cc, err);
     if (cli == NULL) {
@@ -149,7 +158,12 @@ static double live_transfer(const char *path, uint64_t size, int sample_ms, doub
     net_live_stats_get(cli, &st);
     net_live_free(cli);
     int status = 0;
-    waitpid(pid, &status, 0);
+    getrusage(RUSAGE_SELF, &ru1);
+    memset(&ruc, 0, sizeof(ruc));
+    wait4(pid, &status, 0, &ruc);
+    if (cpu_s != NULL)
+        *cpu_s = tv_s(ru1.ru_utime) + tv_s(ru1.ru_stime) - tv_s(ru0.ru_utime) - tv_s(ru0.ru_stime) +
+                 tv_s(ruc.ru_utime) + tv_s(ruc.ru_stime);
     if (st.bytes_out != size || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         printf("transfer incomplete: %" PRIu64 " of %" PRIu64 " bytes sent, receiver status %d\n",
                st.bytes_out, size, status);
@@ -160,9 +174,20 @@ static double live_transfer(const char *path, uint64_t size, int sample_ms, doub
     return (double)size / dt;
 }
 
-/* 3. iperf3 over loopback: bytes per second received, or -1. */
-static double iperf3_loopback(int seconds)
+/* The number after "key": in s, or -1. */
+static double json_num(const char *s, const char *key)
 {
+    char pat[64];
+    snprintf(pat, sizeof(pat), "\"%s\":", key);
+    const char *p = s != NULL ? strstr(s, pat) : NULL;
+    return p != NULL ? strtod(p + strlen(pat), NULL) : -1;
+}
+
+/* 3. iperf3 over loopback: bytes per second received, or -1; *cpu_per_gib
+ * gets both ends' CPU seconds per GiB as iperf3 reports them. */
+static double iperf3_loopback(int seconds, double *cpu_per_gib)
+{
+    *cpu_per_gib = -1;
     if (system("iperf3 --version >/dev/null 2>&1") != 0) {
         printf("iperf3: not installed, skipped (apt-get install -y iperf3)\n");
         return -1;
@@ -196,9 +221,15 @@ static double iperf3_loopback(int seconds)
         json[n] = '\0';
         pclose(p);
         const char *r = strstr(json, "\"sum_received\"");
-        const char *b = r != NULL ? strstr(r, "\"bits_per_second\":") : NULL;
-        if (b != NULL)
-            result = strtod(b + strlen("\"bits_per_second\":"), NULL) / 8.0;
+        double bps = json_num(r, "bits_per_second");
+        if (bps > 0) {
+            result = bps / 8.0;
+            double secs_run = json_num(r, "seconds"), bytes = json_num(r, "bytes");
+            const char *c = strstr(json, "\"cpu_utilization_percent\"");
+            double host = json_num(c, "host_total"), remote = json_num(c, "remote_total");
+            if (secs_run > 0 && bytes > 0 && host >= 0 && remote >= 0)
+                *cpu_per_gib = (host + remote) / 100.0 * secs_run / (bytes / 1073741824.0);
+        }
     }
     kill(srv, SIGTERM);
     waitpid(srv, NULL, 0);
@@ -261,19 +292,20 @@ int main(int argc, char **argv)
         unlink(path);
         return 1;
     }
-    double plain[64], probed[64], sps[64];
+    double plain[64], probed[64], sps[64], cpu_plain[64], cpu_probed[64];
     if (runs > 64)
         runs = 64;
     for (int i = 0; i < runs; i++) {
         /* Alternate, so a noisy neighbour hurts both alike. */
-        plain[i] = live_transfer(path, size, 0, NULL);
-        probed[i] = live_transfer(path, size, 1, &sps[i]);
-        printf("live run %d: %ld MiB, no probes %.2f Gbit/s, probes at 1 kHz %.2f Gbit/s "
-               "(%.0f samples/s on the sender)\n",
-               i + 1, mib, gbit(plain[i]), gbit(probed[i]), sps[i]);
+        plain[i] = live_transfer(path, size, 0, NULL, &cpu_plain[i]);
+        probed[i] = live_transfer(path, size, 1, &sps[i], &cpu_probed[i]);
+        printf("live run %d: %ld MiB, no probes %.2f Gbit/s (%.2f CPU s), probes at 1 kHz "
+               "%.2f Gbit/s (%.2f CPU s, %.0f samples/s on the sender)\n",
+               i + 1, mib, gbit(plain[i]), cpu_plain[i], gbit(probed[i]), cpu_probed[i], sps[i]);
     }
     unlink(path);
-    double ip = iperf3_loopback(secs);
+    double ip_cpu = -1;
+    double ip = iperf3_loopback(secs, &ip_cpu);
 
     double mp = median(plain, runs), mq = median(probed, runs), ms = median(sps, runs);
     double bp = best(plain, runs), bq = best(probed, runs);
@@ -281,12 +313,16 @@ int main(int argc, char **argv)
            gbit(bp), runs);
     printf("live, probes at 1 kHz:  median %.2f Gbit/s, best %.2f (%.0f samples/s)\n", gbit(mq),
            gbit(bq), ms);
+    double gib = (double)size / 1073741824.0;
+    printf("CPU per GiB (both ends): median %.3f s without probes, %.3f s with\n",
+           median(cpu_plain, runs) / gib, median(cpu_probed, runs) / gib);
     if (mp > 0 && bp > 0)
         printf("probes / no probes:     %.1f%% of the median, %.1f%% of the best (target >= "
                "95%%)\n",
                100.0 * mq / mp, 100.0 * bq / bp);
     if (ip > 0) {
-        printf("iperf3 loopback:        %.2f Gbit/s (-t %d)\n", gbit(ip), secs);
+        printf("iperf3 loopback:        %.2f Gbit/s (-t %d), %.3f CPU s per GiB (both ends)\n",
+               gbit(ip), secs, ip_cpu);
         printf("live (probes) / iperf3: %.1f%% with the median, %.1f%% with the best (target >= "
                "80%%)\n",
                100.0 * mq / ip, 100.0 * bq / ip);
