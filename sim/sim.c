@@ -40,6 +40,8 @@
  *     all data is sent, whatever the window. No congestion window (loopback
  *     opens it at once), no loss, hence no retransmission timer. The 200 ms
  *     TCP_CORK ceiling of tcp(7) is not modelled: corked data waits.
+ *     Nor is autocorking (Linux may hold a small write while an earlier
+ *     packet still sits in the device queue) or TSO/GSO batching.
  *   - Delayed ACK: fixed delayed_ack_us (Linux adapts it between 40 ms and
  *     200 ms). ACK at once for the first min(16, max(2, window/(2*mss)))
  *     data segments of a connection (quick ACKs), when more than one full
@@ -67,7 +69,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NEVER           UINT64_MAX
+#define NEVER UINT64_MAX
+enum { T_DELACK = 0, T_PERSIST, T_TIME_WAIT };
 #define PERSIST_MIN_US  200000ULL
 #define PERSIST_MAX_US  120000000ULL
 #define TIME_WAIT_US    60000000ULL
@@ -152,7 +155,7 @@ typedef struct sock {
     uint64_t seen_una, seen_nxt, seen_rcv;
 
     /* timers (absolute virtual time, NEVER when off) */
-    uint64_t delack_at, persist_at, tw_at;
+    uint64_t timer_at[3]; /* T_DELACK, T_PERSIST, T_TIME_WAIT */
     int persist_backoff;
 } sock;
 
@@ -170,6 +173,10 @@ struct sim_world {
     size_t nlog, caplog;
     bool log_on;
     bool oom; /* an allocation failed inside an event: state may be short */
+    /* Cache of the earliest timer (valid when timer_ok). */
+    bool timer_ok;
+    uint64_t timer_min;
+    int timer_sock, timer_which;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -283,6 +290,25 @@ static void log_event(sim_world *w, sim_event_kind kind, int sockid, int peer, u
     e->why = why;
 }
 
+/* Sets (or with NEVER stops) one of s's timers, keeping the cache of the
+ * earliest timer right. */
+static void set_timer(sim_world *w, sock *s, int which, uint64_t at)
+{
+    uint64_t old = s->timer_at[which];
+    if (old == at)
+        return;
+    s->timer_at[which] = at;
+    if (!w->timer_ok)
+        return;
+    if (at < w->timer_min) {
+        w->timer_min = at;
+        w->timer_sock = s->id;
+        w->timer_which = which;
+    } else if (w->timer_sock == s->id && w->timer_which == which) {
+        w->timer_ok = false; /* the earliest one moved later or stopped */
+    }
+}
+
 static void set_state(sim_world *w, sock *s, sim_state st, const char *why)
 {
     if (s->state == st)
@@ -294,13 +320,13 @@ static void set_state(sim_world *w, sock *s, sim_state st, const char *why)
             w->log[w->nlog - 1].state = st;
     }
     if (st == SIM_TIME_WAIT)
-        s->tw_at = w->now_us + TIME_WAIT_US;
+        set_timer(w, s, T_TIME_WAIT, w->now_us + TIME_WAIT_US);
     if (st == SIM_CLOSED || st == SIM_TIME_WAIT) {
-        s->delack_at = NEVER;
-        s->persist_at = NEVER;
+        set_timer(w, s, T_DELACK, NEVER);
+        set_timer(w, s, T_PERSIST, NEVER);
     }
     if (st == SIM_CLOSED)
-        s->tw_at = NEVER;
+        set_timer(w, s, T_TIME_WAIT, NEVER);
 }
 
 /* ---- the heap of packets ---------------------------------------------- */
@@ -387,7 +413,7 @@ static uint64_t wire_send(sim_world *w, sock *s, sim_side side, pkt *p)
         p->wnd = rcv_window(w, s);
         s->adv_edge = s->rcv_nxt + p->wnd;
         s->unacked = 0;
-        s->delack_at = NEVER;
+        set_timer(w, s, T_DELACK, NEVER);
         if (s->quick > 0)
             s->quick--;
     } else if (s != NULL && p->kind == PK_SYNACK) {
@@ -500,12 +526,12 @@ static void try_output(sim_world *w, sock *s)
     uint64_t unsent = s->wr_total - s->snd_nxt;
     uint64_t room = s->peer_edge > s->snd_nxt ? s->peer_edge - s->snd_nxt : 0;
     if (unsent > 0 && room == 0 && s->snd_nxt == s->snd_una) {
-        if (s->persist_at == NEVER) {
+        if (s->timer_at[T_PERSIST] == NEVER) {
             uint64_t d = min64(PERSIST_MIN_US << s->persist_backoff, PERSIST_MAX_US);
-            s->persist_at = w->now_us + d;
+            set_timer(w, s, T_PERSIST, w->now_us + d);
         }
     } else {
-        s->persist_at = NEVER;
+        set_timer(w, s, T_PERSIST, NEVER);
         if (room > 0)
             s->persist_backoff = 0;
     }
@@ -698,8 +724,8 @@ static void arrive_data(sim_world *w, sock *r, const pkt *p)
         send_ack(w, r, SIM_EV_ACK, "quickack");
     else if (r->unacked > mss(w))
         send_ack(w, r, SIM_EV_ACK, "two-segments");
-    else if (r->delack_at == NEVER)
-        r->delack_at = w->now_us + w->p.delayed_ack_us;
+    else if (r->timer_at[T_DELACK] == NEVER)
+        set_timer(w, r, T_DELACK, w->now_us + w->p.delayed_ack_us);
 }
 
 static void arrive_fin(sim_world *w, sock *r, const pkt *p)
@@ -784,35 +810,43 @@ static void arrive(sim_world *w, const pkt *p)
 /* ---- timers ----------------------------------------------------------- */
 
 /* The earliest timer of any socket; *who gets the socket, *which the timer
- * (0 delayed ACK, 1 persist, 2 TIME_WAIT). */
+ * (T_DELACK, T_PERSIST, T_TIME_WAIT). Cached in the world: set_timer()
+ * keeps the cache right or marks it stale. */
 static uint64_t next_timer(const sim_world *w, int *who, int *which)
 {
+    if (w->timer_ok) {
+        *who = w->timer_sock;
+        *which = w->timer_which;
+        return w->timer_min;
+    }
     uint64_t best = NEVER;
     for (int i = 0; i < w->nsocks; i++) {
         const sock *s = w->socks[i];
-        if (s == NULL)
-            continue;
-        const uint64_t t[3] = {s->delack_at, s->persist_at, s->tw_at};
         for (int k = 0; k < 3; k++) {
-            if (t[k] < best) {
-                best = t[k];
+            if (s->timer_at[k] < best) {
+                best = s->timer_at[k];
                 *who = i;
                 *which = k;
             }
         }
     }
+    sim_world *mw = (sim_world *)w; /* the cache is not part of the state */
+    mw->timer_ok = true;
+    mw->timer_min = best;
+    mw->timer_sock = best == NEVER ? -1 : *who;
+    mw->timer_which = best == NEVER ? 0 : *which;
     return best;
 }
 
 static void fire_timer(sim_world *w, sock *s, int which)
 {
     if (which == 0) {
-        s->delack_at = NEVER;
+        set_timer(w, s, T_DELACK, NEVER);
         s->pingpong = false; /* the ACK found no reply to ride: leave pingpong */
         log_event(w, SIM_EV_TIMER, s->id, s->peer, 0, 0, 0, 0, "delayed-ack", w->now_us);
         send_ack(w, s, SIM_EV_ACK, "delayed-ack");
     } else if (which == 1) {
-        s->persist_at = NEVER;
+        set_timer(w, s, T_PERSIST, NEVER);
         log_event(w, SIM_EV_TIMER, s->id, s->peer, 0, 0, 0, 0, "persist", w->now_us);
         uint64_t room = s->peer_edge > s->snd_nxt ? s->peer_edge - s->snd_nxt : 0;
         if (s->wr_total > s->snd_nxt && room == 0 && s->snd_nxt == s->snd_una && !s->reset) {
@@ -825,10 +859,11 @@ static void fire_timer(sim_world *w, sock *s, int which)
             log_event(w, SIM_EV_PROBE, s->id, s->peer, 0, s->snd_nxt, p.wnd, 0, "persist", at);
             if (s->persist_backoff < 30)
                 s->persist_backoff++;
-            s->persist_at = w->now_us + min64(PERSIST_MIN_US << s->persist_backoff, PERSIST_MAX_US);
+            set_timer(w, s, T_PERSIST,
+                      w->now_us + min64(PERSIST_MIN_US << s->persist_backoff, PERSIST_MAX_US));
         }
     } else {
-        s->tw_at = NEVER;
+        set_timer(w, s, T_TIME_WAIT, NEVER);
         log_event(w, SIM_EV_TIMER, s->id, s->peer, 0, 0, 0, 0, "time-wait", w->now_us);
         set_state(w, s, SIM_CLOSED, "time-wait");
     }
@@ -953,9 +988,9 @@ static bool idle(const sim_world *w)
         const sock *s = w->socks[i];
         if (s == NULL)
             continue;
-        if (s->delack_at != NEVER)
+        if (s->timer_at[T_DELACK] != NEVER)
             return false;
-        if (s->persist_at != NEVER) {
+        if (s->timer_at[T_PERSIST] != NEVER) {
             const sock *r = sock_any(w, s->peer);
             if (r != NULL && r->state != SIM_CLOSED && rcv_window(w, r) > 0)
                 return false;
@@ -996,7 +1031,8 @@ static int new_sock(sim_world *w, sim_side side)
     s->snd_cap_max = snd_cap(s);
     s->rcv_cap_max = rcv_cap(s);
     s->isn = splitmix(&w->rng) & 0xffffffffu;
-    s->delack_at = s->persist_at = s->tw_at = NEVER;
+    for (int k = 0; k < 3; k++)
+        s->timer_at[k] = NEVER;
     w->socks[w->nsocks++] = s;
     return s->id;
 }
@@ -1402,6 +1438,15 @@ int sim_verify(const sim_world *w, char *err, size_t errlen)
 {
     if (w->oom)
         FAIL("out of memory inside an event");
+    if (w->timer_ok) {
+        uint64_t best = NEVER;
+        for (int i = 0; i < w->nsocks; i++)
+            for (int k = 0; k < 3; k++)
+                best = min64(best, w->socks[i]->timer_at[k]);
+        if (best != w->timer_min)
+            FAIL("timer cache says %" PRIu64 ", the earliest timer is %" PRIu64, w->timer_min,
+                 best);
+    }
     for (int i = 0; i < w->nsocks; i++) {
         const sock *s = w->socks[i];
         if (s == NULL)
