@@ -29,6 +29,10 @@ typedef struct sim_appbuf sim_appbuf;
 
 /* A new empty buffer of capacity_bytes (0 or negative: the default 8192;
  * 1: unbuffered in effect, as Python treats buffering=1 for binary).
+ * Precisely, 1 is a one-byte buffer: makefile('wb', buffering=1) builds
+ * BufferedWriter(raw, 1), which holds a 1-byte write and passes anything
+ * longer straight through. (makefile's buffering=0 returns the raw socket
+ * file itself: the caller needs no appbuf then.)
  * Returns NULL when out of memory. Free with sim_appbuf_free(). */
 sim_appbuf *sim_appbuf_new(long capacity_bytes);
 void sim_appbuf_free(sim_appbuf *b);
@@ -36,8 +40,8 @@ void sim_appbuf_free(sim_appbuf *b);
 /* Takes len bytes of a write. The bytes that must go to the socket now,
  * in order, are appended to *out (grown with realloc; *out_len updated);
  * the caller owns *out. Returns 0 or -ENOMEM (then nothing changed). */
-int sim_appbuf_write(sim_appbuf *b, const uint8_t *data, size_t len,
-                     uint8_t **out, size_t *out_len);
+int sim_appbuf_write(sim_appbuf *b, const uint8_t *data, size_t len, uint8_t **out,
+                     size_t *out_len);
 
 /* flush(): appends every buffered byte to *out and empties the buffer. */
 int sim_appbuf_flush(sim_appbuf *b, uint8_t **out, size_t *out_len);

@@ -96,6 +96,23 @@ static void test_appbuf_large_write_goes_through(void **state)
     sim_appbuf_free(b);
 }
 
+/* buffering=1 is a one-byte buffer: only 1-byte writes wait. */
+static void test_appbuf_one_byte_buffer(void **state)
+{
+    (void)state;
+    sim_appbuf *b = sim_appbuf_new(1);
+    sink s = {0};
+    write_bytes(b, &s, "a", 1);
+    assert_int_equal(s.len, 0);
+    assert_int_equal(sim_appbuf_buffered_bytes(b), 1);
+    write_bytes(b, &s, "bc", 2);
+    assert_int_equal(s.len, 3);
+    assert_memory_equal(s.out, "abc", 3);
+    assert_int_equal(sim_appbuf_buffered_bytes(b), 0);
+    free(s.out);
+    sim_appbuf_free(b);
+}
+
 /* Random writes agree with a two-line reference of CPython's rule. */
 static void test_appbuf_random_matches_reference(void **state)
 {
@@ -149,6 +166,7 @@ int main(void)
         cmocka_unit_test(test_appbuf_write_that_fits_is_buffered),
         cmocka_unit_test(test_appbuf_overflow_pushes_buffered_first),
         cmocka_unit_test(test_appbuf_large_write_goes_through),
+        cmocka_unit_test(test_appbuf_one_byte_buffer),
         cmocka_unit_test(test_appbuf_random_matches_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
