@@ -31,6 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The kernel's numbers for two TCP states (linux/tcp.h does not name
+ * them; include/net/tcp_states.h does). */
+enum { NET_KERNEL_TCP_SYN_SENT = 2, NET_KERNEL_TCP_LISTEN = 10 };
+
 /* Writes "CALL(ARGS): strerror" into err (when not NULL). */
 static void net_seterr(char *err, int neg_errno, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -292,12 +296,20 @@ int net_connect_result(int fd, char *err)
         net_seterr(err, -soerr, "connect(fd %d)", fd);
         return -soerr;
     }
-    /* Writable with no error may still be a connect in progress when the
-     * caller did not wait: getpeername() tells. */
+    /* No error may still be a connect in progress when the caller did not
+     * wait (SYN_SENT), or a socket that is not connected at all. */
     struct sockaddr_storage ss;
     len = sizeof(ss);
     if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0) {
-        int rc = errno == ENOTCONN ? -EINPROGRESS : -errno;
+        int rc = -errno;
+        if (rc == -ENOTCONN) {
+            struct tcp_info ti;
+            socklen_t tilen = sizeof(ti);
+            memset(&ti, 0, sizeof(ti));
+            if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tilen) == 0 &&
+                ti.tcpi_state == NET_KERNEL_TCP_SYN_SENT)
+                rc = -EINPROGRESS;
+        }
         net_seterr(err, rc, "connect(fd %d)", fd);
         return rc;
     }
@@ -474,9 +486,6 @@ static const char *net_state_name(unsigned state)
         return names[state];
     return "UNKNOWN";
 }
-
-/* The kernel's number for LISTEN (linux/tcp.h does not name it). */
-enum { NET_KERNEL_TCP_LISTEN = 10 };
 
 /* Whether the first len bytes TCP_INFO returned cover field. */
 #define NET_TI_HAS(len, field)                                                                     \

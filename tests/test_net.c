@@ -243,6 +243,17 @@ static void test_setsockopt_error_message(void **state)
     assert_string_equal(net_exception_name(-EBADF), "OSError");
 }
 
+/* A socket never connected is not "in progress": ENOTCONN, not EAGAIN. */
+static void test_connect_result_unconnected(void **state)
+{
+    (void)state;
+    char err[NET_ERR_LEN] = "";
+    int fd = net_socket(err);
+    assert_int_equal(net_connect_result(fd, err), -ENOTCONN);
+    assert_string_equal(net_exception_name(-ENOTCONN), "OSError");
+    net_close(fd);
+}
+
 /* Connecting to a port nobody listens on gives ECONNREFUSED, raised as
  * ConnectionRefusedError, with the address in the message. */
 static void test_connect_refused(void **state)
@@ -460,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_probe_listener_state_and_accept_queue),
         cmocka_unit_test(test_setsockopt_buffers_linux_doubling),
         cmocka_unit_test(test_setsockopt_error_message),
+        cmocka_unit_test(test_connect_result_unconnected),
         cmocka_unit_test(test_connect_refused),
         cmocka_unit_test(test_send_after_reset_then_broken_pipe),
         cmocka_unit_test(test_recv_empty_then_eof),
