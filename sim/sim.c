@@ -1290,14 +1290,14 @@ int sim_getsockopt(sim_world *w, int sockid, sim_opt opt, int *value)
 }
 
 /* Queues a FIN behind the data (shutdown(SHUT_WR) and close()). */
-static void shut_wr(sim_world *w, sock *s)
+static void shut_wr(sim_world *w, sock *s, const char *why)
 {
     if (s->fin_pending)
         return;
     if (s->state == SIM_ESTABLISHED)
-        set_state(w, s, SIM_FIN_WAIT1, "shutdown");
+        set_state(w, s, SIM_FIN_WAIT1, why);
     else if (s->state == SIM_CLOSE_WAIT)
-        set_state(w, s, SIM_LAST_ACK, "shutdown");
+        set_state(w, s, SIM_LAST_ACK, why);
     else
         return;
     s->fin_pending = true;
@@ -1321,7 +1321,7 @@ int sim_shutdown(sim_world *w, int sockid, sim_how how)
     if (how == SIM_SHUT_RD || how == SIM_SHUT_RDWR)
         s->shut_rd = true;
     if (how == SIM_SHUT_WR || how == SIM_SHUT_RDWR)
-        shut_wr(w, s);
+        shut_wr(w, s, "shutdown");
 out:
     VERIFY(w);
     return rc;
@@ -1358,7 +1358,7 @@ int sim_close(sim_world *w, int sockid)
         abort_conn(w, s, true, "close-unread");
         goto out;
     }
-    shut_wr(w, s);
+    shut_wr(w, s, "close");
 out:
     VERIFY(w);
     return 0;

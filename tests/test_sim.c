@@ -884,6 +884,86 @@ static void test_pingpong_delays_acks_after_reply(void **state)
     pair_close(&p);
 }
 
+/* The basics lesson's whole event log, time by time, worked out by hand:
+ * 12 bytes take 10 us to serialize at 10 Mbit/s and 5 ms to cross. */
+static void test_event_sequence_basics_exact(void **state)
+{
+    (void)state;
+    static const struct {
+        uint64_t time, arrive;
+        sim_event_kind kind;
+        int sock; /* 0 listener, 1 client, 2 server conn */
+        uint32_t bytes;
+        const char *why;
+        sim_state st;
+    } want[] = {
+        {15000, 15000, SIM_EV_WRITE, 1, 12, "send", 0},
+        {15000, 20010, SIM_EV_SEGMENT, 1, 12, "push", 0},
+        {20010, 20010, SIM_EV_DELIVER, 2, 12, "push", 0},
+        {20010, 25010, SIM_EV_ACK, 2, 0, "quickack", 0},
+        {25010, 25010, SIM_EV_ACK_ARRIVE, 1, 12, "quickack", 0},
+        {25010, 25010, SIM_EV_READ, 2, 12, "recv", 0},
+        {25010, 25010, SIM_EV_STATE, 1, 0, "close", SIM_FIN_WAIT1},
+        {25010, 30010, SIM_EV_FIN, 1, 0, "fin", 0},
+        {30010, 30010, SIM_EV_FIN_ARRIVE, 2, 0, "fin", 0},
+        {30010, 30010, SIM_EV_STATE, 2, 0, "fin", SIM_CLOSE_WAIT},
+        {30010, 35010, SIM_EV_ACK, 2, 0, "fin", 0},
+        {35010, 35010, SIM_EV_ACK_ARRIVE, 1, 0, "fin", 0},
+        {35010, 35010, SIM_EV_STATE, 1, 0, "fin-acked", SIM_FIN_WAIT2},
+    };
+    sim_params pr = sim_params_default();
+    sim_world *w = sim_world_new(&pr, 1);
+    int l = sim_socket(w, SIM_SERVER);
+    sim_bind(w, l, PORT);
+    sim_listen(w, l, 1);
+    int c = sim_socket(w, SIM_CLIENT);
+    sim_connect(w, c, PORT);
+    sim_settle(w, 1000000);
+    int conn = sim_accept(w, l);
+    assert_int_equal(l, 0);
+    assert_int_equal(c, 1);
+    assert_int_equal(conn, 2);
+    sim_events_clear(w);
+    assert_int_equal(sim_send(w, c, (const uint8_t *)"Hello, world", 12, 0), 12);
+    sim_settle(w, 1000000);
+    uint8_t buf[100];
+    assert_int_equal(sim_recv(w, conn, buf, sizeof(buf)), 12);
+    assert_int_equal(sim_close(w, c), 0);
+    sim_settle(w, 1000000);
+    size_t n;
+    const sim_event *ev = sim_events(w, &n);
+    size_t nwant = sizeof(want) / sizeof(want[0]);
+    assert_int_equal(n, nwant);
+    for (size_t i = 0; i < nwant; i++) {
+        assert_int_equal(ev[i].time_us, want[i].time);
+        assert_int_equal(ev[i].arrive_us, want[i].arrive);
+        assert_int_equal(ev[i].kind, want[i].kind);
+        assert_int_equal(ev[i].sock, want[i].sock);
+        assert_int_equal(ev[i].bytes, want[i].bytes);
+        assert_string_equal(ev[i].why, want[i].why);
+        if (ev[i].kind == SIM_EV_STATE)
+            assert_int_equal(ev[i].state, want[i].st);
+    }
+    /* The server reads b'' and closes: LAST_ACK, then the client's TIME_WAIT. */
+    sim_events_clear(w);
+    assert_int_equal(sim_recv(w, conn, buf, sizeof(buf)), 0);
+    assert_int_equal(sim_close(w, conn), 0);
+    sim_settle(w, 1000000);
+    ev = sim_events(w, &n);
+    assert_int_equal(n, 7);
+    assert_int_equal(ev[0].kind, SIM_EV_STATE);
+    assert_int_equal(ev[0].state, SIM_LAST_ACK);
+    assert_int_equal(ev[1].kind, SIM_EV_FIN);
+    assert_int_equal(ev[1].arrive_us, 40010);
+    assert_int_equal(ev[3].state, SIM_TIME_WAIT);
+    assert_int_equal(ev[3].time_us, 40010);
+    assert_int_equal(ev[6].kind, SIM_EV_STATE);
+    assert_int_equal(ev[6].state, SIM_CLOSED);
+    assert_int_equal(ev[6].time_us, 45010);
+    verify_ok(w);
+    sim_world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -912,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_listener_close_resets_unaccepted),
         cmocka_unit_test(test_errors_for_bad_calls),
         cmocka_unit_test(test_pingpong_delays_acks_after_reply),
+        cmocka_unit_test(test_event_sequence_basics_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
