@@ -1,0 +1,111 @@
+/* bench_lesson.c: how long the bundled lessons take, per lesson and mode.
+ *
+ * Issue 4 asks for `sockbuf check` on every bundled lesson, both modes,
+ * in under 2 seconds on a 2-core machine; the window replays a lesson from
+ * the start on every step back, so the model's run must be quick too.
+ * Prints, per lesson: parse time, a sim-only run, a real-only run, and a
+ * run in both modes (best of N), then the total. Not a timed test.
+ *
+ *   build/bench/bench_lesson [REPEATS]
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lesson.h"
+#include "lesson_run.h"
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Runs doc in modes to its end; returns milliseconds, or -1. */
+static double run_once(const lesson_doc *doc, unsigned modes)
+{
+    char err[256];
+    double t0 = now_ms();
+    lesson_runner *r = lesson_runner_new(doc, modes, err, sizeof err);
+    if (!r) {
+        fprintf(stderr, "%s: %s\n", doc->path, err);
+        return -1;
+    }
+    while (lesson_runner_step(r) == 0)
+        ;
+    lesson_runner_free(r);
+    return now_ms() - t0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int main(int argc, char **argv)
+{
+    int repeats = argc > 1 ? atoi(argv[1]) : 5;
+    if (repeats < 1)
+        repeats = 1;
+    const char *dirpath = SOCKBUF_SOURCE_DIR "/lessons";
+    DIR *d = opendir(dirpath);
+    if (!d) {
+        perror(dirpath);
+        return 1;
+    }
+    char *names[256];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256) {
+        size_t l = strlen(e->d_name);
+        if (l > 7 && !strcmp(e->d_name + l - 7, ".lesson"))
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    printf("%-28s %6s %10s %10s %10s %10s   (ms, best of %d)\n", "lesson", "steps", "parse", "sim",
+           "real", "both", repeats);
+    double total_sim = 0, total_real = 0, total_both = 0;
+    for (int i = 0; i < n; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dirpath, names[i]);
+        lesson_diag diags[LESSON_MAX_DIAGS];
+        int nd;
+        double best[4] = {1e18, 1e18, 1e18, 1e18};
+        lesson_doc *doc = NULL;
+        for (int k = 0; k < repeats; k++) {
+            double t0 = now_ms();
+            lesson_doc_free(doc);
+            doc = lesson_parse_file(path, diags, &nd);
+            double tp = now_ms() - t0;
+            if (!doc) {
+                fprintf(stderr, "%s:%d:%d: error: %s\n", path, diags[0].line, diags[0].col,
+                        diags[0].message);
+                break;
+            }
+            if (tp < best[0])
+                best[0] = tp;
+            unsigned modes[3] = {LESSON_MODE_SIM, LESSON_MODE_REAL, LESSON_MODE_BOTH};
+            for (int m = 0; m < 3; m++) {
+                double t = run_once(doc, modes[m]);
+                if (t >= 0 && t < best[m + 1])
+                    best[m + 1] = t;
+            }
+        }
+        if (doc) {
+            printf("%-28s %6zu %10.3f %10.3f %10.3f %10.3f\n", names[i], doc->nsteps, best[0],
+                   best[1], best[2], best[3]);
+            total_sim += best[1];
+            total_real += best[2];
+            total_both += best[3];
+        }
+        lesson_doc_free(doc);
+        free(names[i]);
+    }
+    printf("%-28s %6s %10s %10.3f %10.3f %10.3f\n", "total", "", "", total_sim, total_real,
+           total_both);
+    return 0;
+}
