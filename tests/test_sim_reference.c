@@ -216,11 +216,99 @@ static void test_reference_broken_is_detected(void **state)
     assert_true(caught >= 45);
 }
 
+/* Any sequence of calls, with any handles and arguments, keeps the
+ * invariants (checked after every call) and never crashes. */
+static void test_random_calls_keep_invariants(void **state)
+{
+    (void)state;
+    static uint8_t buf[20000];
+    size_t delivered = 0, resets = 0; /* the calls must reach real traffic */
+    for (uint64_t seed = 1; seed <= 300; seed++) {
+        uint64_t x = seed * 7919;
+        sim_params p = sim_params_default();
+        p.latency_us = rnd(&x) % 3000;
+        p.rate_bps = rnd(&x) % 3 == 0 ? 0 : 100000ULL * (1 + rnd(&x) % 1000);
+        p.mss_bytes = 1 + rnd(&x) % 2000;
+        p.delayed_ack_us = rnd(&x) % 2 ? 0 : 40000;
+        sim_world *w = sim_world_new(&p, seed);
+        assert_non_null(w);
+        for (int op = 0; op < 300; op++) {
+            int h = (int)(rnd(&x) % 8) - 1;
+            uint16_t port = (uint16_t)(8080 + rnd(&x) % 2);
+            switch (rnd(&x) % 16) {
+            case 0:
+                sim_socket(w, (sim_side)(rnd(&x) % 2));
+                break;
+            case 1:
+                sim_bind(w, h, port);
+                break;
+            case 2:
+                sim_listen(w, h, (int)(rnd(&x) % 3) - 1);
+                break;
+            case 3:
+                sim_connect(w, h, port);
+                break;
+            case 4:
+                sim_accept(w, h);
+                break;
+            case 5:
+            case 6:
+                sim_send(w, h, rnd(&x) % 2 ? buf : NULL, rnd(&x) % sizeof(buf), (int)(rnd(&x) % 2));
+                break;
+            case 7:
+            case 8:
+                sim_recv(w, h, rnd(&x) % 2 ? buf : NULL, rnd(&x) % sizeof(buf));
+                break;
+            case 9:
+                sim_setsockopt(w, h, (sim_opt)(rnd(&x) % 6), (int)rnd(&x) - (1 << 30));
+                break;
+            case 10:
+                sim_shutdown(w, h, (sim_how)(rnd(&x) % 4));
+                break;
+            case 11:
+                if (rnd(&x) % 4 == 0)
+                    sim_close(w, h);
+                break;
+            case 12:
+                sim_settle(w, rnd(&x) % 3000000);
+                break;
+            case 13:
+                sim_advance_to(w, sim_next_event_us(w));
+                break;
+            default: {
+                sim_run runs[4];
+                sim_snapshot sn;
+                int v;
+                sim_runs(w, h, (sim_queue)(rnd(&x) % 4), runs, 4);
+                sim_snapshot_get(w, h, &sn);
+                sim_getsockopt(w, h, (sim_opt)(rnd(&x) % 6), &v);
+                sim_advance_to(w, sim_now_us(w) + rnd(&x) % 100000);
+                break;
+            }
+            }
+            char err[200];
+            if (sim_verify(w, err, sizeof(err)) != 0)
+                fail_msg("seed %llu op %d: %s", (unsigned long long)seed, op, err);
+        }
+        size_t n;
+        const sim_event *ev = sim_events(w, &n);
+        for (size_t i = 0; i < n; i++) {
+            delivered += ev[i].kind == SIM_EV_DELIVER;
+            resets += ev[i].kind == SIM_EV_RST_ARRIVE;
+        }
+        sim_world_free(w);
+    }
+    print_message("random calls: %zu deliveries, %zu resets\n", delivered, resets);
+    assert_true(delivered > 1000);
+    assert_true(resets > 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_random_scripts_agree),
         cmocka_unit_test(test_reference_broken_is_detected),
+        cmocka_unit_test(test_random_calls_keep_invariants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
