@@ -49,12 +49,12 @@ typedef struct {
 
 /* One step: a title, narration paragraphs and lines. */
 typedef struct {
-    int line;           /* line of the `step` directive */
-    char *title;        /* English title */
-    char *title_ja;     /* Japanese title, or NULL */
-    char **say;         /* English paragraphs */
+    int line;       /* line of the `step` directive */
+    char *title;    /* English title */
+    char *title_ja; /* Japanese title, or NULL */
+    char **say;     /* English paragraphs */
     size_t nsay;
-    char **say_ja;      /* Japanese paragraphs */
+    char **say_ja; /* Japanese paragraphs */
     size_t nsay_ja;
     lesson_line *lines; /* statements, waits and expectations */
     size_t nlines;
@@ -62,9 +62,9 @@ typedef struct {
 
 /* A file the lesson declares with `file`: generated or inline. */
 typedef struct {
-    char *name;         /* plain file name, as open() names it */
-    uint64_t size_bytes;/* its size */
-    uint8_t *inline_data;/* the inline content, or NULL when generated */
+    char *name;           /* plain file name, as open() names it */
+    uint64_t size_bytes;  /* its size */
+    uint8_t *inline_data; /* the inline content, or NULL when generated */
 } lesson_file;
 
 /* Model parameters from the `model` line (zero: not given, use default). */
@@ -79,10 +79,10 @@ typedef struct {
 
 /* A whole lesson. */
 typedef struct {
-    char *path;        /* the file it was read from */
-    char *name;        /* `lesson NAME` */
-    char *title;       /* English title */
-    char *title_ja;    /* Japanese title, or NULL */
+    char *path;     /* the file it was read from */
+    char *name;     /* `lesson NAME` */
+    char *title;    /* English title */
+    char *title_ja; /* Japanese title, or NULL */
     lesson_model model;
     lesson_file *files;
     size_t nfiles;
@@ -103,8 +103,8 @@ enum { LESSON_MAX_DIAGS = 5 };
  * messages). Returns the document (free with lesson_doc_free()), or NULL
  * with up to LESSON_MAX_DIAGS errors in diags and their count in *ndiags.
  * Never crashes and never hangs, whatever the bytes. */
-lesson_doc *lesson_parse(const char *path, const char *text, size_t len,
-                         lesson_diag *diags, int *ndiags);
+lesson_doc *lesson_parse(const char *path, const char *text, size_t len, lesson_diag *diags,
+                         int *ndiags);
 
 /* Reads and parses a file; an unreadable file is one diagnostic at 1:1. */
 lesson_doc *lesson_parse_file(const char *path, lesson_diag *diags, int *ndiags);

@@ -63,8 +63,10 @@ typedef enum {
     /* makefile() writer methods (close shared with LF_CLOSE) */
     LF_WRITE,
     LF_FLUSH,
-    /* open() file methods */
+    /* open() file methods, also on a makefile('rb') reader */
     LF_READ,
+    /* makefile('rb') reader methods */
+    LF_READLINE,
 } lesson_func;
 
 /* What a variable holds, as far as the parser can tell. */
@@ -76,6 +78,7 @@ typedef enum {
     LT_BYTES,
     LT_INT,
     LT_TUPLE,
+    LT_READER, /* s.makefile('rb') */
 } lesson_type;
 
 typedef enum {
@@ -121,7 +124,7 @@ typedef enum {
     LA_RCVBUF,
     LA_BLOCKED,
     LA_STATE,
-    LA_BUFFERED,
+    LA_BUFFERED, /* writer: bytes not yet sent; reader: bytes read ahead */
 } lesson_attr;
 
 typedef enum { LO_EQ = 1, LO_NE, LO_LT, LO_LE, LO_GT, LO_GE } lesson_op;

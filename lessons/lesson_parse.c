@@ -89,6 +89,9 @@ static const struct {
     {"close", LF_CLOSE, LT_WRITER, 0, 0},
     {"read", LF_READ, LT_FILE, 0, 1},
     {"close", LF_CLOSE, LT_FILE, 0, 0},
+    {"readline", LF_READLINE, LT_READER, 0, 0},
+    {"read", LF_READ, LT_READER, 0, 1},
+    {"close", LF_CLOSE, LT_READER, 0, 0},
 };
 
 static const char *const state_names[] = {
@@ -123,6 +126,7 @@ static const char *type_name(lesson_type t)
     case LT_WRITER:
         return "BufferedWriter";
     case LT_FILE:
+    case LT_READER:
         return "BufferedReader";
     case LT_BYTES:
         return "bytes";
@@ -738,7 +742,10 @@ static lesson_type expr_type(lexer *L, const lesson_expr *e)
         case LF_OPEN:
             return LT_FILE;
         case LF_MAKEFILE:
-            return LT_WRITER;
+            return e->nargs && e->args[0]->kind == LX_STR && e->args[0]->len == 2 &&
+                           !memcmp(e->args[0]->data, "rb", 2)
+                       ? LT_READER
+                       : LT_WRITER;
         case LF_RECV:
         case LF_READ:
             return LT_BYTES;
@@ -879,8 +886,10 @@ static void check_call(lexer *L, lesson_expr *e)
                      "expected socket.SHUT_RD, socket.SHUT_WR or socket.SHUT_RDWR");
         break;
     case LF_MAKEFILE:
-        if (!(a[0]->kind == LX_STR && a[0]->len == 2 && !memcmp(a[0]->data, "wb", 2)))
-            lex_fail(L, (size_t)a[0]->col - 1, "expected makefile('wb'): lessons write bytes");
+        if (!(a[0]->kind == LX_STR && a[0]->len == 2 &&
+              (!memcmp(a[0]->data, "wb", 2) || !memcmp(a[0]->data, "rb", 2))))
+            lex_fail(L, (size_t)a[0]->col - 1,
+                     "expected makefile('wb') or makefile('rb'): lessons use bytes");
         for (int i = 1; i < n; i++)
             if (a[i]->kind != LX_INT)
                 lex_fail(L, (size_t)a[i]->col - 1, "expected buffering=INTEGER");
@@ -1504,7 +1513,8 @@ static struct lesson_ast *parse_expectation(lexer *L)
                      found);
             goto fail;
         }
-        if (vt != LT_ANY && vt != attrs[k].on) {
+        if (vt != LT_ANY && vt != attrs[k].on &&
+            !(attrs[k].attr == LA_BUFFERED && vt == LT_READER)) {
             lex_fail(L, L->t.start, "'%s' object has no attribute '%s'", type_name(vt),
                      attrs[k].name);
             goto fail;

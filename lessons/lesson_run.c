@@ -50,7 +50,18 @@ enum {
 
 /* ---------------------------------------------------------------- values */
 
-typedef enum { V_NONE = 0, V_INT, V_BOOL, V_BYTES, V_STR, V_TUPLE, V_SOCK, V_WRITER, V_FILE } vkind;
+typedef enum {
+    V_NONE = 0,
+    V_INT,
+    V_BOOL,
+    V_BYTES,
+    V_STR,
+    V_TUPLE,
+    V_SOCK,
+    V_WRITER,
+    V_FILE,
+    V_READER,
+} vkind;
 
 typedef struct value {
     vkind k;
@@ -174,6 +185,17 @@ typedef struct {
     bool closed;
 } writerobj;
 
+/* s.makefile('rb'): Python's BufferedReader over the socket. Each refill
+ * is one recv(8192) that returns what has arrived; readline() blocks until
+ * a newline or the end of the stream. */
+typedef struct {
+    int sock;
+    uint8_t *buf; /* bytes read ahead, not yet returned */
+    size_t len, cap;
+    bool eof;
+    bool closed;
+} readerobj;
+
 typedef struct {
     int file;   /* index in doc->files */
     size_t pos; /* read position */
@@ -218,6 +240,8 @@ typedef struct {
     int nwriters;
     fileobj files[MAX_OPEN_FILES];
     int nfiles;
+    readerobj readers[MAX_WRITERS];
+    int nreaders;
     sidequeue queue[2];
     char raised[48];             /* the exception being raised */
     lesson_stmt_status **status; /* per step, per statement line */
@@ -326,6 +350,7 @@ static void print_value(char *out, size_t outlen, const value *v, bool top)
         snprintf(out, outlen, "<_io.BufferedWriter name=%d>", (int)v->i);
         return;
     case V_FILE:
+    case V_READER:
         snprintf(out, outlen, "<_io.BufferedReader>");
         return;
     }
@@ -401,6 +426,64 @@ static rc_t push_bytes(interp *in, pending *p, sockobj *s)
     return R_OK;
 }
 
+/* readline() / read([n]) on a reader: returns from the read-ahead buffer
+ * when it can, else refills it with one recv, as BufferedReader does. */
+static rc_t reader_fill(interp *in, pending *p, sockobj *s)
+{
+    readerobj *rd = &in->readers[p->obj];
+    for (;;) {
+        size_t take = 0;
+        bool ready = false;
+        if (p->op == LF_READLINE) {
+            uint8_t *nl = rd->len ? memchr(rd->buf, '\n', rd->len) : NULL;
+            if (nl) {
+                take = (size_t)(nl - rd->buf) + 1;
+                ready = true;
+            }
+        } else if (p->cap && rd->len >= p->cap) {
+            take = p->cap;
+            ready = true;
+        }
+        if (!ready && rd->eof) {
+            take = p->cap && p->cap < rd->len ? p->cap : rd->len;
+            ready = true;
+        }
+        if (ready) {
+            p->result.k = V_BYTES;
+            p->result.data = malloc(take ? take : 1);
+            if (!p->result.data)
+                return raise(in, "MemoryError");
+            p->result.len = take;
+            if (take)
+                memcpy(p->result.data, rd->buf, take);
+            memmove(rd->buf, rd->buf + take, rd->len - take);
+            rd->len -= take;
+            return R_OK;
+        }
+        if (s->h < 0)
+            return raise_errno(in, -EBADF);
+        if (rd->cap - rd->len < 8192) {
+            if (rd->cap > LESSON_MAX_DATA_BYTES)
+                return raise(in, "MemoryError");
+            size_t nc = rd->cap ? rd->cap * 2 : 16384;
+            uint8_t *nb = realloc(rd->buf, nc);
+            if (!nb)
+                return raise(in, "MemoryError");
+            rd->buf = nb;
+            rd->cap = nc;
+        }
+        long n = in->be->ops->recv(in->be, s->h, rd->buf + rd->len, 8192);
+        if (n > 0)
+            rd->len += (size_t)n;
+        else if (n == 0)
+            rd->eof = true;
+        else if (n == -EAGAIN)
+            return s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
+        else
+            return raise_errno(in, (int)n);
+    }
+}
+
 /* Runs (or resumes) the blocking part of a call. */
 static rc_t op_run(interp *in, pending *p, lesson_side side)
 {
@@ -409,6 +492,8 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
     rc_t rc = R_OK;
     if (p->op == LF_WRITE || p->op == LF_FLUSH || p->op == LF_CLOSE)
         s = &in->socks[in->writers[p->obj].sock];
+    else if (p->op == LF_READ || p->op == LF_READLINE)
+        s = &in->socks[in->readers[p->obj].sock];
     else if (p->op != LF_SLEEP)
         s = &in->socks[p->obj];
     switch (p->op) {
@@ -497,6 +582,10 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
     case LF_FLUSH:
     case LF_CLOSE:
         rc = push_bytes(in, p, s);
+        break;
+    case LF_READ:
+    case LF_READLINE:
+        rc = reader_fill(in, p, s);
         break;
     default:
         break;
@@ -667,6 +756,15 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         return R_OK;
     case LF_MAKEFILE: {
         long cap = SIM_APPBUF_DEFAULT_BYTES;
+        if (args[0].k == V_STR && args[0].len == 2 && !memcmp(args[0].data, "rb", 2)) {
+            if (in->nreaders >= MAX_WRITERS)
+                return raise(in, "OSError");
+            memset(&in->readers[in->nreaders], 0, sizeof in->readers[0]);
+            in->readers[in->nreaders].sock = (int)obj->i;
+            out->k = V_READER;
+            out->i = in->nreaders++;
+            return R_OK;
+        }
         for (int i = 1; i < e->nargs; i++)
             if (args[i].k == V_INT)
                 cap = args[i].i <= 0 ? 1 : (args[i].i > (1 << 26) ? (1 << 26) : (long)args[i].i);
@@ -837,8 +935,36 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     case LF_FLUSH:
         return call_writer_method(in, p, side, e, obj, args, out);
     case LF_READ:
+    case LF_READLINE:
+        if (obj->k == V_READER) {
+            readerobj *rd = &in->readers[obj->i];
+            if (rd->closed)
+                return raise(in, "ValueError");
+            p->cap = 0;
+            if (e->func == LF_READ && e->nargs == 1) {
+                rc_t rc = need_int(in, &args[0]);
+                if (rc != R_OK)
+                    return rc;
+                if (args[0].i == 0) {
+                    out->k = V_BYTES;
+                    out->data = malloc(1);
+                    return out->data ? R_OK : raise(in, "MemoryError");
+                }
+                if (args[0].i > 0)
+                    p->cap = args[0].i > (int64_t)LESSON_MAX_DATA_BYTES
+                                 ? (size_t)LESSON_MAX_DATA_BYTES
+                                 : (size_t)args[0].i;
+            }
+            return op_start(in, p, side, e, (int)obj->i);
+        }
+        if (e->func == LF_READLINE)
+            return raise(in, "AttributeError");
         return call_file_method(in, e, obj, args, out);
     case LF_CLOSE:
+        if (obj->k == V_READER) {
+            in->readers[obj->i].closed = true;
+            return R_OK;
+        }
         if (obj->k == V_WRITER)
             return call_writer_method(in, p, side, e, obj, args, out);
         if (obj->k == V_FILE)
@@ -1046,6 +1172,8 @@ static bool pump(interp *in)
             int so = p->obj;
             if (p->op == LF_WRITE || p->op == LF_FLUSH || p->op == LF_CLOSE)
                 so = in->writers[p->obj].sock;
+            else if (p->op == LF_READ || p->op == LF_READLINE)
+                so = in->readers[p->obj].sock;
             if (so >= 0 && so < in->nsocks)
                 in->socks[so].blocked = true;
         }
@@ -1258,6 +1386,12 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
         return;
     }
     /* attributes */
+    if (a->attr == LA_BUFFERED && val->k == V_READER) {
+        int64_t b = (int64_t)in->readers[val->i].len;
+        snprintf(res->got, sizeof res->got, "%lld", (long long)b);
+        res->ok = op_holds(a->op, cmp_i64(b, a->vint));
+        return;
+    }
     if (a->attr == LA_BUFFERED) {
         if (val->k != V_WRITER) {
             snprintf(res->got, sizeof res->got, "AttributeError: no attribute 'buffered'");
@@ -1390,6 +1524,8 @@ static void interp_free(interp *in)
     }
     for (int i = 0; i < in->nwriters; i++)
         sim_appbuf_free(in->writers[i].ab);
+    for (int i = 0; i < in->nreaders; i++)
+        free(in->readers[i].buf);
     for (int i = 0; i < in->nsocks; i++)
         if (in->socks[i].h >= 0)
             in->be->ops->close(in->be, in->socks[i].h);

@@ -313,6 +313,43 @@ static void test_run_makefile_application_buffer(void **state)
     both_modes(appbuf);
 }
 
+/* makefile('rb'): readline() returns one line, keeps the rest read ahead,
+ * blocks until a newline arrives, and returns b'' at the end. */
+static void reader(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED "server: f = conn.makefile('rb')\n"
+                    "client: s.sendall(b'one\\ntwo\\nthr')\n"
+                    "server: a = f.readline()\n"
+                    "server: b = f.readline()\n"
+                    "server: c = f.readline()\n"
+                    "expect server: a == b'one\\n'\n"
+                    "expect server: b == b'two\\n'\n"
+                    "expect server: f.buffered == 3\n"
+                    "expect server: conn.blocked == True\n"
+                    "expect server: conn.recv_queue == 0\n"
+                    "step b\n"
+                    "client: s.sendall(b'ee\\nfour')\n"
+                    "expect server: c == b'three\\n'\n"
+                    "expect server: f.buffered == 4\n"
+                    "step c\n"
+                    "client: s.close()\n"
+                    "server: d = f.readline()\n"
+                    "server: e = f.readline()\n"
+                    "expect server: d == b'four'\n"
+                    "expect server: e == b''\n",
+                    modes);
+    for (int i = 0; i < 3; i++)
+        step_ok(&t);
+    assert_false(lesson_runner_ended_blocked(t.r));
+    finish(&t);
+}
+
+static void test_run_makefile_reader_readline(void **state)
+{
+    (void)state;
+    both_modes(reader);
+}
+
 /* Declared files: generated and inline content, read(), read(n), with. */
 static void files(unsigned modes)
 {
@@ -463,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_run_nonblocking_raises),
         cmocka_unit_test(test_run_sendall_blocks_and_resumes),
         cmocka_unit_test(test_run_makefile_application_buffer),
+        cmocka_unit_test(test_run_makefile_reader_readline),
         cmocka_unit_test(test_run_files),
         cmocka_unit_test(test_run_sockopt_linux_rules),
         cmocka_unit_test(test_run_wait_and_sleep),
