@@ -282,6 +282,18 @@ static var *var_get(interp *in, lesson_side side, const char *name)
     return NULL;
 }
 
+/* Is a socket or writer already shown under name? (The one being named
+ * still has an empty name while this runs... or the candidate itself.) */
+static bool name_taken(const interp *in, const char *name)
+{
+    int hits = 0;
+    for (int i = 0; i < in->nsocks; i++)
+        hits += !strcmp(in->socks[i].name, name);
+    for (int i = 0; i < in->nwriters; i++)
+        hits += !strcmp(in->writers[i].name, name);
+    return hits > 1;
+}
+
 /* Takes ownership of *v. */
 static rc_t var_set(interp *in, lesson_side side, const char *name, value *v)
 {
@@ -309,8 +321,14 @@ static rc_t var_set(interp *in, lesson_side side, const char *name, value *v)
         nm = in->socks[x->v.i].name;
     else if (x->v.k == V_WRITER && !in->writers[x->v.i].name[0])
         nm = in->writers[x->v.i].name;
-    if (nm)
-        snprintf(nm, LESSON_NAME_LEN, "%s.%s", lesson_side_name(side), name);
+    if (nm) {
+        /* Unique in the view: a second socket in `s` is "client.s#2". */
+        char base[LESSON_NAME_LEN];
+        snprintf(base, sizeof base, "%s.%.*s", lesson_side_name(side), LESSON_NAME_LEN - 12, name);
+        snprintf(nm, LESSON_NAME_LEN, "%s", base);
+        for (int k = 2; k < 1000 && name_taken(in, nm); k++)
+            snprintf(nm, LESSON_NAME_LEN, "%.*s#%d", LESSON_NAME_LEN - 8, base, k);
+    }
     return R_OK;
 }
 
