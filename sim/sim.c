@@ -53,7 +53,11 @@
  *   - Persist timer: first probe 200 ms (Linux's minimum RTO) after the
  *     window closed with nothing in flight, then doubling up to 120 s. A
  *     probe carries no data; its ACK carries the current window.
- *   - Connection: backlog is recorded but not enforced. TIME_WAIT lasts
+ *   - Connection: a SYN finding more than backlog connections waiting
+ *     (half-open ones included) is dropped, as Linux does; the client sends
+ *     it again after 1 s, 2 s, 4 s... and gives up with ETIMEDOUT after 6
+ *     retries. Linux's other overflow (the final ACK dropped) cannot
+ *     happen in the model. TIME_WAIT lasts
  *     60 s; an orphaned FIN_WAIT2 waits for the peer's FIN (no
  *     tcp_fin_timeout). Segments still on the wire when their sender
  *     aborts (RST) are dropped on arrival.
@@ -70,9 +74,11 @@
 #include <string.h>
 
 #define NEVER UINT64_MAX
-enum { T_DELACK = 0, T_PERSIST, T_TIME_WAIT };
+enum { T_DELACK = 0, T_PERSIST, T_TIME_WAIT, T_SYN, T_COUNT };
 #define PERSIST_MIN_US  200000ULL
 #define PERSIST_MAX_US  120000000ULL
+#define SYN_RTO_US      1000000ULL /* TCP_TIMEOUT_INIT */
+#define SYN_RETRIES     6          /* net.ipv4.tcp_syn_retries */
 #define TIME_WAIT_US    60000000ULL
 #define MAX_QUICKACKS   16
 #define SOCK_MIN_SNDBUF 4608
@@ -155,7 +161,9 @@ typedef struct sock {
     uint64_t seen_una, seen_nxt, seen_rcv;
 
     /* timers (absolute virtual time, NEVER when off) */
-    uint64_t timer_at[3]; /* T_DELACK, T_PERSIST, T_TIME_WAIT */
+    uint64_t timer_at[T_COUNT]; /* T_DELACK, T_PERSIST, T_TIME_WAIT, T_SYN */
+    int syn_retries;            /* SYNs sent again (connect) */
+    uint16_t dst_port;          /* port connect() aims at */
     int persist_backoff;
 } sock;
 
@@ -325,6 +333,8 @@ static void set_state(sim_world *w, sock *s, sim_state st, const char *why)
         set_timer(w, s, T_DELACK, NEVER);
         set_timer(w, s, T_PERSIST, NEVER);
     }
+    if (st != SIM_SYN_SENT)
+        set_timer(w, s, T_SYN, NEVER);
     if (st == SIM_CLOSED)
         set_timer(w, s, T_TIME_WAIT, NEVER);
 }
@@ -620,24 +630,55 @@ static void abort_conn(sim_world *w, sock *s, bool send_reset, const char *why)
 
 /* ---- arrivals --------------------------------------------------------- */
 
+/* The listener on a server port, or NULL. */
+static sock *find_listener(const sim_world *w, uint16_t port)
+{
+    for (int i = 0; i < w->nsocks; i++) {
+        sock *s = w->socks[i];
+        if (s->side == SIM_SERVER && s->listening && s->state == SIM_LISTEN && s->port == port)
+            return s;
+    }
+    return NULL;
+}
+
+/* Linux's sk_acceptq_is_full(): more than backlog connections wait (the
+ * model counts half-open ones too, so a completed handshake always finds
+ * room). */
+static bool acceptq_full(const sim_world *w, const sock *l)
+{
+    int waiting = l->acceptq_len;
+    for (int i = 0; i < w->nsocks; i++) {
+        const sock *s = w->socks[i];
+        if (s->parent == l->id && s->state == SIM_SYN_RECV)
+            waiting++;
+    }
+    int backlog = l->backlog < 0 ? 0 : l->backlog > 4096 ? 4096 : l->backlog;
+    return waiting > backlog;
+}
+
+static void send_syn(sim_world *w, sock *s, const char *why)
+{
+    pkt p = {.from = s->id, .to = -1, .kind = PK_SYN, .port = s->dst_port, .why = why};
+    uint64_t at = wire_send(w, s, s->side, &p);
+    log_event(w, SIM_EV_SYN, s->id, -1, 0, 0, 0, 0, why, at);
+    set_timer(w, s, T_SYN, w->now_us + (SYN_RTO_US << s->syn_retries));
+}
+
 static void arrive_syn(sim_world *w, const pkt *p)
 {
     sock *c = sock_any(w, p->from);
-    sock *l = NULL;
-    for (int i = 0; i < w->nsocks; i++) {
-        sock *s = w->socks[i];
-        if (s != NULL && s->side == SIM_SERVER && s->listening && s->state == SIM_LISTEN &&
-            s->port == p->port) {
-            l = s;
-            break;
-        }
-    }
+    sock *l = find_listener(w, p->port);
     if (c == NULL || c->state != SIM_SYN_SENT)
         return;
     if (l == NULL) {
         send_rst(w, NULL, c->id, SIM_SERVER, "refused");
         return;
     }
+    const sock *half = sock_any(w, c->peer);
+    if (half != NULL && half->peer == c->id && half->state == SIM_SYN_RECV)
+        return;             /* a SYN sent again while the SYN-ACK travels: already answered */
+    if (acceptq_full(w, l)) /* Linux drops the SYN; the client sends it again */
+        return;
     int id = new_sock(w, SIM_SERVER);
     if (id < 0) {
         w->oom = true;
@@ -810,7 +851,7 @@ static void arrive(sim_world *w, const pkt *p)
 /* ---- timers ----------------------------------------------------------- */
 
 /* The earliest timer of any socket; *who gets the socket, *which the timer
- * (T_DELACK, T_PERSIST, T_TIME_WAIT). Cached in the world: set_timer()
+ * (T_DELACK, T_PERSIST, T_TIME_WAIT, T_SYN). Cached in the world: set_timer()
  * keeps the cache right or marks it stale. */
 static uint64_t next_timer(const sim_world *w, int *who, int *which)
 {
@@ -822,7 +863,7 @@ static uint64_t next_timer(const sim_world *w, int *who, int *which)
     uint64_t best = NEVER;
     for (int i = 0; i < w->nsocks; i++) {
         const sock *s = w->socks[i];
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < T_COUNT; k++) {
             if (s->timer_at[k] < best) {
                 best = s->timer_at[k];
                 *who = i;
@@ -840,12 +881,12 @@ static uint64_t next_timer(const sim_world *w, int *who, int *which)
 
 static void fire_timer(sim_world *w, sock *s, int which)
 {
-    if (which == 0) {
+    if (which == T_DELACK) {
         set_timer(w, s, T_DELACK, NEVER);
         s->pingpong = false; /* the ACK found no reply to ride: leave pingpong */
         log_event(w, SIM_EV_TIMER, s->id, s->peer, 0, 0, 0, 0, "delayed-ack", w->now_us);
         send_ack(w, s, SIM_EV_ACK, "delayed-ack");
-    } else if (which == 1) {
+    } else if (which == T_PERSIST) {
         set_timer(w, s, T_PERSIST, NEVER);
         log_event(w, SIM_EV_TIMER, s->id, s->peer, 0, 0, 0, 0, "persist", w->now_us);
         uint64_t room = s->peer_edge > s->snd_nxt ? s->peer_edge - s->snd_nxt : 0;
@@ -862,10 +903,21 @@ static void fire_timer(sim_world *w, sock *s, int which)
             set_timer(w, s, T_PERSIST,
                       w->now_us + min64(PERSIST_MIN_US << s->persist_backoff, PERSIST_MAX_US));
         }
-    } else {
+    } else if (which == T_TIME_WAIT) {
         set_timer(w, s, T_TIME_WAIT, NEVER);
         log_event(w, SIM_EV_TIMER, s->id, s->peer, 0, 0, 0, 0, "time-wait", w->now_us);
         set_state(w, s, SIM_CLOSED, "time-wait");
+    } else {
+        set_timer(w, s, T_SYN, NEVER);
+        log_event(w, SIM_EV_TIMER, s->id, s->peer, 0, 0, 0, 0, "syn-retry", w->now_us);
+        if (s->syn_retries >= SYN_RETRIES) {
+            s->pending_error = -ETIMEDOUT;
+            s->reset = true;
+            set_state(w, s, SIM_CLOSED, "timeout");
+        } else {
+            s->syn_retries++;
+            send_syn(w, s, "syn-retry");
+        }
     }
 }
 
@@ -990,6 +1042,11 @@ static bool idle(const sim_world *w)
             continue;
         if (s->timer_at[T_DELACK] != NEVER)
             return false;
+        if (s->timer_at[T_SYN] != NEVER) { /* idle only against a full queue */
+            const sock *l = find_listener(w, s->dst_port);
+            if (l == NULL || !acceptq_full(w, l))
+                return false;
+        }
         if (s->timer_at[T_PERSIST] != NEVER) {
             const sock *r = sock_any(w, s->peer);
             if (r != NULL && r->state != SIM_CLOSED && rcv_window(w, r) > 0)
@@ -1031,7 +1088,7 @@ static int new_sock(sim_world *w, sim_side side)
     s->snd_cap_max = snd_cap(s);
     s->rcv_cap_max = rcv_cap(s);
     s->isn = splitmix(&w->rng) & 0xffffffffu;
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < T_COUNT; k++)
         s->timer_at[k] = NEVER;
     w->socks[w->nsocks++] = s;
     return s->id;
@@ -1096,9 +1153,9 @@ int sim_connect(sim_world *w, int sockid, uint16_t port)
     if (s->reset) /* a refused socket connects again */
         s->reset = false;
     set_state(w, s, SIM_SYN_SENT, "connect");
-    pkt p = {.from = s->id, .to = -1, .kind = PK_SYN, .port = port, .why = "syn"};
-    uint64_t at = wire_send(w, s, s->side, &p);
-    log_event(w, SIM_EV_SYN, s->id, -1, 0, 0, 0, 0, "syn", at);
+    s->dst_port = port;
+    s->syn_retries = 0;
+    send_syn(w, s, "syn");
     return -EINPROGRESS;
 }
 
@@ -1441,7 +1498,7 @@ int sim_verify(const sim_world *w, char *err, size_t errlen)
     if (w->timer_ok) {
         uint64_t best = NEVER;
         for (int i = 0; i < w->nsocks; i++)
-            for (int k = 0; k < 3; k++)
+            for (int k = 0; k < T_COUNT; k++)
                 best = min64(best, w->socks[i]->timer_at[k]);
         if (best != w->timer_min)
             FAIL("timer cache says %" PRIu64 ", the earliest timer is %" PRIu64, w->timer_min,

@@ -964,6 +964,77 @@ static void test_event_sequence_basics_exact(void **state)
     sim_world_free(w);
 }
 
+/* listen(1): two connections wait, a third client's SYN is dropped and
+ * sent again 1 s later; after an accept it gets in. */
+static void test_backlog_full_drops_syn_until_accept(void **state)
+{
+    (void)state;
+    sim_params pr = sim_params_default();
+    sim_world *w = sim_world_new(&pr, 9);
+    int l = sim_socket(w, SIM_SERVER);
+    assert_int_equal(sim_bind(w, l, PORT), 0);
+    assert_int_equal(sim_listen(w, l, 1), 0);
+    int c[3];
+    for (int k = 0; k < 3; k++) {
+        c[k] = sim_socket(w, SIM_CLIENT);
+        assert_int_equal(sim_connect(w, c[k], PORT), -EINPROGRESS);
+    }
+    uint64_t n = sim_settle(w, 100000000);
+    assert_true(n > 0);
+    assert_true(sim_now_us(w) < 1000000); /* settle does not wait for the retry */
+    assert_int_equal(snap(w, l).accept_queue, 2);
+    assert_int_equal(snap(w, c[0]).state, SIM_ESTABLISHED);
+    assert_int_equal(snap(w, c[1]).state, SIM_ESTABLISHED);
+    assert_int_equal(snap(w, c[2]).state, SIM_SYN_SENT);
+    assert_int_equal(sim_next_event_us(w), 1000000);
+    assert_true(sim_accept(w, l) >= 0);
+    sim_events_clear(w);
+    sim_settle(w, 100000000);
+    size_t i = 0;
+    const sim_event *e = find_ev(w, &i, SIM_EV_SYN);
+    assert_string_equal(e->why, "syn-retry");
+    assert_int_equal(e->time_us, 1000000);
+    assert_int_equal(snap(w, c[2]).state, SIM_ESTABLISHED);
+    assert_int_equal(sim_now_us(w), 1015000);
+    assert_int_equal(snap(w, l).accept_queue, 2);
+    verify_ok(w);
+    sim_world_free(w);
+}
+
+/* A SYN nobody ever accepts: retries at 1, 3, 7... s, ETIMEDOUT at 127 s. */
+static void test_syn_retries_then_timeout(void **state)
+{
+    (void)state;
+    sim_params pr = sim_params_default();
+    sim_world *w = sim_world_new(&pr, 9);
+    int l = sim_socket(w, SIM_SERVER);
+    sim_bind(w, l, PORT);
+    sim_listen(w, l, 0);
+    int a = sim_socket(w, SIM_CLIENT), b = sim_socket(w, SIM_CLIENT);
+    sim_connect(w, a, PORT);
+    sim_connect(w, b, PORT);
+    sim_advance_to(w, 200000000);
+    assert_int_equal(snap(w, a).state, SIM_ESTABLISHED);
+    assert_int_equal(snap(w, b).state, SIM_CLOSED);
+    assert_int_equal(sim_connect(w, b, PORT), -ETIMEDOUT);
+    uint64_t want[] = {0, 1000000, 3000000, 7000000, 15000000, 31000000, 63000000};
+    size_t i = 0, k = 0;
+    size_t nev;
+    const sim_event *ev = sim_events(w, &nev);
+    for (i = 0; i < nev; i++) {
+        if (ev[i].kind == SIM_EV_SYN && ev[i].sock == b) {
+            assert_true(k < 7);
+            assert_int_equal(ev[i].time_us, want[k]);
+            k++;
+        }
+        if (ev[i].kind == SIM_EV_STATE && ev[i].sock == b && ev[i].state == SIM_CLOSED)
+            assert_int_equal(ev[i].time_us, 127000000);
+    }
+    assert_int_equal(k, 7);
+    verify_ok(w);
+    sim_world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -993,6 +1064,8 @@ int main(void)
         cmocka_unit_test(test_errors_for_bad_calls),
         cmocka_unit_test(test_pingpong_delays_acks_after_reply),
         cmocka_unit_test(test_event_sequence_basics_exact),
+        cmocka_unit_test(test_backlog_full_drops_syn_until_accept),
+        cmocka_unit_test(test_syn_retries_then_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
