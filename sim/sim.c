@@ -5,10 +5,12 @@
  * wr_total) and its incoming stream (a receive queue: rcv_head <= unread <
  * rcv_nxt). Packets (SYN, data, ACK, FIN, RST, probes) travel on one wire
  * per direction (client->server, server->client): a packet waits for the
- * wire to be free, takes len*8/rate to serialize (payload bytes only), then
- * arrives latency later. Arrivals sit in a binary heap ordered by (time,
- * send order); timers (delayed ACK, persist, TIME_WAIT) live on the
- * sockets. Called through sim.h by the lesson runner, the tests and the
+ * wire to be free, takes len*8/rate to serialize (payload bytes only, so
+ * ACKs and other bare packets take none but still queue behind data; the
+ * arrival is rounded up to a whole microsecond), then arrives latency
+ * later. Arrivals sit in a binary heap ordered by (time, send order);
+ * timers (delayed ACK, persist, TIME_WAIT, SYN retry) live on the sockets,
+ * with the earliest one cached. Called through sim.h by the lesson runner, the tests and the
  * benchmark.
  *
  * Where the model deliberately differs from Linux (kept simple so that a
@@ -57,10 +59,11 @@
  *     (half-open ones included) is dropped, as Linux does; the client sends
  *     it again after 1 s, 2 s, 4 s... and gives up with ETIMEDOUT after 6
  *     retries. Linux's other overflow (the final ACK dropped) cannot
- *     happen in the model. TIME_WAIT lasts
- *     60 s; an orphaned FIN_WAIT2 waits for the peer's FIN (no
- *     tcp_fin_timeout). Segments still on the wire when their sender
- *     aborts (RST) are dropped on arrival.
+ *     happen in the model. TIME_WAIT lasts 60 s; an orphaned FIN_WAIT2
+ *     waits for the peer's FIN (no tcp_fin_timeout). As in Linux, close()
+ *     with unread data sends RST, and data arriving after close() is
+ *     answered with RST. Segments still on the wire when their sender
+ *     aborts (RST) are dropped on arrival (Linux would deliver them).
  *   - Sequence numbers: events report stream offsets from 0; the seed
  *     picks each socket's initial sequence number, kept only for show.
  */

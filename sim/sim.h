@@ -194,8 +194,9 @@ uint64_t sim_advance_to(sim_world *w, uint64_t until_us);
  * timers included, or until limit_us of virtual time has passed (a zero
  * window probed forever). Returns the number of events processed.
  * Precisely: it stops when no packet is on the wire, no delayed ACK is
- * pending, and every pending persist timer probes a receiver whose window
- * is still zero (its probes would change nothing); TIME_WAIT expiries (60 s
+ * pending, every pending persist timer probes a receiver whose window is
+ * still zero and every pending SYN retry would meet a full accept queue
+ * (they would change nothing); TIME_WAIT expiries (60 s
  * later) are left pending too, so TIME_WAIT stays visible. The clock is
  * left at the last event run; sim_advance_to() still runs the remaining
  * timers when asked. */
@@ -208,7 +209,10 @@ int sim_socket(sim_world *w, sim_side side);
  * lesson's numbers (8080); only the server side is connectable.
  * sim_connect() starts the handshake and returns -EINPROGRESS; the socket
  * is ESTABLISHED one round trip later (the caller waits for it) or fails
- * with -ECONNREFUSED when nobody listens. sim_accept() returns the new
+ * with -ECONNREFUSED when nobody listens (snapshot: CLOSED with
+ * pending_error set; a second sim_connect() returns it). When more than
+ * backlog connections wait, the SYN is dropped and sent again after 1 s,
+ * 2 s, 4 s... (-ETIMEDOUT after 6 tries). sim_accept() returns the new
  * handle or -EAGAIN when the accept queue is empty. */
 int sim_bind(sim_world *w, int sock, uint16_t port);
 int sim_listen(sim_world *w, int sock, int backlog);
