@@ -706,8 +706,13 @@ static void arrive_syn(sim_world *w, const pkt *p)
 static void arrive_synack(sim_world *w, const pkt *p)
 {
     sock *c = sock_any(w, p->to);
-    if (c == NULL || c->state != SIM_SYN_SENT)
+    if (c == NULL)
         return;
+    if (c->state != SIM_SYN_SENT) { /* closed meanwhile: reset the half-open one */
+        if (!(c->connected && c->peer == p->from))
+            send_rst(w, c, p->from, c->side, "no-connection");
+        return;
+    }
     c->peer = p->from;
     c->peer_wnd = p->wnd;
     c->peer_edge = p->wnd;

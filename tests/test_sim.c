@@ -1035,6 +1035,33 @@ static void test_syn_retries_then_timeout(void **state)
     sim_world_free(w);
 }
 
+/* A client closed during its handshake resets the half-open server side,
+ * which then no longer counts against the backlog. */
+static void test_close_during_handshake_resets_half_open(void **state)
+{
+    (void)state;
+    sim_params pr = sim_params_default();
+    sim_world *w = sim_world_new(&pr, 9);
+    int l = sim_socket(w, SIM_SERVER);
+    sim_bind(w, l, PORT);
+    sim_listen(w, l, 0);
+    int c = sim_socket(w, SIM_CLIENT);
+    assert_int_equal(sim_connect(w, c, PORT), -EINPROGRESS);
+    sim_advance_to(w, 6000); /* the SYN-ACK is on its way */
+    assert_int_equal(sim_close(w, c), 0);
+    sim_settle(w, 10000000);
+    int half = sim_peer(w, c);
+    assert_true(half >= 0);
+    assert_int_equal(snap(w, half).state, SIM_CLOSED);
+    assert_int_equal(snap(w, l).accept_queue, 0);
+    int c2 = sim_socket(w, SIM_CLIENT);
+    assert_int_equal(sim_connect(w, c2, PORT), -EINPROGRESS);
+    sim_settle(w, 10000000);
+    assert_int_equal(snap(w, c2).state, SIM_ESTABLISHED);
+    verify_ok(w);
+    sim_world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1066,6 +1093,7 @@ int main(void)
         cmocka_unit_test(test_event_sequence_basics_exact),
         cmocka_unit_test(test_backlog_full_drops_syn_until_accept),
         cmocka_unit_test(test_syn_retries_then_timeout),
+        cmocka_unit_test(test_close_during_handshake_resets_half_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
