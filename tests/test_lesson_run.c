@@ -218,6 +218,43 @@ static void test_run_exception_reset_then_broken_pipe(void **state)
     both_modes(reset);
 }
 
+/* Wrong types and closed sockets raise Python's exceptions, as values. */
+static void runtime_errors(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n"
+                    "client: s = socket.socket()\n"
+                    "client: v = s.setblocking(True)\n"
+                    "client: n = len(5)\n"
+                    "expect client: error == TypeError\n"
+                    "step b\n"
+                    "client: s.sendall(5)\n"
+                    "expect client: error == TypeError\n"
+                    "step c\n"
+                    "client: s.recv(-1)\n"
+                    "expect client: error == ValueError\n"
+                    "step d\n"
+                    "client: s.close()\n"
+                    "client: s.close()\n"
+                    "expect client: error == ValueError\n"
+                    "expect client: s.state == CLOSED\n"
+                    "step e\n"
+                    "client: s.send(b'x')\n"
+                    "expect client: error == OSError\n"
+                    "step f\n"
+                    "client: a, b = v\n"
+                    "expect client: error == TypeError\n",
+                    modes);
+    for (int i = 0; i < 6; i++)
+        step_ok(&t);
+    finish(&t);
+}
+
+static void test_run_runtime_errors(void **state)
+{
+    (void)state;
+    both_modes(runtime_errors);
+}
+
 /* setblocking(False): a call that would block raises BlockingIOError;
  * send() returns the count it took. */
 static void nonblocking(unsigned modes)
@@ -498,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_run_exception_refused),
         cmocka_unit_test(test_run_exception_reset_then_broken_pipe),
         cmocka_unit_test(test_run_nonblocking_raises),
+        cmocka_unit_test(test_run_runtime_errors),
         cmocka_unit_test(test_run_sendall_blocks_and_resumes),
         cmocka_unit_test(test_run_makefile_application_buffer),
         cmocka_unit_test(test_run_makefile_reader_readline),
