@@ -68,6 +68,7 @@
  *     picks each socket's initial sequence number, kept only for show.
  */
 #include "sim.h"
+#include "sim_heap.h"
 #include "sim_queue.h"
 
 #include <errno.h>
@@ -87,24 +88,8 @@ enum { T_DELACK = 0, T_PERSIST, T_TIME_WAIT, T_SYN, T_COUNT };
 #define SOCK_MIN_SNDBUF 4608
 #define SOCK_MIN_RCVBUF 2304
 
-typedef enum { PK_DATA, PK_SYN, PK_SYNACK, PK_ACK, PK_FIN, PK_RST, PK_PROBE } pkt_kind;
-
-/* A packet on the wire, waiting in the heap for its arrival time. */
-typedef struct {
-    uint64_t time_us; /* arrival */
-    uint64_t order;   /* send order: ties arrive in the order sent */
-    int from;         /* sending socket, or -1 (RST for a closed port) */
-    int to;           /* receiving socket, or -1 (SYN: look up port) */
-    uint8_t kind;     /* pkt_kind */
-    bool has_ack;     /* ack/ack_fin/wnd are meaningful */
-    bool ack_fin;     /* the sender has received our FIN */
-    uint16_t port;    /* SYN: destination port */
-    uint32_t len;     /* payload bytes (PK_DATA) */
-    uint32_t wnd;     /* advertised window */
-    uint64_t seq;     /* stream offset of the payload */
-    uint64_t ack;     /* bytes of our stream the sender has received */
-    const char *why;  /* for the log at arrival */
-} pkt;
+typedef sim_pkt pkt;
+typedef sim_pkt_kind pkt_kind;
 
 typedef struct sock {
     int id;
@@ -176,8 +161,7 @@ struct sim_world {
     uint64_t rng;
     sock **socks;
     int nsocks, capsocks;
-    pkt *heap;
-    size_t nheap, capheap;
+    sim_heap heap; /* packets on the wire, by arrival */
     uint64_t order;
     uint64_t wire_free_ns[2]; /* per sending side */
     sim_event *log;
@@ -342,56 +326,6 @@ static void set_state(sim_world *w, sock *s, sim_state st, const char *why)
         set_timer(w, s, T_TIME_WAIT, NEVER);
 }
 
-/* ---- the heap of packets ---------------------------------------------- */
-
-static bool pkt_before(const pkt *a, const pkt *b)
-{
-    return a->time_us < b->time_us || (a->time_us == b->time_us && a->order < b->order);
-}
-
-static int heap_push(sim_world *w, const pkt *p)
-{
-    if (w->nheap == w->capheap) {
-        size_t ncap = w->capheap == 0 ? 64 : w->capheap * 2;
-        pkt *n = realloc(w->heap, ncap * sizeof(*n));
-        if (n == NULL)
-            return -ENOMEM;
-        w->heap = n;
-        w->capheap = ncap;
-    }
-    size_t i = w->nheap++;
-    while (i > 0) {
-        size_t up = (i - 1) / 2;
-        if (!pkt_before(p, &w->heap[up]))
-            break;
-        w->heap[i] = w->heap[up];
-        i = up;
-    }
-    w->heap[i] = *p;
-    return 0;
-}
-
-static pkt heap_pop(sim_world *w)
-{
-    pkt top = w->heap[0];
-    pkt last = w->heap[--w->nheap];
-    size_t n = w->nheap, i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && pkt_before(&w->heap[c + 1], &w->heap[c]))
-            c++;
-        if (!pkt_before(&w->heap[c], &last))
-            break;
-        w->heap[i] = w->heap[c];
-        i = c;
-    }
-    if (n > 0)
-        w->heap[i] = last;
-    return top;
-}
-
 /* ---- the receive side: windows and ACKs ------------------------------- */
 
 /* The window the receive queue has room for (0 below the SWS threshold),
@@ -434,7 +368,7 @@ static uint64_t wire_send(sim_world *w, sock *s, sim_side side, pkt *p)
         p->wnd = rcv_window(w, s);
         s->adv_edge = s->rcv_nxt + p->wnd;
     }
-    if (heap_push(w, p) < 0)
+    if (sim_heap_push(&w->heap, p) < 0)
         w->oom = true;
     return p->time_us;
 }
@@ -961,14 +895,14 @@ static bool run_one(sim_world *w, uint64_t until_us)
 {
     int who = -1, which = 0;
     uint64_t tt = next_timer(w, &who, &which);
-    uint64_t th = w->nheap > 0 ? w->heap[0].time_us : NEVER;
+    uint64_t th = sim_heap_next_us(&w->heap);
     uint64_t t = th <= tt ? th : tt;
     if (t == NEVER || t > until_us)
         return false;
     if (t > w->now_us)
         w->now_us = t;
     if (th <= tt) {
-        pkt p = heap_pop(w);
+        pkt p = sim_heap_pop(&w->heap);
         arrive(w, &p);
     } else {
         fire_timer(w, w->socks[who], which);
@@ -1009,7 +943,7 @@ void sim_world_free(sim_world *w)
     for (int i = 0; i < w->nsocks; i++)
         sock_free(w->socks[i]);
     free(w->socks);
-    free(w->heap);
+    sim_heap_free(&w->heap);
     free(w->log);
     free(w);
 }
@@ -1023,7 +957,7 @@ uint64_t sim_next_event_us(const sim_world *w)
 {
     int who, which;
     uint64_t tt = next_timer(w, &who, &which);
-    uint64_t th = w->nheap > 0 ? w->heap[0].time_us : NEVER;
+    uint64_t th = sim_heap_next_us(&w->heap);
     return th < tt ? th : tt;
 }
 
@@ -1042,7 +976,7 @@ uint64_t sim_advance_to(sim_world *w, uint64_t until_us)
  * window is still closed (TIME_WAIT expiries do not count). */
 static bool idle(const sim_world *w)
 {
-    if (w->nheap > 0)
+    if (w->heap.n > 0)
         return false;
     for (int i = 0; i < w->nsocks; i++) {
         const sock *s = w->socks[i];

@@ -1,0 +1,48 @@
+/* sim_heap.h: the packets on the model's wire, earliest arrival first
+ * (internal to sim/).
+ *
+ * A binary min-heap ordered by (arrival time, send order), so packets that
+ * arrive at the same microsecond come out in the order they were sent and
+ * every run is deterministic. Memory grows with the packets in flight at
+ * once (bounded by the windows), never with the bytes transferred.
+ */
+#ifndef SOCKBUF_SIM_HEAP_H
+#define SOCKBUF_SIM_HEAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { PK_DATA, PK_SYN, PK_SYNACK, PK_ACK, PK_FIN, PK_RST, PK_PROBE } sim_pkt_kind;
+
+/* A packet on the wire, waiting in the heap for its arrival time. */
+typedef struct {
+    uint64_t time_us; /* arrival */
+    uint64_t order;   /* send order: ties arrive in the order sent */
+    int from;         /* sending socket, or -1 (RST for a closed port) */
+    int to;           /* receiving socket, or -1 (SYN: look up port) */
+    uint8_t kind;     /* sim_pkt_kind */
+    bool has_ack;     /* ack/ack_fin/wnd are meaningful */
+    bool ack_fin;     /* the sender has received our FIN */
+    uint16_t port;    /* SYN: destination port */
+    uint32_t len;     /* payload bytes (PK_DATA) */
+    uint32_t wnd;     /* advertised window */
+    uint64_t seq;     /* stream offset of the payload */
+    uint64_t ack;     /* bytes of our stream the sender has received */
+    const char *why;  /* for the log at arrival */
+} sim_pkt;
+
+typedef struct {
+    sim_pkt *v; /* heap-ordered, n used of cap */
+    size_t n, cap;
+} sim_heap;
+
+/* Adds a copy of p. Returns 0 or -ENOMEM (then the heap is unchanged). */
+int sim_heap_push(sim_heap *h, const sim_pkt *p);
+/* Removes and returns the earliest packet; the heap must not be empty. */
+sim_pkt sim_heap_pop(sim_heap *h);
+/* Arrival time of the earliest packet, or UINT64_MAX when empty. */
+uint64_t sim_heap_next_us(const sim_heap *h);
+void sim_heap_free(sim_heap *h);
+
+#endif
