@@ -57,6 +57,11 @@ typedef struct {
     uint64_t (*next_event_us)(lesson_backend *b);
     /* Called before a step (the model clears its event log). */
     void (*step_begin)(lesson_backend *b);
+    /* One step towards rest while a statement is blocked: runs what is
+     * due next (no later than until_us) and returns 1, or returns 0 when
+     * the connection rests (the model is idle: nothing but probes of a
+     * zero window; the kernel's counters have stopped changing). */
+    int (*settle_step)(lesson_backend *b, uint64_t until_us);
     /* Settles the connection (no statement is blocked); bounded. */
     void (*settle)(lesson_backend *b);
 } lesson_backend_ops;

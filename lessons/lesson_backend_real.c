@@ -282,6 +282,15 @@ static uint64_t rb_next_event_us(lesson_backend *b)
     return rb_now_us(b) + REAL_TICK_US;
 }
 
+static int rb_settle_step(lesson_backend *b, uint64_t until_us)
+{
+    uint64_t next = rb_next_event_us(b);
+    if (next == UINT64_MAX || rb_now_us(b) >= until_us)
+        return 0;
+    rb_advance(b, next < until_us ? next : until_us);
+    return 1;
+}
+
 static void rb_step_begin(lesson_backend *b)
 {
     R(b)->stable = 0;
@@ -318,6 +327,7 @@ static const lesson_backend_ops real_ops = {
     .now_us = rb_now_us,
     .advance = rb_advance,
     .next_event_us = rb_next_event_us,
+    .settle_step = rb_settle_step,
     .step_begin = rb_step_begin,
     .settle = rb_settle,
 };

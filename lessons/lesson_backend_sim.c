@@ -170,6 +170,16 @@ static uint64_t sb_next_event_us(lesson_backend *b)
     return sim_next_event_us(W(b));
 }
 
+static int sb_settle_step(lesson_backend *b, uint64_t until_us)
+{
+    sim_world *w = W(b);
+    uint64_t now = sim_now_us(w), next = sim_next_event_us(w);
+    if (next == UINT64_MAX || next > until_us)
+        return 0;
+    /* sim_settle runs nothing when the model is idle by its own rule. */
+    return sim_settle(w, next > now ? next - now : 0) > 0;
+}
+
 static void sb_step_begin(lesson_backend *b)
 {
     sim_events_clear(W(b));
@@ -199,6 +209,7 @@ static const lesson_backend_ops sim_ops = {
     .now_us = sb_now_us,
     .advance = sb_advance,
     .next_event_us = sb_next_event_us,
+    .settle_step = sb_settle_step,
     .step_begin = sb_step_begin,
     .settle = sb_settle,
 };

@@ -1249,13 +1249,16 @@ static void settle(interp *in)
                 break;
             continue;
         }
-        uint64_t next = be->ops->next_event_us(be);
+        /* A side waits: let the connection move one event at a time and
+         * retry after each, until it rests (the model idle, the kernel's
+         * counters still) or a sleeping side's time comes. */
         uint64_t sl = sleep_deadline(in);
-        if (sl < next)
-            next = sl;
-        if (next == UINT64_MAX || next > deadline)
+        uint64_t until = sl < deadline ? sl : deadline;
+        if (be->ops->settle_step(be, until))
+            continue;
+        if (sl > deadline || be->ops->now_us(be) >= deadline)
             break;
-        be->ops->advance(be, next);
+        be->ops->advance(be, sl);
     }
 }
 

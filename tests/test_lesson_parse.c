@@ -90,11 +90,11 @@ static void test_parse_basics_lesson(void **state)
     assert_int_equal(st->lines[0].kind, LESSON_LINE_STMT);
     assert_int_equal(st->lines[0].side, LESSON_CLIENT);
     assert_string_equal(st->lines[0].code, "s.sendall(b'Hello, world')");
-    assert_int_equal(st->lines[1].kind, LESSON_LINE_EXPECT);
-    assert_int_equal(st->lines[1].side, LESSON_SERVER);
-    assert_string_equal(st->lines[1].code, "conn.recv_queue == 12");
-    assert_int_equal(st->lines[1].ast->attr, LA_RECV_QUEUE);
-    assert_int_equal(st->lines[1].ast->vint, 12);
+    assert_int_equal(st->lines[2].kind, LESSON_LINE_EXPECT);
+    assert_int_equal(st->lines[2].side, LESSON_SERVER);
+    assert_string_equal(st->lines[2].code, "conn.recv_queue == 12");
+    assert_int_equal(st->lines[2].ast->attr, LA_RECV_QUEUE);
+    assert_int_equal(st->lines[2].ast->vint, 12);
     lesson_doc_free(doc);
 }
 
