@@ -300,6 +300,9 @@ static void test_run_sendall_blocks_and_resumes(void **state)
     assert_true(v->blocked[LESSON_CLIENT]);
     assert_string_equal(v->stmts[0].status, "blocked");
     assert_string_equal(v->stmts[1].status, "pending");
+    /* Settling stops when the model rests (a zero window, probes only),
+     * not at the 60 s safety limit. */
+    assert_true(v->time_us < 1000000);
     int steps_blocked = 0;
     while (lesson_runner_step(t.r) == 0)
         steps_blocked += lesson_runner_view(t.r, LESSON_MODE_SIM)->blocked[LESSON_CLIENT];
