@@ -1154,15 +1154,18 @@ long sim_send(sim_world *w, int sockid, const uint8_t *data, size_t len, int fla
     uint64_t n = min64(len, cap - q);
     if (n > UINT32_MAX)
         n = UINT32_MAX;
+    /* SIM_MSG_CONTINUE: the rest of the previous write (sendall's chunks). */
+    bool cont = (flags & SIM_MSG_CONTINUE) != 0 && s->origins > 0;
+    uint32_t origin = cont ? s->origins : s->origins + 1;
     if (sim_ring_reserve(&s->sbuf, q + n, s->snd_una, s->wr_total) < 0 ||
-        sim_runq_push(&s->sruns, s->origins + 1, (uint32_t)n, false) < 0) {
+        sim_runq_push(&s->sruns, origin, (uint32_t)n, false) < 0) {
         rc = -ENOMEM;
         goto out;
     }
-    s->origins++;
+    s->origins = origin;
     sim_ring_put(&s->sbuf, s->wr_total, data, (size_t)n);
-    log_event(w, SIM_EV_WRITE, s->id, s->peer, (uint32_t)n, s->wr_total, 0, s->origins, "send",
-              w->now_us);
+    log_event(w, SIM_EV_WRITE, s->id, s->peer, (uint32_t)n, s->wr_total, 0, origin,
+              cont ? "send-continued" : "send", w->now_us);
     s->wr_total += n;
     /* MSG_MORE holds the tail during this call only, as Linux pushes with
      * TCP_NAGLE_CORK just here: the next ACK, send or uncork may send it. */

@@ -86,8 +86,10 @@ typedef enum {
     SIM_TCP_CORK,
 } sim_opt;
 
-/* Flags for sim_send(). */
-enum { SIM_MSG_MORE = 1 };
+/* Flags for sim_send(). SIM_MSG_MORE is send()'s MSG_MORE. SIM_MSG_CONTINUE
+ * is the model's own: the bytes continue the previous call's write and keep
+ * its origin (colour), as the later chunks of one sendall() should. */
+enum { SIM_MSG_MORE = 1, SIM_MSG_CONTINUE = 2 };
 
 /* How sim_shutdown() closes. */
 typedef enum { SIM_SHUT_RD = 0, SIM_SHUT_WR = 1, SIM_SHUT_RDWR = 2 } sim_how;
@@ -140,7 +142,8 @@ typedef struct {
 } sim_event;
 
 /* A run of bytes in a queue that came from one write: the window colours
- * each write differently. */
+ * each write differently. A byte's offset within its write is its stream
+ * offset minus the seq of that write's first SIM_EV_WRITE event. */
 typedef struct {
     uint32_t origin; /* the write it came from (1-based, per socket) */
     uint32_t bytes;  /* how many bytes of that write are in the run */
@@ -228,8 +231,9 @@ int sim_accept(sim_world *w, int sock);
  * Copies up to len bytes into the send queue; returns the count accepted
  * (> 0), or -EAGAIN when the send queue is full, -EPIPE after shutdown or
  * the peer's RST was seen once, -ECONNRESET on the first call after an
- * RST arrived, -ENOTCONN before the connection. flags: SIM_MSG_MORE.
- * The model records where every byte came from (one origin per call). */
+ * RST arrived, -ENOTCONN before the connection. flags: SIM_MSG_MORE,
+ * SIM_MSG_CONTINUE. The model records where every byte came from (one
+ * origin per call, or the previous call's with SIM_MSG_CONTINUE). */
 long sim_send(sim_world *w, int sock, const uint8_t *data, size_t len, int flags);
 
 /* Moves up to cap bytes from the receive queue into buf. Returns the

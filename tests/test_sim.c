@@ -1062,6 +1062,31 @@ static void test_close_during_handshake_resets_half_open(void **state)
     sim_world_free(w);
 }
 
+/* SIM_MSG_CONTINUE keeps the previous write's origin (one sendall, one
+ * colour); without it each call is a new write. */
+static void test_send_continue_keeps_origin(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = fast_params();
+    pair_open(&p, &pr, 3);
+    assert_int_equal(sim_setsockopt(p.w, p.c, SIM_TCP_CORK, 1), 0);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"ab", 2, 0), 2);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"cd", 2, SIM_MSG_CONTINUE), 2);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"ef", 2, 0), 2);
+    sim_run runs[4];
+    assert_int_equal(sim_runs(p.w, p.c, SIM_Q_UNSENT, runs, 4), 2);
+    assert_int_equal(runs[0].origin, 1);
+    assert_int_equal(runs[0].bytes, 4);
+    assert_int_equal(runs[1].origin, 2);
+    assert_int_equal(runs[1].bytes, 2);
+    assert_int_equal(sim_setsockopt(p.w, p.c, SIM_TCP_CORK, 0), 0);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(sim_runs(p.w, p.conn, SIM_Q_RECV, runs, 4), 2);
+    assert_int_equal(runs[0].bytes, 4);
+    pair_close(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1094,6 +1119,7 @@ int main(void)
         cmocka_unit_test(test_backlog_full_drops_syn_until_accept),
         cmocka_unit_test(test_syn_retries_then_timeout),
         cmocka_unit_test(test_close_during_handshake_resets_half_open),
+        cmocka_unit_test(test_send_continue_keeps_origin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
