@@ -118,6 +118,8 @@ static bool run_script(uint64_t seed, bool broken, char *why, size_t whylen, int
             for (size_t k = 0; k < n; k++)
                 buf[k] = stream_byte(dir, r.r.written[dir] + k);
             int flags = rnd(&x) % 5 == 0 ? SIM_MSG_MORE : 0;
+            if (rnd(&x) % 3 == 0)
+                flags |= SIM_MSG_CONTINUE;
             long got = sim_send(r.w, s, buf, n, flags);
             if (got < 0 && got != -EAGAIN) {
                 snprintf(r.why, sizeof(r.why), "send: %ld", got);
@@ -253,7 +255,7 @@ static void test_random_calls_keep_invariants(void **state)
                 break;
             case 5:
             case 6:
-                sim_send(w, h, rnd(&x) % 2 ? buf : NULL, rnd(&x) % sizeof(buf), (int)(rnd(&x) % 2));
+                sim_send(w, h, rnd(&x) % 2 ? buf : NULL, rnd(&x) % sizeof(buf), (int)(rnd(&x) % 4));
                 break;
             case 7:
             case 8:
