@@ -244,6 +244,8 @@ static void print_step(FILE *out, const lesson_runner *r)
     fprintf(out, "\n== step %d/%zu (line %d): %s\n", si + 1, doc->nsteps, st->line, st->title);
     if (st->title_ja)
         fprintf(out, "   %s\n", st->title_ja);
+    for (size_t i = 0; i < st->nsay; i++)
+        fprintf(out, "   | %s\n", st->say[i]);
     int k = 0;
     for (size_t i = 0; i < st->nlines; i++) {
         const lesson_line *ln = &st->lines[i];
