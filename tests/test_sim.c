@@ -1087,6 +1087,30 @@ static void test_send_continue_keeps_origin(void **state)
     pair_close(&p);
 }
 
+/* A reply still on the wire when its sender resets arrives before the RST:
+ * the client reads b'bye', then gets ConnectionResetError, then b''. */
+static void test_reply_on_wire_arrives_before_rst(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = sim_params_default();
+    pair_open(&p, &pr, 3);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"unread", 6, 0), 6);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(sim_send(p.w, p.conn, (const uint8_t *)"bye", 3, 0), 3);
+    assert_int_equal(sim_close(p.w, p.conn), 0); /* unread data: RST */
+    sim_settle(p.w, 10000000);
+    uint8_t buf[16];
+    assert_int_equal(sim_recv(p.w, p.c, buf, sizeof(buf)), 3);
+    assert_memory_equal(buf, "bye", 3);
+    sim_run run;
+    assert_int_equal(sim_runs(p.w, p.c, SIM_Q_RECV, &run, 1), 0);
+    assert_int_equal(sim_recv(p.w, p.c, buf, sizeof(buf)), -ECONNRESET);
+    assert_int_equal(sim_recv(p.w, p.c, buf, sizeof(buf)), 0);
+    assert_int_equal(snap(p.w, p.conn).send_queue_bytes, 0);
+    pair_close(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1120,6 +1144,7 @@ int main(void)
         cmocka_unit_test(test_syn_retries_then_timeout),
         cmocka_unit_test(test_close_during_handshake_resets_half_open),
         cmocka_unit_test(test_send_continue_keeps_origin),
+        cmocka_unit_test(test_reply_on_wire_arrives_before_rst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
