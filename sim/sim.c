@@ -47,11 +47,14 @@
  *   - Delayed ACK: fixed delayed_ack_us (Linux adapts it between 40 ms and
  *     200 ms). ACK at once for the first min(16, max(2, window/(2*mss)))
  *     data segments of a connection (quick ACKs), when more than one full
- *     segment is unacknowledged, for a FIN and for a probe. Data segments
- *     carry the ACK. A socket that sends data within delayed_ack_us of
- *     receiving some enters Linux's interactive ("pingpong") mode: no more
- *     quick ACKs, its ACKs wait to ride on its replies; a delayed-ACK
- *     timer that fires ends the mode (threshold 1, as mainline Linux).
+ *     segment is unacknowledged (Linux also wants the window's right edge
+ *     to advance, so its ACKs get delayed while a receive buffer fills; the
+ *     model has no rcv_ssthresh and does not), for a FIN and for a
+ *     probe. Data segments carry the ACK. A socket that sends data within
+ *     delayed_ack_us of receiving some enters Linux's interactive
+ *     ("pingpong") mode: no more quick ACKs, its ACKs wait to ride on its
+ *     replies; a delayed-ACK timer that fires ends the mode (threshold 1,
+ *     as mainline Linux).
  *   - Persist timer: first probe 200 ms (Linux's minimum RTO) after the
  *     window closed with nothing in flight, then doubling up to 120 s. A
  *     probe carries no data; its ACK carries the current window.
