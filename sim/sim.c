@@ -596,9 +596,11 @@ static bool acceptq_full(const sim_world *w, const sock *l)
 
 static void send_syn(sim_world *w, sock *s, const char *why)
 {
+    /* A SYN offers the client's window too (the server learns it again
+     * from the handshake's ACK, so the packet does not need to carry it). */
     pkt p = {.from = s->id, .to = -1, .kind = PK_SYN, .port = s->dst_port, .why = why};
     uint64_t at = wire_send(w, s, s->side, &p);
-    log_event(w, SIM_EV_SYN, s->id, -1, 0, 0, 0, 0, why, at);
+    log_event(w, SIM_EV_SYN, s->id, -1, 0, 0, rcv_window(w, s), 0, why, at);
     set_timer(w, s, T_SYN, w->now_us + (SYN_RTO_US << s->syn_retries));
 }
 

@@ -136,6 +136,7 @@ static void test_connect_established_after_one_rtt(void **state)
     const sim_event *e = find_ev(w, &i, SIM_EV_SYN);
     assert_int_equal(e->time_us, 0);
     assert_int_equal(e->arrive_us, 5000);
+    assert_int_equal(e->window, 65536);
     e = find_ev(w, &i, SIM_EV_SYN); /* SYN-ACK */
     assert_int_equal(e->time_us, 5000);
     assert_int_equal(e->arrive_us, 10000);
