@@ -22,6 +22,7 @@
 #include "viz_anim.h"
 #include "viz_canvas.h"
 #include "viz_draw.h"
+#include "viz_font.h"
 #include "viz_scene.h"
 
 static double now_ms(void)
@@ -131,7 +132,8 @@ int main(int argc, char **argv)
                 first = t1 - t_start;
             t[n++] = t1 - t0;
             if (getenv("BENCH_VIZ_TRACE") && t1 - t0 > 2)
-                fprintf(stderr, "step %zu frame %d: %.2f ms misses %llu\n", k, i, t1 - t0, (unsigned long long)viz_text_misses(viz_canvas_text(c)));
+                fprintf(stderr, "step %zu frame %d: %.2f ms misses %llu\n", k, i, t1 - t0,
+                        (unsigned long long)viz_text_misses(viz_canvas_text(c)));
         }
     }
     qsort(t, n, sizeof *t, cmp_d);
@@ -152,5 +154,6 @@ int main(int argc, char **argv)
     lesson_runner_free(r);
     lesson_doc_free(doc);
     TTF_Quit();
+    viz_font_shutdown();
     return 0;
 }

@@ -450,6 +450,49 @@ static void test_queue_push_pop_keeps_origins(void **state)
     assert_int_equal(moved.run[1].bytes, 2);
 }
 
+/* The picker lists the lessons with their titles in the current
+ * language; the help overlay covers the picture; both differ by language. */
+static void test_draw_picker_and_help(void **state)
+{
+    (void)state;
+    viz_pick_item items[2] = {{"Socket buffers: the basics", "ソケットバッファの基本", "basics"},
+                              {"The chat", NULL, "chat"}};
+    viz_canvas *c = canvas(1280, 720);
+    SDL_Renderer *r = viz_canvas_renderer(c);
+    viz_ui ui = {.lang = VIZ_LANG_EN, .zoom = 1.0, .speed = 1.0};
+    viz_draw_picker(r, viz_canvas_text(c), items, 2, 0, &ui, 1280, 720);
+    SDL_RenderFlush(r);
+    dump(c, "picker-en");
+    SDL_Surface *en = copy_surface(viz_canvas_surface(c));
+    ui.lang = VIZ_LANG_JA;
+    viz_draw_picker(r, viz_canvas_text(c), items, 2, 0, &ui, 1280, 720);
+    SDL_RenderFlush(r);
+    dump(c, "picker-ja");
+    assert_true(diff_pixels(en, viz_canvas_surface(c)) > 1000);
+    SDL_Surface *ja = copy_surface(viz_canvas_surface(c));
+    ui.help = true;
+    viz_draw_picker(r, viz_canvas_text(c), items, 2, 0, &ui, 1280, 720);
+    SDL_RenderFlush(r);
+    dump(c, "help-ja");
+    assert_true(diff_pixels(ja, viz_canvas_surface(c)) > 100000);
+    ui.lang = VIZ_LANG_EN;
+    viz_scene s;
+    scene_basics(&s);
+    viz_frame *f = calloc(1, sizeof *f);
+    viz_anim *a = viz_anim_new();
+    viz_anim_build(a, &s);
+    viz_anim_seek(a, &s, 1.0, f);
+    viz_draw_scene(r, viz_canvas_text(c), &s, f, &ui, 1280, 720);
+    SDL_RenderFlush(r);
+    dump(c, "help-en");
+    free(f);
+    viz_anim_free(a);
+    viz_scene_free(&s);
+    SDL_FreeSurface(en);
+    SDL_FreeSurface(ja);
+    viz_canvas_free(c);
+}
+
 /* "WxH" sizes parse; nonsense does not. */
 static void test_parse_size(void **state)
 {
@@ -475,9 +518,11 @@ int main(void)
         cmocka_unit_test(test_anim_replays_events),
         cmocka_unit_test(test_anim_zero_window),
         cmocka_unit_test(test_queue_push_pop_keeps_origins),
+        cmocka_unit_test(test_draw_picker_and_help),
         cmocka_unit_test(test_parse_size),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
+    viz_font_shutdown();
     return rc;
 }

@@ -22,6 +22,7 @@
 
 #include "viz_app.h"
 #include "viz_canvas.h"
+#include "viz_font.h"
 
 static SDL_Event key(SDL_Keycode sym, Uint16 mod)
 {
@@ -222,5 +223,6 @@ int main(void)
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
+    viz_font_shutdown();
     return rc;
 }

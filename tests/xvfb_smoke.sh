@@ -13,6 +13,10 @@ fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 shot=$dir/window.png
+# Under ASan, libX11 and the dlopen'ed X libraries leak a few bytes that
+# are not ours; the same code without X is leak-checked by test_viz_app.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export ASAN_OPTIONS
 env -u WAYLAND_DISPLAY SDL_VIDEODRIVER=x11 SDL_FRAMEBUFFER_ACCELERATION=0 SDL_AUDIODRIVER=dummy \
     timeout 50 xvfb-run -a -s "-screen 0 1600x900x24" \
     "$bin" basics --size 1280x720 --demo-steps 3 --screenshot "$shot"

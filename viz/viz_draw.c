@@ -856,15 +856,16 @@ void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, i
     int y = m + viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 40));
     text(c, viz_label(c->lang, VIZ_L_PICKER_TITLE), VIZ_FACE_BOLD, 28, TEXT, m, y, VIZ_ALIGN_LEFT);
     y += viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 28)) + U(c, 16);
-    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, 24)) + U(c, 14);
+    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, 24)) + U(c, 26);
     for (int i = 0; i < n; i++) {
         if (y + lh > h - m - U(c, 30))
             break;
         if (i == selected)
-            fill(c, m - U(c, 10), y - U(c, 6), w - 2 * m + U(c, 20), lh, HILITE);
+            fill(c, m - U(c, 10), y - U(c, 12), w - 2 * m + U(c, 20), lh - U(c, 2), HILITE);
         char num[16];
         snprintf(num, sizeof num, "%d", i + 1);
-        fill(c, m, y, U(c, 34), lh - U(c, 12), viz_palette(i));
+        fill(c, m, y, U(c, 34), viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 22)) + U(c, 2),
+             viz_palette(i));
         text(c, num, VIZ_FACE_BOLD, 22, DARK, m + U(c, 17), y + U(c, 2), VIZ_ALIGN_CENTER);
         const char *title =
             c->lang == VIZ_LANG_JA && items[i].title_ja ? items[i].title_ja : items[i].title;

@@ -171,6 +171,11 @@ out:
     return rc;
 }
 
+void viz_font_shutdown(void)
+{
+    FcFini();
+}
+
 bool viz_font_covers(const char *path, const char *utf8)
 {
     bool ok = false;

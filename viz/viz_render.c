@@ -21,6 +21,7 @@
 #include "viz_anim.h"
 #include "viz_canvas.h"
 #include "viz_draw.h"
+#include "viz_font.h"
 #include "viz_scene.h"
 
 static const char render_usage[] =
@@ -152,5 +153,6 @@ out:
     lesson_doc_free(doc);
     if (TTF_WasInit())
         TTF_Quit();
+    viz_font_shutdown();
     return rc;
 }

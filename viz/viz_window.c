@@ -23,6 +23,7 @@
 #include "viz.h"
 #include "viz_app.h"
 #include "viz_canvas.h"
+#include "viz_font.h"
 
 static const char window_usage[] =
     "usage: sockbuf [LESSON] [--lang en|ja] [--size WxH] [--fullscreen] [--sim]\n";
@@ -129,7 +130,13 @@ int viz_window_main(int argc, char **argv)
         goto out;
     }
     SDL_SetWindowMinimumSize(win, 640, 360);
-    ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_PRESENTVSYNC);
+    /* SDL_FRAMEBUFFER_ACCELERATION=0 asks for the software path: then
+     * no OpenGL is loaded at all (Xvfb, remote X, the smoke test). */
+    const char *accel = SDL_GetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
+    bool software = accel && (!strcmp(accel, "0") || !SDL_strcasecmp(accel, "false") ||
+                              !SDL_strcasecmp(accel, "software"));
+    if (!software)
+        ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_PRESENTVSYNC);
     if (!ren)
         ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
     if (!ren) {
@@ -219,6 +226,7 @@ out:
     if (TTF_WasInit())
         TTF_Quit();
     SDL_Quit();
+    viz_font_shutdown();
     return rc;
 }
 
