@@ -321,16 +321,10 @@ static void draw_code(const ctx *c, const viz_side *vs, const viz_frame *f, int 
                      VIZ_ALIGN_CENTER);
             }
         }
-        /* Cut long code so it never runs under the status pill. */
+        /* Long code is cut (with an ellipsis) before the status pill. */
         int avail = w - pill_w - U(c, 12) - sw;
-        size_t len = strlen(line);
-        while (len > 4 && text_w(c, line, VIZ_FACE_MONO, 17) > avail) {
-            len -= 1;
-            while (len > 0 && ((unsigned char)line[len] & 0xc0) == 0x80)
-                len--;
-            strcpy(line + len, "\xe2\x80\xa6");
-        }
-        text(c, line, VIZ_FACE_MONO, 17, reached ? TEXT : DIM, tx, ly, VIZ_ALIGN_LEFT);
+        viz_text_draw_wrapped(c->t, line, VIZ_FACE_MONO, T(c, 17), reached ? TEXT : DIM, tx, ly,
+                              avail, 1);
     }
 }
 
@@ -472,14 +466,8 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         char buf[VIZ_TEXT_LEN + 32];
         snprintf(buf, sizeof buf, "%s: %s", viz_label(c->lang, VIZ_L_PRINTED),
                  vs->printed[vs->nprinted - 1]);
-        size_t len = strlen(buf);
-        while (len > 8 && text_w(c, buf, VIZ_FACE_MONO, 15) > w - 2 * pad) {
-            len--;
-            while (len > 0 && ((unsigned char)buf[len] & 0xc0) == 0x80)
-                len--;
-            strcpy(buf + len, "\xe2\x80\xa6");
-        }
-        text(c, buf, VIZ_FACE_MONO, 15, GOOD, x + pad, ay, VIZ_ALIGN_LEFT);
+        viz_text_draw_wrapped(c->t, buf, VIZ_FACE_MONO, T(c, 15), GOOD, x + pad, ay, w - 2 * pad,
+                              1);
     } else if (vs->error[0]) {
         text(c, vs->error, VIZ_FACE_MONO, 15, WARN, x + pad, ay, VIZ_ALIGN_LEFT);
     }

@@ -215,6 +215,10 @@ static TTF_Font *get_font(viz_text *t, int face, int size_px)
         if (t->fonts[i].face == face && t->fonts[i].size_px == size_px)
             return t->fonts[i].font;
     TTF_Font *f = TTF_OpenFont(t->paths[face], size_px);
+    /* Unhinted glyphs: as sharp at these sizes, and rasterised in half
+     * the time, which is what the first frame of a step pays. */
+    if (f)
+        TTF_SetFontHinting(f, TTF_HINTING_NONE);
     if (!f)
         return NULL;
     int slot;
@@ -457,23 +461,32 @@ static bool no_line_start(uint32_t cp)
     return cp == ')' || cp == ',' || cp == '.';
 }
 
-static int measure_span(viz_text *t, const char *s, int len, int face, int size_px)
+/* Break opportunity after the character at i (byte offset)? */
+static bool can_break_after(const char *s, int len, int i, int *next)
 {
-    char tmp[TMP_LEN];
-    if (len >= TMP_LEN)
-        len = TMP_LEN - 1;
-    memcpy(tmp, s, (size_t)len);
-    tmp[len] = 0;
-    int w = 0;
-    size_resolved(t, tmp, face, size_px, &w, NULL);
-    return w;
+    int cl;
+    uint32_t cp = utf8_next(s + i, (size_t)(len - i), &cl);
+    int nx = i + cl;
+    *next = nx;
+    if (nx >= len)
+        return true;
+    int cl2;
+    uint32_t nc = utf8_next(s + nx, (size_t)(len - nx), &cl2);
+    return cp == ' ' || ((is_cjk(cp) || is_cjk(nc)) && !no_line_start(nc) && nc != ' ' &&
+                         cp != 0x300c && cp != 0xff08);
 }
 
+/* Greedy line breaking: TTF_MeasureUTF8 says how much of the rest fits
+ * (one call per line), then the line backs off to the last place it may
+ * break. */
 static int wrap_compute(viz_text *t, const char *s, int face, int size_px, int max_w, int *starts,
                         int *lens, int max)
 {
     int len = (int)strlen(s);
     int pos = 0, n = 0;
+    TTF_Font *f = get_font(t, face, size_px);
+    if (!f)
+        return 0;
     if (len >= TMP_LEN)
         len = TMP_LEN - 1;
     while (pos < len && n < max) {
@@ -481,34 +494,49 @@ static int wrap_compute(viz_text *t, const char *s, int face, int size_px, int m
             pos++;
         if (pos >= len)
             break;
-        int start = pos, i = pos, last_break = -1, end = len, next_pos = len;
-        while (i < len) {
+        int start = pos, stop = pos;
+        while (stop < len && s[stop] != '\n')
+            stop++;
+        char tmp[TMP_LEN];
+        memcpy(tmp, s + start, (size_t)(stop - start));
+        tmp[stop - start] = 0;
+        int extent = 0, count = 0;
+        if (TTF_MeasureUTF8(f, tmp, max_w, &extent, &count) < 0)
+            count = stop - start;
+        /* count is in characters: find its byte offset. */
+        int fit = start;
+        for (int k = 0; k < count && fit < stop; k++) {
             int cl;
-            uint32_t cp = utf8_next(s + i, (size_t)(len - i), &cl);
-            int nx = i + cl;
-            if (cp == '\n') {
-                end = i;
-                next_pos = nx;
-                break;
-            }
-            if (measure_span(t, s + start, nx - start, face, size_px) > max_w) {
-                if (last_break > start) {
-                    end = last_break;
-                } else {
-                    end = i > start ? i : nx;
-                }
-                next_pos = end;
-                break;
-            }
-            /* Is there a break opportunity after this character? */
-            if (nx < len) {
-                int cl2;
-                uint32_t nc = utf8_next(s + nx, (size_t)(len - nx), &cl2);
-                if (cp == ' ' || ((is_cjk(cp) || is_cjk(nc)) && !no_line_start(nc) && nc != ' ' &&
-                                  cp != 0x300c && cp != 0xff08))
+            utf8_next(s + fit, (size_t)(len - fit), &cl);
+            fit += cl;
+        }
+        int end, next_pos;
+        if (fit >= stop) {
+            end = stop;
+            next_pos = stop < len ? stop + 1 : stop;
+        } else {
+            int last_break = -1;
+            for (int i = start; i < fit;) {
+                int nx;
+                bool br = can_break_after(s, len, i, &nx);
+                if (br && nx <= fit)
                     last_break = nx;
+                i = nx;
             }
-            i = nx;
+            /* A break right at the fit point is fine too. */
+            if (s[fit] == ' ')
+                last_break = fit;
+            if (last_break > start) {
+                end = last_break;
+            } else {
+                end = fit > start ? fit : start + 1;
+                int cl;
+                if (fit <= start) {
+                    utf8_next(s + start, (size_t)(len - start), &cl);
+                    end = start + cl;
+                }
+            }
+            next_pos = end;
         }
         int e = end;
         while (e > start && s[e - 1] == ' ')
