@@ -763,9 +763,9 @@ int net_live_poll(net_live *l, int timeout_ms)
     int64_t quiet_end = l->quiet_since_us + (int64_t)l->cfg.quiet_ms * 1000;
     if (client && l->send_done && quiet_end - now < wait_us)
         wait_us = quiet_end - now;
-    /* While a client is sending, the kernel wakes a writer only once a
-     * third of its send buffer is free; retrying every millisecond keeps
-     * the pipe full (about 30% more throughput on loopback). */
+    /* While a client is sending, the kernel wakes a writer only once about
+     * a third of its send buffer is free; retrying every millisecond keeps
+     * the pipe fuller. */
     if (client && !l->send_done && l->nconns > 0 && !l->conns[0]->connecting &&
         wait_us > LIVE_SEND_RETRY_US)
         wait_us = LIVE_SEND_RETRY_US;
@@ -780,6 +780,7 @@ int net_live_poll(net_live *l, int timeout_ms)
     }
 
     char err[NET_ERR_LEN];
+    bool sent = false;
     for (int i = 0; i < n && ready > 0; i++) {
         short re = l->pfds[i].revents;
         if (re == 0)
@@ -816,8 +817,10 @@ int net_live_poll(net_live *l, int timeout_ms)
             }
             if (re & (POLLIN | POLLERR | POLLHUP))
                 live_client_read(l, c);
-            if (!c->closed && (re & (POLLOUT | POLLERR)))
+            if (!c->closed && (re & (POLLOUT | POLLERR))) {
                 live_client_send(l, c);
+                sent = true;
+            }
             continue;
         }
         if (re & (POLLOUT | POLLERR | POLLHUP))
@@ -837,6 +840,11 @@ int net_live_poll(net_live *l, int timeout_ms)
         if (!c->closed)
             c->pub.reading = !c->pub.eof && live_has_room(l, c);
     }
+    /* The retry the wait cap above is for: a sender the kernel has not
+     * woken yet may well have room (sendfile() says EAGAIN if not). */
+    if (client && !sent && l->nconns > 0 && !l->conns[0]->closed && !l->conns[0]->connecting &&
+        !l->send_done && live_client_left(l) > 0)
+        live_client_send(l, l->conns[0]);
     live_reap(l);
 
     now = live_now_us();
