@@ -118,6 +118,10 @@ static void test_probe_recv_queue_counts_bytes(void **state)
     assert_string_equal(pr.state, "ESTABLISHED");
     assert_true(pr.snd_cwnd > 0);
     assert_true(pr.rcv_space_bytes > 0);
+    assert_true(pr.rtt_us > 0); /* measured from the ACK of the 12 bytes */
+    assert_int_equal(pr.unacked, 0);
+    assert_int_equal(pr.in_flight_bytes, 0);
+    assert_int_equal(pr.notsent_bytes, 0);
     /* Reading empties the queue. */
     uint8_t buf[64];
     assert_int_equal(net_recv(p.sfd, buf, sizeof(buf), err), 12);
