@@ -96,6 +96,30 @@ void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, i
 /* Draws the help overlay (every key) over whatever is on r. */
 void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h);
 
+/* One live connection as `sockbuf live` shows it (copied from net_live,
+ * so this module needs nothing from net/). */
+typedef struct {
+    int id;                    /* 1, 2, ... */
+    char peer[64];             /* "127.0.0.1:53422" */
+    char state[16];            /* TCP state from the last probe */
+    uint64_t bytes_in;         /* read from the socket */
+    uint64_t bytes_out;        /* handed to the kernel */
+    uint32_t pending_bytes;    /* ours, not yet in the kernel */
+    bool reading;              /* false: paused by backpressure */
+    bool eof;                  /* the peer half-closed */
+    bool probe_valid;          /* the kernel numbers below are there */
+    uint32_t unsent_bytes;     /* SIOCOUTQNSD */
+    uint32_t in_flight_bytes;  /* SIOCOUTQ - SIOCOUTQNSD */
+    uint32_t recv_queue_bytes; /* SIOCINQ */
+    uint32_t sndbuf_bytes;     /* SO_SNDBUF */
+    uint32_t rcvbuf_bytes;     /* SO_RCVBUF */
+} viz_live_row;
+
+/* Draws live mode: a title line, one row per connection with its kernel
+ * queues as bars, and the latest events (oldest first). */
+void viz_draw_live(SDL_Renderer *r, viz_text *t, const char *title, const viz_live_row *rows, int n,
+                   int open, const char *const *log, int nlog, const viz_ui *ui, int w, int h);
+
 /* The colour of palette entry i (0..7): Okabe-Ito, safe for colour-blind
  * viewers. */
 SDL_Color viz_palette(int i);

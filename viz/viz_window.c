@@ -183,6 +183,15 @@ int viz_window_main(int argc, char **argv)
             dirty = true;
         if (demo_steps >= 0) {
             viz_app_get(app, &info);
+            if (info.picker) {
+                /* The demo starts from the picker like a presenter: key 1. */
+                SDL_Event k;
+                memset(&k, 0, sizeof k);
+                k.type = SDL_KEYDOWN;
+                k.key.keysym.sym = SDLK_1;
+                viz_app_handle_event(app, &k);
+                viz_app_get(app, &info);
+            }
             if (info.progress >= 1.0 && !info.picker) {
                 demo_done++;
                 if (demo_done >= demo_steps || info.step + 1 >= info.nsteps) {
@@ -230,15 +239,266 @@ out:
     return rc;
 }
 
+/* ---- live mode in a window ------------------------------------------- */
+
+enum { LIVE_LOG = 10, LIVE_ROWS = 64 };
+
+typedef struct {
+    char lines[LIVE_LOG][160];
+    int n;
+} live_log;
+
+static void live_on_event(const net_live_event *ev, void *user)
+{
+    live_log *lg = user;
+    char line[160];
+    double t = (double)ev->t_ms / 1000.0;
+    switch (ev->type) {
+    case NET_LIVE_EV_LISTEN:
+        snprintf(line, sizeof line, "%7.2f s  listening on %s", t, ev->peer);
+        break;
+    case NET_LIVE_EV_ACCEPT:
+    case NET_LIVE_EV_CONNECT:
+        snprintf(line, sizeof line, "%7.2f s  #%d %s %s", t, ev->id,
+                 ev->type == NET_LIVE_EV_ACCEPT ? "accepted" : "connected to", ev->peer);
+        break;
+    case NET_LIVE_EV_RECV:
+    case NET_LIVE_EV_SEND: {
+        char repr[64] = "";
+        if (ev->data)
+            net_live_bytes_repr(ev->data, ev->bytes, 24, repr, sizeof repr);
+        snprintf(line, sizeof line, "%7.2f s  #%d %s %zu B %s", t, ev->id,
+                 ev->type == NET_LIVE_EV_RECV ? "recv" : "send", ev->bytes, repr);
+        break;
+    }
+    case NET_LIVE_EV_CLOSE:
+        snprintf(line, sizeof line, "%7.2f s  #%d closed (in %llu B, out %llu B)", t, ev->id,
+                 (unsigned long long)ev->bytes_in, (unsigned long long)ev->bytes_out);
+        break;
+    case NET_LIVE_EV_ERROR:
+        snprintf(line, sizeof line, "%7.2f s  #%d %s: %s", t, ev->id,
+                 ev->exception ? ev->exception : "error", ev->message ? ev->message : "");
+        break;
+    default:
+        return; /* samples redraw the bars, not the log */
+    }
+    if (lg->n == LIVE_LOG) {
+        memmove(lg->lines[0], lg->lines[1], sizeof lg->lines[0] * (LIVE_LOG - 1));
+        lg->n--;
+    }
+    snprintf(lg->lines[lg->n++], sizeof lg->lines[0], "%s", line);
+}
+
+/* "[HOST:]PORT" or "HOST:PORT" into host (may stay empty) and port. */
+static int parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port)
+{
+    const char *colon = strrchr(s, ':');
+    const char *p = colon ? colon + 1 : s;
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (!*p || *end || v < 0 || v > 65535)
+        return -1;
+    *port = (uint16_t)v;
+    host[0] = 0;
+    if (colon) {
+        size_t n = (size_t)(colon - s);
+        if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+            s++;
+            n -= 2;
+        }
+        if (n >= hostlen)
+            return -1;
+        memcpy(host, s, n);
+        host[n] = 0;
+    }
+    return 0;
+}
+
+/* Returns an exit status, or -1 when the options are not ones the window
+ * knows (the caller then runs the headless CLI). */
+static int live_window(int argc, char **argv)
+{
+    net_live_config cfg = net_live_config_default();
+    char host[256] = "", err[NET_ERR_LEN] = "", title[400];
+    int w = 1280, h = 720, rc = 1;
+    double max_s = 0;
+    const char *shot = getenv("SOCKBUF_SCREENSHOT");
+    viz_ui ui = {.lang = VIZ_LANG_EN, .zoom = 1.0, .speed = 1.0};
+    bool have_mode = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if ((!strcmp(a, "--listen") || !strcmp(a, "--connect")) && v) {
+            cfg.mode = !strcmp(a, "--listen") ? NET_LIVE_LISTEN : NET_LIVE_CONNECT;
+            if (parse_hostport(v, host, sizeof host, &cfg.port) < 0)
+                return -1;
+            have_mode = true;
+            i++;
+        } else if (!strcmp(a, "--send") && v) {
+            cfg.send_text = v;
+            i++;
+        } else if (!strcmp(a, "--send-file") && v) {
+            cfg.send_file = v;
+            i++;
+        } else if (!strcmp(a, "--max-seconds") && v) {
+            max_s = atof(v);
+            i++;
+        } else if (!strcmp(a, "--lang") && v) {
+            ui.lang = !strcmp(v, "ja") ? VIZ_LANG_JA : VIZ_LANG_EN;
+            i++;
+        } else if (!strcmp(a, "--size") && v) {
+            if (viz_parse_size(v, &w, &h) < 0)
+                return -1;
+            i++;
+        } else if (!strcmp(a, "--screenshot") && v) {
+            shot = v;
+            i++;
+        } else {
+            return -1;
+        }
+    }
+    if (!have_mode)
+        return -1;
+    if (host[0])
+        cfg.host = host;
+    live_log lg = {.n = 0};
+    cfg.on_event = live_on_event;
+    cfg.user = &lg;
+    cfg.sample_ms = 50;
+    SDL_Window *win = NULL;
+    SDL_Renderer *ren = NULL;
+    viz_text *text = NULL;
+    net_live *l = net_live_new(&cfg, err);
+    net_live_conn *conns = calloc(LIVE_ROWS, sizeof *conns);
+    viz_live_row *rows = calloc(LIVE_ROWS, sizeof *rows);
+    if (!l || !conns || !rows) {
+        fprintf(stderr, "sockbuf live: %s\n", err[0] ? err : "out of memory");
+        goto out;
+    }
+    if (cfg.mode == NET_LIVE_LISTEN)
+        snprintf(title, sizeof title, "%s %s:%d",
+                 ui.lang == VIZ_LANG_JA ? "ライブ: 待ち受け" : "Live: listening on",
+                 host[0] ? host : "127.0.0.1", net_live_port(l));
+    else
+        snprintf(title, sizeof title, "%s %s:%d",
+                 ui.lang == VIZ_LANG_JA ? "ライブ: 接続先" : "Live: connected to",
+                 host[0] ? host : "127.0.0.1", net_live_port(l));
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0 || TTF_Init() < 0) {
+        fprintf(stderr, "sockbuf live: SDL_Init: %s\n", SDL_GetError());
+        goto out;
+    }
+    win = SDL_CreateWindow("sockbuf live", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
+                           SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    const char *accel = SDL_GetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
+    bool software = accel && (!strcmp(accel, "0") || !SDL_strcasecmp(accel, "false"));
+    if (win && !software)
+        ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_PRESENTVSYNC);
+    if (win && !ren)
+        ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
+    char terr[512];
+    if (ren)
+        text = viz_text_new(ren, terr, sizeof terr);
+    if (!win || !ren || !text) {
+        fprintf(stderr, "sockbuf live: window: %s\n", text || !ren ? SDL_GetError() : terr);
+        goto out;
+    }
+    SDL_StopTextInput();
+    Uint64 start = SDL_GetTicks64();
+    bool done = false;
+    while (!done) {
+        SDL_Event ev;
+        while (SDL_PollEvent(&ev)) {
+            if (ev.type == SDL_QUIT)
+                done = true;
+            if (ev.type == SDL_KEYDOWN) {
+                SDL_Keycode k = ev.key.keysym.sym;
+                bool ctrl = (ev.key.keysym.mod & KMOD_CTRL) != 0;
+                if (k == SDLK_ESCAPE || k == SDLK_q)
+                    done = true;
+                else if (k == SDLK_l)
+                    ui.lang = ui.lang == VIZ_LANG_JA ? VIZ_LANG_EN : VIZ_LANG_JA;
+                else if (ctrl && (k == SDLK_EQUALS || k == SDLK_PLUS))
+                    ui.zoom = ui.zoom * 1.15 > 2.5 ? 2.5 : ui.zoom * 1.15;
+                else if (ctrl && k == SDLK_MINUS)
+                    ui.zoom = ui.zoom / 1.15 < 0.6 ? 0.6 : ui.zoom / 1.15;
+                else if (k == SDLK_f || k == SDLK_F11)
+                    SDL_SetWindowFullscreen(
+                        win, (SDL_GetWindowFlags(win) & SDL_WINDOW_FULLSCREEN_DESKTOP)
+                                 ? 0
+                                 : SDL_WINDOW_FULLSCREEN_DESKTOP);
+            }
+        }
+        int prc = net_live_poll(l, 15);
+        if (prc < 0) {
+            fprintf(stderr, "sockbuf live: poll: %s\n", strerror(-prc));
+            goto out;
+        }
+        if (max_s > 0 && (double)(SDL_GetTicks64() - start) / 1000.0 >= max_s)
+            done = true;
+        int open = net_live_conns(l, conns, LIVE_ROWS);
+        int n = open < LIVE_ROWS ? open : LIVE_ROWS;
+        for (int i = 0; i < n; i++) {
+            const net_live_conn *cn = &conns[i];
+            viz_live_row *rw = &rows[i];
+            memset(rw, 0, sizeof *rw);
+            rw->id = cn->id;
+            snprintf(rw->peer, sizeof rw->peer, "%s", cn->peer);
+            snprintf(rw->state, sizeof rw->state, "%s", cn->probe.state);
+            rw->bytes_in = cn->bytes_in;
+            rw->bytes_out = cn->bytes_out;
+            rw->pending_bytes = cn->pending_bytes;
+            rw->reading = cn->reading;
+            rw->eof = cn->eof;
+            rw->probe_valid = cn->probe_valid;
+            rw->unsent_bytes = cn->probe.unsent_bytes;
+            rw->in_flight_bytes = cn->probe.in_flight_bytes;
+            rw->recv_queue_bytes = cn->probe.recv_queue_bytes;
+            rw->sndbuf_bytes = cn->probe.sndbuf_bytes;
+            rw->rcvbuf_bytes = cn->probe.rcvbuf_bytes;
+        }
+        const char *log[LIVE_LOG];
+        for (int i = 0; i < lg.n; i++)
+            log[i] = lg.lines[i];
+        int ow = 0, oh = 0;
+        SDL_GetRendererOutputSize(ren, &ow, &oh);
+        viz_draw_live(ren, text, title, rows, n, open, log, lg.n, &ui, ow, oh);
+        if (done && shot)
+            save_screenshot(ren, shot);
+        SDL_RenderPresent(ren);
+        if (prc == 0)
+            SDL_Delay(15); /* connect finished: keep showing until Esc */
+    }
+    rc = 0;
+out:
+    net_live_free(l);
+    free(conns);
+    free(rows);
+    viz_text_free(text);
+    if (ren)
+        SDL_DestroyRenderer(ren);
+    if (win)
+        SDL_DestroyWindow(win);
+    if (TTF_WasInit())
+        TTF_Quit();
+    SDL_Quit();
+    viz_font_shutdown();
+    return rc;
+}
+
 int viz_live_main(int argc, char **argv)
 {
     bool headless = false;
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--headless"))
             headless = true;
-    if (!headless)
-        fprintf(stderr, "sockbuf live: %s; printing JSON Lines (as with --headless)\n",
-                have_display() ? "the live window is not built yet"
-                               : "no display (DISPLAY is not set)");
+    if (!headless && have_display()) {
+        int rc = live_window(argc, argv);
+        if (rc >= 0)
+            return rc;
+        fprintf(stderr, "sockbuf live: options the window does not know; printing JSON Lines "
+                        "(as with --headless)\n");
+    } else if (!headless) {
+        fprintf(stderr, "sockbuf live: no display (DISPLAY is not set); printing JSON Lines "
+                        "(as with --headless)\n");
+    }
     return net_live_cli(argc, argv, stdout, stderr);
 }
