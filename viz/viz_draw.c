@@ -447,8 +447,14 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         fmt_bytes(a, sizeof a, f->appbuf_bytes[side]);
         fmt_bytes(b, sizeof b, cap);
         snprintf(buf, sizeof buf, "%s %s / %s", viz_label(c->lang, VIZ_L_APPBUF), a, b);
-        int bw = w / 2 - pad;
-        int bx = x + pad;
+        /* label first, the bar takes the rest of the row */
+        int tw = text(c, buf, VIZ_FACE_SANS, 15, TEXT, x + pad, ay, VIZ_ALIGN_LEFT);
+        int bx = x + pad + tw + U(c, 10);
+        int bw = x + w - pad - bx;
+        if (bw < U(c, 40)) {
+            bx = x + w - pad - U(c, 40);
+            bw = U(c, 40);
+        }
         fill(c, bx, ay, bw, U(c, 18), BAR_BG);
         if (cap) {
             int fw = (int)((double)bw * f->appbuf_bytes[side] / cap);
@@ -459,7 +465,6 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
             fill(c, bx, ay, fw, U(c, 18), viz_palette(7));
         }
         frame(c, bx, ay, bw, U(c, 18), 1, EDGE);
-        text(c, buf, VIZ_FACE_SANS, 15, TEXT, bx + bw + U(c, 8), ay, VIZ_ALIGN_LEFT);
         ay += U(c, 22);
     }
     if (vs->nprinted > 0) {
