@@ -357,14 +357,17 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
             if (!(from <= p && p < to))
                 continue;
             float frac = (float)((p - from) / (to - from));
-            if (f->nflying > 0) {
-                viz_flying *last = &f->flying[f->nflying - 1];
-                if (last->side == side && last->to_kernel == w &&
-                    fabsf(last->frac - frac) < 0.05f) {
-                    last->bytes += e->bytes;
-                    continue;
+            /* Writes (or reads) close together fly as one chunk. */
+            bool merged = false;
+            for (int k = 0; k < f->nflying && !merged; k++) {
+                viz_flying *o = &f->flying[k];
+                if (o->side == side && o->to_kernel == w && fabsf(o->frac - frac) < 0.3f) {
+                    o->bytes += e->bytes;
+                    merged = true;
                 }
             }
+            if (merged)
+                continue;
             if (f->nflying < VIZ_MAX_FLYING)
                 f->flying[f->nflying++] = (viz_flying){side, w, e->bytes, e->origin, frac};
         }

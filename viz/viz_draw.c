@@ -592,6 +592,40 @@ static void draw_legend(const ctx *c, int x0, int span, int y)
          lx + 4 * (sw + U(c, 2)) + U(c, 8), y, VIZ_ALIGN_LEFT);
 }
 
+/* Segments on the wire that would overlap are drawn as one chunk. */
+typedef struct {
+    int x0, x1;      /* pixel extent */
+    uint32_t count;  /* segments */
+    uint32_t bytes;  /* their payload */
+    int side;        /* sender */
+    uint32_t origin; /* the first one's write */
+} seg_group;
+
+static void flush_group(const ctx *c, seg_group *g, int y, int seg_h)
+{
+    if (g->count == 0)
+        return;
+    char buf[48], b[24];
+    if (g->count > 1) {
+        fmt_bytes(b, sizeof b, g->bytes);
+        snprintf(buf, sizeof buf, "%u× %s", g->count, b);
+    } else {
+        snprintf(buf, sizeof buf, "%u", g->bytes);
+    }
+    int w = g->x1 - g->x0;
+    int tw = text_w(c, buf, VIZ_FACE_BOLD, 15) + U(c, 10);
+    int x = g->x0;
+    if (tw > w) {
+        x -= (tw - w) / 2;
+        w = tw;
+    }
+    SDL_Color k = viz_palette(viz_origin_colour(g->side, g->origin));
+    fill(c, x, y - seg_h / 2, w, seg_h, k);
+    frame(c, x, y - seg_h / 2, w, seg_h, 1, DARK);
+    text(c, buf, VIZ_FACE_BOLD, 15, DARK, x + w / 2, y - seg_h / 2 + U(c, 3), VIZ_ALIGN_CENTER);
+    g->count = 0;
+}
+
 static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int x0, int x1,
                       const column *cl, const column *sv, int wire_top)
 {
@@ -617,6 +651,8 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     fill(c, x1, lanes[1] - U(c, 1), sv->x - x1, U(c, 3), EDGE);
 
     int seg_h = U(c, 26), seg_w = U(c, 58);
+    seg_group groups[2];
+    memset(groups, 0, sizeof groups);
     for (int i = 0; i < f->nwire; i++) {
         const viz_wire_item *it = &f->wire[i];
         bool data = it->kind == SIM_EV_SEGMENT || it->kind == SIM_EV_SYN ||
@@ -628,20 +664,21 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         int y = lanes[lane];
         float fr = it->frac;
         if (it->kind == SIM_EV_SEGMENT) {
-            char buf[40], b[24];
-            snprintf(b, sizeof b, "%u", it->bytes);
-            if (it->count > 1)
-                snprintf(buf, sizeof buf, "%u× %s", it->count, b);
-            else
-                snprintf(buf, sizeof buf, "%s", b);
-            int tw = text_w(c, buf, VIZ_FACE_BOLD, 15) + U(c, 10);
-            int w = tw > seg_w ? tw : seg_w;
-            int x = rightward ? x0 + (int)(fr * (span - w)) : x1 - w - (int)(fr * (span - w));
-            SDL_Color k = viz_palette(viz_origin_colour(it->from_side, it->origin));
-            fill(c, x, y - seg_h / 2, w, seg_h, k);
-            frame(c, x, y - seg_h / 2, w, seg_h, 1, DARK);
-            text(c, buf, VIZ_FACE_BOLD, 15, DARK, x + w / 2, y - seg_h / 2 + U(c, 3),
-                 VIZ_ALIGN_CENTER);
+            int x = rightward ? x0 + (int)(fr * (span - seg_w))
+                              : x1 - seg_w - (int)(fr * (span - seg_w));
+            seg_group *g = &groups[lane];
+            if (g->count > 0 && x < g->x1 + U(c, 2) && x + seg_w > g->x0 - U(c, 2)) {
+                /* Overlaps the train before it: one chunk, "12× 17,520". */
+                if (x < g->x0)
+                    g->x0 = x;
+                if (x + seg_w > g->x1)
+                    g->x1 = x + seg_w;
+                g->count += it->count;
+                g->bytes += it->bytes;
+                continue;
+            }
+            flush_group(c, g, y, seg_h);
+            *g = (seg_group){x, x + seg_w, it->count, it->bytes, it->from_side, it->origin};
         } else {
             char buf[48], b[24];
             bool win =
@@ -670,6 +707,8 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
             text(c, buf, VIZ_FACE_BOLD, 14, DARK, x + w / 2, ay + U(c, 2), VIZ_ALIGN_CENTER);
         }
     }
+    flush_group(c, &groups[0], lanes[0], seg_h);
+    flush_group(c, &groups[1], lanes[1], seg_h);
     /* A zero window is unmistakable: a banner across the stalled lane. */
     for (int rx = 0; rx < 2; rx++) {
         if (!f->zero_window[rx])
