@@ -493,6 +493,46 @@ static void test_draw_picker_and_help(void **state)
     viz_canvas_free(c);
 }
 
+/* Live mode draws one row per connection: the picture changes when a
+ * connection's receive queue fills. */
+static void test_draw_live_rows(void **state)
+{
+    (void)state;
+    viz_canvas *c = canvas(1280, 720);
+    SDL_Renderer *r = viz_canvas_renderer(c);
+    viz_ui ui = {.lang = VIZ_LANG_EN, .zoom = 1.0, .speed = 1.0};
+    viz_live_row rows[2] = {
+        {.id = 1,
+         .peer = "127.0.0.1:50000",
+         .state = "ESTABLISHED",
+         .reading = true,
+         .probe_valid = true,
+         .sndbuf_bytes = 16384,
+         .rcvbuf_bytes = 131072},
+        {.id = 2,
+         .peer = "127.0.0.1:50002",
+         .state = "ESTABLISHED",
+         .reading = false,
+         .probe_valid = true,
+         .sndbuf_bytes = 16384,
+         .rcvbuf_bytes = 131072},
+    };
+    const char *log[1] = {"   0.10 s  #1 accepted 127.0.0.1:50000"};
+    viz_draw_live(r, viz_canvas_text(c), "Live: listening on 127.0.0.1:8080", rows, 2, 2, log, 1,
+                  &ui, 1280, 720);
+    SDL_RenderFlush(r);
+    SDL_Surface *a = copy_surface(viz_canvas_surface(c));
+    rows[1].recv_queue_bytes = 100000;
+    rows[1].unsent_bytes = 8000;
+    viz_draw_live(r, viz_canvas_text(c), "Live: listening on 127.0.0.1:8080", rows, 2, 2, log, 1,
+                  &ui, 1280, 720);
+    SDL_RenderFlush(r);
+    dump(c, "live");
+    assert_true(diff_pixels(a, viz_canvas_surface(c)) > 2000);
+    SDL_FreeSurface(a);
+    viz_canvas_free(c);
+}
+
 /* "WxH" sizes parse; nonsense does not. */
 static void test_parse_size(void **state)
 {
@@ -519,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_anim_zero_window),
         cmocka_unit_test(test_queue_push_pop_keeps_origins),
         cmocka_unit_test(test_draw_picker_and_help),
+        cmocka_unit_test(test_draw_live_rows),
         cmocka_unit_test(test_parse_size),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
