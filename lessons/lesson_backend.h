@@ -26,6 +26,8 @@
 
 typedef struct lesson_backend lesson_backend;
 
+enum { LESSON_SEND_MORE = 1, LESSON_SEND_CONTINUE = 2 };
+
 typedef struct {
     lesson_mode mode;
     void (*free)(lesson_backend *b);
@@ -38,7 +40,10 @@ typedef struct {
     int (*connect_result)(lesson_backend *b, int h);
     /* A new handle, or -EAGAIN. *peer_port: the client's port. */
     int (*accept)(lesson_backend *b, int h, uint16_t *peer_port);
-    long (*send)(lesson_backend *b, int h, const uint8_t *data, size_t len, bool more);
+    /* flags: LESSON_SEND_MORE (MSG_MORE), LESSON_SEND_CONTINUE (the bytes
+     * continue the previous call's write, as sendall's later chunks do:
+     * the model keeps their origin; the kernel has no such notion). */
+    long (*send)(lesson_backend *b, int h, const uint8_t *data, size_t len, int flags);
     long (*recv)(lesson_backend *b, int h, uint8_t *buf, size_t cap);
     int (*setsockopt)(lesson_backend *b, int h, lesson_const opt, int value);
     int (*getsockopt)(lesson_backend *b, int h, lesson_const opt, int *value);

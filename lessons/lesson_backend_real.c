@@ -160,10 +160,10 @@ static int rb_accept(lesson_backend *b, int h, uint16_t *peer_port)
     return fd;
 }
 
-static long rb_send(lesson_backend *b, int h, const uint8_t *data, size_t len, bool more)
+static long rb_send(lesson_backend *b, int h, const uint8_t *data, size_t len, int flags)
 {
     (void)b;
-    return net_send(h, data, len, more ? NET_MSG_MORE : 0, NULL);
+    return net_send(h, data, len, (flags & LESSON_SEND_MORE) ? NET_MSG_MORE : 0, NULL);
 }
 
 static long rb_recv(lesson_backend *b, int h, uint8_t *buf, size_t cap)

@@ -81,9 +81,11 @@ static int sb_accept(lesson_backend *b, int h, uint16_t *peer_port)
     return c;
 }
 
-static long sb_send(lesson_backend *b, int h, const uint8_t *data, size_t len, bool more)
+static long sb_send(lesson_backend *b, int h, const uint8_t *data, size_t len, int flags)
 {
-    return sim_send(W(b), h, data, len, more ? SIM_MSG_MORE : 0);
+    int f = ((flags & LESSON_SEND_MORE) ? SIM_MSG_MORE : 0) |
+            ((flags & LESSON_SEND_CONTINUE) ? SIM_MSG_CONTINUE : 0);
+    return sim_send(W(b), h, data, len, f);
 }
 
 static long sb_recv(lesson_backend *b, int h, uint8_t *buf, size_t cap)

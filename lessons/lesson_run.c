@@ -432,7 +432,9 @@ static rc_t push_bytes(interp *in, pending *p, sockobj *s)
     while (p->off < p->len) {
         if (s->h < 0)
             return raise_errno(in, -EBADF);
-        long n = in->be->ops->send(in->be, s->h, p->data + p->off, p->len - p->off, p->more);
+        /* sendall's later chunks continue one write (one origin). */
+        int flags = (p->more ? LESSON_SEND_MORE : 0) | (p->off > 0 ? LESSON_SEND_CONTINUE : 0);
+        long n = in->be->ops->send(in->be, s->h, p->data + p->off, p->len - p->off, flags);
         if (n > 0) {
             p->off += (size_t)n;
             continue;
@@ -564,7 +566,9 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         break;
     }
     case LF_SEND: {
-        long n = s->h < 0 ? -EBADF : be->ops->send(be, s->h, p->data, p->len, p->more);
+        long n = s->h < 0
+                     ? -EBADF
+                     : be->ops->send(be, s->h, p->data, p->len, p->more ? LESSON_SEND_MORE : 0);
         if (n == -EAGAIN)
             rc = s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
         else if (n < 0)

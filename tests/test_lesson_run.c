@@ -304,8 +304,20 @@ static void test_run_sendall_blocks_and_resumes(void **state)
      * not at the 60 s safety limit. */
     assert_true(v->time_us < 1000000);
     int steps_blocked = 0;
-    while (lesson_runner_step(t.r) == 0)
-        steps_blocked += lesson_runner_view(t.r, LESSON_MODE_SIM)->blocked[LESSON_CLIENT];
+    while (lesson_runner_step(t.r) == 0) {
+        v = lesson_runner_view(t.r, LESSON_MODE_SIM);
+        steps_blocked += v->blocked[LESSON_CLIENT];
+        /* One sendall is one write: its later chunks keep its origin. */
+        for (int i = 0; i < v->nsocks; i++) {
+            if (strcmp(v->socks[i].name, "server.conn"))
+                continue;
+            sim_run runs[8];
+            int nr = sim_runs(lesson_runner_sim(t.r), v->socks[i].sim_sock, SIM_Q_RECV, runs, 8);
+            assert_true(nr >= 0 && nr <= 1);
+            if (nr == 1)
+                assert_int_equal(runs[0].origin, 1);
+        }
+    }
     v = lesson_runner_view(t.r, LESSON_MODE_SIM);
     assert_false(v->blocked[LESSON_CLIENT]);
     assert_true(steps_blocked >= 2);
