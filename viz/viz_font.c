@@ -10,10 +10,14 @@
 
 #include <SDL_ttf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fontconfig/fontconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum {
     CACHE_SLOTS = 2048, /* power of two */
@@ -50,6 +54,8 @@ typedef struct {
 struct viz_text {
     SDL_Renderer *r;
     char paths[VIZ_FACE_COUNT][1024];
+    void *maps[VIZ_FACE_COUNT]; /* the font files, mapped: glyph loads cost no syscall */
+    size_t map_len[VIZ_FACE_COUNT];
     open_font fonts[MAX_FONTS];
     int nfonts;
     int next_evict;
@@ -214,7 +220,14 @@ static TTF_Font *get_font(viz_text *t, int face, int size_px)
     for (int i = 0; i < t->nfonts; i++)
         if (t->fonts[i].face == face && t->fonts[i].size_px == size_px)
             return t->fonts[i].font;
-    TTF_Font *f = TTF_OpenFont(t->paths[face], size_px);
+    TTF_Font *f = NULL;
+    if (t->maps[face]) {
+        SDL_RWops *rw = SDL_RWFromConstMem(t->maps[face], (int)t->map_len[face]);
+        if (rw)
+            f = TTF_OpenFontRW(rw, 1, size_px);
+    } else {
+        f = TTF_OpenFont(t->paths[face], size_px);
+    }
     /* Unhinted glyphs: as sharp at these sizes, and rasterised in half
      * the time, which is what the first frame of a step pays. */
     if (f)
@@ -233,6 +246,23 @@ static TTF_Font *get_font(viz_text *t, int face, int size_px)
     }
     t->fonts[slot] = (open_font){face, size_px, f};
     return f;
+}
+
+/* Maps a face's file; on failure the face is opened by path instead. */
+static void map_font(viz_text *t, int face)
+{
+    int fd = open(t->paths[face], O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (1 << 30)) {
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p != MAP_FAILED) {
+            t->maps[face] = p;
+            t->map_len[face] = (size_t)st.st_size;
+        }
+    }
+    close(fd);
 }
 
 static int resolve_face(viz_face face, const char *utf8)
@@ -267,6 +297,7 @@ viz_text *viz_text_new(SDL_Renderer *r, char *err, size_t errlen)
                          face_pattern((viz_face)f));
             goto fail;
         }
+        map_font(t, f);
         if (!get_font(t, f, 16)) {
             snprintf(err, errlen, "TTF_OpenFont(%s): %s", t->paths[f], TTF_GetError());
             goto fail;
@@ -302,6 +333,9 @@ void viz_text_free(viz_text *t)
     }
     for (int i = 0; i < t->nfonts; i++)
         TTF_CloseFont(t->fonts[i].font);
+    for (int f = 0; f < VIZ_FACE_COUNT; f++)
+        if (t->maps[f])
+            munmap(t->maps[f], t->map_len[f]);
     free(t);
 }
 
