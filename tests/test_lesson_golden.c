@@ -84,8 +84,9 @@ static int count(const char *s, const char *end, const char *needle)
     return n;
 }
 
-/* Each bundled lesson's model transcript matches its golden file. */
-static void check_lesson(const char *file)
+/* Each bundled lesson's model transcript matches its golden file; returns
+ * 1 when it does not (after saying where), so every lesson is reported. */
+static int check_lesson(const char *file)
 {
     char path[1024], golden[1024], base[256];
     snprintf(path, sizeof path, "%s/%s", LESSON_DIR, file);
@@ -103,15 +104,20 @@ static void check_lesson(const char *file)
         print_message("updated %s\n", golden);
     }
     char *want = slurp(golden);
-    if (!want)
-        fail_msg("no golden transcript %s: run SOCKBUF_UPDATE_GOLDEN=1 %s", golden,
-                 "build/tests/test_lesson_golden");
-    if (strcmp(sim, want)) {
-        size_t i = 0;
+    int bad = 0;
+    if (!want) {
+        print_error("no golden transcript %s: run SOCKBUF_UPDATE_GOLDEN=1 "
+                    "build/tests/test_lesson_golden\n",
+                    golden);
+        bad = 1;
+    } else if (strcmp(sim, want)) {
+        size_t i = 0, line = 1;
         while (sim[i] && sim[i] == want[i])
-            i++;
-        fail_msg("%s differs from %s at byte %zu:\n  got:  %.120s\n  want: %.120s", file, golden, i,
-                 sim + i, want + i);
+            line += sim[i++] == '\n';
+        print_error("%s: the model's transcript differs from %s at line %zu, byte %zu:\n"
+                    "  got:  %.160s\n  want: %.160s\n",
+                    file, golden, line, i, sim + i, want + i);
+        bad = 1;
     }
     /* Both modes: the real half has the model's shape, expectations hold. */
     char *both = transcript(path, LESSON_MODE_BOTH, &failed);
@@ -133,6 +139,7 @@ static void check_lesson(const char *file)
     free(both);
     free(want);
     free(sim);
+    return bad;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -156,11 +163,14 @@ static void test_golden_bundled_lessons(void **state)
     closedir(d);
     qsort(names, (size_t)n, sizeof *names, cmp_str);
     assert_true(n >= 1);
+    int bad = 0;
     for (int i = 0; i < n; i++) {
         print_message("golden: %s\n", names[i]);
-        check_lesson(names[i]);
+        bad += check_lesson(names[i]);
         free(names[i]);
     }
+    if (bad)
+        fail_msg("%d lesson(s) differ from their golden transcript (see above)", bad);
 }
 
 int main(void)
