@@ -255,6 +255,27 @@ static void test_run_runtime_errors(void **state)
     both_modes(runtime_errors);
 }
 
+/* Security: an address built in a variable cannot leave loopback either;
+ * the call raises and nothing is reached. */
+static void only_loopback(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n"
+                    "client: s = socket.socket()\n"
+                    "client: far = ('example.com', 80)\n"
+                    "client: s.connect(far)\n"
+                    "expect client: error == OSError\n"
+                    "expect client: s.state == CLOSED\n",
+                    modes);
+    step_ok(&t);
+    finish(&t);
+}
+
+static void test_run_only_loopback(void **state)
+{
+    (void)state;
+    both_modes(only_loopback);
+}
+
 /* setblocking(False): a call that would block raises BlockingIOError;
  * send() returns the count it took. */
 static void nonblocking(unsigned modes)
@@ -551,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_run_exception_reset_then_broken_pipe),
         cmocka_unit_test(test_run_nonblocking_raises),
         cmocka_unit_test(test_run_runtime_errors),
+        cmocka_unit_test(test_run_only_loopback),
         cmocka_unit_test(test_run_sendall_blocks_and_resumes),
         cmocka_unit_test(test_run_makefile_application_buffer),
         cmocka_unit_test(test_run_makefile_reader_readline),
