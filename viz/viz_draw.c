@@ -287,9 +287,10 @@ static void draw_code(const ctx *c, const viz_side *vs, const viz_frame *f, int 
         cur = 0;
     if (f->code_progress >= 1 && blocked >= 0)
         cur = blocked;
-    int first = 0;
-    if (vs->ncode > rows && cur >= rows - 1)
-        first = cur - rows + 2 < vs->ncode - rows ? cur - rows + 2 : vs->ncode - rows;
+    /* Keep the running line in view, with what follows it. */
+    int first = cur - (rows - 1) / 2;
+    if (first > vs->ncode - rows)
+        first = vs->ncode - rows;
     if (first < 0)
         first = 0;
     int pill_w = U(c, 10);
@@ -336,7 +337,9 @@ static void bar_header(const ctx *c, const char *label, uint32_t used, uint32_t 
     fmt_bytes(a, sizeof a, used);
     fmt_bytes(b, sizeof b, cap);
     snprintf(buf, sizeof buf, "%s / %s", a, b);
-    text(c, label, VIZ_FACE_BOLD, 17, TEXT, x, y, VIZ_ALIGN_LEFT);
+    int lw = text(c, label, VIZ_FACE_BOLD, 17, TEXT, x, y, VIZ_ALIGN_LEFT);
+    if (lw + text_w(c, buf, VIZ_FACE_SANS, 17) + U(c, 8) > w)
+        snprintf(buf, sizeof buf, "%s", a);
     text(c, buf, VIZ_FACE_SANS, 17, TEXT, x + w, y, VIZ_ALIGN_RIGHT);
 }
 
@@ -353,6 +356,12 @@ static void compare_line(const ctx *c, const char *what, uint32_t model_a, uint3
                  viz_label(c->lang, VIZ_L_INFLIGHT), m2);
     else
         snprintf(buf, sizeof buf, "%s: %s %s", viz_label(c->lang, VIZ_L_MODEL), what, m1);
+    if (text_w(c, buf, VIZ_FACE_SANS, 15) > w) {
+        if (two)
+            snprintf(buf, sizeof buf, "%s: %s · %s", viz_label(c->lang, VIZ_L_MODEL), m1, m2);
+        else
+            snprintf(buf, sizeof buf, "%s: %s", viz_label(c->lang, VIZ_L_MODEL), m1);
+    }
     text(c, buf, VIZ_FACE_SANS, 15, DIM, x, y, VIZ_ALIGN_LEFT);
     int ly = y + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 15));
     if (!real || !real->present) {
@@ -367,6 +376,17 @@ static void compare_line(const ctx *c, const char *what, uint32_t model_a, uint3
     else
         snprintf(buf, sizeof buf, "%s: %s %s", viz_label(c->lang, VIZ_L_REAL), what, k1);
     bool differs = final && (model_a != real_a || (two && model_b != real_b));
+    int pill_w = differs ? text_w(c, "\xe2\x89\xa0 ", VIZ_FACE_BOLD, 14) +
+                               text_w(c, viz_label(c->lang, VIZ_L_DIFFERS), VIZ_FACE_BOLD, 14) +
+                               U(c, 16)
+                         : 0;
+    if (text_w(c, buf, VIZ_FACE_SANS, 15) + pill_w > w) {
+        /* No room for the words: the numbers alone, in the model's order. */
+        if (two)
+            snprintf(buf, sizeof buf, "%s: %s · %s", viz_label(c->lang, VIZ_L_REAL), k1, k2);
+        else
+            snprintf(buf, sizeof buf, "%s: %s", viz_label(c->lang, VIZ_L_REAL), k1);
+    }
     int tw = text(c, buf, VIZ_FACE_SANS, 15, final ? TEXT : DIM, x, ly, VIZ_ALIGN_LEFT);
     if (differs) {
         char d[48];
@@ -380,8 +400,61 @@ static void compare_line(const ctx *c, const char *what, uint32_t model_a, uint3
     }
 }
 
+/* The vertical layout of a side column, the same for both sides so the
+ * buffers line up with the wire's lanes. */
+typedef struct {
+    int hh, code_h, app_h, kern_h, bar_h, block_h, gap;
+    bool has_file;
+} side_layout;
+
+static side_layout layout_sides(const ctx *c, const viz_scene *s, int h)
+{
+    side_layout L;
+    memset(&L, 0, sizeof L);
+    int ncode = 0;
+    for (int i = 0; i < 2; i++) {
+        const viz_side *vs = &s->side[i];
+        if (vs->ncode > ncode)
+            ncode = vs->ncode;
+        L.has_file = L.has_file || vs->after.has_file || vs->before.has_file;
+    }
+    L.hh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 22));
+    int lh15 = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 15));
+    int lh17 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 17));
+    L.bar_h = U(c, 30);
+    L.block_h = lh17 + U(c, 3) + L.bar_h + U(c, 4) + 2 * lh15 + U(c, 4);
+    L.kern_h = lh17 + U(c, 6) + 2 * L.block_h + U(c, 8);
+    L.app_h = lh17 + U(c, 4) + (L.has_file ? U(c, 18) + U(c, 4) : 0) + lh15 + U(c, 12);
+    L.code_h = h - (L.hh + U(c, 10)) - L.app_h - L.kern_h - U(c, 16);
+    int code_lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, 17)) + U(c, 3);
+    int rows = ncode < 3 ? 3 : ncode > 6 ? 6 : ncode;
+    int code_want = rows * code_lh + U(c, 8);
+    if (L.code_h > code_want) {
+        /* Spare room: taller bars, then air between the boxes. */
+        int spare = L.code_h - code_want;
+        int grow = spare / 2 < U(c, 16) ? spare / 2 : U(c, 16);
+        L.bar_h += grow;
+        L.block_h += grow;
+        L.kern_h += 2 * grow;
+        L.code_h = code_want;
+    }
+    if (L.code_h < code_lh + U(c, 8))
+        L.code_h = code_lh + U(c, 8);
+    L.gap = h - (L.hh + U(c, 10)) - L.code_h - L.app_h - L.kern_h;
+    L.gap = L.gap / 2 > U(c, 8) ? L.gap / 2 : U(c, 8);
+    return L;
+}
+
+/* The columns' height at text unit tu, to shrink zoomed text that would
+ * not fit (the narration and titles keep the full zoom). */
+static int sides_need(const ctx *c, const viz_scene *s)
+{
+    side_layout L = layout_sides(c, s, 0);
+    return L.hh + U(c, 10) + L.code_h + L.app_h + L.kern_h + 2 * U(c, 8);
+}
+
 static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int side, int x, int y,
-                      int w, int h, column *col)
+                      int w, const side_layout *L, column *col)
 {
     const viz_side *vs = &s->side[side];
     const viz_sock *k = &vs->after;
@@ -390,46 +463,27 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     col->x = x;
     col->w = w;
 
-    /* header */
-    int hh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 22));
+    /* header: the socket's name and state, when there is room for them */
+    int hh = L->hh;
     fill(c, x, y, w, hh + U(c, 6),
          side == 0 ? (SDL_Color){52, 62, 84, 255} : (SDL_Color){64, 56, 80, 255});
-    text(c, viz_label(c->lang, side == 0 ? VIZ_L_CLIENT : VIZ_L_SERVER), VIZ_FACE_BOLD, 22, TEXT,
-         x + pad, y + U(c, 3), VIZ_ALIGN_LEFT);
+    int title_w = text(c, viz_label(c->lang, side == 0 ? VIZ_L_CLIENT : VIZ_L_SERVER),
+                       VIZ_FACE_BOLD, 22, TEXT, x + pad, y + U(c, 3), VIZ_ALIGN_LEFT);
     if (k->present) {
         char buf[96];
         const viz_sock *b = &vs->before;
         bool same = b->present && b->sim_sock == k->sim_sock && !final;
         snprintf(buf, sizeof buf, "%s  %s", k->name, same ? b->state : k->state);
-        text(c, buf, VIZ_FACE_MONO, 15, DIM, x + w - pad, y + U(c, 7), VIZ_ALIGN_RIGHT);
+        if (text_w(c, buf, VIZ_FACE_MONO, 15) + title_w + 3 * pad > w)
+            snprintf(buf, sizeof buf, "%s", same ? b->state : k->state);
+        if (text_w(c, buf, VIZ_FACE_MONO, 15) + title_w + 3 * pad <= w)
+            text(c, buf, VIZ_FACE_MONO, 15, DIM, x + w - pad, y + U(c, 7), VIZ_ALIGN_RIGHT);
     }
     y += hh + U(c, 10);
 
-    /* Fixed parts below the code: application and kernel boxes. */
-    int lh15 = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 15));
     int lh17 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 17));
-    int bar_h = U(c, 30);
-    int block_h = lh17 + U(c, 3) + bar_h + U(c, 4) + 2 * lh15 + U(c, 4);
-    int kern_h = lh17 + U(c, 6) + 2 * block_h + U(c, 8);
-    int app_h = lh17 + U(c, 4) + (k->has_file || vs->before.has_file ? U(c, 18) + U(c, 4) : 0) +
-                lh15 + U(c, 12);
-    int code_h = h - (hh + U(c, 10)) - app_h - kern_h - U(c, 16);
-    int code_lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, 17)) + U(c, 3);
-    int rows = vs->ncode < 3 ? 3 : vs->ncode > 6 ? 6 : vs->ncode;
-    int code_want = rows * code_lh + U(c, 8);
-    if (code_h > code_want) {
-        /* Spare room: taller bars, then air between the boxes. */
-        int spare = code_h - code_want;
-        int grow = spare / 2 < U(c, 16) ? spare / 2 : U(c, 16);
-        bar_h += grow;
-        block_h += grow;
-        kern_h += 2 * grow;
-        code_h = code_want;
-    }
-    if (code_h < U(c, 40))
-        code_h = U(c, 40);
-    int gap = h - (hh + U(c, 10)) - code_h - app_h - kern_h;
-    gap = gap / 2 > U(c, 8) ? gap / 2 : U(c, 8);
+    int bar_h = L->bar_h, block_h = L->block_h, kern_h = L->kern_h, app_h = L->app_h;
+    int code_h = L->code_h, gap = L->gap;
 
     draw_code(c, vs, f, x, y, w, code_h);
     y += code_h + gap;
@@ -447,7 +501,10 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         fmt_bytes(a, sizeof a, f->appbuf_bytes[side]);
         fmt_bytes(b, sizeof b, cap);
         snprintf(buf, sizeof buf, "%s %s / %s", viz_label(c->lang, VIZ_L_APPBUF), a, b);
-        /* label first, the bar takes the rest of the row */
+        /* label first, the bar takes the rest of the row (the numbers
+         * alone when the row is short) */
+        if (text_w(c, buf, VIZ_FACE_SANS, 15) + U(c, 60) > w - 2 * pad)
+            snprintf(buf, sizeof buf, "%s / %s", a, b);
         int tw = text(c, buf, VIZ_FACE_SANS, 15, TEXT, x + pad, ay, VIZ_ALIGN_LEFT);
         int bx = x + pad + tw + U(c, 10);
         int bw = x + w - pad - bx;
@@ -843,11 +900,19 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     int col_h = nar_y - U(c, 10) - top;
     column cols[2];
     memset(cols, 0, sizeof cols);
-    draw_side(c, s, f, 0, m, top, col_w, col_h, &cols[0]);
-    draw_side(c, s, f, 1, w - m - col_w, top, col_w, col_h, &cols[1]);
+    /* Zoomed text that would not fit in the columns shrinks there only. */
+    ctx cs = *c;
+    int need = sides_need(&cs, s);
+    for (int i = 0; i < 8 && need > col_h && cs.tu > c->u * 0.6; i++) {
+        cs.tu *= 0.92;
+        need = sides_need(&cs, s);
+    }
+    side_layout L = layout_sides(&cs, s, col_h);
+    draw_side(&cs, s, f, 0, m, top, col_w, &L, &cols[0]);
+    draw_side(&cs, s, f, 1, w - m - col_w, top, col_w, &L, &cols[1]);
     int wx0 = m + col_w + U(c, 16), wx1 = w - m - col_w - U(c, 16);
-    draw_wire(c, s, f, wx0, wx1, &cols[0], &cols[1], top);
-    draw_flying(c, f, cols);
+    draw_wire(&cs, s, f, wx0, wx1, &cols[0], &cols[1], top);
+    draw_flying(&cs, f, cols);
 
     /* narration panel */
     fill(c, m, nar_y, w - 2 * m, nar_h, PANEL);

@@ -5,7 +5,8 @@
  * software canvas, writing DIR/step-01.png, DIR/step-02.png, ... No display
  * is needed and OpenGL is never loaded. --at P (0..1, default 1) draws each
  * step at that point of its animation instead of its end, to catch bytes
- * on the wire; --sim draws the model only.
+ * on the wire; --zoom Z scales the text as Ctrl+= does in the window;
+ * --sim draws the model only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,13 +26,14 @@
 #include "viz_scene.h"
 
 static const char render_usage[] =
-    "usage: sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja] [--at P] [--sim]\n";
+    "usage: sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja] [--at P] [--zoom Z] "
+    "[--sim]\n";
 
 int viz_render_main(int argc, char **argv)
 {
     const char *lesson = NULL, *out = NULL;
     int w = 1280, h = 720, rc = 1;
-    double at = 1.0;
+    double at = 1.0, zoom = 1.0;
     viz_lang lang = VIZ_LANG_EN;
     unsigned modes = LESSON_MODE_BOTH;
     lesson_doc *doc = NULL;
@@ -67,6 +69,14 @@ int viz_render_main(int argc, char **argv)
             at = strtod(v, &end);
             if (*end || at < 0 || at > 1) {
                 fprintf(stderr, "sockbuf render: bad --at '%s' (0..1)\n", v);
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(a, "--zoom") && v) {
+            char *end;
+            zoom = strtod(v, &end);
+            if (*end || zoom < 0.5 || zoom > 3) {
+                fprintf(stderr, "sockbuf render: bad --zoom '%s' (0.5..3)\n", v);
                 return 2;
             }
             i++;
@@ -118,7 +128,7 @@ int viz_render_main(int argc, char **argv)
         goto out;
     }
     viz_scene_init(&scene, doc);
-    viz_ui ui = {.lang = lang, .zoom = 1.0, .speed = 1.0};
+    viz_ui ui = {.lang = lang, .zoom = zoom, .speed = 1.0};
     for (size_t k = 0; k < doc->nsteps; k++) {
         viz_scene_capture_before(&scene, runner);
         int s = lesson_runner_step(runner);
