@@ -7,11 +7,15 @@
  * also run in the model's mode for its first steps, so the runner meets
  * every shape of tree the parser accepts.
  *
- * Build and run (see README):
+ * Build and run (see README); new inputs go to the FIRST folder, so put a
+ * scratch corpus first and the bundled lessons (the seeds) after it:
  *   CC=clang cmake -S . -B build-fuzz -DSOCKBUF_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
  *   cmake --build build-fuzz --target fuzz_lesson_parse
- *   build-fuzz/tests/fuzz_lesson_parse -max_total_time=600 -max_len=4096 \
- *       -dict=tests/fuzz_lesson.dict build-fuzz/fuzz-corpus lessons/
+ *   mkdir -p build-fuzz/corpus
+ *   build-fuzz/tests/fuzz_lesson_parse -max_total_time=600 -max_len=8192 \
+ *       -dict=tests/fuzz_lesson.dict build-fuzz/corpus lessons/
+ * A crash is written to ./crash-<sha1>; keep it as a case in
+ * test_parse_fuzz_regressions (tests/test_lesson_parse.c).
  */
 #include <stdint.h>
 #include <stdio.h>
