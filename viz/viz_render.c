@@ -29,6 +29,27 @@ static const char render_usage[] =
     "usage: sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja] [--at P] [--zoom Z] "
     "[--sim]\n";
 
+/* mkdir -p: creates dir and its missing parents. Returns 0 or -1 (errno). */
+static int mkdir_p(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(path, 0777) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(path, 0777) < 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
 int viz_render_main(int argc, char **argv)
 {
     const char *lesson = NULL, *out = NULL;
@@ -107,7 +128,7 @@ int viz_render_main(int argc, char **argv)
                     diags[i].message);
         return 2;
     }
-    if (mkdir(out, 0777) < 0 && errno != EEXIST) {
+    if (mkdir_p(out) < 0) {
         fprintf(stderr, "sockbuf render: mkdir(%s): %s\n", out, strerror(errno));
         goto out;
     }
