@@ -367,6 +367,93 @@ static void test_text_wrap_fits(void **state)
     viz_canvas_free(c);
 }
 
+/* A long statement wraps onto indented rows and is never cut: every
+ * row fits its width (continuation rows less the indent), the rows hold
+ * every character in order, no row carries an ellipsis, and rows break
+ * after "," or "(" where they can, never inside a string literal. */
+static void test_text_wrap_code_whole(void **state)
+{
+    (void)state;
+    viz_canvas *c = canvas(400, 200);
+    viz_text *t = viz_canvas_text(c);
+    const char *codes[] = {
+        "s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)",
+        "size = s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)",
+        "s.sendall(b'Hello, world, and a long tail, too' * 4096)",
+        "srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)",
+        "f = s.makefile('wb', buffering=65536); data = "
+        "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'",
+    };
+    int widths[] = {180, 260, 330};
+    for (size_t k = 0; k < sizeof codes / sizeof codes[0]; k++) {
+        for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+            int max_w = widths[wi], indent = 20;
+            int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+            int n = viz_text_wrap_code(t, codes[k], VIZ_FACE_MONO, 17, max_w, indent, starts, lens,
+                                       VIZ_WRAP_MAX_LINES);
+            int full = 0;
+            viz_text_size(t, codes[k], VIZ_FACE_MONO, 17, &full, NULL);
+            assert_true(n >= 1);
+            if (full > max_w)
+                assert_true(n >= 2);
+            char joined[512] = "";
+            size_t jl = 0;
+            for (int i = 0; i < n; i++) {
+                char row[256];
+                memcpy(row, codes[k] + starts[i], (size_t)lens[i]);
+                row[lens[i]] = 0;
+                assert_null(strstr(row, "\xe2\x80\xa6"));
+                int w = 0;
+                viz_text_size(t, row, VIZ_FACE_MONO, 17, &w, NULL);
+                assert_true(w <= (i ? max_w - indent : max_w));
+                assert_true(i == 0 || starts[i] >= starts[i - 1] + lens[i - 1]);
+                /* Only spaces lie between two rows. */
+                if (i > 0)
+                    for (int p = starts[i - 1] + lens[i - 1]; p < starts[i]; p++)
+                        assert_int_equal(codes[k][p], ' ');
+                memcpy(joined + jl, row, (size_t)lens[i]);
+                jl += (size_t)lens[i];
+                joined[jl] = 0;
+            }
+            /* every non-space character, in order */
+            char want[512];
+            size_t wl = 0, gl = 0;
+            for (const char *p = codes[k]; *p; p++)
+                if (*p != ' ')
+                    want[wl++] = *p;
+            want[wl] = 0;
+            char got[512];
+            for (const char *p = joined; *p; p++)
+                if (*p != ' ')
+                    got[gl++] = *p;
+            got[gl] = 0;
+            assert_string_equal(got, want);
+        }
+    }
+    /* The article's line, in the panel of a 1280x720 window: two rows,
+     * the first ending after "SOL_SOCKET,", the second holding the rest. */
+    const char *line = codes[0];
+    int cw = 0;
+    viz_text_size(t, "s.setsockopt(socket.SOL_SOCKET, ", VIZ_FACE_MONO, 17, &cw, NULL);
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    int n = viz_text_wrap_code(t, line, VIZ_FACE_MONO, 17, cw + 30, 20, starts, lens,
+                               VIZ_WRAP_MAX_LINES);
+    assert_int_equal(n, 2);
+    assert_int_equal(lens[0], (int)strlen("s.setsockopt(socket.SOL_SOCKET,"));
+    assert_string_equal(line + starts[1], "socket.SO_SNDBUF, 1)");
+    /* A string literal's ", " is no break place. */
+    const char *lit = codes[2];
+    n = viz_text_wrap_code(t, lit, VIZ_FACE_MONO, 17, 330, 20, starts, lens, VIZ_WRAP_MAX_LINES);
+    const char *open = strchr(lit, '\''), *close = strrchr(lit, '\'');
+    for (int i = 1; i < n; i++) {
+        int wide = 0;
+        viz_text_size(t, "b'Hello, world, and a long tail, too'", VIZ_FACE_MONO, 17, &wide, NULL);
+        if (wide <= 330 - 20)
+            assert_false(starts[i] > open - lit && starts[i] <= close - lit);
+    }
+    viz_canvas_free(c);
+}
+
 /* The timeline replays the events: at 0 the queues are the "before"
  * state, mid-way the segment is on the wire and the bytes in flight, at 1
  * the "after" state; progress maps monotonically to virtual time. */
@@ -555,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_font_japanese_real_glyphs),
         cmocka_unit_test(test_text_cache_repeated_frame_free),
         cmocka_unit_test(test_text_wrap_fits),
+        cmocka_unit_test(test_text_wrap_code_whole),
         cmocka_unit_test(test_anim_replays_events),
         cmocka_unit_test(test_anim_zero_window),
         cmocka_unit_test(test_queue_push_pop_keeps_origins),

@@ -265,13 +265,48 @@ static const char *status_label(const ctx *c, const char *status, SDL_Color *k)
     return viz_label(c->lang, VIZ_L_PENDING);
 }
 
+/* Code text sizes: the panel's, and the smaller one it shrinks to when a
+ * step's statements do not fit (then it scrolls). */
+enum { CODE_SIZE = 17, CODE_SIZE_SMALL = 15 };
+
+/* Width of the status pill a statement carries ("BLOCKED", an error), or
+ * 0; its text goes in *label and colour in *k. */
+static int code_pill(const ctx *c, const viz_code *vc, const char **label, SDL_Color *k)
+{
+    *label = status_label(c, vc->status, k);
+    if (strncmp(vc->status, "blocked", 7) && strncmp(vc->status, "error", 5))
+        return 0;
+    return text_w(c, *label, VIZ_FACE_BOLD, 14) + U(c, 10);
+}
+
+/* A statement's rows in a code panel w wide at design size `size`: long
+ * statements wrap onto indented continuation rows, nothing is cut. */
+static int code_rows(const ctx *c, const viz_code *vc, int w, int size, int *starts, int *lens)
+{
+    const char *label;
+    SDL_Color k;
+    int avail = w - U(c, 10) - U(c, 12) - code_pill(c, vc, &label, &k);
+    int indent = text_w(c, "  ", VIZ_FACE_MONO, size);
+    return viz_text_wrap_code(c->t, vc->code, VIZ_FACE_MONO, T(c, size), avail, indent, starts,
+                              lens, VIZ_WRAP_MAX_LINES);
+}
+
+/* All of a side's statements' rows at `size`. */
+static int code_total_rows(const ctx *c, const viz_side *vs, int w, int size)
+{
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES], n = 0;
+    for (int i = 0; i < vs->ncode; i++) {
+        int r = code_rows(c, &vs->code[i], w, size, starts, lens);
+        n += r > 0 ? r : 1;
+    }
+    return n;
+}
+
 static void draw_code(const ctx *c, const viz_side *vs, const viz_frame *f, int x, int y, int w,
                       int h)
 {
     fill(c, x, y, w, h, PANEL2);
-    int lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, 17)) + U(c, 3);
-    int rows = (h - U(c, 8)) / lh;
-    if (rows < 1 || vs->ncode == 0)
+    if (vs->ncode == 0)
         return;
     /* Which line is running: the animation walks the executed lines and
      * rests on the blocked one, or the last one done. */
@@ -287,46 +322,84 @@ static void draw_code(const ctx *c, const viz_side *vs, const viz_frame *f, int 
         cur = 0;
     if (f->code_progress >= 1 && blocked >= 0)
         cur = blocked;
-    /* Keep the running line in view, with what follows it. */
-    int first = cur - (rows - 1) / 2;
-    if (first > vs->ncode - rows)
-        first = vs->ncode - rows;
+    /* Every statement whole: wrapped rows at the panel's size, a little
+     * smaller when they do not fit, then scrolled. */
+    int size = CODE_SIZE, lh = 0, rows = 0, total = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        size = pass ? CODE_SIZE_SMALL : CODE_SIZE;
+        lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, size)) + U(c, 3);
+        rows = (h - U(c, 8)) / lh;
+        total = code_total_rows(c, vs, w, size);
+        if (total <= rows)
+            break;
+    }
+    if (rows < 1)
+        return;
+    int r0[VIZ_MAX_CODE + 1];
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    r0[0] = 0;
+    for (int i = 0; i < vs->ncode; i++) {
+        int n = code_rows(c, &vs->code[i], w, size, starts, lens);
+        r0[i + 1] = r0[i] + (n > 0 ? n : 1);
+    }
+    /* Keep the running statement in view, centred, with what follows. */
+    int first = 0;
+    if (cur >= 0) {
+        int cur_rows = r0[cur + 1] - r0[cur];
+        first = cur_rows >= rows ? r0[cur] : r0[cur] - (rows - cur_rows) / 2;
+    }
+    if (first > total - rows)
+        first = total - rows;
     if (first < 0)
         first = 0;
     int pill_w = U(c, 10);
-    for (int i = first; i < vs->ncode && i < first + rows; i++) {
+    int indent = text_w(c, "  ", VIZ_FACE_MONO, size);
+    for (int i = 0; i < vs->ncode; i++) {
+        int vis0 = r0[i] > first ? r0[i] : first;
+        int vis1 = r0[i + 1] < first + rows ? r0[i + 1] : first + rows;
+        if (vis0 >= vis1)
+            continue;
         const viz_code *vc = &vs->code[i];
-        int ly = y + U(c, 4) + (i - first) * lh;
+        int ly = y + U(c, 4) + (vis0 - first) * lh;
+        int bh = (vis1 - vis0) * lh;
         bool shown_done = i < cur || (i == cur && f->code_progress >= 1);
         bool reached = i <= cur;
+        const char *st;
         SDL_Color sk;
-        const char *st = status_label(c, vc->status, &sk);
-        if (i == cur) {
-            fill(c, x + U(c, 2), ly - U(c, 1), w - U(c, 4), lh,
+        int sw = code_pill(c, vc, &st, &sk);
+        /* the running statement's highlight covers all of its rows */
+        if (i == cur)
+            fill(c, x + U(c, 2), ly - U(c, 1), w - U(c, 4), bh,
                  i == blocked ? shade(BAD, 0.35) : HILITE);
-        }
-        /* status marker at the left edge */
+        /* status marker at the left edge, as tall as the statement */
         SDL_Color mk = reached ? sk : FAINT;
         if (!shown_done && i != blocked)
             mk = reached ? TEXT : FAINT;
-        fill(c, x + U(c, 4), ly + U(c, 2), U(c, 5), lh - U(c, 6), mk);
-        char line[VIZ_TEXT_LEN + 8];
-        snprintf(line, sizeof line, "%s", vc->code);
-        int tx = x + pill_w + U(c, 4);
-        int sw = 0;
-        if (i == blocked || !strncmp(vc->status, "error", 5)) {
-            sw = text_w(c, st, VIZ_FACE_BOLD, 14) + U(c, 10);
-            if (reached) {
-                fill(c, x + w - sw - U(c, 4), ly + U(c, 1), sw, lh - U(c, 4), sk);
-                text(c, st, VIZ_FACE_BOLD, 14, DARK, x + w - sw / 2 - U(c, 4), ly + U(c, 2),
-                     VIZ_ALIGN_CENTER);
-            }
+        fill(c, x + U(c, 4), ly + U(c, 2), U(c, 5), bh - U(c, 6), mk);
+        if (sw && reached && vis0 == r0[i]) {
+            fill(c, x + w - sw - U(c, 4), ly + U(c, 1), sw, lh - U(c, 4), sk);
+            text(c, st, VIZ_FACE_BOLD, 14, DARK, x + w - sw / 2 - U(c, 4), ly + U(c, 2),
+                 VIZ_ALIGN_CENTER);
         }
-        /* Long code is cut (with an ellipsis) before the status pill. */
-        int avail = w - pill_w - U(c, 12) - sw;
-        viz_text_draw_wrapped(c->t, line, VIZ_FACE_MONO, T(c, 17), reached ? TEXT : DIM, tx, ly,
-                              avail, 1);
+        int n = code_rows(c, vc, w, size, starts, lens);
+        int tx = x + pill_w + U(c, 4);
+        for (int j = 0; j < n; j++) {
+            int rr = r0[i] + j;
+            if (rr < vis0 || rr >= vis1)
+                continue;
+            char row[VIZ_TEXT_LEN];
+            int l = lens[j] < (int)sizeof row - 1 ? lens[j] : (int)sizeof row - 1;
+            memcpy(row, vc->code + starts[j], (size_t)l);
+            row[l] = 0;
+            text(c, row, VIZ_FACE_MONO, size, reached ? TEXT : DIM, tx + (j ? indent : 0),
+                 y + U(c, 4) + (rr - first) * lh, VIZ_ALIGN_LEFT);
+        }
     }
+    /* More statements above or below the panel: a faint edge says so. */
+    if (first > 0)
+        fill(c, x + U(c, 2), y, w - U(c, 4), U(c, 3), EDGE);
+    if (first + rows < total)
+        fill(c, x + U(c, 2), y + h - U(c, 3), w - U(c, 4), U(c, 3), EDGE);
 }
 
 /* A labelled bar: "send buffer   1,460 / 16,384" above it. */
@@ -407,15 +480,16 @@ typedef struct {
     bool has_file;
 } side_layout;
 
-static side_layout layout_sides(const ctx *c, const viz_scene *s, int h)
+static side_layout layout_sides(const ctx *c, const viz_scene *s, int h, int col_w)
 {
     side_layout L;
     memset(&L, 0, sizeof L);
     int ncode = 0;
     for (int i = 0; i < 2; i++) {
         const viz_side *vs = &s->side[i];
-        if (vs->ncode > ncode)
-            ncode = vs->ncode;
+        int n = code_total_rows(c, vs, col_w, CODE_SIZE);
+        if (n > ncode)
+            ncode = n;
         L.has_file = L.has_file || vs->after.has_file || vs->before.has_file;
     }
     L.hh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 22));
@@ -426,8 +500,8 @@ static side_layout layout_sides(const ctx *c, const viz_scene *s, int h)
     L.kern_h = lh17 + U(c, 6) + 2 * L.block_h + U(c, 8);
     L.app_h = lh17 + U(c, 4) + (L.has_file ? U(c, 18) + U(c, 4) : 0) + lh15 + U(c, 12);
     L.code_h = h - (L.hh + U(c, 10)) - L.app_h - L.kern_h - U(c, 16);
-    int code_lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, 17)) + U(c, 3);
-    int rows = ncode < 3 ? 3 : ncode > 6 ? 6 : ncode;
+    int code_lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, CODE_SIZE)) + U(c, 3);
+    int rows = ncode < 3 ? 3 : ncode > 7 ? 7 : ncode;
     int code_want = rows * code_lh + U(c, 8);
     if (L.code_h > code_want) {
         /* Spare room: taller bars, then air between the boxes. */
@@ -447,9 +521,9 @@ static side_layout layout_sides(const ctx *c, const viz_scene *s, int h)
 
 /* The columns' height at text unit tu, to shrink zoomed text that would
  * not fit (the narration and titles keep the full zoom). */
-static int sides_need(const ctx *c, const viz_scene *s)
+static int sides_need(const ctx *c, const viz_scene *s, int col_w)
 {
-    side_layout L = layout_sides(c, s, 0);
+    side_layout L = layout_sides(c, s, 0, col_w);
     return L.hh + U(c, 10) + L.code_h + L.app_h + L.kern_h + 2 * U(c, 8);
 }
 
@@ -902,12 +976,12 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     memset(cols, 0, sizeof cols);
     /* Zoomed text that would not fit in the columns shrinks there only. */
     ctx cs = *c;
-    int need = sides_need(&cs, s);
+    int need = sides_need(&cs, s, col_w);
     for (int i = 0; i < 8 && need > col_h && cs.tu > c->u * 0.6; i++) {
         cs.tu *= 0.92;
-        need = sides_need(&cs, s);
+        need = sides_need(&cs, s, col_w);
     }
-    side_layout L = layout_sides(&cs, s, col_h);
+    side_layout L = layout_sides(&cs, s, col_h, col_w);
     draw_side(&cs, s, f, 0, m, top, col_w, &L, &cols[0]);
     draw_side(&cs, s, f, 1, w - m - col_w, top, col_w, &L, &cols[1]);
     int wx0 = m + col_w + U(c, 16), wx1 = w - m - col_w - U(c, 16);

@@ -46,6 +46,7 @@ typedef struct {
 typedef struct {
     uint64_t hash; /* 0: empty */
     int face, size_px, max_w_px, max;
+    int indent_px; /* code wrap: continuation indent; -1: prose wrap */
     int n;
     int starts[VIZ_WRAP_MAX_LINES];
     int lens[VIZ_WRAP_MAX_LINES];
@@ -583,19 +584,123 @@ static int wrap_compute(viz_text *t, const char *s, int face, int size_px, int m
     return n;
 }
 
-int viz_text_wrap(viz_text *t, const char *utf8, viz_face face, int size_px, int max_w_px,
-                  int *starts, int *lens, int max)
+/* Code wrapping: how many bytes from s[start..stop) fit in max_w pixels
+ * (at least one character). */
+static int fit_bytes(TTF_Font *f, const char *s, int start, int stop, int max_w)
+{
+    char tmp[TMP_LEN];
+    int n = stop - start;
+    if (n > TMP_LEN - 1)
+        n = TMP_LEN - 1;
+    memcpy(tmp, s + start, (size_t)n);
+    tmp[n] = 0;
+    int extent = 0, count = 0;
+    if (TTF_MeasureUTF8(f, tmp, max_w, &extent, &count) < 0)
+        count = n;
+    int fit = start;
+    for (int k = 0; k < count && fit < start + n; k++) {
+        int cl;
+        utf8_next(s + fit, (size_t)(stop - fit), &cl);
+        fit += cl;
+    }
+    if (fit == start) {
+        int cl;
+        utf8_next(s + start, (size_t)(stop - start), &cl);
+        fit = start + cl;
+    }
+    return fit;
+}
+
+/* Greedy breaking of one statement: each row backs off to the last place
+ * outside a string literal after ", " or "," or "(" (else after a space,
+ * else wherever it must), so a continuation row starts with an argument.
+ * Rows after the first have indent_px less room; the drawing indents them. */
+static int wrap_code_compute(viz_text *t, const char *s, int face, int size_px, int max_w,
+                             int indent_px, int *starts, int *lens, int max)
+{
+    TTF_Font *f = get_font(t, face, size_px);
+    int len = (int)strlen(s);
+    if (!f || len == 0)
+        return 0;
+    if (len >= TMP_LEN)
+        len = TMP_LEN - 1;
+    int pos = 0, n = 0;
+    char quote = 0; /* the quote of the string literal open at pos */
+    while (pos < len && n < max) {
+        int room = n == 0 ? max_w : max_w - indent_px;
+        int fit = fit_bytes(f, s, pos, len, room > 1 ? room : 1);
+        int end = len;
+        char q = quote;
+        if (fit < len) {
+            /* Scan the row for break places, tracking string literals. */
+            int best = -1, space = -1;
+            for (int i = pos; i < fit; i++) {
+                char ch = s[i];
+                if (q) {
+                    if (ch == '\\')
+                        i++;
+                    else if (ch == q)
+                        q = 0;
+                    continue;
+                }
+                if (ch == '\'' || ch == '"') {
+                    q = ch;
+                    continue;
+                }
+                if (i > pos && (ch == '(' || ch == ',')) {
+                    best = i + 1;
+                } else if (ch == ' ' && i > pos) {
+                    space = i;
+                }
+            }
+            if (best > pos)
+                end = best;
+            else if (space > pos)
+                end = space;
+            else
+                end = fit;
+        }
+        /* The literal state at the row's end, for the next row. */
+        for (int i = pos; i < end; i++) {
+            char ch = s[i];
+            if (quote) {
+                if (ch == '\\')
+                    i++;
+                else if (ch == quote)
+                    quote = 0;
+            } else if (ch == '\'' || ch == '"') {
+                quote = ch;
+            }
+        }
+        int e = end;
+        while (e > pos && s[e - 1] == ' ')
+            e--;
+        starts[n] = pos;
+        lens[n] = e - pos;
+        n++;
+        pos = end;
+        while (pos < len && s[pos] == ' ' && !quote)
+            pos++;
+    }
+    return n;
+}
+
+/* Looks up a wrap in the cache, computing it on a miss; indent_px < 0
+ * wraps prose, else code with that continuation indent. */
+static int wrap_cached(viz_text *t, const char *utf8, viz_face face, int size_px, int max_w_px,
+                       int indent_px, int *starts, int *lens, int max)
 {
     if (max > VIZ_WRAP_MAX_LINES)
         max = VIZ_WRAP_MAX_LINES;
     if (!utf8 || !*utf8 || max <= 0)
         return 0;
     int rf = resolve_face(face, utf8);
-    uint64_t h = hash_key(utf8, rf, size_px, (uint32_t)max_w_px ^ ((uint32_t)max << 24));
+    uint64_t h = hash_key(utf8, rf, size_px,
+                          (uint32_t)max_w_px ^ ((uint32_t)max << 24) ^ ((uint32_t)indent_px << 12));
     for (int i = 0; i < WRAP_SLOTS; i++) {
         wrap_entry *w = &t->wraps[i];
         if (w->hash == h && w->face == rf && w->size_px == size_px && w->max_w_px == max_w_px &&
-            w->max == max) {
+            w->max == max && w->indent_px == indent_px) {
             memcpy(starts, w->starts, sizeof(int) * (size_t)w->n);
             memcpy(lens, w->lens, sizeof(int) * (size_t)w->n);
             return w->n;
@@ -608,10 +713,31 @@ int viz_text_wrap(viz_text *t, const char *utf8, viz_face face, int size_px, int
     w->size_px = size_px;
     w->max_w_px = max_w_px;
     w->max = max;
-    w->n = wrap_compute(t, utf8, rf, size_px, max_w_px, w->starts, w->lens, max);
+    w->indent_px = indent_px;
+    if (indent_px < 0)
+        w->n = wrap_compute(t, utf8, rf, size_px, max_w_px, w->starts, w->lens, max);
+    else
+        w->n =
+            wrap_code_compute(t, utf8, rf, size_px, max_w_px, indent_px, w->starts, w->lens, max);
     memcpy(starts, w->starts, sizeof(int) * (size_t)w->n);
     memcpy(lens, w->lens, sizeof(int) * (size_t)w->n);
     return w->n;
+}
+
+int viz_text_wrap(viz_text *t, const char *utf8, viz_face face, int size_px, int max_w_px,
+                  int *starts, int *lens, int max)
+{
+    return wrap_cached(t, utf8, face, size_px, max_w_px, -1, starts, lens, max);
+}
+
+int viz_text_wrap_code(viz_text *t, const char *utf8, viz_face face, int size_px, int max_w_px,
+                       int indent_px, int *starts, int *lens, int max)
+{
+    if (indent_px < 0)
+        indent_px = 0;
+    if (indent_px > max_w_px / 2)
+        indent_px = max_w_px / 2;
+    return wrap_cached(t, utf8, face, size_px, max_w_px, indent_px, starts, lens, max);
 }
 
 int viz_text_draw_wrapped(viz_text *t, const char *utf8, viz_face face, int size_px,

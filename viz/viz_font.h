@@ -86,6 +86,16 @@ enum { VIZ_WRAP_MAX_LINES = 12 };
 int viz_text_wrap(viz_text *t, const char *utf8, viz_face face, int size_px, int max_w_px,
                   int *starts, int *lens, int max);
 
+/* Breaks one line of code into rows for a panel max_w_px wide, keeping
+ * every character: rows after the first have indent_px less room (the
+ * caller indents them), and each row ends, where it can, after ", ", ","
+ * or "(" outside a string literal (else after a space, else where the row
+ * is full). Writes each row's start offset and length (trailing spaces
+ * dropped) and returns the row count; at most max rows (and
+ * VIZ_WRAP_MAX_LINES), the text past them not shown. Cached. */
+int viz_text_wrap_code(viz_text *t, const char *utf8, viz_face face, int size_px, int max_w_px,
+                       int indent_px, int *starts, int *lens, int max);
+
 /* Draws a wrapped paragraph from (x, y); returns its height in pixels. */
 int viz_text_draw_wrapped(viz_text *t, const char *utf8, viz_face face, int size_px,
                           SDL_Color color, int x, int y, int max_w_px, int max_lines);

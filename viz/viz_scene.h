@@ -27,7 +27,7 @@ enum {
     VIZ_MAX_CODE = 12,    /* statements shown per side */
     VIZ_MAX_PRINTED = 3,  /* printed lines kept per side (the latest) */
     VIZ_MAX_HANDLES = 32, /* model socket handles tracked */
-    VIZ_TEXT_LEN = 120,
+    VIZ_TEXT_LEN = 200,   /* a statement shown whole (wrapped), or a printed line */
 };
 
 /* The bytes of one queue, as runs of the writes they came from. */
