@@ -965,7 +965,9 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
                                    max_nar - nar_lines);
     int nlh = viz_text_para_line_height(
         t, viz_text_needs_ja(nsay ? say[0] : "") ? VIZ_FACE_JA : VIZ_FACE_SANS, T(c, 21));
-    int nar_h = (nar_lines > 0 ? nar_lines : 1) * nlh + U(c, 16);
+    /* Japanese glyphs sit low in their line box: room below the last
+     * line as well as above the first. */
+    int nar_h = (nar_lines > 0 ? nar_lines : 1) * nlh + U(c, 22);
     int nar_y = h - m - foot_h - nar_h;
 
     /* columns and wire */
@@ -991,7 +993,7 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     /* narration panel */
     fill(c, m, nar_y, w - 2 * m, nar_h, PANEL);
     fill(c, m, nar_y, U(c, 5), nar_h, viz_palette(1));
-    int ny = nar_y + U(c, 8);
+    int ny = nar_y + U(c, 10);
     int left = max_nar;
     for (size_t i = 0; i < nsay && left > 0; i++) {
         int n = viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(c, 21), nar_w, starts, lens, left);
