@@ -6,9 +6,14 @@
  * window and `sockbuf render`, half the steps in Japanese so the Japanese
  * font is loaded. Prints the median and p99 frame time, the time from
  * start to the first frame and the peak resident memory.
+ * As the window does, each frame also prefetches a little of the next
+ * step's text (viz_draw_prefetch, one text a frame), counted in its time;
+ * --no-prefetch measures without it. --steps N plays only the first N
+ * steps (a short lesson, where a step's first frame weighs on the p99).
  * Targets: p99 < 4 ms on one core, first frame < 100 ms, < 60 MB.
- * Usage: bench_viz [--size WxH] [--lesson NAME] [--frames N]
+ * Usage: bench_viz [--size WxH] [--lesson NAME] [--frames N] [--steps N] [--no-prefetch]
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,13 +75,24 @@ int main(int argc, char **argv)
     double t_start = now_ms();
     int w = 1920, h = 1080, frames = 60;
     const char *want = NULL;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--size"))
+    size_t max_steps = (size_t)-1;
+    bool prefetch = true;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--no-prefetch")) {
+            prefetch = false;
+            continue;
+        }
+        if (i + 1 >= argc)
+            break;
+        if (!strcmp(argv[i], "--steps"))
+            max_steps = atoi(argv[i + 1]) > 0 ? (size_t)atoi(argv[i + 1]) : max_steps;
+        else if (!strcmp(argv[i], "--size"))
             viz_parse_size(argv[i + 1], &w, &h);
         else if (!strcmp(argv[i], "--lesson"))
             want = argv[i + 1];
         else if (!strcmp(argv[i], "--frames"))
             frames = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 60;
+        i++;
     }
     char path[4096] = "";
     lesson_diag diags[LESSON_MAX_DIAGS];
@@ -118,11 +134,15 @@ int main(int argc, char **argv)
         return 1;
     }
     viz_scene_init(s, doc);
-    size_t cap = doc->nsteps * (size_t)frames, n = 0, max_events = 0;
+    size_t nsteps = doc->nsteps < max_steps ? doc->nsteps : max_steps;
+    size_t cap = nsteps * (size_t)frames, n = 0, max_events = 0;
     double *t = malloc(cap * sizeof *t), *tc = malloc(cap * sizeof *tc), first = -1;
     viz_ui ui = {.lang = VIZ_LANG_EN, .zoom = 1.0, .speed = 1.0};
     SDL_Renderer *ren = viz_canvas_renderer(c);
-    for (size_t k = 0; k < doc->nsteps; k++) {
+    for (size_t k = 0; k < nsteps; k++) {
+        int cursor = 0;
+        viz_ui next_ui = ui;
+        next_ui.lang = (k + 1) % 2 ? VIZ_LANG_JA : VIZ_LANG_EN;
         viz_scene_capture_before(s, r);
         if (lesson_runner_step(r) != 0)
             break;
@@ -136,6 +156,9 @@ int main(int argc, char **argv)
             viz_anim_seek(anim, s, (double)i / (frames - 1), f);
             viz_draw_scene(ren, viz_canvas_text(c), s, f, &ui, w, h);
             SDL_RenderFlush(ren);
+            if (prefetch && k + 1 < nsteps)
+                viz_draw_prefetch(viz_canvas_text(c), doc, (int)(k + 1), &next_ui, w, h, &cursor,
+                                  1);
             double t1 = now_ms();
             if (first < 0)
                 first = t1 - t_start;
@@ -150,8 +173,9 @@ int main(int argc, char **argv)
     qsort(tc, n, sizeof *tc, cmp_d);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("bench_viz: lesson %s (%s), %zu steps, busiest step %zu events, %dx%d, %zu frames\n",
-           doc->name, path, doc->nsteps, max_events, w, h, n);
+    printf("bench_viz: lesson %s (%s), %zu steps, busiest step %zu events, %dx%d, %zu frames, "
+           "prefetch %s\n",
+           doc->name, path, nsteps, max_events, w, h, n, prefetch ? "on" : "off");
     printf("frame time (wall): median %.3f ms, p99 %.3f ms, max %.3f ms\n", t[n / 2],
            t[(size_t)(n * 0.99)], t[n - 1]);
     printf("frame time (cpu):  median %.3f ms, p99 %.3f ms, max %.3f ms\n", tc[n / 2],

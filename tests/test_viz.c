@@ -454,6 +454,45 @@ static void test_text_wrap_code_whole(void **state)
     viz_canvas_free(c);
 }
 
+/* Prefetching the next step renders exactly the title and narration that
+ * step's first frame needs: the misses it takes are the misses the frame
+ * saves, and it finishes (cursor -1) without touching the picture. */
+static void test_draw_prefetch_saves_next_frame(void **state)
+{
+    (void)state;
+    uint64_t frame_misses[2] = {0, 0}, pre_misses = 0;
+    for (int with = 0; with < 2; with++) {
+        viz_canvas *c = canvas(1280, 720);
+        viz_text *t = viz_canvas_text(c);
+        viz_scene s0, s1;
+        scene_basics(&s0);
+        scene_full(&s1);
+        draw(c, &s0, 1.0, VIZ_LANG_EN);
+        if (with) {
+            SDL_Surface *sf = viz_canvas_surface(c);
+            SDL_Surface *before = copy_surface(sf);
+            viz_ui ui = {.lang = VIZ_LANG_JA, .zoom = 1.0, .speed = 1.0};
+            int cursor = 0, calls = 0;
+            uint64_t m0 = viz_text_misses(t);
+            while (!viz_draw_prefetch(t, &doc, 1, &ui, 1280, 720, &cursor, 1))
+                calls++;
+            assert_int_equal(cursor, -1);
+            assert_true(calls >= 2); /* one text a call: title, narration */
+            pre_misses = viz_text_misses(t) - m0;
+            assert_true(pre_misses >= 2);
+            assert_int_equal(diff_pixels(before, sf), 0);
+            SDL_FreeSurface(before);
+        }
+        uint64_t m1 = viz_text_misses(t);
+        draw(c, &s1, 0.0, VIZ_LANG_JA);
+        frame_misses[with] = viz_text_misses(t) - m1;
+        viz_scene_free(&s0);
+        viz_scene_free(&s1);
+        viz_canvas_free(c);
+    }
+    assert_int_equal(frame_misses[1] + pre_misses, frame_misses[0]);
+}
+
 /* The timeline replays the events: at 0 the queues are the "before"
  * state, mid-way the segment is on the wire and the bytes in flight, at 1
  * the "after" state; progress maps monotonically to virtual time. */
@@ -643,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_text_cache_repeated_frame_free),
         cmocka_unit_test(test_text_wrap_fits),
         cmocka_unit_test(test_text_wrap_code_whole),
+        cmocka_unit_test(test_draw_prefetch_saves_next_frame),
         cmocka_unit_test(test_anim_replays_events),
         cmocka_unit_test(test_anim_zero_window),
         cmocka_unit_test(test_queue_push_pop_keeps_origins),

@@ -48,6 +48,11 @@ struct viz_app {
     bool quit;
     char toast[400];
     double toast_ms;
+    /* Prefetch of the next step's text (viz_draw_prefetch), for the step,
+     * language, zoom and size it was started for; cursor -1: done. */
+    int pf_step, pf_cursor, pf_w, pf_h;
+    viz_lang pf_lang;
+    double pf_zoom;
 };
 
 static void set_toast(viz_app *a, const char *msg)
@@ -432,6 +437,8 @@ bool viz_app_tick(viz_app *a, double dt_ms)
     }
     if (a->picker || !a->runner)
         return moving;
+    if (a->pf_cursor >= 0)
+        moving = true; /* idle frames finish the next step's prefetch */
     double total = step_ms(a);
     if (a->anim_ms < total) {
         a->anim_ms += dt_ms;
@@ -463,6 +470,19 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
     double p = a->anim_ms / step_ms(a);
     viz_anim_seek(a->anim, &a->scene, p, a->frame);
     viz_draw_scene(r, t, &a->scene, a->frame, &a->ui, w, h);
+    /* A text of the next step a frame, so changing step renders nothing
+     * new (viz_app_tick asks for frames until it is done). */
+    int next = a->runner ? lesson_runner_step_index(a->runner) + 1 : 0;
+    if (next != a->pf_step || a->ui.lang != a->pf_lang || a->ui.zoom != a->pf_zoom ||
+        w != a->pf_w || h != a->pf_h) {
+        a->pf_step = next;
+        a->pf_lang = a->ui.lang;
+        a->pf_zoom = a->ui.zoom;
+        a->pf_w = w;
+        a->pf_h = h;
+        a->pf_cursor = 0;
+    }
+    viz_draw_prefetch(t, a->doc, next, &a->ui, w, h, &a->pf_cursor, 1);
 }
 
 void viz_app_get(const viz_app *a, viz_app_info *out)

@@ -908,6 +908,36 @@ static const char *step_title(const lesson_doc *doc, int step, viz_lang lang)
     return st->title ? st->title : "";
 }
 
+/* The narration of a step in a language (English when it has no
+ * Japanese); returns the paragraph count. */
+static size_t step_say(const lesson_doc *doc, int step, viz_lang lang, char ***say)
+{
+    *say = NULL;
+    if (!doc || step < 0 || (size_t)step >= doc->nsteps)
+        return 0;
+    const lesson_step *st = &doc->steps[step];
+    if (lang == VIZ_LANG_JA && st->nsay_ja > 0) {
+        *say = st->say_ja;
+        return st->nsay_ja;
+    }
+    *say = st->say;
+    return st->nsay;
+}
+
+/* Lines of narration shown at most, the narration's width and a side
+ * column's width: the scene and the prefetch share them. */
+enum { MAX_NARRATION_LINES = 4 };
+
+static int narration_w(const ctx *c)
+{
+    return c->w - 2 * U(c, 14) - U(c, 24);
+}
+
+static int column_w(const ctx *c)
+{
+    return (int)(c->w * 0.345);
+}
+
 void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
                     const viz_ui *ui, int w, int h)
 {
@@ -944,21 +974,11 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     y += viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 28)) + U(c, 6);
 
     /* narration: measure first, it sets how much room the columns get */
-    const lesson_step *st =
-        doc && s->step >= 0 && (size_t)s->step < doc->nsteps ? &doc->steps[s->step] : NULL;
     char **say = NULL;
-    size_t nsay = 0;
-    if (st) {
-        say = st->say;
-        nsay = st->nsay;
-        if (c->lang == VIZ_LANG_JA && st->nsay_ja > 0) {
-            say = st->say_ja;
-            nsay = st->nsay_ja;
-        }
-    }
+    size_t nsay = step_say(doc, s->step, c->lang, &say);
     int foot_h = viz_text_line_height(t, VIZ_FACE_SANS, T(c, 14)) + U(c, 4);
-    int nar_w = w - 2 * m - U(c, 24);
-    int nar_lines = 0, max_nar = 4;
+    int nar_w = narration_w(c);
+    int nar_lines = 0, max_nar = MAX_NARRATION_LINES;
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
     for (size_t i = 0; i < nsay && nar_lines < max_nar; i++)
         nar_lines += viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(c, 21), nar_w, starts, lens,
@@ -971,7 +991,7 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     int nar_y = h - m - foot_h - nar_h;
 
     /* columns and wire */
-    int col_w = (int)(w * 0.345);
+    int col_w = column_w(c);
     int top = y + U(c, 4);
     int col_h = nar_y - U(c, 10) - top;
     column cols[2];
@@ -1014,6 +1034,79 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     }
     if (ui && ui->help)
         viz_draw_help(r, t, ui, w, h);
+}
+
+/* Prefetch item idx of a step: 0 the title, then each narration
+ * paragraph, then each statement (in both colours it is drawn in).
+ * Returns false past the last item. */
+static bool prefetch_item(const ctx *c, const lesson_doc *doc, int step, int idx)
+{
+    const lesson_step *st = &doc->steps[step];
+    if (idx == 0) {
+        viz_text_prepare(c->t, step_title(doc, step, c->lang), VIZ_FACE_BOLD, T(c, 28), TEXT);
+        return true;
+    }
+    idx--;
+    char **say;
+    size_t nsay = step_say(doc, step, c->lang, &say);
+    if ((size_t)idx < nsay) {
+        /* The lines left for this paragraph, as the scene counts them. */
+        int left = MAX_NARRATION_LINES, starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+        for (int i = 0; i < idx && left > 0; i++)
+            left -= viz_text_wrap(c->t, say[i], VIZ_FACE_SANS, T(c, 21), narration_w(c), starts,
+                                  lens, left);
+        if (left > 0)
+            viz_text_prepare_wrapped(c->t, say[idx], VIZ_FACE_SANS, T(c, 21), TEXT, narration_w(c),
+                                     left);
+        return true;
+    }
+    idx -= (int)nsay;
+    for (size_t i = 0; i < st->nlines; i++) {
+        const lesson_line *ln = &st->lines[i];
+        if (ln->kind == LESSON_LINE_EXPECT || idx-- > 0)
+            continue;
+        viz_code vc;
+        memset(&vc, 0, sizeof vc);
+        if (ln->kind == LESSON_LINE_WAIT)
+            snprintf(vc.code, sizeof vc.code, "wait %llu ms",
+                     (unsigned long long)(ln->wait_us / 1000));
+        else
+            snprintf(vc.code, sizeof vc.code, "%s", ln->code ? ln->code : "");
+        snprintf(vc.status, sizeof vc.status, "done");
+        int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+        int n = code_rows(c, &vc, column_w(c), CODE_SIZE, starts, lens);
+        for (int j = 0; j < n; j++) {
+            char row[VIZ_TEXT_LEN];
+            int l = lens[j] < (int)sizeof row - 1 ? lens[j] : (int)sizeof row - 1;
+            memcpy(row, vc.code + starts[j], (size_t)l);
+            row[l] = 0;
+            viz_text_prepare(c->t, row, VIZ_FACE_MONO, T(c, CODE_SIZE), TEXT);
+            viz_text_prepare(c->t, row, VIZ_FACE_MONO, T(c, CODE_SIZE), DIM);
+        }
+        return true;
+    }
+    return false;
+}
+
+bool viz_draw_prefetch(viz_text *t, const lesson_doc *doc, int step, const viz_ui *ui, int w, int h,
+                       int *cursor, int budget)
+{
+    if (*cursor < 0)
+        return true;
+    if (!doc || step < 0 || (size_t)step >= doc->nsteps) {
+        *cursor = -1;
+        return true;
+    }
+    ctx cc, *c = &cc;
+    make_ctx(c, NULL, t, ui, w, h);
+    for (int done = 0; done < budget; done++) {
+        if (!prefetch_item(c, doc, step, *cursor)) {
+            *cursor = -1; /* finished */
+            return true;
+        }
+        (*cursor)++;
+    }
+    return false;
 }
 
 void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, int n, int selected,

@@ -82,6 +82,14 @@ const char *viz_label(viz_lang lang, viz_label_id id);
 void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
                     const viz_ui *ui, int w, int h);
 
+/* Renders into t's cache, budget texts a call, what step `step` of doc
+ * shows first in ui at w x h: its title, narration and statements, so
+ * the frame that changes to that step renders nothing new. Call between
+ * frames with *cursor 0 at first; it advances *cursor and sets it to -1
+ * when everything is cached. Returns true when done (or nothing to do). */
+bool viz_draw_prefetch(viz_text *t, const lesson_doc *doc, int step, const viz_ui *ui, int w, int h,
+                       int *cursor, int budget);
+
 /* One lesson in the picker. */
 typedef struct {
     const char *title;    /* English title */

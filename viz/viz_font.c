@@ -740,8 +740,10 @@ int viz_text_wrap_code(viz_text *t, const char *utf8, viz_face face, int size_px
     return wrap_cached(t, utf8, face, size_px, max_w_px, indent_px, starts, lens, max);
 }
 
-int viz_text_draw_wrapped(viz_text *t, const char *utf8, viz_face face, int size_px,
-                          SDL_Color color, int x, int y, int max_w_px, int max_lines)
+/* Draws (or, with draw false, only renders into the cache) the lines of
+ * a wrapped paragraph; returns its height. */
+static int wrapped_lines(viz_text *t, const char *utf8, viz_face face, int size_px, SDL_Color color,
+                         int x, int y, int max_w_px, int max_lines, bool draw)
 {
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
     int n = viz_text_wrap(t, utf8, face, size_px, max_w_px, starts, lens, max_lines);
@@ -763,7 +765,30 @@ int viz_text_draw_wrapped(viz_text *t, const char *utf8, viz_face face, int size
             if (rest < total)
                 strcpy(tmp + l, "\xe2\x80\xa6");
         }
-        draw_resolved(t, tmp, rf, size_px, color, x, y + i * lh, VIZ_ALIGN_LEFT);
+        if (draw)
+            draw_resolved(t, tmp, rf, size_px, color, x, y + i * lh, VIZ_ALIGN_LEFT);
+        else
+            lookup(t, tmp, rf, size_px, color);
     }
     return n * lh;
+}
+
+int viz_text_draw_wrapped(viz_text *t, const char *utf8, viz_face face, int size_px,
+                          SDL_Color color, int x, int y, int max_w_px, int max_lines)
+{
+    return wrapped_lines(t, utf8, face, size_px, color, x, y, max_w_px, max_lines, true);
+}
+
+bool viz_text_prepare(viz_text *t, const char *utf8, viz_face face, int size_px, SDL_Color color)
+{
+    if (!utf8 || !*utf8)
+        return true;
+    return lookup(t, utf8, resolve_face(face, utf8), size_px, color) != NULL;
+}
+
+void viz_text_prepare_wrapped(viz_text *t, const char *utf8, viz_face face, int size_px,
+                              SDL_Color color, int max_w_px, int max_lines)
+{
+    if (utf8 && *utf8)
+        wrapped_lines(t, utf8, face, size_px, color, 0, 0, max_w_px, max_lines, false);
 }

@@ -100,6 +100,16 @@ int viz_text_wrap_code(viz_text *t, const char *utf8, viz_face face, int size_px
 int viz_text_draw_wrapped(viz_text *t, const char *utf8, viz_face face, int size_px,
                           SDL_Color color, int x, int y, int max_w_px, int max_lines);
 
+/* Renders utf8 into the cache as viz_text_draw() would, drawing nothing,
+ * so a later draw of it costs a lookup: the window fills the cache with
+ * the next step's text between frames. Returns false when rendering
+ * failed. */
+bool viz_text_prepare(viz_text *t, const char *utf8, viz_face face, int size_px, SDL_Color color);
+
+/* The same for a paragraph as viz_text_draw_wrapped() would draw it. */
+void viz_text_prepare_wrapped(viz_text *t, const char *utf8, viz_face face, int size_px,
+                              SDL_Color color, int max_w_px, int max_lines);
+
 /* How many textures are cached, and how many renders missed the cache:
  * the tests check that a repeated frame renders nothing new. */
 size_t viz_text_cached(const viz_text *t);
