@@ -259,7 +259,7 @@ static const char *status_label(const ctx *c, const char *status, SDL_Color *k)
     }
     if (!strncmp(status, "error", 5)) {
         *k = WARN;
-        return status;
+        return !strncmp(status, "error: ", 7) ? status + 7 : status; /* the exception's name */
     }
     *k = FAINT;
     return viz_label(c->lang, VIZ_L_PENDING);
@@ -280,15 +280,39 @@ static int code_pill(const ctx *c, const viz_code *vc, const char **label, SDL_C
 }
 
 /* A statement's rows in a code panel w wide at design size `size`: long
- * statements wrap onto indented continuation rows, nothing is cut. */
-static int code_rows(const ctx *c, const viz_code *vc, int w, int size, int *starts, int *lens)
+ * statements wrap onto indented continuation rows, nothing is cut. The
+ * status pill goes at the right end of the last row when it fits there,
+ * else on a row of its own below (counted in the return value, with no
+ * text); *pill_row gets its row, or -1 without a pill. */
+static int code_rows(const ctx *c, const viz_code *vc, int w, int size, int *starts, int *lens,
+                     int *pill_row)
 {
     const char *label;
     SDL_Color k;
-    int avail = w - U(c, 10) - U(c, 12) - code_pill(c, vc, &label, &k);
+    int avail = w - U(c, 10) - U(c, 12);
     int indent = text_w(c, "  ", VIZ_FACE_MONO, size);
-    return viz_text_wrap_code(c->t, vc->code, VIZ_FACE_MONO, T(c, size), avail, indent, starts,
-                              lens, VIZ_WRAP_MAX_LINES);
+    int n = viz_text_wrap_code(c->t, vc->code, VIZ_FACE_MONO, T(c, size), avail, indent, starts,
+                               lens, VIZ_WRAP_MAX_LINES - 1);
+    int sw = code_pill(c, vc, &label, &k);
+    *pill_row = -1;
+    if (!sw)
+        return n;
+    int last_w = 0;
+    if (n > 0) {
+        char row[VIZ_TEXT_LEN];
+        int l = lens[n - 1] < (int)sizeof row - 1 ? lens[n - 1] : (int)sizeof row - 1;
+        memcpy(row, vc->code + starts[n - 1], (size_t)l);
+        row[l] = 0;
+        last_w = text_w(c, row, VIZ_FACE_MONO, size) + (n > 1 ? indent : 0);
+    }
+    if (n > 0 && last_w + sw + U(c, 8) <= avail) {
+        *pill_row = n - 1;
+        return n;
+    }
+    starts[n] = (int)strlen(vc->code);
+    lens[n] = 0;
+    *pill_row = n;
+    return n + 1;
 }
 
 /* All of a side's statements' rows at `size`. */
@@ -296,7 +320,8 @@ static int code_total_rows(const ctx *c, const viz_side *vs, int w, int size)
 {
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES], n = 0;
     for (int i = 0; i < vs->ncode; i++) {
-        int r = code_rows(c, &vs->code[i], w, size, starts, lens);
+        int pr;
+        int r = code_rows(c, &vs->code[i], w, size, starts, lens, &pr);
         n += r > 0 ? r : 1;
     }
     return n;
@@ -339,7 +364,8 @@ static void draw_code(const ctx *c, const viz_side *vs, const viz_frame *f, int 
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
     r0[0] = 0;
     for (int i = 0; i < vs->ncode; i++) {
-        int n = code_rows(c, &vs->code[i], w, size, starts, lens);
+        int pr;
+        int n = code_rows(c, &vs->code[i], w, size, starts, lens, &pr);
         r0[i + 1] = r0[i] + (n > 0 ? n : 1);
     }
     /* Keep the running statement in view, centred, with what follows. */
@@ -376,12 +402,15 @@ static void draw_code(const ctx *c, const viz_side *vs, const viz_frame *f, int 
         if (!shown_done && i != blocked)
             mk = reached ? TEXT : FAINT;
         fill(c, x + U(c, 4), ly + U(c, 2), U(c, 5), bh - U(c, 6), mk);
-        if (sw && reached && vis0 == r0[i]) {
-            fill(c, x + w - sw - U(c, 4), ly + U(c, 1), sw, lh - U(c, 4), sk);
-            text(c, st, VIZ_FACE_BOLD, 14, DARK, x + w - sw / 2 - U(c, 4), ly + U(c, 2),
+        int pill_row;
+        int n = code_rows(c, vc, w, size, starts, lens, &pill_row);
+        int pr = r0[i] + pill_row;
+        if (sw && reached && pill_row >= 0 && pr >= vis0 && pr < vis1) {
+            int py = y + U(c, 4) + (pr - first) * lh;
+            fill(c, x + w - sw - U(c, 4), py + U(c, 1), sw, lh - U(c, 4), sk);
+            text(c, st, VIZ_FACE_BOLD, 14, DARK, x + w - sw / 2 - U(c, 4), py + U(c, 2),
                  VIZ_ALIGN_CENTER);
         }
-        int n = code_rows(c, vc, w, size, starts, lens);
         int tx = x + pill_w + U(c, 4);
         for (int j = 0; j < n; j++) {
             int rr = r0[i] + j;
@@ -589,8 +618,8 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         fill(c, bx, ay, bw, U(c, 18), BAR_BG);
         if (cap) {
             int fw = (int)((double)bw * f->appbuf_bytes[side] / cap);
-            if (f->appbuf_bytes[side] && fw < U(c, 3))
-                fw = U(c, 3);
+            if (f->appbuf_bytes[side] && fw < U(c, 6))
+                fw = U(c, 6); /* a few bytes must still be seen */
             if (fw > bw)
                 fw = bw;
             fill(c, bx, ay, fw, U(c, 18), viz_palette(7));
@@ -662,8 +691,10 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
             int x0 = side == 0 ? bx : bx + bw;
             int dir = side == 0 ? 1 : -1;
             col->recv_bar_x0 = x0;
-            draw_runs(c, &f->q[side][SIM_Q_RECV], side == 0 ? 1 : 0, x0, dir, bar_y, bar_h, ppb, bw,
-                      false);
+            int used = draw_runs(c, &f->q[side][SIM_Q_RECV], side == 0 ? 1 : 0, x0, dir, bar_y,
+                                 bar_h, ppb, bw, false);
+            if (!zero) /* the ZERO WINDOW pill takes the empty end */
+                bar_fill_label(c, rq, x0 + dir * used, dir, bar_y, bar_h, bx, bw);
             frame(c, bx, bar_y, bw, bar_h, zero ? U(c, 4) : U(c, 2), zero ? BAD : EDGE);
             if (zero) {
                 /* In the empty end of the bar: the client's fills from the
@@ -1074,7 +1105,8 @@ static bool prefetch_item(const ctx *c, const lesson_doc *doc, int step, int idx
             snprintf(vc.code, sizeof vc.code, "%s", ln->code ? ln->code : "");
         snprintf(vc.status, sizeof vc.status, "done");
         int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
-        int n = code_rows(c, &vc, column_w(c), CODE_SIZE, starts, lens);
+        int pill_row;
+        int n = code_rows(c, &vc, column_w(c), CODE_SIZE, starts, lens, &pill_row);
         for (int j = 0; j < n; j++) {
             char row[VIZ_TEXT_LEN];
             int l = lens[j] < (int)sizeof row - 1 ? lens[j] : (int)sizeof row - 1;
