@@ -139,8 +139,10 @@ int viz_anim_build(viz_anim *a, const viz_scene *s)
     double g = 0;
     for (size_t i = 1; i < u; i++)
         g += sqrt((double)(a->keys[i] - a->keys[i - 1]));
-    double lead = g > 0 ? LEAD * g / (1.0 - LEAD - TAIL) : 1.0;
-    double tail = g > 0 ? TAIL * g / (1.0 - LEAD - TAIL) : 0.0;
+    /* Everything at one instant (a recv of queued bytes): it happens
+     * mid-way, so writes fly in before it and reads fly out after it. */
+    double lead = g > 0 ? LEAD * g / (1.0 - LEAD - TAIL) : 0.5;
+    double tail = g > 0 ? TAIL * g / (1.0 - LEAD - TAIL) : 0.5;
     double total = lead + g + tail;
     double acc = lead;
     a->dkeys[0] = (float)(lead / total);
@@ -354,8 +356,8 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
                 from = 0;
                 to = d0 > 0.02 ? d0 : 0.02;
             }
-            if (!(from <= p && p < to))
-                continue;
+            if (!(from <= p && p < to) || p >= 1.0)
+                continue; /* at 1 the step is over: nothing flies */
             float frac = (float)((p - from) / (to - from));
             /* Writes (or reads) close together fly as one chunk. */
             bool merged = false;
