@@ -957,7 +957,7 @@ static size_t step_say(const lesson_doc *doc, int step, viz_lang lang, char ***s
 
 /* Lines of narration shown at most, the narration's width and a side
  * column's width: the scene and the prefetch share them. */
-enum { MAX_NARRATION_LINES = 4 };
+enum { MAX_NARRATION_LINES = 6 }; /* the columns give up the room */
 
 static int narration_w(const ctx *c)
 {
