@@ -188,14 +188,14 @@ static void fmt_bytes(char *out, size_t len, uint64_t b)
 
 /* Draws a queue's runs as coloured blocks from x0 in direction dir (+1
  * right, -1 left), scaled so cap bytes fill width; returns the pixel
- * length used. Every run with bytes gets at least 3 units. */
+ * length used. Every run with bytes gets at least 10 units. */
 static int draw_runs(const ctx *c, const viz_queue *q, int side, int x0, int dir, int y, int h,
                      double px_per_byte, int max_px, bool faded)
 {
     int used = 0;
     for (int i = 0; i < q->n && used < max_px; i++) {
         int len = (int)lround(q->run[i].bytes * px_per_byte);
-        int minw = U(c, 6);
+        int minw = U(c, 10); /* a few bytes in a big buffer still show */
         if (len < minw)
             len = minw;
         if (used + len > max_px)
