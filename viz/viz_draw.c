@@ -653,6 +653,12 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         col->bot_lane_y = col->top_lane_y + block_h;
         return;
     }
+    /* A socket closed in this step reports no buffers: until the step's
+     * end its buffers are the ones it had. */
+    const viz_sock *b = &vs->before;
+    bool same_sock = b->present && b->sim_sock == k->sim_sock;
+    uint32_t sndbuf = k->sndbuf_bytes || final || !same_sock ? k->sndbuf_bytes : b->sndbuf_bytes;
+    uint32_t rcvbuf = k->rcvbuf_bytes || final || !same_sock ? k->rcvbuf_bytes : b->rcvbuf_bytes;
     for (int blk = 0; blk < 2; blk++) {
         /* client: send on top; server: receive on top (lanes line up). */
         bool is_send = (side == 0) == (blk == 0);
@@ -666,8 +672,8 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         fill(c, bx, bar_y, bw, bar_h, BAR_BG);
         if (is_send) {
             uint32_t un = f->q[side][SIM_Q_UNSENT].bytes, fl = f->q[side][SIM_Q_IN_FLIGHT].bytes;
-            bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, k->sndbuf_bytes, bx, yb, bw);
-            double ppb = k->sndbuf_bytes ? (double)bw / k->sndbuf_bytes : 0;
+            bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, sndbuf, bx, yb, bw);
+            double ppb = sndbuf ? (double)bw / sndbuf : 0;
             /* the wire end: the right edge for the client, left for the server */
             int dir = side == 0 ? -1 : 1;
             int x0 = side == 0 ? bx + bw : bx;
@@ -686,8 +692,8 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
                          bar_y + bar_h + U(c, 4), bw);
         } else {
             uint32_t rq = f->q[side][SIM_Q_RECV].bytes;
-            bar_header(c, viz_label(c->lang, VIZ_L_RECVBUF), rq, k->rcvbuf_bytes, bx, yb, bw);
-            double ppb = k->rcvbuf_bytes ? (double)bw / k->rcvbuf_bytes : 0;
+            bar_header(c, viz_label(c->lang, VIZ_L_RECVBUF), rq, rcvbuf, bx, yb, bw);
+            double ppb = rcvbuf ? (double)bw / rcvbuf : 0;
             int x0 = side == 0 ? bx : bx + bw;
             int dir = side == 0 ? 1 : -1;
             col->recv_bar_x0 = x0;

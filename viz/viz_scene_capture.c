@@ -125,6 +125,16 @@ void viz_scene_capture_before(viz_scene *s, const lesson_runner *r)
     }
     for (int side = 0; side < 2; side++)
         fill_sock(&s->side[side].before, lesson_runner_step_index(r) >= 0 ? v : NULL, side, w);
+    /* Sides of the handles open now: a socket closed during the step has
+     * no handle afterwards, yet its events are the step's. */
+    for (int h = 0; h < VIZ_MAX_HANDLES; h++)
+        s->handle_side[h] = -1;
+    if (v && lesson_runner_step_index(r) >= 0)
+        for (int i = 0; i < v->nsocks; i++) {
+            int h = v->socks[i].sim_sock;
+            if (h >= 0 && h < VIZ_MAX_HANDLES)
+                s->handle_side[h] = (int)v->socks[i].side;
+        }
     s->t0_us = w ? sim_now_us(w) : 0;
 }
 
@@ -136,8 +146,6 @@ int viz_scene_capture_after(viz_scene *s, const lesson_runner *r)
     s->step = lesson_runner_step_index(r);
     s->real = rv != NULL;
     s->t1_us = w ? sim_now_us(w) : 0;
-    for (int h = 0; h < VIZ_MAX_HANDLES; h++)
-        s->handle_side[h] = -1;
     if (v)
         for (int i = 0; i < v->nsocks; i++) {
             int h = v->socks[i].sim_sock;
@@ -157,6 +165,11 @@ int viz_scene_capture_after(viz_scene *s, const lesson_runner *r)
                 !strncmp(vs->code[i].status, "pending", 7))
                 carried[ncarried++] = vs->code[i];
         fill_sock(&vs->after, v, side, w);
+        /* Closed in this step: it is still the socket whose bytes the
+         * step moved, so the animation replays them on its handle. */
+        if (vs->after.present && vs->after.sim_sock < 0 && vs->before.present &&
+            vs->before.sim_sock >= 0 && !strcmp(vs->after.name, vs->before.name))
+            vs->after.sim_sock = vs->before.sim_sock;
         fill_real(&vs->real, rv, vs->after.name, side);
         vs->ncode = 0;
         vs->nprinted = 0;
