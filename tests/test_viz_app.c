@@ -20,9 +20,13 @@
 
 #include <cmocka.h>
 
+#include "lesson.h"
+#include "lesson_run.h"
+#include "viz_anim.h"
 #include "viz_app.h"
 #include "viz_canvas.h"
 #include "viz_font.h"
+#include "viz_scene.h"
 
 static SDL_Event key(SDL_Keycode sym, Uint16 mod)
 {
@@ -190,6 +194,71 @@ static void test_app_bad_lesson(void **state)
     unlink(path);
 }
 
+/* A socket closed during a step still animates: both sides keep their
+ * handles, so the server's last 2 bytes are seen on the wire (from the
+ * server) and in its send buffer before the step ends. */
+static void test_capture_closed_socket_animates(void **state)
+{
+    (void)state;
+    static const char text[] = "lesson closing\n"
+                               "title Closing\n"
+                               "step Connect\n"
+                               "server: srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                               "server: srv.bind(('localhost', 8080))\n"
+                               "server: srv.listen(1)\n"
+                               "client: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                               "client: s.connect(('localhost', 8080))\n"
+                               "server: conn, addr = srv.accept()\n"
+                               "step Answer and close\n"
+                               "server: conn.sendall(b'ok')\n"
+                               "server: conn.close()\n"
+                               "client: reply = s.recv(1024)\n"
+                               "client: s.close()\n";
+    lesson_diag diags[LESSON_MAX_DIAGS];
+    int nd = 0;
+    lesson_doc *doc = lesson_parse("closing.lesson", text, sizeof text - 1, diags, &nd);
+    assert_non_null(doc);
+    char err[256];
+    lesson_runner *r = lesson_runner_new(doc, LESSON_MODE_SIM, err, sizeof err);
+    assert_non_null(r);
+    viz_scene *sc = calloc(1, sizeof *sc);
+    viz_frame *f = calloc(1, sizeof *f);
+    viz_anim *an = viz_anim_new();
+    assert_non_null(sc);
+    assert_non_null(f);
+    assert_non_null(an);
+    viz_scene_init(sc, doc);
+    for (int k = 0; k < 2; k++) {
+        viz_scene_capture_before(sc, r);
+        assert_int_equal(lesson_runner_step(r), 0);
+        assert_int_equal(viz_scene_capture_after(sc, r), 0);
+    }
+    for (int side = 0; side < 2; side++) {
+        int h = sc->side[side].after.sim_sock;
+        assert_true(h >= 0 && h < VIZ_MAX_HANDLES);
+        assert_int_equal(sc->handle_side[h], side);
+    }
+    assert_int_equal(viz_anim_build(an, sc), 0);
+    bool on_wire = false, in_sendbuf = false;
+    for (int i = 0; i <= 200; i++) {
+        viz_anim_seek(an, sc, i / 200.0, f);
+        for (int w = 0; w < f->nwire; w++)
+            if (f->wire[w].kind == SIM_EV_SEGMENT && f->wire[w].from_side == 1 &&
+                f->wire[w].bytes == 2)
+                on_wire = true;
+        if (f->q[1][SIM_Q_UNSENT].bytes + f->q[1][SIM_Q_IN_FLIGHT].bytes == 2)
+            in_sendbuf = true;
+    }
+    assert_true(on_wire);
+    assert_true(in_sendbuf);
+    viz_anim_free(an);
+    viz_scene_free(sc);
+    free(sc);
+    free(f);
+    lesson_runner_free(r);
+    lesson_doc_free(doc);
+}
+
 /* `sockbuf basics` with no display: a message pointing to run and render,
  * exit status 1, no window. */
 static void test_window_no_display(void **state)
@@ -219,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_autoplay_advances),
         cmocka_unit_test(test_keys_picker),
         cmocka_unit_test(test_app_bad_lesson),
+        cmocka_unit_test(test_capture_closed_socket_animates),
         cmocka_unit_test(test_window_no_display),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
