@@ -23,7 +23,7 @@ enum {
     CACHE_SLOTS = 2048, /* power of two */
     CACHE_LIMIT = 1536, /* entries before the table is emptied */
     MAX_FONTS = 40,     /* opened (face, size) pairs */
-    WRAP_SLOTS = 64,
+    WRAP_SLOTS = 192, /* wrapped texts of a step and the next (code, narration) */
     TMP_LEN = 2048, /* longest text measured or drawn at once */
 };
 
