@@ -627,10 +627,12 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         frame(c, bx, ay, bw, U(c, 18), 1, EDGE);
         ay += U(c, 22);
     }
-    if (vs->nprinted > 0) {
+    /* What the step prints shows once its statements have run. */
+    int shown_printed = f->code_progress >= 1 ? vs->nprinted : vs->nprinted - vs->nprinted_new;
+    if (shown_printed > 0) {
         char buf[VIZ_TEXT_LEN + 32];
         snprintf(buf, sizeof buf, "%s: %s", viz_label(c->lang, VIZ_L_PRINTED),
-                 vs->printed[vs->nprinted - 1]);
+                 vs->printed[shown_printed - 1]);
         viz_text_draw_wrapped(c->t, buf, VIZ_FACE_MONO, T(c, 15), GOOD, x + pad, ay, w - 2 * pad,
                               1);
     } else if (vs->error[0]) {

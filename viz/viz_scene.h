@@ -83,7 +83,8 @@ typedef struct {
     viz_real real;   /* the kernel's numbers after it */
     int ncode;       /* statements of the step */
     viz_code code[VIZ_MAX_CODE];
-    int nprinted; /* latest printed lines, oldest first */
+    int nprinted;     /* latest printed lines, oldest first */
+    int nprinted_new; /* of those, printed during the step */
     char printed[VIZ_MAX_PRINTED][VIZ_TEXT_LEN];
     bool blocked;   /* the side is blocked after the step */
     char error[48]; /* last exception, or "" */

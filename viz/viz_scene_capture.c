@@ -173,6 +173,7 @@ int viz_scene_capture_after(viz_scene *s, const lesson_runner *r)
         fill_real(&vs->real, rv, vs->after.name, side);
         vs->ncode = 0;
         vs->nprinted = 0;
+        vs->nprinted_new = 0;
         vs->blocked = v ? v->blocked[side] : false;
         if (vs->blocked && ncarried > 0) {
             memcpy(vs->code, carried, sizeof(viz_code) * (size_t)ncarried);
@@ -184,8 +185,11 @@ int viz_scene_capture_after(viz_scene *s, const lesson_runner *r)
             int from = v->nprinted[side] - VIZ_MAX_PRINTED;
             if (from < 0)
                 from = 0;
-            for (int i = from; i < v->nprinted[side]; i++)
+            for (int i = from; i < v->nprinted[side]; i++) {
                 snprintf(vs->printed[vs->nprinted++], VIZ_TEXT_LEN, "%s", v->printed[side][i]);
+                if (i >= v->printed_step_start[side])
+                    vs->nprinted_new++;
+            }
         }
     }
     /* The step's statements, with the status the sim mode gives them. */
