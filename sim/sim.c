@@ -728,8 +728,12 @@ static void arrive_rst(sim_world *w, sock *r, const pkt *p)
     log_event(w, SIM_EV_RST_ARRIVE, r->id, p->from, 0, 0, 0, 0, p->why, w->now_us);
     if (r->state == SIM_CLOSED || r->state == SIM_TIME_WAIT || r->state == SIM_LISTEN)
         return;
+    /* As Linux's tcp_reset(): refused during connect, EPIPE once the peer
+     * had already sent its FIN (CLOSE_WAIT), a reset otherwise. */
     if (r->state == SIM_SYN_SENT)
         r->pending_error = -ECONNREFUSED;
+    else if (r->state == SIM_CLOSE_WAIT)
+        r->pending_error = -EPIPE;
     else
         r->pending_error = -ECONNRESET;
     abort_conn(w, r, false, "rst");
