@@ -493,6 +493,34 @@ static void test_draw_prefetch_saves_next_frame(void **state)
     assert_int_equal(frame_misses[1] + pre_misses, frame_misses[0]);
 }
 
+/* Japanese text draws a backslash as one (U+FF3C), not as the yen sign
+ * the Japanese font has at U+005C (half as wide): it measures as the
+ * fullwidth form, and wrapping it still loses no character. */
+static void test_text_ja_backslash(void **state)
+{
+    (void)state;
+    viz_canvas *c = canvas(400, 200);
+    viz_text *t = viz_canvas_text(c);
+    int w_bs = 0, w_full = 0;
+    viz_text_size(t, "各メッセージを b'\\n' で終える", VIZ_FACE_SANS, 20, &w_bs, NULL);
+    viz_text_size(t, "各メッセージを b'\xef\xbc\xbcn' で終える", VIZ_FACE_SANS, 20, &w_full, NULL);
+    assert_true(w_bs > 0);
+    assert_int_equal(w_bs, w_full);
+    const char *para = "ここでは各メッセージを b'\\n' で終え、サーバーは makefile('rb') の "
+                       "readline() で読みます。\\ も \\\\ もそのまま。";
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    int n = viz_text_wrap(t, para, VIZ_FACE_SANS, 20, 200, starts, lens, VIZ_WRAP_MAX_LINES);
+    assert_true(n >= 2);
+    size_t chars = 0, want = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < lens[i]; j++)
+            chars += para[starts[i] + j] != ' ';
+    for (const char *p = para; *p; p++)
+        want += *p != ' ';
+    assert_int_equal(chars, want);
+    viz_canvas_free(c);
+}
+
 /* The timeline replays the events: at 0 the queues are the "before"
  * state, mid-way the segment is on the wire and the bytes in flight, at 1
  * the "after" state; progress maps monotonically to virtual time. */
@@ -682,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_text_cache_repeated_frame_free),
         cmocka_unit_test(test_text_wrap_fits),
         cmocka_unit_test(test_text_wrap_code_whole),
+        cmocka_unit_test(test_text_ja_backslash),
         cmocka_unit_test(test_draw_prefetch_saves_next_frame),
         cmocka_unit_test(test_anim_replays_events),
         cmocka_unit_test(test_anim_zero_window),

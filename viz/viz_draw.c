@@ -630,11 +630,13 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     /* What the step prints shows once its statements have run. */
     int shown_printed = f->code_progress >= 1 ? vs->nprinted : vs->nprinted - vs->nprinted_new;
     if (shown_printed > 0) {
-        char buf[VIZ_TEXT_LEN + 32];
-        snprintf(buf, sizeof buf, "%s: %s", viz_label(c->lang, VIZ_L_PRINTED),
-                 vs->printed[shown_printed - 1]);
-        viz_text_draw_wrapped(c->t, buf, VIZ_FACE_MONO, T(c, 15), GOOD, x + pad, ay, w - 2 * pad,
-                              1);
+        /* The label in the language, the output in the code's font (the
+         * Japanese font would draw a backslash as a yen sign). */
+        char lab[48];
+        snprintf(lab, sizeof lab, "%s: ", viz_label(c->lang, VIZ_L_PRINTED));
+        int lw = text(c, lab, VIZ_FACE_MONO, 15, GOOD, x + pad, ay, VIZ_ALIGN_LEFT);
+        viz_text_draw_wrapped(c->t, vs->printed[shown_printed - 1], VIZ_FACE_MONO, T(c, 15), GOOD,
+                              x + pad + lw, ay, w - 2 * pad - lw, 1);
     } else if (vs->error[0]) {
         text(c, vs->error, VIZ_FACE_MONO, 15, WARN, x + pad, ay, VIZ_ALIGN_LEFT);
     }

@@ -23,8 +23,8 @@ enum {
     CACHE_SLOTS = 2048, /* power of two */
     CACHE_LIMIT = 1536, /* entries before the table is emptied */
     MAX_FONTS = 40,     /* opened (face, size) pairs */
-    WRAP_SLOTS = 192, /* wrapped texts of a step and the next (code, narration) */
-    TMP_LEN = 2048, /* longest text measured or drawn at once */
+    WRAP_SLOTS = 192,   /* wrapped texts of a step and the next (code, narration) */
+    TMP_LEN = 2048,     /* longest text measured or drawn at once */
 };
 
 typedef struct {
@@ -273,6 +273,28 @@ static int resolve_face(viz_face face, const char *utf8)
     return (int)face;
 }
 
+/* The Japanese font draws U+005C as a yen sign (JIS X 0201), which turns
+ * Python's b'\\n' into b'¥n'. Text in that face is drawn and measured
+ * with U+FF3C (a fullwidth backslash) instead: one character for one, so
+ * character counts (TTF_MeasureUTF8) still map onto the original. Returns
+ * utf8 itself when nothing changes, else out (cut to outlen). */
+static const char *ja_backslash(int face, const char *utf8, char *out, size_t outlen)
+{
+    if (face != VIZ_FACE_JA || !strchr(utf8, '\\'))
+        return utf8;
+    size_t o = 0;
+    for (const char *p = utf8; *p && o + 4 < outlen; p++) {
+        if (*p == '\\') {
+            memcpy(out + o, "\xef\xbc\xbc", 3);
+            o += 3;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o] = 0;
+    return out;
+}
+
 viz_text *viz_text_new(SDL_Renderer *r, char *err, size_t errlen)
 {
     viz_text *t = calloc(1, sizeof *t);
@@ -385,7 +407,8 @@ static cache_entry *lookup(viz_text *t, const char *utf8, int face, int size_px,
     TTF_Font *f = get_font(t, face, size_px);
     if (!f)
         return NULL;
-    SDL_Surface *s = TTF_RenderUTF8_Blended(f, utf8, c);
+    char fixed[3 * TMP_LEN];
+    SDL_Surface *s = TTF_RenderUTF8_Blended(f, ja_backslash(face, utf8, fixed, sizeof fixed), c);
     if (!s)
         return NULL;
     SDL_Texture *tex = SDL_CreateTextureFromSurface(t->r, s);
@@ -435,7 +458,8 @@ static int size_resolved(viz_text *t, const char *utf8, int face, int size_px, i
     if (!f)
         return -1;
     int ww = 0, hh = 0;
-    if (*utf8 && TTF_SizeUTF8(f, utf8, &ww, &hh) < 0)
+    char fixed[3 * TMP_LEN];
+    if (*utf8 && TTF_SizeUTF8(f, ja_backslash(face, utf8, fixed, sizeof fixed), &ww, &hh) < 0)
         return -1;
     if (!*utf8)
         hh = TTF_FontHeight(f);
@@ -536,7 +560,9 @@ static int wrap_compute(viz_text *t, const char *s, int face, int size_px, int m
         memcpy(tmp, s + start, (size_t)(stop - start));
         tmp[stop - start] = 0;
         int extent = 0, count = 0;
-        if (TTF_MeasureUTF8(f, tmp, max_w, &extent, &count) < 0)
+        char fixed[3 * TMP_LEN];
+        if (TTF_MeasureUTF8(f, ja_backslash(face, tmp, fixed, sizeof fixed), max_w, &extent,
+                            &count) < 0)
             count = stop - start;
         /* count is in characters: find its byte offset. */
         int fit = start;
@@ -586,7 +612,7 @@ static int wrap_compute(viz_text *t, const char *s, int face, int size_px, int m
 
 /* Code wrapping: how many bytes from s[start..stop) fit in max_w pixels
  * (at least one character). */
-static int fit_bytes(TTF_Font *f, const char *s, int start, int stop, int max_w)
+static int fit_bytes(TTF_Font *f, int face, const char *s, int start, int stop, int max_w)
 {
     char tmp[TMP_LEN];
     int n = stop - start;
@@ -595,7 +621,9 @@ static int fit_bytes(TTF_Font *f, const char *s, int start, int stop, int max_w)
     memcpy(tmp, s + start, (size_t)n);
     tmp[n] = 0;
     int extent = 0, count = 0;
-    if (TTF_MeasureUTF8(f, tmp, max_w, &extent, &count) < 0)
+    char fixed[3 * TMP_LEN];
+    if (TTF_MeasureUTF8(f, ja_backslash(face, tmp, fixed, sizeof fixed), max_w, &extent, &count) <
+        0)
         count = n;
     int fit = start;
     for (int k = 0; k < count && fit < start + n; k++) {
@@ -628,7 +656,7 @@ static int wrap_code_compute(viz_text *t, const char *s, int face, int size_px, 
     char quote = 0; /* the quote of the string literal open at pos */
     while (pos < len && n < max) {
         int room = n == 0 ? max_w : max_w - indent_px;
-        int fit = fit_bytes(f, s, pos, len, room > 1 ? room : 1);
+        int fit = fit_bytes(f, face, s, pos, len, room > 1 ? room : 1);
         int end = len;
         char q = quote;
         if (fit < len) {
