@@ -29,6 +29,7 @@ static const SDL_Color BG = {24, 29, 40, 255};
 static const SDL_Color PANEL = {36, 43, 58, 255};
 static const SDL_Color PANEL2 = {46, 54, 72, 255};
 static const SDL_Color BAR_BG = {18, 22, 30, 255};
+static const SDL_Color OVERHEAD = {52, 58, 72, 255}; /* the half of a buffer data never fills */
 static const SDL_Color EDGE = {92, 104, 128, 255};
 static const SDL_Color TEXT = {238, 241, 246, 255};
 static const SDL_Color DIM = {165, 176, 196, 255};
@@ -96,6 +97,7 @@ static const char *const labels[VIZ_L_COUNT][2] = {
     [VIZ_L_LANE_S2C] = {"server → client", "サーバー → クライアント"},
     [VIZ_L_LEGEND_WRITES] = {"one colour per write()", "write() ごとに1色"},
     [VIZ_L_LEGEND_STRIPES] = {"striped: in flight", "縞模様: 送信済み・未ACK"},
+    [VIZ_L_LEGEND_OVERHEAD] = {"grey: kernel overhead", "灰色: カーネルの管理領域"},
 };
 
 const char *viz_label(viz_lang lang, viz_label_id id)
@@ -698,6 +700,11 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         else
             col->bot_lane_y = bar_y + bar_h / 2;
         fill(c, bx, bar_y, bw, bar_h, BAR_BG);
+        /* The model (as Linux, roughly) lets data fill half of a buffer;
+         * the other half, at the far end from where bytes queue, stands
+         * for the kernel's bookkeeping: a full queue meets it. */
+        bool fills_from_right = is_send ? side == 0 : side == 1;
+        fill(c, fills_from_right ? bx : bx + bw - bw / 2, bar_y, bw / 2, bar_h, OVERHEAD);
         if (is_send) {
             uint32_t un = f->q[side][SIM_Q_UNSENT].bytes, fl = f->q[side][SIM_Q_IN_FLIGHT].bytes;
             bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, sndbuf, bx, yb, bw);
@@ -786,6 +793,12 @@ static void draw_legend(const ctx *c, int x0, int span, int y)
         fill(c, sx, y + U(c, 2), U(c, 2) > 0 ? U(c, 2) : 1, sw, shade(k, 0.7));
     text(c, viz_label(c->lang, VIZ_L_LEGEND_STRIPES), VIZ_FACE_SANS, 15, DIM,
          lx + 4 * (sw + U(c, 2)) + U(c, 8), y, VIZ_ALIGN_LEFT);
+    y += lh;
+    fill(c, lx, y + U(c, 2), 2 * sw, sw, BAR_BG);
+    fill(c, lx + 2 * sw, y + U(c, 2), 2 * sw, sw, OVERHEAD);
+    frame(c, lx, y + U(c, 2), 4 * sw, sw, 1, EDGE);
+    text(c, viz_label(c->lang, VIZ_L_LEGEND_OVERHEAD), VIZ_FACE_SANS, 15, DIM,
+         lx + 4 * (sw + U(c, 2)) + U(c, 8), y, VIZ_ALIGN_LEFT);
 }
 
 /* Segments on the wire that would overlap are drawn as one chunk. */
@@ -849,6 +862,7 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     int seg_h = U(c, 26), seg_w = U(c, 58);
     seg_group groups[2];
     memset(groups, 0, sizeof groups);
+    int shown_n[4] = {0}, shown_x0[4] = {0}, shown_x1[4] = {0}; /* last label per lane row */
     for (int i = 0; i < f->nwire; i++) {
         const viz_wire_item *it = &f->wire[i];
         bool data = it->kind == SIM_EV_SEGMENT || it->kind == SIM_EV_SYN ||
@@ -899,6 +913,17 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
                 bg = BAD;
             if (it->kind == SIM_EV_SYN || it->kind == SIM_EV_FIN)
                 bg = WARN;
+            /* ACKs close together would print over each other: the one
+             * ahead is shown, unless the later one matters more (a zero
+             * window, RST, SYN, FIN). */
+            int slot = lane * 2 + data;
+            bool plain = bg.r == TEXT.r && bg.g == TEXT.g && bg.b == TEXT.b;
+            if (plain && shown_n[slot] && x < shown_x1[slot] + U(c, 2) &&
+                x + w > shown_x0[slot] - U(c, 2))
+                continue;
+            shown_n[slot] = 1;
+            shown_x0[slot] = x;
+            shown_x1[slot] = x + w;
             fill(c, x, ay, w, ah, bg);
             text(c, buf, VIZ_FACE_BOLD, 14, DARK, x + w / 2, ay + U(c, 2), VIZ_ALIGN_CENTER);
         }

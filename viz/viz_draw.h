@@ -72,6 +72,7 @@ typedef enum {
     VIZ_L_LANE_S2C,
     VIZ_L_LEGEND_WRITES,
     VIZ_L_LEGEND_STRIPES,
+    VIZ_L_LEGEND_OVERHEAD,
     VIZ_L_COUNT
 } viz_label_id;
 
