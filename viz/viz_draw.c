@@ -704,7 +704,8 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
          * the other half, at the far end from where bytes queue, stands
          * for the kernel's bookkeeping: a full queue meets it. */
         bool fills_from_right = is_send ? side == 0 : side == 1;
-        fill(c, fills_from_right ? bx : bx + bw - bw / 2, bar_y, bw / 2, bar_h, OVERHEAD);
+        if (is_send ? sndbuf : rcvbuf) /* a closed socket has no buffer */
+            fill(c, fills_from_right ? bx : bx + bw - bw / 2, bar_y, bw / 2, bar_h, OVERHEAD);
         if (is_send) {
             uint32_t un = f->q[side][SIM_Q_UNSENT].bytes, fl = f->q[side][SIM_Q_IN_FLIGHT].bytes;
             bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, sndbuf, bx, yb, bw);
