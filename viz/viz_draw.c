@@ -1055,8 +1055,17 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
         s->step >= 0 ? step_title(doc, s->step, c->lang) : viz_label(c->lang, VIZ_L_BEFORE_FIRST);
     text(c, stitle, VIZ_FACE_BOLD, 28, TEXT, m, y, VIZ_ALIGN_LEFT);
     if (s->nexpects > 0 && f->progress >= 1.0) {
-        snprintf(buf, sizeof buf, "%d/%d %s", s->nexpects - s->nexpects_failed, s->nexpects,
-                 viz_label(c->lang, s->nexpects_failed ? VIZ_L_CHECKS_FAILED : VIZ_L_CHECKS_OK));
+        /* "6/6 checks passed", or the failures counted: "1 of 9 checks
+         * failed" (never "8/9 checks failed"). */
+        if (!s->nexpects_failed)
+            snprintf(buf, sizeof buf, "%d/%d %s", s->nexpects, s->nexpects,
+                     viz_label(c->lang, VIZ_L_CHECKS_OK));
+        else if (c->lang == VIZ_LANG_JA)
+            snprintf(buf, sizeof buf, "%d 件中 %d 件 %s", s->nexpects, s->nexpects_failed,
+                     viz_label(c->lang, VIZ_L_CHECKS_FAILED));
+        else
+            snprintf(buf, sizeof buf, "%d of %d %s", s->nexpects_failed, s->nexpects,
+                     viz_label(c->lang, VIZ_L_CHECKS_FAILED));
         int bw = text_w(c, buf, VIZ_FACE_BOLD, 15) + U(c, 14);
         int bh = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 15)) + U(c, 4);
         fill(c, w - m - bw, y + U(c, 6), bw, bh, s->nexpects_failed ? BAD : GOOD);
