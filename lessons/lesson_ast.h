@@ -34,6 +34,7 @@ typedef enum {
     LC_TCP_NODELAY,
     LC_TCP_CORK,
     LC_MSG_MORE,
+    LC_MSG_WAITALL, /* recv flag: wait for all n bytes or the end */
     LC_SHUT_RD,
     LC_SHUT_WR,
     LC_SHUT_RDWR,
@@ -124,7 +125,8 @@ typedef enum {
     LA_RCVBUF,
     LA_BLOCKED,
     LA_STATE,
-    LA_BUFFERED, /* writer: bytes not yet sent; reader: bytes read ahead */
+    LA_BUFFERED,    /* writer: bytes not yet sent; reader: bytes read ahead */
+    LA_PEER_WINDOW, /* the receive window the peer last advertised */
 } lesson_attr;
 
 typedef enum { LO_EQ = 1, LO_NE, LO_LT, LO_LE, LO_GT, LO_GE } lesson_op;
@@ -137,6 +139,7 @@ typedef enum {
     LV_NONE,
     LV_STATE, /* name: "ESTABLISHED", "FIN_WAIT" matches FIN_WAIT1/2 */
     LV_EXC,   /* name: "BrokenPipeError" */
+    LV_VAR,   /* name: a variable of the same side, read at check time */
 } lesson_value_kind;
 
 typedef enum { LS_STMT = 1, LS_EXPECT, LS_IMPORT } lesson_ast_kind;

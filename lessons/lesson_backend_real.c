@@ -14,7 +14,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/tcp.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,7 @@ typedef struct {
     real_sample last[REAL_MAX_FDS];
     int stable;
     bool have_last;
+    int snd_wnd_known; /* tcpi_snd_wnd in TCP_INFO: -1 not yet asked, 0 no, 1 yes */
 } real_backend;
 
 static real_backend *R(lesson_backend *b)
@@ -215,7 +218,6 @@ static int rb_close(lesson_backend *b, int h)
 
 static int rb_probe(lesson_backend *b, int h, lesson_sock_view *v)
 {
-    (void)b;
     net_probe_t p;
     int rc = net_probe(h, &p, NULL);
     if (rc < 0)
@@ -227,6 +229,19 @@ static int rb_probe(lesson_backend *b, int h, lesson_sock_view *v)
     v->recv_queue_bytes = p.recv_queue_bytes;
     v->sndbuf_bytes = p.sndbuf_bytes;
     v->rcvbuf_bytes = p.rcvbuf_bytes;
+    /* Kernels before 5.4 have no tcpi_snd_wnd (net_probe then says 0):
+     * ask once how long the kernel's tcp_info is, so an old kernel's 0 is
+     * reported as unknown, not as a zero window. */
+    real_backend *r = R(b);
+    if (r->snd_wnd_known < 0) {
+        struct tcp_info ti;
+        socklen_t len = sizeof ti;
+        if (getsockopt(h, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0)
+            r->snd_wnd_known =
+                len >= offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof ti.tcpi_snd_wnd;
+    }
+    v->peer_window_bytes = p.snd_wnd_bytes;
+    v->peer_window_known = r->snd_wnd_known == 1;
     v->sim_sock = -1;
     return 0;
 }
@@ -339,6 +354,7 @@ lesson_backend *lesson_backend_real_new(char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    r->snd_wnd_known = -1;
     /* Loopback must work: one socket, bound to 127.0.0.1. */
     char nerr[NET_ERR_LEN] = "";
     int fd = net_socket(nerr);

@@ -143,6 +143,8 @@ static int sb_probe(lesson_backend *b, int h, lesson_sock_view *v)
     v->recv_queue_bytes = s.recv_queue_bytes;
     v->sndbuf_bytes = s.sndbuf_bytes;
     v->rcvbuf_bytes = s.rcvbuf_bytes;
+    v->peer_window_bytes = s.peer_window_bytes;
+    v->peer_window_known = true;
     v->sim_sock = h;
     return 0;
 }

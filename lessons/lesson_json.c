@@ -64,9 +64,14 @@ static void write_mode(FILE *out, const lesson_view *v)
         json_str(out, s->state);
         fprintf(out,
                 ",\"send_queue\":%u,\"unsent\":%u,\"in_flight\":%u,\"recv_queue\":%u,"
-                "\"sndbuf\":%u,\"rcvbuf\":%u,\"blocked\":%s}",
+                "\"sndbuf\":%u,\"rcvbuf\":%u,\"blocked\":%s,\"peer_window\":",
                 s->send_queue_bytes, s->unsent_bytes, s->in_flight_bytes, s->recv_queue_bytes,
                 s->sndbuf_bytes, s->rcvbuf_bytes, s->blocked ? "true" : "false");
+        /* null: the kernel does not report the peer's window */
+        if (s->peer_window_known)
+            fprintf(out, "%u}", s->peer_window_bytes);
+        else
+            fputs("null}", out);
     }
     fputs("},\"files\":{", out);
     for (int i = 0; i < v->nfiles; i++) {

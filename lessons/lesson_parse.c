@@ -61,7 +61,8 @@ static const struct {
     {"AF_INET", LC_AF_INET},         {"SOCK_STREAM", LC_SOCK_STREAM}, {"SOL_SOCKET", LC_SOL_SOCKET},
     {"IPPROTO_TCP", LC_IPPROTO_TCP}, {"SO_SNDBUF", LC_SO_SNDBUF},     {"SO_RCVBUF", LC_SO_RCVBUF},
     {"TCP_NODELAY", LC_TCP_NODELAY}, {"TCP_CORK", LC_TCP_CORK},       {"MSG_MORE", LC_MSG_MORE},
-    {"SHUT_RD", LC_SHUT_RD},         {"SHUT_WR", LC_SHUT_WR},         {"SHUT_RDWR", LC_SHUT_RDWR},
+    {"MSG_WAITALL", LC_MSG_WAITALL}, {"SHUT_RD", LC_SHUT_RD},         {"SHUT_WR", LC_SHUT_WR},
+    {"SHUT_RDWR", LC_SHUT_RDWR},
 };
 
 /* Methods: which call, on what, how many positional arguments. */
@@ -115,7 +116,7 @@ static const struct {
     {"in_flight", LA_IN_FLIGHT, LT_SOCKET},   {"recv_queue", LA_RECV_QUEUE, LT_SOCKET},
     {"sndbuf", LA_SNDBUF, LT_SOCKET},         {"rcvbuf", LA_RCVBUF, LT_SOCKET},
     {"blocked", LA_BLOCKED, LT_SOCKET},       {"state", LA_STATE, LT_SOCKET},
-    {"buffered", LA_BUFFERED, LT_WRITER},
+    {"buffered", LA_BUFFERED, LT_WRITER},     {"peer_window", LA_PEER_WINDOW, LT_SOCKET},
 };
 
 static const char *type_name(lesson_type t)
@@ -865,8 +866,8 @@ static void check_call(lexer *L, lesson_expr *e)
             lex_fail(L, (size_t)a[1]->col - 1, "expected flags socket.MSG_MORE or 0");
         break;
     case LF_RECV:
-        if (n == 2 && !(a[1]->kind == LX_INT && a[1]->i == 0))
-            lex_fail(L, (size_t)a[1]->col - 1, "recv() flags are not supported: expected 0");
+        if (n == 2 && !is_const(a[1], LC_MSG_WAITALL) && !(a[1]->kind == LX_INT && a[1]->i == 0))
+            lex_fail(L, (size_t)a[1]->col - 1, "expected recv() flags socket.MSG_WAITALL or 0");
         break;
     case LF_SETSOCKOPT:
     case LF_GETSOCKOPT: {
@@ -1509,7 +1510,7 @@ static struct lesson_ast *parse_expectation(lexer *L)
             tok_describe(L, found, sizeof found);
             lex_fail(L, L->t.start,
                      "unknown attribute %s: expected send_queue, unsent, in_flight, recv_queue, "
-                     "sndbuf, rcvbuf, blocked, state or buffered",
+                     "sndbuf, rcvbuf, peer_window, blocked, state or buffered",
                      found);
             goto fail;
         }
@@ -1594,16 +1595,18 @@ static struct lesson_ast *parse_expectation(lexer *L)
         } else if (in_list(exc_names, sizeof exc_names / sizeof exc_names[0], L->s + L->t.start,
                            L->t.len)) {
             a->vkind = LV_EXC;
+        } else if (var_find(L->p, L->side, L->s + L->t.start, L->t.len)) {
+            a->vkind = LV_VAR;
         } else {
-            char found[64];
-            tok_describe(L, found, sizeof found);
             lex_fail(L, L->t.start,
-                     "expected a value (an integer, a bytes literal, True, False, None, a TCP "
-                     "state or an exception name), found %s",
-                     found);
+                     "name '%.*s' is not defined on the %s side: expected a value (an integer, "
+                     "a bytes literal, True, False, None, a TCP state, an exception name or a "
+                     "variable of that side)",
+                     (int)(L->t.len > 40 ? 40 : L->t.len), L->s + L->t.start,
+                     lesson_side_name(L->side));
             goto fail;
         }
-        if (a->vkind == LV_STATE || a->vkind == LV_EXC) {
+        if (a->vkind == LV_STATE || a->vkind == LV_EXC || a->vkind == LV_VAR) {
             a->vname = xstrndup(L->s + L->t.start, L->t.len);
             if (!a->vname)
                 goto fail;
@@ -1637,11 +1640,11 @@ static struct lesson_ast *parse_expectation(lexer *L)
             break;
         case LA_NONE:
             ok = a->vkind != LV_STATE && a->vkind != LV_EXC;
-            want = "an integer, a bytes literal, True, False or None";
+            want = "an integer, a bytes literal, True, False, None or a variable";
             break;
         default:
-            ok = a->vkind == LV_INT;
-            want = "an integer";
+            ok = a->vkind == LV_INT || a->vkind == LV_VAR;
+            want = "an integer or a variable";
             break;
         }
         if (!ok) {

@@ -43,6 +43,7 @@ enum {
     MAX_PRINTED = 10000,
     PRINT_REPR_MAX = 2000,
     GOT_MAX = 150,
+    GOT_SHORT_BYTES = 24, /* longer bytes show as their length and first bytes */
     LOOP_GUARD = 10000000,
 };
 #define SIM_SETTLE_DEADLINE_US  ((uint64_t)60 * 1000000)
@@ -220,6 +221,7 @@ typedef struct {
     size_t cap;        /* recv */
     uint64_t until_us; /* sleep */
     bool more;         /* MSG_MORE */
+    bool waitall;      /* recv with MSG_WAITALL: data holds what came, len its length */
     value result;      /* what the call returns once done */
 } pending;
 
@@ -244,6 +246,7 @@ typedef struct {
     int nreaders;
     sidequeue queue[2];
     char raised[48];             /* the exception being raised */
+    bool moved;                  /* a blocked call moved bytes since this was cleared */
     lesson_stmt_status **status; /* per step, per statement line */
     int *nstatus;
     lesson_view view;
@@ -437,6 +440,7 @@ static rc_t push_bytes(interp *in, pending *p, sockobj *s)
         long n = in->be->ops->send(in->be, s->h, p->data + p->off, p->len - p->off, flags);
         if (n > 0) {
             p->off += (size_t)n;
+            in->moved = true;
             continue;
         }
         if (n == -EAGAIN || n == 0)
@@ -493,15 +497,65 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
             rd->cap = nc;
         }
         long n = in->be->ops->recv(in->be, s->h, rd->buf + rd->len, 8192);
-        if (n > 0)
+        if (n > 0) {
             rd->len += (size_t)n;
-        else if (n == 0)
+            in->moved = true;
+        } else if (n == 0)
             rd->eof = true;
         else if (n == -EAGAIN)
             return s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
         else
             return raise_errno(in, (int)n);
     }
+}
+
+/* recv(n): what has arrived, up to n bytes; b'' at the end of the stream. */
+static rc_t recv_once(interp *in, pending *p, sockobj *s)
+{
+    lesson_backend *be = in->be;
+    uint8_t *buf = malloc(p->cap ? p->cap : 1);
+    if (!buf)
+        return raise(in, "MemoryError");
+    long n = s->h < 0 ? -EBADF : be->ops->recv(be, s->h, buf, p->cap);
+    if (n < 0) {
+        free(buf);
+        if (n == -EAGAIN)
+            return s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
+        return raise_errno(in, (int)n);
+    }
+    p->result.k = V_BYTES;
+    p->result.data = buf;
+    p->result.len = (size_t)n;
+    return R_OK;
+}
+
+/* recv(n, MSG_WAITALL): reads until n bytes or the end of the stream,
+ * keeping what came across blocked retries in p->data. A non-blocking
+ * socket returns what there is (BlockingIOError when nothing), as Linux
+ * does; an error after some bytes returns those bytes. */
+static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
+{
+    lesson_backend *be = in->be;
+    if (!p->data && !(p->data = malloc(p->cap ? p->cap : 1)))
+        return raise(in, "MemoryError");
+    long n = 0;
+    while (p->len < p->cap) {
+        n = s->h < 0 ? -EBADF : be->ops->recv(be, s->h, p->data + p->len, p->cap - p->len);
+        if (n <= 0)
+            break;
+        p->len += (size_t)n;
+        in->moved = true;
+    }
+    if (n == -EAGAIN && p->len < p->cap && (s->blocking || p->len == 0))
+        return s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
+    if (n < 0 && n != -EAGAIN && p->len == 0)
+        return raise_errno(in, (int)n);
+    p->result.k = V_BYTES;
+    p->result.data = p->data;
+    p->result.len = p->len;
+    p->data = NULL;
+    p->len = 0;
+    return R_OK;
 }
 
 /* Runs (or resumes) the blocking part of a call. */
@@ -579,26 +633,9 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         }
         break;
     }
-    case LF_RECV: {
-        uint8_t *buf = malloc(p->cap ? p->cap : 1);
-        if (!buf) {
-            rc = raise(in, "MemoryError");
-            break;
-        }
-        long n = s->h < 0 ? -EBADF : be->ops->recv(be, s->h, buf, p->cap);
-        if (n == -EAGAIN) {
-            free(buf);
-            rc = s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
-        } else if (n < 0) {
-            free(buf);
-            rc = raise_errno(in, (int)n);
-        } else {
-            p->result.k = V_BYTES;
-            p->result.data = buf;
-            p->result.len = (size_t)n;
-        }
+    case LF_RECV:
+        rc = p->waitall ? recv_waitall(in, p, s) : recv_once(in, p, s);
         break;
-    }
     case LF_SENDALL:
     case LF_WRITE:
     case LF_FLUSH:
@@ -747,6 +784,8 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         }
         p->cap = args[0].i > (int64_t)LESSON_MAX_DATA_BYTES ? (size_t)LESSON_MAX_DATA_BYTES
                                                             : (size_t)args[0].i;
+        p->waitall = e->nargs == 2 && e->args[1]->kind == LX_CONST;
+        p->len = 0;
         return op_start(in, p, side, e, (int)obj->i);
     case LF_SETBLOCKING:
         s->blocking = truthy(&args[0]);
@@ -1246,6 +1285,7 @@ static void settle(interp *in)
         be->ops->now_us(be) +
         (in->mode == LESSON_MODE_SIM ? SIM_SETTLE_DEADLINE_US : REAL_SETTLE_DEADLINE_US);
     for (int guard = 0; guard < LOOP_GUARD; guard++) {
+        in->moved = false;
         pump(in);
         if (!any_blocked(in)) {
             be->ops->settle(be);
@@ -1258,7 +1298,11 @@ static void settle(interp *in)
          * counters still) or a sleeping side's time comes. */
         uint64_t sl = sleep_deadline(in);
         uint64_t until = sl < deadline ? sl : deadline;
-        if (be->ops->settle_step(be, until))
+        /* A blocked call that still moves bytes (a sendall filling the
+         * send buffer, a MSG_WAITALL recv draining the receive buffer) is
+         * progress even when the counters look the same between samples. */
+        bool moved = in->moved;
+        if (be->ops->settle_step(be, until) || moved)
             continue;
         if (sl > deadline || be->ops->now_us(be) >= deadline)
             break;
@@ -1331,10 +1375,75 @@ static bool op_holds(lesson_op op, int c)
     return false;
 }
 
+/* A value as an expectation's "got" shows it: long bytes or str as their
+ * length and first bytes ("204800 bytes b'\\x00\\x01...'"). */
+static void got_value(char *out, size_t outlen, const value *v)
+{
+    if ((v->k == V_BYTES || v->k == V_STR) && v->len > GOT_SHORT_BYTES) {
+        char head[96];
+        repr_bytes(head, sizeof head, v->data, v->len, v->k == V_BYTES, GOT_SHORT_BYTES);
+        snprintf(out, outlen, "%zu %s %s", v->len, v->k == V_BYTES ? "bytes" : "chars", head);
+        return;
+    }
+    print_value(out, outlen, v, false);
+    if (strlen(out) > GOT_MAX)
+        snprintf(out + GOT_MAX - 3, outlen - GOT_MAX + 3, "...");
+}
+
+/* The value an expectation compares with, in *vk/vint/vdata/vlen: its
+ * literal, or the current value of a variable of the same side. Returns
+ * false with the reason in res->got when the variable cannot be compared. */
+static bool expect_operand(interp *in, const lesson_line *ln, lesson_expect_result *res,
+                           lesson_value_kind *vk, int64_t *vint, const uint8_t **vdata,
+                           size_t *vlen)
+{
+    const struct lesson_ast *a = ln->ast;
+    *vk = a->vkind;
+    *vint = a->vint;
+    *vdata = a->vdata;
+    *vlen = a->vlen;
+    if (a->vkind != LV_VAR)
+        return true;
+    var *y = var_get(in, ln->side, a->vname);
+    if (!y) {
+        snprintf(res->got, sizeof res->got, "NameError: name '%s' is not defined", a->vname);
+        return false;
+    }
+    switch (y->v.k) {
+    case V_INT:
+        *vk = LV_INT;
+        break;
+    case V_BOOL:
+        *vk = LV_BOOL;
+        break;
+    case V_BYTES:
+        *vk = LV_BYTES;
+        break;
+    case V_STR:
+        *vk = LV_STR;
+        break;
+    case V_NONE:
+        *vk = LV_NONE;
+        break;
+    default:
+        snprintf(res->got, sizeof res->got, "TypeError: '%s' is not a number, bytes or None",
+                 a->vname);
+        return false;
+    }
+    *vint = y->v.i;
+    *vdata = y->v.data;
+    *vlen = y->v.len;
+    return true;
+}
+
 static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result *res)
 {
     const struct lesson_ast *a = ln->ast;
     lesson_view *v = &in->view;
+    lesson_value_kind wk;
+    int64_t vint;
+    const uint8_t *vdata;
+    size_t vlen;
     res->line = ln->line;
     res->mode = in->mode;
     res->ok = false;
@@ -1351,6 +1460,8 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
         snprintf(res->got, sizeof res->got, "NameError: name '%s' is not defined", a->var);
         return;
     }
+    if (!expect_operand(in, ln, res, &wk, &vint, &vdata, &vlen))
+        return;
     const value *val = &x->v;
     if (a->attr == LA_NONE || a->attr == LA_LEN) {
         value lenv = {.k = V_INT};
@@ -1368,27 +1479,25 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
             }
             val = &lenv;
         }
-        print_value(res->got, sizeof res->got, val, false);
-        if (strlen(res->got) > GOT_MAX)
-            snprintf(res->got + GOT_MAX - 3, sizeof res->got - GOT_MAX + 3, "...");
+        got_value(res->got, sizeof res->got, val);
         int c;
         bool comparable = true;
-        switch (a->vkind) {
+        switch (wk) {
         case LV_INT:
         case LV_BOOL:
             comparable = val->k == V_INT || val->k == V_BOOL;
-            c = comparable ? cmp_i64(val->i, a->vint) : 1;
+            c = comparable ? cmp_i64(val->i, vint) : 1;
             break;
         case LV_BYTES:
         case LV_STR: {
-            comparable = val->k == (a->vkind == LV_BYTES ? V_BYTES : V_STR);
+            comparable = val->k == (wk == LV_BYTES ? V_BYTES : V_STR);
             if (!comparable) {
                 c = 1;
                 break;
             }
-            size_t n = val->len < a->vlen ? val->len : a->vlen;
-            c = n ? memcmp(val->data, a->vdata, n) : 0;
-            c = c ? (c < 0 ? -1 : 1) : cmp_i64((int64_t)val->len, (int64_t)a->vlen);
+            size_t n = val->len < vlen ? val->len : vlen;
+            c = n ? memcmp(val->data, vdata, n) : 0;
+            c = c ? (c < 0 ? -1 : 1) : cmp_i64((int64_t)val->len, (int64_t)vlen);
             break;
         }
         case LV_NONE:
@@ -1399,11 +1508,11 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
             comparable = false;
             c = 1;
         }
-        if (!comparable && a->op != LO_EQ && a->op != LO_NE && a->vkind != LV_NONE) {
+        if (!comparable && a->op != LO_EQ && a->op != LO_NE && wk != LV_NONE) {
             res->ok = false;
             return;
         }
-        if (a->vkind == LV_NONE && a->op != LO_EQ && a->op != LO_NE) {
+        if (wk == LV_NONE && a->op != LO_EQ && a->op != LO_NE) {
             res->ok = false;
             return;
         }
@@ -1414,7 +1523,7 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
     if (a->attr == LA_BUFFERED && val->k == V_READER) {
         int64_t b = (int64_t)in->readers[val->i].len;
         snprintf(res->got, sizeof res->got, "%lld", (long long)b);
-        res->ok = op_holds(a->op, cmp_i64(b, a->vint));
+        res->ok = op_holds(a->op, cmp_i64(b, vint));
         return;
     }
     if (a->attr == LA_BUFFERED) {
@@ -1424,7 +1533,7 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
         }
         int64_t b = (int64_t)sim_appbuf_buffered_bytes(in->writers[val->i].ab);
         snprintf(res->got, sizeof res->got, "%lld", (long long)b);
-        res->ok = op_holds(a->op, cmp_i64(b, a->vint));
+        res->ok = op_holds(a->op, cmp_i64(b, vint));
         return;
     }
     if (val->k != V_SOCK) {
@@ -1450,7 +1559,7 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
     }
     case LA_BLOCKED:
         snprintf(res->got, sizeof res->got, "%s", sv->blocked ? "True" : "False");
-        res->ok = op_holds(a->op, cmp_i64(sv->blocked, a->vint));
+        res->ok = op_holds(a->op, cmp_i64(sv->blocked, vint));
         return;
     case LA_SEND_QUEUE:
         n = sv->send_queue_bytes;
@@ -1470,11 +1579,19 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
     case LA_RCVBUF:
         n = sv->rcvbuf_bytes;
         break;
+    case LA_PEER_WINDOW:
+        if (!sv->peer_window_known) {
+            snprintf(res->got, sizeof res->got,
+                     "not available: this kernel does not report tcpi_snd_wnd");
+            return;
+        }
+        n = sv->peer_window_bytes;
+        break;
     default:
         break;
     }
     snprintf(res->got, sizeof res->got, "%lld", (long long)n);
-    res->ok = op_holds(a->op, cmp_i64(n, a->vint));
+    res->ok = op_holds(a->op, cmp_i64(n, vint));
 }
 
 /* ----------------------------------------------------------- stepping */

@@ -36,6 +36,9 @@ typedef struct {
     uint32_t recv_queue_bytes;  /* received, not yet read */
     uint32_t sndbuf_bytes;      /* getsockopt(SO_SNDBUF) */
     uint32_t rcvbuf_bytes;      /* getsockopt(SO_RCVBUF) */
+    uint32_t peer_window_bytes; /* the receive window the peer last advertised
+                                   (real: TCP_INFO tcpi_snd_wnd) */
+    bool peer_window_known;     /* false: the kernel does not report it */
     bool blocked;               /* a call on it is waiting */
     bool closed;                /* the program closed it */
     int sim_sock;               /* sim mode: the model's handle, else -1 */

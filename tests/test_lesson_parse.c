@@ -116,7 +116,7 @@ static void test_parse_basics_malformed_variants(void **state)
          "unknown side 'servr': expected 'client' or 'server'"},
         {"expect server: conn.recv_queue == 12", "expect server: conn.recv_queu == 12",
          "unknown attribute 'recv_queu': expected send_queue, unsent, in_flight, recv_queue, "
-         "sndbuf, rcvbuf, blocked, state or buffered"},
+         "sndbuf, rcvbuf, peer_window, blocked, state or buffered"},
         {"srv.listen(1)", "srv.lisen(1)", "unknown method 'lisen'"},
         {"s.connect(('localhost', 8080))", "s.connect(('example.com', 8080))",
          "host 'example.com' is not reachable: lessons use loopback only ('localhost', "
@@ -290,7 +290,10 @@ static void test_parse_expectation_forms(void **state)
                                     "expect client: error == BrokenPipeError\n"
                                     "expect client: error != None\n"
                                     "expect client: f.buffered == 0\n"
-                                    "expect client: d == 'text'\n");
+                                    "expect client: d == 'text'\n"
+                                    "client: e = s.recv(10, socket.MSG_WAITALL)\n"
+                                    "expect client: e == d\n"
+                                    "expect client: s.peer_window == 0\n");
     const lesson_line *l = doc->steps[0].lines + 3;
     assert_int_equal(l[0].ast->vkind, LV_BYTES);
     assert_int_equal(l[0].ast->vlen, 4);
@@ -308,6 +311,16 @@ static void test_parse_expectation_forms(void **state)
     assert_int_equal(l[9].ast->vkind, LV_NONE);
     assert_int_equal(l[10].ast->attr, LA_BUFFERED);
     assert_int_equal(l[11].ast->vkind, LV_STR);
+    /* recv(n, MSG_WAITALL) keeps its flag for the runner */
+    const lesson_expr *rv = l[12].ast->expr;
+    assert_int_equal(rv->func, LF_RECV);
+    assert_int_equal(rv->nargs, 2);
+    assert_int_equal(rv->args[1]->kind, LX_CONST);
+    assert_int_equal(rv->args[1]->i, LC_MSG_WAITALL);
+    /* a variable of the same side as the value */
+    assert_int_equal(l[13].ast->vkind, LV_VAR);
+    assert_string_equal(l[13].ast->vname, "d");
+    assert_int_equal(l[14].ast->attr, LA_PEER_WINDOW);
     lesson_doc_free(doc);
 }
 
@@ -371,12 +384,24 @@ static void test_parse_error_messages(void **state)
         /* expectations */
         {HEAD "client: x = 1\nexpect client: x.colour == 1\n",
          "4:18: unknown attribute 'colour': expected send_queue, unsent, in_flight, recv_queue, "
-         "sndbuf, rcvbuf, blocked, state or buffered"},
+         "sndbuf, rcvbuf, peer_window, blocked, state or buffered"},
         {HEAD "client: x = 1\nexpect client: x = 1\n",
          "4:18: expected a comparison (==, !=, <, <=, >, >=), found '='"},
         {HEAD "client: s = socket.socket()\nexpect client: s.state == OPEN\n",
-         "4:27: expected a value (an integer, a bytes literal, True, False, None, a TCP state or "
-         "an exception name), found 'OPEN'"},
+         "4:27: name 'OPEN' is not defined on the client side: expected a value (an integer, a "
+         "bytes literal, True, False, None, a TCP state, an exception name or a variable of "
+         "that side)"},
+        /* a variable as the value: defined on the same side only */
+        {HEAD "server: x = b'a'\nclient: y = b'a'\nexpect client: y == x\n",
+         "5:21: name 'x' is not defined on the client side: expected a value (an integer, a "
+         "bytes literal, True, False, None, a TCP state, an exception name or a variable of "
+         "that side)"},
+        {HEAD "client: s = socket.socket()\nclient: x = 1\nexpect client: s.state == x\n",
+         "5:27: expected a TCP state name with == or != here"},
+        {HEAD "client: s = socket.socket()\nclient: d = s.recv(4, socket.MSG_MORE)\n",
+         "4:23: expected recv() flags socket.MSG_WAITALL or 0"},
+        {HEAD "client: s = socket.socket()\nclient: s.send(b'x', socket.MSG_WAITALL)\n",
+         "4:22: expected flags socket.MSG_MORE or 0"},
         {HEAD "client: s = socket.socket()\nexpect client: s.state < ESTABLISHED\n",
          "4:26: expected a TCP state name with == or != here"},
         {HEAD "expect client: error == 3\n",
