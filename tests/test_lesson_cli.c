@@ -201,7 +201,7 @@ static void test_run_writes_transcript(void **state)
     char *argv[] = {"run", "basics", "--transcript", tpath};
     result r = run_cli(lesson_cli_run, 4, argv);
     assert_int_equal(r.rc, 0);
-    assert_non_null(strstr(r.out, "== step 3/7"));
+    assert_non_null(strstr(r.out, "== step 3/8"));
     assert_non_null(strstr(r.out, "server.conn"));
     FILE *f = fopen(tpath, "r");
     assert_non_null(f);
@@ -213,7 +213,7 @@ static void test_run_writes_transcript(void **state)
         n++;
     }
     fclose(f);
-    assert_int_equal(n, 7);
+    assert_int_equal(n, 8);
     done(&r);
 }
 

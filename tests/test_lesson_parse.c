@@ -83,7 +83,7 @@ static void test_parse_basics_lesson(void **state)
     assert_string_equal(doc->name, "basics");
     assert_string_equal(doc->title, "Socket buffers: the basics");
     assert_non_null(doc->title_ja);
-    assert_int_equal(doc->nsteps, 7);
+    assert_int_equal(doc->nsteps, 8);
     const lesson_step *st = &doc->steps[2];
     assert_non_null(st->title_ja);
     assert_true(st->nsay >= 1 && st->nsay == st->nsay_ja);
