@@ -78,7 +78,8 @@ static void write_mode(FILE *out, const lesson_view *v)
         if (i)
             fputc(',', out);
         json_str(out, v->files[i].name);
-        fprintf(out, ":{\"buffered\":%u}", v->files[i].buffered_bytes);
+        fprintf(out, ":{\"buffered\":%u,\"mode\":\"%s\"}", v->files[i].buffered_bytes,
+                v->files[i].reader ? "rb" : "wb");
     }
     fputs("},\"printed\":{", out);
     bool first = true;

@@ -43,7 +43,8 @@ enum {
     MAX_PRINTED = 10000,
     PRINT_REPR_MAX = 2000,
     GOT_MAX = 150,
-    GOT_SHORT_BYTES = 24, /* longer bytes show as their length and first bytes */
+    READER_CHUNK_BYTES = 8192, /* BufferedReader's buffer: one refill is one recv of this */
+    GOT_SHORT_BYTES = 24,      /* longer bytes show as their length and first bytes */
     LOOP_GUARD = 10000000,
 };
 #define SIM_SETTLE_DEADLINE_US  ((uint64_t)60 * 1000000)
@@ -191,6 +192,8 @@ typedef struct {
  * a newline or the end of the stream. */
 typedef struct {
     int sock;
+    lesson_side side;
+    char name[LESSON_NAME_LEN];
     uint8_t *buf; /* bytes read ahead, not yet returned */
     size_t len, cap;
     bool eof;
@@ -294,6 +297,8 @@ static bool name_taken(const interp *in, const char *name)
         hits += !strcmp(in->socks[i].name, name);
     for (int i = 0; i < in->nwriters; i++)
         hits += !strcmp(in->writers[i].name, name);
+    for (int i = 0; i < in->nreaders; i++)
+        hits += !strcmp(in->readers[i].name, name);
     return hits > 1;
 }
 
@@ -324,6 +329,8 @@ static rc_t var_set(interp *in, lesson_side side, const char *name, value *v)
         nm = in->socks[x->v.i].name;
     else if (x->v.k == V_WRITER && !in->writers[x->v.i].name[0])
         nm = in->writers[x->v.i].name;
+    else if (x->v.k == V_READER && !in->readers[x->v.i].name[0])
+        nm = in->readers[x->v.i].name;
     if (nm) {
         /* Unique in the view: a second socket in `s` is "client.s#2". */
         char base[LESSON_NAME_LEN];
@@ -486,7 +493,7 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
         }
         if (s->h < 0)
             return raise_errno(in, -EBADF);
-        if (rd->cap - rd->len < 8192) {
+        if (rd->cap - rd->len < READER_CHUNK_BYTES) {
             if (rd->cap > LESSON_MAX_DATA_BYTES)
                 return raise(in, "MemoryError");
             size_t nc = rd->cap ? rd->cap * 2 : 16384;
@@ -496,7 +503,7 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
             rd->buf = nb;
             rd->cap = nc;
         }
-        long n = in->be->ops->recv(in->be, s->h, rd->buf + rd->len, 8192);
+        long n = in->be->ops->recv(in->be, s->h, rd->buf + rd->len, READER_CHUNK_BYTES);
         if (n > 0) {
             rd->len += (size_t)n;
             in->moved = true;
@@ -822,6 +829,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
                 return raise(in, "OSError");
             memset(&in->readers[in->nreaders], 0, sizeof in->readers[0]);
             in->readers[in->nreaders].sock = (int)obj->i;
+            in->readers[in->nreaders].side = side;
             out->k = V_READER;
             out->i = in->nreaders++;
             return R_OK;
@@ -1348,6 +1356,22 @@ static void build_view(interp *in)
         fv->capacity_bytes = (uint32_t)sim_appbuf_capacity_bytes(w->ab);
         if (w->sock < v->nsocks)
             memcpy(fv->sock_name, v->socks[w->sock].name, sizeof fv->sock_name);
+    }
+    /* makefile('rb') readers: the bytes BufferedReader has read ahead. */
+    for (int i = 0; i < in->nreaders && v->nfiles < LESSON_MAX_FILES; i++) {
+        readerobj *rd = &in->readers[i];
+        lesson_file_view *fv = &v->files[v->nfiles++];
+        memset(fv, 0, sizeof *fv);
+        if (rd->name[0])
+            snprintf(fv->name, sizeof fv->name, "%s", rd->name);
+        else
+            snprintf(fv->name, sizeof fv->name, "%s.#r%d", lesson_side_name(rd->side), i + 1);
+        fv->side = rd->side;
+        fv->reader = true;
+        fv->buffered_bytes = (uint32_t)rd->len;
+        fv->capacity_bytes = rd->len > READER_CHUNK_BYTES ? (uint32_t)rd->len : READER_CHUNK_BYTES;
+        if (rd->sock < v->nsocks)
+            memcpy(fv->sock_name, v->socks[rd->sock].name, sizeof fv->sock_name);
     }
 }
 

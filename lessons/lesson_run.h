@@ -44,10 +44,11 @@ typedef struct {
     int sim_sock;               /* sim mode: the model's handle, else -1 */
 } lesson_sock_view;
 
-/* One makefile() writer as a mode sees it. */
+/* One makefile() writer or reader as a mode sees it. */
 typedef struct {
     char name[LESSON_NAME_LEN];      /* "client.f" */
     lesson_side side;                /* whose variable */
+    bool reader;                     /* makefile('rb'): bytes read ahead, not yet returned */
     uint32_t buffered_bytes;         /* bytes in the application buffer */
     uint32_t capacity_bytes;         /* the buffer's size */
     char sock_name[LESSON_NAME_LEN]; /* the socket it writes to */

@@ -562,8 +562,9 @@ static void test_run_makefile_application_buffer(void **state)
     both_modes(appbuf);
 }
 
-/* makefile('rb'): readline() returns one line, keeps the rest read ahead,
- * blocks until a newline arrives, and returns b'' at the end. */
+/* makefile('rb'): readline() returns one line, keeps the rest read ahead
+ * (shown in the view's files), blocks until a newline arrives, and returns
+ * b'' at the end. */
 static void reader(unsigned modes)
 {
     run_t t = start("lesson t\nstep a\n" CONNECTED "server: f = conn.makefile('rb')\n"
@@ -587,8 +588,20 @@ static void reader(unsigned modes)
                     "expect server: d == b'four'\n"
                     "expect server: e == b''\n",
                     modes);
-    for (int i = 0; i < 3; i++)
-        step_ok(&t);
+    step_ok(&t);
+    step_ok(&t);
+    /* the reader is in the view's files, with its read-ahead bytes */
+    const lesson_view *v = lesson_runner_view(t.r, modes);
+    const lesson_file_view *fv = NULL;
+    for (int i = 0; i < v->nfiles; i++)
+        if (!strcmp(v->files[i].name, "server.f"))
+            fv = &v->files[i];
+    assert_non_null(fv);
+    assert_true(fv->reader);
+    assert_int_equal(fv->side, LESSON_SERVER);
+    assert_int_equal(fv->buffered_bytes, 4);
+    assert_string_equal(fv->sock_name, "server.conn");
+    step_ok(&t);
     assert_false(lesson_runner_ended_blocked(t.r));
     finish(&t);
 }
