@@ -8,7 +8,7 @@
  *
  *   build/bench/bench_lesson [REPEATS]
  */
-#include <dirent.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,38 +40,22 @@ static double run_once(const lesson_doc *doc, unsigned modes)
     return now_ms() - t0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int main(int argc, char **argv)
 {
     int repeats = argc > 1 ? atoi(argv[1]) : 5;
     if (repeats < 1)
         repeats = 1;
-    const char *dirpath = SOCKBUF_SOURCE_DIR "/lessons";
-    DIR *d = opendir(dirpath);
-    if (!d) {
-        perror(dirpath);
+    char *paths[64];
+    int n = lesson_list_bundled(paths, 64);
+    if (n <= 0) {
+        fprintf(stderr, "bench_lesson: no bundled lessons found\n");
         return 1;
     }
-    char *names[256];
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < 256) {
-        size_t l = strlen(e->d_name);
-        if (l > 7 && !strcmp(e->d_name + l - 7, ".lesson"))
-            names[n++] = strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(names, (size_t)n, sizeof *names, cmp_str);
     printf("%-28s %6s %10s %10s %10s %10s   (ms, best of %d)\n", "lesson", "steps", "parse", "sim",
            "real", "both", repeats);
     double total_sim = 0, total_real = 0, total_both = 0;
     for (int i = 0; i < n; i++) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dirpath, names[i]);
+        const char *path = paths[i];
         lesson_diag diags[LESSON_MAX_DIAGS];
         int nd;
         double best[4] = {1e18, 1e18, 1e18, 1e18};
@@ -96,14 +80,14 @@ int main(int argc, char **argv)
             }
         }
         if (doc) {
-            printf("%-28s %6zu %10.3f %10.3f %10.3f %10.3f\n", names[i], doc->nsteps, best[0],
-                   best[1], best[2], best[3]);
+            printf("%-28s %6zu %10.3f %10.3f %10.3f %10.3f\n", basename(paths[i]), doc->nsteps,
+                   best[0], best[1], best[2], best[3]);
             total_sim += best[1];
             total_real += best[2];
             total_both += best[3];
         }
         lesson_doc_free(doc);
-        free(names[i]);
+        free(paths[i]);
     }
     printf("%-28s %6s %10s %10.3f %10.3f %10.3f\n", "total", "", "", total_sim, total_real,
            total_both);
