@@ -68,6 +68,7 @@ typedef enum {
     LF_READ,
     /* makefile('rb') reader methods */
     LF_READLINE,
+    LF_MONOTONIC, /* time.monotonic(): seconds as a float */
 } lesson_func;
 
 /* What a variable holds, as far as the parser can tell. */
@@ -80,11 +81,12 @@ typedef enum {
     LT_INT,
     LT_TUPLE,
     LT_READER, /* s.makefile('rb') */
+    LT_FLOAT,
 } lesson_type;
 
 typedef enum {
     LX_INT = 1, /* i */
-    LX_SECONDS, /* a decimal number of seconds: i microseconds */
+    LX_SECONDS, /* a decimal literal: f as written, i in microseconds */
     LX_BYTES,   /* data, len */
     LX_STR,     /* data, len (UTF-8) */
     LX_BOOL,    /* i */
@@ -94,12 +96,14 @@ typedef enum {
     LX_CALL,   /* func, recv (NULL for a plain function), args */
     LX_TUPLE,  /* a, b */
     LX_REPEAT, /* a * i */
+    LX_SUB,    /* a - b: numbers (int, float or bool) */
 } lesson_expr_kind;
 
 typedef struct lesson_expr {
     lesson_expr_kind kind;
     int col;                  /* 1-based column where it starts */
     int64_t i;                /* integer value, constant id, repeat count */
+    double f;                 /* LX_SECONDS: the literal's value */
     uint8_t *data;            /* bytes or string contents */
     size_t len;               /* their length */
     char *name;               /* variable or constant name, method name */
@@ -109,7 +113,7 @@ typedef struct lesson_expr {
     struct lesson_expr *args[LESSON_MAX_ARGS];
     char *kwname[LESSON_MAX_ARGS]; /* keyword of each argument, or NULL */
     int nargs;
-    struct lesson_expr *a, *b; /* LX_TUPLE items, LX_REPEAT operand (a) */
+    struct lesson_expr *a, *b; /* LX_TUPLE, LX_SUB items, LX_REPEAT operand (a) */
 } lesson_expr;
 
 /* The attribute an expectation reads. */
@@ -140,6 +144,7 @@ typedef enum {
     LV_STATE, /* name: "ESTABLISHED", "FIN_WAIT" matches FIN_WAIT1/2 */
     LV_EXC,   /* name: "BrokenPipeError" */
     LV_VAR,   /* name: a variable of the same side, read at check time */
+    LV_FLOAT, /* vfloat */
 } lesson_value_kind;
 
 typedef enum { LS_STMT = 1, LS_EXPECT, LS_IMPORT } lesson_ast_kind;
@@ -159,6 +164,7 @@ struct lesson_ast {
     lesson_op op;
     lesson_value_kind vkind;
     int64_t vint;
+    double vfloat;
     uint8_t *vdata;
     size_t vlen;
     char *vname;

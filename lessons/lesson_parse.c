@@ -133,6 +133,8 @@ static const char *type_name(lesson_type t)
         return "bytes";
     case LT_INT:
         return "int";
+    case LT_FLOAT:
+        return "float";
     case LT_TUPLE:
         return "tuple";
     case LT_ANY:
@@ -236,6 +238,7 @@ typedef struct {
     tok_kind kind;
     size_t start, len; /* in the line */
     int64_t i;         /* T_INT value; T_FLOAT: microseconds */
+    double f;          /* T_FLOAT: the literal's value, as Python reads it */
     uint8_t *data;     /* T_BYTES/T_STR decoded, owned by the lexer until taken */
     size_t dlen;
     char op[3]; /* T_PUNCT: "(", "==", ... */
@@ -594,6 +597,13 @@ static void lex_next(lexer *L)
             }
             t->i = t->i * 1000000 + frac;
             t->kind = T_FLOAT;
+            {
+                char num[64];
+                size_t nl = j - i < sizeof num - 1 ? j - i : sizeof num - 1;
+                memcpy(num, s + i, nl);
+                num[nl] = '\0';
+                t->f = strtod(num, NULL);
+            }
         } else {
             if (ovf) {
                 lex_fail(L, i, "integer too large: %.*s%s", (int)(j - i > 24 ? 24 : j - i), s + i,
@@ -727,6 +737,14 @@ static lesson_type expr_type(lexer *L, const lesson_expr *e)
     switch (e->kind) {
     case LX_INT:
         return LT_INT;
+    case LX_SECONDS:
+        return LT_FLOAT;
+    case LX_SUB: {
+        lesson_type ta = expr_type(L, e->a), tb = expr_type(L, e->b);
+        if (ta == LT_ANY || tb == LT_ANY)
+            return LT_ANY;
+        return ta == LT_FLOAT || tb == LT_FLOAT ? LT_FLOAT : LT_INT;
+    }
     case LX_BYTES:
     case LX_REPEAT:
         return LT_BYTES;
@@ -756,6 +774,8 @@ static lesson_type expr_type(lexer *L, const lesson_expr *e)
             return LT_INT;
         case LF_ACCEPT:
             return LT_TUPLE;
+        case LF_MONOTONIC:
+            return LT_FLOAT;
         default:
             return LT_ANY;
         }
@@ -1054,6 +1074,8 @@ static lesson_expr *parse_name(lexer *L)
             f = LF_SOCKET, fname = "socket.socket", min = 0, max = 2;
         else if (np == 2 && PART_IS(0, "time") && PART_IS(1, "sleep"))
             f = LF_SLEEP, fname = "time.sleep", min = 1, max = 1;
+        else if (np == 2 && PART_IS(0, "time") && PART_IS(1, "monotonic"))
+            f = LF_MONOTONIC, fname = "time.monotonic", min = 0, max = 0;
         else if (np == 1 && PART_IS(0, "open"))
             f = LF_OPEN, fname = "open", min = 1, max = 2;
         else if (np == 1 && PART_IS(0, "len"))
@@ -1162,8 +1184,10 @@ static lesson_expr *parse_atom(lexer *L)
     case T_INT:
     case T_FLOAT:
         e = expr_new(L, t->kind == T_INT ? LX_INT : LX_SECONDS, t->start);
-        if (e)
+        if (e) {
             e->i = t->i;
+            e->f = t->f;
+        }
         lex_next(L);
         return e;
     case T_BYTES:
@@ -1230,13 +1254,15 @@ static lesson_expr *parse_atom(lexer *L)
         if (tok_is(L, "-")) {
             size_t at = t->start;
             lex_next(L);
-            if (L->t.kind != T_INT) {
+            if (L->t.kind != T_INT && L->t.kind != T_FLOAT) {
                 expected(L, "a number after '-'");
                 return NULL;
             }
-            e = expr_new(L, LX_INT, at);
-            if (e)
+            e = expr_new(L, L->t.kind == T_INT ? LX_INT : LX_SECONDS, at);
+            if (e) {
                 e->i = -L->t.i;
+                e->f = -L->t.f;
+            }
             lex_next(L);
             return e;
         }
@@ -1248,7 +1274,13 @@ static lesson_expr *parse_atom(lexer *L)
     return NULL;
 }
 
-/* expr := atom ['*' INT] */
+/* Whether a value of type t can be an operand of '-'. */
+static bool is_number_type(lesson_type t)
+{
+    return t == LT_ANY || t == LT_INT || t == LT_FLOAT;
+}
+
+/* expr := atom ['*' INT] | atom ('-' atom)* */
 static lesson_expr *parse_expr(lexer *L)
 {
     if (++L->depth > LESSON_MAX_DEPTH) {
@@ -1284,6 +1316,45 @@ static lesson_expr *parse_expr(lexer *L)
                 lex_next(L);
             }
         }
+    }
+    while (a && tok_is(L, "-")) {
+        size_t op_at = L->t.start;
+        lex_next(L);
+        lesson_expr *b = parse_atom(L);
+        if (!b) {
+            expr_free(a);
+            a = NULL;
+            break;
+        }
+        lesson_type ta = expr_type(L, a), tb = expr_type(L, b);
+        if (a->kind == LX_BOOL)
+            ta = LT_INT;
+        if (b->kind == LX_BOOL)
+            tb = LT_INT;
+        if (!is_number_type(ta) || !is_number_type(tb) || a->kind == LX_NONE ||
+            b->kind == LX_NONE || a->kind == LX_STR || b->kind == LX_STR) {
+            lex_fail(L, op_at, "unsupported operand type(s) for -: '%s' and '%s'",
+                     a->kind == LX_NONE  ? "NoneType"
+                     : a->kind == LX_STR ? "str"
+                                         : type_name(ta),
+                     b->kind == LX_NONE  ? "NoneType"
+                     : b->kind == LX_STR ? "str"
+                                         : type_name(tb));
+            expr_free(a);
+            expr_free(b);
+            a = NULL;
+            break;
+        }
+        lesson_expr *d = expr_new(L, LX_SUB, (size_t)a->col - 1);
+        if (!d) {
+            expr_free(a);
+            expr_free(b);
+            a = NULL;
+            break;
+        }
+        d->a = a;
+        d->b = b;
+        a = d;
     }
     L->depth--;
     return a;
@@ -1541,7 +1612,7 @@ static struct lesson_ast *parse_expectation(lexer *L)
     if (tok_is(L, "-")) {
         neg = true;
         lex_next(L);
-        if (L->t.kind != T_INT) {
+        if (L->t.kind != T_INT && L->t.kind != T_FLOAT) {
             expected(L, "a number after '-'");
             goto fail;
         }
@@ -1550,6 +1621,11 @@ static struct lesson_ast *parse_expectation(lexer *L)
     case T_INT:
         a->vkind = LV_INT;
         a->vint = neg ? -L->t.i : L->t.i;
+        lex_next(L);
+        break;
+    case T_FLOAT:
+        a->vkind = LV_FLOAT;
+        a->vfloat = neg ? -L->t.f : L->t.f;
         lex_next(L);
         break;
     case T_BYTES:
@@ -1614,7 +1690,7 @@ static struct lesson_ast *parse_expectation(lexer *L)
         lex_next(L);
         break;
     default:
-        expected(L, "a value (an integer, a bytes literal, True, False, None, a state name or "
+        expected(L, "a value (a number, a bytes literal, True, False, None, a state name or "
                     "an exception name)");
         goto fail;
     }
@@ -1643,8 +1719,8 @@ static struct lesson_ast *parse_expectation(lexer *L)
             want = "an integer, a bytes literal, True, False, None or a variable";
             break;
         default:
-            ok = a->vkind == LV_INT || a->vkind == LV_VAR;
-            want = "an integer or a variable";
+            ok = a->vkind == LV_INT || a->vkind == LV_FLOAT || a->vkind == LV_VAR;
+            want = "a number or a variable";
             break;
         }
         if (!ok) {

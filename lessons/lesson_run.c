@@ -24,10 +24,12 @@
  * Called by the CLI, the window (a new runner per replay) and the tests.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lesson_ast.h"
 #include "lesson_backend.h"
@@ -63,11 +65,13 @@ typedef enum {
     V_WRITER,
     V_FILE,
     V_READER,
+    V_FLOAT,
 } vkind;
 
 typedef struct value {
     vkind k;
     int64_t i;     /* int, bool, object index */
+    double f;      /* float */
     uint8_t *data; /* bytes, str */
     size_t len;
     struct value *a, *b; /* tuple */
@@ -94,6 +98,7 @@ static int value_copy(value *dst, const value *src)
     memset(dst, 0, sizeof *dst);
     dst->k = src->k;
     dst->i = src->i;
+    dst->f = src->f;
     dst->len = src->len;
     if (src->k == V_BYTES || src->k == V_STR) {
         dst->data = malloc(src->len ? src->len : 1);
@@ -342,9 +347,82 @@ static rc_t var_set(interp *in, lesson_side side, const char *name, value *v)
     return R_OK;
 }
 
+/* Python's repr() of a float: the shortest digits that read back as the
+ * same double, in fixed notation for exponents -4..15, else scientific. */
+static void repr_float(char *out, size_t outlen, double x)
+{
+    if (isnan(x)) {
+        snprintf(out, outlen, "nan");
+        return;
+    }
+    if (isinf(x)) {
+        snprintf(out, outlen, "%sinf", x < 0 ? "-" : "");
+        return;
+    }
+    char e[40];
+    int prec;
+    for (prec = 1; prec < 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, x);
+        if (strtod(e, NULL) == x)
+            break;
+    }
+    snprintf(e, sizeof e, "%.*e", prec - 1, x);
+    /* e: [-]D[.DDD]e[+-]XX */
+    char digits[24];
+    int nd = 0;
+    const char *c = e;
+    bool neg = *c == '-';
+    if (neg)
+        c++;
+    for (; *c && *c != 'e'; c++)
+        if (*c >= '0' && *c <= '9' && nd < (int)sizeof digits - 1)
+            digits[nd++] = *c;
+    digits[nd] = '\0';
+    int exp10 = *c == 'e' ? atoi(c + 1) : 0;
+    while (nd > 1 && digits[nd - 1] == '0')
+        digits[--nd] = '\0';
+    size_t o = 0;
+    char buf[64];
+    if (neg)
+        buf[o++] = '-';
+    if (exp10 >= -4 && exp10 < 16) {
+        if (exp10 < 0) {
+            buf[o++] = '0';
+            buf[o++] = '.';
+            for (int k = -1; k > exp10; k--)
+                buf[o++] = '0';
+            for (int k = 0; k < nd; k++)
+                buf[o++] = digits[k];
+        } else {
+            for (int k = 0; k <= exp10; k++)
+                buf[o++] = k < nd ? digits[k] : '0';
+            buf[o++] = '.';
+            if (nd > exp10 + 1)
+                for (int k = exp10 + 1; k < nd; k++)
+                    buf[o++] = digits[k];
+            else
+                buf[o++] = '0';
+        }
+        buf[o] = '\0';
+    } else {
+        buf[o++] = digits[0];
+        if (nd > 1) {
+            buf[o++] = '.';
+            for (int k = 1; k < nd; k++)
+                buf[o++] = digits[k];
+        }
+        snprintf(buf + o, sizeof buf - o, "e%c%02d", exp10 < 0 ? '-' : '+',
+                 exp10 < 0 ? -exp10 : exp10);
+    }
+    snprintf(out, outlen, "%s", buf);
+}
+
 static void print_value(char *out, size_t outlen, const value *v, bool top)
 {
     switch (v->k) {
+    case V_FLOAT:
+        repr_float(out, outlen, v->f);
+        return;
     case V_NONE:
         snprintf(out, outlen, "None");
         return;
@@ -392,6 +470,8 @@ static bool truthy(const value *v)
     case V_INT:
     case V_BOOL:
         return v->i != 0;
+    case V_FLOAT:
+        return v->f != 0;
     case V_BYTES:
     case V_STR:
         return v->len != 0;
@@ -1000,6 +1080,16 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         p->until_us = in->be->ops->now_us(in->be) + us;
         return op_start(in, p, side, e, -1);
     }
+    case LF_MONOTONIC:
+        out->k = V_FLOAT;
+        if (in->mode == LESSON_MODE_SIM) {
+            out->f = (double)in->be->ops->now_us(in->be) / 1e6;
+        } else {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            out->f = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+        }
+        return R_OK;
     case LF_WRITE:
     case LF_FLUSH:
         return call_writer_method(in, p, side, e, obj, args, out);
@@ -1049,11 +1139,41 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     memset(out, 0, sizeof *out);
     switch (e->kind) {
     case LX_INT:
-    case LX_SECONDS:
     case LX_CONST:
         out->k = V_INT;
         out->i = e->i;
         return R_OK;
+    case LX_SECONDS:
+        out->k = V_FLOAT;
+        out->f = e->f;
+        return R_OK;
+    case LX_SUB: {
+        value x, y;
+        rc_t rc = eval(in, p, side, e->a, &x);
+        if (rc != R_OK)
+            return rc;
+        rc = eval(in, p, side, e->b, &y);
+        if (rc != R_OK) {
+            value_free(&x);
+            return rc;
+        }
+        bool xn = x.k == V_INT || x.k == V_BOOL || x.k == V_FLOAT;
+        bool yn = y.k == V_INT || y.k == V_BOOL || y.k == V_FLOAT;
+        if (!xn || !yn) {
+            rc = raise(in, "TypeError");
+        } else if (x.k == V_FLOAT || y.k == V_FLOAT) {
+            out->k = V_FLOAT;
+            out->f = (x.k == V_FLOAT ? x.f : (double)x.i) - (y.k == V_FLOAT ? y.f : (double)y.i);
+        } else if ((y.i < 0 && x.i > INT64_MAX + y.i) || (y.i > 0 && x.i < INT64_MIN + y.i)) {
+            rc = raise(in, "OverflowError");
+        } else {
+            out->k = V_INT;
+            out->i = x.i - y.i;
+        }
+        value_free(&x);
+        value_free(&y);
+        return rc;
+    }
     case LX_BOOL:
         out->k = V_BOOL;
         out->i = e->i;
@@ -1380,6 +1500,19 @@ static int cmp_i64(int64_t a, int64_t b)
     return a < b ? -1 : (a > b);
 }
 
+static int cmp_f64(double a, double b)
+{
+    return a < b ? -1 : (a > b);
+}
+
+/* Compares a number (int or float) with an expectation's number. */
+static int cmp_num(bool af, int64_t ai, double ad, bool bf, int64_t bi, double bd)
+{
+    if (!af && !bf)
+        return cmp_i64(ai, bi);
+    return cmp_f64(af ? ad : (double)ai, bf ? bd : (double)bi);
+}
+
 static bool op_holds(lesson_op op, int c)
 {
     switch (op) {
@@ -1418,12 +1551,13 @@ static void got_value(char *out, size_t outlen, const value *v)
  * literal, or the current value of a variable of the same side. Returns
  * false with the reason in res->got when the variable cannot be compared. */
 static bool expect_operand(interp *in, const lesson_line *ln, lesson_expect_result *res,
-                           lesson_value_kind *vk, int64_t *vint, const uint8_t **vdata,
+                           lesson_value_kind *vk, int64_t *vint, double *vf, const uint8_t **vdata,
                            size_t *vlen)
 {
     const struct lesson_ast *a = ln->ast;
     *vk = a->vkind;
     *vint = a->vint;
+    *vf = a->vfloat;
     *vdata = a->vdata;
     *vlen = a->vlen;
     if (a->vkind != LV_VAR)
@@ -1436,6 +1570,9 @@ static bool expect_operand(interp *in, const lesson_line *ln, lesson_expect_resu
     switch (y->v.k) {
     case V_INT:
         *vk = LV_INT;
+        break;
+    case V_FLOAT:
+        *vk = LV_FLOAT;
         break;
     case V_BOOL:
         *vk = LV_BOOL;
@@ -1455,6 +1592,7 @@ static bool expect_operand(interp *in, const lesson_line *ln, lesson_expect_resu
         return false;
     }
     *vint = y->v.i;
+    *vf = y->v.f;
     *vdata = y->v.data;
     *vlen = y->v.len;
     return true;
@@ -1466,6 +1604,7 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
     lesson_view *v = &in->view;
     lesson_value_kind wk;
     int64_t vint;
+    double vf;
     const uint8_t *vdata;
     size_t vlen;
     res->line = ln->line;
@@ -1484,7 +1623,7 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
         snprintf(res->got, sizeof res->got, "NameError: name '%s' is not defined", a->var);
         return;
     }
-    if (!expect_operand(in, ln, res, &wk, &vint, &vdata, &vlen))
+    if (!expect_operand(in, ln, res, &wk, &vint, &vf, &vdata, &vlen))
         return;
     const value *val = &x->v;
     if (a->attr == LA_NONE || a->attr == LA_LEN) {
@@ -1509,8 +1648,10 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
         switch (wk) {
         case LV_INT:
         case LV_BOOL:
-            comparable = val->k == V_INT || val->k == V_BOOL;
-            c = comparable ? cmp_i64(val->i, vint) : 1;
+        case LV_FLOAT:
+            comparable = val->k == V_INT || val->k == V_BOOL || val->k == V_FLOAT;
+            c = comparable ? cmp_num(val->k == V_FLOAT, val->i, val->f, wk == LV_FLOAT, vint, vf)
+                           : 1;
             break;
         case LV_BYTES:
         case LV_STR: {
@@ -1547,7 +1688,7 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
     if (a->attr == LA_BUFFERED && val->k == V_READER) {
         int64_t b = (int64_t)in->readers[val->i].len;
         snprintf(res->got, sizeof res->got, "%lld", (long long)b);
-        res->ok = op_holds(a->op, cmp_i64(b, vint));
+        res->ok = op_holds(a->op, cmp_num(false, b, 0, wk == LV_FLOAT, vint, vf));
         return;
     }
     if (a->attr == LA_BUFFERED) {
@@ -1557,7 +1698,7 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
         }
         int64_t b = (int64_t)sim_appbuf_buffered_bytes(in->writers[val->i].ab);
         snprintf(res->got, sizeof res->got, "%lld", (long long)b);
-        res->ok = op_holds(a->op, cmp_i64(b, vint));
+        res->ok = op_holds(a->op, cmp_num(false, b, 0, wk == LV_FLOAT, vint, vf));
         return;
     }
     if (val->k != V_SOCK) {
@@ -1615,7 +1756,11 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
         break;
     }
     snprintf(res->got, sizeof res->got, "%lld", (long long)n);
-    res->ok = op_holds(a->op, cmp_i64(n, vint));
+    if (wk != LV_INT && wk != LV_FLOAT && wk != LV_BOOL) {
+        res->ok = false; /* a variable that is not a number */
+        return;
+    }
+    res->ok = op_holds(a->op, cmp_num(false, n, 0, wk == LV_FLOAT, vint, vf));
 }
 
 /* ----------------------------------------------------------- stepping */
