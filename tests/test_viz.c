@@ -687,6 +687,24 @@ static void test_draw_live_rows(void **state)
     viz_canvas_free(c);
 }
 
+/* Byte counts read as a teacher says them: exact below 100 kB, KiB, then
+ * whole or tenths of MiB (the kernel's autotuned 4 MiB send buffer). */
+static void test_fmt_bytes_units(void **state)
+{
+    (void)state;
+    char b[32];
+    viz_fmt_bytes(b, sizeof b, 12);
+    assert_string_equal(b, "12 B");
+    viz_fmt_bytes(b, sizeof b, 16384);
+    assert_string_equal(b, "16,384 B");
+    viz_fmt_bytes(b, sizeof b, 131072);
+    assert_string_equal(b, "128 KiB");
+    viz_fmt_bytes(b, sizeof b, 4194304);
+    assert_string_equal(b, "4 MiB");
+    viz_fmt_bytes(b, sizeof b, 3939840);
+    assert_string_equal(b, "3.8 MiB");
+}
+
 /* "WxH" sizes parse; nonsense does not. */
 static void test_parse_size(void **state)
 {
@@ -717,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_queue_push_pop_keeps_origins),
         cmocka_unit_test(test_draw_picker_and_help),
         cmocka_unit_test(test_draw_live_rows),
+        cmocka_unit_test(test_fmt_bytes_units),
         cmocka_unit_test(test_parse_size),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

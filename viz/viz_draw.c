@@ -175,9 +175,11 @@ static int text_w(const ctx *c, const char *s, viz_face face, double size)
 }
 
 /* "12 B", "1,460 B", "128 KiB" -- byte counts as people read them. */
-static void fmt_bytes(char *out, size_t len, uint64_t b)
+void viz_fmt_bytes(char *out, size_t len, uint64_t b)
 {
-    if (b >= 10 * 1024 * 1024)
+    if (b >= 1024 * 1024 && b % (1024 * 1024) == 0)
+        snprintf(out, len, "%llu MiB", (unsigned long long)(b / (1024 * 1024)));
+    else if (b >= 1024 * 1024)
         snprintf(out, len, "%.1f MiB", (double)b / (1024.0 * 1024.0));
     else if (b >= 100000)
         snprintf(out, len, "%.0f KiB", (double)b / 1024.0);
@@ -228,7 +230,7 @@ static void bar_fill_label(const ctx *c, uint32_t bytes, int edge, int dir, int 
     if (!bytes)
         return;
     char b[32];
-    fmt_bytes(b, sizeof b, bytes);
+    viz_fmt_bytes(b, sizeof b, bytes);
     int tw = text_w(c, b, VIZ_FACE_BOLD, 16);
     int lh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 16));
     int x = dir > 0 ? edge + U(c, 6) : edge - U(c, 6) - tw;
@@ -434,17 +436,28 @@ static void draw_code(const ctx *c, const viz_side *vs, const viz_frame *f, int 
 }
 
 /* A labelled bar: "send buffer   1,460 / 16,384" above it. */
-static void bar_header(const ctx *c, const char *label, uint32_t used, uint32_t cap, int x, int y,
-                       int w)
+/* "send buffer      12 B / 16,384 B", and where the kernel's buffer has
+ * another size (autotuned on loopback, 4 MiB where the model keeps 16 KiB)
+ * that size too, dimmed, so a "model and kernel differ" step can point at
+ * it. kernel_cap 0: unknown or the same. Narrow columns keep what fits. */
+static void bar_header(const ctx *c, const char *label, uint32_t used, uint32_t cap,
+                       uint32_t kernel_cap, int x, int y, int w)
 {
-    char a[32], b[32], buf[80];
-    fmt_bytes(a, sizeof a, used);
-    fmt_bytes(b, sizeof b, cap);
+    char a[32], b[32], k[32], buf[80], kbuf[80];
+    viz_fmt_bytes(a, sizeof a, used);
+    viz_fmt_bytes(b, sizeof b, cap);
     snprintf(buf, sizeof buf, "%s / %s", a, b);
     int lw = text(c, label, VIZ_FACE_BOLD, 17, TEXT, x, y, VIZ_ALIGN_LEFT);
     if (lw + text_w(c, buf, VIZ_FACE_SANS, 17) + U(c, 8) > w)
         snprintf(buf, sizeof buf, "%s", a);
-    text(c, buf, VIZ_FACE_SANS, 17, TEXT, x + w, y, VIZ_ALIGN_RIGHT);
+    int bw = text(c, buf, VIZ_FACE_SANS, 17, TEXT, x + w, y, VIZ_ALIGN_RIGHT);
+    if (kernel_cap == 0 || kernel_cap == cap)
+        return;
+    viz_fmt_bytes(k, sizeof k, kernel_cap);
+    snprintf(kbuf, sizeof kbuf, "%s %s \xc2\xb7", viz_label(c->lang, VIZ_L_REAL), k);
+    int kw = text_w(c, kbuf, VIZ_FACE_SANS, 15);
+    if (lw + kw + bw + U(c, 16) <= w)
+        text(c, kbuf, VIZ_FACE_SANS, 15, DIM, x + w - bw - U(c, 6), y + U(c, 2), VIZ_ALIGN_RIGHT);
 }
 
 /* The model's and the kernel's numbers for one bar, side by side. */
@@ -453,8 +466,8 @@ static void compare_line(const ctx *c, const char *what, uint32_t model_a, uint3
                          bool final, int x, int y, int w)
 {
     char m1[24], m2[24], k1[24], k2[24], buf[160];
-    fmt_bytes(m1, sizeof m1, model_a);
-    fmt_bytes(m2, sizeof m2, model_b);
+    viz_fmt_bytes(m1, sizeof m1, model_a);
+    viz_fmt_bytes(m2, sizeof m2, model_b);
     if (two)
         snprintf(buf, sizeof buf, "%s: %s %s · %s %s", viz_label(c->lang, VIZ_L_MODEL), what, m1,
                  viz_label(c->lang, VIZ_L_INFLIGHT), m2);
@@ -472,8 +485,8 @@ static void compare_line(const ctx *c, const char *what, uint32_t model_a, uint3
         text(c, viz_label(c->lang, VIZ_L_NO_REAL), VIZ_FACE_SANS, 15, FAINT, x, ly, VIZ_ALIGN_LEFT);
         return;
     }
-    fmt_bytes(k1, sizeof k1, real_a);
-    fmt_bytes(k2, sizeof k2, real_b);
+    viz_fmt_bytes(k1, sizeof k1, real_a);
+    viz_fmt_bytes(k2, sizeof k2, real_b);
     if (two)
         snprintf(buf, sizeof buf, "%s: %s %s · %s %s", viz_label(c->lang, VIZ_L_REAL), what, k1,
                  viz_label(c->lang, VIZ_L_INFLIGHT), k2);
@@ -627,8 +640,8 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         uint32_t cap =
             k->file_capacity_bytes ? k->file_capacity_bytes : vs->before.file_capacity_bytes;
         char a[24], b[24], buf[96];
-        fmt_bytes(a, sizeof a, f->appbuf_bytes[side]);
-        fmt_bytes(b, sizeof b, cap);
+        viz_fmt_bytes(a, sizeof a, f->appbuf_bytes[side]);
+        viz_fmt_bytes(b, sizeof b, cap);
         snprintf(buf, sizeof buf, "%s %s / %s", viz_label(c->lang, VIZ_L_APPBUF), a, b);
         /* label first, the bar takes the rest of the row (the numbers
          * alone when the row is short) */
@@ -708,7 +721,8 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
             fill(c, fills_from_right ? bx : bx + bw - bw / 2, bar_y, bw / 2, bar_h, OVERHEAD);
         if (is_send) {
             uint32_t un = f->q[side][SIM_Q_UNSENT].bytes, fl = f->q[side][SIM_Q_IN_FLIGHT].bytes;
-            bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, sndbuf, bx, yb, bw);
+            bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, sndbuf,
+                       final && vs->real.present ? vs->real.sndbuf_bytes : 0, bx, yb, bw);
             double ppb = sndbuf ? (double)bw / sndbuf : 0;
             /* the wire end: the right edge for the client, left for the server */
             int dir = side == 0 ? -1 : 1;
@@ -728,7 +742,8 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
                          bar_y + bar_h + U(c, 4), bw);
         } else {
             uint32_t rq = f->q[side][SIM_Q_RECV].bytes;
-            bar_header(c, viz_label(c->lang, VIZ_L_RECVBUF), rq, rcvbuf, bx, yb, bw);
+            bar_header(c, viz_label(c->lang, VIZ_L_RECVBUF), rq, rcvbuf,
+                       final && vs->real.present ? vs->real.rcvbuf_bytes : 0, bx, yb, bw);
             double ppb = rcvbuf ? (double)bw / rcvbuf : 0;
             int x0 = side == 0 ? bx : bx + bw;
             int dir = side == 0 ? 1 : -1;
@@ -817,7 +832,7 @@ static void flush_group(const ctx *c, seg_group *g, int y, int seg_h)
         return;
     char buf[48], b[24];
     if (g->count > 1) {
-        fmt_bytes(b, sizeof b, g->bytes);
+        viz_fmt_bytes(b, sizeof b, g->bytes);
         snprintf(buf, sizeof buf, "%u× %s", g->count, b);
     } else {
         snprintf(buf, sizeof buf, "%u", g->bytes);
@@ -960,7 +975,7 @@ static void draw_flying(const ctx *c, const viz_frame *f, const column *cols)
         t = t * t * (3 - 2 * t); /* ease in and out */
         int y = fl->to_kernel ? ya + (int)((yb - ya) * t) : yb + (int)((ya - yb) * t);
         char b[24], buf[40];
-        fmt_bytes(b, sizeof b, fl->bytes);
+        viz_fmt_bytes(b, sizeof b, fl->bytes);
         snprintf(buf, sizeof buf, "%s", b);
         int w = text_w(c, buf, VIZ_FACE_BOLD, 15) + U(c, 14);
         int h = U(c, 24);
@@ -1351,9 +1366,9 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const char *title, const viz_li
         snprintf(buf, sizeof buf, "#%d  %s", rw->id, rw->peer);
         text(c, buf, VIZ_FACE_BOLD, 18, TEXT, m + U(c, 14), y + U(c, 4), VIZ_ALIGN_LEFT);
         char a[24], b[24], p[24];
-        fmt_bytes(a, sizeof a, rw->bytes_in);
-        fmt_bytes(b, sizeof b, rw->bytes_out);
-        fmt_bytes(p, sizeof p, rw->pending_bytes);
+        viz_fmt_bytes(a, sizeof a, rw->bytes_in);
+        viz_fmt_bytes(b, sizeof b, rw->bytes_out);
+        viz_fmt_bytes(p, sizeof p, rw->pending_bytes);
         snprintf(buf, sizeof buf, ja ? "受信 %s · 送信 %s · 未送出 %s" : "in %s · out %s · ours %s",
                  a, b, p);
         text(c, buf, VIZ_FACE_SANS, 15, DIM, m + U(c, 14), y + U(c, 32), VIZ_ALIGN_LEFT);
@@ -1378,8 +1393,8 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const char *title, const viz_li
             uint32_t used = q == 0 ? rw->unsent_bytes + rw->in_flight_bytes : rw->recv_queue_bytes;
             uint32_t cap = q == 0 ? rw->sndbuf_bytes : rw->rcvbuf_bytes;
             char u[24], cp[24];
-            fmt_bytes(u, sizeof u, used);
-            fmt_bytes(cp, sizeof cp, cap);
+            viz_fmt_bytes(u, sizeof u, used);
+            viz_fmt_bytes(cp, sizeof cp, cap);
             snprintf(buf, sizeof buf, "%s / %s", u, cp);
             text(c, names[q], VIZ_FACE_BOLD, 15, TEXT, qx, y + U(c, 4), VIZ_ALIGN_LEFT);
             text(c, rw->probe_valid ? buf : "-", VIZ_FACE_SANS, 15, TEXT, qx + bar_w, y + U(c, 4),

@@ -76,6 +76,10 @@ typedef enum {
     VIZ_L_COUNT
 } viz_label_id;
 
+/* A byte count as the window shows it: "512 B", "16,384 B", "128 KiB",
+ * "4 MiB", "3.8 MiB". Writes at most len bytes to out. */
+void viz_fmt_bytes(char *out, size_t len, uint64_t b);
+
 /* The label in a language; never NULL. */
 const char *viz_label(viz_lang lang, viz_label_id id);
 
