@@ -324,6 +324,54 @@ static void test_parse_expectation_forms(void **state)
     lesson_doc_free(doc);
 }
 
+/* time.monotonic(), '-' between numbers and float values: the tree the
+ * runner needs (left-assoc subtraction, the float as Python reads it). */
+static void test_parse_time_and_subtraction(void **state)
+{
+    (void)state;
+    lesson_doc *doc = parse_ok(HEAD "client: t0 = time.monotonic()\n"          /* 0 */
+                                    "client: waited = time.monotonic() - t0\n" /* 1 */
+                                    "client: n = 10 - 3 - 2\n"                 /* 2 */
+                                    "client: x = 0.1 - -0.25\n"                /* 3 */
+                                    "expect client: waited >= 0.04\n"          /* 4 */
+                                    "expect client: n == 5\n"                  /* 5 */
+                                    "expect client: x > -0.5\n"                /* 6 */
+                                    "client: s = socket.socket()\n"            /* 7 */
+                                    "expect client: s.send_queue < 0.5\n"      /* 8 */
+                                    "expect client: waited < n\n");            /* 9 */
+    const lesson_line *l = doc->steps[0].lines;
+    assert_int_equal(l[0].ast->expr->kind, LX_CALL);
+    assert_int_equal(l[0].ast->expr->func, LF_MONOTONIC);
+    assert_int_equal(l[0].ast->expr->nargs, 0);
+    const lesson_expr *d = l[1].ast->expr;
+    assert_int_equal(d->kind, LX_SUB);
+    assert_int_equal(d->a->func, LF_MONOTONIC);
+    assert_int_equal(d->b->kind, LX_VAR);
+    assert_string_equal(d->b->name, "t0");
+    assert_int_equal(d->col, 18);
+    /* 10 - 3 - 2 is (10 - 3) - 2 */
+    d = l[2].ast->expr;
+    assert_int_equal(d->kind, LX_SUB);
+    assert_int_equal(d->a->kind, LX_SUB);
+    assert_int_equal(d->a->a->i, 10);
+    assert_int_equal(d->a->b->i, 3);
+    assert_int_equal(d->b->i, 2);
+    d = l[3].ast->expr;
+    assert_int_equal(d->a->kind, LX_SECONDS);
+    assert_true(d->a->f == 0.1);
+    assert_true(d->b->f == -0.25);
+    assert_int_equal(l[4].ast->vkind, LV_FLOAT);
+    assert_true(l[4].ast->vfloat == 0.04);
+    assert_int_equal(l[4].ast->op, LO_GE);
+    assert_int_equal(l[5].ast->vkind, LV_INT);
+    assert_int_equal(l[6].ast->vkind, LV_FLOAT);
+    assert_true(l[6].ast->vfloat == -0.5);
+    assert_int_equal(l[8].ast->attr, LA_SEND_QUEUE);
+    assert_int_equal(l[8].ast->vkind, LV_FLOAT);
+    assert_int_equal(l[9].ast->vkind, LV_VAR);
+    lesson_doc_free(doc);
+}
+
 /* Each class of error, with its exact position and message. */
 static void test_parse_error_messages(void **state)
 {
@@ -423,6 +471,22 @@ static void test_parse_error_messages(void **state)
         {"lesson t\nfile a.txt\nstep s\n",
          "2:11: expected a size (200KiB) or a \"TEXT\" after the file name, found end of line"},
         {HEAD "wait 61s\n", "3:6: wait too long: at most 60s"},
+        /* time.monotonic() and '-' */
+        {HEAD "client: t = time.monotonic(1)\n",
+         "3:27: time.monotonic() takes 0 arguments (1 given)"},
+        {HEAD "client: x = b'a' - 1\n",
+         "3:18: unsupported operand type(s) for -: 'bytes' and 'int'"},
+        {HEAD "client: x = 1 - 'a'\n", "3:15: unsupported operand type(s) for -: 'int' and 'str'"},
+        {HEAD "client: x = 2.5 - None\n",
+         "3:17: unsupported operand type(s) for -: 'float' and 'NoneType'"},
+        {HEAD "client: s = socket.socket()\nclient: x = time.monotonic() - s\n",
+         "4:30: unsupported operand type(s) for -: 'float' and 'socket'"},
+        {HEAD "client: x = 1 -\n", "3:16: expected an expression, found end of line"},
+        {HEAD "client: x = time.monotonic\n", "3:13: unknown name 'time.monotonic'"},
+        {HEAD "client: x = 1.5\nexpect client: x >= -\n",
+         "4:22: expected a number after '-', found end of line"},
+        {HEAD "client: s = socket.socket()\nexpect client: s.blocked == 0.5\n",
+         "4:29: expected True or False with == or != here"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *got = first_error(cases[i].text);
@@ -599,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_parse_step_directives),
         cmocka_unit_test(test_parse_statement_forms),
         cmocka_unit_test(test_parse_expectation_forms),
+        cmocka_unit_test(test_parse_time_and_subtraction),
         cmocka_unit_test(test_parse_error_messages),
         cmocka_unit_test(test_parse_error_count_is_bounded),
         cmocka_unit_test(test_parse_crlf),

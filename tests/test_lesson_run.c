@@ -485,6 +485,105 @@ static void test_run_expect_variable_value(void **state)
     both_modes(expect_variable);
 }
 
+/* time.monotonic() reads the mode's clock in seconds: the model's virtual
+ * clock exactly (a 0.25 s sleep measures 0.25 and t0 is the view's time),
+ * the kernel's monotonic clock at least as long; the difference is a
+ * float. */
+static void monotonic(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED "step b\n"
+                    "client: t0 = time.monotonic()\n"          /* 10 */
+                    "client: time.sleep(0.25)\n"               /* 11 */
+                    "client: waited = time.monotonic() - t0\n" /* 12 */
+                    "client: print(waited)\n"                  /* 13 */
+                    "expect client: waited >= 0.25\n"          /* 14 */
+                    "expect client: waited < 10\n"             /* 15 */
+                    "expect client: t0 > 0\n"                  /* 16 */
+                    "expect client: waited < 0.25\n",          /* 17: fails */
+                    modes);
+    step_ok(&t);
+    uint64_t before_us = lesson_runner_view(t.r, modes)->time_us;
+    assert_int_equal(lesson_runner_step(t.r), 0);
+    for (int line = 14; line <= 16; line++)
+        assert_true(expect_at(&t, modes, line)->ok);
+    assert_false(expect_at(&t, modes, 17)->ok);
+    const lesson_view *v = lesson_runner_view(t.r, modes);
+    assert_int_equal(v->nprinted[LESSON_CLIENT], 1);
+    if (modes == LESSON_MODE_SIM) {
+        assert_string_equal(v->printed[LESSON_CLIENT][0], "0.25");
+        assert_string_equal(expect_at(&t, modes, 17)->got, "0.25");
+        /* t0 is the model's clock when the step began, in seconds */
+        char want[64];
+        snprintf(want, sizeof want, "%.6f", (double)before_us / 1e6);
+        run_t u = start("lesson t\nstep a\n" CONNECTED "step b\n"
+                        "client: t0 = time.monotonic()\n"
+                        "client: print(t0)\n",
+                        modes);
+        step_ok(&u);
+        step_ok(&u);
+        const char *got = lesson_runner_view(u.r, modes)->printed[LESSON_CLIENT][0];
+        assert_true(strtod(got, NULL) == strtod(want, NULL));
+        finish(&u);
+    }
+    finish(&t);
+}
+
+static void test_run_monotonic(void **state)
+{
+    (void)state;
+    both_modes(monotonic);
+}
+
+/* '-' follows Python: int - int is an int, a float makes a float printed
+ * as Python's repr (checked against python3's output), bool counts as an
+ * int; a non-number raises TypeError at run time, an int that leaves 64
+ * bits OverflowError; numbers compare across int and float. */
+static void subtraction(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n"
+                    "client: print(10 - 3 - 2, 0.3 - 0.1 - 0.2, 5 - 7, True - 2, 1 - 0.5)\n"
+                    "client: print(99999999999999999 - 0.0, 9007199254740993 - 0.5, 0.00001)\n"
+                    "client: print(0.0001, 123456.789 - 0, 1 - 0.9, 0.5 - 0.5)\n"
+                    "client: half = 1 - 0.5\n"
+                    "expect client: half == 0.5\n" /* 7 */
+                    "expect client: half < 1\n"    /* 8 */
+                    "expect client: half > 0\n"    /* 9 */
+                    "expect client: half != 0.5\n" /* 10: fails */
+                    "client: one = 3 - 2\n"
+                    "expect client: one == 1.0\n"  /* 12 */
+                    "expect client: one >= half\n" /* 13 */
+                    "step b\n"
+                    "client: p = (b'a', 1)\n"
+                    "client: a, b = p\n"
+                    "client: y = a - b\n"
+                    "expect client: error == TypeError\n"
+                    "step c\n"
+                    "client: big = 9223372036854775807\n"
+                    "client: z = -2 - big\n"
+                    "expect client: error == OverflowError\n",
+                    modes);
+    assert_int_equal(lesson_runner_step(t.r), 0);
+    const lesson_view *v = lesson_runner_view(t.r, modes);
+    assert_int_equal(v->nprinted[LESSON_CLIENT], 3);
+    assert_string_equal(v->printed[LESSON_CLIENT][0], "5 -2.7755575615628914e-17 -2 -1 0.5");
+    assert_string_equal(v->printed[LESSON_CLIENT][1], "1e+17 9007199254740992.0 1e-05");
+    assert_string_equal(v->printed[LESSON_CLIENT][2], "0.0001 123456.789 0.09999999999999998 0.0");
+    int lines_ok[] = {7, 8, 9, 12, 13};
+    for (size_t k = 0; k < sizeof lines_ok / sizeof lines_ok[0]; k++)
+        assert_true(expect_at(&t, modes, lines_ok[k])->ok);
+    assert_false(expect_at(&t, modes, 10)->ok);
+    assert_string_equal(expect_at(&t, modes, 10)->got, "0.5");
+    step_ok(&t);
+    step_ok(&t);
+    finish(&t);
+}
+
+static void test_run_subtraction(void **state)
+{
+    (void)state;
+    both_modes(subtraction);
+}
+
 /* s.peer_window: the window the peer advertised, zero once a receiver
  * that does not read is full; known in the model, and in the real mode
  * on kernels that report tcpi_snd_wnd. */
@@ -767,6 +866,8 @@ int main(void)
         cmocka_unit_test(test_run_recv_waitall_larger_than_buffers),
         cmocka_unit_test(test_run_recv_waitall_nonblocking),
         cmocka_unit_test(test_run_expect_variable_value),
+        cmocka_unit_test(test_run_monotonic),
+        cmocka_unit_test(test_run_subtraction),
         cmocka_unit_test(test_run_peer_window),
         cmocka_unit_test(test_run_makefile_application_buffer),
         cmocka_unit_test(test_run_makefile_reader_readline),
