@@ -10,7 +10,7 @@
  *   SOCKBUF_UPDATE_GOLDEN=1 build/tests/test_lesson_golden
  * and review the diff of tests/golden/ before committing it.
  */
-#include <dirent.h>
+#include <libgen.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -142,32 +142,18 @@ static int check_lesson(const char *file)
     return bad;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void test_golden_bundled_lessons(void **state)
 {
     (void)state;
-    DIR *d = opendir(LESSON_DIR);
-    assert_non_null(d);
-    char *names[256];
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < 256) {
-        size_t l = strlen(e->d_name);
-        if (l > 7 && !strcmp(e->d_name + l - 7, ".lesson"))
-            names[n++] = strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    char *paths[64];
+    int n = lesson_list_bundled(paths, 64);
     assert_true(n >= 1);
     int bad = 0;
     for (int i = 0; i < n; i++) {
-        print_message("golden: %s\n", names[i]);
-        bad += check_lesson(names[i]);
-        free(names[i]);
+        const char *name = basename(paths[i]);
+        print_message("golden: %s\n", name);
+        bad += check_lesson(name);
+        free(paths[i]);
     }
     if (bad)
         fail_msg("%d lesson(s) differ from their golden transcript (see above)", bad);
