@@ -10,6 +10,7 @@
 # Usage: tests/xvfb_live_smoke.sh path/to/sockbuf
 #        (exit 77: skipped, no xvfb-run or no python3)
 set -u
+. "$(dirname "$0")/smoke_lib.sh"
 bin=${1:?usage: xvfb_live_smoke.sh SOCKBUF}
 for tool in xvfb-run python3; do
     if ! command -v $tool >/dev/null 2>&1; then
@@ -83,16 +84,6 @@ if [ "$(cat "$dir/answer" 2>/dev/null)" != "Got your message" ]; then
     echo "xvfb_live_smoke: the client got '$(cat "$dir/answer" 2>/dev/null)', not 'Got your message'" >&2
     exit 1
 fi
-if [ ! -s "$shot" ]; then
-    echo "xvfb_live_smoke: no screenshot written" >&2
-    exit 1
-fi
-# PNG signature, then IHDR width and height (big-endian) at bytes 16..23.
-sig=$(od -An -tx1 -N8 "$shot" | tr -d ' \n')
-size=$(od -An -tu1 -j16 -N8 "$shot" | awk '{print $3*256+$4 "x" $7*256+$8}')
-if [ "$sig" != "89504e470d0a1a0a" ] || [ "$size" != "1280x720" ]; then
-    echo "xvfb_live_smoke: screenshot is not a 1280x720 PNG (sig $sig, size $size)" >&2
-    exit 1
-fi
+png_check xvfb_live_smoke "$shot" 1280x720
 if [ -n "${VIZ_SMOKE_KEEP:-}" ]; then cp "$shot" "$VIZ_SMOKE_KEEP"; fi
 echo "xvfb_live_smoke: live window served two clients, screenshot $size"

@@ -5,6 +5,7 @@
 # status and that the screenshot is a PNG of the window's size.
 # Usage: tests/xvfb_smoke.sh path/to/sockbuf   (exit 77: skipped, no xvfb-run)
 set -u
+. "$(dirname "$0")/smoke_lib.sh"
 bin=${1:?usage: xvfb_smoke.sh SOCKBUF}
 if ! command -v xvfb-run >/dev/null 2>&1; then
     echo "xvfb-run not found: skipped" >&2
@@ -25,16 +26,6 @@ if [ $rc -ne 0 ]; then
     echo "xvfb_smoke: sockbuf exited $rc" >&2
     exit 1
 fi
-if [ ! -s "$shot" ]; then
-    echo "xvfb_smoke: no screenshot written" >&2
-    exit 1
-fi
-# PNG signature, then IHDR width and height (big-endian) at bytes 16..23.
-sig=$(od -An -tx1 -N8 "$shot" | tr -d ' \n')
-size=$(od -An -tu1 -j16 -N8 "$shot" | awk '{print $3*256+$4 "x" $7*256+$8}')
-if [ "$sig" != "89504e470d0a1a0a" ] || [ "$size" != "1280x720" ]; then
-    echo "xvfb_smoke: screenshot is not a 1280x720 PNG (sig $sig, size $size)" >&2
-    exit 1
-fi
+png_check xvfb_smoke "$shot" 1280x720
 if [ -n "${VIZ_SMOKE_KEEP:-}" ]; then cp "$shot" "$VIZ_SMOKE_KEEP"; fi
 echo "xvfb_smoke: window ran 3 steps, screenshot $size"
