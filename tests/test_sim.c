@@ -33,17 +33,46 @@ static void verify_ok(const sim_world *w)
         fail_msg("sim_verify: %s", err);
 }
 
+/* A new world with the given parameters and seed; world_close() ends it. */
+static sim_world *world_open(const sim_params *params, uint64_t seed)
+{
+    sim_world *w = sim_world_new(params, seed);
+    assert_non_null(w);
+    return w;
+}
+
+/* Checks the invariants one last time and frees the world. */
+static void world_close(sim_world *w)
+{
+    verify_ok(w);
+    sim_world_free(w);
+}
+
+/* A server socket bound to PORT and listening with the given backlog. */
+static int listener_open(sim_world *w, int backlog)
+{
+    int l = sim_socket(w, SIM_SERVER);
+    assert_true(l >= 0);
+    assert_int_equal(sim_bind(w, l, PORT), 0);
+    assert_int_equal(sim_listen(w, l, backlog), 0);
+    return l;
+}
+
+/* A client socket whose non-blocking connect to PORT is under way. */
+static int client_connect(sim_world *w)
+{
+    int c = sim_socket(w, SIM_CLIENT);
+    assert_true(c >= 0);
+    assert_int_equal(sim_connect(w, c, PORT), -EINPROGRESS);
+    return c;
+}
+
+/* A world with one established, accepted connection (listen backlog 5). */
 static void pair_open(pair *p, const sim_params *params, uint64_t seed)
 {
-    p->w = sim_world_new(params, seed);
-    assert_non_null(p->w);
-    p->l = sim_socket(p->w, SIM_SERVER);
-    assert_true(p->l >= 0);
-    assert_int_equal(sim_bind(p->w, p->l, PORT), 0);
-    assert_int_equal(sim_listen(p->w, p->l, 5), 0);
-    p->c = sim_socket(p->w, SIM_CLIENT);
-    assert_true(p->c >= 0);
-    assert_int_equal(sim_connect(p->w, p->c, PORT), -EINPROGRESS);
+    p->w = world_open(params, seed);
+    p->l = listener_open(p->w, 5);
+    p->c = client_connect(p->w);
     sim_settle(p->w, 10000000);
     p->conn = sim_accept(p->w, p->l);
     assert_true(p->conn >= 0);
@@ -52,8 +81,7 @@ static void pair_open(pair *p, const sim_params *params, uint64_t seed)
 
 static void pair_close(pair *p)
 {
-    verify_ok(p->w);
-    sim_world_free(p->w);
+    world_close(p->w);
 }
 
 static sim_snapshot snap(const sim_world *w, int s)
@@ -107,10 +135,8 @@ static void test_connect_established_after_one_rtt(void **state)
 {
     (void)state;
     sim_params pr = sim_params_default();
-    sim_world *w = sim_world_new(&pr, 1);
-    int l = sim_socket(w, SIM_SERVER);
-    assert_int_equal(sim_bind(w, l, PORT), 0);
-    assert_int_equal(sim_listen(w, l, 1), 0);
+    sim_world *w = world_open(&pr, 1);
+    int l = listener_open(w, 1);
     assert_int_equal(snap(w, l).state, SIM_LISTEN);
     int c = sim_socket(w, SIM_CLIENT);
     assert_int_equal(sim_accept(w, l), -EAGAIN);
@@ -146,8 +172,7 @@ static void test_connect_established_after_one_rtt(void **state)
     assert_int_equal(e->arrive_us, 15000);
     e = find_ev(w, &i, SIM_EV_ACCEPT);
     assert_int_equal(e->peer, conn);
-    verify_ok(w);
-    sim_world_free(w);
+    world_close(w);
 }
 
 /* Nobody listening: the SYN meets an RST and connect fails. */
@@ -155,9 +180,8 @@ static void test_connect_refused_by_rst(void **state)
 {
     (void)state;
     sim_params pr = sim_params_default();
-    sim_world *w = sim_world_new(&pr, 1);
-    int c = sim_socket(w, SIM_CLIENT);
-    assert_int_equal(sim_connect(w, c, PORT), -EINPROGRESS);
+    sim_world *w = world_open(&pr, 1);
+    int c = client_connect(w);
     sim_settle(w, 1000000);
     assert_int_equal(sim_now_us(w), 10000);
     sim_snapshot s = snap(w, c);
@@ -166,8 +190,7 @@ static void test_connect_refused_by_rst(void **state)
     assert_int_equal(count_ev(w, SIM_EV_RST), 1);
     assert_int_equal(count_ev(w, SIM_EV_RST_ARRIVE), 1);
     assert_int_equal(sim_connect(w, c, PORT), -ECONNREFUSED);
-    verify_ok(w);
-    sim_world_free(w);
+    world_close(w);
 }
 
 /* The basics lesson: 12 bytes land in the server's receive queue. */
@@ -423,7 +446,7 @@ static void test_sockopt_buffers_double_and_clamp(void **state)
 {
     (void)state;
     sim_params pr = sim_params_default();
-    sim_world *w = sim_world_new(&pr, 1);
+    sim_world *w = world_open(&pr, 1);
     int s = sim_socket(w, SIM_CLIENT);
     int v = 0;
     assert_int_equal(sim_getsockopt(w, s, SIM_SO_SNDBUF, &v), 0);
@@ -451,7 +474,7 @@ static void test_sockopt_buffers_double_and_clamp(void **state)
     }
     assert_int_equal(sim_setsockopt(w, 99, SIM_SO_SNDBUF, 1), -EBADF);
     assert_int_equal(sim_setsockopt(w, s, (sim_opt)77, 1), -EINVAL);
-    sim_world_free(w);
+    world_close(w);
 }
 
 /* A non-blocking send takes what fits (sndbuf/2 payload) and then
@@ -668,22 +691,20 @@ static void test_origins_follow_bytes(void **state)
     pair_close(&p);
 }
 
-static void script(sim_world *w)
+/* One fixed run of calls on a fresh pair (seed 42): bulk data, a partial
+ * read, a reply and a close. */
+static void script(pair *p)
 {
-    int l = sim_socket(w, SIM_SERVER);
-    sim_bind(w, l, PORT);
-    sim_listen(w, l, 1);
-    int c = sim_socket(w, SIM_CLIENT);
-    sim_connect(w, c, PORT);
-    sim_settle(w, 1000000);
-    int conn = sim_accept(w, l);
+    sim_params pr = sim_params_default();
+    pair_open(p, &pr, 42);
+    sim_world *w = p->w;
     static uint8_t data[50000];
-    sim_send(w, c, data, sizeof(data), 0);
+    sim_send(w, p->c, data, sizeof(data), 0);
     sim_advance_to(w, sim_now_us(w) + 30000);
-    sim_recv(w, conn, NULL, 3000);
-    sim_send(w, conn, data, 100, 0);
+    sim_recv(w, p->conn, NULL, 3000);
+    sim_send(w, p->conn, data, 100, 0);
     sim_settle(w, 10000000);
-    sim_close(w, c);
+    sim_close(w, p->c);
     sim_settle(w, 10000000);
 }
 
@@ -691,12 +712,11 @@ static void script(sim_world *w)
 static void test_determinism_same_log(void **state)
 {
     (void)state;
-    sim_params pr = sim_params_default();
-    sim_world *a = sim_world_new(&pr, 42), *b = sim_world_new(&pr, 42);
-    script(a);
-    script(b);
+    pair a, b;
+    script(&a);
+    script(&b);
     size_t na, nb;
-    const sim_event *ea = sim_events(a, &na), *eb = sim_events(b, &nb);
+    const sim_event *ea = sim_events(a.w, &na), *eb = sim_events(b.w, &nb);
     assert_true(na > 20);
     assert_int_equal(na, nb);
     for (size_t i = 0; i < na; i++) {
@@ -712,8 +732,8 @@ static void test_determinism_same_log(void **state)
         if (i > 0)
             assert_true(ea[i].time_us >= ea[i - 1].time_us);
     }
-    sim_world_free(a);
-    sim_world_free(b);
+    pair_close(&a);
+    pair_close(&b);
 }
 
 /* settle stops at a zero window probed forever, within the limit. */
@@ -809,12 +829,9 @@ static void test_listener_close_resets_unaccepted(void **state)
 {
     (void)state;
     sim_params pr = sim_params_default();
-    sim_world *w = sim_world_new(&pr, 9);
-    int l = sim_socket(w, SIM_SERVER);
-    assert_int_equal(sim_bind(w, l, PORT), 0);
-    assert_int_equal(sim_listen(w, l, 4), 0);
-    int c = sim_socket(w, SIM_CLIENT);
-    assert_int_equal(sim_connect(w, c, PORT), -EINPROGRESS);
+    sim_world *w = world_open(&pr, 9);
+    int l = listener_open(w, 4);
+    int c = client_connect(w);
     sim_settle(w, 1000000);
     assert_int_equal(snap(w, c).state, SIM_ESTABLISHED);
     assert_int_equal(sim_close(w, l), 0);
@@ -823,8 +840,7 @@ static void test_listener_close_resets_unaccepted(void **state)
     uint8_t buf[4];
     assert_int_equal(sim_recv(w, c, buf, 4), -ECONNRESET);
     assert_int_equal(sim_recv(w, c, buf, 4), 0);
-    verify_ok(w);
-    sim_world_free(w);
+    world_close(w);
 }
 
 /* Bad handles and calls out of place give the kernel's errors. */
@@ -832,7 +848,7 @@ static void test_errors_for_bad_calls(void **state)
 {
     (void)state;
     sim_params pr = sim_params_default();
-    sim_world *w = sim_world_new(&pr, 9);
+    sim_world *w = world_open(&pr, 9);
     uint8_t buf[4];
     assert_int_equal(sim_send(w, 3, buf, 1, 0), -EBADF);
     assert_int_equal(sim_recv(w, -1, buf, 1), -EBADF);
@@ -845,8 +861,7 @@ static void test_errors_for_bad_calls(void **state)
     assert_int_equal(sim_snapshot_get(w, 42, &sn), -EBADF);
     assert_int_equal(sim_close(w, s), 0);
     assert_int_equal(sim_close(w, s), -EBADF);
-    verify_ok(w);
-    sim_world_free(w);
+    world_close(w);
 }
 
 /* A server that replies within the delayed-ACK time enters pingpong mode:
@@ -914,12 +929,9 @@ static void test_event_sequence_basics_exact(void **state)
         {35010, 35010, SIM_EV_STATE, 1, 0, "fin-acked", SIM_FIN_WAIT2},
     };
     sim_params pr = sim_params_default();
-    sim_world *w = sim_world_new(&pr, 1);
-    int l = sim_socket(w, SIM_SERVER);
-    sim_bind(w, l, PORT);
-    sim_listen(w, l, 1);
-    int c = sim_socket(w, SIM_CLIENT);
-    sim_connect(w, c, PORT);
+    sim_world *w = world_open(&pr, 1);
+    int l = listener_open(w, 1);
+    int c = client_connect(w);
     sim_settle(w, 1000000);
     int conn = sim_accept(w, l);
     assert_int_equal(l, 0);
@@ -962,8 +974,7 @@ static void test_event_sequence_basics_exact(void **state)
     assert_int_equal(ev[6].kind, SIM_EV_STATE);
     assert_int_equal(ev[6].state, SIM_CLOSED);
     assert_int_equal(ev[6].time_us, 45010);
-    verify_ok(w);
-    sim_world_free(w);
+    world_close(w);
 }
 
 /* listen(1): two connections wait, a third client's SYN is dropped and
@@ -972,15 +983,11 @@ static void test_backlog_full_drops_syn_until_accept(void **state)
 {
     (void)state;
     sim_params pr = sim_params_default();
-    sim_world *w = sim_world_new(&pr, 9);
-    int l = sim_socket(w, SIM_SERVER);
-    assert_int_equal(sim_bind(w, l, PORT), 0);
-    assert_int_equal(sim_listen(w, l, 1), 0);
+    sim_world *w = world_open(&pr, 9);
+    int l = listener_open(w, 1);
     int c[3];
-    for (int k = 0; k < 3; k++) {
-        c[k] = sim_socket(w, SIM_CLIENT);
-        assert_int_equal(sim_connect(w, c[k], PORT), -EINPROGRESS);
-    }
+    for (int k = 0; k < 3; k++)
+        c[k] = client_connect(w);
     uint64_t n = sim_settle(w, 100000000);
     assert_true(n > 0);
     assert_true(sim_now_us(w) < 1000000); /* settle does not wait for the retry */
@@ -999,8 +1006,7 @@ static void test_backlog_full_drops_syn_until_accept(void **state)
     assert_int_equal(snap(w, c[2]).state, SIM_ESTABLISHED);
     assert_int_equal(sim_now_us(w), 1015000);
     assert_int_equal(snap(w, l).accept_queue, 2);
-    verify_ok(w);
-    sim_world_free(w);
+    world_close(w);
 }
 
 /* A SYN nobody ever accepts: retries at 1, 3, 7... s, ETIMEDOUT at 127 s. */
@@ -1008,13 +1014,9 @@ static void test_syn_retries_then_timeout(void **state)
 {
     (void)state;
     sim_params pr = sim_params_default();
-    sim_world *w = sim_world_new(&pr, 9);
-    int l = sim_socket(w, SIM_SERVER);
-    sim_bind(w, l, PORT);
-    sim_listen(w, l, 0);
-    int a = sim_socket(w, SIM_CLIENT), b = sim_socket(w, SIM_CLIENT);
-    sim_connect(w, a, PORT);
-    sim_connect(w, b, PORT);
+    sim_world *w = world_open(&pr, 9);
+    listener_open(w, 0);
+    int a = client_connect(w), b = client_connect(w);
     sim_advance_to(w, 200000000);
     assert_int_equal(snap(w, a).state, SIM_ESTABLISHED);
     assert_int_equal(snap(w, b).state, SIM_CLOSED);
@@ -1033,8 +1035,7 @@ static void test_syn_retries_then_timeout(void **state)
             assert_int_equal(ev[i].time_us, 127000000);
     }
     assert_int_equal(k, 7);
-    verify_ok(w);
-    sim_world_free(w);
+    world_close(w);
 }
 
 /* A client closed during its handshake resets the half-open server side,
@@ -1043,12 +1044,9 @@ static void test_close_during_handshake_resets_half_open(void **state)
 {
     (void)state;
     sim_params pr = sim_params_default();
-    sim_world *w = sim_world_new(&pr, 9);
-    int l = sim_socket(w, SIM_SERVER);
-    sim_bind(w, l, PORT);
-    sim_listen(w, l, 0);
-    int c = sim_socket(w, SIM_CLIENT);
-    assert_int_equal(sim_connect(w, c, PORT), -EINPROGRESS);
+    sim_world *w = world_open(&pr, 9);
+    int l = listener_open(w, 0);
+    int c = client_connect(w);
     sim_advance_to(w, 6000); /* the SYN-ACK is on its way */
     assert_int_equal(sim_close(w, c), 0);
     sim_settle(w, 10000000);
@@ -1056,12 +1054,10 @@ static void test_close_during_handshake_resets_half_open(void **state)
     assert_true(half >= 0);
     assert_int_equal(snap(w, half).state, SIM_CLOSED);
     assert_int_equal(snap(w, l).accept_queue, 0);
-    int c2 = sim_socket(w, SIM_CLIENT);
-    assert_int_equal(sim_connect(w, c2, PORT), -EINPROGRESS);
+    int c2 = client_connect(w);
     sim_settle(w, 10000000);
     assert_int_equal(snap(w, c2).state, SIM_ESTABLISHED);
-    verify_ok(w);
-    sim_world_free(w);
+    world_close(w);
 }
 
 /* SIM_MSG_CONTINUE keeps the previous write's origin (one sendall, one
