@@ -360,6 +360,16 @@ static size_t utf8_put(uint8_t *o, uint32_t cp)
     return 4;
 }
 
+/* The byte a one-letter escape such as \n stands for, or -1 when e is not
+ * one (\x, \u, octal and unknown escapes are read by the caller). */
+static int simple_escape(char e)
+{
+    static const char letter[] = "\\'\"nrtabfv";
+    static const char byte[] = "\\'\"\n\r\t\a\b\f\v";
+    const char *hit = e ? strchr(letter, e) : NULL;
+    return hit ? (unsigned char)byte[hit - letter] : -1;
+}
+
 /* Reads a Python string or bytes literal whose opening quote is at s[q].
  * Returns the offset after the closing quote, or 0 after reporting. The
  * decoded contents (malloc'd) go to *out. Shared by the lexer and `file`. */
@@ -393,37 +403,12 @@ static size_t read_string(lexer *L, size_t q, bool is_bytes, bool raw, uint8_t *
         char e = s[i + 1];
         size_t at = i;
         i += 2;
+        int one = simple_escape(e);
+        if (one >= 0) {
+            o[n++] = (uint8_t)one;
+            continue;
+        }
         switch (e) {
-        case '\\':
-            o[n++] = '\\';
-            break;
-        case '\'':
-            o[n++] = '\'';
-            break;
-        case '"':
-            o[n++] = '"';
-            break;
-        case 'n':
-            o[n++] = '\n';
-            break;
-        case 'r':
-            o[n++] = '\r';
-            break;
-        case 't':
-            o[n++] = '\t';
-            break;
-        case 'a':
-            o[n++] = '\a';
-            break;
-        case 'b':
-            o[n++] = '\b';
-            break;
-        case 'f':
-            o[n++] = '\f';
-            break;
-        case 'v':
-            o[n++] = '\v';
-            break;
         case 'x': {
             int h1 = i < L->len ? hexval((unsigned char)s[i]) : -1;
             int h2 = i + 1 < L->len ? hexval((unsigned char)s[i + 1]) : -1;
@@ -988,6 +973,23 @@ static bool parse_args(lexer *L, lesson_expr *call, int min, int max, const char
     return true;
 }
 
+/* Numbers call e, parses its arguments (min..max of them, max -1 for
+ * any) and checks the call. Returns e, or NULL after reporting, with e
+ * freed. */
+static lesson_expr *finish_call(lexer *L, lesson_expr *e, int min, int max, const char *fname)
+{
+    e->call_id = L->ncalls++;
+    if (!parse_args(L, e, min, max, fname))
+        goto fail;
+    check_call(L, e);
+    if (L->failed)
+        goto fail;
+    return e;
+fail:
+    expr_free(e);
+    return NULL;
+}
+
 /* A method call on obj at '(' after ".NAME". */
 static lesson_expr *parse_method(lexer *L, lesson_expr *obj, size_t name_at, const char *name,
                                  size_t nlen)
@@ -1023,18 +1025,25 @@ static lesson_expr *parse_method(lexer *L, lesson_expr *obj, size_t name_at, con
     e->recv = obj;
     e->func = methods[found].func;
     e->name = xstrndup(name, nlen);
-    e->call_id = L->ncalls++;
-    if (!parse_args(L, e, methods[found].min, methods[found].max, methods[found].name)) {
-        expr_free(e);
-        return NULL;
-    }
-    check_call(L, e);
-    if (L->failed) {
-        expr_free(e);
-        return NULL;
-    }
-    return e;
+    return finish_call(L, e, methods[found].min, methods[found].max, methods[found].name);
 }
+
+/* The module functions and builtins a lesson may call, with how many
+ * arguments each takes. */
+static const struct {
+    const char *module; /* "socket" in socket.socket(); NULL for a builtin */
+    const char *name;   /* the function's own name */
+    const char *full;   /* as error messages and the AST name it */
+    lesson_func func;
+    int min, max; /* argument count bounds */
+} functions[] = {
+    {"socket", "socket", "socket.socket", LF_SOCKET, 0, 2},
+    {"time", "sleep", "time.sleep", LF_SLEEP, 1, 1},
+    {"time", "monotonic", "time.monotonic", LF_MONOTONIC, 0, 0},
+    {NULL, "open", "open", LF_OPEN, 1, 2},
+    {NULL, "len", "len", LF_LEN, 1, 1},
+    {NULL, "print", "print", LF_PRINT, 0, LESSON_MAX_ARGS},
+};
 
 /* dotted | dotted '(' args ')' ('.' NAME '(' args ')')* */
 static lesson_expr *parse_name(lexer *L)
@@ -1067,37 +1076,22 @@ static lesson_expr *parse_name(lexer *L)
             lex_fail(L, start, "too many calls in one statement");
             return NULL;
         }
-        lesson_func f = 0;
-        const char *fname = NULL;
-        int min = 0, max = -1;
-        if (np == 2 && PART_IS(0, "socket") && PART_IS(1, "socket"))
-            f = LF_SOCKET, fname = "socket.socket", min = 0, max = 2;
-        else if (np == 2 && PART_IS(0, "time") && PART_IS(1, "sleep"))
-            f = LF_SLEEP, fname = "time.sleep", min = 1, max = 1;
-        else if (np == 2 && PART_IS(0, "time") && PART_IS(1, "monotonic"))
-            f = LF_MONOTONIC, fname = "time.monotonic", min = 0, max = 0;
-        else if (np == 1 && PART_IS(0, "open"))
-            f = LF_OPEN, fname = "open", min = 1, max = 2;
-        else if (np == 1 && PART_IS(0, "len"))
-            f = LF_LEN, fname = "len", min = 1, max = 1;
-        else if (np == 1 && PART_IS(0, "print"))
-            f = LF_PRINT, fname = "print", min = 0, max = LESSON_MAX_ARGS;
-        if (f) {
+        int f = -1;
+        for (size_t k = 0; f < 0 && k < sizeof(functions) / sizeof(functions[0]); k++) {
+            const char *mod = functions[k].module, *fn = functions[k].name;
+            if (mod ? np == 2 && PART_IS(0, mod) && PART_IS(1, fn) : np == 1 && PART_IS(0, fn))
+                f = (int)k;
+        }
+        if (f >= 0) {
+            const char *fname = functions[f].full;
             e = expr_new(L, LX_CALL, start);
             if (!e)
                 return NULL;
-            e->func = f;
+            e->func = functions[f].func;
             e->name = xstrndup(fname, strlen(fname));
-            e->call_id = L->ncalls++;
-            if (!parse_args(L, e, min, max, fname)) {
-                expr_free(e);
+            e = finish_call(L, e, functions[f].min, functions[f].max, fname);
+            if (!e)
                 return NULL;
-            }
-            check_call(L, e);
-            if (L->failed) {
-                expr_free(e);
-                return NULL;
-            }
         } else if (np == 2) {
             var_entry *v = var_find(L->p, L->side, s + parts[0][0], parts[0][1]);
             if (!v) {
