@@ -282,30 +282,45 @@ static bool live_has_room(const net_live *l, const live_conn *c)
     return c->out_len + LIVE_ANSWER_LEN <= l->cfg.out_cap_bytes;
 }
 
+/* One recv() of up to recv_bytes from c into l->rbuf, counted and
+ * reported as a RECV event (in connect mode it also restarts the quiet
+ * timer). Returns the bytes read; 0 at end of stream, with c->pub.eof set;
+ * -EAGAIN when nothing is waiting; another negative errno after c was
+ * failed with it. Both modes' read loops call it up to LIVE_RECV_PER_TURN
+ * times a turn. */
+static long live_recv_chunk(net_live *l, live_conn *c)
+{
+    char err[NET_ERR_LEN];
+    long n = net_recv(c->fd, l->rbuf, l->cfg.recv_bytes, err);
+    if (n == -EAGAIN)
+        return n;
+    if (n < 0) {
+        live_conn_fail(l, c, (int)n, err);
+        return n;
+    }
+    if (n == 0) {
+        c->pub.eof = true;
+        return 0;
+    }
+    c->pub.bytes_in += (uint64_t)n;
+    l->st.bytes_in += (uint64_t)n;
+    if (l->cfg.mode == NET_LIVE_CONNECT)
+        l->quiet_since_us = live_now_us();
+    net_live_event ev = {.type = NET_LIVE_EV_RECV};
+    ev.id = c->pub.id;
+    ev.peer = c->pub.peer;
+    ev.bytes = (size_t)n;
+    ev.data = l->rbuf;
+    live_emit(l, &ev);
+    return n;
+}
+
 /* Listen mode: reads what c has (while its answers fit) and answers. */
 static void live_serve_read(net_live *l, live_conn *c)
 {
-    char err[NET_ERR_LEN];
     for (int i = 0; i < LIVE_RECV_PER_TURN && !c->closed && live_has_room(l, c); i++) {
-        long n = net_recv(c->fd, l->rbuf, l->cfg.recv_bytes, err);
-        if (n == -EAGAIN)
-            break;
-        if (n < 0) {
-            live_conn_fail(l, c, (int)n, err);
-            return;
-        }
-        if (n == 0) {
-            c->pub.eof = true;
-            break;
-        }
-        c->pub.bytes_in += (uint64_t)n;
-        l->st.bytes_in += (uint64_t)n;
-        net_live_event ev = {.type = NET_LIVE_EV_RECV};
-        ev.id = c->pub.id;
-        ev.peer = c->pub.peer;
-        ev.bytes = (size_t)n;
-        ev.data = l->rbuf;
-        live_emit(l, &ev);
+        if (live_recv_chunk(l, c) <= 0)
+            return; /* nothing more now, end of stream, or c failed */
         if (live_out_append(l, c, (const uint8_t *)live_answer, LIVE_ANSWER_LEN) < 0) {
             live_conn_fail(l, c, -ENOMEM, "answer buffer: Cannot allocate memory");
             return;
@@ -455,31 +470,15 @@ static void live_client_send(net_live *l, live_conn *c)
     }
 }
 
+/* Connect mode: reads the server's answers; closes c at end of stream. */
 static void live_client_read(net_live *l, live_conn *c)
 {
-    char err[NET_ERR_LEN];
     for (int i = 0; i < LIVE_RECV_PER_TURN && !c->closed; i++) {
-        long n = net_recv(c->fd, l->rbuf, l->cfg.recv_bytes, err);
-        if (n == -EAGAIN)
-            break;
-        if (n < 0) {
-            live_conn_fail(l, c, (int)n, err);
-            return;
-        }
-        if (n == 0) {
-            c->pub.eof = true;
+        long n = live_recv_chunk(l, c);
+        if (n == 0)
             live_conn_close(l, c);
+        if (n <= 0)
             return;
-        }
-        c->pub.bytes_in += (uint64_t)n;
-        l->st.bytes_in += (uint64_t)n;
-        l->quiet_since_us = live_now_us();
-        net_live_event ev = {.type = NET_LIVE_EV_RECV};
-        ev.id = c->pub.id;
-        ev.peer = c->pub.peer;
-        ev.bytes = (size_t)n;
-        ev.data = l->rbuf;
-        live_emit(l, &ev);
     }
 }
 
