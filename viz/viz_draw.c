@@ -1004,6 +1004,16 @@ static void make_ctx(ctx *c, SDL_Renderer *r, viz_text *t, const viz_ui *ui, int
     c->tu = c->u * (ui && ui->zoom > 0 ? ui->zoom : 1.0);
 }
 
+/* The start of every full-window view: the context for a w x h window,
+ * opaque drawing, and the window cleared to the background colour. */
+static void begin_frame(ctx *c, SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
+{
+    make_ctx(c, r, t, ui, w, h);
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
+    color(c, BG);
+    SDL_RenderClear(r);
+}
+
 static const char *step_title(const lesson_doc *doc, int step, viz_lang lang)
 {
     if (!doc || step < 0 || (size_t)step >= doc->nsteps)
@@ -1048,10 +1058,7 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
                     const viz_ui *ui, int w, int h)
 {
     ctx cc, *c = &cc;
-    make_ctx(c, r, t, ui, w, h);
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
-    color(c, BG);
-    SDL_RenderClear(r);
+    begin_frame(c, r, t, ui, w, h);
     int m = U(c, 14);
     const lesson_doc *doc = s->doc;
 
@@ -1229,10 +1236,7 @@ void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, i
                      const viz_ui *ui, int w, int h)
 {
     ctx cc, *c = &cc;
-    make_ctx(c, r, t, ui, w, h);
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
-    color(c, BG);
-    SDL_RenderClear(r);
+    begin_frame(c, r, t, ui, w, h);
     int m = U(c, 40);
     text(c, "sockbuf", VIZ_FACE_BOLD, 40, viz_palette(1), m, m, VIZ_ALIGN_LEFT);
     int y = m + viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 40));
@@ -1337,10 +1341,7 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const char *title, const viz_li
                    int open, const char *const *log, int nlog, const viz_ui *ui, int w, int h)
 {
     ctx cc, *c = &cc;
-    make_ctx(c, r, t, ui, w, h);
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
-    color(c, BG);
-    SDL_RenderClear(r);
+    begin_frame(c, r, t, ui, w, h);
     bool ja = c->lang == VIZ_LANG_JA;
     int m = U(c, 16);
     text(c, title, VIZ_FACE_BOLD, 26, TEXT, m, m, VIZ_ALIGN_LEFT);
