@@ -55,6 +55,20 @@ static bool lesson_dir(int n, char *out, size_t outlen)
     return false;
 }
 
+/* Opens the first candidate folder from *n on that can be opened, writes
+ * its path to dir and moves *n past it; NULL when none is left. The
+ * caller closes the DIR. */
+static DIR *next_lesson_dir(int *n, char *dir, size_t dirlen)
+{
+    while (lesson_dir(*n, dir, dirlen)) {
+        (*n)++;
+        DIR *d = dir[0] ? opendir(dir) : NULL;
+        if (d)
+            return d;
+    }
+    return NULL;
+}
+
 static bool is_file(const char *path)
 {
     struct stat st;
@@ -90,12 +104,8 @@ int lesson_find(const char *name_or_path, char *out, size_t outlen)
     }
     if (strchr(name_or_path, '/'))
         return -ENOENT;
-    for (int n = 0; lesson_dir(n, dir, sizeof dir); n++) {
-        if (!dir[0])
-            continue;
-        DIR *d = opendir(dir);
-        if (!d)
-            continue;
+    DIR *d;
+    for (int n = 0; (d = next_lesson_dir(&n, dir, sizeof dir));) {
         struct dirent *e;
         char best[256] = "";
         while ((e = readdir(d))) {
@@ -120,12 +130,8 @@ static int cmp_str(const void *a, const void *b)
 int lesson_list_bundled(char **paths, int max)
 {
     char dir[PATH_MAX];
-    for (int n = 0; lesson_dir(n, dir, sizeof dir); n++) {
-        if (!dir[0])
-            continue;
-        DIR *d = opendir(dir);
-        if (!d)
-            continue;
+    DIR *d;
+    for (int n = 0; (d = next_lesson_dir(&n, dir, sizeof dir));) {
         int count = 0;
         char *names[256];
         struct dirent *e;
