@@ -219,32 +219,32 @@ int net_local_port(int fd, char *err)
     return -EAFNOSUPPORT;
 }
 
-int net_peer_name(int fd, char *buf, size_t cap, char *err)
+/* net_peer_name() (peer true) and net_local_name(): one address of fd,
+ * formatted into buf. */
+static int net_sock_name(int fd, bool peer, char *buf, size_t cap, char *err)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     if (cap > 0)
         buf[0] = '\0';
-    if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0) {
-        int rc = -errno;
-        net_seterr(err, rc, "getpeername(fd %d)", fd);
+    int rc = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+                  : getsockname(fd, (struct sockaddr *)&ss, &len);
+    if (rc < 0) {
+        rc = -errno;
+        net_seterr(err, rc, "%s(fd %d)", peer ? "getpeername" : "getsockname", fd);
         return rc;
     }
     return net_format_addr((struct sockaddr *)&ss, buf, cap);
 }
 
+int net_peer_name(int fd, char *buf, size_t cap, char *err)
+{
+    return net_sock_name(fd, true, buf, cap, err);
+}
+
 int net_local_name(int fd, char *buf, size_t cap, char *err)
 {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    if (cap > 0)
-        buf[0] = '\0';
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-        int rc = -errno;
-        net_seterr(err, rc, "getsockname(fd %d)", fd);
-        return rc;
-    }
-    return net_format_addr((struct sockaddr *)&ss, buf, cap);
+    return net_sock_name(fd, false, buf, cap, err);
 }
 
 int net_listen(int fd, int backlog, char *err)
