@@ -460,6 +460,23 @@ static void bar_header(const ctx *c, const char *label, uint32_t used, uint32_t 
         text(c, kbuf, VIZ_FACE_SANS, 15, DIM, x + w - bw - U(c, 6), y + U(c, 2), VIZ_ALIGN_RIGHT);
 }
 
+/* One line of compare_line: "Model: what a · in flight b" (b only when
+ * two), or with what NULL the numbers alone when the words do not fit. */
+static void compare_text(const ctx *c, char *buf, size_t len, viz_label_id who, const char *what,
+                         const char *a, const char *b, bool two)
+{
+    const char *label = viz_label(c->lang, who);
+    if (what && two)
+        snprintf(buf, len, "%s: %s %s · %s %s", label, what, a, viz_label(c->lang, VIZ_L_INFLIGHT),
+                 b);
+    else if (what)
+        snprintf(buf, len, "%s: %s %s", label, what, a);
+    else if (two)
+        snprintf(buf, len, "%s: %s · %s", label, a, b);
+    else
+        snprintf(buf, len, "%s: %s", label, a);
+}
+
 /* The model's and the kernel's numbers for one bar, side by side. */
 static void compare_line(const ctx *c, const char *what, uint32_t model_a, uint32_t model_b,
                          bool two, const viz_real *real, uint32_t real_a, uint32_t real_b,
@@ -468,17 +485,9 @@ static void compare_line(const ctx *c, const char *what, uint32_t model_a, uint3
     char m1[24], m2[24], k1[24], k2[24], buf[160];
     viz_fmt_bytes(m1, sizeof m1, model_a);
     viz_fmt_bytes(m2, sizeof m2, model_b);
-    if (two)
-        snprintf(buf, sizeof buf, "%s: %s %s · %s %s", viz_label(c->lang, VIZ_L_MODEL), what, m1,
-                 viz_label(c->lang, VIZ_L_INFLIGHT), m2);
-    else
-        snprintf(buf, sizeof buf, "%s: %s %s", viz_label(c->lang, VIZ_L_MODEL), what, m1);
-    if (text_w(c, buf, VIZ_FACE_SANS, 15) > w) {
-        if (two)
-            snprintf(buf, sizeof buf, "%s: %s · %s", viz_label(c->lang, VIZ_L_MODEL), m1, m2);
-        else
-            snprintf(buf, sizeof buf, "%s: %s", viz_label(c->lang, VIZ_L_MODEL), m1);
-    }
+    compare_text(c, buf, sizeof buf, VIZ_L_MODEL, what, m1, m2, two);
+    if (text_w(c, buf, VIZ_FACE_SANS, 15) > w)
+        compare_text(c, buf, sizeof buf, VIZ_L_MODEL, NULL, m1, m2, two);
     text(c, buf, VIZ_FACE_SANS, 15, DIM, x, y, VIZ_ALIGN_LEFT);
     int ly = y + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 15));
     if (!real || !real->present) {
@@ -487,23 +496,14 @@ static void compare_line(const ctx *c, const char *what, uint32_t model_a, uint3
     }
     viz_fmt_bytes(k1, sizeof k1, real_a);
     viz_fmt_bytes(k2, sizeof k2, real_b);
-    if (two)
-        snprintf(buf, sizeof buf, "%s: %s %s · %s %s", viz_label(c->lang, VIZ_L_REAL), what, k1,
-                 viz_label(c->lang, VIZ_L_INFLIGHT), k2);
-    else
-        snprintf(buf, sizeof buf, "%s: %s %s", viz_label(c->lang, VIZ_L_REAL), what, k1);
+    compare_text(c, buf, sizeof buf, VIZ_L_REAL, what, k1, k2, two);
     bool differs = final && (model_a != real_a || (two && model_b != real_b));
     int pill_w = differs ? text_w(c, "\xe2\x89\xa0 ", VIZ_FACE_BOLD, 14) +
                                text_w(c, viz_label(c->lang, VIZ_L_DIFFERS), VIZ_FACE_BOLD, 14) +
                                U(c, 16)
                          : 0;
-    if (text_w(c, buf, VIZ_FACE_SANS, 15) + pill_w > w) {
-        /* No room for the words: the numbers alone, in the model's order. */
-        if (two)
-            snprintf(buf, sizeof buf, "%s: %s · %s", viz_label(c->lang, VIZ_L_REAL), k1, k2);
-        else
-            snprintf(buf, sizeof buf, "%s: %s", viz_label(c->lang, VIZ_L_REAL), k1);
-    }
+    if (text_w(c, buf, VIZ_FACE_SANS, 15) + pill_w > w)
+        compare_text(c, buf, sizeof buf, VIZ_L_REAL, NULL, k1, k2, two);
     int tw = text(c, buf, VIZ_FACE_SANS, 15, final ? TEXT : DIM, x, ly, VIZ_ALIGN_LEFT);
     if (differs) {
         char d[48];
