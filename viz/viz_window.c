@@ -51,6 +51,22 @@ static int save_screenshot(SDL_Renderer *r, const char *path)
     return rc;
 }
 
+/* Ends what a window entry point set up, newest first: the text cache,
+ * renderer and window (each may be NULL), then SDL_ttf, SDL and the font
+ * lookup. */
+static void window_close(SDL_Window *win, SDL_Renderer *ren, viz_text *text)
+{
+    viz_text_free(text);
+    if (ren)
+        SDL_DestroyRenderer(ren);
+    if (win)
+        SDL_DestroyWindow(win);
+    if (TTF_WasInit())
+        TTF_Quit();
+    SDL_Quit();
+    viz_font_shutdown();
+}
+
 int viz_window_main(int argc, char **argv)
 {
     const char *lesson = NULL, *shot = getenv("SOCKBUF_SCREENSHOT");
@@ -226,16 +242,8 @@ int viz_window_main(int argc, char **argv)
     }
     rc = 0;
 out:
-    viz_text_free(text);
-    if (ren)
-        SDL_DestroyRenderer(ren);
-    if (win)
-        SDL_DestroyWindow(win);
-    viz_app_free(app);
-    if (TTF_WasInit())
-        TTF_Quit();
-    SDL_Quit();
-    viz_font_shutdown();
+    viz_app_free(app); /* holds no SDL objects */
+    window_close(win, ren, text);
     return rc;
 }
 
@@ -472,15 +480,7 @@ out:
     net_live_free(l);
     free(conns);
     free(rows);
-    viz_text_free(text);
-    if (ren)
-        SDL_DestroyRenderer(ren);
-    if (win)
-        SDL_DestroyWindow(win);
-    if (TTF_WasInit())
-        TTF_Quit();
-    SDL_Quit();
-    viz_font_shutdown();
+    window_close(win, ren, text);
     return rc;
 }
 
