@@ -245,6 +245,21 @@ static int live_out_append(net_live *l, live_conn *c, const uint8_t *data, uint3
     return 0;
 }
 
+/* Counts n bytes the kernel took from c (data: them, or NULL after a
+ * sendfile()), sets what c still has to send and reports a SEND event. */
+static void live_sent(net_live *l, live_conn *c, const uint8_t *data, long n, uint32_t pending)
+{
+    c->pub.bytes_out += (uint64_t)n;
+    l->st.bytes_out += (uint64_t)n;
+    c->pub.pending_bytes = pending;
+    net_live_event ev = {.type = NET_LIVE_EV_SEND};
+    ev.id = c->pub.id;
+    ev.peer = c->pub.peer;
+    ev.bytes = (size_t)n;
+    ev.data = data;
+    live_emit(l, &ev);
+}
+
 /* Sends queued answers until the kernel takes no more. */
 static void live_flush(net_live *l, live_conn *c)
 {
@@ -257,18 +272,11 @@ static void live_flush(net_live *l, live_conn *c)
             live_conn_fail(l, c, (int)n, err);
             return;
         }
-        net_live_event ev = {.type = NET_LIVE_EV_SEND};
-        ev.id = c->pub.id;
-        ev.peer = c->pub.peer;
-        ev.bytes = (size_t)n;
-        ev.data = c->out + c->out_off;
+        const uint8_t *sent = c->out + c->out_off;
         c->out_off += (uint32_t)n;
         c->out_len -= (uint32_t)n;
         l->st.buffered_bytes -= (uint64_t)n;
-        c->pub.bytes_out += (uint64_t)n;
-        l->st.bytes_out += (uint64_t)n;
-        c->pub.pending_bytes = c->out_len;
-        live_emit(l, &ev);
+        live_sent(l, c, sent, n, c->out_len);
     }
     if (c->out_len == 0) {
         c->out_off = 0;
@@ -446,18 +454,10 @@ static void live_client_send(net_live *l, live_conn *c)
             live_conn_fail(l, c, (int)n, err);
             return;
         }
-        if (n > 0) {
-            c->pub.bytes_out += (uint64_t)n;
-            l->st.bytes_out += (uint64_t)n;
-            c->pub.pending_bytes =
-                live_client_left(l) > UINT32_MAX ? UINT32_MAX : (uint32_t)live_client_left(l);
-            net_live_event ev = {.type = NET_LIVE_EV_SEND};
-            ev.id = c->pub.id;
-            ev.peer = c->pub.peer;
-            ev.bytes = (size_t)n;
-            ev.data = data;
-            live_emit(l, &ev);
-        }
+        if (n > 0)
+            live_sent(l, c, data, n,
+                      live_client_left(l) > UINT32_MAX ? UINT32_MAX
+                                                       : (uint32_t)live_client_left(l));
         if (live_client_left(l) == 0) {
             /* Everything is with the kernel: half-close, so the server
              * sees the end, answers and closes. */
