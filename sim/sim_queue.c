@@ -40,13 +40,19 @@ int sim_ring_reserve(sim_ring *r, uint64_t need, uint64_t from, uint64_t to)
     return 0;
 }
 
+/* How many of n bytes from stream offset off lie before r's end, where
+ * the ring wraps: min(n, room to the end). */
+static size_t ring_span(const sim_ring *r, uint64_t off, size_t n)
+{
+    uint64_t room = r->mask + 1 - (off & r->mask);
+    return room < n ? (size_t)room : n;
+}
+
 void sim_ring_put(sim_ring *r, uint64_t off, const uint8_t *data, size_t n)
 {
     while (n > 0) {
         uint64_t pos = off & r->mask;
-        size_t chunk = (size_t)(r->mask + 1 - pos);
-        if (chunk > n)
-            chunk = n;
+        size_t chunk = ring_span(r, off, n);
         if (data != NULL) {
             memcpy(r->buf + pos, data, chunk);
             data += chunk;
@@ -64,9 +70,7 @@ void sim_ring_get(const sim_ring *r, uint64_t off, uint8_t *out, size_t n)
         return;
     while (n > 0) {
         uint64_t pos = off & r->mask;
-        size_t chunk = (size_t)(r->mask + 1 - pos);
-        if (chunk > n)
-            chunk = n;
+        size_t chunk = ring_span(r, off, n);
         memcpy(out, r->buf + pos, chunk);
         out += chunk;
         off += chunk;
@@ -77,14 +81,8 @@ void sim_ring_get(const sim_ring *r, uint64_t off, uint8_t *out, size_t n)
 void sim_ring_copy(sim_ring *dst, uint64_t dst_off, const sim_ring *src, uint64_t off, size_t n)
 {
     while (n > 0) {
-        uint64_t spos = off & src->mask;
-        uint64_t dpos = dst_off & dst->mask;
-        size_t chunk = (size_t)(src->mask + 1 - spos);
-        if (chunk > dst->mask + 1 - dpos)
-            chunk = (size_t)(dst->mask + 1 - dpos);
-        if (chunk > n)
-            chunk = n;
-        memcpy(dst->buf + dpos, src->buf + spos, chunk);
+        size_t chunk = ring_span(dst, dst_off, ring_span(src, off, n));
+        memcpy(dst->buf + (dst_off & dst->mask), src->buf + (off & src->mask), chunk);
         off += chunk;
         dst_off += chunk;
         n -= chunk;
