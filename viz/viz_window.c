@@ -67,6 +67,23 @@ static void window_close(SDL_Window *win, SDL_Renderer *ren, viz_text *text)
     viz_font_shutdown();
 }
 
+/* The window's renderer. SDL_FRAMEBUFFER_ACCELERATION=0 (or false, or
+ * software) asks for the software path: then no OpenGL is loaded at all
+ * (Xvfb, remote X, the smoke tests). Otherwise the accelerated renderer
+ * with vsync, falling back to software. NULL with SDL's error on failure. */
+static SDL_Renderer *window_renderer(SDL_Window *win)
+{
+    const char *accel = SDL_GetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
+    bool software = accel && (!strcmp(accel, "0") || !SDL_strcasecmp(accel, "false") ||
+                              !SDL_strcasecmp(accel, "software"));
+    SDL_Renderer *ren = NULL;
+    if (!software)
+        ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_PRESENTVSYNC);
+    if (!ren)
+        ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
+    return ren;
+}
+
 int viz_window_main(int argc, char **argv)
 {
     const char *lesson = NULL, *shot = getenv("SOCKBUF_SCREENSHOT");
@@ -146,15 +163,7 @@ int viz_window_main(int argc, char **argv)
         goto out;
     }
     SDL_SetWindowMinimumSize(win, 640, 360);
-    /* SDL_FRAMEBUFFER_ACCELERATION=0 asks for the software path: then
-     * no OpenGL is loaded at all (Xvfb, remote X, the smoke test). */
-    const char *accel = SDL_GetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
-    bool software = accel && (!strcmp(accel, "0") || !SDL_strcasecmp(accel, "false") ||
-                              !SDL_strcasecmp(accel, "software"));
-    if (!software)
-        ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_PRESENTVSYNC);
-    if (!ren)
-        ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
+    ren = window_renderer(win);
     if (!ren) {
         fprintf(stderr, "sockbuf: SDL_CreateRenderer: %s\n", SDL_GetError());
         goto out;
@@ -396,12 +405,8 @@ static int live_window(int argc, char **argv)
     }
     win = SDL_CreateWindow("sockbuf live", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
                            SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
-    const char *accel = SDL_GetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
-    bool software = accel && (!strcmp(accel, "0") || !SDL_strcasecmp(accel, "false"));
-    if (win && !software)
-        ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_PRESENTVSYNC);
-    if (win && !ren)
-        ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
+    if (win)
+        ren = window_renderer(win);
     char terr[512];
     if (ren)
         text = viz_text_new(ren, terr, sizeof terr);
