@@ -342,8 +342,11 @@ static void test_text_wrap_fits(void **state)
     (void)state;
     viz_canvas *c = canvas(400, 200);
     viz_text *t = viz_canvas_text(c);
-    const char *texts[] = {say_en[0], say_ja[0]};
-    for (int k = 0; k < 2; k++) {
+    const char *texts[] = {
+        say_en[0], say_ja[0],
+        "クライアントがメッセージを送り、サーバーの recv(1024) がそれを受け取り、"
+        "b'Got your message' と返します。"};
+    for (int k = 0; k < 3; k++) {
         int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
         int n = viz_text_wrap(t, texts[k], VIZ_FACE_SANS, 20, 300, starts, lens, 12);
         assert_true(n >= 2);
@@ -383,6 +386,7 @@ static void test_text_wrap_code_whole(void **state)
         "srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)",
         "f = s.makefile('wb', buffering=65536); data = "
         "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'",
+        "s.sendall('送信バッファに入るまで待つ'.encode(), b'and ASCII too\\n')",
     };
     int widths[] = {180, 260, 330};
     for (size_t k = 0; k < sizeof codes / sizeof codes[0]; k++) {
@@ -493,19 +497,108 @@ static void test_draw_prefetch_saves_next_frame(void **state)
     assert_int_equal(frame_misses[1] + pre_misses, frame_misses[0]);
 }
 
-/* Japanese text draws a backslash as one (U+FF3C), not as the yen sign
- * the Japanese font has at U+005C (half as wide): it measures as the
- * fullwidth form, and wrapping it still loses no character. */
+/* The picture of utf8 drawn in white at (x, y) on a black canvas; the
+ * caller frees it. */
+static SDL_Surface *text_picture(viz_canvas *c, const char *utf8, viz_face face, int size_px, int x,
+                                 int y)
+{
+    SDL_Renderer *r = viz_canvas_renderer(c);
+    SDL_SetRenderDrawColor(r, 0, 0, 0, 255);
+    SDL_RenderClear(r);
+    viz_text_draw(viz_canvas_text(c), utf8, face, size_px, (SDL_Color){255, 255, 255, 255}, x, y,
+                  VIZ_ALIGN_LEFT);
+    SDL_RenderFlush(r);
+    return copy_surface(viz_canvas_surface(c));
+}
+
+/* Pixels inside rect whose channels differ by more than tol. */
+static long diff_rect(SDL_Surface *a, SDL_Surface *b, SDL_Rect rect, int tol)
+{
+    long n = 0;
+    for (int y = rect.y; y < rect.y + rect.h && y < a->h; y++) {
+        const uint8_t *pa = (const uint8_t *)a->pixels + y * a->pitch;
+        const uint8_t *pb = (const uint8_t *)b->pixels + y * b->pitch;
+        for (int x = rect.x; x < rect.x + rect.w && x < a->w; x++)
+            for (int k = 0; k < 4; k++) {
+                int d = pa[4 * x + k] - pb[4 * x + k];
+                if (d > tol || d < -tol) {
+                    n++;
+                    break;
+                }
+            }
+    }
+    return n;
+}
+
+/* How far the ASCII tail of ja + ascii, drawn as one string, is from
+ * ascii drawn alone in the Latin face at the same place: the fewest
+ * differing pixels over a few vertical offsets (the baselines of the
+ * two drawings may differ, the glyphs must not). Also checks that the
+ * mixed string is as wide as its two parts measured alone. */
+static long ascii_run_diff(viz_canvas *c, const char *ja, const char *ascii, viz_face face,
+                           int size_px)
+{
+    viz_text *t = viz_canvas_text(c);
+    char mixed[256];
+    snprintf(mixed, sizeof mixed, "%s%s", ja, ascii);
+    int w_ja = 0, w_ascii = 0, w_mixed = 0;
+    viz_text_size(t, ja, face, size_px, &w_ja, NULL);
+    viz_text_size(t, ascii, face, size_px, &w_ascii, NULL);
+    viz_text_size(t, mixed, face, size_px, &w_mixed, NULL);
+    assert_true(w_ja > 0 && w_ascii > 0);
+    assert_int_equal(w_mixed, w_ja + w_ascii);
+    SDL_Surface *pm = text_picture(c, mixed, face, size_px, 10, 20);
+    SDL_Rect tail = {10 + w_ja, 0, w_ascii, pm->h};
+    long best = -1;
+    for (int dy = -8; dy <= 8; dy++) {
+        SDL_Surface *pa = text_picture(c, ascii, face, size_px, 10 + w_ja, 20 + dy);
+        long d = diff_rect(pm, pa, tail, 8);
+        if (best < 0 || d < best)
+            best = d;
+        SDL_FreeSurface(pa);
+    }
+    SDL_FreeSurface(pm);
+    return best;
+}
+
+/* In a string mixing Japanese and ASCII, the ASCII is drawn in the Latin
+ * font of the face asked for (the Japanese font draws ' as a curly
+ * quote): same width and same pixels as the ASCII alone, in the sans and
+ * the code face; the Japanese part still has real, distinct glyphs. */
+static void test_text_mixed_ascii_latin(void **state)
+{
+    (void)state;
+    viz_canvas *c = canvas(400, 120);
+    assert_int_equal(ascii_run_diff(c, "送", "b'x'", VIZ_FACE_SANS, 32), 0);
+    assert_int_equal(ascii_run_diff(c, "受信", " recv(1024) ", VIZ_FACE_SANS, 21), 0);
+    assert_int_equal(ascii_run_diff(c, "送", "b'x'", VIZ_FACE_MONO, 32), 0);
+    assert_int_equal(ascii_run_diff(c, "送", "b'x'", VIZ_FACE_BOLD, 32), 0);
+
+    int w_ja = 0;
+    viz_text_size(viz_canvas_text(c), "送", VIZ_FACE_SANS, 32, &w_ja, NULL);
+    SDL_Surface *a = text_picture(c, "送b'x'", VIZ_FACE_SANS, 32, 10, 20);
+    SDL_Surface *b = text_picture(c, "信b'x'", VIZ_FACE_SANS, 32, 10, 20);
+    SDL_Surface *blank = copy_surface(a);
+    SDL_FillRect(blank, NULL, SDL_MapRGB(blank->format, 0, 0, 0));
+    SDL_Rect head = {10, 0, w_ja, a->h};
+    assert_true(diff_rect(a, blank, head, 8) > 100);
+    assert_true(diff_rect(a, b, head, 8) > 50);
+    SDL_FreeSurface(a);
+    SDL_FreeSurface(b);
+    SDL_FreeSurface(blank);
+    viz_canvas_free(c);
+}
+
+/* A backslash in Japanese text is drawn as one, by the Latin font, not
+ * as the yen sign the Japanese font has at U+005C: the ASCII run around
+ * it matches the Latin text alone, and wrapping loses no character. */
 static void test_text_ja_backslash(void **state)
 {
     (void)state;
     viz_canvas *c = canvas(400, 200);
     viz_text *t = viz_canvas_text(c);
-    int w_bs = 0, w_full = 0;
-    viz_text_size(t, "各メッセージを b'\\n' で終える", VIZ_FACE_SANS, 20, &w_bs, NULL);
-    viz_text_size(t, "各メッセージを b'\xef\xbc\xbcn' で終える", VIZ_FACE_SANS, 20, &w_full, NULL);
-    assert_true(w_bs > 0);
-    assert_int_equal(w_bs, w_full);
+    assert_int_equal(ascii_run_diff(c, "各メッセージを", " b'\\n'", VIZ_FACE_SANS, 20), 0);
+    assert_int_equal(ascii_run_diff(c, "各", "\\ \\\\", VIZ_FACE_SANS, 32), 0);
     const char *para = "ここでは各メッセージを b'\\n' で終え、サーバーは makefile('rb') の "
                        "readline() で読みます。\\ も \\\\ もそのまま。";
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
@@ -728,6 +821,7 @@ int main(void)
         cmocka_unit_test(test_text_cache_repeated_frame_free),
         cmocka_unit_test(test_text_wrap_fits),
         cmocka_unit_test(test_text_wrap_code_whole),
+        cmocka_unit_test(test_text_mixed_ascii_latin),
         cmocka_unit_test(test_text_ja_backslash),
         cmocka_unit_test(test_draw_prefetch_saves_next_frame),
         cmocka_unit_test(test_anim_replays_events),

@@ -669,8 +669,7 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     /* What the step prints shows once its statements have run. */
     int shown_printed = f->code_progress >= 1 ? vs->nprinted : vs->nprinted - vs->nprinted_new;
     if (shown_printed > 0) {
-        /* The label in the language, the output in the code's font (the
-         * Japanese font would draw a backslash as a yen sign). */
+        /* The label in the language, the output in the code's font. */
         char lab[48];
         snprintf(lab, sizeof lab, "%s: ", viz_label(c->lang, VIZ_L_PRINTED));
         int lw = text(c, lab, VIZ_FACE_MONO, 15, GOOD, x + pad, ay, VIZ_ALIGN_LEFT);

@@ -266,33 +266,210 @@ static void map_font(viz_text *t, int face)
     close(fd);
 }
 
+/* A resolved face: VIZ_FACE_* alone draws the whole string in that font;
+ * with FACE_MIXED the string is drawn by runs, its printable ASCII
+ * (U+0020..U+007E) in the Latin face below the flag and everything else
+ * in VIZ_FACE_JA, as text engines fall back font by font. The Japanese
+ * font draws ASCII in JIS-heritage glyphs (' as a curly quote, a backslash as a
+ * yen sign), so it never gets any. */
+enum { FACE_MIXED = 0x100 };
+
 static int resolve_face(viz_face face, const char *utf8)
 {
-    if (face != VIZ_FACE_JA && viz_text_needs_ja(utf8))
-        return VIZ_FACE_JA;
+    if (face == VIZ_FACE_JA)
+        return VIZ_FACE_SANS | FACE_MIXED;
+    if (viz_text_needs_ja(utf8))
+        return (int)face | FACE_MIXED;
     return (int)face;
 }
 
-/* The Japanese font draws U+005C as a yen sign (JIS X 0201), which turns
- * Python's b'\\n' into b'¥n'. Text in that face is drawn and measured
- * with U+FF3C (a fullwidth backslash) instead: one character for one, so
- * character counts (TTF_MeasureUTF8) still map onto the original. Returns
- * utf8 itself when nothing changes, else out (cut to outlen). */
-static const char *ja_backslash(int face, const char *utf8, char *out, size_t outlen)
+/* The fonts of a resolved face at one size. */
+typedef struct {
+    TTF_Font *latin; /* the whole string, or its ASCII runs when ja is set */
+    TTF_Font *ja;    /* the non-ASCII runs; NULL for a single-font face */
+    int ascent;      /* baseline from the top of the line, in pixels */
+    int height;      /* line box holding both fonts on that baseline, in pixels */
+} face_fonts;
+
+/* Opens the fonts of resolved face rf at size_px. Returns false when one
+ * cannot be opened. */
+static bool fonts_of(viz_text *t, int rf, int size_px, face_fonts *ff)
 {
-    if (face != VIZ_FACE_JA || !strchr(utf8, '\\'))
-        return utf8;
-    size_t o = 0;
-    for (const char *p = utf8; *p && o + 4 < outlen; p++) {
-        if (*p == '\\') {
-            memcpy(out + o, "\xef\xbc\xbc", 3);
-            o += 3;
-        } else {
-            out[o++] = *p;
-        }
+    int base = rf & ~FACE_MIXED;
+    memset(ff, 0, sizeof *ff);
+    ff->latin = get_font(t, base, size_px);
+    if (!ff->latin)
+        return false;
+    if (rf & FACE_MIXED) {
+        ff->ja = get_font(t, VIZ_FACE_JA, size_px);
+        /* Opening the second font may have evicted the first; reopening
+         * it evicts a slot after the second, so both stay open. */
+        ff->latin = get_font(t, base, size_px);
+        if (!ff->ja || !ff->latin)
+            return false;
     }
-    out[o] = 0;
-    return out;
+    ff->ascent = TTF_FontAscent(ff->latin);
+    ff->height = TTF_FontHeight(ff->latin);
+    if (ff->ja) {
+        int la = TTF_FontAscent(ff->latin), ja = TTF_FontAscent(ff->ja);
+        ff->ascent = la > ja ? la : ja;
+        int lb = ff->ascent - la + TTF_FontHeight(ff->latin);
+        int jb = ff->ascent - ja + TTF_FontHeight(ff->ja);
+        ff->height = lb > jb ? lb : jb;
+    }
+    return true;
+}
+
+/* Ends the run starting at s[i] (ASCII or not) and returns its end. */
+static int run_end(const char *s, int len, int i, bool *ascii)
+{
+    *ascii = s[i] >= 0x20 && s[i] <= 0x7e;
+    int e = i + 1;
+    while (e < len && (s[e] >= 0x20 && s[e] <= 0x7e) == *ascii)
+        e++;
+    return e;
+}
+
+/* Copies utf8 into buf (TMP_LEN bytes), cut on a character boundary;
+ * returns the length. */
+static int copy_text(char *buf, const char *utf8)
+{
+    size_t n = strlen(utf8);
+    if (n > TMP_LEN - 1) {
+        n = TMP_LEN - 1;
+        while (n > 0 && ((unsigned char)utf8[n] & 0xc0) == 0x80)
+            n--;
+    }
+    memcpy(buf, utf8, n);
+    buf[n] = 0;
+    return (int)n;
+}
+
+/* Width and height of utf8 drawn in ff, as text_render() draws it. */
+static int text_size(const face_fonts *ff, const char *utf8, int *w, int *h)
+{
+    *w = 0;
+    *h = ff->height;
+    if (!*utf8)
+        return 0;
+    if (!ff->ja)
+        return TTF_SizeUTF8(ff->latin, utf8, w, h) < 0 ? -1 : 0;
+    char buf[TMP_LEN];
+    int len = copy_text(buf, utf8);
+    for (int i = 0; i < len;) {
+        bool ascii;
+        int e = run_end(buf, len, i, &ascii);
+        char keep = buf[e];
+        buf[e] = 0;
+        int rw = 0;
+        int rc = TTF_SizeUTF8(ascii ? ff->latin : ff->ja, buf + i, &rw, NULL);
+        buf[e] = keep;
+        if (rc < 0)
+            return -1;
+        *w += rw;
+        i = e;
+    }
+    return 0;
+}
+
+/* How many characters of utf8 fit in max_w pixels (*count) and their
+ * width (*extent), run by run with the fonts text_size() measures. */
+static int text_measure(const face_fonts *ff, const char *utf8, int max_w, int *extent, int *count)
+{
+    *extent = 0;
+    *count = 0;
+    if (!ff->ja)
+        return TTF_MeasureUTF8(ff->latin, utf8, max_w, extent, count) < 0 ? -1 : 0;
+    char buf[TMP_LEN];
+    int len = copy_text(buf, utf8);
+    for (int i = 0; i < len;) {
+        bool ascii;
+        int e = run_end(buf, len, i, &ascii);
+        TTF_Font *f = ascii ? ff->latin : ff->ja;
+        int room = max_w - *extent;
+        if (room <= 0)
+            break;
+        char keep = buf[e];
+        buf[e] = 0;
+        int ext = 0, cnt = 0, rw = 0;
+        if (TTF_MeasureUTF8(f, buf + i, room, &ext, &cnt) < 0) {
+            buf[e] = keep;
+            return -1;
+        }
+        /* The run's first cnt characters: their drawn width is what the
+         * next run starts after, and must fit too. */
+        int cut = i;
+        for (int k = 0; k < cnt && cut < e; k++) {
+            int cl;
+            utf8_next(buf + cut, (size_t)(e - cut), &cl);
+            cut += cl;
+        }
+        buf[e] = keep;
+        for (;;) {
+            keep = buf[cut];
+            buf[cut] = 0;
+            int rc = cut > i ? TTF_SizeUTF8(f, buf + i, &rw, NULL) : 0;
+            buf[cut] = keep;
+            if (rc < 0)
+                return -1;
+            if (cut == i || rw <= room)
+                break;
+            do /* one character back */
+                cut--;
+            while (cut > i && ((unsigned char)buf[cut] & 0xc0) == 0x80);
+            cnt--;
+        }
+        if (cut == i)
+            rw = 0;
+        *extent += rw;
+        *count += cnt;
+        if (cut < e)
+            break;
+        i = e;
+    }
+    return 0;
+}
+
+/* Renders utf8 in ff onto a new ARGB surface (the caller frees it); the
+ * runs sit side by side on one baseline. NULL when rendering failed. */
+static SDL_Surface *text_render(const face_fonts *ff, const char *utf8, SDL_Color c)
+{
+    if (!ff->ja)
+        return TTF_RenderUTF8_Blended(ff->latin, utf8, c);
+    int w = 0, h = 0;
+    if (text_size(ff, utf8, &w, &h) < 0 || w <= 0)
+        return NULL;
+    SDL_Surface *dst = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!dst)
+        return NULL;
+    /* Transparent pixels of the text's colour, as SDL_ttf leaves them. */
+    SDL_FillRect(dst, NULL, SDL_MapRGBA(dst->format, c.r, c.g, c.b, 0));
+    char buf[TMP_LEN];
+    int len = copy_text(buf, utf8);
+    int x = 0;
+    for (int i = 0; i < len;) {
+        bool ascii;
+        int e = run_end(buf, len, i, &ascii);
+        TTF_Font *f = ascii ? ff->latin : ff->ja;
+        char keep = buf[e];
+        buf[e] = 0;
+        int rw = 0;
+        SDL_Surface *run = NULL;
+        if (TTF_SizeUTF8(f, buf + i, &rw, NULL) == 0 && rw > 0)
+            run = TTF_RenderUTF8_Blended(f, buf + i, c);
+        buf[e] = keep;
+        if (run) {
+            /* Blending onto the transparent fill keeps the run's alpha
+             * and lets a glyph overhanging its neighbour compose. */
+            SDL_SetSurfaceBlendMode(run, SDL_BLENDMODE_BLEND);
+            SDL_Rect at = {x, ff->ascent - TTF_FontAscent(f), run->w, run->h};
+            SDL_BlitSurface(run, NULL, dst, &at);
+            SDL_FreeSurface(run);
+        }
+        x += rw;
+        i = e;
+    }
+    return dst;
 }
 
 viz_text *viz_text_new(SDL_Renderer *r, char *err, size_t errlen)
@@ -404,11 +581,10 @@ static cache_entry *lookup(viz_text *t, const char *utf8, int face, int size_px,
         cache_clear(t);
         i = (size_t)h & (CACHE_SLOTS - 1);
     }
-    TTF_Font *f = get_font(t, face, size_px);
-    if (!f)
+    face_fonts ff;
+    if (!fonts_of(t, face, size_px, &ff))
         return NULL;
-    char fixed[3 * TMP_LEN];
-    SDL_Surface *s = TTF_RenderUTF8_Blended(f, ja_backslash(face, utf8, fixed, sizeof fixed), c);
+    SDL_Surface *s = text_render(&ff, utf8, c);
     if (!s)
         return NULL;
     SDL_Texture *tex = SDL_CreateTextureFromSurface(t->r, s);
@@ -454,15 +630,12 @@ int viz_text_draw(viz_text *t, const char *utf8, viz_face face, int size_px, SDL
 
 static int size_resolved(viz_text *t, const char *utf8, int face, int size_px, int *w, int *h)
 {
-    TTF_Font *f = get_font(t, face, size_px);
-    if (!f)
+    face_fonts ff;
+    if (!fonts_of(t, face, size_px, &ff))
         return -1;
     int ww = 0, hh = 0;
-    char fixed[3 * TMP_LEN];
-    if (*utf8 && TTF_SizeUTF8(f, ja_backslash(face, utf8, fixed, sizeof fixed), &ww, &hh) < 0)
+    if (text_size(&ff, utf8, &ww, &hh) < 0)
         return -1;
-    if (!*utf8)
-        hh = TTF_FontHeight(f);
     if (w)
         *w = ww;
     if (h)
@@ -543,8 +716,8 @@ static int wrap_compute(viz_text *t, const char *s, int face, int size_px, int m
 {
     int len = (int)strlen(s);
     int pos = 0, n = 0;
-    TTF_Font *f = get_font(t, face, size_px);
-    if (!f)
+    face_fonts ff;
+    if (!fonts_of(t, face, size_px, &ff))
         return 0;
     if (len >= TMP_LEN)
         len = TMP_LEN - 1;
@@ -560,9 +733,7 @@ static int wrap_compute(viz_text *t, const char *s, int face, int size_px, int m
         memcpy(tmp, s + start, (size_t)(stop - start));
         tmp[stop - start] = 0;
         int extent = 0, count = 0;
-        char fixed[3 * TMP_LEN];
-        if (TTF_MeasureUTF8(f, ja_backslash(face, tmp, fixed, sizeof fixed), max_w, &extent,
-                            &count) < 0)
+        if (text_measure(&ff, tmp, max_w, &extent, &count) < 0)
             count = stop - start;
         /* count is in characters: find its byte offset. */
         int fit = start;
@@ -612,7 +783,7 @@ static int wrap_compute(viz_text *t, const char *s, int face, int size_px, int m
 
 /* Code wrapping: how many bytes from s[start..stop) fit in max_w pixels
  * (at least one character). */
-static int fit_bytes(TTF_Font *f, int face, const char *s, int start, int stop, int max_w)
+static int fit_bytes(const face_fonts *ff, const char *s, int start, int stop, int max_w)
 {
     char tmp[TMP_LEN];
     int n = stop - start;
@@ -621,9 +792,7 @@ static int fit_bytes(TTF_Font *f, int face, const char *s, int start, int stop, 
     memcpy(tmp, s + start, (size_t)n);
     tmp[n] = 0;
     int extent = 0, count = 0;
-    char fixed[3 * TMP_LEN];
-    if (TTF_MeasureUTF8(f, ja_backslash(face, tmp, fixed, sizeof fixed), max_w, &extent, &count) <
-        0)
+    if (text_measure(ff, tmp, max_w, &extent, &count) < 0)
         count = n;
     int fit = start;
     for (int k = 0; k < count && fit < start + n; k++) {
@@ -646,9 +815,9 @@ static int fit_bytes(TTF_Font *f, int face, const char *s, int start, int stop, 
 static int wrap_code_compute(viz_text *t, const char *s, int face, int size_px, int max_w,
                              int indent_px, int *starts, int *lens, int max)
 {
-    TTF_Font *f = get_font(t, face, size_px);
+    face_fonts ff;
     int len = (int)strlen(s);
-    if (!f || len == 0)
+    if (len == 0 || !fonts_of(t, face, size_px, &ff))
         return 0;
     if (len >= TMP_LEN)
         len = TMP_LEN - 1;
@@ -656,7 +825,7 @@ static int wrap_code_compute(viz_text *t, const char *s, int face, int size_px, 
     char quote = 0; /* the quote of the string literal open at pos */
     while (pos < len && n < max) {
         int room = n == 0 ? max_w : max_w - indent_px;
-        int fit = fit_bytes(f, face, s, pos, len, room > 1 ? room : 1);
+        int fit = fit_bytes(&ff, s, pos, len, room > 1 ? room : 1);
         int end = len;
         char q = quote;
         if (fit < len) {
@@ -776,7 +945,8 @@ static int wrapped_lines(viz_text *t, const char *utf8, viz_face face, int size_
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
     int n = viz_text_wrap(t, utf8, face, size_px, max_w_px, starts, lens, max_lines);
     int rf = resolve_face(face, utf8);
-    int lh = viz_text_para_line_height(t, (viz_face)rf, size_px);
+    /* Mixed lines keep the Japanese font's pitch, as the layout asks. */
+    int lh = viz_text_para_line_height(t, rf & FACE_MIXED ? VIZ_FACE_JA : (viz_face)rf, size_px);
     size_t total = strlen(utf8);
     for (int i = 0; i < n; i++) {
         char tmp[TMP_LEN];

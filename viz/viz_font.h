@@ -4,9 +4,12 @@
  * module. Fonts are looked up with fontconfig (never a hard-coded path): a
  * sans and a monospace font for Latin text, and a font whose charset really
  * covers Japanese (checked on U+3042 U+30BD U+6F22) for anything else, so
- * Japanese is never drawn as tofu. A string is drawn with the Japanese
- * font as soon as it holds a character outside Latin, whatever face the
- * caller asked for.
+ * Japanese is never drawn as tofu. A string holding a character outside
+ * Latin is drawn by runs, as text engines fall back from font to font:
+ * its printable ASCII in the Latin font of the face the caller asked for
+ * (the Japanese font draws ' as a curly quote and \ as a yen sign), the
+ * rest in the Japanese font, on one baseline. Measuring and wrapping use
+ * the same runs.
  *
  * Rendered strings are cached as textures keyed by text, face, pixel size
  * and colour, so drawing the same label every frame costs a hash lookup and
@@ -26,7 +29,7 @@ typedef enum {
     VIZ_FACE_SANS = 0, /* labels and narration */
     VIZ_FACE_BOLD,     /* titles and headings */
     VIZ_FACE_MONO,     /* code */
-    VIZ_FACE_JA,       /* Japanese (also covers Latin) */
+    VIZ_FACE_JA,       /* Japanese; its ASCII is drawn in VIZ_FACE_SANS */
     VIZ_FACE_COUNT
 } viz_face;
 
