@@ -8,8 +8,9 @@
  * Time is the monotonic clock since the backend was made. The kernel moves
  * on its own, so "settled" is observed: the counters of every open socket
  * are sampled about every millisecond until they stop changing (a few
- * samples when nothing is in flight, longer when bytes still wait for an
- * ACK that a delayed-ACK timer may send), at most 500 ms.
+ * samples when nothing can move, longer when bytes still wait for an
+ * ACK that a delayed-ACK timer may send or unsent bytes have an open
+ * window; bytes behind a zero window cannot move), at most 500 ms.
  * Called by lesson_run.c only.
  */
 #include <arpa/inet.h>
@@ -216,6 +217,17 @@ static int rb_close(lesson_backend *b, int h)
     return 0;
 }
 
+/* Asks once whether this kernel's tcp_info has tcpi_snd_wnd (5.4+). */
+static void rb_ask_wnd_known(real_backend *r, int h)
+{
+    if (r->snd_wnd_known >= 0)
+        return;
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    if (getsockopt(h, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0)
+        r->snd_wnd_known = len >= offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof ti.tcpi_snd_wnd;
+}
+
 static int rb_probe(lesson_backend *b, int h, lesson_sock_view *v)
 {
     net_probe_t p;
@@ -233,13 +245,7 @@ static int rb_probe(lesson_backend *b, int h, lesson_sock_view *v)
      * ask once how long the kernel's tcp_info is, so an old kernel's 0 is
      * reported as unknown, not as a zero window. */
     real_backend *r = R(b);
-    if (r->snd_wnd_known < 0) {
-        struct tcp_info ti;
-        socklen_t len = sizeof ti;
-        if (getsockopt(h, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0)
-            r->snd_wnd_known =
-                len >= offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof ti.tcpi_snd_wnd;
-    }
+    rb_ask_wnd_known(r, h);
     v->peer_window_bytes = p.snd_wnd_bytes;
     v->peer_window_known = r->snd_wnd_known == 1;
     v->sim_sock = -1;
@@ -278,12 +284,18 @@ static uint64_t rb_next_event_us(lesson_backend *b)
         net_probe_t p;
         real_sample s = {{0}, ""};
         if (net_probe(r->fds[i], &p, NULL) == 0) {
+            rb_ask_wnd_known(r, r->fds[i]);
             s.q[0] = p.send_queue_bytes;
             s.q[1] = p.unsent_bytes;
             s.q[2] = p.recv_queue_bytes;
             s.q[3] = p.snd_wnd_bytes;
             snprintf(s.state, sizeof s.state, "%s", p.state);
-            if (p.send_queue_bytes)
+            /* Only bytes that can still move keep the loop waiting: sent
+             * and unacknowledged, or unsent with an open window. Unsent
+             * bytes behind a zero window wait for the reader, not for a
+             * timer (an unknown window, on an old kernel, counts as open). */
+            bool open_window = p.snd_wnd_bytes > 0 || r->snd_wnd_known != 1;
+            if (p.in_flight_bytes || (p.unsent_bytes && open_window))
                 flight = true;
         }
         if (memcmp(&s, &r->last[i], sizeof s))
