@@ -75,13 +75,45 @@ typedef struct value {
     uint8_t *data; /* bytes, str */
     size_t len;
     struct value *a, *b; /* tuple */
+    size_t *refs;        /* bytes, str shared by copies: how many hold data (NULL: this one) */
 } value;
+
+/* Bytes and str are immutable, as in Python, so a copy (a name bound to
+ * another name's value, a call's memo, sendall's pending data) shares the
+ * data and counts its holders instead of copying it: a 64 MiB value read
+ * from a file and sent is in memory once. Short values are still copied. */
+enum { SHARE_MIN_BYTES = 256 };
+
+/* Makes src's data shared (one holder so far) and adds a holder; returns
+ * the count, or NULL when out of memory. src is const to its callers;
+ * only its count is set. */
+static size_t *value_share(const value *src)
+{
+    value *v = (value *)src;
+    if (!v->refs) {
+        v->refs = malloc(sizeof *v->refs);
+        if (!v->refs)
+            return NULL;
+        *v->refs = 1;
+    }
+    ++*v->refs;
+    return v->refs;
+}
+
+/* Drops one holder of data (counted by refs, or owned alone when NULL). */
+static void data_release(uint8_t *data, size_t *refs)
+{
+    if (refs && --*refs > 0)
+        return;
+    free(refs);
+    free(data);
+}
 
 static void value_free(value *v)
 {
     if (!v)
         return;
-    free(v->data);
+    data_release(v->data, v->refs);
     if (v->a) {
         value_free(v->a);
         free(v->a);
@@ -100,7 +132,11 @@ static int value_copy(value *dst, const value *src)
     dst->i = src->i;
     dst->f = src->f;
     dst->len = src->len;
-    if (src->k == V_BYTES || src->k == V_STR) {
+    if ((src->k == V_BYTES || src->k == V_STR) && src->len >= SHARE_MIN_BYTES) {
+        if (!(dst->refs = value_share(src)))
+            return -ENOMEM;
+        dst->data = src->data;
+    } else if (src->k == V_BYTES || src->k == V_STR) {
         dst->data = malloc(src->len ? src->len : 1);
         if (!dst->data)
             return -ENOMEM;
@@ -225,6 +261,7 @@ typedef struct {
     int call_id;
     int obj;       /* socket or writer index */
     uint8_t *data; /* bytes still to push (sendall, writer) */
+    size_t *data_refs; /* data shared with a value (sendall): its count; NULL: owned */
     size_t len, off;
     size_t cap;        /* recv */
     uint64_t until_us; /* sleep */
@@ -485,8 +522,16 @@ static void file_fill(uint8_t *d, size_t from, size_t n)
 {
     static const char pat[] = "sockbuf example data: 0123456789 abcdefghijklmnopqrstuvwxyz.\n";
     const size_t pl = sizeof pat - 1;
-    for (size_t k = 0; k < n; k++)
+    /* One period from the right offset, then the bytes written so far
+     * copied after themselves (a whole number of periods each time). */
+    size_t done = n < pl ? n : pl;
+    for (size_t k = 0; k < done; k++)
         d[k] = (uint8_t)pat[(from + k) % pl];
+    while (done < n) {
+        size_t c = done < n - done ? done : n - done;
+        memcpy(d + done, d, c);
+        done += c;
+    }
 }
 
 /* ---------------------------------------------------------------- calls */
@@ -535,6 +580,14 @@ static rc_t push_bytes(interp *in, pending *p, sockobj *s)
         return raise_errno(in, (int)n);
     }
     return R_OK;
+}
+
+/* Drops the pending op's data (shared or owned). */
+static void pending_drop_data(pending *p)
+{
+    data_release(p->data, p->data_refs);
+    p->data = NULL;
+    p->data_refs = NULL;
 }
 
 /* readline() / read([n]) on a reader: returns from the read-ahead buffer
@@ -609,6 +662,12 @@ static rc_t recv_once(interp *in, pending *p, sockobj *s)
         if (n == -EAGAIN)
             return s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
         return raise_errno(in, (int)n);
+    }
+    /* Give back what recv(n) reserved but did not get. */
+    if ((size_t)n < p->cap / 2) {
+        uint8_t *small = realloc(buf, n ? (size_t)n : 1);
+        if (small)
+            buf = small;
     }
     p->result.k = V_BYTES;
     p->result.data = buf;
@@ -741,8 +800,7 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
     if (rc == R_BLOCKED)
         return rc;
     p->op_active = false;
-    free(p->data);
-    p->data = NULL;
+    pending_drop_data(p);
     if (rc == R_OK) {
         p->memo[p->call_id] = p->result;
         p->have[p->call_id] = true;
@@ -849,12 +907,17 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
     case LF_SENDALL:
         if ((rc = need_bytes(in, &args[0])) != R_OK)
             return rc;
-        if ((rc = take_data(in, p, args[0].data, args[0].len)) != R_OK)
+        if (args[0].len >= SHARE_MIN_BYTES) { /* the value's bytes, shared */
+            if (!(p->data_refs = value_share(&args[0])))
+                return raise(in, "MemoryError");
+            p->data = args[0].data;
+            p->len = args[0].len;
+            p->off = 0;
+        } else if ((rc = take_data(in, p, args[0].data, args[0].len)) != R_OK)
             return rc;
         p->more = e->nargs == 2 && e->args[1]->kind == LX_CONST;
         if (e->func == LF_SEND && args[0].len == 0) {
-            free(p->data);
-            p->data = NULL;
+            pending_drop_data(p);
             out->k = V_INT;
             return R_OK;
         }
@@ -1182,8 +1245,15 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         return R_OK;
     case LX_BYTES:
     case LX_STR: {
-        value lit = {.k = e->kind == LX_BYTES ? V_BYTES : V_STR, .data = e->data, .len = e->len};
-        return value_copy(out, &lit) ? raise(in, "MemoryError") : R_OK;
+        /* A copy: the lesson's tree owns e->data, so it is never shared. */
+        out->k = e->kind == LX_BYTES ? V_BYTES : V_STR;
+        out->data = malloc(e->len ? e->len : 1);
+        if (!out->data)
+            return raise(in, "MemoryError");
+        if (e->len)
+            memcpy(out->data, e->data, e->len);
+        out->len = e->len;
+        return R_OK;
     }
     case LX_VAR: {
         var *x = var_get(in, side, e->name);
@@ -1311,7 +1381,7 @@ static void pending_free(pending *p)
     for (int i = 0; i < LESSON_MAX_CALLS; i++)
         value_free(&p->memo[i]);
     value_free(&p->result);
-    free(p->data);
+    pending_drop_data(p);
     free(p);
 }
 
@@ -1975,6 +2045,12 @@ const lesson_view *lesson_runner_view(const lesson_runner *r, lesson_mode mode)
 const sim_world *lesson_runner_sim(const lesson_runner *r)
 {
     return r->in[0] ? lesson_backend_sim_world(r->in[0]->be) : NULL;
+}
+
+void lesson_runner_keep_events(lesson_runner *r, bool on)
+{
+    if (r->in[0])
+        sim_events_enable((sim_world *)lesson_backend_sim_world(r->in[0]->be), on);
 }
 
 const lesson_doc *lesson_runner_doc(const lesson_runner *r)

@@ -118,6 +118,11 @@ const lesson_view *lesson_runner_view(const lesson_runner *r, lesson_mode mode);
 /* The model's world (for its event log and queue contents), or NULL. */
 const sim_world *lesson_runner_sim(const lesson_runner *r);
 
+/* Whether the model keeps its event log (on by default; the window and
+ * render need it). `check` turns it off: a big lesson's log would cost
+ * memory (tens of bytes per segment) that nothing reads. */
+void lesson_runner_keep_events(lesson_runner *r, bool on);
+
 /* The document the runner runs (borrowed at lesson_runner_new()). */
 const lesson_doc *lesson_runner_doc(const lesson_runner *r);
 
