@@ -75,8 +75,16 @@ typedef struct value {
     uint8_t *data; /* bytes, str */
     size_t len;
     struct value *a, *b; /* tuple */
-    size_t *refs;        /* bytes, str shared by copies: how many hold data (NULL: this one) */
+    struct vshare *sh;   /* bytes, str: its holders and budget (NULL: small, owned alone) */
 } value;
+
+/* The holders of one bytes or str buffer, and what it counts against its
+ * lesson's memory budget. */
+typedef struct vshare {
+    size_t refs;  /* values (and pending sends) holding the data */
+    size_t bytes; /* what the data counts against the budget */
+    size_t *live; /* the lesson's count of live bytes, or NULL: not counted */
+} vshare;
 
 /* Bytes and str are immutable, as in Python, so a copy (a name bound to
  * another name's value, a call's memo, sendall's pending data) shares the
@@ -85,27 +93,30 @@ typedef struct value {
 enum { SHARE_MIN_BYTES = 256 };
 
 /* Makes src's data shared (one holder so far) and adds a holder; returns
- * the count, or NULL when out of memory. src is const to its callers;
- * only its count is set. */
-static size_t *value_share(const value *src)
+ * its holders, or NULL when out of memory. src is const to its callers;
+ * only its holders are set. */
+static vshare *value_share(const value *src)
 {
     value *v = (value *)src;
-    if (!v->refs) {
-        v->refs = malloc(sizeof *v->refs);
-        if (!v->refs)
+    if (!v->sh) {
+        v->sh = calloc(1, sizeof *v->sh);
+        if (!v->sh)
             return NULL;
-        *v->refs = 1;
+        v->sh->refs = 1;
     }
-    ++*v->refs;
-    return v->refs;
+    v->sh->refs++;
+    return v->sh;
 }
 
-/* Drops one holder of data (counted by refs, or owned alone when NULL). */
-static void data_release(uint8_t *data, size_t *refs)
+/* Drops one holder of data (counted by sh, or owned alone when NULL);
+ * the last one frees it and gives its bytes back to the budget. */
+static void data_release(uint8_t *data, vshare *sh)
 {
-    if (refs && --*refs > 0)
+    if (sh && --sh->refs > 0)
         return;
-    free(refs);
+    if (sh && sh->live)
+        *sh->live -= sh->bytes;
+    free(sh);
     free(data);
 }
 
@@ -113,7 +124,7 @@ static void value_free(value *v)
 {
     if (!v)
         return;
-    data_release(v->data, v->refs);
+    data_release(v->data, v->sh);
     if (v->a) {
         value_free(v->a);
         free(v->a);
@@ -133,7 +144,7 @@ static int value_copy(value *dst, const value *src)
     dst->f = src->f;
     dst->len = src->len;
     if ((src->k == V_BYTES || src->k == V_STR) && src->len >= SHARE_MIN_BYTES) {
-        if (!(dst->refs = value_share(src)))
+        if (!(dst->sh = value_share(src)))
             return -ENOMEM;
         dst->data = src->data;
     } else if (src->k == V_BYTES || src->k == V_STR) {
@@ -261,7 +272,7 @@ typedef struct {
     int call_id;
     int obj;       /* socket or writer index */
     uint8_t *data; /* bytes still to push (sendall, writer) */
-    size_t *data_refs; /* data shared with a value (sendall): its count; NULL: owned */
+    vshare *data_sh;   /* data's holders (a sendall's value, a recv's buffer); NULL: owned */
     size_t len, off;
     size_t cap;        /* recv */
     uint64_t until_us; /* sleep */
@@ -295,7 +306,46 @@ typedef struct {
     lesson_stmt_status **status; /* per step, per statement line */
     int *nstatus;
     lesson_view view;
+    size_t live_bytes;   /* bytes of the values (bytes, str) and buffers alive now */
+    size_t budget_bytes; /* the most live_bytes may reach (LESSON_MEMORY_BUDGET_BYTES) */
 } interp;
+
+/* Allocates n bytes for a value or a receive buffer, counted against the
+ * lesson's budget; *sh gets their holders (NULL for a short value, which
+ * is not counted). NULL when the budget or the memory runs out: the
+ * caller raises MemoryError, as Python does on the line that asks. */
+static uint8_t *budget_alloc(interp *in, size_t n, vshare **sh)
+{
+    *sh = NULL;
+    if (n < SHARE_MIN_BYTES)
+        return malloc(n ? n : 1);
+    if (in->live_bytes > in->budget_bytes || n > in->budget_bytes - in->live_bytes)
+        return NULL;
+    uint8_t *d = malloc(n);
+    vshare *h = calloc(1, sizeof *h);
+    if (!d || !h) {
+        free(d);
+        free(h);
+        return NULL;
+    }
+    h->refs = 1;
+    h->bytes = n;
+    h->live = &in->live_bytes;
+    in->live_bytes += n;
+    *sh = h;
+    return d;
+}
+
+/* Shrinks a counted buffer to n bytes, giving the rest back. */
+static uint8_t *budget_shrink(uint8_t *d, vshare *sh, size_t n)
+{
+    uint8_t *small = realloc(d, n ? n : 1);
+    if (small && sh) {
+        *sh->live -= sh->bytes - n;
+        sh->bytes = n;
+    }
+    return small ? small : d;
+}
 
 struct lesson_runner {
     const lesson_doc *doc;
@@ -585,9 +635,9 @@ static rc_t push_bytes(interp *in, pending *p, sockobj *s)
 /* Drops the pending op's data (shared or owned). */
 static void pending_drop_data(pending *p)
 {
-    data_release(p->data, p->data_refs);
+    data_release(p->data, p->data_sh);
     p->data = NULL;
-    p->data_refs = NULL;
+    p->data_sh = NULL;
 }
 
 /* readline() / read([n]) on a reader: returns from the read-ahead buffer
@@ -653,23 +703,22 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
 static rc_t recv_once(interp *in, pending *p, sockobj *s)
 {
     lesson_backend *be = in->be;
-    uint8_t *buf = malloc(p->cap ? p->cap : 1);
+    vshare *sh = NULL;
+    uint8_t *buf = budget_alloc(in, p->cap, &sh);
     if (!buf)
         return raise(in, "MemoryError");
     long n = s->h < 0 ? -EBADF : be->ops->recv(be, s->h, buf, p->cap);
     if (n < 0) {
-        free(buf);
+        data_release(buf, sh);
         if (n == -EAGAIN)
             return s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
         return raise_errno(in, (int)n);
     }
     /* Give back what recv(n) reserved but did not get. */
-    if ((size_t)n < p->cap / 2) {
-        uint8_t *small = realloc(buf, n ? (size_t)n : 1);
-        if (small)
-            buf = small;
-    }
+    if ((size_t)n < p->cap / 2)
+        buf = budget_shrink(buf, sh, (size_t)n);
     p->result.k = V_BYTES;
+    p->result.sh = sh;
     p->result.data = buf;
     p->result.len = (size_t)n;
     return R_OK;
@@ -682,7 +731,7 @@ static rc_t recv_once(interp *in, pending *p, sockobj *s)
 static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
 {
     lesson_backend *be = in->be;
-    if (!p->data && !(p->data = malloc(p->cap ? p->cap : 1)))
+    if (!p->data && !(p->data = budget_alloc(in, p->cap, &p->data_sh)))
         return raise(in, "MemoryError");
     long n = 0;
     while (p->len < p->cap) {
@@ -698,8 +747,10 @@ static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
         return raise_errno(in, (int)n);
     p->result.k = V_BYTES;
     p->result.data = p->data;
+    p->result.sh = p->data_sh;
     p->result.len = p->len;
     p->data = NULL;
+    p->data_sh = NULL;
     p->len = 0;
     return R_OK;
 }
@@ -908,7 +959,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         if ((rc = need_bytes(in, &args[0])) != R_OK)
             return rc;
         if (args[0].len >= SHARE_MIN_BYTES) { /* the value's bytes, shared */
-            if (!(p->data_refs = value_share(&args[0])))
+            if (!(p->data_sh = value_share(&args[0])))
                 return raise(in, "MemoryError");
             p->data = args[0].data;
             p->len = args[0].len;
@@ -1068,7 +1119,7 @@ static rc_t call_file_method(interp *in, const lesson_expr *e, value *obj, value
             n = (size_t)args[0].i;
     }
     out->k = V_BYTES;
-    out->data = malloc(n ? n : 1);
+    out->data = budget_alloc(in, n, &out->sh);
     if (!out->data)
         return raise(in, "MemoryError");
     out->len = n;
@@ -1283,7 +1334,7 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
             return rc;
         size_t total = base.len * (size_t)e->i;
         out->k = V_BYTES;
-        out->data = malloc(total ? total : 1);
+        out->data = budget_alloc(in, total, &out->sh);
         if (!out->data) {
             value_free(&base);
             return raise(in, "MemoryError");
@@ -1924,6 +1975,8 @@ static void interp_free(interp *in)
 static interp *interp_new(const lesson_doc *doc, lesson_mode mode, char *err, size_t errlen)
 {
     interp *in = calloc(1, sizeof *in);
+    if (in)
+        in->budget_bytes = LESSON_MEMORY_BUDGET_BYTES;
     if (!in)
         goto oom;
     in->doc = doc;
@@ -2045,6 +2098,13 @@ const lesson_view *lesson_runner_view(const lesson_runner *r, lesson_mode mode)
 const sim_world *lesson_runner_sim(const lesson_runner *r)
 {
     return r->in[0] ? lesson_backend_sim_world(r->in[0]->be) : NULL;
+}
+
+void lesson_runner_set_memory_budget(lesson_runner *r, size_t bytes)
+{
+    for (int m = 0; m < 2; m++)
+        if (r->in[m])
+            r->in[m]->budget_bytes = bytes;
 }
 
 void lesson_runner_keep_events(lesson_runner *r, bool on)

@@ -118,6 +118,15 @@ const lesson_view *lesson_runner_view(const lesson_runner *r, lesson_mode mode);
 /* The model's world (for its event log and queue contents), or NULL. */
 const sim_world *lesson_runner_sim(const lesson_runner *r);
 
+/* One memory budget for all of a lesson's bytes and str values and its
+ * receive buffers, per mode: a line whose value would cross it raises
+ * MemoryError there, as Python does when memory runs out. */
+#define LESSON_MEMORY_BUDGET_BYTES ((size_t)1 << 30)
+
+/* Sets the budget (bytes, per mode; LESSON_MEMORY_BUDGET_BYTES unless
+ * set). Values already alive keep their bytes. */
+void lesson_runner_set_memory_budget(lesson_runner *r, size_t bytes);
+
 /* Whether the model keeps its event log (on by default; the window and
  * render need it). `check` turns it off: a big lesson's log would cost
  * memory (tens of bytes per segment) that nothing reads. */
