@@ -65,6 +65,8 @@ typedef struct {
      * backend's handle, their sides resolved. Owned by the backend, valid
      * until the next call; NULL where the mode has none. */
     const lesson_event *(*events)(lesson_backend *b, size_t *count);
+    /* Whether to log events at all (check reads none); NULL: no log. */
+    void (*keep_events)(lesson_backend *b, bool on);
     /* Seconds for time.monotonic(): the model's clock, or the system's. */
     double (*monotonic_s)(lesson_backend *b);
     uint64_t (*now_us)(lesson_backend *b);

@@ -8,8 +8,9 @@
  * Time is the monotonic clock since the backend was made. The kernel moves
  * on its own, so "settled" is observed: the counters of every open socket
  * are sampled about every millisecond until they stop changing (a few
- * samples when nothing is in flight, longer when bytes still wait for an
- * ACK that a delayed-ACK timer may send), at most 500 ms.
+ * samples when nothing can move, longer when bytes still wait for an
+ * ACK that a delayed-ACK timer may send or unsent bytes have an open
+ * window; bytes behind a zero window cannot move), at most 500 ms.
  * Called by lesson_run.c only.
  */
 #include <errno.h>
@@ -274,7 +275,12 @@ static uint64_t rb_next_event_us(lesson_backend *b)
             s.q[2] = p.recv_queue_bytes;
             s.q[3] = p.snd_wnd_bytes;
             snprintf(s.state, sizeof s.state, "%s", p.state);
-            if (p.send_queue_bytes)
+            /* Only bytes that can still move keep the loop waiting: sent
+             * and unacknowledged, or unsent with an open window. Unsent
+             * bytes behind a zero window wait for the reader, not for a
+             * timer (an unknown window, on an old kernel, counts as open). */
+            bool open_window = p.snd_wnd_bytes > 0 || !p.snd_wnd_known;
+            if (p.in_flight_bytes || (p.unsent_bytes && open_window))
                 flight = true;
         }
         if (memcmp(&s, &r->last[i], sizeof s))

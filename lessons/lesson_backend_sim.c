@@ -247,6 +247,11 @@ static const lesson_event *sb_events(lesson_backend *b, size_t *count)
     return sb->events;
 }
 
+static void sb_keep_events(lesson_backend *b, bool on)
+{
+    sim_events_enable(W(b), on);
+}
+
 static double sb_monotonic_s(lesson_backend *b)
 {
     return (double)sim_now_us(W(b)) / 1e6;
@@ -317,6 +322,7 @@ static const lesson_backend_ops sim_ops = {
     .queue_runs = sb_queue_runs,
     .events = sb_events,
     .monotonic_s = sb_monotonic_s,
+    .keep_events = sb_keep_events,
     .now_us = sb_now_us,
     .advance = sb_advance,
     .next_event_us = sb_next_event_us,

@@ -125,13 +125,56 @@ typedef struct value {
     uint8_t *data; /* bytes, str */
     size_t len;
     struct value *a, *b; /* tuple */
+    struct vshare *sh;   /* bytes, str: its holders and budget (NULL: small, owned alone) */
 } value;
+
+/* The holders of one bytes or str buffer, and what it counts against its
+ * lesson's memory budget. */
+typedef struct vshare {
+    size_t refs;  /* values (and pending sends) holding the data */
+    size_t bytes; /* what the data counts against the budget */
+    size_t *live; /* the lesson's count of live bytes, or NULL: not counted */
+} vshare;
+
+/* Bytes and str are immutable, as in Python, so a copy (a name bound to
+ * another name's value, a call's memo, sendall's pending data) shares the
+ * data and counts its holders instead of copying it: a 64 MiB value read
+ * from a file and sent is in memory once. Short values are still copied. */
+enum { SHARE_MIN_BYTES = 256 };
+
+/* Makes src's data shared (one holder so far) and adds a holder; returns
+ * its holders, or NULL when out of memory. src is const to its callers;
+ * only its holders are set. */
+static vshare *value_share(const value *src)
+{
+    value *v = (value *)src;
+    if (!v->sh) {
+        v->sh = calloc(1, sizeof *v->sh);
+        if (!v->sh)
+            return NULL;
+        v->sh->refs = 1;
+    }
+    v->sh->refs++;
+    return v->sh;
+}
+
+/* Drops one holder of data (counted by sh, or owned alone when NULL);
+ * the last one frees it and gives its bytes back to the budget. */
+static void data_release(uint8_t *data, vshare *sh)
+{
+    if (sh && --sh->refs > 0)
+        return;
+    if (sh && sh->live)
+        *sh->live -= sh->bytes;
+    free(sh);
+    free(data);
+}
 
 static void value_free(value *v)
 {
     if (!v)
         return;
-    free(v->data);
+    data_release(v->data, v->sh);
     if (v->a) {
         value_free(v->a);
         free(v->a);
@@ -150,7 +193,11 @@ static int value_copy(value *dst, const value *src)
     dst->i = src->i;
     dst->f = src->f;
     dst->len = src->len;
-    if (src->k == V_BYTES || src->k == V_STR) {
+    if ((src->k == V_BYTES || src->k == V_STR) && src->len >= SHARE_MIN_BYTES) {
+        if (!(dst->sh = value_share(src)))
+            return -ENOMEM;
+        dst->data = src->data;
+    } else if (src->k == V_BYTES || src->k == V_STR) {
         dst->data = malloc(src->len ? src->len : 1);
         if (!dst->data)
             return -ENOMEM;
@@ -276,6 +323,7 @@ typedef struct {
     int call_id;
     int obj;       /* socket or writer index */
     uint8_t *data; /* bytes still to push (sendall, writer) */
+    vshare *data_sh;   /* data's holders (a sendall's value, a recv's buffer); NULL: owned */
     size_t len, off;
     size_t cap;        /* recv */
     uint64_t until_us; /* sleep */
@@ -309,7 +357,46 @@ typedef struct {
     stmt_status **status;        /* per step, per statement line */
     int *nstatus;
     lesson_view view;
+    size_t live_bytes;   /* bytes of the values (bytes, str) and buffers alive now */
+    size_t budget_bytes; /* the most live_bytes may reach (LESSON_MEMORY_BUDGET_BYTES) */
 } interp;
+
+/* Allocates n bytes for a value or a receive buffer, counted against the
+ * lesson's budget; *sh gets their holders (NULL for a short value, which
+ * is not counted). NULL when the budget or the memory runs out: the
+ * caller raises MemoryError, as Python does on the line that asks. */
+static uint8_t *budget_alloc(interp *in, size_t n, vshare **sh)
+{
+    *sh = NULL;
+    if (n < SHARE_MIN_BYTES)
+        return malloc(n ? n : 1);
+    if (in->live_bytes > in->budget_bytes || n > in->budget_bytes - in->live_bytes)
+        return NULL;
+    uint8_t *d = malloc(n);
+    vshare *h = calloc(1, sizeof *h);
+    if (!d || !h) {
+        free(d);
+        free(h);
+        return NULL;
+    }
+    h->refs = 1;
+    h->bytes = n;
+    h->live = &in->live_bytes;
+    in->live_bytes += n;
+    *sh = h;
+    return d;
+}
+
+/* Shrinks a counted buffer to n bytes, giving the rest back. */
+static uint8_t *budget_shrink(uint8_t *d, vshare *sh, size_t n)
+{
+    uint8_t *small = realloc(d, n ? n : 1);
+    if (small && sh) {
+        *sh->live -= sh->bytes - n;
+        sh->bytes = n;
+    }
+    return small ? small : d;
+}
 
 struct lesson_runner {
     const lesson_doc *doc;
@@ -572,8 +659,16 @@ static void file_fill(uint8_t *d, size_t from, size_t n)
 {
     static const char pat[] = "sockbuf example data: 0123456789 abcdefghijklmnopqrstuvwxyz.\n";
     const size_t pl = sizeof pat - 1;
-    for (size_t k = 0; k < n; k++)
+    /* One period from the right offset, then the bytes written so far
+     * copied after themselves (a whole number of periods each time). */
+    size_t done = n < pl ? n : pl;
+    for (size_t k = 0; k < done; k++)
         d[k] = (uint8_t)pat[(from + k) % pl];
+    while (done < n) {
+        size_t c = done < n - done ? done : n - done;
+        memcpy(d + done, d, c);
+        done += c;
+    }
 }
 
 /* ---------------------------------------------------------------- calls */
@@ -623,6 +718,14 @@ static rc_t push_bytes(interp *in, pending *p, sockobj *s)
         return raise_errno(in, (int)n);
     }
     return R_OK;
+}
+
+/* Drops the pending op's data (shared or owned). */
+static void pending_drop_data(pending *p)
+{
+    data_release(p->data, p->data_sh);
+    p->data = NULL;
+    p->data_sh = NULL;
 }
 
 /* readline() / read([n]) on a reader: returns from the read-ahead buffer
@@ -688,17 +791,22 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
 static rc_t recv_once(interp *in, pending *p, sockobj *s)
 {
     lesson_backend *be = in->be;
-    uint8_t *buf = malloc(p->cap ? p->cap : 1);
+    vshare *sh = NULL;
+    uint8_t *buf = budget_alloc(in, p->cap, &sh);
     if (!buf)
         return raise(in, LESSON_EXC_MEMORY);
     long n = s->h < 0 ? -EBADF : be->ops->recv(be, s->h, buf, p->cap);
     if (n < 0) {
-        free(buf);
+        data_release(buf, sh);
         if (n == -EAGAIN)
             return s->blocking ? R_BLOCKED : raise(in, LESSON_EXC_BLOCKING_IO);
         return raise_errno(in, (int)n);
     }
+    /* Give back what recv(n) reserved but did not get. */
+    if ((size_t)n < p->cap / 2)
+        buf = budget_shrink(buf, sh, (size_t)n);
     p->result.k = V_BYTES;
+    p->result.sh = sh;
     p->result.data = buf;
     p->result.len = (size_t)n;
     return R_OK;
@@ -711,7 +819,7 @@ static rc_t recv_once(interp *in, pending *p, sockobj *s)
 static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
 {
     lesson_backend *be = in->be;
-    if (!p->data && !(p->data = malloc(p->cap ? p->cap : 1)))
+    if (!p->data && !(p->data = budget_alloc(in, p->cap, &p->data_sh)))
         return raise(in, LESSON_EXC_MEMORY);
     long n = 0;
     while (p->len < p->cap) {
@@ -727,8 +835,10 @@ static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
         return raise_errno(in, (int)n);
     p->result.k = V_BYTES;
     p->result.data = p->data;
+    p->result.sh = p->data_sh;
     p->result.len = p->len;
     p->data = NULL;
+    p->data_sh = NULL;
     p->len = 0;
     return R_OK;
 }
@@ -829,8 +939,7 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
     if (rc == R_BLOCKED)
         return rc;
     p->op_active = false;
-    free(p->data);
-    p->data = NULL;
+    pending_drop_data(p);
     if (rc == R_OK) {
         p->memo[p->call_id] = p->result;
         p->have[p->call_id] = true;
@@ -937,12 +1046,17 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
     case LF_SENDALL:
         if ((rc = need_bytes(in, &args[0])) != R_OK)
             return rc;
-        if ((rc = take_data(in, p, args[0].data, args[0].len)) != R_OK)
+        if (args[0].len >= SHARE_MIN_BYTES) { /* the value's bytes, shared */
+            if (!(p->data_sh = value_share(&args[0])))
+                return raise(in, LESSON_EXC_MEMORY);
+            p->data = args[0].data;
+            p->len = args[0].len;
+            p->off = 0;
+        } else if ((rc = take_data(in, p, args[0].data, args[0].len)) != R_OK)
             return rc;
         p->more = e->nargs == 2 && e->args[1]->kind == LX_CONST;
         if (e->func == LF_SEND && args[0].len == 0) {
-            free(p->data);
-            p->data = NULL;
+            pending_drop_data(p);
             out->k = V_INT;
             return R_OK;
         }
@@ -1093,7 +1207,7 @@ static rc_t call_file_method(interp *in, const lesson_expr *e, value *obj, value
             n = (size_t)args[0].i;
     }
     out->k = V_BYTES;
-    out->data = malloc(n ? n : 1);
+    out->data = budget_alloc(in, n, &out->sh);
     if (!out->data)
         return raise(in, LESSON_EXC_MEMORY);
     out->len = n;
@@ -1264,8 +1378,15 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         return R_OK;
     case LX_BYTES:
     case LX_STR: {
-        value lit = {.k = e->kind == LX_BYTES ? V_BYTES : V_STR, .data = e->data, .len = e->len};
-        return value_copy(out, &lit) ? raise(in, LESSON_EXC_MEMORY) : R_OK;
+        /* A copy: the lesson's tree owns e->data, so it is never shared. */
+        out->k = e->kind == LX_BYTES ? V_BYTES : V_STR;
+        out->data = malloc(e->len ? e->len : 1);
+        if (!out->data)
+            return raise(in, LESSON_EXC_MEMORY);
+        if (e->len)
+            memcpy(out->data, e->data, e->len);
+        out->len = e->len;
+        return R_OK;
     }
     case LX_VAR: {
         var *x = var_get(in, side, e->name);
@@ -1295,7 +1416,7 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
             return rc;
         size_t total = base.len * (size_t)e->i;
         out->k = V_BYTES;
-        out->data = malloc(total ? total : 1);
+        out->data = budget_alloc(in, total, &out->sh);
         if (!out->data) {
             value_free(&base);
             return raise(in, LESSON_EXC_MEMORY);
@@ -1401,7 +1522,7 @@ static void pending_free(pending *p)
     for (int i = 0; i < LESSON_MAX_CALLS; i++)
         value_free(&p->memo[i]);
     value_free(&p->result);
-    free(p->data);
+    pending_drop_data(p);
     free(p);
 }
 
@@ -1945,6 +2066,8 @@ static void interp_free(interp *in)
 static interp *interp_new(const lesson_doc *doc, lesson_mode mode, char *err, size_t errlen)
 {
     interp *in = calloc(1, sizeof *in);
+    if (in)
+        in->budget_bytes = LESSON_MEMORY_BUDGET_BYTES;
     if (!in)
         goto oom;
     in->doc = doc;
@@ -2246,6 +2369,20 @@ const lesson_record *lesson_runner_record(const lesson_runner *r)
 unsigned lesson_runner_modes(const lesson_runner *r)
 {
     return r->modes;
+}
+
+void lesson_runner_set_memory_budget(lesson_runner *r, size_t bytes)
+{
+    for (int m = 0; m < 2; m++)
+        if (r->in[m])
+            r->in[m]->budget_bytes = bytes;
+}
+
+void lesson_runner_keep_events(lesson_runner *r, bool on)
+{
+    for (int m = 0; m < 2; m++)
+        if (r->in[m] && r->in[m]->be->ops->keep_events)
+            r->in[m]->be->ops->keep_events(r->in[m]->be, on);
 }
 
 const lesson_doc *lesson_runner_doc(const lesson_runner *r)

@@ -52,6 +52,20 @@ const lesson_record *lesson_runner_record(const lesson_runner *r);
 /* The modes that run (a lesson_mode bit set). */
 unsigned lesson_runner_modes(const lesson_runner *r);
 
+/* One memory budget for all of a lesson's bytes and str values and its
+ * receive buffers, per mode: a line whose value would cross it raises
+ * MemoryError there, as Python does when memory runs out. */
+#define LESSON_MEMORY_BUDGET_BYTES ((size_t)1 << 30)
+
+/* Sets the budget (bytes, per mode; LESSON_MEMORY_BUDGET_BYTES unless
+ * set). Values already alive keep their bytes. */
+void lesson_runner_set_memory_budget(lesson_runner *r, size_t bytes);
+
+/* Whether the model keeps its event log (on by default; the window and
+ * render need it). `check` turns it off: a big lesson's log would cost
+ * memory (tens of bytes per segment) that nothing reads. */
+void lesson_runner_keep_events(lesson_runner *r, bool on);
+
 /* The document the runner runs (borrowed at lesson_runner_new()). */
 const lesson_doc *lesson_runner_doc(const lesson_runner *r);
 

@@ -967,6 +967,47 @@ static void test_run_real_ports_are_private(void **state)
     finish(&b);
 }
 
+/* One budget for all of a lesson's values: copies share their bytes and
+ * cost nothing, rebinding a name gives its bytes back, and the line whose
+ * new value would cross the budget raises MemoryError there. */
+static void memory_budget(unsigned modes)
+{
+    run_t t = start("lesson t\nfile f.bin 400000\nstep a\n"
+                    "client: a = b'x' * 600000\n"                            /* 4 */
+                    "client: b = a\n"                                        /* 5 */
+                    "client: c = b\n"                                        /* 6 */
+                    "client: d = b'x' * 600000\n"                            /* 7 */
+                    "expect client: error == MemoryError\n"
+                    "expect client: len(c) == 600000\n"
+                    "step b\n"
+                    "client: a = None\n"                                     /* 11 */
+                    "client: b = None\n"                                     /* 12 */
+                    "client: c = None\n"                                     /* 13 */
+                    "client: d = b'x' * 600000\n"                            /* 14 */
+                    "client: with open('f.bin', 'rb') as f: e = f.read()\n" /* 15 */
+                    "expect client: len(d) == 600000\n"
+                    "step c\n"
+                    "client: with open('f.bin', 'rb') as f: g = f.read()\n" /* 18 */
+                    "expect client: error == MemoryError\n",
+                    modes);
+    lesson_runner_set_memory_budget(t.r, 1000000);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 6), "done");
+    assert_string_equal(status_of(&t, modes, 7), "error: MemoryError");
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 14), "done");
+    assert_string_equal(status_of(&t, modes, 15), "done");
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 18), "error: MemoryError");
+    finish(&t);
+}
+
+static void test_run_memory_budget_raises_memoryerror(void **state)
+{
+    (void)state;
+    both_modes(memory_budget);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -994,6 +1035,7 @@ int main(void)
         cmocka_unit_test(test_run_print),
         cmocka_unit_test(test_run_rerun_is_identical),
         cmocka_unit_test(test_run_real_ports_are_private),
+        cmocka_unit_test(test_run_memory_budget_raises_memoryerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
