@@ -136,7 +136,11 @@ static int sb_probe(lesson_backend *b, int h, lesson_sock_view *v)
     int rc = sim_snapshot_get(W(b), h, &s);
     if (rc < 0)
         return rc;
-    snprintf(v->state, sizeof v->state, "%s", sim_state_name(s.state));
+    /* A socket the program still holds never shows TIME_WAIT: Linux hands
+     * that state to a timewait sock and the socket itself reports CLOSE
+     * (TCP_INFO), as CPython sees it. */
+    snprintf(v->state, sizeof v->state, "%s",
+             sim_state_name(s.state == SIM_TIME_WAIT ? SIM_CLOSED : s.state));
     v->send_queue_bytes = s.send_queue_bytes;
     v->unsent_bytes = s.unsent_bytes;
     v->in_flight_bytes = s.in_flight_bytes;
