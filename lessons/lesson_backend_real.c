@@ -93,17 +93,17 @@ static int rb_socket(lesson_backend *b, lesson_side side)
 static int rb_bind(lesson_backend *b, int h, uint16_t port)
 {
     real_backend *r = R(b);
+    /* A lesson port bound before maps to the same kernel port: the kernel
+     * says whether it is still in use (EADDRINUSE, as Python sees it). */
+    for (int i = 0; port != 0 && i < r->nports; i++)
+        if (r->lport[i] == port)
+            return net_bind(h, "127.0.0.1", r->rport[i], NULL);
     int rc = net_bind(h, "127.0.0.1", 0, NULL);
     if (rc < 0 || port == 0)
         return rc;
     int real = net_local_port(h, NULL);
     if (real < 0)
         return real;
-    for (int i = 0; i < r->nports; i++)
-        if (r->lport[i] == port) {
-            r->rport[i] = (uint16_t)real;
-            return 0;
-        }
     if (r->nports < REAL_MAX_PORTS) {
         r->lport[r->nports] = port;
         r->rport[r->nports++] = (uint16_t)real;

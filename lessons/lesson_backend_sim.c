@@ -173,7 +173,10 @@ static int sb_probe(lesson_backend *b, int h, lesson_probe *p)
     int rc = sim_snapshot_get(W(b), h, &s);
     if (rc < 0)
         return rc;
-    p->state = sb_state(s.state);
+    /* A socket the program still holds never shows TIME_WAIT: Linux hands
+     * that state to a timewait sock and the socket itself reports CLOSE
+     * (TCP_INFO), as CPython sees it. */
+    p->state = sb_state(s.state == SIM_TIME_WAIT ? SIM_CLOSED : s.state);
     p->listening = s.listening;
     p->send_queue_bytes = s.send_queue_bytes;
     p->unsent_bytes = s.unsent_bytes;

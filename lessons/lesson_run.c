@@ -280,10 +280,12 @@ typedef struct {
     char name[LESSON_NAME_LEN];
     bool blocking;
     bool blocked;
+    int io_refs;    /* open makefile() objects (CPython's socket._io_refs) */
+    bool py_closed; /* s.close() was called: the descriptor closes with the last file */
 } sockobj;
 
 typedef struct {
-    sim_appbuf *ab;
+    sim_appbuf *ab; /* NULL for makefile('wb', buffering=0): the raw SocketIO */
     int sock;
     lesson_side side;
     char name[LESSON_NAME_LEN];
@@ -299,6 +301,7 @@ typedef struct {
     char name[LESSON_NAME_LEN];
     uint8_t *buf; /* bytes read ahead, not yet returned */
     size_t len, cap;
+    size_t chunk; /* one refill's recv size: the buffer size (0: raw SocketIO, no read-ahead) */
     bool eof;
     bool closed;
 } readerobj;
@@ -329,6 +332,8 @@ typedef struct {
     uint64_t until_us; /* sleep */
     bool more;         /* MSG_MORE */
     bool waitall;      /* recv with MSG_WAITALL: data holds what came, len its length */
+    bool wdirect;      /* a writer's write: its buffer is out, data goes straight through */
+    size_t wsent;      /* a writer's bytes sent by this call (later ones continue one write) */
     value result;      /* what the call returns once done */
 } pending;
 
@@ -729,13 +734,32 @@ static void pending_drop_data(pending *p)
 }
 
 /* readline() / read([n]) on a reader: returns from the read-ahead buffer
- * when it can, else refills it with one recv, as BufferedReader does. */
+ * when it can, else refills it with one recv of the buffer's size, as
+ * BufferedReader does. The raw SocketIO (buffering=0) reads no more than
+ * asked: readline() one byte a recv, read(n) one recv(n). On a
+ * non-blocking socket a call that would block returns what it has, as
+ * CPython does: readline() a part of a line or b'', read() None. */
 static rc_t reader_fill(interp *in, pending *p, sockobj *s)
 {
     readerobj *rd = &in->readers[p->obj];
+    bool would_block = false;
     for (;;) {
         size_t take = 0;
         bool ready = false;
+        size_t chunk = rd->chunk ? rd->chunk
+                                 : (p->op == LF_READ && p->cap ? p->cap - rd->len : 1);
+        if (!rd->chunk && p->op == LF_READ && p->cap && rd->len > 0) {
+            take = rd->len < p->cap ? rd->len : p->cap;
+            ready = true;
+        }
+        if (would_block) {
+            take = p->cap && p->cap < rd->len ? p->cap : rd->len;
+            ready = true;
+            if (!take && p->op == LF_READ) {
+                p->result.k = V_NONE;
+                return R_OK;
+            }
+        }
         if (p->op == LF_READLINE) {
             uint8_t *nl = rd->len ? memchr(rd->buf, '\n', rd->len) : NULL;
             if (nl) {
@@ -764,7 +788,7 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
         }
         if (s->h < 0)
             return raise_errno(in, -EBADF);
-        if (rd->cap - rd->len < READER_CHUNK_BYTES) {
+        while (rd->cap - rd->len < chunk) {
             if (rd->cap > LESSON_MAX_DATA_BYTES)
                 return raise(in, LESSON_EXC_MEMORY);
             size_t nc = rd->cap ? rd->cap * 2 : 16384;
@@ -774,14 +798,16 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
             rd->buf = nb;
             rd->cap = nc;
         }
-        long n = in->be->ops->recv(in->be, s->h, rd->buf + rd->len, READER_CHUNK_BYTES);
+        long n = in->be->ops->recv(in->be, s->h, rd->buf + rd->len, chunk);
         if (n > 0) {
             rd->len += (size_t)n;
             in->moved = true;
         } else if (n == 0)
             rd->eof = true;
+        else if (n == -EAGAIN && s->blocking)
+            return R_BLOCKED;
         else if (n == -EAGAIN)
-            return s->blocking ? R_BLOCKED : raise(in, LESSON_EXC_BLOCKING_IO);
+            would_block = true;
         else
             return raise_errno(in, (int)n);
     }
@@ -841,6 +867,131 @@ static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
     p->data_sh = NULL;
     p->len = 0;
     return R_OK;
+}
+
+/* The descriptor itself closes (a socket's close(), or its last file's). */
+static void sock_real_close(interp *in, sockobj *s)
+{
+    if (s->h >= 0)
+        in->be->ops->close(in->be, s->h);
+    s->h = -1;
+    s->blocked = false;
+}
+
+/* A makefile() object closed: as CPython's _decref_socketios(), the last
+ * one closes a socket the program has already closed. */
+static void sock_decref(interp *in, int sock)
+{
+    sockobj *s = &in->socks[sock];
+    if (s->io_refs > 0 && --s->io_refs == 0 && s->py_closed)
+        sock_real_close(in, s);
+}
+
+/* One raw write of a writer: sock.send() of the bytes (continuing this
+ * call's write in the model's origin tracking once some went out). */
+static long writer_send(interp *in, pending *p, sockobj *s, const uint8_t *d, size_t n)
+{
+    if (s->h < 0)
+        return -EBADF;
+    long r = in->be->ops->send(in->be, s->h, d, n, p->wsent ? LESSON_SEND_CONTINUE : 0);
+    if (r > 0) {
+        p->wsent += (size_t)r;
+        in->moved = true;
+    }
+    return r;
+}
+
+/* write(), flush() and close() of makefile('wb'), as CPython's
+ * BufferedWriter over SocketIO does them (Modules/_io/bufferedio.c):
+ * the raw write is sock.send(), which on a blocking socket copies every
+ * byte (blocking here while they do not fit) and on a non-blocking one
+ * what fits. A flush that would block raises BlockingIOError and keeps
+ * what was not written; a write that would block buffers what fits and
+ * raises. buffering=0 is the raw SocketIO: write() is one send(), None
+ * when it would block. close() flushes, then closes the file even when
+ * the flush raised. */
+static rc_t writer_run(interp *in, pending *p, sockobj *s)
+{
+    writerobj *w = &in->writers[p->obj];
+    rc_t rc = R_OK;
+    long n = 0;
+    if (!w->ab) {
+        if (p->op == LF_WRITE) {
+            while (p->off < p->len) {
+                n = writer_send(in, p, s, p->data + p->off, p->len - p->off);
+                if (n <= 0)
+                    break;
+                p->off += (size_t)n;
+                if (!s->blocking)
+                    break;
+            }
+            if ((n == -EAGAIN || n == 0) && p->off < p->len && s->blocking && p->len)
+                return R_BLOCKED;
+            if (n < 0 && n != -EAGAIN && p->off == 0)
+                rc = raise_errno(in, (int)n);
+            else if (n == -EAGAIN && p->off == 0)
+                p->result.k = V_NONE;
+            else {
+                p->result.k = V_INT;
+                p->result.i = (int64_t)p->off;
+            }
+        }
+        goto done;
+    }
+    size_t cap = sim_appbuf_capacity_bytes(w->ab);
+    while (!p->wdirect && sim_appbuf_buffered_bytes(w->ab) > 0) {
+        n = writer_send(in, p, s, sim_appbuf_data(w->ab), sim_appbuf_buffered_bytes(w->ab));
+        if (n > 0) {
+            sim_appbuf_consume(w->ab, (size_t)n);
+            continue;
+        }
+        if (n < 0 && n != -EAGAIN) {
+            rc = raise_errno(in, (int)n);
+            goto done;
+        }
+        if (s->blocking)
+            return R_BLOCKED;
+        if (p->op == LF_WRITE && sim_appbuf_put(w->ab, p->data, p->len) == p->len) {
+            p->result.k = V_INT;
+            p->result.i = (int64_t)p->len;
+        } else
+            rc = raise(in, LESSON_EXC_BLOCKING_IO);
+        goto done;
+    }
+    if (p->op != LF_WRITE)
+        goto done;
+    if (!p->wdirect) {
+        p->wdirect = true;
+        /* A blocking raw write takes all of what is larger than the buffer. */
+        if (s->blocking && p->len > cap)
+            cap = 0;
+    } else if (s->blocking && p->off > 0)
+        cap = 0;
+    while (p->len - p->off > cap) {
+        n = writer_send(in, p, s, p->data + p->off, p->len - p->off);
+        if (n > 0) {
+            p->off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && n != -EAGAIN) {
+            rc = raise_errno(in, (int)n);
+            goto done;
+        }
+        if (s->blocking)
+            return R_BLOCKED;
+        sim_appbuf_put(w->ab, p->data + p->off, cap);
+        rc = raise(in, LESSON_EXC_BLOCKING_IO);
+        goto done;
+    }
+    sim_appbuf_put(w->ab, p->data + p->off, p->len - p->off);
+    p->result.k = V_INT;
+    p->result.i = (int64_t)p->len;
+done:
+    if (p->op == LF_CLOSE && !w->closed) {
+        w->closed = true;
+        sock_decref(in, w->sock);
+    }
+    return rc;
 }
 
 /* Runs (or resumes) the blocking part of a call. */
@@ -905,16 +1056,27 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         break;
     }
     case LF_SEND: {
-        long n = s->h < 0
-                     ? -EBADF
-                     : be->ops->send(be, s->h, p->data, p->len, p->more ? LESSON_SEND_MORE : 0);
-        if (n == -EAGAIN)
+        /* Linux's blocking send() waits until every byte is copied and
+         * returns len(data); an error after some bytes returns their count.
+         * A non-blocking one copies what fits, once. */
+        long n = 0;
+        do {
+            int fl = (p->more ? LESSON_SEND_MORE : 0) | (p->off > 0 ? LESSON_SEND_CONTINUE : 0);
+            n = s->h < 0 ? -EBADF : be->ops->send(be, s->h, p->data + p->off, p->len - p->off, fl);
+            if (n > 0) {
+                p->off += (size_t)n;
+                in->moved = true;
+            }
+        } while (n > 0 && s->blocking && p->off < p->len);
+        if ((n == -EAGAIN || n == 0) && p->off == 0)
             rc = s->blocking ? R_BLOCKED : raise(in, LESSON_EXC_BLOCKING_IO);
-        else if (n < 0)
+        else if ((n == -EAGAIN || n == 0) && s->blocking && p->off < p->len)
+            rc = R_BLOCKED;
+        else if (n < 0 && n != -EAGAIN && p->off == 0)
             rc = raise_errno(in, (int)n);
         else {
             p->result.k = V_INT;
-            p->result.i = n;
+            p->result.i = (int64_t)p->off;
         }
         break;
     }
@@ -922,10 +1084,12 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         rc = p->waitall ? recv_waitall(in, p, s) : recv_once(in, p, s);
         break;
     case LF_SENDALL:
+        rc = push_bytes(in, p, s);
+        break;
     case LF_WRITE:
     case LF_FLUSH:
     case LF_CLOSE:
-        rc = push_bytes(in, p, s);
+        rc = writer_run(in, p, s);
         break;
     case LF_READ:
     case LF_READLINE:
@@ -1099,33 +1263,39 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         r = be->ops->shutdown(be, s->h, (lesson_const)e->args[0]->i);
         return r < 0 ? raise_errno(in, r) : R_OK;
     case LF_CLOSE:
-        if (s->h >= 0)
-            be->ops->close(be, s->h);
-        s->h = -1;
-        s->blocked = false;
+        /* CPython: the descriptor stays open while makefile() objects are. */
+        s->py_closed = true;
+        if (s->io_refs <= 0)
+            sock_real_close(in, s);
         return R_OK;
     case LF_MAKEFILE: {
+        /* CPython's makefile(): buffering None or negative is 8192, 0 the
+         * raw SocketIO itself, N a buffer of N bytes. */
         long cap = SIM_APPBUF_DEFAULT_BYTES;
+        for (int i = 1; i < e->nargs; i++)
+            if (args[i].k == V_INT)
+                cap = args[i].i < 0 ? SIM_APPBUF_DEFAULT_BYTES
+                                    : (args[i].i > (1 << 26) ? (1 << 26) : (long)args[i].i);
         if (args[0].k == V_STR && args[0].len == 2 && !memcmp(args[0].data, "rb", 2)) {
             if (in->nreaders >= MAX_WRITERS)
                 return raise(in, LESSON_EXC_OS);
             memset(&in->readers[in->nreaders], 0, sizeof in->readers[0]);
             in->readers[in->nreaders].sock = (int)obj->i;
             in->readers[in->nreaders].side = side;
+            in->readers[in->nreaders].chunk = (size_t)cap;
+            s->io_refs++;
             out->k = V_READER;
             out->i = in->nreaders++;
             return R_OK;
         }
-        for (int i = 1; i < e->nargs; i++)
-            if (args[i].k == V_INT)
-                cap = args[i].i <= 0 ? 1 : (args[i].i > (1 << 26) ? (1 << 26) : (long)args[i].i);
         if (in->nwriters >= MAX_WRITERS)
             return raise(in, LESSON_EXC_OS);
         writerobj *w = &in->writers[in->nwriters];
         memset(w, 0, sizeof *w);
-        w->ab = sim_appbuf_new(cap);
-        if (!w->ab)
+        w->ab = cap ? sim_appbuf_new(cap) : NULL;
+        if (cap && !w->ab)
             return raise(in, LESSON_EXC_MEMORY);
+        s->io_refs++;
         w->sock = (int)obj->i;
         w->side = side;
         out->k = V_WRITER;
@@ -1144,44 +1314,36 @@ static rc_t call_writer_method(interp *in, pending *p, lesson_side side, const l
         return raise(in, LESSON_EXC_ATTRIBUTE);
     writerobj *w = &in->writers[obj->i];
     rc_t rc;
-    uint8_t *push = NULL;
-    size_t plen = 0;
-    int r = 0;
     if (w->closed)
         return e->func == LF_CLOSE ? R_OK : raise(in, LESSON_EXC_VALUE);
+    p->wdirect = false;
+    p->wsent = 0;
+    p->more = false;
+    p->data = NULL;
+    p->len = p->off = 0;
     switch (e->func) {
     case LF_WRITE:
         if ((rc = need_bytes(in, &args[0])) != R_OK)
             return rc;
-        r = sim_appbuf_write(w->ab, args[0].data, args[0].len, &push, &plen);
-        p->result.k = V_INT;
-        p->result.i = (int64_t)args[0].len;
+        if (w->ab && args[0].len <= sim_appbuf_capacity_bytes(w->ab) -
+                                          sim_appbuf_buffered_bytes(w->ab)) {
+            sim_appbuf_put(w->ab, args[0].data, args[0].len); /* fits: only buffered */
+            out->k = V_INT;
+            out->i = (int64_t)args[0].len;
+            return R_OK;
+        }
+        if ((rc = take_data(in, p, args[0].data, args[0].len)) != R_OK)
+            return rc;
         break;
     case LF_FLUSH:
-        r = sim_appbuf_flush(w->ab, &push, &plen);
+        if (!w->ab || !sim_appbuf_buffered_bytes(w->ab))
+            return R_OK;
         break;
     case LF_CLOSE:
-        r = sim_appbuf_flush(w->ab, &push, &plen);
-        w->closed = true;
         break;
     default:
         return raise(in, LESSON_EXC_ATTRIBUTE);
     }
-    if (r < 0) {
-        free(push);
-        return raise_errno(in, r);
-    }
-    if (!plen) {
-        free(push);
-        *out = p->result;
-        memset(&p->result, 0, sizeof p->result);
-        return R_OK;
-    }
-    /* The bytes go to the socket now; the call blocks while they do not fit. */
-    p->data = push;
-    p->len = plen;
-    p->off = 0;
-    p->more = false;
     return op_start(in, p, side, e, (int)obj->i);
 }
 
@@ -1317,7 +1479,10 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         return call_file_method(in, e, obj, args, out);
     case LF_CLOSE:
         if (obj->k == V_READER) {
-            in->readers[obj->i].closed = true;
+            if (!in->readers[obj->i].closed) {
+                in->readers[obj->i].closed = true;
+                sock_decref(in, in->readers[obj->i].sock);
+            }
             return R_OK;
         }
         if (obj->k == V_WRITER)
@@ -1685,8 +1850,8 @@ static void build_view(interp *in)
         else
             snprintf(fv->name, sizeof fv->name, "%s.#w%d", lesson_side_name(w->side), i + 1);
         fv->side = w->side;
-        fv->buffered_bytes = (uint32_t)sim_appbuf_buffered_bytes(w->ab);
-        fv->capacity_bytes = (uint32_t)sim_appbuf_capacity_bytes(w->ab);
+        fv->buffered_bytes = w->ab ? (uint32_t)sim_appbuf_buffered_bytes(w->ab) : 0;
+        fv->capacity_bytes = w->ab ? (uint32_t)sim_appbuf_capacity_bytes(w->ab) : 0;
         fv->sock = w->sock < v->nsocks ? w->sock : -1;
     }
     /* makefile('rb') readers: the bytes BufferedReader has read ahead. */
@@ -1907,7 +2072,8 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
             snprintf(res->got, sizeof res->got, "AttributeError: no attribute 'buffered'");
             return;
         }
-        int64_t b = (int64_t)sim_appbuf_buffered_bytes(in->writers[val->i].ab);
+        const sim_appbuf *ab = in->writers[val->i].ab;
+        int64_t b = ab ? (int64_t)sim_appbuf_buffered_bytes(ab) : 0;
         snprintf(res->got, sizeof res->got, "%lld", (long long)b);
         res->ok = op_holds(a->op, cmp_num(false, b, 0, wk == LV_FLOAT, vint, vf));
         return;
