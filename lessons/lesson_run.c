@@ -1431,7 +1431,9 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
             lesson_result *r = add_result(in, LESSON_RESULT_PRINT, side, p->ln->line);
             if (!r)
                 return raise(in, LESSON_EXC_MEMORY);
-            snprintf(r->repr, sizeof r->repr, "%s", buf);
+            size_t blen = strnlen(buf, sizeof r->repr - 1);
+            memcpy(r->repr, buf, blen);
+            r->repr[blen] = '\0';
             r->has_length = true;
             r->length = strlen(buf);
             v->nprinted[side]++;

@@ -130,7 +130,8 @@ static void tview_update(run_t *t)
         for (int k = 0; k < rec->nresults[m]; k++) {
             const lesson_result *x = &rec->results[m][k];
             if (x->kind == LESSON_RESULT_PRINT && v->nprinted[x->side] < TV_MAX)
-                snprintf(v->printed[x->side][v->nprinted[x->side]++], TV_LINE, "%s", x->repr);
+                snprintf(v->printed[x->side][v->nprinted[x->side]++], TV_LINE, "%.*s",
+                         TV_LINE - 1, x->repr);
         }
     }
 }
