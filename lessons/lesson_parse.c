@@ -672,20 +672,24 @@ static bool accept_op(lexer *L, const char *op, const char *what)
 
 /* ---------------------------------------------------------- expressions */
 
+/* Frees e. A chain a - b - c - ... is a left-deep tree as long as the
+ * chain: the loop follows e->a instead of recursing, so the depth of the
+ * recursion is bounded by LESSON_MAX_DEPTH whatever the chain's length. */
 static void expr_free(lesson_expr *e)
 {
-    if (!e)
-        return;
-    free(e->data);
-    free(e->name);
-    expr_free(e->recv);
-    for (int i = 0; i < e->nargs; i++) {
-        expr_free(e->args[i]);
-        free(e->kwname[i]);
+    while (e) {
+        lesson_expr *next = e->a;
+        free(e->data);
+        free(e->name);
+        expr_free(e->recv);
+        for (int i = 0; i < e->nargs; i++) {
+            expr_free(e->args[i]);
+            free(e->kwname[i]);
+        }
+        expr_free(e->b);
+        free(e);
+        e = next;
     }
-    expr_free(e->a);
-    expr_free(e->b);
-    free(e);
 }
 
 void lesson_ast_free(struct lesson_ast *a)
@@ -717,6 +721,14 @@ static lesson_expr *expr_new(lexer *L, lesson_expr_kind k, size_t at)
 
 static lesson_expr *parse_expr(lexer *L);
 
+/* The type of a - b from the types of a and b (not knowing either: any). */
+static lesson_type sub_type(lesson_type ta, lesson_type tb)
+{
+    if (ta == LT_ANY || tb == LT_ANY)
+        return LT_ANY;
+    return ta == LT_FLOAT || tb == LT_FLOAT ? LT_FLOAT : LT_INT;
+}
+
 static lesson_type expr_type(lexer *L, const lesson_expr *e)
 {
     switch (e->kind) {
@@ -725,10 +737,13 @@ static lesson_type expr_type(lexer *L, const lesson_expr *e)
     case LX_SECONDS:
         return LT_FLOAT;
     case LX_SUB: {
-        lesson_type ta = expr_type(L, e->a), tb = expr_type(L, e->b);
-        if (ta == LT_ANY || tb == LT_ANY)
-            return LT_ANY;
-        return ta == LT_FLOAT || tb == LT_FLOAT ? LT_FLOAT : LT_INT;
+        /* Walk the chain's left spine (its right operands are atoms), so a
+         * long chain costs one pass and no recursion. */
+        lesson_type t = LT_INT;
+        const lesson_expr *x = e;
+        for (; x->kind == LX_SUB; x = x->a)
+            t = sub_type(t, expr_type(L, x->b));
+        return sub_type(t, expr_type(L, x));
     }
     case LX_BYTES:
     case LX_REPEAT:
@@ -1311,6 +1326,9 @@ static lesson_expr *parse_expr(lexer *L)
             }
         }
     }
+    /* The type of the chain so far, kept as it grows: asking expr_type()
+     * at every '-' would walk the whole chain each time (quadratic). */
+    lesson_type chain = a && tok_is(L, "-") ? expr_type(L, a) : LT_ANY;
     while (a && tok_is(L, "-")) {
         size_t op_at = L->t.start;
         lex_next(L);
@@ -1320,7 +1338,8 @@ static lesson_expr *parse_expr(lexer *L)
             a = NULL;
             break;
         }
-        lesson_type ta = expr_type(L, a), tb = expr_type(L, b);
+        lesson_type ta = chain, tb = expr_type(L, b);
+        lesson_type next = sub_type(ta, tb); /* what expr_type() says of a - b */
         if (a->kind == LX_BOOL)
             ta = LT_INT;
         if (b->kind == LX_BOOL)
@@ -1349,6 +1368,7 @@ static lesson_expr *parse_expr(lexer *L)
         d->a = a;
         d->b = b;
         a = d;
+        chain = next;
     }
     L->depth--;
     return a;

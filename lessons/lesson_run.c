@@ -1134,6 +1134,64 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     }
 }
 
+/* out = x - y with Python's rules (x and y are freed). */
+static rc_t sub_values(interp *in, value *x, value *y, value *out)
+{
+    rc_t rc = R_OK;
+    bool xn = x->k == V_INT || x->k == V_BOOL || x->k == V_FLOAT;
+    bool yn = y->k == V_INT || y->k == V_BOOL || y->k == V_FLOAT;
+    memset(out, 0, sizeof *out);
+    if (!xn || !yn) {
+        rc = raise(in, "TypeError");
+    } else if (x->k == V_FLOAT || y->k == V_FLOAT) {
+        out->k = V_FLOAT;
+        out->f =
+            (x->k == V_FLOAT ? x->f : (double)x->i) - (y->k == V_FLOAT ? y->f : (double)y->i);
+    } else if ((y->i < 0 && x->i > INT64_MAX + y->i) || (y->i > 0 && x->i < INT64_MIN + y->i)) {
+        rc = raise(in, "OverflowError");
+    } else {
+        out->k = V_INT;
+        out->i = x->i - y->i;
+    }
+    value_free(x);
+    value_free(y);
+    return rc;
+}
+
+/* a - b - c - ... is a left-deep tree as deep as the chain is long: its
+ * right operands are gathered from the spine into an array and applied
+ * left to right in a loop, so evaluation never recurses per operand. */
+static rc_t eval_sub_chain(interp *in, pending *p, lesson_side side, const lesson_expr *e,
+                           value *out)
+{
+    size_t n = 0;
+    const lesson_expr *x = e;
+    for (; x->kind == LX_SUB; x = x->a)
+        n++;
+    const lesson_expr **rhs = malloc(n * sizeof *rhs);
+    if (!rhs)
+        return raise(in, "MemoryError");
+    size_t k = n;
+    for (const lesson_expr *y = e; y->kind == LX_SUB; y = y->a)
+        rhs[--k] = y->b;
+    value acc;
+    rc_t rc = eval(in, p, side, x, &acc);
+    for (size_t i = 0; rc == R_OK && i < n; i++) {
+        value b, d;
+        rc = eval(in, p, side, rhs[i], &b);
+        if (rc != R_OK) {
+            value_free(&acc);
+            break;
+        }
+        rc = sub_values(in, &acc, &b, &d); /* frees acc and b */
+        acc = d;
+    }
+    if (rc == R_OK)
+        *out = acc;
+    free(rhs);
+    return rc;
+}
+
 static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out)
 {
     memset(out, 0, sizeof *out);
@@ -1147,33 +1205,8 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         out->k = V_FLOAT;
         out->f = e->f;
         return R_OK;
-    case LX_SUB: {
-        value x, y;
-        rc_t rc = eval(in, p, side, e->a, &x);
-        if (rc != R_OK)
-            return rc;
-        rc = eval(in, p, side, e->b, &y);
-        if (rc != R_OK) {
-            value_free(&x);
-            return rc;
-        }
-        bool xn = x.k == V_INT || x.k == V_BOOL || x.k == V_FLOAT;
-        bool yn = y.k == V_INT || y.k == V_BOOL || y.k == V_FLOAT;
-        if (!xn || !yn) {
-            rc = raise(in, "TypeError");
-        } else if (x.k == V_FLOAT || y.k == V_FLOAT) {
-            out->k = V_FLOAT;
-            out->f = (x.k == V_FLOAT ? x.f : (double)x.i) - (y.k == V_FLOAT ? y.f : (double)y.i);
-        } else if ((y.i < 0 && x.i > INT64_MAX + y.i) || (y.i > 0 && x.i < INT64_MIN + y.i)) {
-            rc = raise(in, "OverflowError");
-        } else {
-            out->k = V_INT;
-            out->i = x.i - y.i;
-        }
-        value_free(&x);
-        value_free(&y);
-        return rc;
-    }
+    case LX_SUB:
+        return eval_sub_chain(in, p, side, e, out);
     case LX_BOOL:
         out->k = V_BOOL;
         out->i = e->i;

@@ -850,6 +850,28 @@ static void test_run_real_ports_are_private(void **state)
     finish(&b);
 }
 
+/* A chain of 200000 subtractions is evaluated left to right without
+ * recursing per operand (before: about 4.7 KB of stack per operand, a
+ * SIGSEGV from about 1780). */
+static void test_run_long_subtraction_chain(void **state)
+{
+    (void)state;
+    int n = 200000;
+    size_t cap = (size_t)n * 4 + 200;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    int k = snprintf(t, cap, "lesson t\nstep s\nclient: x = %d", n + 7);
+    for (int i = 0; i < n; i++) {
+        memcpy(t + k, " - 1", 4);
+        k += 4;
+    }
+    snprintf(t + k, cap - (size_t)k, " - 0.5\nexpect client: x == 6.5\n");
+    run_t r = start(t, LESSON_MODE_SIM);
+    step_ok(&r);
+    finish(&r);
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -868,6 +890,7 @@ int main(void)
         cmocka_unit_test(test_run_expect_variable_value),
         cmocka_unit_test(test_run_monotonic),
         cmocka_unit_test(test_run_subtraction),
+        cmocka_unit_test(test_run_long_subtraction_chain),
         cmocka_unit_test(test_run_peer_window),
         cmocka_unit_test(test_run_makefile_application_buffer),
         cmocka_unit_test(test_run_makefile_reader_readline),
