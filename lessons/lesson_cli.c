@@ -20,8 +20,6 @@
 #include "lesson_cli.h"
 #include "lesson_run.h"
 
-enum { MAX_LESSONS = 1024 };
-
 static const char check_usage[] =
     "usage: sockbuf check [--sim|--real] LESSON...\n"
     "  LESSON is a .lesson file, a folder of them, or a bundled lesson's name\n"
@@ -45,9 +43,33 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Expands one argument into lesson paths (a folder: its *.lesson sorted).
- * Returns the count added, or -1 after a message. */
-static int expand_arg(const char *arg, char **paths, int *n, FILE *errout)
+/* A growing list of lesson paths: a folder may hold any number. */
+typedef struct {
+    char **v;
+    int n, cap;
+} path_list;
+
+/* Takes p (malloc'd) into the list; frees it and returns -1 when out of memory. */
+static int path_add(path_list *l, char *p)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 64;
+        char **nv = realloc(l->v, (size_t)cap * sizeof *nv);
+        if (!nv) {
+            free(p);
+            return -1;
+        }
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n++] = p;
+    return 0;
+}
+
+/* Expands one argument into lesson paths (a folder: its regular *.lesson
+ * files, sorted, all of them). Returns the count added, or -1 after a
+ * message. */
+static int expand_arg(const char *arg, path_list *paths, FILE *errout)
 {
     struct stat st;
     if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -56,26 +78,41 @@ static int expand_arg(const char *arg, char **paths, int *n, FILE *errout)
             fprintf(errout, "sockbuf check: cannot open folder '%s': %s\n", arg, strerror(errno));
             return -1;
         }
-        int first = *n;
+        int first = paths->n;
+        bool oom = false;
         struct dirent *e;
-        while ((e = readdir(d)) && *n < MAX_LESSONS) {
+        while (!oom && (e = readdir(d))) {
             size_t l = strlen(e->d_name);
             if (l > 7 && !strcmp(e->d_name + l - 7, ".lesson") && e->d_name[0] != '.') {
                 size_t need = strlen(arg) + l + 2;
                 char *p = malloc(need);
-                if (!p)
+                if (!p) {
+                    oom = true;
                     break;
+                }
                 snprintf(p, need, "%s%s%s", arg, arg[strlen(arg) - 1] == '/' ? "" : "/", e->d_name);
-                paths[(*n)++] = p;
+                /* Only regular files are lessons: a FIFO or a device named
+                 * x.lesson would hang or flood the run. */
+                struct stat fst;
+                if (stat(p, &fst) != 0 || !S_ISREG(fst.st_mode)) {
+                    fprintf(errout, "sockbuf check: skipping '%s': not a regular file\n", p);
+                    free(p);
+                    continue;
+                }
+                oom = path_add(paths, p) < 0;
             }
         }
         closedir(d);
-        qsort(paths + first, (size_t)(*n - first), sizeof *paths, cmp_str);
-        if (*n == first) {
+        if (oom) {
+            fprintf(errout, "sockbuf check: '%s': out of memory listing its lessons\n", arg);
+            return -1;
+        }
+        qsort(paths->v + first, (size_t)(paths->n - first), sizeof *paths->v, cmp_str);
+        if (paths->n == first) {
             fprintf(errout, "sockbuf check: no .lesson files in '%s'\n", arg);
             return -1;
         }
-        return *n - first;
+        return paths->n - first;
     }
     char found[PATH_MAX];
     if (lesson_find(arg, found, sizeof found) < 0) {
@@ -83,14 +120,11 @@ static int expand_arg(const char *arg, char **paths, int *n, FILE *errout)
                 "sockbuf: no lesson '%s' (not a file, a folder or a bundled lesson's name)\n", arg);
         return -1;
     }
-    if (*n >= MAX_LESSONS) {
-        fprintf(errout, "sockbuf check: too many lessons (at most %d)\n", MAX_LESSONS);
+    char *p = strdup(found);
+    if (!p || path_add(paths, p) < 0) {
+        fprintf(errout, "sockbuf check: out of memory\n");
         return -1;
     }
-    paths[*n] = strdup(found);
-    if (!paths[*n])
-        return -1;
-    (*n)++;
     return 1;
 }
 
@@ -178,13 +212,9 @@ static int parse_mode_flag(const char *a, unsigned *modes)
 int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
 {
     unsigned modes = LESSON_MODE_BOTH;
-    char **paths = calloc(MAX_LESSONS, sizeof *paths);
-    int n = 0, status = 0;
+    path_list paths = {0};
+    int status = 0;
     bool opts = true, bad = false;
-    if (!paths) {
-        fprintf(errout, "sockbuf check: out of memory\n");
-        return 2;
-    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (opts && !strcmp(a, "--")) {
@@ -198,7 +228,7 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
             fprintf(errout, "sockbuf check: unknown option '%s'\n%s", a, check_usage);
             status = 2;
             goto out;
-        } else if (expand_arg(a, paths, &n, errout) < 0) {
+        } else if (expand_arg(a, &paths, errout) < 0) {
             bad = true;
         }
     }
@@ -206,6 +236,7 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
         status = 2;
         goto out;
     }
+    int n = paths.n;
     if (n == 0) {
         fprintf(errout, "sockbuf check: no lesson given\n%s", check_usage);
         status = 2;
@@ -214,7 +245,7 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
     int passed = 0, failed = 0;
     bool parse_error = false;
     for (int i = 0; i < n; i++) {
-        int rc = check_one(paths[i], modes, out, errout);
+        int rc = check_one(paths.v[i], modes, out, errout);
         if (rc == 0)
             passed++;
         else
@@ -225,9 +256,9 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
     fprintf(out, "%d passed, %d failed\n", passed, failed);
     status = parse_error ? 2 : (failed ? 1 : 0);
 out:
-    for (int i = 0; i < n; i++)
-        free(paths[i]);
-    free(paths);
+    for (int i = 0; i < paths.n; i++)
+        free(paths.v[i]);
+    free(paths.v);
     return status;
 }
 

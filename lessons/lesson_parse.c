@@ -16,11 +16,14 @@
  * Called by lesson_parse_file(), the CLI, the window and the tests.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lesson.h"
 #include "lesson_ast.h"
@@ -2381,58 +2384,80 @@ lesson_doc *lesson_parse(const char *path, const char *text, size_t len, lesson_
     return d;
 }
 
+/* Sets diags[0] to "1:1: MESSAGE" (when diags are wanted). */
+static void file_diag(lesson_diag *diags, int *ndiags, const char *msg)
+{
+    if (diags && ndiags) {
+        diags[0].line = 1, diags[0].col = 1;
+        snprintf(diags[0].message, sizeof diags[0].message, "%s", msg);
+        *ndiags = 1;
+    }
+}
+
 lesson_doc *lesson_parse_file(const char *path, lesson_diag *diags, int *ndiags)
 {
+    const size_t max_bytes = (size_t)LESSON_MAX_FILE_BYTES;
     lesson_doc *d = NULL;
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    FILE *f = fopen(path, "rb");
+    char msg[200];
+    struct stat st;
     if (ndiags)
         *ndiags = 0;
-    if (!f)
-        goto unreadable;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. Only a
+     * regular file is a lesson, and its size is checked before reading. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        snprintf(msg, sizeof msg, "cannot read the lesson: %s", strerror(errno));
+        file_diag(diags, ndiags, msg);
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        file_diag(diags, ndiags, "cannot read the lesson: not a regular file");
+        goto out;
+    }
+    if ((uint64_t)st.st_size > (uint64_t)max_bytes) {
+        file_diag(diags, ndiags, "lesson file too large: at most 256 MiB");
+        goto out;
+    }
+    cap = (size_t)st.st_size + 1;
+    buf = malloc(cap);
+    if (!buf) {
+        file_diag(diags, ndiags, "cannot read the lesson: Cannot allocate memory");
+        goto out;
+    }
     for (;;) {
-        if (len + 65536 > cap) {
-            if (cap > ((size_t)256 << 20)) {
-                fclose(f);
-                if (diags && ndiags) {
-                    diags[0].line = 1, diags[0].col = 1;
-                    snprintf(diags[0].message, sizeof diags[0].message,
-                             "lesson file too large: at most 256 MiB");
-                    *ndiags = 1;
-                }
+        if (len == cap) {
+            /* The file grew while we read it: read on, up to the cap. */
+            if (cap > max_bytes) {
+                file_diag(diags, ndiags, "lesson file too large: at most 256 MiB");
                 goto out;
             }
-            size_t ncap = cap ? cap * 2 : 65536;
+            size_t ncap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
             char *nb = realloc(buf, ncap);
             if (!nb) {
-                errno = ENOMEM;
-                fclose(f);
-                goto unreadable;
+                file_diag(diags, ndiags, "cannot read the lesson: Cannot allocate memory");
+                goto out;
             }
             buf = nb;
             cap = ncap;
         }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(msg, sizeof msg, "cannot read the lesson: %s", strerror(errno));
+            file_diag(diags, ndiags, msg);
+            goto out;
+        }
         if (n == 0)
             break;
+        len += (size_t)n;
     }
-    if (ferror(f)) {
-        fclose(f);
-        goto unreadable;
-    }
-    fclose(f);
-    d = lesson_parse(path, buf ? buf : "", len, diags, ndiags);
-    goto out;
-unreadable:
-    if (diags && ndiags) {
-        diags[0].line = 1, diags[0].col = 1;
-        snprintf(diags[0].message, sizeof diags[0].message, "cannot read the lesson: %s",
-                 strerror(errno));
-        *ndiags = 1;
-    }
+    d = lesson_parse(path, buf, len, diags, ndiags);
 out:
+    if (fd >= 0)
+        close(fd);
     free(buf);
     return d;
 }

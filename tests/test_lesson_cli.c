@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -217,6 +218,96 @@ static void test_run_writes_transcript(void **state)
     done(&r);
 }
 
+/* Bytes this process has read() so far (/proc/self/io rchar), or -1. */
+static long long bytes_read_so_far(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    long long v = -1;
+    char line[128];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "rchar: %lld", &v) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* A folder of more than 1024 lessons is checked whole: every lesson is
+ * counted and a failing one sorted last is not skipped (before: the
+ * first 1024 in readdir order, "1024 passed, 0 failed", exit 0). */
+static void test_check_folder_of_1100_lessons(void **state)
+{
+    (void)state;
+    char sub[128], path[256];
+    snprintf(sub, sizeof sub, "%s/many", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    for (int i = 0; i < 1100; i++) {
+        snprintf(path, sizeof path, "many/g%04d.lesson", i);
+        put(path, GOOD);
+    }
+    put("many/zz-fails.lesson", "lesson zz\nstep s\nclient: x = 1\nexpect client: x == 2\n");
+    char *argv[] = {"check", "--sim", sub};
+    result r = run_cli(lesson_cli_check, 3, argv);
+    assert_non_null(strstr(r.out, "zz-fails.lesson:4: expect failed (sim): x == 2 (got 1)\n"));
+    assert_non_null(strstr(r.out, "1100 passed, 1 failed\n"));
+    assert_int_equal(r.rc, 1);
+    done(&r);
+}
+
+/* Only regular files are lessons: a FIFO named x.lesson in a folder is
+ * skipped with a note instead of hanging the run, and named alone it is
+ * not a lesson (exit 2). */
+static void test_check_fifo_is_not_a_lesson(void **state)
+{
+    (void)state;
+    char sub[128], fifo[256], want[512];
+    snprintf(sub, sizeof sub, "%s/fifo", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    put("fifo/a.lesson", GOOD);
+    snprintf(fifo, sizeof fifo, "%s/x.lesson", sub);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    alarm(30); /* a hang fails the test instead of stalling ctest */
+    char *argv[] = {"check", "--sim", sub};
+    result r = run_cli(lesson_cli_check, 3, argv);
+    assert_string_equal(r.out, "1 passed, 0 failed\n");
+    snprintf(want, sizeof want, "sockbuf check: skipping '%s': not a regular file\n", fifo);
+    assert_string_equal(r.err, want);
+    assert_int_equal(r.rc, 0);
+    done(&r);
+    char *argv2[] = {"check", "--sim", fifo};
+    r = run_cli(lesson_cli_check, 3, argv2);
+    snprintf(want, sizeof want, "sockbuf: no lesson '%s' (not a file", fifo);
+    assert_non_null(strstr(r.err, want));
+    assert_int_equal(r.rc, 2);
+    done(&r);
+    alarm(0);
+}
+
+/* The 256 MiB cap is checked with stat() before reading: a 300 MiB
+ * (sparse) file is refused having read nothing of it (before: about
+ * 512 MiB was read first). */
+static void test_check_huge_file_refused_before_reading(void **state)
+{
+    (void)state;
+    char path[256], want[512];
+    snprintf(path, sizeof path, "%s/huge.lesson", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(ftruncate(fileno(f), (off_t)300 << 20), 0);
+    fclose(f);
+    long long before = bytes_read_so_far();
+    assert_true(before >= 0);
+    char *argv[] = {"check", "--sim", path};
+    result r = run_cli(lesson_cli_check, 3, argv);
+    long long read_bytes = bytes_read_so_far() - before;
+    snprintf(want, sizeof want, "%s:1:1: error: lesson file too large: at most 256 MiB\n", path);
+    assert_string_equal(r.err, want);
+    assert_int_equal(r.rc, 2);
+    assert_true(read_bytes < (1 << 20));
+    done(&r);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +317,9 @@ int main(void)
         cmocka_unit_test(test_check_usage_errors),
         cmocka_unit_test(test_check_ended_blocked),
         cmocka_unit_test(test_run_writes_transcript),
+        cmocka_unit_test(test_check_folder_of_1100_lessons),
+        cmocka_unit_test(test_check_fifo_is_not_a_lesson),
+        cmocka_unit_test(test_check_huge_file_refused_before_reading),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
