@@ -21,10 +21,11 @@
 #include "lesson_run.h"
 
 static const char check_usage[] =
-    "usage: sockbuf check [--sim|--real] LESSON...\n"
+    "usage: sockbuf check [--sim|--real] [--timeout SECONDS] LESSON...\n"
     "  LESSON is a .lesson file, a folder of them, or a bundled lesson's name\n"
     "  (basics, flush, chat, file-send, nagle-delayed-ack, close-and-reset, or 01..06).\n"
     "  Prints one line per failed expectation, then 'N passed, N failed'.\n"
+    "  --timeout SECONDS  real time each lesson's steps may take (default 300; 0: no limit).\n"
     "  Exit status: 0 all passed, 1 some failed, 2 usage or parse error.\n";
 
 static const char run_usage[] =
@@ -133,9 +134,21 @@ static const char *mode_name(lesson_mode m)
     return m == LESSON_MODE_SIM ? "sim" : "real";
 }
 
-/* Runs one lesson in modes; prints its failures. Returns 0 passed, 1
- * failed, 2 did not parse. */
-static int check_one(const char *path, unsigned modes, FILE *out, FILE *errout)
+/* The line that says a lesson ran out of its time budget at step si. */
+static void print_timed_out(FILE *out, const char *path, const lesson_doc *doc, int si,
+                            uint64_t budget_us)
+{
+    int line = si >= 0 && (size_t)si < doc->nsteps ? doc->steps[si].line : 1;
+    fprintf(out,
+            "%s:%d: lesson ran out of time: its steps may take %.6g s of real time in all "
+            "(check --timeout SECONDS changes it)\n",
+            path, line, (double)budget_us / 1e6);
+}
+
+/* Runs one lesson in modes, its steps within budget_us of real time;
+ * prints its failures. Returns 0 passed, 1 failed, 2 did not parse. */
+static int check_one(const char *path, unsigned modes, uint64_t budget_us, FILE *out,
+                     FILE *errout)
 {
     lesson_diag diags[LESSON_MAX_DIAGS];
     int nd = 0;
@@ -152,6 +165,7 @@ static int check_one(const char *path, unsigned modes, FILE *out, FILE *errout)
         lesson_doc_free(doc);
         return 1;
     }
+    lesson_runner_set_time_budget(r, budget_us);
     int rc;
     while ((rc = lesson_runner_step(r)) == 0) {
         for (int m = 0; m < 2; m++) {
@@ -169,11 +183,14 @@ static int check_one(const char *path, unsigned modes, FILE *out, FILE *errout)
             }
         }
     }
-    if (rc < 0) {
+    if (rc == -ETIMEDOUT && lesson_runner_timed_out(r)) {
+        print_timed_out(out, path, doc, lesson_runner_step_index(r), budget_us);
+        failed++;
+    } else if (rc < 0) {
         fprintf(out, "%s:1: internal error while running: %s\n", path, strerror(-rc));
         failed++;
     }
-    if (lesson_runner_ended_blocked(r)) {
+    if (rc >= 0 && lesson_runner_ended_blocked(r)) {
         for (int m = 0; m < 2; m++) {
             lesson_mode mode = m == 0 ? LESSON_MODE_SIM : LESSON_MODE_REAL;
             const lesson_view *v = lesson_runner_view(r, mode);
@@ -212,6 +229,7 @@ static int parse_mode_flag(const char *a, unsigned *modes)
 int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
 {
     unsigned modes = LESSON_MODE_BOTH;
+    uint64_t budget_us = LESSON_TIME_BUDGET_US_DEFAULT;
     path_list paths = {0};
     int status = 0;
     bool opts = true, bad = false;
@@ -224,6 +242,17 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
             goto out;
         } else if (opts && parse_mode_flag(a, &modes)) {
             continue;
+        } else if (opts && (!strcmp(a, "--timeout") || !strncmp(a, "--timeout=", 10))) {
+            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            char *end = NULL;
+            double sec = v ? strtod(v, &end) : -1;
+            if (!v || !*v || *end || !(sec >= 0 && sec <= 1e9)) {
+                fprintf(errout, "sockbuf check: --timeout wants SECONDS (a number >= 0), not '%s'\n%s",
+                        v ? v : "", check_usage);
+                status = 2;
+                goto out;
+            }
+            budget_us = (uint64_t)(sec * 1e6);
         } else if (opts && a[0] == '-' && a[1]) {
             fprintf(errout, "sockbuf check: unknown option '%s'\n%s", a, check_usage);
             status = 2;
@@ -245,7 +274,7 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
     int passed = 0, failed = 0;
     bool parse_error = false;
     for (int i = 0; i < n; i++) {
-        int rc = check_one(paths.v[i], modes, out, errout);
+        int rc = check_one(paths.v[i], modes, budget_us, out, errout);
         if (rc == 0)
             passed++;
         else
@@ -452,11 +481,15 @@ int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
                     status = 1;
         }
     }
-    if (rc < 0) {
+    if (rc == -ETIMEDOUT && lesson_runner_timed_out(r)) {
+        print_timed_out(errout, path, doc, lesson_runner_step_index(r),
+                        LESSON_TIME_BUDGET_US_DEFAULT);
+        status = 1;
+    } else if (rc < 0) {
         fprintf(errout, "sockbuf run: internal error: %s\n", strerror(-rc));
         status = 1;
     }
-    if (lesson_runner_ended_blocked(r)) {
+    if (rc >= 0 && lesson_runner_ended_blocked(r)) {
         fprintf(out, "\nthe lesson ended with a side still blocked\n");
         status = 1;
     }

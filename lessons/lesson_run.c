@@ -255,6 +255,8 @@ typedef struct {
     sidequeue queue[2];
     char raised[48];             /* the exception being raised */
     bool moved;                  /* a blocked call moved bytes since this was cleared */
+    uint64_t budget_end_us;      /* real mode: the backend's clock when the lesson's
+                                    time budget runs out (UINT64_MAX: none) */
     lesson_stmt_status **status; /* per step, per statement line */
     int *nstatus;
     lesson_view view;
@@ -265,6 +267,9 @@ struct lesson_runner {
     unsigned modes;
     interp *in[2]; /* [0] sim, [1] real */
     int step;
+    uint64_t budget_us; /* real time the steps may take in all; 0: no limit */
+    uint64_t used_us;   /* real time the steps took so far */
+    bool timed_out;     /* the budget ran out: no more steps */
 };
 
 static rc_t raise(interp *in, const char *name)
@@ -1424,6 +1429,8 @@ static void wait_for(interp *in, uint64_t d_us)
 {
     lesson_backend *be = in->be;
     uint64_t target = be->ops->now_us(be) + d_us;
+    if (target > in->budget_end_us)
+        target = in->budget_end_us; /* the real clock cannot wait past the budget */
     for (int guard = 0; guard < LOOP_GUARD; guard++) {
         pump(in);
         if (be->ops->now_us(be) >= target)
@@ -1442,9 +1449,10 @@ static void wait_for(interp *in, uint64_t d_us)
 static void settle(interp *in)
 {
     lesson_backend *be = in->be;
-    uint64_t deadline =
-        be->ops->now_us(be) +
-        (in->mode == LESSON_MODE_SIM ? SIM_SETTLE_DEADLINE_US : REAL_SETTLE_DEADLINE_US);
+    uint64_t allow = in->mode == LESSON_MODE_SIM ? SIM_SETTLE_DEADLINE_US : REAL_SETTLE_DEADLINE_US;
+    uint64_t deadline = be->ops->now_us(be) + allow;
+    if (deadline > in->budget_end_us)
+        deadline = in->budget_end_us;
     for (int guard = 0; guard < LOOP_GUARD; guard++) {
         in->moved = false;
         pump(in);
@@ -1458,6 +1466,14 @@ static void settle(interp *in)
          * retry after each, until it rests (the model idle, the kernel's
          * counters still) or a sleeping side's time comes. */
         uint64_t sl = sleep_deadline(in);
+        /* A sleep is waited for whole in both modes (time.sleep(1) takes
+         * a second), and what follows it gets the usual time to settle;
+         * only the lesson's time budget cuts it short. */
+        if (sl != UINT64_MAX && sl + allow > deadline) {
+            deadline = sl + allow;
+            if (deadline > in->budget_end_us)
+                deadline = in->budget_end_us;
+        }
         uint64_t until = sl < deadline ? sl : deadline;
         /* A blocked call that still moves bytes (a sendall filling the
          * send buffer, a MSG_WAITALL recv draining the receive buffer) is
@@ -1891,6 +1907,7 @@ static interp *interp_new(const lesson_doc *doc, lesson_mode mode, char *err, si
         goto oom;
     in->doc = doc;
     in->mode = mode;
+    in->budget_end_us = UINT64_MAX;
     in->view.mode = mode;
     snprintf(in->view.error[0], sizeof in->view.error[0], "None");
     snprintf(in->view.error[1], sizeof in->view.error[1], "None");
@@ -1957,6 +1974,7 @@ lesson_runner *lesson_runner_new(const lesson_doc *doc, unsigned modes, char *er
     r->doc = doc;
     r->modes = modes;
     r->step = -1;
+    r->budget_us = LESSON_TIME_BUDGET_US_DEFAULT;
     if ((modes & LESSON_MODE_SIM) && !(r->in[0] = interp_new(doc, LESSON_MODE_SIM, err, errlen)))
         goto fail;
     if ((modes & LESSON_MODE_REAL) && !(r->in[1] = interp_new(doc, LESSON_MODE_REAL, err, errlen)))
@@ -1976,17 +1994,51 @@ void lesson_runner_free(lesson_runner *r)
     free(r);
 }
 
+static uint64_t wall_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
+}
+
+void lesson_runner_set_time_budget(lesson_runner *r, uint64_t budget_us)
+{
+    r->budget_us = budget_us;
+}
+
+bool lesson_runner_timed_out(const lesson_runner *r)
+{
+    return r->timed_out;
+}
+
 int lesson_runner_step(lesson_runner *r)
 {
+    if (r->timed_out)
+        return -ETIMEDOUT;
     if ((size_t)(r->step + 1) >= r->doc->nsteps)
         return 1;
     r->step++;
+    /* Only the time spent in steps counts: a teacher pausing between
+     * steps in the window spends none of the budget. */
+    uint64_t t0 = wall_us();
     for (int m = 0; m < 2; m++) {
-        if (!r->in[m])
+        interp *in = r->in[m];
+        if (!in)
             continue;
-        int rc = run_step(r->in[m], r->step);
+        in->budget_end_us = UINT64_MAX;
+        if (r->budget_us > 0 && in->mode == LESSON_MODE_REAL) {
+            uint64_t spent = r->used_us + (wall_us() - t0);
+            uint64_t left = spent < r->budget_us ? r->budget_us - spent : 0;
+            in->budget_end_us = in->be->ops->now_us(in->be) + left;
+        }
+        int rc = run_step(in, r->step);
         if (rc < 0)
             return rc;
+    }
+    r->used_us += wall_us() - t0;
+    if (r->budget_us > 0 && r->used_us >= r->budget_us) {
+        r->timed_out = true;
+        return -ETIMEDOUT;
     }
     return 0;
 }

@@ -308,6 +308,31 @@ static void test_check_huge_file_refused_before_reading(void **state)
     unlink(path);
 }
 
+/* check --timeout SECONDS: a lesson whose waits outlast its real-time
+ * budget fails with one clear line at the step it stopped in (exit 1);
+ * a bad value is a usage error. */
+static void test_check_timeout(void **state)
+{
+    (void)state;
+    char path[256], want[512];
+    put("slow.lesson", "lesson slow\nstep a\nwait 60s\nstep b\nwait 60s\n");
+    snprintf(path, sizeof path, "%s/slow.lesson", dir);
+    char *argv[] = {"check", "--real", "--timeout", "0.3", path};
+    result r = run_cli(lesson_cli_check, 5, argv);
+    snprintf(want, sizeof want,
+             "%s:2: lesson ran out of time: its steps may take 0.3 s of real time in all "
+             "(check --timeout SECONDS changes it)\n0 passed, 1 failed\n",
+             path);
+    assert_string_equal(r.out, want);
+    assert_int_equal(r.rc, 1);
+    done(&r);
+    char *argv2[] = {"check", "--timeout=soon", path};
+    r = run_cli(lesson_cli_check, 3, argv2);
+    assert_non_null(strstr(r.err, "--timeout wants SECONDS (a number >= 0), not 'soon'"));
+    assert_int_equal(r.rc, 2);
+    done(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_check_folder_of_1100_lessons),
         cmocka_unit_test(test_check_fifo_is_not_a_lesson),
         cmocka_unit_test(test_check_huge_file_refused_before_reading),
+        cmocka_unit_test(test_check_timeout),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

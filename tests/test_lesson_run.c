@@ -7,6 +7,7 @@
  * side or time makes progress, exceptions as values, the application
  * buffer of makefile(), declared files, time, re-runnability.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -872,6 +874,66 @@ static void test_run_long_subtraction_chain(void **state)
     free(t);
 }
 
+/* time.sleep() is waited for whole in both modes, also past the real
+ * settle's 500 ms and for two sleeps in a row longer than the model's
+ * 60 s settle: the side is not left blocked and its next line runs
+ * (before: real mode gave up after 500 ms, and `x` was a NameError). */
+static void sleep_whole(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n"
+                    "client: t0 = time.monotonic()\n"
+                    "client: time.sleep(1)\n"
+                    "client: x = 5\n"
+                    "client: slept = time.monotonic() - t0\n"
+                    "expect client: x == 5\n"
+                    "expect client: slept >= 1.0\n"
+                    "expect client: error == None\n",
+                    modes);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 5), "done");
+    finish(&t);
+}
+
+static void test_run_sleep_is_waited_for(void **state)
+{
+    (void)state;
+    both_modes(sleep_whole);
+    run_t t = start("lesson t\nstep a\nclient: time.sleep(40)\nclient: time.sleep(40)\n"
+                    "client: y = 1\nexpect client: y == 1\n",
+                    LESSON_MODE_SIM);
+    step_ok(&t);
+    finish(&t);
+}
+
+/* The real-time budget: a lesson of long waits stops at its budget with
+ * -ETIMEDOUT, having waited about that long and not the waits' sum; the
+ * model's virtual time spends none of it. */
+static void test_run_time_budget(void **state)
+{
+    (void)state;
+    const char *text = "lesson t\nstep a\nwait 60s\nstep b\nwait 60s\nstep c\nwait 60s\n";
+    run_t t = start(text, LESSON_MODE_REAL);
+    lesson_runner_set_time_budget(t.r, 300000);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    assert_int_equal(lesson_runner_step(t.r), -ETIMEDOUT);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double took = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    assert_true(took >= 0.29 && took < 5.0);
+    assert_true(lesson_runner_timed_out(t.r));
+    assert_int_equal(lesson_runner_step(t.r), -ETIMEDOUT);
+    assert_int_equal(lesson_runner_step_index(t.r), 0);
+    finish(&t);
+    t = start(text, LESSON_MODE_SIM);
+    lesson_runner_set_time_budget(t.r, 300000);
+    step_ok(&t);
+    step_ok(&t);
+    step_ok(&t);
+    assert_int_equal(lesson_runner_step(t.r), 1);
+    assert_false(lesson_runner_timed_out(t.r));
+    finish(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -897,6 +959,8 @@ int main(void)
         cmocka_unit_test(test_run_files),
         cmocka_unit_test(test_run_sockopt_linux_rules),
         cmocka_unit_test(test_run_wait_and_sleep),
+        cmocka_unit_test(test_run_sleep_is_waited_for),
+        cmocka_unit_test(test_run_time_budget),
         cmocka_unit_test(test_run_print),
         cmocka_unit_test(test_run_rerun_is_identical),
         cmocka_unit_test(test_run_real_ports_are_private),
