@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -333,6 +334,27 @@ static void test_check_timeout(void **state)
     done(&r);
 }
 
+/* Output that cannot be written is an error for every command: `run >
+ * /dev/full` exits 1 and says so (before: exit 0, the output lost). */
+static void test_cli_full_stdout_is_an_error(void **state)
+{
+    (void)state;
+    char cmd[1024], errpath[256], msg[256] = "";
+    snprintf(errpath, sizeof errpath, "%s/full.err", dir);
+    const char *cmds[] = {"run --sim basics", "check --sim basics", "--help"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        snprintf(cmd, sizeof cmd, "'%s' %s >/dev/full 2>'%s'", SOCKBUF_BINARY, cmds[i], errpath);
+        int st = system(cmd);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 1);
+        FILE *f = fopen(errpath, "r");
+        assert_non_null(f);
+        assert_non_null(fgets(msg, sizeof msg, f));
+        fclose(f);
+        assert_string_equal(msg, "sockbuf: writing standard output: No space left on device\n");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_check_fifo_is_not_a_lesson),
         cmocka_unit_test(test_check_huge_file_refused_before_reading),
         cmocka_unit_test(test_check_timeout),
+        cmocka_unit_test(test_cli_full_stdout_is_an_error),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
