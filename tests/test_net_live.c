@@ -32,12 +32,14 @@
 /* ---- helpers ----------------------------------------------------------- */
 
 typedef struct {
-    int n[NET_LIVE_EV_SAMPLE + 1]; /* events by type */
+    int n[NET_LIVE_EV_EVICT + 1]; /* events by type */
     size_t recv_bytes, send_bytes;
     char last_exception[64];
     char last_message[NET_ERR_LEN];
     char first_recv[128]; /* repr of the first recv's data */
     int last_close_id;
+    int last_evict_id;
+    char last_evict_reason[32];
 } recorder;
 
 static void record(const net_live_event *ev, void *user)
@@ -55,6 +57,9 @@ static void record(const net_live_event *ev, void *user)
         snprintf(r->last_message, sizeof(r->last_message), "%s", ev->message);
     } else if (ev->type == NET_LIVE_EV_CLOSE) {
         r->last_close_id = ev->id;
+    } else if (ev->type == NET_LIVE_EV_EVICT) {
+        r->last_evict_id = ev->id;
+        snprintf(r->last_evict_reason, sizeof(r->last_evict_reason), "%s", ev->message);
     }
 }
 
@@ -224,9 +229,11 @@ static void test_live_reset_client_reported(void **state)
     net_live_free(l);
 }
 
-/* At most max_conns clients at once: the next waits in the backlog (one
- * clear error event), and is accepted once another leaves. */
-static void test_live_max_conns_bounded(void **state)
+/* At max_conns a new client is still served: the connection idle the
+ * longest is closed to make room (an evict event, then its close), and
+ * the one that talked last is kept (before: the new client waited in the
+ * backlog for ever while idle clients held every slot). */
+static void test_live_max_conns_evicts_longest_idle(void **state)
 {
     (void)state;
     recorder r = {0};
@@ -238,21 +245,77 @@ static void test_live_max_conns_bounded(void **state)
     cfg.user = &r;
     net_live *l = net_live_new(&cfg, err);
     assert_non_null(l);
-    int a = client_connect(l), b = client_connect(l), c = client_connect(l);
-    for (int i = 0; i < 20; i++)
+    uint8_t buf[16];
+    int a = client_connect(l);
+    for (int i = 0; i < 5; i++)
         net_live_poll(l, 1);
-    assert_int_equal(r.n[NET_LIVE_EV_ACCEPT], 2);
-    assert_int_equal(r.n[NET_LIVE_EV_ERROR], 1);
-    assert_non_null(strstr(r.last_message, "2 connections open"));
-    net_close(a);
-    for (int i = 0; i < 200 && r.n[NET_LIVE_EV_ACCEPT] < 3; i++)
+    int b = client_connect(l);
+    for (int i = 0; i < 5; i++)
+        net_live_poll(l, 1);
+    /* a is older, but b idles longer once a talks */
+    assert_int_equal(net_send(a, (const uint8_t *)"hi", 2, 0, err), 2);
+    assert_int_equal(client_read(l, a, buf, 0, 16), 16);
+    int c = client_connect(l);
+    for (int i = 0; i < 50 && r.n[NET_LIVE_EV_ACCEPT] < 3; i++)
         net_live_poll(l, 2);
     assert_int_equal(r.n[NET_LIVE_EV_ACCEPT], 3);
+    assert_int_equal(r.n[NET_LIVE_EV_EVICT], 1);
+    assert_int_equal(r.last_evict_id, 2);
+    assert_string_equal(r.last_evict_reason, "max-conns");
+    assert_int_equal(r.last_close_id, 2);
+    assert_int_equal(r.n[NET_LIVE_EV_ERROR], 0);
+    net_live_stats st;
+    net_live_stats_get(l, &st);
+    assert_int_equal(st.open, 2);
+    assert_int_equal(st.evictions, 1);
     assert_int_equal(net_send(c, (const uint8_t *)"late", 4, 0, err), 4);
-    uint8_t buf[16];
     assert_int_equal(client_read(l, c, buf, 0, 16), 16);
+    assert_int_equal(net_send(a, (const uint8_t *)"more", 4, 0, err), 4);
+    assert_int_equal(client_read(l, a, buf, 0, 16), 16);
+    /* b was closed: it reads the end of the stream */
+    int64_t end = now_ms() + 2000;
+    long n;
+    while ((n = net_recv(b, buf, sizeof buf, err)) == -EAGAIN && now_ms() < end)
+        net_live_poll(l, 2);
+    assert_int_equal(n, 0);
+    net_close(a);
     net_close(b);
     net_close(c);
+    net_live_free(l);
+}
+
+/* A connection that moves no byte for idle_timeout_ms is closed (an evict
+ * event "idle-timeout"); one that keeps talking is not. */
+static void test_live_idle_timeout(void **state)
+{
+    (void)state;
+    recorder r = {0};
+    char err[NET_ERR_LEN] = "";
+    net_live_config cfg = net_live_config_default();
+    cfg.port = 0;
+    cfg.idle_timeout_ms = 300;
+    cfg.on_event = record;
+    cfg.user = &r;
+    net_live *l = net_live_new(&cfg, err);
+    assert_non_null(l);
+    int idle = client_connect(l), busy = client_connect(l);
+    uint8_t buf[16];
+    int64_t t0 = now_ms();
+    while (now_ms() - t0 < 900) {
+        assert_int_equal(net_send(busy, (const uint8_t *)"tick", 4, 0, err), 4);
+        assert_int_equal(client_read(l, busy, buf, 0, 16), 16);
+        int64_t t = now_ms();
+        while (now_ms() - t < 50)
+            net_live_poll(l, 10);
+    }
+    assert_int_equal(r.n[NET_LIVE_EV_EVICT], 1);
+    assert_int_equal(r.last_evict_id, 1);
+    assert_string_equal(r.last_evict_reason, "idle-timeout");
+    net_live_stats st;
+    net_live_stats_get(l, &st);
+    assert_int_equal(st.open, 1);
+    net_close(idle);
+    net_close(busy);
     net_live_free(l);
 }
 
@@ -849,7 +912,8 @@ int main(void)
         cmocka_unit_test(test_live_chat_answers_one_client),
         cmocka_unit_test(test_live_sample_shows_kernel_queues),
         cmocka_unit_test(test_live_reset_client_reported),
-        cmocka_unit_test(test_live_max_conns_bounded),
+        cmocka_unit_test(test_live_max_conns_evicts_longest_idle),
+        cmocka_unit_test(test_live_idle_timeout),
         cmocka_unit_test(test_live_emfile_reported_once_then_recovers),
         cmocka_unit_test(test_live_localhost_listens_on_both),
         cmocka_unit_test(test_live_50_clients_beside_a_flooder),
