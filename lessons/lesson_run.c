@@ -359,6 +359,8 @@ typedef struct {
     sidequeue queue[2];
     lesson_exc raised;           /* the exception being raised */
     bool moved;                  /* a blocked call moved bytes since this was cleared */
+    uint64_t budget_end_us;      /* real mode: the backend's clock when the lesson's
+                                    time budget runs out (UINT64_MAX: none) */
     stmt_status **status;        /* per step, per statement line */
     int *nstatus;
     lesson_view view;
@@ -411,6 +413,9 @@ struct lesson_runner {
     lesson_record rec; /* the last step's record */
     size_t cap_events; /* rec.events' capacity */
     int cap_stmts, cap_expects, cap_results[LESSON_MODE_SLOTS];
+    uint64_t budget_us; /* real time the steps may take in all; 0: no limit */
+    uint64_t used_us;   /* real time the steps took so far */
+    bool timed_out;     /* the budget ran out: no more steps */
 };
 
 static rc_t raise(interp *in, lesson_exc e)
@@ -1497,6 +1502,64 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     }
 }
 
+/* out = x - y with Python's rules (x and y are freed). */
+static rc_t sub_values(interp *in, value *x, value *y, value *out)
+{
+    rc_t rc = R_OK;
+    bool xn = x->k == V_INT || x->k == V_BOOL || x->k == V_FLOAT;
+    bool yn = y->k == V_INT || y->k == V_BOOL || y->k == V_FLOAT;
+    memset(out, 0, sizeof *out);
+    if (!xn || !yn) {
+        rc = raise(in, LESSON_EXC_TYPE);
+    } else if (x->k == V_FLOAT || y->k == V_FLOAT) {
+        out->k = V_FLOAT;
+        out->f =
+            (x->k == V_FLOAT ? x->f : (double)x->i) - (y->k == V_FLOAT ? y->f : (double)y->i);
+    } else if ((y->i < 0 && x->i > INT64_MAX + y->i) || (y->i > 0 && x->i < INT64_MIN + y->i)) {
+        rc = raise(in, LESSON_EXC_OVERFLOW);
+    } else {
+        out->k = V_INT;
+        out->i = x->i - y->i;
+    }
+    value_free(x);
+    value_free(y);
+    return rc;
+}
+
+/* a - b - c - ... is a left-deep tree as deep as the chain is long: its
+ * right operands are gathered from the spine into an array and applied
+ * left to right in a loop, so evaluation never recurses per operand. */
+static rc_t eval_sub_chain(interp *in, pending *p, lesson_side side, const lesson_expr *e,
+                           value *out)
+{
+    size_t n = 0;
+    const lesson_expr *x = e;
+    for (; x->kind == LX_SUB; x = x->a)
+        n++;
+    const lesson_expr **rhs = malloc(n * sizeof *rhs);
+    if (!rhs)
+        return raise(in, LESSON_EXC_MEMORY);
+    size_t k = n;
+    for (const lesson_expr *y = e; y->kind == LX_SUB; y = y->a)
+        rhs[--k] = y->b;
+    value acc;
+    rc_t rc = eval(in, p, side, x, &acc);
+    for (size_t i = 0; rc == R_OK && i < n; i++) {
+        value b, d;
+        rc = eval(in, p, side, rhs[i], &b);
+        if (rc != R_OK) {
+            value_free(&acc);
+            break;
+        }
+        rc = sub_values(in, &acc, &b, &d); /* frees acc and b */
+        acc = d;
+    }
+    if (rc == R_OK)
+        *out = acc;
+    free(rhs);
+    return rc;
+}
+
 static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out)
 {
     memset(out, 0, sizeof *out);
@@ -1510,33 +1573,8 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         out->k = V_FLOAT;
         out->f = e->f;
         return R_OK;
-    case LX_SUB: {
-        value x, y;
-        rc_t rc = eval(in, p, side, e->a, &x);
-        if (rc != R_OK)
-            return rc;
-        rc = eval(in, p, side, e->b, &y);
-        if (rc != R_OK) {
-            value_free(&x);
-            return rc;
-        }
-        bool xn = x.k == V_INT || x.k == V_BOOL || x.k == V_FLOAT;
-        bool yn = y.k == V_INT || y.k == V_BOOL || y.k == V_FLOAT;
-        if (!xn || !yn) {
-            rc = raise(in, LESSON_EXC_TYPE);
-        } else if (x.k == V_FLOAT || y.k == V_FLOAT) {
-            out->k = V_FLOAT;
-            out->f = (x.k == V_FLOAT ? x.f : (double)x.i) - (y.k == V_FLOAT ? y.f : (double)y.i);
-        } else if ((y.i < 0 && x.i > INT64_MAX + y.i) || (y.i > 0 && x.i < INT64_MIN + y.i)) {
-            rc = raise(in, LESSON_EXC_OVERFLOW);
-        } else {
-            out->k = V_INT;
-            out->i = x.i - y.i;
-        }
-        value_free(&x);
-        value_free(&y);
-        return rc;
-    }
+    case LX_SUB:
+        return eval_sub_chain(in, p, side, e, out);
     case LX_BOOL:
         out->k = V_BOOL;
         out->i = e->i;
@@ -1775,6 +1813,8 @@ static void wait_for(interp *in, uint64_t d_us)
 {
     lesson_backend *be = in->be;
     uint64_t target = be->ops->now_us(be) + d_us;
+    if (target > in->budget_end_us)
+        target = in->budget_end_us; /* the real clock cannot wait past the budget */
     for (int guard = 0; guard < LOOP_GUARD; guard++) {
         pump(in);
         if (be->ops->now_us(be) >= target)
@@ -1793,7 +1833,10 @@ static void wait_for(interp *in, uint64_t d_us)
 static void settle(interp *in)
 {
     lesson_backend *be = in->be;
-    uint64_t deadline = be->ops->now_us(be) + be->ops->settle_budget_us;
+    uint64_t allow = be->ops->settle_budget_us;
+    uint64_t deadline = be->ops->now_us(be) + allow;
+    if (deadline > in->budget_end_us)
+        deadline = in->budget_end_us;
     for (int guard = 0; guard < LOOP_GUARD; guard++) {
         in->moved = false;
         pump(in);
@@ -1807,6 +1850,14 @@ static void settle(interp *in)
          * retry after each, until it rests (the model idle, the kernel's
          * counters still) or a sleeping side's time comes. */
         uint64_t sl = sleep_deadline(in);
+        /* A sleep is waited for whole in both modes (time.sleep(1) takes
+         * a second), and what follows it gets the usual time to settle;
+         * only the lesson's time budget cuts it short. */
+        if (sl != UINT64_MAX && sl + allow > deadline) {
+            deadline = sl + allow;
+            if (deadline > in->budget_end_us)
+                deadline = in->budget_end_us;
+        }
         uint64_t until = sl < deadline ? sl : deadline;
         /* A blocked call that still moves bytes (a sendall filling the
          * send buffer, a MSG_WAITALL recv draining the receive buffer) is
@@ -2240,6 +2291,7 @@ static interp *interp_new(const lesson_doc *doc, lesson_mode mode, char *err, si
         goto oom;
     in->doc = doc;
     in->mode = mode;
+    in->budget_end_us = UINT64_MAX;
     in->view.mode = mode;
     in->status = calloc(doc->nsteps ? doc->nsteps : 1, sizeof *in->status);
     in->nstatus = calloc(doc->nsteps ? doc->nsteps : 1, sizeof *in->nstatus);
@@ -2305,6 +2357,7 @@ lesson_runner *lesson_runner_new(const lesson_doc *doc, unsigned modes, char *er
     r->modes = modes;
     r->step = -1;
     r->rec.step = -1;
+    r->budget_us = LESSON_TIME_BUDGET_US_DEFAULT;
     if ((modes & LESSON_MODE_SIM) && !(r->in[0] = interp_new(doc, LESSON_MODE_SIM, err, errlen)))
         goto fail;
     if ((modes & LESSON_MODE_REAL) && !(r->in[1] = interp_new(doc, LESSON_MODE_REAL, err, errlen)))
@@ -2508,20 +2561,55 @@ static int build_record(lesson_runner *r, uint64_t t0_us)
     return rec_events(r, map[0]);
 }
 
+static uint64_t wall_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
+}
+
+void lesson_runner_set_time_budget(lesson_runner *r, uint64_t budget_us)
+{
+    r->budget_us = budget_us;
+}
+
+bool lesson_runner_timed_out(const lesson_runner *r)
+{
+    return r->timed_out;
+}
+
 int lesson_runner_step(lesson_runner *r)
 {
+    if (r->timed_out)
+        return -ETIMEDOUT;
     if ((size_t)(r->step + 1) >= r->doc->nsteps)
         return 1;
     r->step++;
-    uint64_t t0 = r->in[0] ? r->in[0]->be->ops->now_us(r->in[0]->be) : 0;
+    uint64_t model_t0 = r->in[0] ? r->in[0]->be->ops->now_us(r->in[0]->be) : 0;
+    /* Only the time spent in steps counts: a teacher pausing between
+     * steps in the window spends none of the budget. */
+    uint64_t t0 = wall_us();
     for (int m = 0; m < 2; m++) {
-        if (!r->in[m])
+        interp *in = r->in[m];
+        if (!in)
             continue;
-        int rc = run_step(r->in[m], r->step);
+        in->budget_end_us = UINT64_MAX;
+        if (r->budget_us > 0 && in->mode == LESSON_MODE_REAL) {
+            uint64_t spent = r->used_us + (wall_us() - t0);
+            uint64_t left = spent < r->budget_us ? r->budget_us - spent : 0;
+            in->budget_end_us = in->be->ops->now_us(in->be) + left;
+        }
+        int rc = run_step(in, r->step);
         if (rc < 0)
             return rc;
     }
-    return build_record(r, t0);
+    int brc = build_record(r, model_t0);
+    r->used_us += wall_us() - t0;
+    if (r->budget_us > 0 && r->used_us >= r->budget_us) {
+        r->timed_out = true;
+        return -ETIMEDOUT;
+    }
+    return brc;
 }
 
 int lesson_runner_step_index(const lesson_runner *r)
