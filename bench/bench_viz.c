@@ -61,8 +61,7 @@ static size_t busiest_step(const lesson_doc *doc)
     if (!r)
         return 0;
     while (lesson_runner_step(r) == 0) {
-        size_t n = 0;
-        sim_events(lesson_runner_sim(r), &n);
+        size_t n = lesson_runner_record(r)->nevents;
         if (n > best)
             best = n;
     }
@@ -143,10 +142,9 @@ int main(int argc, char **argv)
         int cursor = 0;
         viz_ui next_ui = ui;
         next_ui.lang = (k + 1) % 2 ? VIZ_LANG_JA : VIZ_LANG_EN;
-        viz_scene_capture_before(s, r);
         if (lesson_runner_step(r) != 0)
             break;
-        viz_scene_capture_after(s, r);
+        viz_scene_next(s, lesson_runner_record(r));
         viz_anim_build(anim, s);
         if (s->nevents > max_events)
             max_events = s->nevents;

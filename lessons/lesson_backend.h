@@ -7,6 +7,11 @@
  * returns >= 0 or a negative errno, as a non-blocking socket would: the
  * runner turns -EAGAIN on a blocking socket into a blocked statement.
  *
+ * Both backends fill the record's types (lesson_record.h): a lesson_probe
+ * per socket, the model's byte runs and events. This header knows nothing
+ * of the runner, and the runner calls nothing of sim/ or net/ but these
+ * operations.
+ *
  * Time: now_us() is the mode's clock (virtual for the model, monotonic
  * since the runner began for the real mode). advance() lets time pass up
  * to until_us or until something may have changed, whichever is first,
@@ -22,7 +27,7 @@
 
 #include "lesson.h"
 #include "lesson_ast.h"
-#include "lesson_run.h"
+#include "lesson_record.h"
 
 typedef struct lesson_backend lesson_backend;
 
@@ -30,6 +35,8 @@ enum { LESSON_SEND_MORE = 1, LESSON_SEND_CONTINUE = 2 };
 
 typedef struct {
     lesson_mode mode;
+    /* How long settling may take when a side waits, in the mode's time. */
+    uint64_t settle_budget_us;
     void (*free)(lesson_backend *b);
     int (*socket)(lesson_backend *b, lesson_side side);
     /* port is the lesson's number (8080); the real mode maps it. */
@@ -49,8 +56,17 @@ typedef struct {
     int (*getsockopt)(lesson_backend *b, int h, lesson_const opt, int *value);
     int (*shutdown)(lesson_backend *b, int h, lesson_const how);
     int (*close)(lesson_backend *b, int h);
-    /* Fills the state and counters of v (not its name or flags). */
-    int (*probe)(lesson_backend *b, int h, lesson_sock_view *v);
+    /* Fills p with the socket's state and counters. Returns 0 or -EBADF. */
+    int (*probe)(lesson_backend *b, int h, lesson_probe *p);
+    /* The bytes of one queue as runs of the writes they came from; NULL
+     * where the mode cannot tell (the kernel). */
+    void (*queue_runs)(lesson_backend *b, int h, lesson_qid q, lesson_queue *out);
+    /* The step's events (since step_begin), their sock_id still the
+     * backend's handle, their sides resolved. Owned by the backend, valid
+     * until the next call; NULL where the mode has none. */
+    const lesson_event *(*events)(lesson_backend *b, size_t *count);
+    /* Seconds for time.monotonic(): the model's clock, or the system's. */
+    double (*monotonic_s)(lesson_backend *b);
     uint64_t (*now_us)(lesson_backend *b);
     /* Lets time pass until until_us at most, stopping early when an event
      * may have unblocked something. Returns 1 when time moved, 0 when it
@@ -75,14 +91,11 @@ struct lesson_backend {
     const lesson_backend_ops *ops;
 };
 
-/* The model, with the lesson's parameters and a fixed seed. */
+/* The model, with the lesson's parameters and a fixed seed. NULL when
+ * out of memory. */
 lesson_backend *lesson_backend_sim_new(const lesson_model *m);
-const sim_world *lesson_backend_sim_world(const lesson_backend *b);
 
 /* Real loopback sockets. NULL with a message in err when unavailable. */
 lesson_backend *lesson_backend_real_new(char *err, size_t errlen);
-
-/* The Python exception name of a negative errno. */
-const char *lesson_exception_name(int neg_errno);
 
 #endif

@@ -12,15 +12,10 @@
  * ACK that a delayed-ACK timer may send), at most 500 ms.
  * Called by lesson_run.c only.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <linux/tcp.h>
-#include <netinet/in.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "lesson_backend.h"
@@ -50,7 +45,6 @@ typedef struct {
     real_sample last[REAL_MAX_FDS];
     int stable;
     bool have_last;
-    int snd_wnd_known; /* tcpi_snd_wnd in TCP_INFO: -1 not yet asked, 0 no, 1 yes */
 } real_backend;
 
 static real_backend *R(lesson_backend *b)
@@ -154,11 +148,8 @@ static int rb_accept(lesson_backend *b, int h, uint16_t *peer_port)
     }
     rb_track(R(b), fd);
     if (peer_port) {
-        struct sockaddr_in sa;
-        socklen_t sl = sizeof sa;
-        *peer_port = 0;
-        if (getpeername(fd, (struct sockaddr *)&sa, &sl) == 0 && sa.sin_family == AF_INET)
-            *peer_port = ntohs(sa.sin_port);
+        int port = net_peer_port(fd, NULL);
+        *peer_port = port > 0 ? (uint16_t)port : 0;
     }
     return fd;
 }
@@ -216,34 +207,34 @@ static int rb_close(lesson_backend *b, int h)
     return 0;
 }
 
-static int rb_probe(lesson_backend *b, int h, lesson_sock_view *v)
+static int rb_probe(lesson_backend *b, int h, lesson_probe *out)
 {
+    (void)b;
     net_probe_t p;
     int rc = net_probe(h, &p, NULL);
     if (rc < 0)
         return rc;
-    snprintf(v->state, sizeof v->state, "%s", p.state);
-    v->send_queue_bytes = p.send_queue_bytes;
-    v->unsent_bytes = p.unsent_bytes;
-    v->in_flight_bytes = p.in_flight_bytes;
-    v->recv_queue_bytes = p.recv_queue_bytes;
-    v->sndbuf_bytes = p.sndbuf_bytes;
-    v->rcvbuf_bytes = p.rcvbuf_bytes;
-    /* Kernels before 5.4 have no tcpi_snd_wnd (net_probe then says 0):
-     * ask once how long the kernel's tcp_info is, so an old kernel's 0 is
-     * reported as unknown, not as a zero window. */
-    real_backend *r = R(b);
-    if (r->snd_wnd_known < 0) {
-        struct tcp_info ti;
-        socklen_t len = sizeof ti;
-        if (getsockopt(h, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0)
-            r->snd_wnd_known =
-                len >= offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof ti.tcpi_snd_wnd;
-    }
-    v->peer_window_bytes = p.snd_wnd_bytes;
-    v->peer_window_known = r->snd_wnd_known == 1;
-    v->sim_sock = -1;
+    out->state = lesson_tcp_state_of_linux(p.tcpi_state);
+    out->listening = out->state == LESSON_TCP_LISTEN;
+    out->send_queue_bytes = p.send_queue_bytes;
+    out->unsent_bytes = p.unsent_bytes;
+    out->in_flight_bytes = p.in_flight_bytes;
+    out->recv_queue_bytes = p.recv_queue_bytes;
+    out->sndbuf_bytes = p.sndbuf_bytes;
+    out->rcvbuf_bytes = p.rcvbuf_bytes;
+    /* Kernels before 5.4 have no tcpi_snd_wnd: their 0 is unknown, not a
+     * zero window. */
+    out->peer_window_bytes = p.snd_wnd_bytes;
+    out->peer_window_known = p.snd_wnd_known;
     return 0;
+}
+
+static double rb_monotonic_s(lesson_backend *b)
+{
+    (void)b;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static uint64_t rb_now_us(lesson_backend *b)
@@ -338,7 +329,9 @@ static const lesson_backend_ops real_ops = {
     .getsockopt = rb_getsockopt,
     .shutdown = rb_shutdown,
     .close = rb_close,
+    .settle_budget_us = REAL_SETTLE_LIMIT_US,
     .probe = rb_probe,
+    .monotonic_s = rb_monotonic_s,
     .now_us = rb_now_us,
     .advance = rb_advance,
     .next_event_us = rb_next_event_us,
@@ -354,7 +347,6 @@ lesson_backend *lesson_backend_real_new(char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    r->snd_wnd_known = -1;
     /* Loopback must work: one socket, bound to 127.0.0.1. */
     char nerr[NET_ERR_LEN] = "";
     int fd = net_socket(nerr);

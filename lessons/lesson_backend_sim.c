@@ -14,11 +14,19 @@
 #include "sim.h"
 
 enum { SIM_SEED = 1 };
+
+/* The record's event kinds are the model's, one for one. */
+_Static_assert((int)LESSON_EV_WRITE == (int)SIM_EV_WRITE, "event kinds");
+_Static_assert((int)LESSON_EV_DELIVER == (int)SIM_EV_DELIVER, "event kinds");
+_Static_assert((int)LESSON_EV_RST_ARRIVE == (int)SIM_EV_RST_ARRIVE, "event kinds");
+_Static_assert((int)LESSON_EV_ACCEPT == (int)SIM_EV_ACCEPT, "event kinds");
 #define SIM_SETTLE_LIMIT_US ((uint64_t)60 * 1000000)
 
 typedef struct {
     lesson_backend base;
     sim_world *w;
+    lesson_event *events; /* the step's events, converted for the runner */
+    size_t cap_events;
 } sim_backend;
 
 static sim_world *W(lesson_backend *b)
@@ -31,6 +39,7 @@ static void sb_free(lesson_backend *b)
     if (!b)
         return;
     sim_world_free(W(b));
+    free(((sim_backend *)b)->events);
     free(b);
 }
 
@@ -130,23 +139,117 @@ static int sb_close(lesson_backend *b, int h)
     return sim_close(W(b), h);
 }
 
-static int sb_probe(lesson_backend *b, int h, lesson_sock_view *v)
+static lesson_tcp_state sb_state(sim_state s)
+{
+    switch (s) {
+    case SIM_LISTEN:
+        return LESSON_TCP_LISTEN;
+    case SIM_SYN_SENT:
+        return LESSON_TCP_SYN_SENT;
+    case SIM_SYN_RECV:
+        return LESSON_TCP_SYN_RECV;
+    case SIM_ESTABLISHED:
+        return LESSON_TCP_ESTABLISHED;
+    case SIM_FIN_WAIT1:
+        return LESSON_TCP_FIN_WAIT1;
+    case SIM_FIN_WAIT2:
+        return LESSON_TCP_FIN_WAIT2;
+    case SIM_CLOSE_WAIT:
+        return LESSON_TCP_CLOSE_WAIT;
+    case SIM_CLOSING:
+        return LESSON_TCP_CLOSING;
+    case SIM_LAST_ACK:
+        return LESSON_TCP_LAST_ACK;
+    case SIM_TIME_WAIT:
+        return LESSON_TCP_TIME_WAIT;
+    default:
+        return LESSON_TCP_CLOSED;
+    }
+}
+
+static int sb_probe(lesson_backend *b, int h, lesson_probe *p)
 {
     sim_snapshot s;
     int rc = sim_snapshot_get(W(b), h, &s);
     if (rc < 0)
         return rc;
-    snprintf(v->state, sizeof v->state, "%s", sim_state_name(s.state));
-    v->send_queue_bytes = s.send_queue_bytes;
-    v->unsent_bytes = s.unsent_bytes;
-    v->in_flight_bytes = s.in_flight_bytes;
-    v->recv_queue_bytes = s.recv_queue_bytes;
-    v->sndbuf_bytes = s.sndbuf_bytes;
-    v->rcvbuf_bytes = s.rcvbuf_bytes;
-    v->peer_window_bytes = s.peer_window_bytes;
-    v->peer_window_known = true;
-    v->sim_sock = h;
+    p->state = sb_state(s.state);
+    p->listening = s.listening;
+    p->send_queue_bytes = s.send_queue_bytes;
+    p->unsent_bytes = s.unsent_bytes;
+    p->in_flight_bytes = s.in_flight_bytes;
+    p->recv_queue_bytes = s.recv_queue_bytes;
+    p->sndbuf_bytes = s.sndbuf_bytes;
+    p->rcvbuf_bytes = s.rcvbuf_bytes;
+    p->peer_window_bytes = s.peer_window_bytes;
+    p->peer_window_known = true;
     return 0;
+}
+
+static void sb_queue_runs(lesson_backend *b, int h, lesson_qid q, lesson_queue *out)
+{
+    sim_run runs[LESSON_MAX_RUNS * 4];
+    int max = (int)(sizeof runs / sizeof runs[0]);
+    memset(out, 0, sizeof *out);
+    int n = sim_runs(W(b), h, (sim_queue)q, runs, max);
+    if (n > max)
+        n = max;
+    for (int i = 0; i < n; i++)
+        lesson_queue_push(out, runs[i].origin, runs[i].bytes);
+}
+
+static bool sb_arrives(sim_event_kind k)
+{
+    return k == SIM_EV_DELIVER || k == SIM_EV_ACK_ARRIVE || k == SIM_EV_FIN_ARRIVE ||
+           k == SIM_EV_RST_ARRIVE;
+}
+
+static const lesson_event *sb_events(lesson_backend *b, size_t *count)
+{
+    sim_backend *sb = (sim_backend *)b;
+    size_t n = 0;
+    const sim_event *ev = sim_events(sb->w, &n);
+    *count = 0;
+    if (n > sb->cap_events) {
+        lesson_event *grown = realloc(sb->events, n * sizeof *grown);
+        if (!grown)
+            return NULL;
+        sb->events = grown;
+        sb->cap_events = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const sim_event *e = &ev[i];
+        lesson_event *o = &sb->events[i];
+        lesson_event_kind k = (lesson_event_kind)e->kind; /* same order, asserted above */
+        int side = (int)e->side;
+        *o = (lesson_event){.time_us = e->time_us,
+                            .arrive_us = e->arrive_us,
+                            .kind = k,
+                            .sock_id = e->sock,
+                            .bytes = e->bytes,
+                            .seq = e->seq,
+                            .window = e->window,
+                            .origin = e->origin,
+                            .state = sb_state(e->state),
+                            .why = e->why};
+        if (lesson_event_travels(k)) {
+            o->from_side = side;
+            o->to_side = !side;
+        } else if (sb_arrives(e->kind)) {
+            o->from_side = !side;
+            o->to_side = side;
+        } else {
+            o->from_side = side;
+            o->to_side = -1;
+        }
+    }
+    *count = n;
+    return sb->events;
+}
+
+static double sb_monotonic_s(lesson_backend *b)
+{
+    return (double)sim_now_us(W(b)) / 1e6;
 }
 
 static uint64_t sb_now_us(lesson_backend *b)
@@ -209,7 +312,11 @@ static const lesson_backend_ops sim_ops = {
     .getsockopt = sb_getsockopt,
     .shutdown = sb_shutdown,
     .close = sb_close,
+    .settle_budget_us = SIM_SETTLE_LIMIT_US,
     .probe = sb_probe,
+    .queue_runs = sb_queue_runs,
+    .events = sb_events,
+    .monotonic_s = sb_monotonic_s,
     .now_us = sb_now_us,
     .advance = sb_advance,
     .next_event_us = sb_next_event_us,
@@ -243,9 +350,4 @@ lesson_backend *lesson_backend_sim_new(const lesson_model *m)
         return NULL;
     }
     return &sb->base;
-}
-
-const sim_world *lesson_backend_sim_world(const lesson_backend *b)
-{
-    return b && b->ops == &sim_ops ? ((const sim_backend *)b)->w : NULL;
 }

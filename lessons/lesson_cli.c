@@ -120,19 +120,14 @@ static int check_one(const char *path, unsigned modes, FILE *out, FILE *errout)
     }
     int rc;
     while ((rc = lesson_runner_step(r)) == 0) {
-        for (int m = 0; m < 2; m++) {
-            const lesson_view *v =
-                lesson_runner_view(r, m == 0 ? LESSON_MODE_SIM : LESSON_MODE_REAL);
-            if (!v)
+        const lesson_record *rec = lesson_runner_record(r);
+        for (int e = 0; e < rec->nexpects; e++) {
+            const lesson_expect_result *x = &rec->expects[e];
+            if (x->ok)
                 continue;
-            for (int e = 0; e < v->nexpects; e++) {
-                const lesson_expect_result *x = &v->expects[e];
-                if (x->ok)
-                    continue;
-                fprintf(out, "%s:%d: expect failed (%s): %s (got %s)\n", path, x->line,
-                        mode_name(x->mode), x->expr, x->got);
-                failed++;
-            }
+            fprintf(out, "%s:%d: expect failed (%s): %s (got %s)\n", path, x->line,
+                    mode_name(x->mode), x->expr, x->got);
+            failed++;
         }
     }
     if (rc < 0) {
@@ -140,13 +135,13 @@ static int check_one(const char *path, unsigned modes, FILE *out, FILE *errout)
         failed++;
     }
     if (lesson_runner_ended_blocked(r)) {
-        for (int m = 0; m < 2; m++) {
+        const lesson_record *rec = lesson_runner_record(r);
+        for (int m = 0; m < LESSON_MODE_SLOTS; m++) {
             lesson_mode mode = m == 0 ? LESSON_MODE_SIM : LESSON_MODE_REAL;
-            const lesson_view *v = lesson_runner_view(r, mode);
-            if (!v)
+            if (!(rec->modes & mode))
                 continue;
             for (int side = 0; side < 2; side++) {
-                if (!v->blocked[side])
+                if (!rec->sides[m][side].blocked)
                     continue;
                 const char *code = "";
                 int line = lesson_runner_blocked_line(r, mode, (lesson_side)side, &code);
@@ -233,14 +228,51 @@ out:
 
 /* ------------------------------------------------------------------ run */
 
-static void print_step(FILE *out, const lesson_runner *r)
+/* One socket's row of `run`'s table: the model's numbers, the kernel's,
+ * or "sim/real" with * where they differ. */
+static void print_sock_row(FILE *out, const lesson_rec_sock *rs)
 {
-    const lesson_doc *doc = lesson_runner_doc(r);
-    int si = lesson_runner_step_index(r);
+    const lesson_sock_mode *a = rs->mode[0].present ? &rs->mode[0] : NULL;
+    const lesson_sock_mode *b = rs->mode[1].present ? &rs->mode[1] : NULL;
+    const lesson_sock_mode *one = a ? a : b;
+    char state[40];
+    const char *sa = a ? lesson_tcp_state_name(a->probe.state) : "";
+    const char *sb = b ? lesson_tcp_state_name(b->probe.state) : "";
+    if (a && b)
+        snprintf(state, sizeof state, "%s/%s%s", sa, sb, strcmp(sa, sb) ? "*" : "");
+    else
+        snprintf(state, sizeof state, "%s", a ? sa : sb);
+    fprintf(out, "  %-16s %-25s", rs->name, state);
+    uint32_t av[6] = {0}, bv[6] = {0};
+    for (int pass = 0; pass < 2; pass++) {
+        const lesson_sock_mode *m = pass ? b : a;
+        uint32_t *d = pass ? bv : av;
+        if (!m)
+            continue;
+        const lesson_probe *s = &m->probe;
+        d[0] = s->send_queue_bytes, d[1] = s->unsent_bytes, d[2] = s->in_flight_bytes;
+        d[3] = s->recv_queue_bytes, d[4] = s->sndbuf_bytes, d[5] = s->rcvbuf_bytes;
+    }
+    for (int c = 0; c < 6; c++) {
+        char cell[40];
+        int w = c >= 4 ? 15 : 13;
+        if (a && b)
+            snprintf(cell, sizeof cell, "%u/%u%s", av[c], bv[c], av[c] != bv[c] ? "*" : "");
+        else
+            snprintf(cell, sizeof cell, "%u", a ? av[c] : bv[c]);
+        fprintf(out, " %*s", w, cell);
+    }
+    if (one->blocked || (a && a->blocked) || (b && b->blocked))
+        fputs("  blocked", out);
+    fputc('\n', out);
+}
+
+static void print_step(FILE *out, const lesson_doc *doc, const lesson_record *rec)
+{
+    int si = rec->step;
     const lesson_step *st = &doc->steps[si];
-    const lesson_view *vs = lesson_runner_view(r, LESSON_MODE_SIM);
-    const lesson_view *vr = lesson_runner_view(r, LESSON_MODE_REAL);
-    const lesson_view *any = vs ? vs : vr;
+    bool vs = rec->modes & LESSON_MODE_SIM, vr = rec->modes & LESSON_MODE_REAL;
+    char status[64];
     fprintf(out, "\n== step %d/%zu (line %d): %s\n", si + 1, doc->nsteps, st->line, st->title);
     if (st->title_ja)
         fprintf(out, "   %s\n", st->title_ja);
@@ -253,88 +285,59 @@ static void print_step(FILE *out, const lesson_runner *r)
             fprintf(out, "  %4d         %s\n", ln->line, ln->code);
             continue;
         }
-        if (ln->kind != LESSON_LINE_STMT)
+        if (ln->kind != LESSON_LINE_STMT || k >= rec->nstmts)
             continue;
         fprintf(out, "  %4d %-7s %-44s", ln->line,
                 ln->side == LESSON_SERVER ? "server:" : "client:", ln->code);
         if (vs)
-            fprintf(out, "  sim: %-14s", vs->stmts[k].status);
+            fprintf(out, "  sim: %-14s", lesson_status_text(rec->stmts[k].status[0], status,
+                                                            sizeof status));
         if (vr)
-            fprintf(out, "  real: %s", vr->stmts[k].status);
+            fprintf(out, "  real: %s",
+                    lesson_status_text(rec->stmts[k].status[1], status, sizeof status));
         fputc('\n', out);
         k++;
     }
     if (vs)
-        fprintf(out, "  sim time %llu.%03llu ms\n", (unsigned long long)(vs->time_us / 1000),
-                (unsigned long long)(vs->time_us % 1000));
-    if (any->nsocks) {
+        fprintf(out, "  sim time %llu.%03llu ms\n", (unsigned long long)(rec->time_us[0] / 1000),
+                (unsigned long long)(rec->time_us[0] % 1000));
+    if (rec->nsocks) {
         fprintf(out, "  %-16s %-25s %13s %13s %13s %13s %15s %15s\n", "socket",
                 vs && vr ? "state (sim/real)" : "state", "send_queue", "unsent", "in_flight",
                 "recv_queue", "sndbuf", "rcvbuf");
-        for (int i = 0; i < any->nsocks; i++) {
-            const lesson_sock_view *a = vs && i < vs->nsocks ? &vs->socks[i] : NULL;
-            const lesson_sock_view *b = vr && i < vr->nsocks ? &vr->socks[i] : NULL;
-            const lesson_sock_view *one = a ? a : b;
-            char state[40];
-            if (a && b)
-                snprintf(state, sizeof state, "%s/%s%s", a->state, b->state,
-                         strcmp(a->state, b->state) ? "*" : "");
-            else
-                snprintf(state, sizeof state, "%s", one->state);
-            fprintf(out, "  %-16s %-25s", one->name, state);
-            uint32_t av[6], bv[6];
-            for (int pass = 0; pass < 2; pass++) {
-                const lesson_sock_view *s = pass ? b : a;
-                uint32_t *d = pass ? bv : av;
-                if (!s)
-                    continue;
-                d[0] = s->send_queue_bytes, d[1] = s->unsent_bytes, d[2] = s->in_flight_bytes;
-                d[3] = s->recv_queue_bytes, d[4] = s->sndbuf_bytes, d[5] = s->rcvbuf_bytes;
-            }
-            for (int c = 0; c < 6; c++) {
-                char cell[40];
-                int w = c >= 4 ? 15 : 13;
-                if (a && b)
-                    snprintf(cell, sizeof cell, "%u/%u%s", av[c], bv[c], av[c] != bv[c] ? "*" : "");
-                else
-                    snprintf(cell, sizeof cell, "%u", a ? av[c] : bv[c]);
-                fprintf(out, " %*s", w, cell);
-            }
-            if (one->blocked || (a && a->blocked) || (b && b->blocked))
-                fputs("  blocked", out);
-            fputc('\n', out);
-        }
+        for (int i = 0; i < rec->nsocks; i++)
+            print_sock_row(out, &rec->socks[i]);
         if (vs && vr)
             fputs("  (sim/real; * marks a difference)\n", out);
     }
-    for (int i = 0; i < any->nfiles; i++) {
-        fprintf(out, "  %-16s buffered %u", any->files[i].name, any->files[i].buffered_bytes);
-        if (vs && vr && i < vr->nfiles)
-            fprintf(out, "/%u", vr->files[i].buffered_bytes);
-        fprintf(out, " of %u\n", any->files[i].capacity_bytes);
+    for (int i = 0; i < rec->nfiles; i++) {
+        const lesson_rec_file *f = &rec->files[i];
+        int first = f->present[0] ? 0 : 1;
+        fprintf(out, "  %-16s buffered %u", f->name, f->buffered_bytes[first]);
+        if (first == 0 && f->present[1])
+            fprintf(out, "/%u", f->buffered_bytes[1]);
+        fprintf(out, " of %u\n", f->capacity_bytes);
     }
-    for (int m = 0; m < 2; m++) {
-        const lesson_view *v = m ? vr : vs;
-        if (!v)
+    for (int m = 0; m < LESSON_MODE_SLOTS; m++) {
+        lesson_mode mode = m ? LESSON_MODE_REAL : LESSON_MODE_SIM;
+        if (!(rec->modes & mode))
             continue;
         for (int side = 0; side < 2; side++)
-            for (int p = v->printed_step_start[side]; p < v->nprinted[side]; p++)
-                fprintf(out, "  print (%s, %s): %s\n", mode_name(v->mode),
-                        lesson_side_name((lesson_side)side), v->printed[side][p]);
+            for (int p = 0; p < rec->nresults[m]; p++) {
+                const lesson_result *x = &rec->results[m][p];
+                if (x->kind == LESSON_RESULT_PRINT && (int)x->side == side)
+                    fprintf(out, "  print (%s, %s): %s\n", mode_name(mode),
+                            lesson_side_name((lesson_side)side), x->repr);
+            }
         for (int side = 0; side < 2; side++)
-            if (strcmp(v->error[side], "None"))
+            if (rec->sides[m][side].last_exc != LESSON_EXC_NONE)
                 fprintf(out, "  %s error (%s): %s\n", lesson_side_name((lesson_side)side),
-                        mode_name(v->mode), v->error[side]);
+                        mode_name(mode), lesson_exc_name(rec->sides[m][side].last_exc));
     }
-    for (int m = 0; m < 2; m++) {
-        const lesson_view *v = m ? vr : vs;
-        if (!v)
-            continue;
-        for (int e = 0; e < v->nexpects; e++) {
-            const lesson_expect_result *x = &v->expects[e];
-            fprintf(out, "  %4d expect (%s) %-4s %s (got %s)\n", x->line, mode_name(x->mode),
-                    x->ok ? "ok" : "FAIL", x->expr, x->got);
-        }
+    for (int e = 0; e < rec->nexpects; e++) {
+        const lesson_expect_result *x = &rec->expects[e];
+        fprintf(out, "  %4d expect (%s) %-4s %s (got %s)\n", x->line, mode_name(x->mode),
+                x->ok ? "ok" : "FAIL", x->expr, x->got);
     }
 }
 
@@ -407,19 +410,17 @@ int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
         fprintf(out, "%s\n", doc->title_ja);
     int rc;
     while ((rc = lesson_runner_step(r)) == 0) {
+        const lesson_record *rec = lesson_runner_record(r);
         if (tf != stdout)
-            print_step(out, r);
+            print_step(out, doc, rec);
         if (tf && lesson_runner_write_transcript(r, tf) < 0) {
             fprintf(errout, "sockbuf run: writing '%s': %s\n", transcript, strerror(EIO));
             status = 2;
             goto out;
         }
-        for (int m = 0; m < 2; m++) {
-            const lesson_view *v = lesson_runner_view(r, m ? LESSON_MODE_REAL : LESSON_MODE_SIM);
-            for (int e = 0; v && e < v->nexpects; e++)
-                if (!v->expects[e].ok)
-                    status = 1;
-        }
+        for (int e = 0; e < rec->nexpects; e++)
+            if (!rec->expects[e].ok)
+                status = 1;
     }
     if (rc < 0) {
         fprintf(errout, "sockbuf run: internal error: %s\n", strerror(-rc));

@@ -1,6 +1,6 @@
 /* lesson_json.c: the transcript of SPEC.md section 4, one JSON line a step.
  *
- * Written from the runner's public views after each step: the step's
+ * Written from a step's lesson_record and nothing else: the step's
  * statements with their status in each mode, every socket's counters and
  * every makefile() writer per mode, what print() wrote during the step,
  * and the expectations' results. Keys come in a fixed order and the model
@@ -49,24 +49,30 @@ static const char *mode_key(lesson_mode m)
     return m == LESSON_MODE_SIM ? "sim" : "real";
 }
 
-static void write_mode(FILE *out, const lesson_view *v)
+static void write_mode(FILE *out, const lesson_record *rec, int slot)
 {
-    fprintf(out, "\"%s\":{", mode_key(v->mode));
-    if (v->mode == LESSON_MODE_SIM)
-        fprintf(out, "\"time_us\":%llu,", (unsigned long long)v->time_us);
+    lesson_mode mode = slot ? LESSON_MODE_REAL : LESSON_MODE_SIM;
+    fprintf(out, "\"%s\":{", mode_key(mode));
+    if (mode == LESSON_MODE_SIM)
+        fprintf(out, "\"time_us\":%llu,", (unsigned long long)rec->time_us[slot]);
     fputs("\"sockets\":{", out);
-    for (int i = 0; i < v->nsocks; i++) {
-        const lesson_sock_view *s = &v->socks[i];
-        if (i)
+    bool first = true;
+    for (int i = 0; i < rec->nsocks; i++) {
+        const lesson_sock_mode *m = &rec->socks[i].mode[slot];
+        const lesson_probe *s = &m->probe;
+        if (!m->present)
+            continue;
+        if (!first)
             fputc(',', out);
-        json_str(out, s->name);
+        first = false;
+        json_str(out, rec->socks[i].name);
         fputs(":{\"state\":", out);
-        json_str(out, s->state);
+        json_str(out, lesson_tcp_state_name(s->state));
         fprintf(out,
                 ",\"send_queue\":%u,\"unsent\":%u,\"in_flight\":%u,\"recv_queue\":%u,"
                 "\"sndbuf\":%u,\"rcvbuf\":%u,\"blocked\":%s,\"peer_window\":",
                 s->send_queue_bytes, s->unsent_bytes, s->in_flight_bytes, s->recv_queue_bytes,
-                s->sndbuf_bytes, s->rcvbuf_bytes, s->blocked ? "true" : "false");
+                s->sndbuf_bytes, s->rcvbuf_bytes, m->blocked ? "true" : "false");
         /* null: the kernel does not report the peer's window */
         if (s->peer_window_known)
             fprintf(out, "%u}", s->peer_window_bytes);
@@ -74,42 +80,52 @@ static void write_mode(FILE *out, const lesson_view *v)
             fputs("null}", out);
     }
     fputs("},\"files\":{", out);
-    for (int i = 0; i < v->nfiles; i++) {
-        if (i)
-            fputc(',', out);
-        json_str(out, v->files[i].name);
-        fprintf(out, ":{\"buffered\":%u,\"mode\":\"%s\"}", v->files[i].buffered_bytes,
-                v->files[i].reader ? "rb" : "wb");
-    }
-    fputs("},\"printed\":{", out);
-    bool first = true;
-    for (int side = 0; side < 2; side++) {
-        if (v->nprinted[side] <= v->printed_step_start[side])
+    first = true;
+    for (int i = 0; i < rec->nfiles; i++) {
+        const lesson_rec_file *f = &rec->files[i];
+        if (!f->present[slot])
             continue;
         if (!first)
             fputc(',', out);
         first = false;
-        json_str(out, lesson_side_name((lesson_side)side));
-        fputs(":[", out);
-        for (int k = v->printed_step_start[side]; k < v->nprinted[side]; k++) {
-            if (k > v->printed_step_start[side])
+        json_str(out, f->name);
+        fprintf(out, ":{\"buffered\":%u,\"mode\":\"%s\"}", f->buffered_bytes[slot],
+                f->reader ? "rb" : "wb");
+    }
+    fputs("},\"printed\":{", out);
+    first = true;
+    for (int side = 0; side < 2; side++) {
+        int n = 0;
+        for (int k = 0; k < rec->nresults[slot]; k++) {
+            const lesson_result *x = &rec->results[slot][k];
+            if (x->kind != LESSON_RESULT_PRINT || (int)x->side != side)
+                continue;
+            if (n == 0) {
+                if (!first)
+                    fputc(',', out);
+                first = false;
+                json_str(out, lesson_side_name((lesson_side)side));
+                fputs(":[", out);
+            } else {
                 fputc(',', out);
-            json_str(out, v->printed[side][k]);
+            }
+            json_str(out, x->repr);
+            n++;
         }
-        fputc(']', out);
+        if (n)
+            fputc(']', out);
     }
     fputs("}}", out);
 }
 
-int lesson_runner_write_transcript(const lesson_runner *r, FILE *out)
+int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FILE *out)
 {
-    const lesson_doc *doc = lesson_runner_doc(r);
-    int si = lesson_runner_step_index(r);
-    if (si < 0)
+    int si = rec ? rec->step : -1;
+    if (si < 0 || (size_t)si >= doc->nsteps)
         return 0;
     const lesson_step *st = &doc->steps[si];
-    const lesson_view *vs = lesson_runner_view(r, LESSON_MODE_SIM);
-    const lesson_view *vr = lesson_runner_view(r, LESSON_MODE_REAL);
+    bool sim = rec->modes & LESSON_MODE_SIM, real = rec->modes & LESSON_MODE_REAL;
+    char status[64];
     fputs("{\"lesson\":", out);
     json_str(out, doc->name);
     fprintf(out, ",\"step\":%d,\"line\":%d,\"title\":", si + 1, st->line);
@@ -126,39 +142,38 @@ int lesson_runner_write_transcript(const lesson_runner *r, FILE *out)
         json_str(out, lesson_side_name(ln->side));
         fprintf(out, ",\"line\":%d,\"code\":", ln->line);
         json_str(out, ln->code);
-        if (vs && k < vs->nstmts) {
-            fputs(",\"sim\":", out);
-            json_str(out, vs->stmts[k].status);
-        }
-        if (vr && k < vr->nstmts) {
-            fputs(",\"real\":", out);
-            json_str(out, vr->stmts[k].status);
+        for (int m = 0; m < LESSON_MODE_SLOTS && k < rec->nstmts; m++) {
+            if (!(m ? real : sim))
+                continue;
+            fprintf(out, ",\"%s\":", m ? "real" : "sim");
+            json_str(out, lesson_status_text(rec->stmts[k].status[m], status, sizeof status));
         }
         fputc('}', out);
         k++;
     }
     fputs("],", out);
-    if (vs) {
-        write_mode(out, vs);
-        fputc(',', out);
-    }
-    if (vr) {
-        write_mode(out, vr);
-        fputc(',', out);
-    }
-    fputs("\"expects\":[", out);
-    /* In line order; sim before real on the same line. */
-    int i = 0, j = 0, ns = vs ? vs->nexpects : 0, nr = vr ? vr->nexpects : 0;
-    while (i < ns || j < nr) {
-        const lesson_expect_result *x;
-        if (j >= nr || (i < ns && vs->expects[i].line <= vr->expects[j].line))
-            x = &vs->expects[i++];
-        else
-            x = &vr->expects[j++];
-        if (i + j > 1)
+    for (int m = 0; m < LESSON_MODE_SLOTS; m++)
+        if (m ? real : sim) {
+            write_mode(out, rec, m);
             fputc(',', out);
-        fprintf(out, "{\"line\":%d,\"mode\":\"%s\",\"ok\":%s,\"expr\":", x->line, mode_key(x->mode),
-                x->ok ? "true" : "false");
+        }
+    fputs("\"expects\":[", out);
+    /* In line order; sim before real on the same line (the record lists
+     * the model's results, then the kernel's, each in line order). */
+    int ns = 0;
+    while (ns < rec->nexpects && rec->expects[ns].mode == LESSON_MODE_SIM)
+        ns++;
+    int i = 0, j = ns, n = 0;
+    while (i < ns || j < rec->nexpects) {
+        const lesson_expect_result *x;
+        if (j >= rec->nexpects || (i < ns && rec->expects[i].line <= rec->expects[j].line))
+            x = &rec->expects[i++];
+        else
+            x = &rec->expects[j++];
+        if (n++)
+            fputc(',', out);
+        fprintf(out, "{\"line\":%d,\"mode\":\"%s\",\"ok\":%s,\"expr\":", x->line,
+                mode_key(x->mode), x->ok ? "true" : "false");
         json_str(out, x->expr);
         fputs(",\"got\":", out);
         json_str(out, x->got);
@@ -166,4 +181,9 @@ int lesson_runner_write_transcript(const lesson_runner *r, FILE *out)
     }
     fputs("]}\n", out);
     return ferror(out) ? -EIO : 0;
+}
+
+int lesson_runner_write_transcript(const lesson_runner *r, FILE *out)
+{
+    return lesson_record_write_json(lesson_runner_record(r), lesson_runner_doc(r), out);
 }

@@ -24,6 +24,7 @@
 
 #include "lesson.h"
 #include "lesson_ast.h"
+#include "lesson_record.h"
 
 enum { MAX_VARS = 64, MAX_STEPS = 1000, MAX_LINES_PER_STEP = 1000 };
 #define MAX_FILE_BYTES ((uint64_t)64 << 20)
@@ -93,18 +94,6 @@ static const struct {
     {"readline", LF_READLINE, LT_READER, 0, 0},
     {"read", LF_READ, LT_READER, 0, 1},
     {"close", LF_CLOSE, LT_READER, 0, 0},
-};
-
-static const char *const state_names[] = {
-    "CLOSED",    "LISTEN",    "SYN_SENT",   "SYN_RECV", "ESTABLISHED", "FIN_WAIT",
-    "FIN_WAIT1", "FIN_WAIT2", "CLOSE_WAIT", "CLOSING",  "LAST_ACK",    "TIME_WAIT",
-};
-
-static const char *const exc_names[] = {
-    "ConnectionResetError",   "BrokenPipeError", "BlockingIOError",  "ConnectionRefusedError",
-    "ConnectionAbortedError", "TimeoutError",    "InterruptedError", "OSError",
-    "FileNotFoundError",      "TypeError",       "ValueError",       "NameError",
-    "AttributeError",         "OverflowError",   "MemoryError",
 };
 
 static const struct {
@@ -1506,19 +1495,13 @@ fail:
     return NULL;
 }
 
-static bool in_list(const char *const *list, size_t n, const char *s, size_t len)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strlen(list[i]) == len && !memcmp(list[i], s, len))
-            return true;
-    return false;
-}
-
 /* EXPR OP VALUE, after "SIDE:". */
 static struct lesson_ast *parse_expectation(lexer *L)
 {
     struct lesson_ast *a = calloc(1, sizeof *a);
     lesson_type vt = LT_ANY;
+    lesson_tcp_state st;
+    lesson_exc exc;
     if (!a) {
         lex_fail(L, 0, "out of memory");
         return NULL;
@@ -1659,11 +1642,9 @@ static struct lesson_ast *parse_expectation(lexer *L)
             a->vint = tok_name(L, "True");
         } else if (tok_name(L, "None")) {
             a->vkind = LV_NONE;
-        } else if (in_list(state_names, sizeof state_names / sizeof state_names[0],
-                           L->s + L->t.start, L->t.len)) {
+        } else if (lesson_tcp_state_parse(L->s + L->t.start, L->t.len, &st, NULL) == 0) {
             a->vkind = LV_STATE;
-        } else if (in_list(exc_names, sizeof exc_names / sizeof exc_names[0], L->s + L->t.start,
-                           L->t.len)) {
+        } else if (lesson_exc_parse(L->s + L->t.start, L->t.len, &exc) == 0) {
             a->vkind = LV_EXC;
         } else if (var_find(L->p, L->side, L->s + L->t.start, L->t.len)) {
             a->vkind = LV_VAR;

@@ -17,11 +17,16 @@
  *   - `wait D` lets D pass at its place; otherwise the step ends by
  *     settling the connection, then the expectations are checked.
  *
- * An exception is a value: the statement's status becomes "error: NAME",
- * the side's `error` is NAME, and the side goes on. The real mode never
+ * An exception is a value: the statement's status becomes an error with
+ * its lesson_exc, the side's `error` is that, and the side goes on. The real mode never
  * blocks the process (every socket is non-blocking).
  *
- * Called by the CLI, the window (a new runner per replay) and the tests.
+ * After each step the runner writes one lesson_record from both modes
+ * (build_record): the sockets joined by name, the model's byte runs and
+ * events with their sockets mapped to the record's ids, the statements'
+ * statuses and the values the step produced. Readers see nothing else.
+ *
+ * Called by the CLI, the window (on a thread of its own) and the tests.
  */
 #include <errno.h>
 #include <math.h>
@@ -34,7 +39,6 @@
 #include "lesson_ast.h"
 #include "lesson_backend.h"
 #include "lesson_run.h"
-#include "net.h"
 #include "sim_appbuf.h"
 
 enum {
@@ -49,8 +53,54 @@ enum {
     GOT_SHORT_BYTES = 24,      /* longer bytes show as their length and first bytes */
     LOOP_GUARD = 10000000,
 };
-#define SIM_SETTLE_DEADLINE_US  ((uint64_t)60 * 1000000)
-#define REAL_SETTLE_DEADLINE_US ((uint64_t)500000)
+
+/* --------------------------------------------------- one mode's state */
+
+/* One socket variable as a mode sees it after a step. */
+typedef struct {
+    char name[LESSON_NAME_LEN]; /* "client.s", "server.conn" */
+    lesson_side side;           /* whose variable */
+    lesson_probe probe;         /* the backend's counters */
+    bool blocked;               /* a call on it is waiting */
+    bool closed;                /* the program closed it */
+    int handle;                 /* the backend's handle it had (kept after close) */
+} sock_view;
+
+/* One makefile() writer or reader as a mode sees it. */
+typedef struct {
+    char name[LESSON_NAME_LEN]; /* "client.f" */
+    lesson_side side;           /* whose variable */
+    bool reader;                /* makefile('rb'): bytes read ahead */
+    uint32_t buffered_bytes;    /* bytes in the application buffer */
+    uint32_t capacity_bytes;    /* the buffer's size */
+    int sock;                   /* index of its socket in socks[], or -1 */
+} file_view;
+
+/* A statement's status in this mode. */
+typedef struct {
+    int line;         /* source line */
+    lesson_side side; /* who runs it */
+    lesson_status st; /* where it is */
+} stmt_status;
+
+/* Everything one mode knows after a step; the record is built from it. */
+typedef struct {
+    lesson_mode mode; /* which mode this is */
+    uint64_t time_us; /* sim: virtual clock; real: elapsed */
+    int nsocks;
+    sock_view socks[LESSON_MAX_SOCKS];
+    int nfiles;
+    file_view files[LESSON_MAX_FILES];
+    int nstmts; /* the statements of the last step */
+    stmt_status *stmts;
+    int nexpects; /* the expectations of the last step */
+    lesson_expect_result *expects;
+    int nprinted[2];        /* print() lines per side, cumulative (bounded) */
+    lesson_exc error[2];    /* last exception per side */
+    bool blocked[2];        /* is the side blocked */
+    lesson_result *results; /* the values the last step produced */
+    int nresults, cap_results;
+} lesson_view;
 
 /* ---------------------------------------------------------------- values */
 
@@ -177,7 +227,8 @@ typedef struct {
 } var;
 
 typedef struct {
-    int h; /* backend handle, -1 once closed */
+    int h;      /* backend handle, -1 once closed */
+    int handle; /* the handle it had, kept after close (events name it) */
     lesson_side side;
     char name[LESSON_NAME_LEN];
     bool blocking;
@@ -215,7 +266,7 @@ typedef enum { R_OK = 0, R_BLOCKED, R_RAISED } rc_t;
 
 typedef struct {
     const lesson_line *ln;
-    lesson_stmt_status *status; /* its slot in its step's statuses */
+    stmt_status *status; /* its slot in its step's statuses */
     value memo[LESSON_MAX_CALLS];
     bool have[LESSON_MAX_CALLS];
     bool with_done;
@@ -253,9 +304,9 @@ typedef struct {
     readerobj readers[MAX_WRITERS];
     int nreaders;
     sidequeue queue[2];
-    char raised[48];             /* the exception being raised */
+    lesson_exc raised;           /* the exception being raised */
     bool moved;                  /* a blocked call moved bytes since this was cleared */
-    lesson_stmt_status **status; /* per step, per statement line */
+    stmt_status **status;        /* per step, per statement line */
     int *nstatus;
     lesson_view view;
 } interp;
@@ -265,24 +316,41 @@ struct lesson_runner {
     unsigned modes;
     interp *in[2]; /* [0] sim, [1] real */
     int step;
+    lesson_record rec; /* the last step's record */
+    size_t cap_events; /* rec.events' capacity */
+    int cap_stmts, cap_expects, cap_results[LESSON_MODE_SLOTS];
 };
 
-static rc_t raise(interp *in, const char *name)
+static rc_t raise(interp *in, lesson_exc e)
 {
-    snprintf(in->raised, sizeof in->raised, "%s", name);
+    in->raised = e;
     return R_RAISED;
 }
 
 static rc_t raise_errno(interp *in, int neg)
 {
-    return raise(in, lesson_exception_name(neg));
+    return raise(in, lesson_exc_of_errno(neg));
 }
 
-const char *lesson_exception_name(int neg_errno)
+/* Appends a value the step produced (kept for the window). Out of memory
+ * only loses the display of it, never the lesson's own state. */
+static lesson_result *add_result(interp *in, lesson_result_kind kind, lesson_side side, int line)
 {
-    if (neg_errno == -ENOMEM)
-        return "MemoryError";
-    return net_exception_name(neg_errno);
+    lesson_view *v = &in->view;
+    if (v->nresults == v->cap_results) {
+        int nc = v->cap_results ? v->cap_results * 2 : 16;
+        lesson_result *g = realloc(v->results, (size_t)nc * sizeof *g);
+        if (!g)
+            return NULL;
+        v->results = g;
+        v->cap_results = nc;
+    }
+    lesson_result *r = &v->results[v->nresults++];
+    memset(r, 0, sizeof *r);
+    r->kind = kind;
+    r->side = side;
+    r->line = line;
+    return r;
 }
 
 static var *var_get(interp *in, lesson_side side, const char *name)
@@ -314,13 +382,13 @@ static rc_t var_set(interp *in, lesson_side side, const char *name, value *v)
     if (!x) {
         if (in->nvars[side] >= MAX_VARS) {
             value_free(v);
-            return raise(in, "MemoryError");
+            return raise(in, LESSON_EXC_MEMORY);
         }
         x = &in->vars[side][in->nvars[side]];
         x->name = strdup(name);
         if (!x->name) {
             value_free(v);
-            return raise(in, "MemoryError");
+            return raise(in, LESSON_EXC_MEMORY);
         }
         in->nvars[side]++;
     } else {
@@ -462,6 +530,25 @@ static void print_value(char *out, size_t outlen, const value *v, bool top)
     }
 }
 
+/* Records a value the step produced: its short repr, and its length for
+ * bytes and str (a 200 KiB bytes object shows as a bar with its size). */
+static void note_value(interp *in, lesson_result_kind kind, lesson_side side, int line,
+                       const char *name, const value *v)
+{
+    lesson_result *r = add_result(in, kind, side, line);
+    if (!r)
+        return;
+    if (name)
+        snprintf(r->name, sizeof r->name, "%s", name);
+    if ((v->k == V_BYTES || v->k == V_STR) && v->len > GOT_SHORT_BYTES)
+        repr_bytes(r->repr, sizeof r->repr, v->data, v->len, v->k == V_BYTES, GOT_SHORT_BYTES);
+    else
+        print_value(r->repr, sizeof r->repr, v, false);
+    r->has_length = v->k == V_BYTES || v->k == V_STR;
+    r->length = v->len;
+    r->is_bytes = v->k == V_BYTES;
+}
+
 static bool truthy(const value *v)
 {
     switch (v->k) {
@@ -509,6 +596,7 @@ static rc_t new_sock(interp *in, lesson_side side, int h, value *out)
     sockobj *s = &in->socks[in->nsocks];
     memset(s, 0, sizeof *s);
     s->h = h;
+    s->handle = h;
     s->side = side;
     s->blocking = true;
     out->k = V_SOCK;
@@ -531,7 +619,7 @@ static rc_t push_bytes(interp *in, pending *p, sockobj *s)
             continue;
         }
         if (n == -EAGAIN || n == 0)
-            return s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
+            return s->blocking ? R_BLOCKED : raise(in, LESSON_EXC_BLOCKING_IO);
         return raise_errno(in, (int)n);
     }
     return R_OK;
@@ -563,7 +651,7 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
             p->result.k = V_BYTES;
             p->result.data = malloc(take ? take : 1);
             if (!p->result.data)
-                return raise(in, "MemoryError");
+                return raise(in, LESSON_EXC_MEMORY);
             p->result.len = take;
             if (take)
                 memcpy(p->result.data, rd->buf, take);
@@ -575,11 +663,11 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
             return raise_errno(in, -EBADF);
         if (rd->cap - rd->len < READER_CHUNK_BYTES) {
             if (rd->cap > LESSON_MAX_DATA_BYTES)
-                return raise(in, "MemoryError");
+                return raise(in, LESSON_EXC_MEMORY);
             size_t nc = rd->cap ? rd->cap * 2 : 16384;
             uint8_t *nb = realloc(rd->buf, nc);
             if (!nb)
-                return raise(in, "MemoryError");
+                return raise(in, LESSON_EXC_MEMORY);
             rd->buf = nb;
             rd->cap = nc;
         }
@@ -590,7 +678,7 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
         } else if (n == 0)
             rd->eof = true;
         else if (n == -EAGAIN)
-            return s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
+            return s->blocking ? R_BLOCKED : raise(in, LESSON_EXC_BLOCKING_IO);
         else
             return raise_errno(in, (int)n);
     }
@@ -602,12 +690,12 @@ static rc_t recv_once(interp *in, pending *p, sockobj *s)
     lesson_backend *be = in->be;
     uint8_t *buf = malloc(p->cap ? p->cap : 1);
     if (!buf)
-        return raise(in, "MemoryError");
+        return raise(in, LESSON_EXC_MEMORY);
     long n = s->h < 0 ? -EBADF : be->ops->recv(be, s->h, buf, p->cap);
     if (n < 0) {
         free(buf);
         if (n == -EAGAIN)
-            return s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
+            return s->blocking ? R_BLOCKED : raise(in, LESSON_EXC_BLOCKING_IO);
         return raise_errno(in, (int)n);
     }
     p->result.k = V_BYTES;
@@ -624,7 +712,7 @@ static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
 {
     lesson_backend *be = in->be;
     if (!p->data && !(p->data = malloc(p->cap ? p->cap : 1)))
-        return raise(in, "MemoryError");
+        return raise(in, LESSON_EXC_MEMORY);
     long n = 0;
     while (p->len < p->cap) {
         n = s->h < 0 ? -EBADF : be->ops->recv(be, s->h, p->data + p->len, p->cap - p->len);
@@ -634,7 +722,7 @@ static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
         in->moved = true;
     }
     if (n == -EAGAIN && p->len < p->cap && (s->blocking || p->len == 0))
-        return s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
+        return s->blocking ? R_BLOCKED : raise(in, LESSON_EXC_BLOCKING_IO);
     if (n < 0 && n != -EAGAIN && p->len == 0)
         return raise_errno(in, (int)n);
     p->result.k = V_BYTES;
@@ -665,7 +753,7 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         uint16_t port = 0;
         int h = s->h < 0 ? -EBADF : be->ops->accept(be, s->h, &port);
         if (h == -EAGAIN) {
-            rc = s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
+            rc = s->blocking ? R_BLOCKED : raise(in, LESSON_EXC_BLOCKING_IO);
             break;
         }
         if (h < 0) {
@@ -680,7 +768,7 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         p->result.a = calloc(1, sizeof(value));
         p->result.b = calloc(1, sizeof(value));
         if (!p->result.a || !p->result.b) {
-            rc = raise(in, "MemoryError");
+            rc = raise(in, LESSON_EXC_MEMORY);
             break;
         }
         *p->result.a = conn;
@@ -689,7 +777,7 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         addr->a = calloc(1, sizeof(value));
         addr->b = calloc(1, sizeof(value));
         if (!addr->a || !addr->b || !(addr->a->data = (uint8_t *)strdup("127.0.0.1"))) {
-            rc = raise(in, "MemoryError");
+            rc = raise(in, LESSON_EXC_MEMORY);
             break;
         }
         addr->a->k = V_STR;
@@ -711,7 +799,7 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
                      ? -EBADF
                      : be->ops->send(be, s->h, p->data, p->len, p->more ? LESSON_SEND_MORE : 0);
         if (n == -EAGAIN)
-            rc = s->blocking ? R_BLOCKED : raise(in, "BlockingIOError");
+            rc = s->blocking ? R_BLOCKED : raise(in, LESSON_EXC_BLOCKING_IO);
         else if (n < 0)
             rc = raise_errno(in, (int)n);
         else {
@@ -765,12 +853,12 @@ static rc_t op_start(interp *in, pending *p, lesson_side side, const lesson_expr
 
 static rc_t need_bytes(interp *in, const value *v)
 {
-    return v->k == V_BYTES ? R_OK : raise(in, "TypeError");
+    return v->k == V_BYTES ? R_OK : raise(in, LESSON_EXC_TYPE);
 }
 
 static rc_t need_int(interp *in, const value *v)
 {
-    return (v->k == V_INT || v->k == V_BOOL) ? R_OK : raise(in, "TypeError");
+    return (v->k == V_INT || v->k == V_BOOL) ? R_OK : raise(in, LESSON_EXC_TYPE);
 }
 
 /* Takes a copy of data for the pending op. */
@@ -778,7 +866,7 @@ static rc_t take_data(interp *in, pending *p, const uint8_t *d, size_t n)
 {
     p->data = malloc(n ? n : 1);
     if (!p->data)
-        return raise(in, "MemoryError");
+        return raise(in, LESSON_EXC_MEMORY);
     if (n)
         memcpy(p->data, d, n);
     p->len = n;
@@ -789,14 +877,14 @@ static rc_t take_data(interp *in, pending *p, const uint8_t *d, size_t n)
 static rc_t address_port(interp *in, const value *addr, uint16_t *port)
 {
     if (addr->k != V_TUPLE || addr->a->k != V_STR || addr->b->k != V_INT)
-        return raise(in, "TypeError");
+        return raise(in, LESSON_EXC_TYPE);
     const value *h = addr->a;
     bool loop = h->len == 0 || (h->len == 9 && !memcmp(h->data, "localhost", 9)) ||
                 (h->len == 9 && !memcmp(h->data, "127.0.0.1", 9));
     if (!loop)
-        return raise(in, "OSError"); /* only loopback is reachable */
+        return raise(in, LESSON_EXC_OS); /* only loopback is reachable */
     if (addr->b->i < 0 || addr->b->i > 65535)
-        return raise(in, "OverflowError");
+        return raise(in, LESSON_EXC_OVERFLOW);
     *port = (uint16_t)addr->b->i;
     return R_OK;
 }
@@ -809,7 +897,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
     rc_t rc = R_OK;
     int r;
     if (!s)
-        return raise(in, "AttributeError");
+        return raise(in, LESSON_EXC_ATTRIBUTE);
     if (s->h < 0 && e->func != LF_CLOSE)
         return raise_errno(in, -EBADF);
     switch (e->func) {
@@ -842,7 +930,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         if (r != -EINPROGRESS)
             return raise_errno(in, r);
         if (!s->blocking)
-            return raise(in, "BlockingIOError");
+            return raise(in, LESSON_EXC_BLOCKING_IO);
         return op_start(in, p, side, e, (int)obj->i);
     }
     case LF_SEND:
@@ -863,11 +951,11 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         if ((rc = need_int(in, &args[0])) != R_OK)
             return rc;
         if (args[0].i < 0)
-            return raise(in, "ValueError");
+            return raise(in, LESSON_EXC_VALUE);
         if (args[0].i == 0) {
             out->k = V_BYTES;
             out->data = malloc(1);
-            return out->data ? R_OK : raise(in, "MemoryError");
+            return out->data ? R_OK : raise(in, LESSON_EXC_MEMORY);
         }
         p->cap = args[0].i > (int64_t)LESSON_MAX_DATA_BYTES ? (size_t)LESSON_MAX_DATA_BYTES
                                                             : (size_t)args[0].i;
@@ -881,7 +969,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         if ((rc = need_int(in, &args[2])) != R_OK)
             return rc;
         if (args[2].i < INT32_MIN || args[2].i > INT32_MAX)
-            return raise(in, "OverflowError");
+            return raise(in, LESSON_EXC_OVERFLOW);
         r = be->ops->setsockopt(be, s->h, (lesson_const)e->args[1]->i, (int)args[2].i);
         return r < 0 ? raise_errno(in, r) : R_OK;
     case LF_GETSOCKOPT: {
@@ -906,7 +994,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         long cap = SIM_APPBUF_DEFAULT_BYTES;
         if (args[0].k == V_STR && args[0].len == 2 && !memcmp(args[0].data, "rb", 2)) {
             if (in->nreaders >= MAX_WRITERS)
-                return raise(in, "OSError");
+                return raise(in, LESSON_EXC_OS);
             memset(&in->readers[in->nreaders], 0, sizeof in->readers[0]);
             in->readers[in->nreaders].sock = (int)obj->i;
             in->readers[in->nreaders].side = side;
@@ -918,12 +1006,12 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
             if (args[i].k == V_INT)
                 cap = args[i].i <= 0 ? 1 : (args[i].i > (1 << 26) ? (1 << 26) : (long)args[i].i);
         if (in->nwriters >= MAX_WRITERS)
-            return raise(in, "OSError");
+            return raise(in, LESSON_EXC_OS);
         writerobj *w = &in->writers[in->nwriters];
         memset(w, 0, sizeof *w);
         w->ab = sim_appbuf_new(cap);
         if (!w->ab)
-            return raise(in, "MemoryError");
+            return raise(in, LESSON_EXC_MEMORY);
         w->sock = (int)obj->i;
         w->side = side;
         out->k = V_WRITER;
@@ -931,7 +1019,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         return R_OK;
     }
     default:
-        return raise(in, "AttributeError");
+        return raise(in, LESSON_EXC_ATTRIBUTE);
     }
 }
 
@@ -939,14 +1027,14 @@ static rc_t call_writer_method(interp *in, pending *p, lesson_side side, const l
                                value *obj, value *args, value *out)
 {
     if (obj->k != V_WRITER)
-        return raise(in, "AttributeError");
+        return raise(in, LESSON_EXC_ATTRIBUTE);
     writerobj *w = &in->writers[obj->i];
     rc_t rc;
     uint8_t *push = NULL;
     size_t plen = 0;
     int r = 0;
     if (w->closed)
-        return e->func == LF_CLOSE ? R_OK : raise(in, "ValueError");
+        return e->func == LF_CLOSE ? R_OK : raise(in, LESSON_EXC_VALUE);
     switch (e->func) {
     case LF_WRITE:
         if ((rc = need_bytes(in, &args[0])) != R_OK)
@@ -963,7 +1051,7 @@ static rc_t call_writer_method(interp *in, pending *p, lesson_side side, const l
         w->closed = true;
         break;
     default:
-        return raise(in, "AttributeError");
+        return raise(in, LESSON_EXC_ATTRIBUTE);
     }
     if (r < 0) {
         free(push);
@@ -986,7 +1074,7 @@ static rc_t call_writer_method(interp *in, pending *p, lesson_side side, const l
 static rc_t call_file_method(interp *in, const lesson_expr *e, value *obj, value *args, value *out)
 {
     if (obj->k != V_FILE)
-        return raise(in, "AttributeError");
+        return raise(in, LESSON_EXC_ATTRIBUTE);
     fileobj *f = &in->files[obj->i];
     const lesson_file *lf = &in->doc->files[f->file];
     if (e->func == LF_CLOSE) {
@@ -994,7 +1082,7 @@ static rc_t call_file_method(interp *in, const lesson_expr *e, value *obj, value
         return R_OK;
     }
     if (f->closed)
-        return raise(in, "ValueError");
+        return raise(in, LESSON_EXC_VALUE);
     size_t left = (size_t)lf->size_bytes - f->pos;
     size_t n = left;
     if (e->nargs == 1) {
@@ -1007,7 +1095,7 @@ static rc_t call_file_method(interp *in, const lesson_expr *e, value *obj, value
     out->k = V_BYTES;
     out->data = malloc(n ? n : 1);
     if (!out->data)
-        return raise(in, "MemoryError");
+        return raise(in, LESSON_EXC_MEMORY);
     out->len = n;
     if (lf->inline_data)
         memcpy(out->data, lf->inline_data + f->pos, n);
@@ -1032,14 +1120,14 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
             if (args[0].k == V_STR && strlen(lf->name) == args[0].len &&
                 !memcmp(lf->name, args[0].data, args[0].len)) {
                 if (in->nfiles >= MAX_OPEN_FILES)
-                    return raise(in, "OSError");
+                    return raise(in, LESSON_EXC_OS);
                 in->files[in->nfiles] = (fileobj){.file = (int)i};
                 out->k = V_FILE;
                 out->i = in->nfiles++;
                 return R_OK;
             }
         }
-        return raise(in, "FileNotFoundError");
+        return raise(in, LESSON_EXC_FILE_NOT_FOUND);
     case LF_LEN:
         out->k = V_INT;
         if (args[0].k == V_BYTES)
@@ -1050,7 +1138,7 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         } else if (args[0].k == V_TUPLE)
             out->i = 2;
         else
-            return raise(in, "TypeError");
+            return raise(in, LESSON_EXC_TYPE);
         return R_OK;
     case LF_PRINT: {
         lesson_view *v = &in->view;
@@ -1064,13 +1152,13 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
                 o = sizeof buf - 1;
         }
         if (v->nprinted[side] < MAX_PRINTED) {
-            char **np = realloc(v->printed[side], (size_t)(v->nprinted[side] + 1) * sizeof *np);
-            if (!np)
-                return raise(in, "MemoryError");
-            v->printed[side] = np;
-            np[v->nprinted[side]] = strdup(buf);
-            if (np[v->nprinted[side]])
-                v->nprinted[side]++;
+            lesson_result *r = add_result(in, LESSON_RESULT_PRINT, side, p->ln->line);
+            if (!r)
+                return raise(in, LESSON_EXC_MEMORY);
+            snprintf(r->repr, sizeof r->repr, "%s", buf);
+            r->has_length = true;
+            r->length = strlen(buf);
+            v->nprinted[side]++;
         }
         return R_OK;
     }
@@ -1082,13 +1170,7 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     }
     case LF_MONOTONIC:
         out->k = V_FLOAT;
-        if (in->mode == LESSON_MODE_SIM) {
-            out->f = (double)in->be->ops->now_us(in->be) / 1e6;
-        } else {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            out->f = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-        }
+        out->f = in->be->ops->monotonic_s(in->be);
         return R_OK;
     case LF_WRITE:
     case LF_FLUSH:
@@ -1098,7 +1180,7 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         if (obj->k == V_READER) {
             readerobj *rd = &in->readers[obj->i];
             if (rd->closed)
-                return raise(in, "ValueError");
+                return raise(in, LESSON_EXC_VALUE);
             p->cap = 0;
             if (e->func == LF_READ && e->nargs == 1) {
                 rc_t rc = need_int(in, &args[0]);
@@ -1107,7 +1189,7 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
                 if (args[0].i == 0) {
                     out->k = V_BYTES;
                     out->data = malloc(1);
-                    return out->data ? R_OK : raise(in, "MemoryError");
+                    return out->data ? R_OK : raise(in, LESSON_EXC_MEMORY);
                 }
                 if (args[0].i > 0)
                     p->cap = args[0].i > (int64_t)LESSON_MAX_DATA_BYTES
@@ -1117,7 +1199,7 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
             return op_start(in, p, side, e, (int)obj->i);
         }
         if (e->func == LF_READLINE)
-            return raise(in, "AttributeError");
+            return raise(in, LESSON_EXC_ATTRIBUTE);
         return call_file_method(in, e, obj, args, out);
     case LF_CLOSE:
         if (obj->k == V_READER) {
@@ -1160,12 +1242,12 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         bool xn = x.k == V_INT || x.k == V_BOOL || x.k == V_FLOAT;
         bool yn = y.k == V_INT || y.k == V_BOOL || y.k == V_FLOAT;
         if (!xn || !yn) {
-            rc = raise(in, "TypeError");
+            rc = raise(in, LESSON_EXC_TYPE);
         } else if (x.k == V_FLOAT || y.k == V_FLOAT) {
             out->k = V_FLOAT;
             out->f = (x.k == V_FLOAT ? x.f : (double)x.i) - (y.k == V_FLOAT ? y.f : (double)y.i);
         } else if ((y.i < 0 && x.i > INT64_MAX + y.i) || (y.i > 0 && x.i < INT64_MIN + y.i)) {
-            rc = raise(in, "OverflowError");
+            rc = raise(in, LESSON_EXC_OVERFLOW);
         } else {
             out->k = V_INT;
             out->i = x.i - y.i;
@@ -1183,13 +1265,13 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     case LX_BYTES:
     case LX_STR: {
         value lit = {.k = e->kind == LX_BYTES ? V_BYTES : V_STR, .data = e->data, .len = e->len};
-        return value_copy(out, &lit) ? raise(in, "MemoryError") : R_OK;
+        return value_copy(out, &lit) ? raise(in, LESSON_EXC_MEMORY) : R_OK;
     }
     case LX_VAR: {
         var *x = var_get(in, side, e->name);
         if (!x)
-            return raise(in, "NameError");
-        return value_copy(out, &x->v) ? raise(in, "MemoryError") : R_OK;
+            return raise(in, LESSON_EXC_NAME);
+        return value_copy(out, &x->v) ? raise(in, LESSON_EXC_MEMORY) : R_OK;
     }
     case LX_TUPLE: {
         out->k = V_TUPLE;
@@ -1197,7 +1279,7 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         out->b = calloc(1, sizeof(value));
         if (!out->a || !out->b) {
             value_free(out);
-            return raise(in, "MemoryError");
+            return raise(in, LESSON_EXC_MEMORY);
         }
         rc_t rc = eval(in, p, side, e->a, out->a);
         if (rc == R_OK)
@@ -1216,7 +1298,7 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         out->data = malloc(total ? total : 1);
         if (!out->data) {
             value_free(&base);
-            return raise(in, "MemoryError");
+            return raise(in, LESSON_EXC_MEMORY);
         }
         if (base.len == 1)
             memset(out->data, base.data[0], total);
@@ -1231,7 +1313,7 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         break;
     }
     if (p->have[e->call_id])
-        return value_copy(out, &p->memo[e->call_id]) ? raise(in, "MemoryError") : R_OK;
+        return value_copy(out, &p->memo[e->call_id]) ? raise(in, LESSON_EXC_MEMORY) : R_OK;
     value obj = {0}, args[LESSON_MAX_ARGS];
     memset(args, 0, sizeof args);
     rc_t rc = R_OK;
@@ -1250,7 +1332,7 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
             p->have[e->call_id] = true;
     } else if (rc == R_OK) {
         value_free(out);
-        rc = value_copy(out, &p->memo[e->call_id]) ? raise(in, "MemoryError") : R_OK;
+        rc = value_copy(out, &p->memo[e->call_id]) ? raise(in, LESSON_EXC_MEMORY) : R_OK;
     }
     return rc;
 }
@@ -1281,19 +1363,27 @@ static rc_t exec_stmt(interp *in, pending *p, lesson_side side)
     rc = eval(in, p, side, a->expr, &v);
     if (rc != R_OK)
         return rc;
+    int line = p->ln->line;
     if (a->ntargets == 1) {
+        note_value(in, LESSON_RESULT_ASSIGN, side, line, a->target[0], &v);
         rc = var_set(in, side, a->target[0], &v);
     } else if (a->ntargets == 2) {
         if (v.k != V_TUPLE) {
             value_free(&v);
-            rc = raise(in, "TypeError");
+            rc = raise(in, LESSON_EXC_TYPE);
         } else {
+            note_value(in, LESSON_RESULT_ASSIGN, side, line, a->target[0], v.a);
+            note_value(in, LESSON_RESULT_ASSIGN, side, line, a->target[1], v.b);
             rc = var_set(in, side, a->target[0], v.a);
             if (rc == R_OK)
                 rc = var_set(in, side, a->target[1], v.b);
             value_free(&v);
         }
     } else {
+        /* An expression statement's value (s.send(...) -> 5), as the
+         * interactive interpreter would echo it; None is not shown. */
+        if (v.k != V_NONE && a->expr && a->expr->kind == LX_CALL && a->expr->func != LF_PRINT)
+            note_value(in, LESSON_RESULT_RETURN, side, line, NULL, &v);
         value_free(&v);
     }
     if (a->with_expr) {
@@ -1326,19 +1416,25 @@ static bool pump(interp *in)
             sidequeue *q = &in->queue[side];
             while (q->n > 0) {
                 pending *p = q->q[0];
-                in->raised[0] = '\0';
+                in->raised = LESSON_EXC_NONE;
                 rc_t rc = exec_stmt(in, p, (lesson_side)side);
                 if (rc == R_BLOCKED) {
                     if (p->status)
-                        snprintf(p->status->status, LESSON_STATUS_LEN, "blocked");
+                        p->status->st = (lesson_status){LESSON_STMT_BLOCKED, LESSON_EXC_NONE};
                     break;
                 }
                 if (rc == R_RAISED) {
-                    snprintf(in->view.error[side], sizeof in->view.error[side], "%s", in->raised);
+                    in->view.error[side] = in->raised;
                     if (p->status)
-                        snprintf(p->status->status, LESSON_STATUS_LEN, "error: %s", in->raised);
+                        p->status->st = (lesson_status){LESSON_STMT_ERROR, in->raised};
+                    lesson_result *r =
+                        add_result(in, LESSON_RESULT_EXCEPTION, (lesson_side)side, p->ln->line);
+                    if (r) {
+                        r->exc = in->raised;
+                        snprintf(r->repr, sizeof r->repr, "%s", lesson_exc_name(in->raised));
+                    }
                 } else if (p->status) {
-                    snprintf(p->status->status, LESSON_STATUS_LEN, "done");
+                    p->status->st = (lesson_status){LESSON_STMT_DONE, LESSON_EXC_NONE};
                 }
                 pending_free(p);
                 memmove(q->q, q->q + 1, (size_t)(q->n - 1) * sizeof *q->q);
@@ -1409,9 +1505,7 @@ static void wait_for(interp *in, uint64_t d_us)
 static void settle(interp *in)
 {
     lesson_backend *be = in->be;
-    uint64_t deadline =
-        be->ops->now_us(be) +
-        (in->mode == LESSON_MODE_SIM ? SIM_SETTLE_DEADLINE_US : REAL_SETTLE_DEADLINE_US);
+    uint64_t deadline = be->ops->now_us(be) + be->ops->settle_budget_us;
     for (int guard = 0; guard < LOOP_GUARD; guard++) {
         in->moved = false;
         pump(in);
@@ -1447,7 +1541,7 @@ static void build_view(interp *in)
     v->nsocks = 0;
     for (int i = 0; i < in->nsocks && v->nsocks < LESSON_MAX_SOCKS; i++) {
         sockobj *s = &in->socks[i];
-        lesson_sock_view *sv = &v->socks[v->nsocks++];
+        sock_view *sv = &v->socks[v->nsocks++];
         memset(sv, 0, sizeof *sv);
         if (s->name[0])
             snprintf(sv->name, sizeof sv->name, "%s", s->name);
@@ -1456,16 +1550,14 @@ static void build_view(interp *in)
         sv->side = s->side;
         sv->blocked = s->blocked;
         sv->closed = s->h < 0;
-        sv->sim_sock = -1;
-        if (s->h < 0 || in->be->ops->probe(in->be, s->h, sv) < 0) {
-            snprintf(sv->state, sizeof sv->state, "CLOSED");
-            sv->sim_sock = -1;
-        }
+        sv->handle = s->handle;
+        if (s->h < 0 || in->be->ops->probe(in->be, s->h, &sv->probe) < 0)
+            memset(&sv->probe, 0, sizeof sv->probe); /* CLOSED */
     }
     v->nfiles = 0;
     for (int i = 0; i < in->nwriters && v->nfiles < LESSON_MAX_FILES; i++) {
         writerobj *w = &in->writers[i];
-        lesson_file_view *fv = &v->files[v->nfiles++];
+        file_view *fv = &v->files[v->nfiles++];
         memset(fv, 0, sizeof *fv);
         if (w->name[0])
             snprintf(fv->name, sizeof fv->name, "%s", w->name);
@@ -1474,13 +1566,12 @@ static void build_view(interp *in)
         fv->side = w->side;
         fv->buffered_bytes = (uint32_t)sim_appbuf_buffered_bytes(w->ab);
         fv->capacity_bytes = (uint32_t)sim_appbuf_capacity_bytes(w->ab);
-        if (w->sock < v->nsocks)
-            memcpy(fv->sock_name, v->socks[w->sock].name, sizeof fv->sock_name);
+        fv->sock = w->sock < v->nsocks ? w->sock : -1;
     }
     /* makefile('rb') readers: the bytes BufferedReader has read ahead. */
     for (int i = 0; i < in->nreaders && v->nfiles < LESSON_MAX_FILES; i++) {
         readerobj *rd = &in->readers[i];
-        lesson_file_view *fv = &v->files[v->nfiles++];
+        file_view *fv = &v->files[v->nfiles++];
         memset(fv, 0, sizeof *fv);
         if (rd->name[0])
             snprintf(fv->name, sizeof fv->name, "%s", rd->name);
@@ -1490,8 +1581,7 @@ static void build_view(interp *in)
         fv->reader = true;
         fv->buffered_bytes = (uint32_t)rd->len;
         fv->capacity_bytes = rd->len > READER_CHUNK_BYTES ? (uint32_t)rd->len : READER_CHUNK_BYTES;
-        if (rd->sock < v->nsocks)
-            memcpy(fv->sock_name, v->socks[rd->sock].name, sizeof fv->sock_name);
+        fv->sock = rd->sock < v->nsocks ? rd->sock : -1;
     }
 }
 
@@ -1612,8 +1702,8 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
     res->ok = false;
     snprintf(res->expr, sizeof res->expr, "%s", ln->code);
     if (a->attr == LA_ERROR) {
-        const char *err = v->error[ln->side];
-        bool eq = a->vkind == LV_NONE ? !strcmp(err, "None") : !strcmp(err, a->vname);
+        const char *err = lesson_exc_name(v->error[ln->side]);
+        bool eq = !strcmp(err, a->vkind == LV_NONE ? "None" : a->vname);
         res->ok = a->op == LO_EQ ? eq : !eq;
         snprintf(res->got, sizeof res->got, "%s", err);
         return;
@@ -1705,7 +1795,7 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
         snprintf(res->got, sizeof res->got, "AttributeError: not a socket");
         return;
     }
-    const lesson_sock_view *sv = NULL;
+    const sock_view *sv = NULL;
     for (int i = 0; i < v->nsocks; i++)
         if (i == val->i)
             sv = &v->socks[i];
@@ -1716,9 +1806,13 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
     int64_t n = 0;
     switch (a->attr) {
     case LA_STATE: {
-        bool eq = !strcmp(sv->state, a->vname) ||
-                  (!strcmp(a->vname, "FIN_WAIT") && !strncmp(sv->state, "FIN_WAIT", 8));
-        snprintf(res->got, sizeof res->got, "%s", sv->state);
+        lesson_tcp_state want = LESSON_TCP_CLOSED;
+        bool any_fin = false;
+        lesson_tcp_state_parse(a->vname, strlen(a->vname), &want, &any_fin);
+        lesson_tcp_state got = sv->probe.state;
+        bool eq = got == want || (any_fin && (got == LESSON_TCP_FIN_WAIT1 ||
+                                              got == LESSON_TCP_FIN_WAIT2));
+        snprintf(res->got, sizeof res->got, "%s", lesson_tcp_state_name(got));
         res->ok = a->op == LO_EQ ? eq : !eq;
         return;
     }
@@ -1727,30 +1821,30 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
         res->ok = op_holds(a->op, cmp_i64(sv->blocked, vint));
         return;
     case LA_SEND_QUEUE:
-        n = sv->send_queue_bytes;
+        n = sv->probe.send_queue_bytes;
         break;
     case LA_UNSENT:
-        n = sv->unsent_bytes;
+        n = sv->probe.unsent_bytes;
         break;
     case LA_IN_FLIGHT:
-        n = sv->in_flight_bytes;
+        n = sv->probe.in_flight_bytes;
         break;
     case LA_RECV_QUEUE:
-        n = sv->recv_queue_bytes;
+        n = sv->probe.recv_queue_bytes;
         break;
     case LA_SNDBUF:
-        n = sv->sndbuf_bytes;
+        n = sv->probe.sndbuf_bytes;
         break;
     case LA_RCVBUF:
-        n = sv->rcvbuf_bytes;
+        n = sv->probe.rcvbuf_bytes;
         break;
     case LA_PEER_WINDOW:
-        if (!sv->peer_window_known) {
+        if (!sv->probe.peer_window_known) {
             snprintf(res->got, sizeof res->got,
                      "not available: this kernel does not report tcpi_snd_wnd");
             return;
         }
-        n = sv->peer_window_bytes;
+        n = sv->probe.peer_window_bytes;
         break;
     default:
         break;
@@ -1771,15 +1865,14 @@ static int run_step(interp *in, int step)
     lesson_view *v = &in->view;
     bool has_wait = false;
     in->be->ops->step_begin(in->be);
-    v->printed_step_start[0] = v->nprinted[0];
-    v->printed_step_start[1] = v->nprinted[1];
+    v->nresults = 0;
     v->stmts = in->status[step];
     v->nstmts = in->nstatus[step];
     int k = 0;
     for (size_t i = 0; i < st->nlines; i++) {
         const lesson_line *ln = &st->lines[i];
         if (ln->kind == LESSON_LINE_STMT) {
-            lesson_stmt_status *ss = &in->status[step][k++];
+            stmt_status *ss = &in->status[step][k++];
             sidequeue *q = &in->queue[ln->side];
             pending *p = calloc(1, sizeof *p);
             if (!p)
@@ -1829,9 +1922,6 @@ static void interp_free(interp *in)
         for (int i = 0; i < in->queue[side].n; i++)
             pending_free(in->queue[side].q[i]);
         free(in->queue[side].q);
-        for (int i = 0; i < in->view.nprinted[side]; i++)
-            free(in->view.printed[side][i]);
-        free(in->view.printed[side]);
     }
     for (int i = 0; i < in->nwriters; i++)
         sim_appbuf_free(in->writers[i].ab);
@@ -1848,6 +1938,7 @@ static void interp_free(interp *in)
     free(in->status);
     free(in->nstatus);
     free(in->view.expects);
+    free(in->view.results);
     free(in);
 }
 
@@ -1859,8 +1950,6 @@ static interp *interp_new(const lesson_doc *doc, lesson_mode mode, char *err, si
     in->doc = doc;
     in->mode = mode;
     in->view.mode = mode;
-    snprintf(in->view.error[0], sizeof in->view.error[0], "None");
-    snprintf(in->view.error[1], sizeof in->view.error[1], "None");
     in->status = calloc(doc->nsteps ? doc->nsteps : 1, sizeof *in->status);
     in->nstatus = calloc(doc->nsteps ? doc->nsteps : 1, sizeof *in->nstatus);
     if (!in->status || !in->nstatus)
@@ -1882,7 +1971,7 @@ static interp *interp_new(const lesson_doc *doc, lesson_mode mode, char *err, si
             if (st->lines[i].kind == LESSON_LINE_STMT) {
                 in->status[s][k].line = st->lines[i].line;
                 in->status[s][k].side = st->lines[i].side;
-                snprintf(in->status[s][k].status, LESSON_STATUS_LEN, "pending");
+                in->status[s][k].st = (lesson_status){LESSON_STMT_PENDING, LESSON_EXC_NONE};
                 k++;
             }
         if (ne > maxexp)
@@ -1924,6 +2013,7 @@ lesson_runner *lesson_runner_new(const lesson_doc *doc, unsigned modes, char *er
     r->doc = doc;
     r->modes = modes;
     r->step = -1;
+    r->rec.step = -1;
     if ((modes & LESSON_MODE_SIM) && !(r->in[0] = interp_new(doc, LESSON_MODE_SIM, err, errlen)))
         goto fail;
     if ((modes & LESSON_MODE_REAL) && !(r->in[1] = interp_new(doc, LESSON_MODE_REAL, err, errlen)))
@@ -1940,7 +2030,191 @@ void lesson_runner_free(lesson_runner *r)
         return;
     interp_free(r->in[0]);
     interp_free(r->in[1]);
+    lesson_record_free(&r->rec);
     free(r);
+}
+
+/* ------------------------------------------------------------ the record */
+
+/* Grows *arr to hold need items of size bytes. Returns 0 or -ENOMEM. */
+static int grow(void **arr, int *cap, int need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    int nc = *cap ? *cap : 8;
+    while (nc < need)
+        nc *= 2;
+    void *g = realloc(*arr, (size_t)nc * size);
+    if (!g)
+        return -ENOMEM;
+    *arr = g;
+    *cap = nc;
+    return 0;
+}
+
+/* The record socket for a mode's socket, joined by name; -1 when full. */
+static int rec_sock(lesson_record *rec, const sock_view *sv)
+{
+    int id = lesson_record_find_sock(rec, sv->name);
+    if (id >= 0 || rec->nsocks >= LESSON_MAX_SOCKS)
+        return id;
+    id = rec->nsocks++;
+    lesson_rec_sock *rs = &rec->socks[id];
+    memset(rs, 0, sizeof *rs);
+    rs->id = id;
+    snprintf(rs->name, sizeof rs->name, "%s", sv->name);
+    rs->side = sv->side;
+    return id;
+}
+
+/* One mode's sockets and files into the record; map[i] gets the record
+ * id of the mode's socket i. */
+static void rec_mode(lesson_record *rec, interp *in, int slot, int *map)
+{
+    const lesson_view *v = &in->view;
+    lesson_backend *be = in->be;
+    rec->time_us[slot] = v->time_us;
+    for (int side = 0; side < 2; side++) {
+        lesson_rec_side *rs = &rec->sides[slot][side];
+        rs->blocked = v->blocked[side];
+        rs->blocked_line = 0;
+        if (in->queue[side].n > 0)
+            rs->blocked_line = in->queue[side].q[0]->ln->line;
+        rs->last_exc = v->error[side];
+    }
+    for (int i = 0; i < v->nsocks; i++) {
+        const sock_view *sv = &v->socks[i];
+        int id = map[i] = rec_sock(rec, sv);
+        if (id < 0)
+            continue;
+        lesson_rec_sock *rs = &rec->socks[id];
+        lesson_sock_mode *sm = &rs->mode[slot];
+        memset(sm, 0, sizeof *sm);
+        sm->present = true;
+        sm->probe = sv->probe;
+        sm->blocked = sv->blocked;
+        sm->closed = sv->closed;
+        if (slot == 0) {
+            memset(rs->queue, 0, sizeof rs->queue);
+            if (!sv->closed && be->ops->queue_runs)
+                for (int q = 0; q < LESSON_NQUEUES; q++)
+                    be->ops->queue_runs(be, sv->handle, (lesson_qid)q, &rs->queue[q]);
+        }
+    }
+    for (int i = 0; i < v->nfiles; i++) {
+        const file_view *fv = &v->files[i];
+        int f = -1;
+        for (int k = 0; k < rec->nfiles && f < 0; k++)
+            if (!strcmp(rec->files[k].name, fv->name))
+                f = k;
+        if (f < 0) {
+            if (rec->nfiles >= LESSON_MAX_FILES)
+                continue;
+            f = rec->nfiles++;
+            memset(&rec->files[f], 0, sizeof rec->files[f]);
+            snprintf(rec->files[f].name, sizeof rec->files[f].name, "%s", fv->name);
+            rec->files[f].side = fv->side;
+            rec->files[f].reader = fv->reader;
+            rec->files[f].sock_id = -1;
+        }
+        lesson_rec_file *rf = &rec->files[f];
+        rf->present[slot] = true;
+        rf->buffered_bytes[slot] = fv->buffered_bytes;
+        rf->capacity_bytes = fv->capacity_bytes;
+        int sid = fv->sock >= 0 ? map[fv->sock] : -1;
+        if (sid >= 0) {
+            rf->sock_id = sid;
+            lesson_sock_mode *sm = &rec->socks[sid].mode[slot];
+            /* A writer feeds its socket; a reader shows when no writer does. */
+            if (!fv->reader || !sm->has_file) {
+                sm->has_file = true;
+                sm->file_buffered_bytes = fv->buffered_bytes;
+                sm->file_capacity_bytes = fv->capacity_bytes;
+            }
+        }
+    }
+}
+
+/* The model's events, their handles mapped to record ids. */
+static int rec_events(lesson_runner *r, const int *map)
+{
+    lesson_record *rec = &r->rec;
+    interp *in = r->in[0];
+    rec->nevents = 0;
+    if (!in || !in->be->ops->events)
+        return 0;
+    size_t n = 0;
+    const lesson_event *ev = in->be->ops->events(in->be, &n);
+    if (n > r->cap_events) {
+        lesson_event *g = realloc(rec->events, n * sizeof *g);
+        if (!g)
+            return -ENOMEM;
+        rec->events = g;
+        r->cap_events = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        lesson_event e = ev[i];
+        int id = -1;
+        for (int k = 0; k < in->view.nsocks && id < 0; k++)
+            if (in->view.socks[k].handle == e.sock_id && e.sock_id >= 0)
+                id = map[k];
+        e.sock_id = id;
+        rec->events[i] = e;
+    }
+    rec->nevents = n;
+    return 0;
+}
+
+static int build_record(lesson_runner *r, uint64_t t0_us)
+{
+    lesson_record *rec = &r->rec;
+    const lesson_step *st = &r->doc->steps[r->step];
+    int map[LESSON_MODE_SLOTS][LESSON_MAX_SOCKS];
+    rec->step = r->step;
+    rec->modes = r->modes;
+    rec->nsocks = rec->nfiles = 0;
+    memset(rec->sides, 0, sizeof rec->sides);
+    memset(rec->time_us, 0, sizeof rec->time_us);
+    rec->t0_us = t0_us;
+    rec->t1_us = r->in[0] ? r->in[0]->view.time_us : 0;
+    int nstmts = 0, nexp = 0;
+    for (size_t i = 0; i < st->nlines; i++)
+        nstmts += st->lines[i].kind == LESSON_LINE_STMT;
+    for (int m = 0; m < LESSON_MODE_SLOTS; m++)
+        if (r->in[m]) {
+            rec_mode(rec, r->in[m], m, map[m]);
+            nexp += r->in[m]->view.nexpects;
+        }
+    if (grow((void **)&rec->stmts, &r->cap_stmts, nstmts, sizeof *rec->stmts) < 0 ||
+        grow((void **)&rec->expects, &r->cap_expects, nexp, sizeof *rec->expects) < 0)
+        return -ENOMEM;
+    rec->nstmts = nstmts;
+    int k = 0;
+    for (size_t i = 0; i < st->nlines; i++) {
+        const lesson_line *ln = &st->lines[i];
+        if (ln->kind != LESSON_LINE_STMT)
+            continue;
+        lesson_rec_stmt *rs = &rec->stmts[k];
+        rs->line = ln->line;
+        rs->side = ln->side;
+        for (int m = 0; m < LESSON_MODE_SLOTS; m++)
+            rs->status[m] = r->in[m] ? r->in[m]->status[r->step][k].st
+                                     : (lesson_status){LESSON_STMT_PENDING, LESSON_EXC_NONE};
+        k++;
+    }
+    rec->nexpects = 0;
+    for (int m = 0; m < LESSON_MODE_SLOTS; m++) {
+        const interp *in = r->in[m];
+        for (int e = 0; in && e < in->view.nexpects; e++)
+            rec->expects[rec->nexpects++] = in->view.expects[e];
+        int nres = in ? in->view.nresults : 0;
+        if (grow((void **)&rec->results[m], &r->cap_results[m], nres, sizeof *rec->results[m]) < 0)
+            return -ENOMEM;
+        if (nres)
+            memcpy(rec->results[m], in->view.results, (size_t)nres * sizeof *rec->results[m]);
+        rec->nresults[m] = nres;
+    }
+    return rec_events(r, map[0]);
 }
 
 int lesson_runner_step(lesson_runner *r)
@@ -1948,6 +2222,7 @@ int lesson_runner_step(lesson_runner *r)
     if ((size_t)(r->step + 1) >= r->doc->nsteps)
         return 1;
     r->step++;
+    uint64_t t0 = r->in[0] ? r->in[0]->be->ops->now_us(r->in[0]->be) : 0;
     for (int m = 0; m < 2; m++) {
         if (!r->in[m])
             continue;
@@ -1955,7 +2230,7 @@ int lesson_runner_step(lesson_runner *r)
         if (rc < 0)
             return rc;
     }
-    return 0;
+    return build_record(r, t0);
 }
 
 int lesson_runner_step_index(const lesson_runner *r)
@@ -1963,18 +2238,14 @@ int lesson_runner_step_index(const lesson_runner *r)
     return r->step;
 }
 
-const lesson_view *lesson_runner_view(const lesson_runner *r, lesson_mode mode)
+const lesson_record *lesson_runner_record(const lesson_runner *r)
 {
-    if (mode == LESSON_MODE_SIM)
-        return r->in[0] ? &r->in[0]->view : NULL;
-    if (mode == LESSON_MODE_REAL)
-        return r->in[1] ? &r->in[1]->view : NULL;
-    return NULL;
+    return r->step >= 0 ? &r->rec : NULL;
 }
 
-const sim_world *lesson_runner_sim(const lesson_runner *r)
+unsigned lesson_runner_modes(const lesson_runner *r)
 {
-    return r->in[0] ? lesson_backend_sim_world(r->in[0]->be) : NULL;
+    return r->modes;
 }
 
 const lesson_doc *lesson_runner_doc(const lesson_runner *r)

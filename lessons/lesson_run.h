@@ -11,9 +11,11 @@
  * step or a later one. At the end of a step the connection settles, then
  * the expectations are checked. The real mode never blocks the process.
  *
- * Called by the CLI (check, run), by the window (stepping; stepping back
- * makes a new runner and replays, so runs are cheap and repeatable) and by
- * the tests.
+ * What a step did is handed out as one lesson_record (lesson_record.h):
+ * the CLI (check, run, the transcript), the window and the tests read
+ * that and nothing else of the runner. The window runs a runner on a
+ * thread of its own and keeps a copy of every record, so stepping back
+ * needs no replay.
  */
 #ifndef SOCKBUF_LESSON_RUN_H
 #define SOCKBUF_LESSON_RUN_H
@@ -21,76 +23,7 @@
 #include <stdio.h>
 
 #include "lesson.h"
-#include "sim.h"
-
-enum { LESSON_NAME_LEN = 48, LESSON_STATUS_LEN = 64, LESSON_MAX_SOCKS = 16, LESSON_MAX_FILES = 8 };
-
-/* One socket variable as a mode sees it after a step. */
-typedef struct {
-    char name[LESSON_NAME_LEN]; /* "client.s", "server.conn" */
-    lesson_side side;           /* whose variable */
-    char state[16];             /* "ESTABLISHED", "LISTEN", "CLOSED"... */
-    uint32_t send_queue_bytes;  /* unsent + in flight */
-    uint32_t unsent_bytes;      /* not yet sent */
-    uint32_t in_flight_bytes;   /* sent, not yet acknowledged */
-    uint32_t recv_queue_bytes;  /* received, not yet read */
-    uint32_t sndbuf_bytes;      /* getsockopt(SO_SNDBUF) */
-    uint32_t rcvbuf_bytes;      /* getsockopt(SO_RCVBUF) */
-    uint32_t peer_window_bytes; /* the receive window the peer last advertised
-                                   (real: TCP_INFO tcpi_snd_wnd) */
-    bool peer_window_known;     /* false: the kernel does not report it */
-    bool blocked;               /* a call on it is waiting */
-    bool closed;                /* the program closed it */
-    int sim_sock;               /* sim mode: the model's handle, else -1 */
-} lesson_sock_view;
-
-/* One makefile() writer or reader as a mode sees it. */
-typedef struct {
-    char name[LESSON_NAME_LEN];      /* "client.f" */
-    lesson_side side;                /* whose variable */
-    bool reader;                     /* makefile('rb'): bytes read ahead, not yet returned */
-    uint32_t buffered_bytes;         /* bytes in the application buffer */
-    uint32_t capacity_bytes;         /* the buffer's size */
-    char sock_name[LESSON_NAME_LEN]; /* the socket it writes to */
-} lesson_file_view;
-
-/* A statement's status after a step: "done", "blocked", "pending" (not
- * reached, waiting behind a blocked one) or "error: BrokenPipeError". */
-typedef struct {
-    int line;                       /* source line */
-    lesson_side side;               /* who runs it */
-    char status[LESSON_STATUS_LEN]; /* as above */
-} lesson_stmt_status;
-
-/* An expectation's result. */
-typedef struct {
-    int line;         /* source line */
-    lesson_mode mode; /* LESSON_MODE_SIM or LESSON_MODE_REAL */
-    bool ok;          /* it held */
-    char expr[160];   /* "conn.recv_queue == 12" as written */
-    char got[160];    /* the value found, as text: "12", "b'Hi'" */
-} lesson_expect_result;
-
-/* Everything one mode shows after a step. Owned by the runner, valid
- * until the next lesson_runner_step() or lesson_runner_free(). */
-typedef struct {
-    lesson_mode mode; /* which mode this is */
-    uint64_t time_us; /* sim: virtual clock; real: elapsed */
-    int nsocks;
-    lesson_sock_view socks[LESSON_MAX_SOCKS];
-    int nfiles;
-    lesson_file_view files[LESSON_MAX_FILES];
-    int nstmts; /* the statements of the last step */
-    lesson_stmt_status *stmts;
-    int nexpects; /* the expectations of the last step */
-    lesson_expect_result *expects;
-    char **printed[2]; /* print() output per side, cumulative */
-    int nprinted[2];
-    char error[2][48];         /* last exception per side, or "None" */
-    bool blocked[2];           /* is the side blocked */
-    int printed_step_start[2]; /* index in printed[] where the last
-                                  step's output begins */
-} lesson_view;
+#include "lesson_record.h"
 
 typedef struct lesson_runner lesson_runner;
 
@@ -102,21 +35,22 @@ lesson_runner *lesson_runner_new(const lesson_doc *doc, unsigned modes, char *er
 /* Closes every socket and frees everything. Accepts NULL. */
 void lesson_runner_free(lesson_runner *r);
 
-/* Runs the next step in every mode, settles, checks its expectations.
- * Returns 0, 1 when there is no step left, or a negative errno on an
- * internal failure (a socket fault inside the lesson is not one: it is
- * a Python exception on that side). Before the step the model's event log
- * is cleared, so sim_events() afterwards tells what the step did. */
+/* Runs the next step in every mode, settles, checks its expectations and
+ * writes the step's record. Returns 0, 1 when there is no step left, or a
+ * negative errno on an internal failure (a socket fault inside the lesson
+ * is not one: it is a Python exception on that side). */
 int lesson_runner_step(lesson_runner *r);
 
 /* Index of the last step run (0-based), or -1 before the first. */
 int lesson_runner_step_index(const lesson_runner *r);
 
-/* The state of one mode after the last step, or NULL if not enabled. */
-const lesson_view *lesson_runner_view(const lesson_runner *r, lesson_mode mode);
+/* The record of the last step, or NULL before the first. Owned by the
+ * runner, valid until the next lesson_runner_step() or _free(); keep it
+ * with lesson_record_copy(). */
+const lesson_record *lesson_runner_record(const lesson_runner *r);
 
-/* The model's world (for its event log and queue contents), or NULL. */
-const sim_world *lesson_runner_sim(const lesson_runner *r);
+/* The modes that run (a lesson_mode bit set). */
+unsigned lesson_runner_modes(const lesson_runner *r);
 
 /* The document the runner runs (borrowed at lesson_runner_new()). */
 const lesson_doc *lesson_runner_doc(const lesson_runner *r);
@@ -125,13 +59,16 @@ const lesson_doc *lesson_runner_doc(const lesson_runner *r);
  * last step does not expect it. */
 bool lesson_runner_ended_blocked(const lesson_runner *r);
 
-/* The line of the statement a side of a mode is blocked on (its code in
- * *code), or 0 when that side is not blocked. */
+/* The line of the statement a side of a mode is blocked on after the last
+ * step (its code in *code), or 0 when that side is not blocked. */
 int lesson_runner_blocked_line(const lesson_runner *r, lesson_mode mode, lesson_side side,
                                const char **code);
 
-/* Writes the last step's transcript object (SPEC.md section 4) as one
- * JSON line. Returns 0 or -EIO. */
+/* Writes a record as one transcript line (SPEC.md section 4), from the
+ * record alone (lesson_json.c). Returns 0 or -EIO. */
+int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FILE *out);
+
+/* The same for the runner's last step. Returns 0 or -EIO. */
 int lesson_runner_write_transcript(const lesson_runner *r, FILE *out);
 
 #endif

@@ -202,21 +202,35 @@ out:
     return rc;
 }
 
-int net_local_port(int fd, char *err)
+/* net_local_port() (peer false) and net_peer_port(): one port of fd. */
+static int net_sock_port(int fd, bool peer, char *err)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-        int rc = -errno;
-        net_seterr(err, rc, "getsockname(fd %d)", fd);
+    const char *call = peer ? "getpeername" : "getsockname";
+    int rc = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+                  : getsockname(fd, (struct sockaddr *)&ss, &len);
+    if (rc < 0) {
+        rc = -errno;
+        net_seterr(err, rc, "%s(fd %d)", call, fd);
         return rc;
     }
     if (ss.ss_family == AF_INET)
         return ntohs(((struct sockaddr_in *)&ss)->sin_port);
     if (ss.ss_family == AF_INET6)
         return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    net_seterr(err, -EAFNOSUPPORT, "getsockname(fd %d)", fd);
+    net_seterr(err, -EAFNOSUPPORT, "%s(fd %d)", call, fd);
     return -EAFNOSUPPORT;
+}
+
+int net_local_port(int fd, char *err)
+{
+    return net_sock_port(fd, false, err);
+}
+
+int net_peer_port(int fd, char *err)
+{
+    return net_sock_port(fd, true, err);
 }
 
 /* net_peer_name() (peer true) and net_local_name(): one address of fd,
@@ -522,6 +536,7 @@ int net_probe(int fd, net_probe_t *out, char *err)
         goto out;
     }
     snprintf(out->state, sizeof(out->state), "%s", net_state_name(ti.tcpi_state));
+    out->tcpi_state = ti.tcpi_state;
     bool listening = ti.tcpi_state == NET_KERNEL_TCP_LISTEN;
     if (NET_TI_HAS(tilen, tcpi_rtt))
         out->rtt_us = ti.tcpi_rtt;
@@ -531,7 +546,8 @@ int net_probe(int fd, net_probe_t *out, char *err)
         out->rcv_space_bytes = ti.tcpi_rcv_space;
     if (NET_TI_HAS(tilen, tcpi_notsent_bytes))
         out->notsent_bytes = ti.tcpi_notsent_bytes;
-    if (NET_TI_HAS(tilen, tcpi_snd_wnd))
+    out->snd_wnd_known = NET_TI_HAS(tilen, tcpi_snd_wnd);
+    if (out->snd_wnd_known)
         out->snd_wnd_bytes = ti.tcpi_snd_wnd;
     /* On a listener tcpi_unacked is the accept queue's length. */
     if (listening)

@@ -41,6 +41,7 @@ typedef enum { NET_SHUT_RD = 0, NET_SHUT_WR = 1, NET_SHUT_RDWR = 2 } net_how;
 /* The kernel's view of one socket, read by net_probe(). */
 typedef struct {
     char state[16];            /* "ESTABLISHED", "LISTEN", ... from TCP_INFO */
+    int tcpi_state;            /* TCP_INFO tcpi_state, Linux's number (TCP_ESTABLISHED = 1) */
     uint32_t send_queue_bytes; /* SIOCOUTQ: unsent + unacknowledged */
     uint32_t unsent_bytes;     /* SIOCOUTQNSD: not yet sent */
     uint32_t in_flight_bytes;  /* send_queue - unsent */
@@ -53,6 +54,7 @@ typedef struct {
     uint32_t notsent_bytes;    /* TCP_INFO tcpi_notsent_bytes */
     uint32_t rcv_space_bytes;  /* TCP_INFO tcpi_rcv_space */
     uint32_t snd_wnd_bytes;    /* TCP_INFO tcpi_snd_wnd where the kernel has it, else 0 */
+    bool snd_wnd_known;        /* the kernel's tcp_info has tcpi_snd_wnd (Linux 5.4+) */
     uint32_t accept_queue;     /* listener: connections waiting (tcpi_unacked) */
 } net_probe_t;
 
@@ -72,6 +74,9 @@ int net_bind(int fd, const char *host, uint16_t port, char *err);
 
 /* The local port a socket is bound to, or a negative errno. */
 int net_local_port(int fd, char *err);
+
+/* The peer's port of a connected socket, or a negative errno. */
+int net_peer_port(int fd, char *err);
 
 /* The peer's / local address as "127.0.0.1:53422" or "[::1]:53422" into
  * buf (cap bytes, 64 is always enough). Returns 0 or a negative errno

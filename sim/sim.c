@@ -280,6 +280,9 @@ static void log_event(sim_world *w, sim_event_kind kind, int sockid, int peer, u
     e->kind = kind;
     e->sock = sockid;
     e->peer = peer;
+    const sock *me = sockid >= 0 ? sock_any(w, sockid) : NULL;
+    const sock *other = peer >= 0 ? sock_any(w, peer) : NULL;
+    e->side = me ? me->side : other ? (sim_side)!other->side : SIM_SERVER;
     e->bytes = bytes;
     e->seq = seq;
     e->window = window;

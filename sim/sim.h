@@ -132,6 +132,8 @@ typedef struct {
     uint64_t arrive_us;  /* for events that travel: when they arrive */
     sim_event_kind kind; /* what happened */
     int sock;            /* socket it happened on (the sender for wire) */
+    sim_side side;       /* sock's side; for an RST with sock -1, the side
+                            that sends it: every event's direction is known */
     int peer;            /* the other end, or -1 */
     uint32_t bytes;      /* payload bytes moved, 0 if none */
     uint64_t seq;        /* first payload byte's stream offset */

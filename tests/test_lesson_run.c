@@ -29,10 +29,125 @@
               "client: s.connect(('localhost', 8080))\n"                                           \
               "server: conn, addr = srv.accept()\n"
 
+/* What one mode shows after a step, read from the step's lesson_record
+ * (the runner's only output); printed lines add up across steps. */
+enum { TV_MAX = 64, TV_LINE = 256 };
+typedef struct {
+    char name[LESSON_NAME_LEN];
+    lesson_side side;
+    char state[16];
+    uint32_t send_queue_bytes, unsent_bytes, in_flight_bytes, recv_queue_bytes;
+    uint32_t sndbuf_bytes, rcvbuf_bytes, peer_window_bytes;
+    bool peer_window_known, blocked, closed;
+    lesson_queue queue[LESSON_NQUEUES]; /* the model's byte runs */
+} tsock;
+typedef struct {
+    char name[LESSON_NAME_LEN];
+    lesson_side side;
+    bool reader;
+    uint32_t buffered_bytes, capacity_bytes;
+    char sock_name[LESSON_NAME_LEN]; /* the socket it belongs to */
+} tfile;
+typedef struct {
+    int line;
+    char status[64];
+} tstmt;
+typedef struct {
+    int nexpects;
+    lesson_expect_result expects[TV_MAX];
+    int nstmts;
+    tstmt stmts[TV_MAX];
+    bool blocked[2];
+    uint64_t time_us;
+    int nsocks;
+    tsock socks[LESSON_MAX_SOCKS];
+    int nfiles;
+    tfile files[LESSON_MAX_FILES];
+    int nprinted[2];
+    char printed[2][TV_MAX][TV_LINE];
+} tview;
+
 typedef struct {
     lesson_doc *doc;
     lesson_runner *r;
+    tview *tv; /* [0] sim, [1] real */
 } run_t;
+
+/* Refreshes both modes' views from the last record. */
+static void tview_update(run_t *t)
+{
+    const lesson_record *rec = lesson_runner_record(t->r);
+    for (int m = 0; m < LESSON_MODE_SLOTS && rec; m++) {
+        tview *v = &t->tv[m];
+        v->nexpects = 0;
+        for (int e = 0; e < rec->nexpects && v->nexpects < TV_MAX; e++)
+            if (lesson_mode_slot(rec->expects[e].mode) == m)
+                v->expects[v->nexpects++] = rec->expects[e];
+        v->nstmts = 0;
+        for (int k = 0; k < rec->nstmts && k < TV_MAX; k++) {
+            v->stmts[k].line = rec->stmts[k].line;
+            lesson_status_text(rec->stmts[k].status[m], v->stmts[k].status, sizeof v->stmts[k].status);
+            v->nstmts++;
+        }
+        for (int side = 0; side < 2; side++)
+            v->blocked[side] = rec->sides[m][side].blocked;
+        v->time_us = rec->time_us[m];
+        v->nsocks = 0;
+        for (int i = 0; i < rec->nsocks; i++) {
+            const lesson_sock_mode *sm = &rec->socks[i].mode[m];
+            if (!sm->present)
+                continue;
+            tsock *o = &v->socks[v->nsocks++];
+            snprintf(o->name, sizeof o->name, "%s", rec->socks[i].name);
+            o->side = rec->socks[i].side;
+            snprintf(o->state, sizeof o->state, "%s", lesson_tcp_state_name(sm->probe.state));
+            o->send_queue_bytes = sm->probe.send_queue_bytes;
+            o->unsent_bytes = sm->probe.unsent_bytes;
+            o->in_flight_bytes = sm->probe.in_flight_bytes;
+            o->recv_queue_bytes = sm->probe.recv_queue_bytes;
+            o->sndbuf_bytes = sm->probe.sndbuf_bytes;
+            o->rcvbuf_bytes = sm->probe.rcvbuf_bytes;
+            o->peer_window_bytes = sm->probe.peer_window_bytes;
+            o->peer_window_known = sm->probe.peer_window_known;
+            o->blocked = sm->blocked;
+            o->closed = sm->closed;
+            memcpy(o->queue, rec->socks[i].queue, sizeof o->queue);
+        }
+        v->nfiles = 0;
+        for (int i = 0; i < rec->nfiles; i++) {
+            const lesson_rec_file *f = &rec->files[i];
+            if (!f->present[m])
+                continue;
+            tfile *o = &v->files[v->nfiles++];
+            snprintf(o->name, sizeof o->name, "%s", f->name);
+            o->side = f->side;
+            o->reader = f->reader;
+            o->buffered_bytes = f->buffered_bytes[m];
+            o->capacity_bytes = f->capacity_bytes;
+            snprintf(o->sock_name, sizeof o->sock_name, "%s",
+                     f->sock_id >= 0 ? rec->socks[f->sock_id].name : "");
+        }
+        for (int k = 0; k < rec->nresults[m]; k++) {
+            const lesson_result *x = &rec->results[m][k];
+            if (x->kind == LESSON_RESULT_PRINT && v->nprinted[x->side] < TV_MAX)
+                snprintf(v->printed[x->side][v->nprinted[x->side]++], TV_LINE, "%s", x->repr);
+        }
+    }
+}
+
+/* lesson_runner_step(), then the views. */
+static int tstep(run_t *t)
+{
+    int rc = lesson_runner_step(t->r);
+    if (rc == 0)
+        tview_update(t);
+    return rc;
+}
+
+static const tview *tview_of(run_t *t, lesson_mode m)
+{
+    return lesson_runner_modes(t->r) & m ? &t->tv[lesson_mode_slot(m)] : NULL;
+}
 
 static run_t start(const char *text, unsigned modes)
 {
@@ -46,6 +161,8 @@ static run_t start(const char *text, unsigned modes)
     t.r = lesson_runner_new(t.doc, modes, err, sizeof err);
     if (!t.r)
         fail_msg("runner: %s", err);
+    t.tv = calloc(LESSON_MODE_SLOTS, sizeof *t.tv);
+    assert_non_null(t.tv);
     return t;
 }
 
@@ -53,14 +170,15 @@ static void finish(run_t *t)
 {
     lesson_runner_free(t->r);
     lesson_doc_free(t->doc);
+    free(t->tv);
 }
 
 /* Runs one step; fails on any expectation that did not hold. */
 static void step_ok(run_t *t)
 {
-    assert_int_equal(lesson_runner_step(t->r), 0);
+    assert_int_equal(tstep(t), 0);
     for (int m = 1; m <= 2; m++) {
-        const lesson_view *v = lesson_runner_view(t->r, (lesson_mode)m);
+        const tview *v = tview_of(t, (lesson_mode)m);
         for (int e = 0; v && e < v->nexpects; e++)
             if (!v->expects[e].ok)
                 fail_msg("line %d (%s): %s (got %s)", v->expects[e].line, m == 1 ? "sim" : "real",
@@ -70,7 +188,7 @@ static void step_ok(run_t *t)
 
 static const char *status_of(run_t *t, lesson_mode m, int line)
 {
-    const lesson_view *v = lesson_runner_view(t->r, m);
+    const tview *v = tview_of(t, m);
     for (int i = 0; i < v->nstmts; i++)
         if (v->stmts[i].line == line)
             return v->stmts[i].status;
@@ -131,11 +249,11 @@ static void blocking_across_steps(unsigned modes)
     assert_string_equal(status_of(&t, modes, 10), "blocked");
     assert_string_equal(status_of(&t, modes, 11), "pending");
     assert_string_equal(status_of(&t, modes, 12), "done");
-    const lesson_view *v = lesson_runner_view(t.r, modes);
+    const tview *v = tview_of(&t, modes);
     assert_true(v->blocked[LESSON_SERVER]);
     assert_false(v->blocked[LESSON_CLIENT]);
     step_ok(&t);
-    v = lesson_runner_view(t.r, modes);
+    v = tview_of(&t, modes);
     assert_false(v->blocked[LESSON_SERVER]);
     assert_int_equal(v->nprinted[LESSON_SERVER], 1);
     assert_string_equal(v->printed[LESSON_SERVER][0], "b'late'");
@@ -158,7 +276,7 @@ static void test_run_ended_blocked(void **state)
                  expect ? "expect server: conn.blocked == True\n" : "");
         run_t t = start(text, LESSON_MODE_BOTH);
         step_ok(&t);
-        assert_int_equal(lesson_runner_step(t.r), 1);
+        assert_int_equal(tstep(&t), 1);
         assert_int_equal(lesson_runner_ended_blocked(t.r), !expect);
         const char *code = NULL;
         assert_int_equal(lesson_runner_blocked_line(t.r, LESSON_MODE_SIM, LESSON_SERVER, &code), 9);
@@ -317,7 +435,7 @@ static void test_run_sendall_blocks_and_resumes(void **state)
     run_t t = start(text, LESSON_MODE_SIM);
     step_ok(&t);
     step_ok(&t);
-    const lesson_view *v = lesson_runner_view(t.r, LESSON_MODE_SIM);
+    const tview *v = tview_of(&t, LESSON_MODE_SIM);
     assert_true(v->blocked[LESSON_CLIENT]);
     assert_string_equal(v->stmts[0].status, "blocked");
     assert_string_equal(v->stmts[1].status, "pending");
@@ -325,21 +443,20 @@ static void test_run_sendall_blocks_and_resumes(void **state)
      * not at the 60 s safety limit. */
     assert_true(v->time_us < 1000000);
     int steps_blocked = 0;
-    while (lesson_runner_step(t.r) == 0) {
-        v = lesson_runner_view(t.r, LESSON_MODE_SIM);
+    while (tstep(&t) == 0) {
+        v = tview_of(&t, LESSON_MODE_SIM);
         steps_blocked += v->blocked[LESSON_CLIENT];
         /* One sendall is one write: its later chunks keep its origin. */
         for (int i = 0; i < v->nsocks; i++) {
             if (strcmp(v->socks[i].name, "server.conn"))
                 continue;
-            sim_run runs[8];
-            int nr = sim_runs(lesson_runner_sim(t.r), v->socks[i].sim_sock, SIM_Q_RECV, runs, 8);
-            assert_true(nr >= 0 && nr <= 1);
-            if (nr == 1)
-                assert_int_equal(runs[0].origin, 1);
+            const lesson_queue *q = &v->socks[i].queue[LESSON_Q_RECV];
+            assert_true(q->n >= 0 && q->n <= 1);
+            if (q->n == 1)
+                assert_int_equal(q->run[0].origin, 1);
         }
     }
-    v = lesson_runner_view(t.r, LESSON_MODE_SIM);
+    v = tview_of(&t, LESSON_MODE_SIM);
     assert_false(v->blocked[LESSON_CLIENT]);
     assert_true(steps_blocked >= 2);
     long total = 0;
@@ -430,7 +547,7 @@ static void waitall_nonblocking(unsigned modes)
                     modes);
     for (int i = 0; i < 3; i++)
         step_ok(&t);
-    assert_int_equal(lesson_runner_step(t.r), 1);
+    assert_int_equal(tstep(&t), 1);
     finish(&t);
 }
 
@@ -443,7 +560,7 @@ static void test_run_recv_waitall_nonblocking(void **state)
 /* The expectation of the last step at line, in mode m. */
 static const lesson_expect_result *expect_at(run_t *t, lesson_mode m, int line)
 {
-    const lesson_view *v = lesson_runner_view(t->r, m);
+    const tview *v = tview_of(t, m);
     for (int i = 0; i < v->nexpects; i++)
         if (v->expects[i].line == line)
             return &v->expects[i];
@@ -469,7 +586,7 @@ static void expect_variable(unsigned modes)
                     "expect server: conn.recv_queue < n\n",
                     modes);
     step_ok(&t);
-    assert_int_equal(lesson_runner_step(t.r), 0);
+    assert_int_equal(tstep(&t), 0);
     int lines_ok[] = {15, 17, 18, 19, 20};
     for (size_t k = 0; k < sizeof lines_ok / sizeof lines_ok[0]; k++)
         assert_true(expect_at(&t, modes, lines_ok[k])->ok);
@@ -502,12 +619,12 @@ static void monotonic(unsigned modes)
                     "expect client: waited < 0.25\n",          /* 17: fails */
                     modes);
     step_ok(&t);
-    uint64_t before_us = lesson_runner_view(t.r, modes)->time_us;
-    assert_int_equal(lesson_runner_step(t.r), 0);
+    uint64_t before_us = tview_of(&t, modes)->time_us;
+    assert_int_equal(tstep(&t), 0);
     for (int line = 14; line <= 16; line++)
         assert_true(expect_at(&t, modes, line)->ok);
     assert_false(expect_at(&t, modes, 17)->ok);
-    const lesson_view *v = lesson_runner_view(t.r, modes);
+    const tview *v = tview_of(&t, modes);
     assert_int_equal(v->nprinted[LESSON_CLIENT], 1);
     if (modes == LESSON_MODE_SIM) {
         assert_string_equal(v->printed[LESSON_CLIENT][0], "0.25");
@@ -521,7 +638,7 @@ static void monotonic(unsigned modes)
                         modes);
         step_ok(&u);
         step_ok(&u);
-        const char *got = lesson_runner_view(u.r, modes)->printed[LESSON_CLIENT][0];
+        const char *got = tview_of(&u, modes)->printed[LESSON_CLIENT][0];
         assert_true(strtod(got, NULL) == strtod(want, NULL));
         finish(&u);
     }
@@ -562,8 +679,8 @@ static void subtraction(unsigned modes)
                     "client: z = -2 - big\n"
                     "expect client: error == OverflowError\n",
                     modes);
-    assert_int_equal(lesson_runner_step(t.r), 0);
-    const lesson_view *v = lesson_runner_view(t.r, modes);
+    assert_int_equal(tstep(&t), 0);
+    const tview *v = tview_of(&t, modes);
     assert_int_equal(v->nprinted[LESSON_CLIENT], 3);
     assert_string_equal(v->printed[LESSON_CLIENT][0], "5 -2.7755575615628914e-17 -2 -1 0.5");
     assert_string_equal(v->printed[LESSON_CLIENT][1], "1e+17 9007199254740992.0 1e-05");
@@ -601,11 +718,11 @@ static void peer_window(unsigned modes)
                     "expect client: s.peer_window == 0\n"
                     "expect server: conn.recv_queue > 0\n",
                     modes);
-    const lesson_view *v = NULL;
+    const tview *v = NULL;
     bool known = true;
     for (int k = 0; k < 2; k++) {
-        assert_int_equal(lesson_runner_step(t.r), 0);
-        v = lesson_runner_view(t.r, modes);
+        assert_int_equal(tstep(&t), 0);
+        v = tview_of(&t, modes);
         for (int i = 0; i < v->nsocks; i++)
             if (!strcmp(v->socks[i].name, "client.s"))
                 known = v->socks[i].peer_window_known;
@@ -690,8 +807,8 @@ static void reader(unsigned modes)
     step_ok(&t);
     step_ok(&t);
     /* the reader is in the view's files, with its read-ahead bytes */
-    const lesson_view *v = lesson_runner_view(t.r, modes);
-    const lesson_file_view *fv = NULL;
+    const tview *v = tview_of(&t, modes);
+    const tfile *fv = NULL;
     for (int i = 0; i < v->nfiles; i++)
         if (!strcmp(v->files[i].name, "server.f"))
             fv = &v->files[i];
@@ -782,12 +899,12 @@ static void test_run_wait_and_sleep(void **state)
                     "expect client: late == 1\n",
                     LESSON_MODE_BOTH);
     step_ok(&t);
-    uint64_t t0 = lesson_runner_view(t.r, LESSON_MODE_SIM)->time_us;
+    uint64_t t0 = tview_of(&t, LESSON_MODE_SIM)->time_us;
     step_ok(&t);
-    assert_int_equal(lesson_runner_view(t.r, LESSON_MODE_SIM)->time_us, t0 + 100000);
+    assert_int_equal(tview_of(&t, LESSON_MODE_SIM)->time_us, t0 + 100000);
     step_ok(&t);
-    assert_true(lesson_runner_view(t.r, LESSON_MODE_SIM)->time_us >= t0 + 350000);
-    assert_true(lesson_runner_view(t.r, LESSON_MODE_REAL)->time_us >= 350000);
+    assert_true(tview_of(&t, LESSON_MODE_SIM)->time_us >= t0 + 350000);
+    assert_true(tview_of(&t, LESSON_MODE_REAL)->time_us >= 350000);
     finish(&t);
 }
 
@@ -800,7 +917,7 @@ static void test_run_print(void **state)
                     "client: print((1, b'a'))\n",
                     LESSON_MODE_SIM);
     step_ok(&t);
-    const lesson_view *v = lesson_runner_view(t.r, LESSON_MODE_SIM);
+    const tview *v = tview_of(&t, LESSON_MODE_SIM);
     assert_int_equal(v->nprinted[LESSON_CLIENT], 2);
     assert_string_equal(v->printed[LESSON_CLIENT][0], "b\"it's\\n\\x00\" 12 None True text");
     assert_string_equal(v->printed[LESSON_CLIENT][1], "(1, b'a')");

@@ -61,25 +61,32 @@ static void sock_init(viz_sock *k, const char *name, int h)
     memset(k, 0, sizeof *k);
     k->present = true;
     snprintf(k->name, sizeof k->name, "%s", name);
-    snprintf(k->state, sizeof k->state, "ESTABLISHED");
-    k->sim_sock = h;
+    k->state = LESSON_TCP_ESTABLISHED;
+    k->sock_id = h;
     k->sndbuf_bytes = 16384;
     k->rcvbuf_bytes = 131072;
     k->peer_window_bytes = 65535;
 }
 
-static sim_event ev(uint64_t t, uint64_t arrive, sim_event_kind kind, int sock, int peer,
-                    uint32_t bytes, uint64_t seq, uint32_t window, uint32_t origin)
+/* An event at record socket sock (0 is the client's, any other the
+ * server's), its direction resolved as the runner resolves it. */
+static lesson_event ev(uint64_t t, uint64_t arrive, lesson_event_kind kind, int sock, int peer,
+                       uint32_t bytes, uint64_t seq, uint32_t window, uint32_t origin)
 {
-    sim_event e = {.time_us = t,
-                   .arrive_us = arrive,
-                   .kind = kind,
-                   .sock = sock,
-                   .peer = peer,
-                   .bytes = bytes,
-                   .seq = seq,
-                   .window = window,
-                   .origin = origin};
+    (void)peer;
+    int side = sock == 0 ? 0 : 1;
+    bool arrives = kind == LESSON_EV_DELIVER || kind == LESSON_EV_ACK_ARRIVE ||
+                   kind == LESSON_EV_FIN_ARRIVE || kind == LESSON_EV_RST_ARRIVE;
+    lesson_event e = {.time_us = t,
+                      .arrive_us = arrive,
+                      .kind = kind,
+                      .sock_id = sock,
+                      .from_side = arrives ? !side : side,
+                      .to_side = lesson_event_travels(kind) ? !side : arrives ? side : -1,
+                      .bytes = bytes,
+                      .seq = seq,
+                      .window = window,
+                      .origin = origin};
     return e;
 }
 
@@ -89,33 +96,30 @@ static void scene_basics(viz_scene *s)
 {
     viz_scene_init(s, &doc);
     s->step = 0;
-    s->handle_side[0] = 0;
-    s->handle_side[1] = 1;
-    s->handle_side[2] = 1;
     for (int side = 0; side < 2; side++) {
         sock_init(&s->side[side].before, side ? "server.conn" : "client.s", side ? 2 : 0);
         s->side[side].after = s->side[side].before;
     }
     s->pre_valid[0] = s->pre_valid[2] = true;
-    viz_queue_push(&s->side[1].after.q[SIM_Q_RECV], 1, 12);
+    lesson_queue_push(&s->side[1].after.q[LESSON_Q_RECV], 1, 12);
     s->side[1].after.recv_queue_bytes = 12;
     s->side[0].real.present = true;
     s->side[1].real.present = true;
     s->side[1].real.recv_queue_bytes = 12;
     s->side[0].ncode = 1;
     snprintf(s->side[0].code[0].code, VIZ_TEXT_LEN, "s.sendall(b'Hello, world')");
-    snprintf(s->side[0].code[0].status, LESSON_STATUS_LEN, "done");
+    s->side[0].code[0].status.state = LESSON_STMT_DONE;
     s->side[1].ncode = 1;
     snprintf(s->side[1].code[0].code, VIZ_TEXT_LEN, "data = conn.recv(1024)");
-    snprintf(s->side[1].code[0].status, LESSON_STATUS_LEN, "blocked");
+    s->side[1].code[0].status.state = LESSON_STMT_BLOCKED;
     s->t0_us = 10000;
     s->t1_us = 60000;
-    static sim_event evs[5];
-    evs[0] = ev(10000, 0, SIM_EV_WRITE, 0, 2, 12, 1, 0, 1);
-    evs[1] = ev(10000, 15010, SIM_EV_SEGMENT, 0, 2, 12, 1, 0, 1);
-    evs[2] = ev(15010, 0, SIM_EV_DELIVER, 2, 0, 12, 1, 0, 1);
-    evs[3] = ev(55010, 60010, SIM_EV_ACK, 2, 0, 0, 1, 131060, 0);
-    evs[4] = ev(60010, 0, SIM_EV_ACK_ARRIVE, 0, 2, 12, 13, 131060, 0);
+    static lesson_event evs[5];
+    evs[0] = ev(10000, 0, LESSON_EV_WRITE, 0, 2, 12, 1, 0, 1);
+    evs[1] = ev(10000, 15010, LESSON_EV_SEGMENT, 0, 2, 12, 1, 0, 1);
+    evs[2] = ev(15010, 0, LESSON_EV_DELIVER, 2, 0, 12, 1, 0, 1);
+    evs[3] = ev(55010, 60010, LESSON_EV_ACK, 2, 0, 0, 1, 131060, 0);
+    evs[4] = ev(60010, 0, LESSON_EV_ACK_ARRIVE, 0, 2, 12, 13, 131060, 0);
     s->events = malloc(sizeof evs);
     memcpy(s->events, evs, sizeof evs);
     s->nevents = s->cap_events = 5;
@@ -130,26 +134,24 @@ static void scene_full(viz_scene *s)
 {
     viz_scene_init(s, &doc);
     s->step = 1;
-    s->handle_side[0] = 0;
-    s->handle_side[2] = 1;
     for (int side = 0; side < 2; side++) {
         sock_init(&s->side[side].after, side ? "server.conn" : "client.s", side ? 2 : 0);
         s->side[side].before = s->side[side].after;
     }
     s->side[1].after.rcvbuf_bytes = 4608;
     s->side[0].after.peer_window_bytes = 0;
-    viz_queue_push(&s->side[1].after.q[SIM_Q_RECV], 1, 2304);
-    viz_queue_push(&s->side[1].after.q[SIM_Q_RECV], 2, 2304);
-    viz_queue_push(&s->side[0].after.q[SIM_Q_UNSENT], 2, 9000);
-    viz_queue_push(&s->side[0].after.q[SIM_Q_UNSENT], 3, 7384);
+    lesson_queue_push(&s->side[1].after.q[LESSON_Q_RECV], 1, 2304);
+    lesson_queue_push(&s->side[1].after.q[LESSON_Q_RECV], 2, 2304);
+    lesson_queue_push(&s->side[0].after.q[LESSON_Q_UNSENT], 2, 9000);
+    lesson_queue_push(&s->side[0].after.q[LESSON_Q_UNSENT], 3, 7384);
     s->side[0].after.blocked = true;
     s->side[0].real.present = true;
     s->side[0].real.unsent_bytes = 16000; /* differs from the model */
     s->side[0].ncode = 2;
     snprintf(s->side[0].code[0].code, VIZ_TEXT_LEN, "s.sendall(b'x' * 100000)");
-    snprintf(s->side[0].code[0].status, LESSON_STATUS_LEN, "blocked");
+    s->side[0].code[0].status.state = LESSON_STMT_BLOCKED;
     snprintf(s->side[0].code[1].code, VIZ_TEXT_LEN, "s.close()");
-    snprintf(s->side[0].code[1].status, LESSON_STATUS_LEN, "pending");
+    s->side[0].code[1].status.state = LESSON_STMT_PENDING;
     s->t0_us = s->t1_us = 100000;
     s->nexpects = 1;
     s->nexpects_failed = 1;
@@ -626,7 +628,7 @@ static void test_anim_replays_events(void **state)
     viz_frame *f = calloc(1, sizeof *f);
     assert_int_equal(viz_anim_build(a, &s), 0);
     viz_anim_seek(a, &s, 0.0, f);
-    assert_int_equal(f->q[0][SIM_Q_UNSENT].bytes + f->q[0][SIM_Q_IN_FLIGHT].bytes, 0);
+    assert_int_equal(f->q[0][LESSON_Q_UNSENT].bytes + f->q[0][LESSON_Q_IN_FLIGHT].bytes, 0);
     assert_int_equal(f->nwire, 0);
     viz_anim_seek(a, &s, 0.1, f);
     assert_int_equal(f->nflying, 1); /* the write flies into the send buffer */
@@ -638,20 +640,20 @@ static void test_anim_replays_events(void **state)
         viz_anim_seek(a, &s, i / 100.0, f);
         assert_true(f->now_us >= last);
         last = f->now_us;
-        if (f->nwire > 0 && f->wire[0].kind == SIM_EV_SEGMENT) {
+        if (f->nwire > 0 && f->wire[0].kind == LESSON_EV_SEGMENT) {
             seen_wire = true;
             assert_int_equal(f->wire[0].bytes, 12);
-            assert_int_equal(f->q[0][SIM_Q_IN_FLIGHT].bytes, 12);
-            assert_int_equal(f->q[1][SIM_Q_RECV].bytes, 0);
+            assert_int_equal(f->q[0][LESSON_Q_IN_FLIGHT].bytes, 12);
+            assert_int_equal(f->q[1][LESSON_Q_RECV].bytes, 0);
         }
     }
     assert_true(seen_wire);
-    assert_int_equal(f->q[1][SIM_Q_RECV].bytes, 12);
-    assert_int_equal(f->q[0][SIM_Q_IN_FLIGHT].bytes, 0);
+    assert_int_equal(f->q[1][LESSON_Q_RECV].bytes, 12);
+    assert_int_equal(f->q[0][LESSON_Q_IN_FLIGHT].bytes, 0);
     assert_int_equal(f->now_us, s.t1_us);
     /* Seeking back replays from the start. */
     viz_anim_seek(a, &s, 0.0, f);
-    assert_int_equal(f->q[1][SIM_Q_RECV].bytes, 0);
+    assert_int_equal(f->q[1][LESSON_Q_RECV].bytes, 0);
     free(f);
     viz_anim_free(a);
     viz_scene_free(&s);
@@ -681,13 +683,13 @@ static void test_anim_zero_window(void **state)
 static void test_queue_push_pop_keeps_origins(void **state)
 {
     (void)state;
-    viz_queue q = {0}, moved = {0};
-    viz_queue_push(&q, 1, 10);
-    viz_queue_push(&q, 1, 5);
-    viz_queue_push(&q, 2, 7);
+    lesson_queue q = {0}, moved = {0};
+    lesson_queue_push(&q, 1, 10);
+    lesson_queue_push(&q, 1, 5);
+    lesson_queue_push(&q, 2, 7);
     assert_int_equal(q.n, 2);
     assert_int_equal(q.bytes, 22);
-    viz_queue_pop(&q, 17, &moved);
+    lesson_queue_pop(&q, 17, &moved);
     assert_int_equal(q.bytes, 5);
     assert_int_equal(q.run[0].origin, 2);
     assert_int_equal(q.run[0].bytes, 5);

@@ -4,9 +4,11 @@
  * The replay keeps, per side, the queues of the socket the side shows and,
  * per direction, the runs of bytes on the wire, so a segment's bytes keep
  * the colour of their write from the send buffer to the receive buffer.
- * A DELIVER is matched to its SEGMENT by sequence number. At progress 1
- * the frame is the scene's "after" state exactly, whatever the replay
- * found, so a step always ends on the model's own numbers.
+ * Every event arrives with its sender and receiver resolved by the runner
+ * (lesson_event.from_side / to_side): nothing here infers a direction. At
+ * progress 1 the frame is the scene's "after" state; viz_anim_replayed()
+ * gives what the replay itself reached, which the tests hold against the
+ * record.
  */
 #include "viz_anim.h"
 
@@ -18,13 +20,6 @@
 #define LEAD 0.18 /* of the step: the writes fly into the send buffer */
 #define TAIL 0.06 /* of the step: nothing moves, the eye catches up */
 #define FLY  0.12 /* how long a write or read chunk flies */
-
-enum { MAX_PENDING = 256 };
-
-typedef struct {
-    uint64_t seq;
-    uint32_t bytes;
-} pending_seg;
 
 struct viz_anim {
     size_t nevents;
@@ -39,10 +34,8 @@ struct viz_anim {
     /* replay state */
     size_t applied;
     double at;
-    viz_queue q[2][3];
-    viz_queue wireq[2]; /* per sending side: bytes on the wire, in order */
-    pending_seg pend[2][MAX_PENDING];
-    int npend[2];
+    lesson_queue q[2][LESSON_NQUEUES];
+    lesson_queue wireq[2]; /* per sending side: bytes on the wire, in order */
     uint32_t window[2];
 };
 
@@ -68,10 +61,9 @@ int viz_origin_colour(int side, uint32_t origin)
     return (int)((o + (side ? 4u : 0u)) % 8u);
 }
 
-static bool travels(sim_event_kind k)
+static bool travels(lesson_event_kind k)
 {
-    return k == SIM_EV_SEGMENT || k == SIM_EV_ACK || k == SIM_EV_WINDOW || k == SIM_EV_PROBE ||
-           k == SIM_EV_SYN || k == SIM_EV_FIN || k == SIM_EV_RST;
+    return lesson_event_travels(k);
 }
 
 static int cmp_u64(const void *x, const void *y)
@@ -124,7 +116,7 @@ int viz_anim_build(viz_anim *a, const viz_scene *s)
     size_t nk = 0;
     a->keys[nk++] = s->t0_us;
     for (size_t i = 0; i < n; i++) {
-        const sim_event *e = &s->events[i];
+        const lesson_event *e = &s->events[i];
         a->keys[nk++] = e->time_us < s->t0_us ? s->t0_us : e->time_us;
         if (travels(e->kind) && e->arrive_us > e->time_us)
             a->keys[nk++] = e->arrive_us;
@@ -152,7 +144,7 @@ int viz_anim_build(viz_anim *a, const viz_scene *s)
     }
     a->lead = lead / total;
     for (size_t i = 0; i < n; i++) {
-        const sim_event *e = &s->events[i];
+        const lesson_event *e = &s->events[i];
         a->dstart[i] = map_time(a, e->time_us);
         a->darrive[i] = travels(e->kind) && e->arrive_us > e->time_us ? map_time(a, e->arrive_us)
                                                                       : a->dstart[i];
@@ -161,34 +153,24 @@ int viz_anim_build(viz_anim *a, const viz_scene *s)
     return 0;
 }
 
-static int side_of(const viz_scene *s, int handle)
+static bool is_shown(const viz_scene *s, int side, int sock_id)
 {
-    if (handle < 0 || handle >= VIZ_MAX_HANDLES)
-        return -1;
-    return s->handle_side[handle];
-}
-
-static bool is_shown(const viz_scene *s, int side, int handle)
-{
-    return side >= 0 && handle >= 0 && s->side[side].after.sim_sock == handle;
+    return side >= 0 && side < 2 && sock_id >= 0 && s->side[side].after.sock_id == sock_id;
 }
 
 static bool connected(const viz_sock *k)
 {
-    return k->present && !k->listening &&
-           (!strcmp(k->state, "ESTABLISHED") || !strcmp(k->state, "CLOSE_WAIT") ||
-            !strncmp(k->state, "FIN_WAIT", 8));
+    return k->present && !k->listening && lesson_tcp_state_connected(k->state);
 }
 
 static void reset(viz_anim *a, const viz_scene *s)
 {
     memset(a->q, 0, sizeof a->q);
     memset(a->wireq, 0, sizeof a->wireq);
-    a->npend[0] = a->npend[1] = 0;
     for (int side = 0; side < 2; side++) {
-        int h = s->side[side].after.sim_sock;
-        if (h >= 0 && h < VIZ_MAX_HANDLES && s->pre_valid[h])
-            memcpy(a->q[side], s->pre[h], sizeof a->q[side]);
+        int id = s->side[side].after.sock_id;
+        if (id >= 0 && id < LESSON_MAX_SOCKS && s->pre_valid[id])
+            memcpy(a->q[side], s->pre[id], sizeof a->q[side]);
         const viz_sock *peer = &s->side[!side].before;
         a->window[side] =
             connected(peer) ? peer->peer_window_bytes : s->side[side].after.rcvbuf_bytes;
@@ -196,76 +178,83 @@ static void reset(viz_anim *a, const viz_scene *s)
     a->applied = 0;
 }
 
-static void apply(viz_anim *a, const viz_scene *s, const sim_event *e)
+static void apply(viz_anim *a, const viz_scene *s, const lesson_event *e)
 {
-    int side = side_of(s, e->sock);
+    int from = e->from_side, to = e->to_side;
     switch (e->kind) {
-    case SIM_EV_WRITE:
-        if (is_shown(s, side, e->sock))
-            viz_queue_push(&a->q[side][SIM_Q_UNSENT], e->origin, e->bytes);
+    case LESSON_EV_WRITE:
+        if (is_shown(s, from, e->sock_id))
+            lesson_queue_push(&a->q[from][LESSON_Q_UNSENT], e->origin, e->bytes);
         break;
-    case SIM_EV_SEGMENT:
-        if (side < 0)
+    case LESSON_EV_SEGMENT:
+        if (from < 0 || from > 1)
             break;
-        if (is_shown(s, side, e->sock)) {
-            viz_queue moved = {0};
-            viz_queue_pop(&a->q[side][SIM_Q_UNSENT], e->bytes, &moved);
+        if (is_shown(s, from, e->sock_id)) {
+            lesson_queue moved = {0};
+            lesson_queue_pop(&a->q[from][LESSON_Q_UNSENT], e->bytes, &moved);
             if (moved.bytes < e->bytes) /* a retransmission: colour by origin */
-                viz_queue_push(&moved, e->origin, e->bytes - moved.bytes);
+                lesson_queue_push(&moved, e->origin, e->bytes - moved.bytes);
             for (int i = 0; i < moved.n; i++) {
-                viz_queue_push(&a->q[side][SIM_Q_IN_FLIGHT], moved.run[i].origin,
-                               moved.run[i].bytes);
-                viz_queue_push(&a->wireq[side], moved.run[i].origin, moved.run[i].bytes);
+                lesson_queue_push(&a->q[from][LESSON_Q_IN_FLIGHT], moved.run[i].origin,
+                                  moved.run[i].bytes);
+                lesson_queue_push(&a->wireq[from], moved.run[i].origin, moved.run[i].bytes);
             }
         } else {
-            viz_queue_push(&a->wireq[side], e->origin, e->bytes);
+            lesson_queue_push(&a->wireq[from], e->origin, e->bytes);
         }
-        if (a->npend[side] < MAX_PENDING)
-            a->pend[side][a->npend[side]++] = (pending_seg){e->seq, e->bytes};
         break;
-    case SIM_EV_DELIVER: {
-        /* Which direction: the one whose oldest segment has this seq. */
-        int dir = -1;
-        for (int d = 0; d < 2 && dir < 0; d++)
-            for (int i = 0; i < a->npend[d]; i++)
-                if (a->pend[d][i].seq == e->seq && a->pend[d][i].bytes == e->bytes) {
-                    dir = d;
-                    memmove(&a->pend[d][i], &a->pend[d][i + 1],
-                            sizeof(pending_seg) * (size_t)(a->npend[d] - i - 1));
-                    a->npend[d]--;
-                    break;
-                }
-        if (dir < 0) {
-            /* sock is the receiver, peer the sender. */
-            int ps = side_of(s, e->peer);
-            dir = ps >= 0 ? ps : side >= 0 ? !side : 0;
-        }
-        viz_queue moved = {0};
-        viz_queue_pop(&a->wireq[dir], e->bytes, &moved);
+    case LESSON_EV_DELIVER: {
+        if (from < 0 || from > 1 || to < 0 || to > 1)
+            break;
+        lesson_queue moved = {0};
+        lesson_queue_pop(&a->wireq[from], e->bytes, &moved);
         if (moved.bytes < e->bytes)
-            viz_queue_push(&moved, e->origin, e->bytes - moved.bytes);
-        int rx = !dir;
+            lesson_queue_push(&moved, e->origin, e->bytes - moved.bytes);
         for (int i = 0; i < moved.n; i++)
-            viz_queue_push(&a->q[rx][SIM_Q_RECV], moved.run[i].origin, moved.run[i].bytes);
+            lesson_queue_push(&a->q[to][LESSON_Q_RECV], moved.run[i].origin, moved.run[i].bytes);
         break;
     }
-    case SIM_EV_READ:
-        if (is_shown(s, side, e->sock))
-            viz_queue_pop(&a->q[side][SIM_Q_RECV], e->bytes, NULL);
+    case LESSON_EV_READ:
+        if (is_shown(s, from, e->sock_id))
+            lesson_queue_pop(&a->q[from][LESSON_Q_RECV], e->bytes, NULL);
         break;
-    case SIM_EV_ACK_ARRIVE:
-        /* sock is the data sender the ACK arrived at. */
-        if (side >= 0)
-            viz_queue_pop(&a->q[side][SIM_Q_IN_FLIGHT], e->bytes, NULL);
+    case LESSON_EV_ACK_ARRIVE:
+        /* It arrives at the data sender. */
+        if (to >= 0 && to < 2)
+            lesson_queue_pop(&a->q[to][LESSON_Q_IN_FLIGHT], e->bytes, NULL);
         break;
-    case SIM_EV_ACK:
-    case SIM_EV_WINDOW:
-        if (side >= 0)
-            a->window[side] = e->window;
+    case LESSON_EV_ACK:
+    case LESSON_EV_WINDOW:
+        if (from >= 0 && from < 2)
+            a->window[from] = e->window;
+        break;
+    case LESSON_EV_STATE:
+        /* A connection that ends (close with unread bytes, an RST) takes
+         * its queued bytes with it, as the model discards them. */
+        if (e->state == LESSON_TCP_CLOSED && is_shown(s, from, e->sock_id))
+            memset(a->q[from], 0, sizeof a->q[from]);
         break;
     default:
         break;
     }
+}
+
+/* Applies every event up to progress p (rewinding when p goes back). */
+static void replay_to(viz_anim *a, const viz_scene *s, double p)
+{
+    if (a->applied == (size_t)-1 || p < a->at || a->nevents != s->nevents)
+        reset(a, s);
+    a->at = p;
+    while (a->applied < a->nevents && a->applied < s->nevents && a->dstart[a->applied] <= p) {
+        apply(a, s, &s->events[a->applied]);
+        a->applied++;
+    }
+}
+
+void viz_anim_replayed(viz_anim *a, const viz_scene *s, lesson_queue q[2][LESSON_NQUEUES])
+{
+    replay_to(a, s, 1.0);
+    memcpy(q, a->q, sizeof a->q);
 }
 
 void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
@@ -274,13 +263,7 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
         p = 0;
     if (p > 1)
         p = 1;
-    if (a->applied == (size_t)-1 || p < a->at || a->nevents != s->nevents)
-        reset(a, s);
-    a->at = p;
-    while (a->applied < a->nevents && a->applied < s->nevents && a->dstart[a->applied] <= p) {
-        apply(a, s, &s->events[a->applied]);
-        a->applied++;
-    }
+    replay_to(a, s, p);
     f->progress = p;
     memcpy(f->q, a->q, sizeof f->q);
     for (int side = 0; side < 2; side++) {
@@ -323,12 +306,12 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
     f->nwire = 0;
     f->nflying = 0;
     for (size_t i = 0; i < a->nevents && i < s->nevents; i++) {
-        const sim_event *e = &s->events[i];
+        const lesson_event *e = &s->events[i];
         float d0 = a->dstart[i];
         if (d0 > p + FLY)
             break;
-        int side = side_of(s, e->sock);
-        if (side < 0)
+        int side = e->from_side;
+        if (side < 0 || side > 1)
             continue;
         if (travels(e->kind)) {
             float d1 = a->darrive[i];
@@ -337,7 +320,7 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
             float frac = (float)((p - d0) / (d1 - d0));
             if (f->nwire > 0) {
                 viz_wire_item *last = &f->wire[f->nwire - 1];
-                if (last->from_side == side && last->kind == e->kind && e->kind == SIM_EV_SEGMENT &&
+                if (last->from_side == side && last->kind == e->kind && e->kind == LESSON_EV_SEGMENT &&
                     fabsf(last->frac - frac) < 0.035f) {
                     last->bytes += e->bytes;
                     last->count++;
@@ -348,9 +331,9 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
                 continue;
             f->wire[f->nwire++] =
                 (viz_wire_item){side, e->kind, e->bytes, e->window, e->origin, 1, frac};
-        } else if ((e->kind == SIM_EV_WRITE || e->kind == SIM_EV_READ) && e->bytes &&
-                   is_shown(s, side, e->sock)) {
-            bool w = e->kind == SIM_EV_WRITE;
+        } else if ((e->kind == LESSON_EV_WRITE || e->kind == LESSON_EV_READ) && e->bytes &&
+                   is_shown(s, side, e->sock_id)) {
+            bool w = e->kind == LESSON_EV_WRITE;
             double from = w ? d0 - FLY : d0, to = w ? d0 : d0 + FLY;
             if (w && from < 0) {
                 from = 0;

@@ -29,7 +29,7 @@ enum { VIZ_MAX_WIRE = 192, VIZ_MAX_FLYING = 16 };
 /* Something travelling on the wire. */
 typedef struct {
     int from_side;       /* sender: LESSON_CLIENT or LESSON_SERVER */
-    sim_event_kind kind; /* SEGMENT, ACK, WINDOW, PROBE, SYN, FIN, RST */
+    lesson_event_kind kind; /* SEGMENT, ACK, WINDOW, PROBE, SYN, FIN, RST */
     uint32_t bytes;      /* payload bytes (segments) */
     uint32_t window;     /* advertised window (ACK, WINDOW, PROBE) */
     uint32_t origin;     /* the write its first byte came from */
@@ -50,7 +50,7 @@ typedef struct {
 typedef struct {
     double progress;          /* 0..1 */
     uint64_t now_us;          /* virtual time shown */
-    viz_queue q[2][3];        /* per side: unsent, in flight, received */
+    lesson_queue q[2][LESSON_NQUEUES]; /* per side: unsent, in flight, received */
     uint32_t appbuf_bytes[2]; /* application buffer fill */
     bool zero_window[2];      /* side's receiver advertised 0 */
     uint32_t window[2];       /* last window the side advertised */
@@ -75,6 +75,11 @@ int viz_anim_build(viz_anim *a, const viz_scene *s);
 /* Fills f with the step's state at progress (clamped to 0..1); progress 1
  * is the state after the step. */
 void viz_anim_seek(viz_anim *a, const viz_scene *s, double progress, viz_frame *f);
+
+/* The queues of each side's shown socket as the replay of all the step's
+ * events leaves them, before the frame at progress 1 takes the scene's
+ * "after" state: the tests compare them with the record's queues. */
+void viz_anim_replayed(viz_anim *a, const viz_scene *s, lesson_queue q[2][LESSON_NQUEUES]);
 
 /* The colour index (0..7) of bytes from write `origin` of a side's socket:
  * the client's writes and the server's take different colours. */

@@ -11,11 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lesson.h"
-#include "lesson_run.h"
 #include "viz_anim.h"
 #include "viz_scene.h"
+#include "viz_steps.h"
 
 #define STEP_MS        1000.0 /* a step's animation at speed 1 */
 #define AUTOPLAY_PAUSE 1800   /* ms between the end of a step and the next */
@@ -34,11 +35,15 @@ struct viz_app {
     int selected;
     int lesson;          /* index into lessons, or -1 */
     lesson_doc *own_doc; /* a lesson given by path, not bundled */
+    lesson_doc *retired[VIZ_MAX_LESSONS]; /* earlier own_docs, freed at the end */
+    int nretired;
     const lesson_doc *doc;
-    lesson_runner *runner;
-    unsigned modes;
+    viz_steps *steps; /* the lesson's steps, run on a worker thread */
     bool sim_only;
-    viz_scene scene;
+    int cur;          /* step shown, -1 before the first */
+    int want;         /* step asked for and not computed yet, or -1 */
+    double want_ms;   /* how long it has been waited for */
+    viz_scene scene;  /* the shown step's picture */
     viz_anim *anim;
     viz_frame *frame;
     double anim_ms;  /* wall time into the step's animation */
@@ -61,33 +66,22 @@ static void set_toast(viz_app *a, const char *msg)
     a->toast_ms = TOAST_MS;
 }
 
-void viz_app_toast(viz_app *a, const char *msg)
+static void drop_steps(viz_app *a)
 {
-    set_toast(a, msg);
+    viz_steps_free(a->steps); /* never waits: the worker ends on its own */
+    a->steps = NULL;
+    a->cur = a->want = -1;
 }
 
-static void drop_runner(viz_app *a)
-{
-    lesson_runner_free(a->runner);
-    a->runner = NULL;
-}
-
-static int new_runner(viz_app *a)
+/* Fresh sockets: a new worker runs the lesson from its first step. */
+static int new_steps(viz_app *a)
 {
     char err[256] = "";
-    drop_runner(a);
-    a->modes = a->sim_only ? LESSON_MODE_SIM : LESSON_MODE_BOTH;
-    a->runner = lesson_runner_new(a->doc, a->modes, err, sizeof err);
-    if (!a->runner && a->modes != LESSON_MODE_SIM) {
-        /* No loopback (a sandbox): the model alone still teaches. */
-        char msg[320];
-        snprintf(msg, sizeof msg, "real sockets off: %s", err);
-        set_toast(a, msg);
-        a->modes = LESSON_MODE_SIM;
-        a->runner = lesson_runner_new(a->doc, a->modes, err, sizeof err);
-    }
-    if (!a->runner) {
-        set_toast(a, err[0] ? err : "lesson_runner_new failed");
+    drop_steps(a);
+    unsigned modes = a->sim_only ? LESSON_MODE_SIM : LESSON_MODE_BOTH;
+    a->steps = viz_steps_new(a->doc, NULL, modes, err, sizeof err);
+    if (!a->steps) {
+        set_toast(a, err);
         return -ENOMEM;
     }
     viz_scene_free(&a->scene);
@@ -95,24 +89,32 @@ static int new_runner(viz_app *a)
     return 0;
 }
 
-/* Runs one more step and captures the scene around it (every step, so a
- * replay shows what stepping forward showed: a side blocked since an
- * earlier step keeps its statement); animate builds the timeline. */
-static int run_step(viz_app *a, bool animate)
+/* Shows step k when it has been computed; else remembers to. */
+static int show_step(viz_app *a, int k)
 {
-    viz_scene_capture_before(&a->scene, a->runner);
-    int rc = lesson_runner_step(a->runner);
-    if (rc != 0)
-        return rc;
-    int crc = viz_scene_capture_after(&a->scene, a->runner);
-    if (crc < 0)
-        return crc;
-    if (animate) {
-        if (viz_anim_build(a->anim, &a->scene) < 0)
-            return -ENOMEM;
-        a->anim_ms = 0;
-        a->pause_ms = 0;
+    viz_scene sc;
+    int rc = viz_steps_get(a->steps, k, &sc);
+    if (rc == -EAGAIN) {
+        if (a->want != k)
+            a->want_ms = 0;
+        a->want = k;
+        return 0;
     }
+    a->want = -1;
+    if (rc < 0) {
+        const char *m = viz_steps_message(a->steps);
+        char msg[400];
+        snprintf(msg, sizeof msg, "step %d: %s", k + 1, m[0] ? m : strerror(-rc));
+        set_toast(a, msg);
+        return rc;
+    }
+    viz_scene_free(&a->scene);
+    a->scene = sc;
+    a->cur = k;
+    if (viz_anim_build(a->anim, &a->scene) < 0)
+        return -ENOMEM;
+    a->anim_ms = 0;
+    a->pause_ms = 0;
     return 0;
 }
 
@@ -124,26 +126,42 @@ int viz_app_goto(viz_app *a, int k)
         k = 0;
     if (k >= (int)a->doc->nsteps)
         k = (int)a->doc->nsteps - 1;
-    int cur = a->runner ? lesson_runner_step_index(a->runner) : -1;
-    int rc = 0;
-    if (!a->runner || k <= cur) {
-        rc = new_runner(a);
+    if (!a->steps) {
+        int rc = new_steps(a);
         if (rc < 0)
             return rc;
-        cur = -1;
     }
-    while (cur < k) {
-        rc = run_step(a, cur + 1 == k);
-        if (rc != 0)
-            break;
-        cur++;
+    return show_step(a, k) < 0 ? -EIO : 0;
+}
+
+int viz_app_wait(viz_app *a)
+{
+    while (a->steps && a->want >= 0) {
+        int rc = show_step(a, a->want);
+        if (rc < 0)
+            return rc;
+        if (a->want >= 0) {
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
     }
-    if (rc < 0) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "step %d: %s", cur + 2, strerror(-rc));
-        set_toast(a, msg);
+    return 0;
+}
+
+/* A lesson given by path that is no longer shown: workers may still read
+ * it, so it is freed at the end (or once they are all gone). */
+static void retire_doc(viz_app *a)
+{
+    if (!a->own_doc)
+        return;
+    if (a->nretired == VIZ_MAX_LESSONS) {
+        viz_steps_join_all();
+        for (int i = 0; i < a->nretired; i++)
+            lesson_doc_free(a->retired[i]);
+        a->nretired = 0;
     }
-    return rc < 0 ? rc : 0;
+    a->retired[a->nretired++] = a->own_doc;
+    a->own_doc = NULL;
 }
 
 static void load_bundled(viz_app *a)
@@ -172,7 +190,7 @@ static int open_doc(viz_app *a, const lesson_doc *doc, int index)
     a->lesson = index;
     a->picker = false;
     a->ui.help = false;
-    drop_runner(a);
+    drop_steps(a);
     return viz_app_goto(a, 0);
 }
 
@@ -187,15 +205,14 @@ static void open_bundled(viz_app *a, int i)
         set_toast(a, msg);
         return;
     }
-    lesson_doc_free(a->own_doc);
-    a->own_doc = NULL;
+    retire_doc(a);
     a->selected = i;
     open_doc(a, a->lessons[i].doc, i);
 }
 
 static void show_picker(viz_app *a)
 {
-    drop_runner(a);
+    drop_steps(a);
     a->picker = true;
     a->doc = NULL;
     viz_scene_free(&a->scene);
@@ -212,6 +229,7 @@ viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only, char
         return NULL;
     }
     viz_scene_init(&a->scene, NULL);
+    a->cur = a->want = -1;
     a->anim = viz_anim_new();
     a->frame = calloc(1, sizeof *a->frame);
     if (!a->anim || !a->frame) {
@@ -263,11 +281,14 @@ void viz_app_free(viz_app *a)
 {
     if (!a)
         return;
-    drop_runner(a);
+    drop_steps(a);
+    viz_steps_join_all(); /* the workers borrow the documents freed below */
     viz_scene_free(&a->scene);
     viz_anim_free(a->anim);
     free(a->frame);
     lesson_doc_free(a->own_doc);
+    for (int i = 0; i < a->nretired; i++)
+        lesson_doc_free(a->retired[i]);
     for (int i = 0; i < a->nlessons; i++) {
         free(a->lessons[i].path);
         lesson_doc_free(a->lessons[i].doc);
@@ -382,7 +403,9 @@ bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
     if (a->picker)
         return picker_key(a, sym);
 
-    int cur = a->runner ? lesson_runner_step_index(a->runner) : -1;
+    /* Keys act on the step asked for, so pressing ahead of the worker
+     * is remembered (Space twice while step 5 runs: step 6 next). */
+    int cur = a->want >= 0 ? a->want : a->cur;
     int last = a->doc ? (int)a->doc->nsteps - 1 : -1;
     switch (sym) {
     case SDLK_SPACE:
@@ -403,8 +426,10 @@ bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
             viz_app_goto(a, 0);
         return true;
     case SDLK_HOME:
+        viz_app_goto(a, 0);
+        return true;
     case SDLK_r:
-        drop_runner(a);
+        drop_steps(a);
         viz_app_goto(a, 0);
         return true;
     case SDLK_END:
@@ -435,8 +460,14 @@ bool viz_app_tick(viz_app *a, double dt_ms)
         a->toast_ms -= dt_ms;
         moving = true;
     }
-    if (a->picker || !a->runner)
+    if (a->picker || !a->steps)
         return moving;
+    if (a->want >= 0) {
+        /* The step asked for is still running: ask again each frame. */
+        a->want_ms += dt_ms;
+        show_step(a, a->want);
+        return true;
+    }
     if (a->pf_cursor >= 0)
         moving = true; /* idle frames finish the next step's prefetch */
     double total = step_ms(a);
@@ -448,7 +479,7 @@ bool viz_app_tick(viz_app *a, double dt_ms)
     }
     if (a->ui.autoplay) {
         a->pause_ms += dt_ms;
-        int cur = lesson_runner_step_index(a->runner);
+        int cur = a->cur;
         if (a->pause_ms >= AUTOPLAY_PAUSE / (a->ui.speed > 0 ? a->ui.speed : 1.0)) {
             if (a->doc && cur + 1 < (int)a->doc->nsteps)
                 viz_app_goto(a, cur + 1);
@@ -462,7 +493,15 @@ bool viz_app_tick(viz_app *a, double dt_ms)
 
 void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
 {
+    char running[96];
     a->ui.toast = a->toast_ms > 0 ? a->toast : NULL;
+    if (a->want >= 0) {
+        /* Said at once, so the key is seen to be taken. */
+        snprintf(running, sizeof running,
+                 a->ui.lang == VIZ_LANG_JA ? "ステップ %d を実行中…" : "running step %d…",
+                 a->want + 1);
+        a->ui.toast = running;
+    }
     if (a->picker) {
         viz_draw_picker(r, t, a->items, a->nlessons, a->selected, &a->ui, w, h);
         return;
@@ -472,7 +511,7 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
     viz_draw_scene(r, t, &a->scene, a->frame, &a->ui, w, h);
     /* A text of the next step a frame, so changing step renders nothing
      * new (viz_app_tick asks for frames until it is done). */
-    int next = a->runner ? lesson_runner_step_index(a->runner) + 1 : 0;
+    int next = a->cur + 1;
     if (next != a->pf_step || a->ui.lang != a->pf_lang || a->ui.zoom != a->pf_zoom ||
         w != a->pf_w || h != a->pf_h) {
         a->pf_step = next;
@@ -491,7 +530,8 @@ void viz_app_get(const viz_app *a, viz_app_info *out)
     out->picker = a->picker;
     out->picker_selected = a->selected;
     out->lesson = a->lesson;
-    out->step = a->runner ? lesson_runner_step_index(a->runner) : -1;
+    out->step = a->cur;
+    out->pending_step = a->want;
     out->nsteps = a->doc ? (int)a->doc->nsteps : 0;
     double total = step_ms(a);
     out->progress = total > 0 ? a->anim_ms / total : 1.0;
@@ -502,5 +542,6 @@ void viz_app_get(const viz_app *a, viz_app_info *out)
     out->help = a->ui.help;
     out->fullscreen = a->fullscreen;
     out->quit = a->quit;
-    out->real = a->runner && (a->modes & LESSON_MODE_REAL);
+    out->real = a->steps && (viz_steps_modes(a->steps) & LESSON_MODE_REAL);
+    out->computing = a->steps && viz_steps_busy(a->steps);
 }

@@ -6,10 +6,10 @@
  * tests feed it SDL_KEYDOWN events and check the step, and the window loop
  * (viz_window_main in viz_main.c) only pumps events, ticks and draws.
  *
- * Stepping back builds a new runner and replays steps 0..k (runners are
- * cheap and deterministic), so every step shows the same picture however
- * it was reached. The runner runs the model and, when loopback works, the
- * real sockets too.
+ * The steps run on a worker thread (viz_steps.h), ahead of the teacher;
+ * the app shows the recorded scene of a step at once, forward or back,
+ * and never waits on sockets. R starts a fresh worker with fresh sockets.
+ * The runner runs the model and, when loopback works, the real sockets.
  */
 #ifndef SOCKBUF_VIZ_APP_H
 #define SOCKBUF_VIZ_APP_H
@@ -30,6 +30,7 @@ typedef struct {
     int picker_selected; /* highlighted lesson in the picker */
     int lesson;          /* bundled lesson index shown, or -1 (a path) */
     int step;            /* 0-based step shown, -1 before the first */
+    int pending_step;    /* step asked for that the worker still runs, or -1 */
     int nsteps;          /* steps of the lesson */
     double progress;     /* animation of the step, 0..1 */
     viz_lang lang;       /* language */
@@ -40,6 +41,7 @@ typedef struct {
     bool fullscreen;     /* F / F11 asked for fullscreen */
     bool quit;           /* Esc / Q */
     bool real;           /* the real sockets run beside the model */
+    bool computing;      /* the worker is still running the lesson's steps */
 } viz_app_info;
 
 /* A new app showing lesson_path (a path or a bundled name; NULL: the
@@ -65,13 +67,15 @@ bool viz_app_tick(viz_app *a, double dt_ms);
 /* Draws the current picture (scene, picker, help) on r. */
 void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h);
 
-/* Jumps to step k (clamped), replaying from the start when going back.
- * Returns 0 or a negative errno from the runner. */
+/* Shows step k (clamped): at once when the worker has run it, else on a
+ * later tick once it has. Never waits. Returns 0 or a negative errno. */
 int viz_app_goto(viz_app *a, int k);
+
+/* Waits until the step asked for is shown (tests and `render` only: the
+ * window never calls it). Returns 0 or a negative errno. */
+int viz_app_wait(viz_app *a);
 
 void viz_app_get(const viz_app *a, viz_app_info *out);
 
-/* Shows a message in the footer for a few seconds (copied). */
-void viz_app_toast(viz_app *a, const char *msg);
 
 #endif

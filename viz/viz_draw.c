@@ -193,7 +193,7 @@ void viz_fmt_bytes(char *out, size_t len, uint64_t b)
 /* Draws a queue's runs as coloured blocks from x0 in direction dir (+1
  * right, -1 left), scaled so cap bytes fill width; returns the pixel
  * length used. Every run with bytes gets at least 10 units. */
-static int draw_runs(const ctx *c, const viz_queue *q, int side, int x0, int dir, int y, int h,
+static int draw_runs(const ctx *c, const lesson_queue *q, int side, int x0, int dir, int y, int h,
                      double px_per_byte, int max_px, bool faded)
 {
     int used = 0;
@@ -251,22 +251,22 @@ typedef struct {
     int bar_x, bar_w;
 } column;
 
-static const char *status_label(const ctx *c, const char *status, SDL_Color *k)
+static const char *status_label(const ctx *c, lesson_status status, SDL_Color *k)
 {
-    if (!strncmp(status, "done", 4)) {
+    switch (status.state) {
+    case LESSON_STMT_DONE:
         *k = GOOD;
         return viz_label(c->lang, VIZ_L_DONE);
-    }
-    if (!strncmp(status, "blocked", 7)) {
+    case LESSON_STMT_BLOCKED:
         *k = BAD;
         return viz_label(c->lang, VIZ_L_BLOCKED);
-    }
-    if (!strncmp(status, "error", 5)) {
+    case LESSON_STMT_ERROR:
         *k = WARN;
-        return !strncmp(status, "error: ", 7) ? status + 7 : status; /* the exception's name */
+        return lesson_exc_name(status.exc);
+    default:
+        *k = FAINT;
+        return viz_label(c->lang, VIZ_L_PENDING);
     }
-    *k = FAINT;
-    return viz_label(c->lang, VIZ_L_PENDING);
 }
 
 /* Code text sizes: the panel's, and the smaller one it shrinks to when a
@@ -278,7 +278,7 @@ enum { CODE_SIZE = 17, CODE_SIZE_SMALL = 15 };
 static int code_pill(const ctx *c, const viz_code *vc, const char **label, SDL_Color *k)
 {
     *label = status_label(c, vc->status, k);
-    if (strncmp(vc->status, "blocked", 7) && strncmp(vc->status, "error", 5))
+    if (vc->status.state != LESSON_STMT_BLOCKED && vc->status.state != LESSON_STMT_ERROR)
         return 0;
     return text_w(c, *label, VIZ_FACE_BOLD, 14) + U(c, 10);
 }
@@ -341,9 +341,9 @@ static void draw_code(const ctx *c, const viz_side *vs, const viz_frame *f, int 
      * rests on the blocked one, or the last one done. */
     int ran = 0, blocked = -1;
     for (int i = 0; i < vs->ncode; i++) {
-        if (!strncmp(vs->code[i].status, "blocked", 7) && blocked < 0)
+        if (vs->code[i].status.state == LESSON_STMT_BLOCKED && blocked < 0)
             blocked = i;
-        if (strncmp(vs->code[i].status, "pending", 7))
+        if (vs->code[i].status.state != LESSON_STMT_PENDING)
             ran = i + 1;
     }
     int cur = ran > 0 ? (int)floor(f->code_progress * ran - 1e-9) : -1;
@@ -614,10 +614,11 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     if (k->present) {
         char buf[96];
         const viz_sock *b = &vs->before;
-        bool same = b->present && b->sim_sock == k->sim_sock && !final;
-        snprintf(buf, sizeof buf, "%s  %s", k->name, same ? b->state : k->state);
+        bool same = b->present && b->sock_id == k->sock_id && !final;
+        const char *state = lesson_tcp_state_name(same ? b->state : k->state);
+        snprintf(buf, sizeof buf, "%s  %s", k->name, state);
         if (text_w(c, buf, VIZ_FACE_MONO, 15) + title_w + 3 * pad > w)
-            snprintf(buf, sizeof buf, "%s", same ? b->state : k->state);
+            snprintf(buf, sizeof buf, "%s", state);
         if (text_w(c, buf, VIZ_FACE_MONO, 15) + title_w + 3 * pad <= w)
             text(c, buf, VIZ_FACE_MONO, 15, DIM, x + w - pad, y + U(c, 7), VIZ_ALIGN_RIGHT);
     }
@@ -675,8 +676,8 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         int lw = text(c, lab, VIZ_FACE_MONO, 15, GOOD, x + pad, ay, VIZ_ALIGN_LEFT);
         viz_text_draw_wrapped(c->t, vs->printed[shown_printed - 1], VIZ_FACE_MONO, T(c, 15), GOOD,
                               x + pad + lw, ay, w - 2 * pad - lw, 1);
-    } else if (vs->error[0]) {
-        text(c, vs->error, VIZ_FACE_MONO, 15, WARN, x + pad, ay, VIZ_ALIGN_LEFT);
+    } else if (vs->error != LESSON_EXC_NONE) {
+        text(c, lesson_exc_name(vs->error), VIZ_FACE_MONO, 15, WARN, x + pad, ay, VIZ_ALIGN_LEFT);
     }
     y += app_h + gap;
 
@@ -698,7 +699,7 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     /* A socket closed in this step reports no buffers: until the step's
      * end its buffers are the ones it had. */
     const viz_sock *b = &vs->before;
-    bool same_sock = b->present && b->sim_sock == k->sim_sock;
+    bool same_sock = b->present && b->sock_id == k->sock_id;
     uint32_t sndbuf = k->sndbuf_bytes || final || !same_sock ? k->sndbuf_bytes : b->sndbuf_bytes;
     uint32_t rcvbuf = k->rcvbuf_bytes || final || !same_sock ? k->rcvbuf_bytes : b->rcvbuf_bytes;
     for (int blk = 0; blk < 2; blk++) {
@@ -719,7 +720,7 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         if (is_send ? sndbuf : rcvbuf) /* a closed socket has no buffer */
             fill(c, fills_from_right ? bx : bx + bw - bw / 2, bar_y, bw / 2, bar_h, OVERHEAD);
         if (is_send) {
-            uint32_t un = f->q[side][SIM_Q_UNSENT].bytes, fl = f->q[side][SIM_Q_IN_FLIGHT].bytes;
+            uint32_t un = f->q[side][LESSON_Q_UNSENT].bytes, fl = f->q[side][LESSON_Q_IN_FLIGHT].bytes;
             bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, sndbuf,
                        final && vs->real.present ? vs->real.sndbuf_bytes : 0, bx, yb, bw);
             double ppb = sndbuf ? (double)bw / sndbuf : 0;
@@ -727,9 +728,9 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
             int dir = side == 0 ? -1 : 1;
             int x0 = side == 0 ? bx + bw : bx;
             col->send_bar_x0 = x0;
-            int used = draw_runs(c, &f->q[side][SIM_Q_IN_FLIGHT], side, x0, dir, bar_y, bar_h, ppb,
+            int used = draw_runs(c, &f->q[side][LESSON_Q_IN_FLIGHT], side, x0, dir, bar_y, bar_h, ppb,
                                  bw, true);
-            int used2 = draw_runs(c, &f->q[side][SIM_Q_UNSENT], side, x0 + dir * used, dir, bar_y,
+            int used2 = draw_runs(c, &f->q[side][LESSON_Q_UNSENT], side, x0 + dir * used, dir, bar_y,
                                   bar_h, ppb, bw - used, false);
             bar_fill_label(c, un + fl, x0 + dir * (used + used2), dir, bar_y, bar_h, bx, bw);
             if (used > 0 && used2 > 0)
@@ -740,14 +741,14 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
                          vs->real.unsent_bytes, vs->real.in_flight_bytes, final, bx,
                          bar_y + bar_h + U(c, 4), bw);
         } else {
-            uint32_t rq = f->q[side][SIM_Q_RECV].bytes;
+            uint32_t rq = f->q[side][LESSON_Q_RECV].bytes;
             bar_header(c, viz_label(c->lang, VIZ_L_RECVBUF), rq, rcvbuf,
                        final && vs->real.present ? vs->real.rcvbuf_bytes : 0, bx, yb, bw);
             double ppb = rcvbuf ? (double)bw / rcvbuf : 0;
             int x0 = side == 0 ? bx : bx + bw;
             int dir = side == 0 ? 1 : -1;
             col->recv_bar_x0 = x0;
-            int used = draw_runs(c, &f->q[side][SIM_Q_RECV], side == 0 ? 1 : 0, x0, dir, bar_y,
+            int used = draw_runs(c, &f->q[side][LESSON_Q_RECV], side == 0 ? 1 : 0, x0, dir, bar_y,
                                  bar_h, ppb, bw, false);
             if (!zero) /* the ZERO WINDOW pill takes the empty end */
                 bar_fill_label(c, rq, x0 + dir * used, dir, bar_y, bar_h, bx, bw);
@@ -771,18 +772,18 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
 
 /* ---- the wire -------------------------------------------------------- */
 
-static const char *kind_name(sim_event_kind k)
+static const char *kind_name(lesson_event_kind k)
 {
     switch (k) {
-    case SIM_EV_SYN:
+    case LESSON_EV_SYN:
         return "SYN";
-    case SIM_EV_FIN:
+    case LESSON_EV_FIN:
         return "FIN";
-    case SIM_EV_RST:
+    case LESSON_EV_RST:
         return "RST";
-    case SIM_EV_PROBE:
+    case LESSON_EV_PROBE:
         return "PROBE";
-    case SIM_EV_WINDOW:
+    case LESSON_EV_WINDOW:
         return "WIN";
     default:
         return "ACK";
@@ -880,15 +881,15 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     int shown_n[4] = {0}, shown_x0[4] = {0}, shown_x1[4] = {0}; /* last label per lane row */
     for (int i = 0; i < f->nwire; i++) {
         const viz_wire_item *it = &f->wire[i];
-        bool data = it->kind == SIM_EV_SEGMENT || it->kind == SIM_EV_SYN ||
-                    it->kind == SIM_EV_FIN || it->kind == SIM_EV_RST || it->kind == SIM_EV_PROBE;
+        bool data = it->kind == LESSON_EV_SEGMENT || it->kind == LESSON_EV_SYN ||
+                    it->kind == LESSON_EV_FIN || it->kind == LESSON_EV_RST || it->kind == LESSON_EV_PROBE;
         /* Data travels in its sender's lane; ACKs go back in the lane of
          * the data they acknowledge, just below it. */
         int lane = data ? it->from_side : !it->from_side;
         bool rightward = it->from_side == 0;
         int y = lanes[lane];
         float fr = it->frac;
-        if (it->kind == SIM_EV_SEGMENT) {
+        if (it->kind == LESSON_EV_SEGMENT) {
             int x = rightward ? x0 + (int)(fr * (span - seg_w))
                               : x1 - seg_w - (int)(fr * (span - seg_w));
             seg_group *g = &groups[lane];
@@ -907,12 +908,12 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         } else {
             char buf[48], b[24];
             bool win =
-                it->kind == SIM_EV_ACK || it->kind == SIM_EV_WINDOW || it->kind == SIM_EV_PROBE;
+                it->kind == LESSON_EV_ACK || it->kind == LESSON_EV_WINDOW || it->kind == LESSON_EV_PROBE;
             if (it->window >= 10000)
                 snprintf(b, sizeof b, "%uK", it->window / 1024);
             else
                 snprintf(b, sizeof b, "%u", it->window);
-            if (win && it->kind != SIM_EV_PROBE)
+            if (win && it->kind != LESSON_EV_PROBE)
                 snprintf(buf, sizeof buf, "%s %s %s", kind_name(it->kind),
                          viz_label(c->lang, VIZ_L_WINDOW), b);
             else
@@ -921,12 +922,12 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
             int w = text_w(c, buf, VIZ_FACE_BOLD, 14) + U(c, 12);
             int ay = data ? y - ah / 2 : y + U(c, 26) - ah / 2;
             int x = rightward ? x0 + (int)(fr * (span - w)) : x1 - w - (int)(fr * (span - w));
-            SDL_Color bg = it->kind == SIM_EV_WINDOW ? GOOD : TEXT;
-            if (it->kind == SIM_EV_RST)
+            SDL_Color bg = it->kind == LESSON_EV_WINDOW ? GOOD : TEXT;
+            if (it->kind == LESSON_EV_RST)
                 bg = BAD;
-            if (win && it->window == 0 && it->kind != SIM_EV_PROBE)
+            if (win && it->window == 0 && it->kind != LESSON_EV_PROBE)
                 bg = BAD;
-            if (it->kind == SIM_EV_SYN || it->kind == SIM_EV_FIN)
+            if (it->kind == LESSON_EV_SYN || it->kind == LESSON_EV_FIN)
                 bg = WARN;
             /* ACKs close together would print over each other: the one
              * ahead is shown, unless the later one matters more (a zero
@@ -1193,7 +1194,7 @@ static bool prefetch_item(const ctx *c, const lesson_doc *doc, int step, int idx
                      (unsigned long long)(ln->wait_us / 1000));
         else
             snprintf(vc.code, sizeof vc.code, "%s", ln->code ? ln->code : "");
-        snprintf(vc.status, sizeof vc.status, "done");
+        vc.status = (lesson_status){LESSON_STMT_DONE, LESSON_EXC_NONE};
         int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
         int pill_row;
         int n = code_rows(c, &vc, column_w(c), CODE_SIZE, starts, lens, &pill_row);

@@ -151,7 +151,6 @@ int viz_render_main(int argc, char **argv)
     viz_scene_init(&scene, doc);
     viz_ui ui = {.lang = lang, .zoom = zoom, .speed = 1.0};
     for (size_t k = 0; k < doc->nsteps; k++) {
-        viz_scene_capture_before(&scene, runner);
         int s = lesson_runner_step(runner);
         if (s < 0) {
             fprintf(stderr, "sockbuf render: step %zu: %s\n", k + 1, strerror(-s));
@@ -159,7 +158,8 @@ int viz_render_main(int argc, char **argv)
         }
         if (s > 0)
             break;
-        if (viz_scene_capture_after(&scene, runner) < 0 || viz_anim_build(anim, &scene) < 0) {
+        if (viz_scene_next(&scene, lesson_runner_record(runner)) < 0 ||
+            viz_anim_build(anim, &scene) < 0) {
             fprintf(stderr, "sockbuf render: out of memory\n");
             goto out;
         }

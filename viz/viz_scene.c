@@ -1,9 +1,14 @@
-/* viz_scene.c: the scene's value helpers (queues of runs). Filling a scene
- * from a runner is in viz_scene_capture.c, so the tests can draw scenes
- * built by hand without linking the runner.
+/* viz_scene.c: a step's picture from its lesson_record. See viz_scene.h.
+ *
+ * Which socket a side shows is the record's choice
+ * (lesson_record_shown_sock): its open, connected socket, else its last
+ * closed one, else its listener; a side with none shows an empty column.
+ * Nothing here reads the runner or the model: the record is all there is.
  */
 #include "viz_scene.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,11 +18,9 @@ void viz_scene_init(viz_scene *s, const lesson_doc *doc)
     s->doc = doc;
     s->step = -1;
     for (int i = 0; i < 2; i++) {
-        s->side[i].before.sim_sock = -1;
-        s->side[i].after.sim_sock = -1;
+        s->side[i].before.sock_id = -1;
+        s->side[i].after.sock_id = -1;
     }
-    for (int h = 0; h < VIZ_MAX_HANDLES; h++)
-        s->handle_side[h] = -1;
 }
 
 void viz_scene_free(viz_scene *s)
@@ -29,40 +32,184 @@ void viz_scene_free(viz_scene *s)
     s->nevents = s->cap_events = 0;
 }
 
-void viz_queue_push(viz_queue *q, uint32_t origin, uint32_t bytes)
+int viz_scene_copy(viz_scene *dst, const viz_scene *src)
 {
-    if (!bytes)
-        return;
-    q->bytes += bytes;
-    if (q->n > 0 && q->run[q->n - 1].origin == origin) {
-        q->run[q->n - 1].bytes += bytes;
-        return;
+    *dst = *src;
+    dst->events = NULL;
+    dst->cap_events = dst->nevents = 0;
+    if (src->nevents) {
+        dst->events = malloc(src->nevents * sizeof *dst->events);
+        if (!dst->events)
+            return -ENOMEM;
+        memcpy(dst->events, src->events, src->nevents * sizeof *dst->events);
+        dst->nevents = dst->cap_events = src->nevents;
     }
-    if (q->n == VIZ_MAX_RUNS) {
-        /* Full: the newest bytes join the last run (its colour wins). */
-        q->run[q->n - 1].bytes += bytes;
-        return;
-    }
-    q->run[q->n++] = (sim_run){origin, bytes};
+    return 0;
 }
 
-void viz_queue_pop(viz_queue *q, uint32_t bytes, viz_queue *moved)
+static void fill_sock(viz_sock *out, const lesson_record *rec, int side)
 {
-    int i = 0;
-    while (bytes > 0 && i < q->n) {
-        uint32_t take = q->run[i].bytes < bytes ? q->run[i].bytes : bytes;
-        if (moved)
-            viz_queue_push(moved, q->run[i].origin, take);
-        q->run[i].bytes -= take;
-        q->bytes -= take;
-        bytes -= take;
-        if (q->run[i].bytes == 0)
-            i++;
+    memset(out, 0, sizeof *out);
+    out->sock_id = -1;
+    int i = lesson_record_shown_sock(rec, (lesson_side)side);
+    if (i < 0)
+        return;
+    const lesson_rec_sock *rs = &rec->socks[i];
+    int slot = (rec->modes & LESSON_MODE_SIM) ? 0 : 1;
+    const lesson_sock_mode *m = &rs->mode[slot];
+    out->present = true;
+    snprintf(out->name, sizeof out->name, "%s", rs->name);
+    out->state = m->probe.state;
+    out->sock_id = rs->id;
+    out->listening = m->probe.state == LESSON_TCP_LISTEN;
+    out->sndbuf_bytes = m->probe.sndbuf_bytes;
+    out->rcvbuf_bytes = m->probe.rcvbuf_bytes;
+    out->unsent_bytes = m->probe.unsent_bytes;
+    out->in_flight_bytes = m->probe.in_flight_bytes;
+    out->recv_queue_bytes = m->probe.recv_queue_bytes;
+    out->peer_window_bytes = m->probe.peer_window_bytes;
+    out->blocked = m->blocked;
+    if (slot == 0)
+        memcpy(out->q, rs->queue, sizeof out->q);
+    out->has_file = m->has_file;
+    out->file_buffered_bytes = m->file_buffered_bytes;
+    out->file_capacity_bytes = m->file_capacity_bytes;
+    /* A makefile() object of the side that names no socket of its own. */
+    for (int f = 0; !out->has_file && f < rec->nfiles; f++)
+        if ((int)rec->files[f].side == side && rec->files[f].present[slot]) {
+            out->has_file = true;
+            out->file_buffered_bytes = rec->files[f].buffered_bytes[slot];
+            out->file_capacity_bytes = rec->files[f].capacity_bytes;
+        }
+}
+
+static void fill_real(viz_real *out, const lesson_record *rec, int sock_id, int side)
+{
+    memset(out, 0, sizeof *out);
+    if (!(rec->modes & LESSON_MODE_REAL) || !(rec->modes & LESSON_MODE_SIM) || sock_id < 0)
+        return;
+    const lesson_sock_mode *m = &rec->socks[sock_id].mode[1];
+    if (!m->present)
+        return;
+    out->present = true;
+    out->state = m->probe.state;
+    out->unsent_bytes = m->probe.unsent_bytes;
+    out->in_flight_bytes = m->probe.in_flight_bytes;
+    out->recv_queue_bytes = m->probe.recv_queue_bytes;
+    out->sndbuf_bytes = m->probe.sndbuf_bytes;
+    out->rcvbuf_bytes = m->probe.rcvbuf_bytes;
+    out->file_buffered_bytes = m->file_buffered_bytes;
+    for (int f = 0; !m->has_file && f < rec->nfiles; f++)
+        if ((int)rec->files[f].side == side && rec->files[f].present[1])
+            out->file_buffered_bytes = rec->files[f].buffered_bytes[1];
+}
+
+/* The step's statements (and waits) of one side, with the model's status;
+ * statements still waiting from an earlier step come first. */
+static void fill_code(viz_side *vs, const lesson_record *rec, const lesson_doc *doc, int side)
+{
+    viz_code carried[VIZ_MAX_CODE];
+    int ncarried = 0;
+    for (int i = 0; vs->blocked && i < vs->ncode; i++)
+        if (vs->code[i].status.state == LESSON_STMT_BLOCKED ||
+            vs->code[i].status.state == LESSON_STMT_PENDING)
+            carried[ncarried++] = vs->code[i];
+    int slot = (rec->modes & LESSON_MODE_SIM) ? 0 : 1;
+    vs->blocked = rec->sides[slot][side].blocked;
+    vs->ncode = 0;
+    if (vs->blocked && ncarried > 0) {
+        memcpy(vs->code, carried, sizeof(viz_code) * (size_t)ncarried);
+        vs->ncode = ncarried;
     }
-    if (i > 0) {
-        memmove(q->run, q->run + i, sizeof(sim_run) * (size_t)(q->n - i));
-        q->n -= i;
+    if (!doc || rec->step < 0 || (size_t)rec->step >= doc->nsteps)
+        return;
+    const lesson_step *st = &doc->steps[rec->step];
+    int k = 0;
+    for (size_t i = 0; i < st->nlines; i++) {
+        const lesson_line *ln = &st->lines[i];
+        if (ln->kind == LESSON_LINE_EXPECT)
+            continue;
+        bool stmt = ln->kind == LESSON_LINE_STMT;
+        int idx = stmt ? k++ : -1;
+        if (stmt && (int)ln->side != side)
+            continue;
+        if (vs->ncode >= VIZ_MAX_CODE)
+            continue;
+        viz_code *c = &vs->code[vs->ncode++];
+        c->line = ln->line;
+        if (!stmt)
+            snprintf(c->code, sizeof c->code, "wait %llu ms",
+                     (unsigned long long)(ln->wait_us / 1000));
+        else
+            snprintf(c->code, sizeof c->code, "%s", ln->code ? ln->code : "");
+        c->status = (lesson_status){LESSON_STMT_DONE, LESSON_EXC_NONE};
+        if (idx >= 0 && idx < rec->nstmts)
+            c->status = rec->stmts[idx].status[slot];
     }
-    if (bytes > 0 && q->n == 0)
-        q->bytes = 0;
+}
+
+static void fill_values(viz_side *vs, const lesson_record *rec, int side)
+{
+    int slot = (rec->modes & LESSON_MODE_SIM) ? 0 : 1;
+    vs->error = rec->sides[slot][side].last_exc;
+    /* Printed lines: the latest few, those of this step marked new. */
+    int nnew = 0;
+    for (int k = 0; k < rec->nresults[slot]; k++) {
+        const lesson_result *x = &rec->results[slot][k];
+        if (x->kind != LESSON_RESULT_PRINT || (int)x->side != side)
+            continue;
+        if (vs->nprinted == VIZ_MAX_PRINTED) {
+            memmove(vs->printed[0], vs->printed[1], sizeof vs->printed[0] * (VIZ_MAX_PRINTED - 1));
+            vs->nprinted--;
+        }
+        snprintf(vs->printed[vs->nprinted++], VIZ_TEXT_LEN, "%s", x->repr);
+        nnew++;
+    }
+    vs->nprinted_new = nnew < vs->nprinted ? nnew : vs->nprinted;
+    vs->nresults = 0;
+    for (int k = 0; k < rec->nresults[slot] && vs->nresults < VIZ_MAX_RESULTS; k++)
+        if ((int)rec->results[slot][k].side == side)
+            vs->results[vs->nresults++] = rec->results[slot][k];
+}
+
+int viz_scene_next(viz_scene *s, const lesson_record *rec)
+{
+    /* Before: the previous step's end. */
+    memcpy(s->pre, s->post, sizeof s->pre);
+    memcpy(s->pre_valid, s->post_valid, sizeof s->pre_valid);
+    for (int side = 0; side < 2; side++)
+        s->side[side].before = s->side[side].after;
+    s->t0_us = rec->t0_us;
+    s->t1_us = rec->t1_us;
+    s->step = rec->step;
+    s->real = (rec->modes & LESSON_MODE_REAL) != 0;
+    for (int side = 0; side < 2; side++) {
+        viz_side *vs = &s->side[side];
+        fill_sock(&vs->after, rec, side);
+        fill_real(&vs->real, rec, vs->after.sock_id, side);
+        fill_code(vs, rec, s->doc, side);
+        fill_values(vs, rec, side);
+    }
+    s->nexpects = rec->nexpects;
+    s->nexpects_failed = 0;
+    for (int k = 0; k < rec->nexpects; k++)
+        s->nexpects_failed += !rec->expects[k].ok;
+    /* After: every socket's queues, for the next step's replay. */
+    memset(s->post_valid, 0, sizeof s->post_valid);
+    for (int i = 0; i < rec->nsocks; i++) {
+        memcpy(s->post[i], rec->socks[i].queue, sizeof s->post[i]);
+        s->post_valid[i] = rec->socks[i].mode[0].present;
+    }
+    s->nevents = 0;
+    if (rec->nevents > s->cap_events) {
+        lesson_event *grown = realloc(s->events, rec->nevents * sizeof *grown);
+        if (!grown)
+            return -ENOMEM;
+        s->events = grown;
+        s->cap_events = rec->nevents;
+    }
+    if (rec->nevents)
+        memcpy(s->events, rec->events, rec->nevents * sizeof *rec->events);
+    s->nevents = rec->nevents;
+    return 0;
 }

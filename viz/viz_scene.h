@@ -1,14 +1,15 @@
-/* viz_scene.h: what one step's picture shows, copied out of the runner.
+/* viz_scene.h: what one step's picture shows, taken from its record.
  *
- * The window and the offscreen renderer draw a viz_scene, never the runner
- * itself: the scene holds, per side, the socket being shown before and
- * after the step (the model's counters and the byte runs of its queues,
- * each run tagged with the write it came from), the kernel's numbers from
- * the real run, the step's statements with their status, what the side
- * printed, and the model's event log of the step. viz_scene_capture_*()
- * fill it from a lesson_runner; tests fill it by hand.
+ * The window and the offscreen renderer draw a viz_scene, never the runner:
+ * viz_scene_next() takes the scene of the step before and the step's
+ * lesson_record (lessons/lesson_record.h) and fills, per side, the socket
+ * shown before and after the step (the model's counters and the byte runs
+ * of its queues, each run tagged with the write it came from), the
+ * kernel's numbers, the step's statements with their status, what the
+ * side printed and the values it produced, and the model's events with
+ * their direction resolved. Tests fill scenes by hand.
  *
- * Called by viz_app.c and viz_render.c (capture), viz_anim.c and
+ * Called by viz_app.c and viz_render.c (building), viz_anim.c and
  * viz_draw.c (read only).
  */
 #ifndef SOCKBUF_VIZ_SCENE_H
@@ -19,30 +20,21 @@
 #include <stdint.h>
 
 #include "lesson.h"
-#include "lesson_run.h"
-#include "sim.h"
+#include "lesson_record.h"
 
 enum {
-    VIZ_MAX_RUNS = 32,    /* runs kept per queue; older ones merge */
     VIZ_MAX_CODE = 12,    /* statements shown per side */
     VIZ_MAX_PRINTED = 3,  /* printed lines kept per side (the latest) */
-    VIZ_MAX_HANDLES = 32, /* model socket handles tracked */
+    VIZ_MAX_RESULTS = 8,  /* values of the step shown per side */
     VIZ_TEXT_LEN = 200,   /* a statement shown whole (wrapped), or a printed line */
 };
-
-/* The bytes of one queue, as runs of the writes they came from. */
-typedef struct {
-    sim_run run[VIZ_MAX_RUNS]; /* oldest first */
-    int n;                     /* runs used */
-    uint32_t bytes;            /* total bytes */
-} viz_queue;
 
 /* The socket a side shows, as the model has it. */
 typedef struct {
     bool present;                 /* the side has a socket to show */
     char name[LESSON_NAME_LEN];   /* "client.s" */
-    char state[16];               /* "ESTABLISHED" */
-    int sim_sock;                 /* the model's handle, or -1 */
+    lesson_tcp_state state;       /* TCP state */
+    int sock_id;                  /* the record's socket id, or -1 */
     bool listening;               /* a listening socket (no queues) */
     uint32_t sndbuf_bytes;        /* send buffer capacity */
     uint32_t rcvbuf_bytes;        /* receive buffer capacity */
@@ -51,7 +43,7 @@ typedef struct {
     uint32_t recv_queue_bytes;    /* received, not read */
     uint32_t peer_window_bytes;   /* last window the peer advertised */
     bool blocked;                 /* a call on it waits */
-    viz_queue q[3];               /* SIM_Q_UNSENT, SIM_Q_IN_FLIGHT, SIM_Q_RECV */
+    lesson_queue q[LESSON_NQUEUES]; /* unsent, in flight, received (lesson_qid) */
     bool has_file;                /* a makefile() writer feeds it */
     uint32_t file_buffered_bytes; /* bytes in the application buffer */
     uint32_t file_capacity_bytes; /* its capacity */
@@ -60,7 +52,7 @@ typedef struct {
 /* The kernel's numbers for the same socket after the real run. */
 typedef struct {
     bool present;                 /* the real mode ran and has this socket */
-    char state[16];               /* TCP_INFO state */
+    lesson_tcp_state state;       /* TCP_INFO state */
     uint32_t unsent_bytes;        /* SIOCOUTQNSD */
     uint32_t in_flight_bytes;     /* SIOCOUTQ - SIOCOUTQNSD */
     uint32_t recv_queue_bytes;    /* SIOCINQ */
@@ -73,7 +65,7 @@ typedef struct {
 typedef struct {
     int line;                       /* source line */
     char code[VIZ_TEXT_LEN];        /* the statement as written */
-    char status[LESSON_STATUS_LEN]; /* "done", "blocked", "pending", "error: X" */
+    lesson_status status;           /* done, blocked, pending or an exception */
 } viz_code;
 
 /* Everything one side shows. */
@@ -86,8 +78,10 @@ typedef struct {
     int nprinted;     /* latest printed lines, oldest first */
     int nprinted_new; /* of those, printed during the step */
     char printed[VIZ_MAX_PRINTED][VIZ_TEXT_LEN];
-    bool blocked;   /* the side is blocked after the step */
-    char error[48]; /* last exception, or "" */
+    bool blocked;     /* the side is blocked after the step */
+    lesson_exc error; /* last exception, or LESSON_EXC_NONE */
+    int nresults;     /* values the step produced on this side (model) */
+    lesson_result results[VIZ_MAX_RESULTS];
 } viz_side;
 
 /* One step's picture. */
@@ -95,18 +89,20 @@ typedef struct {
     const lesson_doc *doc; /* borrowed: titles, narration */
     int step;              /* 0-based step shown; -1 before the first */
     viz_side side[2];      /* LESSON_CLIENT, LESSON_SERVER */
-    sim_event *events;     /* the model's events of the step (owned) */
+    lesson_event *events;  /* the model's events of the step (owned) */
     size_t nevents;
     size_t cap_events;
-    uint64_t t0_us;                   /* virtual time before the step */
-    uint64_t t1_us;                   /* and after it */
-    int handle_side[VIZ_MAX_HANDLES]; /* side of each model handle, or -1 */
-    int nexpects;                     /* the step's expectations checked */
-    int nexpects_failed;              /* and how many failed */
-    bool real;                        /* the real run's numbers are there */
-    /* Before a step: every handle's queues, to replay the step's events. */
-    viz_queue pre[VIZ_MAX_HANDLES][3];
-    bool pre_valid[VIZ_MAX_HANDLES];
+    uint64_t t0_us;       /* virtual time before the step */
+    uint64_t t1_us;       /* and after it */
+    int nexpects;         /* the step's expectations checked */
+    int nexpects_failed;  /* and how many failed */
+    bool real;            /* the real run's numbers are there */
+    /* Before the step: every record socket's queues, to replay the step's
+     * events from there (and after it, for the next step). */
+    lesson_queue pre[LESSON_MAX_SOCKS][LESSON_NQUEUES];
+    bool pre_valid[LESSON_MAX_SOCKS];
+    lesson_queue post[LESSON_MAX_SOCKS][LESSON_NQUEUES];
+    bool post_valid[LESSON_MAX_SOCKS];
 } viz_scene;
 
 /* An empty scene for doc (borrowed), at step -1. */
@@ -115,20 +111,14 @@ void viz_scene_init(viz_scene *s, const lesson_doc *doc);
 /* Frees the event copy. Accepts NULL. */
 void viz_scene_free(viz_scene *s);
 
-/* Appends a run to a queue, merging with the last run of the same origin;
- * when the queue is full the newest runs merge into the last one. */
-void viz_queue_push(viz_queue *q, uint32_t origin, uint32_t bytes);
+/* Makes s show the step of rec, s holding the scene of the step before
+ * (or a fresh viz_scene_init() one): "before" is that scene's "after", a
+ * side blocked since an earlier step keeps showing its waiting statement.
+ * Returns 0 or -ENOMEM. */
+int viz_scene_next(viz_scene *s, const lesson_record *rec);
 
-/* Removes bytes from the head of q; if moved is not NULL the removed runs
- * are pushed onto it. */
-void viz_queue_pop(viz_queue *q, uint32_t bytes, viz_queue *moved);
-
-/* Call before lesson_runner_step(): remembers the model's queues and the
- * shown sockets, so the step's events can be replayed from there. */
-void viz_scene_capture_before(viz_scene *s, const lesson_runner *r);
-
-/* Call after lesson_runner_step(): copies the views, the statements'
- * status, the printed lines and the event log. Returns 0 or -ENOMEM. */
-int viz_scene_capture_after(viz_scene *s, const lesson_runner *r);
+/* A deep copy of src into *dst (dst's old contents are not freed).
+ * Returns 0 or -ENOMEM. */
+int viz_scene_copy(viz_scene *dst, const viz_scene *src);
 
 #endif

@@ -1,0 +1,345 @@
+/* lesson_record.h: the one typed record of a lesson step.
+ *
+ * After every step the runner (lesson_run.c) writes a lesson_record: what
+ * each socket holds in the model and in the kernel, the status of every
+ * statement in each mode, the model's events with sender and receiver
+ * already resolved, and the values the step produced (assignments, return
+ * values, printed lines, exceptions). The window (viz/), `sockbuf run`'s
+ * printout and the JSON transcript read nothing else, so a fact a later
+ * capability adds lands here once and every reader can show it.
+ *
+ * It also holds the project's single tables of TCP states and Python
+ * exceptions, shared by the parser (names a lesson may write), the runner
+ * (what it raises) and the readers (what they print).
+ *
+ *   one socket of a record, per mode:
+ *
+ *              model (sim/)                      kernel (net/)
+ *   app  --> [ unsent | in flight ] ~~wire~~>   SIOCOUTQNSD, SIOCOUTQ
+ *            (byte runs: write, offset, len)     TCP_INFO state, window
+ *   app  <-- [ received           ] <~~wire~~   SIOCINQ
+ *
+ * Records are plain values: lesson_record_copy() makes an independent copy
+ * (the window keeps one per step, so going back shows it at once) and
+ * lesson_record_free() frees one.
+ */
+#ifndef SOCKBUF_LESSON_RECORD_H
+#define SOCKBUF_LESSON_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lesson.h"
+
+enum {
+    LESSON_NAME_LEN = 48,   /* "client.s", "server.conn" */
+    LESSON_MAX_SOCKS = 16,  /* sockets a record lists */
+    LESSON_MAX_FILES = 8,   /* makefile() objects a record lists */
+    LESSON_MAX_RUNS = 32,   /* byte runs kept per queue; newer ones merge */
+    LESSON_REPR_LEN = 120,  /* a value's short repr */
+    LESSON_EXPR_LEN = 160,  /* an expectation as written, or what it found */
+    LESSON_MODE_SLOTS = 2,  /* index 0: the model, 1: the kernel */
+};
+
+/* ------------------------------------------------------------ TCP states */
+
+/* TCP states, as lessons name them (SPEC.md section 3). */
+typedef enum {
+    LESSON_TCP_CLOSED = 0,
+    LESSON_TCP_LISTEN,
+    LESSON_TCP_SYN_SENT,
+    LESSON_TCP_SYN_RECV,
+    LESSON_TCP_ESTABLISHED,
+    LESSON_TCP_FIN_WAIT1,
+    LESSON_TCP_FIN_WAIT2,
+    LESSON_TCP_CLOSE_WAIT,
+    LESSON_TCP_CLOSING,
+    LESSON_TCP_LAST_ACK,
+    LESSON_TCP_TIME_WAIT,
+    LESSON_TCP_NSTATES
+} lesson_tcp_state;
+
+/* "ESTABLISHED", "FIN_WAIT1"... Never NULL ("?" when out of range). */
+const char *lesson_tcp_state_name(lesson_tcp_state s);
+
+/* The state a name means. "FIN_WAIT" (the lessons' shorthand for either
+ * FIN_WAIT state) gives LESSON_TCP_FIN_WAIT1 with *any_fin_wait set.
+ * Returns 0, or -EINVAL for a name that is no state. */
+int lesson_tcp_state_parse(const char *name, size_t len, lesson_tcp_state *out,
+                           bool *any_fin_wait);
+
+/* The state of Linux's TCP_INFO tcpi_state number (TCP_ESTABLISHED = 1...);
+ * an unknown number gives LESSON_TCP_CLOSED. */
+lesson_tcp_state lesson_tcp_state_of_linux(int tcpi_state);
+
+/* Is a connection there to carry bytes (ESTABLISHED, CLOSE_WAIT, FIN_WAIT)? */
+bool lesson_tcp_state_connected(lesson_tcp_state s);
+
+/* ------------------------------------------------------------ exceptions */
+
+/* The Python exceptions a lesson can meet and name. */
+typedef enum {
+    LESSON_EXC_NONE = 0,
+    LESSON_EXC_CONNECTION_RESET,
+    LESSON_EXC_BROKEN_PIPE,
+    LESSON_EXC_BLOCKING_IO,
+    LESSON_EXC_CONNECTION_REFUSED,
+    LESSON_EXC_CONNECTION_ABORTED,
+    LESSON_EXC_TIMEOUT,
+    LESSON_EXC_INTERRUPTED,
+    LESSON_EXC_OS,
+    LESSON_EXC_FILE_NOT_FOUND,
+    LESSON_EXC_PERMISSION,
+    LESSON_EXC_TYPE,
+    LESSON_EXC_VALUE,
+    LESSON_EXC_NAME,
+    LESSON_EXC_ATTRIBUTE,
+    LESSON_EXC_OVERFLOW,
+    LESSON_EXC_MEMORY,
+    LESSON_EXC_COUNT
+} lesson_exc;
+
+/* "BrokenPipeError"...; "None" for LESSON_EXC_NONE. Never NULL. */
+const char *lesson_exc_name(lesson_exc e);
+
+/* The exception a name means. Returns 0, or -EINVAL for another name. */
+int lesson_exc_parse(const char *name, size_t len, lesson_exc *out);
+
+/* The exception a negative errno raises in CPython on Linux (-EPIPE:
+ * BrokenPipeError, -EAGAIN: BlockingIOError, -ENOMEM: MemoryError...). */
+lesson_exc lesson_exc_of_errno(int neg_errno);
+
+/* ------------------------------------------------------------ statements */
+
+/* Where a statement is after a step. */
+typedef enum {
+    LESSON_STMT_PENDING = 0, /* not reached: waits behind a blocked one */
+    LESSON_STMT_DONE,        /* ran to the end */
+    LESSON_STMT_BLOCKED,     /* its call waits (accept, recv, sendall...) */
+    LESSON_STMT_ERROR,       /* raised an exception (exc names it) */
+} lesson_stmt_state;
+
+/* "pending", "done", "blocked", "error". */
+const char *lesson_stmt_state_name(lesson_stmt_state s);
+
+/* A statement's status in one mode. */
+typedef struct {
+    lesson_stmt_state state; /* as above */
+    lesson_exc exc;          /* LESSON_STMT_ERROR: what it raised */
+} lesson_status;
+
+/* "done", "blocked", "pending" or "error: BrokenPipeError" (SPEC.md
+ * section 4's text) into out. Returns out. */
+char *lesson_status_text(lesson_status st, char *out, size_t outlen);
+
+/* ---------------------------------------------------------- byte queues */
+
+/* Bytes of one write in a queue: the window colours each write. */
+typedef struct {
+    uint32_t origin; /* the write it came from (1-based, per socket) */
+    uint32_t bytes;  /* how many bytes of that write */
+} lesson_byte_run;
+
+/* One queue's bytes as runs, oldest first. */
+typedef struct {
+    lesson_byte_run run[LESSON_MAX_RUNS]; /* oldest first */
+    int n;                                /* runs used */
+    uint32_t bytes;                       /* total bytes */
+} lesson_queue;
+
+/* Which queue of a socket. */
+typedef enum { LESSON_Q_UNSENT = 0, LESSON_Q_IN_FLIGHT, LESSON_Q_RECV, LESSON_NQUEUES } lesson_qid;
+
+/* Appends bytes of write origin, merging with the last run of the same
+ * origin; when the queue is full the newest runs merge into the last. */
+void lesson_queue_push(lesson_queue *q, uint32_t origin, uint32_t bytes);
+
+/* Removes bytes from the head; the removed runs are pushed onto moved
+ * when it is not NULL. */
+void lesson_queue_pop(lesson_queue *q, uint32_t bytes, lesson_queue *moved);
+
+/* ------------------------------------------------------------- sockets */
+
+/* What one mode's backend reads of one socket: both backends fill it. */
+typedef struct {
+    lesson_tcp_state state;     /* TCP state */
+    bool listening;             /* a listening socket */
+    uint32_t send_queue_bytes;  /* unsent + in flight (SIOCOUTQ) */
+    uint32_t unsent_bytes;      /* not yet sent (SIOCOUTQNSD) */
+    uint32_t in_flight_bytes;   /* sent, not yet acknowledged */
+    uint32_t recv_queue_bytes;  /* received, not yet read (SIOCINQ) */
+    uint32_t sndbuf_bytes;      /* getsockopt(SO_SNDBUF) */
+    uint32_t rcvbuf_bytes;      /* getsockopt(SO_RCVBUF) */
+    uint32_t peer_window_bytes; /* the window the peer last advertised
+                                   (kernel: TCP_INFO tcpi_snd_wnd) */
+    bool peer_window_known;     /* false: the kernel does not report it */
+} lesson_probe;
+
+/* One socket of one mode, after the step. */
+typedef struct {
+    bool present;              /* that mode ran and has this socket */
+    lesson_probe probe;        /* its counters (CLOSED, zeros once closed) */
+    bool blocked;              /* a call on it is waiting */
+    bool closed;               /* the program closed it */
+    bool has_file;             /* a makefile() object feeds or reads it */
+    uint32_t file_buffered_bytes; /* bytes in that application buffer */
+    uint32_t file_capacity_bytes; /* its size */
+} lesson_sock_mode;
+
+/* One socket variable of the lesson, both modes joined by name. */
+typedef struct {
+    int id;                          /* index in the record's list; stable
+                                        across steps (creation order) */
+    char name[LESSON_NAME_LEN];      /* "client.s", "server.#2" */
+    lesson_side side;                /* whose variable */
+    lesson_sock_mode mode[LESSON_MODE_SLOTS]; /* [0] model, [1] kernel */
+    lesson_queue queue[LESSON_NQUEUES];       /* the model's bytes, by write */
+} lesson_rec_sock;
+
+/* One makefile() object, as a mode sees it. */
+typedef struct {
+    char name[LESSON_NAME_LEN];      /* "client.f" */
+    lesson_side side;                /* whose variable */
+    bool reader;                     /* makefile('rb'): bytes read ahead */
+    int sock_id;                     /* the record socket it belongs to, or -1 */
+    bool present[LESSON_MODE_SLOTS]; /* the mode has it */
+    uint32_t buffered_bytes[LESSON_MODE_SLOTS]; /* in the application buffer */
+    uint32_t capacity_bytes;         /* the buffer's size */
+} lesson_rec_file;
+
+/* -------------------------------------------------------------- events */
+
+/* What happened in the model, for the animation and the transcript. */
+typedef enum {
+    LESSON_EV_WRITE = 1,  /* app -> send queue: bytes accepted by send() */
+    LESSON_EV_SEGMENT,    /* send queue -> wire: a data segment leaves */
+    LESSON_EV_DELIVER,    /* wire -> receive queue: a data segment arrives */
+    LESSON_EV_READ,       /* receive queue -> app: bytes returned by recv() */
+    LESSON_EV_ACK,        /* an ACK leaves (window = advertised window) */
+    LESSON_EV_ACK_ARRIVE, /* an ACK arrives; bytes = newly acknowledged */
+    LESSON_EV_WINDOW,     /* a window update leaves */
+    LESSON_EV_PROBE,      /* a zero-window probe leaves */
+    LESSON_EV_SYN,        /* a SYN or SYN-ACK leaves */
+    LESSON_EV_FIN,        /* a FIN leaves */
+    LESSON_EV_FIN_ARRIVE, /* a FIN arrives */
+    LESSON_EV_RST,        /* an RST leaves */
+    LESSON_EV_RST_ARRIVE, /* an RST arrives */
+    LESSON_EV_STATE,      /* a socket changed TCP state */
+    LESSON_EV_TIMER,      /* a timer fired (why names it) */
+    LESSON_EV_ACCEPT,     /* a connection was taken from the accept queue */
+} lesson_event_kind;
+
+/* Does this kind travel on the wire (from a sender to a receiver)? */
+bool lesson_event_travels(lesson_event_kind k);
+
+/* One event of the step, its direction resolved by the runner: readers
+ * never infer it. */
+typedef struct {
+    uint64_t time_us;       /* model time it happened */
+    uint64_t arrive_us;     /* travellers: when it arrives */
+    lesson_event_kind kind; /* what happened */
+    int sock_id;            /* the record socket it happened at (the sender
+                               for what leaves, the receiver for what
+                               arrives), or -1 (not a lesson variable yet) */
+    int from_side;          /* the side that sends it, or -1 */
+    int to_side;            /* the side that receives it, or -1 */
+    uint32_t bytes;         /* payload bytes moved */
+    uint64_t seq;           /* stream offset of the first byte, or acked offset */
+    uint32_t window;        /* advertised window (ACK, WINDOW, PROBE) */
+    uint32_t origin;        /* the write its first byte came from */
+    lesson_tcp_state state; /* LESSON_EV_STATE: the new state */
+    const char *why;        /* static text: "nagle", "delayed-ack"..., or NULL */
+} lesson_event;
+
+/* -------------------------------------------------------------- values */
+
+/* What a step produced that the class should see. */
+typedef enum {
+    LESSON_RESULT_ASSIGN = 1, /* name = value */
+    LESSON_RESULT_RETURN,     /* an expression statement's value (n = ... is ASSIGN) */
+    LESSON_RESULT_PRINT,      /* a line print() wrote */
+    LESSON_RESULT_EXCEPTION,  /* what a statement raised */
+} lesson_result_kind;
+
+/* One produced value, in the order it happened. */
+typedef struct {
+    lesson_result_kind kind;     /* as above */
+    lesson_side side;            /* whose */
+    int line;                    /* source line */
+    char name[LESSON_NAME_LEN];  /* ASSIGN: the variable; else "" */
+    char repr[LESSON_REPR_LEN];  /* Python's repr, shortened; PRINT: the line */
+    bool has_length;             /* bytes/str: length is len(value) */
+    uint64_t length;             /* len(value) */
+    bool is_bytes;               /* a bytes value (the window draws big ones as a bar) */
+    lesson_exc exc;              /* EXCEPTION: which */
+} lesson_result;
+
+/* An expectation's result. */
+typedef struct {
+    int line;                  /* source line */
+    lesson_mode mode;          /* LESSON_MODE_SIM or LESSON_MODE_REAL */
+    bool ok;                   /* it held */
+    char expr[LESSON_EXPR_LEN]; /* "conn.recv_queue == 12" as written */
+    char got[LESSON_EXPR_LEN];  /* the value found, as text: "12", "b'Hi'" */
+} lesson_expect_result;
+
+/* One statement (or wait) of the step and its status in each mode. */
+typedef struct {
+    int line;                               /* source line */
+    lesson_side side;                       /* who runs it */
+    lesson_status status[LESSON_MODE_SLOTS]; /* [0] model, [1] kernel */
+} lesson_rec_stmt;
+
+/* Per side of one mode, after the step. */
+typedef struct {
+    bool blocked;       /* the side waits on a call */
+    int blocked_line;   /* that statement's line, or 0 */
+    lesson_exc last_exc; /* the side's last exception (its `error`) */
+} lesson_rec_side;
+
+/* ------------------------------------------------------------ the record */
+
+typedef struct lesson_record {
+    int step;                  /* 0-based step */
+    unsigned modes;            /* lesson_mode bits that ran */
+    uint64_t time_us[LESSON_MODE_SLOTS]; /* after the step: model clock, real elapsed */
+    uint64_t t0_us;            /* model clock before the step */
+    uint64_t t1_us;            /* and after it */
+    int nsocks;                /* sockets, in creation order */
+    lesson_rec_sock socks[LESSON_MAX_SOCKS];
+    int nfiles;                /* makefile() objects */
+    lesson_rec_file files[LESSON_MAX_FILES];
+    lesson_rec_side sides[LESSON_MODE_SLOTS][2]; /* [mode][side] */
+    int nstmts;                /* the step's statements, in file order */
+    lesson_rec_stmt *stmts;
+    int nexpects;              /* the step's expectations, model's then kernel's */
+    lesson_expect_result *expects;
+    size_t nevents;            /* the model's events of the step */
+    lesson_event *events;
+    int nresults[LESSON_MODE_SLOTS]; /* the values the step produced, per mode */
+    lesson_result *results[LESSON_MODE_SLOTS];
+} lesson_record;
+
+/* The slot of a mode in the per-mode arrays: 0 model, 1 kernel. */
+static inline int lesson_mode_slot(lesson_mode m)
+{
+    return m == LESSON_MODE_REAL ? 1 : 0;
+}
+
+/* A deep copy of src into *dst (dst's old contents are not freed).
+ * Returns 0 or -ENOMEM (dst is then empty). */
+int lesson_record_copy(lesson_record *dst, const lesson_record *src);
+
+/* Frees what a record owns and empties it. Accepts NULL. */
+void lesson_record_free(lesson_record *r);
+
+/* The record's socket a side shows: its open, connected socket (the first
+ * one), else its last closed one, else its listener; -1 when the side has
+ * none. The model's view decides (the kernel's when the model did not run). */
+int lesson_record_shown_sock(const lesson_record *r, lesson_side side);
+
+/* The socket with this name, or -1. */
+int lesson_record_find_sock(const lesson_record *r, const char *name);
+
+#endif
