@@ -147,8 +147,7 @@ static void print_timed_out(FILE *out, const char *path, const lesson_doc *doc, 
 
 /* Runs one lesson in modes, its steps within budget_us of real time;
  * prints its failures. Returns 0 passed, 1 failed, 2 did not parse. */
-static int check_one(const char *path, unsigned modes, uint64_t budget_us, FILE *out,
-                     FILE *errout)
+static int check_one(const char *path, unsigned modes, uint64_t budget_us, FILE *out, FILE *errout)
 {
     lesson_diag diags[LESSON_MAX_DIAGS];
     int nd = 0;
@@ -243,7 +242,8 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
             char *end = NULL;
             double sec = v ? strtod(v, &end) : -1;
             if (!v || !*v || *end || !(sec >= 0 && sec <= 1e9)) {
-                fprintf(errout, "sockbuf check: --timeout wants SECONDS (a number >= 0), not '%s'\n%s",
+                fprintf(errout,
+                        "sockbuf check: --timeout wants SECONDS (a number >= 0), not '%s'\n%s",
                         v ? v : "", check_usage);
                 status = 2;
                 goto out;

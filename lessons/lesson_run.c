@@ -1513,8 +1513,7 @@ static rc_t sub_values(interp *in, value *x, value *y, value *out)
         rc = raise(in, LESSON_EXC_TYPE);
     } else if (x->k == V_FLOAT || y->k == V_FLOAT) {
         out->k = V_FLOAT;
-        out->f =
-            (x->k == V_FLOAT ? x->f : (double)x->i) - (y->k == V_FLOAT ? y->f : (double)y->i);
+        out->f = (x->k == V_FLOAT ? x->f : (double)x->i) - (y->k == V_FLOAT ? y->f : (double)y->i);
     } else if ((y->i < 0 && x->i > INT64_MAX + y->i) || (y->i > 0 && x->i < INT64_MIN + y->i)) {
         rc = raise(in, LESSON_EXC_OVERFLOW);
     } else {

@@ -36,7 +36,7 @@ enum {
     LIVE_ACCEPT_PER_TURN = 64,     /* accept() calls per poll */
     LIVE_ACCEPT_PAUSE_US = 100000, /* after EMFILE, accept again 100 ms later */
     LIVE_SEND_RETRY_US = 1000,     /* connect: retry a full socket this often */
-    LIVE_SEND_RETRY_MAX_US = 64000, /* ... backing off to this while it stays full */
+    LIVE_SEND_BACKOFF_US = 64000,  /* ... backing off to this while it stays full */
     LIVE_OUT_MIN = 256,            /* first allocation of an answer buffer */
     LIVE_OUT_KEEP = 4096,          /* a drained buffer larger than this is freed */
     LIVE_SENDFILE_CHUNK = 1 << 20, /* per sendfile(): about 0.2 ms on loopback */
@@ -505,8 +505,8 @@ static void live_client_send(net_live *l, live_conn *c)
              * second; POLLOUT still wakes us as soon as there is room. */
             if (i == 0) {
                 l->send_retry_us *= 2;
-                if (l->send_retry_us > LIVE_SEND_RETRY_MAX_US)
-                    l->send_retry_us = LIVE_SEND_RETRY_MAX_US;
+                if (l->send_retry_us > LIVE_SEND_BACKOFF_US)
+                    l->send_retry_us = LIVE_SEND_BACKOFF_US;
             }
             break;
         }

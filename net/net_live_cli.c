@@ -34,10 +34,10 @@ static void live_on_signal(int sig)
 }
 
 typedef struct {
-    FILE *out;     /* the line being formatted (a memory stream) */
-    net_outq *q;   /* where finished lines go, without blocking */
-    char *mbuf;    /* out's buffer */
-    size_t mlen;   /* out's length */
+    FILE *out;   /* the line being formatted (a memory stream) */
+    net_outq *q; /* where finished lines go, without blocking */
+    char *mbuf;  /* out's buffer */
+    size_t mlen; /* out's length */
     net_live *l;
     net_live_conn *snap;
     int snap_cap;

@@ -625,7 +625,8 @@ static void test_parse_long_subtraction_chain(void **state)
     (void)state;
     int n = 250000;
     char *t = sub_chain(n, "", "client: y = x - b'a'\n");
-    assert_string_equal(first_error(t), "4:15: unsupported operand type(s) for -: 'int' and 'bytes'");
+    assert_string_equal(first_error(t),
+                        "4:15: unsupported operand type(s) for -: 'int' and 'bytes'");
     free(t);
     t = sub_chain(n, " - b'a'", "");
     char want[100];

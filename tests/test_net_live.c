@@ -1073,7 +1073,7 @@ static void test_live_cli_max_seconds_cuts_send(void **state)
  * sample waited for the turn's end, up to 196 ms apart). */
 typedef struct {
     int64_t last_sample_ms, max_gap_ms;
-    int samples;
+    int samples, late; /* late: gaps over 115 ms */
     bool flooding;
 } gap_rec;
 
@@ -1086,12 +1086,14 @@ static void gap_record(const net_live_event *ev, void *user)
         clock_gettime(CLOCK_MONOTONIC, &a);
         do
             clock_gettime(CLOCK_MONOTONIC, &b);
-        while ((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000 < 100);
+        while ((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000 < 200);
     }
     if (ev->type != NET_LIVE_EV_SAMPLE)
         return;
     if (g->flooding && g->samples > 0 && ev->t_ms - g->last_sample_ms > g->max_gap_ms)
         g->max_gap_ms = ev->t_ms - g->last_sample_ms;
+    if (g->flooding && g->samples > 0 && ev->t_ms - g->last_sample_ms > 115)
+        g->late++;
     g->last_sample_ms = ev->t_ms;
     g->samples += g->flooding;
 }
@@ -1140,12 +1142,14 @@ static void test_live_samples_keep_time_under_flood(void **state)
     net_live_free(l);
     assert_true(st.bytes_in > 1000000); /* it was a flood */
     assert_true(g.samples >= 10);
-    print_message("max gap between samples under flood: %lld ms (%d samples)\n",
-                  (long long)g.max_gap_ms, g.samples);
-    /* SPEC: at least every 100 ms; before the fix a flood stretched the gap
-     * to 196 ms on a quiet machine. 180 ms leaves room for a busy one. */
-    if (g.max_gap_ms > 180)
-        fail_msg("a gap of %lld ms between samples", (long long)g.max_gap_ms);
+    print_message("max gap between samples under flood: %lld ms (%d samples, %d late)\n",
+                  (long long)g.max_gap_ms, g.samples, g.late);
+    /* A turn without the fix lasts about 150 x 16 x 200 us = 480 ms, so
+     * every gap is late; with it, only a gap where another process took
+     * the CPU (ctest -j) may be. */
+    if (g.late > g.samples / 5 || g.max_gap_ms > 300)
+        fail_msg("%d of %d gaps between samples over 115 ms, the longest %lld ms", g.late,
+                 g.samples, (long long)g.max_gap_ms);
 }
 
 /* The bytes preview is Python's repr of bytes (reference: known answers). */
