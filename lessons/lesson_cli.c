@@ -169,7 +169,7 @@ static void check_one(const char *path, unsigned modes, bool colour, lesson_repo
         print_diags(errout, path, diags, nd);
         for (int i = 0; i < nd; i++) {
             char msg[200];
-            snprintf(msg, sizeof msg, "%d:%d: error: %s", diags[i].line, diags[i].col,
+            snprintf(msg, sizeof msg, "%d:%d: error: %.170s", diags[i].line, diags[i].col,
                      diags[i].message);
             add_case(rep, LESSON_CASE_PARSE, diags[i].line, 0, false, msg, NULL);
         }
