@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli_opt.h"
 #include "lesson.h"
@@ -48,10 +49,35 @@ static bool have_display(void)
     return (d && *d) || (wl && *wl) || (drv && *drv);
 }
 
+#ifndef SOCKBUF_MODULE_REL
+#define SOCKBUF_MODULE_REL "../lib/sockbuf"
+#endif
+
+/* dlopen()s the module beside the executable: build/lib/ in the build tree,
+ * SOCKBUF_MODULE_REL from bin/ once installed, and last by name through
+ * the RUNPATH. The explicit paths come first because a sanitizer's dlopen
+ * interceptor hides the executable's RUNPATH. */
+static void *open_module(void)
+{
+    char exe[PATH_MAX], path[PATH_MAX + 64];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = k > 0 ? (exe[k] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash) {
+        *slash = '\0';
+        const char *dirs[] = {"lib", SOCKBUF_MODULE_REL};
+        for (int i = 0; i < 2; i++) {
+            snprintf(path, sizeof path, "%s/%s/%s", exe, dirs[i], VIZ_MODULE_FILE);
+            if (access(path, R_OK) == 0)
+                return dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        }
+    }
+    return dlopen(VIZ_MODULE_FILE, RTLD_NOW | RTLD_LOCAL);
+}
+
 /* The window's module, loaded once; NULL after a message on stderr. */
 static const viz_module *load_viz(void)
 {
-    void *h = dlopen(VIZ_MODULE_FILE, RTLD_NOW | RTLD_LOCAL);
+    void *h = open_module();
     if (!h) {
         fprintf(stderr, "sockbuf: cannot load the window (%s)\n", dlerror());
         return NULL;
