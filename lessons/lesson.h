@@ -117,10 +117,16 @@ lesson_doc *lesson_parse_file(const char *path, lesson_diag *diags, int *ndiags)
 void lesson_doc_free(lesson_doc *doc);
 
 /* Finds a lesson by path or by bundled short name ("chat" finds
- * 03-chat.lesson; "03-chat" and "03" too) in the source tree's lessons/,
- * the installed copy, or next to the executable. Writes the path to out.
- * Returns 0, or -ENOENT. */
+ * 03-chat.lesson; "03-chat" and "03" too, and any unique prefix of a
+ * name: "nagle", "05-n") in the source tree's lessons/, the installed
+ * copy, or next to the executable. Writes the path to out. Returns 0,
+ * -ENOENT, or -EEXIST when a prefix fits several lessons. */
 int lesson_find(const char *name_or_path, char *out, size_t outlen);
+
+/* Why lesson_find(name) failed, as one line for the user in msg (cap
+ * bytes): "'c' is ambiguous: it could be 03-chat, 06-close-and-reset" or
+ * "no lesson 'x' (...)". Returns -EEXIST (ambiguous) or -ENOENT. */
+int lesson_find_explain(const char *name, char *msg, size_t cap);
 
 /* Lists the bundled lessons' paths in order (01-..., 02-...). Returns the
  * count written (at most max); *paths entries are malloc'd, caller frees. */

@@ -5,33 +5,60 @@
  * run prints each step readably (statements with their status per mode, a
  * table of every socket's queues with the model and the kernel side by
  * side, the expectations) and with --transcript writes SPEC.md section 4.
+ * check -j N runs N lessons at once, each in a child process whose report
+ * comes back through a memory file; the text stays in lesson order.
+ * --junit FILE and --tap write CI reports (lesson_report.c).
  * Exit status: 0 all passed, 1 some failed, 2 usage or parse errors.
  * Called by main() in viz/main.c with argv[0] = "check" / "run".
  */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "cli_opt.h"
 #include "lesson.h"
 #include "lesson_cli.h"
+#include "lesson_report.h"
 #include "lesson_run.h"
 
 static const char check_usage[] =
-    "usage: sockbuf check [--sim|--real] [--timeout SECONDS] LESSON...\n"
-    "  LESSON is a .lesson file, a folder of them, or a bundled lesson's name\n"
-    "  (basics, flush, chat, file-send, nagle-delayed-ack, close-and-reset, or 01..06).\n"
-    "  Prints one line per failed expectation, then 'N passed, N failed'.\n"
-    "  --timeout SECONDS  real time each lesson's steps may take (default 300; 0: no limit).\n"
-    "  Exit status: 0 all passed, 1 some failed, 2 usage or parse error.\n";
+    "usage: sockbuf check [OPTIONS] LESSON...\n"
+    "  Runs each LESSON headless, in both modes, and checks every expectation.\n"
+    "  LESSON is a .lesson file, a folder of them, or a bundled lesson's name or\n"
+    "  any unique prefix of it (basics, flush, chat, file-send, nagle, close, 01..06).\n"
+    "  Prints one line per failed expectation, then 'N passed, N failed' (lessons).\n"
+    "\n"
+    "  --sim            the model only (the same result on every machine)\n"
+    "  --real           the real sockets only\n"
+    "  -j, --jobs N     check N lessons at once (default: the number of cores);\n"
+    "                   the output stays in lesson order\n"
+    "  --junit FILE     also write a JUnit XML report to FILE ('-': stdout)\n"
+    "  --tap            print TAP version 13 instead of the usual lines\n"
+    "  --timeout SECONDS  real time each lesson's steps may take (default 300; 0: no limit)\n"
+    "  -h, --help       this text\n"
+    "\n"
+    "  Exit status: 0 all passed, 1 some failed, 2 usage or parse error.\n"
+    "  Failures are red on a terminal, unless NO_COLOR is set.\n";
 
 static const char run_usage[] =
     "usage: sockbuf run [--sim|--real] LESSON [--transcript FILE]\n"
     "  Runs LESSON headless and prints each step's state, the model beside the kernel.\n"
-    "  --transcript FILE  also writes one JSON line per step (SPEC.md section 4).\n";
+    "\n"
+    "  --sim              the model only\n"
+    "  --real             the real sockets only\n"
+    "  --transcript FILE  also write one JSON line per step (SPEC.md section 4; '-': stdout)\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "  Exit status: 0 every expectation held, 1 some failed, 2 usage or parse error.\n";
 
 static void print_diags(FILE *errout, const char *path, const lesson_diag *d, int n)
 {
@@ -117,8 +144,9 @@ static int expand_arg(const char *arg, path_list *paths, FILE *errout)
     }
     char found[PATH_MAX];
     if (lesson_find(arg, found, sizeof found) < 0) {
-        fprintf(errout,
-                "sockbuf: no lesson '%s' (not a file, a folder or a bundled lesson's name)\n", arg);
+        char why[512];
+        lesson_find_explain(arg, why, sizeof why);
+        fprintf(errout, "sockbuf check: %s\n", why);
         return -1;
     }
     char *p = strdup(found);
@@ -145,24 +173,64 @@ static void print_timed_out(FILE *out, const char *path, const lesson_doc *doc, 
             path, line, (double)budget_us / 1e6);
 }
 
-/* Runs one lesson in modes, its steps within budget_us of real time;
- * prints its failures. Returns 0 passed, 1 failed, 2 did not parse. */
-static int check_one(const char *path, unsigned modes, uint64_t budget_us, FILE *out, FILE *errout)
+/* Colour for failures on a terminal (cli_colour decides). */
+#define RED(c) ((c) ? "\033[31m" : "")
+#define GREEN(c) ((c) ? "\033[32m" : "")
+#define PLAIN(c) ((c) ? "\033[0m" : "")
+
+static void add_case(lesson_report *rep, lesson_case_kind kind, int line, unsigned mode, bool ok,
+                     const char *what, const char *got)
 {
+    lesson_case c = {.kind = kind, .line = line, .mode = mode, .ok = ok};
+    snprintf(c.what, sizeof c.what, "%s", what);
+    snprintf(c.got, sizeof c.got, "%s", got ? got : "");
+    lesson_report_add(rep, &c);
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Runs one lesson in modes into rep: its status (0 passed, 1 failed, 2
+ * did not parse), every expectation checked as a case, and the text check
+ * prints for it (failures on out, parse errors on errout). Its steps may
+ * take budget_us of real time in all (0: no limit). */
+static void check_one(const char *path, unsigned modes, uint64_t budget_us, bool colour,
+                      lesson_report *rep)
+{
+    size_t ol = 0, el = 0;
+    FILE *out = open_memstream(&rep->out_text, &ol), *errout = open_memstream(&rep->err_text, &el);
+    double t0 = now_s();
     lesson_diag diags[LESSON_MAX_DIAGS];
-    int nd = 0;
-    lesson_doc *doc = lesson_parse_file(path, diags, &nd);
+    int nd = 0, failed = 0;
+    lesson_runner *r = NULL;
+    lesson_doc *doc = NULL;
+    if (!out || !errout) {
+        rep->status = 2;
+        goto done;
+    }
+    doc = lesson_parse_file(path, diags, &nd);
     if (!doc) {
         print_diags(errout, path, diags, nd);
-        return 2;
+        for (int i = 0; i < nd; i++) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "%d:%d: error: %.170s", diags[i].line, diags[i].col,
+                     diags[i].message);
+            add_case(rep, LESSON_CASE_PARSE, diags[i].line, 0, false, msg, NULL);
+        }
+        rep->status = 2;
+        goto done;
     }
     char err[256] = "";
-    int failed = 0;
-    lesson_runner *r = lesson_runner_new(doc, modes, err, sizeof err);
+    r = lesson_runner_new(doc, modes, err, sizeof err);
     if (!r) {
-        fprintf(out, "%s:1: cannot run: %s\n", path, err);
-        lesson_doc_free(doc);
-        return 1;
+        fprintf(out, "%s%s:1: cannot run: %s%s\n", RED(colour), path, err, PLAIN(colour));
+        add_case(rep, LESSON_CASE_INTERNAL, 1, 0, false, err, NULL);
+        rep->status = 1;
+        goto done;
     }
     lesson_runner_keep_events(r, false); /* nothing here reads the model's log */
     lesson_runner_set_time_budget(r, budget_us);
@@ -171,18 +239,25 @@ static int check_one(const char *path, unsigned modes, uint64_t budget_us, FILE 
         const lesson_record *rec = lesson_runner_record(r);
         for (int e = 0; e < rec->nexpects; e++) {
             const lesson_expect_result *x = &rec->expects[e];
+            add_case(rep, LESSON_CASE_EXPECT, x->line, x->mode, x->ok, x->expr, x->got);
             if (x->ok)
                 continue;
-            fprintf(out, "%s:%d: expect failed (%s): %s (got %s)\n", path, x->line,
-                    mode_name(x->mode), x->expr, x->got);
+            fprintf(out, "%s%s:%d: expect failed (%s): %s (got %s)%s\n", RED(colour), path,
+                    x->line, mode_name(x->mode), x->expr, x->got, PLAIN(colour));
             failed++;
         }
     }
     if (rc == -ETIMEDOUT && lesson_runner_timed_out(r)) {
-        print_timed_out(out, path, doc, lesson_runner_step_index(r), budget_us);
+        int si = lesson_runner_step_index(r);
+        fputs(RED(colour), out);
+        print_timed_out(out, path, doc, si, budget_us);
+        fputs(PLAIN(colour), out);
+        add_case(rep, LESSON_CASE_INTERNAL, si >= 0 ? doc->steps[si].line : 1, 0, false,
+                 "lesson ran out of time (check --timeout SECONDS changes it)", NULL);
         failed++;
     } else if (rc < 0) {
         fprintf(out, "%s:1: internal error while running: %s\n", path, strerror(-rc));
+        add_case(rep, LESSON_CASE_INTERNAL, 1, 0, false, strerror(-rc), NULL);
         failed++;
     }
     if (rc >= 0 && lesson_runner_ended_blocked(r)) {
@@ -196,93 +271,284 @@ static int check_one(const char *path, unsigned modes, uint64_t budget_us, FILE 
                     continue;
                 const char *code = "";
                 int line = lesson_runner_blocked_line(r, mode, (lesson_side)side, &code);
-                fprintf(out, "%s:%d: lesson ended with the %s blocked (%s)%s%s\n", path, line,
-                        lesson_side_name((lesson_side)side), mode_name(mode), code[0] ? ": " : "",
-                        code);
+                fprintf(out, "%s%s:%d: lesson ended with the %s blocked (%s)%s%s%s\n", RED(colour),
+                        path, line, lesson_side_name((lesson_side)side), mode_name(mode),
+                        code[0] ? ": " : "", code, PLAIN(colour));
+                char what[200];
+                snprintf(what, sizeof what, "lesson ended with the %s blocked%s%.150s",
+                         lesson_side_name((lesson_side)side), code[0] ? ": " : "", code);
+                add_case(rep, LESSON_CASE_BLOCKED, line, mode, false, what, NULL);
                 failed++;
             }
         }
     }
+    rep->status = failed ? 1 : 0;
+done:
     lesson_runner_free(r);
     lesson_doc_free(doc);
-    return failed ? 1 : 0;
+    if (out)
+        fclose(out);
+    if (errout)
+        fclose(errout);
+    rep->seconds = now_s() - t0;
 }
 
-static int parse_mode_flag(const char *a, unsigned *modes)
+/* One lesson in a child process: its report comes back packed through a
+ * memory file (no file on disk). */
+typedef struct {
+    pid_t pid; /* the child, 0 when done or not started */
+    int fd;    /* memfd the child writes its packed report to */
+} check_job;
+
+static int start_job(check_job *job, const char *path, unsigned modes, uint64_t budget_us,
+                     bool colour)
 {
-    if (!strcmp(a, "--sim")) {
-        *modes = LESSON_MODE_SIM;
-        return 1;
+    job->fd = (int)syscall(SYS_memfd_create, "sockbuf-check", 1u /* MFD_CLOEXEC */);
+    if (job->fd < 0)
+        return -errno;
+    job->pid = fork();
+    if (job->pid < 0) {
+        int e = errno;
+        close(job->fd);
+        job->fd = -1;
+        job->pid = 0;
+        return -e;
     }
-    if (!strcmp(a, "--real")) {
-        *modes = LESSON_MODE_REAL;
-        return 1;
+    if (job->pid == 0) {
+        lesson_report rep = {0};
+        check_one(path, modes, budget_us, colour, &rep);
+        char *buf = NULL;
+        size_t len = 0;
+        int code = 3;
+        if (lesson_report_pack(&rep, &buf, &len) == 0) {
+            size_t off = 0;
+            while (off < len) {
+                ssize_t w = write(job->fd, buf + off, len - off);
+                if (w < 0 && errno == EINTR)
+                    continue;
+                if (w <= 0)
+                    break;
+                off += (size_t)w;
+            }
+            code = off == len ? 0 : 3;
+        }
+        _exit(code);
     }
     return 0;
 }
+
+/* Unpacks the report of job, whose child ended with wait status st, into
+ * rep. A child that died or left a damaged report becomes a failure of its
+ * lesson, with a message. */
+static void finish_job(check_job *job, int st, lesson_report *rep)
+{
+    bool ok = false;
+    job->pid = 0;
+    off_t len = lseek(job->fd, 0, SEEK_END);
+    char *buf = len > 0 ? malloc((size_t)len) : NULL;
+    if (buf && pread(job->fd, buf, (size_t)len, 0) == len && WIFEXITED(st) &&
+        WEXITSTATUS(st) == 0 && lesson_report_unpack(rep, buf, (size_t)len) == 0)
+        ok = true;
+    free(buf);
+    close(job->fd);
+    job->fd = -1;
+    if (ok)
+        return;
+    char what[200];
+    if (WIFSIGNALED(st))
+        snprintf(what, sizeof what, "the check of this lesson died of signal %d (%s)",
+                 WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else
+        snprintf(what, sizeof what, "the check of this lesson ended with status %d",
+                 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    add_case(rep, LESSON_CASE_INTERNAL, 1, 0, false, what, NULL);
+    free(rep->out_text);
+    size_t need = strlen(rep->path) + strlen(what) + 8;
+    rep->out_text = malloc(need);
+    if (rep->out_text)
+        snprintf(rep->out_text, need, "%s:1: %s\n", rep->path, what);
+    rep->status = 1;
+}
+
+/* Runs every lesson, at most jobs at a time in child processes (jobs 1:
+ * in this process), printing each lesson's text in lesson order as soon
+ * as it and every lesson before it are done. */
+static void check_all(lesson_report *reps, int n, unsigned modes, uint64_t budget_us, int jobs,
+                      bool colour, bool quiet, FILE *out, FILE *errout)
+{
+    check_job *job = jobs > 1 && n > 1 ? calloc((size_t)n, sizeof *job) : NULL;
+    bool *done = calloc((size_t)n, sizeof *done);
+    int started = 0, running = 0, next_print = 0;
+    fflush(out);
+    fflush(errout);
+    while (next_print < n) {
+        while (started < n && running < jobs) {
+            if (!job || !done ||
+                start_job(&job[started], reps[started].path, modes, budget_us, colour) < 0) {
+                check_one(reps[started].path, modes, budget_us, colour, &reps[started]); /* here */
+                if (done)
+                    done[started] = true;
+            } else {
+                running++;
+            }
+            started++;
+            if (!done || !job)
+                break;
+        }
+        if (running > 0) {
+            int st = 0;
+            pid_t pid = waitpid(-1, &st, 0);
+            for (int i = 0; pid > 0 && i < started; i++) {
+                if (job[i].pid == pid) {
+                    finish_job(&job[i], st, &reps[i]);
+                    done[i] = true;
+                    running--;
+                }
+            }
+        }
+        while (next_print < n && (done ? done[next_print] : next_print < started)) {
+            if (!quiet) {
+                fputs(reps[next_print].err_text ? reps[next_print].err_text : "", errout);
+                fputs(reps[next_print].out_text ? reps[next_print].out_text : "", out);
+                fflush(out);
+            }
+            next_print++;
+        }
+    }
+    free(job);
+    free(done);
+}
+
+static const struct option check_opts[] = {
+    {"help", no_argument, NULL, 'h'},     {"sim", no_argument, NULL, 's'},
+    {"real", no_argument, NULL, 'r'},     {"jobs", required_argument, NULL, 'j'},
+    {"junit", required_argument, NULL, 'J'}, {"tap", no_argument, NULL, 'T'},
+    {"timeout", required_argument, NULL, 'O'},
+    {NULL, 0, NULL, 0},
+};
 
 int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
 {
     unsigned modes = LESSON_MODE_BOTH;
     uint64_t budget_us = LESSON_TIME_BUDGET_US_DEFAULT;
     path_list paths = {0};
-    int status = 0;
-    bool opts = true, bad = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (opts && !strcmp(a, "--")) {
-            opts = false;
-        } else if (opts && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
+    lesson_report *reps = NULL;
+    const char *junit = NULL;
+    bool tap = false;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN), jobs = ncpu > 0 ? ncpu : 1;
+    int n = 0, status = 0;
+    bool bad = false;
+    cli_opt p = {.cmd = "sockbuf check", .longopts = check_opts, .shortopts = "hj:",
+                 .errout = errout, .argc = argc, .argv = argv};
+    const char *v;
+    int c;
+    while ((c = cli_opt_next(&p, &v)) != -1) {
+        switch (c) {
+        case 'h':
             fputs(check_usage, out);
             goto out;
-        } else if (opts && parse_mode_flag(a, &modes)) {
-            continue;
-        } else if (opts && (!strcmp(a, "--timeout") || !strncmp(a, "--timeout=", 10))) {
-            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+        case 's':
+            modes = LESSON_MODE_SIM;
+            break;
+        case 'r':
+            modes = LESSON_MODE_REAL;
+            break;
+        case 'j':
+            if (cli_opt_long(&p, "-j", v, 1, 256, &jobs) < 0) {
+                status = 2;
+                goto out;
+            }
+            break;
+        case 'J':
+            junit = v;
+            break;
+        case 'T':
+            tap = true;
+            break;
+        case 'O': {
             char *end = NULL;
-            double sec = v ? strtod(v, &end) : -1;
-            if (!v || !*v || *end || !(sec >= 0 && sec <= 1e9)) {
-                fprintf(errout,
-                        "sockbuf check: --timeout wants SECONDS (a number >= 0), not '%s'\n%s",
-                        v ? v : "", check_usage);
+            double sec = strtod(v, &end);
+            if (!*v || *end || !(sec >= 0 && sec <= 1e9)) {
+                fprintf(errout, "sockbuf check: --timeout wants SECONDS (a number >= 0), not '%s'\n",
+                        v);
                 status = 2;
                 goto out;
             }
             budget_us = (uint64_t)(sec * 1e6);
-        } else if (opts && a[0] == '-' && a[1]) {
-            fprintf(errout, "sockbuf check: unknown option '%s'\n%s", a, check_usage);
+            break;
+        }
+        default:
             status = 2;
             goto out;
-        } else if (expand_arg(a, &paths, errout) < 0) {
-            bad = true;
         }
     }
+    for (int i = cli_opt_operands(&p); i < argc; i++)
+        if (expand_arg(argv[i], &paths, errout) < 0)
+            bad = true;
+    n = paths.n;
     if (bad) {
         status = 2;
         goto out;
     }
-    int n = paths.n;
     if (n == 0) {
         fprintf(errout, "sockbuf check: no lesson given\n%s", check_usage);
         status = 2;
         goto out;
     }
+    FILE *jf = NULL;
+    if (junit) {
+        jf = !strcmp(junit, "-") ? out : fopen(junit, "w");
+        if (!jf) {
+            fprintf(errout, "sockbuf check: cannot write '%s': %s\n", junit, strerror(errno));
+            status = 2;
+            goto out;
+        }
+    }
+    reps = calloc((size_t)n, sizeof *reps);
+    if (!reps) {
+        fprintf(errout, "sockbuf check: out of memory\n");
+        status = 2;
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        reps[i].path = paths.v[i];
+        paths.v[i] = NULL;
+    }
+    bool colour = !tap && cli_colour(out);
+    check_all(reps, n, modes, budget_us, (int)jobs, colour, tap, out, errout);
     int passed = 0, failed = 0;
     bool parse_error = false;
     for (int i = 0; i < n; i++) {
-        int rc = check_one(paths.v[i], modes, budget_us, out, errout);
-        if (rc == 0)
+        if (reps[i].status == 0)
             passed++;
         else
             failed++;
-        if (rc == 2)
+        if (reps[i].status == 2)
             parse_error = true;
+        if (tap && reps[i].err_text)
+            fputs(reps[i].err_text, errout);
     }
-    fprintf(out, "%d passed, %d failed\n", passed, failed);
+    if (tap)
+        lesson_report_tap(out, reps, n);
+    else
+        fprintf(out, "%s%d passed%s, %s%d failed%s\n", passed && colour && !failed ? GREEN(1) : "",
+                passed, passed && colour && !failed ? PLAIN(1) : "", failed ? RED(colour) : "",
+                failed, failed ? PLAIN(colour) : "");
     status = parse_error ? 2 : (failed ? 1 : 0);
+    if (jf) {
+        int jrc = lesson_report_junit(jf, reps, n);
+        if ((jf != out && fclose(jf) != 0) || jrc < 0) {
+            fprintf(errout, "sockbuf check: writing '%s' failed\n", junit);
+            status = 2;
+        }
+    }
 out:
-    for (int i = 0; i < paths.n; i++)
+    for (int i = 0; i < paths.n; i++) {
         free(paths.v[i]);
+        if (reps && i < n)
+            lesson_report_clear(&reps[i]);
+    }
+    free(reps);
     free(paths.v);
     return status;
 }
@@ -406,31 +672,36 @@ int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
 {
     unsigned modes = LESSON_MODE_BOTH;
     const char *lesson = NULL, *transcript = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"sim", no_argument, NULL, 's'},
+        {"real", no_argument, NULL, 'r'},
+        {"transcript", required_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_opt p = {.cmd = "sockbuf run", .longopts = opts, .shortopts = "h", .errout = errout,
+                 .argc = argc, .argv = argv};
+    const char *val;
+    int c;
+    while ((c = cli_opt_next(&p, &val)) != -1) {
+        if (c == 'h') {
             fputs(run_usage, out);
             return 0;
-        } else if (!strcmp(a, "--transcript")) {
-            if (i + 1 >= argc) {
-                fprintf(errout, "sockbuf run: --transcript needs a FILE\n%s", run_usage);
-                return 2;
-            }
-            transcript = argv[++i];
-        } else if (!strncmp(a, "--transcript=", 13)) {
-            transcript = a + 13;
-        } else if (parse_mode_flag(a, &modes)) {
-            continue;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(errout, "sockbuf run: unknown option '%s'\n%s", a, run_usage);
-            return 2;
-        } else if (lesson) {
-            fprintf(errout, "sockbuf run: one lesson at a time ('%s' and '%s')\n%s", lesson, a,
-                    run_usage);
-            return 2;
+        } else if (c == 's' || c == 'r') {
+            modes = c == 's' ? LESSON_MODE_SIM : LESSON_MODE_REAL;
+        } else if (c == 't') {
+            transcript = val;
         } else {
-            lesson = a;
+            return 2;
         }
+    }
+    for (int i = cli_opt_operands(&p); i < argc; i++) {
+        if (lesson) {
+            fprintf(errout, "sockbuf run: one lesson at a time ('%s' and '%s')\n%s", lesson,
+                    argv[i], run_usage);
+            return 2;
+        }
+        lesson = argv[i];
     }
     if (!lesson) {
         fprintf(errout, "sockbuf run: no lesson given\n%s", run_usage);
@@ -438,8 +709,9 @@ int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
     }
     char path[PATH_MAX];
     if (lesson_find(lesson, path, sizeof path) < 0) {
-        fprintf(errout, "sockbuf run: no lesson '%s' (not a file or a bundled lesson's name)\n",
-                lesson);
+        char why[512];
+        lesson_find_explain(lesson, why, sizeof why);
+        fprintf(errout, "sockbuf run: %s\n", why);
         return 2;
     }
     lesson_diag diags[LESSON_MAX_DIAGS];

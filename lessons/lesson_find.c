@@ -4,7 +4,8 @@
  * Bundled lessons are searched in the source tree (SOCKBUF_SOURCE_LESSONS,
  * so a fresh build finds them), the installed copy
  * (SOCKBUF_INSTALL_LESSONS), <dir of the executable>/../share/sockbuf/lessons
- * (a relocated install) and ./lessons. Called by the CLI and the window.
+ * (a relocated install) and ./lessons. A unique prefix of a bundled name
+ * works too ("nagle", "05-n"). Called by the CLI and the window.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -93,7 +94,90 @@ static bool name_matches(const char *file, const char *name)
     return nl == fl - pl - 1 && !strncmp(dash + 1, name, nl); /* chat */
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Does the file name "05-nagle-delayed-ack.lesson" start with prefix, as a
+ * whole ("05-na") or after its number ("nagle")? */
+static bool prefix_matches(const char *file, const char *prefix)
+{
+    size_t fl = strlen(file), pl = strlen(prefix);
+    if (fl < 7 || strcmp(file + fl - 7, ".lesson") || !pl || pl > fl - 7)
+        return false;
+    if (!strncmp(file, prefix, pl))
+        return true;
+    const char *dash = memchr(file, '-', fl - 7);
+    return dash && pl <= (size_t)(file + fl - 7 - dash - 1) && !strncmp(dash + 1, prefix, pl);
+}
+
+/* The bundled lessons whose names start with prefix, in the first folder
+ * that has any: sorted file names in names (count returned, at most max,
+ * malloc'd), that folder in dir. */
+static int prefix_candidates(const char *prefix, char **names, int max, char *dir, size_t dirlen)
+{
+    DIR *d;
+    for (int n = 0; (d = next_lesson_dir(&n, dir, dirlen));) {
+        int count = 0;
+        struct dirent *e;
+        while ((e = readdir(d)) && count < max)
+            if (e->d_name[0] != '.' && prefix_matches(e->d_name, prefix))
+                if ((names[count] = strdup(e->d_name)))
+                    count++;
+        closedir(d);
+        if (count) {
+            qsort(names, (size_t)count, sizeof names[0], cmp_str);
+            return count;
+        }
+    }
+    return 0;
+}
+
+static int find_exact(const char *name_or_path, char *out, size_t outlen);
+
 int lesson_find(const char *name_or_path, char *out, size_t outlen)
+{
+    int rc = find_exact(name_or_path, out, outlen);
+    if (rc == 0 || !name_or_path || !*name_or_path || strchr(name_or_path, '/'))
+        return rc;
+    char *names[64], dir[PATH_MAX];
+    int n = prefix_candidates(name_or_path, names, 64, dir, sizeof dir);
+    if (n == 1) {
+        snprintf(out, outlen, "%s/%s", dir, names[0]);
+        rc = is_file(out) ? 0 : -ENOENT;
+    } else if (n > 1) {
+        rc = -EEXIST;
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    return rc;
+}
+
+int lesson_find_explain(const char *name, char *msg, size_t cap)
+{
+    char *names[64], dir[PATH_MAX];
+    int n = name && *name && !strchr(name, '/')
+                ? prefix_candidates(name, names, 64, dir, sizeof dir)
+                : 0;
+    if (n > 1) {
+        size_t len = (size_t)snprintf(msg, cap, "'%s' is ambiguous: it could be", name);
+        for (int i = 0; i < n; i++) {
+            size_t l = strlen(names[i]) - 7;
+            if (len < cap)
+                len += (size_t)snprintf(msg + len, cap - len, "%s %.*s", i ? "," : "", (int)l,
+                                        names[i]);
+        }
+    } else {
+        snprintf(msg, cap, "no lesson '%s' (not a file, a folder or a bundled lesson's name)",
+                 name ? name : "");
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    return n > 1 ? -EEXIST : -ENOENT;
+}
+
+static int find_exact(const char *name_or_path, char *out, size_t outlen)
 {
     char dir[PATH_MAX];
     if (!name_or_path || !*name_or_path)
@@ -120,11 +204,6 @@ int lesson_find(const char *name_or_path, char *out, size_t outlen)
         }
     }
     return -ENOENT;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 int lesson_list_bundled(char **paths, int max)

@@ -201,6 +201,29 @@ void net_live_stop(net_live *l);
  * file) prints one and returns 1. */
 int net_live_cli(int argc, char **argv, FILE *out, FILE *errout);
 
+/* Every option of `sockbuf live`, parsed once for the headless run and the
+ * window alike (the window's own options are checked here too, and only
+ * the window uses them). */
+typedef struct {
+    net_live_config cfg;    /* mode, address, what to send, sample_ms, limits */
+    char host[256];         /* storage cfg.host points into */
+    double max_seconds;     /* stop after this long; 0: run until stopped */
+    bool headless;          /* --headless: JSON Lines even with a display */
+    bool sample_ms_given;   /* --sample-ms was given (the window's default is 50) */
+    const char *lang;       /* window: "en" or "ja" */
+    int width, height;      /* window: size in pixels (1280x720) */
+    const char *screenshot; /* window: save the last frame here (NULL: no) */
+} net_live_opts;
+
+/* Parses argv (argv[0] is "live") into o, whose strings point into argv.
+ * Returns 0, 1 when --help was printed on out (exit 0), or 2 after a
+ * usage message on errout naming the bad option or value. */
+int net_live_cli_parse(int argc, char **argv, net_live_opts *o, FILE *out, FILE *errout);
+
+/* Runs headless live mode with parsed options (as net_live_cli does after
+ * parsing). Returns the exit status (0, or 1 on a setup error). */
+int net_live_cli_run(const net_live_opts *o, FILE *out, FILE *errout);
+
 /* Writes s (len bytes) as a Python bytes repr, "b'Hello, world'", into buf
  * (cap bytes, always NUL-terminated), at most max_bytes of s; returns the
  * length written. For previews in events and windows. */

@@ -10,6 +10,8 @@
 #include "net_live.h"
 #include "net_outq.h"
 
+#include "cli_opt.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -19,12 +21,28 @@
 #include <time.h>
 
 static const char live_usage[] =
-    "usage: sockbuf live --listen [HOST:]PORT [--headless] [--max-seconds N]\n"
-    "       sockbuf live --connect HOST:PORT [--send TEXT | --send-file FILE] [--headless]\n"
-    "                    [--max-seconds N]\n"
-    "options: --sample-ms N (default 100)  --recv-size N (default 1024)\n"
-    "         --max-conns N (listen, default 1024)  --idle-timeout SECONDS (listen, default\n"
-    "         120; 0: never)\n";
+    "usage: sockbuf live --listen [HOST:]PORT [OPTIONS]\n"
+    "       sockbuf live --connect HOST:PORT [--send TEXT | --send-file FILE] [OPTIONS]\n"
+    "  Watches real sockets that talk to programs outside sockbuf: in a window when\n"
+    "  there is a display, else (or with --headless) as JSON Lines on stdout.\n"
+    "\n"
+    "  --listen [HOST:]PORT  serve like the article's chat server (HOST: 127.0.0.1)\n"
+    "  --connect HOST:PORT   connect like the article's client\n"
+    "  --send TEXT           connect: what to send (default 'Hello, world')\n"
+    "  --send-file FILE      connect: send a file\n"
+    "  --headless            JSON Lines, no window\n"
+    "  --max-seconds N       stop after N seconds\n"
+    "  --sample-ms N         sample interval (default 100; the window 50)\n"
+    "  --recv-size N         bytes per recv (default 1024)\n"
+    "  --max-conns N         listen: connections at once (default 1024; at the limit the\n"
+    "                        longest-idle one makes room)\n"
+    "  --idle-timeout SECONDS  listen: close a connection idle this long (default 120;\n"
+    "                        0: never)\n"
+    "  --lang en|ja          window: language\n"
+    "  --size WxH            window: size (default 1280x720)\n"
+    "  -h, --help            this text\n"
+    "  Exit status: 0 ok (also on SIGINT/SIGTERM), 1 a setup or connection failure,\n"
+    "  2 a usage error.\n";
 
 static volatile sig_atomic_t live_signalled;
 
@@ -182,134 +200,178 @@ static int cli_parse_addr(const char *arg, char *hostbuf, size_t cap, const char
     return 0;
 }
 
-static int cli_int(const char *s, long lo, long hi, long *out)
+static const struct option live_opts[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"listen", required_argument, NULL, 'L'},
+    {"connect", required_argument, NULL, 'C'},
+    {"send", required_argument, NULL, 'S'},
+    {"send-file", required_argument, NULL, 'F'},
+    {"headless", no_argument, NULL, 'H'},
+    {"max-seconds", required_argument, NULL, 'M'},
+    {"sample-ms", required_argument, NULL, 'm'},
+    {"recv-size", required_argument, NULL, 'r'},
+    {"max-conns", required_argument, NULL, 'c'},
+    {"idle-timeout", required_argument, NULL, 'I'},
+    {"lang", required_argument, NULL, 'l'},
+    {"size", required_argument, NULL, 'z'},
+    {"screenshot", required_argument, NULL, 'P'},
+    {NULL, 0, NULL, 0},
+};
+
+/* "WxH", each 64..8192. */
+static int cli_size(const char *s, int *w, int *h)
 {
     char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi)
+    long a = strtol(s, &end, 10), b = 0;
+    if (end == s || (*end != 'x' && *end != 'X'))
         return -EINVAL;
-    *out = v;
+    const char *p = end + 1;
+    b = strtol(p, &end, 10);
+    if (end == p || *end || a < 64 || a > 8192 || b < 64 || b > 8192)
+        return -EINVAL;
+    *w = (int)a;
+    *h = (int)b;
+    return 0;
+}
+
+int net_live_cli_parse(int argc, char **argv, net_live_opts *o, FILE *out, FILE *errout)
+{
+    memset(o, 0, sizeof *o);
+    o->cfg = net_live_config_default();
+    o->cfg.sample_ms = 100;
+    o->lang = "en";
+    o->width = 1280;
+    o->height = 720;
+    o->screenshot = getenv("SOCKBUF_SCREENSHOT");
+    const char *addr = NULL;
+    bool have_mode = false;
+    cli_opt p = {.cmd = "sockbuf live", .longopts = live_opts,
+                 .shortopts = "h", .errout = errout, .argc = argc, .argv = argv};
+    const char *v;
+    long n = 0;
+    int c;
+    while ((c = cli_opt_next(&p, &v)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(live_usage, out);
+            return 1;
+        case 'L':
+        case 'C':
+            if (have_mode) {
+                fprintf(errout, "sockbuf live: give one of --listen or --connect\n%s", live_usage);
+                return 2;
+            }
+            have_mode = true;
+            o->cfg.mode = c == 'L' ? NET_LIVE_LISTEN : NET_LIVE_CONNECT;
+            addr = v;
+            break;
+        case 'S':
+            o->cfg.send_text = v;
+            break;
+        case 'F':
+            o->cfg.send_file = v;
+            break;
+        case 'H':
+            o->headless = true;
+            break;
+        case 'M':
+            if (cli_opt_double(&p, "--max-seconds", v, 1e-6, 1e9, "a positive number of seconds",
+                               &o->max_seconds) < 0)
+                return 2;
+            break;
+        case 'm':
+        case 'r':
+        case 'c': {
+            const char *name = c == 'm' ? "--sample-ms" : c == 'r' ? "--recv-size" : "--max-conns";
+            long hi = c == 'r' ? NET_LIVE_RECV_LIMIT : c == 'c' ? NET_LIVE_MAX_CONNS_LIMIT : 60000;
+            if (cli_opt_long(&p, name, v, 1, hi, &n) < 0)
+                return 2;
+            if (c == 'm') {
+                o->cfg.sample_ms = (int)n;
+                o->sample_ms_given = true;
+            } else if (c == 'r') {
+                o->cfg.recv_bytes = (uint32_t)n;
+            } else {
+                o->cfg.max_conns = (int)n;
+            }
+            break;
+        }
+        case 'I': {
+            double sec = 0;
+            if (cli_opt_double(&p, "--idle-timeout", v, 0, 86400.0 * 365,
+                               "SECONDS (0: never)", &sec) < 0)
+                return 2;
+            o->cfg.idle_timeout_ms = sec == 0 ? -1 : (sec * 1000 < 1 ? 1 : (int)(sec * 1000));
+            break;
+        }
+        case 'l':
+            if (strcmp(v, "en") && strcmp(v, "ja")) {
+                fprintf(errout, "sockbuf live: bad --lang '%s' (want en or ja)\n", v);
+                return 2;
+            }
+            o->lang = v;
+            break;
+        case 'z':
+            if (cli_size(v, &o->width, &o->height) < 0) {
+                fprintf(errout, "sockbuf live: bad --size '%s' (want WxH, 64..8192)\n", v);
+                return 2;
+            }
+            break;
+        case 'P':
+            o->screenshot = v;
+            break;
+        default:
+            return 2;
+        }
+    }
+    int first = cli_opt_operands(&p);
+    if (first < argc) {
+        fprintf(errout, "sockbuf live: unexpected '%s'\n%s", argv[first], live_usage);
+        return 2;
+    }
+    if (!have_mode) {
+        fprintf(errout, "sockbuf live: give --listen [HOST:]PORT or --connect HOST:PORT\n%s",
+                live_usage);
+        return 2;
+    }
+    if (o->cfg.mode == NET_LIVE_LISTEN && (o->cfg.send_text != NULL || o->cfg.send_file != NULL)) {
+        fprintf(errout, "sockbuf live: --send and --send-file go with --connect\n");
+        return 2;
+    }
+    if (o->cfg.send_text != NULL && o->cfg.send_file != NULL) {
+        fprintf(errout, "sockbuf live: give one of --send or --send-file\n");
+        return 2;
+    }
+    if (cli_parse_addr(addr, o->host, sizeof(o->host), &o->cfg.host, &o->cfg.port) < 0) {
+        fprintf(errout, "sockbuf live: bad address '%s' (want [HOST:]PORT, PORT 0..65535)\n", addr);
+        return 2;
+    }
+    if (o->cfg.mode == NET_LIVE_CONNECT && o->cfg.port == 0) {
+        fprintf(errout, "sockbuf live: --connect needs a port other than 0\n");
+        return 2;
+    }
     return 0;
 }
 
 int net_live_cli(int argc, char **argv, FILE *out, FILE *errout)
 {
-    net_live_config cfg = net_live_config_default();
-    cfg.sample_ms = 100;
-    const char *addr = NULL;
-    char hostbuf[256];
-    bool have_mode = false;
-    double max_seconds = 0;
+    net_live_opts o;
+    int rc = net_live_cli_parse(argc, argv, &o, out, errout);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    return net_live_cli_run(&o, out, errout);
+}
+
+int net_live_cli_run(const net_live_opts *opts, FILE *out, FILE *errout)
+{
+    net_live_config cfg = opts->cfg;
+    double max_seconds = opts->max_seconds;
     int status = 0;
     char err[NET_ERR_LEN] = "";
     cli_ctx x = {.out = NULL};
     net_live *l = NULL;
     struct sigaction sa, old_int, old_term;
     bool handlers = false;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        long n = 0;
-        bool takes = strcmp(a, "--listen") == 0 || strcmp(a, "--connect") == 0 ||
-                     strcmp(a, "--send") == 0 || strcmp(a, "--send-file") == 0 ||
-                     strcmp(a, "--max-seconds") == 0 || strcmp(a, "--sample-ms") == 0 ||
-                     strcmp(a, "--recv-size") == 0 || strcmp(a, "--max-conns") == 0 ||
-                     strcmp(a, "--idle-timeout") == 0;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(live_usage, out);
-            goto out;
-        }
-        if (strcmp(a, "--headless") == 0)
-            continue;
-        if (!takes) {
-            fprintf(errout, "sockbuf live: unknown option '%s'\n%s", a, live_usage);
-            status = 2;
-            goto out;
-        }
-        if (v == NULL) {
-            fprintf(errout, "sockbuf live: %s needs a value\n%s", a, live_usage);
-            status = 2;
-            goto out;
-        }
-        i++;
-        if (strcmp(a, "--listen") == 0 || strcmp(a, "--connect") == 0) {
-            if (have_mode) {
-                fprintf(errout, "sockbuf live: give one of --listen or --connect\n%s", live_usage);
-                status = 2;
-                goto out;
-            }
-            have_mode = true;
-            cfg.mode = a[2] == 'l' ? NET_LIVE_LISTEN : NET_LIVE_CONNECT;
-            addr = argv[i];
-        } else if (strcmp(a, "--send") == 0) {
-            cfg.send_text = v;
-        } else if (strcmp(a, "--send-file") == 0) {
-            cfg.send_file = v;
-        } else if (strcmp(a, "--idle-timeout") == 0) {
-            char *end = NULL;
-            double sec = strtod(v, &end);
-            if (*v == '\0' || *end != '\0' || !(sec >= 0 && sec <= 86400.0 * 365)) {
-                fprintf(errout, "sockbuf live: --idle-timeout wants SECONDS (0: never), not '%s'\n",
-                        v);
-                status = 2;
-                goto out;
-            }
-            cfg.idle_timeout_ms = sec == 0 ? -1 : (sec * 1000 < 1 ? 1 : (int)(sec * 1000));
-        } else if (strcmp(a, "--max-seconds") == 0) {
-            char *end = NULL;
-            max_seconds = strtod(v, &end);
-            if (*v == '\0' || *end != '\0' || !(max_seconds > 0)) {
-                fprintf(errout, "sockbuf live: --max-seconds wants a positive number, not '%s'\n",
-                        v);
-                status = 2;
-                goto out;
-            }
-        } else {
-            long hi = strcmp(a, "--recv-size") == 0   ? NET_LIVE_RECV_LIMIT
-                      : strcmp(a, "--max-conns") == 0 ? NET_LIVE_MAX_CONNS_LIMIT
-                                                      : 60000;
-            if (cli_int(v, 1, hi, &n) < 0) {
-                fprintf(errout, "sockbuf live: %s wants an integer in 1..%ld, not '%s'\n", a, hi,
-                        v);
-                status = 2;
-                goto out;
-            }
-            if (a[2] == 's')
-                cfg.sample_ms = (int)n;
-            else if (a[2] == 'r')
-                cfg.recv_bytes = (uint32_t)n;
-            else
-                cfg.max_conns = (int)n;
-        }
-    }
-    if (!have_mode) {
-        fprintf(errout, "sockbuf live: give --listen [HOST:]PORT or --connect HOST:PORT\n%s",
-                live_usage);
-        status = 2;
-        goto out;
-    }
-    if (cfg.mode == NET_LIVE_LISTEN && (cfg.send_text != NULL || cfg.send_file != NULL)) {
-        fprintf(errout, "sockbuf live: --send and --send-file go with --connect\n");
-        status = 2;
-        goto out;
-    }
-    if (cfg.send_text != NULL && cfg.send_file != NULL) {
-        fprintf(errout, "sockbuf live: give one of --send or --send-file\n");
-        status = 2;
-        goto out;
-    }
-    if (cli_parse_addr(addr, hostbuf, sizeof(hostbuf), &cfg.host, &cfg.port) < 0) {
-        fprintf(errout, "sockbuf live: bad address '%s' (want [HOST:]PORT, PORT 0..65535)\n", addr);
-        status = 2;
-        goto out;
-    }
-    if (cfg.mode == NET_LIVE_CONNECT && cfg.port == 0) {
-        fprintf(errout, "sockbuf live: --connect needs a port other than 0\n");
-        status = 2;
-        goto out;
-    }
 
     x.snap_cap = cfg.mode == NET_LIVE_LISTEN ? cfg.max_conns : 1;
     x.snap = calloc((size_t)x.snap_cap, sizeof(*x.snap));

@@ -277,7 +277,7 @@ static void test_check_fifo_is_not_a_lesson(void **state)
     done(&r);
     char *argv2[] = {"check", "--sim", fifo};
     r = run_cli(lesson_cli_check, 3, argv2);
-    snprintf(want, sizeof want, "sockbuf: no lesson '%s' (not a file", fifo);
+    snprintf(want, sizeof want, "sockbuf check: no lesson '%s' (not a file", fifo);
     assert_non_null(strstr(r.err, want));
     assert_int_equal(r.rc, 2);
     done(&r);

@@ -738,6 +738,39 @@ static void test_live_cli_usage_errors(void **state)
     fclose(o);
 }
 
+/* The window and the headless run share one parser: the window's options
+ * and the limits parse together, with the window's defaults kept apart. */
+static void test_live_cli_parse_one_parser(void **state)
+{
+    (void)state;
+    char *argv[] = {"live",        "--max-conns", "5",      "--listen", "127.0.0.1:0",
+                    "--lang=ja",   "--size",      "800x600", "--sample-ms", "20",
+                    "--max-seconds", "1.5",       "--headless"};
+    net_live_opts o;
+    FILE *n = fopen("/dev/null", "w");
+    assert_int_equal(net_live_cli_parse(13, argv, &o, n, n), 0);
+    assert_int_equal(o.cfg.mode, NET_LIVE_LISTEN);
+    assert_int_equal(o.cfg.max_conns, 5);
+    assert_int_equal(o.cfg.sample_ms, 20);
+    assert_true(o.sample_ms_given);
+    assert_string_equal(o.lang, "ja");
+    assert_int_equal(o.width, 800);
+    assert_int_equal(o.height, 600);
+    assert_true(o.max_seconds == 1.5);
+    assert_true(o.headless);
+    assert_string_equal(o.cfg.host, "127.0.0.1");
+    char *bad[][3] = {{"live", "--listen", "0"}, {"live", "--size", "9x9"},
+                      {"live", "--lang", "fr"}, {"live", "--max-seconds", "nan"}};
+    for (int i = 1; i < 4; i++) {
+        char *a[] = {"live", "--listen", "0", bad[i][1], bad[i][2]};
+        if (net_live_cli_parse(5, a, &o, n, n) != 2)
+            fail_msg("%s %s accepted", bad[i][1], bad[i][2]);
+    }
+    char *help[] = {"live", "--help"};
+    assert_int_equal(net_live_cli_parse(2, help, &o, n, n), 1);
+    fclose(n);
+}
+
 /* Reads one line from fd into buf (blocking, 5 s at most). */
 static bool read_line(int fd, char *buf, size_t cap)
 {
@@ -1189,6 +1222,7 @@ int main(void)
         cmocka_unit_test(test_live_article_python_client),
         cmocka_unit_test(test_live_article_python_file_sender),
         cmocka_unit_test(test_live_cli_usage_errors),
+        cmocka_unit_test(test_live_cli_parse_one_parser),
         cmocka_unit_test(test_live_cli_headless_sigterm_summary),
         cmocka_unit_test(test_live_cli_connect_exits_by_itself),
         cmocka_unit_test(test_live_cli_blocked_output_never_stalls),

@@ -1,10 +1,16 @@
 /* main.c: the sockbuf command line (SPEC.md section 2).
  *
  * Reads the command word and hands the rest to the module that owns it:
- * check and run to lessons/, render and the window to viz/, live to net/
- * (headless) or viz/ (windowed). Exit status: 0 ok, 1 failures, 2 usage.
+ * check and run to lessons/, headless live to net/. The window, render
+ * and the live window are in libsockbuf-viz.so, loaded with dlopen() only
+ * then, so the headless commands load no SDL (and a dozen fewer shared
+ * libraries). A first word that is neither a command nor a lesson is
+ * "unknown command", with the nearest command or lesson suggested.
+ * Exit status: 0 ok, 1 failures, 2 usage.
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,22 +18,142 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_opt.h"
+#include "lesson.h"
 #include "lesson_cli.h"
+#include "net_live.h"
 #include "viz.h"
 
 static const char usage[] =
     "usage: sockbuf [LESSON]                        open the window (no LESSON: the picker)\n"
-    "       sockbuf check [--sim|--real] LESSON...  run headless, check every expect\n"
+    "       sockbuf check [--sim|--real] [-j N] [--junit FILE | --tap] LESSON...\n"
+    "                                               run headless, check every expect\n"
     "       sockbuf run LESSON [--transcript FILE]  run headless, print each step's state\n"
     "       sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja]\n"
     "                                               one PNG per step, no display needed\n"
     "       sockbuf live --listen [HOST:]PORT [--headless]\n"
     "       sockbuf live --connect HOST:PORT [--send TEXT | --send-file FILE] [--headless]\n"
-    "       sockbuf --help | --version\n"
+    "       sockbuf COMMAND --help | sockbuf --help | --version\n"
     "\n"
-    "LESSON is a path or a bundled lesson's name: basics, flush, chat, file-send,\n"
-    "nagle-delayed-ack, close-and-reset (or 01..06).\n"
-    "Window keys: Space/Right next step, Left back, ? help, L language, Esc quit.\n";
+    "LESSON is a path or a bundled lesson's name, or any unique prefix of it: basics,\n"
+    "flush, chat, file-send, nagle-delayed-ack, close-and-reset (or 01..06).\n"
+    "Window keys: Space/Right next step, Left back, ? help, L language, Esc quit.\n"
+    "The manual: man sockbuf.\n";
+
+static const char *const commands[] = {"check", "run", "render", "live", "help"};
+enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
+
+static bool have_display(void)
+{
+    const char *d = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY"),
+               *drv = getenv("SDL_VIDEODRIVER");
+    return (d && *d) || (wl && *wl) || (drv && *drv);
+}
+
+#ifndef SOCKBUF_MODULE_REL
+#define SOCKBUF_MODULE_REL "../lib/sockbuf"
+#endif
+
+/* dlopen()s the module beside the executable: build/lib/ in the build tree,
+ * SOCKBUF_MODULE_REL from bin/ once installed, and last by name through
+ * the RUNPATH. The explicit paths come first because a sanitizer's dlopen
+ * interceptor hides the executable's RUNPATH. */
+static void *open_module(void)
+{
+    char exe[PATH_MAX], path[PATH_MAX + 64];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = k > 0 ? (exe[k] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash) {
+        *slash = '\0';
+        const char *dirs[] = {"lib", SOCKBUF_MODULE_REL};
+        for (int i = 0; i < 2; i++) {
+            snprintf(path, sizeof path, "%s/%s/%s", exe, dirs[i], VIZ_MODULE_FILE);
+            if (access(path, R_OK) == 0)
+                return dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        }
+    }
+    return dlopen(VIZ_MODULE_FILE, RTLD_NOW | RTLD_LOCAL);
+}
+
+/* The window's module, loaded once; NULL after a message on stderr. */
+static const viz_module *load_viz(void)
+{
+    void *h = open_module();
+    if (!h) {
+        fprintf(stderr, "sockbuf: cannot load the window (%s)\n", dlerror());
+        return NULL;
+    }
+    const viz_module *(*get)(void) = NULL;
+    *(void **)&get = dlsym(h, VIZ_MODULE_SYMBOL);
+    const viz_module *m = get ? get() : NULL;
+    if (!m || m->abi != VIZ_MODULE_ABI) {
+        fprintf(stderr, "sockbuf: %s is from another build of sockbuf; reinstall it\n",
+                VIZ_MODULE_FILE);
+        return NULL;
+    }
+    return m;
+}
+
+static int live_main(int argc, char **argv)
+{
+    net_live_opts o;
+    int rc = net_live_cli_parse(argc, argv, &o, stdout, stderr);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    if (!o.headless) {
+        const viz_module *m = NULL;
+        if (!have_display())
+            fprintf(stderr, "sockbuf live: no display (DISPLAY is not set); printing JSON Lines "
+                            "(as with --headless)\n");
+        else if ((m = load_viz()) != NULL)
+            return m->live_window(&o);
+        else
+            fprintf(stderr, "sockbuf live: printing JSON Lines (as with --headless)\n");
+    }
+    return net_live_cli_run(&o, stdout, stderr);
+}
+
+/* The first word is not a command: a lesson for the window, or a typo. */
+static int window_or_typo(int argc, char **argv)
+{
+    const char *word = argv[1];
+    char path[PATH_MAX], why[512];
+    size_t l = strlen(word);
+    bool looks_like_path = strchr(word, '/') || (l > 7 && !strcmp(word + l - 7, ".lesson"));
+    int rc = word[0] == '-' || looks_like_path ? 0 : lesson_find(word, path, sizeof path);
+    if (rc == -EEXIST) {
+        lesson_find_explain(word, why, sizeof why);
+        fprintf(stderr, "sockbuf: %s\n", why);
+        return 2;
+    }
+    if (rc == 0) {
+        const viz_module *m = load_viz();
+        return m ? m->window_main(argc, argv) : 1;
+    }
+    /* Neither: suggest the nearest command or bundled lesson's name. */
+    const char *words[NCOMMANDS + 64];
+    char *bundled[64], names[64][64];
+    int n = 0, nb = lesson_list_bundled(bundled, 64);
+    for (int i = 0; i < NCOMMANDS; i++)
+        words[n++] = commands[i];
+    for (int i = 0; i < nb; i++) {
+        const char *b = strrchr(bundled[i], '/');
+        b = b ? b + 1 : bundled[i];
+        const char *dash = strchr(b, '-');
+        snprintf(names[i], sizeof names[i], "%.*s", (int)(strlen(dash ? dash + 1 : b) - 7),
+                 dash ? dash + 1 : b);
+        words[n++] = names[i];
+        free(bundled[i]);
+    }
+    const char *near = cli_nearest(word, words, n);
+    fprintf(stderr, "sockbuf: unknown command '%s'", word);
+    if (near)
+        fprintf(stderr, "; did you mean '%s'?\n", near);
+    else
+        fprintf(stderr, " (and no lesson of that name)\n");
+    fprintf(stderr, "commands: check, run, render, live; or a lesson to open ('sockbuf --help')\n");
+    return 2;
+}
 
 /* At exit, for every command: output that could not be written (a full
  * disk, `> /dev/full`, a closed pipe) is an error, never a silent exit 0. */
@@ -50,9 +176,29 @@ int main(int argc, char **argv)
     atexit(stdout_check_at_exit);
 
     const char *cmd = argc > 1 ? argv[1] : "";
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         fputs(usage, stdout);
         return 0;
+    }
+    if (!strcmp(cmd, "help")) {
+        /* `sockbuf help check` is `sockbuf check --help`. */
+        if (argc < 3) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        char *sub[] = {argv[2], "--help", NULL};
+        if (!strcmp(argv[2], "check"))
+            return lesson_cli_check(2, sub, stdout, stderr);
+        if (!strcmp(argv[2], "run"))
+            return lesson_cli_run(2, sub, stdout, stderr);
+        if (!strcmp(argv[2], "live"))
+            return net_live_cli(2, sub, stdout, stderr);
+        if (!strcmp(argv[2], "render")) {
+            const viz_module *m = load_viz();
+            return m ? m->render_main(2, sub) : 1;
+        }
+        fprintf(stderr, "sockbuf help: no command '%s' (check, run, render, live)\n", argv[2]);
+        return 2;
     }
     if (!strcmp(cmd, "--version")) {
         printf("sockbuf %s\n", SOCKBUF_VERSION);
@@ -62,14 +208,14 @@ int main(int argc, char **argv)
         return lesson_cli_check(argc - 1, argv + 1, stdout, stderr);
     if (!strcmp(cmd, "run"))
         return lesson_cli_run(argc - 1, argv + 1, stdout, stderr);
-    if (!strcmp(cmd, "render"))
-        return viz_render_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "live"))
-        return viz_live_main(argc - 1, argv + 1);
-    if (cmd[0] == '-' && strcmp(cmd, "--lang") && strcmp(cmd, "--size") &&
-        strcmp(cmd, "--fullscreen")) {
-        fprintf(stderr, "sockbuf: unknown option '%s'\n%s", cmd, usage);
-        return 2;
+        return live_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "render")) {
+        const viz_module *m = load_viz();
+        return m ? m->render_main(argc - 1, argv + 1) : 1;
     }
-    return viz_window_main(argc, argv);
+    if (argc > 1 && cmd[0] != '-')
+        return window_or_typo(argc, argv);
+    const viz_module *m = load_viz();
+    return m ? m->window_main(argc, argv) : 1;
 }

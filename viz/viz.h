@@ -1,25 +1,52 @@
 /* viz.h: the entry points of the window and the offscreen renderer.
  *
- * main() (viz/main.c) dispatches here after reading the command word.
- * Each function takes the arguments after the command word (argv[0] is
- * the command, or "sockbuf" for the window) and returns an exit status:
- * 0 success, 1 a failure while running, 2 a usage error or a lesson that
- * does not parse (reported as "FILE:LINE:COL: error: ...").
+ * They live in a shared module, libsockbuf-viz.so, that main()
+ * (viz/main.c) loads with dlopen() only for the window, `render` and the
+ * live window, so the headless commands (check, run, live --headless)
+ * never load SDL. The module exports one symbol, viz_module_get (see
+ * viz_module.c); tests and benchmarks link the same code statically.
+ * Each entry point returns an exit status: 0 success, 1 a failure while
+ * running, 2 a usage error or a lesson that does not parse (reported as
+ * "FILE:LINE:COL: error: ...").
  */
 #ifndef SOCKBUF_VIZ_H
 #define SOCKBUF_VIZ_H
 
+#include <stddef.h>
+
+#include "net_live.h"
+
 /* `sockbuf [LESSON] [--lang en|ja] [--size WxH] [--fullscreen]`: the
- * window, or the lesson picker without a LESSON. With no display it says
- * so, points to `run` and `render`, and returns 1. */
+ * window, or the lesson picker without a LESSON; argv[0] is "sockbuf".
+ * With no display it says so, points to `run` and `render`, and returns 1. */
 int viz_window_main(int argc, char **argv);
 
 /* `sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja]`: one PNG
- * per step, drawn by the window's code on a software surface. */
+ * per step, drawn by the window's code on a software surface. argv[0] is
+ * "render". */
 int viz_render_main(int argc, char **argv);
 
-/* `sockbuf live ...` without --headless: the live connections in a window.
- * With no display it falls back to the headless JSON Lines output. */
-int viz_live_main(int argc, char **argv);
+/* `sockbuf live ...` in a window, with options already parsed (and checked)
+ * by net_live_cli_parse, the same ones the headless run takes. */
+int viz_live_window(const net_live_opts *o);
+
+/* What the module offers main(). */
+typedef struct {
+    size_t abi;                                /* VIZ_MODULE_ABI of the module's build */
+    int (*window_main)(int argc, char **argv); /* viz_window_main */
+    int (*render_main)(int argc, char **argv); /* viz_render_main */
+    int (*live_window)(const net_live_opts *o); /* viz_live_window */
+} viz_module;
+
+/* Changes whenever the table or the options' layout does: a module from
+ * another build is refused rather than called. */
+#define VIZ_MODULE_ABI (sizeof(viz_module) * 1000u + sizeof(net_live_opts) + 1u)
+
+/* The module's file name, and the one symbol main() looks up in it. */
+#define VIZ_MODULE_FILE "libsockbuf-viz.so"
+#define VIZ_MODULE_SYMBOL "viz_module_get"
+
+/* The table (static storage). */
+const viz_module *viz_module_get(void);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include <SDL_ttf.h>
 
+#include "cli_opt.h"
 #include "lesson.h"
 #include "lesson_run.h"
 #include "viz.h"
@@ -27,7 +28,16 @@
 
 static const char render_usage[] =
     "usage: sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja] [--at P] [--zoom Z] "
-    "[--sim]\n";
+    "[--sim]\n"
+    "  Draws each step of LESSON as DIR/step-01.png, step-02.png... (no display needed).\n"
+    "\n"
+    "  --out DIR      where the pictures go (created)\n"
+    "  --size WxH     picture size (default 1280x720)\n"
+    "  --lang en|ja   language (default en)\n"
+    "  --at P         draw each step at point P (0..1) of its animation (default 1, the end)\n"
+    "  --zoom Z       text size, 0.5..3 (default 1)\n"
+    "  --sim          the model only\n"
+    "  -h, --help     this text\n";
 
 /* mkdir -p: creates dir and its missing parents. Returns 0 or -1 (errno). */
 static int mkdir_p(const char *dir)
@@ -66,57 +76,70 @@ int viz_render_main(int argc, char **argv)
     viz_scene_init(&scene, NULL);
     char err[512] = "";
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--out") && v) {
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},  {"out", required_argument, NULL, 'o'},
+        {"size", required_argument, NULL, 'z'}, {"lang", required_argument, NULL, 'l'},
+        {"at", required_argument, NULL, 'a'},   {"zoom", required_argument, NULL, 'Z'},
+        {"sim", no_argument, NULL, 's'},        {NULL, 0, NULL, 0},
+    };
+    cli_opt p = {.cmd = "sockbuf render", .usage = render_usage, .longopts = opts,
+                 .shortopts = "h", .errout = stderr, .argc = argc, .argv = argv};
+    const char *v;
+    int c;
+    while ((c = cli_opt_next(&p, &v)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(render_usage, stdout);
+            return 0;
+        case 'o':
             out = v;
-            i++;
-        } else if (!strcmp(a, "--size") && v) {
+            break;
+        case 'z':
             if (viz_parse_size(v, &w, &h) < 0) {
-                fprintf(stderr, "sockbuf render: bad --size '%s' (WxH, 64..8192)\n", v);
+                fprintf(stderr, "sockbuf render: bad --size '%s' (want WxH, 64..8192)\n", v);
                 return 2;
             }
-            i++;
-        } else if (!strcmp(a, "--lang") && v) {
+            break;
+        case 'l':
             if (strcmp(v, "en") && strcmp(v, "ja")) {
-                fprintf(stderr, "sockbuf render: bad --lang '%s' (en or ja)\n", v);
+                fprintf(stderr, "sockbuf render: bad --lang '%s' (want en or ja)\n", v);
                 return 2;
             }
             lang = !strcmp(v, "ja") ? VIZ_LANG_JA : VIZ_LANG_EN;
-            i++;
-        } else if (!strcmp(a, "--at") && v) {
-            char *end;
-            at = strtod(v, &end);
-            if (*end || at < 0 || at > 1) {
-                fprintf(stderr, "sockbuf render: bad --at '%s' (0..1)\n", v);
+            break;
+        case 'a': /* NaN and infinities are refused: they would reach casts */
+            if (cli_opt_double(&p, "--at", v, 0, 1, "a number in 0..1", &at) < 0)
                 return 2;
-            }
-            i++;
-        } else if (!strcmp(a, "--zoom") && v) {
-            char *end;
-            zoom = strtod(v, &end);
-            if (*end || zoom < 0.5 || zoom > 3) {
-                fprintf(stderr, "sockbuf render: bad --zoom '%s' (0.5..3)\n", v);
+            break;
+        case 'Z':
+            if (cli_opt_double(&p, "--zoom", v, 0.5, 3, "a number in 0.5..3", &zoom) < 0)
                 return 2;
-            }
-            i++;
-        } else if (!strcmp(a, "--sim")) {
+            break;
+        case 's':
             modes = LESSON_MODE_SIM;
-        } else if (a[0] == '-' || lesson) {
-            fprintf(stderr, "sockbuf render: unexpected '%s'\n%s", a, render_usage);
+            break;
+        default:
             return 2;
-        } else {
-            lesson = a;
         }
     }
+    for (int i = cli_opt_operands(&p); i < argc; i++) {
+        if (lesson) {
+            fprintf(stderr, "sockbuf render: one lesson at a time ('%s' and '%s')\n%s", lesson,
+                    argv[i], render_usage);
+            return 2;
+        }
+        lesson = argv[i];
+    }
     if (!lesson || !out) {
-        fputs(render_usage, stderr);
+        fprintf(stderr, "sockbuf render: %s\n%s", !lesson ? "no lesson given" : "--out DIR is needed",
+                render_usage);
         return 2;
     }
     char path[4096];
     if (lesson_find(lesson, path, sizeof path) < 0) {
-        fprintf(stderr, "sockbuf render: no lesson '%s'\n", lesson);
+        char why[512];
+        lesson_find_explain(lesson, why, sizeof why);
+        fprintf(stderr, "sockbuf render: %s\n", why);
         return 2;
     }
     lesson_diag diags[LESSON_MAX_DIAGS];

@@ -19,6 +19,7 @@
 #include <SDL_image.h>
 #include <SDL_ttf.h>
 
+#include "cli_opt.h"
 #include "net_live.h"
 #include "viz.h"
 #include "viz_app.h"
@@ -26,7 +27,19 @@
 #include "viz_font.h"
 
 static const char window_usage[] =
-    "usage: sockbuf [LESSON] [--lang en|ja] [--size WxH] [--fullscreen] [--sim]\n";
+    "usage: sockbuf [LESSON] [--lang en|ja] [--size WxH] [--fullscreen] [--sim]\n"
+    "  Opens LESSON in a window (no LESSON: the lesson picker). LESSON is a path or a\n"
+    "  bundled lesson's name or a unique prefix of it (basics, flush, chat, nagle...).\n"
+    "\n"
+    "  --lang en|ja      start in English or Japanese (L switches)\n"
+    "  --size WxH        window size (default 1280x720)\n"
+    "  --fullscreen      start fullscreen (F or F11 switches)\n"
+    "  --sim             the model only, no real sockets\n"
+    "  -h, --help        this text\n"
+    "\n"
+    "  Keys: Space/Right/PageDown next step, Left/PageUp back, Home/End first/last,\n"
+    "  P autoplay, +/- slower/faster, L language, F/F11 fullscreen, Ctrl+=/Ctrl+-\n"
+    "  text size, R restart, 1..9 a bundled lesson, ? or F1 help, Esc/Q quit.\n";
 
 static bool have_display(void)
 {
@@ -90,37 +103,64 @@ int viz_window_main(int argc, char **argv)
     int w = 1280, h = 720, demo_steps = -1, rc = 1;
     bool fullscreen = false, sim_only = false;
     viz_lang lang = VIZ_LANG_EN;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--lang") && v) {
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"lang", required_argument, NULL, 'l'},
+        {"size", required_argument, NULL, 'z'},
+        {"fullscreen", no_argument, NULL, 'f'},
+        {"sim", no_argument, NULL, 's'},
+        {"demo-steps", required_argument, NULL, 'd'},
+        {"screenshot", required_argument, NULL, 'P'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_opt p = {.cmd = "sockbuf", .usage = window_usage, .longopts = opts, .shortopts = "h",
+                 .errout = stderr, .argc = argc, .argv = argv};
+    const char *v;
+    long n;
+    int c;
+    while ((c = cli_opt_next(&p, &v)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(window_usage, stdout);
+            return 0;
+        case 'l':
             if (strcmp(v, "en") && strcmp(v, "ja")) {
-                fprintf(stderr, "sockbuf: bad --lang '%s' (en or ja)\n", v);
+                fprintf(stderr, "sockbuf: bad --lang '%s' (want en or ja)\n", v);
                 return 2;
             }
             lang = !strcmp(v, "ja") ? VIZ_LANG_JA : VIZ_LANG_EN;
-            i++;
-        } else if (!strcmp(a, "--size") && v) {
+            break;
+        case 'z':
             if (viz_parse_size(v, &w, &h) < 0) {
-                fprintf(stderr, "sockbuf: bad --size '%s' (WxH)\n", v);
+                fprintf(stderr, "sockbuf: bad --size '%s' (want WxH)\n", v);
                 return 2;
             }
-            i++;
-        } else if (!strcmp(a, "--fullscreen")) {
+            break;
+        case 'f':
             fullscreen = true;
-        } else if (!strcmp(a, "--sim")) {
+            break;
+        case 's':
             sim_only = true;
-        } else if (!strcmp(a, "--demo-steps") && v) {
-            demo_steps = atoi(v);
-            i++;
-        } else if (!strcmp(a, "--screenshot") && v) {
+            break;
+        case 'd':
+            if (cli_opt_long(&p, "--demo-steps", v, 0, 100000, &n) < 0)
+                return 2;
+            demo_steps = (int)n;
+            break;
+        case 'P':
             shot = v;
-            i++;
-        } else if (a[0] == '-' || lesson) {
-            fprintf(stderr, "sockbuf: unexpected '%s'\n%s", a, window_usage);
+            break;
+        default:
             return 2;
-        } else {
-            lesson = a;
         }
+    }
+    for (int i = cli_opt_operands(&p); i < argc; i++) {
+        if (lesson) {
+            fprintf(stderr, "sockbuf: one lesson at a time ('%s' and '%s')\n%s", lesson, argv[i],
+                    window_usage);
+            return 2;
+        }
+        lesson = argv[i];
     }
     if (!have_display()) {
         fprintf(stderr,
@@ -306,81 +346,21 @@ static void live_on_event(const net_live_event *ev, void *user)
     snprintf(lg->lines[lg->n++], sizeof lg->lines[0], "%s", line);
 }
 
-/* "[HOST:]PORT" or "HOST:PORT" into host (may stay empty) and port. */
-static int parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port)
+int viz_live_window(const net_live_opts *o)
 {
-    const char *colon = strrchr(s, ':');
-    const char *p = colon ? colon + 1 : s;
-    char *end;
-    long v = strtol(p, &end, 10);
-    if (!*p || *end || v < 0 || v > 65535)
-        return -1;
-    *port = (uint16_t)v;
-    host[0] = 0;
-    if (colon) {
-        size_t n = (size_t)(colon - s);
-        if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
-            s++;
-            n -= 2;
-        }
-        if (n >= hostlen)
-            return -1;
-        memcpy(host, s, n);
-        host[n] = 0;
-    }
-    return 0;
-}
-
-/* Returns an exit status, or -1 when the options are not ones the window
- * knows (the caller then runs the headless CLI). */
-static int live_window(int argc, char **argv)
-{
-    net_live_config cfg = net_live_config_default();
-    char host[256] = "", err[NET_ERR_LEN] = "", title[400];
-    int w = 1280, h = 720, rc = 1;
-    double max_s = 0;
-    const char *shot = getenv("SOCKBUF_SCREENSHOT");
-    viz_ui ui = {.lang = VIZ_LANG_EN, .zoom = 1.0, .speed = 1.0};
-    bool have_mode = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if ((!strcmp(a, "--listen") || !strcmp(a, "--connect")) && v) {
-            cfg.mode = !strcmp(a, "--listen") ? NET_LIVE_LISTEN : NET_LIVE_CONNECT;
-            if (parse_hostport(v, host, sizeof host, &cfg.port) < 0)
-                return -1;
-            have_mode = true;
-            i++;
-        } else if (!strcmp(a, "--send") && v) {
-            cfg.send_text = v;
-            i++;
-        } else if (!strcmp(a, "--send-file") && v) {
-            cfg.send_file = v;
-            i++;
-        } else if (!strcmp(a, "--max-seconds") && v) {
-            max_s = atof(v);
-            i++;
-        } else if (!strcmp(a, "--lang") && v) {
-            ui.lang = !strcmp(v, "ja") ? VIZ_LANG_JA : VIZ_LANG_EN;
-            i++;
-        } else if (!strcmp(a, "--size") && v) {
-            if (viz_parse_size(v, &w, &h) < 0)
-                return -1;
-            i++;
-        } else if (!strcmp(a, "--screenshot") && v) {
-            shot = v;
-            i++;
-        } else {
-            return -1;
-        }
-    }
-    if (!have_mode)
-        return -1;
-    if (host[0])
-        cfg.host = host;
+    net_live_config cfg = o->cfg;
+    char err[NET_ERR_LEN] = "", title[400];
+    const char *host = cfg.host ? cfg.host : "";
+    int w = o->width, h = o->height, rc = 1;
+    double max_s = o->max_seconds;
+    const char *shot = o->screenshot;
+    viz_ui ui = {.lang = !strcmp(o->lang, "ja") ? VIZ_LANG_JA : VIZ_LANG_EN, .zoom = 1.0,
+                 .speed = 1.0};
     live_log lg = {.n = 0};
     cfg.on_event = live_on_event;
     cfg.user = &lg;
-    cfg.sample_ms = 50;
+    if (!o->sample_ms_given)
+        cfg.sample_ms = 50;
     SDL_Window *win = NULL;
     SDL_Renderer *ren = NULL;
     viz_text *text = NULL;
@@ -487,23 +467,4 @@ out:
     free(rows);
     window_close(win, ren, text);
     return rc;
-}
-
-int viz_live_main(int argc, char **argv)
-{
-    bool headless = false;
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--headless"))
-            headless = true;
-    if (!headless && have_display()) {
-        int rc = live_window(argc, argv);
-        if (rc >= 0)
-            return rc;
-        fprintf(stderr, "sockbuf live: options the window does not know; printing JSON Lines "
-                        "(as with --headless)\n");
-    } else if (!headless) {
-        fprintf(stderr, "sockbuf live: no display (DISPLAY is not set); printing JSON Lines "
-                        "(as with --headless)\n");
-    }
-    return net_live_cli(argc, argv, stdout, stderr);
 }

@@ -1,0 +1,80 @@
+#!/bin/sh
+# cli_smoke.sh: the sockbuf binary's command line, end to end.
+# A mistyped command is "unknown command" with the nearest suggested (exit
+# 2) while a lesson path, name or unique prefix still opens the window
+# (here: "no display", exit 1); an ambiguous prefix lists candidates;
+# render refuses NaN, infinities and negatives; a live usage error is not
+# preceded by "no display"; every command has --help; unknown options and
+# missing values are named; check and run load no SDL (LD_DEBUG) while
+# render does.
+# Usage: tests/cli_smoke.sh path/to/sockbuf path/to/source
+set -u
+bin=${1:?usage: cli_smoke.sh SOCKBUF SOURCE}
+src=${2:?usage: cli_smoke.sh SOCKBUF SOURCE}
+unset DISPLAY WAYLAND_DISPLAY SDL_VIDEODRIVER
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fails=0
+fail() { echo "cli_smoke: FAIL: $*" >&2; fails=$((fails + 1)); }
+# expect STATUS PATTERN-ON-STDERR ARGS...: runs sockbuf ARGS.
+expect() {
+    want=$1 pat=$2
+    shift 2
+    "$bin" "$@" >"$dir/out" 2>"$dir/err"
+    rc=$?
+    [ $rc -eq "$want" ] || fail "sockbuf $*: exit $rc, want $want ($(head -c 300 "$dir/err"))"
+    [ -z "$pat" ] || grep -q -- "$pat" "$dir/err" || fail "sockbuf $*: stderr lacks '$pat': $(head -c 300 "$dir/err")"
+}
+
+expect 2 "unknown command 'frobnicate'" frobnicate
+expect 2 "did you mean 'check'" chek
+expect 2 "did you mean 'render'" rendr
+expect 1 "no display" basics
+expect 1 "no display" nagle
+expect 1 "no display" "$src/lessons/01-basics.lesson"
+expect 2 "03-chat, 06-close-and-reset" c
+expect 2 "ambiguous" check c
+expect 0 "" check --sim nagle
+expect 2 "no lesson 'frobnicate'" check frobnicate
+
+for v in nan NaN inf -inf -0.5 1.5 "" 0.5x; do
+    expect 2 "bad --at" render basics --out "$dir/png" --at "$v"
+done
+for v in nan inf -1 0.1 4; do
+    expect 2 "bad --zoom" render basics --out "$dir/png" --zoom "$v"
+done
+[ -e "$dir/png" ] && fail "render made its folder despite a bad value"
+
+expect 2 "unknown option '--bogus'" live --listen 0 --bogus
+grep -q "no display" "$dir/err" && fail "a live usage error is preceded by 'no display'"
+expect 2 "option '--max-conns' needs a value" live --listen 0 --max-conns
+grep -q "no display" "$dir/err" && fail "a live usage error is preceded by 'no display'"
+expect 2 "bad --max-conns 'x'" live --listen 0 --max-conns x
+expect 2 "unknown option '--frob'" check --frob basics
+expect 2 "option '--transcript' needs a value" run basics --transcript
+expect 2 "option '--sim' takes no value" check --sim=1 basics
+expect 2 "unknown option '--bogus'" --bogus
+expect 2 "bad --lang 'xx'" --lang xx basics
+
+for c in check run render live; do
+    "$bin" $c --help >"$dir/out" 2>&1 || fail "sockbuf $c --help: exit $?"
+    grep -q "usage: sockbuf $c" "$dir/out" || fail "sockbuf $c --help: $(head -2 "$dir/out")"
+    "$bin" help $c >"$dir/out2" 2>&1 || fail "sockbuf help $c: exit $?"
+    cmp -s "$dir/out" "$dir/out2" || fail "sockbuf help $c differs from $c --help"
+done
+"$bin" --help | grep -q "usage: sockbuf" || fail "sockbuf --help"
+"$bin" basics --help | grep -q "Keys:" || fail "sockbuf LESSON --help (the window's)"
+
+# The headless commands load no SDL; render loads it from the module.
+LD_DEBUG=libs "$bin" check --sim basics >/dev/null 2>"$dir/ld"
+grep -q 'libSDL2' "$dir/ld" && fail "check loads SDL"
+LD_DEBUG=libs "$bin" run --sim basics >/dev/null 2>"$dir/ld"
+grep -q 'libSDL2' "$dir/ld" && fail "run loads SDL"
+SDL_VIDEODRIVER=offscreen LD_DEBUG=libs "$bin" render --sim basics --out "$dir/png" \
+    --size 320x180 >/dev/null 2>"$dir/ld" || fail "render: exit $?"
+grep -q 'libsockbuf-viz.so' "$dir/ld" || fail "render did not load libsockbuf-viz.so"
+grep -q 'libSDL2' "$dir/ld" || fail "render did not load SDL (LD_DEBUG)"
+[ -s "$dir/png/step-01.png" ] || fail "render wrote no step-01.png"
+
+[ $fails -eq 0 ] || exit 1
+echo "cli_smoke: ok"

@@ -1,0 +1,61 @@
+#!/bin/sh
+# junit_check.sh: `sockbuf check --junit` and `--tap` reports.
+# Checks the bundled lessons plus a failing lesson (a wrong expectation,
+# with '<' and '&' in it) and one that does not parse: the JUnit XML
+# validates against tests/junit.xsd with xmllint, has one testcase per
+# expectation and mode (counted from the lesson files), a <failure> with
+# expected and got for the wrong one and an <error> for the broken one;
+# TAP has the same number of points and as many 'not ok'; -j 1 and -j 4
+# print the same. Exit 77 (skipped) without xmllint.
+# Usage: tests/junit_check.sh path/to/sockbuf path/to/source
+set -u
+bin=${1:?usage: junit_check.sh SOCKBUF SOURCE}
+src=${2:?usage: junit_check.sh SOCKBUF SOURCE}
+command -v xmllint >/dev/null 2>&1 || { echo "xmllint not found: skipped" >&2; exit 77; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "junit_check: FAIL: $*" >&2; exit 1; }
+cp "$src"/lessons/*.lesson "$dir"/
+cat >"$dir/90-wrong.lesson" <<'L'
+lesson wrong
+step s
+client: x = b'<&>'
+expect client: len(x) == 4
+expect.sim client: x == b'<&>'
+L
+printf 'lesson broken\nstep s\nclient: x = (1,\n' >"$dir/91-broken.lesson"
+
+# One testcase per expectation and mode: plain expect counts twice.
+want=$(cat "$dir"/*.lesson | awk '/^expect[ \t]/{n+=2} /^expect\.(sim|real)[ \t]/{n++} END{print n}')
+want=$((want + 1)) # the parse error of 91-broken
+
+"$bin" check -j 4 --junit "$dir/report.xml" "$dir" >"$dir/out4" 2>"$dir/err4"
+rc=$?
+[ $rc -eq 2 ] || fail "exit $rc, want 2 (a lesson does not parse)"
+xmllint --noout --schema "$src/tests/junit.xsd" "$dir/report.xml" 2>"$dir/xmllint.log" ||
+  fail "xmllint: $(cat "$dir/xmllint.log")"
+got=$(xmllint --xpath 'count(//testcase)' "$dir/report.xml")
+[ "$got" = "$want" ] || fail "$got testcases, want $want"
+suites=$(xmllint --xpath 'count(//testsuite)' "$dir/report.xml")
+[ "$suites" = 8 ] || fail "$suites testsuites, want 8"
+msg=$(xmllint --xpath 'string(//testsuite[@name="90-wrong"]/testcase/failure/@message)' "$dir/report.xml")
+[ "$msg" = "expected len(x) == 4, got 3" ] || fail "failure message: $msg"
+line=$(xmllint --xpath 'string(//testcase[failure]/@line)' "$dir/report.xml")
+[ "$line" = 4 ] || fail "failure line $line, want 4"
+xmllint --xpath 'count(//testsuite[@name="91-broken"]/testcase/error)' "$dir/report.xml" | grep -qx 1 ||
+  fail "no <error> for the lesson that does not parse"
+xmllint --xpath 'count(//failure)' "$dir/report.xml" | grep -qx 2 || fail "want two failures (sim and real)"
+
+"$bin" check -j 1 "$dir" >"$dir/out1" 2>"$dir/err1"
+cmp -s "$dir/out1" "$dir/out4" || fail "-j 1 and -j 4 print differently: $(diff "$dir/out1" "$dir/out4")"
+cmp -s "$dir/err1" "$dir/err4" || fail "-j 1 and -j 4 differ on stderr"
+
+"$bin" check --tap "$dir" >"$dir/tap" 2>/dev/null
+head -1 "$dir/tap" | grep -qx 'TAP version 13' || fail "TAP header"
+points=$(grep -cE '^(not )?ok [0-9]+ - ' "$dir/tap")
+[ "$points" = "$want" ] || fail "$points TAP points, want $want"
+tail -1 "$dir/tap" | grep -qx "1..$want" || fail "TAP plan: $(tail -1 "$dir/tap")"
+notok=$(grep -c '^not ok' "$dir/tap")
+[ "$notok" = 3 ] || fail "$notok 'not ok', want 3"
+grep -q '  got: "3"' "$dir/tap" || fail "TAP diagnostics lack got"
+echo "junit_check: ok ($want testcases in $suites suites)"

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# package_test.sh: the Debian package installs, works, and removes cleanly.
+# Installs DEB with apt-get (dependencies from shlibdeps), then from the
+# installed copy: `sockbuf check basics` (lessons from /usr/share/sockbuf),
+# check loads no SDL, `man sockbuf` renders, desktop-file-validate accepts
+# the menu entry, the icon is an SVG, bash completion offers commands and
+# lesson names; then purges the package and checks that none of its files
+# and none of its own folders are left. Run by .ci/run through
+# `scripts/package --test`. Needs root (or sudo); exit 77 when neither.
+# Usage: tests/package_test.sh path/to/sockbuf_VERSION_ARCH.deb
+set -euo pipefail
+deb=${1:?usage: package_test.sh DEB}
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null 2>&1 || ! sudo -n true 2>/dev/null; then
+    echo "package_test: not root and no sudo: skipped" >&2
+    exit 77
+  fi
+  sudo="sudo -n"
+fi
+fail() { echo "package_test: FAIL: $*" >&2; exit 1; }
+step() { echo "package_test: $*" >&2; }
+
+if dpkg-query -W -f='${Status}' sockbuf 2>/dev/null | grep -q 'install ok installed'; then
+  fail "sockbuf is already installed; remove it first (apt-get purge sockbuf)"
+fi
+case $deb in /*) ;; *) deb=$PWD/$deb ;; esac
+step "installing $(basename "$deb")"
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$deb" >/dev/null
+trap 'DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq sockbuf >/dev/null 2>&1 || true' EXIT
+files=$(dpkg-query -L sockbuf)
+
+bin=/usr/bin/sockbuf
+[ -x $bin ] || fail "$bin is not installed"
+# Run from an empty folder so nothing but the installed lessons can be found.
+work=$(mktemp -d)
+out=$(cd "$work" && $bin check basics 2>&1) || fail "sockbuf check basics: $out"
+[ "$out" = "1 passed, 0 failed" ] || fail "sockbuf check basics said: $out"
+step "installed sockbuf check basics: $out"
+out=$(cd "$work" && $bin check /usr/share/sockbuf/lessons/ 2>&1) || fail "check of every lesson: $out"
+step "installed lessons: ${out##*$'\n'}"
+$bin --version | grep -q '^sockbuf ' || fail "--version"
+# check loads no SDL; the window's module is where the RUNPATH says.
+libs=$(cd "$work" && LD_DEBUG=libs $bin check --sim basics 2>&1 >/dev/null | grep -c 'calling init:' || true)
+if (cd "$work" && LD_DEBUG=libs $bin check --sim basics 2>&1 >/dev/null) | grep -q 'libSDL2'; then
+  fail "check loads SDL"
+fi
+step "check initialises $libs shared objects, no SDL"
+out=$(cd "$work" && SDL_VIDEODRIVER=offscreen $bin render basics --out "$work/png" --size 320x180 2>&1) ||
+  fail "render from the installed copy: $out"
+[ -s "$work/png/step-01.png" ] || fail "render wrote no step-01.png"
+file "$work/png/step-01.png" | grep -q 'PNG image data' || fail "step-01.png is not a PNG"
+rm -rf "$work"
+
+# The man page renders, without groff warnings.
+man -w sockbuf >/dev/null 2>&1 || fail "man -w sockbuf finds no page"
+page=$(MANWIDTH=80 man sockbuf 2>/dev/null | col -b)
+for word in check render live "EXIT STATUS" KEYS "THE LESSON LANGUAGE" --junit --tap; do
+  grep -q -- "$word" <<<"$page" || fail "man sockbuf lacks '$word'"
+done
+warn=$(zcat "$(man -w sockbuf)" | groff -man -ww -z -Tutf8 2>&1 || true)
+[ -z "$warn" ] || fail "groff warns about the man page: $warn"
+step "man sockbuf renders ($(wc -l <<<"$page") lines)"
+
+desktop-file-validate /usr/share/applications/sockbuf.desktop || fail "desktop-file-validate"
+grep -q '^Icon=sockbuf$' /usr/share/applications/sockbuf.desktop || fail "desktop entry icon"
+file /usr/share/icons/hicolor/scalable/apps/sockbuf.svg | grep -q 'SVG' || fail "icon is not an SVG"
+step "desktop entry valid, icon installed"
+
+comp=/usr/share/bash-completion/completions/sockbuf
+[ -f $comp ] || fail "no bash completion"
+words=$(bash -c ". $comp; COMP_WORDS=(sockbuf check na); COMP_CWORD=2; _sockbuf; printf '%s\n' \"\${COMPREPLY[@]}\"")
+grep -qx 'nagle-delayed-ack' <<<"$words" || fail "completion of 'sockbuf check na': $words"
+words=$(bash -c ". $comp; COMP_WORDS=(sockbuf ch); COMP_CWORD=1; _sockbuf; printf '%s\n' \"\${COMPREPLY[@]}\"")
+grep -qx 'check' <<<"$words" || fail "completion of 'sockbuf ch': $words"
+words=$(bash -c ". $comp; COMP_WORDS=(sockbuf check --ju); COMP_CWORD=2; _sockbuf; printf '%s\n' \"\${COMPREPLY[@]}\"")
+grep -qx -- '--junit' <<<"$words" || fail "completion of 'sockbuf check --ju': $words"
+step "bash completion offers commands, options and lesson names"
+
+step "removing"
+trap - EXIT
+DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq sockbuf >/dev/null
+dpkg-query -W -f='${Status}' sockbuf 2>/dev/null | grep -q 'installed' && fail "still installed"
+left=
+while IFS= read -r f; do
+  [ -z "$f" ] && continue
+  if [ -d "$f" ] && [ ! -L "$f" ]; then
+    # Shared folders (/usr/share/man...) stay; the package's own go.
+    case $f in
+      */sockbuf|*/sockbuf/*) [ -e "$f" ] && left="$left $f" ;;
+    esac
+  elif [ -e "$f" ] || [ -L "$f" ]; then
+    left="$left $f"
+  fi
+done <<<"$files"
+[ -z "$left" ] || fail "left after purge:$left"
+step "purged: nothing left"
+echo "package_test: ok" >&2
