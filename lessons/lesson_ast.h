@@ -170,9 +170,6 @@ struct lesson_ast {
     char *vname;
 };
 
-/* "==", "<"... */
-const char *lesson_op_text(lesson_op op);
-
 /* Frees one tree. Accepts NULL. */
 void lesson_ast_free(struct lesson_ast *a);
 

@@ -11,38 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_text.h"
 #include "lesson_run.h"
-
-/* Writes s as a JSON string (UTF-8 passes through; controls escaped). */
-static void json_str(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", out);
-            break;
-        case '\\':
-            fputs("\\\\", out);
-            break;
-        case '\n':
-            fputs("\\n", out);
-            break;
-        case '\r':
-            fputs("\\r", out);
-            break;
-        case '\t':
-            fputs("\\t", out);
-            break;
-        default:
-            if (*p < 0x20)
-                fprintf(out, "\\u%04x", *p);
-            else
-                fputc(*p, out);
-        }
-    }
-    fputc('"', out);
-}
 
 static const char *mode_key(lesson_mode m)
 {
@@ -65,9 +35,9 @@ static void write_mode(FILE *out, const lesson_record *rec, int slot)
         if (!first)
             fputc(',', out);
         first = false;
-        json_str(out, rec->socks[i].name);
+        cli_json_str(out, rec->socks[i].name);
         fputs(":{\"state\":", out);
-        json_str(out, lesson_tcp_state_name(s->state));
+        cli_json_str(out, lesson_tcp_state_name(s->state));
         fprintf(out,
                 ",\"send_queue\":%u,\"unsent\":%u,\"in_flight\":%u,\"recv_queue\":%u,"
                 "\"sndbuf\":%u,\"rcvbuf\":%u,\"blocked\":%s,\"peer_window\":",
@@ -88,7 +58,7 @@ static void write_mode(FILE *out, const lesson_record *rec, int slot)
         if (!first)
             fputc(',', out);
         first = false;
-        json_str(out, f->name);
+        cli_json_str(out, f->name);
         fprintf(out, ":{\"buffered\":%u,\"mode\":\"%s\"}", f->buffered_bytes[slot],
                 f->reader ? "rb" : "wb");
     }
@@ -104,12 +74,12 @@ static void write_mode(FILE *out, const lesson_record *rec, int slot)
                 if (!first)
                     fputc(',', out);
                 first = false;
-                json_str(out, lesson_side_name((lesson_side)side));
+                cli_json_str(out, lesson_side_name((lesson_side)side));
                 fputs(":[", out);
             } else {
                 fputc(',', out);
             }
-            json_str(out, x->repr);
+            cli_json_str(out, x->repr);
             n++;
         }
         if (n)
@@ -127,9 +97,9 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
     bool sim = rec->modes & LESSON_MODE_SIM, real = rec->modes & LESSON_MODE_REAL;
     char status[64];
     fputs("{\"lesson\":", out);
-    json_str(out, doc->name);
+    cli_json_str(out, doc->name);
     fprintf(out, ",\"step\":%d,\"line\":%d,\"title\":", si + 1, st->line);
-    json_str(out, st->title);
+    cli_json_str(out, st->title);
     fputs(",\"statements\":[", out);
     int k = 0;
     for (size_t i = 0; i < st->nlines; i++) {
@@ -139,14 +109,14 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
         if (k)
             fputc(',', out);
         fputs("{\"side\":", out);
-        json_str(out, lesson_side_name(ln->side));
+        cli_json_str(out, lesson_side_name(ln->side));
         fprintf(out, ",\"line\":%d,\"code\":", ln->line);
-        json_str(out, ln->code);
+        cli_json_str(out, ln->code);
         for (int m = 0; m < LESSON_MODE_SLOTS && k < rec->nstmts; m++) {
             if (!(m ? real : sim))
                 continue;
             fprintf(out, ",\"%s\":", m ? "real" : "sim");
-            json_str(out, lesson_status_text(rec->stmts[k].status[m], status, sizeof status));
+            cli_json_str(out, lesson_status_text(rec->stmts[k].status[m], status, sizeof status));
         }
         fputc('}', out);
         k++;
@@ -174,9 +144,9 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
             fputc(',', out);
         fprintf(out, "{\"line\":%d,\"mode\":\"%s\",\"ok\":%s,\"expr\":", x->line,
                 mode_key(x->mode), x->ok ? "true" : "false");
-        json_str(out, x->expr);
+        cli_json_str(out, x->expr);
         fputs(",\"got\":", out);
-        json_str(out, x->got);
+        cli_json_str(out, x->got);
         fputc('}', out);
     }
     fputs("]}\n", out);

@@ -39,25 +39,6 @@ const char *lesson_side_name(lesson_side side)
     return side == LESSON_SERVER ? "server" : "client";
 }
 
-const char *lesson_op_text(lesson_op op)
-{
-    switch (op) {
-    case LO_EQ:
-        return "==";
-    case LO_NE:
-        return "!=";
-    case LO_LT:
-        return "<";
-    case LO_LE:
-        return "<=";
-    case LO_GT:
-        return ">";
-    case LO_GE:
-        return ">=";
-    }
-    return "?";
-}
-
 static const struct {
     const char *name;
     lesson_const id;

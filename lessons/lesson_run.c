@@ -36,6 +36,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_text.h"
 #include "lesson_ast.h"
 #include "lesson_backend.h"
 #include "lesson_run.h"
@@ -213,57 +214,6 @@ static int value_copy(value *dst, const value *src)
         }
     }
     return 0;
-}
-
-/* Python's repr() of bytes or str, cut at max characters with "...". */
-static void repr_bytes(char *out, size_t outlen, const uint8_t *d, size_t n, bool is_bytes,
-                       size_t max)
-{
-    bool sq = memchr(d, '\'', n) != NULL, dq = memchr(d, '"', n) != NULL;
-    char quote = (sq && !dq) ? '"' : '\'';
-    size_t o = 0;
-#define PUT(c)                                                                                     \
-    do {                                                                                           \
-        if (o + 1 < outlen)                                                                        \
-            out[o++] = (c);                                                                        \
-    } while (0)
-    if (is_bytes)
-        PUT('b');
-    PUT(quote);
-    for (size_t i = 0; i < n; i++) {
-        if (o + 8 >= outlen || o >= max) {
-            PUT('.');
-            PUT('.');
-            PUT('.');
-            break;
-        }
-        unsigned char c = d[i];
-        if (c == (unsigned char)quote || c == '\\') {
-            PUT('\\');
-            PUT((char)c);
-        } else if (c == '\n') {
-            PUT('\\');
-            PUT('n');
-        } else if (c == '\r') {
-            PUT('\\');
-            PUT('r');
-        } else if (c == '\t') {
-            PUT('\\');
-            PUT('t');
-        } else if (c >= 0x20 && c < 0x7F) {
-            PUT((char)c);
-        } else if (!is_bytes && c >= 0x80) {
-            PUT((char)c); /* str: UTF-8 passes through */
-        } else {
-            char hx[8];
-            snprintf(hx, sizeof hx, "\\x%02x", c);
-            for (int k = 0; hx[k]; k++)
-                PUT(hx[k]);
-        }
-    }
-    PUT(quote);
-    out[o < outlen ? o : outlen - 1] = '\0';
-#undef PUT
 }
 
 /* ------------------------------------------------------------ interpreter */
@@ -598,14 +548,14 @@ static void print_value(char *out, size_t outlen, const value *v, bool top)
         snprintf(out, outlen, "%s", v->i ? "True" : "False");
         return;
     case V_BYTES:
-        repr_bytes(out, outlen, v->data, v->len, true, PRINT_REPR_MAX);
+        cli_repr(out, outlen, v->data, v->len, true, PRINT_REPR_MAX);
         return;
     case V_STR:
         if (top)
             snprintf(out, outlen, "%.*s", (int)(v->len > PRINT_REPR_MAX ? PRINT_REPR_MAX : v->len),
                      (const char *)v->data);
         else
-            repr_bytes(out, outlen, v->data, v->len, false, PRINT_REPR_MAX);
+            cli_repr(out, outlen, v->data, v->len, false, PRINT_REPR_MAX);
         return;
     case V_TUPLE: {
         char a[256], b[256];
@@ -638,7 +588,7 @@ static void note_value(interp *in, lesson_result_kind kind, lesson_side side, in
     if (name)
         snprintf(r->name, sizeof r->name, "%s", name);
     if ((v->k == V_BYTES || v->k == V_STR) && v->len > GOT_SHORT_BYTES)
-        repr_bytes(r->repr, sizeof r->repr, v->data, v->len, v->k == V_BYTES, GOT_SHORT_BYTES);
+        cli_repr(r->repr, sizeof r->repr, v->data, v->len, v->k == V_BYTES, GOT_SHORT_BYTES);
     else
         print_value(r->repr, sizeof r->repr, v, false);
     r->has_length = v->k == V_BYTES || v->k == V_STR;
@@ -1966,7 +1916,7 @@ static void got_value(char *out, size_t outlen, const value *v)
 {
     if ((v->k == V_BYTES || v->k == V_STR) && v->len > GOT_SHORT_BYTES) {
         char head[96];
-        repr_bytes(head, sizeof head, v->data, v->len, v->k == V_BYTES, GOT_SHORT_BYTES);
+        cli_repr(head, sizeof head, v->data, v->len, v->k == V_BYTES, GOT_SHORT_BYTES);
         snprintf(out, outlen, "%zu %s %s", v->len, v->k == V_BYTES ? "bytes" : "chars", head);
         return;
     }

@@ -15,6 +15,8 @@
  */
 #include "net_live.h"
 
+#include "cli_text.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -990,43 +992,5 @@ void net_live_stop(net_live *l)
 
 size_t net_live_bytes_repr(const uint8_t *s, size_t len, size_t max_bytes, char *buf, size_t cap)
 {
-    size_t o = 0;
-    if (cap < 4) {
-        if (cap > 0)
-            buf[0] = '\0';
-        return 0;
-    }
-    bool sq = false, dq = false;
-    size_t n = len < max_bytes ? len : max_bytes;
-    for (size_t i = 0; i < n; i++) {
-        sq |= s[i] == '\'';
-        dq |= s[i] == '"';
-    }
-    char q = sq && !dq ? '"' : '\''; /* Python's choice of quote */
-    buf[o++] = 'b';
-    buf[o++] = q;
-    for (size_t i = 0; i < n; i++) {
-        char tmp[5];
-        uint8_t ch = s[i];
-        if (ch == '\\' || ch == (uint8_t)q)
-            snprintf(tmp, sizeof(tmp), "\\%c", ch);
-        else if (ch == '\n')
-            snprintf(tmp, sizeof(tmp), "\\n");
-        else if (ch == '\r')
-            snprintf(tmp, sizeof(tmp), "\\r");
-        else if (ch == '\t')
-            snprintf(tmp, sizeof(tmp), "\\t");
-        else if (ch < 0x20 || ch >= 0x7f)
-            snprintf(tmp, sizeof(tmp), "\\x%02x", ch);
-        else
-            tmp[0] = (char)ch, tmp[1] = '\0';
-        size_t tl = strlen(tmp);
-        if (o + tl + 2 > cap) /* room for the quote and the NUL */
-            break;
-        memcpy(buf + o, tmp, tl);
-        o += tl;
-    }
-    buf[o++] = q;
-    buf[o] = '\0';
-    return o;
+    return cli_repr(buf, cap, s, len < max_bytes ? len : max_bytes, true, cap);
 }

@@ -8,6 +8,7 @@
  * there is no window to open.
  */
 #include "net_live.h"
+#include "cli_text.h"
 #include "net_outq.h"
 
 #include "cli_opt.h"
@@ -70,23 +71,6 @@ static void cli_line_end(cli_ctx *x, bool droppable)
     rewind(x->out);
 }
 
-/* Writes s as a JSON string (quotes included). */
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", f);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 static void cli_sample(cli_ctx *x, int64_t t_ms)
 {
     FILE *f = x->out;
@@ -102,7 +86,7 @@ static void cli_sample(cli_ctx *x, int64_t t_ms)
         const net_live_conn *c = &x->snap[i];
         const net_probe_t *p = &c->probe;
         fprintf(f, "%s{\"id\":%d,\"state\":", i ? "," : "", c->id);
-        json_str(f, c->probe_valid ? p->state : "UNKNOWN");
+        cli_json_str(f, c->probe_valid ? p->state : "UNKNOWN");
         fprintf(f,
                 ",\"send_queue\":%u,\"unsent\":%u,\"in_flight\":%u,\"recv_queue\":%u,"
                 "\"sndbuf\":%u,\"rcvbuf\":%u,\"rtt_us\":%u,\"snd_cwnd\":%u,\"snd_wnd\":%u,"
@@ -122,14 +106,14 @@ static void cli_event(const net_live_event *ev, void *user)
     switch (ev->type) {
     case NET_LIVE_EV_LISTEN:
         fprintf(f, "{\"event\":\"listen\",\"t_ms\":%" PRId64 ",\"addr\":", ev->t_ms);
-        json_str(f, ev->peer);
+        cli_json_str(f, ev->peer);
         fputs("}\n", f);
         break;
     case NET_LIVE_EV_ACCEPT:
     case NET_LIVE_EV_CONNECT:
         fprintf(f, "{\"event\":\"%s\",\"t_ms\":%" PRId64 ",\"id\":%d,\"peer\":",
                 ev->type == NET_LIVE_EV_ACCEPT ? "accept" : "connect", ev->t_ms, ev->id);
-        json_str(f, ev->peer);
+        cli_json_str(f, ev->peer);
         fputs("}\n", f);
         break;
     case NET_LIVE_EV_RECV:
@@ -139,7 +123,7 @@ static void cli_event(const net_live_event *ev, void *user)
         if (ev->data != NULL) {
             net_live_bytes_repr(ev->data, ev->bytes, 64, repr, sizeof(repr));
             fputs(",\"data\":", f);
-            json_str(f, repr);
+            cli_json_str(f, repr);
             if (ev->bytes > 64)
                 fputs(",\"truncated\":true", f);
         }
@@ -155,9 +139,9 @@ static void cli_event(const net_live_event *ev, void *user)
         fprintf(f,
                 "{\"event\":\"error\",\"t_ms\":%" PRId64 ",\"id\":%d,\"errno\":%d,\"exception\":",
                 ev->t_ms, ev->id, -ev->err);
-        json_str(f, ev->exception);
+        cli_json_str(f, ev->exception);
         fputs(",\"message\":", f);
-        json_str(f, ev->message);
+        cli_json_str(f, ev->message);
         fputs("}\n", f);
         break;
     case NET_LIVE_EV_EVICT:

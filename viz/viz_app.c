@@ -346,11 +346,11 @@ bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
 
     /* keys that work everywhere */
     if (ctrl && (sym == SDLK_EQUALS || sym == SDLK_PLUS || sym == SDLK_KP_PLUS)) {
-        a->ui.zoom = a->ui.zoom * 1.15 > 2.5 ? 2.5 : a->ui.zoom * 1.15;
+        a->ui.zoom = viz_zoom_step(a->ui.zoom, +1);
         return true;
     }
     if (ctrl && (sym == SDLK_MINUS || sym == SDLK_KP_MINUS)) {
-        a->ui.zoom = a->ui.zoom / 1.15 < 0.6 ? 0.6 : a->ui.zoom / 1.15;
+        a->ui.zoom = viz_zoom_step(a->ui.zoom, -1);
         return true;
     }
     if (ctrl && sym == SDLK_0) {

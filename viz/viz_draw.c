@@ -1422,3 +1422,10 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const char *title, const viz_li
             : "Esc quit · L 日本語 · Ctrl+= / Ctrl+- text size",
          VIZ_FACE_SANS, 14, FAINT, m, h - m - U(c, 16), VIZ_ALIGN_LEFT);
 }
+
+double viz_zoom_step(double zoom, int dir)
+{
+    const double step = 1.15, lo = 0.6, hi = 2.5;
+    double z = dir > 0 ? zoom * step : zoom / step;
+    return z > hi ? hi : z < lo ? lo : z;
+}

@@ -137,4 +137,8 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const char *title, const viz_li
  * viewers. */
 SDL_Color viz_palette(int i);
 
+/* The presenter's text zoom one step bigger (dir > 0) or smaller, kept
+ * within 0.6..2.5: the window and the live window share these limits. */
+double viz_zoom_step(double zoom, int dir);
+
 #endif

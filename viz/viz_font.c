@@ -663,11 +663,6 @@ int viz_text_para_line_height(viz_text *t, viz_face face, int size_px)
     return viz_text_line_height(t, face, size_px) + size_px / 6;
 }
 
-size_t viz_text_cached(const viz_text *t)
-{
-    return t->used;
-}
-
 uint64_t viz_text_misses(const viz_text *t)
 {
     return t->misses;

@@ -113,9 +113,8 @@ bool viz_text_prepare(viz_text *t, const char *utf8, viz_face face, int size_px,
 void viz_text_prepare_wrapped(viz_text *t, const char *utf8, viz_face face, int size_px,
                               SDL_Color color, int max_w_px, int max_lines);
 
-/* How many textures are cached, and how many renders missed the cache:
- * the tests check that a repeated frame renders nothing new. */
-size_t viz_text_cached(const viz_text *t);
+/* How many renders missed the cache: the tests check that a repeated
+ * frame renders nothing new. */
 uint64_t viz_text_misses(const viz_text *t);
 
 #endif

@@ -410,9 +410,9 @@ int viz_live_window(const net_live_opts *o)
                 else if (k == SDLK_l)
                     ui.lang = ui.lang == VIZ_LANG_JA ? VIZ_LANG_EN : VIZ_LANG_JA;
                 else if (ctrl && (k == SDLK_EQUALS || k == SDLK_PLUS))
-                    ui.zoom = ui.zoom * 1.15 > 2.5 ? 2.5 : ui.zoom * 1.15;
+                    ui.zoom = viz_zoom_step(ui.zoom, +1);
                 else if (ctrl && k == SDLK_MINUS)
-                    ui.zoom = ui.zoom / 1.15 < 0.6 ? 0.6 : ui.zoom / 1.15;
+                    ui.zoom = viz_zoom_step(ui.zoom, -1);
                 else if (k == SDLK_f || k == SDLK_F11)
                     SDL_SetWindowFullscreen(
                         win, (SDL_GetWindowFlags(win) & SDL_WINDOW_FULLSCREEN_DESKTOP)

@@ -1,0 +1,92 @@
+/* cli_text.c: Python's repr of bytes and str, and JSON strings. See
+ * cli_text.h. The repr follows CPython's bytes_repr() and
+ * unicode_repr(): the same quote choice and escapes.
+ */
+#include "cli_text.h"
+
+#include <string.h>
+
+/* The escaped form of one byte into e (at most 4 characters); its length. */
+static size_t repr_char(char *e, unsigned char c, char quote, bool is_bytes)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (c == (unsigned char)quote || c == '\\') {
+        e[0] = '\\', e[1] = (char)c;
+        return 2;
+    }
+    if (c == '\n' || c == '\r' || c == '\t') {
+        e[0] = '\\', e[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        return 2;
+    }
+    if ((c >= 0x20 && c < 0x7F) || (!is_bytes && c >= 0x80)) {
+        e[0] = (char)c; /* str: UTF-8 passes through */
+        return 1;
+    }
+    e[0] = '\\', e[1] = 'x', e[2] = hex[c >> 4], e[3] = hex[c & 15];
+    return 4;
+}
+
+size_t cli_repr(char *out, size_t outlen, const uint8_t *d, size_t n, bool is_bytes,
+                size_t max_chars)
+{
+    if (outlen == 0)
+        return 0;
+    bool sq = n && memchr(d, '\'', n) != NULL, dq = n && memchr(d, '"', n) != NULL;
+    char quote = (sq && !dq) ? '"' : '\'';
+    size_t o = 0;
+    bool cut = false;
+    if (is_bytes && o + 1 < outlen)
+        out[o++] = 'b';
+    if (o + 1 < outlen)
+        out[o++] = quote;
+    for (size_t i = 0; i < n; i++) {
+        char e[4];
+        size_t el = repr_char(e, d[i], quote, is_bytes);
+        /* Room for this character, then "..." unless it is the last one,
+         * the closing quote and the NUL. */
+        size_t need = o + el + (i + 1 < n ? 3 : 0) + 2;
+        if (o >= max_chars || need > outlen) {
+            cut = true;
+            break;
+        }
+        memcpy(out + o, e, el);
+        o += el;
+    }
+    if (cut)
+        for (int k = 0; k < 3 && o + 2 < outlen; k++)
+            out[o++] = '.';
+    if (o + 1 < outlen)
+        out[o++] = quote;
+    out[o] = '\0';
+    return o;
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        default:
+            if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
