@@ -97,6 +97,12 @@ typedef enum {
     LX_TUPLE,  /* a, b */
     LX_REPEAT, /* a * i */
     LX_SUB,    /* a - b: numbers (int, float or bool) */
+    /* only in expectations: */
+    LX_ATTR,  /* a.ATTRIBUTE: i is the lesson_attr, a the object (a variable) */
+    LX_ERROR, /* `error`: the side's last exception, or None */
+    LX_STATE, /* a TCP state name: i is the lesson_tcp_state; len 1: FIN_WAIT,
+                 which matches FIN_WAIT1 and FIN_WAIT2 */
+    LX_EXC,   /* an exception name: i is the lesson_exc */
 } lesson_expr_kind;
 
 typedef struct lesson_expr {
@@ -116,11 +122,9 @@ typedef struct lesson_expr {
     struct lesson_expr *a, *b; /* LX_TUPLE, LX_SUB items, LX_REPEAT operand (a) */
 } lesson_expr;
 
-/* The attribute an expectation reads. */
+/* The attribute an expectation reads (LX_ATTR). */
 typedef enum {
-    LA_NONE = 0, /* the variable's own value */
-    LA_LEN,      /* len(var) */
-    LA_ERROR,    /* the side's last exception */
+    LA_NONE = 0, /* not an attribute */
     LA_SEND_QUEUE,
     LA_UNSENT,
     LA_IN_FLIGHT,
@@ -135,18 +139,6 @@ typedef enum {
 
 typedef enum { LO_EQ = 1, LO_NE, LO_LT, LO_LE, LO_GT, LO_GE } lesson_op;
 
-typedef enum {
-    LV_INT = 1, /* i */
-    LV_BYTES,   /* data, len */
-    LV_STR,     /* data, len */
-    LV_BOOL,    /* i */
-    LV_NONE,
-    LV_STATE, /* name: "ESTABLISHED", "FIN_WAIT" matches FIN_WAIT1/2 */
-    LV_EXC,   /* name: "BrokenPipeError" */
-    LV_VAR,   /* name: a variable of the same side, read at check time */
-    LV_FLOAT, /* vfloat */
-} lesson_value_kind;
-
 typedef enum { LS_STMT = 1, LS_EXPECT, LS_IMPORT } lesson_ast_kind;
 
 struct lesson_ast {
@@ -158,16 +150,12 @@ struct lesson_ast {
     lesson_expr *with_expr; /* with open(...) as with_name: ... */
     char *with_name;
     int ncalls; /* calls in the statement (for memoizing) */
-    /* LS_EXPECT: var.attr OP value */
-    char *var; /* NULL for error */
-    lesson_attr attr;
+    /* LS_EXPECT: lhs OP rhs, both expressions of the statement language
+     * (plus LX_ATTR, LX_ERROR, LX_STATE and LX_EXC), evaluated by the
+     * runner's one evaluator and compared by one value comparison. */
+    lesson_expr *lhs; /* a variable, len(VAR), VAR.ATTRIBUTE or error */
     lesson_op op;
-    lesson_value_kind vkind;
-    int64_t vint;
-    double vfloat;
-    uint8_t *vdata;
-    size_t vlen;
-    char *vname;
+    lesson_expr *rhs; /* a literal, a state or exception name, or a variable */
 };
 
 /* Frees one tree. Accepts NULL. */

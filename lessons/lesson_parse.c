@@ -674,9 +674,8 @@ void lesson_ast_free(struct lesson_ast *a)
     expr_free(a->expr);
     expr_free(a->with_expr);
     free(a->with_name);
-    free(a->var);
-    free(a->vdata);
-    free(a->vname);
+    expr_free(a->lhs);
+    expr_free(a->rhs);
     free(a);
 }
 
@@ -1499,130 +1498,138 @@ fail:
     return NULL;
 }
 
-/* EXPR OP VALUE, after "SIDE:". */
-static struct lesson_ast *parse_expectation(lexer *L)
+/* The left side of an expectation: error, len(VAR), VAR or VAR.ATTRIBUTE,
+ * with VAR's type in *vt and the attribute in *attr (LA_NONE: none). */
+static lesson_expr *parse_expect_lhs(lexer *L, lesson_type *vt, lesson_attr *attr)
 {
-    struct lesson_ast *a = calloc(1, sizeof *a);
-    lesson_type vt = LT_ANY;
-    lesson_tcp_state st;
-    lesson_exc exc;
-    if (!a) {
-        lex_fail(L, 0, "out of memory");
-        return NULL;
-    }
-    a->kind = LS_EXPECT;
-    lex_next(L);
+    lesson_expr *e = NULL;
+    size_t at = L->t.start;
+    *vt = LT_ANY;
+    *attr = LA_NONE;
     if (L->t.kind != T_NAME) {
         expected(L, "a variable, len(VAR), VAR.ATTRIBUTE or error");
-        goto fail;
+        return NULL;
     }
-    size_t lhs_at = L->t.start;
     if (tok_name(L, "error")) {
-        a->attr = LA_ERROR;
+        e = expr_new(L, LX_ERROR, at);
         lex_next(L);
-    } else if (tok_name(L, "len")) {
+        return e;
+    }
+    bool len = tok_name(L, "len");
+    if (len) {
         lex_next(L);
         if (!accept_op(L, "(", "'(' after len"))
-            goto fail;
+            return NULL;
         if (L->t.kind != T_NAME) {
             expected(L, "a variable inside len()");
-            goto fail;
+            return NULL;
         }
-        if (!take_name(L, &a->var))
-            goto fail;
-        if (!accept_op(L, ")", "')' after len(VAR"))
-            goto fail;
-        a->attr = LA_LEN;
-    } else {
-        if (!take_name(L, &a->var))
-            goto fail;
-        a->attr = LA_NONE;
     }
-    if (a->var) {
-        var_entry *v = var_find(L->p, L->side, a->var, strlen(a->var));
-        if (!v) {
-            lex_fail(L, lhs_at, "name '%s' is not defined on the %s side", a->var,
-                     lesson_side_name(L->side));
-            goto fail;
-        }
-        vt = v->type;
-    }
-    if (a->attr == LA_NONE && tok_is(L, ".")) {
-        lex_next(L);
-        if (L->t.kind != T_NAME) {
-            expected(L, "an attribute name after '.'");
-            goto fail;
-        }
-        size_t k;
-        for (k = 0; k < sizeof attrs / sizeof attrs[0]; k++)
-            if (tok_name(L, attrs[k].name))
-                break;
-        if (k == sizeof attrs / sizeof attrs[0]) {
-            char found[64];
-            tok_describe(L, found, sizeof found);
-            lex_fail(L, L->t.start,
-                     "unknown attribute %s: expected send_queue, unsent, in_flight, recv_queue, "
-                     "sndbuf, rcvbuf, peer_window, blocked, state or buffered",
-                     found);
-            goto fail;
-        }
-        if (vt != LT_ANY && vt != attrs[k].on &&
-            !(attrs[k].attr == LA_BUFFERED && vt == LT_READER)) {
-            lex_fail(L, L->t.start, "'%s' object has no attribute '%s'", type_name(vt),
-                     attrs[k].name);
-            goto fail;
-        }
-        a->attr = attrs[k].attr;
-        lex_next(L);
-    }
-    static const struct {
-        const char *op;
-        lesson_op id;
-    } ops[] = {{"==", LO_EQ}, {"!=", LO_NE}, {"<", LO_LT},
-               {"<=", LO_LE}, {">", LO_GT},  {">=", LO_GE}};
-    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
-        if (tok_is(L, ops[k].op))
-            a->op = ops[k].id;
-    if (!a->op) {
-        expected(L, "a comparison (==, !=, <, <=, >, >=)");
+    size_t var_at = L->t.start;
+    lesson_expr *v = expr_new(L, LX_VAR, var_at);
+    if (!v || !take_name(L, &v->name))
+        goto fail;
+    var_entry *ve = var_find(L->p, L->side, v->name, strlen(v->name));
+    if (!ve) {
+        lex_fail(L, var_at, "name '%s' is not defined on the %s side", v->name,
+                 lesson_side_name(L->side));
         goto fail;
     }
+    *vt = ve->type;
+    if (len) {
+        if (!accept_op(L, ")", "')' after len(VAR"))
+            goto fail;
+        e = expr_new(L, LX_CALL, at);
+        if (!e)
+            goto fail;
+        e->func = LF_LEN;
+        e->args[0] = v;
+        e->nargs = 1;
+        return e;
+    }
+    if (!tok_is(L, "."))
+        return v;
     lex_next(L);
-    size_t vat = L->t.start;
+    if (L->t.kind != T_NAME) {
+        expected(L, "an attribute name after '.'");
+        goto fail;
+    }
+    size_t k;
+    for (k = 0; k < sizeof attrs / sizeof attrs[0]; k++)
+        if (tok_name(L, attrs[k].name))
+            break;
+    if (k == sizeof attrs / sizeof attrs[0]) {
+        char found[64];
+        tok_describe(L, found, sizeof found);
+        lex_fail(L, L->t.start,
+                 "unknown attribute %s: expected send_queue, unsent, in_flight, recv_queue, "
+                 "sndbuf, rcvbuf, peer_window, blocked, state or buffered",
+                 found);
+        goto fail;
+    }
+    if (*vt != LT_ANY && *vt != attrs[k].on &&
+        !(attrs[k].attr == LA_BUFFERED && *vt == LT_READER)) {
+        lex_fail(L, L->t.start, "'%s' object has no attribute '%s'", type_name(*vt),
+                 attrs[k].name);
+        goto fail;
+    }
+    e = expr_new(L, LX_ATTR, at);
+    if (!e)
+        goto fail;
+    e->i = attrs[k].attr;
+    e->a = v;
+    *attr = attrs[k].attr;
+    lex_next(L);
+    return e;
+fail:
+    expr_free(v);
+    return NULL;
+}
+
+/* The right side: a number, bytes or str (bytes * N), True, False, None,
+ * a TCP state name, an exception name or a variable of the side. */
+static lesson_expr *parse_expect_rhs(lexer *L)
+{
+    lesson_expr *e = NULL;
+    size_t at = L->t.start;
     bool neg = false;
+    lesson_tcp_state st;
+    lesson_exc exc;
+    bool any_fin = false;
     if (tok_is(L, "-")) {
         neg = true;
         lex_next(L);
         if (L->t.kind != T_INT && L->t.kind != T_FLOAT) {
             expected(L, "a number after '-'");
-            goto fail;
+            return NULL;
         }
     }
     switch (L->t.kind) {
     case T_INT:
-        a->vkind = LV_INT;
-        a->vint = neg ? -L->t.i : L->t.i;
-        lex_next(L);
-        break;
     case T_FLOAT:
-        a->vkind = LV_FLOAT;
-        a->vfloat = neg ? -L->t.f : L->t.f;
+        e = expr_new(L, L->t.kind == T_INT ? LX_INT : LX_SECONDS, at);
+        if (!e)
+            return NULL;
+        e->i = neg ? -L->t.i : L->t.i;
+        e->f = neg ? -L->t.f : L->t.f;
         lex_next(L);
-        break;
+        return e;
     case T_BYTES:
     case T_STR:
-        a->vkind = L->t.kind == T_BYTES ? LV_BYTES : LV_STR;
-        a->vdata = L->t.data;
-        a->vlen = L->t.dlen;
+        e = expr_new(L, L->t.kind == T_BYTES ? LX_BYTES : LX_STR, at);
+        if (!e)
+            return NULL;
+        e->data = L->t.data;
+        e->len = L->t.dlen;
         L->t.data = NULL;
         lex_next(L);
-        if (a->vkind == LV_BYTES && tok_is(L, "*")) {
+        if (e->kind == LX_BYTES && tok_is(L, "*")) {
             lex_next(L);
             if (L->t.kind != T_INT) {
                 expected(L, "an integer after '*'");
                 goto fail;
             }
-            uint64_t total = (uint64_t)L->t.i * a->vlen;
+            uint64_t total = (uint64_t)L->t.i * e->len;
             if ((uint64_t)L->t.i > LESSON_MAX_DATA_BYTES || total > LESSON_MAX_DATA_BYTES) {
                 lex_fail(L, L->t.start, "repeated bytes value too large: at most 64 MiB");
                 goto fail;
@@ -1633,25 +1640,34 @@ static struct lesson_ast *parse_expectation(lexer *L)
                 goto fail;
             }
             for (int64_t r = 0; r < L->t.i; r++)
-                memcpy(d + (size_t)r * a->vlen, a->vdata, a->vlen);
-            free(a->vdata);
-            a->vdata = d;
-            a->vlen = (size_t)total;
+                memcpy(d + (size_t)r * e->len, e->data, e->len);
+            free(e->data);
+            e->data = d;
+            e->len = (size_t)total;
             lex_next(L);
         }
-        break;
+        return e;
     case T_NAME:
         if (tok_name(L, "True") || tok_name(L, "False")) {
-            a->vkind = LV_BOOL;
-            a->vint = tok_name(L, "True");
+            e = expr_new(L, LX_BOOL, at);
+            if (e)
+                e->i = tok_name(L, "True");
         } else if (tok_name(L, "None")) {
-            a->vkind = LV_NONE;
-        } else if (lesson_tcp_state_parse(L->s + L->t.start, L->t.len, &st, NULL) == 0) {
-            a->vkind = LV_STATE;
+            e = expr_new(L, LX_NONE, at);
+        } else if (lesson_tcp_state_parse(L->s + L->t.start, L->t.len, &st, &any_fin) == 0) {
+            e = expr_new(L, LX_STATE, at);
+            if (e) {
+                e->i = st;
+                e->len = any_fin;
+            }
         } else if (lesson_exc_parse(L->s + L->t.start, L->t.len, &exc) == 0) {
-            a->vkind = LV_EXC;
+            e = expr_new(L, LX_EXC, at);
+            if (e)
+                e->i = exc;
         } else if (var_find(L->p, L->side, L->s + L->t.start, L->t.len)) {
-            a->vkind = LV_VAR;
+            e = expr_new(L, LX_VAR, at);
+            if (e && !(e->name = xstrndup(L->s + L->t.start, L->t.len)))
+                goto fail;
         } else {
             lex_fail(L, L->t.start,
                      "name '%.*s' is not defined on the %s side: expected a value (an integer, "
@@ -1659,53 +1675,81 @@ static struct lesson_ast *parse_expectation(lexer *L)
                      "variable of that side)",
                      (int)(L->t.len > 40 ? 40 : L->t.len), L->s + L->t.start,
                      lesson_side_name(L->side));
-            goto fail;
+            return NULL;
         }
-        if (a->vkind == LV_STATE || a->vkind == LV_EXC || a->vkind == LV_VAR) {
-            a->vname = xstrndup(L->s + L->t.start, L->t.len);
-            if (!a->vname)
-                goto fail;
-        }
-        lex_next(L);
-        break;
+        if (e)
+            lex_next(L);
+        return e;
     default:
         expected(L, "a value (a number, a bytes literal, True, False, None, a state name or "
                     "an exception name)");
+        return NULL;
+    }
+fail:
+    expr_free(e);
+    return NULL;
+}
+
+/* Does the right side suit what the left side reads? want gets what would. */
+static bool expect_suits(const lesson_expr *lhs, lesson_attr attr, lesson_op op,
+                         const lesson_expr *rhs, const char **want)
+{
+    bool ordered = op != LO_EQ && op != LO_NE;
+    lesson_expr_kind r = rhs->kind;
+    if (lhs->kind == LX_ERROR) {
+        *want = "an exception name or None with == or !=";
+        return (r == LX_EXC || r == LX_NONE) && !ordered;
+    }
+    switch (attr) {
+    case LA_STATE:
+        *want = "a TCP state name with == or !=";
+        return r == LX_STATE && !ordered;
+    case LA_BLOCKED:
+        *want = "True or False with == or !=";
+        return r == LX_BOOL && !ordered;
+    case LA_NONE:
+        *want = "an integer, a bytes literal, True, False, None or a variable";
+        return r != LX_STATE && r != LX_EXC;
+    default:
+        *want = "a number or a variable";
+        return r == LX_INT || r == LX_SECONDS || r == LX_VAR;
+    }
+}
+
+/* EXPR OP VALUE, after "SIDE:": both sides as expressions. */
+static struct lesson_ast *parse_expectation(lexer *L)
+{
+    static const struct {
+        const char *op;
+        lesson_op id;
+    } ops[] = {{"==", LO_EQ}, {"!=", LO_NE}, {"<", LO_LT},
+               {"<=", LO_LE}, {">", LO_GT},  {">=", LO_GE}};
+    struct lesson_ast *a = calloc(1, sizeof *a);
+    lesson_type vt;
+    lesson_attr attr;
+    const char *want = "";
+    if (!a) {
+        lex_fail(L, 0, "out of memory");
+        return NULL;
+    }
+    a->kind = LS_EXPECT;
+    lex_next(L);
+    if (!(a->lhs = parse_expect_lhs(L, &vt, &attr)))
+        goto fail;
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
+        if (tok_is(L, ops[k].op))
+            a->op = ops[k].id;
+    if (!a->op) {
+        expected(L, "a comparison (==, !=, <, <=, >, >=)");
         goto fail;
     }
-    if (!expect_eol(L, "the expected value"))
+    lex_next(L);
+    size_t vat = L->t.start;
+    if (!(a->rhs = parse_expect_rhs(L)) || !expect_eol(L, "the expected value"))
         goto fail;
-    /* The value must suit what is read. */
-    {
-        bool ok = true;
-        const char *want = "";
-        bool ordered = a->op != LO_EQ && a->op != LO_NE;
-        switch (a->attr) {
-        case LA_ERROR:
-            ok = (a->vkind == LV_EXC || a->vkind == LV_NONE) && !ordered;
-            want = "an exception name or None with == or !=";
-            break;
-        case LA_STATE:
-            ok = a->vkind == LV_STATE && !ordered;
-            want = "a TCP state name with == or !=";
-            break;
-        case LA_BLOCKED:
-            ok = a->vkind == LV_BOOL && !ordered;
-            want = "True or False with == or !=";
-            break;
-        case LA_NONE:
-            ok = a->vkind != LV_STATE && a->vkind != LV_EXC;
-            want = "an integer, a bytes literal, True, False, None or a variable";
-            break;
-        default:
-            ok = a->vkind == LV_INT || a->vkind == LV_FLOAT || a->vkind == LV_VAR;
-            want = "a number or a variable";
-            break;
-        }
-        if (!ok) {
-            lex_fail(L, vat, "expected %s here", want);
-            goto fail;
-        }
+    if (!expect_suits(a->lhs, attr, a->op, a->rhs, &want)) {
+        lex_fail(L, vat, "expected %s here", want);
+        goto fail;
     }
     return a;
 fail:

@@ -117,6 +117,8 @@ typedef enum {
     V_FILE,
     V_READER,
     V_FLOAT,
+    V_STATE, /* a TCP state (expectations): i the lesson_tcp_state; len 1: FIN_WAIT */
+    V_EXC,   /* an exception (expectations, `error`): i the lesson_exc */
 } vkind;
 
 typedef struct value {
@@ -308,6 +310,7 @@ typedef struct {
     int nreaders;
     sidequeue queue[2];
     lesson_exc raised;           /* the exception being raised */
+    char detail[LESSON_EXPR_LEN]; /* what an expectation shows of it, or "" */
     bool moved;                  /* a blocked call moved bytes since this was cleared */
     uint64_t budget_end_us;      /* real mode: the backend's clock when the lesson's
                                     time budget runs out (UINT64_MAX: none) */
@@ -372,6 +375,18 @@ static rc_t raise(interp *in, lesson_exc e)
 {
     in->raised = e;
     return R_RAISED;
+}
+
+/* raise() with the text an expectation's "got" shows for it. */
+static rc_t raise_msg(interp *in, lesson_exc e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static rc_t raise_msg(interp *in, lesson_exc e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(in->detail, sizeof in->detail, fmt, ap);
+    va_end(ap);
+    return raise(in, e);
 }
 
 static rc_t raise_errno(interp *in, int neg)
@@ -573,6 +588,12 @@ static void print_value(char *out, size_t outlen, const value *v, bool top)
     case V_FILE:
     case V_READER:
         snprintf(out, outlen, "<_io.BufferedReader>");
+        return;
+    case V_STATE:
+        snprintf(out, outlen, "%s", v->len ? "FIN_WAIT" : lesson_tcp_state_name((lesson_tcp_state)v->i));
+        return;
+    case V_EXC:
+        snprintf(out, outlen, "%s", lesson_exc_name((lesson_exc)v->i));
         return;
     }
 }
@@ -1369,7 +1390,7 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         } else if (args[0].k == V_TUPLE)
             out->i = 2;
         else
-            return raise(in, LESSON_EXC_TYPE);
+            return raise_msg(in, LESSON_EXC_TYPE, "TypeError: object has no len()");
         return R_OK;
     case LF_PRINT: {
         lesson_view *v = &in->view;
@@ -1509,10 +1530,30 @@ static rc_t eval_sub_chain(interp *in, pending *p, lesson_side side, const lesso
     return rc;
 }
 
+static rc_t eval_attr(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out);
+
 static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out)
 {
     memset(out, 0, sizeof *out);
     switch (e->kind) {
+    case LX_ATTR:
+        return eval_attr(in, p, side, e, out);
+    case LX_ERROR:
+        /* `error`: the side's last exception, None before the first. */
+        if (in->view.error[side] != LESSON_EXC_NONE) {
+            out->k = V_EXC;
+            out->i = in->view.error[side];
+        }
+        return R_OK;
+    case LX_STATE:
+        out->k = V_STATE;
+        out->i = e->i;
+        out->len = e->len;
+        return R_OK;
+    case LX_EXC:
+        out->k = V_EXC;
+        out->i = e->i;
+        return R_OK;
     case LX_INT:
     case LX_CONST:
         out->k = V_INT;
@@ -1545,7 +1586,7 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     case LX_VAR: {
         var *x = var_get(in, side, e->name);
         if (!x)
-            return raise(in, LESSON_EXC_NAME);
+            return raise_msg(in, LESSON_EXC_NAME, "NameError: name '%s' is not defined", e->name);
         return value_copy(out, &x->v) ? raise(in, LESSON_EXC_MEMORY) : R_OK;
     }
     case LX_TUPLE: {
@@ -1925,225 +1966,133 @@ static void got_value(char *out, size_t outlen, const value *v)
         snprintf(out + GOT_MAX - 3, outlen - GOT_MAX + 3, "...");
 }
 
-/* The value an expectation compares with, in *vk/vint/vdata/vlen: its
- * literal, or the current value of a variable of the same side. Returns
- * false with the reason in res->got when the variable cannot be compared. */
-static bool expect_operand(interp *in, const lesson_line *ln, lesson_expect_result *res,
-                           lesson_value_kind *vk, int64_t *vint, double *vf, const uint8_t **vdata,
-                           size_t *vlen)
+/* VAR.ATTRIBUTE: the kernel's or the model's counter of a socket, as this
+ * mode's last view has it, or what a makefile() object holds. */
+static rc_t eval_attr(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out)
 {
-    const struct lesson_ast *a = ln->ast;
-    *vk = a->vkind;
-    *vint = a->vint;
-    *vf = a->vfloat;
-    *vdata = a->vdata;
-    *vlen = a->vlen;
-    if (a->vkind != LV_VAR)
-        return true;
-    var *y = var_get(in, ln->side, a->vname);
-    if (!y) {
-        snprintf(res->got, sizeof res->got, "NameError: name '%s' is not defined", a->vname);
-        return false;
+    value obj;
+    rc_t rc = eval(in, p, side, e->a, &obj);
+    if (rc != R_OK)
+        return rc;
+    lesson_attr attr = (lesson_attr)e->i;
+    const lesson_view *v = &in->view;
+    out->k = V_INT;
+    if (attr == LA_BUFFERED && obj.k == V_READER) {
+        out->i = (int64_t)in->readers[obj.i].len;
+    } else if (attr == LA_BUFFERED && obj.k == V_WRITER) {
+        const sim_appbuf *ab = in->writers[obj.i].ab;
+        out->i = ab ? (int64_t)sim_appbuf_buffered_bytes(ab) : 0;
+    } else if (attr == LA_BUFFERED) {
+        rc = raise_msg(in, LESSON_EXC_ATTRIBUTE, "AttributeError: no attribute 'buffered'");
+    } else if (obj.k != V_SOCK) {
+        rc = raise_msg(in, LESSON_EXC_ATTRIBUTE, "AttributeError: not a socket");
+    } else if (obj.i < 0 || obj.i >= v->nsocks) {
+        rc = raise_msg(in, LESSON_EXC_OS, "OSError");
+    } else {
+        const sock_view *sv = &v->socks[obj.i];
+        const lesson_probe *pr = &sv->probe;
+        switch (attr) {
+        case LA_STATE:
+            out->k = V_STATE;
+            out->i = pr->state;
+            break;
+        case LA_BLOCKED:
+            out->k = V_BOOL;
+            out->i = sv->blocked;
+            break;
+        case LA_SEND_QUEUE:
+            out->i = pr->send_queue_bytes;
+            break;
+        case LA_UNSENT:
+            out->i = pr->unsent_bytes;
+            break;
+        case LA_IN_FLIGHT:
+            out->i = pr->in_flight_bytes;
+            break;
+        case LA_RECV_QUEUE:
+            out->i = pr->recv_queue_bytes;
+            break;
+        case LA_SNDBUF:
+            out->i = pr->sndbuf_bytes;
+            break;
+        case LA_RCVBUF:
+            out->i = pr->rcvbuf_bytes;
+            break;
+        case LA_PEER_WINDOW:
+            if (!pr->peer_window_known)
+                rc = raise_msg(in, LESSON_EXC_OS,
+                               "not available: this kernel does not report tcpi_snd_wnd");
+            out->i = pr->peer_window_bytes;
+            break;
+        default:
+            rc = raise_msg(in, LESSON_EXC_ATTRIBUTE, "AttributeError");
+        }
     }
-    switch (y->v.k) {
-    case V_INT:
-        *vk = LV_INT;
-        break;
-    case V_FLOAT:
-        *vk = LV_FLOAT;
-        break;
-    case V_BOOL:
-        *vk = LV_BOOL;
-        break;
-    case V_BYTES:
-        *vk = LV_BYTES;
-        break;
-    case V_STR:
-        *vk = LV_STR;
-        break;
-    case V_NONE:
-        *vk = LV_NONE;
-        break;
-    default:
-        snprintf(res->got, sizeof res->got, "TypeError: '%s' is not a number, bytes or None",
-                 a->vname);
-        return false;
-    }
-    *vint = y->v.i;
-    *vf = y->v.f;
-    *vdata = y->v.data;
-    *vlen = y->v.len;
-    return true;
+    value_free(&obj);
+    return rc;
 }
 
+static bool is_number(const value *v)
+{
+    return v->k == V_INT || v->k == V_BOOL || v->k == V_FLOAT;
+}
+
+/* The one comparison of two values for an expectation, with Python's
+ * meaning where Python has one: numbers by value (int, bool and float
+ * alike), bytes with bytes and str with str by their bytes, None and
+ * exceptions and states by identity (FIN_WAIT matches either FIN_WAIT
+ * state), and values of different kinds are unequal. An order between
+ * values that have none (None, states, exceptions, different kinds) does
+ * not hold. */
+static bool value_compare(const value *a, lesson_op op, const value *b)
+{
+    bool ordered = op != LO_EQ && op != LO_NE;
+    int c;
+    if (is_number(a) && is_number(b)) {
+        c = cmp_num(a->k == V_FLOAT, a->i, a->f, b->k == V_FLOAT, b->i, b->f);
+    } else if ((a->k == V_BYTES || a->k == V_STR) && a->k == b->k) {
+        size_t n = a->len < b->len ? a->len : b->len;
+        c = n ? memcmp(a->data, b->data, n) : 0;
+        c = c ? (c < 0 ? -1 : 1) : cmp_i64((int64_t)a->len, (int64_t)b->len);
+    } else if (ordered) {
+        return false;
+    } else if (a->k == V_STATE && b->k == V_STATE) {
+        bool fin_a = a->i == LESSON_TCP_FIN_WAIT1 || a->i == LESSON_TCP_FIN_WAIT2;
+        bool fin_b = b->i == LESSON_TCP_FIN_WAIT1 || b->i == LESSON_TCP_FIN_WAIT2;
+        c = a->i == b->i || ((a->len || b->len) && fin_a && fin_b) ? 0 : 1;
+    } else if (a->k == b->k && (a->k == V_NONE || a->k == V_EXC)) {
+        c = a->i == b->i ? 0 : 1;
+    } else {
+        c = 1; /* different kinds: never equal */
+    }
+    return op_holds(op, c);
+}
+
+/* Both sides evaluated by the statements' evaluator, compared by
+ * value_compare(); got shows the left side, or why it has no value. */
 static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result *res)
 {
     const struct lesson_ast *a = ln->ast;
-    lesson_view *v = &in->view;
-    lesson_value_kind wk;
-    int64_t vint;
-    double vf;
-    const uint8_t *vdata;
-    size_t vlen;
+    value lhs = {0}, rhs = {0};
+    pending *p = calloc(1, sizeof *p); /* memo for len(): calls of the expectation */
     res->line = ln->line;
     res->mode = in->mode;
     res->ok = false;
     snprintf(res->expr, sizeof res->expr, "%s", ln->code);
-    if (a->attr == LA_ERROR) {
-        const char *err = lesson_exc_name(v->error[ln->side]);
-        bool eq = !strcmp(err, a->vkind == LV_NONE ? "None" : a->vname);
-        res->ok = a->op == LO_EQ ? eq : !eq;
-        snprintf(res->got, sizeof res->got, "%s", err);
-        return;
+    in->detail[0] = '\0';
+    rc_t rc = p ? eval(in, p, ln->side, a->lhs, &lhs) : raise(in, LESSON_EXC_MEMORY);
+    if (rc == R_OK)
+        rc = eval(in, p, ln->side, a->rhs, &rhs);
+    if (rc != R_OK) {
+        snprintf(res->got, sizeof res->got, "%s",
+                 in->detail[0] ? in->detail : lesson_exc_name(in->raised));
+    } else {
+        got_value(res->got, sizeof res->got, &lhs);
+        res->ok = value_compare(&lhs, a->op, &rhs);
     }
-    var *x = var_get(in, ln->side, a->var);
-    if (!x) {
-        snprintf(res->got, sizeof res->got, "NameError: name '%s' is not defined", a->var);
-        return;
-    }
-    if (!expect_operand(in, ln, res, &wk, &vint, &vf, &vdata, &vlen))
-        return;
-    const value *val = &x->v;
-    if (a->attr == LA_NONE || a->attr == LA_LEN) {
-        value lenv = {.k = V_INT};
-        if (a->attr == LA_LEN) {
-            if (val->k == V_BYTES)
-                lenv.i = (int64_t)val->len;
-            else if (val->k == V_STR) {
-                for (size_t i = 0; i < val->len; i++)
-                    lenv.i += (val->data[i] & 0xC0) != 0x80;
-            } else if (val->k == V_TUPLE)
-                lenv.i = 2;
-            else {
-                snprintf(res->got, sizeof res->got, "TypeError: object has no len()");
-                return;
-            }
-            val = &lenv;
-        }
-        got_value(res->got, sizeof res->got, val);
-        int c;
-        bool comparable = true;
-        switch (wk) {
-        case LV_INT:
-        case LV_BOOL:
-        case LV_FLOAT:
-            comparable = val->k == V_INT || val->k == V_BOOL || val->k == V_FLOAT;
-            c = comparable ? cmp_num(val->k == V_FLOAT, val->i, val->f, wk == LV_FLOAT, vint, vf)
-                           : 1;
-            break;
-        case LV_BYTES:
-        case LV_STR: {
-            comparable = val->k == (wk == LV_BYTES ? V_BYTES : V_STR);
-            if (!comparable) {
-                c = 1;
-                break;
-            }
-            size_t n = val->len < vlen ? val->len : vlen;
-            c = n ? memcmp(val->data, vdata, n) : 0;
-            c = c ? (c < 0 ? -1 : 1) : cmp_i64((int64_t)val->len, (int64_t)vlen);
-            break;
-        }
-        case LV_NONE:
-            comparable = false;
-            c = val->k == V_NONE ? 0 : 1;
-            break;
-        default:
-            comparable = false;
-            c = 1;
-        }
-        if (!comparable && a->op != LO_EQ && a->op != LO_NE && wk != LV_NONE) {
-            res->ok = false;
-            return;
-        }
-        if (wk == LV_NONE && a->op != LO_EQ && a->op != LO_NE) {
-            res->ok = false;
-            return;
-        }
-        res->ok = op_holds(a->op, c);
-        return;
-    }
-    /* attributes */
-    if (a->attr == LA_BUFFERED && val->k == V_READER) {
-        int64_t b = (int64_t)in->readers[val->i].len;
-        snprintf(res->got, sizeof res->got, "%lld", (long long)b);
-        res->ok = op_holds(a->op, cmp_num(false, b, 0, wk == LV_FLOAT, vint, vf));
-        return;
-    }
-    if (a->attr == LA_BUFFERED) {
-        if (val->k != V_WRITER) {
-            snprintf(res->got, sizeof res->got, "AttributeError: no attribute 'buffered'");
-            return;
-        }
-        const sim_appbuf *ab = in->writers[val->i].ab;
-        int64_t b = ab ? (int64_t)sim_appbuf_buffered_bytes(ab) : 0;
-        snprintf(res->got, sizeof res->got, "%lld", (long long)b);
-        res->ok = op_holds(a->op, cmp_num(false, b, 0, wk == LV_FLOAT, vint, vf));
-        return;
-    }
-    if (val->k != V_SOCK) {
-        snprintf(res->got, sizeof res->got, "AttributeError: not a socket");
-        return;
-    }
-    const sock_view *sv = NULL;
-    for (int i = 0; i < v->nsocks; i++)
-        if (i == val->i)
-            sv = &v->socks[i];
-    if (!sv) {
-        snprintf(res->got, sizeof res->got, "OSError");
-        return;
-    }
-    int64_t n = 0;
-    switch (a->attr) {
-    case LA_STATE: {
-        lesson_tcp_state want = LESSON_TCP_CLOSED;
-        bool any_fin = false;
-        lesson_tcp_state_parse(a->vname, strlen(a->vname), &want, &any_fin);
-        lesson_tcp_state got = sv->probe.state;
-        bool eq = got == want || (any_fin && (got == LESSON_TCP_FIN_WAIT1 ||
-                                              got == LESSON_TCP_FIN_WAIT2));
-        snprintf(res->got, sizeof res->got, "%s", lesson_tcp_state_name(got));
-        res->ok = a->op == LO_EQ ? eq : !eq;
-        return;
-    }
-    case LA_BLOCKED:
-        snprintf(res->got, sizeof res->got, "%s", sv->blocked ? "True" : "False");
-        res->ok = op_holds(a->op, cmp_i64(sv->blocked, vint));
-        return;
-    case LA_SEND_QUEUE:
-        n = sv->probe.send_queue_bytes;
-        break;
-    case LA_UNSENT:
-        n = sv->probe.unsent_bytes;
-        break;
-    case LA_IN_FLIGHT:
-        n = sv->probe.in_flight_bytes;
-        break;
-    case LA_RECV_QUEUE:
-        n = sv->probe.recv_queue_bytes;
-        break;
-    case LA_SNDBUF:
-        n = sv->probe.sndbuf_bytes;
-        break;
-    case LA_RCVBUF:
-        n = sv->probe.rcvbuf_bytes;
-        break;
-    case LA_PEER_WINDOW:
-        if (!sv->probe.peer_window_known) {
-            snprintf(res->got, sizeof res->got,
-                     "not available: this kernel does not report tcpi_snd_wnd");
-            return;
-        }
-        n = sv->probe.peer_window_bytes;
-        break;
-    default:
-        break;
-    }
-    snprintf(res->got, sizeof res->got, "%lld", (long long)n);
-    if (wk != LV_INT && wk != LV_FLOAT && wk != LV_BOOL) {
-        res->ok = false; /* a variable that is not a number */
-        return;
-    }
-    res->ok = op_holds(a->op, cmp_num(false, n, 0, wk == LV_FLOAT, vint, vf));
+    value_free(&lhs);
+    value_free(&rhs);
+    pending_free(p);
 }
 
 /* ----------------------------------------------------------- stepping */
@@ -2608,8 +2557,9 @@ bool lesson_runner_ended_blocked(const lesson_runner *r)
         for (size_t i = 0; i < st->nlines; i++) {
             const lesson_line *ln = &st->lines[i];
             const struct lesson_ast *a = ln->ast;
-            if (ln->kind == LESSON_LINE_EXPECT && (ln->modes & in->mode) && a->attr == LA_BLOCKED &&
-                a->vkind == LV_BOOL && a->vint == 1 && a->op == LO_EQ)
+            if (ln->kind == LESSON_LINE_EXPECT && (ln->modes & in->mode) &&
+                a->lhs->kind == LX_ATTR && a->lhs->i == LA_BLOCKED && a->rhs->kind == LX_BOOL &&
+                a->rhs->i == 1 && a->op == LO_EQ)
                 expected_blocked = true;
         }
         if (!expected_blocked)

@@ -20,6 +20,7 @@
 
 #include "lesson.h"
 #include "lesson_ast.h"
+#include "lesson_record.h"
 
 #define HEAD "lesson t\nstep s\n"
 
@@ -93,8 +94,11 @@ static void test_parse_basics_lesson(void **state)
     assert_int_equal(st->lines[2].kind, LESSON_LINE_EXPECT);
     assert_int_equal(st->lines[2].side, LESSON_SERVER);
     assert_string_equal(st->lines[2].code, "conn.recv_queue == 12");
-    assert_int_equal(st->lines[2].ast->attr, LA_RECV_QUEUE);
-    assert_int_equal(st->lines[2].ast->vint, 12);
+    assert_int_equal(st->lines[2].ast->lhs->kind, LX_ATTR);
+    assert_int_equal(st->lines[2].ast->lhs->i, LA_RECV_QUEUE);
+    assert_string_equal(st->lines[2].ast->lhs->a->name, "conn");
+    assert_int_equal(st->lines[2].ast->rhs->kind, LX_INT);
+    assert_int_equal(st->lines[2].ast->rhs->i, 12);
     lesson_doc_free(doc);
 }
 
@@ -295,22 +299,26 @@ static void test_parse_expectation_forms(void **state)
                                     "expect client: e == d\n"
                                     "expect client: s.peer_window == 0\n");
     const lesson_line *l = doc->steps[0].lines + 3;
-    assert_int_equal(l[0].ast->vkind, LV_BYTES);
-    assert_int_equal(l[0].ast->vlen, 4);
-    assert_int_equal(l[1].ast->attr, LA_LEN);
+    /* both sides are expressions of the statement language */
+    assert_int_equal(l[0].ast->rhs->kind, LX_BYTES);
+    assert_int_equal(l[0].ast->rhs->len, 4);
+    assert_int_equal(l[1].ast->lhs->kind, LX_CALL);
+    assert_int_equal(l[1].ast->lhs->func, LF_LEN);
+    assert_int_equal(l[1].ast->lhs->args[0]->kind, LX_VAR);
     assert_int_equal(l[1].ast->op, LO_NE);
     assert_int_equal(l[2].ast->op, LO_LT);
     assert_int_equal(l[3].ast->op, LO_LE);
-    assert_int_equal(l[4].ast->vint, -1);
+    assert_int_equal(l[4].ast->rhs->i, -1);
     assert_int_equal(l[5].ast->op, LO_GE);
-    assert_int_equal(l[6].ast->vkind, LV_STATE);
-    assert_string_equal(l[6].ast->vname, "FIN_WAIT");
-    assert_int_equal(l[7].ast->attr, LA_BLOCKED);
-    assert_int_equal(l[8].ast->attr, LA_ERROR);
-    assert_string_equal(l[8].ast->vname, "BrokenPipeError");
-    assert_int_equal(l[9].ast->vkind, LV_NONE);
-    assert_int_equal(l[10].ast->attr, LA_BUFFERED);
-    assert_int_equal(l[11].ast->vkind, LV_STR);
+    assert_int_equal(l[6].ast->rhs->kind, LX_STATE);
+    assert_int_equal(l[6].ast->rhs->len, 1); /* FIN_WAIT: either FIN_WAIT state */
+    assert_int_equal(l[7].ast->lhs->i, LA_BLOCKED);
+    assert_int_equal(l[8].ast->lhs->kind, LX_ERROR);
+    assert_int_equal(l[8].ast->rhs->kind, LX_EXC);
+    assert_int_equal(l[8].ast->rhs->i, LESSON_EXC_BROKEN_PIPE);
+    assert_int_equal(l[9].ast->rhs->kind, LX_NONE);
+    assert_int_equal(l[10].ast->lhs->i, LA_BUFFERED);
+    assert_int_equal(l[11].ast->rhs->kind, LX_STR);
     /* recv(n, MSG_WAITALL) keeps its flag for the runner */
     const lesson_expr *rv = l[12].ast->expr;
     assert_int_equal(rv->func, LF_RECV);
@@ -318,9 +326,9 @@ static void test_parse_expectation_forms(void **state)
     assert_int_equal(rv->args[1]->kind, LX_CONST);
     assert_int_equal(rv->args[1]->i, LC_MSG_WAITALL);
     /* a variable of the same side as the value */
-    assert_int_equal(l[13].ast->vkind, LV_VAR);
-    assert_string_equal(l[13].ast->vname, "d");
-    assert_int_equal(l[14].ast->attr, LA_PEER_WINDOW);
+    assert_int_equal(l[13].ast->rhs->kind, LX_VAR);
+    assert_string_equal(l[13].ast->rhs->name, "d");
+    assert_int_equal(l[14].ast->lhs->i, LA_PEER_WINDOW);
     lesson_doc_free(doc);
 }
 
@@ -360,15 +368,15 @@ static void test_parse_time_and_subtraction(void **state)
     assert_int_equal(d->a->kind, LX_SECONDS);
     assert_true(d->a->f == 0.1);
     assert_true(d->b->f == -0.25);
-    assert_int_equal(l[4].ast->vkind, LV_FLOAT);
-    assert_true(l[4].ast->vfloat == 0.04);
+    assert_int_equal(l[4].ast->rhs->kind, LX_SECONDS); /* a float literal */
+    assert_true(l[4].ast->rhs->f == 0.04);
     assert_int_equal(l[4].ast->op, LO_GE);
-    assert_int_equal(l[5].ast->vkind, LV_INT);
-    assert_int_equal(l[6].ast->vkind, LV_FLOAT);
-    assert_true(l[6].ast->vfloat == -0.5);
-    assert_int_equal(l[8].ast->attr, LA_SEND_QUEUE);
-    assert_int_equal(l[8].ast->vkind, LV_FLOAT);
-    assert_int_equal(l[9].ast->vkind, LV_VAR);
+    assert_int_equal(l[5].ast->rhs->kind, LX_INT);
+    assert_int_equal(l[6].ast->rhs->kind, LX_SECONDS);
+    assert_true(l[6].ast->rhs->f == -0.5);
+    assert_int_equal(l[8].ast->lhs->i, LA_SEND_QUEUE);
+    assert_int_equal(l[8].ast->rhs->kind, LX_SECONDS);
+    assert_int_equal(l[9].ast->rhs->kind, LX_VAR);
     lesson_doc_free(doc);
 }
 

@@ -599,6 +599,37 @@ static void expect_variable(unsigned modes)
     finish(&t);
 }
 
+/* Expectations are expressions compared by one value comparison, with
+ * Python's meaning: an int equals a float of its value, values of other
+ * kinds are unequal (so != holds), and an order between values that have
+ * none does not hold. */
+static void test_run_expect_value_compare(void **state)
+{
+    (void)state;
+    run_t t = start("lesson t\nstep a\n"
+                    "client: n = 4\n"                 /* 3 */
+                    "client: d = b'abcd'\n"           /* 4 */
+                    "client: x = None\n"              /* 5 */
+                    "expect client: n == 4.0\n"       /* 6: holds */
+                    "expect client: n != d\n"         /* 7: holds */
+                    "expect client: len(d) == n\n"    /* 8: holds */
+                    "expect client: d < b'abce'\n"    /* 9: holds */
+                    "expect client: x == None\n"      /* 10: holds */
+                    "expect client: n == d\n"         /* 11: fails */
+                    "expect client: x < 3\n"          /* 12: fails: None has no order */
+                    "expect client: error == None\n", /* 13: holds */
+                    LESSON_MODE_SIM);
+    assert_int_equal(tstep(&t), 0);
+    for (int line = 6; line <= 13; line++) {
+        bool want = line != 11 && line != 12;
+        if (expect_at(&t, LESSON_MODE_SIM, line)->ok != want)
+            fail_msg("line %d: expected %s", line, want ? "to hold" : "to fail");
+    }
+    assert_string_equal(expect_at(&t, LESSON_MODE_SIM, 8)->got, "4");
+    assert_string_equal(expect_at(&t, LESSON_MODE_SIM, 12)->got, "None");
+    finish(&t);
+}
+
 static void test_run_expect_variable_value(void **state)
 {
     (void)state;
@@ -1109,6 +1140,7 @@ int main(void)
         cmocka_unit_test(test_run_recv_waitall_larger_than_buffers),
         cmocka_unit_test(test_run_recv_waitall_nonblocking),
         cmocka_unit_test(test_run_expect_variable_value),
+        cmocka_unit_test(test_run_expect_value_compare),
         cmocka_unit_test(test_run_monotonic),
         cmocka_unit_test(test_run_subtraction),
         cmocka_unit_test(test_run_long_subtraction_chain),
