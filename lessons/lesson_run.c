@@ -40,7 +40,7 @@
 #include "lesson_ast.h"
 #include "lesson_backend.h"
 #include "lesson_run.h"
-#include "sim_appbuf.h"
+#include "lesson_appbuf.h"
 
 enum {
     MAX_VARS = 64,
@@ -237,7 +237,7 @@ typedef struct {
 } sockobj;
 
 typedef struct {
-    sim_appbuf *ab; /* NULL for makefile('wb', buffering=0): the raw SocketIO */
+    lesson_appbuf *ab; /* NULL for makefile('wb', buffering=0): the raw SocketIO */
     int sock;
     lesson_side side;
     char name[LESSON_NAME_LEN];
@@ -914,11 +914,11 @@ static rc_t writer_run(interp *in, pending *p, sockobj *s)
         }
         goto done;
     }
-    size_t cap = sim_appbuf_capacity_bytes(w->ab);
-    while (!p->wdirect && sim_appbuf_buffered_bytes(w->ab) > 0) {
-        n = writer_send(in, p, s, sim_appbuf_data(w->ab), sim_appbuf_buffered_bytes(w->ab));
+    size_t cap = lesson_appbuf_capacity_bytes(w->ab);
+    while (!p->wdirect && lesson_appbuf_buffered_bytes(w->ab) > 0) {
+        n = writer_send(in, p, s, lesson_appbuf_data(w->ab), lesson_appbuf_buffered_bytes(w->ab));
         if (n > 0) {
-            sim_appbuf_consume(w->ab, (size_t)n);
+            lesson_appbuf_consume(w->ab, (size_t)n);
             continue;
         }
         if (n < 0 && n != -EAGAIN) {
@@ -927,7 +927,7 @@ static rc_t writer_run(interp *in, pending *p, sockobj *s)
         }
         if (s->blocking)
             return R_BLOCKED;
-        if (p->op == LF_WRITE && sim_appbuf_put(w->ab, p->data, p->len) == p->len) {
+        if (p->op == LF_WRITE && lesson_appbuf_put(w->ab, p->data, p->len) == p->len) {
             p->result.k = V_INT;
             p->result.i = (int64_t)p->len;
         } else
@@ -955,11 +955,11 @@ static rc_t writer_run(interp *in, pending *p, sockobj *s)
         }
         if (s->blocking)
             return R_BLOCKED;
-        sim_appbuf_put(w->ab, p->data + p->off, cap);
+        lesson_appbuf_put(w->ab, p->data + p->off, cap);
         rc = raise(in, LESSON_EXC_BLOCKING_IO);
         goto done;
     }
-    sim_appbuf_put(w->ab, p->data + p->off, p->len - p->off);
+    lesson_appbuf_put(w->ab, p->data + p->off, p->len - p->off);
     p->result.k = V_INT;
     p->result.i = (int64_t)p->len;
 done:
@@ -1247,10 +1247,10 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
     case LF_MAKEFILE: {
         /* CPython's makefile(): buffering None or negative is 8192, 0 the
          * raw SocketIO itself, N a buffer of N bytes. */
-        long cap = SIM_APPBUF_DEFAULT_BYTES;
+        long cap = LESSON_APPBUF_DEFAULT_BYTES;
         for (int i = 1; i < e->nargs; i++)
             if (args[i].k == V_INT)
-                cap = args[i].i < 0 ? SIM_APPBUF_DEFAULT_BYTES
+                cap = args[i].i < 0 ? LESSON_APPBUF_DEFAULT_BYTES
                                     : (args[i].i > (1 << 26) ? (1 << 26) : (long)args[i].i);
         if (args[0].k == V_STR && args[0].len == 2 && !memcmp(args[0].data, "rb", 2)) {
             if (in->nreaders >= MAX_WRITERS)
@@ -1268,7 +1268,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
             return raise(in, LESSON_EXC_OS);
         writerobj *w = &in->writers[in->nwriters];
         memset(w, 0, sizeof *w);
-        w->ab = cap ? sim_appbuf_new(cap) : NULL;
+        w->ab = cap ? lesson_appbuf_new(cap) : NULL;
         if (cap && !w->ab)
             return raise(in, LESSON_EXC_MEMORY);
         s->io_refs++;
@@ -1301,9 +1301,9 @@ static rc_t call_writer_method(interp *in, pending *p, lesson_side side, const l
     case LF_WRITE:
         if ((rc = need_bytes(in, &args[0])) != R_OK)
             return rc;
-        if (w->ab && args[0].len <= sim_appbuf_capacity_bytes(w->ab) -
-                                          sim_appbuf_buffered_bytes(w->ab)) {
-            sim_appbuf_put(w->ab, args[0].data, args[0].len); /* fits: only buffered */
+        if (w->ab && args[0].len <= lesson_appbuf_capacity_bytes(w->ab) -
+                                          lesson_appbuf_buffered_bytes(w->ab)) {
+            lesson_appbuf_put(w->ab, args[0].data, args[0].len); /* fits: only buffered */
             out->k = V_INT;
             out->i = (int64_t)args[0].len;
             return R_OK;
@@ -1312,7 +1312,7 @@ static rc_t call_writer_method(interp *in, pending *p, lesson_side side, const l
             return rc;
         break;
     case LF_FLUSH:
-        if (!w->ab || !sim_appbuf_buffered_bytes(w->ab))
+        if (!w->ab || !lesson_appbuf_buffered_bytes(w->ab))
             return R_OK;
         break;
     case LF_CLOSE:
@@ -1893,8 +1893,8 @@ static void build_view(interp *in)
         else
             snprintf(fv->name, sizeof fv->name, "%s.#w%d", lesson_side_name(w->side), i + 1);
         fv->side = w->side;
-        fv->buffered_bytes = w->ab ? (uint32_t)sim_appbuf_buffered_bytes(w->ab) : 0;
-        fv->capacity_bytes = w->ab ? (uint32_t)sim_appbuf_capacity_bytes(w->ab) : 0;
+        fv->buffered_bytes = w->ab ? (uint32_t)lesson_appbuf_buffered_bytes(w->ab) : 0;
+        fv->capacity_bytes = w->ab ? (uint32_t)lesson_appbuf_capacity_bytes(w->ab) : 0;
         fv->sock = w->sock < v->nsocks ? w->sock : -1;
     }
     /* makefile('rb') readers: the bytes BufferedReader has read ahead. */
@@ -1980,8 +1980,8 @@ static rc_t eval_attr(interp *in, pending *p, lesson_side side, const lesson_exp
     if (attr == LA_BUFFERED && obj.k == V_READER) {
         out->i = (int64_t)in->readers[obj.i].len;
     } else if (attr == LA_BUFFERED && obj.k == V_WRITER) {
-        const sim_appbuf *ab = in->writers[obj.i].ab;
-        out->i = ab ? (int64_t)sim_appbuf_buffered_bytes(ab) : 0;
+        const lesson_appbuf *ab = in->writers[obj.i].ab;
+        out->i = ab ? (int64_t)lesson_appbuf_buffered_bytes(ab) : 0;
     } else if (attr == LA_BUFFERED) {
         rc = raise_msg(in, LESSON_EXC_ATTRIBUTE, "AttributeError: no attribute 'buffered'");
     } else if (obj.k != V_SOCK) {
@@ -2162,7 +2162,7 @@ static void interp_free(interp *in)
         free(in->queue[side].q);
     }
     for (int i = 0; i < in->nwriters; i++)
-        sim_appbuf_free(in->writers[i].ab);
+        lesson_appbuf_free(in->writers[i].ab);
     for (int i = 0; i < in->nreaders; i++)
         free(in->readers[i].buf);
     for (int i = 0; i < in->nsocks; i++)

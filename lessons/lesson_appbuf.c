@@ -1,28 +1,28 @@
-/* sim_appbuf.c: Python's BufferedWriter rule for s.makefile('wb').
+/* lesson_appbuf.c: Python's BufferedWriter rule for s.makefile('wb').
  *
  * Decides which bytes of a write must go to the socket now and keeps the
  * rest in a user-space buffer, exactly as CPython's _bufferedwriter_write
  * does for a blocking raw stream (where a raw write takes everything).
  * Used by the lesson runner in front of both the model and real sockets.
  */
-#include "sim_appbuf.h"
+#include "lesson_appbuf.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct sim_appbuf {
+struct lesson_appbuf {
     uint8_t *buf;    /* buffered bytes, oldest first */
     size_t used;     /* bytes in buf */
     size_t capacity; /* size of buf */
 };
 
-sim_appbuf *sim_appbuf_new(long capacity_bytes)
+lesson_appbuf *lesson_appbuf_new(long capacity_bytes)
 {
-    sim_appbuf *b = calloc(1, sizeof(*b));
+    lesson_appbuf *b = calloc(1, sizeof(*b));
     if (b == NULL)
         return NULL;
-    b->capacity = capacity_bytes <= 0 ? SIM_APPBUF_DEFAULT_BYTES : (size_t)capacity_bytes;
+    b->capacity = capacity_bytes <= 0 ? LESSON_APPBUF_DEFAULT_BYTES : (size_t)capacity_bytes;
     b->buf = malloc(b->capacity);
     if (b->buf == NULL) {
         free(b);
@@ -31,7 +31,7 @@ sim_appbuf *sim_appbuf_new(long capacity_bytes)
     return b;
 }
 
-void sim_appbuf_free(sim_appbuf *b)
+void lesson_appbuf_free(lesson_appbuf *b)
 {
     if (b == NULL)
         return;
@@ -53,7 +53,7 @@ static int out_append(uint8_t **out, size_t *out_len, const uint8_t *data, size_
     return 0;
 }
 
-int sim_appbuf_write(sim_appbuf *b, const uint8_t *data, size_t len, uint8_t **out, size_t *out_len)
+int lesson_appbuf_write(lesson_appbuf *b, const uint8_t *data, size_t len, uint8_t **out, size_t *out_len)
 {
     int rc = 0;
     size_t old_len = *out_len;
@@ -84,7 +84,7 @@ out:
     return rc;
 }
 
-int sim_appbuf_flush(sim_appbuf *b, uint8_t **out, size_t *out_len)
+int lesson_appbuf_flush(lesson_appbuf *b, uint8_t **out, size_t *out_len)
 {
     int rc = out_append(out, out_len, b->buf, b->used);
     if (rc == 0)
@@ -92,12 +92,12 @@ int sim_appbuf_flush(sim_appbuf *b, uint8_t **out, size_t *out_len)
     return rc;
 }
 
-const uint8_t *sim_appbuf_data(const sim_appbuf *b)
+const uint8_t *lesson_appbuf_data(const lesson_appbuf *b)
 {
     return b->buf;
 }
 
-void sim_appbuf_consume(sim_appbuf *b, size_t n)
+void lesson_appbuf_consume(lesson_appbuf *b, size_t n)
 {
     if (n > b->used)
         n = b->used;
@@ -105,7 +105,7 @@ void sim_appbuf_consume(sim_appbuf *b, size_t n)
     b->used -= n;
 }
 
-size_t sim_appbuf_put(sim_appbuf *b, const uint8_t *data, size_t len)
+size_t lesson_appbuf_put(lesson_appbuf *b, const uint8_t *data, size_t len)
 {
     size_t n = b->capacity - b->used;
     if (n > len)
@@ -116,12 +116,12 @@ size_t sim_appbuf_put(sim_appbuf *b, const uint8_t *data, size_t len)
     return n;
 }
 
-size_t sim_appbuf_buffered_bytes(const sim_appbuf *b)
+size_t lesson_appbuf_buffered_bytes(const lesson_appbuf *b)
 {
     return b->used;
 }
 
-size_t sim_appbuf_capacity_bytes(const sim_appbuf *b)
+size_t lesson_appbuf_capacity_bytes(const lesson_appbuf *b)
 {
     return b->capacity;
 }
