@@ -1214,8 +1214,9 @@ long sim_recv(sim_world *w, int sockid, uint8_t *buf, size_t cap)
     uint64_t q = recv_queue(s);
     if (q > 0 && cap > 0) {
         uint64_t n = min64(q, cap);
-        sim_run first;
-        sim_runq_describe(&s->rruns, 0, 1, &first, 1);
+        sim_run first = {0}; /* for the log only */
+        if (w->log_on)
+            sim_runq_describe(&s->rruns, 0, 1, &first, 1);
         sim_ring_get(&sock_any(w, s->peer)->sbuf, s->rcv_head, buf, (size_t)n);
         sim_runq_pop(&s->rruns, n);
         log_event(w, SIM_EV_READ, s->id, s->peer, (uint32_t)n, s->rd_total, 0, first.origin, "recv",
