@@ -1,17 +1,20 @@
-/* bench_net.c: what the kernel probes cost, and live mode's throughput.
+/* bench_net.c: what the kernel probes cost, live mode's throughput beside
+ * iperf3's, and the sample rate live mode holds.
  *
  * Prints numbers (it is not a timed test):
  *  1. net_probe() per call on an established loopback socket;
- *  2. live mode sending a file over loopback (sockbuf live --connect
- *     --send-file against sockbuf live --listen, in two processes, both
- *     through net_live) without probes and with every connection probed
- *     at 1 kHz on both sides, alternating, best of N runs;
- *  3. iperf3's loopback throughput in the same run (skipped with a message
- *     when iperf3 is not installed).
- * and the ratios the README promises: probes >= 95% of no probes, live
- * mode >= 80% of iperf3.
+ *  2. PAIRS rounds, each: live mode sending a file over loopback (sockbuf
+ *     live --connect --send-file against sockbuf live --listen, in two
+ *     processes, both through net_live) without probes, then with every
+ *     connection probed at 1 kHz on both sides, then iperf3 sending as many
+ *     bytes (skipped with a message when iperf3 is not installed:
+ *     scripts/setup --bench installs it). Interleaved so a noisy neighbour
+ *     hurts each alike;
+ *  3. the medians of the ratios of each round: probes / no probes (>= 0.95
+ *     wanted), live with probes / iperf3 (>= 0.80), and the sample rate the
+ *     sender achieved (1000 +- 10% asked) with its longest gap.
  *
- * Usage: bench_net [SIZE_MIB [RUNS [IPERF_SECONDS]]]   (1024 5 5)
+ * Usage: bench_net [SIZE_MIB [PAIRS]]   (1024 3)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,10 +43,32 @@ static double tv_s(struct timeval tv)
     return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
+/* The sender's samples: how many, and how evenly spaced. */
+typedef struct {
+    uint64_t n;         /* samples taken */
+    double first, last; /* when the first and the last were taken (s) */
+    double max_gap;     /* the longest gap between two samples (s) */
+    uint64_t late;      /* gaps longer than 1.5 intervals */
+    double interval;    /* the interval asked for (s) */
+} sample_stats;
+
 static void count_samples(const net_live_event *ev, void *user)
 {
-    if (ev->type == NET_LIVE_EV_SAMPLE)
-        (*(uint64_t *)user)++;
+    if (ev->type != NET_LIVE_EV_SAMPLE)
+        return;
+    sample_stats *st = user;
+    double t = now_s();
+    if (st->n > 0) {
+        double gap = t - st->last;
+        if (gap > st->max_gap)
+            st->max_gap = gap;
+        if (gap > 1.5 * st->interval)
+            st->late++;
+    } else {
+        st->first = t;
+    }
+    st->last = t;
+    st->n++;
 }
 
 /* 1. The cost of one probe. */
@@ -101,7 +126,7 @@ static int make_file(const char *path, uint64_t size)
 /* 2. One live transfer: a listening net_live in a child process, a sending
  * one here. Returns bytes per second as the sender sees it (from the start
  * of the connect until the server closed after the last byte), or -1. */
-static double live_transfer(const char *path, uint64_t size, int sample_ms, double *samples_per_s,
+static double live_transfer(const char *path, uint64_t size, int sample_ms, sample_stats *ss,
                             double *cpu_s)
 {
     char err[NET_ERR_LEN] = "";
@@ -132,7 +157,7 @@ static double live_transfer(const char *path, uint64_t size, int sample_ms, doub
     }
     net_live_free(srv); /* the child has its own copy */
 
-    uint64_t samples = 0;
+    sample_stats samples = {.interval = sample_ms / 1000.0};
     net_live_config cc = net_live_config_default();
     cc.mode = NET_LIVE_CONNECT;
     cc.port = (uint16_t)port;
@@ -169,8 +194,8 @@ static double live_transfer(const char *path, uint64_t size, int sample_ms, doub
                st.bytes_out, size, status);
         return -1;
     }
-    if (samples_per_s != NULL)
-        *samples_per_s = (double)samples / dt;
+    if (ss != NULL)
+        *ss = samples;
     return (double)size / dt;
 }
 
@@ -183,15 +208,17 @@ static double json_num(const char *s, const char *key)
     return p != NULL ? strtod(p + strlen(pat), NULL) : -1;
 }
 
-/* 3. iperf3 over loopback: bytes per second received, or -1; *cpu_per_gib
- * gets both ends' CPU seconds per GiB as iperf3 reports them. */
-static double iperf3_loopback(int seconds, double *cpu_per_gib)
+static bool have_iperf3(void)
+{
+    return system("iperf3 --version >/dev/null 2>&1") == 0;
+}
+
+/* 3. iperf3 sending size bytes over loopback: bytes per second received,
+ * or -1; *cpu_per_gib gets both ends' CPU seconds per GiB as iperf3
+ * reports them. */
+static double iperf3_loopback(uint64_t size, double *cpu_per_gib)
 {
     *cpu_per_gib = -1;
-    if (system("iperf3 --version >/dev/null 2>&1") != 0) {
-        printf("iperf3: not installed, skipped (apt-get install -y iperf3)\n");
-        return -1;
-    }
     /* A free port: ask the kernel, then hand it to iperf3. */
     char err[NET_ERR_LEN];
     int fd = net_socket(err);
@@ -210,7 +237,8 @@ static double iperf3_loopback(int seconds, double *cpu_per_gib)
     }
     double result = -1;
     char cmd[256];
-    snprintf(cmd, sizeof(cmd), "iperf3 -c 127.0.0.1 -p %d -t %d -J 2>/dev/null", port, seconds);
+    snprintf(cmd, sizeof(cmd), "iperf3 -c 127.0.0.1 -p %d -n %" PRIu64 " -J 2>/dev/null", port,
+             size);
     for (int attempt = 0; attempt < 50 && result < 0; attempt++) {
         usleep(100000);
         FILE *p = popen(cmd, "r");
@@ -249,14 +277,6 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median(const double *v, int n)
-{
-    double s[64];
-    memcpy(s, v, (size_t)n * sizeof(*v));
-    qsort(s, (size_t)n, sizeof(*s), cmp_double);
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 static double best(const double *v, int n)
 {
     double b = v[0];
@@ -266,16 +286,46 @@ static double best(const double *v, int n)
     return b;
 }
 
+static double max_of(const double *v, int n)
+{
+    return best(v, n);
+}
+
+static double min_of(const double *v, int n)
+{
+    double b = v[0];
+    for (int i = 1; i < n; i++)
+        if (v[i] < b)
+            b = v[i];
+    return b;
+}
+
+static double median(const double *v, int n)
+{
+    double s[64];
+    memcpy(s, v, (size_t)n * sizeof(*v));
+    qsort(s, (size_t)n, sizeof(*s), cmp_double);
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/* The achieved sample rate: samples per second between the first and
+ * the last one. */
+static double sample_rate(const sample_stats *ss)
+{
+    return ss->n > 1 && ss->last > ss->first ? (double)(ss->n - 1) / (ss->last - ss->first) : 0;
+}
+
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
     long mib = argc > 1 ? atol(argv[1]) : 1024;
-    int runs = argc > 2 ? atoi(argv[2]) : 5;
-    int secs = argc > 3 ? atoi(argv[3]) : 5;
-    if (mib <= 0 || runs <= 0 || secs <= 0) {
-        fprintf(stderr, "usage: bench_net [SIZE_MIB [RUNS [IPERF_SECONDS]]]\n");
+    int pairs = argc > 2 ? atoi(argv[2]) : 3;
+    if (mib <= 0 || pairs <= 0 || argc > 3) {
+        fprintf(stderr, "usage: bench_net [SIZE_MIB [PAIRS]]   (1024 3)\n");
         return 2;
     }
+    if (pairs > 64)
+        pairs = 64;
     uint64_t size = (uint64_t)mib << 20;
 
     bench_probe();
@@ -292,40 +342,62 @@ int main(int argc, char **argv)
         unlink(path);
         return 1;
     }
-    double plain[64], probed[64], sps[64], cpu_plain[64], cpu_probed[64];
-    if (runs > 64)
-        runs = 64;
-    for (int i = 0; i < runs; i++) {
-        /* Alternate, so a noisy neighbour hurts both alike. */
+    bool iperf = have_iperf3();
+    if (!iperf)
+        printf("iperf3: not installed, its pairs are skipped (scripts/setup --bench installs "
+               "it)\n");
+    double plain[64], probed[64], ip[64], r_probe[64], r_iperf[64], rate[64], gap[64];
+    double cpu_plain[64], cpu_probed[64], cpu_ip[64];
+    int nip = 0;
+    for (int i = 0; i < pairs; i++) {
+        /* Interleaved, so a noisy neighbour hurts each alike. */
+        sample_stats ss = {0};
         plain[i] = live_transfer(path, size, 0, NULL, &cpu_plain[i]);
-        probed[i] = live_transfer(path, size, 1, &sps[i], &cpu_probed[i]);
-        printf("live run %d: %ld MiB, no probes %.2f Gbit/s (%.2f CPU s), probes at 1 kHz "
-               "%.2f Gbit/s (%.2f CPU s, %.0f samples/s on the sender)\n",
-               i + 1, mib, gbit(plain[i]), cpu_plain[i], gbit(probed[i]), cpu_probed[i], sps[i]);
+        probed[i] = live_transfer(path, size, 1, &ss, &cpu_probed[i]);
+        if (plain[i] <= 0 || probed[i] <= 0) {
+            unlink(path);
+            return 1;
+        }
+        rate[i] = sample_rate(&ss);
+        gap[i] = ss.max_gap * 1e3;
+        r_probe[i] = probed[i] / plain[i];
+        printf("pair %d: live %ld MiB, no probes %.2f Gbit/s (%.2f CPU s), probes at 1 kHz "
+               "%.2f Gbit/s (%.2f CPU s; %.0f samples/s, %" PRIu64
+               " gaps over 1.5 ms, longest %.1f ms)",
+               i + 1, mib, gbit(plain[i]), cpu_plain[i], gbit(probed[i]), cpu_probed[i], rate[i],
+               ss.late, gap[i]);
+        if (iperf) {
+            ip[nip] = iperf3_loopback(size, &cpu_ip[nip]);
+            if (ip[nip] > 0) {
+                r_iperf[nip] = probed[i] / ip[nip];
+                printf("; iperf3 %.2f Gbit/s: live/iperf3 %.2f", gbit(ip[nip]), r_iperf[nip]);
+                nip++;
+            }
+        }
+        printf("\n");
     }
     unlink(path);
-    double ip_cpu = -1;
-    double ip = iperf3_loopback(secs, &ip_cpu);
 
-    double mp = median(plain, runs), mq = median(probed, runs), ms = median(sps, runs);
-    double bp = best(plain, runs), bq = best(probed, runs);
-    printf("\nlive, no probes:        median %.2f Gbit/s, best %.2f (%d runs)\n", gbit(mp),
-           gbit(bp), runs);
-    printf("live, probes at 1 kHz:  median %.2f Gbit/s, best %.2f (%.0f samples/s)\n", gbit(mq),
-           gbit(bq), ms);
     double gib = (double)size / 1073741824.0;
+    printf("\nlive, no probes:        median %.2f Gbit/s, best %.2f (%d runs)\n",
+           gbit(median(plain, pairs)), gbit(best(plain, pairs)), pairs);
+    printf("live, probes at 1 kHz:  median %.2f Gbit/s, best %.2f\n", gbit(median(probed, pairs)),
+           gbit(best(probed, pairs)));
+    printf("sample rate (sender):   median %.0f samples/s asked 1000 (+-10%%: 900..1100), "
+           "lowest %.0f; longest gap %.1f ms\n",
+           median(rate, pairs), min_of(rate, pairs), max_of(gap, pairs));
     printf("CPU per GiB (both ends): median %.3f s without probes, %.3f s with\n",
-           median(cpu_plain, runs) / gib, median(cpu_probed, runs) / gib);
-    if (mp > 0 && bp > 0)
-        printf("probes / no probes:     %.1f%% of the median, %.1f%% of the best (target >= "
-               "95%%)\n",
-               100.0 * mq / mp, 100.0 * bq / bp);
-    if (ip > 0) {
-        printf("iperf3 loopback:        %.2f Gbit/s (-t %d), %.3f CPU s per GiB (both ends)\n",
-               gbit(ip), secs, ip_cpu);
-        printf("live (probes) / iperf3: %.1f%% with the median, %.1f%% with the best (target >= "
-               "80%%)\n",
-               100.0 * mq / ip, 100.0 * bq / ip);
+           median(cpu_plain, pairs) / gib, median(cpu_probed, pairs) / gib);
+    printf("probes / no probes:     median ratio %.2f (target >= 0.95)\n", median(r_probe, pairs));
+    if (nip > 0) {
+        printf("iperf3 loopback:        median %.2f Gbit/s (-n %ld MiB), %.3f CPU s per GiB (both "
+               "ends)\n",
+               gbit(median(ip, nip)), mib, median(cpu_ip, nip));
+        printf("live (probes) / iperf3: median ratio %.2f of %d pairs (target >= 0.80)\n",
+               median(r_iperf, nip), nip);
+    } else {
+        printf("live (probes) / iperf3: skipped, iperf3 %s\n",
+               iperf ? "gave no result" : "is not installed");
     }
     return 0;
 }

@@ -1,4 +1,4 @@
-/* bench_sim.c: how fast the model runs a long transfer.
+/* bench_sim.c: how fast the model runs a long transfer, beside its floor.
  *
  * Models a 1 GiB transfer (MSS 1460, 64 KiB SO_SNDBUF and SO_RCVBUF as
  * getsockopt reports them, 1 Gbit/s, 1 ms one-way latency), the client
@@ -6,8 +6,18 @@
  * everything as soon as it arrives. Runs it twice: with the event log off
  * (the model's own events: packet arrivals and timers), then with the log
  * on and emptied as it is read, as the window does (every logged event:
- * writes, segments, deliveries, ACKs, reads...). Prints events per second,
- * wall time and peak memory, which must not grow with the transfer.
+ * writes, segments, deliveries, ACKs, reads...).
+ *
+ * The peer, measured in the same run: a bare binary-heap event loop moving
+ * the same bytes through rings of the same sizes with none of TCP's rules
+ * (segments of MSS bytes inside the window, an ACK every second segment),
+ * doing the payload copies of a model that copies its payload: each write
+ * into the send ring, each segment from there into the receive ring at its
+ * arrival. A second peer does only the first copy, as the model does now
+ * (its receive queue reads the sender's ring). The floor and the model run
+ * in turn, three rounds; the figures are medians of CPU time per event
+ * (arrivals and timers), and the ratio floor/model is what issue 17 asks
+ * to keep at 0.8 or more. Peak memory must not grow with the transfer.
  * Not a timed test: it prints numbers.
  * Usage: bench_sim [MiB]   (default 1024)
  */
@@ -16,6 +26,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -36,8 +47,144 @@ static double cpu_s(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-/* One transfer of total bytes; returns 0 or -1 with a message. */
-static int transfer(uint64_t total, bool log_on)
+/* What one run measured. */
+typedef struct {
+    uint64_t events; /* model (or floor) events: arrivals and timers */
+    uint64_t logged; /* logged events (log on) */
+    uint64_t calls;  /* send/recv calls */
+    double wall_s, cpu_s;
+    uint64_t virtual_us;
+} run_fig;
+
+/* ---- the floor: a bare heap loop ---------------------------------------- */
+
+typedef struct {
+    uint64_t time_us, order; /* arrival, send order (ties) */
+    uint64_t ack;            /* ACK: bytes received */
+    uint32_t len;            /* DATA: payload bytes; 0 for an ACK */
+} fl_ev;
+
+typedef struct {
+    fl_ev v[256];
+    size_t n;
+} fl_heap;
+
+static bool fl_before(const fl_ev *a, const fl_ev *b)
+{
+    return a->time_us < b->time_us || (a->time_us == b->time_us && a->order < b->order);
+}
+
+static void fl_push(fl_heap *h, fl_ev e)
+{
+    size_t i = h->n++;
+    while (i > 0 && fl_before(&e, &h->v[(i - 1) / 2])) {
+        h->v[i] = h->v[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->v[i] = e;
+}
+
+static fl_ev fl_pop(fl_heap *h)
+{
+    fl_ev top = h->v[0], last = h->v[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && fl_before(&h->v[c + 1], &h->v[c]))
+            c++;
+        if (!fl_before(&h->v[c], &last))
+            break;
+        h->v[i] = h->v[c];
+        i = c;
+    }
+    if (h->n > 0)
+        h->v[i] = last;
+    return top;
+}
+
+enum { FL_CAP = 32768, FL_MSS = 1460, FL_LAT_US = 1000 };
+static uint8_t fl_sring[FL_CAP], fl_rring[FL_CAP];
+
+/* Copies n bytes into ring at stream offset off (wrapping). */
+static void fl_put(uint8_t *ring, uint64_t off, const uint8_t *src, size_t n)
+{
+    size_t pos = (size_t)(off % FL_CAP), first = n < FL_CAP - pos ? n : FL_CAP - pos;
+    memcpy(ring + pos, src, first);
+    memcpy(ring, src + first, n - first);
+}
+
+/* Copies n bytes at stream offset off from the send ring into the receive
+ * ring (wrapping on both sides alike: same offsets, same sizes). */
+static void fl_deliver(uint64_t off, size_t n)
+{
+    size_t pos = (size_t)(off % FL_CAP), first = n < FL_CAP - pos ? n : FL_CAP - pos;
+    memcpy(fl_rring + pos, fl_sring + pos, first);
+    memcpy(fl_rring, fl_sring, n - first);
+}
+
+/* The floor moving total bytes; deliver_copy: copy each segment into the
+ * receive ring at its arrival. */
+static run_fig floor_run(uint64_t total, bool deliver_copy)
+{
+    static uint8_t chunk[1 << 16];
+    static fl_heap h;
+    h.n = 0;
+    run_fig f = {0};
+    uint64_t now = 0, order = 0, wire_free_ns = 0;
+    uint64_t wr = 0, una = 0, nxt = 0, rcv_nxt = 0, got = 0, segs = 0;
+    double t0 = wall_s(), c0 = cpu_s();
+    while (got < total) {
+        /* the application writes what the send ring has room for */
+        while (wr < total && wr - una < FL_CAP) {
+            uint64_t n = FL_CAP - (wr - una);
+            if (n > total - wr)
+                n = total - wr;
+            fl_put(fl_sring, wr, chunk, (size_t)n);
+            wr += n;
+            f.calls++;
+        }
+        /* segments inside the window, serialized at 1 Gbit/s */
+        while (nxt < wr && nxt - una < FL_CAP) {
+            uint64_t len = wr - nxt < FL_MSS ? wr - nxt : FL_MSS;
+            if (len > FL_CAP - (nxt - una))
+                len = FL_CAP - (nxt - una);
+            uint64_t start = wire_free_ns > now * 1000 ? wire_free_ns : now * 1000;
+            wire_free_ns = start + len * 8;
+            fl_push(&h, (fl_ev){(wire_free_ns + 999) / 1000 + FL_LAT_US, order++, 0,
+                                (uint32_t)len});
+            nxt += len;
+        }
+        if (h.n == 0)
+            break;
+        fl_ev e = fl_pop(&h);
+        now = e.time_us;
+        f.events++;
+        if (e.len > 0) {
+            if (deliver_copy)
+                fl_deliver(rcv_nxt, e.len);
+            rcv_nxt += e.len;
+            got = rcv_nxt; /* the application reads it all at once */
+            f.calls++;
+            if (++segs % 2 == 0 || rcv_nxt == total)
+                fl_push(&h, (fl_ev){now + FL_LAT_US, order++, rcv_nxt, 0});
+        } else if (e.ack > una) {
+            una = e.ack;
+        }
+    }
+    f.wall_s = wall_s() - t0;
+    f.cpu_s = cpu_s() - c0;
+    f.virtual_us = now;
+    if (got < total)
+        fprintf(stderr, "bench_sim: the floor stalled at %" PRIu64 " bytes\n", got);
+    return f;
+}
+
+/* ---- the model ---------------------------------------------------------- */
+
+/* One transfer of total bytes into *f; returns 0 or -1 with a message. */
+static int transfer(uint64_t total, bool log_on, run_fig *f)
 {
     int rc = -1;
     static uint8_t chunk[1 << 16];
@@ -98,31 +245,84 @@ static int transfer(uint64_t total, bool log_on)
         }
         events += sim_advance_to(w, next);
     }
-    double dt = wall_s() - t0, dc = cpu_s() - c0;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    printf("%s\n", log_on ? "event log on (emptied as read)" : "event log off");
-    printf("  virtual time  %.3f s (%.1f MB/s modelled)\n", (double)sim_now_us(w) / 1e6,
-           (double)total / ((double)sim_now_us(w) / 1e6) / 1e6);
-    printf("  model events  %" PRIu64 " (arrivals and timers; + %" PRIu64 " send/recv calls)\n",
-           events, calls);
-    if (log_on)
-        printf("  logged events %" PRIu64 "\n", logged);
-    printf("  wall time     %.3f s (CPU %.3f s)\n", dt, dc);
-    printf("  events/s      %.2f million%s\n", (double)(log_on ? logged : events) / dt / 1e6,
-           log_on ? " (logged events)" : "");
-    printf("  peak RSS      %ld KiB (whole process so far)\n", ru.ru_maxrss);
+    f->wall_s = wall_s() - t0;
+    f->cpu_s = cpu_s() - c0;
+    f->events = events;
+    f->logged = logged;
+    f->calls = calls;
+    f->virtual_us = sim_now_us(w);
     rc = 0;
 out:
     sim_world_free(w);
     return rc;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+enum { ROUNDS = 3 };
+
+/* The median of ROUNDS values. */
+static double median(double *v)
+{
+    qsort(v, ROUNDS, sizeof(*v), cmp_double);
+    return v[ROUNDS / 2];
+}
+
+static double ns_per(const run_fig *f, uint64_t n)
+{
+    return n == 0 ? 0 : f->cpu_s * 1e9 / (double)n;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t mib = argc > 1 ? strtoull(argv[1], NULL, 10) : 1024;
-    printf("bench_sim: %" PRIu64 " MiB, mss 1460, buffers 64 KiB, 1 Gbit/s, latency 1 ms\n", mib);
-    if (transfer(mib << 20, false) < 0 || transfer(mib << 20, true) < 0)
-        return 1;
+    if (mib == 0) {
+        fprintf(stderr, "usage: bench_sim [MiB]   (MiB >= 1, default 1024)\n");
+        return 2;
+    }
+    uint64_t total = mib << 20;
+    printf("bench_sim: %" PRIu64 " MiB, mss 1460, buffers 64 KiB, 1 Gbit/s, latency 1 ms; "
+           "%d rounds, medians of CPU time\n",
+           mib, ROUNDS);
+    run_fig fl2[ROUNDS], fl1[ROUNDS], off[ROUNDS], on[ROUNDS];
+    double ns_fl2[ROUNDS], ns_fl1[ROUNDS], ns_off[ROUNDS], ns_on[ROUNDS], ns_log[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+        fl2[r] = floor_run(total, true);
+        if (transfer(total, false, &off[r]) < 0)
+            return 1;
+        fl1[r] = floor_run(total, false);
+        if (transfer(total, true, &on[r]) < 0)
+            return 1;
+        ns_fl2[r] = ns_per(&fl2[r], fl2[r].events);
+        ns_fl1[r] = ns_per(&fl1[r], fl1[r].events);
+        ns_off[r] = ns_per(&off[r], off[r].events);
+        ns_on[r] = ns_per(&on[r], on[r].events);
+        ns_log[r] = ns_per(&on[r], on[r].logged);
+    }
+    double f2 = median(ns_fl2), f1 = median(ns_fl1), mo = median(ns_off), mn = median(ns_on),
+           ml = median(ns_log);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("model, event log off\n");
+    printf("  virtual time  %.3f s (%.1f MB/s modelled)\n", (double)off[0].virtual_us / 1e6,
+           (double)total / ((double)off[0].virtual_us / 1e6) / 1e6);
+    printf("  model events  %" PRIu64 " (arrivals and timers; + %" PRIu64 " send/recv calls)\n",
+           off[0].events, off[0].calls);
+    printf("  per event     %.1f ns (%.2f million events/s)\n", mo, 1e3 / mo);
+    printf("model, event log on (emptied as read)\n");
+    printf("  logged events %" PRIu64 "\n", on[0].logged);
+    printf("  per event     %.1f ns a model event, %.1f ns a logged event (%.2f million/s)\n", mn,
+           ml, 1e3 / ml);
+    printf("floor: bare heap loop, same bytes, %" PRIu64 " events\n", fl2[0].events);
+    printf("  copying into the send ring and into the receive ring  %.1f ns an event\n", f2);
+    printf("  copying into the send ring only (as the model now)     %.1f ns an event\n", f1);
+    printf("ratio floor/model (>= 0.8 wanted): %.2f against the copying floor, %.2f against "
+           "the copy-in floor; log on: %.2f\n",
+           f2 / mo, f1 / mo, f2 / mn);
+    printf("peak RSS %ld KiB (whole process)\n", ru.ru_maxrss);
     return 0;
 }

@@ -25,6 +25,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -42,6 +44,7 @@ enum {
     LIVE_OUT_MIN = 256,            /* first allocation of an answer buffer */
     LIVE_OUT_KEEP = 4096,          /* a drained buffer larger than this is freed */
     LIVE_SENDFILE_CHUNK = 1 << 20, /* per sendfile(): about 0.2 ms on loopback */
+    LIVE_SENDFILE_SAMPLED = 1 << 18, /* ... while sampling: well inside 1 ms */
 };
 
 typedef struct {
@@ -72,6 +75,7 @@ struct net_live {
     int64_t next_idle_us;  /* the next idle timeout due, or INT64_MAX */
     int watch_fd;          /* net_live_watch_fd(), or -1 */
     int64_t send_retry_us; /* connect: current retry interval of a full socket */
+    int send_full_outq;    /* connect: SIOCOUTQ at the last EAGAIN, or -1 */
     int next_id;
 
     uint8_t *rbuf;
@@ -382,10 +386,15 @@ static long live_recv_chunk(net_live *l, live_conn *c)
     return n;
 }
 
-/* Listen mode: reads what c has (while its answers fit) and answers. */
+static bool live_sample_due(const net_live *l);
+
+/* Listen mode: reads what c has (while its answers fit) and answers; a
+ * sample that falls due ends the turn early, so samples keep time. */
 static void live_serve_read(net_live *l, live_conn *c)
 {
     for (int i = 0; i < LIVE_RECV_PER_TURN && !c->closed && live_has_room(l, c); i++) {
+        if (i > 0 && live_sample_due(l))
+            return; /* the rest waits a turn (poll says so at once) */
         if (live_recv_chunk(l, c) <= 0)
             return; /* nothing more now, end of stream, or c failed */
         if (live_out_append(l, c, (const uint8_t *)live_answer, LIVE_ANSWER_LEN) < 0) {
@@ -489,7 +498,8 @@ static void live_client_send(net_live *l, live_conn *c)
         long n = 0;
         const uint8_t *data = NULL;
         if (left > 0 && l->file_fd >= 0) {
-            size_t chunk = left > LIVE_SENDFILE_CHUNK ? LIVE_SENDFILE_CHUNK : (size_t)left;
+            size_t most = l->cfg.sample_ms > 0 ? LIVE_SENDFILE_SAMPLED : LIVE_SENDFILE_CHUNK;
+            size_t chunk = left > most ? most : (size_t)left;
             n = live_sendfile(c->fd, l->file_fd, &l->file_off, chunk, err);
             if (n == 0) {
                 /* The file shrank: send what there was. */
@@ -502,14 +512,27 @@ static void live_client_send(net_live *l, live_conn *c)
                 l->text_off += (size_t)n;
         }
         if (n == -EAGAIN) {
-            /* Full (a zero window, a slow reader): retry less and less
-             * often, so a stalled peer does not wake us 1000 times a
-             * second; POLLOUT still wakes us as soon as there is room. */
-            if (i == 0) {
+            /* Full. Back off (retry less and less often, so a stalled
+             * peer does not wake us 1000 times a second) only when the
+             * queue did not move since the last EAGAIN: a zero window, a
+             * slow reader. A queue that drains is a pipe the kernel has
+             * not woken us for yet (POLLOUT waits for a third of the
+             * buffer to be free, which can take milliseconds while the
+             * peer reads): backing off there was the wait that made
+             * sampling at 1 kHz (which wakes the loop every millisecond)
+             * faster than not sampling. */
+            int outq = -1;
+            if (ioctl(c->fd, SIOCOUTQ, &outq) < 0)
+                outq = -1;
+            bool drained = outq >= 0 && l->send_full_outq >= 0 && outq < l->send_full_outq;
+            if (i == 0 && !drained) {
                 l->send_retry_us *= 2;
                 if (l->send_retry_us > LIVE_SEND_BACKOFF_US)
                     l->send_retry_us = LIVE_SEND_BACKOFF_US;
+            } else if (drained) {
+                l->send_retry_us = LIVE_SEND_RETRY_US;
             }
+            l->send_full_outq = outq;
             break;
         }
         if (n < 0) {
@@ -653,6 +676,7 @@ net_live *net_live_new(const net_live_config *cfg, char *err)
     l->cfg = *cfg;
     l->file_fd = -1;
     l->watch_fd = -1;
+    l->send_full_outq = -1;
     l->next_idle_us = INT64_MAX;
     l->send_retry_us = LIVE_SEND_RETRY_US;
     l->lfd[0] = l->lfd[1] = -1;

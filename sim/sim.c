@@ -8,7 +8,8 @@
  * wire to be free, takes len*8/rate to serialize (payload bytes only, so
  * ACKs and other bare packets take none but still queue behind data; the
  * arrival is rounded up to a whole microsecond), then arrives latency
- * later. Arrivals sit in a binary heap ordered by (time, send order);
+ * later. Arrivals sit in a queue ordered by (time, send order), one lane
+ * a direction (sim_heap.h);
  * timers (delayed ACK, persist, TIME_WAIT, SYN retry) live on the sockets,
  * with the earliest one cached. Called through sim.h by the lesson runner, the tests and the
  * benchmark.
@@ -122,7 +123,7 @@ typedef struct sock {
     uint64_t peer_edge; /* right edge of the peer's window */
     uint32_t peer_wnd;  /* last window the peer advertised */
     uint32_t origins;   /* writes so far (origin of the last one) */
-    sim_ring sbuf;
+    sim_ring sbuf;   /* bytes [ring_low(s), wr_total): the peer reads them here */
     sim_runq sruns;  /* origins of [snd_una, wr_total) */
     sim_cursor scur; /* at snd_nxt */
     sim_cursor dcur; /* at the next byte the peer receives */
@@ -137,7 +138,8 @@ typedef struct sock {
     uint64_t rd_total;  /* returned by recv() */
     uint64_t discarded; /* dropped unread (RST on close) */
     uint64_t adv_edge;  /* right edge of the window we advertised */
-    sim_ring rbuf;
+    /* The unread bytes [rcv_head, rcv_nxt) are not copied here: they are
+     * read in the peer's send ring, at the same stream offsets. */
     sim_runq rruns; /* origins of [rcv_head, rcv_nxt) */
     bool fin_rcvd, shut_rd, reset;
     uint32_t unacked; /* bytes received since our last ACK */
@@ -258,6 +260,25 @@ static uint64_t send_queue(const sock *s)
     return s->wr_total - s->snd_una;
 }
 
+/* True when s's unread bytes are in its peer's send ring: the peer is
+ * connected back to s, so s's stream offsets are the peer's. */
+static bool reads_from(const sim_world *w, const sock *s)
+{
+    const sock *p = sock_any(w, s->peer);
+    return p != NULL && p->peer == s->id;
+}
+
+/* The oldest byte s's send ring must keep: the first unacknowledged one,
+ * or the first one the peer has received but not read yet, whichever is
+ * older. Both only grow, so bytes before it are never needed again. */
+static uint64_t ring_low(const sim_world *w, const sock *s)
+{
+    const sock *r = sock_any(w, s->peer);
+    if (r != NULL && r->peer == s->id && r->rcv_head < s->snd_una)
+        return r->rcv_head;
+    return s->snd_una;
+}
+
 static void log_event(sim_world *w, sim_event_kind kind, int sockid, int peer, uint32_t bytes,
                       uint64_t seq, uint32_t window, uint32_t origin, const char *why,
                       uint64_t arrive_us)
@@ -359,6 +380,7 @@ static uint64_t wire_send(sim_world *w, sock *s, sim_side side, pkt *p)
     w->wire_free_ns[side] = start + tx_ns;
     p->time_us = (start + tx_ns + 999) / 1000 + w->p.latency_us;
     p->order = w->order++;
+    p->lane = (uint8_t)side;
     if (s != NULL && p->kind != PK_SYN && p->kind != PK_RST && s->connected) {
         p->has_ack = true;
         p->ack = s->rcv_nxt;
@@ -682,12 +704,8 @@ static void arrive_data(sim_world *w, sock *r, const pkt *p)
         abort_conn(w, r, true, "data-after-close");
         return;
     }
-    uint64_t need = r->rcv_nxt + p->len - r->rcv_head;
-    if (sim_ring_reserve(&r->rbuf, need, r->rcv_head, r->rcv_nxt) < 0) {
-        w->oom = true;
-        return;
-    }
-    sim_ring_copy(&r->rbuf, r->rcv_nxt, &from->sbuf, p->seq, p->len);
+    /* The payload stays in the sender's ring (see ring_low()): delivering
+     * it only moves rcv_nxt. */
     int err = 0;
     uint32_t origin = sim_runq_walk(&from->sruns, &from->dcur, p->len, &r->rruns, &err);
     if (err < 0)
@@ -934,7 +952,6 @@ static void sock_free(sock *s)
     if (s == NULL)
         return;
     sim_ring_free(&s->sbuf);
-    sim_ring_free(&s->rbuf);
     sim_runq_free(&s->sruns);
     sim_runq_free(&s->rruns);
     free(s->acceptq);
@@ -1162,7 +1179,8 @@ long sim_send(sim_world *w, int sockid, const uint8_t *data, size_t len, int fla
     /* SIM_MSG_CONTINUE: the rest of the previous write (sendall's chunks). */
     bool cont = (flags & SIM_MSG_CONTINUE) != 0 && s->origins > 0;
     uint32_t origin = cont ? s->origins : s->origins + 1;
-    if (sim_ring_reserve(&s->sbuf, q + n, s->snd_una, s->wr_total) < 0 ||
+    uint64_t low = ring_low(w, s);
+    if (sim_ring_reserve(&s->sbuf, s->wr_total + n - low, low, s->wr_total) < 0 ||
         sim_runq_push(&s->sruns, origin, (uint32_t)n, false) < 0) {
         rc = -ENOMEM;
         goto out;
@@ -1196,9 +1214,10 @@ long sim_recv(sim_world *w, int sockid, uint8_t *buf, size_t cap)
     uint64_t q = recv_queue(s);
     if (q > 0 && cap > 0) {
         uint64_t n = min64(q, cap);
-        sim_run first;
-        sim_runq_describe(&s->rruns, 0, 1, &first, 1);
-        sim_ring_get(&s->rbuf, s->rcv_head, buf, (size_t)n);
+        sim_run first = {0}; /* for the log only */
+        if (w->log_on)
+            sim_runq_describe(&s->rruns, 0, 1, &first, 1);
+        sim_ring_get(&sock_any(w, s->peer)->sbuf, s->rcv_head, buf, (size_t)n);
         sim_runq_pop(&s->rruns, n);
         log_event(w, SIM_EV_READ, s->id, s->peer, (uint32_t)n, s->rd_total, 0, first.origin, "recv",
                   w->now_us);
@@ -1469,9 +1488,11 @@ int sim_verify(const sim_world *w, char *err, size_t errlen)
         if (send_queue(s) > s->snd_cap_max)
             FAIL("sock %d: send queue %" PRIu64 " over its capacity %" PRIu64, i, send_queue(s),
                  s->snd_cap_max);
-        if (send_queue(s) > sim_ring_capacity(&s->sbuf))
-            FAIL("sock %d: send queue larger than its ring", i);
-        if (recv_queue(s) > sim_ring_capacity(&s->rbuf) || recv_queue(s) > s->rcv_cap_max)
+        if (s->wr_total - ring_low(w, s) > sim_ring_capacity(&s->sbuf))
+            FAIL("sock %d: send queue and the peer's unread bytes larger than its ring", i);
+        if (recv_queue(s) > 0 && !reads_from(w, s))
+            FAIL("sock %d: unread bytes without a peer holding them", i);
+        if (recv_queue(s) > s->rcv_cap_max)
             FAIL("sock %d: receive queue %" PRIu64 " over its capacity %" PRIu64, i, recv_queue(s),
                  s->rcv_cap_max);
         if (!s->reset && s->sruns.bytes != send_queue(s))

@@ -1,4 +1,4 @@
-/* sim_heap.c: the binary heap of packets on the model's wire.
+/* sim_heap.c: the packets on the model's wire, one sorted lane a direction.
  *
  * See sim_heap.h. Ordered by (time_us, order); used by sim.c only.
  */
@@ -12,57 +12,66 @@ static bool before(const sim_pkt *a, const sim_pkt *b)
     return a->time_us < b->time_us || (a->time_us == b->time_us && a->order < b->order);
 }
 
+static sim_pkt *at(const sim_lane *l, size_t i)
+{
+    return &l->v[(l->head + i) & (l->cap - 1)];
+}
+
 int sim_heap_push(sim_heap *h, const sim_pkt *p)
 {
-    if (h->n == h->cap) {
-        size_t ncap = h->cap == 0 ? 64 : h->cap * 2;
-        sim_pkt *v = realloc(h->v, ncap * sizeof(*v));
+    sim_lane *l = &h->lane[p->lane % SIM_HEAP_LANES];
+    if (l->n == l->cap) {
+        size_t ncap = l->cap == 0 ? 64 : l->cap * 2;
+        sim_pkt *v = malloc(ncap * sizeof(*v));
         if (v == NULL)
             return -ENOMEM;
-        h->v = v;
-        h->cap = ncap;
+        for (size_t i = 0; i < l->n; i++)
+            v[i] = *at(l, i);
+        free(l->v);
+        l->v = v;
+        l->cap = ncap;
+        l->head = 0;
     }
-    size_t i = h->n++;
-    while (i > 0) {
-        size_t up = (i - 1) / 2;
-        if (!before(p, &h->v[up]))
-            break;
-        h->v[i] = h->v[up];
-        i = up;
+    /* At the tail, unless it arrives before packets already there. */
+    size_t i = l->n++;
+    while (i > 0 && before(p, at(l, i - 1))) {
+        *at(l, i) = *at(l, i - 1);
+        i--;
     }
-    h->v[i] = *p;
+    *at(l, i) = *p;
+    h->n++;
     return 0;
+}
+
+/* The lane holding the earliest packet; the heap must not be empty. */
+static sim_lane *earliest(const sim_heap *h)
+{
+    const sim_lane *a = &h->lane[0], *b = &h->lane[1];
+    if (a->n == 0)
+        return (sim_lane *)b;
+    if (b->n == 0 || before(at(a, 0), at(b, 0)))
+        return (sim_lane *)a;
+    return (sim_lane *)b;
 }
 
 sim_pkt sim_heap_pop(sim_heap *h)
 {
-    sim_pkt top = h->v[0];
-    sim_pkt last = h->v[--h->n];
-    size_t n = h->n, i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && before(&h->v[c + 1], &h->v[c]))
-            c++;
-        if (!before(&h->v[c], &last))
-            break;
-        h->v[i] = h->v[c];
-        i = c;
-    }
-    if (n > 0)
-        h->v[i] = last;
+    sim_lane *l = earliest(h);
+    sim_pkt top = *at(l, 0);
+    l->head = (l->head + 1) & (l->cap - 1);
+    l->n--;
+    h->n--;
     return top;
 }
 
 uint64_t sim_heap_next_us(const sim_heap *h)
 {
-    return h->n > 0 ? h->v[0].time_us : UINT64_MAX;
+    return h->n > 0 ? at(earliest(h), 0)->time_us : UINT64_MAX;
 }
 
 void sim_heap_free(sim_heap *h)
 {
-    free(h->v);
-    h->v = NULL;
-    h->n = h->cap = 0;
+    for (int k = 0; k < SIM_HEAP_LANES; k++)
+        free(h->lane[k].v);
+    *h = (sim_heap){0};
 }

@@ -1,10 +1,16 @@
 /* sim_heap.h: the packets on the model's wire, earliest arrival first
  * (internal to sim/).
  *
- * A binary min-heap ordered by (arrival time, send order), so packets that
+ * Packets come out ordered by (arrival time, send order), so packets that
  * arrive at the same microsecond come out in the order they were sent and
- * every run is deterministic. Memory grows with the packets in flight at
- * once (bounded by the windows), never with the bytes transferred.
+ * every run is deterministic. Each wire direction is a lane: a queue kept
+ * sorted by that order. A wire delivers in the order it sends (the model's
+ * arrival times only grow per direction), so a push lands at its lane's
+ * tail and a pop takes the earlier of the two heads: O(1) for the model,
+ * where a binary heap moved packets up and down. A push out of order is
+ * still put in its place (sorted insertion), so any sequence of pushes pops
+ * in (time, order) order. Memory grows with the packets in flight at once
+ * (bounded by the windows), never with the bytes transferred.
  */
 #ifndef SOCKBUF_SIM_HEAP_H
 #define SOCKBUF_SIM_HEAP_H
@@ -22,6 +28,7 @@ typedef struct {
     int from;         /* sending socket, or -1 (RST for a closed port) */
     int to;           /* receiving socket, or -1 (SYN: look up port) */
     uint8_t kind;     /* sim_pkt_kind */
+    uint8_t lane;     /* wire direction (the sending side), 0 or 1 */
     bool has_ack;     /* ack/ack_fin/wnd are meaningful */
     bool ack_fin;     /* the sender has received our FIN */
     uint16_t port;    /* SYN: destination port */
@@ -32,12 +39,21 @@ typedef struct {
     const char *why;  /* for the log at arrival */
 } sim_pkt;
 
+enum { SIM_HEAP_LANES = 2 };
+
+/* One lane: a ring of packets sorted by (time, order). */
 typedef struct {
-    sim_pkt *v; /* heap-ordered, n used of cap */
-    size_t n, cap;
+    sim_pkt *v;         /* cap entries (a power of two, or 0), index & (cap - 1) */
+    size_t head, n, cap; /* index of the earliest, packets held, capacity */
+} sim_lane;
+
+typedef struct {
+    sim_lane lane[SIM_HEAP_LANES];
+    size_t n; /* packets in all lanes */
 } sim_heap;
 
-/* Adds a copy of p. Returns 0 or -ENOMEM (then the heap is unchanged). */
+/* Adds a copy of p to lane p->lane (taken modulo the lanes). Returns 0 or
+ * -ENOMEM (then the heap is unchanged). */
 int sim_heap_push(sim_heap *h, const sim_pkt *p);
 /* Removes and returns the earliest packet; the heap must not be empty. */
 sim_pkt sim_heap_pop(sim_heap *h);
