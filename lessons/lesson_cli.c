@@ -19,18 +19,21 @@
 #include "lesson.h"
 #include "lesson_cli.h"
 #include "lesson_run.h"
+#include "lesson_wirecmp.h"
 
 enum { MAX_LESSONS = 1024 };
 
 static const char check_usage[] =
-    "usage: sockbuf check [--sim|--real] LESSON...\n"
+    "usage: sockbuf check [--sim|--real] [--wire auto|loopback] LESSON...\n"
     "  LESSON is a .lesson file, a folder of them, or a bundled lesson's name\n"
     "  (basics, flush, chat, file-send, nagle-delayed-ack, close-and-reset, or 01..06).\n"
+    "  --wire loopback  runs the real mode on plain loopback instead of the emulated\n"
+    "                   link with the lesson's latency, rate and MSS (default: auto).\n"
     "  Prints one line per failed expectation, then 'N passed, N failed'.\n"
     "  Exit status: 0 all passed, 1 some failed, 2 usage or parse error.\n";
 
 static const char run_usage[] =
-    "usage: sockbuf run [--sim|--real] LESSON [--transcript FILE]\n"
+    "usage: sockbuf run [--sim|--real] [--wire auto|loopback] LESSON [--transcript FILE]\n"
     "  Runs LESSON headless and prints each step's state, the model beside the kernel.\n"
     "  --transcript FILE  also writes one JSON line per step (SPEC.md section 4).\n";
 
@@ -157,6 +160,36 @@ static int check_one(const char *path, unsigned modes, FILE *out, FILE *errout)
     return failed ? 1 : 0;
 }
 
+/* --wire CHOICE or --wire=CHOICE at argv[*i]: 1 (taken, *i moved past
+ * it), 0 not that option, -1 after a usage message. */
+static int parse_wire_flag(int argc, char **argv, int *i, const char **choice, FILE *errout)
+{
+    const char *a = argv[*i];
+    if (!strncmp(a, "--wire=", 7)) {
+        *choice = a + 7;
+    } else if (!strcmp(a, "--wire")) {
+        if (*i + 1 >= argc) {
+            fprintf(errout, "sockbuf: --wire needs auto or loopback\n");
+            return -1;
+        }
+        *choice = argv[++*i];
+    } else {
+        return 0;
+    }
+    if (strcmp(*choice, "auto") && strcmp(*choice, "loopback")) {
+        fprintf(errout, "sockbuf: --wire %s: expected auto or loopback\n", *choice);
+        return -1;
+    }
+    return 1;
+}
+
+/* Starts the real mode's wire before the first runner (it forks). */
+static void start_wire(unsigned modes, const char *choice, FILE *errout)
+{
+    if (modes & LESSON_MODE_REAL)
+        lesson_wire_start(choice, errout);
+}
+
 static int parse_mode_flag(const char *a, unsigned *modes)
 {
     if (!strcmp(a, "--sim")) {
@@ -173,8 +206,9 @@ static int parse_mode_flag(const char *a, unsigned *modes)
 int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
 {
     unsigned modes = LESSON_MODE_BOTH;
+    const char *wire = NULL;
     char **paths = calloc(MAX_LESSONS, sizeof *paths);
-    int n = 0, status = 0;
+    int n = 0, status = 0, wf;
     bool opts = true, bad = false;
     if (!paths) {
         fprintf(errout, "sockbuf check: out of memory\n");
@@ -189,6 +223,11 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
             goto out;
         } else if (opts && parse_mode_flag(a, &modes)) {
             continue;
+        } else if (opts && (wf = parse_wire_flag(argc, argv, &i, &wire, errout)) != 0) {
+            if (wf < 0) {
+                status = 2;
+                goto out;
+            }
         } else if (opts && a[0] == '-' && a[1]) {
             fprintf(errout, "sockbuf check: unknown option '%s'\n%s", a, check_usage);
             status = 2;
@@ -206,6 +245,7 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
         status = 2;
         goto out;
     }
+    start_wire(modes, wire, errout);
     int passed = 0, failed = 0;
     bool parse_error = false;
     for (int i = 0; i < n; i++) {
@@ -267,6 +307,37 @@ static void print_sock_row(FILE *out, const lesson_rec_sock *rs)
     fputc('\n', out);
 }
 
+/* The kernel's segments of the step and how they compare with the
+ * model's (lesson_wirecmp.h). */
+static void print_wire(FILE *out, const lesson_record *rec)
+{
+    enum { SHOWN = 10 };
+    if (!(rec->modes & LESSON_MODE_REAL) || rec->wire != LESSON_WIRE_EMULATED)
+        return;
+    for (size_t i = 0; i < rec->nsegments && i < SHOWN; i++) {
+        const lesson_segment *g = &rec->segments[i];
+        char flags[32];
+        uint64_t t = g->time_us > rec->real_t0_us ? g->time_us - rec->real_t0_us : 0;
+        fprintf(out, "  kernel wire +%6.1f ms %s -> %s %-8s seq %u ack %u len %u win %u%s\n",
+                (double)t / 1000.0, lesson_side_name((lesson_side)g->from_side),
+                lesson_side_name((lesson_side)g->to_side),
+                lesson_segment_flags_text(g->flags, flags, sizeof flags), g->seq, g->ack,
+                g->bytes, g->window, g->dropped ? " dropped" : "");
+    }
+    if (rec->nsegments > SHOWN)
+        fprintf(out, "  kernel wire ... %zu more segments\n", rec->nsegments - SHOWN);
+    lesson_wirecmp c;
+    lesson_wirecmp_step(rec, &c);
+    if (!c.compared)
+        return;
+    if (c.agree)
+        fprintf(out, "  wire: model %d, kernel %d segments: agree (the model is confirmed)\n",
+                c.model_count, c.kernel_count);
+    else
+        fprintf(out, "  wire: model %d, kernel %d segments: differ at %s\n", c.model_count,
+                c.kernel_count, c.why);
+}
+
 static void print_step(FILE *out, const lesson_doc *doc, const lesson_record *rec)
 {
     int si = rec->step;
@@ -318,6 +389,7 @@ static void print_step(FILE *out, const lesson_doc *doc, const lesson_record *re
             fprintf(out, "/%u", f->buffered_bytes[1]);
         fprintf(out, " of %u\n", f->capacity_bytes);
     }
+    print_wire(out, rec);
     for (int m = 0; m < LESSON_MODE_SLOTS; m++) {
         lesson_mode mode = m ? LESSON_MODE_REAL : LESSON_MODE_SIM;
         if (!(rec->modes & mode))
@@ -344,7 +416,8 @@ static void print_step(FILE *out, const lesson_doc *doc, const lesson_record *re
 int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
 {
     unsigned modes = LESSON_MODE_BOTH;
-    const char *lesson = NULL, *transcript = NULL;
+    const char *lesson = NULL, *transcript = NULL, *wire = NULL;
+    int wf;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -360,6 +433,9 @@ int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
             transcript = a + 13;
         } else if (parse_mode_flag(a, &modes)) {
             continue;
+        } else if ((wf = parse_wire_flag(argc, argv, &i, &wire, errout)) != 0) {
+            if (wf < 0)
+                return 2;
         } else if (a[0] == '-' && a[1]) {
             fprintf(errout, "sockbuf run: unknown option '%s'\n%s", a, run_usage);
             return 2;
@@ -399,6 +475,7 @@ int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
         }
     }
     char err[256] = "";
+    start_wire(modes, wire, errout);
     r = lesson_runner_new(doc, modes, err, sizeof err);
     if (!r) {
         fprintf(errout, "sockbuf run: %s\n", err);

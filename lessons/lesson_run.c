@@ -318,6 +318,7 @@ struct lesson_runner {
     int step;
     lesson_record rec; /* the last step's record */
     size_t cap_events; /* rec.events' capacity */
+    size_t cap_segments; /* rec.segments' capacity */
     int cap_stmts, cap_expects, cap_results[LESSON_MODE_SLOTS];
 };
 
@@ -1985,7 +1986,7 @@ static interp *interp_new(const lesson_doc *doc, lesson_mode mode, char *err, si
         if (!in->be)
             goto oom;
     } else {
-        in->be = lesson_backend_real_new(err, errlen);
+        in->be = lesson_backend_real_new(&doc->model, err, errlen);
         if (!in->be) {
             interp_free(in);
             return NULL;
@@ -2165,6 +2166,30 @@ static int rec_events(lesson_runner *r, const int *map)
     return 0;
 }
 
+/* The kernel's segments of the step, and the wire they went on. */
+static int rec_segments(lesson_runner *r)
+{
+    lesson_record *rec = &r->rec;
+    interp *in = r->in[1];
+    rec->nsegments = 0;
+    rec->wire = in ? LESSON_WIRE_LOOPBACK : LESSON_WIRE_NONE;
+    if (!in || !in->be->ops->segments)
+        return 0;
+    size_t n = 0;
+    const lesson_segment *sg = in->be->ops->segments(in->be, &n, &rec->wire);
+    if (n > r->cap_segments) {
+        lesson_segment *g = realloc(rec->segments, n * sizeof *g);
+        if (!g)
+            return -ENOMEM;
+        rec->segments = g;
+        r->cap_segments = n;
+    }
+    if (n)
+        memcpy(rec->segments, sg, n * sizeof *sg);
+    rec->nsegments = n;
+    return 0;
+}
+
 static int build_record(lesson_runner *r, uint64_t t0_us)
 {
     lesson_record *rec = &r->rec;
@@ -2214,6 +2239,8 @@ static int build_record(lesson_runner *r, uint64_t t0_us)
             memcpy(rec->results[m], in->view.results, (size_t)nres * sizeof *rec->results[m]);
         rec->nresults[m] = nres;
     }
+    if (rec_segments(r) < 0)
+        return -ENOMEM;
     return rec_events(r, map[0]);
 }
 
@@ -2226,6 +2253,8 @@ int lesson_runner_step(lesson_runner *r)
     for (int m = 0; m < 2; m++) {
         if (!r->in[m])
             continue;
+        if (m == 1)
+            r->rec.real_t0_us = r->in[1]->be->ops->now_us(r->in[1]->be);
         int rc = run_step(r->in[m], r->step);
         if (rc < 0)
             return rc;
