@@ -4,11 +4,15 @@
  * in under 2 seconds on a 2-core machine; the window replays a lesson from
  * the start on every step back, so the model's run must be quick too.
  * Prints, per lesson: parse time, a sim-only run, a real-only run, and a
- * run in both modes (best of N), then the total. Not a timed test.
+ * run in both modes (best of N), then the total. Then two 1 MB lessons
+ * (issue 15): one line of 250000 subtractions, against its peer, one line
+ * of a 1 MB bytes literal; the target is under 100 ms for the chain, and
+ * linear time means the two stay within a small factor. Not a timed test.
  *
  *   build/bench/bench_lesson [REPEATS]
  */
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +42,44 @@ static double run_once(const lesson_doc *doc, unsigned modes)
         ;
     lesson_runner_free(r);
     return now_ms() - t0;
+}
+
+/* Best-of-repeats parse time of a 1 MB lesson, one statement line: a
+ * chain of subtractions when chain, else one bytes literal. ms or -1. */
+static double parse_big(bool chain, int repeats)
+{
+    size_t n = 1u << 20, cap = n + 200;
+    char *t = malloc(cap);
+    if (!t)
+        return -1;
+    int k = snprintf(t, cap, "lesson big\nstep s\nclient: x = %s", chain ? "1" : "b'");
+    size_t body = n - (size_t)k - 16;
+    if (chain) {
+        for (size_t i = 0; i + 4 <= body; i += 4)
+            memcpy(t + k + i, " - 1", 4);
+        body -= body % 4;
+    } else {
+        memset(t + k, 'a', body);
+    }
+    snprintf(t + (size_t)k + body, cap - (size_t)k - body, "%s\n", chain ? "" : "'");
+    double best = 1e18;
+    for (int r = 0; r < repeats; r++) {
+        lesson_diag d[LESSON_MAX_DIAGS];
+        int nd = 0;
+        double t0 = now_ms();
+        lesson_doc *doc = lesson_parse("big.lesson", t, strlen(t), d, &nd);
+        double ms = now_ms() - t0;
+        if (!doc) {
+            fprintf(stderr, "big.lesson:%d:%d: error: %s\n", d[0].line, d[0].col, d[0].message);
+            best = -1;
+            break;
+        }
+        lesson_doc_free(doc);
+        if (ms < best)
+            best = ms;
+    }
+    free(t);
+    return best;
 }
 
 int main(int argc, char **argv)
@@ -91,5 +133,9 @@ int main(int argc, char **argv)
     }
     printf("%-28s %6s %10s %10.3f %10.3f %10.3f\n", "total", "", "", total_sim, total_real,
            total_both);
+    double chain = parse_big(true, repeats), literal = parse_big(false, repeats);
+    printf("1 MB lesson, parse: 250000 subtractions %.3f ms, peer (one 1 MB bytes literal) "
+           "%.3f ms, ratio %.1f (target < 100 ms)\n",
+           chain, literal, literal > 0 ? chain / literal : 0.0);
     return 0;
 }

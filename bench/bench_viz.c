@@ -10,7 +10,13 @@
  * step's text (viz_draw_prefetch, one text a frame), counted in its time;
  * --no-prefetch measures without it. --steps N plays only the first N
  * steps (a short lesson, where a step's first frame weighs on the p99).
- * Targets: p99 < 4 ms on one core, first frame < 100 ms, < 60 MB.
+ * Peers, measured in the same run: a bare SDL loop on the same renderer
+ * that only copies the finished frame (a texture of its pixels) as many
+ * times, the floor of any drawing; and for `sockbuf render`, each step's
+ * last frame at 1280x720 written as a PNG by viz_png's fast path, beside
+ * libpng's defaults and IMG_SavePNG (what render used before).
+ * Targets: p99 < 4 ms on one core, first frame < 100 ms, < 60 MB; a PNG
+ * at 1280x720 in at most 15 ms.
  * Usage: bench_viz [--size WxH] [--lesson NAME] [--frames N] [--steps N] [--no-prefetch]
  */
 #include <stdbool.h>
@@ -19,7 +25,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <SDL_image.h>
 #include <SDL_ttf.h>
 
 #include "lesson.h"
@@ -28,6 +36,7 @@
 #include "viz_canvas.h"
 #include "viz_draw.h"
 #include "viz_font.h"
+#include "viz_png.h"
 #include "viz_scene.h"
 
 static double now_ms(void)
@@ -67,6 +76,66 @@ static size_t busiest_step(const lesson_doc *doc)
     }
     lesson_runner_free(r);
     return best;
+}
+
+/* The bare SDL loop: the finished frame as a texture, copied opaque over
+ * the whole of the same renderer `frames` times (copy, flush): what any
+ * frame costs at least. Median ms a frame. */
+static double bare_loop_ms(SDL_Renderer *ren, SDL_Surface *frame, int frames)
+{
+    SDL_Surface *copy = SDL_ConvertSurface(frame, frame->format, 0);
+    SDL_Texture *tex = copy ? SDL_CreateTextureFromSurface(ren, copy) : NULL;
+    double *t = malloc(sizeof *t * (size_t)frames), med = -1;
+    if (tex && t) {
+        SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_NONE);
+        for (int i = 0; i < frames; i++) {
+            double t0 = now_ms();
+            SDL_RenderCopy(ren, tex, NULL, NULL);
+            SDL_RenderFlush(ren);
+            t[i] = now_ms() - t0;
+        }
+        qsort(t, (size_t)frames, sizeof *t, cmp_d);
+        med = t[frames / 2];
+    }
+    free(t);
+    if (tex)
+        SDL_DestroyTexture(tex);
+    SDL_FreeSurface(copy);
+    return med;
+}
+
+typedef struct {
+    double ms[3];     /* summed ms: fast, libpng defaults, IMG_SavePNG */
+    double bytes[3];  /* summed file sizes, same order */
+    int n;            /* pictures written */
+} png_stats;
+
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long n = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0)
+        n = ftell(f);
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* Writes one picture the three ways, in turn, adding to st. */
+static void png_measure(SDL_Surface *sf, png_stats *st)
+{
+    char path[64], err[256];
+    snprintf(path, sizeof path, "/tmp/bench_viz-%d.png", (int)getpid());
+    for (int way = 0; way < 3; way++) {
+        double t0 = now_ms();
+        int rc = way == 2 ? IMG_SavePNG(sf, path)
+                          : viz_png_write(path, sf->pixels, sf->w, sf->h, (size_t)sf->pitch,
+                                          way ? VIZ_PNG_DEFAULT : VIZ_PNG_FAST, err, sizeof err);
+        st->ms[way] += now_ms() - t0;
+        st->bytes[way] += rc == 0 ? (double)file_size(path) : 0;
+    }
+    st->n++;
+    remove(path);
 }
 
 int main(int argc, char **argv)
@@ -133,6 +202,9 @@ int main(int argc, char **argv)
         return 1;
     }
     viz_scene_init(s, doc);
+    /* The render path's pictures, 1280x720 as `sockbuf render` draws. */
+    viz_canvas *pc = viz_canvas_new(1280, 720, err, sizeof err);
+    png_stats png = {{0}, {0}, 0};
     size_t nsteps = doc->nsteps < max_steps ? doc->nsteps : max_steps;
     size_t cap = nsteps * (size_t)frames, n = 0, max_events = 0;
     double *t = malloc(cap * sizeof *t), *tc = malloc(cap * sizeof *tc), first = -1;
@@ -166,7 +238,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "step %zu frame %d: %.2f ms misses %llu\n", k, i, t1 - t0,
                         (unsigned long long)viz_text_misses(viz_canvas_text(c)));
         }
+        if (pc) {
+            viz_draw_scene(viz_canvas_renderer(pc), viz_canvas_text(pc), s, f, &ui, 1280, 720);
+            SDL_RenderFlush(viz_canvas_renderer(pc));
+            png_measure(viz_canvas_surface(pc), &png);
+        }
     }
+    double bare = bare_loop_ms(ren, viz_canvas_surface(c), n > 600 ? 600 : (int)n);
     qsort(t, n, sizeof *t, cmp_d);
     qsort(tc, n, sizeof *tc, cmp_d);
     struct rusage ru;
@@ -178,6 +256,17 @@ int main(int argc, char **argv)
            t[(size_t)(n * 0.99)], t[n - 1]);
     printf("frame time (cpu):  median %.3f ms, p99 %.3f ms, max %.3f ms\n", tc[n / 2],
            tc[(size_t)(n * 0.99)], tc[n - 1]);
+    printf("bare SDL loop (copy of the same frame): median %.3f ms; a frame costs %.1fx that\n",
+           bare, bare > 0 ? t[n / 2] / bare : 0);
+    if (png.n > 0) {
+        const char *way[3] = {"viz_png fast", "libpng defaults", "IMG_SavePNG"};
+        for (int i = 0; i < 3; i++)
+            printf("PNG 1280x720 %-16s %7.2f ms a picture, %6.1f KB (%.2fx the time, %.2fx the "
+                   "size of IMG_SavePNG)\n",
+                   way[i], png.ms[i] / png.n, png.bytes[i] / png.n / 1024,
+                   png.ms[2] > 0 ? png.ms[i] / png.ms[2] : 0,
+                   png.bytes[2] > 0 ? png.bytes[i] / png.bytes[2] : 0);
+    }
     printf("startup to first frame: %.1f ms\n", first);
     printf("peak resident memory: %.1f MB\n", ru.ru_maxrss / 1024.0);
     free(t);
@@ -187,6 +276,7 @@ int main(int argc, char **argv)
     free(f);
     viz_anim_free(anim);
     viz_canvas_free(c);
+    viz_canvas_free(pc);
     lesson_runner_free(r);
     lesson_doc_free(doc);
     TTF_Quit();

@@ -110,7 +110,11 @@ enum { LESSON_MAX_DIAGS = 5 };
 lesson_doc *lesson_parse(const char *path, const char *text, size_t len, lesson_diag *diags,
                          int *ndiags);
 
-/* Reads and parses a file; an unreadable file is one diagnostic at 1:1. */
+#define LESSON_MAX_FILE_BYTES ((uint64_t)256 << 20) /* a lesson file, checked before reading */
+
+/* Reads and parses a file; an unreadable file is one diagnostic at 1:1:
+ * anything but a regular file ("not a regular file"; a FIFO is never
+ * waited on), or a file over LESSON_MAX_FILE_BYTES by its stat() size. */
 lesson_doc *lesson_parse_file(const char *path, lesson_diag *diags, int *ndiags);
 
 /* Frees a document. Accepts NULL. */

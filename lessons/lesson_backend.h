@@ -70,6 +70,8 @@ typedef struct {
      * clock; *wire says which wire that is. Owned by the backend, valid
      * until the next call; NULL with *count 0 on plain loopback. */
     const lesson_segment *(*segments)(lesson_backend *b, size_t *count, lesson_wire *wire);
+    /* Whether to log events at all (check reads none); NULL: no log. */
+    void (*keep_events)(lesson_backend *b, bool on);
     /* Seconds for time.monotonic(): the model's clock, or the system's. */
     double (*monotonic_s)(lesson_backend *b);
     uint64_t (*now_us)(lesson_backend *b);

@@ -15,8 +15,9 @@
  * Time is the monotonic clock since the backend was made. The kernel moves
  * on its own, so "settled" is observed: the counters of every open socket
  * are sampled about every millisecond until they stop changing (a few
- * samples when nothing is in flight, longer when bytes still wait for an
- * ACK that a delayed-ACK timer may send), at most 500 ms.
+ * samples when nothing can move, longer when bytes still wait for an
+ * ACK that a delayed-ACK timer may send or unsent bytes have an open
+ * window; bytes behind a zero window cannot move), at most 500 ms.
  * Called by lesson_run.c only.
  */
 #include <errno.h>
@@ -43,7 +44,7 @@ enum {
 #define REAL_DEFAULT_LATENCY_US 5000
 #define REAL_DEFAULT_RATE_BPS 10000000
 #define REAL_SETTLE_LIMIT_US 500000
-#define REAL_WIRE_SETTLE_LIMIT_US 5000000
+#define REAL_WIRE_SETTLE_LIMIT_US 30000000
 
 typedef struct {
     uint32_t q[4];
@@ -206,6 +207,18 @@ static int rb_bind(lesson_backend *b, int h, uint16_t port)
 {
     real_backend *r = R(b);
     lesson_side side = rb_side_of(r, h);
+    /* A lesson port bound before maps to the same kernel port: the kernel
+     * says whether it is still in use (EADDRINUSE, as Python sees it). On
+     * the wire the port is bound again in this side's namespace. */
+    for (int i = 0; port != 0 && i < r->nports; i++)
+        if (r->lport[i] == port) {
+            int rc = net_bind(h, rb_host(r, side), r->rport[i], NULL);
+            if (rc == 0) {
+                r->port_side[i] = (uint8_t)side;
+                rb_own_port(r, h);
+            }
+            return rc;
+        }
     int rc = net_bind(h, rb_host(r, side), 0, NULL);
     if (rc < 0 || port == 0)
         return rc;
@@ -213,12 +226,6 @@ static int rb_bind(lesson_backend *b, int h, uint16_t port)
     if (real < 0)
         return real;
     rb_own_port(r, h);
-    for (int i = 0; i < r->nports; i++)
-        if (r->lport[i] == port) {
-            r->rport[i] = (uint16_t)real;
-            r->port_side[i] = (uint8_t)side;
-            return 0;
-        }
     if (r->nports < REAL_MAX_PORTS) {
         r->port_side[r->nports] = (uint8_t)side;
         r->lport[r->nports] = port;
@@ -484,7 +491,12 @@ static uint64_t rb_next_event_us(lesson_backend *b)
             s.q[2] = p.recv_queue_bytes;
             s.q[3] = p.snd_wnd_bytes;
             snprintf(s.state, sizeof s.state, "%s", p.state);
-            if (p.send_queue_bytes)
+            /* Only bytes that can still move keep the loop waiting: sent
+             * and unacknowledged, or unsent with an open window. Unsent
+             * bytes behind a zero window wait for the reader, not for a
+             * timer (an unknown window, on an old kernel, counts as open). */
+            bool open_window = p.snd_wnd_bytes > 0 || !p.snd_wnd_known;
+            if (p.in_flight_bytes || (p.unsent_bytes && open_window))
                 flight = true;
         }
         if (memcmp(&s, &r->last[i], sizeof s))
@@ -530,7 +542,8 @@ static void rb_settle(lesson_backend *b)
 
 /* Both tables: plain loopback, and the emulated wire, whose link is slow
  * enough that settling may take longer (a lesson's 200 KB through a small
- * window takes 0.6 s at 10 Mbit/s). */
+ * window takes 0.6 s at 10 Mbit/s, a probe's 3 MB through 8 KiB buffers
+ * 9 s: as long as the model says, bounded by check --timeout). */
 #define REAL_OPS_COMMON \
     .mode = LESSON_MODE_REAL, \
     .free = rb_free, \

@@ -173,7 +173,10 @@ static int sb_probe(lesson_backend *b, int h, lesson_probe *p)
     int rc = sim_snapshot_get(W(b), h, &s);
     if (rc < 0)
         return rc;
-    p->state = sb_state(s.state);
+    /* A socket the program still holds never shows TIME_WAIT: Linux hands
+     * that state to a timewait sock and the socket itself reports CLOSE
+     * (TCP_INFO), as CPython sees it. */
+    p->state = sb_state(s.state == SIM_TIME_WAIT ? SIM_CLOSED : s.state);
     p->listening = s.listening;
     p->send_queue_bytes = s.send_queue_bytes;
     p->unsent_bytes = s.unsent_bytes;
@@ -247,6 +250,11 @@ static const lesson_event *sb_events(lesson_backend *b, size_t *count)
     return sb->events;
 }
 
+static void sb_keep_events(lesson_backend *b, bool on)
+{
+    sim_events_enable(W(b), on);
+}
+
 static double sb_monotonic_s(lesson_backend *b)
 {
     return (double)sim_now_us(W(b)) / 1e6;
@@ -317,6 +325,7 @@ static const lesson_backend_ops sim_ops = {
     .queue_runs = sb_queue_runs,
     .events = sb_events,
     .monotonic_s = sb_monotonic_s,
+    .keep_events = sb_keep_events,
     .now_us = sb_now_us,
     .advance = sb_advance,
     .next_event_us = sb_next_event_us,

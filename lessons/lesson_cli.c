@@ -21,15 +21,14 @@
 #include "lesson_run.h"
 #include "lesson_wirecmp.h"
 
-enum { MAX_LESSONS = 1024 };
-
 static const char check_usage[] =
-    "usage: sockbuf check [--sim|--real] [--wire auto|loopback] LESSON...\n"
+    "usage: sockbuf check [--sim|--real] [--timeout SECONDS] [--wire auto|loopback] LESSON...\n"
     "  LESSON is a .lesson file, a folder of them, or a bundled lesson's name\n"
     "  (basics, flush, chat, file-send, nagle-delayed-ack, close-and-reset, or 01..06).\n"
     "  --wire loopback  runs the real mode on plain loopback instead of the emulated\n"
     "                   link with the lesson's latency, rate and MSS (default: auto).\n"
     "  Prints one line per failed expectation, then 'N passed, N failed'.\n"
+    "  --timeout SECONDS  real time each lesson's steps may take (default 300; 0: no limit).\n"
     "  Exit status: 0 all passed, 1 some failed, 2 usage or parse error.\n";
 
 static const char run_usage[] =
@@ -48,9 +47,33 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Expands one argument into lesson paths (a folder: its *.lesson sorted).
- * Returns the count added, or -1 after a message. */
-static int expand_arg(const char *arg, char **paths, int *n, FILE *errout)
+/* A growing list of lesson paths: a folder may hold any number. */
+typedef struct {
+    char **v;
+    int n, cap;
+} path_list;
+
+/* Takes p (malloc'd) into the list; frees it and returns -1 when out of memory. */
+static int path_add(path_list *l, char *p)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 64;
+        char **nv = realloc(l->v, (size_t)cap * sizeof *nv);
+        if (!nv) {
+            free(p);
+            return -1;
+        }
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n++] = p;
+    return 0;
+}
+
+/* Expands one argument into lesson paths (a folder: its regular *.lesson
+ * files, sorted, all of them). Returns the count added, or -1 after a
+ * message. */
+static int expand_arg(const char *arg, path_list *paths, FILE *errout)
 {
     struct stat st;
     if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -59,26 +82,41 @@ static int expand_arg(const char *arg, char **paths, int *n, FILE *errout)
             fprintf(errout, "sockbuf check: cannot open folder '%s': %s\n", arg, strerror(errno));
             return -1;
         }
-        int first = *n;
+        int first = paths->n;
+        bool oom = false;
         struct dirent *e;
-        while ((e = readdir(d)) && *n < MAX_LESSONS) {
+        while (!oom && (e = readdir(d))) {
             size_t l = strlen(e->d_name);
             if (l > 7 && !strcmp(e->d_name + l - 7, ".lesson") && e->d_name[0] != '.') {
                 size_t need = strlen(arg) + l + 2;
                 char *p = malloc(need);
-                if (!p)
+                if (!p) {
+                    oom = true;
                     break;
+                }
                 snprintf(p, need, "%s%s%s", arg, arg[strlen(arg) - 1] == '/' ? "" : "/", e->d_name);
-                paths[(*n)++] = p;
+                /* Only regular files are lessons: a FIFO or a device named
+                 * x.lesson would hang or flood the run. */
+                struct stat fst;
+                if (stat(p, &fst) != 0 || !S_ISREG(fst.st_mode)) {
+                    fprintf(errout, "sockbuf check: skipping '%s': not a regular file\n", p);
+                    free(p);
+                    continue;
+                }
+                oom = path_add(paths, p) < 0;
             }
         }
         closedir(d);
-        qsort(paths + first, (size_t)(*n - first), sizeof *paths, cmp_str);
-        if (*n == first) {
+        if (oom) {
+            fprintf(errout, "sockbuf check: '%s': out of memory listing its lessons\n", arg);
+            return -1;
+        }
+        qsort(paths->v + first, (size_t)(paths->n - first), sizeof *paths->v, cmp_str);
+        if (paths->n == first) {
             fprintf(errout, "sockbuf check: no .lesson files in '%s'\n", arg);
             return -1;
         }
-        return *n - first;
+        return paths->n - first;
     }
     char found[PATH_MAX];
     if (lesson_find(arg, found, sizeof found) < 0) {
@@ -86,14 +124,11 @@ static int expand_arg(const char *arg, char **paths, int *n, FILE *errout)
                 "sockbuf: no lesson '%s' (not a file, a folder or a bundled lesson's name)\n", arg);
         return -1;
     }
-    if (*n >= MAX_LESSONS) {
-        fprintf(errout, "sockbuf check: too many lessons (at most %d)\n", MAX_LESSONS);
+    char *p = strdup(found);
+    if (!p || path_add(paths, p) < 0) {
+        fprintf(errout, "sockbuf check: out of memory\n");
         return -1;
     }
-    paths[*n] = strdup(found);
-    if (!paths[*n])
-        return -1;
-    (*n)++;
     return 1;
 }
 
@@ -102,9 +137,20 @@ static const char *mode_name(lesson_mode m)
     return m == LESSON_MODE_SIM ? "sim" : "real";
 }
 
-/* Runs one lesson in modes; prints its failures. Returns 0 passed, 1
- * failed, 2 did not parse. */
-static int check_one(const char *path, unsigned modes, FILE *out, FILE *errout)
+/* The line that says a lesson ran out of its time budget at step si. */
+static void print_timed_out(FILE *out, const char *path, const lesson_doc *doc, int si,
+                            uint64_t budget_us)
+{
+    int line = si >= 0 && (size_t)si < doc->nsteps ? doc->steps[si].line : 1;
+    fprintf(out,
+            "%s:%d: lesson ran out of time: its steps may take %.6g s of real time in all "
+            "(check --timeout SECONDS changes it)\n",
+            path, line, (double)budget_us / 1e6);
+}
+
+/* Runs one lesson in modes, its steps within budget_us of real time;
+ * prints its failures. Returns 0 passed, 1 failed, 2 did not parse. */
+static int check_one(const char *path, unsigned modes, uint64_t budget_us, FILE *out, FILE *errout)
 {
     lesson_diag diags[LESSON_MAX_DIAGS];
     int nd = 0;
@@ -121,6 +167,8 @@ static int check_one(const char *path, unsigned modes, FILE *out, FILE *errout)
         lesson_doc_free(doc);
         return 1;
     }
+    lesson_runner_keep_events(r, false); /* nothing here reads the model's log */
+    lesson_runner_set_time_budget(r, budget_us);
     int rc;
     while ((rc = lesson_runner_step(r)) == 0) {
         const lesson_record *rec = lesson_runner_record(r);
@@ -133,11 +181,14 @@ static int check_one(const char *path, unsigned modes, FILE *out, FILE *errout)
             failed++;
         }
     }
-    if (rc < 0) {
+    if (rc == -ETIMEDOUT && lesson_runner_timed_out(r)) {
+        print_timed_out(out, path, doc, lesson_runner_step_index(r), budget_us);
+        failed++;
+    } else if (rc < 0) {
         fprintf(out, "%s:1: internal error while running: %s\n", path, strerror(-rc));
         failed++;
     }
-    if (lesson_runner_ended_blocked(r)) {
+    if (rc >= 0 && lesson_runner_ended_blocked(r)) {
         const lesson_record *rec = lesson_runner_record(r);
         for (int m = 0; m < LESSON_MODE_SLOTS; m++) {
             lesson_mode mode = m == 0 ? LESSON_MODE_SIM : LESSON_MODE_REAL;
@@ -206,14 +257,11 @@ static int parse_mode_flag(const char *a, unsigned *modes)
 int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
 {
     unsigned modes = LESSON_MODE_BOTH;
+    uint64_t budget_us = LESSON_TIME_BUDGET_US_DEFAULT;
+    path_list paths = {0};
     const char *wire = NULL;
-    char **paths = calloc(MAX_LESSONS, sizeof *paths);
-    int n = 0, status = 0, wf;
+    int status = 0, wf;
     bool opts = true, bad = false;
-    if (!paths) {
-        fprintf(errout, "sockbuf check: out of memory\n");
-        return 2;
-    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (opts && !strcmp(a, "--")) {
@@ -228,11 +276,23 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
                 status = 2;
                 goto out;
             }
+        } else if (opts && (!strcmp(a, "--timeout") || !strncmp(a, "--timeout=", 10))) {
+            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            char *end = NULL;
+            double sec = v ? strtod(v, &end) : -1;
+            if (!v || !*v || *end || !(sec >= 0 && sec <= 1e9)) {
+                fprintf(errout,
+                        "sockbuf check: --timeout wants SECONDS (a number >= 0), not '%s'\n%s",
+                        v ? v : "", check_usage);
+                status = 2;
+                goto out;
+            }
+            budget_us = (uint64_t)(sec * 1e6);
         } else if (opts && a[0] == '-' && a[1]) {
             fprintf(errout, "sockbuf check: unknown option '%s'\n%s", a, check_usage);
             status = 2;
             goto out;
-        } else if (expand_arg(a, paths, &n, errout) < 0) {
+        } else if (expand_arg(a, &paths, errout) < 0) {
             bad = true;
         }
     }
@@ -240,6 +300,7 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
         status = 2;
         goto out;
     }
+    int n = paths.n;
     if (n == 0) {
         fprintf(errout, "sockbuf check: no lesson given\n%s", check_usage);
         status = 2;
@@ -249,7 +310,7 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
     int passed = 0, failed = 0;
     bool parse_error = false;
     for (int i = 0; i < n; i++) {
-        int rc = check_one(paths[i], modes, out, errout);
+        int rc = check_one(paths.v[i], modes, budget_us, out, errout);
         if (rc == 0)
             passed++;
         else
@@ -260,9 +321,9 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
     fprintf(out, "%d passed, %d failed\n", passed, failed);
     status = parse_error ? 2 : (failed ? 1 : 0);
 out:
-    for (int i = 0; i < n; i++)
-        free(paths[i]);
-    free(paths);
+    for (int i = 0; i < paths.n; i++)
+        free(paths.v[i]);
+    free(paths.v);
     return status;
 }
 
@@ -499,11 +560,15 @@ int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
             if (!rec->expects[e].ok)
                 status = 1;
     }
-    if (rc < 0) {
+    if (rc == -ETIMEDOUT && lesson_runner_timed_out(r)) {
+        print_timed_out(errout, path, doc, lesson_runner_step_index(r),
+                        LESSON_TIME_BUDGET_US_DEFAULT);
+        status = 1;
+    } else if (rc < 0) {
         fprintf(errout, "sockbuf run: internal error: %s\n", strerror(-rc));
         status = 1;
     }
-    if (lesson_runner_ended_blocked(r)) {
+    if (rc >= 0 && lesson_runner_ended_blocked(r)) {
         fprintf(out, "\nthe lesson ended with a side still blocked\n");
         status = 1;
     }

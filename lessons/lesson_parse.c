@@ -16,11 +16,14 @@
  * Called by lesson_parse_file(), the CLI, the window and the tests.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lesson.h"
 #include "lesson_ast.h"
@@ -661,20 +664,24 @@ static bool accept_op(lexer *L, const char *op, const char *what)
 
 /* ---------------------------------------------------------- expressions */
 
+/* Frees e. A chain a - b - c - ... is a left-deep tree as long as the
+ * chain: the loop follows e->a instead of recursing, so the depth of the
+ * recursion is bounded by LESSON_MAX_DEPTH whatever the chain's length. */
 static void expr_free(lesson_expr *e)
 {
-    if (!e)
-        return;
-    free(e->data);
-    free(e->name);
-    expr_free(e->recv);
-    for (int i = 0; i < e->nargs; i++) {
-        expr_free(e->args[i]);
-        free(e->kwname[i]);
+    while (e) {
+        lesson_expr *next = e->a;
+        free(e->data);
+        free(e->name);
+        expr_free(e->recv);
+        for (int i = 0; i < e->nargs; i++) {
+            expr_free(e->args[i]);
+            free(e->kwname[i]);
+        }
+        expr_free(e->b);
+        free(e);
+        e = next;
     }
-    expr_free(e->a);
-    expr_free(e->b);
-    free(e);
 }
 
 void lesson_ast_free(struct lesson_ast *a)
@@ -706,6 +713,14 @@ static lesson_expr *expr_new(lexer *L, lesson_expr_kind k, size_t at)
 
 static lesson_expr *parse_expr(lexer *L);
 
+/* The type of a - b from the types of a and b (not knowing either: any). */
+static lesson_type sub_type(lesson_type ta, lesson_type tb)
+{
+    if (ta == LT_ANY || tb == LT_ANY)
+        return LT_ANY;
+    return ta == LT_FLOAT || tb == LT_FLOAT ? LT_FLOAT : LT_INT;
+}
+
 static lesson_type expr_type(lexer *L, const lesson_expr *e)
 {
     switch (e->kind) {
@@ -714,10 +729,13 @@ static lesson_type expr_type(lexer *L, const lesson_expr *e)
     case LX_SECONDS:
         return LT_FLOAT;
     case LX_SUB: {
-        lesson_type ta = expr_type(L, e->a), tb = expr_type(L, e->b);
-        if (ta == LT_ANY || tb == LT_ANY)
-            return LT_ANY;
-        return ta == LT_FLOAT || tb == LT_FLOAT ? LT_FLOAT : LT_INT;
+        /* Walk the chain's left spine (its right operands are atoms), so a
+         * long chain costs one pass and no recursion. */
+        lesson_type t = LT_INT;
+        const lesson_expr *x = e;
+        for (; x->kind == LX_SUB; x = x->a)
+            t = sub_type(t, expr_type(L, x->b));
+        return sub_type(t, expr_type(L, x));
     }
     case LX_BYTES:
     case LX_REPEAT:
@@ -1300,6 +1318,9 @@ static lesson_expr *parse_expr(lexer *L)
             }
         }
     }
+    /* The type of the chain so far, kept as it grows: asking expr_type()
+     * at every '-' would walk the whole chain each time (quadratic). */
+    lesson_type chain = a && tok_is(L, "-") ? expr_type(L, a) : LT_ANY;
     while (a && tok_is(L, "-")) {
         size_t op_at = L->t.start;
         lex_next(L);
@@ -1309,7 +1330,8 @@ static lesson_expr *parse_expr(lexer *L)
             a = NULL;
             break;
         }
-        lesson_type ta = expr_type(L, a), tb = expr_type(L, b);
+        lesson_type ta = chain, tb = expr_type(L, b);
+        lesson_type next = sub_type(ta, tb); /* what expr_type() says of a - b */
         if (a->kind == LX_BOOL)
             ta = LT_INT;
         if (b->kind == LX_BOOL)
@@ -1338,6 +1360,7 @@ static lesson_expr *parse_expr(lexer *L)
         d->a = a;
         d->b = b;
         a = d;
+        chain = next;
     }
     L->depth--;
     return a;
@@ -2344,58 +2367,80 @@ lesson_doc *lesson_parse(const char *path, const char *text, size_t len, lesson_
     return d;
 }
 
+/* Sets diags[0] to "1:1: MESSAGE" (when diags are wanted). */
+static void file_diag(lesson_diag *diags, int *ndiags, const char *msg)
+{
+    if (diags && ndiags) {
+        diags[0].line = 1, diags[0].col = 1;
+        snprintf(diags[0].message, sizeof diags[0].message, "%s", msg);
+        *ndiags = 1;
+    }
+}
+
 lesson_doc *lesson_parse_file(const char *path, lesson_diag *diags, int *ndiags)
 {
+    const size_t max_bytes = (size_t)LESSON_MAX_FILE_BYTES;
     lesson_doc *d = NULL;
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    FILE *f = fopen(path, "rb");
+    char msg[200];
+    struct stat st;
     if (ndiags)
         *ndiags = 0;
-    if (!f)
-        goto unreadable;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. Only a
+     * regular file is a lesson, and its size is checked before reading. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        snprintf(msg, sizeof msg, "cannot read the lesson: %s", strerror(errno));
+        file_diag(diags, ndiags, msg);
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        file_diag(diags, ndiags, "cannot read the lesson: not a regular file");
+        goto out;
+    }
+    if ((uint64_t)st.st_size > (uint64_t)max_bytes) {
+        file_diag(diags, ndiags, "lesson file too large: at most 256 MiB");
+        goto out;
+    }
+    cap = (size_t)st.st_size + 1;
+    buf = malloc(cap);
+    if (!buf) {
+        file_diag(diags, ndiags, "cannot read the lesson: Cannot allocate memory");
+        goto out;
+    }
     for (;;) {
-        if (len + 65536 > cap) {
-            if (cap > ((size_t)256 << 20)) {
-                fclose(f);
-                if (diags && ndiags) {
-                    diags[0].line = 1, diags[0].col = 1;
-                    snprintf(diags[0].message, sizeof diags[0].message,
-                             "lesson file too large: at most 256 MiB");
-                    *ndiags = 1;
-                }
+        if (len == cap) {
+            /* The file grew while we read it: read on, up to the cap. */
+            if (cap > max_bytes) {
+                file_diag(diags, ndiags, "lesson file too large: at most 256 MiB");
                 goto out;
             }
-            size_t ncap = cap ? cap * 2 : 65536;
+            size_t ncap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
             char *nb = realloc(buf, ncap);
             if (!nb) {
-                errno = ENOMEM;
-                fclose(f);
-                goto unreadable;
+                file_diag(diags, ndiags, "cannot read the lesson: Cannot allocate memory");
+                goto out;
             }
             buf = nb;
             cap = ncap;
         }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(msg, sizeof msg, "cannot read the lesson: %s", strerror(errno));
+            file_diag(diags, ndiags, msg);
+            goto out;
+        }
         if (n == 0)
             break;
+        len += (size_t)n;
     }
-    if (ferror(f)) {
-        fclose(f);
-        goto unreadable;
-    }
-    fclose(f);
-    d = lesson_parse(path, buf ? buf : "", len, diags, ndiags);
-    goto out;
-unreadable:
-    if (diags && ndiags) {
-        diags[0].line = 1, diags[0].col = 1;
-        snprintf(diags[0].message, sizeof diags[0].message, "cannot read the lesson: %s",
-                 strerror(errno));
-        *ndiags = 1;
-    }
+    d = lesson_parse(path, buf, len, diags, ndiags);
 out:
+    if (fd >= 0)
+        close(fd);
     free(buf);
     return d;
 }

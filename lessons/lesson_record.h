@@ -37,7 +37,7 @@ enum {
     LESSON_MAX_SOCKS = 16,  /* sockets a record lists */
     LESSON_MAX_FILES = 8,   /* makefile() objects a record lists */
     LESSON_MAX_RUNS = 32,   /* byte runs kept per queue; newer ones merge */
-    LESSON_REPR_LEN = 120,  /* a value's short repr */
+    LESSON_REPR_LEN = 2080, /* a value's short repr, or a whole printed line */
     LESSON_EXPR_LEN = 160,  /* an expectation as written, or what it found */
     LESSON_MODE_SLOTS = 2,  /* index 0: the model, 1: the kernel */
 };

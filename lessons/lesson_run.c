@@ -125,13 +125,56 @@ typedef struct value {
     uint8_t *data; /* bytes, str */
     size_t len;
     struct value *a, *b; /* tuple */
+    struct vshare *sh;   /* bytes, str: its holders and budget (NULL: small, owned alone) */
 } value;
+
+/* The holders of one bytes or str buffer, and what it counts against its
+ * lesson's memory budget. */
+typedef struct vshare {
+    size_t refs;  /* values (and pending sends) holding the data */
+    size_t bytes; /* what the data counts against the budget */
+    size_t *live; /* the lesson's count of live bytes, or NULL: not counted */
+} vshare;
+
+/* Bytes and str are immutable, as in Python, so a copy (a name bound to
+ * another name's value, a call's memo, sendall's pending data) shares the
+ * data and counts its holders instead of copying it: a 64 MiB value read
+ * from a file and sent is in memory once. Short values are still copied. */
+enum { SHARE_MIN_BYTES = 256 };
+
+/* Makes src's data shared (one holder so far) and adds a holder; returns
+ * its holders, or NULL when out of memory. src is const to its callers;
+ * only its holders are set. */
+static vshare *value_share(const value *src)
+{
+    value *v = (value *)src;
+    if (!v->sh) {
+        v->sh = calloc(1, sizeof *v->sh);
+        if (!v->sh)
+            return NULL;
+        v->sh->refs = 1;
+    }
+    v->sh->refs++;
+    return v->sh;
+}
+
+/* Drops one holder of data (counted by sh, or owned alone when NULL);
+ * the last one frees it and gives its bytes back to the budget. */
+static void data_release(uint8_t *data, vshare *sh)
+{
+    if (sh && --sh->refs > 0)
+        return;
+    if (sh && sh->live)
+        *sh->live -= sh->bytes;
+    free(sh);
+    free(data);
+}
 
 static void value_free(value *v)
 {
     if (!v)
         return;
-    free(v->data);
+    data_release(v->data, v->sh);
     if (v->a) {
         value_free(v->a);
         free(v->a);
@@ -150,7 +193,11 @@ static int value_copy(value *dst, const value *src)
     dst->i = src->i;
     dst->f = src->f;
     dst->len = src->len;
-    if (src->k == V_BYTES || src->k == V_STR) {
+    if ((src->k == V_BYTES || src->k == V_STR) && src->len >= SHARE_MIN_BYTES) {
+        if (!(dst->sh = value_share(src)))
+            return -ENOMEM;
+        dst->data = src->data;
+    } else if (src->k == V_BYTES || src->k == V_STR) {
         dst->data = malloc(src->len ? src->len : 1);
         if (!dst->data)
             return -ENOMEM;
@@ -233,10 +280,12 @@ typedef struct {
     char name[LESSON_NAME_LEN];
     bool blocking;
     bool blocked;
+    int io_refs;    /* open makefile() objects (CPython's socket._io_refs) */
+    bool py_closed; /* s.close() was called: the descriptor closes with the last file */
 } sockobj;
 
 typedef struct {
-    sim_appbuf *ab;
+    sim_appbuf *ab; /* NULL for makefile('wb', buffering=0): the raw SocketIO */
     int sock;
     lesson_side side;
     char name[LESSON_NAME_LEN];
@@ -252,6 +301,7 @@ typedef struct {
     char name[LESSON_NAME_LEN];
     uint8_t *buf; /* bytes read ahead, not yet returned */
     size_t len, cap;
+    size_t chunk; /* one refill's recv size: the buffer size (0: raw SocketIO, no read-ahead) */
     bool eof;
     bool closed;
 } readerobj;
@@ -276,11 +326,14 @@ typedef struct {
     int call_id;
     int obj;       /* socket or writer index */
     uint8_t *data; /* bytes still to push (sendall, writer) */
+    vshare *data_sh;   /* data's holders (a sendall's value, a recv's buffer); NULL: owned */
     size_t len, off;
     size_t cap;        /* recv */
     uint64_t until_us; /* sleep */
     bool more;         /* MSG_MORE */
     bool waitall;      /* recv with MSG_WAITALL: data holds what came, len its length */
+    bool wdirect;      /* a writer's write: its buffer is out, data goes straight through */
+    size_t wsent;      /* a writer's bytes sent by this call (later ones continue one write) */
     value result;      /* what the call returns once done */
 } pending;
 
@@ -306,10 +359,51 @@ typedef struct {
     sidequeue queue[2];
     lesson_exc raised;           /* the exception being raised */
     bool moved;                  /* a blocked call moved bytes since this was cleared */
+    uint64_t budget_end_us;      /* real mode: the backend's clock when the lesson's
+                                    time budget runs out (UINT64_MAX: none) */
     stmt_status **status;        /* per step, per statement line */
     int *nstatus;
     lesson_view view;
+    size_t live_bytes;   /* bytes of the values (bytes, str) and buffers alive now */
+    size_t budget_bytes; /* the most live_bytes may reach (LESSON_MEMORY_BUDGET_BYTES) */
 } interp;
+
+/* Allocates n bytes for a value or a receive buffer, counted against the
+ * lesson's budget; *sh gets their holders (NULL for a short value, which
+ * is not counted). NULL when the budget or the memory runs out: the
+ * caller raises MemoryError, as Python does on the line that asks. */
+static uint8_t *budget_alloc(interp *in, size_t n, vshare **sh)
+{
+    *sh = NULL;
+    if (n < SHARE_MIN_BYTES)
+        return malloc(n ? n : 1);
+    if (in->live_bytes > in->budget_bytes || n > in->budget_bytes - in->live_bytes)
+        return NULL;
+    uint8_t *d = malloc(n);
+    vshare *h = calloc(1, sizeof *h);
+    if (!d || !h) {
+        free(d);
+        free(h);
+        return NULL;
+    }
+    h->refs = 1;
+    h->bytes = n;
+    h->live = &in->live_bytes;
+    in->live_bytes += n;
+    *sh = h;
+    return d;
+}
+
+/* Shrinks a counted buffer to n bytes, giving the rest back. */
+static uint8_t *budget_shrink(uint8_t *d, vshare *sh, size_t n)
+{
+    uint8_t *small = realloc(d, n ? n : 1);
+    if (small && sh) {
+        *sh->live -= sh->bytes - n;
+        sh->bytes = n;
+    }
+    return small ? small : d;
+}
 
 struct lesson_runner {
     const lesson_doc *doc;
@@ -320,6 +414,9 @@ struct lesson_runner {
     size_t cap_events; /* rec.events' capacity */
     size_t cap_segments; /* rec.segments' capacity */
     int cap_stmts, cap_expects, cap_results[LESSON_MODE_SLOTS];
+    uint64_t budget_us; /* real time the steps may take in all; 0: no limit */
+    uint64_t used_us;   /* real time the steps took so far */
+    bool timed_out;     /* the budget ran out: no more steps */
 };
 
 static rc_t raise(interp *in, lesson_exc e)
@@ -573,8 +670,16 @@ static void file_fill(uint8_t *d, size_t from, size_t n)
 {
     static const char pat[] = "sockbuf example data: 0123456789 abcdefghijklmnopqrstuvwxyz.\n";
     const size_t pl = sizeof pat - 1;
-    for (size_t k = 0; k < n; k++)
+    /* One period from the right offset, then the bytes written so far
+     * copied after themselves (a whole number of periods each time). */
+    size_t done = n < pl ? n : pl;
+    for (size_t k = 0; k < done; k++)
         d[k] = (uint8_t)pat[(from + k) % pl];
+    while (done < n) {
+        size_t c = done < n - done ? done : n - done;
+        memcpy(d + done, d, c);
+        done += c;
+    }
 }
 
 /* ---------------------------------------------------------------- calls */
@@ -626,14 +731,41 @@ static rc_t push_bytes(interp *in, pending *p, sockobj *s)
     return R_OK;
 }
 
+/* Drops the pending op's data (shared or owned). */
+static void pending_drop_data(pending *p)
+{
+    data_release(p->data, p->data_sh);
+    p->data = NULL;
+    p->data_sh = NULL;
+}
+
 /* readline() / read([n]) on a reader: returns from the read-ahead buffer
- * when it can, else refills it with one recv, as BufferedReader does. */
+ * when it can, else refills it with one recv of the buffer's size, as
+ * BufferedReader does. The raw SocketIO (buffering=0) reads no more than
+ * asked: readline() one byte a recv, read(n) one recv(n). On a
+ * non-blocking socket a call that would block returns what it has, as
+ * CPython does: readline() a part of a line or b'', read() None. */
 static rc_t reader_fill(interp *in, pending *p, sockobj *s)
 {
     readerobj *rd = &in->readers[p->obj];
+    bool would_block = false;
     for (;;) {
         size_t take = 0;
         bool ready = false;
+        size_t chunk = rd->chunk ? rd->chunk
+                                 : (p->op == LF_READ && p->cap ? p->cap - rd->len : 1);
+        if (!rd->chunk && p->op == LF_READ && p->cap && rd->len > 0) {
+            take = rd->len < p->cap ? rd->len : p->cap;
+            ready = true;
+        }
+        if (would_block) {
+            take = p->cap && p->cap < rd->len ? p->cap : rd->len;
+            ready = true;
+            if (!take && p->op == LF_READ) {
+                p->result.k = V_NONE;
+                return R_OK;
+            }
+        }
         if (p->op == LF_READLINE) {
             uint8_t *nl = rd->len ? memchr(rd->buf, '\n', rd->len) : NULL;
             if (nl) {
@@ -662,7 +794,7 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
         }
         if (s->h < 0)
             return raise_errno(in, -EBADF);
-        if (rd->cap - rd->len < READER_CHUNK_BYTES) {
+        while (rd->cap - rd->len < chunk) {
             if (rd->cap > LESSON_MAX_DATA_BYTES)
                 return raise(in, LESSON_EXC_MEMORY);
             size_t nc = rd->cap ? rd->cap * 2 : 16384;
@@ -672,14 +804,16 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
             rd->buf = nb;
             rd->cap = nc;
         }
-        long n = in->be->ops->recv(in->be, s->h, rd->buf + rd->len, READER_CHUNK_BYTES);
+        long n = in->be->ops->recv(in->be, s->h, rd->buf + rd->len, chunk);
         if (n > 0) {
             rd->len += (size_t)n;
             in->moved = true;
         } else if (n == 0)
             rd->eof = true;
+        else if (n == -EAGAIN && s->blocking)
+            return R_BLOCKED;
         else if (n == -EAGAIN)
-            return s->blocking ? R_BLOCKED : raise(in, LESSON_EXC_BLOCKING_IO);
+            would_block = true;
         else
             return raise_errno(in, (int)n);
     }
@@ -689,17 +823,22 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
 static rc_t recv_once(interp *in, pending *p, sockobj *s)
 {
     lesson_backend *be = in->be;
-    uint8_t *buf = malloc(p->cap ? p->cap : 1);
+    vshare *sh = NULL;
+    uint8_t *buf = budget_alloc(in, p->cap, &sh);
     if (!buf)
         return raise(in, LESSON_EXC_MEMORY);
     long n = s->h < 0 ? -EBADF : be->ops->recv(be, s->h, buf, p->cap);
     if (n < 0) {
-        free(buf);
+        data_release(buf, sh);
         if (n == -EAGAIN)
             return s->blocking ? R_BLOCKED : raise(in, LESSON_EXC_BLOCKING_IO);
         return raise_errno(in, (int)n);
     }
+    /* Give back what recv(n) reserved but did not get. */
+    if ((size_t)n < p->cap / 2)
+        buf = budget_shrink(buf, sh, (size_t)n);
     p->result.k = V_BYTES;
+    p->result.sh = sh;
     p->result.data = buf;
     p->result.len = (size_t)n;
     return R_OK;
@@ -712,7 +851,7 @@ static rc_t recv_once(interp *in, pending *p, sockobj *s)
 static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
 {
     lesson_backend *be = in->be;
-    if (!p->data && !(p->data = malloc(p->cap ? p->cap : 1)))
+    if (!p->data && !(p->data = budget_alloc(in, p->cap, &p->data_sh)))
         return raise(in, LESSON_EXC_MEMORY);
     long n = 0;
     while (p->len < p->cap) {
@@ -728,10 +867,137 @@ static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
         return raise_errno(in, (int)n);
     p->result.k = V_BYTES;
     p->result.data = p->data;
+    p->result.sh = p->data_sh;
     p->result.len = p->len;
     p->data = NULL;
+    p->data_sh = NULL;
     p->len = 0;
     return R_OK;
+}
+
+/* The descriptor itself closes (a socket's close(), or its last file's). */
+static void sock_real_close(interp *in, sockobj *s)
+{
+    if (s->h >= 0)
+        in->be->ops->close(in->be, s->h);
+    s->h = -1;
+    s->blocked = false;
+}
+
+/* A makefile() object closed: as CPython's _decref_socketios(), the last
+ * one closes a socket the program has already closed. */
+static void sock_decref(interp *in, int sock)
+{
+    sockobj *s = &in->socks[sock];
+    if (s->io_refs > 0 && --s->io_refs == 0 && s->py_closed)
+        sock_real_close(in, s);
+}
+
+/* One raw write of a writer: sock.send() of the bytes (continuing this
+ * call's write in the model's origin tracking once some went out). */
+static long writer_send(interp *in, pending *p, sockobj *s, const uint8_t *d, size_t n)
+{
+    if (s->h < 0)
+        return -EBADF;
+    long r = in->be->ops->send(in->be, s->h, d, n, p->wsent ? LESSON_SEND_CONTINUE : 0);
+    if (r > 0) {
+        p->wsent += (size_t)r;
+        in->moved = true;
+    }
+    return r;
+}
+
+/* write(), flush() and close() of makefile('wb'), as CPython's
+ * BufferedWriter over SocketIO does them (Modules/_io/bufferedio.c):
+ * the raw write is sock.send(), which on a blocking socket copies every
+ * byte (blocking here while they do not fit) and on a non-blocking one
+ * what fits. A flush that would block raises BlockingIOError and keeps
+ * what was not written; a write that would block buffers what fits and
+ * raises. buffering=0 is the raw SocketIO: write() is one send(), None
+ * when it would block. close() flushes, then closes the file even when
+ * the flush raised. */
+static rc_t writer_run(interp *in, pending *p, sockobj *s)
+{
+    writerobj *w = &in->writers[p->obj];
+    rc_t rc = R_OK;
+    long n = 0;
+    if (!w->ab) {
+        if (p->op == LF_WRITE) {
+            while (p->off < p->len) {
+                n = writer_send(in, p, s, p->data + p->off, p->len - p->off);
+                if (n <= 0)
+                    break;
+                p->off += (size_t)n;
+                if (!s->blocking)
+                    break;
+            }
+            if ((n == -EAGAIN || n == 0) && p->off < p->len && s->blocking && p->len)
+                return R_BLOCKED;
+            if (n < 0 && n != -EAGAIN && p->off == 0)
+                rc = raise_errno(in, (int)n);
+            else if (n == -EAGAIN && p->off == 0)
+                p->result.k = V_NONE;
+            else {
+                p->result.k = V_INT;
+                p->result.i = (int64_t)p->off;
+            }
+        }
+        goto done;
+    }
+    size_t cap = sim_appbuf_capacity_bytes(w->ab);
+    while (!p->wdirect && sim_appbuf_buffered_bytes(w->ab) > 0) {
+        n = writer_send(in, p, s, sim_appbuf_data(w->ab), sim_appbuf_buffered_bytes(w->ab));
+        if (n > 0) {
+            sim_appbuf_consume(w->ab, (size_t)n);
+            continue;
+        }
+        if (n < 0 && n != -EAGAIN) {
+            rc = raise_errno(in, (int)n);
+            goto done;
+        }
+        if (s->blocking)
+            return R_BLOCKED;
+        if (p->op == LF_WRITE && sim_appbuf_put(w->ab, p->data, p->len) == p->len) {
+            p->result.k = V_INT;
+            p->result.i = (int64_t)p->len;
+        } else
+            rc = raise(in, LESSON_EXC_BLOCKING_IO);
+        goto done;
+    }
+    if (p->op != LF_WRITE)
+        goto done;
+    if (!p->wdirect) {
+        p->wdirect = true;
+        /* A blocking raw write takes all of what is larger than the buffer. */
+        if (s->blocking && p->len > cap)
+            cap = 0;
+    } else if (s->blocking && p->off > 0)
+        cap = 0;
+    while (p->len - p->off > cap) {
+        n = writer_send(in, p, s, p->data + p->off, p->len - p->off);
+        if (n > 0) {
+            p->off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && n != -EAGAIN) {
+            rc = raise_errno(in, (int)n);
+            goto done;
+        }
+        if (s->blocking)
+            return R_BLOCKED;
+        sim_appbuf_put(w->ab, p->data + p->off, cap);
+        rc = raise(in, LESSON_EXC_BLOCKING_IO);
+        goto done;
+    }
+    sim_appbuf_put(w->ab, p->data + p->off, p->len - p->off);
+    p->result.k = V_INT;
+    p->result.i = (int64_t)p->len;
+done:
+    if (p->op == LF_CLOSE && !w->closed) {
+        w->closed = true;
+        sock_decref(in, w->sock);
+    }
+    return rc;
 }
 
 /* Runs (or resumes) the blocking part of a call. */
@@ -796,16 +1062,27 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         break;
     }
     case LF_SEND: {
-        long n = s->h < 0
-                     ? -EBADF
-                     : be->ops->send(be, s->h, p->data, p->len, p->more ? LESSON_SEND_MORE : 0);
-        if (n == -EAGAIN)
+        /* Linux's blocking send() waits until every byte is copied and
+         * returns len(data); an error after some bytes returns their count.
+         * A non-blocking one copies what fits, once. */
+        long n = 0;
+        do {
+            int fl = (p->more ? LESSON_SEND_MORE : 0) | (p->off > 0 ? LESSON_SEND_CONTINUE : 0);
+            n = s->h < 0 ? -EBADF : be->ops->send(be, s->h, p->data + p->off, p->len - p->off, fl);
+            if (n > 0) {
+                p->off += (size_t)n;
+                in->moved = true;
+            }
+        } while (n > 0 && s->blocking && p->off < p->len);
+        if ((n == -EAGAIN || n == 0) && p->off == 0)
             rc = s->blocking ? R_BLOCKED : raise(in, LESSON_EXC_BLOCKING_IO);
-        else if (n < 0)
+        else if ((n == -EAGAIN || n == 0) && s->blocking && p->off < p->len)
+            rc = R_BLOCKED;
+        else if (n < 0 && n != -EAGAIN && p->off == 0)
             rc = raise_errno(in, (int)n);
         else {
             p->result.k = V_INT;
-            p->result.i = n;
+            p->result.i = (int64_t)p->off;
         }
         break;
     }
@@ -813,10 +1090,12 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         rc = p->waitall ? recv_waitall(in, p, s) : recv_once(in, p, s);
         break;
     case LF_SENDALL:
+        rc = push_bytes(in, p, s);
+        break;
     case LF_WRITE:
     case LF_FLUSH:
     case LF_CLOSE:
-        rc = push_bytes(in, p, s);
+        rc = writer_run(in, p, s);
         break;
     case LF_READ:
     case LF_READLINE:
@@ -830,8 +1109,7 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
     if (rc == R_BLOCKED)
         return rc;
     p->op_active = false;
-    free(p->data);
-    p->data = NULL;
+    pending_drop_data(p);
     if (rc == R_OK) {
         p->memo[p->call_id] = p->result;
         p->have[p->call_id] = true;
@@ -938,12 +1216,17 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
     case LF_SENDALL:
         if ((rc = need_bytes(in, &args[0])) != R_OK)
             return rc;
-        if ((rc = take_data(in, p, args[0].data, args[0].len)) != R_OK)
+        if (args[0].len >= SHARE_MIN_BYTES) { /* the value's bytes, shared */
+            if (!(p->data_sh = value_share(&args[0])))
+                return raise(in, LESSON_EXC_MEMORY);
+            p->data = args[0].data;
+            p->len = args[0].len;
+            p->off = 0;
+        } else if ((rc = take_data(in, p, args[0].data, args[0].len)) != R_OK)
             return rc;
         p->more = e->nargs == 2 && e->args[1]->kind == LX_CONST;
         if (e->func == LF_SEND && args[0].len == 0) {
-            free(p->data);
-            p->data = NULL;
+            pending_drop_data(p);
             out->k = V_INT;
             return R_OK;
         }
@@ -986,33 +1269,39 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         r = be->ops->shutdown(be, s->h, (lesson_const)e->args[0]->i);
         return r < 0 ? raise_errno(in, r) : R_OK;
     case LF_CLOSE:
-        if (s->h >= 0)
-            be->ops->close(be, s->h);
-        s->h = -1;
-        s->blocked = false;
+        /* CPython: the descriptor stays open while makefile() objects are. */
+        s->py_closed = true;
+        if (s->io_refs <= 0)
+            sock_real_close(in, s);
         return R_OK;
     case LF_MAKEFILE: {
+        /* CPython's makefile(): buffering None or negative is 8192, 0 the
+         * raw SocketIO itself, N a buffer of N bytes. */
         long cap = SIM_APPBUF_DEFAULT_BYTES;
+        for (int i = 1; i < e->nargs; i++)
+            if (args[i].k == V_INT)
+                cap = args[i].i < 0 ? SIM_APPBUF_DEFAULT_BYTES
+                                    : (args[i].i > (1 << 26) ? (1 << 26) : (long)args[i].i);
         if (args[0].k == V_STR && args[0].len == 2 && !memcmp(args[0].data, "rb", 2)) {
             if (in->nreaders >= MAX_WRITERS)
                 return raise(in, LESSON_EXC_OS);
             memset(&in->readers[in->nreaders], 0, sizeof in->readers[0]);
             in->readers[in->nreaders].sock = (int)obj->i;
             in->readers[in->nreaders].side = side;
+            in->readers[in->nreaders].chunk = (size_t)cap;
+            s->io_refs++;
             out->k = V_READER;
             out->i = in->nreaders++;
             return R_OK;
         }
-        for (int i = 1; i < e->nargs; i++)
-            if (args[i].k == V_INT)
-                cap = args[i].i <= 0 ? 1 : (args[i].i > (1 << 26) ? (1 << 26) : (long)args[i].i);
         if (in->nwriters >= MAX_WRITERS)
             return raise(in, LESSON_EXC_OS);
         writerobj *w = &in->writers[in->nwriters];
         memset(w, 0, sizeof *w);
-        w->ab = sim_appbuf_new(cap);
-        if (!w->ab)
+        w->ab = cap ? sim_appbuf_new(cap) : NULL;
+        if (cap && !w->ab)
             return raise(in, LESSON_EXC_MEMORY);
+        s->io_refs++;
         w->sock = (int)obj->i;
         w->side = side;
         out->k = V_WRITER;
@@ -1031,44 +1320,36 @@ static rc_t call_writer_method(interp *in, pending *p, lesson_side side, const l
         return raise(in, LESSON_EXC_ATTRIBUTE);
     writerobj *w = &in->writers[obj->i];
     rc_t rc;
-    uint8_t *push = NULL;
-    size_t plen = 0;
-    int r = 0;
     if (w->closed)
         return e->func == LF_CLOSE ? R_OK : raise(in, LESSON_EXC_VALUE);
+    p->wdirect = false;
+    p->wsent = 0;
+    p->more = false;
+    p->data = NULL;
+    p->len = p->off = 0;
     switch (e->func) {
     case LF_WRITE:
         if ((rc = need_bytes(in, &args[0])) != R_OK)
             return rc;
-        r = sim_appbuf_write(w->ab, args[0].data, args[0].len, &push, &plen);
-        p->result.k = V_INT;
-        p->result.i = (int64_t)args[0].len;
+        if (w->ab && args[0].len <= sim_appbuf_capacity_bytes(w->ab) -
+                                          sim_appbuf_buffered_bytes(w->ab)) {
+            sim_appbuf_put(w->ab, args[0].data, args[0].len); /* fits: only buffered */
+            out->k = V_INT;
+            out->i = (int64_t)args[0].len;
+            return R_OK;
+        }
+        if ((rc = take_data(in, p, args[0].data, args[0].len)) != R_OK)
+            return rc;
         break;
     case LF_FLUSH:
-        r = sim_appbuf_flush(w->ab, &push, &plen);
+        if (!w->ab || !sim_appbuf_buffered_bytes(w->ab))
+            return R_OK;
         break;
     case LF_CLOSE:
-        r = sim_appbuf_flush(w->ab, &push, &plen);
-        w->closed = true;
         break;
     default:
         return raise(in, LESSON_EXC_ATTRIBUTE);
     }
-    if (r < 0) {
-        free(push);
-        return raise_errno(in, r);
-    }
-    if (!plen) {
-        free(push);
-        *out = p->result;
-        memset(&p->result, 0, sizeof p->result);
-        return R_OK;
-    }
-    /* The bytes go to the socket now; the call blocks while they do not fit. */
-    p->data = push;
-    p->len = plen;
-    p->off = 0;
-    p->more = false;
     return op_start(in, p, side, e, (int)obj->i);
 }
 
@@ -1094,7 +1375,7 @@ static rc_t call_file_method(interp *in, const lesson_expr *e, value *obj, value
             n = (size_t)args[0].i;
     }
     out->k = V_BYTES;
-    out->data = malloc(n ? n : 1);
+    out->data = budget_alloc(in, n, &out->sh);
     if (!out->data)
         return raise(in, LESSON_EXC_MEMORY);
     out->len = n;
@@ -1156,7 +1437,9 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
             lesson_result *r = add_result(in, LESSON_RESULT_PRINT, side, p->ln->line);
             if (!r)
                 return raise(in, LESSON_EXC_MEMORY);
-            snprintf(r->repr, sizeof r->repr, "%s", buf);
+            size_t blen = strnlen(buf, sizeof r->repr - 1);
+            memcpy(r->repr, buf, blen);
+            r->repr[blen] = '\0';
             r->has_length = true;
             r->length = strlen(buf);
             v->nprinted[side]++;
@@ -1204,7 +1487,10 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         return call_file_method(in, e, obj, args, out);
     case LF_CLOSE:
         if (obj->k == V_READER) {
-            in->readers[obj->i].closed = true;
+            if (!in->readers[obj->i].closed) {
+                in->readers[obj->i].closed = true;
+                sock_decref(in, in->readers[obj->i].sock);
+            }
             return R_OK;
         }
         if (obj->k == V_WRITER)
@@ -1215,6 +1501,63 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     default:
         return call_socket_method(in, p, side, e, obj, args, out);
     }
+}
+
+/* out = x - y with Python's rules (x and y are freed). */
+static rc_t sub_values(interp *in, value *x, value *y, value *out)
+{
+    rc_t rc = R_OK;
+    bool xn = x->k == V_INT || x->k == V_BOOL || x->k == V_FLOAT;
+    bool yn = y->k == V_INT || y->k == V_BOOL || y->k == V_FLOAT;
+    memset(out, 0, sizeof *out);
+    if (!xn || !yn) {
+        rc = raise(in, LESSON_EXC_TYPE);
+    } else if (x->k == V_FLOAT || y->k == V_FLOAT) {
+        out->k = V_FLOAT;
+        out->f = (x->k == V_FLOAT ? x->f : (double)x->i) - (y->k == V_FLOAT ? y->f : (double)y->i);
+    } else if ((y->i < 0 && x->i > INT64_MAX + y->i) || (y->i > 0 && x->i < INT64_MIN + y->i)) {
+        rc = raise(in, LESSON_EXC_OVERFLOW);
+    } else {
+        out->k = V_INT;
+        out->i = x->i - y->i;
+    }
+    value_free(x);
+    value_free(y);
+    return rc;
+}
+
+/* a - b - c - ... is a left-deep tree as deep as the chain is long: its
+ * right operands are gathered from the spine into an array and applied
+ * left to right in a loop, so evaluation never recurses per operand. */
+static rc_t eval_sub_chain(interp *in, pending *p, lesson_side side, const lesson_expr *e,
+                           value *out)
+{
+    size_t n = 0;
+    const lesson_expr *x = e;
+    for (; x->kind == LX_SUB; x = x->a)
+        n++;
+    const lesson_expr **rhs = malloc(n * sizeof *rhs);
+    if (!rhs)
+        return raise(in, LESSON_EXC_MEMORY);
+    size_t k = n;
+    for (const lesson_expr *y = e; y->kind == LX_SUB; y = y->a)
+        rhs[--k] = y->b;
+    value acc;
+    rc_t rc = eval(in, p, side, x, &acc);
+    for (size_t i = 0; rc == R_OK && i < n; i++) {
+        value b, d;
+        rc = eval(in, p, side, rhs[i], &b);
+        if (rc != R_OK) {
+            value_free(&acc);
+            break;
+        }
+        rc = sub_values(in, &acc, &b, &d); /* frees acc and b */
+        acc = d;
+    }
+    if (rc == R_OK)
+        *out = acc;
+    free(rhs);
+    return rc;
 }
 
 static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out)
@@ -1230,33 +1573,8 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         out->k = V_FLOAT;
         out->f = e->f;
         return R_OK;
-    case LX_SUB: {
-        value x, y;
-        rc_t rc = eval(in, p, side, e->a, &x);
-        if (rc != R_OK)
-            return rc;
-        rc = eval(in, p, side, e->b, &y);
-        if (rc != R_OK) {
-            value_free(&x);
-            return rc;
-        }
-        bool xn = x.k == V_INT || x.k == V_BOOL || x.k == V_FLOAT;
-        bool yn = y.k == V_INT || y.k == V_BOOL || y.k == V_FLOAT;
-        if (!xn || !yn) {
-            rc = raise(in, LESSON_EXC_TYPE);
-        } else if (x.k == V_FLOAT || y.k == V_FLOAT) {
-            out->k = V_FLOAT;
-            out->f = (x.k == V_FLOAT ? x.f : (double)x.i) - (y.k == V_FLOAT ? y.f : (double)y.i);
-        } else if ((y.i < 0 && x.i > INT64_MAX + y.i) || (y.i > 0 && x.i < INT64_MIN + y.i)) {
-            rc = raise(in, LESSON_EXC_OVERFLOW);
-        } else {
-            out->k = V_INT;
-            out->i = x.i - y.i;
-        }
-        value_free(&x);
-        value_free(&y);
-        return rc;
-    }
+    case LX_SUB:
+        return eval_sub_chain(in, p, side, e, out);
     case LX_BOOL:
         out->k = V_BOOL;
         out->i = e->i;
@@ -1265,8 +1583,15 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         return R_OK;
     case LX_BYTES:
     case LX_STR: {
-        value lit = {.k = e->kind == LX_BYTES ? V_BYTES : V_STR, .data = e->data, .len = e->len};
-        return value_copy(out, &lit) ? raise(in, LESSON_EXC_MEMORY) : R_OK;
+        /* A copy: the lesson's tree owns e->data, so it is never shared. */
+        out->k = e->kind == LX_BYTES ? V_BYTES : V_STR;
+        out->data = malloc(e->len ? e->len : 1);
+        if (!out->data)
+            return raise(in, LESSON_EXC_MEMORY);
+        if (e->len)
+            memcpy(out->data, e->data, e->len);
+        out->len = e->len;
+        return R_OK;
     }
     case LX_VAR: {
         var *x = var_get(in, side, e->name);
@@ -1296,7 +1621,7 @@ static rc_t eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
             return rc;
         size_t total = base.len * (size_t)e->i;
         out->k = V_BYTES;
-        out->data = malloc(total ? total : 1);
+        out->data = budget_alloc(in, total, &out->sh);
         if (!out->data) {
             value_free(&base);
             return raise(in, LESSON_EXC_MEMORY);
@@ -1402,7 +1727,7 @@ static void pending_free(pending *p)
     for (int i = 0; i < LESSON_MAX_CALLS; i++)
         value_free(&p->memo[i]);
     value_free(&p->result);
-    free(p->data);
+    pending_drop_data(p);
     free(p);
 }
 
@@ -1488,6 +1813,8 @@ static void wait_for(interp *in, uint64_t d_us)
 {
     lesson_backend *be = in->be;
     uint64_t target = be->ops->now_us(be) + d_us;
+    if (target > in->budget_end_us)
+        target = in->budget_end_us; /* the real clock cannot wait past the budget */
     for (int guard = 0; guard < LOOP_GUARD; guard++) {
         pump(in);
         if (be->ops->now_us(be) >= target)
@@ -1506,7 +1833,10 @@ static void wait_for(interp *in, uint64_t d_us)
 static void settle(interp *in)
 {
     lesson_backend *be = in->be;
-    uint64_t deadline = be->ops->now_us(be) + be->ops->settle_budget_us;
+    uint64_t allow = be->ops->settle_budget_us;
+    uint64_t deadline = be->ops->now_us(be) + allow;
+    if (deadline > in->budget_end_us)
+        deadline = in->budget_end_us;
     for (int guard = 0; guard < LOOP_GUARD; guard++) {
         in->moved = false;
         pump(in);
@@ -1520,6 +1850,14 @@ static void settle(interp *in)
          * retry after each, until it rests (the model idle, the kernel's
          * counters still) or a sleeping side's time comes. */
         uint64_t sl = sleep_deadline(in);
+        /* A sleep is waited for whole in both modes (time.sleep(1) takes
+         * a second), and what follows it gets the usual time to settle;
+         * only the lesson's time budget cuts it short. */
+        if (sl != UINT64_MAX && sl + allow > deadline) {
+            deadline = sl + allow;
+            if (deadline > in->budget_end_us)
+                deadline = in->budget_end_us;
+        }
         uint64_t until = sl < deadline ? sl : deadline;
         /* A blocked call that still moves bytes (a sendall filling the
          * send buffer, a MSG_WAITALL recv draining the receive buffer) is
@@ -1565,8 +1903,8 @@ static void build_view(interp *in)
         else
             snprintf(fv->name, sizeof fv->name, "%s.#w%d", lesson_side_name(w->side), i + 1);
         fv->side = w->side;
-        fv->buffered_bytes = (uint32_t)sim_appbuf_buffered_bytes(w->ab);
-        fv->capacity_bytes = (uint32_t)sim_appbuf_capacity_bytes(w->ab);
+        fv->buffered_bytes = w->ab ? (uint32_t)sim_appbuf_buffered_bytes(w->ab) : 0;
+        fv->capacity_bytes = w->ab ? (uint32_t)sim_appbuf_capacity_bytes(w->ab) : 0;
         fv->sock = w->sock < v->nsocks ? w->sock : -1;
     }
     /* makefile('rb') readers: the bytes BufferedReader has read ahead. */
@@ -1787,7 +2125,8 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
             snprintf(res->got, sizeof res->got, "AttributeError: no attribute 'buffered'");
             return;
         }
-        int64_t b = (int64_t)sim_appbuf_buffered_bytes(in->writers[val->i].ab);
+        const sim_appbuf *ab = in->writers[val->i].ab;
+        int64_t b = ab ? (int64_t)sim_appbuf_buffered_bytes(ab) : 0;
         snprintf(res->got, sizeof res->got, "%lld", (long long)b);
         res->ok = op_holds(a->op, cmp_num(false, b, 0, wk == LV_FLOAT, vint, vf));
         return;
@@ -1959,10 +2298,13 @@ static void interp_free(interp *in)
 static interp *interp_new(const lesson_doc *doc, lesson_mode mode, char *err, size_t errlen)
 {
     interp *in = calloc(1, sizeof *in);
+    if (in)
+        in->budget_bytes = LESSON_MEMORY_BUDGET_BYTES;
     if (!in)
         goto oom;
     in->doc = doc;
     in->mode = mode;
+    in->budget_end_us = UINT64_MAX;
     in->view.mode = mode;
     in->status = calloc(doc->nsteps ? doc->nsteps : 1, sizeof *in->status);
     in->nstatus = calloc(doc->nsteps ? doc->nsteps : 1, sizeof *in->nstatus);
@@ -2028,6 +2370,7 @@ lesson_runner *lesson_runner_new(const lesson_doc *doc, unsigned modes, char *er
     r->modes = modes;
     r->step = -1;
     r->rec.step = -1;
+    r->budget_us = LESSON_TIME_BUDGET_US_DEFAULT;
     if ((modes & LESSON_MODE_SIM) && !(r->in[0] = interp_new(doc, LESSON_MODE_SIM, err, errlen)))
         goto fail;
     if ((modes & LESSON_MODE_REAL) && !(r->in[1] = interp_new(doc, LESSON_MODE_REAL, err, errlen)))
@@ -2257,22 +2600,57 @@ static int build_record(lesson_runner *r, uint64_t t0_us)
     return rec_events(r, map[0]);
 }
 
+static uint64_t wall_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
+}
+
+void lesson_runner_set_time_budget(lesson_runner *r, uint64_t budget_us)
+{
+    r->budget_us = budget_us;
+}
+
+bool lesson_runner_timed_out(const lesson_runner *r)
+{
+    return r->timed_out;
+}
+
 int lesson_runner_step(lesson_runner *r)
 {
+    if (r->timed_out)
+        return -ETIMEDOUT;
     if ((size_t)(r->step + 1) >= r->doc->nsteps)
         return 1;
     r->step++;
-    uint64_t t0 = r->in[0] ? r->in[0]->be->ops->now_us(r->in[0]->be) : 0;
+    uint64_t model_t0 = r->in[0] ? r->in[0]->be->ops->now_us(r->in[0]->be) : 0;
+    /* Only the time spent in steps counts: a teacher pausing between
+     * steps in the window spends none of the budget. */
+    uint64_t t0 = wall_us();
     for (int m = 0; m < 2; m++) {
-        if (!r->in[m])
+        interp *in = r->in[m];
+        if (!in)
             continue;
+        in->budget_end_us = UINT64_MAX;
+        if (r->budget_us > 0 && in->mode == LESSON_MODE_REAL) {
+            uint64_t spent = r->used_us + (wall_us() - t0);
+            uint64_t left = spent < r->budget_us ? r->budget_us - spent : 0;
+            in->budget_end_us = in->be->ops->now_us(in->be) + left;
+        }
         if (m == 1)
-            r->rec.real_t0_us = r->in[1]->be->ops->now_us(r->in[1]->be);
-        int rc = run_step(r->in[m], r->step);
+            r->rec.real_t0_us = in->be->ops->now_us(in->be);
+        int rc = run_step(in, r->step);
         if (rc < 0)
             return rc;
     }
-    return build_record(r, t0);
+    int brc = build_record(r, model_t0);
+    r->used_us += wall_us() - t0;
+    if (r->budget_us > 0 && r->used_us >= r->budget_us) {
+        r->timed_out = true;
+        return -ETIMEDOUT;
+    }
+    return brc;
 }
 
 int lesson_runner_step_index(const lesson_runner *r)
@@ -2288,6 +2666,20 @@ const lesson_record *lesson_runner_record(const lesson_runner *r)
 unsigned lesson_runner_modes(const lesson_runner *r)
 {
     return r->modes;
+}
+
+void lesson_runner_set_memory_budget(lesson_runner *r, size_t bytes)
+{
+    for (int m = 0; m < 2; m++)
+        if (r->in[m])
+            r->in[m]->budget_bytes = bytes;
+}
+
+void lesson_runner_keep_events(lesson_runner *r, bool on)
+{
+    for (int m = 0; m < 2; m++)
+        if (r->in[m] && r->in[m]->be->ops->keep_events)
+            r->in[m]->be->ops->keep_events(r->in[m]->be, on);
 }
 
 const lesson_doc *lesson_runner_doc(const lesson_runner *r)

@@ -36,10 +36,25 @@ lesson_runner *lesson_runner_new(const lesson_doc *doc, unsigned modes, char *er
 void lesson_runner_free(lesson_runner *r);
 
 /* Runs the next step in every mode, settles, checks its expectations and
- * writes the step's record. Returns 0, 1 when there is no step left, or a
+ * writes the step's record. Returns 0, 1 when there is no step left,
+ * -ETIMEDOUT when the time budget ran out (see
+ * lesson_runner_set_time_budget; the step's record is still written), or a
  * negative errno on an internal failure (a socket fault inside the lesson
  * is not one: it is a Python exception on that side). */
 int lesson_runner_step(lesson_runner *r);
+
+/* The real time a lesson's steps may take in all, by default (5 minutes):
+ * 999 steps of `wait 60s` are valid and would otherwise run for days. */
+#define LESSON_TIME_BUDGET_US_DEFAULT ((uint64_t)300 * 1000000)
+
+/* Sets the real-time budget of r's steps (microseconds; 0: no limit).
+ * Only time inside lesson_runner_step() counts. Once it is spent, the
+ * real mode stops waiting where it is (a `wait`, a sleep, a settle), and
+ * that lesson_runner_step() and every later one returns -ETIMEDOUT. */
+void lesson_runner_set_time_budget(lesson_runner *r, uint64_t budget_us);
+
+/* Whether r ran out of its time budget. */
+bool lesson_runner_timed_out(const lesson_runner *r);
 
 /* Index of the last step run (0-based), or -1 before the first. */
 int lesson_runner_step_index(const lesson_runner *r);
@@ -51,6 +66,20 @@ const lesson_record *lesson_runner_record(const lesson_runner *r);
 
 /* The modes that run (a lesson_mode bit set). */
 unsigned lesson_runner_modes(const lesson_runner *r);
+
+/* One memory budget for all of a lesson's bytes and str values and its
+ * receive buffers, per mode: a line whose value would cross it raises
+ * MemoryError there, as Python does when memory runs out. */
+#define LESSON_MEMORY_BUDGET_BYTES ((size_t)1 << 30)
+
+/* Sets the budget (bytes, per mode; LESSON_MEMORY_BUDGET_BYTES unless
+ * set). Values already alive keep their bytes. */
+void lesson_runner_set_memory_budget(lesson_runner *r, size_t bytes);
+
+/* Whether the model keeps its event log (on by default; the window and
+ * render need it). `check` turns it off: a big lesson's log would cost
+ * memory (tens of bytes per segment) that nothing reads. */
+void lesson_runner_keep_events(lesson_runner *r, bool on);
 
 /* The document the runner runs (borrowed at lesson_runner_new()). */
 const lesson_doc *lesson_runner_doc(const lesson_runner *r);

@@ -36,6 +36,7 @@ enum {
     LIVE_ACCEPT_PER_TURN = 64,     /* accept() calls per poll */
     LIVE_ACCEPT_PAUSE_US = 100000, /* after EMFILE, accept again 100 ms later */
     LIVE_SEND_RETRY_US = 1000,     /* connect: retry a full socket this often */
+    LIVE_SEND_BACKOFF_US = 64000,  /* ... backing off to this while it stays full */
     LIVE_OUT_MIN = 256,            /* first allocation of an answer buffer */
     LIVE_OUT_KEEP = 4096,          /* a drained buffer larger than this is freed */
     LIVE_SENDFILE_CHUNK = 1 << 20, /* per sendfile(): about 0.2 ms on loopback */
@@ -46,6 +47,7 @@ typedef struct {
     int fd;
     bool connecting; /* connect mode: the connect is in progress */
     bool closed;     /* closed this turn: removed at the end of the turn */
+    int64_t last_active_us; /* when a byte last moved (or it was accepted) */
     uint8_t *out;    /* listen: queued answers at out[out_off..out_off+out_len) */
     uint32_t out_off, out_len, out_cap;
 } live_conn;
@@ -57,7 +59,6 @@ struct net_live {
     int nlfd;
     char laddr[2][NET_LIVE_PEER_LEN];
     bool listen_reported;
-    bool full_reported;            /* the "too many connections" error was given */
     bool accept_err_reported;      /* an accept error (EMFILE...) was given */
     int64_t accept_pause_until_us; /* after such an error, accept again then */
     net_probe_t lprobe;
@@ -65,6 +66,10 @@ struct net_live {
 
     live_conn **conns;
     int nconns, capconns;
+    int open_now;          /* conns not closed (nconns counts closed ones until reaped) */
+    int64_t next_idle_us;  /* the next idle timeout due, or INT64_MAX */
+    int watch_fd;          /* net_live_watch_fd(), or -1 */
+    int64_t send_retry_us; /* connect: current retry interval of a full socket */
     int next_id;
 
     uint8_t *rbuf;
@@ -160,10 +165,12 @@ static live_conn *live_conn_add(net_live *l, int fd)
     c->fd = fd;
     c->pub.id = ++l->next_id;
     c->pub.reading = true;
+    c->last_active_us = live_now_us();
     l->conns[l->nconns++] = c;
     if (l->cfg.mode == NET_LIVE_LISTEN)
         l->st.connections++; /* connect mode counts once connected */
-    l->st.open = l->nconns;
+    l->open_now++;
+    l->st.open = l->open_now;
     return c;
 }
 
@@ -186,6 +193,8 @@ static void live_conn_close(net_live *l, live_conn *c)
     net_close(c->fd);
     c->fd = -1;
     c->closed = true;
+    l->open_now--;
+    l->st.open = l->open_now;
     live_out_free(l, c);
     net_live_event ev = {.type = NET_LIVE_EV_CLOSE};
     ev.id = c->pub.id;
@@ -215,7 +224,53 @@ static void live_reap(net_live *l)
         }
     }
     l->nconns = j;
+    l->open_now = j;
     l->st.open = j;
+}
+
+/* Closes c to make room or because it idled (reason says which), with an
+ * EVICT event before its CLOSE. */
+static void live_evict(net_live *l, live_conn *c, const char *reason, int64_t now)
+{
+    net_live_event ev = {.type = NET_LIVE_EV_EVICT};
+    ev.id = c->pub.id;
+    ev.peer = c->pub.peer;
+    ev.message = reason;
+    ev.bytes = (size_t)((now - c->last_active_us) / 1000);
+    l->st.evictions++;
+    live_emit(l, &ev);
+    live_conn_close(l, c);
+}
+
+/* The open connection that moved no byte for the longest, or NULL. */
+static live_conn *live_longest_idle(const net_live *l)
+{
+    live_conn *best = NULL;
+    for (int i = 0; i < l->nconns; i++) {
+        live_conn *c = l->conns[i];
+        if (!c->closed && (best == NULL || c->last_active_us < best->last_active_us))
+            best = c;
+    }
+    return best;
+}
+
+/* Closes every connection idle past the idle timeout; keeps when the
+ * next one is due for the poll's wait. */
+static void live_idle_sweep(net_live *l, int64_t now)
+{
+    l->next_idle_us = INT64_MAX;
+    if (l->cfg.mode != NET_LIVE_LISTEN || l->cfg.idle_timeout_ms <= 0)
+        return;
+    int64_t idle_us = (int64_t)l->cfg.idle_timeout_ms * 1000;
+    for (int i = 0; i < l->nconns; i++) {
+        live_conn *c = l->conns[i];
+        if (c->closed)
+            continue;
+        if (now - c->last_active_us >= idle_us)
+            live_evict(l, c, "idle-timeout", now);
+        else if (c->last_active_us + idle_us < l->next_idle_us)
+            l->next_idle_us = c->last_active_us + idle_us;
+    }
 }
 
 /* Appends len bytes to c's answer buffer; the caller checked the bound. */
@@ -249,6 +304,7 @@ static int live_out_append(net_live *l, live_conn *c, const uint8_t *data, uint3
  * sendfile()), sets what c still has to send and reports a SEND event. */
 static void live_sent(net_live *l, live_conn *c, const uint8_t *data, long n, uint32_t pending)
 {
+    c->last_active_us = live_now_us();
     c->pub.bytes_out += (uint64_t)n;
     l->st.bytes_out += (uint64_t)n;
     c->pub.pending_bytes = pending;
@@ -312,8 +368,9 @@ static long live_recv_chunk(net_live *l, live_conn *c)
     }
     c->pub.bytes_in += (uint64_t)n;
     l->st.bytes_in += (uint64_t)n;
+    c->last_active_us = live_now_us();
     if (l->cfg.mode == NET_LIVE_CONNECT)
-        l->quiet_since_us = live_now_us();
+        l->quiet_since_us = c->last_active_us;
     net_live_event ev = {.type = NET_LIVE_EV_RECV};
     ev.id = c->pub.id;
     ev.peer = c->pub.peer;
@@ -341,7 +398,7 @@ static void live_serve_read(net_live *l, live_conn *c)
 static void live_accept(net_live *l, int lfd)
 {
     char err[NET_ERR_LEN];
-    for (int i = 0; i < LIVE_ACCEPT_PER_TURN && l->nconns < l->cfg.max_conns; i++) {
+    for (int i = 0; i < LIVE_ACCEPT_PER_TURN; i++) {
         int fd = net_accept(lfd, err);
         if (fd == -EAGAIN || fd == -ECONNABORTED)
             break;
@@ -356,6 +413,11 @@ static void live_accept(net_live *l, int lfd)
             break;
         }
         l->accept_err_reported = false;
+        /* At the limit a new client is still served: the connection idle
+         * the longest makes room, so idle clients cannot lock others out. */
+        live_conn *victim = l->open_now >= l->cfg.max_conns ? live_longest_idle(l) : NULL;
+        if (victim != NULL)
+            live_evict(l, victim, "max-conns", live_now_us());
         live_conn *c = live_conn_add(l, fd);
         if (c == NULL) {
             net_close(fd);
@@ -367,17 +429,6 @@ static void live_accept(net_live *l, int lfd)
         ev.id = c->pub.id;
         ev.peer = c->pub.peer;
         live_emit(l, &ev);
-    }
-    if (l->nconns >= l->cfg.max_conns && !l->full_reported) {
-        char msg[NET_ERR_LEN];
-        snprintf(msg, sizeof(msg),
-                 "accept: %d connections open, the most allowed (--max-conns); new clients "
-                 "wait in the backlog",
-                 l->nconns);
-        live_error(l, NULL, -EMFILE, msg);
-        l->full_reported = true;
-    } else if (l->nconns < l->cfg.max_conns) {
-        l->full_reported = false;
     }
 }
 
@@ -448,12 +499,23 @@ static void live_client_send(net_live *l, live_conn *c)
             if (n > 0)
                 l->text_off += (size_t)n;
         }
-        if (n == -EAGAIN)
+        if (n == -EAGAIN) {
+            /* Full (a zero window, a slow reader): retry less and less
+             * often, so a stalled peer does not wake us 1000 times a
+             * second; POLLOUT still wakes us as soon as there is room. */
+            if (i == 0) {
+                l->send_retry_us *= 2;
+                if (l->send_retry_us > LIVE_SEND_BACKOFF_US)
+                    l->send_retry_us = LIVE_SEND_BACKOFF_US;
+            }
             break;
+        }
         if (n < 0) {
             live_conn_fail(l, c, (int)n, err);
             return;
         }
+        if (n > 0)
+            l->send_retry_us = LIVE_SEND_RETRY_US;
         if (n > 0)
             live_sent(l, c, data, n,
                       live_client_left(l) > UINT32_MAX ? UINT32_MAX
@@ -528,7 +590,8 @@ static int live_setup_connect(net_live *l, char *err)
 {
     int rc = 0;
     if (l->cfg.send_file != NULL) {
-        l->file_fd = open(l->cfg.send_file, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: a FIFO must not hang the open (it is refused below). */
+        l->file_fd = open(l->cfg.send_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         struct stat sb;
         if (l->file_fd < 0 || fstat(l->file_fd, &sb) < 0) {
             rc = -errno;
@@ -587,6 +650,9 @@ net_live *net_live_new(const net_live_config *cfg, char *err)
     }
     l->cfg = *cfg;
     l->file_fd = -1;
+    l->watch_fd = -1;
+    l->next_idle_us = INT64_MAX;
+    l->send_retry_us = LIVE_SEND_RETRY_US;
     l->lfd[0] = l->lfd[1] = -1;
     l->t0_us = live_now_us();
     live_account(l, (int64_t)sizeof(*l));
@@ -606,6 +672,8 @@ net_live *net_live_new(const net_live_config *cfg, char *err)
         l->cfg.recv_bytes = NET_LIVE_RECV_LIMIT;
     if (l->cfg.quiet_ms <= 0)
         l->cfg.quiet_ms = NET_LIVE_QUIET_MS_DEFAULT;
+    if (l->cfg.idle_timeout_ms == 0)
+        l->cfg.idle_timeout_ms = NET_LIVE_IDLE_MS_DEFAULT;
     if (l->cfg.sample_ms < 0)
         l->cfg.sample_ms = 0;
     l->rbuf = malloc(l->cfg.recv_bytes);
@@ -689,6 +757,26 @@ static int live_grow_poll(net_live *l, int n)
     return 0;
 }
 
+/* Takes the sample when it is due and sets the next one; long turns call
+ * it between connections, so samples keep their interval under a flood. */
+static void live_sample_tick(net_live *l)
+{
+    if (l->cfg.sample_ms <= 0)
+        return;
+    int64_t now = live_now_us();
+    if (now < l->next_sample_us)
+        return;
+    net_live_sample(l);
+    l->next_sample_us += (int64_t)l->cfg.sample_ms * 1000;
+    if (l->next_sample_us <= now)
+        l->next_sample_us = now + (int64_t)l->cfg.sample_ms * 1000;
+}
+
+void net_live_watch_fd(net_live *l, int fd)
+{
+    l->watch_fd = fd;
+}
+
 static void live_report_listen(net_live *l)
 {
     l->listen_reported = true;
@@ -721,14 +809,14 @@ int net_live_poll(net_live *l, int timeout_ms)
         live_finish(l);
         return 0;
     }
-    if (live_grow_poll(l, l->nlfd + l->nconns) < 0)
+    if (live_grow_poll(l, l->nlfd + l->nconns + 1) < 0)
         return -ENOMEM;
 
     /* What each socket waits for. */
     int n = 0;
     int64_t now = live_now_us();
     bool paused = now < l->accept_pause_until_us;
-    bool accepting = l->nconns < l->cfg.max_conns && !paused;
+    bool accepting = !paused; /* at max_conns too: the longest-idle makes room */
     for (int i = 0; i < l->nlfd; i++) {
         l->pfds[n] = (struct pollfd){.fd = accepting ? l->lfd[i] : -1, .events = POLLIN};
         l->pmap[n++] = NULL;
@@ -751,6 +839,11 @@ int net_live_poll(net_live *l, int timeout_ms)
         l->pfds[n] = (struct pollfd){.fd = c->fd, .events = ev};
         l->pmap[n++] = c;
     }
+    int nsock = n; /* the watched output, if any, comes last */
+    if (l->watch_fd >= 0) {
+        l->pfds[n] = (struct pollfd){.fd = l->watch_fd, .events = POLLOUT};
+        l->pmap[n++] = NULL;
+    }
 
     /* Never sleep past the next sample, the client's quiet deadline or
      * the end of an accept pause. */
@@ -762,12 +855,14 @@ int net_live_poll(net_live *l, int timeout_ms)
     int64_t quiet_end = l->quiet_since_us + (int64_t)l->cfg.quiet_ms * 1000;
     if (client && l->send_done && quiet_end - now < wait_us)
         wait_us = quiet_end - now;
+    if (l->next_idle_us != INT64_MAX && l->next_idle_us - now < wait_us)
+        wait_us = l->next_idle_us - now;
     /* While a client is sending, the kernel wakes a writer only once about
      * a third of its send buffer is free; retrying every millisecond keeps
      * the pipe fuller. */
     if (client && !l->send_done && l->nconns > 0 && !l->conns[0]->connecting &&
-        wait_us > LIVE_SEND_RETRY_US)
-        wait_us = LIVE_SEND_RETRY_US;
+        wait_us > l->send_retry_us)
+        wait_us = l->send_retry_us;
     if (wait_us < 0)
         wait_us = 0;
     struct timespec ts = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
@@ -780,10 +875,11 @@ int net_live_poll(net_live *l, int timeout_ms)
 
     char err[NET_ERR_LEN];
     bool sent = false;
-    for (int i = 0; i < n && ready > 0; i++) {
+    for (int i = 0; i < nsock && ready > 0; i++) {
         short re = l->pfds[i].revents;
         if (re == 0)
             continue;
+        live_sample_tick(l);
         live_conn *c = l->pmap[i];
         if (c == NULL) {
             live_accept(l, l->pfds[i].fd);
@@ -850,13 +946,9 @@ int net_live_poll(net_live *l, int timeout_ms)
     if (client && l->send_done && l->nconns > 0 &&
         now - l->quiet_since_us >= (int64_t)l->cfg.quiet_ms * 1000)
         live_conn_close(l, l->conns[0]); /* the server went quiet */
+    live_idle_sweep(l, now);
     live_reap(l);
-    if (l->cfg.sample_ms > 0 && now >= l->next_sample_us) {
-        net_live_sample(l);
-        l->next_sample_us += (int64_t)l->cfg.sample_ms * 1000;
-        if (l->next_sample_us <= now)
-            l->next_sample_us = now + (int64_t)l->cfg.sample_ms * 1000;
-    }
+    live_sample_tick(l);
     if (client && l->nconns == 0) {
         live_finish(l);
         return 0;
@@ -866,9 +958,15 @@ int net_live_poll(net_live *l, int timeout_ms)
 
 int net_live_conns(const net_live *l, net_live_conn *out, int max)
 {
-    for (int i = 0; i < l->nconns && i < max; i++)
-        out[i] = l->conns[i]->pub;
-    return l->nconns;
+    int k = 0;
+    for (int i = 0; i < l->nconns; i++) {
+        if (l->conns[i]->closed)
+            continue;
+        if (k < max)
+            out[k] = l->conns[i]->pub;
+        k++;
+    }
+    return k;
 }
 
 bool net_live_listener_probe(const net_live *l, net_probe_t *out)
@@ -882,6 +980,7 @@ bool net_live_listener_probe(const net_live *l, net_probe_t *out)
 void net_live_stats_get(const net_live *l, net_live_stats *out)
 {
     *out = l->st;
+    out->unsent_bytes = l->cfg.mode == NET_LIVE_CONNECT ? live_client_left(l) : 0;
 }
 
 void net_live_stop(net_live *l)

@@ -35,6 +35,7 @@ enum {
     NET_LIVE_OUT_CAP_DEFAULT = 64 * 1024,     /* answer buffer per connection */
     NET_LIVE_RECV_DEFAULT = 1024,             /* the article's recv(1024) */
     NET_LIVE_QUIET_MS_DEFAULT = 1000,         /* connect: quiet time before done */
+    NET_LIVE_IDLE_MS_DEFAULT = 120000,        /* listen: a connection idle this long is closed */
     NET_LIVE_MAX_CONNS_LIMIT = 65536,         /* upper bound accepted in config */
     NET_LIVE_RECV_LIMIT = 4 * 1024 * 1024,    /* upper bound of recv_bytes */
     NET_LIVE_OUT_CAP_LIMIT = 64 * 1024 * 1024 /* upper bound of out_cap_bytes */
@@ -54,6 +55,9 @@ typedef enum {
     NET_LIVE_EV_CLOSE,      /* a connection closed: bytes_in/out in conn */
     NET_LIVE_EV_ERROR,      /* err, exception, message (id 0: not a connection) */
     NET_LIVE_EV_SAMPLE,     /* the kernel queues were just probed: see net_live_conns */
+    NET_LIVE_EV_EVICT,      /* a connection is closed to make room or for idling:
+                               id, peer, message ("idle-timeout" or "max-conns"),
+                               bytes (ms it was idle); its CLOSE follows */
 } net_live_ev_type;
 
 /* One connection as the window and the tests see it. A value: copying it
@@ -101,6 +105,10 @@ typedef struct {
     int sample_ms;              /* probe every connection this often; 0: never */
     int quiet_ms;               /* connect: done after this long without answers
                                    once everything is sent (0: 1000) */
+    int idle_timeout_ms;        /* listen: close a connection that moved no byte
+                                   this long (0: 120000; negative: never). At
+                                   max_conns, a new client makes room by closing
+                                   the longest-idle connection. */
     net_live_event_fn on_event; /* may be NULL */
     void *user;                 /* passed to on_event */
 } net_live_config;
@@ -115,6 +123,8 @@ typedef struct {
     uint64_t alloc_bytes;      /* bytes of buffers allocated now */
     uint64_t peak_alloc_bytes; /* the most alloc_bytes ever was */
     uint64_t errors;           /* error events */
+    uint64_t evictions;        /* connections closed for idling or to make room */
+    uint64_t unsent_bytes;     /* connect: text or file bytes not yet sent */
     int last_err;              /* the last error's negative errno, 0 if none */
     bool done;                 /* connect: finished */
 } net_live_stats;
@@ -150,8 +160,13 @@ int net_live_poll(net_live *l, int timeout_ms);
  * sample_ms) and reports a NET_LIVE_EV_SAMPLE. */
 void net_live_sample(net_live *l);
 
-/* Copies up to max connections (oldest first) into out and returns how
- * many are open (which may be more than max). */
+/* Also waits for POLLOUT on fd (-1: none) in the next net_live_poll()
+ * calls, which return early once it is writable: the headless CLI's
+ * output queue is written from the loop this way, never blocking it. */
+void net_live_watch_fd(net_live *l, int fd);
+
+/* Copies up to max open connections (oldest first) into out and returns
+ * how many are open (which may be more than max). */
 int net_live_conns(const net_live *l, net_live_conn *out, int max);
 
 /* The listener's kernel view (state LISTEN, accept queue), from the last
@@ -171,10 +186,17 @@ void net_live_stop(net_live *l);
  *   --max-seconds N                  stop after N seconds
  *   --sample-ms N                    sample interval (default 100)
  *   --recv-size N                    bytes per recv (default 1024)
- *   --max-conns N                    listen: connections at once (1024)
- * Prints JSON Lines on out, flushed after each line; a `summary` line
- * ends every run. Runs until SIGINT/SIGTERM (exit 0), --max-seconds, or
- * for --connect until done (0; 1 if the connection failed). A usage error
+ *   --max-conns N                    listen: connections at once (1024); at the
+ *                                    limit the longest-idle one makes room
+ *   --idle-timeout SECONDS           listen: close idle connections (120; 0 never)
+ * Prints JSON Lines on out through a bounded queue written without
+ * blocking (a reader that stops reading never stalls the loop; when the
+ * queue is full `sample` lines are dropped first, and the `summary` counts
+ * every dropped line); a `summary` line ends every run. Raises the soft
+ * limit on open files to the hard one. Runs until SIGINT/SIGTERM (exit 0,
+ * within a second whatever the output does), --max-seconds, or for
+ * --connect until done (0; 1 if the connection failed or --max-seconds
+ * ended it before everything was sent). A usage error
  * prints a message on errout and returns 2; a setup error (bind, connect,
  * file) prints one and returns 1. */
 int net_live_cli(int argc, char **argv, FILE *out, FILE *errout);

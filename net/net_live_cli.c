@@ -8,6 +8,7 @@
  * there is no window to open.
  */
 #include "net_live.h"
+#include "net_outq.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -22,7 +23,8 @@ static const char live_usage[] =
     "       sockbuf live --connect HOST:PORT [--send TEXT | --send-file FILE] [--headless]\n"
     "                    [--max-seconds N]\n"
     "options: --sample-ms N (default 100)  --recv-size N (default 1024)\n"
-    "         --max-conns N (listen, default 1024)\n";
+    "         --max-conns N (listen, default 1024)  --idle-timeout SECONDS (listen, default\n"
+    "         120; 0: never)\n";
 
 static volatile sig_atomic_t live_signalled;
 
@@ -32,11 +34,23 @@ static void live_on_signal(int sig)
 }
 
 typedef struct {
-    FILE *out;
+    FILE *out;   /* the line being formatted (a memory stream) */
+    net_outq *q; /* where finished lines go, without blocking */
+    char *mbuf;  /* out's buffer */
+    size_t mlen; /* out's length */
     net_live *l;
     net_live_conn *snap;
     int snap_cap;
 } cli_ctx;
+
+/* Hands the line formatted in x->out to the output queue and starts the
+ * next one. Samples may be dropped when the output falls behind. */
+static void cli_line_end(cli_ctx *x, bool droppable)
+{
+    fflush(x->out);
+    net_outq_push(x->q, x->mbuf, x->mlen, droppable);
+    rewind(x->out);
+}
 
 /* Writes s as a JSON string (quotes included). */
 static void json_str(FILE *f, const char *s)
@@ -128,11 +142,17 @@ static void cli_event(const net_live_event *ev, void *user)
         json_str(f, ev->message);
         fputs("}\n", f);
         break;
+    case NET_LIVE_EV_EVICT:
+        fprintf(f,
+                "{\"event\":\"evict\",\"t_ms\":%" PRId64 ",\"id\":%d,\"reason\":\"%s\","
+                "\"idle_ms\":%zu}\n",
+                ev->t_ms, ev->id, ev->message, ev->bytes);
+        break;
     case NET_LIVE_EV_SAMPLE:
         cli_sample(x, ev->t_ms);
         break;
     }
-    fflush(f);
+    cli_line_end(x, ev->type == NET_LIVE_EV_SAMPLE);
 }
 
 /* "[HOST:]PORT" or "[::1]:PORT" into hostbuf (host NULL when absent) and
@@ -183,7 +203,7 @@ int net_live_cli(int argc, char **argv, FILE *out, FILE *errout)
     double max_seconds = 0;
     int status = 0;
     char err[NET_ERR_LEN] = "";
-    cli_ctx x = {.out = out};
+    cli_ctx x = {.out = NULL};
     net_live *l = NULL;
     struct sigaction sa, old_int, old_term;
     bool handlers = false;
@@ -195,7 +215,8 @@ int net_live_cli(int argc, char **argv, FILE *out, FILE *errout)
         bool takes = strcmp(a, "--listen") == 0 || strcmp(a, "--connect") == 0 ||
                      strcmp(a, "--send") == 0 || strcmp(a, "--send-file") == 0 ||
                      strcmp(a, "--max-seconds") == 0 || strcmp(a, "--sample-ms") == 0 ||
-                     strcmp(a, "--recv-size") == 0 || strcmp(a, "--max-conns") == 0;
+                     strcmp(a, "--recv-size") == 0 || strcmp(a, "--max-conns") == 0 ||
+                     strcmp(a, "--idle-timeout") == 0;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(live_usage, out);
             goto out;
@@ -226,6 +247,16 @@ int net_live_cli(int argc, char **argv, FILE *out, FILE *errout)
             cfg.send_text = v;
         } else if (strcmp(a, "--send-file") == 0) {
             cfg.send_file = v;
+        } else if (strcmp(a, "--idle-timeout") == 0) {
+            char *end = NULL;
+            double sec = strtod(v, &end);
+            if (*v == '\0' || *end != '\0' || !(sec >= 0 && sec <= 86400.0 * 365)) {
+                fprintf(errout, "sockbuf live: --idle-timeout wants SECONDS (0: never), not '%s'\n",
+                        v);
+                status = 2;
+                goto out;
+            }
+            cfg.idle_timeout_ms = sec == 0 ? -1 : (sec * 1000 < 1 ? 1 : (int)(sec * 1000));
         } else if (strcmp(a, "--max-seconds") == 0) {
             char *end = NULL;
             max_seconds = strtod(v, &end);
@@ -287,15 +318,27 @@ int net_live_cli(int argc, char **argv, FILE *out, FILE *errout)
         status = 1;
         goto out;
     }
-    /* Room for max_conns clients: the soft limit on open files is often
-     * 1024, the hard one higher. */
+    /* Room for every client: the soft limit on open files is often 1024,
+     * the hard one much higher. Raise the soft one to the hard one (an
+     * unlimited hard one cannot be the soft one: then what max_conns needs). */
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        rl.rlim_cur < (rlim_t)cfg.max_conns + 64) {
-        rl.rlim_cur = (rlim_t)cfg.max_conns + 64;
-        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
-            rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != rl.rlim_max) {
+        rlim_t want = rl.rlim_max;
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0 && want == RLIM_INFINITY) {
+            getrlimit(RLIMIT_NOFILE, &rl);
+            if (rl.rlim_cur < (rlim_t)cfg.max_conns + 64) {
+                rl.rlim_cur = (rlim_t)cfg.max_conns + 64;
+                setrlimit(RLIMIT_NOFILE, &rl);
+            }
+        }
+    }
+    x.out = open_memstream(&x.mbuf, &x.mlen);
+    x.q = x.out != NULL ? net_outq_new(out, 0) : NULL;
+    if (x.q == NULL) {
+        fprintf(errout, "sockbuf live: out of memory\n");
+        status = 1;
+        goto out;
     }
     cfg.on_event = cli_event;
     cfg.user = &x;
@@ -316,6 +359,7 @@ int net_live_cli(int argc, char **argv, FILE *out, FILE *errout)
     handlers = true;
 
     struct timespec t0, now;
+    bool timed_out = false;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
         if (live_signalled)
@@ -323,10 +367,16 @@ int net_live_cli(int argc, char **argv, FILE *out, FILE *errout)
         if (max_seconds > 0) {
             clock_gettime(CLOCK_MONOTONIC, &now);
             double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
-            if (el >= max_seconds)
+            if (el >= max_seconds) {
+                timed_out = true;
                 break;
+            }
         }
+        /* The output is written from this loop: wake when it can take
+         * more, never wait for it. */
+        net_live_watch_fd(l, net_outq_wait_fd(x.q));
         int rc = net_live_poll(l, 50);
+        net_outq_flush(x.q);
         if (rc == 0)
             break;
         if (rc < 0) {
@@ -335,24 +385,56 @@ int net_live_cli(int argc, char **argv, FILE *out, FILE *errout)
             break;
         }
     }
+    net_live_watch_fd(l, -1);
     net_live_stop(l);
     net_live_poll(l, 0); /* closes what is open, with close events */
     net_live_stats st;
     net_live_stats_get(l, &st);
-    fprintf(out,
+    net_outq_stats qs;
+    net_outq_stats_get(x.q, &qs);
+    fprintf(x.out,
             "{\"event\":\"summary\",\"connections\":%" PRIu64 ",\"bytes_in\":%" PRIu64
-            ",\"bytes_out\":%" PRIu64 ",\"errors\":%" PRIu64 "}\n",
-            st.connections, st.bytes_in, st.bytes_out, st.errors);
-    fflush(out);
+            ",\"bytes_out\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"evictions\":%" PRIu64
+            ",\"dropped_samples\":%" PRIu64 ",\"dropped_events\":%" PRIu64,
+            st.connections, st.bytes_in, st.bytes_out, st.errors, st.evictions,
+            qs.dropped_droppable, qs.dropped_other);
+    if (cfg.mode == NET_LIVE_CONNECT)
+        fprintf(x.out, ",\"unsent\":%" PRIu64, st.unsent_bytes);
+    fputs("}\n", x.out);
+    cli_line_end(&x, false);
+    /* Whatever the reader does, end within a second of a signal: give the
+     * output half a second to take the last lines (a second signal ends
+     * the wait at once), then say what was lost. */
+    int drc = net_outq_drain(x.q, 500);
+    if (drc == -ETIMEDOUT || drc == -EINTR) {
+        net_outq_stats_get(x.q, &qs);
+        fprintf(errout, "sockbuf live: the output did not take the last %zu bytes\n",
+                qs.queued_bytes);
+    } else if (drc < 0) {
+        fprintf(errout, "sockbuf live: writing the output: %s\n", strerror(-drc));
+        status = 1;
+    }
     /* A client whose connection failed ends with 1; a signal always 0. */
     if (cfg.mode == NET_LIVE_CONNECT && !live_signalled && st.last_err != 0 && status == 0)
         status = 1;
+    /* --max-seconds cut a send short: say so, and fail. */
+    if (cfg.mode == NET_LIVE_CONNECT && timed_out && st.unsent_bytes > 0) {
+        fprintf(errout,
+                "sockbuf live: --max-seconds ended the run before everything was sent: %" PRIu64
+                " bytes sent, %" PRIu64 " not\n",
+                st.bytes_out, st.unsent_bytes);
+        status = 1;
+    }
 out:
     if (handlers) {
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
     }
     net_live_free(l);
+    net_outq_free(x.q);
+    if (x.out != NULL)
+        fclose(x.out);
+    free(x.mbuf);
     free(x.snap);
     return status;
 }

@@ -92,6 +92,30 @@ int sim_appbuf_flush(sim_appbuf *b, uint8_t **out, size_t *out_len)
     return rc;
 }
 
+const uint8_t *sim_appbuf_data(const sim_appbuf *b)
+{
+    return b->buf;
+}
+
+void sim_appbuf_consume(sim_appbuf *b, size_t n)
+{
+    if (n > b->used)
+        n = b->used;
+    memmove(b->buf, b->buf + n, b->used - n);
+    b->used -= n;
+}
+
+size_t sim_appbuf_put(sim_appbuf *b, const uint8_t *data, size_t len)
+{
+    size_t n = b->capacity - b->used;
+    if (n > len)
+        n = len;
+    if (n > 0)
+        memcpy(b->buf + b->used, data, n);
+    b->used += n;
+    return n;
+}
+
 size_t sim_appbuf_buffered_bytes(const sim_appbuf *b)
 {
     return b->used;

@@ -46,6 +46,16 @@ int sim_appbuf_write(sim_appbuf *b, const uint8_t *data, size_t len, uint8_t **o
 /* flush(): appends every buffered byte to *out and empties the buffer. */
 int sim_appbuf_flush(sim_appbuf *b, uint8_t **out, size_t *out_len);
 
+/* For a caller that writes the buffer out itself, as CPython's
+ * BufferedWriter does on a non-blocking socket (a flush that would block
+ * keeps what was not written): the buffered bytes, oldest first (valid
+ * until the next call that changes b)... */
+const uint8_t *sim_appbuf_data(const sim_appbuf *b);
+/* ...drops the n oldest of them once written (n <= buffered)... */
+void sim_appbuf_consume(sim_appbuf *b, size_t n);
+/* ...and buffers as much of data as fits, returning how many bytes. */
+size_t sim_appbuf_put(sim_appbuf *b, const uint8_t *data, size_t len);
+
 size_t sim_appbuf_buffered_bytes(const sim_appbuf *b);
 size_t sim_appbuf_capacity_bytes(const sim_appbuf *b);
 

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -217,6 +219,142 @@ static void test_run_writes_transcript(void **state)
     done(&r);
 }
 
+/* Bytes this process has read() so far (/proc/self/io rchar), or -1. */
+static long long bytes_read_so_far(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    long long v = -1;
+    char line[128];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "rchar: %lld", &v) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* A folder of more than 1024 lessons is checked whole: every lesson is
+ * counted and a failing one sorted last is not skipped (before: the
+ * first 1024 in readdir order, "1024 passed, 0 failed", exit 0). */
+static void test_check_folder_of_1100_lessons(void **state)
+{
+    (void)state;
+    char sub[128], path[256];
+    snprintf(sub, sizeof sub, "%s/many", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    for (int i = 0; i < 1100; i++) {
+        snprintf(path, sizeof path, "many/g%04d.lesson", i);
+        put(path, GOOD);
+    }
+    put("many/zz-fails.lesson", "lesson zz\nstep s\nclient: x = 1\nexpect client: x == 2\n");
+    char *argv[] = {"check", "--sim", sub};
+    result r = run_cli(lesson_cli_check, 3, argv);
+    assert_non_null(strstr(r.out, "zz-fails.lesson:4: expect failed (sim): x == 2 (got 1)\n"));
+    assert_non_null(strstr(r.out, "1100 passed, 1 failed\n"));
+    assert_int_equal(r.rc, 1);
+    done(&r);
+}
+
+/* Only regular files are lessons: a FIFO named x.lesson in a folder is
+ * skipped with a note instead of hanging the run, and named alone it is
+ * not a lesson (exit 2). */
+static void test_check_fifo_is_not_a_lesson(void **state)
+{
+    (void)state;
+    char sub[128], fifo[256], want[512];
+    snprintf(sub, sizeof sub, "%s/fifo", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    put("fifo/a.lesson", GOOD);
+    snprintf(fifo, sizeof fifo, "%s/x.lesson", sub);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    alarm(30); /* a hang fails the test instead of stalling ctest */
+    char *argv[] = {"check", "--sim", sub};
+    result r = run_cli(lesson_cli_check, 3, argv);
+    assert_string_equal(r.out, "1 passed, 0 failed\n");
+    snprintf(want, sizeof want, "sockbuf check: skipping '%s': not a regular file\n", fifo);
+    assert_string_equal(r.err, want);
+    assert_int_equal(r.rc, 0);
+    done(&r);
+    char *argv2[] = {"check", "--sim", fifo};
+    r = run_cli(lesson_cli_check, 3, argv2);
+    snprintf(want, sizeof want, "sockbuf: no lesson '%s' (not a file", fifo);
+    assert_non_null(strstr(r.err, want));
+    assert_int_equal(r.rc, 2);
+    done(&r);
+    alarm(0);
+}
+
+/* The 256 MiB cap is checked with stat() before reading: a 300 MiB
+ * (sparse) file is refused having read nothing of it (before: about
+ * 512 MiB was read first). */
+static void test_check_huge_file_refused_before_reading(void **state)
+{
+    (void)state;
+    char path[256], want[512];
+    snprintf(path, sizeof path, "%s/huge.lesson", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(ftruncate(fileno(f), (off_t)300 << 20), 0);
+    fclose(f);
+    long long before = bytes_read_so_far();
+    assert_true(before >= 0);
+    char *argv[] = {"check", "--sim", path};
+    result r = run_cli(lesson_cli_check, 3, argv);
+    long long read_bytes = bytes_read_so_far() - before;
+    snprintf(want, sizeof want, "%s:1:1: error: lesson file too large: at most 256 MiB\n", path);
+    assert_string_equal(r.err, want);
+    assert_int_equal(r.rc, 2);
+    assert_true(read_bytes < (1 << 20));
+    done(&r);
+    unlink(path);
+}
+
+/* check --timeout SECONDS: a lesson whose waits outlast its real-time
+ * budget fails with one clear line at the step it stopped in (exit 1);
+ * a bad value is a usage error. */
+static void test_check_timeout(void **state)
+{
+    (void)state;
+    char path[256], want[512];
+    put("slow.lesson", "lesson slow\nstep a\nwait 60s\nstep b\nwait 60s\n");
+    snprintf(path, sizeof path, "%s/slow.lesson", dir);
+    char *argv[] = {"check", "--real", "--timeout", "0.3", path};
+    result r = run_cli(lesson_cli_check, 5, argv);
+    snprintf(want, sizeof want,
+             "%s:2: lesson ran out of time: its steps may take 0.3 s of real time in all "
+             "(check --timeout SECONDS changes it)\n0 passed, 1 failed\n",
+             path);
+    assert_string_equal(r.out, want);
+    assert_int_equal(r.rc, 1);
+    done(&r);
+    char *argv2[] = {"check", "--timeout=soon", path};
+    r = run_cli(lesson_cli_check, 3, argv2);
+    assert_non_null(strstr(r.err, "--timeout wants SECONDS (a number >= 0), not 'soon'"));
+    assert_int_equal(r.rc, 2);
+    done(&r);
+}
+
+/* Output that cannot be written is an error for every command: `run >
+ * /dev/full` exits 1 and says so (before: exit 0, the output lost). */
+static void test_cli_full_stdout_is_an_error(void **state)
+{
+    (void)state;
+    char cmd[1024], errpath[256], msg[256] = "";
+    snprintf(errpath, sizeof errpath, "%s/full.err", dir);
+    const char *cmds[] = {"run --sim basics", "check --sim basics", "--help"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        snprintf(cmd, sizeof cmd, "'%s' %s >/dev/full 2>'%s'", SOCKBUF_BINARY, cmds[i], errpath);
+        int st = system(cmd);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 1);
+        FILE *f = fopen(errpath, "r");
+        assert_non_null(f);
+        assert_non_null(fgets(msg, sizeof msg, f));
+        fclose(f);
+        assert_string_equal(msg, "sockbuf: writing standard output: No space left on device\n");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +364,11 @@ int main(void)
         cmocka_unit_test(test_check_usage_errors),
         cmocka_unit_test(test_check_ended_blocked),
         cmocka_unit_test(test_run_writes_transcript),
+        cmocka_unit_test(test_check_folder_of_1100_lessons),
+        cmocka_unit_test(test_check_fifo_is_not_a_lesson),
+        cmocka_unit_test(test_check_huge_file_refused_before_reading),
+        cmocka_unit_test(test_check_timeout),
+        cmocka_unit_test(test_cli_full_stdout_is_an_error),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -599,6 +599,50 @@ static void test_parse_hostile_sizes(void **state)
                         "3:20: time.sleep() of at most 60 seconds");
 }
 
+/* Builds HEAD "client: x = 1 - 1 - ... - 1" (n subtractions) + tail, so
+ * the chain is a left-deep tree n nodes deep. */
+static char *sub_chain(int n, const char *last, const char *tail)
+{
+    size_t cap = strlen(HEAD) + 32 + (size_t)n * 4 + strlen(last) + strlen(tail);
+    char *t = malloc(cap);
+    assert_non_null(t);
+    int k = snprintf(t, cap, HEAD "client: x = 1");
+    for (int i = 0; i < n; i++) {
+        memcpy(t + k, " - 1", 4);
+        k += 4;
+    }
+    snprintf(t + k, cap - (size_t)k, "%s\n%s", last, tail);
+    return t;
+}
+
+/* A chain of 250000 subtractions (1 MB line) parses, its type is known
+ * without recursion, it is freed without recursion, and a bad operand at
+ * its end is reported at the column of the last '-'. Before: the type
+ * check re-walked the tree at every '-' (quadratic) and freeing recursed
+ * once per operand (a crash). */
+static void test_parse_long_subtraction_chain(void **state)
+{
+    (void)state;
+    int n = 250000;
+    char *t = sub_chain(n, "", "client: y = x - b'a'\n");
+    assert_string_equal(first_error(t),
+                        "4:15: unsupported operand type(s) for -: 'int' and 'bytes'");
+    free(t);
+    t = sub_chain(n, " - b'a'", "");
+    char want[100];
+    snprintf(want, sizeof want, "3:%d: unsupported operand type(s) for -: 'int' and 'bytes'",
+             13 + 4 * n + 2);
+    assert_string_equal(first_error(t), want);
+    free(t);
+    t = sub_chain(n, " - 0.5", "");
+    lesson_doc *doc = parse_ok(t);
+    const lesson_expr *e = doc->steps[0].lines[0].ast->expr;
+    assert_int_equal(e->kind, LX_SUB);
+    assert_int_equal(e->b->kind, LX_SECONDS);
+    lesson_doc_free(doc);
+    free(t);
+}
+
 /* Fuzzer findings, kept as regression cases: each must parse or fail
  * cleanly with a positioned diagnostic. */
 static void test_parse_fuzz_regressions(void **state)
@@ -669,6 +713,7 @@ int main(void)
         cmocka_unit_test(test_parse_crlf),
         cmocka_unit_test(test_parse_nul_and_invalid_utf8),
         cmocka_unit_test(test_parse_hostile_sizes),
+        cmocka_unit_test(test_parse_long_subtraction_chain),
         cmocka_unit_test(test_parse_fuzz_regressions),
         cmocka_unit_test(test_find_short_names),
     };

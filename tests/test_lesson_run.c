@@ -7,6 +7,7 @@
  * side or time makes progress, exceptions as values, the application
  * buffer of makefile(), declared files, time, re-runnability.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -130,7 +132,8 @@ static void tview_update(run_t *t)
         for (int k = 0; k < rec->nresults[m]; k++) {
             const lesson_result *x = &rec->results[m][k];
             if (x->kind == LESSON_RESULT_PRINT && v->nprinted[x->side] < TV_MAX)
-                snprintf(v->printed[x->side][v->nprinted[x->side]++], TV_LINE, "%s", x->repr);
+                snprintf(v->printed[x->side][v->nprinted[x->side]++], TV_LINE, "%.*s",
+                         TV_LINE - 1, x->repr);
         }
     }
 }
@@ -967,6 +970,129 @@ static void test_run_real_ports_are_private(void **state)
     finish(&b);
 }
 
+/* One budget for all of a lesson's values: copies share their bytes and
+ * cost nothing, rebinding a name gives its bytes back, and the line whose
+ * new value would cross the budget raises MemoryError there. */
+static void memory_budget(unsigned modes)
+{
+    run_t t = start("lesson t\nfile f.bin 400000\nstep a\n"
+                    "client: a = b'x' * 600000\n"                            /* 4 */
+                    "client: b = a\n"                                        /* 5 */
+                    "client: c = b\n"                                        /* 6 */
+                    "client: d = b'x' * 600000\n"                            /* 7 */
+                    "expect client: error == MemoryError\n"
+                    "expect client: len(c) == 600000\n"
+                    "step b\n"
+                    "client: a = None\n"                                     /* 11 */
+                    "client: b = None\n"                                     /* 12 */
+                    "client: c = None\n"                                     /* 13 */
+                    "client: d = b'x' * 600000\n"                            /* 14 */
+                    "client: with open('f.bin', 'rb') as f: e = f.read()\n" /* 15 */
+                    "expect client: len(d) == 600000\n"
+                    "step c\n"
+                    "client: with open('f.bin', 'rb') as f: g = f.read()\n" /* 18 */
+                    "expect client: error == MemoryError\n",
+                    modes);
+    lesson_runner_set_memory_budget(t.r, 1000000);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 6), "done");
+    assert_string_equal(status_of(&t, modes, 7), "error: MemoryError");
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 14), "done");
+    assert_string_equal(status_of(&t, modes, 15), "done");
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 18), "error: MemoryError");
+    finish(&t);
+}
+
+static void test_run_memory_budget_raises_memoryerror(void **state)
+{
+    (void)state;
+    both_modes(memory_budget);
+}
+
+/* A chain of 200000 subtractions is evaluated left to right without
+ * recursing per operand (before: about 4.7 KB of stack per operand, a
+ * SIGSEGV from about 1780). */
+static void test_run_long_subtraction_chain(void **state)
+{
+    (void)state;
+    int n = 200000;
+    size_t cap = (size_t)n * 4 + 200;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    int k = snprintf(t, cap, "lesson t\nstep s\nclient: x = %d", n + 7);
+    for (int i = 0; i < n; i++) {
+        memcpy(t + k, " - 1", 4);
+        k += 4;
+    }
+    snprintf(t + k, cap - (size_t)k, " - 0.5\nexpect client: x == 6.5\n");
+    run_t r = start(t, LESSON_MODE_SIM);
+    step_ok(&r);
+    finish(&r);
+    free(t);
+}
+
+/* time.sleep() is waited for whole in both modes, also past the real
+ * settle's 500 ms and for two sleeps in a row longer than the model's
+ * 60 s settle: the side is not left blocked and its next line runs
+ * (before: real mode gave up after 500 ms, and `x` was a NameError). */
+static void sleep_whole(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n"
+                    "client: t0 = time.monotonic()\n"
+                    "client: time.sleep(1)\n"
+                    "client: x = 5\n"
+                    "client: slept = time.monotonic() - t0\n"
+                    "expect client: x == 5\n"
+                    "expect client: slept >= 1.0\n"
+                    "expect client: error == None\n",
+                    modes);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 5), "done");
+    finish(&t);
+}
+
+static void test_run_sleep_is_waited_for(void **state)
+{
+    (void)state;
+    both_modes(sleep_whole);
+    run_t t = start("lesson t\nstep a\nclient: time.sleep(40)\nclient: time.sleep(40)\n"
+                    "client: y = 1\nexpect client: y == 1\n",
+                    LESSON_MODE_SIM);
+    step_ok(&t);
+    finish(&t);
+}
+
+/* The real-time budget: a lesson of long waits stops at its budget with
+ * -ETIMEDOUT, having waited about that long and not the waits' sum; the
+ * model's virtual time spends none of it. */
+static void test_run_time_budget(void **state)
+{
+    (void)state;
+    const char *text = "lesson t\nstep a\nwait 60s\nstep b\nwait 60s\nstep c\nwait 60s\n";
+    run_t t = start(text, LESSON_MODE_REAL);
+    lesson_runner_set_time_budget(t.r, 300000);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    assert_int_equal(lesson_runner_step(t.r), -ETIMEDOUT);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double took = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    assert_true(took >= 0.29 && took < 5.0);
+    assert_true(lesson_runner_timed_out(t.r));
+    assert_int_equal(lesson_runner_step(t.r), -ETIMEDOUT);
+    assert_int_equal(lesson_runner_step_index(t.r), 0);
+    finish(&t);
+    t = start(text, LESSON_MODE_SIM);
+    lesson_runner_set_time_budget(t.r, 300000);
+    step_ok(&t);
+    step_ok(&t);
+    step_ok(&t);
+    assert_int_equal(lesson_runner_step(t.r), 1);
+    assert_false(lesson_runner_timed_out(t.r));
+    finish(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -985,15 +1111,19 @@ int main(void)
         cmocka_unit_test(test_run_expect_variable_value),
         cmocka_unit_test(test_run_monotonic),
         cmocka_unit_test(test_run_subtraction),
+        cmocka_unit_test(test_run_long_subtraction_chain),
         cmocka_unit_test(test_run_peer_window),
         cmocka_unit_test(test_run_makefile_application_buffer),
         cmocka_unit_test(test_run_makefile_reader_readline),
         cmocka_unit_test(test_run_files),
         cmocka_unit_test(test_run_sockopt_linux_rules),
         cmocka_unit_test(test_run_wait_and_sleep),
+        cmocka_unit_test(test_run_sleep_is_waited_for),
+        cmocka_unit_test(test_run_time_budget),
         cmocka_unit_test(test_run_print),
         cmocka_unit_test(test_run_rerun_is_identical),
         cmocka_unit_test(test_run_real_ports_are_private),
+        cmocka_unit_test(test_run_memory_budget_raises_memoryerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

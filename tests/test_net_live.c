@@ -32,12 +32,14 @@
 /* ---- helpers ----------------------------------------------------------- */
 
 typedef struct {
-    int n[NET_LIVE_EV_SAMPLE + 1]; /* events by type */
+    int n[NET_LIVE_EV_EVICT + 1]; /* events by type */
     size_t recv_bytes, send_bytes;
     char last_exception[64];
     char last_message[NET_ERR_LEN];
     char first_recv[128]; /* repr of the first recv's data */
     int last_close_id;
+    int last_evict_id;
+    char last_evict_reason[32];
 } recorder;
 
 static void record(const net_live_event *ev, void *user)
@@ -55,6 +57,9 @@ static void record(const net_live_event *ev, void *user)
         snprintf(r->last_message, sizeof(r->last_message), "%s", ev->message);
     } else if (ev->type == NET_LIVE_EV_CLOSE) {
         r->last_close_id = ev->id;
+    } else if (ev->type == NET_LIVE_EV_EVICT) {
+        r->last_evict_id = ev->id;
+        snprintf(r->last_evict_reason, sizeof(r->last_evict_reason), "%s", ev->message);
     }
 }
 
@@ -224,9 +229,11 @@ static void test_live_reset_client_reported(void **state)
     net_live_free(l);
 }
 
-/* At most max_conns clients at once: the next waits in the backlog (one
- * clear error event), and is accepted once another leaves. */
-static void test_live_max_conns_bounded(void **state)
+/* At max_conns a new client is still served: the connection idle the
+ * longest is closed to make room (an evict event, then its close), and
+ * the one that talked last is kept (before: the new client waited in the
+ * backlog for ever while idle clients held every slot). */
+static void test_live_max_conns_evicts_longest_idle(void **state)
 {
     (void)state;
     recorder r = {0};
@@ -238,21 +245,77 @@ static void test_live_max_conns_bounded(void **state)
     cfg.user = &r;
     net_live *l = net_live_new(&cfg, err);
     assert_non_null(l);
-    int a = client_connect(l), b = client_connect(l), c = client_connect(l);
-    for (int i = 0; i < 20; i++)
+    uint8_t buf[16];
+    int a = client_connect(l);
+    for (int i = 0; i < 5; i++)
         net_live_poll(l, 1);
-    assert_int_equal(r.n[NET_LIVE_EV_ACCEPT], 2);
-    assert_int_equal(r.n[NET_LIVE_EV_ERROR], 1);
-    assert_non_null(strstr(r.last_message, "2 connections open"));
-    net_close(a);
-    for (int i = 0; i < 200 && r.n[NET_LIVE_EV_ACCEPT] < 3; i++)
+    int b = client_connect(l);
+    for (int i = 0; i < 5; i++)
+        net_live_poll(l, 1);
+    /* a is older, but b idles longer once a talks */
+    assert_int_equal(net_send(a, (const uint8_t *)"hi", 2, 0, err), 2);
+    assert_int_equal(client_read(l, a, buf, 0, 16), 16);
+    int c = client_connect(l);
+    for (int i = 0; i < 50 && r.n[NET_LIVE_EV_ACCEPT] < 3; i++)
         net_live_poll(l, 2);
     assert_int_equal(r.n[NET_LIVE_EV_ACCEPT], 3);
+    assert_int_equal(r.n[NET_LIVE_EV_EVICT], 1);
+    assert_int_equal(r.last_evict_id, 2);
+    assert_string_equal(r.last_evict_reason, "max-conns");
+    assert_int_equal(r.last_close_id, 2);
+    assert_int_equal(r.n[NET_LIVE_EV_ERROR], 0);
+    net_live_stats st;
+    net_live_stats_get(l, &st);
+    assert_int_equal(st.open, 2);
+    assert_int_equal(st.evictions, 1);
     assert_int_equal(net_send(c, (const uint8_t *)"late", 4, 0, err), 4);
-    uint8_t buf[16];
     assert_int_equal(client_read(l, c, buf, 0, 16), 16);
+    assert_int_equal(net_send(a, (const uint8_t *)"more", 4, 0, err), 4);
+    assert_int_equal(client_read(l, a, buf, 0, 16), 16);
+    /* b was closed: it reads the end of the stream */
+    int64_t end = now_ms() + 2000;
+    long n;
+    while ((n = net_recv(b, buf, sizeof buf, err)) == -EAGAIN && now_ms() < end)
+        net_live_poll(l, 2);
+    assert_int_equal(n, 0);
+    net_close(a);
     net_close(b);
     net_close(c);
+    net_live_free(l);
+}
+
+/* A connection that moves no byte for idle_timeout_ms is closed (an evict
+ * event "idle-timeout"); one that keeps talking is not. */
+static void test_live_idle_timeout(void **state)
+{
+    (void)state;
+    recorder r = {0};
+    char err[NET_ERR_LEN] = "";
+    net_live_config cfg = net_live_config_default();
+    cfg.port = 0;
+    cfg.idle_timeout_ms = 300;
+    cfg.on_event = record;
+    cfg.user = &r;
+    net_live *l = net_live_new(&cfg, err);
+    assert_non_null(l);
+    int idle = client_connect(l), busy = client_connect(l);
+    uint8_t buf[16];
+    int64_t t0 = now_ms();
+    while (now_ms() - t0 < 900) {
+        assert_int_equal(net_send(busy, (const uint8_t *)"tick", 4, 0, err), 4);
+        assert_int_equal(client_read(l, busy, buf, 0, 16), 16);
+        int64_t t = now_ms();
+        while (now_ms() - t < 50)
+            net_live_poll(l, 10);
+    }
+    assert_int_equal(r.n[NET_LIVE_EV_EVICT], 1);
+    assert_int_equal(r.last_evict_id, 1);
+    assert_string_equal(r.last_evict_reason, "idle-timeout");
+    net_live_stats st;
+    net_live_stats_get(l, &st);
+    assert_int_equal(st.open, 1);
+    net_close(idle);
+    net_close(busy);
     net_live_free(l);
 }
 
@@ -822,6 +885,273 @@ static void test_live_cli_connect_exits_by_itself(void **state)
     net_live_free(l);
 }
 
+/* Waits up to ms for pid to exit; returns its status, or -1 (then it is
+ * killed and reaped). */
+static int wait_exit(pid_t pid, int ms)
+{
+    int64_t end = now_ms() + ms;
+    int st = 0;
+    while (now_ms() < end) {
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return st;
+        usleep(5000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    return -1;
+}
+
+/* A child running `live --listen` headless into pipe p[1] (its other
+ * arguments after the address). Returns the port from its first line. */
+static int cli_listen_child(pid_t *pid, int p[2], char **extra, int nextra)
+{
+    *pid = fork();
+    assert_true(*pid >= 0);
+    if (*pid == 0) {
+        close(p[0]);
+        FILE *o = fdopen(p[1], "w");
+        char *argv[16] = {"live", "--listen", "127.0.0.1:0", "--headless"};
+        for (int i = 0; i < nextra; i++)
+            argv[4 + i] = extra[i];
+        _exit(net_live_cli(4 + nextra, argv, o, stderr));
+    }
+    close(p[1]);
+    char line[8192];
+    assert_true(read_line(p[0], line, sizeof(line)));
+    const char *a = strstr(line, "\"addr\":\"127.0.0.1:");
+    if (a == NULL)
+        fail_msg("first line: %s", line);
+    return atoi(a + strlen("\"addr\":\"127.0.0.1:"));
+}
+
+/* One client's round trip: sends, and waits up to ms for the 16-byte
+ * answer. Returns the bytes of it received. */
+static size_t round_trip(int port, int ms)
+{
+    char err[NET_ERR_LEN];
+    int fd = net_socket(err);
+    int rc = net_connect(fd, NULL, (uint16_t)port, err);
+    assert_true(rc == 0 || rc == -EINPROGRESS);
+    size_t got = 0;
+    uint8_t buf[16];
+    if (net_wait(fd, true, ms) == 1 && net_send(fd, (const uint8_t *)"ping", 4, 0, err) == 4) {
+        int64_t end = now_ms() + ms;
+        while (got < 16 && now_ms() < end && net_wait(fd, false, 50) >= 0) {
+            long n = net_recv(fd, buf + got, 16 - got, err);
+            if (n == 0 || (n < 0 && n != -EAGAIN))
+                break;
+            if (n > 0)
+                got += (size_t)n;
+        }
+    }
+    net_close(fd);
+    return got;
+}
+
+/* Standard output that nobody reads never stalls live mode: clients are
+ * served while the pipe is full, every line arrives once the reader is
+ * back, with the summary's drop counts, and SIGTERM ends it within a second
+ * even with the output still blocked (before: blocking writes in the poll
+ * loop froze every client and no signal ended it). */
+static void test_live_cli_blocked_output_never_stalls(void **state)
+{
+    (void)state;
+    char line[65536];
+    char *extra[] = {"--sample-ms", "5", "--max-seconds", "30"};
+    for (int round = 0; round < 2; round++) {
+        int p[2];
+        assert_int_equal(pipe(p), 0);
+        fcntl(p[1], F_SETPIPE_SZ, 4096); /* fills in a fraction of a second */
+        pid_t pid;
+        int port = cli_listen_child(&pid, p, extra, 4);
+        usleep(600000); /* nobody reads: the pipe fills with samples */
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(round_trip(port, 2000), 16);
+        int64_t t0 = now_ms();
+        if (round == 0) {
+            /* the reader comes back: everything queued arrives, then the
+             * summary, which counts the samples dropped meanwhile */
+            kill(pid, SIGTERM);
+            bool summary = false, recv = false;
+            while (read_line(p[0], line, sizeof(line))) {
+                recv |= strstr(line, "\"event\":\"recv\"") != NULL;
+                if (strstr(line, "\"event\":\"summary\"")) {
+                    summary = true;
+                    /* the queue (4 MiB) outlasted the pause: nothing
+                     * dropped; test_net_outq covers dropping */
+                    assert_non_null(strstr(line, "\"dropped_samples\":0"));
+                    assert_non_null(strstr(line, "\"dropped_events\":0"));
+                }
+            }
+            assert_true(summary && recv);
+        }
+        if (round == 1)
+            kill(pid, SIGTERM); /* the output stays blocked */
+        int st = wait_exit(pid, 1500);
+        assert_true(st != -1);
+        assert_true(now_ms() - t0 < 1500);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 0);
+        close(p[0]);
+    }
+}
+
+/* A sender facing a zero window (a peer that never reads) sleeps in
+ * poll(): a few dozen wakeups a second, not one a millisecond (before:
+ * about 780 a second). */
+static void test_live_connect_zero_window_does_not_spin(void **state)
+{
+    (void)state;
+    char err[NET_ERR_LEN];
+    int srv = net_socket(err);
+    assert_true(srv >= 0);
+    assert_int_equal(net_bind(srv, "127.0.0.1", 0, err), 0);
+    assert_int_equal(net_listen(srv, 4, err), 0);
+    char path[] = "/tmp/sockbuf-live-zw-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)1 << 30), 0); /* sparse: costs no disk */
+    close(fd);
+    net_live_config cfg = net_live_config_default();
+    cfg.mode = NET_LIVE_CONNECT;
+    cfg.port = (uint16_t)net_local_port(srv, err);
+    cfg.send_file = path;
+    net_live *l = net_live_new(&cfg, err);
+    unlink(path);
+    assert_non_null(l);
+    int64_t t0 = now_ms();
+    while (now_ms() - t0 < 500) /* the buffers fill; the window closes */
+        net_live_poll(l, 100);
+    net_live_stats st;
+    net_live_stats_get(l, &st);
+    assert_true(st.unsent_bytes > 0);
+    int wakeups = 0;
+    t0 = now_ms();
+    while (now_ms() - t0 < 1000) {
+        assert_int_equal(net_live_poll(l, 1000), 1);
+        wakeups++;
+    }
+    assert_true(wakeups < 60);
+    net_live_free(l);
+    net_close(srv);
+}
+
+/* --max-seconds ending a --send-file before all of it is sent says so on
+ * stderr and exits 1 (before: exit 0, as if the file had gone). */
+static void test_live_cli_max_seconds_cuts_send(void **state)
+{
+    (void)state;
+    char err[NET_ERR_LEN], path[] = "/tmp/sockbuf-live-big-XXXXXX", addr[32];
+    int srv = net_socket(err);
+    assert_int_equal(net_bind(srv, "127.0.0.1", 0, err), 0);
+    assert_int_equal(net_listen(srv, 4, err), 0); /* never accepted, never read */
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)64 << 20), 0);
+    close(fd);
+    snprintf(addr, sizeof(addr), "127.0.0.1:%d", net_local_port(srv, err));
+    char *argv[] = {"live", "--connect", addr, "--send-file", path, "--max-seconds", "0.5"};
+    char *ob = NULL, *eb = NULL;
+    size_t ol = 0, el = 0;
+    FILE *o = open_memstream(&ob, &ol), *e = open_memstream(&eb, &el);
+    int rc = net_live_cli(7, argv, o, e);
+    fclose(o);
+    fclose(e);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(eb, "sockbuf live: --max-seconds ended the run before everything was "
+                               "sent:"));
+    assert_non_null(strstr(ob, "\"event\":\"summary\""));
+    assert_non_null(strstr(ob, "\"unsent\":"));
+    free(ob);
+    free(eb);
+    unlink(path);
+    net_close(srv);
+}
+
+/* Under a flood the samples keep their interval: a long turn serving many
+ * busy connections takes the sample between two of them (before: the
+ * sample waited for the turn's end, up to 196 ms apart). */
+typedef struct {
+    int64_t last_sample_ms, max_gap_ms;
+    int samples, late; /* late: gaps over 115 ms */
+    bool flooding;
+} gap_rec;
+
+static void gap_record(const net_live_event *ev, void *user)
+{
+    gap_rec *g = user;
+    if (ev->type == NET_LIVE_EV_RECV) {
+        /* the cost of printing an event to a slow terminal */
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        do
+            clock_gettime(CLOCK_MONOTONIC, &b);
+        while ((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000 < 200);
+    }
+    if (ev->type != NET_LIVE_EV_SAMPLE)
+        return;
+    if (g->flooding && g->samples > 0 && ev->t_ms - g->last_sample_ms > g->max_gap_ms)
+        g->max_gap_ms = ev->t_ms - g->last_sample_ms;
+    if (g->flooding && g->samples > 0 && ev->t_ms - g->last_sample_ms > 115)
+        g->late++;
+    g->last_sample_ms = ev->t_ms;
+    g->samples += g->flooding;
+}
+
+static void test_live_samples_keep_time_under_flood(void **state)
+{
+    (void)state;
+    enum { FLOODERS = 150 };
+    gap_rec g = {0};
+    char err[NET_ERR_LEN] = "";
+    net_live_config cfg = net_live_config_default();
+    cfg.port = 0;
+    cfg.sample_ms = 100;
+    cfg.on_event = gap_record;
+    cfg.user = &g;
+    net_live *l = net_live_new(&cfg, err);
+    assert_non_null(l);
+    int port = net_live_port(l);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        static uint8_t chunk[65536];
+        int fds[FLOODERS];
+        for (int i = 0; i < FLOODERS; i++) {
+            fds[i] = net_socket(NULL);
+            net_connect(fds[i], NULL, (uint16_t)port, NULL);
+        }
+        int64_t end = now_ms() + 4000;
+        while (now_ms() < end)
+            for (int i = 0; i < FLOODERS; i++)
+                if (net_send(fds[i], chunk, sizeof(chunk), 0, NULL) == -EAGAIN)
+                    usleep(10);
+        _exit(0);
+    }
+    int64_t t0 = now_ms();
+    while (now_ms() - t0 < 500)
+        net_live_poll(l, 50);
+    g.flooding = true;
+    t0 = now_ms();
+    while (now_ms() - t0 < 2000)
+        net_live_poll(l, 50);
+    net_live_stats st;
+    net_live_stats_get(l, &st);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    net_live_free(l);
+    assert_true(st.bytes_in > 1000000); /* it was a flood */
+    assert_true(g.samples >= 10);
+    print_message("max gap between samples under flood: %lld ms (%d samples, %d late)\n",
+                  (long long)g.max_gap_ms, g.samples, g.late);
+    /* A turn without the fix lasts about 150 x 16 x 200 us = 480 ms, so
+     * every gap is late; with it, only a gap where another process took
+     * the CPU (ctest -j) may be. */
+    if (g.late > g.samples / 5 || g.max_gap_ms > 300)
+        fail_msg("%d of %d gaps between samples over 115 ms, the longest %lld ms", g.late,
+                 g.samples, (long long)g.max_gap_ms);
+}
+
 /* The bytes preview is Python's repr of bytes (reference: known answers). */
 static void test_live_bytes_repr_like_python(void **state)
 {
@@ -849,7 +1179,8 @@ int main(void)
         cmocka_unit_test(test_live_chat_answers_one_client),
         cmocka_unit_test(test_live_sample_shows_kernel_queues),
         cmocka_unit_test(test_live_reset_client_reported),
-        cmocka_unit_test(test_live_max_conns_bounded),
+        cmocka_unit_test(test_live_max_conns_evicts_longest_idle),
+        cmocka_unit_test(test_live_idle_timeout),
         cmocka_unit_test(test_live_emfile_reported_once_then_recovers),
         cmocka_unit_test(test_live_localhost_listens_on_both),
         cmocka_unit_test(test_live_50_clients_beside_a_flooder),
@@ -860,6 +1191,10 @@ int main(void)
         cmocka_unit_test(test_live_cli_usage_errors),
         cmocka_unit_test(test_live_cli_headless_sigterm_summary),
         cmocka_unit_test(test_live_cli_connect_exits_by_itself),
+        cmocka_unit_test(test_live_cli_blocked_output_never_stalls),
+        cmocka_unit_test(test_live_connect_zero_window_does_not_spin),
+        cmocka_unit_test(test_live_cli_max_seconds_cuts_send),
+        cmocka_unit_test(test_live_samples_keep_time_under_flood),
         cmocka_unit_test(test_live_bytes_repr_like_python),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -159,6 +159,23 @@ static void test_appbuf_random_matches_reference(void **state)
     }
 }
 
+/* put() buffers what fits; consume() drops the oldest bytes only. */
+static void test_appbuf_put_consume_keep_order(void **state)
+{
+    (void)state;
+    sim_appbuf *b = sim_appbuf_new(4);
+    assert_non_null(b);
+    assert_int_equal(sim_appbuf_put(b, (const uint8_t *)"abcdef", 6), 4);
+    assert_int_equal(sim_appbuf_buffered_bytes(b), 4);
+    sim_appbuf_consume(b, 1);
+    assert_memory_equal(sim_appbuf_data(b), "bcd", 3);
+    assert_int_equal(sim_appbuf_put(b, (const uint8_t *)"xy", 2), 1);
+    assert_memory_equal(sim_appbuf_data(b), "bcdx", 4);
+    sim_appbuf_consume(b, 10);
+    assert_int_equal(sim_appbuf_buffered_bytes(b), 0);
+    sim_appbuf_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_appbuf_large_write_goes_through),
         cmocka_unit_test(test_appbuf_one_byte_buffer),
         cmocka_unit_test(test_appbuf_random_matches_reference),
+        cmocka_unit_test(test_appbuf_put_consume_keep_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,12 +16,16 @@
 
 #include <cmocka.h>
 
+#include <SDL_image.h>
 #include <SDL_ttf.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "viz_anim.h"
 #include "viz_canvas.h"
 #include "viz_draw.h"
 #include "viz_font.h"
+#include "viz_png.h"
 #include "viz_scene.h"
 
 /* ---- a hand-made lesson and scene ------------------------------------ */
@@ -813,6 +817,47 @@ static void test_parse_size(void **state)
     assert_true(viz_parse_size("1280x720junk", &w, &h) < 0);
 }
 
+/* A PNG written fast or at the defaults reads back with every pixel's
+ * colour intact, and a file that cannot be made is an error naming it. */
+static void test_png_write_roundtrip(void **state)
+{
+    (void)state;
+    enum { W = 97, H = 31, PITCH = W + 3 };
+    uint32_t *px = malloc(sizeof *px * PITCH * H);
+    assert_non_null(px);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < PITCH; x++)
+            px[y * PITCH + x] = 0xff000000u | (uint32_t)(x * 2654435761u ^ y * 40503u) >> 8;
+    char path[] = "/tmp/sockbuf-test-png-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char err[256] = "";
+    for (int e = 0; e < 2; e++) {
+        viz_png_effort effort = e ? VIZ_PNG_DEFAULT : VIZ_PNG_FAST;
+        assert_int_equal(viz_png_write(path, px, W, H, PITCH * 4, effort, err, sizeof err), 0);
+        SDL_Surface *raw = IMG_Load(path);
+        assert_non_null(raw);
+        SDL_Surface *s = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
+        assert_non_null(s);
+        assert_int_equal(s->w, W);
+        assert_int_equal(s->h, H);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                uint32_t got = ((uint32_t *)((char *)s->pixels + y * s->pitch))[x];
+                assert_int_equal(got & 0xffffff, px[y * PITCH + x] & 0xffffff);
+            }
+        SDL_FreeSurface(s);
+        SDL_FreeSurface(raw);
+    }
+    remove(path);
+    assert_int_equal(viz_png_write("/nonexistent-dir/x.png", px, W, H, PITCH * 4, VIZ_PNG_FAST,
+                                   err, sizeof err),
+                     -EIO);
+    assert_non_null(strstr(err, "fopen(/nonexistent-dir/x.png)"));
+    free(px);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -833,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_draw_live_rows),
         cmocka_unit_test(test_fmt_bytes_units),
         cmocka_unit_test(test_parse_size),
+        cmocka_unit_test(test_png_write_roundtrip),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();

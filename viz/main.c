@@ -4,10 +4,13 @@
  * check and run to lessons/, render and the window to viz/, live to net/
  * (headless) or viz/ (windowed). Exit status: 0 ok, 1 failures, 2 usage.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lesson_cli.h"
 #include "lesson_run.h"
@@ -30,10 +33,25 @@ static const char usage[] =
     "nagle-delayed-ack, close-and-reset (or 01..06).\n"
     "Window keys: Space/Right next step, Left back, ? help, L language, Esc quit.\n";
 
+/* At exit, for every command: output that could not be written (a full
+ * disk, `> /dev/full`, a closed pipe) is an error, never a silent exit 0. */
+static void stdout_check_at_exit(void)
+{
+    errno = 0;
+    bool failed = fflush(stdout) != 0;
+    failed |= ferror(stdout) != 0;
+    if (failed) {
+        int e = errno ? errno : EIO;
+        fprintf(stderr, "sockbuf: writing standard output: %s\n", strerror(e));
+        _exit(1);
+    }
+}
+
 int main(int argc, char **argv)
 {
     /* A peer that resets must become a Python exception, never a signal. */
     signal(SIGPIPE, SIG_IGN);
+    atexit(stdout_check_at_exit);
 
     /* --wire CHOICE is taken out here: the wire's helper process must be
      * forked before any thread exists, that is before SDL_Init. */

@@ -1,7 +1,7 @@
 /* viz_canvas.c: the offscreen canvas. See viz_canvas.h. */
 #include "viz_canvas.h"
+#include "viz_png.h"
 
-#include <SDL_image.h>
 #include <SDL_ttf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -76,11 +76,8 @@ SDL_Surface *viz_canvas_surface(viz_canvas *c)
 int viz_canvas_save_png(viz_canvas *c, const char *path, char *err, size_t errlen)
 {
     SDL_RenderFlush(c->renderer);
-    if (IMG_SavePNG(c->surface, path) < 0) {
-        snprintf(err, errlen, "IMG_SavePNG(%s): %s", path, IMG_GetError());
-        return -EIO;
-    }
-    return 0;
+    return viz_png_write(path, c->surface->pixels, c->surface->w, c->surface->h,
+                         (size_t)c->surface->pitch, VIZ_PNG_FAST, err, errlen);
 }
 
 int viz_parse_size(const char *s, int *w, int *h)

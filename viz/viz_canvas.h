@@ -26,7 +26,8 @@ SDL_Renderer *viz_canvas_renderer(viz_canvas *c);
 viz_text *viz_canvas_text(viz_canvas *c);
 SDL_Surface *viz_canvas_surface(viz_canvas *c);
 
-/* Writes the canvas as a PNG. Returns 0 or -EIO with a message in err. */
+/* Writes the canvas as an RGB PNG, fast (viz_png.h). Returns 0 or a
+ * negative errno (-EIO, -ENOMEM) with a message in err. */
 int viz_canvas_save_png(viz_canvas *c, const char *path, char *err, size_t errlen);
 
 /* Parses "WxH" (each 64..8192). Returns 0 or -EINVAL. */

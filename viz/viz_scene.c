@@ -162,7 +162,7 @@ static void fill_values(viz_side *vs, const lesson_record *rec, int side)
             memmove(vs->printed[0], vs->printed[1], sizeof vs->printed[0] * (VIZ_MAX_PRINTED - 1));
             vs->nprinted--;
         }
-        snprintf(vs->printed[vs->nprinted++], VIZ_TEXT_LEN, "%s", x->repr);
+        snprintf(vs->printed[vs->nprinted++], VIZ_TEXT_LEN, "%.*s", VIZ_TEXT_LEN - 1, x->repr);
         nnew++;
     }
     vs->nprinted_new = nnew < vs->nprinted ? nnew : vs->nprinted;
