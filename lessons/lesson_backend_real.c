@@ -84,6 +84,22 @@ static struct {
     net_wire *w;
 } g_wire;
 
+/* The number of threads of this process (/proc/self/status), or 1 when
+ * it cannot be read. */
+static int process_threads(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[128];
+    int n = 1;
+    if (!f)
+        return 1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    fclose(f);
+    return n;
+}
+
 static void wire_stop(void)
 {
     net_wire_free(g_wire.w);
@@ -105,7 +121,14 @@ int lesson_wire_start(const char *choice, FILE *note)
     }
     if (strcmp(choice, "auto"))
         return -EINVAL;
-    if (net_wire_start(&g_wire.w, NULL, msg) == 0) {
+    int threads = process_threads();
+    if (threads > 1) {
+        /* A fork now could copy a lock another thread holds: refuse. */
+        snprintf(msg, sizeof msg,
+                 "fork: the process already runs %d threads; fix: start the wire before the "
+                 "first thread (lesson_wire_start() in main)",
+                 threads);
+    } else if (net_wire_start(&g_wire.w, NULL, msg) == 0) {
         g_wire.state = LESSON_WIRE_EMULATED;
         atexit(wire_stop);
         return (int)g_wire.state;

@@ -108,8 +108,9 @@ int lesson_runner_write_transcript(const lesson_runner *r, FILE *out);
  * $SOCKBUF_WIRE, else "auto". Where the wire cannot be had, one line
  * saying why (the step, its errno and the fix) goes to note (NULL: say
  * nothing). Only the first call acts; later ones return its answer.
- * A runner made before any call starts the wire itself (fine in a
- * single-threaded program). Returns LESSON_WIRE_EMULATED or
+ * A runner made before any call starts the wire itself, but only while
+ * the process has a single thread (else it runs on loopback and says
+ * so). Returns LESSON_WIRE_EMULATED or
  * LESSON_WIRE_LOOPBACK, or -EINVAL for another choice (nothing started). */
 int lesson_wire_start(const char *choice, FILE *note);
 
