@@ -394,6 +394,9 @@ static void print_wire(FILE *out, const lesson_record *rec)
     if (c.agree)
         fprintf(out, "  wire: model %d, kernel %d segments: agree (the model is confirmed)\n",
                 c.model_count, c.kernel_count);
+    else if (c.shape_agree)
+        fprintf(out, "  wire: model %d, kernel %d segments: the same segments, times differ at %s\n",
+                c.model_count, c.kernel_count, c.why);
     else
         fprintf(out, "  wire: model %d, kernel %d segments: differ at %s\n", c.model_count,
                 c.kernel_count, c.why);

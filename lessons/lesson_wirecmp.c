@@ -87,6 +87,8 @@ void lesson_wirecmp_step(const lesson_record *rec, lesson_wirecmp *out)
     size_t mi = 0;
     uint32_t next_seq[2] = {0, 0};
     int n = nm > nk ? nm : nk;
+    char time_why[sizeof out->why] = "";
+    int time_diff = -1;
     for (int idx = 0; idx < n; idx++) {
         wseg a = {0}, b = {0};
         bool have_a = false, have_b = idx < nk;
@@ -125,7 +127,6 @@ void lesson_wirecmp_step(const lesson_record *rec, lesson_wirecmp *out)
         }
         if (!what)
             continue;
-        out->first_diff = idx;
         char ma[64] = "-", kb[64] = "-";
         if (have_a)
             snprintf(ma, sizeof ma, "%s %s %uB +%.1fms", wk_name(a.kind),
@@ -133,7 +134,23 @@ void lesson_wirecmp_step(const lesson_record *rec, lesson_wirecmp *out)
         if (have_b)
             snprintf(kb, sizeof kb, "%s %s %uB +%.1fms", wk_name(b.kind),
                      b.from == 1 ? "server" : "client", b.bytes, (double)b.t_us / 1000.0);
+        if (!strcmp(what, "times differ")) {
+            /* Keep looking: the shape may still agree. */
+            if (time_diff < 0) {
+                time_diff = idx;
+                snprintf(time_why, sizeof time_why, "#%d %s: model %s, kernel %s", idx + 1, what,
+                         ma, kb);
+            }
+            continue;
+        }
+        out->first_diff = idx;
         snprintf(out->why, sizeof out->why, "#%d %s: model %s, kernel %s", idx + 1, what, ma, kb);
+        return;
+    }
+    out->shape_agree = true;
+    if (time_diff >= 0) {
+        out->first_diff = time_diff;
+        snprintf(out->why, sizeof out->why, "%s", time_why);
         return;
     }
     out->agree = true;

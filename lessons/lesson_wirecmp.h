@@ -26,6 +26,9 @@
 typedef struct {
     bool compared;     /* both modes ran on the emulated wire */
     bool agree;        /* every pair matched */
+    bool shape_agree;  /* the same, times aside: count, kinds, senders,
+                          lengths and order (a loaded machine delays the
+                          kernel's side; the shape does not move) */
     int model_count;   /* segments the model sent in the step */
     int kernel_count;  /* segments the kernel sent (dropped ones included) */
     int first_diff;    /* 0-based index of the first mismatch, or -1 */
