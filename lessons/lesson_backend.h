@@ -65,6 +65,11 @@ typedef struct {
      * backend's handle, their sides resolved. Owned by the backend, valid
      * until the next call; NULL where the mode has none. */
     const lesson_event *(*events)(lesson_backend *b, size_t *count);
+    /* Optional (NULL in the model): the kernel's segments of the step
+     * (since step_begin) on the wire the mode runs on, times in now_us()'s
+     * clock; *wire says which wire that is. Owned by the backend, valid
+     * until the next call; NULL with *count 0 on plain loopback. */
+    const lesson_segment *(*segments)(lesson_backend *b, size_t *count, lesson_wire *wire);
     /* Whether to log events at all (check reads none); NULL: no log. */
     void (*keep_events)(lesson_backend *b, bool on);
     /* Seconds for time.monotonic(): the model's clock, or the system's. */
@@ -97,7 +102,10 @@ struct lesson_backend {
  * out of memory. */
 lesson_backend *lesson_backend_sim_new(const lesson_model *m);
 
-/* Real loopback sockets. NULL with a message in err when unavailable. */
-lesson_backend *lesson_backend_real_new(char *err, size_t errlen);
+/* Real sockets: on the emulated wire with the link of m (latency, rate,
+ * mss; zeros are SPEC.md's defaults) when lesson_wire_start() brought it
+ * up, else on plain loopback. NULL with a message in err when even
+ * loopback is unavailable. */
+lesson_backend *lesson_backend_real_new(const lesson_model *m, char *err, size_t errlen);
 
 #endif

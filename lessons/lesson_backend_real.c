@@ -1,9 +1,16 @@
-/* lesson_backend_real.c: the lesson runner's real mode, on loopback sockets.
+/* lesson_backend_real.c: the lesson runner's real mode, on kernel sockets.
  *
- * Every socket is a non-blocking socket from net.h on 127.0.0.1; the
- * runner emulates blocking by retrying, so the process never blocks. The
- * lesson's port (8080) is mapped to the free port the kernel gave the
- * server's bind, so lessons run in parallel; only loopback is reachable.
+ * Every socket is a non-blocking socket from net.h; the runner emulates
+ * blocking by retrying, so the process never blocks. Where the emulated
+ * wire is up (net_wire.h, started once per process by lesson_wire_start())
+ * the client's sockets are made in the wire's namespace A and bound to
+ * 10.80.0.1, the server's in B on 10.80.0.2, and the link carries the
+ * lesson's latency, rate and MSS; its segment log gives each step the
+ * kernel's segments. Otherwise they are plain sockets on 127.0.0.1. Either
+ * way the lesson's port (8080) is mapped to the free port the kernel gave
+ * the bind (so lessons run in parallel) and connect() goes to the address
+ * of the side that bound it; what the lesson sees is unchanged: accept()
+ * returns ('127.0.0.1', the client's real port).
  *
  * Time is the monotonic clock since the backend was made. The kernel moves
  * on its own, so "settled" is observed: the counters of every open socket
@@ -20,7 +27,9 @@
 #include <time.h>
 
 #include "lesson_backend.h"
+#include "lesson_run.h"
 #include "net.h"
+#include "net_wire.h"
 
 enum {
     REAL_MAX_FDS = 64,
@@ -28,8 +37,14 @@ enum {
     REAL_STABLE_QUIET = 3,   /* samples when nothing is in flight */
     REAL_STABLE_FLIGHT = 60, /* samples while bytes wait for an ACK */
     REAL_TICK_US = 1000,
+    REAL_MAX_FLOWS = 32,
+    /* SPEC.md's model defaults, for a `model` line that leaves them out. */
+    REAL_DEFAULT_MSS = 1460,
 };
+#define REAL_DEFAULT_LATENCY_US 5000
+#define REAL_DEFAULT_RATE_BPS 10000000
 #define REAL_SETTLE_LIMIT_US 500000
+#define REAL_WIRE_SETTLE_LIMIT_US 30000000
 
 typedef struct {
     uint32_t q[4];
@@ -46,17 +61,117 @@ typedef struct {
     real_sample last[REAL_MAX_FDS];
     int stable;
     bool have_last;
+    net_wire *wire;                 /* the emulated link, or NULL: loopback */
+    uint64_t t0_abs_us;             /* t0 on net_wire_now_us()'s clock */
+    uint8_t fd_side[REAL_MAX_FDS];  /* the side each fds[i] was made for */
+    uint8_t port_side[REAL_MAX_PORTS]; /* the side that bound lport[i] */
+    uint16_t ours[REAL_MAX_PORTS * 2]; /* local ports of this lesson's sockets */
+    int nours;
+    size_t log_seen;                /* entries of the wire's log looked at */
+    struct {
+        uint16_t cport, sport;      /* client's and server's port */
+        uint32_t isn[2];            /* each direction's SYN sequence number */
+        bool have[2];
+    } flows[REAL_MAX_FLOWS];
+    int nflows;
+    lesson_segment *segs;           /* the step's segments */
+    size_t nsegs, capsegs;
 } real_backend;
+
+/* The process's wire: 0 not started, else a lesson_wire. */
+static struct {
+    lesson_wire state;
+    net_wire *w;
+} g_wire;
+
+/* The number of threads of this process (/proc/self/status), or 1 when
+ * it cannot be read. */
+static int process_threads(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[128];
+    int n = 1;
+    if (!f)
+        return 1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    fclose(f);
+    return n;
+}
+
+static void wire_stop(void)
+{
+    net_wire_free(g_wire.w);
+    g_wire.w = NULL;
+}
+
+int lesson_wire_start(const char *choice, FILE *note)
+{
+    char msg[NET_WIRE_MSG_LEN] = "";
+    if (g_wire.state != LESSON_WIRE_NONE)
+        return (int)g_wire.state;
+    if (!choice || !*choice)
+        choice = getenv("SOCKBUF_WIRE");
+    if (!choice || !*choice)
+        choice = "auto";
+    if (!strcmp(choice, "loopback")) {
+        g_wire.state = LESSON_WIRE_LOOPBACK;
+        return (int)g_wire.state;
+    }
+    if (strcmp(choice, "auto"))
+        return -EINVAL;
+    int threads = process_threads();
+    if (threads > 1) {
+        /* A fork now could copy a lock another thread holds: refuse. */
+        snprintf(msg, sizeof msg,
+                 "fork: the process already runs %d threads; fix: start the wire before the "
+                 "first thread (lesson_wire_start() in main)",
+                 threads);
+    } else if (net_wire_start(&g_wire.w, NULL, msg) == 0) {
+        g_wire.state = LESSON_WIRE_EMULATED;
+        atexit(wire_stop);
+        return (int)g_wire.state;
+    }
+    g_wire.state = LESSON_WIRE_LOOPBACK;
+    if (note) {
+        /* "STEP: ERROR; fix: FIX" from net_wire: the fix goes last. */
+        char *fix = strstr(msg, "; fix: ");
+        if (fix)
+            *fix = '\0';
+        fprintf(note,
+                "sockbuf: real wire unavailable (%s): real mode uses plain loopback, with no "
+                "latency or rate%s%s\n",
+                msg, fix ? "; fix: " : "", fix ? fix + 7 : "");
+    }
+    return (int)g_wire.state;
+}
+
+void lesson_wire_after_fork(void)
+{
+    lesson_wire was = g_wire.state;
+    /* Not this process's helper: net_wire_free() only closes our copies
+     * of its sockets, the parent keeps it. */
+    net_wire_free(g_wire.w);
+    g_wire.w = NULL;
+    g_wire.state = LESSON_WIRE_NONE;
+    if (was == LESSON_WIRE_EMULATED)
+        lesson_wire_start("auto", NULL);
+    else
+        g_wire.state = was;
+}
 
 static real_backend *R(lesson_backend *b)
 {
     return (real_backend *)b;
 }
 
-static void rb_track(real_backend *r, int fd)
+static void rb_track_side(real_backend *r, int fd, lesson_side side)
 {
-    if (fd >= 0 && r->nfds < REAL_MAX_FDS)
+    if (fd >= 0 && r->nfds < REAL_MAX_FDS) {
+        r->fd_side[r->nfds] = (uint8_t)side;
         r->fds[r->nfds++] = fd;
+    }
     r->have_last = false;
 }
 
@@ -65,9 +180,40 @@ static void rb_untrack(real_backend *r, int fd)
     for (int i = 0; i < r->nfds; i++)
         if (r->fds[i] == fd) {
             r->fds[i] = r->fds[--r->nfds];
+            r->fd_side[i] = r->fd_side[r->nfds];
             break;
         }
     r->have_last = false;
+}
+
+/* The side a tracked socket was made for. */
+static lesson_side rb_side_of(const real_backend *r, int fd)
+{
+    for (int i = 0; i < r->nfds; i++)
+        if (r->fds[i] == fd)
+            return (lesson_side)r->fd_side[i];
+    return LESSON_CLIENT;
+}
+
+/* The address a socket of this side binds: its namespace's, or loopback. */
+static const char *rb_host(const real_backend *r, lesson_side side)
+{
+    if (!r->wire)
+        return "127.0.0.1";
+    return net_wire_addr(side == LESSON_SERVER ? NET_WIRE_SERVER : NET_WIRE_CLIENT);
+}
+
+/* Remembers a local port of this lesson: segments to or from it are ours. */
+static void rb_own_port(real_backend *r, int fd)
+{
+    int port = net_local_port(fd, NULL);
+    if (!r->wire || port <= 0)
+        return;
+    for (int i = 0; i < r->nours; i++)
+        if (r->ours[i] == port)
+            return;
+    if (r->nours < (int)(sizeof r->ours / sizeof r->ours[0]))
+        r->ours[r->nours++] = (uint16_t)port;
 }
 
 static void rb_free(lesson_backend *b)
@@ -76,35 +222,49 @@ static void rb_free(lesson_backend *b)
         return;
     for (int i = 0; i < R(b)->nfds; i++)
         net_close(R(b)->fds[i]);
+    free(R(b)->segs);
     free(b);
 }
 
 static int rb_socket(lesson_backend *b, lesson_side side)
 {
-    (void)side;
-    if (R(b)->nfds >= REAL_MAX_FDS)
+    real_backend *r = R(b);
+    if (r->nfds >= REAL_MAX_FDS)
         return -EMFILE;
-    int fd = net_socket(NULL);
+    int fd = r->wire ? net_wire_socket(r->wire,
+                                       side == LESSON_SERVER ? NET_WIRE_SERVER : NET_WIRE_CLIENT,
+                                       NULL)
+                     : net_socket(NULL);
     if (fd >= 0)
-        rb_track(R(b), fd);
+        rb_track_side(r, fd, side);
     return fd;
 }
 
 static int rb_bind(lesson_backend *b, int h, uint16_t port)
 {
     real_backend *r = R(b);
+    lesson_side side = rb_side_of(r, h);
     /* A lesson port bound before maps to the same kernel port: the kernel
-     * says whether it is still in use (EADDRINUSE, as Python sees it). */
+     * says whether it is still in use (EADDRINUSE, as Python sees it). On
+     * the wire the port is bound again in this side's namespace. */
     for (int i = 0; port != 0 && i < r->nports; i++)
-        if (r->lport[i] == port)
-            return net_bind(h, "127.0.0.1", r->rport[i], NULL);
-    int rc = net_bind(h, "127.0.0.1", 0, NULL);
+        if (r->lport[i] == port) {
+            int rc = net_bind(h, rb_host(r, side), r->rport[i], NULL);
+            if (rc == 0) {
+                r->port_side[i] = (uint8_t)side;
+                rb_own_port(r, h);
+            }
+            return rc;
+        }
+    int rc = net_bind(h, rb_host(r, side), 0, NULL);
     if (rc < 0 || port == 0)
         return rc;
     int real = net_local_port(h, NULL);
     if (real < 0)
         return real;
+    rb_own_port(r, h);
     if (r->nports < REAL_MAX_PORTS) {
+        r->port_side[r->nports] = (uint8_t)side;
         r->lport[r->nports] = port;
         r->rport[r->nports++] = (uint16_t)real;
     }
@@ -121,8 +281,11 @@ static int rb_connect(lesson_backend *b, int h, uint16_t port)
 {
     real_backend *r = R(b);
     for (int i = 0; i < r->nports; i++)
-        if (r->lport[i] == port)
-            return net_connect(h, "127.0.0.1", r->rport[i], NULL);
+        if (r->lport[i] == port) {
+            int rc = net_connect(h, rb_host(r, (lesson_side)r->port_side[i]), r->rport[i], NULL);
+            rb_own_port(r, h);
+            return rc;
+        }
     /* Nobody in this lesson bound that port: nothing may be reached. */
     return -ECONNREFUSED;
 }
@@ -147,7 +310,7 @@ static int rb_accept(lesson_backend *b, int h, uint16_t *peer_port)
         net_close(fd);
         return -EMFILE;
     }
-    rb_track(R(b), fd);
+    rb_track_side(R(b), fd, rb_side_of(R(b), h));
     if (peer_port) {
         int port = net_peer_port(fd, NULL);
         *peer_port = port > 0 ? (uint16_t)port : 0;
@@ -260,12 +423,102 @@ static int rb_advance(lesson_backend *b, uint64_t until_us)
     return 1;
 }
 
+static bool rb_ours(const real_backend *r, const net_wire_segment *s)
+{
+    for (int i = 0; i < r->nours; i++)
+        if (r->ours[i] == s->src_port || r->ours[i] == s->dst_port)
+            return true;
+    return false;
+}
+
+/* The flow of a segment (by client and server port); a SYN starts one. */
+static int rb_flow(real_backend *r, const net_wire_segment *s)
+{
+    uint16_t cport = s->dir == 0 ? s->src_port : s->dst_port;
+    uint16_t sport = s->dir == 0 ? s->dst_port : s->src_port;
+    for (int i = r->nflows - 1; i >= 0; i--)
+        if (r->flows[i].cport == cport && r->flows[i].sport == sport)
+            return i;
+    if (!(s->flags & NET_WIRE_SYN) || r->nflows >= REAL_MAX_FLOWS)
+        return -1;
+    int i = r->nflows++;
+    memset(&r->flows[i], 0, sizeof r->flows[i]);
+    r->flows[i].cport = cport;
+    r->flows[i].sport = sport;
+    return i;
+}
+
+/* Reads the wire's new log entries; this lesson's join the step's
+ * segments, sequence numbers made relative to each direction's SYN.
+ * Returns how many joined. */
+static int rb_read_wire(real_backend *r)
+{
+    if (!r->wire || net_wire_poll(r->wire) < 0)
+        return 0;
+    size_t n;
+    const net_wire_segment *log = net_wire_log(r->wire, &n);
+    int added = 0;
+    for (; r->log_seen < n; r->log_seen++) {
+        const net_wire_segment *s = &log[r->log_seen];
+        if (!rb_ours(r, s))
+            continue;
+        if (r->nsegs == r->capsegs) {
+            size_t nc = r->capsegs ? r->capsegs * 2 : 64;
+            lesson_segment *g = realloc(r->segs, nc * sizeof *g);
+            if (!g)
+                return added;
+            r->segs = g;
+            r->capsegs = nc;
+        }
+        int f = rb_flow(r, s);
+        int d = s->dir, o = 1 - s->dir;
+        if (f >= 0 && (s->flags & NET_WIRE_SYN)) {
+            r->flows[f].isn[d] = s->seq;
+            r->flows[f].have[d] = true;
+        }
+        lesson_segment *g = &r->segs[r->nsegs++];
+        memset(g, 0, sizeof *g);
+        g->time_us = s->sent_us > r->t0_abs_us ? s->sent_us - r->t0_abs_us : 0;
+        g->arrive_us = s->dropped ? 0 : (s->arrive_us > r->t0_abs_us ? s->arrive_us - r->t0_abs_us : 0);
+        g->from_side = d == 0 ? LESSON_CLIENT : LESSON_SERVER;
+        g->to_side = d == 0 ? LESSON_SERVER : LESSON_CLIENT;
+        g->flags = s->flags;
+        g->dropped = s->dropped;
+        g->bytes = s->len_bytes;
+        /* The first data byte is offset 0: one past the SYN's number. */
+        g->seq = f >= 0 && r->flows[f].have[d] && !(s->flags & NET_WIRE_SYN)
+                     ? s->seq - r->flows[f].isn[d] - 1
+                     : 0;
+        g->ack = f >= 0 && r->flows[f].have[o] && (s->flags & NET_WIRE_ACK)
+                     ? s->ack - r->flows[f].isn[o] - 1
+                     : 0;
+        g->window = s->window_bytes;
+        g->src_port = s->src_port;
+        g->dst_port = s->dst_port;
+        added++;
+    }
+    return added;
+}
+
+static const lesson_segment *rb_segments(lesson_backend *b, size_t *count, lesson_wire *wire)
+{
+    real_backend *r = R(b);
+    rb_read_wire(r);
+    *count = r->nsegs;
+    if (wire)
+        *wire = r->wire ? LESSON_WIRE_EMULATED : LESSON_WIRE_LOOPBACK;
+    return r->nsegs ? r->segs : NULL;
+}
+
 /* Samples every open socket; returns UINT64_MAX once they have been still
  * long enough, else the time of the next sample. */
 static uint64_t rb_next_event_us(lesson_backend *b)
 {
     real_backend *r = R(b);
     bool changed = !r->have_last, flight = false;
+    /* Packets still on the emulated wire will change something. */
+    if (rb_read_wire(r) > 0 || (r->wire && net_wire_queued(r->wire) > 0))
+        changed = true;
     for (int i = 0; i < r->nfds; i++) {
         net_probe_t p;
         real_sample s = {{0}, ""};
@@ -307,11 +560,15 @@ static void rb_step_begin(lesson_backend *b)
 {
     R(b)->stable = 0;
     R(b)->have_last = false;
+    /* What the wire logged before the step (a late ACK) belongs to the
+     * step before; this step's segments start now. */
+    rb_read_wire(R(b));
+    R(b)->nsegs = 0;
 }
 
 static void rb_settle(lesson_backend *b)
 {
-    uint64_t end = rb_now_us(b) + REAL_SETTLE_LIMIT_US;
+    uint64_t end = rb_now_us(b) + b->ops->settle_budget_us;
     while (rb_now_us(b) < end) {
         uint64_t next = rb_next_event_us(b);
         if (next == UINT64_MAX)
@@ -320,33 +577,46 @@ static void rb_settle(lesson_backend *b)
     }
 }
 
-static const lesson_backend_ops real_ops = {
-    .mode = LESSON_MODE_REAL,
-    .free = rb_free,
-    .socket = rb_socket,
-    .bind = rb_bind,
-    .listen = rb_listen,
-    .connect = rb_connect,
-    .connect_result = rb_connect_result,
-    .accept = rb_accept,
-    .send = rb_send,
-    .recv = rb_recv,
-    .setsockopt = rb_setsockopt,
-    .getsockopt = rb_getsockopt,
-    .shutdown = rb_shutdown,
-    .close = rb_close,
-    .settle_budget_us = REAL_SETTLE_LIMIT_US,
-    .probe = rb_probe,
-    .monotonic_s = rb_monotonic_s,
-    .now_us = rb_now_us,
-    .advance = rb_advance,
-    .next_event_us = rb_next_event_us,
-    .settle_step = rb_settle_step,
-    .step_begin = rb_step_begin,
+/* Both tables: plain loopback, and the emulated wire, whose link is slow
+ * enough that settling may take longer (a lesson's 200 KB through a small
+ * window takes 0.6 s at 10 Mbit/s, a probe's 3 MB through 8 KiB buffers
+ * 9 s: as long as the model says, bounded by check --timeout). */
+#define REAL_OPS_COMMON \
+    .mode = LESSON_MODE_REAL, \
+    .free = rb_free, \
+    .socket = rb_socket, \
+    .bind = rb_bind, \
+    .listen = rb_listen, \
+    .connect = rb_connect, \
+    .connect_result = rb_connect_result, \
+    .accept = rb_accept, \
+    .send = rb_send, \
+    .recv = rb_recv, \
+    .setsockopt = rb_setsockopt, \
+    .getsockopt = rb_getsockopt, \
+    .shutdown = rb_shutdown, \
+    .close = rb_close, \
+    .probe = rb_probe, \
+    .segments = rb_segments, \
+    .monotonic_s = rb_monotonic_s, \
+    .now_us = rb_now_us, \
+    .advance = rb_advance, \
+    .next_event_us = rb_next_event_us, \
+    .settle_step = rb_settle_step, \
+    .step_begin = rb_step_begin, \
     .settle = rb_settle,
+
+static const lesson_backend_ops real_ops = {
+    REAL_OPS_COMMON
+    .settle_budget_us = REAL_SETTLE_LIMIT_US,
 };
 
-lesson_backend *lesson_backend_real_new(char *err, size_t errlen)
+static const lesson_backend_ops real_wire_ops = {
+    REAL_OPS_COMMON
+    .settle_budget_us = REAL_WIRE_SETTLE_LIMIT_US,
+};
+
+lesson_backend *lesson_backend_real_new(const lesson_model *m, char *err, size_t errlen)
 {
     real_backend *r = calloc(1, sizeof *r);
     if (!r) {
@@ -364,6 +634,24 @@ lesson_backend *lesson_backend_real_new(char *err, size_t errlen)
     }
     net_close(fd);
     r->base.ops = &real_ops;
+    if (g_wire.state == LESSON_WIRE_NONE)
+        lesson_wire_start(NULL, stderr);
+    if (g_wire.w) {
+        /* The link of this lesson; the next runner's replaces it. */
+        net_wire_link link = {
+            .latency_us = m && m->latency_us ? m->latency_us : REAL_DEFAULT_LATENCY_US,
+            .rate_bps = m && m->rate_bps ? m->rate_bps : REAL_DEFAULT_RATE_BPS,
+            .mss_bytes = m && m->mss_bytes ? m->mss_bytes : REAL_DEFAULT_MSS,
+        };
+        if (net_wire_configure(g_wire.w, &link, NULL) == 0) {
+            r->wire = g_wire.w;
+            r->base.ops = &real_wire_ops;
+            /* Older entries are another runner's. */
+            net_wire_poll(r->wire);
+            net_wire_log(r->wire, &r->log_seen);
+        }
+    }
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    r->t0_abs_us = (uint64_t)r->t0.tv_sec * 1000000u + (uint64_t)r->t0.tv_nsec / 1000u;
     return &r->base;
 }

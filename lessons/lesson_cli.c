@@ -29,6 +29,7 @@
 #include "lesson_cli.h"
 #include "lesson_report.h"
 #include "lesson_run.h"
+#include "lesson_wirecmp.h"
 
 static const char check_usage[] =
     "usage: sockbuf check [OPTIONS] LESSON...\n"
@@ -44,6 +45,8 @@ static const char check_usage[] =
     "  --junit FILE     also write a JUnit XML report to FILE ('-': stdout)\n"
     "  --tap            print TAP version 13 instead of the usual lines\n"
     "  --timeout SECONDS  real time each lesson's steps may take (default 300; 0: no limit)\n"
+    "  --wire auto|loopback  the real mode on the emulated link with the lesson's latency,\n"
+    "                   rate and MSS where the machine allows it (auto), or plain loopback\n"
     "  -h, --help       this text\n"
     "\n"
     "  Exit status: 0 all passed, 1 some failed, 2 usage or parse error.\n"
@@ -56,6 +59,7 @@ static const char run_usage[] =
     "  --sim              the model only\n"
     "  --real             the real sockets only\n"
     "  --transcript FILE  also write one JSON line per step (SPEC.md section 4; '-': stdout)\n"
+    "  --wire auto|loopback  the real mode's link (see check --help)\n"
     "  -h, --help         this text\n"
     "\n"
     "  Exit status: 0 every expectation held, 1 some failed, 2 usage or parse error.\n";
@@ -316,6 +320,7 @@ static int start_job(check_job *job, const char *path, unsigned modes, uint64_t 
     }
     if (job->pid == 0) {
         lesson_report rep = {0};
+        lesson_wire_after_fork(); /* the parent's wire answers the parent only */
         check_one(path, modes, budget_us, colour, &rep);
         char *buf = NULL;
         size_t len = 0;
@@ -423,7 +428,7 @@ static const struct option check_opts[] = {
     {"help", no_argument, NULL, 'h'},     {"sim", no_argument, NULL, 's'},
     {"real", no_argument, NULL, 'r'},     {"jobs", required_argument, NULL, 'j'},
     {"junit", required_argument, NULL, 'J'}, {"tap", no_argument, NULL, 'T'},
-    {"timeout", required_argument, NULL, 'O'},
+    {"timeout", required_argument, NULL, 'O'}, {"wire", required_argument, NULL, 'W'},
     {NULL, 0, NULL, 0},
 };
 
@@ -431,6 +436,7 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
 {
     unsigned modes = LESSON_MODE_BOTH;
     uint64_t budget_us = LESSON_TIME_BUDGET_US_DEFAULT;
+    const char *wire = NULL;
     path_list paths = {0};
     lesson_report *reps = NULL;
     const char *junit = NULL;
@@ -464,6 +470,14 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
             break;
         case 'T':
             tap = true;
+            break;
+        case 'W':
+            if (strcmp(v, "auto") && strcmp(v, "loopback")) {
+                fprintf(errout, "sockbuf check: --wire %s: expected auto or loopback\n", v);
+                status = 2;
+                goto out;
+            }
+            wire = v;
             break;
         case 'O': {
             char *end = NULL;
@@ -515,6 +529,9 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
         paths.v[i] = NULL;
     }
     bool colour = !tap && cli_colour(out);
+    /* Said once here; each child of -j then starts a wire of its own. */
+    if (modes & LESSON_MODE_REAL)
+        lesson_wire_start(wire, errout);
     check_all(reps, n, modes, budget_us, (int)jobs, colour, tap, out, errout);
     int passed = 0, failed = 0;
     bool parse_error = false;
@@ -594,6 +611,40 @@ static void print_sock_row(FILE *out, const lesson_rec_sock *rs)
     fputc('\n', out);
 }
 
+/* The kernel's segments of the step and how they compare with the
+ * model's (lesson_wirecmp.h). */
+static void print_wire(FILE *out, const lesson_record *rec)
+{
+    enum { SHOWN = 10 };
+    if (!(rec->modes & LESSON_MODE_REAL) || rec->wire != LESSON_WIRE_EMULATED)
+        return;
+    for (size_t i = 0; i < rec->nsegments && i < SHOWN; i++) {
+        const lesson_segment *g = &rec->segments[i];
+        char flags[32];
+        uint64_t t = g->time_us > rec->real_t0_us ? g->time_us - rec->real_t0_us : 0;
+        fprintf(out, "  kernel wire +%6.1f ms %s -> %s %-8s seq %u ack %u len %u win %u%s\n",
+                (double)t / 1000.0, lesson_side_name((lesson_side)g->from_side),
+                lesson_side_name((lesson_side)g->to_side),
+                lesson_segment_flags_text(g->flags, flags, sizeof flags), g->seq, g->ack,
+                g->bytes, g->window, g->dropped ? " dropped" : "");
+    }
+    if (rec->nsegments > SHOWN)
+        fprintf(out, "  kernel wire ... %zu more segments\n", rec->nsegments - SHOWN);
+    lesson_wirecmp c;
+    lesson_wirecmp_step(rec, &c);
+    if (!c.compared)
+        return;
+    if (c.agree)
+        fprintf(out, "  wire: model %d, kernel %d segments: agree (the model is confirmed)\n",
+                c.model_count, c.kernel_count);
+    else if (c.shape_agree)
+        fprintf(out, "  wire: model %d, kernel %d segments: the same segments, times differ at %s\n",
+                c.model_count, c.kernel_count, c.why);
+    else
+        fprintf(out, "  wire: model %d, kernel %d segments: differ at %s\n", c.model_count,
+                c.kernel_count, c.why);
+}
+
 static void print_step(FILE *out, const lesson_doc *doc, const lesson_record *rec)
 {
     int si = rec->step;
@@ -645,6 +696,7 @@ static void print_step(FILE *out, const lesson_doc *doc, const lesson_record *re
             fprintf(out, "/%u", f->buffered_bytes[1]);
         fprintf(out, " of %u\n", f->capacity_bytes);
     }
+    print_wire(out, rec);
     for (int m = 0; m < LESSON_MODE_SLOTS; m++) {
         lesson_mode mode = m ? LESSON_MODE_REAL : LESSON_MODE_SIM;
         if (!(rec->modes & mode))
@@ -671,12 +723,13 @@ static void print_step(FILE *out, const lesson_doc *doc, const lesson_record *re
 int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
 {
     unsigned modes = LESSON_MODE_BOTH;
-    const char *lesson = NULL, *transcript = NULL;
+    const char *lesson = NULL, *transcript = NULL, *wire = NULL;
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'},
         {"sim", no_argument, NULL, 's'},
         {"real", no_argument, NULL, 'r'},
         {"transcript", required_argument, NULL, 't'},
+        {"wire", required_argument, NULL, 'W'},
         {NULL, 0, NULL, 0},
     };
     cli_opt p = {.cmd = "sockbuf run", .longopts = opts, .shortopts = "h", .errout = errout,
@@ -691,6 +744,12 @@ int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
             modes = c == 's' ? LESSON_MODE_SIM : LESSON_MODE_REAL;
         } else if (c == 't') {
             transcript = val;
+        } else if (c == 'W') {
+            if (strcmp(val, "auto") && strcmp(val, "loopback")) {
+                fprintf(errout, "sockbuf run: --wire %s: expected auto or loopback\n", val);
+                return 2;
+            }
+            wire = val;
         } else {
             return 2;
         }
@@ -732,6 +791,8 @@ int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
         }
     }
     char err[256] = "";
+    if (modes & LESSON_MODE_REAL)
+        lesson_wire_start(wire, errout);
     r = lesson_runner_new(doc, modes, err, sizeof err);
     if (!r) {
         fprintf(errout, "sockbuf run: %s\n", err);

@@ -19,6 +19,27 @@ static const char *mode_key(lesson_mode m)
     return m == LESSON_MODE_SIM ? "sim" : "real";
 }
 
+/* The real mode's wire and the kernel's segments of the step (added
+ * keys: "wire", "segments"). Times are the real clock's, in us. */
+static void write_segments(FILE *out, const lesson_record *rec)
+{
+    fputs(",\"wire\":", out);
+    cli_json_str(out, lesson_wire_name(rec->wire));
+    fputs(",\"segments\":[", out);
+    for (size_t i = 0; i < rec->nsegments; i++) {
+        const lesson_segment *g = &rec->segments[i];
+        char flags[32];
+        fprintf(out,
+                "%s{\"time_us\":%llu,\"arrive_us\":%llu,\"from\":\"%s\",\"flags\":\"%s\","
+                "\"seq\":%u,\"ack\":%u,\"len\":%u,\"window\":%u%s}",
+                i ? "," : "", (unsigned long long)g->time_us, (unsigned long long)g->arrive_us,
+                lesson_side_name((lesson_side)g->from_side),
+                lesson_segment_flags_text(g->flags, flags, sizeof flags), g->seq, g->ack,
+                g->bytes, g->window, g->dropped ? ",\"dropped\":true" : "");
+    }
+    fputc(']', out);
+}
+
 static void write_mode(FILE *out, const lesson_record *rec, int slot)
 {
     lesson_mode mode = slot ? LESSON_MODE_REAL : LESSON_MODE_SIM;
@@ -85,7 +106,10 @@ static void write_mode(FILE *out, const lesson_record *rec, int slot)
         if (n)
             fputc(']', out);
     }
-    fputs("}}", out);
+    fputc('}', out);
+    if (mode == LESSON_MODE_REAL)
+        write_segments(out, rec);
+    fputc('}', out);
 }
 
 int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FILE *out)

@@ -2124,7 +2124,7 @@ static void parse_line(parser *p, const char *s, size_t len)
     const char *word = s + i;
 #define IS(str) (wl == strlen(str) && !memcmp(word, str, wl))
     if (w < len && s[w] == ':' && wl > 0 && !IS("expect") && !IS("expect.sim") &&
-        !IS("expect.real")) {
+        !IS("expect.real") && !IS("expect.wire")) {
         parse_code_line(p, s, i, len, false, LESSON_MODE_BOTH);
         return;
     }
@@ -2247,9 +2247,11 @@ static void parse_line(parser *p, const char *s, size_t len)
         ln->wait_us = us;
         ln->code = xstrndup(s + i, e - i);
         p->step->nlines++;
-    } else if (IS("expect") || IS("expect.sim") || IS("expect.real")) {
+    } else if (IS("expect") || IS("expect.sim") || IS("expect.real") || IS("expect.wire")) {
         lesson_mode m = IS("expect") ? LESSON_MODE_BOTH
                                      : (IS("expect.sim") ? LESSON_MODE_SIM : LESSON_MODE_REAL);
+        if (IS("expect.wire"))
+            m = (lesson_mode)(LESSON_MODE_BOTH | LESSON_MODE_WIRE);
         parse_code_line(p, s, rest, len, true, m);
     } else {
         perr(p, p->line, (int)i + 1,

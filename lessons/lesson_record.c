@@ -230,6 +230,7 @@ int lesson_record_copy(lesson_record *dst, const lesson_record *src)
     dst->stmts = dup_array(src->stmts, (size_t)src->nstmts, sizeof *src->stmts, &fail);
     dst->expects = dup_array(src->expects, (size_t)src->nexpects, sizeof *src->expects, &fail);
     dst->events = dup_array(src->events, src->nevents, sizeof *src->events, &fail);
+    dst->segments = dup_array(src->segments, src->nsegments, sizeof *src->segments, &fail);
     for (int m = 0; m < LESSON_MODE_SLOTS; m++)
         dst->results[m] =
             dup_array(src->results[m], (size_t)src->nresults[m], sizeof *src->results[m], &fail);
@@ -247,6 +248,7 @@ void lesson_record_free(lesson_record *r)
     free(r->stmts);
     free(r->expects);
     free(r->events);
+    free(r->segments);
     for (int m = 0; m < LESSON_MODE_SLOTS; m++)
         free(r->results[m]);
     memset(r, 0, sizeof *r);
@@ -288,4 +290,30 @@ bool lesson_event_travels(lesson_event_kind k)
 {
     return k == LESSON_EV_SEGMENT || k == LESSON_EV_ACK || k == LESSON_EV_WINDOW ||
            k == LESSON_EV_PROBE || k == LESSON_EV_SYN || k == LESSON_EV_FIN || k == LESSON_EV_RST;
+}
+
+const char *lesson_wire_name(lesson_wire w)
+{
+    return w == LESSON_WIRE_EMULATED ? "emulated" : (w == LESSON_WIRE_LOOPBACK ? "loopback" : "none");
+}
+
+char *lesson_segment_flags_text(uint8_t flags, char *out, size_t outlen)
+{
+    static const struct {
+        uint8_t bit;
+        const char *name;
+    } names[] = {{LESSON_SEG_SYN, "SYN"}, {LESSON_SEG_FIN, "FIN"}, {LESSON_SEG_RST, "RST"},
+                 {LESSON_SEG_PSH, "PSH"}, {LESSON_SEG_ACK, "ACK"}};
+    size_t len = 0;
+    if (outlen == 0)
+        return out;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (flags & names[i].bit) {
+            int n = snprintf(out + len, outlen - len, "%s%s", len ? "|" : "", names[i].name);
+            if (n < 0 || (size_t)n >= outlen - len)
+                break;
+            len += (size_t)n;
+        }
+    return out;
 }

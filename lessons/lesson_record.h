@@ -252,6 +252,47 @@ typedef struct {
     const char *why;        /* static text: "nagle", "delayed-ack"..., or NULL */
 } lesson_event;
 
+/* ---------------------------------------------------- the kernel's wire */
+
+/* Which wire the real mode ran on. */
+typedef enum {
+    LESSON_WIRE_NONE = 0, /* the real mode did not run */
+    LESSON_WIRE_LOOPBACK, /* plain loopback: no latency, no rate, no segment log */
+    LESSON_WIRE_EMULATED, /* net_wire.h: the model's latency, rate and MSS */
+} lesson_wire;
+
+/* "none", "loopback", "emulated". */
+const char *lesson_wire_name(lesson_wire w);
+
+/* TCP flags of a kernel segment, as on the wire. */
+enum {
+    LESSON_SEG_FIN = 0x01,
+    LESSON_SEG_SYN = 0x02,
+    LESSON_SEG_RST = 0x04,
+    LESSON_SEG_PSH = 0x08,
+    LESSON_SEG_ACK = 0x10,
+};
+
+/* One TCP segment the kernel sent on the emulated wire during the step. */
+typedef struct {
+    uint64_t time_us;   /* real clock (as time_us[1]) when it left the sender */
+    uint64_t arrive_us; /* when it reached the receiver (dropped: 0) */
+    int from_side;      /* the sender's side (LESSON_CLIENT / LESSON_SERVER) */
+    int to_side;        /* the receiver's side */
+    uint8_t flags;      /* LESSON_SEG_SYN | ... */
+    bool dropped;       /* the link's queue was full: never delivered */
+    uint32_t bytes;     /* payload bytes */
+    uint32_t seq;       /* stream offset of the first byte (relative to the
+                           sender's SYN, as the model counts) */
+    uint32_t ack;       /* the offset acknowledged (relative to the peer's SYN) */
+    uint32_t window;    /* advertised window, bytes (scaled) */
+    uint16_t src_port;  /* sender's port */
+    uint16_t dst_port;  /* receiver's port */
+} lesson_segment;
+
+/* "SYN", "SYN|ACK", "ACK", "PSH|ACK", "FIN|ACK"... into out. Returns out. */
+char *lesson_segment_flags_text(uint8_t flags, char *out, size_t outlen);
+
 /* -------------------------------------------------------------- values */
 
 /* What a step produced that the class should see. */
@@ -319,6 +360,10 @@ typedef struct lesson_record {
     lesson_event *events;
     int nresults[LESSON_MODE_SLOTS]; /* the values the step produced, per mode */
     lesson_result *results[LESSON_MODE_SLOTS];
+    lesson_wire wire;          /* the wire the real mode ran on */
+    uint64_t real_t0_us;       /* real clock (as time_us[1]) before the step */
+    size_t nsegments;          /* the kernel's segments of the step (emulated wire) */
+    lesson_segment *segments;  /* in the order they left, oldest first */
 } lesson_record;
 
 /* The slot of a mode in the per-mode arrays: 0 model, 1 kernel. */

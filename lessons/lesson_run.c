@@ -365,6 +365,7 @@ struct lesson_runner {
     int step;
     lesson_record rec; /* the last step's record */
     size_t cap_events; /* rec.events' capacity */
+    size_t cap_segments; /* rec.segments' capacity */
     int cap_stmts, cap_expects, cap_results[LESSON_MODE_SLOTS];
     uint64_t budget_us; /* real time the steps may take in all; 0: no limit */
     uint64_t used_us;   /* real time the steps took so far */
@@ -2097,6 +2098,19 @@ static void check_expect(interp *in, const lesson_line *ln, lesson_expect_result
 
 /* ----------------------------------------------------------- stepping */
 
+/* An `expect.wire` line is not checked on the kernel off the emulated
+ * wire (plain loopback has no latency or rate to confirm). */
+static bool wire_skips(interp *in, const lesson_line *ln)
+{
+    lesson_wire wire = LESSON_WIRE_LOOPBACK;
+    size_t n;
+    if (in->mode != LESSON_MODE_REAL || !(ln->modes & LESSON_MODE_WIRE))
+        return false;
+    if (in->be->ops->segments)
+        in->be->ops->segments(in->be, &n, &wire);
+    return wire != LESSON_WIRE_EMULATED;
+}
+
 static int run_step(interp *in, int step)
 {
     const lesson_step *st = &in->doc->steps[step];
@@ -2142,7 +2156,7 @@ static int run_step(interp *in, int step)
     v->nexpects = 0;
     for (size_t i = 0; i < st->nlines; i++) {
         const lesson_line *ln = &st->lines[i];
-        if (ln->kind == LESSON_LINE_EXPECT && (ln->modes & in->mode))
+        if (ln->kind == LESSON_LINE_EXPECT && (ln->modes & in->mode) && !wire_skips(in, ln))
             check_expect(in, ln, &v->expects[v->nexpects++]);
     }
     return 0;
@@ -2226,7 +2240,7 @@ static interp *interp_new(const lesson_doc *doc, lesson_mode mode, char *err, si
         if (!in->be)
             goto oom;
     } else {
-        in->be = lesson_backend_real_new(err, errlen);
+        in->be = lesson_backend_real_new(&doc->model, err, errlen);
         if (!in->be) {
             interp_free(in);
             return NULL;
@@ -2407,6 +2421,30 @@ static int rec_events(lesson_runner *r, const int *map)
     return 0;
 }
 
+/* The kernel's segments of the step, and the wire they went on. */
+static int rec_segments(lesson_runner *r)
+{
+    lesson_record *rec = &r->rec;
+    interp *in = r->in[1];
+    rec->nsegments = 0;
+    rec->wire = in ? LESSON_WIRE_LOOPBACK : LESSON_WIRE_NONE;
+    if (!in || !in->be->ops->segments)
+        return 0;
+    size_t n = 0;
+    const lesson_segment *sg = in->be->ops->segments(in->be, &n, &rec->wire);
+    if (n > r->cap_segments) {
+        lesson_segment *g = realloc(rec->segments, n * sizeof *g);
+        if (!g)
+            return -ENOMEM;
+        rec->segments = g;
+        r->cap_segments = n;
+    }
+    if (n)
+        memcpy(rec->segments, sg, n * sizeof *sg);
+    rec->nsegments = n;
+    return 0;
+}
+
 static int build_record(lesson_runner *r, uint64_t t0_us)
 {
     lesson_record *rec = &r->rec;
@@ -2456,6 +2494,8 @@ static int build_record(lesson_runner *r, uint64_t t0_us)
             memcpy(rec->results[m], in->view.results, (size_t)nres * sizeof *rec->results[m]);
         rec->nresults[m] = nres;
     }
+    if (rec_segments(r) < 0)
+        return -ENOMEM;
     return rec_events(r, map[0]);
 }
 
@@ -2497,6 +2537,8 @@ int lesson_runner_step(lesson_runner *r)
             uint64_t left = spent < r->budget_us ? r->budget_us - spent : 0;
             in->budget_end_us = in->be->ops->now_us(in->be) + left;
         }
+        if (m == 1)
+            r->rec.real_t0_us = in->be->ops->now_us(in->be);
         int rc = run_step(in, r->step);
         if (rc < 0)
             return rc;

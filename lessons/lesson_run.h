@@ -100,4 +100,24 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
 /* The same for the runner's last step. Returns 0 or -EIO. */
 int lesson_runner_write_transcript(const lesson_runner *r, FILE *out);
 
+/* The real mode's wire (README "The real wire"): the emulated link of
+ * net_wire.h, whose helper process must be forked before any thread
+ * exists, so main() calls this before SDL_Init and `check`/`run` call it
+ * before their first runner. choice: "auto" (the emulated link where the
+ * machine allows it, else plain loopback) or "loopback"; NULL means
+ * $SOCKBUF_WIRE, else "auto". Where the wire cannot be had, one line
+ * saying why (the step, its errno and the fix) goes to note (NULL: say
+ * nothing). Only the first call acts; later ones return its answer.
+ * A runner made before any call starts the wire itself, but only while
+ * the process has a single thread (else it runs on loopback and says
+ * so). Returns LESSON_WIRE_EMULATED or
+ * LESSON_WIRE_LOOPBACK, or -EINVAL for another choice (nothing started). */
+int lesson_wire_start(const char *choice, FILE *note);
+
+/* In the child of a fork (check -j): forgets the parent's wire, whose
+ * helper answers the parent only, and starts one of the child's own when
+ * the parent had one (silently: the parent has said what there was to
+ * say). */
+void lesson_wire_after_fork(void);
+
 #endif

@@ -113,6 +113,20 @@ uint64_t net_wire_lost(const net_wire *w);
  * wire is idle. */
 uint32_t net_wire_queued(const net_wire *w);
 
+/* How the helper has kept time since the last reset (bench_net_wire). */
+typedef struct {
+    uint64_t packets;        /* packets delivered */
+    uint64_t dropped;        /* packets dropped at the tail */
+    uint32_t late_p50_us;    /* delivery later than planned: median, us */
+    uint32_t late_p99_us;    /* 99th percentile, us (capped at 100000) */
+    uint32_t late_max_us;    /* worst, us (capped at 100000) */
+    uint64_t cpu_ns;         /* the helper's CPU time, ns (schedstat) */
+} net_wire_stats;
+
+/* Reads the helper's counters into *out and, when reset, starts them
+ * again. Returns 0 or a negative errno. */
+int net_wire_stats_read(net_wire *w, net_wire_stats *out, bool reset, char *msg);
+
 /* CLOCK_MONOTONIC in microseconds, the log's clock. */
 uint64_t net_wire_now_us(void);
 

@@ -26,7 +26,10 @@ L
 printf 'lesson broken\nstep s\nclient: x = (1,\n' >"$dir/91-broken.lesson"
 
 # One testcase per expectation and mode: plain expect counts twice.
-want=$(cat "$dir"/*.lesson | awk '/^expect[ \t]/{n+=2} /^expect\.(sim|real)[ \t]/{n++} END{print n}')
+# expect.wire is checked on the kernel only over the emulated wire: run on
+# plain loopback, so it counts once (the model's) whatever the machine.
+export SOCKBUF_WIRE=loopback
+want=$(cat "$dir"/*.lesson | awk '/^expect[ \t]/{n+=2} /^expect\.(sim|real|wire)[ \t]/{n++} END{print n}')
 want=$((want + 1)) # the parse error of 91-broken
 
 "$bin" check -j 4 --junit "$dir/report.xml" "$dir" >"$dir/out4" 2>"$dir/err4"

@@ -22,6 +22,7 @@
 #include "lesson.h"
 #include "lesson_cli.h"
 #include "net_live.h"
+#include "lesson_run.h"
 #include "viz.h"
 
 static const char usage[] =
@@ -34,6 +35,9 @@ static const char usage[] =
     "       sockbuf live --listen [HOST:]PORT [--headless]\n"
     "       sockbuf live --connect HOST:PORT [--send TEXT | --send-file FILE] [--headless]\n"
     "       sockbuf COMMAND --help | sockbuf --help | --version\n"
+    "--wire auto|loopback (any command that runs the real mode): the emulated link\n"
+    "with the lesson's latency, rate and MSS where the machine allows it (auto), or\n"
+    "plain loopback.\n"
     "\n"
     "LESSON is a path or a bundled lesson's name, or any unique prefix of it: basics,\n"
     "flush, chat, file-send, nagle-delayed-ack, close-and-reset (or 01..06).\n"
@@ -175,7 +179,34 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     atexit(stdout_check_at_exit);
 
+    /* --wire CHOICE is taken out here: the wire's helper process must be
+     * forked before any thread exists, that is before SDL_Init. */
+    const char *wire = NULL;
+    int kept = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--wire") && i + 1 < argc)
+            wire = argv[++i];
+        else if (!strncmp(argv[i], "--wire=", 7))
+            wire = argv[i] + 7;
+        else
+            argv[kept++] = argv[i];
+    }
+    argc = kept;
+    argv[argc] = NULL;
+    if (wire && strcmp(wire, "auto") && strcmp(wire, "loopback")) {
+        fprintf(stderr, "sockbuf: --wire %s: expected auto or loopback\n", wire);
+        return 2;
+    }
+
     const char *cmd = argc > 1 ? argv[1] : "";
+    /* Every command that may run the real mode starts its wire now. */
+    bool real = strcmp(cmd, "live") && strcmp(cmd, "--help") && strcmp(cmd, "-h") &&
+                strcmp(cmd, "help") && strcmp(cmd, "--version");
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--sim"))
+            real = false;
+    if (real)
+        lesson_wire_start(wire, stderr);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         fputs(usage, stdout);
         return 0;
