@@ -155,6 +155,14 @@ static void frame(const ctx *c, int x, int y, int w, int h, int thick, SDL_Color
     fill(c, x + w - thick, y, thick, h, k);
 }
 
+/* The box the texts drawn next must stay in (only the layout hook reads
+ * it: see viz_text_set_box). */
+static void box(const ctx *c, int x, int y, int w, int h)
+{
+    SDL_Rect rc = {x, y, w, h};
+    viz_text_set_box(c->t, &rc);
+}
+
 static SDL_Color shade(SDL_Color k, double f)
 {
     SDL_Color o = {(Uint8)(k.r * f), (Uint8)(k.g * f), (Uint8)(k.b * f), k.a};
@@ -335,6 +343,7 @@ static void draw_code(const ctx *c, const viz_side *vs, const viz_frame *f, int 
                       int h)
 {
     fill(c, x, y, w, h, PANEL2);
+    box(c, x, y, w, h);
     if (vs->ncode == 0)
         return;
     /* Which line is running: the animation walks the executed lines and
@@ -513,6 +522,7 @@ static void compare_line(const ctx *c, const char *what, uint32_t model_a, uint3
         if (dx + dw > x + w)
             dx = x + w - dw;
         fill(c, dx, ly, dw, viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)), BAD);
+        box(c, dx, ly, dw, viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)));
         text(c, d, VIZ_FACE_BOLD, 20, DARK, dx + dw / 2, ly + U(c, 1), VIZ_ALIGN_CENTER);
     }
 }
@@ -774,6 +784,7 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     int hh = L->hh;
     fill(c, x, y, w, hh + U(c, 6),
          side == 0 ? (SDL_Color){52, 62, 84, 255} : (SDL_Color){64, 56, 80, 255});
+    box(c, x, y, w, hh + U(c, 6));
     int title_w = text(c, viz_label(c->lang, side == 0 ? VIZ_L_CLIENT : VIZ_L_SERVER),
                        VIZ_FACE_BOLD, 24, TEXT, x + pad, y + U(c, 3), VIZ_ALIGN_LEFT);
     if (k->present) {
@@ -798,6 +809,7 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
 
     /* application box */
     fill(c, x, y, w, app_h, PANEL);
+    box(c, x, y, w, app_h);
     text(c, viz_label(c->lang, VIZ_L_APP), VIZ_FACE_BOLD, 20, TEXT, x + pad, y + U(c, 3),
          VIZ_ALIGN_LEFT);
     col->app_y = y + app_h / 2;
@@ -838,6 +850,7 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     /* kernel box */
     bool zero = f->zero_window[side];
     fill(c, x, y, w, kern_h, PANEL);
+    box(c, x, y, w, kern_h);
     text(c, viz_label(c->lang, VIZ_L_KERNEL), VIZ_FACE_BOLD, 20, TEXT, x + pad, y + U(c, 3),
          VIZ_ALIGN_LEFT);
     int by = y + lh17 + U(c, 6);
@@ -845,7 +858,7 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     col->bar_w = w - 2 * pad;
     if (!k->present || k->listening) {
         text(c, viz_label(c->lang, k->present ? VIZ_L_LISTENING : VIZ_L_NO_SOCKET), VIZ_FACE_SANS,
-             17, DIM, x + pad, by + U(c, 10), VIZ_ALIGN_LEFT);
+             20, DIM, x + pad, by + U(c, 10), VIZ_ALIGN_LEFT);
         col->top_lane_y = by + lh17 + U(c, 3) + bar_h / 2;
         col->bot_lane_y = col->top_lane_y + block_h;
         return;
@@ -860,6 +873,7 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         /* client: send on top; server: receive on top (lanes line up). */
         bool is_send = (side == 0) == (blk == 0);
         int yb = by + blk * block_h;
+        box(c, x, y, w, kern_h);
         int bx = x + pad, bw = w - 2 * pad;
         int bar_y = yb + lh17 + U(c, 3);
         if (blk == 0)
@@ -915,9 +929,11 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
                 int zh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 2);
                 int zx = side == 0 ? bx + bw - zw_w - U(c, 6) : bx + U(c, 6);
                 fill(c, zx, bar_y + (bar_h - zh) / 2, zw_w, zh, BAD);
+                box(c, zx, bar_y + (bar_h - zh) / 2, zw_w, zh);
                 text(c, zw, VIZ_FACE_BOLD, 20, DARK, zx + zw_w / 2,
                      bar_y + (bar_h - zh) / 2 + U(c, 1), VIZ_ALIGN_CENTER);
             }
+            box(c, x, y, w, kern_h);
             compare_line(c, viz_label(c->lang, VIZ_L_RECEIVED), rq, 0, false, &vs->real,
                          vs->real.recv_queue_bytes, 0, final, bx, bar_y + bar_h + U(c, 4), bw);
         }
@@ -925,6 +941,18 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
 }
 
 /* ---- the wire -------------------------------------------------------- */
+
+/* A chip on the wire (a segment, an ACK) is as tall as its text; ACKs
+ * travel in a row just below their lane's data. */
+static int chip_h(const ctx *c)
+{
+    return viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 2);
+}
+
+static int ack_row_dy(const ctx *c)
+{
+    return chip_h(c) + U(c, 2);
+}
 
 static const char *kind_name(lesson_event_kind k)
 {
@@ -944,31 +972,43 @@ static const char *kind_name(lesson_event_kind k)
     }
 }
 
+/* A legend's words from x, cut with "…" where the wire ends (x1). */
+static void legend_text(const ctx *c, const char *s, int x, int y, int x1)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    fit_text(c, buf, VIZ_FACE_SANS, 20, x1 - x);
+    text(c, buf, VIZ_FACE_SANS, 20, DIM, x, y, VIZ_ALIGN_LEFT);
+}
+
 /* What the colours and stripes mean, above the wire. */
 static void draw_legend(const ctx *c, int x0, int span, int y)
 {
     int cx = x0 + span / 2;
-    text(c, viz_label(c->lang, VIZ_L_WIRE), VIZ_FACE_BOLD, 22, DIM, cx, y, VIZ_ALIGN_CENTER);
+    char lab[128];
+    snprintf(lab, sizeof lab, "%s", viz_label(c->lang, VIZ_L_WIRE));
+    fit_text(c, lab, VIZ_FACE_BOLD, 22, span - U(c, 8));
+    text(c, lab, VIZ_FACE_BOLD, 22, DIM, cx, y, VIZ_ALIGN_CENTER);
     y += viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 22)) + U(c, 10);
     int sw = U(c, 18), lh = viz_text_line_height(c->t, VIZ_FACE_JA, T(c, 20)) + U(c, 6);
     int lx = x0 + U(c, 12);
     for (int i = 0; i < 4; i++)
         fill(c, lx + i * (sw + U(c, 2)), y + U(c, 2), sw, sw, viz_palette(i));
-    text(c, viz_label(c->lang, VIZ_L_LEGEND_WRITES), VIZ_FACE_SANS, 20, DIM,
-         lx + 4 * (sw + U(c, 2)) + U(c, 8), y, VIZ_ALIGN_LEFT);
+    legend_text(c, viz_label(c->lang, VIZ_L_LEGEND_WRITES), lx + 4 * (sw + U(c, 2)) + U(c, 8), y,
+                x0 + span - U(c, 4));
     y += lh;
     SDL_Color k = shade(viz_palette(1), 0.62);
     fill(c, lx, y + U(c, 2), 4 * sw, sw, k);
     for (int sx = lx + U(c, 3); sx<lx + 4 * sw; sx += U(c, 8)> 0 ? U(c, 8) : 4)
         fill(c, sx, y + U(c, 2), U(c, 2) > 0 ? U(c, 2) : 1, sw, shade(k, 0.7));
-    text(c, viz_label(c->lang, VIZ_L_LEGEND_STRIPES), VIZ_FACE_SANS, 20, DIM,
-         lx + 4 * (sw + U(c, 2)) + U(c, 8), y, VIZ_ALIGN_LEFT);
+    legend_text(c, viz_label(c->lang, VIZ_L_LEGEND_STRIPES), lx + 4 * (sw + U(c, 2)) + U(c, 8), y,
+                x0 + span - U(c, 4));
     y += lh;
     fill(c, lx, y + U(c, 2), 2 * sw, sw, BAR_BG);
     fill(c, lx + 2 * sw, y + U(c, 2), 2 * sw, sw, OVERHEAD);
     frame(c, lx, y + U(c, 2), 4 * sw, sw, 1, EDGE);
-    text(c, viz_label(c->lang, VIZ_L_LEGEND_OVERHEAD), VIZ_FACE_SANS, 20, DIM,
-         lx + 4 * (sw + U(c, 2)) + U(c, 8), y, VIZ_ALIGN_LEFT);
+    legend_text(c, viz_label(c->lang, VIZ_L_LEGEND_OVERHEAD), lx + 4 * (sw + U(c, 2)) + U(c, 8), y,
+                x0 + span - U(c, 4));
 }
 
 /* Segments on the wire that would overlap are drawn as one chunk. */
@@ -1001,7 +1041,8 @@ static void flush_group(const ctx *c, seg_group *g, int y, int seg_h)
     SDL_Color k = viz_palette(viz_origin_colour(g->side, g->origin));
     fill(c, x, y - seg_h / 2, w, seg_h, k);
     frame(c, x, y - seg_h / 2, w, seg_h, 1, DARK);
-    text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, y - seg_h / 2 + U(c, 3), VIZ_ALIGN_CENTER);
+    box(c, x, y - seg_h / 2, w, seg_h);
+    text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, y - seg_h / 2 + U(c, 1), VIZ_ALIGN_CENTER);
     g->count = 0;
 }
 
@@ -1013,14 +1054,21 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     int span = x1 - x0;
     if (span < U(c, 40))
         return;
+    box(c, x0, wire_top, span, c->h - wire_top);
     /* the lanes */
     for (int l = 0; l < 2; l++) {
         int y = lanes[l];
         fill(c, x0, y - U(c, 1), span, U(c, 3) > 0 ? U(c, 3) : 1, EDGE);
-        int ay = y + U(c, 26);
+        int ay = y + ack_row_dy(c);
         fill(c, x0, ay, span, 1, shade(EDGE, 0.7));
-        const char *dirl = viz_label(c->lang, l == 0 ? VIZ_L_LANE_C2S : VIZ_L_LANE_S2C);
-        text(c, dirl, VIZ_FACE_SANS, 20, FAINT, x0 + span / 2, y - U(c, 30), VIZ_ALIGN_CENTER);
+        /* The ZERO WINDOW banner takes the stalled lane's label place. */
+        if (f->zero_window[!l])
+            continue;
+        char dirl[128];
+        snprintf(dirl, sizeof dirl, "%s", viz_label(c->lang, l == 0 ? VIZ_L_LANE_C2S : VIZ_L_LANE_S2C));
+        fit_text(c, dirl, VIZ_FACE_SANS, 20, span - U(c, 8));
+        text(c, dirl, VIZ_FACE_SANS, 20, FAINT, x0 + span / 2,
+             y - U(c, 4) - viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)), VIZ_ALIGN_CENTER);
     }
     draw_legend(c, x0, span, wire_top);
     /* joins from the buffers to the lanes */
@@ -1029,7 +1077,7 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     fill(c, x1, lanes[0] - U(c, 1), sv->x - x1, U(c, 3), EDGE);
     fill(c, x1, lanes[1] - U(c, 1), sv->x - x1, U(c, 3), EDGE);
 
-    int seg_h = U(c, 26), seg_w = U(c, 58);
+    int seg_h = chip_h(c), seg_w = U(c, 58);
     seg_group groups[2];
     memset(groups, 0, sizeof groups);
     int shown_n[4] = {0}, shown_x0[4] = {0}, shown_x1[4] = {0}; /* last label per lane row */
@@ -1072,9 +1120,9 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
                          viz_label(c->lang, VIZ_L_WINDOW), b);
             else
                 snprintf(buf, sizeof buf, "%s", kind_name(it->kind));
-            int ah = U(c, 20);
+            int ah = chip_h(c);
             int w = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 12);
-            int ay = data ? y - ah / 2 : y + U(c, 26) - ah / 2;
+            int ay = data ? y - ah / 2 : y + ack_row_dy(c) - ah / 2;
             int x = rightward ? x0 + (int)(fr * (span - w)) : x1 - w - (int)(fr * (span - w));
             SDL_Color bg = it->kind == LESSON_EV_WINDOW ? GOOD : TEXT;
             if (it->kind == LESSON_EV_RST)
@@ -1095,7 +1143,8 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
             shown_x0[slot] = x;
             shown_x1[slot] = x + w;
             fill(c, x, ay, w, ah, bg);
-            text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, ay + U(c, 2), VIZ_ALIGN_CENTER);
+            box(c, x, ay, w, ah);
+            text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, ay + U(c, 1), VIZ_ALIGN_CENTER);
         }
     }
     flush_group(c, &groups[0], lanes[0], seg_h);
@@ -1105,13 +1154,20 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         if (!f->zero_window[rx])
             continue;
         int lane = !rx; /* the sender's lane */
-        int y = lanes[lane] - U(c, 62);
-        int bh = U(c, 28) + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
+        int l1 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 21));
+        int bh = l1 + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)) + U(c, 4);
+        int y = lanes[lane] - chip_h(c) / 2 - U(c, 2) - bh;
         fill(c, x0 + U(c, 4), y, span - U(c, 8), bh, BAD);
-        text(c, viz_label(c->lang, VIZ_L_ZERO_WINDOW), VIZ_FACE_BOLD, 21, DARK, x0 + span / 2,
-             y + U(c, 2), VIZ_ALIGN_CENTER);
-        text(c, viz_label(c->lang, VIZ_L_ZERO_WINDOW_NOTE), VIZ_FACE_SANS, 20, DARK, x0 + span / 2,
-             y + U(c, 26), VIZ_ALIGN_CENTER);
+        box(c, x0 + U(c, 4), y, span - U(c, 8), bh);
+        char zl[128];
+        snprintf(zl, sizeof zl, "%s", viz_label(c->lang, VIZ_L_ZERO_WINDOW));
+        fit_text(c, zl, VIZ_FACE_BOLD, 21, span - U(c, 16));
+        text(c, zl, VIZ_FACE_BOLD, 21, DARK, x0 + span / 2, y + U(c, 2), VIZ_ALIGN_CENTER);
+        /* the note wraps rather than being cut */
+        const char *note = viz_label(c->lang, VIZ_L_ZERO_WINDOW_NOTE);
+        snprintf(zl, sizeof zl, "%s", note);
+        fit_text(c, zl, VIZ_FACE_SANS, 20, span - U(c, 16));
+        text(c, zl, VIZ_FACE_SANS, 20, DARK, x0 + span / 2, y + U(c, 2) + l1, VIZ_ALIGN_CENTER);
     }
 }
 
@@ -1132,12 +1188,13 @@ static void draw_flying(const ctx *c, const viz_frame *f, const column *cols)
         viz_fmt_bytes(b, sizeof b, fl->bytes);
         snprintf(buf, sizeof buf, "%s", b);
         int w = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 14);
-        int h = U(c, 24);
+        int h = chip_h(c);
         int x = col->x + col->w / 2 - w / 2;
         SDL_Color k = viz_palette(viz_origin_colour(fl->side, fl->origin));
         fill(c, x, y - h / 2, w, h, k);
         frame(c, x, y - h / 2, w, h, 1, DARK);
-        text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, y - h / 2 + U(c, 3), VIZ_ALIGN_CENTER);
+        box(c, x, y - h / 2, w, h);
+        text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, y - h / 2 + U(c, 1), VIZ_ALIGN_CENTER);
     }
 }
 
@@ -1170,6 +1227,7 @@ static void begin_frame(ctx *c, SDL_Renderer *r, viz_text *t, const viz_ui *ui, 
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
     color(c, BG);
     SDL_RenderClear(r);
+    box(c, 0, 0, w, h);
 }
 
 static const char *step_title(const lesson_doc *doc, int step, viz_lang lang)
@@ -1204,7 +1262,8 @@ enum { MAX_NARRATION_LINES = 6 }; /* the columns give up the room */
 
 static int narration_w(const ctx *c)
 {
-    return c->w - 2 * U(c, 14) - U(c, 24);
+    /* room left at the right for the "…" of a narration cut short */
+    return c->w - 2 * U(c, 14) - U(c, 24) - T(c, 23);
 }
 
 static int column_w(const ctx *c)
@@ -1236,7 +1295,12 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     int y = m + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20));
     const char *stitle =
         s->step >= 0 ? step_title(doc, s->step, c->lang) : viz_label(c->lang, VIZ_L_BEFORE_FIRST);
-    text(c, stitle, VIZ_FACE_BOLD, 30, TEXT, m, y, VIZ_ALIGN_LEFT);
+    /* A long title is drawn smaller rather than cut. */
+    double tsize = 30;
+    int room = w - 2 * m - (s->nexpects > 0 ? text_w(c, "0/0 checks passed", VIZ_FACE_BOLD, 20) + U(c, 24) : 0);
+    while (tsize > 20 && text_w(c, stitle, VIZ_FACE_BOLD, tsize) > room)
+        tsize -= 1;
+    text(c, stitle, VIZ_FACE_BOLD, tsize, TEXT, m, y, VIZ_ALIGN_LEFT);
     if (s->nexpects > 0 && f->progress >= 1.0) {
         /* "6/6 checks passed", or the failures counted: "1 of 9 checks
          * failed" (never "8/9 checks failed"). */
@@ -1252,6 +1316,7 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
         int bw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 14);
         int bh = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 4);
         fill(c, w - m - bw, y + U(c, 6), bw, bh, s->nexpects_failed ? BAD : GOOD);
+        box(c, w - m - bw, y + U(c, 6), bw, bh);
         text(c, buf, VIZ_FACE_BOLD, 20, DARK, w - m - bw / 2, y + U(c, 8), VIZ_ALIGN_CENTER);
     }
     y += viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 30)) + U(c, 6);
@@ -1263,29 +1328,50 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     int nar_w = narration_w(c);
     int nar_lines = 0, max_nar = MAX_NARRATION_LINES;
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
-    for (size_t i = 0; i < nsay && nar_lines < max_nar; i++)
-        nar_lines += viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(c, 23), nar_w, starts, lens,
-                                   max_nar - nar_lines);
-    int nlh = viz_text_para_line_height(
-        t, viz_text_needs_ja(nsay ? say[0] : "") ? VIZ_FACE_JA : VIZ_FACE_SANS, T(c, 23));
-    /* Japanese glyphs sit low in their line box: room below the last
-     * line as well as above the first. */
-    int nar_h = (nar_lines > 0 ? nar_lines : 1) * nlh + U(c, 22);
-    int nar_y = h - m - foot_h - nar_h;
-
-    /* columns and wire */
+    /* A paragraph with any character outside Latin keeps the Japanese
+     * font's pitch: count every line at the larger of the two. */
+    int nlh = viz_text_para_line_height(t, VIZ_FACE_JA, T(c, 23));
+    int nlh_sans = viz_text_para_line_height(t, VIZ_FACE_SANS, T(c, 23));
+    if (nlh_sans > nlh)
+        nlh = nlh_sans;
     int col_w = column_w(c);
     int top = y + U(c, 4);
-    int col_h = nar_y - U(c, 10) - top;
+    int nar_h = 0, nar_y = 0, col_h = 0, need = 0;
+    ctx cs = *c;
+    /* The columns keep at least the default text size: a long narration
+     * gives up lines first (its last line then ends with "…"). */
+    cs.tu = c->u;
+    for (;;) {
+        nar_lines = 0;
+        for (size_t i = 0; i < nsay && nar_lines < max_nar; i++)
+            nar_lines += viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(c, 23), nar_w, starts, lens,
+                                       max_nar - nar_lines);
+        /* Japanese glyphs sit low in their line box: room below the last
+         * line as well as above the first. */
+        nar_h = (nar_lines > 0 ? nar_lines : 1) * nlh + U(c, 22);
+        nar_y = h - m - foot_h - nar_h;
+        col_h = nar_y - U(c, 10) - top;
+        need = sides_need(&cs, s, col_w);
+        if (need <= col_h || max_nar <= 2)
+            break;
+        max_nar = nar_lines - 1 < max_nar - 1 ? nar_lines - 1 : max_nar - 1;
+        if (max_nar < 2)
+            max_nar = 2;
+    }
+
+    box(c, 0, 0, w, h);
+    /* columns and wire */
     column cols[2];
     memset(cols, 0, sizeof cols);
-    /* Zoomed text that would not fit in the columns shrinks there only. */
-    ctx cs = *c;
-    int need = sides_need(&cs, s, col_w);
-    for (int i = 0; i < 8 && need > col_h && cs.tu * 0.92 >= c->u; i++) {
+    /* Zoomed text grows in the columns as far as they have room. */
+    cs.tu = c->tu;
+    need = sides_need(&cs, s, col_w);
+    for (int i = 0; i < 12 && need > col_h && cs.tu * 0.92 >= c->u; i++) {
         cs.tu *= 0.92;
         need = sides_need(&cs, s, col_w);
     }
+    if (need > col_h)
+        cs.tu = c->u;
     side_layout L = layout_sides(&cs, s, col_h, col_w);
     draw_side(&cs, s, f, 0, m, top, col_w, &L, &cols[0]);
     draw_side(&cs, s, f, 1, w - m - col_w, top, col_w, &L, &cols[1]);
@@ -1295,18 +1381,19 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
 
     /* narration panel */
     fill(c, m, nar_y, w - 2 * m, nar_h, PANEL);
+    box(c, m, nar_y, w - 2 * m, nar_h);
     fill(c, m, nar_y, U(c, 5), nar_h, viz_palette(1));
     int ny = nar_y + U(c, 10);
     int left = max_nar;
     for (size_t i = 0; i < nsay && left > 0; i++) {
         int n = viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(c, 23), nar_w, starts, lens, left);
-        viz_text_draw_wrapped(t, say[i], VIZ_FACE_SANS, T(c, 23), TEXT, m + U(c, 16), ny, nar_w,
-                              left);
-        ny += n * nlh;
+        ny += viz_text_draw_wrapped(t, say[i], VIZ_FACE_SANS, T(c, 23), TEXT, m + U(c, 16), ny,
+                                    nar_w, left);
         left -= n;
     }
 
     /* footer */
+    box(c, 0, 0, w, h);
     int fy = h - m - foot_h + U(c, 4);
     text(c, ui && ui->toast ? ui->toast : viz_label(c->lang, VIZ_L_FOOTER), VIZ_FACE_SANS, 20,
          ui && ui->toast ? WARN : FAINT, m, fy, VIZ_ALIGN_LEFT);
@@ -1452,7 +1539,16 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
     int n = (int)(sizeof keys / sizeof keys[0]);
     int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, 23)) + U(c, 4);
-    int pw = U(c, 760), ph = lh * n + U(c, 90);
+    int kw = 0, dw = 0;
+    for (int i = 0; i < n; i++) {
+        int k = text_w(c, keys[i][0], VIZ_FACE_BOLD, 23);
+        int d = text_w(c, keys[i][c->lang == VIZ_LANG_JA ? 2 : 1], VIZ_FACE_SANS, 23);
+        kw = k > kw ? k : kw;
+        dw = d > dw ? d : dw;
+    }
+    int pw = U(c, 24) + kw + U(c, 20) + dw + U(c, 24), ph = lh * n + U(c, 90);
+    if (pw < U(c, 760))
+        pw = U(c, 760);
     if (pw > w - U(c, 20))
         pw = w - U(c, 20);
     if (ph > h - U(c, 20))
@@ -1460,13 +1556,19 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
     int px = (w - pw) / 2, py = (h - ph) / 2;
     fill(c, px, py, pw, ph, PANEL);
     frame(c, px, py, pw, ph, U(c, 2), viz_palette(1));
+    box(c, px, py, pw, ph);
     text(c, viz_label(c->lang, VIZ_L_HELP_TITLE), VIZ_FACE_BOLD, 30, TEXT, px + U(c, 24),
          py + U(c, 14), VIZ_ALIGN_LEFT);
     int y = py + U(c, 64);
+    /* The descriptions start after the widest key, cut where the panel
+     * ends (never run into the keys). */
+    int dx = px + U(c, 24) + kw + U(c, 20);
     for (int i = 0; i < n; i++) {
+        char d[128];
+        snprintf(d, sizeof d, "%s", keys[i][c->lang == VIZ_LANG_JA ? 2 : 1]);
+        fit_text(c, d, VIZ_FACE_SANS, 23, px + pw - U(c, 12) - dx);
         text(c, keys[i][0], VIZ_FACE_BOLD, 23, viz_palette(3), px + U(c, 24), y, VIZ_ALIGN_LEFT);
-        text(c, keys[i][c->lang == VIZ_LANG_JA ? 2 : 1], VIZ_FACE_SANS, 23, TEXT, px + U(c, 300), y,
-             VIZ_ALIGN_LEFT);
+        text(c, d, VIZ_FACE_SANS, 23, TEXT, dx, y, VIZ_ALIGN_LEFT);
         y += lh;
     }
 }
