@@ -616,20 +616,20 @@ static void draw_result(const ctx *c, const viz_side *vs, const lesson_result *r
             text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + nw + U(c, 6), y, VIZ_ALIGN_LEFT);
             return;
         }
-        snprintf(buf, sizeof buf, "%s = %s", r->name, r->repr);
+        snprintf(buf, sizeof buf, "%.47s = %.240s", r->name, r->repr);
         break;
     case LESSON_RESULT_RETURN: {
         const char *code = "";
         for (int i = 0; i < vs->ncode; i++)
             if (vs->code[i].line == r->line)
                 code = vs->code[i].code;
-        snprintf(buf, sizeof buf, "%s \xe2\x86\x92 %s", code, r->repr);
+        snprintf(buf, sizeof buf, "%.120s \xe2\x86\x92 %.180s", code, r->repr);
         if (text_w(c, buf, VIZ_FACE_MONO, 20) + lw > w)
-            snprintf(buf, sizeof buf, "\xe2\x86\x92 %s", r->repr);
+            snprintf(buf, sizeof buf, "\xe2\x86\x92 %.240s", r->repr);
         break;
     }
     case LESSON_RESULT_PRINT:
-        snprintf(buf, sizeof buf, "%s: %s", viz_label(c->lang, VIZ_L_PRINTED), r->repr);
+        snprintf(buf, sizeof buf, "%s: %.240s", viz_label(c->lang, VIZ_L_PRINTED), r->repr);
         k = GOOD;
         break;
     default:
