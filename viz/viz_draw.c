@@ -155,6 +155,14 @@ static void frame(const ctx *c, int x, int y, int w, int h, int thick, SDL_Color
     fill(c, x + w - thick, y, thick, h, k);
 }
 
+/* The box the texts drawn next must stay in (only the layout hook reads
+ * it: see viz_text_set_box). */
+static void box(const ctx *c, int x, int y, int w, int h)
+{
+    SDL_Rect rc = {x, y, w, h};
+    viz_text_set_box(c->t, &rc);
+}
+
 static SDL_Color shade(SDL_Color k, double f)
 {
     SDL_Color o = {(Uint8)(k.r * f), (Uint8)(k.g * f), (Uint8)(k.b * f), k.a};
@@ -231,12 +239,12 @@ static void bar_fill_label(const ctx *c, uint32_t bytes, int edge, int dir, int 
         return;
     char b[32];
     viz_fmt_bytes(b, sizeof b, bytes);
-    int tw = text_w(c, b, VIZ_FACE_BOLD, 16);
-    int lh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 16));
+    int tw = text_w(c, b, VIZ_FACE_BOLD, 20);
+    int lh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
     int x = dir > 0 ? edge + U(c, 6) : edge - U(c, 6) - tw;
     if (x < bx + U(c, 4) || x + tw > bx + bw - U(c, 4))
         return; /* the fill reaches the far end: the header says it */
-    text(c, b, VIZ_FACE_BOLD, 16, TEXT, x, y + (h - lh) / 2, VIZ_ALIGN_LEFT);
+    text(c, b, VIZ_FACE_BOLD, 20, TEXT, x, y + (h - lh) / 2, VIZ_ALIGN_LEFT);
 }
 
 /* ---- the side columns ------------------------------------------------ */
@@ -271,7 +279,7 @@ static const char *status_label(const ctx *c, lesson_status status, SDL_Color *k
 
 /* Code text sizes: the panel's, and the smaller one it shrinks to when a
  * step's statements do not fit (then it scrolls). */
-enum { CODE_SIZE = 17, CODE_SIZE_SMALL = 15 };
+enum { CODE_SIZE = 20, CODE_SIZE_SMALL = 20 };
 
 /* Width of the status pill a statement carries ("BLOCKED", an error), or
  * 0; its text goes in *label and colour in *k. */
@@ -280,7 +288,7 @@ static int code_pill(const ctx *c, const viz_code *vc, const char **label, SDL_C
     *label = status_label(c, vc->status, k);
     if (vc->status.state != LESSON_STMT_BLOCKED && vc->status.state != LESSON_STMT_ERROR)
         return 0;
-    return text_w(c, *label, VIZ_FACE_BOLD, 14) + U(c, 10);
+    return text_w(c, *label, VIZ_FACE_BOLD, 20) + U(c, 10);
 }
 
 /* A statement's rows in a code panel w wide at design size `size`: long
@@ -335,6 +343,7 @@ static void draw_code(const ctx *c, const viz_side *vs, const viz_frame *f, int 
                       int h)
 {
     fill(c, x, y, w, h, PANEL2);
+    box(c, x, y, w, h);
     if (vs->ncode == 0)
         return;
     /* Which line is running: the animation walks the executed lines and
@@ -412,7 +421,7 @@ static void draw_code(const ctx *c, const viz_side *vs, const viz_frame *f, int 
         if (sw && reached && pill_row >= 0 && pr >= vis0 && pr < vis1) {
             int py = y + U(c, 4) + (pr - first) * lh;
             fill(c, x + w - sw - U(c, 4), py + U(c, 1), sw, lh - U(c, 4), sk);
-            text(c, st, VIZ_FACE_BOLD, 14, DARK, x + w - sw / 2 - U(c, 4), py + U(c, 2),
+            text(c, st, VIZ_FACE_BOLD, 20, DARK, x + w - sw / 2 - U(c, 4), py + U(c, 2),
                  VIZ_ALIGN_CENTER);
         }
         int tx = x + pill_w + U(c, 4);
@@ -447,17 +456,17 @@ static void bar_header(const ctx *c, const char *label, uint32_t used, uint32_t 
     viz_fmt_bytes(a, sizeof a, used);
     viz_fmt_bytes(b, sizeof b, cap);
     snprintf(buf, sizeof buf, "%s / %s", a, b);
-    int lw = text(c, label, VIZ_FACE_BOLD, 17, TEXT, x, y, VIZ_ALIGN_LEFT);
-    if (lw + text_w(c, buf, VIZ_FACE_SANS, 17) + U(c, 8) > w)
+    int lw = text(c, label, VIZ_FACE_BOLD, 20, TEXT, x, y, VIZ_ALIGN_LEFT);
+    if (lw + text_w(c, buf, VIZ_FACE_SANS, 20) + U(c, 8) > w)
         snprintf(buf, sizeof buf, "%s", a);
-    int bw = text(c, buf, VIZ_FACE_SANS, 17, TEXT, x + w, y, VIZ_ALIGN_RIGHT);
+    int bw = text(c, buf, VIZ_FACE_SANS, 20, TEXT, x + w, y, VIZ_ALIGN_RIGHT);
     if (kernel_cap == 0 || kernel_cap == cap)
         return;
     viz_fmt_bytes(k, sizeof k, kernel_cap);
     snprintf(kbuf, sizeof kbuf, "%s %s \xc2\xb7", viz_label(c->lang, VIZ_L_REAL), k);
-    int kw = text_w(c, kbuf, VIZ_FACE_SANS, 15);
+    int kw = text_w(c, kbuf, VIZ_FACE_SANS, 20);
     if (lw + kw + bw + U(c, 16) <= w)
-        text(c, kbuf, VIZ_FACE_SANS, 15, DIM, x + w - bw - U(c, 6), y + U(c, 2), VIZ_ALIGN_RIGHT);
+        text(c, kbuf, VIZ_FACE_SANS, 20, DIM, x + w - bw - U(c, 6), y + U(c, 2), VIZ_ALIGN_RIGHT);
 }
 
 /* One line of compare_line: "Model: what a · in flight b" (b only when
@@ -486,34 +495,183 @@ static void compare_line(const ctx *c, const char *what, uint32_t model_a, uint3
     viz_fmt_bytes(m1, sizeof m1, model_a);
     viz_fmt_bytes(m2, sizeof m2, model_b);
     compare_text(c, buf, sizeof buf, VIZ_L_MODEL, what, m1, m2, two);
-    if (text_w(c, buf, VIZ_FACE_SANS, 15) > w)
+    if (text_w(c, buf, VIZ_FACE_SANS, 20) > w)
         compare_text(c, buf, sizeof buf, VIZ_L_MODEL, NULL, m1, m2, two);
-    text(c, buf, VIZ_FACE_SANS, 15, DIM, x, y, VIZ_ALIGN_LEFT);
-    int ly = y + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 15));
+    text(c, buf, VIZ_FACE_SANS, 20, DIM, x, y, VIZ_ALIGN_LEFT);
+    int ly = y + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
     if (!real || !real->present) {
-        text(c, viz_label(c->lang, VIZ_L_NO_REAL), VIZ_FACE_SANS, 15, FAINT, x, ly, VIZ_ALIGN_LEFT);
+        text(c, viz_label(c->lang, VIZ_L_NO_REAL), VIZ_FACE_SANS, 20, FAINT, x, ly, VIZ_ALIGN_LEFT);
         return;
     }
     viz_fmt_bytes(k1, sizeof k1, real_a);
     viz_fmt_bytes(k2, sizeof k2, real_b);
     compare_text(c, buf, sizeof buf, VIZ_L_REAL, what, k1, k2, two);
     bool differs = final && (model_a != real_a || (two && model_b != real_b));
-    int pill_w = differs ? text_w(c, "\xe2\x89\xa0 ", VIZ_FACE_BOLD, 14) +
-                               text_w(c, viz_label(c->lang, VIZ_L_DIFFERS), VIZ_FACE_BOLD, 14) +
+    int pill_w = differs ? text_w(c, "\xe2\x89\xa0 ", VIZ_FACE_BOLD, 20) +
+                               text_w(c, viz_label(c->lang, VIZ_L_DIFFERS), VIZ_FACE_BOLD, 20) +
                                U(c, 16)
                          : 0;
-    if (text_w(c, buf, VIZ_FACE_SANS, 15) + pill_w > w)
+    if (text_w(c, buf, VIZ_FACE_SANS, 20) + pill_w > w)
         compare_text(c, buf, sizeof buf, VIZ_L_REAL, NULL, k1, k2, two);
-    int tw = text(c, buf, VIZ_FACE_SANS, 15, final ? TEXT : DIM, x, ly, VIZ_ALIGN_LEFT);
+    int tw = text(c, buf, VIZ_FACE_SANS, 20, final ? TEXT : DIM, x, ly, VIZ_ALIGN_LEFT);
     if (differs) {
         char d[48];
         snprintf(d, sizeof d, "\xe2\x89\xa0 %s", viz_label(c->lang, VIZ_L_DIFFERS));
-        int dw = text_w(c, d, VIZ_FACE_BOLD, 14) + U(c, 8);
+        int dw = text_w(c, d, VIZ_FACE_BOLD, 20) + U(c, 8);
         int dx = x + tw + U(c, 8);
         if (dx + dw > x + w)
             dx = x + w - dw;
-        fill(c, dx, ly, dw, viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 15)), BAD);
-        text(c, d, VIZ_FACE_BOLD, 14, DARK, dx + dw / 2, ly + U(c, 1), VIZ_ALIGN_CENTER);
+        fill(c, dx, ly, dw, viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)), BAD);
+        box(c, dx, ly, dw, viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)));
+        text(c, d, VIZ_FACE_BOLD, 20, DARK, dx + dw / 2, ly + U(c, 1), VIZ_ALIGN_CENTER);
+    }
+}
+
+/* ---- the application box: what the step produced ----------------- */
+
+/* Rows of results the application box keeps room for; more scroll, the
+ * earlier ones counted in a mark. */
+enum { APP_ROWS = 3, APP_ROWS_MAX = 5, BIG_BYTES = 4096 /* a bytes value this long is drawn as a bar */ };
+
+static int result_row_h(const ctx *c)
+{
+    return viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, 20)) + U(c, 2);
+}
+
+/* Which of the side's statements the animation has run: *cur the one
+ * running (-1 none), *blocked the first blocked one (-1 none). */
+static void code_cursor(const viz_side *vs, const viz_frame *f, int *cur, int *blocked)
+{
+    int ran = 0;
+    *blocked = -1;
+    for (int i = 0; i < vs->ncode; i++) {
+        if (vs->code[i].status.state == LESSON_STMT_BLOCKED && *blocked < 0)
+            *blocked = i;
+        if (vs->code[i].status.state != LESSON_STMT_PENDING)
+            ran = i + 1;
+    }
+    *cur = ran > 0 ? (int)floor(f->code_progress * ran - 1e-9) : -1;
+    if (*cur < 0 && ran > 0)
+        *cur = 0;
+    if (f->code_progress >= 1 && *blocked >= 0)
+        *cur = *blocked;
+}
+
+/* A result shows once the animation has run its statement. */
+static bool result_reached(const viz_side *vs, const viz_frame *f, const lesson_result *r)
+{
+    if (f->code_progress >= 1)
+        return true;
+    int cur, blocked;
+    code_cursor(vs, f, &cur, &blocked);
+    for (int i = 0; i < vs->ncode; i++)
+        if (vs->code[i].line == r->line)
+            return i < cur;
+    return false;
+}
+
+/* Cuts s (UTF-8) so that it is at most max_w wide with a trailing "…". */
+static void fit_text(const ctx *c, char *s, viz_face face, double size, int max_w)
+{
+    if (text_w(c, s, face, size) <= max_w)
+        return;
+    size_t n = strlen(s);
+    while (n > 0) {
+        n--;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+        memcpy(s + n, "\xe2\x80\xa6", 4);
+        if (text_w(c, s, face, size) <= max_w)
+            return;
+    }
+}
+
+/* One result as a row: "first = b'Hi\n'  len 3", "→ 16384" (with its
+ * statement when it fits), "printed: Hi", "raised BlockingIOError"; a
+ * long bytes value as a bar with its size. */
+static void draw_result(const ctx *c, const viz_side *vs, const lesson_result *r, int x, int y,
+                        int w)
+{
+    char buf[320], len[48] = "";
+    SDL_Color k = TEXT;
+    bool ja = c->lang == VIZ_LANG_JA;
+    if (r->has_length && r->kind != LESSON_RESULT_PRINT)
+        snprintf(len, sizeof len, ja ? "長さ %llu" : "len %llu", (unsigned long long)r->length);
+    int lw = len[0] ? text_w(c, len, VIZ_FACE_SANS, 20) + U(c, 10) : 0;
+    switch (r->kind) {
+    case LESSON_RESULT_ASSIGN:
+        if (r->is_bytes && r->length >= BIG_BYTES) {
+            /* A big bytes object: its name, then a bar as long as the row
+             * with its size in it. */
+            char size[32], nm[80];
+            snprintf(nm, sizeof nm, "%s =", r->name);
+            int nw = text(c, nm, VIZ_FACE_MONO, 20, TEXT, x, y, VIZ_ALIGN_LEFT) + U(c, 8);
+            int bh = result_row_h(c) - U(c, 4);
+            viz_fmt_bytes(size, sizeof size, r->length);
+            snprintf(buf, sizeof buf, "bytes · %s", size);
+            fill(c, x + nw, y + U(c, 1), w - nw, bh, viz_palette(7));
+            SDL_Rect in = {x + nw, y + U(c, 1), w - nw, bh};
+            viz_text_set_box(c->t, &in);
+            fit_text(c, buf, VIZ_FACE_BOLD, 20, w - nw - U(c, 8));
+            text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + nw + U(c, 6), y, VIZ_ALIGN_LEFT);
+            return;
+        }
+        snprintf(buf, sizeof buf, "%.47s = %.240s", r->name, r->repr);
+        break;
+    case LESSON_RESULT_RETURN: {
+        const char *code = "";
+        for (int i = 0; i < vs->ncode; i++)
+            if (vs->code[i].line == r->line)
+                code = vs->code[i].code;
+        snprintf(buf, sizeof buf, "%.120s \xe2\x86\x92 %.180s", code, r->repr);
+        if (text_w(c, buf, VIZ_FACE_MONO, 20) + lw > w)
+            snprintf(buf, sizeof buf, "\xe2\x86\x92 %.240s", r->repr);
+        break;
+    }
+    case LESSON_RESULT_PRINT:
+        snprintf(buf, sizeof buf, "%s: %.240s", viz_label(c->lang, VIZ_L_PRINTED), r->repr);
+        k = GOOD;
+        break;
+    default:
+        snprintf(buf, sizeof buf, "%s %s", ja ? "例外" : "raised", lesson_exc_name(r->exc));
+        k = WARN;
+        break;
+    }
+    fit_text(c, buf, VIZ_FACE_MONO, 20, w - lw);
+    int tw = text(c, buf, VIZ_FACE_MONO, 20, k, x, y, VIZ_ALIGN_LEFT);
+    if (len[0])
+        text(c, len, VIZ_FACE_SANS, 20, DIM, x + tw + U(c, 10), y, VIZ_ALIGN_LEFT);
+}
+
+/* The step's results the animation has reached, newest last; when more
+ * than `rows` have, the first row says how many earlier ones scrolled
+ * away ("↑ 2 more"), so nothing leaves silently. */
+static void draw_results(const ctx *c, const viz_side *vs, const viz_frame *f, int x, int y, int w,
+                         int rows)
+{
+    int shown = 0;
+    while (shown < vs->nresults && result_reached(vs, f, &vs->results[shown]))
+        shown++;
+    if (rows < 1 || shown == 0)
+        return;
+    int hidden = vs->nresults_total - vs->nresults; /* dropped by the scene */
+    int first = 0;
+    if (shown > rows || hidden > 0) {
+        first = shown - (rows - 1);
+        if (first < 0)
+            first = 0;
+        char mark[64];
+        snprintf(mark, sizeof mark, c->lang == VIZ_LANG_JA ? "\xe2\x86\x91 ほか %d 件" : "\xe2\x86\x91 %d more",
+                 first + hidden);
+        text(c, mark, VIZ_FACE_SANS, 20, FAINT, x, y, VIZ_ALIGN_LEFT);
+        y += result_row_h(c);
+    }
+    SDL_Rect box;
+    for (int i = first; i < shown; i++) {
+        box = (SDL_Rect){x, y, w, result_row_h(c)};
+        viz_text_set_box(c->t, &box);
+        draw_result(c, vs, &vs->results[i], x, y, w);
+        y += result_row_h(c);
     }
 }
 
@@ -521,6 +679,7 @@ static void compare_line(const ctx *c, const char *what, uint32_t model_a, uint3
  * buffers line up with the wire's lanes. */
 typedef struct {
     int hh, code_h, app_h, kern_h, bar_h, block_h, gap;
+    int app_rows; /* result rows the application box has */
     bool has_file;
 } side_layout;
 
@@ -560,28 +719,44 @@ static side_layout layout_sides(const ctx *c, const viz_scene *s, int h, int col
             ncode = n;
         L.has_file = L.has_file || vs->after.has_file || vs->before.has_file;
     }
-    L.hh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 22));
-    int lh15 = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 15));
-    int lh17 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 17));
-    L.bar_h = U(c, 30);
+    L.hh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 24));
+    int lh15 = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
+    int lh17 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
+    L.bar_h = U(c, 24);
     L.block_h = lh17 + U(c, 3) + L.bar_h + U(c, 4) + 2 * lh15 + U(c, 4);
     L.kern_h = lh17 + U(c, 6) + 2 * L.block_h + U(c, 8);
-    L.app_h = lh17 + U(c, 4) + (L.has_file ? U(c, 18) + U(c, 4) : 0) + lh15 + U(c, 12);
-    L.code_h = h - (L.hh + U(c, 10)) - L.app_h - L.kern_h - U(c, 16);
+    int row_h = result_row_h(c);
+    int app_fixed = lh17 + U(c, 4) + (L.has_file ? U(c, 18) + U(c, 4) : 0) + U(c, 8);
     int code_lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, CODE_SIZE)) + U(c, 3);
-    int rows = ncode < 3 ? 3 : ncode > 7 ? 7 : ncode;
+    int avail = h - (L.hh + U(c, 10)) - app_fixed - L.kern_h - U(c, 16);
+    /* Room first for two code rows; the results give up rows for them
+     * (what does not fit scrolls, with a mark). */
+    L.app_rows = APP_ROWS;
+    while (L.app_rows > 1 && avail - L.app_rows * row_h < 2 * code_lh + U(c, 8))
+        L.app_rows--;
+    L.code_h = avail - L.app_rows * row_h;
+    int rows = ncode < 3 ? 3 : ncode > 10 ? 10 : ncode;
     int code_want = rows * code_lh + U(c, 8);
     if (L.code_h > code_want) {
-        /* Spare room: taller bars, then air between the boxes. */
+        /* Spare room: more result rows, taller bars, air between the
+         * boxes; what is left goes to the code panel, never to a band. */
         int spare = L.code_h - code_want;
-        int grow = spare / 2 < U(c, 16) ? spare / 2 : U(c, 16);
+        while (L.app_rows < APP_ROWS_MAX && spare >= row_h) {
+            L.app_rows++;
+            spare -= row_h;
+        }
+        int grow = spare / 3 < U(c, 20) ? spare / 3 : U(c, 20);
         L.bar_h += grow;
         L.block_h += grow;
         L.kern_h += 2 * grow;
-        L.code_h = code_want;
+        spare -= 2 * grow;
+        int air = spare / 2 < U(c, 12) ? spare / 2 : U(c, 12);
+        spare -= 2 * air;
+        L.code_h = code_want + (spare > 0 ? spare : 0);
     }
     if (L.code_h < code_lh + U(c, 8))
         L.code_h = code_lh + U(c, 8);
+    L.app_h = app_fixed + L.app_rows * row_h;
     L.gap = h - (L.hh + U(c, 10)) - L.code_h - L.app_h - L.kern_h;
     L.gap = L.gap / 2 > U(c, 8) ? L.gap / 2 : U(c, 8);
     return L;
@@ -609,22 +784,23 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     int hh = L->hh;
     fill(c, x, y, w, hh + U(c, 6),
          side == 0 ? (SDL_Color){52, 62, 84, 255} : (SDL_Color){64, 56, 80, 255});
+    box(c, x, y, w, hh + U(c, 6));
     int title_w = text(c, viz_label(c->lang, side == 0 ? VIZ_L_CLIENT : VIZ_L_SERVER),
-                       VIZ_FACE_BOLD, 22, TEXT, x + pad, y + U(c, 3), VIZ_ALIGN_LEFT);
+                       VIZ_FACE_BOLD, 24, TEXT, x + pad, y + U(c, 3), VIZ_ALIGN_LEFT);
     if (k->present) {
         char buf[96];
         const viz_sock *b = &vs->before;
         bool same = b->present && b->sock_id == k->sock_id && !final;
         const char *state = lesson_tcp_state_name(same ? b->state : k->state);
         snprintf(buf, sizeof buf, "%s  %s", k->name, state);
-        if (text_w(c, buf, VIZ_FACE_MONO, 15) + title_w + 3 * pad > w)
+        if (text_w(c, buf, VIZ_FACE_MONO, 20) + title_w + 3 * pad > w)
             snprintf(buf, sizeof buf, "%s", state);
-        if (text_w(c, buf, VIZ_FACE_MONO, 15) + title_w + 3 * pad <= w)
-            text(c, buf, VIZ_FACE_MONO, 15, DIM, x + w - pad, y + U(c, 7), VIZ_ALIGN_RIGHT);
+        if (text_w(c, buf, VIZ_FACE_MONO, 20) + title_w + 3 * pad <= w)
+            text(c, buf, VIZ_FACE_MONO, 20, DIM, x + w - pad, y + U(c, 7), VIZ_ALIGN_RIGHT);
     }
     y += hh + U(c, 10);
 
-    int lh17 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 17));
+    int lh17 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
     int bar_h = L->bar_h, block_h = L->block_h, kern_h = L->kern_h, app_h = L->app_h;
     int code_h = L->code_h, gap = L->gap;
 
@@ -633,7 +809,8 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
 
     /* application box */
     fill(c, x, y, w, app_h, PANEL);
-    text(c, viz_label(c->lang, VIZ_L_APP), VIZ_FACE_BOLD, 17, TEXT, x + pad, y + U(c, 3),
+    box(c, x, y, w, app_h);
+    text(c, viz_label(c->lang, VIZ_L_APP), VIZ_FACE_BOLD, 20, TEXT, x + pad, y + U(c, 3),
          VIZ_ALIGN_LEFT);
     col->app_y = y + app_h / 2;
     int ay = y + lh17 + U(c, 4);
@@ -646,9 +823,9 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         snprintf(buf, sizeof buf, "%s %s / %s", viz_label(c->lang, VIZ_L_APPBUF), a, b);
         /* label first, the bar takes the rest of the row (the numbers
          * alone when the row is short) */
-        if (text_w(c, buf, VIZ_FACE_SANS, 15) + U(c, 60) > w - 2 * pad)
+        if (text_w(c, buf, VIZ_FACE_SANS, 20) + U(c, 60) > w - 2 * pad)
             snprintf(buf, sizeof buf, "%s / %s", a, b);
-        int tw = text(c, buf, VIZ_FACE_SANS, 15, TEXT, x + pad, ay, VIZ_ALIGN_LEFT);
+        int tw = text(c, buf, VIZ_FACE_SANS, 20, TEXT, x + pad, ay, VIZ_ALIGN_LEFT);
         int bx = x + pad + tw + U(c, 10);
         int bw = x + w - pad - bx;
         if (bw < U(c, 40)) {
@@ -667,31 +844,21 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         frame(c, bx, ay, bw, U(c, 18), 1, EDGE);
         ay += U(c, 22);
     }
-    /* What the step prints shows once its statements have run. */
-    int shown_printed = f->code_progress >= 1 ? vs->nprinted : vs->nprinted - vs->nprinted_new;
-    if (shown_printed > 0) {
-        /* The label in the language, the output in the code's font. */
-        char lab[48];
-        snprintf(lab, sizeof lab, "%s: ", viz_label(c->lang, VIZ_L_PRINTED));
-        int lw = text(c, lab, VIZ_FACE_MONO, 15, GOOD, x + pad, ay, VIZ_ALIGN_LEFT);
-        viz_text_draw_wrapped(c->t, vs->printed[shown_printed - 1], VIZ_FACE_MONO, T(c, 15), GOOD,
-                              x + pad + lw, ay, w - 2 * pad - lw, 1);
-    } else if (vs->error != LESSON_EXC_NONE) {
-        text(c, lesson_exc_name(vs->error), VIZ_FACE_MONO, 15, WARN, x + pad, ay, VIZ_ALIGN_LEFT);
-    }
+    draw_results(c, vs, f, x + pad, ay, w - 2 * pad, L->app_rows);
     y += app_h + gap;
 
     /* kernel box */
     bool zero = f->zero_window[side];
     fill(c, x, y, w, kern_h, PANEL);
-    text(c, viz_label(c->lang, VIZ_L_KERNEL), VIZ_FACE_BOLD, 17, TEXT, x + pad, y + U(c, 3),
+    box(c, x, y, w, kern_h);
+    text(c, viz_label(c->lang, VIZ_L_KERNEL), VIZ_FACE_BOLD, 20, TEXT, x + pad, y + U(c, 3),
          VIZ_ALIGN_LEFT);
     int by = y + lh17 + U(c, 6);
     col->bar_x = x + pad;
     col->bar_w = w - 2 * pad;
     if (!k->present || k->listening) {
         text(c, viz_label(c->lang, k->present ? VIZ_L_LISTENING : VIZ_L_NO_SOCKET), VIZ_FACE_SANS,
-             17, DIM, x + pad, by + U(c, 10), VIZ_ALIGN_LEFT);
+             20, DIM, x + pad, by + U(c, 10), VIZ_ALIGN_LEFT);
         col->top_lane_y = by + lh17 + U(c, 3) + bar_h / 2;
         col->bot_lane_y = col->top_lane_y + block_h;
         return;
@@ -706,6 +873,7 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         /* client: send on top; server: receive on top (lanes line up). */
         bool is_send = (side == 0) == (blk == 0);
         int yb = by + blk * block_h;
+        box(c, x, y, w, kern_h);
         int bx = x + pad, bw = w - 2 * pad;
         int bar_y = yb + lh17 + U(c, 3);
         if (blk == 0)
@@ -757,13 +925,15 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
                 /* In the empty end of the bar: the client's fills from the
                  * left, the server's from the right. */
                 const char *zw = viz_label(c->lang, VIZ_L_ZERO_WINDOW);
-                int zw_w = text_w(c, zw, VIZ_FACE_BOLD, 15) + U(c, 12);
-                int zh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 15)) + U(c, 2);
+                int zw_w = text_w(c, zw, VIZ_FACE_BOLD, 20) + U(c, 12);
+                int zh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 2);
                 int zx = side == 0 ? bx + bw - zw_w - U(c, 6) : bx + U(c, 6);
                 fill(c, zx, bar_y + (bar_h - zh) / 2, zw_w, zh, BAD);
-                text(c, zw, VIZ_FACE_BOLD, 15, DARK, zx + zw_w / 2,
+                box(c, zx, bar_y + (bar_h - zh) / 2, zw_w, zh);
+                text(c, zw, VIZ_FACE_BOLD, 20, DARK, zx + zw_w / 2,
                      bar_y + (bar_h - zh) / 2 + U(c, 1), VIZ_ALIGN_CENTER);
             }
+            box(c, x, y, w, kern_h);
             compare_line(c, viz_label(c->lang, VIZ_L_RECEIVED), rq, 0, false, &vs->real,
                          vs->real.recv_queue_bytes, 0, final, bx, bar_y + bar_h + U(c, 4), bw);
         }
@@ -771,6 +941,18 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
 }
 
 /* ---- the wire -------------------------------------------------------- */
+
+/* A chip on the wire (a segment, an ACK) is as tall as its text; ACKs
+ * travel in a row just below their lane's data. */
+static int chip_h(const ctx *c)
+{
+    return viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 2);
+}
+
+static int ack_row_dy(const ctx *c)
+{
+    return chip_h(c) + U(c, 2);
+}
 
 static const char *kind_name(lesson_event_kind k)
 {
@@ -790,31 +972,43 @@ static const char *kind_name(lesson_event_kind k)
     }
 }
 
+/* A legend's words from x, cut with "…" where the wire ends (x1). */
+static void legend_text(const ctx *c, const char *s, int x, int y, int x1)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    fit_text(c, buf, VIZ_FACE_SANS, 20, x1 - x);
+    text(c, buf, VIZ_FACE_SANS, 20, DIM, x, y, VIZ_ALIGN_LEFT);
+}
+
 /* What the colours and stripes mean, above the wire. */
 static void draw_legend(const ctx *c, int x0, int span, int y)
 {
     int cx = x0 + span / 2;
-    text(c, viz_label(c->lang, VIZ_L_WIRE), VIZ_FACE_BOLD, 20, DIM, cx, y, VIZ_ALIGN_CENTER);
-    y += viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 10);
-    int sw = U(c, 18), lh = viz_text_line_height(c->t, VIZ_FACE_JA, T(c, 15)) + U(c, 6);
+    char lab[128];
+    snprintf(lab, sizeof lab, "%s", viz_label(c->lang, VIZ_L_WIRE));
+    fit_text(c, lab, VIZ_FACE_BOLD, 22, span - U(c, 8));
+    text(c, lab, VIZ_FACE_BOLD, 22, DIM, cx, y, VIZ_ALIGN_CENTER);
+    y += viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 22)) + U(c, 10);
+    int sw = U(c, 18), lh = viz_text_line_height(c->t, VIZ_FACE_JA, T(c, 20)) + U(c, 6);
     int lx = x0 + U(c, 12);
     for (int i = 0; i < 4; i++)
         fill(c, lx + i * (sw + U(c, 2)), y + U(c, 2), sw, sw, viz_palette(i));
-    text(c, viz_label(c->lang, VIZ_L_LEGEND_WRITES), VIZ_FACE_SANS, 15, DIM,
-         lx + 4 * (sw + U(c, 2)) + U(c, 8), y, VIZ_ALIGN_LEFT);
+    legend_text(c, viz_label(c->lang, VIZ_L_LEGEND_WRITES), lx + 4 * (sw + U(c, 2)) + U(c, 8), y,
+                x0 + span - U(c, 4));
     y += lh;
     SDL_Color k = shade(viz_palette(1), 0.62);
     fill(c, lx, y + U(c, 2), 4 * sw, sw, k);
     for (int sx = lx + U(c, 3); sx<lx + 4 * sw; sx += U(c, 8)> 0 ? U(c, 8) : 4)
         fill(c, sx, y + U(c, 2), U(c, 2) > 0 ? U(c, 2) : 1, sw, shade(k, 0.7));
-    text(c, viz_label(c->lang, VIZ_L_LEGEND_STRIPES), VIZ_FACE_SANS, 15, DIM,
-         lx + 4 * (sw + U(c, 2)) + U(c, 8), y, VIZ_ALIGN_LEFT);
+    legend_text(c, viz_label(c->lang, VIZ_L_LEGEND_STRIPES), lx + 4 * (sw + U(c, 2)) + U(c, 8), y,
+                x0 + span - U(c, 4));
     y += lh;
     fill(c, lx, y + U(c, 2), 2 * sw, sw, BAR_BG);
     fill(c, lx + 2 * sw, y + U(c, 2), 2 * sw, sw, OVERHEAD);
     frame(c, lx, y + U(c, 2), 4 * sw, sw, 1, EDGE);
-    text(c, viz_label(c->lang, VIZ_L_LEGEND_OVERHEAD), VIZ_FACE_SANS, 15, DIM,
-         lx + 4 * (sw + U(c, 2)) + U(c, 8), y, VIZ_ALIGN_LEFT);
+    legend_text(c, viz_label(c->lang, VIZ_L_LEGEND_OVERHEAD), lx + 4 * (sw + U(c, 2)) + U(c, 8), y,
+                x0 + span - U(c, 4));
 }
 
 /* Segments on the wire that would overlap are drawn as one chunk. */
@@ -838,7 +1032,7 @@ static void flush_group(const ctx *c, seg_group *g, int y, int seg_h)
         snprintf(buf, sizeof buf, "%u", g->bytes);
     }
     int w = g->x1 - g->x0;
-    int tw = text_w(c, buf, VIZ_FACE_BOLD, 15) + U(c, 10);
+    int tw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 10);
     int x = g->x0;
     if (tw > w) {
         x -= (tw - w) / 2;
@@ -847,7 +1041,8 @@ static void flush_group(const ctx *c, seg_group *g, int y, int seg_h)
     SDL_Color k = viz_palette(viz_origin_colour(g->side, g->origin));
     fill(c, x, y - seg_h / 2, w, seg_h, k);
     frame(c, x, y - seg_h / 2, w, seg_h, 1, DARK);
-    text(c, buf, VIZ_FACE_BOLD, 15, DARK, x + w / 2, y - seg_h / 2 + U(c, 3), VIZ_ALIGN_CENTER);
+    box(c, x, y - seg_h / 2, w, seg_h);
+    text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, y - seg_h / 2 + U(c, 1), VIZ_ALIGN_CENTER);
     g->count = 0;
 }
 
@@ -859,14 +1054,21 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     int span = x1 - x0;
     if (span < U(c, 40))
         return;
+    box(c, x0, wire_top, span, c->h - wire_top);
     /* the lanes */
     for (int l = 0; l < 2; l++) {
         int y = lanes[l];
         fill(c, x0, y - U(c, 1), span, U(c, 3) > 0 ? U(c, 3) : 1, EDGE);
-        int ay = y + U(c, 26);
+        int ay = y + ack_row_dy(c);
         fill(c, x0, ay, span, 1, shade(EDGE, 0.7));
-        const char *dirl = viz_label(c->lang, l == 0 ? VIZ_L_LANE_C2S : VIZ_L_LANE_S2C);
-        text(c, dirl, VIZ_FACE_SANS, 14, FAINT, x0 + span / 2, y - U(c, 30), VIZ_ALIGN_CENTER);
+        /* The ZERO WINDOW banner takes the stalled lane's label place. */
+        if (f->zero_window[!l])
+            continue;
+        char dirl[128];
+        snprintf(dirl, sizeof dirl, "%s", viz_label(c->lang, l == 0 ? VIZ_L_LANE_C2S : VIZ_L_LANE_S2C));
+        fit_text(c, dirl, VIZ_FACE_SANS, 20, span - U(c, 8));
+        text(c, dirl, VIZ_FACE_SANS, 20, FAINT, x0 + span / 2,
+             y - U(c, 4) - viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)), VIZ_ALIGN_CENTER);
     }
     draw_legend(c, x0, span, wire_top);
     /* joins from the buffers to the lanes */
@@ -875,7 +1077,7 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
     fill(c, x1, lanes[0] - U(c, 1), sv->x - x1, U(c, 3), EDGE);
     fill(c, x1, lanes[1] - U(c, 1), sv->x - x1, U(c, 3), EDGE);
 
-    int seg_h = U(c, 26), seg_w = U(c, 58);
+    int seg_h = chip_h(c), seg_w = U(c, 58);
     seg_group groups[2];
     memset(groups, 0, sizeof groups);
     int shown_n[4] = {0}, shown_x0[4] = {0}, shown_x1[4] = {0}; /* last label per lane row */
@@ -918,9 +1120,9 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
                          viz_label(c->lang, VIZ_L_WINDOW), b);
             else
                 snprintf(buf, sizeof buf, "%s", kind_name(it->kind));
-            int ah = U(c, 20);
-            int w = text_w(c, buf, VIZ_FACE_BOLD, 14) + U(c, 12);
-            int ay = data ? y - ah / 2 : y + U(c, 26) - ah / 2;
+            int ah = chip_h(c);
+            int w = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 12);
+            int ay = data ? y - ah / 2 : y + ack_row_dy(c) - ah / 2;
             int x = rightward ? x0 + (int)(fr * (span - w)) : x1 - w - (int)(fr * (span - w));
             SDL_Color bg = it->kind == LESSON_EV_WINDOW ? GOOD : TEXT;
             if (it->kind == LESSON_EV_RST)
@@ -941,7 +1143,8 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
             shown_x0[slot] = x;
             shown_x1[slot] = x + w;
             fill(c, x, ay, w, ah, bg);
-            text(c, buf, VIZ_FACE_BOLD, 14, DARK, x + w / 2, ay + U(c, 2), VIZ_ALIGN_CENTER);
+            box(c, x, ay, w, ah);
+            text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, ay + U(c, 1), VIZ_ALIGN_CENTER);
         }
     }
     flush_group(c, &groups[0], lanes[0], seg_h);
@@ -951,13 +1154,20 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         if (!f->zero_window[rx])
             continue;
         int lane = !rx; /* the sender's lane */
-        int y = lanes[lane] - U(c, 62);
-        int bh = U(c, 28) + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 14));
+        int l1 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 21));
+        int bh = l1 + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)) + U(c, 4);
+        int y = lanes[lane] - chip_h(c) / 2 - U(c, 2) - bh;
         fill(c, x0 + U(c, 4), y, span - U(c, 8), bh, BAD);
-        text(c, viz_label(c->lang, VIZ_L_ZERO_WINDOW), VIZ_FACE_BOLD, 18, DARK, x0 + span / 2,
-             y + U(c, 2), VIZ_ALIGN_CENTER);
-        text(c, viz_label(c->lang, VIZ_L_ZERO_WINDOW_NOTE), VIZ_FACE_SANS, 14, DARK, x0 + span / 2,
-             y + U(c, 26), VIZ_ALIGN_CENTER);
+        box(c, x0 + U(c, 4), y, span - U(c, 8), bh);
+        char zl[128];
+        snprintf(zl, sizeof zl, "%s", viz_label(c->lang, VIZ_L_ZERO_WINDOW));
+        fit_text(c, zl, VIZ_FACE_BOLD, 21, span - U(c, 16));
+        text(c, zl, VIZ_FACE_BOLD, 21, DARK, x0 + span / 2, y + U(c, 2), VIZ_ALIGN_CENTER);
+        /* the note wraps rather than being cut */
+        const char *note = viz_label(c->lang, VIZ_L_ZERO_WINDOW_NOTE);
+        snprintf(zl, sizeof zl, "%s", note);
+        fit_text(c, zl, VIZ_FACE_SANS, 20, span - U(c, 16));
+        text(c, zl, VIZ_FACE_SANS, 20, DARK, x0 + span / 2, y + U(c, 2) + l1, VIZ_ALIGN_CENTER);
     }
 }
 
@@ -977,13 +1187,14 @@ static void draw_flying(const ctx *c, const viz_frame *f, const column *cols)
         char b[24], buf[40];
         viz_fmt_bytes(b, sizeof b, fl->bytes);
         snprintf(buf, sizeof buf, "%s", b);
-        int w = text_w(c, buf, VIZ_FACE_BOLD, 15) + U(c, 14);
-        int h = U(c, 24);
+        int w = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 14);
+        int h = chip_h(c);
         int x = col->x + col->w / 2 - w / 2;
         SDL_Color k = viz_palette(viz_origin_colour(fl->side, fl->origin));
         fill(c, x, y - h / 2, w, h, k);
         frame(c, x, y - h / 2, w, h, 1, DARK);
-        text(c, buf, VIZ_FACE_BOLD, 15, DARK, x + w / 2, y - h / 2 + U(c, 3), VIZ_ALIGN_CENTER);
+        box(c, x, y - h / 2, w, h);
+        text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, y - h / 2 + U(c, 1), VIZ_ALIGN_CENTER);
     }
 }
 
@@ -999,6 +1210,10 @@ static void make_ctx(ctx *c, SDL_Renderer *r, viz_text *t, const viz_ui *ui, int
     c->h = h;
     double uw = w / 1280.0, uh = h / 720.0;
     c->u = uw < uh ? uw : uh;
+    /* A screen taller than 16:9 (1024x768) spends some of its height on
+     * larger text instead of empty bands. */
+    if (uh > uw)
+        c->u = uw * (uh / uw < 1.15 ? uh / uw : 1.15);
     if (c->u < 0.4)
         c->u = 0.4;
     c->tu = c->u * (ui && ui->zoom > 0 ? ui->zoom : 1.0);
@@ -1012,6 +1227,7 @@ static void begin_frame(ctx *c, SDL_Renderer *r, viz_text *t, const viz_ui *ui, 
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
     color(c, BG);
     SDL_RenderClear(r);
+    box(c, 0, 0, w, h);
 }
 
 static const char *step_title(const lesson_doc *doc, int step, viz_lang lang)
@@ -1046,12 +1262,16 @@ enum { MAX_NARRATION_LINES = 6 }; /* the columns give up the room */
 
 static int narration_w(const ctx *c)
 {
-    return c->w - 2 * U(c, 14) - U(c, 24);
+    /* room left at the right for the "…" of a narration cut short */
+    return c->w - 2 * U(c, 14) - U(c, 24) - T(c, 23);
 }
 
 static int column_w(const ctx *c)
 {
-    return (int)(c->w * 0.345);
+    /* Zoomed text takes room from the wire. */
+    double z = c->ui && c->ui->zoom > 1 ? c->ui->zoom : 1.0;
+    double f = 0.345 * (1 + (z - 1) * 0.35);
+    return (int)(c->w * (f < 0.40 ? f : 0.40));
 }
 
 void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
@@ -1065,17 +1285,22 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     /* header */
     const char *ltitle =
         doc ? (c->lang == VIZ_LANG_JA && doc->title_ja ? doc->title_ja : doc->title) : "";
-    text(c, ltitle ? ltitle : "", VIZ_FACE_SANS, 17, DIM, m, m, VIZ_ALIGN_LEFT);
+    text(c, ltitle ? ltitle : "", VIZ_FACE_SANS, 20, DIM, m, m, VIZ_ALIGN_LEFT);
     char buf[160];
     int nsteps = doc ? (int)doc->nsteps : 0;
     double ms = (double)f->now_us / 1000.0;
     snprintf(buf, sizeof buf, "%s %d / %d    t = %.1f ms%s", viz_label(c->lang, VIZ_L_STEP),
              s->step + 1, nsteps, ms, ui && ui->autoplay ? "    ▶ auto" : "");
-    text(c, buf, VIZ_FACE_SANS, 17, DIM, w - m, m, VIZ_ALIGN_RIGHT);
-    int y = m + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 17));
+    text(c, buf, VIZ_FACE_SANS, 20, DIM, w - m, m, VIZ_ALIGN_RIGHT);
+    int y = m + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20));
     const char *stitle =
         s->step >= 0 ? step_title(doc, s->step, c->lang) : viz_label(c->lang, VIZ_L_BEFORE_FIRST);
-    text(c, stitle, VIZ_FACE_BOLD, 28, TEXT, m, y, VIZ_ALIGN_LEFT);
+    /* A long title is drawn smaller rather than cut. */
+    double tsize = 30;
+    int room = w - 2 * m - (s->nexpects > 0 ? text_w(c, "0/0 checks passed", VIZ_FACE_BOLD, 20) + U(c, 24) : 0);
+    while (tsize > 20 && text_w(c, stitle, VIZ_FACE_BOLD, tsize) > room)
+        tsize -= 1;
+    text(c, stitle, VIZ_FACE_BOLD, tsize, TEXT, m, y, VIZ_ALIGN_LEFT);
     if (s->nexpects > 0 && f->progress >= 1.0) {
         /* "6/6 checks passed", or the failures counted: "1 of 9 checks
          * failed" (never "8/9 checks failed"). */
@@ -1088,43 +1313,65 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
         else
             snprintf(buf, sizeof buf, "%d of %d %s", s->nexpects_failed, s->nexpects,
                      viz_label(c->lang, VIZ_L_CHECKS_FAILED));
-        int bw = text_w(c, buf, VIZ_FACE_BOLD, 15) + U(c, 14);
-        int bh = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 15)) + U(c, 4);
+        int bw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 14);
+        int bh = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 4);
         fill(c, w - m - bw, y + U(c, 6), bw, bh, s->nexpects_failed ? BAD : GOOD);
-        text(c, buf, VIZ_FACE_BOLD, 15, DARK, w - m - bw / 2, y + U(c, 8), VIZ_ALIGN_CENTER);
+        box(c, w - m - bw, y + U(c, 6), bw, bh);
+        text(c, buf, VIZ_FACE_BOLD, 20, DARK, w - m - bw / 2, y + U(c, 8), VIZ_ALIGN_CENTER);
     }
-    y += viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 28)) + U(c, 6);
+    y += viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 30)) + U(c, 6);
 
     /* narration: measure first, it sets how much room the columns get */
     char **say = NULL;
     size_t nsay = step_say(doc, s->step, c->lang, &say);
-    int foot_h = viz_text_line_height(t, VIZ_FACE_SANS, T(c, 14)) + U(c, 4);
+    int foot_h = viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20)) + U(c, 4);
     int nar_w = narration_w(c);
     int nar_lines = 0, max_nar = MAX_NARRATION_LINES;
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
-    for (size_t i = 0; i < nsay && nar_lines < max_nar; i++)
-        nar_lines += viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(c, 21), nar_w, starts, lens,
-                                   max_nar - nar_lines);
-    int nlh = viz_text_para_line_height(
-        t, viz_text_needs_ja(nsay ? say[0] : "") ? VIZ_FACE_JA : VIZ_FACE_SANS, T(c, 21));
-    /* Japanese glyphs sit low in their line box: room below the last
-     * line as well as above the first. */
-    int nar_h = (nar_lines > 0 ? nar_lines : 1) * nlh + U(c, 22);
-    int nar_y = h - m - foot_h - nar_h;
-
-    /* columns and wire */
+    /* A paragraph with any character outside Latin keeps the Japanese
+     * font's pitch: count every line at the larger of the two. */
+    int nlh = viz_text_para_line_height(t, VIZ_FACE_JA, T(c, 23));
+    int nlh_sans = viz_text_para_line_height(t, VIZ_FACE_SANS, T(c, 23));
+    if (nlh_sans > nlh)
+        nlh = nlh_sans;
     int col_w = column_w(c);
     int top = y + U(c, 4);
-    int col_h = nar_y - U(c, 10) - top;
+    int nar_h = 0, nar_y = 0, col_h = 0, need = 0;
+    ctx cs = *c;
+    /* The columns keep at least the default text size: a long narration
+     * gives up lines first (its last line then ends with "…"). */
+    cs.tu = c->u;
+    for (;;) {
+        nar_lines = 0;
+        for (size_t i = 0; i < nsay && nar_lines < max_nar; i++)
+            nar_lines += viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(c, 23), nar_w, starts, lens,
+                                       max_nar - nar_lines);
+        /* Japanese glyphs sit low in their line box: room below the last
+         * line as well as above the first. */
+        nar_h = (nar_lines > 0 ? nar_lines : 1) * nlh + U(c, 22);
+        nar_y = h - m - foot_h - nar_h;
+        col_h = nar_y - U(c, 10) - top;
+        need = sides_need(&cs, s, col_w);
+        if (need <= col_h || max_nar <= 2)
+            break;
+        max_nar = nar_lines - 1 < max_nar - 1 ? nar_lines - 1 : max_nar - 1;
+        if (max_nar < 2)
+            max_nar = 2;
+    }
+
+    box(c, 0, 0, w, h);
+    /* columns and wire */
     column cols[2];
     memset(cols, 0, sizeof cols);
-    /* Zoomed text that would not fit in the columns shrinks there only. */
-    ctx cs = *c;
-    int need = sides_need(&cs, s, col_w);
-    for (int i = 0; i < 8 && need > col_h && cs.tu > c->u * 0.6; i++) {
+    /* Zoomed text grows in the columns as far as they have room. */
+    cs.tu = c->tu;
+    need = sides_need(&cs, s, col_w);
+    for (int i = 0; i < 12 && need > col_h && cs.tu * 0.92 >= c->u; i++) {
         cs.tu *= 0.92;
         need = sides_need(&cs, s, col_w);
     }
+    if (need > col_h)
+        cs.tu = c->u;
     side_layout L = layout_sides(&cs, s, col_h, col_w);
     draw_side(&cs, s, f, 0, m, top, col_w, &L, &cols[0]);
     draw_side(&cs, s, f, 1, w - m - col_w, top, col_w, &L, &cols[1]);
@@ -1134,25 +1381,26 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
 
     /* narration panel */
     fill(c, m, nar_y, w - 2 * m, nar_h, PANEL);
+    box(c, m, nar_y, w - 2 * m, nar_h);
     fill(c, m, nar_y, U(c, 5), nar_h, viz_palette(1));
     int ny = nar_y + U(c, 10);
     int left = max_nar;
     for (size_t i = 0; i < nsay && left > 0; i++) {
-        int n = viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(c, 21), nar_w, starts, lens, left);
-        viz_text_draw_wrapped(t, say[i], VIZ_FACE_SANS, T(c, 21), TEXT, m + U(c, 16), ny, nar_w,
-                              left);
-        ny += n * nlh;
+        int n = viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(c, 23), nar_w, starts, lens, left);
+        ny += viz_text_draw_wrapped(t, say[i], VIZ_FACE_SANS, T(c, 23), TEXT, m + U(c, 16), ny,
+                                    nar_w, left);
         left -= n;
     }
 
     /* footer */
+    box(c, 0, 0, w, h);
     int fy = h - m - foot_h + U(c, 4);
-    text(c, ui && ui->toast ? ui->toast : viz_label(c->lang, VIZ_L_FOOTER), VIZ_FACE_SANS, 14,
+    text(c, ui && ui->toast ? ui->toast : viz_label(c->lang, VIZ_L_FOOTER), VIZ_FACE_SANS, 20,
          ui && ui->toast ? WARN : FAINT, m, fy, VIZ_ALIGN_LEFT);
     if (ui) {
         snprintf(buf, sizeof buf, "×%.2g%s", ui->speed > 0 ? ui->speed : 1.0,
                  s->real ? "" : "   (kernel: off)");
-        text(c, buf, VIZ_FACE_SANS, 14, FAINT, w - m, fy, VIZ_ALIGN_RIGHT);
+        text(c, buf, VIZ_FACE_SANS, 20, FAINT, w - m, fy, VIZ_ALIGN_RIGHT);
     }
     if (ui && ui->help)
         viz_draw_help(r, t, ui, w, h);
@@ -1165,7 +1413,7 @@ static bool prefetch_item(const ctx *c, const lesson_doc *doc, int step, int idx
 {
     const lesson_step *st = &doc->steps[step];
     if (idx == 0) {
-        viz_text_prepare(c->t, step_title(doc, step, c->lang), VIZ_FACE_BOLD, T(c, 28), TEXT);
+        viz_text_prepare(c->t, step_title(doc, step, c->lang), VIZ_FACE_BOLD, T(c, 30), TEXT);
         return true;
     }
     idx--;
@@ -1175,10 +1423,10 @@ static bool prefetch_item(const ctx *c, const lesson_doc *doc, int step, int idx
         /* The lines left for this paragraph, as the scene counts them. */
         int left = MAX_NARRATION_LINES, starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
         for (int i = 0; i < idx && left > 0; i++)
-            left -= viz_text_wrap(c->t, say[i], VIZ_FACE_SANS, T(c, 21), narration_w(c), starts,
+            left -= viz_text_wrap(c->t, say[i], VIZ_FACE_SANS, T(c, 23), narration_w(c), starts,
                                   lens, left);
         if (left > 0)
-            viz_text_prepare_wrapped(c->t, say[idx], VIZ_FACE_SANS, T(c, 21), TEXT, narration_w(c),
+            viz_text_prepare_wrapped(c->t, say[idx], VIZ_FACE_SANS, T(c, 23), TEXT, narration_w(c),
                                      left);
         return true;
     }
@@ -1240,9 +1488,9 @@ void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, i
     int m = U(c, 40);
     text(c, "sockbuf", VIZ_FACE_BOLD, 40, viz_palette(1), m, m, VIZ_ALIGN_LEFT);
     int y = m + viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 40));
-    text(c, viz_label(c->lang, VIZ_L_PICKER_TITLE), VIZ_FACE_BOLD, 28, TEXT, m, y, VIZ_ALIGN_LEFT);
-    y += viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 28)) + U(c, 16);
-    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, 24)) + U(c, 26);
+    text(c, viz_label(c->lang, VIZ_L_PICKER_TITLE), VIZ_FACE_BOLD, 30, TEXT, m, y, VIZ_ALIGN_LEFT);
+    y += viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 30)) + U(c, 16);
+    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, 26)) + U(c, 26);
     for (int i = 0; i < n; i++) {
         if (y + lh > h - m - U(c, 30))
             break;
@@ -1250,18 +1498,18 @@ void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, i
             fill(c, m - U(c, 10), y - U(c, 12), w - 2 * m + U(c, 20), lh - U(c, 2), HILITE);
         char num[16];
         snprintf(num, sizeof num, "%d", i + 1);
-        fill(c, m, y, U(c, 34), viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 22)) + U(c, 2),
+        fill(c, m, y, U(c, 34), viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 24)) + U(c, 2),
              viz_palette(i));
-        text(c, num, VIZ_FACE_BOLD, 22, DARK, m + U(c, 17), y + U(c, 2), VIZ_ALIGN_CENTER);
+        text(c, num, VIZ_FACE_BOLD, 24, DARK, m + U(c, 17), y + U(c, 2), VIZ_ALIGN_CENTER);
         const char *title =
             c->lang == VIZ_LANG_JA && items[i].title_ja ? items[i].title_ja : items[i].title;
-        text(c, title ? title : items[i].name, VIZ_FACE_SANS, 24, TEXT, m + U(c, 52), y,
+        text(c, title ? title : items[i].name, VIZ_FACE_SANS, 26, TEXT, m + U(c, 52), y,
              VIZ_ALIGN_LEFT);
-        text(c, items[i].name ? items[i].name : "", VIZ_FACE_MONO, 16, FAINT, w - m, y + U(c, 6),
+        text(c, items[i].name ? items[i].name : "", VIZ_FACE_MONO, 20, FAINT, w - m, y + U(c, 6),
              VIZ_ALIGN_RIGHT);
         y += lh;
     }
-    text(c, viz_label(c->lang, VIZ_L_PICKER_HINT), VIZ_FACE_SANS, 17, DIM, m, h - m - U(c, 10),
+    text(c, viz_label(c->lang, VIZ_L_PICKER_HINT), VIZ_FACE_SANS, 20, DIM, m, h - m - U(c, 10),
          VIZ_ALIGN_LEFT);
     if (ui && ui->help)
         viz_draw_help(r, t, ui, w, h);
@@ -1290,8 +1538,17 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
     fill(c, 0, 0, w, h, (SDL_Color){0, 0, 0, 170});
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
     int n = (int)(sizeof keys / sizeof keys[0]);
-    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, 21)) + U(c, 4);
-    int pw = U(c, 760), ph = lh * n + U(c, 90);
+    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, 23)) + U(c, 4);
+    int kw = 0, dw = 0;
+    for (int i = 0; i < n; i++) {
+        int k = text_w(c, keys[i][0], VIZ_FACE_BOLD, 23);
+        int d = text_w(c, keys[i][c->lang == VIZ_LANG_JA ? 2 : 1], VIZ_FACE_SANS, 23);
+        kw = k > kw ? k : kw;
+        dw = d > dw ? d : dw;
+    }
+    int pw = U(c, 24) + kw + U(c, 20) + dw + U(c, 24), ph = lh * n + U(c, 90);
+    if (pw < U(c, 760))
+        pw = U(c, 760);
     if (pw > w - U(c, 20))
         pw = w - U(c, 20);
     if (ph > h - U(c, 20))
@@ -1299,13 +1556,19 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
     int px = (w - pw) / 2, py = (h - ph) / 2;
     fill(c, px, py, pw, ph, PANEL);
     frame(c, px, py, pw, ph, U(c, 2), viz_palette(1));
-    text(c, viz_label(c->lang, VIZ_L_HELP_TITLE), VIZ_FACE_BOLD, 28, TEXT, px + U(c, 24),
+    box(c, px, py, pw, ph);
+    text(c, viz_label(c->lang, VIZ_L_HELP_TITLE), VIZ_FACE_BOLD, 30, TEXT, px + U(c, 24),
          py + U(c, 14), VIZ_ALIGN_LEFT);
     int y = py + U(c, 64);
+    /* The descriptions start after the widest key, cut where the panel
+     * ends (never run into the keys). */
+    int dx = px + U(c, 24) + kw + U(c, 20);
     for (int i = 0; i < n; i++) {
-        text(c, keys[i][0], VIZ_FACE_BOLD, 21, viz_palette(3), px + U(c, 24), y, VIZ_ALIGN_LEFT);
-        text(c, keys[i][c->lang == VIZ_LANG_JA ? 2 : 1], VIZ_FACE_SANS, 21, TEXT, px + U(c, 300), y,
-             VIZ_ALIGN_LEFT);
+        char d[128];
+        snprintf(d, sizeof d, "%s", keys[i][c->lang == VIZ_LANG_JA ? 2 : 1]);
+        fit_text(c, d, VIZ_FACE_SANS, 23, px + pw - U(c, 12) - dx);
+        text(c, keys[i][0], VIZ_FACE_BOLD, 23, viz_palette(3), px + U(c, 24), y, VIZ_ALIGN_LEFT);
+        text(c, d, VIZ_FACE_SANS, 23, TEXT, dx, y, VIZ_ALIGN_LEFT);
         y += lh;
     }
 }
@@ -1344,19 +1607,19 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const char *title, const viz_li
     begin_frame(c, r, t, ui, w, h);
     bool ja = c->lang == VIZ_LANG_JA;
     int m = U(c, 16);
-    text(c, title, VIZ_FACE_BOLD, 26, TEXT, m, m, VIZ_ALIGN_LEFT);
+    text(c, title, VIZ_FACE_BOLD, 28, TEXT, m, m, VIZ_ALIGN_LEFT);
     char buf[200];
     snprintf(buf, sizeof buf, ja ? "接続中: %d" : "open connections: %d", open);
-    text(c, buf, VIZ_FACE_SANS, 17, DIM, w - m, m + U(c, 6), VIZ_ALIGN_RIGHT);
-    int y = m + viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 26)) + U(c, 8);
-    int log_lh = viz_text_line_height(t, VIZ_FACE_MONO, T(c, 15)) + U(c, 2);
+    text(c, buf, VIZ_FACE_SANS, 20, DIM, w - m, m + U(c, 6), VIZ_ALIGN_RIGHT);
+    int y = m + viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 28)) + U(c, 8);
+    int log_lh = viz_text_line_height(t, VIZ_FACE_MONO, T(c, 20)) + U(c, 2);
     int log_h = (nlog > 0 ? nlog : 1) * log_lh + U(c, 16);
     int rows_bottom = h - m - log_h - U(c, 10) - U(c, 20);
-    int row_h = U(c, 32) + 2 * viz_text_line_height(t, VIZ_FACE_SANS, T(c, 15)) + U(c, 16);
+    int row_h = U(c, 32) + 2 * viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20)) + U(c, 16);
     int info_w = (int)(w * 0.34);
     int bar_w = (w - 2 * m - info_w - U(c, 30)) / 2;
     if (n == 0)
-        text(c, ja ? "接続を待っています…" : "waiting for connections…", VIZ_FACE_SANS, 21, DIM, m,
+        text(c, ja ? "接続を待っています…" : "waiting for connections…", VIZ_FACE_SANS, 23, DIM, m,
              y + U(c, 10), VIZ_ALIGN_LEFT);
     int shown = 0;
     for (int i = 0; i < n && y + row_h <= rows_bottom; i++, shown++) {
@@ -1365,26 +1628,26 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const char *title, const viz_li
         SDL_Color k = viz_palette(rw->id - 1);
         fill(c, m, y, U(c, 6), row_h - U(c, 8), k);
         snprintf(buf, sizeof buf, "#%d  %s", rw->id, rw->peer);
-        text(c, buf, VIZ_FACE_BOLD, 18, TEXT, m + U(c, 14), y + U(c, 4), VIZ_ALIGN_LEFT);
+        text(c, buf, VIZ_FACE_BOLD, 21, TEXT, m + U(c, 14), y + U(c, 4), VIZ_ALIGN_LEFT);
         char a[24], b[24], p[24];
         viz_fmt_bytes(a, sizeof a, rw->bytes_in);
         viz_fmt_bytes(b, sizeof b, rw->bytes_out);
         viz_fmt_bytes(p, sizeof p, rw->pending_bytes);
         snprintf(buf, sizeof buf, ja ? "受信 %s · 送信 %s · 未送出 %s" : "in %s · out %s · ours %s",
                  a, b, p);
-        text(c, buf, VIZ_FACE_SANS, 15, DIM, m + U(c, 14), y + U(c, 32), VIZ_ALIGN_LEFT);
+        text(c, buf, VIZ_FACE_SANS, 20, DIM, m + U(c, 14), y + U(c, 32), VIZ_ALIGN_LEFT);
         int tx = m + U(c, 14);
-        int ty = y + U(c, 32) + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 15));
+        int ty = y + U(c, 32) + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20));
         if (rw->probe_valid) {
-            text(c, rw->state, VIZ_FACE_MONO, 14, FAINT, tx, ty, VIZ_ALIGN_LEFT);
-            tx += text_w(c, rw->state, VIZ_FACE_MONO, 14) + U(c, 10);
+            text(c, rw->state, VIZ_FACE_MONO, 20, FAINT, tx, ty, VIZ_ALIGN_LEFT);
+            tx += text_w(c, rw->state, VIZ_FACE_MONO, 20) + U(c, 10);
         }
         if (!rw->reading) {
             const char *pz = ja ? "読み取り停止 (背圧)" : "reading paused (backpressure)";
-            tx += text(c, pz, VIZ_FACE_BOLD, 14, WARN, tx, ty, VIZ_ALIGN_LEFT) + U(c, 10);
+            tx += text(c, pz, VIZ_FACE_BOLD, 20, WARN, tx, ty, VIZ_ALIGN_LEFT) + U(c, 10);
         }
         if (rw->eof)
-            text(c, ja ? "相手が送信終了" : "peer closed its side", VIZ_FACE_BOLD, 14, DIM, tx, ty,
+            text(c, ja ? "相手が送信終了" : "peer closed its side", VIZ_FACE_BOLD, 20, DIM, tx, ty,
                  VIZ_ALIGN_LEFT);
         int bx = m + info_w;
         const char *names[2] = {viz_label(c->lang, VIZ_L_SENDBUF),
@@ -1397,10 +1660,10 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const char *title, const viz_li
             viz_fmt_bytes(u, sizeof u, used);
             viz_fmt_bytes(cp, sizeof cp, cap);
             snprintf(buf, sizeof buf, "%s / %s", u, cp);
-            text(c, names[q], VIZ_FACE_BOLD, 15, TEXT, qx, y + U(c, 4), VIZ_ALIGN_LEFT);
-            text(c, rw->probe_valid ? buf : "-", VIZ_FACE_SANS, 15, TEXT, qx + bar_w, y + U(c, 4),
+            text(c, names[q], VIZ_FACE_BOLD, 20, TEXT, qx, y + U(c, 4), VIZ_ALIGN_LEFT);
+            text(c, rw->probe_valid ? buf : "-", VIZ_FACE_SANS, 20, TEXT, qx + bar_w, y + U(c, 4),
                  VIZ_ALIGN_RIGHT);
-            int by = y + U(c, 4) + viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 15)) + U(c, 2);
+            int by = y + U(c, 4) + viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 2);
             if (q == 0)
                 live_bar(c, qx, by, bar_w, U(c, 26), rw->unsent_bytes, rw->in_flight_bytes, cap, k);
             else
@@ -1410,17 +1673,17 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const char *title, const viz_li
     }
     if (shown < n) {
         snprintf(buf, sizeof buf, ja ? "… ほか %d 件" : "… and %d more", n - shown);
-        text(c, buf, VIZ_FACE_SANS, 16, DIM, m, y, VIZ_ALIGN_LEFT);
+        text(c, buf, VIZ_FACE_SANS, 20, DIM, m, y, VIZ_ALIGN_LEFT);
     }
     int ly = h - m - log_h - U(c, 20);
     fill(c, m, ly, w - 2 * m, log_h, PANEL);
     for (int i = 0; i < nlog; i++)
-        text(c, log[i], VIZ_FACE_MONO, 15, i == nlog - 1 ? TEXT : DIM, m + U(c, 12),
+        text(c, log[i], VIZ_FACE_MONO, 20, i == nlog - 1 ? TEXT : DIM, m + U(c, 12),
              ly + U(c, 8) + i * log_lh, VIZ_ALIGN_LEFT);
     text(c,
          ja ? "Esc 終了 · L English · Ctrl+= / Ctrl+- 文字サイズ"
             : "Esc quit · L 日本語 · Ctrl+= / Ctrl+- text size",
-         VIZ_FACE_SANS, 14, FAINT, m, h - m - U(c, 16), VIZ_ALIGN_LEFT);
+         VIZ_FACE_SANS, 20, FAINT, m, h - m - U(c, 16), VIZ_ALIGN_LEFT);
 }
 
 double viz_zoom_step(double zoom, int dir)

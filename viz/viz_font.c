@@ -65,6 +65,9 @@ struct viz_text {
     uint64_t misses;
     wrap_entry wraps[WRAP_SLOTS];
     int next_wrap;
+    viz_text_hook hook; /* sees every text drawn (layout tests), or NULL */
+    void *hook_ud;
+    SDL_Rect box; /* the box the drawer means the text to stay in (w 0: none) */
 };
 
 /* ---- UTF-8 ---------------------------------------------------------- */
@@ -617,7 +620,20 @@ static int draw_resolved(viz_text *t, const char *utf8, int face, int size_px, S
     else if (align == VIZ_ALIGN_RIGHT)
         dst.x -= e->w;
     SDL_RenderCopy(t->r, e->tex, NULL, &dst);
+    if (t->hook)
+        t->hook(t->hook_ud, &dst, &t->box, utf8, size_px);
     return e->w;
+}
+
+void viz_text_set_hook(viz_text *t, viz_text_hook fn, void *ud)
+{
+    t->hook = fn;
+    t->hook_ud = ud;
+}
+
+void viz_text_set_box(viz_text *t, const SDL_Rect *box)
+{
+    t->box = box ? *box : (SDL_Rect){0, 0, 0, 0};
 }
 
 int viz_text_draw(viz_text *t, const char *utf8, viz_face face, int size_px, SDL_Color color, int x,

@@ -113,6 +113,20 @@ bool viz_text_prepare(viz_text *t, const char *utf8, viz_face face, int size_px,
 void viz_text_prepare_wrapped(viz_text *t, const char *utf8, viz_face face, int size_px,
                               SDL_Color color, int max_w_px, int max_lines);
 
+/* Sees every text drawn: where it landed (drawn), the box the drawer
+ * meant it to stay in (viz_text_set_box; w 0 when none was set), the text
+ * and its pixel size. The layout tests collect these to find labels that
+ * overlap or leave their box; the window sets none. */
+typedef void (*viz_text_hook)(void *ud, const SDL_Rect *drawn, const SDL_Rect *box,
+                              const char *utf8, int size_px);
+
+/* Installs fn (NULL: none) with its user data ud (borrowed). */
+void viz_text_set_hook(viz_text *t, viz_text_hook fn, void *ud);
+
+/* The box the texts drawn from now on must stay in (copied), or NULL for
+ * none. Only the hook reads it: drawing is not clipped. */
+void viz_text_set_box(viz_text *t, const SDL_Rect *box);
+
 /* How many renders missed the cache: the tests check that a repeated
  * frame renders nothing new. */
 uint64_t viz_text_misses(const viz_text *t);

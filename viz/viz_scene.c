@@ -166,10 +166,19 @@ static void fill_values(viz_side *vs, const lesson_record *rec, int side)
         nnew++;
     }
     vs->nprinted_new = nnew < vs->nprinted ? nnew : vs->nprinted;
-    vs->nresults = 0;
-    for (int k = 0; k < rec->nresults[slot] && vs->nresults < VIZ_MAX_RESULTS; k++)
-        if ((int)rec->results[slot][k].side == side)
-            vs->results[vs->nresults++] = rec->results[slot][k];
+    /* The step's own values: the box is cleared at every step. When there
+     * are more than fit, the latest are kept (the window marks the rest). */
+    vs->nresults = vs->nresults_total = 0;
+    for (int k = 0; k < rec->nresults[slot]; k++) {
+        if ((int)rec->results[slot][k].side != side)
+            continue;
+        vs->nresults_total++;
+        if (vs->nresults == VIZ_MAX_RESULTS) {
+            memmove(&vs->results[0], &vs->results[1], sizeof vs->results[0] * (VIZ_MAX_RESULTS - 1));
+            vs->nresults--;
+        }
+        vs->results[vs->nresults++] = rec->results[slot][k];
+    }
 }
 
 int viz_scene_next(viz_scene *s, const lesson_record *rec)

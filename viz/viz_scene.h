@@ -80,8 +80,9 @@ typedef struct {
     char printed[VIZ_MAX_PRINTED][VIZ_TEXT_LEN];
     bool blocked;     /* the side is blocked after the step */
     lesson_exc error; /* last exception, or LESSON_EXC_NONE */
-    int nresults;     /* values the step produced on this side (model) */
+    int nresults;     /* values the step produced on this side (model), in order */
     lesson_result results[VIZ_MAX_RESULTS];
+    int nresults_total; /* all of them: more than nresults when some did not fit */
 } viz_side;
 
 /* One step's picture. */

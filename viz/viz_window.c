@@ -32,13 +32,13 @@ static const char window_usage[] =
     "  bundled lesson's name or a unique prefix of it (basics, flush, chat, nagle...).\n"
     "\n"
     "  --lang en|ja      start in English or Japanese (L switches)\n"
-    "  --size WxH        window size (default 1280x720)\n"
+    "  --size WxH        window size (default 1280x720, or the screen if smaller)\n"
     "  --fullscreen      start fullscreen (F or F11 switches)\n"
     "  --sim             the model only, no real sockets\n"
     "  -h, --help        this text\n"
     "\n"
     "  Keys: Space/Right/PageDown next step, Left/PageUp back, Home/End first/last,\n"
-    "  P autoplay, +/- slower/faster, L language, F/F11 fullscreen, Ctrl+=/Ctrl+-\n"
+    "  P autoplay, +/- faster/slower, L language, F/F11 fullscreen, Ctrl+=/Ctrl+-\n"
     "  text size, R restart, 1..9 a bundled lesson, ? or F1 help, Esc/Q quit.\n";
 
 static bool have_display(void)
@@ -101,7 +101,7 @@ int viz_window_main(int argc, char **argv)
 {
     const char *lesson = NULL, *shot = getenv("SOCKBUF_SCREENSHOT");
     int w = 1280, h = 720, demo_steps = -1, rc = 1;
-    bool fullscreen = false, sim_only = false;
+    bool fullscreen = false, sim_only = false, sized = false;
     viz_lang lang = VIZ_LANG_EN;
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'},
@@ -135,6 +135,7 @@ int viz_window_main(int argc, char **argv)
                 fprintf(stderr, "sockbuf: bad --size '%s' (want WxH)\n", v);
                 return 2;
             }
+            sized = true;
             break;
         case 'f':
             fullscreen = true;
@@ -197,6 +198,15 @@ int viz_window_main(int argc, char **argv)
     Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
     if (fullscreen)
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+    /* Without --size the window fits the screen it opens on: 1280x720,
+     * or the usable part of a smaller screen (its panels left free). */
+    SDL_Rect usable;
+    if (!sized && SDL_GetDisplayUsableBounds(0, &usable) == 0 && usable.w > 0 && usable.h > 0) {
+        if (w > usable.w)
+            w = usable.w;
+        if (h > usable.h)
+            h = usable.h;
+    }
     win = SDL_CreateWindow("sockbuf", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, flags);
     if (!win) {
         fprintf(stderr, "sockbuf: SDL_CreateWindow(%dx%d): %s\n", w, h, SDL_GetError());
