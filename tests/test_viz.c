@@ -683,6 +683,48 @@ static void test_anim_zero_window(void **state)
     viz_scene_free(&s);
 }
 
+/* W shows the kernel's segments on the wire: each where its real send
+ * and arrival times put it, with its sender and kind; a step that ran on
+ * plain loopback has none to show, and says so. */
+static void test_anim_kernel_wire(void **state)
+{
+    (void)state;
+    viz_scene s;
+    scene_basics(&s);
+    viz_frame *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    s.wire = LESSON_WIRE_LOOPBACK;
+    assert_int_equal(viz_anim_kernel_wire(&s, 0.5, f), -ENODATA);
+    assert_int_equal(f->nwire, 0);
+    static lesson_segment segs[2] = {
+        {.time_us = 1000, .arrive_us = 6000, .from_side = 0, .to_side = 1,
+         .flags = LESSON_SEG_ACK | LESSON_SEG_PSH, .bytes = 12},
+        {.time_us = 6000, .arrive_us = 11000, .from_side = 1, .to_side = 0,
+         .flags = LESSON_SEG_ACK, .window = 65000},
+    };
+    s.wire = LESSON_WIRE_EMULATED;
+    s.real_t0_us = 1000;
+    s.real_t1_us = 11000;
+    s.segments = segs;
+    s.nsegments = 2;
+    /* the data segment is half-way early in the step, the ACK later */
+    assert_int_equal(viz_anim_kernel_wire(&s, 0.3, f), 0);
+    assert_int_equal(f->nwire, 1);
+    assert_int_equal(f->wire[0].from_side, 0);
+    assert_int_equal(f->wire[0].kind, LESSON_EV_SEGMENT);
+    assert_int_equal(f->wire[0].bytes, 12);
+    assert_int_equal(viz_anim_kernel_wire(&s, 0.7, f), 0);
+    assert_int_equal(f->nwire, 1);
+    assert_int_equal(f->wire[0].from_side, 1);
+    assert_int_equal(f->wire[0].kind, LESSON_EV_ACK);
+    assert_int_equal(f->wire[0].window, 65000);
+    assert_true(f->wire[0].frac > 0 && f->wire[0].frac < 1);
+    s.segments = NULL; /* static: not the scene's to free */
+    s.nsegments = 0;
+    free(f);
+    viz_scene_free(&s);
+}
+
 /* Queues move bytes with their origins, oldest first. */
 static void test_queue_push_pop_keeps_origins(void **state)
 {
@@ -873,6 +915,7 @@ int main(void)
         cmocka_unit_test(test_draw_prefetch_saves_next_frame),
         cmocka_unit_test(test_anim_replays_events),
         cmocka_unit_test(test_anim_zero_window),
+        cmocka_unit_test(test_anim_kernel_wire),
         cmocka_unit_test(test_queue_push_pop_keeps_origins),
         cmocka_unit_test(test_draw_picker_and_help),
         cmocka_unit_test(test_draw_live_rows),

@@ -361,3 +361,41 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
     if (f->code_progress > 1)
         f->code_progress = 1;
 }
+
+/* The kind a kernel segment is drawn as, from its TCP flags. */
+static lesson_event_kind segment_kind(const lesson_segment *g)
+{
+    if (g->flags & LESSON_SEG_RST)
+        return LESSON_EV_RST;
+    if (g->flags & LESSON_SEG_SYN)
+        return LESSON_EV_SYN;
+    if (g->flags & LESSON_SEG_FIN)
+        return LESSON_EV_FIN;
+    return g->bytes ? LESSON_EV_SEGMENT : LESSON_EV_ACK;
+}
+
+int viz_anim_kernel_wire(const viz_scene *s, double p, viz_frame *f)
+{
+    f->nwire = 0;
+    if (s->wire != LESSON_WIRE_EMULATED)
+        return -ENODATA;
+    /* The step's real time, from its start to its last arrival, spread
+     * over the same stretch of the animation as the model's events. */
+    uint64_t t0 = s->real_t0_us, t1 = s->real_t1_us;
+    for (size_t i = 0; i < s->nsegments; i++)
+        if (s->segments[i].arrive_us > t1)
+            t1 = s->segments[i].arrive_us;
+    double span = t1 > t0 ? (double)(t1 - t0) : 1.0;
+    for (size_t i = 0; i < s->nsegments && f->nwire < VIZ_MAX_WIRE; i++) {
+        const lesson_segment *g = &s->segments[i];
+        if (g->dropped || g->arrive_us <= g->time_us)
+            continue;
+        double d0 = LEAD + (1.0 - LEAD - TAIL) * (double)(g->time_us - t0) / span;
+        double d1 = LEAD + (1.0 - LEAD - TAIL) * (double)(g->arrive_us - t0) / span;
+        if (!(d0 <= p && p < d1))
+            continue;
+        f->wire[f->nwire++] = (viz_wire_item){g->from_side, segment_kind(g), g->bytes,
+                                              g->window, 0, 1, (float)((p - d0) / (d1 - d0))};
+    }
+    return 0;
+}

@@ -81,6 +81,14 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double progress, viz_frame *
  * "after" state: the tests compare them with the record's queues. */
 void viz_anim_replayed(viz_anim *a, const viz_scene *s, lesson_queue q[2][LESSON_NQUEUES]);
 
+/* Replaces the frame's wire items with the kernel's segments at progress
+ * p: the segments the emulated wire logged during the step, each placed by
+ * its real send and arrival times on the same stretch of the animation as
+ * the model's events. Returns 0, or -ENODATA when the step has no kernel
+ * wire (the real mode did not run, or ran on plain loopback): the frame
+ * then has no wire items. */
+int viz_anim_kernel_wire(const viz_scene *s, double p, viz_frame *f);
+
 /* The colour index (0..7) of bytes from write `origin` of a side's socket:
  * the client's writes and the server's take different colours. */
 int viz_origin_colour(int side, uint32_t origin);

@@ -435,6 +435,9 @@ bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
     case SDLK_END:
         viz_app_goto(a, last);
         return true;
+    case SDLK_w:
+        a->ui.kernel_wire = !a->ui.kernel_wire;
+        return true;
     case SDLK_p:
         a->ui.autoplay = !a->ui.autoplay;
         a->pause_ms = 0;
@@ -508,6 +511,8 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
     }
     double p = a->anim_ms / step_ms(a);
     viz_anim_seek(a->anim, &a->scene, p, a->frame);
+    if (a->ui.kernel_wire && viz_anim_kernel_wire(&a->scene, p, a->frame) < 0 && !a->ui.toast)
+        a->ui.toast = viz_label(a->ui.lang, VIZ_L_WIRE_KERNEL_NONE);
     viz_draw_scene(r, t, &a->scene, a->frame, &a->ui, w, h);
     /* A text of the next step a frame, so changing step renders nothing
      * new (viz_app_tick asks for frames until it is done). */

@@ -69,7 +69,10 @@ static const char *const labels[VIZ_L_COUNT][2] = {
     [VIZ_L_RECEIVED] = {"received, not read", "受信済み・未読"},
     [VIZ_L_MODEL] = {"model", "モデル"},
     [VIZ_L_REAL] = {"kernel", "実カーネル"},
-    [VIZ_L_WIRE] = {"the wire", "ワイヤ (回線)"},
+    [VIZ_L_WIRE] = {"the wire (model)", "ワイヤ (モデル)"},
+    [VIZ_L_WIRE_KERNEL] = {"the wire (kernel)", "ワイヤ (カーネル)"},
+    [VIZ_L_WIRE_KERNEL_NONE] = {"kernel: no segment log (loopback)",
+                                "カーネル: 記録なし (ループバック)"},
     [VIZ_L_ZERO_WINDOW] = {"ZERO WINDOW", "ゼロウィンドウ"},
     [VIZ_L_ZERO_WINDOW_NOTE] = {"receiver full: sender must wait", "受信側が満杯: 送信側は待つ"},
     [VIZ_L_DONE] = {"done", "完了"},
@@ -986,7 +989,10 @@ static void draw_legend(const ctx *c, int x0, int span, int y)
 {
     int cx = x0 + span / 2;
     char lab[128];
-    snprintf(lab, sizeof lab, "%s", viz_label(c->lang, VIZ_L_WIRE));
+    /* W switches the wire between the model's events and the kernel's
+     * segments; the title always says whose they are. */
+    bool kernel = c->ui && c->ui->kernel_wire;
+    snprintf(lab, sizeof lab, "%s", viz_label(c->lang, kernel ? VIZ_L_WIRE_KERNEL : VIZ_L_WIRE));
     fit_text(c, lab, VIZ_FACE_BOLD, 22, span - U(c, 8));
     text(c, lab, VIZ_FACE_BOLD, 22, DIM, cx, y, VIZ_ALIGN_CENTER);
     y += viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 22)) + U(c, 10);
@@ -1519,14 +1525,15 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
 {
     static const char *const keys[][3] = {
         {"Space  →  PageDown", "next step", "次のステップ"},
-        {"←  PageUp", "previous step (replayed)", "前のステップ (再実行)"},
+        {"←  PageUp", "previous step (as recorded)", "前のステップ (記録を表示)"},
         {"Home / End", "first / last step", "最初 / 最後のステップ"},
         {"P", "autoplay on / off", "自動再生 オン / オフ"},
+        {"W", "the wire: model / kernel", "ワイヤ: モデル / カーネル"},
         {"+  /  -", "animation faster / slower", "アニメーションを速く / 遅く"},
         {"L", "English / 日本語", "English / 日本語"},
         {"F  /  F11", "fullscreen", "全画面"},
         {"Ctrl+=  /  Ctrl+-", "bigger / smaller text", "文字を大きく / 小さく"},
-        {"R", "restart the lesson", "レッスンを最初から"},
+        {"R", "restart with fresh sockets", "新しいソケットで最初から"},
         {"1 - 9", "pick a lesson", "レッスンを選ぶ"},
         {"0", "the lesson picker", "レッスン一覧"},
         {"?  /  F1", "this help", "このヘルプ"},

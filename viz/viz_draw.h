@@ -31,6 +31,7 @@ typedef struct {
     bool autoplay;     /* P: steps advance by themselves */
     double speed;      /* animation speed factor (1.0 = a step a second) */
     const char *toast; /* a short message shown at the bottom, or NULL */
+    bool kernel_wire;  /* W: the wire shows the kernel's segments, not the model's */
 } viz_ui;
 
 /* Label ids for viz_label(). */
@@ -48,6 +49,8 @@ typedef enum {
     VIZ_L_MODEL,
     VIZ_L_REAL,
     VIZ_L_WIRE,
+    VIZ_L_WIRE_KERNEL,
+    VIZ_L_WIRE_KERNEL_NONE,
     VIZ_L_ZERO_WINDOW,
     VIZ_L_ZERO_WINDOW_NOTE,
     VIZ_L_DONE,

@@ -28,7 +28,7 @@
 
 static const char render_usage[] =
     "usage: sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja] [--at P] [--zoom Z] "
-    "[--sim]\n"
+    "[--sim] [--wire-view model|kernel]\n"
     "  Draws each step of LESSON as DIR/step-01.png, step-02.png... (no display needed).\n"
     "\n"
     "  --out DIR      where the pictures go (created)\n"
@@ -37,6 +37,8 @@ static const char render_usage[] =
     "  --at P         draw each step at point P (0..1) of its animation (default 1, the end)\n"
     "  --zoom Z       text size, 0.5..3 (default 1)\n"
     "  --sim          the model only\n"
+    "  --wire-view kernel  draw the kernel's segments on the wire (the emulated wire's\n"
+    "                 log) instead of the model's (default model)\n"
     "  -h, --help     this text\n";
 
 /* mkdir -p: creates dir and its missing parents. Returns 0 or -1 (errno). */
@@ -65,6 +67,7 @@ int viz_render_main(int argc, char **argv)
     const char *lesson = NULL, *out = NULL;
     int w = 1280, h = 720, rc = 1;
     double at = 1.0, zoom = 1.0;
+    bool kernel_wire = false;
     viz_lang lang = VIZ_LANG_EN;
     unsigned modes = LESSON_MODE_BOTH;
     lesson_doc *doc = NULL;
@@ -80,7 +83,8 @@ int viz_render_main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},  {"out", required_argument, NULL, 'o'},
         {"size", required_argument, NULL, 'z'}, {"lang", required_argument, NULL, 'l'},
         {"at", required_argument, NULL, 'a'},   {"zoom", required_argument, NULL, 'Z'},
-        {"sim", no_argument, NULL, 's'},        {NULL, 0, NULL, 0},
+        {"sim", no_argument, NULL, 's'},        {"wire-view", required_argument, NULL, 'W'},
+        {NULL, 0, NULL, 0},
     };
     cli_opt p = {.cmd = "sockbuf render", .usage = render_usage, .longopts = opts,
                  .shortopts = "h", .errout = stderr, .argc = argc, .argv = argv};
@@ -117,6 +121,14 @@ int viz_render_main(int argc, char **argv)
             break;
         case 's':
             modes = LESSON_MODE_SIM;
+            break;
+        case 'W':
+            if (strcmp(v, "model") && strcmp(v, "kernel")) {
+                fprintf(stderr, "sockbuf render: bad --wire-view '%s' (want model or kernel)\n",
+                        v);
+                return 2;
+            }
+            kernel_wire = !strcmp(v, "kernel");
             break;
         default:
             return 2;
@@ -172,7 +184,7 @@ int viz_render_main(int argc, char **argv)
         goto out;
     }
     viz_scene_init(&scene, doc);
-    viz_ui ui = {.lang = lang, .zoom = zoom, .speed = 1.0};
+    viz_ui ui = {.lang = lang, .zoom = zoom, .speed = 1.0, .kernel_wire = kernel_wire};
     for (size_t k = 0; k < doc->nsteps; k++) {
         int s = lesson_runner_step(runner);
         if (s < 0) {
@@ -187,6 +199,8 @@ int viz_render_main(int argc, char **argv)
             goto out;
         }
         viz_anim_seek(anim, &scene, at, frame);
+        if (kernel_wire)
+            viz_anim_kernel_wire(&scene, at, frame);
         viz_draw_scene(viz_canvas_renderer(canvas), viz_canvas_text(canvas), &scene, frame, &ui, w,
                        h);
         char file[4200];

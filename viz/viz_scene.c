@@ -30,6 +30,9 @@ void viz_scene_free(viz_scene *s)
     free(s->events);
     s->events = NULL;
     s->nevents = s->cap_events = 0;
+    free(s->segments);
+    s->segments = NULL;
+    s->nsegments = s->cap_segments = 0;
 }
 
 int viz_scene_copy(viz_scene *dst, const viz_scene *src)
@@ -37,6 +40,15 @@ int viz_scene_copy(viz_scene *dst, const viz_scene *src)
     *dst = *src;
     dst->events = NULL;
     dst->cap_events = dst->nevents = 0;
+    dst->segments = NULL;
+    dst->cap_segments = dst->nsegments = 0;
+    if (src->nsegments) {
+        dst->segments = malloc(src->nsegments * sizeof *dst->segments);
+        if (!dst->segments)
+            return -ENOMEM;
+        memcpy(dst->segments, src->segments, src->nsegments * sizeof *dst->segments);
+        dst->nsegments = dst->cap_segments = src->nsegments;
+    }
     if (src->nevents) {
         dst->events = malloc(src->nevents * sizeof *dst->events);
         if (!dst->events)
@@ -220,5 +232,19 @@ int viz_scene_next(viz_scene *s, const lesson_record *rec)
     if (rec->nevents)
         memcpy(s->events, rec->events, rec->nevents * sizeof *rec->events);
     s->nevents = rec->nevents;
+    s->wire = rec->wire;
+    s->real_t0_us = rec->real_t0_us;
+    s->real_t1_us = rec->time_us[1];
+    s->nsegments = 0;
+    if (rec->nsegments > s->cap_segments) {
+        lesson_segment *g = realloc(s->segments, rec->nsegments * sizeof *g);
+        if (!g)
+            return -ENOMEM;
+        s->segments = g;
+        s->cap_segments = rec->nsegments;
+    }
+    if (rec->nsegments)
+        memcpy(s->segments, rec->segments, rec->nsegments * sizeof *rec->segments);
+    s->nsegments = rec->nsegments;
     return 0;
 }

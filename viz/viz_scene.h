@@ -104,6 +104,12 @@ typedef struct {
     bool pre_valid[LESSON_MAX_SOCKS];
     lesson_queue post[LESSON_MAX_SOCKS][LESSON_NQUEUES];
     bool post_valid[LESSON_MAX_SOCKS];
+    /* The kernel's wire: its segments of the step (emulated wire only). */
+    lesson_wire wire;         /* the wire the real mode ran on */
+    uint64_t real_t0_us;      /* the real clock before the step */
+    uint64_t real_t1_us;      /* and after it */
+    lesson_segment *segments; /* owned */
+    size_t nsegments, cap_segments;
 } viz_scene;
 
 /* An empty scene for doc (borrowed), at step -1. */
