@@ -2507,6 +2507,7 @@ static int build_record(lesson_runner *r, uint64_t t0_us)
             memcpy(rec->results[m], in->view.results, (size_t)nres * sizeof *rec->results[m]);
         rec->nresults[m] = nres;
     }
+    lesson_record_set_question(rec, st);
     return rec_events(r, map[0]);
 }
 
