@@ -103,6 +103,7 @@ typedef struct {
     bool pre_valid[LESSON_MAX_SOCKS];
     lesson_queue post[LESSON_MAX_SOCKS][LESSON_NQUEUES];
     bool post_valid[LESSON_MAX_SOCKS];
+    lesson_rec_question question; /* the step's question as the record has it */
 } viz_scene;
 
 /* An empty scene for doc (borrowed), at step -1. */
