@@ -603,6 +603,64 @@ static void test_render_question_frames(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Draws the app on c and returns a copy of the pixels (caller frees). */
+static SDL_Surface *snap(viz_app *a, viz_canvas *c)
+{
+    SDL_Surface *s = viz_canvas_surface(c);
+    viz_app_draw(a, viz_canvas_renderer(c), viz_canvas_text(c), s->w, s->h);
+    SDL_RenderFlush(viz_canvas_renderer(c));
+    return SDL_ConvertSurfaceFormat(s, s->format->format, 0);
+}
+
+static bool same(SDL_Surface *x, SDL_Surface *y)
+{
+    return !memcmp(x->pixels, y->pixels, (size_t)x->pitch * (size_t)x->h);
+}
+
+/* The prompt and its error are drawn over the scene (the picture
+ * changes with each), in both languages and sizes. With
+ * SOCKBUF_DOCS_DIR set it writes the README's prompt picture there. */
+static void test_prompt_draws(void **state)
+{
+    (void)state;
+    static const struct {
+        int w, h;
+        viz_lang lang;
+        const char *name;
+    } sizes[] = {{1280, 720, VIZ_LANG_EN, "prompt-en.png"}, {1024, 768, VIZ_LANG_JA, "prompt-ja.png"}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        viz_app *a = open_app("chat");
+        if (sizes[k].lang == VIZ_LANG_JA)
+            press(a, SDLK_l, 0);
+        char err[256];
+        viz_canvas *c = viz_canvas_new(sizes[k].w, sizes[k].h, err, sizeof err);
+        assert_non_null(c);
+        press(a, SDLK_SPACE, 0);
+        viz_app_tick(a, 5000);
+        SDL_Surface *plain = snap(a, c);
+        press(a, SDLK_TAB, 0);
+        type(a, "client: s.send(b'x' * 5000");
+        SDL_Surface *typed = snap(a, c);
+        press(a, SDLK_RETURN, 0);
+        viz_app_info i = info(a);
+        assert_non_null(i.prompt_error);
+        SDL_Surface *error = snap(a, c);
+        assert_false(same(plain, typed));
+        assert_false(same(typed, error));
+        const char *docs = getenv("SOCKBUF_DOCS_DIR");
+        if (docs) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", docs, sizes[k].name);
+            assert_int_equal(viz_canvas_save_png(c, path, err, sizeof err), 0);
+        }
+        SDL_FreeSurface(plain);
+        SDL_FreeSurface(typed);
+        SDL_FreeSurface(error);
+        viz_canvas_free(c);
+        viz_app_free(a);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -622,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_prompt_model_and_latency),
         cmocka_unit_test(test_prompt_paste),
         cmocka_unit_test(test_render_question_frames),
+        cmocka_unit_test(test_prompt_draws),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();

@@ -123,7 +123,9 @@ void viz_question_draw(SDL_Renderer *r, viz_text *t, const lesson_question *q, c
     const char *ask = c->ja && q->text_ja ? q->text_ja : q->text;
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
     if (!reveal) {
-        fill(c, 0, 0, w, h, (SDL_Color){0, 0, 0, 150});
+        /* Nearly opaque: the step's title, narration and statuses would
+         * give the answer away. */
+        fill(c, 0, 0, w, h, (SDL_Color){14, 16, 22, 255});
         int pw = w - U(c, 160), row_h = T(c, 24) * 2 + U(c, 8), gap = U(c, 12);
         int qsize = T(c, 30);
         viz_face qf = face_of(c, ask, VIZ_FACE_BOLD);
