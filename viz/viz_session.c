@@ -88,12 +88,16 @@ char *viz_session_add_step(const char *text, int cut_line, const char *typed, in
     int before = 0;
     size_t off = line_offset(text, cut_line, &before);
     char *ins = NULL;
-    if (asprintf(&ins, "\nstep     What if: %s\nstep.ja  もしも: %s\n%s\n", typed, typed, typed) < 0)
+    if (asprintf(&ins,
+                 "\nstep     What if: %s\nstep.ja  もしも: %s\n"
+                 "say      Typed in the window: what does this line do to the buffers?\n"
+                 "say.ja   ウィンドウで入力した行です。バッファはどう変わるでしょう?\n%s\n",
+                 typed, typed, typed) < 0)
         return NULL;
     char *o = text_splice(text, off, ins, NULL, &before);
     free(ins);
     if (o)
-        *typed_line = before + 4;
+        *typed_line = before + 6;
     return o;
 }
 

@@ -18,8 +18,9 @@
 int viz_session_read(const char *path, char **text);
 
 /* text with every line from line cut_line on dropped (cut_line 0: none
- * dropped), then a step titled after typed and the typed line. The typed
- * line's number goes to *typed_line. Returns NULL when out of memory. */
+ * dropped), then a step titled after typed (with a line of narration) and
+ * the typed line. The typed line's number goes to *typed_line. Returns
+ * NULL when out of memory. */
 char *viz_session_add_step(const char *text, int cut_line, const char *typed, int *typed_line);
 
 /* text with model_line ("model latency=50ms") inserted before line
