@@ -65,9 +65,9 @@ typedef struct {
     char *text_ja;          /* Japanese question, or NULL */
     lesson_choice *choices; /* in file order */
     size_t nchoices;
-    char answer;            /* the right choice's key */
-    int answer_line;        /* line of `answer` */
-    size_t answer_index;    /* the condition: index into the step's lines */
+    char answer;         /* the right choice's key */
+    int answer_line;     /* line of `answer` */
+    size_t answer_index; /* the condition: index into the step's lines */
 } lesson_question;
 
 /* One step: a title, narration paragraphs and lines. */

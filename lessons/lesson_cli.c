@@ -243,8 +243,8 @@ static void check_one(const char *path, unsigned modes, uint64_t budget_us, bool
             if (x->ok)
                 continue;
             if (rec->question.present && rec->question.line == x->line)
-                fprintf(out, "%s%s:%d: answer %c is wrong (%s): %s (got %s)%s\n", RED(colour),
-                        path, x->line, rec->question.key, mode_name(x->mode), x->expr, x->got,
+                fprintf(out, "%s%s:%d: answer %c is wrong (%s): %s (got %s)%s\n", RED(colour), path,
+                        x->line, rec->question.key, mode_name(x->mode), x->expr, x->got,
                         PLAIN(colour));
             else
                 fprintf(out, "%s%s:%d: expect failed (%s): %s (got %s)%s\n", RED(colour), path,

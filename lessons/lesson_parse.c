@@ -134,7 +134,7 @@ typedef struct {
     int nvars[2];
     int line;        /* the line being read */
     int lesson_line; /* where `lesson` was, 0 if not yet */
-    char *answer_text; /* the current step's `answer` line, parsed at the step's end */
+    char *answer_text;            /* the current step's `answer` line, parsed at the step's end */
     size_t answer_len, answer_at; /* its length; where its SIDE starts */
 } parser;
 
@@ -2104,8 +2104,9 @@ static void question_finish(parser *p)
         return;
     }
     if (q->nchoices < 2)
-        perr(p, q->line, 1, "the question has %zu choice%s: expected at least two 'choice KEY TEXT'",
-             q->nchoices, q->nchoices == 1 ? "" : "s");
+        perr(p, q->line, 1,
+             "the question has %zu choice%s: expected at least two 'choice KEY TEXT'", q->nchoices,
+             q->nchoices == 1 ? "" : "s");
     else if (!q->answer)
         perr(p, q->line, 1, "the question has no 'answer KEY SIDE: EXPR OP VALUE'");
     else if (p->answer_text) {
@@ -2125,9 +2126,11 @@ static void question_finish(parser *p)
 static size_t question_key(parser *p, const char *s, size_t i, size_t end, const char *what,
                            char *key)
 {
-    if (i >= end || s[i] < 'A' || s[i] > 'Z' || (i + 1 < end && s[i + 1] != ' ' && s[i + 1] != '\t')) {
-        perr(p, p->line, (int)i + 1, "expected a choice key (a capital letter A-Z) after '%s', found %s",
-             what, i >= end ? "end of line" : "something else");
+    if (i >= end || s[i] < 'A' || s[i] > 'Z' ||
+        (i + 1 < end && s[i + 1] != ' ' && s[i + 1] != '\t')) {
+        perr(p, p->line, (int)i + 1,
+             "expected a choice key (a capital letter A-Z) after '%s', found %s", what,
+             i >= end ? "end of line" : "something else");
         return 0;
     }
     *key = s[i];
@@ -2152,7 +2155,8 @@ static void parse_question(parser *p, const char *word, size_t wl, const char *s
             return;
         }
         if (rest == rend) {
-            perr(p, p->line, (int)rest + 1, "expected the question's text after 'ask', found end of line");
+            perr(p, p->line, (int)rest + 1,
+                 "expected the question's text after 'ask', found end of line");
             return;
         }
         q = calloc(1, sizeof *q);
@@ -2166,8 +2170,8 @@ static void parse_question(parser *p, const char *word, size_t wl, const char *s
         return;
     }
     if (!q) {
-        perr(p, p->line, (int)i + 1, "'%.*s' without a question: expected 'ask TEXT' first in the step",
-             (int)wl, word);
+        perr(p, p->line, (int)i + 1,
+             "'%.*s' without a question: expected 'ask TEXT' first in the step", (int)wl, word);
         return;
     }
     if (QIS("ask.ja")) {
@@ -2176,14 +2180,17 @@ static void parse_question(parser *p, const char *word, size_t wl, const char *s
             return;
         }
         if (rest == rend) {
-            perr(p, p->line, (int)rest + 1, "expected the question's text after 'ask.ja', found end of line");
+            perr(p, p->line, (int)rest + 1,
+                 "expected the question's text after 'ask.ja', found end of line");
             return;
         }
         q->text_ja = xstrndup(s + rest, rend - rest);
         return;
     }
     char key = 0;
-    size_t k = question_key(p, s, rest, rend, QIS("answer") ? "answer" : (QIS("choice") ? "choice" : "choice.ja"), &key);
+    size_t k =
+        question_key(p, s, rest, rend,
+                     QIS("answer") ? "answer" : (QIS("choice") ? "choice" : "choice.ja"), &key);
     if (!k)
         return;
     size_t t = skip_blank(s, k, rend);
@@ -2194,8 +2201,8 @@ static void parse_question(parser *p, const char *word, size_t wl, const char *s
             return;
         }
         if (q->answer) {
-            perr(p, p->line, (int)i + 1, "'choice' after the 'answer' (line %d): list the choices first",
-                 q->answer_line);
+            perr(p, p->line, (int)i + 1,
+                 "'choice' after the 'answer' (line %d): list the choices first", q->answer_line);
             return;
         }
         if (t >= rend) {
@@ -2219,7 +2226,8 @@ static void parse_question(parser *p, const char *word, size_t wl, const char *s
     } else if (QIS("choice.ja")) {
         lesson_choice *c = (lesson_choice *)lesson_question_choice(q, key);
         if (!c) {
-            perr(p, p->line, (int)rest + 1, "choice.ja %c: no 'choice %c' before it in this step", key, key);
+            perr(p, p->line, (int)rest + 1, "choice.ja %c: no 'choice %c' before it in this step",
+                 key, key);
             return;
         }
         if (c->text_ja) {

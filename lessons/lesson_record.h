@@ -300,11 +300,11 @@ typedef struct {
 
 /* A step's question (lesson_question), as the window reveals it. */
 typedef struct {
-    bool present;                  /* the step asks a question */
-    char key;                      /* the right choice's key ('A'...) */
-    int line;                      /* the answer's source line */
-    bool checked[LESSON_MODE_SLOTS]; /* [0] model, [1] kernel: the mode checked it */
-    bool held[LESSON_MODE_SLOTS];    /* its condition held there */
+    bool present;                                 /* the step asks a question */
+    char key;                                     /* the right choice's key ('A'...) */
+    int line;                                     /* the answer's source line */
+    bool checked[LESSON_MODE_SLOTS];              /* [0] model, [1] kernel: the mode checked it */
+    bool held[LESSON_MODE_SLOTS];                 /* its condition held there */
     char got[LESSON_MODE_SLOTS][LESSON_EXPR_LEN]; /* what it found: "8" */
 } lesson_rec_question;
 

@@ -700,8 +700,8 @@ static void test_find_short_names(void **state)
 
 #define QSTEP                                                                                      \
     "lesson q\nstep s\n"                                                                           \
-    "ask How many bytes?\nask.ja 何バイト?\n"                                                      \
-    "choice A 3\nchoice B 8\nchoice.ja B 8 バイト\n"                                               \
+    "ask How many bytes?\nask.ja 何バイト?\n"                                                  \
+    "choice A 3\nchoice B 8\nchoice.ja B 8 バイト\n"                                            \
     "answer B client: len(x) == 8\n"                                                               \
     "client: x = b'Hi there'\n"
 

@@ -643,7 +643,8 @@ static void test_prompt_draws(void **state)
         int w, h;
         viz_lang lang;
         const char *name;
-    } sizes[] = {{1280, 720, VIZ_LANG_EN, "prompt-en.png"}, {1024, 768, VIZ_LANG_JA, "prompt-ja.png"}};
+    } sizes[] = {{1280, 720, VIZ_LANG_EN, "prompt-en.png"},
+                 {1024, 768, VIZ_LANG_JA, "prompt-ja.png"}};
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         viz_app *a = open_app("chat");
         if (sizes[k].lang == VIZ_LANG_JA)

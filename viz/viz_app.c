@@ -21,8 +21,8 @@
 #include "viz_anim.h"
 #include "viz_prompt.h"
 #include "viz_question.h"
-#include "viz_session.h"
 #include "viz_scene.h"
+#include "viz_session.h"
 #include "viz_steps.h"
 
 #define STEP_MS        1000.0 /* a step's animation at speed 1 */
@@ -70,12 +70,12 @@ struct viz_app {
     int tally[VIZ_QUESTION_KEYS];
     /* What if: the prompt, the session's lesson text and its undo stack. */
     viz_prompt *prompt;
-    char *session;                /* the lesson text now shown, or NULL: the file's */
-    char *undo[VIZ_MAX_LESSONS];  /* earlier session texts (NULL: the file's) */
+    char *session;               /* the lesson text now shown, or NULL: the file's */
+    char *undo[VIZ_MAX_LESSONS]; /* earlier session texts (NULL: the file's) */
     int undo_step[VIZ_MAX_LESSONS];
     int nundo;
-    int session_steps;            /* typed steps in the session */
-    char saved[512];              /* the last session file written */
+    int session_steps; /* typed steps in the session */
+    char saved[512];   /* the last session file written */
 };
 
 static void set_toast(viz_app *a, const char *msg)
@@ -771,8 +771,8 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
         const lesson_line *al = &a->doc->steps[a->cur].lines[q->answer_index];
         char cond[300];
         snprintf(cond, sizeof cond, "%s: %s", lesson_side_name(al->side), al->code);
-        viz_question_draw(r, t, q, cond, a->asking ? NULL : &a->scene.question, a->tally, &a->ui,
-                          w, h);
+        viz_question_draw(r, t, q, cond, a->asking ? NULL : &a->scene.question, a->tally, &a->ui, w,
+                          h);
     }
     viz_prompt_draw(a->prompt, r, t, &a->ui, w, h);
     /* A text of the next step a frame, so changing step renders nothing

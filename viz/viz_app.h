@@ -49,8 +49,8 @@ typedef struct {
     int prompt_cursor;        /* its cursor, a byte offset */
     const char *prompt_error; /* the parse error it shows, or NULL */
     int prompt_error_col;     /* that error's column in the line (0: none) */
-    int session_steps;   /* typed steps in the lesson shown */
-    const char *saved;   /* the last session file saved (Ctrl+S), or "" */
+    int session_steps;        /* typed steps in the lesson shown */
+    const char *saved;        /* the last session file saved (Ctrl+S), or "" */
 } viz_app_info;
 
 /* A new app showing lesson_path (a path or a bundled name; NULL: the

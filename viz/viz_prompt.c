@@ -13,12 +13,12 @@
 struct viz_prompt {
     bool open;
     char line[VIZ_PROMPT_LEN];
-    int len, cursor;                 /* bytes */
-    char compose[VIZ_PROMPT_LEN];    /* IME composition, not yet committed */
-    char draft[VIZ_PROMPT_LEN];      /* the line typed before Up */
+    int len, cursor;              /* bytes */
+    char compose[VIZ_PROMPT_LEN]; /* IME composition, not yet committed */
+    char draft[VIZ_PROMPT_LEN];   /* the line typed before Up */
     char hist[VIZ_PROMPT_HISTORY][VIZ_PROMPT_LEN];
-    int nhist;                       /* lines in hist, oldest first */
-    int hpos;                        /* browsing: index in hist, or nhist */
+    int nhist; /* lines in hist, oldest first */
+    int hpos;  /* browsing: index in hist, or nhist */
     char error[300];
     int error_col;
     bool has_error;
@@ -258,8 +258,10 @@ void viz_prompt_draw(const viz_prompt *p, SDL_Renderer *r, viz_text *t, const vi
     SDL_SetRenderDrawColor(r, 86, 180, 233, 255);
     SDL_RenderDrawRect(r, &box);
     SDL_Color dim = {160, 168, 180, 255}, text = {235, 238, 242, 255}, key = {86, 180, 233, 255};
-    const char *hint = ja ? "もしも: client: / server: の文、または model KEY=VALUE   Enter 実行 · ↑↓ 履歴 · Esc 閉じる"
-                          : "What if: a client: / server: statement, or model KEY=VALUE   Enter run · ↑↓ history · Esc close";
+    const char *hint = ja ? "もしも: client: / server: の文、または model KEY=VALUE   Enter 実行 · "
+                            "↑↓ 履歴 · Esc 閉じる"
+                          : "What if: a client: / server: statement, or model KEY=VALUE   Enter "
+                            "run · ↑↓ history · Esc close";
     viz_text_draw(t, hint, VIZ_FACE_JA, small, dim, bx + pad, by + pad, VIZ_ALIGN_LEFT);
     int y = by + pad + slh + pad / 2;
     int x0 = bx + pad;

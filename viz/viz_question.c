@@ -22,8 +22,8 @@ static const SDL_Color Q_KEY = {240, 228, 66, 255};  /* yellow */
 typedef struct {
     SDL_Renderer *r;
     viz_text *t;
-    double s;    /* layout scale: 1 at 1280x720 */
-    double ts;   /* text scale: layout scale times zoom */
+    double s;  /* layout scale: 1 at 1280x720 */
+    double ts; /* text scale: layout scale times zoom */
     bool ja;
 } qctx;
 
@@ -105,8 +105,8 @@ static void draw_choice(const qctx *c, const lesson_choice *ch, int votes, int m
 }
 
 void viz_question_draw(SDL_Renderer *r, viz_text *t, const lesson_question *q, const char *cond,
-                       const lesson_rec_question *reveal, const int *tally, const viz_ui *ui,
-                       int w, int h)
+                       const lesson_rec_question *reveal, const int *tally, const viz_ui *ui, int w,
+                       int h)
 {
     if (!q || !r || !t)
         return;
@@ -132,8 +132,8 @@ void viz_question_draw(SDL_Renderer *r, viz_text *t, const lesson_question *q, c
         int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
         int nl = viz_text_wrap(t, ask, qf, qsize, pw - U(c, 64), starts, lens, 3);
         int qh = nl * viz_text_para_line_height(t, qf, qsize);
-        int ph = U(c, 24) + T(c, 20) + U(c, 16) + qh + U(c, 20) +
-                 (int)q->nchoices * (row_h + gap) + T(c, 20) + U(c, 28);
+        int ph = U(c, 24) + T(c, 20) + U(c, 16) + qh + U(c, 20) + (int)q->nchoices * (row_h + gap) +
+                 T(c, 20) + U(c, 28);
         if (ph > h - U(c, 20))
             ph = h - U(c, 20);
         int px = (w - pw) / 2, py = (h - ph) / 2;
@@ -195,7 +195,8 @@ void viz_question_draw(SDL_Renderer *r, viz_text *t, const lesson_question *q, c
                                          : (c->ja ? "不成立" : "does not hold"));
             SDL_Color k = !reveal->checked[m] ? Q_DIM : reveal->held[m] ? Q_TEXT : Q_WRONG;
             x += viz_text_draw(t, line, face_of(c, line, VIZ_FACE_SANS), size, k, x, y,
-                               VIZ_ALIGN_LEFT) + U(c, 40);
+                               VIZ_ALIGN_LEFT) +
+                 U(c, 40);
         }
     }
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);

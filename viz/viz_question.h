@@ -25,7 +25,7 @@ enum { VIZ_QUESTION_KEYS = 26 }; /* one tally per key 'A'..'Z' */
  * condition (cond, the answer's expectation as written, may be NULL) and
  * what each mode found. Text follows ui->lang and ui->zoom. */
 void viz_question_draw(SDL_Renderer *r, viz_text *t, const lesson_question *q, const char *cond,
-                       const lesson_rec_question *reveal, const int *tally, const viz_ui *ui,
-                       int w, int h);
+                       const lesson_rec_question *reveal, const int *tally, const viz_ui *ui, int w,
+                       int h);
 
 #endif

@@ -206,7 +206,9 @@ int viz_render_main(int argc, char **argv)
             }
             char file[4200];
             snprintf(file, sizeof file, "%s/step-%02zu%s.png", out, k + 1,
-                     pass == 1 ? "-question" : pass == 2 ? "-reveal" : "");
+                     pass == 1   ? "-question"
+                     : pass == 2 ? "-reveal"
+                                 : "");
             if (viz_canvas_save_png(canvas, file, err, sizeof err) < 0) {
                 fprintf(stderr, "sockbuf render: %s\n", err);
                 goto out;

@@ -62,7 +62,7 @@ static size_t line_offset(const char *text, int line, int *lines_before)
 
 /* text[0..off) ending in a newline, then the rest formatted. */
 static char *text_splice(const char *text, size_t off, const char *insert, const char *rest,
-                    int *lines_before)
+                         int *lines_before)
 {
     bool nl = off > 0 && text[off - 1] != '\n';
     size_t a = strlen(insert), b = rest ? strlen(rest) : 0;
