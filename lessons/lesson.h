@@ -51,6 +51,29 @@ typedef struct {
     struct lesson_ast *ast; /* the parsed statement or expectation */
 } lesson_line;
 
+/* One choice of a step's question (`choice KEY TEXT`, `choice.ja KEY TEXT`). */
+typedef struct {
+    char key;      /* a capital letter, 'A'..'Z' */
+    int line;      /* line of its `choice` */
+    char *text;    /* English text */
+    char *text_ja; /* Japanese text, or NULL */
+} lesson_choice;
+
+/* A step's question (SPEC.md section 5): shown before the step's
+ * statements run; its answer's condition is one of the step's
+ * expectations (lines[answer_index], kind LESSON_LINE_EXPECT, both modes),
+ * checked at the end of the step like any other. */
+typedef struct {
+    int line;               /* line of `ask` */
+    char *text;             /* English question */
+    char *text_ja;          /* Japanese question, or NULL */
+    lesson_choice *choices; /* in file order */
+    size_t nchoices;
+    char answer;         /* the right choice's key */
+    int answer_line;     /* line of `answer` */
+    size_t answer_index; /* the condition: index into the step's lines */
+} lesson_question;
+
 /* One step: a title, narration paragraphs and lines. */
 typedef struct {
     int line;       /* line of the `step` directive */
@@ -62,7 +85,11 @@ typedef struct {
     size_t nsay_ja;
     lesson_line *lines; /* statements, waits and expectations */
     size_t nlines;
+    lesson_question *question; /* the step's question, or NULL */
 } lesson_step;
+
+/* The choice of q with this key, or NULL. */
+const lesson_choice *lesson_question_choice(const lesson_question *q, char key);
 
 /* A file the lesson declares with `file`: generated or inline. */
 typedef struct {

@@ -246,8 +246,13 @@ static void check_one(const char *path, unsigned modes, uint64_t budget_us, bool
             add_case(rep, LESSON_CASE_EXPECT, x->line, x->mode, x->ok, x->expr, x->got);
             if (x->ok)
                 continue;
-            fprintf(out, "%s%s:%d: expect failed (%s): %s (got %s)%s\n", RED(colour), path,
-                    x->line, mode_name(x->mode), x->expr, x->got, PLAIN(colour));
+            if (rec->question.present && rec->question.line == x->line)
+                fprintf(out, "%s%s:%d: answer %c is wrong (%s): %s (got %s)%s\n", RED(colour), path,
+                        x->line, rec->question.key, mode_name(x->mode), x->expr, x->got,
+                        PLAIN(colour));
+            else
+                fprintf(out, "%s%s:%d: expect failed (%s): %s (got %s)%s\n", RED(colour), path,
+                        x->line, mode_name(x->mode), x->expr, x->got, PLAIN(colour));
             failed++;
         }
     }

@@ -173,7 +173,30 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
         cli_json_str(out, x->got);
         fputc('}', out);
     }
-    fputs("]}\n", out);
+    fputc(']', out);
+    if (rec->question.present && st->question) {
+        const lesson_question *q = st->question;
+        fprintf(out, ",\"question\":{\"line\":%d,\"ask\":", q->line);
+        cli_json_str(out, q->text);
+        fputs(",\"choices\":[", out);
+        for (size_t c = 0; c < q->nchoices; c++) {
+            fprintf(out, "%s{\"key\":\"%c\",\"text\":", c ? "," : "", q->choices[c].key);
+            cli_json_str(out, q->choices[c].text);
+            fputc('}', out);
+        }
+        fprintf(out, "],\"answer\":\"%c\",\"answer_line\":%d", rec->question.key,
+                rec->question.line);
+        for (int m = 0; m < LESSON_MODE_SLOTS; m++) {
+            if (!rec->question.checked[m])
+                continue;
+            fprintf(out, ",\"%s\":{\"ok\":%s,\"got\":", m ? "real" : "sim",
+                    rec->question.held[m] ? "true" : "false");
+            cli_json_str(out, rec->question.got[m]);
+            fputc('}', out);
+        }
+        fputc('}', out);
+    }
+    fputs("}\n", out);
     return ferror(out) ? -EIO : 0;
 }
 

@@ -134,6 +134,8 @@ typedef struct {
     int nvars[2];
     int line;        /* the line being read */
     int lesson_line; /* where `lesson` was, 0 if not yet */
+    char *answer_text;            /* the current step's `answer` line, parsed at the step's end */
+    size_t answer_len, answer_at; /* its length; where its SIDE starts */
 } parser;
 
 static void perr(parser *p, int line, int col, const char *fmt, ...)
@@ -2112,6 +2114,201 @@ static void parse_code_line(parser *p, const char *s, size_t i, size_t len, bool
     p->step->nlines++;
 }
 
+/* ------------------------------------------------------------ questions */
+
+const lesson_choice *lesson_question_choice(const lesson_question *q, char key)
+{
+    for (size_t k = 0; q && k < q->nchoices; k++)
+        if (q->choices[k].key == key)
+            return &q->choices[k];
+    return NULL;
+}
+
+static void question_free(lesson_question *q)
+{
+    if (!q)
+        return;
+    free(q->text);
+    free(q->text_ja);
+    for (size_t k = 0; k < q->nchoices; k++) {
+        free(q->choices[k].text);
+        free(q->choices[k].text_ja);
+    }
+    free(q->choices);
+    free(q);
+}
+
+/* The end of a step: its question, if any, must be whole. */
+static void question_finish(parser *p)
+{
+    lesson_question *q = p->step ? p->step->question : NULL;
+    if (!q || p->nerr) {
+        free(p->answer_text);
+        p->answer_text = NULL;
+        return;
+    }
+    if (q->nchoices < 2)
+        perr(p, q->line, 1,
+             "the question has %zu choice%s: expected at least two 'choice KEY TEXT'", q->nchoices,
+             q->nchoices == 1 ? "" : "s");
+    else if (!q->answer)
+        perr(p, q->line, 1, "the question has no 'answer KEY SIDE: EXPR OP VALUE'");
+    else if (p->answer_text) {
+        int line = p->line;
+        size_t before = p->step->nlines;
+        p->line = q->answer_line;
+        parse_code_line(p, p->answer_text, p->answer_at, p->answer_len, true, LESSON_MODE_BOTH);
+        p->line = line;
+        if (p->step->nlines > before)
+            q->answer_index = p->step->nlines - 1;
+    }
+    free(p->answer_text);
+    p->answer_text = NULL;
+}
+
+/* KEY at s[i]: one capital letter followed by a blank. Returns its end. */
+static size_t question_key(parser *p, const char *s, size_t i, size_t end, const char *what,
+                           char *key)
+{
+    if (i >= end || s[i] < 'A' || s[i] > 'Z' ||
+        (i + 1 < end && s[i + 1] != ' ' && s[i + 1] != '\t')) {
+        perr(p, p->line, (int)i + 1,
+             "expected a choice key (a capital letter A-Z) after '%s', found %s", what,
+             i >= end ? "end of line" : "something else");
+        return 0;
+    }
+    *key = s[i];
+    return i + 1;
+}
+
+/* `ask`, `ask.ja`, `choice`, `choice.ja`, `answer` (SPEC.md section 5);
+ * word is the directive, rest..rend its trimmed text. */
+static void parse_question(parser *p, const char *word, size_t wl, const char *s, size_t i,
+                           size_t rest, size_t rend, size_t len)
+{
+#define QIS(str) (wl == strlen(str) && !memcmp(word, str, wl))
+    if (!p->step) {
+        perr(p, p->line, (int)i + 1, "'%.*s' before the first 'step'", (int)wl, word);
+        return;
+    }
+    lesson_question *q = p->step->question;
+    if (QIS("ask")) {
+        if (q) {
+            perr(p, p->line, (int)i + 1, "two questions in one step (the first is on line %d)",
+                 q->line);
+            return;
+        }
+        if (rest == rend) {
+            perr(p, p->line, (int)rest + 1,
+                 "expected the question's text after 'ask', found end of line");
+            return;
+        }
+        q = calloc(1, sizeof *q);
+        if (!q || !(q->text = xstrndup(s + rest, rend - rest))) {
+            free(q);
+            perr(p, p->line, 1, "out of memory");
+            return;
+        }
+        q->line = p->line;
+        p->step->question = q;
+        return;
+    }
+    if (!q) {
+        perr(p, p->line, (int)i + 1,
+             "'%.*s' without a question: expected 'ask TEXT' first in the step", (int)wl, word);
+        return;
+    }
+    if (QIS("ask.ja")) {
+        if (q->text_ja) {
+            perr(p, p->line, (int)i + 1, "'ask.ja' given twice in one step");
+            return;
+        }
+        if (rest == rend) {
+            perr(p, p->line, (int)rest + 1,
+                 "expected the question's text after 'ask.ja', found end of line");
+            return;
+        }
+        q->text_ja = xstrndup(s + rest, rend - rest);
+        return;
+    }
+    char key = 0;
+    size_t k =
+        question_key(p, s, rest, rend,
+                     QIS("answer") ? "answer" : (QIS("choice") ? "choice" : "choice.ja"), &key);
+    if (!k)
+        return;
+    size_t t = skip_blank(s, k, rend);
+    if (QIS("choice")) {
+        if (lesson_question_choice(q, key)) {
+            perr(p, p->line, (int)rest + 1, "choice %c given twice (first on line %d)", key,
+                 lesson_question_choice(q, key)->line);
+            return;
+        }
+        if (q->answer) {
+            perr(p, p->line, (int)i + 1,
+                 "'choice' after the 'answer' (line %d): list the choices first", q->answer_line);
+            return;
+        }
+        if (t >= rend) {
+            perr(p, p->line, (int)t + 1, "expected the text of choice %c, found end of line", key);
+            return;
+        }
+        if (q->nchoices >= 26)
+            return; /* unreachable: keys are distinct letters */
+        lesson_choice *nc = realloc(q->choices, (q->nchoices + 1) * sizeof *nc);
+        if (!nc) {
+            perr(p, p->line, 1, "out of memory");
+            return;
+        }
+        q->choices = nc;
+        lesson_choice *c = &nc[q->nchoices];
+        memset(c, 0, sizeof *c);
+        c->key = key;
+        c->line = p->line;
+        c->text = xstrndup(s + t, rend - t);
+        q->nchoices++;
+    } else if (QIS("choice.ja")) {
+        lesson_choice *c = (lesson_choice *)lesson_question_choice(q, key);
+        if (!c) {
+            perr(p, p->line, (int)rest + 1, "choice.ja %c: no 'choice %c' before it in this step",
+                 key, key);
+            return;
+        }
+        if (c->text_ja) {
+            perr(p, p->line, (int)i + 1, "'choice.ja %c' given twice", key);
+            return;
+        }
+        if (t >= rend) {
+            perr(p, p->line, (int)t + 1, "expected the text of choice %c, found end of line", key);
+            return;
+        }
+        c->text_ja = xstrndup(s + t, rend - t);
+    } else { /* answer */
+        if (q->answer) {
+            perr(p, p->line, (int)i + 1, "'answer' given twice in one step (first on line %d)",
+                 q->answer_line);
+            return;
+        }
+        if (!lesson_question_choice(q, key)) {
+            perr(p, p->line, (int)rest + 1, "answer %c names no listed choice", key);
+            return;
+        }
+        /* The condition names what the step's statements assign, so it is
+         * parsed as an expectation once the step is read (question_finish). */
+        free(p->answer_text);
+        p->answer_text = xstrndup(s, len);
+        if (!p->answer_text) {
+            perr(p, p->line, 1, "out of memory");
+            return;
+        }
+        p->answer_len = len;
+        p->answer_at = t;
+        q->answer = key;
+        q->answer_line = p->line;
+    }
+#undef QIS
+}
+
 static void parse_line(parser *p, const char *s, size_t len)
 {
     size_t i = skip_blank(s, 0, len);
@@ -2191,6 +2388,7 @@ static void parse_line(parser *p, const char *s, size_t len)
             perr(p, p->line, (int)rest + 1, "expected the step's title, found end of line");
             return;
         }
+        question_finish(p);
         if (p->doc->nsteps >= MAX_STEPS) {
             perr(p, p->line, (int)i + 1, "too many steps: at most %d", MAX_STEPS);
             return;
@@ -2247,6 +2445,8 @@ static void parse_line(parser *p, const char *s, size_t len)
         ln->wait_us = us;
         ln->code = xstrndup(s + i, e - i);
         p->step->nlines++;
+    } else if (IS("ask") || IS("ask.ja") || IS("choice") || IS("choice.ja") || IS("answer")) {
+        parse_question(p, word, wl, s, i, rest, rend, len);
     } else if (IS("expect") || IS("expect.sim") || IS("expect.real") || IS("expect.wire")) {
         lesson_mode m = IS("expect") ? LESSON_MODE_BOTH
                                      : (IS("expect.sim") ? LESSON_MODE_SIM : LESSON_MODE_REAL);
@@ -2321,6 +2521,7 @@ static void doc_free_parts(lesson_doc *d)
             lesson_ast_free(st->lines[k].ast);
         }
         free(st->lines);
+        question_free(st->question);
     }
     free(d->steps);
 }
@@ -2374,6 +2575,7 @@ lesson_doc *lesson_parse(const char *path, const char *text, size_t len, lesson_
             parse_line(&p, s, ll);
         pos = nl ? end + 1 : len;
     }
+    question_finish(&p);
     if (!p.nerr) {
         if (!d->name)
             perr(&p, line ? line : 1, 1, "expected 'lesson NAME' in the lesson, found end of file");

@@ -317,3 +317,23 @@ char *lesson_segment_flags_text(uint8_t flags, char *out, size_t outlen)
         }
     return out;
 }
+
+void lesson_record_set_question(lesson_record *rec, const lesson_step *step)
+{
+    memset(&rec->question, 0, sizeof rec->question);
+    const lesson_question *q = step ? step->question : NULL;
+    if (!q)
+        return;
+    rec->question.present = true;
+    rec->question.key = q->answer;
+    rec->question.line = q->answer_line;
+    for (int e = 0; e < rec->nexpects; e++) {
+        const lesson_expect_result *x = &rec->expects[e];
+        if (x->line != q->answer_line)
+            continue;
+        int m = lesson_mode_slot(x->mode);
+        rec->question.checked[m] = true;
+        rec->question.held[m] = x->ok;
+        snprintf(rec->question.got[m], sizeof rec->question.got[m], "%s", x->got);
+    }
+}

@@ -339,6 +339,16 @@ typedef struct {
     lesson_exc last_exc; /* the side's last exception (its `error`) */
 } lesson_rec_side;
 
+/* A step's question (lesson_question), as the window reveals it. */
+typedef struct {
+    bool present;                                 /* the step asks a question */
+    char key;                                     /* the right choice's key ('A'...) */
+    int line;                                     /* the answer's source line */
+    bool checked[LESSON_MODE_SLOTS];              /* [0] model, [1] kernel: the mode checked it */
+    bool held[LESSON_MODE_SLOTS];                 /* its condition held there */
+    char got[LESSON_MODE_SLOTS][LESSON_EXPR_LEN]; /* what it found: "8" */
+} lesson_rec_question;
+
 /* ------------------------------------------------------------ the record */
 
 typedef struct lesson_record {
@@ -364,6 +374,7 @@ typedef struct lesson_record {
     uint64_t real_t0_us;       /* real clock (as time_us[1]) before the step */
     size_t nsegments;          /* the kernel's segments of the step (emulated wire) */
     lesson_segment *segments;  /* in the order they left, oldest first */
+    lesson_rec_question question; /* the step's question; present false if none */
 } lesson_record;
 
 /* The slot of a mode in the per-mode arrays: 0 model, 1 kernel. */
@@ -371,6 +382,10 @@ static inline int lesson_mode_slot(lesson_mode m)
 {
     return m == LESSON_MODE_REAL ? 1 : 0;
 }
+
+/* Fills rec->question from step's question (none: present false) and
+ * the answer's expectation results already in rec->expects. */
+void lesson_record_set_question(lesson_record *rec, const lesson_step *step);
 
 /* A deep copy of src into *dst (dst's old contents are not freed).
  * Returns 0 or -ENOMEM (dst is then empty). */

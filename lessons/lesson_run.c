@@ -2496,6 +2496,7 @@ static int build_record(lesson_runner *r, uint64_t t0_us)
     }
     if (rec_segments(r) < 0)
         return -ENOMEM;
+    lesson_record_set_question(rec, st);
     return rec_events(r, map[0]);
 }
 

@@ -29,7 +29,7 @@ printf 'lesson broken\nstep s\nclient: x = (1,\n' >"$dir/91-broken.lesson"
 # expect.wire is checked on the kernel only over the emulated wire: run on
 # plain loopback, so it counts once (the model's) whatever the machine.
 export SOCKBUF_WIRE=loopback
-want=$(cat "$dir"/*.lesson | awk '/^expect[ \t]/{n+=2} /^expect\.(sim|real|wire)[ \t]/{n++} END{print n}')
+want=$(cat "$dir"/*.lesson | awk '/^(expect|answer)[ \t]/{n+=2} /^expect\.(sim|real|wire)[ \t]/{n++} END{print n}')
 want=$((want + 1)) # the parse error of 91-broken
 
 "$bin" check -j 4 --junit "$dir/report.xml" "$dir" >"$dir/out4" 2>"$dir/err4"

@@ -355,6 +355,38 @@ static void test_cli_full_stdout_is_an_error(void **state)
     }
 }
 
+/* A question whose official answer is wrong fails check at the answer's
+ * line in both modes, exit 1; the right key passes. */
+static void test_check_wrong_answer_key(void **state)
+{
+    (void)state;
+    char path[256], want[1024];
+    const char *q = "lesson q\nstep s\nask How long?\nchoice A 3\nchoice B 8\n"
+                    "answer %c client: len(x) == %d\nclient: x = b'Hi there'\n";
+    char text[256];
+    snprintf(text, sizeof text, q, 'A', 3);
+    put("q-wrong.lesson", text);
+    snprintf(path, sizeof path, "%s/q-wrong.lesson", dir);
+    char *argv[] = {"check", path};
+    result r = run_cli(lesson_cli_check, 2, argv);
+    snprintf(want, sizeof want,
+             "%s:6: answer A is wrong (sim): len(x) == 3 (got 8)\n"
+             "%s:6: answer A is wrong (real): len(x) == 3 (got 8)\n"
+             "0 passed, 1 failed\n",
+             path, path);
+    assert_string_equal(r.out, want);
+    assert_int_equal(r.rc, 1);
+    done(&r);
+    snprintf(text, sizeof text, q, 'B', 8);
+    put("q-right.lesson", text);
+    snprintf(path, sizeof path, "%s/q-right.lesson", dir);
+    char *argv2[] = {"check", path};
+    r = run_cli(lesson_cli_check, 2, argv2);
+    assert_string_equal(r.out, "1 passed, 0 failed\n");
+    assert_int_equal(r.rc, 0);
+    done(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_check_huge_file_refused_before_reading),
         cmocka_unit_test(test_check_timeout),
         cmocka_unit_test(test_cli_full_stdout_is_an_error),
+        cmocka_unit_test(test_check_wrong_answer_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -706,6 +706,81 @@ static void test_find_short_names(void **state)
         free(paths[i]);
 }
 
+#define QSTEP                                                                                      \
+    "lesson q\nstep s\n"                                                                           \
+    "ask How many bytes?\nask.ja 何バイト?\n"                                                  \
+    "choice A 3\nchoice B 8\nchoice.ja B 8 バイト\n"                                            \
+    "answer B client: len(x) == 8\n"                                                               \
+    "client: x = b'Hi there'\n"
+
+/* A question parses into the step: text, choices, the answer's key, and its
+ * condition as an ordinary expectation line of both modes after the
+ * statements it names. */
+static void test_parse_question_whole(void **state)
+{
+    (void)state;
+    lesson_doc *doc = parse_ok(QSTEP);
+    const lesson_step *st = &doc->steps[0];
+    const lesson_question *q = st->question;
+    assert_non_null(q);
+    assert_string_equal(q->text, "How many bytes?");
+    assert_string_equal(q->text_ja, "何バイト?");
+    assert_int_equal(q->nchoices, 2);
+    assert_int_equal(q->choices[0].key, 'A');
+    assert_string_equal(q->choices[1].text, "8");
+    assert_string_equal(q->choices[1].text_ja, "8 バイト");
+    assert_null(q->choices[0].text_ja);
+    assert_int_equal(q->answer, 'B');
+    assert_int_equal(q->answer_line, 8);
+    assert_true(q->answer_index < st->nlines);
+    const lesson_line *ln = &st->lines[q->answer_index];
+    assert_int_equal(ln->kind, LESSON_LINE_EXPECT);
+    assert_int_equal(ln->modes, LESSON_MODE_BOTH);
+    assert_int_equal(ln->line, 8);
+    assert_int_equal(ln->side, LESSON_CLIENT);
+    assert_string_equal(ln->code, "len(x) == 8");
+    assert_ptr_equal(lesson_question_choice(q, 'B'), &q->choices[1]);
+    assert_null(lesson_question_choice(q, 'C'));
+    lesson_doc_free(doc);
+    doc = parse_ok(HEAD "client: x = 1\n");
+    assert_null(doc->steps[0].question);
+    lesson_doc_free(doc);
+}
+
+/* Every malformed question is a parse error at its line and column. */
+static void test_parse_question_errors(void **state)
+{
+    (void)state;
+    assert_string_equal(first_error(HEAD "choice A x\n"),
+                        "3:1: 'choice' without a question: expected 'ask TEXT' first in the step");
+    assert_string_equal(first_error(HEAD "answer A client: error == None\n"),
+                        "3:1: 'answer' without a question: expected 'ask TEXT' first in the step");
+    assert_string_equal(first_error(HEAD "ask X\nchoice A a\nchoice B b\nask Y\n"),
+                        "6:1: two questions in one step (the first is on line 3)");
+    assert_string_equal(first_error(HEAD "ask X\nchoice A a\nchoice B b\nchoice.ja C c\n"),
+                        "6:11: choice.ja C: no 'choice C' before it in this step");
+    assert_string_equal(
+        first_error(HEAD "ask X\nchoice A a\nchoice B b\nanswer Z client: error == None\n"),
+        "6:8: answer Z names no listed choice");
+    assert_string_equal(first_error(HEAD "ask X\nchoice A a\nanswer A client: error == None\n"),
+                        "3:1: the question has 1 choice: expected at least two 'choice KEY TEXT'");
+    assert_string_equal(first_error(HEAD "ask X\nchoice A a\nchoice B b\nstep t\n"),
+                        "3:1: the question has no 'answer KEY SIDE: EXPR OP VALUE'");
+    assert_string_equal(
+        first_error(HEAD "ask X\nchoice a a\n"),
+        "4:8: expected a choice key (a capital letter A-Z) after 'choice', found something else");
+    assert_string_equal(first_error(HEAD "ask X\nchoice A a\nchoice A b\n"),
+                        "5:8: choice A given twice (first on line 4)");
+    assert_string_equal(
+        first_error(HEAD "ask X\nchoice A a\nchoice B b\nanswer A client: nope == 3\n"),
+        "6:18: name 'nope' is not defined on the client side");
+    assert_string_equal(first_error("lesson t\nask X\n"), "2:1: 'ask' before the first 'step'");
+    assert_string_equal(
+        first_error(HEAD "ask X\nchoice A a\nchoice B b\nanswer A client: error == None\n"
+                         "answer B client: error == None\n"),
+        "7:1: 'answer' given twice in one step (first on line 6)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -724,6 +799,8 @@ int main(void)
         cmocka_unit_test(test_parse_long_subtraction_chain),
         cmocka_unit_test(test_parse_fuzz_regressions),
         cmocka_unit_test(test_find_short_names),
+        cmocka_unit_test(test_parse_question_whole),
+        cmocka_unit_test(test_parse_question_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

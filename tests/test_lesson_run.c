@@ -1128,6 +1128,43 @@ static void test_run_time_budget(void **state)
     finish(&t);
 }
 
+/* A step's question reaches the record: its key, and per mode whether its
+ * condition held and what it found; a step without one has none. */
+static void test_run_question_in_record(void **state)
+{
+    (void)state;
+    const char *text = "lesson q\nstep c\n" CONNECTED "step two sends\n"
+                       "ask How many bytes?\nchoice A 3\nchoice B 8\n"
+                       "answer B server: len(data) == 8\n"
+                       "client: s.sendall(b'Hi ')\nclient: s.sendall(b'there')\nwait 50ms\n"
+                       "server: data = conn.recv(1024)\n";
+    lesson_diag d[LESSON_MAX_DIAGS];
+    int nd = 0;
+    lesson_doc *doc = lesson_parse("q.lesson", text, strlen(text), d, &nd);
+    assert_non_null(doc);
+    char err[200];
+    lesson_runner *r = lesson_runner_new(doc, LESSON_MODE_BOTH, err, sizeof err);
+    assert_non_null(r);
+    assert_int_equal(lesson_runner_step(r), 0);
+    assert_false(lesson_runner_record(r)->question.present);
+    assert_int_equal(lesson_runner_step(r), 0);
+    const lesson_record *rec = lesson_runner_record(r);
+    assert_true(rec->question.present);
+    assert_int_equal(rec->question.key, 'B');
+    assert_int_equal(rec->question.line, 13);
+    for (int m = 0; m < LESSON_MODE_SLOTS; m++) {
+        assert_true(rec->question.checked[m]);
+        assert_true(rec->question.held[m]);
+        assert_string_equal(rec->question.got[m], "8");
+    }
+    lesson_record copy;
+    assert_int_equal(lesson_record_copy(&copy, rec), 0);
+    assert_string_equal(copy.question.got[1], "8");
+    lesson_record_free(&copy);
+    lesson_runner_free(r);
+    lesson_doc_free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1160,6 +1197,7 @@ int main(void)
         cmocka_unit_test(test_run_rerun_is_identical),
         cmocka_unit_test(test_run_real_ports_are_private),
         cmocka_unit_test(test_run_memory_budget_raises_memoryerror),
+        cmocka_unit_test(test_run_question_in_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,10 @@
  * SDL_KEYDOWN events go straight into viz_app_handle_event(), the same
  * function the window loop calls, and the step, language, zoom and
  * picker are checked. The bundled basics lesson runs in the model only
- * (sim_only), so the test needs neither a display nor loopback.
+ * (sim_only), so the test needs neither a display nor loopback (one
+ * case runs a typed step on the kernel too, skipped without loopback).
+ * The question keys and the what-if prompt are driven the same way, with
+ * SDL_TEXTINPUT and SDL_TEXTEDITING events for the typed text.
  * Also: `sockbuf` with no display says so and exits 1.
  */
 #include <setjmp.h>
@@ -385,6 +388,324 @@ static void test_window_no_display(void **state)
     assert_non_null(strstr(out, "sockbuf render"));
 }
 
+static SDL_Event text_ev(const char *utf8)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_TEXTINPUT;
+    snprintf(e.text.text, sizeof e.text.text, "%s", utf8);
+    return e;
+}
+
+/* Types a line as SDL_TEXTINPUT events of a few bytes each (an IME
+ * commits Japanese in one event; the split keeps UTF-8 whole). */
+static void type(viz_app *a, const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t k = 1;
+        while (i + k < n && ((unsigned char)s[i + k] & 0xC0) == 0x80)
+            k++;
+        char chunk[16];
+        memcpy(chunk, s + i, k);
+        chunk[k] = 0;
+        SDL_Event e = text_ev(chunk);
+        assert_true(viz_app_handle_event(a, &e));
+        i += k;
+    }
+}
+
+static viz_app_info info(viz_app *a)
+{
+    viz_app_info i;
+    viz_app_get(a, &i);
+    return i;
+}
+
+/* A question holds its step: A-D count votes, other letters of no choice
+ * count nothing, the animation does not run; Space reveals and plays. */
+static void test_question_holds_votes_reveals(void **state)
+{
+    (void)state;
+    viz_app *a = open_app("chat");
+    while (info(a).step < 3)
+        press(a, SDLK_SPACE, 0);
+    viz_app_info i = info(a);
+    assert_int_equal(i.step, 3); /* "One recv returns both messages" */
+    assert_true(i.asking);
+    press(a, SDLK_b, 0);
+    press(a, SDLK_b, 0);
+    press(a, SDLK_a, 0);
+    i = press(a, SDLK_d, 0); /* no choice D in this question */
+    assert_int_equal(i.votes[0], 1);
+    assert_int_equal(i.votes[1], 2);
+    assert_int_equal(i.votes[3], 0);
+    viz_app_tick(a, 5000);
+    assert_true(info(a).progress < 0.01); /* held */
+    i = press(a, SDLK_SPACE, 0);
+    assert_false(i.asking);
+    assert_int_equal(i.step, 3);
+    viz_app_tick(a, 5000);
+    assert_true(info(a).progress > 0.99);
+    assert_int_equal(press(a, SDLK_SPACE, 0).step, 4);
+    viz_app_free(a);
+}
+
+/* The prompt edits like a shell line: text events insert at the cursor,
+ * Left/Right/Home/End move by characters (UTF-8 kept whole), Backspace
+ * and Delete remove one, Up/Down walk the history; keys typed into it
+ * (q, l, Space) do not reach the presenter. */
+static void test_prompt_editing(void **state)
+{
+    (void)state;
+    viz_app *a = open_app("basics");
+    viz_app_info i = press(a, SDLK_TAB, 0);
+    assert_true(i.prompt_open);
+    press(a, SDLK_q, 0); /* the key of the q in the text: not quit */
+    type(a, "qé");
+    i = info(a);
+    assert_false(i.quit);
+    assert_string_equal(i.prompt_text, "qé");
+    assert_int_equal(i.prompt_cursor, 3);
+    press(a, SDLK_LEFT, 0);
+    assert_int_equal(info(a).prompt_cursor, 1); /* before é, not inside it */
+    type(a, "日本");
+    assert_string_equal(info(a).prompt_text, "q日本é");
+    press(a, SDLK_HOME, 0);
+    type(a, "x");
+    press(a, SDLK_END, 0);
+    press(a, SDLK_BACKSPACE, 0);
+    assert_string_equal(info(a).prompt_text, "xq日本");
+    press(a, SDLK_HOME, 0);
+    press(a, SDLK_DELETE, 0);
+    press(a, SDLK_RIGHT, 0);
+    i = press(a, SDLK_RIGHT, 0);
+    assert_string_equal(i.prompt_text, "q日本");
+    assert_int_equal(i.prompt_cursor, 4);
+    assert_int_equal(i.step, 0);
+    assert_false(i.quit);
+    /* An IME's composition is shown, not inserted, and Enter then
+     * belongs to the IME; the committed text arrives as SDL_TEXTINPUT. */
+    SDL_Event ed;
+    memset(&ed, 0, sizeof ed);
+    ed.type = SDL_TEXTEDITING;
+    snprintf(ed.edit.text, sizeof ed.edit.text, "%s", "にほ");
+    assert_true(viz_app_handle_event(a, &ed));
+    i = press(a, SDLK_RETURN, 0);
+    assert_true(i.prompt_open);
+    assert_null(i.prompt_error);
+    assert_string_equal(i.prompt_text, "q日本");
+    type(a, "語"); /* at the cursor, after 日 */
+    assert_string_equal(info(a).prompt_text, "q日語本");
+    press(a, SDLK_ESCAPE, 0);
+    i = info(a);
+    assert_false(i.prompt_open);
+    assert_false(i.quit);
+    viz_app_free(a);
+}
+
+/* Enter runs the typed statement as a new step after the current one in
+ * the model; a parse error is shown at its column and changes nothing;
+ * Up brings the line back; Ctrl+Z undoes the step; Ctrl+S saves a lesson
+ * that `sockbuf check` passes. */
+static void test_prompt_runs_undo_save(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sockbuf-session-XXXXXX", old[4096];
+    assert_non_null(mkdtemp(dir));
+    assert_non_null(getcwd(old, sizeof old));
+    assert_int_equal(chdir(dir), 0);
+    viz_app *a = open_app("basics");
+    press(a, SDLK_SPACE, 0); /* step 2: connected */
+    int nsteps = info(a).nsteps;
+    press(a, SDLK_TAB, 0);
+    type(a, "client: s.send(b'x' * 5000"); /* no ')' */
+    viz_app_info i = press(a, SDLK_RETURN, 0);
+    assert_true(i.prompt_open);
+    assert_non_null(i.prompt_error);
+    assert_int_equal(i.prompt_error_col, 27); /* the end of the line */
+    assert_int_equal(i.step, 1);
+    assert_int_equal(i.nsteps, nsteps);
+    type(a, ")");
+    i = press(a, SDLK_RETURN, 0);
+    assert_false(i.prompt_open);
+    assert_int_equal(i.session_steps, 1);
+    assert_int_equal(i.step, 2);
+    assert_int_equal(i.nsteps, 3); /* steps up to the current one, then the typed one */
+    press(a, SDLK_TAB, 0);
+    i = press(a, SDLK_UP, 0);
+    assert_string_equal(i.prompt_text, "client: s.send(b'x' * 5000)");
+    press(a, SDLK_ESCAPE, 0);
+    i = press(a, SDLK_s, KMOD_LCTRL);
+    assert_non_null(strstr(i.saved, "sockbuf-session-1.lesson"));
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s check %s/%s >/dev/null 2>&1", SOCKBUF_BINARY, dir, i.saved);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(i.saved, "r");
+    assert_non_null(f);
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    assert_non_null(strstr(buf, "\nclient: s.send(b'x' * 5000)\n"));
+    i = press(a, SDLK_z, KMOD_LCTRL);
+    assert_int_equal(i.session_steps, 0);
+    assert_int_equal(i.nsteps, nsteps);
+    assert_int_equal(i.step, 1);
+    viz_app_free(a);
+    assert_int_equal(chdir(old), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* `model rcvbuf=4096` at the prompt and M rerun the lesson with the new
+ * model, at the same step, undoable. */
+static void test_prompt_model_and_latency(void **state)
+{
+    (void)state;
+    viz_app *a = open_app("basics");
+    press(a, SDLK_SPACE, 0);
+    int nsteps = info(a).nsteps;
+    press(a, SDLK_TAB, 0);
+    type(a, "model rcvbuf=4096");
+    viz_app_info i = press(a, SDLK_RETURN, 0);
+    assert_false(i.prompt_open);
+    assert_null(i.prompt_error);
+    assert_int_equal(i.step, 1);
+    assert_int_equal(i.nsteps, nsteps);
+    press(a, SDLK_TAB, 0);
+    type(a, "model rcvbuf=lots");
+    i = press(a, SDLK_RETURN, 0);
+    assert_non_null(i.prompt_error);
+    assert_true(i.prompt_error_col > 1);
+    press(a, SDLK_ESCAPE, 0);
+    i = press(a, SDLK_m, 0);
+    assert_int_equal(i.step, 1);
+    assert_int_equal(press(a, SDLK_z, KMOD_LCTRL).step, 1);
+    viz_app_free(a);
+}
+
+/* A paste (SDL clipboard) inserts its first line at the cursor. */
+static void test_prompt_paste(void **state)
+{
+    (void)state;
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0 || SDL_SetClipboardText("b'x'\nrest") < 0) {
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+        skip(); /* no video driver with a clipboard here */
+    }
+    viz_app *a = open_app("basics");
+    press(a, SDLK_TAB, 0);
+    type(a, "client: s.send()");
+    press(a, SDLK_LEFT, 0);
+    viz_app_info i = press(a, SDLK_v, KMOD_LCTRL);
+    assert_string_equal(i.prompt_text, "client: s.send(b'x')");
+    viz_app_free(a);
+    SDL_QuitSubSystem(SDL_INIT_VIDEO);
+}
+
+/* render draws a question frame and a reveal frame, and they differ. */
+static void test_render_question_frames(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sockbuf-render-q-XXXXXX", cmd[8192];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd, "%s render chat --sim --size 640x360 --out %s >/dev/null",
+             SOCKBUF_BINARY, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "test -s %s/step-04-question.png && test -s %s/step-04-reveal.png",
+             dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "cmp -s %s/step-04-question.png %s/step-04-reveal.png", dir, dir);
+    assert_int_not_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "test ! -e %s/step-03-question.png", dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Draws the app on c and returns a copy of the pixels (caller frees). */
+static SDL_Surface *snap(viz_app *a, viz_canvas *c)
+{
+    SDL_Surface *s = viz_canvas_surface(c);
+    viz_app_draw(a, viz_canvas_renderer(c), viz_canvas_text(c), s->w, s->h);
+    SDL_RenderFlush(viz_canvas_renderer(c));
+    return SDL_ConvertSurfaceFormat(s, s->format->format, 0);
+}
+
+static bool same(SDL_Surface *x, SDL_Surface *y)
+{
+    return !memcmp(x->pixels, y->pixels, (size_t)x->pitch * (size_t)x->h);
+}
+
+/* The prompt and its error are drawn over the scene (the picture
+ * changes with each), in both languages and sizes. With
+ * SOCKBUF_DOCS_DIR set it writes the README's prompt picture there. */
+static void test_prompt_draws(void **state)
+{
+    (void)state;
+    static const struct {
+        int w, h;
+        viz_lang lang;
+        const char *name;
+    } sizes[] = {{1280, 720, VIZ_LANG_EN, "prompt-en.png"},
+                 {1024, 768, VIZ_LANG_JA, "prompt-ja.png"}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        viz_app *a = open_app("chat");
+        if (sizes[k].lang == VIZ_LANG_JA)
+            press(a, SDLK_l, 0);
+        char err[256];
+        viz_canvas *c = viz_canvas_new(sizes[k].w, sizes[k].h, err, sizeof err);
+        assert_non_null(c);
+        press(a, SDLK_SPACE, 0);
+        viz_app_tick(a, 5000);
+        SDL_Surface *plain = snap(a, c);
+        press(a, SDLK_TAB, 0);
+        type(a, "client: s.send(b'x' * 5000");
+        SDL_Surface *typed = snap(a, c);
+        press(a, SDLK_RETURN, 0);
+        viz_app_info i = info(a);
+        assert_non_null(i.prompt_error);
+        SDL_Surface *error = snap(a, c);
+        assert_false(same(plain, typed));
+        assert_false(same(typed, error));
+        const char *docs = getenv("SOCKBUF_DOCS_DIR");
+        if (docs) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", docs, sizes[k].name);
+            assert_int_equal(viz_canvas_save_png(c, path, err, sizeof err), 0);
+        }
+        SDL_FreeSurface(plain);
+        SDL_FreeSurface(typed);
+        SDL_FreeSurface(error);
+        viz_canvas_free(c);
+        viz_app_free(a);
+    }
+}
+
+/* With the kernel beside the model, a typed step runs in both modes. */
+static void test_prompt_runs_on_the_kernel(void **state)
+{
+    (void)state;
+    char err[1024] = "";
+    int status = -1;
+    viz_app *a = viz_app_new("chat", VIZ_LANG_EN, false, err, sizeof err, &status);
+    assert_non_null(a);
+    assert_int_equal(viz_app_wait(a), 0);
+    if (!info(a).real) {
+        viz_app_free(a);
+        skip(); /* no loopback here */
+    }
+    press(a, SDLK_SPACE, 0);
+    press(a, SDLK_TAB, 0);
+    type(a, "client: s.send(b'x' * 5000)");
+    viz_app_info i = press(a, SDLK_RETURN, 0);
+    assert_null(i.prompt_error);
+    assert_int_equal(i.step, 2);
+    assert_true(i.real);
+    assert_int_equal(i.session_steps, 1);
+    viz_app_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +719,14 @@ int main(void)
         cmocka_unit_test(test_keys_answered_while_sockets_settle),
         cmocka_unit_test(test_anim_replay_matches_record),
         cmocka_unit_test(test_window_no_display),
+        cmocka_unit_test(test_question_holds_votes_reveals),
+        cmocka_unit_test(test_prompt_editing),
+        cmocka_unit_test(test_prompt_runs_undo_save),
+        cmocka_unit_test(test_prompt_model_and_latency),
+        cmocka_unit_test(test_prompt_paste),
+        cmocka_unit_test(test_render_question_frames),
+        cmocka_unit_test(test_prompt_draws),
+        cmocka_unit_test(test_prompt_runs_on_the_kernel),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();

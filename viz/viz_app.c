@@ -4,6 +4,10 @@
  * Left / PageUp previous, Home / End, P autoplay, + and - speed, L
  * language, F / F11 fullscreen, Ctrl+= / Ctrl+- text zoom, R restart,
  * 1-9 a bundled lesson, 0 the picker, ? / F1 help, Esc / Q quit.
+ * A step with a question holds before it plays: A-D vote, Space reveals.
+ * "What if": Tab opens the prompt (viz_prompt.c), Enter runs the typed
+ * line as a new step (viz_session.c builds its lesson text), Ctrl+Z
+ * undoes it, Ctrl+S saves the session, M cycles the latency 1/5/50 ms.
  */
 #include "viz_app.h"
 
@@ -15,7 +19,10 @@
 
 #include "lesson.h"
 #include "viz_anim.h"
+#include "viz_prompt.h"
+#include "viz_question.h"
 #include "viz_scene.h"
+#include "viz_session.h"
 #include "viz_steps.h"
 
 #define STEP_MS        1000.0 /* a step's animation at speed 1 */
@@ -58,6 +65,17 @@ struct viz_app {
     int pf_step, pf_cursor, pf_w, pf_h;
     viz_lang pf_lang;
     double pf_zoom;
+    /* Questions: the shown step's question is held until Space. */
+    bool asking;
+    int tally[VIZ_QUESTION_KEYS];
+    /* What if: the prompt, the session's lesson text and its undo stack. */
+    viz_prompt *prompt;
+    char *session;               /* the lesson text now shown, or NULL: the file's */
+    char *undo[VIZ_MAX_LESSONS]; /* earlier session texts (NULL: the file's) */
+    int undo_step[VIZ_MAX_LESSONS];
+    int nundo;
+    int session_steps; /* typed steps in the session */
+    char saved[512];   /* the last session file written */
 };
 
 static void set_toast(viz_app *a, const char *msg)
@@ -108,9 +126,13 @@ static int show_step(viz_app *a, int k)
         set_toast(a, msg);
         return rc;
     }
+    bool forward = k > a->cur;
     viz_scene_free(&a->scene);
     a->scene = sc;
     a->cur = k;
+    a->asking = forward && a->doc && a->doc->steps[k].question;
+    if (a->asking)
+        memset(a->tally, 0, sizeof a->tally);
     if (viz_anim_build(a->anim, &a->scene) < 0)
         return -ENOMEM;
     a->anim_ms = 0;
@@ -184,8 +206,19 @@ static void load_bundled(viz_app *a)
     a->nlessons = n;
 }
 
+static void session_clear(viz_app *a)
+{
+    free(a->session);
+    a->session = NULL;
+    for (int i = 0; i < a->nundo; i++)
+        free(a->undo[i]);
+    a->nundo = 0;
+    a->session_steps = 0;
+}
+
 static int open_doc(viz_app *a, const lesson_doc *doc, int index)
 {
+    session_clear(a);
     a->doc = doc;
     a->lesson = index;
     a->picker = false;
@@ -212,6 +245,7 @@ static void open_bundled(viz_app *a, int i)
 
 static void show_picker(viz_app *a)
 {
+    session_clear(a);
     drop_steps(a);
     a->picker = true;
     a->doc = NULL;
@@ -232,7 +266,8 @@ viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only, char
     a->cur = a->want = -1;
     a->anim = viz_anim_new();
     a->frame = calloc(1, sizeof *a->frame);
-    if (!a->anim || !a->frame) {
+    a->prompt = viz_prompt_new();
+    if (!a->anim || !a->frame || !a->prompt) {
         snprintf(err, errlen, "viz_app_new: out of memory");
         goto fail;
     }
@@ -286,6 +321,8 @@ void viz_app_free(viz_app *a)
     viz_scene_free(&a->scene);
     viz_anim_free(a->anim);
     free(a->frame);
+    viz_prompt_free(a->prompt);
+    session_clear(a);
     lesson_doc_free(a->own_doc);
     for (int i = 0; i < a->nretired; i++)
         lesson_doc_free(a->retired[i]);
@@ -323,12 +360,211 @@ static bool picker_key(viz_app *a, SDL_Keycode sym)
     }
 }
 
+/* ---- what if: a session of typed steps ------------------------------- */
+
+/* Shows doc (a session's, owned by the app from now on) from fresh
+ * sockets at step k; the old scene stays on screen until k is computed. */
+static int switch_doc(viz_app *a, lesson_doc *doc, int k)
+{
+    char err[256] = "";
+    retire_doc(a);
+    a->own_doc = doc;
+    a->doc = doc;
+    drop_steps(a);
+    unsigned modes = a->sim_only ? LESSON_MODE_SIM : LESSON_MODE_BOTH;
+    a->steps = viz_steps_new(a->doc, NULL, modes, err, sizeof err);
+    if (!a->steps) {
+        set_toast(a, err);
+        return -ENOMEM;
+    }
+    return viz_app_goto(a, k);
+}
+
+/* The session's text now: the typed one, or the lesson file's. */
+static int session_text(viz_app *a, char **text)
+{
+    *text = NULL;
+    if (a->session) {
+        *text = strdup(a->session);
+        return *text ? 0 : -ENOMEM;
+    }
+    return viz_session_read(a->doc->path, text);
+}
+
+/* Parses text as the new session and shows step k of it; on a parse
+ * error at line err_line the prompt shows it at its column. Takes text. */
+static int session_apply(viz_app *a, char *text, int err_line, int k)
+{
+    lesson_diag d[LESSON_MAX_DIAGS];
+    int nd = 0;
+    lesson_doc *doc = lesson_parse(a->doc->path, text, strlen(text), d, &nd);
+    if (!doc) {
+        char msg[300];
+        bool here = nd > 0 && d[0].line == err_line;
+        snprintf(msg, sizeof msg, "%s", nd > 0 ? d[0].message : "does not parse");
+        viz_prompt_set_error(a->prompt, here ? d[0].col : 0, msg);
+        free(text);
+        return -EINVAL;
+    }
+    if (a->nundo == VIZ_MAX_LESSONS) {
+        free(a->undo[0]);
+        memmove(a->undo, a->undo + 1, sizeof a->undo[0] * (VIZ_MAX_LESSONS - 1));
+        memmove(a->undo_step, a->undo_step + 1, sizeof a->undo_step[0] * (VIZ_MAX_LESSONS - 1));
+        a->nundo--;
+    }
+    a->undo_step[a->nundo] = a->cur;
+    a->undo[a->nundo++] = a->session; /* NULL: the lesson file */
+    a->session = text;
+    return switch_doc(a, doc, k);
+}
+
+/* The teacher's line: a statement, wait or expectation becomes a step
+ * after the current one; `model KEY=VALUE` reruns the lesson with it. */
+static int run_typed(viz_app *a, const char *line)
+{
+    if (!a->doc)
+        return -ENOENT;
+    char *text;
+    int rc = session_text(a, &text);
+    if (rc < 0) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "%s: %s", a->doc->path, strerror(-rc));
+        viz_prompt_set_error(a->prompt, 0, msg);
+        return rc;
+    }
+    const char *l = line;
+    while (*l == ' ' || *l == '\t')
+        l++;
+    int at = 0, cur = a->cur < 0 ? 0 : a->cur;
+    char *next;
+    bool model = !strncmp(l, "model", 5) && (l[5] == ' ' || l[5] == '\t');
+    if (model) {
+        next = viz_session_add_model(text, a->doc->steps[0].line, line, &at);
+    } else {
+        int cut = cur + 1 < (int)a->doc->nsteps ? a->doc->steps[cur + 1].line : 0;
+        next = viz_session_add_step(text, cut, line, &at);
+    }
+    free(text);
+    if (!next)
+        return -ENOMEM;
+    rc = session_apply(a, next, at, model ? cur : cur + 1);
+    if (rc == -EINVAL)
+        return rc;
+    if (!model)
+        a->session_steps++;
+    return rc;
+}
+
+static void undo_typed(viz_app *a)
+{
+    if (a->nundo == 0) {
+        set_toast(a, a->ui.lang == VIZ_LANG_JA ? "元に戻すものはありません" : "nothing to undo");
+        return;
+    }
+    char *text = a->undo[--a->nundo];
+    int k = a->undo_step[a->nundo];
+    char *owned = text;
+    if (!text && viz_session_read(a->doc->path, &owned) < 0) {
+        set_toast(a, "cannot read the lesson again");
+        return;
+    }
+    lesson_diag d[LESSON_MAX_DIAGS];
+    int nd = 0;
+    lesson_doc *doc = lesson_parse(a->doc->path, owned, strlen(owned), d, &nd);
+    if (!text)
+        free(owned);
+    if (!doc) {
+        free(text);
+        return;
+    }
+    free(a->session);
+    a->session = text;
+    if (a->session_steps > 0)
+        a->session_steps--;
+    switch_doc(a, doc, k);
+    set_toast(a, a->ui.lang == VIZ_LANG_JA ? "元に戻しました" : "undone");
+}
+
+static void save_session(viz_app *a)
+{
+    char *text;
+    if (!a->doc || session_text(a, &text) < 0) {
+        set_toast(a, "nothing to save");
+        return;
+    }
+    char path[160], msg[400];
+    int rc = viz_session_save(".", text, path, sizeof path);
+    free(text);
+    if (rc < 0)
+        snprintf(msg, sizeof msg, "save %s: %s", path, strerror(-rc));
+    else {
+        snprintf(a->saved, sizeof a->saved, "%s", path);
+        snprintf(msg, sizeof msg,
+                 a->ui.lang == VIZ_LANG_JA ? "保存しました: %s (sockbuf check %s)"
+                                           : "saved %s (sockbuf check %s)",
+                 path, path);
+    }
+    set_toast(a, msg);
+}
+
+/* M: the model's latency 1 -> 5 -> 50 -> 1 ms, the lesson rerun. */
+static void cycle_latency(viz_app *a)
+{
+    static const int ms[] = {1, 5, 50};
+    uint64_t now = a->doc->model.latency_us ? a->doc->model.latency_us : 5000;
+    int i = 0;
+    while (i < 3 && (uint64_t)ms[i] * 1000 != now)
+        i++;
+    char line[64];
+    snprintf(line, sizeof line, "model latency=%dms", ms[i < 3 ? (i + 1) % 3 : 0]);
+    if (run_typed(a, line) == 0) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "%s", line);
+        set_toast(a, msg);
+    }
+}
+
+/* Keys while a question holds its step: A-D vote, Space reveals. */
+static bool question_key(viz_app *a, SDL_Keycode sym)
+{
+    if (sym >= SDLK_a && sym <= SDLK_d) {
+        char key = (char)('A' + (sym - SDLK_a));
+        if (lesson_question_choice(a->doc->steps[a->cur].question, key))
+            a->tally[key - 'A']++;
+        return true;
+    }
+    if (sym == SDLK_SPACE || sym == SDLK_RETURN || sym == SDLK_KP_ENTER) {
+        a->asking = false;
+        a->anim_ms = 0;
+        a->pause_ms = 0;
+        return true;
+    }
+    return false;
+}
+
+static bool prompt_event(viz_app *a, const SDL_Event *ev)
+{
+    viz_prompt_result pr = viz_prompt_handle_event(a->prompt, ev);
+    if (pr == VIZ_PROMPT_SUBMIT) {
+        char line[VIZ_PROMPT_LEN];
+        snprintf(line, sizeof line, "%s", viz_prompt_text(a->prompt));
+        viz_prompt_history_add(a->prompt, line);
+        if (!line[0])
+            viz_prompt_close(a->prompt);
+        else if (run_typed(a, line) != -EINVAL)
+            viz_prompt_close(a->prompt);
+    }
+    return pr != VIZ_PROMPT_IGNORED;
+}
+
 bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
 {
     if (ev->type == SDL_QUIT) {
         a->quit = true;
         return true;
     }
+    if (a->prompt && viz_prompt_is_open(a->prompt) && prompt_event(a, ev))
+        return true;
     if (ev->type == SDL_TEXTINPUT) {
         /* '?' and '+' come as text on every layout. */
         if (!strcmp(ev->text.text, "?")) {
@@ -402,6 +638,24 @@ bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
     }
     if (a->picker)
         return picker_key(a, sym);
+    if (a->asking && a->want < 0 && question_key(a, sym))
+        return true;
+    if (sym == SDLK_TAB && a->doc && a->prompt) {
+        viz_prompt_open(a->prompt);
+        return true;
+    }
+    if (ctrl && sym == SDLK_z && a->doc) {
+        undo_typed(a);
+        return true;
+    }
+    if (ctrl && sym == SDLK_s && a->doc) {
+        save_session(a);
+        return true;
+    }
+    if (sym == SDLK_m && a->doc) {
+        cycle_latency(a);
+        return true;
+    }
 
     /* Keys act on the step asked for, so pressing ahead of the worker
      * is remembered (Space twice while step 5 runs: step 6 next). */
@@ -471,6 +725,8 @@ bool viz_app_tick(viz_app *a, double dt_ms)
         show_step(a, a->want);
         return true;
     }
+    if (a->asking)
+        return moving; /* the question holds the step before it plays */
     if (a->pf_cursor >= 0)
         moving = true; /* idle frames finish the next step's prefetch */
     double total = step_ms(a);
@@ -514,6 +770,16 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
     if (a->ui.kernel_wire && viz_anim_kernel_wire(&a->scene, p, a->frame) < 0 && !a->ui.toast)
         a->ui.toast = viz_label(a->ui.lang, VIZ_L_WIRE_KERNEL_NONE);
     viz_draw_scene(r, t, &a->scene, a->frame, &a->ui, w, h);
+    const lesson_question *q =
+        a->doc && a->cur >= 0 && a->scene.doc == a->doc ? a->doc->steps[a->cur].question : NULL;
+    if (q) {
+        const lesson_line *al = &a->doc->steps[a->cur].lines[q->answer_index];
+        char cond[300];
+        snprintf(cond, sizeof cond, "%s: %s", lesson_side_name(al->side), al->code);
+        viz_question_draw(r, t, q, cond, a->asking ? NULL : &a->scene.question, a->tally, &a->ui, w,
+                          h);
+    }
+    viz_prompt_draw(a->prompt, r, t, &a->ui, w, h);
     /* A text of the next step a frame, so changing step renders nothing
      * new (viz_app_tick asks for frames until it is done). */
     int next = a->cur + 1;
@@ -549,4 +815,12 @@ void viz_app_get(const viz_app *a, viz_app_info *out)
     out->quit = a->quit;
     out->real = a->steps && (viz_steps_modes(a->steps) & LESSON_MODE_REAL);
     out->computing = a->steps && viz_steps_busy(a->steps);
+    out->asking = a->asking;
+    memcpy(out->votes, a->tally, sizeof out->votes);
+    out->prompt_open = viz_prompt_is_open(a->prompt);
+    out->prompt_text = a->prompt ? viz_prompt_text(a->prompt) : "";
+    out->prompt_cursor = a->prompt ? viz_prompt_cursor(a->prompt) : 0;
+    out->prompt_error = a->prompt ? viz_prompt_error(a->prompt, &out->prompt_error_col) : NULL;
+    out->session_steps = a->session_steps;
+    out->saved = a->saved;
 }

@@ -42,6 +42,15 @@ typedef struct {
     bool quit;           /* Esc / Q */
     bool real;           /* the real sockets run beside the model */
     bool computing;      /* the worker is still running the lesson's steps */
+    bool asking;         /* the step's question holds it (Space reveals) */
+    int votes[26];       /* votes per choice key, votes[key - 'A'] */
+    bool prompt_open;    /* the what-if prompt (Tab) is open */
+    const char *prompt_text;  /* its line (valid until the next event) */
+    int prompt_cursor;        /* its cursor, a byte offset */
+    const char *prompt_error; /* the parse error it shows, or NULL */
+    int prompt_error_col;     /* that error's column in the line (0: none) */
+    int session_steps;        /* typed steps in the lesson shown */
+    const char *saved;        /* the last session file saved (Ctrl+S), or "" */
 } viz_app_info;
 
 /* A new app showing lesson_path (a path or a bundled name; NULL: the

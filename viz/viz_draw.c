@@ -1534,6 +1534,10 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
         {"F  /  F11", "fullscreen", "全画面"},
         {"Ctrl+=  /  Ctrl+-", "bigger / smaller text", "文字を大きく / 小さく"},
         {"R", "restart with fresh sockets", "新しいソケットで最初から"},
+        {"A - D  /  Space", "a question: vote / reveal", "質問: 投票 / 答えを見る"},
+        {"Tab", "what if: type a statement", "もしも: 文を入力して実行"},
+        {"Ctrl+Z  /  Ctrl+S", "undo it / save the session", "取り消す / セッションを保存"},
+        {"M", "latency 1 / 5 / 50 ms", "遅延 1 / 5 / 50 ms"},
         {"1 - 9", "pick a lesson", "レッスンを選ぶ"},
         {"0", "the lesson picker", "レッスン一覧"},
         {"?  /  F1", "this help", "このヘルプ"},
@@ -1545,11 +1549,18 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
     fill(c, 0, 0, w, h, (SDL_Color){0, 0, 0, 170});
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
     int n = (int)(sizeof keys / sizeof keys[0]);
-    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, 23)) + U(c, 4);
+    /* Every key fits: a zoomed or short window draws the list smaller
+     * rather than cutting its last rows off. */
+    int sz = 23;
+    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, sz)) + U(c, 4);
+    while (sz > 12 && lh * n + U(c, 90) > h - U(c, 20)) {
+        sz--;
+        lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, sz)) + U(c, 4);
+    }
     int kw = 0, dw = 0;
     for (int i = 0; i < n; i++) {
-        int k = text_w(c, keys[i][0], VIZ_FACE_BOLD, 23);
-        int d = text_w(c, keys[i][c->lang == VIZ_LANG_JA ? 2 : 1], VIZ_FACE_SANS, 23);
+        int k = text_w(c, keys[i][0], VIZ_FACE_BOLD, sz);
+        int d = text_w(c, keys[i][c->lang == VIZ_LANG_JA ? 2 : 1], VIZ_FACE_SANS, sz);
         kw = k > kw ? k : kw;
         dw = d > dw ? d : dw;
     }
@@ -1573,9 +1584,9 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
     for (int i = 0; i < n; i++) {
         char d[128];
         snprintf(d, sizeof d, "%s", keys[i][c->lang == VIZ_LANG_JA ? 2 : 1]);
-        fit_text(c, d, VIZ_FACE_SANS, 23, px + pw - U(c, 12) - dx);
-        text(c, keys[i][0], VIZ_FACE_BOLD, 23, viz_palette(3), px + U(c, 24), y, VIZ_ALIGN_LEFT);
-        text(c, d, VIZ_FACE_SANS, 23, TEXT, dx, y, VIZ_ALIGN_LEFT);
+        fit_text(c, d, VIZ_FACE_SANS, sz, px + pw - U(c, 12) - dx);
+        text(c, keys[i][0], VIZ_FACE_BOLD, sz, viz_palette(3), px + U(c, 24), y, VIZ_ALIGN_LEFT);
+        text(c, d, VIZ_FACE_SANS, sz, TEXT, dx, y, VIZ_ALIGN_LEFT);
         y += lh;
     }
 }

@@ -6,7 +6,10 @@
  * is needed and OpenGL is never loaded. --at P (0..1, default 1) draws each
  * step at that point of its animation instead of its end, to catch bytes
  * on the wire; --zoom Z scales the text as Ctrl+= does in the window;
- * --sim draws the model only.
+ * --sim draws the model only. A step with a question (ask/choice/answer)
+ * also gets DIR/step-NN-question.png (the question over the step before
+ * it plays) and DIR/step-NN-reveal.png (the step played, the right choice
+ * marked with what the model and the kernel found).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,12 +27,14 @@
 #include "viz_canvas.h"
 #include "viz_draw.h"
 #include "viz_font.h"
+#include "viz_question.h"
 #include "viz_scene.h"
 
 static const char render_usage[] =
     "usage: sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja] [--at P] [--zoom Z] "
     "[--sim] [--wire-view model|kernel]\n"
-    "  Draws each step of LESSON as DIR/step-01.png, step-02.png... (no display needed).\n"
+    "  Draws each step of LESSON as DIR/step-01.png, step-02.png... (no display needed);\n"
+    "  a step with a question also as step-NN-question.png and step-NN-reveal.png.\n"
     "\n"
     "  --out DIR      where the pictures go (created)\n"
     "  --size WxH     picture size (default 1280x720)\n"
@@ -198,18 +203,32 @@ int viz_render_main(int argc, char **argv)
             fprintf(stderr, "sockbuf render: out of memory\n");
             goto out;
         }
-        viz_anim_seek(anim, &scene, at, frame);
-        if (kernel_wire)
-            viz_anim_kernel_wire(&scene, at, frame);
-        viz_draw_scene(viz_canvas_renderer(canvas), viz_canvas_text(canvas), &scene, frame, &ui, w,
-                       h);
-        char file[4200];
-        snprintf(file, sizeof file, "%s/step-%02zu.png", out, k + 1);
-        if (viz_canvas_save_png(canvas, file, err, sizeof err) < 0) {
-            fprintf(stderr, "sockbuf render: %s\n", err);
-            goto out;
+        const lesson_question *q = doc->steps[k].question;
+        /* The plain frame, then for a question its question and reveal frames. */
+        for (int pass = 0; pass < (q ? 3 : 1); pass++) {
+            viz_anim_seek(anim, &scene, pass == 1 ? 0.0 : at, frame);
+            if (kernel_wire)
+                viz_anim_kernel_wire(&scene, pass == 1 ? 0.0 : at, frame);
+            SDL_Renderer *cr = viz_canvas_renderer(canvas);
+            viz_draw_scene(cr, viz_canvas_text(canvas), &scene, frame, &ui, w, h);
+            if (pass > 0) {
+                const lesson_line *al = &doc->steps[k].lines[q->answer_index];
+                char cond[300];
+                snprintf(cond, sizeof cond, "%s: %s", lesson_side_name(al->side), al->code);
+                viz_question_draw(cr, viz_canvas_text(canvas), q, cond,
+                                  pass == 2 ? &scene.question : NULL, NULL, &ui, w, h);
+            }
+            char file[4200];
+            snprintf(file, sizeof file, "%s/step-%02zu%s.png", out, k + 1,
+                     pass == 1   ? "-question"
+                     : pass == 2 ? "-reveal"
+                                 : "");
+            if (viz_canvas_save_png(canvas, file, err, sizeof err) < 0) {
+                fprintf(stderr, "sockbuf render: %s\n", err);
+                goto out;
+            }
+            printf("%s\n", file);
         }
-        printf("%s\n", file);
     }
     rc = 0;
 out:

@@ -204,6 +204,7 @@ int viz_scene_next(viz_scene *s, const lesson_record *rec)
     s->t1_us = rec->t1_us;
     s->step = rec->step;
     s->real = (rec->modes & LESSON_MODE_REAL) != 0;
+    s->question = rec->question;
     for (int side = 0; side < 2; side++) {
         viz_side *vs = &s->side[side];
         fill_sock(&vs->after, rec, side);

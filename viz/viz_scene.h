@@ -110,6 +110,7 @@ typedef struct {
     uint64_t real_t1_us;      /* and after it */
     lesson_segment *segments; /* owned */
     size_t nsegments, cap_segments;
+    lesson_rec_question question; /* the step's question as the record has it */
 } viz_scene;
 
 /* An empty scene for doc (borrowed), at step -1. */

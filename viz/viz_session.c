@@ -1,0 +1,145 @@
+/* viz_session.c: building and saving a session's lesson text. See
+ * viz_session.h. Lines are cut at '\n'; the text keeps its own bytes.
+ */
+#include "viz_session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int viz_session_read(const char *path, char **text)
+{
+    *text = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -errno;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    int rc = 0;
+    char chunk[8192];
+    size_t n;
+    if (!m)
+        rc = -ENOMEM;
+    while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (fwrite(chunk, 1, n, m) != n)
+            rc = -ENOMEM;
+    if (!rc && ferror(f))
+        rc = -EIO;
+    if (m)
+        fclose(m);
+    fclose(f);
+    if (rc)
+        free(buf);
+    else
+        *text = buf;
+    return rc;
+}
+
+/* Offset of the start of line `line` (1-based) in text, or strlen(text)
+ * when it has fewer lines; *lines_before gets the count of lines kept. */
+static size_t line_offset(const char *text, int line, int *lines_before)
+{
+    size_t off = 0;
+    int l = 1;
+    while (text[off] && (line <= 0 || l < line)) {
+        const char *nl = strchr(text + off, '\n');
+        if (!nl) {
+            off = strlen(text);
+            l++;
+            break;
+        }
+        off = (size_t)(nl - text) + 1;
+        l++;
+    }
+    *lines_before = l - 1;
+    return off;
+}
+
+/* text[0..off) ending in a newline, then the rest formatted. */
+static char *text_splice(const char *text, size_t off, const char *insert, const char *rest,
+                         int *lines_before)
+{
+    bool nl = off > 0 && text[off - 1] != '\n';
+    size_t a = strlen(insert), b = rest ? strlen(rest) : 0;
+    char *o = malloc(off + 1 + a + b + 1);
+    if (!o)
+        return NULL;
+    memcpy(o, text, off);
+    size_t k = off;
+    if (nl) {
+        o[k++] = '\n';
+        (*lines_before)++;
+    }
+    memcpy(o + k, insert, a);
+    k += a;
+    if (b)
+        memcpy(o + k, rest, b);
+    o[k + b] = 0;
+    return o;
+}
+
+char *viz_session_add_step(const char *text, int cut_line, const char *typed, int *typed_line)
+{
+    int before = 0;
+    size_t off = line_offset(text, cut_line, &before);
+    char *ins = NULL;
+    if (asprintf(&ins,
+                 "\nstep     What if: %s\nstep.ja  もしも: %s\n"
+                 "say      Typed in the window: what does this line do to the buffers?\n"
+                 "say.ja   ウィンドウで入力した行です。バッファはどう変わるでしょう?\n%s\n",
+                 typed, typed, typed) < 0)
+        return NULL;
+    char *o = text_splice(text, off, ins, NULL, &before);
+    free(ins);
+    if (o)
+        *typed_line = before + 6;
+    return o;
+}
+
+char *viz_session_add_model(const char *text, int first_step_line, const char *model_line,
+                            int *model_line_no)
+{
+    int before = 0;
+    size_t off = line_offset(text, first_step_line, &before);
+    char *ins = NULL;
+    if (asprintf(&ins, "%s\n", model_line) < 0)
+        return NULL;
+    char *o = text_splice(text, off, ins, text + off, &before);
+    free(ins);
+    if (o)
+        *model_line_no = before + 1;
+    return o;
+}
+
+int viz_session_save(const char *dir, const char *text, char *path, size_t cap)
+{
+    for (int n = 1; n < 10000; n++) {
+        snprintf(path, cap, "%s/sockbuf-session-%d.lesson", dir, n);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0 && errno == EEXIST)
+            continue;
+        if (fd < 0)
+            return -errno;
+        size_t len = strlen(text), done = 0;
+        int rc = 0;
+        while (done < len) {
+            ssize_t w = write(fd, text + done, len - done);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                rc = -errno;
+                break;
+            }
+            done += (size_t)w;
+        }
+        if (close(fd) < 0 && !rc)
+            rc = -errno;
+        return rc;
+    }
+    return -EEXIST;
+}
