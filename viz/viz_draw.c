@@ -1,4 +1,6 @@
-/* viz_draw.c: the scene, the picker and the help overlay. See viz_draw.h.
+/* viz_draw.c: one step's scene (the sides, the application boxes, the
+ * wire). The picker and help are in viz_overlay.c, live mode in
+ * viz_live_draw.c, the words in viz_labels.c. See viz_draw.h.
  *
  * Layout, in units u = min(w/1280, h/720) pixels:
  *
@@ -17,194 +19,13 @@
  * moves in a straight line. Send buffers fill from the wire side (in
  * flight nearest the wire), receive buffers from the application side.
  */
-#include "viz_draw.h"
+#include "viz_paint.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-/* ---- colours and labels --------------------------------------------- */
-
-static const SDL_Color BG = {24, 29, 40, 255};
-static const SDL_Color PANEL = {36, 43, 58, 255};
-static const SDL_Color PANEL2 = {46, 54, 72, 255};
-static const SDL_Color BAR_BG = {18, 22, 30, 255};
-static const SDL_Color OVERHEAD = {52, 58, 72, 255}; /* the half of a buffer data never fills */
-static const SDL_Color EDGE = {92, 104, 128, 255};
-static const SDL_Color TEXT = {238, 241, 246, 255};
-static const SDL_Color DIM = {165, 176, 196, 255};
-static const SDL_Color FAINT = {110, 121, 142, 255};
-static const SDL_Color GOOD = {80, 200, 140, 255};
-static const SDL_Color BAD = {255, 92, 92, 255};
-static const SDL_Color WARN = {255, 196, 60, 255};
-static const SDL_Color HILITE = {60, 78, 112, 255};
-static const SDL_Color DARK = {16, 18, 24, 255};
-
-SDL_Color viz_palette(int i)
-{
-    /* Okabe & Ito (2008); the blue is lifted to read on a dark ground. */
-    static const SDL_Color p[8] = {
-        {230, 159, 0, 255},   /* orange */
-        {86, 180, 233, 255},  /* sky blue */
-        {0, 158, 115, 255},   /* bluish green */
-        {240, 228, 66, 255},  /* yellow */
-        {204, 121, 167, 255}, /* reddish purple */
-        {213, 94, 0, 255},    /* vermillion */
-        {60, 140, 220, 255},  /* blue */
-        {200, 200, 200, 255}, /* grey */
-    };
-    return p[((i % 8) + 8) % 8];
-}
-
-static const char *const labels[VIZ_L_COUNT][2] = {
-    [VIZ_L_CLIENT] = {"CLIENT", "クライアント"},
-    [VIZ_L_SERVER] = {"SERVER", "サーバー"},
-    [VIZ_L_APP] = {"Application", "アプリケーション"},
-    [VIZ_L_APPBUF] = {"app buffer (makefile)", "アプリのバッファ (makefile)"},
-    [VIZ_L_KERNEL] = {"Kernel", "カーネル"},
-    [VIZ_L_SENDBUF] = {"send buffer", "送信バッファ"},
-    [VIZ_L_RECVBUF] = {"receive buffer", "受信バッファ"},
-    [VIZ_L_UNSENT] = {"unsent", "未送信"},
-    [VIZ_L_INFLIGHT] = {"in flight", "送信済み・未ACK"},
-    [VIZ_L_RECEIVED] = {"received, not read", "受信済み・未読"},
-    [VIZ_L_MODEL] = {"model", "モデル"},
-    [VIZ_L_REAL] = {"kernel", "実カーネル"},
-    [VIZ_L_WIRE] = {"the wire (model)", "ワイヤ (モデル)"},
-    [VIZ_L_WIRE_KERNEL] = {"the wire (kernel)", "ワイヤ (カーネル)"},
-    [VIZ_L_WIRE_KERNEL_NONE] = {"kernel: no segment log (loopback)",
-                                "カーネル: 記録なし (ループバック)"},
-    [VIZ_L_ZERO_WINDOW] = {"ZERO WINDOW", "ゼロウィンドウ"},
-    [VIZ_L_ZERO_WINDOW_NOTE] = {"receiver full: sender must wait", "受信側が満杯: 送信側は待つ"},
-    [VIZ_L_DONE] = {"done", "完了"},
-    [VIZ_L_BLOCKED] = {"BLOCKED", "ブロック中"},
-    [VIZ_L_PENDING] = {"waiting", "待ち"},
-    [VIZ_L_ERROR] = {"error", "エラー"},
-    [VIZ_L_STEP] = {"Step", "ステップ"},
-    [VIZ_L_PRINTED] = {"printed", "出力"},
-    [VIZ_L_WINDOW] = {"win", "窓"},
-    [VIZ_L_NO_SOCKET] = {"no socket yet", "ソケットはまだない"},
-    [VIZ_L_LISTENING] = {"listening: no data queues", "待ち受け中: データのキューなし"},
-    [VIZ_L_CHECKS_OK] = {"checks passed", "チェック合格"},
-    [VIZ_L_CHECKS_FAILED] = {"checks failed", "チェック失敗"},
-    [VIZ_L_PICKER_TITLE] = {"Choose a lesson", "レッスンを選ぶ"},
-    [VIZ_L_PICKER_HINT] = {"1-9 or Up/Down and Enter · L 日本語 · ? help · Esc quit",
-                           "1-9 または ↑↓ と Enter · L English · ? ヘルプ · Esc 終了"},
-    [VIZ_L_FOOTER] = {"Space next · ← back · P autoplay · L 日本語 · ? help",
-                      "Space 次へ · ← 戻る · P 自動再生 · L English · ? ヘルプ"},
-    [VIZ_L_HELP_TITLE] = {"Keys", "キー操作"},
-    [VIZ_L_NO_REAL] = {"kernel: n/a", "実カーネル: なし"},
-    [VIZ_L_DIFFERS] = {"differs", "違う"},
-    [VIZ_L_BEFORE_FIRST] = {"Press Space to run the first step.",
-                            "Space で最初のステップを実行します。"},
-    [VIZ_L_LANE_C2S] = {"client → server", "クライアント → サーバー"},
-    [VIZ_L_LANE_S2C] = {"server → client", "サーバー → クライアント"},
-    [VIZ_L_LEGEND_WRITES] = {"one colour per write()", "write() ごとに1色"},
-    [VIZ_L_LEGEND_STRIPES] = {"striped: in flight", "縞模様: 送信済み・未ACK"},
-    [VIZ_L_LEGEND_OVERHEAD] = {"grey: kernel overhead", "灰色: カーネルの管理領域"},
-};
-
-const char *viz_label(viz_lang lang, viz_label_id id)
-{
-    if ((int)id < 0 || id >= VIZ_L_COUNT)
-        return "";
-    const char *s = labels[id][lang == VIZ_LANG_JA];
-    return s ? s : labels[id][0];
-}
-
-/* ---- primitives ------------------------------------------------------ */
-
-typedef struct {
-    SDL_Renderer *r;
-    viz_text *t;
-    const viz_ui *ui;
-    viz_lang lang;
-    double u;  /* layout unit */
-    double tu; /* text unit (layout unit times zoom) */
-    int w, h;
-} ctx;
-
-static int U(const ctx *c, double v)
-{
-    return (int)lround(v * c->u);
-}
-
-static int T(const ctx *c, double v)
-{
-    int px = (int)lround(v * c->tu);
-    return px < 8 ? 8 : px;
-}
-
-static void color(const ctx *c, SDL_Color k)
-{
-    SDL_SetRenderDrawColor(c->r, k.r, k.g, k.b, k.a);
-}
-
-static void fill(const ctx *c, int x, int y, int w, int h, SDL_Color k)
-{
-    if (w <= 0 || h <= 0)
-        return;
-    SDL_Rect rc = {x, y, w, h};
-    color(c, k);
-    SDL_RenderFillRect(c->r, &rc);
-}
-
-static void frame(const ctx *c, int x, int y, int w, int h, int thick, SDL_Color k)
-{
-    if (thick < 1)
-        thick = 1;
-    fill(c, x, y, w, thick, k);
-    fill(c, x, y + h - thick, w, thick, k);
-    fill(c, x, y, thick, h, k);
-    fill(c, x + w - thick, y, thick, h, k);
-}
-
-/* The box the texts drawn next must stay in (only the layout hook reads
- * it: see viz_text_set_box). */
-static void box(const ctx *c, int x, int y, int w, int h)
-{
-    SDL_Rect rc = {x, y, w, h};
-    viz_text_set_box(c->t, &rc);
-}
-
-static SDL_Color shade(SDL_Color k, double f)
-{
-    SDL_Color o = {(Uint8)(k.r * f), (Uint8)(k.g * f), (Uint8)(k.b * f), k.a};
-    return o;
-}
-
-static int text(const ctx *c, const char *s, viz_face face, double size, SDL_Color k, int x, int y,
-                viz_align a)
-{
-    return viz_text_draw(c->t, s, face, T(c, size), k, x, y, a);
-}
-
-static int text_w(const ctx *c, const char *s, viz_face face, double size)
-{
-    int w = 0;
-    viz_text_size(c->t, s, face, T(c, size), &w, NULL);
-    return w;
-}
-
-/* "12 B", "1,460 B", "128 KiB" -- byte counts as people read them. */
-void viz_fmt_bytes(char *out, size_t len, uint64_t b)
-{
-    if (b >= 1024 * 1024 && b % (1024 * 1024) == 0)
-        snprintf(out, len, "%llu MiB", (unsigned long long)(b / (1024 * 1024)));
-    else if (b >= 1024 * 1024)
-        snprintf(out, len, "%.1f MiB", (double)b / (1024.0 * 1024.0));
-    else if (b >= 100000)
-        snprintf(out, len, "%.0f KiB", (double)b / 1024.0);
-    else if (b >= 1000)
-        snprintf(out, len, "%llu,%03llu B", (unsigned long long)(b / 1000),
-                 (unsigned long long)(b % 1000));
-    else
-        snprintf(out, len, "%llu B", (unsigned long long)b);
-}
-
-/* Draws a queue's runs as coloured blocks from x0 in direction dir (+1
- * right, -1 left), scaled so cap bytes fill width; returns the pixel
- * length used. Every run with bytes gets at least 10 units. */
-static int draw_runs(const ctx *c, const lesson_queue *q, int side, int x0, int dir, int y, int h,
+static int draw_runs(const viz_ctx *c, const lesson_queue *q, int side, int x0, int dir, int y, int h,
                      double px_per_byte, int max_px, bool faded)
 {
     int used = 0;
@@ -235,7 +56,7 @@ static int draw_runs(const ctx *c, const lesson_queue *q, int side, int x0, int 
 
 /* The byte count at the edge of a bar's fill, inside the bar, so a few
  * bytes in a large buffer are still seen. */
-static void bar_fill_label(const ctx *c, uint32_t bytes, int edge, int dir, int y, int h, int bx,
+static void bar_fill_label(const viz_ctx *c, uint32_t bytes, int edge, int dir, int y, int h, int bx,
                            int bw)
 {
     if (!bytes)
@@ -262,7 +83,7 @@ typedef struct {
     int bar_x, bar_w;
 } column;
 
-static const char *status_label(const ctx *c, lesson_status status, SDL_Color *k)
+static const char *status_label(const viz_ctx *c, lesson_status status, SDL_Color *k)
 {
     switch (status.state) {
     case LESSON_STMT_DONE:
@@ -286,7 +107,7 @@ enum { CODE_SIZE = 20, CODE_SIZE_SMALL = 20 };
 
 /* Width of the status pill a statement carries ("BLOCKED", an error), or
  * 0; its text goes in *label and colour in *k. */
-static int code_pill(const ctx *c, const viz_code *vc, const char **label, SDL_Color *k)
+static int code_pill(const viz_ctx *c, const viz_code *vc, const char **label, SDL_Color *k)
 {
     *label = status_label(c, vc->status, k);
     if (vc->status.state != LESSON_STMT_BLOCKED && vc->status.state != LESSON_STMT_ERROR)
@@ -299,7 +120,7 @@ static int code_pill(const ctx *c, const viz_code *vc, const char **label, SDL_C
  * status pill goes at the right end of the last row when it fits there,
  * else on a row of its own below (counted in the return value, with no
  * text); *pill_row gets its row, or -1 without a pill. */
-static int code_rows(const ctx *c, const viz_code *vc, int w, int size, int *starts, int *lens,
+static int code_rows(const viz_ctx *c, const viz_code *vc, int w, int size, int *starts, int *lens,
                      int *pill_row)
 {
     const char *label;
@@ -331,7 +152,7 @@ static int code_rows(const ctx *c, const viz_code *vc, int w, int size, int *sta
 }
 
 /* All of a side's statements' rows at `size`. */
-static int code_total_rows(const ctx *c, const viz_side *vs, int w, int size)
+static int code_total_rows(const viz_ctx *c, const viz_side *vs, int w, int size)
 {
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES], n = 0;
     for (int i = 0; i < vs->ncode; i++) {
@@ -342,7 +163,7 @@ static int code_total_rows(const ctx *c, const viz_side *vs, int w, int size)
     return n;
 }
 
-static void draw_code(const ctx *c, const viz_side *vs, const viz_frame *f, int x, int y, int w,
+static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, int x, int y, int w,
                       int h)
 {
     fill(c, x, y, w, h, PANEL2);
@@ -452,7 +273,7 @@ static void draw_code(const ctx *c, const viz_side *vs, const viz_frame *f, int 
  * another size (autotuned on loopback, 4 MiB where the model keeps 16 KiB)
  * that size too, dimmed, so a "model and kernel differ" step can point at
  * it. kernel_cap 0: unknown or the same. Narrow columns keep what fits. */
-static void bar_header(const ctx *c, const char *label, uint32_t used, uint32_t cap,
+static void bar_header(const viz_ctx *c, const char *label, uint32_t used, uint32_t cap,
                        uint32_t kernel_cap, int x, int y, int w)
 {
     char a[32], b[32], k[32], buf[80], kbuf[80];
@@ -474,7 +295,7 @@ static void bar_header(const ctx *c, const char *label, uint32_t used, uint32_t 
 
 /* One line of compare_line: "Model: what a · in flight b" (b only when
  * two), or with what NULL the numbers alone when the words do not fit. */
-static void compare_text(const ctx *c, char *buf, size_t len, viz_label_id who, const char *what,
+static void compare_text(const viz_ctx *c, char *buf, size_t len, viz_label_id who, const char *what,
                          const char *a, const char *b, bool two)
 {
     const char *label = viz_label(c->lang, who);
@@ -490,7 +311,7 @@ static void compare_text(const ctx *c, char *buf, size_t len, viz_label_id who, 
 }
 
 /* The model's and the kernel's numbers for one bar, side by side. */
-static void compare_line(const ctx *c, const char *what, uint32_t model_a, uint32_t model_b,
+static void compare_line(const viz_ctx *c, const char *what, uint32_t model_a, uint32_t model_b,
                          bool two, const viz_real *real, uint32_t real_a, uint32_t real_b,
                          bool final, int x, int y, int w)
 {
@@ -536,7 +357,7 @@ static void compare_line(const ctx *c, const char *what, uint32_t model_a, uint3
  * earlier ones counted in a mark. */
 enum { APP_ROWS = 3, APP_ROWS_MAX = 5, BIG_BYTES = 4096 /* a bytes value this long is drawn as a bar */ };
 
-static int result_row_h(const ctx *c)
+static int result_row_h(const viz_ctx *c)
 {
     return viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, 20)) + U(c, 2);
 }
@@ -573,26 +394,10 @@ static bool result_reached(const viz_side *vs, const viz_frame *f, const lesson_
     return false;
 }
 
-/* Cuts s (UTF-8) so that it is at most max_w wide with a trailing "…". */
-static void fit_text(const ctx *c, char *s, viz_face face, double size, int max_w)
-{
-    if (text_w(c, s, face, size) <= max_w)
-        return;
-    size_t n = strlen(s);
-    while (n > 0) {
-        n--;
-        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-            n--;
-        memcpy(s + n, "\xe2\x80\xa6", 4);
-        if (text_w(c, s, face, size) <= max_w)
-            return;
-    }
-}
-
 /* One result as a row: "first = b'Hi\n'  len 3", "→ 16384" (with its
  * statement when it fits), "printed: Hi", "raised BlockingIOError"; a
  * long bytes value as a bar with its size. */
-static void draw_result(const ctx *c, const viz_side *vs, const lesson_result *r, int x, int y,
+static void draw_result(const viz_ctx *c, const viz_side *vs, const lesson_result *r, int x, int y,
                         int w)
 {
     char buf[320], len[48] = "";
@@ -615,7 +420,7 @@ static void draw_result(const ctx *c, const viz_side *vs, const lesson_result *r
             fill(c, x + nw, y + U(c, 1), w - nw, bh, viz_palette(7));
             SDL_Rect in = {x + nw, y + U(c, 1), w - nw, bh};
             viz_text_set_box(c->t, &in);
-            fit_text(c, buf, VIZ_FACE_BOLD, 20, w - nw - U(c, 8));
+            viz_paint_fit(c, buf, VIZ_FACE_BOLD, 20, w - nw - U(c, 8));
             text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + nw + U(c, 6), y, VIZ_ALIGN_LEFT);
             return;
         }
@@ -640,7 +445,7 @@ static void draw_result(const ctx *c, const viz_side *vs, const lesson_result *r
         k = WARN;
         break;
     }
-    fit_text(c, buf, VIZ_FACE_MONO, 20, w - lw);
+    viz_paint_fit(c, buf, VIZ_FACE_MONO, 20, w - lw);
     int tw = text(c, buf, VIZ_FACE_MONO, 20, k, x, y, VIZ_ALIGN_LEFT);
     if (len[0])
         text(c, len, VIZ_FACE_SANS, 20, DIM, x + tw + U(c, 10), y, VIZ_ALIGN_LEFT);
@@ -649,7 +454,7 @@ static void draw_result(const ctx *c, const viz_side *vs, const lesson_result *r
 /* The step's results the animation has reached, newest last; when more
  * than `rows` have, the first row says how many earlier ones scrolled
  * away ("↑ 2 more"), so nothing leaves silently. */
-static void draw_results(const ctx *c, const viz_side *vs, const viz_frame *f, int x, int y, int w,
+static void draw_results(const viz_ctx *c, const viz_side *vs, const viz_frame *f, int x, int y, int w,
                          int rows)
 {
     int shown = 0;
@@ -710,7 +515,7 @@ static int lesson_max_statements(const lesson_doc *doc)
     return best;
 }
 
-static side_layout layout_sides(const ctx *c, const viz_scene *s, int h, int col_w)
+static side_layout layout_sides(const viz_ctx *c, const viz_scene *s, int h, int col_w)
 {
     side_layout L;
     memset(&L, 0, sizeof L);
@@ -767,13 +572,13 @@ static side_layout layout_sides(const ctx *c, const viz_scene *s, int h, int col
 
 /* The columns' height at text unit tu, to shrink zoomed text that would
  * not fit (the narration and titles keep the full zoom). */
-static int sides_need(const ctx *c, const viz_scene *s, int col_w)
+static int sides_need(const viz_ctx *c, const viz_scene *s, int col_w)
 {
     side_layout L = layout_sides(c, s, 0, col_w);
     return L.hh + U(c, 10) + L.code_h + L.app_h + L.kern_h + 2 * U(c, 8);
 }
 
-static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int side, int x, int y,
+static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, int side, int x, int y,
                       int w, const side_layout *L, column *col)
 {
     const viz_side *vs = &s->side[side];
@@ -947,12 +752,12 @@ static void draw_side(const ctx *c, const viz_scene *s, const viz_frame *f, int 
 
 /* A chip on the wire (a segment, an ACK) is as tall as its text; ACKs
  * travel in a row just below their lane's data. */
-static int chip_h(const ctx *c)
+static int chip_h(const viz_ctx *c)
 {
     return viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 2);
 }
 
-static int ack_row_dy(const ctx *c)
+static int ack_row_dy(const viz_ctx *c)
 {
     return chip_h(c) + U(c, 2);
 }
@@ -976,16 +781,16 @@ static const char *kind_name(lesson_event_kind k)
 }
 
 /* A legend's words from x, cut with "…" where the wire ends (x1). */
-static void legend_text(const ctx *c, const char *s, int x, int y, int x1)
+static void legend_text(const viz_ctx *c, const char *s, int x, int y, int x1)
 {
     char buf[128];
     snprintf(buf, sizeof buf, "%s", s);
-    fit_text(c, buf, VIZ_FACE_SANS, 20, x1 - x);
+    viz_paint_fit(c, buf, VIZ_FACE_SANS, 20, x1 - x);
     text(c, buf, VIZ_FACE_SANS, 20, DIM, x, y, VIZ_ALIGN_LEFT);
 }
 
 /* What the colours and stripes mean, above the wire. */
-static void draw_legend(const ctx *c, int x0, int span, int y)
+static void draw_legend(const viz_ctx *c, int x0, int span, int y)
 {
     int cx = x0 + span / 2;
     char lab[128];
@@ -993,7 +798,7 @@ static void draw_legend(const ctx *c, int x0, int span, int y)
      * segments; the title always says whose they are. */
     bool kernel = c->ui && c->ui->kernel_wire;
     snprintf(lab, sizeof lab, "%s", viz_label(c->lang, kernel ? VIZ_L_WIRE_KERNEL : VIZ_L_WIRE));
-    fit_text(c, lab, VIZ_FACE_BOLD, 22, span - U(c, 8));
+    viz_paint_fit(c, lab, VIZ_FACE_BOLD, 22, span - U(c, 8));
     text(c, lab, VIZ_FACE_BOLD, 22, DIM, cx, y, VIZ_ALIGN_CENTER);
     y += viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 22)) + U(c, 10);
     int sw = U(c, 18), lh = viz_text_line_height(c->t, VIZ_FACE_JA, T(c, 20)) + U(c, 6);
@@ -1026,7 +831,7 @@ typedef struct {
     uint32_t origin; /* the first one's write */
 } seg_group;
 
-static void flush_group(const ctx *c, seg_group *g, int y, int seg_h)
+static void flush_group(const viz_ctx *c, seg_group *g, int y, int seg_h)
 {
     if (g->count == 0)
         return;
@@ -1052,7 +857,7 @@ static void flush_group(const ctx *c, seg_group *g, int y, int seg_h)
     g->count = 0;
 }
 
-static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int x0, int x1,
+static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, int x0, int x1,
                       const column *cl, const column *sv, int wire_top)
 {
     (void)s;
@@ -1072,7 +877,7 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
             continue;
         char dirl[128];
         snprintf(dirl, sizeof dirl, "%s", viz_label(c->lang, l == 0 ? VIZ_L_LANE_C2S : VIZ_L_LANE_S2C));
-        fit_text(c, dirl, VIZ_FACE_SANS, 20, span - U(c, 8));
+        viz_paint_fit(c, dirl, VIZ_FACE_SANS, 20, span - U(c, 8));
         text(c, dirl, VIZ_FACE_SANS, 20, FAINT, x0 + span / 2,
              y - U(c, 4) - viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)), VIZ_ALIGN_CENTER);
     }
@@ -1167,17 +972,17 @@ static void draw_wire(const ctx *c, const viz_scene *s, const viz_frame *f, int 
         box(c, x0 + U(c, 4), y, span - U(c, 8), bh);
         char zl[128];
         snprintf(zl, sizeof zl, "%s", viz_label(c->lang, VIZ_L_ZERO_WINDOW));
-        fit_text(c, zl, VIZ_FACE_BOLD, 21, span - U(c, 16));
+        viz_paint_fit(c, zl, VIZ_FACE_BOLD, 21, span - U(c, 16));
         text(c, zl, VIZ_FACE_BOLD, 21, DARK, x0 + span / 2, y + U(c, 2), VIZ_ALIGN_CENTER);
         /* the note wraps rather than being cut */
         const char *note = viz_label(c->lang, VIZ_L_ZERO_WINDOW_NOTE);
         snprintf(zl, sizeof zl, "%s", note);
-        fit_text(c, zl, VIZ_FACE_SANS, 20, span - U(c, 16));
+        viz_paint_fit(c, zl, VIZ_FACE_SANS, 20, span - U(c, 16));
         text(c, zl, VIZ_FACE_SANS, 20, DARK, x0 + span / 2, y + U(c, 2) + l1, VIZ_ALIGN_CENTER);
     }
 }
 
-static void draw_flying(const ctx *c, const viz_frame *f, const column *cols)
+static void draw_flying(const viz_ctx *c, const viz_frame *f, const column *cols)
 {
     for (int i = 0; i < f->nflying; i++) {
         const viz_flying *fl = &f->flying[i];
@@ -1205,36 +1010,6 @@ static void draw_flying(const ctx *c, const viz_frame *f, const column *cols)
 }
 
 /* ---- the whole scene ------------------------------------------------- */
-
-static void make_ctx(ctx *c, SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
-{
-    c->r = r;
-    c->t = t;
-    c->ui = ui;
-    c->lang = ui ? ui->lang : VIZ_LANG_EN;
-    c->w = w;
-    c->h = h;
-    double uw = w / 1280.0, uh = h / 720.0;
-    c->u = uw < uh ? uw : uh;
-    /* A screen taller than 16:9 (1024x768) spends some of its height on
-     * larger text instead of empty bands. */
-    if (uh > uw)
-        c->u = uw * (uh / uw < 1.15 ? uh / uw : 1.15);
-    if (c->u < 0.4)
-        c->u = 0.4;
-    c->tu = c->u * (ui && ui->zoom > 0 ? ui->zoom : 1.0);
-}
-
-/* The start of every full-window view: the context for a w x h window,
- * opaque drawing, and the window cleared to the background colour. */
-static void begin_frame(ctx *c, SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
-{
-    make_ctx(c, r, t, ui, w, h);
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
-    color(c, BG);
-    SDL_RenderClear(r);
-    box(c, 0, 0, w, h);
-}
 
 static const char *step_title(const lesson_doc *doc, int step, viz_lang lang)
 {
@@ -1266,13 +1041,13 @@ static size_t step_say(const lesson_doc *doc, int step, viz_lang lang, char ***s
  * column's width: the scene and the prefetch share them. */
 enum { MAX_NARRATION_LINES = 6 }; /* the columns give up the room */
 
-static int narration_w(const ctx *c)
+static int narration_w(const viz_ctx *c)
 {
     /* room left at the right for the "…" of a narration cut short */
     return c->w - 2 * U(c, 14) - U(c, 24) - T(c, 23);
 }
 
-static int column_w(const ctx *c)
+static int column_w(const viz_ctx *c)
 {
     /* Zoomed text takes room from the wire. */
     double z = c->ui && c->ui->zoom > 1 ? c->ui->zoom : 1.0;
@@ -1283,8 +1058,8 @@ static int column_w(const ctx *c)
 void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
                     const viz_ui *ui, int w, int h)
 {
-    ctx cc, *c = &cc;
-    begin_frame(c, r, t, ui, w, h);
+    viz_ctx cc, *c = &cc;
+    viz_paint_begin(c, r, t, ui, w, h);
     int m = U(c, 14);
     const lesson_doc *doc = s->doc;
 
@@ -1343,7 +1118,7 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     int col_w = column_w(c);
     int top = y + U(c, 4);
     int nar_h = 0, nar_y = 0, col_h = 0, need = 0;
-    ctx cs = *c;
+    viz_ctx cs = *c;
     /* The columns keep at least the default text size: a long narration
      * gives up lines first (its last line then ends with "…"). */
     cs.tu = c->u;
@@ -1415,7 +1190,7 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
 /* Prefetch item idx of a step: 0 the title, then each narration
  * paragraph, then each statement (in both colours it is drawn in).
  * Returns false past the last item. */
-static bool prefetch_item(const ctx *c, const lesson_doc *doc, int step, int idx)
+static bool prefetch_item(const viz_ctx *c, const lesson_doc *doc, int step, int idx)
 {
     const lesson_step *st = &doc->steps[step];
     if (idx == 0) {
@@ -1474,8 +1249,8 @@ bool viz_draw_prefetch(viz_text *t, const lesson_doc *doc, int step, const viz_u
         *cursor = -1;
         return true;
     }
-    ctx cc, *c = &cc;
-    make_ctx(c, NULL, t, ui, w, h);
+    viz_ctx cc, *c = &cc;
+    viz_paint_ctx(c, NULL, t, ui, w, h);
     for (int done = 0; done < budget; done++) {
         if (!prefetch_item(c, doc, step, *cursor)) {
             *cursor = -1; /* finished */
@@ -1484,224 +1259,6 @@ bool viz_draw_prefetch(viz_text *t, const lesson_doc *doc, int step, const viz_u
         (*cursor)++;
     }
     return false;
-}
-
-void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, int n, int selected,
-                     const viz_ui *ui, int w, int h)
-{
-    ctx cc, *c = &cc;
-    begin_frame(c, r, t, ui, w, h);
-    int m = U(c, 40);
-    text(c, "sockbuf", VIZ_FACE_BOLD, 40, viz_palette(1), m, m, VIZ_ALIGN_LEFT);
-    int y = m + viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 40));
-    text(c, viz_label(c->lang, VIZ_L_PICKER_TITLE), VIZ_FACE_BOLD, 30, TEXT, m, y, VIZ_ALIGN_LEFT);
-    y += viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 30)) + U(c, 16);
-    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, 26)) + U(c, 26);
-    for (int i = 0; i < n; i++) {
-        if (y + lh > h - m - U(c, 30))
-            break;
-        if (i == selected)
-            fill(c, m - U(c, 10), y - U(c, 12), w - 2 * m + U(c, 20), lh - U(c, 2), HILITE);
-        char num[16];
-        snprintf(num, sizeof num, "%d", i + 1);
-        fill(c, m, y, U(c, 34), viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 24)) + U(c, 2),
-             viz_palette(i));
-        text(c, num, VIZ_FACE_BOLD, 24, DARK, m + U(c, 17), y + U(c, 2), VIZ_ALIGN_CENTER);
-        const char *title =
-            c->lang == VIZ_LANG_JA && items[i].title_ja ? items[i].title_ja : items[i].title;
-        text(c, title ? title : items[i].name, VIZ_FACE_SANS, 26, TEXT, m + U(c, 52), y,
-             VIZ_ALIGN_LEFT);
-        text(c, items[i].name ? items[i].name : "", VIZ_FACE_MONO, 20, FAINT, w - m, y + U(c, 6),
-             VIZ_ALIGN_RIGHT);
-        y += lh;
-    }
-    text(c, viz_label(c->lang, VIZ_L_PICKER_HINT), VIZ_FACE_SANS, 20, DIM, m, h - m - U(c, 10),
-         VIZ_ALIGN_LEFT);
-    if (ui && ui->help)
-        viz_draw_help(r, t, ui, w, h);
-}
-
-void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
-{
-    static const char *const keys[][3] = {
-        {"Space  →  PageDown", "next step", "次のステップ"},
-        {"←  PageUp", "previous step (as recorded)", "前のステップ (記録を表示)"},
-        {"Home / End", "first / last step", "最初 / 最後のステップ"},
-        {"P", "autoplay on / off", "自動再生 オン / オフ"},
-        {"W", "the wire: model / kernel", "ワイヤ: モデル / カーネル"},
-        {"+  /  -", "animation faster / slower", "アニメーションを速く / 遅く"},
-        {"L", "English / 日本語", "English / 日本語"},
-        {"F  /  F11", "fullscreen", "全画面"},
-        {"Ctrl+=  /  Ctrl+-", "bigger / smaller text", "文字を大きく / 小さく"},
-        {"R", "restart with fresh sockets", "新しいソケットで最初から"},
-        {"A - D  /  Space", "a question: vote / reveal", "質問: 投票 / 答えを見る"},
-        {"Tab", "what if: type a statement", "もしも: 文を入力して実行"},
-        {"Ctrl+Z  /  Ctrl+S", "undo it / save the session", "取り消す / セッションを保存"},
-        {"M", "latency 1 / 5 / 50 ms", "遅延 1 / 5 / 50 ms"},
-        {"1 - 9", "pick a lesson", "レッスンを選ぶ"},
-        {"0", "the lesson picker", "レッスン一覧"},
-        {"?  /  F1", "this help", "このヘルプ"},
-        {"Esc  /  Q", "quit (Esc closes help first)", "終了 (ヘルプ表示中は閉じる)"},
-    };
-    ctx cc, *c = &cc;
-    make_ctx(c, r, t, ui, w, h);
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
-    fill(c, 0, 0, w, h, (SDL_Color){0, 0, 0, 170});
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
-    int n = (int)(sizeof keys / sizeof keys[0]);
-    /* Every key fits: a zoomed or short window draws the list smaller
-     * rather than cutting its last rows off. */
-    int sz = 23;
-    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, sz)) + U(c, 4);
-    while (sz > 12 && lh * n + U(c, 90) > h - U(c, 20)) {
-        sz--;
-        lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, sz)) + U(c, 4);
-    }
-    int kw = 0, dw = 0;
-    for (int i = 0; i < n; i++) {
-        int k = text_w(c, keys[i][0], VIZ_FACE_BOLD, sz);
-        int d = text_w(c, keys[i][c->lang == VIZ_LANG_JA ? 2 : 1], VIZ_FACE_SANS, sz);
-        kw = k > kw ? k : kw;
-        dw = d > dw ? d : dw;
-    }
-    int pw = U(c, 24) + kw + U(c, 20) + dw + U(c, 24), ph = lh * n + U(c, 90);
-    if (pw < U(c, 760))
-        pw = U(c, 760);
-    if (pw > w - U(c, 20))
-        pw = w - U(c, 20);
-    if (ph > h - U(c, 20))
-        ph = h - U(c, 20);
-    int px = (w - pw) / 2, py = (h - ph) / 2;
-    fill(c, px, py, pw, ph, PANEL);
-    frame(c, px, py, pw, ph, U(c, 2), viz_palette(1));
-    box(c, px, py, pw, ph);
-    text(c, viz_label(c->lang, VIZ_L_HELP_TITLE), VIZ_FACE_BOLD, 30, TEXT, px + U(c, 24),
-         py + U(c, 14), VIZ_ALIGN_LEFT);
-    int y = py + U(c, 64);
-    /* The descriptions start after the widest key, cut where the panel
-     * ends (never run into the keys). */
-    int dx = px + U(c, 24) + kw + U(c, 20);
-    for (int i = 0; i < n; i++) {
-        char d[128];
-        snprintf(d, sizeof d, "%s", keys[i][c->lang == VIZ_LANG_JA ? 2 : 1]);
-        fit_text(c, d, VIZ_FACE_SANS, sz, px + pw - U(c, 12) - dx);
-        text(c, keys[i][0], VIZ_FACE_BOLD, sz, viz_palette(3), px + U(c, 24), y, VIZ_ALIGN_LEFT);
-        text(c, d, VIZ_FACE_SANS, sz, TEXT, dx, y, VIZ_ALIGN_LEFT);
-        y += lh;
-    }
-}
-
-/* ---- live mode --------------------------------------------------------- */
-
-/* A queue bar: fill of used out of cap, with an optional in-flight part
- * (striped) at its start. */
-static void live_bar(const ctx *c, int x, int y, int w, int h, uint32_t solid, uint32_t striped,
-                     uint32_t cap, SDL_Color k)
-{
-    fill(c, x, y, w, h, BAR_BG);
-    if (cap) {
-        int ws = (int)((double)w * striped / cap), wu = (int)((double)w * solid / cap);
-        if (striped && ws < U(c, 4))
-            ws = U(c, 4);
-        if (solid && wu < U(c, 4))
-            wu = U(c, 4);
-        if (ws > w)
-            ws = w;
-        if (ws + wu > w)
-            wu = w - ws;
-        SDL_Color f = shade(k, 0.62);
-        fill(c, x, y, ws, h, f);
-        for (int sx = x + U(c, 3); sx<x + ws; sx += U(c, 8)> 0 ? U(c, 8) : 4)
-            fill(c, sx, y, U(c, 2) > 0 ? U(c, 2) : 1, h, shade(f, 0.7));
-        fill(c, x + ws, y, wu, h, k);
-    }
-    frame(c, x, y, w, h, 1, EDGE);
-}
-
-void viz_draw_live(SDL_Renderer *r, viz_text *t, const char *title, const viz_live_row *rows, int n,
-                   int open, const char *const *log, int nlog, const viz_ui *ui, int w, int h)
-{
-    ctx cc, *c = &cc;
-    begin_frame(c, r, t, ui, w, h);
-    bool ja = c->lang == VIZ_LANG_JA;
-    int m = U(c, 16);
-    text(c, title, VIZ_FACE_BOLD, 28, TEXT, m, m, VIZ_ALIGN_LEFT);
-    char buf[200];
-    snprintf(buf, sizeof buf, ja ? "接続中: %d" : "open connections: %d", open);
-    text(c, buf, VIZ_FACE_SANS, 20, DIM, w - m, m + U(c, 6), VIZ_ALIGN_RIGHT);
-    int y = m + viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 28)) + U(c, 8);
-    int log_lh = viz_text_line_height(t, VIZ_FACE_MONO, T(c, 20)) + U(c, 2);
-    int log_h = (nlog > 0 ? nlog : 1) * log_lh + U(c, 16);
-    int rows_bottom = h - m - log_h - U(c, 10) - U(c, 20);
-    int row_h = U(c, 32) + 2 * viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20)) + U(c, 16);
-    int info_w = (int)(w * 0.34);
-    int bar_w = (w - 2 * m - info_w - U(c, 30)) / 2;
-    if (n == 0)
-        text(c, ja ? "接続を待っています…" : "waiting for connections…", VIZ_FACE_SANS, 23, DIM, m,
-             y + U(c, 10), VIZ_ALIGN_LEFT);
-    int shown = 0;
-    for (int i = 0; i < n && y + row_h <= rows_bottom; i++, shown++) {
-        const viz_live_row *rw = &rows[i];
-        fill(c, m, y, w - 2 * m, row_h - U(c, 8), PANEL);
-        SDL_Color k = viz_palette(rw->id - 1);
-        fill(c, m, y, U(c, 6), row_h - U(c, 8), k);
-        snprintf(buf, sizeof buf, "#%d  %s", rw->id, rw->peer);
-        text(c, buf, VIZ_FACE_BOLD, 21, TEXT, m + U(c, 14), y + U(c, 4), VIZ_ALIGN_LEFT);
-        char a[24], b[24], p[24];
-        viz_fmt_bytes(a, sizeof a, rw->bytes_in);
-        viz_fmt_bytes(b, sizeof b, rw->bytes_out);
-        viz_fmt_bytes(p, sizeof p, rw->pending_bytes);
-        snprintf(buf, sizeof buf, ja ? "受信 %s · 送信 %s · 未送出 %s" : "in %s · out %s · ours %s",
-                 a, b, p);
-        text(c, buf, VIZ_FACE_SANS, 20, DIM, m + U(c, 14), y + U(c, 32), VIZ_ALIGN_LEFT);
-        int tx = m + U(c, 14);
-        int ty = y + U(c, 32) + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20));
-        if (rw->probe_valid) {
-            text(c, rw->state, VIZ_FACE_MONO, 20, FAINT, tx, ty, VIZ_ALIGN_LEFT);
-            tx += text_w(c, rw->state, VIZ_FACE_MONO, 20) + U(c, 10);
-        }
-        if (!rw->reading) {
-            const char *pz = ja ? "読み取り停止 (背圧)" : "reading paused (backpressure)";
-            tx += text(c, pz, VIZ_FACE_BOLD, 20, WARN, tx, ty, VIZ_ALIGN_LEFT) + U(c, 10);
-        }
-        if (rw->eof)
-            text(c, ja ? "相手が送信終了" : "peer closed its side", VIZ_FACE_BOLD, 20, DIM, tx, ty,
-                 VIZ_ALIGN_LEFT);
-        int bx = m + info_w;
-        const char *names[2] = {viz_label(c->lang, VIZ_L_SENDBUF),
-                                viz_label(c->lang, VIZ_L_RECVBUF)};
-        for (int q = 0; q < 2; q++) {
-            int qx = bx + q * (bar_w + U(c, 20));
-            uint32_t used = q == 0 ? rw->unsent_bytes + rw->in_flight_bytes : rw->recv_queue_bytes;
-            uint32_t cap = q == 0 ? rw->sndbuf_bytes : rw->rcvbuf_bytes;
-            char u[24], cp[24];
-            viz_fmt_bytes(u, sizeof u, used);
-            viz_fmt_bytes(cp, sizeof cp, cap);
-            snprintf(buf, sizeof buf, "%s / %s", u, cp);
-            text(c, names[q], VIZ_FACE_BOLD, 20, TEXT, qx, y + U(c, 4), VIZ_ALIGN_LEFT);
-            text(c, rw->probe_valid ? buf : "-", VIZ_FACE_SANS, 20, TEXT, qx + bar_w, y + U(c, 4),
-                 VIZ_ALIGN_RIGHT);
-            int by = y + U(c, 4) + viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 2);
-            if (q == 0)
-                live_bar(c, qx, by, bar_w, U(c, 26), rw->unsent_bytes, rw->in_flight_bytes, cap, k);
-            else
-                live_bar(c, qx, by, bar_w, U(c, 26), rw->recv_queue_bytes, 0, cap, k);
-        }
-        y += row_h;
-    }
-    if (shown < n) {
-        snprintf(buf, sizeof buf, ja ? "… ほか %d 件" : "… and %d more", n - shown);
-        text(c, buf, VIZ_FACE_SANS, 20, DIM, m, y, VIZ_ALIGN_LEFT);
-    }
-    int ly = h - m - log_h - U(c, 20);
-    fill(c, m, ly, w - 2 * m, log_h, PANEL);
-    for (int i = 0; i < nlog; i++)
-        text(c, log[i], VIZ_FACE_MONO, 20, i == nlog - 1 ? TEXT : DIM, m + U(c, 12),
-             ly + U(c, 8) + i * log_lh, VIZ_ALIGN_LEFT);
-    text(c,
-         ja ? "Esc 終了 · L English · Ctrl+= / Ctrl+- 文字サイズ"
-            : "Esc quit · L 日本語 · Ctrl+= / Ctrl+- text size",
-         VIZ_FACE_SANS, 20, FAINT, m, h - m - U(c, 16), VIZ_ALIGN_LEFT);
 }
 
 double viz_zoom_step(double zoom, int dir)

@@ -1,0 +1,113 @@
+/* viz_overlay.c: what is drawn over or instead of a lesson: the lesson
+ * picker and the key help. See viz_draw.h.
+ */
+#include "viz_paint.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, int n, int selected,
+                     const viz_ui *ui, int w, int h)
+{
+    viz_ctx cc, *c = &cc;
+    viz_paint_begin(c, r, t, ui, w, h);
+    int m = U(c, 40);
+    text(c, "sockbuf", VIZ_FACE_BOLD, 40, viz_palette(1), m, m, VIZ_ALIGN_LEFT);
+    int y = m + viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 40));
+    text(c, viz_label(c->lang, VIZ_L_PICKER_TITLE), VIZ_FACE_BOLD, 30, TEXT, m, y, VIZ_ALIGN_LEFT);
+    y += viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 30)) + U(c, 16);
+    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, 26)) + U(c, 26);
+    for (int i = 0; i < n; i++) {
+        if (y + lh > h - m - U(c, 30))
+            break;
+        if (i == selected)
+            fill(c, m - U(c, 10), y - U(c, 12), w - 2 * m + U(c, 20), lh - U(c, 2), HILITE);
+        char num[16];
+        snprintf(num, sizeof num, "%d", i + 1);
+        fill(c, m, y, U(c, 34), viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 24)) + U(c, 2),
+             viz_palette(i));
+        text(c, num, VIZ_FACE_BOLD, 24, DARK, m + U(c, 17), y + U(c, 2), VIZ_ALIGN_CENTER);
+        const char *title =
+            c->lang == VIZ_LANG_JA && items[i].title_ja ? items[i].title_ja : items[i].title;
+        text(c, title ? title : items[i].name, VIZ_FACE_SANS, 26, TEXT, m + U(c, 52), y,
+             VIZ_ALIGN_LEFT);
+        text(c, items[i].name ? items[i].name : "", VIZ_FACE_MONO, 20, FAINT, w - m, y + U(c, 6),
+             VIZ_ALIGN_RIGHT);
+        y += lh;
+    }
+    text(c, viz_label(c->lang, VIZ_L_PICKER_HINT), VIZ_FACE_SANS, 20, DIM, m, h - m - U(c, 10),
+         VIZ_ALIGN_LEFT);
+    if (ui && ui->help)
+        viz_draw_help(r, t, ui, w, h);
+}
+
+void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
+{
+    static const char *const keys[][3] = {
+        {"Space  →  PageDown", "next step", "次のステップ"},
+        {"←  PageUp", "previous step (as recorded)", "前のステップ (記録を表示)"},
+        {"Home / End", "first / last step", "最初 / 最後のステップ"},
+        {"P", "autoplay on / off", "自動再生 オン / オフ"},
+        {"W", "the wire: model / kernel", "ワイヤ: モデル / カーネル"},
+        {"+  /  -", "animation faster / slower", "アニメーションを速く / 遅く"},
+        {"L", "English / 日本語", "English / 日本語"},
+        {"F  /  F11", "fullscreen", "全画面"},
+        {"Ctrl+=  /  Ctrl+-", "bigger / smaller text", "文字を大きく / 小さく"},
+        {"R", "restart with fresh sockets", "新しいソケットで最初から"},
+        {"A - D  /  Space", "a question: vote / reveal", "質問: 投票 / 答えを見る"},
+        {"Tab", "what if: type a statement", "もしも: 文を入力して実行"},
+        {"Ctrl+Z  /  Ctrl+S", "undo it / save the session", "取り消す / セッションを保存"},
+        {"M", "latency 1 / 5 / 50 ms", "遅延 1 / 5 / 50 ms"},
+        {"1 - 9", "pick a lesson", "レッスンを選ぶ"},
+        {"0", "the lesson picker", "レッスン一覧"},
+        {"?  /  F1", "this help", "このヘルプ"},
+        {"Esc  /  Q", "quit (Esc closes help first)", "終了 (ヘルプ表示中は閉じる)"},
+    };
+    viz_ctx cc, *c = &cc;
+    viz_paint_ctx(c, r, t, ui, w, h);
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+    fill(c, 0, 0, w, h, (SDL_Color){0, 0, 0, 170});
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
+    int n = (int)(sizeof keys / sizeof keys[0]);
+    /* Every key fits: a zoomed or short window draws the list smaller
+     * rather than cutting its last rows off. */
+    int sz = 23;
+    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, sz)) + U(c, 4);
+    while (sz > 12 && lh * n + U(c, 90) > h - U(c, 20)) {
+        sz--;
+        lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, sz)) + U(c, 4);
+    }
+    int kw = 0, dw = 0;
+    for (int i = 0; i < n; i++) {
+        int k = text_w(c, keys[i][0], VIZ_FACE_BOLD, sz);
+        int d = text_w(c, keys[i][c->lang == VIZ_LANG_JA ? 2 : 1], VIZ_FACE_SANS, sz);
+        kw = k > kw ? k : kw;
+        dw = d > dw ? d : dw;
+    }
+    int pw = U(c, 24) + kw + U(c, 20) + dw + U(c, 24), ph = lh * n + U(c, 90);
+    if (pw < U(c, 760))
+        pw = U(c, 760);
+    if (pw > w - U(c, 20))
+        pw = w - U(c, 20);
+    if (ph > h - U(c, 20))
+        ph = h - U(c, 20);
+    int px = (w - pw) / 2, py = (h - ph) / 2;
+    fill(c, px, py, pw, ph, PANEL);
+    frame(c, px, py, pw, ph, U(c, 2), viz_palette(1));
+    box(c, px, py, pw, ph);
+    text(c, viz_label(c->lang, VIZ_L_HELP_TITLE), VIZ_FACE_BOLD, 30, TEXT, px + U(c, 24),
+         py + U(c, 14), VIZ_ALIGN_LEFT);
+    int y = py + U(c, 64);
+    /* The descriptions start after the widest key, cut where the panel
+     * ends (never run into the keys). */
+    int dx = px + U(c, 24) + kw + U(c, 20);
+    for (int i = 0; i < n; i++) {
+        char d[128];
+        snprintf(d, sizeof d, "%s", keys[i][c->lang == VIZ_LANG_JA ? 2 : 1]);
+        viz_paint_fit(c, d, VIZ_FACE_SANS, sz, px + pw - U(c, 12) - dx);
+        text(c, keys[i][0], VIZ_FACE_BOLD, sz, viz_palette(3), px + U(c, 24), y, VIZ_ALIGN_LEFT);
+        text(c, d, VIZ_FACE_SANS, sz, TEXT, dx, y, VIZ_ALIGN_LEFT);
+        y += lh;
+    }
+}
+
