@@ -62,6 +62,8 @@ typedef struct {
     int stable;
     bool have_last;
     net_wire *wire;                 /* the emulated link, or NULL: loopback */
+    int quiet_samples;              /* still samples that mean "settled" */
+    int blocked_quiet_samples;      /* the same while a statement waits */
     uint64_t t0_abs_us;             /* t0 on net_wire_now_us()'s clock */
     uint8_t fd_side[REAL_MAX_FDS];  /* the side each fds[i] was made for */
     uint8_t port_side[REAL_MAX_PORTS]; /* the side that bound lport[i] */
@@ -511,8 +513,9 @@ static const lesson_segment *rb_segments(lesson_backend *b, size_t *count, lesso
 }
 
 /* Samples every open socket; returns UINT64_MAX once they have been still
- * long enough, else the time of the next sample. */
-static uint64_t rb_next_event_us(lesson_backend *b)
+ * for quiet samples (more while bytes can still move), else the time of
+ * the next sample. */
+static uint64_t rb_sample(lesson_backend *b, int quiet)
 {
     real_backend *r = R(b);
     bool changed = !r->have_last, flight = false;
@@ -542,14 +545,22 @@ static uint64_t rb_next_event_us(lesson_backend *b)
     }
     r->have_last = true;
     r->stable = changed ? 0 : r->stable + 1;
-    if (r->stable >= (flight ? REAL_STABLE_FLIGHT : REAL_STABLE_QUIET))
+    if (r->stable >= (flight ? REAL_STABLE_FLIGHT : quiet))
         return UINT64_MAX;
     return rb_now_us(b) + REAL_TICK_US;
 }
 
+static uint64_t rb_next_event_us(lesson_backend *b)
+{
+    return rb_sample(b, R(b)->quiet_samples);
+}
+
 static int rb_settle_step(lesson_backend *b, uint64_t until_us)
 {
-    uint64_t next = rb_next_event_us(b);
+    /* A side waits (accept, recv, connect): what it waits for may be one
+     * round trip away (the handshake's last ACK, an answer), so stillness
+     * must outlast a round trip on the emulated wire. */
+    uint64_t next = rb_sample(b, R(b)->blocked_quiet_samples);
     if (next == UINT64_MAX || rb_now_us(b) >= until_us)
         return 0;
     rb_advance(b, next < until_us ? next : until_us);
@@ -634,6 +645,7 @@ lesson_backend *lesson_backend_real_new(const lesson_model *m, char *err, size_t
     }
     net_close(fd);
     r->base.ops = &real_ops;
+    r->quiet_samples = r->blocked_quiet_samples = REAL_STABLE_QUIET;
     if (g_wire.state == LESSON_WIRE_NONE)
         lesson_wire_start(NULL, stderr);
     if (g_wire.w) {
@@ -645,6 +657,11 @@ lesson_backend *lesson_backend_real_new(const lesson_model *m, char *err, size_t
         };
         if (net_wire_configure(g_wire.w, &link, NULL) == 0) {
             r->wire = g_wire.w;
+            /* A packet the helper has not logged yet (its log lags under
+             * load) arrives within one latency: stillness must outlast it. */
+            r->quiet_samples = REAL_STABLE_QUIET + (int)(link.latency_us / REAL_TICK_US);
+            r->blocked_quiet_samples =
+                REAL_STABLE_QUIET + (int)(2 * link.latency_us / REAL_TICK_US);
             r->base.ops = &real_wire_ops;
             /* Older entries are another runner's. */
             net_wire_poll(r->wire);
