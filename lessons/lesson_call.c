@@ -1,0 +1,1170 @@
+/* lesson_call.c: evaluating a statement. See lesson_interp.h.
+ *
+ * Expressions, the calls a lesson can make (socket methods, makefile()
+ * writers and readers, files, len, print, time) and the resumable state of
+ * a call that blocks: every call's result is memoized in the statement's
+ * pending state, so a blocked statement is re-evaluated without repeating
+ * a call. Called by the scheduler in lesson_run.c.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli_text.h"
+#include "lesson_interp.h"
+
+/* The bytes of a generated file: readable lines, the same on every run. */
+static void file_fill(uint8_t *d, size_t from, size_t n)
+{
+    static const char pat[] = "sockbuf example data: 0123456789 abcdefghijklmnopqrstuvwxyz.\n";
+    const size_t pl = sizeof pat - 1;
+    /* One period from the right offset, then the bytes written so far
+     * copied after themselves (a whole number of periods each time). */
+    size_t done = n < pl ? n : pl;
+    for (size_t k = 0; k < done; k++)
+        d[k] = (uint8_t)pat[(from + k) % pl];
+    while (done < n) {
+        size_t c = done < n - done ? done : n - done;
+        memcpy(d + done, d, c);
+        done += c;
+    }
+}
+
+/* ---------------------------------------------------------------- calls */
+
+rc_t lesson_eval(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out);
+
+static sockobj *sock_of(interp *in, const value *v)
+{
+    if (v->k != V_SOCK || v->i < 0 || v->i >= in->nsocks)
+        return NULL;
+    return &in->socks[v->i];
+}
+
+static rc_t new_sock(interp *in, lesson_side side, int h, value *out)
+{
+    if (in->nsocks >= MAX_SOCKS) {
+        in->be->ops->close(in->be, h);
+        return lesson_raise_errno(in, -EMFILE);
+    }
+    sockobj *s = &in->socks[in->nsocks];
+    memset(s, 0, sizeof *s);
+    s->h = h;
+    s->handle = h;
+    s->side = side;
+    s->blocking = true;
+    out->k = V_SOCK;
+    out->i = in->nsocks++;
+    return R_OK;
+}
+
+/* Pushes p->data[p->off..] into the socket; R_OK once all is in. */
+static rc_t push_bytes(interp *in, pending *p, sockobj *s)
+{
+    while (p->off < p->len) {
+        if (s->h < 0)
+            return lesson_raise_errno(in, -EBADF);
+        /* sendall's later chunks continue one write (one origin). */
+        int flags = (p->more ? LESSON_SEND_MORE : 0) | (p->off > 0 ? LESSON_SEND_CONTINUE : 0);
+        long n = in->be->ops->send(in->be, s->h, p->data + p->off, p->len - p->off, flags);
+        if (n > 0) {
+            p->off += (size_t)n;
+            in->moved = true;
+            continue;
+        }
+        if (n == -EAGAIN || n == 0)
+            return s->blocking ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+        return lesson_raise_errno(in, (int)n);
+    }
+    return R_OK;
+}
+
+/* Drops the pending op's data (shared or owned). */
+static void pending_drop_data(pending *p)
+{
+    lesson_data_release(p->data, p->data_sh);
+    p->data = NULL;
+    p->data_sh = NULL;
+}
+
+/* readline() / read([n]) on a reader: returns from the read-ahead buffer
+ * when it can, else refills it with one recv of the buffer's size, as
+ * BufferedReader does. The raw SocketIO (buffering=0) reads no more than
+ * asked: readline() one byte a recv, read(n) one recv(n). On a
+ * non-blocking socket a call that would block returns what it has, as
+ * CPython does: readline() a part of a line or b'', read() None. */
+static rc_t reader_fill(interp *in, pending *p, sockobj *s)
+{
+    readerobj *rd = &in->readers[p->obj];
+    bool would_block = false;
+    for (;;) {
+        size_t take = 0;
+        bool ready = false;
+        size_t chunk = rd->chunk ? rd->chunk
+                                 : (p->op == LF_READ && p->cap ? p->cap - rd->len : 1);
+        if (!rd->chunk && p->op == LF_READ && p->cap && rd->len > 0) {
+            take = rd->len < p->cap ? rd->len : p->cap;
+            ready = true;
+        }
+        if (would_block) {
+            take = p->cap && p->cap < rd->len ? p->cap : rd->len;
+            ready = true;
+            if (!take && p->op == LF_READ) {
+                p->result.k = V_NONE;
+                return R_OK;
+            }
+        }
+        if (p->op == LF_READLINE) {
+            uint8_t *nl = rd->len ? memchr(rd->buf, '\n', rd->len) : NULL;
+            if (nl) {
+                take = (size_t)(nl - rd->buf) + 1;
+                ready = true;
+            }
+        } else if (p->cap && rd->len >= p->cap) {
+            take = p->cap;
+            ready = true;
+        }
+        if (!ready && rd->eof) {
+            take = p->cap && p->cap < rd->len ? p->cap : rd->len;
+            ready = true;
+        }
+        if (ready) {
+            p->result.k = V_BYTES;
+            p->result.data = malloc(take ? take : 1);
+            if (!p->result.data)
+                return lesson_raise(in, LESSON_EXC_MEMORY);
+            p->result.len = take;
+            if (take)
+                memcpy(p->result.data, rd->buf, take);
+            memmove(rd->buf, rd->buf + take, rd->len - take);
+            rd->len -= take;
+            return R_OK;
+        }
+        if (s->h < 0)
+            return lesson_raise_errno(in, -EBADF);
+        while (rd->cap - rd->len < chunk) {
+            if (rd->cap > LESSON_MAX_DATA_BYTES)
+                return lesson_raise(in, LESSON_EXC_MEMORY);
+            size_t nc = rd->cap ? rd->cap * 2 : 16384;
+            uint8_t *nb = realloc(rd->buf, nc);
+            if (!nb)
+                return lesson_raise(in, LESSON_EXC_MEMORY);
+            rd->buf = nb;
+            rd->cap = nc;
+        }
+        long n = in->be->ops->recv(in->be, s->h, rd->buf + rd->len, chunk);
+        if (n > 0) {
+            rd->len += (size_t)n;
+            in->moved = true;
+        } else if (n == 0)
+            rd->eof = true;
+        else if (n == -EAGAIN && s->blocking)
+            return R_BLOCKED;
+        else if (n == -EAGAIN)
+            would_block = true;
+        else
+            return lesson_raise_errno(in, (int)n);
+    }
+}
+
+/* recv(n): what has arrived, up to n bytes; b'' at the end of the stream. */
+static rc_t recv_once(interp *in, pending *p, sockobj *s)
+{
+    lesson_backend *be = in->be;
+    vshare *sh = NULL;
+    uint8_t *buf = lesson_budget_alloc(in, p->cap, &sh);
+    if (!buf)
+        return lesson_raise(in, LESSON_EXC_MEMORY);
+    long n = s->h < 0 ? -EBADF : be->ops->recv(be, s->h, buf, p->cap);
+    if (n < 0) {
+        lesson_data_release(buf, sh);
+        if (n == -EAGAIN)
+            return s->blocking ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+        return lesson_raise_errno(in, (int)n);
+    }
+    /* Give back what recv(n) reserved but did not get. */
+    if ((size_t)n < p->cap / 2)
+        buf = lesson_budget_shrink(buf, sh, (size_t)n);
+    p->result.k = V_BYTES;
+    p->result.sh = sh;
+    p->result.data = buf;
+    p->result.len = (size_t)n;
+    return R_OK;
+}
+
+/* recv(n, MSG_WAITALL): reads until n bytes or the end of the stream,
+ * keeping what came across blocked retries in p->data. A non-blocking
+ * socket returns what there is (BlockingIOError when nothing), as Linux
+ * does; an error after some bytes returns those bytes. */
+static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
+{
+    lesson_backend *be = in->be;
+    if (!p->data && !(p->data = lesson_budget_alloc(in, p->cap, &p->data_sh)))
+        return lesson_raise(in, LESSON_EXC_MEMORY);
+    long n = 0;
+    while (p->len < p->cap) {
+        n = s->h < 0 ? -EBADF : be->ops->recv(be, s->h, p->data + p->len, p->cap - p->len);
+        if (n <= 0)
+            break;
+        p->len += (size_t)n;
+        in->moved = true;
+    }
+    if (n == -EAGAIN && p->len < p->cap && (s->blocking || p->len == 0))
+        return s->blocking ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+    if (n < 0 && n != -EAGAIN && p->len == 0)
+        return lesson_raise_errno(in, (int)n);
+    p->result.k = V_BYTES;
+    p->result.data = p->data;
+    p->result.sh = p->data_sh;
+    p->result.len = p->len;
+    p->data = NULL;
+    p->data_sh = NULL;
+    p->len = 0;
+    return R_OK;
+}
+
+/* The descriptor itself closes (a socket's close(), or its last file's). */
+static void sock_real_close(interp *in, sockobj *s)
+{
+    if (s->h >= 0)
+        in->be->ops->close(in->be, s->h);
+    s->h = -1;
+    s->blocked = false;
+}
+
+/* A makefile() object closed: as CPython's _decref_socketios(), the last
+ * one closes a socket the program has already closed. */
+static void sock_decref(interp *in, int sock)
+{
+    sockobj *s = &in->socks[sock];
+    if (s->io_refs > 0 && --s->io_refs == 0 && s->py_closed)
+        sock_real_close(in, s);
+}
+
+/* One raw write of a writer: sock.send() of the bytes (continuing this
+ * call's write in the model's origin tracking once some went out). */
+static long writer_send(interp *in, pending *p, sockobj *s, const uint8_t *d, size_t n)
+{
+    if (s->h < 0)
+        return -EBADF;
+    long r = in->be->ops->send(in->be, s->h, d, n, p->wsent ? LESSON_SEND_CONTINUE : 0);
+    if (r > 0) {
+        p->wsent += (size_t)r;
+        in->moved = true;
+    }
+    return r;
+}
+
+/* write(), flush() and close() of makefile('wb'), as CPython's
+ * BufferedWriter over SocketIO does them (Modules/_io/bufferedio.c):
+ * the raw write is sock.send(), which on a blocking socket copies every
+ * byte (blocking here while they do not fit) and on a non-blocking one
+ * what fits. A flush that would block raises BlockingIOError and keeps
+ * what was not written; a write that would block buffers what fits and
+ * raises. buffering=0 is the raw SocketIO: write() is one send(), None
+ * when it would block. close() flushes, then closes the file even when
+ * the flush raised. */
+static rc_t writer_run(interp *in, pending *p, sockobj *s)
+{
+    writerobj *w = &in->writers[p->obj];
+    rc_t rc = R_OK;
+    long n = 0;
+    if (!w->ab) {
+        if (p->op == LF_WRITE) {
+            while (p->off < p->len) {
+                n = writer_send(in, p, s, p->data + p->off, p->len - p->off);
+                if (n <= 0)
+                    break;
+                p->off += (size_t)n;
+                if (!s->blocking)
+                    break;
+            }
+            if ((n == -EAGAIN || n == 0) && p->off < p->len && s->blocking && p->len)
+                return R_BLOCKED;
+            if (n < 0 && n != -EAGAIN && p->off == 0)
+                rc = lesson_raise_errno(in, (int)n);
+            else if (n == -EAGAIN && p->off == 0)
+                p->result.k = V_NONE;
+            else {
+                p->result.k = V_INT;
+                p->result.i = (int64_t)p->off;
+            }
+        }
+        goto done;
+    }
+    size_t cap = lesson_appbuf_capacity_bytes(w->ab);
+    while (!p->wdirect && lesson_appbuf_buffered_bytes(w->ab) > 0) {
+        n = writer_send(in, p, s, lesson_appbuf_data(w->ab), lesson_appbuf_buffered_bytes(w->ab));
+        if (n > 0) {
+            lesson_appbuf_consume(w->ab, (size_t)n);
+            continue;
+        }
+        if (n < 0 && n != -EAGAIN) {
+            rc = lesson_raise_errno(in, (int)n);
+            goto done;
+        }
+        if (s->blocking)
+            return R_BLOCKED;
+        if (p->op == LF_WRITE && lesson_appbuf_put(w->ab, p->data, p->len) == p->len) {
+            p->result.k = V_INT;
+            p->result.i = (int64_t)p->len;
+        } else
+            rc = lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+        goto done;
+    }
+    if (p->op != LF_WRITE)
+        goto done;
+    if (!p->wdirect) {
+        p->wdirect = true;
+        /* A blocking raw write takes all of what is larger than the buffer. */
+        if (s->blocking && p->len > cap)
+            cap = 0;
+    } else if (s->blocking && p->off > 0)
+        cap = 0;
+    while (p->len - p->off > cap) {
+        n = writer_send(in, p, s, p->data + p->off, p->len - p->off);
+        if (n > 0) {
+            p->off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && n != -EAGAIN) {
+            rc = lesson_raise_errno(in, (int)n);
+            goto done;
+        }
+        if (s->blocking)
+            return R_BLOCKED;
+        lesson_appbuf_put(w->ab, p->data + p->off, cap);
+        rc = lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+        goto done;
+    }
+    lesson_appbuf_put(w->ab, p->data + p->off, p->len - p->off);
+    p->result.k = V_INT;
+    p->result.i = (int64_t)p->len;
+done:
+    if (p->op == LF_CLOSE && !w->closed) {
+        w->closed = true;
+        sock_decref(in, w->sock);
+    }
+    return rc;
+}
+
+/* Runs (or resumes) the blocking part of a call. */
+static rc_t op_run(interp *in, pending *p, lesson_side side)
+{
+    lesson_backend *be = in->be;
+    sockobj *s = NULL;
+    rc_t rc = R_OK;
+    if (p->op == LF_WRITE || p->op == LF_FLUSH || p->op == LF_CLOSE)
+        s = &in->socks[in->writers[p->obj].sock];
+    else if (p->op == LF_READ || p->op == LF_READLINE)
+        s = &in->socks[in->readers[p->obj].sock];
+    else if (p->op != LF_SLEEP)
+        s = &in->socks[p->obj];
+    switch (p->op) {
+    case LF_SLEEP:
+        rc = be->ops->now_us(be) >= p->until_us ? R_OK : R_BLOCKED;
+        break;
+    case LF_ACCEPT: {
+        uint16_t port = 0;
+        int h = s->h < 0 ? -EBADF : be->ops->accept(be, s->h, &port);
+        if (h == -EAGAIN) {
+            rc = s->blocking ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+            break;
+        }
+        if (h < 0) {
+            rc = lesson_raise_errno(in, h);
+            break;
+        }
+        value conn = {0};
+        rc = new_sock(in, side, h, &conn);
+        if (rc != R_OK)
+            break;
+        p->result.k = V_TUPLE;
+        p->result.a = calloc(1, sizeof(value));
+        p->result.b = calloc(1, sizeof(value));
+        if (!p->result.a || !p->result.b) {
+            rc = lesson_raise(in, LESSON_EXC_MEMORY);
+            break;
+        }
+        *p->result.a = conn;
+        value *addr = p->result.b;
+        addr->k = V_TUPLE;
+        addr->a = calloc(1, sizeof(value));
+        addr->b = calloc(1, sizeof(value));
+        if (!addr->a || !addr->b || !(addr->a->data = (uint8_t *)strdup("127.0.0.1"))) {
+            rc = lesson_raise(in, LESSON_EXC_MEMORY);
+            break;
+        }
+        addr->a->k = V_STR;
+        addr->a->len = 9;
+        addr->b->k = V_INT;
+        addr->b->i = port;
+        break;
+    }
+    case LF_CONNECT: {
+        int r = s->h < 0 ? -EBADF : be->ops->connect_result(be, s->h);
+        if (r == -EINPROGRESS)
+            rc = R_BLOCKED;
+        else if (r < 0)
+            rc = lesson_raise_errno(in, r);
+        break;
+    }
+    case LF_SEND: {
+        /* Linux's blocking send() waits until every byte is copied and
+         * returns len(data); an error after some bytes returns their count.
+         * A non-blocking one copies what fits, once. */
+        long n = 0;
+        do {
+            int fl = (p->more ? LESSON_SEND_MORE : 0) | (p->off > 0 ? LESSON_SEND_CONTINUE : 0);
+            n = s->h < 0 ? -EBADF : be->ops->send(be, s->h, p->data + p->off, p->len - p->off, fl);
+            if (n > 0) {
+                p->off += (size_t)n;
+                in->moved = true;
+            }
+        } while (n > 0 && s->blocking && p->off < p->len);
+        if ((n == -EAGAIN || n == 0) && p->off == 0)
+            rc = s->blocking ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+        else if ((n == -EAGAIN || n == 0) && s->blocking && p->off < p->len)
+            rc = R_BLOCKED;
+        else if (n < 0 && n != -EAGAIN && p->off == 0)
+            rc = lesson_raise_errno(in, (int)n);
+        else {
+            p->result.k = V_INT;
+            p->result.i = (int64_t)p->off;
+        }
+        break;
+    }
+    case LF_RECV:
+        rc = p->waitall ? recv_waitall(in, p, s) : recv_once(in, p, s);
+        break;
+    case LF_SENDALL:
+        rc = push_bytes(in, p, s);
+        break;
+    case LF_WRITE:
+    case LF_FLUSH:
+    case LF_CLOSE:
+        rc = writer_run(in, p, s);
+        break;
+    case LF_READ:
+    case LF_READLINE:
+        rc = reader_fill(in, p, s);
+        break;
+    default:
+        break;
+    }
+    if (s)
+        s->blocked = rc == R_BLOCKED;
+    if (rc == R_BLOCKED)
+        return rc;
+    p->op_active = false;
+    pending_drop_data(p);
+    if (rc == R_OK) {
+        p->memo[p->call_id] = p->result;
+        p->have[p->call_id] = true;
+        memset(&p->result, 0, sizeof p->result);
+    } else {
+        lesson_value_free(&p->result);
+    }
+    return rc;
+}
+
+/* Starts a call whose part may block: the pending op, run at once. */
+static rc_t op_start(interp *in, pending *p, lesson_side side, const lesson_expr *e, int obj)
+{
+    p->op_active = true;
+    p->op = e->func;
+    p->call_id = e->call_id;
+    p->obj = obj;
+    return op_run(in, p, side);
+}
+
+static rc_t need_bytes(interp *in, const value *v)
+{
+    return v->k == V_BYTES ? R_OK : lesson_raise(in, LESSON_EXC_TYPE);
+}
+
+static rc_t need_int(interp *in, const value *v)
+{
+    return (v->k == V_INT || v->k == V_BOOL) ? R_OK : lesson_raise(in, LESSON_EXC_TYPE);
+}
+
+/* Takes a copy of data for the pending op. */
+static rc_t take_data(interp *in, pending *p, const uint8_t *d, size_t n)
+{
+    p->data = malloc(n ? n : 1);
+    if (!p->data)
+        return lesson_raise(in, LESSON_EXC_MEMORY);
+    if (n)
+        memcpy(p->data, d, n);
+    p->len = n;
+    p->off = 0;
+    return R_OK;
+}
+
+static rc_t address_port(interp *in, const value *addr, uint16_t *port)
+{
+    if (addr->k != V_TUPLE || addr->a->k != V_STR || addr->b->k != V_INT)
+        return lesson_raise(in, LESSON_EXC_TYPE);
+    const value *h = addr->a;
+    bool loop = h->len == 0 || (h->len == 9 && !memcmp(h->data, "localhost", 9)) ||
+                (h->len == 9 && !memcmp(h->data, "127.0.0.1", 9));
+    if (!loop)
+        return lesson_raise(in, LESSON_EXC_OS); /* only loopback is reachable */
+    if (addr->b->i < 0 || addr->b->i > 65535)
+        return lesson_raise(in, LESSON_EXC_OVERFLOW);
+    *port = (uint16_t)addr->b->i;
+    return R_OK;
+}
+
+static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const lesson_expr *e,
+                               value *obj, value *args, value *out)
+{
+    sockobj *s = sock_of(in, obj);
+    lesson_backend *be = in->be;
+    rc_t rc = R_OK;
+    int r;
+    if (!s)
+        return lesson_raise(in, LESSON_EXC_ATTRIBUTE);
+    if (s->h < 0 && e->func != LF_CLOSE)
+        return lesson_raise_errno(in, -EBADF);
+    switch (e->func) {
+    case LF_BIND: {
+        uint16_t port;
+        if ((rc = address_port(in, &args[0], &port)) != R_OK)
+            return rc;
+        r = be->ops->bind(be, s->h, port);
+        return r < 0 ? lesson_raise_errno(in, r) : R_OK;
+    }
+    case LF_LISTEN: {
+        int backlog = 128;
+        if (e->nargs) {
+            if ((rc = need_int(in, &args[0])) != R_OK)
+                return rc;
+            backlog = args[0].i < 0 ? 0 : (args[0].i > 4096 ? 4096 : (int)args[0].i);
+        }
+        r = be->ops->listen(be, s->h, backlog);
+        return r < 0 ? lesson_raise_errno(in, r) : R_OK;
+    }
+    case LF_ACCEPT:
+        return op_start(in, p, side, e, (int)obj->i);
+    case LF_CONNECT: {
+        uint16_t port;
+        if ((rc = address_port(in, &args[0], &port)) != R_OK)
+            return rc;
+        r = be->ops->connect(be, s->h, port);
+        if (r == 0)
+            return R_OK;
+        if (r != -EINPROGRESS)
+            return lesson_raise_errno(in, r);
+        if (!s->blocking)
+            return lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+        return op_start(in, p, side, e, (int)obj->i);
+    }
+    case LF_SEND:
+    case LF_SENDALL:
+        if ((rc = need_bytes(in, &args[0])) != R_OK)
+            return rc;
+        if (args[0].len >= SHARE_MIN_BYTES) { /* the value's bytes, shared */
+            if (!(p->data_sh = lesson_value_share(&args[0])))
+                return lesson_raise(in, LESSON_EXC_MEMORY);
+            p->data = args[0].data;
+            p->len = args[0].len;
+            p->off = 0;
+        } else if ((rc = take_data(in, p, args[0].data, args[0].len)) != R_OK)
+            return rc;
+        p->more = e->nargs == 2 && e->args[1]->kind == LX_CONST;
+        if (e->func == LF_SEND && args[0].len == 0) {
+            pending_drop_data(p);
+            out->k = V_INT;
+            return R_OK;
+        }
+        return op_start(in, p, side, e, (int)obj->i);
+    case LF_RECV:
+        if ((rc = need_int(in, &args[0])) != R_OK)
+            return rc;
+        if (args[0].i < 0)
+            return lesson_raise(in, LESSON_EXC_VALUE);
+        if (args[0].i == 0) {
+            out->k = V_BYTES;
+            out->data = malloc(1);
+            return out->data ? R_OK : lesson_raise(in, LESSON_EXC_MEMORY);
+        }
+        p->cap = args[0].i > (int64_t)LESSON_MAX_DATA_BYTES ? (size_t)LESSON_MAX_DATA_BYTES
+                                                            : (size_t)args[0].i;
+        p->waitall = e->nargs == 2 && e->args[1]->kind == LX_CONST;
+        p->len = 0;
+        return op_start(in, p, side, e, (int)obj->i);
+    case LF_SETBLOCKING:
+        s->blocking = lesson_truthy(&args[0]);
+        return R_OK;
+    case LF_SETSOCKOPT:
+        if ((rc = need_int(in, &args[2])) != R_OK)
+            return rc;
+        if (args[2].i < INT32_MIN || args[2].i > INT32_MAX)
+            return lesson_raise(in, LESSON_EXC_OVERFLOW);
+        r = be->ops->setsockopt(be, s->h, (lesson_const)e->args[1]->i, (int)args[2].i);
+        return r < 0 ? lesson_raise_errno(in, r) : R_OK;
+    case LF_GETSOCKOPT: {
+        int v = 0;
+        r = be->ops->getsockopt(be, s->h, (lesson_const)e->args[1]->i, &v);
+        if (r < 0)
+            return lesson_raise_errno(in, r);
+        out->k = V_INT;
+        out->i = v;
+        return R_OK;
+    }
+    case LF_SHUTDOWN:
+        r = be->ops->shutdown(be, s->h, (lesson_const)e->args[0]->i);
+        return r < 0 ? lesson_raise_errno(in, r) : R_OK;
+    case LF_CLOSE:
+        /* CPython: the descriptor stays open while makefile() objects are. */
+        s->py_closed = true;
+        if (s->io_refs <= 0)
+            sock_real_close(in, s);
+        return R_OK;
+    case LF_MAKEFILE: {
+        /* CPython's makefile(): buffering None or negative is 8192, 0 the
+         * raw SocketIO itself, N a buffer of N bytes. */
+        long cap = LESSON_APPBUF_DEFAULT_BYTES;
+        for (int i = 1; i < e->nargs; i++)
+            if (args[i].k == V_INT)
+                cap = args[i].i < 0 ? LESSON_APPBUF_DEFAULT_BYTES
+                                    : (args[i].i > (1 << 26) ? (1 << 26) : (long)args[i].i);
+        if (args[0].k == V_STR && args[0].len == 2 && !memcmp(args[0].data, "rb", 2)) {
+            if (in->nreaders >= MAX_WRITERS)
+                return lesson_raise(in, LESSON_EXC_OS);
+            memset(&in->readers[in->nreaders], 0, sizeof in->readers[0]);
+            in->readers[in->nreaders].sock = (int)obj->i;
+            in->readers[in->nreaders].side = side;
+            in->readers[in->nreaders].chunk = (size_t)cap;
+            s->io_refs++;
+            out->k = V_READER;
+            out->i = in->nreaders++;
+            return R_OK;
+        }
+        if (in->nwriters >= MAX_WRITERS)
+            return lesson_raise(in, LESSON_EXC_OS);
+        writerobj *w = &in->writers[in->nwriters];
+        memset(w, 0, sizeof *w);
+        w->ab = cap ? lesson_appbuf_new(cap) : NULL;
+        if (cap && !w->ab)
+            return lesson_raise(in, LESSON_EXC_MEMORY);
+        s->io_refs++;
+        w->sock = (int)obj->i;
+        w->side = side;
+        out->k = V_WRITER;
+        out->i = in->nwriters++;
+        return R_OK;
+    }
+    default:
+        return lesson_raise(in, LESSON_EXC_ATTRIBUTE);
+    }
+}
+
+static rc_t call_writer_method(interp *in, pending *p, lesson_side side, const lesson_expr *e,
+                               value *obj, value *args, value *out)
+{
+    if (obj->k != V_WRITER)
+        return lesson_raise(in, LESSON_EXC_ATTRIBUTE);
+    writerobj *w = &in->writers[obj->i];
+    rc_t rc;
+    if (w->closed)
+        return e->func == LF_CLOSE ? R_OK : lesson_raise(in, LESSON_EXC_VALUE);
+    p->wdirect = false;
+    p->wsent = 0;
+    p->more = false;
+    p->data = NULL;
+    p->len = p->off = 0;
+    switch (e->func) {
+    case LF_WRITE:
+        if ((rc = need_bytes(in, &args[0])) != R_OK)
+            return rc;
+        if (w->ab && args[0].len <= lesson_appbuf_capacity_bytes(w->ab) -
+                                          lesson_appbuf_buffered_bytes(w->ab)) {
+            lesson_appbuf_put(w->ab, args[0].data, args[0].len); /* fits: only buffered */
+            out->k = V_INT;
+            out->i = (int64_t)args[0].len;
+            return R_OK;
+        }
+        if ((rc = take_data(in, p, args[0].data, args[0].len)) != R_OK)
+            return rc;
+        break;
+    case LF_FLUSH:
+        if (!w->ab || !lesson_appbuf_buffered_bytes(w->ab))
+            return R_OK;
+        break;
+    case LF_CLOSE:
+        break;
+    default:
+        return lesson_raise(in, LESSON_EXC_ATTRIBUTE);
+    }
+    return op_start(in, p, side, e, (int)obj->i);
+}
+
+static rc_t call_file_method(interp *in, const lesson_expr *e, value *obj, value *args, value *out)
+{
+    if (obj->k != V_FILE)
+        return lesson_raise(in, LESSON_EXC_ATTRIBUTE);
+    fileobj *f = &in->files[obj->i];
+    const lesson_file *lf = &in->doc->files[f->file];
+    if (e->func == LF_CLOSE) {
+        f->closed = true;
+        return R_OK;
+    }
+    if (f->closed)
+        return lesson_raise(in, LESSON_EXC_VALUE);
+    size_t left = (size_t)lf->size_bytes - f->pos;
+    size_t n = left;
+    if (e->nargs == 1) {
+        rc_t rc = need_int(in, &args[0]);
+        if (rc != R_OK)
+            return rc;
+        if (args[0].i >= 0 && (uint64_t)args[0].i < n)
+            n = (size_t)args[0].i;
+    }
+    out->k = V_BYTES;
+    out->data = lesson_budget_alloc(in, n, &out->sh);
+    if (!out->data)
+        return lesson_raise(in, LESSON_EXC_MEMORY);
+    out->len = n;
+    if (lf->inline_data)
+        memcpy(out->data, lf->inline_data + f->pos, n);
+    else
+        file_fill(out->data, f->pos, n);
+    f->pos += n;
+    return R_OK;
+}
+
+static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *obj,
+                 value *args, value *out)
+{
+    char buf[PRINT_REPR_MAX + 64];
+    switch (e->func) {
+    case LF_SOCKET: {
+        int h = in->be->ops->socket(in->be, side);
+        return h < 0 ? lesson_raise_errno(in, h) : new_sock(in, side, h, out);
+    }
+    case LF_OPEN:
+        for (size_t i = 0; i < in->doc->nfiles; i++) {
+            const lesson_file *lf = &in->doc->files[i];
+            if (args[0].k == V_STR && strlen(lf->name) == args[0].len &&
+                !memcmp(lf->name, args[0].data, args[0].len)) {
+                if (in->nfiles >= MAX_OPEN_FILES)
+                    return lesson_raise(in, LESSON_EXC_OS);
+                in->files[in->nfiles] = (fileobj){.file = (int)i};
+                out->k = V_FILE;
+                out->i = in->nfiles++;
+                return R_OK;
+            }
+        }
+        return lesson_raise(in, LESSON_EXC_FILE_NOT_FOUND);
+    case LF_LEN:
+        out->k = V_INT;
+        if (args[0].k == V_BYTES)
+            out->i = (int64_t)args[0].len;
+        else if (args[0].k == V_STR) {
+            for (size_t i = 0; i < args[0].len; i++)
+                out->i += (args[0].data[i] & 0xC0) != 0x80;
+        } else if (args[0].k == V_TUPLE)
+            out->i = 2;
+        else
+            return lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: object has no len()");
+        return R_OK;
+    case LF_PRINT: {
+        lesson_view *v = &in->view;
+        size_t o = 0;
+        buf[0] = '\0';
+        for (int i = 0; i < e->nargs; i++) {
+            char one[PRINT_REPR_MAX + 16];
+            lesson_print_value(one, sizeof one, &args[i], true);
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? " " : "", one);
+            if (o >= sizeof buf)
+                o = sizeof buf - 1;
+        }
+        if (v->nprinted[side] < MAX_PRINTED) {
+            lesson_result *r = lesson_add_result(in, LESSON_RESULT_PRINT, side, p->ln->line);
+            if (!r)
+                return lesson_raise(in, LESSON_EXC_MEMORY);
+            size_t blen = strnlen(buf, sizeof r->repr - 1);
+            memcpy(r->repr, buf, blen);
+            r->repr[blen] = '\0';
+            r->has_length = true;
+            r->length = strlen(buf);
+            v->nprinted[side]++;
+        }
+        return R_OK;
+    }
+    case LF_SLEEP: {
+        const lesson_expr *a = e->args[0];
+        uint64_t us = a->kind == LX_SECONDS ? (uint64_t)a->i : (uint64_t)a->i * 1000000;
+        p->until_us = in->be->ops->now_us(in->be) + us;
+        return op_start(in, p, side, e, -1);
+    }
+    case LF_MONOTONIC:
+        out->k = V_FLOAT;
+        out->f = in->be->ops->monotonic_s(in->be);
+        return R_OK;
+    case LF_WRITE:
+    case LF_FLUSH:
+        return call_writer_method(in, p, side, e, obj, args, out);
+    case LF_READ:
+    case LF_READLINE:
+        if (obj->k == V_READER) {
+            readerobj *rd = &in->readers[obj->i];
+            if (rd->closed)
+                return lesson_raise(in, LESSON_EXC_VALUE);
+            p->cap = 0;
+            if (e->func == LF_READ && e->nargs == 1) {
+                rc_t rc = need_int(in, &args[0]);
+                if (rc != R_OK)
+                    return rc;
+                if (args[0].i == 0) {
+                    out->k = V_BYTES;
+                    out->data = malloc(1);
+                    return out->data ? R_OK : lesson_raise(in, LESSON_EXC_MEMORY);
+                }
+                if (args[0].i > 0)
+                    p->cap = args[0].i > (int64_t)LESSON_MAX_DATA_BYTES
+                                 ? (size_t)LESSON_MAX_DATA_BYTES
+                                 : (size_t)args[0].i;
+            }
+            return op_start(in, p, side, e, (int)obj->i);
+        }
+        if (e->func == LF_READLINE)
+            return lesson_raise(in, LESSON_EXC_ATTRIBUTE);
+        return call_file_method(in, e, obj, args, out);
+    case LF_CLOSE:
+        if (obj->k == V_READER) {
+            if (!in->readers[obj->i].closed) {
+                in->readers[obj->i].closed = true;
+                sock_decref(in, in->readers[obj->i].sock);
+            }
+            return R_OK;
+        }
+        if (obj->k == V_WRITER)
+            return call_writer_method(in, p, side, e, obj, args, out);
+        if (obj->k == V_FILE)
+            return call_file_method(in, e, obj, args, out);
+        return call_socket_method(in, p, side, e, obj, args, out);
+    default:
+        return call_socket_method(in, p, side, e, obj, args, out);
+    }
+}
+
+/* out = x - y with Python's rules (x and y are freed). */
+static rc_t sub_values(interp *in, value *x, value *y, value *out)
+{
+    rc_t rc = R_OK;
+    bool xn = x->k == V_INT || x->k == V_BOOL || x->k == V_FLOAT;
+    bool yn = y->k == V_INT || y->k == V_BOOL || y->k == V_FLOAT;
+    memset(out, 0, sizeof *out);
+    if (!xn || !yn) {
+        rc = lesson_raise(in, LESSON_EXC_TYPE);
+    } else if (x->k == V_FLOAT || y->k == V_FLOAT) {
+        out->k = V_FLOAT;
+        out->f = (x->k == V_FLOAT ? x->f : (double)x->i) - (y->k == V_FLOAT ? y->f : (double)y->i);
+    } else if ((y->i < 0 && x->i > INT64_MAX + y->i) || (y->i > 0 && x->i < INT64_MIN + y->i)) {
+        rc = lesson_raise(in, LESSON_EXC_OVERFLOW);
+    } else {
+        out->k = V_INT;
+        out->i = x->i - y->i;
+    }
+    lesson_value_free(x);
+    lesson_value_free(y);
+    return rc;
+}
+
+/* a - b - c - ... is a left-deep tree as deep as the chain is long: its
+ * right operands are gathered from the spine into an array and applied
+ * left to right in a loop, so evaluation never recurses per operand. */
+static rc_t eval_sub_chain(interp *in, pending *p, lesson_side side, const lesson_expr *e,
+                           value *out)
+{
+    size_t n = 0;
+    const lesson_expr *x = e;
+    for (; x->kind == LX_SUB; x = x->a)
+        n++;
+    const lesson_expr **rhs = malloc(n * sizeof *rhs);
+    if (!rhs)
+        return lesson_raise(in, LESSON_EXC_MEMORY);
+    size_t k = n;
+    for (const lesson_expr *y = e; y->kind == LX_SUB; y = y->a)
+        rhs[--k] = y->b;
+    value acc;
+    rc_t rc = lesson_eval(in, p, side, x, &acc);
+    for (size_t i = 0; rc == R_OK && i < n; i++) {
+        value b, d;
+        rc = lesson_eval(in, p, side, rhs[i], &b);
+        if (rc != R_OK) {
+            lesson_value_free(&acc);
+            break;
+        }
+        rc = sub_values(in, &acc, &b, &d); /* frees acc and b */
+        acc = d;
+    }
+    if (rc == R_OK)
+        *out = acc;
+    free(rhs);
+    return rc;
+}
+
+static rc_t eval_attr(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out);
+
+rc_t lesson_eval(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out)
+{
+    memset(out, 0, sizeof *out);
+    switch (e->kind) {
+    case LX_ATTR:
+        return eval_attr(in, p, side, e, out);
+    case LX_ERROR:
+        /* `error`: the side's last exception, None before the first. */
+        if (in->view.error[side] != LESSON_EXC_NONE) {
+            out->k = V_EXC;
+            out->i = in->view.error[side];
+        }
+        return R_OK;
+    case LX_STATE:
+        out->k = V_STATE;
+        out->i = e->i;
+        out->len = e->len;
+        return R_OK;
+    case LX_EXC:
+        out->k = V_EXC;
+        out->i = e->i;
+        return R_OK;
+    case LX_INT:
+    case LX_CONST:
+        out->k = V_INT;
+        out->i = e->i;
+        return R_OK;
+    case LX_SECONDS:
+        out->k = V_FLOAT;
+        out->f = e->f;
+        return R_OK;
+    case LX_SUB:
+        return eval_sub_chain(in, p, side, e, out);
+    case LX_BOOL:
+        out->k = V_BOOL;
+        out->i = e->i;
+        return R_OK;
+    case LX_NONE:
+        return R_OK;
+    case LX_BYTES:
+    case LX_STR: {
+        /* A copy: the lesson's tree owns e->data, so it is never shared. */
+        out->k = e->kind == LX_BYTES ? V_BYTES : V_STR;
+        out->data = malloc(e->len ? e->len : 1);
+        if (!out->data)
+            return lesson_raise(in, LESSON_EXC_MEMORY);
+        if (e->len)
+            memcpy(out->data, e->data, e->len);
+        out->len = e->len;
+        return R_OK;
+    }
+    case LX_VAR: {
+        var *x = lesson_var_get(in, side, e->name);
+        if (!x)
+            return lesson_raise_msg(in, LESSON_EXC_NAME, "NameError: name '%s' is not defined", e->name);
+        return lesson_value_copy(out, &x->v) ? lesson_raise(in, LESSON_EXC_MEMORY) : R_OK;
+    }
+    case LX_TUPLE: {
+        out->k = V_TUPLE;
+        out->a = calloc(1, sizeof(value));
+        out->b = calloc(1, sizeof(value));
+        if (!out->a || !out->b) {
+            lesson_value_free(out);
+            return lesson_raise(in, LESSON_EXC_MEMORY);
+        }
+        rc_t rc = lesson_eval(in, p, side, e->a, out->a);
+        if (rc == R_OK)
+            rc = lesson_eval(in, p, side, e->b, out->b);
+        if (rc != R_OK)
+            lesson_value_free(out);
+        return rc;
+    }
+    case LX_REPEAT: {
+        value base;
+        rc_t rc = lesson_eval(in, p, side, e->a, &base);
+        if (rc != R_OK)
+            return rc;
+        size_t total = base.len * (size_t)e->i;
+        out->k = V_BYTES;
+        out->data = lesson_budget_alloc(in, total, &out->sh);
+        if (!out->data) {
+            lesson_value_free(&base);
+            return lesson_raise(in, LESSON_EXC_MEMORY);
+        }
+        if (base.len == 1)
+            memset(out->data, base.data[0], total);
+        else
+            for (int64_t r = 0; r < e->i; r++)
+                memcpy(out->data + (size_t)r * base.len, base.data, base.len);
+        out->len = total;
+        lesson_value_free(&base);
+        return R_OK;
+    }
+    case LX_CALL:
+        break;
+    }
+    if (p->have[e->call_id])
+        return lesson_value_copy(out, &p->memo[e->call_id]) ? lesson_raise(in, LESSON_EXC_MEMORY) : R_OK;
+    value obj = {0}, args[LESSON_MAX_ARGS];
+    memset(args, 0, sizeof args);
+    rc_t rc = R_OK;
+    if (e->recv)
+        rc = lesson_eval(in, p, side, e->recv, &obj);
+    for (int i = 0; rc == R_OK && i < e->nargs; i++)
+        rc = lesson_eval(in, p, side, e->args[i], &args[i]);
+    if (rc == R_OK)
+        rc = call(in, p, side, e, &obj, args, out);
+    lesson_value_free(&obj);
+    for (int i = 0; i < e->nargs; i++)
+        lesson_value_free(&args[i]);
+    if (rc == R_OK && !p->have[e->call_id]) {
+        /* A call that completed at once: remember it like a resumed one. */
+        if (lesson_value_copy(&p->memo[e->call_id], out) == 0)
+            p->have[e->call_id] = true;
+    } else if (rc == R_OK) {
+        lesson_value_free(out);
+        rc = lesson_value_copy(out, &p->memo[e->call_id]) ? lesson_raise(in, LESSON_EXC_MEMORY) : R_OK;
+    }
+    return rc;
+}
+
+/* Runs or resumes one statement. */
+rc_t lesson_exec_stmt(interp *in, pending *p, lesson_side side)
+{
+    const struct lesson_ast *a = p->ln->ast;
+    rc_t rc;
+    if (a->kind == LS_IMPORT)
+        return R_OK;
+    if (p->op_active) {
+        rc = op_run(in, p, side);
+        if (rc != R_OK)
+            return rc;
+    }
+    if (a->with_expr && !p->with_done) {
+        value f;
+        rc = lesson_eval(in, p, side, a->with_expr, &f);
+        if (rc != R_OK)
+            return rc;
+        rc = lesson_var_set(in, side, a->with_name, &f);
+        if (rc != R_OK)
+            return rc;
+        p->with_done = true;
+    }
+    value v;
+    rc = lesson_eval(in, p, side, a->expr, &v);
+    if (rc != R_OK)
+        return rc;
+    int line = p->ln->line;
+    if (a->ntargets == 1) {
+        lesson_note_value(in, LESSON_RESULT_ASSIGN, side, line, a->target[0], &v);
+        rc = lesson_var_set(in, side, a->target[0], &v);
+    } else if (a->ntargets == 2) {
+        if (v.k != V_TUPLE) {
+            lesson_value_free(&v);
+            rc = lesson_raise(in, LESSON_EXC_TYPE);
+        } else {
+            lesson_note_value(in, LESSON_RESULT_ASSIGN, side, line, a->target[0], v.a);
+            lesson_note_value(in, LESSON_RESULT_ASSIGN, side, line, a->target[1], v.b);
+            rc = lesson_var_set(in, side, a->target[0], v.a);
+            if (rc == R_OK)
+                rc = lesson_var_set(in, side, a->target[1], v.b);
+            lesson_value_free(&v);
+        }
+    } else {
+        /* An expression statement's value (s.send(...) -> 5), as the
+         * interactive interpreter would echo it; None is not shown. */
+        if (v.k != V_NONE && a->expr && a->expr->kind == LX_CALL && a->expr->func != LF_PRINT)
+            lesson_note_value(in, LESSON_RESULT_RETURN, side, line, NULL, &v);
+        lesson_value_free(&v);
+    }
+    if (a->with_expr) {
+        var *f = lesson_var_get(in, side, a->with_name);
+        if (f && f->v.k == V_FILE)
+            in->files[f->v.i].closed = true;
+    }
+    return rc;
+}
+
+void lesson_pending_free(pending *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < LESSON_MAX_CALLS; i++)
+        lesson_value_free(&p->memo[i]);
+    lesson_value_free(&p->result);
+    pending_drop_data(p);
+    free(p);
+}
+
+/* VAR.ATTRIBUTE: the kernel's or the model's counter of a socket, as this
+ * mode's last view has it, or what a makefile() object holds. */
+static rc_t eval_attr(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out)
+{
+    value obj;
+    rc_t rc = lesson_eval(in, p, side, e->a, &obj);
+    if (rc != R_OK)
+        return rc;
+    lesson_attr attr = (lesson_attr)e->i;
+    const lesson_view *v = &in->view;
+    out->k = V_INT;
+    if (attr == LA_BUFFERED && obj.k == V_READER) {
+        out->i = (int64_t)in->readers[obj.i].len;
+    } else if (attr == LA_BUFFERED && obj.k == V_WRITER) {
+        const lesson_appbuf *ab = in->writers[obj.i].ab;
+        out->i = ab ? (int64_t)lesson_appbuf_buffered_bytes(ab) : 0;
+    } else if (attr == LA_BUFFERED) {
+        rc = lesson_raise_msg(in, LESSON_EXC_ATTRIBUTE, "AttributeError: no attribute 'buffered'");
+    } else if (obj.k != V_SOCK) {
+        rc = lesson_raise_msg(in, LESSON_EXC_ATTRIBUTE, "AttributeError: not a socket");
+    } else if (obj.i < 0 || obj.i >= v->nsocks) {
+        rc = lesson_raise_msg(in, LESSON_EXC_OS, "OSError");
+    } else {
+        const sock_view *sv = &v->socks[obj.i];
+        const lesson_probe *pr = &sv->probe;
+        switch (attr) {
+        case LA_STATE:
+            out->k = V_STATE;
+            out->i = pr->state;
+            break;
+        case LA_BLOCKED:
+            out->k = V_BOOL;
+            out->i = sv->blocked;
+            break;
+        case LA_SEND_QUEUE:
+            out->i = pr->send_queue_bytes;
+            break;
+        case LA_UNSENT:
+            out->i = pr->unsent_bytes;
+            break;
+        case LA_IN_FLIGHT:
+            out->i = pr->in_flight_bytes;
+            break;
+        case LA_RECV_QUEUE:
+            out->i = pr->recv_queue_bytes;
+            break;
+        case LA_SNDBUF:
+            out->i = pr->sndbuf_bytes;
+            break;
+        case LA_RCVBUF:
+            out->i = pr->rcvbuf_bytes;
+            break;
+        case LA_PEER_WINDOW:
+            if (!pr->peer_window_known)
+                rc = lesson_raise_msg(in, LESSON_EXC_OS,
+                               "not available: this kernel does not report tcpi_snd_wnd");
+            out->i = pr->peer_window_bytes;
+            break;
+        default:
+            rc = lesson_raise_msg(in, LESSON_EXC_ATTRIBUTE, "AttributeError");
+        }
+    }
+    lesson_value_free(&obj);
+    return rc;
+}

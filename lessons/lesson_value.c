@@ -1,0 +1,356 @@
+/* lesson_value.c: the interpreter's values. See lesson_interp.h.
+ *
+ * Bytes and str are immutable, as in Python, so a copy of a long one
+ * shares its buffer and counts its holders; every long buffer counts
+ * against the lesson's memory budget. print() and repr() follow CPython
+ * (the float repr is the shortest that reads back), and one comparison
+ * serves every expectation.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli_text.h"
+#include "lesson_interp.h"
+
+
+/* Makes src's data shared (one holder so far) and adds a holder; returns
+ * its holders, or NULL when out of memory. src is const to its callers;
+ * only its holders are set. */
+vshare *lesson_value_share(const value *src)
+{
+    value *v = (value *)src;
+    if (!v->sh) {
+        v->sh = calloc(1, sizeof *v->sh);
+        if (!v->sh)
+            return NULL;
+        v->sh->refs = 1;
+    }
+    v->sh->refs++;
+    return v->sh;
+}
+
+/* Drops one holder of data (counted by sh, or owned alone when NULL);
+ * the last one frees it and gives its bytes back to the budget. */
+void lesson_data_release(uint8_t *data, vshare *sh)
+{
+    if (sh && --sh->refs > 0)
+        return;
+    if (sh && sh->live)
+        *sh->live -= sh->bytes;
+    free(sh);
+    free(data);
+}
+
+void lesson_value_free(value *v)
+{
+    if (!v)
+        return;
+    lesson_data_release(v->data, v->sh);
+    if (v->a) {
+        lesson_value_free(v->a);
+        free(v->a);
+    }
+    if (v->b) {
+        lesson_value_free(v->b);
+        free(v->b);
+    }
+    memset(v, 0, sizeof *v);
+}
+
+int lesson_value_copy(value *dst, const value *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->k = src->k;
+    dst->i = src->i;
+    dst->f = src->f;
+    dst->len = src->len;
+    if ((src->k == V_BYTES || src->k == V_STR) && src->len >= SHARE_MIN_BYTES) {
+        if (!(dst->sh = lesson_value_share(src)))
+            return -ENOMEM;
+        dst->data = src->data;
+    } else if (src->k == V_BYTES || src->k == V_STR) {
+        dst->data = malloc(src->len ? src->len : 1);
+        if (!dst->data)
+            return -ENOMEM;
+        if (src->len)
+            memcpy(dst->data, src->data, src->len);
+    }
+    if (src->k == V_TUPLE) {
+        dst->a = calloc(1, sizeof *dst->a);
+        dst->b = calloc(1, sizeof *dst->b);
+        if (!dst->a || !dst->b || lesson_value_copy(dst->a, src->a) || lesson_value_copy(dst->b, src->b)) {
+            lesson_value_free(dst);
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* Allocates n bytes for a value or a receive buffer, counted against the
+ * lesson's budget; *sh gets their holders (NULL for a short value, which
+ * is not counted). NULL when the budget or the memory runs out: the
+ * caller raises MemoryError, as Python does on the line that asks. */
+uint8_t *lesson_budget_alloc(interp *in, size_t n, vshare **sh)
+{
+    *sh = NULL;
+    if (n < SHARE_MIN_BYTES)
+        return malloc(n ? n : 1);
+    if (in->live_bytes > in->budget_bytes || n > in->budget_bytes - in->live_bytes)
+        return NULL;
+    uint8_t *d = malloc(n);
+    vshare *h = calloc(1, sizeof *h);
+    if (!d || !h) {
+        free(d);
+        free(h);
+        return NULL;
+    }
+    h->refs = 1;
+    h->bytes = n;
+    h->live = &in->live_bytes;
+    in->live_bytes += n;
+    *sh = h;
+    return d;
+}
+
+/* Shrinks a counted buffer to n bytes, giving the rest back. */
+uint8_t *lesson_budget_shrink(uint8_t *d, vshare *sh, size_t n)
+{
+    uint8_t *small = realloc(d, n ? n : 1);
+    if (small && sh) {
+        *sh->live -= sh->bytes - n;
+        sh->bytes = n;
+    }
+    return small ? small : d;
+}
+
+/* Python's repr() of a float: the shortest digits that read back as the
+ * same double, in fixed notation for exponents -4..15, else scientific. */
+static void repr_float(char *out, size_t outlen, double x)
+{
+    if (isnan(x)) {
+        snprintf(out, outlen, "nan");
+        return;
+    }
+    if (isinf(x)) {
+        snprintf(out, outlen, "%sinf", x < 0 ? "-" : "");
+        return;
+    }
+    char e[40];
+    int prec;
+    for (prec = 1; prec < 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, x);
+        if (strtod(e, NULL) == x)
+            break;
+    }
+    snprintf(e, sizeof e, "%.*e", prec - 1, x);
+    /* e: [-]D[.DDD]e[+-]XX */
+    char digits[24];
+    int nd = 0;
+    const char *c = e;
+    bool neg = *c == '-';
+    if (neg)
+        c++;
+    for (; *c && *c != 'e'; c++)
+        if (*c >= '0' && *c <= '9' && nd < (int)sizeof digits - 1)
+            digits[nd++] = *c;
+    digits[nd] = '\0';
+    int exp10 = *c == 'e' ? atoi(c + 1) : 0;
+    while (nd > 1 && digits[nd - 1] == '0')
+        digits[--nd] = '\0';
+    size_t o = 0;
+    char buf[64];
+    if (neg)
+        buf[o++] = '-';
+    if (exp10 >= -4 && exp10 < 16) {
+        if (exp10 < 0) {
+            buf[o++] = '0';
+            buf[o++] = '.';
+            for (int k = -1; k > exp10; k--)
+                buf[o++] = '0';
+            for (int k = 0; k < nd; k++)
+                buf[o++] = digits[k];
+        } else {
+            for (int k = 0; k <= exp10; k++)
+                buf[o++] = k < nd ? digits[k] : '0';
+            buf[o++] = '.';
+            if (nd > exp10 + 1)
+                for (int k = exp10 + 1; k < nd; k++)
+                    buf[o++] = digits[k];
+            else
+                buf[o++] = '0';
+        }
+        buf[o] = '\0';
+    } else {
+        buf[o++] = digits[0];
+        if (nd > 1) {
+            buf[o++] = '.';
+            for (int k = 1; k < nd; k++)
+                buf[o++] = digits[k];
+        }
+        snprintf(buf + o, sizeof buf - o, "e%c%02d", exp10 < 0 ? '-' : '+',
+                 exp10 < 0 ? -exp10 : exp10);
+    }
+    snprintf(out, outlen, "%s", buf);
+}
+
+void lesson_print_value(char *out, size_t outlen, const value *v, bool top)
+{
+    switch (v->k) {
+    case V_FLOAT:
+        repr_float(out, outlen, v->f);
+        return;
+    case V_NONE:
+        snprintf(out, outlen, "None");
+        return;
+    case V_INT:
+        snprintf(out, outlen, "%lld", (long long)v->i);
+        return;
+    case V_BOOL:
+        snprintf(out, outlen, "%s", v->i ? "True" : "False");
+        return;
+    case V_BYTES:
+        cli_repr(out, outlen, v->data, v->len, true, PRINT_REPR_MAX);
+        return;
+    case V_STR:
+        if (top)
+            snprintf(out, outlen, "%.*s", (int)(v->len > PRINT_REPR_MAX ? PRINT_REPR_MAX : v->len),
+                     (const char *)v->data);
+        else
+            cli_repr(out, outlen, v->data, v->len, false, PRINT_REPR_MAX);
+        return;
+    case V_TUPLE: {
+        char a[256], b[256];
+        lesson_print_value(a, sizeof a, v->a, false);
+        lesson_print_value(b, sizeof b, v->b, false);
+        snprintf(out, outlen, "(%s, %s)", a, b);
+        return;
+    }
+    case V_SOCK:
+        snprintf(out, outlen, "<socket.socket>");
+        return;
+    case V_WRITER:
+        snprintf(out, outlen, "<_io.BufferedWriter name=%d>", (int)v->i);
+        return;
+    case V_FILE:
+    case V_READER:
+        snprintf(out, outlen, "<_io.BufferedReader>");
+        return;
+    case V_STATE:
+        snprintf(out, outlen, "%s", v->len ? "FIN_WAIT" : lesson_tcp_state_name((lesson_tcp_state)v->i));
+        return;
+    case V_EXC:
+        snprintf(out, outlen, "%s", lesson_exc_name((lesson_exc)v->i));
+        return;
+    }
+}
+
+bool lesson_truthy(const value *v)
+{
+    switch (v->k) {
+    case V_NONE:
+        return false;
+    case V_INT:
+    case V_BOOL:
+        return v->i != 0;
+    case V_FLOAT:
+        return v->f != 0;
+    case V_BYTES:
+    case V_STR:
+        return v->len != 0;
+    default:
+        return true;
+    }
+}
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+    return a < b ? -1 : (a > b);
+}
+
+static int cmp_f64(double a, double b)
+{
+    return a < b ? -1 : (a > b);
+}
+
+/* Compares a number (int or float) with an expectation's number. */
+static int cmp_num(bool af, int64_t ai, double ad, bool bf, int64_t bi, double bd)
+{
+    if (!af && !bf)
+        return cmp_i64(ai, bi);
+    return cmp_f64(af ? ad : (double)ai, bf ? bd : (double)bi);
+}
+
+static bool op_holds(lesson_op op, int c)
+{
+    switch (op) {
+    case LO_EQ:
+        return c == 0;
+    case LO_NE:
+        return c != 0;
+    case LO_LT:
+        return c < 0;
+    case LO_LE:
+        return c <= 0;
+    case LO_GT:
+        return c > 0;
+    case LO_GE:
+        return c >= 0;
+    }
+    return false;
+}
+
+/* A value as an expectation's "got" shows it: long bytes or str as their
+ * length and first bytes ("204800 bytes b'\\x00\\x01...'"). */
+void lesson_got_value(char *out, size_t outlen, const value *v)
+{
+    if ((v->k == V_BYTES || v->k == V_STR) && v->len > GOT_SHORT_BYTES) {
+        char head[96];
+        cli_repr(head, sizeof head, v->data, v->len, v->k == V_BYTES, GOT_SHORT_BYTES);
+        snprintf(out, outlen, "%zu %s %s", v->len, v->k == V_BYTES ? "bytes" : "chars", head);
+        return;
+    }
+    lesson_print_value(out, outlen, v, false);
+    if (strlen(out) > GOT_MAX)
+        snprintf(out + GOT_MAX - 3, outlen - GOT_MAX + 3, "...");
+}
+
+static bool is_number(const value *v)
+{
+    return v->k == V_INT || v->k == V_BOOL || v->k == V_FLOAT;
+}
+
+/* The one comparison of two values for an expectation, with Python's
+ * meaning where Python has one: numbers by value (int, bool and float
+ * alike), bytes with bytes and str with str by their bytes, None and
+ * exceptions and states by identity (FIN_WAIT matches either FIN_WAIT
+ * state), and values of different kinds are unequal. An order between
+ * values that have none (None, states, exceptions, different kinds) does
+ * not hold. */
+bool lesson_value_compare(const value *a, lesson_op op, const value *b)
+{
+    bool ordered = op != LO_EQ && op != LO_NE;
+    int c;
+    if (is_number(a) && is_number(b)) {
+        c = cmp_num(a->k == V_FLOAT, a->i, a->f, b->k == V_FLOAT, b->i, b->f);
+    } else if ((a->k == V_BYTES || a->k == V_STR) && a->k == b->k) {
+        size_t n = a->len < b->len ? a->len : b->len;
+        c = n ? memcmp(a->data, b->data, n) : 0;
+        c = c ? (c < 0 ? -1 : 1) : cmp_i64((int64_t)a->len, (int64_t)b->len);
+    } else if (ordered) {
+        return false;
+    } else if (a->k == V_STATE && b->k == V_STATE) {
+        bool fin_a = a->i == LESSON_TCP_FIN_WAIT1 || a->i == LESSON_TCP_FIN_WAIT2;
+        bool fin_b = b->i == LESSON_TCP_FIN_WAIT1 || b->i == LESSON_TCP_FIN_WAIT2;
+        c = a->i == b->i || ((a->len || b->len) && fin_a && fin_b) ? 0 : 1;
+    } else if (a->k == b->k && (a->k == V_NONE || a->k == V_EXC)) {
+        c = a->i == b->i ? 0 : 1;
+    } else {
+        c = 1; /* different kinds: never equal */
+    }
+    return op_holds(op, c);
+}
