@@ -824,6 +824,49 @@ static void test_accept_queue_in_order(void **state)
     pair_close(&p);
 }
 
+/* A second connection through the same listener, accepted at once and
+ * written on in the same breath as the first: the bytes of both arrive
+ * exactly when latency and rate say (the accept waits three one-way trips,
+ * the data a fourth plus its serialization), and none stay in flight. The
+ * probe behind README's old "known model bug": a `wait 20ms` ends 5 us
+ * before the data lands, on one connection as on two. */
+static void test_second_connection_data_arrives_on_time(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = sim_params_default(); /* 5 ms, 10 Mbit/s */
+    pair_open(&p, &pr, 11);
+    sim_advance_to(p.w, sim_now_us(p.w) + 1000);
+    uint64_t t0 = sim_now_us(p.w);
+    int c2 = client_connect(p.w);
+    sim_advance_to(p.w, t0 + 14999);
+    assert_int_equal(sim_accept(p.w, p.l), -EAGAIN);
+    sim_advance_to(p.w, t0 + 15000); /* SYN, SYN-ACK, ACK */
+    int conn2 = sim_accept(p.w, p.l);
+    assert_true(conn2 >= 0);
+    assert_int_equal(sim_peer(p.w, conn2), c2);
+    assert_int_equal(sim_send(p.w, conn2, (const uint8_t *)"unread", 6, 0), 6); /* 4.8 us */
+    assert_int_equal(sim_send(p.w, p.conn, (const uint8_t *)"first", 5, 0), 5); /* 4.0 us after */
+    sim_advance_to(p.w, t0 + 20000);
+    assert_int_equal(snap(p.w, c2).recv_queue_bytes, 0);
+    assert_int_equal(snap(p.w, conn2).in_flight_bytes, 6);
+    assert_int_equal(snap(p.w, p.conn).in_flight_bytes, 5);
+    sim_advance_to(p.w, t0 + 20005);
+    assert_int_equal(snap(p.w, c2).recv_queue_bytes, 6);
+    assert_int_equal(snap(p.w, p.c).recv_queue_bytes, 0);
+    sim_advance_to(p.w, t0 + 20009);
+    assert_int_equal(snap(p.w, p.c).recv_queue_bytes, 5);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(snap(p.w, conn2).in_flight_bytes, 0);
+    assert_int_equal(snap(p.w, p.conn).in_flight_bytes, 0);
+    uint8_t buf[16];
+    assert_int_equal(sim_recv(p.w, c2, buf, sizeof buf), 6);
+    assert_memory_equal(buf, "unread", 6);
+    assert_int_equal(sim_recv(p.w, p.c, buf, sizeof buf), 5);
+    assert_memory_equal(buf, "first", 5);
+    pair_close(&p);
+}
+
 /* Closing a listener resets the connections nobody accepted. */
 static void test_listener_close_resets_unaccepted(void **state)
 {
@@ -1134,6 +1177,7 @@ int main(void)
         cmocka_unit_test(test_settle_terminates_on_zero_window),
         cmocka_unit_test(test_sendall_loop_delivers_everything),
         cmocka_unit_test(test_accept_queue_in_order),
+        cmocka_unit_test(test_second_connection_data_arrives_on_time),
         cmocka_unit_test(test_listener_close_resets_unaccepted),
         cmocka_unit_test(test_errors_for_bad_calls),
         cmocka_unit_test(test_pingpong_delays_acks_after_reply),
