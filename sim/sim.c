@@ -50,8 +50,9 @@
  *     data segments of a connection (quick ACKs), when more than one full
  *     segment is unacknowledged (Linux also wants the window's right edge
  *     to advance, so its ACKs get delayed while a receive buffer fills; the
- *     model has no rcv_ssthresh and does not), for a FIN and for a
- *     probe. Data segments carry the ACK. A socket that sends data within
+ *     model has no rcv_ssthresh and does not), for a probe, and for a FIN
+ *     in FIN_WAIT (a FIN in ESTABLISHED enters pingpong mode, as Linux's
+ *     tcp_fin() does: its ACK is delayed or rides on the reply). Data segments carry the ACK. A socket that sends data within
  *     delayed_ack_us of receiving some enters Linux's interactive
  *     ("pingpong") mode: no more quick ACKs, its ACKs wait to ride on its
  *     replies; a delayed-ACK timer that fires ends the mode (threshold 1,
@@ -735,12 +736,23 @@ static void arrive_fin(sim_world *w, sock *r, const pkt *p)
     r->fin_rcvd = true;
     log_event(w, SIM_EV_FIN_ARRIVE, r->id, p->from, 0, p->seq, 0, 0, "fin", w->now_us);
     process_ack(w, r, p, false);
-    if (r->state == SIM_ESTABLISHED)
+    if (r->state == SIM_ESTABLISHED) {
+        /* Linux's tcp_fin(): CLOSE_WAIT enters pingpong mode, so the ACK
+         * waits for the delayed-ACK timer or rides on the reply (the
+         * application's own FIN, typically), unless more than one full
+         * segment (the FIN counts one) is unacknowledged. */
         set_state(w, r, SIM_CLOSE_WAIT, "fin");
-    else if (r->state == SIM_FIN_WAIT1)
+        if (w->p.delayed_ack_us > 0 && r->unacked + 1 <= mss(w)) {
+            r->pingpong = true;
+            if (r->timer_at[T_DELACK] == NEVER)
+                set_timer(w, r, T_DELACK, w->now_us + w->p.delayed_ack_us);
+            return;
+        }
+    } else if (r->state == SIM_FIN_WAIT1) { /* simultaneous close: ACK at once */
         set_state(w, r, SIM_CLOSING, "fin");
-    else if (r->state == SIM_FIN_WAIT2)
+    } else if (r->state == SIM_FIN_WAIT2) {
         set_state(w, r, SIM_TIME_WAIT, "fin");
+    }
     send_ack(w, r, SIM_EV_ACK, "fin");
 }
 
