@@ -52,7 +52,8 @@
  *     to advance, so its ACKs get delayed while a receive buffer fills; the
  *     model has no rcv_ssthresh and does not), for a probe, and for a FIN
  *     in FIN_WAIT (a FIN in ESTABLISHED enters pingpong mode, as Linux's
- *     tcp_fin() does: its ACK is delayed or rides on the reply). Data segments carry the ACK. A socket that sends data within
+ *     tcp_fin() does: its ACK is delayed or rides on the reply). Data
+ *     segments carry the ACK. A socket that sends data within
  *     delayed_ack_us of receiving some enters Linux's interactive
  *     ("pingpong") mode: no more quick ACKs, its ACKs wait to ride on its
  *     replies; a delayed-ACK timer that fires ends the mode (threshold 1,
