@@ -171,6 +171,8 @@ struct sim_world {
     sim_heap heap; /* packets on the wire, by arrival */
     uint64_t order;
     uint64_t wire_free_ns[2]; /* per sending side */
+    uint32_t tx_len;          /* payload length whose serialization time is cached */
+    uint64_t tx_len_ns;       /* that time, ns (0 for tx_len 0) */
     sim_event *log;
     size_t nlog, caplog;
     bool log_on;
@@ -375,8 +377,14 @@ static uint32_t rcv_window(const sim_world *w, const sock *s)
 static uint64_t wire_send(sim_world *w, sock *s, sim_side side, pkt *p)
 {
     uint64_t tx_ns = 0;
-    if (w->p.rate_bps > 0 && p->len > 0)
-        tx_ns = ((uint64_t)p->len * 8ULL * 1000000000ULL + w->p.rate_bps - 1) / w->p.rate_bps;
+    if (w->p.rate_bps > 0 && p->len > 0) {
+        if (p->len != w->tx_len) { /* most segments are mss-sized: skip the division */
+            w->tx_len = p->len;
+            w->tx_len_ns =
+                ((uint64_t)p->len * 8ULL * 1000000000ULL + w->p.rate_bps - 1) / w->p.rate_bps;
+        }
+        tx_ns = w->tx_len_ns;
+    }
     uint64_t now_ns = w->now_us * 1000ULL;
     uint64_t start = w->wire_free_ns[side] > now_ns ? w->wire_free_ns[side] : now_ns;
     w->wire_free_ns[side] = start + tx_ns;
