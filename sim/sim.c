@@ -50,8 +50,10 @@
  *     data segments of a connection (quick ACKs), when more than one full
  *     segment is unacknowledged (Linux also wants the window's right edge
  *     to advance, so its ACKs get delayed while a receive buffer fills; the
- *     model has no rcv_ssthresh and does not), for a FIN and for a
- *     probe. Data segments carry the ACK. A socket that sends data within
+ *     model has no rcv_ssthresh and does not), for a probe, and for a FIN
+ *     in FIN_WAIT (a FIN in ESTABLISHED enters pingpong mode, as Linux's
+ *     tcp_fin() does: its ACK is delayed or rides on the reply). Data
+ *     segments carry the ACK. A socket that sends data within
  *     delayed_ack_us of receiving some enters Linux's interactive
  *     ("pingpong") mode: no more quick ACKs, its ACKs wait to ride on its
  *     replies; a delayed-ACK timer that fires ends the mode (threshold 1,
@@ -169,6 +171,8 @@ struct sim_world {
     sim_heap heap; /* packets on the wire, by arrival */
     uint64_t order;
     uint64_t wire_free_ns[2]; /* per sending side */
+    uint32_t tx_len;          /* payload length whose serialization time is cached */
+    uint64_t tx_len_ns;       /* that time, ns (0 for tx_len 0) */
     sim_event *log;
     size_t nlog, caplog;
     bool log_on;
@@ -373,8 +377,14 @@ static uint32_t rcv_window(const sim_world *w, const sock *s)
 static uint64_t wire_send(sim_world *w, sock *s, sim_side side, pkt *p)
 {
     uint64_t tx_ns = 0;
-    if (w->p.rate_bps > 0 && p->len > 0)
-        tx_ns = ((uint64_t)p->len * 8ULL * 1000000000ULL + w->p.rate_bps - 1) / w->p.rate_bps;
+    if (w->p.rate_bps > 0 && p->len > 0) {
+        if (p->len != w->tx_len) { /* most segments are mss-sized: skip the division */
+            w->tx_len = p->len;
+            w->tx_len_ns =
+                ((uint64_t)p->len * 8ULL * 1000000000ULL + w->p.rate_bps - 1) / w->p.rate_bps;
+        }
+        tx_ns = w->tx_len_ns;
+    }
     uint64_t now_ns = w->now_us * 1000ULL;
     uint64_t start = w->wire_free_ns[side] > now_ns ? w->wire_free_ns[side] : now_ns;
     w->wire_free_ns[side] = start + tx_ns;
@@ -735,12 +745,23 @@ static void arrive_fin(sim_world *w, sock *r, const pkt *p)
     r->fin_rcvd = true;
     log_event(w, SIM_EV_FIN_ARRIVE, r->id, p->from, 0, p->seq, 0, 0, "fin", w->now_us);
     process_ack(w, r, p, false);
-    if (r->state == SIM_ESTABLISHED)
+    if (r->state == SIM_ESTABLISHED) {
+        /* Linux's tcp_fin(): CLOSE_WAIT enters pingpong mode, so the ACK
+         * waits for the delayed-ACK timer or rides on the reply (the
+         * application's own FIN, typically), unless more than one full
+         * segment (the FIN counts one) is unacknowledged. */
         set_state(w, r, SIM_CLOSE_WAIT, "fin");
-    else if (r->state == SIM_FIN_WAIT1)
+        if (w->p.delayed_ack_us > 0 && r->unacked + 1 <= mss(w)) {
+            r->pingpong = true;
+            if (r->timer_at[T_DELACK] == NEVER)
+                set_timer(w, r, T_DELACK, w->now_us + w->p.delayed_ack_us);
+            return;
+        }
+    } else if (r->state == SIM_FIN_WAIT1) { /* simultaneous close: ACK at once */
         set_state(w, r, SIM_CLOSING, "fin");
-    else if (r->state == SIM_FIN_WAIT2)
+    } else if (r->state == SIM_FIN_WAIT2) {
         set_state(w, r, SIM_TIME_WAIT, "fin");
+    }
     send_ack(w, r, SIM_EV_ACK, "fin");
 }
 

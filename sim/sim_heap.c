@@ -40,6 +40,8 @@ int sim_heap_push(sim_heap *h, const sim_pkt *p)
     }
     *at(l, i) = *p;
     h->n++;
+    if (h->n == 1 || p->time_us < h->next_us)
+        h->next_us = p->time_us;
     return 0;
 }
 
@@ -61,12 +63,9 @@ sim_pkt sim_heap_pop(sim_heap *h)
     l->head = (l->head + 1) & (l->cap - 1);
     l->n--;
     h->n--;
+    if (h->n > 0)
+        h->next_us = at(earliest(h), 0)->time_us;
     return top;
-}
-
-uint64_t sim_heap_next_us(const sim_heap *h)
-{
-    return h->n > 0 ? at(earliest(h), 0)->time_us : UINT64_MAX;
 }
 
 void sim_heap_free(sim_heap *h)

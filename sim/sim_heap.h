@@ -49,7 +49,9 @@ typedef struct {
 
 typedef struct {
     sim_lane lane[SIM_HEAP_LANES];
-    size_t n; /* packets in all lanes */
+    size_t n;         /* packets in all lanes */
+    uint64_t next_us; /* arrival of the earliest packet when n > 0 (kept by
+                         push and pop: the model asks for it often) */
 } sim_heap;
 
 /* Adds a copy of p to lane p->lane (taken modulo the lanes). Returns 0 or
@@ -57,8 +59,12 @@ typedef struct {
 int sim_heap_push(sim_heap *h, const sim_pkt *p);
 /* Removes and returns the earliest packet; the heap must not be empty. */
 sim_pkt sim_heap_pop(sim_heap *h);
-/* Arrival time of the earliest packet, or UINT64_MAX when empty. */
-uint64_t sim_heap_next_us(const sim_heap *h);
+/* Arrival time of the earliest packet, or UINT64_MAX when empty (inline:
+ * the model asks before every event). */
+static inline uint64_t sim_heap_next_us(const sim_heap *h)
+{
+    return h->n > 0 ? h->next_us : UINT64_MAX;
+}
 void sim_heap_free(sim_heap *h);
 
 #endif

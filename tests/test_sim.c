@@ -824,6 +824,49 @@ static void test_accept_queue_in_order(void **state)
     pair_close(&p);
 }
 
+/* A second connection through the same listener, accepted at once and
+ * written on in the same breath as the first: the bytes of both arrive
+ * exactly when latency and rate say (the accept waits three one-way trips,
+ * the data a fourth plus its serialization), and none stay in flight. The
+ * probe behind README's old "known model bug": a `wait 20ms` ends 5 us
+ * before the data lands, on one connection as on two. */
+static void test_second_connection_data_arrives_on_time(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = sim_params_default(); /* 5 ms, 10 Mbit/s */
+    pair_open(&p, &pr, 11);
+    sim_advance_to(p.w, sim_now_us(p.w) + 1000);
+    uint64_t t0 = sim_now_us(p.w);
+    int c2 = client_connect(p.w);
+    sim_advance_to(p.w, t0 + 14999);
+    assert_int_equal(sim_accept(p.w, p.l), -EAGAIN);
+    sim_advance_to(p.w, t0 + 15000); /* SYN, SYN-ACK, ACK */
+    int conn2 = sim_accept(p.w, p.l);
+    assert_true(conn2 >= 0);
+    assert_int_equal(sim_peer(p.w, conn2), c2);
+    assert_int_equal(sim_send(p.w, conn2, (const uint8_t *)"unread", 6, 0), 6); /* 4.8 us */
+    assert_int_equal(sim_send(p.w, p.conn, (const uint8_t *)"first", 5, 0), 5); /* 4.0 us after */
+    sim_advance_to(p.w, t0 + 20000);
+    assert_int_equal(snap(p.w, c2).recv_queue_bytes, 0);
+    assert_int_equal(snap(p.w, conn2).in_flight_bytes, 6);
+    assert_int_equal(snap(p.w, p.conn).in_flight_bytes, 5);
+    sim_advance_to(p.w, t0 + 20005);
+    assert_int_equal(snap(p.w, c2).recv_queue_bytes, 6);
+    assert_int_equal(snap(p.w, p.c).recv_queue_bytes, 0);
+    sim_advance_to(p.w, t0 + 20009);
+    assert_int_equal(snap(p.w, p.c).recv_queue_bytes, 5);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(snap(p.w, conn2).in_flight_bytes, 0);
+    assert_int_equal(snap(p.w, p.conn).in_flight_bytes, 0);
+    uint8_t buf[16];
+    assert_int_equal(sim_recv(p.w, c2, buf, sizeof buf), 6);
+    assert_memory_equal(buf, "unread", 6);
+    assert_int_equal(sim_recv(p.w, p.c, buf, sizeof buf), 5);
+    assert_memory_equal(buf, "first", 5);
+    pair_close(&p);
+}
+
 /* Closing a listener resets the connections nobody accepted. */
 static void test_listener_close_resets_unaccepted(void **state)
 {
@@ -924,9 +967,11 @@ static void test_event_sequence_basics_exact(void **state)
         {25010, 30010, SIM_EV_FIN, 1, 0, "fin", 0},
         {30010, 30010, SIM_EV_FIN_ARRIVE, 2, 0, "fin", 0},
         {30010, 30010, SIM_EV_STATE, 2, 0, "fin", SIM_CLOSE_WAIT},
-        {30010, 35010, SIM_EV_ACK, 2, 0, "fin", 0},
-        {35010, 35010, SIM_EV_ACK_ARRIVE, 1, 0, "fin", 0},
-        {35010, 35010, SIM_EV_STATE, 1, 0, "fin-acked", SIM_FIN_WAIT2},
+        /* CLOSE_WAIT is pingpong: the ACK of the FIN waits 40 ms */
+        {70010, 70010, SIM_EV_TIMER, 2, 0, "delayed-ack", 0},
+        {70010, 75010, SIM_EV_ACK, 2, 0, "delayed-ack", 0},
+        {75010, 75010, SIM_EV_ACK_ARRIVE, 1, 0, "delayed-ack", 0},
+        {75010, 75010, SIM_EV_STATE, 1, 0, "fin-acked", SIM_FIN_WAIT2},
     };
     sim_params pr = sim_params_default();
     sim_world *w = world_open(&pr, 1);
@@ -968,13 +1013,47 @@ static void test_event_sequence_basics_exact(void **state)
     assert_int_equal(ev[0].kind, SIM_EV_STATE);
     assert_int_equal(ev[0].state, SIM_LAST_ACK);
     assert_int_equal(ev[1].kind, SIM_EV_FIN);
-    assert_int_equal(ev[1].arrive_us, 40010);
+    assert_int_equal(ev[1].arrive_us, 80010);
     assert_int_equal(ev[3].state, SIM_TIME_WAIT);
-    assert_int_equal(ev[3].time_us, 40010);
+    assert_int_equal(ev[3].time_us, 80010);
     assert_int_equal(ev[6].kind, SIM_EV_STATE);
     assert_int_equal(ev[6].state, SIM_CLOSED);
-    assert_int_equal(ev[6].time_us, 45010);
+    assert_int_equal(ev[6].time_us, 85010);
     world_close(w);
+}
+
+/* Linux's close as the kernel's wire shows it: the ACK of the client's FIN
+ * is delayed (CLOSE_WAIT is pingpong), so a server that closes at once
+ * sends its FIN carrying that ACK: three packets, not four. The client, in
+ * FIN_WAIT2, ACKs the server's FIN at once. */
+static void test_fin_ack_rides_on_reply_fin(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = sim_params_default();
+    pair_open(&p, &pr, 1);
+    uint64_t t0 = sim_now_us(p.w);
+    sim_events_clear(p.w);
+    assert_int_equal(sim_close(p.w, p.c), 0);
+    sim_advance_to(p.w, t0 + 5000); /* the FIN arrives */
+    assert_int_equal(snap(p.w, p.conn).state, SIM_CLOSE_WAIT);
+    assert_int_equal(count_ev(p.w, SIM_EV_ACK), 0);
+    assert_true(sim_next_event_us(p.w) == t0 + 5000 + pr.delayed_ack_us);
+    uint8_t buf[8];
+    assert_int_equal(sim_recv(p.w, p.conn, buf, sizeof buf), 0);
+    assert_int_equal(sim_close(p.w, p.conn), 0);
+    sim_settle(p.w, 1000000);
+    assert_int_equal(count_ev(p.w, SIM_EV_FIN), 2);
+    assert_int_equal(count_ev(p.w, SIM_EV_ACK), 1); /* the client's, for the server's FIN */
+    assert_int_equal(count_ev(p.w, SIM_EV_TIMER), 0);
+    size_t i = 0;
+    const sim_event *ack = find_ev(p.w, &i, SIM_EV_ACK);
+    assert_int_equal(ack->sock, p.c);
+    assert_int_equal(ack->time_us, t0 + 10000);
+    assert_string_equal(ack->why, "fin");
+    assert_int_equal(snap(p.w, p.c).state, SIM_TIME_WAIT);
+    assert_int_equal(snap(p.w, p.conn).state, SIM_CLOSED);
+    pair_close(&p);
 }
 
 /* listen(1): two connections wait, a third client's SYN is dropped and
@@ -1134,10 +1213,12 @@ int main(void)
         cmocka_unit_test(test_settle_terminates_on_zero_window),
         cmocka_unit_test(test_sendall_loop_delivers_everything),
         cmocka_unit_test(test_accept_queue_in_order),
+        cmocka_unit_test(test_second_connection_data_arrives_on_time),
         cmocka_unit_test(test_listener_close_resets_unaccepted),
         cmocka_unit_test(test_errors_for_bad_calls),
         cmocka_unit_test(test_pingpong_delays_acks_after_reply),
         cmocka_unit_test(test_event_sequence_basics_exact),
+        cmocka_unit_test(test_fin_ack_rides_on_reply_fin),
         cmocka_unit_test(test_backlog_full_drops_syn_until_accept),
         cmocka_unit_test(test_syn_retries_then_timeout),
         cmocka_unit_test(test_close_during_handshake_resets_half_open),
