@@ -443,6 +443,42 @@ static void live_accept(net_live *l, int lfd)
     }
 }
 
+/* What a server connection waits for: room to read (its answers not too
+ * far behind), and room to write its answers. */
+static short live_server_events(net_live *l, live_conn *c)
+{
+    short ev = 0;
+    c->pub.reading = !c->pub.eof && live_has_room(l, c);
+    if (c->pub.reading)
+        ev |= POLLIN;
+    if (c->out_len > 0)
+        ev |= POLLOUT;
+    return ev;
+}
+
+/* One ready server connection: answers out, requests in, done when the
+ * client has ended and has all its answers. */
+static void live_server_io(net_live *l, live_conn *c, short re)
+{
+    char err[NET_ERR_LEN];
+    if (re & (POLLOUT | POLLERR | POLLHUP))
+        live_flush(l, c);
+    if (!c->closed && c->pub.reading && (re & (POLLIN | POLLERR | POLLHUP)))
+        live_serve_read(l, c);
+    if (!c->closed && c->out_len > 0)
+        live_flush(l, c);
+    if (!c->closed && (re & POLLERR) && c->out_len == 0 && !c->pub.reading) {
+        /* An error on a socket we are neither reading nor writing. */
+        int rc = net_connect_result(c->fd, err);
+        if (rc < 0)
+            live_conn_fail(l, c, rc, err);
+    }
+    if (!c->closed && c->pub.eof && c->out_len == 0)
+        live_conn_close(l, c); /* the client is done and has its answers */
+    if (!c->closed)
+        c->pub.reading = !c->pub.eof && live_has_room(l, c);
+}
+
 /* ---- connect mode ----------------------------------------------------- */
 
 /* sendfile() has no MSG_NOSIGNAL: block SIGPIPE around it and swallow the
@@ -745,6 +781,75 @@ int net_live_port(const net_live *l)
     return l != NULL ? l->port : -1;
 }
 
+/* What the client's connection waits for: the connect, room to send
+ * what is left, and the answers. */
+static short live_client_events(net_live *l, live_conn *c)
+{
+    short ev = 0;
+    if (c->connecting || (!l->send_done && live_client_left(l) > 0))
+        ev |= POLLOUT;
+    if (!c->connecting)
+        ev |= POLLIN;
+    return ev;
+}
+
+/* The connect completed (or failed): say so. Returns false when it is
+ * still under way or failed. */
+static bool live_client_connected(net_live *l, live_conn *c)
+{
+    char err[NET_ERR_LEN];
+    int rc = net_connect_result(c->fd, err);
+    if (rc == -EINPROGRESS)
+        return false;
+    if (rc < 0) {
+        /* Name the address, as connect() would have. */
+        const char *h = l->cfg.host != NULL ? l->cfg.host : "127.0.0.1";
+        bool v6 = live_is_v6(h) && h[0] != '[';
+        snprintf(err, sizeof(err), "connect(%s%.100s%s:%u): %s", v6 ? "[" : "", h, v6 ? "]" : "",
+                 (unsigned)l->cfg.port, strerror(-rc));
+        live_conn_fail(l, c, rc, err);
+        return false;
+    }
+    c->connecting = false;
+    l->st.connections++;
+    net_peer_name(c->fd, c->pub.peer, sizeof(c->pub.peer), NULL);
+    net_live_event ev = {.type = NET_LIVE_EV_CONNECT};
+    ev.id = c->pub.id;
+    ev.peer = c->pub.peer;
+    live_emit(l, &ev);
+    l->quiet_since_us = live_now_us();
+    return true;
+}
+
+/* One ready client connection: the connect, the answers, the sending.
+ * Returns whether it sent. */
+static bool live_client_io(net_live *l, live_conn *c, short re)
+{
+    if (c->connecting && !live_client_connected(l, c))
+        return false;
+    if (re & (POLLIN | POLLERR | POLLHUP))
+        live_client_read(l, c);
+    if (!c->closed && (re & (POLLOUT | POLLERR))) {
+        live_client_send(l, c);
+        return true;
+    }
+    return false;
+}
+
+/* After a turn: the retry the wait cap is for (a sender the kernel has not
+ * woken yet may well have room; sendfile() says EAGAIN if not), and the
+ * end once the server went quiet. */
+static void live_client_turn_end(net_live *l, bool sent)
+{
+    if (!sent && l->nconns > 0 && !l->conns[0]->closed && !l->conns[0]->connecting &&
+        !l->send_done && live_client_left(l) > 0)
+        live_client_send(l, l->conns[0]);
+    live_reap(l);
+    if (l->send_done && l->nconns > 0 &&
+        live_now_us() - l->quiet_since_us >= (int64_t)l->cfg.quiet_ms * 1000)
+        live_conn_close(l, l->conns[0]); /* the server went quiet */
+}
+
 /* ---- the loop --------------------------------------------------------- */
 
 void net_live_sample(net_live *l)
@@ -824,57 +929,39 @@ static void live_finish(net_live *l)
     l->st.done = true;
 }
 
-int net_live_poll(net_live *l, int timeout_ms)
+/* Fills l->pfds with what each socket waits for; returns how many are
+ * sockets (the watched output, if any, comes after them) in *nsock and
+ * the count of all. */
+static int live_poll_set(net_live *l, int64_t now, int *nsock)
 {
     bool client = l->cfg.mode == NET_LIVE_CONNECT;
-    if (l->st.done)
-        return 0;
-    if (!l->listen_reported)
-        live_report_listen(l);
-    if (l->stopping || (client && l->nconns == 0)) {
-        live_finish(l);
-        return 0;
-    }
-    if (live_grow_poll(l, l->nlfd + l->nconns + 1) < 0)
-        return -ENOMEM;
-
-    /* What each socket waits for. */
     int n = 0;
-    int64_t now = live_now_us();
-    bool paused = now < l->accept_pause_until_us;
-    bool accepting = !paused; /* at max_conns too: the longest-idle makes room */
+    bool accepting = now >= l->accept_pause_until_us; /* at max_conns too: the longest-idle makes room */
     for (int i = 0; i < l->nlfd; i++) {
         l->pfds[n] = (struct pollfd){.fd = accepting ? l->lfd[i] : -1, .events = POLLIN};
         l->pmap[n++] = NULL;
     }
     for (int i = 0; i < l->nconns; i++) {
         live_conn *c = l->conns[i];
-        short ev = 0;
-        if (client) {
-            if (c->connecting || (!l->send_done && live_client_left(l) > 0))
-                ev |= POLLOUT;
-            if (!c->connecting)
-                ev |= POLLIN;
-        } else {
-            c->pub.reading = !c->pub.eof && live_has_room(l, c);
-            if (c->pub.reading)
-                ev |= POLLIN;
-            if (c->out_len > 0)
-                ev |= POLLOUT;
-        }
+        short ev = client ? live_client_events(l, c) : live_server_events(l, c);
         l->pfds[n] = (struct pollfd){.fd = c->fd, .events = ev};
         l->pmap[n++] = c;
     }
-    int nsock = n; /* the watched output, if any, comes last */
+    *nsock = n;
     if (l->watch_fd >= 0) {
         l->pfds[n] = (struct pollfd){.fd = l->watch_fd, .events = POLLOUT};
         l->pmap[n++] = NULL;
     }
+    return n;
+}
 
-    /* Never sleep past the next sample, the client's quiet deadline or
-     * the end of an accept pause. */
+/* How long ppoll() may sleep: never past the next sample, the client's
+ * quiet deadline, the end of an accept pause or the next idle timeout. */
+static int64_t live_poll_wait_us(const net_live *l, int timeout_ms, int64_t now)
+{
+    bool client = l->cfg.mode == NET_LIVE_CONNECT;
     int64_t wait_us = timeout_ms < 0 ? INT64_MAX : (int64_t)timeout_ms * 1000;
-    if (paused && l->accept_pause_until_us - now < wait_us)
+    if (now < l->accept_pause_until_us && l->accept_pause_until_us - now < wait_us)
         wait_us = l->accept_pause_until_us - now;
     if (l->cfg.sample_ms > 0 && l->next_sample_us - now < wait_us)
         wait_us = l->next_sample_us - now;
@@ -889,8 +976,26 @@ int net_live_poll(net_live *l, int timeout_ms)
     if (client && !l->send_done && l->nconns > 0 && !l->conns[0]->connecting &&
         wait_us > l->send_retry_us)
         wait_us = l->send_retry_us;
-    if (wait_us < 0)
-        wait_us = 0;
+    return wait_us < 0 ? 0 : wait_us;
+}
+
+int net_live_poll(net_live *l, int timeout_ms)
+{
+    bool client = l->cfg.mode == NET_LIVE_CONNECT;
+    if (l->st.done)
+        return 0;
+    if (!l->listen_reported)
+        live_report_listen(l);
+    if (l->stopping || (client && l->nconns == 0)) {
+        live_finish(l);
+        return 0;
+    }
+    if (live_grow_poll(l, l->nlfd + l->nconns + 1) < 0)
+        return -ENOMEM;
+    int64_t now = live_now_us();
+    int nsock;
+    int n = live_poll_set(l, now, &nsock);
+    int64_t wait_us = live_poll_wait_us(l, timeout_ms, now);
     struct timespec ts = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
     int ready = ppoll(l->pfds, (nfds_t)n, wait_us == INT64_MAX ? NULL : &ts, NULL);
     if (ready < 0) {
@@ -898,8 +1003,6 @@ int net_live_poll(net_live *l, int timeout_ms)
             return 1;
         return -errno;
     }
-
-    char err[NET_ERR_LEN];
     bool sent = false;
     for (int i = 0; i < nsock && ready > 0; i++) {
         short re = l->pfds[i].revents;
@@ -907,71 +1010,17 @@ int net_live_poll(net_live *l, int timeout_ms)
             continue;
         live_sample_tick(l);
         live_conn *c = l->pmap[i];
-        if (c == NULL) {
+        if (c == NULL)
             live_accept(l, l->pfds[i].fd);
-            continue;
-        }
-        if (c->closed)
-            continue;
-        if (client) {
-            if (c->connecting) {
-                int rc = net_connect_result(c->fd, err);
-                if (rc == -EINPROGRESS)
-                    continue;
-                if (rc < 0) {
-                    /* Name the address, as connect() would have. */
-                    const char *h = l->cfg.host != NULL ? l->cfg.host : "127.0.0.1";
-                    bool v6 = live_is_v6(h) && h[0] != '[';
-                    snprintf(err, sizeof(err), "connect(%s%.100s%s:%u): %s", v6 ? "[" : "", h,
-                             v6 ? "]" : "", (unsigned)l->cfg.port, strerror(-rc));
-                    live_conn_fail(l, c, rc, err);
-                    continue;
-                }
-                c->connecting = false;
-                l->st.connections++;
-                net_peer_name(c->fd, c->pub.peer, sizeof(c->pub.peer), NULL);
-                net_live_event ev = {.type = NET_LIVE_EV_CONNECT};
-                ev.id = c->pub.id;
-                ev.peer = c->pub.peer;
-                live_emit(l, &ev);
-                l->quiet_since_us = live_now_us();
-            }
-            if (re & (POLLIN | POLLERR | POLLHUP))
-                live_client_read(l, c);
-            if (!c->closed && (re & (POLLOUT | POLLERR))) {
-                live_client_send(l, c);
-                sent = true;
-            }
-            continue;
-        }
-        if (re & (POLLOUT | POLLERR | POLLHUP))
-            live_flush(l, c);
-        if (!c->closed && c->pub.reading && (re & (POLLIN | POLLERR | POLLHUP)))
-            live_serve_read(l, c);
-        if (!c->closed && c->out_len > 0)
-            live_flush(l, c);
-        if (!c->closed && (re & POLLERR) && c->out_len == 0 && !c->pub.reading) {
-            /* An error on a socket we are neither reading nor writing. */
-            int rc = net_connect_result(c->fd, err);
-            if (rc < 0)
-                live_conn_fail(l, c, rc, err);
-        }
-        if (!c->closed && c->pub.eof && c->out_len == 0)
-            live_conn_close(l, c); /* the client is done and has its answers */
-        if (!c->closed)
-            c->pub.reading = !c->pub.eof && live_has_room(l, c);
+        else if (!c->closed && client)
+            sent |= live_client_io(l, c, re);
+        else if (!c->closed)
+            live_server_io(l, c, re);
     }
-    /* The retry the wait cap above is for: a sender the kernel has not
-     * woken yet may well have room (sendfile() says EAGAIN if not). */
-    if (client && !sent && l->nconns > 0 && !l->conns[0]->closed && !l->conns[0]->connecting &&
-        !l->send_done && live_client_left(l) > 0)
-        live_client_send(l, l->conns[0]);
+    if (client)
+        live_client_turn_end(l, sent);
     live_reap(l);
-
     now = live_now_us();
-    if (client && l->send_done && l->nconns > 0 &&
-        now - l->quiet_since_us >= (int64_t)l->cfg.quiet_ms * 1000)
-        live_conn_close(l, l->conns[0]); /* the server went quiet */
     live_idle_sweep(l, now);
     live_reap(l);
     live_sample_tick(l);
