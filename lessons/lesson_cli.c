@@ -437,18 +437,24 @@ static const struct option check_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
+/* What `check` was asked for. */
+typedef struct {
+    unsigned modes;     /* lesson_mode bits */
+    uint64_t budget_us; /* real time each lesson's steps may take */
+    const char *wire;   /* --wire, or NULL */
+    const char *junit;  /* --junit FILE, or NULL */
+    bool tap;           /* --tap */
+    long jobs;          /* -j N */
+    int first;          /* argv index of the first lesson */
+} check_opts_t;
+
+/* Parses check's options. Returns -1 to go on, else the exit status (0
+ * after --help, 2 after a usage error). */
+static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *errout)
 {
-    unsigned modes = LESSON_MODE_BOTH;
-    uint64_t budget_us = LESSON_TIME_BUDGET_US_DEFAULT;
-    const char *wire = NULL;
-    path_list paths = {0};
-    lesson_report *reps = NULL;
-    const char *junit = NULL;
-    bool tap = false;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN), jobs = ncpu > 0 ? ncpu : 1;
-    int n = 0, status = 0;
-    bool bad = false;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    *o = (check_opts_t){.modes = LESSON_MODE_BOTH, .budget_us = LESSON_TIME_BUDGET_US_DEFAULT,
+                        .jobs = ncpu > 0 ? ncpu : 1};
     cli_opt p = {.cmd = "sockbuf check", .longopts = check_opts, .shortopts = "hj:",
                  .errout = errout, .argc = argc, .argv = argv};
     const char *v;
@@ -457,32 +463,29 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
         switch (c) {
         case 'h':
             fputs(check_usage, out);
-            goto out;
+            return 0;
         case 's':
-            modes = LESSON_MODE_SIM;
+            o->modes = LESSON_MODE_SIM;
             break;
         case 'r':
-            modes = LESSON_MODE_REAL;
+            o->modes = LESSON_MODE_REAL;
             break;
         case 'j':
-            if (cli_opt_long(&p, "-j", v, 1, 256, &jobs) < 0) {
-                status = 2;
-                goto out;
-            }
+            if (cli_opt_long(&p, "-j", v, 1, 256, &o->jobs) < 0)
+                return 2;
             break;
         case 'J':
-            junit = v;
+            o->junit = v;
             break;
         case 'T':
-            tap = true;
+            o->tap = true;
             break;
         case 'W':
             if (strcmp(v, "auto") && strcmp(v, "loopback")) {
                 fprintf(errout, "sockbuf check: --wire %s: expected auto or loopback\n", v);
-                status = 2;
-                goto out;
+                return 2;
             }
-            wire = v;
+            o->wire = v;
             break;
         case 'O': {
             char *end = NULL;
@@ -490,18 +493,63 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
             if (!*v || *end || !(sec >= 0 && sec <= 1e9)) {
                 fprintf(errout, "sockbuf check: --timeout wants SECONDS (a number >= 0), not '%s'\n",
                         v);
-                status = 2;
-                goto out;
+                return 2;
             }
-            budget_us = (uint64_t)(sec * 1e6);
+            o->budget_us = (uint64_t)(sec * 1e6);
             break;
         }
         default:
-            status = 2;
-            goto out;
+            return 2;
         }
     }
-    for (int i = cli_opt_operands(&p); i < argc; i++)
+    o->first = cli_opt_operands(&p);
+    return -1;
+}
+
+/* The closing line and the reports of a check. Returns the exit status. */
+static int check_report(const check_opts_t *o, lesson_report *reps, int n, bool colour, FILE *jf,
+                        FILE *out, FILE *errout)
+{
+    int passed = 0, failed = 0;
+    bool parse_error = false;
+    for (int i = 0; i < n; i++) {
+        if (reps[i].status == 0)
+            passed++;
+        else
+            failed++;
+        if (reps[i].status == 2)
+            parse_error = true;
+        if (o->tap && reps[i].err_text)
+            fputs(reps[i].err_text, errout);
+    }
+    if (o->tap)
+        lesson_report_tap(out, reps, n);
+    else
+        fprintf(out, "%s%d passed%s, %s%d failed%s\n", passed && colour && !failed ? GREEN(1) : "",
+                passed, passed && colour && !failed ? PLAIN(1) : "", failed ? RED(colour) : "",
+                failed, failed ? PLAIN(colour) : "");
+    int status = parse_error ? 2 : (failed ? 1 : 0);
+    if (jf) {
+        int jrc = lesson_report_junit(jf, reps, n);
+        if ((jf != out && fclose(jf) != 0) || jrc < 0) {
+            fprintf(errout, "sockbuf check: writing '%s' failed\n", o->junit);
+            status = 2;
+        }
+    }
+    return status;
+}
+
+int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
+{
+    check_opts_t o;
+    path_list paths = {0};
+    lesson_report *reps = NULL;
+    int n = 0, status = check_parse(argc, argv, &o, out, errout);
+    bool bad = false;
+    if (status >= 0)
+        return status;
+    status = 0;
+    for (int i = o.first; i < argc; i++)
         if (expand_arg(argv[i], &paths, errout) < 0)
             bad = true;
     n = paths.n;
@@ -515,10 +563,10 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
         goto out;
     }
     FILE *jf = NULL;
-    if (junit) {
-        jf = !strcmp(junit, "-") ? out : fopen(junit, "w");
+    if (o.junit) {
+        jf = !strcmp(o.junit, "-") ? out : fopen(o.junit, "w");
         if (!jf) {
-            fprintf(errout, "sockbuf check: cannot write '%s': %s\n", junit, strerror(errno));
+            fprintf(errout, "sockbuf check: cannot write '%s': %s\n", o.junit, strerror(errno));
             status = 2;
             goto out;
         }
@@ -526,6 +574,8 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
     reps = calloc((size_t)n, sizeof *reps);
     if (!reps) {
         fprintf(errout, "sockbuf check: out of memory\n");
+        if (jf && jf != out)
+            fclose(jf);
         status = 2;
         goto out;
     }
@@ -533,37 +583,12 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
         reps[i].path = paths.v[i];
         paths.v[i] = NULL;
     }
-    bool colour = !tap && cli_colour(out);
+    bool colour = !o.tap && cli_colour(out);
     /* Said once here; each child of -j then starts a wire of its own. */
-    if (modes & LESSON_MODE_REAL)
-        lesson_wire_start(wire, errout);
-    check_all(reps, n, modes, budget_us, (int)jobs, colour, tap, out, errout);
-    int passed = 0, failed = 0;
-    bool parse_error = false;
-    for (int i = 0; i < n; i++) {
-        if (reps[i].status == 0)
-            passed++;
-        else
-            failed++;
-        if (reps[i].status == 2)
-            parse_error = true;
-        if (tap && reps[i].err_text)
-            fputs(reps[i].err_text, errout);
-    }
-    if (tap)
-        lesson_report_tap(out, reps, n);
-    else
-        fprintf(out, "%s%d passed%s, %s%d failed%s\n", passed && colour && !failed ? GREEN(1) : "",
-                passed, passed && colour && !failed ? PLAIN(1) : "", failed ? RED(colour) : "",
-                failed, failed ? PLAIN(colour) : "");
-    status = parse_error ? 2 : (failed ? 1 : 0);
-    if (jf) {
-        int jrc = lesson_report_junit(jf, reps, n);
-        if ((jf != out && fclose(jf) != 0) || jrc < 0) {
-            fprintf(errout, "sockbuf check: writing '%s' failed\n", junit);
-            status = 2;
-        }
-    }
+    if (o.modes & LESSON_MODE_REAL)
+        lesson_wire_start(o.wire, errout);
+    check_all(reps, n, o.modes, o.budget_us, (int)o.jobs, colour, o.tap, out, errout);
+    status = check_report(&o, reps, n, colour, jf, out, errout);
 out:
     for (int i = 0; i < paths.n; i++) {
         free(paths.v[i]);

@@ -67,23 +67,22 @@ static int mkdir_p(const char *dir)
     return 0;
 }
 
-int viz_render_main(int argc, char **argv)
-{
-    const char *lesson = NULL, *out = NULL;
-    int w = 1280, h = 720, rc = 1;
-    double at = 1.0, zoom = 1.0;
-    bool kernel_wire = false;
-    viz_lang lang = VIZ_LANG_EN;
-    unsigned modes = LESSON_MODE_BOTH;
-    lesson_doc *doc = NULL;
-    lesson_runner *runner = NULL;
-    viz_canvas *canvas = NULL;
-    viz_anim *anim = NULL;
-    viz_frame *frame = NULL;
-    viz_scene scene;
-    viz_scene_init(&scene, NULL);
-    char err[512] = "";
+/* What `render` was asked for. */
+typedef struct {
+    const char *lesson; /* path or bundled name */
+    const char *out;    /* folder for the PNGs */
+    int w, h;           /* picture size */
+    double at;          /* point of each step's animation, 0..1 */
+    double zoom;        /* text zoom */
+    bool kernel_wire;   /* --wire-view kernel */
+    viz_lang lang;      /* language */
+    unsigned modes;     /* lesson_mode bits */
+} render_opts;
 
+/* Parses render's command line into *o. Returns -1 to go on, else the
+ * exit status (0 after --help, 2 after a usage error). */
+static int render_parse(int argc, char **argv, render_opts *o)
+{
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'},  {"out", required_argument, NULL, 'o'},
         {"size", required_argument, NULL, 'z'}, {"lang", required_argument, NULL, 'l'},
@@ -91,6 +90,8 @@ int viz_render_main(int argc, char **argv)
         {"sim", no_argument, NULL, 's'},        {"wire-view", required_argument, NULL, 'W'},
         {NULL, 0, NULL, 0},
     };
+    *o = (render_opts){.w = 1280, .h = 720, .at = 1.0, .zoom = 1.0, .lang = VIZ_LANG_EN,
+                       .modes = LESSON_MODE_BOTH};
     cli_opt p = {.cmd = "sockbuf render", .usage = render_usage, .longopts = opts,
                  .shortopts = "h", .errout = stderr, .argc = argc, .argv = argv};
     const char *v;
@@ -101,10 +102,10 @@ int viz_render_main(int argc, char **argv)
             fputs(render_usage, stdout);
             return 0;
         case 'o':
-            out = v;
+            o->out = v;
             break;
         case 'z':
-            if (viz_parse_size(v, &w, &h) < 0) {
+            if (viz_parse_size(v, &o->w, &o->h) < 0) {
                 fprintf(stderr, "sockbuf render: bad --size '%s' (want WxH, 64..8192)\n", v);
                 return 2;
             }
@@ -114,18 +115,18 @@ int viz_render_main(int argc, char **argv)
                 fprintf(stderr, "sockbuf render: bad --lang '%s' (want en or ja)\n", v);
                 return 2;
             }
-            lang = !strcmp(v, "ja") ? VIZ_LANG_JA : VIZ_LANG_EN;
+            o->lang = !strcmp(v, "ja") ? VIZ_LANG_JA : VIZ_LANG_EN;
             break;
         case 'a': /* NaN and infinities are refused: they would reach casts */
-            if (cli_opt_double(&p, "--at", v, 0, 1, "a number in 0..1", &at) < 0)
+            if (cli_opt_double(&p, "--at", v, 0, 1, "a number in 0..1", &o->at) < 0)
                 return 2;
             break;
         case 'Z':
-            if (cli_opt_double(&p, "--zoom", v, 0.5, 3, "a number in 0.5..3", &zoom) < 0)
+            if (cli_opt_double(&p, "--zoom", v, 0.5, 3, "a number in 0.5..3", &o->zoom) < 0)
                 return 2;
             break;
         case 's':
-            modes = LESSON_MODE_SIM;
+            o->modes = LESSON_MODE_SIM;
             break;
         case 'W':
             if (strcmp(v, "model") && strcmp(v, "kernel")) {
@@ -133,29 +134,82 @@ int viz_render_main(int argc, char **argv)
                         v);
                 return 2;
             }
-            kernel_wire = !strcmp(v, "kernel");
+            o->kernel_wire = !strcmp(v, "kernel");
             break;
         default:
             return 2;
         }
     }
     for (int i = cli_opt_operands(&p); i < argc; i++) {
-        if (lesson) {
-            fprintf(stderr, "sockbuf render: one lesson at a time ('%s' and '%s')\n%s", lesson,
-                    argv[i], render_usage);
+        if (o->lesson) {
+            fprintf(stderr, "sockbuf render: one lesson at a time ('%s' and '%s')\n%s",
+                    o->lesson, argv[i], render_usage);
             return 2;
         }
-        lesson = argv[i];
+        o->lesson = argv[i];
     }
-    if (!lesson || !out) {
-        fprintf(stderr, "sockbuf render: %s\n%s", !lesson ? "no lesson given" : "--out DIR is needed",
-                render_usage);
+    if (!o->lesson || !o->out) {
+        fprintf(stderr, "sockbuf render: %s\n%s",
+                !o->lesson ? "no lesson given" : "--out DIR is needed", render_usage);
         return 2;
     }
+    return -1;
+}
+
+/* Draws one step's pictures: the plain frame, then for a question its
+ * question and reveal frames. Returns 0 or -1 after a message. */
+static int render_step(const render_opts *o, const lesson_doc *doc, size_t k, viz_scene *scene,
+                       viz_anim *anim, viz_frame *frame, viz_canvas *canvas, const viz_ui *ui)
+{
+    char err[512] = "";
+    const lesson_question *q = doc->steps[k].question;
+    for (int pass = 0; pass < (q ? 3 : 1); pass++) {
+        double at = pass == 1 ? 0.0 : o->at;
+        viz_anim_seek(anim, scene, at, frame);
+        if (o->kernel_wire)
+            viz_anim_kernel_wire(scene, at, frame);
+        SDL_Renderer *cr = viz_canvas_renderer(canvas);
+        viz_draw_scene(cr, viz_canvas_text(canvas), scene, frame, ui, o->w, o->h);
+        if (pass > 0) {
+            const lesson_line *al = &doc->steps[k].lines[q->answer_index];
+            char cond[300];
+            snprintf(cond, sizeof cond, "%s: %s", lesson_side_name(al->side), al->code);
+            viz_question_draw(cr, viz_canvas_text(canvas), q, cond,
+                              pass == 2 ? &scene->question : NULL, NULL, ui, o->w, o->h);
+        }
+        char file[4200];
+        snprintf(file, sizeof file, "%s/step-%02zu%s.png", o->out, k + 1,
+                 pass == 1   ? "-question"
+                 : pass == 2 ? "-reveal"
+                             : "");
+        if (viz_canvas_save_png(canvas, file, err, sizeof err) < 0) {
+            fprintf(stderr, "sockbuf render: %s\n", err);
+            return -1;
+        }
+        printf("%s\n", file);
+    }
+    return 0;
+}
+
+int viz_render_main(int argc, char **argv)
+{
+    render_opts o;
+    int rc = render_parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    rc = 1;
+    lesson_doc *doc = NULL;
+    lesson_runner *runner = NULL;
+    viz_canvas *canvas = NULL;
+    viz_anim *anim = NULL;
+    viz_frame *frame = NULL;
+    viz_scene scene;
+    viz_scene_init(&scene, NULL);
+    char err[512] = "";
     char path[4096];
-    if (lesson_find(lesson, path, sizeof path) < 0) {
+    if (lesson_find(o.lesson, path, sizeof path) < 0) {
         char why[512];
-        lesson_find_explain(lesson, why, sizeof why);
+        lesson_find_explain(o.lesson, why, sizeof why);
         fprintf(stderr, "sockbuf render: %s\n", why);
         return 2;
     }
@@ -168,12 +222,12 @@ int viz_render_main(int argc, char **argv)
                     diags[i].message);
         return 2;
     }
-    if (mkdir_p(out) < 0) {
-        fprintf(stderr, "sockbuf render: mkdir(%s): %s\n", out, strerror(errno));
+    if (mkdir_p(o.out) < 0) {
+        fprintf(stderr, "sockbuf render: mkdir(%s): %s\n", o.out, strerror(errno));
         goto out;
     }
-    runner = lesson_runner_new(doc, modes, err, sizeof err);
-    if (!runner && modes != LESSON_MODE_SIM) {
+    runner = lesson_runner_new(doc, o.modes, err, sizeof err);
+    if (!runner && o.modes != LESSON_MODE_SIM) {
         fprintf(stderr, "sockbuf render: real sockets off (%s); drawing the model only\n", err);
         runner = lesson_runner_new(doc, LESSON_MODE_SIM, err, sizeof err);
     }
@@ -181,7 +235,7 @@ int viz_render_main(int argc, char **argv)
         fprintf(stderr, "sockbuf render: %s\n", err);
         goto out;
     }
-    canvas = viz_canvas_new(w, h, err, sizeof err);
+    canvas = viz_canvas_new(o.w, o.h, err, sizeof err);
     anim = viz_anim_new();
     frame = calloc(1, sizeof *frame);
     if (!canvas || !anim || !frame) {
@@ -189,7 +243,7 @@ int viz_render_main(int argc, char **argv)
         goto out;
     }
     viz_scene_init(&scene, doc);
-    viz_ui ui = {.lang = lang, .zoom = zoom, .speed = 1.0, .kernel_wire = kernel_wire};
+    viz_ui ui = {.lang = o.lang, .zoom = o.zoom, .speed = 1.0, .kernel_wire = o.kernel_wire};
     for (size_t k = 0; k < doc->nsteps; k++) {
         int s = lesson_runner_step(runner);
         if (s < 0) {
@@ -203,32 +257,8 @@ int viz_render_main(int argc, char **argv)
             fprintf(stderr, "sockbuf render: out of memory\n");
             goto out;
         }
-        const lesson_question *q = doc->steps[k].question;
-        /* The plain frame, then for a question its question and reveal frames. */
-        for (int pass = 0; pass < (q ? 3 : 1); pass++) {
-            viz_anim_seek(anim, &scene, pass == 1 ? 0.0 : at, frame);
-            if (kernel_wire)
-                viz_anim_kernel_wire(&scene, pass == 1 ? 0.0 : at, frame);
-            SDL_Renderer *cr = viz_canvas_renderer(canvas);
-            viz_draw_scene(cr, viz_canvas_text(canvas), &scene, frame, &ui, w, h);
-            if (pass > 0) {
-                const lesson_line *al = &doc->steps[k].lines[q->answer_index];
-                char cond[300];
-                snprintf(cond, sizeof cond, "%s: %s", lesson_side_name(al->side), al->code);
-                viz_question_draw(cr, viz_canvas_text(canvas), q, cond,
-                                  pass == 2 ? &scene.question : NULL, NULL, &ui, w, h);
-            }
-            char file[4200];
-            snprintf(file, sizeof file, "%s/step-%02zu%s.png", out, k + 1,
-                     pass == 1   ? "-question"
-                     : pass == 2 ? "-reveal"
-                                 : "");
-            if (viz_canvas_save_png(canvas, file, err, sizeof err) < 0) {
-                fprintf(stderr, "sockbuf render: %s\n", err);
-                goto out;
-            }
-            printf("%s\n", file);
-        }
+        if (render_step(&o, doc, k, &scene, anim, frame, canvas, &ui) < 0)
+            goto out;
     }
     rc = 0;
 out:
