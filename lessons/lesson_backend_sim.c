@@ -22,9 +22,20 @@ _Static_assert((int)LESSON_EV_RST_ARRIVE == (int)SIM_EV_RST_ARRIVE, "event kinds
 _Static_assert((int)LESSON_EV_ACCEPT == (int)SIM_EV_ACCEPT, "event kinds");
 #define SIM_SETTLE_LIMIT_US ((uint64_t)60 * 1000000)
 
+/* Where a write began in its socket's stream (from the WRITE events), so
+ * a run of a queue knows its offset within its write. */
+typedef struct {
+    int h;           /* the writing socket */
+    uint32_t origin; /* its write */
+    uint64_t seq;    /* the stream offset of the write's first byte */
+} sb_start;
+
 typedef struct {
     lesson_backend base;
     sim_world *w;
+    sb_start *starts; /* every write seen so far */
+    size_t nstarts, cap_starts;
+    size_t scanned; /* events of the step's log already looked at */
     lesson_event *events; /* the step's events, converted for the runner */
     size_t cap_events;
 } sim_backend;
@@ -40,6 +51,7 @@ static void sb_free(lesson_backend *b)
         return;
     sim_world_free(W(b));
     free(((sim_backend *)b)->events);
+    free(((sim_backend *)b)->starts);
     free(b);
 }
 
@@ -189,16 +201,68 @@ static int sb_probe(lesson_backend *b, int h, lesson_probe *p)
     return 0;
 }
 
+/* Notes where the writes of the step's log began. Out of memory only
+ * loses offsets. */
+static void sb_note_writes(sim_backend *sb)
+{
+    size_t n = 0;
+    const sim_event *ev = sim_events(sb->w, &n);
+    for (; sb->scanned < n; sb->scanned++) {
+        const sim_event *e = &ev[sb->scanned];
+        if (e->kind != SIM_EV_WRITE)
+            continue;
+        bool known = false;
+        for (size_t i = sb->nstarts; i-- > 0 && !known;)
+            known = sb->starts[i].h == e->sock && sb->starts[i].origin == e->origin;
+        if (known)
+            continue;
+        if (sb->nstarts == sb->cap_starts) {
+            size_t nc = sb->cap_starts ? sb->cap_starts * 2 : 64;
+            sb_start *g = realloc(sb->starts, nc * sizeof *g);
+            if (!g)
+                return;
+            sb->starts = g;
+            sb->cap_starts = nc;
+        }
+        sb->starts[sb->nstarts++] = (sb_start){e->sock, e->origin, e->seq};
+    }
+}
+
+/* The stream offset where write origin of socket h began, or -1. */
+static int64_t sb_write_start(const sim_backend *sb, int h, uint32_t origin)
+{
+    for (size_t i = sb->nstarts; i-- > 0;)
+        if (sb->starts[i].h == h && sb->starts[i].origin == origin)
+            return (int64_t)sb->starts[i].seq;
+    return -1;
+}
+
 static void sb_queue_runs(lesson_backend *b, int h, lesson_qid q, lesson_queue *out)
 {
+    sim_backend *sb = (sim_backend *)b;
     sim_run runs[LESSON_MAX_RUNS * 4];
     int max = (int)(sizeof runs / sizeof runs[0]);
     memset(out, 0, sizeof *out);
     int n = sim_runs(W(b), h, (sim_queue)q, runs, max);
     if (n > max)
         n = max;
-    for (int i = 0; i < n; i++)
-        lesson_queue_push(out, runs[i].origin, runs[i].bytes);
+    /* The queue's first byte in its stream: the send queue holds the last
+     * bytes written (in flight, then unsent), the receive queue the
+     * peer's bytes from the first one not yet read. */
+    sb_note_writes(sb);
+    sim_snapshot snap;
+    int writer = q == LESSON_Q_RECV ? sim_peer(W(b), h) : h;
+    uint64_t head = 0;
+    if (sim_snapshot_get(W(b), h, &snap) == 0)
+        head = q == LESSON_Q_RECV      ? snap.bytes_read
+               : q == LESSON_Q_UNSENT ? snap.bytes_written - snap.unsent_bytes
+                                       : snap.bytes_written - snap.send_queue_bytes;
+    for (int i = 0; i < n; i++) {
+        int64_t start = writer >= 0 ? sb_write_start(sb, writer, runs[i].origin) : -1;
+        uint32_t off = start >= 0 && (int64_t)head >= start ? (uint32_t)(head - (uint64_t)start) : 0;
+        lesson_queue_push_at(out, runs[i].origin, off, runs[i].bytes);
+        head += runs[i].bytes;
+    }
 }
 
 static bool sb_arrives(sim_event_kind k)
@@ -297,6 +361,8 @@ static int sb_settle_step(lesson_backend *b, uint64_t until_us)
 
 static void sb_step_begin(lesson_backend *b)
 {
+    sb_note_writes((sim_backend *)b); /* the writes of the step before */
+    ((sim_backend *)b)->scanned = 0;
     sim_events_clear(W(b));
 }
 

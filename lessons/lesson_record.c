@@ -172,6 +172,12 @@ char *lesson_status_text(lesson_status st, char *out, size_t outlen)
 
 void lesson_queue_push(lesson_queue *q, uint32_t origin, uint32_t bytes)
 {
+    lesson_queue_push_at(q, origin, 0, bytes);
+}
+
+void lesson_queue_push_at(lesson_queue *q, uint32_t origin, uint32_t offset_bytes,
+                          uint32_t bytes)
+{
     if (!bytes)
         return;
     q->bytes += bytes;
@@ -184,7 +190,7 @@ void lesson_queue_push(lesson_queue *q, uint32_t origin, uint32_t bytes)
         q->run[q->n - 1].bytes += bytes;
         return;
     }
-    q->run[q->n++] = (lesson_byte_run){origin, bytes};
+    q->run[q->n++] = (lesson_byte_run){origin, bytes, offset_bytes};
 }
 
 void lesson_queue_pop(lesson_queue *q, uint32_t bytes, lesson_queue *moved)
@@ -193,8 +199,9 @@ void lesson_queue_pop(lesson_queue *q, uint32_t bytes, lesson_queue *moved)
     while (bytes > 0 && i < q->n) {
         uint32_t take = q->run[i].bytes < bytes ? q->run[i].bytes : bytes;
         if (moved)
-            lesson_queue_push(moved, q->run[i].origin, take);
+            lesson_queue_push_at(moved, q->run[i].origin, q->run[i].offset_bytes, take);
         q->run[i].bytes -= take;
+        q->run[i].offset_bytes += take;
         q->bytes -= take;
         bytes -= take;
         if (q->run[i].bytes == 0)

@@ -137,8 +137,11 @@ char *lesson_status_text(lesson_status st, char *out, size_t outlen);
 
 /* Bytes of one write in a queue: the window colours each write. */
 typedef struct {
-    uint32_t origin; /* the write it came from (1-based, per socket) */
-    uint32_t bytes;  /* how many bytes of that write */
+    uint32_t origin;       /* the write it came from (1-based, per socket) */
+    uint32_t bytes;        /* how many bytes of that write */
+    uint32_t offset_bytes; /* where in that write the run starts (0: its first
+                              byte; known where the model's event log is on,
+                              as in the window, `run` and `render`) */
 } lesson_byte_run;
 
 /* One queue's bytes as runs, oldest first. */
@@ -152,11 +155,14 @@ typedef struct {
 typedef enum { LESSON_Q_UNSENT = 0, LESSON_Q_IN_FLIGHT, LESSON_Q_RECV, LESSON_NQUEUES } lesson_qid;
 
 /* Appends bytes of write origin, merging with the last run of the same
- * origin; when the queue is full the newest runs merge into the last. */
+ * origin; when the queue is full the newest runs merge into the last. A
+ * new run starts at offset 0 of its write; _at gives its offset. */
 void lesson_queue_push(lesson_queue *q, uint32_t origin, uint32_t bytes);
+void lesson_queue_push_at(lesson_queue *q, uint32_t origin, uint32_t offset_bytes,
+                          uint32_t bytes);
 
-/* Removes bytes from the head; the removed runs are pushed onto moved
- * when it is not NULL. */
+/* Removes bytes from the head (a run cut in two keeps its offsets); the
+ * removed runs are pushed onto moved when it is not NULL. */
 void lesson_queue_pop(lesson_queue *q, uint32_t bytes, lesson_queue *moved);
 
 /* ------------------------------------------------------------- sockets */

@@ -603,6 +603,36 @@ static void expect_variable(unsigned modes)
     finish(&t);
 }
 
+/* The record's byte runs say where in its write each run starts: after
+ * the server read 30 of a 100-byte write, its receive queue holds bytes
+ * 30..99 of write 1, then all 50 of write 2. */
+static void test_run_record_runs_have_offsets(void **state)
+{
+    (void)state;
+    run_t t = start("lesson t\nstep a\n" CONNECTED "step b\n"
+                    "client: s.sendall(b'a' * 100)\n"
+                    "client: s.sendall(b'b' * 50)\n"
+                    "server: x = conn.recv(30)\n",
+                    LESSON_MODE_SIM);
+    step_ok(&t);
+    step_ok(&t);
+    const tview *v = tview_of(&t, LESSON_MODE_SIM);
+    const tsock *conn = NULL;
+    for (int i = 0; i < v->nsocks; i++)
+        if (!strcmp(v->socks[i].name, "server.conn"))
+            conn = &v->socks[i];
+    assert_non_null(conn);
+    const lesson_queue *q = &conn->queue[LESSON_Q_RECV];
+    assert_int_equal(q->n, 2);
+    assert_int_equal(q->run[0].origin, 1);
+    assert_int_equal(q->run[0].offset_bytes, 30);
+    assert_int_equal(q->run[0].bytes, 70);
+    assert_int_equal(q->run[1].origin, 2);
+    assert_int_equal(q->run[1].offset_bytes, 0);
+    assert_int_equal(q->run[1].bytes, 50);
+    finish(&t);
+}
+
 /* Expectations are expressions compared by one value comparison, with
  * Python's meaning: an int equals a float of its value, values of other
  * kinds are unequal (so != holds), and an order between values that have
@@ -1182,6 +1212,7 @@ int main(void)
         cmocka_unit_test(test_run_recv_waitall_nonblocking),
         cmocka_unit_test(test_run_expect_variable_value),
         cmocka_unit_test(test_run_expect_value_compare),
+        cmocka_unit_test(test_run_record_runs_have_offsets),
         cmocka_unit_test(test_run_monotonic),
         cmocka_unit_test(test_run_subtraction),
         cmocka_unit_test(test_run_long_subtraction_chain),
