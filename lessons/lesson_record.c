@@ -7,6 +7,8 @@
  */
 #include "lesson_record.h"
 
+#include "cli_text.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,18 +16,18 @@
 
 /* ------------------------------------------------------------ TCP states */
 
-static const char *const tcp_names[LESSON_TCP_NSTATES] = {
-    [LESSON_TCP_CLOSED] = "CLOSED",         [LESSON_TCP_LISTEN] = "LISTEN",
-    [LESSON_TCP_SYN_SENT] = "SYN_SENT",     [LESSON_TCP_SYN_RECV] = "SYN_RECV",
-    [LESSON_TCP_ESTABLISHED] = "ESTABLISHED", [LESSON_TCP_FIN_WAIT1] = "FIN_WAIT1",
-    [LESSON_TCP_FIN_WAIT2] = "FIN_WAIT2",   [LESSON_TCP_CLOSE_WAIT] = "CLOSE_WAIT",
-    [LESSON_TCP_CLOSING] = "CLOSING",       [LESSON_TCP_LAST_ACK] = "LAST_ACK",
-    [LESSON_TCP_TIME_WAIT] = "TIME_WAIT",
+/* Linux's number of each state (include/net/tcp_states.h): the names are
+ * cli_tcp_state_name()'s, the one table. */
+static const int tcp_linux[LESSON_TCP_NSTATES] = {
+    [LESSON_TCP_CLOSED] = 7,    [LESSON_TCP_LISTEN] = 10,    [LESSON_TCP_SYN_SENT] = 2,
+    [LESSON_TCP_SYN_RECV] = 3,  [LESSON_TCP_ESTABLISHED] = 1, [LESSON_TCP_FIN_WAIT1] = 4,
+    [LESSON_TCP_FIN_WAIT2] = 5, [LESSON_TCP_CLOSE_WAIT] = 8, [LESSON_TCP_CLOSING] = 11,
+    [LESSON_TCP_LAST_ACK] = 9,  [LESSON_TCP_TIME_WAIT] = 6,
 };
 
 const char *lesson_tcp_state_name(lesson_tcp_state s)
 {
-    return (unsigned)s < LESSON_TCP_NSTATES ? tcp_names[s] : "?";
+    return (unsigned)s < LESSON_TCP_NSTATES ? cli_tcp_state_name(tcp_linux[s]) : "?";
 }
 
 static bool same_word(const char *a, size_t alen, const char *b)
@@ -45,7 +47,7 @@ int lesson_tcp_state_parse(const char *name, size_t len, lesson_tcp_state *out,
         return 0;
     }
     for (int s = 0; s < LESSON_TCP_NSTATES; s++)
-        if (same_word(name, len, tcp_names[s])) {
+        if (same_word(name, len, lesson_tcp_state_name((lesson_tcp_state)s))) {
             *out = (lesson_tcp_state)s;
             return 0;
         }
@@ -54,15 +56,10 @@ int lesson_tcp_state_parse(const char *name, size_t len, lesson_tcp_state *out,
 
 lesson_tcp_state lesson_tcp_state_of_linux(int tcpi_state)
 {
-    /* include/net/tcp_states.h: TCP_ESTABLISHED = 1 ... TCP_CLOSING = 11. */
-    static const lesson_tcp_state linux_states[] = {
-        LESSON_TCP_CLOSED,    LESSON_TCP_ESTABLISHED, LESSON_TCP_SYN_SENT, LESSON_TCP_SYN_RECV,
-        LESSON_TCP_FIN_WAIT1, LESSON_TCP_FIN_WAIT2,   LESSON_TCP_TIME_WAIT, LESSON_TCP_CLOSED,
-        LESSON_TCP_CLOSE_WAIT, LESSON_TCP_LAST_ACK,   LESSON_TCP_LISTEN,   LESSON_TCP_CLOSING,
-    };
-    if (tcpi_state < 0 || tcpi_state >= (int)(sizeof linux_states / sizeof linux_states[0]))
-        return LESSON_TCP_CLOSED;
-    return linux_states[tcpi_state];
+    for (int s = 0; s < LESSON_TCP_NSTATES; s++)
+        if (tcp_linux[s] == tcpi_state)
+            return (lesson_tcp_state)s;
+    return tcpi_state == 12 ? LESSON_TCP_SYN_RECV : LESSON_TCP_CLOSED; /* TCP_NEW_SYN_RECV */
 }
 
 bool lesson_tcp_state_connected(lesson_tcp_state s)
@@ -110,37 +107,12 @@ int lesson_exc_parse(const char *name, size_t len, lesson_exc *out)
 
 lesson_exc lesson_exc_of_errno(int neg_errno)
 {
-    switch (neg_errno < 0 ? -neg_errno : neg_errno) {
-    case ECONNRESET:
-        return LESSON_EXC_CONNECTION_RESET;
-    case EPIPE:
-    case ESHUTDOWN:
-        return LESSON_EXC_BROKEN_PIPE;
-    case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-    case EWOULDBLOCK:
-#endif
-    case EINPROGRESS:
-    case EALREADY:
-        return LESSON_EXC_BLOCKING_IO;
-    case ECONNREFUSED:
-        return LESSON_EXC_CONNECTION_REFUSED;
-    case ECONNABORTED:
-        return LESSON_EXC_CONNECTION_ABORTED;
-    case ETIMEDOUT:
-        return LESSON_EXC_TIMEOUT;
-    case EINTR:
-        return LESSON_EXC_INTERRUPTED;
-    case ENOENT:
-        return LESSON_EXC_FILE_NOT_FOUND;
-    case EACCES:
-    case EPERM:
-        return LESSON_EXC_PERMISSION;
-    case ENOMEM:
+    /* The runner's own allocations: MemoryError, as Python raises. */
+    if (neg_errno == -ENOMEM || neg_errno == ENOMEM)
         return LESSON_EXC_MEMORY;
-    default:
-        return LESSON_EXC_OS;
-    }
+    const char *name = cli_exception_name(neg_errno);
+    lesson_exc e;
+    return lesson_exc_parse(name, strlen(name), &e) == 0 ? e : LESSON_EXC_OS;
 }
 
 /* ------------------------------------------------------------ statuses */

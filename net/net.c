@@ -14,6 +14,8 @@
  */
 #include "net.h"
 
+#include "cli_text.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -487,20 +489,6 @@ int net_wait(int fd, bool want_write, int timeout_ms)
     }
 }
 
-/* Kernel TCP states (include/net/tcp_states.h) by number, named as the
- * lessons and the model name them. */
-static const char *net_state_name(unsigned state)
-{
-    static const char *names[] = {
-        "CLOSED", /* 0: unused */
-        "ESTABLISHED", "SYN_SENT",   "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
-        "CLOSED",      "CLOSE_WAIT", "LAST_ACK", "LISTEN",    "CLOSING",   "SYN_RECV",
-    };
-    if (state < sizeof(names) / sizeof(names[0]))
-        return names[state];
-    return "UNKNOWN";
-}
-
 /* Whether the first len bytes TCP_INFO returned cover field. */
 #define NET_TI_HAS(len, field)                                                                     \
     ((size_t)(len) >= offsetof(struct tcp_info, field) + sizeof(((struct tcp_info *)0)->field))
@@ -535,7 +523,7 @@ int net_probe(int fd, net_probe_t *out, char *err)
         net_seterr(err, rc, "getsockopt(TCP_INFO)");
         goto out;
     }
-    snprintf(out->state, sizeof(out->state), "%s", net_state_name(ti.tcpi_state));
+    snprintf(out->state, sizeof(out->state), "%s", cli_tcp_state_name((int)ti.tcpi_state));
     out->tcpi_state = ti.tcpi_state;
     bool listening = ti.tcpi_state == NET_KERNEL_TCP_LISTEN;
     if (NET_TI_HAS(tilen, tcpi_rtt))
@@ -589,44 +577,5 @@ out:
 
 const char *net_exception_name(int neg_errno)
 {
-    int e = neg_errno < 0 ? -neg_errno : neg_errno;
-    switch (e) {
-    case ECONNRESET:
-        return "ConnectionResetError";
-    case EPIPE:
-    case ESHUTDOWN:
-        return "BrokenPipeError";
-    case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-    case EWOULDBLOCK:
-#endif
-    case EINPROGRESS:
-    case EALREADY:
-        return "BlockingIOError";
-    case ECONNREFUSED:
-        return "ConnectionRefusedError";
-    case ECONNABORTED:
-        return "ConnectionAbortedError";
-    case ETIMEDOUT:
-        return "TimeoutError";
-    case EINTR:
-        return "InterruptedError";
-    case ENOENT:
-        return "FileNotFoundError";
-    case EEXIST:
-        return "FileExistsError";
-    case EISDIR:
-        return "IsADirectoryError";
-    case ENOTDIR:
-        return "NotADirectoryError";
-    case EACCES:
-    case EPERM:
-        return "PermissionError";
-    case ECHILD:
-        return "ChildProcessError";
-    case ESRCH:
-        return "ProcessLookupError";
-    default:
-        return "OSError";
-    }
+    return cli_exception_name(neg_errno);
 }

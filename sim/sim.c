@@ -185,18 +185,6 @@ struct sim_world {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static const char *const state_names[] = {
-    "CLOSED",    "LISTEN",     "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT1",
-    "FIN_WAIT2", "CLOSE_WAIT", "CLOSING",  "LAST_ACK", "TIME_WAIT",
-};
-
-const char *sim_state_name(sim_state s)
-{
-    if ((unsigned)s < sizeof(state_names) / sizeof(state_names[0]))
-        return state_names[s];
-    return "UNKNOWN";
-}
-
 sim_params sim_params_default(void)
 {
     sim_params p = {

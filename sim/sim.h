@@ -75,8 +75,6 @@ typedef enum {
     SIM_TIME_WAIT,
 } sim_state;
 
-/* "ESTABLISHED", "FIN_WAIT1", ... Never NULL. */
-const char *sim_state_name(sim_state s);
 
 /* Socket options the lessons use (values are the model's own ids). */
 typedef enum {

@@ -259,10 +259,10 @@ static void dump(const sim_world *w)
     size_t n;
     const sim_event *ev = sim_events(w, &n);
     for (size_t i = 0; i < n; i++)
-        fprintf(stderr, "%8llu %-10s sock %d peer %d bytes %u seq %llu win %u origin %u %s %s\n",
+        fprintf(stderr, "%8llu %-10s sock %d peer %d bytes %u seq %llu win %u origin %u state %d %s\n",
                 (unsigned long long)ev[i].time_us, kind_name(ev[i].kind), ev[i].sock, ev[i].peer,
                 ev[i].bytes, (unsigned long long)ev[i].seq, ev[i].window, ev[i].origin,
-                ev[i].kind == SIM_EV_STATE ? sim_state_name(ev[i].state) : "",
+                ev[i].kind == SIM_EV_STATE ? (int)ev[i].state : -1,
                 ev[i].why ? ev[i].why : "");
 }
 
