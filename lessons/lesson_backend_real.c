@@ -41,9 +41,9 @@ enum {
     /* SPEC.md's model defaults, for a `model` line that leaves them out. */
     REAL_DEFAULT_MSS = 1460,
 };
-#define REAL_DEFAULT_LATENCY_US 5000
-#define REAL_DEFAULT_RATE_BPS 10000000
-#define REAL_SETTLE_LIMIT_US 500000
+#define REAL_DEFAULT_LATENCY_US   5000
+#define REAL_DEFAULT_RATE_BPS     10000000
+#define REAL_SETTLE_LIMIT_US      500000
 #define REAL_WIRE_SETTLE_LIMIT_US 30000000
 
 typedef struct {
@@ -61,22 +61,22 @@ typedef struct {
     real_sample last[REAL_MAX_FDS];
     int stable;
     bool have_last;
-    net_wire *wire;                 /* the emulated link, or NULL: loopback */
-    int quiet_samples;              /* still samples that mean "settled" */
-    int blocked_quiet_samples;      /* the same while a statement waits */
-    uint64_t t0_abs_us;             /* t0 on net_wire_now_us()'s clock */
-    uint8_t fd_side[REAL_MAX_FDS];  /* the side each fds[i] was made for */
+    net_wire *wire;                    /* the emulated link, or NULL: loopback */
+    int quiet_samples;                 /* still samples that mean "settled" */
+    int blocked_quiet_samples;         /* the same while a statement waits */
+    uint64_t t0_abs_us;                /* t0 on net_wire_now_us()'s clock */
+    uint8_t fd_side[REAL_MAX_FDS];     /* the side each fds[i] was made for */
     uint8_t port_side[REAL_MAX_PORTS]; /* the side that bound lport[i] */
     uint16_t ours[REAL_MAX_PORTS * 2]; /* local ports of this lesson's sockets */
     int nours;
-    size_t log_seen;                /* entries of the wire's log looked at */
+    size_t log_seen; /* entries of the wire's log looked at */
     struct {
-        uint16_t cport, sport;      /* client's and server's port */
-        uint32_t isn[2];            /* each direction's SYN sequence number */
+        uint16_t cport, sport; /* client's and server's port */
+        uint32_t isn[2];       /* each direction's SYN sequence number */
         bool have[2];
     } flows[REAL_MAX_FLOWS];
     int nflows;
-    lesson_segment *segs;           /* the step's segments */
+    lesson_segment *segs; /* the step's segments */
     size_t nsegs, capsegs;
 } real_backend;
 
@@ -233,9 +233,8 @@ static int rb_socket(lesson_backend *b, lesson_side side)
     real_backend *r = R(b);
     if (r->nfds >= REAL_MAX_FDS)
         return -EMFILE;
-    int fd = r->wire ? net_wire_socket(r->wire,
-                                       side == LESSON_SERVER ? NET_WIRE_SERVER : NET_WIRE_CLIENT,
-                                       NULL)
+    int fd = r->wire ? net_wire_socket(
+                           r->wire, side == LESSON_SERVER ? NET_WIRE_SERVER : NET_WIRE_CLIENT, NULL)
                      : net_socket(NULL);
     if (fd >= 0)
         rb_track_side(r, fd, side);
@@ -481,7 +480,8 @@ static int rb_read_wire(real_backend *r)
         lesson_segment *g = &r->segs[r->nsegs++];
         memset(g, 0, sizeof *g);
         g->time_us = s->sent_us > r->t0_abs_us ? s->sent_us - r->t0_abs_us : 0;
-        g->arrive_us = s->dropped ? 0 : (s->arrive_us > r->t0_abs_us ? s->arrive_us - r->t0_abs_us : 0);
+        g->arrive_us =
+            s->dropped ? 0 : (s->arrive_us > r->t0_abs_us ? s->arrive_us - r->t0_abs_us : 0);
         g->from_side = d == 0 ? LESSON_CLIENT : LESSON_SERVER;
         g->to_side = d == 0 ? LESSON_SERVER : LESSON_CLIENT;
         g->flags = s->flags;
@@ -592,39 +592,21 @@ static void rb_settle(lesson_backend *b)
  * enough that settling may take longer (a lesson's 200 KB through a small
  * window takes 0.6 s at 10 Mbit/s, a probe's 3 MB through 8 KiB buffers
  * 9 s: as long as the model says, bounded by check --timeout). */
-#define REAL_OPS_COMMON \
-    .mode = LESSON_MODE_REAL, \
-    .free = rb_free, \
-    .socket = rb_socket, \
-    .bind = rb_bind, \
-    .listen = rb_listen, \
-    .connect = rb_connect, \
-    .connect_result = rb_connect_result, \
-    .accept = rb_accept, \
-    .send = rb_send, \
-    .recv = rb_recv, \
-    .setsockopt = rb_setsockopt, \
-    .getsockopt = rb_getsockopt, \
-    .shutdown = rb_shutdown, \
-    .close = rb_close, \
-    .probe = rb_probe, \
-    .segments = rb_segments, \
-    .monotonic_s = rb_monotonic_s, \
-    .now_us = rb_now_us, \
-    .advance = rb_advance, \
-    .next_event_us = rb_next_event_us, \
-    .settle_step = rb_settle_step, \
-    .step_begin = rb_step_begin, \
-    .settle = rb_settle,
+#define REAL_OPS_COMMON                                                                            \
+    .mode = LESSON_MODE_REAL, .free = rb_free, .socket = rb_socket, .bind = rb_bind,               \
+    .listen = rb_listen, .connect = rb_connect, .connect_result = rb_connect_result,               \
+    .accept = rb_accept, .send = rb_send, .recv = rb_recv, .setsockopt = rb_setsockopt,            \
+    .getsockopt = rb_getsockopt, .shutdown = rb_shutdown, .close = rb_close, .probe = rb_probe,    \
+    .segments = rb_segments, .monotonic_s = rb_monotonic_s, .now_us = rb_now_us,                   \
+    .advance = rb_advance, .next_event_us = rb_next_event_us, .settle_step = rb_settle_step,       \
+    .step_begin = rb_step_begin, .settle = rb_settle,
 
 static const lesson_backend_ops real_ops = {
-    REAL_OPS_COMMON
-    .settle_budget_us = REAL_SETTLE_LIMIT_US,
+    REAL_OPS_COMMON.settle_budget_us = REAL_SETTLE_LIMIT_US,
 };
 
 static const lesson_backend_ops real_wire_ops = {
-    REAL_OPS_COMMON
-    .settle_budget_us = REAL_WIRE_SETTLE_LIMIT_US,
+    REAL_OPS_COMMON.settle_budget_us = REAL_WIRE_SETTLE_LIMIT_US,
 };
 
 lesson_backend *lesson_backend_real_new(const lesson_model *m, char *err, size_t errlen)

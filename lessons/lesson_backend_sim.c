@@ -35,7 +35,7 @@ typedef struct {
     sim_world *w;
     sb_start *starts; /* every write seen so far */
     size_t nstarts, cap_starts;
-    size_t scanned; /* events of the step's log already looked at */
+    size_t scanned;       /* events of the step's log already looked at */
     lesson_event *events; /* the step's events, converted for the runner */
     size_t cap_events;
 } sim_backend;
@@ -254,12 +254,13 @@ static void sb_queue_runs(lesson_backend *b, int h, lesson_qid q, lesson_queue *
     int writer = q == LESSON_Q_RECV ? sim_peer(W(b), h) : h;
     uint64_t head = 0;
     if (sim_snapshot_get(W(b), h, &snap) == 0)
-        head = q == LESSON_Q_RECV      ? snap.bytes_read
+        head = q == LESSON_Q_RECV     ? snap.bytes_read
                : q == LESSON_Q_UNSENT ? snap.bytes_written - snap.unsent_bytes
-                                       : snap.bytes_written - snap.send_queue_bytes;
+                                      : snap.bytes_written - snap.send_queue_bytes;
     for (int i = 0; i < n; i++) {
         int64_t start = writer >= 0 ? sb_write_start(sb, writer, runs[i].origin) : -1;
-        uint32_t off = start >= 0 && (int64_t)head >= start ? (uint32_t)(head - (uint64_t)start) : 0;
+        uint32_t off =
+            start >= 0 && (int64_t)head >= start ? (uint32_t)(head - (uint64_t)start) : 0;
         lesson_queue_push_at(out, runs[i].origin, off, runs[i].bytes);
         head += runs[i].bytes;
     }

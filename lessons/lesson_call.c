@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,8 +105,7 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
     for (;;) {
         size_t take = 0;
         bool ready = false;
-        size_t chunk = rd->chunk ? rd->chunk
-                                 : (p->op == LF_READ && p->cap ? p->cap - rd->len : 1);
+        size_t chunk = rd->chunk ? rd->chunk : (p->op == LF_READ && p->cap ? p->cap - rd->len : 1);
         if (!rd->chunk && p->op == LF_READ && p->cap && rd->len > 0) {
             take = rd->len < p->cap ? rd->len : p->cap;
             ready = true;
@@ -684,7 +684,7 @@ static rc_t call_writer_method(interp *in, pending *p, lesson_side side, const l
         if ((rc = need_bytes(in, &args[0])) != R_OK)
             return rc;
         if (w->ab && args[0].len <= lesson_appbuf_capacity_bytes(w->ab) -
-                                          lesson_appbuf_buffered_bytes(w->ab)) {
+                                        lesson_appbuf_buffered_bytes(w->ab)) {
             lesson_appbuf_put(w->ab, args[0].data, args[0].len); /* fits: only buffered */
             out->k = V_INT;
             out->i = (int64_t)args[0].len;
@@ -968,7 +968,8 @@ rc_t lesson_eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     case LX_VAR: {
         var *x = lesson_var_get(in, side, e->name);
         if (!x)
-            return lesson_raise_msg(in, LESSON_EXC_NAME, "NameError: name '%s' is not defined", e->name);
+            return lesson_raise_msg(in, LESSON_EXC_NAME, "NameError: name '%s' is not defined",
+                                    e->name);
         return lesson_value_copy(out, &x->v) ? lesson_raise(in, LESSON_EXC_MEMORY) : R_OK;
     }
     case LX_TUPLE: {
@@ -1011,7 +1012,8 @@ rc_t lesson_eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         break;
     }
     if (p->have[e->call_id])
-        return lesson_value_copy(out, &p->memo[e->call_id]) ? lesson_raise(in, LESSON_EXC_MEMORY) : R_OK;
+        return lesson_value_copy(out, &p->memo[e->call_id]) ? lesson_raise(in, LESSON_EXC_MEMORY)
+                                                            : R_OK;
     value obj = {0}, args[LESSON_MAX_ARGS];
     memset(args, 0, sizeof args);
     rc_t rc = R_OK;
@@ -1030,7 +1032,8 @@ rc_t lesson_eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
             p->have[e->call_id] = true;
     } else if (rc == R_OK) {
         lesson_value_free(out);
-        rc = lesson_value_copy(out, &p->memo[e->call_id]) ? lesson_raise(in, LESSON_EXC_MEMORY) : R_OK;
+        rc = lesson_value_copy(out, &p->memo[e->call_id]) ? lesson_raise(in, LESSON_EXC_MEMORY)
+                                                          : R_OK;
     }
     return rc;
 }
@@ -1128,6 +1131,25 @@ static rc_t eval_attr(interp *in, pending *p, lesson_side side, const lesson_exp
     } else {
         const sock_view *sv = &v->socks[obj.i];
         const lesson_probe *pr = &sv->probe;
+        /* The counters, read where the probe keeps them. */
+        static const struct {
+            lesson_attr attr;
+            size_t off;
+        } counters[] = {
+            {LA_SEND_QUEUE, offsetof(lesson_probe, send_queue_bytes)},
+            {LA_UNSENT, offsetof(lesson_probe, unsent_bytes)},
+            {LA_IN_FLIGHT, offsetof(lesson_probe, in_flight_bytes)},
+            {LA_RECV_QUEUE, offsetof(lesson_probe, recv_queue_bytes)},
+            {LA_SNDBUF, offsetof(lesson_probe, sndbuf_bytes)},
+            {LA_RCVBUF, offsetof(lesson_probe, rcvbuf_bytes)},
+        };
+        for (size_t k = 0; k < sizeof counters / sizeof counters[0]; k++)
+            if (counters[k].attr == attr) {
+                uint32_t n;
+                memcpy(&n, (const char *)pr + counters[k].off, sizeof n);
+                out->i = n;
+                goto done;
+            }
         switch (attr) {
         case LA_STATE:
             out->k = V_STATE;
@@ -1137,34 +1159,17 @@ static rc_t eval_attr(interp *in, pending *p, lesson_side side, const lesson_exp
             out->k = V_BOOL;
             out->i = sv->blocked;
             break;
-        case LA_SEND_QUEUE:
-            out->i = pr->send_queue_bytes;
-            break;
-        case LA_UNSENT:
-            out->i = pr->unsent_bytes;
-            break;
-        case LA_IN_FLIGHT:
-            out->i = pr->in_flight_bytes;
-            break;
-        case LA_RECV_QUEUE:
-            out->i = pr->recv_queue_bytes;
-            break;
-        case LA_SNDBUF:
-            out->i = pr->sndbuf_bytes;
-            break;
-        case LA_RCVBUF:
-            out->i = pr->rcvbuf_bytes;
-            break;
         case LA_PEER_WINDOW:
             if (!pr->peer_window_known)
                 rc = lesson_raise_msg(in, LESSON_EXC_OS,
-                               "not available: this kernel does not report tcpi_snd_wnd");
+                                      "not available: this kernel does not report tcpi_snd_wnd");
             out->i = pr->peer_window_bytes;
             break;
         default:
             rc = lesson_raise_msg(in, LESSON_EXC_ATTRIBUTE, "AttributeError");
         }
     }
+done:
     lesson_value_free(&obj);
     return rc;
 }

@@ -178,7 +178,7 @@ static void print_timed_out(FILE *out, const char *path, const lesson_doc *doc, 
 }
 
 /* Colour for failures on a terminal (cli_colour decides). */
-#define RED(c) ((c) ? "\033[31m" : "")
+#define RED(c)   ((c) ? "\033[31m" : "")
 #define GREEN(c) ((c) ? "\033[32m" : "")
 #define PLAIN(c) ((c) ? "\033[0m" : "")
 
@@ -366,8 +366,8 @@ static void finish_job(check_job *job, int st, lesson_report *rep)
         return;
     char what[200];
     if (WIFSIGNALED(st))
-        snprintf(what, sizeof what, "the check of this lesson died of signal %d (%s)",
-                 WTERMSIG(st), strsignal(WTERMSIG(st)));
+        snprintf(what, sizeof what, "the check of this lesson died of signal %d (%s)", WTERMSIG(st),
+                 strsignal(WTERMSIG(st)));
     else
         snprintf(what, sizeof what, "the check of this lesson ended with status %d",
                  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
@@ -430,10 +430,14 @@ static void check_all(lesson_report *reps, int n, unsigned modes, uint64_t budge
 }
 
 static const struct option check_opts[] = {
-    {"help", no_argument, NULL, 'h'},     {"sim", no_argument, NULL, 's'},
-    {"real", no_argument, NULL, 'r'},     {"jobs", required_argument, NULL, 'j'},
-    {"junit", required_argument, NULL, 'J'}, {"tap", no_argument, NULL, 'T'},
-    {"timeout", required_argument, NULL, 'O'}, {"wire", required_argument, NULL, 'W'},
+    {"help", no_argument, NULL, 'h'},
+    {"sim", no_argument, NULL, 's'},
+    {"real", no_argument, NULL, 'r'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"junit", required_argument, NULL, 'J'},
+    {"tap", no_argument, NULL, 'T'},
+    {"timeout", required_argument, NULL, 'O'},
+    {"wire", required_argument, NULL, 'W'},
     {NULL, 0, NULL, 0},
 };
 
@@ -453,10 +457,15 @@ typedef struct {
 static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *errout)
 {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    *o = (check_opts_t){.modes = LESSON_MODE_BOTH, .budget_us = LESSON_TIME_BUDGET_US_DEFAULT,
+    *o = (check_opts_t){.modes = LESSON_MODE_BOTH,
+                        .budget_us = LESSON_TIME_BUDGET_US_DEFAULT,
                         .jobs = ncpu > 0 ? ncpu : 1};
-    cli_opt p = {.cmd = "sockbuf check", .longopts = check_opts, .shortopts = "hj:",
-                 .errout = errout, .argc = argc, .argv = argv};
+    cli_opt p = {.cmd = "sockbuf check",
+                 .longopts = check_opts,
+                 .shortopts = "hj:",
+                 .errout = errout,
+                 .argc = argc,
+                 .argv = argv};
     const char *v;
     int c;
     while ((c = cli_opt_next(&p, &v)) != -1) {
@@ -491,8 +500,8 @@ static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *
             char *end = NULL;
             double sec = strtod(v, &end);
             if (!*v || *end || !(sec >= 0 && sec <= 1e9)) {
-                fprintf(errout, "sockbuf check: --timeout wants SECONDS (a number >= 0), not '%s'\n",
-                        v);
+                fprintf(errout,
+                        "sockbuf check: --timeout wants SECONDS (a number >= 0), not '%s'\n", v);
                 return 2;
             }
             o->budget_us = (uint64_t)(sec * 1e6);
@@ -655,8 +664,8 @@ static void print_wire(FILE *out, const lesson_record *rec)
         fprintf(out, "  kernel wire +%6.1f ms %s -> %s %-8s seq %u ack %u len %u win %u%s\n",
                 (double)t / 1000.0, lesson_side_name((lesson_side)g->from_side),
                 lesson_side_name((lesson_side)g->to_side),
-                lesson_segment_flags_text(g->flags, flags, sizeof flags), g->seq, g->ack,
-                g->bytes, g->window, g->dropped ? " dropped" : "");
+                lesson_segment_flags_text(g->flags, flags, sizeof flags), g->seq, g->ack, g->bytes,
+                g->window, g->dropped ? " dropped" : "");
     }
     if (rec->nsegments > SHOWN)
         fprintf(out, "  kernel wire ... %zu more segments\n", rec->nsegments - SHOWN);
@@ -668,7 +677,8 @@ static void print_wire(FILE *out, const lesson_record *rec)
         fprintf(out, "  wire: model %d, kernel %d segments: agree (the model is confirmed)\n",
                 c.model_count, c.kernel_count);
     else if (c.shape_agree)
-        fprintf(out, "  wire: model %d, kernel %d segments: the same segments, times differ at %s\n",
+        fprintf(out,
+                "  wire: model %d, kernel %d segments: the same segments, times differ at %s\n",
                 c.model_count, c.kernel_count, c.why);
     else
         fprintf(out, "  wire: model %d, kernel %d segments: differ at %s\n", c.model_count,
@@ -698,8 +708,8 @@ static void print_step(FILE *out, const lesson_doc *doc, const lesson_record *re
         fprintf(out, "  %4d %-7s %-44s", ln->line,
                 ln->side == LESSON_SERVER ? "server:" : "client:", ln->code);
         if (vs)
-            fprintf(out, "  sim: %-14s", lesson_status_text(rec->stmts[k].status[0], status,
-                                                            sizeof status));
+            fprintf(out, "  sim: %-14s",
+                    lesson_status_text(rec->stmts[k].status[0], status, sizeof status));
         if (vr)
             fprintf(out, "  real: %s",
                     lesson_status_text(rec->stmts[k].status[1], status, sizeof status));
@@ -755,15 +765,16 @@ int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
     unsigned modes = LESSON_MODE_BOTH;
     const char *lesson = NULL, *transcript = NULL, *wire = NULL;
     static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"sim", no_argument, NULL, 's'},
-        {"real", no_argument, NULL, 'r'},
-        {"transcript", required_argument, NULL, 't'},
-        {"wire", required_argument, NULL, 'W'},
-        {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},       {"sim", no_argument, NULL, 's'},
+        {"real", no_argument, NULL, 'r'},       {"transcript", required_argument, NULL, 't'},
+        {"wire", required_argument, NULL, 'W'}, {NULL, 0, NULL, 0},
     };
-    cli_opt p = {.cmd = "sockbuf run", .longopts = opts, .shortopts = "h", .errout = errout,
-                 .argc = argc, .argv = argv};
+    cli_opt p = {.cmd = "sockbuf run",
+                 .longopts = opts,
+                 .shortopts = "h",
+                 .errout = errout,
+                 .argc = argc,
+                 .argv = argv};
     const char *val;
     int c;
     while ((c = cli_opt_next(&p, &val)) != -1) {

@@ -216,8 +216,8 @@ static void check_address(lexer *L, const lesson_expr *a)
     if (a->kind == LX_VAR) {
         lesson_type t = expr_type(L, a);
         if (t != LT_ANY && t != LT_TUPLE)
-            lesson_lex_fail(L, (size_t)a->col - 1, "expected an address tuple (host, port), found %s",
-                     type_name(t));
+            lesson_lex_fail(L, (size_t)a->col - 1,
+                            "expected an address tuple (host, port), found %s", type_name(t));
         return;
     }
     if (a->kind != LX_TUPLE) {
@@ -233,9 +233,9 @@ static void check_address(lexer *L, const lesson_expr *a)
                 (h->len == 9 && !memcmp(h->data, "127.0.0.1", 9));
     if (!loop) {
         lesson_lex_fail(L, (size_t)h->col - 1,
-                 "host '%.*s' is not reachable: lessons use loopback only ('localhost', "
-                 "'127.0.0.1' or '')",
-                 (int)(h->len > 40 ? 40 : h->len), (const char *)h->data);
+                        "host '%.*s' is not reachable: lessons use loopback only ('localhost', "
+                        "'127.0.0.1' or '')",
+                        (int)(h->len > 40 ? 40 : h->len), (const char *)h->data);
         return;
     }
     if (port->kind != LX_INT || port->i < 0 || port->i > 65535)
@@ -248,7 +248,8 @@ static void check_call(lexer *L, lesson_expr *e)
     int n = e->nargs;
     for (int i = 0; i < n; i++) {
         if (e->kwname[i] && !(e->func == LF_MAKEFILE && !strcmp(e->kwname[i], "buffering"))) {
-            lesson_lex_fail(L, (size_t)a[i]->col - 1, "unexpected keyword argument '%s'", e->kwname[i]);
+            lesson_lex_fail(L, (size_t)a[i]->col - 1, "unexpected keyword argument '%s'",
+                            e->kwname[i]);
             return;
         }
     }
@@ -257,11 +258,12 @@ static void check_call(lexer *L, lesson_expr *e)
         if (n > 2 || (n >= 1 && !is_const(a[0], LC_AF_INET)) ||
             (n == 2 && !is_const(a[1], LC_SOCK_STREAM)))
             lesson_lex_fail(L, (size_t)e->col - 1,
-                     "expected socket.socket(socket.AF_INET, socket.SOCK_STREAM)");
+                            "expected socket.socket(socket.AF_INET, socket.SOCK_STREAM)");
         break;
     case LF_OPEN: {
         if (n < 1 || n > 2 || a[0]->kind != LX_STR) {
-            lesson_lex_fail(L, (size_t)e->col - 1, "expected open('NAME', 'rb') with a declared file");
+            lesson_lex_fail(L, (size_t)e->col - 1,
+                            "expected open('NAME', 'rb') with a declared file");
             break;
         }
         bool found = false;
@@ -270,10 +272,11 @@ static void check_call(lexer *L, lesson_expr *e)
                 !memcmp(L->p->doc->files[i].name, a[0]->data, a[0]->len))
                 found = true;
         if (!found) {
-            lesson_lex_fail(L, (size_t)a[0]->col - 1,
-                     "file '%.*s' is not declared: add 'file %.*s SIZE' before the first step",
-                     (int)(a[0]->len > 40 ? 40 : a[0]->len), (const char *)a[0]->data,
-                     (int)(a[0]->len > 40 ? 40 : a[0]->len), (const char *)a[0]->data);
+            lesson_lex_fail(
+                L, (size_t)a[0]->col - 1,
+                "file '%.*s' is not declared: add 'file %.*s SIZE' before the first step",
+                (int)(a[0]->len > 40 ? 40 : a[0]->len), (const char *)a[0]->data,
+                (int)(a[0]->len > 40 ? 40 : a[0]->len), (const char *)a[0]->data);
             break;
         }
         if (n == 2 && !(a[1]->kind == LX_STR && a[1]->len == 2 && !memcmp(a[1]->data, "rb", 2)))
@@ -282,7 +285,8 @@ static void check_call(lexer *L, lesson_expr *e)
     }
     case LF_LEN:
         if (n != 1)
-            lesson_lex_fail(L, (size_t)e->col - 1, "len() takes exactly one argument (%d given)", n);
+            lesson_lex_fail(L, (size_t)e->col - 1, "len() takes exactly one argument (%d given)",
+                            n);
         break;
     case LF_SLEEP:
         if (n != 1 || (a[0]->kind != LX_INT && a[0]->kind != LX_SECONDS)) {
@@ -308,7 +312,8 @@ static void check_call(lexer *L, lesson_expr *e)
         break;
     case LF_RECV:
         if (n == 2 && !is_const(a[1], LC_MSG_WAITALL) && !(a[1]->kind == LX_INT && a[1]->i == 0))
-            lesson_lex_fail(L, (size_t)a[1]->col - 1, "expected recv() flags socket.MSG_WAITALL or 0");
+            lesson_lex_fail(L, (size_t)a[1]->col - 1,
+                            "expected recv() flags socket.MSG_WAITALL or 0");
         break;
     case LF_SETSOCKOPT:
     case LF_GETSOCKOPT: {
@@ -317,21 +322,21 @@ static void check_call(lexer *L, lesson_expr *e)
                   (tcp && (is_const(a[1], LC_TCP_NODELAY) || is_const(a[1], LC_TCP_CORK)));
         if (!ok)
             lesson_lex_fail(L, (size_t)a[0]->col - 1,
-                     "expected socket.SOL_SOCKET with SO_SNDBUF or SO_RCVBUF, or "
-                     "socket.IPPROTO_TCP with TCP_NODELAY or TCP_CORK");
+                            "expected socket.SOL_SOCKET with SO_SNDBUF or SO_RCVBUF, or "
+                            "socket.IPPROTO_TCP with TCP_NODELAY or TCP_CORK");
         break;
     }
     case LF_SHUTDOWN:
         if (!is_const(a[0], LC_SHUT_RD) && !is_const(a[0], LC_SHUT_WR) &&
             !is_const(a[0], LC_SHUT_RDWR))
             lesson_lex_fail(L, (size_t)a[0]->col - 1,
-                     "expected socket.SHUT_RD, socket.SHUT_WR or socket.SHUT_RDWR");
+                            "expected socket.SHUT_RD, socket.SHUT_WR or socket.SHUT_RDWR");
         break;
     case LF_MAKEFILE:
         if (!(a[0]->kind == LX_STR && a[0]->len == 2 &&
               (!memcmp(a[0]->data, "wb", 2) || !memcmp(a[0]->data, "rb", 2))))
             lesson_lex_fail(L, (size_t)a[0]->col - 1,
-                     "expected makefile('wb') or makefile('rb'): lessons use bytes");
+                            "expected makefile('wb') or makefile('rb'): lessons use bytes");
         for (int i = 1; i < n; i++)
             if (a[i]->kind != LX_INT)
                 lesson_lex_fail(L, (size_t)a[i]->col - 1, "expected buffering=INTEGER");
@@ -365,7 +370,7 @@ static bool parse_args(lexer *L, lesson_expr *call, int min, int max, const char
                 (save + 1 >= L->len || L->s[save + 1] != '=')) {
                 if (!(call->func == LF_MAKEFILE && lesson_tok_name(L, "buffering"))) {
                     lesson_lex_fail(L, L->t.start, "unexpected keyword argument '%.*s'",
-                             (int)(L->t.len > 40 ? 40 : L->t.len), L->s + L->t.start);
+                                    (int)(L->t.len > 40 ? 40 : L->t.len), L->s + L->t.start);
                     return false;
                 }
                 kw = lesson_xstrndup(L->s + L->t.start, L->t.len);
@@ -390,8 +395,8 @@ static bool parse_args(lexer *L, lesson_expr *call, int min, int max, const char
         if (lesson_tok_is(L, ","))
             lesson_lex_next(L);
         else if (!lesson_tok_is(L, ")")) {
-            lesson_expected(L,
-                     L->t.kind == T_EOL ? "')' after arguments" : "',' or ')' after an argument");
+            lesson_expected(L, L->t.kind == T_EOL ? "')' after arguments"
+                                                  : "',' or ')' after an argument");
             return false;
         }
     }
@@ -400,9 +405,10 @@ static bool parse_args(lexer *L, lesson_expr *call, int min, int max, const char
     if (npos < min || (max >= 0 && npos > max)) {
         if (min == max)
             lesson_lex_fail(L, open, "%s() takes %d argument%s (%d given)", fname, min,
-                     min == 1 ? "" : "s", npos);
+                            min == 1 ? "" : "s", npos);
         else
-            lesson_lex_fail(L, open, "%s() takes %d to %d arguments (%d given)", fname, min, max, npos);
+            lesson_lex_fail(L, open, "%s() takes %d to %d arguments (%d given)", fname, min, max,
+                            npos);
         return false;
     }
     lesson_lex_next(L); /* ')' */
@@ -449,7 +455,7 @@ static lesson_expr *parse_method(lexer *L, lesson_expr *obj, size_t name_at, con
     }
     if (found < 0) {
         lesson_lex_fail(L, name_at, "'%s' object has no method '%.*s'", type_name(t),
-                 (int)(nlen > 40 ? 40 : nlen), name);
+                        (int)(nlen > 40 ? 40 : nlen), name);
         expr_free(obj);
         return NULL;
     }
@@ -532,8 +538,8 @@ static lesson_expr *parse_name(lexer *L)
             var_entry *v = lesson_pvar_find(L->p, L->side, s + parts[0][0], parts[0][1]);
             if (!v) {
                 lesson_lex_fail(L, start, "name '%.*s' is not defined on the %s side",
-                         (int)(parts[0][1] > 40 ? 40 : parts[0][1]), s + parts[0][0],
-                         lesson_side_name(L->side));
+                                (int)(parts[0][1] > 40 ? 40 : parts[0][1]), s + parts[0][0],
+                                lesson_side_name(L->side));
                 return NULL;
             }
             lesson_expr *obj = expr_new(L, LX_VAR, start);
@@ -545,7 +551,7 @@ static lesson_expr *parse_name(lexer *L)
                 return NULL;
         } else {
             lesson_lex_fail(L, start, "unknown function '%.*s'",
-                     (int)(L->t.start - start > 40 ? 40 : L->t.start - start), s + start);
+                            (int)(L->t.start - start > 40 ? 40 : L->t.start - start), s + start);
             return NULL;
         }
         /* chained calls: open(...).read() */
@@ -591,8 +597,8 @@ static lesson_expr *parse_name(lexer *L)
     if (np == 1) {
         if (!lesson_pvar_find(L->p, L->side, s + start, parts[0][1])) {
             lesson_lex_fail(L, start, "name '%.*s' is not defined on the %s side",
-                     (int)(parts[0][1] > 40 ? 40 : parts[0][1]), s + start,
-                     lesson_side_name(L->side));
+                            (int)(parts[0][1] > 40 ? 40 : parts[0][1]), s + start,
+                            lesson_side_name(L->side));
             return NULL;
         }
         e = expr_new(L, LX_VAR, start);
@@ -601,7 +607,7 @@ static lesson_expr *parse_name(lexer *L)
         return e;
     }
     lesson_lex_fail(L, start, "unknown name '%.*s'",
-             (int)(L->t.start - start > 40 ? 40 : L->t.start - start), s + start);
+                    (int)(L->t.start - start > 40 ? 40 : L->t.start - start), s + start);
     return NULL;
 #undef PART_IS
 }
@@ -715,7 +721,7 @@ static lesson_expr *parse_expr(lexer *L)
 {
     if (++L->depth > LESSON_MAX_DEPTH) {
         lesson_lex_fail(L, L->t.start, "expression nested too deeply (more than %d levels)",
-                 LESSON_MAX_DEPTH);
+                        LESSON_MAX_DEPTH);
         return NULL;
     }
     lesson_expr *a = parse_atom(L);
@@ -768,12 +774,12 @@ static lesson_expr *parse_expr(lexer *L)
         if (!is_number_type(ta) || !is_number_type(tb) || a->kind == LX_NONE ||
             b->kind == LX_NONE || a->kind == LX_STR || b->kind == LX_STR) {
             lesson_lex_fail(L, op_at, "unsupported operand type(s) for -: '%s' and '%s'",
-                     a->kind == LX_NONE  ? "NoneType"
-                     : a->kind == LX_STR ? "str"
-                                         : type_name(ta),
-                     b->kind == LX_NONE  ? "NoneType"
-                     : b->kind == LX_STR ? "str"
-                                         : type_name(tb));
+                            a->kind == LX_NONE  ? "NoneType"
+                            : a->kind == LX_STR ? "str"
+                                                : type_name(ta),
+                            b->kind == LX_NONE  ? "NoneType"
+                            : b->kind == LX_STR ? "str"
+                                                : type_name(tb));
             expr_free(a);
             expr_free(b);
             a = NULL;
@@ -840,7 +846,7 @@ static bool parse_simple(lexer *L, struct lesson_ast *a)
         if (assign || pair) {
             if (is_reserved(L)) {
                 lesson_lex_fail(L, L->t.start, "cannot assign to '%.*s'", (int)L->t.len,
-                         L->s + L->t.start);
+                                L->s + L->t.start);
                 return false;
             }
             if (!take_name(L, &a->target[0]))
@@ -870,15 +876,17 @@ static bool parse_simple(lexer *L, struct lesson_ast *a)
         if (!(a->expr->kind == LX_CALL && a->expr->func == LF_ACCEPT) &&
             a->expr->kind != LX_TUPLE && t != LT_ANY && t != LT_TUPLE) {
             lesson_lex_fail(L, (size_t)a->expr->col - 1,
-                     "cannot unpack %s into two variables: expected accept() or a pair",
-                     type_name(t));
+                            "cannot unpack %s into two variables: expected accept() or a pair",
+                            type_name(t));
             return false;
         }
         bool acc = a->expr->kind == LX_CALL && a->expr->func == LF_ACCEPT;
         lesson_pvar_set(L->p, L->side, a->target[0],
-                acc ? LT_SOCKET : (a->expr->kind == LX_TUPLE ? expr_type(L, a->expr->a) : LT_ANY));
+                        acc ? LT_SOCKET
+                            : (a->expr->kind == LX_TUPLE ? expr_type(L, a->expr->a) : LT_ANY));
         lesson_pvar_set(L->p, L->side, a->target[1],
-                acc ? LT_TUPLE : (a->expr->kind == LX_TUPLE ? expr_type(L, a->expr->b) : LT_ANY));
+                        acc ? LT_TUPLE
+                            : (a->expr->kind == LX_TUPLE ? expr_type(L, a->expr->b) : LT_ANY));
     } else if (a->ntargets == 1) {
         lesson_pvar_set(L->p, L->side, a->target[0], t);
     }
@@ -981,7 +989,7 @@ static lesson_expr *parse_expect_lhs(lexer *L, lesson_type *vt, lesson_attr *att
     var_entry *ve = lesson_pvar_find(L->p, L->side, v->name, strlen(v->name));
     if (!ve) {
         lesson_lex_fail(L, var_at, "name '%s' is not defined on the %s side", v->name,
-                 lesson_side_name(L->side));
+                        lesson_side_name(L->side));
         goto fail;
     }
     *vt = ve->type;
@@ -1011,15 +1019,15 @@ static lesson_expr *parse_expect_lhs(lexer *L, lesson_type *vt, lesson_attr *att
         char found[64];
         lesson_tok_describe(L, found, sizeof found);
         lesson_lex_fail(L, L->t.start,
-                 "unknown attribute %s: expected send_queue, unsent, in_flight, recv_queue, "
-                 "sndbuf, rcvbuf, peer_window, blocked, state or buffered",
-                 found);
+                        "unknown attribute %s: expected send_queue, unsent, in_flight, recv_queue, "
+                        "sndbuf, rcvbuf, peer_window, blocked, state or buffered",
+                        found);
         goto fail;
     }
     if (*vt != LT_ANY && *vt != attrs[k].on &&
         !(attrs[k].attr == LA_BUFFERED && *vt == LT_READER)) {
         lesson_lex_fail(L, L->t.start, "'%s' object has no attribute '%s'", type_name(*vt),
-                 attrs[k].name);
+                        attrs[k].name);
         goto fail;
     }
     e = expr_new(L, LX_ATTR, at);
@@ -1118,12 +1126,12 @@ static lesson_expr *parse_expect_rhs(lexer *L)
             if (e && !(e->name = lesson_xstrndup(L->s + L->t.start, L->t.len)))
                 goto fail;
         } else {
-            lesson_lex_fail(L, L->t.start,
-                     "name '%.*s' is not defined on the %s side: expected a value (an integer, "
-                     "a bytes literal, True, False, None, a TCP state, an exception name or a "
-                     "variable of that side)",
-                     (int)(L->t.len > 40 ? 40 : L->t.len), L->s + L->t.start,
-                     lesson_side_name(L->side));
+            lesson_lex_fail(
+                L, L->t.start,
+                "name '%.*s' is not defined on the %s side: expected a value (an integer, "
+                "a bytes literal, True, False, None, a TCP state, an exception name or a "
+                "variable of that side)",
+                (int)(L->t.len > 40 ? 40 : L->t.len), L->s + L->t.start, lesson_side_name(L->side));
             return NULL;
         }
         if (e)
@@ -1131,7 +1139,7 @@ static lesson_expr *parse_expect_rhs(lexer *L)
         return e;
     default:
         lesson_expected(L, "a value (a number, a bytes literal, True, False, None, a state name or "
-                    "an exception name)");
+                           "an exception name)");
         return NULL;
     }
 fail:

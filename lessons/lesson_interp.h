@@ -177,9 +177,9 @@ typedef struct {
     bool op_active;
     lesson_func op;
     int call_id;
-    int obj;       /* socket or writer index */
-    uint8_t *data; /* bytes still to push (sendall, writer) */
-    vshare *data_sh;   /* data's holders (a sendall's value, a recv's buffer); NULL: owned */
+    int obj;         /* socket or writer index */
+    uint8_t *data;   /* bytes still to push (sendall, writer) */
+    vshare *data_sh; /* data's holders (a sendall's value, a recv's buffer); NULL: owned */
     size_t len, off;
     size_t cap;        /* recv */
     uint64_t until_us; /* sleep */
@@ -210,12 +210,12 @@ typedef struct {
     readerobj readers[MAX_WRITERS];
     int nreaders;
     sidequeue queue[2];
-    lesson_exc raised;           /* the exception being raised */
+    lesson_exc raised;            /* the exception being raised */
     char detail[LESSON_EXPR_LEN]; /* what an expectation shows of it, or "" */
-    bool moved;                  /* a blocked call moved bytes since this was cleared */
-    uint64_t budget_end_us;      /* real mode: the backend's clock when the lesson's
-                                    time budget runs out (UINT64_MAX: none) */
-    stmt_status **status;        /* per step, per statement line */
+    bool moved;                   /* a blocked call moved bytes since this was cleared */
+    uint64_t budget_end_us;       /* real mode: the backend's clock when the lesson's
+                                     time budget runs out (UINT64_MAX: none) */
+    stmt_status **status;         /* per step, per statement line */
     int *nstatus;
     lesson_view view;
     size_t live_bytes;   /* bytes of the values (bytes, str) and buffers alive now */

@@ -34,8 +34,8 @@ static void write_segments(FILE *out, const lesson_record *rec)
                 "\"seq\":%u,\"ack\":%u,\"len\":%u,\"window\":%u%s}",
                 i ? "," : "", (unsigned long long)g->time_us, (unsigned long long)g->arrive_us,
                 lesson_side_name((lesson_side)g->from_side),
-                lesson_segment_flags_text(g->flags, flags, sizeof flags), g->seq, g->ack,
-                g->bytes, g->window, g->dropped ? ",\"dropped\":true" : "");
+                lesson_segment_flags_text(g->flags, flags, sizeof flags), g->seq, g->ack, g->bytes,
+                g->window, g->dropped ? ",\"dropped\":true" : "");
     }
     fputc(']', out);
 }
@@ -166,8 +166,8 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
             x = &rec->expects[j++];
         if (n++)
             fputc(',', out);
-        fprintf(out, "{\"line\":%d,\"mode\":\"%s\",\"ok\":%s,\"expr\":", x->line,
-                mode_key(x->mode), x->ok ? "true" : "false");
+        fprintf(out, "{\"line\":%d,\"mode\":\"%s\",\"ok\":%s,\"expr\":", x->line, mode_key(x->mode),
+                x->ok ? "true" : "false");
         cli_json_str(out, x->expr);
         fputs(",\"got\":", out);
         cli_json_str(out, x->got);

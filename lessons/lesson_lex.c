@@ -246,7 +246,8 @@ size_t lesson_read_string(lexer *L, size_t q, bool is_bytes, bool raw, uint8_t *
             for (int k = 0; k < digits; k++) {
                 int h = i < L->len ? hexval((unsigned char)s[i]) : -1;
                 if (h < 0) {
-                    lesson_lex_fail(L, at, "invalid \\%c escape: expected %d hex digits", e, digits);
+                    lesson_lex_fail(L, at, "invalid \\%c escape: expected %d hex digits", e,
+                                    digits);
                     goto fail;
                 }
                 cp = cp * 16 + (uint32_t)h;
@@ -387,7 +388,8 @@ void lesson_lex_next(lexer *L)
             }
             if (ovf || t->i > 1000000000) {
                 L->pos = j;
-                lesson_lex_fail(L, i, "number too large: %.*s", (int)(j - i > 24 ? 24 : j - i), s + i);
+                lesson_lex_fail(L, i, "number too large: %.*s", (int)(j - i > 24 ? 24 : j - i),
+                                s + i);
                 t->kind = T_BAD;
                 return;
             }
@@ -402,8 +404,8 @@ void lesson_lex_next(lexer *L)
             }
         } else {
             if (ovf) {
-                lesson_lex_fail(L, i, "integer too large: %.*s%s", (int)(j - i > 24 ? 24 : j - i), s + i,
-                         j - i > 24 ? "..." : "");
+                lesson_lex_fail(L, i, "integer too large: %.*s%s", (int)(j - i > 24 ? 24 : j - i),
+                                s + i, j - i > 24 ? "..." : "");
                 t->kind = T_BAD;
                 L->pos = j;
                 return;

@@ -38,8 +38,8 @@ typedef struct {
     lesson_step *step; /* the current step, or NULL in the header */
     var_entry vars[2][MAX_VARS];
     int nvars[2];
-    int line;        /* the line being read */
-    int lesson_line; /* where `lesson` was, 0 if not yet */
+    int line;                     /* the line being read */
+    int lesson_line;              /* where `lesson` was, 0 if not yet */
     char *answer_text;            /* the current step's `answer` line, parsed at the step's end */
     size_t answer_len, answer_at; /* its length; where its SIDE starts */
 } parser;

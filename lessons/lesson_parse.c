@@ -65,8 +65,8 @@ static bool parse_duration(parser *p, const char *s, size_t i, size_t end, uint6
     size_t j = lesson_read_digits(s, i, end, &whole, &ovf);
     uint64_t frac = 0, fdiv = 1;
     if (j == i) {
-        lesson_perr(p, p->line, (int)i + 1, "expected a duration such as 5ms for %s, found '%.*s'", what,
-             (int)(end - i > 20 ? 20 : end - i), s + i);
+        lesson_perr(p, p->line, (int)i + 1, "expected a duration such as 5ms for %s, found '%.*s'",
+                    what, (int)(end - i > 20 ? 20 : end - i), s + i);
         return false;
     }
     if (j < end && s[j] == '.') {
@@ -88,9 +88,10 @@ static bool parse_duration(parser *p, const char *s, size_t i, size_t end, uint6
     else if (ul == 1 && s[j] == 's')
         mul = 1000000;
     else {
-        lesson_perr(p, p->line, (int)j + 1, "expected a unit 'us', 'ms' or 's' after %.*s, found %s%.*s%s",
-             (int)(j - i > 20 ? 20 : j - i), s + i, ul ? "'" : "nothing", (int)(ul > 20 ? 20 : ul),
-             s + j, ul ? "'" : "");
+        lesson_perr(p, p->line, (int)j + 1,
+                    "expected a unit 'us', 'ms' or 's' after %.*s, found %s%.*s%s",
+                    (int)(j - i > 20 ? 20 : j - i), s + i, ul ? "'" : "nothing",
+                    (int)(ul > 20 ? 20 : ul), s + j, ul ? "'" : "");
         return false;
     }
     if (ovf || (uint64_t)whole > LESSON_MAX_WAIT_US) {
@@ -115,7 +116,7 @@ static bool parse_size(parser *p, const char *s, size_t i, size_t end, uint64_t 
     size_t j = lesson_read_digits(s, i, end, &v, &ovf);
     if (j == i) {
         lesson_perr(p, p->line, (int)i + 1, "expected a size in bytes for %s, found '%.*s'", what,
-             (int)(end - i > 20 ? 20 : end - i), s + i);
+                    (int)(end - i > 20 ? 20 : end - i), s + i);
         return false;
     }
     uint64_t mul = 1;
@@ -125,13 +126,14 @@ static bool parse_size(parser *p, const char *s, size_t i, size_t end, uint64_t 
     else if (ul == 3 && !memcmp(s + j, "MiB", 3))
         mul = 1024 * 1024;
     else if (ul != 0 && !(ul == 1 && s[j] == 'B')) {
-        lesson_perr(p, p->line, (int)j + 1, "expected 'KiB', 'MiB' or nothing after %.*s, found '%.*s'",
-             (int)(j - i > 20 ? 20 : j - i), s + i, (int)(ul > 20 ? 20 : ul), s + j);
+        lesson_perr(p, p->line, (int)j + 1,
+                    "expected 'KiB', 'MiB' or nothing after %.*s, found '%.*s'",
+                    (int)(j - i > 20 ? 20 : j - i), s + i, (int)(ul > 20 ? 20 : ul), s + j);
         return false;
     }
     if (ovf || (uint64_t)v > max / mul) {
         lesson_perr(p, p->line, (int)i + 1, "%s too large: at most %llu bytes", what,
-             (unsigned long long)max);
+                    (unsigned long long)max);
         return false;
     }
     *out = (uint64_t)v * mul;
@@ -151,8 +153,9 @@ static void parse_model(parser *p, const char *s, size_t i, size_t len)
         while (eq < k && s[eq] != '=')
             eq++;
         if (eq == k) {
-            lesson_perr(p, p->line, (int)i + 1, "expected KEY=VALUE in the model line, found '%.*s'",
-                 (int)(k - i > 30 ? 30 : k - i), s + i);
+            lesson_perr(p, p->line, (int)i + 1,
+                        "expected KEY=VALUE in the model line, found '%.*s'",
+                        (int)(k - i > 30 ? 30 : k - i), s + i);
             return;
         }
         size_t kl = eq - i, v = eq + 1;
@@ -176,8 +179,8 @@ static void parse_model(parser *p, const char *s, size_t i, size_t len)
                 mul = 1;
             if (j == v || !mul) {
                 lesson_perr(p, p->line, (int)v + 1,
-                     "expected a rate such as 10Mbit (units kbit, Mbit, Gbit), found '%.*s'",
-                     (int)(k - v > 20 ? 20 : k - v), s + v);
+                            "expected a rate such as 10Mbit (units kbit, Mbit, Gbit), found '%.*s'",
+                            (int)(k - v > 20 ? 20 : k - v), s + v);
                 return;
             }
             if (ovf || r <= 0 || (uint64_t)r > 1000 * 1000000000ull / mul) {
@@ -211,7 +214,7 @@ static void parse_model(parser *p, const char *s, size_t i, size_t len)
                 return;
             if (x < 1024) {
                 lesson_perr(p, p->line, (int)v + 1, "%s too small: at least 1024 bytes",
-                     snd ? "sndbuf" : "rcvbuf");
+                            snd ? "sndbuf" : "rcvbuf");
                 return;
             }
             if (snd)
@@ -220,9 +223,9 @@ static void parse_model(parser *p, const char *s, size_t i, size_t len)
                 m->rcvbuf_bytes = (uint32_t)x;
         } else {
             lesson_perr(p, p->line, (int)i + 1,
-                 "unknown model key '%.*s' (known: latency, rate, mss, delayed_ack, sndbuf, "
-                 "rcvbuf)",
-                 (int)(kl > 30 ? 30 : kl), s + i);
+                        "unknown model key '%.*s' (known: latency, rate, mss, delayed_ack, sndbuf, "
+                        "rcvbuf)",
+                        (int)(kl > 30 ? 30 : kl), s + i);
             return;
         }
 #undef KEY
@@ -245,8 +248,9 @@ static void parse_file_directive(parser *p, const char *s, size_t i, size_t len)
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '.' || c == '_' || c == '-';
         if (!ok || (j == i && c == '.')) {
-            lesson_perr(p, p->line, (int)j + 1,
-                 "file name must be a plain name (letters, digits, '.', '_', '-'), found '%c'", c);
+            lesson_perr(
+                p, p->line, (int)j + 1,
+                "file name must be a plain name (letters, digits, '.', '_', '-'), found '%c'", c);
             return;
         }
     }
@@ -256,7 +260,8 @@ static void parse_file_directive(parser *p, const char *s, size_t i, size_t len)
     }
     for (size_t f = 0; f < d->nfiles; f++)
         if (strlen(d->files[f].name) == k - i && !memcmp(d->files[f].name, s + i, k - i)) {
-            lesson_perr(p, p->line, (int)i + 1, "file '%.*s' is declared twice", (int)(k - i), s + i);
+            lesson_perr(p, p->line, (int)i + 1, "file '%.*s' is declared twice", (int)(k - i),
+                        s + i);
             return;
         }
     if (d->nfiles >= 8) {
@@ -273,14 +278,15 @@ static void parse_file_directive(parser *p, const char *s, size_t i, size_t len)
             return;
         if (skip_blank(s, end, len) < len && s[skip_blank(s, end, len)] != '#') {
             lesson_perr(p, p->line, (int)skip_blank(s, end, len) + 1,
-                 "expected end of line after the file's text");
+                        "expected end of line after the file's text");
             free(nf.inline_data);
             return;
         }
     } else {
         if (v == len) {
-            lesson_perr(p, p->line, (int)v + 1,
-                 "expected a size (200KiB) or a \"TEXT\" after the file name, found end of line");
+            lesson_perr(
+                p, p->line, (int)v + 1,
+                "expected a size (200KiB) or a \"TEXT\" after the file name, found end of line");
             return;
         }
         if (!parse_size(p, s, v, vend, MAX_FILE_BYTES, &nf.size_bytes, "file"))
@@ -350,21 +356,22 @@ static void parse_code_line(parser *p, const char *s, size_t i, size_t len, bool
     else {
         if (w == i)
             lesson_perr(p, p->line, (int)i + 1, "expected 'client:' or 'server:', found %s",
-                 i < len ? "something else" : "end of line");
+                        i < len ? "something else" : "end of line");
         else
-            lesson_perr(p, p->line, (int)i + 1, "unknown side '%.*s': expected 'client' or 'server'",
-                 (int)(w - i > 30 ? 30 : w - i), s + i);
+            lesson_perr(p, p->line, (int)i + 1,
+                        "unknown side '%.*s': expected 'client' or 'server'",
+                        (int)(w - i > 30 ? 30 : w - i), s + i);
         return;
     }
     size_t c = skip_blank(s, w, len);
     if (c >= len || s[c] != ':') {
-        lesson_perr(p, p->line, (int)c + 1, "expected ':' after '%s', found %s", lesson_side_name(side),
-             c >= len ? "end of line" : "something else");
+        lesson_perr(p, p->line, (int)c + 1, "expected ':' after '%s', found %s",
+                    lesson_side_name(side), c >= len ? "end of line" : "something else");
         return;
     }
     if (!p->step) {
         lesson_perr(p, p->line, (int)i + 1, "%s before the first 'step'",
-             is_expect ? "expectation" : "statement");
+                    is_expect ? "expectation" : "statement");
         return;
     }
     lexer L = {.p = p, .side = side, .s = s, .len = len, .pos = c + 1, .code_end = len};
@@ -424,8 +431,8 @@ static void question_finish(parser *p)
     }
     if (q->nchoices < 2)
         lesson_perr(p, q->line, 1,
-             "the question has %zu choice%s: expected at least two 'choice KEY TEXT'", q->nchoices,
-             q->nchoices == 1 ? "" : "s");
+                    "the question has %zu choice%s: expected at least two 'choice KEY TEXT'",
+                    q->nchoices, q->nchoices == 1 ? "" : "s");
     else if (!q->answer)
         lesson_perr(p, q->line, 1, "the question has no 'answer KEY SIDE: EXPR OP VALUE'");
     else if (p->answer_text) {
@@ -448,8 +455,8 @@ static size_t question_key(parser *p, const char *s, size_t i, size_t end, const
     if (i >= end || s[i] < 'A' || s[i] > 'Z' ||
         (i + 1 < end && s[i + 1] != ' ' && s[i + 1] != '\t')) {
         lesson_perr(p, p->line, (int)i + 1,
-             "expected a choice key (a capital letter A-Z) after '%s', found %s", what,
-             i >= end ? "end of line" : "something else");
+                    "expected a choice key (a capital letter A-Z) after '%s', found %s", what,
+                    i >= end ? "end of line" : "something else");
         return 0;
     }
     *key = s[i];
@@ -469,13 +476,13 @@ static void parse_question(parser *p, const char *word, size_t wl, const char *s
     lesson_question *q = p->step->question;
     if (QIS("ask")) {
         if (q) {
-            lesson_perr(p, p->line, (int)i + 1, "two questions in one step (the first is on line %d)",
-                 q->line);
+            lesson_perr(p, p->line, (int)i + 1,
+                        "two questions in one step (the first is on line %d)", q->line);
             return;
         }
         if (rest == rend) {
             lesson_perr(p, p->line, (int)rest + 1,
-                 "expected the question's text after 'ask', found end of line");
+                        "expected the question's text after 'ask', found end of line");
             return;
         }
         q = calloc(1, sizeof *q);
@@ -490,7 +497,8 @@ static void parse_question(parser *p, const char *word, size_t wl, const char *s
     }
     if (!q) {
         lesson_perr(p, p->line, (int)i + 1,
-             "'%.*s' without a question: expected 'ask TEXT' first in the step", (int)wl, word);
+                    "'%.*s' without a question: expected 'ask TEXT' first in the step", (int)wl,
+                    word);
         return;
     }
     if (QIS("ask.ja")) {
@@ -500,7 +508,7 @@ static void parse_question(parser *p, const char *word, size_t wl, const char *s
         }
         if (rest == rend) {
             lesson_perr(p, p->line, (int)rest + 1,
-                 "expected the question's text after 'ask.ja', found end of line");
+                        "expected the question's text after 'ask.ja', found end of line");
             return;
         }
         q->text_ja = lesson_xstrndup(s + rest, rend - rest);
@@ -516,16 +524,18 @@ static void parse_question(parser *p, const char *word, size_t wl, const char *s
     if (QIS("choice")) {
         if (lesson_question_choice(q, key)) {
             lesson_perr(p, p->line, (int)rest + 1, "choice %c given twice (first on line %d)", key,
-                 lesson_question_choice(q, key)->line);
+                        lesson_question_choice(q, key)->line);
             return;
         }
         if (q->answer) {
             lesson_perr(p, p->line, (int)i + 1,
-                 "'choice' after the 'answer' (line %d): list the choices first", q->answer_line);
+                        "'choice' after the 'answer' (line %d): list the choices first",
+                        q->answer_line);
             return;
         }
         if (t >= rend) {
-            lesson_perr(p, p->line, (int)t + 1, "expected the text of choice %c, found end of line", key);
+            lesson_perr(p, p->line, (int)t + 1, "expected the text of choice %c, found end of line",
+                        key);
             return;
         }
         if (q->nchoices >= 26)
@@ -545,8 +555,8 @@ static void parse_question(parser *p, const char *word, size_t wl, const char *s
     } else if (QIS("choice.ja")) {
         lesson_choice *c = (lesson_choice *)lesson_question_choice(q, key);
         if (!c) {
-            lesson_perr(p, p->line, (int)rest + 1, "choice.ja %c: no 'choice %c' before it in this step",
-                 key, key);
+            lesson_perr(p, p->line, (int)rest + 1,
+                        "choice.ja %c: no 'choice %c' before it in this step", key, key);
             return;
         }
         if (c->text_ja) {
@@ -554,14 +564,15 @@ static void parse_question(parser *p, const char *word, size_t wl, const char *s
             return;
         }
         if (t >= rend) {
-            lesson_perr(p, p->line, (int)t + 1, "expected the text of choice %c, found end of line", key);
+            lesson_perr(p, p->line, (int)t + 1, "expected the text of choice %c, found end of line",
+                        key);
             return;
         }
         c->text_ja = lesson_xstrndup(s + t, rend - t);
     } else { /* answer */
         if (q->answer) {
-            lesson_perr(p, p->line, (int)i + 1, "'answer' given twice in one step (first on line %d)",
-                 q->answer_line);
+            lesson_perr(p, p->line, (int)i + 1,
+                        "'answer' given twice in one step (first on line %d)", q->answer_line);
             return;
         }
         if (!lesson_question_choice(q, key)) {
@@ -604,8 +615,8 @@ static void parse_line(parser *p, const char *s, size_t len)
         /* client : with a blank before the colon is still a side */
         if (wl == 0) {
             lesson_perr(p, p->line, (int)i + 1,
-                 "expected a directive (lesson, title, model, file, "
-                 "step, say, client:, server:, wait, expect)");
+                        "expected a directive (lesson, title, model, file, "
+                        "step, say, client:, server:, wait, expect)");
             return;
         }
     }
@@ -617,24 +628,26 @@ static void parse_line(parser *p, const char *s, size_t len)
     }
     bool header = IS("lesson") || IS("title") || IS("title.ja") || IS("model") || IS("file");
     if (header && p->step) {
-        lesson_perr(p, p->line, (int)i + 1, "'%.*s' must come before the first 'step'", (int)wl, word);
+        lesson_perr(p, p->line, (int)i + 1, "'%.*s' must come before the first 'step'", (int)wl,
+                    word);
         return;
     }
     if (IS("lesson")) {
         if (p->doc->name) {
-            lesson_perr(p, p->line, (int)i + 1, "'lesson' given twice (first on line %d)", p->lesson_line);
+            lesson_perr(p, p->line, (int)i + 1, "'lesson' given twice (first on line %d)",
+                        p->lesson_line);
             return;
         }
         if (rest == rend) {
             lesson_perr(p, p->line, (int)rest + 1,
-                 "expected a lesson name after 'lesson', found end "
-                 "of line");
+                        "expected a lesson name after 'lesson', found end "
+                        "of line");
             return;
         }
         for (size_t k = rest; k < rend; k++)
             if (!((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9') || s[k] == '-')) {
                 lesson_perr(p, p->line, (int)k + 1,
-                     "lesson name must be lowercase letters, digits and '-' ([a-z0-9-]+)");
+                            "lesson name must be lowercase letters, digits and '-' ([a-z0-9-]+)");
                 return;
             }
         p->doc->name = lesson_xstrndup(s + rest, rend - rest);
@@ -706,8 +719,8 @@ static void parse_line(parser *p, const char *s, size_t len)
         size_t after = skip_blank(s, e, rend);
         if (after < rend && s[after] != '#') {
             lesson_perr(p, p->line, (int)after + 1,
-                 "expected end of line after the duration, found '%.*s'",
-                 (int)(rend - after > 20 ? 20 : rend - after), s + after);
+                        "expected end of line after the duration, found '%.*s'",
+                        (int)(rend - after > 20 ? 20 : rend - after), s + after);
             return;
         }
         uint64_t us;
@@ -730,9 +743,9 @@ static void parse_line(parser *p, const char *s, size_t len)
         parse_code_line(p, s, rest, len, true, m);
     } else {
         lesson_perr(p, p->line, (int)i + 1,
-             "unknown directive '%.*s' (expected lesson, title, model, file, step, say, "
-             "client:, server:, wait or expect)",
-             (int)(wl > 30 ? 30 : (wl ? wl : 1)), word);
+                    "unknown directive '%.*s' (expected lesson, title, model, file, step, say, "
+                    "client:, server:, wait or expect)",
+                    (int)(wl > 30 ? 30 : (wl ? wl : 1)), word);
     }
 #undef IS
 }
@@ -845,7 +858,7 @@ lesson_doc *lesson_parse(const char *path, const char *text, size_t len, lesson_
             lesson_perr(&p, line, (int)bad + 1, "invalid UTF-8 byte 0x%02x", (unsigned char)s[bad]);
         else if (memchr(s, '\r', ll))
             lesson_perr(&p, line, (int)((const char *)memchr(s, '\r', ll) - s) + 1,
-                 "carriage return in the middle of a line");
+                        "carriage return in the middle of a line");
         else
             parse_line(&p, s, ll);
         pos = nl ? end + 1 : len;
@@ -853,7 +866,8 @@ lesson_doc *lesson_parse(const char *path, const char *text, size_t len, lesson_
     question_finish(&p);
     if (!p.nerr) {
         if (!d->name)
-            lesson_perr(&p, line ? line : 1, 1, "expected 'lesson NAME' in the lesson, found end of file");
+            lesson_perr(&p, line ? line : 1, 1,
+                        "expected 'lesson NAME' in the lesson, found end of file");
         else if (!d->nsteps)
             lesson_perr(&p, line ? line : 1, 1, "expected at least one 'step', found end of file");
     }

@@ -19,9 +19,9 @@
 /* Linux's number of each state (include/net/tcp_states.h): the names are
  * cli_tcp_state_name()'s, the one table. */
 static const int tcp_linux[LESSON_TCP_NSTATES] = {
-    [LESSON_TCP_CLOSED] = 7,    [LESSON_TCP_LISTEN] = 10,    [LESSON_TCP_SYN_SENT] = 2,
+    [LESSON_TCP_CLOSED] = 7,    [LESSON_TCP_LISTEN] = 10,     [LESSON_TCP_SYN_SENT] = 2,
     [LESSON_TCP_SYN_RECV] = 3,  [LESSON_TCP_ESTABLISHED] = 1, [LESSON_TCP_FIN_WAIT1] = 4,
-    [LESSON_TCP_FIN_WAIT2] = 5, [LESSON_TCP_CLOSE_WAIT] = 8, [LESSON_TCP_CLOSING] = 11,
+    [LESSON_TCP_FIN_WAIT2] = 5, [LESSON_TCP_CLOSE_WAIT] = 8,  [LESSON_TCP_CLOSING] = 11,
     [LESSON_TCP_LAST_ACK] = 9,  [LESSON_TCP_TIME_WAIT] = 6,
 };
 
@@ -35,8 +35,7 @@ static bool same_word(const char *a, size_t alen, const char *b)
     return strlen(b) == alen && !memcmp(a, b, alen);
 }
 
-int lesson_tcp_state_parse(const char *name, size_t len, lesson_tcp_state *out,
-                           bool *any_fin_wait)
+int lesson_tcp_state_parse(const char *name, size_t len, lesson_tcp_state *out, bool *any_fin_wait)
 {
     if (any_fin_wait)
         *any_fin_wait = false;
@@ -64,8 +63,8 @@ lesson_tcp_state lesson_tcp_state_of_linux(int tcpi_state)
 
 bool lesson_tcp_state_connected(lesson_tcp_state s)
 {
-    return s == LESSON_TCP_ESTABLISHED || s == LESSON_TCP_CLOSE_WAIT ||
-           s == LESSON_TCP_FIN_WAIT1 || s == LESSON_TCP_FIN_WAIT2;
+    return s == LESSON_TCP_ESTABLISHED || s == LESSON_TCP_CLOSE_WAIT || s == LESSON_TCP_FIN_WAIT1 ||
+           s == LESSON_TCP_FIN_WAIT2;
 }
 
 /* ------------------------------------------------------------ exceptions */
@@ -147,8 +146,7 @@ void lesson_queue_push(lesson_queue *q, uint32_t origin, uint32_t bytes)
     lesson_queue_push_at(q, origin, 0, bytes);
 }
 
-void lesson_queue_push_at(lesson_queue *q, uint32_t origin, uint32_t offset_bytes,
-                          uint32_t bytes)
+void lesson_queue_push_at(lesson_queue *q, uint32_t origin, uint32_t offset_bytes, uint32_t bytes)
 {
     if (!bytes)
         return;
@@ -273,7 +271,8 @@ bool lesson_event_travels(lesson_event_kind k)
 
 const char *lesson_wire_name(lesson_wire w)
 {
-    return w == LESSON_WIRE_EMULATED ? "emulated" : (w == LESSON_WIRE_LOOPBACK ? "loopback" : "none");
+    return w == LESSON_WIRE_EMULATED ? "emulated"
+                                     : (w == LESSON_WIRE_LOOPBACK ? "loopback" : "none");
 }
 
 char *lesson_segment_flags_text(uint8_t flags, char *out, size_t outlen)
@@ -281,8 +280,11 @@ char *lesson_segment_flags_text(uint8_t flags, char *out, size_t outlen)
     static const struct {
         uint8_t bit;
         const char *name;
-    } names[] = {{LESSON_SEG_SYN, "SYN"}, {LESSON_SEG_FIN, "FIN"}, {LESSON_SEG_RST, "RST"},
-                 {LESSON_SEG_PSH, "PSH"}, {LESSON_SEG_ACK, "ACK"}};
+    } names[] = {{LESSON_SEG_SYN, "SYN"},
+                 {LESSON_SEG_FIN, "FIN"},
+                 {LESSON_SEG_RST, "RST"},
+                 {LESSON_SEG_PSH, "PSH"},
+                 {LESSON_SEG_ACK, "ACK"}};
     size_t len = 0;
     if (outlen == 0)
         return out;

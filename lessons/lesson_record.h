@@ -66,8 +66,7 @@ const char *lesson_tcp_state_name(lesson_tcp_state s);
 /* The state a name means. "FIN_WAIT" (the lessons' shorthand for either
  * FIN_WAIT state) gives LESSON_TCP_FIN_WAIT1 with *any_fin_wait set.
  * Returns 0, or -EINVAL for a name that is no state. */
-int lesson_tcp_state_parse(const char *name, size_t len, lesson_tcp_state *out,
-                           bool *any_fin_wait);
+int lesson_tcp_state_parse(const char *name, size_t len, lesson_tcp_state *out, bool *any_fin_wait);
 
 /* The state of Linux's TCP_INFO tcpi_state number (TCP_ESTABLISHED = 1...);
  * an unknown number gives LESSON_TCP_CLOSED. */
@@ -158,8 +157,7 @@ typedef enum { LESSON_Q_UNSENT = 0, LESSON_Q_IN_FLIGHT, LESSON_Q_RECV, LESSON_NQ
  * origin; when the queue is full the newest runs merge into the last. A
  * new run starts at offset 0 of its write; _at gives its offset. */
 void lesson_queue_push(lesson_queue *q, uint32_t origin, uint32_t bytes);
-void lesson_queue_push_at(lesson_queue *q, uint32_t origin, uint32_t offset_bytes,
-                          uint32_t bytes);
+void lesson_queue_push_at(lesson_queue *q, uint32_t origin, uint32_t offset_bytes, uint32_t bytes);
 
 /* Removes bytes from the head (a run cut in two keeps its offsets); the
  * removed runs are pushed onto moved when it is not NULL. */
@@ -184,34 +182,34 @@ typedef struct {
 
 /* One socket of one mode, after the step. */
 typedef struct {
-    bool present;              /* that mode ran and has this socket */
-    lesson_probe probe;        /* its counters (CLOSED, zeros once closed) */
-    bool blocked;              /* a call on it is waiting */
-    bool closed;               /* the program closed it */
-    bool has_file;             /* a makefile() object feeds or reads it */
+    bool present;                 /* that mode ran and has this socket */
+    lesson_probe probe;           /* its counters (CLOSED, zeros once closed) */
+    bool blocked;                 /* a call on it is waiting */
+    bool closed;                  /* the program closed it */
+    bool has_file;                /* a makefile() object feeds or reads it */
     uint32_t file_buffered_bytes; /* bytes in that application buffer */
     uint32_t file_capacity_bytes; /* its size */
 } lesson_sock_mode;
 
 /* One socket variable of the lesson, both modes joined by name. */
 typedef struct {
-    int id;                          /* index in the record's list; stable
-                                        across steps (creation order) */
-    char name[LESSON_NAME_LEN];      /* "client.s", "server.#2" */
-    lesson_side side;                /* whose variable */
+    int id;                                   /* index in the record's list; stable
+                                                 across steps (creation order) */
+    char name[LESSON_NAME_LEN];               /* "client.s", "server.#2" */
+    lesson_side side;                         /* whose variable */
     lesson_sock_mode mode[LESSON_MODE_SLOTS]; /* [0] model, [1] kernel */
     lesson_queue queue[LESSON_NQUEUES];       /* the model's bytes, by write */
 } lesson_rec_sock;
 
 /* One makefile() object, as a mode sees it. */
 typedef struct {
-    char name[LESSON_NAME_LEN];      /* "client.f" */
-    lesson_side side;                /* whose variable */
-    bool reader;                     /* makefile('rb'): bytes read ahead */
-    int sock_id;                     /* the record socket it belongs to, or -1 */
-    bool present[LESSON_MODE_SLOTS]; /* the mode has it */
+    char name[LESSON_NAME_LEN];                 /* "client.f" */
+    lesson_side side;                           /* whose variable */
+    bool reader;                                /* makefile('rb'): bytes read ahead */
+    int sock_id;                                /* the record socket it belongs to, or -1 */
+    bool present[LESSON_MODE_SLOTS];            /* the mode has it */
     uint32_t buffered_bytes[LESSON_MODE_SLOTS]; /* in the application buffer */
-    uint32_t capacity_bytes;         /* the buffer's size */
+    uint32_t capacity_bytes;                    /* the buffer's size */
 } lesson_rec_file;
 
 /* -------------------------------------------------------------- events */
@@ -311,37 +309,37 @@ typedef enum {
 
 /* One produced value, in the order it happened. */
 typedef struct {
-    lesson_result_kind kind;     /* as above */
-    lesson_side side;            /* whose */
-    int line;                    /* source line */
-    char name[LESSON_NAME_LEN];  /* ASSIGN: the variable; else "" */
-    char repr[LESSON_REPR_LEN];  /* Python's repr, shortened; PRINT: the line */
-    bool has_length;             /* bytes/str: length is len(value) */
-    uint64_t length;             /* len(value) */
-    bool is_bytes;               /* a bytes value (the window draws big ones as a bar) */
-    lesson_exc exc;              /* EXCEPTION: which */
+    lesson_result_kind kind;    /* as above */
+    lesson_side side;           /* whose */
+    int line;                   /* source line */
+    char name[LESSON_NAME_LEN]; /* ASSIGN: the variable; else "" */
+    char repr[LESSON_REPR_LEN]; /* Python's repr, shortened; PRINT: the line */
+    bool has_length;            /* bytes/str: length is len(value) */
+    uint64_t length;            /* len(value) */
+    bool is_bytes;              /* a bytes value (the window draws big ones as a bar) */
+    lesson_exc exc;             /* EXCEPTION: which */
 } lesson_result;
 
 /* An expectation's result. */
 typedef struct {
-    int line;                  /* source line */
-    lesson_mode mode;          /* LESSON_MODE_SIM or LESSON_MODE_REAL */
-    bool ok;                   /* it held */
+    int line;                   /* source line */
+    lesson_mode mode;           /* LESSON_MODE_SIM or LESSON_MODE_REAL */
+    bool ok;                    /* it held */
     char expr[LESSON_EXPR_LEN]; /* "conn.recv_queue == 12" as written */
     char got[LESSON_EXPR_LEN];  /* the value found, as text: "12", "b'Hi'" */
 } lesson_expect_result;
 
 /* One statement (or wait) of the step and its status in each mode. */
 typedef struct {
-    int line;                               /* source line */
-    lesson_side side;                       /* who runs it */
+    int line;                                /* source line */
+    lesson_side side;                        /* who runs it */
     lesson_status status[LESSON_MODE_SLOTS]; /* [0] model, [1] kernel */
 } lesson_rec_stmt;
 
 /* Per side of one mode, after the step. */
 typedef struct {
-    bool blocked;       /* the side waits on a call */
-    int blocked_line;   /* that statement's line, or 0 */
+    bool blocked;        /* the side waits on a call */
+    int blocked_line;    /* that statement's line, or 0 */
     lesson_exc last_exc; /* the side's last exception (its `error`) */
 } lesson_rec_side;
 
@@ -358,28 +356,28 @@ typedef struct {
 /* ------------------------------------------------------------ the record */
 
 typedef struct lesson_record {
-    int step;                  /* 0-based step */
-    unsigned modes;            /* lesson_mode bits that ran */
+    int step;                            /* 0-based step */
+    unsigned modes;                      /* lesson_mode bits that ran */
     uint64_t time_us[LESSON_MODE_SLOTS]; /* after the step: model clock, real elapsed */
-    uint64_t t0_us;            /* model clock before the step */
-    uint64_t t1_us;            /* and after it */
-    int nsocks;                /* sockets, in creation order */
+    uint64_t t0_us;                      /* model clock before the step */
+    uint64_t t1_us;                      /* and after it */
+    int nsocks;                          /* sockets, in creation order */
     lesson_rec_sock socks[LESSON_MAX_SOCKS];
-    int nfiles;                /* makefile() objects */
+    int nfiles; /* makefile() objects */
     lesson_rec_file files[LESSON_MAX_FILES];
     lesson_rec_side sides[LESSON_MODE_SLOTS][2]; /* [mode][side] */
-    int nstmts;                /* the step's statements, in file order */
+    int nstmts;                                  /* the step's statements, in file order */
     lesson_rec_stmt *stmts;
-    int nexpects;              /* the step's expectations, model's then kernel's */
+    int nexpects; /* the step's expectations, model's then kernel's */
     lesson_expect_result *expects;
-    size_t nevents;            /* the model's events of the step */
+    size_t nevents; /* the model's events of the step */
     lesson_event *events;
     int nresults[LESSON_MODE_SLOTS]; /* the values the step produced, per mode */
     lesson_result *results[LESSON_MODE_SLOTS];
-    lesson_wire wire;          /* the wire the real mode ran on */
-    uint64_t real_t0_us;       /* real clock (as time_us[1]) before the step */
-    size_t nsegments;          /* the kernel's segments of the step (emulated wire) */
-    lesson_segment *segments;  /* in the order they left, oldest first */
+    lesson_wire wire;             /* the wire the real mode ran on */
+    uint64_t real_t0_us;          /* real clock (as time_us[1]) before the step */
+    size_t nsegments;             /* the kernel's segments of the step (emulated wire) */
+    lesson_segment *segments;     /* in the order they left, oldest first */
     lesson_rec_question question; /* the step's question; present false if none */
 } lesson_record;
 

@@ -44,8 +44,8 @@ struct lesson_runner {
     unsigned modes;
     interp *in[2]; /* [0] sim, [1] real */
     int step;
-    lesson_record rec; /* the last step's record */
-    size_t cap_events; /* rec.events' capacity */
+    lesson_record rec;   /* the last step's record */
+    size_t cap_events;   /* rec.events' capacity */
     size_t cap_segments; /* rec.segments' capacity */
     int cap_stmts, cap_expects, cap_results[LESSON_MODE_SLOTS];
     uint64_t budget_us; /* real time the steps may take in all; 0: no limit */
@@ -200,8 +200,8 @@ static bool pump(interp *in)
                     in->view.error[side] = in->raised;
                     if (p->status)
                         p->status->st = (lesson_status){LESSON_STMT_ERROR, in->raised};
-                    lesson_result *r =
-                        lesson_add_result(in, LESSON_RESULT_EXCEPTION, (lesson_side)side, p->ln->line);
+                    lesson_result *r = lesson_add_result(in, LESSON_RESULT_EXCEPTION,
+                                                         (lesson_side)side, p->ln->line);
                     if (r) {
                         r->exc = in->raised;
                         snprintf(r->repr, sizeof r->repr, "%s", lesson_exc_name(in->raised));

@@ -17,7 +17,6 @@
 #include "cli_text.h"
 #include "lesson_interp.h"
 
-
 /* Makes src's data shared (one holder so far) and adds a holder; returns
  * its holders, or NULL when out of memory. src is const to its callers;
  * only its holders are set. */
@@ -83,7 +82,8 @@ int lesson_value_copy(value *dst, const value *src)
     if (src->k == V_TUPLE) {
         dst->a = calloc(1, sizeof *dst->a);
         dst->b = calloc(1, sizeof *dst->b);
-        if (!dst->a || !dst->b || lesson_value_copy(dst->a, src->a) || lesson_value_copy(dst->b, src->b)) {
+        if (!dst->a || !dst->b || lesson_value_copy(dst->a, src->a) ||
+            lesson_value_copy(dst->b, src->b)) {
             lesson_value_free(dst);
             return -ENOMEM;
         }
@@ -241,7 +241,8 @@ void lesson_print_value(char *out, size_t outlen, const value *v, bool top)
         snprintf(out, outlen, "<_io.BufferedReader>");
         return;
     case V_STATE:
-        snprintf(out, outlen, "%s", v->len ? "FIN_WAIT" : lesson_tcp_state_name((lesson_tcp_state)v->i));
+        snprintf(out, outlen, "%s",
+                 v->len ? "FIN_WAIT" : lesson_tcp_state_name((lesson_tcp_state)v->i));
         return;
     case V_EXC:
         snprintf(out, outlen, "%s", lesson_exc_name((lesson_exc)v->i));

@@ -21,11 +21,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -35,25 +35,25 @@
 static const char live_answer[] = "Got your message";
 enum {
     LIVE_ANSWER_LEN = sizeof(live_answer) - 1,
-    LIVE_RECV_PER_TURN = 16,       /* recv() calls per connection per poll */
-    LIVE_SEND_PER_TURN = 16,       /* send()/sendfile() calls per poll */
-    LIVE_ACCEPT_PER_TURN = 64,     /* accept() calls per poll */
-    LIVE_ACCEPT_PAUSE_US = 100000, /* after EMFILE, accept again 100 ms later */
-    LIVE_SEND_RETRY_US = 1000,     /* connect: retry a full socket this often */
-    LIVE_SEND_BACKOFF_US = 64000,  /* ... backing off to this while it stays full */
-    LIVE_OUT_MIN = 256,            /* first allocation of an answer buffer */
-    LIVE_OUT_KEEP = 4096,          /* a drained buffer larger than this is freed */
-    LIVE_SENDFILE_CHUNK = 1 << 20, /* per sendfile(): about 0.2 ms on loopback */
+    LIVE_RECV_PER_TURN = 16,         /* recv() calls per connection per poll */
+    LIVE_SEND_PER_TURN = 16,         /* send()/sendfile() calls per poll */
+    LIVE_ACCEPT_PER_TURN = 64,       /* accept() calls per poll */
+    LIVE_ACCEPT_PAUSE_US = 100000,   /* after EMFILE, accept again 100 ms later */
+    LIVE_SEND_RETRY_US = 1000,       /* connect: retry a full socket this often */
+    LIVE_SEND_BACKOFF_US = 64000,    /* ... backing off to this while it stays full */
+    LIVE_OUT_MIN = 256,              /* first allocation of an answer buffer */
+    LIVE_OUT_KEEP = 4096,            /* a drained buffer larger than this is freed */
+    LIVE_SENDFILE_CHUNK = 1 << 20,   /* per sendfile(): about 0.2 ms on loopback */
     LIVE_SENDFILE_SAMPLED = 1 << 18, /* ... while sampling: well inside 1 ms */
 };
 
 typedef struct {
     net_live_conn pub;
     int fd;
-    bool connecting; /* connect mode: the connect is in progress */
-    bool closed;     /* closed this turn: removed at the end of the turn */
+    bool connecting;        /* connect mode: the connect is in progress */
+    bool closed;            /* closed this turn: removed at the end of the turn */
     int64_t last_active_us; /* when a byte last moved (or it was accepted) */
-    uint8_t *out;    /* listen: queued answers at out[out_off..out_off+out_len) */
+    uint8_t *out;           /* listen: queued answers at out[out_off..out_off+out_len) */
     uint32_t out_off, out_len, out_cap;
 } live_conn;
 
@@ -936,7 +936,8 @@ static int live_poll_set(net_live *l, int64_t now, int *nsock)
 {
     bool client = l->cfg.mode == NET_LIVE_CONNECT;
     int n = 0;
-    bool accepting = now >= l->accept_pause_until_us; /* at max_conns too: the longest-idle makes room */
+    bool accepting =
+        now >= l->accept_pause_until_us; /* at max_conns too: the longest-idle makes room */
     for (int i = 0; i < l->nlfd; i++) {
         l->pfds[n] = (struct pollfd){.fd = accepting ? l->lfd[i] : -1, .events = POLLIN};
         l->pmap[n++] = NULL;
