@@ -1233,8 +1233,40 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     y += (title_h > one_line ? title_h : one_line) + U(c, 6);
 
     /* narration: measure first, it sets how much room the columns get */
-    char **say = NULL;
-    size_t nsay = step_say(doc, s->step, c->lang, &say);
+    char **say0 = NULL;
+    size_t nsay = step_say(doc, s->step, c->lang, &say0);
+    /* Where the model and the kernel differ at the step's end, the
+     * lesson's reason follows the narration ("≠ client, unsent: ..."). */
+    char *say[24], whybuf[6][400];
+    size_t nwhy = 0;
+    for (size_t i = 0; i < nsay && i < 16; i++)
+        say[i] = say0[i];
+    if (nsay > 16)
+        nsay = 16;
+    for (int side = 0; side < 2 && f->progress >= 1.0 && doc && s->step >= 0; side++) {
+        const viz_side *vs = &s->side[side];
+        if (!vs->real.present || !vs->after.present || vs->after.listening)
+            continue;
+        uint32_t model[3] = {f->q[side][LESSON_Q_UNSENT].bytes, f->q[side][LESSON_Q_IN_FLIGHT].bytes,
+                             f->q[side][LESSON_Q_RECV].bytes};
+        uint32_t kern[3] = {vs->real.unsent_bytes, vs->real.in_flight_bytes,
+                            vs->real.recv_queue_bytes};
+        static const viz_label_id fig_label[3] = {VIZ_L_UNSENT, VIZ_L_INFLIGHT, VIZ_L_RECEIVED};
+        for (int fg = 0; fg < 3 && nwhy < 6; fg++) {
+            if (model[fg] == kern[fg])
+                continue;
+            const lesson_why *wy =
+                lesson_step_why(&doc->steps[s->step], (lesson_side)side, (lesson_figure)fg);
+            const char *why = wy ? (c->lang == VIZ_LANG_JA && wy->text_ja ? wy->text_ja : wy->text)
+                                 : NULL;
+            if (!why)
+                continue;
+            snprintf(whybuf[nwhy], sizeof whybuf[nwhy], "\xe2\x89\xa0 %s, %s: %s",
+                     viz_label(c->lang, side ? VIZ_L_SERVER : VIZ_L_CLIENT),
+                     viz_label(c->lang, fig_label[fg]), why);
+            say[nsay++] = whybuf[nwhy++];
+        }
+    }
     int foot_h = viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20)) + U(c, 4);
     int nar_w = narration_w(c);
     int nar_lines = 0, max_nar = MAX_NARRATION_LINES;
