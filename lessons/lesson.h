@@ -74,6 +74,28 @@ typedef struct {
     size_t answer_index; /* the condition: index into the step's lines */
 } lesson_question;
 
+/* A figure the window shows for the model and the kernel side by side
+ * (a `why` names one: "client.unsent"). */
+typedef enum {
+    LESSON_FIG_UNSENT = 0, /* bytes written, not yet sent */
+    LESSON_FIG_IN_FLIGHT,  /* sent, not yet acknowledged */
+    LESSON_FIG_RECEIVED,   /* received, not yet read */
+    LESSON_NFIGS
+} lesson_figure;
+
+/* "unsent", "in_flight", "received". */
+const char *lesson_figure_name(lesson_figure f);
+
+/* A step's reason why the model's and the kernel's figure differ
+ * (`why SIDE.FIGURE TEXT`, `why.ja SIDE.FIGURE TEXT`). */
+typedef struct {
+    int line;             /* line of its first `why` */
+    lesson_side side;     /* whose figure */
+    lesson_figure figure; /* which */
+    char *text;           /* English reason, or NULL */
+    char *text_ja;        /* Japanese reason, or NULL */
+} lesson_why;
+
 /* One step: a title, narration paragraphs and lines. */
 typedef struct {
     int line;       /* line of the `step` directive */
@@ -86,7 +108,14 @@ typedef struct {
     lesson_line *lines; /* statements, waits and expectations */
     size_t nlines;
     lesson_question *question; /* the step's question, or NULL */
+    lesson_why *whys;          /* reasons for differences, in file order */
+    size_t nwhys;
+    uint64_t pace_us;          /* `pace`: how long the window plays the step
+                                  at speed 1 (0: its usual time) */
 } lesson_step;
+
+/* The step's reason for side's figure, or NULL. */
+const lesson_why *lesson_step_why(const lesson_step *st, lesson_side side, lesson_figure fig);
 
 /* The choice of q with this key, or NULL. */
 const lesson_choice *lesson_question_choice(const lesson_question *q, char key);

@@ -27,6 +27,7 @@
 #include "cli_opt.h"
 #include "lesson.h"
 #include "lesson_cli.h"
+#include "lesson_differ.h"
 #include "lesson_report.h"
 #include "lesson_run.h"
 #include "lesson_wirecmp.h"
@@ -44,6 +45,8 @@ static const char check_usage[] =
     "                   the output stays in lesson order\n"
     "  --junit FILE     also write a JUnit XML report to FILE ('-': stdout)\n"
     "  --tap            print TAP version 13 instead of the usual lines\n"
+    "  --why            also fail a step where the model's and the kernel's figures\n"
+    "                   differ and the step gives no reason (why SIDE.FIGURE TEXT)\n"
     "  --timeout SECONDS  real time each lesson's steps may take (default 300; 0: no limit)\n"
     "  --wire auto|loopback  the real mode on the emulated link with the lesson's latency,\n"
     "                   rate and MSS where the machine allows it (auto), or plain loopback\n"
@@ -198,6 +201,10 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* check --why: a difference between the modes needs its reason. Off by
+ * default, as a loaded machine's timing can add differences of its own. */
+static bool check_need_why;
+
 /* Runs one lesson in modes into rep: its status (0 passed, 1 failed, 2
  * did not parse), every expectation checked as a case, and the text check
  * prints for it (failures on out, parse errors on errout). Its steps may
@@ -253,6 +260,27 @@ static void check_one(const char *path, unsigned modes, uint64_t budget_us, bool
             else
                 fprintf(out, "%s%s:%d: expect failed (%s): %s (got %s)%s\n", RED(colour), path,
                         x->line, mode_name(x->mode), x->expr, x->got, PLAIN(colour));
+            failed++;
+        }
+        /* Every figure the model and the kernel disagree on has its
+         * reason in the step (`why SIDE.FIGURE TEXT`). */
+        lesson_difference dif[16];
+        int ndif = check_need_why ? lesson_differences(rec, dif, 16) : 0;
+        const lesson_step *st = rec->step >= 0 && (size_t)rec->step < doc->nsteps
+                                    ? &doc->steps[rec->step]
+                                    : NULL;
+        for (int d = 0; st && d < ndif && d < 16; d++) {
+            if (lesson_step_why(st, dif[d].side, dif[d].figure))
+                continue;
+            char what[190];
+            const char *side = lesson_side_name(dif[d].side);
+            snprintf(what, sizeof what,
+                     "%s's %s differs (%s: model %u B, kernel %u B) with no reason given: "
+                     "add 'why %s.%s REASON' to the step",
+                     side, lesson_figure_name(dif[d].figure), dif[d].sock, dif[d].model_bytes,
+                     dif[d].kernel_bytes, side, lesson_figure_name(dif[d].figure));
+            fprintf(out, "%s%s:%d: %s%s\n", RED(colour), path, st->line, what, PLAIN(colour));
+            add_case(rep, LESSON_CASE_EXPECT, st->line, LESSON_MODE_REAL, false, what, NULL);
             failed++;
         }
     }
@@ -438,6 +466,7 @@ static const struct option check_opts[] = {
     {"tap", no_argument, NULL, 'T'},
     {"timeout", required_argument, NULL, 'O'},
     {"wire", required_argument, NULL, 'W'},
+    {"why", no_argument, NULL, 'Y'},
     {NULL, 0, NULL, 0},
 };
 
@@ -488,6 +517,9 @@ static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *
             break;
         case 'T':
             o->tap = true;
+            break;
+        case 'Y':
+            check_need_why = true;
             break;
         case 'W':
             if (strcmp(v, "auto") && strcmp(v, "loopback")) {

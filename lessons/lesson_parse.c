@@ -595,6 +595,91 @@ static void parse_question(parser *p, const char *word, size_t wl, const char *s
 #undef QIS
 }
 
+
+/* `why SIDE.FIGURE TEXT` (or why.ja): the step's reason why the model's
+ * and the kernel's figure differ. The English and the Japanese reason of
+ * one figure share an entry. */
+static void parse_why(parser *p, bool ja, const char *s, size_t i, size_t rest, size_t rend)
+{
+    const char *word = ja ? "why.ja" : "why";
+    if (!p->step) {
+        lesson_perr(p, p->line, (int)i + 1, "'%s' before the first 'step'", word);
+        return;
+    }
+    size_t e = rest;
+    while (e < rend && s[e] != ' ' && s[e] != '\t')
+        e++;
+    lesson_side side;
+    size_t dot;
+    if (e - rest > 7 && !memcmp(s + rest, "client.", 7)) {
+        side = LESSON_CLIENT;
+        dot = rest + 7;
+    } else if (e - rest > 7 && !memcmp(s + rest, "server.", 7)) {
+        side = LESSON_SERVER;
+        dot = rest + 7;
+    } else {
+        lesson_perr(p, p->line, (int)rest + 1,
+                    "expected the figure after '%s': client.FIGURE or server.FIGURE "
+                    "(unsent, in_flight, received)", word);
+        return;
+    }
+    int fig = -1;
+    for (int f = 0; f < LESSON_NFIGS; f++)
+        if (strlen(lesson_figure_name((lesson_figure)f)) == e - dot &&
+            !memcmp(s + dot, lesson_figure_name((lesson_figure)f), e - dot))
+            fig = f;
+    if (fig < 0) {
+        lesson_perr(p, p->line, (int)dot + 1,
+                    "unknown figure '%.*s' (expected unsent, in_flight or received)",
+                    (int)(e - dot > 30 ? 30 : e - dot), s + dot);
+        return;
+    }
+    size_t t = skip_blank(s, e, rend);
+    if (t >= rend) {
+        lesson_perr(p, p->line, (int)t + 1, "expected the reason after '%.*s', found end of line",
+                    (int)(e - rest), s + rest);
+        return;
+    }
+    lesson_why *w = NULL;
+    for (size_t k = 0; k < p->step->nwhys; k++)
+        if (p->step->whys[k].side == side && (int)p->step->whys[k].figure == fig)
+            w = &p->step->whys[k];
+    if (!w) {
+        lesson_why *nw = realloc(p->step->whys, (p->step->nwhys + 1) * sizeof *nw);
+        if (!nw) {
+            lesson_perr(p, p->line, 1, "out of memory");
+            return;
+        }
+        p->step->whys = nw;
+        w = &nw[p->step->nwhys++];
+        memset(w, 0, sizeof *w);
+        w->line = p->line;
+        w->side = side;
+        w->figure = (lesson_figure)fig;
+    }
+    char **dst = ja ? &w->text_ja : &w->text;
+    if (*dst) {
+        lesson_perr(p, p->line, (int)i + 1, "'%s %.*s' given twice in one step", word,
+                    (int)(e - rest), s + rest);
+        return;
+    }
+    *dst = lesson_xstrndup(s + t, rend - t);
+}
+
+const char *lesson_figure_name(lesson_figure f)
+{
+    static const char *const names[LESSON_NFIGS] = {"unsent", "in_flight", "received"};
+    return (unsigned)f < LESSON_NFIGS ? names[f] : "?";
+}
+
+const lesson_why *lesson_step_why(const lesson_step *st, lesson_side side, lesson_figure fig)
+{
+    for (size_t k = 0; st && k < st->nwhys; k++)
+        if (st->whys[k].side == side && st->whys[k].figure == fig)
+            return &st->whys[k];
+    return NULL;
+}
+
 static void parse_line(parser *p, const char *s, size_t len)
 {
     size_t i = skip_blank(s, 0, len);
@@ -733,6 +818,17 @@ static void parse_line(parser *p, const char *s, size_t len)
         ln->wait_us = us;
         ln->code = lesson_xstrndup(s + i, e - i);
         p->step->nlines++;
+    } else if (IS("why") || IS("why.ja")) {
+        parse_why(p, IS("why.ja"), s, i, rest, rend);
+    } else if (IS("pace")) {
+        if (!p->step) {
+            lesson_perr(p, p->line, (int)i + 1, "'pace' before the first 'step'");
+            return;
+        }
+        uint64_t us;
+        if (!parse_duration(p, s, rest, rend, &us, "pace"))
+            return;
+        p->step->pace_us = us;
     } else if (IS("ask") || IS("ask.ja") || IS("choice") || IS("choice.ja") || IS("answer")) {
         parse_question(p, word, wl, s, i, rest, rend, len);
     } else if (IS("expect") || IS("expect.sim") || IS("expect.real") || IS("expect.wire")) {
@@ -810,6 +906,11 @@ static void doc_free_parts(lesson_doc *d)
         }
         free(st->lines);
         question_free(st->question);
+        for (size_t k = 0; k < st->nwhys; k++) {
+            free(st->whys[k].text);
+            free(st->whys[k].text_ja);
+        }
+        free(st->whys);
     }
     free(d->steps);
 }

@@ -387,11 +387,55 @@ static void test_check_wrong_answer_key(void **state)
     done(&r);
 }
 
+
+/* check --why: a difference between the model and the kernel with no
+ * `why` fails the check at its step's line (04 without its reasons); with them it passes. */
+static void test_check_unexplained_difference(void **state)
+{
+    (void)state;
+    FILE *in = fopen(SOCKBUF_SOURCE_DIR "/lessons/04-file-send.lesson", "r");
+    assert_non_null(in);
+    char path[256], line[2048];
+    snprintf(path, sizeof path, "%s/d-noreason.lesson", dir);
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    int n = 0, first_step_with_why = 0, step_line = 0;
+    while (fgets(line, sizeof line, in)) {
+        n++;
+        if (!strncmp(line, "step ", 5))
+            step_line = n;
+        if (!strncmp(line, "why", 3)) {
+            if (!first_step_with_why)
+                first_step_with_why = step_line;
+            continue; /* dropped: the step lines before the first stay put */
+        }
+        fputs(line, out);
+    }
+    fclose(in);
+    fclose(out);
+    assert_true(first_step_with_why > 0);
+    char *argv[] = {"check", "--why", path};
+    result r = run_cli(lesson_cli_check, 3, argv);
+    char want[512];
+    snprintf(want, sizeof want, "%s:%d: client's unsent differs", path, first_step_with_why);
+    assert_non_null(strstr(r.out, want));
+    assert_non_null(strstr(r.out, "add 'why client.unsent REASON'"));
+    assert_int_equal(r.rc, 1);
+    done(&r);
+    unlink(path); /* the folder test counts this folder's lessons */
+    char *argv2[] = {"check", "--why", SOCKBUF_SOURCE_DIR "/lessons/04-file-send.lesson"};
+    r = run_cli(lesson_cli_check, 3, argv2);
+    assert_string_equal(r.out, "1 passed, 0 failed\n");
+    assert_int_equal(r.rc, 0);
+    done(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_basics_passes),
         cmocka_unit_test(test_check_failure_lines),
+        cmocka_unit_test(test_check_unexplained_difference),
         cmocka_unit_test(test_check_folder_and_parse_error),
         cmocka_unit_test(test_check_usage_errors),
         cmocka_unit_test(test_check_ended_blocked),

@@ -781,10 +781,39 @@ static void test_parse_question_errors(void **state)
         "7:1: 'answer' given twice in one step (first on line 6)");
 }
 
+
+/* `why SIDE.FIGURE TEXT` and `why.ja` share one entry per figure; `pace`
+ * gives the step its time; bad figures and missing reasons are errors at
+ * their column. */
+static void test_parse_why_and_pace(void **state)
+{
+    (void)state;
+    lesson_doc *doc = parse_ok("lesson t\nstep s\npace 2.5s\n"
+                               "why client.unsent Linux counts overhead\n"
+                               "why.ja client.unsent 理由\n"
+                               "why server.received other\n");
+    assert_int_equal(doc->steps[0].nwhys, 2);
+    assert_int_equal(doc->steps[0].pace_us, 2500000);
+    const lesson_why *w = lesson_step_why(&doc->steps[0], LESSON_CLIENT, LESSON_FIG_UNSENT);
+    assert_non_null(w);
+    assert_string_equal(w->text, "Linux counts overhead");
+    assert_string_equal(w->text_ja, "理由");
+    assert_int_equal(w->line, 4);
+    assert_null(lesson_step_why(&doc->steps[0], LESSON_CLIENT, LESSON_FIG_RECEIVED));
+    lesson_doc_free(doc);
+    assert_string_equal(first_error("lesson t\nstep s\nwhy client.window x\n"),
+                        "3:12: unknown figure 'window' (expected unsent, in_flight or received)");
+    assert_string_equal(first_error("lesson t\nstep s\nwhy client.unsent\n"),
+                        "3:18: expected the reason after 'client.unsent', found end of line");
+    assert_string_equal(first_error("lesson t\nwhy client.unsent x\n"),
+                        "2:1: 'why' before the first 'step'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_basics_lesson),
+        cmocka_unit_test(test_parse_why_and_pace),
         cmocka_unit_test(test_parse_basics_malformed_variants),
         cmocka_unit_test(test_parse_header_directives),
         cmocka_unit_test(test_parse_step_directives),

@@ -333,9 +333,15 @@ void viz_app_free(viz_app *a)
     free(a);
 }
 
+/* A step's animation: STEP_MS, or the time the lesson gives it (`pace`),
+ * at the presenter's speed. */
 static double step_ms(const viz_app *a)
 {
-    return STEP_MS / (a->ui.speed > 0 ? a->ui.speed : 1.0);
+    double ms = STEP_MS;
+    int k = a->scene.step;
+    if (a->doc && k >= 0 && (size_t)k < a->doc->nsteps && a->doc->steps[k].pace_us)
+        ms = (double)a->doc->steps[k].pace_us / 1000.0;
+    return ms / (a->ui.speed > 0 ? a->ui.speed : 1.0);
 }
 
 static bool picker_key(viz_app *a, SDL_Keycode sym)

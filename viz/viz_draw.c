@@ -25,6 +25,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The largest text size up to `size` (design units) at which s is at most
+ * max_w wide, not below min_size. */
+static double fit_size(const viz_ctx *c, const char *s, viz_face face, double size, int max_w,
+                       double min_size)
+{
+    while (size > min_size && text_w(c, s, face, size) > max_w)
+        size -= 0.5;
+    return size;
+}
+
 static int draw_runs(const viz_ctx *c, const lesson_queue *q, int side, int x0, int dir, int y, int h,
                      double px_per_byte, int max_px, bool faded)
 {
@@ -81,6 +91,9 @@ typedef struct {
     int send_bar_x0; /* where the send bar's wire end is */
     int recv_bar_x0; /* where the receive bar's app end is */
     int bar_x, bar_w;
+    int kern_y;      /* top of the kernel box: its title row carries the
+                      * bytes passing between application and kernel */
+    int kern_label_x1; /* where the kernel box's title ends */
 } column;
 
 static const char *status_label(const viz_ctx *c, lesson_status status, SDL_Color *k)
@@ -445,8 +458,13 @@ static void draw_result(const viz_ctx *c, const viz_side *vs, const lesson_resul
         k = WARN;
         break;
     }
-    viz_paint_fit(c, buf, VIZ_FACE_MONO, 20, w - lw);
-    int tw = text(c, buf, VIZ_FACE_MONO, 20, k, x, y, VIZ_ALIGN_LEFT);
+    /* A value's repr may be shortened (its length is beside it); an
+     * exception's name or a printed line shrinks to fit first. */
+    double size = r->kind == LESSON_RESULT_ASSIGN || r->kind == LESSON_RESULT_RETURN
+                      ? 20
+                      : fit_size(c, buf, VIZ_FACE_MONO, 20, w - lw, 13);
+    viz_paint_fit(c, buf, VIZ_FACE_MONO, size, w - lw);
+    int tw = text(c, buf, VIZ_FACE_MONO, size, k, x, y, VIZ_ALIGN_LEFT);
     if (len[0])
         text(c, len, VIZ_FACE_SANS, 20, DIM, x + tw + U(c, 10), y, VIZ_ALIGN_LEFT);
 }
@@ -465,12 +483,21 @@ static void draw_results(const viz_ctx *c, const viz_side *vs, const viz_frame *
     int hidden = vs->nresults_total - vs->nresults; /* dropped by the scene */
     int first = 0;
     if (shown > rows || hidden > 0) {
-        first = shown - (rows - 1);
+        first = shown - (rows > 1 ? rows - 1 : 1);
         if (first < 0)
             first = 0;
         char mark[64];
         snprintf(mark, sizeof mark, c->lang == VIZ_LANG_JA ? "\xe2\x86\x91 ほか %d 件" : "\xe2\x86\x91 %d more",
                  first + hidden);
+        if (rows == 1) {
+            /* one row: the newest result, the mark at its right end */
+            int mw = text_w(c, mark, VIZ_FACE_SANS, 20) + U(c, 8);
+            SDL_Rect row = {x, y, w, result_row_h(c)};
+            viz_text_set_box(c->t, &row);
+            text(c, mark, VIZ_FACE_SANS, 20, FAINT, x + w, y, VIZ_ALIGN_RIGHT);
+            draw_result(c, vs, &vs->results[shown - 1], x, y, w - mw);
+            return;
+        }
         text(c, mark, VIZ_FACE_SANS, 20, FAINT, x, y, VIZ_ALIGN_LEFT);
         y += result_row_h(c);
     }
@@ -659,8 +686,10 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
     bool zero = f->zero_window[side];
     fill(c, x, y, w, kern_h, PANEL);
     box(c, x, y, w, kern_h);
-    text(c, viz_label(c->lang, VIZ_L_KERNEL), VIZ_FACE_BOLD, 20, TEXT, x + pad, y + U(c, 3),
-         VIZ_ALIGN_LEFT);
+    col->kern_y = y;
+    col->kern_label_x1 = x + pad +
+                         text(c, viz_label(c->lang, VIZ_L_KERNEL), VIZ_FACE_BOLD, 20, TEXT, x + pad,
+                              y + U(c, 3), VIZ_ALIGN_LEFT);
     int by = y + lh17 + U(c, 6);
     col->bar_x = x + pad;
     col->bar_w = w - 2 * pad;
@@ -780,67 +809,107 @@ static const char *kind_name(lesson_event_kind k)
     }
 }
 
-/* A legend's words from x, cut with "…" where the wire ends (x1). */
-static void legend_text(const viz_ctx *c, const char *s, int x, int y, int x1)
+/* A legend's words from x to x1, wrapped onto up to three lines at text
+ * size `size`; returns their height. Draws nothing when !draw. */
+static int legend_text(const viz_ctx *c, const char *s, int x, int y, int x1, double size, bool draw)
 {
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", s);
-    viz_paint_fit(c, buf, VIZ_FACE_SANS, 20, x1 - x);
-    text(c, buf, VIZ_FACE_SANS, 20, DIM, x, y, VIZ_ALIGN_LEFT);
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    if (!draw) {
+        int n = viz_text_wrap(c->t, s, VIZ_FACE_SANS, T(c, size), x1 - x, starts, lens, 3);
+        return n * viz_text_para_line_height(c->t, VIZ_FACE_SANS, T(c, size));
+    }
+    return viz_text_draw_wrapped(c->t, s, VIZ_FACE_SANS, T(c, size), DIM, x, y, x1 - x, 3);
 }
 
-/* What the colours and stripes mean, above the wire. */
-static void draw_legend(const viz_ctx *c, int x0, int span, int y)
+/* What the colours and stripes mean, from y down to y + room at most:
+ * the words wrap, and shrink when even wrapped they would not fit. The
+ * swatch stands on its own row above the words in a narrow wire. */
+static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, bool draw)
 {
-    int cx = x0 + span / 2;
-    char lab[128];
+    int y_start = y, cx = x0 + span / 2;
     /* W switches the wire between the model's events and the kernel's
      * segments; the title always says whose they are. */
     bool kernel = c->ui && c->ui->kernel_wire;
-    snprintf(lab, sizeof lab, "%s", viz_label(c->lang, kernel ? VIZ_L_WIRE_KERNEL : VIZ_L_WIRE));
-    viz_paint_fit(c, lab, VIZ_FACE_BOLD, 22, span - U(c, 8));
-    text(c, lab, VIZ_FACE_BOLD, 22, DIM, cx, y, VIZ_ALIGN_CENTER);
-    y += viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 22)) + U(c, 10);
-    int sw = U(c, 18), lh = viz_text_line_height(c->t, VIZ_FACE_JA, T(c, 20)) + U(c, 6);
-    int lx = x0 + U(c, 12);
-    for (int i = 0; i < 4; i++)
-        fill(c, lx + i * (sw + U(c, 2)), y + U(c, 2), sw, sw, viz_palette(i));
-    legend_text(c, viz_label(c->lang, VIZ_L_LEGEND_WRITES), lx + 4 * (sw + U(c, 2)) + U(c, 8), y,
-                x0 + span - U(c, 4));
-    y += lh;
-    SDL_Color k = shade(viz_palette(1), 0.62);
-    fill(c, lx, y + U(c, 2), 4 * sw, sw, k);
-    for (int sx = lx + U(c, 3); sx<lx + 4 * sw; sx += U(c, 8)> 0 ? U(c, 8) : 4)
-        fill(c, sx, y + U(c, 2), U(c, 2) > 0 ? U(c, 2) : 1, sw, shade(k, 0.7));
-    legend_text(c, viz_label(c->lang, VIZ_L_LEGEND_STRIPES), lx + 4 * (sw + U(c, 2)) + U(c, 8), y,
-                x0 + span - U(c, 4));
-    y += lh;
-    fill(c, lx, y + U(c, 2), 2 * sw, sw, BAR_BG);
-    fill(c, lx + 2 * sw, y + U(c, 2), 2 * sw, sw, OVERHEAD);
-    frame(c, lx, y + U(c, 2), 4 * sw, sw, 1, EDGE);
-    legend_text(c, viz_label(c->lang, VIZ_L_LEGEND_OVERHEAD), lx + 4 * (sw + U(c, 2)) + U(c, 8), y,
-                x0 + span - U(c, 4));
+    const char *lab = viz_label(c->lang, kernel ? VIZ_L_WIRE_KERNEL : VIZ_L_WIRE);
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    double tsize = size * 22 / 20;
+    int n = viz_text_wrap(c->t, lab, VIZ_FACE_BOLD, T(c, tsize), span - U(c, 8), starts, lens, 2);
+    int tlh = viz_text_para_line_height(c->t, VIZ_FACE_BOLD, T(c, tsize));
+    if (draw)
+        for (int i = 0; i < n; i++) {
+            char row[VIZ_TEXT_LEN];
+            int l = lens[i] < (int)sizeof row - 1 ? lens[i] : (int)sizeof row - 1;
+            memcpy(row, lab + starts[i], (size_t)l);
+            row[l] = 0;
+            text(c, row, VIZ_FACE_BOLD, tsize, DIM, cx, y + i * tlh, VIZ_ALIGN_CENTER);
+        }
+    y += n * tlh + U(c, 10);
+    int sw = U(c, 18), lh = viz_text_line_height(c->t, VIZ_FACE_JA, T(c, size)) + U(c, 6);
+    int lx = x0 + U(c, 12), x1 = x0 + span - U(c, 4);
+    int tx = lx + 4 * (sw + U(c, 2)) + U(c, 8);
+    bool own_row = x1 - tx < span / 2; /* swatch above the words */
+    viz_label_id ids[3] = {VIZ_L_LEGEND_WRITES, VIZ_L_LEGEND_STRIPES, VIZ_L_LEGEND_OVERHEAD};
+    for (int it = 0; it < 3; it++) {
+        if (draw && it == 0)
+            for (int i = 0; i < 4; i++)
+                fill(c, lx + i * (sw + U(c, 2)), y + U(c, 2), sw, sw, viz_palette(i));
+        if (draw && it == 1) {
+            SDL_Color k = shade(viz_palette(1), 0.62);
+            fill(c, lx, y + U(c, 2), 4 * sw, sw, k);
+            for (int sx = lx + U(c, 3); sx<lx + 4 * sw; sx += U(c, 8)> 0 ? U(c, 8) : 4)
+                fill(c, sx, y + U(c, 2), U(c, 2) > 0 ? U(c, 2) : 1, sw, shade(k, 0.7));
+        }
+        if (draw && it == 2) {
+            fill(c, lx, y + U(c, 2), 2 * sw, sw, BAR_BG);
+            fill(c, lx + 2 * sw, y + U(c, 2), 2 * sw, sw, OVERHEAD);
+            frame(c, lx, y + U(c, 2), 4 * sw, sw, 1, EDGE);
+        }
+        if (own_row)
+            y += sw + U(c, 6);
+        int th = legend_text(c, viz_label(c->lang, ids[it]), own_row ? lx : tx, y, x1, size, draw);
+        y += (th + U(c, 6) > lh ? th + U(c, 6) : lh);
+    }
+    return y - y_start;
 }
 
-/* Segments on the wire that would overlap are drawn as one chunk. */
+static void draw_legend(const viz_ctx *c, int x0, int span, int y, int room)
+{
+    double size = 20;
+    while (size > 12 && legend_pass(c, x0, span, y, size, false) > room)
+        size -= 1;
+    if (legend_pass(c, x0, span, y, size, false) <= room)
+        legend_pass(c, x0, span, y, size, true);
+}
+
+/* Segments on the wire that would overlap are drawn as one chunk; a
+ * SYN, FIN, RST or probe among them joins the chunk ("3× 4,380 B + FIN")
+ * rather than printing over it. */
 typedef struct {
     int x0, x1;      /* pixel extent */
     uint32_t count;  /* segments */
     uint32_t bytes;  /* their payload */
     int side;        /* sender */
     uint32_t origin; /* the first one's write */
+    const char *ctl; /* the control segment riding with them, or NULL */
+    SDL_Color ctl_k; /* its colour (a chunk of control segments only wears it) */
 } seg_group;
 
 static void flush_group(const viz_ctx *c, seg_group *g, int y, int seg_h)
 {
-    if (g->count == 0)
+    if (g->count == 0 && !g->ctl)
         return;
-    char buf[48], b[24];
+    char buf[64], b[24];
     if (g->count > 1) {
         viz_fmt_bytes(b, sizeof b, g->bytes);
         snprintf(buf, sizeof buf, "%u× %s", g->count, b);
-    } else {
+    } else if (g->count == 1) {
         snprintf(buf, sizeof buf, "%u", g->bytes);
+    } else {
+        buf[0] = 0;
+    }
+    if (g->ctl) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, sizeof buf - l, "%s%s", l ? " + " : "", g->ctl);
     }
     int w = g->x1 - g->x0;
     int tw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 10);
@@ -849,12 +918,25 @@ static void flush_group(const viz_ctx *c, seg_group *g, int y, int seg_h)
         x -= (tw - w) / 2;
         w = tw;
     }
-    SDL_Color k = viz_palette(viz_origin_colour(g->side, g->origin));
+    SDL_Color k = g->count ? viz_palette(viz_origin_colour(g->side, g->origin)) : g->ctl_k;
     fill(c, x, y - seg_h / 2, w, seg_h, k);
     frame(c, x, y - seg_h / 2, w, seg_h, 1, DARK);
     box(c, x, y - seg_h / 2, w, seg_h);
     text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, y - seg_h / 2 + U(c, 1), VIZ_ALIGN_CENTER);
     g->count = 0;
+    g->ctl = NULL;
+}
+
+/* The ZERO WINDOW banner's height in a wire span wide: its title, and
+ * its note on one line or two. */
+static int zero_banner_h(const viz_ctx *c, int span)
+{
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    const char *note = viz_label(c->lang, VIZ_L_ZERO_WINDOW_NOTE);
+    double zs = fit_size(c, note, VIZ_FACE_SANS, 20, span - U(c, 16), 15);
+    int n = viz_text_wrap(c->t, note, VIZ_FACE_SANS, T(c, zs), span - U(c, 16), starts, lens, 2);
+    return viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 21)) +
+           n * viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, zs)) + U(c, 4);
 }
 
 static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, int x0, int x1,
@@ -877,11 +959,22 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             continue;
         char dirl[128];
         snprintf(dirl, sizeof dirl, "%s", viz_label(c->lang, l == 0 ? VIZ_L_LANE_C2S : VIZ_L_LANE_S2C));
-        viz_paint_fit(c, dirl, VIZ_FACE_SANS, 20, span - U(c, 8));
-        text(c, dirl, VIZ_FACE_SANS, 20, FAINT, x0 + span / 2,
-             y - U(c, 4) - viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)), VIZ_ALIGN_CENTER);
+        /* a narrow wire: smaller words, then the arrow alone */
+        double ds = fit_size(c, dirl, VIZ_FACE_SANS, 20, span - U(c, 8), 14);
+        if (text_w(c, dirl, VIZ_FACE_SANS, ds) > span - U(c, 8)) {
+            snprintf(dirl, sizeof dirl, "%s", l == 0 ? "\xe2\x86\x92" : "\xe2\x86\x90");
+            ds = 20;
+        }
+        viz_paint_fit(c, dirl, VIZ_FACE_SANS, ds, span - U(c, 8));
+        text(c, dirl, VIZ_FACE_SANS, ds, FAINT, x0 + span / 2,
+             y - chip_h(c) / 2 - U(c, 1) - viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, ds)),
+             VIZ_ALIGN_CENTER);
     }
-    draw_legend(c, x0, span, wire_top);
+    /* the legend ends above the top lane's label, or its ZERO WINDOW banner */
+    int above = chip_h(c) / 2 + U(c, 4) + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
+    if (f->zero_window[1])
+        above = chip_h(c) / 2 + U(c, 6) + zero_banner_h(c, span);
+    draw_legend(c, x0, span, wire_top, lanes[0] - above - wire_top);
     /* joins from the buffers to the lanes */
     fill(c, cl->x + cl->w, lanes[0] - U(c, 1), x0 - (cl->x + cl->w), U(c, 3), EDGE);
     fill(c, cl->x + cl->w, lanes[1] - U(c, 1), x0 - (cl->x + cl->w), U(c, 3), EDGE);
@@ -902,54 +995,66 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
         bool rightward = it->from_side == 0;
         int y = lanes[lane];
         float fr = it->frac;
-        if (it->kind == LESSON_EV_SEGMENT) {
-            int x = rightward ? x0 + (int)(fr * (span - seg_w))
-                              : x1 - seg_w - (int)(fr * (span - seg_w));
+        if (data) {
+            /* A segment, or a control segment travelling with the data:
+             * both join the train they overlap. */
+            bool seg = it->kind == LESSON_EV_SEGMENT;
+            const char *ctl = seg ? NULL : kind_name(it->kind);
+            int iw = seg ? seg_w : text_w(c, ctl, VIZ_FACE_BOLD, 20) + U(c, 12);
+            int x = rightward ? x0 + (int)(fr * (span - iw)) : x1 - iw - (int)(fr * (span - iw));
             seg_group *g = &groups[lane];
-            if (g->count > 0 && x < g->x1 + U(c, 2) && x + seg_w > g->x0 - U(c, 2)) {
+            bool joins = (g->count > 0 || g->ctl) && x < g->x1 + U(c, 2) && x + iw > g->x0 - U(c, 2);
+            if (joins && (seg || !g->ctl)) {
                 /* Overlaps the train before it: one chunk, "12× 17,520". */
                 if (x < g->x0)
                     g->x0 = x;
-                if (x + seg_w > g->x1)
-                    g->x1 = x + seg_w;
-                g->count += it->count;
-                g->bytes += it->bytes;
+                if (x + iw > g->x1)
+                    g->x1 = x + iw;
+                if (seg) {
+                    if (!g->count)
+                        g->origin = it->origin;
+                    g->count += it->count;
+                    g->bytes += it->bytes;
+                } else {
+                    g->ctl = ctl;
+                }
                 continue;
             }
             flush_group(c, g, y, seg_h);
-            *g = (seg_group){x, x + seg_w, it->count, it->bytes, it->from_side, it->origin};
+            *g = (seg_group){x, x + iw, seg ? it->count : 0, seg ? it->bytes : 0, it->from_side,
+                             it->origin, ctl, it->kind == LESSON_EV_RST ? BAD
+                                              : it->kind == LESSON_EV_PROBE ? TEXT : WARN};
         } else {
             char buf[48], b[24];
-            bool win =
-                it->kind == LESSON_EV_ACK || it->kind == LESSON_EV_WINDOW || it->kind == LESSON_EV_PROBE;
             if (it->window >= 10000)
                 snprintf(b, sizeof b, "%uK", it->window / 1024);
             else
                 snprintf(b, sizeof b, "%u", it->window);
-            if (win && it->kind != LESSON_EV_PROBE)
-                snprintf(buf, sizeof buf, "%s %s %s", kind_name(it->kind),
-                         viz_label(c->lang, VIZ_L_WINDOW), b);
-            else
-                snprintf(buf, sizeof buf, "%s", kind_name(it->kind));
+            snprintf(buf, sizeof buf, "%s %s %s", kind_name(it->kind),
+                     viz_label(c->lang, VIZ_L_WINDOW), b);
             int ah = chip_h(c);
             int w = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 12);
-            int ay = data ? y - ah / 2 : y + ack_row_dy(c) - ah / 2;
+            if (w > span) { /* a narrow wire: "ACK 63K" */
+                snprintf(buf, sizeof buf, "%s %s", kind_name(it->kind), b);
+                w = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 12);
+            }
+            int ay = y + ack_row_dy(c) - ah / 2;
             int x = rightward ? x0 + (int)(fr * (span - w)) : x1 - w - (int)(fr * (span - w));
             SDL_Color bg = it->kind == LESSON_EV_WINDOW ? GOOD : TEXT;
-            if (it->kind == LESSON_EV_RST)
+            if (it->window == 0)
                 bg = BAD;
-            if (win && it->window == 0 && it->kind != LESSON_EV_PROBE)
-                bg = BAD;
-            if (it->kind == LESSON_EV_SYN || it->kind == LESSON_EV_FIN)
-                bg = WARN;
             /* ACKs close together would print over each other: the one
-             * ahead is shown, unless the later one matters more (a zero
-             * window, RST, SYN, FIN). */
-            int slot = lane * 2 + data;
+             * ahead is shown; one that matters more (a window update, a
+             * zero window) takes the row below instead. */
             bool plain = bg.r == TEXT.r && bg.g == TEXT.g && bg.b == TEXT.b;
-            if (plain && shown_n[slot] && x < shown_x1[slot] + U(c, 2) &&
-                x + w > shown_x0[slot] - U(c, 2))
+            int row = 0;
+            while (row < 2 && shown_n[lane * 2 + row] && x < shown_x1[lane * 2 + row] + U(c, 2) &&
+                   x + w > shown_x0[lane * 2 + row] - U(c, 2))
+                row++;
+            if (row == 2 || (plain && row > 0))
                 continue;
+            int slot = lane * 2 + row;
+            ay += row * ack_row_dy(c);
             shown_n[slot] = 1;
             shown_x0[slot] = x;
             shown_x1[slot] = x + w;
@@ -965,47 +1070,63 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
         if (!f->zero_window[rx])
             continue;
         int lane = !rx; /* the sender's lane */
+        int zstarts[VIZ_WRAP_MAX_LINES], zlens[VIZ_WRAP_MAX_LINES];
         int l1 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 21));
-        int bh = l1 + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)) + U(c, 4);
+        int bh = zero_banner_h(c, span);
         int y = lanes[lane] - chip_h(c) / 2 - U(c, 2) - bh;
         fill(c, x0 + U(c, 4), y, span - U(c, 8), bh, BAD);
         box(c, x0 + U(c, 4), y, span - U(c, 8), bh);
         char zl[128];
         snprintf(zl, sizeof zl, "%s", viz_label(c->lang, VIZ_L_ZERO_WINDOW));
-        viz_paint_fit(c, zl, VIZ_FACE_BOLD, 21, span - U(c, 16));
-        text(c, zl, VIZ_FACE_BOLD, 21, DARK, x0 + span / 2, y + U(c, 2), VIZ_ALIGN_CENTER);
-        /* the note wraps rather than being cut */
+        double zs = fit_size(c, zl, VIZ_FACE_BOLD, 21, span - U(c, 16), 10);
+        viz_paint_fit(c, zl, VIZ_FACE_BOLD, zs, span - U(c, 16));
+        text(c, zl, VIZ_FACE_BOLD, zs, DARK, x0 + span / 2, y + U(c, 2), VIZ_ALIGN_CENTER);
+        /* the note shrinks a little, then wraps onto a second line */
         const char *note = viz_label(c->lang, VIZ_L_ZERO_WINDOW_NOTE);
-        snprintf(zl, sizeof zl, "%s", note);
-        viz_paint_fit(c, zl, VIZ_FACE_SANS, 20, span - U(c, 16));
-        text(c, zl, VIZ_FACE_SANS, 20, DARK, x0 + span / 2, y + U(c, 2) + l1, VIZ_ALIGN_CENTER);
+        zs = fit_size(c, note, VIZ_FACE_SANS, 20, span - U(c, 16), 15);
+        int n = viz_text_wrap(c->t, note, VIZ_FACE_SANS, T(c, zs), span - U(c, 16), zstarts, zlens, 2);
+        int nlh = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, zs));
+        for (int i = 0; i < n; i++) {
+            int l = zlens[i] < (int)sizeof zl - 1 ? zlens[i] : (int)sizeof zl - 1;
+            memcpy(zl, note + zstarts[i], (size_t)l);
+            zl[l] = 0;
+            text(c, zl, VIZ_FACE_SANS, zs, DARK, x0 + span / 2, y + U(c, 2) + l1 + i * nlh,
+                 VIZ_ALIGN_CENTER);
+        }
     }
 }
 
+/* Bytes passing between an application and its kernel ride in the
+ * kernel box's title row, the seam between the two boxes, so they never
+ * cross a result row or a buffer's figures: "↓ 12,288 B" written (sliding
+ * from the title towards the wire), "↑ 3 B" read (sliding back). Chips
+ * of one side in flight together stand side by side. */
 static void draw_flying(const viz_ctx *c, const viz_frame *f, const column *cols)
 {
+    int right[2] = {cols[0].x + cols[0].w - U(c, 6), cols[1].x + cols[1].w - U(c, 6)};
+    int left[2] = {cols[0].kern_label_x1 + U(c, 10), cols[1].kern_label_x1 + U(c, 10)};
     for (int i = 0; i < f->nflying; i++) {
         const viz_flying *fl = &f->flying[i];
         const column *col = &cols[fl->side];
-        /* from the application box to the send bar, or back from the
-         * receive bar; the client's send bar is the top one. */
-        bool send_top = fl->side == 0;
-        int bar_y = fl->to_kernel == send_top ? col->top_lane_y : col->bot_lane_y;
-        int ya = col->app_y, yb = bar_y;
         double t = fl->frac;
         t = t * t * (3 - 2 * t); /* ease in and out */
-        int y = fl->to_kernel ? ya + (int)((yb - ya) * t) : yb + (int)((ya - yb) * t);
         char b[24], buf[40];
         viz_fmt_bytes(b, sizeof b, fl->bytes);
-        snprintf(buf, sizeof buf, "%s", b);
+        snprintf(buf, sizeof buf, "%s %s", fl->to_kernel ? "\xe2\x86\x93" : "\xe2\x86\x91", b);
         int w = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 14);
         int h = chip_h(c);
-        int x = col->x + col->w / 2 - w / 2;
+        int room = right[fl->side] - left[fl->side] - w;
+        if (room < 0)
+            continue; /* no room left in the row: the bars show the bytes */
+        int slide = (int)(room * (fl->to_kernel ? t : 1 - t));
+        int x = left[fl->side] + slide;
+        int y = col->kern_y + U(c, 2);
         SDL_Color k = viz_palette(viz_origin_colour(fl->side, fl->origin));
-        fill(c, x, y - h / 2, w, h, k);
-        frame(c, x, y - h / 2, w, h, 1, DARK);
-        box(c, x, y - h / 2, w, h);
-        text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, y - h / 2 + U(c, 1), VIZ_ALIGN_CENTER);
+        fill(c, x, y, w, h, k);
+        frame(c, x, y, w, h, 1, DARK);
+        box(c, x, y, w, h);
+        text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, y + U(c, 1), VIZ_ALIGN_CENTER);
+        left[fl->side] = x + w + U(c, 4);
     }
 }
 
@@ -1063,69 +1184,117 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     int m = U(c, 14);
     const lesson_doc *doc = s->doc;
 
-    /* header */
+    /* header: the lesson's title, cut with "…" where it would run into
+     * the step counter (the picker shows it whole) */
     const char *ltitle =
         doc ? (c->lang == VIZ_LANG_JA && doc->title_ja ? doc->title_ja : doc->title) : "";
-    text(c, ltitle ? ltitle : "", VIZ_FACE_SANS, 20, DIM, m, m, VIZ_ALIGN_LEFT);
-    char buf[160];
+    char buf[160], lbuf[256];
     int nsteps = doc ? (int)doc->nsteps : 0;
     double ms = (double)f->now_us / 1000.0;
     snprintf(buf, sizeof buf, "%s %d / %d    t = %.1f ms%s", viz_label(c->lang, VIZ_L_STEP),
              s->step + 1, nsteps, ms, ui && ui->autoplay ? "    ▶ auto" : "");
-    text(c, buf, VIZ_FACE_SANS, 20, DIM, w - m, m, VIZ_ALIGN_RIGHT);
+    int cw = text(c, buf, VIZ_FACE_SANS, 20, DIM, w - m, m, VIZ_ALIGN_RIGHT);
+    snprintf(lbuf, sizeof lbuf, "%s", ltitle ? ltitle : "");
+    double ls = fit_size(c, lbuf, VIZ_FACE_SANS, 20, w - 2 * m - cw - U(c, 16), 12);
+    viz_paint_fit(c, lbuf, VIZ_FACE_SANS, ls, w - 2 * m - cw - U(c, 16));
+    text(c, lbuf, VIZ_FACE_SANS, ls, DIM, m, m, VIZ_ALIGN_LEFT);
     int y = m + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20));
     const char *stitle =
         s->step >= 0 ? step_title(doc, s->step, c->lang) : viz_label(c->lang, VIZ_L_BEFORE_FIRST);
-    /* A long title is drawn smaller rather than cut. */
-    double tsize = 30;
-    int room = w - 2 * m - (s->nexpects > 0 ? text_w(c, "0/0 checks passed", VIZ_FACE_BOLD, 20) + U(c, 24) : 0);
-    while (tsize > 20 && text_w(c, stitle, VIZ_FACE_BOLD, tsize) > room)
-        tsize -= 1;
-    text(c, stitle, VIZ_FACE_BOLD, tsize, TEXT, m, y, VIZ_ALIGN_LEFT);
-    if (s->nexpects > 0 && f->progress >= 1.0) {
-        /* "6/6 checks passed", or the failures counted: "1 of 9 checks
-         * failed" (never "8/9 checks failed"). */
+    /* "6/6 checks passed", or the failures counted: "1 of 9 checks
+     * failed" (never "8/9 checks failed"). */
+    char cbuf[96] = "";
+    if (s->nexpects > 0) {
         if (!s->nexpects_failed)
-            snprintf(buf, sizeof buf, "%d/%d %s", s->nexpects, s->nexpects,
+            snprintf(cbuf, sizeof cbuf, "%d/%d %s", s->nexpects, s->nexpects,
                      viz_label(c->lang, VIZ_L_CHECKS_OK));
         else if (c->lang == VIZ_LANG_JA)
-            snprintf(buf, sizeof buf, "%d 件中 %d 件 %s", s->nexpects, s->nexpects_failed,
+            snprintf(cbuf, sizeof cbuf, "%d 件中 %d 件 %s", s->nexpects, s->nexpects_failed,
                      viz_label(c->lang, VIZ_L_CHECKS_FAILED));
         else
-            snprintf(buf, sizeof buf, "%d of %d %s", s->nexpects_failed, s->nexpects,
+            snprintf(cbuf, sizeof cbuf, "%d of %d %s", s->nexpects_failed, s->nexpects,
                      viz_label(c->lang, VIZ_L_CHECKS_FAILED));
-        int bw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 14);
-        int bh = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 4);
-        fill(c, w - m - bw, y + U(c, 6), bw, bh, s->nexpects_failed ? BAD : GOOD);
-        box(c, w - m - bw, y + U(c, 6), bw, bh);
-        text(c, buf, VIZ_FACE_BOLD, 20, DARK, w - m - bw / 2, y + U(c, 8), VIZ_ALIGN_CENTER);
     }
-    y += viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 30)) + U(c, 6);
+    int cbw = cbuf[0] ? text_w(c, cbuf, VIZ_FACE_BOLD, 20) + U(c, 14) : 0;
+    /* A long title is drawn smaller, then on two lines, never cut. */
+    double tsize = 30;
+    int room = w - 2 * m - (cbw ? cbw + U(c, 12) : 0);
+    while (tsize > 20 && text_w(c, stitle, VIZ_FACE_BOLD, tsize) > room)
+        tsize -= 1;
+    int title_h = viz_text_draw_wrapped(t, stitle, VIZ_FACE_BOLD, T(c, tsize), TEXT, m, y, room, 2);
+    if (cbw && f->progress >= 1.0) {
+        int bh = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 4);
+        fill(c, w - m - cbw, y + U(c, 6), cbw, bh, s->nexpects_failed ? BAD : GOOD);
+        box(c, w - m - cbw, y + U(c, 6), cbw, bh);
+        text(c, cbuf, VIZ_FACE_BOLD, 20, DARK, w - m - cbw / 2, y + U(c, 8), VIZ_ALIGN_CENTER);
+        box(c, 0, 0, w, h);
+    }
+    int one_line = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 30));
+    y += (title_h > one_line ? title_h : one_line) + U(c, 6);
 
     /* narration: measure first, it sets how much room the columns get */
-    char **say = NULL;
-    size_t nsay = step_say(doc, s->step, c->lang, &say);
+    char **say0 = NULL;
+    size_t nsay = step_say(doc, s->step, c->lang, &say0);
+    /* Where the model and the kernel differ at the step's end, the
+     * lesson's reason follows the narration ("≠ client, unsent: ..."). */
+    char *say[24], whybuf[6][400];
+    size_t nwhy = 0;
+    for (size_t i = 0; i < nsay && i < 16; i++)
+        say[i] = say0[i];
+    if (nsay > 16)
+        nsay = 16;
+    for (int side = 0; side < 2 && f->progress >= 1.0 && doc && s->step >= 0; side++) {
+        const viz_side *vs = &s->side[side];
+        if (!vs->real.present || !vs->after.present || vs->after.listening)
+            continue;
+        uint32_t model[3] = {f->q[side][LESSON_Q_UNSENT].bytes, f->q[side][LESSON_Q_IN_FLIGHT].bytes,
+                             f->q[side][LESSON_Q_RECV].bytes};
+        uint32_t kern[3] = {vs->real.unsent_bytes, vs->real.in_flight_bytes,
+                            vs->real.recv_queue_bytes};
+        static const viz_label_id fig_label[3] = {VIZ_L_UNSENT, VIZ_L_INFLIGHT, VIZ_L_RECEIVED};
+        for (int fg = 0; fg < 3 && nwhy < 6; fg++) {
+            if (model[fg] == kern[fg])
+                continue;
+            const lesson_why *wy =
+                lesson_step_why(&doc->steps[s->step], (lesson_side)side, (lesson_figure)fg);
+            const char *why = wy ? (c->lang == VIZ_LANG_JA && wy->text_ja ? wy->text_ja : wy->text)
+                                 : NULL;
+            if (!why)
+                continue;
+            snprintf(whybuf[nwhy], sizeof whybuf[nwhy], "\xe2\x89\xa0 %s, %s: %s",
+                     viz_label(c->lang, side ? VIZ_L_SERVER : VIZ_L_CLIENT),
+                     viz_label(c->lang, fig_label[fg]), why);
+            say[nsay++] = whybuf[nwhy++];
+        }
+    }
     int foot_h = viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20)) + U(c, 4);
     int nar_w = narration_w(c);
     int nar_lines = 0, max_nar = MAX_NARRATION_LINES;
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
-    /* A paragraph with any character outside Latin keeps the Japanese
-     * font's pitch: count every line at the larger of the two. */
-    int nlh = viz_text_para_line_height(t, VIZ_FACE_JA, T(c, 23));
-    int nlh_sans = viz_text_para_line_height(t, VIZ_FACE_SANS, T(c, 23));
-    if (nlh_sans > nlh)
-        nlh = nlh_sans;
     int col_w = column_w(c);
     int top = y + U(c, 4);
-    int nar_h = 0, nar_y = 0, col_h = 0, need = 0;
-    viz_ctx cs = *c;
-    /* The columns keep at least the default text size: a long narration
-     * gives up lines first (its last line then ends with "…"). */
+    int nar_h = 0, nar_y = 0, col_h = 0, need = 0, nlh = 0;
+    viz_ctx cs = *c, cn = *c; /* the columns' and the narration's text units */
+    /* The columns keep at least the default text size. A zoomed narration
+     * that does not fit whole grows less; only at the default size does
+     * it give up lines (its last line then ends with "…"). */
     cs.tu = c->u;
-    for (;;) {
+    for (int pass = 0;; pass++) {
+        if (pass > 0 && cn.tu > c->u)
+            cn.tu = cn.tu * 0.94 > c->u ? cn.tu * 0.94 : c->u;
+        /* A paragraph with any character outside Latin keeps the Japanese
+         * font's pitch: count every line at the larger of the two. */
+        nlh = viz_text_para_line_height(t, VIZ_FACE_JA, T(&cn, 23));
+        int nlh_sans = viz_text_para_line_height(t, VIZ_FACE_SANS, T(&cn, 23));
+        if (nlh_sans > nlh)
+            nlh = nlh_sans;
+        int whole = 0;
         nar_lines = 0;
+        for (size_t i = 0; i < nsay; i++)
+            whole += viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(&cn, 23), nar_w, starts, lens,
+                                   VIZ_WRAP_MAX_LINES);
         for (size_t i = 0; i < nsay && nar_lines < max_nar; i++)
-            nar_lines += viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(c, 23), nar_w, starts, lens,
+            nar_lines += viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(&cn, 23), nar_w, starts, lens,
                                        max_nar - nar_lines);
         /* Japanese glyphs sit low in their line box: room below the last
          * line as well as above the first. */
@@ -1133,11 +1302,14 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
         nar_y = h - m - foot_h - nar_h;
         col_h = nar_y - U(c, 10) - top;
         need = sides_need(&cs, s, col_w);
-        if (need <= col_h || max_nar <= 2)
+        bool cut = whole > nar_lines;
+        if ((need <= col_h && !cut) || (cn.tu <= c->u && (need <= col_h || max_nar <= 2)))
             break;
-        max_nar = nar_lines - 1 < max_nar - 1 ? nar_lines - 1 : max_nar - 1;
-        if (max_nar < 2)
-            max_nar = 2;
+        if (cn.tu <= c->u) {
+            max_nar = nar_lines - 1 < max_nar - 1 ? nar_lines - 1 : max_nar - 1;
+            if (max_nar < 2)
+                max_nar = 2;
+        }
     }
 
     box(c, 0, 0, w, h);
@@ -1167,8 +1339,8 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     int ny = nar_y + U(c, 10);
     int left = max_nar;
     for (size_t i = 0; i < nsay && left > 0; i++) {
-        int n = viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(c, 23), nar_w, starts, lens, left);
-        ny += viz_text_draw_wrapped(t, say[i], VIZ_FACE_SANS, T(c, 23), TEXT, m + U(c, 16), ny,
+        int n = viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(&cn, 23), nar_w, starts, lens, left);
+        ny += viz_text_draw_wrapped(t, say[i], VIZ_FACE_SANS, T(&cn, 23), TEXT, m + U(c, 16), ny,
                                     nar_w, left);
         left -= n;
     }
