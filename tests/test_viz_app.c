@@ -368,6 +368,39 @@ static void test_anim_replay_matches_record(void **state)
     free(sc);
 }
 
+/* The end of a lesson says so and offers the next one (N opens it); a
+ * picker key with no lesson says why; W with no kernel log says so in the
+ * wire's title, not by taking the footer's key hints. */
+static void test_end_of_lesson_and_feedback(void **state)
+{
+    (void)state;
+    viz_app *a = open_app("basics");
+    viz_app_info i = press(a, SDLK_END, 0);
+    assert_int_equal(i.step, i.nsteps - 1);
+    assert_null(i.message);
+    /* (a question on the last step takes one Space to reveal first) */
+    for (int k = 0; k < 3 && !i.message; k++)
+        i = press(a, SDLK_SPACE, 0);
+    assert_non_null(i.message);
+    assert_non_null(strstr(i.message, "End of the lesson"));
+    int first = i.lesson;
+    assert_true(first >= 0);
+    i = press(a, SDLK_n, 0);
+    assert_int_equal(i.lesson, first + 1);
+    assert_int_equal(i.step, 0);
+    viz_app_tick(a, 5000); /* the message has had its time */
+    /* W on the model alone: no message in the footer */
+    i = press(a, SDLK_w, 0);
+    assert_null(i.message);
+    i = press(a, SDLK_0, 0);
+    assert_true(i.picker);
+    i = press(a, SDLK_9, 0);
+    assert_true(i.picker);
+    assert_non_null(i.message);
+    assert_non_null(strstr(i.message, "no lesson 9"));
+    viz_app_free(a);
+}
+
 /* `sockbuf basics` with no display: a message pointing to run and render,
  * exit status 1, no window. */
 static void test_window_no_display(void **state)
@@ -718,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_capture_closed_socket_animates),
         cmocka_unit_test(test_keys_answered_while_sockets_settle),
         cmocka_unit_test(test_anim_replay_matches_record),
+        cmocka_unit_test(test_end_of_lesson_and_feedback),
         cmocka_unit_test(test_window_no_display),
         cmocka_unit_test(test_question_holds_votes_reveals),
         cmocka_unit_test(test_prompt_editing),

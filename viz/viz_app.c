@@ -563,6 +563,24 @@ static bool prompt_event(viz_app *a, const SDL_Event *ev)
     return pr != VIZ_PROMPT_IGNORED;
 }
 
+/* Space on the last step: the lesson is over; say so and offer the next. */
+static void end_of_lesson(viz_app *a)
+{
+    char msg[200];
+    bool ja = a->ui.lang == VIZ_LANG_JA;
+    bool next = a->lesson >= 0 && a->lesson + 1 < a->nlessons;
+    const char *name = next ? a->items[a->lesson + 1].name : "";
+    if (next)
+        snprintf(msg, sizeof msg,
+                 ja ? "レッスンはここまでです。N: 次のレッスン (%s) · 0: 一覧"
+                    : "End of the lesson. N: the next one (%s) · 0: the list",
+                 name);
+    else
+        snprintf(msg, sizeof msg, "%s",
+                 ja ? "レッスンはここまでです。0: レッスン一覧" : "End of the lesson. 0: the list");
+    set_toast(a, msg);
+}
+
 bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
 {
     if (ev->type == SDL_QUIT) {
@@ -636,10 +654,18 @@ bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
     }
     if ((sym >= SDLK_1 && sym <= SDLK_9) || (sym >= SDLK_KP_1 && sym <= SDLK_KP_9)) {
         int i = sym >= SDLK_KP_1 ? (int)(sym - SDLK_KP_1) : (int)(sym - SDLK_1);
-        if (i < a->nlessons)
+        if (i < a->nlessons) {
             open_bundled(a, i);
-        else
-            set_toast(a, "no such lesson");
+        } else {
+            char msg[160];
+            if (a->ui.lang == VIZ_LANG_JA)
+                snprintf(msg, sizeof msg, "レッスン %d はありません (1〜%d を押してください)", i + 1,
+                         a->nlessons);
+            else
+                snprintf(msg, sizeof msg, "no lesson %d: there are %d (keys 1-%d)", i + 1,
+                         a->nlessons, a->nlessons);
+            set_toast(a, msg);
+        }
         return true;
     }
     if (a->picker)
@@ -672,11 +698,20 @@ bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
     case SDLK_RIGHT:
     case SDLK_PAGEDOWN:
     case SDLK_DOWN:
-        if (cur < last)
+        if (cur < last) {
             viz_app_goto(a, cur + 1);
-        else
+        } else {
             a->anim_ms = step_ms(a); /* at the end: finish the animation */
+            end_of_lesson(a);
+        }
         return true;
+    case SDLK_n:
+        /* After the last step: the next bundled lesson. */
+        if (cur == last && a->lesson >= 0 && a->lesson + 1 < a->nlessons) {
+            open_bundled(a, a->lesson + 1);
+            return true;
+        }
+        return false;
     case SDLK_LEFT:
     case SDLK_PAGEUP:
     case SDLK_UP:
@@ -773,8 +808,10 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
     }
     double p = a->anim_ms / step_ms(a);
     viz_anim_seek(a->anim, &a->scene, p, a->frame);
-    if (a->ui.kernel_wire && viz_anim_kernel_wire(&a->scene, p, a->frame) < 0 && !a->ui.toast)
-        a->ui.toast = viz_label(a->ui.lang, VIZ_L_WIRE_KERNEL_NONE);
+    /* Where the kernel has no segment log the wire's title says so; the
+     * footer's key hints stay. */
+    a->ui.kernel_wire_none =
+        a->ui.kernel_wire && viz_anim_kernel_wire(&a->scene, p, a->frame) < 0;
     viz_draw_scene(r, t, &a->scene, a->frame, &a->ui, w, h);
     const lesson_question *q =
         a->doc && a->cur >= 0 && a->scene.doc == a->doc ? a->doc->steps[a->cur].question : NULL;
@@ -821,6 +858,7 @@ void viz_app_get(const viz_app *a, viz_app_info *out)
     out->quit = a->quit;
     out->real = a->steps && (viz_steps_modes(a->steps) & LESSON_MODE_REAL);
     out->computing = a->steps && viz_steps_busy(a->steps);
+    out->message = a->toast_ms > 0 ? a->toast : NULL;
     out->asking = a->asking;
     memcpy(out->votes, a->tally, sizeof out->votes);
     out->prompt_open = viz_prompt_is_open(a->prompt);

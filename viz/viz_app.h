@@ -42,6 +42,7 @@ typedef struct {
     bool quit;           /* Esc / Q */
     bool real;           /* the real sockets run beside the model */
     bool computing;      /* the worker is still running the lesson's steps */
+    const char *message; /* the footer's message now, or NULL (the key hints) */
     bool asking;         /* the step's question holds it (Space reveals) */
     int votes[26];       /* votes per choice key, votes[key - 'A'] */
     bool prompt_open;    /* the what-if prompt (Tab) is open */

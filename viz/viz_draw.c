@@ -830,7 +830,9 @@ static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, b
     /* W switches the wire between the model's events and the kernel's
      * segments; the title always says whose they are. */
     bool kernel = c->ui && c->ui->kernel_wire;
-    const char *lab = viz_label(c->lang, kernel ? VIZ_L_WIRE_KERNEL : VIZ_L_WIRE);
+    const char *lab = viz_label(c->lang, !kernel                         ? VIZ_L_WIRE
+                                         : c->ui->kernel_wire_none ? VIZ_L_WIRE_KERNEL_NONE
+                                                                   : VIZ_L_WIRE_KERNEL);
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
     double tsize = size * 22 / 20;
     int n = viz_text_wrap(c->t, lab, VIZ_FACE_BOLD, T(c, tsize), span - U(c, 8), starts, lens, 2);

@@ -32,6 +32,7 @@ typedef struct {
     double speed;      /* animation speed factor (1.0 = a step a second) */
     const char *toast; /* a short message shown at the bottom, or NULL */
     bool kernel_wire;  /* W: the wire shows the kernel's segments, not the model's */
+    bool kernel_wire_none; /* and the step has none (plain loopback, or the model only) */
 } viz_ui;
 
 /* Label ids for viz_label(). */

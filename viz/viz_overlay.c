@@ -35,7 +35,9 @@ void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, i
              VIZ_ALIGN_RIGHT);
         y += lh;
     }
-    text(c, viz_label(c->lang, VIZ_L_PICKER_HINT), VIZ_FACE_SANS, 20, DIM, m, h - m - U(c, 10),
+    /* A message (a key with no lesson) takes the hint's place while it lasts. */
+    text(c, ui && ui->toast ? ui->toast : viz_label(c->lang, VIZ_L_PICKER_HINT), VIZ_FACE_SANS,
+         20, ui && ui->toast ? WARN : DIM, m, h - m - U(c, 10),
          VIZ_ALIGN_LEFT);
     if (ui && ui->help)
         viz_draw_help(r, t, ui, w, h);
@@ -58,6 +60,7 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
         {"Tab", "what if: type a statement", "もしも: 文を入力して実行"},
         {"Ctrl+Z  /  Ctrl+S", "undo it / save the session", "取り消す / セッションを保存"},
         {"M", "latency 1 / 5 / 50 ms", "遅延 1 / 5 / 50 ms"},
+        {"N", "the next lesson, after the last step", "次のレッスン (最後のステップのあと)"},
         {"1 - 9", "pick a lesson", "レッスンを選ぶ"},
         {"0", "the lesson picker", "レッスン一覧"},
         {"?  /  F1", "this help", "このヘルプ"},

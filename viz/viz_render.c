@@ -166,16 +166,16 @@ static int render_step(const render_opts *o, const lesson_doc *doc, size_t k, vi
     for (int pass = 0; pass < (q ? 3 : 1); pass++) {
         double at = pass == 1 ? 0.0 : o->at;
         viz_anim_seek(anim, scene, at, frame);
-        if (o->kernel_wire)
-            viz_anim_kernel_wire(scene, at, frame);
+        viz_ui u = *ui;
+        u.kernel_wire_none = o->kernel_wire && viz_anim_kernel_wire(scene, at, frame) < 0;
         SDL_Renderer *cr = viz_canvas_renderer(canvas);
-        viz_draw_scene(cr, viz_canvas_text(canvas), scene, frame, ui, o->w, o->h);
+        viz_draw_scene(cr, viz_canvas_text(canvas), scene, frame, &u, o->w, o->h);
         if (pass > 0) {
             const lesson_line *al = &doc->steps[k].lines[q->answer_index];
             char cond[300];
             snprintf(cond, sizeof cond, "%s: %s", lesson_side_name(al->side), al->code);
             viz_question_draw(cr, viz_canvas_text(canvas), q, cond,
-                              pass == 2 ? &scene->question : NULL, NULL, ui, o->w, o->h);
+                              pass == 2 ? &scene->question : NULL, NULL, &u, o->w, o->h);
         }
         char file[4200];
         snprintf(file, sizeof file, "%s/step-%02zu%s.png", o->out, k + 1,
