@@ -342,12 +342,17 @@ static void compare_line(const viz_ctx *c, const char *what, uint32_t model_a, u
     }
     viz_fmt_bytes(k1, sizeof k1, real_a);
     viz_fmt_bytes(k2, sizeof k2, real_b);
-    compare_text(c, buf, sizeof buf, VIZ_L_REAL, what, k1, k2, two);
+    /* The kernel is read once the step has settled: while the step plays
+     * its figures are the step's end, and say so. */
+    viz_label_id who = final ? VIZ_L_REAL : VIZ_L_REAL_AFTER;
+    compare_text(c, buf, sizeof buf, who, what, k1, k2, two);
     bool differs = final && (model_a != real_a || (two && model_b != real_b));
     int pill_w = differs ? text_w(c, "\xe2\x89\xa0 ", VIZ_FACE_BOLD, 20) +
                                text_w(c, viz_label(c->lang, VIZ_L_DIFFERS), VIZ_FACE_BOLD, 20) +
                                U(c, 16)
                          : 0;
+    if (text_w(c, buf, VIZ_FACE_SANS, 20) + pill_w > w)
+        compare_text(c, buf, sizeof buf, who, NULL, k1, k2, two);
     if (text_w(c, buf, VIZ_FACE_SANS, 20) + pill_w > w)
         compare_text(c, buf, sizeof buf, VIZ_L_REAL, NULL, k1, k2, two);
     int tw = text(c, buf, VIZ_FACE_SANS, 20, final ? TEXT : DIM, x, ly, VIZ_ALIGN_LEFT);

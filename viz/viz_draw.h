@@ -49,6 +49,7 @@ typedef enum {
     VIZ_L_RECEIVED,
     VIZ_L_MODEL,
     VIZ_L_REAL,
+    VIZ_L_REAL_AFTER,
     VIZ_L_WIRE,
     VIZ_L_WIRE_KERNEL,
     VIZ_L_WIRE_KERNEL_NONE,

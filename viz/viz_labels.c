@@ -19,6 +19,7 @@ static const char *const labels[VIZ_L_COUNT][2] = {
     [VIZ_L_RECEIVED] = {"received, not read", "受信済み・未読"},
     [VIZ_L_MODEL] = {"model", "モデル"},
     [VIZ_L_REAL] = {"kernel", "実カーネル"},
+    [VIZ_L_REAL_AFTER] = {"kernel, after the step", "実カーネル (ステップ後)"},
     [VIZ_L_WIRE] = {"the wire (model)", "ワイヤ (モデル)"},
     [VIZ_L_WIRE_KERNEL] = {"the wire (kernel)", "ワイヤ (カーネル)"},
     [VIZ_L_WIRE_KERNEL_NONE] = {"kernel: no segment log (loopback)",
