@@ -211,9 +211,14 @@ static void sb_note_writes(sim_backend *sb)
         const sim_event *e = &ev[sb->scanned];
         if (e->kind != SIM_EV_WRITE)
             continue;
+        /* A socket's writes come in order: only a later origin than its
+         * last one noted is a new write (a sendall's chunks share one). */
         bool known = false;
-        for (size_t i = sb->nstarts; i-- > 0 && !known;)
-            known = sb->starts[i].h == e->sock && sb->starts[i].origin == e->origin;
+        for (size_t i = sb->nstarts; i-- > 0;)
+            if (sb->starts[i].h == e->sock) {
+                known = sb->starts[i].origin >= e->origin;
+                break;
+            }
         if (known)
             continue;
         if (sb->nstarts == sb->cap_starts) {

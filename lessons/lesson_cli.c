@@ -465,7 +465,6 @@ static const struct option check_opts[] = {
     {"junit", required_argument, NULL, 'J'},
     {"tap", no_argument, NULL, 'T'},
     {"timeout", required_argument, NULL, 'O'},
-    {"wire", required_argument, NULL, 'W'},
     {"why", no_argument, NULL, 'Y'},
     {NULL, 0, NULL, 0},
 };
@@ -474,7 +473,6 @@ static const struct option check_opts[] = {
 typedef struct {
     unsigned modes;     /* lesson_mode bits */
     uint64_t budget_us; /* real time each lesson's steps may take */
-    const char *wire;   /* --wire, or NULL */
     const char *junit;  /* --junit FILE, or NULL */
     bool tap;           /* --tap */
     long jobs;          /* -j N */
@@ -520,13 +518,6 @@ static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *
             break;
         case 'Y':
             check_need_why = true;
-            break;
-        case 'W':
-            if (strcmp(v, "auto") && strcmp(v, "loopback")) {
-                fprintf(errout, "sockbuf check: --wire %s: expected auto or loopback\n", v);
-                return 2;
-            }
-            o->wire = v;
             break;
         case 'O': {
             char *end = NULL;
@@ -625,9 +616,11 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
         paths.v[i] = NULL;
     }
     bool colour = !o.tap && cli_colour(out);
-    /* Said once here; each child of -j then starts a wire of its own. */
+    /* main() took --wire and started the wire before any thread; called
+     * another way, $SOCKBUF_WIRE decides. Said once here; each child of -j
+     * then starts a wire of its own. */
     if (o.modes & LESSON_MODE_REAL)
-        lesson_wire_start(o.wire, errout);
+        lesson_wire_start(NULL, errout);
     check_all(reps, n, o.modes, o.budget_us, (int)o.jobs, colour, o.tap, out, errout);
     status = check_report(&o, reps, n, colour, jf, out, errout);
 out:
@@ -795,11 +788,11 @@ static void print_step(FILE *out, const lesson_doc *doc, const lesson_record *re
 int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
 {
     unsigned modes = LESSON_MODE_BOTH;
-    const char *lesson = NULL, *transcript = NULL, *wire = NULL;
+    const char *lesson = NULL, *transcript = NULL;
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'},       {"sim", no_argument, NULL, 's'},
         {"real", no_argument, NULL, 'r'},       {"transcript", required_argument, NULL, 't'},
-        {"wire", required_argument, NULL, 'W'}, {NULL, 0, NULL, 0},
+        {NULL, 0, NULL, 0},
     };
     cli_opt p = {.cmd = "sockbuf run",
                  .longopts = opts,
@@ -817,12 +810,6 @@ int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
             modes = c == 's' ? LESSON_MODE_SIM : LESSON_MODE_REAL;
         } else if (c == 't') {
             transcript = val;
-        } else if (c == 'W') {
-            if (strcmp(val, "auto") && strcmp(val, "loopback")) {
-                fprintf(errout, "sockbuf run: --wire %s: expected auto or loopback\n", val);
-                return 2;
-            }
-            wire = val;
         } else {
             return 2;
         }
@@ -865,7 +852,7 @@ int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
     }
     char err[256] = "";
     if (modes & LESSON_MODE_REAL)
-        lesson_wire_start(wire, errout);
+        lesson_wire_start(NULL, errout); /* main() took --wire */
     r = lesson_runner_new(doc, modes, err, sizeof err);
     if (!r) {
         fprintf(errout, "sockbuf run: %s\n", err);

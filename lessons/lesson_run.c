@@ -916,11 +916,14 @@ bool lesson_runner_ended_blocked(const lesson_runner *r)
 int lesson_runner_blocked_line(const lesson_runner *r, lesson_mode mode, lesson_side side,
                                const char **code)
 {
-    const interp *in = mode == LESSON_MODE_SIM ? r->in[0] : r->in[1];
-    if (!in || in->queue[side].n == 0)
+    /* The record says which line; the document has its code. */
+    const lesson_record *rec = lesson_runner_record(r);
+    if (!rec || !(rec->modes & mode))
         return 0;
-    const lesson_line *ln = in->queue[side].q[0]->ln;
-    if (code)
-        *code = ln->code;
-    return ln->line;
+    int line = rec->sides[lesson_mode_slot(mode)][side].blocked_line;
+    for (size_t s = 0; code && line && s < r->doc->nsteps; s++)
+        for (size_t i = 0; i < r->doc->steps[s].nlines; i++)
+            if (r->doc->steps[s].lines[i].line == line)
+                *code = r->doc->steps[s].lines[i].code;
+    return line;
 }

@@ -163,21 +163,6 @@ static void fill_code(viz_side *vs, const lesson_record *rec, const lesson_doc *
 static void fill_values(viz_side *vs, const lesson_record *rec, int side)
 {
     int slot = (rec->modes & LESSON_MODE_SIM) ? 0 : 1;
-    vs->error = rec->sides[slot][side].last_exc;
-    /* Printed lines: the latest few, those of this step marked new. */
-    int nnew = 0;
-    for (int k = 0; k < rec->nresults[slot]; k++) {
-        const lesson_result *x = &rec->results[slot][k];
-        if (x->kind != LESSON_RESULT_PRINT || (int)x->side != side)
-            continue;
-        if (vs->nprinted == VIZ_MAX_PRINTED) {
-            memmove(vs->printed[0], vs->printed[1], sizeof vs->printed[0] * (VIZ_MAX_PRINTED - 1));
-            vs->nprinted--;
-        }
-        snprintf(vs->printed[vs->nprinted++], VIZ_TEXT_LEN, "%.*s", VIZ_TEXT_LEN - 1, x->repr);
-        nnew++;
-    }
-    vs->nprinted_new = nnew < vs->nprinted ? nnew : vs->nprinted;
     /* The step's own values: the box is cleared at every step. When there
      * are more than fit, the latest are kept (the window marks the rest). */
     vs->nresults = vs->nresults_total = 0;

@@ -6,7 +6,7 @@
  * shown before and after the step (the model's counters and the byte runs
  * of its queues, each run tagged with the write it came from), the
  * kernel's numbers, the step's statements with their status, what the
- * side printed and the values it produced, and the model's events with
+ * side produced (printed lines among them), and the model's events with
  * their direction resolved. Tests fill scenes by hand.
  *
  * Called by viz_app.c and viz_render.c (building), viz_anim.c and
@@ -24,7 +24,6 @@
 
 enum {
     VIZ_MAX_CODE = 12,    /* statements shown per side */
-    VIZ_MAX_PRINTED = 3,  /* printed lines kept per side (the latest) */
     VIZ_MAX_RESULTS = 8,  /* values of the step shown per side */
     VIZ_TEXT_LEN = 200,   /* a statement shown whole (wrapped), or a printed line */
 };
@@ -75,11 +74,7 @@ typedef struct {
     viz_real real;   /* the kernel's numbers after it */
     int ncode;       /* statements of the step */
     viz_code code[VIZ_MAX_CODE];
-    int nprinted;     /* latest printed lines, oldest first */
-    int nprinted_new; /* of those, printed during the step */
-    char printed[VIZ_MAX_PRINTED][VIZ_TEXT_LEN];
     bool blocked;     /* the side is blocked after the step */
-    lesson_exc error; /* last exception, or LESSON_EXC_NONE */
     int nresults;     /* values the step produced on this side (model), in order */
     lesson_result results[VIZ_MAX_RESULTS];
     int nresults_total; /* all of them: more than nresults when some did not fit */
