@@ -201,17 +201,24 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* check --why: a difference between the modes needs its reason. Off by
- * default, as a loaded machine's timing can add differences of its own. */
-static bool check_need_why;
+/* How every lesson of a check is run. */
+typedef struct {
+    unsigned modes;     /* lesson_mode bits */
+    uint64_t budget_us; /* real time a lesson's steps may take (0: no limit) */
+    bool colour;        /* failures in red */
+    bool need_why;      /* --why: a difference between the modes needs its
+                           reason (off by default: a loaded machine's timing
+                           adds differences of its own) */
+} check_how;
 
 /* Runs one lesson in modes into rep: its status (0 passed, 1 failed, 2
  * did not parse), every expectation checked as a case, and the text check
- * prints for it (failures on out, parse errors on errout). Its steps may
- * take budget_us of real time in all (0: no limit). */
-static void check_one(const char *path, unsigned modes, uint64_t budget_us, bool colour,
-                      lesson_report *rep)
+ * prints for it (failures on out, parse errors on errout). */
+static void check_one(const char *path, const check_how *how, lesson_report *rep)
 {
+    unsigned modes = how->modes;
+    uint64_t budget_us = how->budget_us;
+    bool colour = how->colour;
     size_t ol = 0, el = 0;
     FILE *out = open_memstream(&rep->out_text, &ol), *errout = open_memstream(&rep->err_text, &el);
     double t0 = now_s();
@@ -265,7 +272,7 @@ static void check_one(const char *path, unsigned modes, uint64_t budget_us, bool
         /* Every figure the model and the kernel disagree on has its
          * reason in the step (`why SIDE.FIGURE TEXT`). */
         lesson_difference dif[16];
-        int ndif = check_need_why ? lesson_differences(rec, dif, 16) : 0;
+        int ndif = how->need_why ? lesson_differences(rec, dif, 16) : 0;
         const lesson_step *st = rec->step >= 0 && (size_t)rec->step < doc->nsteps
                                     ? &doc->steps[rec->step]
                                     : NULL;
@@ -337,8 +344,7 @@ typedef struct {
     int fd;    /* memfd the child writes its packed report to */
 } check_job;
 
-static int start_job(check_job *job, const char *path, unsigned modes, uint64_t budget_us,
-                     bool colour)
+static int start_job(check_job *job, const char *path, const check_how *how)
 {
     job->fd = (int)syscall(SYS_memfd_create, "sockbuf-check", 1u /* MFD_CLOEXEC */);
     if (job->fd < 0)
@@ -354,7 +360,7 @@ static int start_job(check_job *job, const char *path, unsigned modes, uint64_t 
     if (job->pid == 0) {
         lesson_report rep = {0};
         lesson_wire_after_fork(); /* the parent's wire answers the parent only */
-        check_one(path, modes, budget_us, colour, &rep);
+        check_one(path, how, &rep);
         char *buf = NULL;
         size_t len = 0;
         int code = 3;
@@ -411,8 +417,8 @@ static void finish_job(check_job *job, int st, lesson_report *rep)
 /* Runs every lesson, at most jobs at a time in child processes (jobs 1:
  * in this process), printing each lesson's text in lesson order as soon
  * as it and every lesson before it are done. */
-static void check_all(lesson_report *reps, int n, unsigned modes, uint64_t budget_us, int jobs,
-                      bool colour, bool quiet, FILE *out, FILE *errout)
+static void check_all(lesson_report *reps, int n, const check_how *how, int jobs, bool quiet,
+                      FILE *out, FILE *errout)
 {
     check_job *job = jobs > 1 && n > 1 ? calloc((size_t)n, sizeof *job) : NULL;
     bool *done = calloc((size_t)n, sizeof *done);
@@ -422,8 +428,8 @@ static void check_all(lesson_report *reps, int n, unsigned modes, uint64_t budge
     while (next_print < n) {
         while (started < n && running < jobs) {
             if (!job || !done ||
-                start_job(&job[started], reps[started].path, modes, budget_us, colour) < 0) {
-                check_one(reps[started].path, modes, budget_us, colour, &reps[started]); /* here */
+                start_job(&job[started], reps[started].path, how) < 0) {
+                check_one(reps[started].path, how, &reps[started]); /* here */
                 if (done)
                     done[started] = true;
             } else {
@@ -475,6 +481,7 @@ typedef struct {
     uint64_t budget_us; /* real time each lesson's steps may take */
     const char *junit;  /* --junit FILE, or NULL */
     bool tap;           /* --tap */
+    bool need_why;      /* --why */
     long jobs;          /* -j N */
     int first;          /* argv index of the first lesson */
 } check_opts_t;
@@ -517,7 +524,7 @@ static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *
             o->tap = true;
             break;
         case 'Y':
-            check_need_why = true;
+            o->need_why = true;
             break;
         case 'O': {
             char *end = NULL;
@@ -621,7 +628,9 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
      * then starts a wire of its own. */
     if (o.modes & LESSON_MODE_REAL)
         lesson_wire_start(NULL, errout);
-    check_all(reps, n, o.modes, o.budget_us, (int)o.jobs, colour, o.tap, out, errout);
+    check_how how = {.modes = o.modes, .budget_us = o.budget_us, .colour = colour,
+                     .need_why = o.need_why};
+    check_all(reps, n, &how, (int)o.jobs, o.tap, out, errout);
     status = check_report(&o, reps, n, colour, jf, out, errout);
 out:
     for (int i = 0; i < paths.n; i++) {
