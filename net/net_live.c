@@ -95,6 +95,8 @@ struct net_live {
 
     bool stopping;
     net_live_stats st;
+
+    net_trail *trail; /* the chunks that passed, for the window (net_live_trail) */
 };
 
 static int64_t live_now_us(void)
@@ -123,6 +125,58 @@ static void live_emit(net_live *l, net_live_event *ev)
         ev->peer = "";
     if (l->cfg.on_event != NULL)
         l->cfg.on_event(ev, l->cfg.user);
+}
+
+/* ---- the trail of recent bytes (net_trail.h) ---------------------------- */
+
+/* Records a chunk send() gave the kernel (outbound) or recv() returned,
+ * after c's counters were updated; data is NULL for a sendfile() chunk. */
+static void live_trail_record(net_live *l, const live_conn *c, bool outbound,
+                              const uint8_t *data, long n)
+{
+    if (l->trail == NULL || n <= 0)
+        return;
+    net_trail_entry e = {.conn_id = c->pub.id, .outbound = outbound, .t_ms = live_t_ms(l),
+                         .bytes = (uint32_t)n, .wire_t_ms = -1, .acked_t_ms = -1};
+    e.end_bytes = outbound ? c->pub.bytes_out : c->pub.bytes_in;
+    if (data != NULL) {
+        e.head_len = (uint8_t)(n < NET_TRAIL_HEAD_BYTES ? n : NET_TRAIL_HEAD_BYTES);
+        memcpy(e.head, data, e.head_len);
+    }
+    net_trail_push(l->trail, &e);
+}
+
+/* net_trail_seen_fn: what the last sample saw of connection id (the
+ * connections are kept in id order). */
+static bool live_trail_seen(void *user, int id, uint64_t *sent, uint64_t *acked)
+{
+    const net_live *l = user;
+    int lo = 0, hi = l->nconns - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        const live_conn *c = l->conns[mid];
+        if (c->pub.id < id) {
+            lo = mid + 1;
+        } else if (c->pub.id > id) {
+            hi = mid - 1;
+        } else {
+            if (!c->pub.probe_valid)
+                return false;
+            uint64_t unsent = c->pub.probe.unsent_bytes;
+            uint64_t queued = unsent + c->pub.probe.in_flight_bytes;
+            *sent = c->pub.bytes_out > unsent ? c->pub.bytes_out - unsent : 0;
+            *acked = c->pub.bytes_out > queued ? c->pub.bytes_out - queued : 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* After a sample: the chunks it saw leave the send queue or ACKed. */
+static void live_trail_sampled(net_live *l, int64_t t_ms)
+{
+    if (l->trail != NULL)
+        net_trail_mark(l->trail, t_ms, live_trail_seen, l);
 }
 
 static void live_error(net_live *l, live_conn *c, int err, const char *msg)
@@ -314,6 +368,7 @@ static void live_sent(net_live *l, live_conn *c, const uint8_t *data, long n, ui
     c->pub.bytes_out += (uint64_t)n;
     l->st.bytes_out += (uint64_t)n;
     c->pub.pending_bytes = pending;
+    live_trail_record(l, c, true, data, n);
     net_live_event ev = {.type = NET_LIVE_EV_SEND};
     ev.id = c->pub.id;
     ev.peer = c->pub.peer;
@@ -377,6 +432,7 @@ static long live_recv_chunk(net_live *l, live_conn *c)
     c->last_active_us = live_now_us();
     if (l->cfg.mode == NET_LIVE_CONNECT)
         l->quiet_since_us = c->last_active_us;
+    live_trail_record(l, c, false, l->rbuf, n);
     net_live_event ev = {.type = NET_LIVE_EV_RECV};
     ev.id = c->pub.id;
     ev.peer = c->pub.peer;
@@ -744,6 +800,12 @@ net_live *net_live_new(const net_live_config *cfg, char *err)
         goto fail;
     }
     live_account(l, l->cfg.recv_bytes);
+    l->trail = net_trail_new(NET_LIVE_TRAIL_CAP);
+    if (l->trail == NULL) {
+        snprintf(err, NET_ERR_LEN, "net_trail_new(%d): Cannot allocate memory", NET_LIVE_TRAIL_CAP);
+        goto fail;
+    }
+    live_account(l, (int64_t)net_trail_alloc_bytes(l->trail));
     int rc =
         l->cfg.mode == NET_LIVE_CONNECT ? live_setup_connect(l, err) : live_setup_listen(l, err);
     if (rc < 0)
@@ -773,6 +835,7 @@ void net_live_free(net_live *l)
     free(l->pmap);
     free(l->rbuf);
     free(l->text);
+    net_trail_free(l->trail);
     free(l);
 }
 
@@ -864,6 +927,7 @@ void net_live_sample(net_live *l)
     }
     if (l->nlfd > 0)
         l->lprobe_valid = net_probe(l->lfd[0], &l->lprobe, NULL) == 0;
+    live_trail_sampled(l, t);
     net_live_event ev = {.type = NET_LIVE_EV_SAMPLE};
     live_emit(l, &ev);
 }
@@ -1067,4 +1131,14 @@ void net_live_stop(net_live *l)
 size_t net_live_bytes_repr(const uint8_t *s, size_t len, size_t max_bytes, char *buf, size_t cap)
 {
     return cli_repr(buf, cap, s, len < max_bytes ? len : max_bytes, true, cap);
+}
+
+int net_live_trail(const net_live *l, int64_t max_age_ms, net_trail_entry *out, int max)
+{
+    return net_trail_recent(l->trail, live_t_ms(l), max_age_ms, out, max);
+}
+
+int64_t net_live_elapsed_ms(const net_live *l)
+{
+    return live_t_ms(l);
 }

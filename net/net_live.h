@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include "net.h"
+#include "net_trail.h"
 
 enum {
     NET_LIVE_PEER_LEN = 64,                   /* "[ffff:...]:65535" fits */
@@ -38,7 +39,8 @@ enum {
     NET_LIVE_IDLE_MS_DEFAULT = 120000,        /* listen: a connection idle this long is closed */
     NET_LIVE_MAX_CONNS_LIMIT = 65536,         /* upper bound accepted in config */
     NET_LIVE_RECV_LIMIT = 4 * 1024 * 1024,    /* upper bound of recv_bytes */
-    NET_LIVE_OUT_CAP_LIMIT = 64 * 1024 * 1024 /* upper bound of out_cap_bytes */
+    NET_LIVE_OUT_CAP_LIMIT = 64 * 1024 * 1024, /* upper bound of out_cap_bytes */
+    NET_LIVE_TRAIL_CAP = 256                   /* chunks the trail of recent bytes holds */
 };
 
 typedef enum {
@@ -228,5 +230,17 @@ int net_live_cli_run(const net_live_opts *o, FILE *out, FILE *errout);
  * (cap bytes, always NUL-terminated), at most max_bytes of s; returns the
  * length written. For previews in events and windows. */
 size_t net_live_bytes_repr(const uint8_t *s, size_t len, size_t max_bytes, char *buf, size_t cap);
+
+/* The trail of recent bytes: the chunks send() and recv() really moved on
+ * every connection (net_trail_entry: its first bytes, and when samples
+ * saw it leave the send queue and ACKed), recorded at most max_age_ms ago
+ * (all held when negative), oldest first, at most max (the newest). The
+ * ring holds NET_LIVE_TRAIL_CAP chunks whatever the run's length. Returns
+ * how many were copied into out. */
+int net_live_trail(const net_live *l, int64_t max_age_ms, net_trail_entry *out, int max);
+
+/* Milliseconds since net_live_new: the clock of events, samples and the
+ * trail (net_trail_entry.t_ms). */
+int64_t net_live_elapsed_ms(const net_live *l);
 
 #endif

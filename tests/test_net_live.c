@@ -161,6 +161,43 @@ static void test_live_chat_answers_one_client(void **state)
     net_live_free(l);
 }
 
+/* The trail holds what really passed: the client's message as recv()
+ * returned it and the answer as send() gave it, and a later sample marks
+ * the answer ACKed (loopback delivers it before the next sample). */
+static void test_live_trail_records_chunks(void **state)
+{
+    (void)state;
+    recorder r = {0};
+    char err[NET_ERR_LEN];
+    net_live *l = server_new(&r, 5);
+    int fd = client_connect(l);
+    assert_int_equal(net_send(fd, (const uint8_t *)"hello\n", 6, 0, err), 6);
+    uint8_t buf[64];
+    assert_int_equal(client_read(l, fd, buf, 0, 16), 16);
+    net_trail_entry t[8];
+    int n = 0;
+    int64_t end = now_ms() + 2000;
+    do {
+        net_live_poll(l, 5);
+        n = net_live_trail(l, -1, t, 8);
+    } while (now_ms() < end && (n < 2 || t[n - 1].acked_t_ms < 0));
+    assert_int_equal(n, 2);
+    assert_false(t[0].outbound);
+    assert_int_equal(t[0].bytes, 6);
+    assert_int_equal(t[0].head_len, 6);
+    assert_memory_equal(t[0].head, "hello\n", 6);
+    assert_int_equal(t[0].end_bytes, 6);
+    assert_true(t[1].outbound);
+    assert_int_equal(t[1].bytes, 16);
+    assert_memory_equal(t[1].head, "Got your message", 16);
+    assert_true(t[1].seq > t[0].seq);
+    assert_true(t[1].acked_t_ms >= t[1].t_ms);
+    assert_true(t[1].wire_t_ms >= t[1].t_ms && t[1].wire_t_ms <= t[1].acked_t_ms);
+    assert_true(t[1].acked_t_ms <= net_live_elapsed_ms(l));
+    net_close(fd);
+    net_live_free(l);
+}
+
 /* Samples carry the kernel's view: after a client sends and the server has
  * not run yet, the next sample shows the bytes in the server's queue. */
 static void test_live_sample_shows_kernel_queues(void **state)
@@ -1212,6 +1249,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_live_chat_answers_one_client),
         cmocka_unit_test(test_live_sample_shows_kernel_queues),
+        cmocka_unit_test(test_live_trail_records_chunks),
         cmocka_unit_test(test_live_reset_client_reported),
         cmocka_unit_test(test_live_max_conns_evicts_longest_idle),
         cmocka_unit_test(test_live_idle_timeout),
