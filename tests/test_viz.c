@@ -813,19 +813,85 @@ static void test_draw_live_rows(void **state)
          .rcvbuf_bytes = 131072},
     };
     const char *log[1] = {"   0.10 s  #1 accepted 127.0.0.1:50000"};
-    viz_draw_live(r, viz_canvas_text(c), "Live: listening on 127.0.0.1:8080", rows, 2, 2, log, 1,
-                  &ui, 1280, 720);
+    viz_live_view v = {.listening = true, .addr = "127.0.0.1:8080", .rows = rows, .n = 2,
+                       .open = 2, .now_ms = 1000, .log_en = log, .log_ja = log, .nlog = 1};
+    viz_draw_live(r, viz_canvas_text(c), &v, &ui, 1280, 720);
     SDL_RenderFlush(r);
     SDL_Surface *a = copy_surface(viz_canvas_surface(c));
     rows[1].recv_queue_bytes = 100000;
     rows[1].unsent_bytes = 8000;
-    viz_draw_live(r, viz_canvas_text(c), "Live: listening on 127.0.0.1:8080", rows, 2, 2, log, 1,
-                  &ui, 1280, 720);
+    viz_draw_live(r, viz_canvas_text(c), &v, &ui, 1280, 720);
     SDL_RenderFlush(r);
     dump(c, "live");
     assert_true(diff_pixels(a, viz_canvas_surface(c)) > 2000);
     SDL_FreeSurface(a);
     viz_canvas_free(c);
+}
+
+/* A 6-byte message the kernel queues never showed is drawn on its
+ * connection's trail: the picture changes with the chip and without it. */
+static void test_draw_live_trail_shows_small_message(void **state)
+{
+    (void)state;
+    viz_canvas *c = canvas(1280, 720);
+    SDL_Renderer *r = viz_canvas_renderer(c);
+    viz_ui ui = {.lang = VIZ_LANG_JA, .zoom = 1.0, .speed = 1.0};
+    viz_live_row row = {.id = 1, .peer = "127.0.0.1:50000", .state = "ESTABLISHED",
+                        .reading = true, .probe_valid = true, .sndbuf_bytes = 16384,
+                        .rcvbuf_bytes = 131072};
+    viz_live_chip chip = {.conn_id = 1, .outbound = false, .bytes = 6, .repr = "b'hello\\n'",
+                          .repr_short = "b'hello\\n'", .t_ms = 0, .wire_t_ms = -1,
+                          .acked_t_ms = -1};
+    viz_live_view v = {.listening = true, .addr = "127.0.0.1:8080", .rows = &row, .n = 1,
+                       .open = 1, .now_ms = 2000};
+    viz_draw_live(r, viz_canvas_text(c), &v, &ui, 1280, 720);
+    SDL_RenderFlush(r);
+    SDL_Surface *a = copy_surface(viz_canvas_surface(c));
+    v.chips = &chip;
+    v.nchips = 1;
+    viz_draw_live(r, viz_canvas_text(c), &v, &ui, 1280, 720);
+    SDL_RenderFlush(r);
+    dump(c, "live-trail");
+    assert_true(diff_pixels(a, viz_canvas_surface(c)) > 500);
+    SDL_FreeSurface(a);
+    viz_canvas_free(c);
+}
+
+/* An outbound chip stops in our kernel until a sample saw it on the wire,
+ * then goes on as the samples saw it, each stop held for a while; an
+ * inbound one is replayed from the other end to our program; both fade. */
+static void test_live_chip_place_follows_samples(void **state)
+{
+    (void)state;
+    viz_live_chip out = {.conn_id = 1, .outbound = true, .bytes = 16, .t_ms = 1000,
+                         .wire_t_ms = -1, .acked_t_ms = -1};
+    int stop;
+    double mv, br;
+    viz_live_chip_place(&out, 1000, &stop, &mv, &br);
+    assert_int_equal(stop, 0);
+    assert_true(mv == 1.0 && br == 1.0);
+    viz_live_chip_place(&out, 3000, &stop, &mv, &br);
+    assert_int_equal(stop, 1); /* no sample saw it leave: it stays in the send buffer */
+    out.wire_t_ms = 1010;
+    out.acked_t_ms = 1010;
+    viz_live_chip_place(&out, 1500, &stop, &mv, &br);
+    assert_int_equal(stop, 1); /* seen ACKed at once, but each stop lasts */
+    assert_true(mv > 0.0 && mv < 1.0);
+    viz_live_chip_place(&out, 2000, &stop, &mv, &br);
+    assert_int_equal(stop, 2);
+    viz_live_chip_place(&out, 2800, &stop, &mv, &br);
+    assert_int_equal(stop, 3);
+    assert_true(mv == 1.0);
+    viz_live_chip_place(&out, 1000 + VIZ_LIVE_TRAIL_MS, &stop, &mv, &br);
+    assert_true(br < 0.5);
+    viz_live_chip in = {.conn_id = 1, .outbound = false, .bytes = 6, .t_ms = 0};
+    viz_live_chip_place(&in, 0, &stop, &mv, &br);
+    assert_int_equal(stop, 3);
+    viz_live_chip_place(&in, 700, &stop, &mv, &br);
+    assert_int_equal(stop, 2);
+    viz_live_chip_place(&in, 5000, &stop, &mv, &br);
+    assert_int_equal(stop, 0);
+    assert_true(mv == 1.0);
 }
 
 /* Byte counts read as a teacher says them: exact below 100 kB, KiB, then
@@ -919,6 +985,8 @@ int main(void)
         cmocka_unit_test(test_queue_push_pop_keeps_origins),
         cmocka_unit_test(test_draw_picker_and_help),
         cmocka_unit_test(test_draw_live_rows),
+        cmocka_unit_test(test_draw_live_trail_shows_small_message),
+        cmocka_unit_test(test_live_chip_place_follows_samples),
         cmocka_unit_test(test_fmt_bytes_units),
         cmocka_unit_test(test_parse_size),
         cmocka_unit_test(test_png_write_roundtrip),

@@ -261,6 +261,101 @@ static void test_layout_help_no_overlap(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* Live mode with one to six connections (flags on, the article's small
+ * messages on their trails at every stop, a full log), at every size, in
+ * both languages, zoomed or not, at several moments of the trail: no text
+ * overlaps or leaves its box, the 4th connection or "… and N more" is
+ * never cut off. */
+static void test_layout_live_no_overlap(void **state)
+{
+    (void)state;
+    static collector col;
+    int bad = 0, printed = 0, frames = 0;
+    viz_live_row rows[6];
+    for (int i = 0; i < 6; i++) {
+        rows[i] = (viz_live_row){.id = i + 1, .reading = i != 2, .eof = i == 1,
+                                 .probe_valid = true, .bytes_in = 6u * (i + 1),
+                                 .bytes_out = 16u * (i + 1), .pending_bytes = i == 3 ? 16 : 0,
+                                 .sndbuf_bytes = 2626560, .rcvbuf_bytes = 131072,
+                                 .recv_queue_bytes = i == 2 ? 65536 : 0};
+        snprintf(rows[i].peer, sizeof rows[i].peer, "127.0.0.1:%d", 53420 + i);
+        snprintf(rows[i].state, sizeof rows[i].state, "%s", i == 1 ? "CLOSE_WAIT" : "ESTABLISHED");
+    }
+    viz_live_chip chips[48];
+    int nch = 0;
+    for (int id = 1; id <= 6; id++)
+        for (int k = 0; k < 8; k++) {
+            bool out = k % 2 == 1;
+            viz_live_chip *ch = &chips[nch++];
+            *ch = (viz_live_chip){.conn_id = id, .outbound = out, .bytes = out ? 16 : 6,
+                                  .t_ms = 400 * k, .wire_t_ms = out ? 400 * k + 5 : -1,
+                                  .acked_t_ms = out ? 400 * k + 5 : -1};
+            snprintf(ch->repr, sizeof ch->repr, "%s", out ? "b'Got your mes...'" : "b'hello\\n'");
+            snprintf(ch->repr_short, sizeof ch->repr_short, "%s", out ? "b'Got...'" : "b'hel...'");
+        }
+    const char *log_en[10], *log_ja[10];
+    for (int i = 0; i < 10; i++) {
+        log_en[i] = i % 2 ? "   1.25 s  #4 send 16 B b'Got your message'"
+                          : "   1.24 s  #4 recv 6 B b'hello\\n'";
+        log_ja[i] = i % 2 ? "   1.25 秒  #4 send で送信 16 B b'Got your message'"
+                          : "   1.24 秒  #4 recv で受信 6 B b'hello\\n'";
+    }
+    const int nconns[] = {0, 1, 4, 6};
+    const int64_t moments[] = {3000, 3150, 3600, 7000};
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        char err[256];
+        viz_canvas *cv = viz_canvas_new(sizes[si][0], sizes[si][1], err, sizeof err);
+        assert_non_null(cv);
+        viz_text_set_hook(viz_canvas_text(cv), hook, &col);
+        col.w = sizes[si][0];
+        col.h = sizes[si][1];
+        for (int lang = 0; lang < 2; lang++)
+            for (size_t zi = 0; zi < sizeof zooms / sizeof zooms[0]; zi++)
+                for (size_t ci = 0; ci < sizeof nconns / sizeof nconns[0]; ci++)
+                    for (size_t mi = 0; mi < sizeof moments / sizeof moments[0]; mi++) {
+                        viz_ui ui = {.lang = (viz_lang)lang, .zoom = zooms[zi], .speed = 1};
+                        viz_live_view v = {.listening = true, .addr = "127.0.0.1:8080",
+                                           .rows = rows, .n = nconns[ci], .open = nconns[ci],
+                                           .chips = chips, .nchips = nch,
+                                           .now_ms = moments[mi], .log_en = log_en,
+                                           .log_ja = log_ja, .nlog = 10};
+                        col.n = 0;
+                        viz_draw_live(viz_canvas_renderer(cv), viz_canvas_text(cv), &v, &ui,
+                                      col.w, col.h);
+                        char where[160];
+                        snprintf(where, sizeof where, "live %d conns at %lld ms, %dx%d %s zoom %.2f",
+                                 nconns[ci], (long long)moments[mi], col.w, col.h,
+                                 lang ? "ja" : "en", zooms[zi]);
+                        int nb = check_frame(&col, where, col.w == 1280 && zi == 0, &printed);
+                        /* the rows not shown are counted on screen */
+                        bool more = false, fourth = false;
+                        for (int i = 0; i < col.n; i++) {
+                            if (strstr(col.b[i].text, "\xe2\x80\xa6 and ") ||
+                                strstr(col.b[i].text, "\xe2\x80\xa6 \xe3\x81\xbb\xe3\x81\x8b"))
+                                more = true;
+                            if (!strncmp(col.b[i].text, "#4  ", 4))
+                                fourth = true;
+                        }
+                        if (nconns[ci] >= 4 && !more && !fourth) {
+                            nb++;
+                            fprintf(stderr, "%s: the 4th connection is neither drawn nor counted\n",
+                                    where);
+                        }
+                        if (getenv("VIZ_LAYOUT_DUMP") && zi == 0 && mi == 0 && ci == 2) {
+                            char path[300];
+                            snprintf(path, sizeof path, "%s/live-%dx%d-%s.png",
+                                     getenv("VIZ_LAYOUT_DUMP"), col.w, col.h, lang ? "ja" : "en");
+                            viz_canvas_save_png(cv, path, err, sizeof err);
+                        }
+                        bad += nb;
+                        frames++;
+                    }
+        viz_canvas_free(cv);
+    }
+    fprintf(stderr, "live: %d frames, %d problems\n", frames, bad);
+    assert_int_equal(bad, 0);
+}
+
 /* The hook sees a text drawn outside its box and two texts on top of each
  * other: the check can fail. */
 static void test_layout_check_finds_overlap(void **state)
@@ -298,6 +393,7 @@ static void test_layout_check_finds_overlap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout_live_no_overlap),
         cmocka_unit_test(test_layout_check_finds_overlap),
         cmocka_unit_test(test_layout_help_no_overlap),
         cmocka_unit_test(test_layout_lessons_no_overlap),

@@ -133,10 +133,50 @@ typedef struct {
     uint32_t rcvbuf_bytes;     /* SO_RCVBUF */
 } viz_live_row;
 
+/* One chunk of the trail of recent bytes (copied from net_live's trail):
+ * what send() or recv() really moved, and when samples saw it move on. */
+typedef struct {
+    int conn_id;        /* the connection (viz_live_row.id) */
+    bool outbound;      /* true: send() gave it to our kernel; false: recv() returned it */
+    uint32_t bytes;     /* its length */
+    char repr[32];      /* b'Got your mes...' ("" for a file chunk) */
+    char repr_short[16]; /* the same, shorter, for a narrow slot */
+    int64_t t_ms;       /* when send()/recv() returned (the live clock, ms) */
+    int64_t wire_t_ms;  /* outbound: a sample saw it sent on the wire, or -1 */
+    int64_t acked_t_ms; /* outbound: a sample saw it ACKed by the peer, or -1 */
+} viz_live_chip;
+
+enum { VIZ_LIVE_TRAIL_MS = 6000 }; /* a chip fades out over this long */
+
+/* Everything live mode draws in one frame. */
+typedef struct {
+    bool listening;            /* listen mode (else connect mode) */
+    const char *addr;          /* "127.0.0.1:8080" */
+    const viz_live_row *rows;  /* open connections, oldest first */
+    int n;                     /* rows */
+    int open;                  /* open connections (may be more than n) */
+    const viz_live_chip *chips; /* the trail, oldest first */
+    int nchips;
+    int64_t now_ms;            /* the live clock now */
+    const char *const *log_en; /* latest events, oldest first, in English */
+    const char *const *log_ja; /* the same in Japanese */
+    int nlog;
+} viz_live_view;
+
 /* Draws live mode: a title line, one row per connection with its kernel
- * queues as bars, and the latest events (oldest first). */
-void viz_draw_live(SDL_Renderer *r, viz_text *t, const char *title, const viz_live_row *rows, int n,
-                   int open, const char *const *log, int nlog, const viz_ui *ui, int w, int h);
+ * queues as bars and its trail of recent bytes, a legend of the labels,
+ * and the latest events (as many as fit, newest kept), in ui's language. */
+void viz_draw_live(SDL_Renderer *r, viz_text *t, const viz_live_view *v, const viz_ui *ui, int w,
+                   int h);
+
+/* Where the trail draws chip ch at now_ms: the stop it is at or moving to
+ * (0 our program, 1 our kernel's buffer, 2 the wire, 3 the other end),
+ * how far along the move there it is (0..1; 1: arrived) and how bright
+ * (1 new .. 0.3 old). Outbound chips go 0 -> 3 as samples saw them,
+ * inbound 3 -> 0 replayed from recv(); each stop lasts at least 450 ms,
+ * so a move the kernel made in microseconds can be seen. */
+void viz_live_chip_place(const viz_live_chip *ch, int64_t now_ms, int *stop, double *move,
+                         double *bright);
 
 /* The colour of palette entry i (0..7): Okabe-Ito, safe for colour-blind
  * viewers. */

@@ -308,58 +308,101 @@ out:
 
 /* ---- live mode in a window ------------------------------------------- */
 
-enum { LIVE_LOG = 10, LIVE_ROWS = 64 };
+enum { LIVE_LOG = 10, LIVE_ROWS = 64, LIVE_CHIPS = NET_LIVE_TRAIL_CAP };
 
+/* The latest events, each line in both languages (L switches at once). */
 typedef struct {
     char lines[LIVE_LOG][160];
+    char lines_ja[LIVE_LOG][200];
     int n;
 } live_log;
 
 static void live_on_event(const net_live_event *ev, void *user)
 {
     live_log *lg = user;
-    char line[160];
+    char line[160], ja[200];
     double t = (double)ev->t_ms / 1000.0;
     switch (ev->type) {
     case NET_LIVE_EV_LISTEN:
         snprintf(line, sizeof line, "%7.2f s  listening on %s", t, ev->peer);
+        snprintf(ja, sizeof ja, "%7.2f 秒  %s で待ち受け開始", t, ev->peer);
         break;
     case NET_LIVE_EV_ACCEPT:
     case NET_LIVE_EV_CONNECT:
         snprintf(line, sizeof line, "%7.2f s  #%d %s %s", t, ev->id,
                  ev->type == NET_LIVE_EV_ACCEPT ? "accepted" : "connected to", ev->peer);
+        snprintf(ja, sizeof ja, "%7.2f 秒  #%d %s %s", t, ev->id,
+                 ev->type == NET_LIVE_EV_ACCEPT ? "接続を受け付け:" : "接続:", ev->peer);
         break;
     case NET_LIVE_EV_RECV:
     case NET_LIVE_EV_SEND: {
         char repr[64] = "";
+        bool rv = ev->type == NET_LIVE_EV_RECV;
         if (ev->data)
             net_live_bytes_repr(ev->data, ev->bytes, 24, repr, sizeof repr);
-        snprintf(line, sizeof line, "%7.2f s  #%d %s %zu B %s", t, ev->id,
-                 ev->type == NET_LIVE_EV_RECV ? "recv" : "send", ev->bytes, repr);
+        snprintf(line, sizeof line, "%7.2f s  #%d %s %zu B %s", t, ev->id, rv ? "recv" : "send",
+                 ev->bytes, repr);
+        snprintf(ja, sizeof ja, "%7.2f 秒  #%d %s %zu B %s", t, ev->id,
+                 rv ? "recv で受信" : "send で送信", ev->bytes, repr);
         break;
     }
     case NET_LIVE_EV_CLOSE:
         snprintf(line, sizeof line, "%7.2f s  #%d closed (in %llu B, out %llu B)", t, ev->id,
                  (unsigned long long)ev->bytes_in, (unsigned long long)ev->bytes_out);
+        snprintf(ja, sizeof ja, "%7.2f 秒  #%d 切断 (受信 %llu B, 送信 %llu B)", t, ev->id,
+                 (unsigned long long)ev->bytes_in, (unsigned long long)ev->bytes_out);
         break;
     case NET_LIVE_EV_ERROR:
         snprintf(line, sizeof line, "%7.2f s  #%d %s: %s", t, ev->id,
                  ev->exception ? ev->exception : "error", ev->message ? ev->message : "");
+        snprintf(ja, sizeof ja, "%7.2f 秒  #%d %s: %s", t, ev->id,
+                 ev->exception ? ev->exception : "エラー", ev->message ? ev->message : "");
+        break;
+    case NET_LIVE_EV_EVICT:
+        snprintf(line, sizeof line, "%7.2f s  #%d closed by us (%s)", t, ev->id,
+                 ev->message ? ev->message : "");
+        snprintf(ja, sizeof ja, "%7.2f 秒  #%d をこちらから切断 (%s)", t, ev->id,
+                 ev->message && !strcmp(ev->message, "idle-timeout") ? "無通信" : "接続数の上限");
         break;
     default:
         return; /* samples redraw the bars, not the log */
     }
     if (lg->n == LIVE_LOG) {
         memmove(lg->lines[0], lg->lines[1], sizeof lg->lines[0] * (LIVE_LOG - 1));
+        memmove(lg->lines_ja[0], lg->lines_ja[1], sizeof lg->lines_ja[0] * (LIVE_LOG - 1));
         lg->n--;
     }
+    snprintf(lg->lines_ja[lg->n], sizeof lg->lines_ja[0], "%s", ja);
     snprintf(lg->lines[lg->n++], sizeof lg->lines[0], "%s", line);
+}
+
+/* The trail's chunks as the window draws them (values, with their reprs). */
+static int live_chips(const net_live *l, net_trail_entry *tr, viz_live_chip *out, int max)
+{
+    int n = net_live_trail(l, VIZ_LIVE_TRAIL_MS, tr, max);
+    for (int i = 0; i < n; i++) {
+        viz_live_chip *ch = &out[i];
+        memset(ch, 0, sizeof *ch);
+        ch->conn_id = tr[i].conn_id;
+        ch->outbound = tr[i].outbound;
+        ch->bytes = tr[i].bytes;
+        ch->t_ms = tr[i].t_ms;
+        ch->wire_t_ms = tr[i].wire_t_ms;
+        ch->acked_t_ms = tr[i].acked_t_ms;
+        if (tr[i].head_len > 0) {
+            /* a chunk longer than its head (24 B) always exceeds these
+             * widths, so its repr ends in "..." */
+            net_live_bytes_repr(tr[i].head, tr[i].head_len, tr[i].head_len, ch->repr, 22);
+            net_live_bytes_repr(tr[i].head, tr[i].head_len, tr[i].head_len, ch->repr_short, 12);
+        }
+    }
+    return n;
 }
 
 int viz_live_window(const net_live_opts *o)
 {
     net_live_config cfg = o->cfg;
-    char err[NET_ERR_LEN] = "", title[400];
+    char err[NET_ERR_LEN] = "", addr[320];
     const char *host = cfg.host ? cfg.host : "";
     int w = o->width, h = o->height, rc = 1;
     double max_s = o->max_seconds;
@@ -377,18 +420,13 @@ int viz_live_window(const net_live_opts *o)
     net_live *l = net_live_new(&cfg, err);
     net_live_conn *conns = calloc(LIVE_ROWS, sizeof *conns);
     viz_live_row *rows = calloc(LIVE_ROWS, sizeof *rows);
-    if (!l || !conns || !rows) {
+    net_trail_entry *trail = calloc(LIVE_CHIPS, sizeof *trail);
+    viz_live_chip *chips = calloc(LIVE_CHIPS, sizeof *chips);
+    if (!l || !conns || !rows || !trail || !chips) {
         fprintf(stderr, "sockbuf live: %s\n", err[0] ? err : "out of memory");
         goto out;
     }
-    if (cfg.mode == NET_LIVE_LISTEN)
-        snprintf(title, sizeof title, "%s %s:%d",
-                 ui.lang == VIZ_LANG_JA ? "ライブ: 待ち受け" : "Live: listening on",
-                 host[0] ? host : "127.0.0.1", net_live_port(l));
-    else
-        snprintf(title, sizeof title, "%s %s:%d",
-                 ui.lang == VIZ_LANG_JA ? "ライブ: 接続先" : "Live: connected to",
-                 host[0] ? host : "127.0.0.1", net_live_port(l));
+    snprintf(addr, sizeof addr, "%s:%d", host[0] ? host : "127.0.0.1", net_live_port(l));
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0 || TTF_Init() < 0) {
         fprintf(stderr, "sockbuf live: SDL_Init: %s\n", SDL_GetError());
         goto out;
@@ -458,12 +496,19 @@ int viz_live_window(const net_live_opts *o)
             rw->sndbuf_bytes = cn->probe.sndbuf_bytes;
             rw->rcvbuf_bytes = cn->probe.rcvbuf_bytes;
         }
-        const char *log[LIVE_LOG];
-        for (int i = 0; i < lg.n; i++)
+        const char *log[LIVE_LOG], *log_ja[LIVE_LOG];
+        for (int i = 0; i < lg.n; i++) {
             log[i] = lg.lines[i];
+            log_ja[i] = lg.lines_ja[i];
+        }
+        viz_live_view view = {.listening = cfg.mode == NET_LIVE_LISTEN, .addr = addr,
+                              .rows = rows, .n = n, .open = open, .chips = chips,
+                              .nchips = live_chips(l, trail, chips, LIVE_CHIPS),
+                              .now_ms = net_live_elapsed_ms(l), .log_en = log,
+                              .log_ja = log_ja, .nlog = lg.n};
         int ow = 0, oh = 0;
         SDL_GetRendererOutputSize(ren, &ow, &oh);
-        viz_draw_live(ren, text, title, rows, n, open, log, lg.n, &ui, ow, oh);
+        viz_draw_live(ren, text, &view, &ui, ow, oh);
         if (done && shot)
             save_screenshot(ren, shot);
         SDL_RenderPresent(ren);
@@ -475,6 +520,8 @@ out:
     net_live_free(l);
     free(conns);
     free(rows);
+    free(trail);
+    free(chips);
     window_close(win, ren, text);
     return rc;
 }
