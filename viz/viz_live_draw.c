@@ -128,6 +128,9 @@ static void live_lane(const viz_ctx *c, const viz_live_view *v, int id, SDL_Colo
     for (int s = 0; s < LIVE_STOPS; s++)
         cur[s] = x + s * slot_w + gap;
     int ch_h = lh - U(c, 4);
+    /* two passes: the blocks on the move first, the chips that arrived
+     * (with their text) over them */
+    for (int pass = 0; pass < 2; pass++)
     for (int i = v->nchips - 1; i >= 0; i--) {
         const viz_live_chip *ch = &v->chips[i];
         if (ch->conn_id != id)
@@ -137,6 +140,8 @@ static void live_lane(const viz_ctx *c, const viz_live_view *v, int id, SDL_Colo
         viz_live_chip_place(ch, v->now_ms, &stop, &mv, &br);
         SDL_Color f = shade(k, br > 0.8 ? 1.0 : br > 0.5 ? 0.7 : 0.45);
         SDL_Color tk = br > 0.5 ? DARK : TEXT;
+        if ((mv < 1.0) != (pass == 0))
+            continue;
         if (mv < 1.0) {
             /* on the move: a block between the slots, no text */
             int from = ch->outbound ? stop - 1 : stop + 1;
