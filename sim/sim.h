@@ -86,8 +86,12 @@ typedef enum {
 
 /* Flags for sim_send(). SIM_MSG_MORE is send()'s MSG_MORE. SIM_MSG_CONTINUE
  * is the model's own: the bytes continue the previous call's write and keep
- * its origin (colour), as the later chunks of one sendall() should. */
-enum { SIM_MSG_MORE = 1, SIM_MSG_CONTINUE = 2 };
+ * its origin (colour), as the later chunks of one sendall() should.
+ * SIM_MSG_BORROW, the model's own too: the caller promises the bytes stay
+ * where they are, unchanged, until the world is freed, so the model keeps a
+ * reference (the write's memory plus an offset) instead of copying them
+ * into the send queue. States and events are the same either way. */
+enum { SIM_MSG_MORE = 1, SIM_MSG_CONTINUE = 2, SIM_MSG_BORROW = 4 };
 
 /* How sim_shutdown() closes. */
 typedef enum { SIM_SHUT_RD = 0, SIM_SHUT_WR = 1, SIM_SHUT_RDWR = 2 } sim_how;
