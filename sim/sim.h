@@ -236,7 +236,8 @@ int sim_accept(sim_world *w, int sock);
  * (> 0), or -EAGAIN when the send queue is full, -EPIPE after shutdown or
  * the peer's RST was seen once, -ECONNRESET on the first call after an
  * RST arrived, -ENOTCONN before the connection. flags: SIM_MSG_MORE,
- * SIM_MSG_CONTINUE. The model records where every byte came from (one
+ * SIM_MSG_CONTINUE, SIM_MSG_BORROW (no copy: data must outlive the world,
+ * unchanged). The model records where every byte came from (one
  * origin per call, or the previous call's with SIM_MSG_CONTINUE). */
 long sim_send(sim_world *w, int sock, const uint8_t *data, size_t len, int flags);
 
