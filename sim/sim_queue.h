@@ -9,9 +9,9 @@
 #ifndef SOCKBUF_SIM_QUEUE_H
 #define SOCKBUF_SIM_QUEUE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <errno.h>
 #include <stdint.h>
 
 #include "sim.h"
