@@ -126,6 +126,7 @@ typedef struct sock {
     uint32_t peer_wnd;  /* last window the peer advertised */
     uint32_t origins;   /* writes so far (origin of the last one) */
     sim_ring sbuf;   /* bytes [ring_low(s), wr_total): the peer reads them here */
+    sim_extq sext;   /* the borrowed ones among them (SIM_MSG_BORROW): not in sbuf */
     sim_runq sruns;  /* origins of [snd_una, wr_total) */
     sim_cursor scur; /* at snd_nxt */
     sim_cursor dcur; /* at the next byte the peer receives */
@@ -481,7 +482,7 @@ static void try_output(sim_world *w, sock *s)
                  .len = (uint32_t)len,
                  .seq = s->snd_nxt,
                  .why = why};
-        uint32_t origin = sim_runq_walk(&s->sruns, &s->scur, len, NULL, NULL);
+        uint32_t origin = sim_runq_walk_fast(&s->sruns, &s->scur, len, NULL, NULL);
         uint64_t at = wire_send(w, s, s->side, &p);
         log_event(w, SIM_EV_SEGMENT, s->id, s->peer, (uint32_t)len, s->snd_nxt, p.wnd, origin, why,
                   at);
@@ -518,7 +519,7 @@ static void process_ack(sim_world *w, sock *s, const pkt *p, bool pure)
     uint64_t newly = 0;
     if (p->ack > s->snd_una && p->ack <= s->snd_nxt) {
         newly = p->ack - s->snd_una;
-        sim_runq_pop(&s->sruns, newly);
+        sim_runq_pop_fast(&s->sruns, newly);
         s->snd_una = p->ack;
     }
     s->peer_wnd = p->wnd;
@@ -705,7 +706,7 @@ static void arrive_data(sim_world *w, sock *r, const pkt *p)
     /* The payload stays in the sender's ring (see ring_low()): delivering
      * it only moves rcv_nxt. */
     int err = 0;
-    uint32_t origin = sim_runq_walk(&from->sruns, &from->dcur, p->len, &r->rruns, &err);
+    uint32_t origin = sim_runq_walk_fast(&from->sruns, &from->dcur, p->len, &r->rruns, &err);
     if (err < 0)
         w->oom = true;
     r->rcv_nxt += p->len;
@@ -961,6 +962,7 @@ static void sock_free(sock *s)
     if (s == NULL)
         return;
     sim_ring_free(&s->sbuf);
+    sim_extq_free(&s->sext);
     sim_runq_free(&s->sruns);
     sim_runq_free(&s->rruns);
     free(s->acceptq);
@@ -1189,13 +1191,22 @@ long sim_send(sim_world *w, int sockid, const uint8_t *data, size_t len, int fla
     bool cont = (flags & SIM_MSG_CONTINUE) != 0 && s->origins > 0;
     uint32_t origin = cont ? s->origins : s->origins + 1;
     uint64_t low = ring_low(w, s);
+    /* Borrowed bytes keep their place in the ring (offsets, capacity) but
+     * are read where the caller keeps them. */
+    bool borrow = (flags & SIM_MSG_BORROW) != 0 && data != NULL;
+    sim_extq_drop_before(&s->sext, low);
     if (sim_ring_reserve(&s->sbuf, s->wr_total + n - low, low, s->wr_total) < 0 ||
-        sim_runq_push(&s->sruns, origin, (uint32_t)n, false) < 0) {
+        (borrow && sim_extq_reserve(&s->sext) < 0) ||
+        sim_runq_push_fast(&s->sruns, origin, (uint32_t)n, true) < 0) {
         rc = -ENOMEM;
         goto out;
     }
+    if (borrow) {
+        (void)sim_extq_push(&s->sext, s->wr_total, s->wr_total + n, data); /* room reserved */
+    } else {
+        sim_ring_put(&s->sbuf, s->wr_total, data, (size_t)n);
+    }
     s->origins = origin;
-    sim_ring_put(&s->sbuf, s->wr_total, data, (size_t)n);
     log_event(w, SIM_EV_WRITE, s->id, s->peer, (uint32_t)n, s->wr_total, 0, origin,
               cont ? "send-continued" : "send", w->now_us);
     s->wr_total += n;
@@ -1226,8 +1237,9 @@ long sim_recv(sim_world *w, int sockid, uint8_t *buf, size_t cap)
         sim_run first = {0}; /* for the log only */
         if (w->log_on)
             sim_runq_describe(&s->rruns, 0, 1, &first, 1);
-        sim_ring_get(&sock_any(w, s->peer)->sbuf, s->rcv_head, buf, (size_t)n);
-        sim_runq_pop(&s->rruns, n);
+        const sock *from = sock_any(w, s->peer);
+        sim_ring_get_ext(&from->sbuf, &from->sext, s->rcv_head, buf, (size_t)n);
+        sim_runq_pop_fast(&s->rruns, n);
         log_event(w, SIM_EV_READ, s->id, s->peer, (uint32_t)n, s->rd_total, 0, first.origin, "recv",
                   w->now_us);
         s->rcv_head += n;

@@ -86,8 +86,12 @@ typedef enum {
 
 /* Flags for sim_send(). SIM_MSG_MORE is send()'s MSG_MORE. SIM_MSG_CONTINUE
  * is the model's own: the bytes continue the previous call's write and keep
- * its origin (colour), as the later chunks of one sendall() should. */
-enum { SIM_MSG_MORE = 1, SIM_MSG_CONTINUE = 2 };
+ * its origin (colour), as the later chunks of one sendall() should.
+ * SIM_MSG_BORROW, the model's own too: the caller promises the bytes stay
+ * where they are, unchanged, until the world is freed, so the model keeps a
+ * reference (the write's memory plus an offset) instead of copying them
+ * into the send queue. States and events are the same either way. */
+enum { SIM_MSG_MORE = 1, SIM_MSG_CONTINUE = 2, SIM_MSG_BORROW = 4 };
 
 /* How sim_shutdown() closes. */
 typedef enum { SIM_SHUT_RD = 0, SIM_SHUT_WR = 1, SIM_SHUT_RDWR = 2 } sim_how;
@@ -232,7 +236,8 @@ int sim_accept(sim_world *w, int sock);
  * (> 0), or -EAGAIN when the send queue is full, -EPIPE after shutdown or
  * the peer's RST was seen once, -ECONNRESET on the first call after an
  * RST arrived, -ENOTCONN before the connection. flags: SIM_MSG_MORE,
- * SIM_MSG_CONTINUE. The model records where every byte came from (one
+ * SIM_MSG_CONTINUE, SIM_MSG_BORROW (no copy: data must outlive the world,
+ * unchanged). The model records where every byte came from (one
  * origin per call, or the previous call's with SIM_MSG_CONTINUE). */
 long sim_send(sim_world *w, int sock, const uint8_t *data, size_t len, int flags);
 

@@ -96,6 +96,79 @@ void sim_ring_free(sim_ring *r)
     r->mask = 0;
 }
 
+static sim_extent *ext_at(const sim_extq *q, uint64_t i)
+{
+    return &q->v[i & (q->cap - 1)];
+}
+
+int sim_extq_reserve(sim_extq *q)
+{
+    if (q->tail - q->head == q->cap) {
+        uint32_t ncap = q->cap == 0 ? 8 : q->cap * 2;
+        sim_extent *v = malloc(sizeof(*v) * ncap);
+        if (v == NULL)
+            return -ENOMEM;
+        for (uint64_t i = q->head; i < q->tail; i++)
+            v[i & (ncap - 1)] = *ext_at(q, i);
+        free(q->v);
+        q->v = v;
+        q->cap = ncap;
+    }
+    return 0;
+}
+
+int sim_extq_push(sim_extq *q, uint64_t start, uint64_t end, const uint8_t *data)
+{
+    if (end <= start)
+        return 0;
+    if (q->tail > q->head) {
+        sim_extent *last = ext_at(q, q->tail - 1);
+        if (last->end == start && last->data + (last->end - last->start) == data) {
+            last->end = end;
+            return 0;
+        }
+    }
+    if (sim_extq_reserve(q) < 0)
+        return -ENOMEM;
+    *ext_at(q, q->tail++) = (sim_extent){start, end, data};
+    return 0;
+}
+
+void sim_extq_drop_before(sim_extq *q, uint64_t low)
+{
+    while (q->head < q->tail && ext_at(q, q->head)->end <= low)
+        q->head++;
+}
+
+void sim_extq_free(sim_extq *q)
+{
+    free(q->v);
+    memset(q, 0, sizeof(*q));
+}
+
+void sim_ring_get_ext(const sim_ring *r, const sim_extq *x, uint64_t off, uint8_t *out, size_t n)
+{
+    if (out == NULL)
+        return;
+    uint64_t i = x->head;
+    while (n > 0) {
+        while (i < x->tail && ext_at(x, i)->end <= off)
+            i++;
+        const sim_extent *e = i < x->tail ? ext_at(x, i) : NULL;
+        size_t chunk;
+        if (e != NULL && e->start <= off) { /* borrowed */
+            chunk = e->end - off < n ? (size_t)(e->end - off) : n;
+            memcpy(out, e->data + (off - e->start), chunk);
+        } else { /* in the ring, up to the next extent */
+            chunk = e != NULL && e->start - off < n ? (size_t)(e->start - off) : n;
+            sim_ring_get(r, off, out, chunk);
+        }
+        out += chunk;
+        off += chunk;
+        n -= chunk;
+    }
+}
+
 static sim_run *run_at(const sim_runq *q, uint64_t i)
 {
     return &q->v[i & (q->cap - 1)];
@@ -176,7 +249,9 @@ uint32_t sim_runq_walk(const sim_runq *q, sim_cursor *c, uint64_t n, sim_runq *t
             *err = -ENOMEM;
         c->off += (uint32_t)take;
         n -= take;
-        if (c->off == r->bytes) {
+        /* At the end of the newest run the cursor stays there: a push that
+         * merges into that run extends what lies ahead of it. */
+        if (c->off == r->bytes && c->run + 1 < q->tail) {
             c->run++;
             c->off = 0;
         }

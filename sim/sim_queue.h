@@ -9,6 +9,7 @@
 #ifndef SOCKBUF_SIM_QUEUE_H
 #define SOCKBUF_SIM_QUEUE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,34 @@ void sim_ring_get(const sim_ring *r, uint64_t off, uint8_t *out, size_t n);
 void sim_ring_copy(sim_ring *dst, uint64_t dst_off, const sim_ring *src, uint64_t off, size_t n);
 void sim_ring_free(sim_ring *r);
 
+/* Borrowed bytes: stream offsets [start, end) live at data (the caller's
+ * memory, sim_send() with SIM_MSG_BORROW), not in the ring. */
+typedef struct {
+    uint64_t start, end; /* stream offsets */
+    const uint8_t *data; /* the byte at start */
+} sim_extent;
+
+/* Extents oldest first, indices absolute (they only grow). */
+typedef struct {
+    sim_extent *v;       /* cap entries, index & (cap - 1) */
+    uint32_t cap;        /* a power of two, or 0 */
+    uint64_t head, tail; /* oldest, one past the newest */
+} sim_extq;
+
+/* Appends [start, end) at data (start >= the newest extent's end); joins
+ * the newest extent when both the offsets and the memory continue it.
+ * Returns 0 or -ENOMEM. */
+int sim_extq_push(sim_extq *q, uint64_t start, uint64_t end, const uint8_t *data);
+/* Makes room for one more extent, so that the next push cannot fail.
+ * Returns 0 or -ENOMEM. */
+int sim_extq_reserve(sim_extq *q);
+/* Forgets the extents that end at or before low (bytes nobody reads again). */
+void sim_extq_drop_before(sim_extq *q, uint64_t low);
+void sim_extq_free(sim_extq *q);
+/* Copies n bytes at stream offset off out of the ring, or out of the
+ * borrowed memory where an extent of x covers them (out may be NULL). */
+void sim_ring_get_ext(const sim_ring *r, const sim_extq *x, uint64_t off, uint8_t *out, size_t n);
+
 /* A deque of runs; indices are absolute (they only grow). */
 typedef struct {
     sim_run *v;        /* cap entries, index & (cap - 1) */
@@ -49,7 +78,8 @@ typedef struct {
 } sim_cursor;
 
 /* Appends bytes of origin (merging with the newest run when merge is true
- * and the origin is the same). Returns 0 or -ENOMEM. */
+ * and the origin is the same; cursors keep their place, one at the end of
+ * the newest run then has the new bytes ahead of it). Returns 0 or -ENOMEM. */
 int sim_runq_push(sim_runq *q, uint32_t origin, uint32_t bytes, bool merge);
 /* Removes n bytes from the front (n <= q->bytes). */
 void sim_runq_pop(sim_runq *q, uint64_t n);
@@ -59,6 +89,56 @@ void sim_runq_clear(sim_runq *q);
  * over to it (merging). Returns the origin of the first byte passed over,
  * or 0. Returns -ENOMEM through *err when pushing to to fails. */
 uint32_t sim_runq_walk(const sim_runq *q, sim_cursor *c, uint64_t n, sim_runq *to, int *err);
+
+/* Inline fast paths of the three calls above, for the model's every
+ * segment and ACK: the common case (the bytes stay inside one run, which
+ * is one write, often megabytes long) touches one run; anything else goes
+ * to the full function, so both give the same result. */
+static inline sim_run *sim_runq_at(const sim_runq *q, uint64_t i)
+{
+    return &q->v[i & (q->cap - 1)];
+}
+
+static inline int sim_runq_push_fast(sim_runq *q, uint32_t origin, uint32_t bytes, bool merge)
+{
+    if (merge && bytes > 0 && q->tail > q->head) {
+        sim_run *last = sim_runq_at(q, q->tail - 1);
+        if (last->origin == origin && (uint64_t)last->bytes + bytes <= UINT32_MAX) {
+            last->bytes += bytes;
+            q->bytes += bytes;
+            return 0;
+        }
+    }
+    return sim_runq_push(q, origin, bytes, merge);
+}
+
+static inline void sim_runq_pop_fast(sim_runq *q, uint64_t n)
+{
+    if (q->head < q->tail) {
+        const sim_run *r = sim_runq_at(q, q->head);
+        if (n < (uint64_t)(r->bytes - q->head_off)) {
+            q->head_off += (uint32_t)n;
+            q->bytes -= n;
+            return;
+        }
+    }
+    sim_runq_pop(q, n);
+}
+
+static inline uint32_t sim_runq_walk_fast(const sim_runq *q, sim_cursor *c, uint64_t n,
+                                          sim_runq *to, int *err)
+{
+    if (n > 0 && c->run >= q->head && c->run < q->tail) {
+        const sim_run *r = sim_runq_at(q, c->run);
+        if (n < (uint64_t)(r->bytes - c->off)) {
+            if (to != NULL && sim_runq_push_fast(to, r->origin, (uint32_t)n, true) < 0 && err)
+                *err = -ENOMEM;
+            c->off += (uint32_t)n;
+            return r->origin;
+        }
+    }
+    return sim_runq_walk(q, c, n, to, err);
+}
 /* The number of merged runs covering bytes [skip, skip + n) of q (from the
  * front), writing the first max of them to out. */
 int sim_runq_describe(const sim_runq *q, uint64_t skip, uint64_t n, sim_run *out, int max);

@@ -116,11 +116,72 @@ static void test_runq_matches_per_byte_origins(void **state)
     sim_runq_free(&to);
 }
 
+/* A cursor at the end of the newest run sees bytes merged into that run:
+ * a walk after the merging push returns their origin, not 0. */
+static void test_runq_walk_after_merge_at_end(void **state)
+{
+    (void)state;
+    sim_runq q = {0}, to = {0};
+    sim_cursor cur = {0};
+    int err = 0;
+    assert_int_equal(sim_runq_push(&q, 1, 100, true), 0);
+    assert_int_equal(sim_runq_walk(&q, &cur, 100, &to, &err), 1);
+    assert_int_equal(sim_runq_push(&q, 1, 50, true), 0); /* merges into the run */
+    assert_int_equal(sim_runq_walk_fast(&q, &cur, 20, &to, &err), 1);
+    assert_int_equal(sim_runq_walk(&q, &cur, 30, &to, &err), 1);
+    assert_int_equal(sim_runq_push(&q, 2, 10, true), 0); /* a new run after the end */
+    assert_int_equal(sim_runq_walk(&q, &cur, 10, &to, &err), 2);
+    assert_int_equal(err, 0);
+    assert_int_equal(to.bytes, 160);
+    sim_runq_free(&q);
+    sim_runq_free(&to);
+}
+
+/* Reading through extents gives borrowed bytes where an extent covers the
+ * offsets and the ring's bytes between them, for any cut of the range. */
+static void test_ring_get_ext_mixes_borrowed_and_ring(void **state)
+{
+    (void)state;
+    static uint8_t flat[4096], borrowed[4096], out[4096];
+    sim_ring r = {0};
+    sim_extq x = {0};
+    assert_int_equal(sim_ring_reserve(&r, 1024, 0, 0), 0);
+    uint64_t x7 = 7, off = 3000; /* stream offsets start past the ring's size: it wraps */
+    for (int k = 0; k < 4096; k++)
+        borrowed[k] = (uint8_t)(rnd(&x7) | 1);
+    uint64_t start = off;
+    for (int piece = 0; piece < 8; piece++) { /* alternate ring and borrowed pieces */
+        uint32_t n = 50 + rnd(&x7) % 70;
+        if (piece % 2 == 0) {
+            for (uint32_t k = 0; k < n; k++)
+                flat[off - start + k] = (uint8_t)(off + k) & 0xfe;
+            sim_ring_put(&r, off, flat + (off - start), n);
+        } else {
+            assert_int_equal(sim_extq_push(&x, off, off + n, borrowed + piece * 200), 0);
+            memcpy(flat + (off - start), borrowed + piece * 200, n);
+        }
+        off += n;
+    }
+    uint64_t len = off - start;
+    for (uint64_t a = 0; a < len; a += 13)
+        for (uint64_t b = a; b <= len; b += 29) {
+            memset(out, 0, sizeof(out));
+            sim_ring_get_ext(&r, &x, start + a, out, (size_t)(b - a));
+            assert_memory_equal(out, flat + a, (size_t)(b - a));
+        }
+    sim_extq_drop_before(&x, start + len);
+    assert_int_equal(x.head, x.tail);
+    sim_extq_free(&x);
+    sim_ring_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_matches_flat_stream),
         cmocka_unit_test(test_runq_matches_per_byte_origins),
+        cmocka_unit_test(test_runq_walk_after_merge_at_end),
+        cmocka_unit_test(test_ring_get_ext_mixes_borrowed_and_ring),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

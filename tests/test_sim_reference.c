@@ -9,7 +9,9 @@
  * the reference, and after every settle the bytes in the model's queues
  * must be exactly the reference's outstanding bytes. A deliberately broken
  * reference (it believes send() always takes everything) must be caught,
- * proving the comparison bites.
+ * proving the comparison bites. Every other send borrows its bytes
+ * (SIM_MSG_BORROW) from a fixed image of the stream instead of handing over
+ * a buffer the test reuses, so borrowed and copied bytes mix in one queue.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -34,6 +36,18 @@ typedef struct {
 static uint8_t stream_byte(int dir, uint64_t k)
 {
     return (uint8_t)((k * 2654435761u) >> 13) ^ (uint8_t)(dir * 0x5a);
+}
+
+/* The first IMAGE bytes of each direction's stream, for borrowed sends:
+ * they stay unchanged while the world lives, as SIM_MSG_BORROW asks. */
+enum { IMAGE = 1 << 20 };
+static uint8_t image[2][IMAGE];
+
+static void image_fill(void)
+{
+    for (int d = 0; d < 2; d++)
+        for (uint64_t k = 0; k < IMAGE; k++)
+            image[d][k] = stream_byte(d, k);
 }
 
 static uint32_t rnd(uint64_t *x)
@@ -120,7 +134,12 @@ static bool run_script(uint64_t seed, bool broken, char *why, size_t whylen, int
             int flags = rnd(&x) % 5 == 0 ? SIM_MSG_MORE : 0;
             if (rnd(&x) % 3 == 0)
                 flags |= SIM_MSG_CONTINUE;
-            long got = sim_send(r.w, s, buf, n, flags);
+            const uint8_t *data = buf;
+            if (op % 2 == 1 && r.r.written[dir] + n <= IMAGE) { /* borrowed from the image */
+                data = image[dir] + r.r.written[dir];
+                flags |= SIM_MSG_BORROW;
+            }
+            long got = sim_send(r.w, s, data, n, flags);
             if (got < 0 && got != -EAGAIN) {
                 snprintf(r.why, sizeof(r.why), "send: %ld", got);
                 goto out;
@@ -307,6 +326,7 @@ static void test_random_calls_keep_invariants(void **state)
 
 int main(void)
 {
+    image_fill();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_random_scripts_agree),
         cmocka_unit_test(test_reference_broken_is_detected),
