@@ -387,6 +387,11 @@ static int rb_probe(lesson_backend *b, int h, lesson_probe *out)
     out->recv_queue_bytes = p.recv_queue_bytes;
     out->sndbuf_bytes = p.sndbuf_bytes;
     out->rcvbuf_bytes = p.rcvbuf_bytes;
+    /* The doubling rule's half (lesson_record.h): Linux has no fixed
+     * payload share to report; its queues are charged each packet's true
+     * size and its window starts at half of the receive buffer. */
+    out->sndbuf_usable_bytes = p.sndbuf_bytes / 2;
+    out->rcvbuf_usable_bytes = p.rcvbuf_bytes / 2;
     /* Kernels before 5.4 have no tcpi_snd_wnd: their 0 is unknown, not a
      * zero window. */
     out->peer_window_bytes = p.snd_wnd_bytes;

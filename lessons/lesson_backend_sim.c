@@ -196,6 +196,9 @@ static int sb_probe(lesson_backend *b, int h, lesson_probe *p)
     p->recv_queue_bytes = s.recv_queue_bytes;
     p->sndbuf_bytes = s.sndbuf_bytes;
     p->rcvbuf_bytes = s.rcvbuf_bytes;
+    /* sim.h: the queues hold at most half of each buffer. */
+    p->sndbuf_usable_bytes = s.sndbuf_bytes / 2;
+    p->rcvbuf_usable_bytes = s.rcvbuf_bytes / 2;
     p->peer_window_bytes = s.peer_window_bytes;
     p->peer_window_known = true;
     return 0;

@@ -175,6 +175,16 @@ typedef struct {
     uint32_t recv_queue_bytes;  /* received, not yet read (SIOCINQ) */
     uint32_t sndbuf_bytes;      /* getsockopt(SO_SNDBUF) */
     uint32_t rcvbuf_bytes;      /* getsockopt(SO_RCVBUF) */
+    /* The part of each buffer that holds payload; the rest of the size
+     * getsockopt reports is the kernel's bookkeeping overhead (socket(7):
+     * "the kernel doubles this value to allow space for bookkeeping
+     * overhead"). The model: exactly half (sim.h's rule). The kernel:
+     * half too, the doubling rule's share, which is nominal: Linux charges
+     * every packet's real size (skb truesize) against the buffer and sizes
+     * its receive window with a measured payload ratio that starts at one
+     * half, so its queues may hold somewhat more or less. */
+    uint32_t sndbuf_usable_bytes; /* payload the send buffer takes */
+    uint32_t rcvbuf_usable_bytes; /* payload the receive buffer takes */
     uint32_t peer_window_bytes; /* the window the peer last advertised
                                    (kernel: TCP_INFO tcpi_snd_wnd) */
     bool peer_window_known;     /* false: the kernel does not report it */

@@ -855,6 +855,48 @@ int lesson_runner_step(lesson_runner *r)
     return brc;
 }
 
+/* The pause before the second look: longer than Linux's shortest
+ * delayed ACK (40 ms), so an ACK a busy machine held back has gone. */
+#define REPROBE_PAUSE_US 60000
+
+int lesson_runner_reprobe(lesson_runner *r)
+{
+    interp *in = r->in[1];
+    if (!in || r->step < 0)
+        return -ENOENT;
+    lesson_backend *be = in->be;
+    uint64_t t0 = wall_us(), now = be->ops->now_us(be);
+    uint64_t end = now + LESSON_REPROBE_LIMIT_US;
+    if (r->budget_us > 0) {
+        uint64_t left = r->used_us < r->budget_us ? r->budget_us - r->used_us : 0;
+        if (now + left < end)
+            end = now + left;
+    }
+    uint64_t pause = now + REPROBE_PAUSE_US < end ? now + REPROBE_PAUSE_US : end;
+    while (be->ops->now_us(be) < pause)
+        be->ops->advance(be, pause);
+    while ((now = be->ops->now_us(be)) < end) {
+        uint64_t next = be->ops->next_event_us(be);
+        if (next == UINT64_MAX)
+            break;
+        be->ops->advance(be, next < end ? next : end);
+    }
+    for (int i = 0; i < in->nsocks; i++) {
+        const sockobj *so = &in->socks[i];
+        sock_view *sv = &in->view.socks[i];
+        if (i >= in->view.nsocks || so->h < 0)
+            continue;
+        int id = lesson_record_find_sock(&r->rec, sv->name);
+        if (id < 0 || !r->rec.socks[id].mode[1].present)
+            continue;
+        lesson_probe p;
+        if (be->ops->probe(be, so->h, &p) == 0)
+            sv->probe = r->rec.socks[id].mode[1].probe = p;
+    }
+    r->used_us += wall_us() - t0;
+    return 0;
+}
+
 int lesson_runner_step_index(const lesson_runner *r)
 {
     return r->step;

@@ -56,6 +56,21 @@ void lesson_runner_set_time_budget(lesson_runner *r, uint64_t budget_us);
 /* Whether r ran out of its time budget. */
 bool lesson_runner_timed_out(const lesson_runner *r);
 
+/* How long lesson_runner_reprobe() lets the kernel's connection rest
+ * at most (a pause, then until its counters are still). */
+#define LESSON_REPROBE_LIMIT_US ((uint64_t)1000000)
+
+/* A second look at the kernel after the last step, for `check`: where the
+ * model and the kernel differ, a loaded machine may only have been slow.
+ * Lets the real mode's connection rest again (a pause longer than a
+ * delayed ACK, then until its counters stop changing; at most
+ * LESSON_REPROBE_LIMIT_US, within the time budget, which it spends) and
+ * reads every socket's kernel counters into the record's kernel slot. The
+ * step's expectations are not checked again, its statements are not
+ * retried and nothing else in the record changes. Returns 0, or -ENOENT
+ * when the real mode does not run or no step has. */
+int lesson_runner_reprobe(lesson_runner *r);
+
 /* Index of the last step run (0-based), or -1 before the first. */
 int lesson_runner_step_index(const lesson_runner *r);
 

@@ -389,8 +389,10 @@ static void test_check_wrong_answer_key(void **state)
 }
 
 
-/* check --why: a difference between the model and the kernel with no
- * `why` fails the check at its step's line (04 without its reasons); with them it passes. */
+/* check: a difference between the model and the kernel with no `why`
+ * fails the check at its step's line (04 without its reasons), by default
+ * and with --why alike, even after the second look at the kernel; with
+ * them it passes, and --no-why does not look. */
 static void test_check_unexplained_difference(void **state)
 {
     (void)state;
@@ -422,6 +424,16 @@ static void test_check_unexplained_difference(void **state)
     assert_non_null(strstr(r.out, want));
     assert_non_null(strstr(r.out, "add 'why client.unsent REASON'"));
     assert_int_equal(r.rc, 1);
+    done(&r);
+    char *argv_default[] = {"check", path};
+    r = run_cli(lesson_cli_check, 2, argv_default);
+    assert_non_null(strstr(r.out, want));
+    assert_int_equal(r.rc, 1);
+    done(&r);
+    char *argv_off[] = {"check", "--no-why", path};
+    r = run_cli(lesson_cli_check, 3, argv_off);
+    assert_null(strstr(r.out, "differs"));
+    assert_int_equal(r.rc, 0);
     done(&r);
     unlink(path); /* the folder test counts this folder's lessons */
     char *argv2[] = {"check", "--why", SOCKBUF_SOURCE_DIR "/lessons/04-file-send.lesson"};

@@ -136,6 +136,60 @@ static int check_frame(const collector *c, const char *where, bool min_size, int
     return bad;
 }
 
+/* The buffer bars of one frame (viz_draw_set_bar_hook). */
+typedef struct {
+    viz_bar_drawn b[16];
+    int n;
+} bar_collector;
+
+static void bar_hook(void *ud, const viz_bar_drawn *bar)
+{
+    bar_collector *c = ud;
+    if (c->n < (int)(sizeof c->b / sizeof c->b[0]))
+        c->b[c->n++] = *bar;
+}
+
+/* Every bar reads the same way round: bytes fill from its left edge, the
+ * usable part is on the left, the grey overhead (as wide as the part of
+ * the buffer that is not usable) on the right; and its header says how
+ * much is usable ("usable 4,096 of 8,192 B"). Counts the bars that do
+ * not. */
+static int check_bars(const bar_collector *c, viz_lang lang, const char *where, int *printed)
+{
+    int bad = 0;
+    for (int i = 0; i < c->n; i++) {
+        const viz_bar_drawn *b = &c->b[i];
+        const char *why = NULL;
+        char want[64];
+        if (!b->capacity_bytes)
+            continue; /* a closed socket: an empty bar */
+        snprintf(want, sizeof want, "%s ", viz_label(lang, VIZ_L_USABLE));
+        int bar_x1 = b->bar.x + b->bar.w;
+        int expect_w = (int)((double)b->bar.w * (b->capacity_bytes - b->usable_bytes) /
+                             b->capacity_bytes + 0.5);
+        if (b->fill_x0 != b->bar.x)
+            why = "does not fill from its left edge";
+        else if (b->usable.x != b->bar.x)
+            why = "has its usable part away from the left";
+        else if (b->usable_bytes < b->capacity_bytes &&
+                 (b->overhead.x != b->usable.x + b->usable.w ||
+                  b->overhead.x + b->overhead.w != bar_x1))
+            why = "has its overhead elsewhere than on the right";
+        else if (abs(b->overhead.w - expect_w) > 1)
+            why = "has an overhead of another size than the record's";
+        else if (b->usable_bytes && !strstr(b->header, want))
+            why = "does not say how much is usable";
+        if (!why)
+            continue;
+        bad++;
+        if ((*printed)++ < 12)
+            fprintf(stderr, "%s: %s %s buffer (\"%s\") %s\n", where,
+                    b->side == LESSON_CLIENT ? "client" : "server", b->send ? "send" : "receive",
+                    b->header, why);
+    }
+    return bad;
+}
+
 static const int sizes[][2] = {{1920, 1080}, {1280, 720}, {1024, 768}};
 static const double zooms[] = {1.0, 1.15 * 1.15 * 1.15};
 
@@ -175,7 +229,10 @@ static void test_layout_lessons_no_overlap(void **state)
     assert_true(g.gl_pathc >= 6);
     static viz_scene scenes[MAX_STEPS];
     static collector col;
+    static bar_collector bars;
     int bad = 0, printed = 0, frames = 0, zoomed_bad = 0, zoom_printed = 0;
+    int bar_bad = 0, bar_printed = 0, nbars = 0;
+    viz_draw_set_bar_hook(bar_hook, &bars);
     viz_anim *anim = viz_anim_new();
     viz_frame *f = calloc(1, sizeof *f);
     assert_non_null(anim);
@@ -200,6 +257,7 @@ static void test_layout_lessons_no_overlap(void **state)
                             viz_anim_seek(anim, &scenes[k], p, f);
                             viz_ui ui = {.lang = (viz_lang)lang, .zoom = zooms[zi], .speed = 1};
                             col.n = 0;
+                            bars.n = 0;
                             viz_draw_scene(viz_canvas_renderer(cv), viz_canvas_text(cv),
                                            &scenes[k], f, &ui, col.w, col.h);
                             char where[256];
@@ -212,6 +270,8 @@ static void test_layout_lessons_no_overlap(void **state)
                             bad += nb;
                             if (zi > 0)
                                 zoomed_bad += nb;
+                            nbars += bars.n;
+                            bar_bad += check_bars(&bars, (viz_lang)lang, where, &bar_printed);
 
                             frames++;
                         }
@@ -222,9 +282,13 @@ static void test_layout_lessons_no_overlap(void **state)
             viz_scene_free(&scenes[k]);
         lesson_doc_free(doc);
     }
+    viz_draw_set_bar_hook(NULL, NULL);
     fprintf(stderr,
-            "%d frames: %d problems (of them zoomed: %d; moving chips overlapping: %d)\n",
-            frames, bad, zoomed_bad, chip_overlaps);
+            "%d frames: %d problems (of them zoomed: %d; moving chips overlapping: %d); "
+            "%d buffer bars: %d the wrong way round or unlabelled\n",
+            frames, bad, zoomed_bad, chip_overlaps, nbars, bar_bad);
+    assert_true(nbars > frames); /* the hook saw the bars */
+    assert_int_equal(bar_bad, 0);
     free(f);
     viz_anim_free(anim);
     globfree(&g);
@@ -390,11 +454,38 @@ static void test_layout_check_finds_overlap(void **state)
     viz_canvas_free(cv);
 }
 
+/* check_bars fails a bar with its overhead on the left, one whose
+ * header does not say what is usable, and passes a right one. */
+static void test_layout_bar_check_finds_wrong_side(void **state)
+{
+    (void)state;
+    bar_collector c = {.n = 1};
+    viz_bar_drawn *b = &c.b[0];
+    *b = (viz_bar_drawn){.side = LESSON_CLIENT, .send = true, .bar = {10, 50, 400, 30},
+                         .usable = {10, 50, 200, 30}, .overhead = {210, 50, 200, 30},
+                         .fill_x0 = 10, .capacity_bytes = 8192, .usable_bytes = 4096};
+    snprintf(b->header, sizeof b->header, "%s 4,096 of 8,192 B", viz_label(VIZ_LANG_EN, VIZ_L_USABLE));
+    int printed = 100; /* quiet */
+    assert_int_equal(check_bars(&c, VIZ_LANG_EN, "self-test", &printed), 0);
+    b->overhead.x = 10; /* grey on the left, usable on the right */
+    b->usable.x = 210;
+    assert_int_equal(check_bars(&c, VIZ_LANG_EN, "self-test", &printed), 1);
+    b->overhead.x = 210;
+    b->usable.x = 10;
+    snprintf(b->header, sizeof b->header, "4,096 B / 8,192 B");
+    assert_int_equal(check_bars(&c, VIZ_LANG_EN, "self-test", &printed), 1);
+    /* the Japanese header needs the Japanese word */
+    snprintf(b->header, sizeof b->header, "%s 4,096 / 8,192 B", viz_label(VIZ_LANG_JA, VIZ_L_USABLE));
+    assert_int_equal(check_bars(&c, VIZ_LANG_JA, "self-test", &printed), 0);
+    assert_int_equal(check_bars(&c, VIZ_LANG_EN, "self-test", &printed), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_live_no_overlap),
         cmocka_unit_test(test_layout_check_finds_overlap),
+        cmocka_unit_test(test_layout_bar_check_finds_wrong_side),
         cmocka_unit_test(test_layout_help_no_overlap),
         cmocka_unit_test(test_layout_lessons_no_overlap),
     };

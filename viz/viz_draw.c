@@ -16,8 +16,11 @@
  *
  * The client's send buffer and the server's receive buffer share the top
  * lane of the wire, the other direction the bottom lane, so every byte
- * moves in a straight line. Send buffers fill from the wire side (in
- * flight nearest the wire), receive buffers from the application side.
+ * moves in a straight line. Every buffer bar reads the same way: its
+ * usable part on the left, where the bytes fill from (the oldest byte
+ * first: in flight before unsent, the next byte recv() returns first),
+ * and the grey kernel overhead on the right; the header says how much of
+ * the buffer is usable ("4,096 B · usable 4,096 of 8,192 B").
  */
 #include "viz_paint.h"
 
@@ -64,10 +67,12 @@ static int draw_runs(const viz_ctx *c, const lesson_queue *q, int side, int x0, 
     return used;
 }
 
-/* The byte count at the edge of a bar's fill, inside the bar, so a few
- * bytes in a large buffer are still seen. */
-static void bar_fill_label(const viz_ctx *c, uint32_t bytes, int edge, int dir, int y, int h, int bx,
-                           int bw)
+/* The byte count at the right edge of a bar's fill, after it, so a few
+ * bytes in a large buffer are still seen; inside the fill when there is
+ * no room after it or `inside` asks (the ZERO WINDOW pill takes the
+ * empty end). */
+static void bar_fill_label(const viz_ctx *c, uint32_t bytes, int edge, int y, int h, int bx, int bw,
+                           bool inside)
 {
     if (!bytes)
         return;
@@ -75,10 +80,15 @@ static void bar_fill_label(const viz_ctx *c, uint32_t bytes, int edge, int dir, 
     viz_fmt_bytes(b, sizeof b, bytes);
     int tw = text_w(c, b, VIZ_FACE_BOLD, 20);
     int lh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
-    int x = dir > 0 ? edge + U(c, 6) : edge - U(c, 6) - tw;
-    if (x < bx + U(c, 4) || x + tw > bx + bw - U(c, 4))
-        return; /* the fill reaches the far end: the header says it */
-    text(c, b, VIZ_FACE_BOLD, 20, TEXT, x, y + (h - lh) / 2, VIZ_ALIGN_LEFT);
+    int x = edge + U(c, 6);
+    SDL_Color k = TEXT;
+    if (inside || x + tw > bx + bw - U(c, 4)) {
+        x = edge - U(c, 6) - tw;
+        k = DARK;
+        if (x < bx + U(c, 4))
+            return; /* a fill too short for its count: the lines below say it */
+    }
+    text(c, b, VIZ_FACE_BOLD, 20, k, x, y + (h - lh) / 2, VIZ_ALIGN_LEFT);
 }
 
 /* ---- the side columns ------------------------------------------------ */
@@ -281,22 +291,61 @@ static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, 
         fill(c, x + U(c, 2), y + h - U(c, 3), w - U(c, 4), U(c, 3), EDGE);
 }
 
-/* A labelled bar: "send buffer   1,460 / 16,384" above it. */
-/* "send buffer      12 B / 16,384 B", and where the kernel's buffer has
- * another size (autotuned on loopback, 4 MiB where the model keeps 16 KiB)
- * that size too, dimmed, so a "model and kernel differ" step can point at
- * it. kernel_cap 0: unknown or the same. Narrow columns keep what fits. */
-static void bar_header(const viz_ctx *c, const char *label, uint32_t used, uint32_t cap,
-                       uint32_t kernel_cap, int x, int y, int w)
+static viz_bar_hook bar_hook_fn;
+static void *bar_hook_ud;
+
+void viz_draw_set_bar_hook(viz_bar_hook fn, void *ud)
 {
-    char a[32], b[32], k[32], buf[80], kbuf[80];
-    viz_fmt_bytes(a, sizeof a, used);
+    bar_hook_fn = fn;
+    bar_hook_ud = ud;
+}
+
+/* "usable 4,096 of 8,192 B" ("使用可能 4,096 / 8,192 B"): the part of
+ * the buffer that holds payload, of the size getsockopt reports, the unit
+ * said once when both share it. Without a usable part (or a size):
+ * "12 B / 16,384 B", what it holds of its size. */
+static void bar_figures(const viz_ctx *c, char *out, size_t len, uint32_t used, uint32_t usable,
+                        uint32_t cap)
+{
+    char u[32], b[32];
     viz_fmt_bytes(b, sizeof b, cap);
-    snprintf(buf, sizeof buf, "%s / %s", a, b);
+    if (!usable || !cap) {
+        viz_fmt_bytes(u, sizeof u, used);
+        snprintf(out, len, "%s / %s", u, b);
+        return;
+    }
+    viz_fmt_bytes(u, sizeof u, usable);
+    const char *us = strrchr(u, ' '), *bs = strrchr(b, ' ');
+    if (us && bs && !strcmp(us, bs))
+        u[us - u] = '\0';
+    else if (bs && !strcmp(bs, " KiB") && usable >= 1024) /* "64 of 128 KiB" */
+        snprintf(u, sizeof u, "%.0f", usable / 1024.0);
+    else if (bs && !strcmp(bs, " MiB") && usable >= 1024 * 1024)
+        snprintf(u, sizeof u, usable % (1024 * 1024) ? "%.1f" : "%.0f", usable / 1048576.0);
+    snprintf(out, len, "%s %s %s %s", viz_label(c->lang, VIZ_L_USABLE), u,
+             viz_label(c->lang, VIZ_L_USABLE_OF), b);
+}
+
+/* A labelled bar: "send buffer      usable 4,096 of 8,192 B" above it
+ * (what it holds is written at the bar's fill), and where the kernel's
+ * buffer has another size (autotuned on loopback, 4 MiB where the model
+ * keeps 16 KiB) that size too, dimmed, so a "model and kernel differ"
+ * step can point at it. kernel_cap 0: unknown or the same. In a narrow
+ * column the figures shrink to fit rather than lose a word; fig (when not
+ * NULL) gets the text drawn. */
+static void bar_header(const viz_ctx *c, const char *label, uint32_t used, uint32_t usable,
+                       uint32_t cap, uint32_t kernel_cap, int x, int y, int w, char *fig,
+                       size_t figlen)
+{
+    char k[32], buf[160], kbuf[80];
+    bar_figures(c, buf, sizeof buf, used, usable, cap);
     int lw = text(c, label, VIZ_FACE_BOLD, 20, TEXT, x, y, VIZ_ALIGN_LEFT);
-    if (lw + text_w(c, buf, VIZ_FACE_SANS, 20) + U(c, 8) > w)
-        snprintf(buf, sizeof buf, "%s", a);
-    int bw = text(c, buf, VIZ_FACE_SANS, 20, TEXT, x + w, y, VIZ_ALIGN_RIGHT);
+    double size = fit_size(c, buf, VIZ_FACE_SANS, 20, w - lw - U(c, 8), 12);
+    int lh = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
+    int dy = lh - viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, size));
+    int bw = text(c, buf, VIZ_FACE_SANS, size, TEXT, x + w, y + dy / 2, VIZ_ALIGN_RIGHT);
+    if (fig)
+        snprintf(fig, figlen, "%s", buf);
     if (kernel_cap == 0 || kernel_cap == cap)
         return;
     viz_fmt_bytes(k, sizeof k, kernel_cap);
@@ -723,53 +772,56 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
         else
             col->bot_lane_y = bar_y + bar_h / 2;
         fill(c, bx, bar_y, bw, bar_h, BAR_BG);
-        /* The model (as Linux, roughly) lets data fill half of a buffer;
-         * the other half, at the far end from where bytes queue, stands
-         * for the kernel's bookkeeping: a full queue meets it. */
-        bool fills_from_right = is_send ? side == 0 : side == 1;
-        if (is_send ? sndbuf : rcvbuf) /* a closed socket has no buffer */
-            fill(c, fills_from_right ? bx : bx + bw - bw / 2, bar_y, bw / 2, bar_h, OVERHEAD);
+        /* Every bar the same way round: the usable part on the left, the
+         * bytes filling it from the left edge, oldest first; the rest of
+         * the buffer, the kernel's bookkeeping overhead, grey on the right
+         * (the record says how much is usable: the model keeps half). */
+        uint32_t cap = is_send ? sndbuf : rcvbuf; /* a closed socket has no buffer */
+        uint32_t usable = is_send ? (k->sndbuf_usable_bytes ? k->sndbuf_usable_bytes
+                                                            : b->sndbuf_usable_bytes)
+                                  : (k->rcvbuf_usable_bytes ? k->rcvbuf_usable_bytes
+                                                            : b->rcvbuf_usable_bytes);
+        if (!cap || usable > cap)
+            usable = cap;
+        int usable_w = cap ? (int)lround((double)bw * usable / cap) : bw;
+        if (cap && usable < cap)
+            fill(c, bx + usable_w, bar_y, bw - usable_w, bar_h, OVERHEAD);
+        double ppb = cap ? (double)bw / cap : 0;
+        char fig[160] = "";
         if (is_send) {
             uint32_t un = f->q[side][LESSON_Q_UNSENT].bytes, fl = f->q[side][LESSON_Q_IN_FLIGHT].bytes;
-            bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, sndbuf,
-                       final && vs->real.present ? vs->real.sndbuf_bytes : 0, bx, yb, bw);
-            double ppb = sndbuf ? (double)bw / sndbuf : 0;
-            /* the wire end: the right edge for the client, left for the server */
-            int dir = side == 0 ? -1 : 1;
-            int x0 = side == 0 ? bx + bw : bx;
-            col->send_bar_x0 = x0;
-            int used = draw_runs(c, &f->q[side][LESSON_Q_IN_FLIGHT], side, x0, dir, bar_y, bar_h, ppb,
+            bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, usable, sndbuf,
+                       final && vs->real.present ? vs->real.sndbuf_bytes : 0, bx, yb, bw, fig,
+                       sizeof fig);
+            col->send_bar_x0 = bx;
+            int used = draw_runs(c, &f->q[side][LESSON_Q_IN_FLIGHT], side, bx, 1, bar_y, bar_h, ppb,
                                  bw, true);
-            int used2 = draw_runs(c, &f->q[side][LESSON_Q_UNSENT], side, x0 + dir * used, dir, bar_y,
+            int used2 = draw_runs(c, &f->q[side][LESSON_Q_UNSENT], side, bx + used, 1, bar_y,
                                   bar_h, ppb, bw - used, false);
-            bar_fill_label(c, un + fl, x0 + dir * (used + used2), dir, bar_y, bar_h, bx, bw);
+            bar_fill_label(c, un + fl, bx + used + used2, bar_y, bar_h, bx, bw, false);
             if (used > 0 && used2 > 0)
-                fill(c, x0 + dir * used - (dir < 0 ? 1 : 0), bar_y - U(c, 3), U(c, 2),
-                     bar_h + U(c, 6), TEXT);
+                fill(c, bx + used, bar_y - U(c, 3), U(c, 2), bar_h + U(c, 6), TEXT);
             frame(c, bx, bar_y, bw, bar_h, U(c, 2), vs->after.blocked && final ? BAD : EDGE);
             compare_line(c, viz_label(c->lang, VIZ_L_UNSENT), un, fl, true, &vs->real,
                          vs->real.unsent_bytes, vs->real.in_flight_bytes, final, bx,
                          bar_y + bar_h + U(c, 4), bw);
         } else {
             uint32_t rq = f->q[side][LESSON_Q_RECV].bytes;
-            bar_header(c, viz_label(c->lang, VIZ_L_RECVBUF), rq, rcvbuf,
-                       final && vs->real.present ? vs->real.rcvbuf_bytes : 0, bx, yb, bw);
-            double ppb = rcvbuf ? (double)bw / rcvbuf : 0;
-            int x0 = side == 0 ? bx : bx + bw;
-            int dir = side == 0 ? 1 : -1;
-            col->recv_bar_x0 = x0;
-            int used = draw_runs(c, &f->q[side][LESSON_Q_RECV], side == 0 ? 1 : 0, x0, dir, bar_y,
+            bar_header(c, viz_label(c->lang, VIZ_L_RECVBUF), rq, usable, rcvbuf,
+                       final && vs->real.present ? vs->real.rcvbuf_bytes : 0, bx, yb, bw, fig,
+                       sizeof fig);
+            col->recv_bar_x0 = bx;
+            int used = draw_runs(c, &f->q[side][LESSON_Q_RECV], side == 0 ? 1 : 0, bx, 1, bar_y,
                                  bar_h, ppb, bw, false);
-            if (!zero) /* the ZERO WINDOW pill takes the empty end */
-                bar_fill_label(c, rq, x0 + dir * used, dir, bar_y, bar_h, bx, bw);
+            bar_fill_label(c, rq, bx + used, bar_y, bar_h, bx, bw, zero);
             frame(c, bx, bar_y, bw, bar_h, zero ? U(c, 4) : U(c, 2), zero ? BAD : EDGE);
             if (zero) {
-                /* In the empty end of the bar: the client's fills from the
-                 * left, the server's from the right. */
+                /* On the grey end of the bar, which the full usable part
+                 * has reached. */
                 const char *zw = viz_label(c->lang, VIZ_L_ZERO_WINDOW);
                 int zw_w = text_w(c, zw, VIZ_FACE_BOLD, 20) + U(c, 12);
                 int zh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 2);
-                int zx = side == 0 ? bx + bw - zw_w - U(c, 6) : bx + U(c, 6);
+                int zx = bx + bw - zw_w - U(c, 6);
                 fill(c, zx, bar_y + (bar_h - zh) / 2, zw_w, zh, BAD);
                 box(c, zx, bar_y + (bar_h - zh) / 2, zw_w, zh);
                 text(c, zw, VIZ_FACE_BOLD, 20, DARK, zx + zw_w / 2,
@@ -778,6 +830,15 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             box(c, x, y, w, kern_h);
             compare_line(c, viz_label(c->lang, VIZ_L_RECEIVED), rq, 0, false, &vs->real,
                          vs->real.recv_queue_bytes, 0, final, bx, bar_y + bar_h + U(c, 4), bw);
+        }
+        if (bar_hook_fn) {
+            viz_bar_drawn d = {.side = side, .send = is_send, .capacity_bytes = cap,
+                               .usable_bytes = usable, .fill_x0 = bx};
+            d.bar = (SDL_Rect){bx, bar_y, bw, bar_h};
+            d.usable = (SDL_Rect){bx, bar_y, usable_w, bar_h};
+            d.overhead = (SDL_Rect){bx + usable_w, bar_y, cap ? bw - usable_w : 0, bar_h};
+            snprintf(d.header, sizeof d.header, "%s", fig);
+            bar_hook_fn(bar_hook_ud, &d);
         }
     }
 }

@@ -78,6 +78,8 @@ typedef enum {
     VIZ_L_LEGEND_WRITES,
     VIZ_L_LEGEND_STRIPES,
     VIZ_L_LEGEND_OVERHEAD,
+    VIZ_L_USABLE,
+    VIZ_L_USABLE_OF,
     VIZ_L_COUNT
 } viz_label_id;
 
@@ -106,6 +108,27 @@ typedef struct {
     const char *title_ja; /* Japanese title, or NULL */
     const char *name;     /* `lesson NAME` */
 } viz_pick_item;
+
+/* One kernel buffer bar as viz_draw_scene() drew it, in pixels: tests
+ * check that every bar reads the same way round and says what is usable. */
+typedef struct {
+    int side;                /* LESSON_CLIENT or LESSON_SERVER */
+    bool send;               /* the send buffer (else the receive buffer) */
+    SDL_Rect bar;            /* the whole bar */
+    SDL_Rect usable;         /* the part bytes fill */
+    SDL_Rect overhead;       /* the grey kernel overhead (w 0: none drawn) */
+    int fill_x0;             /* where the bytes start filling */
+    uint32_t capacity_bytes; /* the buffer's size (0: no buffer, a closed socket) */
+    uint32_t usable_bytes;   /* of it, the usable part */
+    char header[160];        /* the figures drawn above the bar */
+} viz_bar_drawn;
+
+typedef void (*viz_bar_hook)(void *ud, const viz_bar_drawn *bar);
+
+/* Calls fn(ud, bar) for every buffer bar viz_draw_scene() draws from now
+ * on (NULL: stop). One hook for the process: for tests, not for threads
+ * drawing at once. */
+void viz_draw_set_bar_hook(viz_bar_hook fn, void *ud);
 
 /* Draws the lesson picker with item `selected` highlighted. */
 void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, int n, int selected,

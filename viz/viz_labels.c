@@ -52,6 +52,9 @@ static const char *const labels[VIZ_L_COUNT][2] = {
     [VIZ_L_LEGEND_WRITES] = {"one colour per write()", "write() ごとに1色"},
     [VIZ_L_LEGEND_STRIPES] = {"striped: in flight", "縞模様: 送信済み・未ACK"},
     [VIZ_L_LEGEND_OVERHEAD] = {"grey: kernel overhead", "灰色: カーネルの管理領域"},
+    /* a buffer's header: "4,096 B · usable 4,096 of 8,192 B" */
+    [VIZ_L_USABLE] = {"usable", "使用可能"},
+    [VIZ_L_USABLE_OF] = {"of", "/"},
 };
 
 const char *viz_label(viz_lang lang, viz_label_id id)

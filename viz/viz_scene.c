@@ -76,6 +76,8 @@ static void fill_sock(viz_sock *out, const lesson_record *rec, int side)
     out->listening = m->probe.state == LESSON_TCP_LISTEN;
     out->sndbuf_bytes = m->probe.sndbuf_bytes;
     out->rcvbuf_bytes = m->probe.rcvbuf_bytes;
+    out->sndbuf_usable_bytes = m->probe.sndbuf_usable_bytes;
+    out->rcvbuf_usable_bytes = m->probe.rcvbuf_usable_bytes;
     out->unsent_bytes = m->probe.unsent_bytes;
     out->in_flight_bytes = m->probe.in_flight_bytes;
     out->recv_queue_bytes = m->probe.recv_queue_bytes;

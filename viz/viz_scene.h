@@ -37,6 +37,8 @@ typedef struct {
     bool listening;               /* a listening socket (no queues) */
     uint32_t sndbuf_bytes;        /* send buffer capacity */
     uint32_t rcvbuf_bytes;        /* receive buffer capacity */
+    uint32_t sndbuf_usable_bytes; /* of it, the payload part (the record's) */
+    uint32_t rcvbuf_usable_bytes; /* the same for the receive buffer */
     uint32_t unsent_bytes;        /* not yet sent */
     uint32_t in_flight_bytes;     /* sent, not acknowledged */
     uint32_t recv_queue_bytes;    /* received, not read */
