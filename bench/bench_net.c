@@ -57,7 +57,7 @@ static void count_samples(const net_live_event *ev, void *user)
     if (ev->type != NET_LIVE_EV_SAMPLE)
         return;
     sample_stats *st = user;
-    double t = now_s();
+    double t = (double)ev->t_us / 1e6; /* when the probes were read, not when reported */
     if (st->n > 0) {
         double gap = t - st->last;
         if (gap > st->max_gap)

@@ -36,6 +36,7 @@ enum {
     REAL_MAX_PORTS = 16,
     REAL_STABLE_QUIET = 3,   /* samples when nothing is in flight */
     REAL_STABLE_FLIGHT = 60, /* samples while bytes wait for an ACK */
+    REAL_STABLE_EXACT = 3,   /* samples at rest on the wire (rb_at_rest) */
     REAL_TICK_US = 1000,
     REAL_MAX_FLOWS = 32,
     /* SPEC.md's model defaults, for a `model` line that leaves them out. */
@@ -47,9 +48,19 @@ enum {
 #define REAL_WIRE_SETTLE_LIMIT_US 30000000
 
 typedef struct {
-    uint32_t q[4];
+    uint32_t q[5];
     char state[16];
 } real_sample;
+
+/* Where a step's real time went (printed with SOCKBUF_SETTLE_TRACE=1). */
+typedef struct {
+    bool on;            /* the variable is set */
+    int step;           /* steps begun */
+    uint64_t begin_us;  /* when the step began */
+    uint64_t samples;   /* settle samples taken in the step */
+    uint64_t sleep_us;  /* real time slept in advance() */
+    const char *ended;  /* how the last settle ended */
+} real_trace;
 
 typedef struct {
     lesson_backend base;
@@ -74,10 +85,16 @@ typedef struct {
         uint16_t cport, sport; /* client's and server's port */
         uint32_t isn[2];       /* each direction's SYN sequence number */
         bool have[2];
+        uint32_t end[2];       /* each direction's highest seq + len (+ SYN, FIN) */
+        uint32_t acked[2];     /* each direction's highest ack */
+        bool have_end[2], have_ack[2];
+        bool reset;            /* an RST ended the flow: nothing is owed */
     } flows[REAL_MAX_FLOWS];
     int nflows;
     lesson_segment *segs; /* the step's segments */
     size_t nsegs, capsegs;
+    real_trace trace; /* SOCKBUF_SETTLE_TRACE: where each step's time went */
+    int rest_samples; /* samples in a row at rest on the wire (rb_at_rest) */
 } real_backend;
 
 /* The process's wire: 0 not started, else a lesson_wire. */
@@ -218,10 +235,37 @@ static void rb_own_port(real_backend *r, int fd)
         r->ours[r->nours++] = (uint16_t)port;
 }
 
+static uint64_t rb_now_us(lesson_backend *b);
+
+/* SOCKBUF_SETTLE_TRACE=1: one line on stderr per step, when the next
+ * begins (and for the last at the end): its real time, the time slept in
+ * settle loops, the samples taken and what ended the last settle. */
+static void rb_trace_step_end(real_backend *r)
+{
+    real_trace *t = &r->trace;
+    if (!t->on || t->step == 0)
+        return;
+    uint64_t now = rb_now_us(&r->base);
+    fprintf(stderr, "settle: step %d: %.1f ms, slept %.1f ms, %llu samples, ended: %s\n",
+            t->step, (double)(now - t->begin_us) / 1000.0, (double)t->sleep_us / 1000.0,
+            (unsigned long long)t->samples, t->ended ? t->ended : "-");
+}
+
+static void rb_trace_step_begin(real_backend *r)
+{
+    real_trace *t = &r->trace;
+    rb_trace_step_end(r);
+    t->step++;
+    t->begin_us = rb_now_us(&r->base);
+    t->samples = t->sleep_us = 0;
+    t->ended = NULL;
+}
+
 static void rb_free(lesson_backend *b)
 {
     if (!b)
         return;
+    rb_trace_step_end(R(b));
     for (int i = 0; i < R(b)->nfds; i++)
         net_close(R(b)->fds[i]);
     free(R(b)->segs);
@@ -426,6 +470,8 @@ static int rb_advance(lesson_backend *b, uint64_t until_us)
         d = REAL_TICK_US;
     struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)d * 1000};
     nanosleep(&ts, NULL);
+    if (R(b)->trace.on)
+        R(b)->trace.sleep_us += rb_now_us(b) - now;
     return 1;
 }
 
@@ -452,6 +498,32 @@ static int rb_flow(real_backend *r, const net_wire_segment *s)
     r->flows[i].cport = cport;
     r->flows[i].sport = sport;
     return i;
+}
+
+/* a is after b in sequence space. */
+static bool rb_seq_after(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) > 0;
+}
+
+/* Keeps what flow f's segment s says of the bytes each side still owes
+ * an acknowledgement: the highest sequence sent and the highest ack. */
+static void rb_flow_account(real_backend *r, int f, const net_wire_segment *s)
+{
+    int d = s->dir;
+    uint32_t end = s->seq + s->len_bytes + ((s->flags & NET_WIRE_SYN) ? 1u : 0u) +
+                   ((s->flags & NET_WIRE_FIN) ? 1u : 0u);
+    if (!r->flows[f].have_end[d] || rb_seq_after(end, r->flows[f].end[d]))
+        r->flows[f].end[d] = end;
+    r->flows[f].have_end[d] = true;
+    /* A dropped segment's ack never reached the other side. */
+    if ((s->flags & NET_WIRE_ACK) && !s->dropped &&
+        (!r->flows[f].have_ack[d] || rb_seq_after(s->ack, r->flows[f].acked[d]))) {
+        r->flows[f].acked[d] = s->ack;
+        r->flows[f].have_ack[d] = true;
+    }
+    if (s->flags & NET_WIRE_RST)
+        r->flows[f].reset = true;
 }
 
 /* Reads the wire's new log entries; this lesson's join the step's
@@ -482,6 +554,8 @@ static int rb_read_wire(real_backend *r)
             r->flows[f].isn[d] = s->seq;
             r->flows[f].have[d] = true;
         }
+        if (f >= 0)
+            rb_flow_account(r, f, s);
         lesson_segment *g = &r->segs[r->nsegs++];
         memset(g, 0, sizeof *g);
         g->time_us = s->sent_us > r->t0_abs_us ? s->sent_us - r->t0_abs_us : 0;
@@ -517,13 +591,63 @@ static const lesson_segment *rb_segments(lesson_backend *b, size_t *count, lesso
     return r->nsegs ? r->segs : NULL;
 }
 
+/* Whether one socket's kernel has nothing that can still move by itself:
+ * nothing sent waits for an ACK, and what is unsent waits behind a zero
+ * window (a reader, not a timer, opens it) or there is none. Unsent bytes
+ * with an open window may be held by Nagle or TCP_CORK, whose timers the
+ * probe cannot see: not at rest. */
+static bool rb_probe_at_rest(const net_probe_t *p)
+{
+    bool zero_window = p->snd_wnd_known && p->snd_wnd_bytes == 0;
+    return p->in_flight_bytes == 0 && (p->unsent_bytes == 0 || zero_window);
+}
+
+/* Whether the emulated wire is known to be empty and owes nothing: the
+ * helper holds no packet (it reports at once when its queues empty, after
+ * reading its devices dry), its log is whole, and in every flow of this
+ * lesson each side has acknowledged everything the other sent (so no
+ * delayed ACK is pending, not even one a closed socket waits for). */
+static bool rb_wire_at_rest(const real_backend *r)
+{
+    if (!r->wire || net_wire_queued(r->wire) != 0 || net_wire_lost(r->wire) != 0)
+        return false;
+    for (int i = 0; i < r->nflows; i++) {
+        if (r->flows[i].reset)
+            continue;
+        for (int d = 0; d < 2; d++) {
+            if (!r->flows[i].have_end[d])
+                continue;
+            if (!r->flows[i].have_ack[1 - d] ||
+                rb_seq_after(r->flows[i].end[d], r->flows[i].acked[1 - d]))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* The exact settle rule on the emulated wire: the step has settled once
+ * the wire is empty and owes nothing, every socket's kernel is at rest
+ * (kernel_rest) and a few samples in a row saw nothing change (changed:
+ * this sample saw a change). Then no timer but a zero-window probe, a
+ * keepalive or TIME_WAIT can fire, and none of those changes what a step
+ * shows. Instead of waiting for a latency (two while a statement blocks)
+ * of stillness. Returns true when settled. */
+static bool rb_at_rest(real_backend *r, bool changed, bool kernel_rest)
+{
+    if (changed || !kernel_rest || !rb_wire_at_rest(r)) {
+        r->rest_samples = 0;
+        return false;
+    }
+    return ++r->rest_samples >= REAL_STABLE_EXACT;
+}
+
 /* Samples every open socket; returns UINT64_MAX once they have been still
  * for quiet samples (more while bytes can still move), else the time of
  * the next sample. */
 static uint64_t rb_sample(lesson_backend *b, int quiet)
 {
     real_backend *r = R(b);
-    bool changed = !r->have_last, flight = false;
+    bool changed = !r->have_last, flight = false, kernel_rest = true;
     /* Packets still on the emulated wire will change something. */
     if (rb_read_wire(r) > 0 || (r->wire && net_wire_queued(r->wire) > 0))
         changed = true;
@@ -535,6 +659,7 @@ static uint64_t rb_sample(lesson_backend *b, int quiet)
             s.q[1] = p.unsent_bytes;
             s.q[2] = p.recv_queue_bytes;
             s.q[3] = p.snd_wnd_bytes;
+            s.q[4] = p.accept_queue;
             snprintf(s.state, sizeof s.state, "%s", p.state);
             /* Only bytes that can still move keep the loop waiting: sent
              * and unacknowledged, or unsent with an open window. Unsent
@@ -543,6 +668,9 @@ static uint64_t rb_sample(lesson_backend *b, int quiet)
             bool open_window = p.snd_wnd_bytes > 0 || !p.snd_wnd_known;
             if (p.in_flight_bytes || (p.unsent_bytes && open_window))
                 flight = true;
+            kernel_rest = kernel_rest && rb_probe_at_rest(&p);
+        } else {
+            kernel_rest = false;
         }
         if (memcmp(&s, &r->last[i], sizeof s))
             changed = true;
@@ -550,8 +678,15 @@ static uint64_t rb_sample(lesson_backend *b, int quiet)
     }
     r->have_last = true;
     r->stable = changed ? 0 : r->stable + 1;
-    if (r->stable >= (flight ? REAL_STABLE_FLIGHT : quiet))
+    r->trace.samples++;
+    if (rb_at_rest(r, changed, kernel_rest)) {
+        r->trace.ended = "at rest";
         return UINT64_MAX;
+    }
+    if (r->stable >= (flight ? REAL_STABLE_FLIGHT : quiet)) {
+        r->trace.ended = flight ? "still, bytes in flight" : "still";
+        return UINT64_MAX;
+    }
     return rb_now_us(b) + REAL_TICK_US;
 }
 
@@ -574,7 +709,9 @@ static int rb_settle_step(lesson_backend *b, uint64_t until_us)
 
 static void rb_step_begin(lesson_backend *b)
 {
+    rb_trace_step_begin(R(b));
     R(b)->stable = 0;
+    R(b)->rest_samples = 0;
     R(b)->have_last = false;
     /* What the wire logged before the step (a late ACK) belongs to the
      * step before; this step's segments start now. */
@@ -655,6 +792,8 @@ lesson_backend *lesson_backend_real_new(const lesson_model *m, char *err, size_t
             net_wire_log(r->wire, &r->log_seen);
         }
     }
+    const char *trace = getenv("SOCKBUF_SETTLE_TRACE");
+    r->trace.on = trace && *trace && strcmp(trace, "0");
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
     r->t0_abs_us = (uint64_t)r->t0.tv_sec * 1000000u + (uint64_t)r->t0.tv_nsec / 1000u;
     return &r->base;

@@ -41,7 +41,9 @@ static const char check_usage[] =
     "\n"
     "  --sim            the model only (the same result on every machine)\n"
     "  --real           the real sockets only\n"
-    "  -j, --jobs N     check N lessons at once (default: the number of cores);\n"
+    "  -j, --jobs N     check N lessons at once (default: the number of cores, or\n"
+    "                   every lesson up to 8 when the real mode runs on the\n"
+    "                   emulated wire, which mostly waits on the link);\n"
     "                   the output stays in lesson order\n"
     "  --junit FILE     also write a JUnit XML report to FILE ('-': stdout)\n"
     "  --tap            print TAP version 13 instead of the usual lines\n"
@@ -510,19 +512,34 @@ typedef struct {
     const char *junit;  /* --junit FILE, or NULL */
     bool tap;           /* --tap */
     bool need_why;      /* differences need reasons (off: --no-why) */
-    long jobs;          /* -j N */
+    long jobs;          /* -j N; 0: not given (check_default_jobs) */
     int first;          /* argv index of the first lesson */
 } check_opts_t;
+
+/* -j when none is given: the cores; but on the emulated wire a lesson's
+ * real mode mostly sleeps while the link carries its bytes (latency and
+ * rate are real time), so every lesson runs at once, up to
+ * CHECK_WIRE_JOBS_MAX: the longest lesson's link time bounds the whole. */
+static long check_default_jobs(unsigned modes, int nlessons)
+{
+    enum { CHECK_WIRE_JOBS_MAX = 8 };
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    long jobs = ncpu > 0 ? ncpu : 1;
+    bool wire = (modes & LESSON_MODE_REAL) && lesson_wire_start(NULL, NULL) == LESSON_WIRE_EMULATED;
+    long want = nlessons < CHECK_WIRE_JOBS_MAX ? nlessons : CHECK_WIRE_JOBS_MAX;
+    if (wire && want > jobs)
+        jobs = want;
+    return jobs;
+}
 
 /* Parses check's options. Returns -1 to go on, else the exit status (0
  * after --help, 2 after a usage error). */
 static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *errout)
 {
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     *o = (check_opts_t){.modes = LESSON_MODE_BOTH,
                         .budget_us = LESSON_TIME_BUDGET_US_DEFAULT,
                         .need_why = true,
-                        .jobs = ncpu > 0 ? ncpu : 1};
+                        .jobs = 0};
     cli_opt p = {.cmd = "sockbuf check",
                  .longopts = check_opts,
                  .shortopts = "hj:",
@@ -660,6 +677,8 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
      * then starts a wire of its own. */
     if (o.modes & LESSON_MODE_REAL)
         lesson_wire_start(NULL, errout);
+    if (o.jobs == 0)
+        o.jobs = check_default_jobs(o.modes, n);
     check_how how = {.modes = o.modes, .budget_us = o.budget_us, .colour = colour,
                      .need_why = o.need_why};
     check_all(reps, n, &how, (int)o.jobs, o.tap, out, errout);

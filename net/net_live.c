@@ -10,12 +10,18 @@
  * and reads the answers until the server closes or goes quiet.
  *
  * Every sample_ms the kernel's queues of every connection are probed
- * (net_probe: a few system calls each) and kept in the connection's
- * public snapshot. See net_live.h for the callers.
+ * (net_probe: a few system calls each) by a thread of their own
+ * (net_sampler.h, started by the first net_live_poll), which keeps the
+ * rate when this loop is busy or the machine is loaded; each poll hands
+ * the rounds taken since to the connections' public snapshots and reports
+ * them, stamped with the time they were read. Where the thread cannot be
+ * started the loop probes when a sample is due, as before. See
+ * net_live.h for the callers.
  */
 #include "net_live.h"
 
 #include "cli_text.h"
+#include "net_sampler.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +51,8 @@ enum {
     LIVE_OUT_KEEP = 4096,            /* a drained buffer larger than this is freed */
     LIVE_SENDFILE_CHUNK = 1 << 20,   /* per sendfile(): about 0.2 ms on loopback */
     LIVE_SENDFILE_SAMPLED = 1 << 18, /* ... while sampling: well inside 1 ms */
+    LIVE_SAMPLE_DELIVER_US = 10000,  /* sampler thread: report its rounds this often at least */
+    LIVE_SAMPLE_TAKE = 64,           /* entries taken from the sampler at once */
 };
 
 typedef struct {
@@ -83,6 +91,9 @@ struct net_live {
     live_conn **pmap;
     int pcap;
     int64_t next_sample_us;
+    net_sampler *sampler; /* the sampling thread, once started; NULL: the loop samples */
+    bool sampler_tried;   /* net_live_poll tried to start it */
+    int find_hint;        /* where the last sampled connection was found in conns */
 
     /* connect mode */
     char *text;
@@ -118,9 +129,11 @@ static void live_account(net_live *l, int64_t delta)
         l->st.peak_alloc_bytes = l->st.alloc_bytes;
 }
 
-static void live_emit(net_live *l, net_live_event *ev)
+/* Reports ev as happening at at_us (live_now_us()'s clock). */
+static void live_emit_at(net_live *l, net_live_event *ev, int64_t at_us)
 {
-    ev->t_ms = live_t_ms(l);
+    ev->t_us = at_us - l->t0_us;
+    ev->t_ms = ev->t_us / 1000;
     if (ev->peer == NULL)
         ev->peer = "";
     if (l->cfg.on_event != NULL)
@@ -177,6 +190,11 @@ static void live_trail_sampled(net_live *l, int64_t t_ms)
 {
     if (l->trail != NULL)
         net_trail_mark(l->trail, t_ms, live_trail_seen, l);
+}
+
+static void live_emit(net_live *l, net_live_event *ev)
+{
+    live_emit_at(l, ev, live_now_us());
 }
 
 static void live_error(net_live *l, live_conn *c, int err, const char *msg)
@@ -250,6 +268,8 @@ static void live_conn_close(net_live *l, live_conn *c)
 {
     if (c->closed)
         return;
+    if (l->sampler != NULL)
+        net_sampler_unwatch(l->sampler, c->pub.id); /* before its fd goes */
     net_close(c->fd);
     c->fd = -1;
     c->closed = true;
@@ -492,6 +512,8 @@ static void live_accept(net_live *l, int lfd)
             break;
         }
         net_peer_name(fd, c->pub.peer, sizeof(c->pub.peer), NULL);
+        if (l->sampler != NULL)
+            net_sampler_watch(l->sampler, c->pub.id, c->fd);
         net_live_event ev = {.type = NET_LIVE_EV_ACCEPT};
         ev.id = c->pub.id;
         ev.peer = c->pub.peer;
@@ -570,7 +592,7 @@ static long live_sendfile(int sock, int file, uint64_t *off, size_t len, char *e
 /* Whether a sample is due: long turns end early so samples keep time. */
 static bool live_sample_due(const net_live *l)
 {
-    return l->cfg.sample_ms > 0 && live_now_us() >= l->next_sample_us;
+    return l->cfg.sample_ms > 0 && l->sampler == NULL && live_now_us() >= l->next_sample_us;
 }
 
 static uint64_t live_client_left(const net_live *l)
@@ -821,6 +843,7 @@ void net_live_free(net_live *l)
 {
     if (l == NULL)
         return;
+    net_sampler_free(l->sampler); /* first: it probes the descriptors closed below */
     for (int i = 0; i < l->nconns; i++) {
         net_close(l->conns[i]->fd);
         free(l->conns[i]->out);
@@ -875,6 +898,8 @@ static bool live_client_connected(net_live *l, live_conn *c)
     }
     c->connecting = false;
     l->st.connections++;
+    if (l->sampler != NULL)
+        net_sampler_watch(l->sampler, c->pub.id, c->fd);
     net_peer_name(c->fd, c->pub.peer, sizeof(c->pub.peer), NULL);
     net_live_event ev = {.type = NET_LIVE_EV_CONNECT};
     ev.id = c->pub.id;
@@ -952,12 +977,87 @@ static int live_grow_poll(net_live *l, int n)
     return 0;
 }
 
+/* The connection with this id, or NULL; looks near the last one found
+ * first (a round lists connections in the order they came). */
+static live_conn *live_find(net_live *l, int id)
+{
+    for (int k = 0; k < l->nconns; k++) {
+        int i = (l->find_hint + k) % l->nconns;
+        if (l->conns[i]->pub.id == id) {
+            l->find_hint = i + 1 < l->nconns ? i + 1 : 0;
+            return l->conns[i];
+        }
+    }
+    return NULL;
+}
+
+/* Hands the sampler's rounds to the snapshots and reports each as a
+ * SAMPLE at the time it was taken. */
+static void live_sample_drain(net_live *l)
+{
+    net_sample buf[LIVE_SAMPLE_TAKE];
+    size_t k;
+    while ((k = net_sampler_take(l->sampler, buf, LIVE_SAMPLE_TAKE)) > 0) {
+        for (size_t i = 0; i < k; i++) {
+            const net_sample *e = &buf[i];
+            if (e->round_end) {
+                /* the trail is the loop's: marked here, not on the sampler */
+                live_trail_sampled(l, (e->t_us - l->t0_us) / 1000);
+                net_live_event ev = {.type = NET_LIVE_EV_SAMPLE};
+                live_emit_at(l, &ev, e->t_us);
+            } else if (e->id == 0) {
+                l->lprobe = e->probe;
+                l->lprobe_valid = e->valid;
+            } else {
+                live_conn *c = live_find(l, e->id);
+                if (c == NULL || c->closed)
+                    continue;
+                c->pub.probe = e->probe;
+                c->pub.probe_valid = e->valid;
+                c->pub.probe_t_ms = (e->t_us - l->t0_us) / 1000;
+            }
+        }
+    }
+}
+
+/* Starts the sampling thread at the first poll (not in net_live_new: a
+ * caller may fork in between, and threads do not survive a fork), gives
+ * it the sockets open now and takes the first sample here. Where it
+ * cannot start the loop samples. */
+static void live_sampler_start(net_live *l)
+{
+    l->sampler_tried = true;
+    if (l->cfg.sample_ms <= 0)
+        return;
+    net_sampler *s = net_sampler_new((int64_t)l->cfg.sample_ms * 1000, NULL);
+    if (s == NULL)
+        return;
+    int rc = l->nlfd > 0 ? net_sampler_watch(s, 0, l->lfd[0]) : 0;
+    for (int i = 0; i < l->nconns && rc == 0; i++) {
+        live_conn *c = l->conns[i];
+        if (!c->closed && !c->connecting)
+            rc = net_sampler_watch(s, c->pub.id, c->fd);
+    }
+    if (rc == 0)
+        rc = net_sampler_start(s, NULL);
+    if (rc < 0) {
+        net_sampler_free(s);
+        return;
+    }
+    l->sampler = s;
+    net_live_sample(l); /* the first sample at once, as the loop took it */
+}
+
 /* Takes the sample when it is due and sets the next one; long turns call
  * it between connections, so samples keep their interval under a flood. */
 static void live_sample_tick(net_live *l)
 {
     if (l->cfg.sample_ms <= 0)
         return;
+    if (l->sampler != NULL) {
+        live_sample_drain(l);
+        return;
+    }
     int64_t now = live_now_us();
     if (now < l->next_sample_us)
         return;
@@ -984,9 +1084,13 @@ static void live_report_listen(net_live *l)
 
 static void live_finish(net_live *l)
 {
+    if (l->sampler != NULL)
+        live_sample_drain(l); /* the last rounds too */
     for (int i = 0; i < l->nconns; i++)
         live_conn_close(l, l->conns[i]);
     live_reap(l);
+    if (l->sampler != NULL)
+        net_sampler_unwatch(l->sampler, 0);
     for (int i = 0; i < l->nlfd; i++)
         net_close(l->lfd[i]);
     l->nlfd = 0;
@@ -1028,8 +1132,14 @@ static int64_t live_poll_wait_us(const net_live *l, int timeout_ms, int64_t now)
     int64_t wait_us = timeout_ms < 0 ? INT64_MAX : (int64_t)timeout_ms * 1000;
     if (now < l->accept_pause_until_us && l->accept_pause_until_us - now < wait_us)
         wait_us = l->accept_pause_until_us - now;
-    if (l->cfg.sample_ms > 0 && l->next_sample_us - now < wait_us)
+    if (l->cfg.sample_ms > 0 && l->sampler == NULL && l->next_sample_us - now < wait_us)
         wait_us = l->next_sample_us - now;
+    /* The sampler's rounds are reported at least this often. */
+    int64_t deliver_us = (int64_t)l->cfg.sample_ms * 1000;
+    if (deliver_us < LIVE_SAMPLE_DELIVER_US)
+        deliver_us = LIVE_SAMPLE_DELIVER_US;
+    if (l->sampler != NULL && deliver_us < wait_us)
+        wait_us = deliver_us;
     int64_t quiet_end = l->quiet_since_us + (int64_t)l->cfg.quiet_ms * 1000;
     if (client && l->send_done && quiet_end - now < wait_us)
         wait_us = quiet_end - now;
@@ -1057,6 +1167,8 @@ int net_live_poll(net_live *l, int timeout_ms)
     }
     if (live_grow_poll(l, l->nlfd + l->nconns + 1) < 0)
         return -ENOMEM;
+    if (!l->sampler_tried)
+        live_sampler_start(l);
     int64_t now = live_now_us();
     int nsock;
     int n = live_poll_set(l, now, &nsock);

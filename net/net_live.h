@@ -82,6 +82,7 @@ typedef struct {
 typedef struct {
     net_live_ev_type type;
     int64_t t_ms;        /* ms since net_live_new */
+    int64_t t_us;        /* the same in us (a sample: when its probes were read) */
     int id;              /* connection id, 0 for none */
     const char *peer;    /* the peer's address ("" for none) */
     size_t bytes;        /* recv/send: count */
@@ -149,8 +150,13 @@ void net_live_free(net_live *l);
 int net_live_port(const net_live *l);
 
 /* One iteration of the loop: waits at most timeout_ms (0: not at all) for
- * any socket to become ready, serves every ready one, probes when the
- * sample interval is due, and reports events. Returns 1 while running,
+ * any socket to become ready, serves every ready one, reports the samples
+ * taken since the last call, and reports events. With sample_ms > 0 the
+ * first call starts a thread that probes every sample_ms on its own clock
+ * (net_sampler.h): fork before the first call, not after; its samples are
+ * reported at least every max(sample_ms, 10 ms), each with the time it was
+ * read. Where the thread cannot start the loop probes when a sample is
+ * due. Returns 1 while running,
  * 0 when a connect-mode run is finished, or a negative errno when poll()
  * itself fails. An interrupting signal makes it return 1 early. It also
  * returns early when a sample is due and, while a client is sending, after

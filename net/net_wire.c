@@ -664,10 +664,19 @@ static void helper_loop(wire_helper *h)
         now = wire_now_ns();
         deliver_due(h, 0, now);
         deliver_due(h, 1, now);
-        /* Out at once when the wire falls idle (the reader settles on
-         * it), else every WIRE_LOG_FLUSH_NS. */
+        /* A packet delivered may have made its receiver answer at once:
+         * read the devices dry before saying the wire is idle. */
         bool idle = h->q[0].n + h->q[1].n == 0;
-        if ((idle && (h->nbatch || h->reported_queued)) || now >= h->flushed_ns + WIRE_LOG_FLUSH_NS)
+        if (idle) {
+            read_device(h, 0);
+            read_device(h, 1);
+            idle = h->q[0].n + h->q[1].n == 0;
+        }
+        /* Out at once when the wire falls idle or stops being idle (the
+         * reader settles on that), else every WIRE_LOG_FLUSH_NS. */
+        bool was_idle = h->reported_queued == 0;
+        if ((idle && (h->nbatch || h->reported_queued)) || (!idle && was_idle && h->nbatch) ||
+            now >= h->flushed_ns + WIRE_LOG_FLUSH_NS)
             flush_log(h, true);
     }
 }
