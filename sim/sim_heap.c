@@ -9,7 +9,7 @@
 
 static bool before(const sim_pkt *a, const sim_pkt *b)
 {
-    return a->time_us < b->time_us || (a->time_us == b->time_us && a->order < b->order);
+    return sim_heap_before(a, b);
 }
 
 static sim_pkt *at(const sim_lane *l, size_t i)
@@ -20,14 +20,18 @@ static sim_pkt *at(const sim_lane *l, size_t i)
 int sim_heap_push(sim_heap *h, const sim_pkt *p)
 {
     sim_lane *l = &h->lane[p->lane % SIM_HEAP_LANES];
-    if (l->n == l->cap) {
+    if (l->n + 1 >= l->cap) { /* one slot stays free (see sim_heap_pop_ptr()) */
         size_t ncap = l->cap == 0 ? 64 : l->cap * 2;
         sim_pkt *v = malloc(ncap * sizeof(*v));
         if (v == NULL)
             return -ENOMEM;
         for (size_t i = 0; i < l->n; i++)
             v[i] = *at(l, i);
-        free(l->v);
+        sim_pkt **old = &h->retired[l - h->lane];
+        if (*old == NULL) /* the popped packet may live in it */
+            *old = l->v;
+        else /* a newer array, made after the pop */
+            free(l->v);
         l->v = v;
         l->cap = ncap;
         l->head = 0;
@@ -56,10 +60,16 @@ static sim_lane *earliest(const sim_heap *h)
     return (sim_lane *)b;
 }
 
-sim_pkt sim_heap_pop(sim_heap *h)
+const sim_pkt *sim_heap_pop_ptr(sim_heap *h)
 {
+    if (h->retired[0] != NULL || h->retired[1] != NULL) {
+        for (int k = 0; k < SIM_HEAP_LANES; k++) {
+            free(h->retired[k]);
+            h->retired[k] = NULL;
+        }
+    }
     sim_lane *l = earliest(h);
-    sim_pkt top = *at(l, 0);
+    const sim_pkt *top = at(l, 0);
     l->head = (l->head + 1) & (l->cap - 1);
     l->n--;
     h->n--;
@@ -68,9 +78,16 @@ sim_pkt sim_heap_pop(sim_heap *h)
     return top;
 }
 
+sim_pkt sim_heap_pop(sim_heap *h)
+{
+    return *sim_heap_pop_ptr(h);
+}
+
 void sim_heap_free(sim_heap *h)
 {
-    for (int k = 0; k < SIM_HEAP_LANES; k++)
+    for (int k = 0; k < SIM_HEAP_LANES; k++) {
         free(h->lane[k].v);
+        free(h->retired[k]);
+    }
     *h = (sim_heap){0};
 }

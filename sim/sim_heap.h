@@ -52,6 +52,10 @@ typedef struct {
     size_t n;         /* packets in all lanes */
     uint64_t next_us; /* arrival of the earliest packet when n > 0 (kept by
                          push and pop: the model asks for it often) */
+    sim_pkt *retired[SIM_HEAP_LANES]; /* a lane's array replaced by a bigger
+                                         one, freed at the next pop: the packet
+                                         sim_heap_pop_ptr() returned may still
+                                         live in it */
 } sim_heap;
 
 /* Adds a copy of p to lane p->lane (taken modulo the lanes). Returns 0 or
@@ -59,6 +63,36 @@ typedef struct {
 int sim_heap_push(sim_heap *h, const sim_pkt *p);
 /* Removes and returns the earliest packet; the heap must not be empty. */
 sim_pkt sim_heap_pop(sim_heap *h);
+/* Removes the earliest packet and returns where it still lies, so the
+ * model reads it in place instead of copying it out: the pointer stays
+ * valid, whatever is pushed meanwhile, until the next pop (a lane keeps a
+ * free slot behind its head and a replaced array lives until the next
+ * pop). The heap must not be empty. */
+const sim_pkt *sim_heap_pop_ptr(sim_heap *h);
+
+static inline bool sim_heap_before(const sim_pkt *a, const sim_pkt *b)
+{
+    return a->time_us < b->time_us || (a->time_us == b->time_us && a->order < b->order);
+}
+
+/* sim_heap_push()'s common case, inline: the lane has room (one slot is
+ * always kept free, see sim_heap_pop_ptr()) and p arrives after its tail.
+ * Anything else goes to sim_heap_push(), with the same result. */
+static inline int sim_heap_push_fast(sim_heap *h, const sim_pkt *p)
+{
+    sim_lane *l = &h->lane[p->lane % SIM_HEAP_LANES];
+    if (l->n + 1 < l->cap) {
+        size_t mask = l->cap - 1;
+        if (l->n == 0 || !sim_heap_before(p, &l->v[(l->head + l->n - 1) & mask])) {
+            l->v[(l->head + l->n) & mask] = *p;
+            l->n++;
+            if (h->n++ == 0 || p->time_us < h->next_us)
+                h->next_us = p->time_us;
+            return 0;
+        }
+    }
+    return sim_heap_push(h, p);
+}
 /* Arrival time of the earliest packet, or UINT64_MAX when empty (inline:
  * the model asks before every event). */
 static inline uint64_t sim_heap_next_us(const sim_heap *h)

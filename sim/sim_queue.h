@@ -139,6 +139,29 @@ static inline uint32_t sim_runq_walk_fast(const sim_runq *q, sim_cursor *c, uint
     }
     return sim_runq_walk(q, c, n, to, err);
 }
+/* Inline fast paths of the ring and extent calls sim_send() makes on
+ * every write: nothing to do (room enough, nothing to drop), or a write
+ * continuing the newest extent; anything else goes to the full function. */
+static inline int sim_ring_reserve_fast(sim_ring *r, uint64_t need, uint64_t from, uint64_t to)
+{
+    if (r->buf != NULL && need <= r->mask + 1)
+        return 0;
+    return sim_ring_reserve(r, need, from, to);
+}
+
+static inline int sim_extq_reserve_fast(sim_extq *q)
+{
+    if (q->tail - q->head < q->cap)
+        return 0;
+    return sim_extq_reserve(q);
+}
+
+static inline void sim_extq_drop_before_fast(sim_extq *q, uint64_t low)
+{
+    if (q->head < q->tail && q->v[q->head & (q->cap - 1)].end <= low)
+        sim_extq_drop_before(q, low);
+}
+
 /* The number of merged runs covering bytes [skip, skip + n) of q (from the
  * front), writing the first max of them to out. */
 int sim_runq_describe(const sim_runq *q, uint64_t skip, uint64_t n, sim_run *out, int max);
