@@ -182,6 +182,8 @@ struct sim_world {
     bool timer_ok;
     uint64_t timer_min;
     int timer_sock, timer_which;
+    int timers_on; /* timers set (not NEVER) on all sockets: with none
+                      left, stopping the earliest keeps the cache right */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -327,6 +329,7 @@ static void set_timer(sim_world *w, sock *s, int which, uint64_t at)
     if (old == at)
         return;
     s->timer_at[which] = at;
+    w->timers_on += (at != NEVER) - (old != NEVER);
     if (!w->timer_ok)
         return;
     if (at < w->timer_min) {
@@ -334,7 +337,13 @@ static void set_timer(sim_world *w, sock *s, int which, uint64_t at)
         w->timer_sock = s->id;
         w->timer_which = which;
     } else if (w->timer_sock == s->id && w->timer_which == which) {
-        w->timer_ok = false; /* the earliest one moved later or stopped */
+        if (w->timers_on == 0) { /* it was the only one */
+            w->timer_min = NEVER;
+            w->timer_sock = -1;
+            w->timer_which = 0;
+        } else {
+            w->timer_ok = false; /* the earliest one moved later or stopped */
+        }
     }
 }
 
@@ -459,19 +468,27 @@ static void send_fin(sim_world *w, sock *s)
 
 /* Sends every segment the window, Nagle, cork and MSG_MORE allow; arms or
  * stops the persist timer. */
-static void try_output(sim_world *w, sock *s)
+static SIM_NOINLINE void try_output_send(sim_world *w, sock *s);
+
+static inline void try_output(sim_world *w, sock *s)
 {
     if (s->peer < 0 || !s->connected || s->state == SIM_CLOSED || s->state == SIM_TIME_WAIT ||
         s->reset)
         return;
     /* Nothing to send and no persist timer (an ACK arriving at a receiver,
-     * most of the time): what the loop and the tail below would do. */
+     * most of the time): what try_output_send() would do. */
     if (s->wr_total == s->snd_nxt && (!s->fin_pending || s->fin_sent) &&
         s->timer_at[T_PERSIST] == NEVER) {
         if (s->peer_edge > s->snd_nxt)
             s->persist_backoff = 0;
         return;
     }
+    try_output_send(w, s);
+}
+
+/* try_output() with something to send or a persist timer to see to. */
+static SIM_NOINLINE void try_output_send(sim_world *w, sock *s)
+{
     uint32_t m = mss(w);
     for (;;) {
         uint64_t unsent = s->wr_total - s->snd_nxt;

@@ -109,6 +109,13 @@ static inline int sim_runq_push_fast(sim_runq *q, uint32_t origin, uint32_t byte
             return 0;
         }
     }
+    if (bytes > 0 && q->tail - q->head < q->cap) { /* a new run, room enough */
+        sim_run *r = sim_runq_at(q, q->tail++);
+        r->origin = origin;
+        r->bytes = bytes;
+        q->bytes += bytes;
+        return 0;
+    }
     return sim_runq_push(q, origin, bytes, merge);
 }
 
@@ -116,8 +123,15 @@ static inline void sim_runq_pop_fast(sim_runq *q, uint64_t n)
 {
     if (q->head < q->tail) {
         const sim_run *r = sim_runq_at(q, q->head);
-        if (n < (uint64_t)(r->bytes - q->head_off)) {
+        uint64_t left = r->bytes - q->head_off;
+        if (n < left) {
             q->head_off += (uint32_t)n;
+            q->bytes -= n;
+            return;
+        }
+        if (n == left) { /* the whole oldest run */
+            q->head++;
+            q->head_off = 0;
             q->bytes -= n;
             return;
         }
@@ -130,10 +144,17 @@ static inline uint32_t sim_runq_walk_fast(const sim_runq *q, sim_cursor *c, uint
 {
     if (n > 0 && c->run >= q->head && c->run < q->tail) {
         const sim_run *r = sim_runq_at(q, c->run);
-        if (n < (uint64_t)(r->bytes - c->off)) {
+        uint64_t left = r->bytes - c->off;
+        if (n <= left) {
             if (to != NULL && sim_runq_push_fast(to, r->origin, (uint32_t)n, true) < 0 && err)
                 *err = -ENOMEM;
             c->off += (uint32_t)n;
+            /* to the end of a run: the next one, unless it is the newest
+             * (a merging push extends what lies ahead of the cursor) */
+            if (n == left && c->run + 1 < q->tail) {
+                c->run++;
+                c->off = 0;
+            }
             return r->origin;
         }
     }
