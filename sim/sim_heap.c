@@ -28,10 +28,12 @@ int sim_heap_push(sim_heap *h, const sim_pkt *p)
         for (size_t i = 0; i < l->n; i++)
             v[i] = *at(l, i);
         sim_pkt **old = &h->retired[l - h->lane];
-        if (*old == NULL) /* the popped packet may live in it */
+        if (*old == NULL) { /* the popped packet may live in it */
             *old = l->v;
-        else /* a newer array, made after the pop */
+            h->any_retired = true;
+        } else { /* a newer array, made after the pop */
             free(l->v);
+        }
         l->v = v;
         l->cap = ncap;
         l->head = 0;
@@ -44,38 +46,17 @@ int sim_heap_push(sim_heap *h, const sim_pkt *p)
     }
     *at(l, i) = *p;
     h->n++;
-    if (h->n == 1 || p->time_us < h->next_us)
-        h->next_us = p->time_us;
+    sim_heap_find_next(h);
     return 0;
 }
 
-/* The lane holding the earliest packet; the heap must not be empty. */
-static sim_lane *earliest(const sim_heap *h)
+void sim_heap_drop_retired(sim_heap *h)
 {
-    const sim_lane *a = &h->lane[0], *b = &h->lane[1];
-    if (a->n == 0)
-        return (sim_lane *)b;
-    if (b->n == 0 || before(at(a, 0), at(b, 0)))
-        return (sim_lane *)a;
-    return (sim_lane *)b;
-}
-
-const sim_pkt *sim_heap_pop_ptr(sim_heap *h)
-{
-    if (h->retired[0] != NULL || h->retired[1] != NULL) {
-        for (int k = 0; k < SIM_HEAP_LANES; k++) {
-            free(h->retired[k]);
-            h->retired[k] = NULL;
-        }
+    for (int k = 0; k < SIM_HEAP_LANES; k++) {
+        free(h->retired[k]);
+        h->retired[k] = NULL;
     }
-    sim_lane *l = earliest(h);
-    const sim_pkt *top = at(l, 0);
-    l->head = (l->head + 1) & (l->cap - 1);
-    l->n--;
-    h->n--;
-    if (h->n > 0)
-        h->next_us = at(earliest(h), 0)->time_us;
-    return top;
+    h->any_retired = false;
 }
 
 sim_pkt sim_heap_pop(sim_heap *h)
