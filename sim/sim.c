@@ -218,7 +218,7 @@ static uint64_t splitmix(uint64_t *x)
 
 static sock *sock_any(const sim_world *w, int id)
 {
-    if (id < 0 || id >= w->nsocks)
+    if ((unsigned)id >= (unsigned)w->nsocks) /* negative ones too */
         return NULL;
     return w->socks[id];
 }
@@ -550,8 +550,14 @@ static SIM_NOINLINE void try_output_send(sim_world *w, sock *s)
     }
 }
 
-/* The peer's ACK fields arrive at s. */
-static void process_ack(sim_world *w, sock *s, const pkt *p, bool pure)
+#if defined(__GNUC__)
+#define SIM_INLINE static inline __attribute__((always_inline))
+#else
+#define SIM_INLINE static inline
+#endif
+
+/* The peer's ACK fields arrive at s (inline: on every arrival). */
+SIM_INLINE void process_ack(sim_world *w, sock *s, const pkt *p, bool pure)
 {
     if (!p->has_ack || s->reset)
         return;
