@@ -1274,7 +1274,7 @@ static SIM_NOINLINE long send_bytes(sim_world *w, sock *s, const uint8_t *data, 
         goto out;
     }
     if (borrow) {
-        (void)sim_extq_push(&s->sext, s->wr_total, s->wr_total + n, data); /* room reserved */
+        (void)sim_extq_push_fast(&s->sext, s->wr_total, s->wr_total + n, data); /* room reserved */
     } else {
         sim_ring_put(&s->sbuf, s->wr_total, data, (size_t)n);
     }

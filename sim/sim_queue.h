@@ -179,8 +179,24 @@ static inline int sim_extq_reserve_fast(sim_extq *q)
 
 static inline void sim_extq_drop_before_fast(sim_extq *q, uint64_t low)
 {
-    if (q->head < q->tail && q->v[q->head & (q->cap - 1)].end <= low)
-        sim_extq_drop_before(q, low);
+    while (q->head < q->tail && q->v[q->head & (q->cap - 1)].end <= low)
+        q->head++;
+}
+
+/* sim_extq_push() when the newest extent does not continue and there is
+ * room (sim_extq_reserve_fast() made it): a new extent. */
+static inline int sim_extq_push_fast(sim_extq *q, uint64_t start, uint64_t end, const uint8_t *data)
+{
+    if (end > start && q->tail - q->head < q->cap) {
+        if (q->tail > q->head) {
+            const sim_extent *last = &q->v[(q->tail - 1) & (q->cap - 1)];
+            if (last->end == start && last->data + (last->end - last->start) == data)
+                return sim_extq_push(q, start, end, data); /* joins it */
+        }
+        q->v[q->tail++ & (q->cap - 1)] = (sim_extent){start, end, data};
+        return 0;
+    }
+    return sim_extq_push(q, start, end, data);
 }
 
 /* The number of merged runs covering bytes [skip, skip + n) of q (from the
