@@ -20,7 +20,13 @@
  * to keep at 0.8 or more. Beside it, pairs doing the same copies: the model
  * copying each write into its send ring (sim_send without the flag) against
  * a floor doing only that copy, and the borrowing model against a floor
- * copying nothing. The floors and the model runs take turns, three rounds;
+ * copying nothing. The model's caller stops at a short count (send taking
+ * less than asked: the send queue is full; recv returning less than asked:
+ * the receive queue is empty; the next call would only return EAGAIN, and
+ * the event log is the same), as the floor writes until its ring is full
+ * and reads once an arrival; it still calls send and recv after every
+ * event, where the floor tests its counters. The floors and the model runs
+ * take turns, three rounds;
  * the figures are medians of CPU time per event (arrivals and timers).
  * Peak memory must not grow with the transfer.
  * Not a timed test: it prints numbers.
@@ -226,6 +232,9 @@ static int transfer(uint64_t total, bool log_on, bool borrow, run_fig *f)
     double t0 = wall_s(), c0 = cpu_s();
     uint64_t sent = 0, got = 0, calls = 0;
     while (got < total) {
+        /* A short count says the send queue is full, or the receive queue
+         * empty, as EAGAIN would on the next call: stop there, as the
+         * floor stops when its ring is full and reads once an arrival. */
         while (sent < total) {
             uint64_t want = total - sent < sizeof(chunk) ? total - sent : sizeof(chunk);
             int flags = (sent > 0 ? SIM_MSG_CONTINUE : 0) | (borrow ? SIM_MSG_BORROW : 0);
@@ -234,11 +243,15 @@ static int transfer(uint64_t total, bool log_on, bool borrow, run_fig *f)
             if (n <= 0)
                 break;
             sent += (uint64_t)n;
+            if ((uint64_t)n < want)
+                break;
         }
         long r;
         while ((r = sim_recv(w, conn, NULL, 1 << 20)) > 0) {
             got += (uint64_t)r;
             calls++;
+            if (r < 1 << 20)
+                break;
         }
         if (log_on) {
             size_t n;

@@ -182,6 +182,8 @@ struct sim_world {
     bool timer_ok;
     uint64_t timer_min;
     int timer_sock, timer_which;
+    int timers_on; /* timers set (not NEVER) on all sockets: with none
+                      left, stopping the earliest keeps the cache right */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -216,7 +218,7 @@ static uint64_t splitmix(uint64_t *x)
 
 static sock *sock_any(const sim_world *w, int id)
 {
-    if (id < 0 || id >= w->nsocks)
+    if ((unsigned)id >= (unsigned)w->nsocks) /* negative ones too */
         return NULL;
     return w->socks[id];
 }
@@ -272,12 +274,18 @@ static uint64_t ring_low(const sim_world *w, const sock *s)
     return s->snd_una;
 }
 
-static void log_event(sim_world *w, sim_event_kind kind, int sockid, int peer, uint32_t bytes,
-                      uint64_t seq, uint32_t window, uint32_t origin, const char *why,
-                      uint64_t arrive_us)
+#if defined(__GNUC__)
+#define SIM_NOINLINE __attribute__((noinline))
+#else
+#define SIM_NOINLINE
+#endif
+
+/* log_event()'s body, out of line: with the log off (the benchmark) the
+ * hot paths pay one test, not a call with ten arguments. */
+static SIM_NOINLINE void log_event_on(sim_world *w, sim_event_kind kind, int sockid, int peer,
+                                      uint32_t bytes, uint64_t seq, uint32_t window,
+                                      uint32_t origin, const char *why, uint64_t arrive_us)
 {
-    if (!w->log_on)
-        return;
     if (w->nlog == w->caplog) {
         size_t ncap = w->caplog == 0 ? 256 : w->caplog * 2;
         sim_event *n = realloc(w->log, ncap * sizeof(*n));
@@ -305,6 +313,14 @@ static void log_event(sim_world *w, sim_event_kind kind, int sockid, int peer, u
     e->why = why;
 }
 
+static inline void log_event(sim_world *w, sim_event_kind kind, int sockid, int peer,
+                             uint32_t bytes, uint64_t seq, uint32_t window, uint32_t origin,
+                             const char *why, uint64_t arrive_us)
+{
+    if (w->log_on)
+        log_event_on(w, kind, sockid, peer, bytes, seq, window, origin, why, arrive_us);
+}
+
 /* Sets (or with NEVER stops) one of s's timers, keeping the cache of the
  * earliest timer right. */
 static void set_timer(sim_world *w, sock *s, int which, uint64_t at)
@@ -313,6 +329,7 @@ static void set_timer(sim_world *w, sock *s, int which, uint64_t at)
     if (old == at)
         return;
     s->timer_at[which] = at;
+    w->timers_on += (at != NEVER) - (old != NEVER);
     if (!w->timer_ok)
         return;
     if (at < w->timer_min) {
@@ -320,7 +337,13 @@ static void set_timer(sim_world *w, sock *s, int which, uint64_t at)
         w->timer_sock = s->id;
         w->timer_which = which;
     } else if (w->timer_sock == s->id && w->timer_which == which) {
-        w->timer_ok = false; /* the earliest one moved later or stopped */
+        if (w->timers_on == 0) { /* it was the only one */
+            w->timer_min = NEVER;
+            w->timer_sock = -1;
+            w->timer_which = 0;
+        } else {
+            w->timer_ok = false; /* the earliest one moved later or stopped */
+        }
     }
 }
 
@@ -395,7 +418,7 @@ static uint64_t wire_send(sim_world *w, sock *s, sim_side side, pkt *p)
         p->wnd = rcv_window(w, s);
         s->adv_edge = s->rcv_nxt + p->wnd;
     }
-    if (sim_heap_push(&w->heap, p) < 0)
+    if (sim_heap_push_fast(&w->heap, p) < 0)
         w->oom = true;
     return p->time_us;
 }
@@ -445,11 +468,27 @@ static void send_fin(sim_world *w, sock *s)
 
 /* Sends every segment the window, Nagle, cork and MSG_MORE allow; arms or
  * stops the persist timer. */
-static void try_output(sim_world *w, sock *s)
+static SIM_NOINLINE void try_output_send(sim_world *w, sock *s);
+
+static inline void try_output(sim_world *w, sock *s)
 {
     if (s->peer < 0 || !s->connected || s->state == SIM_CLOSED || s->state == SIM_TIME_WAIT ||
         s->reset)
         return;
+    /* Nothing to send and no persist timer (an ACK arriving at a receiver,
+     * most of the time): what try_output_send() would do. */
+    if (s->wr_total == s->snd_nxt && (!s->fin_pending || s->fin_sent) &&
+        s->timer_at[T_PERSIST] == NEVER) {
+        if (s->peer_edge > s->snd_nxt)
+            s->persist_backoff = 0;
+        return;
+    }
+    try_output_send(w, s);
+}
+
+/* try_output() with something to send or a persist timer to see to. */
+static SIM_NOINLINE void try_output_send(sim_world *w, sock *s)
+{
     uint32_t m = mss(w);
     for (;;) {
         uint64_t unsent = s->wr_total - s->snd_nxt;
@@ -511,8 +550,14 @@ static void try_output(sim_world *w, sock *s)
     }
 }
 
-/* The peer's ACK fields arrive at s. */
-static void process_ack(sim_world *w, sock *s, const pkt *p, bool pure)
+#if defined(__GNUC__)
+#define SIM_INLINE static inline __attribute__((always_inline))
+#else
+#define SIM_INLINE static inline
+#endif
+
+/* The peer's ACK fields arrive at s (inline: on every arrival). */
+SIM_INLINE void process_ack(sim_world *w, sock *s, const pkt *p, bool pure)
 {
     if (!p->has_ack || s->reset)
         return;
@@ -923,21 +968,25 @@ static void verify_or_die(sim_world *w)
 #define VERIFY(w) ((void)0)
 #endif
 
-/* Runs the earliest event if it is at or before until_us. */
-static bool run_one(sim_world *w, uint64_t until_us)
+/* Runs the earliest event if it is at or before until_us. The packet is
+ * read where it lies on the wire (sim_heap_pop_ptr()), not copied out. */
+static inline bool run_one(sim_world *w, uint64_t until_us)
 {
     int who = -1, which = 0;
-    uint64_t tt = next_timer(w, &who, &which);
+    uint64_t tt = w->timer_ok ? w->timer_min : next_timer(w, &who, &which);
     uint64_t th = sim_heap_next_us(&w->heap);
-    uint64_t t = th <= tt ? th : tt;
-    if (t == NEVER || t > until_us)
-        return false;
-    if (t > w->now_us)
-        w->now_us = t;
     if (th <= tt) {
-        pkt p = sim_heap_pop(&w->heap);
-        arrive(w, &p);
+        if (th > until_us || th == NEVER)
+            return false;
+        if (th > w->now_us)
+            w->now_us = th;
+        arrive(w, sim_heap_pop_ptr(&w->heap));
     } else {
+        if (tt > until_us) /* tt < th: not NEVER */
+            return false;
+        if (tt > w->now_us)
+            w->now_us = tt;
+        (void)next_timer(w, &who, &which);
         fire_timer(w, w->socks[who], which);
     }
     VERIFY(w);
@@ -1152,12 +1201,24 @@ int sim_accept(sim_world *w, int sockid)
     return id;
 }
 
+static long send_bytes(sim_world *w, sock *s, const uint8_t *data, size_t len, int flags);
+
 long sim_send(sim_world *w, int sockid, const uint8_t *data, size_t len, int flags)
 {
     long rc;
     sock *s = sock_app(w, sockid);
     if (s == NULL)
         return -EBADF;
+    /* The common cases first, as the checks below would find them: an open
+     * connection whose send queue is full, or has room. */
+    if (s->state == SIM_ESTABLISHED && s->pending_error == 0 && !s->reset && !s->fin_pending &&
+        len > 0) {
+        if (send_queue(s) >= snd_cap(s)) {
+            VERIFY(w);
+            return -EAGAIN;
+        }
+        return send_bytes(w, s, data, len, flags);
+    }
     if (s->pending_error != 0) {
         rc = s->pending_error;
         s->pending_error = 0;
@@ -1179,11 +1240,22 @@ long sim_send(sim_world *w, int sockid, const uint8_t *data, size_t len, int fla
         rc = 0;
         goto out;
     }
-    uint64_t q = send_queue(s), cap = snd_cap(s);
-    if (q >= cap) {
+    if (send_queue(s) >= snd_cap(s)) {
         rc = -EAGAIN;
         goto out;
     }
+    return send_bytes(w, s, data, len, flags);
+out:
+    VERIFY(w);
+    return rc;
+}
+
+/* sim_send() once the queue has room for some of len > 0 bytes. */
+static SIM_NOINLINE long send_bytes(sim_world *w, sock *s, const uint8_t *data, size_t len,
+                                    int flags)
+{
+    long rc;
+    uint64_t q = send_queue(s), cap = snd_cap(s);
     uint64_t n = min64(len, cap - q);
     if (n > UINT32_MAX)
         n = UINT32_MAX;
@@ -1194,15 +1266,15 @@ long sim_send(sim_world *w, int sockid, const uint8_t *data, size_t len, int fla
     /* Borrowed bytes keep their place in the ring (offsets, capacity) but
      * are read where the caller keeps them. */
     bool borrow = (flags & SIM_MSG_BORROW) != 0 && data != NULL;
-    sim_extq_drop_before(&s->sext, low);
-    if (sim_ring_reserve(&s->sbuf, s->wr_total + n - low, low, s->wr_total) < 0 ||
-        (borrow && sim_extq_reserve(&s->sext) < 0) ||
+    sim_extq_drop_before_fast(&s->sext, low);
+    if (sim_ring_reserve_fast(&s->sbuf, s->wr_total + n - low, low, s->wr_total) < 0 ||
+        (borrow && sim_extq_reserve_fast(&s->sext) < 0) ||
         sim_runq_push_fast(&s->sruns, origin, (uint32_t)n, true) < 0) {
         rc = -ENOMEM;
         goto out;
     }
     if (borrow) {
-        (void)sim_extq_push(&s->sext, s->wr_total, s->wr_total + n, data); /* room reserved */
+        (void)sim_extq_push_fast(&s->sext, s->wr_total, s->wr_total + n, data); /* room reserved */
     } else {
         sim_ring_put(&s->sbuf, s->wr_total, data, (size_t)n);
     }
@@ -1221,6 +1293,26 @@ out:
     return rc;
 }
 
+/* sim_recv() with q > 0 bytes queued and cap > 0. */
+static SIM_NOINLINE long recv_bytes(sim_world *w, sock *s, uint64_t q, uint8_t *buf, size_t cap)
+{
+    uint64_t n = min64(q, cap);
+    sim_run first = {0}; /* for the log only */
+    if (w->log_on)
+        sim_runq_describe(&s->rruns, 0, 1, &first, 1);
+    const sock *from = sock_any(w, s->peer);
+    if (buf != NULL)
+        sim_ring_get_ext(&from->sbuf, &from->sext, s->rcv_head, buf, (size_t)n);
+    sim_runq_pop_fast(&s->rruns, n);
+    log_event(w, SIM_EV_READ, s->id, s->peer, (uint32_t)n, s->rd_total, 0, first.origin, "recv",
+              w->now_us);
+    s->rcv_head += n;
+    s->rd_total += n;
+    maybe_window_update(w, s);
+    VERIFY(w);
+    return (long)n;
+}
+
 long sim_recv(sim_world *w, int sockid, uint8_t *buf, size_t cap)
 {
     long rc;
@@ -1232,21 +1324,14 @@ long sim_recv(sim_world *w, int sockid, uint8_t *buf, size_t cap)
         goto out;
     }
     uint64_t q = recv_queue(s);
-    if (q > 0 && cap > 0) {
-        uint64_t n = min64(q, cap);
-        sim_run first = {0}; /* for the log only */
-        if (w->log_on)
-            sim_runq_describe(&s->rruns, 0, 1, &first, 1);
-        const sock *from = sock_any(w, s->peer);
-        sim_ring_get_ext(&from->sbuf, &from->sext, s->rcv_head, buf, (size_t)n);
-        sim_runq_pop_fast(&s->rruns, n);
-        log_event(w, SIM_EV_READ, s->id, s->peer, (uint32_t)n, s->rd_total, 0, first.origin, "recv",
-                  w->now_us);
-        s->rcv_head += n;
-        s->rd_total += n;
-        maybe_window_update(w, s);
-        rc = (long)n;
-        goto out;
+    if (cap > 0) {
+        if (q > 0)
+            return recv_bytes(w, s, q, buf, cap);
+        /* nothing yet on an open connection, as the checks below find it */
+        if (s->connected && s->pending_error == 0 && !s->fin_rcvd && !s->reset && !s->shut_rd) {
+            VERIFY(w);
+            return -EAGAIN;
+        }
     }
     if (cap == 0 && (q > 0 || s->connected)) {
         rc = 0;

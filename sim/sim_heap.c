@@ -9,7 +9,7 @@
 
 static bool before(const sim_pkt *a, const sim_pkt *b)
 {
-    return a->time_us < b->time_us || (a->time_us == b->time_us && a->order < b->order);
+    return sim_heap_before(a, b);
 }
 
 static sim_pkt *at(const sim_lane *l, size_t i)
@@ -20,14 +20,20 @@ static sim_pkt *at(const sim_lane *l, size_t i)
 int sim_heap_push(sim_heap *h, const sim_pkt *p)
 {
     sim_lane *l = &h->lane[p->lane % SIM_HEAP_LANES];
-    if (l->n == l->cap) {
+    if (l->n + 1 >= l->cap) { /* one slot stays free (see sim_heap_pop_ptr()) */
         size_t ncap = l->cap == 0 ? 64 : l->cap * 2;
         sim_pkt *v = malloc(ncap * sizeof(*v));
         if (v == NULL)
             return -ENOMEM;
         for (size_t i = 0; i < l->n; i++)
             v[i] = *at(l, i);
-        free(l->v);
+        sim_pkt **old = &h->retired[l - h->lane];
+        if (*old == NULL) { /* the popped packet may live in it */
+            *old = l->v;
+            h->any_retired = true;
+        } else { /* a newer array, made after the pop */
+            free(l->v);
+        }
         l->v = v;
         l->cap = ncap;
         l->head = 0;
@@ -40,37 +46,29 @@ int sim_heap_push(sim_heap *h, const sim_pkt *p)
     }
     *at(l, i) = *p;
     h->n++;
-    if (h->n == 1 || p->time_us < h->next_us)
-        h->next_us = p->time_us;
+    sim_heap_find_next(h);
     return 0;
 }
 
-/* The lane holding the earliest packet; the heap must not be empty. */
-static sim_lane *earliest(const sim_heap *h)
+void sim_heap_drop_retired(sim_heap *h)
 {
-    const sim_lane *a = &h->lane[0], *b = &h->lane[1];
-    if (a->n == 0)
-        return (sim_lane *)b;
-    if (b->n == 0 || before(at(a, 0), at(b, 0)))
-        return (sim_lane *)a;
-    return (sim_lane *)b;
+    for (int k = 0; k < SIM_HEAP_LANES; k++) {
+        free(h->retired[k]);
+        h->retired[k] = NULL;
+    }
+    h->any_retired = false;
 }
 
 sim_pkt sim_heap_pop(sim_heap *h)
 {
-    sim_lane *l = earliest(h);
-    sim_pkt top = *at(l, 0);
-    l->head = (l->head + 1) & (l->cap - 1);
-    l->n--;
-    h->n--;
-    if (h->n > 0)
-        h->next_us = at(earliest(h), 0)->time_us;
-    return top;
+    return *sim_heap_pop_ptr(h);
 }
 
 void sim_heap_free(sim_heap *h)
 {
-    for (int k = 0; k < SIM_HEAP_LANES; k++)
+    for (int k = 0; k < SIM_HEAP_LANES; k++) {
         free(h->lane[k].v);
+        free(h->retired[k]);
+    }
     *h = (sim_heap){0};
 }

@@ -109,6 +109,13 @@ static inline int sim_runq_push_fast(sim_runq *q, uint32_t origin, uint32_t byte
             return 0;
         }
     }
+    if (bytes > 0 && q->tail - q->head < q->cap) { /* a new run, room enough */
+        sim_run *r = sim_runq_at(q, q->tail++);
+        r->origin = origin;
+        r->bytes = bytes;
+        q->bytes += bytes;
+        return 0;
+    }
     return sim_runq_push(q, origin, bytes, merge);
 }
 
@@ -116,8 +123,15 @@ static inline void sim_runq_pop_fast(sim_runq *q, uint64_t n)
 {
     if (q->head < q->tail) {
         const sim_run *r = sim_runq_at(q, q->head);
-        if (n < (uint64_t)(r->bytes - q->head_off)) {
+        uint64_t left = r->bytes - q->head_off;
+        if (n < left) {
             q->head_off += (uint32_t)n;
+            q->bytes -= n;
+            return;
+        }
+        if (n == left) { /* the whole oldest run */
+            q->head++;
+            q->head_off = 0;
             q->bytes -= n;
             return;
         }
@@ -130,15 +144,61 @@ static inline uint32_t sim_runq_walk_fast(const sim_runq *q, sim_cursor *c, uint
 {
     if (n > 0 && c->run >= q->head && c->run < q->tail) {
         const sim_run *r = sim_runq_at(q, c->run);
-        if (n < (uint64_t)(r->bytes - c->off)) {
+        uint64_t left = r->bytes - c->off;
+        if (n <= left) {
             if (to != NULL && sim_runq_push_fast(to, r->origin, (uint32_t)n, true) < 0 && err)
                 *err = -ENOMEM;
             c->off += (uint32_t)n;
+            /* to the end of a run: the next one, unless it is the newest
+             * (a merging push extends what lies ahead of the cursor) */
+            if (n == left && c->run + 1 < q->tail) {
+                c->run++;
+                c->off = 0;
+            }
             return r->origin;
         }
     }
     return sim_runq_walk(q, c, n, to, err);
 }
+/* Inline fast paths of the ring and extent calls sim_send() makes on
+ * every write: nothing to do (room enough, nothing to drop), or a write
+ * continuing the newest extent; anything else goes to the full function. */
+static inline int sim_ring_reserve_fast(sim_ring *r, uint64_t need, uint64_t from, uint64_t to)
+{
+    if (r->buf != NULL && need <= r->mask + 1)
+        return 0;
+    return sim_ring_reserve(r, need, from, to);
+}
+
+static inline int sim_extq_reserve_fast(sim_extq *q)
+{
+    if (q->tail - q->head < q->cap)
+        return 0;
+    return sim_extq_reserve(q);
+}
+
+static inline void sim_extq_drop_before_fast(sim_extq *q, uint64_t low)
+{
+    while (q->head < q->tail && q->v[q->head & (q->cap - 1)].end <= low)
+        q->head++;
+}
+
+/* sim_extq_push() when the newest extent does not continue and there is
+ * room (sim_extq_reserve_fast() made it): a new extent. */
+static inline int sim_extq_push_fast(sim_extq *q, uint64_t start, uint64_t end, const uint8_t *data)
+{
+    if (end > start && q->tail - q->head < q->cap) {
+        if (q->tail > q->head) {
+            const sim_extent *last = &q->v[(q->tail - 1) & (q->cap - 1)];
+            if (last->end == start && last->data + (last->end - last->start) == data)
+                return sim_extq_push(q, start, end, data); /* joins it */
+        }
+        q->v[q->tail++ & (q->cap - 1)] = (sim_extent){start, end, data};
+        return 0;
+    }
+    return sim_extq_push(q, start, end, data);
+}
+
 /* The number of merged runs covering bytes [skip, skip + n) of q (from the
  * front), writing the first max of them to out. */
 int sim_runq_describe(const sim_runq *q, uint64_t skip, uint64_t n, sim_run *out, int max);
