@@ -7,6 +7,7 @@
  * emptied at once: a cheap, rare hiccup instead of per-entry bookkeeping.
  */
 #include "viz_font.h"
+#include "viz_wrap.h"
 
 #include <SDL_ttf.h>
 #include <errno.h>
@@ -820,110 +821,31 @@ uint64_t viz_text_misses(const viz_text *t)
 
 /* ---- wrapping -------------------------------------------------------- */
 
-static bool is_cjk(uint32_t cp)
+/* The width measure viz_wrap_prose() breaks lines with: s[0..len) in
+ * the fonts of the resolved face. */
+static int wrap_width(void *ud, const char *s, int len)
 {
-    return (cp >= 0x2e80 && cp <= 0x9fff) || (cp >= 0xf900 && cp <= 0xfaff) ||
-           (cp >= 0xff00 && cp <= 0xffef);
+    const face_fonts *ff = ud;
+    char tmp[TMP_LEN];
+    if (len > TMP_LEN - 1)
+        len = TMP_LEN - 1;
+    memcpy(tmp, s, (size_t)len);
+    tmp[len] = 0;
+    int w = 0, h = 0;
+    return text_size(ff, tmp, &w, &h) < 0 ? 0 : w;
 }
 
-/* Japanese characters a line must not start with. */
-static bool no_line_start(uint32_t cp)
-{
-    static const uint32_t set[] = {0x3001, 0x3002, 0xff0c, 0xff0e, 0x300d, 0x300f, 0xff09,
-                                   0x3011, 0x30fc, 0xff01, 0xff1f, 0x3063, 0x30c3, 0x3083,
-                                   0x3085, 0x3087, 0x30e3, 0x30e5, 0x30e7, 0x3041, 0x30a1};
-    for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
-        if (set[i] == cp)
-            return true;
-    return cp == ')' || cp == ',' || cp == '.';
-}
-
-/* Break opportunity after the character at i (byte offset)? */
-static bool can_break_after(const char *s, int len, int i, int *next)
-{
-    int cl;
-    uint32_t cp = utf8_next(s + i, (size_t)(len - i), &cl);
-    int nx = i + cl;
-    *next = nx;
-    if (nx >= len)
-        return true;
-    int cl2;
-    uint32_t nc = utf8_next(s + nx, (size_t)(len - nx), &cl2);
-    return cp == ' ' || ((is_cjk(cp) || is_cjk(nc)) && !no_line_start(nc) && nc != ' ' &&
-                         cp != 0x300c && cp != 0xff08);
-}
-
-/* Greedy line breaking: TTF_MeasureUTF8 says how much of the rest fits
- * (one call per line), then the line backs off to the last place it may
- * break. */
+/* Prose wrapping: the rules are viz_wrap.c's, the widths the fonts'. */
 static int wrap_compute(viz_text *t, const char *s, int face, int size_px, int max_w, int *starts,
                         int *lens, int max)
 {
     int len = (int)strlen(s);
-    int pos = 0, n = 0;
     face_fonts ff;
     if (!fonts_of(t, face, size_px, &ff))
         return 0;
     if (len >= TMP_LEN)
         len = TMP_LEN - 1;
-    while (pos < len && n < max) {
-        while (pos < len && s[pos] == ' ')
-            pos++;
-        if (pos >= len)
-            break;
-        int start = pos, stop = pos;
-        while (stop < len && s[stop] != '\n')
-            stop++;
-        char tmp[TMP_LEN];
-        memcpy(tmp, s + start, (size_t)(stop - start));
-        tmp[stop - start] = 0;
-        int extent = 0, count = 0;
-        if (text_measure(&ff, tmp, max_w, &extent, &count) < 0)
-            count = stop - start;
-        /* count is in characters: find its byte offset. */
-        int fit = start;
-        for (int k = 0; k < count && fit < stop; k++) {
-            int cl;
-            utf8_next(s + fit, (size_t)(len - fit), &cl);
-            fit += cl;
-        }
-        int end, next_pos;
-        if (fit >= stop) {
-            end = stop;
-            next_pos = stop < len ? stop + 1 : stop;
-        } else {
-            int last_break = -1;
-            for (int i = start; i < fit;) {
-                int nx;
-                bool br = can_break_after(s, len, i, &nx);
-                if (br && nx <= fit)
-                    last_break = nx;
-                i = nx;
-            }
-            /* A break right at the fit point is fine too. */
-            if (s[fit] == ' ')
-                last_break = fit;
-            if (last_break > start) {
-                end = last_break;
-            } else {
-                end = fit > start ? fit : start + 1;
-                int cl;
-                if (fit <= start) {
-                    utf8_next(s + start, (size_t)(len - start), &cl);
-                    end = start + cl;
-                }
-            }
-            next_pos = end;
-        }
-        int e = end;
-        while (e > start && s[e - 1] == ' ')
-            e--;
-        starts[n] = start;
-        lens[n] = e - start;
-        n++;
-        pos = next_pos;
-    }
-    return n;
+    return viz_wrap_prose(s, len, max_w, wrap_width, &ff, starts, lens, max);
 }
 
 /* Code wrapping: how many bytes from s[start..stop) fit in max_w pixels

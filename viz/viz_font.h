@@ -90,8 +90,9 @@ int viz_text_para_line_height(viz_text *t, viz_face face, int size_px);
 
 enum { VIZ_WRAP_MAX_LINES = 12 };
 
-/* Breaks utf8 into lines no wider than max_w_px: at spaces, and between
- * Japanese characters (never before 、。」) and the like). Writes each
+/* Breaks utf8 into lines no wider than max_w_px by viz_wrap_prose()'s
+ * rules (at spaces and between Japanese characters, with kinsoku, numbers
+ * kept with their units and no short last line). Writes each
  * line's start offset and length into starts/lens (at most max lines,
  * the last one cut with an ellipsis if the text does not fit) and returns
  * the line count. The result is cached. */
