@@ -10,6 +10,7 @@
  * undoes it, Ctrl+S saves the session, M cycles the latency 1/5/50 ms.
  */
 #include "viz_app.h"
+#include "viz_msg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -415,9 +416,11 @@ static int session_apply(viz_app *a, char *text, int err_line, int k)
     if (!doc) {
         char msg[300];
         bool here = nd > 0 && d[0].line == err_line;
-        snprintf(msg, sizeof msg, "%s",
-                 nd > 0 ? d[0].message
-                        : (a->ui.lang == VIZ_LANG_JA ? "文として読めません" : "does not parse"));
+        if (nd > 0)
+            viz_msg_translate(a->ui.lang, d[0].message, msg, sizeof msg);
+        else
+            snprintf(msg, sizeof msg, "%s",
+                     a->ui.lang == VIZ_LANG_JA ? "文として読めません" : "does not parse");
         viz_prompt_set_error(a->prompt, here ? d[0].col : 0, msg);
         free(text);
         return -EINVAL;
