@@ -13,11 +13,13 @@
 #include <SDL_ttf.h>
 #include <errno.h>
 #include <fontconfig/fontconfig.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "lesson.h"
 #include "viz_canvas.h"
 #include "viz_font.h"
 
@@ -193,12 +195,86 @@ static void test_font_ja_bold_fallback(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The first code point of s and its length. */
+static unsigned first_cp(const char *s, int len, int *n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    *n = 1;
+    if (len >= 3 && (u[0] & 0xf0) == 0xe0) {
+        *n = 3;
+        return (unsigned)(u[0] & 0x0f) << 12 | (unsigned)(u[1] & 0x3f) << 6 | (u[2] & 0x3f);
+    }
+    return u[0];
+}
+
+/* Every bundled lesson's Japanese narration, wrapped with the real fonts
+ * at many widths, keeps the rules: no line starts with 、。」 or a small
+ * kana, none ends with 「（, a number's line does not leave its unit
+ * ("バイト") to the next, and no paragraph ends on a line of one
+ * character and its full stop ("す。") when the line before has
+ * characters to spare. */
+static void test_font_wrap_kinsoku_lessons(void **state)
+{
+    (void)state;
+    viz_canvas *c = canvas(400, 100);
+    viz_text *t = viz_canvas_text(c);
+    static const char *const lessons[] = {"01-basics", "02-flush", "03-chat", "04-file-send",
+                                          "05-nagle-delayed-ack", "06-close-and-reset"};
+    static const unsigned no_start[] = {0x3001, 0x3002, 0x300d, 0xff09, 0x30fc, 0x3063, 0x30c3,
+                                        0x3083, 0x3085, 0x3087, 0x30e3, 0x30e5, 0x30e7};
+    int checked = 0;
+    for (size_t l = 0; l < sizeof lessons / sizeof lessons[0]; l++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/lessons/%s.lesson", SOCKBUF_SOURCE_DIR, lessons[l]);
+        lesson_diag d[LESSON_MAX_DIAGS];
+        int nd = 0;
+        lesson_doc *doc = lesson_parse_file(path, d, &nd);
+        assert_non_null(doc);
+        for (size_t k = 0; k < doc->nsteps; k++)
+            for (size_t p = 0; p < doc->steps[k].nsay_ja; p++) {
+                const char *say = doc->steps[k].say_ja[p];
+                for (int width = 240; width <= 1400; width += 37) {
+                    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+                    int n = viz_text_wrap(t, say, VIZ_FACE_SANS, 23, width, starts, lens,
+                                          VIZ_WRAP_MAX_LINES);
+                    for (int i = 0; i < n; i++) {
+                        const char *line = say + starts[i];
+                        int cl;
+                        unsigned cp = first_cp(line, lens[i], &cl);
+                        for (size_t j = 0; i > 0 && j < sizeof no_start / sizeof no_start[0]; j++)
+                            assert_true(cp != no_start[j]);
+                        assert_false(lens[i] >= 3 && (!memcmp(line + lens[i] - 3, "「", 3) ||
+                                                      !memcmp(line + lens[i] - 3, "（", 3)));
+                        if (i > 0 && !strncmp(line, "バイト", strlen("バイト"))) {
+                            /* its number is not left on the line before */
+                            const char *e = say + starts[i - 1] + lens[i - 1];
+                            assert_false(e[-1] >= '0' && e[-1] <= '9');
+                        }
+                        checked++;
+                    }
+                    if (n >= 2 && starts[n - 1] + lens[n - 1] == (int)strlen(say)) {
+                        /* a lone character and its full stop */
+                        int cl;
+                        first_cp(say + starts[n - 1], lens[n - 1], &cl);
+                        bool lone = lens[n - 1] == cl + 3 &&
+                                    !memcmp(say + starts[n - 1] + cl, "。", 3);
+                        assert_false(lone && lens[n - 2] >= 4 * 3);
+                    }
+                }
+            }
+        lesson_doc_free(doc);
+    }
+    assert_true(checked > 1000);
+    viz_canvas_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_font_ja_bold_used),
         cmocka_unit_test(test_font_ja_bold_line_box),
         cmocka_unit_test(test_font_ja_bold_fallback),
+        cmocka_unit_test(test_font_wrap_kinsoku_lessons),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
