@@ -109,6 +109,18 @@ static void test_wrap_latin_words_whole(void **state)
     assert_string_equal(wrap("abcdefghijkl", 50), "abcde|fghij|kl");
 }
 
+/* A katakana word moves whole to the next line when the line it leaves
+ * stays at least 60 % full; else it is cut as kinsoku allows. */
+static void test_wrap_katakana_word_whole(void **state)
+{
+    (void)state;
+    /* "記録はまだなし (ルー" fills 220 px; "記録はまだなし" keeps 64 %. */
+    assert_string_equal(wrap("記録はまだなし (ループバック)", 220),
+                        "記録はまだなし|(ループバック)");
+    /* "記録" would keep 33 % of 120 px: the word is cut. */
+    assert_string_equal(wrap("記録 (ループバック)", 120), "記録 (ループ|バック)");
+}
+
 /* Blank paragraphs stay as empty lines, and max lines is respected. */
 static void test_wrap_paragraphs_and_max(void **state)
 {
@@ -129,6 +141,7 @@ int main(void)
         cmocka_unit_test(test_wrap_kinsoku_ends),
         cmocka_unit_test(test_wrap_number_unit),
         cmocka_unit_test(test_wrap_latin_words_whole),
+        cmocka_unit_test(test_wrap_katakana_word_whole),
         cmocka_unit_test(test_wrap_paragraphs_and_max),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

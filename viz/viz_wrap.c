@@ -188,6 +188,20 @@ static bool break_allowed(const char *s, int len, int b)
     return is_cjk(a) || is_cjk(c);
 }
 
+static bool is_katakana(uint32_t cp)
+{
+    return (cp >= 0x30a1 && cp <= 0x30fa) || cp == 0x30fc;
+}
+
+/* Does a break at b cut a katakana word ("ルー|プバック")? */
+static bool splits_katakana(const char *s, int len, int b)
+{
+    int n;
+    int ai = char_before(s, b);
+    return b < len && is_katakana(viz_utf8_next(s + ai, b - ai, &n)) &&
+           is_katakana(viz_utf8_next(s + b, len - b, &n));
+}
+
 /* Characters in s[a..b), spaces not counted. */
 static int char_count(const char *s, int a, int b)
 {
@@ -196,6 +210,8 @@ static int char_count(const char *s, int a, int b)
         count += s[i] != ' ';
     return count;
 }
+
+enum { KATAKANA_FILL = 60 }; /* percent of the width a line keeps to move a katakana word */
 
 typedef struct {
     const char *s;
@@ -308,6 +324,18 @@ static bool wrap_para(wrapper *w, int a, int stop)
             }
         if (brk < 0)
             brk = fit; /* nowhere to break: cut where the line is full */
+        else if (splits_katakana(s, stop, brk)) {
+            /* A katakana word moves whole to the next line when the line
+             * stays at least KATAKANA_FILL percent full. */
+            for (int b = char_before(s, brk); b > pos; b = char_before(s, b)) {
+                if (s[b - 1] == ' ' || !break_allowed(s, stop, b) || splits_katakana(s, stop, b))
+                    continue;
+                if (w->width(w->ud, s + pos, trim_end(s, pos, b) - pos) * 100 >=
+                    w->max_w * KATAKANA_FILL)
+                    brk = b;
+                break;
+            }
+        }
         emit(w, pos, brk);
         pos = brk;
         while (pos < stop && s[pos] == ' ')

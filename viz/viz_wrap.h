@@ -5,8 +5,9 @@
  * Japanese line-breaking rules (kinsoku): no line starts with closing
  * punctuation, a small kana or a prolonged sound mark (、。」ょー), no
  * line ends with an opening bracket (「（), a number stays with its unit
- * ("4096 バイト", "8,192 B") and a Latin word is never split while it
- * could move whole. The last line of a paragraph is no short orphan
+ * ("4096 バイト", "8,192 B"), a Latin word is never split while it
+ * could move whole, and a katakana word ("ループバック") moves whole when
+ * the line it leaves stays well filled. The last line of a paragraph is no short orphan
  * ("す。"): characters move down from the line before until it holds a
  * few. viz_font.c measures with the fonts; the tests with fixed widths.
  */
