@@ -10,6 +10,7 @@
  * undoes it, Ctrl+S saves the session, M cycles the latency 1/5/50 ms.
  */
 #include "viz_app.h"
+#include "viz_msg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -122,7 +123,13 @@ static int show_step(viz_app *a, int k)
     if (rc < 0) {
         const char *m = viz_steps_message(a->steps);
         char msg[400];
-        snprintf(msg, sizeof msg, "step %d: %s", k + 1, m[0] ? m : strerror(-rc));
+        /* The worker's message already names the step; the detail is the
+         * system's (strerror) or the runner's, in English. */
+        if (a->ui.lang == VIZ_LANG_JA)
+            snprintf(msg, sizeof msg, "ステップ %d を実行できません: %s", k + 1,
+                     m[0] ? m : strerror(-rc));
+        else
+            snprintf(msg, sizeof msg, "%s", m[0] ? m : strerror(-rc));
         set_toast(a, msg);
         return rc;
     }
@@ -233,8 +240,10 @@ static void open_bundled(viz_app *a, int i)
         return;
     if (!a->lessons[i].doc) {
         char msg[160];
-        snprintf(msg, sizeof msg, "%s does not parse: sockbuf check %s", a->lessons[i].path,
-                 a->lessons[i].path);
+        snprintf(msg, sizeof msg,
+                 a->ui.lang == VIZ_LANG_JA ? "%s を読み込めません: sockbuf check %s で確認"
+                                           : "%s does not parse: sockbuf check %s",
+                 a->lessons[i].path, a->lessons[i].path);
         set_toast(a, msg);
         return;
     }
@@ -407,7 +416,11 @@ static int session_apply(viz_app *a, char *text, int err_line, int k)
     if (!doc) {
         char msg[300];
         bool here = nd > 0 && d[0].line == err_line;
-        snprintf(msg, sizeof msg, "%s", nd > 0 ? d[0].message : "does not parse");
+        if (nd > 0)
+            viz_msg_translate(a->ui.lang, d[0].message, msg, sizeof msg);
+        else
+            snprintf(msg, sizeof msg, "%s",
+                     a->ui.lang == VIZ_LANG_JA ? "文として読めません" : "does not parse");
         viz_prompt_set_error(a->prompt, here ? d[0].col : 0, msg);
         free(text);
         return -EINVAL;
@@ -471,7 +484,8 @@ static void undo_typed(viz_app *a)
     int k = a->undo_step[a->nundo];
     char *owned = text;
     if (!text && viz_session_read(a->doc->path, &owned) < 0) {
-        set_toast(a, "cannot read the lesson again");
+        set_toast(a, a->ui.lang == VIZ_LANG_JA ? "レッスンのファイルを読み直せません"
+                                               : "cannot read the lesson again");
         return;
     }
     lesson_diag d[LESSON_MAX_DIAGS];
@@ -495,14 +509,16 @@ static void save_session(viz_app *a)
 {
     char *text;
     if (!a->doc || session_text(a, &text) < 0) {
-        set_toast(a, "nothing to save");
+        set_toast(a, a->ui.lang == VIZ_LANG_JA ? "保存するものはありません" : "nothing to save");
         return;
     }
     char path[160], msg[400];
     int rc = viz_session_save(".", text, path, sizeof path);
     free(text);
     if (rc < 0)
-        snprintf(msg, sizeof msg, "save %s: %s", path, strerror(-rc));
+        snprintf(msg, sizeof msg,
+                 a->ui.lang == VIZ_LANG_JA ? "%s を保存できません: %s" : "save %s: %s", path,
+                 strerror(-rc));
     else {
         snprintf(a->saved, sizeof a->saved, "%s", path);
         snprintf(msg, sizeof msg,
@@ -525,7 +541,11 @@ static void cycle_latency(viz_app *a)
     snprintf(line, sizeof line, "model latency=%dms", ms[i < 3 ? (i + 1) % 3 : 0]);
     if (run_typed(a, line) == 0) {
         char msg[96];
-        snprintf(msg, sizeof msg, "%s", line);
+        int next_ms = ms[i < 3 ? (i + 1) % 3 : 0];
+        if (a->ui.lang == VIZ_LANG_JA)
+            snprintf(msg, sizeof msg, "モデルの遅延: %d ms (%s)", next_ms, line);
+        else
+            snprintf(msg, sizeof msg, "%s", line);
         set_toast(a, msg);
     }
 }

@@ -1260,7 +1260,8 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     int nsteps = doc ? (int)doc->nsteps : 0;
     double ms = (double)f->now_us / 1000.0;
     snprintf(buf, sizeof buf, "%s %d / %d    t = %.1f ms%s", viz_label(c->lang, VIZ_L_STEP),
-             s->step + 1, nsteps, ms, ui && ui->autoplay ? "    ▶ auto" : "");
+             s->step + 1, nsteps, ms,
+             ui && ui->autoplay ? (c->lang == VIZ_LANG_JA ? "    ▶ 自動" : "    ▶ auto") : "");
     int cw = text(c, buf, VIZ_FACE_SANS, 20, DIM, w - m, m, VIZ_ALIGN_RIGHT);
     snprintf(lbuf, sizeof lbuf, "%s", ltitle ? ltitle : "");
     double ls = fit_size(c, lbuf, VIZ_FACE_SANS, 20, w - 2 * m - cw - U(c, 16), 12);
@@ -1420,7 +1421,7 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
          ui && ui->toast ? WARN : FAINT, m, fy, VIZ_ALIGN_LEFT);
     if (ui) {
         snprintf(buf, sizeof buf, "×%.2g%s", ui->speed > 0 ? ui->speed : 1.0,
-                 s->real ? "" : "   (kernel: off)");
+                 s->real ? "" : c->lang == VIZ_LANG_JA ? "   (カーネル: オフ)" : "   (kernel: off)");
         text(c, buf, VIZ_FACE_SANS, 20, FAINT, w - m, fy, VIZ_ALIGN_RIGHT);
     }
     if (ui && ui->help)

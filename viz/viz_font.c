@@ -7,6 +7,7 @@
  * emptied at once: a cheap, rare hiccup instead of per-entry bookkeeping.
  */
 #include "viz_font.h"
+#include "viz_wrap.h"
 
 #include <SDL_ttf.h>
 #include <errno.h>
@@ -41,6 +42,8 @@ typedef struct {
     int face;
     int size_px;
     TTF_Font *font;
+    int ink_top;    /* Japanese faces: how far the probe glyphs reach above the baseline, px */
+    int ink_bottom; /* and below it, px; both at most the font's ascent and descent */
 } open_font;
 
 typedef struct {
@@ -55,6 +58,7 @@ typedef struct {
 struct viz_text {
     SDL_Renderer *r;
     char paths[VIZ_FACE_COUNT][1024];
+    int index[VIZ_FACE_COUNT]; /* the face's index in its file (.ttc collections) */
     void *maps[VIZ_FACE_COUNT]; /* the font files, mapped: glyph loads cost no syscall */
     size_t map_len[VIZ_FACE_COUNT];
     open_font fonts[MAX_FONTS];
@@ -137,6 +141,8 @@ static const char *face_pattern(viz_face face)
         return "monospace";
     case VIZ_FACE_JA:
         return "sans:lang=ja";
+    case VIZ_FACE_JA_BOLD:
+        return "sans:lang=ja:weight=bold";
     default:
         return "sans";
     }
@@ -144,13 +150,75 @@ static const char *face_pattern(viz_face face)
 
 static const uint32_t ja_probe[] = {0x3042, 0x30bd, 0x6f22}; /* あ ソ 漢 */
 
-int viz_font_find(viz_face face, char *out, size_t outlen)
+static bool covers_ja(FcPattern *font)
+{
+    FcCharSet *cs = NULL;
+    if (FcPatternGetCharSet(font, FC_CHARSET, 0, &cs) != FcResultMatch)
+        return false;
+    for (size_t i = 0; i < sizeof ja_probe / sizeof ja_probe[0]; i++)
+        if (!FcCharSetHasChar(cs, ja_probe[i]))
+            return false;
+    return true;
+}
+
+/* The file and index of a font pattern into out/index; false when the
+ * path does not fit. */
+static bool font_file(FcPattern *font, char *out, size_t outlen, int *index)
+{
+    FcChar8 *file = NULL;
+    int idx = 0;
+    if (FcPatternGetString(font, FC_FILE, 0, &file) != FcResultMatch)
+        return false;
+    if (FcPatternGetInteger(font, FC_INDEX, 0, &idx) != FcResultMatch)
+        idx = 0;
+    if (snprintf(out, outlen, "%s", (const char *)file) >= (int)outlen)
+        return false;
+    *index = idx;
+    return true;
+}
+
+/* Bold Japanese: fontconfig's best match for lang=ja and weight=bold is
+ * a regular font it would embolden when the family order ranks it first
+ * (IPAGothic beside Noto Sans CJK Bold), so the candidates are walked in
+ * fontconfig's order for the first one that covers Japanese and whose
+ * own weight (the font's, not the render pattern's) is bold. */
+static int find_ja_bold(FcPattern *pat, char *out, size_t outlen, int *index)
+{
+    FcResult res;
+    FcFontSet *fs = FcFontSort(NULL, pat, FcFalse, NULL, &res);
+    int rc = -ENOENT;
+    if (!fs)
+        return rc;
+    for (int i = 0; i < fs->nfont; i++) {
+        FcPattern *f = fs->fonts[i];
+        int weight = 0;
+        FcBool scalable = FcFalse;
+        if (FcPatternGetInteger(f, FC_WEIGHT, 0, &weight) != FcResultMatch ||
+            weight < FC_WEIGHT_BOLD)
+            continue;
+        if (FcPatternGetBool(f, FC_SCALABLE, 0, &scalable) != FcResultMatch || !scalable)
+            continue;
+        int spacing = FC_PROPORTIONAL;
+        if (FcPatternGetInteger(f, FC_SPACING, 0, &spacing) == FcResultMatch &&
+            spacing >= FC_MONO)
+            continue; /* a bold code font, not a heading face */
+        if (!covers_ja(f))
+            continue;
+        if (font_file(f, out, outlen, index))
+            rc = 0;
+        break;
+    }
+    FcFontSetDestroy(fs);
+    return rc;
+}
+
+int viz_font_find_index(viz_face face, char *out, size_t outlen, int *index)
 {
     int rc = -ENOENT;
     FcPattern *pat = NULL, *match = NULL;
     FcResult res;
-    FcChar8 *file = NULL;
 
+    *index = 0;
     if (!FcInit())
         return -ENOENT;
     pat = FcNameParse((const FcChar8 *)face_pattern(face));
@@ -159,18 +227,16 @@ int viz_font_find(viz_face face, char *out, size_t outlen)
     FcPatternAddBool(pat, FC_SCALABLE, FcTrue);
     FcConfigSubstitute(NULL, pat, FcMatchPattern);
     FcDefaultSubstitute(pat);
-    match = FcFontMatch(NULL, pat, &res);
-    if (!match || FcPatternGetString(match, FC_FILE, 0, &file) != FcResultMatch)
+    if (face == VIZ_FACE_JA_BOLD) {
+        rc = find_ja_bold(pat, out, outlen, index);
         goto out;
-    if (face == VIZ_FACE_JA) {
-        FcCharSet *cs = NULL;
-        if (FcPatternGetCharSet(match, FC_CHARSET, 0, &cs) != FcResultMatch)
-            goto out;
-        for (size_t i = 0; i < sizeof ja_probe / sizeof ja_probe[0]; i++)
-            if (!FcCharSetHasChar(cs, ja_probe[i]))
-                goto out;
     }
-    if (snprintf(out, outlen, "%s", (const char *)file) >= (int)outlen)
+    match = FcFontMatch(NULL, pat, &res);
+    if (!match)
+        goto out;
+    if (face == VIZ_FACE_JA && !covers_ja(match))
+        goto out;
+    if (!font_file(match, out, outlen, index))
         goto out;
     rc = 0;
 out:
@@ -179,6 +245,12 @@ out:
     if (pat)
         FcPatternDestroy(pat);
     return rc;
+}
+
+int viz_font_find(viz_face face, char *out, size_t outlen)
+{
+    int index = 0;
+    return viz_font_find_index(face, out, outlen, &index);
 }
 
 void viz_font_shutdown(void)
@@ -217,6 +289,8 @@ out:
 
 /* ---- fonts ----------------------------------------------------------- */
 
+static void ink_extent(open_font *of);
+
 static TTF_Font *get_font(viz_text *t, int face, int size_px)
 {
     if (size_px < 4)
@@ -228,9 +302,9 @@ static TTF_Font *get_font(viz_text *t, int face, int size_px)
     if (t->maps[face]) {
         SDL_RWops *rw = SDL_RWFromConstMem(t->maps[face], (int)t->map_len[face]);
         if (rw)
-            f = TTF_OpenFontRW(rw, 1, size_px);
+            f = TTF_OpenFontIndexRW(rw, 1, size_px, t->index[face]);
     } else {
-        f = TTF_OpenFont(t->paths[face], size_px);
+        f = TTF_OpenFontIndex(t->paths[face], size_px, t->index[face]);
     }
     /* Unhinted glyphs: as sharp at these sizes, and rasterised in half
      * the time, which is what the first frame of a step pays. */
@@ -248,8 +322,47 @@ static TTF_Font *get_font(viz_text *t, int face, int size_px)
         t->next_evict = (t->next_evict + 1) % MAX_FONTS;
         TTF_CloseFont(t->fonts[slot].font);
     }
-    t->fonts[slot] = (open_font){face, size_px, f};
+    t->fonts[slot] = (open_font){face, size_px, f, TTF_FontAscent(f), -TTF_FontDescent(f)};
+    if (face == VIZ_FACE_JA || face == VIZ_FACE_JA_BOLD)
+        ink_extent(&t->fonts[slot]);
     return f;
+}
+
+/* The line box a Japanese font needs. A CJK font's ascent and descent
+ * leave room for its own Latin accents (Noto Sans CJK: 1.16 em up, 0.29
+ * down), which it never draws here: its ASCII goes to the Latin font.
+ * Sized by those metrics, a Japanese run would sit lower than its
+ * neighbours and make the line taller than the Latin face's, so it is
+ * sized by how far its kana, kanji and brackets really reach. */
+static void ink_extent(open_font *of)
+{
+    static const uint32_t probe[] = {0x6f22, 0x3042, 0x3050, 0x30bd, 0x300c, 0x300d, 0x3088,
+                                     0x5f85, 0x308a, 0xff08, 0xff09, 0x2026};
+    int top = 0, bottom = 0;
+    for (size_t i = 0; i < sizeof probe / sizeof probe[0]; i++) {
+        int minx, maxx, miny, maxy, adv;
+        if (TTF_GlyphMetrics32(of->font, probe[i], &minx, &maxx, &miny, &maxy, &adv) < 0)
+            continue;
+        if (maxy > top)
+            top = maxy;
+        if (-miny > bottom)
+            bottom = -miny;
+    }
+    /* The metrics are the glyphs' outline boxes rounded outwards: the
+     * antialiased edge is inside. Never more than the font's own. */
+    if (top > 0 && top < of->ink_top)
+        of->ink_top = top;
+    if (bottom > 0 && bottom < of->ink_bottom)
+        of->ink_bottom = bottom;
+}
+
+/* The open_font of f (opened by get_font). */
+static const open_font *font_info(const viz_text *t, const TTF_Font *f)
+{
+    for (int i = 0; i < t->nfonts; i++)
+        if (t->fonts[i].font == f)
+            return &t->fonts[i];
+    return NULL;
 }
 
 /* Maps a face's file; on failure the face is opened by path instead. */
@@ -281,6 +394,8 @@ static int resolve_face(viz_face face, const char *utf8)
 {
     if (face == VIZ_FACE_JA)
         return VIZ_FACE_SANS | FACE_MIXED;
+    if (face == VIZ_FACE_JA_BOLD)
+        return VIZ_FACE_BOLD | FACE_MIXED;
     if (viz_text_needs_ja(utf8))
         return (int)face | FACE_MIXED;
     return (int)face;
@@ -291,6 +406,7 @@ typedef struct {
     TTF_Font *latin; /* the whole string, or its ASCII runs when ja is set */
     TTF_Font *ja;    /* the non-ASCII runs; NULL for a single-font face */
     int ascent;      /* baseline from the top of the line, in pixels */
+    int ja_top;      /* where the ja run's glyphs reach above the baseline (ink_extent), px */
     int height;      /* line box holding both fonts on that baseline, in pixels */
 } face_fonts;
 
@@ -304,7 +420,7 @@ static bool fonts_of(viz_text *t, int rf, int size_px, face_fonts *ff)
     if (!ff->latin)
         return false;
     if (rf & FACE_MIXED) {
-        ff->ja = get_font(t, VIZ_FACE_JA, size_px);
+        ff->ja = get_font(t, base == VIZ_FACE_BOLD ? VIZ_FACE_JA_BOLD : VIZ_FACE_JA, size_px);
         /* Opening the second font may have evicted the first; reopening
          * it evicts a slot after the second, so both stay open. */
         ff->latin = get_font(t, base, size_px);
@@ -314,10 +430,14 @@ static bool fonts_of(viz_text *t, int rf, int size_px, face_fonts *ff)
     ff->ascent = TTF_FontAscent(ff->latin);
     ff->height = TTF_FontHeight(ff->latin);
     if (ff->ja) {
-        int la = TTF_FontAscent(ff->latin), ja = TTF_FontAscent(ff->ja);
+        const open_font *jf = font_info(t, ff->ja);
+        int la = TTF_FontAscent(ff->latin);
+        int ja = jf ? jf->ink_top : TTF_FontAscent(ff->ja);
+        int jd = jf ? jf->ink_bottom : -TTF_FontDescent(ff->ja);
+        ff->ja_top = ja;
         ff->ascent = la > ja ? la : ja;
         int lb = ff->ascent - la + TTF_FontHeight(ff->latin);
-        int jb = ff->ascent - ja + TTF_FontHeight(ff->ja);
+        int jb = ff->ascent + jd;
         ff->height = lb > jb ? lb : jb;
     }
     return true;
@@ -489,7 +609,16 @@ viz_text *viz_text_new(SDL_Renderer *r, char *err, size_t errlen)
         goto fail;
     }
     for (int f = 0; f < VIZ_FACE_COUNT; f++) {
-        if (viz_font_find((viz_face)f, t->paths[f], sizeof t->paths[f]) < 0) {
+        /* No bold Japanese font: bold titles draw their Japanese in the
+         * regular one, found just before. */
+        if (f == VIZ_FACE_JA_BOLD &&
+            viz_font_find_index(VIZ_FACE_JA_BOLD, t->paths[f], sizeof t->paths[f],
+                                &t->index[f]) < 0) {
+            memcpy(t->paths[f], t->paths[VIZ_FACE_JA], sizeof t->paths[f]);
+            t->index[f] = t->index[VIZ_FACE_JA];
+        } else if (f != VIZ_FACE_JA_BOLD &&
+                   viz_font_find_index((viz_face)f, t->paths[f], sizeof t->paths[f],
+                                       &t->index[f]) < 0) {
             if (f == VIZ_FACE_JA)
                 snprintf(err, errlen,
                          "fontconfig: no font covers Japanese (install fonts-ipafont-gothic "
@@ -679,6 +808,12 @@ int viz_text_para_line_height(viz_text *t, viz_face face, int size_px)
     return viz_text_line_height(t, face, size_px) + size_px / 6;
 }
 
+const char *viz_text_ja_font_path(const viz_text *t, viz_face face)
+{
+    return t->paths[face == VIZ_FACE_BOLD || face == VIZ_FACE_JA_BOLD ? VIZ_FACE_JA_BOLD
+                                                                     : VIZ_FACE_JA];
+}
+
 uint64_t viz_text_misses(const viz_text *t)
 {
     return t->misses;
@@ -686,110 +821,31 @@ uint64_t viz_text_misses(const viz_text *t)
 
 /* ---- wrapping -------------------------------------------------------- */
 
-static bool is_cjk(uint32_t cp)
+/* The width measure viz_wrap_prose() breaks lines with: s[0..len) in
+ * the fonts of the resolved face. */
+static int wrap_width(void *ud, const char *s, int len)
 {
-    return (cp >= 0x2e80 && cp <= 0x9fff) || (cp >= 0xf900 && cp <= 0xfaff) ||
-           (cp >= 0xff00 && cp <= 0xffef);
+    const face_fonts *ff = ud;
+    char tmp[TMP_LEN];
+    if (len > TMP_LEN - 1)
+        len = TMP_LEN - 1;
+    memcpy(tmp, s, (size_t)len);
+    tmp[len] = 0;
+    int w = 0, h = 0;
+    return text_size(ff, tmp, &w, &h) < 0 ? 0 : w;
 }
 
-/* Japanese characters a line must not start with. */
-static bool no_line_start(uint32_t cp)
-{
-    static const uint32_t set[] = {0x3001, 0x3002, 0xff0c, 0xff0e, 0x300d, 0x300f, 0xff09,
-                                   0x3011, 0x30fc, 0xff01, 0xff1f, 0x3063, 0x30c3, 0x3083,
-                                   0x3085, 0x3087, 0x30e3, 0x30e5, 0x30e7, 0x3041, 0x30a1};
-    for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
-        if (set[i] == cp)
-            return true;
-    return cp == ')' || cp == ',' || cp == '.';
-}
-
-/* Break opportunity after the character at i (byte offset)? */
-static bool can_break_after(const char *s, int len, int i, int *next)
-{
-    int cl;
-    uint32_t cp = utf8_next(s + i, (size_t)(len - i), &cl);
-    int nx = i + cl;
-    *next = nx;
-    if (nx >= len)
-        return true;
-    int cl2;
-    uint32_t nc = utf8_next(s + nx, (size_t)(len - nx), &cl2);
-    return cp == ' ' || ((is_cjk(cp) || is_cjk(nc)) && !no_line_start(nc) && nc != ' ' &&
-                         cp != 0x300c && cp != 0xff08);
-}
-
-/* Greedy line breaking: TTF_MeasureUTF8 says how much of the rest fits
- * (one call per line), then the line backs off to the last place it may
- * break. */
+/* Prose wrapping: the rules are viz_wrap.c's, the widths the fonts'. */
 static int wrap_compute(viz_text *t, const char *s, int face, int size_px, int max_w, int *starts,
                         int *lens, int max)
 {
     int len = (int)strlen(s);
-    int pos = 0, n = 0;
     face_fonts ff;
     if (!fonts_of(t, face, size_px, &ff))
         return 0;
     if (len >= TMP_LEN)
         len = TMP_LEN - 1;
-    while (pos < len && n < max) {
-        while (pos < len && s[pos] == ' ')
-            pos++;
-        if (pos >= len)
-            break;
-        int start = pos, stop = pos;
-        while (stop < len && s[stop] != '\n')
-            stop++;
-        char tmp[TMP_LEN];
-        memcpy(tmp, s + start, (size_t)(stop - start));
-        tmp[stop - start] = 0;
-        int extent = 0, count = 0;
-        if (text_measure(&ff, tmp, max_w, &extent, &count) < 0)
-            count = stop - start;
-        /* count is in characters: find its byte offset. */
-        int fit = start;
-        for (int k = 0; k < count && fit < stop; k++) {
-            int cl;
-            utf8_next(s + fit, (size_t)(len - fit), &cl);
-            fit += cl;
-        }
-        int end, next_pos;
-        if (fit >= stop) {
-            end = stop;
-            next_pos = stop < len ? stop + 1 : stop;
-        } else {
-            int last_break = -1;
-            for (int i = start; i < fit;) {
-                int nx;
-                bool br = can_break_after(s, len, i, &nx);
-                if (br && nx <= fit)
-                    last_break = nx;
-                i = nx;
-            }
-            /* A break right at the fit point is fine too. */
-            if (s[fit] == ' ')
-                last_break = fit;
-            if (last_break > start) {
-                end = last_break;
-            } else {
-                end = fit > start ? fit : start + 1;
-                int cl;
-                if (fit <= start) {
-                    utf8_next(s + start, (size_t)(len - start), &cl);
-                    end = start + cl;
-                }
-            }
-            next_pos = end;
-        }
-        int e = end;
-        while (e > start && s[e - 1] == ' ')
-            e--;
-        starts[n] = start;
-        lens[n] = e - start;
-        n++;
-        pos = next_pos;
-    }
-    return n;
+    return viz_wrap_prose(s, len, max_w, wrap_width, &ff, starts, lens, max);
 }
 
 /* Code wrapping: how many bytes from s[start..stop) fit in max_w pixels

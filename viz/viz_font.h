@@ -30,6 +30,9 @@ typedef enum {
     VIZ_FACE_BOLD,     /* titles and headings */
     VIZ_FACE_MONO,     /* code */
     VIZ_FACE_JA,       /* Japanese; its ASCII is drawn in VIZ_FACE_SANS */
+    VIZ_FACE_JA_BOLD,  /* bold Japanese: draws the Japanese of VIZ_FACE_BOLD text (its
+                          ASCII in VIZ_FACE_BOLD); VIZ_FACE_JA's font when no bold
+                          Japanese font is installed */
     VIZ_FACE_COUNT
 } viz_face;
 
@@ -37,9 +40,15 @@ typedef enum {
 typedef enum { VIZ_ALIGN_LEFT = 0, VIZ_ALIGN_CENTER, VIZ_ALIGN_RIGHT } viz_align;
 
 /* Finds the file of a face with fontconfig and writes its path to out.
- * For VIZ_FACE_JA the match must cover U+3042 U+30BD U+6F22. Returns 0 or
- * -ENOENT when no installed font fits. */
+ * For VIZ_FACE_JA the match must cover U+3042 U+30BD U+6F22; for
+ * VIZ_FACE_JA_BOLD it must also really be bold (FC_WEIGHT >= bold, not
+ * a regular font fontconfig would embolden): there is no fallback here.
+ * Returns 0 or -ENOENT when no installed font fits. */
 int viz_font_find(viz_face face, char *out, size_t outlen);
+
+/* viz_font_find() that also writes the face's index in a collection
+ * file (.ttc; 0 for a single font) to *index. */
+int viz_font_find_index(viz_face face, char *out, size_t outlen, int *index);
 
 /* Releases fontconfig's caches (FcFini); call once at exit, after every
  * viz_text is freed, so leak checkers see a clean exit. */
@@ -81,8 +90,9 @@ int viz_text_para_line_height(viz_text *t, viz_face face, int size_px);
 
 enum { VIZ_WRAP_MAX_LINES = 12 };
 
-/* Breaks utf8 into lines no wider than max_w_px: at spaces, and between
- * Japanese characters (never before 、。」) and the like). Writes each
+/* Breaks utf8 into lines no wider than max_w_px by viz_wrap_prose()'s
+ * rules (at spaces and between Japanese characters, with kinsoku, numbers
+ * kept with their units and no short last line). Writes each
  * line's start offset and length into starts/lens (at most max lines,
  * the last one cut with an ellipsis if the text does not fit) and returns
  * the line count. The result is cached. */
@@ -126,6 +136,11 @@ void viz_text_set_hook(viz_text *t, viz_text_hook fn, void *ud);
 /* The box the texts drawn from now on must stay in (copied), or NULL for
  * none. Only the hook reads it: drawing is not clipped. */
 void viz_text_set_box(viz_text *t, const SDL_Rect *box);
+
+/* The font file drawing the Japanese of text in face (its VIZ_FACE_JA
+ * or VIZ_FACE_JA_BOLD font, after the fallback), borrowed from t: the
+ * tests check that bold Japanese is drawn in a bold font. */
+const char *viz_text_ja_font_path(const viz_text *t, viz_face face);
 
 /* How many renders missed the cache: the tests check that a repeated
  * frame renders nothing new. */

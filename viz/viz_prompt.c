@@ -251,9 +251,11 @@ void viz_prompt_draw(const viz_prompt *p, SDL_Renderer *r, viz_text *t, const vi
     int slh = viz_text_line_height(t, VIZ_FACE_JA, small);
     int pad = (int)(12 * s + 0.5);
     int bh = pad + slh + pad / 2 + lh + pad + (p->has_error ? 2 * slh + pad / 2 : 0);
+    /* Down over the footer: its key hints and messages do not apply while
+     * the prompt is open (it has its own), and half-covered they overlap. */
     int bx = pad, bw = w - 2 * pad, by = h - bh - (int)(30 * s + 0.5);
     SDL_SetRenderDrawColor(r, 20, 24, 32, 255);
-    SDL_Rect box = {bx, by, bw, bh};
+    SDL_Rect box = {bx, by, bw, h - (int)(6 * s + 0.5) - by};
     SDL_RenderFillRect(r, &box);
     SDL_SetRenderDrawColor(r, 86, 180, 233, 255);
     SDL_RenderDrawRect(r, &box);
