@@ -821,7 +821,7 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
                 const char *zw = viz_label(c->lang, VIZ_L_ZERO_WINDOW);
                 int zw_w = text_w(c, zw, VIZ_FACE_BOLD, 20) + U(c, 12);
                 int zh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 2);
-                int zx = bx + bw - zw_w - U(c, 6);
+                int zx = bx + bw - zw_w; /* flush with the red frame: no sliver of grey after it */
                 fill(c, zx, bar_y + (bar_h - zh) / 2, zw_w, zh, BAD);
                 box(c, zx, bar_y + (bar_h - zh) / 2, zw_w, zh);
                 text(c, zw, VIZ_FACE_BOLD, 20, DARK, zx + zw_w / 2,
