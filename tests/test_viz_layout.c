@@ -40,7 +40,8 @@ enum { MAX_BOXES = 1024, MAX_STEPS = 32, NSAMPLES = 6 };
 typedef struct {
     SDL_Rect drawn, box;
     int size_px;
-    char text[64];
+    bool cut;      /* the whole text ends cut short (cut_short) */
+    char text[64]; /* its start, for the messages */
 } text_box;
 
 typedef struct {
@@ -48,6 +49,8 @@ typedef struct {
     int n;
     int w, h;
 } collector;
+
+static bool cut_short(const char *s);
 
 static void hook(void *ud, const SDL_Rect *drawn, const SDL_Rect *box, const char *utf8,
                  int size_px)
@@ -59,6 +62,7 @@ static void hook(void *ud, const SDL_Rect *drawn, const SDL_Rect *box, const cha
     t->drawn = *drawn;
     t->box = *box;
     t->size_px = size_px;
+    t->cut = cut_short(utf8);
     snprintf(t->text, sizeof t->text, "%s", utf8);
 }
 
@@ -110,7 +114,7 @@ static int check_frame(const collector *c, const char *where, bool min_size, int
             why = "leaves its box";
         else if (min_size && a->size_px < 20)
             why = "is smaller than 20 px";
-        else if (cut_short(a->text))
+        else if (a->cut)
             why = "is cut short";
         if (why) {
             bad++;

@@ -1226,14 +1226,152 @@ static size_t step_say(const lesson_doc *doc, int step, viz_lang lang, char ***s
     return st->nsay;
 }
 
-/* Lines of narration shown at most, the narration's width and a side
- * column's width: the scene and the prefetch share them. */
-enum { MAX_NARRATION_LINES = 6 }; /* the columns give up the room */
-
+/* The narration's width and a side column's width: the scene and the
+ * prefetch share them. */
 static int narration_w(const viz_ctx *c)
 {
-    /* room left at the right for the "…" of a narration cut short */
-    return c->w - 2 * U(c, 14) - U(c, 24) - T(c, 23);
+    return c->w - 2 * U(c, 14) - U(c, 24);
+}
+
+/* ---- the narration's pages ------------------------------------------- */
+
+/* The narration is never cut: its box grows with it, down to the
+ * columns' smallest height; what still does not fit is cut into pages of
+ * `rows` rows, with a mark on the last row of each ("▼ more: ↓  1/2"),
+ * which the window pages with Down / Up and `render` draws one picture
+ * each. Pages start at a paragraph where that costs no extra page. */
+enum { NAR_MAX_PARAS = 24, NAR_MAX_PAGES = 32 };
+
+typedef struct {
+    int nlines;                         /* wrapped lines of every paragraph */
+    int plines[NAR_MAX_PARAS];          /* of them, each paragraph's */
+    int rows;                           /* rows of the box */
+    int pages;                          /* 1: it fits whole */
+    int start[NAR_MAX_PAGES + 1];       /* first line of each page; start[pages] = nlines */
+} nar_pages;
+
+/* The mark of page `page` of `pages` in a language. */
+static void nar_mark(viz_lang lang, int page, int pages, char *out, size_t len)
+{
+    if (page + 1 < pages)
+        snprintf(out, len, "%s  %d/%d", lang == VIZ_LANG_JA ? "\xe2\x96\xbc 続き: \xe2\x86\x93"
+                                                            : "\xe2\x96\xbc more: \xe2\x86\x93",
+                 page + 1, pages);
+    else
+        snprintf(out, len, "\xe2\x96\xb2 \xe2\x86\x91  %d/%d", page + 1, pages);
+}
+
+/* Cuts the lines into pages of n->rows rows; a line on the last row
+ * must leave room for the mark (fits[line]). aligned: a paragraph that
+ * does not fit in what is left of a page starts the next one. Sets
+ * n->pages and n->start. */
+static void nar_paginate(nar_pages *n, int npara, const bool *fits, bool aligned)
+{
+    int np = 0, row = 0, g = 0;
+    n->start[np++] = 0;
+    for (int p = 0; p < npara; p++) {
+        if (aligned && row > 0 && row + n->plines[p] > n->rows && n->plines[p] <= n->rows - 1 &&
+            np < NAR_MAX_PAGES) {
+            n->start[np++] = g;
+            row = 0;
+        }
+        for (int i = 0; i < n->plines[p]; i++, g++) {
+            if (row > 0 && (row >= n->rows || (row == n->rows - 1 && !fits[g])) &&
+                np < NAR_MAX_PAGES) {
+                n->start[np++] = g;
+                row = 0;
+            }
+            row++;
+        }
+    }
+    n->start[np] = g;
+    n->pages = np;
+}
+
+/* Line `line` of paragraph s as wrapped (starts/lens of n lines) into
+ * out, with "…" when it is the last line wrapping kept and the paragraph
+ * goes on (more than VIZ_WRAP_MAX_LINES lines: the layout test sees it). */
+static void nar_line(const char *s, const int *starts, const int *lens, int n, int line, char *out,
+                     size_t len)
+{
+    int l = lens[line] < (int)len - 4 ? lens[line] : (int)len - 4;
+    memcpy(out, s + starts[line], (size_t)l);
+    out[l] = 0;
+    if (line == n - 1) {
+        size_t rest = (size_t)(starts[line] + lens[line]), total = strlen(s);
+        while (rest < total && (s[rest] == ' ' || s[rest] == '\n'))
+            rest++;
+        if (rest < total)
+            strcat(out, "\xe2\x80\xa6");
+    }
+}
+
+/* Wraps the paragraphs at cn's narration size into n (lines only). */
+static void nar_wrap(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w, nar_pages *n)
+{
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    n->nlines = 0;
+    for (size_t i = 0; i < nsay && i < NAR_MAX_PARAS; i++) {
+        n->plines[i] = viz_text_wrap(cn->t, say[i], VIZ_FACE_SANS, T(cn, 23), nar_w, starts, lens,
+                                     VIZ_WRAP_MAX_LINES);
+        n->nlines += n->plines[i];
+    }
+}
+
+/* Pages n (wrapped by nar_wrap, n->rows set): one page when it fits,
+ * else the fewest pages, starting at paragraphs where that costs none. */
+static void nar_pages_make(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w,
+                           nar_pages *n)
+{
+    if (n->nlines <= n->rows) {
+        n->pages = 1;
+        n->start[0] = 0;
+        n->start[1] = n->nlines;
+        return;
+    }
+    static bool fits[NAR_MAX_PARAS * VIZ_WRAP_MAX_LINES];
+    char mark[64];
+    nar_mark(cn->lang, 8, 9, mark, sizeof mark);
+    int room = nar_w - text_w(cn, mark, VIZ_FACE_BOLD, 20) - U(cn, 16);
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES], g = 0;
+    for (size_t i = 0; i < nsay && i < NAR_MAX_PARAS; i++) {
+        int k = viz_text_wrap(cn->t, say[i], VIZ_FACE_SANS, T(cn, 23), nar_w, starts, lens,
+                              VIZ_WRAP_MAX_LINES);
+        for (int j = 0; j < k; j++) {
+            char line[512];
+            nar_line(say[i], starts, lens, k, j, line, sizeof line);
+            fits[g++] = text_w(cn, line, VIZ_FACE_SANS, 23) <= room;
+        }
+    }
+    int npara = nsay < NAR_MAX_PARAS ? (int)nsay : NAR_MAX_PARAS;
+    nar_pages fill_only = *n;
+    nar_paginate(&fill_only, npara, fits, false);
+    nar_paginate(n, npara, fits, true);
+    if (n->pages > fill_only.pages)
+        *n = fill_only;
+}
+
+/* Draws page `page` of n from (x, y): each line in its paragraph's
+ * pitch (a paragraph with Japanese keeps the Japanese font's). */
+static void nar_draw(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w,
+                     const nar_pages *n, int page, int x, int y)
+{
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES], g = 0;
+    for (size_t i = 0; i < nsay && i < NAR_MAX_PARAS && g < n->start[page + 1]; i++) {
+        int k = viz_text_wrap(cn->t, say[i], VIZ_FACE_SANS, T(cn, 23), nar_w, starts, lens,
+                              VIZ_WRAP_MAX_LINES);
+        bool ja = viz_text_needs_ja(say[i]);
+        int lh = viz_text_para_line_height(cn->t, ja ? VIZ_FACE_JA : VIZ_FACE_SANS, T(cn, 23));
+        for (int j = 0; j < k; j++, g++) {
+            if (g < n->start[page] || g >= n->start[page + 1])
+                continue;
+            char line[512];
+            nar_line(say[i], starts, lens, k, j, line, sizeof line);
+            viz_text_draw(cn->t, line, ja ? VIZ_FACE_JA : VIZ_FACE_SANS, T(cn, 23), TEXT, x, y,
+                          VIZ_ALIGN_LEFT);
+            y += lh;
+        }
+    }
 }
 
 static int column_w(const viz_ctx *c)
@@ -1246,6 +1384,12 @@ static int column_w(const viz_ctx *c)
 
 void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
                     const viz_ui *ui, int w, int h)
+{
+    viz_draw_scene_pages(r, t, s, f, ui, w, h, NULL);
+}
+
+void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
+                          const viz_ui *ui, int w, int h, int *pages_out)
 {
     viz_ctx cc, *c = &cc;
     viz_paint_begin(c, r, t, ui, w, h);
@@ -1337,16 +1481,17 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     }
     int foot_h = viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20)) + U(c, 4);
     int nar_w = narration_w(c);
-    int nar_lines = 0, max_nar = MAX_NARRATION_LINES;
-    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
     int col_w = column_w(c);
     int top = y + U(c, 4);
     int nar_h = 0, nar_y = 0, col_h = 0, need = 0, nlh = 0;
+    static nar_pages np; /* one scene drawn at a time: no stack for it */
     viz_ctx cs = *c, cn = *c; /* the columns' and the narration's text units */
-    /* The columns keep at least the default text size. A zoomed narration
-     * that does not fit whole grows less; only at the default size does
-     * it give up lines (its last line then ends with "…"). */
+    /* The narration box grows with its text, down to the columns' smallest
+     * height at the default text size. A zoomed narration that does not
+     * fit whole grows less; at the default size what does not fit goes on
+     * further pages. */
     cs.tu = c->u;
+    need = sides_need(&cs, s, col_w);
     for (int pass = 0;; pass++) {
         if (pass > 0 && cn.tu > c->u)
             cn.tu = cn.tu * 0.94 > c->u ? cn.tu * 0.94 : c->u;
@@ -1356,29 +1501,28 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
         int nlh_sans = viz_text_para_line_height(t, VIZ_FACE_SANS, T(&cn, 23));
         if (nlh_sans > nlh)
             nlh = nlh_sans;
-        int whole = 0;
-        nar_lines = 0;
-        for (size_t i = 0; i < nsay; i++)
-            whole += viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(&cn, 23), nar_w, starts, lens,
-                                   VIZ_WRAP_MAX_LINES);
-        for (size_t i = 0; i < nsay && nar_lines < max_nar; i++)
-            nar_lines += viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(&cn, 23), nar_w, starts, lens,
-                                       max_nar - nar_lines);
+        nar_wrap(&cn, say, nsay, nar_w, &np);
         /* Japanese glyphs sit low in their line box: room below the last
          * line as well as above the first. */
-        nar_h = (nar_lines > 0 ? nar_lines : 1) * nlh + U(c, 22);
-        nar_y = h - m - foot_h - nar_h;
-        col_h = nar_y - U(c, 10) - top;
-        need = sides_need(&cs, s, col_w);
-        bool cut = whole > nar_lines;
-        if ((need <= col_h && !cut) || (cn.tu <= c->u && (need <= col_h || max_nar <= 2)))
+        int nar_room = h - m - foot_h - U(c, 22) - U(c, 10) - top - need;
+        int fit = nar_room / nlh;
+        np.rows = np.nlines < fit ? np.nlines : fit;
+        if (np.nlines <= fit || cn.tu <= c->u)
             break;
-        if (cn.tu <= c->u) {
-            max_nar = nar_lines - 1 < max_nar - 1 ? nar_lines - 1 : max_nar - 1;
-            if (max_nar < 2)
-                max_nar = 2;
-        }
     }
+    if (np.rows < 1)
+        np.rows = np.nlines > 1 ? 2 : 1;
+    if (np.rows < 2 && np.nlines > np.rows)
+        np.rows = 2; /* a page keeps a line beside its mark */
+    nar_pages_make(&cn, say, nsay, nar_w, &np);
+    nar_h = np.rows * nlh + U(c, 22);
+    nar_y = h - m - foot_h - nar_h;
+    col_h = nar_y - U(c, 10) - top;
+    int page = ui && ui->nar_page > 0 ? ui->nar_page : 0;
+    if (page >= np.pages)
+        page = np.pages - 1;
+    if (pages_out)
+        *pages_out = np.pages;
 
     box(c, 0, 0, w, h);
     /* columns and wire */
@@ -1404,13 +1548,13 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     fill(c, m, nar_y, w - 2 * m, nar_h, PANEL);
     box(c, m, nar_y, w - 2 * m, nar_h);
     fill(c, m, nar_y, U(c, 5), nar_h, viz_palette(1));
-    int ny = nar_y + U(c, 10);
-    int left = max_nar;
-    for (size_t i = 0; i < nsay && left > 0; i++) {
-        int n = viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(&cn, 23), nar_w, starts, lens, left);
-        ny += viz_text_draw_wrapped(t, say[i], VIZ_FACE_SANS, T(&cn, 23), TEXT, m + U(c, 16), ny,
-                                    nar_w, left);
-        left -= n;
+    nar_draw(&cn, say, nsay, nar_w, &np, page, m + U(c, 16), nar_y + U(c, 10));
+    if (np.pages > 1) {
+        char mark[64];
+        nar_mark(c->lang, page, np.pages, mark, sizeof mark);
+        int mlh = viz_text_line_height(t, VIZ_FACE_BOLD, T(&cn, 20));
+        viz_text_draw(t, mark, VIZ_FACE_BOLD, T(&cn, 20), WARN, m + U(c, 16) + nar_w,
+                      nar_y + U(c, 10) + np.rows * nlh - mlh, VIZ_ALIGN_RIGHT);
     }
 
     /* footer */
@@ -1441,14 +1585,16 @@ static bool prefetch_item(const viz_ctx *c, const lesson_doc *doc, int step, int
     char **say;
     size_t nsay = step_say(doc, step, c->lang, &say);
     if ((size_t)idx < nsay) {
-        /* The lines left for this paragraph, as the scene counts them. */
-        int left = MAX_NARRATION_LINES, starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
-        for (int i = 0; i < idx && left > 0; i++)
-            left -= viz_text_wrap(c->t, say[i], VIZ_FACE_SANS, T(c, 23), narration_w(c), starts,
-                                  lens, left);
-        if (left > 0)
-            viz_text_prepare_wrapped(c->t, say[idx], VIZ_FACE_SANS, T(c, 23), TEXT, narration_w(c),
-                                     left);
+        /* Its lines, as nar_draw draws them at the default narration size. */
+        int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+        int k = viz_text_wrap(c->t, say[idx], VIZ_FACE_SANS, T(c, 23), narration_w(c), starts,
+                              lens, VIZ_WRAP_MAX_LINES);
+        bool ja = viz_text_needs_ja(say[idx]);
+        for (int j = 0; j < k; j++) {
+            char line[512];
+            nar_line(say[idx], starts, lens, k, j, line, sizeof line);
+            viz_text_prepare(c->t, line, ja ? VIZ_FACE_JA : VIZ_FACE_SANS, T(c, 23), TEXT);
+        }
         return true;
     }
     idx -= (int)nsay;
