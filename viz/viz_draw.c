@@ -1236,18 +1236,23 @@ static int narration_w(const viz_ctx *c)
 /* ---- the narration's pages ------------------------------------------- */
 
 /* The narration is never cut: its box grows with it, down to the
- * columns' smallest height; what still does not fit is cut into pages of
- * `rows` rows, with a mark on the last row of each ("▼ more: ↓  1/2"),
- * which the window pages with Down / Up and `render` draws one picture
- * each. Pages start at a paragraph where that costs no extra page. */
+ * columns' smallest height; what still does not fit is cut into pages as
+ * tall as the box, with a mark at the bottom right of each ("▼ more: ↓
+ * 1/2"), which the window pages with Down / Up and `render` draws one
+ * picture each. Pages start at a paragraph where that costs no extra
+ * page. Heights are in pixels: each paragraph keeps its own line pitch (a
+ * paragraph with Japanese the Japanese font's). */
 enum { NAR_MAX_PARAS = 24, NAR_MAX_PAGES = 32 };
 
 typedef struct {
-    int nlines;                         /* wrapped lines of every paragraph */
-    int plines[NAR_MAX_PARAS];          /* of them, each paragraph's */
-    int rows;                           /* rows of the box */
-    int pages;                          /* 1: it fits whole */
-    int start[NAR_MAX_PAGES + 1];       /* first line of each page; start[pages] = nlines */
+    int nlines;                   /* wrapped lines of every paragraph */
+    int plines[NAR_MAX_PARAS];    /* of them, each paragraph's */
+    int pitch[NAR_MAX_PARAS];     /* each paragraph's line pitch, pixels */
+    int total_px;                 /* the height of every line together */
+    int height_px;                /* the box's text height (a page) */
+    int mark_h;                   /* the mark's line height */
+    int pages;                    /* 1: it fits whole */
+    int start[NAR_MAX_PAGES + 1]; /* first line of each page; start[pages] = nlines */
 } nar_pages;
 
 /* The mark of page `page` of `pages` in a language. */
@@ -1261,27 +1266,29 @@ static void nar_mark(viz_lang lang, int page, int pages, char *out, size_t len)
         snprintf(out, len, "\xe2\x96\xb2 \xe2\x86\x91  %d/%d", page + 1, pages);
 }
 
-/* Cuts the lines into pages of n->rows rows; a line on the last row
- * must leave room for the mark (fits[line]). aligned: a paragraph that
- * does not fit in what is left of a page starts the next one. Sets
- * n->pages and n->start. */
+/* Cuts the lines into pages n->height_px tall; a line beside the mark
+ * (in the bottom mark_h pixels) must leave room for it (fits[line]).
+ * aligned: a paragraph that does not fit in what is left of a page but
+ * would on a page of its own starts the next one. Sets n->pages and
+ * n->start. */
 static void nar_paginate(nar_pages *n, int npara, const bool *fits, bool aligned)
 {
-    int np = 0, row = 0, g = 0;
+    int np = 0, y = 0, g = 0, hp = n->height_px;
     n->start[np++] = 0;
     for (int p = 0; p < npara; p++) {
-        if (aligned && row > 0 && row + n->plines[p] > n->rows && n->plines[p] <= n->rows - 1 &&
-            np < NAR_MAX_PAGES) {
+        int ph = n->plines[p] * n->pitch[p];
+        if (aligned && y > 0 && y + ph > hp && ph <= hp - n->mark_h && np < NAR_MAX_PAGES) {
             n->start[np++] = g;
-            row = 0;
+            y = 0;
         }
         for (int i = 0; i < n->plines[p]; i++, g++) {
-            if (row > 0 && (row >= n->rows || (row == n->rows - 1 && !fits[g])) &&
-                np < NAR_MAX_PAGES) {
+            int y1 = y + n->pitch[p];
+            if (y > 0 && (y1 > hp || (y1 > hp - n->mark_h && !fits[g])) && np < NAR_MAX_PAGES) {
                 n->start[np++] = g;
-                row = 0;
+                y = 0;
+                y1 = n->pitch[p];
             }
-            row++;
+            y = y1;
         }
     }
     n->start[np] = g;
@@ -1306,24 +1313,30 @@ static void nar_line(const char *s, const int *starts, const int *lens, int n, i
     }
 }
 
-/* Wraps the paragraphs at cn's narration size into n (lines only). */
+/* Wraps the paragraphs at cn's narration size into n (lines, pitches). */
 static void nar_wrap(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w, nar_pages *n)
 {
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
     n->nlines = 0;
+    n->total_px = 0;
     for (size_t i = 0; i < nsay && i < NAR_MAX_PARAS; i++) {
         n->plines[i] = viz_text_wrap(cn->t, say[i], VIZ_FACE_SANS, T(cn, 23), nar_w, starts, lens,
                                      VIZ_WRAP_MAX_LINES);
+        n->pitch[i] = viz_text_para_line_height(
+            cn->t, viz_text_needs_ja(say[i]) ? VIZ_FACE_JA : VIZ_FACE_SANS, T(cn, 23));
         n->nlines += n->plines[i];
+        n->total_px += n->plines[i] * n->pitch[i];
     }
 }
 
-/* Pages n (wrapped by nar_wrap, n->rows set): one page when it fits,
- * else the fewest pages, starting at paragraphs where that costs none. */
+/* Pages n (wrapped by nar_wrap, n->height_px set): one page when it
+ * fits, else the fewest pages, starting at paragraphs where that costs
+ * none. */
 static void nar_pages_make(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w,
                            nar_pages *n)
 {
-    if (n->nlines <= n->rows) {
+    n->mark_h = viz_text_line_height(cn->t, VIZ_FACE_BOLD, T(cn, 23));
+    if (n->total_px <= n->height_px) {
         n->pages = 1;
         n->start[0] = 0;
         n->start[1] = n->nlines;
@@ -1331,8 +1344,8 @@ static void nar_pages_make(const viz_ctx *cn, char *const *say, size_t nsay, int
     }
     static bool fits[NAR_MAX_PARAS * VIZ_WRAP_MAX_LINES];
     char mark[64];
-    nar_mark(cn->lang, 8, 9, mark, sizeof mark);
-    int room = nar_w - text_w(cn, mark, VIZ_FACE_BOLD, 20) - U(cn, 16);
+    nar_mark(cn->lang, 8, 10, mark, sizeof mark); /* the widest: "▼ more: ↓  9/10" */
+    int room = nar_w - text_w(cn, mark, VIZ_FACE_BOLD, 23) - U(cn, 16);
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES], g = 0;
     for (size_t i = 0; i < nsay && i < NAR_MAX_PARAS; i++) {
         int k = viz_text_wrap(cn->t, say[i], VIZ_FACE_SANS, T(cn, 23), nar_w, starts, lens,
@@ -1361,7 +1374,7 @@ static void nar_draw(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w
         int k = viz_text_wrap(cn->t, say[i], VIZ_FACE_SANS, T(cn, 23), nar_w, starts, lens,
                               VIZ_WRAP_MAX_LINES);
         bool ja = viz_text_needs_ja(say[i]);
-        int lh = viz_text_para_line_height(cn->t, ja ? VIZ_FACE_JA : VIZ_FACE_SANS, T(cn, 23));
+        int lh = n->pitch[i];
         for (int j = 0; j < k; j++, g++) {
             if (g < n->start[page] || g >= n->start[page + 1])
                 continue;
@@ -1487,14 +1500,17 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     static nar_pages np; /* one scene drawn at a time: no stack for it */
     viz_ctx cs = *c, cn = *c; /* the columns' and the narration's text units */
     /* The narration box grows with its text, down to the columns' smallest
-     * height at the default text size. A zoomed narration that does not
-     * fit whole grows less; at the default size what does not fit goes on
+     * height at the default text size. A narration that does not fit
+     * whole is drawn smaller (nar_floor); what still does not fit goes on
      * further pages. */
     cs.tu = c->u;
     need = sides_need(&cs, s, col_w);
+    /* Unzoomed, the narration may go down to the labels' size (20) before
+     * it takes pages; zoomed, never below its unzoomed size. */
+    double nar_floor = c->tu > c->u * 1.001 ? c->u : c->u * 20.0 / 23.0;
     for (int pass = 0;; pass++) {
-        if (pass > 0 && cn.tu > c->u)
-            cn.tu = cn.tu * 0.94 > c->u ? cn.tu * 0.94 : c->u;
+        if (pass > 0 && cn.tu > nar_floor)
+            cn.tu = cn.tu * 0.94 > nar_floor ? cn.tu * 0.94 : nar_floor;
         /* A paragraph with any character outside Latin keeps the Japanese
          * font's pitch: count every line at the larger of the two. */
         nlh = viz_text_para_line_height(t, VIZ_FACE_JA, T(&cn, 23));
@@ -1505,17 +1521,17 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
         /* Japanese glyphs sit low in their line box: room below the last
          * line as well as above the first. */
         int nar_room = h - m - foot_h - U(c, 22) - U(c, 10) - top - need;
-        int fit = nar_room / nlh;
-        np.rows = np.nlines < fit ? np.nlines : fit;
-        if (np.nlines <= fit || cn.tu <= c->u)
+        np.height_px = np.total_px < nar_room ? np.total_px : nar_room;
+        if (np.total_px <= nar_room || cn.tu <= nar_floor)
             break;
     }
-    if (np.rows < 1)
-        np.rows = np.nlines > 1 ? 2 : 1;
-    if (np.rows < 2 && np.nlines > np.rows)
-        np.rows = 2; /* a page keeps a line beside its mark */
+    /* At least a line (two beside a page's mark) */
+    if (np.height_px < nlh)
+        np.height_px = nlh;
+    if (np.total_px > np.height_px && np.height_px < 2 * nlh)
+        np.height_px = 2 * nlh;
     nar_pages_make(&cn, say, nsay, nar_w, &np);
-    nar_h = np.rows * nlh + U(c, 22);
+    nar_h = np.height_px + U(c, 22);
     nar_y = h - m - foot_h - nar_h;
     col_h = nar_y - U(c, 10) - top;
     int page = ui && ui->nar_page > 0 ? ui->nar_page : 0;
@@ -1552,9 +1568,9 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     if (np.pages > 1) {
         char mark[64];
         nar_mark(c->lang, page, np.pages, mark, sizeof mark);
-        int mlh = viz_text_line_height(t, VIZ_FACE_BOLD, T(&cn, 20));
-        viz_text_draw(t, mark, VIZ_FACE_BOLD, T(&cn, 20), WARN, m + U(c, 16) + nar_w,
-                      nar_y + U(c, 10) + np.rows * nlh - mlh, VIZ_ALIGN_RIGHT);
+        int mlh = viz_text_line_height(t, VIZ_FACE_BOLD, T(&cn, 23));
+        viz_text_draw(t, mark, VIZ_FACE_BOLD, T(&cn, 23), WARN, m + U(c, 16) + nar_w,
+                      nar_y + U(c, 10) + np.height_px - mlh, VIZ_ALIGN_RIGHT);
     }
 
     /* footer */
