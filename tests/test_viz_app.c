@@ -700,6 +700,28 @@ static void test_render_question_frames(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* render draws a narration longer than its box page by page (05 step 5
+ * zoomed: step-05.png, step-05-p2.png, different pictures), and a step
+ * whose narration fits once. */
+static void test_render_narration_pages(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sockbuf-render-p-XXXXXX", cmd[8192];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "%s render nagle-delayed-ack --sim --size 1280x720 --zoom 1.52 --out %s >/dev/null",
+             SOCKBUF_BINARY, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "test -s %s/step-05.png && test -s %s/step-05-p2.png", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "cmp -s %s/step-05.png %s/step-05-p2.png", dir, dir);
+    assert_int_not_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "test -s %s/step-01.png && test ! -e %s/step-01-p2.png", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* Draws the app on c and returns a copy of the pixels (caller frees). */
 static SDL_Surface *snap(viz_app *a, viz_canvas *c)
 {
@@ -804,6 +826,7 @@ int main(void)
         cmocka_unit_test(test_prompt_model_and_latency),
         cmocka_unit_test(test_prompt_paste),
         cmocka_unit_test(test_render_question_frames),
+        cmocka_unit_test(test_render_narration_pages),
         cmocka_unit_test(test_prompt_draws),
         cmocka_unit_test(test_prompt_runs_on_the_kernel),
     };
