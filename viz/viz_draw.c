@@ -1508,6 +1508,7 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     /* Unzoomed, the narration may go down to the labels' size (20) before
      * it takes pages; zoomed, never below its unzoomed size. */
     double nar_floor = c->tu > c->u * 1.001 ? c->u : c->u * 20.0 / 23.0;
+    int nar_room = 0;
     for (int pass = 0;; pass++) {
         if (pass > 0 && cn.tu > nar_floor)
             cn.tu = cn.tu * 0.94 > nar_floor ? cn.tu * 0.94 : nar_floor;
@@ -1520,7 +1521,7 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
         nar_wrap(&cn, say, nsay, nar_w, &np);
         /* Japanese glyphs sit low in their line box: room below the last
          * line as well as above the first. */
-        int nar_room = h - m - foot_h - U(c, 22) - U(c, 10) - top - need;
+        nar_room = h - m - foot_h - U(c, 22) - U(c, 10) - top - need;
         np.height_px = np.total_px < nar_room ? np.total_px : nar_room;
         if (np.total_px <= nar_room || cn.tu <= nar_floor)
             break;
@@ -1531,6 +1532,20 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     if (np.total_px > np.height_px && np.height_px < 2 * nlh)
         np.height_px = 2 * nlh;
     nar_pages_make(&cn, say, nsay, nar_w, &np);
+    /* Paged anyway: the largest size that takes no more pages. */
+    for (double tu = c->tu; np.pages > 1 && tu > cn.tu * 1.001; tu *= 0.94) {
+        viz_ctx ct = cn;
+        nar_pages big;
+        ct.tu = tu;
+        nar_wrap(&ct, say, nsay, nar_w, &big);
+        big.height_px = np.height_px;
+        nar_pages_make(&ct, say, nsay, nar_w, &big);
+        if (big.pages <= np.pages) {
+            cn = ct;
+            np = big;
+            break;
+        }
+    }
     nar_h = np.height_px + U(c, 22);
     nar_y = h - m - foot_h - nar_h;
     col_h = nar_y - U(c, 10) - top;
