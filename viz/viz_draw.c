@@ -1342,7 +1342,7 @@ static void nar_pages_make(const viz_ctx *cn, char *const *say, size_t nsay, int
         n->start[1] = n->nlines;
         return;
     }
-    static bool fits[NAR_MAX_PARAS * VIZ_WRAP_MAX_LINES];
+    bool fits[NAR_MAX_PARAS * VIZ_WRAP_MAX_LINES];
     char mark[64];
     nar_mark(cn->lang, 8, 10, mark, sizeof mark); /* the widest: "▼ more: ↓  9/10" */
     int room = nar_w - text_w(cn, mark, VIZ_FACE_BOLD, 23) - U(cn, 16);
@@ -1497,7 +1497,8 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     int col_w = column_w(c);
     int top = y + U(c, 4);
     int nar_h = 0, nar_y = 0, col_h = 0, need = 0, nlh = 0;
-    static nar_pages np; /* one scene drawn at a time: no stack for it */
+    nar_pages np;
+    memset(&np, 0, sizeof np);
     viz_ctx cs = *c, cn = *c; /* the columns' and the narration's text units */
     /* The narration box grows with its text, down to the columns' smallest
      * height at the default text size. A narration that does not fit
@@ -1536,6 +1537,7 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     for (double tu = c->tu; np.pages > 1 && tu > cn.tu * 1.001; tu *= 0.94) {
         viz_ctx ct = cn;
         nar_pages big;
+        memset(&big, 0, sizeof big);
         ct.tu = tu;
         nar_wrap(&ct, say, nsay, nar_w, &big);
         big.height_px = np.height_px;
