@@ -64,6 +64,50 @@ static viz_app *open_app(const char *lesson)
     return a;
 }
 
+/* Down / PageDown turn the narration's pages of a step whose narration
+ * does not fit (05 step 5, zoomed three times at 1280x720), then go to the
+ * next step; Up / PageUp turn back, then go to the previous step. */
+static void test_keys_narration_pages(void **state)
+{
+    (void)state;
+    viz_app *a = open_app("nagle-delayed-ack");
+    char err[256];
+    viz_canvas *c = viz_canvas_new(1280, 720, err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(viz_app_goto(a, 4), 0);
+    assert_int_equal(viz_app_wait(a), 0);
+    for (int i = 0; i < 3; i++)
+        press(a, SDLK_EQUALS, KMOD_LCTRL);
+    viz_app_draw(a, viz_canvas_renderer(c), viz_canvas_text(c), 1280, 720);
+    viz_app_info i;
+    viz_app_get(a, &i);
+    assert_int_equal(i.step, 4);
+    assert_int_equal(i.nar_page, 0);
+    assert_true(i.nar_pages >= 2);
+    int pages = i.nar_pages;
+    i = press(a, SDLK_DOWN, 0);
+    assert_int_equal(i.step, 4);
+    assert_int_equal(i.nar_page, 1);
+    i = press(a, SDLK_UP, 0);
+    assert_int_equal(i.step, 4);
+    assert_int_equal(i.nar_page, 0);
+    for (int k = 1; k < pages; k++) {
+        viz_app_draw(a, viz_canvas_renderer(c), viz_canvas_text(c), 1280, 720);
+        i = press(a, SDLK_PAGEDOWN, 0);
+        assert_int_equal(i.step, 4);
+        assert_int_equal(i.nar_page, k);
+    }
+    viz_app_draw(a, viz_canvas_renderer(c), viz_canvas_text(c), 1280, 720);
+    i = press(a, SDLK_PAGEDOWN, 0); /* past the last page: the next step, on its first page */
+    assert_int_equal(i.step, 5);
+    assert_int_equal(i.nar_page, 0);
+    viz_app_draw(a, viz_canvas_renderer(c), viz_canvas_text(c), 1280, 720);
+    i = press(a, SDLK_UP, 0); /* on the first page: the previous step */
+    assert_int_equal(i.step, 4);
+    viz_canvas_free(c);
+    viz_app_free(a);
+}
+
 /* Next, previous, Home and End move between steps and stay in range. */
 static void test_keys_step_navigation(void **state)
 {
@@ -656,6 +700,28 @@ static void test_render_question_frames(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* render draws a narration longer than its box page by page (05 step 5
+ * zoomed: step-05.png, step-05-p2.png, different pictures), and a step
+ * whose narration fits once. */
+static void test_render_narration_pages(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sockbuf-render-p-XXXXXX", cmd[8192];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "%s render nagle-delayed-ack --sim --size 1280x720 --zoom 1.52 --out %s >/dev/null",
+             SOCKBUF_BINARY, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "test -s %s/step-05.png && test -s %s/step-05-p2.png", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "cmp -s %s/step-05.png %s/step-05-p2.png", dir, dir);
+    assert_int_not_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "test -s %s/step-01.png && test ! -e %s/step-01-p2.png", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* Draws the app on c and returns a copy of the pixels (caller frees). */
 static SDL_Surface *snap(viz_app *a, viz_canvas *c)
 {
@@ -743,6 +809,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keys_step_navigation),
+        cmocka_unit_test(test_keys_narration_pages),
         cmocka_unit_test(test_keys_back_is_deterministic_replay),
         cmocka_unit_test(test_keys_presenter_toggles),
         cmocka_unit_test(test_autoplay_advances),
@@ -759,6 +826,7 @@ int main(void)
         cmocka_unit_test(test_prompt_model_and_latency),
         cmocka_unit_test(test_prompt_paste),
         cmocka_unit_test(test_render_question_frames),
+        cmocka_unit_test(test_render_narration_pages),
         cmocka_unit_test(test_prompt_draws),
         cmocka_unit_test(test_prompt_runs_on_the_kernel),
     };

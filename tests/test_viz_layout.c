@@ -9,7 +9,10 @@
  * overlay. A frame fails when two texts intersect, a text leaves its box
  * or the window, or (at 1280x720, default zoom) a text is smaller than
  * 20 px, or a text other than a value's repr is cut short with "…"
- * (nothing is dropped silently, zoomed three times too). Chips in motion
+ * (nothing is dropped silently, zoomed three times too). A narration
+ * longer than its box is drawn page by page (viz_draw_scene_pages), every
+ * page checked, and its pages together must tell every paragraph of the
+ * step's narration whole. Chips in motion
  * (segments, ACKs, bytes flying to the kernel) count like any text: they
  * must not pile up on each other or on labels. Set VIZ_LAYOUT_VERBOSE=1
  * to see every problem.
@@ -40,7 +43,9 @@ enum { MAX_BOXES = 1024, MAX_STEPS = 32, NSAMPLES = 6 };
 typedef struct {
     SDL_Rect drawn, box;
     int size_px;
-    char text[64];
+    bool cut;      /* the whole text ends cut short (cut_short) */
+    char text[64]; /* its start, for the messages */
+    char whole[512]; /* the text (up to 511 bytes), for the narration's pages */
 } text_box;
 
 typedef struct {
@@ -48,6 +53,8 @@ typedef struct {
     int n;
     int w, h;
 } collector;
+
+static bool cut_short(const char *s);
 
 static void hook(void *ud, const SDL_Rect *drawn, const SDL_Rect *box, const char *utf8,
                  int size_px)
@@ -59,7 +66,9 @@ static void hook(void *ud, const SDL_Rect *drawn, const SDL_Rect *box, const cha
     t->drawn = *drawn;
     t->box = *box;
     t->size_px = size_px;
+    t->cut = cut_short(utf8);
     snprintf(t->text, sizeof t->text, "%s", utf8);
+    snprintf(t->whole, sizeof t->whole, "%s", utf8);
 }
 
 /* A text's ink, roughly: its rectangle without the line's leading. */
@@ -110,7 +119,7 @@ static int check_frame(const collector *c, const char *where, bool min_size, int
             why = "leaves its box";
         else if (min_size && a->size_px < 20)
             why = "is smaller than 20 px";
-        else if (cut_short(a->text))
+        else if (a->cut)
             why = "is cut short";
         if (why) {
             bad++;
@@ -190,6 +199,51 @@ static int check_bars(const bar_collector *c, viz_lang lang, const char *where, 
     return bad;
 }
 
+/* Appends to out (len bytes) the texts drawn in the narration's box (the
+ * wide box at the bottom, inside the window's margins), spaces left out,
+ * so the pages of one step can be read together. */
+static void narration_text(const collector *c, char *out, size_t len)
+{
+    size_t n = strlen(out);
+    for (int i = 0; i < c->n; i++) {
+        const SDL_Rect *b = &c->b[i].box;
+        if (!(b->w > c->w * 9 / 10 && b->w < c->w && b->x > 0 && b->y > c->h / 2))
+            continue;
+        if (!strncmp(c->b[i].whole, "\xe2\x96\xbc", 3) || !strncmp(c->b[i].whole, "\xe2\x96\xb2", 3))
+            continue; /* a page's mark (▼ more: ↓  1/2, ▲ ↑  2/2) */
+        for (const char *p = c->b[i].whole; *p && n + 1 < len; p++)
+            if (*p != ' ')
+                out[n++] = *p;
+    }
+    out[n] = 0;
+}
+
+/* Every paragraph of step k's narration (in lang, as the window picks
+ * it) is in told, the narration boxes' texts of all its pages. Counts
+ * the paragraphs missing. */
+static int check_told(const lesson_doc *doc, int k, viz_lang lang, const char *told, int *printed)
+{
+    const lesson_step *st = &doc->steps[k];
+    char **say = lang == VIZ_LANG_JA && st->nsay_ja ? st->say_ja : st->say;
+    size_t nsay = lang == VIZ_LANG_JA && st->nsay_ja ? st->nsay_ja : st->nsay;
+    int bad = 0;
+    for (size_t i = 0; i < nsay; i++) {
+        char want[4096];
+        size_t n = 0;
+        for (const char *p = say[i]; *p && n + 1 < sizeof want; p++)
+            if (*p != ' ' && *p != '\n')
+                want[n++] = *p;
+        want[n] = 0;
+        if (strstr(told, want))
+            continue;
+        bad++;
+        if ((*printed)++ < 12)
+            fprintf(stderr, "%s step %d %s: narration not told whole on its pages: \"%.60s\"\n",
+                    doc->name, k + 1, lang ? "ja" : "en", say[i]);
+    }
+    return bad;
+}
+
 static const int sizes[][2] = {{1920, 1080}, {1280, 720}, {1024, 768}};
 static const double zooms[] = {1.0, 1.15 * 1.15 * 1.15};
 
@@ -232,6 +286,8 @@ static void test_layout_lessons_no_overlap(void **state)
     static bar_collector bars;
     int bad = 0, printed = 0, frames = 0, zoomed_bad = 0, zoom_printed = 0;
     int bar_bad = 0, bar_printed = 0, nbars = 0;
+    int told_bad = 0, told_printed = 0, pages_seen = 0;
+    static char told[16384];
     viz_draw_set_bar_hook(bar_hook, &bars);
     viz_anim *anim = viz_anim_new();
     viz_frame *f = calloc(1, sizeof *f);
@@ -255,25 +311,34 @@ static void test_layout_lessons_no_overlap(void **state)
                         for (int sm = 0; sm < NSAMPLES; sm++) {
                             double p = (double)sm / (NSAMPLES - 1);
                             viz_anim_seek(anim, &scenes[k], p, f);
-                            viz_ui ui = {.lang = (viz_lang)lang, .zoom = zooms[zi], .speed = 1};
-                            col.n = 0;
-                            bars.n = 0;
-                            viz_draw_scene(viz_canvas_renderer(cv), viz_canvas_text(cv),
-                                           &scenes[k], f, &ui, col.w, col.h);
-                            char where[256];
-                            snprintf(where, sizeof where, "%s step %d at %.1f, %dx%d %s zoom %.2f",
-                                     doc->name, k + 1, p, col.w, col.h, lang ? "ja" : "en",
-                                     zooms[zi]);
-                            int nb = check_frame(&col, where,
-                                                 col.w == 1280 && col.h == 720 && zi == 0,
-                                                 zi == 0 ? &printed : &zoom_printed);
-                            bad += nb;
-                            if (zi > 0)
-                                zoomed_bad += nb;
-                            nbars += bars.n;
-                            bar_bad += check_bars(&bars, (viz_lang)lang, where, &bar_printed);
+                            int npages = 1;
+                            told[0] = 0;
+                            for (int pg = 0; pg < npages; pg++) {
+                                viz_ui ui = {.lang = (viz_lang)lang, .zoom = zooms[zi], .speed = 1,
+                                             .nar_page = pg};
+                                col.n = 0;
+                                bars.n = 0;
+                                viz_draw_scene_pages(viz_canvas_renderer(cv), viz_canvas_text(cv),
+                                                     &scenes[k], f, &ui, col.w, col.h, &npages);
+                                char where[256];
+                                snprintf(where, sizeof where,
+                                         "%s step %d at %.1f, %dx%d %s zoom %.2f, page %d/%d",
+                                         doc->name, k + 1, p, col.w, col.h, lang ? "ja" : "en",
+                                         zooms[zi], pg + 1, npages);
+                                pages_seen += pg > 0;
+                                narration_text(&col, told, sizeof told);
+                                int nb = check_frame(&col, where,
+                                                     col.w == 1280 && col.h == 720 && zi == 0,
+                                                     zi == 0 ? &printed : &zoom_printed);
+                                bad += nb;
+                                if (zi > 0)
+                                    zoomed_bad += nb;
+                                nbars += bars.n;
+                                bar_bad += check_bars(&bars, (viz_lang)lang, where, &bar_printed);
 
-                            frames++;
+                                frames++;
+                            }
+                            told_bad += check_told(doc, k, (viz_lang)lang, told, &told_printed);
                         }
                     }
             viz_canvas_free(cv);
@@ -285,8 +350,11 @@ static void test_layout_lessons_no_overlap(void **state)
     viz_draw_set_bar_hook(NULL, NULL);
     fprintf(stderr,
             "%d frames: %d problems (of them zoomed: %d; moving chips overlapping: %d); "
-            "%d buffer bars: %d the wrong way round or unlabelled\n",
-            frames, bad, zoomed_bad, chip_overlaps, nbars, bar_bad);
+            "%d buffer bars: %d the wrong way round or unlabelled; %d narration pages after "
+            "the first; %d narrations not told whole\n",
+            frames, bad, zoomed_bad, chip_overlaps, nbars, bar_bad, pages_seen, told_bad);
+    assert_true(pages_seen > 0); /* long narration at zoom was paged, and its pages drawn */
+    assert_int_equal(told_bad, 0);
     assert_true(nbars > frames); /* the hook saw the bars */
     assert_int_equal(bar_bad, 0);
     free(f);

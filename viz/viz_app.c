@@ -57,6 +57,7 @@ struct viz_app {
     double anim_ms;  /* wall time into the step's animation */
     double pause_ms; /* autoplay: wall time since the animation ended */
     viz_ui ui;
+    int nar_pages;   /* pages of the shown step's narration, as last drawn (0: not drawn yet) */
     bool fullscreen;
     bool quit;
     char toast[400];
@@ -144,6 +145,8 @@ static int show_step(viz_app *a, int k)
         return -ENOMEM;
     a->anim_ms = 0;
     a->pause_ms = 0;
+    a->ui.nar_page = 0; /* a step opens on its narration's first page */
+    a->nar_pages = 0;   /* counted when it is drawn */
     return 0;
 }
 
@@ -713,6 +716,21 @@ bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
      * is remembered (Space twice while step 5 runs: step 6 next). */
     int cur = a->want >= 0 ? a->want : a->cur;
     int last = a->doc ? (int)a->doc->nsteps - 1 : -1;
+    /* Down / PageDown turn the narration's page while it has more (a
+     * presenter's clicker sends PageDown), then go on to the next step;
+     * Up / PageUp turn back, then go to the previous step. */
+    bool page_key = sym == SDLK_DOWN || sym == SDLK_PAGEDOWN;
+    bool back_key = sym == SDLK_UP || sym == SDLK_PAGEUP;
+    if (page_key && a->want < 0 && a->ui.nar_page + 1 < a->nar_pages) {
+        a->ui.nar_page++;
+        return true;
+    }
+    if (back_key && a->want < 0 && a->ui.nar_page > 0) {
+        if (a->ui.nar_page >= a->nar_pages)
+            a->ui.nar_page = a->nar_pages - 1;
+        a->ui.nar_page = a->ui.nar_page > 0 ? a->ui.nar_page - 1 : 0;
+        return true;
+    }
     switch (sym) {
     case SDLK_SPACE:
     case SDLK_RIGHT:
@@ -801,7 +819,10 @@ bool viz_app_tick(viz_app *a, double dt_ms)
         a->pause_ms += dt_ms;
         int cur = a->cur;
         if (a->pause_ms >= AUTOPLAY_PAUSE / (a->ui.speed > 0 ? a->ui.speed : 1.0)) {
-            if (a->doc && cur + 1 < (int)a->doc->nsteps)
+            if (a->ui.nar_page + 1 < a->nar_pages) {
+                a->ui.nar_page++; /* the narration's next page first */
+                a->pause_ms = 0;
+            } else if (a->doc && cur + 1 < (int)a->doc->nsteps)
                 viz_app_goto(a, cur + 1);
             else
                 a->ui.autoplay = false;
@@ -832,7 +853,7 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
      * footer's key hints stay. */
     a->ui.kernel_wire_none =
         a->ui.kernel_wire && viz_anim_kernel_wire(&a->scene, p, a->frame) < 0;
-    viz_draw_scene(r, t, &a->scene, a->frame, &a->ui, w, h);
+    viz_draw_scene_pages(r, t, &a->scene, a->frame, &a->ui, w, h, &a->nar_pages);
     const lesson_question *q =
         a->doc && a->cur >= 0 && a->scene.doc == a->doc ? a->doc->steps[a->cur].question : NULL;
     if (q) {
@@ -873,6 +894,8 @@ void viz_app_get(const viz_app *a, viz_app_info *out)
     out->zoom = a->ui.zoom;
     out->speed = a->ui.speed;
     out->autoplay = a->ui.autoplay;
+    out->nar_page = a->ui.nar_page;
+    out->nar_pages = a->nar_pages;
     out->help = a->ui.help;
     out->fullscreen = a->fullscreen;
     out->quit = a->quit;

@@ -37,6 +37,8 @@ typedef struct {
     double zoom;         /* text zoom */
     double speed;        /* animation speed factor */
     bool autoplay;       /* P */
+    int nar_page;        /* the narration's page shown (0: the first; Down / Up) */
+    int nar_pages;       /* its pages as last drawn (1: it fits; 0: not drawn yet) */
     bool help;           /* help overlay */
     bool fullscreen;     /* F / F11 asked for fullscreen */
     bool quit;           /* Esc / Q */

@@ -1226,14 +1226,165 @@ static size_t step_say(const lesson_doc *doc, int step, viz_lang lang, char ***s
     return st->nsay;
 }
 
-/* Lines of narration shown at most, the narration's width and a side
- * column's width: the scene and the prefetch share them. */
-enum { MAX_NARRATION_LINES = 6 }; /* the columns give up the room */
-
+/* The narration's width and a side column's width: the scene and the
+ * prefetch share them. */
 static int narration_w(const viz_ctx *c)
 {
-    /* room left at the right for the "…" of a narration cut short */
-    return c->w - 2 * U(c, 14) - U(c, 24) - T(c, 23);
+    return c->w - 2 * U(c, 14) - U(c, 24);
+}
+
+/* ---- the narration's pages ------------------------------------------- */
+
+/* The narration is never cut: its box grows with it, down to the
+ * columns' smallest height; what still does not fit is cut into pages as
+ * tall as the box, with a mark at the bottom right of each ("▼ more: ↓
+ * 1/2"), which the window pages with Down / Up and `render` draws one
+ * picture each. Pages start at a paragraph where that costs no extra
+ * page. Heights are in pixels: each paragraph keeps its own line pitch (a
+ * paragraph with Japanese the Japanese font's). */
+enum { NAR_MAX_PARAS = 24, NAR_MAX_PAGES = 32 };
+
+typedef struct {
+    int nlines;                   /* wrapped lines of every paragraph */
+    int plines[NAR_MAX_PARAS];    /* of them, each paragraph's */
+    int pitch[NAR_MAX_PARAS];     /* each paragraph's line pitch, pixels */
+    int total_px;                 /* the height of every line together */
+    int height_px;                /* the box's text height (a page) */
+    int mark_h;                   /* the mark's line height */
+    int pages;                    /* 1: it fits whole */
+    int start[NAR_MAX_PAGES + 1]; /* first line of each page; start[pages] = nlines */
+} nar_pages;
+
+/* The mark of page `page` of `pages` in a language. */
+static void nar_mark(viz_lang lang, int page, int pages, char *out, size_t len)
+{
+    if (page + 1 < pages)
+        snprintf(out, len, "%s  %d/%d", lang == VIZ_LANG_JA ? "\xe2\x96\xbc 続き: \xe2\x86\x93"
+                                                            : "\xe2\x96\xbc more: \xe2\x86\x93",
+                 page + 1, pages);
+    else
+        snprintf(out, len, "\xe2\x96\xb2 \xe2\x86\x91  %d/%d", page + 1, pages);
+}
+
+/* Cuts the lines into pages n->height_px tall; a line beside the mark
+ * (in the bottom mark_h pixels) must leave room for it (fits[line]).
+ * aligned: a paragraph that does not fit in what is left of a page but
+ * would on a page of its own starts the next one. Sets n->pages and
+ * n->start. */
+static void nar_paginate(nar_pages *n, int npara, const bool *fits, bool aligned)
+{
+    int np = 0, y = 0, g = 0, hp = n->height_px;
+    n->start[np++] = 0;
+    for (int p = 0; p < npara; p++) {
+        int ph = n->plines[p] * n->pitch[p];
+        if (aligned && y > 0 && y + ph > hp && ph <= hp - n->mark_h && np < NAR_MAX_PAGES) {
+            n->start[np++] = g;
+            y = 0;
+        }
+        for (int i = 0; i < n->plines[p]; i++, g++) {
+            int y1 = y + n->pitch[p];
+            if (y > 0 && (y1 > hp || (y1 > hp - n->mark_h && !fits[g])) && np < NAR_MAX_PAGES) {
+                n->start[np++] = g;
+                y = 0;
+                y1 = n->pitch[p];
+            }
+            y = y1;
+        }
+    }
+    n->start[np] = g;
+    n->pages = np;
+}
+
+/* Line `line` of paragraph s as wrapped (starts/lens of n lines) into
+ * out, with "…" when it is the last line wrapping kept and the paragraph
+ * goes on (more than VIZ_WRAP_MAX_LINES lines: the layout test sees it). */
+static void nar_line(const char *s, const int *starts, const int *lens, int n, int line, char *out,
+                     size_t len)
+{
+    int l = lens[line] < (int)len - 4 ? lens[line] : (int)len - 4;
+    memcpy(out, s + starts[line], (size_t)l);
+    out[l] = 0;
+    if (line == n - 1) {
+        size_t rest = (size_t)(starts[line] + lens[line]), total = strlen(s);
+        while (rest < total && (s[rest] == ' ' || s[rest] == '\n'))
+            rest++;
+        if (rest < total)
+            strcat(out, "\xe2\x80\xa6");
+    }
+}
+
+/* Wraps the paragraphs at cn's narration size into n (lines, pitches). */
+static void nar_wrap(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w, nar_pages *n)
+{
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    n->nlines = 0;
+    n->total_px = 0;
+    for (size_t i = 0; i < nsay && i < NAR_MAX_PARAS; i++) {
+        n->plines[i] = viz_text_wrap(cn->t, say[i], VIZ_FACE_SANS, T(cn, 23), nar_w, starts, lens,
+                                     VIZ_WRAP_MAX_LINES);
+        n->pitch[i] = viz_text_para_line_height(
+            cn->t, viz_text_needs_ja(say[i]) ? VIZ_FACE_JA : VIZ_FACE_SANS, T(cn, 23));
+        n->nlines += n->plines[i];
+        n->total_px += n->plines[i] * n->pitch[i];
+    }
+}
+
+/* Pages n (wrapped by nar_wrap, n->height_px set): one page when it
+ * fits, else the fewest pages, starting at paragraphs where that costs
+ * none. */
+static void nar_pages_make(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w,
+                           nar_pages *n)
+{
+    n->mark_h = viz_text_line_height(cn->t, VIZ_FACE_BOLD, T(cn, 23));
+    if (n->total_px <= n->height_px) {
+        n->pages = 1;
+        n->start[0] = 0;
+        n->start[1] = n->nlines;
+        return;
+    }
+    bool fits[NAR_MAX_PARAS * VIZ_WRAP_MAX_LINES];
+    char mark[64];
+    nar_mark(cn->lang, 8, 10, mark, sizeof mark); /* the widest: "▼ more: ↓  9/10" */
+    int room = nar_w - text_w(cn, mark, VIZ_FACE_BOLD, 23) - U(cn, 16);
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES], g = 0;
+    for (size_t i = 0; i < nsay && i < NAR_MAX_PARAS; i++) {
+        int k = viz_text_wrap(cn->t, say[i], VIZ_FACE_SANS, T(cn, 23), nar_w, starts, lens,
+                              VIZ_WRAP_MAX_LINES);
+        for (int j = 0; j < k; j++) {
+            char line[512];
+            nar_line(say[i], starts, lens, k, j, line, sizeof line);
+            fits[g++] = text_w(cn, line, VIZ_FACE_SANS, 23) <= room;
+        }
+    }
+    int npara = nsay < NAR_MAX_PARAS ? (int)nsay : NAR_MAX_PARAS;
+    nar_pages fill_only = *n;
+    nar_paginate(&fill_only, npara, fits, false);
+    nar_paginate(n, npara, fits, true);
+    if (n->pages > fill_only.pages)
+        *n = fill_only;
+}
+
+/* Draws page `page` of n from (x, y): each line in its paragraph's
+ * pitch (a paragraph with Japanese keeps the Japanese font's). */
+static void nar_draw(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w,
+                     const nar_pages *n, int page, int x, int y)
+{
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES], g = 0;
+    for (size_t i = 0; i < nsay && i < NAR_MAX_PARAS && g < n->start[page + 1]; i++) {
+        int k = viz_text_wrap(cn->t, say[i], VIZ_FACE_SANS, T(cn, 23), nar_w, starts, lens,
+                              VIZ_WRAP_MAX_LINES);
+        bool ja = viz_text_needs_ja(say[i]);
+        int lh = n->pitch[i];
+        for (int j = 0; j < k; j++, g++) {
+            if (g < n->start[page] || g >= n->start[page + 1])
+                continue;
+            char line[512];
+            nar_line(say[i], starts, lens, k, j, line, sizeof line);
+            viz_text_draw(cn->t, line, ja ? VIZ_FACE_JA : VIZ_FACE_SANS, T(cn, 23), TEXT, x, y,
+                          VIZ_ALIGN_LEFT);
+            y += lh;
+        }
+    }
 }
 
 static int column_w(const viz_ctx *c)
@@ -1246,6 +1397,12 @@ static int column_w(const viz_ctx *c)
 
 void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
                     const viz_ui *ui, int w, int h)
+{
+    viz_draw_scene_pages(r, t, s, f, ui, w, h, NULL);
+}
+
+void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
+                          const viz_ui *ui, int w, int h, int *pages_out)
 {
     viz_ctx cc, *c = &cc;
     viz_paint_begin(c, r, t, ui, w, h);
@@ -1338,48 +1495,68 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     }
     int foot_h = viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20)) + U(c, 4);
     int nar_w = narration_w(c);
-    int nar_lines = 0, max_nar = MAX_NARRATION_LINES;
-    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
     int col_w = column_w(c);
     int top = y + U(c, 4);
     int nar_h = 0, nar_y = 0, col_h = 0, need = 0, nlh = 0;
+    nar_pages np;
+    memset(&np, 0, sizeof np);
     viz_ctx cs = *c, cn = *c; /* the columns' and the narration's text units */
-    /* The columns keep at least the default text size. A zoomed narration
-     * that does not fit whole grows less; only at the default size does
-     * it give up lines (its last line then ends with "…"). */
+    /* The narration box grows with its text, down to the columns' smallest
+     * height at the default text size. A narration that does not fit
+     * whole is drawn smaller (nar_floor); what still does not fit goes on
+     * further pages. */
     cs.tu = c->u;
+    need = sides_need(&cs, s, col_w);
+    /* Unzoomed, the narration may go down to the labels' size (20) before
+     * it takes pages; zoomed, never below its unzoomed size. */
+    double nar_floor = c->tu > c->u * 1.001 ? c->u : c->u * 20.0 / 23.0;
+    int nar_room = 0;
     for (int pass = 0;; pass++) {
-        if (pass > 0 && cn.tu > c->u)
-            cn.tu = cn.tu * 0.94 > c->u ? cn.tu * 0.94 : c->u;
+        if (pass > 0 && cn.tu > nar_floor)
+            cn.tu = cn.tu * 0.94 > nar_floor ? cn.tu * 0.94 : nar_floor;
         /* A paragraph with any character outside Latin keeps the Japanese
          * font's pitch: count every line at the larger of the two. */
         nlh = viz_text_para_line_height(t, VIZ_FACE_JA, T(&cn, 23));
         int nlh_sans = viz_text_para_line_height(t, VIZ_FACE_SANS, T(&cn, 23));
         if (nlh_sans > nlh)
             nlh = nlh_sans;
-        int whole = 0;
-        nar_lines = 0;
-        for (size_t i = 0; i < nsay; i++)
-            whole += viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(&cn, 23), nar_w, starts, lens,
-                                   VIZ_WRAP_MAX_LINES);
-        for (size_t i = 0; i < nsay && nar_lines < max_nar; i++)
-            nar_lines += viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(&cn, 23), nar_w, starts, lens,
-                                       max_nar - nar_lines);
+        nar_wrap(&cn, say, nsay, nar_w, &np);
         /* Japanese glyphs sit low in their line box: room below the last
          * line as well as above the first. */
-        nar_h = (nar_lines > 0 ? nar_lines : 1) * nlh + U(c, 22);
-        nar_y = h - m - foot_h - nar_h;
-        col_h = nar_y - U(c, 10) - top;
-        need = sides_need(&cs, s, col_w);
-        bool cut = whole > nar_lines;
-        if ((need <= col_h && !cut) || (cn.tu <= c->u && (need <= col_h || max_nar <= 2)))
+        nar_room = h - m - foot_h - U(c, 22) - U(c, 10) - top - need;
+        np.height_px = np.total_px < nar_room ? np.total_px : nar_room;
+        if (np.total_px <= nar_room || cn.tu <= nar_floor)
             break;
-        if (cn.tu <= c->u) {
-            max_nar = nar_lines - 1 < max_nar - 1 ? nar_lines - 1 : max_nar - 1;
-            if (max_nar < 2)
-                max_nar = 2;
+    }
+    /* At least a line (two beside a page's mark) */
+    if (np.height_px < nlh)
+        np.height_px = nlh;
+    if (np.total_px > np.height_px && np.height_px < 2 * nlh)
+        np.height_px = 2 * nlh;
+    nar_pages_make(&cn, say, nsay, nar_w, &np);
+    /* Paged anyway: the largest size that takes no more pages. */
+    for (double tu = c->tu; np.pages > 1 && tu > cn.tu * 1.001; tu *= 0.94) {
+        viz_ctx ct = cn;
+        nar_pages big;
+        memset(&big, 0, sizeof big);
+        ct.tu = tu;
+        nar_wrap(&ct, say, nsay, nar_w, &big);
+        big.height_px = np.height_px;
+        nar_pages_make(&ct, say, nsay, nar_w, &big);
+        if (big.pages <= np.pages) {
+            cn = ct;
+            np = big;
+            break;
         }
     }
+    nar_h = np.height_px + U(c, 22);
+    nar_y = h - m - foot_h - nar_h;
+    col_h = nar_y - U(c, 10) - top;
+    int page = ui && ui->nar_page > 0 ? ui->nar_page : 0;
+    if (page >= np.pages)
+        page = np.pages - 1;
+    if (pages_out)
+        *pages_out = np.pages;
 
     box(c, 0, 0, w, h);
     /* columns and wire */
@@ -1405,13 +1582,13 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
     fill(c, m, nar_y, w - 2 * m, nar_h, PANEL);
     box(c, m, nar_y, w - 2 * m, nar_h);
     fill(c, m, nar_y, U(c, 5), nar_h, viz_palette(1));
-    int ny = nar_y + U(c, 10);
-    int left = max_nar;
-    for (size_t i = 0; i < nsay && left > 0; i++) {
-        int n = viz_text_wrap(t, say[i], VIZ_FACE_SANS, T(&cn, 23), nar_w, starts, lens, left);
-        ny += viz_text_draw_wrapped(t, say[i], VIZ_FACE_SANS, T(&cn, 23), TEXT, m + U(c, 16), ny,
-                                    nar_w, left);
-        left -= n;
+    nar_draw(&cn, say, nsay, nar_w, &np, page, m + U(c, 16), nar_y + U(c, 10));
+    if (np.pages > 1) {
+        char mark[64];
+        nar_mark(c->lang, page, np.pages, mark, sizeof mark);
+        int mlh = viz_text_line_height(t, VIZ_FACE_BOLD, T(&cn, 23));
+        viz_text_draw(t, mark, VIZ_FACE_BOLD, T(&cn, 23), WARN, m + U(c, 16) + nar_w,
+                      nar_y + U(c, 10) + np.height_px - mlh, VIZ_ALIGN_RIGHT);
     }
 
     /* footer */
@@ -1442,14 +1619,16 @@ static bool prefetch_item(const viz_ctx *c, const lesson_doc *doc, int step, int
     char **say;
     size_t nsay = step_say(doc, step, c->lang, &say);
     if ((size_t)idx < nsay) {
-        /* The lines left for this paragraph, as the scene counts them. */
-        int left = MAX_NARRATION_LINES, starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
-        for (int i = 0; i < idx && left > 0; i++)
-            left -= viz_text_wrap(c->t, say[i], VIZ_FACE_SANS, T(c, 23), narration_w(c), starts,
-                                  lens, left);
-        if (left > 0)
-            viz_text_prepare_wrapped(c->t, say[idx], VIZ_FACE_SANS, T(c, 23), TEXT, narration_w(c),
-                                     left);
+        /* Its lines, as nar_draw draws them at the default narration size. */
+        int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+        int k = viz_text_wrap(c->t, say[idx], VIZ_FACE_SANS, T(c, 23), narration_w(c), starts,
+                              lens, VIZ_WRAP_MAX_LINES);
+        bool ja = viz_text_needs_ja(say[idx]);
+        for (int j = 0; j < k; j++) {
+            char line[512];
+            nar_line(say[idx], starts, lens, k, j, line, sizeof line);
+            viz_text_prepare(c->t, line, ja ? VIZ_FACE_JA : VIZ_FACE_SANS, T(c, 23), TEXT);
+        }
         return true;
     }
     idx -= (int)nsay;

@@ -33,6 +33,7 @@ typedef struct {
     const char *toast; /* a short message shown at the bottom, or NULL */
     bool kernel_wire;  /* W: the wire shows the kernel's segments, not the model's */
     bool kernel_wire_none; /* and the step has none (plain loopback, or the model only) */
+    int nar_page;      /* the narration's page shown, 0 the first (Down / Up; past the last: the last) */
 } viz_ui;
 
 /* Label ids for viz_label(). */
@@ -93,6 +94,13 @@ const char *viz_label(viz_lang lang, viz_label_id id);
 /* Draws the scene at frame f onto the whole w x h output of r. */
 void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
                     const viz_ui *ui, int w, int h);
+
+/* The same, and *pages_out (when not NULL) gets how many pages the
+ * narration takes at this size and zoom: 1 when it fits whole in its box,
+ * more when it does not (ui->nar_page picks the page drawn, with a mark
+ * "▼ more: ↓  1/2" on every page but a single one). */
+void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
+                          const viz_ui *ui, int w, int h, int *pages_out);
 
 /* Renders into t's cache, budget texts a call, what step `step` of doc
  * shows first in ui at w x h: its title, narration and statements, so

@@ -46,8 +46,10 @@ void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, i
 void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
 {
     static const char *const keys[][3] = {
-        {"Space  →  PageDown", "next step", "次のステップ"},
-        {"←  PageUp", "previous step (as recorded)", "前のステップ (記録を表示)"},
+        {"Space  →", "next step", "次のステップ"},
+        {"←", "previous step (as recorded)", "前のステップ (記録を表示)"},
+        {"↓ PgDn  /  ↑ PgUp", "more narration / back (else step)",
+         "説明の続き / 戻る (なければステップ)"},
         {"Home / End", "first / last step", "最初 / 最後のステップ"},
         {"P", "autoplay on / off", "自動再生 オン / オフ"},
         {"W", "the wire: model / kernel", "ワイヤ: モデル / カーネル"},

@@ -9,7 +9,9 @@
  * --sim draws the model only. A step with a question (ask/choice/answer)
  * also gets DIR/step-NN-question.png (the question over the step before
  * it plays) and DIR/step-NN-reveal.png (the step played, the right choice
- * marked with what the model and the kernel found).
+ * marked with what the model and the kernel found). A step whose
+ * narration takes more than one page (viz_draw_scene_pages) gets one
+ * picture per page: DIR/step-NN.png, DIR/step-NN-p2.png, ...
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +36,9 @@ static const char render_usage[] =
     "usage: sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja] [--at P] [--zoom Z] "
     "[--sim] [--wire-view model|kernel]\n"
     "  Draws each step of LESSON as DIR/step-01.png, step-02.png... (no display needed);\n"
-    "  a step with a question also as step-NN-question.png and step-NN-reveal.png.\n"
+    "  a step with a question also as step-NN-question.png and step-NN-reveal.png;\n"
+    "  a step whose narration does not fit on one page (long text at a big zoom) also\n"
+    "  as step-NN-p2.png, step-NN-p3.png... (one picture per page: nothing is left out).\n"
     "\n"
     "  --out DIR      where the pictures go (created)\n"
     "  --size WxH     picture size (default 1280x720)\n"
@@ -163,30 +167,41 @@ static int render_step(const render_opts *o, const lesson_doc *doc, size_t k, vi
 {
     char err[512] = "";
     const lesson_question *q = doc->steps[k].question;
+    /* The plain frame once per page of its narration (step-05.png,
+     * step-05-p2.png, ...), so no narration is missing from the pictures. */
     for (int pass = 0; pass < (q ? 3 : 1); pass++) {
-        double at = pass == 1 ? 0.0 : o->at;
-        viz_anim_seek(anim, scene, at, frame);
-        viz_ui u = *ui;
-        u.kernel_wire_none = o->kernel_wire && viz_anim_kernel_wire(scene, at, frame) < 0;
-        SDL_Renderer *cr = viz_canvas_renderer(canvas);
-        viz_draw_scene(cr, viz_canvas_text(canvas), scene, frame, &u, o->w, o->h);
-        if (pass > 0) {
-            const lesson_line *al = &doc->steps[k].lines[q->answer_index];
-            char cond[300];
-            snprintf(cond, sizeof cond, "%s: %s", lesson_side_name(al->side), al->code);
-            viz_question_draw(cr, viz_canvas_text(canvas), q, cond,
-                              pass == 2 ? &scene->question : NULL, NULL, &u, o->w, o->h);
+        for (int page = 0, pages = 1; page < pages; page++) {
+            double at = pass == 1 ? 0.0 : o->at;
+            viz_anim_seek(anim, scene, at, frame);
+            viz_ui u = *ui;
+            u.kernel_wire_none = o->kernel_wire && viz_anim_kernel_wire(scene, at, frame) < 0;
+            u.nar_page = page;
+            SDL_Renderer *cr = viz_canvas_renderer(canvas);
+            int np = 1;
+            viz_draw_scene_pages(cr, viz_canvas_text(canvas), scene, frame, &u, o->w, o->h, &np);
+            if (pass == 0)
+                pages = np; /* the question's pictures: its first page */
+            if (pass > 0) {
+                const lesson_line *al = &doc->steps[k].lines[q->answer_index];
+                char cond[300];
+                snprintf(cond, sizeof cond, "%s: %s", lesson_side_name(al->side), al->code);
+                viz_question_draw(cr, viz_canvas_text(canvas), q, cond,
+                                  pass == 2 ? &scene->question : NULL, NULL, &u, o->w, o->h);
+            }
+            char file[4200], pg[16] = "";
+            if (page > 0)
+                snprintf(pg, sizeof pg, "-p%d", page + 1);
+            snprintf(file, sizeof file, "%s/step-%02zu%s%s.png", o->out, k + 1,
+                     pass == 1   ? "-question"
+                     : pass == 2 ? "-reveal"
+                                 : "",
+                     pg);
+            if (viz_canvas_save_png(canvas, file, err, sizeof err) < 0) {
+                fprintf(stderr, "sockbuf render: %s\n", err);
+                return -1;
+            }
+            printf("%s\n", file);
         }
-        char file[4200];
-        snprintf(file, sizeof file, "%s/step-%02zu%s.png", o->out, k + 1,
-                 pass == 1   ? "-question"
-                 : pass == 2 ? "-reveal"
-                             : "");
-        if (viz_canvas_save_png(canvas, file, err, sizeof err) < 0) {
-            fprintf(stderr, "sockbuf render: %s\n", err);
-            return -1;
-        }
-        printf("%s\n", file);
     }
     return 0;
 }
