@@ -853,6 +853,8 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
      * footer's key hints stay. */
     a->ui.kernel_wire_none =
         a->ui.kernel_wire && viz_anim_kernel_wire(&a->scene, p, a->frame) < 0;
+    SDL_Rect fold = {0, 0, 0, 0}; /* where the reveal goes (viz_ui.fold) */
+    a->ui.fold = &fold;
     viz_draw_scene_pages(r, t, &a->scene, a->frame, &a->ui, w, h, &a->nar_pages);
     const lesson_question *q =
         a->doc && a->cur >= 0 && a->scene.doc == a->doc ? a->doc->steps[a->cur].question : NULL;
@@ -863,6 +865,7 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
         viz_question_draw(r, t, q, cond, a->asking ? NULL : &a->scene.question, a->tally, &a->ui, w,
                           h);
     }
+    a->ui.fold = NULL;
     viz_prompt_draw(a->prompt, r, t, &a->ui, w, h);
     /* A text of the next step a frame, so changing step renders nothing
      * new (viz_app_tick asks for frames until it is done). */

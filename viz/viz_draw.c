@@ -1387,6 +1387,20 @@ static void nar_draw(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w
     }
 }
 
+/* The panel's lower part (see viz_ui.fold): from the top of the columns'
+ * lower kernel blocks (as draw_side places them) to just above the
+ * narration; the question's reveal takes its place. */
+static void note_fold(const viz_ctx *c, const side_layout *L, int top, int nar_y)
+{
+    if (!c->ui || !c->ui->fold)
+        return;
+    int lh17 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
+    int y = top + L->hh + U(c, 10) + L->code_h + L->gap + L->app_h + L->gap + lh17 + U(c, 6) +
+            L->block_h - U(c, 4);
+    int m = U(c, 14);
+    *c->ui->fold = (SDL_Rect){m, y, c->w - 2 * m, nar_y - U(c, 4) - y};
+}
+
 static int column_w(const viz_ctx *c)
 {
     /* Zoomed text takes room from the wire. */
@@ -1577,6 +1591,7 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     int wx0 = m + col_w + U(c, 16), wx1 = w - m - col_w - U(c, 16);
     draw_wire(&cs, s, f, wx0, wx1, &cols[0], &cols[1], top);
     draw_flying(&cs, f, cols);
+    note_fold(&cs, &L, top, nar_y);
 
     /* narration panel */
     fill(c, m, nar_y, w - 2 * m, nar_h, PANEL);

@@ -34,6 +34,10 @@ typedef struct {
     bool kernel_wire;  /* W: the wire shows the kernel's segments, not the model's */
     bool kernel_wire_none; /* and the step has none (plain loopback, or the model only) */
     int nar_page;      /* the narration's page shown, 0 the first (Down / Up; past the last: the last) */
+    SDL_Rect *fold;    /* when not NULL, viz_draw_scene writes the panel's lower part there:
+                          from the lower kernel blocks (the reverse direction) down to just
+                          above the narration, the place the question's reveal takes
+                          (viz_question.h; it writes back the band it drew) */
 } viz_ui;
 
 /* Label ids for viz_label(). */

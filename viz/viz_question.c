@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+enum { LESSON_MAX_CHOICES_Q = VIZ_QUESTION_KEYS }; /* choices drawn at most */
+
 static const SDL_Color Q_TEXT = {235, 238, 242, 255};
 static const SDL_Color Q_DIM = {160, 168, 180, 255};
 static const SDL_Color Q_PANEL = {28, 32, 40, 255};
@@ -64,9 +66,54 @@ static const char *choice_text(const qctx *c, const lesson_choice *ch)
     return c->ja && ch->text_ja ? ch->text_ja : ch->text;
 }
 
-/* One choice row: [K] text, and the votes as a bar and a count (compact:
- * the count only, when there are votes). mark > 0: the right choice;
- * mark < 0: another choice of a reveal. */
+/* Room a choice's votes take at the right of its row, pixels. */
+static int votes_w(const qctx *c, int votes, int size, bool compact)
+{
+    if (!compact)
+        return U(c, 12) + U(c, 44) + U(c, 140) + U(c, 12);
+    if (votes <= 0)
+        return U(c, 12);
+    char n[16];
+    int nw = 0;
+    snprintf(n, sizeof n, "×%d", votes);
+    viz_text_size(c->t, n, VIZ_FACE_BOLD, size, &nw, NULL);
+    return U(c, 12) + nw + U(c, 10);
+}
+
+/* The left edge of a choice's text, from its row's left edge. */
+static int choice_text_dx(const qctx *c, bool compact)
+{
+    return U(c, compact ? 44 : 56);
+}
+
+/* The lines a choice's whole text takes in a row w wide (wrapped, never
+ * cut: VIZ_WRAP_MAX_LINES at most). */
+static int choice_lines(const qctx *c, const lesson_choice *ch, int votes, int w, int size,
+                        bool compact)
+{
+    const char *txt = choice_text(c, ch);
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    int tw = w - choice_text_dx(c, compact) - votes_w(c, votes, size, compact);
+    if (tw < U(c, 40))
+        tw = U(c, 40);
+    int n = viz_text_wrap(c->t, txt, face_of(c, txt, VIZ_FACE_SANS), size, tw, starts, lens,
+                          VIZ_WRAP_MAX_LINES);
+    return n > 0 ? n : 1;
+}
+
+/* A row's height for n lines of its text. */
+static int choice_h(const qctx *c, const lesson_choice *ch, int n, int size, bool compact)
+{
+    const char *txt = choice_text(c, ch);
+    int plh = viz_text_para_line_height(c->t, face_of(c, txt, VIZ_FACE_SANS), size);
+    int h = n * plh + U(c, compact ? 4 : 16);
+    int min = compact ? T(c, 20) * 2 : T(c, 24) * 2 + U(c, 8);
+    return h > min ? h : min;
+}
+
+/* One choice row: [K] text (wrapped inside the row, whole), and the votes
+ * as a bar and a count (compact: the count only, when there are votes).
+ * mark > 0: the right choice; mark < 0: another choice of a reveal. */
 static void draw_choice(const qctx *c, const lesson_choice *ch, int votes, int maxv, int x, int y,
                         int w, int h, int mark, bool compact)
 {
@@ -74,6 +121,8 @@ static void draw_choice(const qctx *c, const lesson_choice *ch, int votes, int m
     fill(c, x, y, w, h, bg);
     if (mark < 0)
         outline(c, x, y, w, h, U(c, 1) > 0 ? U(c, 1) : 1, Q_DIM);
+    SDL_Rect row = {x, y, w, h};
+    viz_text_set_box(c->t, &row);
     char key[4] = {ch->key, 0};
     int size = T(c, compact ? 20 : 24);
     int ty = y + (h - viz_text_line_height(c->t, VIZ_FACE_BOLD, size)) / 2;
@@ -81,27 +130,45 @@ static void draw_choice(const qctx *c, const lesson_choice *ch, int votes, int m
                   VIZ_ALIGN_LEFT);
     char n[16];
     snprintf(n, sizeof n, compact ? "×%d" : "%d", votes);
-    int right = x + w - U(c, 12); /* the text ends before the votes */
+    int right = x + w - U(c, 12);
     if (!compact) {
         int bar_w = U(c, 140);
-        int bx = right - U(c, 44) - bar_w, bh = h / 3, by = y + (h - bh) / 2;
+        int bx = right - U(c, 44) - bar_w, bh = U(c, 16), by = y + (h - bh) / 2;
         fill(c, bx, by, bar_w, bh, (SDL_Color){20, 22, 28, 255});
         if (votes > 0 && maxv > 0)
             fill(c, bx, by, bar_w * votes / maxv, bh, Q_KEY);
         viz_text_draw(c->t, n, VIZ_FACE_BOLD, size, Q_TEXT, right, ty, VIZ_ALIGN_RIGHT);
-        right = bx - U(c, 12);
     } else if (votes > 0) {
-        int nw = viz_text_draw(c->t, n, VIZ_FACE_BOLD, size, Q_TEXT, right, ty, VIZ_ALIGN_RIGHT);
-        right -= nw + U(c, 10);
+        viz_text_draw(c->t, n, VIZ_FACE_BOLD, size, Q_TEXT, right, ty, VIZ_ALIGN_RIGHT);
     }
     const char *txt = choice_text(c, ch);
     viz_face f = face_of(c, txt, VIZ_FACE_SANS);
-    int tyt = y + (h - viz_text_line_height(c->t, f, size)) / 2;
-    int tx = x + U(c, compact ? 44 : 56);
-    SDL_Rect clip = {tx, y, right > tx ? right - tx : 0, h};
-    SDL_RenderSetClipRect(c->r, &clip);
-    viz_text_draw(c->t, txt, f, size, Q_TEXT, tx, tyt, VIZ_ALIGN_LEFT);
-    SDL_RenderSetClipRect(c->r, NULL);
+    int nl = choice_lines(c, ch, votes, w, size, compact);
+    int tx = x + choice_text_dx(c, compact);
+    int tw = w - choice_text_dx(c, compact) - votes_w(c, votes, size, compact);
+    if (tw < U(c, 40))
+        tw = U(c, 40);
+    SDL_Rect tb = {tx, y, tw, h};
+    viz_text_set_box(c->t, &tb);
+    int th = nl * viz_text_para_line_height(c->t, f, size);
+    viz_text_draw_wrapped(c->t, txt, f, size, Q_TEXT, tx, y + (h - th) / 2, tw, VIZ_WRAP_MAX_LINES);
+}
+
+/* Draws a paragraph wrapped into max_w from (x, y) with its box, or only
+ * measures it (draw false). Returns its height. */
+static int para(const qctx *c, const char *s, viz_face latin, int size, SDL_Color k, int x, int y,
+                int max_w, bool draw)
+{
+    viz_face f = face_of(c, s, latin);
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    int n = viz_text_wrap(c->t, s, f, size, max_w, starts, lens, VIZ_WRAP_MAX_LINES);
+    int hgt = (n > 0 ? n : 1) * viz_text_para_line_height(c->t, f, size);
+    if (draw) {
+        SDL_Rect b = {x, y, max_w, hgt};
+        viz_text_set_box(c->t, &b);
+        viz_text_draw_wrapped(c->t, s, f, size, k, x, y, max_w, VIZ_WRAP_MAX_LINES);
+    }
+    return hgt;
 }
 
 void viz_question_draw(SDL_Renderer *r, viz_text *t, const lesson_question *q, const char *cond,
@@ -126,78 +193,153 @@ void viz_question_draw(SDL_Renderer *r, viz_text *t, const lesson_question *q, c
         /* Nearly opaque: the step's title, narration and statuses would
          * give the answer away. */
         fill(c, 0, 0, w, h, (SDL_Color){14, 16, 22, 255});
-        int pw = w - U(c, 160), row_h = T(c, 24) * 2 + U(c, 8), gap = U(c, 12);
-        int qsize = T(c, 30);
-        viz_face qf = face_of(c, ask, VIZ_FACE_BOLD);
-        int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
-        int nl = viz_text_wrap(t, ask, qf, qsize, pw - U(c, 64), starts, lens, 3);
-        int qh = nl * viz_text_para_line_height(t, qf, qsize);
-        int ph = U(c, 24) + T(c, 20) + U(c, 16) + qh + U(c, 20) + (int)q->nchoices * (row_h + gap) +
-                 T(c, 20) + U(c, 28);
+        int pw = w - U(c, 160), gap = U(c, 12);
+        int qsize = T(c, 30), csize = T(c, 24);
+        int cw = pw - U(c, 64);
+        int row_h[LESSON_MAX_CHOICES_Q];
+        int rows_h = 0;
+        for (size_t k = 0; k < q->nchoices && k < LESSON_MAX_CHOICES_Q; k++) {
+            const lesson_choice *ch = &q->choices[k];
+            int v = tally ? tally[(ch->key - 'A') % VIZ_QUESTION_KEYS] : 0;
+            row_h[k] = choice_h(c, ch, choice_lines(c, ch, v, cw, csize, false), csize, false);
+            rows_h += row_h[k] + gap;
+        }
+        int qh = para(c, ask, VIZ_FACE_BOLD, qsize, Q_TEXT, 0, 0, pw - U(c, 64), false);
+        int ph = U(c, 24) + T(c, 20) + U(c, 16) + qh + U(c, 20) + rows_h + T(c, 20) + U(c, 28);
         if (ph > h - U(c, 20))
             ph = h - U(c, 20);
         int px = (w - pw) / 2, py = (h - ph) / 2;
         fill(c, px, py, pw, ph, Q_PANEL);
         outline(c, px, py, pw, ph, U(c, 3), Q_KEY);
+        SDL_Rect pb = {px, py, pw, ph};
+        viz_text_set_box(t, &pb);
         int y = py + U(c, 20);
         const char *head = c->ja ? "予想してみよう" : "Predict";
         viz_text_draw(t, head, face_of(c, head, VIZ_FACE_BOLD), T(c, 20), Q_KEY, px + U(c, 32), y,
                       VIZ_ALIGN_LEFT);
         y += T(c, 20) + U(c, 16);
-        y += viz_text_draw_wrapped(t, ask, qf, qsize, Q_TEXT, px + U(c, 32), y, pw - U(c, 64), 3);
+        y += para(c, ask, VIZ_FACE_BOLD, qsize, Q_TEXT, px + U(c, 32), y, pw - U(c, 64), true);
         y += U(c, 20);
-        for (size_t k = 0; k < q->nchoices; k++) {
+        for (size_t k = 0; k < q->nchoices && k < LESSON_MAX_CHOICES_Q; k++) {
             const lesson_choice *ch = &q->choices[k];
             int v = tally ? tally[(ch->key - 'A') % VIZ_QUESTION_KEYS] : 0;
-            draw_choice(c, ch, v, maxv, px + U(c, 32), y, pw - U(c, 64), row_h, 0, false);
-            y += row_h + gap;
+            draw_choice(c, ch, v, maxv, px + U(c, 32), y, cw, row_h[k], 0, false);
+            y += row_h[k] + gap;
         }
         const char *hint = c->ja ? "A〜D: 投票 (何回でも)   Space: 答えを見る"
                                  : "A-D: vote (press again to count hands)   Space: reveal";
+        viz_text_set_box(t, &pb);
         viz_text_draw(t, hint, face_of(c, hint, VIZ_FACE_SANS), T(c, 20), Q_DIM, px + pw / 2, y,
                       VIZ_ALIGN_CENTER);
     } else {
-        /* The band, above the narration: the answer and its condition,
-         * the choices side by side, what each mode found. */
-        int size = T(c, 19);
-        int lh = viz_text_line_height(t, VIZ_FACE_JA, size);
-        int row_h = T(c, 20) * 2;
-        int bh = U(c, 10) + lh + U(c, 6) + row_h + U(c, 6) + lh + U(c, 10);
-        int bx = U(c, 16), bw = w - 2 * bx, by = h - bh - U(c, 120);
-        fill(c, bx, by, bw, bh, Q_PANEL);
-        outline(c, bx, by, bw, bh, U(c, 2), Q_RIGHT);
-        int y = by + U(c, 10);
-        char line[800];
+        /* The band takes the place of the panel's lower part (ui->fold:
+         * the reverse direction's buffers), just above the narration,
+         * which stays whole: the answer and its condition, the choices
+         * side by side (one under another when a text would take more
+         * than two lines), what each mode found. */
+        int size = T(c, 20), pad = U(c, 8), gap = U(c, 10);
+        const SDL_Rect *fold = ui && ui->fold && ui->fold->h > 0 ? ui->fold : NULL;
+        int bx = fold ? fold->x : U(c, 16);
+        int bw = fold ? fold->w : w - 2 * bx;
+        int iw = bw - 2 * pad;
+        char line[800], ev[2][400];
         const lesson_choice *right = lesson_question_choice(q, reveal->key);
-        snprintf(line, sizeof line, "%s %c  %s   %s %s", c->ja ? "答え:" : "Answer:", reveal->key,
-                 right ? choice_text(c, right) : "", c->ja ? "条件" : "because", cond ? cond : "");
-        viz_text_draw(t, line, face_of(c, line, VIZ_FACE_BOLD), size, Q_TEXT, bx + U(c, 16), y,
-                      VIZ_ALIGN_LEFT);
-        y += lh + U(c, 6);
-        int n = (int)q->nchoices, gap = U(c, 10);
-        int cw = n > 0 ? (bw - U(c, 32) - (n - 1) * gap) / n : 0;
-        for (int k = 0; k < n; k++) {
-            const lesson_choice *ch = &q->choices[k];
-            int v = tally ? tally[(ch->key - 'A') % VIZ_QUESTION_KEYS] : 0;
-            draw_choice(c, ch, v, maxv, bx + U(c, 16) + k * (cw + gap), y, cw, row_h,
-                        ch->key == reveal->key ? 1 : -1, true);
-        }
-        y += row_h + U(c, 6);
-        int x = bx + U(c, 16);
+        (void)right; /* its text is in its chip, filled green */
+        snprintf(line, sizeof line, "%s %c   %s %s", c->ja ? "答え:" : "Answer:", reveal->key,
+                 c->ja ? "条件" : "because", cond ? cond : "");
         for (int m = 0; m < LESSON_MODE_SLOTS; m++) {
             const char *who = m ? (c->ja ? "カーネル" : "kernel") : (c->ja ? "モデル" : "model");
             if (!reveal->checked[m])
-                snprintf(line, sizeof line, "%s: %s", who, c->ja ? "実行していません" : "not run");
+                snprintf(ev[m], sizeof ev[m], "%s: %s", who, c->ja ? "実行していません" : "not run");
             else
-                snprintf(line, sizeof line, "%s: %s %s, %s", who, c->ja ? "結果" : "found",
-                         reveal->got[m],
+                snprintf(ev[m], sizeof ev[m], "%s: %s, %s", who, reveal->got[m],
                          reveal->held[m] ? (c->ja ? "成立" : "holds")
                                          : (c->ja ? "不成立" : "does not hold"));
+        }
+        /* the evidence on one line when both fit, else one under another */
+        int ew[2] = {0, 0};
+        for (int m = 0; m < 2; m++)
+            viz_text_size(t, ev[m], face_of(c, ev[m], VIZ_FACE_SANS), size, &ew[m], NULL);
+        bool ev_row = ew[0] + U(c, 40) + ew[1] <= iw;
+        int hw = 0;
+        viz_text_size(t, line, face_of(c, line, VIZ_FACE_BOLD), size, &hw, NULL);
+        /* the answer and the evidence on one line when they fit */
+        bool one_line = ev_row && hw + U(c, 40) + ew[0] + U(c, 40) + ew[1] <= iw;
+        int head_h = para(c, line, VIZ_FACE_BOLD, size, Q_TEXT, 0, 0, iw, false);
+        int ev_h = ev_row ? para(c, ev[0], VIZ_FACE_SANS, size, Q_TEXT, 0, 0, iw, false)
+                          : para(c, ev[0], VIZ_FACE_SANS, size, Q_TEXT, 0, 0, iw, false) +
+                                para(c, ev[1], VIZ_FACE_SANS, size, Q_TEXT, 0, 0, iw, false);
+        int n = (int)q->nchoices < LESSON_MAX_CHOICES_Q ? (int)q->nchoices : LESSON_MAX_CHOICES_Q;
+        int cw = n > 0 ? (iw - (n - 1) * gap) / n : 0;
+        bool in_row = true;
+        int votes[LESSON_MAX_CHOICES_Q], lines[LESSON_MAX_CHOICES_Q];
+        for (int k = 0; k < n; k++) {
+            const lesson_choice *ch = &q->choices[k];
+            votes[k] = tally ? tally[(ch->key - 'A') % VIZ_QUESTION_KEYS] : 0;
+            lines[k] = choice_lines(c, ch, votes[k], cw, size, true);
+            if (lines[k] > 2)
+                in_row = false;
+        }
+        int chips_h = 0, row_h = 0;
+        for (int k = 0; k < n; k++) {
+            const lesson_choice *ch = &q->choices[k];
+            if (in_row) {
+                int rh = choice_h(c, ch, lines[k], size, true);
+                if (rh > row_h)
+                    row_h = rh;
+            } else {
+                lines[k] = choice_lines(c, ch, votes[k], iw, size, true);
+                chips_h += choice_h(c, ch, lines[k], size, true) + (k ? U(c, 6) : 0);
+            }
+        }
+        if (in_row)
+            chips_h = row_h;
+        int bh = pad + head_h + U(c, 4) + chips_h + (one_line ? 0 : U(c, 4) + ev_h) + pad;
+        int bottom = fold ? fold->y + fold->h : h - U(c, 120);
+        int by = bottom - bh;
+        if (fold && by > fold->y) { /* the whole lower part, not a strip of it */
+            by = fold->y;
+            bh = bottom - by;
+        }
+        if (by < 0)
+            by = 0;
+        if (ui && ui->fold)
+            *ui->fold = (SDL_Rect){bx, by, bw, bh};
+        fill(c, bx, by, bw, bh, Q_PANEL);
+        outline(c, bx, by, bw, bh, U(c, 2), Q_RIGHT);
+        int x = bx + pad, y = by + pad;
+        int hy = y;
+        y += para(c, line, VIZ_FACE_BOLD, size, Q_TEXT, x, y, iw, true) + U(c, 4);
+        for (int k = 0; k < n; k++) {
+            const lesson_choice *ch = &q->choices[k];
+            int mark = ch->key == reveal->key ? 1 : -1;
+            if (in_row) {
+                draw_choice(c, ch, votes[k], maxv, x + k * (cw + gap), y, cw, row_h, mark, true);
+            } else {
+                int rh = choice_h(c, ch, lines[k], size, true);
+                draw_choice(c, ch, votes[k], maxv, x, y, iw, rh, mark, true);
+                y += rh + U(c, 6);
+            }
+        }
+        if (in_row)
+            y += row_h + U(c, 4);
+        if (one_line) {
+            x += hw + U(c, 40);
+            y = hy;
+        }
+        for (int m = 0; m < LESSON_MODE_SLOTS && m < 2; m++) {
             SDL_Color k = !reveal->checked[m] ? Q_DIM : reveal->held[m] ? Q_TEXT : Q_WRONG;
-            x += viz_text_draw(t, line, face_of(c, line, VIZ_FACE_SANS), size, k, x, y,
-                               VIZ_ALIGN_LEFT) +
-                 U(c, 40);
+            if (ev_row) {
+                SDL_Rect eb = {x, y, iw, ev_h};
+                viz_text_set_box(t, &eb);
+                x += viz_text_draw(t, ev[m], face_of(c, ev[m], VIZ_FACE_SANS), size, k, x, y,
+                                   VIZ_ALIGN_LEFT) +
+                     U(c, 40);
+            } else {
+                y += para(c, ev[m], VIZ_FACE_SANS, size, k, x, y, iw, true);
+            }
         }
     }
+    viz_text_set_box(t, NULL);
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
 }
