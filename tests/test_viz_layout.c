@@ -388,6 +388,12 @@ static void test_layout_help_no_overlap(void **state)
                          lang ? "ja" : "en", zooms[zi]);
                 assert_true(col.n > 10);
                 bad += check_frame(&col, where, false, &printed);
+                if (getenv("VIZ_LAYOUT_DUMP")) {
+                    char path[400];
+                    snprintf(path, sizeof path, "%s/help-%dx%d-%s-z%zu.png",
+                             getenv("VIZ_LAYOUT_DUMP"), col.w, col.h, lang ? "ja" : "en", zi);
+                    viz_canvas_save_png(cv, path, err, sizeof err);
+                }
             }
         viz_canvas_free(cv);
     }
@@ -632,7 +638,7 @@ static void test_layout_questions_no_overlap(void **state)
     static viz_scene scenes[MAX_STEPS];
     static collector col;
     static clip_collector cc;
-    int bad = 0, printed = 0, frames = 0, questions = 0, zoomed_hidden = 0, hidden_printed = 12;
+    int bad = 0, printed = 0, frames = 0, questions = 0, zoomed_hidden = 0, hidden_printed = 0;
     int tally[VIZ_QUESTION_KEYS] = {0};
     tally[0] = 3;
     tally[2] = 12;
@@ -665,7 +671,7 @@ static void test_layout_questions_no_overlap(void **state)
                         char cond[300];
                         snprintf(cond, sizeof cond, "%s: %s", lesson_side_name(al->side), al->code);
                         for (int pass = 0; pass < 2; pass++) {
-                            SDL_Rect fold = {0, 0, 0, 0};
+                            viz_fold fold = {0};
                             viz_ui ui = {.lang = (viz_lang)lang, .zoom = zooms[zi], .speed = 1,
                                          .fold = &fold};
                             viz_anim_seek(anim, &scenes[k], pass ? 1.0 : 0.0, f);
@@ -684,13 +690,10 @@ static void test_layout_questions_no_overlap(void **state)
                                               pass ? &scenes[k].question : NULL, tally, &ui,
                                               col.w, col.h);
                             assert_true(col.n > n0 + (int)q->nchoices);
-                            /* The band can be taller than the panel's lower part
-                             * (zoomed, or with votes in 06 step 8) and half hide
-                             * a label just above it: counted and printed, not
-                             * failed yet (to do: move the band to a clean line of
-                             * the columns). */
+                            /* The band hides whole labels (the lower kernel
+                             * blocks it takes the place of), never half of one. */
                             if (pass)
-                                zoomed_hidden += drop_covered(&col, n0, &fold, where, &hidden_printed);
+                                zoomed_hidden += drop_covered(&col, n0, &fold.rect, where, &hidden_printed);
                             bad += check_clipped(&cc, where, &printed);
                             bad += check_frame(&col, where,
                                                col.w == 1280 && col.h == 720 && zi == 0, &printed);
@@ -711,8 +714,9 @@ static void test_layout_questions_no_overlap(void **state)
             viz_scene_free(&scenes[k]);
         lesson_doc_free(doc);
     }
-    fprintf(stderr, "questions: %d asked, %d frames, %d problems (labels half hidden under the "
-                    "reveal, not failed yet: %d)\n", questions, frames, bad, zoomed_hidden);
+    fprintf(stderr, "questions: %d asked, %d frames, %d problems, %d labels half hidden under the "
+                    "reveal\n", questions, frames, bad, zoomed_hidden);
+    bad += zoomed_hidden;
     assert_true(questions >= 6);
     free(f);
     viz_anim_free(anim);

@@ -853,7 +853,7 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
      * footer's key hints stay. */
     a->ui.kernel_wire_none =
         a->ui.kernel_wire && viz_anim_kernel_wire(&a->scene, p, a->frame) < 0;
-    SDL_Rect fold = {0, 0, 0, 0}; /* where the reveal goes (viz_ui.fold) */
+    viz_fold fold = {0}; /* where the reveal goes (viz_ui.fold) */
     a->ui.fold = &fold;
     viz_draw_scene_pages(r, t, &a->scene, a->frame, &a->ui, w, h, &a->nar_pages);
     const lesson_question *q =

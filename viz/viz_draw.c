@@ -887,10 +887,30 @@ static int legend_text(const viz_ctx *c, const char *s, int x, int y, int x1, do
     return viz_text_draw_wrapped(c->t, s, VIZ_FACE_SANS, T(c, size), DIM, x, y, x1 - x, 3);
 }
 
-/* What the colours and stripes mean, from y down to y + room at most:
- * the words wrap, and shrink when even wrapped they would not fit. The
- * swatch stands on its own row above the words in a narrow wire. */
-static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, bool draw)
+void viz_paint_legend_swatch(const viz_ctx *c, int item, int x, int y, int sw)
+{
+    if (item == 0) {
+        for (int i = 0; i < 4; i++)
+            fill(c, x + i * (sw + U(c, 2)), y, sw, sw, viz_palette(i));
+    } else if (item == 1) {
+        SDL_Color k = shade(viz_palette(1), 0.62);
+        fill(c, x, y, 4 * sw, sw, k);
+        for (int sx = x + U(c, 3); sx < x + 4 * sw; sx += U(c, 8) > 0 ? U(c, 8) : 4)
+            fill(c, sx, y, U(c, 2) > 0 ? U(c, 2) : 1, sw, shade(k, 0.7));
+    } else {
+        fill(c, x, y, 2 * sw, sw, BAR_BG);
+        fill(c, x + 2 * sw, y, 2 * sw, sw, OVERHEAD);
+        frame(c, x, y, 4 * sw, sw, 1, EDGE);
+    }
+}
+
+/* The wire's title and what the colours and stripes mean, from y down to
+ * y + room at most: the words wrap, and shrink when even wrapped they
+ * would not fit. The swatch stands on its own row above the words in a
+ * narrow wire. With items false, the title and a line saying where the
+ * colours are explained (the help list), for a wire too narrow for them. */
+static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, bool draw,
+                       bool items)
 {
     int y_start = y, cx = x0 + span / 2;
     /* W switches the wire between the model's events and the kernel's
@@ -912,26 +932,19 @@ static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, b
             text(c, row, VIZ_FACE_BOLD, tsize, DIM, cx, y + i * tlh, VIZ_ALIGN_CENTER);
         }
     y += n * tlh + U(c, 10);
+    if (!items) {
+        int th = legend_text(c, viz_label(c->lang, VIZ_L_LEGEND_HINT), x0 + U(c, 8), y,
+                             x0 + span - U(c, 4), size, draw);
+        return y + th - y_start;
+    }
     int sw = U(c, 18), lh = viz_text_line_height(c->t, VIZ_FACE_JA, T(c, size)) + U(c, 6);
     int lx = x0 + U(c, 12), x1 = x0 + span - U(c, 4);
     int tx = lx + 4 * (sw + U(c, 2)) + U(c, 8);
     bool own_row = x1 - tx < span / 2; /* swatch above the words */
     viz_label_id ids[3] = {VIZ_L_LEGEND_WRITES, VIZ_L_LEGEND_STRIPES, VIZ_L_LEGEND_OVERHEAD};
     for (int it = 0; it < 3; it++) {
-        if (draw && it == 0)
-            for (int i = 0; i < 4; i++)
-                fill(c, lx + i * (sw + U(c, 2)), y + U(c, 2), sw, sw, viz_palette(i));
-        if (draw && it == 1) {
-            SDL_Color k = shade(viz_palette(1), 0.62);
-            fill(c, lx, y + U(c, 2), 4 * sw, sw, k);
-            for (int sx = lx + U(c, 3); sx<lx + 4 * sw; sx += U(c, 8)> 0 ? U(c, 8) : 4)
-                fill(c, sx, y + U(c, 2), U(c, 2) > 0 ? U(c, 2) : 1, sw, shade(k, 0.7));
-        }
-        if (draw && it == 2) {
-            fill(c, lx, y + U(c, 2), 2 * sw, sw, BAR_BG);
-            fill(c, lx + 2 * sw, y + U(c, 2), 2 * sw, sw, OVERHEAD);
-            frame(c, lx, y + U(c, 2), 4 * sw, sw, 1, EDGE);
-        }
+        if (draw)
+            viz_paint_legend_swatch(c, it, lx, y + U(c, 2), sw);
         if (own_row)
             y += sw + U(c, 6);
         int th = legend_text(c, viz_label(c->lang, ids[it]), own_row ? lx : tx, y, x1, size, draw);
@@ -940,13 +953,22 @@ static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, b
     return y - y_start;
 }
 
+/* The legend at the largest size that fits, down to the unzoomed size
+ * (20 px at 1280x720); where even that does not fit (a zoomed, narrow
+ * wire), the title and where the colours are explained (the help list);
+ * at worst nothing rather than words over the lanes. */
 static void draw_legend(const viz_ctx *c, int x0, int span, int y, int room)
 {
-    double size = 20;
-    while (size > 12 && legend_pass(c, x0, span, y, size, false) > room)
-        size -= 1;
-    if (legend_pass(c, x0, span, y, size, false) <= room)
-        legend_pass(c, x0, span, y, size, true);
+    double min = c->ui && c->ui->zoom > 1 ? 20 / c->ui->zoom : 20;
+    for (int items = 1; items >= 0; items--) {
+        double size = 20;
+        while (size > min && legend_pass(c, x0, span, y, size, false, items) > room)
+            size -= 1;
+        if (legend_pass(c, x0, span, y, size, false, items) <= room) {
+            legend_pass(c, x0, span, y, size, true, items);
+            return;
+        }
+    }
 }
 
 /* Segments on the wire that would overlap are drawn as one chunk; a
@@ -1389,16 +1411,21 @@ static void nar_draw(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w
 
 /* The panel's lower part (see viz_ui.fold): from the top of the columns'
  * lower kernel blocks (as draw_side places them) to just above the
- * narration; the question's reveal takes its place. */
+ * narration; the question's reveal takes its place. Above it, the tops
+ * of the kernel, application and code boxes, where a taller band starts. */
 static void note_fold(const viz_ctx *c, const side_layout *L, int top, int nar_y)
 {
     if (!c->ui || !c->ui->fold)
         return;
     int lh17 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
-    int y = top + L->hh + U(c, 10) + L->code_h + L->gap + L->app_h + L->gap + lh17 + U(c, 6) +
-            L->block_h - U(c, 4);
+    int code_y = top + L->hh + U(c, 10); /* as draw_side stacks its boxes */
+    int app_y = code_y + L->code_h + L->gap;
+    int kern_y = app_y + L->app_h + L->gap;
+    int y = kern_y + lh17 + U(c, 6) + L->block_h - U(c, 4);
     int m = U(c, 14);
-    *c->ui->fold = (SDL_Rect){m, y, c->w - 2 * m, nar_y - U(c, 4) - y};
+    *c->ui->fold = (viz_fold){.rect = {m, y, c->w - 2 * m, nar_y - U(c, 4) - y},
+                              .clean_y = {kern_y, app_y, code_y},
+                              .nclean = 3};
 }
 
 static int column_w(const viz_ctx *c)

@@ -34,11 +34,21 @@ typedef struct {
     bool kernel_wire;  /* W: the wire shows the kernel's segments, not the model's */
     bool kernel_wire_none; /* and the step has none (plain loopback, or the model only) */
     int nar_page;      /* the narration's page shown, 0 the first (Down / Up; past the last: the last) */
-    SDL_Rect *fold;    /* when not NULL, viz_draw_scene writes the panel's lower part there:
-                          from the lower kernel blocks (the reverse direction) down to just
-                          above the narration, the place the question's reveal takes
-                          (viz_question.h; it writes back the band it drew) */
+    struct viz_fold *fold; /* when not NULL, viz_draw_scene writes where the question's
+                              reveal goes there (viz_question.h writes back the band it drew) */
 } viz_ui;
+
+/* Where a question's reveal may lie over the panel: its lower part, and
+ * the lines above it where a taller band can begin without cutting a
+ * label in two. */
+enum { VIZ_FOLD_LINES = 3 };
+typedef struct viz_fold {
+    SDL_Rect rect;                /* the lower kernel blocks (the reverse direction) down to
+                                     just above the narration; the band drawn, once drawn */
+    int clean_y[VIZ_FOLD_LINES];  /* tops of the blocks above rect, lowest first: the kernel
+                                     box, the application box, the code box (px) */
+    int nclean;                   /* how many of clean_y are set */
+} viz_fold;
 
 /* Label ids for viz_label(). */
 typedef enum {
@@ -85,6 +95,7 @@ typedef enum {
     VIZ_L_LEGEND_OVERHEAD,
     VIZ_L_USABLE,
     VIZ_L_USABLE_OF,
+    VIZ_L_LEGEND_HINT,
     VIZ_L_COUNT
 } viz_label_id;
 

@@ -55,6 +55,7 @@ static const char *const labels[VIZ_L_COUNT][2] = {
     /* a buffer's header: "4,096 B · usable 4,096 of 8,192 B" */
     [VIZ_L_USABLE] = {"usable", "使用可能"},
     [VIZ_L_USABLE_OF] = {"of", "/"},
+    [VIZ_L_LEGEND_HINT] = {"colours: ? key", "色の意味: ? キー"},
 };
 
 const char *viz_label(viz_lang lang, viz_label_id id)

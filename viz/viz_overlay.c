@@ -74,11 +74,15 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
     fill(c, 0, 0, w, h, (SDL_Color){0, 0, 0, 170});
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
     int n = (int)(sizeof keys / sizeof keys[0]);
-    /* Every key fits: a zoomed or short window draws the list smaller
+    /* Under the keys, what the wire's colours mean (a zoomed, narrow
+     * wire has no room for its legend and points here). */
+    const viz_label_id legend[] = {VIZ_L_LEGEND_WRITES, VIZ_L_LEGEND_STRIPES, VIZ_L_LEGEND_OVERHEAD};
+    int nl = (int)(sizeof legend / sizeof legend[0]);
+    /* Every row fits: a zoomed or short window draws the list smaller
      * rather than cutting its last rows off. */
     int sz = 23;
     int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, sz)) + U(c, 4);
-    while (sz > 12 && lh * n + U(c, 90) > h - U(c, 20)) {
+    while (sz > 12 && lh * (n + nl) + U(c, 100) > h - U(c, 20)) {
         sz--;
         lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, sz)) + U(c, 4);
     }
@@ -89,7 +93,13 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
         kw = k > kw ? k : kw;
         dw = d > dw ? d : dw;
     }
-    int pw = U(c, 24) + kw + U(c, 20) + dw + U(c, 24), ph = lh * n + U(c, 90);
+    int sw = viz_text_line_height(t, VIZ_FACE_SANS, T(c, sz)) * 2 / 3;
+    kw = kw > 4 * sw + U(c, 6) ? kw : 4 * sw + U(c, 6);
+    for (int i = 0; i < nl; i++) {
+        int d = text_w(c, viz_label(c->lang, legend[i]), VIZ_FACE_SANS, sz);
+        dw = d > dw ? d : dw;
+    }
+    int pw = U(c, 24) + kw + U(c, 20) + dw + U(c, 24), ph = lh * (n + nl) + U(c, 100);
     if (pw < U(c, 760))
         pw = U(c, 760);
     if (pw > w - U(c, 20))
@@ -111,6 +121,15 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
         snprintf(d, sizeof d, "%s", keys[i][c->lang == VIZ_LANG_JA ? 2 : 1]);
         viz_paint_fit(c, d, VIZ_FACE_SANS, sz, px + pw - U(c, 12) - dx);
         text(c, keys[i][0], VIZ_FACE_BOLD, sz, viz_palette(3), px + U(c, 24), y, VIZ_ALIGN_LEFT);
+        text(c, d, VIZ_FACE_SANS, sz, TEXT, dx, y, VIZ_ALIGN_LEFT);
+        y += lh;
+    }
+    y += U(c, 10);
+    for (int i = 0; i < nl; i++) {
+        char d[128];
+        snprintf(d, sizeof d, "%s", viz_label(c->lang, legend[i]));
+        viz_paint_fit(c, d, VIZ_FACE_SANS, sz, px + pw - U(c, 12) - dx);
+        viz_paint_legend_swatch(c, i, px + U(c, 24), y + (lh - U(c, 4) - sw) / 2, sw);
         text(c, d, VIZ_FACE_SANS, sz, TEXT, dx, y, VIZ_ALIGN_LEFT);
         y += lh;
     }

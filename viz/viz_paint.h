@@ -115,4 +115,9 @@ void viz_paint_begin(viz_ctx *c, SDL_Renderer *r, viz_text *t, const viz_ui *ui,
  * "…" when cut. */
 void viz_paint_fit(const viz_ctx *c, char *s, viz_face face, double size, int max_w);
 
+/* The legend's swatch for item 0 (one colour per write), 1 (striped: in
+ * flight) or 2 (grey: kernel overhead), sw px tall and 4 sw wide at
+ * (x, y); the wire's legend and the help list draw the same. */
+void viz_paint_legend_swatch(const viz_ctx *c, int item, int x, int y, int sw);
+
 #endif

@@ -107,15 +107,16 @@ static int choice_h(const qctx *c, const lesson_choice *ch, int n, int size, boo
     const char *txt = choice_text(c, ch);
     int plh = viz_text_para_line_height(c->t, face_of(c, txt, VIZ_FACE_SANS), size);
     int h = n * plh + U(c, compact ? 4 : 16);
-    int min = compact ? T(c, 20) * 2 : T(c, 24) * 2 + U(c, 8);
+    int min = compact ? size * 2 : size * 2 + U(c, 8);
     return h > min ? h : min;
 }
 
-/* One choice row: [K] text (wrapped inside the row, whole), and the votes
- * as a bar and a count (compact: the count only, when there are votes).
- * mark > 0: the right choice; mark < 0: another choice of a reveal. */
+/* One choice row: [K] text (wrapped inside the row, whole) at text size
+ * `size` (px), and the votes as a bar and a count (compact: the count
+ * only, when there are votes). mark > 0: the right choice; mark < 0:
+ * another choice of a reveal. */
 static void draw_choice(const qctx *c, const lesson_choice *ch, int votes, int maxv, int x, int y,
-                        int w, int h, int mark, bool compact)
+                        int w, int h, int size, int mark, bool compact)
 {
     SDL_Color bg = mark > 0 ? Q_RIGHT : Q_ROW;
     fill(c, x, y, w, h, bg);
@@ -124,7 +125,6 @@ static void draw_choice(const qctx *c, const lesson_choice *ch, int votes, int m
     SDL_Rect row = {x, y, w, h};
     viz_text_set_box(c->t, &row);
     char key[4] = {ch->key, 0};
-    int size = T(c, compact ? 20 : 24);
     int ty = y + (h - viz_text_line_height(c->t, VIZ_FACE_BOLD, size)) / 2;
     viz_text_draw(c->t, key, VIZ_FACE_BOLD, size, mark > 0 ? Q_TEXT : Q_KEY, x + U(c, 14), ty,
                   VIZ_ALIGN_LEFT);
@@ -223,7 +223,7 @@ void viz_question_draw(SDL_Renderer *r, viz_text *t, const lesson_question *q, c
         for (size_t k = 0; k < q->nchoices && k < LESSON_MAX_CHOICES_Q; k++) {
             const lesson_choice *ch = &q->choices[k];
             int v = tally ? tally[(ch->key - 'A') % VIZ_QUESTION_KEYS] : 0;
-            draw_choice(c, ch, v, maxv, px + U(c, 32), y, cw, row_h[k], 0, false);
+            draw_choice(c, ch, v, maxv, px + U(c, 32), y, cw, row_h[k], csize, 0, false);
             y += row_h[k] + gap;
         }
         const char *hint = c->ja ? "A〜D: 投票 (何回でも)   Space: 答えを見る"
@@ -238,7 +238,7 @@ void viz_question_draw(SDL_Renderer *r, viz_text *t, const lesson_question *q, c
          * side by side (one under another when a text would take more
          * than two lines), what each mode found. */
         int size = T(c, 20), pad = U(c, 8), gap = U(c, 10);
-        const SDL_Rect *fold = ui && ui->fold && ui->fold->h > 0 ? ui->fold : NULL;
+        const SDL_Rect *fold = ui && ui->fold && ui->fold->rect.h > 0 ? &ui->fold->rect : NULL;
         int bx = fold ? fold->x : U(c, 16);
         int bw = fold ? fold->w : w - 2 * bx;
         int iw = bw - 2 * pad;
@@ -256,55 +256,76 @@ void viz_question_draw(SDL_Renderer *r, viz_text *t, const lesson_question *q, c
                          reveal->held[m] ? (c->ja ? "成立" : "holds")
                                          : (c->ja ? "不成立" : "does not hold"));
         }
-        /* the evidence on one line when both fit, else one under another */
-        int ew[2] = {0, 0};
-        for (int m = 0; m < 2; m++)
-            viz_text_size(t, ev[m], face_of(c, ev[m], VIZ_FACE_SANS), size, &ew[m], NULL);
-        bool ev_row = ew[0] + U(c, 40) + ew[1] <= iw;
-        int hw = 0;
-        viz_text_size(t, line, face_of(c, line, VIZ_FACE_BOLD), size, &hw, NULL);
-        /* the answer and the evidence on one line when they fit */
-        bool one_line = ev_row && hw + U(c, 40) + ew[0] + U(c, 40) + ew[1] <= iw;
-        int head_h = para(c, line, VIZ_FACE_BOLD, size, Q_TEXT, 0, 0, iw, false);
-        int ev_h = ev_row ? para(c, ev[0], VIZ_FACE_SANS, size, Q_TEXT, 0, 0, iw, false)
-                          : para(c, ev[0], VIZ_FACE_SANS, size, Q_TEXT, 0, 0, iw, false) +
-                                para(c, ev[1], VIZ_FACE_SANS, size, Q_TEXT, 0, 0, iw, false);
-        int n = (int)q->nchoices < LESSON_MAX_CHOICES_Q ? (int)q->nchoices : LESSON_MAX_CHOICES_Q;
-        int cw = n > 0 ? (iw - (n - 1) * gap) / n : 0;
-        bool in_row = true;
+        /* Measured at the zoomed size first; a band taller than the
+         * panel's lower part is measured again smaller, down to the
+         * unzoomed size, before it takes room above. */
+        int min_size = (int)(20 * c->s + 0.5) > size ? size : (int)(20 * c->s + 0.5);
+        bool ev_row, one_line, in_row;
+        int head_h, ev_h, n, cw, chips_h, row_h, bh, hw;
         int votes[LESSON_MAX_CHOICES_Q], lines[LESSON_MAX_CHOICES_Q];
-        for (int k = 0; k < n; k++) {
-            const lesson_choice *ch = &q->choices[k];
-            votes[k] = tally ? tally[(ch->key - 'A') % VIZ_QUESTION_KEYS] : 0;
-            lines[k] = choice_lines(c, ch, votes[k], cw, size, true);
-            if (lines[k] > 2)
-                in_row = false;
-        }
-        int chips_h = 0, row_h = 0;
-        for (int k = 0; k < n; k++) {
-            const lesson_choice *ch = &q->choices[k];
-            if (in_row) {
-                int rh = choice_h(c, ch, lines[k], size, true);
-                if (rh > row_h)
-                    row_h = rh;
-            } else {
-                lines[k] = choice_lines(c, ch, votes[k], iw, size, true);
-                chips_h += choice_h(c, ch, lines[k], size, true) + (k ? U(c, 6) : 0);
+        for (;;) {
+            /* the evidence on one line when both fit, else one under another */
+            int ew[2] = {0, 0};
+            for (int m = 0; m < 2; m++)
+                viz_text_size(t, ev[m], face_of(c, ev[m], VIZ_FACE_SANS), size, &ew[m], NULL);
+            ev_row = ew[0] + U(c, 40) + ew[1] <= iw;
+            hw = 0;
+            viz_text_size(t, line, face_of(c, line, VIZ_FACE_BOLD), size, &hw, NULL);
+            /* the answer and the evidence on one line when they fit */
+            one_line = ev_row && hw + U(c, 40) + ew[0] + U(c, 40) + ew[1] <= iw;
+            head_h = para(c, line, VIZ_FACE_BOLD, size, Q_TEXT, 0, 0, iw, false);
+            ev_h = ev_row ? para(c, ev[0], VIZ_FACE_SANS, size, Q_TEXT, 0, 0, iw, false)
+                              : para(c, ev[0], VIZ_FACE_SANS, size, Q_TEXT, 0, 0, iw, false) +
+                                    para(c, ev[1], VIZ_FACE_SANS, size, Q_TEXT, 0, 0, iw, false);
+            n = (int)q->nchoices < LESSON_MAX_CHOICES_Q ? (int)q->nchoices : LESSON_MAX_CHOICES_Q;
+            cw = n > 0 ? (iw - (n - 1) * gap) / n : 0;
+            in_row = true;
+            for (int k = 0; k < n; k++) {
+                const lesson_choice *ch = &q->choices[k];
+                votes[k] = tally ? tally[(ch->key - 'A') % VIZ_QUESTION_KEYS] : 0;
+                lines[k] = choice_lines(c, ch, votes[k], cw, size, true);
+                if (lines[k] > 2)
+                    in_row = false;
             }
+            chips_h = 0;
+            row_h = 0;
+            for (int k = 0; k < n; k++) {
+                const lesson_choice *ch = &q->choices[k];
+                if (in_row) {
+                    int rh = choice_h(c, ch, lines[k], size, true);
+                    if (rh > row_h)
+                        row_h = rh;
+                } else {
+                    lines[k] = choice_lines(c, ch, votes[k], iw, size, true);
+                    chips_h += choice_h(c, ch, lines[k], size, true) + (k ? U(c, 6) : 0);
+                }
+            }
+            if (in_row)
+                chips_h = row_h;
+            bh = pad + head_h + U(c, 4) + chips_h + (one_line ? 0 : U(c, 4) + ev_h) + pad;
+            if (!fold || bh <= fold->h || size <= min_size)
+                break;
+            size = size - 1 > min_size ? size - 1 : min_size;
         }
-        if (in_row)
-            chips_h = row_h;
-        int bh = pad + head_h + U(c, 4) + chips_h + (one_line ? 0 : U(c, 4) + ev_h) + pad;
         int bottom = fold ? fold->y + fold->h : h - U(c, 120);
         int by = bottom - bh;
         if (fold && by > fold->y) { /* the whole lower part, not a strip of it */
             by = fold->y;
             bh = bottom - by;
+        } else if (fold && by < fold->y) {
+            /* taller than the lower part: start at the top of a box above
+             * it, so no label is cut in two */
+            for (int i = 0; i < ui->fold->nclean; i++)
+                if (ui->fold->clean_y[i] <= by) {
+                    by = ui->fold->clean_y[i];
+                    bh = bottom - by;
+                    break;
+                }
         }
         if (by < 0)
             by = 0;
         if (ui && ui->fold)
-            *ui->fold = (SDL_Rect){bx, by, bw, bh};
+            ui->fold->rect = (SDL_Rect){bx, by, bw, bh};
         fill(c, bx, by, bw, bh, Q_PANEL);
         outline(c, bx, by, bw, bh, U(c, 2), Q_RIGHT);
         int x = bx + pad, y = by + pad;
@@ -314,10 +335,10 @@ void viz_question_draw(SDL_Renderer *r, viz_text *t, const lesson_question *q, c
             const lesson_choice *ch = &q->choices[k];
             int mark = ch->key == reveal->key ? 1 : -1;
             if (in_row) {
-                draw_choice(c, ch, votes[k], maxv, x + k * (cw + gap), y, cw, row_h, mark, true);
+                draw_choice(c, ch, votes[k], maxv, x + k * (cw + gap), y, cw, row_h, size, mark, true);
             } else {
                 int rh = choice_h(c, ch, lines[k], size, true);
-                draw_choice(c, ch, votes[k], maxv, x, y, iw, rh, mark, true);
+                draw_choice(c, ch, votes[k], maxv, x, y, iw, rh, size, mark, true);
                 y += rh + U(c, 6);
             }
         }

@@ -174,7 +174,7 @@ static int render_step(const render_opts *o, const lesson_doc *doc, size_t k, vi
             double at = pass == 1 ? 0.0 : o->at;
             viz_anim_seek(anim, scene, at, frame);
             viz_ui u = *ui;
-            SDL_Rect fold = {0, 0, 0, 0}; /* where the reveal goes (viz_ui.fold) */
+            viz_fold fold = {0}; /* where the reveal goes (viz_ui.fold) */
             u.fold = &fold;
             u.kernel_wire_none = o->kernel_wire && viz_anim_kernel_wire(scene, at, frame) < 0;
             u.nar_page = page;
