@@ -166,6 +166,22 @@ int lesson_wire_start(const char *choice, FILE *note)
     return (int)g_wire.state;
 }
 
+int lesson_wire_export(void **handle)
+{
+    *handle = g_wire.w;
+    return (int)g_wire.state;
+}
+
+void lesson_wire_adopt(int state, void *handle)
+{
+    if (g_wire.state != LESSON_WIRE_NONE || state == LESSON_WIRE_NONE)
+        return;
+    g_wire.state = (lesson_wire)state;
+    g_wire.w = state == LESSON_WIRE_EMULATED ? handle : NULL;
+    if (!g_wire.w)
+        g_wire.state = LESSON_WIRE_LOOPBACK;
+}
+
 void lesson_wire_after_fork(void)
 {
     lesson_wire was = g_wire.state;

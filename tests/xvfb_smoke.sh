@@ -2,7 +2,9 @@
 # xvfb_smoke.sh: the real window under Xvfb. Opens the basics lesson with
 # the software renderer (SDL_FRAMEBUFFER_ACCELERATION=0), plays three
 # steps, saves a screenshot of the window and quits; checks the exit
-# status and that the screenshot is a PNG of the window's size.
+# status, that the screenshot is a PNG of the window's size, and that the
+# window's real mode runs on the emulated wire whenever `run` does (the
+# window module must adopt the wire main() forked before any thread).
 # Usage: tests/xvfb_smoke.sh path/to/sockbuf   (exit 77: skipped, no xvfb-run)
 set -u
 . "$(dirname "$0")/smoke_lib.sh"
@@ -20,10 +22,16 @@ ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 export ASAN_OPTIONS
 env -u WAYLAND_DISPLAY SDL_VIDEODRIVER=x11 SDL_FRAMEBUFFER_ACCELERATION=0 SDL_AUDIODRIVER=dummy \
     timeout 50 xvfb-run -a -s "-screen 0 1600x900x24" \
-    "$bin" basics --size 1280x720 --demo-steps 3 --screenshot "$shot"
+    "$bin" basics --size 1280x720 --demo-steps 3 --screenshot "$shot" 2>"$dir/err"
 rc=$?
+cat "$dir/err" >&2
 if [ $rc -ne 0 ]; then
     echo "xvfb_smoke: sockbuf exited $rc" >&2
+    exit 1
+fi
+"$bin" run basics >/dev/null 2>"$dir/err_run"
+if ! grep -q "real wire unavailable" "$dir/err_run" && grep -q "real wire unavailable" "$dir/err"; then
+    echo "xvfb_smoke: 'run' has the emulated wire but the window fell back to loopback" >&2
     exit 1
 fi
 png_check xvfb_smoke "$shot" 1280x720

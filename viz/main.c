@@ -95,6 +95,11 @@ static const viz_module *load_viz(void)
                 VIZ_MODULE_FILE);
         return NULL;
     }
+    /* The module's own copy of the runner uses the wire started here,
+     * before any thread (it could not fork one once SDL runs). */
+    void *wire = NULL;
+    int state = lesson_wire_export(&wire);
+    m->adopt_wire(state, wire);
     return m;
 }
 

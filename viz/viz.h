@@ -36,6 +36,7 @@ typedef struct {
     int (*window_main)(int argc, char **argv); /* viz_window_main */
     int (*render_main)(int argc, char **argv); /* viz_render_main */
     int (*live_window)(const net_live_opts *o); /* viz_live_window */
+    void (*adopt_wire)(int state, void *handle); /* lesson_wire_adopt: the wire main() started */
 } viz_module;
 
 /* Changes whenever the table or the options' layout does: a module from

@@ -7,11 +7,14 @@
  */
 #include "viz.h"
 
+#include "lesson_run.h"
+
 static const viz_module table = {
     .abi = VIZ_MODULE_ABI,
     .window_main = viz_window_main,
     .render_main = viz_render_main,
     .live_window = viz_live_window,
+    .adopt_wire = lesson_wire_adopt,
 };
 
 const viz_module *viz_module_get(void)
