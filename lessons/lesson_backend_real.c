@@ -21,6 +21,8 @@
  * Called by lesson_run.c only.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,10 @@ enum {
 #define REAL_DEFAULT_RATE_BPS     10000000
 #define REAL_SETTLE_LIMIT_US      500000
 #define REAL_WIRE_SETTLE_LIMIT_US 30000000
+/* keep_time()'s SCHED_FIFO priority: just below the wire helper's (10,
+ * net_wire.c), which must forward the packets the runner waits for, and
+ * above the live sampler's (1). */
+#define REAL_KEEP_TIME_PRIORITY 9
 
 typedef struct {
     uint32_t q[5];
@@ -60,7 +66,20 @@ typedef struct {
     uint64_t samples;   /* settle samples taken in the step */
     uint64_t sleep_us;  /* real time slept in advance() */
     const char *ended;  /* how the last settle ended */
+    bool timed;         /* the step kept time (keep_time): lag is its lag */
+    uint64_t lag_us;    /* ... the lag it had when it ended */
+    bool realtime;      /* ... and ran at SCHED_FIFO */
 } real_trace;
+
+/* A stretch the lesson's timing relies on (keep_time). */
+typedef struct {
+    bool on;              /* keep_time(true) began one */
+    bool raised;          /* the thread runs at REAL_KEEP_TIME_PRIORITY */
+    int old_policy;       /* ... and this is what it ran at before */
+    struct sched_param old_param;
+    uint64_t last_look_us; /* the runner last looked at the clock (woke or began) */
+    uint64_t lag_us;       /* the longest it was held back so far */
+} real_keep;
 
 typedef struct {
     lesson_backend base;
@@ -95,6 +114,7 @@ typedef struct {
     size_t nsegs, capsegs;
     real_trace trace; /* SOCKBUF_SETTLE_TRACE: where each step's time went */
     int rest_samples; /* samples in a row at rest on the wire (rb_at_rest) */
+    real_keep keep;   /* keep_time()'s stretch */
 } real_backend;
 
 /* The process's wire: 0 not started, else a lesson_wire. */
@@ -246,9 +266,13 @@ static void rb_trace_step_end(real_backend *r)
     if (!t->on || t->step == 0)
         return;
     uint64_t now = rb_now_us(&r->base);
-    fprintf(stderr, "settle: step %d: %.1f ms, slept %.1f ms, %llu samples, ended: %s\n",
+    char lag[80] = "";
+    if (t->timed)
+        snprintf(lag, sizeof lag, ", snapshot %.1f ms late%s", (double)t->lag_us / 1000.0,
+                 t->realtime ? " (SCHED_FIFO)" : "");
+    fprintf(stderr, "settle: step %d: %.1f ms, slept %.1f ms, %llu samples, ended: %s%s\n",
             t->step, (double)(now - t->begin_us) / 1000.0, (double)t->sleep_us / 1000.0,
-            (unsigned long long)t->samples, t->ended ? t->ended : "-");
+            (unsigned long long)t->samples, t->ended ? t->ended : "-", lag);
 }
 
 static void rb_trace_step_begin(real_backend *r)
@@ -257,8 +281,9 @@ static void rb_trace_step_begin(real_backend *r)
     rb_trace_step_end(r);
     t->step++;
     t->begin_us = rb_now_us(&r->base);
-    t->samples = t->sleep_us = 0;
+    t->samples = t->sleep_us = t->lag_us = 0;
     t->ended = NULL;
+    t->timed = t->realtime = false;
 }
 
 static void rb_free(lesson_backend *b)
@@ -460,19 +485,78 @@ static uint64_t rb_now_us(lesson_backend *b)
     return us < 0 ? 0 : (uint64_t)us;
 }
 
+/* keep_time()'s lag: held_us more of the runner held back. */
+static void rb_keep_lag(real_backend *r, uint64_t held_us)
+{
+    if (r->keep.on && held_us > r->keep.lag_us)
+        r->keep.lag_us = held_us;
+}
+
+/* The runner's work since its last look at the clock (pump, probes)
+ * beyond one tick, which is what a look may cost: time it was held back
+ * (preempted, or not scheduled at all). */
+static uint64_t rb_keep_work_lag(const real_backend *r, uint64_t now_us)
+{
+    uint64_t since = r->keep.last_look_us + REAL_TICK_US;
+    return r->keep.on && now_us > since ? now_us - since : 0;
+}
+
 static int rb_advance(lesson_backend *b, uint64_t until_us)
 {
+    real_backend *r = R(b);
     uint64_t now = rb_now_us(b);
+    rb_keep_lag(r, rb_keep_work_lag(r, now));
     if (until_us <= now)
         return 0;
-    uint64_t d = until_us - now;
-    if (d > REAL_TICK_US)
-        d = REAL_TICK_US;
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)d * 1000};
-    nanosleep(&ts, NULL);
-    if (R(b)->trace.on)
-        R(b)->trace.sleep_us += rb_now_us(b) - now;
+    uint64_t wake = until_us - now > REAL_TICK_US ? now + REAL_TICK_US : until_us;
+    /* To an absolute time on the monotonic clock: a sleep that is cut
+     * short (EINTR) or began late still ends when it should. */
+    uint64_t abs_us = r->t0_abs_us + wake;
+    struct timespec ts = {.tv_sec = (time_t)(abs_us / 1000000u),
+                          .tv_nsec = (long)(abs_us % 1000000u) * 1000};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+    uint64_t woke = rb_now_us(b);
+    /* A sleep that woke late. */
+    rb_keep_lag(r, woke > wake ? woke - wake : 0);
+    r->keep.last_look_us = woke;
+    if (r->trace.on)
+        r->trace.sleep_us += woke - now;
     return 1;
+}
+
+static void rb_keep_time(lesson_backend *b, bool on)
+{
+    real_backend *r = R(b);
+    real_keep *k = &r->keep;
+    if (on && !k->on) {
+        k->raised = false;
+        if (pthread_getschedparam(pthread_self(), &k->old_policy, &k->old_param) == 0 &&
+            k->old_policy != SCHED_FIFO && k->old_policy != SCHED_RR) {
+            struct sched_param sp = {.sched_priority = REAL_KEEP_TIME_PRIORITY};
+            /* Not permitted (no CAP_SYS_NICE, an RT budget of 0): the
+             * runner keeps its priority and the lag says how that went. */
+            k->raised = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0;
+        }
+        k->on = true;
+        k->lag_us = 0;
+        k->last_look_us = rb_now_us(b);
+    } else if (!on && k->on) {
+        r->trace.timed = true;
+        r->trace.lag_us = b->ops->lag_us(b);
+        r->trace.realtime = k->raised;
+        if (k->raised)
+            pthread_setschedparam(pthread_self(), k->old_policy, &k->old_param);
+        k->raised = k->on = false;
+        k->lag_us = 0;
+    }
+}
+
+static uint64_t rb_lag_us(lesson_backend *b)
+{
+    real_backend *r = R(b);
+    uint64_t lag = rb_keep_work_lag(r, rb_now_us(b));
+    return r->keep.on && r->keep.lag_us > lag ? r->keep.lag_us : lag;
 }
 
 static bool rb_ours(const real_backend *r, const net_wire_segment *s)
@@ -741,7 +825,8 @@ static void rb_settle(lesson_backend *b)
     .getsockopt = rb_getsockopt, .shutdown = rb_shutdown, .close = rb_close, .probe = rb_probe,    \
     .segments = rb_segments, .monotonic_s = rb_monotonic_s, .now_us = rb_now_us,                   \
     .advance = rb_advance, .next_event_us = rb_next_event_us, .settle_step = rb_settle_step,       \
-    .step_begin = rb_step_begin, .settle = rb_settle,
+    .step_begin = rb_step_begin, .settle = rb_settle, .keep_time = rb_keep_time,                  \
+    .lag_us = rb_lag_us,
 
 static const lesson_backend_ops real_ops = {
     REAL_OPS_COMMON.settle_budget_us = REAL_SETTLE_LIMIT_US,
