@@ -66,9 +66,10 @@ typedef struct {
     uint64_t samples;   /* settle samples taken in the step */
     uint64_t sleep_us;  /* real time slept in advance() */
     const char *ended;  /* how the last settle ended */
-    bool timed;         /* the step kept time (keep_time): lag is its lag */
-    uint64_t lag_us;    /* ... the lag it had when it ended */
-    bool realtime;      /* ... and ran at SCHED_FIFO */
+    bool timed;         /* the runner asked the step's lag (lag_us) */
+    uint64_t lag_us;    /* ... and this is what it was told */
+    bool realtime;      /* ... the step running at SCHED_FIFO */
+    uint64_t wire_late_us; /* ... of which the wire's packets delivered late */
 } real_trace;
 
 /* A stretch the lesson's timing relies on (keep_time). */
@@ -268,8 +269,9 @@ static void rb_trace_step_end(real_backend *r)
     uint64_t now = rb_now_us(&r->base);
     char lag[80] = "";
     if (t->timed)
-        snprintf(lag, sizeof lag, ", snapshot %.1f ms late%s", (double)t->lag_us / 1000.0,
-                 t->realtime ? " (SCHED_FIFO)" : "");
+        snprintf(lag, sizeof lag, ", snapshot %.1f ms late (wire %.1f ms)%s",
+                 (double)t->lag_us / 1000.0, (double)t->wire_late_us / 1000.0,
+                 t->realtime ? ", SCHED_FIFO" : "");
     fprintf(stderr, "settle: step %d: %.1f ms, slept %.1f ms, %llu samples, ended: %s%s\n",
             t->step, (double)(now - t->begin_us) / 1000.0, (double)t->sleep_us / 1000.0,
             (unsigned long long)t->samples, t->ended ? t->ended : "-", lag);
@@ -281,7 +283,7 @@ static void rb_trace_step_begin(real_backend *r)
     rb_trace_step_end(r);
     t->step++;
     t->begin_us = rb_now_us(&r->base);
-    t->samples = t->sleep_us = t->lag_us = 0;
+    t->samples = t->sleep_us = t->lag_us = t->wire_late_us = 0;
     t->ended = NULL;
     t->timed = t->realtime = false;
 }
@@ -538,13 +540,14 @@ static void rb_keep_time(lesson_backend *b, bool on)
              * runner keeps its priority and the lag says how that went. */
             k->raised = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0;
         }
+        /* The wire's lateness counts from here (net_wire_stats). */
+        net_wire_stats st;
+        if (r->wire)
+            net_wire_stats_read(r->wire, &st, true, NULL);
         k->on = true;
         k->lag_us = 0;
         k->last_look_us = rb_now_us(b);
     } else if (!on && k->on) {
-        r->trace.timed = true;
-        r->trace.lag_us = b->ops->lag_us(b);
-        r->trace.realtime = k->raised;
         if (k->raised)
             pthread_setschedparam(pthread_self(), k->old_policy, &k->old_param);
         k->raised = k->on = false;
@@ -556,7 +559,26 @@ static uint64_t rb_lag_us(lesson_backend *b)
 {
     real_backend *r = R(b);
     uint64_t lag = rb_keep_work_lag(r, rb_now_us(b));
-    return r->keep.on && r->keep.lag_us > lag ? r->keep.lag_us : lag;
+    if (r->keep.on && r->keep.lag_us > lag)
+        lag = r->keep.lag_us;
+    /* The wire is the lesson's clock too: a packet its helper delivered
+     * later than the link's latency and rate plan (a helper the machine
+     * did not run in time) is the same lag. Asked twice: the helper
+     * answers before it delivers what is due, so the second answer
+     * counts a packet overdue at the first. */
+    net_wire_stats st;
+    uint64_t wire_late = 0;
+    for (int i = 0; r->keep.on && r->wire && i < 2; i++)
+        if (net_wire_stats_read(r->wire, &st, false, NULL) == 0 && st.late_max_us > wire_late)
+            wire_late = st.late_max_us;
+    r->trace.wire_late_us = wire_late;
+    if (wire_late > lag)
+        lag = wire_late;
+    /* The runner asks at a snapshot it relies on: the trace shows it. */
+    r->trace.timed = r->keep.on;
+    r->trace.lag_us = lag;
+    r->trace.realtime = r->keep.raised;
+    return lag;
 }
 
 static bool rb_ours(const real_backend *r, const net_wire_segment *s)

@@ -417,6 +417,71 @@ static void nonblocking(unsigned modes)
     finish(&t);
 }
 
+/* A step with a wait whose kernel snapshot came late (the test hook holds
+ * the real mode back 300 ms, past TCP_CORK's 200 ms ceiling): what fails
+ * of the kernel is not checked, with how late; what holds stays ok; the
+ * model is untouched; a wrong expectation in a step without a wait still
+ * fails. */
+static void test_run_late_snapshot_not_checked(void **state)
+{
+    (void)state;
+    setenv("SOCKBUF_TEST_SNAPSHOT_DELAY_MS", "300", 1);
+    run_t t = start("lesson t\nstep a\n" CONNECTED "step b\n"
+                    "client: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)\n"
+                    "client: s.send(b'abc')\n"
+                    "wait 10ms\n"
+                    "expect client: s.unsent == 3\n"             /* 13 */
+                    "expect client: s.state == ESTABLISHED\n"    /* 14 */
+                    "step c\n"
+                    "expect.real client: s.unsent == 99\n",      /* 16 */
+                    LESSON_MODE_BOTH);
+    unsetenv("SOCKBUF_TEST_SNAPSHOT_DELAY_MS");
+    step_ok(&t);
+    assert_int_equal(tstep(&t), 0);
+    const tview *sim = tview_of(&t, LESSON_MODE_SIM), *real = tview_of(&t, LESSON_MODE_REAL);
+    assert_int_equal(sim->nexpects, 2);
+    for (int e = 0; e < sim->nexpects; e++) {
+        assert_true(sim->expects[e].ok);
+        assert_false(sim->expects[e].skipped);
+    }
+    assert_int_equal(real->nexpects, 2);
+    const lesson_expect_result *late = &real->expects[0], *held = &real->expects[1];
+    assert_int_equal(late->line, 13);
+    assert_false(late->ok); /* never a silent pass */
+    assert_true(late->skipped);
+    assert_true(late->late_us >= 299000); /* less the 1 ms a look may cost */
+    assert_true(late->late_us < 300000 + 5000000);
+    assert_string_equal(late->got, "0");
+    assert_int_equal(held->line, 14);
+    assert_true(held->ok);
+    assert_false(held->skipped);
+    assert_true(lesson_runner_record(t.r)->real_late_us >= 299000);
+    assert_int_equal(tstep(&t), 0);
+    assert_int_equal(real->nexpects, 1);
+    assert_false(real->expects[0].ok);
+    assert_false(real->expects[0].skipped);
+    assert_int_equal(lesson_runner_record(t.r)->real_late_us, 0);
+    finish(&t);
+}
+
+/* Without the hook the same step is on time: checked, and it holds. */
+static void test_run_timed_step_checked(void **state)
+{
+    (void)state;
+    run_t t = start("lesson t\nstep a\n" CONNECTED "step b\n"
+                    "client: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)\n"
+                    "client: s.send(b'abc')\n"
+                    "wait 10ms\n"
+                    "expect client: s.unsent == 3\n",
+                    LESSON_MODE_REAL);
+    step_ok(&t);
+    step_ok(&t);
+    const tview *real = tview_of(&t, LESSON_MODE_REAL);
+    assert_int_equal(real->nexpects, 1);
+    assert_false(real->expects[0].skipped);
+    finish(&t);
+}
+
 static void test_run_nonblocking_raises(void **state)
 {
     (void)state;
@@ -1229,6 +1294,8 @@ int main(void)
         cmocka_unit_test(test_run_real_ports_are_private),
         cmocka_unit_test(test_run_memory_budget_raises_memoryerror),
         cmocka_unit_test(test_run_question_in_record),
+        cmocka_unit_test(test_run_late_snapshot_not_checked),
+        cmocka_unit_test(test_run_timed_step_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
