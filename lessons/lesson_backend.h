@@ -100,9 +100,10 @@ typedef struct {
      * the thread's scheduling back as it was. */
     void (*keep_time)(lesson_backend *b, bool on);
     /* Optional: the lag of the stretch keep_time(true) began, in us, up
-     * to now: the longest the runner was held back beyond what it asked
-     * (a sleep that woke late, a long gap between two looks at the
-     * clock). 0 outside a stretch. */
+     * to now: all the time the runner was held back beyond what it asked
+     * (sleeps that woke late, long gaps between two looks at the clock),
+     * plus the longest a packet of the emulated wire came late. 0 outside
+     * a stretch. */
     uint64_t (*lag_us)(lesson_backend *b);
 } lesson_backend_ops;
 

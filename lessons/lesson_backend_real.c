@@ -52,6 +52,9 @@ enum {
  * net_wire.c), which must forward the packets the runner waits for, and
  * above the live sampler's (1). */
 #define REAL_KEEP_TIME_PRIORITY 9
+/* A wake-up later than this is the runner held back, not the cost of
+ * waking (tens of us at SCHED_FIFO, a few hundred on a quiet machine). */
+#define REAL_WAKE_SLACK_US 500
 
 typedef struct {
     uint32_t q[5];
@@ -79,7 +82,7 @@ typedef struct {
     int old_policy;       /* ... and this is what it ran at before */
     struct sched_param old_param;
     uint64_t last_look_us; /* the runner last looked at the clock (woke or began) */
-    uint64_t lag_us;       /* the longest it was held back so far */
+    uint64_t lag_us;       /* all the time it was held back so far */
 } real_keep;
 
 typedef struct {
@@ -487,11 +490,13 @@ static uint64_t rb_now_us(lesson_backend *b)
     return us < 0 ? 0 : (uint64_t)us;
 }
 
-/* keep_time()'s lag: held_us more of the runner held back. */
+/* keep_time()'s lag: the runner was held back held_us once more. The
+ * times add up: a send issued 3 ms late and a snapshot 3 ms late are
+ * 6 ms off the lesson's timeline. */
 static void rb_keep_lag(real_backend *r, uint64_t held_us)
 {
-    if (r->keep.on && held_us > r->keep.lag_us)
-        r->keep.lag_us = held_us;
+    if (r->keep.on)
+        r->keep.lag_us += held_us;
 }
 
 /* The runner's work since its last look at the clock (pump, probes)
@@ -519,8 +524,8 @@ static int rb_advance(lesson_backend *b, uint64_t until_us)
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
         ;
     uint64_t woke = rb_now_us(b);
-    /* A sleep that woke late. */
-    rb_keep_lag(r, woke > wake ? woke - wake : 0);
+    /* A sleep that woke late: beyond what a wake-up costs, it was held back. */
+    rb_keep_lag(r, woke > wake + REAL_WAKE_SLACK_US ? woke - wake : 0);
     r->keep.last_look_us = woke;
     if (r->trace.on)
         r->trace.sleep_us += woke - now;
@@ -558,9 +563,7 @@ static void rb_keep_time(lesson_backend *b, bool on)
 static uint64_t rb_lag_us(lesson_backend *b)
 {
     real_backend *r = R(b);
-    uint64_t lag = rb_keep_work_lag(r, rb_now_us(b));
-    if (r->keep.on && r->keep.lag_us > lag)
-        lag = r->keep.lag_us;
+    uint64_t lag = r->keep.on ? r->keep.lag_us + rb_keep_work_lag(r, rb_now_us(b)) : 0;
     /* The wire is the lesson's clock too: a packet its helper delivered
      * later than the link's latency and rate plan (a helper the machine
      * did not run in time) is the same lag. Asked twice: the helper
@@ -572,8 +575,7 @@ static uint64_t rb_lag_us(lesson_backend *b)
         if (net_wire_stats_read(r->wire, &st, false, NULL) == 0 && st.late_max_us > wire_late)
             wire_late = st.late_max_us;
     r->trace.wire_late_us = wire_late;
-    if (wire_late > lag)
-        lag = wire_late;
+    lag += wire_late;
     /* The runner asks at a snapshot it relies on: the trace shows it. */
     r->trace.timed = r->keep.on;
     r->trace.lag_us = lag;
