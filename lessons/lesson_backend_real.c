@@ -18,6 +18,12 @@
  * samples when nothing can move, longer when bytes still wait for an
  * ACK that a delayed-ACK timer may send or unsent bytes have an open
  * window; bytes behind a zero window cannot move), at most 500 ms.
+ *
+ * A step keeps time (keep_time, lag_us): the runner's thread runs at
+ * SCHED_FIFO 9 where it may, sleeps to absolute times, and every time it
+ * was held back (a sleep that woke late, a long gap between two looks at
+ * the clock) adds to the step's lag, with the latest packet of the wire
+ * (the helper's own count of deliveries after their planned time).
  * Called by lesson_run.c only.
  */
 #include <errno.h>
@@ -260,6 +266,7 @@ static void rb_own_port(real_backend *r, int fd)
 }
 
 static uint64_t rb_now_us(lesson_backend *b);
+static void rb_keep_time(lesson_backend *b, bool on);
 
 /* SOCKBUF_SETTLE_TRACE=1: one line on stderr per step, when the next
  * begins (and for the last at the end): its real time, the time slept in
@@ -295,6 +302,7 @@ static void rb_free(lesson_backend *b)
 {
     if (!b)
         return;
+    rb_keep_time(b, false); /* the thread's scheduling as it was */
     rb_trace_step_end(R(b));
     for (int i = 0; i < R(b)->nfds; i++)
         net_close(R(b)->fds[i]);
