@@ -218,7 +218,8 @@ typedef struct {
     uint64_t mark_us;             /* where the step's timeline is: when its last
                                      statement was issued, or its last wait ended */
     uint64_t test_delay_us;       /* SOCKBUF_TEST_SNAPSHOT_DELAY_MS (lesson_run.h) */
-    uint64_t late_us;             /* the last step's snapshot lag (a step with a wait) */
+    uint64_t late_us;             /* the last step's lag (lesson_run.h), the step before's added */
+    uint64_t prev_late_us;        /* the step before's own lag (0: it had no wait) */
     stmt_status **status;         /* per step, per statement line */
     int *nstatus;
     lesson_view view;

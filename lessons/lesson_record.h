@@ -365,6 +365,8 @@ typedef struct {
     bool checked[LESSON_MODE_SLOTS];              /* [0] model, [1] kernel: the mode checked it */
     bool held[LESSON_MODE_SLOTS];                 /* its condition held there */
     char got[LESSON_MODE_SLOTS][LESSON_EXPR_LEN]; /* what it found: "8" */
+    bool skipped[LESSON_MODE_SLOTS];              /* not checked there (a late snapshot):
+                                                     held is false, and means nothing */
 } lesson_rec_question;
 
 /* ------------------------------------------------------------ the record */

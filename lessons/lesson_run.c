@@ -422,9 +422,9 @@ static int run_step(interp *in, int step)
     lesson_view *v = &in->view;
     lesson_backend *be = in->be;
     bool has_wait = false;
-    /* Every real step keeps time: a late look at a blocked call in one
-     * step (a reply sent late) changes what the kernel does in the next
-     * (Linux's delayed-ACK mode); a step with a wait is also measured. */
+    /* Every real step keeps time and is measured: a late look at a
+     * blocked call (a reply sent late) changes what the kernel does next
+     * (Linux's delayed-ACK mode), and a clock reading may span steps. */
     bool keep = in->mode == LESSON_MODE_REAL && be->ops->keep_time && be->ops->lag_us;
     for (size_t i = 0; i < st->nlines; i++)
         has_wait = has_wait || st->lines[i].kind == LESSON_LINE_WAIT;
@@ -477,7 +477,14 @@ static int run_step(interp *in, int step)
             ;
     }
     build_view(in);
-    uint64_t late_us = keep && has_wait ? be->ops->lag_us(be) : 0;
+    /* A step with a wait relies on its timing; the one after it may read
+     * what it began (05 takes time.monotonic() in step 4 and the stall in
+     * step 5), so its lag counts there too. A step that settles does not
+     * rely on its own timing: its lag (long settles add up many small
+     * ones) is no evidence against it. */
+    uint64_t own_us = keep && has_wait ? be->ops->lag_us(be) : 0;
+    uint64_t late_us = own_us + in->prev_late_us;
+    in->prev_late_us = own_us;
     in->late_us = late_us;
     if (keep)
         be->ops->keep_time(be, false);

@@ -176,14 +176,15 @@ static void finish(run_t *t)
     free(t->tv);
 }
 
-/* Runs one step; fails on any expectation that did not hold. */
+/* Runs one step; fails on any expectation that did not hold (one not
+ * checked, its snapshot late on a busy machine, is no failure). */
 static void step_ok(run_t *t)
 {
     assert_int_equal(tstep(t), 0);
     for (int m = 1; m <= 2; m++) {
         const tview *v = tview_of(t, (lesson_mode)m);
         for (int e = 0; v && e < v->nexpects; e++)
-            if (!v->expects[e].ok)
+            if (!v->expects[e].ok && !v->expects[e].skipped) /* skipped: a busy machine */
                 fail_msg("line %d (%s): %s (got %s)", v->expects[e].line, m == 1 ? "sim" : "real",
                          v->expects[e].expr, v->expects[e].got);
     }
@@ -420,25 +421,34 @@ static void nonblocking(unsigned modes)
 /* A step with a wait whose kernel snapshot came late (the test hook holds
  * the real mode back 300 ms, past TCP_CORK's 200 ms ceiling): what fails
  * of the kernel is not checked, with how late; what holds stays ok; the
- * model is untouched; a wrong expectation in a step without a wait still
- * fails. */
+ * model is untouched. The step after it counts that lag too (it may read
+ * what the late step began); a wrong expectation fails in a step before
+ * it and two steps after it. */
 static void test_run_late_snapshot_not_checked(void **state)
 {
     (void)state;
     setenv("SOCKBUF_TEST_SNAPSHOT_DELAY_MS", "300", 1);
     run_t t = start("lesson t\nstep a\n" CONNECTED "step b\n"
+                    "expect.real client: s.unsent == 99\n"       /* 10 */
+                    "step c\n"
                     "client: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)\n"
                     "client: s.send(b'abc')\n"
                     "wait 10ms\n"
-                    "expect client: s.unsent == 3\n"             /* 13 */
-                    "expect client: s.state == ESTABLISHED\n"    /* 14 */
-                    "step c\n"
-                    "expect.real client: s.unsent == 99\n",      /* 16 */
+                    "expect client: s.unsent == 3\n"             /* 15 */
+                    "expect client: s.state == ESTABLISHED\n"    /* 16 */
+                    "step d\n"
+                    "expect.real client: s.unsent == 98\n"       /* 18 */
+                    "step e\n"
+                    "expect.real client: s.unsent == 97\n",      /* 20 */
                     LESSON_MODE_BOTH);
     unsetenv("SOCKBUF_TEST_SNAPSHOT_DELAY_MS");
+    const tview *sim = tview_of(&t, LESSON_MODE_SIM), *real = tview_of(&t, LESSON_MODE_REAL);
     step_ok(&t);
     assert_int_equal(tstep(&t), 0);
-    const tview *sim = tview_of(&t, LESSON_MODE_SIM), *real = tview_of(&t, LESSON_MODE_REAL);
+    assert_int_equal(real->nexpects, 1);
+    assert_false(real->expects[0].ok);
+    assert_false(real->expects[0].skipped); /* on time: a mismatch fails */
+    assert_int_equal(tstep(&t), 0);
     assert_int_equal(sim->nexpects, 2);
     for (int e = 0; e < sim->nexpects; e++) {
         assert_true(sim->expects[e].ok);
@@ -446,16 +456,20 @@ static void test_run_late_snapshot_not_checked(void **state)
     }
     assert_int_equal(real->nexpects, 2);
     const lesson_expect_result *late = &real->expects[0], *held = &real->expects[1];
-    assert_int_equal(late->line, 13);
+    assert_int_equal(late->line, 15);
     assert_false(late->ok); /* never a silent pass */
     assert_true(late->skipped);
     assert_true(late->late_us >= 299000); /* less the 1 ms a look may cost */
     assert_true(late->late_us < 300000 + 5000000);
     assert_string_equal(late->got, "0");
-    assert_int_equal(held->line, 14);
+    assert_int_equal(held->line, 16);
     assert_true(held->ok);
     assert_false(held->skipped);
     assert_true(lesson_runner_record(t.r)->real_late_us >= 299000);
+    assert_int_equal(tstep(&t), 0);
+    assert_int_equal(real->nexpects, 1);
+    assert_false(real->expects[0].ok);
+    assert_true(real->expects[0].skipped); /* the late step's lag carries one step */
     assert_int_equal(tstep(&t), 0);
     assert_int_equal(real->nexpects, 1);
     assert_false(real->expects[0].ok);
