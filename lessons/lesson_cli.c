@@ -60,9 +60,9 @@ static const char check_usage[] =
     "  The real mode runs each step at a real-time priority where it may (root) and\n"
     "  ends each wait at an absolute time, so the kernel is looked at when the lesson\n"
     "  says. Where a busy machine still held a step with a wait back more than 2 ms\n"
-    "  (or the wire's packets came that late), a kernel expectation of that step that\n"
-    "  does not hold is 'not checked', with how late the snapshot came (TAP '# SKIP',\n"
-    "  JUnit <skipped>): neither passed nor failed.\n"
+    "  (or the wire's packets came that late), a kernel expectation of that step, or\n"
+    "  of the next, that does not hold is 'not checked', with how late the snapshot\n"
+    "  came (TAP '# SKIP', JUnit <skipped>): neither passed nor failed.\n"
     "\n"
     "  Exit status: 0 all passed, 1 some failed, 2 usage or parse error.\n"
     "  Failures are red on a terminal, unless NO_COLOR is set.\n";
