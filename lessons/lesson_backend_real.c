@@ -748,19 +748,19 @@ static bool rb_wire_at_rest(const real_backend *r)
  * keepalive or TIME_WAIT can fire, and none of those changes what a step
  * shows. Instead of waiting for a latency (two while a statement blocks)
  * of stillness. Returns true when settled. */
-static bool rb_at_rest(real_backend *r, bool changed, bool kernel_rest)
+static bool rb_at_rest(real_backend *r, bool changed, bool kernel_rest, int need)
 {
     if (changed || !kernel_rest || !rb_wire_at_rest(r)) {
         r->rest_samples = 0;
         return false;
     }
-    return ++r->rest_samples >= REAL_STABLE_EXACT;
+    return ++r->rest_samples >= need;
 }
 
 /* Samples every open socket; returns UINT64_MAX once they have been still
  * for quiet samples (more while bytes can still move), else the time of
- * the next sample. */
-static uint64_t rb_sample(lesson_backend *b, int quiet)
+ * the next sample. blocked: a statement waits (settle_step). */
+static uint64_t rb_sample(lesson_backend *b, int quiet, bool blocked)
 {
     real_backend *r = R(b);
     bool changed = !r->have_last, flight = false, kernel_rest = true;
@@ -795,7 +795,14 @@ static uint64_t rb_sample(lesson_backend *b, int quiet)
     r->have_last = true;
     r->stable = changed ? 0 : r->stable + 1;
     r->trace.samples++;
-    if (rb_at_rest(r, changed, kernel_rest)) {
+    /* While a statement is blocked, a packet the helper delivered may not
+     * have reached its socket yet: a busy machine leaves the kernel's
+     * receive work (softirq) to ksoftirqd, which the wire cannot see, and
+     * the handshake's last ACK or the data a recv waits for would land
+     * after the step ended with the side still blocked. Then rest must
+     * last as long as stillness does (a round trip), not a few samples. */
+    int need = blocked && quiet > REAL_STABLE_EXACT ? quiet : REAL_STABLE_EXACT;
+    if (rb_at_rest(r, changed, kernel_rest, need)) {
         r->trace.ended = "at rest";
         return UINT64_MAX;
     }
@@ -808,7 +815,7 @@ static uint64_t rb_sample(lesson_backend *b, int quiet)
 
 static uint64_t rb_next_event_us(lesson_backend *b)
 {
-    return rb_sample(b, R(b)->quiet_samples);
+    return rb_sample(b, R(b)->quiet_samples, false);
 }
 
 static int rb_settle_step(lesson_backend *b, uint64_t until_us)
@@ -816,7 +823,7 @@ static int rb_settle_step(lesson_backend *b, uint64_t until_us)
     /* A side waits (accept, recv, connect): what it waits for may be one
      * round trip away (the handshake's last ACK, an answer), so stillness
      * must outlast a round trip on the emulated wire. */
-    uint64_t next = rb_sample(b, R(b)->blocked_quiet_samples);
+    uint64_t next = rb_sample(b, R(b)->blocked_quiet_samples, true);
     if (next == UINT64_MAX || rb_now_us(b) >= until_us)
         return 0;
     rb_advance(b, next < until_us ? next : until_us);
