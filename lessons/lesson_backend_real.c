@@ -83,9 +83,9 @@ typedef struct {
 
 /* A stretch the lesson's timing relies on (keep_time). */
 typedef struct {
-    bool on;              /* keep_time(true) began one */
-    bool raised;          /* the thread runs at REAL_KEEP_TIME_PRIORITY */
-    int old_policy;       /* ... and this is what it ran at before */
+    bool on;        /* keep_time(true) began one */
+    bool raised;    /* the thread runs at REAL_KEEP_TIME_PRIORITY */
+    int old_policy; /* ... and this is what it ran at before */
     struct sched_param old_param;
     uint64_t last_look_us; /* the runner last looked at the clock (woke or began) */
     uint64_t lag_us;       /* all the time it was held back so far */
@@ -282,8 +282,8 @@ static void rb_trace_step_end(real_backend *r)
         snprintf(lag, sizeof lag, ", snapshot %.1f ms late (wire %.1f ms)%s",
                  (double)t->lag_us / 1000.0, (double)t->wire_late_us / 1000.0,
                  t->realtime ? ", SCHED_FIFO" : "");
-    fprintf(stderr, "settle: step %d: %.1f ms, slept %.1f ms, %llu samples, ended: %s%s\n",
-            t->step, (double)(now - t->begin_us) / 1000.0, (double)t->sleep_us / 1000.0,
+    fprintf(stderr, "settle: step %d: %.1f ms, slept %.1f ms, %llu samples, ended: %s%s\n", t->step,
+            (double)(now - t->begin_us) / 1000.0, (double)t->sleep_us / 1000.0,
             (unsigned long long)t->samples, t->ended ? t->ended : "-", lag);
 }
 
@@ -864,7 +864,7 @@ static void rb_settle(lesson_backend *b)
     .getsockopt = rb_getsockopt, .shutdown = rb_shutdown, .close = rb_close, .probe = rb_probe,    \
     .segments = rb_segments, .monotonic_s = rb_monotonic_s, .now_us = rb_now_us,                   \
     .advance = rb_advance, .next_event_us = rb_next_event_us, .settle_step = rb_settle_step,       \
-    .step_begin = rb_step_begin, .settle = rb_settle, .keep_time = rb_keep_time,                  \
+    .step_begin = rb_step_begin, .settle = rb_settle, .keep_time = rb_keep_time,                   \
     .lag_us = rb_lag_us,
 
 static const lesson_backend_ops real_ops = {

@@ -883,8 +883,9 @@ static void print_step(FILE *out, const lesson_doc *doc, const lesson_record *re
             strcpy(why, ": not checked, ");
             late_reason(why + strlen(why), sizeof why - strlen(why), x->late_us);
         }
-        fprintf(out, "  %4d expect (%s) %-4s %s (got %s)%s\n", x->line, mode_name(x->mode),
-                x->ok ? "ok" : x->skipped ? "SKIP" : "FAIL", x->expr, x->got, why);
+        const char *verdict = x->ok ? "ok" : (x->skipped ? "SKIP" : "FAIL");
+        fprintf(out, "  %4d expect (%s) %-4s %s (got %s)%s\n", x->line, mode_name(x->mode), verdict,
+                x->expr, x->got, why);
     }
 }
 

@@ -200,8 +200,9 @@ int lesson_report_junit(FILE *f, const lesson_report *reps, int n)
         suite_name(r->path, suite, sizeof suite);
         fputs("  <testsuite name=\"", f);
         xml_text(f, suite);
-        fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\" file=\"",
-                r->ncases, sf, se, ss, r->seconds);
+        fprintf(
+            f, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\" file=\"",
+            r->ncases, sf, se, ss, r->seconds);
         xml_text(f, r->path);
         fputs("\">\n", f);
         for (int k = 0; k < r->ncases; k++) {

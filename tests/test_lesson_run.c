@@ -429,17 +429,17 @@ static void test_run_late_snapshot_not_checked(void **state)
     (void)state;
     setenv("SOCKBUF_TEST_SNAPSHOT_DELAY_MS", "300", 1);
     run_t t = start("lesson t\nstep a\n" CONNECTED "step b\n"
-                    "expect.real client: s.unsent == 99\n"       /* 10 */
+                    "expect.real client: s.unsent == 99\n" /* 10 */
                     "step c\n"
                     "client: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)\n"
                     "client: s.send(b'abc')\n"
                     "wait 10ms\n"
-                    "expect client: s.unsent == 3\n"             /* 15 */
-                    "expect client: s.state == ESTABLISHED\n"    /* 16 */
+                    "expect client: s.unsent == 3\n"          /* 15 */
+                    "expect client: s.state == ESTABLISHED\n" /* 16 */
                     "step d\n"
-                    "expect.real client: s.unsent == 98\n"       /* 18 */
+                    "expect.real client: s.unsent == 98\n" /* 18 */
                     "step e\n"
-                    "expect.real client: s.unsent == 97\n",      /* 20 */
+                    "expect.real client: s.unsent == 97\n", /* 20 */
                     LESSON_MODE_BOTH);
     unsetenv("SOCKBUF_TEST_SNAPSHOT_DELAY_MS");
     const tview *sim = tview_of(&t, LESSON_MODE_SIM), *real = tview_of(&t, LESSON_MODE_REAL);
