@@ -8,6 +8,8 @@
  * buffer of makefile(), declared files, time, re-runnability.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -475,6 +477,34 @@ static void test_run_late_snapshot_not_checked(void **state)
     assert_false(real->expects[0].ok);
     assert_false(real->expects[0].skipped);
     assert_int_equal(lesson_runner_record(t.r)->real_late_us, 0);
+    finish(&t);
+}
+
+/* A real step runs at a real-time priority where it may and gives the
+ * thread its scheduling back afterwards, whether it waited or settled. */
+static void test_run_real_step_restores_scheduling(void **state)
+{
+    (void)state;
+    int policy0 = -1, policy1 = -1;
+    struct sched_param p0 = {.sched_priority = 0}, p1;
+    /* From the default policy, whatever a test before left (lowering is
+     * always permitted). */
+    assert_int_equal(pthread_setschedparam(pthread_self(), SCHED_OTHER, &p0), 0);
+    assert_int_equal(pthread_getschedparam(pthread_self(), &policy0, &p0), 0);
+    assert_int_equal(policy0, SCHED_OTHER);
+    run_t t = start("lesson t\nstep a\n" CONNECTED "step b\n"
+                    "client: s.send(b'abc')\n"
+                    "wait 5ms\n"
+                    "step c\n"
+                    "server: d = conn.recv(10)\n"
+                    "expect server: d == b'abc'\n",
+                    LESSON_MODE_REAL);
+    for (int i = 0; i < 3; i++) {
+        step_ok(&t);
+        assert_int_equal(pthread_getschedparam(pthread_self(), &policy1, &p1), 0);
+        assert_int_equal(policy1, policy0);
+        assert_int_equal(p1.sched_priority, p0.sched_priority);
+    }
     finish(&t);
 }
 
@@ -1310,6 +1340,7 @@ int main(void)
         cmocka_unit_test(test_run_question_in_record),
         cmocka_unit_test(test_run_late_snapshot_not_checked),
         cmocka_unit_test(test_run_timed_step_checked),
+        cmocka_unit_test(test_run_real_step_restores_scheduling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
