@@ -92,6 +92,19 @@ typedef struct {
     int (*settle_step)(lesson_backend *b, uint64_t until_us);
     /* Settles the connection (no statement is blocked); bounded. */
     void (*settle)(lesson_backend *b);
+    /* Optional (NULL in the model, whose clock is its own): on = true
+     * begins a stretch whose timing the lesson relies on (a step with a
+     * `wait`), false ends it. The real mode runs the calling thread at
+     * SCHED_FIFO just below the wire helper's where it may (silently as
+     * it was where it may not) and starts measuring its lag; off puts
+     * the thread's scheduling back as it was. */
+    void (*keep_time)(lesson_backend *b, bool on);
+    /* Optional: the lag of the stretch keep_time(true) began, in us, up
+     * to now: all the time the runner was held back beyond what it asked
+     * (sleeps that woke late, long gaps between two looks at the clock),
+     * plus the longest a packet of the emulated wire came late. 0 outside
+     * a stretch. */
+    uint64_t (*lag_us)(lesson_backend *b);
 } lesson_backend_ops;
 
 struct lesson_backend {

@@ -18,9 +18,17 @@
  * samples when nothing can move, longer when bytes still wait for an
  * ACK that a delayed-ACK timer may send or unsent bytes have an open
  * window; bytes behind a zero window cannot move), at most 500 ms.
+ *
+ * A step keeps time (keep_time, lag_us): the runner's thread runs at
+ * SCHED_FIFO 9 where it may, sleeps to absolute times, and every time it
+ * was held back (a sleep that woke late, a long gap between two looks at
+ * the clock) adds to the step's lag, with the latest packet of the wire
+ * (the helper's own count of deliveries after their planned time).
  * Called by lesson_run.c only.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +54,13 @@ enum {
 #define REAL_DEFAULT_RATE_BPS     10000000
 #define REAL_SETTLE_LIMIT_US      500000
 #define REAL_WIRE_SETTLE_LIMIT_US 30000000
+/* keep_time()'s SCHED_FIFO priority: just below the wire helper's (10,
+ * net_wire.c), which must forward the packets the runner waits for, and
+ * above the live sampler's (1). */
+#define REAL_KEEP_TIME_PRIORITY 9
+/* A wake-up later than this is the runner held back, not the cost of
+ * waking (tens of us at SCHED_FIFO, a few hundred on a quiet machine). */
+#define REAL_WAKE_SLACK_US 500
 
 typedef struct {
     uint32_t q[5];
@@ -60,7 +75,21 @@ typedef struct {
     uint64_t samples;   /* settle samples taken in the step */
     uint64_t sleep_us;  /* real time slept in advance() */
     const char *ended;  /* how the last settle ended */
+    bool timed;         /* the runner asked the step's lag (lag_us) */
+    uint64_t lag_us;    /* ... and this is what it was told */
+    bool realtime;      /* ... the step running at SCHED_FIFO */
+    uint64_t wire_late_us; /* ... of which the wire's packets delivered late */
 } real_trace;
+
+/* A stretch the lesson's timing relies on (keep_time). */
+typedef struct {
+    bool on;        /* keep_time(true) began one */
+    bool raised;    /* the thread runs at REAL_KEEP_TIME_PRIORITY */
+    int old_policy; /* ... and this is what it ran at before */
+    struct sched_param old_param;
+    uint64_t last_look_us; /* the runner last looked at the clock (woke or began) */
+    uint64_t lag_us;       /* all the time it was held back so far */
+} real_keep;
 
 typedef struct {
     lesson_backend base;
@@ -95,6 +124,7 @@ typedef struct {
     size_t nsegs, capsegs;
     real_trace trace; /* SOCKBUF_SETTLE_TRACE: where each step's time went */
     int rest_samples; /* samples in a row at rest on the wire (rb_at_rest) */
+    real_keep keep;   /* keep_time()'s stretch */
 } real_backend;
 
 /* The process's wire: 0 not started, else a lesson_wire. */
@@ -252,6 +282,7 @@ static void rb_own_port(real_backend *r, int fd)
 }
 
 static uint64_t rb_now_us(lesson_backend *b);
+static void rb_keep_time(lesson_backend *b, bool on);
 
 /* SOCKBUF_SETTLE_TRACE=1: one line on stderr per step, when the next
  * begins (and for the last at the end): its real time, the time slept in
@@ -262,9 +293,14 @@ static void rb_trace_step_end(real_backend *r)
     if (!t->on || t->step == 0)
         return;
     uint64_t now = rb_now_us(&r->base);
-    fprintf(stderr, "settle: step %d: %.1f ms, slept %.1f ms, %llu samples, ended: %s\n",
-            t->step, (double)(now - t->begin_us) / 1000.0, (double)t->sleep_us / 1000.0,
-            (unsigned long long)t->samples, t->ended ? t->ended : "-");
+    char lag[80] = "";
+    if (t->timed)
+        snprintf(lag, sizeof lag, ", snapshot %.1f ms late (wire %.1f ms)%s",
+                 (double)t->lag_us / 1000.0, (double)t->wire_late_us / 1000.0,
+                 t->realtime ? ", SCHED_FIFO" : "");
+    fprintf(stderr, "settle: step %d: %.1f ms, slept %.1f ms, %llu samples, ended: %s%s\n", t->step,
+            (double)(now - t->begin_us) / 1000.0, (double)t->sleep_us / 1000.0,
+            (unsigned long long)t->samples, t->ended ? t->ended : "-", lag);
 }
 
 static void rb_trace_step_begin(real_backend *r)
@@ -273,14 +309,16 @@ static void rb_trace_step_begin(real_backend *r)
     rb_trace_step_end(r);
     t->step++;
     t->begin_us = rb_now_us(&r->base);
-    t->samples = t->sleep_us = 0;
+    t->samples = t->sleep_us = t->lag_us = t->wire_late_us = 0;
     t->ended = NULL;
+    t->timed = t->realtime = false;
 }
 
 static void rb_free(lesson_backend *b)
 {
     if (!b)
         return;
+    rb_keep_time(b, false); /* the thread's scheduling as it was */
     rb_trace_step_end(R(b));
     for (int i = 0; i < R(b)->nfds; i++)
         net_close(R(b)->fds[i]);
@@ -476,19 +514,97 @@ static uint64_t rb_now_us(lesson_backend *b)
     return us < 0 ? 0 : (uint64_t)us;
 }
 
+/* keep_time()'s lag: the runner was held back held_us once more. The
+ * times add up: a send issued 3 ms late and a snapshot 3 ms late are
+ * 6 ms off the lesson's timeline. */
+static void rb_keep_lag(real_backend *r, uint64_t held_us)
+{
+    if (r->keep.on)
+        r->keep.lag_us += held_us;
+}
+
+/* The runner's work since its last look at the clock (pump, probes)
+ * beyond one tick, which is what a look may cost: time it was held back
+ * (preempted, or not scheduled at all). */
+static uint64_t rb_keep_work_lag(const real_backend *r, uint64_t now_us)
+{
+    uint64_t since = r->keep.last_look_us + REAL_TICK_US;
+    return r->keep.on && now_us > since ? now_us - since : 0;
+}
+
 static int rb_advance(lesson_backend *b, uint64_t until_us)
 {
+    real_backend *r = R(b);
     uint64_t now = rb_now_us(b);
+    rb_keep_lag(r, rb_keep_work_lag(r, now));
     if (until_us <= now)
         return 0;
-    uint64_t d = until_us - now;
-    if (d > REAL_TICK_US)
-        d = REAL_TICK_US;
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)d * 1000};
-    nanosleep(&ts, NULL);
-    if (R(b)->trace.on)
-        R(b)->trace.sleep_us += rb_now_us(b) - now;
+    uint64_t wake = until_us - now > REAL_TICK_US ? now + REAL_TICK_US : until_us;
+    /* To an absolute time on the monotonic clock: a sleep that is cut
+     * short (EINTR) or began late still ends when it should. */
+    uint64_t abs_us = r->t0_abs_us + wake;
+    struct timespec ts = {.tv_sec = (time_t)(abs_us / 1000000u),
+                          .tv_nsec = (long)(abs_us % 1000000u) * 1000};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+    uint64_t woke = rb_now_us(b);
+    /* A sleep that woke late: beyond what a wake-up costs, it was held back. */
+    rb_keep_lag(r, woke > wake + REAL_WAKE_SLACK_US ? woke - wake : 0);
+    r->keep.last_look_us = woke;
+    if (r->trace.on)
+        r->trace.sleep_us += woke - now;
     return 1;
+}
+
+static void rb_keep_time(lesson_backend *b, bool on)
+{
+    real_backend *r = R(b);
+    real_keep *k = &r->keep;
+    if (on && !k->on) {
+        k->raised = false;
+        if (pthread_getschedparam(pthread_self(), &k->old_policy, &k->old_param) == 0 &&
+            k->old_policy != SCHED_FIFO && k->old_policy != SCHED_RR) {
+            struct sched_param sp = {.sched_priority = REAL_KEEP_TIME_PRIORITY};
+            /* Not permitted (no CAP_SYS_NICE, an RT budget of 0): the
+             * runner keeps its priority and the lag says how that went. */
+            k->raised = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0;
+        }
+        /* The wire's lateness counts from here (net_wire_stats). */
+        net_wire_stats st;
+        if (r->wire)
+            net_wire_stats_read(r->wire, &st, true, NULL);
+        k->on = true;
+        k->lag_us = 0;
+        k->last_look_us = rb_now_us(b);
+    } else if (!on && k->on) {
+        if (k->raised)
+            pthread_setschedparam(pthread_self(), k->old_policy, &k->old_param);
+        k->raised = k->on = false;
+        k->lag_us = 0;
+    }
+}
+
+static uint64_t rb_lag_us(lesson_backend *b)
+{
+    real_backend *r = R(b);
+    uint64_t lag = r->keep.on ? r->keep.lag_us + rb_keep_work_lag(r, rb_now_us(b)) : 0;
+    /* The wire is the lesson's clock too: a packet its helper delivered
+     * later than the link's latency and rate plan (a helper the machine
+     * did not run in time) is the same lag. Asked twice: the helper
+     * answers before it delivers what is due, so the second answer
+     * counts a packet overdue at the first. */
+    net_wire_stats st;
+    uint64_t wire_late = 0;
+    for (int i = 0; r->keep.on && r->wire && i < 2; i++)
+        if (net_wire_stats_read(r->wire, &st, false, NULL) == 0 && st.late_max_us > wire_late)
+            wire_late = st.late_max_us;
+    r->trace.wire_late_us = wire_late;
+    lag += wire_late;
+    /* The runner asks at a snapshot it relies on: the trace shows it. */
+    r->trace.timed = r->keep.on;
+    r->trace.lag_us = lag;
+    r->trace.realtime = r->keep.raised;
+    return lag;
 }
 
 static bool rb_ours(const real_backend *r, const net_wire_segment *s)
@@ -648,19 +764,19 @@ static bool rb_wire_at_rest(const real_backend *r)
  * keepalive or TIME_WAIT can fire, and none of those changes what a step
  * shows. Instead of waiting for a latency (two while a statement blocks)
  * of stillness. Returns true when settled. */
-static bool rb_at_rest(real_backend *r, bool changed, bool kernel_rest)
+static bool rb_at_rest(real_backend *r, bool changed, bool kernel_rest, int need)
 {
     if (changed || !kernel_rest || !rb_wire_at_rest(r)) {
         r->rest_samples = 0;
         return false;
     }
-    return ++r->rest_samples >= REAL_STABLE_EXACT;
+    return ++r->rest_samples >= need;
 }
 
 /* Samples every open socket; returns UINT64_MAX once they have been still
  * for quiet samples (more while bytes can still move), else the time of
- * the next sample. */
-static uint64_t rb_sample(lesson_backend *b, int quiet)
+ * the next sample. blocked: a statement waits (settle_step). */
+static uint64_t rb_sample(lesson_backend *b, int quiet, bool blocked)
 {
     real_backend *r = R(b);
     bool changed = !r->have_last, flight = false, kernel_rest = true;
@@ -695,7 +811,14 @@ static uint64_t rb_sample(lesson_backend *b, int quiet)
     r->have_last = true;
     r->stable = changed ? 0 : r->stable + 1;
     r->trace.samples++;
-    if (rb_at_rest(r, changed, kernel_rest)) {
+    /* While a statement is blocked, a packet the helper delivered may not
+     * have reached its socket yet: a busy machine leaves the kernel's
+     * receive work (softirq) to ksoftirqd, which the wire cannot see, and
+     * the handshake's last ACK or the data a recv waits for would land
+     * after the step ended with the side still blocked. Then rest must
+     * last as long as stillness does (a round trip), not a few samples. */
+    int need = blocked && quiet > REAL_STABLE_EXACT ? quiet : REAL_STABLE_EXACT;
+    if (rb_at_rest(r, changed, kernel_rest, need)) {
         r->trace.ended = "at rest";
         return UINT64_MAX;
     }
@@ -708,7 +831,7 @@ static uint64_t rb_sample(lesson_backend *b, int quiet)
 
 static uint64_t rb_next_event_us(lesson_backend *b)
 {
-    return rb_sample(b, R(b)->quiet_samples);
+    return rb_sample(b, R(b)->quiet_samples, false);
 }
 
 static int rb_settle_step(lesson_backend *b, uint64_t until_us)
@@ -716,7 +839,7 @@ static int rb_settle_step(lesson_backend *b, uint64_t until_us)
     /* A side waits (accept, recv, connect): what it waits for may be one
      * round trip away (the handshake's last ACK, an answer), so stillness
      * must outlast a round trip on the emulated wire. */
-    uint64_t next = rb_sample(b, R(b)->blocked_quiet_samples);
+    uint64_t next = rb_sample(b, R(b)->blocked_quiet_samples, true);
     if (next == UINT64_MAX || rb_now_us(b) >= until_us)
         return 0;
     rb_advance(b, next < until_us ? next : until_us);
@@ -757,7 +880,8 @@ static void rb_settle(lesson_backend *b)
     .getsockopt = rb_getsockopt, .shutdown = rb_shutdown, .close = rb_close, .probe = rb_probe,    \
     .segments = rb_segments, .monotonic_s = rb_monotonic_s, .now_us = rb_now_us,                   \
     .advance = rb_advance, .next_event_us = rb_next_event_us, .settle_step = rb_settle_step,       \
-    .step_begin = rb_step_begin, .settle = rb_settle,
+    .step_begin = rb_step_begin, .settle = rb_settle, .keep_time = rb_keep_time,                   \
+    .lag_us = rb_lag_us,
 
 static const lesson_backend_ops real_ops = {
     REAL_OPS_COMMON.settle_budget_us = REAL_SETTLE_LIMIT_US,

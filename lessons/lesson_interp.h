@@ -215,6 +215,11 @@ typedef struct {
     bool moved;                   /* a blocked call moved bytes since this was cleared */
     uint64_t budget_end_us;       /* real mode: the backend's clock when the lesson's
                                      time budget runs out (UINT64_MAX: none) */
+    uint64_t mark_us;             /* where the step's timeline is: when its last
+                                     statement was issued, or its last wait ended */
+    uint64_t test_delay_us;       /* SOCKBUF_TEST_SNAPSHOT_DELAY_MS (lesson_run.h) */
+    uint64_t late_us;             /* the last step's lag (lesson_run.h), the step before's added */
+    uint64_t prev_late_us;        /* the step before's own lag (0: it had no wait) */
     stmt_status **status;         /* per step, per statement line */
     int *nstatus;
     lesson_view view;

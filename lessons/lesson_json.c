@@ -171,6 +171,9 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
         cli_json_str(out, x->expr);
         fputs(",\"got\":", out);
         cli_json_str(out, x->got);
+        /* Not checked (a late snapshot, lesson_run.h): only then. */
+        if (x->skipped)
+            fprintf(out, ",\"skipped\":true,\"late_us\":%llu", (unsigned long long)x->late_us);
         fputc('}', out);
     }
     fputc(']', out);
@@ -192,6 +195,8 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
             fprintf(out, ",\"%s\":{\"ok\":%s,\"got\":", m ? "real" : "sim",
                     rec->question.held[m] ? "true" : "false");
             cli_json_str(out, rec->question.got[m]);
+            if (rec->question.skipped[m])
+                fputs(",\"skipped\":true", out);
             fputc('}', out);
         }
         fputc('}', out);

@@ -315,6 +315,7 @@ void lesson_record_set_question(lesson_record *rec, const lesson_step *step)
         int m = lesson_mode_slot(x->mode);
         rec->question.checked[m] = true;
         rec->question.held[m] = x->ok;
+        rec->question.skipped[m] = x->skipped;
         snprintf(rec->question.got[m], sizeof rec->question.got[m], "%s", x->got);
     }
 }

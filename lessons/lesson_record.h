@@ -337,6 +337,10 @@ typedef struct {
     bool ok;                    /* it held */
     char expr[LESSON_EXPR_LEN]; /* "conn.recv_queue == 12" as written */
     char got[LESSON_EXPR_LEN];  /* the value found, as text: "12", "b'Hi'" */
+    bool skipped;               /* not checked: it did not hold, and the kernel's
+                                   snapshot of a step with a `wait` came late
+                                   (ok stays false: never a silent pass) */
+    uint64_t late_us;           /* skipped: how late the snapshot came */
 } lesson_expect_result;
 
 /* One statement (or wait) of the step and its status in each mode. */
@@ -361,6 +365,8 @@ typedef struct {
     bool checked[LESSON_MODE_SLOTS];              /* [0] model, [1] kernel: the mode checked it */
     bool held[LESSON_MODE_SLOTS];                 /* its condition held there */
     char got[LESSON_MODE_SLOTS][LESSON_EXPR_LEN]; /* what it found: "8" */
+    bool skipped[LESSON_MODE_SLOTS];              /* not checked there (a late snapshot):
+                                                     held is false, and means nothing */
 } lesson_rec_question;
 
 /* ------------------------------------------------------------ the record */
@@ -389,6 +395,8 @@ typedef struct lesson_record {
     size_t nsegments;             /* the kernel's segments of the step (emulated wire) */
     lesson_segment *segments;     /* in the order they left, oldest first */
     lesson_rec_question question; /* the step's question; present false if none */
+    uint64_t real_late_us;        /* a step with a wait: how late the kernel's snapshot
+                                     came (lesson_run.h, LESSON_LATE_BOUND_US); else 0 */
 } lesson_record;
 
 /* The slot of a mode in the per-mode arrays: 0 model, 1 kernel. */

@@ -116,6 +116,7 @@ int lesson_report_unpack(lesson_report *r, const char *buf, size_t len)
         lesson_case c;
         take(&p, &left, &c, sizeof c);
         c.what[sizeof c.what - 1] = c.got[sizeof c.got - 1] = '\0';
+        c.skip_reason[sizeof c.skip_reason - 1] = '\0';
         ok = lesson_report_add(r, &c) == 0;
     }
     if (ok)
@@ -178,7 +179,7 @@ int lesson_report_junit(FILE *f, const lesson_report *reps, int n)
         for (int k = 0; k < reps[i].ncases; k++) {
             const lesson_case *c = &reps[i].cases[k];
             tests++;
-            if (!c->ok)
+            if (!c->ok && !c->skipped)
                 *(c->kind == LESSON_CASE_PARSE ? &errors : &failures) += 1;
         }
     }
@@ -190,15 +191,18 @@ int lesson_report_junit(FILE *f, const lesson_report *reps, int n)
     for (int i = 0; i < n; i++) {
         const lesson_report *r = &reps[i];
         char suite[256], name[512];
-        int sf = 0, se = 0;
+        int sf = 0, se = 0, ss = 0;
         for (int k = 0; k < r->ncases; k++)
-            if (!r->cases[k].ok)
+            if (r->cases[k].skipped)
+                ss++;
+            else if (!r->cases[k].ok)
                 *(r->cases[k].kind == LESSON_CASE_PARSE ? &se : &sf) += 1;
         suite_name(r->path, suite, sizeof suite);
         fputs("  <testsuite name=\"", f);
         xml_text(f, suite);
-        fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" time=\"%.3f\" file=\"",
-                r->ncases, sf, se, r->seconds);
+        fprintf(
+            f, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\" file=\"",
+            r->ncases, sf, se, ss, r->seconds);
         xml_text(f, r->path);
         fputs("\">\n", f);
         for (int k = 0; k < r->ncases; k++) {
@@ -213,6 +217,14 @@ int lesson_report_junit(FILE *f, const lesson_report *reps, int n)
             fprintf(f, "\" line=\"%d\" time=\"0\"", c->line);
             if (c->ok) {
                 fputs("/>\n", f);
+                continue;
+            }
+            if (c->skipped) {
+                fputs(">\n      <skipped message=\"not checked: ", f);
+                xml_text(f, c->skip_reason);
+                fputs(" (got ", f);
+                xml_text(f, c->got);
+                fputs(")\"/>\n    </testcase>\n", f);
                 continue;
             }
             const char *tag = c->kind == LESSON_CASE_PARSE ? "error" : "failure";
@@ -276,6 +288,16 @@ int lesson_report_tap(FILE *f, const lesson_report *reps, int n)
             for (char *p = name; *p; p++)
                 if (*p == '#' || *p == '\n')
                     *p = ' ';
+            if (c->skipped) {
+                /* A skip is an "ok" point with its directive and reason. */
+                char why[sizeof c->skip_reason];
+                snprintf(why, sizeof why, "%s", c->skip_reason);
+                for (char *p = why; *p; p++)
+                    if (*p == '#' || *p == '\n')
+                        *p = ' ';
+                fprintf(f, "ok %d - %s: %s # SKIP not checked: %s\n", ++k, suite, name, why);
+                continue;
+            }
             fprintf(f, "%s %d - %s: %s\n", c->ok ? "ok" : "not ok", ++k, suite, name);
             if (c->ok)
                 continue;

@@ -3,7 +3,8 @@
  * check (lesson_cli.c) runs each lesson, possibly in a child process, and
  * fills one lesson_report per lesson: its exit status, the text it would
  * print, and one lesson_case per expectation checked (passed or not) plus
- * one per lesson-level failure (a side left blocked, a parse error). The
+ * one per lesson-level failure (a side left blocked, a parse error); a case
+ * may be skipped (not checked, with its reason), which fails nothing. The
  * writers turn a list of them into JUnit XML (one <testsuite> per lesson,
  * one <testcase> per case, with file and line; a failure carries expected
  * and got) or TAP version 13 (one test point per case). A report can be
@@ -34,6 +35,10 @@ typedef struct {
     bool ok;               /* it held */
     char what[200];        /* "conn.recv_queue == 12" or a message */
     char got[160];         /* the value found ("0"), "" when not a value */
+    bool skipped;          /* not checked (ok is false): neither passed nor failed,
+                              for the reason in skip_reason (a JUnit <skipped>,
+                              TAP "# SKIP") */
+    char skip_reason[120]; /* "the snapshot came 23 ms late (machine busy)" */
 } lesson_case;
 
 /* One lesson's result. */

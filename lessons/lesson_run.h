@@ -56,6 +56,28 @@ void lesson_runner_set_time_budget(lesson_runner *r, uint64_t budget_us);
 /* Whether r ran out of its time budget. */
 bool lesson_runner_timed_out(const lesson_runner *r);
 
+/* Real time in a step with a `wait`: each `wait D` ends at an absolute
+ * time, D after the line before it happened (the last statement issued,
+ * or the previous wait's end), and the real mode runs every step at a
+ * real-time priority where it may (lesson_backend's keep_time). The
+ * snapshot's lag is all the time the runner was held back in the step
+ * (sleeps that woke late, gaps in its looks at the clock: a statement
+ * issued late, a blocked call seen late, the snapshot taken late) plus
+ * the longest a packet of the emulated wire came late. Where it is over
+ * LESSON_LATE_BOUND_US an expectation of the kernel that does not hold
+ * is not checked: it is marked skipped with the lag (lesson_expect_result's
+ * skipped, late_us; the record's real_late_us), never passed. The bound
+ * is under half the least room a bundled lesson leaves between a wait's
+ * end and what the kernel does next by itself (05's step 2: the ACK is
+ * back 10 ms after the send, the snapshot at 15 ms); the rest is for
+ * what no lag counts (the kernel's own softirq work). Below it a failure
+ * is the lesson's.
+ *
+ * For tests: SOCKBUF_TEST_SNAPSHOT_DELAY_MS=N in the environment (read
+ * by lesson_runner_new) holds the real mode back N ms before each such
+ * snapshot, as a busy machine would. */
+#define LESSON_LATE_BOUND_US 2000
+
 /* How long lesson_runner_reprobe() lets the kernel's connection rest
  * at most (a pause, then until its counters are still). */
 #define LESSON_REPROBE_LIMIT_US ((uint64_t)1000000)

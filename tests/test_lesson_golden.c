@@ -4,7 +4,8 @@
  * (SPEC.md section 4) is compared byte for byte with
  * tests/golden/<lesson>.sim.jsonl. The real half cannot be fixed in
  * advance; it is checked for shape (every socket the model shows, the
- * kernel shows too, with the same keys) and for its expectations.
+ * kernel shows too, with the same keys) and for its expectations (one
+ * not checked, its snapshot late on a busy machine, is no failure).
  *
  * After an intended change to the model or to a lesson, regenerate:
  *   SOCKBUF_UPDATE_GOLDEN=1 build/tests/test_lesson_golden
@@ -46,8 +47,15 @@ static char *transcript(const char *path, unsigned modes, int *failed)
     while (lesson_runner_step(r) == 0) {
         assert_int_equal(lesson_runner_write_transcript(r, f), 0);
         const lesson_record *rec = lesson_runner_record(r);
-        for (int e = 0; e < rec->nexpects; e++)
-            *failed += !rec->expects[e].ok;
+        for (int e = 0; e < rec->nexpects; e++) {
+            const lesson_expect_result *x = &rec->expects[e];
+            /* Not checked (a late snapshot on a busy machine) is no failure. */
+            if (x->ok || x->skipped)
+                continue;
+            print_error("%s:%d: expect failed (%s): %s (got %s)\n", path, x->line,
+                        x->mode == LESSON_MODE_SIM ? "sim" : "real", x->expr, x->got);
+            (*failed)++;
+        }
     }
     *failed += lesson_runner_ended_blocked(r);
     fclose(f);
@@ -130,7 +138,8 @@ static int check_lesson(const char *file)
         assert_int_equal(count(sim_part, real, "\"state\":"), count(real, end, "\"state\":"));
         assert_int_equal(count(sim_part, real, "\"recv_queue\":"),
                          count(real, end, "\"recv_queue\":"));
-        assert_int_equal(count(line, end, "\"ok\":false"), 0);
+        /* Only what was not checked may be false. */
+        assert_int_equal(count(line, end, "\"ok\":false"), count(line, end, "\"skipped\":true"));
         line = end + 1;
     }
     assert_int_equal(lines, count(sim, sim + strlen(sim), "\n"));

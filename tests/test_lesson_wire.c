@@ -56,7 +56,7 @@ static const lesson_record *run_step(run *x)
     assert_int_equal(lesson_runner_step(x->r), 0);
     const lesson_record *rec = lesson_runner_record(x->r);
     for (int e = 0; e < rec->nexpects; e++)
-        if (!rec->expects[e].ok)
+        if (!rec->expects[e].ok && !rec->expects[e].skipped) /* skipped: a busy machine */
             fail_msg("line %d (%s): %s got %s", rec->expects[e].line,
                      rec->expects[e].mode == LESSON_MODE_SIM ? "sim" : "real",
                      rec->expects[e].expr, rec->expects[e].got);
