@@ -1472,7 +1472,13 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
      * failed" (never "8/9 checks failed"). */
     char cbuf[96] = "";
     if (s->nexpects > 0) {
-        if (!s->nexpects_failed)
+        int checked = s->nexpects - s->nexpects_skipped;
+        if (!s->nexpects_failed && s->nexpects_skipped)
+            /* "8/8 checks passed · 1 not checked" (the machine was busy) */
+            snprintf(cbuf, sizeof cbuf, "%d/%d %s · %d %s", checked, checked,
+                     viz_label(c->lang, VIZ_L_CHECKS_OK), s->nexpects_skipped,
+                     viz_label(c->lang, VIZ_L_CHECKS_SKIPPED));
+        else if (!s->nexpects_failed)
             snprintf(cbuf, sizeof cbuf, "%d/%d %s", s->nexpects, s->nexpects,
                      viz_label(c->lang, VIZ_L_CHECKS_OK));
         else if (c->lang == VIZ_LANG_JA)

@@ -96,6 +96,7 @@ typedef enum {
     VIZ_L_USABLE,
     VIZ_L_USABLE_OF,
     VIZ_L_LEGEND_HINT,
+    VIZ_L_CHECKS_SKIPPED,
     VIZ_L_COUNT
 } viz_label_id;
 

@@ -56,6 +56,7 @@ static const char *const labels[VIZ_L_COUNT][2] = {
     [VIZ_L_USABLE] = {"usable", "使用可能"},
     [VIZ_L_USABLE_OF] = {"of", "/"},
     [VIZ_L_LEGEND_HINT] = {"colours: ? key", "色の意味: ? キー"},
+    [VIZ_L_CHECKS_SKIPPED] = {"not checked", "件未確認"},
 };
 
 const char *viz_label(viz_lang lang, viz_label_id id)

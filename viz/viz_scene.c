@@ -201,8 +201,13 @@ int viz_scene_next(viz_scene *s, const lesson_record *rec)
     }
     s->nexpects = rec->nexpects;
     s->nexpects_failed = 0;
-    for (int k = 0; k < rec->nexpects; k++)
-        s->nexpects_failed += !rec->expects[k].ok;
+    s->nexpects_skipped = 0;
+    for (int k = 0; k < rec->nexpects; k++) {
+        if (rec->expects[k].skipped)
+            s->nexpects_skipped++;
+        else
+            s->nexpects_failed += !rec->expects[k].ok;
+    }
     /* After: every socket's queues, for the next step's replay. */
     memset(s->post_valid, 0, sizeof s->post_valid);
     for (int i = 0; i < rec->nsocks; i++) {

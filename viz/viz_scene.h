@@ -94,6 +94,8 @@ typedef struct {
     uint64_t t1_us;       /* and after it */
     int nexpects;         /* the step's expectations checked */
     int nexpects_failed;  /* and how many failed */
+    int nexpects_skipped; /* and how many were not checked (the kernel's snapshot came late
+                             on a busy machine: neither passed nor failed) */
     bool real;            /* the real run's numbers are there */
     /* Before the step: every record socket's queues, to replay the step's
      * events from there (and after it, for the next step). */
