@@ -643,17 +643,17 @@ static int check_report(const check_opts_t *o, lesson_report *reps, int n, bool 
         if (o->tap && reps[i].err_text)
             fputs(reps[i].err_text, errout);
     }
+    /* The last line stays exactly "N passed, N failed" (SPEC.md): what
+     * was not checked is said on the line before it. */
+    if (!o->tap && skipped)
+        fprintf(out, "%d expectation%s not checked: the machine was too busy\n", skipped,
+                skipped == 1 ? "" : "s");
     if (o->tap)
         lesson_report_tap(out, reps, n);
     else
-        fprintf(out, "%s%d passed%s, %s%d failed%s", passed && colour && !failed ? GREEN(1) : "",
+        fprintf(out, "%s%d passed%s, %s%d failed%s\n", passed && colour && !failed ? GREEN(1) : "",
                 passed, passed && colour && !failed ? PLAIN(1) : "", failed ? RED(colour) : "",
                 failed, failed ? PLAIN(colour) : "");
-    if (!o->tap && skipped)
-        fprintf(out, " (%d expectation%s not checked: the machine was too busy)", skipped,
-                skipped == 1 ? "" : "s");
-    if (!o->tap)
-        fputc('\n', out);
     int status = parse_error ? 2 : (failed ? 1 : 0);
     if (jf) {
         int jrc = lesson_report_junit(jf, reps, n);

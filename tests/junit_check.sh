@@ -89,7 +89,8 @@ SOCKBUF_TEST_SNAPSHOT_DELAY_MS=300 "$bin" check --junit "$dir/late.xml" "$late" 
   fail "a late snapshot failed the lesson: $(cat "$dir/late.out")"
 grep -q '^.*late.lesson:13: not checked (real): s.unsent == 3 (got 0): the snapshot came [0-9.]* ms late (machine busy)$' "$dir/late.out" ||
   fail "no 'not checked' line: $(cat "$dir/late.out")"
-grep -q '^1 passed, 0 failed ([0-9]* expectations\{0,1\} not checked: the machine was too busy)$' "$dir/late.out" ||
+grep -q '^[0-9]* expectations\{0,1\} not checked: the machine was too busy$' "$dir/late.out" &&
+    [ "$(tail -n 1 "$dir/late.out")" = "1 passed, 0 failed" ] ||
   fail "summary: $(tail -1 "$dir/late.out")"
 xmllint --noout --schema "$src/tests/junit.xsd" "$dir/late.xml" 2>"$dir/xmllint.log" ||
   fail "xmllint (skipped): $(cat "$dir/xmllint.log")"
