@@ -181,7 +181,10 @@ static void live_lane(const viz_ctx *c, const viz_live_view *v, int id, SDL_Colo
             continue;
         snprintf(more, sizeof more, "+%d", hidden[s] > 99 ? 99 : hidden[s]);
         int ty = y + (lh - viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20))) / 2;
-        text(c, more, VIZ_FACE_SANS, 20, DIM, x + (s + 1) * slot_w - gap, ty, VIZ_ALIGN_RIGHT);
+        int xr = x + (s + 1) * slot_w - gap, tw = text_w(c, more, VIZ_FACE_SANS, 20);
+        /* on its own ground: a block on the move passes under the count */
+        fill(c, xr - tw - U(c, 4), y + 1, tw + U(c, 4) + gap - 1, lh - 2, BAR_BG);
+        text(c, more, VIZ_FACE_SANS, 20, DIM, xr, ty, VIZ_ALIGN_RIGHT);
     }
 }
 
