@@ -887,23 +887,6 @@ static int legend_text(const viz_ctx *c, const char *s, int x, int y, int x1, do
     return viz_text_draw_wrapped(c->t, s, VIZ_FACE_SANS, T(c, size), DIM, x, y, x1 - x, 3);
 }
 
-void viz_paint_legend_swatch(const viz_ctx *c, int item, int x, int y, int sw)
-{
-    if (item == 0) {
-        for (int i = 0; i < 4; i++)
-            fill(c, x + i * (sw + U(c, 2)), y, sw, sw, viz_palette(i));
-    } else if (item == 1) {
-        SDL_Color k = shade(viz_palette(1), 0.62);
-        fill(c, x, y, 4 * sw, sw, k);
-        for (int sx = x + U(c, 3); sx < x + 4 * sw; sx += U(c, 8) > 0 ? U(c, 8) : 4)
-            fill(c, sx, y, U(c, 2) > 0 ? U(c, 2) : 1, sw, shade(k, 0.7));
-    } else {
-        fill(c, x, y, 2 * sw, sw, BAR_BG);
-        fill(c, x + 2 * sw, y, 2 * sw, sw, OVERHEAD);
-        frame(c, x, y, 4 * sw, sw, 1, EDGE);
-    }
-}
-
 /* The wire's title and what the colours and stripes mean, from y down to
  * y + room at most: the words wrap, and shrink when even wrapped they
  * would not fit. The swatch stands on its own row above the words in a
