@@ -442,6 +442,13 @@ static void test_end_of_lesson_and_feedback(void **state)
     assert_true(i.picker);
     assert_non_null(i.message);
     assert_non_null(strstr(i.message, "no lesson 9"));
+    /* L switches a message already shown, not only the next one */
+    i = press(a, SDLK_l, 0);
+    assert_non_null(i.message);
+    assert_non_null(strstr(i.message, "レッスン 9 はありません"));
+    i = press(a, SDLK_l, 0);
+    assert_non_null(i.message);
+    assert_non_null(strstr(i.message, "no lesson 9"));
     viz_app_free(a);
 }
 

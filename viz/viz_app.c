@@ -60,7 +60,7 @@ struct viz_app {
     int nar_pages;   /* pages of the shown step's narration, as last drawn (0: not drawn yet) */
     bool fullscreen;
     bool quit;
-    char toast[400];
+    char toast[2][400]; /* the message in English and in Japanese (L switches it too) */
     double toast_ms;
     /* Prefetch of the next step's text (viz_draw_prefetch), for the step,
      * language, zoom and size it was started for; cursor -1: done. */
@@ -80,10 +80,20 @@ struct viz_app {
     char saved[512];   /* the last session file written */
 };
 
+/* A message for a while at the bottom, in both languages (en, ja), so
+ * that L switches a message already shown. */
+static void set_toast2(viz_app *a, const char *en, const char *ja)
+{
+    snprintf(a->toast[VIZ_LANG_EN], sizeof a->toast[0], "%s", en);
+    snprintf(a->toast[VIZ_LANG_JA], sizeof a->toast[0], "%s", ja);
+    a->toast_ms = TOAST_MS;
+}
+
+/* A message that is the same in both languages (the system's or the
+ * runner's words). */
 static void set_toast(viz_app *a, const char *msg)
 {
-    snprintf(a->toast, sizeof a->toast, "%s", msg);
-    a->toast_ms = TOAST_MS;
+    set_toast2(a, msg, msg);
 }
 
 static void drop_steps(viz_app *a)
@@ -123,15 +133,12 @@ static int show_step(viz_app *a, int k)
     a->want = -1;
     if (rc < 0) {
         const char *m = viz_steps_message(a->steps);
-        char msg[400];
+        char ja[400];
         /* The worker's message already names the step; the detail is the
          * system's (strerror) or the runner's, in English. */
-        if (a->ui.lang == VIZ_LANG_JA)
-            snprintf(msg, sizeof msg, "ステップ %d を実行できません: %s", k + 1,
-                     m[0] ? m : strerror(-rc));
-        else
-            snprintf(msg, sizeof msg, "%s", m[0] ? m : strerror(-rc));
-        set_toast(a, msg);
+        snprintf(ja, sizeof ja, "ステップ %d を実行できません: %s", k + 1,
+                 m[0] ? m : strerror(-rc));
+        set_toast2(a, m[0] ? m : strerror(-rc), ja);
         return rc;
     }
     bool forward = k > a->cur;
@@ -242,12 +249,12 @@ static void open_bundled(viz_app *a, int i)
     if (i < 0 || i >= a->nlessons)
         return;
     if (!a->lessons[i].doc) {
-        char msg[160];
-        snprintf(msg, sizeof msg,
-                 a->ui.lang == VIZ_LANG_JA ? "%s を読み込めません: sockbuf check %s で確認"
-                                           : "%s does not parse: sockbuf check %s",
+        char en[400], ja[400];
+        snprintf(en, sizeof en, "%s does not parse: sockbuf check %s", a->lessons[i].path,
+                 a->lessons[i].path);
+        snprintf(ja, sizeof ja, "%s を読み込めません: sockbuf check %s で確認",
                  a->lessons[i].path, a->lessons[i].path);
-        set_toast(a, msg);
+        set_toast2(a, en, ja);
         return;
     }
     retire_doc(a);
@@ -480,15 +487,14 @@ static int run_typed(viz_app *a, const char *line)
 static void undo_typed(viz_app *a)
 {
     if (a->nundo == 0) {
-        set_toast(a, a->ui.lang == VIZ_LANG_JA ? "元に戻すものはありません" : "nothing to undo");
+        set_toast2(a, "nothing to undo", "元に戻すものはありません");
         return;
     }
     char *text = a->undo[--a->nundo];
     int k = a->undo_step[a->nundo];
     char *owned = text;
     if (!text && viz_session_read(a->doc->path, &owned) < 0) {
-        set_toast(a, a->ui.lang == VIZ_LANG_JA ? "レッスンのファイルを読み直せません"
-                                               : "cannot read the lesson again");
+        set_toast2(a, "cannot read the lesson again", "レッスンのファイルを読み直せません");
         return;
     }
     lesson_diag d[LESSON_MAX_DIAGS];
@@ -505,31 +511,28 @@ static void undo_typed(viz_app *a)
     if (a->session_steps > 0)
         a->session_steps--;
     switch_doc(a, doc, k);
-    set_toast(a, a->ui.lang == VIZ_LANG_JA ? "元に戻しました" : "undone");
+    set_toast2(a, "undone", "元に戻しました");
 }
 
 static void save_session(viz_app *a)
 {
     char *text;
     if (!a->doc || session_text(a, &text) < 0) {
-        set_toast(a, a->ui.lang == VIZ_LANG_JA ? "保存するものはありません" : "nothing to save");
+        set_toast2(a, "nothing to save", "保存するものはありません");
         return;
     }
-    char path[160], msg[400];
+    char path[160], en[400], ja[400];
     int rc = viz_session_save(".", text, path, sizeof path);
     free(text);
-    if (rc < 0)
-        snprintf(msg, sizeof msg,
-                 a->ui.lang == VIZ_LANG_JA ? "%s を保存できません: %s" : "save %s: %s", path,
-                 strerror(-rc));
-    else {
+    if (rc < 0) {
+        snprintf(en, sizeof en, "save %s: %s", path, strerror(-rc));
+        snprintf(ja, sizeof ja, "%s を保存できません: %s", path, strerror(-rc));
+    } else {
         snprintf(a->saved, sizeof a->saved, "%s", path);
-        snprintf(msg, sizeof msg,
-                 a->ui.lang == VIZ_LANG_JA ? "保存しました: %s (sockbuf check %s)"
-                                           : "saved %s (sockbuf check %s)",
-                 path, path);
+        snprintf(en, sizeof en, "saved %s (sockbuf check %s)", path, path);
+        snprintf(ja, sizeof ja, "保存しました: %s (sockbuf check %s)", path, path);
     }
-    set_toast(a, msg);
+    set_toast2(a, en, ja);
 }
 
 /* M: the model's latency 1 -> 5 -> 50 -> 1 ms, the lesson rerun. */
@@ -543,13 +546,10 @@ static void cycle_latency(viz_app *a)
     char line[64];
     snprintf(line, sizeof line, "model latency=%dms", ms[i < 3 ? (i + 1) % 3 : 0]);
     if (run_typed(a, line) == 0) {
-        char msg[96];
+        char ja[160];
         int next_ms = ms[i < 3 ? (i + 1) % 3 : 0];
-        if (a->ui.lang == VIZ_LANG_JA)
-            snprintf(msg, sizeof msg, "モデルの遅延: %d ms (%s)", next_ms, line);
-        else
-            snprintf(msg, sizeof msg, "%s", line);
-        set_toast(a, msg);
+        snprintf(ja, sizeof ja, "モデルの遅延: %d ms (%s)", next_ms, line);
+        set_toast2(a, line, ja);
     }
 }
 
@@ -589,19 +589,17 @@ static bool prompt_event(viz_app *a, const SDL_Event *ev)
 /* Space on the last step: the lesson is over; say so and offer the next. */
 static void end_of_lesson(viz_app *a)
 {
-    char msg[200];
-    bool ja = a->ui.lang == VIZ_LANG_JA;
+    char en[200], ja[200];
     bool next = a->lesson >= 0 && a->lesson + 1 < a->nlessons;
     const char *name = next ? a->items[a->lesson + 1].name : "";
-    if (next)
-        snprintf(msg, sizeof msg,
-                 ja ? "レッスンはここまでです。N: 次のレッスン (%s) · 0: 一覧"
-                    : "End of the lesson. N: the next one (%s) · 0: the list",
-                 name);
-    else
-        snprintf(msg, sizeof msg, "%s",
-                 ja ? "レッスンはここまでです。0: レッスン一覧" : "End of the lesson. 0: the list");
-    set_toast(a, msg);
+    if (next) {
+        snprintf(en, sizeof en, "End of the lesson. N: the next one (%s) · 0: the list", name);
+        snprintf(ja, sizeof ja, "レッスンはここまでです。N: 次のレッスン (%s) · 0: 一覧", name);
+    } else {
+        snprintf(en, sizeof en, "End of the lesson. 0: the list");
+        snprintf(ja, sizeof ja, "レッスンはここまでです。0: レッスン一覧");
+    }
+    set_toast2(a, en, ja);
 }
 
 bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
@@ -680,14 +678,12 @@ bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
         if (i < a->nlessons) {
             open_bundled(a, i);
         } else {
-            char msg[160];
-            if (a->ui.lang == VIZ_LANG_JA)
-                snprintf(msg, sizeof msg, "レッスン %d はありません (1〜%d を押してください)", i + 1,
-                         a->nlessons);
-            else
-                snprintf(msg, sizeof msg, "no lesson %d: there are %d (keys 1-%d)", i + 1,
-                         a->nlessons, a->nlessons);
-            set_toast(a, msg);
+            char en[160], ja[160];
+            snprintf(ja, sizeof ja, "レッスン %d はありません (1〜%d を押してください)", i + 1,
+                     a->nlessons);
+            snprintf(en, sizeof en, "no lesson %d: there are %d (keys 1-%d)", i + 1,
+                     a->nlessons, a->nlessons);
+            set_toast2(a, en, ja);
         }
         return true;
     }
@@ -835,7 +831,7 @@ bool viz_app_tick(viz_app *a, double dt_ms)
 void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
 {
     char running[96];
-    a->ui.toast = a->toast_ms > 0 ? a->toast : NULL;
+    a->ui.toast = a->toast_ms > 0 ? a->toast[a->ui.lang == VIZ_LANG_JA] : NULL;
     if (a->want >= 0) {
         /* Said at once, so the key is seen to be taken. */
         snprintf(running, sizeof running,
@@ -904,7 +900,7 @@ void viz_app_get(const viz_app *a, viz_app_info *out)
     out->quit = a->quit;
     out->real = a->steps && (viz_steps_modes(a->steps) & LESSON_MODE_REAL);
     out->computing = a->steps && viz_steps_busy(a->steps);
-    out->message = a->toast_ms > 0 ? a->toast : NULL;
+    out->message = a->toast_ms > 0 ? a->toast[a->ui.lang == VIZ_LANG_JA] : NULL;
     out->asking = a->asking;
     memcpy(out->votes, a->tally, sizeof out->votes);
     out->prompt_open = viz_prompt_is_open(a->prompt);
