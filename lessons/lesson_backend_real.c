@@ -770,7 +770,18 @@ static bool rb_at_rest(real_backend *r, bool changed, bool kernel_rest, int need
         r->rest_samples = 0;
         return false;
     }
-    return ++r->rest_samples >= need;
+    if (++r->rest_samples < need)
+        return false;
+    /* The helper's "idle" may predate a packet just sent (the RST of a
+     * close() with unread data, on a machine too busy for the helper to
+     * have read it yet): ask it once, after it has read its devices. */
+    uint32_t queued = 0;
+    char msg[NET_WIRE_MSG_LEN];
+    if (net_wire_sync(r->wire, &queued, msg) == 0 && queued > 0) {
+        r->rest_samples = 0;
+        return false;
+    }
+    return true;
 }
 
 /* Samples every open socket; returns UINT64_MAX once they have been still

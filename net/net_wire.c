@@ -40,6 +40,7 @@ enum {
     WIRE_OP_CONFIG = 1,
     WIRE_OP_SOCKET = 2,
     WIRE_OP_STATS = 3,
+    WIRE_OP_SYNC = 4, /* read the devices dry, answer how many packets are queued */
     WIRE_LATE_BINS = 100001, /* lateness histogram, 1 us bins */
     WIRE_BATCH = 64,           /* segments per log message */
     WIRE_QUEUE_PACKETS = 1000, /* drop-tail limit, in MTU-sized packets (txqueuelen) */
@@ -69,6 +70,7 @@ typedef struct {
     int32_t rc; /* 0 or a negative errno */
     char msg[NET_WIRE_MSG_LEN - 8];
     net_wire_stats stats; /* WIRE_OP_STATS */
+    uint32_t queued;      /* WIRE_OP_SYNC: packets in the helper's queues */
 } wire_reply;
 
 typedef struct {
@@ -594,6 +596,13 @@ static void handle_request(wire_helper *h)
     } else if (req.op == WIRE_OP_STATS) {
         helper_stats(h, &rep.stats, req.side != 0);
         reply_fmt(&rep, 0, "ok");
+    } else if (req.op == WIRE_OP_SYNC) {
+        /* Everything the kernels wrote before the request was sent is in
+         * the devices now: read it, then count. */
+        read_device(h, 0);
+        read_device(h, 1);
+        rep.queued = (uint32_t)(h->q[0].n + h->q[1].n);
+        reply_fmt(&rep, 0, "ok");
     } else if (req.op == WIRE_OP_SOCKET && req.side < 2) {
         if (setns(h->ns[req.side], CLONE_NEWNET) < 0)
             reply_fmt(&rep, -errno, "setns(%s): %s", req.side ? "B" : "A", strerror(errno));
@@ -973,6 +982,19 @@ int net_wire_stats_read(net_wire *w, net_wire_stats *out, bool reset, char *msg)
     int rc = request_reply(w, &req, NULL, &rep, msg);
     if (rc == 0)
         *out = rep.stats;
+    return rc;
+}
+
+int net_wire_sync(net_wire *w, uint32_t *queued, char *msg)
+{
+    wire_req req;
+    memset(&req, 0, sizeof req);
+    req.op = WIRE_OP_SYNC;
+    wire_reply rep;
+    *queued = 0;
+    int rc = request_reply(w, &req, NULL, &rep, msg);
+    if (rc == 0)
+        *queued = rep.queued;
     return rc;
 }
 

@@ -113,6 +113,13 @@ uint64_t net_wire_lost(const net_wire *w);
  * wire is idle. */
 uint32_t net_wire_queued(const net_wire *w);
 
+/* A barrier: the helper reads its devices dry, so every packet the
+ * kernels sent before this call is counted, and answers how many packets
+ * it holds (*queued). "Last reported" (net_wire_queued) can be older
+ * than a packet a statement sent just now. Blocks for one round trip to
+ * the helper. Returns 0 or a negative errno (msg says why). */
+int net_wire_sync(net_wire *w, uint32_t *queued, char *msg);
+
 /* How the helper has kept time since the last reset (bench_net_wire). */
 typedef struct {
     uint64_t packets;        /* packets delivered */

@@ -144,6 +144,29 @@ static void test_wire_min_rtt_is_two_latencies(void **state)
     wpair_close(&p);
 }
 
+/* net_wire_sync is a barrier: a segment sent just before it is counted
+ * (the link holds it for its latency), and once it and its ACK have been
+ * delivered the helper holds nothing. */
+static void test_wire_sync_counts_what_was_just_sent(void **state)
+{
+    (void)state;
+    net_wire_link link = {.latency_us = 100000, .rate_bps = 10000000, .mss_bytes = 1460};
+    wpair p;
+    char msg[NET_WIRE_MSG_LEN] = "";
+    uint32_t queued = 99;
+    assert_int_equal(wpair_open(&p, &link, 0), 0);
+    usleep(300000); /* the handshake's last ACK is through */
+    assert_int_equal(net_wire_sync(p.w, &queued, msg), 0);
+    assert_int_equal(queued, 0);
+    assert_int_equal(send(p.cfd, "hello", 5, 0), 5);
+    assert_int_equal(net_wire_sync(p.w, &queued, msg), 0);
+    assert_true(queued >= 1);
+    usleep(600000); /* delivered, and its (maybe delayed) ACK back */
+    assert_int_equal(net_wire_sync(p.w, &queued, msg), 0);
+    assert_int_equal(queued, 0);
+    wpair_close(&p);
+}
+
 /* tcpi_snd_mss is the link's mss on both ends, whatever the mss. */
 static void test_wire_snd_mss_is_link_mss(void **state)
 {
@@ -363,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_wire_start_fails_cleanly),
         cmocka_unit_test(test_wire_free_ends_helper),
         cmocka_unit_test(test_wire_min_rtt_is_two_latencies),
+        cmocka_unit_test(test_wire_sync_counts_what_was_just_sent),
         cmocka_unit_test(test_wire_snd_mss_is_link_mss),
         cmocka_unit_test(test_wire_log_shows_handshake),
         cmocka_unit_test(test_wire_transfer_takes_size_over_rate),
