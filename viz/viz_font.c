@@ -76,51 +76,12 @@ struct viz_text {
 
 /* ---- UTF-8 ---------------------------------------------------------- */
 
-/* Decodes one code point at s (len bytes left); *n gets its length.
- * Invalid bytes decode as U+FFFD of length 1. */
-static uint32_t utf8_next(const char *s, size_t len, int *n)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    uint32_t cp;
-    int need;
-    if (u[0] < 0x80) {
-        *n = 1;
-        return u[0];
-    }
-    if ((u[0] & 0xe0) == 0xc0) {
-        cp = u[0] & 0x1f;
-        need = 1;
-    } else if ((u[0] & 0xf0) == 0xe0) {
-        cp = u[0] & 0x0f;
-        need = 2;
-    } else if ((u[0] & 0xf8) == 0xf0) {
-        cp = u[0] & 0x07;
-        need = 3;
-    } else {
-        *n = 1;
-        return 0xfffd;
-    }
-    if ((size_t)need >= len) {
-        *n = 1;
-        return 0xfffd;
-    }
-    for (int i = 1; i <= need; i++) {
-        if ((u[i] & 0xc0) != 0x80) {
-            *n = 1;
-            return 0xfffd;
-        }
-        cp = (cp << 6) | (u[i] & 0x3f);
-    }
-    *n = need + 1;
-    return cp;
-}
-
 bool viz_text_needs_ja(const char *utf8)
 {
     size_t len = strlen(utf8);
     for (size_t i = 0; i < len;) {
         int n;
-        uint32_t cp = utf8_next(utf8 + i, len - i, &n);
+        uint32_t cp = viz_utf8_next(utf8 + i, (int)(len - i), &n);
         /* Latin, Latin-1 and a few typographic marks the Latin fonts have. */
         if (cp >= 0x250 && !(cp >= 0x2010 && cp <= 0x2027) && cp != 0x2192 && cp != 0x2190 &&
             cp != 0x2260 && cp != 0x00b7)
@@ -273,7 +234,7 @@ bool viz_font_covers(const char *path, const char *utf8)
     size_t len = strlen(utf8);
     for (size_t i = 0; i < len;) {
         int n;
-        uint32_t cp = utf8_next(utf8 + i, len - i, &n);
+        uint32_t cp = viz_utf8_next(utf8 + i, (int)(len - i), &n);
         i += (size_t)n;
         if (cp <= 0x20)
             continue;
@@ -524,7 +485,7 @@ static int text_measure(const face_fonts *ff, const char *utf8, int max_w, int *
         int cut = i;
         for (int k = 0; k < cnt && cut < e; k++) {
             int cl;
-            utf8_next(buf + cut, (size_t)(e - cut), &cl);
+            viz_utf8_next(buf + cut, (int)(e - cut), &cl);
             cut += cl;
         }
         buf[e] = keep;
@@ -864,12 +825,12 @@ static int fit_bytes(const face_fonts *ff, const char *s, int start, int stop, i
     int fit = start;
     for (int k = 0; k < count && fit < start + n; k++) {
         int cl;
-        utf8_next(s + fit, (size_t)(stop - fit), &cl);
+        viz_utf8_next(s + fit, (int)(stop - fit), &cl);
         fit += cl;
     }
     if (fit == start) {
         int cl;
-        utf8_next(s + start, (size_t)(stop - start), &cl);
+        viz_utf8_next(s + start, (int)(stop - start), &cl);
         fit = start + cl;
     }
     return fit;
