@@ -248,6 +248,19 @@ static int check_told(const lesson_doc *doc, int k, viz_lang lang, const char *t
 static const int sizes[][2] = {{1920, 1080}, {1280, 720}, {1024, 768}};
 static const double zooms[] = {1.0, 1.15 * 1.15 * 1.15};
 
+/* A canvas of sizes[si] whose texts go to col. */
+static viz_canvas *hooked_canvas(collector *col, size_t si)
+{
+    char err[256];
+    viz_canvas *cv = viz_canvas_new(sizes[si][0], sizes[si][1], err, sizeof err);
+    assert_non_null(cv);
+    viz_text_set_hook(viz_canvas_text(cv), hook, col);
+    col->w = sizes[si][0];
+    col->h = sizes[si][1];
+    return cv;
+}
+
+
 /* One lesson's scenes, from one run of it. */
 static int run_lesson(const char *path, lesson_doc **doc_out, viz_scene *scenes, int max)
 {
@@ -299,12 +312,7 @@ static void test_layout_lessons_no_overlap(void **state)
         int n = run_lesson(g.gl_pathv[li], &doc, scenes, MAX_STEPS);
         assert_true(n > 0);
         for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
-            char err[256];
-            viz_canvas *cv = viz_canvas_new(sizes[si][0], sizes[si][1], err, sizeof err);
-            assert_non_null(cv);
-            viz_text_set_hook(viz_canvas_text(cv), hook, &col);
-            col.w = sizes[si][0];
-            col.h = sizes[si][1];
+            viz_canvas *cv = hooked_canvas(&col, si);
             for (int lang = 0; lang < 2; lang++)
                 for (size_t zi = 0; zi < sizeof zooms / sizeof zooms[0]; zi++)
                     for (int k = 0; k < n; k++) {
@@ -373,11 +381,7 @@ static void test_layout_help_no_overlap(void **state)
     int bad = 0, printed = 0;
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
         char err[256];
-        viz_canvas *cv = viz_canvas_new(sizes[si][0], sizes[si][1], err, sizeof err);
-        assert_non_null(cv);
-        viz_text_set_hook(viz_canvas_text(cv), hook, &col);
-        col.w = sizes[si][0];
-        col.h = sizes[si][1];
+        viz_canvas *cv = hooked_canvas(&col, si);
         for (int lang = 0; lang < 2; lang++)
             for (size_t zi = 0; zi < sizeof zooms / sizeof zooms[0]; zi++) {
                 viz_ui ui = {.lang = (viz_lang)lang, .zoom = zooms[zi], .speed = 1};
@@ -443,11 +447,7 @@ static void test_layout_live_no_overlap(void **state)
     const int64_t moments[] = {3000, 3150, 3600, 7000};
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
         char err[256];
-        viz_canvas *cv = viz_canvas_new(sizes[si][0], sizes[si][1], err, sizeof err);
-        assert_non_null(cv);
-        viz_text_set_hook(viz_canvas_text(cv), hook, &col);
-        col.w = sizes[si][0];
-        col.h = sizes[si][1];
+        viz_canvas *cv = hooked_canvas(&col, si);
         for (int lang = 0; lang < 2; lang++)
             for (size_t zi = 0; zi < sizeof zooms / sizeof zooms[0]; zi++)
                 for (size_t ci = 0; ci < sizeof nconns / sizeof nconns[0]; ci++)
