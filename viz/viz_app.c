@@ -103,8 +103,9 @@ static void drop_steps(viz_app *a)
     a->cur = a->want = -1;
 }
 
-/* Fresh sockets: a new worker runs the lesson from its first step. */
-static int new_steps(viz_app *a)
+/* A new worker for a->doc, from fresh sockets (the old one dropped);
+ * the scene on screen is left as it is. -ENOMEM, said in a message. */
+static int start_worker(viz_app *a)
 {
     char err[256] = "";
     drop_steps(a);
@@ -114,6 +115,15 @@ static int new_steps(viz_app *a)
         set_toast(a, err);
         return -ENOMEM;
     }
+    return 0;
+}
+
+/* Fresh sockets: a new worker runs the lesson from its first step. */
+static int new_steps(viz_app *a)
+{
+    int rc = start_worker(a);
+    if (rc < 0)
+        return rc;
     viz_scene_free(&a->scene);
     viz_scene_init(&a->scene, a->doc);
     return 0;
@@ -391,17 +401,12 @@ static bool picker_key(viz_app *a, SDL_Keycode sym)
  * sockets at step k; the old scene stays on screen until k is computed. */
 static int switch_doc(viz_app *a, lesson_doc *doc, int k)
 {
-    char err[256] = "";
     retire_doc(a);
     a->own_doc = doc;
     a->doc = doc;
-    drop_steps(a);
-    unsigned modes = a->sim_only ? LESSON_MODE_SIM : LESSON_MODE_BOTH;
-    a->steps = viz_steps_new(a->doc, NULL, modes, err, sizeof err);
-    if (!a->steps) {
-        set_toast(a, err);
-        return -ENOMEM;
-    }
+    int rc = start_worker(a);
+    if (rc < 0)
+        return rc;
     return viz_app_goto(a, k);
 }
 
