@@ -5,7 +5,7 @@
  *  1. net_probe() per call on an established loopback socket;
  *  2. PAIRS rounds, each: live mode sending a file over loopback (sockbuf
  *     live --connect --send-file against sockbuf live --listen, in two
- *     processes, both through net_live) without probes, then with every
+ *     processes, both through live) without probes, then with every
  *     connection probed at 1 kHz on both sides, then iperf3 sending as many
  *     bytes (skipped with a message when iperf3 is not installed:
  *     scripts/setup --bench installs it). Interleaved so a noisy neighbour
@@ -28,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "live.h"
 #include "net.h"
-#include "net_live.h"
 
 static double now_s(void)
 {
@@ -52,7 +52,7 @@ typedef struct {
     double interval;    /* the interval asked for (s) */
 } sample_stats;
 
-static void count_samples(const net_live_event *ev, void *user)
+static void count_samples(const live_event *ev, void *user)
 {
     if (ev->type != NET_LIVE_EV_SAMPLE)
         return;
@@ -123,42 +123,42 @@ static int make_file(const char *path, uint64_t size)
     return 0;
 }
 
-/* 2. One live transfer: a listening net_live in a child process, a sending
+/* 2. One live transfer: a listening live in a child process, a sending
  * one here. Returns bytes per second as the sender sees it (from the start
  * of the connect until the server closed after the last byte), or -1. */
 static double live_transfer(const char *path, uint64_t size, int sample_ms, sample_stats *ss,
                             double *cpu_s)
 {
     char err[NET_ERR_LEN] = "";
-    net_live_config sc = net_live_config_default();
+    live_config sc = live_config_default();
     sc.port = 0;
     sc.recv_bytes = 256 * 1024;
     sc.sample_ms = sample_ms;
-    net_live *srv = net_live_new(&sc, err);
+    live *srv = live_new(&sc, err);
     if (srv == NULL) {
         printf("listen: %s\n", err);
         return -1;
     }
-    int port = net_live_port(srv);
+    int port = live_port(srv);
     pid_t pid = fork();
     if (pid < 0) {
-        net_live_free(srv);
+        live_free(srv);
         return -1;
     }
     if (pid == 0) {
         /* The receiver: serve until the one client has come and gone. */
-        net_live_stats st;
+        live_stats st;
         double end = now_s() + 120;
         do {
-            net_live_poll(srv, 100);
-            net_live_stats_get(srv, &st);
+            live_poll(srv, 100);
+            live_stats_get(srv, &st);
         } while (!(st.connections == 1 && st.open == 0) && now_s() < end);
         _exit(st.bytes_in == size ? 0 : 1);
     }
-    net_live_free(srv); /* the child has its own copy */
+    live_free(srv); /* the child has its own copy */
 
     sample_stats samples = {.interval = sample_ms / 1000.0};
-    net_live_config cc = net_live_config_default();
+    live_config cc = live_config_default();
     cc.mode = NET_LIVE_CONNECT;
     cc.port = (uint16_t)port;
     cc.send_file = path;
@@ -169,19 +169,19 @@ static double live_transfer(const char *path, uint64_t size, int sample_ms, samp
     struct rusage ru0, ru1, ruc;
     getrusage(RUSAGE_SELF, &ru0);
     double t0 = now_s();
-    net_live *cli = net_live_new(&cc, err);
+    live *cli = live_new(&cc, err);
     if (cli == NULL) {
         printf("connect: %s\n", err);
         kill(pid, SIGTERM);
         waitpid(pid, NULL, 0);
         return -1;
     }
-    while (net_live_poll(cli, 100) > 0) {
+    while (live_poll(cli, 100) > 0) {
     }
     double dt = now_s() - t0;
-    net_live_stats st;
-    net_live_stats_get(cli, &st);
-    net_live_free(cli);
+    live_stats st;
+    live_stats_get(cli, &st);
+    live_free(cli);
     int status = 0;
     getrusage(RUSAGE_SELF, &ru1);
     memset(&ruc, 0, sizeof(ruc));

@@ -69,15 +69,15 @@ typedef struct {
 
 /* Where a step's real time went (printed with SOCKBUF_SETTLE_TRACE=1). */
 typedef struct {
-    bool on;            /* the variable is set */
-    int step;           /* steps begun */
-    uint64_t begin_us;  /* when the step began */
-    uint64_t samples;   /* settle samples taken in the step */
-    uint64_t sleep_us;  /* real time slept in advance() */
-    const char *ended;  /* how the last settle ended */
-    bool timed;         /* the runner asked the step's lag (lag_us) */
-    uint64_t lag_us;    /* ... and this is what it was told */
-    bool realtime;      /* ... the step running at SCHED_FIFO */
+    bool on;               /* the variable is set */
+    int step;              /* steps begun */
+    uint64_t begin_us;     /* when the step began */
+    uint64_t samples;      /* settle samples taken in the step */
+    uint64_t sleep_us;     /* real time slept in advance() */
+    const char *ended;     /* how the last settle ended */
+    bool timed;            /* the runner asked the step's lag (lag_us) */
+    uint64_t lag_us;       /* ... and this is what it was told */
+    bool realtime;         /* ... the step running at SCHED_FIFO */
     uint64_t wire_late_us; /* ... of which the wire's packets delivered late */
 } real_trace;
 
@@ -114,10 +114,10 @@ typedef struct {
         uint16_t cport, sport; /* client's and server's port */
         uint32_t isn[2];       /* each direction's SYN sequence number */
         bool have[2];
-        uint32_t end[2];       /* each direction's highest seq + len (+ SYN, FIN) */
-        uint32_t acked[2];     /* each direction's highest ack */
+        uint32_t end[2];   /* each direction's highest seq + len (+ SYN, FIN) */
+        uint32_t acked[2]; /* each direction's highest ack */
         bool have_end[2], have_ack[2];
-        bool reset;            /* an RST ended the flow: nothing is owed */
+        bool reset; /* an RST ended the flow: nothing is owed */
     } flows[REAL_MAX_FLOWS];
     int nflows;
     lesson_segment *segs; /* the step's segments */
@@ -194,22 +194,6 @@ int lesson_wire_start(const char *choice, FILE *note)
                 msg, fix ? "; fix: " : "", fix ? fix + 7 : "");
     }
     return (int)g_wire.state;
-}
-
-int lesson_wire_export(void **handle)
-{
-    *handle = g_wire.w;
-    return (int)g_wire.state;
-}
-
-void lesson_wire_adopt(int state, void *handle)
-{
-    if (g_wire.state != LESSON_WIRE_NONE || state == LESSON_WIRE_NONE)
-        return;
-    g_wire.state = (lesson_wire)state;
-    g_wire.w = state == LESSON_WIRE_EMULATED ? handle : NULL;
-    if (!g_wire.w)
-        g_wire.state = LESSON_WIRE_LOOPBACK;
 }
 
 void lesson_wire_after_fork(void)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli_text.h"
+#include "base_text.h"
 #include "lesson_interp.h"
 
 /* The bytes of a generated file: readable lines, the same on every run. */

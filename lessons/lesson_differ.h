@@ -3,7 +3,7 @@
  *
  * The window marks such a figure "≠ differs"; a lesson must give each
  * its reason (`why SIDE.FIGURE TEXT`, lesson.h). `sockbuf check` fails a
- * step whose difference has none (lesson_cli.c); the window shows the
+ * step whose difference has none (cmd_lesson.c); the window shows the
  * reason under the narration (viz_draw.c). Reads only the record.
  */
 #ifndef SOCKBUF_LESSON_DIFFER_H

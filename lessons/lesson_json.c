@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli_text.h"
+#include "base_text.h"
 #include "lesson_run.h"
 
 static const char *mode_key(lesson_mode m)
@@ -24,7 +24,7 @@ static const char *mode_key(lesson_mode m)
 static void write_segments(FILE *out, const lesson_record *rec)
 {
     fputs(",\"wire\":", out);
-    cli_json_str(out, lesson_wire_name(rec->wire));
+    base_json_str(out, lesson_wire_name(rec->wire));
     fputs(",\"segments\":[", out);
     for (size_t i = 0; i < rec->nsegments; i++) {
         const lesson_segment *g = &rec->segments[i];
@@ -56,9 +56,9 @@ static void write_mode(FILE *out, const lesson_record *rec, int slot)
         if (!first)
             fputc(',', out);
         first = false;
-        cli_json_str(out, rec->socks[i].name);
+        base_json_str(out, rec->socks[i].name);
         fputs(":{\"state\":", out);
-        cli_json_str(out, lesson_tcp_state_name(s->state));
+        base_json_str(out, lesson_tcp_state_name(s->state));
         fprintf(out,
                 ",\"send_queue\":%u,\"unsent\":%u,\"in_flight\":%u,\"recv_queue\":%u,"
                 "\"sndbuf\":%u,\"rcvbuf\":%u,\"blocked\":%s,\"peer_window\":",
@@ -79,7 +79,7 @@ static void write_mode(FILE *out, const lesson_record *rec, int slot)
         if (!first)
             fputc(',', out);
         first = false;
-        cli_json_str(out, f->name);
+        base_json_str(out, f->name);
         fprintf(out, ":{\"buffered\":%u,\"mode\":\"%s\"}", f->buffered_bytes[slot],
                 f->reader ? "rb" : "wb");
     }
@@ -95,12 +95,12 @@ static void write_mode(FILE *out, const lesson_record *rec, int slot)
                 if (!first)
                     fputc(',', out);
                 first = false;
-                cli_json_str(out, lesson_side_name((lesson_side)side));
+                base_json_str(out, lesson_side_name((lesson_side)side));
                 fputs(":[", out);
             } else {
                 fputc(',', out);
             }
-            cli_json_str(out, x->repr);
+            base_json_str(out, x->repr);
             n++;
         }
         if (n)
@@ -121,9 +121,9 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
     bool sim = rec->modes & LESSON_MODE_SIM, real = rec->modes & LESSON_MODE_REAL;
     char status[64];
     fputs("{\"lesson\":", out);
-    cli_json_str(out, doc->name);
+    base_json_str(out, doc->name);
     fprintf(out, ",\"step\":%d,\"line\":%d,\"title\":", si + 1, st->line);
-    cli_json_str(out, st->title);
+    base_json_str(out, st->title);
     fputs(",\"statements\":[", out);
     int k = 0;
     for (size_t i = 0; i < st->nlines; i++) {
@@ -133,14 +133,14 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
         if (k)
             fputc(',', out);
         fputs("{\"side\":", out);
-        cli_json_str(out, lesson_side_name(ln->side));
+        base_json_str(out, lesson_side_name(ln->side));
         fprintf(out, ",\"line\":%d,\"code\":", ln->line);
-        cli_json_str(out, ln->code);
+        base_json_str(out, ln->code);
         for (int m = 0; m < LESSON_MODE_SLOTS && k < rec->nstmts; m++) {
             if (!(m ? real : sim))
                 continue;
             fprintf(out, ",\"%s\":", m ? "real" : "sim");
-            cli_json_str(out, lesson_status_text(rec->stmts[k].status[m], status, sizeof status));
+            base_json_str(out, lesson_status_text(rec->stmts[k].status[m], status, sizeof status));
         }
         fputc('}', out);
         k++;
@@ -168,9 +168,9 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
             fputc(',', out);
         fprintf(out, "{\"line\":%d,\"mode\":\"%s\",\"ok\":%s,\"expr\":", x->line, mode_key(x->mode),
                 x->ok ? "true" : "false");
-        cli_json_str(out, x->expr);
+        base_json_str(out, x->expr);
         fputs(",\"got\":", out);
-        cli_json_str(out, x->got);
+        base_json_str(out, x->got);
         /* Not checked (a late snapshot, lesson_run.h): only then. */
         if (x->skipped)
             fprintf(out, ",\"skipped\":true,\"late_us\":%llu", (unsigned long long)x->late_us);
@@ -180,11 +180,11 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
     if (rec->question.present && st->question) {
         const lesson_question *q = st->question;
         fprintf(out, ",\"question\":{\"line\":%d,\"ask\":", q->line);
-        cli_json_str(out, q->text);
+        base_json_str(out, q->text);
         fputs(",\"choices\":[", out);
         for (size_t c = 0; c < q->nchoices; c++) {
             fprintf(out, "%s{\"key\":\"%c\",\"text\":", c ? "," : "", q->choices[c].key);
-            cli_json_str(out, q->choices[c].text);
+            base_json_str(out, q->choices[c].text);
             fputc('}', out);
         }
         fprintf(out, "],\"answer\":\"%c\",\"answer_line\":%d", rec->question.key,
@@ -194,7 +194,7 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
                 continue;
             fprintf(out, ",\"%s\":{\"ok\":%s,\"got\":", m ? "real" : "sim",
                     rec->question.held[m] ? "true" : "false");
-            cli_json_str(out, rec->question.got[m]);
+            base_json_str(out, rec->question.got[m]);
             if (rec->question.skipped[m])
                 fputs(",\"skipped\":true", out);
             fputc('}', out);

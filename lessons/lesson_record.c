@@ -7,7 +7,7 @@
  */
 #include "lesson_record.h"
 
-#include "cli_text.h"
+#include "base_text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@
 /* ------------------------------------------------------------ TCP states */
 
 /* Linux's number of each state (include/net/tcp_states.h): the names are
- * cli_tcp_state_name()'s, the one table. */
+ * base_tcp_state_name()'s, the one table. */
 static const int tcp_linux[LESSON_TCP_NSTATES] = {
     [LESSON_TCP_CLOSED] = 7,    [LESSON_TCP_LISTEN] = 10,     [LESSON_TCP_SYN_SENT] = 2,
     [LESSON_TCP_SYN_RECV] = 3,  [LESSON_TCP_ESTABLISHED] = 1, [LESSON_TCP_FIN_WAIT1] = 4,
@@ -27,7 +27,7 @@ static const int tcp_linux[LESSON_TCP_NSTATES] = {
 
 const char *lesson_tcp_state_name(lesson_tcp_state s)
 {
-    return (unsigned)s < LESSON_TCP_NSTATES ? cli_tcp_state_name(tcp_linux[s]) : "?";
+    return (unsigned)s < LESSON_TCP_NSTATES ? base_tcp_state_name(tcp_linux[s]) : "?";
 }
 
 static bool same_word(const char *a, size_t alen, const char *b)
@@ -109,7 +109,7 @@ lesson_exc lesson_exc_of_errno(int neg_errno)
     /* The runner's own allocations: MemoryError, as Python raises. */
     if (neg_errno == -ENOMEM || neg_errno == ENOMEM)
         return LESSON_EXC_MEMORY;
-    const char *name = cli_exception_name(neg_errno);
+    const char *name = base_exception_name(neg_errno);
     lesson_exc e;
     return lesson_exc_parse(name, strlen(name), &e) == 0 ? e : LESSON_EXC_OS;
 }

@@ -36,7 +36,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli_text.h"
+#include "base_text.h"
 #include "lesson_interp.h"
 
 struct lesson_runner {
@@ -170,7 +170,7 @@ void lesson_note_value(interp *in, lesson_result_kind kind, lesson_side side, in
     if (name)
         snprintf(r->name, sizeof r->name, "%s", name);
     if ((v->k == V_BYTES || v->k == V_STR) && v->len > GOT_SHORT_BYTES)
-        cli_repr(r->repr, sizeof r->repr, v->data, v->len, v->k == V_BYTES, GOT_SHORT_BYTES);
+        base_repr(r->repr, sizeof r->repr, v->data, v->len, v->k == V_BYTES, GOT_SHORT_BYTES);
     else
         lesson_print_value(r->repr, sizeof r->repr, v, false);
     r->has_length = v->k == V_BYTES || v->k == V_STR;

@@ -157,14 +157,4 @@ int lesson_wire_start(const char *choice, FILE *note);
  * say). */
 void lesson_wire_after_fork(void);
 
-/* The wire lesson_wire_start() gave this copy of the runner: its answer
- * (a lesson_wire, LESSON_WIRE_NONE before any call) and, on the emulated
- * link, the helper's handle in *handle (else NULL). The window module
- * links its own copy of lessons/ and net/: main() hands it the wire it
- * started with lesson_wire_adopt(), so the window's real mode runs on
- * the one helper, forked before any thread. The handle stays owned by
- * the copy that started it (freed at its exit). */
-int lesson_wire_export(void **handle);
-void lesson_wire_adopt(int state, void *handle);
-
 #endif

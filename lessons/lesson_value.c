@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli_text.h"
+#include "base_text.h"
 #include "lesson_interp.h"
 
 /* Makes src's data shared (one holder so far) and adds a holder; returns
@@ -214,14 +214,14 @@ void lesson_print_value(char *out, size_t outlen, const value *v, bool top)
         snprintf(out, outlen, "%s", v->i ? "True" : "False");
         return;
     case V_BYTES:
-        cli_repr(out, outlen, v->data, v->len, true, PRINT_REPR_MAX);
+        base_repr(out, outlen, v->data, v->len, true, PRINT_REPR_MAX);
         return;
     case V_STR:
         if (top)
             snprintf(out, outlen, "%.*s", (int)(v->len > PRINT_REPR_MAX ? PRINT_REPR_MAX : v->len),
                      (const char *)v->data);
         else
-            cli_repr(out, outlen, v->data, v->len, false, PRINT_REPR_MAX);
+            base_repr(out, outlen, v->data, v->len, false, PRINT_REPR_MAX);
         return;
     case V_TUPLE: {
         char a[256], b[256];
@@ -311,7 +311,7 @@ void lesson_got_value(char *out, size_t outlen, const value *v)
 {
     if ((v->k == V_BYTES || v->k == V_STR) && v->len > GOT_SHORT_BYTES) {
         char head[96];
-        cli_repr(head, sizeof head, v->data, v->len, v->k == V_BYTES, GOT_SHORT_BYTES);
+        base_repr(head, sizeof head, v->data, v->len, v->k == V_BYTES, GOT_SHORT_BYTES);
         snprintf(out, outlen, "%zu %s %s", v->len, v->k == V_BYTES ? "bytes" : "chars", head);
         return;
     }

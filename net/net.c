@@ -14,7 +14,7 @@
  */
 #include "net.h"
 
-#include "cli_text.h"
+#include "base_text.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -523,7 +523,7 @@ int net_probe(int fd, net_probe_t *out, char *err)
         net_seterr(err, rc, "getsockopt(TCP_INFO)");
         goto out;
     }
-    snprintf(out->state, sizeof(out->state), "%s", cli_tcp_state_name((int)ti.tcpi_state));
+    snprintf(out->state, sizeof(out->state), "%s", base_tcp_state_name((int)ti.tcpi_state));
     out->tcpi_state = ti.tcpi_state;
     bool listening = ti.tcpi_state == NET_KERNEL_TCP_LISTEN;
     if (NET_TI_HAS(tilen, tcpi_rtt))
@@ -577,5 +577,5 @@ out:
 
 const char *net_exception_name(int neg_errno)
 {
-    return cli_exception_name(neg_errno);
+    return base_exception_name(neg_errno);
 }

@@ -76,5 +76,15 @@ grep -q 'libsockbuf-viz.so' "$dir/ld" || fail "render did not load libsockbuf-vi
 grep -q 'libSDL2' "$dir/ld" || fail "render did not load SDL (LD_DEBUG)"
 [ -s "$dir/png/step-01.png" ] || fail "render wrote no step-01.png"
 
+# One core: the executable and the module share libsockbuf-core.so (loaded
+# once), and the module holds no copy of the runner, the model or the wire.
+n=$(grep -c 'calling init: .*libsockbuf-core.so' "$dir/ld")
+[ "$n" = 1 ] || fail "render initialised libsockbuf-core.so $n times (want 1)"
+mod=$(dirname "$bin")/lib/libsockbuf-viz.so
+if [ -f "$mod" ] && command -v nm >/dev/null 2>&1; then
+    copies=$(nm "$mod" | grep -cE ' [Tt] (lesson_|sim_|net_|live_|base_)')
+    [ "$copies" = 0 ] || fail "libsockbuf-viz.so holds $copies functions of the core (a second copy)"
+fi
+
 [ $fails -eq 0 ] || exit 1
 echo "cli_smoke: ok"

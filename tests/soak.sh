@@ -32,7 +32,7 @@ work=$(mktemp -d /tmp/sockbuf-soak-XXXXXX)
 out=$work/first-and-last.jsonl
 # The JSON Lines (gigabytes in 10 minutes of a flood) are read and
 # dropped by a reader which keeps the first line (the port) and the last (the
-# summary); a reader that stops reading is tested by tests/test_net_live.c.
+# summary); a reader that stops reading is tested by tests/test_live.c.
 # Under ASan its quarantine (256 MiB by default) fills for minutes and
 # looks like growth: keep it small, so flat means flat.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=4:detect_leaks=1}

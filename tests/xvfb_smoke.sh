@@ -4,7 +4,8 @@
 # steps, saves a screenshot of the window and quits; checks the exit
 # status, that the screenshot is a PNG of the window's size, and that the
 # window's real mode runs on the emulated wire whenever `run` does (the
-# window module must adopt the wire main() forked before any thread).
+# window module links the core library the executable loaded, so it runs
+# on the wire main() forked before any thread).
 # Usage: tests/xvfb_smoke.sh path/to/sockbuf   (exit 77: skipped, no xvfb-run)
 set -u
 . "$(dirname "$0")/smoke_lib.sh"

@@ -1,10 +1,11 @@
 /* viz.h: the entry points of the window and the offscreen renderer.
  *
  * They live in a shared module, libsockbuf-viz.so, that main()
- * (viz/main.c) loads with dlopen() only for the window, `render` and the
+ * (cmd/main.c) loads with dlopen() only for the window, `render` and the
  * live window, so the headless commands (check, run, live --headless)
  * never load SDL. The module exports one symbol, viz_module_get (see
- * viz_module.c); tests and benchmarks link the same code statically.
+ * viz_module.c), and links the same core library as the executable
+ * (libsockbuf-core.so); tests and benchmarks link viz's code statically.
  * Each entry point returns an exit status: 0 success, 1 a failure while
  * running, 2 a usage error or a lesson that does not parse (reported as
  * "FILE:LINE:COL: error: ...").
@@ -14,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "net_live.h"
+#include "live.h"
 
 /* `sockbuf [LESSON] [--lang en|ja] [--size WxH] [--fullscreen]`: the
  * window, or the lesson picker without a LESSON; argv[0] is "sockbuf".
@@ -27,21 +28,20 @@ int viz_window_main(int argc, char **argv);
 int viz_render_main(int argc, char **argv);
 
 /* `sockbuf live ...` in a window, with options already parsed (and checked)
- * by net_live_cli_parse, the same ones the headless run takes. */
-int viz_live_window(const net_live_opts *o);
+ * by cmd_live_parse, the same ones the headless run takes. */
+int viz_live_window(const live_opts *o);
 
 /* What the module offers main(). */
 typedef struct {
     size_t abi;                                /* VIZ_MODULE_ABI of the module's build */
     int (*window_main)(int argc, char **argv); /* viz_window_main */
     int (*render_main)(int argc, char **argv); /* viz_render_main */
-    int (*live_window)(const net_live_opts *o); /* viz_live_window */
-    void (*adopt_wire)(int state, void *handle); /* lesson_wire_adopt: the wire main() started */
+    int (*live_window)(const live_opts *o); /* viz_live_window */
 } viz_module;
 
 /* Changes whenever the table or the options' layout does: a module from
  * another build is refused rather than called. */
-#define VIZ_MODULE_ABI (sizeof(viz_module) * 1000u + sizeof(net_live_opts) + 1u)
+#define VIZ_MODULE_ABI (sizeof(viz_module) * 1000u + sizeof(live_opts) + 1u)
 
 /* The module's file name, and the one symbol main() looks up in it. */
 #define VIZ_MODULE_FILE "libsockbuf-viz.so"

@@ -161,7 +161,7 @@ void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, i
 /* Draws the help overlay (every key) over whatever is on r. */
 void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h);
 
-/* One live connection as `sockbuf live` shows it (copied from net_live,
+/* One live connection as `sockbuf live` shows it (copied from live,
  * so this module needs nothing from net/). */
 typedef struct {
     int id;                    /* 1, 2, ... */
@@ -180,7 +180,7 @@ typedef struct {
     uint32_t rcvbuf_bytes;     /* SO_RCVBUF */
 } viz_live_row;
 
-/* One chunk of the trail of recent bytes (copied from net_live's trail):
+/* One chunk of the trail of recent bytes (copied from live's trail):
  * what send() or recv() really moved, and when samples saw it move on. */
 typedef struct {
     int conn_id;        /* the connection (viz_live_row.id) */

@@ -13,7 +13,7 @@
 
 /* A queue bar: fill of used out of cap, with an optional in-flight part
  * (striped) at its start. */
-static void live_bar(const viz_ctx *c, int x, int y, int w, int h, uint32_t solid, uint32_t striped,
+static void lv_bar(const viz_ctx *c, int x, int y, int w, int h, uint32_t solid, uint32_t striped,
                      uint32_t cap, SDL_Color k)
 {
     fill(c, x, y, w, h, BAR_BG);
@@ -76,7 +76,7 @@ void viz_live_chip_place(const viz_live_chip *ch, int64_t now_ms, int *stop, dou
 }
 
 /* The names of the trail's stops, long and short. */
-static const char *live_stop_name(bool ja, int k, bool shrt)
+static const char *lv_stop_name(bool ja, int k, bool shrt)
 {
     static const char *en[LIVE_STOPS][2] = {{"our program", "program"},
                                            {"our kernel's buffers", "kernel"},
@@ -90,7 +90,7 @@ static const char *live_stop_name(bool ja, int k, bool shrt)
 }
 
 /* The three lines of the legend. */
-static const char *live_legend(bool ja, int i)
+static const char *lv_legend(bool ja, int i)
 {
     static const char *en[3] = {
         "in: bytes recv() gave us · out: bytes send() gave our kernel · ours: bytes we hold "
@@ -114,7 +114,7 @@ static const char *live_legend(bool ja, int i)
 /* One connection's trail lane at (x, y), lw x lh: the stops as slots,
  * the chips of connection id arrived at a stop side by side (newest
  * first, "+N" for those that do not fit), chips on the move as blocks. */
-static void live_lane(const viz_ctx *c, const viz_live_view *v, int id, SDL_Color k, int x, int y,
+static void lv_lane(const viz_ctx *c, const viz_live_view *v, int id, SDL_Color k, int x, int y,
                       int lw, int lh)
 {
     int slot_w = lw / LIVE_STOPS, gap = U(c, 6);
@@ -189,11 +189,11 @@ static void live_lane(const viz_ctx *c, const viz_live_view *v, int id, SDL_Colo
 }
 
 /* The legend's lines wrapped to max_w: how many, for the layout. */
-static int live_legend_lines(const viz_ctx *c, bool ja, int max_w)
+static int lv_legend_lines(const viz_ctx *c, bool ja, int max_w)
 {
     int st[VIZ_WRAP_MAX_LINES], ln[VIZ_WRAP_MAX_LINES], n = 0;
     for (int i = 0; i < 3; i++)
-        n += viz_text_wrap(c->t, live_legend(ja, i), VIZ_FACE_SANS, T(c, 20), max_w, st, ln,
+        n += viz_text_wrap(c->t, lv_legend(ja, i), VIZ_FACE_SANS, T(c, 20), max_w, st, ln,
                            VIZ_WRAP_MAX_LINES);
     return n;
 }
@@ -226,7 +226,7 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const viz_live_view *v, const v
     /* bottom up: the footer, the log, the legend; the rows get the rest */
     int foot_y = h - U(c, 6) - lh20;
     int leg_w = w - 2 * m - U(c, 24);
-    int leg_n = live_legend_lines(c, ja, leg_w);
+    int leg_n = lv_legend_lines(c, ja, leg_w);
     int leg_h = leg_n * plh20s + U(c, 12);
     int lane_h = lh20s + U(c, 8);
     int row_h = U(c, 32) + 2 * lh20 + U(c, 8) + lane_h + U(c, 8);
@@ -253,9 +253,9 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const viz_live_view *v, const v
     /* the trail's stops, once, over the lanes */
     int slot_w = lane_w / LIVE_STOPS;
     for (int s = 0; s < LIVE_STOPS; s++) {
-        const char *nm = live_stop_name(ja, s, false);
+        const char *nm = lv_stop_name(ja, s, false);
         if (text_w(c, nm, VIZ_FACE_SANS, 20) > slot_w - U(c, 12))
-            nm = live_stop_name(ja, s, true);
+            nm = lv_stop_name(ja, s, true);
         text(c, nm, VIZ_FACE_SANS, 20, FAINT, lane_x + s * slot_w + U(c, 6), y, VIZ_ALIGN_LEFT);
     }
     y += head_h;
@@ -310,11 +310,11 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const viz_live_view *v, const v
             text(c, val, VIZ_FACE_SANS, 20, TEXT, qx + bar_w,
                  beside ? y + U(c, 4) : by + U(c, 26) + U(c, 2), VIZ_ALIGN_RIGHT);
             if (q == 0)
-                live_bar(c, qx, by, bar_w, U(c, 26), rw->unsent_bytes, rw->in_flight_bytes, cap, k);
+                lv_bar(c, qx, by, bar_w, U(c, 26), rw->unsent_bytes, rw->in_flight_bytes, cap, k);
             else
-                live_bar(c, qx, by, bar_w, U(c, 26), rw->recv_queue_bytes, 0, cap, k);
+                lv_bar(c, qx, by, bar_w, U(c, 26), rw->recv_queue_bytes, 0, cap, k);
         }
-        live_lane(c, v, rw->id, k, lane_x, y + U(c, 32) + 2 * lh20 + U(c, 6), lane_w, lane_h);
+        lv_lane(c, v, rw->id, k, lane_x, y + U(c, 32) + 2 * lh20 + U(c, 6), lane_w, lane_h);
         box(c, 0, 0, w, h);
         y += row_h;
     }
@@ -326,7 +326,7 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const viz_live_view *v, const v
     box(c, m, leg_y, w - 2 * m, leg_h);
     int ly = leg_y + U(c, 6);
     for (int i = 0; i < 3; i++)
-        ly += viz_text_draw_wrapped(t, live_legend(ja, i), VIZ_FACE_SANS, T(c, 20), DIM,
+        ly += viz_text_draw_wrapped(t, lv_legend(ja, i), VIZ_FACE_SANS, T(c, 20), DIM,
                                     m + U(c, 12), ly, leg_w, VIZ_WRAP_MAX_LINES);
     fill(c, m, log_y, w - 2 * m, log_h, PANEL);
     box(c, m, log_y, w - 2 * m, log_h);

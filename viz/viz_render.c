@@ -21,7 +21,7 @@
 
 #include <SDL_ttf.h>
 
-#include "cli_opt.h"
+#include "base_opt.h"
 #include "lesson.h"
 #include "lesson_run.h"
 #include "viz.h"
@@ -96,11 +96,11 @@ static int render_parse(int argc, char **argv, render_opts *o)
     };
     *o = (render_opts){.w = 1280, .h = 720, .at = 1.0, .zoom = 1.0, .lang = VIZ_LANG_EN,
                        .modes = LESSON_MODE_BOTH};
-    cli_opt p = {.cmd = "sockbuf render", .usage = render_usage, .longopts = opts,
+    base_opt p = {.cmd = "sockbuf render", .usage = render_usage, .longopts = opts,
                  .shortopts = "h", .errout = stderr, .argc = argc, .argv = argv};
     const char *v;
     int c;
-    while ((c = cli_opt_next(&p, &v)) != -1) {
+    while ((c = base_opt_next(&p, &v)) != -1) {
         switch (c) {
         case 'h':
             fputs(render_usage, stdout);
@@ -122,11 +122,11 @@ static int render_parse(int argc, char **argv, render_opts *o)
             o->lang = !strcmp(v, "ja") ? VIZ_LANG_JA : VIZ_LANG_EN;
             break;
         case 'a': /* NaN and infinities are refused: they would reach casts */
-            if (cli_opt_double(&p, "--at", v, 0, 1, "a number in 0..1", &o->at) < 0)
+            if (base_opt_double(&p, "--at", v, 0, 1, "a number in 0..1", &o->at) < 0)
                 return 2;
             break;
         case 'Z':
-            if (cli_opt_double(&p, "--zoom", v, 0.5, 3, "a number in 0.5..3", &o->zoom) < 0)
+            if (base_opt_double(&p, "--zoom", v, 0.5, 3, "a number in 0.5..3", &o->zoom) < 0)
                 return 2;
             break;
         case 's':
@@ -144,7 +144,7 @@ static int render_parse(int argc, char **argv, render_opts *o)
             return 2;
         }
     }
-    for (int i = cli_opt_operands(&p); i < argc; i++) {
+    for (int i = base_opt_operands(&p); i < argc; i++) {
         if (o->lesson) {
             fprintf(stderr, "sockbuf render: one lesson at a time ('%s' and '%s')\n%s",
                     o->lesson, argv[i], render_usage);

@@ -19,8 +19,8 @@
 #include <SDL_image.h>
 #include <SDL_ttf.h>
 
-#include "cli_opt.h"
-#include "net_live.h"
+#include "base_opt.h"
+#include "live.h"
 #include "viz.h"
 #include "viz_app.h"
 #include "viz_canvas.h"
@@ -113,12 +113,12 @@ int viz_window_main(int argc, char **argv)
         {"screenshot", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
-    cli_opt p = {.cmd = "sockbuf", .usage = window_usage, .longopts = opts, .shortopts = "h",
+    base_opt p = {.cmd = "sockbuf", .usage = window_usage, .longopts = opts, .shortopts = "h",
                  .errout = stderr, .argc = argc, .argv = argv};
     const char *v;
     long n;
     int c;
-    while ((c = cli_opt_next(&p, &v)) != -1) {
+    while ((c = base_opt_next(&p, &v)) != -1) {
         switch (c) {
         case 'h':
             fputs(window_usage, stdout);
@@ -144,7 +144,7 @@ int viz_window_main(int argc, char **argv)
             sim_only = true;
             break;
         case 'd':
-            if (cli_opt_long(&p, "--demo-steps", v, 0, 100000, &n) < 0)
+            if (base_opt_long(&p, "--demo-steps", v, 0, 100000, &n) < 0)
                 return 2;
             demo_steps = (int)n;
             break;
@@ -155,7 +155,7 @@ int viz_window_main(int argc, char **argv)
             return 2;
         }
     }
-    for (int i = cli_opt_operands(&p); i < argc; i++) {
+    for (int i = base_opt_operands(&p); i < argc; i++) {
         if (lesson) {
             fprintf(stderr, "sockbuf: one lesson at a time ('%s' and '%s')\n%s", lesson, argv[i],
                     window_usage);
@@ -315,11 +315,11 @@ typedef struct {
     char lines[LIVE_LOG][160];
     char lines_ja[LIVE_LOG][200];
     int n;
-} live_log;
+} lv_log;
 
-static void live_on_event(const net_live_event *ev, void *user)
+static void lv_on_event(const live_event *ev, void *user)
 {
-    live_log *lg = user;
+    lv_log *lg = user;
     char line[160], ja[200];
     double t = (double)ev->t_ms / 1000.0;
     switch (ev->type) {
@@ -339,7 +339,7 @@ static void live_on_event(const net_live_event *ev, void *user)
         char repr[64] = "";
         bool rv = ev->type == NET_LIVE_EV_RECV;
         if (ev->data)
-            net_live_bytes_repr(ev->data, ev->bytes, 24, repr, sizeof repr);
+            live_bytes_repr(ev->data, ev->bytes, 24, repr, sizeof repr);
         snprintf(line, sizeof line, "%7.2f s  #%d %s %zu B %s", t, ev->id, rv ? "recv" : "send",
                  ev->bytes, repr);
         snprintf(ja, sizeof ja, "%7.2f 秒  #%d %s %zu B %s", t, ev->id,
@@ -377,9 +377,9 @@ static void live_on_event(const net_live_event *ev, void *user)
 }
 
 /* The trail's chunks as the window draws them (values, with their reprs). */
-static int live_chips(const net_live *l, net_trail_entry *tr, viz_live_chip *out, int max)
+static int lv_chips(const live *l, live_trail_entry *tr, viz_live_chip *out, int max)
 {
-    int n = net_live_trail(l, VIZ_LIVE_TRAIL_MS, tr, max);
+    int n = live_trail_of(l, VIZ_LIVE_TRAIL_MS, tr, max);
     for (int i = 0; i < n; i++) {
         viz_live_chip *ch = &out[i];
         memset(ch, 0, sizeof *ch);
@@ -392,16 +392,16 @@ static int live_chips(const net_live *l, net_trail_entry *tr, viz_live_chip *out
         if (tr[i].head_len > 0) {
             /* a chunk longer than its head (24 B) always exceeds these
              * widths, so its repr ends in "..." */
-            net_live_bytes_repr(tr[i].head, tr[i].head_len, tr[i].head_len, ch->repr, 22);
-            net_live_bytes_repr(tr[i].head, tr[i].head_len, tr[i].head_len, ch->repr_short, 12);
+            live_bytes_repr(tr[i].head, tr[i].head_len, tr[i].head_len, ch->repr, 22);
+            live_bytes_repr(tr[i].head, tr[i].head_len, tr[i].head_len, ch->repr_short, 12);
         }
     }
     return n;
 }
 
-int viz_live_window(const net_live_opts *o)
+int viz_live_window(const live_opts *o)
 {
-    net_live_config cfg = o->cfg;
+    live_config cfg = o->cfg;
     char err[NET_ERR_LEN] = "", addr[320];
     const char *host = cfg.host ? cfg.host : "";
     int w = o->width, h = o->height, rc = 1;
@@ -409,24 +409,24 @@ int viz_live_window(const net_live_opts *o)
     const char *shot = o->screenshot;
     viz_ui ui = {.lang = !strcmp(o->lang, "ja") ? VIZ_LANG_JA : VIZ_LANG_EN, .zoom = 1.0,
                  .speed = 1.0};
-    live_log lg = {.n = 0};
-    cfg.on_event = live_on_event;
+    lv_log lg = {.n = 0};
+    cfg.on_event = lv_on_event;
     cfg.user = &lg;
     if (!o->sample_ms_given)
         cfg.sample_ms = 50;
     SDL_Window *win = NULL;
     SDL_Renderer *ren = NULL;
     viz_text *text = NULL;
-    net_live *l = net_live_new(&cfg, err);
-    net_live_conn *conns = calloc(LIVE_ROWS, sizeof *conns);
+    live *l = live_new(&cfg, err);
+    live_conn *conns = calloc(LIVE_ROWS, sizeof *conns);
     viz_live_row *rows = calloc(LIVE_ROWS, sizeof *rows);
-    net_trail_entry *trail = calloc(LIVE_CHIPS, sizeof *trail);
+    live_trail_entry *trail = calloc(LIVE_CHIPS, sizeof *trail);
     viz_live_chip *chips = calloc(LIVE_CHIPS, sizeof *chips);
     if (!l || !conns || !rows || !trail || !chips) {
         fprintf(stderr, "sockbuf live: %s\n", err[0] ? err : "out of memory");
         goto out;
     }
-    snprintf(addr, sizeof addr, "%s:%d", host[0] ? host : "127.0.0.1", net_live_port(l));
+    snprintf(addr, sizeof addr, "%s:%d", host[0] ? host : "127.0.0.1", live_port(l));
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0 || TTF_Init() < 0) {
         fprintf(stderr, "sockbuf live: SDL_Init: %s\n", SDL_GetError());
         goto out;
@@ -468,17 +468,17 @@ int viz_live_window(const net_live_opts *o)
                                  : SDL_WINDOW_FULLSCREEN_DESKTOP);
             }
         }
-        int prc = net_live_poll(l, 15);
+        int prc = live_poll(l, 15);
         if (prc < 0) {
             fprintf(stderr, "sockbuf live: poll: %s\n", strerror(-prc));
             goto out;
         }
         if (max_s > 0 && (double)(SDL_GetTicks64() - start) / 1000.0 >= max_s)
             done = true;
-        int open = net_live_conns(l, conns, LIVE_ROWS);
+        int open = live_conns(l, conns, LIVE_ROWS);
         int n = open < LIVE_ROWS ? open : LIVE_ROWS;
         for (int i = 0; i < n; i++) {
-            const net_live_conn *cn = &conns[i];
+            const live_conn *cn = &conns[i];
             viz_live_row *rw = &rows[i];
             memset(rw, 0, sizeof *rw);
             rw->id = cn->id;
@@ -503,8 +503,8 @@ int viz_live_window(const net_live_opts *o)
         }
         viz_live_view view = {.listening = cfg.mode == NET_LIVE_LISTEN, .addr = addr,
                               .rows = rows, .n = n, .open = open, .chips = chips,
-                              .nchips = live_chips(l, trail, chips, LIVE_CHIPS),
-                              .now_ms = net_live_elapsed_ms(l), .log_en = log,
+                              .nchips = lv_chips(l, trail, chips, LIVE_CHIPS),
+                              .now_ms = live_elapsed_ms(l), .log_en = log,
                               .log_ja = log_ja, .nlog = lg.n};
         int ow = 0, oh = 0;
         SDL_GetRendererOutputSize(ren, &ow, &oh);
@@ -517,7 +517,7 @@ int viz_live_window(const net_live_opts *o)
     }
     rc = 0;
 out:
-    net_live_free(l);
+    live_free(l);
     free(conns);
     free(rows);
     free(trail);

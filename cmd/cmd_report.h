@@ -1,7 +1,7 @@
-/* lesson_report.h: what `sockbuf check` found, and its CI report formats.
+/* cmd_report.h: what `sockbuf check` found, and its CI report formats.
  *
- * check (lesson_cli.c) runs each lesson, possibly in a child process, and
- * fills one lesson_report per lesson: its exit status, the text it would
+ * check (cmd_lesson.c) runs each lesson, possibly in a child process, and
+ * fills one cmd_report per lesson: its exit status, the text it would
  * print, and one lesson_case per expectation checked (passed or not) plus
  * one per lesson-level failure (a side left blocked, a parse error); a case
  * may be skipped (not checked, with its reason), which fails nothing. The
@@ -10,8 +10,8 @@
  * and got) or TAP version 13 (one test point per case). A report can be
  * packed into bytes and back, to cross from a child process to its parent.
  */
-#ifndef SOCKBUF_LESSON_REPORT_H
-#define SOCKBUF_LESSON_REPORT_H
+#ifndef SOCKBUF_CMD_REPORT_H
+#define SOCKBUF_CMD_REPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,33 +43,33 @@ typedef struct {
 
 /* One lesson's result. */
 typedef struct {
-    char *path;          /* the lesson file (owned) */
-    int status;          /* 0 passed, 1 failed, 2 did not parse */
-    double seconds;      /* wall time it took */
-    lesson_case *cases;  /* ncases of them, in the order checked (owned) */
+    char *path;         /* the lesson file (owned) */
+    int status;         /* 0 passed, 1 failed, 2 did not parse */
+    double seconds;     /* wall time it took */
+    lesson_case *cases; /* ncases of them, in the order checked (owned) */
     int ncases;
-    int cap;             /* allocated cases */
-    char *out_text;      /* what check prints on stdout for it (owned, may be NULL) */
-    char *err_text;      /* ... and on stderr (owned, may be NULL) */
-} lesson_report;
+    int cap;        /* allocated cases */
+    char *out_text; /* what check prints on stdout for it (owned, may be NULL) */
+    char *err_text; /* ... and on stderr (owned, may be NULL) */
+} cmd_report;
 
 /* Appends a case; returns 0 or -ENOMEM. */
-int lesson_report_add(lesson_report *r, const lesson_case *c);
+int cmd_report_add(cmd_report *r, const lesson_case *c);
 
 /* Frees what r owns and zeroes it. Accepts NULL. */
-void lesson_report_clear(lesson_report *r);
+void cmd_report_clear(cmd_report *r);
 
 /* Packs r (all but path) into a malloc'd buffer (*buf, *len). 0 or -ENOMEM. */
-int lesson_report_pack(const lesson_report *r, char **buf, size_t *len);
+int cmd_report_pack(const cmd_report *r, char **buf, size_t *len);
 
-/* Unpacks len bytes made by lesson_report_pack into r (path untouched).
+/* Unpacks len bytes made by cmd_report_pack into r (path untouched).
  * Returns 0, or -EINVAL for a truncated or damaged buffer. */
-int lesson_report_unpack(lesson_report *r, const char *buf, size_t len);
+int cmd_report_unpack(cmd_report *r, const char *buf, size_t len);
 
 /* Writes JUnit XML for n reports to f. Returns 0, or -EIO when f fails. */
-int lesson_report_junit(FILE *f, const lesson_report *reps, int n);
+int cmd_report_junit(FILE *f, const cmd_report *reps, int n);
 
 /* Writes TAP version 13 for n reports to f. Returns 0, or -EIO. */
-int lesson_report_tap(FILE *f, const lesson_report *reps, int n);
+int cmd_report_tap(FILE *f, const cmd_report *reps, int n);
 
 #endif

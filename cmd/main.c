@@ -1,7 +1,7 @@
 /* main.c: the sockbuf command line (SPEC.md section 2).
  *
  * Reads the command word and hands the rest to the module that owns it:
- * check and run to lessons/, headless live to net/. The window, render
+ * check and run (cmd_lesson.c), headless live (cmd_live.c). The window, render
  * and the live window are in libsockbuf-viz.so, loaded with dlopen() only
  * then, so the headless commands load no SDL (and a dozen fewer shared
  * libraries). A first word that is neither a command nor a lesson is
@@ -18,10 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli_opt.h"
+#include "base_opt.h"
+#include "cmd_lesson.h"
+#include "cmd_live.h"
 #include "lesson.h"
-#include "lesson_cli.h"
-#include "net_live.h"
 #include "lesson_run.h"
 #include "viz.h"
 
@@ -95,18 +95,13 @@ static const viz_module *load_viz(void)
                 VIZ_MODULE_FILE);
         return NULL;
     }
-    /* The module's own copy of the runner uses the wire started here,
-     * before any thread (it could not fork one once SDL runs). */
-    void *wire = NULL;
-    int state = lesson_wire_export(&wire);
-    m->adopt_wire(state, wire);
     return m;
 }
 
 static int live_main(int argc, char **argv)
 {
-    net_live_opts o;
-    int rc = net_live_cli_parse(argc, argv, &o, stdout, stderr);
+    live_opts o;
+    int rc = cmd_live_parse(argc, argv, &o, stdout, stderr);
     if (rc)
         return rc == 1 ? 0 : rc;
     if (!o.headless) {
@@ -119,7 +114,7 @@ static int live_main(int argc, char **argv)
         else
             fprintf(stderr, "sockbuf live: printing JSON Lines (as with --headless)\n");
     }
-    return net_live_cli_run(&o, stdout, stderr);
+    return cmd_live_run(&o, stdout, stderr);
 }
 
 /* The first word is not a command: a lesson for the window, or a typo. */
@@ -154,7 +149,7 @@ static int window_or_typo(int argc, char **argv)
         words[n++] = names[i];
         free(bundled[i]);
     }
-    const char *near = cli_nearest(word, words, n);
+    const char *near = base_nearest(word, words, n);
     fprintf(stderr, "sockbuf: unknown command '%s'", word);
     if (near)
         fprintf(stderr, "; did you mean '%s'?\n", near);
@@ -224,11 +219,11 @@ int main(int argc, char **argv)
         }
         char *sub[] = {argv[2], "--help", NULL};
         if (!strcmp(argv[2], "check"))
-            return lesson_cli_check(2, sub, stdout, stderr);
+            return cmd_check(2, sub, stdout, stderr);
         if (!strcmp(argv[2], "run"))
-            return lesson_cli_run(2, sub, stdout, stderr);
+            return cmd_run(2, sub, stdout, stderr);
         if (!strcmp(argv[2], "live"))
-            return net_live_cli(2, sub, stdout, stderr);
+            return cmd_live(2, sub, stdout, stderr);
         if (!strcmp(argv[2], "render")) {
             const viz_module *m = load_viz();
             return m ? m->render_main(2, sub) : 1;
@@ -241,9 +236,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "check"))
-        return lesson_cli_check(argc - 1, argv + 1, stdout, stderr);
+        return cmd_check(argc - 1, argv + 1, stdout, stderr);
     if (!strcmp(cmd, "run"))
-        return lesson_cli_run(argc - 1, argv + 1, stdout, stderr);
+        return cmd_run(argc - 1, argv + 1, stdout, stderr);
     if (!strcmp(cmd, "live"))
         return live_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "render")) {

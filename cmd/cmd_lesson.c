@@ -1,4 +1,4 @@
-/* lesson_cli.c: `sockbuf check` and `sockbuf run` (SPEC.md section 2).
+/* cmd_lesson.c: `sockbuf check` and `sockbuf run` (SPEC.md section 2).
  *
  * check runs lessons headless in both modes (or one, --sim/--real) and
  * prints one line per failed expectation, then "N passed, N failed".
@@ -7,9 +7,9 @@
  * side, the expectations) and with --transcript writes SPEC.md section 4.
  * check -j N runs N lessons at once, each in a child process whose report
  * comes back through a memory file; the text stays in lesson order.
- * --junit FILE and --tap write CI reports (lesson_report.c).
+ * --junit FILE and --tap write CI reports (cmd_report.c).
  * Exit status: 0 all passed, 1 some failed, 2 usage or parse errors.
- * Called by main() in viz/main.c with argv[0] = "check" / "run".
+ * Called by main() in cmd/main.c with argv[0] = "check" / "run".
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,11 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli_opt.h"
+#include "base_opt.h"
+#include "cmd_lesson.h"
+#include "cmd_report.h"
 #include "lesson.h"
-#include "lesson_cli.h"
 #include "lesson_differ.h"
-#include "lesson_report.h"
 #include "lesson_run.h"
 #include "lesson_wirecmp.h"
 
@@ -192,18 +192,18 @@ static void print_timed_out(FILE *out, const char *path, const lesson_doc *doc, 
             path, line, (double)budget_us / 1e6);
 }
 
-/* Colour for failures on a terminal (cli_colour decides). */
+/* Colour for failures on a terminal (base_colour decides). */
 #define RED(c)   ((c) ? "\033[31m" : "")
 #define GREEN(c) ((c) ? "\033[32m" : "")
 #define PLAIN(c) ((c) ? "\033[0m" : "")
 
-static void add_case(lesson_report *rep, lesson_case_kind kind, int line, unsigned mode, bool ok,
+static void add_case(cmd_report *rep, lesson_case_kind kind, int line, unsigned mode, bool ok,
                      const char *what, const char *got)
 {
     lesson_case c = {.kind = kind, .line = line, .mode = mode, .ok = ok};
     snprintf(c.what, sizeof c.what, "%s", what);
     snprintf(c.got, sizeof c.got, "%s", got ? got : "");
-    lesson_report_add(rep, &c);
+    cmd_report_add(rep, &c);
 }
 
 /* Why an expectation was not checked (lesson_expect_result's skipped). */
@@ -235,8 +235,8 @@ typedef struct {
  * those a second look (lesson_runner_reprobe: the kernel let rest again)
  * still finds count, the kernel's figure as that look read it. Returns
  * how many. */
-static int unexplained_differences(lesson_runner *r, const lesson_step *st,
-                                   lesson_difference *out, int max)
+static int unexplained_differences(lesson_runner *r, const lesson_step *st, lesson_difference *out,
+                                   int max)
 {
     lesson_difference first[16], again[16];
     int n1 = lesson_differences(lesson_runner_record(r), first, 16), k1 = 0;
@@ -258,7 +258,7 @@ static int unexplained_differences(lesson_runner *r, const lesson_step *st,
 /* Runs one lesson in modes into rep: its status (0 passed, 1 failed, 2
  * did not parse), every expectation checked as a case, and the text check
  * prints for it (failures on out, parse errors on errout). */
-static void check_one(const char *path, const check_how *how, lesson_report *rep)
+static void check_one(const char *path, const check_how *how, cmd_report *rep)
 {
     unsigned modes = how->modes;
     uint64_t budget_us = how->budget_us;
@@ -325,9 +325,8 @@ static void check_one(const char *path, const check_how *how, lesson_report *rep
         /* Every figure the model and the kernel disagree on has its
          * reason in the step (`why SIDE.FIGURE TEXT`). */
         lesson_difference dif[16];
-        const lesson_step *st = rec->step >= 0 && (size_t)rec->step < doc->nsteps
-                                    ? &doc->steps[rec->step]
-                                    : NULL;
+        const lesson_step *st =
+            rec->step >= 0 && (size_t)rec->step < doc->nsteps ? &doc->steps[rec->step] : NULL;
         int ndif = how->need_why && st ? unexplained_differences(r, st, dif, 16) : 0;
         for (int d = 0; d < ndif; d++) {
             char what[190];
@@ -418,13 +417,13 @@ static int start_job(check_job *job, const char *path, const check_how *how)
         return -e;
     }
     if (job->pid == 0) {
-        lesson_report rep = {0};
+        cmd_report rep = {0};
         lesson_wire_after_fork(); /* the parent's wire answers the parent only */
         check_one(path, how, &rep);
         char *buf = NULL;
         size_t len = 0;
         int code = 3;
-        if (lesson_report_pack(&rep, &buf, &len) == 0) {
+        if (cmd_report_pack(&rep, &buf, &len) == 0) {
             size_t off = 0;
             while (off < len) {
                 ssize_t w = write(job->fd, buf + off, len - off);
@@ -444,14 +443,14 @@ static int start_job(check_job *job, const char *path, const check_how *how)
 /* Unpacks the report of job, whose child ended with wait status st, into
  * rep. A child that died or left a damaged report becomes a failure of its
  * lesson, with a message. */
-static void finish_job(check_job *job, int st, lesson_report *rep)
+static void finish_job(check_job *job, int st, cmd_report *rep)
 {
     bool ok = false;
     job->pid = 0;
     off_t len = lseek(job->fd, 0, SEEK_END);
     char *buf = len > 0 ? malloc((size_t)len) : NULL;
     if (buf && pread(job->fd, buf, (size_t)len, 0) == len && WIFEXITED(st) &&
-        WEXITSTATUS(st) == 0 && lesson_report_unpack(rep, buf, (size_t)len) == 0)
+        WEXITSTATUS(st) == 0 && cmd_report_unpack(rep, buf, (size_t)len) == 0)
         ok = true;
     free(buf);
     close(job->fd);
@@ -477,7 +476,7 @@ static void finish_job(check_job *job, int st, lesson_report *rep)
 /* Runs every lesson, at most jobs at a time in child processes (jobs 1:
  * in this process), printing each lesson's text in lesson order as soon
  * as it and every lesson before it are done. */
-static void check_all(lesson_report *reps, int n, const check_how *how, int jobs, bool quiet,
+static void check_all(cmd_report *reps, int n, const check_how *how, int jobs, bool quiet,
                       FILE *out, FILE *errout)
 {
     check_job *job = jobs > 1 && n > 1 ? calloc((size_t)n, sizeof *job) : NULL;
@@ -487,8 +486,7 @@ static void check_all(lesson_report *reps, int n, const check_how *how, int jobs
     fflush(errout);
     while (next_print < n) {
         while (started < n && running < jobs) {
-            if (!job || !done ||
-                start_job(&job[started], reps[started].path, how) < 0) {
+            if (!job || !done || start_job(&job[started], reps[started].path, how) < 0) {
                 check_one(reps[started].path, how, &reps[started]); /* here */
                 if (done)
                     done[started] = true;
@@ -524,16 +522,11 @@ static void check_all(lesson_report *reps, int n, const check_how *how, int jobs
 }
 
 static const struct option check_opts[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"sim", no_argument, NULL, 's'},
-    {"real", no_argument, NULL, 'r'},
-    {"jobs", required_argument, NULL, 'j'},
-    {"junit", required_argument, NULL, 'J'},
-    {"tap", no_argument, NULL, 'T'},
-    {"timeout", required_argument, NULL, 'O'},
-    {"why", no_argument, NULL, 'Y'},
-    {"no-why", no_argument, NULL, 'N'},
-    {NULL, 0, NULL, 0},
+    {"help", no_argument, NULL, 'h'},          {"sim", no_argument, NULL, 's'},
+    {"real", no_argument, NULL, 'r'},          {"jobs", required_argument, NULL, 'j'},
+    {"junit", required_argument, NULL, 'J'},   {"tap", no_argument, NULL, 'T'},
+    {"timeout", required_argument, NULL, 'O'}, {"why", no_argument, NULL, 'Y'},
+    {"no-why", no_argument, NULL, 'N'},        {NULL, 0, NULL, 0},
 };
 
 /* What `check` was asked for. */
@@ -571,15 +564,15 @@ static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *
                         .budget_us = LESSON_TIME_BUDGET_US_DEFAULT,
                         .need_why = true,
                         .jobs = 0};
-    cli_opt p = {.cmd = "sockbuf check",
-                 .longopts = check_opts,
-                 .shortopts = "hj:",
-                 .errout = errout,
-                 .argc = argc,
-                 .argv = argv};
+    base_opt p = {.cmd = "sockbuf check",
+                  .longopts = check_opts,
+                  .shortopts = "hj:",
+                  .errout = errout,
+                  .argc = argc,
+                  .argv = argv};
     const char *v;
     int c;
-    while ((c = cli_opt_next(&p, &v)) != -1) {
+    while ((c = base_opt_next(&p, &v)) != -1) {
         switch (c) {
         case 'h':
             fputs(check_usage, out);
@@ -591,7 +584,7 @@ static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *
             o->modes = LESSON_MODE_REAL;
             break;
         case 'j':
-            if (cli_opt_long(&p, "-j", v, 1, 256, &o->jobs) < 0)
+            if (base_opt_long(&p, "-j", v, 1, 256, &o->jobs) < 0)
                 return 2;
             break;
         case 'J':
@@ -621,12 +614,12 @@ static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *
             return 2;
         }
     }
-    o->first = cli_opt_operands(&p);
+    o->first = base_opt_operands(&p);
     return -1;
 }
 
 /* The closing line and the reports of a check. Returns the exit status. */
-static int check_report(const check_opts_t *o, lesson_report *reps, int n, bool colour, FILE *jf,
+static int check_report(const check_opts_t *o, cmd_report *reps, int n, bool colour, FILE *jf,
                         FILE *out, FILE *errout)
 {
     int passed = 0, failed = 0, skipped = 0;
@@ -649,14 +642,14 @@ static int check_report(const check_opts_t *o, lesson_report *reps, int n, bool 
         fprintf(out, "%d expectation%s not checked: the machine was too busy\n", skipped,
                 skipped == 1 ? "" : "s");
     if (o->tap)
-        lesson_report_tap(out, reps, n);
+        cmd_report_tap(out, reps, n);
     else
         fprintf(out, "%s%d passed%s, %s%d failed%s\n", passed && colour && !failed ? GREEN(1) : "",
                 passed, passed && colour && !failed ? PLAIN(1) : "", failed ? RED(colour) : "",
                 failed, failed ? PLAIN(colour) : "");
     int status = parse_error ? 2 : (failed ? 1 : 0);
     if (jf) {
-        int jrc = lesson_report_junit(jf, reps, n);
+        int jrc = cmd_report_junit(jf, reps, n);
         if ((jf != out && fclose(jf) != 0) || jrc < 0) {
             fprintf(errout, "sockbuf check: writing '%s' failed\n", o->junit);
             status = 2;
@@ -665,11 +658,11 @@ static int check_report(const check_opts_t *o, lesson_report *reps, int n, bool 
     return status;
 }
 
-int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
+int cmd_check(int argc, char **argv, FILE *out, FILE *errout)
 {
     check_opts_t o;
     path_list paths = {0};
-    lesson_report *reps = NULL;
+    cmd_report *reps = NULL;
     int n = 0, status = check_parse(argc, argv, &o, out, errout);
     bool bad = false;
     if (status >= 0)
@@ -709,7 +702,7 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
         reps[i].path = paths.v[i];
         paths.v[i] = NULL;
     }
-    bool colour = !o.tap && cli_colour(out);
+    bool colour = !o.tap && base_colour(out);
     /* main() took --wire and started the wire before any thread; called
      * another way, $SOCKBUF_WIRE decides. Said once here; each child of -j
      * then starts a wire of its own. */
@@ -717,15 +710,15 @@ int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout)
         lesson_wire_start(NULL, errout);
     if (o.jobs == 0)
         o.jobs = check_default_jobs(o.modes, n);
-    check_how how = {.modes = o.modes, .budget_us = o.budget_us, .colour = colour,
-                     .need_why = o.need_why};
+    check_how how = {
+        .modes = o.modes, .budget_us = o.budget_us, .colour = colour, .need_why = o.need_why};
     check_all(reps, n, &how, (int)o.jobs, o.tap, out, errout);
     status = check_report(&o, reps, n, colour, jf, out, errout);
 out:
     for (int i = 0; i < paths.n; i++) {
         free(paths.v[i]);
         if (reps && i < n)
-            lesson_report_clear(&reps[i]);
+            cmd_report_clear(&reps[i]);
     }
     free(reps);
     free(paths.v);
@@ -889,24 +882,26 @@ static void print_step(FILE *out, const lesson_doc *doc, const lesson_record *re
     }
 }
 
-int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
+int cmd_run(int argc, char **argv, FILE *out, FILE *errout)
 {
     unsigned modes = LESSON_MODE_BOTH;
     const char *lesson = NULL, *transcript = NULL;
     static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},       {"sim", no_argument, NULL, 's'},
-        {"real", no_argument, NULL, 'r'},       {"transcript", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {"sim", no_argument, NULL, 's'},
+        {"real", no_argument, NULL, 'r'},
+        {"transcript", required_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
-    cli_opt p = {.cmd = "sockbuf run",
-                 .longopts = opts,
-                 .shortopts = "h",
-                 .errout = errout,
-                 .argc = argc,
-                 .argv = argv};
+    base_opt p = {.cmd = "sockbuf run",
+                  .longopts = opts,
+                  .shortopts = "h",
+                  .errout = errout,
+                  .argc = argc,
+                  .argv = argv};
     const char *val;
     int c;
-    while ((c = cli_opt_next(&p, &val)) != -1) {
+    while ((c = base_opt_next(&p, &val)) != -1) {
         if (c == 'h') {
             fputs(run_usage, out);
             return 0;
@@ -918,7 +913,7 @@ int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout)
             return 2;
         }
     }
-    for (int i = cli_opt_operands(&p); i < argc; i++) {
+    for (int i = base_opt_operands(&p); i < argc; i++) {
         if (lesson) {
             fprintf(errout, "sockbuf run: one lesson at a time ('%s' and '%s')\n%s", lesson,
                     argv[i], run_usage);

@@ -1,9 +1,9 @@
-/* net_outq.h: a bounded queue of output lines, written without blocking.
+/* live_outq.h: a bounded queue of output lines, written without blocking.
  *
  * Live mode prints JSON Lines from inside its poll() loop. A reader that
  * stops reading (a paused `| less`, Ctrl+S in a terminal) must never stop
  * the loop, so lines go into this queue and are written with non-blocking
- * write()s whenever the output can take them (net_live_watch_fd() makes
+ * write()s whenever the output can take them (live_watch_fd() makes
  * the loop wake for that). The queue holds at most cap_bytes: when a line
  * does not fit, droppable lines (live mode's `sample`s) already queued are
  * dropped first, oldest first; a droppable line that still does not fit is
@@ -11,10 +11,10 @@
  * counted apart, so nothing is lost without a word. A line is never cut:
  * one partly written stays until it is written whole.
  *
- * Used by net_live_cli.c. Knows nothing of JSON or sockets.
+ * Used by cmd_live.c. Knows nothing of JSON or sockets.
  */
-#ifndef SOCKBUF_NET_OUTQ_H
-#define SOCKBUF_NET_OUTQ_H
+#ifndef SOCKBUF_LIVE_OUTQ_H
+#define SOCKBUF_LIVE_OUTQ_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,50 +23,50 @@
 
 enum { NET_OUTQ_CAP_DEFAULT = 4 * 1024 * 1024 /* bytes queued at most */ };
 
-typedef struct net_outq net_outq;
+typedef struct live_outq live_outq;
 
-/* Counts since net_outq_new. */
+/* Counts since live_outq_new. */
 typedef struct {
     uint64_t dropped_droppable; /* droppable lines dropped (samples) */
     uint64_t dropped_other;     /* other lines dropped (events) */
     uint64_t written_bytes;     /* bytes written out */
     size_t queued_bytes;        /* bytes waiting now */
-} net_outq_stats;
+} live_outq_stats;
 
 /* A queue writing to f (borrowed; it must outlive the queue), at most
  * cap_bytes queued (0: NET_OUTQ_CAP_DEFAULT). f is flushed first; when it
  * has a file descriptor, that descriptor is made non-blocking until
- * net_outq_free() (and written with write()); otherwise (a memory stream)
+ * live_outq_free() (and written with write()); otherwise (a memory stream)
  * lines go through fwrite(). Returns NULL when out of memory. */
-net_outq *net_outq_new(FILE *f, size_t cap_bytes);
+live_outq *live_outq_new(FILE *f, size_t cap_bytes);
 
 /* Restores the descriptor's flags and frees the queue; lines still queued
- * are lost (call net_outq_drain() first). Accepts NULL. */
-void net_outq_free(net_outq *q);
+ * are lost (call live_outq_drain() first). Accepts NULL. */
+void live_outq_free(live_outq *q);
 
 /* Queues len bytes (one line, its '\n' included); droppable marks a line
  * that may be dropped when the queue is full. Returns 0 when queued, 1 when
  * this line was dropped (and counted). Then writes what it can. */
-int net_outq_push(net_outq *q, const char *line, size_t len, bool droppable);
+int live_outq_push(live_outq *q, const char *line, size_t len, bool droppable);
 
 /* Writes what the output takes now, never waiting. Returns 0, or a
  * negative errno when the output failed for good (EPIPE, ENOSPC...): then
  * every queued line is discarded and later ones too, and the error is kept
- * for net_outq_error(). */
-int net_outq_flush(net_outq *q);
+ * for live_outq_error(). */
+int live_outq_flush(live_outq *q);
 
 /* Waits at most timeout_ms for the queue to be written out (poll() on the
  * descriptor; an interrupting signal ends the wait). Returns 0 when empty,
  * -ETIMEDOUT, -EINTR, or the output's error. */
-int net_outq_drain(net_outq *q, int timeout_ms);
+int live_outq_drain(live_outq *q, int timeout_ms);
 
 /* The descriptor to wait on for POLLOUT while lines are queued, or -1
  * when nothing is queued (or there is no descriptor). */
-int net_outq_wait_fd(const net_outq *q);
+int live_outq_wait_fd(const live_outq *q);
 
 /* The output's error (a negative errno) once it failed, else 0. */
-int net_outq_error(const net_outq *q);
+int live_outq_error(const live_outq *q);
 
-void net_outq_stats_get(const net_outq *q, net_outq_stats *out);
+void live_outq_stats_get(const live_outq *q, live_outq_stats *out);
 
 #endif

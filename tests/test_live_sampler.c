@@ -1,4 +1,4 @@
-/* test_net_sampler.c: the sampling thread of net_sampler.h on a real
+/* test_live_sampler.c: the sampling thread of live_sampler.h on a real
  * loopback connection: rounds list the watched sockets then end, carry
  * the kernel's counters and their times, and an unwatched socket is no
  * longer probed (so it may be closed at once).
@@ -6,14 +6,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+
 #include <cmocka.h>
 
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "live_sampler.h"
 #include "net.h"
-#include "net_sampler.h"
 
 /* A connected pair on 127.0.0.1 (port 0): fds[0] client, fds[1] server. */
 static void pair_open(int fds[2], int *lfd)
@@ -41,14 +42,14 @@ static void test_sampler_rounds_list_watched_sockets(void **state)
     char err[NET_ERR_LEN];
     pair_open(fds, &lfd);
     assert_int_equal(net_send(fds[0], (const uint8_t *)"abcdef", 6, 0, err), 6);
-    net_sampler *s = net_sampler_new(2000, err);
+    live_sampler *s = live_sampler_new(2000, err);
     assert_non_null(s);
-    assert_int_equal(net_sampler_watch(s, 1, fds[0]), 0);
-    assert_int_equal(net_sampler_watch(s, 2, fds[1]), 0);
-    assert_int_equal(net_sampler_start(s, err), 0);
+    assert_int_equal(live_sampler_watch(s, 1, fds[0]), 0);
+    assert_int_equal(live_sampler_watch(s, 2, fds[1]), 0);
+    assert_int_equal(live_sampler_start(s, err), 0);
     usleep(60000);
     static net_sample out[4096];
-    size_t n = net_sampler_take(s, out, 4096);
+    size_t n = live_sampler_take(s, out, 4096);
     int rounds = 0, seen = 0;
     bool recv6 = false;
     int64_t first = 0, last = 0;
@@ -73,7 +74,7 @@ static void test_sampler_rounds_list_watched_sockets(void **state)
     assert_true(rounds >= 5);
     assert_true(recv6);
     assert_true(last - first >= 2000 * (rounds - 1) - 1000); /* never early */
-    net_sampler_free(s);
+    live_sampler_free(s);
     net_close(fds[0]);
     net_close(fds[1]);
     net_close(lfd);
@@ -87,17 +88,17 @@ static void test_sampler_unwatch_stops_probing(void **state)
     int fds[2], lfd;
     char err[NET_ERR_LEN];
     pair_open(fds, &lfd);
-    net_sampler *s = net_sampler_new(1000, err);
+    live_sampler *s = live_sampler_new(1000, err);
     assert_non_null(s);
-    assert_int_equal(net_sampler_watch(s, 7, fds[0]), 0);
-    assert_int_equal(net_sampler_start(s, err), 0);
+    assert_int_equal(live_sampler_watch(s, 7, fds[0]), 0);
+    assert_int_equal(live_sampler_start(s, err), 0);
     usleep(10000);
-    net_sampler_unwatch(s, 7);
+    live_sampler_unwatch(s, 7);
     static net_sample out[4096];
-    net_sampler_take(s, out, 4096); /* what came before */
+    live_sampler_take(s, out, 4096); /* what came before */
     net_close(fds[0]);
     usleep(20000);
-    size_t n = net_sampler_take(s, out, 4096);
+    size_t n = live_sampler_take(s, out, 4096);
     int ends = 0;
     for (size_t i = 0; i < n; i++) {
         if (out[i].round_end)
@@ -106,7 +107,7 @@ static void test_sampler_unwatch_stops_probing(void **state)
             fail_msg("round after unwatch probed id %d", out[i].id);
     }
     assert_true(ends > 0); /* rounds went on, empty */
-    net_sampler_free(s);
+    live_sampler_free(s);
     net_close(fds[1]);
     net_close(lfd);
 }

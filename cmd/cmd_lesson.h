@@ -1,6 +1,6 @@
-/* lesson_cli.h: the headless commands `sockbuf check` and `sockbuf run`.
+/* cmd_lesson.h: the headless commands `sockbuf check` and `sockbuf run`.
  *
- * main() (viz/main.c) hands the arguments after the command word here.
+ * main() (cmd/main.c) hands the arguments after the command word here.
  * Output and exit codes follow SPEC.md section 2:
  *   check: one line per failed expectation, "FILE:LINE: expect failed
  *          (sim): conn.recv_queue == 12 (got 0)", then "N passed, N failed"
@@ -9,15 +9,15 @@
  *   run:   each step's state, readable, on stdout; --transcript FILE
  *          writes SPEC.md section 4's JSON Lines.
  */
-#ifndef SOCKBUF_LESSON_CLI_H
-#define SOCKBUF_LESSON_CLI_H
+#ifndef SOCKBUF_CMD_LESSON_H
+#define SOCKBUF_CMD_LESSON_H
 
 #include <stdio.h>
 
 /* argv[0] is "check"; returns the exit status. */
-int lesson_cli_check(int argc, char **argv, FILE *out, FILE *errout);
+int cmd_check(int argc, char **argv, FILE *out, FILE *errout);
 
 /* argv[0] is "run"; returns the exit status. */
-int lesson_cli_run(int argc, char **argv, FILE *out, FILE *errout);
+int cmd_run(int argc, char **argv, FILE *out, FILE *errout);
 
 #endif

@@ -1,4 +1,4 @@
-/* lesson_report.c: check's results, packed for a pipe, as JUnit and TAP.
+/* cmd_report.c: check's results, packed for a pipe, as JUnit and TAP.
  *
  * JUnit: the dialect Jenkins, GitLab and the GitHub test reporters read:
  * <testsuites> of <testsuite name= tests= failures= errors= time= file=>,
@@ -7,14 +7,14 @@
  * lesson that does not parse. Text is escaped for XML and control bytes
  * become '?', so the report is well-formed whatever the lesson says.
  */
-#include "lesson_report.h"
+#include "cmd_report.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-int lesson_report_add(lesson_report *r, const lesson_case *c)
+int cmd_report_add(cmd_report *r, const lesson_case *c)
 {
     if (r->ncases == r->cap) {
         int cap = r->cap ? r->cap * 2 : 16;
@@ -28,7 +28,7 @@ int lesson_report_add(lesson_report *r, const lesson_case *c)
     return 0;
 }
 
-void lesson_report_clear(lesson_report *r)
+void cmd_report_clear(cmd_report *r)
 {
     if (!r)
         return;
@@ -47,7 +47,7 @@ static void put(char **p, const void *v, size_t n)
     *p += n;
 }
 
-int lesson_report_pack(const lesson_report *r, char **buf, size_t *len)
+int cmd_report_pack(const cmd_report *r, char **buf, size_t *len)
 {
     size_t ol = r->out_text ? strlen(r->out_text) : 0, el = r->err_text ? strlen(r->err_text) : 0;
     uint64_t o64 = ol, e64 = el;
@@ -101,7 +101,7 @@ static char *take_text(const char **p, size_t *left, bool *ok)
     return s;
 }
 
-int lesson_report_unpack(lesson_report *r, const char *buf, size_t len)
+int cmd_report_unpack(cmd_report *r, const char *buf, size_t len)
 {
     const char *p = buf;
     size_t left = len;
@@ -117,7 +117,7 @@ int lesson_report_unpack(lesson_report *r, const char *buf, size_t len)
         take(&p, &left, &c, sizeof c);
         c.what[sizeof c.what - 1] = c.got[sizeof c.got - 1] = '\0';
         c.skip_reason[sizeof c.skip_reason - 1] = '\0';
-        ok = lesson_report_add(r, &c) == 0;
+        ok = cmd_report_add(r, &c) == 0;
     }
     if (ok)
         r->out_text = take_text(&p, &left, &ok);
@@ -132,14 +132,29 @@ static void xml_text(FILE *f, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        case '\n': fputs("&#10;", f); break;
-        case '\t': fputs("&#9;", f); break;
-        default: fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&apos;", f);
+            break;
+        case '\n':
+            fputs("&#10;", f);
+            break;
+        case '\t':
+            fputs("&#9;", f);
+            break;
+        default:
+            fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
         }
     }
 }
@@ -170,7 +185,7 @@ static void case_name(const lesson_case *c, char *out, size_t cap)
         snprintf(out, cap, "line %d%s: %s", c->line, mode_text(c->mode), kind[c->kind]);
 }
 
-int lesson_report_junit(FILE *f, const lesson_report *reps, int n)
+int cmd_report_junit(FILE *f, const cmd_report *reps, int n)
 {
     int tests = 0, failures = 0, errors = 0;
     double secs = 0;
@@ -189,7 +204,7 @@ int lesson_report_junit(FILE *f, const lesson_report *reps, int n)
             "time=\"%.3f\">\n",
             tests, failures, errors, secs);
     for (int i = 0; i < n; i++) {
-        const lesson_report *r = &reps[i];
+        const cmd_report *r = &reps[i];
         char suite[256], name[512];
         int sf = 0, se = 0, ss = 0;
         for (int k = 0; k < r->ncases; k++)
@@ -229,9 +244,9 @@ int lesson_report_junit(FILE *f, const lesson_report *reps, int n)
             }
             const char *tag = c->kind == LESSON_CASE_PARSE ? "error" : "failure";
             fprintf(f, ">\n      <%s type=\"%s\" message=\"", tag,
-                    c->kind == LESSON_CASE_EXPECT ? "expect" : c->kind == LESSON_CASE_PARSE
-                                                                   ? "parse"
-                                                                   : "lesson");
+                    c->kind == LESSON_CASE_EXPECT  ? "expect"
+                    : c->kind == LESSON_CASE_PARSE ? "parse"
+                                                   : "lesson");
             if (c->kind == LESSON_CASE_EXPECT) {
                 fputs("expected ", f);
                 xml_text(f, c->what);
@@ -272,12 +287,12 @@ static void yaml_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-int lesson_report_tap(FILE *f, const lesson_report *reps, int n)
+int cmd_report_tap(FILE *f, const cmd_report *reps, int n)
 {
     int k = 0;
     fputs("TAP version 13\n", f);
     for (int i = 0; i < n; i++) {
-        const lesson_report *r = &reps[i];
+        const cmd_report *r = &reps[i];
         char suite[256], name[512];
         suite_name(r->path, suite, sizeof suite);
         fprintf(f, "# %s (%s)\n", suite, r->path);

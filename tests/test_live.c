@@ -1,6 +1,6 @@
-/* test_net_live.c: live mode on real loopback sockets.
+/* test_live.c: live mode on real loopback sockets.
  *
- * The server runs in-process: the test calls net_live_poll() in its own
+ * The server runs in-process: the test calls live_poll() in its own
  * loop beside non-blocking clients, so everything is bounded in time and
  * nothing blocks. The article's own Python client and file sender are run
  * against it unchanged (only the port differs), and the headless command
@@ -26,8 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd_live.h"
 #include "net.h"
-#include "net_live.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -42,13 +42,13 @@ typedef struct {
     char last_evict_reason[32];
 } recorder;
 
-static void record(const net_live_event *ev, void *user)
+static void record(const live_event *ev, void *user)
 {
     recorder *r = user;
     r->n[ev->type]++;
     if (ev->type == NET_LIVE_EV_RECV) {
         if (r->recv_bytes == 0 && ev->data != NULL)
-            net_live_bytes_repr(ev->data, ev->bytes, 64, r->first_recv, sizeof(r->first_recv));
+            live_bytes_repr(ev->data, ev->bytes, 64, r->first_recv, sizeof(r->first_recv));
         r->recv_bytes += ev->bytes;
     } else if (ev->type == NET_LIVE_EV_SEND) {
         r->send_bytes += ev->bytes;
@@ -70,43 +70,43 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static net_live *server_new(recorder *r, int sample_ms)
+static live *server_new(recorder *r, int sample_ms)
 {
     char err[NET_ERR_LEN] = "";
-    net_live_config cfg = net_live_config_default();
+    live_config cfg = live_config_default();
     cfg.port = 0;
     cfg.sample_ms = sample_ms;
     cfg.on_event = record;
     cfg.user = r;
-    net_live *l = net_live_new(&cfg, err);
+    live *l = live_new(&cfg, err);
     if (l == NULL)
-        fail_msg("net_live_new: %s", err);
-    assert_true(net_live_port(l) > 0);
+        fail_msg("live_new: %s", err);
+    assert_true(live_port(l) > 0);
     return l;
 }
 
 /* A connected non-blocking client of the server, pumping it meanwhile. */
-static int client_connect(net_live *l)
+static int client_connect(live *l)
 {
     char err[NET_ERR_LEN] = "";
     int fd = net_socket(err);
     assert_true(fd >= 0);
-    int rc = net_connect(fd, NULL, (uint16_t)net_live_port(l), err);
+    int rc = net_connect(fd, NULL, (uint16_t)live_port(l), err);
     assert_true(rc == 0 || rc == -EINPROGRESS);
     int64_t end = now_ms() + 2000;
     while (net_wait(fd, true, 0) == 0 && now_ms() < end)
-        net_live_poll(l, 1);
+        live_poll(l, 1);
     assert_int_equal(net_connect_result(fd, err), 0);
     return fd;
 }
 
 /* Pumps the server until fd has want bytes (appended to buf) or 3 s. */
-static size_t client_read(net_live *l, int fd, uint8_t *buf, size_t have, size_t want)
+static size_t client_read(live *l, int fd, uint8_t *buf, size_t have, size_t want)
 {
     char err[NET_ERR_LEN];
     int64_t end = now_ms() + 3000;
     while (have < want && now_ms() < end) {
-        net_live_poll(l, 1);
+        live_poll(l, 1);
         long n = net_recv(fd, buf + have, want - have, err);
         if (n > 0)
             have += (size_t)n;
@@ -125,7 +125,7 @@ static void test_live_chat_answers_one_client(void **state)
     (void)state;
     recorder r = {0};
     char err[NET_ERR_LEN];
-    net_live *l = server_new(&r, 0);
+    live *l = server_new(&r, 0);
     int fd = client_connect(l);
     assert_int_equal(net_send(fd, (const uint8_t *)"Hello, world", 12, 0, err), 12);
     uint8_t buf[64];
@@ -138,8 +138,8 @@ static void test_live_chat_answers_one_client(void **state)
     assert_string_equal(r.first_recv, "b'Hello, world'");
     assert_int_equal(r.send_bytes, 16);
 
-    net_live_conn c[4];
-    assert_int_equal(net_live_conns(l, c, 4), 1);
+    live_conn c[4];
+    assert_int_equal(live_conns(l, c, 4), 1);
     assert_int_equal(c[0].id, 1);
     assert_int_equal(c[0].bytes_in, 12);
     assert_int_equal(c[0].bytes_out, 16);
@@ -149,16 +149,16 @@ static void test_live_chat_answers_one_client(void **state)
 
     net_close(fd);
     for (int i = 0; i < 100 && r.n[NET_LIVE_EV_CLOSE] == 0; i++)
-        net_live_poll(l, 5);
+        live_poll(l, 5);
     assert_int_equal(r.n[NET_LIVE_EV_CLOSE], 1);
-    assert_int_equal(net_live_conns(l, c, 4), 0);
-    net_live_stats st;
-    net_live_stats_get(l, &st);
+    assert_int_equal(live_conns(l, c, 4), 0);
+    live_stats st;
+    live_stats_get(l, &st);
     assert_int_equal(st.connections, 1);
     assert_int_equal(st.bytes_in, 12);
     assert_int_equal(st.bytes_out, 16);
     assert_int_equal(st.buffered_bytes, 0);
-    net_live_free(l);
+    live_free(l);
 }
 
 /* The trail holds what really passed: the client's message as recv()
@@ -169,17 +169,17 @@ static void test_live_trail_records_chunks(void **state)
     (void)state;
     recorder r = {0};
     char err[NET_ERR_LEN];
-    net_live *l = server_new(&r, 5);
+    live *l = server_new(&r, 5);
     int fd = client_connect(l);
     assert_int_equal(net_send(fd, (const uint8_t *)"hello\n", 6, 0, err), 6);
     uint8_t buf[64];
     assert_int_equal(client_read(l, fd, buf, 0, 16), 16);
-    net_trail_entry t[8];
+    live_trail_entry t[8];
     int n = 0;
     int64_t end = now_ms() + 2000;
     do {
-        net_live_poll(l, 5);
-        n = net_live_trail(l, -1, t, 8);
+        live_poll(l, 5);
+        n = live_trail_of(l, -1, t, 8);
     } while (now_ms() < end && (n < 2 || t[n - 1].acked_t_ms < 0));
     assert_int_equal(n, 2);
     assert_false(t[0].outbound);
@@ -193,9 +193,9 @@ static void test_live_trail_records_chunks(void **state)
     assert_true(t[1].seq > t[0].seq);
     assert_true(t[1].acked_t_ms >= t[1].t_ms);
     assert_true(t[1].wire_t_ms >= t[1].t_ms && t[1].wire_t_ms <= t[1].acked_t_ms);
-    assert_true(t[1].acked_t_ms <= net_live_elapsed_ms(l));
+    assert_true(t[1].acked_t_ms <= live_elapsed_ms(l));
     net_close(fd);
-    net_live_free(l);
+    live_free(l);
 }
 
 /* Samples carry the kernel's view: after a client sends and the server has
@@ -205,34 +205,34 @@ static void test_live_sample_shows_kernel_queues(void **state)
     (void)state;
     recorder r = {0};
     char err[NET_ERR_LEN];
-    net_live *l = server_new(&r, 10);
+    live *l = server_new(&r, 10);
     int fd = client_connect(l);
     for (int i = 0; i < 20; i++)
-        net_live_poll(l, 1);
-    net_live_sample(l);
-    net_live_conn c;
-    assert_int_equal(net_live_conns(l, &c, 1), 1);
+        live_poll(l, 1);
+    live_sample(l);
+    live_conn c;
+    assert_int_equal(live_conns(l, &c, 1), 1);
     assert_true(c.probe_valid);
     assert_string_equal(c.probe.state, "ESTABLISHED");
     assert_int_equal(c.probe.recv_queue_bytes, 0);
     assert_int_equal(net_send(fd, (const uint8_t *)"abcdefgh", 8, 0, err), 8);
     usleep(10000);
-    net_live_sample(l); /* before the loop reads it */
-    assert_int_equal(net_live_conns(l, &c, 1), 1);
+    live_sample(l); /* before the loop reads it */
+    assert_int_equal(live_conns(l, &c, 1), 1);
     assert_int_equal(c.probe.recv_queue_bytes, 8);
     assert_true(c.probe.sndbuf_bytes > 0 && c.probe.rcvbuf_bytes > 0);
     net_probe_t lp;
-    assert_true(net_live_listener_probe(l, &lp));
+    assert_true(live_listener_probe(l, &lp));
     assert_string_equal(lp.state, "LISTEN");
     int before = r.n[NET_LIVE_EV_SAMPLE];
     int64_t end = now_ms() + 200;
     while (now_ms() < end)
-        net_live_poll(l, 50);
+        live_poll(l, 50);
     /* 200 ms at 10 ms a sample: 20, whatever the timeout asked (at least
      * 8 on a loaded machine; 50 ms polls alone would give 4 or 5). */
     assert_true(r.n[NET_LIVE_EV_SAMPLE] - before >= 8);
     net_close(fd);
-    net_live_free(l);
+    live_free(l);
 }
 
 /* A client that resets is closed with a ConnectionResetError event, and
@@ -242,16 +242,16 @@ static void test_live_reset_client_reported(void **state)
     (void)state;
     recorder r = {0};
     char err[NET_ERR_LEN];
-    net_live *l = server_new(&r, 0);
+    live *l = server_new(&r, 0);
     int fd = client_connect(l);
     int other = client_connect(l);
     for (int i = 0; i < 10; i++)
-        net_live_poll(l, 1);
+        live_poll(l, 1);
     struct linger lg = {1, 0};
     assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
     net_close(fd); /* RST */
     for (int i = 0; i < 200 && r.n[NET_LIVE_EV_CLOSE] == 0; i++)
-        net_live_poll(l, 5);
+        live_poll(l, 5);
     assert_int_equal(r.n[NET_LIVE_EV_ERROR], 1);
     assert_string_equal(r.last_exception, "ConnectionResetError");
     assert_non_null(strstr(r.last_message, "Connection reset by peer"));
@@ -263,7 +263,7 @@ static void test_live_reset_client_reported(void **state)
     assert_int_equal(client_read(l, other, buf, 0, 16), 16);
     assert_memory_equal(buf, "Got your message", 16);
     net_close(other);
-    net_live_free(l);
+    live_free(l);
 }
 
 /* At max_conns a new client is still served: the connection idle the
@@ -275,34 +275,34 @@ static void test_live_max_conns_evicts_longest_idle(void **state)
     (void)state;
     recorder r = {0};
     char err[NET_ERR_LEN] = "";
-    net_live_config cfg = net_live_config_default();
+    live_config cfg = live_config_default();
     cfg.port = 0;
     cfg.max_conns = 2;
     cfg.on_event = record;
     cfg.user = &r;
-    net_live *l = net_live_new(&cfg, err);
+    live *l = live_new(&cfg, err);
     assert_non_null(l);
     uint8_t buf[16];
     int a = client_connect(l);
     for (int i = 0; i < 5; i++)
-        net_live_poll(l, 1);
+        live_poll(l, 1);
     int b = client_connect(l);
     for (int i = 0; i < 5; i++)
-        net_live_poll(l, 1);
+        live_poll(l, 1);
     /* a is older, but b idles longer once a talks */
     assert_int_equal(net_send(a, (const uint8_t *)"hi", 2, 0, err), 2);
     assert_int_equal(client_read(l, a, buf, 0, 16), 16);
     int c = client_connect(l);
     for (int i = 0; i < 50 && r.n[NET_LIVE_EV_ACCEPT] < 3; i++)
-        net_live_poll(l, 2);
+        live_poll(l, 2);
     assert_int_equal(r.n[NET_LIVE_EV_ACCEPT], 3);
     assert_int_equal(r.n[NET_LIVE_EV_EVICT], 1);
     assert_int_equal(r.last_evict_id, 2);
     assert_string_equal(r.last_evict_reason, "max-conns");
     assert_int_equal(r.last_close_id, 2);
     assert_int_equal(r.n[NET_LIVE_EV_ERROR], 0);
-    net_live_stats st;
-    net_live_stats_get(l, &st);
+    live_stats st;
+    live_stats_get(l, &st);
     assert_int_equal(st.open, 2);
     assert_int_equal(st.evictions, 1);
     assert_int_equal(net_send(c, (const uint8_t *)"late", 4, 0, err), 4);
@@ -313,12 +313,12 @@ static void test_live_max_conns_evicts_longest_idle(void **state)
     int64_t end = now_ms() + 2000;
     long n;
     while ((n = net_recv(b, buf, sizeof buf, err)) == -EAGAIN && now_ms() < end)
-        net_live_poll(l, 2);
+        live_poll(l, 2);
     assert_int_equal(n, 0);
     net_close(a);
     net_close(b);
     net_close(c);
-    net_live_free(l);
+    live_free(l);
 }
 
 /* A connection that moves no byte for idle_timeout_ms is closed (an evict
@@ -328,12 +328,12 @@ static void test_live_idle_timeout(void **state)
     (void)state;
     recorder r = {0};
     char err[NET_ERR_LEN] = "";
-    net_live_config cfg = net_live_config_default();
+    live_config cfg = live_config_default();
     cfg.port = 0;
     cfg.idle_timeout_ms = 300;
     cfg.on_event = record;
     cfg.user = &r;
-    net_live *l = net_live_new(&cfg, err);
+    live *l = live_new(&cfg, err);
     assert_non_null(l);
     int idle = client_connect(l), busy = client_connect(l);
     uint8_t buf[16];
@@ -343,17 +343,17 @@ static void test_live_idle_timeout(void **state)
         assert_int_equal(client_read(l, busy, buf, 0, 16), 16);
         int64_t t = now_ms();
         while (now_ms() - t < 50)
-            net_live_poll(l, 10);
+            live_poll(l, 10);
     }
     assert_int_equal(r.n[NET_LIVE_EV_EVICT], 1);
     assert_int_equal(r.last_evict_id, 1);
     assert_string_equal(r.last_evict_reason, "idle-timeout");
-    net_live_stats st;
-    net_live_stats_get(l, &st);
+    live_stats st;
+    live_stats_get(l, &st);
     assert_int_equal(st.open, 1);
     net_close(idle);
     net_close(busy);
-    net_live_free(l);
+    live_free(l);
 }
 
 /* Out of file descriptors, accept fails with EMFILE: one error event, no
@@ -363,7 +363,7 @@ static void test_live_emfile_reported_once_then_recovers(void **state)
     (void)state;
     recorder r = {0};
     char err[NET_ERR_LEN];
-    net_live *l = server_new(&r, 0);
+    live *l = server_new(&r, 0);
     int a = client_connect(l), b = client_connect(l);
     struct rlimit old, low;
     assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
@@ -376,7 +376,7 @@ static void test_live_emfile_reported_once_then_recovers(void **state)
     int64_t t0 = now_ms();
     int turns = 0;
     while (now_ms() - t0 < 250) {
-        net_live_poll(l, 20);
+        live_poll(l, 20);
         turns++;
     }
     assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
@@ -386,14 +386,14 @@ static void test_live_emfile_reported_once_then_recovers(void **state)
     assert_non_null(strstr(r.last_message, "Too many open files"));
     assert_true(turns < 100); /* 250 ms: it waited, it did not spin */
     for (int i = 0; i < 100 && r.n[NET_LIVE_EV_ACCEPT] < 2; i++)
-        net_live_poll(l, 20);
+        live_poll(l, 20);
     assert_int_equal(r.n[NET_LIVE_EV_ACCEPT], 2);
     assert_int_equal(net_send(b, (const uint8_t *)"back", 4, 0, err), 4);
     uint8_t buf[16];
     assert_int_equal(client_read(l, b, buf, 0, 16), 16);
     net_close(a);
     net_close(b);
-    net_live_free(l);
+    live_free(l);
 }
 
 /* Listening on "localhost" also listens on ::1, on the same port, for
@@ -408,31 +408,31 @@ static void test_live_localhost_listens_on_both(void **state)
     net_close(probe);
     if (!v6)
         skip();
-    net_live_config cfg = net_live_config_default();
+    live_config cfg = live_config_default();
     cfg.host = "localhost";
     cfg.port = 0;
     cfg.on_event = record;
     cfg.user = &r;
-    net_live *l = net_live_new(&cfg, err);
+    live *l = live_new(&cfg, err);
     assert_non_null(l);
-    net_live_poll(l, 0);
+    live_poll(l, 0);
     assert_int_equal(r.n[NET_LIVE_EV_LISTEN], 2);
     int fd = net_socket6(err);
-    int rc = net_connect(fd, "::1", (uint16_t)net_live_port(l), err);
+    int rc = net_connect(fd, "::1", (uint16_t)live_port(l), err);
     assert_true(rc == 0 || rc == -EINPROGRESS);
     int64_t end = now_ms() + 2000;
     while (net_wait(fd, true, 0) == 0 && now_ms() < end)
-        net_live_poll(l, 1);
+        live_poll(l, 1);
     assert_int_equal(net_connect_result(fd, err), 0);
     assert_int_equal(net_send(fd, (const uint8_t *)"v6", 2, 0, err), 2);
     uint8_t buf[16];
     assert_int_equal(client_read(l, fd, buf, 0, 16), 16);
     assert_memory_equal(buf, "Got your message", 16);
-    net_live_conn c;
-    assert_int_equal(net_live_conns(l, &c, 1), 1);
+    live_conn c;
+    assert_int_equal(live_conns(l, &c, 1), 1);
     assert_int_equal(strncmp(c.peer, "[::1]:", 6), 0);
     net_close(fd);
-    net_live_free(l);
+    live_free(l);
 }
 
 /* 50 clients x 20 messages, each waiting for its answer, while another
@@ -444,7 +444,7 @@ static void test_live_50_clients_beside_a_flooder(void **state)
     enum { NCLI = 50, NMSG = 20, ANS = 16 };
     recorder r = {0};
     char err[NET_ERR_LEN];
-    net_live *l = server_new(&r, 10);
+    live *l = server_new(&r, 10);
     struct rusage ru0;
     getrusage(RUSAGE_SELF, &ru0);
 
@@ -453,10 +453,10 @@ static void test_live_50_clients_beside_a_flooder(void **state)
     char err0[NET_ERR_LEN];
     int flood = net_socket(err0);
     assert_int_equal(net_setsockopt(flood, NET_SO_RCVBUF, 4096, err0), 0);
-    int frc = net_connect(flood, NULL, (uint16_t)net_live_port(l), err0);
+    int frc = net_connect(flood, NULL, (uint16_t)live_port(l), err0);
     assert_true(frc == 0 || frc == -EINPROGRESS);
     while (net_wait(flood, true, 0) == 0)
-        net_live_poll(l, 1);
+        live_poll(l, 1);
     static uint8_t chunk[65536];
     memset(chunk, 'f', sizeof(chunk));
     uint64_t flooded = 0;
@@ -471,14 +471,14 @@ static void test_live_50_clients_beside_a_flooder(void **state)
     int done = 0;
     bool saw_paused = false;
     uint32_t max_pending = 0;
-    net_live_conn snap[NCLI + 1];
+    live_conn snap[NCLI + 1];
     int64_t end = now_ms() + 30000;
     while ((done < NCLI || !saw_paused) && now_ms() < end) {
         long n;
         while ((n = net_send(flood, chunk, sizeof(chunk), 0, err)) > 0)
             flooded += (uint64_t)n;
         assert_int_equal(n, -EAGAIN);
-        assert_true(net_live_poll(l, 1) >= 0);
+        assert_true(live_poll(l, 1) >= 0);
         done = 0;
         for (int i = 0; i < NCLI; i++) {
             /* Read what came, then send the next message once answered. */
@@ -496,7 +496,7 @@ static void test_live_50_clients_beside_a_flooder(void **state)
             if (sent[i] == NMSG && got[i] == (size_t)NMSG * ANS)
                 done++;
         }
-        int k = net_live_conns(l, snap, NCLI + 1);
+        int k = live_conns(l, snap, NCLI + 1);
         assert_int_equal(k, NCLI + 1);
         assert_int_equal(snap[0].id, 1); /* the flooder connected first */
         if (!snap[0].reading)
@@ -509,8 +509,8 @@ static void test_live_50_clients_beside_a_flooder(void **state)
         for (int m = 0; m < NMSG; m++)
             assert_memory_equal(inbox[i] + m * ANS, "Got your message", ANS);
 
-    net_live_stats st;
-    net_live_stats_get(l, &st);
+    live_stats st;
+    live_stats_get(l, &st);
     /* The flooder really flooded, and was paused, not buffered. */
     assert_true(flooded > 4u * NET_LIVE_OUT_CAP_DEFAULT);
     assert_true(saw_paused);
@@ -530,7 +530,7 @@ static void test_live_50_clients_beside_a_flooder(void **state)
     net_close(flood);
     for (int i = 0; i < NCLI; i++)
         net_close(fd[i]);
-    net_live_free(l);
+    live_free(l);
 }
 
 /* ---- connect mode ------------------------------------------------------ */
@@ -555,33 +555,33 @@ static void test_live_connect_sends_file(void **state)
     close(tfd);
     free(data);
 
-    net_live_config sc = net_live_config_default();
+    live_config sc = live_config_default();
     sc.port = 0;
     sc.recv_bytes = 65536;
     sc.on_event = record;
     sc.user = &rs;
-    net_live *srv = net_live_new(&sc, err);
+    live *srv = live_new(&sc, err);
     assert_non_null(srv);
-    net_live_config cc = net_live_config_default();
+    live_config cc = live_config_default();
     cc.mode = NET_LIVE_CONNECT;
-    cc.port = (uint16_t)net_live_port(srv);
+    cc.port = (uint16_t)live_port(srv);
     cc.send_file = path;
     cc.sample_ms = 1;
     cc.on_event = record;
     cc.user = &rc;
-    net_live *cli = net_live_new(&cc, err);
+    live *cli = live_new(&cc, err);
     assert_non_null(cli);
     int running = 1;
     int64_t end = now_ms() + 10000;
     while (running && now_ms() < end) {
-        running = net_live_poll(cli, 0);
-        net_live_poll(srv, 0);
+        running = live_poll(cli, 0);
+        live_poll(srv, 0);
     }
     unlink(path);
     assert_int_equal(running, 0);
-    net_live_stats cs, ss;
-    net_live_stats_get(cli, &cs);
-    net_live_stats_get(srv, &ss);
+    live_stats cs, ss;
+    live_stats_get(cli, &cs);
+    live_stats_get(srv, &ss);
     assert_int_equal(cs.bytes_out, SIZE);
     assert_int_equal(ss.bytes_in, SIZE);
     assert_int_equal(rc.n[NET_LIVE_EV_CONNECT], 1);
@@ -591,8 +591,8 @@ static void test_live_connect_sends_file(void **state)
     assert_true(rc.n[NET_LIVE_EV_SAMPLE] > 0);
     assert_true(cs.done);
     assert_int_equal(cs.errors, 0);
-    net_live_free(cli);
-    net_live_free(srv);
+    live_free(cli);
+    live_free(srv);
 }
 
 /* A refused connect fails at once with the address in the message, or is
@@ -604,29 +604,29 @@ static void test_live_connect_refused(void **state)
     char err[NET_ERR_LEN] = "";
     int hold = net_socket(err);
     assert_int_equal(net_bind(hold, NULL, 0, err), 0);
-    net_live_config cc = net_live_config_default();
+    live_config cc = live_config_default();
     cc.mode = NET_LIVE_CONNECT;
     cc.port = (uint16_t)net_local_port(hold, err);
     cc.on_event = record;
     cc.user = &r;
-    net_live *cli = net_live_new(&cc, err);
+    live *cli = live_new(&cc, err);
     if (cli == NULL) {
         assert_non_null(strstr(err, "Connection refused"));
     } else {
         int rc = 1;
         for (int i = 0; i < 100 && rc == 1; i++)
-            rc = net_live_poll(cli, 10);
+            rc = live_poll(cli, 10);
         assert_int_equal(rc, 0);
         assert_string_equal(r.last_exception, "ConnectionRefusedError");
         char want[64];
         snprintf(want, sizeof(want), "connect(127.0.0.1:%u): Connection refused",
                  (unsigned)cc.port);
         assert_string_equal(r.last_message, want);
-        net_live_stats st;
-        net_live_stats_get(cli, &st);
+        live_stats st;
+        live_stats_get(cli, &st);
         assert_int_equal(st.connections, 0);
         assert_int_equal(st.last_err, -ECONNREFUSED);
-        net_live_free(cli);
+        live_free(cli);
     }
     net_close(hold);
 }
@@ -635,7 +635,7 @@ static void test_live_connect_refused(void **state)
 
 /* Runs python3 with script (the port passed as argv[1]) while pumping the
  * server; returns its output (static buffer) or NULL without python3. */
-static const char *run_python(net_live *l, const char *script)
+static const char *run_python(live *l, const char *script)
 {
     static char outbuf[4096];
     int p[2];
@@ -643,7 +643,7 @@ static const char *run_python(net_live *l, const char *script)
         return NULL;
     assert_int_equal(pipe(p), 0);
     char port[16];
-    snprintf(port, sizeof(port), "%d", net_live_port(l));
+    snprintf(port, sizeof(port), "%d", live_port(l));
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -659,7 +659,7 @@ static const char *run_python(net_live *l, const char *script)
     size_t have = 0;
     int64_t end = now_ms() + 20000;
     for (;;) {
-        net_live_poll(l, 2);
+        live_poll(l, 2);
         ssize_t n = read(p[0], outbuf + have, sizeof(outbuf) - 1 - have);
         if (n > 0)
             have += (size_t)n;
@@ -680,7 +680,7 @@ static void test_live_article_python_client(void **state)
 {
     (void)state;
     recorder r = {0};
-    net_live *l = server_new(&r, 0);
+    live *l = server_new(&r, 0);
     const char *out = run_python(l, "import socket, sys\n"
                                     "PORT = int(sys.argv[1])\n"
                                     "s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
@@ -690,15 +690,15 @@ static void test_live_article_python_client(void **state)
                                     "s.close()\n"
                                     "print('Received', repr(data))\n");
     if (out == NULL) {
-        net_live_free(l);
+        live_free(l);
         skip();
     }
     assert_string_equal(out, "Received b'Got your message'\n");
     assert_string_equal(r.first_recv, "b'Hello, world'");
     for (int i = 0; i < 100 && r.n[NET_LIVE_EV_CLOSE] == 0; i++)
-        net_live_poll(l, 2);
+        live_poll(l, 2);
     assert_int_equal(r.n[NET_LIVE_EV_CLOSE], 1);
-    net_live_free(l);
+    live_free(l);
 }
 
 /* The article's file sender: every byte of the file arrives. */
@@ -706,7 +706,7 @@ static void test_live_article_python_file_sender(void **state)
 {
     (void)state;
     recorder r = {0};
-    net_live *l = server_new(&r, 0);
+    live *l = server_new(&r, 0);
     const char *out = run_python(l, "import socket, sys, os, tempfile\n"
                                     "PORT = int(sys.argv[1])\n"
                                     "path = tempfile.mktemp()\n"
@@ -724,13 +724,13 @@ static void test_live_article_python_file_sender(void **state)
                                     "os.unlink(path)\n"
                                     "print(n)\n");
     if (out == NULL) {
-        net_live_free(l);
+        live_free(l);
         skip();
     }
     assert_int_equal(r.recv_bytes, 1000000);
     /* Every recv was answered, and the client read every answer. */
     assert_int_equal(atol(out), r.n[NET_LIVE_EV_RECV] * 16);
-    net_live_free(l);
+    live_free(l);
 }
 
 /* ---- the command line -------------------------------------------------- */
@@ -756,7 +756,7 @@ static void test_live_cli_usage_errors(void **state)
         size_t outlen = 0, errlen = 0;
         FILE *o = open_memstream(&outbuf, &outlen);
         FILE *e = open_memstream(&errbuf, &errlen);
-        int rc = net_live_cli(argc, cases[i], o, e);
+        int rc = cmd_live(argc, cases[i], o, e);
         fclose(o);
         fclose(e);
         if (rc != 2)
@@ -769,9 +769,9 @@ static void test_live_cli_usage_errors(void **state)
     /* --send with a listener, and a file that does not exist. */
     char *argv1[] = {"live", "--listen", "0", "--send", "x"};
     FILE *o = fopen("/dev/null", "w");
-    assert_int_equal(net_live_cli(5, argv1, o, o), 2);
+    assert_int_equal(cmd_live(5, argv1, o, o), 2);
     char *argv2[] = {"live", "--connect", "127.0.0.1:9", "--send-file", "/nonexistent/x"};
-    assert_int_equal(net_live_cli(5, argv2, o, o), 1);
+    assert_int_equal(cmd_live(5, argv2, o, o), 1);
     fclose(o);
 }
 
@@ -780,12 +780,12 @@ static void test_live_cli_usage_errors(void **state)
 static void test_live_cli_parse_one_parser(void **state)
 {
     (void)state;
-    char *argv[] = {"live",        "--max-conns", "5",      "--listen", "127.0.0.1:0",
-                    "--lang=ja",   "--size",      "800x600", "--sample-ms", "20",
-                    "--max-seconds", "1.5",       "--headless"};
-    net_live_opts o;
+    char *argv[] = {"live",          "--max-conns", "5",         "--listen",    "127.0.0.1:0",
+                    "--lang=ja",     "--size",      "800x600",   "--sample-ms", "20",
+                    "--max-seconds", "1.5",         "--headless"};
+    live_opts o;
     FILE *n = fopen("/dev/null", "w");
-    assert_int_equal(net_live_cli_parse(13, argv, &o, n, n), 0);
+    assert_int_equal(cmd_live_parse(13, argv, &o, n, n), 0);
     assert_int_equal(o.cfg.mode, NET_LIVE_LISTEN);
     assert_int_equal(o.cfg.max_conns, 5);
     assert_int_equal(o.cfg.sample_ms, 20);
@@ -796,15 +796,17 @@ static void test_live_cli_parse_one_parser(void **state)
     assert_true(o.max_seconds == 1.5);
     assert_true(o.headless);
     assert_string_equal(o.cfg.host, "127.0.0.1");
-    char *bad[][3] = {{"live", "--listen", "0"}, {"live", "--size", "9x9"},
-                      {"live", "--lang", "fr"}, {"live", "--max-seconds", "nan"}};
+    char *bad[][3] = {{"live", "--listen", "0"},
+                      {"live", "--size", "9x9"},
+                      {"live", "--lang", "fr"},
+                      {"live", "--max-seconds", "nan"}};
     for (int i = 1; i < 4; i++) {
         char *a[] = {"live", "--listen", "0", bad[i][1], bad[i][2]};
-        if (net_live_cli_parse(5, a, &o, n, n) != 2)
+        if (cmd_live_parse(5, a, &o, n, n) != 2)
             fail_msg("%s %s accepted", bad[i][1], bad[i][2]);
     }
     char *help[] = {"live", "--help"};
-    assert_int_equal(net_live_cli_parse(2, help, &o, n, n), 1);
+    assert_int_equal(cmd_live_parse(2, help, &o, n, n), 1);
     fclose(n);
 }
 
@@ -842,7 +844,7 @@ static void test_live_cli_headless_sigterm_summary(void **state)
         close(p[0]);
         FILE *o = fdopen(p[1], "w");
         char *argv[] = {"live", "--listen", "127.0.0.1:0", "--headless", "--max-seconds", "20"};
-        _exit(net_live_cli(6, argv, o, stderr));
+        _exit(cmd_live(6, argv, o, stderr));
     }
     close(p[1]);
     char line[8192];
@@ -914,18 +916,18 @@ static void test_live_cli_connect_exits_by_itself(void **state)
 {
     (void)state;
     recorder r = {0};
-    net_live *l = server_new(&r, 0);
+    live *l = server_new(&r, 0);
     int p[2];
     assert_int_equal(pipe(p), 0);
     char addr[32];
-    snprintf(addr, sizeof(addr), "127.0.0.1:%d", net_live_port(l));
+    snprintf(addr, sizeof(addr), "127.0.0.1:%d", live_port(l));
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         close(p[0]);
         FILE *o = fdopen(p[1], "w");
         char *argv[] = {"live", "--connect", addr, "--send", "Hi there", "--headless"};
-        _exit(net_live_cli(6, argv, o, stderr));
+        _exit(cmd_live(6, argv, o, stderr));
     }
     close(p[1]);
     fcntl(p[0], F_SETFL, O_NONBLOCK);
@@ -933,7 +935,7 @@ static void test_live_cli_connect_exits_by_itself(void **state)
     size_t have = 0;
     int64_t end = now_ms() + 10000;
     for (;;) {
-        net_live_poll(l, 2);
+        live_poll(l, 2);
         ssize_t n = read(p[0], out + have, sizeof(out) - 1 - have);
         if (n > 0)
             have += (size_t)n;
@@ -952,7 +954,7 @@ static void test_live_cli_connect_exits_by_itself(void **state)
     assert_non_null(strstr(out, "\"bytes_in\":16,\"bytes_out\":8"));
     assert_non_null(strstr(out, "{\"event\":\"summary\",\"connections\":1"));
     assert_string_equal(r.first_recv, "b'Hi there'");
-    net_live_free(l);
+    live_free(l);
 }
 
 /* Waits up to ms for pid to exit; returns its status, or -1 (then it is
@@ -983,7 +985,7 @@ static int cli_listen_child(pid_t *pid, int p[2], char **extra, int nextra)
         char *argv[16] = {"live", "--listen", "127.0.0.1:0", "--headless"};
         for (int i = 0; i < nextra; i++)
             argv[4 + i] = extra[i];
-        _exit(net_live_cli(4 + nextra, argv, o, stderr));
+        _exit(cmd_live(4 + nextra, argv, o, stderr));
     }
     close(p[1]);
     char line[8192];
@@ -1048,7 +1050,7 @@ static void test_live_cli_blocked_output_never_stalls(void **state)
                 if (strstr(line, "\"event\":\"summary\"")) {
                     summary = true;
                     /* the queue (4 MiB) outlasted the pause: nothing
-                     * dropped; test_net_outq covers dropping */
+                     * dropped; test_live_outq covers dropping */
                     assert_non_null(strstr(line, "\"dropped_samples\":0"));
                     assert_non_null(strstr(line, "\"dropped_events\":0"));
                 }
@@ -1082,27 +1084,27 @@ static void test_live_connect_zero_window_does_not_spin(void **state)
     assert_true(fd >= 0);
     assert_int_equal(ftruncate(fd, (off_t)1 << 30), 0); /* sparse: costs no disk */
     close(fd);
-    net_live_config cfg = net_live_config_default();
+    live_config cfg = live_config_default();
     cfg.mode = NET_LIVE_CONNECT;
     cfg.port = (uint16_t)net_local_port(srv, err);
     cfg.send_file = path;
-    net_live *l = net_live_new(&cfg, err);
+    live *l = live_new(&cfg, err);
     unlink(path);
     assert_non_null(l);
     int64_t t0 = now_ms();
     while (now_ms() - t0 < 500) /* the buffers fill; the window closes */
-        net_live_poll(l, 100);
-    net_live_stats st;
-    net_live_stats_get(l, &st);
+        live_poll(l, 100);
+    live_stats st;
+    live_stats_get(l, &st);
     assert_true(st.unsent_bytes > 0);
     int wakeups = 0;
     t0 = now_ms();
     while (now_ms() - t0 < 1000) {
-        assert_int_equal(net_live_poll(l, 1000), 1);
+        assert_int_equal(live_poll(l, 1000), 1);
         wakeups++;
     }
     assert_true(wakeups < 60);
-    net_live_free(l);
+    live_free(l);
     net_close(srv);
 }
 
@@ -1124,7 +1126,7 @@ static void test_live_cli_max_seconds_cuts_send(void **state)
     char *ob = NULL, *eb = NULL;
     size_t ol = 0, el = 0;
     FILE *o = open_memstream(&ob, &ol), *e = open_memstream(&eb, &el);
-    int rc = net_live_cli(7, argv, o, e);
+    int rc = cmd_live(7, argv, o, e);
     fclose(o);
     fclose(e);
     assert_int_equal(rc, 1);
@@ -1147,7 +1149,7 @@ typedef struct {
     bool flooding;
 } gap_rec;
 
-static void gap_record(const net_live_event *ev, void *user)
+static void gap_record(const live_event *ev, void *user)
 {
     gap_rec *g = user;
     if (ev->type == NET_LIVE_EV_RECV) {
@@ -1174,14 +1176,14 @@ static void test_live_samples_keep_time_under_flood(void **state)
     enum { FLOODERS = 150 };
     gap_rec g = {0};
     char err[NET_ERR_LEN] = "";
-    net_live_config cfg = net_live_config_default();
+    live_config cfg = live_config_default();
     cfg.port = 0;
     cfg.sample_ms = 100;
     cfg.on_event = gap_record;
     cfg.user = &g;
-    net_live *l = net_live_new(&cfg, err);
+    live *l = live_new(&cfg, err);
     assert_non_null(l);
-    int port = net_live_port(l);
+    int port = live_port(l);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -1200,16 +1202,16 @@ static void test_live_samples_keep_time_under_flood(void **state)
     }
     int64_t t0 = now_ms();
     while (now_ms() - t0 < 500)
-        net_live_poll(l, 50);
+        live_poll(l, 50);
     g.flooding = true;
     t0 = now_ms();
     while (now_ms() - t0 < 2000)
-        net_live_poll(l, 50);
-    net_live_stats st;
-    net_live_stats_get(l, &st);
+        live_poll(l, 50);
+    live_stats st;
+    live_stats_get(l, &st);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
-    net_live_free(l);
+    live_free(l);
     assert_true(st.bytes_in > 1000000); /* it was a flood */
     assert_true(g.samples >= 10);
     print_message("max gap between samples under flood: %lld ms (%d samples, %d late)\n",
@@ -1227,18 +1229,18 @@ static void test_live_bytes_repr_like_python(void **state)
 {
     (void)state;
     char buf[128];
-    net_live_bytes_repr((const uint8_t *)"Hello, world", 12, 64, buf, sizeof(buf));
+    live_bytes_repr((const uint8_t *)"Hello, world", 12, 64, buf, sizeof(buf));
     assert_string_equal(buf, "b'Hello, world'");
-    net_live_bytes_repr((const uint8_t *)"it's", 4, 64, buf, sizeof(buf));
+    live_bytes_repr((const uint8_t *)"it's", 4, 64, buf, sizeof(buf));
     assert_string_equal(buf, "b\"it's\"");
-    net_live_bytes_repr((const uint8_t *)"'\"\\", 3, 64, buf, sizeof(buf));
+    live_bytes_repr((const uint8_t *)"'\"\\", 3, 64, buf, sizeof(buf));
     assert_string_equal(buf, "b'\\'\"\\\\'");
-    net_live_bytes_repr((const uint8_t *)"a\n\t\x00\xff", 5, 64, buf, sizeof(buf));
+    live_bytes_repr((const uint8_t *)"a\n\t\x00\xff", 5, 64, buf, sizeof(buf));
     assert_string_equal(buf, "b'a\\n\\t\\x00\\xff'");
-    net_live_bytes_repr((const uint8_t *)"abcdef", 6, 3, buf, sizeof(buf));
+    live_bytes_repr((const uint8_t *)"abcdef", 6, 3, buf, sizeof(buf));
     assert_string_equal(buf, "b'abc'");
     /* A buffer too small for all of it: cut with "...", the quote closed. */
-    assert_int_equal(net_live_bytes_repr((const uint8_t *)"abcdef", 6, 64, buf, 10), 9);
+    assert_int_equal(live_bytes_repr((const uint8_t *)"abcdef", 6, 64, buf, 10), 9);
     assert_string_equal(buf, "b'abc...'");
 }
 

@@ -1,4 +1,4 @@
-/* test_cli_text.c: the one repr of bytes and str and the one JSON string.
+/* test_base_text.c: the one repr of bytes and str and the one JSON string.
  *
  * Known answers are CPython 3.11's repr() of the same values (checked by
  * running them in python3); the JSON strings read back as the input with
@@ -14,12 +14,12 @@
 
 #include <cmocka.h>
 
-#include "cli_text.h"
+#include "base_text.h"
 
 static const char *repr(const char *s, size_t n, bool is_bytes, size_t max, size_t cap)
 {
     static char buf[512];
-    cli_repr(buf, cap, (const uint8_t *)s, n, is_bytes, max);
+    base_repr(buf, cap, (const uint8_t *)s, n, is_bytes, max);
     return buf;
 }
 
@@ -60,7 +60,7 @@ static void test_json_str_escapes(void **state)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    cli_json_str(f, "a\"b\\c\n\r\t\x01\xe3\x81\x82");
+    base_json_str(f, "a\"b\\c\n\r\t\x01\xe3\x81\x82");
     fclose(f);
     assert_string_equal(buf, "\"a\\\"b\\\\c\\n\\r\\t\\u0001\xe3\x81\x82\"");
     free(buf);

@@ -1,11 +1,11 @@
-/* cli_opt.c: getopt_long for every command, with one set of messages.
+/* base_opt.c: getopt_long for every command, with one set of messages.
  *
  * getopt_long keeps its state in globals (optind, optarg): each parser
  * resets it (optind = 0) on its first call, so commands parsed one after
  * another in one process (the tests) each start afresh. Messages are ours
  * (opterr = 0), so they name the option as the user typed it.
  */
-#include "cli_opt.h"
+#include "base_opt.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 /* The option name the user typed for a failure at optind - 1. */
-static void typed_option(const cli_opt *p, char *buf, size_t cap)
+static void typed_option(const base_opt *p, char *buf, size_t cap)
 {
     const char *a = optind - 1 < p->argc && optind >= 1 ? p->argv[optind - 1] : "";
     if (optopt && (a[0] != '-' || a[1] != '-')) {
@@ -25,7 +25,7 @@ static void typed_option(const cli_opt *p, char *buf, size_t cap)
     snprintf(buf, cap, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
 }
 
-static void usage_hint(const cli_opt *p)
+static void usage_hint(const base_opt *p)
 {
     if (p->usage)
         fputs(p->usage, p->errout);
@@ -33,7 +33,7 @@ static void usage_hint(const cli_opt *p)
         fprintf(p->errout, "try '%s --help'\n", p->cmd);
 }
 
-int cli_opt_next(cli_opt *p, const char **value)
+int base_opt_next(base_opt *p, const char **value)
 {
     if (!p->started) {
         optind = 0; /* GNU: reinitialise, also the permutation state */
@@ -71,29 +71,28 @@ int cli_opt_next(cli_opt *p, const char **value)
     return c;
 }
 
-int cli_opt_operands(const cli_opt *p)
+int base_opt_operands(const base_opt *p)
 {
     (void)p;
     return optind;
 }
 
-int cli_opt_double(const cli_opt *p, const char *name, const char *value, double lo, double hi,
-                   const char *what, double *out)
+int base_opt_double(const base_opt *p, const char *name, const char *value, double lo, double hi,
+                    const char *what, double *out)
 {
     char *end = NULL;
     errno = 0;
     double v = value && *value ? strtod(value, &end) : NAN;
     if (!end || *end || errno || !isfinite(v) || v < lo || v > hi) {
-        fprintf(p->errout, "%s: bad %s '%s' (want %s)\n", p->cmd, name, value ? value : "",
-                what);
+        fprintf(p->errout, "%s: bad %s '%s' (want %s)\n", p->cmd, name, value ? value : "", what);
         return -1;
     }
     *out = v;
     return 0;
 }
 
-int cli_opt_long(const cli_opt *p, const char *name, const char *value, long lo, long hi,
-                 long *out)
+int base_opt_long(const base_opt *p, const char *name, const char *value, long lo, long hi,
+                  long *out)
 {
     char *end = NULL;
     errno = 0;
@@ -107,7 +106,7 @@ int cli_opt_long(const cli_opt *p, const char *name, const char *value, long lo,
     return 0;
 }
 
-bool cli_colour(FILE *f)
+bool base_colour(FILE *f)
 {
     const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
     if (no && *no)
@@ -145,7 +144,7 @@ static int edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-const char *cli_nearest(const char *typo, const char *const *words, int n)
+const char *base_nearest(const char *typo, const char *const *words, int n)
 {
     size_t tl = strlen(typo);
     int limit = tl > 6 ? (int)tl / 3 : 2;

@@ -1,4 +1,4 @@
-/* test_net_outq.c: live mode's bounded, non-blocking output queue.
+/* test_live_outq.c: live mode's bounded, non-blocking output queue.
  *
  * Pushing never blocks on a pipe nobody reads; when the queue is full the
  * droppable lines go first and are counted; other lines are kept, or
@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "net_outq.h"
+#include "live_outq.h"
 
 /* Reads everything there is from a non-blocking fd into a new string. */
 static char *read_all(int fd, size_t *len)
@@ -52,7 +52,7 @@ static void test_outq_full_pipe_drops_samples_first(void **state)
     fcntl(p[0], F_SETFL, O_NONBLOCK);
     FILE *f = fdopen(p[1], "w");
     assert_non_null(f);
-    net_outq *q = net_outq_new(f, 8192);
+    live_outq *q = live_outq_new(f, 8192);
     assert_non_null(q);
     char line[128];
     int events = 0;
@@ -63,17 +63,17 @@ static void test_outq_full_pipe_drops_samples_first(void **state)
         int n = snprintf(line, sizeof line, "%s %04d ", sample ? "sample" : "event ", i);
         memset(line + n, '.', 99 - (size_t)n);
         line[99] = '\n';
-        int rc = net_outq_push(q, line, 100, sample);
+        int rc = live_outq_push(q, line, 100, sample);
         if (!sample && rc == 0)
             events++;
     }
-    net_outq_stats st;
-    net_outq_stats_get(q, &st);
+    live_outq_stats st;
+    live_outq_stats_get(q, &st);
     assert_true(st.dropped_droppable >= 50);
     assert_true(st.queued_bytes <= 8192);
     assert_int_equal((uint64_t)events + st.dropped_other, 100);
     assert_true(events >= 40); /* the queue's room went to events */
-    assert_true(net_outq_wait_fd(q) == p[1]);
+    assert_true(live_outq_wait_fd(q) == p[1]);
     /* the reader is back */
     size_t total = 0;
     char *all = malloc(1 << 20);
@@ -84,11 +84,11 @@ static void test_outq_full_pipe_drops_samples_first(void **state)
         memcpy(all + total, got, len);
         total += len;
         free(got);
-        if (net_outq_drain(q, 5) == 0 && i > 0 && len == 0)
+        if (live_outq_drain(q, 5) == 0 && i > 0 && len == 0)
             break;
     }
     all[total] = '\0';
-    assert_int_equal(net_outq_wait_fd(q), -1);
+    assert_int_equal(live_outq_wait_fd(q), -1);
     assert_int_equal(total % 100, 0); /* whole lines only */
     int seen_events = 0, last = -1;
     for (size_t o = 0; o < total; o += 100) {
@@ -99,10 +99,10 @@ static void test_outq_full_pipe_drops_samples_first(void **state)
         seen_events += !strncmp(all + o, "event ", 6);
     }
     assert_int_equal(seen_events, events);
-    net_outq_stats_get(q, &st);
+    live_outq_stats_get(q, &st);
     assert_int_equal(st.written_bytes, total);
     free(all);
-    net_outq_free(q);
+    live_outq_free(q);
     fclose(f);
     close(p[0]);
 }
@@ -114,10 +114,10 @@ static void test_outq_restores_blocking(void **state)
     int p[2];
     assert_int_equal(pipe(p), 0);
     FILE *f = fdopen(p[1], "w");
-    net_outq *q = net_outq_new(f, 0);
+    live_outq *q = live_outq_new(f, 0);
     assert_true(fcntl(p[1], F_GETFL) & O_NONBLOCK);
-    assert_int_equal(net_outq_push(q, "x\n", 2, false), 0);
-    net_outq_free(q);
+    assert_int_equal(live_outq_push(q, "x\n", 2, false), 0);
+    live_outq_free(q);
     assert_false(fcntl(p[1], F_GETFL) & O_NONBLOCK);
     char b[4] = "";
     assert_int_equal(read(p[0], b, sizeof b), 2);
@@ -135,12 +135,12 @@ static void test_outq_broken_pipe_is_an_error(void **state)
     close(p[0]);
     signal(SIGPIPE, SIG_IGN);
     FILE *f = fdopen(p[1], "w");
-    net_outq *q = net_outq_new(f, 0);
-    net_outq_push(q, "x\n", 2, false);
-    assert_int_equal(net_outq_error(q), -EPIPE);
-    assert_int_equal(net_outq_push(q, "y\n", 2, true), 1);
-    assert_int_equal(net_outq_drain(q, 100), -EPIPE);
-    net_outq_free(q);
+    live_outq *q = live_outq_new(f, 0);
+    live_outq_push(q, "x\n", 2, false);
+    assert_int_equal(live_outq_error(q), -EPIPE);
+    assert_int_equal(live_outq_push(q, "y\n", 2, true), 1);
+    assert_int_equal(live_outq_drain(q, 100), -EPIPE);
+    live_outq_free(q);
     fclose(f);
 }
 

@@ -1,12 +1,12 @@
-/* cli_text.h: the text forms every command prints, written once.
+/* base_text.h: the text forms every command prints, written once.
  *
  * Python's repr() of bytes and str (what a lesson's print() and the
  * transcript show, and what live mode shows of the bytes it saw), and a
  * JSON string (the transcript of `run` and live mode's JSON Lines). Used
  * by lessons/ (runner, transcript) and net/ (live mode); libc only.
  */
-#ifndef SOCKBUF_CLI_TEXT_H
-#define SOCKBUF_CLI_TEXT_H
+#ifndef SOCKBUF_BASE_TEXT_H
+#define SOCKBUF_BASE_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,23 +20,23 @@
  * max_chars characters, or where outlen would be passed, and then ends in
  * "..." before the closing quote. Always NUL-terminated (outlen > 0).
  * Returns the length written. */
-size_t cli_repr(char *out, size_t outlen, const uint8_t *d, size_t n, bool is_bytes,
-                size_t max_chars);
+size_t base_repr(char *out, size_t outlen, const uint8_t *d, size_t n, bool is_bytes,
+                 size_t max_chars);
 
 /* The name of a TCP state by Linux's number (include/net/tcp_states.h:
  * TCP_ESTABLISHED = 1 ... TCP_CLOSING = 11), as lessons name it:
  * "ESTABLISHED", "FIN_WAIT1"...; 0 and unknown numbers give "CLOSED" /
  * "UNKNOWN". The one table of state names: net/ names the kernel's
  * states with it, lessons/ its own enum through Linux's numbers. */
-const char *cli_tcp_state_name(int linux_state);
+const char *base_tcp_state_name(int linux_state);
 
 /* The Python exception CPython raises for a negative (or positive) errno
  * on Linux: -ECONNRESET "ConnectionResetError", -EPIPE "BrokenPipeError",
  * -EAGAIN "BlockingIOError"... and "OSError" for the rest. */
-const char *cli_exception_name(int neg_errno);
+const char *base_exception_name(int neg_errno);
 
 /* Writes s as a JSON string, quotes included: " and \ escaped, \n \r \t
  * by name, other control bytes as \u00XX, UTF-8 passed through. */
-void cli_json_str(FILE *f, const char *s);
+void base_json_str(FILE *f, const char *s);
 
 #endif

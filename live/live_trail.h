@@ -1,17 +1,17 @@
-/* net_trail.h: the trail of recent bytes, a bounded ring of chunks.
+/* live_trail.h: the trail of recent bytes, a bounded ring of chunks.
  *
  * Live mode records every chunk that really passed one of its sockets:
  * what send() handed to the kernel and what recv() returned, with its
  * first bytes, and later the sample that saw the chunk leave the send
  * queue and the one that saw it ACKed. On loopback the kernel's queues
  * drain in microseconds, so the queue bars stay at 0 B for the article's
- * small messages; the trail is what the window draws instead (net_live
- * fills it, net_live_trail() copies it out). The ring holds a fixed number
+ * small messages; the trail is what the window draws instead (live
+ * fills it, live_trail() copies it out). The ring holds a fixed number
  * of entries, allocated once: a long run overwrites the oldest, never
  * grows. Nothing here does I/O or knows of SDL.
  */
-#ifndef SOCKBUF_NET_TRAIL_H
-#define SOCKBUF_NET_TRAIL_H
+#ifndef SOCKBUF_LIVE_TRAIL_H
+#define SOCKBUF_LIVE_TRAIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,10 +25,10 @@ enum {
 /* One chunk. A value: copying it is the snapshot. */
 typedef struct {
     uint64_t seq;                       /* 1, 2, ... in the order recorded (set by push) */
-    int conn_id;                        /* the connection, net_live_conn.id */
+    int conn_id;                        /* the connection, live_conn.id */
     bool outbound;                      /* true: send() gave these bytes to the kernel;
                                            false: recv() returned them to us */
-    int64_t t_ms;                       /* when send()/recv() returned, ms since net_live_new */
+    int64_t t_ms;                       /* when send()/recv() returned, ms since live_new */
     uint32_t bytes;                     /* the chunk's length */
     uint64_t end_bytes;                 /* the connection's bytes_out (outbound) or bytes_in
                                            (inbound) once the chunk was counted: its end
@@ -39,43 +39,43 @@ typedef struct {
                                            unsent (on the wire or further), or -1 */
     int64_t acked_t_ms;                 /* outbound: the first sample that saw it ACKed (the
                                            peer's kernel has it), or -1 */
-} net_trail_entry;
+} live_trail_entry;
 
-typedef struct net_trail net_trail;
+typedef struct live_trail live_trail;
 
 /* A ring of cap entries (1..NET_TRAIL_CAP_LIMIT, clamped), allocated now.
  * Returns NULL when out of memory. */
-net_trail *net_trail_new(int cap);
+live_trail *live_trail_new(int cap);
 
 /* Frees the ring. Accepts NULL. */
-void net_trail_free(net_trail *t);
+void live_trail_free(live_trail *t);
 
 /* The ring's capacity in entries, and its size in bytes (for accounting). */
-int net_trail_cap(const net_trail *t);
-size_t net_trail_alloc_bytes(const net_trail *t);
+int live_trail_cap(const live_trail *t);
+size_t live_trail_alloc_bytes(const live_trail *t);
 
 /* Appends a copy of *e with the next seq (e->seq is ignored), overwriting
  * the oldest entry when the ring is full. */
-void net_trail_push(net_trail *t, const net_trail_entry *e);
+void live_trail_push(live_trail *t, const live_trail_entry *e);
 
 /* Entries held now (at most the capacity). */
-int net_trail_count(const net_trail *t);
+int live_trail_count(const live_trail *t);
 
 /* Copies the entries recorded at or after now_ms - max_age_ms (all of
  * them when max_age_ms < 0), oldest first, into out: at most max, the
  * newest max when there are more. Returns how many were copied. */
-int net_trail_recent(const net_trail *t, int64_t now_ms, int64_t max_age_ms,
-                     net_trail_entry *out, int max);
+int live_trail_recent(const live_trail *t, int64_t now_ms, int64_t max_age_ms,
+                      live_trail_entry *out, int max);
 
 /* What a sample saw of connection conn_id: sent_bytes of its stream have
  * left the send queue's unsent part, acked_bytes were ACKed. Returns
  * false when the connection is gone or has no sample. */
-typedef bool (*net_trail_seen_fn)(void *user, int conn_id, uint64_t *sent_bytes,
-                                  uint64_t *acked_bytes);
+typedef bool (*live_trail_seen_fn)(void *user, int conn_id, uint64_t *sent_bytes,
+                                   uint64_t *acked_bytes);
 
 /* After a sample at t_ms: every outbound entry not yet ACKed asks seen()
  * about its connection and gets wire_t_ms / acked_t_ms = t_ms once the
  * sample's counts reach its end. */
-void net_trail_mark(net_trail *t, int64_t t_ms, net_trail_seen_fn seen, void *user);
+void live_trail_mark(live_trail *t, int64_t t_ms, live_trail_seen_fn seen, void *user);
 
 #endif

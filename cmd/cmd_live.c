@@ -1,17 +1,17 @@
-/* net_live_cli.c: `sockbuf live ... --headless`, live mode as JSON Lines.
+/* cmd_live.c: `sockbuf live ... --headless`, live mode as JSON Lines.
  *
- * Parses the options, runs a net_live loop and turns its events into one
+ * Parses the options, runs a live loop and turns its events into one
  * JSON object per line on the output stream (flushed after each line), so
  * a script or a CI job can follow the kernel's queues of every connection.
  * SIGINT and SIGTERM end the run with a `summary` line and exit status 0.
- * Declared in net_live.h; main() reaches it through viz_live_main() when
+ * Declared in cmd_live.h; main() runs it when
  * there is no window to open.
  */
-#include "net_live.h"
-#include "cli_text.h"
-#include "net_outq.h"
+#include "cmd_live.h"
+#include "base_text.h"
+#include "live_outq.h"
 
-#include "cli_opt.h"
+#include "base_opt.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -21,7 +21,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-static const char live_usage[] =
+static const char lv_usage[] =
     "usage: sockbuf live --listen [HOST:]PORT [OPTIONS]\n"
     "       sockbuf live --connect HOST:PORT [--send TEXT | --send-file FILE] [OPTIONS]\n"
     "  Watches real sockets that talk to programs outside sockbuf: in a window when\n"
@@ -45,20 +45,20 @@ static const char live_usage[] =
     "  Exit status: 0 ok (also on SIGINT/SIGTERM), 1 a setup or connection failure,\n"
     "  2 a usage error.\n";
 
-static volatile sig_atomic_t live_signalled;
+static volatile sig_atomic_t lv_signalled;
 
-static void live_on_signal(int sig)
+static void lv_on_signal(int sig)
 {
-    live_signalled = sig;
+    lv_signalled = sig;
 }
 
 typedef struct {
-    FILE *out;   /* the line being formatted (a memory stream) */
-    net_outq *q; /* where finished lines go, without blocking */
-    char *mbuf;  /* out's buffer */
-    size_t mlen; /* out's length */
-    net_live *l;
-    net_live_conn *snap;
+    FILE *out;    /* the line being formatted (a memory stream) */
+    live_outq *q; /* where finished lines go, without blocking */
+    char *mbuf;   /* out's buffer */
+    size_t mlen;  /* out's length */
+    live *l;
+    live_conn *snap;
     int snap_cap;
 } cli_ctx;
 
@@ -67,26 +67,26 @@ typedef struct {
 static void cli_line_end(cli_ctx *x, bool droppable)
 {
     fflush(x->out);
-    net_outq_push(x->q, x->mbuf, x->mlen, droppable);
+    live_outq_push(x->q, x->mbuf, x->mlen, droppable);
     rewind(x->out);
 }
 
 static void cli_sample(cli_ctx *x, int64_t t_ms)
 {
     FILE *f = x->out;
-    int n = net_live_conns(x->l, x->snap, x->snap_cap);
+    int n = live_conns(x->l, x->snap, x->snap_cap);
     if (n > x->snap_cap)
         n = x->snap_cap;
     fprintf(f, "{\"event\":\"sample\",\"t_ms\":%" PRId64, t_ms);
     net_probe_t lp;
-    if (net_live_listener_probe(x->l, &lp))
+    if (live_listener_probe(x->l, &lp))
         fprintf(f, ",\"accept_queue\":%u", lp.accept_queue);
     fputs(",\"conns\":[", f);
     for (int i = 0; i < n; i++) {
-        const net_live_conn *c = &x->snap[i];
+        const live_conn *c = &x->snap[i];
         const net_probe_t *p = &c->probe;
         fprintf(f, "%s{\"id\":%d,\"state\":", i ? "," : "", c->id);
-        cli_json_str(f, c->probe_valid ? p->state : "UNKNOWN");
+        base_json_str(f, c->probe_valid ? p->state : "UNKNOWN");
         fprintf(f,
                 ",\"send_queue\":%u,\"unsent\":%u,\"in_flight\":%u,\"recv_queue\":%u,"
                 "\"sndbuf\":%u,\"rcvbuf\":%u,\"rtt_us\":%u,\"snd_cwnd\":%u,\"snd_wnd\":%u,"
@@ -98,7 +98,7 @@ static void cli_sample(cli_ctx *x, int64_t t_ms)
     fputs("]}\n", f);
 }
 
-static void cli_event(const net_live_event *ev, void *user)
+static void cli_event(const live_event *ev, void *user)
 {
     cli_ctx *x = user;
     FILE *f = x->out;
@@ -106,14 +106,14 @@ static void cli_event(const net_live_event *ev, void *user)
     switch (ev->type) {
     case NET_LIVE_EV_LISTEN:
         fprintf(f, "{\"event\":\"listen\",\"t_ms\":%" PRId64 ",\"addr\":", ev->t_ms);
-        cli_json_str(f, ev->peer);
+        base_json_str(f, ev->peer);
         fputs("}\n", f);
         break;
     case NET_LIVE_EV_ACCEPT:
     case NET_LIVE_EV_CONNECT:
         fprintf(f, "{\"event\":\"%s\",\"t_ms\":%" PRId64 ",\"id\":%d,\"peer\":",
                 ev->type == NET_LIVE_EV_ACCEPT ? "accept" : "connect", ev->t_ms, ev->id);
-        cli_json_str(f, ev->peer);
+        base_json_str(f, ev->peer);
         fputs("}\n", f);
         break;
     case NET_LIVE_EV_RECV:
@@ -121,9 +121,9 @@ static void cli_event(const net_live_event *ev, void *user)
         fprintf(f, "{\"event\":\"%s\",\"t_ms\":%" PRId64 ",\"id\":%d,\"bytes\":%zu",
                 ev->type == NET_LIVE_EV_RECV ? "recv" : "send", ev->t_ms, ev->id, ev->bytes);
         if (ev->data != NULL) {
-            net_live_bytes_repr(ev->data, ev->bytes, 64, repr, sizeof(repr));
+            live_bytes_repr(ev->data, ev->bytes, 64, repr, sizeof(repr));
             fputs(",\"data\":", f);
-            cli_json_str(f, repr);
+            base_json_str(f, repr);
             if (ev->bytes > 64)
                 fputs(",\"truncated\":true", f);
         }
@@ -139,9 +139,9 @@ static void cli_event(const net_live_event *ev, void *user)
         fprintf(f,
                 "{\"event\":\"error\",\"t_ms\":%" PRId64 ",\"id\":%d,\"errno\":%d,\"exception\":",
                 ev->t_ms, ev->id, -ev->err);
-        cli_json_str(f, ev->exception);
+        base_json_str(f, ev->exception);
         fputs(",\"message\":", f);
-        cli_json_str(f, ev->message);
+        base_json_str(f, ev->message);
         fputs("}\n", f);
         break;
     case NET_LIVE_EV_EVICT:
@@ -184,7 +184,7 @@ static int cli_parse_addr(const char *arg, char *hostbuf, size_t cap, const char
     return 0;
 }
 
-static const struct option live_opts[] = {
+static const struct option lv_opts[] = {
     {"help", no_argument, NULL, 'h'},
     {"listen", required_argument, NULL, 'L'},
     {"connect", required_argument, NULL, 'C'},
@@ -218,10 +218,10 @@ static int cli_size(const char *s, int *w, int *h)
     return 0;
 }
 
-int net_live_cli_parse(int argc, char **argv, net_live_opts *o, FILE *out, FILE *errout)
+int cmd_live_parse(int argc, char **argv, live_opts *o, FILE *out, FILE *errout)
 {
     memset(o, 0, sizeof *o);
-    o->cfg = net_live_config_default();
+    o->cfg = live_config_default();
     o->cfg.sample_ms = 100;
     o->lang = "en";
     o->width = 1280;
@@ -229,20 +229,24 @@ int net_live_cli_parse(int argc, char **argv, net_live_opts *o, FILE *out, FILE 
     o->screenshot = getenv("SOCKBUF_SCREENSHOT");
     const char *addr = NULL;
     bool have_mode = false;
-    cli_opt p = {.cmd = "sockbuf live", .longopts = live_opts,
-                 .shortopts = "h", .errout = errout, .argc = argc, .argv = argv};
+    base_opt p = {.cmd = "sockbuf live",
+                  .longopts = lv_opts,
+                  .shortopts = "h",
+                  .errout = errout,
+                  .argc = argc,
+                  .argv = argv};
     const char *v;
     long n = 0;
     int c;
-    while ((c = cli_opt_next(&p, &v)) != -1) {
+    while ((c = base_opt_next(&p, &v)) != -1) {
         switch (c) {
         case 'h':
-            fputs(live_usage, out);
+            fputs(lv_usage, out);
             return 1;
         case 'L':
         case 'C':
             if (have_mode) {
-                fprintf(errout, "sockbuf live: give one of --listen or --connect\n%s", live_usage);
+                fprintf(errout, "sockbuf live: give one of --listen or --connect\n%s", lv_usage);
                 return 2;
             }
             have_mode = true;
@@ -259,8 +263,8 @@ int net_live_cli_parse(int argc, char **argv, net_live_opts *o, FILE *out, FILE 
             o->headless = true;
             break;
         case 'M':
-            if (cli_opt_double(&p, "--max-seconds", v, 1e-6, 1e9, "a positive number of seconds",
-                               &o->max_seconds) < 0)
+            if (base_opt_double(&p, "--max-seconds", v, 1e-6, 1e9, "a positive number of seconds",
+                                &o->max_seconds) < 0)
                 return 2;
             break;
         case 'm':
@@ -268,7 +272,7 @@ int net_live_cli_parse(int argc, char **argv, net_live_opts *o, FILE *out, FILE 
         case 'c': {
             const char *name = c == 'm' ? "--sample-ms" : c == 'r' ? "--recv-size" : "--max-conns";
             long hi = c == 'r' ? NET_LIVE_RECV_LIMIT : c == 'c' ? NET_LIVE_MAX_CONNS_LIMIT : 60000;
-            if (cli_opt_long(&p, name, v, 1, hi, &n) < 0)
+            if (base_opt_long(&p, name, v, 1, hi, &n) < 0)
                 return 2;
             if (c == 'm') {
                 o->cfg.sample_ms = (int)n;
@@ -282,8 +286,8 @@ int net_live_cli_parse(int argc, char **argv, net_live_opts *o, FILE *out, FILE 
         }
         case 'I': {
             double sec = 0;
-            if (cli_opt_double(&p, "--idle-timeout", v, 0, 86400.0 * 365,
-                               "SECONDS (0: never)", &sec) < 0)
+            if (base_opt_double(&p, "--idle-timeout", v, 0, 86400.0 * 365, "SECONDS (0: never)",
+                                &sec) < 0)
                 return 2;
             o->cfg.idle_timeout_ms = sec == 0 ? -1 : (sec * 1000 < 1 ? 1 : (int)(sec * 1000));
             break;
@@ -308,14 +312,14 @@ int net_live_cli_parse(int argc, char **argv, net_live_opts *o, FILE *out, FILE 
             return 2;
         }
     }
-    int first = cli_opt_operands(&p);
+    int first = base_opt_operands(&p);
     if (first < argc) {
-        fprintf(errout, "sockbuf live: unexpected '%s'\n%s", argv[first], live_usage);
+        fprintf(errout, "sockbuf live: unexpected '%s'\n%s", argv[first], lv_usage);
         return 2;
     }
     if (!have_mode) {
         fprintf(errout, "sockbuf live: give --listen [HOST:]PORT or --connect HOST:PORT\n%s",
-                live_usage);
+                lv_usage);
         return 2;
     }
     if (o->cfg.mode == NET_LIVE_LISTEN && (o->cfg.send_text != NULL || o->cfg.send_file != NULL)) {
@@ -337,23 +341,23 @@ int net_live_cli_parse(int argc, char **argv, net_live_opts *o, FILE *out, FILE 
     return 0;
 }
 
-int net_live_cli(int argc, char **argv, FILE *out, FILE *errout)
+int cmd_live(int argc, char **argv, FILE *out, FILE *errout)
 {
-    net_live_opts o;
-    int rc = net_live_cli_parse(argc, argv, &o, out, errout);
+    live_opts o;
+    int rc = cmd_live_parse(argc, argv, &o, out, errout);
     if (rc)
         return rc == 1 ? 0 : rc;
-    return net_live_cli_run(&o, out, errout);
+    return cmd_live_run(&o, out, errout);
 }
 
-int net_live_cli_run(const net_live_opts *opts, FILE *out, FILE *errout)
+int cmd_live_run(const live_opts *opts, FILE *out, FILE *errout)
 {
-    net_live_config cfg = opts->cfg;
+    live_config cfg = opts->cfg;
     double max_seconds = opts->max_seconds;
     int status = 0;
     char err[NET_ERR_LEN] = "";
     cli_ctx x = {.out = NULL};
-    net_live *l = NULL;
+    live *l = NULL;
     struct sigaction sa, old_int, old_term;
     bool handlers = false;
 
@@ -380,7 +384,7 @@ int net_live_cli_run(const net_live_opts *opts, FILE *out, FILE *errout)
         }
     }
     x.out = open_memstream(&x.mbuf, &x.mlen);
-    x.q = x.out != NULL ? net_outq_new(out, 0) : NULL;
+    x.q = x.out != NULL ? live_outq_new(out, 0) : NULL;
     if (x.q == NULL) {
         fprintf(errout, "sockbuf live: out of memory\n");
         status = 1;
@@ -388,7 +392,7 @@ int net_live_cli_run(const net_live_opts *opts, FILE *out, FILE *errout)
     }
     cfg.on_event = cli_event;
     cfg.user = &x;
-    l = net_live_new(&cfg, err);
+    l = live_new(&cfg, err);
     if (l == NULL) {
         fprintf(errout, "sockbuf live: %s\n", err);
         status = 1;
@@ -396,9 +400,9 @@ int net_live_cli_run(const net_live_opts *opts, FILE *out, FILE *errout)
     }
     x.l = l;
 
-    live_signalled = 0;
+    lv_signalled = 0;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = live_on_signal;
+    sa.sa_handler = lv_on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
@@ -408,7 +412,7 @@ int net_live_cli_run(const net_live_opts *opts, FILE *out, FILE *errout)
     bool timed_out = false;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        if (live_signalled)
+        if (lv_signalled)
             break;
         if (max_seconds > 0) {
             clock_gettime(CLOCK_MONOTONIC, &now);
@@ -420,9 +424,9 @@ int net_live_cli_run(const net_live_opts *opts, FILE *out, FILE *errout)
         }
         /* The output is written from this loop: wake when it can take
          * more, never wait for it. */
-        net_live_watch_fd(l, net_outq_wait_fd(x.q));
-        int rc = net_live_poll(l, 50);
-        net_outq_flush(x.q);
+        live_watch_fd(l, live_outq_wait_fd(x.q));
+        int rc = live_poll(l, 50);
+        live_outq_flush(x.q);
         if (rc == 0)
             break;
         if (rc < 0) {
@@ -431,13 +435,13 @@ int net_live_cli_run(const net_live_opts *opts, FILE *out, FILE *errout)
             break;
         }
     }
-    net_live_watch_fd(l, -1);
-    net_live_stop(l);
-    net_live_poll(l, 0); /* closes what is open, with close events */
-    net_live_stats st;
-    net_live_stats_get(l, &st);
-    net_outq_stats qs;
-    net_outq_stats_get(x.q, &qs);
+    live_watch_fd(l, -1);
+    live_stop(l);
+    live_poll(l, 0); /* closes what is open, with close events */
+    live_stats st;
+    live_stats_get(l, &st);
+    live_outq_stats qs;
+    live_outq_stats_get(x.q, &qs);
     fprintf(x.out,
             "{\"event\":\"summary\",\"connections\":%" PRIu64 ",\"bytes_in\":%" PRIu64
             ",\"bytes_out\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"evictions\":%" PRIu64
@@ -451,9 +455,9 @@ int net_live_cli_run(const net_live_opts *opts, FILE *out, FILE *errout)
     /* Whatever the reader does, end within a second of a signal: give the
      * output half a second to take the last lines (a second signal ends
      * the wait at once), then say what was lost. */
-    int drc = net_outq_drain(x.q, 500);
+    int drc = live_outq_drain(x.q, 500);
     if (drc == -ETIMEDOUT || drc == -EINTR) {
-        net_outq_stats_get(x.q, &qs);
+        live_outq_stats_get(x.q, &qs);
         fprintf(errout, "sockbuf live: the output did not take the last %zu bytes\n",
                 qs.queued_bytes);
     } else if (drc < 0) {
@@ -461,7 +465,7 @@ int net_live_cli_run(const net_live_opts *opts, FILE *out, FILE *errout)
         status = 1;
     }
     /* A client whose connection failed ends with 1; a signal always 0. */
-    if (cfg.mode == NET_LIVE_CONNECT && !live_signalled && st.last_err != 0 && status == 0)
+    if (cfg.mode == NET_LIVE_CONNECT && !lv_signalled && st.last_err != 0 && status == 0)
         status = 1;
     /* --max-seconds cut a send short: say so, and fail. */
     if (cfg.mode == NET_LIVE_CONNECT && timed_out && st.unsent_bytes > 0) {
@@ -476,8 +480,8 @@ out:
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
     }
-    net_live_free(l);
-    net_outq_free(x.q);
+    live_free(l);
+    live_outq_free(x.q);
     if (x.out != NULL)
         fclose(x.out);
     free(x.mbuf);

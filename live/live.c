@@ -1,6 +1,6 @@
-/* net_live.c: live mode's poll() loop, the chat server and the client.
+/* live.c: live mode's poll() loop, the chat server and the client.
  *
- * One thread, one poll() per net_live_poll(). Listen mode accepts up to
+ * One thread, one poll() per live_poll(). Listen mode accepts up to
  * max_conns clients; each recv() is reported and answered with
  * b'Got your message' through the connection's own answer buffer, which
  * never grows past out_cap_bytes: while it cannot take another answer the
@@ -11,17 +11,17 @@
  *
  * Every sample_ms the kernel's queues of every connection are probed
  * (net_probe: a few system calls each) by a thread of their own
- * (net_sampler.h, started by the first net_live_poll), which keeps the
+ * (live_sampler.h, started by the first live_poll), which keeps the
  * rate when this loop is busy or the machine is loaded; each poll hands
  * the rounds taken since to the connections' public snapshots and reports
  * them, stamped with the time they were read. Where the thread cannot be
  * started the loop probes when a sample is due, as before. See
- * net_live.h for the callers.
+ * live.h for the callers.
  */
-#include "net_live.h"
+#include "live.h"
 
-#include "cli_text.h"
-#include "net_sampler.h"
+#include "base_text.h"
+#include "live_sampler.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,9 +38,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char live_answer[] = "Got your message";
+static const char lv_answer[] = "Got your message";
 enum {
-    LIVE_ANSWER_LEN = sizeof(live_answer) - 1,
+    LIVE_ANSWER_LEN = sizeof(lv_answer) - 1,
     LIVE_RECV_PER_TURN = 16,         /* recv() calls per connection per poll */
     LIVE_SEND_PER_TURN = 16,         /* send()/sendfile() calls per poll */
     LIVE_ACCEPT_PER_TURN = 64,       /* accept() calls per poll */
@@ -56,17 +56,17 @@ enum {
 };
 
 typedef struct {
-    net_live_conn pub;
+    live_conn pub;
     int fd;
     bool connecting;        /* connect mode: the connect is in progress */
     bool closed;            /* closed this turn: removed at the end of the turn */
     int64_t last_active_us; /* when a byte last moved (or it was accepted) */
     uint8_t *out;           /* listen: queued answers at out[out_off..out_off+out_len) */
     uint32_t out_off, out_len, out_cap;
-} live_conn;
+} lv_conn;
 
-struct net_live {
-    net_live_config cfg;
+struct live {
+    live_config cfg;
     int64_t t0_us;
     int lfd[2];
     int nlfd;
@@ -77,23 +77,23 @@ struct net_live {
     net_probe_t lprobe;
     bool lprobe_valid;
 
-    live_conn **conns;
+    lv_conn **conns;
     int nconns, capconns;
     int open_now;          /* conns not closed (nconns counts closed ones until reaped) */
     int64_t next_idle_us;  /* the next idle timeout due, or INT64_MAX */
-    int watch_fd;          /* net_live_watch_fd(), or -1 */
+    int watch_fd;          /* live_watch_fd(), or -1 */
     int64_t send_retry_us; /* connect: current retry interval of a full socket */
     int send_full_outq;    /* connect: SIOCOUTQ at the last EAGAIN, or -1 */
     int next_id;
 
     uint8_t *rbuf;
     struct pollfd *pfds;
-    live_conn **pmap;
+    lv_conn **pmap;
     int pcap;
     int64_t next_sample_us;
-    net_sampler *sampler; /* the sampling thread, once started; NULL: the loop samples */
-    bool sampler_tried;   /* net_live_poll tried to start it */
-    int find_hint;        /* where the last sampled connection was found in conns */
+    live_sampler *sampler; /* the sampling thread, once started; NULL: the loop samples */
+    bool sampler_tried;    /* live_poll tried to start it */
+    int find_hint;         /* where the last sampled connection was found in conns */
 
     /* connect mode */
     char *text;
@@ -105,32 +105,32 @@ struct net_live {
     int port;
 
     bool stopping;
-    net_live_stats st;
+    live_stats st;
 
-    net_trail *trail; /* the chunks that passed, for the window (net_live_trail) */
+    live_trail *trail; /* the chunks that passed, for the window (live_trail_of) */
 };
 
-static int64_t live_now_us(void)
+static int64_t lv_now_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int64_t live_t_ms(const net_live *l)
+static int64_t lv_t_ms(const live *l)
 {
-    return (live_now_us() - l->t0_us) / 1000;
+    return (lv_now_us() - l->t0_us) / 1000;
 }
 
-static void live_account(net_live *l, int64_t delta)
+static void lv_account(live *l, int64_t delta)
 {
     l->st.alloc_bytes = (uint64_t)((int64_t)l->st.alloc_bytes + delta);
     if (l->st.alloc_bytes > l->st.peak_alloc_bytes)
         l->st.peak_alloc_bytes = l->st.alloc_bytes;
 }
 
-/* Reports ev as happening at at_us (live_now_us()'s clock). */
-static void live_emit_at(net_live *l, net_live_event *ev, int64_t at_us)
+/* Reports ev as happening at at_us (lv_now_us()'s clock). */
+static void lv_emit_at(live *l, live_event *ev, int64_t at_us)
 {
     ev->t_us = at_us - l->t0_us;
     ev->t_ms = ev->t_us / 1000;
@@ -140,34 +140,37 @@ static void live_emit_at(net_live *l, net_live_event *ev, int64_t at_us)
         l->cfg.on_event(ev, l->cfg.user);
 }
 
-/* ---- the trail of recent bytes (net_trail.h) ---------------------------- */
+/* ---- the trail of recent bytes (live_trail.h) ---------------------------- */
 
 /* Records a chunk send() gave the kernel (outbound) or recv() returned,
  * after c's counters were updated; data is NULL for a sendfile() chunk. */
-static void live_trail_record(net_live *l, const live_conn *c, bool outbound,
-                              const uint8_t *data, long n)
+static void lv_trail_record(live *l, const lv_conn *c, bool outbound, const uint8_t *data, long n)
 {
     if (l->trail == NULL || n <= 0)
         return;
-    net_trail_entry e = {.conn_id = c->pub.id, .outbound = outbound, .t_ms = live_t_ms(l),
-                         .bytes = (uint32_t)n, .wire_t_ms = -1, .acked_t_ms = -1};
+    live_trail_entry e = {.conn_id = c->pub.id,
+                          .outbound = outbound,
+                          .t_ms = lv_t_ms(l),
+                          .bytes = (uint32_t)n,
+                          .wire_t_ms = -1,
+                          .acked_t_ms = -1};
     e.end_bytes = outbound ? c->pub.bytes_out : c->pub.bytes_in;
     if (data != NULL) {
         e.head_len = (uint8_t)(n < NET_TRAIL_HEAD_BYTES ? n : NET_TRAIL_HEAD_BYTES);
         memcpy(e.head, data, e.head_len);
     }
-    net_trail_push(l->trail, &e);
+    live_trail_push(l->trail, &e);
 }
 
-/* net_trail_seen_fn: what the last sample saw of connection id (the
+/* live_trail_seen_fn: what the last sample saw of connection id (the
  * connections are kept in id order). */
-static bool live_trail_seen(void *user, int id, uint64_t *sent, uint64_t *acked)
+static bool lv_trail_seen(void *user, int id, uint64_t *sent, uint64_t *acked)
 {
-    const net_live *l = user;
+    const live *l = user;
     int lo = 0, hi = l->nconns - 1;
     while (lo <= hi) {
         int mid = lo + (hi - lo) / 2;
-        const live_conn *c = l->conns[mid];
+        const lv_conn *c = l->conns[mid];
         if (c->pub.id < id) {
             lo = mid + 1;
         } else if (c->pub.id > id) {
@@ -186,20 +189,20 @@ static bool live_trail_seen(void *user, int id, uint64_t *sent, uint64_t *acked)
 }
 
 /* After a sample: the chunks it saw leave the send queue or ACKed. */
-static void live_trail_sampled(net_live *l, int64_t t_ms)
+static void lv_trail_sampled(live *l, int64_t t_ms)
 {
     if (l->trail != NULL)
-        net_trail_mark(l->trail, t_ms, live_trail_seen, l);
+        live_trail_mark(l->trail, t_ms, lv_trail_seen, l);
 }
 
-static void live_emit(net_live *l, net_live_event *ev)
+static void lv_emit(live *l, live_event *ev)
 {
-    live_emit_at(l, ev, live_now_us());
+    lv_emit_at(l, ev, lv_now_us());
 }
 
-static void live_error(net_live *l, live_conn *c, int err, const char *msg)
+static void lv_error(live *l, lv_conn *c, int err, const char *msg)
 {
-    net_live_event ev = {.type = NET_LIVE_EV_ERROR};
+    live_event ev = {.type = NET_LIVE_EV_ERROR};
     ev.id = c != NULL ? c->pub.id : 0;
     ev.peer = c != NULL ? c->pub.peer : "";
     ev.err = err;
@@ -207,12 +210,12 @@ static void live_error(net_live *l, live_conn *c, int err, const char *msg)
     ev.message = msg;
     l->st.errors++;
     l->st.last_err = err;
-    live_emit(l, &ev);
+    lv_emit(l, &ev);
 }
 
-net_live_config net_live_config_default(void)
+live_config live_config_default(void)
 {
-    net_live_config cfg;
+    live_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.mode = NET_LIVE_LISTEN;
     cfg.port = 8080;
@@ -225,25 +228,25 @@ net_live_config net_live_config_default(void)
 
 /* ---- connections ------------------------------------------------------ */
 
-static live_conn *live_conn_add(net_live *l, int fd)
+static lv_conn *lv_conn_add(live *l, int fd)
 {
     if (l->nconns == l->capconns) {
         int cap = l->capconns ? l->capconns * 2 : 16;
-        live_conn **n = realloc(l->conns, (size_t)cap * sizeof(*n));
+        lv_conn **n = realloc(l->conns, (size_t)cap * sizeof(*n));
         if (n == NULL)
             return NULL;
-        live_account(l, (int64_t)(cap - l->capconns) * (int64_t)sizeof(*n));
+        lv_account(l, (int64_t)(cap - l->capconns) * (int64_t)sizeof(*n));
         l->conns = n;
         l->capconns = cap;
     }
-    live_conn *c = calloc(1, sizeof(*c));
+    lv_conn *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return NULL;
-    live_account(l, (int64_t)sizeof(*c));
+    lv_account(l, (int64_t)sizeof(*c));
     c->fd = fd;
     c->pub.id = ++l->next_id;
     c->pub.reading = true;
-    c->last_active_us = live_now_us();
+    c->last_active_us = lv_now_us();
     l->conns[l->nconns++] = c;
     if (l->cfg.mode == NET_LIVE_LISTEN)
         l->st.connections++; /* connect mode counts once connected */
@@ -252,10 +255,10 @@ static live_conn *live_conn_add(net_live *l, int fd)
     return c;
 }
 
-static void live_out_free(net_live *l, live_conn *c)
+static void lv_out_free(live *l, lv_conn *c)
 {
     if (c->out != NULL) {
-        live_account(l, -(int64_t)c->out_cap);
+        lv_account(l, -(int64_t)c->out_cap);
         free(c->out);
     }
     l->st.buffered_bytes -= c->out_len;
@@ -264,40 +267,40 @@ static void live_out_free(net_live *l, live_conn *c)
 }
 
 /* Closes c (reporting it) and marks it for removal at the end of the turn. */
-static void live_conn_close(net_live *l, live_conn *c)
+static void lv_conn_close(live *l, lv_conn *c)
 {
     if (c->closed)
         return;
     if (l->sampler != NULL)
-        net_sampler_unwatch(l->sampler, c->pub.id); /* before its fd goes */
+        live_sampler_unwatch(l->sampler, c->pub.id); /* before its fd goes */
     net_close(c->fd);
     c->fd = -1;
     c->closed = true;
     l->open_now--;
     l->st.open = l->open_now;
-    live_out_free(l, c);
-    net_live_event ev = {.type = NET_LIVE_EV_CLOSE};
+    lv_out_free(l, c);
+    live_event ev = {.type = NET_LIVE_EV_CLOSE};
     ev.id = c->pub.id;
     ev.peer = c->pub.peer;
     ev.bytes_in = c->pub.bytes_in;
     ev.bytes_out = c->pub.bytes_out;
-    live_emit(l, &ev);
+    lv_emit(l, &ev);
 }
 
-static void live_conn_fail(net_live *l, live_conn *c, int err, const char *msg)
+static void lv_conn_fail(live *l, lv_conn *c, int err, const char *msg)
 {
-    live_error(l, c, err, msg);
-    live_conn_close(l, c);
+    lv_error(l, c, err, msg);
+    lv_conn_close(l, c);
 }
 
 /* Drops the connections closed this turn, keeping the others in order. */
-static void live_reap(net_live *l)
+static void lv_reap(live *l)
 {
     int j = 0;
     for (int i = 0; i < l->nconns; i++) {
-        live_conn *c = l->conns[i];
+        lv_conn *c = l->conns[i];
         if (c->closed) {
-            live_account(l, -(int64_t)sizeof(*c));
+            lv_account(l, -(int64_t)sizeof(*c));
             free(c);
         } else {
             l->conns[j++] = c;
@@ -310,24 +313,24 @@ static void live_reap(net_live *l)
 
 /* Closes c to make room or because it idled (reason says which), with an
  * EVICT event before its CLOSE. */
-static void live_evict(net_live *l, live_conn *c, const char *reason, int64_t now)
+static void lv_evict(live *l, lv_conn *c, const char *reason, int64_t now)
 {
-    net_live_event ev = {.type = NET_LIVE_EV_EVICT};
+    live_event ev = {.type = NET_LIVE_EV_EVICT};
     ev.id = c->pub.id;
     ev.peer = c->pub.peer;
     ev.message = reason;
     ev.bytes = (size_t)((now - c->last_active_us) / 1000);
     l->st.evictions++;
-    live_emit(l, &ev);
-    live_conn_close(l, c);
+    lv_emit(l, &ev);
+    lv_conn_close(l, c);
 }
 
 /* The open connection that moved no byte for the longest, or NULL. */
-static live_conn *live_longest_idle(const net_live *l)
+static lv_conn *lv_longest_idle(const live *l)
 {
-    live_conn *best = NULL;
+    lv_conn *best = NULL;
     for (int i = 0; i < l->nconns; i++) {
-        live_conn *c = l->conns[i];
+        lv_conn *c = l->conns[i];
         if (!c->closed && (best == NULL || c->last_active_us < best->last_active_us))
             best = c;
     }
@@ -336,25 +339,25 @@ static live_conn *live_longest_idle(const net_live *l)
 
 /* Closes every connection idle past the idle timeout; keeps when the
  * next one is due for the poll's wait. */
-static void live_idle_sweep(net_live *l, int64_t now)
+static void lv_idle_sweep(live *l, int64_t now)
 {
     l->next_idle_us = INT64_MAX;
     if (l->cfg.mode != NET_LIVE_LISTEN || l->cfg.idle_timeout_ms <= 0)
         return;
     int64_t idle_us = (int64_t)l->cfg.idle_timeout_ms * 1000;
     for (int i = 0; i < l->nconns; i++) {
-        live_conn *c = l->conns[i];
+        lv_conn *c = l->conns[i];
         if (c->closed)
             continue;
         if (now - c->last_active_us >= idle_us)
-            live_evict(l, c, "idle-timeout", now);
+            lv_evict(l, c, "idle-timeout", now);
         else if (c->last_active_us + idle_us < l->next_idle_us)
             l->next_idle_us = c->last_active_us + idle_us;
     }
 }
 
 /* Appends len bytes to c's answer buffer; the caller checked the bound. */
-static int live_out_append(net_live *l, live_conn *c, const uint8_t *data, uint32_t len)
+static int lv_out_append(live *l, lv_conn *c, const uint8_t *data, uint32_t len)
 {
     if (c->out_off + c->out_len + len > c->out_cap && c->out_off > 0) {
         memmove(c->out, c->out + c->out_off, c->out_len);
@@ -369,7 +372,7 @@ static int live_out_append(net_live *l, live_conn *c, const uint8_t *data, uint3
         uint8_t *n = realloc(c->out, cap);
         if (n == NULL)
             return -ENOMEM;
-        live_account(l, (int64_t)cap - (int64_t)c->out_cap);
+        lv_account(l, (int64_t)cap - (int64_t)c->out_cap);
         c->out = n;
         c->out_cap = cap;
     }
@@ -382,23 +385,23 @@ static int live_out_append(net_live *l, live_conn *c, const uint8_t *data, uint3
 
 /* Counts n bytes the kernel took from c (data: them, or NULL after a
  * sendfile()), sets what c still has to send and reports a SEND event. */
-static void live_sent(net_live *l, live_conn *c, const uint8_t *data, long n, uint32_t pending)
+static void lv_sent(live *l, lv_conn *c, const uint8_t *data, long n, uint32_t pending)
 {
-    c->last_active_us = live_now_us();
+    c->last_active_us = lv_now_us();
     c->pub.bytes_out += (uint64_t)n;
     l->st.bytes_out += (uint64_t)n;
     c->pub.pending_bytes = pending;
-    live_trail_record(l, c, true, data, n);
-    net_live_event ev = {.type = NET_LIVE_EV_SEND};
+    lv_trail_record(l, c, true, data, n);
+    live_event ev = {.type = NET_LIVE_EV_SEND};
     ev.id = c->pub.id;
     ev.peer = c->pub.peer;
     ev.bytes = (size_t)n;
     ev.data = data;
-    live_emit(l, &ev);
+    lv_emit(l, &ev);
 }
 
 /* Sends queued answers until the kernel takes no more. */
-static void live_flush(net_live *l, live_conn *c)
+static void lv_flush(live *l, lv_conn *c)
 {
     char err[NET_ERR_LEN];
     while (c->out_len > 0) {
@@ -406,23 +409,23 @@ static void live_flush(net_live *l, live_conn *c)
         if (n == -EAGAIN)
             break;
         if (n < 0) {
-            live_conn_fail(l, c, (int)n, err);
+            lv_conn_fail(l, c, (int)n, err);
             return;
         }
         const uint8_t *sent = c->out + c->out_off;
         c->out_off += (uint32_t)n;
         c->out_len -= (uint32_t)n;
         l->st.buffered_bytes -= (uint64_t)n;
-        live_sent(l, c, sent, n, c->out_len);
+        lv_sent(l, c, sent, n, c->out_len);
     }
     if (c->out_len == 0) {
         c->out_off = 0;
         if (c->out_cap > LIVE_OUT_KEEP)
-            live_out_free(l, c);
+            lv_out_free(l, c);
     }
 }
 
-static bool live_has_room(const net_live *l, const live_conn *c)
+static bool lv_has_room(const live *l, const lv_conn *c)
 {
     return c->out_len + LIVE_ANSWER_LEN <= l->cfg.out_cap_bytes;
 }
@@ -433,14 +436,14 @@ static bool live_has_room(const net_live *l, const live_conn *c)
  * -EAGAIN when nothing is waiting; another negative errno after c was
  * failed with it. Both modes' read loops call it up to LIVE_RECV_PER_TURN
  * times a turn. */
-static long live_recv_chunk(net_live *l, live_conn *c)
+static long lv_recv_chunk(live *l, lv_conn *c)
 {
     char err[NET_ERR_LEN];
     long n = net_recv(c->fd, l->rbuf, l->cfg.recv_bytes, err);
     if (n == -EAGAIN)
         return n;
     if (n < 0) {
-        live_conn_fail(l, c, (int)n, err);
+        lv_conn_fail(l, c, (int)n, err);
         return n;
     }
     if (n == 0) {
@@ -449,40 +452,40 @@ static long live_recv_chunk(net_live *l, live_conn *c)
     }
     c->pub.bytes_in += (uint64_t)n;
     l->st.bytes_in += (uint64_t)n;
-    c->last_active_us = live_now_us();
+    c->last_active_us = lv_now_us();
     if (l->cfg.mode == NET_LIVE_CONNECT)
         l->quiet_since_us = c->last_active_us;
-    live_trail_record(l, c, false, l->rbuf, n);
-    net_live_event ev = {.type = NET_LIVE_EV_RECV};
+    lv_trail_record(l, c, false, l->rbuf, n);
+    live_event ev = {.type = NET_LIVE_EV_RECV};
     ev.id = c->pub.id;
     ev.peer = c->pub.peer;
     ev.bytes = (size_t)n;
     ev.data = l->rbuf;
-    live_emit(l, &ev);
+    lv_emit(l, &ev);
     return n;
 }
 
-static bool live_sample_due(const net_live *l);
+static bool lv_sample_due(const live *l);
 
 /* Listen mode: reads what c has (while its answers fit) and answers; a
  * sample that falls due ends the turn early, so samples keep time. */
-static void live_serve_read(net_live *l, live_conn *c)
+static void lv_serve_read(live *l, lv_conn *c)
 {
-    for (int i = 0; i < LIVE_RECV_PER_TURN && !c->closed && live_has_room(l, c); i++) {
-        if (i > 0 && live_sample_due(l))
+    for (int i = 0; i < LIVE_RECV_PER_TURN && !c->closed && lv_has_room(l, c); i++) {
+        if (i > 0 && lv_sample_due(l))
             return; /* the rest waits a turn (poll says so at once) */
-        if (live_recv_chunk(l, c) <= 0)
+        if (lv_recv_chunk(l, c) <= 0)
             return; /* nothing more now, end of stream, or c failed */
-        if (live_out_append(l, c, (const uint8_t *)live_answer, LIVE_ANSWER_LEN) < 0) {
-            live_conn_fail(l, c, -ENOMEM, "answer buffer: Cannot allocate memory");
+        if (lv_out_append(l, c, (const uint8_t *)lv_answer, LIVE_ANSWER_LEN) < 0) {
+            lv_conn_fail(l, c, -ENOMEM, "answer buffer: Cannot allocate memory");
             return;
         }
         if (c->out_len >= 4096)
-            live_flush(l, c); /* keep the buffer small when the peer reads */
+            lv_flush(l, c); /* keep the buffer small when the peer reads */
     }
 }
 
-static void live_accept(net_live *l, int lfd)
+static void lv_accept(live *l, int lfd)
 {
     char err[NET_ERR_LEN];
     for (int i = 0; i < LIVE_ACCEPT_PER_TURN; i++) {
@@ -494,39 +497,39 @@ static void live_accept(net_live *l, int lfd)
              * once, and pause accepting for a while rather than spin on a
              * listener that stays readable. */
             if (!l->accept_err_reported)
-                live_error(l, NULL, fd, err);
+                lv_error(l, NULL, fd, err);
             l->accept_err_reported = true;
-            l->accept_pause_until_us = live_now_us() + LIVE_ACCEPT_PAUSE_US;
+            l->accept_pause_until_us = lv_now_us() + LIVE_ACCEPT_PAUSE_US;
             break;
         }
         l->accept_err_reported = false;
         /* At the limit a new client is still served: the connection idle
          * the longest makes room, so idle clients cannot lock others out. */
-        live_conn *victim = l->open_now >= l->cfg.max_conns ? live_longest_idle(l) : NULL;
+        lv_conn *victim = l->open_now >= l->cfg.max_conns ? lv_longest_idle(l) : NULL;
         if (victim != NULL)
-            live_evict(l, victim, "max-conns", live_now_us());
-        live_conn *c = live_conn_add(l, fd);
+            lv_evict(l, victim, "max-conns", lv_now_us());
+        lv_conn *c = lv_conn_add(l, fd);
         if (c == NULL) {
             net_close(fd);
-            live_error(l, NULL, -ENOMEM, "accept: Cannot allocate memory");
+            lv_error(l, NULL, -ENOMEM, "accept: Cannot allocate memory");
             break;
         }
         net_peer_name(fd, c->pub.peer, sizeof(c->pub.peer), NULL);
         if (l->sampler != NULL)
-            net_sampler_watch(l->sampler, c->pub.id, c->fd);
-        net_live_event ev = {.type = NET_LIVE_EV_ACCEPT};
+            live_sampler_watch(l->sampler, c->pub.id, c->fd);
+        live_event ev = {.type = NET_LIVE_EV_ACCEPT};
         ev.id = c->pub.id;
         ev.peer = c->pub.peer;
-        live_emit(l, &ev);
+        lv_emit(l, &ev);
     }
 }
 
 /* What a server connection waits for: room to read (its answers not too
  * far behind), and room to write its answers. */
-static short live_server_events(net_live *l, live_conn *c)
+static short lv_server_events(live *l, lv_conn *c)
 {
     short ev = 0;
-    c->pub.reading = !c->pub.eof && live_has_room(l, c);
+    c->pub.reading = !c->pub.eof && lv_has_room(l, c);
     if (c->pub.reading)
         ev |= POLLIN;
     if (c->out_len > 0)
@@ -536,32 +539,32 @@ static short live_server_events(net_live *l, live_conn *c)
 
 /* One ready server connection: answers out, requests in, done when the
  * client has ended and has all its answers. */
-static void live_server_io(net_live *l, live_conn *c, short re)
+static void lv_server_io(live *l, lv_conn *c, short re)
 {
     char err[NET_ERR_LEN];
     if (re & (POLLOUT | POLLERR | POLLHUP))
-        live_flush(l, c);
+        lv_flush(l, c);
     if (!c->closed && c->pub.reading && (re & (POLLIN | POLLERR | POLLHUP)))
-        live_serve_read(l, c);
+        lv_serve_read(l, c);
     if (!c->closed && c->out_len > 0)
-        live_flush(l, c);
+        lv_flush(l, c);
     if (!c->closed && (re & POLLERR) && c->out_len == 0 && !c->pub.reading) {
         /* An error on a socket we are neither reading nor writing. */
         int rc = net_connect_result(c->fd, err);
         if (rc < 0)
-            live_conn_fail(l, c, rc, err);
+            lv_conn_fail(l, c, rc, err);
     }
     if (!c->closed && c->pub.eof && c->out_len == 0)
-        live_conn_close(l, c); /* the client is done and has its answers */
+        lv_conn_close(l, c); /* the client is done and has its answers */
     if (!c->closed)
-        c->pub.reading = !c->pub.eof && live_has_room(l, c);
+        c->pub.reading = !c->pub.eof && lv_has_room(l, c);
 }
 
 /* ---- connect mode ----------------------------------------------------- */
 
 /* sendfile() has no MSG_NOSIGNAL: block SIGPIPE around it and swallow the
  * one a reset peer raises, so the process never dies of it. */
-static long live_sendfile(int sock, int file, uint64_t *off, size_t len, char *err)
+static long lv_sendfile(int sock, int file, uint64_t *off, size_t len, char *err)
 {
     sigset_t pipe_set, old;
     sigemptyset(&pipe_set);
@@ -590,31 +593,31 @@ static long live_sendfile(int sock, int file, uint64_t *off, size_t len, char *e
 }
 
 /* Whether a sample is due: long turns end early so samples keep time. */
-static bool live_sample_due(const net_live *l)
+static bool lv_sample_due(const live *l)
 {
-    return l->cfg.sample_ms > 0 && l->sampler == NULL && live_now_us() >= l->next_sample_us;
+    return l->cfg.sample_ms > 0 && l->sampler == NULL && lv_now_us() >= l->next_sample_us;
 }
 
-static uint64_t live_client_left(const net_live *l)
+static uint64_t lv_client_left(const live *l)
 {
     if (l->file_fd >= 0)
         return l->file_size - l->file_off;
     return l->text_len - l->text_off;
 }
 
-static void live_client_send(net_live *l, live_conn *c)
+static void lv_client_send(live *l, lv_conn *c)
 {
     char err[NET_ERR_LEN];
     for (int i = 0; i < LIVE_SEND_PER_TURN && !l->send_done; i++) {
-        if (i > 0 && live_sample_due(l))
+        if (i > 0 && lv_sample_due(l))
             break;
-        uint64_t left = live_client_left(l);
+        uint64_t left = lv_client_left(l);
         long n = 0;
         const uint8_t *data = NULL;
         if (left > 0 && l->file_fd >= 0) {
             size_t most = l->cfg.sample_ms > 0 ? LIVE_SENDFILE_SAMPLED : LIVE_SENDFILE_CHUNK;
             size_t chunk = left > most ? most : (size_t)left;
-            n = live_sendfile(c->fd, l->file_fd, &l->file_off, chunk, err);
+            n = lv_sendfile(c->fd, l->file_fd, &l->file_off, chunk, err);
             if (n == 0) {
                 /* The file shrank: send what there was. */
                 l->file_size = l->file_off;
@@ -650,34 +653,33 @@ static void live_client_send(net_live *l, live_conn *c)
             break;
         }
         if (n < 0) {
-            live_conn_fail(l, c, (int)n, err);
+            lv_conn_fail(l, c, (int)n, err);
             return;
         }
         if (n > 0)
             l->send_retry_us = LIVE_SEND_RETRY_US;
         if (n > 0)
-            live_sent(l, c, data, n,
-                      live_client_left(l) > UINT32_MAX ? UINT32_MAX
-                                                       : (uint32_t)live_client_left(l));
-        if (live_client_left(l) == 0) {
+            lv_sent(l, c, data, n,
+                    lv_client_left(l) > UINT32_MAX ? UINT32_MAX : (uint32_t)lv_client_left(l));
+        if (lv_client_left(l) == 0) {
             /* Everything is with the kernel: half-close, so the server
              * sees the end, answers and closes. */
             l->send_done = true;
-            l->quiet_since_us = live_now_us();
+            l->quiet_since_us = lv_now_us();
             int rc = net_shutdown(c->fd, NET_SHUT_WR, err);
             if (rc < 0 && rc != -ENOTCONN)
-                live_error(l, c, rc, err);
+                lv_error(l, c, rc, err);
         }
     }
 }
 
 /* Connect mode: reads the server's answers; closes c at end of stream. */
-static void live_client_read(net_live *l, live_conn *c)
+static void lv_client_read(live *l, lv_conn *c)
 {
     for (int i = 0; i < LIVE_RECV_PER_TURN && !c->closed; i++) {
-        long n = live_recv_chunk(l, c);
+        long n = lv_recv_chunk(l, c);
         if (n == 0)
-            live_conn_close(l, c);
+            lv_conn_close(l, c);
         if (n <= 0)
             return;
     }
@@ -685,12 +687,12 @@ static void live_client_read(net_live *l, live_conn *c)
 
 /* ---- setup ------------------------------------------------------------ */
 
-static bool live_is_v6(const char *host)
+static bool lv_is_v6(const char *host)
 {
     return host != NULL && strchr(host, ':') != NULL;
 }
 
-static int live_listen_on(net_live *l, const char *host, bool v6, uint16_t port, char *err)
+static int lv_listen_on(live *l, const char *host, bool v6, uint16_t port, char *err)
 {
     int fd = v6 ? net_socket6(err) : net_socket(err);
     int rc = fd;
@@ -711,21 +713,21 @@ out:
     return rc;
 }
 
-static int live_setup_listen(net_live *l, char *err)
+static int lv_setup_listen(live *l, char *err)
 {
     const char *host = l->cfg.host;
-    int rc = live_listen_on(l, host, live_is_v6(host), l->cfg.port, err);
+    int rc = lv_listen_on(l, host, lv_is_v6(host), l->cfg.port, err);
     if (rc < 0)
         return rc;
     l->port = rc;
     /* "localhost" may mean ::1 to some clients: listen there too, on the
      * same port, if this machine has IPv6 (best effort). */
     if (host != NULL && strcmp(host, "localhost") == 0)
-        live_listen_on(l, "::1", true, (uint16_t)l->port, NULL);
+        lv_listen_on(l, "::1", true, (uint16_t)l->port, NULL);
     return 0;
 }
 
-static int live_setup_connect(net_live *l, char *err)
+static int lv_setup_connect(live *l, char *err)
 {
     int rc = 0;
     if (l->cfg.send_file != NULL) {
@@ -752,10 +754,10 @@ static int live_setup_connect(net_live *l, char *err)
             return -ENOMEM;
         }
         memcpy(l->text, t, l->text_len + 1);
-        live_account(l, (int64_t)l->text_len + 1);
+        lv_account(l, (int64_t)l->text_len + 1);
     }
     const char *host = l->cfg.host;
-    int fd = live_is_v6(host) ? net_socket6(err) : net_socket(err);
+    int fd = lv_is_v6(host) ? net_socket6(err) : net_socket(err);
     if (fd < 0)
         return fd;
     rc = net_connect(fd, host, l->cfg.port, err);
@@ -763,7 +765,7 @@ static int live_setup_connect(net_live *l, char *err)
         net_close(fd);
         return rc;
     }
-    live_conn *c = live_conn_add(l, fd);
+    lv_conn *c = lv_conn_add(l, fd);
     if (c == NULL) {
         net_close(fd);
         snprintf(err, NET_ERR_LEN, "connect: Cannot allocate memory");
@@ -771,20 +773,20 @@ static int live_setup_connect(net_live *l, char *err)
     }
     c->connecting = true;
     c->pub.pending_bytes =
-        (uint32_t)(live_client_left(l) > UINT32_MAX ? UINT32_MAX : live_client_left(l));
+        (uint32_t)(lv_client_left(l) > UINT32_MAX ? UINT32_MAX : lv_client_left(l));
     l->port = l->cfg.port;
     return 0;
 }
 
-net_live *net_live_new(const net_live_config *cfg, char *err)
+live *live_new(const live_config *cfg, char *err)
 {
     char scratch[NET_ERR_LEN];
     if (err == NULL)
         err = scratch;
     err[0] = '\0';
-    net_live *l = calloc(1, sizeof(*l));
+    live *l = calloc(1, sizeof(*l));
     if (l == NULL) {
-        snprintf(err, NET_ERR_LEN, "net_live_new: Cannot allocate memory");
+        snprintf(err, NET_ERR_LEN, "live_new: Cannot allocate memory");
         return NULL;
     }
     l->cfg = *cfg;
@@ -794,8 +796,8 @@ net_live *net_live_new(const net_live_config *cfg, char *err)
     l->next_idle_us = INT64_MAX;
     l->send_retry_us = LIVE_SEND_RETRY_US;
     l->lfd[0] = l->lfd[1] = -1;
-    l->t0_us = live_now_us();
-    live_account(l, (int64_t)sizeof(*l));
+    l->t0_us = lv_now_us();
+    lv_account(l, (int64_t)sizeof(*l));
     if (l->cfg.max_conns <= 0)
         l->cfg.max_conns = NET_LIVE_MAX_CONNS_DEFAULT;
     if (l->cfg.max_conns > NET_LIVE_MAX_CONNS_LIMIT)
@@ -821,29 +823,29 @@ net_live *net_live_new(const net_live_config *cfg, char *err)
         snprintf(err, NET_ERR_LEN, "malloc(%u): Cannot allocate memory", l->cfg.recv_bytes);
         goto fail;
     }
-    live_account(l, l->cfg.recv_bytes);
-    l->trail = net_trail_new(NET_LIVE_TRAIL_CAP);
+    lv_account(l, l->cfg.recv_bytes);
+    l->trail = live_trail_new(NET_LIVE_TRAIL_CAP);
     if (l->trail == NULL) {
-        snprintf(err, NET_ERR_LEN, "net_trail_new(%d): Cannot allocate memory", NET_LIVE_TRAIL_CAP);
+        snprintf(err, NET_ERR_LEN, "live_trail_new(%d): Cannot allocate memory",
+                 NET_LIVE_TRAIL_CAP);
         goto fail;
     }
-    live_account(l, (int64_t)net_trail_alloc_bytes(l->trail));
-    int rc =
-        l->cfg.mode == NET_LIVE_CONNECT ? live_setup_connect(l, err) : live_setup_listen(l, err);
+    lv_account(l, (int64_t)live_trail_alloc_bytes(l->trail));
+    int rc = l->cfg.mode == NET_LIVE_CONNECT ? lv_setup_connect(l, err) : lv_setup_listen(l, err);
     if (rc < 0)
         goto fail;
     l->next_sample_us = l->t0_us;
     return l;
 fail:
-    net_live_free(l);
+    live_free(l);
     return NULL;
 }
 
-void net_live_free(net_live *l)
+void live_free(live *l)
 {
     if (l == NULL)
         return;
-    net_sampler_free(l->sampler); /* first: it probes the descriptors closed below */
+    live_sampler_free(l->sampler); /* first: it probes the descriptors closed below */
     for (int i = 0; i < l->nconns; i++) {
         net_close(l->conns[i]->fd);
         free(l->conns[i]->out);
@@ -858,21 +860,21 @@ void net_live_free(net_live *l)
     free(l->pmap);
     free(l->rbuf);
     free(l->text);
-    net_trail_free(l->trail);
+    live_trail_free(l->trail);
     free(l);
 }
 
-int net_live_port(const net_live *l)
+int live_port(const live *l)
 {
     return l != NULL ? l->port : -1;
 }
 
 /* What the client's connection waits for: the connect, room to send
  * what is left, and the answers. */
-static short live_client_events(net_live *l, live_conn *c)
+static short lv_client_events(live *l, lv_conn *c)
 {
     short ev = 0;
-    if (c->connecting || (!l->send_done && live_client_left(l) > 0))
+    if (c->connecting || (!l->send_done && lv_client_left(l) > 0))
         ev |= POLLOUT;
     if (!c->connecting)
         ev |= POLLIN;
@@ -881,7 +883,7 @@ static short live_client_events(net_live *l, live_conn *c)
 
 /* The connect completed (or failed): say so. Returns false when it is
  * still under way or failed. */
-static bool live_client_connected(net_live *l, live_conn *c)
+static bool lv_client_connected(live *l, lv_conn *c)
 {
     char err[NET_ERR_LEN];
     int rc = net_connect_result(c->fd, err);
@@ -890,35 +892,35 @@ static bool live_client_connected(net_live *l, live_conn *c)
     if (rc < 0) {
         /* Name the address, as connect() would have. */
         const char *h = l->cfg.host != NULL ? l->cfg.host : "127.0.0.1";
-        bool v6 = live_is_v6(h) && h[0] != '[';
+        bool v6 = lv_is_v6(h) && h[0] != '[';
         snprintf(err, sizeof(err), "connect(%s%.100s%s:%u): %s", v6 ? "[" : "", h, v6 ? "]" : "",
                  (unsigned)l->cfg.port, strerror(-rc));
-        live_conn_fail(l, c, rc, err);
+        lv_conn_fail(l, c, rc, err);
         return false;
     }
     c->connecting = false;
     l->st.connections++;
     if (l->sampler != NULL)
-        net_sampler_watch(l->sampler, c->pub.id, c->fd);
+        live_sampler_watch(l->sampler, c->pub.id, c->fd);
     net_peer_name(c->fd, c->pub.peer, sizeof(c->pub.peer), NULL);
-    net_live_event ev = {.type = NET_LIVE_EV_CONNECT};
+    live_event ev = {.type = NET_LIVE_EV_CONNECT};
     ev.id = c->pub.id;
     ev.peer = c->pub.peer;
-    live_emit(l, &ev);
-    l->quiet_since_us = live_now_us();
+    lv_emit(l, &ev);
+    l->quiet_since_us = lv_now_us();
     return true;
 }
 
 /* One ready client connection: the connect, the answers, the sending.
  * Returns whether it sent. */
-static bool live_client_io(net_live *l, live_conn *c, short re)
+static bool lv_client_io(live *l, lv_conn *c, short re)
 {
-    if (c->connecting && !live_client_connected(l, c))
+    if (c->connecting && !lv_client_connected(l, c))
         return false;
     if (re & (POLLIN | POLLERR | POLLHUP))
-        live_client_read(l, c);
+        lv_client_read(l, c);
     if (!c->closed && (re & (POLLOUT | POLLERR))) {
-        live_client_send(l, c);
+        lv_client_send(l, c);
         return true;
     }
     return false;
@@ -927,24 +929,24 @@ static bool live_client_io(net_live *l, live_conn *c, short re)
 /* After a turn: the retry the wait cap is for (a sender the kernel has not
  * woken yet may well have room; sendfile() says EAGAIN if not), and the
  * end once the server went quiet. */
-static void live_client_turn_end(net_live *l, bool sent)
+static void lv_client_turn_end(live *l, bool sent)
 {
     if (!sent && l->nconns > 0 && !l->conns[0]->closed && !l->conns[0]->connecting &&
-        !l->send_done && live_client_left(l) > 0)
-        live_client_send(l, l->conns[0]);
-    live_reap(l);
+        !l->send_done && lv_client_left(l) > 0)
+        lv_client_send(l, l->conns[0]);
+    lv_reap(l);
     if (l->send_done && l->nconns > 0 &&
-        live_now_us() - l->quiet_since_us >= (int64_t)l->cfg.quiet_ms * 1000)
-        live_conn_close(l, l->conns[0]); /* the server went quiet */
+        lv_now_us() - l->quiet_since_us >= (int64_t)l->cfg.quiet_ms * 1000)
+        lv_conn_close(l, l->conns[0]); /* the server went quiet */
 }
 
 /* ---- the loop --------------------------------------------------------- */
 
-void net_live_sample(net_live *l)
+void live_sample(live *l)
 {
-    int64_t t = live_t_ms(l);
+    int64_t t = lv_t_ms(l);
     for (int i = 0; i < l->nconns; i++) {
-        live_conn *c = l->conns[i];
+        lv_conn *c = l->conns[i];
         if (c->closed || c->connecting)
             continue;
         c->pub.probe_valid = net_probe(c->fd, &c->pub.probe, NULL) == 0;
@@ -952,12 +954,12 @@ void net_live_sample(net_live *l)
     }
     if (l->nlfd > 0)
         l->lprobe_valid = net_probe(l->lfd[0], &l->lprobe, NULL) == 0;
-    live_trail_sampled(l, t);
-    net_live_event ev = {.type = NET_LIVE_EV_SAMPLE};
-    live_emit(l, &ev);
+    lv_trail_sampled(l, t);
+    live_event ev = {.type = NET_LIVE_EV_SAMPLE};
+    lv_emit(l, &ev);
 }
 
-static int live_grow_poll(net_live *l, int n)
+static int lv_grow_poll(live *l, int n)
 {
     if (n <= l->pcap)
         return 0;
@@ -968,18 +970,18 @@ static int live_grow_poll(net_live *l, int n)
     if (p == NULL)
         return -ENOMEM;
     l->pfds = p;
-    live_conn **m = realloc(l->pmap, (size_t)cap * sizeof(*m));
+    lv_conn **m = realloc(l->pmap, (size_t)cap * sizeof(*m));
     if (m == NULL)
         return -ENOMEM;
     l->pmap = m;
-    live_account(l, (int64_t)(cap - l->pcap) * (int64_t)(sizeof(*p) + sizeof(*m)));
+    lv_account(l, (int64_t)(cap - l->pcap) * (int64_t)(sizeof(*p) + sizeof(*m)));
     l->pcap = cap;
     return 0;
 }
 
 /* The connection with this id, or NULL; looks near the last one found
  * first (a round lists connections in the order they came). */
-static live_conn *live_find(net_live *l, int id)
+static lv_conn *lv_find(live *l, int id)
 {
     for (int k = 0; k < l->nconns; k++) {
         int i = (l->find_hint + k) % l->nconns;
@@ -993,23 +995,23 @@ static live_conn *live_find(net_live *l, int id)
 
 /* Hands the sampler's rounds to the snapshots and reports each as a
  * SAMPLE at the time it was taken. */
-static void live_sample_drain(net_live *l)
+static void lv_sample_drain(live *l)
 {
     net_sample buf[LIVE_SAMPLE_TAKE];
     size_t k;
-    while ((k = net_sampler_take(l->sampler, buf, LIVE_SAMPLE_TAKE)) > 0) {
+    while ((k = live_sampler_take(l->sampler, buf, LIVE_SAMPLE_TAKE)) > 0) {
         for (size_t i = 0; i < k; i++) {
             const net_sample *e = &buf[i];
             if (e->round_end) {
                 /* the trail is the loop's: marked here, not on the sampler */
-                live_trail_sampled(l, (e->t_us - l->t0_us) / 1000);
-                net_live_event ev = {.type = NET_LIVE_EV_SAMPLE};
-                live_emit_at(l, &ev, e->t_us);
+                lv_trail_sampled(l, (e->t_us - l->t0_us) / 1000);
+                live_event ev = {.type = NET_LIVE_EV_SAMPLE};
+                lv_emit_at(l, &ev, e->t_us);
             } else if (e->id == 0) {
                 l->lprobe = e->probe;
                 l->lprobe_valid = e->valid;
             } else {
-                live_conn *c = live_find(l, e->id);
+                lv_conn *c = lv_find(l, e->id);
                 if (c == NULL || c->closed)
                     continue;
                 c->pub.probe = e->probe;
@@ -1020,77 +1022,77 @@ static void live_sample_drain(net_live *l)
     }
 }
 
-/* Starts the sampling thread at the first poll (not in net_live_new: a
+/* Starts the sampling thread at the first poll (not in live_new: a
  * caller may fork in between, and threads do not survive a fork), gives
  * it the sockets open now and takes the first sample here. Where it
  * cannot start the loop samples. */
-static void live_sampler_start(net_live *l)
+static void lv_sampler_start(live *l)
 {
     l->sampler_tried = true;
     if (l->cfg.sample_ms <= 0)
         return;
-    net_sampler *s = net_sampler_new((int64_t)l->cfg.sample_ms * 1000, NULL);
+    live_sampler *s = live_sampler_new((int64_t)l->cfg.sample_ms * 1000, NULL);
     if (s == NULL)
         return;
-    int rc = l->nlfd > 0 ? net_sampler_watch(s, 0, l->lfd[0]) : 0;
+    int rc = l->nlfd > 0 ? live_sampler_watch(s, 0, l->lfd[0]) : 0;
     for (int i = 0; i < l->nconns && rc == 0; i++) {
-        live_conn *c = l->conns[i];
+        lv_conn *c = l->conns[i];
         if (!c->closed && !c->connecting)
-            rc = net_sampler_watch(s, c->pub.id, c->fd);
+            rc = live_sampler_watch(s, c->pub.id, c->fd);
     }
     if (rc == 0)
-        rc = net_sampler_start(s, NULL);
+        rc = live_sampler_start(s, NULL);
     if (rc < 0) {
-        net_sampler_free(s);
+        live_sampler_free(s);
         return;
     }
     l->sampler = s;
-    net_live_sample(l); /* the first sample at once, as the loop took it */
+    live_sample(l); /* the first sample at once, as the loop took it */
 }
 
 /* Takes the sample when it is due and sets the next one; long turns call
  * it between connections, so samples keep their interval under a flood. */
-static void live_sample_tick(net_live *l)
+static void lv_sample_tick(live *l)
 {
     if (l->cfg.sample_ms <= 0)
         return;
     if (l->sampler != NULL) {
-        live_sample_drain(l);
+        lv_sample_drain(l);
         return;
     }
-    int64_t now = live_now_us();
+    int64_t now = lv_now_us();
     if (now < l->next_sample_us)
         return;
-    net_live_sample(l);
+    live_sample(l);
     l->next_sample_us += (int64_t)l->cfg.sample_ms * 1000;
     if (l->next_sample_us <= now)
         l->next_sample_us = now + (int64_t)l->cfg.sample_ms * 1000;
 }
 
-void net_live_watch_fd(net_live *l, int fd)
+void live_watch_fd(live *l, int fd)
 {
     l->watch_fd = fd;
 }
 
-static void live_report_listen(net_live *l)
+static void lv_report_listen(live *l)
 {
     l->listen_reported = true;
     for (int i = 0; i < l->nlfd; i++) {
-        net_live_event ev = {.type = NET_LIVE_EV_LISTEN};
+        live_event ev = {.type = NET_LIVE_EV_LISTEN};
         ev.peer = l->laddr[i];
-        live_emit(l, &ev);
+        lv_emit(l, &ev);
     }
 }
 
-static void live_finish(net_live *l)
+static void lv_finish(live *l)
 {
     if (l->sampler != NULL)
-        live_sample_drain(l); /* the last rounds too */
+        lv_sample_drain(l); /* the last rounds too */
     for (int i = 0; i < l->nconns; i++)
-        live_conn_close(l, l->conns[i]);
-    live_reap(l);
+        lv_conn_close(l, l->conns[i]);
+    lv_reap(l);
     if (l->sampler != NULL)
-        net_sampler_unwatch(l->sampler, 0);
+        live_sampler_unwatch(l->sampler, 0);
     for (int i = 0; i < l->nlfd; i++)
         net_close(l->lfd[i]);
     l->nlfd = 0;
@@ -1100,7 +1102,7 @@ static void live_finish(net_live *l)
 /* Fills l->pfds with what each socket waits for; returns how many are
  * sockets (the watched output, if any, comes after them) in *nsock and
  * the count of all. */
-static int live_poll_set(net_live *l, int64_t now, int *nsock)
+static int lv_poll_set(live *l, int64_t now, int *nsock)
 {
     bool client = l->cfg.mode == NET_LIVE_CONNECT;
     int n = 0;
@@ -1111,8 +1113,8 @@ static int live_poll_set(net_live *l, int64_t now, int *nsock)
         l->pmap[n++] = NULL;
     }
     for (int i = 0; i < l->nconns; i++) {
-        live_conn *c = l->conns[i];
-        short ev = client ? live_client_events(l, c) : live_server_events(l, c);
+        lv_conn *c = l->conns[i];
+        short ev = client ? lv_client_events(l, c) : lv_server_events(l, c);
         l->pfds[n] = (struct pollfd){.fd = c->fd, .events = ev};
         l->pmap[n++] = c;
     }
@@ -1126,7 +1128,7 @@ static int live_poll_set(net_live *l, int64_t now, int *nsock)
 
 /* How long ppoll() may sleep: never past the next sample, the client's
  * quiet deadline, the end of an accept pause or the next idle timeout. */
-static int64_t live_poll_wait_us(const net_live *l, int timeout_ms, int64_t now)
+static int64_t lv_poll_wait_us(const live *l, int timeout_ms, int64_t now)
 {
     bool client = l->cfg.mode == NET_LIVE_CONNECT;
     int64_t wait_us = timeout_ms < 0 ? INT64_MAX : (int64_t)timeout_ms * 1000;
@@ -1154,25 +1156,25 @@ static int64_t live_poll_wait_us(const net_live *l, int timeout_ms, int64_t now)
     return wait_us < 0 ? 0 : wait_us;
 }
 
-int net_live_poll(net_live *l, int timeout_ms)
+int live_poll(live *l, int timeout_ms)
 {
     bool client = l->cfg.mode == NET_LIVE_CONNECT;
     if (l->st.done)
         return 0;
     if (!l->listen_reported)
-        live_report_listen(l);
+        lv_report_listen(l);
     if (l->stopping || (client && l->nconns == 0)) {
-        live_finish(l);
+        lv_finish(l);
         return 0;
     }
-    if (live_grow_poll(l, l->nlfd + l->nconns + 1) < 0)
+    if (lv_grow_poll(l, l->nlfd + l->nconns + 1) < 0)
         return -ENOMEM;
     if (!l->sampler_tried)
-        live_sampler_start(l);
-    int64_t now = live_now_us();
+        lv_sampler_start(l);
+    int64_t now = lv_now_us();
     int nsock;
-    int n = live_poll_set(l, now, &nsock);
-    int64_t wait_us = live_poll_wait_us(l, timeout_ms, now);
+    int n = lv_poll_set(l, now, &nsock);
+    int64_t wait_us = lv_poll_wait_us(l, timeout_ms, now);
     struct timespec ts = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
     int ready = ppoll(l->pfds, (nfds_t)n, wait_us == INT64_MAX ? NULL : &ts, NULL);
     if (ready < 0) {
@@ -1185,30 +1187,30 @@ int net_live_poll(net_live *l, int timeout_ms)
         short re = l->pfds[i].revents;
         if (re == 0)
             continue;
-        live_sample_tick(l);
-        live_conn *c = l->pmap[i];
+        lv_sample_tick(l);
+        lv_conn *c = l->pmap[i];
         if (c == NULL)
-            live_accept(l, l->pfds[i].fd);
+            lv_accept(l, l->pfds[i].fd);
         else if (!c->closed && client)
-            sent |= live_client_io(l, c, re);
+            sent |= lv_client_io(l, c, re);
         else if (!c->closed)
-            live_server_io(l, c, re);
+            lv_server_io(l, c, re);
     }
     if (client)
-        live_client_turn_end(l, sent);
-    live_reap(l);
-    now = live_now_us();
-    live_idle_sweep(l, now);
-    live_reap(l);
-    live_sample_tick(l);
+        lv_client_turn_end(l, sent);
+    lv_reap(l);
+    now = lv_now_us();
+    lv_idle_sweep(l, now);
+    lv_reap(l);
+    lv_sample_tick(l);
     if (client && l->nconns == 0) {
-        live_finish(l);
+        lv_finish(l);
         return 0;
     }
     return 1;
 }
 
-int net_live_conns(const net_live *l, net_live_conn *out, int max)
+int live_conns(const live *l, live_conn *out, int max)
 {
     int k = 0;
     for (int i = 0; i < l->nconns; i++) {
@@ -1221,7 +1223,7 @@ int net_live_conns(const net_live *l, net_live_conn *out, int max)
     return k;
 }
 
-bool net_live_listener_probe(const net_live *l, net_probe_t *out)
+bool live_listener_probe(const live *l, net_probe_t *out)
 {
     if (l->cfg.mode != NET_LIVE_LISTEN || !l->lprobe_valid)
         return false;
@@ -1229,28 +1231,28 @@ bool net_live_listener_probe(const net_live *l, net_probe_t *out)
     return true;
 }
 
-void net_live_stats_get(const net_live *l, net_live_stats *out)
+void live_stats_get(const live *l, live_stats *out)
 {
     *out = l->st;
-    out->unsent_bytes = l->cfg.mode == NET_LIVE_CONNECT ? live_client_left(l) : 0;
+    out->unsent_bytes = l->cfg.mode == NET_LIVE_CONNECT ? lv_client_left(l) : 0;
 }
 
-void net_live_stop(net_live *l)
+void live_stop(live *l)
 {
     l->stopping = true;
 }
 
-size_t net_live_bytes_repr(const uint8_t *s, size_t len, size_t max_bytes, char *buf, size_t cap)
+size_t live_bytes_repr(const uint8_t *s, size_t len, size_t max_bytes, char *buf, size_t cap)
 {
-    return cli_repr(buf, cap, s, len < max_bytes ? len : max_bytes, true, cap);
+    return base_repr(buf, cap, s, len < max_bytes ? len : max_bytes, true, cap);
 }
 
-int net_live_trail(const net_live *l, int64_t max_age_ms, net_trail_entry *out, int max)
+int live_trail_of(const live *l, int64_t max_age_ms, live_trail_entry *out, int max)
 {
-    return net_trail_recent(l->trail, live_t_ms(l), max_age_ms, out, max);
+    return live_trail_recent(l->trail, lv_t_ms(l), max_age_ms, out, max);
 }
 
-int64_t net_live_elapsed_ms(const net_live *l)
+int64_t live_elapsed_ms(const live *l)
 {
-    return live_t_ms(l);
+    return lv_t_ms(l);
 }

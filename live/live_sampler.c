@@ -1,4 +1,4 @@
-/* net_sampler.c: the sampling thread and its ring (see net_sampler.h).
+/* live_sampler.c: the sampling thread and its ring (see live_sampler.h).
  *
  * Two locks: `watch_mu` guards the watched sockets and is held by the
  * thread while it probes them (so unwatching waits for a round in
@@ -9,7 +9,7 @@
  * the rate does not drift with the time a round takes; deadlines missed
  * by more than an interval are skipped, not caught up in a burst.
  */
-#include "net_sampler.h"
+#include "live_sampler.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -28,7 +28,7 @@ typedef struct {
     int id, fd;
 } sampler_watch;
 
-struct net_sampler {
+struct live_sampler {
     int64_t interval_us;
 
     pthread_mutex_t watch_mu; /* watched[], nwatched, capwatched */
@@ -55,13 +55,13 @@ static int64_t sampler_now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-net_sampler *net_sampler_new(int64_t interval_us, char *err)
+live_sampler *live_sampler_new(int64_t interval_us, char *err)
 {
-    net_sampler *s = calloc(1, sizeof(*s));
+    live_sampler *s = calloc(1, sizeof(*s));
     pthread_condattr_t ca;
     if (s == NULL || interval_us <= 0) {
         if (err != NULL)
-            snprintf(err, NET_ERR_LEN, "net_sampler_new(%lld us): %s", (long long)interval_us,
+            snprintf(err, NET_ERR_LEN, "live_sampler_new(%lld us): %s", (long long)interval_us,
                      s == NULL ? "Cannot allocate memory" : "Invalid argument");
         free(s);
         return NULL;
@@ -93,7 +93,7 @@ static void sampler_lower_priority(void)
 
 /* Probes every watched socket into s->round; returns the entries, the
  * round's end included, or 0 when out of memory. */
-static size_t sampler_take_round(net_sampler *s)
+static size_t sampler_take_round(live_sampler *s)
 {
     size_t k = 0;
     pthread_mutex_lock(&s->watch_mu);
@@ -124,7 +124,7 @@ static size_t sampler_take_round(net_sampler *s)
 
 /* Queues a round whole, growing the ring for many sockets, or drops it.
  * Called with ring_mu held. */
-static void sampler_queue_round(net_sampler *s, const net_sample *r, size_t k)
+static void sampler_queue_round(live_sampler *s, const net_sample *r, size_t k)
 {
     size_t want = k * 16 > SAMPLER_RING_MIN ? k * 16 : SAMPLER_RING_MIN;
     if (s->cap < want) {
@@ -150,7 +150,7 @@ static void sampler_queue_round(net_sampler *s, const net_sample *r, size_t k)
 
 static void *sampler_main(void *arg)
 {
-    net_sampler *s = arg;
+    live_sampler *s = arg;
     bool realtime = true;
     sampler_raise_priority();
     int64_t deadline = sampler_now_us() + s->interval_us;
@@ -185,7 +185,7 @@ static void *sampler_main(void *arg)
     return NULL;
 }
 
-int net_sampler_start(net_sampler *s, char *err)
+int live_sampler_start(live_sampler *s, char *err)
 {
     if (s->started)
         return 0;
@@ -199,7 +199,7 @@ int net_sampler_start(net_sampler *s, char *err)
     return 0;
 }
 
-void net_sampler_free(net_sampler *s)
+void live_sampler_free(live_sampler *s)
 {
     if (s == NULL)
         return;
@@ -219,7 +219,7 @@ void net_sampler_free(net_sampler *s)
     free(s);
 }
 
-int net_sampler_watch(net_sampler *s, int id, int fd)
+int live_sampler_watch(live_sampler *s, int id, int fd)
 {
     int rc = 0;
     pthread_mutex_lock(&s->watch_mu);
@@ -239,7 +239,7 @@ out:
     return rc;
 }
 
-void net_sampler_unwatch(net_sampler *s, int id)
+void live_sampler_unwatch(live_sampler *s, int id)
 {
     pthread_mutex_lock(&s->watch_mu);
     for (size_t i = 0; i < s->nwatched; i++)
@@ -253,7 +253,7 @@ void net_sampler_unwatch(net_sampler *s, int id)
     pthread_mutex_unlock(&s->watch_mu);
 }
 
-size_t net_sampler_take(net_sampler *s, net_sample *out, size_t max)
+size_t live_sampler_take(live_sampler *s, net_sample *out, size_t max)
 {
     pthread_mutex_lock(&s->ring_mu);
     size_t k = s->n < max ? s->n : max;
@@ -267,7 +267,7 @@ size_t net_sampler_take(net_sampler *s, net_sample *out, size_t max)
     return k;
 }
 
-uint64_t net_sampler_rounds(net_sampler *s)
+uint64_t live_sampler_rounds(live_sampler *s)
 {
     pthread_mutex_lock(&s->ring_mu);
     uint64_t n = s->rounds;
@@ -275,7 +275,7 @@ uint64_t net_sampler_rounds(net_sampler *s)
     return n;
 }
 
-uint64_t net_sampler_dropped(net_sampler *s)
+uint64_t live_sampler_dropped(live_sampler *s)
 {
     pthread_mutex_lock(&s->ring_mu);
     uint64_t n = s->dropped;

@@ -1,4 +1,4 @@
-/* test_lesson_cli.c: `sockbuf check` and `sockbuf run` (SPEC.md section 2).
+/* test_cmd_lesson.c: `sockbuf check` and `sockbuf run` (SPEC.md section 2).
  *
  * The exact output lines and exit statuses: failed expectations, the
  * closing "N passed, N failed", parse errors as FILE:LINE:COL, folders,
@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "lesson_cli.h"
+#include "cmd_lesson.h"
 
 static char dir[64];
 
@@ -89,13 +89,13 @@ static void test_check_basics_passes(void **state)
 {
     (void)state;
     char *argv[] = {"check", SOCKBUF_SOURCE_DIR "/lessons/01-basics.lesson"};
-    result r = run_cli(lesson_cli_check, 2, argv);
+    result r = run_cli(cmd_check, 2, argv);
     assert_string_equal(r.out, "1 passed, 0 failed\n");
     assert_string_equal(r.err, "");
     assert_int_equal(r.rc, 0);
     done(&r);
     char *argv2[] = {"check", "basics"};
-    r = run_cli(lesson_cli_check, 2, argv2);
+    r = run_cli(cmd_check, 2, argv2);
     assert_string_equal(r.out, "1 passed, 0 failed\n");
     assert_int_equal(r.rc, 0);
     done(&r);
@@ -108,7 +108,7 @@ static void test_check_failure_lines(void **state)
     char path[256], want[1024];
     snprintf(path, sizeof path, "%s/b-bad.lesson", dir);
     char *argv[] = {"check", path};
-    result r = run_cli(lesson_cli_check, 2, argv);
+    result r = run_cli(cmd_check, 2, argv);
     snprintf(want, sizeof want,
              "%s:10: expect failed (sim): conn.recv_queue == 13 (got 12)\n"
              "%s:10: expect failed (real): conn.recv_queue == 13 (got 12)\n"
@@ -118,14 +118,14 @@ static void test_check_failure_lines(void **state)
     assert_int_equal(r.rc, 1);
     done(&r);
     char *argv2[] = {"check", "--sim", path};
-    r = run_cli(lesson_cli_check, 3, argv2);
+    r = run_cli(cmd_check, 3, argv2);
     snprintf(want, sizeof want,
              "%s:10: expect failed (sim): conn.recv_queue == 13 (got 12)\n0 passed, 1 failed\n",
              path);
     assert_string_equal(r.out, want);
     done(&r);
     char *argv3[] = {"check", "--real", path};
-    r = run_cli(lesson_cli_check, 3, argv3);
+    r = run_cli(cmd_check, 3, argv3);
     assert_non_null(strstr(r.out, "(real)"));
     assert_null(strstr(r.out, "(sim)"));
     done(&r);
@@ -137,7 +137,7 @@ static void test_check_folder_and_parse_error(void **state)
 {
     (void)state;
     char *argv[] = {"check", dir};
-    result r = run_cli(lesson_cli_check, 2, argv);
+    result r = run_cli(cmd_check, 2, argv);
     char want[512];
     snprintf(want, sizeof want,
              "%s/c-broken.lesson:3:16: error: expected an expression, found end of line\n", dir);
@@ -154,22 +154,22 @@ static void test_check_usage_errors(void **state)
 {
     (void)state;
     char *a1[] = {"check"};
-    result r = run_cli(lesson_cli_check, 1, a1);
+    result r = run_cli(cmd_check, 1, a1);
     assert_int_equal(r.rc, 2);
     assert_non_null(strstr(r.err, "usage: sockbuf check"));
     done(&r);
     char *a2[] = {"check", "--fast", "basics"};
-    r = run_cli(lesson_cli_check, 3, a2);
+    r = run_cli(cmd_check, 3, a2);
     assert_int_equal(r.rc, 2);
     assert_non_null(strstr(r.err, "unknown option '--fast'"));
     done(&r);
     char *a3[] = {"check", "no-such-lesson"};
-    r = run_cli(lesson_cli_check, 2, a3);
+    r = run_cli(cmd_check, 2, a3);
     assert_int_equal(r.rc, 2);
     assert_non_null(strstr(r.err, "no lesson 'no-such-lesson'"));
     done(&r);
     char *a4[] = {"run"};
-    r = run_cli(lesson_cli_run, 1, a4);
+    r = run_cli(cmd_run, 1, a4);
     assert_int_equal(r.rc, 2);
     assert_non_null(strstr(r.err, "usage: sockbuf run"));
     done(&r);
@@ -185,7 +185,7 @@ static void test_check_ended_blocked(void **state)
     char path[256], want[512];
     snprintf(path, sizeof path, "%s/blocked.lesson", dir);
     char *argv[] = {"check", "--sim", path};
-    result r = run_cli(lesson_cli_check, 3, argv);
+    result r = run_cli(cmd_check, 3, argv);
     snprintf(want, sizeof want,
              "%s:6: lesson ended with the server blocked (sim): conn, addr = srv.accept()\n"
              "0 passed, 1 failed\n",
@@ -202,7 +202,7 @@ static void test_run_writes_transcript(void **state)
     char tpath[256];
     snprintf(tpath, sizeof tpath, "%s/t.jsonl", dir);
     char *argv[] = {"run", "basics", "--transcript", tpath};
-    result r = run_cli(lesson_cli_run, 4, argv);
+    result r = run_cli(cmd_run, 4, argv);
     assert_int_equal(r.rc, 0);
     assert_non_null(strstr(r.out, "== step 3/8"));
     assert_non_null(strstr(r.out, "server.conn"));
@@ -249,7 +249,7 @@ static void test_check_folder_of_1100_lessons(void **state)
     }
     put("many/zz-fails.lesson", "lesson zz\nstep s\nclient: x = 1\nexpect client: x == 2\n");
     char *argv[] = {"check", "--sim", sub};
-    result r = run_cli(lesson_cli_check, 3, argv);
+    result r = run_cli(cmd_check, 3, argv);
     assert_non_null(strstr(r.out, "zz-fails.lesson:4: expect failed (sim): x == 2 (got 1)\n"));
     assert_non_null(strstr(r.out, "1100 passed, 1 failed\n"));
     assert_int_equal(r.rc, 1);
@@ -270,14 +270,14 @@ static void test_check_fifo_is_not_a_lesson(void **state)
     assert_int_equal(mkfifo(fifo, 0600), 0);
     alarm(30); /* a hang fails the test instead of stalling ctest */
     char *argv[] = {"check", "--sim", sub};
-    result r = run_cli(lesson_cli_check, 3, argv);
+    result r = run_cli(cmd_check, 3, argv);
     assert_string_equal(r.out, "1 passed, 0 failed\n");
     snprintf(want, sizeof want, "sockbuf check: skipping '%s': not a regular file\n", fifo);
     assert_string_equal(r.err, want);
     assert_int_equal(r.rc, 0);
     done(&r);
     char *argv2[] = {"check", "--sim", fifo};
-    r = run_cli(lesson_cli_check, 3, argv2);
+    r = run_cli(cmd_check, 3, argv2);
     snprintf(want, sizeof want, "sockbuf check: no lesson '%s' (not a file", fifo);
     assert_non_null(strstr(r.err, want));
     assert_int_equal(r.rc, 2);
@@ -300,7 +300,7 @@ static void test_check_huge_file_refused_before_reading(void **state)
     long long before = bytes_read_so_far();
     assert_true(before >= 0);
     char *argv[] = {"check", "--sim", path};
-    result r = run_cli(lesson_cli_check, 3, argv);
+    result r = run_cli(cmd_check, 3, argv);
     long long read_bytes = bytes_read_so_far() - before;
     snprintf(want, sizeof want, "%s:1:1: error: lesson file too large: at most 256 MiB\n", path);
     assert_string_equal(r.err, want);
@@ -320,7 +320,7 @@ static void test_check_timeout(void **state)
     put("slow.lesson", "lesson slow\nstep a\nwait 60s\nstep b\nwait 60s\n");
     snprintf(path, sizeof path, "%s/slow.lesson", dir);
     char *argv[] = {"check", "--real", "--timeout", "0.3", path};
-    result r = run_cli(lesson_cli_check, 5, argv);
+    result r = run_cli(cmd_check, 5, argv);
     snprintf(want, sizeof want,
              "%s:2: lesson ran out of time: its steps may take 0.3 s of real time in all "
              "(check --timeout SECONDS changes it)\n0 passed, 1 failed\n",
@@ -329,7 +329,7 @@ static void test_check_timeout(void **state)
     assert_int_equal(r.rc, 1);
     done(&r);
     char *argv2[] = {"check", "--timeout=soon", path};
-    r = run_cli(lesson_cli_check, 3, argv2);
+    r = run_cli(cmd_check, 3, argv2);
     assert_non_null(strstr(r.err, "--timeout wants SECONDS (a number >= 0), not 'soon'"));
     assert_int_equal(r.rc, 2);
     done(&r);
@@ -369,7 +369,7 @@ static void test_check_wrong_answer_key(void **state)
     put("q-wrong.lesson", text);
     snprintf(path, sizeof path, "%s/q-wrong.lesson", dir);
     char *argv[] = {"check", path};
-    result r = run_cli(lesson_cli_check, 2, argv);
+    result r = run_cli(cmd_check, 2, argv);
     snprintf(want, sizeof want,
              "%s:6: answer A is wrong (sim): len(x) == 3 (got 8)\n"
              "%s:6: answer A is wrong (real): len(x) == 3 (got 8)\n"
@@ -382,12 +382,11 @@ static void test_check_wrong_answer_key(void **state)
     put("q-right.lesson", text);
     snprintf(path, sizeof path, "%s/q-right.lesson", dir);
     char *argv2[] = {"check", path};
-    r = run_cli(lesson_cli_check, 2, argv2);
+    r = run_cli(cmd_check, 2, argv2);
     assert_string_equal(r.out, "1 passed, 0 failed\n");
     assert_int_equal(r.rc, 0);
     done(&r);
 }
-
 
 /* check: a difference between the model and the kernel with no `why`
  * fails the check at its step's line (04 without its reasons), by default
@@ -418,7 +417,7 @@ static void test_check_unexplained_difference(void **state)
     fclose(out);
     assert_true(first_step_with_why > 0);
     char *argv[] = {"check", "--why", path};
-    result r = run_cli(lesson_cli_check, 3, argv);
+    result r = run_cli(cmd_check, 3, argv);
     char want[512];
     snprintf(want, sizeof want, "%s:%d: client's unsent differs", path, first_step_with_why);
     assert_non_null(strstr(r.out, want));
@@ -426,18 +425,18 @@ static void test_check_unexplained_difference(void **state)
     assert_int_equal(r.rc, 1);
     done(&r);
     char *argv_default[] = {"check", path};
-    r = run_cli(lesson_cli_check, 2, argv_default);
+    r = run_cli(cmd_check, 2, argv_default);
     assert_non_null(strstr(r.out, want));
     assert_int_equal(r.rc, 1);
     done(&r);
     char *argv_off[] = {"check", "--no-why", path};
-    r = run_cli(lesson_cli_check, 3, argv_off);
+    r = run_cli(cmd_check, 3, argv_off);
     assert_null(strstr(r.out, "differs"));
     assert_int_equal(r.rc, 0);
     done(&r);
     unlink(path); /* the folder test counts this folder's lessons */
     char *argv2[] = {"check", "--why", SOCKBUF_SOURCE_DIR "/lessons/04-file-send.lesson"};
-    r = run_cli(lesson_cli_check, 3, argv2);
+    r = run_cli(cmd_check, 3, argv2);
     assert_string_equal(r.out, "1 passed, 0 failed\n");
     assert_int_equal(r.rc, 0);
     done(&r);

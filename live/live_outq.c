@@ -1,11 +1,11 @@
-/* net_outq.c: a bounded queue of output lines, written without blocking.
+/* live_outq.c: a bounded queue of output lines, written without blocking.
  *
  * The lines wait in an array used as a queue (head .. head+n); the head
  * line may be partly written (off bytes of it). Writes gather up to
- * OUTQ_IOV lines in one writev(). See net_outq.h for the policy and the
+ * OUTQ_IOV lines in one writev(). See live_outq.h for the policy and the
  * caller (live mode's JSON Lines).
  */
-#include "net_outq.h"
+#include "live_outq.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +24,7 @@ typedef struct {
     bool droppable;
 } outq_line;
 
-struct net_outq {
+struct live_outq {
     FILE *f;
     int fd;        /* -1: write through f */
     int old_flags; /* the descriptor's flags before, restored at free */
@@ -34,12 +34,12 @@ struct net_outq {
     size_t off;    /* bytes of v[head] already written */
     size_t queued; /* bytes of every queued line, written part included */
     int err;
-    net_outq_stats st;
+    live_outq_stats st;
 };
 
-net_outq *net_outq_new(FILE *f, size_t cap_bytes)
+live_outq *live_outq_new(FILE *f, size_t cap_bytes)
 {
-    net_outq *q = calloc(1, sizeof *q);
+    live_outq *q = calloc(1, sizeof *q);
     if (q == NULL)
         return NULL;
     q->f = f;
@@ -55,14 +55,14 @@ net_outq *net_outq_new(FILE *f, size_t cap_bytes)
     return q;
 }
 
-static void outq_discard_all(net_outq *q)
+static void outq_discard_all(live_outq *q)
 {
     for (size_t i = 0; i < q->n; i++)
         free(q->v[q->head + i].buf);
     q->head = q->n = q->off = q->queued = 0;
 }
 
-void net_outq_free(net_outq *q)
+void live_outq_free(live_outq *q)
 {
     if (q == NULL)
         return;
@@ -73,7 +73,7 @@ void net_outq_free(net_outq *q)
     free(q);
 }
 
-int net_outq_flush(net_outq *q)
+int live_outq_flush(live_outq *q)
 {
     while (q->err == 0 && q->n > 0) {
         struct iovec iov[OUTQ_IOV];
@@ -118,7 +118,7 @@ int net_outq_flush(net_outq *q)
 
 /* Drops queued droppable lines, oldest first, until need more bytes fit
  * (never the head line once partly written). */
-static void outq_make_room(net_outq *q, size_t need)
+static void outq_make_room(live_outq *q, size_t need)
 {
     size_t j = q->head;
     for (size_t i = 0; i < q->n; i++) {
@@ -135,7 +135,7 @@ static void outq_make_room(net_outq *q, size_t need)
     q->n = j - q->head;
 }
 
-int net_outq_push(net_outq *q, const char *line, size_t len, bool droppable)
+int live_outq_push(live_outq *q, const char *line, size_t len, bool droppable)
 {
     if (q->err != 0)
         return 1; /* the output is gone; its error is reported once */
@@ -146,7 +146,7 @@ int net_outq_push(net_outq *q, const char *line, size_t len, bool droppable)
             q->st.written_bytes += len;
         return 0;
     }
-    net_outq_flush(q);
+    live_outq_flush(q);
     if (q->queued > 0 && q->queued + len > q->cap)
         outq_make_room(q, len);
     if (q->err != 0 || (q->queued > 0 && q->queued + len > q->cap)) {
@@ -176,7 +176,7 @@ int net_outq_push(net_outq *q, const char *line, size_t len, bool droppable)
     memcpy(copy, line, len);
     q->v[q->head + q->n++] = (outq_line){copy, len, droppable};
     q->queued += len;
-    net_outq_flush(q);
+    live_outq_flush(q);
     return 0;
 dropped:
     if (droppable)
@@ -193,11 +193,11 @@ static int64_t outq_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int net_outq_drain(net_outq *q, int timeout_ms)
+int live_outq_drain(live_outq *q, int timeout_ms)
 {
     int64_t end = outq_now_ms() + timeout_ms;
     for (;;) {
-        int rc = net_outq_flush(q);
+        int rc = live_outq_flush(q);
         if (rc < 0)
             return rc;
         if (q->n == 0)
@@ -211,17 +211,17 @@ int net_outq_drain(net_outq *q, int timeout_ms)
     }
 }
 
-int net_outq_wait_fd(const net_outq *q)
+int live_outq_wait_fd(const live_outq *q)
 {
     return q->n > 0 && q->err == 0 ? q->fd : -1;
 }
 
-int net_outq_error(const net_outq *q)
+int live_outq_error(const live_outq *q)
 {
     return q->err;
 }
 
-void net_outq_stats_get(const net_outq *q, net_outq_stats *out)
+void live_outq_stats_get(const live_outq *q, live_outq_stats *out)
 {
     *out = q->st;
     out->queued_bytes = q->queued;

@@ -1,8 +1,8 @@
-/* cli_text.c: Python's repr of bytes and str, and JSON strings. See
- * cli_text.h. The repr follows CPython's bytes_repr() and
+/* base_text.c: Python's repr of bytes and str, and JSON strings. See
+ * base_text.h. The repr follows CPython's bytes_repr() and
  * unicode_repr(): the same quote choice and escapes.
  */
-#include "cli_text.h"
+#include "base_text.h"
 
 #include <errno.h>
 #include <string.h>
@@ -27,8 +27,8 @@ static size_t repr_char(char *e, unsigned char c, char quote, bool is_bytes)
     return 4;
 }
 
-size_t cli_repr(char *out, size_t outlen, const uint8_t *d, size_t n, bool is_bytes,
-                size_t max_chars)
+size_t base_repr(char *out, size_t outlen, const uint8_t *d, size_t n, bool is_bytes,
+                 size_t max_chars)
 {
     if (outlen == 0)
         return 0;
@@ -62,7 +62,7 @@ size_t cli_repr(char *out, size_t outlen, const uint8_t *d, size_t n, bool is_by
     return o;
 }
 
-void cli_json_str(FILE *f, const char *s)
+void base_json_str(FILE *f, const char *s)
 {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -92,7 +92,7 @@ void cli_json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-const char *cli_tcp_state_name(int linux_state)
+const char *base_tcp_state_name(int linux_state)
 {
     static const char *const names[] = {
         "CLOSED", /* 0: unused by Linux */
@@ -104,7 +104,7 @@ const char *cli_tcp_state_name(int linux_state)
     return "UNKNOWN";
 }
 
-const char *cli_exception_name(int neg_errno)
+const char *base_exception_name(int neg_errno)
 {
     switch (neg_errno < 0 ? -neg_errno : neg_errno) {
     case ECONNRESET:
