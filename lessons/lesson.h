@@ -26,7 +26,7 @@ typedef enum {
     LESSON_MODE_REAL = 2,
     LESSON_MODE_BOTH = 3,
     /* With REAL (`expect.wire`): the kernel is checked only when the real
-     * mode runs on the emulated wire (README "The real wire"), whose
+     * mode runs on the emulated wire (docs/wire.md), whose
      * latency and rate a claim about timing needs; never on loopback. */
     LESSON_MODE_WIRE = 4,
 } lesson_mode;

@@ -137,7 +137,7 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
 /* The same for the runner's last step. Returns 0 or -EIO. */
 int lesson_runner_write_transcript(const lesson_runner *r, FILE *out);
 
-/* The real mode's wire (README "The real wire"): the emulated link of
+/* The real mode's wire (docs/wire.md): the emulated link of
  * net_wire.h, whose helper process must be forked before any thread
  * exists, so main() calls this before SDL_Init and `check`/`run` call it
  * before their first runner. choice: "auto" (the emulated link where the

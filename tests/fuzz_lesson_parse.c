@@ -7,7 +7,7 @@
  * also run in the model's mode for its first steps, so the runner meets
  * every shape of tree the parser accepts.
  *
- * Build and run (see README); new inputs go to the FIRST folder, so put a
+ * Build and run (see docs/design.md); new inputs go to the FIRST folder, so put a
  * scratch corpus first and the bundled lessons (the seeds) after it:
  *   CC=clang cmake -S . -B build-fuzz -DSOCKBUF_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
  *   cmake --build build-fuzz --target fuzz_lesson_parse
