@@ -4,6 +4,15 @@
  * line may be partly written (off bytes of it). Writes gather up to
  * OUTQ_IOV lines in one writev(). See live_outq.h for the policy and the
  * caller (live mode's JSON Lines).
+ *
+ *   v: [ written | head: partial | line | dead | line | ... ]  vcap
+ *                  ^ head          scan ^ (no droppable line before it)
+ *
+ * A dropped line is not taken out of the array (that moves every line
+ * after it): it is left dead (buf NULL, len 0) and skipped by the writes.
+ * Dropping scans forward from `scan`, where the last drop stopped, and a
+ * full queue that holds no droppable line is known at once (ndrop == 0),
+ * so a push costs O(1) amortised however long a reader stalls.
  */
 #include "live_outq.h"
 
@@ -31,6 +40,8 @@ struct live_outq {
     size_t cap;
     outq_line *v;
     size_t head, n, vcap;
+    size_t scan;   /* index in v: no droppable line in [head, scan) */
+    size_t ndrop;  /* droppable lines queued */
     size_t off;    /* bytes of v[head] already written */
     size_t queued; /* bytes of every queued line, written part included */
     int err;
@@ -59,7 +70,30 @@ static void outq_discard_all(live_outq *q)
 {
     for (size_t i = 0; i < q->n; i++)
         free(q->v[q->head + i].buf);
-    q->head = q->n = q->off = q->queued = 0;
+    q->head = q->n = q->off = q->queued = q->scan = q->ndrop = 0;
+}
+
+/* Takes the head line out (written whole, or dead). */
+static void outq_pop(live_outq *q)
+{
+    outq_line *l = &q->v[q->head];
+    if (l->droppable && l->buf)
+        q->ndrop--;
+    free(l->buf);
+    q->head++;
+    q->n--;
+    q->off = 0;
+    if (q->scan < q->head)
+        q->scan = q->head;
+    if (q->n == 0)
+        q->head = q->scan = 0;
+}
+
+/* Dead lines at the head go at once: nothing is left to write of them. */
+static void outq_pop_dead(live_outq *q)
+{
+    while (q->n > 0 && q->v[q->head].buf == NULL)
+        outq_pop(q);
 }
 
 void live_outq_free(live_outq *q)
@@ -75,14 +109,17 @@ void live_outq_free(live_outq *q)
 
 int live_outq_flush(live_outq *q)
 {
+    outq_pop_dead(q);
     while (q->err == 0 && q->n > 0) {
         struct iovec iov[OUTQ_IOV];
         int k = 0;
-        for (size_t i = 0; i < q->n && k < OUTQ_IOV; i++, k++) {
+        for (size_t i = 0; i < q->n && k < OUTQ_IOV; i++) {
             outq_line *l = &q->v[q->head + i];
+            if (l->buf == NULL)
+                continue;
             size_t skip = i == 0 ? q->off : 0;
             iov[k].iov_base = l->buf + skip;
-            iov[k].iov_len = l->len - skip;
+            iov[k++].iov_len = l->len - skip;
         }
         ssize_t w = writev(q->fd, iov, k);
         if (w < 0 && errno == EINTR)
@@ -97,7 +134,7 @@ int live_outq_flush(live_outq *q)
         size_t left = (size_t)w;
         q->st.written_bytes += left;
         q->queued -= left;
-        while (left > 0) {
+        while (left > 0 && q->n > 0) {
             outq_line *l = &q->v[q->head];
             size_t rest = l->len - q->off;
             if (left < rest) {
@@ -105,34 +142,34 @@ int live_outq_flush(live_outq *q)
                 break;
             }
             left -= rest;
-            free(l->buf);
-            q->head++;
-            q->n--;
-            q->off = 0;
+            outq_pop(q);
         }
-        if (q->n == 0)
-            q->head = 0;
+        outq_pop_dead(q);
     }
     return q->err;
 }
 
 /* Drops queued droppable lines, oldest first, until need more bytes fit
- * (never the head line once partly written). */
+ * (never the head line once partly written). Each line is passed over by
+ * `scan` once in its life, so the cost is O(1) amortised per push. */
 static void outq_make_room(live_outq *q, size_t need)
 {
-    size_t j = q->head;
-    for (size_t i = 0; i < q->n; i++) {
-        outq_line l = q->v[q->head + i];
-        bool partial = i == 0 && q->off > 0;
-        if (l.droppable && !partial && q->queued + need > q->cap) {
-            q->queued -= l.len;
-            free(l.buf);
+    if (q->scan < q->head)
+        q->scan = q->head;
+    while (q->ndrop > 0 && q->queued + need > q->cap && q->scan < q->head + q->n) {
+        outq_line *l = &q->v[q->scan];
+        bool partial = q->scan == q->head && q->off > 0;
+        q->st.scanned_lines++;
+        if (l->droppable && l->buf && !partial) {
+            q->queued -= l->len;
+            free(l->buf);
+            l->buf = NULL;
+            l->len = 0;
+            q->ndrop--;
             q->st.dropped_droppable++;
-            continue;
         }
-        q->v[j++] = l;
+        q->scan++;
     }
-    q->n = j - q->head;
 }
 
 int live_outq_push(live_outq *q, const char *line, size_t len, bool droppable)
@@ -159,6 +196,7 @@ int live_outq_push(live_outq *q, const char *line, size_t len, bool droppable)
     if (q->head + q->n == q->vcap) {
         if (q->head > 0) {
             memmove(q->v, q->v + q->head, q->n * sizeof *q->v);
+            q->scan -= q->head;
             q->head = 0;
         }
         if (q->n == q->vcap) {
@@ -176,6 +214,7 @@ int live_outq_push(live_outq *q, const char *line, size_t len, bool droppable)
     memcpy(copy, line, len);
     q->v[q->head + q->n++] = (outq_line){copy, len, droppable};
     q->queued += len;
+    q->ndrop += droppable;
     live_outq_flush(q);
     return 0;
 dropped:

@@ -30,6 +30,7 @@ typedef struct {
     uint64_t dropped_droppable; /* droppable lines dropped (samples) */
     uint64_t dropped_other;     /* other lines dropped (events) */
     uint64_t written_bytes;     /* bytes written out */
+    uint64_t scanned_lines;     /* queued lines looked at to make room (work done) */
     size_t queued_bytes;        /* bytes waiting now */
 } live_outq_stats;
 

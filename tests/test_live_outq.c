@@ -107,6 +107,38 @@ static void test_outq_full_pipe_drops_samples_first(void **state)
     close(p[0]);
 }
 
+/* A reader that never reads: once the queue is full, pushing looks at each
+ * queued line at most once in its life to make room (O(1) amortised per
+ * push), whether the queue holds samples to drop or only events. */
+static void test_outq_stalled_reader_push_is_constant_work(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    fcntl(p[1], F_SETPIPE_SZ, 4096);
+    FILE *f = fdopen(p[1], "w");
+    assert_non_null(f);
+    live_outq *q = live_outq_new(f, 64 * 1024);
+    assert_non_null(q);
+    char line[64];
+    memset(line, 'x', sizeof line);
+    line[63] = '\n';
+    enum { PUSHES = 40000 };
+    /* first samples and events mixed, then events only: the queue's 1,000
+     * lines are walked again and again by a scan that restarts each push */
+    for (int i = 0; i < PUSHES; i++)
+        live_outq_push(q, line, sizeof line, i < PUSHES / 2 && i % 3 != 0);
+    live_outq_stats st;
+    live_outq_stats_get(q, &st);
+    assert_true(st.dropped_droppable > 0);
+    assert_true(st.dropped_other > 0);
+    assert_true(st.queued_bytes <= 64 * 1024);
+    assert_true(st.scanned_lines <= PUSHES);
+    live_outq_free(q);
+    fclose(f);
+    close(p[0]);
+}
+
 /* The descriptor's flags come back as they were. */
 static void test_outq_restores_blocking(void **state)
 {
@@ -148,6 +180,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outq_full_pipe_drops_samples_first),
+        cmocka_unit_test(test_outq_stalled_reader_push_is_constant_work),
         cmocka_unit_test(test_outq_restores_blocking),
         cmocka_unit_test(test_outq_broken_pipe_is_an_error),
     };
