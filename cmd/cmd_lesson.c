@@ -113,13 +113,32 @@ static int path_add(path_list *l, char *p)
     return 0;
 }
 
+/* Whether p, a symbolic link found in the folder whose real path is
+ * real_dir, points inside that folder (or below it). A link that cannot
+ * be resolved leaves it. */
+static bool link_stays_inside(const char *p, const char *real_dir)
+{
+    char target[PATH_MAX];
+    if (!realpath(p, target))
+        return false;
+    size_t n = strlen(real_dir);
+    return !strncmp(target, real_dir, n) && (target[n] == '/' || !strcmp(real_dir, "/"));
+}
+
 /* Expands one argument into lesson paths (a folder: its regular *.lesson
- * files, sorted, all of them). Returns the count added, or -1 after a
- * message. */
+ * files, sorted, all of them; a symbolic link only when it stays inside
+ * the folder, so a course repository cannot make `check DIR/` read
+ * /etc/shadow). Returns the count added, or -1 after a message. */
 static int expand_arg(const char *arg, path_list *paths, FILE *errout)
 {
     struct stat st;
+    char real_dir[PATH_MAX];
     if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (!realpath(arg, real_dir)) {
+            fprintf(errout, "sockbuf check: cannot resolve folder '%s': %s\n", arg,
+                    strerror(errno));
+            return -1;
+        }
         DIR *d = opendir(arg);
         if (!d) {
             fprintf(errout, "sockbuf check: cannot open folder '%s': %s\n", arg, strerror(errno));
@@ -141,6 +160,12 @@ static int expand_arg(const char *arg, path_list *paths, FILE *errout)
                 /* Only regular files are lessons: a FIFO or a device named
                  * x.lesson would hang or flood the run. */
                 struct stat fst;
+                if (lstat(p, &fst) == 0 && S_ISLNK(fst.st_mode) &&
+                    !link_stays_inside(p, real_dir)) {
+                    fprintf(errout, "sockbuf check: skipping '%s': a link out of the folder\n", p);
+                    free(p);
+                    continue;
+                }
                 if (stat(p, &fst) != 0 || !S_ISREG(fst.st_mode)) {
                     fprintf(errout, "sockbuf check: skipping '%s': not a regular file\n", p);
                     free(p);

@@ -285,6 +285,43 @@ static void test_check_fifo_is_not_a_lesson(void **state)
     alarm(0);
 }
 
+/* A folder's symbolic links are followed only inside it: a link named
+ * x.lesson to /etc/passwd (or to a lesson in another folder) is skipped
+ * with a note and nothing of its target is read; a link to a lesson of
+ * the same folder is a lesson. */
+static void test_check_folder_links_stay_inside(void **state)
+{
+    (void)state;
+    char sub[128], path[256], want[512];
+    snprintf(sub, sizeof sub, "%s/links", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    put("links/a.lesson", GOOD);
+    snprintf(path, sizeof path, "%s/b.lesson", sub);
+    assert_int_equal(symlink("a.lesson", path), 0);
+    snprintf(path, sizeof path, "%s/c.lesson", sub);
+    assert_int_equal(symlink("/etc/passwd", path), 0);
+    char outside[256];
+    snprintf(outside, sizeof outside, "%s/a-good.lesson", dir);
+    snprintf(path, sizeof path, "%s/d.lesson", sub);
+    assert_int_equal(symlink(outside, path), 0);
+    char *argv[] = {"check", "--sim", sub};
+    result r = run_cli(cmd_check, 3, argv);
+    assert_string_equal(r.out, "2 passed, 0 failed\n");
+    /* readdir's order: each note once, and nothing else */
+    const char *links[] = {"c", "d"};
+    size_t notes = 0;
+    for (int i = 0; i < 2; i++) {
+        snprintf(want, sizeof want,
+                 "sockbuf check: skipping '%s/%s.lesson': a link out of the folder\n", sub,
+                 links[i]);
+        assert_non_null(strstr(r.err, want));
+        notes += strlen(want);
+    }
+    assert_int_equal(strlen(r.err), notes);
+    assert_int_equal(r.rc, 0);
+    done(&r);
+}
+
 /* The 256 MiB cap is checked with stat() before reading: a 300 MiB
  * (sparse) file is refused having read nothing of it (before: about
  * 512 MiB was read first). */
@@ -453,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_check_ended_blocked),
         cmocka_unit_test(test_run_writes_transcript),
         cmocka_unit_test(test_check_folder_of_1100_lessons),
+        cmocka_unit_test(test_check_folder_links_stay_inside),
         cmocka_unit_test(test_check_fifo_is_not_a_lesson),
         cmocka_unit_test(test_check_huge_file_refused_before_reading),
         cmocka_unit_test(test_check_timeout),
