@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -430,6 +431,7 @@ typedef struct {
 
 static int start_job(check_job *job, const char *path, const check_how *how)
 {
+    pid_t parent = getpid();
     job->fd = (int)syscall(SYS_memfd_create, "sockbuf-check", 1u /* MFD_CLOEXEC */);
     if (job->fd < 0)
         return -errno;
@@ -442,6 +444,14 @@ static int start_job(check_job *job, const char *path, const check_how *how)
         return -e;
     }
     if (job->pid == 0) {
+        /* A worker dies with check (kill -9 included), and its wire helper
+         * with it (the helper's own PDEATHSIG); checked after setting it,
+         * since the parent may have died before. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(3);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
         cmd_report rep = {0};
         lesson_wire_after_fork(); /* the parent's wire answers the parent only */
         check_one(path, how, &rep);
@@ -498,18 +508,63 @@ static void finish_job(check_job *job, int st, cmd_report *rep)
     rep->status = 1;
 }
 
+/* SIGTERM or SIGINT while workers run: the signal, for check_all to pass
+ * on to every worker before it dies of it itself. */
+static volatile sig_atomic_t g_stop_signal;
+/* The workers, for the handler: it passes the signal on at once (kill is
+ * async-signal-safe), so a signal that lands just before waitpid() still
+ * ends the wait, when the workers die. */
+static check_job *volatile g_jobs;
+static volatile sig_atomic_t g_njobs;
+
+static void on_stop_signal(int sig)
+{
+    g_stop_signal = sig;
+    for (int i = 0; i < (int)g_njobs; i++)
+        if (g_jobs[i].pid > 0)
+            kill(g_jobs[i].pid, sig);
+}
+
+/* Passes the stop signal on to the running workers, waits for them, then
+ * dies of that signal as the user asked. */
+static void stop_workers(check_job *job, int started)
+{
+    int sig = (int)g_stop_signal;
+    for (int i = 0; i < started; i++)
+        if (job[i].pid > 0)
+            kill(job[i].pid, sig);
+    for (int i = 0; i < started; i++)
+        if (job[i].pid > 0)
+            while (waitpid(job[i].pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 /* Runs every lesson, at most jobs at a time in child processes (jobs 1:
  * in this process), printing each lesson's text in lesson order as soon
- * as it and every lesson before it are done. */
+ * as it and every lesson before it are done. SIGTERM and SIGINT reach the
+ * workers too (a worker also dies with this process, see start_job). */
 static void check_all(cmd_report *reps, int n, const check_how *how, int jobs, bool quiet,
                       FILE *out, FILE *errout)
 {
     check_job *job = jobs > 1 && n > 1 ? calloc((size_t)n, sizeof *job) : NULL;
     bool *done = calloc((size_t)n, sizeof *done);
     int started = 0, running = 0, next_print = 0;
+    struct sigaction stop = {.sa_handler = on_stop_signal}, old_term, old_int;
+    sigemptyset(&stop.sa_mask); /* no SA_RESTART: waitpid returns EINTR */
+    if (job) {
+        g_stop_signal = 0;
+        g_jobs = job;
+        g_njobs = n;
+        sigaction(SIGTERM, &stop, &old_term);
+        sigaction(SIGINT, &stop, &old_int);
+    }
     fflush(out);
     fflush(errout);
     while (next_print < n) {
+        if (job && g_stop_signal)
+            stop_workers(job, started);
         while (started < n && running < jobs) {
             if (!job || !done || start_job(&job[started], reps[started].path, how) < 0) {
                 check_one(reps[started].path, how, &reps[started]); /* here */
@@ -525,6 +580,8 @@ static void check_all(cmd_report *reps, int n, const check_how *how, int jobs, b
         if (running > 0) {
             int st = 0;
             pid_t pid = waitpid(-1, &st, 0);
+            if (pid < 0 && errno == EINTR)
+                continue;
             for (int i = 0; pid > 0 && i < started; i++) {
                 if (job[i].pid == pid) {
                     finish_job(&job[i], st, &reps[i]);
@@ -541,6 +598,12 @@ static void check_all(cmd_report *reps, int n, const check_how *how, int jobs, b
             }
             next_print++;
         }
+    }
+    if (job) {
+        sigaction(SIGTERM, &old_term, NULL);
+        sigaction(SIGINT, &old_int, NULL);
+        g_njobs = 0;
+        g_jobs = NULL;
     }
     free(job);
     free(done);
