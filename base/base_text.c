@@ -146,3 +146,28 @@ const char *base_exception_name(int neg_errno)
         return "OSError";
     }
 }
+
+int base_fputs_safe(const char *s, FILE *f)
+{
+    int rc = 0;
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    for (; *p; p++) {
+        unsigned cp = 0;
+        size_t n = 0;
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7F)
+            cp = *p, n = 1;
+        else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+            cp = p[1], n = 2;
+        if (!n)
+            continue;
+        if (p > run && fwrite(run, 1, (size_t)(p - run), f) != (size_t)(p - run))
+            rc = EOF;
+        if (fprintf(f, "\\x%02x", cp) < 0)
+            rc = EOF;
+        p += n - 1;
+        run = p + 1;
+    }
+    if (p > run && fwrite(run, 1, (size_t)(p - run), f) != (size_t)(p - run))
+        rc = EOF;
+    return rc;
+}

@@ -35,6 +35,13 @@ const char *base_tcp_state_name(int linux_state);
  * -EAGAIN "BlockingIOError"... and "OSError" for the rest. */
 const char *base_exception_name(int neg_errno);
 
+/* Writes s to f as text for a terminal: newline and tab pass, every other
+ * control character (C0, DEL, and the UTF-8 C1 range U+0080..U+009F) is
+ * written as Python writes it escaped, "\x1b", so nothing a lesson
+ * computes (a print() of '\x1b]52;...') can drive the terminal. Returns
+ * what fputs returns for the last piece (EOF on an error). */
+int base_fputs_safe(const char *s, FILE *f);
+
 /* Writes s as a JSON string, quotes included: " and \ escaped, \n \r \t
  * by name, other control bytes as \u00XX, UTF-8 passed through. */
 void base_json_str(FILE *f, const char *s);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "base_opt.h"
+#include "base_text.h"
 #include "cmd_lesson.h"
 #include "cmd_report.h"
 #include "lesson.h"
@@ -948,9 +949,12 @@ static void print_step(FILE *out, const lesson_doc *doc, const lesson_record *re
         for (int side = 0; side < 2; side++)
             for (int p = 0; p < rec->nresults[m]; p++) {
                 const lesson_result *x = &rec->results[m][p];
-                if (x->kind == LESSON_RESULT_PRINT && (int)x->side == side)
-                    fprintf(out, "  print (%s, %s): %s\n", mode_name(mode),
-                            lesson_side_name((lesson_side)side), x->repr);
+                if (x->kind == LESSON_RESULT_PRINT && (int)x->side == side) {
+                    fprintf(out, "  print (%s, %s): ", mode_name(mode),
+                            lesson_side_name((lesson_side)side));
+                    base_fputs_safe(x->repr, out); /* computed: may hold an ESC */
+                    fputc('\n', out);
+                }
             }
         for (int side = 0; side < 2; side++)
             if (rec->sides[m][side].last_exc != LESSON_EXC_NONE)

@@ -846,6 +846,41 @@ static void parse_line(parser *p, const char *s, size_t len)
 #undef IS
 }
 
+/* Index of the first control character in s[0..len) (valid UTF-8, no
+ * NUL): a C0 byte other than tab, DEL, or a C1 character U+0080..U+009F,
+ * or len. Titles, narration and code are printed by run and check and in
+ * TAP: an ESC there could rewrite a teacher's terminal (OSC 52 reaches
+ * the clipboard on some), so they are refused at parse time. */
+static size_t control_at(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7F)
+            return i;
+        if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+            (unsigned char)s[i + 1] <= 0x9F)
+            return i;
+    }
+    return len;
+}
+
+/* "0x1b (ESC)" for the control character at c (see control_at). */
+static const char *control_name(const unsigned char *c)
+{
+    static const char *const c0[32] = {
+        "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS",  "HT",  "LF",
+        "VT",  "FF",  "CR",  "SO",  "SI",  "DLE", "DC1", "DC2", "DC3", "DC4", "NAK",
+        "SYN", "ETB", "CAN", "EM",  "SUB", "ESC", "FS",  "GS",  "RS",  "US"};
+    static _Thread_local char buf[32];
+    if (*c < 0x20)
+        snprintf(buf, sizeof buf, "0x%02x (%s)", *c, c0[*c]);
+    else if (*c == 0x7F)
+        snprintf(buf, sizeof buf, "0x7f (DEL)");
+    else
+        snprintf(buf, sizeof buf, "U+%04X (C1)", c[1]);
+    return buf;
+}
+
 /* Index of the first invalid UTF-8 byte in s[0..len), or len. */
 static size_t utf8_check(const unsigned char *s, size_t len)
 {
@@ -960,6 +995,11 @@ lesson_doc *lesson_parse(const char *path, const char *text, size_t len, lesson_
         else if (memchr(s, '\r', ll))
             lesson_perr(&p, line, (int)((const char *)memchr(s, '\r', ll) - s) + 1,
                         "carriage return in the middle of a line");
+        else if ((bad = control_at(s, ll)) < ll)
+            lesson_perr(&p, line, (int)bad + 1,
+                        "control character %s in the lesson (it would reach the terminal); "
+                        "in a string write it as an escape, such as '\\x1b'",
+                        control_name((const unsigned char *)s + bad));
         else
             parse_line(&p, s, ll);
         pos = nl ? end + 1 : len;

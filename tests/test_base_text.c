@@ -66,12 +66,31 @@ static void test_json_str_escapes(void **state)
     free(buf);
 }
 
+/* Text for a terminal: newline, tab and UTF-8 (Japanese too) pass as they
+ * are; C0 controls, DEL and C1 characters come out escaped as "\\xNN". */
+static void test_fputs_safe_escapes_controls(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    assert_int_not_equal(base_fputs_safe("a\tb\n\x1b]52;c;aGk=\x07\x7f\xc2\x9b"
+                                         "2J \xe6\x97\xa5",
+                                         f),
+                         EOF);
+    fclose(f);
+    assert_string_equal(buf, "a\tb\n\\x1b]52;c;aGk=\\x07\\x7f\\x9b2J \xe6\x97\xa5");
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_repr_matches_cpython),
         cmocka_unit_test(test_repr_cuts_with_ellipsis),
         cmocka_unit_test(test_json_str_escapes),
+        cmocka_unit_test(test_fputs_safe_escapes_controls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
