@@ -867,10 +867,10 @@ static size_t control_at(const char *s, size_t len)
 /* "0x1b (ESC)" for the control character at c (see control_at). */
 static const char *control_name(const unsigned char *c)
 {
-    static const char *const c0[32] = {
-        "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS",  "HT",  "LF",
-        "VT",  "FF",  "CR",  "SO",  "SI",  "DLE", "DC1", "DC2", "DC3", "DC4", "NAK",
-        "SYN", "ETB", "CAN", "EM",  "SUB", "ESC", "FS",  "GS",  "RS",  "US"};
+    static const char *const c0[32] = {"NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL",
+                                       "BS",  "HT",  "LF",  "VT",  "FF",  "CR",  "SO",  "SI",
+                                       "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB",
+                                       "CAN", "EM",  "SUB", "ESC", "FS",  "GS",  "RS",  "US"};
     static _Thread_local char buf[32];
     if (*c < 0x20)
         snprintf(buf, sizeof buf, "0x%02x (%s)", *c, c0[*c]);
