@@ -1066,6 +1066,11 @@ int cmd_run(int argc, char **argv, FILE *out, FILE *errout)
         for (int e = 0; e < rec->nexpects; e++)
             if (!rec->expects[e].ok && !rec->expects[e].skipped)
                 status = 1;
+        /* Each step whole on disk and on screen as soon as it is done: a
+         * run stopped by Ctrl+C or SIGTERM keeps every step before. */
+        fflush(out);
+        if (tf)
+            fflush(tf);
     }
     if (rc == -ETIMEDOUT && lesson_runner_timed_out(r)) {
         print_timed_out(errout, path, doc, lesson_runner_step_index(r),

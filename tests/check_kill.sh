@@ -4,7 +4,8 @@
 # helper) die with it: 2 s after a `kill -9` of check, and 2 s after a
 # SIGTERM or SIGINT to check alone, no process of the run is left.
 # The lessons sleep 30 s each in real mode, so a worker that outlived its
-# parent would still be there.
+# parent would still be there. And `run --transcript` stopped by SIGTERM
+# or SIGINT in its second step keeps the first: on stdout and on disk.
 # Usage: tests/check_kill.sh path/to/sockbuf
 set -u
 bin=${1:?usage: check_kill.sh SOCKBUF}
@@ -48,5 +49,21 @@ for how in KILL TERM INT; do
         pkill -9 -f "$dir" 2>/dev/null
     fi
 done
+printf 'lesson two\nstep one\nclient: x = 1\nstep two\nclient: time.sleep(30)\n' >"$dir/two.lesson"
+for how in TERM INT; do
+    rm -f "$dir/t.jsonl"
+    env --default-signal=INT "$bin" run --real "$dir/two.lesson" --transcript "$dir/t.jsonl" \
+        >"$dir/out" 2>&1 &
+    pid=$!
+    n=0
+    while ! grep -q '"step":1' "$dir/t.jsonl" 2>/dev/null && [ $n -lt 100 ]; do
+        sleep 0.05
+        n=$((n + 1))
+    done
+    kill -s "$how" "$pid"
+    wait "$pid" 2>/dev/null
+    grep -q '"step":1' "$dir/t.jsonl" || fail "run, SIG$how: step 1 lost from the transcript"
+    grep -q '== step 1/2' "$dir/out" || fail "run, SIG$how: step 1 lost from stdout: $(cat "$dir/out")"
+done
 [ $fails -eq 0 ] || exit 1
-echo "check_kill: ok (kill -9, SIGTERM and SIGINT leave no worker or wire helper)"
+echo "check_kill: ok (kill -9, SIGTERM and SIGINT leave no worker or wire helper; run keeps its steps)"
