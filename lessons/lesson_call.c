@@ -119,10 +119,15 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
             }
         }
         if (p->op == LF_READLINE) {
-            uint8_t *nl = rd->len ? memchr(rd->buf, '\n', rd->len) : NULL;
+            /* Only the bytes not yet looked at: a long line that comes a
+             * segment at a time is scanned once, not once per refill. */
+            size_t from = rd->scanned < rd->len ? rd->scanned : rd->len;
+            uint8_t *nl = rd->len > from ? memchr(rd->buf + from, '\n', rd->len - from) : NULL;
             if (nl) {
                 take = (size_t)(nl - rd->buf) + 1;
                 ready = true;
+            } else {
+                rd->scanned = rd->len;
             }
         } else if (p->cap && rd->len >= p->cap) {
             take = p->cap;
@@ -142,6 +147,7 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
                 memcpy(p->result.data, rd->buf, take);
             memmove(rd->buf, rd->buf + take, rd->len - take);
             rd->len -= take;
+            rd->scanned = rd->scanned > take ? rd->scanned - take : 0;
             return R_OK;
         }
         if (s->h < 0)

@@ -154,6 +154,7 @@ typedef struct {
     char name[LESSON_NAME_LEN];
     uint8_t *buf; /* bytes read ahead, not yet returned */
     size_t len, cap;
+    size_t scanned; /* bytes at buf's start known to hold no '\n' (readline scans on from there) */
     size_t chunk; /* one refill's recv size: the buffer size (0: raw SocketIO, no read-ahead) */
     bool eof;
     bool closed;
