@@ -13,8 +13,12 @@
 
 #include "base_opt.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <inttypes.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +188,56 @@ static int cli_parse_addr(const char *arg, char *hostbuf, size_t cap, const char
     return 0;
 }
 
+/* Whether host names every address of the machine (0.0.0.0, 0, ::, [::]). */
+static bool host_is_wildcard(const char *host)
+{
+    char h[64];
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof h) {
+        memcpy(h, host + 1, n - 2);
+        h[n - 2] = '\0';
+    } else if (n < sizeof h) {
+        memcpy(h, host, n + 1);
+    } else {
+        return false;
+    }
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_aton(h, &a4) == 1)
+        return a4.s_addr == htonl(INADDR_ANY);
+    return inet_pton(AF_INET6, h, &a6) == 1 && IN6_IS_ADDR_UNSPECIFIED(&a6);
+}
+
+/* --listen on every interface: said on errout, with the addresses that
+ * other machines can now reach (loopback left out), since a teacher's
+ * chat server on 0.0.0.0 is open to the whole classroom network. */
+static void warn_wildcard(const char *host, uint16_t port, FILE *errout)
+{
+    fprintf(errout,
+            "sockbuf live: warning: --listen %s:%u accepts connections from every network this "
+            "machine is on",
+            host, (unsigned)port);
+    struct ifaddrs *ifs = NULL;
+    int shown = 0;
+    if (getifaddrs(&ifs) == 0) {
+        for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+            if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+                continue;
+            int fam = i->ifa_addr->sa_family;
+            if (fam != AF_INET && (fam != AF_INET6 || !strchr(host, ':')))
+                continue;
+            char a[INET6_ADDRSTRLEN] = "";
+            const void *src = fam == AF_INET
+                                  ? (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
+                                  : (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+            inet_ntop(fam, src, a, sizeof a);
+            fprintf(errout, "%s%s (%s)", shown++ ? ", " : "; reachable now at ", a, i->ifa_name);
+        }
+        freeifaddrs(ifs);
+    }
+    fprintf(errout, "; to stay on this machine, listen on 127.0.0.1:%u\n", (unsigned)port);
+}
+
 static const struct option lv_opts[] = {
     {"help", no_argument, NULL, 'h'},
     {"listen", required_argument, NULL, 'L'},
@@ -338,6 +392,8 @@ int cmd_live_parse(int argc, char **argv, live_opts *o, FILE *out, FILE *errout)
         fprintf(errout, "sockbuf live: --connect needs a port other than 0\n");
         return 2;
     }
+    if (o->cfg.mode == NET_LIVE_LISTEN && o->cfg.host && host_is_wildcard(o->cfg.host))
+        warn_wildcard(o->cfg.host, o->cfg.port, errout);
     return 0;
 }
 
