@@ -171,3 +171,19 @@ int base_fputs_safe(const char *s, FILE *f)
         rc = EOF;
     return rc;
 }
+
+static int g_flush_errno;
+
+int base_flush(FILE *f)
+{
+    errno = 0;
+    int rc = fflush(f);
+    if (rc != 0 && g_flush_errno == 0)
+        g_flush_errno = errno ? errno : EIO;
+    return rc;
+}
+
+int base_flush_errno(void)
+{
+    return g_flush_errno;
+}

@@ -42,6 +42,15 @@ const char *base_exception_name(int neg_errno);
  * what fputs returns for the last piece (EOF on an error). */
 int base_fputs_safe(const char *s, FILE *f);
 
+/* fflush(f), keeping the errno of the first failure for base_flush_errno():
+ * stdio keeps only an error flag, so the final check at exit could no
+ * longer say why (ENOSPC, EPIPE) once a flush along the way had failed.
+ * Returns fflush's result. */
+int base_flush(FILE *f);
+
+/* The errno of the first failed base_flush() of this process, or 0. */
+int base_flush_errno(void);
+
 /* Writes s as a JSON string, quotes included: " and \ escaped, \n \r \t
  * by name, other control bytes as \u00XX, UTF-8 passed through. */
 void base_json_str(FILE *f, const char *s);

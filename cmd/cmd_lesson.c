@@ -29,57 +29,11 @@
 #include "base_text.h"
 #include "cmd_lesson.h"
 #include "cmd_report.h"
+#include "cmd_table.h"
 #include "lesson.h"
 #include "lesson_differ.h"
 #include "lesson_run.h"
 #include "lesson_wirecmp.h"
-
-static const char check_usage[] =
-    "usage: sockbuf check [OPTIONS] LESSON...\n"
-    "  Runs each LESSON headless, in both modes, and checks every expectation.\n"
-    "  LESSON is a .lesson file, a folder of them, or a bundled lesson's name or\n"
-    "  any unique prefix of it (basics, flush, chat, file-send, nagle, close, 01..06).\n"
-    "  Prints one line per failed expectation, then 'N passed, N failed' (lessons).\n"
-    "\n"
-    "  --sim            the model only (the same result on every machine)\n"
-    "  --real           the real sockets only\n"
-    "  -j, --jobs N     check N lessons at once (default: the number of cores, or\n"
-    "                   every lesson up to 8 when the real mode runs on the\n"
-    "                   emulated wire, which mostly waits on the link);\n"
-    "                   the output stays in lesson order\n"
-    "  --junit FILE     also write a JUnit XML report to FILE ('-': stdout)\n"
-    "  --tap            print TAP version 13 instead of the usual lines\n"
-    "  --no-why         do not fail a step where the model's and the kernel's figures\n"
-    "                   differ and the step gives no reason (why SIDE.FIGURE TEXT);\n"
-    "                   by default such a step fails, once a second look at the\n"
-    "                   kernel after it has rested again finds the difference still\n"
-    "                   there (--why, the old way to ask for it, is still accepted)\n"
-    "  --timeout SECONDS  real time each lesson's steps may take (default 300; 0: no limit)\n"
-    "  --wire auto|loopback  the real mode on the emulated link with the lesson's latency,\n"
-    "                   rate and MSS where the machine allows it (auto), or plain loopback\n"
-    "  -h, --help       this text\n"
-    "\n"
-    "  The real mode runs each step at a real-time priority where it may (root) and\n"
-    "  ends each wait at an absolute time, so the kernel is looked at when the lesson\n"
-    "  says. Where a busy machine still held a step with a wait back more than 2 ms\n"
-    "  (or the wire's packets came that late), a kernel expectation of that step, or\n"
-    "  of the next, that does not hold is 'not checked', with how late the snapshot\n"
-    "  came (TAP '# SKIP', JUnit <skipped>): neither passed nor failed.\n"
-    "\n"
-    "  Exit status: 0 all passed, 1 some failed, 2 usage or parse error.\n"
-    "  Failures are red on a terminal, unless NO_COLOR is set.\n";
-
-static const char run_usage[] =
-    "usage: sockbuf run [--sim|--real] LESSON [--transcript FILE]\n"
-    "  Runs LESSON headless and prints each step's state, the model beside the kernel.\n"
-    "\n"
-    "  --sim              the model only\n"
-    "  --real             the real sockets only\n"
-    "  --transcript FILE  also write one JSON line per step (SPEC.md section 4; '-': stdout)\n"
-    "  --wire auto|loopback  the real mode's link (see check --help)\n"
-    "  -h, --help         this text\n"
-    "\n"
-    "  Exit status: 0 every expectation held, 1 some failed, 2 usage or parse error.\n";
 
 static void print_diags(FILE *errout, const char *path, const lesson_diag *d, int n)
 {
@@ -610,14 +564,6 @@ static void check_all(cmd_report *reps, int n, const check_how *how, int jobs, b
     free(done);
 }
 
-static const struct option check_opts[] = {
-    {"help", no_argument, NULL, 'h'},          {"sim", no_argument, NULL, 's'},
-    {"real", no_argument, NULL, 'r'},          {"jobs", required_argument, NULL, 'j'},
-    {"junit", required_argument, NULL, 'J'},   {"tap", no_argument, NULL, 'T'},
-    {"timeout", required_argument, NULL, 'O'}, {"why", no_argument, NULL, 'Y'},
-    {"no-why", no_argument, NULL, 'N'},        {NULL, 0, NULL, 0},
-};
-
 /* What `check` was asked for. */
 typedef struct {
     unsigned modes;     /* lesson_mode bits */
@@ -653,9 +599,12 @@ static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *
                         .budget_us = LESSON_TIME_BUDGET_US_DEFAULT,
                         .need_why = true,
                         .jobs = 0};
+    struct option opts[32];
+    char shortopts[16];
+    cmd_table_longopts(CMD_CHECK, opts, 32, shortopts, sizeof shortopts);
     base_opt p = {.cmd = "sockbuf check",
-                  .longopts = check_opts,
-                  .shortopts = "hj:",
+                  .longopts = opts,
+                  .shortopts = shortopts,
                   .errout = errout,
                   .argc = argc,
                   .argv = argv};
@@ -664,7 +613,7 @@ static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *
     while ((c = base_opt_next(&p, &v)) != -1) {
         switch (c) {
         case 'h':
-            fputs(check_usage, out);
+            cmd_table_help(out, CMD_CHECK);
             return 0;
         case 's':
             o->modes = LESSON_MODE_SIM;
@@ -766,7 +715,8 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *errout)
         goto out;
     }
     if (n == 0) {
-        fprintf(errout, "sockbuf check: no lesson given\n%s", check_usage);
+        fprintf(errout, "sockbuf check: no lesson given\n");
+        cmd_table_usage(errout, CMD_CHECK);
         status = 2;
         goto out;
     }
@@ -978,16 +928,12 @@ int cmd_run(int argc, char **argv, FILE *out, FILE *errout)
 {
     unsigned modes = LESSON_MODE_BOTH;
     const char *lesson = NULL, *transcript = NULL;
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"sim", no_argument, NULL, 's'},
-        {"real", no_argument, NULL, 'r'},
-        {"transcript", required_argument, NULL, 't'},
-        {NULL, 0, NULL, 0},
-    };
+    struct option opts[32];
+    char shortopts[16];
+    cmd_table_longopts(CMD_RUN, opts, 32, shortopts, sizeof shortopts);
     base_opt p = {.cmd = "sockbuf run",
                   .longopts = opts,
-                  .shortopts = "h",
+                  .shortopts = shortopts,
                   .errout = errout,
                   .argc = argc,
                   .argv = argv};
@@ -995,7 +941,7 @@ int cmd_run(int argc, char **argv, FILE *out, FILE *errout)
     int c;
     while ((c = base_opt_next(&p, &val)) != -1) {
         if (c == 'h') {
-            fputs(run_usage, out);
+            cmd_table_help(out, CMD_RUN);
             return 0;
         } else if (c == 's' || c == 'r') {
             modes = c == 's' ? LESSON_MODE_SIM : LESSON_MODE_REAL;
@@ -1007,14 +953,16 @@ int cmd_run(int argc, char **argv, FILE *out, FILE *errout)
     }
     for (int i = base_opt_operands(&p); i < argc; i++) {
         if (lesson) {
-            fprintf(errout, "sockbuf run: one lesson at a time ('%s' and '%s')\n%s", lesson,
-                    argv[i], run_usage);
+            fprintf(errout, "sockbuf run: one lesson at a time ('%s' and '%s')\n", lesson,
+                    argv[i]);
+            cmd_table_usage(errout, CMD_RUN);
             return 2;
         }
         lesson = argv[i];
     }
     if (!lesson) {
-        fprintf(errout, "sockbuf run: no lesson given\n%s", run_usage);
+        fprintf(errout, "sockbuf run: no lesson given\n");
+        cmd_table_usage(errout, CMD_RUN);
         return 2;
     }
     char path[PATH_MAX];
@@ -1068,9 +1016,9 @@ int cmd_run(int argc, char **argv, FILE *out, FILE *errout)
                 status = 1;
         /* Each step whole on disk and on screen as soon as it is done: a
          * run stopped by Ctrl+C or SIGTERM keeps every step before. */
-        fflush(out);
+        base_flush(out);
         if (tf)
-            fflush(tf);
+            base_flush(tf);
     }
     if (rc == -ETIMEDOUT && lesson_runner_timed_out(r)) {
         print_timed_out(errout, path, doc, lesson_runner_step_index(r),

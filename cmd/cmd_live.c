@@ -12,6 +12,7 @@
 #include "live_outq.h"
 
 #include "base_opt.h"
+#include "cmd_table.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,30 +25,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-
-static const char lv_usage[] =
-    "usage: sockbuf live --listen [HOST:]PORT [OPTIONS]\n"
-    "       sockbuf live --connect HOST:PORT [--send TEXT | --send-file FILE] [OPTIONS]\n"
-    "  Watches real sockets that talk to programs outside sockbuf: in a window when\n"
-    "  there is a display, else (or with --headless) as JSON Lines on stdout.\n"
-    "\n"
-    "  --listen [HOST:]PORT  serve like the article's chat server (HOST: 127.0.0.1)\n"
-    "  --connect HOST:PORT   connect like the article's client\n"
-    "  --send TEXT           connect: what to send (default 'Hello, world')\n"
-    "  --send-file FILE      connect: send a file\n"
-    "  --headless            JSON Lines, no window\n"
-    "  --max-seconds N       stop after N seconds\n"
-    "  --sample-ms N         sample interval (default 100; the window 50)\n"
-    "  --recv-size N         bytes per recv (default 1024)\n"
-    "  --max-conns N         listen: connections at once (default 1024; at the limit the\n"
-    "                        longest-idle one makes room)\n"
-    "  --idle-timeout SECONDS  listen: close a connection idle this long (default 120;\n"
-    "                        0: never)\n"
-    "  --lang en|ja          window: language\n"
-    "  --size WxH            window: size (default 1280x720)\n"
-    "  -h, --help            this text\n"
-    "  Exit status: 0 ok (also on SIGINT/SIGTERM), 1 a setup or connection failure,\n"
-    "  2 a usage error.\n";
 
 static volatile sig_atomic_t lv_signalled;
 
@@ -238,24 +215,6 @@ static void warn_wildcard(const char *host, uint16_t port, FILE *errout)
     fprintf(errout, "; to stay on this machine, listen on 127.0.0.1:%u\n", (unsigned)port);
 }
 
-static const struct option lv_opts[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"listen", required_argument, NULL, 'L'},
-    {"connect", required_argument, NULL, 'C'},
-    {"send", required_argument, NULL, 'S'},
-    {"send-file", required_argument, NULL, 'F'},
-    {"headless", no_argument, NULL, 'H'},
-    {"max-seconds", required_argument, NULL, 'M'},
-    {"sample-ms", required_argument, NULL, 'm'},
-    {"recv-size", required_argument, NULL, 'r'},
-    {"max-conns", required_argument, NULL, 'c'},
-    {"idle-timeout", required_argument, NULL, 'I'},
-    {"lang", required_argument, NULL, 'l'},
-    {"size", required_argument, NULL, 'z'},
-    {"screenshot", required_argument, NULL, 'P'},
-    {NULL, 0, NULL, 0},
-};
-
 /* "WxH", each 64..8192. */
 static int cli_size(const char *s, int *w, int *h)
 {
@@ -283,9 +242,12 @@ int cmd_live_parse(int argc, char **argv, live_opts *o, FILE *out, FILE *errout)
     o->screenshot = getenv("SOCKBUF_SCREENSHOT");
     const char *addr = NULL;
     bool have_mode = false;
+    struct option opts[32];
+    char shortopts[16];
+    cmd_table_longopts(CMD_LIVE, opts, 32, shortopts, sizeof shortopts);
     base_opt p = {.cmd = "sockbuf live",
-                  .longopts = lv_opts,
-                  .shortopts = "h",
+                  .longopts = opts,
+                  .shortopts = shortopts,
                   .errout = errout,
                   .argc = argc,
                   .argv = argv};
@@ -295,12 +257,13 @@ int cmd_live_parse(int argc, char **argv, live_opts *o, FILE *out, FILE *errout)
     while ((c = base_opt_next(&p, &v)) != -1) {
         switch (c) {
         case 'h':
-            fputs(lv_usage, out);
+            cmd_table_help(out, CMD_LIVE);
             return 1;
         case 'L':
         case 'C':
             if (have_mode) {
-                fprintf(errout, "sockbuf live: give one of --listen or --connect\n%s", lv_usage);
+                fprintf(errout, "sockbuf live: give one of --listen or --connect\n");
+                cmd_table_usage(errout, CMD_LIVE);
                 return 2;
             }
             have_mode = true;
@@ -368,12 +331,13 @@ int cmd_live_parse(int argc, char **argv, live_opts *o, FILE *out, FILE *errout)
     }
     int first = base_opt_operands(&p);
     if (first < argc) {
-        fprintf(errout, "sockbuf live: unexpected '%s'\n%s", argv[first], lv_usage);
+        fprintf(errout, "sockbuf live: unexpected '%s'\n", argv[first]);
+        cmd_table_usage(errout, CMD_LIVE);
         return 2;
     }
     if (!have_mode) {
-        fprintf(errout, "sockbuf live: give --listen [HOST:]PORT or --connect HOST:PORT\n%s",
-                lv_usage);
+        fprintf(errout, "sockbuf live: give --listen [HOST:]PORT or --connect HOST:PORT\n");
+        cmd_table_usage(errout, CMD_LIVE);
         return 2;
     }
     if (o->cfg.mode == NET_LIVE_LISTEN && (o->cfg.send_text != NULL || o->cfg.send_file != NULL)) {

@@ -10,16 +10,10 @@
 
 #include "live.h"
 
-/* `sockbuf live ...` headless. argv[0] is "live". Options:
- *   --listen [HOST:]PORT | --connect HOST:PORT
- *   --send TEXT | --send-file FILE   (connect; default "Hello, world")
- *   --headless                       (accepted; this is always headless)
- *   --max-seconds N                  stop after N seconds
- *   --sample-ms N                    sample interval (default 100)
- *   --recv-size N                    bytes per recv (default 1024)
- *   --max-conns N                    listen: connections at once (1024); at the
- *                                    limit the longest-idle one makes room
- *   --idle-timeout SECONDS           listen: close idle connections (120; 0 never)
+/* `sockbuf live ...` headless. argv[0] is "live". Its options are live's
+ * rows of the command table (cmd_table.c: --listen, --connect, --send,
+ * --send-file, --headless, --max-seconds, --sample-ms, --recv-size,
+ * --max-conns, --idle-timeout, and the window's --lang and --size).
  * Prints JSON Lines on out through a bounded queue written without
  * blocking (a reader that stops reading never stalls the loop; when the
  * queue is full `sample` lines are dropped first, and the `summary` counts

@@ -1,14 +1,17 @@
 /* main.c: the sockbuf command line (SPEC.md section 2).
  *
- * Reads the command word and hands the rest to the module that owns it:
- * check and run (cmd_lesson.c), headless live (cmd_live.c). The window, render
- * and the live window are in libsockbuf-viz.so, loaded with dlopen() only
- * then, so the headless commands load no SDL (and a dozen fewer shared
- * libraries). A first word that is neither a command nor a lesson is
- * "unknown command", with the nearest command or lesson suggested.
+ * Reads the command word, finds its row in the command table
+ * (cmd_table.c), parses the command line with that row's options (so
+ * --help and the unknown options are answered from the table, also for
+ * the window and render, whose parsers are in the module), and hands the
+ * rest to the row's run function: check and run (cmd_lesson.c), live
+ * (cmd_live.c), the window and render (cmd_viz.c: libsockbuf-viz.so,
+ * loaded with dlopen() only then, so the headless commands load no SDL).
+ * A first word that is neither a command nor a lesson is "unknown
+ * command", with the nearest command or lesson suggested. Hidden, for the
+ * build: --completion bash and --manpage TEMPLATE (cmd_doc.c).
  * Exit status: 0 ok, 1 failures, 2 usage.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -19,127 +22,31 @@
 #include <unistd.h>
 
 #include "base_opt.h"
-#include "cmd_lesson.h"
-#include "cmd_live.h"
+#include "base_text.h"
+#include "cmd_doc.h"
+#include "cmd_table.h"
 #include "lesson.h"
 #include "lesson_run.h"
-#include "viz.h"
 
-static const char usage[] =
-    "usage: sockbuf [LESSON]                        open the window (no LESSON: the picker)\n"
-    "       sockbuf check [--sim|--real] [-j N] [--junit FILE | --tap] LESSON...\n"
-    "                                               run headless, check every expect\n"
-    "       sockbuf run LESSON [--transcript FILE]  run headless, print each step's state\n"
-    "       sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja]\n"
-    "                                               one PNG per step, no display needed\n"
-    "       sockbuf live --listen [HOST:]PORT [--headless]\n"
-    "       sockbuf live --connect HOST:PORT [--send TEXT | --send-file FILE] [--headless]\n"
-    "       sockbuf COMMAND --help | sockbuf --help | --version\n"
-    "--wire auto|loopback (any command that runs the real mode): the emulated link\n"
-    "with the lesson's latency, rate and MSS where the machine allows it (auto), or\n"
-    "plain loopback.\n"
-    "\n"
-    "LESSON is a path or a bundled lesson's name, or any unique prefix of it: basics,\n"
-    "flush, chat, file-send, nagle-delayed-ack, close-and-reset (or 01..06).\n"
-    "Window keys: Space/Right next step, Left back, ? help, L language, Esc quit.\n"
-    "The manual: man sockbuf.\n";
-
-static const char *const commands[] = {"check", "run", "render", "live", "help"};
-enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
-
-static bool have_display(void)
+/* The first word is not a command: a lesson for the window (returns -1),
+ * or a typo (a message, then 2). */
+static int lesson_or_typo(const char *word)
 {
-    const char *d = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY"),
-               *drv = getenv("SDL_VIDEODRIVER");
-    return (d && *d) || (wl && *wl) || (drv && *drv);
-}
-
-#ifndef SOCKBUF_MODULE_REL
-#define SOCKBUF_MODULE_REL "../lib/sockbuf"
-#endif
-
-/* dlopen()s the module beside the executable: build/lib/ in the build tree,
- * SOCKBUF_MODULE_REL from bin/ once installed, and last by name through
- * the RUNPATH. The explicit paths come first because a sanitizer's dlopen
- * interceptor hides the executable's RUNPATH. */
-static void *open_module(void)
-{
-    char exe[PATH_MAX], path[PATH_MAX + 64];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    char *slash = k > 0 ? (exe[k] = '\0', strrchr(exe, '/')) : NULL;
-    if (slash) {
-        *slash = '\0';
-        const char *dirs[] = {"lib", SOCKBUF_MODULE_REL};
-        for (int i = 0; i < 2; i++) {
-            snprintf(path, sizeof path, "%s/%s/%s", exe, dirs[i], VIZ_MODULE_FILE);
-            if (access(path, R_OK) == 0)
-                return dlopen(path, RTLD_NOW | RTLD_LOCAL);
-        }
-    }
-    return dlopen(VIZ_MODULE_FILE, RTLD_NOW | RTLD_LOCAL);
-}
-
-/* The window's module, loaded once; NULL after a message on stderr. */
-static const viz_module *load_viz(void)
-{
-    void *h = open_module();
-    if (!h) {
-        fprintf(stderr, "sockbuf: cannot load the window (%s)\n", dlerror());
-        return NULL;
-    }
-    const viz_module *(*get)(void) = NULL;
-    *(void **)&get = dlsym(h, VIZ_MODULE_SYMBOL);
-    const viz_module *m = get ? get() : NULL;
-    if (!m || m->abi != VIZ_MODULE_ABI) {
-        fprintf(stderr, "sockbuf: %s is from another build of sockbuf; reinstall it\n",
-                VIZ_MODULE_FILE);
-        return NULL;
-    }
-    return m;
-}
-
-static int live_main(int argc, char **argv)
-{
-    live_opts o;
-    int rc = cmd_live_parse(argc, argv, &o, stdout, stderr);
-    if (rc)
-        return rc == 1 ? 0 : rc;
-    if (!o.headless) {
-        const viz_module *m = NULL;
-        if (!have_display())
-            fprintf(stderr, "sockbuf live: no display (DISPLAY is not set); printing JSON Lines "
-                            "(as with --headless)\n");
-        else if ((m = load_viz()) != NULL)
-            return m->live_window(&o);
-        else
-            fprintf(stderr, "sockbuf live: printing JSON Lines (as with --headless)\n");
-    }
-    return cmd_live_run(&o, stdout, stderr);
-}
-
-/* The first word is not a command: a lesson for the window, or a typo. */
-static int window_or_typo(int argc, char **argv)
-{
-    const char *word = argv[1];
     char path[PATH_MAX], why[512];
     size_t l = strlen(word);
     bool looks_like_path = strchr(word, '/') || (l > 7 && !strcmp(word + l - 7, ".lesson"));
-    int rc = word[0] == '-' || looks_like_path ? 0 : lesson_find(word, path, sizeof path);
+    int rc = looks_like_path ? 0 : lesson_find(word, path, sizeof path);
     if (rc == -EEXIST) {
         lesson_find_explain(word, why, sizeof why);
         fprintf(stderr, "sockbuf: %s\n", why);
         return 2;
     }
-    if (rc == 0) {
-        const viz_module *m = load_viz();
-        return m ? m->window_main(argc, argv) : 1;
-    }
+    if (rc == 0)
+        return -1;
     /* Neither: suggest the nearest command or bundled lesson's name. */
-    const char *words[NCOMMANDS + 64];
+    const char *words[16 + 64];
     char *bundled[64], names[64][64];
-    int n = 0, nb = lesson_list_bundled(bundled, 64);
-    for (int i = 0; i < NCOMMANDS; i++)
-        words[n++] = commands[i];
+    int n = cmd_table_words(words, 16), nb = lesson_list_bundled(bundled, 64);
     for (int i = 0; i < nb; i++) {
         const char *b = strrchr(bundled[i], '/');
         b = b ? b + 1 : bundled[i];
@@ -155,7 +62,9 @@ static int window_or_typo(int argc, char **argv)
         fprintf(stderr, "; did you mean '%s'?\n", near);
     else
         fprintf(stderr, " (and no lesson of that name)\n");
-    fprintf(stderr, "commands: check, run, render, live; or a lesson to open ('sockbuf --help')\n");
+    fprintf(stderr, "commands: ");
+    cmd_table_list(stderr);
+    fprintf(stderr, "; or a lesson to open ('sockbuf --help')\n");
     return 2;
 }
 
@@ -167,7 +76,7 @@ static void stdout_check_at_exit(void)
     bool failed = fflush(stdout) != 0;
     failed |= ferror(stdout) != 0;
     if (failed) {
-        int e = errno ? errno : EIO;
+        int e = errno ? errno : base_flush_errno() ? base_flush_errno() : EIO;
         fprintf(stderr, "sockbuf: writing standard output: %s\n", strerror(e));
         _exit(1);
     }
@@ -199,54 +108,42 @@ int main(int argc, char **argv)
     }
 
     const char *cmd = argc > 1 ? argv[1] : "";
-    /* Every command that may run the real mode starts its wire now. */
-    bool real = strcmp(cmd, "live") && strcmp(cmd, "--help") && strcmp(cmd, "-h") &&
-                strcmp(cmd, "help") && strcmp(cmd, "--version");
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--sim"))
-            real = false;
-    if (real)
-        lesson_wire_start(wire, stderr);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-        fputs(usage, stdout);
+        cmd_table_help(stdout, CMD_HELP);
         return 0;
-    }
-    if (!strcmp(cmd, "help")) {
-        /* `sockbuf help check` is `sockbuf check --help`. */
-        if (argc < 3) {
-            fputs(usage, stdout);
-            return 0;
-        }
-        char *sub[] = {argv[2], "--help", NULL};
-        if (!strcmp(argv[2], "check"))
-            return cmd_check(2, sub, stdout, stderr);
-        if (!strcmp(argv[2], "run"))
-            return cmd_run(2, sub, stdout, stderr);
-        if (!strcmp(argv[2], "live"))
-            return cmd_live(2, sub, stdout, stderr);
-        if (!strcmp(argv[2], "render")) {
-            const viz_module *m = load_viz();
-            return m ? m->render_main(2, sub) : 1;
-        }
-        fprintf(stderr, "sockbuf help: no command '%s' (check, run, render, live)\n", argv[2]);
-        return 2;
     }
     if (!strcmp(cmd, "--version")) {
         printf("sockbuf %s\n", SOCKBUF_VERSION);
         return 0;
     }
-    if (!strcmp(cmd, "check"))
-        return cmd_check(argc - 1, argv + 1, stdout, stderr);
-    if (!strcmp(cmd, "run"))
-        return cmd_run(argc - 1, argv + 1, stdout, stderr);
-    if (!strcmp(cmd, "live"))
-        return live_main(argc - 1, argv + 1);
-    if (!strcmp(cmd, "render")) {
-        const viz_module *m = load_viz();
-        return m ? m->render_main(argc - 1, argv + 1) : 1;
+    if (!strcmp(cmd, "--completion"))
+        return cmd_doc_main_completion(argc - 1, argv + 1, stdout, stderr);
+    if (!strcmp(cmd, "--manpage"))
+        return cmd_doc_main_manpage(argc - 1, argv + 1, stdout, stderr);
+
+    /* The command's row: a command word, else the window (a lesson, or
+     * options only). */
+    const cmd_command *c = cmd[0] && cmd[0] != '-' ? cmd_table_find(cmd) : NULL;
+    if (!c && cmd[0] && cmd[0] != '-') {
+        int rc = lesson_or_typo(cmd);
+        if (rc >= 0)
+            return rc;
     }
-    if (argc > 1 && cmd[0] != '-')
-        return window_or_typo(argc, argv);
-    const viz_module *m = load_viz();
-    return m ? m->window_main(argc, argv) : 1;
+    bool window = !c;
+    if (window)
+        c = cmd_table_find("");
+    int sub_argc = window ? argc : argc - 1;
+    char **sub_argv = window ? argv : argv + 1;
+    int rc = cmd_table_preparse(c, sub_argc, sub_argv, stdout, stderr);
+    if (rc >= 0)
+        return rc;
+    /* Every command that may run the real mode starts its wire now,
+     * before any thread. */
+    bool real = c->real;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--sim"))
+            real = false;
+    if (real)
+        lesson_wire_start(wire, stderr);
+    return c->run(sub_argc, sub_argv);
 }

@@ -12,6 +12,7 @@
  * marked with what the model and the kernel found). A step whose
  * narration takes more than one page (viz_draw_scene_pages) gets one
  * picture per page: DIR/step-NN.png, DIR/step-NN-p2.png, ...
+ * Its options and help are render's rows of the command table in cmd/.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,23 +33,21 @@
 #include "viz_question.h"
 #include "viz_scene.h"
 
-static const char render_usage[] =
-    "usage: sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja] [--at P] [--zoom Z] "
-    "[--sim] [--wire-view model|kernel]\n"
-    "  Draws each step of LESSON as DIR/step-01.png, step-02.png... (no display needed);\n"
-    "  a step with a question also as step-NN-question.png and step-NN-reveal.png;\n"
-    "  a step whose narration does not fit on one page (long text at a big zoom) also\n"
-    "  as step-NN-p2.png, step-NN-p3.png... (one picture per page: nothing is left out).\n"
-    "\n"
-    "  --out DIR      where the pictures go (created)\n"
-    "  --size WxH     picture size (default 1280x720)\n"
-    "  --lang en|ja   language (default en)\n"
-    "  --at P         draw each step at point P (0..1) of its animation (default 1, the end)\n"
-    "  --zoom Z       text size, 0.5..3 (default 1)\n"
-    "  --sim          the model only\n"
-    "  --wire-view kernel  draw the kernel's segments on the wire (the emulated wire's\n"
-    "                 log) instead of the model's (default model)\n"
-    "  -h, --help     this text\n";
+/* The help and the usage lines are in the command table (cmd/cmd_table.c),
+ * which main() parses the command line with before this module is loaded:
+ * here, a pointer to them. */
+static const char render_usage[] = "try 'sockbuf render --help'\n";
+
+/* render's options: the same names, values and codes as render's rows of
+ * the command table (tests/test_cmd_table.c fails when they differ). */
+extern const struct option viz_render_options[];
+const struct option viz_render_options[] = {
+    {"help", no_argument, NULL, 'h'},         {"out", required_argument, NULL, 'o'},
+    {"size", required_argument, NULL, 'z'},   {"lang", required_argument, NULL, 'l'},
+    {"at", required_argument, NULL, 'a'},     {"zoom", required_argument, NULL, 'Z'},
+    {"sim", no_argument, NULL, 's'},          {"wire-view", required_argument, NULL, 'W'},
+    {NULL, 0, NULL, 0},
+};
 
 /* mkdir -p: creates dir and its missing parents. Returns 0 or -1 (errno). */
 static int mkdir_p(const char *dir)
@@ -87,16 +86,9 @@ typedef struct {
  * exit status (0 after --help, 2 after a usage error). */
 static int render_parse(int argc, char **argv, render_opts *o)
 {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},  {"out", required_argument, NULL, 'o'},
-        {"size", required_argument, NULL, 'z'}, {"lang", required_argument, NULL, 'l'},
-        {"at", required_argument, NULL, 'a'},   {"zoom", required_argument, NULL, 'Z'},
-        {"sim", no_argument, NULL, 's'},        {"wire-view", required_argument, NULL, 'W'},
-        {NULL, 0, NULL, 0},
-    };
     *o = (render_opts){.w = 1280, .h = 720, .at = 1.0, .zoom = 1.0, .lang = VIZ_LANG_EN,
                        .modes = LESSON_MODE_BOTH};
-    base_opt p = {.cmd = "sockbuf render", .usage = render_usage, .longopts = opts,
+    base_opt p = {.cmd = "sockbuf render", .usage = render_usage, .longopts = viz_render_options,
                  .shortopts = "h", .errout = stderr, .argc = argc, .argv = argv};
     const char *v;
     int c;

@@ -26,20 +26,25 @@
 #include "viz_canvas.h"
 #include "viz_font.h"
 
-static const char window_usage[] =
-    "usage: sockbuf [LESSON] [--lang en|ja] [--size WxH] [--fullscreen] [--sim]\n"
-    "  Opens LESSON in a window (no LESSON: the lesson picker). LESSON is a path or a\n"
-    "  bundled lesson's name or a unique prefix of it (basics, flush, chat, nagle...).\n"
-    "\n"
-    "  --lang en|ja      start in English or Japanese (L switches)\n"
-    "  --size WxH        window size (default 1280x720, or the screen if smaller)\n"
-    "  --fullscreen      start fullscreen (F or F11 switches)\n"
-    "  --sim             the model only, no real sockets\n"
-    "  -h, --help        this text\n"
-    "\n"
-    "  Keys: Space/Right/PageDown next step, Left/PageUp back, Home/End first/last,\n"
-    "  P autoplay, +/- faster/slower, L language, F/F11 fullscreen, Ctrl+=/Ctrl+-\n"
-    "  text size, R restart, 1..9 a bundled lesson, ? or F1 help, Esc/Q quit.\n";
+/* The help and the usage lines are in the command table (cmd/cmd_table.c),
+ * which main() parses the command line with before this module is loaded:
+ * here, a pointer to them. */
+static const char window_usage[] = "try 'sockbuf --help'\n";
+
+/* The window's options: the same names, values and codes as the window's
+ * rows of the command table (tests/test_cmd_table.c fails when they
+ * differ). --demo-steps and --screenshot are hidden ones. */
+extern const struct option viz_window_options[];
+const struct option viz_window_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"lang", required_argument, NULL, 'l'},
+    {"size", required_argument, NULL, 'z'},
+    {"fullscreen", no_argument, NULL, 'f'},
+    {"sim", no_argument, NULL, 's'},
+    {"demo-steps", required_argument, NULL, 'd'},
+    {"screenshot", required_argument, NULL, 'P'},
+    {NULL, 0, NULL, 0},
+};
 
 static bool have_display(void)
 {
@@ -103,17 +108,7 @@ int viz_window_main(int argc, char **argv)
     int w = 1280, h = 720, demo_steps = -1, rc = 1;
     bool fullscreen = false, sim_only = false, sized = false;
     viz_lang lang = VIZ_LANG_EN;
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"lang", required_argument, NULL, 'l'},
-        {"size", required_argument, NULL, 'z'},
-        {"fullscreen", no_argument, NULL, 'f'},
-        {"sim", no_argument, NULL, 's'},
-        {"demo-steps", required_argument, NULL, 'd'},
-        {"screenshot", required_argument, NULL, 'P'},
-        {NULL, 0, NULL, 0},
-    };
-    base_opt p = {.cmd = "sockbuf", .usage = window_usage, .longopts = opts, .shortopts = "h",
+    base_opt p = {.cmd = "sockbuf", .usage = window_usage, .longopts = viz_window_options, .shortopts = "h",
                  .errout = stderr, .argc = argc, .argv = argv};
     const char *v;
     long n;

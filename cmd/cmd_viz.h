@@ -1,0 +1,24 @@
+/* cmd_viz.h: the commands that open the window module (libsockbuf-viz.so).
+ *
+ * The window, render and the live window live in a module that main()'s
+ * commands load with dlopen() only when they need it, so check, run and
+ * live --headless load no SDL. These are the run functions of their rows
+ * in the command table (cmd_table.c). Each returns an exit status: 0 ok,
+ * 1 a failure (also: the module cannot be loaded, said on stderr), 2 a
+ * usage error.
+ */
+#ifndef SOCKBUF_CMD_VIZ_H
+#define SOCKBUF_CMD_VIZ_H
+
+/* `sockbuf [LESSON] ...`: argv[0] is "sockbuf", the whole command line. */
+int cmd_viz_window(int argc, char **argv);
+
+/* `sockbuf render ...`: argv[0] is "render". */
+int cmd_viz_render(int argc, char **argv);
+
+/* `sockbuf live ...`: argv[0] is "live". Parses the options (cmd_live.c),
+ * then opens the live window when there is a display and no --headless,
+ * else prints JSON Lines. */
+int cmd_viz_live(int argc, char **argv);
+
+#endif
