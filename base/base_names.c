@@ -62,8 +62,9 @@ bool base_tcp_state_connected(base_tcp_state s)
 static const struct {
     const char *name;
     bool leaves, arrives;
+    const char *chip;
 } event_kinds[BASE_EV_END_] = {
-#define BASE_X(id, leaves, arrives) [BASE_EV_##id] = {#id, leaves, arrives},
+#define BASE_X(id, leaves, arrives, chip) [BASE_EV_##id] = {#id, leaves, arrives, chip},
     BASE_EVENT_KINDS(BASE_X)
 #undef BASE_X
 };
@@ -96,6 +97,11 @@ bool base_event_leaves(base_event_kind k)
 bool base_event_arrives(base_event_kind k)
 {
     return event_kind_valid(k) && event_kinds[k].arrives;
+}
+
+const char *base_event_kind_chip(base_event_kind k)
+{
+    return event_kind_valid(k) ? event_kinds[k].chip : NULL;
 }
 
 /* ------------------------------------------------------------ exceptions */

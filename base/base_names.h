@@ -13,7 +13,7 @@
  *   table              row                                expands to
  *   BASE_TCP_STATES    X(ID, linux_nr, linux_also, conn)  base_tcp_state, sim_state,
  *                                                         lesson_tcp_state
- *   BASE_EVENT_KINDS   X(ID, leaves, arrives)             base_event_kind,
+ *   BASE_EVENT_KINDS   X(ID, leaves, arrives, "chip")     base_event_kind,
  *                                                         sim_event_kind,
  *                                                         lesson_event_kind
  *   BASE_EXCEPTIONS    X(ID, "Name", e1, e2, e3, e4)      base_exc, lesson_exc
@@ -74,28 +74,30 @@ bool base_tcp_state_connected(base_tcp_state s);
 
 /* What happens in the model (sim.h's event log), for the animation.
  * The name is #ID; kinds count from 1. leaves: it goes onto the wire at
- * its sender; arrives: it comes off the wire at its receiver. */
+ * its sender; arrives: it comes off the wire at its receiver. chip: the
+ * text of its chip on the window's wire, or NULL (not drawn as a chip; a
+ * SEGMENT shows its bytes instead). */
 #define BASE_EVENT_KINDS(X)                                                                        \
-    X(WRITE, false, false)     /* app -> send queue: bytes accepted by send() */                   \
-    X(SEGMENT, true, false)    /* send queue -> wire: a data segment leaves */                     \
-    X(DELIVER, false, true)    /* wire -> receive queue: a data segment arrives */                 \
-    X(READ, false, false)      /* receive queue -> app: bytes returned by recv() */                \
-    X(ACK, true, false)        /* an ACK leaves (window = advertised window) */                    \
-    X(ACK_ARRIVE, false, true) /* an ACK arrives; bytes = newly acknowledged */                    \
-    X(WINDOW, true, false)     /* a window update leaves (the reader drained) */                   \
-    X(PROBE, true, false)      /* a zero-window probe leaves */                                    \
-    X(SYN, true, false)        /* a SYN or SYN-ACK leaves */                                       \
-    X(FIN, true, false)        /* a FIN leaves */                                                  \
-    X(FIN_ARRIVE, false, true) /* a FIN arrives */                                                 \
-    X(RST, true, false)        /* an RST leaves */                                                 \
-    X(RST_ARRIVE, false, true) /* an RST arrives */                                                \
-    X(STATE, false, false)     /* a socket changed TCP state (state = new one) */                  \
-    X(TIMER, false, false)     /* a timer fired (why names it) */                                  \
-    X(ACCEPT, false, false)    /* a connection was taken from the accept queue */
+    X(WRITE, false, false, NULL)     /* app -> send queue: bytes accepted by send() */             \
+    X(SEGMENT, true, false, NULL)    /* send queue -> wire: a data segment leaves */               \
+    X(DELIVER, false, true, NULL)    /* wire -> receive queue: a data segment arrives */           \
+    X(READ, false, false, NULL)      /* receive queue -> app: bytes returned by recv() */          \
+    X(ACK, true, false, "ACK")       /* an ACK leaves (window = advertised window) */              \
+    X(ACK_ARRIVE, false, true, NULL) /* an ACK arrives; bytes = newly acknowledged */              \
+    X(WINDOW, true, false, "WIN")    /* a window update leaves (the reader drained) */             \
+    X(PROBE, true, false, "PROBE")   /* a zero-window probe leaves */                              \
+    X(SYN, true, false, "SYN")       /* a SYN or SYN-ACK leaves */                                 \
+    X(FIN, true, false, "FIN")       /* a FIN leaves */                                            \
+    X(FIN_ARRIVE, false, true, NULL) /* a FIN arrives */                                           \
+    X(RST, true, false, "RST")       /* an RST leaves */                                           \
+    X(RST_ARRIVE, false, true, NULL) /* an RST arrives */                                          \
+    X(STATE, false, false, NULL)     /* a socket changed TCP state (state = new one) */            \
+    X(TIMER, false, false, NULL)     /* a timer fired (why names it) */                            \
+    X(ACCEPT, false, false, NULL)    /* a connection was taken from the accept queue */
 
 typedef enum {
     BASE_EV_NONE_ = 0, /* no kind: kinds count from 1 */
-#define BASE_X(id, leaves, arrives) BASE_EV_##id,
+#define BASE_X(id, leaves, arrives, chip) BASE_EV_##id,
     BASE_EVENT_KINDS(BASE_X)
 #undef BASE_X
         BASE_EV_END_ /* one past the last kind */
@@ -114,6 +116,10 @@ bool base_event_leaves(base_event_kind k);
 /* Does this kind come off the wire (DELIVER, ACK_ARRIVE, FIN_ARRIVE,
  * RST_ARRIVE)? */
 bool base_event_arrives(base_event_kind k);
+
+/* The text of a kind's chip on the window's wire ("SYN", "WIN"...), or
+ * NULL for a kind drawn otherwise or not at all. */
+const char *base_event_kind_chip(base_event_kind k);
 
 /* ------------------------------------------------------------ exceptions */
 

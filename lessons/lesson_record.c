@@ -236,6 +236,11 @@ bool lesson_event_travels(lesson_event_kind k)
     return base_event_leaves((base_event_kind)k);
 }
 
+const char *lesson_event_chip(lesson_event_kind k)
+{
+    return base_event_kind_chip((base_event_kind)k);
+}
+
 const char *lesson_wire_name(lesson_wire w)
 {
     return w == LESSON_WIRE_EMULATED ? "emulated"

@@ -209,13 +209,17 @@ typedef struct {
  * base_names.h's table of event kinds (what each means is written there),
  * the model's values (LESSON_EV_WRITE == SIM_EV_WRITE == BASE_EV_WRITE). */
 typedef enum {
-#define LESSON_X(id, leaves, arrives) LESSON_EV_##id = BASE_EV_##id,
+#define LESSON_X(id, leaves, arrives, chip) LESSON_EV_##id = BASE_EV_##id,
     BASE_EVENT_KINDS(LESSON_X)
 #undef LESSON_X
 } lesson_event_kind;
 
 /* Does this kind travel on the wire (from a sender to a receiver)? */
 bool lesson_event_travels(lesson_event_kind k);
+
+/* The text of a kind's chip on the window's wire: "SYN", "FIN", "RST",
+ * "PROBE", "WIN", "ACK"; NULL for the others. */
+const char *lesson_event_chip(lesson_event_kind k);
 
 /* One event of the step, its direction resolved by the runner: readers
  * never infer it. */

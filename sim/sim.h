@@ -95,7 +95,7 @@ typedef enum { SIM_SHUT_RD = 0, SIM_SHUT_WR = 1, SIM_SHUT_RDWR = 2 } sim_how;
  * table of event kinds (what each means is written there), same values
  * (SIM_EV_WRITE == BASE_EV_WRITE == 1). */
 typedef enum {
-#define SIM_X(id, leaves, arrives) SIM_EV_##id = BASE_EV_##id,
+#define SIM_X(id, leaves, arrives, chip) SIM_EV_##id = BASE_EV_##id,
     BASE_EVENT_KINDS(SIM_X)
 #undef SIM_X
 } sim_event_kind;

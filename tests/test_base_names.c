@@ -134,6 +134,28 @@ static void test_base_names_event_kind_directions(void **state)
         assert_true(base_event_arrives(arrives[i]));
 }
 
+/* The window's wire chips: the kinds that leave, as the window labels
+ * them; SEGMENT (drawn with its bytes) and every other kind have none. */
+static void test_base_names_event_kind_chips(void **state)
+{
+    (void)state;
+    static const struct {
+        base_event_kind k;
+        const char *chip;
+    } want[] = {
+        {BASE_EV_ACK, "ACK"}, {BASE_EV_WINDOW, "WIN"}, {BASE_EV_PROBE, "PROBE"},
+        {BASE_EV_SYN, "SYN"}, {BASE_EV_FIN, "FIN"},    {BASE_EV_RST, "RST"},
+    };
+    int n = 0;
+    for (int k = 1; k < BASE_EV_END_; k++)
+        n += base_event_kind_chip((base_event_kind)k) != NULL;
+    assert_int_equal(n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        assert_string_equal(base_event_kind_chip(want[i].k), want[i].chip);
+    assert_null(base_event_kind_chip(BASE_EV_SEGMENT));
+    assert_null(base_event_kind_chip(BASE_EV_END_));
+}
+
 /* Every exception has a distinct name that parses back to it; "None" is
  * BASE_EXC_NONE's name but no exception a lesson can name. */
 static void test_base_names_exception_round_trips(void **state)
@@ -210,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_base_names_tcp_state_connected),
         cmocka_unit_test(test_base_names_event_kind_round_trips),
         cmocka_unit_test(test_base_names_event_kind_directions),
+        cmocka_unit_test(test_base_names_event_kind_chips),
         cmocka_unit_test(test_base_names_exception_round_trips),
         cmocka_unit_test(test_base_names_errno_matches_cpython),
     };
