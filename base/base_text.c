@@ -92,61 +92,6 @@ void base_json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-const char *base_tcp_state_name(int linux_state)
-{
-    static const char *const names[] = {
-        "CLOSED", /* 0: unused by Linux */
-        "ESTABLISHED", "SYN_SENT",   "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
-        "CLOSED",      "CLOSE_WAIT", "LAST_ACK", "LISTEN",    "CLOSING",   "SYN_RECV",
-    };
-    if (linux_state >= 0 && linux_state < (int)(sizeof names / sizeof names[0]))
-        return names[linux_state];
-    return "UNKNOWN";
-}
-
-const char *base_exception_name(int neg_errno)
-{
-    switch (neg_errno < 0 ? -neg_errno : neg_errno) {
-    case ECONNRESET:
-        return "ConnectionResetError";
-    case EPIPE:
-    case ESHUTDOWN:
-        return "BrokenPipeError";
-    case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-    case EWOULDBLOCK:
-#endif
-    case EINPROGRESS:
-    case EALREADY:
-        return "BlockingIOError";
-    case ECONNREFUSED:
-        return "ConnectionRefusedError";
-    case ECONNABORTED:
-        return "ConnectionAbortedError";
-    case ETIMEDOUT:
-        return "TimeoutError";
-    case EINTR:
-        return "InterruptedError";
-    case ENOENT:
-        return "FileNotFoundError";
-    case EEXIST:
-        return "FileExistsError";
-    case EISDIR:
-        return "IsADirectoryError";
-    case ENOTDIR:
-        return "NotADirectoryError";
-    case EACCES:
-    case EPERM:
-        return "PermissionError";
-    case ECHILD:
-        return "ChildProcessError";
-    case ESRCH:
-        return "ProcessLookupError";
-    default:
-        return "OSError";
-    }
-}
-
 int base_fputs_safe(const char *s, FILE *f)
 {
     int rc = 0;

@@ -23,18 +23,6 @@
 size_t base_repr(char *out, size_t outlen, const uint8_t *d, size_t n, bool is_bytes,
                  size_t max_chars);
 
-/* The name of a TCP state by Linux's number (include/net/tcp_states.h:
- * TCP_ESTABLISHED = 1 ... TCP_CLOSING = 11), as lessons name it:
- * "ESTABLISHED", "FIN_WAIT1"...; 0 and unknown numbers give "CLOSED" /
- * "UNKNOWN". The one table of state names: net/ names the kernel's
- * states with it, lessons/ its own enum through Linux's numbers. */
-const char *base_tcp_state_name(int linux_state);
-
-/* The Python exception CPython raises for a negative (or positive) errno
- * on Linux: -ECONNRESET "ConnectionResetError", -EPIPE "BrokenPipeError",
- * -EAGAIN "BlockingIOError"... and "OSError" for the rest. */
-const char *base_exception_name(int neg_errno);
-
 /* Writes s to f as text for a terminal: newline and tab pass, every other
  * control character (C0, DEL, and the UTF-8 C1 range U+0080..U+009F) is
  * written as Python writes it escaped, "\x1b", so nothing a lesson

@@ -15,11 +15,14 @@
 
 enum { SIM_SEED = 1 };
 
-/* The record's event kinds are the model's, one for one. */
-_Static_assert((int)LESSON_EV_WRITE == (int)SIM_EV_WRITE, "event kinds");
-_Static_assert((int)LESSON_EV_DELIVER == (int)SIM_EV_DELIVER, "event kinds");
-_Static_assert((int)LESSON_EV_RST_ARRIVE == (int)SIM_EV_RST_ARRIVE, "event kinds");
-_Static_assert((int)LESSON_EV_ACCEPT == (int)SIM_EV_ACCEPT, "event kinds");
+/* The record's event kinds and states are the model's, one for one: both
+ * enums are expanded from base_names.h's tables. Every row, checked. */
+#define SB_X(id, ...) _Static_assert((int)LESSON_EV_##id == (int)SIM_EV_##id, "event kind " #id);
+BASE_EVENT_KINDS(SB_X)
+#undef SB_X
+#define SB_X(id, ...) _Static_assert((int)LESSON_TCP_##id == (int)SIM_##id, "TCP state " #id);
+BASE_TCP_STATES(SB_X)
+#undef SB_X
 #define SIM_SETTLE_LIMIT_US ((uint64_t)60 * 1000000)
 
 /* Where a write began in its socket's stream (from the WRITE events), so
@@ -153,30 +156,7 @@ static int sb_close(lesson_backend *b, int h)
 
 static lesson_tcp_state sb_state(sim_state s)
 {
-    switch (s) {
-    case SIM_LISTEN:
-        return LESSON_TCP_LISTEN;
-    case SIM_SYN_SENT:
-        return LESSON_TCP_SYN_SENT;
-    case SIM_SYN_RECV:
-        return LESSON_TCP_SYN_RECV;
-    case SIM_ESTABLISHED:
-        return LESSON_TCP_ESTABLISHED;
-    case SIM_FIN_WAIT1:
-        return LESSON_TCP_FIN_WAIT1;
-    case SIM_FIN_WAIT2:
-        return LESSON_TCP_FIN_WAIT2;
-    case SIM_CLOSE_WAIT:
-        return LESSON_TCP_CLOSE_WAIT;
-    case SIM_CLOSING:
-        return LESSON_TCP_CLOSING;
-    case SIM_LAST_ACK:
-        return LESSON_TCP_LAST_ACK;
-    case SIM_TIME_WAIT:
-        return LESSON_TCP_TIME_WAIT;
-    default:
-        return LESSON_TCP_CLOSED;
-    }
+    return (lesson_tcp_state)s; /* same values, asserted above */
 }
 
 static int sb_probe(lesson_backend *b, int h, lesson_probe *p)
@@ -274,12 +254,6 @@ static void sb_queue_runs(lesson_backend *b, int h, lesson_qid q, lesson_queue *
     }
 }
 
-static bool sb_arrives(sim_event_kind k)
-{
-    return k == SIM_EV_DELIVER || k == SIM_EV_ACK_ARRIVE || k == SIM_EV_FIN_ARRIVE ||
-           k == SIM_EV_RST_ARRIVE;
-}
-
 static const lesson_event *sb_events(lesson_backend *b, size_t *count)
 {
     sim_backend *sb = (sim_backend *)b;
@@ -311,7 +285,7 @@ static const lesson_event *sb_events(lesson_backend *b, size_t *count)
         if (lesson_event_travels(k)) {
             o->from_side = side;
             o->to_side = !side;
-        } else if (sb_arrives(e->kind)) {
+        } else if (base_event_arrives((base_event_kind)e->kind)) {
             o->from_side = !side;
             o->to_side = side;
         } else {

@@ -1,5 +1,6 @@
-/* lesson_record.c: the step record's tables (TCP states, exceptions,
- * statuses), its byte queues, and copying. See lesson_record.h.
+/* lesson_record.c: the step record's lookups (TCP states, exceptions and
+ * event kinds over base_names.h's tables; statuses), its byte queues, and
+ * copying. See lesson_record.h.
  *
  * Called by the parser (state and exception names), the runner (which
  * fills records), the backends (Linux state numbers) and every reader of
@@ -7,7 +8,7 @@
  */
 #include "lesson_record.h"
 
-#include "base_text.h"
+#include "base_names.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,18 +17,12 @@
 
 /* ------------------------------------------------------------ TCP states */
 
-/* Linux's number of each state (include/net/tcp_states.h): the names are
- * base_tcp_state_name()'s, the one table. */
-static const int tcp_linux[LESSON_TCP_NSTATES] = {
-    [LESSON_TCP_CLOSED] = 7,    [LESSON_TCP_LISTEN] = 10,     [LESSON_TCP_SYN_SENT] = 2,
-    [LESSON_TCP_SYN_RECV] = 3,  [LESSON_TCP_ESTABLISHED] = 1, [LESSON_TCP_FIN_WAIT1] = 4,
-    [LESSON_TCP_FIN_WAIT2] = 5, [LESSON_TCP_CLOSE_WAIT] = 8,  [LESSON_TCP_CLOSING] = 11,
-    [LESSON_TCP_LAST_ACK] = 9,  [LESSON_TCP_TIME_WAIT] = 6,
-};
+/* The names, Linux's numbers and the errnos are base_names.h's tables;
+ * lesson_tcp_state and lesson_exc have their values. */
 
 const char *lesson_tcp_state_name(lesson_tcp_state s)
 {
-    return (unsigned)s < LESSON_TCP_NSTATES ? base_tcp_state_name(tcp_linux[s]) : "?";
+    return base_tcp_state_name((base_tcp_state)s);
 }
 
 static bool same_word(const char *a, size_t alen, const char *b)
@@ -45,63 +40,38 @@ int lesson_tcp_state_parse(const char *name, size_t len, lesson_tcp_state *out, 
             *any_fin_wait = true;
         return 0;
     }
-    for (int s = 0; s < LESSON_TCP_NSTATES; s++)
-        if (same_word(name, len, lesson_tcp_state_name((lesson_tcp_state)s))) {
-            *out = (lesson_tcp_state)s;
-            return 0;
-        }
-    return -EINVAL;
+    base_tcp_state s;
+    int rc = base_tcp_state_parse(name, len, &s);
+    if (rc == 0)
+        *out = (lesson_tcp_state)s;
+    return rc;
 }
 
 lesson_tcp_state lesson_tcp_state_of_linux(int tcpi_state)
 {
-    for (int s = 0; s < LESSON_TCP_NSTATES; s++)
-        if (tcp_linux[s] == tcpi_state)
-            return (lesson_tcp_state)s;
-    return tcpi_state == 12 ? LESSON_TCP_SYN_RECV : LESSON_TCP_CLOSED; /* TCP_NEW_SYN_RECV */
+    base_tcp_state s = base_tcp_state_of_linux(tcpi_state);
+    return s == BASE_TCP_NSTATES ? LESSON_TCP_CLOSED : (lesson_tcp_state)s;
 }
 
 bool lesson_tcp_state_connected(lesson_tcp_state s)
 {
-    return s == LESSON_TCP_ESTABLISHED || s == LESSON_TCP_CLOSE_WAIT || s == LESSON_TCP_FIN_WAIT1 ||
-           s == LESSON_TCP_FIN_WAIT2;
+    return base_tcp_state_connected((base_tcp_state)s);
 }
 
 /* ------------------------------------------------------------ exceptions */
 
-static const char *const exc_names[LESSON_EXC_COUNT] = {
-    [LESSON_EXC_NONE] = "None",
-    [LESSON_EXC_CONNECTION_RESET] = "ConnectionResetError",
-    [LESSON_EXC_BROKEN_PIPE] = "BrokenPipeError",
-    [LESSON_EXC_BLOCKING_IO] = "BlockingIOError",
-    [LESSON_EXC_CONNECTION_REFUSED] = "ConnectionRefusedError",
-    [LESSON_EXC_CONNECTION_ABORTED] = "ConnectionAbortedError",
-    [LESSON_EXC_TIMEOUT] = "TimeoutError",
-    [LESSON_EXC_INTERRUPTED] = "InterruptedError",
-    [LESSON_EXC_OS] = "OSError",
-    [LESSON_EXC_FILE_NOT_FOUND] = "FileNotFoundError",
-    [LESSON_EXC_PERMISSION] = "PermissionError",
-    [LESSON_EXC_TYPE] = "TypeError",
-    [LESSON_EXC_VALUE] = "ValueError",
-    [LESSON_EXC_NAME] = "NameError",
-    [LESSON_EXC_ATTRIBUTE] = "AttributeError",
-    [LESSON_EXC_OVERFLOW] = "OverflowError",
-    [LESSON_EXC_MEMORY] = "MemoryError",
-};
-
 const char *lesson_exc_name(lesson_exc e)
 {
-    return (unsigned)e < LESSON_EXC_COUNT ? exc_names[e] : "OSError";
+    return base_exc_name((base_exc)e);
 }
 
 int lesson_exc_parse(const char *name, size_t len, lesson_exc *out)
 {
-    for (int e = 1; e < LESSON_EXC_COUNT; e++)
-        if (same_word(name, len, exc_names[e])) {
-            *out = (lesson_exc)e;
-            return 0;
-        }
-    return -EINVAL;
+    base_exc e;
+    int rc = base_exc_parse(name, len, &e);
+    if (rc == 0)
+        *out = (lesson_exc)e;
+    return rc;
 }
 
 lesson_exc lesson_exc_of_errno(int neg_errno)
@@ -109,9 +79,7 @@ lesson_exc lesson_exc_of_errno(int neg_errno)
     /* The runner's own allocations: MemoryError, as Python raises. */
     if (neg_errno == -ENOMEM || neg_errno == ENOMEM)
         return LESSON_EXC_MEMORY;
-    const char *name = base_exception_name(neg_errno);
-    lesson_exc e;
-    return lesson_exc_parse(name, strlen(name), &e) == 0 ? e : LESSON_EXC_OS;
+    return (lesson_exc)base_exc_of_errno(neg_errno);
 }
 
 /* ------------------------------------------------------------ statuses */
@@ -265,8 +233,12 @@ int lesson_record_find_sock(const lesson_record *r, const char *name)
 
 bool lesson_event_travels(lesson_event_kind k)
 {
-    return k == LESSON_EV_SEGMENT || k == LESSON_EV_ACK || k == LESSON_EV_WINDOW ||
-           k == LESSON_EV_PROBE || k == LESSON_EV_SYN || k == LESSON_EV_FIN || k == LESSON_EV_RST;
+    return base_event_leaves((base_event_kind)k);
+}
+
+const char *lesson_event_chip(lesson_event_kind k)
+{
+    return base_event_kind_chip((base_event_kind)k);
 }
 
 const char *lesson_wire_name(lesson_wire w)

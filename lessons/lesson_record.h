@@ -8,9 +8,9 @@
  * printout and the JSON transcript read nothing else, so a fact a later
  * capability adds lands here once and every reader can show it.
  *
- * It also holds the project's single tables of TCP states and Python
- * exceptions, shared by the parser (names a lesson may write), the runner
- * (what it raises) and the readers (what they print).
+ * Its TCP states, exceptions and event kinds are base_names.h's tables,
+ * as the parser (names a lesson may write), the runner (what it raises)
+ * and the readers (what they print) use them.
  *
  *   one socket of a record, per mode:
  *
@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base_names.h"
 #include "lesson.h"
 
 enum {
@@ -44,23 +45,16 @@ enum {
 
 /* ------------------------------------------------------------ TCP states */
 
-/* TCP states, as lessons name them (SPEC.md section 3). */
+/* TCP states, as lessons name them (SPEC.md section 3): base_names.h's
+ * table, same values (LESSON_TCP_ESTABLISHED == BASE_TCP_ESTABLISHED). */
 typedef enum {
-    LESSON_TCP_CLOSED = 0,
-    LESSON_TCP_LISTEN,
-    LESSON_TCP_SYN_SENT,
-    LESSON_TCP_SYN_RECV,
-    LESSON_TCP_ESTABLISHED,
-    LESSON_TCP_FIN_WAIT1,
-    LESSON_TCP_FIN_WAIT2,
-    LESSON_TCP_CLOSE_WAIT,
-    LESSON_TCP_CLOSING,
-    LESSON_TCP_LAST_ACK,
-    LESSON_TCP_TIME_WAIT,
-    LESSON_TCP_NSTATES
+#define LESSON_X(id, linux_nr, linux_also, conn) LESSON_TCP_##id = BASE_TCP_##id,
+    BASE_TCP_STATES(LESSON_X)
+#undef LESSON_X
+        LESSON_TCP_NSTATES = BASE_TCP_NSTATES
 } lesson_tcp_state;
 
-/* "ESTABLISHED", "FIN_WAIT1"... Never NULL ("?" when out of range). */
+/* "ESTABLISHED", "FIN_WAIT1"... Never NULL ("UNKNOWN" when out of range). */
 const char *lesson_tcp_state_name(lesson_tcp_state s);
 
 /* The state a name means. "FIN_WAIT" (the lessons' shorthand for either
@@ -77,26 +71,13 @@ bool lesson_tcp_state_connected(lesson_tcp_state s);
 
 /* ------------------------------------------------------------ exceptions */
 
-/* The Python exceptions a lesson can meet and name. */
+/* The Python exceptions a lesson can meet and name: base_names.h's table,
+ * same values (LESSON_EXC_NONE == BASE_EXC_NONE == 0). */
 typedef enum {
-    LESSON_EXC_NONE = 0,
-    LESSON_EXC_CONNECTION_RESET,
-    LESSON_EXC_BROKEN_PIPE,
-    LESSON_EXC_BLOCKING_IO,
-    LESSON_EXC_CONNECTION_REFUSED,
-    LESSON_EXC_CONNECTION_ABORTED,
-    LESSON_EXC_TIMEOUT,
-    LESSON_EXC_INTERRUPTED,
-    LESSON_EXC_OS,
-    LESSON_EXC_FILE_NOT_FOUND,
-    LESSON_EXC_PERMISSION,
-    LESSON_EXC_TYPE,
-    LESSON_EXC_VALUE,
-    LESSON_EXC_NAME,
-    LESSON_EXC_ATTRIBUTE,
-    LESSON_EXC_OVERFLOW,
-    LESSON_EXC_MEMORY,
-    LESSON_EXC_COUNT
+#define LESSON_X(id, name, e1, e2, e3, e4) LESSON_EXC_##id = BASE_EXC_##id,
+    BASE_EXCEPTIONS(LESSON_X)
+#undef LESSON_X
+        LESSON_EXC_COUNT = BASE_EXC_COUNT
 } lesson_exc;
 
 /* "BrokenPipeError"...; "None" for LESSON_EXC_NONE. Never NULL. */
@@ -224,28 +205,21 @@ typedef struct {
 
 /* -------------------------------------------------------------- events */
 
-/* What happened in the model, for the animation and the transcript. */
+/* What happened in the model, for the animation and the transcript:
+ * base_names.h's table of event kinds (what each means is written there),
+ * the model's values (LESSON_EV_WRITE == SIM_EV_WRITE == BASE_EV_WRITE). */
 typedef enum {
-    LESSON_EV_WRITE = 1,  /* app -> send queue: bytes accepted by send() */
-    LESSON_EV_SEGMENT,    /* send queue -> wire: a data segment leaves */
-    LESSON_EV_DELIVER,    /* wire -> receive queue: a data segment arrives */
-    LESSON_EV_READ,       /* receive queue -> app: bytes returned by recv() */
-    LESSON_EV_ACK,        /* an ACK leaves (window = advertised window) */
-    LESSON_EV_ACK_ARRIVE, /* an ACK arrives; bytes = newly acknowledged */
-    LESSON_EV_WINDOW,     /* a window update leaves */
-    LESSON_EV_PROBE,      /* a zero-window probe leaves */
-    LESSON_EV_SYN,        /* a SYN or SYN-ACK leaves */
-    LESSON_EV_FIN,        /* a FIN leaves */
-    LESSON_EV_FIN_ARRIVE, /* a FIN arrives */
-    LESSON_EV_RST,        /* an RST leaves */
-    LESSON_EV_RST_ARRIVE, /* an RST arrives */
-    LESSON_EV_STATE,      /* a socket changed TCP state */
-    LESSON_EV_TIMER,      /* a timer fired (why names it) */
-    LESSON_EV_ACCEPT,     /* a connection was taken from the accept queue */
+#define LESSON_X(id, leaves, arrives, chip) LESSON_EV_##id = BASE_EV_##id,
+    BASE_EVENT_KINDS(LESSON_X)
+#undef LESSON_X
 } lesson_event_kind;
 
 /* Does this kind travel on the wire (from a sender to a receiver)? */
 bool lesson_event_travels(lesson_event_kind k);
+
+/* The text of a kind's chip on the window's wire: "SYN", "FIN", "RST",
+ * "PROBE", "WIN", "ACK"; NULL for the others. */
+const char *lesson_event_chip(lesson_event_kind k);
 
 /* One event of the step, its direction resolved by the runner: readers
  * never infer it. */

@@ -14,7 +14,7 @@
  */
 #include "net.h"
 
-#include "base_text.h"
+#include "base_names.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,10 +32,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-/* The kernel's numbers for two TCP states (linux/tcp.h does not name
- * them; include/net/tcp_states.h does). */
-enum { NET_KERNEL_TCP_SYN_SENT = 2, NET_KERNEL_TCP_LISTEN = 10 };
 
 /* Writes "CALL(ARGS): strerror" into err (when not NULL). */
 static void net_seterr(char *err, int neg_errno, const char *fmt, ...)
@@ -323,7 +319,7 @@ int net_connect_result(int fd, char *err)
             socklen_t tilen = sizeof(ti);
             memset(&ti, 0, sizeof(ti));
             if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tilen) == 0 &&
-                ti.tcpi_state == NET_KERNEL_TCP_SYN_SENT)
+                base_tcp_state_of_linux(ti.tcpi_state) == BASE_TCP_SYN_SENT)
                 rc = -EINPROGRESS;
         }
         net_seterr(err, rc, "connect(fd %d)", fd);
@@ -523,9 +519,10 @@ int net_probe(int fd, net_probe_t *out, char *err)
         net_seterr(err, rc, "getsockopt(TCP_INFO)");
         goto out;
     }
-    snprintf(out->state, sizeof(out->state), "%s", base_tcp_state_name((int)ti.tcpi_state));
+    snprintf(out->state, sizeof(out->state), "%s",
+             base_tcp_state_name(base_tcp_state_of_linux(ti.tcpi_state)));
     out->tcpi_state = ti.tcpi_state;
-    bool listening = ti.tcpi_state == NET_KERNEL_TCP_LISTEN;
+    bool listening = base_tcp_state_of_linux(ti.tcpi_state) == BASE_TCP_LISTEN;
     if (NET_TI_HAS(tilen, tcpi_rtt))
         out->rtt_us = ti.tcpi_rtt;
     if (NET_TI_HAS(tilen, tcpi_snd_cwnd))

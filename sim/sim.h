@@ -41,6 +41,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base_names.h"
+
 /* The two sides of a lesson. */
 typedef enum { SIM_CLIENT = 0, SIM_SERVER = 1 } sim_side;
 
@@ -60,19 +62,12 @@ typedef struct {
  * rcvbuf=131072 wmem_max=rmem_max=212992. */
 sim_params sim_params_default(void);
 
-/* TCP states as the lessons name them (SPEC.md section 3). */
+/* TCP states as the lessons name them (SPEC.md section 3): base_names.h's
+ * table, same values (SIM_ESTABLISHED == BASE_TCP_ESTABLISHED). */
 typedef enum {
-    SIM_CLOSED = 0,
-    SIM_LISTEN,
-    SIM_SYN_SENT,
-    SIM_SYN_RECV,
-    SIM_ESTABLISHED,
-    SIM_FIN_WAIT1,
-    SIM_FIN_WAIT2,
-    SIM_CLOSE_WAIT,
-    SIM_CLOSING,
-    SIM_LAST_ACK,
-    SIM_TIME_WAIT,
+#define SIM_X(id, linux_nr, linux_also, conn) SIM_##id = BASE_TCP_##id,
+    BASE_TCP_STATES(SIM_X)
+#undef SIM_X
 } sim_state;
 
 
@@ -96,24 +91,13 @@ enum { SIM_MSG_MORE = 1, SIM_MSG_CONTINUE = 2, SIM_MSG_BORROW = 4 };
 /* How sim_shutdown() closes. */
 typedef enum { SIM_SHUT_RD = 0, SIM_SHUT_WR = 1, SIM_SHUT_RDWR = 2 } sim_how;
 
-/* What happened, for the animation and the transcript. */
+/* What happened, for the animation and the transcript: base_names.h's
+ * table of event kinds (what each means is written there), same values
+ * (SIM_EV_WRITE == BASE_EV_WRITE == 1). */
 typedef enum {
-    SIM_EV_WRITE = 1,  /* app -> send queue: bytes accepted by send() */
-    SIM_EV_SEGMENT,    /* send queue -> wire: a data segment leaves */
-    SIM_EV_DELIVER,    /* wire -> receive queue: a data segment arrives */
-    SIM_EV_READ,       /* receive queue -> app: bytes returned by recv() */
-    SIM_EV_ACK,        /* an ACK leaves (window = advertised window) */
-    SIM_EV_ACK_ARRIVE, /* an ACK arrives; bytes = newly acknowledged */
-    SIM_EV_WINDOW,     /* a window update leaves (the reader drained) */
-    SIM_EV_PROBE,      /* a zero-window probe leaves */
-    SIM_EV_SYN,        /* a SYN or SYN-ACK leaves */
-    SIM_EV_FIN,        /* a FIN leaves */
-    SIM_EV_FIN_ARRIVE, /* a FIN arrives */
-    SIM_EV_RST,        /* an RST leaves */
-    SIM_EV_RST_ARRIVE, /* an RST arrives */
-    SIM_EV_STATE,      /* a socket changed TCP state (state = new one) */
-    SIM_EV_TIMER,      /* a timer fired (why names it) */
-    SIM_EV_ACCEPT,     /* a connection was taken from the accept queue */
+#define SIM_X(id, leaves, arrives, chip) SIM_EV_##id = BASE_EV_##id,
+    BASE_EVENT_KINDS(SIM_X)
+#undef SIM_X
 } sim_event_kind;
 
 /* One entry of the event log. Events come in time order.

@@ -79,8 +79,7 @@ static lesson_event ev(uint64_t t, uint64_t arrive, lesson_event_kind kind, int 
 {
     (void)peer;
     int side = sock == 0 ? 0 : 1;
-    bool arrives = kind == LESSON_EV_DELIVER || kind == LESSON_EV_ACK_ARRIVE ||
-                   kind == LESSON_EV_FIN_ARRIVE || kind == LESSON_EV_RST_ARRIVE;
+    bool arrives = base_event_arrives((base_event_kind)kind);
     lesson_event e = {.time_us = t,
                       .arrive_us = arrive,
                       .kind = kind,

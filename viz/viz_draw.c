@@ -859,20 +859,8 @@ static int ack_row_dy(const viz_ctx *c)
 
 static const char *kind_name(lesson_event_kind k)
 {
-    switch (k) {
-    case LESSON_EV_SYN:
-        return "SYN";
-    case LESSON_EV_FIN:
-        return "FIN";
-    case LESSON_EV_RST:
-        return "RST";
-    case LESSON_EV_PROBE:
-        return "PROBE";
-    case LESSON_EV_WINDOW:
-        return "WIN";
-    default:
-        return "ACK";
-    }
+    const char *chip = lesson_event_chip(k);
+    return chip ? chip : "ACK";
 }
 
 /* A legend's words from x to x1, wrapped onto up to three lines at text
