@@ -37,6 +37,7 @@ typedef struct {
     double zoom;         /* text zoom */
     double speed;        /* animation speed factor */
     bool autoplay;       /* P */
+    bool kernel_wire;    /* W: the wire shows the kernel's segments */
     int nar_page;        /* the narration's page shown (0: the first; Down / Up) */
     int nar_pages;       /* its pages as last drawn (1: it fits; 0: not drawn yet) */
     bool help;           /* help overlay */
@@ -54,6 +55,8 @@ typedef struct {
     int prompt_error_col;     /* that error's column in the line (0: none) */
     int session_steps;        /* typed steps in the lesson shown */
     const char *saved;        /* the last session file saved (Ctrl+S), or "" */
+    int key_action;           /* the key table's action (viz_key_action, viz_keys.h) the
+                                 last event was looked up to, or 0 (VIZ_KEY_NONE) */
 } viz_app_info;
 
 /* A new app showing lesson_path (a path or a bundled name; NULL: the
