@@ -118,7 +118,7 @@ static int live_main(int argc, char **argv)
 }
 
 /* The first word is not a command: a lesson for the window, or a typo. */
-static int window_or_typo(int argc, char **argv)
+static int window_or_typo(int argc, char **argv, lesson_wire_handle *wire)
 {
     const char *word = argv[1];
     char path[PATH_MAX], why[512];
@@ -132,7 +132,7 @@ static int window_or_typo(int argc, char **argv)
     }
     if (rc == 0) {
         const viz_module *m = load_viz();
-        return m ? m->window_main(argc, argv) : 1;
+        return m ? m->window_main(argc, argv, wire) : 1;
     }
     /* Neither: suggest the nearest command or bundled lesson's name. */
     const char *words[NCOMMANDS + 64];
@@ -173,6 +173,16 @@ static void stdout_check_at_exit(void)
     }
 }
 
+/* The wire main() made: static only so that wire_free_at_exit() reaches
+ * it on every return; main() hands it to each command as an argument. */
+static lesson_wire_handle *main_wire;
+
+static void wire_free_at_exit(void)
+{
+    lesson_wire_free(main_wire);
+    main_wire = NULL;
+}
+
 int main(int argc, char **argv)
 {
     /* A peer that resets must become a Python exception, never a signal. */
@@ -205,8 +215,9 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--sim"))
             real = false;
-    if (real)
-        lesson_wire_start(wire, stderr);
+    if (real && lesson_wire_new(wire, stderr, &main_wire) == 0)
+        atexit(wire_free_at_exit);
+    lesson_wire_handle *w = main_wire;
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         fputs(usage, stdout);
         return 0;
@@ -219,14 +230,14 @@ int main(int argc, char **argv)
         }
         char *sub[] = {argv[2], "--help", NULL};
         if (!strcmp(argv[2], "check"))
-            return cmd_check(2, sub, stdout, stderr);
+            return cmd_check(2, sub, w, stdout, stderr);
         if (!strcmp(argv[2], "run"))
-            return cmd_run(2, sub, stdout, stderr);
+            return cmd_run(2, sub, w, stdout, stderr);
         if (!strcmp(argv[2], "live"))
             return cmd_live(2, sub, stdout, stderr);
         if (!strcmp(argv[2], "render")) {
             const viz_module *m = load_viz();
-            return m ? m->render_main(2, sub) : 1;
+            return m ? m->render_main(2, sub, w) : 1;
         }
         fprintf(stderr, "sockbuf help: no command '%s' (check, run, render, live)\n", argv[2]);
         return 2;
@@ -236,17 +247,17 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "check"))
-        return cmd_check(argc - 1, argv + 1, stdout, stderr);
+        return cmd_check(argc - 1, argv + 1, w, stdout, stderr);
     if (!strcmp(cmd, "run"))
-        return cmd_run(argc - 1, argv + 1, stdout, stderr);
+        return cmd_run(argc - 1, argv + 1, w, stdout, stderr);
     if (!strcmp(cmd, "live"))
         return live_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "render")) {
         const viz_module *m = load_viz();
-        return m ? m->render_main(argc - 1, argv + 1) : 1;
+        return m ? m->render_main(argc - 1, argv + 1, w) : 1;
     }
     if (argc > 1 && cmd[0] != '-')
-        return window_or_typo(argc, argv);
+        return window_or_typo(argc, argv, w);
     const viz_module *m = load_viz();
-    return m ? m->window_main(argc, argv) : 1;
+    return m ? m->window_main(argc, argv, w) : 1;
 }

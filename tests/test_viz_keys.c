@@ -46,7 +46,7 @@ static viz_app *app_in(app_state s)
     char err[1024] = "";
     int status = -1;
     const char *lesson = s == IN_PICKER ? NULL : s == IN_LESSON ? "basics" : "chat";
-    viz_app *a = viz_app_new(lesson, VIZ_LANG_EN, true, err, sizeof err, &status);
+    viz_app *a = viz_app_new(lesson, VIZ_LANG_EN, true, NULL, err, sizeof err, &status);
     if (!a)
         fprintf(stderr, "viz_app_new(%s): %s\n", lesson ? lesson : "NULL", err);
     assert_non_null(a);

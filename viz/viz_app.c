@@ -49,6 +49,7 @@ struct viz_app {
     const lesson_doc *doc;
     viz_steps *steps; /* the lesson's steps, run on a worker thread */
     bool sim_only;
+    lesson_wire_handle *wire; /* the real mode's (borrowed), or NULL: loopback */
     int cur;          /* step shown, -1 before the first */
     int want;         /* step asked for and not computed yet, or -1 */
     double want_ms;   /* how long it has been waited for */
@@ -112,7 +113,7 @@ static int start_worker(viz_app *a)
     char err[256] = "";
     drop_steps(a);
     unsigned modes = a->sim_only ? LESSON_MODE_SIM : LESSON_MODE_BOTH;
-    a->steps = viz_steps_new(a->doc, NULL, modes, err, sizeof err);
+    a->steps = viz_steps_new(a->doc, NULL, modes, a->wire, err, sizeof err);
     if (!a->steps) {
         set_toast(a, err);
         return -ENOMEM;
@@ -284,8 +285,8 @@ static void show_picker(viz_app *a)
     viz_scene_init(&a->scene, NULL);
 }
 
-viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only, char *err,
-                     size_t errlen, int *status)
+viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only,
+                     lesson_wire_handle *wire, char *err, size_t errlen, int *status)
 {
     *status = 1;
     viz_app *a = calloc(1, sizeof *a);
@@ -304,6 +305,7 @@ viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only, char
     }
     a->ui = (viz_ui){.lang = lang, .zoom = 1.0, .speed = 1.0};
     a->sim_only = sim_only;
+    a->wire = wire;
     a->lesson = -1;
     load_bundled(a);
     if (!lesson_path) {

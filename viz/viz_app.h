@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lesson_run.h"
 #include "viz_draw.h"
 
 enum { VIZ_MAX_LESSONS = 16 };
@@ -64,9 +65,11 @@ typedef struct {
  * in err when the lesson cannot be found or parsed (the diagnostics as
  * "FILE:LINE:COL: error: MESSAGE" lines) or out of memory; *status gets
  * the exit status to use (2 for a lesson error, 1 otherwise). sim_only
- * skips the real sockets. */
-viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only, char *err,
-                     size_t errlen, int *status);
+ * skips the real sockets; else they run on wire (borrowed; must outlive
+ * the app and its workers, see viz_steps_join_all()), or on plain
+ * loopback when it is NULL. */
+viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only,
+                     lesson_wire_handle *wire, char *err, size_t errlen, int *status);
 
 /* Frees everything. Accepts NULL. */
 void viz_app_free(viz_app *a);

@@ -97,7 +97,7 @@ static SDL_Renderer *window_renderer(SDL_Window *win)
     return ren;
 }
 
-int viz_window_main(int argc, char **argv)
+int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
 {
     const char *lesson = NULL, *shot = getenv("SOCKBUF_SCREENSHOT");
     int w = 1280, h = 720, demo_steps = -1, rc = 1;
@@ -180,7 +180,7 @@ int viz_window_main(int argc, char **argv)
     int status = 1;
 
     /* Parse the lesson first: a broken lesson is exit 2, before any window. */
-    app = viz_app_new(lesson, lang, sim_only, err, sizeof err, &status);
+    app = viz_app_new(lesson, lang, sim_only, wire, err, sizeof err, &status);
     if (!app) {
         fprintf(stderr, "%s\n", err);
         return status;
