@@ -883,6 +883,7 @@ void viz_app_get(const viz_app *a, viz_app_info *out)
     out->fullscreen = a->fullscreen;
     out->quit = a->quit;
     out->real = a->steps && (viz_steps_modes(a->steps) & LESSON_MODE_REAL);
+    out->wire = (int)a->scene.wire;
     out->computing = a->steps && viz_steps_busy(a->steps);
     out->message = a->toast_ms > 0 ? a->toast[a->ui.lang == VIZ_LANG_JA] : NULL;
     out->asking = a->asking;

@@ -45,6 +45,8 @@ typedef struct {
     bool fullscreen;     /* F / F11 asked for fullscreen */
     bool quit;           /* Esc / Q */
     bool real;           /* the real sockets run beside the model */
+    int wire;            /* the lesson_wire the shown step's real mode ran on
+                            (LESSON_WIRE_NONE: none shown, or the model only) */
     bool computing;      /* the worker is still running the lesson's steps */
     const char *message; /* the footer's message now, or NULL (the key hints) */
     bool asking;         /* the step's question holds it (Space reveals) */

@@ -276,6 +276,9 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
                     if (shot)
                         save_screenshot(ren, shot);
                     SDL_RenderPresent(ren);
+                    /* tests/xvfb_smoke.sh compares this with `run`'s wire */
+                    fprintf(stderr, "sockbuf: demo: %d steps, the real mode on the %s wire\n",
+                            demo_done, lesson_wire_name((lesson_wire)info.wire));
                     break;
                 }
                 viz_app_goto(app, info.step + 1);
