@@ -55,7 +55,7 @@ static int bench(const char *lesson, viz_canvas *c)
 {
     char err[1024] = "";
     int status = 0;
-    viz_app *a = viz_app_new(lesson, VIZ_LANG_EN, false, err, sizeof err, &status);
+    viz_app *a = viz_app_new(lesson, VIZ_LANG_EN, false, NULL, err, sizeof err, &status);
     if (!a) {
         fprintf(stderr, "bench_keys: %s\n", err);
         return 1;

@@ -209,6 +209,7 @@ typedef struct {
                            (the default; --no-why turns it off). Only one
                            that outlasts a second look counts: a loaded
                            machine's timing adds differences of its own */
+    lesson_wire_handle *wire; /* the real mode's wire (borrowed), or NULL: loopback */
 } check_how;
 
 /* The differences between the model and the kernel after the runner's
@@ -268,7 +269,8 @@ static void check_one(const char *path, const check_how *how, cmd_report *rep)
         goto done;
     }
     char err[256] = "";
-    r = lesson_runner_new(doc, modes, err, sizeof err);
+    lesson_run_opts ro = {.modes = modes, .wire = how->wire};
+    r = lesson_runner_new_opts(doc, &ro, err, sizeof err);
     if (!r) {
         fprintf(out, "%s%s:1: cannot run: %s%s\n", RED(colour), path, err, PLAIN(colour));
         add_case(rep, LESSON_CASE_INTERNAL, 1, 0, false, err, NULL);
@@ -408,8 +410,11 @@ static int start_job(check_job *job, const char *path, const check_how *how)
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         cmd_report rep = {0};
-        lesson_wire_after_fork(); /* the parent's wire answers the parent only */
-        check_one(path, how, &rep);
+        check_how mine = *how;
+        /* The parent's wire answers the parent only: this child makes its own. */
+        mine.wire = lesson_wire_after_fork(how->wire);
+        check_one(path, &mine, &rep);
+        lesson_wire_free(mine.wire);
         char *buf = NULL;
         size_t len = 0;
         int code = 3;
@@ -579,14 +584,14 @@ typedef struct {
  * real mode mostly sleeps while the link carries its bytes (latency and
  * rate are real time), so every lesson runs at once, up to
  * CHECK_WIRE_JOBS_MAX: the longest lesson's link time bounds the whole. */
-static long check_default_jobs(unsigned modes, int nlessons)
+static long check_default_jobs(unsigned modes, const lesson_wire_handle *wire, int nlessons)
 {
     enum { CHECK_WIRE_JOBS_MAX = 8 };
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     long jobs = ncpu > 0 ? ncpu : 1;
-    bool wire = (modes & LESSON_MODE_REAL) && lesson_wire_start(NULL, NULL) == LESSON_WIRE_EMULATED;
+    bool on_wire = (modes & LESSON_MODE_REAL) && wire;
     long want = nlessons < CHECK_WIRE_JOBS_MAX ? nlessons : CHECK_WIRE_JOBS_MAX;
-    if (wire && want > jobs)
+    if (on_wire && want > jobs)
         jobs = want;
     return jobs;
 }
@@ -696,7 +701,7 @@ static int check_report(const check_opts_t *o, cmd_report *reps, int n, bool col
     return status;
 }
 
-int cmd_check(int argc, char **argv, FILE *out, FILE *errout)
+int cmd_check(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *errout)
 {
     check_opts_t o;
     path_list paths = {0};
@@ -742,15 +747,15 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *errout)
         paths.v[i] = NULL;
     }
     bool colour = !o.tap && base_colour(out);
-    /* main() took --wire and started the wire before any thread; called
-     * another way, $SOCKBUF_WIRE decides. Said once here; each child of -j
-     * then starts a wire of its own. */
-    if (o.modes & LESSON_MODE_REAL)
-        lesson_wire_start(NULL, errout);
+    /* main() made the wire before any thread (and said why when it could
+     * not); each child of -j makes a wire of its own. */
     if (o.jobs == 0)
-        o.jobs = check_default_jobs(o.modes, n);
-    check_how how = {
-        .modes = o.modes, .budget_us = o.budget_us, .colour = colour, .need_why = o.need_why};
+        o.jobs = check_default_jobs(o.modes, wire, n);
+    check_how how = {.modes = o.modes,
+                     .budget_us = o.budget_us,
+                     .colour = colour,
+                     .need_why = o.need_why,
+                     .wire = wire};
     check_all(reps, n, &how, (int)o.jobs, o.tap, out, errout);
     status = check_report(&o, reps, n, colour, jf, out, errout);
 out:
@@ -924,7 +929,7 @@ static void print_step(FILE *out, const lesson_doc *doc, const lesson_record *re
     }
 }
 
-int cmd_run(int argc, char **argv, FILE *out, FILE *errout)
+int cmd_run(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *errout)
 {
     unsigned modes = LESSON_MODE_BOTH;
     const char *lesson = NULL, *transcript = NULL;
@@ -990,9 +995,8 @@ int cmd_run(int argc, char **argv, FILE *out, FILE *errout)
         }
     }
     char err[256] = "";
-    if (modes & LESSON_MODE_REAL)
-        lesson_wire_start(NULL, errout); /* main() took --wire */
-    r = lesson_runner_new(doc, modes, err, sizeof err);
+    lesson_run_opts ro = {.modes = modes, .wire = wire}; /* main() took --wire */
+    r = lesson_runner_new_opts(doc, &ro, err, sizeof err);
     if (!r) {
         fprintf(errout, "sockbuf run: %s\n", err);
         status = 1;

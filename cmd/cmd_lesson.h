@@ -14,10 +14,14 @@
 
 #include <stdio.h>
 
-/* argv[0] is "check"; returns the exit status. */
-int cmd_check(int argc, char **argv, FILE *out, FILE *errout);
+#include "lesson_run.h"
 
-/* argv[0] is "run"; returns the exit status. */
-int cmd_run(int argc, char **argv, FILE *out, FILE *errout);
+/* argv[0] is "check"; wire is the real mode's wire (borrowed;
+ * lesson_wire_new()), or NULL for plain loopback. Returns the exit
+ * status. */
+int cmd_check(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *errout);
+
+/* argv[0] is "run"; wire as for cmd_check(). Returns the exit status. */
+int cmd_run(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *errout);
 
 #endif

@@ -139,14 +139,14 @@ static const cmd_option options[] = {
 };
 enum { NOPTIONS = sizeof options / sizeof options[0] };
 
-static int run_check(int argc, char **argv)
+static int run_check(int argc, char **argv, lesson_wire_handle *wire)
 {
-    return cmd_check(argc, argv, stdout, stderr);
+    return cmd_check(argc, argv, wire, stdout, stderr);
 }
 
-static int run_run(int argc, char **argv)
+static int run_run(int argc, char **argv, lesson_wire_handle *wire)
 {
-    return cmd_run(argc, argv, stdout, stderr);
+    return cmd_run(argc, argv, wire, stdout, stderr);
 }
 
 static const char window_keys[] =
@@ -475,8 +475,9 @@ void cmd_table_list(FILE *out)
     }
 }
 
-int cmd_table_help_main(int argc, char **argv)
+int cmd_table_help_main(int argc, char **argv, lesson_wire_handle *wire)
 {
+    (void)wire;
     if (argc < 2) {
         cmd_table_help(stdout, CMD_HELP);
         return 0;

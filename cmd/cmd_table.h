@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "lesson_run.h"
+
 /* One bit per command, for cmd_option.cmds. */
 enum {
     CMD_WINDOW = 1u << 0, /* sockbuf [LESSON]: the window */
@@ -71,7 +73,7 @@ typedef struct {
     const char *prose;       /* the paragraph(s) between usage and options, or NULL */
     const char *epilog;      /* after the options, or NULL */
     bool real;               /* may run the real mode: main() starts the wire first */
-    int (*run)(int argc, char **argv);
+    int (*run)(int argc, char **argv, lesson_wire_handle *wire); /* wire: main()'s, or NULL */
 } cmd_command;
 
 /* The commands, the window first; *n gets their number. Static storage. */
@@ -120,6 +122,6 @@ int cmd_table_words(const char **words, int cap);
 
 /* `sockbuf help [COMMAND]`: argv[0] is "help". The overview, or that
  * command's --help (0); an unknown COMMAND is a usage error (2). */
-int cmd_table_help_main(int argc, char **argv);
+int cmd_table_help_main(int argc, char **argv, lesson_wire_handle *wire);
 
 #endif

@@ -69,20 +69,21 @@ static const viz_module *load_viz(void)
     return m;
 }
 
-int cmd_viz_window(int argc, char **argv)
+int cmd_viz_window(int argc, char **argv, lesson_wire_handle *wire)
 {
     const viz_module *m = load_viz();
-    return m ? m->window_main(argc, argv) : 1;
+    return m ? m->window_main(argc, argv, wire) : 1;
 }
 
-int cmd_viz_render(int argc, char **argv)
+int cmd_viz_render(int argc, char **argv, lesson_wire_handle *wire)
 {
     const viz_module *m = load_viz();
-    return m ? m->render_main(argc, argv) : 1;
+    return m ? m->render_main(argc, argv, wire) : 1;
 }
 
-int cmd_viz_live(int argc, char **argv)
+int cmd_viz_live(int argc, char **argv, lesson_wire_handle *wire)
 {
+    (void)wire; /* live mode talks to outside peers, not over the wire */
     live_opts o;
     int rc = cmd_live_parse(argc, argv, &o, stdout, stderr);
     if (rc)

@@ -5,20 +5,22 @@
  * live --headless load no SDL. These are the run functions of their rows
  * in the command table (cmd_table.c). Each returns an exit status: 0 ok,
  * 1 a failure (also: the module cannot be loaded, said on stderr), 2 a
- * usage error.
+ * usage error. wire: the real mode's wire main() made, or NULL (loopback).
  */
 #ifndef SOCKBUF_CMD_VIZ_H
 #define SOCKBUF_CMD_VIZ_H
 
+#include "lesson_run.h"
+
 /* `sockbuf [LESSON] ...`: argv[0] is "sockbuf", the whole command line. */
-int cmd_viz_window(int argc, char **argv);
+int cmd_viz_window(int argc, char **argv, lesson_wire_handle *wire);
 
 /* `sockbuf render ...`: argv[0] is "render". */
-int cmd_viz_render(int argc, char **argv);
+int cmd_viz_render(int argc, char **argv, lesson_wire_handle *wire);
 
 /* `sockbuf live ...`: argv[0] is "live". Parses the options (cmd_live.c),
  * then opens the live window when there is a display and no --headless,
  * else prints JSON Lines. */
-int cmd_viz_live(int argc, char **argv);
+int cmd_viz_live(int argc, char **argv, lesson_wire_handle *wire);
 
 #endif

@@ -82,6 +82,16 @@ static void stdout_check_at_exit(void)
     }
 }
 
+/* The wire main() made: static only so that wire_free_at_exit() reaches
+ * it on every return; main() hands it to each command as an argument. */
+static lesson_wire_handle *main_wire;
+
+static void wire_free_at_exit(void)
+{
+    lesson_wire_free(main_wire);
+    main_wire = NULL;
+}
+
 int main(int argc, char **argv)
 {
     /* A peer that resets must become a Python exception, never a signal. */
@@ -143,7 +153,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--sim"))
             real = false;
-    if (real)
-        lesson_wire_start(wire, stderr);
-    return c->run(sub_argc, sub_argv);
+    if (real && lesson_wire_new(wire, stderr, &main_wire) == 0)
+        atexit(wire_free_at_exit);
+    return c->run(sub_argc, sub_argv, main_wire);
 }

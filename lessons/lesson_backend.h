@@ -28,6 +28,7 @@
 #include "lesson.h"
 #include "lesson_ast.h"
 #include "lesson_record.h"
+#include "lesson_run.h"
 
 typedef struct lesson_backend lesson_backend;
 
@@ -115,10 +116,12 @@ struct lesson_backend {
  * out of memory. */
 lesson_backend *lesson_backend_sim_new(const lesson_model *m);
 
-/* Real sockets: on the emulated wire with the link of m (latency, rate,
- * mss; zeros are SPEC.md's defaults) when lesson_wire_start() brought it
- * up, else on plain loopback. NULL with a message in err when even
+/* Real sockets: on the emulated wire of wire (borrowed; must outlive the
+ * backend) with the link of m (latency, rate, mss; zeros are SPEC.md's
+ * defaults; it replaces the link of the wire's previous backend), or on
+ * plain loopback when wire is NULL. NULL with a message in err when even
  * loopback is unavailable. */
-lesson_backend *lesson_backend_real_new(const lesson_model *m, char *err, size_t errlen);
+lesson_backend *lesson_backend_real_new(const lesson_model *m, lesson_wire_handle *wire, char *err,
+                                        size_t errlen);
 
 #endif

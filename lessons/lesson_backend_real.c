@@ -2,8 +2,8 @@
  *
  * Every socket is a non-blocking socket from net.h; the runner emulates
  * blocking by retrying, so the process never blocks. Where the emulated
- * wire is up (net_wire.h, started once per process by lesson_wire_start())
- * the client's sockets are made in the wire's namespace A and bound to
+ * wire is up (net_wire.h; the handle lesson_wire_new() made, which the
+ * runner's options carry) the client's sockets are made in the wire's namespace A and bound to
  * 10.80.0.1, the server's in B on 10.80.0.2, and the link carries the
  * lesson's latency, rate and MSS; its segment log gives each step the
  * kernel's segments. Otherwise they are plain sockets on 127.0.0.1. Either
@@ -127,11 +127,10 @@ typedef struct {
     real_keep keep;   /* keep_time()'s stretch */
 } real_backend;
 
-/* The process's wire: 0 not started, else a lesson_wire. */
-static struct {
-    lesson_wire state;
+/* A wire handle (lesson_run.h): the emulated link and its helper. */
+struct lesson_wire_handle {
     net_wire *w;
-} g_wire;
+};
 
 /* The number of threads of this process (/proc/self/status), or 1 when
  * it cannot be read. */
@@ -149,40 +148,33 @@ static int process_threads(void)
     return n;
 }
 
-static void wire_stop(void)
-{
-    net_wire_free(g_wire.w);
-    g_wire.w = NULL;
-}
-
-int lesson_wire_start(const char *choice, FILE *note)
+int lesson_wire_new(const char *choice, FILE *note, lesson_wire_handle **out)
 {
     char msg[NET_WIRE_MSG_LEN] = "";
-    if (g_wire.state != LESSON_WIRE_NONE)
-        return (int)g_wire.state;
+    *out = NULL;
     if (!choice || !*choice)
         choice = getenv("SOCKBUF_WIRE");
     if (!choice || !*choice)
         choice = "auto";
-    if (!strcmp(choice, "loopback")) {
-        g_wire.state = LESSON_WIRE_LOOPBACK;
-        return (int)g_wire.state;
-    }
+    if (!strcmp(choice, "loopback"))
+        return 0;
     if (strcmp(choice, "auto"))
         return -EINVAL;
     int threads = process_threads();
-    if (threads > 1) {
+    lesson_wire_handle *h = calloc(1, sizeof *h);
+    if (!h) {
+        snprintf(msg, sizeof msg, "lesson_wire_new: out of memory");
+    } else if (threads > 1) {
         /* A fork now could copy a lock another thread holds: refuse. */
         snprintf(msg, sizeof msg,
-                 "fork: the process already runs %d threads; fix: start the wire before the "
-                 "first thread (lesson_wire_start() in main)",
+                 "fork: the process already runs %d threads; fix: make the wire before the "
+                 "first thread (lesson_wire_new() in main)",
                  threads);
-    } else if (net_wire_start(&g_wire.w, NULL, msg) == 0) {
-        g_wire.state = LESSON_WIRE_EMULATED;
-        atexit(wire_stop);
-        return (int)g_wire.state;
+    } else if (net_wire_start(&h->w, NULL, msg) == 0) {
+        *out = h;
+        return 0;
     }
-    g_wire.state = LESSON_WIRE_LOOPBACK;
+    free(h);
     if (note) {
         /* "STEP: ERROR; fix: FIX" from net_wire: the fix goes last. */
         char *fix = strstr(msg, "; fix: ");
@@ -193,21 +185,27 @@ int lesson_wire_start(const char *choice, FILE *note)
                 "latency or rate%s%s\n",
                 msg, fix ? "; fix: " : "", fix ? fix + 7 : "");
     }
-    return (int)g_wire.state;
+    return 0;
 }
 
-void lesson_wire_after_fork(void)
+void lesson_wire_free(lesson_wire_handle *w)
 {
-    lesson_wire was = g_wire.state;
+    if (!w)
+        return;
+    net_wire_free(w->w);
+    free(w);
+}
+
+lesson_wire_handle *lesson_wire_after_fork(lesson_wire_handle *parent)
+{
+    if (!parent)
+        return NULL;
     /* Not this process's helper: net_wire_free() only closes our copies
      * of its sockets, the parent keeps it. */
-    net_wire_free(g_wire.w);
-    g_wire.w = NULL;
-    g_wire.state = LESSON_WIRE_NONE;
-    if (was == LESSON_WIRE_EMULATED)
-        lesson_wire_start("auto", NULL);
-    else
-        g_wire.state = was;
+    lesson_wire_free(parent);
+    lesson_wire_handle *mine = NULL;
+    lesson_wire_new("auto", NULL, &mine);
+    return mine;
 }
 
 static real_backend *R(lesson_backend *b)
@@ -886,7 +884,8 @@ static const lesson_backend_ops real_wire_ops = {
     REAL_OPS_COMMON.settle_budget_us = REAL_WIRE_SETTLE_LIMIT_US,
 };
 
-lesson_backend *lesson_backend_real_new(const lesson_model *m, char *err, size_t errlen)
+lesson_backend *lesson_backend_real_new(const lesson_model *m, lesson_wire_handle *wire, char *err,
+                                        size_t errlen)
 {
     real_backend *r = calloc(1, sizeof *r);
     if (!r) {
@@ -905,17 +904,15 @@ lesson_backend *lesson_backend_real_new(const lesson_model *m, char *err, size_t
     net_close(fd);
     r->base.ops = &real_ops;
     r->quiet_samples = r->blocked_quiet_samples = REAL_STABLE_QUIET;
-    if (g_wire.state == LESSON_WIRE_NONE)
-        lesson_wire_start(NULL, stderr);
-    if (g_wire.w) {
+    if (wire && wire->w) {
         /* The link of this lesson; the next runner's replaces it. */
         net_wire_link link = {
             .latency_us = m && m->latency_us ? m->latency_us : REAL_DEFAULT_LATENCY_US,
             .rate_bps = m && m->rate_bps ? m->rate_bps : REAL_DEFAULT_RATE_BPS,
             .mss_bytes = m && m->mss_bytes ? m->mss_bytes : REAL_DEFAULT_MSS,
         };
-        if (net_wire_configure(g_wire.w, &link, NULL) == 0) {
-            r->wire = g_wire.w;
+        if (net_wire_configure(wire->w, &link, NULL) == 0) {
+            r->wire = wire->w;
             /* A packet the helper has not logged yet (its log lags under
              * load) arrives within one latency: stillness must outlast it. */
             r->quiet_samples = REAL_STABLE_QUIET + (int)(link.latency_us / REAL_TICK_US);

@@ -535,7 +535,8 @@ static void interp_free(interp *in)
     free(in);
 }
 
-static interp *interp_new(const lesson_doc *doc, lesson_mode mode, char *err, size_t errlen)
+static interp *interp_new(const lesson_doc *doc, lesson_mode mode, lesson_wire_handle *wire,
+                          char *err, size_t errlen)
 {
     interp *in = calloc(1, sizeof *in);
     if (in)
@@ -581,7 +582,7 @@ static interp *interp_new(const lesson_doc *doc, lesson_mode mode, char *err, si
         if (!in->be)
             goto oom;
     } else {
-        in->be = lesson_backend_real_new(&doc->model, err, errlen);
+        in->be = lesson_backend_real_new(&doc->model, wire, err, errlen);
         if (!in->be) {
             interp_free(in);
             return NULL;
@@ -599,6 +600,14 @@ oom:
 
 lesson_runner *lesson_runner_new(const lesson_doc *doc, unsigned modes, char *err, size_t errlen)
 {
+    lesson_run_opts o = {.modes = modes, .wire = NULL};
+    return lesson_runner_new_opts(doc, &o, err, errlen);
+}
+
+lesson_runner *lesson_runner_new_opts(const lesson_doc *doc, const lesson_run_opts *o, char *err,
+                                      size_t errlen)
+{
+    unsigned modes = o->modes;
     char dummy[8];
     if (!err) {
         err = dummy;
@@ -614,9 +623,11 @@ lesson_runner *lesson_runner_new(const lesson_doc *doc, unsigned modes, char *er
     r->step = -1;
     r->rec.step = -1;
     r->budget_us = LESSON_TIME_BUDGET_US_DEFAULT;
-    if ((modes & LESSON_MODE_SIM) && !(r->in[0] = interp_new(doc, LESSON_MODE_SIM, err, errlen)))
+    if ((modes & LESSON_MODE_SIM) &&
+        !(r->in[0] = interp_new(doc, LESSON_MODE_SIM, NULL, err, errlen)))
         goto fail;
-    if ((modes & LESSON_MODE_REAL) && !(r->in[1] = interp_new(doc, LESSON_MODE_REAL, err, errlen)))
+    if ((modes & LESSON_MODE_REAL) &&
+        !(r->in[1] = interp_new(doc, LESSON_MODE_REAL, o->wire, err, errlen)))
         goto fail;
     return r;
 fail:

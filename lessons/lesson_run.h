@@ -27,9 +27,27 @@
 
 typedef struct lesson_runner lesson_runner;
 
-/* A runner for doc (borrowed; must outlive the runner) in modes (a
- * lesson_mode bit set). Nothing runs yet. Returns NULL with a message in
- * err when the real mode cannot start (no loopback) or out of memory. */
+/* The real mode's wire (README "The real wire"): the emulated link of
+ * net_wire.h and its helper process. Opaque; see lesson_wire_new(). */
+typedef struct lesson_wire_handle lesson_wire_handle;
+
+/* How a runner runs. */
+typedef struct {
+    unsigned modes;           /* a lesson_mode bit set */
+    lesson_wire_handle *wire; /* the real mode's wire (borrowed; must outlive the
+                                 runner), or NULL: plain loopback */
+} lesson_run_opts;
+
+/* A runner for doc (borrowed; must outlive the runner) as o says. Nothing
+ * runs yet. The real mode runs on o->wire, whose link becomes this
+ * lesson's (replacing that of the wire's previous runner): one runner at
+ * a time uses a wire. Returns NULL with a message in err when the real
+ * mode cannot start (no loopback) or out of memory. */
+lesson_runner *lesson_runner_new_opts(const lesson_doc *doc, const lesson_run_opts *o, char *err,
+                                      size_t errlen);
+
+/* lesson_runner_new_opts() with modes and no wire: the real mode on plain
+ * loopback. */
 lesson_runner *lesson_runner_new(const lesson_doc *doc, unsigned modes, char *err, size_t errlen);
 
 /* Closes every socket and frees everything. Accepts NULL. */
@@ -137,24 +155,27 @@ int lesson_record_write_json(const lesson_record *rec, const lesson_doc *doc, FI
 /* The same for the runner's last step. Returns 0 or -EIO. */
 int lesson_runner_write_transcript(const lesson_runner *r, FILE *out);
 
-/* The real mode's wire (docs/wire.md): the emulated link of
- * net_wire.h, whose helper process must be forked before any thread
- * exists, so main() calls this before SDL_Init and `check`/`run` call it
- * before their first runner. choice: "auto" (the emulated link where the
- * machine allows it, else plain loopback) or "loopback"; NULL means
- * $SOCKBUF_WIRE, else "auto". Where the wire cannot be had, one line
+/* Makes the real mode's wire (docs/wire.md): the emulated
+ * link of net_wire.h, whose helper process must be forked before any
+ * thread exists, so main() calls this before SDL_Init and hands the
+ * handle to the commands, which put it in their runners' options.
+ * choice: "auto" (the emulated link where the machine allows it, else
+ * plain loopback) or "loopback"; NULL means $SOCKBUF_WIRE, else "auto".
+ * Returns 0 with *out the handle (free it with lesson_wire_free()), or
+ * with *out NULL for plain loopback: asked for, or the wire cannot be had
+ * (a second thread already runs, no TUN, no namespaces), when one line
  * saying why (the step, its errno and the fix) goes to note (NULL: say
- * nothing). Only the first call acts; later ones return its answer.
- * A runner made before any call starts the wire itself, but only while
- * the process has a single thread (else it runs on loopback and says
- * so). Returns LESSON_WIRE_EMULATED or
- * LESSON_WIRE_LOOPBACK, or -EINVAL for another choice (nothing started). */
-int lesson_wire_start(const char *choice, FILE *note);
+ * nothing). -EINVAL for another choice (*out NULL, nothing said). */
+int lesson_wire_new(const char *choice, FILE *note, lesson_wire_handle **out);
 
-/* In the child of a fork (check -j): forgets the parent's wire, whose
- * helper answers the parent only, and starts one of the child's own when
- * the parent had one (silently: the parent has said what there was to
- * say). */
-void lesson_wire_after_fork(void);
+/* Stops the wire's helper (in the process that made it) and frees the
+ * handle. Accepts NULL. */
+void lesson_wire_free(lesson_wire_handle *w);
+
+/* In the child of a fork (check -j): frees the parent's wire, whose
+ * helper answers the parent only (the parent's helper goes on), and
+ * returns one of the child's own when the parent had one (NULL: plain
+ * loopback; silently: the parent has said what there was to say). */
+lesson_wire_handle *lesson_wire_after_fork(lesson_wire_handle *parent);
 
 #endif

@@ -257,13 +257,13 @@ static int parse_with(unsigned bit, int argc, char **argv, FILE *null)
     live_opts lo;
     switch (bit) {
     case CMD_WINDOW:
-        return viz_window_main(argc, argv);
+        return viz_window_main(argc, argv, NULL);
     case CMD_CHECK:
-        return cmd_check(argc, argv, null, null);
+        return cmd_check(argc, argv, NULL, null, null);
     case CMD_RUN:
-        return cmd_run(argc, argv, null, null);
+        return cmd_run(argc, argv, NULL, null, null);
     case CMD_RENDER:
-        return viz_render_main(argc, argv);
+        return viz_render_main(argc, argv, NULL);
     case CMD_LIVE:
         return cmd_live_parse(argc, argv, &lo, null, null) == 1 ? 0 : 2;
     default:

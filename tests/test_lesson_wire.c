@@ -8,6 +8,7 @@
  * kernel as in the model, and the model's segments agree with the
  * kernel's where the two TCPs behave alike.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,6 +40,9 @@ typedef struct {
     lesson_runner *r;
 } run;
 
+/* The wire every runner here runs on (made before any thread, in main). */
+static lesson_wire_handle *wire;
+
 static void run_open(run *x, const char *text)
 {
     lesson_diag d[LESSON_MAX_DIAGS];
@@ -47,7 +51,8 @@ static void run_open(run *x, const char *text)
     x->doc = lesson_parse("wire.lesson", text, strlen(text), d, &nd);
     if (!x->doc)
         fail_msg("parse: %d:%d: %s", d[0].line, d[0].col, d[0].message);
-    x->r = lesson_runner_new(x->doc, LESSON_MODE_BOTH, err, sizeof err);
+    lesson_run_opts o = {.modes = LESSON_MODE_BOTH, .wire = wire};
+    x->r = lesson_runner_new_opts(x->doc, &o, err, sizeof err);
     assert_non_null(x->r);
 }
 
@@ -76,7 +81,7 @@ static void run_close(run *x)
 static void test_wire_handshake_in_record(void **state)
 {
     (void)state;
-    assert_int_equal(lesson_wire_start(NULL, stderr), LESSON_WIRE_EMULATED);
+    assert_non_null(wire);
     run x;
     run_open(&x, HEAD CONNECT_STEP "expect.sim client: took == 0.01\n"
                                    "expect.wire client: took >= 0.009\n"
@@ -225,13 +230,57 @@ static void test_wirecmp_pairs_segments(void **state)
     assert_false(c.compared);
 }
 
+/* A runner whose options carry no wire runs its real mode on plain
+ * loopback, with no segment log, while the wire is up beside it. */
+static void test_wire_null_handle_runs_loopback(void **state)
+{
+    (void)state;
+    lesson_diag d[LESSON_MAX_DIAGS];
+    int nd = 0;
+    char err[256] = "";
+    const char *text = HEAD CONNECT_STEP "expect server: conn.state == ESTABLISHED\n";
+    lesson_doc *doc = lesson_parse("wire.lesson", text, strlen(text), d, &nd);
+    assert_non_null(doc);
+    lesson_run_opts o = {.modes = LESSON_MODE_BOTH, .wire = NULL};
+    lesson_runner *r = lesson_runner_new_opts(doc, &o, err, sizeof err);
+    assert_non_null(r);
+    assert_int_equal(lesson_runner_step(r), 0);
+    const lesson_record *rec = lesson_runner_record(r);
+    assert_int_equal(rec->wire, LESSON_WIRE_LOOPBACK);
+    assert_int_equal(rec->nsegments, 0);
+    lesson_runner_free(r);
+    lesson_doc_free(doc);
+}
+
+/* lesson_wire_new: "loopback" is no handle and no error, another choice
+ * -EINVAL and no handle; lesson_wire_free takes NULL. */
+static void test_wire_new_choices(void **state)
+{
+    (void)state;
+    lesson_wire_handle *w = (lesson_wire_handle *)&w; /* overwritten */
+    assert_int_equal(lesson_wire_new("loopback", stderr, &w), 0);
+    assert_null(w);
+    w = (lesson_wire_handle *)&w;
+    assert_int_equal(lesson_wire_new("tun", stderr, &w), -EINVAL);
+    assert_null(w);
+    lesson_wire_free(NULL);
+}
+
 int main(void)
 {
+    /* The wire's helper is forked before cmocka runs anything. */
+    int rc = lesson_wire_new(NULL, stderr, &wire);
+    if (rc < 0)
+        fprintf(stderr, "lesson_wire_new(NULL): %s\n", strerror(-rc));
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wire_new_choices),
+        cmocka_unit_test(test_wire_null_handle_runs_loopback),
         cmocka_unit_test(test_wirecmp_pairs_segments),
         cmocka_unit_test(test_wire_handshake_in_record),
         cmocka_unit_test(test_wire_segments_have_lesson_mss),
         cmocka_unit_test(test_wire_zero_window_in_record),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    lesson_wire_free(wire);
+    return rc;
 }

@@ -55,7 +55,7 @@ static viz_app *open_app(const char *lesson)
 {
     char err[1024] = "";
     int status = -1;
-    viz_app *a = viz_app_new(lesson, VIZ_LANG_EN, true, err, sizeof err, &status);
+    viz_app *a = viz_app_new(lesson, VIZ_LANG_EN, true, NULL, err, sizeof err, &status);
     if (!a)
         fprintf(stderr, "viz_app_new: %s\n", err);
     assert_non_null(a);
@@ -209,7 +209,7 @@ static void test_keys_picker(void **state)
     (void)state;
     char err[256];
     int status;
-    viz_app *a = viz_app_new(NULL, VIZ_LANG_JA, true, err, sizeof err, &status);
+    viz_app *a = viz_app_new(NULL, VIZ_LANG_JA, true, NULL, err, sizeof err, &status);
     assert_non_null(a);
     viz_app_info i;
     viz_app_get(a, &i);
@@ -239,7 +239,7 @@ static void test_app_bad_lesson(void **state)
     close(fd);
     char err[1024] = "";
     int status = 0;
-    viz_app *a = viz_app_new(path, VIZ_LANG_EN, true, err, sizeof err, &status);
+    viz_app *a = viz_app_new(path, VIZ_LANG_EN, true, NULL, err, sizeof err, &status);
     assert_null(a);
     assert_int_equal(status, 2);
     assert_non_null(strstr(err, ": error: "));
@@ -331,7 +331,7 @@ static void test_keys_answered_while_sockets_settle(void **state)
     close(fd);
     char err[1024] = "";
     int status = -1;
-    viz_app *a = viz_app_new(path, VIZ_LANG_EN, false, err, sizeof err, &status);
+    viz_app *a = viz_app_new(path, VIZ_LANG_EN, false, NULL, err, sizeof err, &status);
     assert_non_null(a);
     assert_int_equal(viz_app_wait(a), 0); /* step one is shown */
     SDL_Event e = key(SDLK_SPACE, 0);
@@ -794,7 +794,7 @@ static void test_prompt_runs_on_the_kernel(void **state)
     (void)state;
     char err[1024] = "";
     int status = -1;
-    viz_app *a = viz_app_new("chat", VIZ_LANG_EN, false, err, sizeof err, &status);
+    viz_app *a = viz_app_new("chat", VIZ_LANG_EN, false, NULL, err, sizeof err, &status);
     assert_non_null(a);
     assert_int_equal(viz_app_wait(a), 0);
     if (!info(a).real) {

@@ -3,9 +3,9 @@
 # the software renderer (SDL_FRAMEBUFFER_ACCELERATION=0), plays three
 # steps, saves a screenshot of the window and quits; checks the exit
 # status, that the screenshot is a PNG of the window's size, and that the
-# window's real mode runs on the emulated wire whenever `run` does (the
-# window module links the core library the executable loaded, so it runs
-# on the wire main() forked before any thread).
+# window's real mode runs on the emulated wire whenever `run` does (main()
+# makes the wire before any thread and hands it to the window's entry
+# point, which says at the demo's end which wire its steps ran on).
 # Usage: tests/xvfb_smoke.sh path/to/sockbuf   (exit 77: skipped, no xvfb-run)
 set -u
 . "$(dirname "$0")/smoke_lib.sh"
@@ -30,9 +30,10 @@ if [ $rc -ne 0 ]; then
     echo "xvfb_smoke: sockbuf exited $rc" >&2
     exit 1
 fi
-"$bin" run basics >/dev/null 2>"$dir/err_run"
-if ! grep -q "real wire unavailable" "$dir/err_run" && grep -q "real wire unavailable" "$dir/err"; then
-    echo "xvfb_smoke: 'run' has the emulated wire but the window fell back to loopback" >&2
+"$bin" run basics --transcript - 2>"$dir/err_run" >"$dir/run.jsonl"
+if grep -q '"wire":"emulated"' "$dir/run.jsonl" &&
+    ! grep -q "the real mode on the emulated wire" "$dir/err"; then
+    echo "xvfb_smoke: 'run' has the emulated wire but the window did not run on it" >&2
     exit 1
 fi
 png_check xvfb_smoke "$shot" 1280x720

@@ -15,17 +15,20 @@
 
 #include <stddef.h>
 
+#include "lesson_run.h"
 #include "live.h"
 
 /* `sockbuf [LESSON] [--lang en|ja] [--size WxH] [--fullscreen]`: the
  * window, or the lesson picker without a LESSON; argv[0] is "sockbuf".
+ * The real mode runs on wire (borrowed; main() made it with
+ * lesson_wire_new() before any thread), or on plain loopback when NULL.
  * With no display it says so, points to `run` and `render`, and returns 1. */
-int viz_window_main(int argc, char **argv);
+int viz_window_main(int argc, char **argv, lesson_wire_handle *wire);
 
 /* `sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja]`: one PNG
  * per step, drawn by the window's code on a software surface. argv[0] is
- * "render". */
-int viz_render_main(int argc, char **argv);
+ * "render"; wire as for viz_window_main(). */
+int viz_render_main(int argc, char **argv, lesson_wire_handle *wire);
 
 /* `sockbuf live ...` in a window, with options already parsed (and checked)
  * by cmd_live_parse, the same ones the headless run takes. */
@@ -34,14 +37,15 @@ int viz_live_window(const live_opts *o);
 /* What the module offers main(). */
 typedef struct {
     size_t abi;                                /* VIZ_MODULE_ABI of the module's build */
-    int (*window_main)(int argc, char **argv); /* viz_window_main */
-    int (*render_main)(int argc, char **argv); /* viz_render_main */
+    int (*window_main)(int argc, char **argv, lesson_wire_handle *wire); /* viz_window_main */
+    int (*render_main)(int argc, char **argv, lesson_wire_handle *wire); /* viz_render_main */
     int (*live_window)(const live_opts *o); /* viz_live_window */
 } viz_module;
 
 /* Changes whenever the table or the options' layout does: a module from
- * another build is refused rather than called. */
-#define VIZ_MODULE_ABI (sizeof(viz_module) * 1000u + sizeof(live_opts) + 1u)
+ * another build is refused rather than called. The last term counts the
+ * changes sizes do not show (2: the entry points take the wire). */
+#define VIZ_MODULE_ABI (sizeof(viz_module) * 1000u + sizeof(live_opts) + 2u)
 
 /* The module's file name, and the one symbol main() looks up in it. */
 #define VIZ_MODULE_FILE "libsockbuf-viz.so"

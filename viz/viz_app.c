@@ -1,13 +1,13 @@
 /* viz_app.c: lessons, steps and keys for the window. See viz_app.h.
  *
- * Keys follow presentation software: Space / Right / PageDown next step,
- * Left / PageUp previous, Home / End, P autoplay, + and - speed, L
- * language, F / F11 fullscreen, Ctrl+= / Ctrl+- text zoom, R restart,
- * 1-9 a bundled lesson, 0 the picker, ? / F1 help, Esc / Q quit.
- * A step with a question holds before it plays: A-D vote, Space reveals.
- * "What if": Tab opens the prompt (viz_prompt.c), Enter runs the typed
- * line as a new step (viz_session.c builds its lesson text), Ctrl+Z
- * undoes it, Ctrl+S saves the session, M cycles the latency 1/5/50 ms.
+ * Keys follow presentation software; which key does what is the table in
+ * viz_keys.c (the help overlay lists the same rows): an event is looked
+ * up there in the contexts that hold now and its action runs here
+ * (run_action). A step with a question holds before it plays: A-D vote,
+ * Space reveals. "What if": Tab opens the prompt (viz_prompt.c), Enter
+ * runs the typed line as a new step (viz_session.c builds its lesson
+ * text), Ctrl+Z undoes it, Ctrl+S saves the session, M cycles the
+ * latency 1/5/50 ms.
  */
 #include "viz_app.h"
 #include "viz_msg.h"
@@ -20,6 +20,7 @@
 
 #include "lesson.h"
 #include "viz_anim.h"
+#include "viz_keys.h"
 #include "viz_prompt.h"
 #include "viz_question.h"
 #include "viz_scene.h"
@@ -48,6 +49,7 @@ struct viz_app {
     const lesson_doc *doc;
     viz_steps *steps; /* the lesson's steps, run on a worker thread */
     bool sim_only;
+    lesson_wire_handle *wire; /* the real mode's (borrowed), or NULL: loopback */
     int cur;          /* step shown, -1 before the first */
     int want;         /* step asked for and not computed yet, or -1 */
     double want_ms;   /* how long it has been waited for */
@@ -78,6 +80,7 @@ struct viz_app {
     int nundo;
     int session_steps; /* typed steps in the session */
     char saved[512];   /* the last session file written */
+    viz_key_action key_action; /* the table's action of the last event, or VIZ_KEY_NONE */
 };
 
 /* A message for a while at the bottom, in both languages (en, ja), so
@@ -110,7 +113,7 @@ static int start_worker(viz_app *a)
     char err[256] = "";
     drop_steps(a);
     unsigned modes = a->sim_only ? LESSON_MODE_SIM : LESSON_MODE_BOTH;
-    a->steps = viz_steps_new(a->doc, NULL, modes, err, sizeof err);
+    a->steps = viz_steps_new(a->doc, NULL, modes, a->wire, err, sizeof err);
     if (!a->steps) {
         set_toast(a, err);
         return -ENOMEM;
@@ -282,8 +285,8 @@ static void show_picker(viz_app *a)
     viz_scene_init(&a->scene, NULL);
 }
 
-viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only, char *err,
-                     size_t errlen, int *status)
+viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only,
+                     lesson_wire_handle *wire, char *err, size_t errlen, int *status)
 {
     *status = 1;
     viz_app *a = calloc(1, sizeof *a);
@@ -302,6 +305,7 @@ viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only, char
     }
     a->ui = (viz_ui){.lang = lang, .zoom = 1.0, .speed = 1.0};
     a->sim_only = sim_only;
+    a->wire = wire;
     a->lesson = -1;
     load_bundled(a);
     if (!lesson_path) {
@@ -371,28 +375,6 @@ static double step_ms(const viz_app *a)
     if (a->doc && k >= 0 && (size_t)k < a->doc->nsteps && a->doc->steps[k].pace_us)
         ms = (double)a->doc->steps[k].pace_us / 1000.0;
     return ms / (a->ui.speed > 0 ? a->ui.speed : 1.0);
-}
-
-static bool picker_key(viz_app *a, SDL_Keycode sym)
-{
-    switch (sym) {
-    case SDLK_UP:
-        if (a->selected > 0)
-            a->selected--;
-        return true;
-    case SDLK_DOWN:
-        if (a->selected + 1 < a->nlessons)
-            a->selected++;
-        return true;
-    case SDLK_RETURN:
-    case SDLK_KP_ENTER:
-    case SDLK_SPACE:
-    case SDLK_RIGHT:
-        open_bundled(a, a->selected);
-        return true;
-    default:
-        return false;
-    }
 }
 
 /* ---- what if: a session of typed steps ------------------------------- */
@@ -558,24 +540,6 @@ static void cycle_latency(viz_app *a)
     }
 }
 
-/* Keys while a question holds its step: A-D vote, Space reveals. */
-static bool question_key(viz_app *a, SDL_Keycode sym)
-{
-    if (sym >= SDLK_a && sym <= SDLK_d) {
-        char key = (char)('A' + (sym - SDLK_a));
-        if (lesson_question_choice(a->doc->steps[a->cur].question, key))
-            a->tally[key - 'A']++;
-        return true;
-    }
-    if (sym == SDLK_SPACE || sym == SDLK_RETURN || sym == SDLK_KP_ENTER) {
-        a->asking = false;
-        a->anim_ms = 0;
-        a->pause_ms = 0;
-        return true;
-    }
-    return false;
-}
-
 static bool prompt_event(viz_app *a, const SDL_Event *ev)
 {
     viz_prompt_result pr = viz_prompt_handle_event(a->prompt, ev);
@@ -607,79 +571,50 @@ static void end_of_lesson(viz_app *a)
     set_toast2(a, en, ja);
 }
 
-bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
+/* Runs the table's action act for key sym (0 for a typed '?'). Returns
+ * false when the action does not apply now (the key is then not taken). */
+static bool run_action(viz_app *a, viz_key_action act, SDL_Keycode sym)
 {
-    if (ev->type == SDL_QUIT) {
-        a->quit = true;
-        return true;
-    }
-    if (a->prompt && viz_prompt_is_open(a->prompt) && prompt_event(a, ev))
-        return true;
-    if (ev->type == SDL_TEXTINPUT) {
-        /* '?' and '+' come as text on every layout. */
-        if (!strcmp(ev->text.text, "?")) {
-            a->ui.help = !a->ui.help;
-            return true;
-        }
-        return false;
-    }
-    if (ev->type != SDL_KEYDOWN)
-        return false;
-    SDL_Keycode sym = ev->key.keysym.sym;
-    Uint16 mod = ev->key.keysym.mod;
-    bool ctrl = (mod & KMOD_CTRL) != 0;
-    bool shift = (mod & KMOD_SHIFT) != 0;
-
-    /* keys that work everywhere */
-    if (ctrl && (sym == SDLK_EQUALS || sym == SDLK_PLUS || sym == SDLK_KP_PLUS)) {
+    /* Keys act on the step asked for, so pressing ahead of the worker
+     * is remembered (Space twice while step 5 runs: step 6 next). */
+    int cur = a->want >= 0 ? a->want : a->cur;
+    int last = a->doc ? (int)a->doc->nsteps - 1 : -1;
+    switch (act) {
+    case VIZ_KEY_ZOOM_IN:
         a->ui.zoom = viz_zoom_step(a->ui.zoom, +1);
         return true;
-    }
-    if (ctrl && (sym == SDLK_MINUS || sym == SDLK_KP_MINUS)) {
+    case VIZ_KEY_ZOOM_OUT:
         a->ui.zoom = viz_zoom_step(a->ui.zoom, -1);
         return true;
-    }
-    if (ctrl && sym == SDLK_0) {
+    case VIZ_KEY_ZOOM_RESET:
         a->ui.zoom = 1.0;
         return true;
-    }
-    switch (sym) {
-    case SDLK_ESCAPE:
+    case VIZ_KEY_ESCAPE:
         if (a->ui.help)
             a->ui.help = false;
         else
             a->quit = true;
         return true;
-    case SDLK_q:
+    case VIZ_KEY_QUIT:
         a->quit = true;
         return true;
-    case SDLK_F1:
+    case VIZ_KEY_HELP:
+        /* With text input on, '?' arrives as SDL_TEXTINPUT instead. */
+        if ((sym == SDLK_QUESTION || sym == SDLK_SLASH) && SDL_IsTextInputActive())
+            return false;
         a->ui.help = !a->ui.help;
         return true;
-    case SDLK_QUESTION:
-    case SDLK_SLASH:
-        /* With text input on, '?' arrives as SDL_TEXTINPUT instead. */
-        if ((sym == SDLK_QUESTION || shift) && !SDL_IsTextInputActive()) {
-            a->ui.help = !a->ui.help;
-            return true;
-        }
-        return false;
-    case SDLK_l:
+    case VIZ_KEY_LANG:
         a->ui.lang = a->ui.lang == VIZ_LANG_JA ? VIZ_LANG_EN : VIZ_LANG_JA;
         return true;
-    case SDLK_f:
-    case SDLK_F11:
+    case VIZ_KEY_FULLSCREEN:
         a->fullscreen = !a->fullscreen;
         return true;
-    case SDLK_0:
-    case SDLK_KP_0:
+    case VIZ_KEY_PICKER:
         show_picker(a);
         return true;
-    default:
-        break;
-    }
-    if ((sym >= SDLK_1 && sym <= SDLK_9) || (sym >= SDLK_KP_1 && sym <= SDLK_KP_9)) {
-        int i = sym >= SDLK_KP_1 ? (int)(sym - SDLK_KP_1) : (int)(sym - SDLK_1);
+    case VIZ_KEY_LESSON: {
+        int i = sym >= SDLK_KP_1 && sym <= SDLK_KP_9 ? (int)(sym - SDLK_KP_1) : (int)(sym - SDLK_1);
         if (i < a->nlessons) {
             open_bundled(a, i);
         } else {
@@ -692,51 +627,66 @@ bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
         }
         return true;
     }
-    if (a->picker)
-        return picker_key(a, sym);
-    if (a->asking && a->want < 0 && question_key(a, sym))
+    case VIZ_KEY_PICK_UP:
+        if (a->selected > 0)
+            a->selected--;
         return true;
-    if (sym == SDLK_TAB && a->doc && a->prompt) {
+    case VIZ_KEY_PICK_DOWN:
+        if (a->selected + 1 < a->nlessons)
+            a->selected++;
+        return true;
+    case VIZ_KEY_PICK_OPEN:
+        open_bundled(a, a->selected);
+        return true;
+    case VIZ_KEY_VOTE: {
+        char key = (char)('A' + (sym - SDLK_a));
+        if (lesson_question_choice(a->doc->steps[a->cur].question, key))
+            a->tally[key - 'A']++;
+        return true;
+    }
+    case VIZ_KEY_REVEAL:
+        a->asking = false;
+        a->anim_ms = 0;
+        a->pause_ms = 0;
+        return true;
+    case VIZ_KEY_PROMPT:
+        if (!a->doc || !a->prompt)
+            return false;
         viz_prompt_open(a->prompt);
         return true;
-    }
-    if (ctrl && sym == SDLK_z && a->doc) {
+    case VIZ_KEY_UNDO:
+        if (!a->doc)
+            return false;
         undo_typed(a);
         return true;
-    }
-    if (ctrl && sym == SDLK_s && a->doc) {
+    case VIZ_KEY_SAVE:
+        if (!a->doc)
+            return false;
         save_session(a);
         return true;
-    }
-    if (sym == SDLK_m && a->doc) {
+    case VIZ_KEY_LATENCY:
+        if (!a->doc)
+            return false;
         cycle_latency(a);
         return true;
-    }
-
-    /* Keys act on the step asked for, so pressing ahead of the worker
-     * is remembered (Space twice while step 5 runs: step 6 next). */
-    int cur = a->want >= 0 ? a->want : a->cur;
-    int last = a->doc ? (int)a->doc->nsteps - 1 : -1;
     /* Down / PageDown turn the narration's page while it has more (a
      * presenter's clicker sends PageDown), then go on to the next step;
      * Up / PageUp turn back, then go to the previous step. */
-    bool page_key = sym == SDLK_DOWN || sym == SDLK_PAGEDOWN;
-    bool back_key = sym == SDLK_UP || sym == SDLK_PAGEUP;
-    if (page_key && a->want < 0 && a->ui.nar_page + 1 < a->nar_pages) {
-        a->ui.nar_page++;
-        return true;
-    }
-    if (back_key && a->want < 0 && a->ui.nar_page > 0) {
-        if (a->ui.nar_page >= a->nar_pages)
-            a->ui.nar_page = a->nar_pages - 1;
-        a->ui.nar_page = a->ui.nar_page > 0 ? a->ui.nar_page - 1 : 0;
-        return true;
-    }
-    switch (sym) {
-    case SDLK_SPACE:
-    case SDLK_RIGHT:
-    case SDLK_PAGEDOWN:
-    case SDLK_DOWN:
+    case VIZ_KEY_PAGE_NEXT:
+        if (a->want < 0 && a->ui.nar_page + 1 < a->nar_pages) {
+            a->ui.nar_page++;
+            return true;
+        }
+        return run_action(a, VIZ_KEY_NEXT, sym);
+    case VIZ_KEY_PAGE_PREV:
+        if (a->want < 0 && a->ui.nar_page > 0) {
+            if (a->ui.nar_page >= a->nar_pages)
+                a->ui.nar_page = a->nar_pages - 1;
+            a->ui.nar_page = a->ui.nar_page > 0 ? a->ui.nar_page - 1 : 0;
+            return true;
+        }
+        return run_action(a, VIZ_KEY_PREV, sym);
+    case VIZ_KEY_NEXT:
         if (cur < last) {
             viz_app_goto(a, cur + 1);
         } else {
@@ -744,50 +694,78 @@ bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
             end_of_lesson(a);
         }
         return true;
-    case SDLK_n:
+    case VIZ_KEY_NEXT_LESSON:
         /* After the last step: the next bundled lesson. */
         if (cur == last && a->lesson >= 0 && a->lesson + 1 < a->nlessons) {
             open_bundled(a, a->lesson + 1);
             return true;
         }
         return false;
-    case SDLK_LEFT:
-    case SDLK_PAGEUP:
-    case SDLK_UP:
-        if (cur > 0)
-            viz_app_goto(a, cur - 1);
-        else
-            viz_app_goto(a, 0);
+    case VIZ_KEY_PREV:
+        viz_app_goto(a, cur > 0 ? cur - 1 : 0);
         return true;
-    case SDLK_HOME:
+    case VIZ_KEY_FIRST:
         viz_app_goto(a, 0);
         return true;
-    case SDLK_r:
+    case VIZ_KEY_RESTART:
         drop_steps(a);
         viz_app_goto(a, 0);
         return true;
-    case SDLK_END:
+    case VIZ_KEY_LAST:
         viz_app_goto(a, last);
         return true;
-    case SDLK_w:
+    case VIZ_KEY_WIRE:
         a->ui.kernel_wire = !a->ui.kernel_wire;
         return true;
-    case SDLK_p:
+    case VIZ_KEY_AUTOPLAY:
         a->ui.autoplay = !a->ui.autoplay;
         a->pause_ms = 0;
         return true;
-    case SDLK_PLUS:
-    case SDLK_KP_PLUS:
-    case SDLK_EQUALS:
+    case VIZ_KEY_FASTER:
         a->ui.speed = a->ui.speed * 1.5 > 8 ? 8 : a->ui.speed * 1.5;
         return true;
-    case SDLK_MINUS:
-    case SDLK_KP_MINUS:
+    case VIZ_KEY_SLOWER:
         a->ui.speed = a->ui.speed / 1.5 < 0.125 ? 0.125 : a->ui.speed / 1.5;
         return true;
-    default:
-        return false;
+    case VIZ_KEY_NONE:
+    case VIZ_KEY_NACTIONS:
+        break;
     }
+    return false;
+}
+
+/* The contexts of the key table (viz_keys.h) that hold now. */
+static unsigned key_contexts(const viz_app *a)
+{
+    unsigned ctx = VIZ_KEYS_ANYWHERE;
+    if (a->picker)
+        return ctx | VIZ_KEYS_PICKER;
+    if (a->asking && a->want < 0)
+        ctx |= VIZ_KEYS_QUESTION;
+    return ctx | VIZ_KEYS_LESSON;
+}
+
+bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
+{
+    a->key_action = VIZ_KEY_NONE;
+    if (ev->type == SDL_QUIT) {
+        a->quit = true;
+        return true;
+    }
+    if (a->prompt && viz_prompt_is_open(a->prompt) && prompt_event(a, ev))
+        return true;
+    if (ev->type == SDL_TEXTINPUT) {
+        /* '?' comes as text on every layout: the table's '?' key. */
+        if (strcmp(ev->text.text, "?"))
+            return false;
+        a->key_action = viz_keys_find(key_contexts(a), SDLK_QUESTION, 0);
+        return run_action(a, a->key_action, 0);
+    }
+    if (ev->type != SDL_KEYDOWN)
+        return false;
+    SDL_Keycode sym = ev->key.keysym.sym;
+    a->key_action = viz_keys_find(key_contexts(a), sym, ev->key.keysym.mod);
+    return run_action(a, a->key_action, sym);
 }
 
 bool viz_app_tick(viz_app *a, double dt_ms)
@@ -898,12 +876,14 @@ void viz_app_get(const viz_app *a, viz_app_info *out)
     out->zoom = a->ui.zoom;
     out->speed = a->ui.speed;
     out->autoplay = a->ui.autoplay;
+    out->kernel_wire = a->ui.kernel_wire;
     out->nar_page = a->ui.nar_page;
     out->nar_pages = a->nar_pages;
     out->help = a->ui.help;
     out->fullscreen = a->fullscreen;
     out->quit = a->quit;
     out->real = a->steps && (viz_steps_modes(a->steps) & LESSON_MODE_REAL);
+    out->wire = (int)a->scene.wire;
     out->computing = a->steps && viz_steps_busy(a->steps);
     out->message = a->toast_ms > 0 ? a->toast[a->ui.lang == VIZ_LANG_JA] : NULL;
     out->asking = a->asking;
@@ -914,4 +894,5 @@ void viz_app_get(const viz_app *a, viz_app_info *out)
     out->prompt_error = a->prompt ? viz_prompt_error(a->prompt, &out->prompt_error_col) : NULL;
     out->session_steps = a->session_steps;
     out->saved = a->saved;
+    out->key_action = (int)a->key_action;
 }

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lesson_run.h"
 #include "viz_draw.h"
 
 enum { VIZ_MAX_LESSONS = 16 };
@@ -37,12 +38,15 @@ typedef struct {
     double zoom;         /* text zoom */
     double speed;        /* animation speed factor */
     bool autoplay;       /* P */
+    bool kernel_wire;    /* W: the wire shows the kernel's segments */
     int nar_page;        /* the narration's page shown (0: the first; Down / Up) */
     int nar_pages;       /* its pages as last drawn (1: it fits; 0: not drawn yet) */
     bool help;           /* help overlay */
     bool fullscreen;     /* F / F11 asked for fullscreen */
     bool quit;           /* Esc / Q */
     bool real;           /* the real sockets run beside the model */
+    int wire;            /* the lesson_wire the shown step's real mode ran on
+                            (LESSON_WIRE_NONE: none shown, or the model only) */
     bool computing;      /* the worker is still running the lesson's steps */
     const char *message; /* the footer's message now, or NULL (the key hints) */
     bool asking;         /* the step's question holds it (Space reveals) */
@@ -54,6 +58,8 @@ typedef struct {
     int prompt_error_col;     /* that error's column in the line (0: none) */
     int session_steps;        /* typed steps in the lesson shown */
     const char *saved;        /* the last session file saved (Ctrl+S), or "" */
+    int key_action;           /* the key table's action (viz_key_action, viz_keys.h) the
+                                 last event was looked up to, or 0 (VIZ_KEY_NONE) */
 } viz_app_info;
 
 /* A new app showing lesson_path (a path or a bundled name; NULL: the
@@ -61,9 +67,11 @@ typedef struct {
  * in err when the lesson cannot be found or parsed (the diagnostics as
  * "FILE:LINE:COL: error: MESSAGE" lines) or out of memory; *status gets
  * the exit status to use (2 for a lesson error, 1 otherwise). sim_only
- * skips the real sockets. */
-viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only, char *err,
-                     size_t errlen, int *status);
+ * skips the real sockets; else they run on wire (borrowed; must outlive
+ * the app and its workers, see viz_steps_join_all()), or on plain
+ * loopback when it is NULL. */
+viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only,
+                     lesson_wire_handle *wire, char *err, size_t errlen, int *status);
 
 /* Frees everything. Accepts NULL. */
 void viz_app_free(viz_app *a);

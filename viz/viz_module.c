@@ -4,7 +4,7 @@
  * window, and calls through this table; everything else in the module is
  * local (viz_module.map). The runner, the model and the wire are not in
  * the module: it links libsockbuf-core.so, the one copy the executable
- * has already loaded, so the wire main() started is the window's too.
+ * has already loaded; the wire main() made is handed to the entry points.
  */
 #include "viz.h"
 

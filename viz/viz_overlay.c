@@ -1,6 +1,7 @@
 /* viz_overlay.c: what is drawn over or instead of a lesson: the lesson
  * picker and the key help. See viz_draw.h.
  */
+#include "viz_keys.h"
 #include "viz_paint.h"
 
 #include <stdio.h>
@@ -45,35 +46,14 @@ void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, i
 
 void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
 {
-    static const char *const keys[][3] = {
-        {"Space  →", "next step", "次のステップ"},
-        {"←", "previous step (as recorded)", "前のステップ (記録を表示)"},
-        {"↓ PgDn  /  ↑ PgUp", "more narration / back (else step)",
-         "説明の続き / 戻る (なければステップ)"},
-        {"Home / End", "first / last step", "最初 / 最後のステップ"},
-        {"P", "autoplay on / off", "自動再生 オン / オフ"},
-        {"W", "the wire: model / kernel", "ワイヤ: モデル / カーネル"},
-        {"+  /  -", "animation faster / slower", "アニメーションを速く / 遅く"},
-        {"L", "English / 日本語", "English / 日本語"},
-        {"F  /  F11", "fullscreen", "全画面"},
-        {"Ctrl+=  /  Ctrl+-", "bigger / smaller text", "文字を大きく / 小さく"},
-        {"R", "restart with fresh sockets", "新しいソケットで最初から"},
-        {"A - D  /  Space", "a question: vote / reveal", "質問: 投票 / 答えを見る"},
-        {"Tab", "what if: type a statement", "もしも: 文を入力して実行"},
-        {"Ctrl+Z  /  Ctrl+S", "undo it / save the session", "取り消す / セッションを保存"},
-        {"M", "latency 1 / 5 / 50 ms", "遅延 1 / 5 / 50 ms"},
-        {"N", "the next lesson, after the last step", "次のレッスン (最後のステップのあと)"},
-        {"1 - 9", "pick a lesson", "レッスンを選ぶ"},
-        {"0", "the lesson picker", "レッスン一覧"},
-        {"?  /  F1", "this help", "このヘルプ"},
-        {"Esc  /  Q", "quit (Esc closes help first)", "終了 (ヘルプ表示中は閉じる)"},
-    };
+    /* The lines are the key table's (viz_keys.c), in its order. */
+    const char *keys[VIZ_KEYS_HELP_MAX][3];
+    int n = viz_keys_help_lines(keys, VIZ_KEYS_HELP_MAX);
     viz_ctx cc, *c = &cc;
     viz_paint_ctx(c, r, t, ui, w, h);
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
     fill(c, 0, 0, w, h, (SDL_Color){0, 0, 0, 170});
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
-    int n = (int)(sizeof keys / sizeof keys[0]);
     /* Under the keys, what the wire's colours mean (a zoomed, narrow
      * wire has no room for its legend and points here). */
     const viz_label_id legend[] = {VIZ_L_LEGEND_WRITES, VIZ_L_LEGEND_STRIPES, VIZ_L_LEGEND_OVERHEAD};

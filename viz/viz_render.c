@@ -200,7 +200,7 @@ static int render_step(const render_opts *o, const lesson_doc *doc, size_t k, vi
     return 0;
 }
 
-int viz_render_main(int argc, char **argv)
+int viz_render_main(int argc, char **argv, lesson_wire_handle *wire)
 {
     render_opts o;
     int rc = render_parse(argc, argv, &o);
@@ -235,7 +235,8 @@ int viz_render_main(int argc, char **argv)
         fprintf(stderr, "sockbuf render: mkdir(%s): %s\n", o.out, strerror(errno));
         goto out;
     }
-    runner = lesson_runner_new(doc, o.modes, err, sizeof err);
+    lesson_run_opts ro = {.modes = o.modes, .wire = wire};
+    runner = lesson_runner_new_opts(doc, &ro, err, sizeof err);
     if (!runner && o.modes != LESSON_MODE_SIM) {
         fprintf(stderr, "sockbuf render: real sockets off (%s); drawing the model only\n", err);
         runner = lesson_runner_new(doc, LESSON_MODE_SIM, err, sizeof err);

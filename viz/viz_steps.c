@@ -25,6 +25,7 @@ struct viz_steps {
     const lesson_doc *doc;
     lesson_doc *owned_doc; /* freed with the block */
     unsigned modes;        /* asked for, then what really runs */
+    lesson_wire_handle *wire; /* the real mode's (borrowed), or NULL: loopback */
     int failed;            /* negative errno of the step that failed, or 0 */
     int nscenes, cap;
     viz_scene *scenes;
@@ -74,7 +75,8 @@ static void *worker(void *arg)
     char err[256] = "";
     int rc = 0;
     viz_scene *sc = malloc(sizeof *sc);
-    lesson_runner *r = lesson_runner_new(s->doc, s->modes, err, sizeof err);
+    lesson_run_opts ro = {.modes = s->modes, .wire = s->wire};
+    lesson_runner *r = lesson_runner_new_opts(s->doc, &ro, err, sizeof err);
     if (!r && s->modes != LESSON_MODE_SIM) {
         /* No loopback (a sandbox): the model alone still teaches. */
         pthread_mutex_lock(&s->mu);
@@ -128,8 +130,8 @@ out:
     return NULL;
 }
 
-viz_steps *viz_steps_new(const lesson_doc *doc, lesson_doc *owned_doc, unsigned modes, char *err,
-                         size_t errlen)
+viz_steps *viz_steps_new(const lesson_doc *doc, lesson_doc *owned_doc, unsigned modes,
+                         lesson_wire_handle *wire, char *err, size_t errlen)
 {
     viz_steps *s = calloc(1, sizeof *s);
     pthread_t t;
@@ -143,6 +145,7 @@ viz_steps *viz_steps_new(const lesson_doc *doc, lesson_doc *owned_doc, unsigned 
     s->doc = doc;
     s->owned_doc = owned_doc;
     s->modes = modes;
+    s->wire = wire;
     s->owners = 2;
     s->busy = true;
     pthread_mutex_lock(&live_mu);

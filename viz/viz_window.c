@@ -102,7 +102,7 @@ static SDL_Renderer *window_renderer(SDL_Window *win)
     return ren;
 }
 
-int viz_window_main(int argc, char **argv)
+int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
 {
     const char *lesson = NULL, *shot = getenv("SOCKBUF_SCREENSHOT");
     int w = 1280, h = 720, demo_steps = -1, rc = 1;
@@ -175,7 +175,7 @@ int viz_window_main(int argc, char **argv)
     int status = 1;
 
     /* Parse the lesson first: a broken lesson is exit 2, before any window. */
-    app = viz_app_new(lesson, lang, sim_only, err, sizeof err, &status);
+    app = viz_app_new(lesson, lang, sim_only, wire, err, sizeof err, &status);
     if (!app) {
         fprintf(stderr, "%s\n", err);
         return status;
@@ -271,6 +271,9 @@ int viz_window_main(int argc, char **argv)
                     if (shot)
                         save_screenshot(ren, shot);
                     SDL_RenderPresent(ren);
+                    /* tests/xvfb_smoke.sh compares this with `run`'s wire */
+                    fprintf(stderr, "sockbuf: demo: %d steps, the real mode on the %s wire\n",
+                            demo_done, lesson_wire_name((lesson_wire)info.wire));
                     break;
                 }
                 viz_app_goto(app, info.step + 1);
