@@ -525,9 +525,12 @@ static void draw_result(const viz_ctx *c, const viz_side *vs, const lesson_resul
 
 /* The step's results the animation has reached, newest last; when more
  * than `rows` have, the first row says how many earlier ones scrolled
- * away ("↑ 2 more"), so nothing leaves silently. */
+ * away ("↑ 2 more"), so nothing leaves silently. With one row, the mark
+ * goes to the right end of the box's title line (at head_y, whose title
+ * is head_w wide) where it fits, so the row keeps its whole width for a
+ * long printed line; else it takes the row's right end. */
 static void draw_results(const viz_ctx *c, const viz_side *vs, const viz_frame *f, int x, int y, int w,
-                         int rows)
+                         int rows, int head_y, int head_w)
 {
     int shown = 0;
     while (shown < vs->nresults && result_reached(vs, f, &vs->results[shown]))
@@ -546,6 +549,15 @@ static void draw_results(const viz_ctx *c, const viz_side *vs, const viz_frame *
         if (rows == 1) {
             /* one row: the newest result, the mark at its right end */
             int mw = text_w(c, mark, VIZ_FACE_SANS, 20) + U(c, 8);
+            if (head_w + U(c, 12) + mw <= w) {
+                SDL_Rect head = {x, head_y, w, y - head_y};
+                viz_text_set_box(c->t, &head);
+                text(c, mark, VIZ_FACE_SANS, 20, FAINT, x + w, head_y, VIZ_ALIGN_RIGHT);
+                SDL_Rect row = {x, y, w, result_row_h(c)};
+                viz_text_set_box(c->t, &row);
+                draw_result(c, vs, &vs->results[shown - 1], x, y, w);
+                return;
+            }
             SDL_Rect row = {x, y, w, result_row_h(c)};
             viz_text_set_box(c->t, &row);
             text(c, mark, VIZ_FACE_SANS, 20, FAINT, x + w, y, VIZ_ALIGN_RIGHT);
@@ -699,8 +711,8 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
     /* application box */
     fill(c, x, y, w, app_h, PANEL);
     box(c, x, y, w, app_h);
-    text(c, viz_label(c->lang, VIZ_L_APP), VIZ_FACE_BOLD, 20, TEXT, x + pad, y + U(c, 3),
-         VIZ_ALIGN_LEFT);
+    int app_title_w = text(c, viz_label(c->lang, VIZ_L_APP), VIZ_FACE_BOLD, 20, TEXT, x + pad,
+                           y + U(c, 3), VIZ_ALIGN_LEFT);
     col->app_y = y + app_h / 2;
     int ay = y + lh17 + U(c, 4);
     if (k->has_file || vs->before.has_file) {
@@ -733,7 +745,7 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
         frame(c, bx, ay, bw, U(c, 18), 1, EDGE);
         ay += U(c, 22);
     }
-    draw_results(c, vs, f, x + pad, ay, w - 2 * pad, L->app_rows);
+    draw_results(c, vs, f, x + pad, ay, w - 2 * pad, L->app_rows, y + U(c, 3), app_title_w);
     y += app_h + gap;
 
     /* kernel box */
