@@ -24,6 +24,7 @@
  */
 #include "viz_paint.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -1025,7 +1026,7 @@ static int zero_banner_h(const viz_ctx *c, int span)
 }
 
 static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, int x0, int x1,
-                      const column *cl, const column *sv, int wire_top)
+                      const column *cl, const column *sv, int wire_top, int legend_end)
 {
     (void)s;
     int lanes[2] = {cl->top_lane_y, cl->bot_lane_y};
@@ -1059,7 +1060,10 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
     int above = chip_h(c) / 2 + U(c, 4) + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
     if (f->zero_window[1])
         above = chip_h(c) / 2 + U(c, 6) + zero_banner_h(c, span);
-    draw_legend(c, x0, span, wire_top, lanes[0] - above - wire_top);
+    int room = lanes[0] - above - wire_top;
+    if (legend_end - U(c, 6) - wire_top < room)
+        room = legend_end - U(c, 6) - wire_top;
+    draw_legend(c, x0, span, wire_top, room);
     /* joins from the buffers to the lanes */
     fill(c, cl->x + cl->w, lanes[0] - U(c, 1), x0 - (cl->x + cl->w), U(c, 3), EDGE);
     fill(c, cl->x + cl->w, lanes[1] - U(c, 1), x0 - (cl->x + cl->w), U(c, 3), EDGE);
@@ -1404,6 +1408,16 @@ static void nar_draw(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w
     }
 }
 
+/* Where draw_side stacks a column's boxes (c: the context the sides
+ * were laid out with): the kernel box's top, the code's and the
+ * application's into *code_y and *app_y. */
+static int kernel_box_y(const viz_ctx *c, const side_layout *L, int top, int *code_y, int *app_y)
+{
+    *code_y = top + L->hh + U(c, 10);
+    *app_y = *code_y + L->code_h + L->gap;
+    return *app_y + L->app_h + L->gap;
+}
+
 /* The panel's lower part (see viz_ui.fold): from the top of the columns'
  * lower kernel blocks (as draw_side places them) to just above the
  * narration; the question's reveal takes its place. Above it, the tops
@@ -1413,9 +1427,8 @@ static void note_fold(const viz_ctx *c, const side_layout *L, int top, int nar_y
     if (!c->ui || !c->ui->fold)
         return;
     int lh17 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
-    int code_y = top + L->hh + U(c, 10); /* as draw_side stacks its boxes */
-    int app_y = code_y + L->code_h + L->gap;
-    int kern_y = app_y + L->app_h + L->gap;
+    int code_y, app_y;
+    int kern_y = kernel_box_y(c, L, top, &code_y, &app_y);
     int y = kern_y + lh17 + U(c, 6) + L->block_h - U(c, 4);
     int m = U(c, 14);
     *c->ui->fold = (viz_fold){.rect = {m, y, c->w - 2 * m, nar_y - U(c, 4) - y},
@@ -1617,7 +1630,13 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     draw_side(&cs, s, f, 0, m, top, col_w, &L, &cols[0]);
     draw_side(&cs, s, f, 1, w - m - col_w, top, col_w, &L, &cols[1]);
     int wx0 = m + col_w + U(c, 16), wx1 = w - m - col_w - U(c, 16);
-    draw_wire(&cs, s, f, wx0, wx1, &cols[0], &cols[1], top);
+    /* A step with a question: the reveal's band may start as high as the
+     * kernel boxes' top (viz_question.c), so the wire's legend ends above
+     * it rather than be cut in two by the band. */
+    int code_y, app_y, legend_end = INT_MAX;
+    if (s->question.present)
+        legend_end = kernel_box_y(&cs, &L, top, &code_y, &app_y);
+    draw_wire(&cs, s, f, wx0, wx1, &cols[0], &cols[1], top, legend_end);
     draw_flying(&cs, f, cols);
     note_fold(&cs, &L, top, nar_y);
 
