@@ -906,7 +906,7 @@ static int legend_text(const viz_ctx *c, const char *s, int x, int y, int x1, do
  * narrow wire. With items false, the title and a line saying where the
  * colours are explained (the help list), for a wire too narrow for them. */
 static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, bool draw,
-                       bool items)
+                       bool items, int cut_y)
 {
     int y_start = y, cx = x0 + span / 2;
     /* W switches the wire between the model's events and the kernel's
@@ -939,11 +939,16 @@ static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, b
     bool own_row = x1 - tx < span / 2; /* swatch above the words */
     viz_label_id ids[3] = {VIZ_L_LEGEND_WRITES, VIZ_L_LEGEND_STRIPES, VIZ_L_LEGEND_OVERHEAD};
     for (int it = 0; it < 3; it++) {
+        /* An item that would straddle cut_y starts below it instead. */
+        int th = legend_text(c, viz_label(c->lang, ids[it]), own_row ? lx : tx, y, x1, size, false);
+        int ink = own_row ? sw + U(c, 6) + th : (th > sw + U(c, 2) ? th : sw + U(c, 2));
+        if (y < cut_y && y + ink > cut_y)
+            y = cut_y + U(c, 6);
         if (draw)
             viz_paint_legend_swatch(c, it, lx, y + U(c, 2), sw);
         if (own_row)
             y += sw + U(c, 6);
-        int th = legend_text(c, viz_label(c->lang, ids[it]), own_row ? lx : tx, y, x1, size, draw);
+        legend_text(c, viz_label(c->lang, ids[it]), own_row ? lx : tx, y, x1, size, draw);
         y += (th + U(c, 6) > lh ? th + U(c, 6) : lh);
     }
     return y - y_start;
@@ -952,16 +957,17 @@ static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, b
 /* The legend at the largest size that fits, down to the unzoomed size
  * (20 px at 1280x720); where even that does not fit (a zoomed, narrow
  * wire), the title and where the colours are explained (the help list);
- * at worst nothing rather than words over the lanes. */
-static void draw_legend(const viz_ctx *c, int x0, int span, int y, int room)
+ * at worst nothing rather than words over the lanes. No item straddles
+ * cut_y (INT_MAX: none). */
+static void draw_legend(const viz_ctx *c, int x0, int span, int y, int room, int cut_y)
 {
     double min = c->ui && c->ui->zoom > 1 ? 20 / c->ui->zoom : 20;
     for (int items = 1; items >= 0; items--) {
         double size = 20;
-        while (size > min && legend_pass(c, x0, span, y, size, false, items) > room)
+        while (size > min && legend_pass(c, x0, span, y, size, false, items, cut_y) > room)
             size -= 1;
-        if (legend_pass(c, x0, span, y, size, false, items) <= room) {
-            legend_pass(c, x0, span, y, size, true, items);
+        if (legend_pass(c, x0, span, y, size, false, items, cut_y) <= room) {
+            legend_pass(c, x0, span, y, size, true, items, cut_y);
             return;
         }
     }
@@ -1026,7 +1032,7 @@ static int zero_banner_h(const viz_ctx *c, int span)
 }
 
 static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, int x0, int x1,
-                      const column *cl, const column *sv, int wire_top, int legend_end)
+                      const column *cl, const column *sv, int wire_top, int legend_cut)
 {
     (void)s;
     int lanes[2] = {cl->top_lane_y, cl->bot_lane_y};
@@ -1060,10 +1066,7 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
     int above = chip_h(c) / 2 + U(c, 4) + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
     if (f->zero_window[1])
         above = chip_h(c) / 2 + U(c, 6) + zero_banner_h(c, span);
-    int room = lanes[0] - above - wire_top;
-    if (legend_end - U(c, 6) - wire_top < room)
-        room = legend_end - U(c, 6) - wire_top;
-    draw_legend(c, x0, span, wire_top, room);
+    draw_legend(c, x0, span, wire_top, lanes[0] - above - wire_top, legend_cut);
     /* joins from the buffers to the lanes */
     fill(c, cl->x + cl->w, lanes[0] - U(c, 1), x0 - (cl->x + cl->w), U(c, 3), EDGE);
     fill(c, cl->x + cl->w, lanes[1] - U(c, 1), x0 - (cl->x + cl->w), U(c, 3), EDGE);
@@ -1630,13 +1633,14 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     draw_side(&cs, s, f, 0, m, top, col_w, &L, &cols[0]);
     draw_side(&cs, s, f, 1, w - m - col_w, top, col_w, &L, &cols[1]);
     int wx0 = m + col_w + U(c, 16), wx1 = w - m - col_w - U(c, 16);
-    /* A step with a question: the reveal's band may start as high as the
-     * kernel boxes' top (viz_question.c), so the wire's legend ends above
-     * it rather than be cut in two by the band. */
-    int code_y, app_y, legend_end = INT_MAX;
+    /* A step with a question: the reveal's band, once taller than the
+     * panel's lower part, starts at the kernel boxes' top (viz_question.c),
+     * so no legend item straddles that line: the band hides an item
+     * whole or not at all. */
+    int code_y, app_y, legend_cut = INT_MAX;
     if (s->question.present)
-        legend_end = kernel_box_y(&cs, &L, top, &code_y, &app_y);
-    draw_wire(&cs, s, f, wx0, wx1, &cols[0], &cols[1], top, legend_end);
+        legend_cut = kernel_box_y(&cs, &L, top, &code_y, &app_y);
+    draw_wire(&cs, s, f, wx0, wx1, &cols[0], &cols[1], top, legend_cut);
     draw_flying(&cs, f, cols);
     note_fold(&cs, &L, top, nar_y);
 
