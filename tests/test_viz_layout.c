@@ -835,6 +835,85 @@ static void test_layout_clip_check_finds_clipped(void **state)
     viz_canvas_free(cv);
 }
 
+/* The kernel transcript gives back the kernel half it was written from
+ * (counters, expectations, segments, the question's answer) over a
+ * model-only record, and refuses a transcript of other sockets. */
+static void test_layout_kernel_transcript_roundtrip(void **state)
+{
+    (void)state;
+    lesson_record both = {.step = 2, .modes = LESSON_MODE_SIM | LESSON_MODE_REAL, .nsocks = 1,
+                          .wire = LESSON_WIRE_EMULATED, .real_t0_us = 5, .real_late_us = 7};
+    both.time_us[1] = 900;
+    snprintf(both.socks[0].name, sizeof both.socks[0].name, "client.s");
+    both.socks[0].mode[1] = (lesson_sock_mode){
+        .present = true,
+        .probe = {.state = LESSON_TCP_FIN_WAIT2, .unsent_bytes = 3, .in_flight_bytes = 4,
+                  .recv_queue_bytes = 5, .sndbuf_bytes = 16384, .rcvbuf_bytes = 131072,
+                  .sndbuf_usable_bytes = 8192, .peer_window_bytes = 65535,
+                  .peer_window_known = true},
+        .blocked = true};
+    lesson_expect_result x = {.line = 12, .mode = LESSON_MODE_REAL, .ok = true,
+                              .expr = "s.unsent == 3", .got = "3"};
+    lesson_segment g = {.time_us = 10, .arrive_us = 20, .from_side = 1, .to_side = 0,
+                        .flags = LESSON_SEG_ACK | LESSON_SEG_PSH, .bytes = 1460, .seq = 1,
+                        .ack = 2, .window = 3, .src_port = 4, .dst_port = 5};
+    both.nexpects = 1;
+    both.expects = &x;
+    both.nsegments = 1;
+    both.segments = &g;
+    both.question = (lesson_rec_question){.present = true, .key = 'B'};
+    both.question.checked[1] = both.question.held[1] = true;
+    snprintf(both.question.got[1], sizeof both.question.got[1], "b'Hi'");
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(layout_kernel_write(f, &both), 0);
+
+    lesson_record sim = {.step = 2, .modes = LESSON_MODE_SIM, .nsocks = 1};
+    snprintf(sim.socks[0].name, sizeof sim.socks[0].name, "client.s");
+    sim.question.present = true;
+    char err[256];
+    rewind(f);
+    assert_int_equal(layout_kernel_read(f, &sim, err, sizeof err), 0);
+    assert_int_equal(sim.modes, LESSON_MODE_SIM | LESSON_MODE_REAL);
+    const lesson_sock_mode *km = &sim.socks[0].mode[1];
+    assert_true(km->present && km->blocked && !km->closed);
+    assert_int_equal(km->probe.state, LESSON_TCP_FIN_WAIT2);
+    assert_int_equal(km->probe.unsent_bytes, 3);
+    assert_int_equal(km->probe.in_flight_bytes, 4);
+    assert_int_equal(km->probe.recv_queue_bytes, 5);
+    assert_int_equal(km->probe.sndbuf_bytes, 16384);
+    assert_int_equal(km->probe.sndbuf_usable_bytes, 8192);
+    assert_int_equal(km->probe.peer_window_bytes, 65535);
+    assert_true(km->probe.peer_window_known);
+    assert_int_equal(sim.nexpects, 1);
+    assert_string_equal(sim.expects[0].expr, "s.unsent == 3");
+    assert_string_equal(sim.expects[0].got, "3");
+    assert_true(sim.expects[0].ok && sim.expects[0].mode == LESSON_MODE_REAL);
+    assert_int_equal(sim.nsegments, 1);
+    const lesson_segment *kg = &sim.segments[0];
+    assert_true(kg->time_us == 10 && kg->arrive_us == 20 && kg->from_side == 1 &&
+                kg->to_side == 0 && kg->flags == g.flags && !kg->dropped && kg->bytes == 1460 &&
+                kg->seq == 1 && kg->ack == 2 && kg->window == 3 && kg->src_port == 4 &&
+                kg->dst_port == 5);
+    assert_int_equal(sim.wire, LESSON_WIRE_EMULATED);
+    assert_int_equal(sim.time_us[1], 900);
+    assert_int_equal(sim.real_late_us, 7);
+    assert_string_equal(sim.question.got[1], "b'Hi'");
+    assert_true(sim.question.held[1]);
+    free(sim.expects);
+    free(sim.segments);
+
+    /* a transcript of other sockets (a lesson changed since) is refused */
+    lesson_record other = {.step = 2, .modes = LESSON_MODE_SIM, .nsocks = 1};
+    snprintf(other.socks[0].name, sizeof other.socks[0].name, "client.t");
+    rewind(f);
+    assert_int_equal(layout_kernel_read(f, &other, err, sizeof err), -1);
+    assert_non_null(strstr(err, "stale"));
+    free(other.expects);
+    free(other.segments);
+    fclose(f);
+}
+
 /* Usage: test_viz_layout [depends|noto] | --record */
 int main(int argc, char **argv)
 {
@@ -858,6 +937,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_live_no_overlap),
         cmocka_unit_test(test_layout_check_finds_overlap),
+        cmocka_unit_test(test_layout_kernel_transcript_roundtrip),
         cmocka_unit_test(test_layout_bar_check_finds_wrong_side),
         cmocka_unit_test(test_layout_help_no_overlap),
         cmocka_unit_test(test_layout_lessons_no_overlap),
