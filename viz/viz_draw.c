@@ -1660,13 +1660,21 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     /* footer */
     box(c, 0, 0, w, h);
     int fy = h - m - foot_h + U(c, 4);
-    text(c, ui && ui->toast ? ui->toast : viz_label(c->lang, VIZ_L_FOOTER), VIZ_FACE_SANS, 20,
-         ui && ui->toast ? WARN : FAINT, m, fy, VIZ_ALIGN_LEFT);
-    if (ui) {
+    const char *keys = ui && ui->toast ? ui->toast : viz_label(c->lang, VIZ_L_FOOTER);
+    buf[0] = 0;
+    if (ui)
         snprintf(buf, sizeof buf, "×%.2g%s", ui->speed > 0 ? ui->speed : 1.0,
                  s->real ? "" : c->lang == VIZ_LANG_JA ? "   (カーネル: オフ)" : "   (kernel: off)");
-        text(c, buf, VIZ_FACE_SANS, 20, FAINT, w - m, fy, VIZ_ALIGN_RIGHT);
-    }
+    /* The key hints and the speed share the line: both smaller (not under
+     * 15) where together they would run into each other, as the model-only
+     * "(kernel: off)" did at 1024x768 in Japanese, zoomed. */
+    double fs = 20;
+    while (fs > 15 && text_w(c, keys, VIZ_FACE_SANS, fs) + U(c, 16) +
+                              (buf[0] ? text_w(c, buf, VIZ_FACE_SANS, fs) : 0) > w - 2 * m)
+        fs -= 0.5;
+    text(c, keys, VIZ_FACE_SANS, fs, ui && ui->toast ? WARN : FAINT, m, fy, VIZ_ALIGN_LEFT);
+    if (buf[0])
+        text(c, buf, VIZ_FACE_SANS, fs, FAINT, w - m, fy, VIZ_ALIGN_RIGHT);
     if (ui && ui->help)
         viz_draw_help(r, t, ui, w, h);
 }
