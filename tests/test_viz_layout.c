@@ -2,7 +2,7 @@
  *
  * Every text drawn goes through viz_text's hook (viz_font.h), with the box
  * the drawer meant it to stay in (a panel, a chip, the window). Each
- * bundled lesson runs once (model and kernel when the kernel is there);
+ * bundled lesson runs once (below: the model live, the kernel recorded);
  * every step is then drawn at several points of its animation, at
  * 1920x1080, 1280x720 and 1024x768, in English and Japanese, at the
  * default zoom and three Ctrl+= presses, with and without the help
