@@ -79,8 +79,10 @@ static const char *base_name(const char *path)
 static int link_font(const pkg_font *f, const char *fonts_dir, char *err, size_t errlen)
 {
     if (access(f->path, R_OK) != 0) {
-        snprintf(err, errlen, "font file %s is missing: install the Debian package %s "
-                              "(scripts/setup does)", f->path, f->package);
+        snprintf(err, errlen,
+                 "font file %s is missing: install the Debian package %s "
+                 "(scripts/setup does)",
+                 f->path, f->package);
         return -ENOENT;
     }
     char link[PATH_MAX];
@@ -212,8 +214,8 @@ int layout_kernel_write(FILE *out, const lesson_record *rec)
         const lesson_segment *g = &rec->segments[i];
         fprintf(out, "seg %llu %llu %d %d %u %d %u %u %u %u %u %u\n",
                 (unsigned long long)g->time_us, (unsigned long long)g->arrive_us, g->from_side,
-                g->to_side, g->flags, g->dropped, g->bytes, g->seq, g->ack, g->window,
-                g->src_port, g->dst_port);
+                g->to_side, g->flags, g->dropped, g->bytes, g->seq, g->ack, g->window, g->src_port,
+                g->dst_port);
     }
     if (rec->question.present) {
         if (!plain(rec->question.got[1]))
@@ -267,13 +269,16 @@ int layout_kernel_read(FILE *in, lesson_record *rec, char *err, size_t errlen)
             char wire[16] = "";
             unsigned long long t0 = 0, t1 = 0, late = 0;
             if (sscanf(line, "step %d %u %15s %llu %llu %llu", &step, &modes, wire, &t0, &t1,
-                       &late) != 6 || started) {
+                       &late) != 6 ||
+                started) {
                 snprintf(err, errlen, "line %d: a bad step line", lineno);
                 return -1;
             }
             if (step != rec->step) {
-                snprintf(err, errlen, "line %d: step %d where the model ran step %d (the "
-                                      "transcript is stale: re-record it)", lineno, step, rec->step);
+                snprintf(err, errlen,
+                         "line %d: step %d where the model ran step %d (the "
+                         "transcript is stale: re-record it)",
+                         lineno, step, rec->step);
                 return -1;
             }
             rec->wire = LESSON_WIRE_NONE;
@@ -291,24 +296,25 @@ int layout_kernel_read(FILE *in, lesson_record *rec, char *err, size_t errlen)
             lesson_probe p = {0};
             unsigned fbuf, fcap;
             if (sscanf(line, "sock %d %47s %d %23s %d %u %u %u %u %u %u %u %u %u %d %d %d %d %u %u",
-                       &id, name, &present, state, &listening, &p.send_queue_bytes,
-                       &p.unsent_bytes, &p.in_flight_bytes, &p.recv_queue_bytes, &p.sndbuf_bytes,
-                       &p.rcvbuf_bytes, &p.sndbuf_usable_bytes, &p.rcvbuf_usable_bytes,
-                       &p.peer_window_bytes, &known, &blocked, &closed, &has_file, &fbuf,
-                       &fcap) != 20 ||
+                       &id, name, &present, state, &listening, &p.send_queue_bytes, &p.unsent_bytes,
+                       &p.in_flight_bytes, &p.recv_queue_bytes, &p.sndbuf_bytes, &p.rcvbuf_bytes,
+                       &p.sndbuf_usable_bytes, &p.rcvbuf_usable_bytes, &p.peer_window_bytes, &known,
+                       &blocked, &closed, &has_file, &fbuf, &fcap) != 20 ||
                 state_of(state, &p.state) != 0) {
                 snprintf(err, errlen, "line %d: a bad sock line", lineno);
                 return -1;
             }
             if (id < 0 || id >= rec->nsocks || strcmp(rec->socks[id].name, name) != 0) {
-                snprintf(err, errlen, "line %d: socket %d %s is not the model's (the transcript "
-                                      "is stale: re-record it)", lineno, id, name);
+                snprintf(err, errlen,
+                         "line %d: socket %d %s is not the model's (the transcript "
+                         "is stale: re-record it)",
+                         lineno, id, name);
                 return -1;
             }
             p.listening = listening;
             p.peer_window_known = known;
-            rec->socks[id].mode[1] = (lesson_sock_mode){present, p, blocked, closed, has_file,
-                                                        fbuf, fcap};
+            rec->socks[id].mode[1] =
+                (lesson_sock_mode){present, p, blocked, closed, has_file, fbuf, fcap};
         } else if (!strcmp(kind, "file")) {
             int i = -1, present;
             unsigned buffered;

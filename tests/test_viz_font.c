@@ -212,7 +212,8 @@ static char *fc_private(const char *dirs[], int ndirs, const char *extra)
     for (int i = 0; i < ndirs; i++) {
         if (access(dirs[i], R_OK) != 0)
             fail_msg("%s is missing: install fonts-dejavu-core and fonts-ipafont-gothic "
-                     "(scripts/setup)", dirs[i]);
+                     "(scripts/setup)",
+                     dirs[i]);
         fprintf(f, "<dir>%s</dir>", dirs[i]);
     }
     fprintf(f, "<cachedir>%s</cachedir>%s</fontconfig>\n", dir, extra);

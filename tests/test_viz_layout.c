@@ -274,7 +274,6 @@ static viz_canvas *hooked_canvas(collector *col, size_t si)
     return cv;
 }
 
-
 /* The first language drawn: 1 (Japanese only) for the noto font set,
  * whose extra fonts draw nothing else. */
 static int lang_first;
@@ -312,8 +311,9 @@ static int run_lesson(const char *path, lesson_doc **doc_out, viz_scene *scenes,
     if (!kt)
         fail_msg("fopen(%s): %s (record it: test_viz_layout --record)", tpath, strerror(errno));
     if (recording)
-        fprintf(kt, "# The kernel's half of %s's steps, for test_viz_layout (layout_fixture.h).\n"
-                    "# Recorded with test_viz_layout --record; the model's half is recomputed.\n",
+        fprintf(kt,
+                "# The kernel's half of %s's steps, for test_viz_layout (layout_fixture.h).\n"
+                "# Recorded with test_viz_layout --record; the model's half is recomputed.\n",
                 doc->name);
     viz_scene cur;
     viz_scene_init(&cur, doc);
@@ -325,7 +325,8 @@ static int run_lesson(const char *path, lesson_doc **doc_out, viz_scene *scenes,
             for (int i = 0; i < rec.nexpects; i++)
                 if (!rec.expects[i].ok && !rec.expects[i].skipped)
                     fail_msg("%s step %d: the kernel's %s failed (got %s): record on a quiet "
-                             "machine", doc->name, n + 1, rec.expects[i].expr, rec.expects[i].got);
+                             "machine",
+                             doc->name, n + 1, rec.expects[i].expr, rec.expects[i].got);
             assert_int_equal(layout_kernel_write(kt, &rec), 0);
         } else if (layout_kernel_read(kt, &rec, err, sizeof err) != 0) {
             fail_msg("%s, step %d: %s", tpath, n + 1, err);
@@ -841,22 +842,38 @@ static void test_layout_clip_check_finds_clipped(void **state)
 static void test_layout_kernel_transcript_roundtrip(void **state)
 {
     (void)state;
-    lesson_record both = {.step = 2, .modes = LESSON_MODE_SIM | LESSON_MODE_REAL, .nsocks = 1,
-                          .wire = LESSON_WIRE_EMULATED, .real_t0_us = 5, .real_late_us = 7};
+    lesson_record both = {.step = 2,
+                          .modes = LESSON_MODE_SIM | LESSON_MODE_REAL,
+                          .nsocks = 1,
+                          .wire = LESSON_WIRE_EMULATED,
+                          .real_t0_us = 5,
+                          .real_late_us = 7};
     both.time_us[1] = 900;
     snprintf(both.socks[0].name, sizeof both.socks[0].name, "client.s");
-    both.socks[0].mode[1] = (lesson_sock_mode){
-        .present = true,
-        .probe = {.state = LESSON_TCP_FIN_WAIT2, .unsent_bytes = 3, .in_flight_bytes = 4,
-                  .recv_queue_bytes = 5, .sndbuf_bytes = 16384, .rcvbuf_bytes = 131072,
-                  .sndbuf_usable_bytes = 8192, .peer_window_bytes = 65535,
-                  .peer_window_known = true},
-        .blocked = true};
-    lesson_expect_result x = {.line = 12, .mode = LESSON_MODE_REAL, .ok = true,
-                              .expr = "s.unsent == 3", .got = "3"};
-    lesson_segment g = {.time_us = 10, .arrive_us = 20, .from_side = 1, .to_side = 0,
-                        .flags = LESSON_SEG_ACK | LESSON_SEG_PSH, .bytes = 1460, .seq = 1,
-                        .ack = 2, .window = 3, .src_port = 4, .dst_port = 5};
+    both.socks[0].mode[1] = (lesson_sock_mode){.present = true,
+                                               .probe = {.state = LESSON_TCP_FIN_WAIT2,
+                                                         .unsent_bytes = 3,
+                                                         .in_flight_bytes = 4,
+                                                         .recv_queue_bytes = 5,
+                                                         .sndbuf_bytes = 16384,
+                                                         .rcvbuf_bytes = 131072,
+                                                         .sndbuf_usable_bytes = 8192,
+                                                         .peer_window_bytes = 65535,
+                                                         .peer_window_known = true},
+                                               .blocked = true};
+    lesson_expect_result x = {
+        .line = 12, .mode = LESSON_MODE_REAL, .ok = true, .expr = "s.unsent == 3", .got = "3"};
+    lesson_segment g = {.time_us = 10,
+                        .arrive_us = 20,
+                        .from_side = 1,
+                        .to_side = 0,
+                        .flags = LESSON_SEG_ACK | LESSON_SEG_PSH,
+                        .bytes = 1460,
+                        .seq = 1,
+                        .ack = 2,
+                        .window = 3,
+                        .src_port = 4,
+                        .dst_port = 5};
     both.nexpects = 1;
     both.expects = &x;
     both.nsegments = 1;

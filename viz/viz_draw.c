@@ -530,8 +530,8 @@ static void draw_result(const viz_ctx *c, const viz_side *vs, const lesson_resul
  * goes to the right end of the box's title line (at head_y, whose title
  * is head_w wide) where it fits, so the row keeps its whole width for a
  * long printed line; else it takes the row's right end. */
-static void draw_results(const viz_ctx *c, const viz_side *vs, const viz_frame *f, int x, int y, int w,
-                         int rows, int head_y, int head_w)
+static void draw_results(const viz_ctx *c, const viz_side *vs, const viz_frame *f, int x, int y,
+                         int w, int rows, int head_y, int head_w)
 {
     int shown = 0;
     while (shown < vs->nresults && result_reached(vs, f, &vs->results[shown]))
@@ -1669,9 +1669,13 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
      * 15) where together they would run into each other, as the model-only
      * "(kernel: off)" did at 1024x768 in Japanese, zoomed. */
     double fs = 20;
-    while (fs > 15 && text_w(c, keys, VIZ_FACE_SANS, fs) + U(c, 16) +
-                              (buf[0] ? text_w(c, buf, VIZ_FACE_SANS, fs) : 0) > w - 2 * m)
-        fs -= 0.5;
+    for (; fs > 15; fs -= 0.5) {
+        int need = text_w(c, keys, VIZ_FACE_SANS, fs) + U(c, 16);
+        if (buf[0])
+            need += text_w(c, buf, VIZ_FACE_SANS, fs);
+        if (need <= w - 2 * m)
+            break;
+    }
     text(c, keys, VIZ_FACE_SANS, fs, ui && ui->toast ? WARN : FAINT, m, fy, VIZ_ALIGN_LEFT);
     if (buf[0])
         text(c, buf, VIZ_FACE_SANS, fs, FAINT, w - m, fy, VIZ_ALIGN_RIGHT);

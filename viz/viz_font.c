@@ -176,7 +176,8 @@ static bool is_face(FcPattern *font, const char *family, bool bold)
         return false;
     if (FcPatternGetInteger(font, FC_SLANT, 0, &slant) == FcResultMatch && slant != FC_SLANT_ROMAN)
         return false;
-    return bold ? weight >= FC_WEIGHT_BOLD : weight >= FC_WEIGHT_BOOK && weight < FC_WEIGHT_DEMIBOLD;
+    return bold ? weight >= FC_WEIGHT_BOLD
+                : weight >= FC_WEIGHT_BOOK && weight < FC_WEIGHT_DEMIBOLD;
 }
 
 /* The installed face of a family by name (bold or regular, covering

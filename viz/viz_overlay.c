@@ -50,8 +50,8 @@ void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, i
 static int help_row_h(const viz_ctx *c, int sz)
 {
     int w = 0, h = 0;
-    viz_text_size(c->t, c->lang == VIZ_LANG_JA ? "A\xe3\x81\x82" : "A", VIZ_FACE_SANS, T(c, sz),
-                  &w, &h);
+    viz_text_size(c->t, c->lang == VIZ_LANG_JA ? "A\xe3\x81\x82" : "A", VIZ_FACE_SANS, T(c, sz), &w,
+                  &h);
     return h + U(c, 4);
 }
 
