@@ -1670,10 +1670,10 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
      * "(kernel: off)" did at 1024x768 in Japanese, zoomed. */
     double fs = 20;
     for (; fs > 15; fs -= 0.5) {
-        int need = text_w(c, keys, VIZ_FACE_SANS, fs) + U(c, 16);
+        int foot_need = text_w(c, keys, VIZ_FACE_SANS, fs) + U(c, 16);
         if (buf[0])
-            need += text_w(c, buf, VIZ_FACE_SANS, fs);
-        if (need <= w - 2 * m)
+            foot_need += text_w(c, buf, VIZ_FACE_SANS, fs);
+        if (foot_need <= w - 2 * m)
             break;
     }
     text(c, keys, VIZ_FACE_SANS, fs, ui && ui->toast ? WARN : FAINT, m, fy, VIZ_ALIGN_LEFT);
