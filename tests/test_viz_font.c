@@ -2,7 +2,8 @@
  * against fontconfig's own list and against the pixels drawn: a bold
  * Japanese font is used for bold Japanese text whenever one is installed,
  * the regular one otherwise, and mixing Japanese into a title keeps its
- * line box. Headless (SDL's offscreen driver).
+ * line box. Latin faces are found by family name, whatever fontconfig
+ * calls "sans"; a missing family falls back and says so. Headless (SDL's offscreen driver).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -195,6 +196,120 @@ static void test_font_ja_bold_fallback(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Points fontconfig at a private fonts.conf in a new temporary folder
+ * holding the given font folders and extra XML; returns the folder (to
+ * pass to fc_private_end). The folders' packages must be installed. */
+static char *fc_private(const char *dirs[], int ndirs, const char *extra)
+{
+    static char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/sockbuf-fc-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char conf[128];
+    snprintf(conf, sizeof conf, "%s/fonts.conf", dir);
+    FILE *f = fopen(conf, "w");
+    assert_non_null(f);
+    fprintf(f, "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n<fontconfig>");
+    for (int i = 0; i < ndirs; i++) {
+        if (access(dirs[i], R_OK) != 0)
+            fail_msg("%s is missing: install fonts-dejavu-core and fonts-ipafont-gothic "
+                     "(scripts/setup)",
+                     dirs[i]);
+        fprintf(f, "<dir>%s</dir>", dirs[i]);
+    }
+    fprintf(f, "<cachedir>%s</cachedir>%s</fontconfig>\n", dir, extra);
+    fclose(f);
+    FcFini();
+    setenv("FONTCONFIG_FILE", conf, 1);
+    assert_true(FcInit());
+    return dir;
+}
+
+static void fc_private_end(const char *dir)
+{
+    FcFini();
+    unsetenv("FONTCONFIG_FILE");
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* The families are asked for by name: where fontconfig's "sans" and
+ * "monospace" mean IPAGothic, the window still draws Latin in DejaVu
+ * Sans (and its bold) and code in DejaVu Sans Mono. */
+static void test_font_named_family_wins(void **state)
+{
+    (void)state;
+    const char *dirs[] = {"/usr/share/fonts/opentype/ipafont-gothic",
+                          "/usr/share/fonts/truetype/dejavu"};
+    char *dir = fc_private(dirs, 2,
+                           "<alias><family>sans</family><prefer><family>IPAGothic</family>"
+                           "</prefer></alias><alias><family>monospace</family><prefer>"
+                           "<family>IPAGothic</family></prefer></alias>");
+    /* the setup means it: fontconfig's own "sans" is IPAGothic here */
+    FcResult res;
+    FcPattern *pat = FcNameParse((const FcChar8 *)"sans");
+    FcConfigSubstitute(NULL, pat, FcMatchPattern);
+    FcDefaultSubstitute(pat);
+    FcPattern *m = FcFontMatch(NULL, pat, &res);
+    FcChar8 *file = NULL;
+    assert_non_null(m);
+    assert_int_equal(FcPatternGetString(m, FC_FILE, 0, &file), FcResultMatch);
+    assert_string_equal(base_name((const char *)file), "ipag.ttf");
+    FcPatternDestroy(m);
+    FcPatternDestroy(pat);
+
+    char path[1024];
+    assert_int_equal(viz_font_find(VIZ_FACE_SANS, path, sizeof path), 0);
+    assert_string_equal(base_name(path), "DejaVuSans.ttf");
+    assert_int_equal(viz_font_find(VIZ_FACE_BOLD, path, sizeof path), 0);
+    assert_string_equal(base_name(path), "DejaVuSans-Bold.ttf");
+    assert_int_equal(viz_font_find(VIZ_FACE_MONO, path, sizeof path), 0);
+    assert_string_equal(base_name(path), "DejaVuSansMono.ttf");
+    assert_int_equal(viz_font_find(VIZ_FACE_JA, path, sizeof path), 0);
+    assert_string_equal(base_name(path), "ipag.ttf");
+    fc_private_end(dir);
+}
+
+/* A named family that is missing: fontconfig chooses, and stderr says
+ * once which family was wanted (and its package) and which file came. */
+static void test_font_missing_family_says_so(void **state)
+{
+    (void)state;
+    const char *dirs[] = {"/usr/share/fonts/opentype/ipafont-gothic"};
+    char *dir = fc_private(dirs, 1, "");
+    char log[128], path[1024], said[1024] = "";
+    snprintf(log, sizeof log, "%s/stderr", dir);
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *f = fopen(log, "w+");
+    assert_non_null(f);
+    dup2(fileno(f), 2);
+    int rc = viz_font_find(VIZ_FACE_MONO, path, sizeof path);
+    int rc2 = viz_font_find(VIZ_FACE_MONO, path, sizeof path);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(f);
+    size_t n = fread(said, 1, sizeof said - 1, f);
+    said[n] = 0;
+    fclose(f);
+    assert_int_equal(rc, 0);
+    assert_int_equal(rc2, 0);
+    assert_string_equal(base_name(path), "ipag.ttf");
+    assert_non_null(strstr(said, "\"DejaVu Sans Mono\""));
+    assert_non_null(strstr(said, "fonts-dejavu-core"));
+    assert_non_null(strstr(said, path));
+    assert_non_null(strchr(said, '\n'));
+    assert_null(strstr(strchr(said, '\n') + 1, "DejaVu")); /* once */
+    fc_private_end(dir);
+}
+
 /* The first code point of s and its length. */
 static unsigned first_cp(const char *s, int len, int *n)
 {
@@ -275,6 +390,8 @@ int main(void)
         cmocka_unit_test(test_font_ja_bold_line_box),
         cmocka_unit_test(test_font_ja_bold_fallback),
         cmocka_unit_test(test_font_wrap_kinsoku_lessons),
+        cmocka_unit_test(test_font_named_family_wins),
+        cmocka_unit_test(test_font_missing_family_says_so),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();

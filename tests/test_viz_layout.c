@@ -2,11 +2,21 @@
  *
  * Every text drawn goes through viz_text's hook (viz_font.h), with the box
  * the drawer meant it to stay in (a panel, a chip, the window). Each
- * bundled lesson runs once (model and kernel when the kernel is there);
+ * bundled lesson runs once (below: the model live, the kernel recorded);
  * every step is then drawn at several points of its animation, at
  * 1920x1080, 1280x720 and 1024x768, in English and Japanese, at the
  * default zoom and three Ctrl+= presses, with and without the help
- * overlay. A frame fails when two texts intersect, a text leaves its box
+ * overlay. The fonts and the kernel's numbers are pinned
+ * (layout_fixture.h): the test draws with exactly the font files of a
+ * font set the package supports (argument "depends", the default: the
+ * .deb's Depends; "noto": with its Recommends fonts-noto-cjk, which only
+ * Japanese text uses, so that run draws the Japanese frames alone), on
+ * a private fontconfig setup, and prints the files it used; a file the
+ * set needs that is missing fails the test naming its package. Each
+ * lesson runs on the model, and the kernel's half of every step comes
+ * from a committed transcript (tests/layout/LESSON.kernel; re-record
+ * with --record), never a live kernel: every run draws the same frames.
+ * A frame fails when two texts intersect, a text leaves its box
  * or the window, or (at 1280x720, default zoom) a text is smaller than
  * 20 px, or a text other than a value's repr is cut short with "…"
  * (nothing is dropped silently, zoomed three times too). A narration
@@ -17,8 +27,10 @@
  * must not pile up on each other or on labels. Set VIZ_LAYOUT_VERBOSE=1
  * to see every problem.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,7 +41,9 @@
 
 #include <SDL_ttf.h>
 #include <glob.h>
+#include <limits.h>
 
+#include "layout_fixture.h"
 #include "lesson.h"
 #include "lesson_run.h"
 #include "viz_anim.h"
@@ -260,31 +274,99 @@ static viz_canvas *hooked_canvas(collector *col, size_t si)
     return cv;
 }
 
+/* The first language drawn: 1 (Japanese only) for the noto font set,
+ * whose extra fonts draw nothing else. */
+static int lang_first;
 
-/* One lesson's scenes, from one run of it. */
+/* --record: run the real mode and write the kernel transcripts. */
+static bool recording;
+
+/* The kernel transcript of a lesson file: tests/layout/NAME.kernel. */
+static void transcript_path(const char *lesson_path, char *out, size_t len)
+{
+    const char *base = strrchr(lesson_path, '/');
+    base = base ? base + 1 : lesson_path;
+    size_t n = strlen(base);
+    if (n > 7 && !strcmp(base + n - 7, ".lesson"))
+        n -= 7;
+    snprintf(out, len, "%s/tests/layout/%.*s.kernel", SOCKBUF_SOURCE_DIR, (int)n, base);
+}
+
+/* One lesson's scenes: the model's run, each step's kernel half read
+ * from the lesson's recorded transcript (or, recording, a run in both
+ * modes whose kernel half is written there). */
 static int run_lesson(const char *path, lesson_doc **doc_out, viz_scene *scenes, int max)
 {
     lesson_diag diags[LESSON_MAX_DIAGS];
     int nd = 0;
     lesson_doc *doc = lesson_parse_file(path, diags, &nd);
     assert_non_null(doc);
-    char err[256];
-    lesson_runner *r = lesson_runner_new(doc, LESSON_MODE_BOTH, err, sizeof err);
+    char err[256], tpath[PATH_MAX];
+    lesson_runner *r =
+        lesson_runner_new(doc, recording ? LESSON_MODE_BOTH : LESSON_MODE_SIM, err, sizeof err);
     if (!r)
-        r = lesson_runner_new(doc, LESSON_MODE_SIM, err, sizeof err);
-    assert_non_null(r);
+        fail_msg("lesson_runner_new(%s): %s", path, err);
+    transcript_path(path, tpath, sizeof tpath);
+    FILE *kt = fopen(tpath, recording ? "w" : "r");
+    if (!kt)
+        fail_msg("fopen(%s): %s (record it: test_viz_layout --record)", tpath, strerror(errno));
+    if (recording)
+        fprintf(kt,
+                "# The kernel's half of %s's steps, for test_viz_layout (layout_fixture.h).\n"
+                "# Recorded with test_viz_layout --record; the model's half is recomputed.\n",
+                doc->name);
     viz_scene cur;
     viz_scene_init(&cur, doc);
     int n = 0;
     while (n < max && lesson_runner_step(r) == 0) {
-        assert_int_equal(viz_scene_next(&cur, lesson_runner_record(r)), 0);
+        lesson_record rec;
+        assert_int_equal(lesson_record_copy(&rec, lesson_runner_record(r)), 0);
+        if (recording) {
+            for (int i = 0; i < rec.nexpects; i++)
+                if (!rec.expects[i].ok && !rec.expects[i].skipped)
+                    fail_msg("%s step %d: the kernel's %s failed (got %s): record on a quiet "
+                             "machine",
+                             doc->name, n + 1, rec.expects[i].expr, rec.expects[i].got);
+            assert_int_equal(layout_kernel_write(kt, &rec), 0);
+        } else if (layout_kernel_read(kt, &rec, err, sizeof err) != 0) {
+            fail_msg("%s, step %d: %s", tpath, n + 1, err);
+        }
+        assert_int_equal(viz_scene_next(&cur, &rec), 0);
         assert_int_equal(viz_scene_copy(&scenes[n], &cur), 0);
+        lesson_record_free(&rec);
         n++;
     }
+    if (!recording) {
+        char line[256];
+        while (fgets(line, sizeof line, kt))
+            if (line[0] != '#' && line[0] != '\n')
+                fail_msg("%s: more steps than the lesson has (re-record it)", tpath);
+    }
+    assert_int_equal(fclose(kt), 0);
     viz_scene_free(&cur);
     lesson_runner_free(r);
     *doc_out = doc;
     return n;
+}
+
+/* --record: every bundled lesson's kernel transcript, written anew. */
+static int record_transcripts(void)
+{
+    glob_t g;
+    lesson_wire_start(NULL, stderr);
+    if (glob(SOCKBUF_SOURCE_DIR "/lessons/*.lesson", 0, NULL, &g) != 0)
+        return 1;
+    static viz_scene scenes[MAX_STEPS];
+    for (size_t li = 0; li < g.gl_pathc; li++) {
+        lesson_doc *doc = NULL;
+        int n = run_lesson(g.gl_pathv[li], &doc, scenes, MAX_STEPS);
+        fprintf(stderr, "recorded %s: %d steps\n", doc->name, n);
+        for (int k = 0; k < n; k++)
+            viz_scene_free(&scenes[k]);
+        lesson_doc_free(doc);
+    }
+    globfree(&g);
+    return 0;
 }
 
 /* Every step of every bundled lesson, every sample, size, language and
@@ -313,7 +395,7 @@ static void test_layout_lessons_no_overlap(void **state)
         assert_true(n > 0);
         for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
             viz_canvas *cv = hooked_canvas(&col, si);
-            for (int lang = 0; lang < 2; lang++)
+            for (int lang = lang_first; lang < 2; lang++)
                 for (size_t zi = 0; zi < sizeof zooms / sizeof zooms[0]; zi++)
                     for (int k = 0; k < n; k++) {
                         assert_int_equal(viz_anim_build(anim, &scenes[k]), 0);
@@ -382,7 +464,7 @@ static void test_layout_help_no_overlap(void **state)
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
         char err[256];
         viz_canvas *cv = hooked_canvas(&col, si);
-        for (int lang = 0; lang < 2; lang++)
+        for (int lang = lang_first; lang < 2; lang++)
             for (size_t zi = 0; zi < sizeof zooms / sizeof zooms[0]; zi++) {
                 viz_ui ui = {.lang = (viz_lang)lang, .zoom = zooms[zi], .speed = 1};
                 col.n = 0;
@@ -448,7 +530,7 @@ static void test_layout_live_no_overlap(void **state)
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
         char err[256];
         viz_canvas *cv = hooked_canvas(&col, si);
-        for (int lang = 0; lang < 2; lang++)
+        for (int lang = lang_first; lang < 2; lang++)
             for (size_t zi = 0; zi < sizeof zooms / sizeof zooms[0]; zi++)
                 for (size_t ci = 0; ci < sizeof nconns / sizeof nconns[0]; ci++)
                     for (size_t mi = 0; mi < sizeof moments / sizeof moments[0]; mi++) {
@@ -658,13 +740,13 @@ static void test_layout_questions_no_overlap(void **state)
             viz_text_set_hook(viz_canvas_text(cv), clip_hook, &cc);
             col.w = sizes[si][0];
             col.h = sizes[si][1];
-            for (int lang = 0; lang < 2; lang++)
+            for (int lang = lang_first; lang < 2; lang++)
                 for (size_t zi = 0; zi < sizeof zooms / sizeof zooms[0]; zi++)
                     for (int k = 0; k < n; k++) {
                         const lesson_question *q = doc->steps[k].question;
                         if (!q)
                             continue;
-                        if (si == 0 && lang == 0 && zi == 0)
+                        if (si == 0 && lang == lang_first && zi == 0)
                             questions++;
                         assert_int_equal(viz_anim_build(anim, &scenes[k]), 0);
                         const lesson_line *al = &doc->steps[k].lines[q->answer_index];
@@ -754,11 +836,125 @@ static void test_layout_clip_check_finds_clipped(void **state)
     viz_canvas_free(cv);
 }
 
-int main(void)
+/* The kernel transcript gives back the kernel half it was written from
+ * (counters, expectations, segments, the question's answer) over a
+ * model-only record, and refuses a transcript of other sockets. */
+static void test_layout_kernel_transcript_roundtrip(void **state)
 {
+    (void)state;
+    lesson_record both = {.step = 2,
+                          .modes = LESSON_MODE_SIM | LESSON_MODE_REAL,
+                          .nsocks = 1,
+                          .wire = LESSON_WIRE_EMULATED,
+                          .real_t0_us = 5,
+                          .real_late_us = 7};
+    both.time_us[1] = 900;
+    snprintf(both.socks[0].name, sizeof both.socks[0].name, "client.s");
+    both.socks[0].mode[1] = (lesson_sock_mode){.present = true,
+                                               .probe = {.state = LESSON_TCP_FIN_WAIT2,
+                                                         .unsent_bytes = 3,
+                                                         .in_flight_bytes = 4,
+                                                         .recv_queue_bytes = 5,
+                                                         .sndbuf_bytes = 16384,
+                                                         .rcvbuf_bytes = 131072,
+                                                         .sndbuf_usable_bytes = 8192,
+                                                         .peer_window_bytes = 65535,
+                                                         .peer_window_known = true},
+                                               .blocked = true};
+    lesson_expect_result x = {
+        .line = 12, .mode = LESSON_MODE_REAL, .ok = true, .expr = "s.unsent == 3", .got = "3"};
+    lesson_segment g = {.time_us = 10,
+                        .arrive_us = 20,
+                        .from_side = 1,
+                        .to_side = 0,
+                        .flags = LESSON_SEG_ACK | LESSON_SEG_PSH,
+                        .bytes = 1460,
+                        .seq = 1,
+                        .ack = 2,
+                        .window = 3,
+                        .src_port = 4,
+                        .dst_port = 5};
+    both.nexpects = 1;
+    both.expects = &x;
+    both.nsegments = 1;
+    both.segments = &g;
+    both.question = (lesson_rec_question){.present = true, .key = 'B'};
+    both.question.checked[1] = both.question.held[1] = true;
+    snprintf(both.question.got[1], sizeof both.question.got[1], "b'Hi'");
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(layout_kernel_write(f, &both), 0);
+
+    lesson_record sim = {.step = 2, .modes = LESSON_MODE_SIM, .nsocks = 1};
+    snprintf(sim.socks[0].name, sizeof sim.socks[0].name, "client.s");
+    sim.question.present = true;
+    char err[256];
+    rewind(f);
+    assert_int_equal(layout_kernel_read(f, &sim, err, sizeof err), 0);
+    assert_int_equal(sim.modes, LESSON_MODE_SIM | LESSON_MODE_REAL);
+    const lesson_sock_mode *km = &sim.socks[0].mode[1];
+    assert_true(km->present && km->blocked && !km->closed);
+    assert_int_equal(km->probe.state, LESSON_TCP_FIN_WAIT2);
+    assert_int_equal(km->probe.unsent_bytes, 3);
+    assert_int_equal(km->probe.in_flight_bytes, 4);
+    assert_int_equal(km->probe.recv_queue_bytes, 5);
+    assert_int_equal(km->probe.sndbuf_bytes, 16384);
+    assert_int_equal(km->probe.sndbuf_usable_bytes, 8192);
+    assert_int_equal(km->probe.peer_window_bytes, 65535);
+    assert_true(km->probe.peer_window_known);
+    assert_int_equal(sim.nexpects, 1);
+    assert_string_equal(sim.expects[0].expr, "s.unsent == 3");
+    assert_string_equal(sim.expects[0].got, "3");
+    assert_true(sim.expects[0].ok && sim.expects[0].mode == LESSON_MODE_REAL);
+    assert_int_equal(sim.nsegments, 1);
+    const lesson_segment *kg = &sim.segments[0];
+    assert_true(kg->time_us == 10 && kg->arrive_us == 20 && kg->from_side == 1 &&
+                kg->to_side == 0 && kg->flags == g.flags && !kg->dropped && kg->bytes == 1460 &&
+                kg->seq == 1 && kg->ack == 2 && kg->window == 3 && kg->src_port == 4 &&
+                kg->dst_port == 5);
+    assert_int_equal(sim.wire, LESSON_WIRE_EMULATED);
+    assert_int_equal(sim.time_us[1], 900);
+    assert_int_equal(sim.real_late_us, 7);
+    assert_string_equal(sim.question.got[1], "b'Hi'");
+    assert_true(sim.question.held[1]);
+    free(sim.expects);
+    free(sim.segments);
+
+    /* a transcript of other sockets (a lesson changed since) is refused */
+    lesson_record other = {.step = 2, .modes = LESSON_MODE_SIM, .nsocks = 1};
+    snprintf(other.socks[0].name, sizeof other.socks[0].name, "client.t");
+    rewind(f);
+    assert_int_equal(layout_kernel_read(f, &other, err, sizeof err), -1);
+    assert_non_null(strstr(err, "stale"));
+    free(other.expects);
+    free(other.segments);
+    fclose(f);
+}
+
+/* Usage: test_viz_layout [depends|noto] | --record */
+int main(int argc, char **argv)
+{
+    layout_fonts set = LAYOUT_FONTS_DEPENDS;
+    char err[512], dir[64];
+    if (argc > 1 && !strcmp(argv[1], "--record")) {
+        recording = true;
+        return record_transcripts();
+    }
+    if (argc > 1 && layout_fonts_parse(argv[1], &set) != 0) {
+        fprintf(stderr, "test_viz_layout: unknown font set '%s' (known: depends noto)\n", argv[1]);
+        return 2;
+    }
+    lang_first = set == LAYOUT_FONTS_NOTO;
+    snprintf(dir, sizeof dir, "fonts-%s", layout_fonts_name(set));
+    if (layout_fonts_pin(set, dir, err, sizeof err) != 0 ||
+        layout_fonts_check(set, stderr, err, sizeof err) != 0) {
+        fprintf(stderr, "test_viz_layout: %s\n", err);
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_live_no_overlap),
         cmocka_unit_test(test_layout_check_finds_overlap),
+        cmocka_unit_test(test_layout_kernel_transcript_roundtrip),
         cmocka_unit_test(test_layout_bar_check_finds_wrong_side),
         cmocka_unit_test(test_layout_help_no_overlap),
         cmocka_unit_test(test_layout_lessons_no_overlap),

@@ -24,6 +24,7 @@
  */
 #include "viz_paint.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -525,9 +526,12 @@ static void draw_result(const viz_ctx *c, const viz_side *vs, const lesson_resul
 
 /* The step's results the animation has reached, newest last; when more
  * than `rows` have, the first row says how many earlier ones scrolled
- * away ("↑ 2 more"), so nothing leaves silently. */
-static void draw_results(const viz_ctx *c, const viz_side *vs, const viz_frame *f, int x, int y, int w,
-                         int rows)
+ * away ("↑ 2 more"), so nothing leaves silently. With one row, the mark
+ * goes to the right end of the box's title line (at head_y, whose title
+ * is head_w wide) where it fits, so the row keeps its whole width for a
+ * long printed line; else it takes the row's right end. */
+static void draw_results(const viz_ctx *c, const viz_side *vs, const viz_frame *f, int x, int y,
+                         int w, int rows, int head_y, int head_w)
 {
     int shown = 0;
     while (shown < vs->nresults && result_reached(vs, f, &vs->results[shown]))
@@ -546,6 +550,15 @@ static void draw_results(const viz_ctx *c, const viz_side *vs, const viz_frame *
         if (rows == 1) {
             /* one row: the newest result, the mark at its right end */
             int mw = text_w(c, mark, VIZ_FACE_SANS, 20) + U(c, 8);
+            if (head_w + U(c, 12) + mw <= w) {
+                SDL_Rect head = {x, head_y, w, y - head_y};
+                viz_text_set_box(c->t, &head);
+                text(c, mark, VIZ_FACE_SANS, 20, FAINT, x + w, head_y, VIZ_ALIGN_RIGHT);
+                SDL_Rect row = {x, y, w, result_row_h(c)};
+                viz_text_set_box(c->t, &row);
+                draw_result(c, vs, &vs->results[shown - 1], x, y, w);
+                return;
+            }
             SDL_Rect row = {x, y, w, result_row_h(c)};
             viz_text_set_box(c->t, &row);
             text(c, mark, VIZ_FACE_SANS, 20, FAINT, x + w, y, VIZ_ALIGN_RIGHT);
@@ -699,8 +712,8 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
     /* application box */
     fill(c, x, y, w, app_h, PANEL);
     box(c, x, y, w, app_h);
-    text(c, viz_label(c->lang, VIZ_L_APP), VIZ_FACE_BOLD, 20, TEXT, x + pad, y + U(c, 3),
-         VIZ_ALIGN_LEFT);
+    int app_title_w = text(c, viz_label(c->lang, VIZ_L_APP), VIZ_FACE_BOLD, 20, TEXT, x + pad,
+                           y + U(c, 3), VIZ_ALIGN_LEFT);
     col->app_y = y + app_h / 2;
     int ay = y + lh17 + U(c, 4);
     if (k->has_file || vs->before.has_file) {
@@ -733,7 +746,7 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
         frame(c, bx, ay, bw, U(c, 18), 1, EDGE);
         ay += U(c, 22);
     }
-    draw_results(c, vs, f, x + pad, ay, w - 2 * pad, L->app_rows);
+    draw_results(c, vs, f, x + pad, ay, w - 2 * pad, L->app_rows, y + U(c, 3), app_title_w);
     y += app_h + gap;
 
     /* kernel box */
@@ -881,7 +894,7 @@ static int legend_text(const viz_ctx *c, const char *s, int x, int y, int x1, do
  * narrow wire. With items false, the title and a line saying where the
  * colours are explained (the help list), for a wire too narrow for them. */
 static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, bool draw,
-                       bool items)
+                       bool items, int cut_y)
 {
     int y_start = y, cx = x0 + span / 2;
     /* W switches the wire between the model's events and the kernel's
@@ -914,11 +927,16 @@ static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, b
     bool own_row = x1 - tx < span / 2; /* swatch above the words */
     viz_label_id ids[3] = {VIZ_L_LEGEND_WRITES, VIZ_L_LEGEND_STRIPES, VIZ_L_LEGEND_OVERHEAD};
     for (int it = 0; it < 3; it++) {
+        /* An item that would straddle cut_y starts below it instead. */
+        int th = legend_text(c, viz_label(c->lang, ids[it]), own_row ? lx : tx, y, x1, size, false);
+        int ink = own_row ? sw + U(c, 6) + th : (th > sw + U(c, 2) ? th : sw + U(c, 2));
+        if (y < cut_y && y + ink > cut_y)
+            y = cut_y + U(c, 6);
         if (draw)
             viz_paint_legend_swatch(c, it, lx, y + U(c, 2), sw);
         if (own_row)
             y += sw + U(c, 6);
-        int th = legend_text(c, viz_label(c->lang, ids[it]), own_row ? lx : tx, y, x1, size, draw);
+        legend_text(c, viz_label(c->lang, ids[it]), own_row ? lx : tx, y, x1, size, draw);
         y += (th + U(c, 6) > lh ? th + U(c, 6) : lh);
     }
     return y - y_start;
@@ -927,16 +945,17 @@ static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, b
 /* The legend at the largest size that fits, down to the unzoomed size
  * (20 px at 1280x720); where even that does not fit (a zoomed, narrow
  * wire), the title and where the colours are explained (the help list);
- * at worst nothing rather than words over the lanes. */
-static void draw_legend(const viz_ctx *c, int x0, int span, int y, int room)
+ * at worst nothing rather than words over the lanes. No item straddles
+ * cut_y (INT_MAX: none). */
+static void draw_legend(const viz_ctx *c, int x0, int span, int y, int room, int cut_y)
 {
     double min = c->ui && c->ui->zoom > 1 ? 20 / c->ui->zoom : 20;
     for (int items = 1; items >= 0; items--) {
         double size = 20;
-        while (size > min && legend_pass(c, x0, span, y, size, false, items) > room)
+        while (size > min && legend_pass(c, x0, span, y, size, false, items, cut_y) > room)
             size -= 1;
-        if (legend_pass(c, x0, span, y, size, false, items) <= room) {
-            legend_pass(c, x0, span, y, size, true, items);
+        if (legend_pass(c, x0, span, y, size, false, items, cut_y) <= room) {
+            legend_pass(c, x0, span, y, size, true, items, cut_y);
             return;
         }
     }
@@ -1001,7 +1020,7 @@ static int zero_banner_h(const viz_ctx *c, int span)
 }
 
 static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, int x0, int x1,
-                      const column *cl, const column *sv, int wire_top)
+                      const column *cl, const column *sv, int wire_top, int legend_cut)
 {
     (void)s;
     int lanes[2] = {cl->top_lane_y, cl->bot_lane_y};
@@ -1035,7 +1054,7 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
     int above = chip_h(c) / 2 + U(c, 4) + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
     if (f->zero_window[1])
         above = chip_h(c) / 2 + U(c, 6) + zero_banner_h(c, span);
-    draw_legend(c, x0, span, wire_top, lanes[0] - above - wire_top);
+    draw_legend(c, x0, span, wire_top, lanes[0] - above - wire_top, legend_cut);
     /* joins from the buffers to the lanes */
     fill(c, cl->x + cl->w, lanes[0] - U(c, 1), x0 - (cl->x + cl->w), U(c, 3), EDGE);
     fill(c, cl->x + cl->w, lanes[1] - U(c, 1), x0 - (cl->x + cl->w), U(c, 3), EDGE);
@@ -1380,6 +1399,16 @@ static void nar_draw(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w
     }
 }
 
+/* Where draw_side stacks a column's boxes (c: the context the sides
+ * were laid out with): the kernel box's top, the code's and the
+ * application's into *code_y and *app_y. */
+static int kernel_box_y(const viz_ctx *c, const side_layout *L, int top, int *code_y, int *app_y)
+{
+    *code_y = top + L->hh + U(c, 10);
+    *app_y = *code_y + L->code_h + L->gap;
+    return *app_y + L->app_h + L->gap;
+}
+
 /* The panel's lower part (see viz_ui.fold): from the top of the columns'
  * lower kernel blocks (as draw_side places them) to just above the
  * narration; the question's reveal takes its place. Above it, the tops
@@ -1389,9 +1418,8 @@ static void note_fold(const viz_ctx *c, const side_layout *L, int top, int nar_y
     if (!c->ui || !c->ui->fold)
         return;
     int lh17 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
-    int code_y = top + L->hh + U(c, 10); /* as draw_side stacks its boxes */
-    int app_y = code_y + L->code_h + L->gap;
-    int kern_y = app_y + L->app_h + L->gap;
+    int code_y, app_y;
+    int kern_y = kernel_box_y(c, L, top, &code_y, &app_y);
     int y = kern_y + lh17 + U(c, 6) + L->block_h - U(c, 4);
     int m = U(c, 14);
     *c->ui->fold = (viz_fold){.rect = {m, y, c->w - 2 * m, nar_y - U(c, 4) - y},
@@ -1593,7 +1621,14 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     draw_side(&cs, s, f, 0, m, top, col_w, &L, &cols[0]);
     draw_side(&cs, s, f, 1, w - m - col_w, top, col_w, &L, &cols[1]);
     int wx0 = m + col_w + U(c, 16), wx1 = w - m - col_w - U(c, 16);
-    draw_wire(&cs, s, f, wx0, wx1, &cols[0], &cols[1], top);
+    /* A step with a question: the reveal's band, once taller than the
+     * panel's lower part, starts at the kernel boxes' top (viz_question.c),
+     * so no legend item straddles that line: the band hides an item
+     * whole or not at all. */
+    int code_y, app_y, legend_cut = INT_MAX;
+    if (s->question.present)
+        legend_cut = kernel_box_y(&cs, &L, top, &code_y, &app_y);
+    draw_wire(&cs, s, f, wx0, wx1, &cols[0], &cols[1], top, legend_cut);
     draw_flying(&cs, f, cols);
     note_fold(&cs, &L, top, nar_y);
 
@@ -1613,13 +1648,25 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     /* footer */
     box(c, 0, 0, w, h);
     int fy = h - m - foot_h + U(c, 4);
-    text(c, ui && ui->toast ? ui->toast : viz_label(c->lang, VIZ_L_FOOTER), VIZ_FACE_SANS, 20,
-         ui && ui->toast ? WARN : FAINT, m, fy, VIZ_ALIGN_LEFT);
-    if (ui) {
+    const char *keys = ui && ui->toast ? ui->toast : viz_label(c->lang, VIZ_L_FOOTER);
+    buf[0] = 0;
+    if (ui)
         snprintf(buf, sizeof buf, "×%.2g%s", ui->speed > 0 ? ui->speed : 1.0,
                  s->real ? "" : c->lang == VIZ_LANG_JA ? "   (カーネル: オフ)" : "   (kernel: off)");
-        text(c, buf, VIZ_FACE_SANS, 20, FAINT, w - m, fy, VIZ_ALIGN_RIGHT);
+    /* The key hints and the speed share the line: both smaller (not under
+     * 15) where together they would run into each other, as the model-only
+     * "(kernel: off)" did at 1024x768 in Japanese, zoomed. */
+    double fs = 20;
+    for (; fs > 15; fs -= 0.5) {
+        int foot_need = text_w(c, keys, VIZ_FACE_SANS, fs) + U(c, 16);
+        if (buf[0])
+            foot_need += text_w(c, buf, VIZ_FACE_SANS, fs);
+        if (foot_need <= w - 2 * m)
+            break;
     }
+    text(c, keys, VIZ_FACE_SANS, fs, ui && ui->toast ? WARN : FAINT, m, fy, VIZ_ALIGN_LEFT);
+    if (buf[0])
+        text(c, buf, VIZ_FACE_SANS, fs, FAINT, w - m, fy, VIZ_ALIGN_RIGHT);
     if (ui && ui->help)
         viz_draw_help(r, t, ui, w, h);
 }

@@ -1,4 +1,4 @@
-/* viz_font.c: fontconfig lookup, opened fonts per pixel size, and the
+/* viz_font.c: fontconfig lookup by family name, opened fonts per pixel size, and the
  * texture cache that makes per-frame text free. See viz_font.h.
  *
  * The cache is an open-addressing table keyed by a hash of (text, face,
@@ -93,6 +93,26 @@ bool viz_text_needs_ja(const char *utf8)
 
 /* ---- fontconfig ------------------------------------------------------ */
 
+/* The families each face asks for by name, in order: the faces of the
+ * fonts the package depends on (fonts-dejavu-core, fonts-ipafont-gothic)
+ * and recommends (fonts-noto-cjk), so the layout is the one the tests
+ * measured on every machine, whatever fontconfig would call "sans". */
+typedef struct {
+    const char *family[2]; /* asked for in this order; NULL ends the list */
+    bool bold;             /* the family's bold face (its own, not emboldened) */
+    const char *package;   /* the Debian package of the first family */
+} face_want;
+
+static const face_want face_wants[VIZ_FACE_COUNT] = {
+    [VIZ_FACE_SANS] = {{"DejaVu Sans", NULL}, false, "fonts-dejavu-core"},
+    [VIZ_FACE_BOLD] = {{"DejaVu Sans", NULL}, true, "fonts-dejavu-core"},
+    [VIZ_FACE_MONO] = {{"DejaVu Sans Mono", NULL}, false, "fonts-dejavu-core"},
+    [VIZ_FACE_JA] = {{"Noto Sans CJK JP", "IPAGothic"}, false, "fonts-noto-cjk"},
+    [VIZ_FACE_JA_BOLD] = {{"Noto Sans CJK JP", NULL}, true, "fonts-noto-cjk"},
+};
+
+/* fontconfig's own choice for a face, used only when no named family is
+ * installed. */
 static const char *face_pattern(viz_face face)
 {
     switch (face) {
@@ -138,6 +158,55 @@ static bool font_file(FcPattern *font, char *out, size_t outlen, int *index)
     return true;
 }
 
+/* Whether font is family's face of the wanted weight, upright and
+ * scalable: a match of another family (fontconfig always answers) or of
+ * the family's other weight (a regular file it would embolden) is not. */
+static bool is_face(FcPattern *font, const char *family, bool bold)
+{
+    bool named = false;
+    FcChar8 *fam = NULL;
+    for (int i = 0; FcPatternGetString(font, FC_FAMILY, i, &fam) == FcResultMatch; i++)
+        if (FcStrCmpIgnoreCase(fam, (const FcChar8 *)family) == 0)
+            named = true;
+    int weight = 0, slant = FC_SLANT_ROMAN;
+    FcBool scalable = FcFalse;
+    if (!named || FcPatternGetInteger(font, FC_WEIGHT, 0, &weight) != FcResultMatch)
+        return false;
+    if (FcPatternGetBool(font, FC_SCALABLE, 0, &scalable) != FcResultMatch || !scalable)
+        return false;
+    if (FcPatternGetInteger(font, FC_SLANT, 0, &slant) == FcResultMatch && slant != FC_SLANT_ROMAN)
+        return false;
+    return bold ? weight >= FC_WEIGHT_BOLD
+                : weight >= FC_WEIGHT_BOOK && weight < FC_WEIGHT_DEMIBOLD;
+}
+
+/* The installed face of a family by name (bold or regular, covering
+ * Japanese when ja): 0, or -ENOENT when the family has no such face. */
+static int find_named(const char *family, bool bold, bool ja, char *out, size_t outlen, int *index)
+{
+    int rc = -ENOENT;
+    FcResult res;
+    FcPattern *match = NULL, *pat = FcPatternCreate();
+    if (!pat)
+        return rc;
+    FcPatternAddString(pat, FC_FAMILY, (const FcChar8 *)family);
+    FcPatternAddInteger(pat, FC_WEIGHT, bold ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR);
+    FcPatternAddInteger(pat, FC_SLANT, FC_SLANT_ROMAN);
+    FcPatternAddBool(pat, FC_SCALABLE, FcTrue);
+    if (ja)
+        FcPatternAddString(pat, FC_LANG, (const FcChar8 *)"ja");
+    FcConfigSubstitute(NULL, pat, FcMatchPattern);
+    FcDefaultSubstitute(pat);
+    match = FcFontMatch(NULL, pat, &res);
+    if (match && is_face(match, family, bold) && (!ja || covers_ja(match)) &&
+        font_file(match, out, outlen, index))
+        rc = 0;
+    if (match)
+        FcPatternDestroy(match);
+    FcPatternDestroy(pat);
+    return rc;
+}
+
 /* Bold Japanese: fontconfig's best match for lang=ja and weight=bold is
  * a regular font it would embolden when the family order ranks it first
  * (IPAGothic beside Noto Sans CJK Bold), so the candidates are walked in
@@ -173,18 +242,16 @@ static int find_ja_bold(FcPattern *pat, char *out, size_t outlen, int *index)
     return rc;
 }
 
-int viz_font_find_index(viz_face face, char *out, size_t outlen, int *index)
+/* fontconfig's own choice for face (face_pattern): 0 or -ENOENT. */
+static int find_fallback(viz_face face, char *out, size_t outlen, int *index)
 {
     int rc = -ENOENT;
     FcPattern *pat = NULL, *match = NULL;
     FcResult res;
 
-    *index = 0;
-    if (!FcInit())
-        return -ENOENT;
     pat = FcNameParse((const FcChar8 *)face_pattern(face));
     if (!pat)
-        goto out;
+        return rc;
     FcPatternAddBool(pat, FC_SCALABLE, FcTrue);
     FcConfigSubstitute(NULL, pat, FcMatchPattern);
     FcDefaultSubstitute(pat);
@@ -203,8 +270,43 @@ int viz_font_find_index(viz_face face, char *out, size_t outlen, int *index)
 out:
     if (match)
         FcPatternDestroy(match);
-    if (pat)
-        FcPatternDestroy(pat);
+    FcPatternDestroy(pat);
+    return rc;
+}
+
+/* Says once per face, on stderr, that its named families are missing and
+ * what is drawn instead (got: a file, or NULL for nothing found). */
+static void say_fallback(viz_face face, const char *got)
+{
+    static bool said[VIZ_FACE_COUNT];
+    const face_want *w = &face_wants[face];
+    if (said[face])
+        return;
+    said[face] = true;
+    fprintf(stderr, "sockbuf: font \"%s%s%s\"%s not installed (Debian: %s); ", w->family[0],
+            w->family[1] ? "\" or \"" : "", w->family[1] ? w->family[1] : "",
+            w->bold ? " (bold)" : "", w->package);
+    if (got)
+        fprintf(stderr, "fontconfig chose %s\n", got);
+    else if (face == VIZ_FACE_JA_BOLD)
+        fprintf(stderr, "bold Japanese is drawn in the regular Japanese font\n");
+    else
+        fprintf(stderr, "fontconfig has no font for '%s'\n", face_pattern(face));
+}
+
+int viz_font_find_index(viz_face face, char *out, size_t outlen, int *index)
+{
+    const face_want *w = &face_wants[face];
+    bool ja = face == VIZ_FACE_JA || face == VIZ_FACE_JA_BOLD;
+
+    *index = 0;
+    if (!FcInit())
+        return -ENOENT;
+    for (int i = 0; i < 2 && w->family[i]; i++)
+        if (find_named(w->family[i], w->bold, ja, out, outlen, index) == 0)
+            return 0;
+    int rc = find_fallback(face, out, outlen, index);
+    say_fallback(face, rc == 0 ? out : NULL);
     return rc;
 }
 

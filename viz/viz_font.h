@@ -1,10 +1,16 @@
 /* viz_font.h: fonts found by fontconfig and a cache of rendered text.
  *
  * The window and the offscreen renderer draw every label through this
- * module. Fonts are looked up with fontconfig (never a hard-coded path): a
- * sans and a monospace font for Latin text, and a font whose charset really
- * covers Japanese (checked on U+3042 U+30BD U+6F22) for anything else, so
- * Japanese is never drawn as tofu. A string holding a character outside
+ * module. Fonts are looked up with fontconfig (never a hard-coded path)
+ * by family name, the faces the package depends on: "DejaVu Sans" (and its
+ * bold) and "DejaVu Sans Mono" for Latin text; "Noto Sans CJK JP", else
+ * "IPAGothic", for Japanese, and Noto Sans CJK JP Bold for bold Japanese.
+ * So the window is laid out with the fonts the layout tests measured,
+ * not whatever fontconfig calls "sans" on this machine. Only when a named
+ * family is missing does fontconfig choose ("sans", "monospace",
+ * "sans:lang=ja"), and that is said once on stderr. A Japanese font must
+ * really cover Japanese (checked on U+3042 U+30BD U+6F22), so Japanese is
+ * never drawn as tofu. A string holding a character outside
  * Latin is drawn by runs, as text engines fall back from font to font:
  * its printable ASCII in the Latin font of the face the caller asked for
  * (the Japanese font draws ' as a curly quote and \ as a yen sign), the
@@ -39,10 +45,13 @@ typedef enum {
 /* Horizontal anchor of viz_text_draw()'s x. */
 typedef enum { VIZ_ALIGN_LEFT = 0, VIZ_ALIGN_CENTER, VIZ_ALIGN_RIGHT } viz_align;
 
-/* Finds the file of a face with fontconfig and writes its path to out.
- * For VIZ_FACE_JA the match must cover U+3042 U+30BD U+6F22; for
- * VIZ_FACE_JA_BOLD it must also really be bold (FC_WEIGHT >= bold, not
- * a regular font fontconfig would embolden): there is no fallback here.
+/* Finds the file of a face with fontconfig and writes its path to out:
+ * the face's named families in order (the family's own regular or bold
+ * face, upright; a regular file fontconfig would embolden does not count),
+ * else fontconfig's choice for a generic pattern, said once per face on
+ * stderr with the family wanted and the file got. For VIZ_FACE_JA the
+ * font must cover U+3042 U+30BD U+6F22; for VIZ_FACE_JA_BOLD it must also
+ * really be bold (FC_WEIGHT >= bold): there is no regular fallback here.
  * Returns 0 or -ENOENT when no installed font fits. */
 int viz_font_find(viz_face face, char *out, size_t outlen);
 

@@ -221,7 +221,9 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const viz_live_view *v, const v
         y += lh20;
     }
     int lh20s = viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20));
-    int plh20s = viz_text_para_line_height(t, VIZ_FACE_SANS, T(c, 20));
+    /* the legend's pitch as viz_text_draw_wrapped draws it: Japanese
+     * lines keep the Japanese font's (Noto Sans CJK's is taller) */
+    int plh20s = viz_text_para_line_height(t, ja ? VIZ_FACE_JA : VIZ_FACE_SANS, T(c, 20));
     int log_lh = viz_text_line_height(t, VIZ_FACE_MONO, T(c, 20)) + U(c, 2);
     /* bottom up: the footer, the log, the legend; the rows get the rest */
     int foot_y = h - U(c, 6) - lh20;

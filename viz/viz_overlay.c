@@ -44,6 +44,18 @@ void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, i
         viz_draw_help(r, t, ui, w, h);
 }
 
+/* The pitch of the help list's rows at text size sz: a row is one line
+ * as drawn (its Japanese in the Latin face's line box, viz_font.h), not
+ * the Japanese font's own line skip, which for Noto Sans CJK is a
+ * quarter taller and pushed the last rows out of a zoomed window. */
+static int help_row_h(const viz_ctx *c, int sz)
+{
+    int w = 0, h = 0;
+    viz_text_size(c->t, c->lang == VIZ_LANG_JA ? "A\xe3\x81\x82" : "A", VIZ_FACE_SANS, T(c, sz), &w,
+                  &h);
+    return h + U(c, 4);
+}
+
 void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
 {
     /* The lines are the key table's (viz_keys.c), in its order. */
@@ -61,10 +73,10 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
     /* Every row fits: a zoomed or short window draws the list smaller
      * rather than cutting its last rows off. */
     int sz = 23;
-    int lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, sz)) + U(c, 4);
+    int lh = help_row_h(c, sz);
     while (sz > 12 && lh * (n + nl) + U(c, 100) > h - U(c, 20)) {
         sz--;
-        lh = viz_text_line_height(t, VIZ_FACE_JA, T(c, sz)) + U(c, 4);
+        lh = help_row_h(c, sz);
     }
     int kw = 0, dw = 0;
     for (int i = 0; i < n; i++) {

@@ -194,18 +194,28 @@ void viz_question_draw(SDL_Renderer *r, viz_text *t, const lesson_question *q, c
          * give the answer away. */
         fill(c, 0, 0, w, h, (SDL_Color){14, 16, 22, 255});
         int pw = w - U(c, 160), gap = U(c, 12);
-        int qsize = T(c, 30), csize = T(c, 24);
         int cw = pw - U(c, 64);
         int row_h[LESSON_MAX_CHOICES_Q];
-        int rows_h = 0;
-        for (size_t k = 0; k < q->nchoices && k < LESSON_MAX_CHOICES_Q; k++) {
-            const lesson_choice *ch = &q->choices[k];
-            int v = tally ? tally[(ch->key - 'A') % VIZ_QUESTION_KEYS] : 0;
-            row_h[k] = choice_h(c, ch, choice_lines(c, ch, v, cw, csize, false), csize, false);
-            rows_h += row_h[k] + gap;
+        int qsize, csize, ph;
+        /* The question and its choices at their size, smaller (down to
+         * two thirds) where the card would be taller than the window: a
+         * zoomed Japanese question in Noto Sans CJK's taller lines pushed
+         * the key hint off the bottom. */
+        for (double k = 1.0;; k -= 0.05) {
+            qsize = T(c, 30 * k);
+            csize = T(c, 24 * k);
+            int rows_h = 0;
+            for (size_t i = 0; i < q->nchoices && i < LESSON_MAX_CHOICES_Q; i++) {
+                const lesson_choice *ch = &q->choices[i];
+                int v = tally ? tally[(ch->key - 'A') % VIZ_QUESTION_KEYS] : 0;
+                row_h[i] = choice_h(c, ch, choice_lines(c, ch, v, cw, csize, false), csize, false);
+                rows_h += row_h[i] + gap;
+            }
+            int qh = para(c, ask, VIZ_FACE_BOLD, qsize, Q_TEXT, 0, 0, pw - U(c, 64), false);
+            ph = U(c, 24) + T(c, 20) + U(c, 16) + qh + U(c, 20) + rows_h + T(c, 20) + U(c, 28);
+            if (ph <= h - U(c, 20) || k < 0.7)
+                break;
         }
-        int qh = para(c, ask, VIZ_FACE_BOLD, qsize, Q_TEXT, 0, 0, pw - U(c, 64), false);
-        int ph = U(c, 24) + T(c, 20) + U(c, 16) + qh + U(c, 20) + rows_h + T(c, 20) + U(c, 28);
         if (ph > h - U(c, 20))
             ph = h - U(c, 20);
         int px = (w - pw) / 2, py = (h - ph) / 2;
