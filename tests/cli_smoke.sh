@@ -82,7 +82,7 @@ n=$(grep -c 'calling init: .*libsockbuf-core.so' "$dir/ld")
 [ "$n" = 1 ] || fail "render initialised libsockbuf-core.so $n times (want 1)"
 mod=$(dirname "$bin")/lib/libsockbuf-viz.so
 if [ -f "$mod" ] && command -v nm >/dev/null 2>&1; then
-    copies=$(nm "$mod" | grep -cE ' [Tt] (lesson_|sim_|net_|live_|base_)')
+    copies=$(nm "$mod" | grep -cE ' [Tt] (lesson_runner_step|sim_world_new|net_wire_start|live_new|base_repr)$')
     [ "$copies" = 0 ] || fail "libsockbuf-viz.so holds $copies functions of the core (a second copy)"
 fi
 
