@@ -5,7 +5,8 @@
  * folder names, or nothing for a free value; elsewhere the bundled
  * lessons' names and .lesson files. The man page's SYNOPSIS and each
  * command's option list are roff written from the same rows, between the
- * template's marker lines (cmd_doc.h). Called by main() for the hidden
+ * template's marker lines (cmd_doc.h); the KEYS region is the window's
+ * key table's, left as it is for viz/viz_keys_man.c to fill. Called by main() for the hidden
  * --completion and --manpage options, which CMake runs at build time, and
  * by tests/test_cmd_table.c.
  */
@@ -295,6 +296,8 @@ int cmd_doc_manpage(FILE *in, FILE *out, FILE *errout)
             if (!strncmp(line, END, sizeof END - 1)) {
                 fputs(line, out);
                 what = NULL;
+            } else if (!strcmp(what, "keys")) {
+                fputs(line, out); /* the key table's: kept for sockbuf-keys-man */
             }
             continue;
         }
@@ -309,6 +312,8 @@ int cmd_doc_manpage(FILE *in, FILE *out, FILE *errout)
             man_synopsis(out);
             continue;
         }
+        if (!strcmp(what, "keys"))
+            continue;
         const cmd_command *c = NULL;
         if (!strncmp(what, "options ", 8))
             c = cmd_table_find(!strcmp(what + 8, "window") ? "" : what + 8);

@@ -8,8 +8,12 @@
  *   .\" BEGIN GENERATED synopsis          (the SYNOPSIS lines)
  *   .\" BEGIN GENERATED options check     (check's option list)
  *   .\" END GENERATED
- * and keeps the last generated text, so it reads as a man page from the
- * source tree; tests/test_cmd_table.c fails when it is not current.
+ * and keeps the last generated text. The region `keys` (the KEYS list) is
+ * the window's key table's (viz/viz_keys.c), which cmd/ cannot link (SDL):
+ * cmd_doc_manpage() copies it unchanged and the build's sockbuf-keys-man
+ * (viz/viz_keys_man.c) fills it next. The page reads as a man page from
+ * the source tree; tests/test_cmd_table.c fails when the table's regions
+ * are not current, tests/test_viz_keys.c when the keys region is not.
  */
 #ifndef SOCKBUF_CMD_DOC_H
 #define SOCKBUF_CMD_DOC_H

@@ -149,10 +149,17 @@ static int run_run(int argc, char **argv, lesson_wire_handle *wire)
     return cmd_run(argc, argv, wire, stdout, stderr);
 }
 
+/* The window's main keys in short: the key table (viz/viz_keys.c, which
+ * cmd/ cannot link) holds them all. Items "KEYS what", KEYS a row's keys
+ * joined by '/' (ranges "A..D"), up to the first full stop;
+ * tests/test_cmd_table.c finds each key in the table, in one row, and
+ * every key of the table's main (README) rows here. */
 static const char window_keys[] =
-    "  Keys: Space/Right/PageDown next step, Left/PageUp back, Home/End first/last,\n"
-    "  P autoplay, +/- faster/slower, L language, F/F11 fullscreen, Ctrl+=/Ctrl+-\n"
-    "  text size, R restart, 1..9 a bundled lesson, ? or F1 help, Esc/Q quit.\n";
+    "  Keys: Space/Right next step, Left back, Down/PageDown/Up/PageUp narration\n"
+    "  pages, Home/End first/last, P autoplay, W the wire, L language, F/F11\n"
+    "  fullscreen, Ctrl+=/Ctrl+- text size, R restart, A..D/Space vote/reveal,\n"
+    "  Tab what if, N next lesson, 1..9 a lesson, 0 the picker, ?/F1 every key,\n"
+    "  Esc/Q quit. The help overlay (? or F1) and man sockbuf (KEYS) list them all.\n";
 
 static const cmd_command commands[] = {
     {"",

@@ -2,7 +2,8 @@
  * said to come from it: main()'s dispatch, each command's --help, the
  * module's option parsers (render, the window), the "did you mean" words,
  * the bash completion and the man page's generated regions. Each case
- * fails when one of them disagrees with the table.
+ * fails when one of them disagrees with the table. The window's --help
+ * also names keys: those are checked against the key table (viz_keys.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include "cmd_live.h"
 #include "cmd_table.h"
 #include "viz.h"
+#include "viz_keys.h"
 
 /* The module's parsers' tables (viz_render.c, viz_window.c). */
 extern const struct option viz_render_options[];
@@ -479,6 +481,113 @@ static void test_table_manpage_is_current(void **state)
     free(gen);
 }
 
+enum { KEY_NAMES_MAX = 16 };
+
+/* The key names of a key table row's manual keys ("Down, PageDown / Up,
+ * PageUp": Down, PageDown, Up, PageUp; "A … D, then Space": A, D,
+ * Space) into names. Returns the count. */
+static int row_key_names(const viz_key_row *row, char names[][16])
+{
+    static const char *const between[] = {"/", "or", "…", "then"};
+    int n = 0;
+    for (const char *p = row->doc_keys; *p;) {
+        size_t len = strcspn(p, " ");
+        size_t word = len > 1 && p[len - 1] == ',' ? len - 1 : len;
+        bool key = true;
+        for (size_t i = 0; i < sizeof between / sizeof between[0]; i++)
+            key &= !(strlen(between[i]) == word && !strncmp(p, between[i], word));
+        if (key && n < KEY_NAMES_MAX && word < 16)
+            snprintf(names[n++], 16, "%.*s", (int)word, p);
+        p += len;
+        p += *p == ' ';
+    }
+    return n;
+}
+
+static bool row_has_key(const viz_key_row *row, const char *name)
+{
+    char names[KEY_NAMES_MAX][16];
+    int n = row_key_names(row, names);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], name))
+            return true;
+    return false;
+}
+
+/* The window's --help "Keys:" summary: each item's keys ("Space/Right
+ * next step", "1..9 a lesson") are keys of one key table row, and every
+ * key of the table's main (README) rows is named there. */
+static void test_table_window_keys_follow_key_table(void **state)
+{
+    (void)state;
+    char *help = help_text(CMD_WINDOW);
+    size_t start = 0; /* an index: GCC takes a pointer into help for one into help_text() */
+    while (help[start] && strncmp(help + start, "Keys: ", 6))
+        start++;
+    if (!help[start])
+        fail_msg("the window's --help has no \"Keys: \" paragraph");
+    /* Up to the first full stop, a line break and its indent as one space. */
+    char text[1024];
+    size_t n = 0;
+    for (size_t i = start + 6; help[i]; i++) {
+        char c = help[i] == '\n' ? ' ' : help[i], next = help[i + 1];
+        if (c == '.' && (next == ' ' || next == '\n' || !next))
+            break;
+        if (c == ' ' && n && text[n - 1] == ' ')
+            continue;
+        assert_true(n + 1 < sizeof text);
+        text[n++] = c;
+    }
+    text[n] = 0;
+    size_t nrows;
+    const viz_key_row *rows = viz_keys_table(&nrows);
+    char named[64][16];
+    int nnamed = 0;
+    for (char *item = strtok(text, ","); item; item = strtok(NULL, ",")) {
+        item += *item == ' ';
+        char *sp = strchr(item, ' ');
+        if (!sp)
+            fail_msg("--help Keys: \"%s\" says not what the keys do", item);
+        *sp = 0;
+        char keys[8][16];
+        int nk = 0;
+        for (char *k = strtok_r(item, "/", &sp); k; k = strtok_r(NULL, "/", &sp)) {
+            char *range = strstr(k, "..");
+            if (range) {
+                *range = 0;
+                snprintf(keys[nk++], 16, "%s", range + 2);
+            }
+            assert_true(nk < 7);
+            snprintf(keys[nk++], 16, "%s", k);
+        }
+        bool found = false;
+        for (size_t r = 0; r < nrows && !found; r++) {
+            found = true;
+            for (int k = 0; k < nk; k++)
+                found &= row_has_key(&rows[r], keys[k]);
+        }
+        if (!found)
+            fail_msg("--help Keys: no row of viz_keys.c has the keys of \"%s\"", item);
+        for (int k = 0; k < nk && nnamed < 64; k++)
+            memcpy(named[nnamed++], keys[k], sizeof named[0]);
+    }
+    for (size_t r = 0; r < nrows; r++) {
+        if (!rows[r].readme)
+            continue;
+        char names[KEY_NAMES_MAX][16];
+        int nn = row_key_names(&rows[r], names);
+        for (int i = 0; i < nn; i++) {
+            bool in = false;
+            for (int k = 0; k < nnamed; k++)
+                in |= !strcmp(named[k], names[i]);
+            if (!in)
+                fail_msg("--help Keys: lacks %s, of the main row \"%s\" in viz_keys.c", names[i],
+                         rows[r].doc_keys);
+        }
+    }
+    free(help);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_table_did_you_mean_every_command),
         cmocka_unit_test(test_table_completion_offers_the_options),
         cmocka_unit_test(test_table_manpage_is_current),
+        cmocka_unit_test(test_table_window_keys_follow_key_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,13 +1,15 @@
 /* test_viz_keys.c: the key table (viz_keys.c) is the only word on keys.
  *
- * The window's handler, its help overlay and the key tables of
- * docs/manual.md and README.md must all say what the table says: every
+ * The window's handler, its help overlay, the key tables of
+ * docs/manual.md and README.md and the KEYS region of the man page
+ * (docs/sockbuf.1) must all say what the table says: every
  * action has a key; every key of a sweep (letters, digits, keypad,
  * function keys, arrows...), with no modifier, Ctrl or Shift, sent as an
  * SDL_KEYDOWN to a fresh app in the picker, in a lesson and on a
  * question, is taken exactly when the table binds it there, and then
  * does what its action says; the overlay draws exactly the table's lines
- * in both languages; the documents' rows are the table's rows. The app
+ * in both languages; the documents' rows are the table's rows, and the
+ * man page's KEYS region is what viz_keys_man() writes. The app
  * runs the model only (sim_only), offscreen, as in test_viz_app.c.
  */
 #include <stdint.h>
@@ -396,6 +398,56 @@ static void test_viz_keys_readme_matches_table(void **state)
     check_doc("README.md", "## The window's keys", true);
 }
 
+/* The lines of docs/sockbuf.1 between `.\" BEGIN GENERATED keys` and
+ * the END line after it (free it), or NULL without such a region. */
+static char *man_keys_region(void)
+{
+    FILE *f = fopen(SOCKBUF_SOURCE_DIR "/docs/sockbuf.1", "r");
+    assert_non_null(f);
+    char *buf = NULL, line[4096];
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    int at = 0; /* 0 before the region, 1 in it, 2 after its END */
+    while (at < 2 && fgets(line, sizeof line, f)) {
+        if (at == 0)
+            at = !strcmp(line, ".\\\" BEGIN GENERATED keys\n");
+        else if (!strncmp(line, ".\\\" END GENERATED", 17))
+            at = 2;
+        else
+            fputs(line, m);
+    }
+    fclose(m);
+    fclose(f);
+    if (at != 2) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* docs/sockbuf.1's KEYS region is what viz_keys_man() writes from the
+ * table now. */
+static void test_viz_keys_manpage_matches_table(void **state)
+{
+    (void)state;
+    char *want = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&want, &len);
+    viz_keys_man(m);
+    fclose(m);
+    char *got = man_keys_region();
+    if (!got)
+        fail_msg("docs/sockbuf.1 has no region '.\\\" BEGIN GENERATED keys' ... END GENERATED");
+    if (strcmp(got, want))
+        fprintf(stderr,
+                "docs/sockbuf.1's KEYS region is not what viz_keys.c writes: copy "
+                "build/sockbuf.1 there. viz_keys_man() writes:\n%s",
+                want);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_viz_keys_overlay_lists_table),
         cmocka_unit_test(test_viz_keys_manual_matches_table),
         cmocka_unit_test(test_viz_keys_readme_matches_table),
+        cmocka_unit_test(test_viz_keys_manpage_matches_table),
         cmocka_unit_test(test_viz_keys_handler_follows_table),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,9 +2,13 @@
  *
  * The rows are in the help overlay's order, which the manual's and the
  * README's key tables follow. Keypad twins and Enter are bound beside the
- * keys the overlay names, without being named.
+ * keys the overlay names, without being named. viz_keys_man() at the end
+ * turns the manual's rows into the man page's roff.
  */
 #include "viz_keys.h"
+
+#include <ctype.h>
+#include <string.h>
 
 #define K(sym, action)                                                                             \
     {                                                                                              \
@@ -276,4 +280,102 @@ viz_key_action viz_keys_find(unsigned contexts, SDL_Keycode sym, Uint16 mod)
 const char *viz_keys_action_name(viz_key_action action)
 {
     return action >= 0 && action < VIZ_KEY_NACTIONS ? names[action] : "?";
+}
+
+/* ---- the man page's KEYS list ------------------------------------- */
+
+/* One UTF-8 character at s (n bytes long, n >= 2) as groff would name
+ * it: the page is ASCII, so groff warns about no raw byte. */
+static void roff_char(FILE *out, const char *s, int n)
+{
+    static const struct {
+        const char *utf8, *roff;
+    } named[] = {{"→", "\\(->"}, {"←", "\\(<-"}, {"↓", "\\(da"}, {"↑", "\\(ua"}, {"…", "..."}};
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        if ((int)strlen(named[i].utf8) == n && !strncmp(s, named[i].utf8, (size_t)n)) {
+            fputs(named[i].roff, out);
+            return;
+        }
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned cp = n == 2   ? (u[0] & 0x1fu) << 6 | (u[1] & 0x3fu)
+                  : n == 3 ? (u[0] & 0x0fu) << 12 | (u[1] & 0x3fu) << 6 | (u[2] & 0x3fu)
+                           : (u[0] & 0x07u) << 18 | (u[1] & 0x3fu) << 12 | (u[2] & 0x3fu) << 6 |
+                                 (u[3] & 0x3fu);
+    fprintf(out, "\\[u%04X]", cp);
+}
+
+/* The length of the UTF-8 character starting with byte c (1: ASCII or
+ * a stray byte). */
+static int utf8_len(unsigned char c)
+{
+    return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
+
+/* n bytes of s as roff text in the current font: backslashes and minus
+ * signs escaped, `code` italic, other characters named (roff_char). */
+static void roff_text(FILE *out, const char *s, size_t n)
+{
+    bool code = false;
+    for (size_t i = 0; i < n;) {
+        int len = utf8_len((unsigned char)s[i]);
+        if (len > 1 && i + (size_t)len <= n)
+            roff_char(out, s + i, len);
+        else if (s[i] == '\\')
+            fputs("\\e", out);
+        else if (s[i] == '-')
+            fputs("\\-", out);
+        else if (s[i] == '`')
+            fputs((code = !code) ? "\\fI" : "\\fP", out);
+        else
+            fputc(s[i], out);
+        i += len > 1 && i + (size_t)len <= n ? (size_t)len : 1;
+    }
+}
+
+/* A row's manual keys ("Down, PageDown / Up, PageUp", "A … D, then
+ * Space"): each key bold, the words between them ("/", "or", "…",
+ * "then") and the commas roman. */
+static void roff_keys(FILE *out, const char *keys)
+{
+    static const char *const between[] = {"/", "or", "…", "then"};
+    const char *p = keys;
+    while (*p) {
+        size_t n = strcspn(p, " ");
+        bool comma = n > 1 && p[n - 1] == ',';
+        size_t word = comma ? n - 1 : n;
+        bool key = true;
+        for (size_t i = 0; i < sizeof between / sizeof between[0]; i++)
+            key &= !(strlen(between[i]) == word && !strncmp(p, between[i], word));
+        if (key)
+            fputs("\\fB", out);
+        roff_text(out, p, word);
+        if (key)
+            fputs("\\fP", out);
+        if (comma)
+            fputc(',', out);
+        p += n;
+        if (*p == ' ')
+            fputc(*p++, out);
+    }
+}
+
+void viz_keys_man(FILE *out)
+{
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        const char *t = rows[r].doc;
+        if (!t)
+            continue;
+        fputs(".TP\n", out);
+        roff_keys(out, rows[r].doc_keys);
+        fputc('\n', out);
+        /* The manual's first letter is small; the page's sentences start big. */
+        if (islower((unsigned char)t[0])) {
+            fputc(toupper((unsigned char)t[0]), out);
+            t++;
+        } else if (t[0] == '.' || t[0] == '\'') {
+            fputs("\\&", out); /* not a request */
+        }
+        roff_text(out, t, strlen(t));
+        fputs(".\n", out);
+    }
 }

@@ -6,8 +6,10 @@
  * the row of the key table in docs/manual.md (and, for the main keys, in
  * README.md). viz_app_handle_event() (viz_app.c) looks keys up here and
  * dispatches on the action; viz_draw_help() (viz_overlay.c) lists the
- * rows; tests/test_viz_keys.c checks that the handler, the overlay and
- * both documents agree with the table. The live window's few keys are
+ * rows; viz_keys_man() writes the man page's KEYS list from the manual's
+ * rows (run at build time by viz/viz_keys_man.c); tests/test_viz_keys.c
+ * checks that the handler, the overlay and the three documents agree
+ * with the table. The live window's few keys are
  * its own (viz_window.c).
  */
 #ifndef SOCKBUF_VIZ_KEYS_H
@@ -16,6 +18,7 @@
 #include <SDL.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* What a key does. viz_app.c runs each one. */
 typedef enum {
@@ -104,6 +107,13 @@ enum { VIZ_KEYS_HELP_MAX = 32 };
  * English, Japanese} of each row the overlay lists (strings in static
  * storage), at most max of them. Returns the count. */
 int viz_keys_help_lines(const char *lines[][3], int max);
+
+/* The man page's KEYS list in roff: one .TP paragraph per row with
+ * manual text, in the table's order, its keys bold, its text the
+ * manual's with a capital first letter (`code` italic; non-ASCII
+ * characters as groff escapes, the page being ASCII). What fills
+ * docs/sockbuf.1's region `.\" BEGIN GENERATED keys`. */
+void viz_keys_man(FILE *out);
 
 /* The action's name, for messages ("next", "help"; "?" out of range). */
 const char *viz_keys_action_name(viz_key_action action);
