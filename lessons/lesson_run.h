@@ -27,7 +27,7 @@
 
 typedef struct lesson_runner lesson_runner;
 
-/* The real mode's wire (README "The real wire"): the emulated link of
+/* The real mode's wire (docs/wire.md): the emulated link of
  * net_wire.h and its helper process. Opaque; see lesson_wire_new(). */
 typedef struct lesson_wire_handle lesson_wire_handle;
 

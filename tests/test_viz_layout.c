@@ -295,6 +295,9 @@ static void transcript_path(const char *lesson_path, char *out, size_t len)
 /* One lesson's scenes: the model's run, each step's kernel half read
  * from the lesson's recorded transcript (or, recording, a run in both
  * modes whose kernel half is written there). */
+/* --record: the emulated wire the real mode runs on, as `run` has it. */
+static lesson_wire_handle *record_wire;
+
 static int run_lesson(const char *path, lesson_doc **doc_out, viz_scene *scenes, int max)
 {
     lesson_diag diags[LESSON_MAX_DIAGS];
@@ -302,8 +305,9 @@ static int run_lesson(const char *path, lesson_doc **doc_out, viz_scene *scenes,
     lesson_doc *doc = lesson_parse_file(path, diags, &nd);
     assert_non_null(doc);
     char err[256], tpath[PATH_MAX];
-    lesson_runner *r =
-        lesson_runner_new(doc, recording ? LESSON_MODE_BOTH : LESSON_MODE_SIM, err, sizeof err);
+    lesson_run_opts o = {.modes = recording ? LESSON_MODE_BOTH : LESSON_MODE_SIM,
+                         .wire = record_wire};
+    lesson_runner *r = lesson_runner_new_opts(doc, &o, err, sizeof err);
     if (!r)
         fail_msg("lesson_runner_new(%s): %s", path, err);
     transcript_path(path, tpath, sizeof tpath);
@@ -353,9 +357,11 @@ static int run_lesson(const char *path, lesson_doc **doc_out, viz_scene *scenes,
 static int record_transcripts(void)
 {
     glob_t g;
-    lesson_wire_start(NULL, stderr);
-    if (glob(SOCKBUF_SOURCE_DIR "/lessons/*.lesson", 0, NULL, &g) != 0)
+    lesson_wire_new(NULL, stderr, &record_wire);
+    if (glob(SOCKBUF_SOURCE_DIR "/lessons/*.lesson", 0, NULL, &g) != 0) {
+        lesson_wire_free(record_wire);
         return 1;
+    }
     static viz_scene scenes[MAX_STEPS];
     for (size_t li = 0; li < g.gl_pathc; li++) {
         lesson_doc *doc = NULL;
@@ -366,6 +372,8 @@ static int record_transcripts(void)
         lesson_doc_free(doc);
     }
     globfree(&g);
+    lesson_wire_free(record_wire);
+    record_wire = NULL;
     return 0;
 }
 
