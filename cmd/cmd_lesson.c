@@ -32,6 +32,7 @@
 #include "cmd_table.h"
 #include "lesson.h"
 #include "lesson_differ.h"
+#include "lesson_lint.h"
 #include "lesson_run.h"
 #include "lesson_wirecmp.h"
 
@@ -280,8 +281,19 @@ static void check_one(const char *path, const check_how *how, cmd_report *rep)
     lesson_runner_keep_events(r, false); /* nothing here reads the model's log */
     lesson_runner_set_time_budget(r, budget_us);
     int rc;
+    lesson_record prev = {0};
+    bool have_prev = false;
     while ((rc = lesson_runner_step(r)) == 0) {
         const lesson_record *rec = lesson_runner_record(r);
+        /* A narration number no buffer or value on screen holds: a
+         * warning, never a failure (lesson_lint.h has the rule). */
+        lesson_lint_finding lint[8];
+        int nl = lesson_lint_step(doc, rec->step, have_prev ? &prev : NULL, rec, lint, 8);
+        for (int k = 0; k < nl && k < 8; k++)
+            fprintf(out, "%s:%d: narration says %s, but no buffer or value on screen holds %llu\n",
+                    path, lint[k].line, lint[k].said, (unsigned long long)lint[k].value);
+        lesson_record_free(&prev);
+        have_prev = lesson_record_copy(&prev, rec) == 0;
         for (int e = 0; e < rec->nexpects; e++) {
             const lesson_expect_result *x = &rec->expects[e];
             add_case(rep, LESSON_CASE_EXPECT, x->line, x->mode, x->ok, x->expr, x->got);
@@ -333,6 +345,7 @@ static void check_one(const char *path, const check_how *how, cmd_report *rep)
             failed++;
         }
     }
+    lesson_record_free(&prev);
     if (rc == -ETIMEDOUT && lesson_runner_timed_out(r)) {
         int si = lesson_runner_step_index(r);
         fputs(RED(colour), out);

@@ -105,6 +105,8 @@ typedef struct {
     size_t nsay;
     char **say_ja; /* Japanese paragraphs */
     size_t nsay_ja;
+    int *say_line;    /* source line of each English paragraph (nsay) */
+    int *say_ja_line; /* ... and of each Japanese one (nsay_ja) */
     lesson_line *lines; /* statements, waits and expectations */
     size_t nlines;
     lesson_question *question; /* the step's question, or NULL */

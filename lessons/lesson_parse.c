@@ -321,6 +321,18 @@ static bool push_str(char ***arr, size_t *n, const char *s, size_t len)
     return true;
 }
 
+/* Sets the line of the n-th paragraph just pushed (n paragraphs now),
+ * growing *arr to n entries. */
+static bool push_line(int **arr, size_t n, int line)
+{
+    int *na = realloc(*arr, n * sizeof *na);
+    if (!na)
+        return false;
+    *arr = na;
+    na[n - 1] = line;
+    return true;
+}
+
 static lesson_line *new_line(parser *p)
 {
     lesson_step *st = p->step;
@@ -788,9 +800,11 @@ static void parse_line(parser *p, const char *s, size_t len)
             }
             p->step->title_ja = lesson_xstrndup(s + rest, rend - rest);
         } else if (IS("say")) {
-            if (!push_str(&p->step->say, &p->step->nsay, s + rest, rend - rest))
+            if (!push_str(&p->step->say, &p->step->nsay, s + rest, rend - rest) ||
+                !push_line(&p->step->say_line, p->step->nsay, p->line))
                 lesson_perr(p, p->line, 1, "out of memory");
-        } else if (!push_str(&p->step->say_ja, &p->step->nsay_ja, s + rest, rend - rest)) {
+        } else if (!push_str(&p->step->say_ja, &p->step->nsay_ja, s + rest, rend - rest) ||
+                   !push_line(&p->step->say_ja_line, p->step->nsay_ja, p->line)) {
             lesson_perr(p, p->line, 1, "out of memory");
         }
     } else if (IS("wait")) {
@@ -935,6 +949,8 @@ static void doc_free_parts(lesson_doc *d)
         for (size_t k = 0; k < st->nsay_ja; k++)
             free(st->say_ja[k]);
         free(st->say_ja);
+        free(st->say_line);
+        free(st->say_ja_line);
         for (size_t k = 0; k < st->nlines; k++) {
             free(st->lines[k].code);
             lesson_ast_free(st->lines[k].ast);

@@ -482,6 +482,38 @@ static void test_check_unexplained_difference(void **state)
     done(&r);
 }
 
+/* A narration number no buffer or value on screen holds is a warning
+ * line, never a failure: the closing line and the exit status are a
+ * passing lesson's (SPEC.md section 2). */
+static void test_check_narration_lint(void **state)
+{
+    (void)state;
+    put("lint.lesson", "lesson lint\nstep s\n"
+                       "say     At most 8192 bytes fit; 5 bytes are here.\n"
+                       "say.ja  8 KiB まで。\n"
+                       "client: x = b'Hello'\nexpect client: len(x) == 5\n");
+    char path[256];
+    snprintf(path, sizeof path, "%s/lint.lesson", dir);
+    char *argv[] = {"check", "--sim", path};
+    result r = run_cli(cmd_check, 3, argv);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "%s:3: narration says 8192 bytes, but no buffer or value on screen holds 8192\n"
+             "%s:4: narration says 8 KiB, but no buffer or value on screen holds 8192\n"
+             "1 passed, 0 failed\n",
+             path, path);
+    assert_string_equal(r.out, want);
+    assert_int_equal(r.rc, 0);
+    done(&r);
+    unlink(path); /* the folder test counts this folder's lessons */
+    /* the bundled lessons are lint-clean in both modes */
+    char *argv2[] = {"check", SOCKBUF_SOURCE_DIR "/lessons"};
+    r = run_cli(cmd_check, 2, argv2);
+    assert_null(strstr(r.out, "narration says"));
+    assert_int_equal(r.rc, 0);
+    done(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_check_timeout),
         cmocka_unit_test(test_cli_full_stdout_is_an_error),
         cmocka_unit_test(test_check_wrong_answer_key),
+        cmocka_unit_test(test_check_narration_lint),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
