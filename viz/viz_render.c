@@ -13,6 +13,13 @@
  * narration takes more than one page (viz_draw_scene_pages) gets one
  * picture per page: DIR/step-NN.png, DIR/step-NN-p2.png, ...
  * Its options and help are render's rows of the command table in cmd/.
+ *
+ * The pictures show each step's checks (the badge); render says them too,
+ * on stderr, so a script can tell a red badge without looking: each
+ * expectation that failed as `check` prints it, then one line per step,
+ * "step N: K of M checks passed" (", F failed", ", S not checked" when
+ * there are some). Its exit status is 1 when a check failed, as check's
+ * and run's are.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -152,6 +159,42 @@ static int render_parse(int argc, char **argv, render_opts *o)
     return -1;
 }
 
+/* Says a step's checks on out (see the top of this file): each failed or
+ * unchecked expectation as check prints it, then the step's summary line.
+ * Returns how many failed. */
+static int render_report(FILE *out, const char *path, const lesson_record *rec)
+{
+    int failed = 0, skipped = 0;
+    for (int e = 0; e < rec->nexpects; e++) {
+        const lesson_expect_result *x = &rec->expects[e];
+        const char *mode = x->mode == LESSON_MODE_SIM ? "sim" : "real";
+        if (x->ok)
+            continue;
+        if (x->skipped) {
+            skipped++;
+            fprintf(out, "%s:%d: not checked (%s): %s (got %s): the snapshot came %.1f ms late "
+                         "(machine busy)\n",
+                    path, x->line, mode, x->expr, x->got, (double)x->late_us / 1000.0);
+            continue;
+        }
+        failed++;
+        if (rec->question.present && rec->question.line == x->line)
+            fprintf(out, "%s:%d: answer %c is wrong (%s): %s (got %s)\n", path, x->line,
+                    rec->question.key, mode, x->expr, x->got);
+        else
+            fprintf(out, "%s:%d: expect failed (%s): %s (got %s)\n", path, x->line, mode, x->expr,
+                    x->got);
+    }
+    char more[64] = "";
+    if (failed)
+        snprintf(more, sizeof more, ", %d failed", failed);
+    if (skipped)
+        snprintf(more + strlen(more), sizeof more - strlen(more), ", %d not checked", skipped);
+    fprintf(out, "step %d: %d of %d checks passed%s\n", rec->step + 1,
+            rec->nexpects - failed - skipped, rec->nexpects, more);
+    return failed;
+}
+
 /* Draws one step's pictures: the plain frame, then for a question its
  * question and reveal frames. Returns 0 or -1 after a message. */
 static int render_step(const render_opts *o, const lesson_doc *doc, size_t k, viz_scene *scene,
@@ -254,6 +297,7 @@ int viz_render_main(int argc, char **argv, lesson_wire_handle *wire)
     }
     viz_scene_init(&scene, doc);
     viz_ui ui = {.lang = o.lang, .zoom = o.zoom, .speed = 1.0, .kernel_wire = o.kernel_wire};
+    int failed = 0;
     for (size_t k = 0; k < doc->nsteps; k++) {
         int s = lesson_runner_step(runner);
         if (s < 0) {
@@ -262,6 +306,7 @@ int viz_render_main(int argc, char **argv, lesson_wire_handle *wire)
         }
         if (s > 0)
             break;
+        failed += render_report(stderr, path, lesson_runner_record(runner));
         if (viz_scene_next(&scene, lesson_runner_record(runner)) < 0 ||
             viz_anim_build(anim, &scene) < 0) {
             fprintf(stderr, "sockbuf render: out of memory\n");
@@ -270,7 +315,7 @@ int viz_render_main(int argc, char **argv, lesson_wire_handle *wire)
         if (render_step(&o, doc, k, &scene, anim, frame, canvas, &ui) < 0)
             goto out;
     }
-    rc = 0;
+    rc = failed ? 1 : 0;
 out:
     viz_scene_free(&scene);
     free(frame);
