@@ -20,12 +20,17 @@
  * "step N: K of M checks passed" (", F failed", ", S not checked" when
  * there are some). Its exit status is 1 when a check failed, as check's
  * and run's are.
+ *
+ * For tests: SOCKBUF_TEST_PICTURE_DELAY_MS=N in the environment holds
+ * render back N ms after each picture it writes, as a slow disk or a busy
+ * machine would (tests/render_checks.sh).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <SDL_ttf.h>
 
@@ -87,6 +92,7 @@ typedef struct {
     bool kernel_wire;   /* --wire-view kernel */
     viz_lang lang;      /* language */
     unsigned modes;     /* lesson_mode bits */
+    long delay_ms;      /* SOCKBUF_TEST_PICTURE_DELAY_MS: a pause after each picture */
 } render_opts;
 
 /* Parses render's command line into *o. Returns -1 to go on, else the
@@ -151,6 +157,9 @@ static int render_parse(int argc, char **argv, render_opts *o)
         }
         o->lesson = argv[i];
     }
+    const char *delay = getenv("SOCKBUF_TEST_PICTURE_DELAY_MS");
+    if (delay && *delay)
+        o->delay_ms = strtol(delay, NULL, 10);
     if (!o->lesson || !o->out) {
         fprintf(stderr, "sockbuf render: %s\n%s",
                 !o->lesson ? "no lesson given" : "--out DIR is needed", render_usage);
@@ -238,6 +247,11 @@ static int render_step(const render_opts *o, const lesson_doc *doc, size_t k, vi
                 return -1;
             }
             printf("%s\n", file);
+            if (o->delay_ms > 0) {
+                struct timespec d = {o->delay_ms / 1000, o->delay_ms % 1000 * 1000000L};
+                while (nanosleep(&d, &d) < 0 && errno == EINTR)
+                    ;
+            }
         }
     }
     return 0;
