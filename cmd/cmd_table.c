@@ -210,7 +210,13 @@ static const cmd_command commands[] = {
      "  a step with a question also as step-NN-question.png and step-NN-reveal.png;\n"
      "  a step whose narration does not fit on one page (long text at a big zoom) also\n"
      "  as step-NN-p2.png, step-NN-p3.png... (one picture per page: nothing is left out).\n",
-     NULL,
+     "  Every step runs first, in both modes, then the pictures are drawn: drawing never\n"
+     "  counts in the real mode's measured time, so the checks are check's whatever the\n"
+     "  size. On stderr: each failed expectation as check prints it, then one line per\n"
+     "  step, 'step N: K of M checks passed' (', F failed', ', S not checked' when there\n"
+     "  are some). On stdout: the pictures written.\n"
+     "\n"
+     "  Exit status: 0 every expectation held, 1 some failed, 2 usage or parse error.\n",
      true,
      cmd_viz_render},
     {"live",

@@ -1,8 +1,12 @@
 /* viz_render.c: `sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja]`.
  *
- * Runs the lesson step by step (the model, and the real sockets when
- * loopback works) and draws each step with the window's own code on a
- * software canvas, writing DIR/step-01.png, DIR/step-02.png, ... No display
+ * Runs the lesson's steps (the model, and the real sockets when loopback
+ * works), all of them first, keeping each step's scene, and then draws
+ * each step with the window's own code on a software canvas, writing
+ * DIR/step-01.png, DIR/step-02.png, ... Drawing and writing never come
+ * between two steps: the real mode measures real time across steps (05's
+ * stall is timed from step 4 into step 5), and a picture's time would
+ * count there, so its checks would depend on the picture. No display
  * is needed and OpenGL is never loaded. --at P (0..1, default 1) draws each
  * step at that point of its animation instead of its end, to catch bytes
  * on the wire; --zoom Z scales the text as Ctrl+= does in the window;
@@ -13,12 +17,24 @@
  * narration takes more than one page (viz_draw_scene_pages) gets one
  * picture per page: DIR/step-NN.png, DIR/step-NN-p2.png, ...
  * Its options and help are render's rows of the command table in cmd/.
+ *
+ * The pictures show each step's checks (the badge); render says them too,
+ * on stderr, so a script can tell a red badge without looking: each
+ * expectation that failed as `check` prints it, then one line per step,
+ * "step N: K of M checks passed" (", F failed", ", S not checked" when
+ * there are some). Its exit status is 1 when a check failed, as check's
+ * and run's are.
+ *
+ * For tests: SOCKBUF_TEST_PICTURE_DELAY_MS=N in the environment holds
+ * render back N ms after each picture it writes, as a slow disk or a busy
+ * machine would (tests/render_checks.sh).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <SDL_ttf.h>
 
@@ -80,6 +96,7 @@ typedef struct {
     bool kernel_wire;   /* --wire-view kernel */
     viz_lang lang;      /* language */
     unsigned modes;     /* lesson_mode bits */
+    long delay_ms;      /* SOCKBUF_TEST_PICTURE_DELAY_MS: a pause after each picture */
 } render_opts;
 
 /* Parses render's command line into *o. Returns -1 to go on, else the
@@ -144,12 +161,52 @@ static int render_parse(int argc, char **argv, render_opts *o)
         }
         o->lesson = argv[i];
     }
+    const char *delay = getenv("SOCKBUF_TEST_PICTURE_DELAY_MS");
+    if (delay && *delay)
+        o->delay_ms = strtol(delay, NULL, 10);
     if (!o->lesson || !o->out) {
         fprintf(stderr, "sockbuf render: %s\n%s",
                 !o->lesson ? "no lesson given" : "--out DIR is needed", render_usage);
         return 2;
     }
     return -1;
+}
+
+/* Says a step's checks on out (see the top of this file): each failed or
+ * unchecked expectation as check prints it, then the step's summary line.
+ * Returns how many failed. */
+static int render_report(FILE *out, const char *path, const lesson_record *rec)
+{
+    int failed = 0, skipped = 0;
+    for (int e = 0; e < rec->nexpects; e++) {
+        const lesson_expect_result *x = &rec->expects[e];
+        const char *mode = x->mode == LESSON_MODE_SIM ? "sim" : "real";
+        if (x->ok)
+            continue;
+        if (x->skipped) {
+            skipped++;
+            fprintf(out,
+                    "%s:%d: not checked (%s): %s (got %s): the snapshot came %.1f ms late "
+                    "(machine busy)\n",
+                    path, x->line, mode, x->expr, x->got, (double)x->late_us / 1000.0);
+            continue;
+        }
+        failed++;
+        if (rec->question.present && rec->question.line == x->line)
+            fprintf(out, "%s:%d: answer %c is wrong (%s): %s (got %s)\n", path, x->line,
+                    rec->question.key, mode, x->expr, x->got);
+        else
+            fprintf(out, "%s:%d: expect failed (%s): %s (got %s)\n", path, x->line, mode, x->expr,
+                    x->got);
+    }
+    char more[64] = "";
+    if (failed)
+        snprintf(more, sizeof more, ", %d failed", failed);
+    if (skipped)
+        snprintf(more + strlen(more), sizeof more - strlen(more), ", %d not checked", skipped);
+    fprintf(out, "step %d: %d of %d checks passed%s\n", rec->step + 1,
+            rec->nexpects - failed - skipped, rec->nexpects, more);
+    return failed;
 }
 
 /* Draws one step's pictures: the plain frame, then for a question its
@@ -195,6 +252,11 @@ static int render_step(const render_opts *o, const lesson_doc *doc, size_t k, vi
                 return -1;
             }
             printf("%s\n", file);
+            if (o->delay_ms > 0) {
+                struct timespec d = {o->delay_ms / 1000, o->delay_ms % 1000 * 1000000L};
+                while (nanosleep(&d, &d) < 0 && errno == EINTR)
+                    ;
+            }
         }
     }
     return 0;
@@ -214,6 +276,11 @@ int viz_render_main(int argc, char **argv, lesson_wire_handle *wire)
     viz_frame *frame = NULL;
     viz_scene scene;
     viz_scene_init(&scene, NULL);
+    viz_scene *scenes = NULL; /* each step's, kept until it is drawn */
+    size_t nran = 0;          /* steps run (and scenes kept) */
+    FILE *report = NULL;      /* the checks said, until the steps are over */
+    char *report_text = NULL;
+    size_t report_len = 0;
     char err[512] = "";
     char path[4096];
     if (lesson_find(o.lesson, path, sizeof path) < 0) {
@@ -252,26 +319,65 @@ int viz_render_main(int argc, char **argv, lesson_wire_handle *wire)
         fprintf(stderr, "sockbuf render: %s\n", err[0] ? err : "out of memory");
         goto out;
     }
+    /* First every step, in both modes, one after the other as check runs
+     * them: the real mode measures real time across steps (a `wait`, a
+     * stall timed from one step into the next), so nothing may come
+     * between them. The scene of each is kept and the checks are said into
+     * memory; the pictures are drawn after the last step. */
+    scenes = calloc(doc->nsteps ? doc->nsteps : 1, sizeof *scenes);
+    if (!scenes) {
+        fprintf(stderr, "sockbuf render: calloc(%zu scenes): out of memory\n", doc->nsteps);
+        goto out;
+    }
+    report = open_memstream(&report_text, &report_len);
+    if (!report) {
+        fprintf(stderr, "sockbuf render: open_memstream(report): %s\n", strerror(errno));
+        goto out;
+    }
     viz_scene_init(&scene, doc);
-    viz_ui ui = {.lang = o.lang, .zoom = o.zoom, .speed = 1.0, .kernel_wire = o.kernel_wire};
-    for (size_t k = 0; k < doc->nsteps; k++) {
-        int s = lesson_runner_step(runner);
-        if (s < 0) {
-            fprintf(stderr, "sockbuf render: step %zu: %s\n", k + 1, strerror(-s));
-            goto out;
-        }
-        if (s > 0)
+    int failed = 0, step_rc = 0;
+    while (nran < doc->nsteps) {
+        step_rc = lesson_runner_step(runner);
+        if (step_rc != 0)
             break;
+        failed += render_report(report, path, lesson_runner_record(runner));
         if (viz_scene_next(&scene, lesson_runner_record(runner)) < 0 ||
-            viz_anim_build(anim, &scene) < 0) {
-            fprintf(stderr, "sockbuf render: out of memory\n");
+            viz_scene_copy(&scenes[nran], &scene) < 0) {
+            fprintf(stderr,
+                    "sockbuf render: step %zu: viz_scene_next/viz_scene_copy: out of memory\n",
+                    nran + 1);
             goto out;
         }
-        if (render_step(&o, doc, k, &scene, anim, frame, canvas, &ui) < 0)
+        nran++;
+    }
+    lesson_runner_free(runner); /* the sockets close before any drawing */
+    runner = NULL;
+    if (fclose(report) != 0) {
+        report = NULL;
+        fprintf(stderr, "sockbuf render: fclose(report): %s\n", strerror(errno));
+        goto out;
+    }
+    report = NULL;
+    fputs(report_text, stderr);
+    if (step_rc < 0)
+        fprintf(stderr, "sockbuf render: step %zu: %s\n", nran + 1, strerror(-step_rc));
+    viz_ui ui = {.lang = o.lang, .zoom = o.zoom, .speed = 1.0, .kernel_wire = o.kernel_wire};
+    for (size_t k = 0; k < nran; k++) {
+        if (viz_anim_build(anim, &scenes[k]) < 0) {
+            fprintf(stderr, "sockbuf render: step %zu: viz_anim_build: out of memory\n", k + 1);
+            goto out;
+        }
+        if (render_step(&o, doc, k, &scenes[k], anim, frame, canvas, &ui) < 0)
             goto out;
     }
-    rc = 0;
+    rc = failed || step_rc < 0 ? 1 : 0;
 out:
+    if (report)
+        fclose(report);
+    free(report_text);
+    for (size_t k = 0; scenes && k < nran; k++)
+        viz_scene_free(&scenes[k]);
+    free(scenes);
     viz_scene_free(&scene);
     free(frame);
     viz_anim_free(anim);
