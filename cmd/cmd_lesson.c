@@ -670,13 +670,18 @@ static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *
             return 2;
         }
     }
+    if (o->tap && o->junit && !strcmp(o->junit, "-")) {
+        fprintf(errout, "sockbuf check: --junit - and --tap would both write to standard output; "
+                        "give --junit FILE\n");
+        return 2;
+    }
     o->first = base_opt_operands(&p);
     return -1;
 }
 
 /* The closing line and the reports of a check. Returns the exit status. */
 static int check_report(const check_opts_t *o, cmd_report *reps, int n, bool colour, FILE *jf,
-                        FILE *out, FILE *errout)
+                        FILE *out, FILE *human, FILE *errout)
 {
     int passed = 0, failed = 0, skipped = 0;
     bool parse_error = false;
@@ -695,12 +700,12 @@ static int check_report(const check_opts_t *o, cmd_report *reps, int n, bool col
     /* The last line stays exactly "N passed, N failed" (SPEC.md): what
      * was not checked is said on the line before it. */
     if (!o->tap && skipped)
-        fprintf(out, "%d expectation%s not checked: the machine was too busy\n", skipped,
+        fprintf(human, "%d expectation%s not checked: the machine was too busy\n", skipped,
                 skipped == 1 ? "" : "s");
     if (o->tap)
         cmd_report_tap(out, reps, n);
     else
-        fprintf(out, "%s%d passed%s, %s%d failed%s\n", passed && colour && !failed ? GREEN(1) : "",
+        fprintf(human, "%s%d passed%s, %s%d failed%s\n", passed && colour && !failed ? GREEN(1) : "",
                 passed, passed && colour && !failed ? PLAIN(1) : "", failed ? RED(colour) : "",
                 failed, failed ? PLAIN(colour) : "");
     int status = parse_error ? 2 : (failed ? 1 : 0);
@@ -759,7 +764,10 @@ int cmd_check(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *
         reps[i].path = paths.v[i];
         paths.v[i] = NULL;
     }
-    bool colour = !o.tap && base_colour(out);
+    /* A report on standard output (--junit -, --tap) is all there is
+     * there: the lines for people go to standard error (SPEC.md 6). */
+    FILE *human = jf == out ? errout : out;
+    bool colour = !o.tap && base_colour(human);
     /* main() made the wire before any thread (and said why when it could
      * not); each child of -j makes a wire of its own. */
     if (o.jobs == 0)
@@ -769,8 +777,8 @@ int cmd_check(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *
                      .colour = colour,
                      .need_why = o.need_why,
                      .wire = wire};
-    check_all(reps, n, &how, (int)o.jobs, o.tap, out, errout);
-    status = check_report(&o, reps, n, colour, jf, out, errout);
+    check_all(reps, n, &how, (int)o.jobs, o.tap, human, errout);
+    status = check_report(&o, reps, n, colour, jf, out, human, errout);
 out:
     for (int i = 0; i < paths.n; i++) {
         free(paths.v[i]);
@@ -1015,9 +1023,12 @@ int cmd_run(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *er
         status = 1;
         goto out;
     }
-    fprintf(out, "%s: %s\n", doc->name, doc->title);
+    /* --transcript -: the JSON Lines are all there is on standard output
+     * (SPEC.md 6); the lines for people go to standard error. */
+    FILE *human = tf == stdout ? errout : out;
+    fprintf(human, "%s: %s\n", doc->name, doc->title);
     if (doc->title_ja)
-        fprintf(out, "%s\n", doc->title_ja);
+        fprintf(human, "%s\n", doc->title_ja);
     int rc;
     while ((rc = lesson_runner_step(r)) == 0) {
         const lesson_record *rec = lesson_runner_record(r);
@@ -1046,7 +1057,7 @@ int cmd_run(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *er
         status = 1;
     }
     if (rc >= 0 && lesson_runner_ended_blocked(r)) {
-        fprintf(out, "\nthe lesson ended with a side still blocked\n");
+        fprintf(human, "\nthe lesson ended with a side still blocked\n");
         status = 1;
     }
 out:

@@ -109,4 +109,20 @@ grep -q '^ok [0-9]* - late: line 14 (real): s.state == ESTABLISHED$' "$dir/late.
 # On time the same lesson is checked, and holds.
 "$bin" check "$late" >"$dir/ontime.out" 2>&1 || fail "on time: $(cat "$dir/ontime.out")"
 grep -q 'not checked' "$dir/ontime.out" && fail "on time, yet not checked"
+# A report on standard output is all there is there (SPEC.md 6): the
+# closing line and what else people read go to standard error.
+"$bin" check --sim --junit - "$src/lessons/01-basics.lesson" >"$dir/stdout.xml" 2>"$dir/stdout.err" ||
+  fail "check --junit -: exit $?"
+xmllint --noout "$dir/stdout.xml" 2>"$dir/xmllint.log" ||
+  fail "check --junit - printed more than the XML: $(head -3 "$dir/stdout.xml")"
+grep -qx '1 passed, 0 failed' "$dir/stdout.err" || fail "check --junit -: no summary on stderr"
+"$bin" check --sim --tap "$src/lessons/01-basics.lesson" 2>/dev/null |
+  grep -vE '^(TAP version 13|1\.\.[0-9]+|(not )?ok [0-9]+ .*|#.*|  .*)$' | grep -q . &&
+  fail "check --tap printed a line that is not TAP"
+"$bin" check --sim --junit - --tap "$src/lessons/01-basics.lesson" >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--junit - with --tap (both on stdout) is not a usage error"
+"$bin" run --sim "$src/lessons/01-basics.lesson" --transcript - 2>/dev/null >"$dir/t.jsonl" ||
+  fail "run --transcript -: exit $?"
+python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$dir/t.jsonl" ||
+  fail "run --transcript - printed more than JSON Lines: $(head -2 "$dir/t.jsonl")"
 echo "junit_check: ok ($want testcases in $suites suites)"
