@@ -159,3 +159,14 @@ const char *base_nearest(const char *typo, const char *const *words, int n)
     }
     return best;
 }
+
+bool base_locale_is_japanese(void)
+{
+    const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    for (int i = 0; i < 3; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return !strncmp(v, "ja", 2);
+    }
+    return false;
+}

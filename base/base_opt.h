@@ -54,6 +54,12 @@ int base_opt_long(const base_opt *p, const char *name, const char *value, long l
  * unset or empty, and TERM is not "dumb". */
 bool base_colour(FILE *f);
 
+/* Whether the user's locale asks for Japanese: the first of LC_ALL,
+ * LC_MESSAGES and LANG that is set and not empty (POSIX's order) starts
+ * with "ja" (ja_JP.UTF-8, ja). The window, render and the live window
+ * start in Japanese then, unless --lang says otherwise (SPEC.md 6). */
+bool base_locale_is_japanese(void);
+
 /* The word of words (n of them) nearest to typo by edit distance, or NULL
  * when none is within 2 edits (or a third of typo's length, if more). A
  * word that typo is a prefix of counts as near. */

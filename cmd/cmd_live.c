@@ -236,7 +236,7 @@ int cmd_live_parse(int argc, char **argv, live_opts *o, FILE *out, FILE *errout)
     memset(o, 0, sizeof *o);
     o->cfg = live_config_default();
     o->cfg.sample_ms = 100;
-    o->lang = "en";
+    o->lang = base_locale_is_japanese() ? "ja" : "en";
     o->width = 1280;
     o->height = 720;
     o->screenshot = getenv("SOCKBUF_SCREENSHOT");

@@ -49,14 +49,14 @@ static const cmd_option options[] = {
      "listen: close a connection idle this long\n"
      "(default 120; 0: never)",
      NULL, CMD_LIVE, 'I', 0, CMD_VALUE_NONE, NULL},
-    {"lang", 0, "en|ja", "window: language", NULL, CMD_LIVE, 'l', 0, CMD_VALUE_WORDS, "en ja"},
+    {"lang", 0, "en|ja", "window: language (default: ja when LANG is ja*)", NULL, CMD_LIVE, 'l', 0, CMD_VALUE_WORDS, "en ja"},
     {"size", 0, "WxH", "window: size (default 1280x720)", NULL, CMD_LIVE, 'z', 0, CMD_VALUE_WORDS,
      SIZES},
     {"size", 0, "WxH", "picture size, 64..8192 each (default 1280x720)", NULL, CMD_RENDER, 'z', 0,
      CMD_VALUE_WORDS, SIZES},
-    {"lang", 0, "en|ja", "language (default en)", NULL, CMD_RENDER, 'l', 0, CMD_VALUE_WORDS,
+    {"lang", 0, "en|ja", "language (default: ja when LANG is ja*, else en)", NULL, CMD_RENDER, 'l', 0, CMD_VALUE_WORDS,
      "en ja"},
-    {"lang", 0, "en|ja", "start in English or Japanese (L switches)", NULL, CMD_WINDOW, 'l', 0,
+    {"lang", 0, "en|ja", "start in English or Japanese (default: LANG; L switches)", NULL, CMD_WINDOW, 'l', 0,
      CMD_VALUE_WORDS, "en ja"},
     {"size", 0, "WxH",
      "window size (default 1280x720, or the screen\n"

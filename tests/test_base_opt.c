@@ -161,6 +161,27 @@ static void test_base_nearest_suggests(void **state)
     assert_null(base_nearest("frobnicate", words, 4));
 }
 
+/* The locale asks for Japanese through the first of LC_ALL, LC_MESSAGES
+ * and LANG that is set and not empty. */
+static void test_base_locale_japanese_follows_posix_order(void **state)
+{
+    (void)state;
+    unsetenv("LC_ALL");
+    unsetenv("LC_MESSAGES");
+    setenv("LANG", "ja_JP.UTF-8", 1);
+    assert_true(base_locale_is_japanese());
+    setenv("LC_MESSAGES", "C.UTF-8", 1);
+    assert_false(base_locale_is_japanese());
+    setenv("LC_ALL", "ja_JP.UTF-8", 1);
+    assert_true(base_locale_is_japanese());
+    setenv("LC_ALL", "", 1);
+    assert_false(base_locale_is_japanese()); /* empty: LC_MESSAGES decides */
+    unsetenv("LC_ALL");
+    unsetenv("LC_MESSAGES");
+    unsetenv("LANG");
+    assert_false(base_locale_is_japanese());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_base_opt_double_finite_only),
         cmocka_unit_test(test_base_colour_tty_and_no_color),
         cmocka_unit_test(test_base_nearest_suggests),
+        cmocka_unit_test(test_base_locale_japanese_follows_posix_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

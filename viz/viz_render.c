@@ -103,7 +103,8 @@ typedef struct {
  * exit status (0 after --help, 2 after a usage error). */
 static int render_parse(int argc, char **argv, render_opts *o)
 {
-    *o = (render_opts){.w = 1280, .h = 720, .at = 1.0, .zoom = 1.0, .lang = VIZ_LANG_EN,
+    *o = (render_opts){.w = 1280, .h = 720, .at = 1.0, .zoom = 1.0,
+                       .lang = base_locale_is_japanese() ? VIZ_LANG_JA : VIZ_LANG_EN,
                        .modes = LESSON_MODE_BOTH};
     base_opt p = {.cmd = "sockbuf render", .usage = render_usage, .longopts = viz_render_options,
                  .shortopts = "h", .errout = stderr, .argc = argc, .argv = argv};

@@ -107,7 +107,7 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
     const char *lesson = NULL, *shot = getenv("SOCKBUF_SCREENSHOT");
     int w = 1280, h = 720, demo_steps = -1, rc = 1;
     bool fullscreen = false, sim_only = false, sized = false;
-    viz_lang lang = VIZ_LANG_EN;
+    viz_lang lang = base_locale_is_japanese() ? VIZ_LANG_JA : VIZ_LANG_EN;
     base_opt p = {.cmd = "sockbuf", .usage = window_usage, .longopts = viz_window_options, .shortopts = "h",
                  .errout = stderr, .argc = argc, .argv = argv};
     const char *v;
