@@ -66,6 +66,10 @@ static rc_t new_sock(interp *in, lesson_side side, int h, value *out)
 /* Pushes p->data[p->off..] into the socket; R_OK once all is in. */
 static rc_t push_bytes(interp *in, pending *p, sockobj *s)
 {
+    if (p->len == 0) { /* CPython's sendall(b'') still calls send() once */
+        long n = s->h < 0 ? -EBADF : in->be->ops->send(in->be, s->h, (const uint8_t *)"", 0, 0);
+        return n < 0 && n != -EAGAIN ? lesson_raise_errno(in, (int)n) : R_OK;
+    }
     while (p->off < p->len) {
         if (s->h < 0)
             return lesson_raise_errno(in, -EBADF);
@@ -584,7 +588,12 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
             return rc;
         p->more = e->nargs == 2 && e->args[1]->kind == LX_CONST;
         if (e->func == LF_SEND && args[0].len == 0) {
+            /* CPython hands even b'' to the kernel: 0 on a connection,
+             * BrokenPipeError on a socket that is not one (Linux's EPIPE). */
             pending_drop_data(p);
+            long n = s->h < 0 ? -EBADF : be->ops->send(be, s->h, (const uint8_t *)"", 0, 0);
+            if (n < 0 && n != -EAGAIN)
+                return lesson_raise_errno(in, (int)n);
             out->k = V_INT;
             return R_OK;
         }
