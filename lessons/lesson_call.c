@@ -421,6 +421,10 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
             rc = R_BLOCKED;
         else if (r < 0)
             rc = lesson_raise_errno(in, r);
+        else /* a blocking connect() ends connected, as Linux's does: one
+              * more connect() turns the kernel's SS_CONNECTING into
+              * SS_CONNECTED, so a later connect() is EISCONN (OSError) */
+            (void)be->ops->connect(be, s->h, (uint16_t)p->cap);
         break;
     }
     case LF_SEND: {
@@ -572,6 +576,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
             return lesson_raise_errno(in, r);
         if (!s->blocking)
             return lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+        p->cap = port; /* for the connect() that ends it (op_run) */
         return op_start(in, p, side, e, (int)obj->i);
     }
     case LF_SEND:

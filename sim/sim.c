@@ -104,6 +104,8 @@ typedef struct sock {
     bool app_open;  /* the application holds the handle */
     bool listening; /* listen() was called */
     bool connected; /* reached ESTABLISHED once */
+    bool connecting; /* Linux's SS_CONNECTING: connect() said EINPROGRESS, and no
+                        connect() since has seen the connection made */
     bool orphan;    /* closed by the app while the connection lives on */
     uint16_t port;  /* bound port, 0 if none */
     int backlog;    /* listen() backlog (recorded) */
@@ -1172,6 +1174,13 @@ int sim_connect(sim_world *w, int sockid, uint16_t port)
         return -EINVAL;
     if (s->state == SIM_SYN_SENT)
         return -EALREADY;
+    /* The connect() after a non-blocking one that has since completed
+     * returns 0, once, as Linux's inet_stream_connect() does (SS_CONNECTING
+     * becomes SS_CONNECTED); any later one is EISCONN. */
+    if (s->connecting && s->connected) {
+        s->connecting = false;
+        return 0;
+    }
     if (s->connected || s->state != SIM_CLOSED)
         return -EISCONN;
     if (s->reset) /* a refused socket connects again */
@@ -1179,6 +1188,7 @@ int sim_connect(sim_world *w, int sockid, uint16_t port)
     set_state(w, s, SIM_SYN_SENT, "connect");
     s->dst_port = port;
     s->syn_retries = 0;
+    s->connecting = true;
     send_syn(w, s, "syn");
     return -EINPROGRESS;
 }
