@@ -2,7 +2,8 @@
  *
  * Written from a step's lesson_record and nothing else: the step's
  * statements with their status in each mode, every socket's counters and
- * every makefile() writer per mode, what print() wrote during the step,
+ * every makefile() writer per mode, the bytes a blocked call still holds
+ * for the kernel, what print() wrote during the step,
  * and the expectations' results. Keys come in a fixed order and the model
  * is deterministic, so the sim half is byte-for-byte repeatable (the
  * golden tests rely on it). Called by `sockbuf run --transcript` and tests.
@@ -82,6 +83,27 @@ static void write_mode(FILE *out, const lesson_record *rec, int slot)
         base_json_str(out, f->name);
         fprintf(out, ":{\"buffered\":%u,\"mode\":\"%s\"}", f->buffered_bytes[slot],
                 f->reader ? "rb" : "wb");
+    }
+    /* Added key: the bytes a blocked call still holds in the application
+     * for the kernel, per side ({} when no call waits with any). */
+    fputs("},\"app_pending\":{", out);
+    first = true;
+    for (int side = 0; side < 2; side++) {
+        const lesson_rec_side *rs = &rec->sides[slot][side];
+        if (!rs->app_pending_bytes)
+            continue;
+        if (!first)
+            fputc(',', out);
+        first = false;
+        base_json_str(out, lesson_side_name((lesson_side)side));
+        fputs(":{\"call\":", out);
+        base_json_str(out, rs->app_pending_call);
+        fputs(",\"socket\":", out);
+        if (rs->app_pending_sock >= 0 && rs->app_pending_sock < rec->nsocks)
+            base_json_str(out, rec->socks[rs->app_pending_sock].name);
+        else
+            fputs("null", out);
+        fprintf(out, ",\"bytes\":%u,\"of\":%u}", rs->app_pending_bytes, rs->app_pending_total);
     }
     fputs("},\"printed\":{", out);
     first = true;

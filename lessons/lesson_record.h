@@ -329,6 +329,15 @@ typedef struct {
     bool blocked;        /* the side waits on a call */
     int blocked_line;    /* that statement's line, or 0 */
     lesson_exc last_exc; /* the side's last exception (its `error`) */
+    /* The application's side of the first hop: a blocked call that hands
+     * bytes to the kernel (sendall(), a blocking send(), a makefile
+     * writer's write() past its buffer) and the bytes of its data it has
+     * not handed over yet. They wait in the program's own memory, where no
+     * kernel counter sees them. */
+    uint32_t app_pending_bytes;  /* still to hand to the kernel; 0: none */
+    uint32_t app_pending_total;  /* the call's whole data: len(data) */
+    int app_pending_sock;        /* the record socket it writes to, or -1 */
+    char app_pending_call[16];   /* "sendall", "send", "write"; "" when none */
 } lesson_rec_side;
 
 /* A step's question (lesson_question), as the window reveals it. */

@@ -678,6 +678,42 @@ static int rec_sock(lesson_record *rec, const sock_view *sv)
     return id;
 }
 
+/* The bytes a side's blocked call still holds for the kernel: sendall()
+ * and a blocking send() keep their data until every byte is in the send
+ * buffer; a writer's write() larger than its buffer goes straight through
+ * the same way once the buffer is out (what the buffer holds is the file's
+ * own figure). The socket is the interpreter's index here; rec_mode maps
+ * it to the record's once the sockets are in. */
+static void rec_app_pending(const interp *in, int side, lesson_rec_side *rs)
+{
+    rs->app_pending_bytes = 0;
+    rs->app_pending_total = 0;
+    rs->app_pending_sock = -1;
+    rs->app_pending_call[0] = '\0';
+    if (in->queue[side].n == 0)
+        return;
+    const pending *p = in->queue[side].q[0];
+    if (!p->op_active || p->off >= p->len || !p->data)
+        return;
+    const char *call = NULL;
+    int so = p->obj;
+    if (p->op == LF_SENDALL)
+        call = "sendall";
+    else if (p->op == LF_SEND)
+        call = "send";
+    else if (p->op == LF_WRITE && p->wdirect) {
+        call = "write";
+        so = in->writers[p->obj].sock;
+    }
+    if (!call)
+        return;
+    size_t left = p->len - p->off;
+    rs->app_pending_bytes = left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+    rs->app_pending_total = p->len > UINT32_MAX ? UINT32_MAX : (uint32_t)p->len;
+    rs->app_pending_sock = so;
+    snprintf(rs->app_pending_call, sizeof rs->app_pending_call, "%s", call);
+}
+
 /* One mode's sockets and files into the record; map[i] gets the record
  * id of the mode's socket i. */
 static void rec_mode(lesson_record *rec, interp *in, int slot, int *map)
@@ -692,6 +728,7 @@ static void rec_mode(lesson_record *rec, interp *in, int slot, int *map)
         if (in->queue[side].n > 0)
             rs->blocked_line = in->queue[side].q[0]->ln->line;
         rs->last_exc = v->error[side];
+        rec_app_pending(in, side, rs);
     }
     for (int i = 0; i < v->nsocks; i++) {
         const sock_view *sv = &v->socks[i];
@@ -711,6 +748,11 @@ static void rec_mode(lesson_record *rec, interp *in, int slot, int *map)
                 for (int q = 0; q < LESSON_NQUEUES; q++)
                     be->ops->queue_runs(be, sv->handle, (lesson_qid)q, &rs->queue[q]);
         }
+    }
+    for (int side = 0; side < 2; side++) {
+        lesson_rec_side *rs = &rec->sides[slot][side];
+        int so = rs->app_pending_sock;
+        rs->app_pending_sock = so >= 0 && so < v->nsocks ? map[so] : -1;
     }
     for (int i = 0; i < v->nfiles; i++) {
         const file_view *fv = &v->files[i];

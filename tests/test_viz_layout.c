@@ -47,6 +47,7 @@
 #include "lesson.h"
 #include "lesson_run.h"
 #include "viz_anim.h"
+#include "viz_appbox.h"
 #include "viz_canvas.h"
 #include "viz_draw.h"
 #include "viz_font.h"
@@ -155,6 +156,54 @@ static int check_frame(const collector *c, const char *where, bool min_size, int
                 fprintf(stderr, "%s: \"%s\" overlaps \"%s\" (%d,%d %dx%d and %d,%d %dx%d)\n", where,
                         a->text, b->text, a->drawn.x, a->drawn.y, a->drawn.w, a->drawn.h,
                         b->drawn.x, b->drawn.y, b->drawn.w, b->drawn.h);
+        }
+    }
+    return bad;
+}
+
+/* A text on a side's half of the frame containing needle. */
+static bool side_says(const collector *c, int side, const char *needle)
+{
+    for (int i = 0; i < c->n; i++) {
+        const text_box *t = &c->b[i];
+        int mid = t->drawn.x + t->drawn.w / 2;
+        if ((side == 0) == (mid < c->w / 2) && strstr(t->whole, needle))
+            return true;
+    }
+    return false;
+}
+
+/* The application figures a side must show once its step is drawn to the
+ * end: the bytes a blocked call still holds for the kernel, to the byte
+ * ("196,608 B"), and an app buffer's fill ("0 B / 8,192 B"). Counts the
+ * missing ones, printing the first few. */
+static int check_appbox(const collector *c, const viz_scene *s, const viz_frame *f,
+                        const char *where, int *printed)
+{
+    int bad = 0;
+    for (int side = 0; side < 2; side++) {
+        const viz_side *vs = &s->side[side];
+        char want[96] = "";
+        if (vs->pend.bytes) {
+            viz_appbox_fmt_count(want, sizeof want, vs->pend.bytes);
+            if (!side_says(c, side, want)) {
+                bad++;
+                if ((*printed)++ < 12)
+                    fprintf(stderr, "%s: side %d holds %s for the kernel, its application box "
+                                    "does not show it\n", where, side, want);
+            }
+        }
+        if (vs->after.has_file) {
+            char a[32], b[32];
+            viz_fmt_bytes(a, sizeof a, f->appbuf_bytes[side]);
+            viz_fmt_bytes(b, sizeof b, vs->after.file_capacity_bytes);
+            snprintf(want, sizeof want, "%s / %s", a, b);
+            if (!side_says(c, side, want)) {
+                bad++;
+                if ((*printed)++ < 12)
+                    fprintf(stderr, "%s: side %d's app buffer (%s) is not drawn\n", where, side,
+                            want);
+            }
         }
     }
     return bad;
@@ -391,6 +440,7 @@ static void test_layout_lessons_no_overlap(void **state)
     int bad = 0, printed = 0, frames = 0, zoomed_bad = 0, zoom_printed = 0;
     int bar_bad = 0, bar_printed = 0, nbars = 0;
     int told_bad = 0, told_printed = 0, pages_seen = 0;
+    int app_bad = 0, app_printed = 0, apps_seen = 0;
     static char told[16384];
     viz_draw_set_bar_hook(bar_hook, &bars);
     viz_anim *anim = viz_anim_new();
@@ -434,6 +484,9 @@ static void test_layout_lessons_no_overlap(void **state)
                                     zoomed_bad += nb;
                                 nbars += bars.n;
                                 bar_bad += check_bars(&bars, (viz_lang)lang, where, &bar_printed);
+                                if (sm == NSAMPLES - 1 && pg == 0)
+                                    app_bad += check_appbox(&col, &scenes[k], f, where, &app_printed);
+                                apps_seen += sm == NSAMPLES - 1 && pg == 0 && scenes[k].side[0].pend.bytes;
 
                                 frames++;
                             }
@@ -454,6 +507,10 @@ static void test_layout_lessons_no_overlap(void **state)
             frames, bad, zoomed_bad, chip_overlaps, nbars, bar_bad, pages_seen, told_bad);
     assert_true(pages_seen > 0); /* long narration at zoom was paged, and its pages drawn */
     assert_int_equal(told_bad, 0);
+    fprintf(stderr, "%d frames with a sendall() waiting on the client: %d application figures "
+                    "missing\n", apps_seen, app_bad);
+    assert_true(apps_seen > 0); /* 04-file-send's sendall() waits in the record */
+    assert_int_equal(app_bad, 0);
     assert_true(nbars > frames); /* the hook saw the bars */
     assert_int_equal(bar_bad, 0);
     free(f);

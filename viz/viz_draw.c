@@ -24,6 +24,8 @@
  */
 #include "viz_paint.h"
 
+#include "viz_appbox.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -471,7 +473,9 @@ static void draw_result(const viz_ctx *c, const viz_side *vs, const lesson_resul
     char buf[320], len[48] = "";
     SDL_Color k = TEXT;
     bool ja = c->lang == VIZ_LANG_JA;
-    if (r->has_length && r->kind != LESSON_RESULT_PRINT)
+    if (r->has_length && r->kind != LESSON_RESULT_PRINT && r->is_bytes)
+        viz_fmt_bytes(len, sizeof len, r->length); /* bytes: "12 B", the buffers' unit */
+    else if (r->has_length && r->kind != LESSON_RESULT_PRINT)
         snprintf(len, sizeof len, ja ? "長さ %llu" : "len %llu", (unsigned long long)r->length);
     int lw = len[0] ? text_w(c, len, VIZ_FACE_SANS, 20) + U(c, 10) : 0;
     switch (r->kind) {
@@ -530,11 +534,14 @@ static void draw_result(const viz_ctx *c, const viz_side *vs, const lesson_resul
  * goes to the right end of the box's title line (at head_y, whose title
  * is head_w wide) where it fits, so the row keeps its whole width for a
  * long printed line; else it takes the row's right end. */
-static void draw_results(const viz_ctx *c, const viz_side *vs, const viz_frame *f, int x, int y,
-                         int w, int rows, int head_y, int head_w)
+static void draw_results(const viz_ctx *c, const viz_scene *s, int side, const viz_frame *f, int x,
+                         int y, int w, int rows, int head_y, int head_w)
 {
+    const viz_side *vs = &s->side[side];
     int shown = 0;
-    while (shown < vs->nresults && result_reached(vs, f, &vs->results[shown]))
+    /* a received value: once its bytes have landed in the application */
+    while (shown < vs->nresults && result_reached(vs, f, &vs->results[shown]) &&
+           viz_appbox_result_landed(s, f, side, shown))
         shown++;
     if (rows < 1 || shown == 0)
         return;
@@ -746,7 +753,17 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
         frame(c, bx, ay, bw, U(c, 18), 1, EDGE);
         ay += U(c, 22);
     }
-    draw_results(c, vs, f, x + pad, ay, w - 2 * pad, L->app_rows, y + U(c, 3), app_title_w);
+    /* the bytes a blocked call still holds for the kernel: the first row,
+     * what they are on the title line */
+    int rows = L->app_rows, head_w = app_title_w;
+    int label_w = viz_appbox_draw_pending(c, s, f, side, x + pad, ay, w - 2 * pad,
+                                          result_row_h(c), y + U(c, 3), app_title_w);
+    if (label_w > 0) {
+        ay += result_row_h(c);
+        rows--;
+        head_w = w - 2 * pad; /* the title line is taken */
+    }
+    draw_results(c, s, side, f, x + pad, ay, w - 2 * pad, rows, y + U(c, 3), head_w);
     y += app_h + gap;
 
     /* kernel box */

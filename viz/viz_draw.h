@@ -97,6 +97,8 @@ typedef enum {
     VIZ_L_USABLE_OF,
     VIZ_L_LEGEND_HINT,
     VIZ_L_CHECKS_SKIPPED,
+    VIZ_L_APP_PENDING,       /* "sendall(data): 196,608 B still to hand to the kernel" */
+    VIZ_L_APP_PENDING_SHORT, /* the same where the row is short */
     VIZ_L_COUNT
 } viz_label_id;
 

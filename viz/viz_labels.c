@@ -57,6 +57,9 @@ static const char *const labels[VIZ_L_COUNT][2] = {
     [VIZ_L_USABLE_OF] = {"of", "/"},
     [VIZ_L_LEGEND_HINT] = {"colours: ? key", "色の意味: ? キー"},
     [VIZ_L_CHECKS_SKIPPED] = {"not checked", "件未確認"},
+    /* the application box: a blocked call's data not yet in the kernel */
+    [VIZ_L_APP_PENDING] = {"still to hand to the kernel", "まだカーネルに渡していない"},
+    [VIZ_L_APP_PENDING_SHORT] = {"not yet sent", "未送出"},
 };
 
 const char *viz_label(viz_lang lang, viz_label_id id)

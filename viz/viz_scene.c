@@ -162,6 +162,24 @@ static void fill_code(viz_side *vs, const lesson_record *rec, const lesson_doc *
     }
 }
 
+/* The call that still holds bytes for the kernel after the step. */
+static void fill_pending(viz_side *vs, const lesson_record *rec, int side)
+{
+    int slot = (rec->modes & LESSON_MODE_SIM) ? 0 : 1;
+    const lesson_rec_side *rs = &rec->sides[slot][side];
+    vs->pend_before = vs->pend;
+    memset(&vs->pend, 0, sizeof vs->pend);
+    vs->pend_real_bytes = 0;
+    if (rs->app_pending_bytes) {
+        vs->pend.bytes = rs->app_pending_bytes;
+        vs->pend.total = rs->app_pending_total;
+        vs->pend.line = rs->blocked_line;
+        snprintf(vs->pend.call, sizeof vs->pend.call, "%s", rs->app_pending_call);
+    }
+    if (slot == 0 && (rec->modes & LESSON_MODE_REAL))
+        vs->pend_real_bytes = rec->sides[1][side].app_pending_bytes;
+}
+
 static void fill_values(viz_side *vs, const lesson_record *rec, int side)
 {
     int slot = (rec->modes & LESSON_MODE_SIM) ? 0 : 1;
@@ -198,6 +216,7 @@ int viz_scene_next(viz_scene *s, const lesson_record *rec)
         fill_real(&vs->real, rec, vs->after.sock_id, side);
         fill_code(vs, rec, s->doc, side);
         fill_values(vs, rec, side);
+        fill_pending(vs, rec, side);
     }
     s->nexpects = rec->nexpects;
     s->nexpects_failed = 0;

@@ -62,6 +62,15 @@ typedef struct {
     uint32_t file_buffered_bytes; /* application buffer, real run */
 } viz_real;
 
+/* A call that waits to hand bytes to the kernel (the record's
+ * app_pending: sendall(), a blocking send(), a writer's long write()). */
+typedef struct {
+    uint32_t bytes;   /* still in the application; 0: no such call */
+    uint32_t total;   /* the call's whole data */
+    char call[16];    /* "sendall", "send", "write" */
+    int line;         /* its statement's source line */
+} viz_pending;
+
 /* One statement of the step on a side. */
 typedef struct {
     int line;                       /* source line */
@@ -80,6 +89,9 @@ typedef struct {
     int nresults;     /* values the step produced on this side (model), in order */
     lesson_result results[VIZ_MAX_RESULTS];
     int nresults_total; /* all of them: more than nresults when some did not fit */
+    viz_pending pend_before;  /* a call holding bytes for the kernel, before the step */
+    viz_pending pend;         /* and after it (the model's) */
+    uint32_t pend_real_bytes; /* the kernel run's count after it (0: none, or no real run) */
 } viz_side;
 
 /* One step's picture. */

@@ -1,0 +1,116 @@
+/* test_viz_appbox.c: the application box's pure helpers (viz_appbox.c):
+ * the call's text, the exact byte count, how many bytes a call holds at a
+ * moment of the step, and when a received value may show. No SDL drawing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "viz_appbox.h"
+
+/* The receiver before the call is dropped; its arguments are kept whole. */
+static void test_call_text_drops_receiver(void **state)
+{
+    (void)state;
+    char out[64];
+    viz_appbox_call_text(out, sizeof out, "s.sendall(data)", "sendall");
+    assert_string_equal(out, "sendall(data)");
+    viz_appbox_call_text(out, sizeof out, "conn.sendall(b'x' * (2 * 1024))", "sendall");
+    assert_string_equal(out, "sendall(b'x' * (2 * 1024))");
+    viz_appbox_call_text(out, sizeof out, "n = f.write(big)", "write");
+    assert_string_equal(out, "write(big)");
+}
+
+/* A statement without the call (or a name that only contains it) gives
+ * the bare call. */
+static void test_call_text_missing_call(void **state)
+{
+    (void)state;
+    char out[64];
+    viz_appbox_call_text(out, sizeof out, "x = resend(data)", "send");
+    assert_string_equal(out, "send()");
+    viz_appbox_call_text(out, sizeof out, NULL, "sendall");
+    assert_string_equal(out, "sendall()");
+}
+
+/* Counts are exact, grouped by thousands: the narration's numbers. */
+static void test_fmt_count_groups_thousands(void **state)
+{
+    (void)state;
+    char out[32];
+    viz_appbox_fmt_count(out, sizeof out, 196608);
+    assert_string_equal(out, "196,608 B");
+    viz_appbox_fmt_count(out, sizeof out, 12);
+    assert_string_equal(out, "12 B");
+    viz_appbox_fmt_count(out, sizeof out, 1000);
+    assert_string_equal(out, "1,000 B");
+    viz_appbox_fmt_count(out, sizeof out, 4294967295u);
+    assert_string_equal(out, "4,294,967,295 B");
+}
+
+/* A call still waiting after the step holds its remaining bytes plus what
+ * it writes later in the step, never more than its data. */
+static void test_pending_at_waiting_call(void **state)
+{
+    (void)state;
+    viz_pending none = {0}, after = {.bytes = 196608, .total = 204800, .call = "sendall"};
+    assert_int_equal(viz_appbox_pending_at(&none, &after, 0), 196608);
+    assert_int_equal(viz_appbox_pending_at(&none, &after, 4096), 200704);
+    assert_int_equal(viz_appbox_pending_at(&none, &after, 999999), 204800);
+}
+
+/* A call that finished in the step holds only what it still writes; none
+ * at all holds nothing. */
+static void test_pending_at_finished_call(void **state)
+{
+    (void)state;
+    viz_pending none = {0}, before = {.bytes = 196608, .total = 204800, .call = "sendall"};
+    assert_int_equal(viz_appbox_pending_at(&before, &none, 50000), 50000);
+    assert_int_equal(viz_appbox_pending_at(&before, &none, 300000), 196608);
+    assert_int_equal(viz_appbox_pending_at(&before, &none, 0), 0);
+    assert_int_equal(viz_appbox_pending_at(&none, &none, 100), 0);
+}
+
+/* recv, recv_into, recvfrom, read and readline take bytes in; send and
+ * the rest do not. */
+static void test_is_receive_names_reads(void **state)
+{
+    (void)state;
+    assert_true(viz_appbox_is_receive("data = conn.recv(1024)"));
+    assert_true(viz_appbox_is_receive("n = s.recv_into(buf)"));
+    assert_true(viz_appbox_is_receive("line = f.readline()"));
+    assert_true(viz_appbox_is_receive("x = f.read(5)"));
+    assert_false(viz_appbox_is_receive("s.sendall(data)"));
+    /* a file's read() matches too: harmless, no socket read is waited for */
+    assert_true(viz_appbox_is_receive("with open('a', 'rb') as f: data = f.read()"));
+    assert_false(viz_appbox_is_receive(NULL));
+}
+
+/* A received value is held until a read for it has landed; once every
+ * read has, all show (one read-ahead refill feeds several readline()s). */
+static void test_receive_held_until_landed(void **state)
+{
+    (void)state;
+    assert_true(viz_appbox_receive_held(0, 0, 1));   /* its read still to come */
+    assert_false(viz_appbox_receive_held(0, 1, 0));  /* landed */
+    assert_false(viz_appbox_receive_held(0, 1, 1));  /* the first of two landed */
+    assert_true(viz_appbox_receive_held(1, 1, 1));   /* the second not yet */
+    assert_false(viz_appbox_receive_held(2, 1, 0));  /* one refill, three lines */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_call_text_drops_receiver),
+        cmocka_unit_test(test_call_text_missing_call),
+        cmocka_unit_test(test_fmt_count_groups_thousands),
+        cmocka_unit_test(test_pending_at_waiting_call),
+        cmocka_unit_test(test_pending_at_finished_call),
+        cmocka_unit_test(test_is_receive_names_reads),
+        cmocka_unit_test(test_receive_held_until_landed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

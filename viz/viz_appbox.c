@@ -1,0 +1,267 @@
+/* viz_appbox.c: the application as a buffer. See viz_appbox.h. */
+#include "viz_appbox.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- pure helpers ---- */
+
+void viz_appbox_call_text(char *out, size_t len, const char *code, const char *call)
+{
+    if (!len)
+        return;
+    size_t cl = call ? strlen(call) : 0;
+    const char *at = NULL;
+    /* the call as a method: ".sendall(" (or at the start) */
+    for (const char *p = code ? strstr(code, call ? call : "") : NULL; cl && p;
+         p = strstr(p + 1, call)) {
+        bool start = p == code || p[-1] == '.';
+        if (start && p[cl] == '(') {
+            at = p;
+            break;
+        }
+    }
+    if (!at) {
+        snprintf(out, len, "%s()", call ? call : "");
+        return;
+    }
+    /* up to its closing parenthesis (nested ones counted) */
+    int depth = 0;
+    size_t n = cl;
+    for (; at[n]; n++) {
+        if (at[n] == '(')
+            depth++;
+        else if (at[n] == ')' && --depth == 0) {
+            n++;
+            break;
+        }
+    }
+    snprintf(out, len, "%.*s", (int)n, at);
+}
+
+uint32_t viz_appbox_pending_at(const viz_pending *before, const viz_pending *after, uint32_t later)
+{
+    uint64_t n;
+    uint32_t total;
+    if (after->bytes) {
+        n = (uint64_t)after->bytes + later;
+        total = after->total;
+    } else if (before->bytes) {
+        n = later < before->bytes ? later : before->bytes;
+        total = before->total;
+    } else {
+        return 0;
+    }
+    if (total && n > total)
+        n = total;
+    return (uint32_t)n;
+}
+
+bool viz_appbox_is_receive(const char *code)
+{
+    static const char *const calls[] = {".recv(", ".recv_into(", ".recvfrom(", ".read(",
+                                        ".readline("};
+    if (!code)
+        return false;
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+        if (strstr(code, calls[i]))
+            return true;
+    return false;
+}
+
+void viz_appbox_fmt_count(char *out, size_t len, uint64_t bytes)
+{
+    char d[32];
+    int n = snprintf(d, sizeof d, "%llu", (unsigned long long)bytes);
+    char g[48];
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            g[k++] = ',';
+        g[k++] = d[i];
+    }
+    g[k] = '\0';
+    snprintf(out, len, "%s B", g);
+}
+
+bool viz_appbox_receive_held(int idx, int landed, int remaining)
+{
+    return remaining > 0 && idx >= landed;
+}
+
+/* ---- reading the frame ---- */
+
+/* Has the animation's code cursor reached the statement at line (the same
+ * rule as the code panel's: statements run through the lead-in, a blocked
+ * one stays current)? One carried over from an earlier step already ran. */
+static bool line_reached(const viz_side *vs, const viz_frame *f, int line)
+{
+    if (f->code_progress >= 1)
+        return true;
+    int ran = 0, idx = -1;
+    for (int i = 0; i < vs->ncode; i++) {
+        if (vs->code[i].status.state != LESSON_STMT_PENDING)
+            ran = i + 1;
+        if (vs->code[i].line == line && idx < 0)
+            idx = i;
+    }
+    int cur = ran > 0 ? (int)floor(f->code_progress * ran - 1e-9) : -1;
+    if (cur < 0 && ran > 0)
+        cur = 0;
+    return idx >= 0 && idx <= cur;
+}
+
+uint32_t viz_appbox_pending_bytes(const viz_scene *s, const viz_frame *f, int side)
+{
+    const viz_side *vs = &s->side[side];
+    if (!vs->pend.bytes && !vs->pend_before.bytes)
+        return 0;
+    /* A call that starts in this step holds nothing until it runs. */
+    int line = vs->pend.bytes ? vs->pend.line : vs->pend_before.line;
+    if (!vs->pend_before.bytes && !line_reached(vs, f, line))
+        return 0;
+    uint64_t later = 0;
+    if (f->progress < 1.0) {
+        for (size_t i = 0; i < s->nevents; i++) {
+            const lesson_event *e = &s->events[i];
+            if (e->kind == LESSON_EV_WRITE && e->from_side == side &&
+                e->sock_id == vs->after.sock_id && e->time_us > f->now_us)
+                later += e->bytes;
+        }
+        for (int i = 0; i < f->nflying; i++)
+            if (f->flying[i].side == side && f->flying[i].to_kernel)
+                later += f->flying[i].bytes;
+    }
+    return viz_appbox_pending_at(&vs->pend_before, &vs->pend,
+                                 later > UINT32_MAX ? UINT32_MAX : (uint32_t)later);
+}
+
+bool viz_appbox_result_landed(const viz_scene *s, const viz_frame *f, int side, int k)
+{
+    const viz_side *vs = &s->side[side];
+    if (f->progress >= 1.0 || k < 0 || k >= vs->nresults)
+        return true;
+    const lesson_result *r = &vs->results[k];
+    const char *code = NULL;
+    for (int i = 0; i < vs->ncode && !code; i++)
+        if (vs->code[i].line == r->line)
+            code = vs->code[i].code;
+    if (!r->is_bytes || !viz_appbox_is_receive(code))
+        return true;
+    int idx = 0; /* its place among the side's received values */
+    for (int i = 0; i < k; i++) {
+        const char *ci = NULL;
+        for (int j = 0; j < vs->ncode && !ci; j++)
+            if (vs->code[j].line == vs->results[i].line)
+                ci = vs->code[j].code;
+        idx += vs->results[i].is_bytes && viz_appbox_is_receive(ci);
+    }
+    int started = 0, total = 0, flying = 0;
+    for (size_t i = 0; i < s->nevents; i++) {
+        const lesson_event *e = &s->events[i];
+        if (e->kind != LESSON_EV_READ || e->from_side != side || !e->bytes)
+            continue;
+        total++;
+        started += e->time_us <= f->now_us;
+    }
+    for (int i = 0; i < f->nflying; i++)
+        flying += f->flying[i].side == side && !f->flying[i].to_kernel;
+    int landed = started - flying > 0 ? started - flying : 0;
+    return !viz_appbox_receive_held(idx, landed, total - landed);
+}
+
+/* ---- drawing ---- */
+
+/* The colour of the call's bytes: its write's, as the send buffer shows
+ * them (the newest unsent run of the side's socket). */
+static SDL_Color pending_colour(const viz_scene *s, const viz_frame *f, int side)
+{
+    const lesson_queue *q = &f->q[side][LESSON_Q_UNSENT];
+    if (!q->n)
+        q = &s->side[side].after.q[LESSON_Q_UNSENT];
+    if (q->n)
+        return viz_palette(viz_origin_colour(side, q->run[q->n - 1].origin));
+    return viz_palette(7);
+}
+
+int viz_appbox_draw_pending(const viz_ctx *c, const viz_scene *s, const viz_frame *f, int side,
+                            int x, int y, int w, int row_h, int head_y, int head_w)
+{
+    const viz_side *vs = &s->side[side];
+    uint32_t n = viz_appbox_pending_bytes(s, f, side);
+    if (!n || w <= 0 || row_h <= 0)
+        return 0;
+    const viz_pending *p = vs->pend.bytes ? &vs->pend : &vs->pend_before;
+    const char *code = "";
+    for (int i = 0; i < vs->ncode; i++)
+        if (vs->code[i].line == p->line)
+            code = vs->code[i].code;
+    char call[96], count[32], total_s[32], buf[256];
+    viz_appbox_call_text(call, sizeof call, code, p->call);
+    viz_appbox_fmt_count(count, sizeof count, n);
+    uint32_t total = p->total > n ? p->total : n;
+    viz_appbox_fmt_count(total_s, sizeof total_s, total);
+
+    /* The title line, after "Application": the call that holds them. */
+    int room = w - head_w - U(c, 12);
+    double size = 20;
+    while (size > 12 && text_w(c, call, VIZ_FACE_MONO, size) > room)
+        size -= 0.5;
+    if (room > 0) {
+        viz_paint_fit(c, call, VIZ_FACE_MONO, size, room);
+        SDL_Rect r1 = {x + head_w + U(c, 12), head_y, room, y - head_y};
+        viz_text_set_box(c->t, &r1);
+        int lh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
+        int lh1 = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, size));
+        text(c, call, VIZ_FACE_MONO, size, WARN, x + w, head_y + (lh - lh1) / 2, VIZ_ALIGN_RIGHT);
+    }
+
+    /* The row: a bar as long as the call's data, filled for what is still
+     * held (it empties as the bytes go to the kernel), the exact count in
+     * it, and the whole at its end where there is room. */
+    int by = y + U(c, 1), bh = row_h - U(c, 2);
+    int fw = (int)lround((double)w * n / total);
+    if (fw < U(c, 6))
+        fw = U(c, 6);
+    SDL_Color k = pending_colour(s, f, side);
+    fill(c, x, by, w, bh, BAR_BG);
+    fill(c, x, by, fw, bh, k);
+    frame(c, x, by, w, bh, U(c, 2), WARN);
+    SDL_Rect r2 = {x, by, w, bh};
+    viz_text_set_box(c->t, &r2);
+    int inner = w - 2 * U(c, 6);
+    double cs = 20;
+    while (cs > 12 && text_w(c, count, VIZ_FACE_BOLD, cs) > inner)
+        cs -= 0.5;
+    int cw = text_w(c, count, VIZ_FACE_BOLD, cs);
+    SDL_Color tk = fw >= cw + U(c, 12) ? DARK : TEXT;
+    int lhc = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, cs));
+    text(c, count, VIZ_FACE_BOLD, cs, tk, x + U(c, 6), by + (bh - lhc) / 2, VIZ_ALIGN_LEFT);
+    /* after the count, what it means, "still to hand to the kernel"
+     * (shorter where the bar is short), then the whole at the bar's end */
+    int lx = x + U(c, 6) + cw + U(c, 10);
+    int lh2 = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
+    const char *lab = viz_label(c->lang, VIZ_L_APP_PENDING);
+    if (lx + text_w(c, lab, VIZ_FACE_SANS, 20) > x + w - U(c, 6))
+        lab = viz_label(c->lang, VIZ_L_APP_PENDING_SHORT);
+    int labw = text_w(c, lab, VIZ_FACE_SANS, 20);
+    if (lx + labw <= x + w - U(c, 6)) {
+        text(c, lab, VIZ_FACE_SANS, 20, fw >= lx - x + labw + U(c, 4) ? DARK : TEXT, lx,
+             by + (bh - lh2) / 2, VIZ_ALIGN_LEFT);
+        lx += labw + U(c, 16);
+    }
+    snprintf(buf, sizeof buf, "%s %s", c->lang == VIZ_LANG_JA ? "/" : "of", total_s);
+    int tw = text_w(c, buf, VIZ_FACE_SANS, 20);
+    /* at the bar's end on the empty part, else at the fill's end inside
+     * it: never across the edge, where neither colour reads */
+    int tx = x + w - U(c, 6) - tw;
+    SDL_Color kk = DIM;
+    if (tx < x + fw + U(c, 6)) {
+        tx = x + fw - U(c, 6) - tw;
+        kk = DARK;
+    }
+    if (tx >= lx)
+        text(c, buf, VIZ_FACE_SANS, 20, kk, tx, by + (bh - lh2) / 2, VIZ_ALIGN_LEFT);
+    return room > 0 ? room : 1;
+}
