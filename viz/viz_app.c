@@ -27,7 +27,6 @@
 #include "viz_session.h"
 #include "viz_steps.h"
 
-#define STEP_MS        1000.0 /* a step's animation at speed 1 */
 #define AUTOPLAY_PAUSE 1800   /* ms between the end of a step and the next */
 #define TOAST_MS       3500
 
@@ -366,13 +365,14 @@ void viz_app_free(viz_app *a)
     free(a);
 }
 
-/* A step's animation: STEP_MS, or the time the lesson gives it (`pace`),
- * at the presenter's speed. */
+/* A step's animation: what its chips need to be seen (viz_anim.h), or
+ * the longer time the lesson gives it (`pace`), at the presenter's speed. */
 static double step_ms(const viz_app *a)
 {
-    double ms = STEP_MS;
+    double ms = viz_anim_duration_ms(a->anim);
     int k = a->scene.step;
-    if (a->doc && k >= 0 && (size_t)k < a->doc->nsteps && a->doc->steps[k].pace_us)
+    if (a->doc && k >= 0 && (size_t)k < a->doc->nsteps &&
+        (double)a->doc->steps[k].pace_us / 1000.0 > ms)
         ms = (double)a->doc->steps[k].pace_us / 1000.0;
     return ms / (a->ui.speed > 0 ? a->ui.speed : 1.0);
 }
@@ -831,7 +831,7 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
     /* Where the kernel has no segment log the wire's title says so; the
      * footer's key hints stay. */
     a->ui.kernel_wire_none =
-        a->ui.kernel_wire && viz_anim_kernel_wire(&a->scene, p, a->frame) < 0;
+        a->ui.kernel_wire && viz_anim_kernel_wire(a->anim, &a->scene, p, a->frame) < 0;
     viz_fold fold = {0}; /* where the reveal goes (viz_ui.fold) */
     a->ui.fold = &fold;
     viz_draw_scene_pages(r, t, &a->scene, a->frame, &a->ui, w, h, &a->nar_pages);
