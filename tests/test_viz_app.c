@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,49 @@ static void test_keys_presenter_toggles(void **state)
     assert_false(i.help);
     assert_false(i.quit);
     assert_true(press(a, SDLK_ESCAPE, 0).quit);
+    viz_app_free(a);
+}
+
+/* K freezes the animation where it is (time passing moves nothing, not
+ * even autoplay); , and . move it one frame back and forward; K plays on;
+ * Backspace replays the step from its start, playing. */
+static void test_keys_freeze_scrub_replay(void **state)
+{
+    (void)state;
+    viz_app *a = open_app("basics");
+    assert_int_equal(viz_app_goto(a, 2), 0); /* step 3: the 12 bytes and their ACK */
+    assert_int_equal(viz_app_wait(a), 0);
+    viz_app_tick(a, 600);
+    viz_app_info i = press(a, SDLK_k, 0);
+    assert_true(i.frozen);
+    double at = i.progress;
+    assert_true(at > 0 && at < 1);
+    press(a, SDLK_p, 0); /* autoplay waits while frozen */
+    for (int k = 0; k < 100; k++)
+        viz_app_tick(a, 50);
+    viz_app_get(a, &i);
+    assert_int_equal(i.step, 2);
+    assert_true(i.progress == at);
+    press(a, SDLK_p, 0);
+    i = press(a, SDLK_PERIOD, 0);
+    double frame = i.progress - at;
+    assert_true(frame > 0 && frame < 0.05); /* one frame, not a jump */
+    i = press(a, SDLK_COMMA, 0);
+    i = press(a, SDLK_COMMA, 0);
+    assert_true(i.frozen);
+    assert_true(fabs(i.progress - (at - frame)) < 1e-9);
+    i = press(a, SDLK_k, 0);
+    assert_false(i.frozen);
+    viz_app_tick(a, 100);
+    viz_app_get(a, &i);
+    assert_true(i.progress > at - frame);
+    i = press(a, SDLK_BACKSPACE, 0);
+    assert_int_equal(i.step, 2);
+    assert_true(i.progress == 0);
+    assert_false(i.frozen);
+    viz_app_tick(a, 100);
+    viz_app_get(a, &i);
+    assert_true(i.progress > 0);
     viz_app_free(a);
 }
 
@@ -971,6 +1015,7 @@ int main(void)
         cmocka_unit_test(test_keys_back_is_deterministic_replay),
         cmocka_unit_test(test_keys_presenter_toggles),
         cmocka_unit_test(test_autoplay_advances),
+        cmocka_unit_test(test_keys_freeze_scrub_replay),
         cmocka_unit_test(test_keys_picker),
         cmocka_unit_test(test_app_bad_lesson),
         cmocka_unit_test(test_capture_closed_socket_animates),

@@ -84,6 +84,23 @@ static const viz_key_row rows[] = {
      "+ / -",
      "animation faster / slower",
      false},
+    {VIZ_KEYS_LESSON,
+     {K(SDLK_k, VIZ_KEY_FREEZE), K(SDLK_COMMA, VIZ_KEY_FRAME_BACK), K(SDLK_PERIOD, VIZ_KEY_FRAME_FWD)},
+     "K  /  ,  .",
+     "freeze / a frame back, forward",
+     "一時停止 / 1コマ戻す・進める",
+     "K, then , / .",
+     "freeze the animation where it is (K again: it plays on), then one frame back / forward "
+     "to look at each packet",
+     true},
+    {VIZ_KEYS_LESSON,
+     {K(SDLK_BACKSPACE, VIZ_KEY_REPLAY)},
+     "Backspace",
+     "replay the step",
+     "このステップをもう一度再生",
+     "Backspace",
+     "replay the step's animation from its start",
+     true},
     {VIZ_KEYS_ANYWHERE,
      {K(SDLK_l, VIZ_KEY_LANG)},
      "L",
@@ -209,7 +226,7 @@ static const viz_key_row rows[] = {
 
 static const char *const names[VIZ_KEY_NACTIONS] = {
     "none",    "next",   "prev",   "page-next", "page-prev",  "first",   "last",      "autoplay",
-    "wire",    "faster", "slower", "lang",      "fullscreen", "zoom-in", "zoom-out",  "zoom-reset",
+    "wire",    "faster", "slower", "freeze", "frame-back", "frame-fwd", "replay", "lang",      "fullscreen", "zoom-in", "zoom-out",  "zoom-reset",
     "restart", "vote",   "reveal", "prompt",    "undo",       "save",    "latency",   "next-lesson",
     "lesson",  "picker", "help",   "escape",    "quit",       "pick-up", "pick-down", "pick-open",
 };
