@@ -156,10 +156,11 @@ static int run_run(int argc, char **argv, lesson_wire_handle *wire)
  * every key of the table's main (README) rows here. */
 static const char window_keys[] =
     "  Keys: Space/Right next step, Left back, Down/PageDown/Up/PageUp narration\n"
-    "  pages, Home/End first/last, P autoplay, W the wire, L language, F/F11\n"
-    "  fullscreen, Ctrl+=/Ctrl+- text size, R restart, A..D/Space vote/reveal,\n"
-    "  Tab what if, N next lesson, 1..9 a lesson, 0 the picker, ?/F1 every key,\n"
-    "  Esc/Q quit. The help overlay (? or F1) and man sockbuf (KEYS) list them all.\n";
+    "  pages, Home/End first/last, P autoplay, W the wire, K freeze, Backspace\n"
+    "  replay, L language, F/F11 fullscreen, Ctrl+=/Ctrl+- text size, R restart,\n"
+    "  A..D/Space vote/reveal, Tab what if, N next lesson, 1..9 a lesson, 0 the\n"
+    "  picker, ?/F1 every key, Esc/Q quit. The help overlay (? or F1) and man\n"
+    "  sockbuf (KEYS) list them all.\n";
 
 static const cmd_command commands[] = {
     {"",

@@ -732,9 +732,12 @@ static void test_anim_kernel_wire(void **state)
     viz_scene s;
     scene_basics(&s);
     viz_frame *f = calloc(1, sizeof *f);
+    viz_anim *an = viz_anim_new();
     assert_non_null(f);
+    assert_non_null(an);
     s.wire = LESSON_WIRE_LOOPBACK;
-    assert_int_equal(viz_anim_kernel_wire(&s, 0.5, f), -ENODATA);
+    assert_int_equal(viz_anim_build(an, &s), 0);
+    assert_int_equal(viz_anim_kernel_wire(an, &s, 0.5, f), -ENODATA);
     assert_int_equal(f->nwire, 0);
     static lesson_segment segs[2] = {
         {.time_us = 1000, .arrive_us = 6000, .from_side = 0, .to_side = 1,
@@ -747,13 +750,14 @@ static void test_anim_kernel_wire(void **state)
     s.real_t1_us = 11000;
     s.segments = segs;
     s.nsegments = 2;
+    assert_int_equal(viz_anim_build(an, &s), 0);
     /* the data segment is half-way early in the step, the ACK later */
-    assert_int_equal(viz_anim_kernel_wire(&s, 0.3, f), 0);
+    assert_int_equal(viz_anim_kernel_wire(an, &s, 0.3, f), 0);
     assert_int_equal(f->nwire, 1);
     assert_int_equal(f->wire[0].from_side, 0);
     assert_int_equal(f->wire[0].kind, LESSON_EV_SEGMENT);
     assert_int_equal(f->wire[0].bytes, 12);
-    assert_int_equal(viz_anim_kernel_wire(&s, 0.7, f), 0);
+    assert_int_equal(viz_anim_kernel_wire(an, &s, 0.7, f), 0);
     assert_int_equal(f->nwire, 1);
     assert_int_equal(f->wire[0].from_side, 1);
     assert_int_equal(f->wire[0].kind, LESSON_EV_ACK);
@@ -761,6 +765,7 @@ static void test_anim_kernel_wire(void **state)
     assert_true(f->wire[0].frac > 0 && f->wire[0].frac < 1);
     s.segments = NULL; /* static: not the scene's to free */
     s.nsegments = 0;
+    viz_anim_free(an);
     free(f);
     viz_scene_free(&s);
 }

@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +185,49 @@ static void test_keys_presenter_toggles(void **state)
     viz_app_free(a);
 }
 
+/* K freezes the animation where it is (time passing moves nothing, not
+ * even autoplay); , and . move it one frame back and forward; K plays on;
+ * Backspace replays the step from its start, playing. */
+static void test_keys_freeze_scrub_replay(void **state)
+{
+    (void)state;
+    viz_app *a = open_app("basics");
+    assert_int_equal(viz_app_goto(a, 2), 0); /* step 3: the 12 bytes and their ACK */
+    assert_int_equal(viz_app_wait(a), 0);
+    viz_app_tick(a, 600);
+    viz_app_info i = press(a, SDLK_k, 0);
+    assert_true(i.frozen);
+    double at = i.progress;
+    assert_true(at > 0 && at < 1);
+    press(a, SDLK_p, 0); /* autoplay waits while frozen */
+    for (int k = 0; k < 100; k++)
+        viz_app_tick(a, 50);
+    viz_app_get(a, &i);
+    assert_int_equal(i.step, 2);
+    assert_true(i.progress == at);
+    press(a, SDLK_p, 0);
+    i = press(a, SDLK_PERIOD, 0);
+    double frame = i.progress - at;
+    assert_true(frame > 0 && frame < 0.05); /* one frame, not a jump */
+    i = press(a, SDLK_COMMA, 0);
+    i = press(a, SDLK_COMMA, 0);
+    assert_true(i.frozen);
+    assert_true(fabs(i.progress - (at - frame)) < 1e-9);
+    i = press(a, SDLK_k, 0);
+    assert_false(i.frozen);
+    viz_app_tick(a, 100);
+    viz_app_get(a, &i);
+    assert_true(i.progress > at - frame);
+    i = press(a, SDLK_BACKSPACE, 0);
+    assert_int_equal(i.step, 2);
+    assert_true(i.progress == 0);
+    assert_false(i.frozen);
+    viz_app_tick(a, 100);
+    viz_app_get(a, &i);
+    assert_true(i.progress > 0);
+    viz_app_free(a);
+}
+
 /* Autoplay walks through the steps by itself as time passes. */
 static void test_autoplay_advances(void **state)
 {
@@ -192,7 +236,7 @@ static void test_autoplay_advances(void **state)
     press(a, SDLK_p, 0);
     /* Ticks are virtual time; the worker runs in real time, so wait for a
      * step autoplay asked for instead of counting on the worker's speed. */
-    for (int i = 0; i < 400; i++) {
+    for (int i = 0; i < 1000; i++) {
         viz_app_tick(a, 16.7);
         assert_int_equal(viz_app_wait(a), 0);
     }
@@ -410,6 +454,157 @@ static void test_anim_replay_matches_record(void **state)
     free(q);
     viz_anim_free(an);
     free(sc);
+}
+
+/* Runs fn on the scene and timeline of every step of every bundled
+ * lesson (the model only). */
+static void each_bundled_step(void (*fn)(const char *path, int step, const viz_scene *sc,
+                                         viz_anim *an, void *ud),
+                              void *ud)
+{
+    char *paths[16];
+    int np = lesson_list_bundled(paths, 16);
+    assert_true(np >= 6);
+    viz_scene *sc = calloc(1, sizeof *sc);
+    viz_anim *an = viz_anim_new();
+    assert_non_null(sc);
+    assert_non_null(an);
+    for (int l = 0; l < np; l++) {
+        lesson_diag diags[LESSON_MAX_DIAGS];
+        int nd = 0;
+        lesson_doc *doc = lesson_parse_file(paths[l], diags, &nd);
+        assert_non_null(doc);
+        char err[256];
+        lesson_runner *r = lesson_runner_new(doc, LESSON_MODE_SIM, err, sizeof err);
+        assert_non_null(r);
+        viz_scene_init(sc, doc);
+        while (lesson_runner_step(r) == 0) {
+            const lesson_record *rec = lesson_runner_record(r);
+            assert_int_equal(viz_scene_next(sc, rec), 0);
+            assert_int_equal(viz_anim_build(an, sc), 0);
+            fn(paths[l], rec->step, sc, an, ud);
+        }
+        viz_scene_free(sc);
+        lesson_runner_free(r);
+        lesson_doc_free(doc);
+        free(paths[l]);
+    }
+    viz_anim_free(an);
+    free(sc);
+}
+
+static void chips_long_enough(const char *path, int step, const viz_scene *sc, viz_anim *an,
+                              void *ud)
+{
+    int *chips = ud;
+    double ms = viz_anim_duration_ms(an);
+    /* A step at the cap is a bulk transfer (04's 200 KiB): its chips
+     * stream past faster, yet each is still drawn for several frames. */
+    bool capped = ms >= VIZ_ANIM_MAX_MS - 1;
+    if (capped)
+        chips[1]++;
+    if (getenv("SOCKBUF_TEST_VERBOSE"))
+        printf("%s step %d: %.0f ms, %zu events\n", path, step + 1, ms, sc->nevents);
+    for (size_t i = 0; i < sc->nevents; i++) {
+        double p0, p1;
+        if (!viz_anim_event_span(an, sc, i, &p0, &p1))
+            continue;
+        chips[0]++;
+        if ((p1 - p0) * ms < (capped ? 50.0 : 500.0))
+            fail_msg("%s step %d event %zu (%s): on screen %.0f ms of a %.0f ms step", path,
+                     step + 1, i, lesson_event_chip(sc->events[i].kind)
+                                      ? lesson_event_chip(sc->events[i].kind)
+                                      : "data",
+                     (p1 - p0) * ms, ms);
+    }
+}
+
+/* Every chip of every step of every bundled lesson (segments, ACKs, SYNs,
+ * FINs, the writes and reads flying) stays on screen at least 0.5 s at
+ * speed 1, by the timeline's own numbers; only the one bulk transfer
+ * (04 step 5, 140 round trips) plays at the 10 s cap, faster. */
+static void test_anim_chips_visible_half_a_second(void **state)
+{
+    (void)state;
+    int chips[2] = {0, 0};
+    each_bundled_step(chips_long_enough, chips);
+    assert_true(chips[0] > 100);
+    assert_true(chips[1] <= 1);
+}
+
+static void synack_named(const char *path, int step, const viz_scene *sc, viz_anim *an, void *ud)
+{
+    (void)path;
+    (void)step;
+    int *n = ud;
+    viz_frame *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    for (size_t i = 0; i < sc->nevents; i++) {
+        const lesson_event *e = &sc->events[i];
+        double p0, p1;
+        if (e->kind != LESSON_EV_SYN || !viz_anim_event_span(an, sc, i, &p0, &p1))
+            continue;
+        viz_anim_seek(an, sc, (p0 + p1) / 2, f);
+        bool seen = false;
+        for (int k = 0; k < f->nwire; k++) {
+            const viz_wire_item *it = &f->wire[k];
+            if (it->kind != LESSON_EV_SYN || it->from_side != e->from_side)
+                continue;
+            /* the listener's side answers: its SYN is the SYN-ACK */
+            const char *want = e->from_side == LESSON_SERVER ? "SYN-ACK" : "SYN";
+            assert_non_null(it->chip);
+            assert_string_equal(it->chip, want);
+            assert_int_equal(viz_wire_lane(it), e->from_side);
+            seen = true;
+        }
+        assert_true(seen);
+        n[e->from_side]++;
+    }
+    free(f);
+}
+
+/* The handshake's two chips are named as they are: the client's SYN is
+ * "SYN", the server's answer "SYN-ACK", each in its sender's lane. */
+static void test_anim_synack_named(void **state)
+{
+    (void)state;
+    int n[2] = {0, 0};
+    each_bundled_step(synack_named, n);
+    assert_true(n[LESSON_CLIENT] > 0);
+    assert_true(n[LESSON_SERVER] > 0);
+}
+
+static void acks_own_lane(const char *path, int step, const viz_scene *sc, viz_anim *an,
+                          void *ud)
+{
+    (void)path;
+    (void)step;
+    int *n = ud;
+    viz_frame *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    for (int k = 0; k <= 400; k++) {
+        viz_anim_seek(an, sc, k / 400.0, f);
+        for (int w = 0; w < f->nwire; w++) {
+            const viz_wire_item *it = &f->wire[w];
+            if (it->kind != LESSON_EV_ACK && it->kind != LESSON_EV_WINDOW)
+                continue;
+            /* lane 0 is labelled client -> server, lane 1 server -> client */
+            assert_int_equal(viz_wire_lane(it), it->from_side == LESSON_SERVER ? 1 : 0);
+            (*n)++;
+        }
+    }
+    free(f);
+}
+
+/* An ACK travels in its own direction's lane (the server's ACK of the
+ * client's data goes right to left, under "server → client"), not in
+ * the lane of the data it acknowledges. */
+static void test_anim_ack_in_own_lane(void **state)
+{
+    (void)state;
+    int n = 0;
+    each_bundled_step(acks_own_lane, &n);
+    assert_true(n > 0);
 }
 
 /* The end of a lesson says so and offers the next one (N opens it); a
@@ -820,11 +1015,15 @@ int main(void)
         cmocka_unit_test(test_keys_back_is_deterministic_replay),
         cmocka_unit_test(test_keys_presenter_toggles),
         cmocka_unit_test(test_autoplay_advances),
+        cmocka_unit_test(test_keys_freeze_scrub_replay),
         cmocka_unit_test(test_keys_picker),
         cmocka_unit_test(test_app_bad_lesson),
         cmocka_unit_test(test_capture_closed_socket_animates),
         cmocka_unit_test(test_keys_answered_while_sockets_settle),
         cmocka_unit_test(test_anim_replay_matches_record),
+        cmocka_unit_test(test_anim_chips_visible_half_a_second),
+        cmocka_unit_test(test_anim_synack_named),
+        cmocka_unit_test(test_anim_ack_in_own_lane),
         cmocka_unit_test(test_end_of_lesson_and_feedback),
         cmocka_unit_test(test_window_no_display),
         cmocka_unit_test(test_question_holds_votes_reveals),

@@ -95,6 +95,14 @@ static bool did(viz_key_action act, SDL_Keycode sym, const viz_app_info *b, cons
         return i->speed > b->speed;
     case VIZ_KEY_SLOWER:
         return i->speed < b->speed;
+    case VIZ_KEY_FREEZE:
+        return i->frozen != b->frozen && i->step == b->step;
+    case VIZ_KEY_FRAME_BACK:
+        return i->frozen && (b->progress > 0 ? i->progress < b->progress : i->progress == 0);
+    case VIZ_KEY_FRAME_FWD:
+        return i->frozen && i->progress > b->progress;
+    case VIZ_KEY_REPLAY:
+        return !i->frozen && i->progress == 0 && i->step == b->step;
     case VIZ_KEY_LANG:
         return i->lang != b->lang;
     case VIZ_KEY_FULLSCREEN:

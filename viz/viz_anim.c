@@ -17,20 +17,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LEAD 0.18 /* of the step: the writes fly into the send buffer */
-#define TAIL 0.06 /* of the step: nothing moves, the eye catches up */
-#define FLY  0.12 /* how long a write or read chunk flies */
+/* Milliseconds at speed 1. The step's length follows from them: the
+ * lead-in, the motion, the tail, each chip's minimum (see viz_anim.h). */
+#define LEAD_MS   600.0 /* the writes fly into the send buffer */
+#define MOTION_MS 700.0 /* the log's gaps, before any chip is stretched */
+#define TAIL_MS   520.0 /* the last reads fly out; then nothing moves */
+#define FLY_MS    520.0 /* how long a write or read chunk flies */
+#define CHIP_MS   520.0 /* the least time a chip crosses the wire in */
+#define MAX_MS    VIZ_ANIM_MAX_MS
+
+/* Times mapped onto milliseconds of the step: sorted unique keys, each
+ * with its ms from the step's start (the lead-in included). */
+typedef struct {
+    uint64_t *keys;
+    double *ms;
+    size_t n, cap;
+    double end_ms; /* the last key's ms */
+} timeline;
 
 struct viz_anim {
     size_t nevents;
     size_t cap;
     float *dstart;  /* per event: progress when it happens */
     float *darrive; /* per event: progress when it arrives (travellers) */
-    uint64_t *keys; /* sorted unique times */
-    float *dkeys;   /* their progress */
-    size_t nkeys;
-    size_t cap_keys;
-    double lead; /* progress of the step's start time */
+    timeline model; /* the model's events */
+    timeline kern;  /* the kernel's segments (emulated wire) */
+    size_t nsegs, cap_segs;
+    float *kstart, *karrive; /* per kernel segment: progress it leaves, arrives */
+    double lead;   /* progress of the step's start time */
+    double dur_ms; /* the step's length at speed 1 */
+    double fly;    /* FLY_MS as progress */
+    double mm;     /* the model's stretch: (ms - LEAD_MS) * mm from its timeline */
     /* replay state */
     size_t applied;
     double at;
@@ -50,8 +67,12 @@ void viz_anim_free(viz_anim *a)
         return;
     free(a->dstart);
     free(a->darrive);
-    free(a->keys);
-    free(a->dkeys);
+    free(a->model.keys);
+    free(a->model.ms);
+    free(a->kern.keys);
+    free(a->kern.ms);
+    free(a->kstart);
+    free(a->karrive);
     free(a);
 }
 
@@ -72,85 +93,213 @@ static int cmp_u64(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-static float map_time(const viz_anim *a, uint64_t t)
+/* The first key at or after t (n: none). */
+static size_t key_index(const timeline *T, uint64_t t)
 {
-    size_t lo = 0, hi = a->nkeys;
+    size_t lo = 0, hi = T->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (a->keys[mid] < t)
+        if (T->keys[mid] < t)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo >= a->nkeys)
-        return a->nkeys ? a->dkeys[a->nkeys - 1] : 1.0f;
-    return a->dkeys[lo];
+    return lo;
+}
+
+/* ms of time t on the timeline. */
+static double map_ms(const timeline *T, uint64_t t)
+{
+    size_t lo = key_index(T, t);
+    if (lo >= T->n)
+        return T->n ? T->ms[T->n - 1] : LEAD_MS;
+    return T->ms[lo];
+}
+
+/* One moment of a log: when it happens, when it arrives (travellers on
+ * the wire; 0: it does not travel). */
+typedef struct {
+    uint64_t t, arrive;
+} moment;
+
+typedef bool (*moment_fn)(const viz_scene *s, size_t i, moment *m);
+
+static bool event_moment(const viz_scene *s, size_t i, moment *m)
+{
+    const lesson_event *e = &s->events[i];
+    m->t = e->time_us < s->t0_us ? s->t0_us : e->time_us;
+    m->arrive = travels(e->kind) && e->arrive_us > e->time_us ? e->arrive_us : 0;
+    return true;
+}
+
+static bool segment_moment(const viz_scene *s, size_t i, moment *m)
+{
+    const lesson_segment *g = &s->segments[i];
+    if (g->dropped || g->arrive_us <= g->time_us)
+        return false;
+    m->t = g->time_us < s->real_t0_us ? s->real_t0_us : g->time_us;
+    m->arrive = g->arrive_us;
+    return true;
+}
+
+/* Builds T from n moments starting at t0: the lead-in, then every gap
+ * between two moments takes time growing with the square root of its
+ * length (MOTION_MS together), then every traveller that would cross in
+ * less than CHIP_MS stretches the gaps it spans. Returns 0 or -ENOMEM. */
+static int build_timeline(timeline *T, const viz_scene *s, size_t n, uint64_t t0, moment_fn fn)
+{
+    if (2 * n + 1 > T->cap) {
+        uint64_t *k = realloc(T->keys, (2 * n + 1) * sizeof *k);
+        if (!k)
+            return -ENOMEM;
+        T->keys = k;
+        double *ms = realloc(T->ms, (2 * n + 1) * sizeof *ms);
+        if (!ms)
+            return -ENOMEM;
+        T->ms = ms;
+        T->cap = 2 * n + 1;
+    }
+    size_t nk = 0;
+    T->keys[nk++] = t0;
+    for (size_t i = 0; i < n; i++) {
+        moment m;
+        if (!fn(s, i, &m))
+            continue;
+        T->keys[nk++] = m.t;
+        if (m.arrive)
+            T->keys[nk++] = m.arrive;
+    }
+    qsort(T->keys, nk, sizeof *T->keys, cmp_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < nk; i++)
+        if (u == 0 || T->keys[i] != T->keys[u - 1])
+            T->keys[u++] = T->keys[i];
+    T->n = u;
+    /* ms[] holds each key's gap from the one before, then the sums. */
+    double g = 0;
+    T->ms[0] = 0;
+    for (size_t i = 1; i < u; i++)
+        g += T->ms[i] = sqrt((double)(T->keys[i] - T->keys[i - 1]));
+    for (size_t i = 1; i < u; i++)
+        T->ms[i] *= MOTION_MS / g;
+    /* Stretching only lengthens the other travellers: one pass is enough. */
+    for (size_t i = 0; i < n; i++) {
+        moment m;
+        if (!fn(s, i, &m) || !m.arrive)
+            continue;
+        size_t k0 = key_index(T, m.t), k1 = key_index(T, m.arrive);
+        double ms = 0;
+        for (size_t k = k0 + 1; k <= k1 && k < u; k++)
+            ms += T->ms[k];
+        if (ms > 0 && ms < CHIP_MS)
+            for (size_t k = k0 + 1; k <= k1 && k < u; k++)
+                T->ms[k] *= CHIP_MS / ms;
+    }
+    double acc = LEAD_MS;
+    T->ms[0] = acc;
+    for (size_t i = 1; i < u; i++)
+        T->ms[i] = acc += T->ms[i];
+    T->end_ms = acc;
+    return 0;
+}
+
+static int grow_floats(float **x, float **y, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return 0;
+    float *nx = realloc(*x, n * sizeof *nx);
+    if (!nx)
+        return -ENOMEM;
+    *x = nx;
+    float *ny = realloc(*y, n * sizeof *ny);
+    if (!ny)
+        return -ENOMEM;
+    *y = ny;
+    *cap = n;
+    return 0;
 }
 
 int viz_anim_build(viz_anim *a, const viz_scene *s)
 {
     size_t n = s->nevents;
-    if (n > a->cap) {
-        float *ds = realloc(a->dstart, n * sizeof *ds);
-        if (!ds)
-            return -ENOMEM;
-        a->dstart = ds;
-        float *da = realloc(a->darrive, n * sizeof *da);
-        if (!da)
-            return -ENOMEM;
-        a->darrive = da;
-        a->cap = n;
-    }
-    if (2 * n + 1 > a->cap_keys) {
-        uint64_t *k = realloc(a->keys, (2 * n + 1) * sizeof *k);
-        if (!k)
-            return -ENOMEM;
-        a->keys = k;
-        float *dk = realloc(a->dkeys, (2 * n + 1) * sizeof *dk);
-        if (!dk)
-            return -ENOMEM;
-        a->dkeys = dk;
-        a->cap_keys = 2 * n + 1;
+    size_t ns = s->wire == LESSON_WIRE_EMULATED ? s->nsegments : 0;
+    if (grow_floats(&a->dstart, &a->darrive, &a->cap, n) < 0 ||
+        grow_floats(&a->kstart, &a->karrive, &a->cap_segs, ns) < 0 ||
+        build_timeline(&a->model, s, n, s->t0_us, event_moment) < 0 ||
+        build_timeline(&a->kern, s, ns, s->real_t0_us, segment_moment) < 0) {
+        a->nevents = a->nsegs = 0;
+        a->model.n = a->kern.n = 0;
+        return -ENOMEM;
     }
     a->nevents = n;
-    size_t nk = 0;
-    a->keys[nk++] = s->t0_us;
+    a->nsegs = ns;
+    /* The step lasts what the longer of the two logs needs; the shorter
+     * one plays on the same stretch, slower. */
+    double end = a->model.end_ms > a->kern.end_ms ? a->model.end_ms : a->kern.end_ms;
+    /* A transfer of hundreds of segments, each crossing after the ACK of
+     * the one before, would take minutes: it plays in MAX_MS, its chips
+     * travelling as a stream (the presenter slows it down with -). */
+    if (end + TAIL_MS > MAX_MS)
+        end = MAX_MS - TAIL_MS;
+    a->dur_ms = end + TAIL_MS;
+    a->lead = LEAD_MS / a->dur_ms;
+    a->fly = FLY_MS / a->dur_ms;
+    double km = a->kern.end_ms > LEAD_MS ? (end - LEAD_MS) / (a->kern.end_ms - LEAD_MS) : 1;
+    double mm = a->model.end_ms > LEAD_MS ? (end - LEAD_MS) / (a->model.end_ms - LEAD_MS) : 1;
+    a->mm = mm;
     for (size_t i = 0; i < n; i++) {
-        const lesson_event *e = &s->events[i];
-        a->keys[nk++] = e->time_us < s->t0_us ? s->t0_us : e->time_us;
-        if (travels(e->kind) && e->arrive_us > e->time_us)
-            a->keys[nk++] = e->arrive_us;
+        moment m;
+        event_moment(s, i, &m);
+        double t0 = LEAD_MS + (map_ms(&a->model, m.t) - LEAD_MS) * mm;
+        double t1 = m.arrive ? LEAD_MS + (map_ms(&a->model, m.arrive) - LEAD_MS) * mm : t0;
+        a->dstart[i] = (float)(t0 / a->dur_ms);
+        a->darrive[i] = (float)(t1 / a->dur_ms);
     }
-    qsort(a->keys, nk, sizeof *a->keys, cmp_u64);
-    size_t u = 0;
-    for (size_t i = 0; i < nk; i++)
-        if (u == 0 || a->keys[i] != a->keys[u - 1])
-            a->keys[u++] = a->keys[i];
-    a->nkeys = u;
-    /* Gaps take sqrt(length) each; then the lead-in and tail, normalised. */
-    double g = 0;
-    for (size_t i = 1; i < u; i++)
-        g += sqrt((double)(a->keys[i] - a->keys[i - 1]));
-    /* Everything at one instant (a recv of queued bytes): it happens
-     * mid-way, so writes fly in before it and reads fly out after it. */
-    double lead = g > 0 ? LEAD * g / (1.0 - LEAD - TAIL) : 0.5;
-    double tail = g > 0 ? TAIL * g / (1.0 - LEAD - TAIL) : 0.5;
-    double total = lead + g + tail;
-    double acc = lead;
-    a->dkeys[0] = (float)(lead / total);
-    for (size_t i = 1; i < u; i++) {
-        acc += sqrt((double)(a->keys[i] - a->keys[i - 1]));
-        a->dkeys[i] = (float)(acc / total);
-    }
-    a->lead = lead / total;
-    for (size_t i = 0; i < n; i++) {
-        const lesson_event *e = &s->events[i];
-        a->dstart[i] = map_time(a, e->time_us);
-        a->darrive[i] = travels(e->kind) && e->arrive_us > e->time_us ? map_time(a, e->arrive_us)
-                                                                      : a->dstart[i];
+    for (size_t i = 0; i < ns; i++) {
+        moment m;
+        if (!segment_moment(s, i, &m)) {
+            a->kstart[i] = a->karrive[i] = -1;
+            continue;
+        }
+        a->kstart[i] = (float)((LEAD_MS + (map_ms(&a->kern, m.t) - LEAD_MS) * km) / a->dur_ms);
+        a->karrive[i] = (float)((LEAD_MS + (map_ms(&a->kern, m.arrive) - LEAD_MS) * km) / a->dur_ms);
     }
     a->applied = (size_t)-1; /* force a reset on the next seek */
     return 0;
+}
+
+double viz_anim_duration_ms(const viz_anim *a)
+{
+    return a->dur_ms > 0 ? a->dur_ms : LEAD_MS + TAIL_MS;
+}
+
+static bool is_shown(const viz_scene *s, int side, int sock_id);
+
+bool viz_anim_event_span(const viz_anim *a, const viz_scene *s, size_t i, double *p0, double *p1)
+{
+    if (i >= a->nevents || i >= s->nevents)
+        return false;
+    const lesson_event *e = &s->events[i];
+    double d0 = a->dstart[i];
+    if (travels(e->kind)) {
+        if (a->darrive[i] <= d0)
+            return false;
+        *p0 = d0;
+        *p1 = a->darrive[i];
+        return true;
+    }
+    if ((e->kind == LESSON_EV_WRITE || e->kind == LESSON_EV_READ) && e->bytes &&
+        is_shown(s, e->from_side, e->sock_id)) {
+        bool w = e->kind == LESSON_EV_WRITE;
+        *p0 = w ? d0 - a->fly : d0;
+        *p1 = w ? d0 : d0 + a->fly;
+        if (*p0 < 0)
+            *p0 = 0;
+        if (*p1 > 1)
+            *p1 = 1;
+        return true;
+    }
+    return false;
 }
 
 static bool is_shown(const viz_scene *s, int side, int sock_id)
@@ -289,16 +438,19 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
                                connected(&s->side[!side].after);
     /* Virtual time: invert the key mapping. */
     f->now_us = s->t0_us;
-    for (size_t i = 0; i < a->nkeys; i++) {
-        if (a->dkeys[i] > p) {
+    const timeline *T = &a->model;
+    for (size_t i = 0; i < T->n; i++) {
+        double di = (LEAD_MS + (T->ms[i] - LEAD_MS) * a->mm) / a->dur_ms;
+        if (di > p) {
             if (i > 0) {
-                double span = a->dkeys[i] - a->dkeys[i - 1];
-                double k = span > 0 ? (p - a->dkeys[i - 1]) / span : 1;
-                f->now_us = a->keys[i - 1] + (uint64_t)(k * (double)(a->keys[i] - a->keys[i - 1]));
+                double dp = (LEAD_MS + (T->ms[i - 1] - LEAD_MS) * a->mm) / a->dur_ms;
+                double span = di - dp;
+                double k = span > 0 ? (p - dp) / span : 1;
+                f->now_us = T->keys[i - 1] + (uint64_t)(k * (double)(T->keys[i] - T->keys[i - 1]));
             }
             break;
         }
-        f->now_us = a->keys[i];
+        f->now_us = T->keys[i];
     }
     if (p >= 1.0 && s->t1_us > f->now_us)
         f->now_us = s->t1_us;
@@ -308,7 +460,7 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
     for (size_t i = 0; i < a->nevents && i < s->nevents; i++) {
         const lesson_event *e = &s->events[i];
         float d0 = a->dstart[i];
-        if (d0 > p + FLY)
+        if (d0 > p + a->fly)
             break;
         int side = e->from_side;
         if (side < 0 || side > 1)
@@ -330,11 +482,12 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
             if (f->nwire == VIZ_MAX_WIRE)
                 continue;
             f->wire[f->nwire++] =
-                (viz_wire_item){side, e->kind, e->bytes, e->window, e->origin, 1, frac};
+                (viz_wire_item){side, e->kind, e->bytes, e->window, e->origin, 1, frac,
+                                viz_anim_event_chip(e)};
         } else if ((e->kind == LESSON_EV_WRITE || e->kind == LESSON_EV_READ) && e->bytes &&
                    is_shown(s, side, e->sock_id)) {
             bool w = e->kind == LESSON_EV_WRITE;
-            double from = w ? d0 - FLY : d0, to = w ? d0 : d0 + FLY;
+            double from = w ? d0 - a->fly : d0, to = w ? d0 : d0 + a->fly;
             if (w && from < 0) {
                 from = 0;
                 to = d0 > 0.02 ? d0 : 0.02;
@@ -357,9 +510,37 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
                 f->flying[f->nflying++] = (viz_flying){side, w, e->bytes, e->origin, frac};
         }
     }
-    f->code_progress = a->lead > 0 ? p / (a->lead + 0.25) : 1.0;
+    f->code_progress = a->lead > 0 ? p / (a->lead + 250.0 / a->dur_ms) : 1.0;
     if (f->code_progress > 1)
         f->code_progress = 1;
+}
+
+const char *viz_anim_event_chip(const lesson_event *e)
+{
+    /* The model's SYN event is both the client's SYN and the listener's
+     * answer; the model names the answer "syn-ack". */
+    if (e->kind == LESSON_EV_SYN && e->why && !strcmp(e->why, "syn-ack"))
+        return "SYN-ACK";
+    return lesson_event_chip(e->kind);
+}
+
+int viz_wire_lane(const viz_wire_item *it)
+{
+    /* Lane 0 carries client -> server, lane 1 server -> client: whatever
+     * travels, data or ACK, rides its own sender's lane. */
+    return it->from_side == 1;
+}
+
+/* The chip of a kernel segment, from its TCP flags. */
+static const char *segment_chip(const lesson_segment *g)
+{
+    if (g->flags & LESSON_SEG_RST)
+        return "RST";
+    if (g->flags & LESSON_SEG_SYN)
+        return g->flags & LESSON_SEG_ACK ? "SYN-ACK" : "SYN";
+    if (g->flags & LESSON_SEG_FIN)
+        return "FIN";
+    return g->bytes ? NULL : "ACK";
 }
 
 /* The kind a kernel segment is drawn as, from its TCP flags. */
@@ -374,28 +555,20 @@ static lesson_event_kind segment_kind(const lesson_segment *g)
     return g->bytes ? LESSON_EV_SEGMENT : LESSON_EV_ACK;
 }
 
-int viz_anim_kernel_wire(const viz_scene *s, double p, viz_frame *f)
+int viz_anim_kernel_wire(const viz_anim *a, const viz_scene *s, double p, viz_frame *f)
 {
     f->nwire = 0;
     if (s->wire != LESSON_WIRE_EMULATED)
         return -ENODATA;
-    /* The step's real time, from its start to its last arrival, spread
-     * over the same stretch of the animation as the model's events. */
-    uint64_t t0 = s->real_t0_us, t1 = s->real_t1_us;
-    for (size_t i = 0; i < s->nsegments; i++)
-        if (s->segments[i].arrive_us > t1)
-            t1 = s->segments[i].arrive_us;
-    double span = t1 > t0 ? (double)(t1 - t0) : 1.0;
-    for (size_t i = 0; i < s->nsegments && f->nwire < VIZ_MAX_WIRE; i++) {
+    /* Each segment on the kernel's own timeline (viz_anim_build). */
+    for (size_t i = 0; i < a->nsegs && i < s->nsegments && f->nwire < VIZ_MAX_WIRE; i++) {
         const lesson_segment *g = &s->segments[i];
-        if (g->dropped || g->arrive_us <= g->time_us)
-            continue;
-        double d0 = LEAD + (1.0 - LEAD - TAIL) * (double)(g->time_us - t0) / span;
-        double d1 = LEAD + (1.0 - LEAD - TAIL) * (double)(g->arrive_us - t0) / span;
-        if (!(d0 <= p && p < d1))
+        double d0 = a->kstart[i], d1 = a->karrive[i];
+        if (d0 < 0 || !(d0 <= p && p < d1))
             continue;
         f->wire[f->nwire++] = (viz_wire_item){g->from_side, segment_kind(g), g->bytes,
-                                              g->window, 0, 1, (float)((p - d0) / (d1 - d0))};
+                                              g->window, 0, 1, (float)((p - d0) / (d1 - d0)),
+                                              segment_chip(g)};
     }
     return 0;
 }

@@ -26,6 +26,9 @@
 
 enum { VIZ_MAX_WIRE = 192, VIZ_MAX_FLYING = 16 };
 
+/* The longest a step plays at speed 1 (ms): longer traffic plays faster. */
+#define VIZ_ANIM_MAX_MS 10000.0
+
 /* Something travelling on the wire. */
 typedef struct {
     int from_side;       /* sender: LESSON_CLIENT or LESSON_SERVER */
@@ -35,6 +38,7 @@ typedef struct {
     uint32_t origin;     /* the write its first byte came from */
     uint32_t count;      /* segments merged into this item (large transfers) */
     float frac;          /* 0 at the sender, 1 at the receiver */
+    const char *chip;    /* its chip's name ("SYN", "SYN-ACK", "ACK"...), NULL for data */
 } viz_wire_item;
 
 /* Bytes flying between an application and its kernel buffers. */
@@ -72,6 +76,26 @@ void viz_anim_free(viz_anim *a);
  * seek until the next build). Returns 0 or -ENOMEM. */
 int viz_anim_build(viz_anim *a, const viz_scene *s);
 
+/* How long the step's animation lasts at speed 1, in milliseconds: what
+ * its chips need to be seen (each at least about 0.5 s on screen), at
+ * most VIZ_ANIM_MAX_MS. */
+double viz_anim_duration_ms(const viz_anim *a);
+
+/* Event i of the scene as a chip on screen: a traveller on the wire, or a
+ * write or read flying between application and kernel. Sets the progress
+ * it appears at and leaves at and returns true; false for an event drawn
+ * as no chip. */
+bool viz_anim_event_span(const viz_anim *a, const viz_scene *s, size_t i, double *p0, double *p1);
+
+/* The name on an event's chip: lesson_event_chip(), except the SYN that
+ * answers a SYN, which is a "SYN-ACK". NULL for data and what does not
+ * travel. */
+const char *viz_anim_event_chip(const lesson_event *e);
+
+/* The lane a wire item travels in: 0 (client -> server, the top one) or
+ * 1 (server -> client). Every item rides its sender's lane. */
+int viz_wire_lane(const viz_wire_item *it);
+
 /* Fills f with the step's state at progress (clamped to 0..1); progress 1
  * is the state after the step. */
 void viz_anim_seek(viz_anim *a, const viz_scene *s, double progress, viz_frame *f);
@@ -83,11 +107,11 @@ void viz_anim_replayed(viz_anim *a, const viz_scene *s, lesson_queue q[2][LESSON
 
 /* Replaces the frame's wire items with the kernel's segments at progress
  * p: the segments the emulated wire logged during the step, each placed by
- * its real send and arrival times on the same stretch of the animation as
- * the model's events. Returns 0, or -ENODATA when the step has no kernel
+ * its real send and arrival times on a timeline built like the model's
+ * (viz_anim_build builds both; the step lasts what the longer needs). Returns 0, or -ENODATA when the step has no kernel
  * wire (the real mode did not run, or ran on plain loopback): the frame
  * then has no wire items. */
-int viz_anim_kernel_wire(const viz_scene *s, double p, viz_frame *f);
+int viz_anim_kernel_wire(const viz_anim *a, const viz_scene *s, double p, viz_frame *f);
 
 /* The colour index (0..7) of bytes from write `origin` of a side's socket:
  * the client's writes and the server's take different colours. */

@@ -27,8 +27,8 @@
 #include "viz_session.h"
 #include "viz_steps.h"
 
-#define STEP_MS        1000.0 /* a step's animation at speed 1 */
 #define AUTOPLAY_PAUSE 1800   /* ms between the end of a step and the next */
+#define FRAME_MS       40.0   /* , and . move the frozen animation this much (speed 1) */
 #define TOAST_MS       3500
 
 typedef struct {
@@ -58,6 +58,7 @@ struct viz_app {
     viz_frame *frame;
     double anim_ms;  /* wall time into the step's animation */
     double pause_ms; /* autoplay: wall time since the animation ended */
+    bool frozen;     /* K: time stands still; , . move it a frame */
     viz_ui ui;
     int nar_pages;   /* pages of the shown step's narration, as last drawn (0: not drawn yet) */
     bool fullscreen;
@@ -165,6 +166,7 @@ static int show_step(viz_app *a, int k)
         return -ENOMEM;
     a->anim_ms = 0;
     a->pause_ms = 0;
+    a->frozen = false; /* a new step plays (K freezes it again) */
     a->ui.nar_page = 0; /* a step opens on its narration's first page */
     a->nar_pages = 0;   /* counted when it is drawn */
     return 0;
@@ -366,13 +368,14 @@ void viz_app_free(viz_app *a)
     free(a);
 }
 
-/* A step's animation: STEP_MS, or the time the lesson gives it (`pace`),
- * at the presenter's speed. */
+/* A step's animation: what its chips need to be seen (viz_anim.h), or
+ * the longer time the lesson gives it (`pace`), at the presenter's speed. */
 static double step_ms(const viz_app *a)
 {
-    double ms = STEP_MS;
+    double ms = viz_anim_duration_ms(a->anim);
     int k = a->scene.step;
-    if (a->doc && k >= 0 && (size_t)k < a->doc->nsteps && a->doc->steps[k].pace_us)
+    if (a->doc && k >= 0 && (size_t)k < a->doc->nsteps &&
+        (double)a->doc->steps[k].pace_us / 1000.0 > ms)
         ms = (double)a->doc->steps[k].pace_us / 1000.0;
     return ms / (a->ui.speed > 0 ? a->ui.speed : 1.0);
 }
@@ -727,6 +730,28 @@ static bool run_action(viz_app *a, viz_key_action act, SDL_Keycode sym)
     case VIZ_KEY_SLOWER:
         a->ui.speed = a->ui.speed / 1.5 < 0.125 ? 0.125 : a->ui.speed / 1.5;
         return true;
+    case VIZ_KEY_FREEZE:
+        a->frozen = !a->frozen;
+        if (a->frozen)
+            set_toast2(a, "frozen: , and . move a frame, K plays on, Backspace replays",
+                       "一時停止: , と . で1コマずつ、K で再開、Backspace でもう一度");
+        else
+            a->toast_ms = 0;
+        return true;
+    case VIZ_KEY_FRAME_BACK:
+    case VIZ_KEY_FRAME_FWD: {
+        /* One frame of the animation at speed 1, whatever the speed. */
+        a->frozen = true;
+        double total = step_ms(a), d = FRAME_MS / (a->ui.speed > 0 ? a->ui.speed : 1.0);
+        a->anim_ms += act == VIZ_KEY_FRAME_FWD ? d : -d;
+        a->anim_ms = a->anim_ms < 0 ? 0 : a->anim_ms > total ? total : a->anim_ms;
+        return true;
+    }
+    case VIZ_KEY_REPLAY:
+        a->anim_ms = 0;
+        a->pause_ms = 0;
+        a->frozen = false;
+        return true;
     case VIZ_KEY_NONE:
     case VIZ_KEY_NACTIONS:
         break;
@@ -785,6 +810,8 @@ bool viz_app_tick(viz_app *a, double dt_ms)
     }
     if (a->asking)
         return moving; /* the question holds the step before it plays */
+    if (a->frozen)
+        return moving; /* K: nothing moves, autoplay waits too */
     if (a->pf_cursor >= 0)
         moving = true; /* idle frames finish the next step's prefetch */
     double total = step_ms(a);
@@ -831,7 +858,7 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
     /* Where the kernel has no segment log the wire's title says so; the
      * footer's key hints stay. */
     a->ui.kernel_wire_none =
-        a->ui.kernel_wire && viz_anim_kernel_wire(&a->scene, p, a->frame) < 0;
+        a->ui.kernel_wire && viz_anim_kernel_wire(a->anim, &a->scene, p, a->frame) < 0;
     viz_fold fold = {0}; /* where the reveal goes (viz_ui.fold) */
     a->ui.fold = &fold;
     viz_draw_scene_pages(r, t, &a->scene, a->frame, &a->ui, w, h, &a->nar_pages);
@@ -876,6 +903,7 @@ void viz_app_get(const viz_app *a, viz_app_info *out)
     out->zoom = a->ui.zoom;
     out->speed = a->ui.speed;
     out->autoplay = a->ui.autoplay;
+    out->frozen = a->frozen;
     out->kernel_wire = a->ui.kernel_wire;
     out->nar_page = a->ui.nar_page;
     out->nar_pages = a->nar_pages;

@@ -38,6 +38,7 @@ typedef struct {
     double zoom;         /* text zoom */
     double speed;        /* animation speed factor */
     bool autoplay;       /* P */
+    bool frozen;         /* K: the animation stands still (, . move it a frame) */
     bool kernel_wire;    /* W: the wire shows the kernel's segments */
     int nar_page;        /* the narration's page shown (0: the first; Down / Up) */
     int nar_pages;       /* its pages as last drawn (1: it fits; 0: not drawn yet) */

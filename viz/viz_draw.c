@@ -887,9 +887,12 @@ static int ack_row_dy(const viz_ctx *c)
     return chip_h(c) + U(c, 2);
 }
 
-static const char *kind_name(lesson_event_kind k)
+/* An item's chip name: "SYN-ACK" for the answer to a SYN (viz_anim.h). */
+static const char *kind_name(const viz_wire_item *it)
 {
-    const char *chip = lesson_event_chip(k);
+    if (it->chip)
+        return it->chip;
+    const char *chip = lesson_event_chip(it->kind);
     return chip ? chip : "ACK";
 }
 
@@ -991,23 +994,47 @@ typedef struct {
     SDL_Color ctl_k; /* its colour (a chunk of control segments only wears it) */
 } seg_group;
 
-static void flush_group(const viz_ctx *c, seg_group *g, int y, int seg_h)
+/* A train's words: "12× 17,520 B + FIN", "1176", "SYN-ACK". */
+static void group_label(const seg_group *g, char *buf, size_t len)
 {
-    if (g->count == 0 && !g->ctl)
-        return;
-    char buf[64], b[24];
+    char b[24];
     if (g->count > 1) {
         viz_fmt_bytes(b, sizeof b, g->bytes);
-        snprintf(buf, sizeof buf, "%u× %s", g->count, b);
+        snprintf(buf, len, "%u× %s", g->count, b);
     } else if (g->count == 1) {
-        snprintf(buf, sizeof buf, "%u", g->bytes);
+        snprintf(buf, len, "%u", g->bytes);
     } else {
         buf[0] = 0;
     }
     if (g->ctl) {
         size_t l = strlen(buf);
-        snprintf(buf + l, sizeof buf - l, "%s%s", l ? " + " : "", g->ctl);
+        snprintf(buf + l, len - l, "%s%s", l ? " + " : "", g->ctl);
     }
+}
+
+/* Its extent as drawn: wider than its segments when its words are. */
+static int group_x0(const viz_ctx *c, const seg_group *g)
+{
+    char buf[64];
+    group_label(g, buf, sizeof buf);
+    int w = g->x1 - g->x0, tw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 10);
+    return tw > w ? g->x0 - (tw - w) / 2 : g->x0;
+}
+
+static int group_x1(const viz_ctx *c, const seg_group *g)
+{
+    char buf[64];
+    group_label(g, buf, sizeof buf);
+    int w = g->x1 - g->x0, tw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 10);
+    return tw > w ? g->x0 - (tw - w) / 2 + tw : g->x1;
+}
+
+static void flush_group(const viz_ctx *c, seg_group *g, int y, int seg_h)
+{
+    if (g->count == 0 && !g->ctl)
+        return;
+    char buf[64];
+    group_label(g, buf, sizeof buf);
     int w = g->x1 - g->x0;
     int tw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 10);
     int x = g->x0;
@@ -1079,16 +1106,17 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
     fill(c, x1, lanes[1] - U(c, 1), sv->x - x1, U(c, 3), EDGE);
 
     int seg_h = chip_h(c), seg_w = U(c, 58);
-    seg_group groups[2];
-    memset(groups, 0, sizeof groups);
+    enum { MAX_GROUPS = 32 };
+    seg_group groups[2][MAX_GROUPS];
+    int ngroups[2] = {0, 0};
     int shown_n[4] = {0}, shown_x0[4] = {0}, shown_x1[4] = {0}; /* last label per lane row */
     for (int i = 0; i < f->nwire; i++) {
         const viz_wire_item *it = &f->wire[i];
         bool data = it->kind == LESSON_EV_SEGMENT || it->kind == LESSON_EV_SYN ||
                     it->kind == LESSON_EV_FIN || it->kind == LESSON_EV_RST || it->kind == LESSON_EV_PROBE;
-        /* Data travels in its sender's lane; ACKs go back in the lane of
-         * the data they acknowledge, just below it. */
-        int lane = data ? it->from_side : !it->from_side;
+        /* Everything travels in its sender's lane, under that lane's
+         * direction label: data on the lane, ACKs in the row below it. */
+        int lane = viz_wire_lane(it);
         bool rightward = it->from_side == 0;
         int y = lanes[lane];
         float fr = it->frac;
@@ -1096,43 +1124,50 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             /* A segment, or a control segment travelling with the data:
              * both join the train they overlap. */
             bool seg = it->kind == LESSON_EV_SEGMENT;
-            const char *ctl = seg ? NULL : kind_name(it->kind);
+            const char *ctl = seg ? NULL : kind_name(it);
             int iw = seg ? seg_w : text_w(c, ctl, VIZ_FACE_BOLD, 20) + U(c, 12);
             int x = rightward ? x0 + (int)(fr * (span - iw)) : x1 - iw - (int)(fr * (span - iw));
-            seg_group *g = &groups[lane];
-            bool joins = (g->count > 0 || g->ctl) && x < g->x1 + U(c, 2) && x + iw > g->x0 - U(c, 2);
-            if (joins && (seg || !g->ctl)) {
-                /* Overlaps the train before it: one chunk, "12× 17,520". */
-                if (x < g->x0)
-                    g->x0 = x;
-                if (x + iw > g->x1)
-                    g->x1 = x + iw;
-                if (seg) {
-                    if (!g->count)
-                        g->origin = it->origin;
-                    g->count += it->count;
-                    g->bytes += it->bytes;
-                } else {
-                    g->ctl = ctl;
-                }
-                continue;
+            /* It joins any train it overlaps ("12× 17,520"); a train
+             * carries one control segment's name. */
+            seg_group *g = NULL;
+            for (int k = 0; k < ngroups[lane] && !g; k++) {
+                seg_group *o = &groups[lane][k];
+                if (x < o->x1 + U(c, 2) && x + iw > o->x0 - U(c, 2))
+                    g = o;
             }
-            flush_group(c, g, y, seg_h);
-            *g = (seg_group){x, x + iw, seg ? it->count : 0, seg ? it->bytes : 0, it->from_side,
-                             it->origin, ctl, it->kind == LESSON_EV_RST ? BAD
-                                              : it->kind == LESSON_EV_PROBE ? TEXT : WARN};
+            if (!g && ngroups[lane] < MAX_GROUPS) {
+                g = &groups[lane][ngroups[lane]++];
+                *g = (seg_group){x, x + iw, 0, 0, it->from_side, it->origin, NULL,
+                                 it->kind == LESSON_EV_RST ? BAD
+                                 : it->kind == LESSON_EV_PROBE ? TEXT : WARN};
+            }
+            if (!g)
+                continue;
+            if (x < g->x0)
+                g->x0 = x;
+            if (x + iw > g->x1)
+                g->x1 = x + iw;
+            if (seg) {
+                if (!g->count)
+                    g->origin = it->origin;
+                g->count += it->count;
+                g->bytes += it->bytes;
+            } else if (!g->ctl) {
+                g->ctl = ctl;
+                g->ctl_k = it->kind == LESSON_EV_RST ? BAD : it->kind == LESSON_EV_PROBE ? TEXT : WARN;
+            }
         } else {
             char buf[48], b[24];
             if (it->window >= 10000)
                 snprintf(b, sizeof b, "%uK", it->window / 1024);
             else
                 snprintf(b, sizeof b, "%u", it->window);
-            snprintf(buf, sizeof buf, "%s %s %s", kind_name(it->kind),
+            snprintf(buf, sizeof buf, "%s %s %s", kind_name(it),
                      viz_label(c->lang, VIZ_L_WINDOW), b);
             int ah = chip_h(c);
             int w = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 12);
             if (w > span) { /* a narrow wire: "ACK 63K" */
-                snprintf(buf, sizeof buf, "%s %s", kind_name(it->kind), b);
+                snprintf(buf, sizeof buf, "%s %s", kind_name(it), b);
                 w = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 12);
             }
             int ay = y + ack_row_dy(c) - ah / 2;
@@ -1160,8 +1195,30 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, ay + U(c, 1), VIZ_ALIGN_CENTER);
         }
     }
-    flush_group(c, &groups[0], lanes[0], seg_h);
-    flush_group(c, &groups[1], lanes[1], seg_h);
+    /* Trains that grew into each other become one, then each is drawn. */
+    for (int l = 0; l < 2; l++) {
+        for (int k = 0; k < ngroups[l]; k++)
+            for (int j = k + 1; j < ngroups[l]; j++) {
+                seg_group *a = &groups[l][k], *b = &groups[l][j];
+                if (!(group_x1(c, b) > group_x0(c, a) - U(c, 2) &&
+                      group_x0(c, b) < group_x1(c, a) + U(c, 2)))
+                    continue;
+                a->x0 = a->x0 < b->x0 ? a->x0 : b->x0;
+                a->x1 = a->x1 > b->x1 ? a->x1 : b->x1;
+                if (b->count && !a->count)
+                    a->origin = b->origin;
+                a->count += b->count;
+                a->bytes += b->bytes;
+                if (!a->ctl) {
+                    a->ctl = b->ctl;
+                    a->ctl_k = b->ctl_k;
+                }
+                groups[l][j] = groups[l][--ngroups[l]];
+                j = k; /* a grew: look at the others again */
+            }
+        for (int k = 0; k < ngroups[l]; k++)
+            flush_group(c, &groups[l][k], lanes[l], seg_h);
+    }
     /* A zero window is unmistakable: a banner across the stalled lane. */
     for (int rx = 0; rx < 2; rx++) {
         if (!f->zero_window[rx])

@@ -33,6 +33,10 @@ typedef enum {
     VIZ_KEY_WIRE,        /* the wire: the model's events / the kernel's segments */
     VIZ_KEY_FASTER,      /* animation faster (x1.5, at most 8) */
     VIZ_KEY_SLOWER,      /* animation slower (/1.5, at least 1/8) */
+    VIZ_KEY_FREEZE,      /* the animation stops where it is / plays on */
+    VIZ_KEY_FRAME_BACK,  /* frozen: one frame back (freezes first) */
+    VIZ_KEY_FRAME_FWD,   /* frozen: one frame forward (freezes first) */
+    VIZ_KEY_REPLAY,      /* the step's animation again from its start */
     VIZ_KEY_LANG,        /* English / Japanese */
     VIZ_KEY_FULLSCREEN,  /* fullscreen on / off */
     VIZ_KEY_ZOOM_IN,     /* bigger text */

@@ -21,7 +21,10 @@ static const char *const labels[VIZ_L_COUNT][2] = {
     [VIZ_L_REAL] = {"kernel", "実カーネル"},
     [VIZ_L_REAL_AFTER] = {"kernel, after the step", "実カーネル (ステップ後)"},
     [VIZ_L_WIRE] = {"the wire (model)", "ワイヤ (モデル)"},
-    [VIZ_L_WIRE_KERNEL] = {"the wire (kernel)", "ワイヤ (カーネル)"},
+    /* W: the kernel's own segments fly; the buffers keep the model's
+     * numbers (their captions say "model:"), and the title says so. */
+    [VIZ_L_WIRE_KERNEL] = {"the wire (kernel) · buffers: model",
+                           "ワイヤ (カーネル)・バッファ: モデル"},
     [VIZ_L_WIRE_KERNEL_NONE] = {"kernel: no segment log (loopback)",
                                 "カーネル: 記録なし (ループバック)"},
     [VIZ_L_ZERO_WINDOW] = {"ZERO WINDOW", "ゼロウィンドウ"},

@@ -226,7 +226,7 @@ static int render_step(const render_opts *o, const lesson_doc *doc, size_t k, vi
             viz_ui u = *ui;
             viz_fold fold = {0}; /* where the reveal goes (viz_ui.fold) */
             u.fold = &fold;
-            u.kernel_wire_none = o->kernel_wire && viz_anim_kernel_wire(scene, at, frame) < 0;
+            u.kernel_wire_none = o->kernel_wire && viz_anim_kernel_wire(anim, scene, at, frame) < 0;
             u.nar_page = page;
             SDL_Renderer *cr = viz_canvas_renderer(canvas);
             int np = 1;
