@@ -195,9 +195,10 @@ static void apply(viz_anim *a, const viz_scene *s, const lesson_event *e)
             if (moved.bytes < e->bytes) /* a retransmission: colour by origin */
                 lesson_queue_push(&moved, e->origin, e->bytes - moved.bytes);
             for (int i = 0; i < moved.n; i++) {
-                lesson_queue_push(&a->q[from][LESSON_Q_IN_FLIGHT], moved.run[i].origin,
-                                  moved.run[i].bytes);
-                lesson_queue_push(&a->wireq[from], moved.run[i].origin, moved.run[i].bytes);
+                lesson_queue_push_at(&a->q[from][LESSON_Q_IN_FLIGHT], moved.run[i].origin,
+                                     moved.run[i].offset_bytes, moved.run[i].bytes);
+                lesson_queue_push_at(&a->wireq[from], moved.run[i].origin,
+                                     moved.run[i].offset_bytes, moved.run[i].bytes);
             }
         } else {
             lesson_queue_push(&a->wireq[from], e->origin, e->bytes);
@@ -211,7 +212,8 @@ static void apply(viz_anim *a, const viz_scene *s, const lesson_event *e)
         if (moved.bytes < e->bytes)
             lesson_queue_push(&moved, e->origin, e->bytes - moved.bytes);
         for (int i = 0; i < moved.n; i++)
-            lesson_queue_push(&a->q[to][LESSON_Q_RECV], moved.run[i].origin, moved.run[i].bytes);
+            lesson_queue_push_at(&a->q[to][LESSON_Q_RECV], moved.run[i].origin,
+                                 moved.run[i].offset_bytes, moved.run[i].bytes);
         break;
     }
     case LESSON_EV_READ:
