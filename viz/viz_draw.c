@@ -23,6 +23,7 @@
  * the buffer is usable ("4,096 B · usable 4,096 of 8,192 B").
  */
 #include "viz_paint.h"
+#include "viz_tiles.h"
 
 #include <limits.h>
 #include <math.h>
@@ -72,11 +73,11 @@ static int draw_runs(const viz_ctx *c, const lesson_queue *q, int side, int x0, 
  * bytes in a large buffer are still seen; inside the fill when there is
  * no room after it or `inside` asks (the ZERO WINDOW pill takes the
  * empty end). */
-static void bar_fill_label(const viz_ctx *c, uint32_t bytes, int edge, int y, int h, int bx, int bw,
-                           bool inside)
+static int bar_fill_label(const viz_ctx *c, uint32_t bytes, int edge, int y, int h, int bx, int bw,
+                          bool inside)
 {
     if (!bytes)
-        return;
+        return edge;
     char b[32];
     viz_fmt_bytes(b, sizeof b, bytes);
     int tw = text_w(c, b, VIZ_FACE_BOLD, 20);
@@ -87,9 +88,20 @@ static void bar_fill_label(const viz_ctx *c, uint32_t bytes, int edge, int y, in
         x = edge - U(c, 6) - tw;
         k = DARK;
         if (x < bx + U(c, 4))
-            return; /* a fill too short for its count: the lines below say it */
+            return edge; /* a fill too short for its count: the lines below say it */
+        text(c, b, VIZ_FACE_BOLD, 20, k, x, y + (h - lh) / 2, VIZ_ALIGN_LEFT);
+        return edge;
     }
     text(c, b, VIZ_FACE_BOLD, 20, k, x, y + (h - lh) / 2, VIZ_ALIGN_LEFT);
+    return x + tw; /* where the bar is free again */
+}
+
+/* Room for a fill's count after it (bar_fill_label's text and gaps). */
+static int bar_fill_label_w(const viz_ctx *c, uint32_t bytes)
+{
+    char b[32];
+    viz_fmt_bytes(b, sizeof b, bytes);
+    return text_w(c, b, VIZ_FACE_BOLD, 20) + U(c, 10);
 }
 
 /* ---- the side columns ------------------------------------------------ */
@@ -807,11 +819,33 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
                        final && vs->real.present ? vs->real.sndbuf_bytes : 0, bx, yb, bw, fig,
                        sizeof fig);
             col->send_bar_x0 = bx;
-            int used = draw_runs(c, &f->q[side][LESSON_Q_IN_FLIGHT], side, bx, 1, bar_y, bar_h, ppb,
-                                 bw, true);
-            int used2 = draw_runs(c, &f->q[side][LESSON_Q_UNSENT], side, bx + used, 1, bar_y,
+            /* A few bytes: their characters, each in its write's colour
+             * (viz_tiles.h); more: the proportional bar and a strip. */
+            viz_tiles_part parts[2] = {
+                {&f->q[side][LESSON_Q_IN_FLIGHT], &k->writes, side, true},
+                {&f->q[side][LESSON_Q_UNSENT], &k->writes, side, false}};
+            int tiles_w = viz_tiles_draw(c, parts, 2, false, bx, bar_y,
+                                         bw - bar_fill_label_w(c, un + fl), bar_h);
+            int used = 0, used2 = 0;
+            if (tiles_w < 0) {
+                used = draw_runs(c, &f->q[side][LESSON_Q_IN_FLIGHT], side, bx, 1, bar_y, bar_h,
+                                 ppb, bw, true);
+                used2 = draw_runs(c, &f->q[side][LESSON_Q_UNSENT], side, bx + used, 1, bar_y,
                                   bar_h, ppb, bw - used, false);
-            bar_fill_label(c, un + fl, bx + used + used2, bar_y, bar_h, bx, bw, false);
+            } else {
+                used2 = tiles_w;
+            }
+            int free_x = bar_fill_label(c, un + fl, bx + used + used2, bar_y, bar_h, bx, bw, false);
+            if (tiles_w < 0 && un + fl > 0) {
+                lesson_queue all = f->q[side][LESSON_Q_IN_FLIGHT];
+                for (int i = 0; i < f->q[side][LESSON_Q_UNSENT].n; i++)
+                    lesson_queue_push_at(&all, f->q[side][LESSON_Q_UNSENT].run[i].origin,
+                                         f->q[side][LESSON_Q_UNSENT].run[i].offset_bytes,
+                                         f->q[side][LESSON_Q_UNSENT].run[i].bytes);
+                if (free_x > bx + used + used2)
+                    viz_tiles_draw_strip(c, &all, &k->writes, free_x + U(c, 10), bar_y,
+                                         bx + bw - U(c, 4) - free_x - U(c, 10), bar_h);
+            }
             if (used > 0 && used2 > 0)
                 fill(c, bx + used, bar_y - U(c, 3), U(c, 2), bar_h + U(c, 6), TEXT);
             frame(c, bx, bar_y, bw, bar_h, U(c, 2), vs->after.blocked && final ? BAD : EDGE);
@@ -824,9 +858,24 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
                        final && vs->real.present ? vs->real.rcvbuf_bytes : 0, bx, yb, bw, fig,
                        sizeof fig);
             col->recv_bar_x0 = bx;
-            int used = draw_runs(c, &f->q[side][LESSON_Q_RECV], side == 0 ? 1 : 0, bx, 1, bar_y,
+            /* A few bytes: one stream of characters, no border between
+             * writes (the kernel keeps none); more: the bar and a strip.
+             * The bytes are the other side's writes. */
+            const lesson_write_log *wl = &s->side[!side].after.writes;
+            int zw_room = zero ? text_w(c, viz_label(c->lang, VIZ_L_ZERO_WINDOW), VIZ_FACE_BOLD,
+                                        20) + U(c, 16)
+                               : 0;
+            viz_tiles_part part = {&f->q[side][LESSON_Q_RECV], wl, !side, false};
+            int used = viz_tiles_draw(c, &part, 1, true, bx, bar_y,
+                                      bw - bar_fill_label_w(c, rq) - zw_room, bar_h);
+            bool tiles = used >= 0;
+            if (!tiles)
+                used = draw_runs(c, &f->q[side][LESSON_Q_RECV], side == 0 ? 1 : 0, bx, 1, bar_y,
                                  bar_h, ppb, bw, false);
-            bar_fill_label(c, rq, bx + used, bar_y, bar_h, bx, bw, zero);
+            int free_x = bar_fill_label(c, rq, bx + used, bar_y, bar_h, bx, bw, zero && !tiles);
+            if (!tiles && rq > 0 && free_x > bx + used)
+                viz_tiles_draw_strip(c, &f->q[side][LESSON_Q_RECV], wl, free_x + U(c, 10), bar_y,
+                                     bx + bw - U(c, 4) - zw_room - free_x - U(c, 10), bar_h);
             frame(c, bx, bar_y, bw, bar_h, zero ? U(c, 4) : U(c, 2), zero ? BAD : EDGE);
             if (zero) {
                 /* On the grey end of the bar, which the full usable part
