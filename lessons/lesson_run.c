@@ -710,9 +710,9 @@ static void rec_mode(lesson_record *rec, interp *in, int slot, int *map)
             if (!sv->closed && be->ops->queue_runs)
                 for (int q = 0; q < LESSON_NQUEUES; q++)
                     be->ops->queue_runs(be, sv->handle, (lesson_qid)q, &rs->queue[q]);
-            /* a closed socket keeps the log it had: its peer may still
-             * hold its bytes */
-            if (!sv->closed && be->ops->write_log)
+            /* a closed socket too: its peer may still hold its bytes
+             * (the model never reuses a handle) */
+            if (be->ops->write_log)
                 be->ops->write_log(be, sv->handle, &rs->writes);
         }
     }
