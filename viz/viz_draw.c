@@ -346,7 +346,7 @@ static void bar_figures(const viz_ctx *c, char *out, size_t len, uint32_t used, 
  * step can point at it. kernel_cap 0: unknown or the same. In a narrow
  * column the figures shrink to fit rather than lose a word; fig (when not
  * NULL) gets the text drawn. */
-static void bar_header(const viz_ctx *c, const char *label, uint32_t used, uint32_t usable,
+static bool bar_header(const viz_ctx *c, const char *label, uint32_t used, uint32_t usable,
                        uint32_t cap, uint32_t kernel_cap, int x, int y, int w, char *fig,
                        size_t figlen)
 {
@@ -360,12 +360,55 @@ static void bar_header(const viz_ctx *c, const char *label, uint32_t used, uint3
     if (fig)
         snprintf(fig, figlen, "%s", buf);
     if (kernel_cap == 0 || kernel_cap == cap)
-        return;
+        return true;
     viz_fmt_bytes(k, sizeof k, kernel_cap);
     snprintf(kbuf, sizeof kbuf, "%s %s \xc2\xb7", viz_label(c->lang, VIZ_L_REAL), k);
     int kw = text_w(c, kbuf, VIZ_FACE_SANS, 20);
-    if (lw + kw + bw + U(c, 16) <= w)
-        text(c, kbuf, VIZ_FACE_SANS, 20, DIM, x + w - bw - U(c, 6), y + U(c, 2), VIZ_ALIGN_RIGHT);
+    if (lw + kw + bw + U(c, 16) > w)
+        return false; /* bar_kernel_figure() puts it in the bar */
+    text(c, kbuf, VIZ_FACE_SANS, 20, DIM, x + w - bw - U(c, 6), y + U(c, 2), VIZ_ALIGN_RIGHT);
+    return true;
+}
+
+/* The kernel's size of a buffer where the header has no room for it: in
+ * the bar's free end, right-aligned before x1 ("kernel 2,626,560 B"),
+ * shrunk to fit down to 14 (design units) at worst. Returns where it
+ * begins (x1: not drawn). */
+static int bar_kernel_figure(const viz_ctx *c, uint32_t kernel_cap, int x0, int x1, int y, int h);
+
+/* bar_kernel_figure() on the grey end of a bar (from usable_x), else,
+ * in a narrow or zoomed column, on all but the first third of it that
+ * the bytes keep (all of it for an empty buffer). */
+static int bar_kernel_figure_fit(const viz_ctx *c, uint32_t kernel_cap, int bx, int bw, int usable_x,
+                                 uint32_t held, int x1, int y, int h)
+{
+    int kx = bar_kernel_figure(c, kernel_cap, usable_x, x1, y, h);
+    if (kx < x1)
+        return kx;
+    return bar_kernel_figure(c, kernel_cap, held ? bx + bw / 3 : bx + U(c, 4), x1, y, h);
+}
+
+static int bar_kernel_figure(const viz_ctx *c, uint32_t kernel_cap, int x0, int x1, int y, int h)
+{
+    char k[32], kbuf[80];
+    viz_fmt_bytes(k, sizeof k, kernel_cap);
+    snprintf(kbuf, sizeof kbuf, "%s %s", viz_label(c->lang, VIZ_L_REAL), k);
+    double size = fit_size(c, kbuf, VIZ_FACE_SANS, 20, x1 - x0 - U(c, 8), 14);
+    int kw = text_w(c, kbuf, VIZ_FACE_SANS, size);
+    if (kw > x1 - x0 - U(c, 8))
+        return x1;
+    int lh = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, size));
+    /* a label's backing, so it reads as a figure, not as bytes */
+    fill(c, x1 - U(c, 8) - kw, y + 1, kw + U(c, 8), h - 2, PANEL2);
+    text(c, kbuf, VIZ_FACE_SANS, size, TEXT, x1 - U(c, 4), y + (h - lh) / 2, VIZ_ALIGN_RIGHT);
+    return x1 - U(c, 8) - kw;
+}
+
+/* Room a chip leaving the client's send bar may take over the bar's
+ * wire end (its label is centred on the wire's edge). */
+static int wire_end_room(const viz_ctx *c, int side)
+{
+    return side == 0 ? text_w(c, "00\xc3\x97 000,000 B", VIZ_FACE_BOLD, 20) / 2 + U(c, 8) : 0;
 }
 
 /* One line of compare_line: "Model: what a · in flight b" (b only when
@@ -813,19 +856,28 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             fill(c, bx + usable_w, bar_y, bw - usable_w, bar_h, OVERHEAD);
         double ppb = cap ? (double)bw / cap : 0;
         char fig[160] = "";
+        uint32_t kernel_cap = 0; /* the kernel's size where it differs */
+        bool kernel_shown = true;
         if (is_send) {
             uint32_t un = f->q[side][LESSON_Q_UNSENT].bytes, fl = f->q[side][LESSON_Q_IN_FLIGHT].bytes;
-            bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, usable, sndbuf,
-                       final && vs->real.present ? vs->real.sndbuf_bytes : 0, bx, yb, bw, fig,
-                       sizeof fig);
+            kernel_cap = final && vs->real.present ? vs->real.sndbuf_bytes : 0;
+            kernel_shown = bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, usable,
+                                      sndbuf, kernel_cap, bx, yb, bw, fig, sizeof fig);
             col->send_bar_x0 = bx;
             /* A few bytes: their characters, each in its write's colour
              * (viz_tiles.h); more: the proportional bar and a strip. */
             viz_tiles_part parts[2] = {
                 {&f->q[side][LESSON_Q_IN_FLIGHT], &k->writes, side, true},
                 {&f->q[side][LESSON_Q_UNSENT], &k->writes, side, false}};
+            int end_x = bx + bw - U(c, 4);
+            if (!kernel_shown) /* on the grey end, which bytes never fill */
+                kernel_shown = (end_x = bar_kernel_figure_fit(c, kernel_cap, bx, bw, bx + usable_w,
+                                                              un + fl, end_x, bar_y, bar_h)) <
+                               bx + bw - U(c, 4);
+            int lim_w = end_x - bx; /* what the bytes and their count may take */
+            int split_x = -1;
             int tiles_w = viz_tiles_draw(c, parts, 2, false, bx, bar_y,
-                                         bw - bar_fill_label_w(c, un + fl), bar_h);
+                                         lim_w - bar_fill_label_w(c, un + fl), bar_h, &split_x);
             int used = 0, used2 = 0;
             if (tiles_w < 0) {
                 used = draw_runs(c, &f->q[side][LESSON_Q_IN_FLIGHT], side, bx, 1, bar_y, bar_h,
@@ -835,7 +887,11 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             } else {
                 used2 = tiles_w;
             }
-            int free_x = bar_fill_label(c, un + fl, bx + used + used2, bar_y, bar_h, bx, bw, false);
+            int free_x =
+                bar_fill_label(c, un + fl, bx + used + used2, bar_y, bar_h, bx, lim_w, false);
+            int wire_x = bx + bw - U(c, 4) - wire_end_room(c, side);
+            if (wire_x < end_x)
+                end_x = wire_x;
             if (tiles_w < 0 && un + fl > 0) {
                 lesson_queue all = f->q[side][LESSON_Q_IN_FLIGHT];
                 for (int i = 0; i < f->q[side][LESSON_Q_UNSENT].n; i++)
@@ -844,19 +900,21 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
                                          f->q[side][LESSON_Q_UNSENT].run[i].bytes);
                 if (free_x > bx + used + used2)
                     viz_tiles_draw_strip(c, &all, &k->writes, free_x + U(c, 10), bar_y,
-                                         bx + bw - U(c, 4) - free_x - U(c, 10), bar_h);
+                                         end_x - free_x - U(c, 10), bar_h);
             }
             if (used > 0 && used2 > 0)
                 fill(c, bx + used, bar_y - U(c, 3), U(c, 2), bar_h + U(c, 6), TEXT);
+            if (split_x > bx) /* in flight | unsent, as between the runs */
+                fill(c, split_x - 1, bar_y - U(c, 3), U(c, 2), bar_h + U(c, 6), TEXT);
             frame(c, bx, bar_y, bw, bar_h, U(c, 2), vs->after.blocked && final ? BAD : EDGE);
             compare_line(c, viz_label(c->lang, VIZ_L_UNSENT), un, fl, true, &vs->real,
                          vs->real.unsent_bytes, vs->real.in_flight_bytes, final, bx,
                          bar_y + bar_h + U(c, 4), bw);
         } else {
             uint32_t rq = f->q[side][LESSON_Q_RECV].bytes;
-            bar_header(c, viz_label(c->lang, VIZ_L_RECVBUF), rq, usable, rcvbuf,
-                       final && vs->real.present ? vs->real.rcvbuf_bytes : 0, bx, yb, bw, fig,
-                       sizeof fig);
+            kernel_cap = final && vs->real.present ? vs->real.rcvbuf_bytes : 0;
+            kernel_shown = bar_header(c, viz_label(c->lang, VIZ_L_RECVBUF), rq, usable, rcvbuf,
+                                      kernel_cap, bx, yb, bw, fig, sizeof fig);
             col->recv_bar_x0 = bx;
             /* A few bytes: one stream of characters, no border between
              * writes (the kernel keeps none); more: the bar and a strip.
@@ -865,17 +923,27 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             int zw_room = zero ? text_w(c, viz_label(c->lang, VIZ_L_ZERO_WINDOW), VIZ_FACE_BOLD,
                                         20) + U(c, 16)
                                : 0;
+            int end_x = bx + bw - U(c, 4) - zw_room;
+            if (!kernel_shown) /* on the grey end, which bytes never fill */
+                kernel_shown = (end_x = bar_kernel_figure_fit(c, kernel_cap, bx, bw, bx + usable_w,
+                                                              rq, end_x, bar_y, bar_h)) <
+                               bx + bw - U(c, 4) - zw_room;
+            int lim_w = end_x - bx;
             viz_tiles_part part = {&f->q[side][LESSON_Q_RECV], wl, !side, false};
             int used = viz_tiles_draw(c, &part, 1, true, bx, bar_y,
-                                      bw - bar_fill_label_w(c, rq) - zw_room, bar_h);
+                                      lim_w - bar_fill_label_w(c, rq), bar_h, NULL);
             bool tiles = used >= 0;
             if (!tiles)
                 used = draw_runs(c, &f->q[side][LESSON_Q_RECV], side == 0 ? 1 : 0, bx, 1, bar_y,
                                  bar_h, ppb, bw, false);
-            int free_x = bar_fill_label(c, rq, bx + used, bar_y, bar_h, bx, bw, zero && !tiles);
+            int free_x = bar_fill_label(c, rq, bx + used, bar_y, bar_h, bx,
+                                        zero ? bw : lim_w, zero && !tiles);
+            int wire_x = bx + bw - U(c, 4) - zw_room - wire_end_room(c, side);
+            if (wire_x < end_x)
+                end_x = wire_x;
             if (!tiles && rq > 0 && free_x > bx + used)
                 viz_tiles_draw_strip(c, &f->q[side][LESSON_Q_RECV], wl, free_x + U(c, 10), bar_y,
-                                     bx + bw - U(c, 4) - zw_room - free_x - U(c, 10), bar_h);
+                                     end_x - free_x - U(c, 10), bar_h);
             frame(c, bx, bar_y, bw, bar_h, zero ? U(c, 4) : U(c, 2), zero ? BAD : EDGE);
             if (zero) {
                 /* On the grey end of the bar, which the full usable part
@@ -899,6 +967,11 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             d.bar = (SDL_Rect){bx, bar_y, bw, bar_h};
             d.usable = (SDL_Rect){bx, bar_y, usable_w, bar_h};
             d.overhead = (SDL_Rect){bx + usable_w, bar_y, cap ? bw - usable_w : 0, bar_h};
+            d.held_bytes = is_send ? f->q[side][LESSON_Q_UNSENT].bytes +
+                                         f->q[side][LESSON_Q_IN_FLIGHT].bytes
+                                   : f->q[side][LESSON_Q_RECV].bytes;
+            d.kernel_capacity_bytes = kernel_cap != cap ? kernel_cap : 0;
+            d.kernel_shown = kernel_shown;
             snprintf(d.header, sizeof d.header, "%s", fig);
             bar_hook_fn(bar_hook_ud, &d);
         }

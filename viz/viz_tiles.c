@@ -128,7 +128,7 @@ static const SDL_Color STREAM = {222, 228, 238, 255};
 static double tile_size(const viz_ctx *c, int h)
 {
     double size = 20;
-    while (size > 8 && viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, size)) > h - 2)
+    while (size > 8 && viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, size)) > h)
         size -= 0.5;
     return size;
 }
@@ -167,8 +167,10 @@ static void draw_tile(const viz_ctx *c, const tile *t, const viz_tiles_part *p, 
 }
 
 int viz_tiles_draw(const viz_ctx *c, const viz_tiles_part *parts, int nparts, bool stream, int x,
-                   int y, int max_w, int h)
+                   int y, int max_w, int h, int *split_x)
 {
+    if (split_x)
+        *split_x = -1;
     uint32_t held = 0;
     for (int p = 0; p < nparts; p++)
         held += parts[p].q ? parts[p].q->bytes : 0;
@@ -215,6 +217,8 @@ int viz_tiles_draw(const viz_ctx *c, const viz_tiles_part *parts, int nparts, bo
     }
     int cx = x;
     for (int i = 0; i < head; i++) {
+        if (split_x && i > 0 && tiles[i].part == nparts - 1 && tiles[i - 1].part != nparts - 1)
+            *split_x = cx;
         draw_tile(c, &tiles[i], &parts[tiles[i].part], stream, cx, y, h, size);
         cx += tiles[i].w;
     }

@@ -73,9 +73,11 @@ typedef struct {
  * between writes (a receive buffer). When they do not all fit, the first
  * and last ones with three dots between. Returns the width drawn, or -1
  * (nothing drawn) when the parts hold no bytes, more than VIZ_TILES_MAX,
- * or bytes the logs do not hold. */
+ * or bytes the logs do not hold. split_x (may be NULL) gets where the
+ * last part's first tile is drawn when tiles of other parts come before
+ * it (a send buffer's unsent after its in-flight bytes), else -1. */
 int viz_tiles_draw(const viz_ctx *c, const viz_tiles_part *parts, int nparts, bool stream, int x,
-                   int y, int max_w, int h);
+                   int y, int max_w, int h, int *split_x);
 
 /* Draws q's magnified strip (viz_tiles_strip_text) in a dark box at x
  * in a bar row (y, h), at most max_w wide, as many bytes as fit (none:
