@@ -121,6 +121,8 @@ static long sb_send(lesson_backend *b, int h, const uint8_t *data, size_t len, i
 {
     int f = ((flags & LESSON_SEND_MORE) ? SIM_MSG_MORE : 0) |
             ((flags & LESSON_SEND_CONTINUE) ? SIM_MSG_CONTINUE : 0);
+    sim_snapshot before;
+    uint64_t start = sim_snapshot_get(W(b), h, &before) == 0 ? before.bytes_written : 0;
     long n = sim_send(W(b), h, data, len, f);
     if (n <= 0 || !data)
         return n;
@@ -138,9 +140,12 @@ static long sb_send(lesson_backend *b, int h, const uint8_t *data, size_t len, i
         memset(l, 0, sizeof *l);
         l->h = h;
     }
-    if (!((f & SIM_MSG_CONTINUE) && l->origins > 0)) /* sim_send()'s rule */
+    bool fresh = !((f & SIM_MSG_CONTINUE) && l->origins > 0); /* sim_send()'s rule */
+    if (fresh)
         l->origins++;
     lesson_write_log_add(&l->log, l->origins, data, (uint32_t)n);
+    if (fresh && l->log.n > 0)
+        l->log.w[l->log.n - 1].seq = start;
     return n;
 }
 

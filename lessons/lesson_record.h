@@ -142,6 +142,8 @@ enum { LESSON_WRITE_HEAD = 64, LESSON_WRITE_TAIL = 64, LESSON_MAX_WRITES = 16 };
 typedef struct {
     uint32_t origin;                 /* the write (1-based, per socket); 0: unused */
     uint32_t bytes;                  /* its length so far (sendall's chunks add) */
+    uint64_t seq;                    /* the stream offset of its first byte (the
+                                        model's, from 0: as lesson_event.seq) */
     bool uniform;                    /* every byte of it is head[0] */
     uint8_t head[LESSON_WRITE_HEAD]; /* its first min(bytes, HEAD) bytes */
     uint8_t tail[LESSON_WRITE_TAIL]; /* its last min(bytes, TAIL) bytes */

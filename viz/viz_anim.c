@@ -332,7 +332,7 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
             if (f->nwire == VIZ_MAX_WIRE)
                 continue;
             f->wire[f->nwire++] =
-                (viz_wire_item){side, e->kind, e->bytes, e->window, e->origin, 1, frac};
+                (viz_wire_item){side, e->kind, e->bytes, e->window, e->origin, 1, frac, e->seq};
         } else if ((e->kind == LESSON_EV_WRITE || e->kind == LESSON_EV_READ) && e->bytes &&
                    is_shown(s, side, e->sock_id)) {
             bool w = e->kind == LESSON_EV_WRITE;
@@ -397,7 +397,8 @@ int viz_anim_kernel_wire(const viz_scene *s, double p, viz_frame *f)
         if (!(d0 <= p && p < d1))
             continue;
         f->wire[f->nwire++] = (viz_wire_item){g->from_side, segment_kind(g), g->bytes,
-                                              g->window, 0, 1, (float)((p - d0) / (d1 - d0))};
+                                              g->window, 0, 1, (float)((p - d0) / (d1 - d0)),
+                                              0 /* the kernel's bytes are not known */};
     }
     return 0;
 }

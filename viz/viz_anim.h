@@ -35,6 +35,7 @@ typedef struct {
     uint32_t origin;     /* the write its first byte came from */
     uint32_t count;      /* segments merged into this item (large transfers) */
     float frac;          /* 0 at the sender, 1 at the receiver */
+    uint64_t seq;        /* segments: the stream offset of the first byte (the model's) */
 } viz_wire_item;
 
 /* Bytes flying between an application and its kernel buffers. */

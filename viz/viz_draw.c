@@ -1094,6 +1094,9 @@ typedef struct {
     uint32_t origin; /* the first one's write */
     const char *ctl; /* the control segment riding with them, or NULL */
     SDL_Color ctl_k; /* its colour (a chunk of control segments only wears it) */
+    uint64_t seq;    /* the first one's stream offset */
+    const lesson_write_log *log; /* the sender's writes: a lone segment's bytes */
+    int lim0, lim1;  /* the wire's span: a chip widened for its bytes stays in it */
 } seg_group;
 
 static void flush_group(const viz_ctx *c, seg_group *g, int y, int seg_h)
@@ -1105,7 +1108,17 @@ static void flush_group(const viz_ctx *c, seg_group *g, int y, int seg_h)
         viz_fmt_bytes(b, sizeof b, g->bytes);
         snprintf(buf, sizeof buf, "%u× %s", g->count, b);
     } else if (g->count == 1) {
+        /* a lone segment: its first bytes too, as Python shows them */
+        char t[48];
         snprintf(buf, sizeof buf, "%u", g->bytes);
+        if (g->log && !g->ctl && viz_tiles_seq_text(g->log, g->seq, g->bytes, 6, t, sizeof t)) {
+            char wide[64];
+            snprintf(wide, sizeof wide, "%u b'%s'", g->bytes, t);
+            int ww = text_w(c, wide, VIZ_FACE_BOLD, 20) + U(c, 10), gw = g->x1 - g->x0;
+            int wx = ww > gw ? g->x0 - (ww - gw) / 2 : g->x0;
+            if (wx >= g->lim0 && wx + (ww > gw ? ww : gw) <= g->lim1) /* as room allows */
+                snprintf(buf, sizeof buf, "%s", wide);
+        }
     } else {
         buf[0] = 0;
     }
@@ -1225,7 +1238,11 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             flush_group(c, g, y, seg_h);
             *g = (seg_group){x, x + iw, seg ? it->count : 0, seg ? it->bytes : 0, it->from_side,
                              it->origin, ctl, it->kind == LESSON_EV_RST ? BAD
-                                              : it->kind == LESSON_EV_PROBE ? TEXT : WARN};
+                                              : it->kind == LESSON_EV_PROBE ? TEXT : WARN,
+                             /* the kernel's wire: its bytes are not known */
+                             it->seq, c->ui && c->ui->kernel_wire ? NULL
+                                                                  : &s->side[it->from_side].after.writes,
+                             x0, x1};
         } else {
             char buf[48], b[24];
             if (it->window >= 10000)

@@ -118,6 +118,45 @@ bool viz_tiles_run_text(const lesson_write_log *log, uint32_t origin, uint32_t o
     return true;
 }
 
+bool viz_tiles_seq_text(const lesson_write_log *log, uint64_t seq, uint32_t bytes, int max,
+                        char *out, size_t len)
+{
+    if (len)
+        out[0] = 0;
+    if (!log || !len || !bytes || max <= 0)
+        return false;
+    /* the segment's bytes as runs of the writes they came from */
+    lesson_queue q = {0};
+    uint64_t at = seq, end = seq + bytes;
+    for (int i = 0; i < log->n && at < end; i++) {
+        const lesson_write_bytes *w = &log->w[i];
+        if (at < w->seq || at >= w->seq + w->bytes)
+            continue;
+        uint64_t take = w->seq + w->bytes - at;
+        if (take > end - at)
+            take = end - at;
+        lesson_queue_push_at(&q, w->origin, (uint32_t)(at - w->seq), (uint32_t)take);
+        at += take;
+    }
+    uint32_t n = bytes < (uint32_t)max ? bytes : (uint32_t)max;
+    if (q.bytes < n)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!append_byte(&q, log, i, out, len)) {
+            out[0] = 0;
+            return false;
+        }
+    if (n < bytes) {
+        size_t l = strlen(out);
+        if (l + 4 > len) {
+            out[0] = 0;
+            return false;
+        }
+        memcpy(out + l, "\xe2\x80\xa6", 4);
+    }
+    return true;
+}
+
 /* ---- drawing -------------------------------------------------------- */
 
 /* A receive buffer's stream: light, neutral, the same for every write. */

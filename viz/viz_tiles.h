@@ -55,6 +55,13 @@ bool viz_tiles_strip_text(const lesson_queue *q, const lesson_write_log *log, in
 bool viz_tiles_run_text(const lesson_write_log *log, uint32_t origin, uint32_t offset,
                         uint32_t bytes, int max, char *out, size_t len);
 
+/* The first bytes of a segment at stream offset seq, bytes long, of a
+ * sender whose writes are in log, as tile texts run together (at most
+ * max bytes, "…" after them when it is longer); false (out "") when the
+ * log does not hold them. */
+bool viz_tiles_seq_text(const lesson_write_log *log, uint64_t seq, uint32_t bytes, int max,
+                        char *out, size_t len);
+
 /* ---- drawing (viz/ only) ------------------------------------------ */
 
 #include "viz_paint.h"
