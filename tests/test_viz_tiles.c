@@ -179,6 +179,24 @@ static void test_run_text_first_bytes(void **state)
     assert_false(viz_tiles_run_text(&l, 2, 0, 3, 4, s, sizeof s)); /* no such write */
 }
 
+/* A segment's bytes by stream offset, across the end of one write into
+ * the next (a coalesced segment). */
+static void test_seq_text_spans_writes(void **state)
+{
+    (void)state;
+    const char *w[] = {"Hi\n", "How are you?\n"};
+    lesson_write_log l;
+    log_of(&l, w, 2);
+    l.w[0].seq = 0;
+    l.w[1].seq = 3;
+    char s[64];
+    assert_true(viz_tiles_seq_text(&l, 1, 15, 5, s, sizeof s));
+    assert_string_equal(s, "i\\nHow\xe2\x80\xa6");
+    assert_true(viz_tiles_seq_text(&l, 13, 3, 6, s, sizeof s));
+    assert_string_equal(s, "u?\\n");
+    assert_false(viz_tiles_seq_text(&l, 16, 1, 6, s, sizeof s)); /* past the writes */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_write_log_tail_spans_chunks),
         cmocka_unit_test(test_write_log_forgets_oldest),
         cmocka_unit_test(test_run_text_first_bytes),
+        cmocka_unit_test(test_seq_text_spans_writes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
