@@ -62,6 +62,10 @@ typedef struct {
     /* The bytes of one queue as runs of the writes they came from; NULL
      * where the mode cannot tell (the kernel). */
     void (*queue_runs)(lesson_backend *b, int h, lesson_qid q, lesson_queue *out);
+    /* Optional (NULL in the kernel, whose queues cannot be read without
+     * taking the bytes out): the bytes of the socket's newest writes, the
+     * content of queue_runs' runs. */
+    void (*write_log)(lesson_backend *b, int h, lesson_write_log *out);
     /* The step's events (since step_begin), their sock_id still the
      * backend's handle, their sides resolved. Owned by the backend, valid
      * until the next call; NULL where the mode has none. */

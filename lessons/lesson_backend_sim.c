@@ -33,8 +33,19 @@ typedef struct {
     uint64_t seq;    /* the stream offset of the write's first byte */
 } sb_start;
 
+/* The bytes of a socket's newest writes (the record's write log), kept
+ * as sb_send() hands them over: the model numbers writes the same way
+ * (a continued write keeps its origin), so origins agree. */
+typedef struct {
+    int h;            /* the writing socket */
+    uint32_t origins; /* its writes so far */
+    lesson_write_log log;
+} sb_wlog;
+
 typedef struct {
     lesson_backend base;
+    sb_wlog *wlogs; /* one per socket that wrote */
+    size_t nwlogs;
     sim_world *w;
     sb_start *starts; /* every write seen so far */
     size_t nstarts, cap_starts;
@@ -55,6 +66,7 @@ static void sb_free(lesson_backend *b)
     sim_world_free(W(b));
     free(((sim_backend *)b)->events);
     free(((sim_backend *)b)->starts);
+    free(((sim_backend *)b)->wlogs);
     free(b);
 }
 
@@ -109,7 +121,41 @@ static long sb_send(lesson_backend *b, int h, const uint8_t *data, size_t len, i
 {
     int f = ((flags & LESSON_SEND_MORE) ? SIM_MSG_MORE : 0) |
             ((flags & LESSON_SEND_CONTINUE) ? SIM_MSG_CONTINUE : 0);
-    return sim_send(W(b), h, data, len, f);
+    sim_snapshot before;
+    uint64_t start = sim_snapshot_get(W(b), h, &before) == 0 ? before.bytes_written : 0;
+    long n = sim_send(W(b), h, data, len, f);
+    if (n <= 0 || !data)
+        return n;
+    sim_backend *sb = (sim_backend *)b;
+    sb_wlog *l = NULL;
+    for (size_t i = 0; i < sb->nwlogs && !l; i++)
+        if (sb->wlogs[i].h == h)
+            l = &sb->wlogs[i];
+    if (!l) {
+        sb_wlog *g = realloc(sb->wlogs, (sb->nwlogs + 1) * sizeof *g);
+        if (!g)
+            return n; /* out of memory loses only the characters */
+        sb->wlogs = g;
+        l = &g[sb->nwlogs++];
+        memset(l, 0, sizeof *l);
+        l->h = h;
+    }
+    bool fresh = !((f & SIM_MSG_CONTINUE) && l->origins > 0); /* sim_send()'s rule */
+    if (fresh)
+        l->origins++;
+    lesson_write_log_add(&l->log, l->origins, data, (uint32_t)n);
+    if (fresh && l->log.n > 0)
+        l->log.w[l->log.n - 1].seq = start;
+    return n;
+}
+
+static void sb_write_log(lesson_backend *b, int h, lesson_write_log *out)
+{
+    sim_backend *sb = (sim_backend *)b;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < sb->nwlogs; i++)
+        if (sb->wlogs[i].h == h)
+            *out = sb->wlogs[i].log;
 }
 
 static long sb_recv(lesson_backend *b, int h, uint8_t *buf, size_t cap)
@@ -372,6 +418,7 @@ static const lesson_backend_ops sim_ops = {
     .settle_budget_us = SIM_SETTLE_LIMIT_US,
     .probe = sb_probe,
     .queue_runs = sb_queue_runs,
+    .write_log = sb_write_log,
     .events = sb_events,
     .monotonic_s = sb_monotonic_s,
     .keep_events = sb_keep_events,

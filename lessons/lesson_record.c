@@ -153,6 +153,59 @@ void lesson_queue_pop(lesson_queue *q, uint32_t bytes, lesson_queue *moved)
         q->bytes = 0;
 }
 
+void lesson_write_log_add(lesson_write_log *l, uint32_t origin, const uint8_t *data, uint32_t n)
+{
+    if (!n || !data || !origin)
+        return;
+    lesson_write_bytes *w = l->n > 0 ? &l->w[l->n - 1] : NULL;
+    if (!w || w->origin != origin) {
+        if (l->n == LESSON_MAX_WRITES) {
+            memmove(l->w, l->w + 1, sizeof l->w[0] * (LESSON_MAX_WRITES - 1));
+            l->n--;
+        }
+        w = &l->w[l->n++];
+        memset(w, 0, sizeof *w);
+        w->origin = origin;
+        w->uniform = true;
+        w->head[0] = data[0];
+    }
+    for (uint32_t i = 0; i < n && w->uniform; i++)
+        w->uniform = data[i] == w->head[0];
+    for (uint32_t i = 0; w->bytes + i < LESSON_WRITE_HEAD && i < n; i++)
+        w->head[w->bytes + i] = data[i];
+    /* the tail: the last TAIL bytes of what was there and what comes */
+    uint32_t keep = n >= LESSON_WRITE_TAIL ? 0 : LESSON_WRITE_TAIL - n;
+    uint32_t had = w->bytes < LESSON_WRITE_TAIL ? w->bytes : LESSON_WRITE_TAIL;
+    if (keep > had)
+        keep = had;
+    uint8_t t[LESSON_WRITE_TAIL];
+    memcpy(t, w->tail + had - keep, keep);
+    uint32_t take = n < LESSON_WRITE_TAIL ? n : LESSON_WRITE_TAIL;
+    memcpy(t + keep, data + n - take, take);
+    memcpy(w->tail, t, keep + take);
+    w->bytes += n;
+}
+
+int lesson_write_log_byte(const lesson_write_log *l, uint32_t origin, uint32_t offset)
+{
+    for (int i = l->n; i-- > 0;) {
+        const lesson_write_bytes *w = &l->w[i];
+        if (w->origin != origin)
+            continue;
+        if (offset >= w->bytes)
+            return -1;
+        if (w->uniform)
+            return w->head[0];
+        if (offset < LESSON_WRITE_HEAD)
+            return w->head[offset];
+        uint32_t tn = w->bytes < LESSON_WRITE_TAIL ? w->bytes : LESSON_WRITE_TAIL;
+        if (offset >= w->bytes - tn)
+            return w->tail[offset - (w->bytes - tn)];
+        return -1;
+    }
+    return -1;
+}
+
 /* -------------------------------------------------------------- copies */
 
 static void *dup_array(const void *src, size_t n, size_t size, int *fail)

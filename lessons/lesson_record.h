@@ -131,6 +131,38 @@ typedef struct {
     uint32_t bytes;                       /* total bytes */
 } lesson_queue;
 
+/* The bytes of one write, as far as the window needs them to draw a
+ * queue's bytes as characters: its first and last bytes (all of a write
+ * up to LESSON_WRITE_HEAD + LESSON_WRITE_TAIL bytes long), and whether
+ * every byte is the same (b'x' * 100000: any byte of it is known). A byte
+ * of a run is (origin, offset_bytes + i) of its write. The model's only:
+ * the kernel's queues cannot be read without taking the bytes out. */
+enum { LESSON_WRITE_HEAD = 64, LESSON_WRITE_TAIL = 64, LESSON_MAX_WRITES = 16 };
+
+typedef struct {
+    uint32_t origin;                 /* the write (1-based, per socket); 0: unused */
+    uint32_t bytes;                  /* its length so far (sendall's chunks add) */
+    uint64_t seq;                    /* the stream offset of its first byte (the
+                                        model's, from 0: as lesson_event.seq) */
+    bool uniform;                    /* every byte of it is head[0] */
+    uint8_t head[LESSON_WRITE_HEAD]; /* its first min(bytes, HEAD) bytes */
+    uint8_t tail[LESSON_WRITE_TAIL]; /* its last min(bytes, TAIL) bytes */
+} lesson_write_bytes;
+
+/* A socket's newest writes, oldest first (older ones are forgotten). */
+typedef struct {
+    lesson_write_bytes w[LESSON_MAX_WRITES];
+    int n;
+} lesson_write_log;
+
+/* Adds n bytes of write origin: to its entry when it is the newest one
+ * (a continued write), else as a new entry (the oldest is dropped when
+ * the log is full). */
+void lesson_write_log_add(lesson_write_log *l, uint32_t origin, const uint8_t *data, uint32_t n);
+
+/* Byte offset of write origin, or -1 when the log does not hold it. */
+int lesson_write_log_byte(const lesson_write_log *l, uint32_t origin, uint32_t offset);
+
 /* Which queue of a socket. */
 typedef enum { LESSON_Q_UNSENT = 0, LESSON_Q_IN_FLIGHT, LESSON_Q_RECV, LESSON_NQUEUES } lesson_qid;
 
@@ -190,6 +222,9 @@ typedef struct {
     lesson_side side;                         /* whose variable */
     lesson_sock_mode mode[LESSON_MODE_SLOTS]; /* [0] model, [1] kernel */
     lesson_queue queue[LESSON_NQUEUES];       /* the model's bytes, by write */
+    lesson_write_log writes;                  /* the model's newest writes on it: what
+                                                 its runs (and its peer's receive
+                                                 queue's runs) hold */
 } lesson_rec_sock;
 
 /* One makefile() object, as a mode sees it. */

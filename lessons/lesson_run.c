@@ -747,6 +747,10 @@ static void rec_mode(lesson_record *rec, interp *in, int slot, int *map)
             if (!sv->closed && be->ops->queue_runs)
                 for (int q = 0; q < LESSON_NQUEUES; q++)
                     be->ops->queue_runs(be, sv->handle, (lesson_qid)q, &rs->queue[q]);
+            /* a closed socket too: its peer may still hold its bytes
+             * (the model never reuses a handle) */
+            if (be->ops->write_log)
+                be->ops->write_log(be, sv->handle, &rs->writes);
         }
     }
     for (int side = 0; side < 2; side++) {

@@ -53,6 +53,7 @@
 #include "viz_font.h"
 #include "viz_question.h"
 #include "viz_scene.h"
+#include "viz_tiles.h"
 
 enum { MAX_BOXES = 1024, MAX_STEPS = 32, NSAMPLES = 6 };
 
@@ -263,6 +264,61 @@ static int check_bars(const bar_collector *c, viz_lang lang, const char *where, 
     return bad;
 }
 
+/* Where a kernel buffer holds VIZ_TILES_MAX bytes or fewer, the first
+ * text drawn in its bar (leftmost) is its first byte's tile ("H", "\n"):
+ * the bytes are characters, not a sliver. Where the kernel's buffer has
+ * another size than the model's, its figure is drawn somewhere in the
+ * frame, at every size. Counts the bars that break either. */
+static int check_tiles_and_kernel(const bar_collector *bars, const collector *col,
+                                  const viz_scene *s, const viz_frame *f, const char *where,
+                                  int *printed)
+{
+    int bad = 0;
+    for (int i = 0; i < bars->n; i++) {
+        const viz_bar_drawn *b = &bars->b[i];
+        const char *why = NULL;
+        char want[64] = "";
+        if (b->capacity_bytes && viz_tiles_use(b->held_bytes)) {
+            lesson_queue q = b->send ? f->q[b->side][LESSON_Q_IN_FLIGHT] : f->q[b->side][LESSON_Q_RECV];
+            const lesson_queue *un = &f->q[b->side][LESSON_Q_UNSENT];
+            for (int r = 0; b->send && r < un->n; r++)
+                lesson_queue_push_at(&q, un->run[r].origin, un->run[r].offset_bytes,
+                                     un->run[r].bytes);
+            const lesson_write_log *log = &s->side[b->send ? b->side : !b->side].after.writes;
+            int first = viz_tiles_queue_byte(&q, log, 0);
+            const text_box *left = NULL;
+            for (int t = 0; t < col->n; t++) {
+                SDL_Rect in = ink(&col->b[t].drawn);
+                if (inside(&in, &b->bar) && (!left || col->b[t].drawn.x < left->drawn.x))
+                    left = &col->b[t];
+            }
+            if (first < 0)
+                why = "holds bytes the record's write log does not have";
+            else if (!left || strcmp(left->text, viz_tiles_byte_text((uint8_t)first, want,
+                                                                     sizeof want)))
+                why = "draws no character tiles for its few bytes";
+        }
+        if (!why && b->kernel_capacity_bytes) {
+            char k[32];
+            viz_fmt_bytes(k, sizeof k, b->kernel_capacity_bytes);
+            bool found = false;
+            for (int t = 0; t < col->n && !found; t++)
+                found = strstr(col->b[t].whole, k) != NULL;
+            snprintf(want, sizeof want, "%s", k);
+            if (!found)
+                why = "does not show the kernel's own size";
+        }
+        if (!why)
+            continue;
+        bad++;
+        if ((*printed)++ < 12)
+            fprintf(stderr, "%s: %s %s buffer (%u B held, want \"%s\") %s\n", where,
+                    b->side == LESSON_CLIENT ? "client" : "server", b->send ? "send" : "receive",
+                    b->held_bytes, want, why);
+    }
+    return bad;
+}
+
 /* Appends to out (len bytes) the texts drawn in the narration's box (the
  * wide box at the bottom, inside the window's margins), spaces left out,
  * so the pages of one step can be read together. */
@@ -438,7 +494,7 @@ static void test_layout_lessons_no_overlap(void **state)
     static collector col;
     static bar_collector bars;
     int bad = 0, printed = 0, frames = 0, zoomed_bad = 0, zoom_printed = 0;
-    int bar_bad = 0, bar_printed = 0, nbars = 0;
+    int bar_bad = 0, bar_printed = 0, nbars = 0, tile_bad = 0, tile_printed = 0;
     int told_bad = 0, told_printed = 0, pages_seen = 0;
     int app_bad = 0, app_printed = 0, apps_seen = 0;
     static char told[16384];
@@ -487,6 +543,8 @@ static void test_layout_lessons_no_overlap(void **state)
                                 if (sm == NSAMPLES - 1 && pg == 0)
                                     app_bad += check_appbox(&col, &scenes[k], f, where, &app_printed);
                                 apps_seen += sm == NSAMPLES - 1 && pg == 0 && scenes[k].side[0].pend.bytes;
+                                tile_bad += check_tiles_and_kernel(&bars, &col, &scenes[k], f,
+                                                                   where, &tile_printed);
 
                                 frames++;
                             }
@@ -513,6 +571,9 @@ static void test_layout_lessons_no_overlap(void **state)
     assert_int_equal(app_bad, 0);
     assert_true(nbars > frames); /* the hook saw the bars */
     assert_int_equal(bar_bad, 0);
+    fprintf(stderr, "%d buffer bars without tiles for their few bytes or without the kernel's "
+                    "own size\n", tile_bad);
+    assert_int_equal(tile_bad, 0);
     free(f);
     viz_anim_free(anim);
     globfree(&g);

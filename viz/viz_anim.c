@@ -344,9 +344,10 @@ static void apply(viz_anim *a, const viz_scene *s, const lesson_event *e)
             if (moved.bytes < e->bytes) /* a retransmission: colour by origin */
                 lesson_queue_push(&moved, e->origin, e->bytes - moved.bytes);
             for (int i = 0; i < moved.n; i++) {
-                lesson_queue_push(&a->q[from][LESSON_Q_IN_FLIGHT], moved.run[i].origin,
-                                  moved.run[i].bytes);
-                lesson_queue_push(&a->wireq[from], moved.run[i].origin, moved.run[i].bytes);
+                lesson_queue_push_at(&a->q[from][LESSON_Q_IN_FLIGHT], moved.run[i].origin,
+                                     moved.run[i].offset_bytes, moved.run[i].bytes);
+                lesson_queue_push_at(&a->wireq[from], moved.run[i].origin,
+                                     moved.run[i].offset_bytes, moved.run[i].bytes);
             }
         } else {
             lesson_queue_push(&a->wireq[from], e->origin, e->bytes);
@@ -360,7 +361,8 @@ static void apply(viz_anim *a, const viz_scene *s, const lesson_event *e)
         if (moved.bytes < e->bytes)
             lesson_queue_push(&moved, e->origin, e->bytes - moved.bytes);
         for (int i = 0; i < moved.n; i++)
-            lesson_queue_push(&a->q[to][LESSON_Q_RECV], moved.run[i].origin, moved.run[i].bytes);
+            lesson_queue_push_at(&a->q[to][LESSON_Q_RECV], moved.run[i].origin,
+                                 moved.run[i].offset_bytes, moved.run[i].bytes);
         break;
     }
     case LESSON_EV_READ:
@@ -482,8 +484,8 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
             if (f->nwire == VIZ_MAX_WIRE)
                 continue;
             f->wire[f->nwire++] =
-                (viz_wire_item){side, e->kind, e->bytes, e->window, e->origin, 1, frac,
-                                viz_anim_event_chip(e)};
+                (viz_wire_item){side,  e->kind, e->bytes, e->window, e->origin, 1, frac,
+                                viz_anim_event_chip(e), e->seq};
         } else if ((e->kind == LESSON_EV_WRITE || e->kind == LESSON_EV_READ) && e->bytes &&
                    is_shown(s, side, e->sock_id)) {
             bool w = e->kind == LESSON_EV_WRITE;
@@ -568,7 +570,8 @@ int viz_anim_kernel_wire(const viz_anim *a, const viz_scene *s, double p, viz_fr
             continue;
         f->wire[f->nwire++] = (viz_wire_item){g->from_side, segment_kind(g), g->bytes,
                                               g->window, 0, 1, (float)((p - d0) / (d1 - d0)),
-                                              segment_chip(g)};
+                                              segment_chip(g),
+                                              0 /* the kernel's bytes are not known */};
     }
     return 0;
 }

@@ -39,6 +39,7 @@ typedef struct {
     uint32_t count;      /* segments merged into this item (large transfers) */
     float frac;          /* 0 at the sender, 1 at the receiver */
     const char *chip;    /* its chip's name ("SYN", "SYN-ACK", "ACK"...), NULL for data */
+    uint64_t seq;        /* segments: the stream offset of the first byte (the model's) */
 } viz_wire_item;
 
 /* Bytes flying between an application and its kernel buffers. */

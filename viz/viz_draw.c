@@ -23,6 +23,7 @@
  * the buffer is usable ("4,096 B · usable 4,096 of 8,192 B").
  */
 #include "viz_paint.h"
+#include "viz_tiles.h"
 
 #include "viz_appbox.h"
 
@@ -74,11 +75,11 @@ static int draw_runs(const viz_ctx *c, const lesson_queue *q, int side, int x0, 
  * bytes in a large buffer are still seen; inside the fill when there is
  * no room after it or `inside` asks (the ZERO WINDOW pill takes the
  * empty end). */
-static void bar_fill_label(const viz_ctx *c, uint32_t bytes, int edge, int y, int h, int bx, int bw,
-                           bool inside)
+static int bar_fill_label(const viz_ctx *c, uint32_t bytes, int edge, int y, int h, int bx, int bw,
+                          bool inside)
 {
     if (!bytes)
-        return;
+        return edge;
     char b[32];
     viz_fmt_bytes(b, sizeof b, bytes);
     int tw = text_w(c, b, VIZ_FACE_BOLD, 20);
@@ -89,9 +90,20 @@ static void bar_fill_label(const viz_ctx *c, uint32_t bytes, int edge, int y, in
         x = edge - U(c, 6) - tw;
         k = DARK;
         if (x < bx + U(c, 4))
-            return; /* a fill too short for its count: the lines below say it */
+            return edge; /* a fill too short for its count: the lines below say it */
+        text(c, b, VIZ_FACE_BOLD, 20, k, x, y + (h - lh) / 2, VIZ_ALIGN_LEFT);
+        return edge;
     }
     text(c, b, VIZ_FACE_BOLD, 20, k, x, y + (h - lh) / 2, VIZ_ALIGN_LEFT);
+    return x + tw; /* where the bar is free again */
+}
+
+/* Room for a fill's count after it (bar_fill_label's text and gaps). */
+static int bar_fill_label_w(const viz_ctx *c, uint32_t bytes)
+{
+    char b[32];
+    viz_fmt_bytes(b, sizeof b, bytes);
+    return text_w(c, b, VIZ_FACE_BOLD, 20) + U(c, 10);
 }
 
 /* ---- the side columns ------------------------------------------------ */
@@ -336,7 +348,7 @@ static void bar_figures(const viz_ctx *c, char *out, size_t len, uint32_t used, 
  * step can point at it. kernel_cap 0: unknown or the same. In a narrow
  * column the figures shrink to fit rather than lose a word; fig (when not
  * NULL) gets the text drawn. */
-static void bar_header(const viz_ctx *c, const char *label, uint32_t used, uint32_t usable,
+static bool bar_header(const viz_ctx *c, const char *label, uint32_t used, uint32_t usable,
                        uint32_t cap, uint32_t kernel_cap, int x, int y, int w, char *fig,
                        size_t figlen)
 {
@@ -350,12 +362,55 @@ static void bar_header(const viz_ctx *c, const char *label, uint32_t used, uint3
     if (fig)
         snprintf(fig, figlen, "%s", buf);
     if (kernel_cap == 0 || kernel_cap == cap)
-        return;
+        return true;
     viz_fmt_bytes(k, sizeof k, kernel_cap);
     snprintf(kbuf, sizeof kbuf, "%s %s \xc2\xb7", viz_label(c->lang, VIZ_L_REAL), k);
     int kw = text_w(c, kbuf, VIZ_FACE_SANS, 20);
-    if (lw + kw + bw + U(c, 16) <= w)
-        text(c, kbuf, VIZ_FACE_SANS, 20, DIM, x + w - bw - U(c, 6), y + U(c, 2), VIZ_ALIGN_RIGHT);
+    if (lw + kw + bw + U(c, 16) > w)
+        return false; /* bar_kernel_figure() puts it in the bar */
+    text(c, kbuf, VIZ_FACE_SANS, 20, DIM, x + w - bw - U(c, 6), y + U(c, 2), VIZ_ALIGN_RIGHT);
+    return true;
+}
+
+/* The kernel's size of a buffer where the header has no room for it: in
+ * the bar's free end, right-aligned before x1 ("kernel 2,626,560 B"),
+ * shrunk to fit down to 14 (design units) at worst. Returns where it
+ * begins (x1: not drawn). */
+static int bar_kernel_figure(const viz_ctx *c, uint32_t kernel_cap, int x0, int x1, int y, int h);
+
+/* bar_kernel_figure() on the grey end of a bar (from usable_x), else,
+ * in a narrow or zoomed column, on all but the first third of it that
+ * the bytes keep (all of it for an empty buffer). */
+static int bar_kernel_figure_fit(const viz_ctx *c, uint32_t kernel_cap, int bx, int bw, int usable_x,
+                                 uint32_t held, int x1, int y, int h)
+{
+    int kx = bar_kernel_figure(c, kernel_cap, usable_x, x1, y, h);
+    if (kx < x1)
+        return kx;
+    return bar_kernel_figure(c, kernel_cap, held ? bx + bw / 3 : bx + U(c, 4), x1, y, h);
+}
+
+static int bar_kernel_figure(const viz_ctx *c, uint32_t kernel_cap, int x0, int x1, int y, int h)
+{
+    char k[32], kbuf[80];
+    viz_fmt_bytes(k, sizeof k, kernel_cap);
+    snprintf(kbuf, sizeof kbuf, "%s %s", viz_label(c->lang, VIZ_L_REAL), k);
+    double size = fit_size(c, kbuf, VIZ_FACE_SANS, 20, x1 - x0 - U(c, 8), 14);
+    int kw = text_w(c, kbuf, VIZ_FACE_SANS, size);
+    if (kw > x1 - x0 - U(c, 8))
+        return x1;
+    int lh = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, size));
+    /* a label's backing, so it reads as a figure, not as bytes */
+    fill(c, x1 - U(c, 8) - kw, y + 1, kw + U(c, 8), h - 2, PANEL2);
+    text(c, kbuf, VIZ_FACE_SANS, size, TEXT, x1 - U(c, 4), y + (h - lh) / 2, VIZ_ALIGN_RIGHT);
+    return x1 - U(c, 8) - kw;
+}
+
+/* Room a chip leaving the client's send bar may take over the bar's
+ * wire end (its label is centred on the wire's edge). */
+static int wire_end_room(const viz_ctx *c, int side)
+{
+    return side == 0 ? text_w(c, "00\xc3\x97 000,000 B", VIZ_FACE_BOLD, 20) / 2 + U(c, 8) : 0;
 }
 
 /* One line of compare_line: "Model: what a · in flight b" (b only when
@@ -818,32 +873,94 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             fill(c, bx + usable_w, bar_y, bw - usable_w, bar_h, OVERHEAD);
         double ppb = cap ? (double)bw / cap : 0;
         char fig[160] = "";
+        uint32_t kernel_cap = 0; /* the kernel's size where it differs */
+        bool kernel_shown = true;
         if (is_send) {
             uint32_t un = f->q[side][LESSON_Q_UNSENT].bytes, fl = f->q[side][LESSON_Q_IN_FLIGHT].bytes;
-            bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, usable, sndbuf,
-                       final && vs->real.present ? vs->real.sndbuf_bytes : 0, bx, yb, bw, fig,
-                       sizeof fig);
+            kernel_cap = final && vs->real.present ? vs->real.sndbuf_bytes : 0;
+            kernel_shown = bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, usable,
+                                      sndbuf, kernel_cap, bx, yb, bw, fig, sizeof fig);
             col->send_bar_x0 = bx;
-            int used = draw_runs(c, &f->q[side][LESSON_Q_IN_FLIGHT], side, bx, 1, bar_y, bar_h, ppb,
-                                 bw, true);
-            int used2 = draw_runs(c, &f->q[side][LESSON_Q_UNSENT], side, bx + used, 1, bar_y,
+            /* A few bytes: their characters, each in its write's colour
+             * (viz_tiles.h); more: the proportional bar and a strip. */
+            viz_tiles_part parts[2] = {
+                {&f->q[side][LESSON_Q_IN_FLIGHT], &k->writes, side, true},
+                {&f->q[side][LESSON_Q_UNSENT], &k->writes, side, false}};
+            int end_x = bx + bw - U(c, 4);
+            if (!kernel_shown) /* on the grey end, which bytes never fill */
+                kernel_shown = (end_x = bar_kernel_figure_fit(c, kernel_cap, bx, bw, bx + usable_w,
+                                                              un + fl, end_x, bar_y, bar_h)) <
+                               bx + bw - U(c, 4);
+            int lim_w = end_x - bx; /* what the bytes and their count may take */
+            int split_x = -1;
+            int tiles_w = viz_tiles_draw(c, parts, 2, false, bx, bar_y,
+                                         lim_w - bar_fill_label_w(c, un + fl), bar_h, &split_x);
+            int used = 0, used2 = 0;
+            if (tiles_w < 0) {
+                used = draw_runs(c, &f->q[side][LESSON_Q_IN_FLIGHT], side, bx, 1, bar_y, bar_h,
+                                 ppb, bw, true);
+                used2 = draw_runs(c, &f->q[side][LESSON_Q_UNSENT], side, bx + used, 1, bar_y,
                                   bar_h, ppb, bw - used, false);
-            bar_fill_label(c, un + fl, bx + used + used2, bar_y, bar_h, bx, bw, false);
+            } else {
+                used2 = tiles_w;
+            }
+            int free_x =
+                bar_fill_label(c, un + fl, bx + used + used2, bar_y, bar_h, bx, lim_w, false);
+            int wire_x = bx + bw - U(c, 4) - wire_end_room(c, side);
+            if (wire_x < end_x)
+                end_x = wire_x;
+            if (tiles_w < 0 && un + fl > 0) {
+                lesson_queue all = f->q[side][LESSON_Q_IN_FLIGHT];
+                for (int i = 0; i < f->q[side][LESSON_Q_UNSENT].n; i++)
+                    lesson_queue_push_at(&all, f->q[side][LESSON_Q_UNSENT].run[i].origin,
+                                         f->q[side][LESSON_Q_UNSENT].run[i].offset_bytes,
+                                         f->q[side][LESSON_Q_UNSENT].run[i].bytes);
+                if (free_x > bx + used + used2)
+                    viz_tiles_draw_strip(c, &all, &k->writes, free_x + U(c, 10), bar_y,
+                                         end_x - free_x - U(c, 10), bar_h);
+            }
             if (used > 0 && used2 > 0)
                 fill(c, bx + used, bar_y - U(c, 3), U(c, 2), bar_h + U(c, 6), TEXT);
+            if (split_x > bx) /* in flight | unsent, as between the runs */
+                fill(c, split_x - 1, bar_y - U(c, 3), U(c, 2), bar_h + U(c, 6), TEXT);
             frame(c, bx, bar_y, bw, bar_h, U(c, 2), vs->after.blocked && final ? BAD : EDGE);
             compare_line(c, viz_label(c->lang, VIZ_L_UNSENT), un, fl, true, &vs->real,
                          vs->real.unsent_bytes, vs->real.in_flight_bytes, final, bx,
                          bar_y + bar_h + U(c, 4), bw);
         } else {
             uint32_t rq = f->q[side][LESSON_Q_RECV].bytes;
-            bar_header(c, viz_label(c->lang, VIZ_L_RECVBUF), rq, usable, rcvbuf,
-                       final && vs->real.present ? vs->real.rcvbuf_bytes : 0, bx, yb, bw, fig,
-                       sizeof fig);
+            kernel_cap = final && vs->real.present ? vs->real.rcvbuf_bytes : 0;
+            kernel_shown = bar_header(c, viz_label(c->lang, VIZ_L_RECVBUF), rq, usable, rcvbuf,
+                                      kernel_cap, bx, yb, bw, fig, sizeof fig);
             col->recv_bar_x0 = bx;
-            int used = draw_runs(c, &f->q[side][LESSON_Q_RECV], side == 0 ? 1 : 0, bx, 1, bar_y,
+            /* A few bytes: one stream of characters, no border between
+             * writes (the kernel keeps none); more: the bar and a strip.
+             * The bytes are the other side's writes. */
+            const lesson_write_log *wl = &s->side[!side].after.writes;
+            int zw_room = zero ? text_w(c, viz_label(c->lang, VIZ_L_ZERO_WINDOW), VIZ_FACE_BOLD,
+                                        20) + U(c, 16)
+                               : 0;
+            int end_x = bx + bw - U(c, 4) - zw_room;
+            if (!kernel_shown) /* on the grey end, which bytes never fill */
+                kernel_shown = (end_x = bar_kernel_figure_fit(c, kernel_cap, bx, bw, bx + usable_w,
+                                                              rq, end_x, bar_y, bar_h)) <
+                               bx + bw - U(c, 4) - zw_room;
+            int lim_w = end_x - bx;
+            viz_tiles_part part = {&f->q[side][LESSON_Q_RECV], wl, !side, false};
+            int used = viz_tiles_draw(c, &part, 1, true, bx, bar_y,
+                                      lim_w - bar_fill_label_w(c, rq), bar_h, NULL);
+            bool tiles = used >= 0;
+            if (!tiles)
+                used = draw_runs(c, &f->q[side][LESSON_Q_RECV], side == 0 ? 1 : 0, bx, 1, bar_y,
                                  bar_h, ppb, bw, false);
-            bar_fill_label(c, rq, bx + used, bar_y, bar_h, bx, bw, zero);
+            int free_x = bar_fill_label(c, rq, bx + used, bar_y, bar_h, bx,
+                                        zero ? bw : lim_w, zero && !tiles);
+            int wire_x = bx + bw - U(c, 4) - zw_room - wire_end_room(c, side);
+            if (wire_x < end_x)
+                end_x = wire_x;
+            if (!tiles && rq > 0 && free_x > bx + used)
+                viz_tiles_draw_strip(c, &f->q[side][LESSON_Q_RECV], wl, free_x + U(c, 10), bar_y,
+                                     end_x - free_x - U(c, 10), bar_h);
             frame(c, bx, bar_y, bw, bar_h, zero ? U(c, 4) : U(c, 2), zero ? BAD : EDGE);
             if (zero) {
                 /* On the grey end of the bar, which the full usable part
@@ -867,6 +984,11 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             d.bar = (SDL_Rect){bx, bar_y, bw, bar_h};
             d.usable = (SDL_Rect){bx, bar_y, usable_w, bar_h};
             d.overhead = (SDL_Rect){bx + usable_w, bar_y, cap ? bw - usable_w : 0, bar_h};
+            d.held_bytes = is_send ? f->q[side][LESSON_Q_UNSENT].bytes +
+                                         f->q[side][LESSON_Q_IN_FLIGHT].bytes
+                                   : f->q[side][LESSON_Q_RECV].bytes;
+            d.kernel_capacity_bytes = kernel_cap != cap ? kernel_cap : 0;
+            d.kernel_shown = kernel_shown;
             snprintf(d.header, sizeof d.header, "%s", fig);
             bar_hook_fn(bar_hook_ud, &d);
         }
@@ -992,17 +1114,30 @@ typedef struct {
     uint32_t origin; /* the first one's write */
     const char *ctl; /* the control segment riding with them, or NULL */
     SDL_Color ctl_k; /* its colour (a chunk of control segments only wears it) */
+    uint64_t seq;    /* the first one's stream offset */
+    const lesson_write_log *log; /* the sender's writes: a lone segment's bytes */
+    int lim0, lim1;  /* the wire's span: a chip widened for its bytes stays in it */
 } seg_group;
 
 /* A train's words: "12× 17,520 B + FIN", "1176", "SYN-ACK". */
-static void group_label(const seg_group *g, char *buf, size_t len)
+static void group_label(const viz_ctx *c, const seg_group *g, char *buf, size_t len)
 {
     char b[24];
     if (g->count > 1) {
         viz_fmt_bytes(b, sizeof b, g->bytes);
         snprintf(buf, len, "%u× %s", g->count, b);
     } else if (g->count == 1) {
+        /* a lone segment: its first bytes too, as Python shows them */
+        char t[48];
         snprintf(buf, len, "%u", g->bytes);
+        if (g->log && !g->ctl && viz_tiles_seq_text(g->log, g->seq, g->bytes, 6, t, sizeof t)) {
+            char wide[64];
+            snprintf(wide, sizeof wide, "%u b'%s'", g->bytes, t);
+            int ww = text_w(c, wide, VIZ_FACE_BOLD, 20) + U(c, 10), gw = g->x1 - g->x0;
+            int wx = ww > gw ? g->x0 - (ww - gw) / 2 : g->x0;
+            if (wx >= g->lim0 && wx + (ww > gw ? ww : gw) <= g->lim1) /* as room allows */
+                snprintf(buf, len, "%s", wide);
+        }
     } else {
         buf[0] = 0;
     }
@@ -1016,7 +1151,7 @@ static void group_label(const seg_group *g, char *buf, size_t len)
 static int group_x0(const viz_ctx *c, const seg_group *g)
 {
     char buf[64];
-    group_label(g, buf, sizeof buf);
+    group_label(c, g, buf, sizeof buf);
     int w = g->x1 - g->x0, tw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 10);
     return tw > w ? g->x0 - (tw - w) / 2 : g->x0;
 }
@@ -1024,7 +1159,7 @@ static int group_x0(const viz_ctx *c, const seg_group *g)
 static int group_x1(const viz_ctx *c, const seg_group *g)
 {
     char buf[64];
-    group_label(g, buf, sizeof buf);
+    group_label(c, g, buf, sizeof buf);
     int w = g->x1 - g->x0, tw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 10);
     return tw > w ? g->x0 - (tw - w) / 2 + tw : g->x1;
 }
@@ -1034,7 +1169,7 @@ static void flush_group(const viz_ctx *c, seg_group *g, int y, int seg_h)
     if (g->count == 0 && !g->ctl)
         return;
     char buf[64];
-    group_label(g, buf, sizeof buf);
+    group_label(c, g, buf, sizeof buf);
     int w = g->x1 - g->x0;
     int tw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 10);
     int x = g->x0;
@@ -1139,7 +1274,12 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
                 g = &groups[lane][ngroups[lane]++];
                 *g = (seg_group){x, x + iw, 0, 0, it->from_side, it->origin, NULL,
                                  it->kind == LESSON_EV_RST ? BAD
-                                 : it->kind == LESSON_EV_PROBE ? TEXT : WARN};
+                                 : it->kind == LESSON_EV_PROBE ? TEXT : WARN,
+                                 /* the kernel's wire: its bytes are not known */
+                                 it->seq,
+                                 c->ui && c->ui->kernel_wire ? NULL
+                                                             : &s->side[it->from_side].after.writes,
+                                 x0, x1};
             }
             if (!g)
                 continue;
@@ -1148,8 +1288,10 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             if (x + iw > g->x1)
                 g->x1 = x + iw;
             if (seg) {
-                if (!g->count)
+                if (!g->count) {
                     g->origin = it->origin;
+                    g->seq = it->seq;
+                }
                 g->count += it->count;
                 g->bytes += it->bytes;
             } else if (!g->ctl) {

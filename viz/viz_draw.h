@@ -147,6 +147,9 @@ typedef struct {
     uint32_t capacity_bytes; /* the buffer's size (0: no buffer, a closed socket) */
     uint32_t usable_bytes;   /* of it, the usable part */
     char header[160];        /* the figures drawn above the bar */
+    uint32_t held_bytes;     /* the bytes the frame's queues hold (the model's) */
+    uint32_t kernel_capacity_bytes; /* the kernel's size where it differs, else 0 */
+    bool kernel_shown;       /* the drawer found room for that figure */
 } viz_bar_drawn;
 
 typedef void (*viz_bar_hook)(void *ud, const viz_bar_drawn *bar);

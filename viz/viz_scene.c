@@ -83,8 +83,10 @@ static void fill_sock(viz_sock *out, const lesson_record *rec, int side)
     out->recv_queue_bytes = m->probe.recv_queue_bytes;
     out->peer_window_bytes = m->probe.peer_window_bytes;
     out->blocked = m->blocked;
-    if (slot == 0)
+    if (slot == 0) {
         memcpy(out->q, rs->queue, sizeof out->q);
+        out->writes = rs->writes;
+    }
     out->has_file = m->has_file;
     out->file_buffered_bytes = m->file_buffered_bytes;
     out->file_capacity_bytes = m->file_capacity_bytes;

@@ -45,6 +45,9 @@ typedef struct {
     uint32_t peer_window_bytes;   /* last window the peer advertised */
     bool blocked;                 /* a call on it waits */
     lesson_queue q[LESSON_NQUEUES]; /* unsent, in flight, received (lesson_qid) */
+    lesson_write_log writes;      /* the bytes of its newest writes (the model's):
+                                     its send queues' characters, and the other
+                                     side's receive queue's */
     bool has_file;                /* a makefile() writer feeds it */
     uint32_t file_buffered_bytes; /* bytes in the application buffer */
     uint32_t file_capacity_bytes; /* its capacity */
