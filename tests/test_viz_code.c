@@ -138,10 +138,21 @@ static void test_code_paginate_keeps_statements_whole(void **state)
     assert_int_equal(first[0], 0); /* 1 + 2 */
     assert_int_equal(first[1], 2); /* 2 */
     assert_int_equal(first[2], 3); /* 5, alone */
-    assert_int_equal(first[3], 4); /* 1 */
+    assert_int_equal(first[3], 4); /* 1: fills back with nothing (5 + 1 > 4) */
     assert_int_equal(first[4], 5);
     assert_int_equal(viz_code_page_of(first, pages, 3), 2);
     assert_int_equal(viz_code_page_of(first, pages, -1), 0);
+}
+
+/* The last page is filled back with statements from the page before. */
+static void test_code_paginate_last_page_fills_back(void **state)
+{
+    (void)state;
+    int rows[5] = {1, 1, 1, 1, 1}, first[8];
+    assert_int_equal(viz_code_paginate(rows, 5, 4, first, 7), 2);
+    assert_int_equal(first[1], 4);
+    assert_int_equal(viz_code_page_start(rows, 5, 4, first, 2, 1), 1); /* 1..4 fill it */
+    assert_int_equal(viz_code_page_start(rows, 5, 4, first, 2, 0), 0);
 }
 
 int main(void)
@@ -154,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_code_wrap_no_break_place_cuts_full),
         cmocka_unit_test(test_code_cursor_walks_and_rests_on_blocked),
         cmocka_unit_test(test_code_paginate_keeps_statements_whole),
+        cmocka_unit_test(test_code_paginate_last_page_fills_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

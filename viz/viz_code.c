@@ -113,3 +113,16 @@ int viz_code_page_of(const int *first, int pages, int stmt)
         p++;
     return p;
 }
+
+int viz_code_page_start(const int *rows, int n, int room, const int *first, int pages, int page)
+{
+    int s0 = first[page];
+    if (page + 1 < pages || page == 0)
+        return s0;
+    int sum = 0;
+    for (int i = s0; i < n; i++)
+        sum += rows[i];
+    while (s0 - 1 > first[page - 1] && sum + rows[s0 - 1] <= room)
+        sum += rows[--s0];
+    return s0;
+}

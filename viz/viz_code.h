@@ -36,4 +36,9 @@ int viz_code_paginate(const int *rows, int n, int room, int *first, int max_page
  * stmt < 0. */
 int viz_code_page_of(const int *first, int pages, int stmt);
 
+/* The first statement page `page` shows: first[page], but the last page
+ * fills back with statements of the page before it (shown there too), as
+ * many as fit in room rows, so it is not one line in an empty panel. */
+int viz_code_page_start(const int *rows, int n, int room, const int *first, int pages, int page);
+
 #endif

@@ -256,7 +256,7 @@ static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, 
         for (int room = rows; room >= 1 && room >= rows - 1; room--) {
             pages = viz_code_paginate(nrows, vs->ncode, room, pfirst, VIZ_MAX_CODE);
             page = viz_code_page_of(pfirst, pages, cur);
-            s0 = pfirst[page];
+            s0 = viz_code_page_start(nrows, vs->ncode, room, pfirst, pages, page);
             s1 = pfirst[page + 1];
             if (room < rows || r0[s1] - r0[s0] < rows)
                 break;
