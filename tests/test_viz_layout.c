@@ -48,6 +48,7 @@
 #include "lesson_run.h"
 #include "viz_anim.h"
 #include "viz_appbox.h"
+#include "viz_code.h"
 #include "viz_canvas.h"
 #include "viz_draw.h"
 #include "viz_font.h"
@@ -364,6 +365,93 @@ static int check_told(const lesson_doc *doc, int k, viz_lang lang, const char *t
     return bad;
 }
 
+/* How many statements not shown whole are told (VIZ_LAYOUT_VERBOSE: all). */
+static int code_print_max = 12;
+
+/* The code panels of one frame (viz_draw_set_code_hook). */
+typedef struct {
+    const viz_side *vs[4];
+    SDL_Rect panel[4];
+    int n;
+} code_collector;
+
+static void code_hook(void *ud, const viz_side *vs, const SDL_Rect *panel)
+{
+    code_collector *cc = ud;
+    if (cc->n < 4) {
+        cc->vs[cc->n] = vs;
+        cc->panel[cc->n++] = *panel;
+    }
+}
+
+/* s without spaces into out. */
+static void squeeze(const char *s, char *out, size_t len)
+{
+    size_t n = 0;
+    for (; *s && n + 1 < len; s++)
+        if (*s != ' ')
+            out[n++] = *s;
+    out[n] = 0;
+}
+
+/* Statements of a step's side seen whole, over the frames of a step. */
+typedef struct {
+    bool seen[4][VIZ_MAX_CODE];
+    bool paged[4]; /* some frame showed one page of the panel */
+} code_seen;
+
+/* In each code panel of the frame, every statement of the step is drawn
+ * whole: its text, spaces aside, is in the texts drawn inside the panel
+ * read in order (its wrapped rows put together); a panel with a page's
+ * mark may show one page, which holds the statement the animation is at.
+ * Marks in seen every statement drawn whole. Counts the statements
+ * failing. */
+static int check_code(const collector *c, const code_collector *cc, double progress,
+                      code_seen *seen, const char *where, int *printed)
+{
+    int bad = 0;
+    for (int p = 0; p < cc->n; p++) {
+        static char drawn[8192];
+        size_t n = 0;
+        const SDL_Rect *r = &cc->panel[p];
+        for (int i = 0; i < c->n; i++) {
+            const SDL_Rect *d = &c->b[i].drawn;
+            int cx = d->x + d->w / 2, cy = d->y + d->h / 2;
+            if (cx < r->x || cx >= r->x + r->w || cy < r->y || cy >= r->y + r->h)
+                continue;
+            char sq[512];
+            squeeze(c->b[i].whole, sq, sizeof sq);
+            size_t l = strlen(sq);
+            if (n + l + 1 < sizeof drawn) {
+                memcpy(drawn + n, sq, l);
+                n += l;
+            }
+        }
+        drawn[n] = 0;
+        /* a page's mark (▼ 1/2, ▲ 2/2): the panel shows one page */
+        bool paged = strstr(drawn, "\xe2\x96\xbc") || strstr(drawn, "\xe2\x96\xb2");
+        if (paged)
+            seen->paged[p % 4] = true;
+        const viz_side *vs = cc->vs[p];
+        int cur, blocked;
+        viz_code_cursor(vs->code, vs->ncode, progress, &cur, &blocked);
+        for (int k = 0; k < vs->ncode; k++) {
+            char want[VIZ_TEXT_LEN];
+            squeeze(vs->code[k].code, want, sizeof want);
+            bool whole = strstr(drawn, want) != NULL;
+            if (whole)
+                seen->seen[p % 4][k] = true;
+            if ((!paged || k == (cur < 0 ? 0 : cur)) && !whole) {
+                bad++;
+                if ((*printed)++ < code_print_max)
+                    fprintf(stderr, "%s: %s statement not shown whole: \"%s\"\n", where,
+                            paged ? "the running" : "a", vs->code[k].code);
+            }
+        }
+    }
+    return bad;
+}
+
 static const int sizes[][2] = {{1920, 1080}, {1280, 720}, {1024, 768}};
 static const double zooms[] = {1.0, 1.15 * 1.15 * 1.15};
 
@@ -498,7 +586,10 @@ static void test_layout_lessons_no_overlap(void **state)
     int told_bad = 0, told_printed = 0, pages_seen = 0;
     int app_bad = 0, app_printed = 0, apps_seen = 0;
     static char told[16384];
+    static code_collector codes;
+    int code_bad = 0, code_printed = 0;
     viz_draw_set_bar_hook(bar_hook, &bars);
+    viz_draw_set_code_hook(code_hook, &codes);
     viz_anim *anim = viz_anim_new();
     viz_frame *f = calloc(1, sizeof *f);
     assert_non_null(anim);
@@ -513,6 +604,8 @@ static void test_layout_lessons_no_overlap(void **state)
                 for (size_t zi = 0; zi < sizeof zooms / sizeof zooms[0]; zi++)
                     for (int k = 0; k < n; k++) {
                         assert_int_equal(viz_anim_build(anim, &scenes[k]), 0);
+                        code_seen seen;
+                        memset(&seen, 0, sizeof seen);
                         for (int sm = 0; sm < NSAMPLES; sm++) {
                             double p = (double)sm / (NSAMPLES - 1);
                             viz_anim_seek(anim, &scenes[k], p, f);
@@ -523,6 +616,7 @@ static void test_layout_lessons_no_overlap(void **state)
                                              .nar_page = pg};
                                 col.n = 0;
                                 bars.n = 0;
+                                codes.n = 0;
                                 viz_draw_scene_pages(viz_canvas_renderer(cv), viz_canvas_text(cv),
                                                      &scenes[k], f, &ui, col.w, col.h, &npages);
                                 char where[256];
@@ -545,11 +639,28 @@ static void test_layout_lessons_no_overlap(void **state)
                                 apps_seen += sm == NSAMPLES - 1 && pg == 0 && scenes[k].side[0].pend.bytes;
                                 tile_bad += check_tiles_and_kernel(&bars, &col, &scenes[k], f,
                                                                    where, &tile_printed);
+                                code_bad += check_code(&col, &codes, f->code_progress, &seen,
+                                                       where, &code_printed);
 
                                 frames++;
                             }
                             told_bad += check_told(doc, k, (viz_lang)lang, told, &told_printed);
                         }
+                        /* over the step's frames, every statement shown whole
+                         * (a paged panel shows each as it runs: the frames
+                         * sampled may fall between, check_code checks those) */
+                        for (int sd = 0; sd < 2; sd++)
+                            for (int q = 0; q < scenes[k].side[sd].ncode; q++) {
+                                if (seen.seen[sd][q] || seen.paged[sd])
+                                    continue;
+                                code_bad++;
+                                if (code_printed++ < code_print_max)
+                                    fprintf(stderr,
+                                            "%s step %d, %dx%d %s zoom %.2f: statement never "
+                                            "shown whole: \"%s\"\n",
+                                            doc->name, k + 1, col.w, col.h, lang ? "ja" : "en",
+                                            zooms[zi], scenes[k].side[sd].code[q].code);
+                            }
                     }
             viz_canvas_free(cv);
         }
@@ -558,6 +669,8 @@ static void test_layout_lessons_no_overlap(void **state)
         lesson_doc_free(doc);
     }
     viz_draw_set_bar_hook(NULL, NULL);
+    viz_draw_set_code_hook(NULL, NULL);
+    fprintf(stderr, "%d statements not shown whole\n", code_bad);
     fprintf(stderr,
             "%d frames: %d problems (of them zoomed: %d; moving chips overlapping: %d); "
             "%d buffer bars: %d the wrong way round or unlabelled; %d narration pages after "
@@ -569,6 +682,7 @@ static void test_layout_lessons_no_overlap(void **state)
                     "missing\n", apps_seen, app_bad);
     assert_true(apps_seen > 0); /* 04-file-send's sendall() waits in the record */
     assert_int_equal(app_bad, 0);
+    assert_int_equal(code_bad, 0);
     assert_true(nbars > frames); /* the hook saw the bars */
     assert_int_equal(bar_bad, 0);
     fprintf(stderr, "%d buffer bars without tiles for their few bytes or without the kernel's "
@@ -1071,6 +1185,8 @@ int main(int argc, char **argv)
         return 2;
     }
     lang_first = set == LAYOUT_FONTS_NOTO;
+    if (getenv("VIZ_LAYOUT_VERBOSE"))
+        code_print_max = INT_MAX;
     snprintf(dir, sizeof dir, "fonts-%s", layout_fonts_name(set));
     if (layout_fonts_pin(set, dir, err, sizeof err) != 0 ||
         layout_fonts_check(set, stderr, err, sizeof err) != 0) {

@@ -22,6 +22,7 @@
  * and the grey kernel overhead on the right; the header says how much of
  * the buffer is usable ("4,096 B · usable 4,096 of 8,192 B").
  */
+#include "viz_code.h"
 #include "viz_paint.h"
 #include "viz_tiles.h"
 
@@ -139,9 +140,15 @@ static const char *status_label(const viz_ctx *c, lesson_status status, SDL_Colo
     }
 }
 
-/* Code text sizes: the panel's, and the smaller one it shrinks to when a
- * step's statements do not fit (then it scrolls). */
-enum { CODE_SIZE = 20, CODE_SIZE_SMALL = 20 };
+/* The code panel's text size (20: the smallest the back row reads). */
+enum { CODE_SIZE = 20 };
+
+/* The code rows the panel keeps room for at least (when the lesson's
+ * longest step has that many): a wrapped call and its neighbour. */
+enum { CODE_MIN_ROWS = 4 };
+
+/* The smallest the code is drawn, in a panel zoomed text left short. */
+enum { CODE_SIZE_LEAST = 13 };
 
 /* Width of the status pill a statement carries ("BLOCKED", an error), or
  * 0; its text goes in *label and colour in *k. */
@@ -201,61 +208,100 @@ static int code_total_rows(const viz_ctx *c, const viz_side *vs, int w, int size
     return n;
 }
 
+static viz_code_hook code_hook_fn;
+static void *code_hook_ud;
+
+void viz_draw_set_code_hook(viz_code_hook fn, void *ud)
+{
+    code_hook_fn = fn;
+    code_hook_ud = ud;
+}
+
 static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, int x, int y, int w,
                       int h)
 {
     fill(c, x, y, w, h, PANEL2);
     box(c, x, y, w, h);
+    if (code_hook_fn)
+        code_hook_fn(code_hook_ud, vs, &(SDL_Rect){x, y, w, h});
     if (vs->ncode == 0)
         return;
     /* Which line is running: the animation walks the executed lines and
      * rests on the blocked one, or the last one done. */
-    int ran = 0, blocked = -1;
-    for (int i = 0; i < vs->ncode; i++) {
-        if (vs->code[i].status.state == LESSON_STMT_BLOCKED && blocked < 0)
-            blocked = i;
-        if (vs->code[i].status.state != LESSON_STMT_PENDING)
-            ran = i + 1;
-    }
-    int cur = ran > 0 ? (int)floor(f->code_progress * ran - 1e-9) : -1;
-    if (cur < 0 && ran > 0)
-        cur = 0;
-    if (f->code_progress >= 1 && blocked >= 0)
-        cur = blocked;
-    /* Every statement whole: wrapped rows at the panel's size, a little
-     * smaller when they do not fit, then scrolled. */
+    int cur, blocked;
+    viz_code_cursor(vs->code, vs->ncode, f->code_progress, &cur, &blocked);
+    /* Every statement whole, wrapped at its arguments; when the panel
+     * cannot hold them all, whole statements go on pages and the page
+     * with the running statement shows, a mark below it or at the right
+     * end of its last row ("▼ 1/2"),
+     * as the narration pages. Nothing scrolls half a statement away. */
+    /* A panel too short for its tallest statement on a page (zoomed text
+     * in a short window) draws its code smaller, down to CODE_SIZE_LEAST. */
     int size = CODE_SIZE, lh = 0, rows = 0, total = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        size = pass ? CODE_SIZE_SMALL : CODE_SIZE;
+    int r0[VIZ_MAX_CODE + 1], nrows[VIZ_MAX_CODE];
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    for (;; size--) {
         lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, size)) + U(c, 3);
         rows = (h - U(c, 8)) / lh;
-        total = code_total_rows(c, vs, w, size);
-        if (total <= rows)
+        int tallest = 0;
+        r0[0] = 0;
+        for (int i = 0; i < vs->ncode; i++) {
+            int pr;
+            int n = code_rows(c, &vs->code[i], w, size, starts, lens, &pr);
+            nrows[i] = n > 0 ? n : 1;
+            r0[i + 1] = r0[i] + nrows[i];
+            tallest = nrows[i] > tallest ? nrows[i] : tallest;
+        }
+        total = r0[vs->ncode];
+        /* (a page shares its mark with its last row only in a panel of
+         * three rows or more: a shorter one keeps a row for the mark) */
+        if (total <= rows || tallest <= rows - 1 || (rows >= 3 && tallest <= rows))
             break;
+        if (size <= CODE_SIZE_LEAST && (rows >= 2 || size <= CODE_SIZE_LEAST - 3))
+            break; /* a one-row panel goes a little smaller for its mark's row */
     }
     if (rows < 1)
         return;
-    int r0[VIZ_MAX_CODE + 1];
-    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
-    r0[0] = 0;
-    for (int i = 0; i < vs->ncode; i++) {
-        int pr;
-        int n = code_rows(c, &vs->code[i], w, size, starts, lens, &pr);
-        r0[i + 1] = r0[i] + (n > 0 ? n : 1);
+    int pfirst[VIZ_MAX_CODE + 1], pages = 1, page = 0;
+    int s0 = 0, s1 = vs->ncode; /* the statements shown */
+    if (total > rows) {
+        /* The mark shares a full page's last row where that row leaves it
+         * room; else the pages are a row shorter. */
+        for (int room = rows; room >= 1 && room >= rows - 1; room--) {
+            pages = viz_code_paginate(nrows, vs->ncode, room, pfirst, VIZ_MAX_CODE);
+            page = viz_code_page_of(pfirst, pages, cur);
+            s0 = viz_code_page_start(nrows, vs->ncode, room, pfirst, pages, page);
+            s1 = pfirst[page + 1];
+            if (room < rows || r0[s1] - r0[s0] < rows)
+                break;
+            int pr, n = code_rows(c, &vs->code[s1 - 1], w, size, starts, lens, &pr);
+            char row[VIZ_TEXT_LEN];
+            int l = n > 0 && lens[n - 1] < (int)sizeof row - 1 ? lens[n - 1] : 0;
+            memcpy(row, vs->code[s1 - 1].code + (n > 0 ? starts[n - 1] : 0), (size_t)l);
+            row[l] = 0;
+            int row_w = U(c, 14) + text_w(c, row, VIZ_FACE_MONO, size) +
+                        (n > 1 ? text_w(c, "  ", VIZ_FACE_MONO, size) : 0);
+            if (row_w + text_w(c, "\xe2\x96\xbc 10/10", VIZ_FACE_BOLD, size) + U(c, 16) <= w)
+                break;
+            if (rows < 2)
+                break;
+        }
     }
-    /* Keep the running statement in view, centred, with what follows. */
-    int first = 0;
-    if (cur >= 0) {
-        int cur_rows = r0[cur + 1] - r0[cur];
-        first = cur_rows >= rows ? r0[cur] : r0[cur] - (rows - cur_rows) / 2;
+    int first = r0[s0];
+    if (pages > 1) {
+        char mark[32];
+        snprintf(mark, sizeof mark, "%s %d/%d",
+                 page + 1 < pages ? "\xe2\x96\xbc" : "\xe2\x96\xb2", page + 1, pages);
+        /* below the page's statements, else at the right end of its
+         * last row */
+        int used = r0[s1] - r0[s0];
+        int mrow = used < rows ? used : rows - 1;
+        text(c, mark, VIZ_FACE_BOLD, size, WARN, x + w - U(c, 8), y + U(c, 4) + mrow * lh,
+             VIZ_ALIGN_RIGHT);
     }
-    if (first > total - rows)
-        first = total - rows;
-    if (first < 0)
-        first = 0;
     int pill_w = U(c, 10);
     int indent = text_w(c, "  ", VIZ_FACE_MONO, size);
-    for (int i = 0; i < vs->ncode; i++) {
+    for (int i = s0; i < s1; i++) {
         int vis0 = r0[i] > first ? r0[i] : first;
         int vis1 = r0[i + 1] < first + rows ? r0[i + 1] : first + rows;
         if (vis0 >= vis1)
@@ -299,11 +345,6 @@ static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, 
                  y + U(c, 4) + (rr - first) * lh, VIZ_ALIGN_LEFT);
         }
     }
-    /* More statements above or below the panel: a faint edge says so. */
-    if (first > 0)
-        fill(c, x + U(c, 2), y, w - U(c, 4), U(c, 3), EDGE);
-    if (first + rows < total)
-        fill(c, x + U(c, 2), y + h - U(c, 3), w - U(c, 4), U(c, 3), EDGE);
 }
 
 static viz_bar_hook bar_hook_fn;
@@ -491,19 +532,7 @@ static int result_row_h(const viz_ctx *c)
  * running (-1 none), *blocked the first blocked one (-1 none). */
 static void code_cursor(const viz_side *vs, const viz_frame *f, int *cur, int *blocked)
 {
-    int ran = 0;
-    *blocked = -1;
-    for (int i = 0; i < vs->ncode; i++) {
-        if (vs->code[i].status.state == LESSON_STMT_BLOCKED && *blocked < 0)
-            *blocked = i;
-        if (vs->code[i].status.state != LESSON_STMT_PENDING)
-            ran = i + 1;
-    }
-    *cur = ran > 0 ? (int)floor(f->code_progress * ran - 1e-9) : -1;
-    if (*cur < 0 && ran > 0)
-        *cur = 0;
-    if (f->code_progress >= 1 && *blocked >= 0)
-        *cur = *blocked;
+    viz_code_cursor(vs->code, vs->ncode, f->code_progress, cur, blocked);
 }
 
 /* A result shows once the animation has run its statement. */
@@ -671,11 +700,47 @@ static int lesson_max_statements(const lesson_doc *doc)
     return best;
 }
 
+/* The most code rows one side's statements take in any step of the
+ * lesson, wrapped for a column col_w wide: the panel keeps room for them
+ * through the lesson, so every step's code shows whole where it can. */
+static int lesson_max_code_rows(const viz_ctx *c, const lesson_doc *doc, int col_w)
+{
+    int best = 0;
+    for (size_t k = 0; doc && k < doc->nsteps; k++) {
+        const lesson_step *st = &doc->steps[k];
+        int n[2] = {0, 0};
+        for (size_t i = 0; i < st->nlines; i++) {
+            const lesson_line *ln = &st->lines[i];
+            if (ln->kind == LESSON_LINE_EXPECT)
+                continue;
+            viz_code vc;
+            memset(&vc, 0, sizeof vc);
+            if (ln->kind == LESSON_LINE_WAIT)
+                snprintf(vc.code, sizeof vc.code, "wait %llu ms",
+                         (unsigned long long)(ln->wait_us / 1000));
+            else
+                snprintf(vc.code, sizeof vc.code, "%s", ln->code ? ln->code : "");
+            int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES], pr;
+            int r = code_rows(c, &vc, col_w, CODE_SIZE, starts, lens, &pr);
+            for (int side = 0; side < 2; side++)
+                if (ln->kind == LESSON_LINE_WAIT || (int)ln->side == side)
+                    n[side] += r > 0 ? r : 1;
+        }
+        for (int side = 0; side < 2; side++)
+            if (n[side] > best)
+                best = n[side];
+    }
+    return best;
+}
+
 static side_layout layout_sides(const viz_ctx *c, const viz_scene *s, int h, int col_w)
 {
     side_layout L;
     memset(&L, 0, sizeof L);
     int ncode = lesson_max_statements(s->doc);
+    int want_rows = lesson_max_code_rows(c, s->doc, col_w);
+    if (want_rows > ncode)
+        ncode = want_rows;
     for (int i = 0; i < 2; i++) {
         const viz_side *vs = &s->side[i];
         int n = code_total_rows(c, vs, col_w, CODE_SIZE);
@@ -693,10 +758,12 @@ static side_layout layout_sides(const viz_ctx *c, const viz_scene *s, int h, int
     int app_fixed = lh17 + U(c, 4) + (L.has_file ? U(c, 18) + U(c, 4) : 0) + U(c, 8);
     int code_lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, CODE_SIZE)) + U(c, 3);
     int avail = h - (L.hh + U(c, 10)) - app_fixed - L.kern_h - U(c, 16);
-    /* Room first for two code rows; the results give up rows for them
-     * (what does not fit scrolls, with a mark). */
+    /* Room first for two code rows, then for every row of the lesson's
+     * longest step (up to 6), the results giving up rows for them down to
+     * two (what does not fit pages, with a mark; results scroll). */
+    int code_min = ncode < 2 ? 2 : ncode > CODE_MIN_ROWS ? CODE_MIN_ROWS : ncode;
     L.app_rows = APP_ROWS;
-    while (L.app_rows > 1 && avail - L.app_rows * row_h < 2 * code_lh + U(c, 8))
+    while (L.app_rows > 1 && avail - L.app_rows * row_h < code_min * code_lh + U(c, 8))
         L.app_rows--;
     L.code_h = avail - L.app_rows * row_h;
     int rows = ncode < 3 ? 3 : ncode > 10 ? 10 : ncode;
@@ -718,9 +785,19 @@ static side_layout layout_sides(const viz_ctx *c, const viz_scene *s, int h, int
         spare -= 2 * air;
         L.code_h = code_want + (spare > 0 ? spare : 0);
     }
-    if (L.code_h < code_lh + U(c, 8))
-        L.code_h = code_lh + U(c, 8);
+    /* The panel never has fewer rows than the lesson's longest step needs
+     * (up to CODE_MIN_ROWS): the columns' need grows with it, and the
+     * narration above the footer gives the room (it pages if it must). */
     L.app_h = app_fixed + L.app_rows * row_h;
+    int floor_rows = code_min;
+    if (L.code_h < floor_rows * code_lh + U(c, 8))
+        L.code_h = floor_rows * code_lh + U(c, 8);
+    /* Laying out for a height the narration left too short (zoomed, its
+     * least is two lines): the panel gives the rows back, down to one,
+     * and pages. */
+    int over = L.hh + U(c, 10) + L.code_h + L.app_h + L.kern_h + 2 * U(c, 8) - h;
+    if (h > 0 && over > 0)
+        L.code_h = L.code_h - over > code_lh + U(c, 8) ? L.code_h - over : code_lh + U(c, 8);
     L.gap = h - (L.hh + U(c, 10)) - L.code_h - L.app_h - L.kern_h;
     L.gap = L.gap / 2 > U(c, 8) ? L.gap / 2 : U(c, 8);
     return L;
@@ -1643,12 +1720,18 @@ static void note_fold(const viz_ctx *c, const side_layout *L, int top, int nar_y
                               .nclean = 3};
 }
 
-static int column_w(const viz_ctx *c)
+/* The side columns' width: zoomed text takes room from the wire. (Wider
+ * columns for long statements were tried: at 0.40 of 16:9 the wire loses
+ * its legend and the longest calls still take two rows.) */
+static int column_w(const viz_ctx *c, const lesson_doc *doc)
 {
-    /* Zoomed text takes room from the wire. */
+    (void)doc;
     double z = c->ui && c->ui->zoom > 1 ? c->ui->zoom : 1.0;
     double f = 0.345 * (1 + (z - 1) * 0.35);
-    return (int)(c->w * (f < 0.40 ? f : 0.40));
+    if (f > 0.40)
+        f = 0.40;
+    int w = (int)(c->w * f);
+    return w;
 }
 
 void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
@@ -1757,7 +1840,7 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     }
     int foot_h = viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20)) + U(c, 4);
     int nar_w = narration_w(c);
-    int col_w = column_w(c);
+    int col_w = column_w(c, doc);
     int top = y + U(c, 4);
     int nar_h = 0, nar_y = 0, col_h = 0, need = 0, nlh = 0;
     nar_pages np;
@@ -1928,7 +2011,7 @@ static bool prefetch_item(const viz_ctx *c, const lesson_doc *doc, int step, int
         vc.status = (lesson_status){LESSON_STMT_DONE, LESSON_EXC_NONE};
         int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
         int pill_row;
-        int n = code_rows(c, &vc, column_w(c), CODE_SIZE, starts, lens, &pill_row);
+        int n = code_rows(c, &vc, column_w(c, doc), CODE_SIZE, starts, lens, &pill_row);
         for (int j = 0; j < n; j++) {
             char row[VIZ_TEXT_LEN];
             int l = lens[j] < (int)sizeof row - 1 ? lens[j] : (int)sizeof row - 1;

@@ -159,6 +159,14 @@ typedef void (*viz_bar_hook)(void *ud, const viz_bar_drawn *bar);
  * drawing at once. */
 void viz_draw_set_bar_hook(viz_bar_hook fn, void *ud);
 
+/* The code panel of a side as drawn: its statements and its rectangle,
+ * for tests to find the texts drawn in it. */
+typedef void (*viz_code_hook)(void *ud, const viz_side *vs, const SDL_Rect *panel);
+
+/* Calls fn(ud, side, panel) for every code panel viz_draw_scene() draws
+ * from now on (NULL: stop). One hook for the process, as the bar hook. */
+void viz_draw_set_code_hook(viz_code_hook fn, void *ud);
+
 /* Draws the lesson picker with item `selected` highlighted. */
 void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, int n, int selected,
                      const viz_ui *ui, int w, int h);

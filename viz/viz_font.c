@@ -7,6 +7,7 @@
  * emptied at once: a cheap, rare hiccup instead of per-entry bookkeeping.
  */
 #include "viz_font.h"
+#include "viz_code.h"
 #include "viz_wrap.h"
 
 #include <SDL_ttf.h>
@@ -558,64 +559,6 @@ static int text_size(const face_fonts *ff, const char *utf8, int *w, int *h)
     return 0;
 }
 
-/* How many characters of utf8 fit in max_w pixels (*count) and their
- * width (*extent), run by run with the fonts text_size() measures. */
-static int text_measure(const face_fonts *ff, const char *utf8, int max_w, int *extent, int *count)
-{
-    *extent = 0;
-    *count = 0;
-    if (!ff->ja)
-        return TTF_MeasureUTF8(ff->latin, utf8, max_w, extent, count) < 0 ? -1 : 0;
-    char buf[TMP_LEN];
-    int len = copy_text(buf, utf8);
-    for (int i = 0; i < len;) {
-        bool ascii;
-        int e = run_end(buf, len, i, &ascii);
-        TTF_Font *f = ascii ? ff->latin : ff->ja;
-        int room = max_w - *extent;
-        if (room <= 0)
-            break;
-        char keep = buf[e];
-        buf[e] = 0;
-        int ext = 0, cnt = 0, rw = 0;
-        if (TTF_MeasureUTF8(f, buf + i, room, &ext, &cnt) < 0) {
-            buf[e] = keep;
-            return -1;
-        }
-        /* The run's first cnt characters: their drawn width is what the
-         * next run starts after, and must fit too. */
-        int cut = i;
-        for (int k = 0; k < cnt && cut < e; k++) {
-            int cl;
-            viz_utf8_next(buf + cut, (int)(e - cut), &cl);
-            cut += cl;
-        }
-        buf[e] = keep;
-        for (;;) {
-            keep = buf[cut];
-            buf[cut] = 0;
-            int rc = cut > i ? TTF_SizeUTF8(f, buf + i, &rw, NULL) : 0;
-            buf[cut] = keep;
-            if (rc < 0)
-                return -1;
-            if (cut == i || rw <= room)
-                break;
-            do /* one character back */
-                cut--;
-            while (cut > i && ((unsigned char)buf[cut] & 0xc0) == 0x80);
-            cnt--;
-        }
-        if (cut == i)
-            rw = 0;
-        *extent += rw;
-        *count += cnt;
-        if (cut < e)
-            break;
-        i = e;
-    }
-    return 0;
-}
-
 /* Renders utf8 in ff onto a new ARGB surface (the caller frees it); the
  * runs sit side by side on one baseline. NULL when rendering failed. */
 static SDL_Surface *text_render(const face_fonts *ff, const char *utf8, SDL_Color c)
@@ -911,37 +854,7 @@ static int wrap_compute(viz_text *t, const char *s, int face, int size_px, int m
     return viz_wrap_prose(s, len, max_w, wrap_width, &ff, starts, lens, max);
 }
 
-/* Code wrapping: how many bytes from s[start..stop) fit in max_w pixels
- * (at least one character). */
-static int fit_bytes(const face_fonts *ff, const char *s, int start, int stop, int max_w)
-{
-    char tmp[TMP_LEN];
-    int n = stop - start;
-    if (n > TMP_LEN - 1)
-        n = TMP_LEN - 1;
-    memcpy(tmp, s + start, (size_t)n);
-    tmp[n] = 0;
-    int extent = 0, count = 0;
-    if (text_measure(ff, tmp, max_w, &extent, &count) < 0)
-        count = n;
-    int fit = start;
-    for (int k = 0; k < count && fit < start + n; k++) {
-        int cl;
-        viz_utf8_next(s + fit, (int)(stop - fit), &cl);
-        fit += cl;
-    }
-    if (fit == start) {
-        int cl;
-        viz_utf8_next(s + start, (int)(stop - start), &cl);
-        fit = start + cl;
-    }
-    return fit;
-}
-
-/* Greedy breaking of one statement: each row backs off to the last place
- * outside a string literal after ", " or "," or "(" (else after a space,
- * else wherever it must), so a continuation row starts with an argument.
- * Rows after the first have indent_px less room; the drawing indents them. */
+/* Code wrapping: the rules are viz_code.c's, the widths the fonts'. */
 static int wrap_code_compute(viz_text *t, const char *s, int face, int size_px, int max_w,
                              int indent_px, int *starts, int *lens, int max)
 {
@@ -951,65 +864,7 @@ static int wrap_code_compute(viz_text *t, const char *s, int face, int size_px, 
         return 0;
     if (len >= TMP_LEN)
         len = TMP_LEN - 1;
-    int pos = 0, n = 0;
-    char quote = 0; /* the quote of the string literal open at pos */
-    while (pos < len && n < max) {
-        int room = n == 0 ? max_w : max_w - indent_px;
-        int fit = fit_bytes(&ff, s, pos, len, room > 1 ? room : 1);
-        int end = len;
-        char q = quote;
-        if (fit < len) {
-            /* Scan the row for break places, tracking string literals. */
-            int best = -1, space = -1;
-            for (int i = pos; i < fit; i++) {
-                char ch = s[i];
-                if (q) {
-                    if (ch == '\\')
-                        i++;
-                    else if (ch == q)
-                        q = 0;
-                    continue;
-                }
-                if (ch == '\'' || ch == '"') {
-                    q = ch;
-                    continue;
-                }
-                if (i > pos && (ch == '(' || ch == ',')) {
-                    best = i + 1;
-                } else if (ch == ' ' && i > pos) {
-                    space = i;
-                }
-            }
-            if (best > pos)
-                end = best;
-            else if (space > pos)
-                end = space;
-            else
-                end = fit;
-        }
-        /* The literal state at the row's end, for the next row. */
-        for (int i = pos; i < end; i++) {
-            char ch = s[i];
-            if (quote) {
-                if (ch == '\\')
-                    i++;
-                else if (ch == quote)
-                    quote = 0;
-            } else if (ch == '\'' || ch == '"') {
-                quote = ch;
-            }
-        }
-        int e = end;
-        while (e > pos && s[e - 1] == ' ')
-            e--;
-        starts[n] = pos;
-        lens[n] = e - pos;
-        n++;
-        pos = end;
-        while (pos < len && s[pos] == ' ' && !quote)
-            pos++;
-    }
-    return n;
+    return viz_code_wrap(s, len, max_w, indent_px, wrap_width, &ff, starts, lens, max);
 }
 
 /* Looks up a wrap in the cache, computing it on a miss; indent_px < 0
