@@ -62,10 +62,35 @@ warn=$(zcat "$(man -w sockbuf)" | groff -man -ww -z -Tutf8 2>&1 || true)
 [ -z "$warn" ] || fail "groff warns about the man page: $warn"
 step "man sockbuf renders ($(wc -l <<<"$page") lines)"
 
-desktop-file-validate /usr/share/applications/sockbuf.desktop || fail "desktop-file-validate"
-grep -q '^Icon=sockbuf$' /usr/share/applications/sockbuf.desktop || fail "desktop entry icon"
+desktop=/usr/share/applications/sockbuf.desktop
+desktop-file-validate $desktop || fail "desktop-file-validate"
+grep -q '^Icon=sockbuf$' $desktop || fail "desktop entry icon"
+grep -q '^Exec=sockbuf %f$' $desktop || fail "desktop entry does not take a file (Exec=sockbuf %f)"
+grep -q '^MimeType=text/x-sockbuf-lesson;$' $desktop || fail "desktop entry MimeType"
 file /usr/share/icons/hicolor/scalable/apps/sockbuf.svg | grep -q 'SVG' || fail "icon is not an SVG"
-step "desktop entry valid, icon installed"
+# The MIME type: well-formed, and what shared-mime-info makes of it says
+# that a .lesson file is a sockbuf lesson (built here in a folder of our
+# own, whatever the system's database has).
+mime=/usr/share/mime/packages/sockbuf.xml
+xmllint --noout $mime || fail "$mime is not well-formed XML"
+mimedb=$(mktemp -d)
+mkdir "$mimedb/packages" && cp $mime "$mimedb/packages/"
+update-mime-database "$mimedb" >/dev/null 2>&1 || fail "update-mime-database rejects $mime"
+grep -qx 'text/x-sockbuf-lesson:\*\.lesson' "$mimedb/globs" || fail "*.lesson is not text/x-sockbuf-lesson"
+grep -qx 'text/x-sockbuf-lesson text/plain' "$mimedb/subclasses" || fail "a lesson is not text/plain"
+rm -rf "$mimedb"
+# AppStream metadata, validated without the network where appstreamcli is.
+meta=/usr/share/metainfo/org.example.sockbuf.metainfo.xml
+xmllint --noout $meta || fail "$meta is not well-formed XML"
+grep -q '<launchable type="desktop-id">sockbuf.desktop</launchable>' $meta || fail "metainfo launchable"
+grep -q '<mediatype>text/x-sockbuf-lesson</mediatype>' $meta || fail "metainfo mediatype"
+if command -v appstreamcli >/dev/null 2>&1; then
+  out=$(appstreamcli validate --no-net --pedantic $meta 2>&1) || fail "appstreamcli validate: $out"
+  appstream="validated by appstreamcli"
+else
+  appstream="well-formed (no appstreamcli)"
+fi
+step "desktop entry valid (takes a file, MIME type), icon, MIME type and AppStream metadata ($appstream)"
 
 comp=/usr/share/bash-completion/completions/sockbuf
 [ -f $comp ] || fail "no bash completion"
