@@ -716,8 +716,13 @@ static void helper_main(pid_t parent, int ctl, int log, const char *tun_path, ui
      * runs before ordinary work, so a busy machine delays packets less.
      * It sleeps in ppoll() whenever nothing is due. */
     struct sched_param sp = {.sched_priority = 10};
-    if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
-        (void)nice(-10);
+    if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0) {
+        /* Best effort: where that is refused too, ordinary priority. (A
+         * (void) cast does not quiet warn_unused_result, which glibc puts
+         * on nice() under _FORTIFY_SOURCE.) */
+        int niced = nice(-10);
+        (void)niced;
+    }
     signal(SIGINT, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
     close_inherited(ctl, log);

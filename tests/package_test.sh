@@ -3,10 +3,13 @@
 # Installs DEB with apt-get (dependencies from shlibdeps), then from the
 # installed copy: `sockbuf check basics` (lessons from /usr/share/sockbuf),
 # check loads no SDL, `man sockbuf` renders, desktop-file-validate accepts
-# the menu entry, the icon is an SVG, bash completion offers commands and
-# lesson names; then purges the package and checks that none of its files
-# and none of its own folders are left. Run by .ci/run through
-# `scripts/package --test`. Needs root (or sudo); exit 77 when neither.
+# the menu entry (which opens a .lesson file), the icon is an SVG, the
+# .lesson MIME type and the AppStream metadata are valid, bash completion
+# offers commands and lesson names; then purges the package and checks
+# that none of its files and none of its own folders are left. Before
+# all that, lintian finds no error or warning in DEB. Run by .ci/run
+# through `scripts/package --test`. Needs root (or sudo); exit 77 when
+# neither.
 # Usage: tests/package_test.sh path/to/sockbuf_VERSION_ARCH.deb
 set -euo pipefail
 deb=${1:?usage: package_test.sh DEB}
@@ -25,6 +28,19 @@ if dpkg-query -W -f='${Status}' sockbuf 2>/dev/null | grep -q 'install ok instal
   fail "sockbuf is already installed; remove it first (apt-get purge sockbuf)"
 fi
 case $deb in /*) ;; *) deb=$PWD/$deb ;; esac
+
+# lintian: no error and no warning (--fail-on), and no hardening tag,
+# though lintian counts those as information only (the build's
+# dpkg-buildflags must have reached the compiler and the linker). Every
+# tag it shows is printed.
+command -v lintian >/dev/null 2>&1 || fail "lintian is not installed (scripts/setup --package)"
+step "lintian $(basename "$deb")"
+lint=$(lintian --display-info --fail-on error,warning "$deb" 2>&1) && lintok=1 || lintok=
+lint=$(grep -v '^running with root privileges' <<<"$lint" || true)
+[ -z "$lint" ] || printf '%s\n' "$lint" >&2
+[ -n "$lintok" ] || fail "lintian finds errors or warnings (lintian-explain-tags TAG tells more)"
+if grep -q 'hardening-' <<<"$lint"; then fail "lintian: a binary is not hardened"; fi
+if [ -n "$lint" ]; then step "lintian: no error, no warning (information above)"; else step "lintian: no tag"; fi
 step "installing $(basename "$deb")"
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$deb" >/dev/null
 trap 'DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq sockbuf >/dev/null 2>&1 || true' EXIT
@@ -62,10 +78,35 @@ warn=$(zcat "$(man -w sockbuf)" | groff -man -ww -z -Tutf8 2>&1 || true)
 [ -z "$warn" ] || fail "groff warns about the man page: $warn"
 step "man sockbuf renders ($(wc -l <<<"$page") lines)"
 
-desktop-file-validate /usr/share/applications/sockbuf.desktop || fail "desktop-file-validate"
-grep -q '^Icon=sockbuf$' /usr/share/applications/sockbuf.desktop || fail "desktop entry icon"
+desktop=/usr/share/applications/sockbuf.desktop
+desktop-file-validate $desktop || fail "desktop-file-validate"
+grep -q '^Icon=sockbuf$' $desktop || fail "desktop entry icon"
+grep -q '^Exec=sockbuf %f$' $desktop || fail "desktop entry does not take a file (Exec=sockbuf %f)"
+grep -q '^MimeType=text/x-sockbuf-lesson;$' $desktop || fail "desktop entry MimeType"
 file /usr/share/icons/hicolor/scalable/apps/sockbuf.svg | grep -q 'SVG' || fail "icon is not an SVG"
-step "desktop entry valid, icon installed"
+# The MIME type: well-formed, and what shared-mime-info makes of it says
+# that a .lesson file is a sockbuf lesson (built here in a folder of our
+# own, whatever the system's database has).
+mime=/usr/share/mime/packages/sockbuf.xml
+xmllint --noout $mime || fail "$mime is not well-formed XML"
+mimedb=$(mktemp -d)
+mkdir "$mimedb/packages" && cp $mime "$mimedb/packages/"
+update-mime-database "$mimedb" >/dev/null 2>&1 || fail "update-mime-database rejects $mime"
+grep -qx 'text/x-sockbuf-lesson:\*\.lesson' "$mimedb/globs" || fail "*.lesson is not text/x-sockbuf-lesson"
+grep -qx 'text/x-sockbuf-lesson text/plain' "$mimedb/subclasses" || fail "a lesson is not text/plain"
+rm -rf "$mimedb"
+# AppStream metadata, validated without the network where appstreamcli is.
+meta=/usr/share/metainfo/org.example.sockbuf.metainfo.xml
+xmllint --noout $meta || fail "$meta is not well-formed XML"
+grep -q '<launchable type="desktop-id">sockbuf.desktop</launchable>' $meta || fail "metainfo launchable"
+grep -q '<mediatype>text/x-sockbuf-lesson</mediatype>' $meta || fail "metainfo mediatype"
+if command -v appstreamcli >/dev/null 2>&1; then
+  out=$(appstreamcli validate --no-net --pedantic $meta 2>&1) || fail "appstreamcli validate: $out"
+  appstream="validated by appstreamcli"
+else
+  appstream="well-formed (no appstreamcli)"
+fi
+step "desktop entry valid (takes a file, MIME type), icon, MIME type and AppStream metadata ($appstream)"
 
 comp=/usr/share/bash-completion/completions/sockbuf
 [ -f $comp ] || fail "no bash completion"
