@@ -618,6 +618,15 @@ static void draw_result(const viz_ctx *c, const viz_side *vs, const lesson_resul
  * goes to the right end of the box's title line (at head_y, whose title
  * is head_w wide) where it fits, so the row keeps its whole width for a
  * long printed line; else it takes the row's right end. */
+static viz_result_hook result_hook_fn;
+static void *result_hook_ud;
+
+void viz_draw_set_result_hook(viz_result_hook fn, void *ud)
+{
+    result_hook_fn = fn;
+    result_hook_ud = ud;
+}
+
 static void draw_results(const viz_ctx *c, const viz_scene *s, int side, const viz_frame *f, int x,
                          int y, int w, int rows, int head_y, int head_w)
 {
@@ -648,12 +657,16 @@ static void draw_results(const viz_ctx *c, const viz_scene *s, int side, const v
                 SDL_Rect row = {x, y, w, result_row_h(c)};
                 viz_text_set_box(c->t, &row);
                 draw_result(c, vs, &vs->results[shown - 1], x, y, w);
+                if (result_hook_fn)
+                    result_hook_fn(result_hook_ud, side, shown - 1);
                 return;
             }
             SDL_Rect row = {x, y, w, result_row_h(c)};
             viz_text_set_box(c->t, &row);
             text(c, mark, VIZ_FACE_SANS, 20, FAINT, x + w, y, VIZ_ALIGN_RIGHT);
             draw_result(c, vs, &vs->results[shown - 1], x, y, w - mw);
+            if (result_hook_fn)
+                result_hook_fn(result_hook_ud, side, shown - 1);
             return;
         }
         text(c, mark, VIZ_FACE_SANS, 20, FAINT, x, y, VIZ_ALIGN_LEFT);
@@ -664,6 +677,8 @@ static void draw_results(const viz_ctx *c, const viz_scene *s, int side, const v
         box = (SDL_Rect){x, y, w, result_row_h(c)};
         viz_text_set_box(c->t, &box);
         draw_result(c, vs, &vs->results[i], x, y, w);
+        if (result_hook_fn)
+            result_hook_fn(result_hook_ud, side, i);
         y += result_row_h(c);
     }
 }
@@ -1381,8 +1396,14 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
                 snprintf(b, sizeof b, "%uK", it->window / 1024);
             else
                 snprintf(b, sizeof b, "%u", it->window);
-            snprintf(buf, sizeof buf, "%s %s %s", kind_name(it),
-                     viz_label(c->lang, VIZ_L_WINDOW), b);
+            /* "ACK win 2636"; a window update is named once, by what it
+             * does ("win update 4096"), not "WIN win 4096" */
+            if (it->kind == LESSON_EV_WINDOW)
+                snprintf(buf, sizeof buf, "%s %s", c->lang == VIZ_LANG_JA ? "窓の更新" : "win update",
+                         b);
+            else
+                snprintf(buf, sizeof buf, "%s %s %s", kind_name(it),
+                         viz_label(c->lang, VIZ_L_WINDOW), b);
             int ah = chip_h(c);
             int w = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 12);
             if (w > span) { /* a narrow wire: "ACK 63K" */
@@ -1469,38 +1490,78 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
     }
 }
 
+static viz_badge_hook badge_hook_fn;
+static void *badge_hook_ud;
+
+void viz_draw_set_badge_hook(viz_badge_hook fn, void *ud)
+{
+    badge_hook_fn = fn;
+    badge_hook_ud = ud;
+}
+
 /* Bytes passing between an application and its kernel ride in the
  * kernel box's title row, the seam between the two boxes, so they never
- * cross a result row or a buffer's figures: "↓ 12,288 B" written (sliding
- * from the title towards the wire), "↑ 3 B" read (sliding back). Chips
- * of one side in flight together stand side by side. */
+ * cross a result row or a buffer's figures: "↓ 12,288 B to the kernel"
+ * written (sliding from the title towards the wire), "↑ 3 B read"
+ * (sliding back). A side's writes in flight together are one badge
+ * counting them all, and so are its reads: two badges alike side by side
+ * would read as the same bytes drawn twice, and a bare count does not say
+ * which way or what it is. Where the words do not fit, no badge: the bars
+ * show the bytes. */
 static void draw_flying(const viz_ctx *c, const viz_frame *f, const column *cols)
 {
     int right[2] = {cols[0].x + cols[0].w - U(c, 6), cols[1].x + cols[1].w - U(c, 6)};
     int left[2] = {cols[0].kern_label_x1 + U(c, 10), cols[1].kern_label_x1 + U(c, 10)};
+    bool ja = c->lang == VIZ_LANG_JA;
+    /* one badge per side and way: [side][to_kernel] */
+    uint64_t bytes[2][2] = {{0, 0}, {0, 0}};
+    int lead[2][2] = {{-1, -1}, {-1, -1}}; /* the chip that places it (the furthest along) */
     for (int i = 0; i < f->nflying; i++) {
         const viz_flying *fl = &f->flying[i];
-        const column *col = &cols[fl->side];
-        double t = fl->frac;
-        t = t * t * (3 - 2 * t); /* ease in and out */
-        char b[24], buf[40];
-        viz_fmt_bytes(b, sizeof b, fl->bytes);
-        snprintf(buf, sizeof buf, "%s %s", fl->to_kernel ? "\xe2\x86\x93" : "\xe2\x86\x91", b);
-        int w = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 14);
-        int h = chip_h(c);
-        int room = right[fl->side] - left[fl->side] - w;
-        if (room < 0)
-            continue; /* no room left in the row: the bars show the bytes */
-        int slide = (int)(room * (fl->to_kernel ? t : 1 - t));
-        int x = left[fl->side] + slide;
-        int y = col->kern_y + U(c, 2);
-        SDL_Color k = viz_palette(viz_origin_colour(fl->side, fl->origin));
-        fill(c, x, y, w, h, k);
-        frame(c, x, y, w, h, 1, DARK);
-        box(c, x, y, w, h);
-        text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, y + U(c, 1), VIZ_ALIGN_CENTER);
-        left[fl->side] = x + w + U(c, 4);
+        if (fl->side < 0 || fl->side > 1)
+            continue;
+        int w = fl->to_kernel ? 1 : 0;
+        bytes[fl->side][w] += fl->bytes;
+        if (lead[fl->side][w] < 0 || fl->frac > f->flying[lead[fl->side][w]].frac)
+            lead[fl->side][w] = i;
     }
+    for (int side = 0; side < 2; side++)
+        for (int w = 1; w >= 0; w--) { /* writes first, as the row has them */
+            if (lead[side][w] < 0)
+                continue;
+            const viz_flying *fl = &f->flying[lead[side][w]];
+            const column *col = &cols[side];
+            double t = fl->frac;
+            t = t * t * (3 - 2 * t); /* ease in and out */
+            char b[24], buf[64];
+            viz_fmt_bytes(b, sizeof b, bytes[side][w] > UINT32_MAX ? UINT32_MAX
+                                                                   : bytes[side][w]);
+            if (w)
+                snprintf(buf, sizeof buf, ja ? "\xe2\x86\x93 %s カーネルへ" : "\xe2\x86\x93 %s to the kernel", b);
+            else
+                snprintf(buf, sizeof buf, ja ? "\xe2\x86\x91 %s 読み出し" : "\xe2\x86\x91 %s read", b);
+            int bw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 14);
+            int h = chip_h(c);
+            int room = right[side] - left[side] - bw;
+            if (room < 0)
+                continue; /* no room left in the row: the bars show the bytes */
+            int slide = (int)(room * (w ? t : 1 - t));
+            int x = left[side] + slide;
+            int y = col->kern_y + U(c, 2);
+            SDL_Color k = viz_palette(viz_origin_colour(side, fl->origin));
+            fill(c, x, y, bw, h, k);
+            frame(c, x, y, bw, h, 1, DARK);
+            box(c, x, y, bw, h);
+            text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + bw / 2, y + U(c, 1), VIZ_ALIGN_CENTER);
+            left[side] = x + bw + U(c, 4);
+            if (badge_hook_fn) {
+                viz_badge_drawn d = {.side = side, .to_kernel = w != 0,
+                                     .bytes = bytes[side][w] > UINT32_MAX ? UINT32_MAX
+                                                                          : (uint32_t)bytes[side][w]};
+                snprintf(d.text, sizeof d.text, "%s", buf);
+                badge_hook_fn(badge_hook_ud, &d);
+            }
+        }
 }
 
 /* ---- the whole scene ------------------------------------------------- */

@@ -167,6 +167,28 @@ typedef void (*viz_code_hook)(void *ud, const viz_side *vs, const SDL_Rect *pane
  * from now on (NULL: stop). One hook for the process, as the bar hook. */
 void viz_draw_set_code_hook(viz_code_hook fn, void *ud);
 
+/* A badge of bytes moving between an application and its kernel as
+ * drawn: one per side and direction a frame, saying what it counts. */
+typedef struct {
+    int side;        /* LESSON_CLIENT or LESSON_SERVER */
+    bool to_kernel;  /* written to the kernel (else read from it) */
+    uint32_t bytes;  /* the bytes it counts */
+    char text[64];   /* "↓ 4,096 B to the kernel", "↑ 8,192 B read" */
+} viz_badge_drawn;
+
+typedef void (*viz_badge_hook)(void *ud, const viz_badge_drawn *badge);
+
+/* Calls fn(ud, badge) for every such badge drawn from now on (NULL:
+ * stop). One hook for the process, as the bar hook. */
+void viz_draw_set_badge_hook(viz_badge_hook fn, void *ud);
+
+/* Calls fn(ud, side, k) for every result row k of a side's results
+ * (viz_side.results[k]) viz_draw_scene() draws from now on (NULL: stop):
+ * tests check that a value shows only once its statement ran and its
+ * bytes arrived. One hook for the process, as the bar hook. */
+typedef void (*viz_result_hook)(void *ud, int side, int k);
+void viz_draw_set_result_hook(viz_result_hook fn, void *ud);
+
 /* Draws the lesson picker with item `selected` highlighted. */
 void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, int n, int selected,
                      const viz_ui *ui, int w, int h);
