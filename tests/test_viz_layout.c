@@ -406,8 +406,8 @@ typedef struct {
  * mark may show one page, which holds the statement the animation is at.
  * Marks in seen every statement drawn whole. Counts the statements
  * failing. */
-static int check_code(const collector *c, const code_collector *cc, double progress,
-                      code_seen *seen, const char *where, int *printed)
+static int check_code(const collector *c, const code_collector *cc, const viz_scene *s,
+                      const viz_frame *f, code_seen *seen, const char *where, int *printed)
 {
     int bad = 0;
     for (int p = 0; p < cc->n; p++) {
@@ -433,8 +433,9 @@ static int check_code(const collector *c, const code_collector *cc, double progr
         if (paged)
             seen->paged[p % 4] = true;
         const viz_side *vs = cc->vs[p];
-        int cur, blocked;
-        viz_code_cursor(vs->code, vs->ncode, progress, &cur, &blocked);
+        int cur, blocked; /* each side's cursor on its own timeline */
+        double at = f->progress >= 1.0 ? 1.0 : f->code_at[vs == &s->side[1]];
+        viz_code_cursor(vs->code, vs->ncode, at, &cur, &blocked);
         for (int k = 0; k < vs->ncode; k++) {
             char want[VIZ_TEXT_LEN];
             squeeze(vs->code[k].code, want, sizeof want);
@@ -639,7 +640,7 @@ static void test_layout_lessons_no_overlap(void **state)
                                 apps_seen += sm == NSAMPLES - 1 && pg == 0 && scenes[k].side[0].pend.bytes;
                                 tile_bad += check_tiles_and_kernel(&bars, &col, &scenes[k], f,
                                                                    where, &tile_printed);
-                                code_bad += check_code(&col, &codes, f->code_progress, &seen,
+                                code_bad += check_code(&col, &codes, &scenes[k], f, &seen,
                                                        where, &code_printed);
 
                                 frames++;

@@ -12,6 +12,8 @@
  */
 #include "viz_anim.h"
 
+#include "viz_appbox.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -48,6 +50,10 @@ struct viz_anim {
     double dur_ms; /* the step's length at speed 1 */
     double fly;    /* FLY_MS as progress */
     double mm;     /* the model's stretch: (ms - LEAD_MS) * mm from its timeline */
+    /* per side: the statements that ran, and the progress each one ends
+     * at (the code cursor leaves it) */
+    int ran[2];
+    double stmt_end[2][VIZ_MAX_CODE];
     /* replay state */
     size_t applied;
     double at;
@@ -219,6 +225,70 @@ static int grow_floats(float **x, float **y, size_t *cap, size_t n)
     return 0;
 }
 
+/* The progress at which read event i's bytes are in the application: the
+ * end of its chip's flight (a read of a socket the side does not show
+ * flies no chip: at its moment). */
+static double read_lands(const viz_anim *a, const viz_scene *s, size_t i)
+{
+    double p0, p1;
+    if (viz_anim_event_span(a, s, i, &p0, &p1))
+        return p1;
+    return a->dstart[i];
+}
+
+/* Does statement vc take bytes out of the kernel (a file's read() does
+ * not)? */
+static bool stmt_receives(const viz_code *vc)
+{
+    return viz_appbox_is_receive(vc->code) && !strstr(vc->code, "open(");
+}
+
+/* Each statement's end on the timeline: the statements share the lead-in
+ * (and a quarter second after it) as before, but a receive runs until
+ * the reads have brought the bytes of its value (and of every value
+ * before it) into the application: recv(n, MSG_WAITALL) until its last
+ * chunk lands, not its first. */
+static void build_code(viz_anim *a, const viz_scene *s)
+{
+    double lead = a->lead + 250.0 / a->dur_ms;
+    for (int side = 0; side < 2; side++) {
+        const viz_side *vs = &s->side[side];
+        int ran = 0;
+        for (int i = 0; i < vs->ncode && i < VIZ_MAX_CODE; i++)
+            if (vs->code[i].status.state != LESSON_STMT_PENDING)
+                ran = i + 1;
+        a->ran[side] = ran;
+        double step = ran > 0 ? lead / ran : lead, end = 0, landed_at = 0;
+        uint64_t need = 0, got = 0;
+        size_t ev = 0;
+        for (int i = 0; i < ran; i++) {
+            const viz_code *vc = &vs->code[i];
+            double lands = 0;
+            if (stmt_receives(vc)) {
+                for (int r = 0; r < vs->nresults; r++)
+                    if (vs->results[r].line == vc->line && vs->results[r].is_bytes)
+                        need += vs->results[r].length;
+                while (got < need && ev < a->nevents && ev < s->nevents) {
+                    const lesson_event *e = &s->events[ev];
+                    if (e->kind == LESSON_EV_READ && e->from_side == side && e->bytes) {
+                        got += e->bytes;
+                        double l = read_lands(a, s, ev);
+                        if (l > landed_at)
+                            landed_at = l;
+                    }
+                    ev++;
+                }
+                /* bytes this step never brings: it runs to the step's end */
+                lands = got >= need ? landed_at : 1.0;
+            }
+            end += step;
+            if (lands > end)
+                end = lands;
+            a->stmt_end[side][i] = end;
+        }
+    }
+}
+
 int viz_anim_build(viz_anim *a, const viz_scene *s)
 {
     size_t n = s->nevents;
@@ -264,6 +334,7 @@ int viz_anim_build(viz_anim *a, const viz_scene *s)
         a->kstart[i] = (float)((LEAD_MS + (map_ms(&a->kern, m.t) - LEAD_MS) * km) / a->dur_ms);
         a->karrive[i] = (float)((LEAD_MS + (map_ms(&a->kern, m.arrive) - LEAD_MS) * km) / a->dur_ms);
     }
+    build_code(a, s);
     a->applied = (size_t)-1; /* force a reset on the next seek */
     return 0;
 }
@@ -515,6 +586,24 @@ void viz_anim_seek(viz_anim *a, const viz_scene *s, double p, viz_frame *f)
     f->code_progress = a->lead > 0 ? p / (a->lead + 250.0 / a->dur_ms) : 1.0;
     if (f->code_progress > 1)
         f->code_progress = 1;
+    /* What each application holds, and where its code is, by the same
+     * timeline: a read's bytes are in once its chip has landed. */
+    for (int side = 0; side < 2; side++) {
+        f->app_landed[side] = 0;
+        for (size_t i = 0; i < a->nevents && i < s->nevents; i++) {
+            const lesson_event *e = &s->events[i];
+            if (e->kind == LESSON_EV_READ && e->from_side == side && e->bytes &&
+                (p >= 1.0 || read_lands(a, s, i) <= p))
+                f->app_landed[side] += e->bytes;
+        }
+        int ran = a->ran[side], cur = 0;
+        while (cur < ran && a->stmt_end[side][cur] <= p)
+            cur++;
+        if (p >= 1.0 || cur >= ran)
+            f->code_at[side] = ran > 0 || p >= 1.0 ? 1.0 : f->code_progress;
+        else
+            f->code_at[side] = (cur + 0.5) / ran;
+    }
 }
 
 const char *viz_anim_event_chip(const lesson_event *e)

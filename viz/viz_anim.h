@@ -63,7 +63,14 @@ typedef struct {
     viz_wire_item wire[VIZ_MAX_WIRE];
     int nflying;
     viz_flying flying[VIZ_MAX_FLYING];
-    double code_progress; /* 0..1: how far the statements ran */
+    double code_progress; /* 0..1: how far the lead-in's statements ran (both sides) */
+    /* Per side, what the application holds at this moment by the step's
+     * own timeline: the bytes its reads have brought out of the kernel
+     * (a read lands when its chip ends its flight), and how far the code
+     * cursor is (viz_code_cursor's progress: a statement runs until its
+     * call's bytes have landed, 1 when all have run). */
+    uint64_t app_landed[2];
+    double code_at[2];
 } viz_frame;
 
 typedef struct viz_anim viz_anim;

@@ -137,38 +137,31 @@ uint32_t viz_appbox_pending_bytes(const viz_scene *s, const viz_frame *f, int si
                                  later > UINT32_MAX ? UINT32_MAX : (uint32_t)later);
 }
 
+/* The statement of a result, and whether its value came out of the
+ * kernel (a file's read() did not). */
+static bool result_received(const viz_side *vs, const lesson_result *r)
+{
+    const char *code = NULL;
+    for (int i = 0; i < vs->ncode && !code; i++)
+        if (vs->code[i].line == r->line)
+            code = vs->code[i].code;
+    return r->is_bytes && viz_appbox_is_receive(code) && !strstr(code, "open(");
+}
+
 bool viz_appbox_result_landed(const viz_scene *s, const viz_frame *f, int side, int k)
 {
     const viz_side *vs = &s->side[side];
     if (f->progress >= 1.0 || k < 0 || k >= vs->nresults)
         return true;
-    const lesson_result *r = &vs->results[k];
-    const char *code = NULL;
-    for (int i = 0; i < vs->ncode && !code; i++)
-        if (vs->code[i].line == r->line)
-            code = vs->code[i].code;
-    if (!r->is_bytes || !viz_appbox_is_receive(code))
-        return true;
-    int idx = 0; /* its place among the side's received values */
-    for (int i = 0; i < k; i++) {
-        const char *ci = NULL;
-        for (int j = 0; j < vs->ncode && !ci; j++)
-            if (vs->code[j].line == vs->results[i].line)
-                ci = vs->code[j].code;
-        idx += vs->results[i].is_bytes && viz_appbox_is_receive(ci);
-    }
-    int started = 0, total = 0, flying = 0;
-    for (size_t i = 0; i < s->nevents; i++) {
-        const lesson_event *e = &s->events[i];
-        if (e->kind != LESSON_EV_READ || e->from_side != side || !e->bytes)
-            continue;
-        total++;
-        started += e->time_us <= f->now_us;
-    }
-    for (int i = 0; i < f->nflying; i++)
-        flying += f->flying[i].side == side && !f->flying[i].to_kernel;
-    int landed = started - flying > 0 ? started - flying : 0;
-    return !viz_appbox_receive_held(idx, landed, total - landed);
+    /* Bytes, not reads: the value of recv(n, MSG_WAITALL) waits for all
+     * n, not its first chunk, and every value received before it (and
+     * any row after it) waits for those first, by the frame's own count
+     * of what its reads have brought into the application. */
+    uint64_t need = 0;
+    for (int i = 0; i <= k; i++)
+        if (result_received(vs, &vs->results[i]))
+            need += vs->results[i].length;
+    return need <= f->app_landed[side];
 }
 
 /* ---- drawing ---- */

@@ -217,8 +217,11 @@ void viz_draw_set_code_hook(viz_code_hook fn, void *ud)
     code_hook_ud = ud;
 }
 
-static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, int x, int y, int w,
-                      int h)
+static void code_cursor(const viz_side *vs, const viz_frame *f, int side, int *cur, int *blocked);
+static double code_at(const viz_frame *f, int side);
+
+static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, int side, int x,
+                      int y, int w, int h)
 {
     fill(c, x, y, w, h, PANEL2);
     box(c, x, y, w, h);
@@ -229,7 +232,7 @@ static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, 
     /* Which line is running: the animation walks the executed lines and
      * rests on the blocked one, or the last one done. */
     int cur, blocked;
-    viz_code_cursor(vs->code, vs->ncode, f->code_progress, &cur, &blocked);
+    code_cursor(vs, f, side, &cur, &blocked);
     /* Every statement whole, wrapped at its arguments; when the panel
      * cannot hold them all, whole statements go on pages and the page
      * with the running statement shows, a mark below it or at the right
@@ -309,7 +312,7 @@ static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, 
         const viz_code *vc = &vs->code[i];
         int ly = y + U(c, 4) + (vis0 - first) * lh;
         int bh = (vis1 - vis0) * lh;
-        bool shown_done = i < cur || (i == cur && f->code_progress >= 1);
+        bool shown_done = i < cur || (i == cur && code_at(f, side) >= 1);
         bool reached = i <= cur;
         const char *st;
         SDL_Color sk;
@@ -528,20 +531,28 @@ static int result_row_h(const viz_ctx *c)
     return viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, 20)) + U(c, 2);
 }
 
+/* How far the side's code cursor is: the animation's timeline (a
+ * statement runs until its call's bytes have landed); a frame at the
+ * step's end has run everything. */
+static double code_at(const viz_frame *f, int side)
+{
+    return f->progress >= 1.0 ? 1.0 : f->code_at[side];
+}
+
 /* Which of the side's statements the animation has run: *cur the one
  * running (-1 none), *blocked the first blocked one (-1 none). */
-static void code_cursor(const viz_side *vs, const viz_frame *f, int *cur, int *blocked)
+static void code_cursor(const viz_side *vs, const viz_frame *f, int side, int *cur, int *blocked)
 {
-    viz_code_cursor(vs->code, vs->ncode, f->code_progress, cur, blocked);
+    viz_code_cursor(vs->code, vs->ncode, code_at(f, side), cur, blocked);
 }
 
 /* A result shows once the animation has run its statement. */
-static bool result_reached(const viz_side *vs, const viz_frame *f, const lesson_result *r)
+static bool result_reached(const viz_side *vs, const viz_frame *f, int side, const lesson_result *r)
 {
-    if (f->code_progress >= 1)
+    if (code_at(f, side) >= 1)
         return true;
     int cur, blocked;
-    code_cursor(vs, f, &cur, &blocked);
+    code_cursor(vs, f, side, &cur, &blocked);
     for (int i = 0; i < vs->ncode; i++)
         if (vs->code[i].line == r->line)
             return i < cur;
@@ -633,7 +644,7 @@ static void draw_results(const viz_ctx *c, const viz_scene *s, int side, const v
     const viz_side *vs = &s->side[side];
     int shown = 0;
     /* a received value: once its bytes have landed in the application */
-    while (shown < vs->nresults && result_reached(vs, f, &vs->results[shown]) &&
+    while (shown < vs->nresults && result_reached(vs, f, side, &vs->results[shown]) &&
            viz_appbox_result_landed(s, f, side, shown))
         shown++;
     if (rows < 1 || shown == 0)
@@ -860,7 +871,7 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
     int bar_h = L->bar_h, block_h = L->block_h, kern_h = L->kern_h, app_h = L->app_h;
     int code_h = L->code_h, gap = L->gap;
 
-    draw_code(c, vs, f, x, y, w, code_h);
+    draw_code(c, vs, f, side, x, y, w, code_h);
     y += code_h + gap;
 
     /* application box */
