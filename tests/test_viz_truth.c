@@ -151,13 +151,13 @@ static uint64_t landed_read_bytes(const viz_anim *a, const viz_scene *s, int sid
     return n;
 }
 
-/* Has the code cursor reached the statement at index i by frame f? */
-static bool stmt_reached(const viz_side *vs, const viz_frame *f, int i)
+/* Has side's code cursor reached the statement at index i by frame f? */
+static bool stmt_reached(const viz_side *vs, const viz_frame *f, int side, int i)
 {
-    if (f->code_progress >= 1)
+    if (f->progress >= 1 || f->code_at[side] >= 1)
         return true;
     int cur, blocked;
-    viz_code_cursor(vs->code, vs->ncode, f->code_progress, &cur, &blocked);
+    viz_code_cursor(vs->code, vs->ncode, f->code_at[side], &cur, &blocked);
     return i >= 0 && i < cur;
 }
 
@@ -209,18 +209,6 @@ static int problem(int *printed, const char *where, const char *fmt, ...)
     return 1;
 }
 
-/* KNOWN UNTRUE, not yet fixed: a received value shows once a read of
- * its statement has *started* by the virtual clock (viz_appbox.c's
- * viz_appbox_result_landed counts reads whose time_us <= now_us, and the
- * clock passes a read at the step's start before the timeline plays it),
- * so "data = b'Hello, world'" shows while the receive buffer still holds
- * those 12 B (01-basics step 4 at 0.4), and recv(MSG_WAITALL)'s value, and
- * the f.read() after it, show after its first 4 KiB (04-file-send step 5).
- * That code is the appbox work's; until it is fixed these frames are
- * counted and printed apart, and VIZ_TRUTH_STRICT=1 fails on them. */
-static bool strict_received;
-static int known_received;
-
 /* Counts what frame d, drawn for moment f of scene s (timeline a), shows
  * that is not true at f. */
 static int check_truth(const frame_drawn *d, const viz_scene *s, const viz_anim *a,
@@ -233,18 +221,15 @@ static int check_truth(const frame_drawn *d, const viz_scene *s, const viz_anim 
         const viz_side *vs = &s->side[d->rside[r]];
         int k = d->rk[r];
         const lesson_result *res = &vs->results[k];
-        if (!stmt_reached(vs, f, stmt_index(vs, res->line)))
+        if (!stmt_reached(vs, f, d->rside[r], stmt_index(vs, res->line)))
             bad += problem(printed, where, "side %d shows result %d (line %d) before its statement "
-                           "ran (code progress %.2f)", d->rside[r], k, res->line, f->code_progress);
+                           "ran (code cursor %.2f)", d->rside[r], k, res->line,
+                           f->code_at[d->rside[r]]);
         uint64_t need = 0;
         for (int j = 0; j <= k; j++)
             if (is_received(vs, &vs->results[j]))
                 need += vs->results[j].length;
         uint64_t got = landed_read_bytes(a, s, d->rside[r], f->progress);
-        if (need > got && !strict_received) {
-            known_received++; /* see strict_received */
-            continue;
-        }
         if (need > got)
             bad += problem(printed, where, "side %d shows result %d (line %d, %s) while %llu of the "
                            "%llu B received by then reached the application", d->rside[r], k,
@@ -456,9 +441,8 @@ static void test_truth_lessons_every_frame_true(void **state)
         lesson_doc_free(doc);
     }
     hooks_off();
-    fprintf(stderr, "%d frames, %d result rows, %d badges: %d untrue; %d result rows shown "
-                    "before their received bytes landed (known, VIZ_TRUTH_STRICT=1 fails on them)\n",
-            frames, rows, badges, bad, known_received);
+    fprintf(stderr, "%d frames, %d result rows, %d badges: %d untrue\n", frames, rows, badges,
+            bad);
     assert_true(rows > 0);   /* the hooks saw the rows */
     assert_true(badges > 0); /* and the badges */
     free(f);
@@ -502,6 +486,7 @@ static void test_truth_check_finds_early_values(void **state)
     assert_non_null(cursor);
     *cursor = *now;
     cursor->progress = 1.0;
+    cursor->code_at[0] = cursor->code_at[1] = 1.0;
     int values = draw_and_check(cv, 1920, 1080, &scenes[4], anim, cursor, now, VIZ_LANG_EN,
                                 "values", &printed);
     hooks_off();
@@ -561,7 +546,6 @@ int main(void)
         fprintf(stderr, "test_viz_truth: %s\n", err);
         return 1;
     }
-    strict_received = getenv("VIZ_TRUTH_STRICT") != NULL;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_truth_check_finds_old_badges),
         cmocka_unit_test(test_truth_check_finds_early_values),
