@@ -1,6 +1,8 @@
 /* viz_appbox.c: the application as a buffer. See viz_appbox.h. */
 #include "viz_appbox.h"
 
+#include "viz_tiles.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +90,32 @@ void viz_appbox_fmt_count(char *out, size_t len, uint64_t bytes)
 bool viz_appbox_receive_held(int idx, int landed, int remaining)
 {
     return remaining > 0 && idx >= landed;
+}
+
+bool viz_appbox_file_queue(const viz_sock *before, const viz_sock *after, uint32_t n,
+                           lesson_queue *q, lesson_write_log *log)
+{
+    memset(q, 0, sizeof *q);
+    memset(log, 0, sizeof *log);
+    uint32_t nb = before->has_file ? before->file_buffered_bytes : 0;
+    uint32_t na = after->has_file ? after->file_buffered_bytes : 0;
+    const viz_sock *from = after;
+    uint32_t offset = 0;
+    if (!n)
+        return false;
+    if (n != na && before->has_file && (n == nb || n < nb)) {
+        from = before; /* emptying from its front: its last n bytes */
+        offset = nb - n;
+    }
+    const lesson_write_bytes *wb = &from->file_content;
+    if (!wb->origin || (uint64_t)offset + n > wb->bytes)
+        return false;
+    log->w[0] = *wb;
+    log->n = 1;
+    q->run[0] = (lesson_byte_run){.origin = wb->origin, .bytes = n, .offset_bytes = offset};
+    q->n = 1;
+    q->bytes = n;
+    return true;
 }
 
 /* ---- reading the frame ---- */
@@ -265,3 +293,4 @@ int viz_appbox_draw_pending(const viz_ctx *c, const viz_scene *s, const viz_fram
         text(c, buf, VIZ_FACE_SANS, 20, kk, tx, by + (bh - lh2) / 2, VIZ_ALIGN_LEFT);
     return room > 0 ? room : 1;
 }
+

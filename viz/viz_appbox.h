@@ -60,6 +60,16 @@ bool viz_appbox_is_receive(const char *code);
  * remaining: reads still to start or still flying). */
 bool viz_appbox_receive_held(int idx, int landed, int remaining);
 
+/* The bytes a side's makefile() buffer holds when it shows n of them
+ * (the animation moves the count from before's to after's): one run of
+ * write 1 in *q, its first and last bytes in *log, from the record's
+ * content of the buffer. The buffer only grows at its end and empties
+ * from its front, so a count between the two is after's first n bytes
+ * while it grows, before's last n while it empties. False (q and log
+ * empty) when n is 0 or the record holds no bytes for it. */
+bool viz_appbox_file_queue(const viz_sock *before, const viz_sock *after, uint32_t n,
+                           lesson_queue *q, lesson_write_log *log);
+
 /* ---- drawing (viz_draw.c's application box) ---- */
 
 /* The pending call of a side at frame f, 0 when there is none to show
