@@ -90,14 +90,15 @@ static void fill_sock(viz_sock *out, const lesson_record *rec, int side)
     out->has_file = m->has_file;
     out->file_buffered_bytes = m->file_buffered_bytes;
     out->file_capacity_bytes = m->file_capacity_bytes;
-    /* The object whose count that is (lesson_run.c: a writer feeds its
-     * socket, a reader shows when no writer does), for its bytes. */
+    /* The object whose count that is, for its bytes: as lesson_run.c
+     * fills the count, the socket's newest writer, else its first reader. */
     const lesson_rec_file *file = NULL;
-    for (int pass = 0; out->has_file && !file && pass < 2; pass++)
-        for (int f = 0; !file && f < rec->nfiles; f++)
-            if (rec->files[f].sock_id == rs->id && rec->files[f].present[slot] &&
-                rec->files[f].reader == (pass == 1))
-                file = &rec->files[f];
+    for (int f = 0; out->has_file && f < rec->nfiles; f++) {
+        const lesson_rec_file *rf = &rec->files[f];
+        if (rf->sock_id == rs->id && rf->present[slot] &&
+            (!rf->reader || !file) && !(rf->reader && file && !file->reader))
+            file = rf;
+    }
     /* A makefile() object of the side that names no socket of its own. */
     for (int f = 0; !out->has_file && f < rec->nfiles; f++)
         if ((int)rec->files[f].side == side && rec->files[f].present[slot]) {
