@@ -294,3 +294,97 @@ int viz_appbox_draw_pending(const viz_ctx *c, const viz_scene *s, const viz_fram
     return room > 0 ? room : 1;
 }
 
+/* ---- the makefile() buffer ---- */
+
+int viz_appbox_file_h(const viz_ctx *c)
+{
+    return viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, 20));
+}
+
+int viz_appbox_draw_file(const viz_ctx *c, const viz_scene *s, const viz_frame *f, int side,
+                         int x, int y, int w, int head_y, int head_w)
+{
+    const viz_side *vs = &s->side[side];
+    const viz_sock *k = vs->after.has_file ? &vs->after : &vs->before;
+    uint32_t cap = vs->after.file_capacity_bytes ? vs->after.file_capacity_bytes
+                                                 : vs->before.file_capacity_bytes;
+    uint32_t n = f->appbuf_bytes[side];
+    bool reader = k->file_reader;
+    int rh = viz_appbox_file_h(c);
+
+    /* What the buffer is: on the title line after "Application" while no
+     * waiting call has it, else (shorter) at the row's start. */
+    const char *lab = NULL;
+    int lx = x, gap = U(c, 12);
+    if (head_y >= 0) {
+        lab = viz_label(c->lang, reader ? VIZ_L_APPBUF_READ : VIZ_L_APPBUF);
+        if (head_w + gap + text_w(c, lab, VIZ_FACE_SANS, 20) > w)
+            lab = viz_label(c->lang, reader ? VIZ_L_APPBUF_READ_SHORT : VIZ_L_APPBUF_SHORT);
+        int lw = text_w(c, lab, VIZ_FACE_SANS, 20);
+        if (head_w + gap + lw <= w) {
+            SDL_Rect r = {x + head_w + gap, head_y, w - head_w - gap, y - head_y};
+            viz_text_set_box(c->t, &r);
+            int lh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
+            int lh1 = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
+            text(c, lab, VIZ_FACE_SANS, 20, DIM, x + w, head_y + (lh - lh1) / 2,
+                 VIZ_ALIGN_RIGHT);
+            head_w = w;
+        } else {
+            lab = NULL;
+        }
+    }
+    SDL_Rect row = {x, y, w, rh};
+    viz_text_set_box(c->t, &row);
+    int lh = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
+    if (!lab) {
+        const char *sl = viz_label(c->lang, reader ? VIZ_L_APPBUF_READ_SHORT : VIZ_L_APPBUF_SHORT);
+        int sw = text_w(c, sl, VIZ_FACE_SANS, 20);
+        if (sw * 2 < w) {
+            text(c, sl, VIZ_FACE_SANS, 20, DIM, x, y + (rh - lh) / 2, VIZ_ALIGN_LEFT);
+            lx = x + sw + U(c, 8);
+        }
+    }
+
+    /* its fill at the row's end, "5 B / 8,192 B" */
+    char a[24], b[24], count[64];
+    viz_fmt_bytes(a, sizeof a, n);
+    viz_fmt_bytes(b, sizeof b, cap);
+    snprintf(count, sizeof count, "%s / %s", a, b);
+    int cw = text_w(c, count, VIZ_FACE_BOLD, 20);
+    int lhb = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
+    text(c, count, VIZ_FACE_BOLD, 20, n ? WARN : DIM, x + w, y + (rh - lhb) / 2,
+         VIZ_ALIGN_RIGHT);
+
+    /* its bytes before it: few as tiles, more as a bar with their ends */
+    int bx = lx, bw = x + w - cw - gap - lx;
+    if (bw < U(c, 24))
+        return head_w;
+    lesson_queue q;
+    lesson_write_log log;
+    bool known = viz_appbox_file_queue(&vs->before, &vs->after, n, &q, &log);
+    if (known && viz_tiles_use(n)) {
+        viz_tiles_part part = {&q, &log, side, false};
+        if (viz_tiles_draw(c, &part, 1, true, bx, y, bw, rh, NULL) >= 0)
+            return head_w;
+    }
+    fill(c, bx, y, bw, rh, BAR_BG);
+    int fw = 0;
+    if (cap && n) {
+        fw = (int)lround((double)bw * n / cap);
+        if (fw < U(c, 6))
+            fw = U(c, 6); /* a few bytes must still be seen */
+        if (fw > bw)
+            fw = bw;
+        fill(c, bx, y, fw, rh, viz_palette(7));
+    }
+    frame(c, bx, y, bw, rh, 1, EDGE);
+    if (known) {
+        /* its first and last bytes, magnified: after the fill where they
+         * fit, else over it */
+        int sx = bx + fw + U(c, 6);
+        if (bx + bw - sx < bw / 2)
+            sx = bx + U(c, 4);
+        viz_tiles_draw_strip(c, &q, &log, sx, y, bx + bw - U(c, 4) - sx, rh);
+    }
+    return head_w;
+}
