@@ -270,21 +270,55 @@ int viz_appbox_draw_pending(const viz_ctx *c, const viz_scene *s, const viz_fram
      * (shorter where the bar is short), then the whole at the bar's end */
     int lx = x + U(c, 6) + cw + U(c, 10);
     int lh2 = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
-    const char *lab = viz_label(c->lang, VIZ_L_APP_PENDING);
-    if (lx + text_w(c, lab, VIZ_FACE_SANS, 20) > x + w - U(c, 6))
-        lab = viz_label(c->lang, VIZ_L_APP_PENDING_SHORT);
+    int right = x + w - U(c, 6);
+    const char *labs[2] = {viz_label(c->lang, VIZ_L_APP_PENDING),
+                           viz_label(c->lang, VIZ_L_APP_PENDING_SHORT)};
+    /* the kernel run's own count beside the model's, once the step is
+     * drawn to its end (the record has it after the step only), where
+     * room allows it after the label (the short one if need be): like
+     * the whole below, on the bar's empty part or at the fill's end,
+     * never across the edge */
+    char kbuf[64] = "";
+    int kw = 0, kx = -1, li = 0;
+    SDL_Color kk = DIM;
+    if (vs->pend_real_bytes && vs->pend.bytes && f->progress >= 1.0) {
+        char kc[32];
+        viz_appbox_fmt_count(kc, sizeof kc, vs->pend_real_bytes);
+        kc[strlen(kc) - 2] = '\0'; /* "194,580": the model's count has the unit */
+        snprintf(kbuf, sizeof kbuf, "%s %s", viz_label(c->lang, VIZ_L_REAL), kc);
+        kw = text_w(c, kbuf, VIZ_FACE_SANS, 20);
+        for (li = 0; li < 2 && kx < 0; li++) {
+            int after = lx + text_w(c, labs[li], VIZ_FACE_SANS, 20) + U(c, 16);
+            int lo = after > x + fw + U(c, 6) ? after : x + fw + U(c, 6);
+            if (right - kw >= lo) {
+                kx = right - kw;
+                kk = TEXT;
+            } else if (x + fw - U(c, 6) - kw >= after) {
+                kx = x + fw - U(c, 6) - kw;
+                kk = DARK;
+            }
+        }
+        li = kx >= 0 ? li - 1 : 0;
+    }
+    const char *lab = labs[li];
+    if (lx + text_w(c, lab, VIZ_FACE_SANS, 20) > right)
+        lab = labs[1];
     int labw = text_w(c, lab, VIZ_FACE_SANS, 20);
-    if (lx + labw <= x + w - U(c, 6)) {
+    if (lx + labw <= right) {
         text(c, lab, VIZ_FACE_SANS, 20, fw >= lx - x + labw + U(c, 4) ? DARK : TEXT, lx,
              by + (bh - lh2) / 2, VIZ_ALIGN_LEFT);
         lx += labw + U(c, 16);
+    }
+    if (kx >= 0) {
+        text(c, kbuf, VIZ_FACE_SANS, 20, kk, kx, by + (bh - lh2) / 2, VIZ_ALIGN_LEFT);
+        return room > 0 ? room : 1; /* the whole has no room left */
     }
     snprintf(buf, sizeof buf, "%s %s", c->lang == VIZ_LANG_JA ? "/" : "of", total_s);
     int tw = text_w(c, buf, VIZ_FACE_SANS, 20);
     /* at the bar's end on the empty part, else at the fill's end inside
      * it: never across the edge, where neither colour reads */
     int tx = x + w - U(c, 6) - tw;
-    SDL_Color kk = DIM;
+    kk = DIM;
     if (tx < x + fw + U(c, 6)) {
         tx = x + fw - U(c, 6) - tw;
         kk = DARK;
