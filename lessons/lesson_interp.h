@@ -55,6 +55,7 @@ typedef struct {
     uint32_t buffered_bytes;    /* bytes in the application buffer */
     uint32_t capacity_bytes;    /* the buffer's size */
     int sock;                   /* index of its socket in socks[], or -1 */
+    lesson_write_bytes content; /* its bytes' ends (lesson_rec_file.content) */
 } file_view;
 
 /* A statement's status in this mode. */

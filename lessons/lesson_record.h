@@ -236,6 +236,11 @@ typedef struct {
     bool present[LESSON_MODE_SLOTS];            /* the mode has it */
     uint32_t buffered_bytes[LESSON_MODE_SLOTS]; /* in the application buffer */
     uint32_t capacity_bytes;                    /* the buffer's size */
+    /* Its bytes, oldest first, as one write (origin 1; bytes: how many it
+     * holds): the first and last LESSON_WRITE_HEAD of them, to draw as
+     * characters. Python's own buffer, so the same in both modes: the
+     * model's where it ran, else the kernel run's. */
+    lesson_write_bytes content;
 } lesson_rec_file;
 
 /* -------------------------------------------------------------- events */

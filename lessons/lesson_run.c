@@ -323,6 +323,18 @@ static void settle(interp *in)
 
 /* ----------------------------------------------------------- views */
 
+/* The ends of a makefile() object's buffer, as one write (origin 1). */
+static void file_content(lesson_write_bytes *out, const uint8_t *data, uint32_t n)
+{
+    lesson_write_log l;
+    memset(&l, 0, sizeof l);
+    lesson_write_log_add(&l, 1, data, n);
+    if (l.n)
+        *out = l.w[0];
+    else
+        memset(out, 0, sizeof *out);
+}
+
 static void build_view(interp *in)
 {
     lesson_view *v = &in->view;
@@ -356,6 +368,8 @@ static void build_view(interp *in)
         fv->buffered_bytes = w->ab ? (uint32_t)lesson_appbuf_buffered_bytes(w->ab) : 0;
         fv->capacity_bytes = w->ab ? (uint32_t)lesson_appbuf_capacity_bytes(w->ab) : 0;
         fv->sock = w->sock < v->nsocks ? w->sock : -1;
+        if (w->ab)
+            file_content(&fv->content, lesson_appbuf_data(w->ab), fv->buffered_bytes);
     }
     /* makefile('rb') readers: the bytes BufferedReader has read ahead. */
     for (int i = 0; i < in->nreaders && v->nfiles < LESSON_MAX_FILES; i++) {
@@ -371,6 +385,7 @@ static void build_view(interp *in)
         fv->buffered_bytes = (uint32_t)rd->len;
         fv->capacity_bytes = rd->len > READER_CHUNK_BYTES ? (uint32_t)rd->len : READER_CHUNK_BYTES;
         fv->sock = rd->sock < v->nsocks ? rd->sock : -1;
+        file_content(&fv->content, rd->buf, fv->buffered_bytes);
     }
 }
 
@@ -778,6 +793,8 @@ static void rec_mode(lesson_record *rec, interp *in, int slot, int *map)
         rf->present[slot] = true;
         rf->buffered_bytes[slot] = fv->buffered_bytes;
         rf->capacity_bytes = fv->capacity_bytes;
+        if (slot == 0 || !rf->present[0])
+            rf->content = fv->content; /* Python's buffer: the model's where it ran */
         int sid = fv->sock >= 0 ? map[fv->sock] : -1;
         if (sid >= 0) {
             rf->sock_id = sid;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "viz_appbox.h"
+#include "viz_tiles.h"
 
 /* The receiver before the call is dropped; its arguments are kept whole. */
 static void test_call_text_drops_receiver(void **state)
@@ -101,6 +102,45 @@ static void test_receive_held_until_landed(void **state)
     assert_false(viz_appbox_receive_held(2, 1, 0));  /* one refill, three lines */
 }
 
+/* A makefile() buffer's bytes at a count between two steps': the first
+ * ones of after's while it grows, the last ones of before's while it
+ * empties; none where the record has none. */
+static void file_sock(viz_sock *v, const char *bytes)
+{
+    memset(v, 0, sizeof *v);
+    v->has_file = true;
+    v->file_buffered_bytes = (uint32_t)strlen(bytes);
+    lesson_write_log l;
+    memset(&l, 0, sizeof l);
+    lesson_write_log_add(&l, 1, (const uint8_t *)bytes, (uint32_t)strlen(bytes));
+    if (l.n)
+        v->file_content = l.w[0];
+}
+
+static void test_file_queue_grows_and_empties(void **state)
+{
+    (void)state;
+    viz_sock before, after;
+    lesson_queue q;
+    lesson_write_log log;
+    file_sock(&before, "");
+    file_sock(&after, "Hello");
+    assert_false(viz_appbox_file_queue(&before, &after, 0, &q, &log));
+    assert_true(viz_appbox_file_queue(&before, &after, 5, &q, &log));
+    assert_int_equal(q.bytes, 5);
+    assert_int_equal(viz_tiles_queue_byte(&q, &log, 0), 'H');
+    assert_int_equal(viz_tiles_queue_byte(&q, &log, 4), 'o');
+    assert_true(viz_appbox_file_queue(&before, &after, 2, &q, &log)); /* growing */
+    assert_int_equal(viz_tiles_queue_byte(&q, &log, 1), 'e');
+    /* flush(): from "Hello" to empty, the last bytes stay */
+    assert_true(viz_appbox_file_queue(&after, &before, 2, &q, &log));
+    assert_int_equal(viz_tiles_queue_byte(&q, &log, 0), 'l');
+    assert_int_equal(viz_tiles_queue_byte(&q, &log, 1), 'o');
+    /* a record without the bytes */
+    after.file_content.origin = 0;
+    assert_false(viz_appbox_file_queue(&before, &after, 5, &q, &log));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -111,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_pending_at_finished_call),
         cmocka_unit_test(test_is_receive_names_reads),
         cmocka_unit_test(test_receive_held_until_landed),
+        cmocka_unit_test(test_file_queue_grows_and_empties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -211,6 +211,64 @@ static int check_appbox(const collector *c, const viz_scene *s, const viz_frame 
     return bad;
 }
 
+/* A side's makefile() buffer holding VIZ_TILES_MAX bytes or fewer draws
+ * them as character tiles: on the row of its fill ("5 B / 8,192 B"),
+ * before it, a text that is its first byte's tile ("H"). Counts the sides that do not (files_seen
+ * counts the sides checked), printing the first few. */
+static int check_file_tiles(const collector *c, const viz_scene *s, const viz_frame *f,
+                            const char *where, int *printed, int *files_seen)
+{
+    int bad = 0;
+    for (int side = 0; side < 2; side++) {
+        const viz_side *vs = &s->side[side];
+        uint32_t n = f->appbuf_bytes[side];
+        if (!(vs->after.has_file || vs->before.has_file) || !viz_tiles_use(n))
+            continue;
+        (*files_seen)++;
+        const char *why = NULL;
+        char a[32], b[32], count[80], want[VIZ_TILES_TEXT_LEN] = "";
+        viz_fmt_bytes(a, sizeof a, n);
+        viz_fmt_bytes(b, sizeof b, vs->after.file_capacity_bytes ? vs->after.file_capacity_bytes
+                                                                 : vs->before.file_capacity_bytes);
+        snprintf(count, sizeof count, "%s / %s", a, b);
+        lesson_queue q;
+        lesson_write_log log;
+        int first = viz_appbox_file_queue(&vs->before, &vs->after, n, &q, &log)
+                        ? viz_tiles_queue_byte(&q, &log, 0)
+                        : -1;
+        const text_box *fill = NULL;
+        for (int i = 0; i < c->n && !fill; i++) {
+            int mid = c->b[i].drawn.x + c->b[i].drawn.w / 2;
+            if ((side == 0) == (mid < c->w / 2) && strstr(c->b[i].whole, count))
+                fill = &c->b[i];
+        }
+        if (first >= 0)
+            viz_tiles_byte_text((uint8_t)first, want, sizeof want);
+        if (first < 0)
+            why = "the record holds none of its bytes";
+        else if (!fill)
+            why = "its fill is not drawn";
+        else {
+            why = "draws no character tiles for them";
+            for (int i = 0; i < c->n; i++) {
+                const text_box *t = &c->b[i];
+                int mid = t->drawn.x + t->drawn.w / 2;
+                int dy = (t->drawn.y + t->drawn.h / 2) - (fill->drawn.y + fill->drawn.h / 2);
+                if ((side == 0) == (mid < c->w / 2) && !strcmp(t->whole, want) &&
+                    abs(dy) < fill->drawn.h / 2 && t->drawn.x + t->drawn.w <= fill->drawn.x)
+                    why = NULL;
+            }
+        }
+        if (!why)
+            continue;
+        bad++;
+        if ((*printed)++ < 12)
+            fprintf(stderr, "%s: side %d's makefile buffer holds %u B (first \"%s\"): %s\n",
+                    where, side, n, want, why);
+    }
+    return bad;
+}
+
 /* The buffer bars of one frame (viz_draw_set_bar_hook). */
 typedef struct {
     viz_bar_drawn b[16];
@@ -586,6 +644,7 @@ static void test_layout_lessons_no_overlap(void **state)
     int bar_bad = 0, bar_printed = 0, nbars = 0, tile_bad = 0, tile_printed = 0;
     int told_bad = 0, told_printed = 0, pages_seen = 0;
     int app_bad = 0, app_printed = 0, apps_seen = 0;
+    int file_bad = 0, file_printed = 0, files_seen = 0;
     static char told[16384];
     static code_collector codes;
     int code_bad = 0, code_printed = 0;
@@ -638,6 +697,9 @@ static void test_layout_lessons_no_overlap(void **state)
                                 if (sm == NSAMPLES - 1 && pg == 0)
                                     app_bad += check_appbox(&col, &scenes[k], f, where, &app_printed);
                                 apps_seen += sm == NSAMPLES - 1 && pg == 0 && scenes[k].side[0].pend.bytes;
+                                if (pg == 0)
+                                    file_bad += check_file_tiles(&col, &scenes[k], f, where,
+                                                                 &file_printed, &files_seen);
                                 tile_bad += check_tiles_and_kernel(&bars, &col, &scenes[k], f,
                                                                    where, &tile_printed);
                                 code_bad += check_code(&col, &codes, &scenes[k], f, &seen,
@@ -689,6 +751,10 @@ static void test_layout_lessons_no_overlap(void **state)
     fprintf(stderr, "%d buffer bars without tiles for their few bytes or without the kernel's "
                     "own size\n", tile_bad);
     assert_int_equal(tile_bad, 0);
+    fprintf(stderr, "%d makefile buffers of few bytes: %d without their character tiles\n",
+            files_seen, file_bad);
+    assert_true(files_seen > 0); /* 02-flush's f.write(b'Hello') waits in Python's buffer */
+    assert_int_equal(file_bad, 0);
     free(f);
     viz_anim_free(anim);
     globfree(&g);

@@ -1,6 +1,8 @@
 /* viz_appbox.c: the application as a buffer. See viz_appbox.h. */
 #include "viz_appbox.h"
 
+#include "viz_tiles.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +90,32 @@ void viz_appbox_fmt_count(char *out, size_t len, uint64_t bytes)
 bool viz_appbox_receive_held(int idx, int landed, int remaining)
 {
     return remaining > 0 && idx >= landed;
+}
+
+bool viz_appbox_file_queue(const viz_sock *before, const viz_sock *after, uint32_t n,
+                           lesson_queue *q, lesson_write_log *log)
+{
+    memset(q, 0, sizeof *q);
+    memset(log, 0, sizeof *log);
+    uint32_t nb = before->has_file ? before->file_buffered_bytes : 0;
+    uint32_t na = after->has_file ? after->file_buffered_bytes : 0;
+    const viz_sock *from = after;
+    uint32_t offset = 0;
+    if (!n)
+        return false;
+    if (n != na && before->has_file && (n == nb || n < nb)) {
+        from = before; /* emptying from its front: its last n bytes */
+        offset = nb - n;
+    }
+    const lesson_write_bytes *wb = &from->file_content;
+    if (!wb->origin || (uint64_t)offset + n > wb->bytes)
+        return false;
+    log->w[0] = *wb;
+    log->n = 1;
+    q->run[0] = (lesson_byte_run){.origin = wb->origin, .bytes = n, .offset_bytes = offset};
+    q->n = 1;
+    q->bytes = n;
+    return true;
 }
 
 /* ---- reading the frame ---- */
@@ -235,21 +263,55 @@ int viz_appbox_draw_pending(const viz_ctx *c, const viz_scene *s, const viz_fram
      * (shorter where the bar is short), then the whole at the bar's end */
     int lx = x + U(c, 6) + cw + U(c, 10);
     int lh2 = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
-    const char *lab = viz_label(c->lang, VIZ_L_APP_PENDING);
-    if (lx + text_w(c, lab, VIZ_FACE_SANS, 20) > x + w - U(c, 6))
-        lab = viz_label(c->lang, VIZ_L_APP_PENDING_SHORT);
+    int right = x + w - U(c, 6);
+    const char *labs[2] = {viz_label(c->lang, VIZ_L_APP_PENDING),
+                           viz_label(c->lang, VIZ_L_APP_PENDING_SHORT)};
+    /* the kernel run's own count beside the model's, once the step is
+     * drawn to its end (the record has it after the step only), where
+     * room allows it after the label (the short one if need be): like
+     * the whole below, on the bar's empty part or at the fill's end,
+     * never across the edge */
+    char kbuf[64] = "";
+    int kw = 0, kx = -1, li = 0;
+    SDL_Color kk = DIM;
+    if (vs->pend_real_bytes && vs->pend.bytes && f->progress >= 1.0) {
+        char kc[32];
+        viz_appbox_fmt_count(kc, sizeof kc, vs->pend_real_bytes);
+        kc[strlen(kc) - 2] = '\0'; /* "194,580": the model's count has the unit */
+        snprintf(kbuf, sizeof kbuf, "%s %s", viz_label(c->lang, VIZ_L_REAL), kc);
+        kw = text_w(c, kbuf, VIZ_FACE_SANS, 20);
+        for (li = 0; li < 2 && kx < 0; li++) {
+            int after = lx + text_w(c, labs[li], VIZ_FACE_SANS, 20) + U(c, 16);
+            int lo = after > x + fw + U(c, 6) ? after : x + fw + U(c, 6);
+            if (right - kw >= lo) {
+                kx = right - kw;
+                kk = TEXT;
+            } else if (x + fw - U(c, 6) - kw >= after) {
+                kx = x + fw - U(c, 6) - kw;
+                kk = DARK;
+            }
+        }
+        li = kx >= 0 ? li - 1 : 0;
+    }
+    const char *lab = labs[li];
+    if (lx + text_w(c, lab, VIZ_FACE_SANS, 20) > right)
+        lab = labs[1];
     int labw = text_w(c, lab, VIZ_FACE_SANS, 20);
-    if (lx + labw <= x + w - U(c, 6)) {
+    if (lx + labw <= right) {
         text(c, lab, VIZ_FACE_SANS, 20, fw >= lx - x + labw + U(c, 4) ? DARK : TEXT, lx,
              by + (bh - lh2) / 2, VIZ_ALIGN_LEFT);
         lx += labw + U(c, 16);
+    }
+    if (kx >= 0) {
+        text(c, kbuf, VIZ_FACE_SANS, 20, kk, kx, by + (bh - lh2) / 2, VIZ_ALIGN_LEFT);
+        return room > 0 ? room : 1; /* the whole has no room left */
     }
     snprintf(buf, sizeof buf, "%s %s", c->lang == VIZ_LANG_JA ? "/" : "of", total_s);
     int tw = text_w(c, buf, VIZ_FACE_SANS, 20);
     /* at the bar's end on the empty part, else at the fill's end inside
      * it: never across the edge, where neither colour reads */
     int tx = x + w - U(c, 6) - tw;
-    SDL_Color kk = DIM;
+    kk = DIM;
     if (tx < x + fw + U(c, 6)) {
         tx = x + fw - U(c, 6) - tw;
         kk = DARK;
@@ -257,4 +319,99 @@ int viz_appbox_draw_pending(const viz_ctx *c, const viz_scene *s, const viz_fram
     if (tx >= lx)
         text(c, buf, VIZ_FACE_SANS, 20, kk, tx, by + (bh - lh2) / 2, VIZ_ALIGN_LEFT);
     return room > 0 ? room : 1;
+}
+
+/* ---- the makefile() buffer ---- */
+
+int viz_appbox_file_h(const viz_ctx *c)
+{
+    return viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, 20));
+}
+
+int viz_appbox_draw_file(const viz_ctx *c, const viz_scene *s, const viz_frame *f, int side,
+                         int x, int y, int w, int head_y, int head_w)
+{
+    const viz_side *vs = &s->side[side];
+    const viz_sock *k = vs->after.has_file ? &vs->after : &vs->before;
+    uint32_t cap = vs->after.file_capacity_bytes ? vs->after.file_capacity_bytes
+                                                 : vs->before.file_capacity_bytes;
+    uint32_t n = f->appbuf_bytes[side];
+    bool reader = k->file_reader;
+    int rh = viz_appbox_file_h(c);
+
+    /* What the buffer is: on the title line after "Application" while no
+     * waiting call has it, else (shorter) at the row's start. */
+    const char *lab = NULL;
+    int lx = x, gap = U(c, 12);
+    if (head_y >= 0) {
+        lab = viz_label(c->lang, reader ? VIZ_L_APPBUF_READ : VIZ_L_APPBUF);
+        if (head_w + gap + text_w(c, lab, VIZ_FACE_SANS, 20) > w)
+            lab = viz_label(c->lang, reader ? VIZ_L_APPBUF_READ_SHORT : VIZ_L_APPBUF_SHORT);
+        int lw = text_w(c, lab, VIZ_FACE_SANS, 20);
+        if (head_w + gap + lw <= w) {
+            SDL_Rect r = {x + head_w + gap, head_y, w - head_w - gap, y - head_y};
+            viz_text_set_box(c->t, &r);
+            int lh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
+            int lh1 = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
+            text(c, lab, VIZ_FACE_SANS, 20, DIM, x + w, head_y + (lh - lh1) / 2,
+                 VIZ_ALIGN_RIGHT);
+            head_w = w;
+        } else {
+            lab = NULL;
+        }
+    }
+    SDL_Rect row = {x, y, w, rh};
+    viz_text_set_box(c->t, &row);
+    int lh = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
+    if (!lab) {
+        const char *sl = viz_label(c->lang, reader ? VIZ_L_APPBUF_READ_SHORT : VIZ_L_APPBUF_SHORT);
+        int sw = text_w(c, sl, VIZ_FACE_SANS, 20);
+        if (sw * 2 < w) {
+            text(c, sl, VIZ_FACE_SANS, 20, DIM, x, y + (rh - lh) / 2, VIZ_ALIGN_LEFT);
+            lx = x + sw + U(c, 8);
+        }
+    }
+
+    /* its fill at the row's end, "5 B / 8,192 B" */
+    char a[24], b[24], count[64];
+    viz_fmt_bytes(a, sizeof a, n);
+    viz_fmt_bytes(b, sizeof b, cap);
+    snprintf(count, sizeof count, "%s / %s", a, b);
+    int cw = text_w(c, count, VIZ_FACE_BOLD, 20);
+    int lhb = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
+    text(c, count, VIZ_FACE_BOLD, 20, n ? WARN : DIM, x + w, y + (rh - lhb) / 2,
+         VIZ_ALIGN_RIGHT);
+
+    /* its bytes before it: few as tiles, more as a bar with their ends */
+    int bx = lx, bw = x + w - cw - gap - lx;
+    if (bw < U(c, 24))
+        return head_w;
+    lesson_queue q;
+    lesson_write_log log;
+    bool known = viz_appbox_file_queue(&vs->before, &vs->after, n, &q, &log);
+    if (known && viz_tiles_use(n)) {
+        viz_tiles_part part = {&q, &log, side, false};
+        if (viz_tiles_draw(c, &part, 1, true, bx, y, bw, rh, NULL) >= 0)
+            return head_w;
+    }
+    fill(c, bx, y, bw, rh, BAR_BG);
+    int fw = 0;
+    if (cap && n) {
+        fw = (int)lround((double)bw * n / cap);
+        if (fw < U(c, 6))
+            fw = U(c, 6); /* a few bytes must still be seen */
+        if (fw > bw)
+            fw = bw;
+        fill(c, bx, y, fw, rh, viz_palette(7));
+    }
+    frame(c, bx, y, bw, rh, 1, EDGE);
+    if (known) {
+        /* its first and last bytes, magnified: after the fill where they
+         * fit, else over it */
+        int sx = bx + fw + U(c, 6);
+        if (bx + bw - sx < bw / 2)
+            sx = bx + U(c, 4);
+        viz_tiles_draw_strip(c, &q, &log, sx, y, bx + bw - U(c, 4) - sx, rh);
+    }
+    return head_w;
 }

@@ -4,12 +4,14 @@
  * them to the kernel, or after it has taken them out, were invisible. The
  * application box now draws, per side:
  *
- *   +-- Application ------------------------------------------------+
- *   | [#### sendall(data): 196,608 B still to hand to the kernel ##] |
- *   | write buffer (makefile)  12 B / 8 KiB  [#.........]            |
- *   | data = b'Hello, world'  12 B          (once the bytes land)    |
- *   +----------------------------------------------------------------+
+ *   +-- Application ------------------ write buffer (makefile 'wb') --+
+ *   | [H][e][l][l][o]                                  5 B / 8,192 B  |
+ *   | [#### sendall(data): 196,608 B still to hand to the kernel ####] |
+ *   | data = b'Hello, world'  12 B            (once the bytes land)    |
+ *   +-----------------------------------------------------------------+
  *
+ * Python's own buffer (a makefile() writer's or reader's), its bytes as
+ * the kernel's bars draw theirs, with what it is on the title line;
  * the bytes a blocked call (sendall(), a blocking send(), a makefile
  * writer's long write()) still holds, from the record's app_pending; and
  * each received value once its read has reached the application in the
@@ -60,7 +62,33 @@ bool viz_appbox_is_receive(const char *code);
  * remaining: reads still to start or still flying). */
 bool viz_appbox_receive_held(int idx, int landed, int remaining);
 
+/* The bytes a side's makefile() buffer holds when it shows n of them
+ * (the animation moves the count from before's to after's): one run of
+ * write 1 in *q, its first and last bytes in *log, from the record's
+ * content of the buffer. The buffer only grows at its end and empties
+ * from its front, so a count between the two is after's first n bytes
+ * while it grows, before's last n while it empties. False (q and log
+ * empty) when n is 0 or the record holds no bytes for it. */
+bool viz_appbox_file_queue(const viz_sock *before, const viz_sock *after, uint32_t n,
+                           lesson_queue *q, lesson_write_log *log);
+
 /* ---- drawing (viz_draw.c's application box) ---- */
+
+/* The height of the row viz_appbox_draw_file draws. */
+int viz_appbox_file_h(const viz_ctx *c);
+
+/* Draws a side's makefile() buffer in a row at x, y, w wide,
+ * viz_appbox_file_h tall: its bytes as character tiles where it holds
+ * VIZ_TILES_MAX or fewer (viz_tiles, one stream: Python's buffer keeps
+ * no write boundaries), else a bar as long as its capacity, filled for
+ * what it holds, with a magnified strip of its first and last bytes; at
+ * the row's end its fill ("5 B / 8,192 B"). What it is ("write buffer
+ * (makefile 'wb')", "read-ahead (makefile 'rb')") goes on the box's title
+ * line (at head_y, after the head_w wide title) where it fits, else
+ * shorter at the row's start (head_y < 0: the title line is taken).
+ * Returns how much of the title line is taken now. */
+int viz_appbox_draw_file(const viz_ctx *c, const viz_scene *s, const viz_frame *f, int side,
+                         int x, int y, int w, int head_y, int head_w);
 
 /* The pending call of a side at frame f, 0 when there is none to show
  * (the call has not started in the animation yet, or holds nothing). */

@@ -781,7 +781,9 @@ static side_layout layout_sides(const viz_ctx *c, const viz_scene *s, int h, int
     L.block_h = lh17 + U(c, 3) + L.bar_h + U(c, 4) + 2 * lh15 + U(c, 4);
     L.kern_h = lh17 + U(c, 6) + 2 * L.block_h + U(c, 8);
     int row_h = result_row_h(c);
-    int app_fixed = lh17 + U(c, 4) + (L.has_file ? U(c, 18) + U(c, 4) : 0) + U(c, 8);
+    /* (Python's buffer: a row of tiles as tall as a line of code, the
+     * box's foot a little shorter for it) */
+    int app_fixed = lh17 + U(c, 4) + U(c, 8) + (L.has_file ? viz_appbox_file_h(c) - U(c, 2) : 0);
     int code_lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, CODE_SIZE)) + U(c, 3);
     int avail = h - (L.hh + U(c, 10)) - app_fixed - L.kern_h - U(c, 16);
     /* Room first for two code rows, then for every row of the lesson's
@@ -881,39 +883,19 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
                            y + U(c, 3), VIZ_ALIGN_LEFT);
     col->app_y = y + app_h / 2;
     int ay = y + lh17 + U(c, 4);
+    int rows = L->app_rows, head_w = app_title_w;
     if (k->has_file || vs->before.has_file) {
-        uint32_t cap =
-            k->file_capacity_bytes ? k->file_capacity_bytes : vs->before.file_capacity_bytes;
-        char a[24], b[24], buf[96];
-        viz_fmt_bytes(a, sizeof a, f->appbuf_bytes[side]);
-        viz_fmt_bytes(b, sizeof b, cap);
-        snprintf(buf, sizeof buf, "%s %s / %s", viz_label(c->lang, VIZ_L_APPBUF), a, b);
-        /* label first, the bar takes the rest of the row (the numbers
-         * alone when the row is short) */
-        if (text_w(c, buf, VIZ_FACE_SANS, 20) + U(c, 60) > w - 2 * pad)
-            snprintf(buf, sizeof buf, "%s / %s", a, b);
-        int tw = text(c, buf, VIZ_FACE_SANS, 20, TEXT, x + pad, ay, VIZ_ALIGN_LEFT);
-        int bx = x + pad + tw + U(c, 10);
-        int bw = x + w - pad - bx;
-        if (bw < U(c, 40)) {
-            bx = x + w - pad - U(c, 40);
-            bw = U(c, 40);
-        }
-        fill(c, bx, ay, bw, U(c, 18), BAR_BG);
-        if (cap) {
-            int fw = (int)((double)bw * f->appbuf_bytes[side] / cap);
-            if (f->appbuf_bytes[side] && fw < U(c, 6))
-                fw = U(c, 6); /* a few bytes must still be seen */
-            if (fw > bw)
-                fw = bw;
-            fill(c, bx, ay, fw, U(c, 18), viz_palette(7));
-        }
-        frame(c, bx, ay, bw, U(c, 18), 1, EDGE);
-        ay += U(c, 22);
+        /* Python's own buffer: its bytes and fill, what it is on the
+         * title line unless a waiting call's text needs it */
+        bool call_waits = viz_appbox_pending_bytes(s, f, side) > 0;
+        head_w = viz_appbox_draw_file(c, s, f, side, x + pad, ay, w - 2 * pad,
+                                      call_waits ? -1 : y + U(c, 3), app_title_w);
+        ay += viz_appbox_file_h(c) + U(c, 2);
+        SDL_Rect rest = {x + pad, ay, w - 2 * pad, y + app_h - ay};
+        viz_text_set_box(c->t, &rest); /* the rows below: not the tiles' */
     }
     /* the bytes a blocked call still holds for the kernel: the first row,
      * what they are on the title line */
-    int rows = L->app_rows, head_w = app_title_w;
     int label_w = viz_appbox_draw_pending(c, s, f, side, x + pad, ay, w - 2 * pad,
                                           result_row_h(c), y + U(c, 3), app_title_w);
     if (label_w > 0) {

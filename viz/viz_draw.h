@@ -55,7 +55,10 @@ typedef enum {
     VIZ_L_CLIENT = 0,
     VIZ_L_SERVER,
     VIZ_L_APP,
-    VIZ_L_APPBUF,
+    VIZ_L_APPBUF,            /* a makefile('wb') writer's buffer */
+    VIZ_L_APPBUF_SHORT,      /* the same where the line is short */
+    VIZ_L_APPBUF_READ,       /* a makefile('rb') reader's read-ahead */
+    VIZ_L_APPBUF_READ_SHORT, /* the same where the line is short */
     VIZ_L_KERNEL,
     VIZ_L_SENDBUF,
     VIZ_L_RECVBUF,

@@ -10,7 +10,11 @@ static const char *const labels[VIZ_L_COUNT][2] = {
     [VIZ_L_CLIENT] = {"CLIENT", "クライアント"},
     [VIZ_L_SERVER] = {"SERVER", "サーバー"},
     [VIZ_L_APP] = {"Application", "アプリケーション"},
-    [VIZ_L_APPBUF] = {"app buffer (makefile)", "アプリのバッファ (makefile)"},
+    /* Python's own buffers in the application box: what each one is */
+    [VIZ_L_APPBUF] = {"write buffer (makefile 'wb')", "書き込みバッファ (makefile 'wb')"},
+    [VIZ_L_APPBUF_SHORT] = {"write buffer", "書き込みバッファ"},
+    [VIZ_L_APPBUF_READ] = {"read-ahead (makefile 'rb')", "先読みバッファ (makefile 'rb')"},
+    [VIZ_L_APPBUF_READ_SHORT] = {"read-ahead", "先読みバッファ"},
     [VIZ_L_KERNEL] = {"Kernel", "カーネル"},
     [VIZ_L_SENDBUF] = {"send buffer", "送信バッファ"},
     [VIZ_L_RECVBUF] = {"receive buffer", "受信バッファ"},

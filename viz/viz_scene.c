@@ -90,13 +90,27 @@ static void fill_sock(viz_sock *out, const lesson_record *rec, int side)
     out->has_file = m->has_file;
     out->file_buffered_bytes = m->file_buffered_bytes;
     out->file_capacity_bytes = m->file_capacity_bytes;
+    /* The object whose count that is, for its bytes: as lesson_run.c
+     * fills the count, the socket's newest writer, else its first reader. */
+    const lesson_rec_file *file = NULL;
+    for (int f = 0; out->has_file && f < rec->nfiles; f++) {
+        const lesson_rec_file *rf = &rec->files[f];
+        if (rf->sock_id == rs->id && rf->present[slot] &&
+            (!rf->reader || !file) && !(rf->reader && file && !file->reader))
+            file = rf;
+    }
     /* A makefile() object of the side that names no socket of its own. */
     for (int f = 0; !out->has_file && f < rec->nfiles; f++)
         if ((int)rec->files[f].side == side && rec->files[f].present[slot]) {
             out->has_file = true;
             out->file_buffered_bytes = rec->files[f].buffered_bytes[slot];
             out->file_capacity_bytes = rec->files[f].capacity_bytes;
+            file = &rec->files[f];
         }
+    if (file) {
+        out->file_reader = file->reader;
+        out->file_content = file->content;
+    }
 }
 
 static void fill_real(viz_real *out, const lesson_record *rec, int sock_id, int side)

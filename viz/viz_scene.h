@@ -51,6 +51,8 @@ typedef struct {
     bool has_file;                /* a makefile() writer feeds it */
     uint32_t file_buffered_bytes; /* bytes in the application buffer */
     uint32_t file_capacity_bytes; /* its capacity */
+    bool file_reader;             /* that buffer reads ahead (makefile('rb')) */
+    lesson_write_bytes file_content; /* its bytes' ends (lesson_rec_file.content) */
 } viz_sock;
 
 /* The kernel's numbers for the same socket after the real run. */
