@@ -702,30 +702,6 @@ typedef struct {
     bool has_file;
 } side_layout;
 
-/* The most statements one side runs in any step of the lesson: the code
- * panel keeps (at least) that height through the lesson, so the buffers
- * and the wire stay where they are from step to step. */
-static int lesson_max_statements(const lesson_doc *doc)
-{
-    int best = 0;
-    for (size_t k = 0; doc && k < doc->nsteps; k++) {
-        const lesson_step *st = &doc->steps[k];
-        int n[2] = {0, 0};
-        for (size_t i = 0; i < st->nlines; i++) {
-            const lesson_line *ln = &st->lines[i];
-            if (ln->kind == LESSON_LINE_EXPECT)
-                continue;
-            for (int side = 0; side < 2; side++)
-                if (ln->kind == LESSON_LINE_WAIT || (int)ln->side == side)
-                    n[side]++;
-        }
-        for (int side = 0; side < 2; side++)
-            if (n[side] > best)
-                best = n[side];
-    }
-    return best;
-}
-
 /* The most code rows one side's statements take in any step of the
  * lesson, wrapped for a column col_w wide: the panel keeps room for them
  * through the lesson, so every step's code shows whole where it can. */
@@ -763,10 +739,10 @@ static side_layout layout_sides(const viz_ctx *c, const viz_scene *s, int h, int
 {
     side_layout L;
     memset(&L, 0, sizeof L);
-    int ncode = lesson_max_statements(s->doc);
-    int want_rows = lesson_max_code_rows(c, s->doc, col_w);
-    if (want_rows > ncode)
-        ncode = want_rows;
+    /* (a statement takes one row at least: as many as the most statements
+     * one side runs in a step, so the buffers and the wire stay where they
+     * are from step to step) */
+    int ncode = lesson_max_code_rows(c, s->doc, col_w);
     for (int i = 0; i < 2; i++) {
         const viz_side *vs = &s->side[i];
         int n = code_total_rows(c, vs, col_w, CODE_SIZE);

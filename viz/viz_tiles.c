@@ -91,19 +91,14 @@ bool viz_tiles_strip_text(const lesson_queue *q, const lesson_write_log *log, in
     return true;
 }
 
-bool viz_tiles_run_text(const lesson_write_log *log, uint32_t origin, uint32_t offset,
-                        uint32_t bytes, int max, char *out, size_t len)
+/* The first max of the bytes bytes of q as Python writes them, then "…"
+ * when there are more; false (and "") when out cannot hold them. */
+static bool head_text(const lesson_queue *q, const lesson_write_log *log, uint32_t bytes, int max,
+                      char *out, size_t len)
 {
-    lesson_queue q = {0};
-    lesson_queue_push_at(&q, origin, offset, bytes);
-    if (!len)
-        return false;
-    out[0] = 0;
-    if (!bytes || max <= 0)
-        return false;
     uint32_t n = bytes < (uint32_t)max ? bytes : (uint32_t)max;
     for (uint32_t i = 0; i < n; i++)
-        if (!append_byte(&q, log, i, out, len)) {
+        if (!append_byte(q, log, i, out, len)) {
             out[0] = 0;
             return false;
         }
@@ -116,6 +111,19 @@ bool viz_tiles_run_text(const lesson_write_log *log, uint32_t origin, uint32_t o
         memcpy(out + l, "\xe2\x80\xa6", 4);
     }
     return true;
+}
+
+bool viz_tiles_run_text(const lesson_write_log *log, uint32_t origin, uint32_t offset,
+                        uint32_t bytes, int max, char *out, size_t len)
+{
+    lesson_queue q = {0};
+    lesson_queue_push_at(&q, origin, offset, bytes);
+    if (!len)
+        return false;
+    out[0] = 0;
+    if (!bytes || max <= 0)
+        return false;
+    return head_text(&q, log, bytes, max, out, len);
 }
 
 bool viz_tiles_seq_text(const lesson_write_log *log, uint64_t seq, uint32_t bytes, int max,
@@ -138,23 +146,9 @@ bool viz_tiles_seq_text(const lesson_write_log *log, uint64_t seq, uint32_t byte
         lesson_queue_push_at(&q, w->origin, (uint32_t)(at - w->seq), (uint32_t)take);
         at += take;
     }
-    uint32_t n = bytes < (uint32_t)max ? bytes : (uint32_t)max;
-    if (q.bytes < n)
+    if (q.bytes < (bytes < (uint32_t)max ? bytes : (uint32_t)max))
         return false;
-    for (uint32_t i = 0; i < n; i++)
-        if (!append_byte(&q, log, i, out, len)) {
-            out[0] = 0;
-            return false;
-        }
-    if (n < bytes) {
-        size_t l = strlen(out);
-        if (l + 4 > len) {
-            out[0] = 0;
-            return false;
-        }
-        memcpy(out + l, "\xe2\x80\xa6", 4);
-    }
-    return true;
+    return head_text(&q, log, bytes, max, out, len);
 }
 
 /* ---- drawing -------------------------------------------------------- */
