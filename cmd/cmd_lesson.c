@@ -617,18 +617,13 @@ static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *
                         .budget_us = LESSON_TIME_BUDGET_US_DEFAULT,
                         .need_why = true,
                         .jobs = 0};
-    struct option opts[32];
-    char shortopts[16];
-    cmd_table_longopts(CMD_CHECK, opts, 32, shortopts, sizeof shortopts);
-    base_opt p = {.cmd = "sockbuf check",
-                  .longopts = opts,
-                  .shortopts = shortopts,
-                  .errout = errout,
-                  .argc = argc,
-                  .argv = argv};
+    cmd_parser cp;
+    if (cmd_parser_init(&cp, CMD_CHECK, argc, argv, errout) < 0)
+        return 2;
+    base_opt *p = &cp.p;
     const char *v;
     int c;
-    while ((c = base_opt_next(&p, &v)) != -1) {
+    while ((c = base_opt_next(p, &v)) != -1) {
         switch (c) {
         case 'h':
             cmd_table_help(out, CMD_CHECK);
@@ -640,7 +635,7 @@ static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *
             o->modes = LESSON_MODE_REAL;
             break;
         case 'j':
-            if (base_opt_long(&p, "-j", v, 1, 256, &o->jobs) < 0)
+            if (base_opt_long(p, "-j", v, 1, 256, &o->jobs) < 0)
                 return 2;
             break;
         case 'J':
@@ -675,7 +670,7 @@ static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *
                         "give --junit FILE\n");
         return 2;
     }
-    o->first = base_opt_operands(&p);
+    o->first = base_opt_operands(p);
     return -1;
 }
 
@@ -954,18 +949,13 @@ int cmd_run(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *er
 {
     unsigned modes = LESSON_MODE_BOTH;
     const char *lesson = NULL, *transcript = NULL;
-    struct option opts[32];
-    char shortopts[16];
-    cmd_table_longopts(CMD_RUN, opts, 32, shortopts, sizeof shortopts);
-    base_opt p = {.cmd = "sockbuf run",
-                  .longopts = opts,
-                  .shortopts = shortopts,
-                  .errout = errout,
-                  .argc = argc,
-                  .argv = argv};
+    cmd_parser cp;
+    if (cmd_parser_init(&cp, CMD_RUN, argc, argv, errout) < 0)
+        return 2;
+    base_opt *p = &cp.p;
     const char *val;
     int c;
-    while ((c = base_opt_next(&p, &val)) != -1) {
+    while ((c = base_opt_next(p, &val)) != -1) {
         if (c == 'h') {
             cmd_table_help(out, CMD_RUN);
             return 0;
@@ -977,7 +967,7 @@ int cmd_run(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *er
             return 2;
         }
     }
-    for (int i = base_opt_operands(&p); i < argc; i++) {
+    for (int i = base_opt_operands(p); i < argc; i++) {
         if (lesson) {
             fprintf(errout, "sockbuf run: one lesson at a time ('%s' and '%s')\n", lesson,
                     argv[i]);

@@ -242,19 +242,14 @@ int cmd_live_parse(int argc, char **argv, live_opts *o, FILE *out, FILE *errout)
     o->screenshot = getenv("SOCKBUF_SCREENSHOT");
     const char *addr = NULL;
     bool have_mode = false;
-    struct option opts[32];
-    char shortopts[16];
-    cmd_table_longopts(CMD_LIVE, opts, 32, shortopts, sizeof shortopts);
-    base_opt p = {.cmd = "sockbuf live",
-                  .longopts = opts,
-                  .shortopts = shortopts,
-                  .errout = errout,
-                  .argc = argc,
-                  .argv = argv};
+    cmd_parser cp;
+    if (cmd_parser_init(&cp, CMD_LIVE, argc, argv, errout) < 0)
+        return 2;
+    base_opt *p = &cp.p;
     const char *v;
     long n = 0;
     int c;
-    while ((c = base_opt_next(&p, &v)) != -1) {
+    while ((c = base_opt_next(p, &v)) != -1) {
         switch (c) {
         case 'h':
             cmd_table_help(out, CMD_LIVE);
@@ -280,7 +275,7 @@ int cmd_live_parse(int argc, char **argv, live_opts *o, FILE *out, FILE *errout)
             o->headless = true;
             break;
         case 'M':
-            if (base_opt_double(&p, "--max-seconds", v, 1e-6, 1e9, "a positive number of seconds",
+            if (base_opt_double(p, "--max-seconds", v, 1e-6, 1e9, "a positive number of seconds",
                                 &o->max_seconds) < 0)
                 return 2;
             break;
@@ -289,7 +284,7 @@ int cmd_live_parse(int argc, char **argv, live_opts *o, FILE *out, FILE *errout)
         case 'c': {
             const char *name = c == 'm' ? "--sample-ms" : c == 'r' ? "--recv-size" : "--max-conns";
             long hi = c == 'r' ? NET_LIVE_RECV_LIMIT : c == 'c' ? NET_LIVE_MAX_CONNS_LIMIT : 60000;
-            if (base_opt_long(&p, name, v, 1, hi, &n) < 0)
+            if (base_opt_long(p, name, v, 1, hi, &n) < 0)
                 return 2;
             if (c == 'm') {
                 o->cfg.sample_ms = (int)n;
@@ -303,7 +298,7 @@ int cmd_live_parse(int argc, char **argv, live_opts *o, FILE *out, FILE *errout)
         }
         case 'I': {
             double sec = 0;
-            if (base_opt_double(&p, "--idle-timeout", v, 0, 86400.0 * 365, "SECONDS (0: never)",
+            if (base_opt_double(p, "--idle-timeout", v, 0, 86400.0 * 365, "SECONDS (0: never)",
                                 &sec) < 0)
                 return 2;
             o->cfg.idle_timeout_ms = sec == 0 ? -1 : (sec * 1000 < 1 ? 1 : (int)(sec * 1000));
@@ -329,7 +324,7 @@ int cmd_live_parse(int argc, char **argv, live_opts *o, FILE *out, FILE *errout)
             return 2;
         }
     }
-    int first = base_opt_operands(&p);
+    int first = base_opt_operands(p);
     if (first < argc) {
         fprintf(errout, "sockbuf live: unexpected '%s'\n", argv[first]);
         cmd_table_usage(errout, CMD_LIVE);

@@ -437,6 +437,25 @@ void cmd_table_usage(FILE *out, unsigned bit)
             bit == CMD_WINDOW ? "sockbuf" : cmd_table_title(c, title, sizeof title));
 }
 
+int cmd_parser_init(cmd_parser *cp, unsigned bit, int argc, char **argv, FILE *errout)
+{
+    const cmd_command *c = NULL;
+    for (int i = 0; i < NCOMMANDS && !c; i++)
+        if (commands[i].bit == bit)
+            c = &commands[i];
+    memset(cp, 0, sizeof *cp);
+    if (!c || cmd_table_longopts(bit, cp->opts, (int)(sizeof cp->opts / sizeof cp->opts[0]),
+                                 cp->shortopts, sizeof cp->shortopts) < 0)
+        return -1;
+    cp->p = (base_opt){.cmd = cmd_table_title(c, cp->title, sizeof cp->title),
+                       .longopts = cp->opts,
+                       .shortopts = cp->shortopts,
+                       .errout = errout,
+                       .argc = argc,
+                       .argv = argv};
+    return 0;
+}
+
 int cmd_table_preparse(const cmd_command *c, int argc, char **argv, FILE *out, FILE *errout)
 {
     struct option opts[64];

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "base_opt.h"
 #include "lesson_run.h"
 
 /* One bit per command, for cmd_option.cmds. */
@@ -94,6 +95,20 @@ const cmd_option *cmd_table_option(unsigned bit, const char *name);
  * Returns the number of options, or -1 when a buffer is too small. */
 int cmd_table_longopts(unsigned bit, struct option *opts, int cap, char *shortopts,
                        size_t cap_short);
+
+/* A command's option parser built from its rows: getopt_long's tables
+ * and base_opt's state in one value (no allocation). */
+typedef struct {
+    struct option opts[32]; /* the table's long options, ended by {0} */
+    char shortopts[16];     /* its short options, "hj:" */
+    char title[32];         /* "sockbuf check", for messages */
+    base_opt p;             /* the parser: base_opt_next(&cp.p, ...) */
+} cmd_parser;
+
+/* Sets cp up to parse argc/argv (argv[0] is the command word) as command
+ * bit's parser, with messages on errout. Returns 0, or -1 when the
+ * command's rows do not fit cmd_parser's arrays (a build error). */
+int cmd_parser_init(cmd_parser *cp, unsigned bit, int argc, char **argv, FILE *errout);
 
 /* Writes command bit's --help to out: its usage lines, prose, options and
  * epilog. For CMD_HELP, sockbuf's overview (every command's synopsis and
