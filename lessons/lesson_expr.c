@@ -293,8 +293,11 @@ static void check_call(lexer *L, lesson_expr *e)
             lesson_lex_fail(L, (size_t)e->col - 1, "expected time.sleep(SECONDS)");
             break;
         }
-        if ((a[0]->kind == LX_INT && (uint64_t)a[0]->i > LESSON_MAX_WAIT_US / 1000000) ||
-            (a[0]->kind == LX_SECONDS && (uint64_t)a[0]->i > LESSON_MAX_WAIT_US))
+        if (a[0]->i < 0) /* CPython: ValueError, said here before anything runs */
+            lesson_lex_fail(L, (size_t)a[0]->col - 1,
+                            "time.sleep(): sleep length must be non-negative (ValueError)");
+        else if ((a[0]->kind == LX_INT && (uint64_t)a[0]->i > LESSON_MAX_WAIT_US / 1000000) ||
+                 (a[0]->kind == LX_SECONDS && (uint64_t)a[0]->i > LESSON_MAX_WAIT_US))
             lesson_lex_fail(L, (size_t)a[0]->col - 1, "time.sleep() of at most 60 seconds");
         break;
     case LF_BIND:

@@ -605,6 +605,9 @@ static void test_parse_hostile_sizes(void **state)
                         "2:15: expected 'KiB', 'MiB' or nothing after 1, found 'GiB'");
     assert_string_equal(first_error(HEAD "client: time.sleep(61)\n"),
                         "3:20: time.sleep() of at most 60 seconds");
+    /* CPython's own words for a negative sleep, not sockbuf's limit */
+    assert_string_equal(first_error(HEAD "client: time.sleep(-1)\n"),
+                        "3:20: time.sleep(): sleep length must be non-negative (ValueError)");
 }
 
 /* Builds HEAD "client: x = 1 - 1 - ... - 1" (n subtractions) + tail, so
