@@ -90,18 +90,6 @@ static void test_is_receive_names_reads(void **state)
     assert_false(viz_appbox_is_receive(NULL));
 }
 
-/* A received value is held until a read for it has landed; once every
- * read has, all show (one read-ahead refill feeds several readline()s). */
-static void test_receive_held_until_landed(void **state)
-{
-    (void)state;
-    assert_true(viz_appbox_receive_held(0, 0, 1));   /* its read still to come */
-    assert_false(viz_appbox_receive_held(0, 1, 0));  /* landed */
-    assert_false(viz_appbox_receive_held(0, 1, 1));  /* the first of two landed */
-    assert_true(viz_appbox_receive_held(1, 1, 1));   /* the second not yet */
-    assert_false(viz_appbox_receive_held(2, 1, 0));  /* one refill, three lines */
-}
-
 /* A makefile() buffer's bytes at a count between two steps': the first
  * ones of after's while it grows, the last ones of before's while it
  * empties; none where the record has none. */
@@ -150,7 +138,6 @@ int main(void)
         cmocka_unit_test(test_pending_at_waiting_call),
         cmocka_unit_test(test_pending_at_finished_call),
         cmocka_unit_test(test_is_receive_names_reads),
-        cmocka_unit_test(test_receive_held_until_landed),
         cmocka_unit_test(test_file_queue_grows_and_empties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

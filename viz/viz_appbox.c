@@ -1,9 +1,10 @@
 /* viz_appbox.c: the application as a buffer. See viz_appbox.h. */
 #include "viz_appbox.h"
 
+#include "viz_code.h"
+
 #include "viz_tiles.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,11 +88,6 @@ void viz_appbox_fmt_count(char *out, size_t len, uint64_t bytes)
     snprintf(out, len, "%s B", g);
 }
 
-bool viz_appbox_receive_held(int idx, int landed, int remaining)
-{
-    return remaining > 0 && idx >= landed;
-}
-
 bool viz_appbox_file_queue(const viz_sock *before, const viz_sock *after, uint32_t n,
                            lesson_queue *q, lesson_write_log *log)
 {
@@ -120,24 +116,20 @@ bool viz_appbox_file_queue(const viz_sock *before, const viz_sock *after, uint32
 
 /* ---- reading the frame ---- */
 
-/* Has the animation's code cursor reached the statement at line (the same
- * rule as the code panel's: statements run through the lead-in, a blocked
- * one stays current)? One carried over from an earlier step already ran. */
-static bool line_reached(const viz_side *vs, const viz_frame *f, int line)
+/* Has the side's code cursor reached the statement at line (running or
+ * done: the code panel's own rule, viz_code_cursor, on the side's own
+ * timeline)? One carried over from an earlier step already ran. */
+static bool line_reached(const viz_side *vs, const viz_frame *f, int side, int line)
 {
-    if (f->code_progress >= 1)
+    double at = f->progress >= 1.0 ? 1.0 : f->code_at[side];
+    if (at >= 1)
         return true;
-    int ran = 0, idx = -1;
-    for (int i = 0; i < vs->ncode; i++) {
-        if (vs->code[i].status.state != LESSON_STMT_PENDING)
-            ran = i + 1;
-        if (vs->code[i].line == line && idx < 0)
-            idx = i;
-    }
-    int cur = ran > 0 ? (int)floor(f->code_progress * ran - 1e-9) : -1;
-    if (cur < 0 && ran > 0)
-        cur = 0;
-    return idx >= 0 && idx <= cur;
+    int cur, blocked;
+    viz_code_cursor(vs->code, vs->ncode, at, &cur, &blocked);
+    for (int i = 0; i < vs->ncode; i++)
+        if (vs->code[i].line == line)
+            return i <= cur;
+    return false;
 }
 
 uint32_t viz_appbox_pending_bytes(const viz_scene *s, const viz_frame *f, int side)
@@ -147,7 +139,7 @@ uint32_t viz_appbox_pending_bytes(const viz_scene *s, const viz_frame *f, int si
         return 0;
     /* A call that starts in this step holds nothing until it runs. */
     int line = vs->pend.bytes ? vs->pend.line : vs->pend_before.line;
-    if (!vs->pend_before.bytes && !line_reached(vs, f, line))
+    if (!vs->pend_before.bytes && !line_reached(vs, f, side, line))
         return 0;
     uint64_t later = 0;
     if (f->progress < 1.0) {

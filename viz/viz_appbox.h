@@ -56,12 +56,6 @@ void viz_appbox_fmt_count(char *out, size_t len, uint64_t bytes);
  * (recv, recv_into, recvfrom, a reader's read or readline)? */
 bool viz_appbox_is_receive(const char *code);
 
-/* Is the idx-th received value of a side (0-based, in order) still held
- * back? It is while reads of the step have not all landed and fewer than
- * idx + 1 have (landed: reads whose bytes reached the application;
- * remaining: reads still to start or still flying). */
-bool viz_appbox_receive_held(int idx, int landed, int remaining);
-
 /* The bytes a side's makefile() buffer holds when it shows n of them
  * (the animation moves the count from before's to after's): one run of
  * write 1 in *q, its first and last bytes in *log, from the record's
