@@ -5,6 +5,12 @@
  */
 #include "layout_fixture.h"
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+
+#include <cmocka.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -14,6 +20,7 @@
 #include <unistd.h>
 
 #include "lesson.h"
+#include "lesson_run.h"
 #include "viz_font.h"
 
 /* ---- fonts ------------------------------------------------------------ */
@@ -395,4 +402,75 @@ int layout_kernel_read(FILE *in, lesson_record *rec, char *err, size_t errlen)
     }
     snprintf(err, errlen, "the transcript ends before step %d does (re-record it)", rec->step);
     return -1;
+}
+
+/* ---- a lesson's scenes (the layout and frame-truth tests) ---- */
+
+void layout_kernel_path(const char *lesson_path, char *out, size_t len)
+{
+    const char *base = strrchr(lesson_path, '/');
+    base = base ? base + 1 : lesson_path;
+    size_t n = strlen(base);
+    if (n > 7 && !strcmp(base + n - 7, ".lesson"))
+        n -= 7;
+    snprintf(out, len, "%s/tests/layout/%.*s.kernel", SOCKBUF_SOURCE_DIR, (int)n, base);
+}
+
+/* One lesson's scenes: the model's run, each step's kernel half read
+ * from the lesson's recorded transcript (or, recording, a run in both
+ * modes whose kernel half is written there). */
+int layout_lesson_scenes(const char *path, bool recording, lesson_wire_handle *wire,
+                         lesson_doc **doc_out, viz_scene *scenes, int max)
+{
+    lesson_diag diags[LESSON_MAX_DIAGS];
+    int nd = 0;
+    lesson_doc *doc = lesson_parse_file(path, diags, &nd);
+    assert_non_null(doc);
+    char err[256], tpath[PATH_MAX];
+    lesson_run_opts o = {.modes = recording ? LESSON_MODE_BOTH : LESSON_MODE_SIM,
+                         .wire = wire};
+    lesson_runner *r = lesson_runner_new_opts(doc, &o, err, sizeof err);
+    if (!r)
+        fail_msg("lesson_runner_new(%s): %s", path, err);
+    layout_kernel_path(path, tpath, sizeof tpath);
+    FILE *kt = fopen(tpath, recording ? "w" : "r");
+    if (!kt)
+        fail_msg("fopen(%s): %s (record it: test_viz_layout --record)", tpath, strerror(errno));
+    if (recording)
+        fprintf(kt,
+                "# The kernel's half of %s's steps, for test_viz_layout (layout_fixture.h).\n"
+                "# Recorded with test_viz_layout --record; the model's half is recomputed.\n",
+                doc->name);
+    viz_scene cur;
+    viz_scene_init(&cur, doc);
+    int n = 0;
+    while (n < max && lesson_runner_step(r) == 0) {
+        lesson_record rec;
+        assert_int_equal(lesson_record_copy(&rec, lesson_runner_record(r)), 0);
+        if (recording) {
+            for (int i = 0; i < rec.nexpects; i++)
+                if (!rec.expects[i].ok && !rec.expects[i].skipped)
+                    fail_msg("%s step %d: the kernel's %s failed (got %s): record on a quiet "
+                             "machine",
+                             doc->name, n + 1, rec.expects[i].expr, rec.expects[i].got);
+            assert_int_equal(layout_kernel_write(kt, &rec), 0);
+        } else if (layout_kernel_read(kt, &rec, err, sizeof err) != 0) {
+            fail_msg("%s, step %d: %s", tpath, n + 1, err);
+        }
+        assert_int_equal(viz_scene_next(&cur, &rec), 0);
+        assert_int_equal(viz_scene_copy(&scenes[n], &cur), 0);
+        lesson_record_free(&rec);
+        n++;
+    }
+    if (!recording) {
+        char line[256];
+        while (fgets(line, sizeof line, kt))
+            if (line[0] != '#' && line[0] != '\n')
+                fail_msg("%s: more steps than the lesson has (re-record it)", tpath);
+    }
+    assert_int_equal(fclose(kt), 0);
+    viz_scene_free(&cur);
+    lesson_runner_free(r);
+    *doc_out = doc;
+    return n;
 }

@@ -37,7 +37,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <stdbool.h>
+
 #include "lesson_record.h"
+#include "lesson_run.h"
+#include "viz_scene.h"
 
 /* The font sets the package supports. */
 typedef enum { LAYOUT_FONTS_DEPENDS = 0, LAYOUT_FONTS_NOTO, LAYOUT_FONTS_COUNT } layout_fonts;
@@ -72,5 +76,18 @@ int layout_kernel_write(FILE *out, const lesson_record *rec);
  * every socket's name must match rec's. Returns 0, or -1 with a message
  * (the line and what is wrong) in err. */
 int layout_kernel_read(FILE *in, lesson_record *rec, char *err, size_t errlen);
+
+/* The recorded kernel transcript of a lesson file, tests/layout/NAME.kernel
+ * (out: len bytes). */
+void layout_kernel_path(const char *lesson_path, char *out, size_t len);
+
+/* Runs the lesson at path on the model and fills scenes (at most max) with
+ * its steps, each step's kernel half read from its recorded transcript;
+ * recording, it runs both modes on wire instead and writes the
+ * transcript. Fails the running cmocka test on a stale or missing
+ * transcript. *doc_out gets the parsed lesson (the caller frees it).
+ * Returns the number of steps. */
+int layout_lesson_scenes(const char *path, bool recording, lesson_wire_handle *wire,
+                         lesson_doc **doc_out, viz_scene *scenes, int max);
 
 #endif

@@ -313,50 +313,10 @@ static int check_truth(const frame_drawn *d, const viz_scene *s, const viz_anim 
 
 /* ---- running the lessons (as test_viz_layout does) ---- */
 
-static void transcript_path(const char *lesson_path, char *out, size_t len)
-{
-    const char *base = strrchr(lesson_path, '/');
-    base = base ? base + 1 : lesson_path;
-    size_t n = strlen(base);
-    if (n > 7 && !strcmp(base + n - 7, ".lesson"))
-        n -= 7;
-    snprintf(out, len, "%s/tests/layout/%.*s.kernel", SOCKBUF_SOURCE_DIR, (int)n, base);
-}
-
 /* A lesson's scenes: the model's run, the kernel's half recorded. */
 static int run_lesson(const char *path, lesson_doc **doc_out, viz_scene *scenes, int max)
 {
-    lesson_diag diags[LESSON_MAX_DIAGS];
-    int nd = 0;
-    lesson_doc *doc = lesson_parse_file(path, diags, &nd);
-    assert_non_null(doc);
-    char err[256], tpath[PATH_MAX];
-    lesson_run_opts o = {.modes = LESSON_MODE_SIM};
-    lesson_runner *r = lesson_runner_new_opts(doc, &o, err, sizeof err);
-    if (!r)
-        fail_msg("lesson_runner_new(%s): %s", path, err);
-    transcript_path(path, tpath, sizeof tpath);
-    FILE *kt = fopen(tpath, "r");
-    if (!kt)
-        fail_msg("fopen(%s): %s", tpath, strerror(errno));
-    viz_scene cur;
-    viz_scene_init(&cur, doc);
-    int n = 0;
-    while (n < max && lesson_runner_step(r) == 0) {
-        lesson_record rec;
-        assert_int_equal(lesson_record_copy(&rec, lesson_runner_record(r)), 0);
-        if (layout_kernel_read(kt, &rec, err, sizeof err) != 0)
-            fail_msg("%s, step %d: %s", tpath, n + 1, err);
-        assert_int_equal(viz_scene_next(&cur, &rec), 0);
-        assert_int_equal(viz_scene_copy(&scenes[n], &cur), 0);
-        lesson_record_free(&rec);
-        n++;
-    }
-    fclose(kt);
-    viz_scene_free(&cur);
-    lesson_runner_free(r);
-    *doc_out = doc;
-    return n;
+    return layout_lesson_scenes(path, false, NULL, doc_out, scenes, max);
 }
 
 static frame_drawn drawn;
