@@ -396,69 +396,10 @@ static void test_keys_answered_while_sockets_settle(void **state)
     unlink(path);
 }
 
-/* For every step of every bundled lesson, replaying the step's events
- * from the step before leaves each side's shown queues exactly as the
- * record has them: the animation and the model never disagree. */
-static void test_anim_replay_matches_record(void **state)
-{
-    (void)state;
-    char *paths[16];
-    int np = lesson_list_bundled(paths, 16);
-    assert_true(np >= 6);
-    viz_scene *sc = calloc(1, sizeof *sc);
-    viz_anim *an = viz_anim_new();
-    lesson_queue (*q)[LESSON_NQUEUES] = calloc(2, sizeof *q);
-    assert_non_null(sc);
-    assert_non_null(an);
-    assert_non_null(q);
-    int checked = 0;
-    for (int l = 0; l < np; l++) {
-        lesson_diag diags[LESSON_MAX_DIAGS];
-        int nd = 0;
-        lesson_doc *doc = lesson_parse_file(paths[l], diags, &nd);
-        assert_non_null(doc);
-        char err[256];
-        lesson_runner *r = lesson_runner_new(doc, LESSON_MODE_SIM, err, sizeof err);
-        assert_non_null(r);
-        viz_scene_init(sc, doc);
-        while (lesson_runner_step(r) == 0) {
-            const lesson_record *rec = lesson_runner_record(r);
-            assert_int_equal(viz_scene_next(sc, rec), 0);
-            assert_int_equal(viz_anim_build(an, sc), 0);
-            viz_anim_replayed(an, sc, q);
-            for (int side = 0; side < 2; side++) {
-                int id = sc->side[side].after.sock_id;
-                if (id < 0 || sc->side[side].after.listening)
-                    continue;
-                for (int k = 0; k < LESSON_NQUEUES; k++) {
-                    const lesson_queue *want = &rec->socks[id].queue[k];
-                    if (q[side][k].bytes != want->bytes || q[side][k].n != want->n)
-                        fail_msg("%s step %d %s queue %d: replay %u bytes in %d runs, record %u "
-                                 "in %d",
-                                 paths[l], rec->step + 1, side ? "server" : "client", k,
-                                 q[side][k].bytes, q[side][k].n, want->bytes, want->n);
-                    for (int i = 0; i < want->n; i++) {
-                        assert_int_equal(q[side][k].run[i].origin, want->run[i].origin);
-                        assert_int_equal(q[side][k].run[i].bytes, want->run[i].bytes);
-                    }
-                    checked++;
-                }
-            }
-        }
-        viz_scene_free(sc);
-        lesson_runner_free(r);
-        lesson_doc_free(doc);
-        free(paths[l]);
-    }
-    assert_true(checked > 50);
-    free(q);
-    viz_anim_free(an);
-    free(sc);
-}
-
-/* Runs fn on the scene and timeline of every step of every bundled
- * lesson (the model only). */
-static void each_bundled_step(void (*fn)(const char *path, int step, const viz_scene *sc,
+/* Runs fn on the record, scene and timeline of every step of every
+ * bundled lesson (the model only). */
+static void each_bundled_step(void (*fn)(const char *path, const lesson_record *rec,
+                                         const viz_scene *sc,
                                          viz_anim *an, void *ud),
                               void *ud)
 {
@@ -482,7 +423,7 @@ static void each_bundled_step(void (*fn)(const char *path, int step, const viz_s
             const lesson_record *rec = lesson_runner_record(r);
             assert_int_equal(viz_scene_next(sc, rec), 0);
             assert_int_equal(viz_anim_build(an, sc), 0);
-            fn(paths[l], rec->step, sc, an, ud);
+            fn(paths[l], rec, sc, an, ud);
         }
         viz_scene_free(sc);
         lesson_runner_free(r);
@@ -493,9 +434,55 @@ static void each_bundled_step(void (*fn)(const char *path, int step, const viz_s
     free(sc);
 }
 
-static void chips_long_enough(const char *path, int step, const viz_scene *sc, viz_anim *an,
+/* The replay test's state: the queues it replays into, and a count. */
+typedef struct {
+    lesson_queue q[2][LESSON_NQUEUES];
+    int checked;
+} replay_state;
+
+static void replay_matches(const char *path, const lesson_record *rec, const viz_scene *sc,
+                           viz_anim *an, void *ud)
+{
+    replay_state *st = ud;
+    viz_anim_replayed(an, sc, st->q);
+    for (int side = 0; side < 2; side++) {
+        int id = sc->side[side].after.sock_id;
+        if (id < 0 || sc->side[side].after.listening)
+            continue;
+        for (int k = 0; k < LESSON_NQUEUES; k++) {
+            const lesson_queue *want = &rec->socks[id].queue[k];
+            const lesson_queue *got = &st->q[side][k];
+            if (got->bytes != want->bytes || got->n != want->n)
+                fail_msg("%s step %d %s queue %d: replay %u bytes in %d runs, record %u in %d",
+                         path, rec->step + 1, side ? "server" : "client", k, got->bytes, got->n,
+                         want->bytes, want->n);
+            for (int i = 0; i < want->n; i++) {
+                assert_int_equal(got->run[i].origin, want->run[i].origin);
+                assert_int_equal(got->run[i].bytes, want->run[i].bytes);
+            }
+            st->checked++;
+        }
+    }
+}
+
+/* For every step of every bundled lesson, replaying the step's events
+ * from the step before leaves each side's shown queues exactly as the
+ * record has them: the animation and the model never disagree. */
+static void test_anim_replay_matches_record(void **state)
+{
+    (void)state;
+    replay_state *st = calloc(1, sizeof *st);
+    assert_non_null(st);
+    each_bundled_step(replay_matches, st);
+    assert_true(st->checked > 50);
+    free(st);
+}
+
+
+static void chips_long_enough(const char *path, const lesson_record *rec, const viz_scene *sc, viz_anim *an,
                               void *ud)
 {
+    int step = rec->step;
     int *chips = ud;
     double ms = viz_anim_duration_ms(an);
     /* A step at the cap is a bulk transfer (04's 200 KiB): its chips
@@ -532,8 +519,9 @@ static void test_anim_chips_visible_half_a_second(void **state)
     assert_true(chips[1] <= 1);
 }
 
-static void synack_named(const char *path, int step, const viz_scene *sc, viz_anim *an, void *ud)
+static void synack_named(const char *path, const lesson_record *rec, const viz_scene *sc, viz_anim *an, void *ud)
 {
+    int step = rec->step;
     (void)path;
     (void)step;
     int *n = ud;
@@ -574,9 +562,10 @@ static void test_anim_synack_named(void **state)
     assert_true(n[LESSON_SERVER] > 0);
 }
 
-static void acks_own_lane(const char *path, int step, const viz_scene *sc, viz_anim *an,
+static void acks_own_lane(const char *path, const lesson_record *rec, const viz_scene *sc, viz_anim *an,
                           void *ud)
 {
+    int step = rec->step;
     (void)path;
     (void)step;
     int *n = ud;
