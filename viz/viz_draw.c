@@ -716,12 +716,7 @@ static int lesson_max_code_rows(const viz_ctx *c, const lesson_doc *doc, int col
             if (ln->kind == LESSON_LINE_EXPECT)
                 continue;
             viz_code vc;
-            memset(&vc, 0, sizeof vc);
-            if (ln->kind == LESSON_LINE_WAIT)
-                snprintf(vc.code, sizeof vc.code, "wait %llu ms",
-                         (unsigned long long)(ln->wait_us / 1000));
-            else
-                snprintf(vc.code, sizeof vc.code, "%s", ln->code ? ln->code : "");
+            viz_code_of_line(&vc, ln);
             int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES], pr;
             int r = code_rows(c, &vc, col_w, CODE_SIZE, starts, lens, &pr);
             for (int side = 0; side < 2; side++)
@@ -2032,13 +2027,7 @@ static bool prefetch_item(const viz_ctx *c, const lesson_doc *doc, int step, int
         if (ln->kind == LESSON_LINE_EXPECT || idx-- > 0)
             continue;
         viz_code vc;
-        memset(&vc, 0, sizeof vc);
-        if (ln->kind == LESSON_LINE_WAIT)
-            snprintf(vc.code, sizeof vc.code, "wait %llu ms",
-                     (unsigned long long)(ln->wait_us / 1000));
-        else
-            snprintf(vc.code, sizeof vc.code, "%s", ln->code ? ln->code : "");
-        vc.status = (lesson_status){LESSON_STMT_DONE, LESSON_EXC_NONE};
+        viz_code_of_line(&vc, ln);
         int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
         int pill_row;
         int n = code_rows(c, &vc, column_w(c, doc), CODE_SIZE, starts, lens, &pill_row);

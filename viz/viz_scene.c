@@ -166,13 +166,7 @@ static void fill_code(viz_side *vs, const lesson_record *rec, const lesson_doc *
         if (vs->ncode >= VIZ_MAX_CODE)
             continue;
         viz_code *c = &vs->code[vs->ncode++];
-        c->line = ln->line;
-        if (!stmt)
-            snprintf(c->code, sizeof c->code, "wait %llu ms",
-                     (unsigned long long)(ln->wait_us / 1000));
-        else
-            snprintf(c->code, sizeof c->code, "%s", ln->code ? ln->code : "");
-        c->status = (lesson_status){LESSON_STMT_DONE, LESSON_EXC_NONE};
+        viz_code_of_line(c, ln);
         if (idx >= 0 && idx < rec->nstmts)
             c->status = rec->stmts[idx].status[slot];
     }
@@ -275,4 +269,16 @@ int viz_scene_next(viz_scene *s, const lesson_record *rec)
         memcpy(s->segments, rec->segments, rec->nsegments * sizeof *rec->segments);
     s->nsegments = rec->nsegments;
     return 0;
+}
+
+void viz_code_of_line(viz_code *out, const lesson_line *ln)
+{
+    memset(out, 0, sizeof *out);
+    out->line = ln->line;
+    if (ln->kind == LESSON_LINE_WAIT)
+        snprintf(out->code, sizeof out->code, "wait %llu ms",
+                 (unsigned long long)(ln->wait_us / 1000));
+    else
+        snprintf(out->code, sizeof out->code, "%s", ln->code ? ln->code : "");
+    out->status = (lesson_status){LESSON_STMT_DONE, LESSON_EXC_NONE};
 }

@@ -83,6 +83,10 @@ typedef struct {
     lesson_status status;           /* done, blocked, pending or an exception */
 } viz_code;
 
+/* A lesson line (a statement or a wait) as the code panel writes it: its
+ * source line, "s.sendall(data)" or "wait 50 ms", status done. */
+void viz_code_of_line(viz_code *out, const lesson_line *ln);
+
 /* Everything one side shows. */
 typedef struct {
     viz_sock before; /* the shown socket before the step */
