@@ -707,6 +707,21 @@ typedef struct {
  * through the lesson, so every step's code shows whole where it can. */
 static int lesson_max_code_rows(const viz_ctx *c, const lesson_doc *doc, int col_w)
 {
+    /* Wrapping every statement of the lesson is the same work on every
+     * frame of a lesson at one size: the last answer is kept per thread
+     * (the window and render draw on one thread each). */
+    static _Thread_local struct {
+        const viz_text *t;
+        const lesson_doc *doc;
+        const lesson_step *steps;
+        size_t nsteps;
+        int col_w;
+        double tu;
+        int rows;
+    } memo;
+    if (doc && memo.doc == doc && memo.steps == doc->steps && memo.nsteps == doc->nsteps &&
+        memo.t == c->t && memo.col_w == col_w && memo.tu == c->tu)
+        return memo.rows;
     int best = 0;
     for (size_t k = 0; doc && k < doc->nsteps; k++) {
         const lesson_step *st = &doc->steps[k];
@@ -726,6 +741,15 @@ static int lesson_max_code_rows(const viz_ctx *c, const lesson_doc *doc, int col
         for (int side = 0; side < 2; side++)
             if (n[side] > best)
                 best = n[side];
+    }
+    if (doc) {
+        memo.t = c->t;
+        memo.doc = doc;
+        memo.steps = doc->steps;
+        memo.nsteps = doc->nsteps;
+        memo.col_w = col_w;
+        memo.tu = c->tu;
+        memo.rows = best;
     }
     return best;
 }
