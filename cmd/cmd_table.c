@@ -70,6 +70,14 @@ static const cmd_option options[] = {
      NULL, CMD_RENDER, 'a', 0, CMD_VALUE_NONE, NULL},
     {"zoom", 0, "Z", "text size, 0.5..3 (default 1; as Ctrl+= in the window)", NULL, CMD_RENDER,
      'Z', 0, CMD_VALUE_NONE, NULL},
+    {"theme", 0, "dark|light|contrast",
+     "colours: dark (default), light (a bright room,\n"
+     "a projector) or contrast (white on black)",
+     NULL, CMD_RENDER, 'T', 0, CMD_VALUE_WORDS, "dark light contrast"},
+    {"theme", 0, "dark|light|contrast",
+     "start in this theme: dark (default), light (a\n"
+     "bright room, a projector) or contrast; T cycles",
+     NULL, CMD_WINDOW, 'T', 0, CMD_VALUE_WORDS, "dark light contrast"},
     {"sim", 0, NULL, "the model only (the same result on every machine)", NULL, CMD_CHECK, 's', 0,
      CMD_VALUE_NONE, NULL},
     {"sim", 0, NULL, "the model only", NULL, CMD_RUN | CMD_RENDER, 's', 0, CMD_VALUE_NONE, NULL},
@@ -157,16 +165,18 @@ static int run_run(int argc, char **argv, lesson_wire_handle *wire)
 static const char window_keys[] =
     "  Keys: Space/Right next step, Left back, Down/PageDown/Up/PageUp narration\n"
     "  pages, Home/End first/last, P autoplay, W the wire, K freeze, Backspace\n"
-    "  replay, L language, F/F11 fullscreen, Ctrl+=/Ctrl+- text size, R restart,\n"
-    "  A..D/Space vote/reveal, Tab what if, N next lesson, 1..9 a lesson, 0 the\n"
-    "  picker, ?/F1 every key, Esc/Q quit. The help overlay (? or F1) and man\n"
-    "  sockbuf (KEYS) list them all.\n";
+    "  replay, G go to step, B spotlight, L language, F/F11 fullscreen,\n"
+    "  Ctrl+=/Ctrl+- text size, T theme, R restart, A..D/Backspace/Space\n"
+    "  vote/take back/reveal, Tab what if, N next lesson, 1..9 a lesson, 0 the\n"
+    "  picker, ?/F1 every key, Esc close, Q quit (twice). The help overlay (? or\n"
+    "  F1) and man sockbuf (KEYS) list them all.\n";
 
 static const cmd_command commands[] = {
     {"",
      CMD_WINDOW,
      "open the window (no LESSON: the lesson picker)",
-     {"[LESSON] [--lang en|ja] [--size WxH] [--fullscreen] [--sim]", NULL},
+     {"[LESSON] [--lang en|ja] [--size WxH] [--fullscreen] [--sim] [--theme dark|light|contrast]",
+      NULL},
      "  Opens LESSON in a window (no LESSON: the lesson picker). LESSON is a path or a\n"
      "  bundled lesson's name or a unique prefix of it (basics, flush, chat, nagle...).\n",
      window_keys,
@@ -205,7 +215,7 @@ static const cmd_command commands[] = {
      CMD_RENDER,
      "one PNG per step, no display needed",
      {"render LESSON --out DIR [--size WxH] [--lang en|ja] [--at P] [--zoom Z] [--sim] "
-      "[--wire-view model|kernel]",
+      "[--wire-view model|kernel] [--theme dark|light|contrast]",
       NULL},
      "  Draws each step of LESSON as DIR/step-01.png, step-02.png... (no display needed);\n"
      "  a step with a question also as step-NN-question.png and step-NN-reveal.png;\n"
@@ -246,7 +256,8 @@ enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 static const char overview_more[] =
     "LESSON is a path or a bundled lesson's name, or any unique prefix of it: basics,\n"
     "flush, chat, file-send, nagle-delayed-ack, close-and-reset (or 01..06).\n"
-    "Window keys: Space/Right next step, Left back, ? help, L language, Esc quit.\n"
+    "Window keys: Space/Right next step, Left back, ? help, L language, T theme,\n"
+    "Q twice quit.\n"
     "The manual: man sockbuf.\n";
 
 const cmd_command *cmd_table_commands(int *n)

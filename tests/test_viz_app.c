@@ -31,6 +31,7 @@
 #include "viz_canvas.h"
 #include "viz_font.h"
 #include "viz_scene.h"
+#include "viz_session.h"
 
 static SDL_Event key(SDL_Keycode sym, Uint16 mod)
 {
@@ -161,7 +162,8 @@ static void test_keys_back_is_deterministic_replay(void **state)
 }
 
 /* L switches the language, + and - the speed, Ctrl+= and Ctrl+- the text
- * zoom, P autoplay, F fullscreen, F1 help; Esc closes help, then quits. */
+ * zoom, P autoplay, F fullscreen, F1 help; Esc closes help and never
+ * quits; Q asks, Q again quits. */
 static void test_keys_presenter_toggles(void **state)
 {
     (void)state;
@@ -181,7 +183,9 @@ static void test_keys_presenter_toggles(void **state)
     viz_app_info i = press(a, SDLK_ESCAPE, 0);
     assert_false(i.help);
     assert_false(i.quit);
-    assert_true(press(a, SDLK_ESCAPE, 0).quit);
+    assert_false(press(a, SDLK_ESCAPE, 0).quit);
+    assert_false(press(a, SDLK_q, 0).quit);
+    assert_true(press(a, SDLK_q, 0).quit);
     viz_app_free(a);
 }
 
@@ -800,6 +804,10 @@ static void test_prompt_runs_undo_save(void **state)
     assert_int_equal(i.session_steps, 1);
     assert_int_equal(i.step, 2);
     assert_int_equal(i.nsteps, 3); /* steps up to the current one, then the typed one */
+    /* and it says so: the rest of the lesson is replaced, Ctrl+Z brings it back */
+    assert_non_null(i.message);
+    assert_non_null(strstr(i.message, "replaced the lesson's last"));
+    assert_non_null(strstr(i.message, "Ctrl+Z"));
     press(a, SDLK_TAB, 0);
     i = press(a, SDLK_UP, 0);
     assert_string_equal(i.prompt_text, "client: s.send(b'x' * 5000)");
@@ -824,6 +832,87 @@ static void test_prompt_runs_undo_save(void **state)
     assert_int_equal(chdir(old), 0);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
+}
+
+/* A statement typed without a side runs on the side that owns its name
+ * (s is the client's, conn the server's); a name no side has, or both,
+ * gets "say which side runs it" with the line to type; a misspelt side
+ * gets the list of what a prompt takes, not the file's directives. */
+static void test_prompt_infers_the_side(void **state)
+{
+    (void)state;
+    viz_app *a = open_app("basics");
+    press(a, SDLK_SPACE, 0); /* step 2: connected; s is the client's, conn the server's */
+    press(a, SDLK_TAB, 0);
+    type(a, "s.send(b'x'*5000)");
+    viz_app_info i = press(a, SDLK_RETURN, 0);
+    assert_false(i.prompt_open);
+    assert_int_equal(i.session_steps, 1);
+    assert_int_equal(i.step, 2);
+    press(a, SDLK_TAB, 0);
+    type(a, "data = conn.recv(10)");
+    i = press(a, SDLK_RETURN, 0);
+    assert_false(i.prompt_open);
+    assert_int_equal(i.session_steps, 2);
+    press(a, SDLK_TAB, 0);
+    i = press(a, SDLK_UP, 0); /* the history holds what was typed */
+    assert_string_equal(i.prompt_text, "data = conn.recv(10)");
+    press(a, SDLK_ESCAPE, 0);
+    press(a, SDLK_TAB, 0);
+    type(a, "zz.send(b'x')");
+    i = press(a, SDLK_RETURN, 0);
+    assert_true(i.prompt_open);
+    assert_non_null(i.prompt_error);
+    assert_non_null(strstr(i.prompt_error, "say which side runs it: `client: zz.send(b'x')`"));
+    assert_non_null(strstr(i.prompt_error, "a prompt takes client: or server: STATEMENT"));
+    assert_null(strstr(i.prompt_error, "title"));
+    assert_int_equal(i.session_steps, 2);
+    press(a, SDLK_ESCAPE, 0);
+    press(a, SDLK_TAB, 0);
+    type(a, "socket.socket()"); /* both sides use the module */
+    i = press(a, SDLK_RETURN, 0);
+    assert_non_null(strstr(i.prompt_error, "both sides have socket"));
+    press(a, SDLK_ESCAPE, 0);
+    press(a, SDLK_TAB, 0);
+    type(a, "clint: s.send(b'x')"); /* a side misspelt: the parser says which sides there are */
+    i = press(a, SDLK_RETURN, 0);
+    assert_non_null(i.prompt_error);
+    assert_non_null(strstr(i.prompt_error, "'client' or 'server'"));
+    viz_app_free(a);
+}
+
+/* The side found is the one that owns the name: assigned, bound by
+ * `as`, or a method called on it, in the steps so far only. */
+static void test_session_infer_side(void **state)
+{
+    (void)state;
+    const char *text = "lesson t\n"
+                       "step one\n"
+                       "client: import socket\n"
+                       "client: s = socket.socket()\n"
+                       "server: conn = socket.socket()\n"
+                       "step two\n"
+                       "server: late = 1\n";
+    lesson_diag d[LESSON_MAX_DIAGS];
+    int nd = 0;
+    lesson_doc *doc = lesson_parse("t.lesson", text, strlen(text), d, &nd);
+    assert_non_null(doc);
+    char name[64];
+    assert_int_equal(viz_session_infer_side(doc, 0, "s.send(b'x')", name, sizeof name),
+                     LESSON_CLIENT);
+    assert_string_equal(name, "s");
+    assert_int_equal(viz_session_infer_side(doc, 0, "n = conn.recv(4)", name, sizeof name),
+                     LESSON_SERVER);
+    assert_string_equal(name, "conn");
+    assert_int_equal(viz_session_infer_side(doc, 0, "print('s.x', late)", name, sizeof name), -1);
+    assert_int_equal(viz_session_infer_side(doc, 1, "print(late)", name, sizeof name),
+                     LESSON_SERVER);
+    assert_true(viz_session_has_directive("client: s.send(b'x')"));
+    assert_true(viz_session_has_directive("  wait 50ms"));
+    assert_true(viz_session_has_directive("model latency=5ms"));
+    assert_false(viz_session_has_directive("s.send(b'x')"));
+    assert_false(viz_session_has_directive("waiting = 1"));
+    lesson_doc_free(doc);
 }
 
 /* `model rcvbuf=4096` at the prompt and M rerun the lesson with the new
@@ -1017,6 +1106,8 @@ int main(void)
         cmocka_unit_test(test_window_no_display),
         cmocka_unit_test(test_question_holds_votes_reveals),
         cmocka_unit_test(test_prompt_editing),
+        cmocka_unit_test(test_prompt_infers_the_side),
+        cmocka_unit_test(test_session_infer_side),
         cmocka_unit_test(test_prompt_runs_undo_save),
         cmocka_unit_test(test_prompt_model_and_latency),
         cmocka_unit_test(test_prompt_paste),

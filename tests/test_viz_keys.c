@@ -42,7 +42,8 @@ static viz_app_info info(viz_app *a)
 }
 
 /* A fresh app: the picker; basics on its last step (N has a next
- * lesson); chat on its step 4, whose question holds it. */
+ * lesson), its question revealed; chat on its step 4, whose question
+ * holds it. */
 static viz_app *app_in(app_state s)
 {
     char err[1024] = "";
@@ -58,6 +59,14 @@ static viz_app *app_in(app_state s)
     if (s == IN_QUESTION)
         assert_int_equal(viz_app_goto(a, 3), 0);
     assert_int_equal(viz_app_wait(a), 0);
+    if (s == IN_LESSON && info(a).asking) {
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = SDL_KEYDOWN;
+        e.key.keysym.sym = SDLK_SPACE; /* reveal: the lesson's keys, not the question's */
+        viz_app_handle_event(a, &e);
+        assert_false(info(a).asking);
+    }
     if (s == IN_QUESTION)
         assert_true(info(a).asking);
     return a;
@@ -113,6 +122,8 @@ static bool did(viz_key_action act, SDL_Keycode sym, const viz_app_info *b, cons
         return i->zoom < b->zoom;
     case VIZ_KEY_ZOOM_RESET:
         return i->zoom == 1.0;
+    case VIZ_KEY_THEME:
+        return i->theme != b->theme;
     case VIZ_KEY_VOTE: {
         int v = 0, w = 0;
         for (int k = 0; k < 26; k++) {
@@ -143,10 +154,22 @@ static bool did(viz_key_action act, SDL_Keycode sym, const viz_app_info *b, cons
         return i->picker;
     case VIZ_KEY_HELP:
         return i->help != b->help;
-    case VIZ_KEY_ESCAPE:
-        return b->help ? !i->help && !i->quit : i->quit;
-    case VIZ_KEY_QUIT:
-        return i->quit;
+    case VIZ_KEY_ESCAPE: /* closes what is open, never quits */
+        return b->help ? !i->help && !i->quit : !i->quit;
+    case VIZ_KEY_QUIT: /* asks first */
+        return !i->quit && i->asking_quit;
+    case VIZ_KEY_GOTO:
+        return i->goto_open && !i->goto_text[0];
+    case VIZ_KEY_SPOTLIGHT:
+        return i->spotlight != b->spotlight;
+    case VIZ_KEY_UNVOTE: {
+        int v = 0, w = 0;
+        for (int k = 0; k < 26; k++) {
+            v += b->votes[k];
+            w += i->votes[k];
+        }
+        return i->asking && (v ? w == v - 1 : i->message && strstr(i->message, "no vote"));
+    }
     case VIZ_KEY_PICK_UP:
         return i->picker_selected == (b->picker_selected > 0 ? b->picker_selected - 1 : 0);
     case VIZ_KEY_PICK_DOWN:
@@ -456,6 +479,167 @@ static void test_viz_keys_manpage_matches_table(void **state)
     free(want);
 }
 
+static viz_app_info key(viz_app *a, SDL_Keycode sym, Uint16 mod)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.keysym.sym = sym;
+    e.key.keysym.mod = mod;
+    viz_app_handle_event(a, &e);
+    assert_int_equal(viz_app_wait(a), 0);
+    return info(a);
+}
+
+/* Esc never quits: not in the picker, a lesson or a question, not after
+ * closing the help (Esc, Esc), not pressed many times. */
+static void test_viz_keys_escape_never_quits(void **state)
+{
+    (void)state;
+    for (int s = 0; s < NSTATES; s++) {
+        viz_app *a = app_in((app_state)s);
+        key(a, SDLK_F1, 0);
+        assert_true(info(a).help);
+        viz_app_info i = key(a, SDLK_ESCAPE, 0);
+        assert_false(i.help);
+        for (int k = 0; k < 5; k++)
+            assert_false(key(a, SDLK_ESCAPE, 0).quit);
+        assert_non_null(info(a).message); /* it says how to quit */
+        assert_non_null(strstr(info(a).message, "Q"));
+        viz_app_free(a);
+    }
+}
+
+/* Q asks first; any other key stays; Q twice quits. */
+static void test_viz_keys_quit_asks_first(void **state)
+{
+    (void)state;
+    viz_app *a = app_in(IN_LESSON);
+    viz_app_info i = key(a, SDLK_q, 0);
+    assert_false(i.quit);
+    assert_true(i.asking_quit);
+    i = key(a, SDLK_ESCAPE, 0);
+    assert_false(i.asking_quit);
+    assert_false(key(a, SDLK_q, 0).quit);
+    assert_false(key(a, SDLK_w, 0).quit); /* another key: the question is gone */
+    assert_false(key(a, SDLK_q, 0).quit);
+    assert_true(key(a, SDLK_q, 0).quit);
+    viz_app_free(a);
+}
+
+/* A lesson switch with votes asks first: 1 stays in the lesson and asks,
+ * another key keeps the votes, 1 twice switches. Without votes or typed
+ * steps, 1 switches at once. */
+static void test_viz_keys_switch_with_votes_asks(void **state)
+{
+    (void)state;
+    viz_app *a = app_in(IN_QUESTION);
+    int lesson = info(a).lesson;
+    key(a, SDLK_a, 0);
+    viz_app_info i = key(a, SDLK_1, 0);
+    assert_int_equal(i.lesson, lesson);
+    assert_true(i.asking_leave);
+    assert_int_equal(i.votes[0], 1);
+    assert_non_null(strstr(i.message, "1 vote"));
+    i = key(a, SDLK_w, 0); /* not 1: stays (W does what it does) */
+    assert_false(i.asking_leave);
+    assert_int_equal(i.lesson, lesson);
+    assert_int_equal(i.votes[0], 1);
+    key(a, SDLK_0, 0); /* the picker asks too */
+    assert_false(info(a).picker);
+    key(a, SDLK_ESCAPE, 0);
+    key(a, SDLK_1, 0);
+    i = key(a, SDLK_1, 0);
+    assert_int_equal(i.lesson, 0);
+    assert_false(i.asking_leave);
+    /* nothing to lose: at once */
+    i = key(a, SDLK_2, 0);
+    assert_int_equal(i.lesson, 1);
+    viz_app_free(a);
+}
+
+/* A vote can be taken back: Backspace removes the last one, then the
+ * one before; with none left it says so. The question still holds. */
+static void test_viz_keys_vote_undo(void **state)
+{
+    (void)state;
+    viz_app *a = app_in(IN_QUESTION);
+    key(a, SDLK_a, 0);
+    key(a, SDLK_a, 0);
+    viz_app_info i = key(a, SDLK_b, 0);
+    assert_int_equal(i.votes[0], 2);
+    assert_int_equal(i.votes[1], 1);
+    i = key(a, SDLK_BACKSPACE, 0);
+    assert_int_equal(i.votes[0], 2);
+    assert_int_equal(i.votes[1], 0);
+    assert_true(i.asking);
+    i = key(a, SDLK_BACKSPACE, 0);
+    assert_int_equal(i.votes[0], 1);
+    key(a, SDLK_BACKSPACE, 0);
+    i = key(a, SDLK_BACKSPACE, 0);
+    assert_int_equal(i.votes[0], 0);
+    assert_non_null(strstr(i.message, "no vote"));
+    assert_true(i.asking);
+    /* no votes left: leaving asks nothing */
+    assert_int_equal(key(a, SDLK_1, 0).lesson, 0);
+    viz_app_free(a);
+}
+
+/* G, digits, Enter jump to that step; a step out of range is said and
+ * nothing moves; Esc leaves the entry; Backspace replays the step from
+ * its start and K , . scrub within it. */
+static void test_viz_keys_jump_replay_scrub(void **state)
+{
+    (void)state;
+    viz_app *a = app_in(IN_LESSON); /* basics, last step */
+    key(a, SDLK_g, 0);
+    key(a, SDLK_2, 0);
+    viz_app_info i = key(a, SDLK_RETURN, 0);
+    assert_int_equal(i.step, 1);
+    assert_false(i.goto_open);
+    key(a, SDLK_g, 0);
+    key(a, SDLK_9, 0);
+    i = key(a, SDLK_9, 0);
+    assert_string_equal(i.goto_text, "99");
+    i = key(a, SDLK_KP_ENTER, 0);
+    assert_int_equal(i.step, 1);
+    assert_non_null(strstr(i.message, "no step 99"));
+    key(a, SDLK_g, 0);
+    key(a, SDLK_1, 0); /* a digit here is the step's, not lesson 1 */
+    i = key(a, SDLK_ESCAPE, 0);
+    assert_false(i.goto_open);
+    assert_int_equal(i.step, 1);
+    assert_int_equal(i.lesson, info(a).lesson);
+    assert_false(i.quit);
+    /* replay and scrub */
+    viz_app_tick(a, 100000);
+    assert_true(info(a).progress >= 1.0);
+    i = key(a, SDLK_BACKSPACE, 0);
+    assert_true(i.progress == 0.0);
+    viz_app_tick(a, 50);
+    i = key(a, SDLK_k, 0);
+    assert_true(i.frozen);
+    double p = i.progress;
+    viz_app_tick(a, 500);
+    assert_true(info(a).progress == p);
+    assert_true(key(a, SDLK_PERIOD, 0).progress > p);
+    assert_true(key(a, SDLK_COMMA, 0).progress == p);
+    viz_app_free(a);
+}
+
+/* B lights each kernel buffer in turn, then none; Esc puts it out. */
+static void test_viz_keys_spotlight(void **state)
+{
+    (void)state;
+    viz_app *a = app_in(IN_LESSON);
+    for (int k = 1; k <= 4; k++)
+        assert_int_equal(key(a, SDLK_b, 0).spotlight, k);
+    assert_int_equal(key(a, SDLK_b, 0).spotlight, 0);
+    key(a, SDLK_b, 0);
+    assert_int_equal(key(a, SDLK_ESCAPE, 0).spotlight, 0);
+    viz_app_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +649,12 @@ int main(void)
         cmocka_unit_test(test_viz_keys_readme_matches_table),
         cmocka_unit_test(test_viz_keys_manpage_matches_table),
         cmocka_unit_test(test_viz_keys_handler_follows_table),
+        cmocka_unit_test(test_viz_keys_escape_never_quits),
+        cmocka_unit_test(test_viz_keys_quit_asks_first),
+        cmocka_unit_test(test_viz_keys_switch_with_votes_asks),
+        cmocka_unit_test(test_viz_keys_vote_undo),
+        cmocka_unit_test(test_viz_keys_jump_replay_scrub),
+        cmocka_unit_test(test_viz_keys_spotlight),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();

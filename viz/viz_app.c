@@ -26,10 +26,12 @@
 #include "viz_scene.h"
 #include "viz_session.h"
 #include "viz_steps.h"
+#include "viz_theme.h"
 
 #define AUTOPLAY_PAUSE 1800   /* ms between the end of a step and the next */
 #define FRAME_MS       40.0   /* , and . move the frozen animation this much (speed 1) */
 #define TOAST_MS       3500
+#define REPLACED_MS    10000 /* "the typed line replaced the rest" stays this long */
 
 typedef struct {
     char *path;
@@ -82,6 +84,17 @@ struct viz_app {
     int session_steps; /* typed steps in the session */
     char saved[512];   /* the last session file written */
     viz_key_action key_action; /* the table's action of the last event, or VIZ_KEY_NONE */
+    /* Safe keys: an action that would lose the class's work waits for
+     * the same key again (confirm_*); Q waits for a second Q. */
+    viz_key_action confirm_act; /* the action asked about, or VIZ_KEY_NONE */
+    SDL_Keycode confirm_sym;    /* its key */
+    bool quit_asked;            /* Q was pressed once: Q again quits */
+    char vote_log[64];          /* the votes of the question shown, in order ('A'..) */
+    int nvote_log;
+    /* G: the step number being typed ("" when G was just pressed). */
+    bool goto_open;
+    char goto_text[8];
+    int spotlight; /* B: 0 off, else 1 + the buffer (viz_spot.rect's index) */
 };
 
 /* A message for a while at the bottom, in both languages (en, ja), so
@@ -156,12 +169,16 @@ static int show_step(viz_app *a, int k)
         return rc;
     }
     bool forward = k > a->cur;
+    if (k != a->cur)
+        a->nvote_log = 0; /* the votes counted stay; only the question shown's are at stake */
     viz_scene_free(&a->scene);
     a->scene = sc;
     a->cur = k;
     a->asking = forward && a->doc && a->doc->steps[k].question;
-    if (a->asking)
+    if (a->asking) {
         memset(a->tally, 0, sizeof a->tally);
+        a->nvote_log = 0;
+    }
     if (viz_anim_build(a->anim, &a->scene) < 0)
         return -ENOMEM;
     a->anim_ms = 0;
@@ -416,7 +433,15 @@ static int session_apply(viz_app *a, char *text, int err_line, int k)
     if (!doc) {
         char msg[300];
         bool here = nd > 0 && d[0].line == err_line;
-        if (nd > 0)
+        if (here && strstr(d[0].message, "unknown directive"))
+            /* What a prompt takes, not a lesson file's header directives. */
+            snprintf(msg, sizeof msg, "%s",
+                     a->ui.lang == VIZ_LANG_JA
+                         ? "入力できるもの: client: / server: 文、wait 50ms、expect SIDE: 式 "
+                           "演算子 値、model KEY=VALUE"
+                         : "a prompt takes client: or server: STATEMENT, wait 50ms, expect "
+                           "SIDE: EXPR OP VALUE, model KEY=VALUE");
+        else if (nd > 0)
             viz_msg_translate(a->ui.lang, d[0].message, msg, sizeof msg);
         else
             snprintf(msg, sizeof msg, "%s",
@@ -455,6 +480,39 @@ static int run_typed(viz_app *a, const char *line)
     while (*l == ' ' || *l == '\t')
         l++;
     int at = 0, cur = a->cur < 0 ? 0 : a->cur;
+    /* A statement without a side runs on the side that owns the name it
+     * acts on (s.send(...): the side whose s it is); else the prompt says
+     * what to type. */
+    char sided[VIZ_PROMPT_LEN + 16];
+    if (*l && !viz_session_has_directive(l)) {
+        char name[64], msg[VIZ_PROMPT_LEN * 2 + 200];
+        int side = viz_session_infer_side(a->doc, cur, l, name, sizeof name);
+        bool ja = a->ui.lang == VIZ_LANG_JA;
+        if (side == -2)
+            snprintf(msg, sizeof msg,
+                     ja ? "%s は両側にあります。どちらで実行するか書いてください: `client: %s` "
+                          "または `server: %s`"
+                        : "both sides have %s: say which side runs it: `client: %s` or "
+                          "`server: %s`",
+                     name, l, l);
+        else if (side < 0)
+            snprintf(msg, sizeof msg,
+                     ja ? "どちらの側で実行するか書いてください: `client: %s` (入力できるもの: "
+                          "client: / server: 文、wait 50ms、expect SIDE: 式 演算子 値、model "
+                          "KEY=VALUE)"
+                        : "say which side runs it: `client: %s` (a prompt takes client: or "
+                          "server: STATEMENT, wait 50ms, expect SIDE: EXPR OP VALUE, model "
+                          "KEY=VALUE)",
+                     l);
+        if (side < 0) {
+            free(text);
+            viz_prompt_set_error(a->prompt, 0, msg);
+            return -EINVAL;
+        }
+        snprintf(sided, sizeof sided, "%s: %s", side == LESSON_SERVER ? "server" : "client", l);
+        line = l = sided;
+    }
+    int dropped = (int)a->doc->nsteps - (cur + 1); /* the lesson's steps the typed one replaces */
     char *next;
     bool model = !strncmp(l, "model", 5) && (l[5] == ' ' || l[5] == '\t');
     if (model) {
@@ -471,6 +529,20 @@ static int run_typed(viz_app *a, const char *line)
         return rc;
     if (!model)
         a->session_steps++;
+    if (rc == 0 && !model && dropped > 0) {
+        /* Said, and for longer than a toast: the rest is not lost. */
+        char en[300], ja[300];
+        snprintf(en, sizeof en,
+                 "Step %d is the typed line: it replaced the lesson's last %d step%s. Ctrl+Z "
+                 "brings them back",
+                 cur + 2, dropped, dropped == 1 ? "" : "s");
+        snprintf(ja, sizeof ja,
+                 "ステップ %d は入力した文です。レッスンの残り %d ステップの代わりです。"
+                 "Ctrl+Z で元に戻せます",
+                 cur + 2, dropped);
+        set_toast2(a, en, ja);
+        a->toast_ms = REPLACED_MS;
+    }
     return rc;
 }
 
@@ -574,6 +646,107 @@ static void end_of_lesson(viz_app *a)
     set_toast2(a, en, ja);
 }
 
+/* Whether leaving the lesson shown would lose the class's work: votes
+ * on the question shown, or typed steps. */
+static bool work_at_stake(const viz_app *a)
+{
+    return a->doc && (a->session_steps > 0 || a->nvote_log > 0);
+}
+
+/* Safe keys: an action act (key sym) that leaves the lesson asks first
+ * when work would be lost. Returns true when it asked (the action waits
+ * for the same key again), false to go ahead. */
+static bool ask_first(viz_app *a, viz_key_action act, SDL_Keycode sym)
+{
+    if (a->confirm_act == act && a->confirm_sym == sym) {
+        a->confirm_act = VIZ_KEY_NONE;
+        return false;
+    }
+    if (!work_at_stake(a))
+        return false;
+    a->confirm_act = act;
+    a->confirm_sym = sym;
+    char en[300], ja[300], what_en[120] = "", what_ja[120] = "";
+    if (a->session_steps > 0) {
+        snprintf(what_en, sizeof what_en, "%d typed step%s", a->session_steps,
+                 a->session_steps == 1 ? "" : "s");
+        snprintf(what_ja, sizeof what_ja, "入力した %d ステップ", a->session_steps);
+    }
+    if (a->nvote_log > 0) {
+        size_t l = strlen(what_en), lj = strlen(what_ja);
+        snprintf(what_en + l, sizeof what_en - l, "%s%d vote%s", l ? " and " : "", a->nvote_log,
+                 a->nvote_log == 1 ? "" : "s");
+        snprintf(what_ja + lj, sizeof what_ja - lj, "%s%d 票", lj ? "と" : "", a->nvote_log);
+    }
+    const char *key = SDL_GetKeyName(sym);
+    snprintf(en, sizeof en,
+             "Leave this lesson? %s would be lost (Ctrl+S saves). %s again: leave · "
+             "any other key: stay",
+             what_en, key);
+    snprintf(ja, sizeof ja,
+             "このレッスンを離れますか? %sが失われます (Ctrl+S で保存)。"
+             "もう一度 %s: 離れる · ほかのキー: とどまる",
+             what_ja, key);
+    set_toast2(a, en, ja);
+    a->toast_ms = REPLACED_MS;
+    return true;
+}
+
+/* The names of the spotlight's buffers, viz_spot.rect's order. */
+static void spot_name(const viz_app *a, int i, char *out, size_t len)
+{
+    viz_lang l = a->ui.lang;
+    snprintf(out, len, "%s: %s", viz_label(l, i / 2 ? VIZ_L_SERVER : VIZ_L_CLIENT),
+             viz_label(l, i % 2 ? VIZ_L_RECVBUF : VIZ_L_SENDBUF));
+}
+
+/* G's number entry: digits, Backspace, Enter goes, Esc (or any other
+ * key) stays. Returns true when the event was the entry's. */
+static bool goto_event(viz_app *a, const SDL_Event *ev)
+{
+    if (ev->type == SDL_TEXTINPUT)
+        return ev->text.text[0] >= '0' && ev->text.text[0] <= '9'; /* the keys below have it */
+    if (ev->type != SDL_KEYDOWN)
+        return false;
+    SDL_Keycode sym = ev->key.keysym.sym;
+    size_t n = strlen(a->goto_text);
+    int digit = sym >= SDLK_0 && sym <= SDLK_9         ? (int)(sym - SDLK_0)
+                : sym >= SDLK_KP_1 && sym <= SDLK_KP_9 ? (int)(sym - SDLK_KP_1) + 1
+                : sym == SDLK_KP_0                     ? 0
+                                                       : -1;
+    int last = a->doc ? (int)a->doc->nsteps : 0;
+    if (digit >= 0 && n + 1 < sizeof a->goto_text) {
+        a->goto_text[n] = (char)('0' + digit);
+        a->goto_text[n + 1] = 0;
+    } else if (sym == SDLK_BACKSPACE && n > 0) {
+        a->goto_text[n - 1] = 0;
+    } else if (sym == SDLK_RETURN || sym == SDLK_KP_ENTER) {
+        a->goto_open = false;
+        int k = atoi(a->goto_text);
+        if (k >= 1 && k <= last) {
+            a->toast_ms = 0;
+            viz_app_goto(a, k - 1);
+        } else {
+            char en[120], ja[120];
+            snprintf(en, sizeof en, "no step %s: the steps are 1-%d", a->goto_text, last);
+            snprintf(ja, sizeof ja, "ステップ %s はありません (1〜%d)", a->goto_text, last);
+            set_toast2(a, en, ja);
+        }
+        return true;
+    } else if (digit < 0) {
+        a->goto_open = false; /* Esc or another key: stay where we are */
+        a->toast_ms = 0;
+        return sym == SDLK_ESCAPE;
+    }
+    char en[120], ja[120];
+    snprintf(en, sizeof en, "go to step: %s_  (1-%d, Enter: go, Esc: stay)", a->goto_text, last);
+    snprintf(ja, sizeof ja, "ステップへ移動: %s_  (1〜%d、Enter: 移動、Esc: やめる)", a->goto_text,
+             last);
+    set_toast2(a, en, ja);
+    a->toast_ms = 60000;
+    return true;
+}
+
 /* Runs the table's action act for key sym (0 for a typed '?'). Returns
  * false when the action does not apply now (the key is then not taken). */
 static bool run_action(viz_app *a, viz_key_action act, SDL_Keycode sym)
@@ -592,14 +765,79 @@ static bool run_action(viz_app *a, viz_key_action act, SDL_Keycode sym)
     case VIZ_KEY_ZOOM_RESET:
         a->ui.zoom = 1.0;
         return true;
+    case VIZ_KEY_THEME: {
+        a->ui.theme = (int)viz_theme_next((viz_theme_id)a->ui.theme);
+        const char *name = viz_theme_get((viz_theme_id)a->ui.theme)->name;
+        char en[80], ja[80];
+        snprintf(en, sizeof en, "theme: %s (T: the next one)", name);
+        snprintf(ja, sizeof ja, "テーマ: %s (T: 次のテーマ)", name);
+        set_toast2(a, en, ja);
+        return true;
+    }
     case VIZ_KEY_ESCAPE:
+        /* Esc closes what is open, and never quits (Esc, Esc after the
+         * help used to end the class). */
         if (a->ui.help)
             a->ui.help = false;
+        else if (a->spotlight)
+            a->spotlight = 0;
         else
-            a->quit = true;
+            set_toast2(a, "Esc closes what is open; to quit: Q, then Q again",
+                       "Esc は開いているものを閉じます。終了は Q を2回");
         return true;
     case VIZ_KEY_QUIT:
-        a->quit = true;
+        if (a->quit_asked) {
+            a->quit = true;
+            return true;
+        }
+        a->quit_asked = true;
+        if (work_at_stake(a))
+            set_toast2(a,
+                       "Quit? Typed steps and votes will be lost (Ctrl+S saves). Q again: quit "
+                       "· any other key: stay",
+                       "終了しますか? 入力したステップと票は失われます (Ctrl+S で保存)。"
+                       "もう一度 Q: 終了 · ほかのキー: 続ける");
+        else
+            set_toast2(a, "Quit? Q again: quit · any other key: stay",
+                       "終了しますか? もう一度 Q: 終了 · ほかのキー: 続ける");
+        return true;
+    case VIZ_KEY_GOTO:
+        if (!a->doc)
+            return false;
+        a->goto_open = true;
+        a->goto_text[0] = 0;
+        {
+            char en[120], ja[120];
+            snprintf(en, sizeof en, "go to step: _  (1-%d, Enter: go, Esc: stay)", last + 1);
+            snprintf(ja, sizeof ja, "ステップへ移動: _  (1〜%d、Enter: 移動、Esc: やめる)",
+                     last + 1);
+            set_toast2(a, en, ja);
+            a->toast_ms = 60000;
+        }
+        return true;
+    case VIZ_KEY_SPOTLIGHT: {
+        a->spotlight = (a->spotlight + 1) % (VIZ_SPOT_BUFFERS + 1);
+        char name[160];
+        if (a->spotlight) {
+            spot_name(a, a->spotlight - 1, name, sizeof name);
+            set_toast2(a, name, name);
+        } else {
+            a->toast_ms = 0;
+        }
+        return true;
+    }
+    case VIZ_KEY_UNVOTE:
+        if (a->nvote_log > 0) {
+            char c = a->vote_log[--a->nvote_log];
+            if (a->tally[c - 'A'] > 0)
+                a->tally[c - 'A']--;
+            char en[80], ja[80];
+            snprintf(en, sizeof en, "a vote for %c taken back", c);
+            snprintf(ja, sizeof ja, "%c への1票を取り消しました", c);
+            set_toast2(a, en, ja);
+        } else {
+            set_toast2(a, "no vote to take back", "取り消す票はありません");
+        }
         return true;
     case VIZ_KEY_HELP:
         /* With text input on, '?' arrives as SDL_TEXTINPUT instead. */
@@ -614,11 +852,15 @@ static bool run_action(viz_app *a, viz_key_action act, SDL_Keycode sym)
         a->fullscreen = !a->fullscreen;
         return true;
     case VIZ_KEY_PICKER:
+        if (ask_first(a, act, sym))
+            return true;
         show_picker(a);
         return true;
     case VIZ_KEY_LESSON: {
         int i = sym >= SDLK_KP_1 && sym <= SDLK_KP_9 ? (int)(sym - SDLK_KP_1) : (int)(sym - SDLK_1);
         if (i < a->nlessons) {
+            if (ask_first(a, act, sym))
+                return true;
             open_bundled(a, i);
         } else {
             char en[160], ja[160];
@@ -643,8 +885,11 @@ static bool run_action(viz_app *a, viz_key_action act, SDL_Keycode sym)
         return true;
     case VIZ_KEY_VOTE: {
         char key = (char)('A' + (sym - SDLK_a));
-        if (lesson_question_choice(a->doc->steps[a->cur].question, key))
+        if (lesson_question_choice(a->doc->steps[a->cur].question, key)) {
             a->tally[key - 'A']++;
+            if (a->nvote_log < (int)sizeof a->vote_log)
+                a->vote_log[a->nvote_log++] = key;
+        }
         return true;
     }
     case VIZ_KEY_REVEAL:
@@ -700,6 +945,8 @@ static bool run_action(viz_app *a, viz_key_action act, SDL_Keycode sym)
     case VIZ_KEY_NEXT_LESSON:
         /* After the last step: the next bundled lesson. */
         if (cur == last && a->lesson >= 0 && a->lesson + 1 < a->nlessons) {
+            if (ask_first(a, act, sym))
+                return true;
             open_bundled(a, a->lesson + 1);
             return true;
         }
@@ -779,6 +1026,8 @@ bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
     }
     if (a->prompt && viz_prompt_is_open(a->prompt) && prompt_event(a, ev))
         return true;
+    if (a->goto_open && goto_event(a, ev))
+        return true;
     if (ev->type == SDL_TEXTINPUT) {
         /* '?' comes as text on every layout: the table's '?' key. */
         if (strcmp(ev->text.text, "?"))
@@ -790,6 +1039,17 @@ bool viz_app_handle_event(viz_app *a, const SDL_Event *ev)
         return false;
     SDL_Keycode sym = ev->key.keysym.sym;
     a->key_action = viz_keys_find(key_contexts(a), sym, ev->key.keysym.mod);
+    /* A question asked (leave the lesson? quit?) is answered by the same
+     * key again; any other key stays, and Esc does nothing more. */
+    if (a->key_action != VIZ_KEY_QUIT)
+        a->quit_asked = false;
+    if (a->confirm_act != VIZ_KEY_NONE &&
+        (a->key_action != a->confirm_act || sym != a->confirm_sym)) {
+        a->confirm_act = VIZ_KEY_NONE;
+        set_toast2(a, "stayed in the lesson", "レッスンにとどまります");
+        if (a->key_action == VIZ_KEY_ESCAPE)
+            return true;
+    }
     return run_action(a, a->key_action, sym);
 }
 
@@ -861,6 +1121,12 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
         a->ui.kernel_wire && viz_anim_kernel_wire(a->anim, &a->scene, p, a->frame) < 0;
     viz_fold fold = {0}; /* where the reveal goes (viz_ui.fold) */
     a->ui.fold = &fold;
+    viz_spot spot = {0}; /* where the buffers are (the spotlight's) */
+    a->ui.spot = &spot;
+    /* The help is drawn last, over the question and the prompt: no
+     * overlay hides it (the answer band used to). */
+    bool help = a->ui.help;
+    a->ui.help = false;
     viz_draw_scene_pages(r, t, &a->scene, a->frame, &a->ui, w, h, &a->nar_pages);
     const lesson_question *q =
         a->doc && a->cur >= 0 && a->scene.doc == a->doc ? a->doc->steps[a->cur].question : NULL;
@@ -872,7 +1138,16 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
                           h);
     }
     a->ui.fold = NULL;
+    a->ui.spot = NULL;
+    if (a->spotlight) {
+        char name[160];
+        spot_name(a, a->spotlight - 1, name, sizeof name);
+        viz_draw_spotlight(r, t, &a->ui, spot.rect[a->spotlight - 1], name, w, h);
+    }
     viz_prompt_draw(a->prompt, r, t, &a->ui, w, h);
+    a->ui.help = help;
+    if (help)
+        viz_draw_help(r, t, &a->ui, w, h);
     /* A text of the next step a frame, so changing step renders nothing
      * new (viz_app_tick asks for frames until it is done). */
     int next = a->cur + 1;
@@ -901,6 +1176,7 @@ void viz_app_get(const viz_app *a, viz_app_info *out)
     out->progress = total > 0 ? a->anim_ms / total : 1.0;
     out->lang = a->ui.lang;
     out->zoom = a->ui.zoom;
+    out->theme = a->ui.theme;
     out->speed = a->ui.speed;
     out->autoplay = a->ui.autoplay;
     out->frozen = a->frozen;
@@ -923,4 +1199,14 @@ void viz_app_get(const viz_app *a, viz_app_info *out)
     out->session_steps = a->session_steps;
     out->saved = a->saved;
     out->key_action = (int)a->key_action;
+    out->asking_leave = a->confirm_act != VIZ_KEY_NONE;
+    out->asking_quit = a->quit_asked;
+    out->goto_open = a->goto_open;
+    out->goto_text = a->goto_text;
+    out->spotlight = a->spotlight;
+}
+
+void viz_app_set_theme(viz_app *a, int id)
+{
+    a->ui.theme = id >= 0 && id < VIZ_THEME_COUNT ? id : VIZ_THEME_DARK;
 }

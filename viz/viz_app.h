@@ -36,6 +36,7 @@ typedef struct {
     double progress;     /* animation of the step, 0..1 */
     viz_lang lang;       /* language */
     double zoom;         /* text zoom */
+    int theme;           /* viz_theme_id (viz_theme.h): --theme, T cycles */
     double speed;        /* animation speed factor */
     bool autoplay;       /* P */
     bool frozen;         /* K: the animation stands still (, . move it a frame) */
@@ -61,6 +62,12 @@ typedef struct {
     const char *saved;        /* the last session file saved (Ctrl+S), or "" */
     int key_action;           /* the key table's action (viz_key_action, viz_keys.h) the
                                  last event was looked up to, or 0 (VIZ_KEY_NONE) */
+    bool asking_leave;        /* a key that leaves the lesson asked first (work would be
+                                 lost): the same key again leaves */
+    bool asking_quit;         /* Q asked first: Q again quits */
+    bool goto_open;           /* G: a step number is being typed */
+    const char *goto_text;    /* its digits so far (valid until the next event) */
+    int spotlight;            /* B: 0 off, else 1 + the buffer lit (viz_spot's index) */
 } viz_app_info;
 
 /* A new app showing lesson_path (a path or a bundled name; NULL: the
@@ -98,5 +105,7 @@ int viz_app_wait(viz_app *a);
 
 void viz_app_get(const viz_app *a, viz_app_info *out);
 
+/* Shows the app in theme id (viz_theme_id; out of range: dark). */
+void viz_app_set_theme(viz_app *a, int id);
 
 #endif

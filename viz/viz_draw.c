@@ -140,6 +140,19 @@ static const char *status_label(const viz_ctx *c, lesson_status status, SDL_Colo
     }
 }
 
+/* The fill of a state's pill for its text colour k (GOOD, BAD, WARN). */
+static SDL_Color state_fill(SDL_Color k)
+{
+    SDL_Color g = GOOD, b = BAD, w = WARN;
+    if (k.r == g.r && k.g == g.g && k.b == g.b)
+        return GOOD_FILL;
+    if (k.r == b.r && k.g == b.g && k.b == b.b)
+        return BAD_FILL;
+    if (k.r == w.r && k.g == w.g && k.b == w.b)
+        return WARN_FILL;
+    return k;
+}
+
 /* The code panel's text size (20: the smallest the back row reads). */
 enum { CODE_SIZE = 20 };
 
@@ -331,7 +344,7 @@ static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, 
         int pr = r0[i] + pill_row;
         if (sw && reached && pill_row >= 0 && pr >= vis0 && pr < vis1) {
             int py = y + U(c, 4) + (pr - first) * lh;
-            fill(c, x + w - sw - U(c, 4), py + U(c, 1), sw, lh - U(c, 4), sk);
+            fill(c, x + w - sw - U(c, 4), py + U(c, 1), sw, lh - U(c, 4), state_fill(sk));
             text(c, st, VIZ_FACE_BOLD, 20, DARK, x + w - sw / 2 - U(c, 4), py + U(c, 2),
                  VIZ_ALIGN_CENTER);
         }
@@ -514,7 +527,7 @@ static void compare_line(const viz_ctx *c, const char *what, uint32_t model_a, u
         int dx = x + tw + U(c, 8);
         if (dx + dw > x + w)
             dx = x + w - dw;
-        fill(c, dx, ly, dw, viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)), BAD);
+        fill(c, dx, ly, dw, viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)), BAD_FILL);
         box(c, dx, ly, dw, viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)));
         text(c, d, VIZ_FACE_BOLD, 20, DARK, dx + dw / 2, ly + U(c, 1), VIZ_ALIGN_CENTER);
     }
@@ -847,7 +860,7 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
     /* header: the socket's name and state, when there is room for them */
     int hh = L->hh;
     fill(c, x, y, w, hh + U(c, 6),
-         side == 0 ? (SDL_Color){52, 62, 84, 255} : (SDL_Color){64, 56, 80, 255});
+         side == 0 ? viz_theme_now()->head_client : viz_theme_now()->head_server);
     box(c, x, y, w, hh + U(c, 6));
     int title_w = text(c, viz_label(c->lang, side == 0 ? VIZ_L_CLIENT : VIZ_L_SERVER),
                        VIZ_FACE_BOLD, 24, TEXT, x + pad, y + U(c, 3), VIZ_ALIGN_LEFT);
@@ -1049,7 +1062,7 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
                 int zw_w = text_w(c, zw, VIZ_FACE_BOLD, 20) + U(c, 12);
                 int zh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 2);
                 int zx = bx + bw - zw_w; /* flush with the red frame: no sliver of grey after it */
-                fill(c, zx, bar_y + (bar_h - zh) / 2, zw_w, zh, BAD);
+                fill(c, zx, bar_y + (bar_h - zh) / 2, zw_w, zh, BAD_FILL);
                 box(c, zx, bar_y + (bar_h - zh) / 2, zw_w, zh);
                 text(c, zw, VIZ_FACE_BOLD, 20, DARK, zx + zw_w / 2,
                      bar_y + (bar_h - zh) / 2 + U(c, 1), VIZ_ALIGN_CENTER);
@@ -1057,6 +1070,12 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             box(c, x, y, w, kern_h);
             compare_line(c, viz_label(c->lang, VIZ_L_RECEIVED), rq, 0, false, &vs->real,
                          vs->real.recv_queue_bytes, 0, final, bx, bar_y + bar_h + U(c, 4), bw);
+        }
+        if (c->ui && c->ui->spot) {
+            int lh20 = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
+            int top = yb - U(c, 4), bottom = bar_y + bar_h + U(c, 8) + lh20;
+            c->ui->spot->rect[side * 2 + !is_send] =
+                (SDL_Rect){bx - U(c, 8), top, bw + U(c, 16), bottom - top};
         }
         if (bar_hook_fn) {
             viz_bar_drawn d = {.side = side, .send = is_send, .capacity_bytes = cap,
@@ -1400,13 +1419,13 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             }
             int ay = y + ack_row_dy(c) - ah / 2;
             int x = rightward ? x0 + (int)(fr * (span - w)) : x1 - w - (int)(fr * (span - w));
-            SDL_Color bg = it->kind == LESSON_EV_WINDOW ? GOOD : TEXT;
+            SDL_Color bg = it->kind == LESSON_EV_WINDOW ? GOOD_FILL : ACK_FILL;
             if (it->window == 0)
-                bg = BAD;
+                bg = BAD_FILL;
             /* ACKs close together would print over each other: the one
              * ahead is shown; one that matters more (a window update, a
              * zero window) takes the row below instead. */
-            bool plain = bg.r == TEXT.r && bg.g == TEXT.g && bg.b == TEXT.b;
+            bool plain = bg.r == ACK_FILL.r && bg.g == ACK_FILL.g && bg.b == ACK_FILL.b;
             int row = 0;
             while (row < 2 && shown_n[lane * 2 + row] && x < shown_x1[lane * 2 + row] + U(c, 2) &&
                    x + w > shown_x0[lane * 2 + row] - U(c, 2))
@@ -1456,7 +1475,7 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
         int l1 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 21));
         int bh = zero_banner_h(c, span);
         int y = lanes[lane] - chip_h(c) / 2 - U(c, 2) - bh;
-        fill(c, x0 + U(c, 4), y, span - U(c, 8), bh, BAD);
+        fill(c, x0 + U(c, 4), y, span - U(c, 8), bh, BAD_FILL);
         box(c, x0 + U(c, 4), y, span - U(c, 8), bh);
         char zl[128];
         snprintf(zl, sizeof zl, "%s", viz_label(c->lang, VIZ_L_ZERO_WINDOW));
@@ -1822,18 +1841,18 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
         int checked = s->nexpects - s->nexpects_skipped;
         if (!s->nexpects_failed && s->nexpects_skipped)
             /* "8/8 checks passed · 1 not checked" (the machine was busy) */
-            snprintf(cbuf, sizeof cbuf, "%d/%d %s · %d %s", checked, checked,
-                     viz_label(c->lang, VIZ_L_CHECKS_OK), s->nexpects_skipped,
+            snprintf(cbuf, sizeof cbuf, "%s %d/%d %s · %d %s", viz_label(c->lang, VIZ_L_SYM_OK),
+                     checked, checked, viz_label(c->lang, VIZ_L_CHECKS_OK), s->nexpects_skipped,
                      viz_label(c->lang, VIZ_L_CHECKS_SKIPPED));
         else if (!s->nexpects_failed)
-            snprintf(cbuf, sizeof cbuf, "%d/%d %s", s->nexpects, s->nexpects,
-                     viz_label(c->lang, VIZ_L_CHECKS_OK));
+            snprintf(cbuf, sizeof cbuf, "%s %d/%d %s", viz_label(c->lang, VIZ_L_SYM_OK),
+                     s->nexpects, s->nexpects, viz_label(c->lang, VIZ_L_CHECKS_OK));
         else if (c->lang == VIZ_LANG_JA)
-            snprintf(cbuf, sizeof cbuf, "%d 件中 %d 件 %s", s->nexpects, s->nexpects_failed,
-                     viz_label(c->lang, VIZ_L_CHECKS_FAILED));
+            snprintf(cbuf, sizeof cbuf, "%s %d 件中 %d 件 %s", viz_label(c->lang, VIZ_L_SYM_FAILED),
+                     s->nexpects, s->nexpects_failed, viz_label(c->lang, VIZ_L_CHECKS_FAILED));
         else
-            snprintf(cbuf, sizeof cbuf, "%d of %d %s", s->nexpects_failed, s->nexpects,
-                     viz_label(c->lang, VIZ_L_CHECKS_FAILED));
+            snprintf(cbuf, sizeof cbuf, "%s %d of %d %s", viz_label(c->lang, VIZ_L_SYM_FAILED),
+                     s->nexpects_failed, s->nexpects, viz_label(c->lang, VIZ_L_CHECKS_FAILED));
     }
     int cbw = cbuf[0] ? text_w(c, cbuf, VIZ_FACE_BOLD, 20) + U(c, 14) : 0;
     /* A long title is drawn smaller, then on two lines, never cut. */
@@ -1844,7 +1863,7 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     int title_h = viz_text_draw_wrapped(t, stitle, VIZ_FACE_BOLD, T(c, tsize), TEXT, m, y, room, 2);
     if (cbw && f->progress >= 1.0) {
         int bh = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 4);
-        fill(c, w - m - cbw, y + U(c, 6), cbw, bh, s->nexpects_failed ? BAD : GOOD);
+        fill(c, w - m - cbw, y + U(c, 6), cbw, bh, s->nexpects_failed ? BAD_FILL : GOOD_FILL);
         box(c, w - m - cbw, y + U(c, 6), cbw, bh);
         text(c, cbuf, VIZ_FACE_BOLD, 20, DARK, w - m - cbw / 2, y + U(c, 8), VIZ_ALIGN_CENTER);
         box(c, 0, 0, w, h);

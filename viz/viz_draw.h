@@ -27,6 +27,7 @@ typedef enum { VIZ_LANG_EN = 0, VIZ_LANG_JA = 1 } viz_lang;
 typedef struct {
     viz_lang lang;     /* narration and labels */
     double zoom;       /* text zoom, 1.0 = default (Ctrl+= / Ctrl+-) */
+    int theme;         /* viz_theme_id (viz_theme.h): 0 dark, 1 light, 2 contrast (T) */
     bool help;         /* the key overlay is shown */
     bool autoplay;     /* P: steps advance by themselves */
     double speed;      /* animation speed factor (1.0 = a step a second) */
@@ -36,7 +37,17 @@ typedef struct {
     int nar_page;      /* the narration's page shown, 0 the first (Down / Up; past the last: the last) */
     struct viz_fold *fold; /* when not NULL, viz_draw_scene writes where the question's
                               reveal goes there (viz_question.h writes back the band it drew) */
+    struct viz_spot *spot; /* when not NULL, viz_draw_scene writes where each kernel
+                              buffer is drawn there (the B key's spotlight) */
 } viz_ui;
+
+/* Where the four kernel buffers were drawn: rect[side * 2 + (receive
+ * buffer ? 1 : 0)], a rectangle around the bar, its figures and its
+ * comparison line; w 0: not drawn (no socket, no room). */
+enum { VIZ_SPOT_BUFFERS = 4 };
+typedef struct viz_spot {
+    SDL_Rect rect[VIZ_SPOT_BUFFERS];
+} viz_spot;
 
 /* Where a question's reveal may lie over the panel: its lower part, and
  * the lines above it where a taller band can begin without cutting a
@@ -102,6 +113,8 @@ typedef enum {
     VIZ_L_CHECKS_SKIPPED,
     VIZ_L_APP_PENDING,       /* "sendall(data): 196,608 B still to hand to the kernel" */
     VIZ_L_APP_PENDING_SHORT, /* the same where the row is short */
+    VIZ_L_SYM_OK,            /* the checks badge's symbol when they passed */
+    VIZ_L_SYM_FAILED,        /* the same when one failed (another shape, not only a hue) */
     VIZ_L_COUNT
 } viz_label_id;
 
@@ -199,6 +212,11 @@ void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, i
 /* Draws the help overlay (every key) over whatever is on r. */
 void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h);
 
+/* The spotlight on one buffer: everything but rect (w 0: nothing) dimmed,
+ * rect framed, with its name (label) above or below it. */
+void viz_draw_spotlight(SDL_Renderer *r, viz_text *t, const viz_ui *ui, SDL_Rect rect,
+                        const char *label, int w, int h);
+
 /* One live connection as `sockbuf live` shows it (copied from live,
  * so this module needs nothing from net/). */
 typedef struct {
@@ -263,8 +281,8 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const viz_live_view *v, const v
 void viz_live_chip_place(const viz_live_chip *ch, int64_t now_ms, int *stop, double *move,
                          double *bright);
 
-/* The colour of palette entry i (0..7): Okabe-Ito, safe for colour-blind
- * viewers. */
+/* The colour of palette entry i (0..7) in the current theme: Okabe-Ito,
+ * safe for colour-blind viewers. */
 SDL_Color viz_palette(int i);
 
 /* The presenter's text zoom one step bigger (dir > 0) or smaller, kept

@@ -37,13 +37,17 @@ typedef enum {
     VIZ_KEY_FRAME_BACK,  /* frozen: one frame back (freezes first) */
     VIZ_KEY_FRAME_FWD,   /* frozen: one frame forward (freezes first) */
     VIZ_KEY_REPLAY,      /* the step's animation again from its start */
+    VIZ_KEY_GOTO,        /* go to step N: the number typed, then Enter */
+    VIZ_KEY_SPOTLIGHT,   /* the spotlight on the next kernel buffer (then off) */
     VIZ_KEY_LANG,        /* English / Japanese */
     VIZ_KEY_FULLSCREEN,  /* fullscreen on / off */
     VIZ_KEY_ZOOM_IN,     /* bigger text */
     VIZ_KEY_ZOOM_OUT,    /* smaller text */
     VIZ_KEY_ZOOM_RESET,  /* text back to its normal size */
+    VIZ_KEY_THEME,       /* the next theme: dark -> light -> contrast */
     VIZ_KEY_RESTART,     /* the lesson again from fresh sockets */
     VIZ_KEY_VOTE,        /* a question: one vote for the key's choice (A-D) */
+    VIZ_KEY_UNVOTE,      /* a question: the last vote taken back */
     VIZ_KEY_REVEAL,      /* a question: reveal, the step plays */
     VIZ_KEY_PROMPT,      /* what if: open the prompt */
     VIZ_KEY_UNDO,        /* what if: undo the typed step */
@@ -53,8 +57,8 @@ typedef enum {
     VIZ_KEY_LESSON,      /* bundled lesson 1-9 (the key's digit) */
     VIZ_KEY_PICKER,      /* the lesson picker */
     VIZ_KEY_HELP,        /* the help overlay on / off */
-    VIZ_KEY_ESCAPE,      /* close the help, else quit */
-    VIZ_KEY_QUIT,        /* quit */
+    VIZ_KEY_ESCAPE,      /* close what is open (help, spotlight, a question asked); never quits */
+    VIZ_KEY_QUIT,        /* quit, asked first: Q again quits */
     VIZ_KEY_PICK_UP,     /* picker: the lesson above */
     VIZ_KEY_PICK_DOWN,   /* picker: the lesson below */
     VIZ_KEY_PICK_OPEN,   /* picker: open the highlighted lesson */

@@ -1,5 +1,5 @@
 /* viz_overlay.c: what is drawn over or instead of a lesson: the lesson
- * picker and the key help. See viz_draw.h.
+ * picker, the key help and the spotlight on one buffer (B). See viz_draw.h.
  */
 #include "viz_keys.h"
 #include "viz_paint.h"
@@ -13,7 +13,7 @@ void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, i
     viz_ctx cc, *c = &cc;
     viz_paint_begin(c, r, t, ui, w, h);
     int m = U(c, 40);
-    text(c, "sockbuf", VIZ_FACE_BOLD, 40, viz_palette(1), m, m, VIZ_ALIGN_LEFT);
+    text(c, "sockbuf", VIZ_FACE_BOLD, 40, ACCENT, m, m, VIZ_ALIGN_LEFT);
     int y = m + viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 40));
     text(c, viz_label(c->lang, VIZ_L_PICKER_TITLE), VIZ_FACE_BOLD, 30, TEXT, m, y, VIZ_ALIGN_LEFT);
     y += viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 30)) + U(c, 16);
@@ -64,7 +64,7 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
     viz_ctx cc, *c = &cc;
     viz_paint_ctx(c, r, t, ui, w, h);
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
-    fill(c, 0, 0, w, h, (SDL_Color){0, 0, 0, 170});
+    fill(c, 0, 0, w, h, viz_theme_now()->veil);
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
     /* Under the keys, what the wire's colours mean (a zoomed, narrow
      * wire has no room for its legend and points here). */
@@ -100,7 +100,7 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
         ph = h - U(c, 20);
     int px = (w - pw) / 2, py = (h - ph) / 2;
     fill(c, px, py, pw, ph, PANEL);
-    frame(c, px, py, pw, ph, U(c, 2), viz_palette(1));
+    frame(c, px, py, pw, ph, U(c, 2), ACCENT);
     box(c, px, py, pw, ph);
     text(c, viz_label(c->lang, VIZ_L_HELP_TITLE), VIZ_FACE_BOLD, 30, TEXT, px + U(c, 24),
          py + U(c, 14), VIZ_ALIGN_LEFT);
@@ -112,7 +112,7 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
         char d[128];
         snprintf(d, sizeof d, "%s", keys[i][c->lang == VIZ_LANG_JA ? 2 : 1]);
         viz_paint_fit(c, d, VIZ_FACE_SANS, sz, px + pw - U(c, 12) - dx);
-        text(c, keys[i][0], VIZ_FACE_BOLD, sz, viz_palette(3), px + U(c, 24), y, VIZ_ALIGN_LEFT);
+        text(c, keys[i][0], VIZ_FACE_BOLD, sz, KEYC, px + U(c, 24), y, VIZ_ALIGN_LEFT);
         text(c, d, VIZ_FACE_SANS, sz, TEXT, dx, y, VIZ_ALIGN_LEFT);
         y += lh;
     }
@@ -127,3 +127,31 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
     }
 }
 
+void viz_draw_spotlight(SDL_Renderer *r, viz_text *t, const viz_ui *ui, SDL_Rect rect,
+                        const char *label, int w, int h)
+{
+    if (rect.w <= 0 || rect.h <= 0)
+        return;
+    viz_ctx cc, *c = &cc;
+    viz_paint_ctx(c, r, t, ui, w, h);
+    /* Dimmed around the buffer, four bands: the buffer itself untouched. */
+    SDL_Color veil = viz_theme_now()->veil;
+    veil.a = (Uint8)(veil.a * 3 / 4);
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+    fill(c, 0, 0, w, rect.y, veil);
+    fill(c, 0, rect.y + rect.h, w, h - rect.y - rect.h, veil);
+    fill(c, 0, rect.y, rect.x, rect.h, veil);
+    fill(c, rect.x + rect.w, rect.y, w - rect.x - rect.w, rect.h, veil);
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
+    frame(c, rect.x, rect.y, rect.w, rect.h, U(c, 4), KEYC);
+    if (!label || !*label)
+        return;
+    int lh = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 22)) + U(c, 6);
+    int lw = text_w(c, label, VIZ_FACE_BOLD, 22) + U(c, 16);
+    int ly = rect.y - lh - U(c, 4) >= 0 ? rect.y - lh - U(c, 4) : rect.y + rect.h + U(c, 4);
+    int lx = rect.x + lw <= w ? rect.x : w - lw;
+    box(c, lx, ly, lw, lh);
+    fill(c, lx, ly, lw, lh, WARN_FILL);
+    text(c, label, VIZ_FACE_BOLD, 22, DARK, lx + lw / 2, ly + U(c, 3), VIZ_ALIGN_CENTER);
+    box(c, 0, 0, w, h);
+}

@@ -10,18 +10,8 @@
 
 SDL_Color viz_palette(int i)
 {
-    /* Okabe & Ito (2008); the blue is lifted to read on a dark ground. */
-    static const SDL_Color p[8] = {
-        {230, 159, 0, 255},   /* orange */
-        {86, 180, 233, 255},  /* sky blue */
-        {0, 158, 115, 255},   /* bluish green */
-        {240, 228, 66, 255},  /* yellow */
-        {204, 121, 167, 255}, /* reddish purple */
-        {213, 94, 0, 255},    /* vermillion */
-        {60, 140, 220, 255},  /* blue */
-        {200, 200, 200, 255}, /* grey */
-    };
-    return p[((i % 8) + 8) % 8];
+    /* Okabe & Ito (2008), adjusted per theme (viz_theme.c). */
+    return viz_theme_now()->palette[((i % 8) + 8) % 8];
 }
 
 void viz_paint_ctx(viz_ctx *c, SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
@@ -30,6 +20,7 @@ void viz_paint_ctx(viz_ctx *c, SDL_Renderer *r, viz_text *t, const viz_ui *ui, i
     c->t = t;
     c->ui = ui;
     c->lang = ui ? ui->lang : VIZ_LANG_EN;
+    viz_theme_use(ui ? ui->theme : VIZ_THEME_DARK);
     c->w = w;
     c->h = h;
     double uw = w / 1280.0, uh = h / 720.0;

@@ -14,22 +14,30 @@
 
 #include "viz_draw.h"
 #include "viz_font.h"
+#include "viz_theme.h"
 
-static const SDL_Color BG = {24, 29, 40, 255};
-static const SDL_Color PANEL = {36, 43, 58, 255};
-static const SDL_Color PANEL2 = {46, 54, 72, 255};
-static const SDL_Color BAR_BG = {18, 22, 30, 255};
-static const SDL_Color OVERHEAD = {52, 58, 72, 255}; /* the half of a buffer data never fills */
-static const SDL_Color EDGE = {92, 104, 128, 255};
-static const SDL_Color TEXT = {238, 241, 246, 255};
-static const SDL_Color DIM = {165, 176, 196, 255};
-static const SDL_Color FAINT = {110, 121, 142, 255};
-static const SDL_Color GOOD = {80, 200, 140, 255};
-static const SDL_Color BAD = {255, 92, 92, 255};
-static const SDL_Color WARN = {255, 196, 60, 255};
-static const SDL_Color HILITE = {60, 78, 112, 255};
-static const SDL_Color DARK = {16, 18, 24, 255};
-
+/* The current theme's colours (viz_theme.h), by their old names. */
+#define BG        (viz_theme_now()->bg)
+#define PANEL     (viz_theme_now()->panel)
+#define PANEL2    (viz_theme_now()->panel2)
+#define BAR_BG    (viz_theme_now()->bar_bg)
+#define OVERHEAD  (viz_theme_now()->overhead) /* the half of a buffer data never fills */
+#define EDGE      (viz_theme_now()->edge)
+#define TEXT      (viz_theme_now()->text)
+#define DIM       (viz_theme_now()->dim)
+#define FAINT     (viz_theme_now()->faint)
+#define GOOD      (viz_theme_now()->good)
+#define BAD       (viz_theme_now()->bad)
+#define WARN      (viz_theme_now()->warn)
+#define HILITE    (viz_theme_now()->hilite)
+#define ACCENT    (viz_theme_now()->accent)
+#define KEYC      (viz_theme_now()->key)
+#define DARK      (viz_theme_now()->ink) /* text on the fills below and on the palette */
+#define GOOD_FILL (viz_theme_now()->good_fill)
+#define BAD_FILL  (viz_theme_now()->bad_fill)
+#define WARN_FILL (viz_theme_now()->warn_fill)
+#define ACK_FILL  (viz_theme_now()->ack_fill)
+#define STREAM    (viz_theme_now()->stream)
 
 typedef struct {
     SDL_Renderer *r;
@@ -104,7 +112,7 @@ static inline int text_w(const viz_ctx *c, const char *s, viz_face face, double 
 }
 
 /* A context for a w x h window with the presenter's settings (ui may be
- * NULL: English, zoom 1). */
+ * NULL: English, zoom 1, the dark theme); makes the ui's theme current. */
 void viz_paint_ctx(viz_ctx *c, SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h);
 
 /* The start of every full-window view: the context, opaque drawing, and

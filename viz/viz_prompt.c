@@ -5,6 +5,7 @@
  * line being typed keeps it as a draft that Down brings back.
  */
 #include "viz_prompt.h"
+#include "viz_theme.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,12 +255,13 @@ void viz_prompt_draw(const viz_prompt *p, SDL_Renderer *r, viz_text *t, const vi
     /* Down over the footer: its key hints and messages do not apply while
      * the prompt is open (it has its own), and half-covered they overlap. */
     int bx = pad, bw = w - 2 * pad, by = h - bh - (int)(30 * s + 0.5);
-    SDL_SetRenderDrawColor(r, 20, 24, 32, 255);
+    const viz_theme *th = viz_theme_now();
+    SDL_SetRenderDrawColor(r, th->panel.r, th->panel.g, th->panel.b, 255);
     SDL_Rect box = {bx, by, bw, h - (int)(6 * s + 0.5) - by};
     SDL_RenderFillRect(r, &box);
-    SDL_SetRenderDrawColor(r, 86, 180, 233, 255);
+    SDL_SetRenderDrawColor(r, th->accent.r, th->accent.g, th->accent.b, 255);
     SDL_RenderDrawRect(r, &box);
-    SDL_Color dim = {160, 168, 180, 255}, text = {235, 238, 242, 255}, key = {86, 180, 233, 255};
+    SDL_Color dim = th->dim, text = th->text, key = th->accent;
     const char *hint = ja ? "もしも: client: / server: の文、または model KEY=VALUE   Enter 実行 · "
                             "↑↓ 履歴 · Esc 閉じる"
                           : "What if: a client: / server: statement, or model KEY=VALUE   Enter "
@@ -286,7 +288,7 @@ void viz_prompt_draw(const viz_prompt *p, SDL_Renderer *r, viz_text *t, const vi
         cx += ew;
     }
     viz_text_draw(t, p->line + p->cursor, f, size, text, cx, y, VIZ_ALIGN_LEFT);
-    SDL_SetRenderDrawColor(r, 240, 228, 66, 255);
+    SDL_SetRenderDrawColor(r, th->key.r, th->key.g, th->key.b, 255);
     SDL_Rect caret = {cx, y, (int)(2 * s + 1), lh};
     SDL_RenderFillRect(r, &caret);
     if (p->has_error) {
@@ -300,12 +302,10 @@ void viz_prompt_draw(const viz_prompt *p, SDL_Renderer *r, viz_text *t, const vi
             if (upto[0])
                 viz_text_size(t, upto, f, size, &uw, &uh);
             ex = tx + uw;
-            viz_text_draw(t, "^", VIZ_FACE_MONO, small, (SDL_Color){213, 94, 0, 255}, ex, ey,
-                          VIZ_ALIGN_LEFT);
+            viz_text_draw(t, "^", VIZ_FACE_MONO, small, th->bad, ex, ey, VIZ_ALIGN_LEFT);
         }
         char msg[360];
         snprintf(msg, sizeof msg, "%s %s", ja ? "エラー:" : "error:", p->error);
-        viz_text_draw(t, msg, VIZ_FACE_JA, small, (SDL_Color){213, 94, 0, 255}, tx, ey + slh,
-                      VIZ_ALIGN_LEFT);
+        viz_text_draw(t, msg, VIZ_FACE_JA, small, th->bad, tx, ey + slh, VIZ_ALIGN_LEFT);
     }
 }

@@ -7,19 +7,21 @@
  * evidence per mode ("model: len(data) == 8, found 8").
  */
 #include "viz_question.h"
+#include "viz_theme.h"
 
 #include <stdio.h>
 #include <string.h>
 
 enum { LESSON_MAX_CHOICES_Q = VIZ_QUESTION_KEYS }; /* choices drawn at most */
 
-static const SDL_Color Q_TEXT = {235, 238, 242, 255};
-static const SDL_Color Q_DIM = {160, 168, 180, 255};
-static const SDL_Color Q_PANEL = {28, 32, 40, 255};
-static const SDL_Color Q_ROW = {44, 50, 62, 255};
-static const SDL_Color Q_RIGHT = {0, 158, 115, 255}; /* Okabe-Ito bluish green */
-static const SDL_Color Q_WRONG = {213, 94, 0, 255};  /* vermillion */
-static const SDL_Color Q_KEY = {240, 228, 66, 255};  /* yellow */
+/* The current theme's colours (viz_theme.h). */
+#define Q_TEXT  (viz_theme_now()->text)
+#define Q_DIM   (viz_theme_now()->dim)
+#define Q_PANEL (viz_theme_now()->panel)
+#define Q_ROW   (viz_theme_now()->panel2)
+#define Q_RIGHT (viz_theme_now()->right_fill) /* the right answer's row */
+#define Q_WRONG (viz_theme_now()->bad)
+#define Q_KEY   (viz_theme_now()->key)
 
 typedef struct {
     SDL_Renderer *r;
@@ -134,7 +136,7 @@ static void draw_choice(const qctx *c, const lesson_choice *ch, int votes, int m
     if (!compact) {
         int bar_w = U(c, 140);
         int bx = right - U(c, 44) - bar_w, bh = U(c, 16), by = y + (h - bh) / 2;
-        fill(c, bx, by, bar_w, bh, (SDL_Color){20, 22, 28, 255});
+        fill(c, bx, by, bar_w, bh, viz_theme_now()->bar_bg);
         if (votes > 0 && maxv > 0)
             fill(c, bx, by, bar_w * votes / maxv, bh, Q_KEY);
         viz_text_draw(c->t, n, VIZ_FACE_BOLD, size, Q_TEXT, right, ty, VIZ_ALIGN_RIGHT);
@@ -192,7 +194,7 @@ void viz_question_draw(SDL_Renderer *r, viz_text *t, const lesson_question *q, c
     if (!reveal) {
         /* Nearly opaque: the step's title, narration and statuses would
          * give the answer away. */
-        fill(c, 0, 0, w, h, (SDL_Color){14, 16, 22, 255});
+        fill(c, 0, 0, w, h, viz_theme_now()->bg);
         int pw = w - U(c, 160), gap = U(c, 12);
         int cw = pw - U(c, 64);
         int row_h[LESSON_MAX_CHOICES_Q];

@@ -48,6 +48,7 @@
 #include "viz_font.h"
 #include "viz_question.h"
 #include "viz_scene.h"
+#include "viz_theme.h"
 
 /* The help and the usage lines are in the command table (cmd/cmd_table.c),
  * which main() parses the command line with before this module is loaded:
@@ -58,11 +59,11 @@ static const char render_usage[] = "try 'sockbuf render --help'\n";
  * the command table (tests/test_cmd_table.c fails when they differ). */
 extern const struct option viz_render_options[];
 const struct option viz_render_options[] = {
-    {"help", no_argument, NULL, 'h'},         {"out", required_argument, NULL, 'o'},
-    {"size", required_argument, NULL, 'z'},   {"lang", required_argument, NULL, 'l'},
-    {"at", required_argument, NULL, 'a'},     {"zoom", required_argument, NULL, 'Z'},
-    {"sim", no_argument, NULL, 's'},          {"wire-view", required_argument, NULL, 'W'},
-    {NULL, 0, NULL, 0},
+    {"help", no_argument, NULL, 'h'},        {"out", required_argument, NULL, 'o'},
+    {"size", required_argument, NULL, 'z'},  {"lang", required_argument, NULL, 'l'},
+    {"at", required_argument, NULL, 'a'},    {"zoom", required_argument, NULL, 'Z'},
+    {"sim", no_argument, NULL, 's'},         {"wire-view", required_argument, NULL, 'W'},
+    {"theme", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
 };
 
 /* mkdir -p: creates dir and its missing parents. Returns 0 or -1 (errno). */
@@ -93,6 +94,7 @@ typedef struct {
     int w, h;           /* picture size */
     double at;          /* point of each step's animation, 0..1 */
     double zoom;        /* text zoom */
+    int theme;          /* viz_theme_id: --theme */
     bool kernel_wire;   /* --wire-view kernel */
     viz_lang lang;      /* language */
     unsigned modes;     /* lesson_mode bits */
@@ -141,6 +143,13 @@ static int render_parse(int argc, char **argv, render_opts *o)
             break;
         case 's':
             o->modes = LESSON_MODE_SIM;
+            break;
+        case 'T':
+            if ((o->theme = viz_theme_parse(v)) < 0) {
+                fprintf(stderr, "sockbuf render: bad --theme '%s' (want dark, light or contrast)\n",
+                        v);
+                return 2;
+            }
             break;
         case 'W':
             if (strcmp(v, "model") && strcmp(v, "kernel")) {
@@ -362,7 +371,11 @@ int viz_render_main(int argc, char **argv, lesson_wire_handle *wire)
     fputs(report_text, stderr);
     if (step_rc < 0)
         fprintf(stderr, "sockbuf render: step %zu: %s\n", nran + 1, strerror(-step_rc));
-    viz_ui ui = {.lang = o.lang, .zoom = o.zoom, .speed = 1.0, .kernel_wire = o.kernel_wire};
+    viz_ui ui = {.lang = o.lang,
+                 .zoom = o.zoom,
+                 .theme = o.theme,
+                 .speed = 1.0,
+                 .kernel_wire = o.kernel_wire};
     for (size_t k = 0; k < nran; k++) {
         if (viz_anim_build(anim, &scenes[k]) < 0) {
             fprintf(stderr, "sockbuf render: step %zu: viz_anim_build: out of memory\n", k + 1);

@@ -143,3 +143,140 @@ int viz_session_save(const char *dir, const char *text, char *path, size_t cap)
     }
     return -EEXIST;
 }
+
+/* ---- a typed line's side ------------------------------------------- */
+
+static bool ident_start(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool ident_char(char c)
+{
+    return ident_start(c) || (c >= '0' && c <= '9');
+}
+
+bool viz_session_has_directive(const char *line)
+{
+    static const char *const words[] = {
+        "wait",    "expect", "expect.sim", "expect.real", "expect.wire", "model",
+        "say",     "say.ja", "why",        "why.ja",      "pace",        "step",
+        "step.ja", "ask",    "ask.ja",     "choice",      "choice.ja",   "answer",
+        "lesson",  "title",  "title.ja",   "file"};
+    const char *p = line;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t n = 0;
+    while (p[n] && p[n] != ' ' && p[n] != '\t')
+        n++;
+    if (n > 0 && p[n - 1] == ':')
+        return true; /* client:, server:, or a side misspelt: the parser says which */
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i]) == n && !strncmp(p, words[i], n))
+            return true;
+    return false;
+}
+
+/* The name a statement acts on: the first NAME followed by '.' outside
+ * quotes, else its first name not called (print(x): x), else its first
+ * name. Written to out (cap bytes). */
+static void acted_on(const char *code, char *out, size_t cap)
+{
+    const char *first = NULL, *plain = NULL;
+    size_t first_n = 0, plain_n = 0;
+    char quote = 0;
+    out[0] = 0;
+    for (const char *p = code; *p; p++) {
+        if (quote) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == quote)
+                quote = 0;
+            continue;
+        }
+        if (*p == '\'' || *p == '"') {
+            quote = *p;
+            continue;
+        }
+        if (!ident_start(*p) || (p > code && (ident_char(p[-1]) || p[-1] == '.')))
+            continue;
+        size_t n = 1;
+        while (ident_char(p[n]))
+            n++;
+        if (!first) {
+            first = p;
+            first_n = n;
+        }
+        if (!plain && p[n] != '(') {
+            plain = p;
+            plain_n = n;
+        }
+        if (p[n] == '.') {
+            snprintf(out, cap, "%.*s", (int)n, p);
+            return;
+        }
+        p += n - 1;
+    }
+    if (plain)
+        snprintf(out, cap, "%.*s", (int)plain_n, plain);
+    else if (first)
+        snprintf(out, cap, "%.*s", (int)first_n, first);
+}
+
+/* Whether statement code (one side's) owns name: assigns it, binds it
+ * with `as` or `for`, or calls a method of it. */
+static bool owns(const char *code, const char *name)
+{
+    size_t n = strlen(name);
+    if (!n)
+        return false;
+    char quote = 0;
+    const char *eq = NULL; /* the first '=' of an assignment, outside quotes */
+    for (const char *p = code; *p && !eq; p++) {
+        if (quote) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == quote)
+                quote = 0;
+        } else if (*p == '\'' || *p == '"') {
+            quote = *p;
+        } else if (*p == '(' || *p == '[') {
+            break; /* keyword arguments are not assignments */
+        } else if (*p == '=' && p[1] != '=' && (p == code || !strchr("=!<>+-*/%&|^", p[-1]))) {
+            eq = p;
+        }
+    }
+    for (const char *p = code; (p = strstr(p, name)) != NULL; p += n) {
+        bool whole =
+            (p == code || !ident_char(p[-1])) && !ident_char(p[n]) && (p == code || p[-1] != '.');
+        if (!whole)
+            continue;
+        if (eq && p < eq)
+            return true; /* NAME = ..., A, NAME = ... */
+        if (p[n] == '.')
+            return true; /* NAME.method(...) */
+        const char *q = p;
+        while (q > code && q[-1] == ' ')
+            q--;
+        if ((q - code >= 2 && !strncmp(q - 2, "as", 2)) ||
+            (q - code >= 3 && !strncmp(q - 3, "for", 3)))
+            return true;
+    }
+    return false;
+}
+
+int viz_session_infer_side(const lesson_doc *doc, int upto_step, const char *line, char *name,
+                           size_t cap)
+{
+    acted_on(line, name, cap);
+    bool side[2] = {false, false};
+    for (int k = 0; doc && name[0] && k <= upto_step && k < (int)doc->nsteps; k++)
+        for (size_t i = 0; i < doc->steps[k].nlines; i++) {
+            const lesson_line *l = &doc->steps[k].lines[i];
+            if (l->kind == LESSON_LINE_STMT && l->code && owns(l->code, name))
+                side[l->side == LESSON_SERVER] = true;
+        }
+    if (side[0] && side[1])
+        return -2;
+    return side[0] ? LESSON_CLIENT : side[1] ? LESSON_SERVER : -1;
+}

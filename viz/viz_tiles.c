@@ -153,8 +153,8 @@ bool viz_tiles_seq_text(const lesson_write_log *log, uint64_t seq, uint32_t byte
 
 /* ---- drawing -------------------------------------------------------- */
 
-/* A receive buffer's stream: light, neutral, the same for every write. */
-static const SDL_Color STREAM = {222, 228, 238, 255};
+/* A receive buffer's stream is drawn in STREAM (viz_theme.h): light,
+ * neutral, the same for every write. */
 
 /* The text size (design units) of tiles in a bar row h px tall: the
  * code's size, smaller only when the row is too short for it. */

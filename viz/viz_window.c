@@ -25,6 +25,7 @@
 #include "viz_app.h"
 #include "viz_canvas.h"
 #include "viz_font.h"
+#include "viz_theme.h"
 
 /* The help and the usage lines are in the command table (cmd/cmd_table.c),
  * which main() parses the command line with before this module is loaded:
@@ -41,6 +42,7 @@ const struct option viz_window_options[] = {
     {"size", required_argument, NULL, 'z'},
     {"fullscreen", no_argument, NULL, 'f'},
     {"sim", no_argument, NULL, 's'},
+    {"theme", required_argument, NULL, 'T'},
     {"demo-steps", required_argument, NULL, 'd'},
     {"screenshot", required_argument, NULL, 'P'},
     {NULL, 0, NULL, 0},
@@ -105,7 +107,7 @@ static SDL_Renderer *window_renderer(SDL_Window *win)
 int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
 {
     const char *lesson = NULL, *shot = getenv("SOCKBUF_SCREENSHOT");
-    int w = 1280, h = 720, demo_steps = -1, rc = 1;
+    int w = 1280, h = 720, demo_steps = -1, rc = 1, theme = VIZ_THEME_DARK;
     bool fullscreen = false, sim_only = false, sized = false;
     viz_lang lang = base_locale_is_japanese() ? VIZ_LANG_JA : VIZ_LANG_EN;
     base_opt p = {.cmd = "sockbuf", .usage = window_usage, .longopts = viz_window_options, .shortopts = "h",
@@ -137,6 +139,12 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
             break;
         case 's':
             sim_only = true;
+            break;
+        case 'T':
+            if ((theme = viz_theme_parse(v)) < 0) {
+                fprintf(stderr, "sockbuf: bad --theme '%s' (want dark, light or contrast)\n", v);
+                return 2;
+            }
             break;
         case 'd':
             if (base_opt_long(&p, "--demo-steps", v, 0, 100000, &n) < 0)
@@ -180,6 +188,7 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
         fprintf(stderr, "%s\n", err);
         return status;
     }
+    viz_app_set_theme(app, theme);
     SDL_SetHint(SDL_HINT_VIDEO_HIGHDPI_DISABLED, "0");
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0) {
         fprintf(stderr, "sockbuf: SDL_Init(VIDEO): %s\n  try: sockbuf run %s\n", SDL_GetError(),
