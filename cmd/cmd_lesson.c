@@ -278,6 +278,40 @@ static void check_one(const char *path, const check_how *how, cmd_report *rep)
         rep->status = 1;
         goto done;
     }
+    /* In a lesson with Japanese text, a step without it falls back to
+     * English in a Japanese window; Western punctuation in Japanese text:
+     * warnings, never failures (lesson_lint.h). A lesson in English only
+     * is not warned about step by step. */
+    bool bilingual = doc->title_ja != NULL;
+    for (size_t si = 0; si < doc->nsteps && !bilingual; si++)
+        bilingual = doc->steps[si].title_ja || doc->steps[si].nsay_ja;
+    for (size_t si = 0; bilingual && si < doc->nsteps; si++) {
+        char avoided[64] = "", instead[64] = "";
+        unsigned ja = lesson_lint_japanese(doc, (int)si, avoided, instead, sizeof avoided);
+        const lesson_step *st = &doc->steps[si];
+        char missing[64] = "";
+        if (ja & LESSON_LINT_NO_TITLE_JA)
+            strcat(missing, ", step.ja");
+        if (ja & LESSON_LINT_NO_SAY_JA)
+            strcat(missing, ", say.ja");
+        if (ja & LESSON_LINT_NO_ASK_JA)
+            strcat(missing, ", ask.ja or choice.ja");
+        if (missing[0])
+            fprintf(out,
+                    "%s:%d: step %zu has no Japanese text (no %s): a Japanese window shows "
+                    "its English\n",
+                    path, st->line, si + 1, missing + 2);
+        if (ja & LESSON_LINT_GLOSSARY)
+            fprintf(out,
+                    "%s:%d: step %zu's Japanese text says 「%s」: the glossary's word is "
+                    "「%s」\n",
+                    path, st->line, si + 1, avoided, instead);
+        if (ja & LESSON_LINT_WESTERN_PUNCT)
+            fprintf(out,
+                    "%s:%d: step %zu's Japanese text has a Western ? ! or , after Japanese: "
+                    "write ？ ！ 、\n",
+                    path, st->line, si + 1);
+    }
     lesson_runner_keep_events(r, false); /* nothing here reads the model's log */
     lesson_runner_set_time_budget(r, budget_us);
     int rc;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base_glossary.h"
 #include "lesson_ast.h"
 
 /* The values on screen: a small set, searched linearly. */
@@ -253,4 +254,53 @@ int lesson_lint_step(const lesson_doc *doc, int si, const lesson_record *before,
     }
     free(seen.v);
     return n;
+}
+
+/* A '?', '!' or ',' right after a non-ASCII character (a Japanese one). */
+static bool western_punct(const char *s)
+{
+    for (const char *p = s ? s + 1 : NULL; p && *p; p++)
+        if ((*p == '?' || *p == '!' || *p == ',') && ((unsigned char)p[-1] & 0x80))
+            return true;
+    return false;
+}
+
+unsigned lesson_lint_japanese(const lesson_doc *doc, int si, char *avoided_out, char *instead,
+                              size_t cap)
+{
+    if (!doc || si < 0 || (size_t)si >= doc->nsteps)
+        return 0;
+    const lesson_step *st = &doc->steps[si];
+    unsigned bits = 0;
+    if (st->title && !st->title_ja)
+        bits |= LESSON_LINT_NO_TITLE_JA;
+    if (st->nsay > 0 && st->nsay_ja == 0)
+        bits |= LESSON_LINT_NO_SAY_JA;
+    bool punct = western_punct(st->title_ja);
+    char word[64];
+    base_term term = BASE_TERM_COUNT;
+    bool avoided = base_glossary_avoided(st->title_ja, &term, word, sizeof word) != NULL;
+    for (size_t i = 0; i < st->nsay_ja && !avoided; i++)
+        avoided = base_glossary_avoided(st->say_ja[i], &term, word, sizeof word) != NULL;
+    for (size_t i = 0; i < st->nsay_ja; i++)
+        punct |= western_punct(st->say_ja[i]);
+    if (avoided) {
+        bits |= LESSON_LINT_GLOSSARY;
+        if (avoided_out)
+            snprintf(avoided_out, cap, "%s", word);
+        if (instead)
+            snprintf(instead, cap, "%s", base_term_word(term, true));
+    }
+    const lesson_question *q = st->question;
+    if (q) {
+        if (q->text && !q->text_ja)
+            bits |= LESSON_LINT_NO_ASK_JA;
+        punct |= western_punct(q->text_ja);
+        for (size_t i = 0; i < q->nchoices; i++) {
+            if (q->choices[i].text && !q->choices[i].text_ja)
+                bits |= LESSON_LINT_NO_ASK_JA;
+            punct |= western_punct(q->choices[i].text_ja);
+        }
+    }
+    return punct ? bits | LESSON_LINT_WESTERN_PUNCT : bits;
 }

@@ -42,4 +42,21 @@ typedef struct {
 int lesson_lint_step(const lesson_doc *doc, int si, const lesson_record *before,
                      const lesson_record *after, lesson_lint_finding *out, int max);
 
+/* What of step si of doc has English text and no Japanese (bits): the
+ * window in Japanese would fall back to English there, so check warns.
+ * Also the Japanese text's Western punctuation where Japanese wants its
+ * own: a '?' or '!' or ',' right after a Japanese character (code in
+ * the text keeps its commas: "setsockopt(SO_SNDBUF, 1)"). */
+enum {
+    LESSON_LINT_NO_TITLE_JA = 1u << 0,   /* step without step.ja */
+    LESSON_LINT_NO_SAY_JA = 1u << 1,     /* say without say.ja */
+    LESSON_LINT_NO_ASK_JA = 1u << 2,     /* ask or a choice without .ja */
+    LESSON_LINT_WESTERN_PUNCT = 1u << 3, /* "でしょう?" rather than "でしょう？" */
+    LESSON_LINT_GLOSSARY = 1u << 4       /* a word base_glossary.h avoids ("回線": ワイヤ) */
+};
+/* With LESSON_LINT_GLOSSARY, the word avoided and the glossary's word
+ * for it go to avoided and instead (cap bytes each; may be NULL). */
+unsigned lesson_lint_japanese(const lesson_doc *doc, int si, char *avoided, char *instead,
+                              size_t cap);
+
 #endif

@@ -192,6 +192,68 @@ static void test_bundled_lessons_are_clean(void **state)
     }
 }
 
+/* A step without its Japanese title, narration or question is found,
+ * and so are a Western '?' right after Japanese and a word the glossary
+ * avoids; a translated step and code's commas are not. */
+static void test_japanese_text_missing_or_western(void **state)
+{
+    (void)state;
+    lesson_doc *doc = parse("lesson t\n"
+                            "step One\n"
+                            "step.ja 一つ目\n"
+                            "say Hello.\n"
+                            "say.ja setsockopt(SO_SNDBUF, 1) を呼ぶ。\n"
+                            "client: x = 1\n"
+                            "step Two\n"
+                            "say Only English.\n"
+                            "client: y = 2\n"
+                            "step Three\n"
+                            "step.ja 三つ目\n"
+                            "say Three.\n"
+                            "say.ja 何を返すでしょう?\n"
+                            "client: z = 3\n"
+                            "step Four\n"
+                            "step.ja 四つ目\n"
+                            "say The wire.\n"
+                            "say.ja 回線の上。\n"
+                            "client: w = 4\n");
+    assert_int_equal(lesson_lint_japanese(doc, 0, NULL, NULL, 0), 0);
+    assert_int_equal(lesson_lint_japanese(doc, 1, NULL, NULL, 0),
+                     LESSON_LINT_NO_TITLE_JA | LESSON_LINT_NO_SAY_JA);
+    assert_int_equal(lesson_lint_japanese(doc, 2, NULL, NULL, 0), LESSON_LINT_WESTERN_PUNCT);
+    char avoided[64], instead[64];
+    assert_int_equal(lesson_lint_japanese(doc, 3, avoided, instead, sizeof avoided),
+                     LESSON_LINT_GLOSSARY);
+    assert_string_equal(avoided, "回線");
+    assert_string_equal(instead, "ワイヤ");
+    assert_int_equal(lesson_lint_japanese(doc, 4, NULL, NULL, 0), 0); /* no such step */
+    lesson_doc_free(doc);
+}
+
+/* Every bundled step has its Japanese text, in Japanese punctuation. */
+static void test_bundled_lessons_are_translated(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "01-basics",         "02-flush", "03-chat", "04-file-send", "05-nagle-delayed-ack",
+        "06-close-and-reset"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/lessons/%s.lesson", SOCKBUF_SOURCE_DIR, names[k]);
+        lesson_diag d[LESSON_MAX_DIAGS];
+        int nd = 0;
+        lesson_doc *doc = lesson_parse_file(path, d, &nd);
+        assert_non_null(doc);
+        for (size_t si = 0; si < doc->nsteps; si++) {
+            unsigned ja = lesson_lint_japanese(doc, (int)si, NULL, NULL, 0);
+            if (ja)
+                fprintf(stderr, "%s step %zu: Japanese lint 0x%x\n", path, si + 1, ja);
+            assert_int_equal(ja, 0);
+        }
+        lesson_doc_free(doc);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +263,8 @@ int main(void)
         cmocka_unit_test(test_literals_and_files_count),
         cmocka_unit_test(test_records_count),
         cmocka_unit_test(test_bundled_lessons_are_clean),
+        cmocka_unit_test(test_japanese_text_missing_or_western),
+        cmocka_unit_test(test_bundled_lessons_are_translated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

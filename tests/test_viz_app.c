@@ -1061,6 +1061,68 @@ static void test_prompt_draws(void **state)
     }
 }
 
+typedef struct {
+    int answer_at, help_at, toast_at, n; /* draw order of the first such text, -1: none */
+} drawn_order;
+
+static void order_hook(void *ud, const SDL_Rect *drawn, const SDL_Rect *box, const char *utf8,
+                       int size_px)
+{
+    (void)drawn;
+    (void)box;
+    (void)size_px;
+    drawn_order *o = ud;
+    if (o->answer_at < 0 && !strncmp(utf8, "Answer:", 7))
+        o->answer_at = o->n;
+    if (o->toast_at < 0 && !strncmp(utf8, "answer: ", 8))
+        o->toast_at = o->n;
+    if (!strcmp(utf8, "Keys"))
+        o->help_at = o->n;
+    o->n++;
+}
+
+static drawn_order draw_order(viz_app *a, viz_canvas *c)
+{
+    drawn_order o = {-1, -1, -1, 0};
+    viz_text_set_hook(viz_canvas_text(c), order_hook, &o);
+    SDL_FreeSurface(snap(a, c));
+    viz_text_set_hook(viz_canvas_text(c), NULL, NULL);
+    return o;
+}
+
+/* Overlays never hide each other or the step's traffic: revealed, the
+ * answer's band (over the lower lanes) waits until the step has played,
+ * the footer naming the answer meanwhile; the help is drawn after the
+ * band, over it. */
+static void test_overlays_keep_out_of_the_way(void **state)
+{
+    (void)state;
+    viz_app *a = open_app("chat");
+    while (info(a).step < 3)
+        press(a, SDLK_SPACE, 0);
+    assert_true(info(a).asking);
+    char err[256];
+    viz_canvas *c = viz_canvas_new(1280, 720, err, sizeof err);
+    assert_non_null(c);
+    press(a, SDLK_a, 0);
+    press(a, SDLK_SPACE, 0); /* reveal: the step plays */
+    viz_app_tick(a, 40);
+    assert_true(info(a).progress < 1.0);
+    drawn_order o = draw_order(a, c);
+    assert_int_equal(o.answer_at, -1);
+    assert_true(o.toast_at >= 0);
+    viz_app_tick(a, 600000);
+    assert_true(info(a).progress >= 1.0);
+    o = draw_order(a, c);
+    assert_true(o.answer_at >= 0);
+    press(a, SDLK_F1, 0);
+    o = draw_order(a, c);
+    assert_true(o.answer_at >= 0);
+    assert_true(o.help_at > o.answer_at);
+    viz_canvas_free(c);
+    viz_app_free(a);
+}
+
 /* With the kernel beside the model, a typed step runs in both modes. */
 static void test_prompt_runs_on_the_kernel(void **state)
 {
@@ -1108,6 +1170,7 @@ int main(void)
         cmocka_unit_test(test_prompt_editing),
         cmocka_unit_test(test_prompt_infers_the_side),
         cmocka_unit_test(test_session_infer_side),
+        cmocka_unit_test(test_overlays_keep_out_of_the_way),
         cmocka_unit_test(test_prompt_runs_undo_save),
         cmocka_unit_test(test_prompt_model_and_latency),
         cmocka_unit_test(test_prompt_paste),

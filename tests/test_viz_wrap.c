@@ -104,8 +104,9 @@ static void test_wrap_number_unit(void **state)
 static void test_wrap_latin_words_whole(void **state)
 {
     (void)state;
-    assert_string_equal(wrap("ここで sendall を呼ぶ", 120), "ここで|sendall|を呼ぶ");
-    assert_string_equal(wrap("ここでsendallを呼ぶ", 120), "ここで|sendall|を呼ぶ");
+    /* the particle stays with its word: no line starts with を */
+    assert_string_equal(wrap("ここで sendall を呼ぶ", 120), "ここで|sendall を|呼ぶ");
+    assert_string_equal(wrap("ここでsendallを呼ぶ", 120), "ここで|sendallを|呼ぶ");
     assert_string_equal(wrap("abcdefghijkl", 50), "abcde|fghij|kl");
 }
 
@@ -134,6 +135,20 @@ static void test_wrap_paragraphs_and_max(void **state)
     assert_int_equal(starts[1], lens[0]);
 }
 
+/* No break inside a word when it can move whole (#23): not "未|ACK" (a
+ * kanji and the Latin word it qualifies), not "管|理" (a kanji compound),
+ * not "ま|とめて" (a hiragana run); the line breaks where a word starts
+ * after kana instead, as long as it stays well filled. */
+static void test_wrap_words_whole(void **state)
+{
+    (void)state;
+    assert_string_equal(wrap("送信した未ACKのデータ", 110), "送信した|未ACKの|データ");
+    assert_string_equal(wrap("バッファを管理する", 120), "バッファを|管理する");
+    assert_string_equal(wrap("バイトをまとめて送る", 100), "バイトを|まとめて|送る");
+    /* a word longer than the line is cut where it must, without an extra line */
+    assert_string_equal(wrap("データが待っています。", 120), "データが待っ|ています。");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -142,6 +157,7 @@ int main(void)
         cmocka_unit_test(test_wrap_number_unit),
         cmocka_unit_test(test_wrap_latin_words_whole),
         cmocka_unit_test(test_wrap_katakana_word_whole),
+        cmocka_unit_test(test_wrap_words_whole),
         cmocka_unit_test(test_wrap_paragraphs_and_max),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

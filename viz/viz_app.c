@@ -684,7 +684,7 @@ static bool ask_first(viz_app *a, viz_key_action act, SDL_Keycode sym)
              "any other key: stay",
              what_en, key);
     snprintf(ja, sizeof ja,
-             "このレッスンを離れますか? %sが失われます (Ctrl+S で保存)。"
+             "このレッスンを離れますか？ %sが失われます (Ctrl+S で保存)。"
              "もう一度 %s: 離れる · ほかのキー: とどまる",
              what_ja, key);
     set_toast2(a, en, ja);
@@ -795,11 +795,11 @@ static bool run_action(viz_app *a, viz_key_action act, SDL_Keycode sym)
             set_toast2(a,
                        "Quit? Typed steps and votes will be lost (Ctrl+S saves). Q again: quit "
                        "· any other key: stay",
-                       "終了しますか? 入力したステップと票は失われます (Ctrl+S で保存)。"
+                       "終了しますか？ 入力したステップと票は失われます (Ctrl+S で保存)。"
                        "もう一度 Q: 終了 · ほかのキー: 続ける");
         else
             set_toast2(a, "Quit? Q again: quit · any other key: stay",
-                       "終了しますか? もう一度 Q: 終了 · ほかのキー: 続ける");
+                       "終了しますか？ もう一度 Q: 終了 · ほかのキー: 続ける");
         return true;
     case VIZ_KEY_GOTO:
         if (!a->doc)
@@ -1115,6 +1115,19 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
     }
     double p = a->anim_ms / step_ms(a);
     viz_anim_seek(a->anim, &a->scene, p, a->frame);
+    const lesson_question *q =
+        a->doc && a->cur >= 0 && a->scene.doc == a->doc ? a->doc->steps[a->cur].question : NULL;
+    /* Revealed, the step plays first: the answer's band lies over the
+     * lower lanes, where the reply and the FIN travel, so it waits for the
+     * traffic to end (the footer names the answer meanwhile). */
+    if (q && !a->asking && p < 1.0) {
+        snprintf(running, sizeof running,
+                 a->ui.lang == VIZ_LANG_JA ? "答え: %c (ステップの再生後に説明)"
+                                           : "answer: %c (explained once the step has played)",
+                 q->answer);
+        a->ui.toast = a->ui.toast ? a->ui.toast : running;
+        q = NULL;
+    }
     /* Where the kernel has no segment log the wire's title says so; the
      * footer's key hints stay. */
     a->ui.kernel_wire_none =
@@ -1128,8 +1141,6 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
     bool help = a->ui.help;
     a->ui.help = false;
     viz_draw_scene_pages(r, t, &a->scene, a->frame, &a->ui, w, h, &a->nar_pages);
-    const lesson_question *q =
-        a->doc && a->cur >= 0 && a->scene.doc == a->doc ? a->doc->steps[a->cur].question : NULL;
     if (q) {
         const lesson_line *al = &a->doc->steps[a->cur].lines[q->answer_index];
         char cond[300];

@@ -1046,8 +1046,10 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             if (!tiles)
                 used = draw_runs(c, &f->q[side][LESSON_Q_RECV], side == 0 ? 1 : 0, bx, 1, bar_y,
                                  bar_h, ppb, bw, false);
-            int free_x = bar_fill_label(c, rq, bx + used, bar_y, bar_h, bx,
-                                        zero ? bw : lim_w, zero && !tiles);
+            /* A full window's count ends before the ZERO WINDOW label. */
+            int fill_end = zero && bx + used > bx + bw - zw_room ? bx + bw - zw_room : bx + used;
+            int free_x = bar_fill_label(c, rq, fill_end, bar_y, bar_h, bx, zero ? bw : lim_w,
+                                        zero && !tiles);
             int wire_x = bx + bw - U(c, 4) - zw_room - wire_end_room(c, side);
             if (wire_x < end_x)
                 end_x = wire_x;

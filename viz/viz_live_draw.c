@@ -6,6 +6,8 @@
  */
 #include "viz_paint.h"
 
+#include "base_glossary.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,9 +85,11 @@ static const char *lv_stop_name(bool ja, int k, bool shrt)
                                            {"the wire", "wire"},
                                            {"the other end", "peer"}};
     static const char *jp[LIVE_STOPS][2] = {{"こちらのアプリ", "アプリ"},
-                                           {"こちらのカーネル", "カーネル"},
-                                           {"回線", "回線"},
-                                           {"相手", "相手"}};
+                                            {"こちらのカーネル", "カーネル"},
+                                            {NULL, NULL}, /* the glossary's */
+                                            {"相手", "相手"}};
+    if (ja && k == 2) /* the lessons' word for the wire (base_glossary.h) */
+        return base_term_word(BASE_TERM_WIRE, true);
     return (ja ? jp : en)[k][shrt ? 1 : 0];
 }
 
@@ -103,7 +107,7 @@ static const char *lv_legend(bool ja, int i)
     static const char *jp[3] = {
         "受信: recv() が渡したバイト · 送信: send() がカーネルに渡したバイト · "
         "未送出: アプリにあり send() がまだ受け取っていないバイト",
-        "送信バッファ: 相手の ACK まで保持 (斜線: 送信済み・ACK 待ち) · "
+        "送信バッファ: 相手の ACK まで保持 (斜線: 送信済み・未ACK) · "
         "受信バッファ: 届いたが recv() がまだ読んでいない",
         "ループバックでは両方とも数マイクロ秒で空になり 0 B と出ます。"
         "軌跡が各チャンクをゆっくり再生します (→ 送信、← 受信)。",

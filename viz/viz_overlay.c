@@ -74,7 +74,7 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
      * rather than cutting its last rows off. */
     int sz = 23;
     int lh = help_row_h(c, sz);
-    while (sz > 12 && lh * (n + nl) + U(c, 100) > h - U(c, 20)) {
+    while (sz > 9 && lh * (n + nl) + U(c, 100) > h - U(c, 20)) {
         sz--;
         lh = help_row_h(c, sz);
     }

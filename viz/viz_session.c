@@ -91,7 +91,7 @@ char *viz_session_add_step(const char *text, int cut_line, const char *typed, in
     if (asprintf(&ins,
                  "\nstep     What if: %s\nstep.ja  もしも: %s\n"
                  "say      Typed in the window: what does this line do to the buffers?\n"
-                 "say.ja   ウィンドウで入力した行です。バッファはどう変わるでしょう?\n%s\n",
+                 "say.ja   ウィンドウで入力した行です。バッファはどう変わるでしょう？\n%s\n",
                  typed, typed, typed) < 0)
         return NULL;
     char *o = text_splice(text, off, ins, NULL, &before);

@@ -193,13 +193,43 @@ static bool is_katakana(uint32_t cp)
     return (cp >= 0x30a1 && cp <= 0x30fa) || cp == 0x30fc;
 }
 
-/* Does a break at b cut a katakana word ("ルー|プバック")? */
-static bool splits_katakana(const char *s, int len, int b)
+static bool is_hiragana(uint32_t cp)
+{
+    return cp >= 0x3041 && cp <= 0x309f;
+}
+
+static bool is_kanji(uint32_t cp)
+{
+    return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf) || cp == 0x3005;
+}
+
+/* Japanese punctuation that ends a phrase: 、。，．？！ and closing brackets. */
+static bool ends_phrase(uint32_t cp)
+{
+    static const uint32_t set[] = {0x3001, 0x3002, 0xff0c, 0xff0e, 0xff1f, 0xff01, 0x300d,
+                                   0x300f, 0xff09, 0x3011, 0x3009, 0x300b, 0x3015, 0xff3d};
+    return in_set(cp, set, sizeof set / sizeof set[0]);
+}
+
+/* Is an allowed break at b also between words? At a space, after a
+ * phrase's punctuation or the particle を, before an opening bracket, or
+ * where a word starts after kana: hiragana (a particle, an ending) followed by a kanji, a
+ * katakana or a Latin word ("データを|送る", "まとめて|送る", "未ACK を|").
+ * Not inside a katakana run ("ルー|プバック"), a kanji compound ("管|理"),
+ * a hiragana run ("ま|とめて"), or between a kanji and the Latin word it
+ * qualifies ("未|ACK"). */
+static bool word_break(const char *s, int len, int b)
 {
     int n;
     int ai = char_before(s, b);
-    return b < len && is_katakana(viz_utf8_next(s + ai, b - ai, &n)) &&
-           is_katakana(viz_utf8_next(s + b, len - b, &n));
+    uint32_t a = viz_utf8_next(s + ai, b - ai, &n);
+    if (b >= len || s[b] == ' ' || s[b - 1] == ' ')
+        return true;
+    uint32_t c = viz_utf8_next(s + b, len - b, &n);
+    /* を is only ever a particle: a word starts after it */
+    if (ends_phrase(a) || no_line_end(c) || (!is_cjk(a) && !is_cjk(c)) || a == 0x3092)
+        return true;
+    return is_hiragana(a) && (is_kanji(c) || is_katakana(c) || c < 0x80);
 }
 
 /* Characters in s[a..b), spaces not counted. */
@@ -211,7 +241,7 @@ static int char_count(const char *s, int a, int b)
     return count;
 }
 
-enum { KATAKANA_FILL = 60 }; /* percent of the width a line keeps to move a katakana word */
+enum { WORD_FILL = 60 }; /* percent of the width a line keeps to move a word whole */
 
 typedef struct {
     const char *s;
@@ -274,7 +304,12 @@ static void fix_tail(wrapper *w, int stop)
     int li = w->n - 1, pi = w->n - 2;
     int ls = w->starts[li], le = ls + w->lens[li];
     int ps = w->starts[pi], pe = ps + w->lens[pi];
-    if (char_count(w->s, ls, le) >= VIZ_WRAP_MIN_TAIL_CHARS)
+    int tail = char_count(w->s, ls, le);
+    if (tail >= VIZ_WRAP_MIN_TAIL_CHARS)
+        return;
+    /* A whole Japanese word ("送る") is no orphan: cutting the word before
+     * it would be worse. */
+    if (tail >= 2 && ls == pe && word_break(w->s, stop, ls))
         return;
     for (int b = char_before(w->s, pe); b > ps; b = char_before(w->s, b)) {
         if (w->s[b - 1] == ' ' || !break_allowed(w->s, stop, b))
@@ -324,14 +359,23 @@ static bool wrap_para(wrapper *w, int a, int stop)
             }
         if (brk < 0)
             brk = fit; /* nowhere to break: cut where the line is full */
-        else if (splits_katakana(s, stop, brk)) {
-            /* A katakana word moves whole to the next line when the line
-             * stays at least KATAKANA_FILL percent full. */
+        else if (!word_break(s, stop, brk)) {
+            /* A word (a katakana run, a kanji compound, kana, a Latin word
+             * after a kanji) moves whole to the next line when the line
+             * stays at least WORD_FILL percent full and the word then fits
+             * whole on the next line (else it is cut either way, and the
+             * move would only cost a line). */
+            int word_end = char_after(s, stop, brk);
+            while (word_end < stop &&
+                   !(s[word_end - 1] != ' ' && break_allowed(s, stop, word_end) &&
+                     word_break(s, stop, word_end)))
+                word_end = char_after(s, stop, word_end);
             for (int b = char_before(s, brk); b > pos; b = char_before(s, b)) {
-                if (s[b - 1] == ' ' || !break_allowed(s, stop, b) || splits_katakana(s, stop, b))
+                if (s[b - 1] == ' ' || !break_allowed(s, stop, b) || !word_break(s, stop, b))
                     continue;
                 if (w->width(w->ud, s + pos, trim_end(s, pos, b) - pos) * 100 >=
-                    w->max_w * KATAKANA_FILL)
+                        w->max_w * WORD_FILL &&
+                    fits(w, b, word_end))
                     brk = b;
                 break;
             }
