@@ -64,6 +64,11 @@ static const cmd_option options[] = {
      NULL, CMD_WINDOW, 'z', 0, CMD_VALUE_WORDS, SIZES},
     {"fullscreen", 0, NULL, "start fullscreen (F or F11 switches)", NULL, CMD_WINDOW, 'f', 0,
      CMD_VALUE_NONE, NULL},
+    {"presenter", 0, NULL,
+     "also open the presenter's view, a second window\n"
+     "(for a second screen): the narration, the next\n"
+     "step, the answer, failed checks",
+     NULL, CMD_WINDOW, 'V', 0, CMD_VALUE_NONE, NULL},
     {"at", 0, "P",
      "draw each step at point P (0..1) of its\n"
      "animation (default 1, the end)",
@@ -175,7 +180,8 @@ static const cmd_command commands[] = {
     {"",
      CMD_WINDOW,
      "open the window (no LESSON: the lesson picker)",
-     {"[LESSON] [--lang en|ja] [--size WxH] [--fullscreen] [--sim] [--theme dark|light|contrast]",
+     {"[LESSON] [--lang en|ja] [--size WxH] [--fullscreen] [--sim] [--theme dark|light|contrast] "
+      "[--presenter]",
       NULL},
      "  Opens LESSON in a window (no LESSON: the lesson picker). LESSON is a path or a\n"
      "  bundled lesson's name or a unique prefix of it (basics, flush, chat, nagle...).\n",

@@ -1123,6 +1123,66 @@ static void test_overlays_keep_out_of_the_way(void **state)
     viz_app_free(a);
 }
 
+typedef struct {
+    char all[8192];
+} drawn_all;
+
+static void all_hook(void *ud, const SDL_Rect *drawn, const SDL_Rect *box, const char *utf8,
+                     int size_px)
+{
+    (void)drawn;
+    (void)box;
+    (void)size_px;
+    drawn_all *d = ud;
+    size_t n = strlen(d->all);
+    snprintf(d->all + n, sizeof d->all - n, "%s\n", utf8);
+}
+
+/* The presenter's view shows the teacher the step's narration, the
+ * question's answer before it is revealed, the next step and the
+ * window's messages; the class's window then shows no key hints and no
+ * messages. */
+static void test_presenter_view(void **state)
+{
+    (void)state;
+    viz_app *a = open_app("chat");
+    while (info(a).step < 3)
+        press(a, SDLK_SPACE, 0);
+    assert_true(info(a).asking);
+    char err[256];
+    viz_canvas *c = viz_canvas_new(1280, 720, err, sizeof err);
+    assert_non_null(c);
+    viz_app_set_presenter(a, true);
+    press(a, SDLK_q, 0); /* a message for the teacher: "Quit? ..." */
+    static drawn_all d;
+    d.all[0] = 0;
+    viz_text_set_hook(viz_canvas_text(c), all_hook, &d);
+    SDL_Surface *s = viz_canvas_surface(c);
+    viz_app_draw_presenter(a, viz_canvas_renderer(c), viz_canvas_text(c), s->w, s->h);
+    viz_text_set_hook(viz_canvas_text(c), NULL, NULL);
+    assert_non_null(strstr(d.all, "Answer: ")); /* before the reveal: the teacher's only */
+    assert_non_null(strstr(d.all, "Next: "));
+    assert_non_null(strstr(d.all, "Quit?"));
+    assert_non_null(strstr(d.all, "Step 4 / "));
+    /* the class's window: no "Quit?", no key hints, no answer */
+    d.all[0] = 0;
+    viz_text_set_hook(viz_canvas_text(c), all_hook, &d);
+    viz_app_draw(a, viz_canvas_renderer(c), viz_canvas_text(c), s->w, s->h);
+    viz_text_set_hook(viz_canvas_text(c), NULL, NULL);
+    assert_null(strstr(d.all, "Quit?"));
+    assert_null(strstr(d.all, "Space next"));
+    assert_null(strstr(d.all, "Answer: "));
+    /* without the view, the same window has its hints */
+    viz_app_set_presenter(a, false);
+    d.all[0] = 0;
+    viz_text_set_hook(viz_canvas_text(c), all_hook, &d);
+    viz_app_draw(a, viz_canvas_renderer(c), viz_canvas_text(c), s->w, s->h);
+    viz_text_set_hook(viz_canvas_text(c), NULL, NULL);
+    assert_non_null(strstr(d.all, "Quit?"));
+    viz_canvas_free(c);
+    viz_app_free(a);
+}
+
 /* With the kernel beside the model, a typed step runs in both modes. */
 static void test_prompt_runs_on_the_kernel(void **state)
 {
@@ -1171,6 +1231,7 @@ int main(void)
         cmocka_unit_test(test_prompt_infers_the_side),
         cmocka_unit_test(test_session_infer_side),
         cmocka_unit_test(test_overlays_keep_out_of_the_way),
+        cmocka_unit_test(test_presenter_view),
         cmocka_unit_test(test_prompt_runs_undo_save),
         cmocka_unit_test(test_prompt_model_and_latency),
         cmocka_unit_test(test_prompt_paste),

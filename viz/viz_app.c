@@ -21,6 +21,7 @@
 #include "lesson.h"
 #include "viz_anim.h"
 #include "viz_keys.h"
+#include "viz_presenter.h"
 #include "viz_prompt.h"
 #include "viz_question.h"
 #include "viz_scene.h"
@@ -95,6 +96,7 @@ struct viz_app {
     bool goto_open;
     char goto_text[8];
     int spotlight; /* B: 0 off, else 1 + the buffer (viz_spot.rect's index) */
+    bool presenter; /* a presenter's view is open: this window is the class's */
 };
 
 /* A message for a while at the bottom, in both languages (en, ja), so
@@ -1140,7 +1142,12 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
      * overlay hides it (the answer band used to). */
     bool help = a->ui.help;
     a->ui.help = false;
+    const char *toast = a->ui.toast;
+    a->ui.class_view = a->presenter;
+    if (a->presenter)
+        a->ui.toast = NULL; /* the teacher's messages are in the presenter's view */
     viz_draw_scene_pages(r, t, &a->scene, a->frame, &a->ui, w, h, &a->nar_pages);
+    a->ui.toast = toast;
     if (q) {
         const lesson_line *al = &a->doc->steps[a->cur].lines[q->answer_index];
         char cond[300];
@@ -1220,4 +1227,53 @@ void viz_app_get(const viz_app *a, viz_app_info *out)
 void viz_app_set_theme(viz_app *a, int id)
 {
     a->ui.theme = id >= 0 && id < VIZ_THEME_COUNT ? id : VIZ_THEME_DARK;
+}
+
+void viz_app_set_presenter(viz_app *a, bool on)
+{
+    a->presenter = on;
+}
+
+void viz_app_draw_presenter(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
+{
+    bool ja = a->ui.lang == VIZ_LANG_JA;
+    viz_presenter_view v = {.step = a->cur, .nsteps = a->doc ? (int)a->doc->nsteps : 0};
+    const char *failed[VIZ_SCENE_FAILED];
+    char cond[300] = "";
+    if (a->doc) {
+        v.lesson_title = ja && a->doc->title_ja ? a->doc->title_ja : a->doc->title;
+        if (a->cur >= 0 && (size_t)a->cur < a->doc->nsteps) {
+            const lesson_step *st = &a->doc->steps[a->cur];
+            v.title = ja && st->title_ja ? st->title_ja : st->title;
+            bool own = ja && st->nsay_ja > 0;
+            v.say = (const char *const *)(own ? st->say_ja : st->say);
+            v.nsay = own ? st->nsay_ja : st->nsay;
+            const lesson_question *q = st->question;
+            if (q) {
+                const lesson_choice *ch = lesson_question_choice(q, q->answer);
+                const lesson_line *al = &st->lines[q->answer_index];
+                v.answer = q->answer;
+                v.answer_text = ch ? (ja && ch->text_ja ? ch->text_ja : ch->text) : "";
+                snprintf(cond, sizeof cond, "%s: %s", lesson_side_name(al->side), al->code);
+                v.condition = cond;
+                for (int k = 0; k < VIZ_QUESTION_KEYS; k++)
+                    v.votes += a->tally[k];
+            }
+            if (a->scene.doc == a->doc && a->scene.step == a->cur) {
+                v.nexpects = a->scene.nexpects;
+                v.nexpects_failed = a->scene.nexpects_failed;
+                for (int k = 0; k < a->scene.nfailed; k++)
+                    failed[k] = a->scene.failed[k];
+                v.failed = failed;
+                v.nfailed = a->scene.nfailed;
+            }
+        }
+        int next = a->cur + 1;
+        if (next >= 0 && (size_t)next < a->doc->nsteps) {
+            const lesson_step *ns = &a->doc->steps[next];
+            v.next_title = ja && ns->title_ja ? ns->title_ja : ns->title;
+        }
+    }
+    v.message = a->toast_ms > 0 ? a->toast[ja] : NULL;
+    viz_draw_presenter(r, t, &v, &a->ui, w, h);
 }

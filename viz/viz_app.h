@@ -108,4 +108,13 @@ void viz_app_get(const viz_app *a, viz_app_info *out);
 /* Shows the app in theme id (viz_theme_id; out of range: dark). */
 void viz_app_set_theme(viz_app *a, int id);
 
+/* on: a presenter's view is open, so viz_app_draw draws the class's
+ * picture only (no key hints, no messages: they go to the view). */
+void viz_app_set_presenter(viz_app *a, bool on);
+
+/* Draws the presenter's view (viz_presenter.h) of the step shown: its
+ * whole narration, the next step, the question's answer, the failed
+ * checks and the window's message. */
+void viz_app_draw_presenter(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h);
+
 #endif

@@ -1075,7 +1075,8 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
         }
         if (c->ui && c->ui->spot) {
             int lh20 = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
-            int top = yb - U(c, 4), bottom = bar_y + bar_h + U(c, 8) + lh20;
+            /* the figures above the bar, the bar, the model's and the kernel's lines */
+            int top = yb - U(c, 4), bottom = bar_y + bar_h + U(c, 8) + 2 * lh20;
             c->ui->spot->rect[side * 2 + !is_send] =
                 (SDL_Rect){bx - U(c, 8), top, bw + U(c, 16), bottom - top};
         }
@@ -2018,6 +2019,8 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     box(c, 0, 0, w, h);
     int fy = h - m - foot_h + U(c, 4);
     const char *keys = ui && ui->toast ? ui->toast : viz_label(c->lang, VIZ_L_FOOTER);
+    if (ui && ui->class_view)
+        keys = ""; /* the presenter's view has the keys and the messages */
     buf[0] = 0;
     if (ui)
         snprintf(buf, sizeof buf, "×%.2g%s", ui->speed > 0 ? ui->speed : 1.0,

@@ -37,6 +37,8 @@ typedef struct {
     int nar_page;      /* the narration's page shown, 0 the first (Down / Up; past the last: the last) */
     struct viz_fold *fold; /* when not NULL, viz_draw_scene writes where the question's
                               reveal goes there (viz_question.h writes back the band it drew) */
+    bool class_view;       /* a presenter's view is open (--presenter): this window shows the
+                              class only the picture (no key hints, no messages) */
     struct viz_spot *spot; /* when not NULL, viz_draw_scene writes where each kernel
                               buffer is drawn there (the B key's spotlight) */
 } viz_ui;

@@ -7,6 +7,8 @@
 #include "viz_prompt.h"
 #include "viz_theme.h"
 
+enum { VIZ_PROMPT_ERROR_LINES = 3 }; /* an error wraps onto this many lines at most */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,7 +253,17 @@ void viz_prompt_draw(const viz_prompt *p, SDL_Renderer *r, viz_text *t, const vi
     int lh = viz_text_line_height(t, VIZ_FACE_JA, size);
     int slh = viz_text_line_height(t, VIZ_FACE_JA, small);
     int pad = (int)(12 * s + 0.5);
-    int bh = pad + slh + pad / 2 + lh + pad + (p->has_error ? 2 * slh + pad / 2 : 0);
+    /* The error under the line, wrapped (what a prompt takes is long). */
+    char msg[360] = "";
+    int err_lines = 0, msg_w = w - 4 * pad - (int)(40 * s + 0.5);
+    if (p->has_error) {
+        snprintf(msg, sizeof msg, "%s %s", ja ? "エラー:" : "error:", p->error);
+        int starts[VIZ_PROMPT_ERROR_LINES], lens[VIZ_PROMPT_ERROR_LINES];
+        err_lines =
+            viz_text_wrap(t, msg, VIZ_FACE_JA, small, msg_w, starts, lens, VIZ_PROMPT_ERROR_LINES);
+        err_lines = err_lines < 1 ? 1 : err_lines;
+    }
+    int bh = pad + slh + pad / 2 + lh + pad + (p->has_error ? (1 + err_lines) * slh + pad / 2 : 0);
     /* Down over the footer: its key hints and messages do not apply while
      * the prompt is open (it has its own), and half-covered they overlap. */
     int bx = pad, bw = w - 2 * pad, by = h - bh - (int)(30 * s + 0.5);
@@ -304,8 +316,7 @@ void viz_prompt_draw(const viz_prompt *p, SDL_Renderer *r, viz_text *t, const vi
             ex = tx + uw;
             viz_text_draw(t, "^", VIZ_FACE_MONO, small, th->bad, ex, ey, VIZ_ALIGN_LEFT);
         }
-        char msg[360];
-        snprintf(msg, sizeof msg, "%s %s", ja ? "エラー:" : "error:", p->error);
-        viz_text_draw(t, msg, VIZ_FACE_JA, small, th->bad, tx, ey + slh, VIZ_ALIGN_LEFT);
+        viz_text_draw_wrapped(t, msg, VIZ_FACE_JA, small, th->bad, tx, ey + slh, msg_w,
+                              VIZ_PROMPT_ERROR_LINES);
     }
 }

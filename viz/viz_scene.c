@@ -231,11 +231,18 @@ int viz_scene_next(viz_scene *s, const lesson_record *rec)
     s->nexpects = rec->nexpects;
     s->nexpects_failed = 0;
     s->nexpects_skipped = 0;
+    s->nfailed = 0;
     for (int k = 0; k < rec->nexpects; k++) {
-        if (rec->expects[k].skipped)
+        const lesson_expect_result *x = &rec->expects[k];
+        if (x->skipped) {
             s->nexpects_skipped++;
-        else
-            s->nexpects_failed += !rec->expects[k].ok;
+        } else if (!x->ok) {
+            s->nexpects_failed++;
+            if (s->nfailed < VIZ_SCENE_FAILED)
+                snprintf(s->failed[s->nfailed++], sizeof s->failed[0], "line %d (%s): %s, got %s",
+                         x->line, x->mode == LESSON_MODE_REAL ? "kernel" : "model", x->expr,
+                         x->got);
+        }
     }
     /* After: every socket's queues, for the next step's replay. */
     memset(s->post_valid, 0, sizeof s->post_valid);

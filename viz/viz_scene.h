@@ -103,6 +103,8 @@ typedef struct {
     uint32_t pend_real_bytes; /* the kernel run's count after it (0: none, or no real run) */
 } viz_side;
 
+enum { VIZ_SCENE_FAILED = 4 }; /* failed expectations a scene keeps the text of */
+
 /* One step's picture. */
 typedef struct {
     const lesson_doc *doc; /* borrowed: titles, narration */
@@ -118,6 +120,10 @@ typedef struct {
     int nexpects_skipped; /* and how many were not checked (the kernel's snapshot came late
                              on a busy machine: neither passed nor failed) */
     bool real;            /* the real run's numbers are there */
+    /* The first failed expectations, for the presenter's view:
+     * "line 12 (kernel): conn.recv_queue == 12, got 0". */
+    char failed[VIZ_SCENE_FAILED][LESSON_EXPR_LEN * 2 + 40];
+    int nfailed; /* how many of failed are set */
     /* Before the step: every record socket's queues, to replay the step's
      * events from there (and after it, for the next step). */
     lesson_queue pre[LESSON_MAX_SOCKS][LESSON_NQUEUES];

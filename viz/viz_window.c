@@ -43,6 +43,7 @@ const struct option viz_window_options[] = {
     {"fullscreen", no_argument, NULL, 'f'},
     {"sim", no_argument, NULL, 's'},
     {"theme", required_argument, NULL, 'T'},
+    {"presenter", no_argument, NULL, 'V'},
     {"demo-steps", required_argument, NULL, 'd'},
     {"screenshot", required_argument, NULL, 'P'},
     {NULL, 0, NULL, 0},
@@ -108,7 +109,7 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
 {
     const char *lesson = NULL, *shot = getenv("SOCKBUF_SCREENSHOT");
     int w = 1280, h = 720, demo_steps = -1, rc = 1, theme = VIZ_THEME_DARK;
-    bool fullscreen = false, sim_only = false, sized = false;
+    bool fullscreen = false, sim_only = false, sized = false, presenter = false;
     viz_lang lang = base_locale_is_japanese() ? VIZ_LANG_JA : VIZ_LANG_EN;
     base_opt p = {.cmd = "sockbuf", .usage = window_usage, .longopts = viz_window_options, .shortopts = "h",
                  .errout = stderr, .argc = argc, .argv = argv};
@@ -146,6 +147,9 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
                 return 2;
             }
             break;
+        case 'V':
+            presenter = true;
+            break;
         case 'd':
             if (base_opt_long(&p, "--demo-steps", v, 0, 100000, &n) < 0)
                 return 2;
@@ -175,9 +179,9 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
         return 1;
     }
 
-    SDL_Window *win = NULL;
-    SDL_Renderer *ren = NULL;
-    viz_text *text = NULL;
+    SDL_Window *win = NULL, *pwin = NULL; /* pwin: the presenter's view */
+    SDL_Renderer *ren = NULL, *pren = NULL;
+    viz_text *text = NULL, *ptext = NULL;
     viz_app *app = NULL;
     char err[2048] = "";
     int status = 1;
@@ -227,6 +231,24 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
         fprintf(stderr, "sockbuf: %s\n", err);
         goto out;
     }
+    /* The presenter's view: a second window, on the second screen when
+     * there is one; the class's window then shows the picture only. */
+    if (presenter) {
+        int pd = SDL_GetNumVideoDisplays() > 1 ? 1 : 0;
+        pwin = SDL_CreateWindow("sockbuf: presenter", SDL_WINDOWPOS_CENTERED_DISPLAY(pd),
+                                SDL_WINDOWPOS_CENTERED_DISPLAY(pd), 960, 720,
+                                SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+        pren = pwin ? window_renderer(pwin) : NULL;
+        ptext = pren ? viz_text_new(pren, err, sizeof err) : NULL;
+        if (!ptext) {
+            fprintf(stderr, "sockbuf: the presenter's view: %s\n", pwin ? err : SDL_GetError());
+            window_close(pwin, pren, NULL);
+            pwin = NULL;
+            pren = NULL;
+        }
+        viz_app_set_presenter(app, ptext != NULL);
+        SDL_RaiseWindow(win); /* the keys go to the class's window first */
+    }
     /* Keys, not an input method: a Japanese IME must not eat Space. */
     SDL_StopTextInput();
     bool is_full = fullscreen, dirty = true;
@@ -242,6 +264,22 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
         if (got) {
             if (ev.type == SDL_WINDOWEVENT)
                 dirty = true;
+            /* Two windows: closing one is no SDL_QUIT. The presenter's
+             * view closes alone; the class's window quits. */
+            if (ev.type == SDL_WINDOWEVENT && ev.window.event == SDL_WINDOWEVENT_CLOSE) {
+                if (pwin && ev.window.windowID == SDL_GetWindowID(pwin)) {
+                    viz_text_free(ptext);
+                    SDL_DestroyRenderer(pren);
+                    SDL_DestroyWindow(pwin);
+                    pwin = NULL;
+                    pren = NULL;
+                    ptext = NULL;
+                    viz_app_set_presenter(app, false);
+                    continue;
+                }
+                if (ev.window.windowID == SDL_GetWindowID(win))
+                    break;
+            }
             if (viz_app_handle_event(app, &ev))
                 dirty = true;
             viz_app_get(app, &info);
@@ -293,6 +331,11 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
             SDL_GetRendererOutputSize(ren, &ow, &oh);
             viz_app_draw(app, ren, text, ow, oh);
             SDL_RenderPresent(ren);
+            if (pren) {
+                SDL_GetRendererOutputSize(pren, &ow, &oh);
+                viz_app_draw_presenter(app, pren, ptext, ow, oh);
+                SDL_RenderPresent(pren);
+            }
             dirty = false;
             Uint64 spent = SDL_GetPerformanceCounter() - now;
             double ms = (double)spent * 1000.0 / freq;
@@ -309,6 +352,11 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
     rc = 0;
 out:
     viz_app_free(app); /* holds no SDL objects */
+    viz_text_free(ptext);
+    if (pren)
+        SDL_DestroyRenderer(pren);
+    if (pwin)
+        SDL_DestroyWindow(pwin);
     window_close(win, ren, text);
     return rc;
 }
