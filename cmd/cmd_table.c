@@ -75,12 +75,12 @@ static const cmd_option options[] = {
      NULL, CMD_RENDER, 'a', 0, CMD_VALUE_NONE, NULL},
     {"zoom", 0, "Z", "text size, 0.5..3 (default 1; as Ctrl+= in the window)", NULL, CMD_RENDER,
      'Z', 0, CMD_VALUE_NONE, NULL},
-    {"theme", 0, "dark|light|contrast",
+    {"theme", 0, "NAME",
      "colours: dark (default), light (a bright room,\n"
      "a projector) or contrast (white on black)",
      NULL, CMD_RENDER, 'T', 0, CMD_VALUE_WORDS, "dark light contrast"},
-    {"theme", 0, "dark|light|contrast",
-     "start in this theme: dark (default), light (a\n"
+    {"theme", 0, "NAME",
+     "start in a theme: dark (default), light (a\n"
      "bright room, a projector) or contrast; T cycles",
      NULL, CMD_WINDOW, 'T', 0, CMD_VALUE_WORDS, "dark light contrast"},
     {"sim", 0, NULL, "the model only (the same result on every machine)", NULL, CMD_CHECK, 's', 0,
