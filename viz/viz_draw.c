@@ -333,7 +333,7 @@ static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, 
         /* the running statement's highlight covers all of its rows */
         if (i == cur)
             fill(c, x + U(c, 2), ly - U(c, 1), w - U(c, 4), bh,
-                 i == blocked ? shade(BAD, 0.35) : HILITE);
+                 i == blocked ? viz_theme_now()->blocked_hl : HILITE);
         /* status marker at the left edge, as tall as the statement */
         SDL_Color mk = reached ? sk : FAINT;
         if (!shown_done && i != blocked)
