@@ -1314,7 +1314,7 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
         int y = lanes[l];
         fill(c, x0, y - U(c, 1), span, U(c, 3) > 0 ? U(c, 3) : 1, EDGE);
         int ay = y + ack_row_dy(c);
-        fill(c, x0, ay, span, 1, shade(EDGE, 0.7));
+        fill(c, x0, ay, span, 1, viz_theme_now()->ack_line);
         /* The ZERO WINDOW banner takes the stalled lane's label place. */
         if (f->zero_window[!l])
             continue;

@@ -34,6 +34,7 @@ typedef struct {
     SDL_Color bar_bg;   /* a buffer bar's usable, empty half */
     SDL_Color overhead; /* a buffer bar's kernel-overhead half, which data never fills */
     SDL_Color edge;     /* frames, and the wire's lane lines */
+    SDL_Color ack_line; /* the thin line of a lane's ACK row */
     SDL_Color head_client, head_server; /* a side's title row (text on it) */
     SDL_Color blocked_hl;  /* the running statement's highlight when it is blocked (text on it) */
     SDL_Color hilite; /* the running statement, the picker's selection (text on it) */
