@@ -1092,8 +1092,8 @@ static drawn_order draw_order(viz_app *a, viz_canvas *c)
 
 /* Overlays never hide each other or the step's traffic: revealed, the
  * answer's band (over the lower lanes) waits until the step has played,
- * the footer naming the answer meanwhile; the help is drawn after the
- * band, over it. */
+ * the footer naming the answer meanwhile, and while the prompt is open;
+ * the help is drawn after the band, over it. */
 static void test_overlays_keep_out_of_the_way(void **state)
 {
     (void)state;
@@ -1115,6 +1115,11 @@ static void test_overlays_keep_out_of_the_way(void **state)
     assert_true(info(a).progress >= 1.0);
     o = draw_order(a, c);
     assert_true(o.answer_at >= 0);
+    press(a, SDLK_TAB, 0); /* the prompt: the band waits until it closes */
+    o = draw_order(a, c);
+    assert_int_equal(o.answer_at, -1);
+    press(a, SDLK_ESCAPE, 0);
+    assert_true(draw_order(a, c).answer_at >= 0);
     press(a, SDLK_F1, 0);
     o = draw_order(a, c);
     assert_true(o.answer_at >= 0);

@@ -1130,6 +1130,10 @@ void viz_app_draw(viz_app *a, SDL_Renderer *r, viz_text *t, int w, int h)
         a->ui.toast = a->ui.toast ? a->ui.toast : running;
         q = NULL;
     }
+    /* The prompt, open, lies where the answer's band would: the band
+     * waits until it closes, rather than lie under it half hidden. */
+    if (q && !a->asking && viz_prompt_is_open(a->prompt))
+        q = NULL;
     /* Where the kernel has no segment log the wire's title says so; the
      * footer's key hints stay. */
     a->ui.kernel_wire_none =
