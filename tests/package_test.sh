@@ -3,8 +3,10 @@
 # Installs the package sockbuf alone with apt-get (dependencies from
 # shlibdeps: libc only, no SDL and no font), then from the installed copy:
 # `sockbuf check` of every bundled lesson (from /usr/share/sockbuf) with
-# no SDL loaded (and none installed, where this machine has none), render
-# and the window saying they need sockbuf-gui (exit 2), `man sockbuf`
+# no SDL loaded (and none installed, where this machine has none), the
+# docs in /usr/share/doc/sockbuf (SPEC.md, the lesson language's
+# reference, among them), render and the window saying they need
+# sockbuf-gui (exit 2), `man sockbuf`
 # renders, bash completion offers commands and lesson names. Then adds
 # sockbuf-gui: render draws a picture, desktop-file-validate accepts the
 # menu entry (which opens a .lesson file), the icon is an SVG, the .lesson
@@ -81,6 +83,10 @@ summary=${out##*$'\n'}
 [ "$summary" = "6 passed, 0 failed" ] || fail "check of every lesson: $summary"
 step "installed lessons: $summary, $sdl"
 $bin --version | grep -q '^sockbuf ' || fail "--version"
+# The lesson language's reference and the manual ship with the command line.
+for d in SPEC.md lessons.md manual.md ci.md; do
+  [ -s /usr/share/doc/sockbuf/docs/$d ] || fail "/usr/share/doc/sockbuf/docs/$d is not installed"
+done
 # Without sockbuf-gui, render and the window say which package they need.
 for cmd in "render basics --out $work/png" "basics"; do
   rc=0
