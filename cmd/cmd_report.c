@@ -7,8 +7,9 @@
  * lesson that does not parse ("FILE:LINE:COL: error: ..."). A testcase's
  * time is its step's. The Jenkins flavor leaves out the testcase's file=
  * and line=, which Jenkins' strict xunit schema rejects (it allows a
- * testsuite's file=; tests/junit-jenkins.xsd). Text is escaped for XML and control bytes
- * become '?', so the report is well-formed whatever the lesson says.
+ * testsuite's file=; tests/junit-jenkins.xsd). Text is escaped for XML
+ * and control bytes become '?', so the report is well-formed whatever the
+ * lesson says.
  */
 #include "cmd_report.h"
 

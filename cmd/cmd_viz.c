@@ -38,12 +38,15 @@ static bool have_display(void)
 
 /* dlopen()s the module beside the executable. The explicit paths come
  * first because a sanitizer's dlopen interceptor hides the executable's
- * RUNPATH. *missing: set when no module file is there at all (not
- * installed, or a -DSOCKBUF_GUI=OFF build), as opposed to one that is
- * there but cannot be loaded (a library it needs is missing). */
-static void *open_module(bool *missing)
+ * RUNPATH. On failure err gets dlerror()'s text, and *missing is set when
+ * no module file is there at all (not installed, or a -DSOCKBUF_GUI=OFF
+ * build), as opposed to one that is there but cannot be loaded (a library
+ * it needs is missing). */
+static void *open_module(char *err, size_t cap, bool *missing)
 {
     char exe[PATH_MAX], path[PATH_MAX + 64];
+    void *h = NULL;
+    bool by_name = true;
     *missing = false;
     ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
     char *slash = k > 0 ? (exe[k] = '\0', strrchr(exe, '/')) : NULL;
@@ -52,15 +55,22 @@ static void *open_module(bool *missing)
         const char *dirs[] = {"lib", SOCKBUF_MODULE_REL};
         for (int i = 0; i < 2; i++) {
             snprintf(path, sizeof path, "%s/%s/%s", exe, dirs[i], VIZ_MODULE_FILE);
-            if (access(path, R_OK) == 0)
-                return dlopen(path, RTLD_NOW | RTLD_LOCAL);
+            if (access(path, R_OK) == 0) {
+                h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+                by_name = false;
+                break;
+            }
         }
     }
-    void *h = dlopen(VIZ_MODULE_FILE, RTLD_NOW | RTLD_LOCAL);
-    /* dlopen() names the file it could not open first: the module itself,
-     * or a library the module needs. */
-    const char *err = h ? NULL : dlerror();
-    *missing = err && !strncmp(err, VIZ_MODULE_FILE ":", sizeof VIZ_MODULE_FILE);
+    if (by_name)
+        h = dlopen(VIZ_MODULE_FILE, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(err, cap, "%s", e ? e : "unknown error");
+        /* dlopen() names the file it could not open first: the module
+         * itself, or a library the module needs. */
+        *missing = by_name && !strncmp(err, VIZ_MODULE_FILE ":", sizeof VIZ_MODULE_FILE);
+    }
     return h;
 }
 
@@ -71,7 +81,8 @@ static void *open_module(bool *missing)
 static const viz_module *load_viz(int *status)
 {
     bool missing;
-    void *h = open_module(&missing);
+    char err[512];
+    void *h = open_module(err, sizeof err, &missing);
     *status = 1;
     if (!h && missing) {
         if (SOCKBUF_GUI)
@@ -85,7 +96,7 @@ static const viz_module *load_viz(int *status)
         return NULL;
     }
     if (!h) {
-        fprintf(stderr, "sockbuf: cannot load the window (%s)\n", dlerror());
+        fprintf(stderr, "sockbuf: cannot load the window (%s)\n", err);
         return NULL;
     }
     const viz_module *(*get)(void) = NULL;

@@ -128,6 +128,14 @@ expect_bare render basics --out "$dir/png-bare"
 expect_bare basics
 [ -e "$dir/png-bare" ] && fail "render without the module made its folder"
 "$dir/bare/sockbuf" check --sim basics >/dev/null 2>&1 || fail "check without the module: exit $?"
+# A module that is there but cannot be loaded is another matter: dlopen's
+# reason, exit 1.
+printf 'not an ELF file\n' >"$dir/bare/lib/libsockbuf-viz.so"
+"$dir/bare/sockbuf" render basics --out "$dir/png-bare" >/dev/null 2>"$dir/err"
+rc=$?
+[ $rc -eq 1 ] || fail "render with a broken module: exit $rc, want 1"
+grep -q '^sockbuf: cannot load the window (.*libsockbuf-viz.so.*)$' "$dir/err" ||
+    fail "render with a broken module: $(head -c 300 "$dir/err")"
 
 SDL_VIDEODRIVER=offscreen LD_DEBUG=libs "$bin" render --sim basics --out "$dir/png" \
     --size 320x180 >/dev/null 2>"$dir/ld" || fail "render: exit $?"
