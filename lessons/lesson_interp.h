@@ -222,6 +222,9 @@ typedef struct {
     uint64_t test_delay_us;       /* SOCKBUF_TEST_SNAPSHOT_DELAY_MS (lesson_run.h) */
     uint64_t late_us;             /* the last step's lag (lesson_run.h), the step before's added */
     uint64_t prev_late_us;        /* the step before's own lag (0: it had no wait) */
+    uint64_t overran_us;          /* the step ended at its settle limit (this many us)
+                                     with a call still moving bytes; 0: it did not */
+    uint64_t overran_bytes;       /* ... that call's size (sendall's data, recv's n) */
     stmt_status **status;         /* per step, per statement line */
     int *nstatus;
     lesson_view view;

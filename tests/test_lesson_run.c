@@ -1144,6 +1144,37 @@ static void test_run_real_ports_are_private(void **state)
     finish(&b);
 }
 
+/* A step that runs into its settle limit with a call still moving bytes
+ * says so in its failed expectations ("step 2 took over 60 s on the model
+ * (32 MiB at 10 ms)"), not NameError for the value the call never gave. */
+static void test_run_step_over_its_limit_says_so(void **state)
+{
+    (void)state;
+    run_t t = start("lesson t\nmodel latency=10ms\nfile big.bin 32MiB\n"
+                    "step a\n"
+                    "server: srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                    "server: srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)\n"
+                    "server: srv.bind(('localhost', 8080))\n"
+                    "server: srv.listen(1)\n"
+                    "client: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                    "client: s.connect(('localhost', 8080))\n"
+                    "server: conn, addr = srv.accept()\n"
+                    "step b\n"
+                    "client: with open('big.bin', 'rb') as f: data = f.read()\n" /* 13 */
+                    "client: s.sendall(data)\n"
+                    "server: rest = conn.recv(33554432, socket.MSG_WAITALL)\n"
+                    "expect server: len(rest) == 33554432\n" /* 16 */
+                    "expect client: len(data) == 33554432\n",
+                    LESSON_MODE_SIM);
+    step_ok(&t);
+    assert_int_equal(tstep(&t), 0);
+    const lesson_expect_result *e = expect_at(&t, LESSON_MODE_SIM, 16);
+    assert_false(e->ok);
+    assert_string_equal(e->got, "step 2 took over 60 s on the model (32 MiB at 10 ms)");
+    assert_true(expect_at(&t, LESSON_MODE_SIM, 17)->ok);
+    finish(&t);
+}
+
 /* One budget for all of a lesson's values: copies share their bytes and
  * cost nothing, rebinding a name gives its bytes back, and the line whose
  * new value would cross the budget raises MemoryError there. */
@@ -1325,6 +1356,7 @@ int main(void)
         cmocka_unit_test(test_run_monotonic),
         cmocka_unit_test(test_run_subtraction),
         cmocka_unit_test(test_run_long_subtraction_chain),
+        cmocka_unit_test(test_run_step_over_its_limit_says_so),
         cmocka_unit_test(test_run_peer_window),
         cmocka_unit_test(test_run_makefile_application_buffer),
         cmocka_unit_test(test_run_makefile_reader_readline),
