@@ -128,8 +128,22 @@ void lesson_ast_free(struct lesson_ast *a)
     free(a);
 }
 
-static lesson_expr *expr_new(lexer *L, lesson_expr_kind k, size_t at)
+/* A node that starts at byte at; a limit it crosses is reported at
+ * err_at (a subtraction's '-', not the start of its chain). */
+static lesson_expr *expr_new_err(lexer *L, lesson_expr_kind k, size_t at, size_t err_at)
 {
+    if (++L->nterms > LESSON_MAX_TERMS) {
+        lesson_lex_fail(L, err_at,
+                        "statement too large: more than %d terms (values, names, calls, operators)",
+                        LESSON_MAX_TERMS);
+        return NULL;
+    }
+    if (++L->p->nterms > LESSON_MAX_LESSON_TERMS) {
+        lesson_lex_fail(L, err_at,
+                        "lesson too large: more than %d terms in its statements and expectations",
+                        LESSON_MAX_LESSON_TERMS);
+        return NULL;
+    }
     lesson_expr *e = calloc(1, sizeof *e);
     if (!e) {
         lesson_lex_fail(L, at, "out of memory");
@@ -138,6 +152,11 @@ static lesson_expr *expr_new(lexer *L, lesson_expr_kind k, size_t at)
     e->kind = k;
     e->col = lesson_col_of(L, at);
     return e;
+}
+
+static lesson_expr *expr_new(lexer *L, lesson_expr_kind k, size_t at)
+{
+    return expr_new_err(L, k, at, at);
 }
 
 static lesson_expr *parse_expr(lexer *L);
@@ -788,7 +807,7 @@ static lesson_expr *parse_expr(lexer *L)
             a = NULL;
             break;
         }
-        lesson_expr *d = expr_new(L, LX_SUB, (size_t)a->col - 1);
+        lesson_expr *d = expr_new_err(L, LX_SUB, (size_t)a->col - 1, op_at);
         if (!d) {
             expr_free(a);
             expr_free(b);

@@ -40,6 +40,7 @@ typedef struct {
     int nvars[2];
     int line;                     /* the line being read */
     int lesson_line;              /* where `lesson` was, 0 if not yet */
+    long nterms;                  /* the trees' nodes made so far (LESSON_MAX_LESSON_TERMS) */
     char *answer_text;            /* the current step's `answer` line, parsed at the step's end */
     size_t answer_len, answer_at; /* its length; where its SIDE starts */
 } parser;
@@ -76,6 +77,7 @@ typedef struct {
     token t;
     int depth;
     int ncalls;
+    int nterms; /* the tree's nodes made for this line (LESSON_MAX_TERMS) */
     bool failed;
 } lexer;
 
