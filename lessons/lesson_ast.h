@@ -19,6 +19,7 @@ enum {
     LESSON_MAX_DEPTH = 32, /* nested parentheses and calls */
     LESSON_MAX_ARGS = 8,   /* arguments of one call */
     LESSON_MAX_CALLS = 16, /* calls in one statement */
+    LESSON_MAX_VARS = 64,  /* variables one side binds (the runner holds as many) */
     /* Terms (values, names, calls, operators: the tree's nodes, some 240
      * bytes each) in one statement or expectation, and in a whole lesson:
      * the parser's memory is bounded whatever the input (a 10 MB line of

@@ -41,8 +41,10 @@
 #include "net_wire.h"
 
 enum {
-    REAL_MAX_FDS = 64,
-    REAL_MAX_PORTS = 16,
+    /* A lesson's sockets, and the lesson ports it binds (one socket each
+     * at least): the same bound as the runner's and the record's. */
+    REAL_MAX_FDS = LESSON_MAX_SOCKS,
+    REAL_MAX_PORTS = LESSON_MAX_SOCKS,
     REAL_STABLE_QUIET = 3,   /* samples when nothing is in flight */
     REAL_STABLE_FLIGHT = 60, /* samples while bytes wait for an ACK */
     REAL_STABLE_EXACT = 3,   /* samples at rest on the wire (rb_at_rest) */

@@ -442,6 +442,22 @@ static bool parse_args(lexer *L, lesson_expr *call, int min, int max, const char
  * freed. */
 static lesson_expr *finish_call(lexer *L, lesson_expr *e, int min, int max, const char *fname)
 {
+    /* Each call runs once (a lesson has no loops), so its call sites
+     * bound what a lesson opens: the runner, the record and the real
+     * mode's port map hold that many. */
+    if ((e->func == LF_SOCKET || e->func == LF_ACCEPT) &&
+        ++L->p->nsocket_calls > LESSON_MAX_SOCKS) {
+        lesson_lex_fail(
+            L, (size_t)e->col - 1,
+            "too many sockets: a lesson opens at most %d (its socket() and accept() calls)",
+            LESSON_MAX_SOCKS);
+        goto fail;
+    }
+    if (e->func == LF_MAKEFILE && ++L->p->nmakefile_calls > LESSON_MAX_FILES) {
+        lesson_lex_fail(L, (size_t)e->col - 1,
+                        "too many makefile() objects: a lesson makes at most %d", LESSON_MAX_FILES);
+        goto fail;
+    }
     e->call_id = L->ncalls++;
     if (!parse_args(L, e, min, max, fname))
         goto fail;
@@ -857,8 +873,21 @@ static bool is_reserved(const lexer *L)
 }
 
 /* One assignment or call: [target [, target] =] expr. */
+/* Binds a side's variable at parse time; a new one past LESSON_MAX_VARS
+ * is an error at at (the runner could not hold it). */
+static bool bind_var(lexer *L, size_t at, const char *name, lesson_type t)
+{
+    if (!lesson_pvar_set(L->p, L->side, name, t)) {
+        lesson_lex_fail(L, at, "too many variables on the %s side: at most %d",
+                        lesson_side_name(L->side), LESSON_MAX_VARS);
+        return false;
+    }
+    return true;
+}
+
 static bool parse_simple(lexer *L, struct lesson_ast *a)
 {
+    size_t target_at[2] = {0, 0};
     if (L->t.kind == T_NAME) {
         size_t j = L->pos;
         while (j < L->len && (L->s[j] == ' ' || L->s[j] == '\t'))
@@ -871,6 +900,7 @@ static bool parse_simple(lexer *L, struct lesson_ast *a)
                                 L->s + L->t.start);
                 return false;
             }
+            target_at[0] = L->t.start;
             if (!take_name(L, &a->target[0]))
                 return false;
             a->ntargets = 1;
@@ -880,6 +910,7 @@ static bool parse_simple(lexer *L, struct lesson_ast *a)
                     lesson_expected(L, "a variable name after ','");
                     return false;
                 }
+                target_at[1] = L->t.start;
                 if (!take_name(L, &a->target[1]))
                     return false;
                 a->ntargets = 2;
@@ -903,14 +934,15 @@ static bool parse_simple(lexer *L, struct lesson_ast *a)
             return false;
         }
         bool acc = a->expr->kind == LX_CALL && a->expr->func == LF_ACCEPT;
-        lesson_pvar_set(L->p, L->side, a->target[0],
-                        acc ? LT_SOCKET
-                            : (a->expr->kind == LX_TUPLE ? expr_type(L, a->expr->a) : LT_ANY));
-        lesson_pvar_set(L->p, L->side, a->target[1],
-                        acc ? LT_TUPLE
-                            : (a->expr->kind == LX_TUPLE ? expr_type(L, a->expr->b) : LT_ANY));
+        if (!bind_var(L, target_at[0], a->target[0],
+                      acc ? LT_SOCKET
+                          : (a->expr->kind == LX_TUPLE ? expr_type(L, a->expr->a) : LT_ANY)) ||
+            !bind_var(L, target_at[1], a->target[1],
+                      acc ? LT_TUPLE
+                          : (a->expr->kind == LX_TUPLE ? expr_type(L, a->expr->b) : LT_ANY)))
+            return false;
     } else if (a->ntargets == 1) {
-        lesson_pvar_set(L->p, L->side, a->target[0], t);
+        return bind_var(L, target_at[0], a->target[0], t);
     }
     return true;
 }
@@ -958,11 +990,13 @@ struct lesson_ast *lesson_parse_statement(lexer *L)
             lesson_expected(L, "a variable name after 'as'");
             goto fail;
         }
+        size_t name_at = L->t.start;
         if (!take_name(L, &a->with_name))
             goto fail;
         if (!lesson_accept_op(L, ":", "':' after the with clause"))
             goto fail;
-        lesson_pvar_set(L->p, L->side, a->with_name, LT_FILE);
+        if (!bind_var(L, name_at, a->with_name, LT_FILE))
+            goto fail;
         if (L->t.kind == T_EOL) {
             lesson_expected(L, "a statement after ':' on the same line");
             goto fail;

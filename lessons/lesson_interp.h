@@ -23,9 +23,6 @@
 #include "lesson_run.h"
 
 enum {
-    MAX_VARS = 64,
-    MAX_SOCKS = 64,
-    MAX_WRITERS = 16,
     MAX_OPEN_FILES = 64,
     MAX_PRINTED = 10000,
     PRINT_REPR_MAX = 2000,
@@ -201,15 +198,15 @@ typedef struct {
     const lesson_doc *doc;
     lesson_backend *be;
     lesson_mode mode;
-    var vars[2][MAX_VARS];
+    var vars[2][LESSON_MAX_VARS];
     int nvars[2];
-    sockobj socks[MAX_SOCKS];
+    sockobj socks[LESSON_MAX_SOCKS];
     int nsocks;
-    writerobj writers[MAX_WRITERS];
+    writerobj writers[LESSON_MAX_FILES];
     int nwriters;
     fileobj files[MAX_OPEN_FILES];
     int nfiles;
-    readerobj readers[MAX_WRITERS];
+    readerobj readers[LESSON_MAX_FILES];
     int nreaders;
     sidequeue queue[2];
     lesson_exc raised;            /* the exception being raised */

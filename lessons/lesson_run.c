@@ -124,7 +124,7 @@ rc_t lesson_var_set(interp *in, lesson_side side, const char *name, value *v)
 {
     var *x = lesson_var_get(in, side, name);
     if (!x) {
-        if (in->nvars[side] >= MAX_VARS) {
+        if (in->nvars[side] >= LESSON_MAX_VARS) {
             lesson_value_free(v);
             return lesson_raise(in, LESSON_EXC_MEMORY);
         }

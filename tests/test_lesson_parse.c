@@ -724,6 +724,69 @@ static void test_parse_terms_bounded(void **state)
     free(t);
 }
 
+/* Each limit the runner has is one number, checked when the lesson is
+ * read (#26 item 9): a side's 65th variable (also through `with ... as`
+ * and a pair), a lesson's 17th socket (socket() or accept()) and its 9th
+ * makefile() are errors at their place, where before the variable was
+ * accepted and then "not defined", and the 17th socket was opened but
+ * missing from the record ("got OSError"). At the limits, it parses. */
+static void test_parse_limits_are_checked(void **state)
+{
+    (void)state;
+    char *t = malloc(64 * 1024);
+    assert_non_null(t);
+    char want[200];
+    /* variables */
+    size_t k = (size_t)sprintf(t, HEAD);
+    for (int i = 0; i < LESSON_MAX_VARS; i++)
+        k += (size_t)sprintf(t + k, "client: v%d = %d\n", i, i);
+    k += (size_t)sprintf(t + k, "server: w = 1\nclient: v0 = 2\n");
+    lesson_doc_free(parse_ok(t)); /* 64 a side, rebinding is no new one */
+    sprintf(t + k, "client: extra = 1\n");
+    snprintf(want, sizeof want, "%d:9: too many variables on the client side: at most %d",
+             3 + LESSON_MAX_VARS + 2, LESSON_MAX_VARS);
+    assert_string_equal(first_error(t), want);
+    sprintf(t + k, "client: v1, extra = (1, 2)\n");
+    snprintf(want, sizeof want, "%d:13: too many variables on the client side: at most %d",
+             3 + LESSON_MAX_VARS + 2, LESSON_MAX_VARS);
+    assert_string_equal(first_error(t), want);
+    k = (size_t)sprintf(t, "lesson t\nfile f 1\nstep s\n");
+    for (int i = 0; i < LESSON_MAX_VARS; i++)
+        k += (size_t)sprintf(t + k, "client: v%d = %d\n", i, i);
+    sprintf(t + k, "client: with open('f', 'rb') as extra: v0 = extra.read()\n");
+    snprintf(want, sizeof want, "%d:33: too many variables on the client side: at most %d",
+             4 + LESSON_MAX_VARS, LESSON_MAX_VARS);
+    assert_string_equal(first_error(t), want);
+
+    /* sockets: a listener, and connections of two sockets each */
+    k = (size_t)sprintf(t,
+                        HEAD "server: srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n");
+    for (int i = 1; i + 1 < LESSON_MAX_SOCKS; i += 2)
+        k += (size_t)sprintf(t + k,
+                             "client: c%d = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                             "server: a%d, p%d = srv.accept()\n",
+                             i, i, i);
+    k += (size_t)sprintf(t + k,
+                         "client: last = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n");
+    lesson_doc_free(parse_ok(t)); /* exactly LESSON_MAX_SOCKS */
+    sprintf(t + k, "server: one, more = srv.accept()\n");
+    snprintf(want, sizeof want,
+             "%d:21: too many sockets: a lesson opens at most %d (its socket() and accept() calls)",
+             3 + LESSON_MAX_SOCKS, LESSON_MAX_SOCKS);
+    assert_string_equal(first_error(t), want);
+
+    /* makefile() objects, readers and writers together */
+    k = (size_t)sprintf(t, HEAD "client: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n");
+    for (int i = 0; i < LESSON_MAX_FILES; i++)
+        k += (size_t)sprintf(t + k, "client: f%d = s.makefile('%s')\n", i, i % 2 ? "rb" : "wb");
+    lesson_doc_free(parse_ok(t));
+    sprintf(t + k, "client: g = s.makefile('wb')\n");
+    snprintf(want, sizeof want, "%d:13: too many makefile() objects: a lesson makes at most %d",
+             4 + LESSON_MAX_FILES, LESSON_MAX_FILES);
+    assert_string_equal(first_error(t), want);
+    free(t);
+}
+
 /* Fuzzer findings, kept as regression cases: each must parse or fail
  * cleanly with a positioned diagnostic. */
 static void test_parse_fuzz_regressions(void **state)
@@ -900,6 +963,7 @@ int main(void)
         cmocka_unit_test(test_parse_hostile_sizes),
         cmocka_unit_test(test_parse_long_subtraction_chain),
         cmocka_unit_test(test_parse_terms_bounded),
+        cmocka_unit_test(test_parse_limits_are_checked),
         cmocka_unit_test(test_parse_fuzz_regressions),
         cmocka_unit_test(test_find_short_names),
         cmocka_unit_test(test_parse_question_whole),

@@ -1176,6 +1176,42 @@ static void test_run_step_over_its_limit_says_so(void **state)
     finish(&t);
 }
 
+/* As many sockets as a lesson may open (LESSON_MAX_SOCKS: half of them
+ * listeners on ports of their own, half clients connected to each), in
+ * both modes: every port is reachable in real mode as in the model, and
+ * the record lists the last socket with its state (#26 item 9: the record
+ * held 16 of 64, real mode mapped 16 ports). */
+static void max_sockets(unsigned modes)
+{
+    char text[8192];
+    int n = LESSON_MAX_SOCKS / 2;
+    size_t k = (size_t)snprintf(text, sizeof text, "lesson t\nstep a\n");
+    for (int i = 0; i < n; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k,
+                              "server: l%d = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                              "server: l%d.bind(('localhost', %d))\n"
+                              "server: l%d.listen(1)\n",
+                              i, i, 8080 + i, i);
+    for (int i = 0; i < n; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k,
+                              "client: c%d = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                              "client: c%d.connect(('localhost', %d))\n",
+                              i, i, 8080 + i);
+    snprintf(text + k, sizeof text - k,
+             "expect client: c%d.state == ESTABLISHED\nexpect client: error == None\n", n - 1);
+    run_t t = start(text, modes);
+    step_ok(&t);
+    const tview *v = tview_of(&t, modes);
+    assert_int_equal(v->nsocks, LESSON_MAX_SOCKS);
+    finish(&t);
+}
+
+static void test_run_max_sockets_in_both_modes(void **state)
+{
+    (void)state;
+    both_modes(max_sockets);
+}
+
 /* One budget for all of a lesson's values: copies share their bytes and
  * cost nothing, rebinding a name gives its bytes back, and the line whose
  * new value would cross the budget raises MemoryError there. */
@@ -1359,6 +1395,7 @@ int main(void)
         cmocka_unit_test(test_run_subtraction),
         cmocka_unit_test(test_run_long_subtraction_chain),
         cmocka_unit_test(test_run_step_over_its_limit_says_so),
+        cmocka_unit_test(test_run_max_sockets_in_both_modes),
         cmocka_unit_test(test_run_peer_window),
         cmocka_unit_test(test_run_makefile_application_buffer),
         cmocka_unit_test(test_run_makefile_reader_readline),
