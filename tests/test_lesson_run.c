@@ -1174,6 +1174,17 @@ static void test_run_step_over_its_limit_says_so(void **state)
     assert_string_equal(e->got, "step 2 took over 60 s on the model (32 MiB at 10 ms)");
     assert_true(expect_at(&t, LESSON_MODE_SIM, 17)->ok);
     finish(&t);
+    /* A call blocked for good (nothing will come) rests: no overrun. */
+    t = start("lesson t\nstep a\n" CONNECTED "step b\n"
+              "server: d = conn.recv(10)\n" /* 10 */
+              "expect server: len(d) == 10\n",
+              LESSON_MODE_SIM);
+    step_ok(&t);
+    assert_int_equal(tstep(&t), 0);
+    e = expect_at(&t, LESSON_MODE_SIM, 11);
+    assert_false(e->ok);
+    assert_null(strstr(e->got, "took over"));
+    finish(&t);
 }
 
 /* As many sockets as a lesson may open (LESSON_MAX_SOCKS: half of them
