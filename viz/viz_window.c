@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include <SDL.h>
-#include <SDL_image.h>
 #include <SDL_ttf.h>
 
 #include "base_opt.h"
@@ -25,6 +24,7 @@
 #include "viz_app.h"
 #include "viz_canvas.h"
 #include "viz_font.h"
+#include "viz_png.h"
 
 /* The help and the usage lines are in the command table (cmd/cmd_table.c),
  * which main() parses the command line with before this module is loaded:
@@ -60,11 +60,15 @@ static int save_screenshot(SDL_Renderer *r, const char *path)
     SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!s)
         return -1;
-    if (SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) == 0 &&
-        IMG_SavePNG(s, path) == 0)
-        rc = 0;
+    char err[512] = "";
+    if (SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) != 0)
+        fprintf(stderr, "sockbuf: screenshot %s: SDL_RenderReadPixels: %s\n", path,
+                SDL_GetError());
+    else if (viz_png_write(path, s->pixels, w, h, (size_t)s->pitch, VIZ_PNG_FAST, err,
+                           sizeof err) < 0)
+        fprintf(stderr, "sockbuf: screenshot: %s\n", err);
     else
-        fprintf(stderr, "sockbuf: screenshot %s: %s\n", path, SDL_GetError());
+        rc = 0;
     SDL_FreeSurface(s);
     return rc;
 }
