@@ -296,6 +296,7 @@ typedef struct {
     int depth[MAX_WRITERS];
     bool closing;               /* no more jobs: writers end when empty */
     viz_pdf_page *pages;        /* FMT_PDF: one a step */
+    bool serial;                /* SOCKBUF_RENDER_SERIAL: draw after the run, write inline */
 } render_ctx;
 
 static void fail_ctx(render_ctx *c, const char *msg)
@@ -393,6 +394,16 @@ static void *writer_main(void *arg)
  * 0, or -1 when a thread failed (j is freed). */
 static int submit(render_ctx *c, int lane, job *j)
 {
+    if (c->serial) { /* the old way: written at once, on the drawing thread */
+        char err[512] = "";
+        int rc = c->failed ? -1 : job_run(c, j, err, sizeof err);
+        if (rc < 0 && err[0])
+            fail_ctx(c, err);
+        if (c->failed && j->kind == JOB_FINISH && j->movie)
+            viz_movie_free(j->movie); /* not run: job_run frees it */
+        job_free(j);
+        return rc < 0 ? -1 : 0;
+    }
     pthread_mutex_lock(&c->mu);
     while (c->depth[lane] >= LANE_DEPTH && !c->failed)
         pthread_cond_wait(&c->cv, &c->mu);
@@ -503,7 +514,8 @@ static int draw_png(drawer *d, size_t k, int lane)
                 fail_ctx(d->c, "render: out of memory for a picture");
                 return -1;
             }
-            if (submit(d->c, (lane + page + pass) % d->c->nwriters, j) < 0)
+            int nw = d->c->nwriters ? d->c->nwriters : 1;
+            if (submit(d->c, (lane + page + pass) % nw, j) < 0)
                 return -1;
             printf("%s\n", file);
         }
@@ -660,7 +672,7 @@ static void *drawer_main(void *arg)
             fail_ctx(c, m);
             break;
         }
-        int lane = (int)(k % (size_t)c->nwriters);
+        int lane = c->nwriters ? (int)(k % (size_t)c->nwriters) : 0;
         int rc = c->o->format == FMT_PNG   ? draw_png(d, k, lane)
                  : c->o->format == FMT_PDF ? draw_pdf(d, k, lane)
                                            : draw_movie(d, k, lane);
@@ -768,7 +780,12 @@ int viz_render_main(int argc, char **argv, lesson_wire_handle *wire)
         fprintf(stderr, "sockbuf render: open_memstream(report): %s\n", strerror(errno));
         goto out;
     }
-    c.nwriters = writer_count();
+    /* SOCKBUF_RENDER_SERIAL=1 (for bench/bench_render.sh): render as it
+     * did before the threads, every step run first, then each picture
+     * drawn and written in turn, for the benchmark's peer. */
+    const char *serial = getenv("SOCKBUF_RENDER_SERIAL");
+    c.serial = serial && *serial && strcmp(serial, "0");
+    c.nwriters = c.serial ? 0 : writer_count();
     for (int i = 0; i < c.nwriters; i++) {
         wargs[i] = (writer_arg){&c, i};
         int e = pthread_create(&c.writers[i], NULL, writer_main, &wargs[i]);
@@ -778,12 +795,14 @@ int viz_render_main(int argc, char **argv, lesson_wire_handle *wire)
             goto out;
         }
     }
-    int e = pthread_create(&draw_thread, NULL, drawer_main, &d);
-    if (e) {
-        fprintf(stderr, "sockbuf render: pthread_create(drawer): %s\n", strerror(e));
-        goto out;
+    if (!c.serial) {
+        int e = pthread_create(&draw_thread, NULL, drawer_main, &d);
+        if (e) {
+            fprintf(stderr, "sockbuf render: pthread_create(drawer): %s\n", strerror(e));
+            goto out;
+        }
+        drawing = true;
     }
-    drawing = true;
     /* Every step, in both modes, one after the other as check runs them:
      * the real mode measures real time across steps (a `wait`, a stall
      * timed from one step into the next), so nothing may come between
@@ -829,7 +848,10 @@ int viz_render_main(int argc, char **argv, lesson_wire_handle *wire)
     fputs(report_text, stderr);
     if (step_rc < 0)
         fprintf(stderr, "sockbuf render: step %zu: %s\n", nkept + 1, strerror(-step_rc));
-    pthread_join(draw_thread, NULL);
+    if (c.serial)
+        drawer_main(&d);
+    else
+        pthread_join(draw_thread, NULL);
     drawing = false;
     pthread_mutex_lock(&c.mu);
     c.closing = true;
