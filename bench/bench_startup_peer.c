@@ -19,12 +19,12 @@ int main(void)
         fprintf(stderr, "bench_startup_peer: SDL_Init: %s\n", SDL_GetError());
         return 1;
     }
-    SDL_Window *win = SDL_CreateWindow("peer", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
-                                       1280, 720, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    SDL_Window *win = SDL_CreateWindow("peer", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 1280,
+                                       720, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
     const char *accel = SDL_GetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
     int software = accel && (!strcmp(accel, "0") || !SDL_strcasecmp(accel, "false"));
-    SDL_Renderer *ren = win && !software ? SDL_CreateRenderer(win, -1, SDL_RENDERER_PRESENTVSYNC)
-                                         : NULL;
+    SDL_Renderer *ren =
+        win && !software ? SDL_CreateRenderer(win, -1, SDL_RENDERER_PRESENTVSYNC) : NULL;
     if (win && !ren)
         ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
     if (!ren) {

@@ -30,12 +30,12 @@ struct viz_movie {
     int t_ms; /* the next frame's start */
     /* GIF */
     GifFileType *gif;
-    uint32_t *prev;        /* the last frame, w*h words (0xffRRGGBB) */
-    uint32_t *cur;         /* the frame being added */
-    GifByteType *indexed;  /* one palette index a pixel of the rectangle */
-    uint32_t *count;       /* GIF_BINS counts */
-    uint32_t (*sum)[3];    /* GIF_BINS sums of r, g, b */
-    int16_t *nearest;      /* GIF_BINS: palette index, -1 not yet known */
+    uint32_t *prev;       /* the last frame, w*h words (0xffRRGGBB) */
+    uint32_t *cur;        /* the frame being added */
+    GifByteType *indexed; /* one palette index a pixel of the rectangle */
+    uint32_t *count;      /* GIF_BINS counts */
+    uint32_t (*sum)[3];   /* GIF_BINS sums of r, g, b */
+    int16_t *nearest;     /* GIF_BINS: palette index, -1 not yet known */
 };
 
 viz_movie *viz_movie_new(viz_movie_kind kind, const char *path, int w, int h, char *err,
@@ -296,8 +296,7 @@ static int gif_add(viz_movie *m, const uint32_t *pixels, size_t pitch, int ms, c
     GraphicsControlBlock gcb = {.DisposalMode = DISPOSE_DO_NOT,
                                 .UserInputFlag = false,
                                 .DelayTime = (ms + 5) / 10,
-                                .TransparentColor =
-                                    see_through ? GIF_CLEAR : NO_TRANSPARENT_COLOR};
+                                .TransparentColor = see_through ? GIF_CLEAR : NO_TRANSPARENT_COLOR};
     GifByteType ext[4];
     size_t len = EGifGCBToExtension(&gcb, ext);
     if (EGifPutExtension(m->gif, GRAPHICS_EXT_FUNC_CODE, (int)len, ext) == GIF_ERROR ||

@@ -25,7 +25,8 @@ typedef enum { VIZ_MOVIE_WEBP, VIZ_MOVIE_GIF } viz_movie_kind;
 typedef struct viz_movie viz_movie;
 
 /* A movie of w x h frames written to path: a WebP when it is finished, a
- * GIF frame by frame as they are added (viz_movie_finish ends it). Returns NULL with a message in err
+ * GIF frame by frame as they are added (viz_movie_finish ends it). Returns NULL with a message in
+ * err
  * ("viz_movie_new(PATH): out of memory", "WebPAnimEncoderNew: ..."). */
 viz_movie *viz_movie_new(viz_movie_kind kind, const char *path, int w, int h, char *err,
                          size_t errlen);

@@ -69,8 +69,8 @@ static void put_text_string(FILE *f, const char *utf8)
     fputs(">", f);
 }
 
-int viz_pdf_write(const char *path, const char *title, const viz_pdf_page *pages, int n,
-                  char *err, size_t errlen)
+int viz_pdf_write(const char *path, const char *title, const viz_pdf_page *pages, int n, char *err,
+                  size_t errlen)
 {
     if (n < 1) {
         snprintf(err, errlen, "viz_pdf_write(%s): no pages", path);

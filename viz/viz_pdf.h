@@ -32,7 +32,7 @@ int viz_pdf_page_encode(const uint32_t *pixels, int w, int h, size_t pitch_bytes
 /* Writes the n pages to path, titled title (UTF-8; may be NULL). Returns
  * 0, or -EIO / -EINVAL with a message in err ("fopen(PATH): ..."); a file
  * that failed is removed. */
-int viz_pdf_write(const char *path, const char *title, const viz_pdf_page *pages, int n,
-                  char *err, size_t errlen);
+int viz_pdf_write(const char *path, const char *title, const viz_pdf_page *pages, int n, char *err,
+                  size_t errlen);
 
 #endif

@@ -124,7 +124,7 @@ typedef struct {
     unsigned modes;     /* lesson_mode bits */
     long delay_ms;      /* SOCKBUF_TEST_PICTURE_DELAY_MS: a pause after each picture */
     render_format format; /* --format */
-    bool at_given;      /* --at was given */
+    bool at_given;        /* --at was given */
 } render_opts;
 
 /* Parses render's command line into *o. Returns -1 to go on, else the
@@ -210,8 +210,9 @@ static int render_parse(int argc, char **argv, render_opts *o)
     if (delay && *delay)
         o->delay_ms = strtol(delay, NULL, 10);
     if (o->at_given && o->format != FMT_PNG) {
-        fprintf(stderr, "sockbuf render: --at is for --format png (an animated step plays them "
-                        "all; a handout shows each step's end)\n%s",
+        fprintf(stderr,
+                "sockbuf render: --at is for --format png (an animated step plays them "
+                "all; a handout shows each step's end)\n%s",
                 render_usage);
         return 2;
     }
@@ -271,32 +272,32 @@ typedef enum { JOB_PNG, JOB_FRAME, JOB_FINISH, JOB_PDF } job_kind;
 typedef struct job {
     struct job *next;
     job_kind kind;
-    uint32_t *pixels;  /* w*h words (JOB_PNG, JOB_FRAME, JOB_PDF); freed after */
-    int w, h;          /* its size */
-    char *path;        /* JOB_PNG: the file */
-    viz_movie *movie;  /* JOB_FRAME, JOB_FINISH: the step's movie */
-    int ms;            /* JOB_FRAME: how long the frame shows */
-    int page;          /* JOB_PDF: the handout's page */
+    uint32_t *pixels; /* w*h words (JOB_PNG, JOB_FRAME, JOB_PDF); freed after */
+    int w, h;         /* its size */
+    char *path;       /* JOB_PNG: the file */
+    viz_movie *movie; /* JOB_FRAME, JOB_FINISH: the step's movie */
+    int ms;           /* JOB_FRAME: how long the frame shows */
+    int page;         /* JOB_PDF: the handout's page */
 } job;
 
 /* The threads of one render and what they share, under mu. */
 typedef struct {
     const render_opts *o;
     const lesson_doc *doc;
-    viz_scene *scenes;          /* kept by the runner, drawn by the drawer */
+    viz_scene *scenes; /* kept by the runner, drawn by the drawer */
     pthread_mutex_t mu;
-    pthread_cond_t cv;          /* any change below */
-    size_t nran;                /* scenes[0..nran) are complete */
-    bool ran_all;               /* the runner is done: no more scenes */
-    bool failed;                /* a drawer or writer failed: stop */
-    char err[512];              /* its message */
+    pthread_cond_t cv; /* any change below */
+    size_t nran;       /* scenes[0..nran) are complete */
+    bool ran_all;      /* the runner is done: no more scenes */
+    bool failed;       /* a drawer or writer failed: stop */
+    char err[512];     /* its message */
     int nwriters;
     pthread_t writers[MAX_WRITERS];
     job *head[MAX_WRITERS], *tail[MAX_WRITERS]; /* each writer's queue */
     int depth[MAX_WRITERS];
-    bool closing;               /* no more jobs: writers end when empty */
-    viz_pdf_page *pages;        /* FMT_PDF: one a step */
-    bool serial;                /* SOCKBUF_RENDER_SERIAL: draw after the run, write inline */
+    bool closing;        /* no more jobs: writers end when empty */
+    viz_pdf_page *pages; /* FMT_PDF: one a step */
+    bool serial;         /* SOCKBUF_RENDER_SERIAL: draw after the run, write inline */
 } render_ctx;
 
 static void fail_ctx(render_ctx *c, const char *msg)
@@ -434,7 +435,8 @@ static uint32_t *grab(viz_canvas *canvas)
     if (!px)
         return NULL;
     for (int y = 0; y < sf->h; y++)
-        memcpy(px + (size_t)y * (size_t)sf->w, (const char *)sf->pixels + (size_t)y * (size_t)sf->pitch,
+        memcpy(px + (size_t)y * (size_t)sf->w,
+               (const char *)sf->pixels + (size_t)y * (size_t)sf->pitch,
                (size_t)sf->w * sizeof *px);
     return px;
 }
@@ -562,8 +564,8 @@ static int draw_movie(drawer *d, size_t k, int lane)
     char file[4200], err[512] = "";
     snprintf(file, sizeof file, "%s/step-%02zu.%s", o->out, k + 1,
              o->format == FMT_WEBP ? "webp" : "gif");
-    viz_movie *m = viz_movie_new(o->format == FMT_WEBP ? VIZ_MOVIE_WEBP : VIZ_MOVIE_GIF, file,
-                                 o->w, o->h, err, sizeof err);
+    viz_movie *m = viz_movie_new(o->format == FMT_WEBP ? VIZ_MOVIE_WEBP : VIZ_MOVIE_GIF, file, o->w,
+                                 o->h, err, sizeof err);
     if (!m) {
         fail_ctx(d->c, err);
         return -1;
@@ -726,8 +728,8 @@ int viz_render_main(int argc, char **argv, lesson_wire_handle *wire)
     pthread_t draw_thread;
     viz_scene scene;
     viz_scene_init(&scene, NULL);
-    size_t nkept = 0;     /* scenes made (the runner's count; c.nran is published) */
-    FILE *report = NULL;  /* the checks said, until the steps are over */
+    size_t nkept = 0;    /* scenes made (the runner's count; c.nran is published) */
+    FILE *report = NULL; /* the checks said, until the steps are over */
     char *report_text = NULL;
     size_t report_len = 0;
     char err[512] = "";

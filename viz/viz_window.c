@@ -69,10 +69,9 @@ static int save_screenshot(SDL_Renderer *r, const char *path)
         return -1;
     char err[512] = "";
     if (SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) != 0)
-        fprintf(stderr, "sockbuf: screenshot %s: SDL_RenderReadPixels: %s\n", path,
-                SDL_GetError());
-    else if (viz_png_write(path, s->pixels, w, h, (size_t)s->pitch, VIZ_PNG_FAST, err,
-                           sizeof err) < 0)
+        fprintf(stderr, "sockbuf: screenshot %s: SDL_RenderReadPixels: %s\n", path, SDL_GetError());
+    else if (viz_png_write(path, s->pixels, w, h, (size_t)s->pitch, VIZ_PNG_FAST, err, sizeof err) <
+             0)
         fprintf(stderr, "sockbuf: screenshot: %s\n", err);
     else
         rc = 0;
