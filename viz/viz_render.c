@@ -392,7 +392,9 @@ static void *writer_main(void *arg)
 }
 
 /* Queues j on a writer, waiting while its queue is full. Takes j. Returns
- * 0, or -1 when a thread failed (j is freed). */
+ * 0, or -1 when a thread failed (j is freed; a movie's finishing job is
+ * queued all the same, so that its writer frees the movie after the
+ * frames it may still be adding). */
 static int submit(render_ctx *c, int lane, job *j)
 {
     if (c->serial) { /* the old way: written at once, on the drawing thread */
@@ -408,10 +410,9 @@ static int submit(render_ctx *c, int lane, job *j)
     pthread_mutex_lock(&c->mu);
     while (c->depth[lane] >= LANE_DEPTH && !c->failed)
         pthread_cond_wait(&c->cv, &c->mu);
-    if (c->failed) {
+    bool failed = c->failed;
+    if (failed && j->kind != JOB_FINISH) {
         pthread_mutex_unlock(&c->mu);
-        if (j->kind == JOB_FINISH)
-            viz_movie_free(j->movie);
         job_free(j);
         return -1;
     }
@@ -423,7 +424,7 @@ static int submit(render_ctx *c, int lane, job *j)
     c->depth[lane]++;
     pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
-    return 0;
+    return failed ? -1 : 0;
 }
 
 /* A copy of the canvas's pixels, w*h words. NULL when out of memory. */
@@ -597,15 +598,12 @@ static int draw_movie(drawer *d, size_t k, int lane)
         draw_one(d, k, 1.0, 0, PASS_REVEAL);
         rc = add_frame(d, lane, m, MOVIE_PAGE_MS);
     }
+    /* Even after a failure the movie is finished by a job of its writer,
+     * which frees it after the frames it may still be adding. */
     job *j = calloc(1, sizeof *j);
     if (!j) {
         fail_ctx(d->c, "render: out of memory");
-        rc = -1;
-    }
-    if (rc < 0) {
-        /* the frames queued before use m: it is freed by a finish job */
-        if (!j)
-            return -1;
+        return -1; /* m is lost: its frames may still be queued */
     }
     j->kind = JOB_FINISH;
     j->movie = m;
