@@ -4,7 +4,8 @@
  * build tree, SOCKBUF_MODULE_REL from bin/ once installed, last by name
  * through the RUNPATH) and calls its window, render or live window entry
  * point. The run functions of the window's, render's and live's rows of
- * the command table (cmd_table.c); moved here from main.c.
+ * the command table (cmd_table.c); moved here from main.c. main() loads
+ * the module early (cmd_viz_preload) while the wire's helper starts.
  */
 #include "cmd_viz.h"
 
@@ -51,7 +52,7 @@ static void *open_module(void)
 }
 
 /* The window's module, loaded once; NULL after a message on stderr. */
-static const viz_module *load_viz(void)
+static const viz_module *load_viz_now(void)
 {
     void *h = open_module();
     if (!h) {
@@ -67,6 +68,25 @@ static const viz_module *load_viz(void)
         return NULL;
     }
     return m;
+}
+
+static const viz_module *loaded;
+static bool load_tried;
+
+/* load_viz_now() once: its result, or NULL (said on stderr the first time). */
+static const viz_module *load_viz(void)
+{
+    if (!load_tried) {
+        loaded = load_viz_now();
+        load_tried = true;
+    }
+    return loaded;
+}
+
+void cmd_viz_preload(void *unused)
+{
+    (void)unused;
+    (void)load_viz();
 }
 
 int cmd_viz_window(int argc, char **argv, lesson_wire_handle *wire)
