@@ -164,16 +164,23 @@ static int process_threads(void)
 
 int lesson_wire_new(const char *choice, FILE *note, lesson_wire_handle **out)
 {
+    return lesson_wire_new_then(choice, note, out, NULL, NULL);
+}
+
+int lesson_wire_new_then(const char *choice, FILE *note, lesson_wire_handle **out,
+                         void (*meanwhile)(void *), void *arg)
+{
     char msg[NET_WIRE_MSG_LEN] = "";
     *out = NULL;
     if (!choice || !*choice)
         choice = getenv("SOCKBUF_WIRE");
     if (!choice || !*choice)
         choice = "auto";
-    if (!strcmp(choice, "loopback"))
-        return 0;
-    if (strcmp(choice, "auto"))
-        return -EINVAL;
+    if (!strcmp(choice, "loopback") || strcmp(choice, "auto")) {
+        if (meanwhile)
+            meanwhile(arg);
+        return !strcmp(choice, "loopback") ? 0 : -EINVAL;
+    }
     int threads = process_threads();
     lesson_wire_handle *h = calloc(1, sizeof *h);
     if (!h) {
@@ -184,10 +191,16 @@ int lesson_wire_new(const char *choice, FILE *note, lesson_wire_handle **out)
                  "fork: the process already runs %d threads; fix: make the wire before the "
                  "first thread (lesson_wire_new() in main)",
                  threads);
-    } else if (net_wire_start(&h->w, NULL, msg) == 0) {
-        *out = h;
-        return 0;
+    } else {
+        int rc = net_wire_start_then(&h->w, NULL, meanwhile, arg, msg);
+        meanwhile = NULL; /* called by net_wire_start_then */
+        if (rc == 0) {
+            *out = h;
+            return 0;
+        }
     }
+    if (meanwhile)
+        meanwhile(arg);
     free(h);
     if (note) {
         /* "STEP: ERROR; fix: FIX" from net_wire: the fix goes last. */

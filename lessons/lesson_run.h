@@ -168,6 +168,12 @@ int lesson_runner_write_transcript(const lesson_runner *r, FILE *out);
  * nothing). -EINVAL for another choice (*out NULL, nothing said). */
 int lesson_wire_new(const char *choice, FILE *note, lesson_wire_handle **out);
 
+/* lesson_wire_new(), calling meanwhile(arg) (may be NULL) exactly once:
+ * while the wire's helper sets itself up when there is one to wait for,
+ * else before returning. main() loads the window's module then. */
+int lesson_wire_new_then(const char *choice, FILE *note, lesson_wire_handle **out,
+                         void (*meanwhile)(void *), void *arg);
+
 /* Stops the wire's helper (in the process that made it) and frees the
  * handle. Accepts NULL. */
 void lesson_wire_free(lesson_wire_handle *w);
