@@ -148,6 +148,11 @@ static const cmd_option options[] = {
      "the default) or the kernel's (kernel: the\n"
      "emulated wire's log)",
      NULL, CMD_RENDER, 'W', 0, CMD_VALUE_WORDS, "model kernel"},
+    {"format", 0, "png|webp|gif|pdf",
+     "png: a picture a step (the default); webp, gif:\n"
+     "each step's animation as one looping file;\n"
+     "pdf: one handout, DIR/LESSON.pdf, a page a step",
+     NULL, CMD_RENDER, 'F', 0, CMD_VALUE_WORDS, "png webp gif pdf"},
     {"demo-steps", 0, "N", "advance a step at each animation's end, quit after N steps", NULL,
      CMD_WINDOW, 'd', CMD_OPT_HIDDEN, CMD_VALUE_NONE, NULL},
     {"screenshot", 0, "FILE", "save the last frame as a PNG when closing", NULL,
@@ -230,17 +235,20 @@ static const cmd_command commands[] = {
      run_run},
     {"render",
      CMD_RENDER,
-     "one PNG per step, no display needed",
+     "one PNG per step, animated steps, a PDF handout",
      {"render LESSON --out DIR [--size WxH] [--lang en|ja] [--at P] [--zoom Z] [--sim] "
-      "[--wire-view model|kernel] [--theme dark|light|contrast]",
+      "[--wire-view model|kernel] [--format png|webp|gif|pdf] [--theme dark|light|contrast]",
       NULL},
      "  Draws each step of LESSON as DIR/step-01.png, step-02.png... (no display needed);\n"
      "  a step with a question also as step-NN-question.png and step-NN-reveal.png;\n"
      "  a step whose narration does not fit on one page (long text at a big zoom) also\n"
-     "  as step-NN-p2.png, step-NN-p3.png... (one picture per page: nothing is left out).\n",
-     "  Every step runs first, in both modes, then the pictures are drawn: drawing never\n"
-     "  counts in the real mode's measured time, so the checks are check's whatever the\n"
-     "  size. On stderr: each failed expectation as check prints it, then one line per\n"
+     "  as step-NN-p2.png, step-NN-p3.png... (one picture per page: nothing is left out).\n"
+     "  --format webp or gif: each step as DIR/step-NN.webp (.gif), its animation looping\n"
+     "  (the question first and the reveal last for a question; every narration page).\n"
+     "  --format pdf: one handout, DIR/LESSON.pdf, each step's end picture a page.\n",
+     "  The steps run one after the other, in both modes, while other threads draw and\n"
+     "  write the pictures: nothing comes between two steps, so the checks are check's\n"
+     "  whatever the size. On stderr: each failed expectation as check prints it, then one line per\n"
      "  step, 'step N: K of M checks passed' (', F failed', ', S not checked' when there\n"
      "  are some). On stdout: the pictures written.\n"
      "\n"

@@ -7,7 +7,8 @@
  * the command table (cmd_table.c); moved here from main.c. Without the
  * module (the Debian package sockbuf without sockbuf-gui, or a
  * -DSOCKBUF_GUI=OFF build) the window and render say which package they
- * need and exit 2; live prints JSON Lines instead.
+ * need and exit 2; live prints JSON Lines instead. main() loads the
+ * module early (cmd_viz_preload) while the wire's helper starts.
  */
 #include "cmd_viz.h"
 
@@ -74,11 +75,11 @@ static void *open_module(char *err, size_t cap, bool *missing)
     return h;
 }
 
-/* The window's module, loaded once; NULL after a message on stderr, with
- * *status the exit status to give: 2 when the module is not installed
- * (this installation cannot do it, like a usage error: nothing ran), 1
- * when it is there and cannot be loaded. */
-static const viz_module *load_viz(int *status)
+/* The window's module; NULL after a message on stderr, with *status the
+ * exit status to give: 2 when the module is not installed (this
+ * installation cannot do it, like a usage error: nothing ran), 1 when it
+ * is there and cannot be loaded. */
+static const viz_module *load_viz_now(int *status)
 {
     bool missing;
     char err[512];
@@ -108,6 +109,29 @@ static const viz_module *load_viz(int *status)
         return NULL;
     }
     return m;
+}
+
+static const viz_module *loaded;
+static int load_status;
+static bool load_tried;
+
+/* load_viz_now() once: its result and status (said on stderr the first
+ * time). */
+static const viz_module *load_viz(int *status)
+{
+    if (!load_tried) {
+        loaded = load_viz_now(&load_status);
+        load_tried = true;
+    }
+    *status = load_status;
+    return loaded;
+}
+
+void cmd_viz_preload(void *unused)
+{
+    int status;
+    (void)unused;
+    (void)load_viz(&status);
 }
 
 int cmd_viz_window(int argc, char **argv, lesson_wire_handle *wire)

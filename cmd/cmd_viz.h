@@ -13,6 +13,11 @@
 
 #include "lesson_run.h"
 
+/* Loads the window's module now (once; a failure is said on stderr and
+ * said again by no one): main() calls it while the wire's helper starts,
+ * so that the two overlap. The argument is unused (a callback's). */
+void cmd_viz_preload(void *unused);
+
 /* `sockbuf [LESSON] ...`: argv[0] is "sockbuf", the whole command line. */
 int cmd_viz_window(int argc, char **argv, lesson_wire_handle *wire);
 

@@ -244,7 +244,7 @@ static const char *sample_value(const char *name)
         {"idle-timeout", "1"},   {"lang", "ja"},      {"size", "640x360"},
         {"at", "0.5"},           {"zoom", "2"},       {"jobs", "2"},
         {"junit", "x.xml"},      {"timeout", "5"},    {"transcript", "x.jsonl"},
-        {"junit-flavor", "jenkins"},
+        {"junit-flavor", "jenkins"}, {"format", "webp"},
         {"wire-view", "kernel"}, {"theme", "light"},  {"demo-steps", "1"},
         {"screenshot", "x.png"},
     };
