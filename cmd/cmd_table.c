@@ -14,9 +14,12 @@
 
 #include "base_opt.h"
 #include "cmd_lesson.h"
+#include "cmd_trace.h"
 #include "cmd_viz.h"
 
-enum { ALL_CMDS = CMD_WINDOW | CMD_CHECK | CMD_RUN | CMD_RENDER | CMD_LIVE | CMD_HELP };
+enum {
+    ALL_CMDS = CMD_WINDOW | CMD_CHECK | CMD_RUN | CMD_RENDER | CMD_LIVE | CMD_HELP | CMD_TRACE
+};
 
 #define SIZES "1280x720 1920x1080 2560x1440"
 
@@ -124,6 +127,27 @@ static const cmd_option options[] = {
      "the default) or the kernel's (kernel: the\n"
      "emulated wire's log)",
      NULL, CMD_RENDER, 'W', 0, CMD_VALUE_WORDS, "model kernel"},
+    {"run", 0, "'COMMAND'",
+     "a program to trace, run by /bin/sh -c: the\n"
+     "first --run is the server, the second the client",
+     "A program to trace, run by /bin/sh -c COMMAND, unmodified. The first --run is the "
+     "server, run in the emulated wire's server namespace; the second, the client, in the "
+     "client's namespace, started once the server listens (or after 2 s).",
+     CMD_TRACE, 'U', 0, CMD_VALUE_NONE, NULL},
+    {"headless", 0, NULL, "JSON Lines on stdout (or --transcript FILE), no window", NULL,
+     CMD_TRACE, 'H', 0, CMD_VALUE_NONE, NULL},
+    {"transcript", 0, "FILE",
+     "write one JSON line per socket call to FILE\n"
+     "('-': stdout), then the programs' exits",
+     NULL, CMD_TRACE, 't', 0, CMD_VALUE_FILE, NULL},
+    {"timeout", 0, "SECONDS", "stop the programs after this long (default 60; 0: never)", NULL,
+     CMD_TRACE, 'O', 0, CMD_VALUE_NONE, NULL},
+    {"model", 0, "'KEY=VALUE...'",
+     "the link, as a lesson's model line (default\n"
+     "'latency=5ms rate=10Mbit mss=1460')",
+     NULL, CMD_TRACE, 'E', 0, CMD_VALUE_NONE, NULL},
+    {"save-lesson", 0, "FILE", "also write the run as a lesson", NULL, CMD_TRACE, 'V', 0,
+     CMD_VALUE_FILE, NULL},
     {"demo-steps", 0, "N", "advance a step at each animation's end, quit after N steps", NULL,
      CMD_WINDOW, 'd', CMD_OPT_HIDDEN, CMD_VALUE_NONE, NULL},
     {"screenshot", 0, "FILE", "save the last frame as a PNG when closing", NULL,
@@ -132,7 +156,8 @@ static const cmd_option options[] = {
      "the real mode on the emulated link with the\n"
      "lesson's latency, rate and MSS where the machine\n"
      "allows it (auto, the default), or plain loopback",
-     NULL, CMD_WINDOW | CMD_CHECK | CMD_RUN | CMD_RENDER, 0, CMD_OPT_MAIN, CMD_VALUE_WORDS,
+     NULL, CMD_WINDOW | CMD_CHECK | CMD_RUN | CMD_RENDER | CMD_TRACE, 0, CMD_OPT_MAIN,
+     CMD_VALUE_WORDS,
      "auto loopback"},
     {"help", 'h', NULL, "this text", "Prints the command's help and exits 0.", ALL_CMDS, 'h', 0,
      CMD_VALUE_NONE, NULL},
@@ -142,6 +167,11 @@ enum { NOPTIONS = sizeof options / sizeof options[0] };
 static int run_check(int argc, char **argv, lesson_wire_handle *wire)
 {
     return cmd_check(argc, argv, wire, stdout, stderr);
+}
+
+static int run_trace(int argc, char **argv, lesson_wire_handle *wire)
+{
+    return cmd_trace(argc, argv, wire, stdout, stderr);
 }
 
 static int run_run(int argc, char **argv, lesson_wire_handle *wire)
@@ -231,6 +261,22 @@ static const cmd_command commands[] = {
      "  2 a usage error.\n",
      false,
      cmd_viz_live},
+    {"trace",
+     CMD_TRACE,
+     "trace your own client and server's socket calls",
+     {"trace --run 'SERVER' [--run 'CLIENT'] [--headless] [--transcript FILE] "
+      "[--timeout SECONDS] [--model 'KEY=VALUE...'] [--save-lesson FILE]",
+      NULL},
+     "  Runs your own programs, unmodified, on the emulated wire: the first --run (the\n"
+     "  server) in the server's namespace, the second (the client) in the client's, so\n"
+     "  their ('localhost', PORT) crosses the link. Every socket call is an event: the\n"
+     "  process, the Python source line, the call, its result, the socket's kernel\n"
+     "  queues (SIOCOUTQ, SIOCOUTQNSD, SIOCINQ, TCP_INFO) and the segments on the wire.\n"
+     "  Without --headless, one line per call on stdout.\n",
+     "  Exit status: 0 every program exited 0, 1 one did not (its exit or signal is\n"
+     "  named) or was stopped by --timeout, 2 a usage error.\n",
+     true,
+     run_trace},
     {"help",
      CMD_HELP,
      "a command's options, as COMMAND --help",

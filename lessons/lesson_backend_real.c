@@ -196,6 +196,11 @@ void lesson_wire_free(lesson_wire_handle *w)
     free(w);
 }
 
+struct net_wire *lesson_wire_net(lesson_wire_handle *w)
+{
+    return w ? w->w : NULL;
+}
+
 lesson_wire_handle *lesson_wire_after_fork(lesson_wire_handle *parent)
 {
     if (!parent)

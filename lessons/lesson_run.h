@@ -172,6 +172,10 @@ int lesson_wire_new(const char *choice, FILE *note, lesson_wire_handle **out);
  * handle. Accepts NULL. */
 void lesson_wire_free(lesson_wire_handle *w);
 
+/* The emulated link inside the handle (borrowed), for sockbuf trace,
+ * which runs programs in its namespaces; NULL when w is NULL. */
+struct net_wire *lesson_wire_net(lesson_wire_handle *w);
+
 /* In the child of a fork (check -j): frees the parent's wire, whose
  * helper answers the parent only (the parent's helper goes on), and
  * returns one of the child's own when the parent had one (NULL: plain

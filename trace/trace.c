@@ -1,0 +1,933 @@
+/* trace.c: a trace session (see trace.h).
+ *
+ * Each run is a `/bin/sh -c CMD` in a process group of its own, forked
+ * here: in the child, the wire's namespace is entered (net_wire_join), the
+ * preload library and its channel (one SOCK_SEQPACKET socketpair per run,
+ * its end moved to a high descriptor so the program's own descriptors
+ * are numbered as without sockbuf) are put in the environment, and the
+ * shell is executed. The server runs first; the client starts once the
+ * server listens (or after 2 s, or when the server has ended). The
+ * parent reads the channels: a call's TRACE_BEGIN waits in a pending
+ * list (held there in stepped mode), its TRACE_END makes the event. A
+ * call pending longer than blocked_after_us is reported as blocked, with
+ * its socket's queues read through a duplicate of it (pidfd_getfd()).
+ */
+#include "trace.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base_names.h"
+#include "base_text.h"
+
+enum {
+    TRACE_PENDING = 64,
+    TRACE_PROCS = 64,
+    TRACE_THREADS = 64,
+    TRACE_CHAN_FD = 900,            /* the channel's descriptor in the program */
+    TRACE_CLIENT_WAIT_US = 2000000, /* the client starts at the latest after this */
+    TRACE_EOF_GRACE_US = 2000000,   /* after a kill, how long to wait for the channel */
+};
+
+typedef struct {
+    int pid;
+    int tids[TRACE_THREADS];
+    int ntids;
+} trace_proc;
+
+typedef struct {
+    const char *cmd;
+    pid_t sh;        /* the shell, leader of the run's process group */
+    int chan;        /* our end of the channel; -1 once closed */
+    int status;      /* waitpid's, once exited */
+    bool started, exited, eof, listened;
+    uint64_t killed_us; /* when the timeout killed it; 0: never */
+    trace_proc procs[TRACE_PROCS];
+    int nprocs;
+} trace_runinfo;
+
+typedef struct {
+    trace_event e;
+    uint64_t begin_abs_us; /* CLOCK_MONOTONIC of the TRACE_BEGIN */
+    bool held;             /* stepped: waiting for trace_release() */
+    bool reported;         /* a blocked event was written */
+} trace_pending;
+
+struct trace_session {
+    trace_opts o;
+    char preload[PATH_MAX];
+    trace_runinfo runs[TRACE_MAX_RUNS];
+    int userns[TRACE_MAX_RUNS], netns[TRACE_MAX_RUNS];
+    trace_event *ring;
+    size_t cap, head, n;
+    uint64_t seq, dropped;
+    uint64_t start_us;
+    size_t seg_seen;
+    trace_pending pend[TRACE_PENDING];
+    int npend;
+    bool playing, timed_out, finished;
+};
+
+static uint64_t now_us(void)
+{
+    return net_wire_now_us();
+}
+
+static void set_msg(char *msg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_msg(char *msg, const char *fmt, ...)
+{
+    if (!msg)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, TRACE_MSG_LEN, fmt, ap);
+    va_end(ap);
+}
+
+const char *trace_run_name(const trace_session *s, int run)
+{
+    if (s->o.nruns == 1)
+        return "program";
+    return run == 0 ? "server" : "client";
+}
+
+/* The preload library beside the core library (build/lib, or the
+ * installed module folder). */
+static int find_preload(char *out, size_t cap)
+{
+    Dl_info di;
+    if (!dladdr((void *)&trace_start, &di) || !di.dli_fname)
+        return -ENOENT;
+    const char *slash = strrchr(di.dli_fname, '/');
+    int dirlen = slash ? (int)(slash - di.dli_fname) : 1;
+    snprintf(out, cap, "%.*s/libsockbuf-trace-preload.so", dirlen, slash ? di.dli_fname : ".");
+    return access(out, R_OK) == 0 ? 0 : -errno;
+}
+
+/* In the child: never returns. */
+static void exec_run(trace_session *s, int run, int chan)
+{
+    setpgid(0, 0);
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (s->o.wire) {
+        int rc = net_wire_join(s->userns[run], s->netns[run]);
+        if (rc < 0) {
+            fprintf(stderr, "sockbuf trace: setns(the wire's %s namespace): %s\n",
+                    trace_run_name(s, run), strerror(-rc));
+            _exit(126);
+        }
+    }
+    int fd = fcntl(chan, F_DUPFD, TRACE_CHAN_FD); /* without FD_CLOEXEC */
+    if (fd < 0)
+        _exit(126);
+    char num[16], pre[PATH_MAX + 256];
+    snprintf(num, sizeof num, "%d", fd);
+    setenv("SOCKBUF_TRACE_FD", num, 1);
+    setenv("SOCKBUF_TRACE_STEP", s->o.stepped ? "1" : "0", 1);
+    const char *old = getenv("LD_PRELOAD");
+    snprintf(pre, sizeof pre, "%s%s%s", s->preload, old && *old ? " " : "", old ? old : "");
+    setenv("LD_PRELOAD", pre, 1);
+    if (s->o.wire && s->o.nruns == 2) {
+        net_wire_side me = run == 0 ? NET_WIRE_SERVER : NET_WIRE_CLIENT;
+        net_wire_side peer = run == 0 ? NET_WIRE_CLIENT : NET_WIRE_SERVER;
+        setenv("SOCKBUF_TRACE_SELF", net_wire_addr(me), 1);
+        setenv("SOCKBUF_TRACE_PEER", net_wire_addr(peer), 1);
+    } else {
+        unsetenv("SOCKBUF_TRACE_SELF");
+        unsetenv("SOCKBUF_TRACE_PEER");
+    }
+    execl("/bin/sh", "sh", "-c", s->runs[run].cmd, (char *)NULL);
+    fprintf(stderr, "sockbuf trace: exec /bin/sh: %s\n", strerror(errno));
+    _exit(127);
+}
+
+static int start_run(trace_session *s, int run, char *msg)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        set_msg(msg, "socketpair(AF_UNIX, SOCK_SEQPACKET): %s", strerror(errno));
+        return -errno;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(sv[0]);
+        close(sv[1]);
+        set_msg(msg, "fork: %s", strerror(e));
+        return -e;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        exec_run(s, run, sv[1]);
+    }
+    close(sv[1]);
+    setpgid(pid, pid); /* also here: no race with an early kill */
+    s->runs[run].sh = pid;
+    s->runs[run].chan = sv[0];
+    s->runs[run].started = true;
+    return 0;
+}
+
+int trace_start(const trace_opts *o, trace_session **out, char *msg)
+{
+    int rc = 0;
+    *out = NULL;
+    trace_session *s = calloc(1, sizeof *s);
+    if (!s) {
+        set_msg(msg, "out of memory");
+        return -ENOMEM;
+    }
+    s->o = *o;
+    if (!s->o.ring_events)
+        s->o.ring_events = 4096;
+    if (!s->o.blocked_after_us)
+        s->o.blocked_after_us = 200000;
+    for (int r = 0; r < TRACE_MAX_RUNS; r++) {
+        s->userns[r] = s->netns[r] = s->runs[r].chan = -1;
+        s->runs[r].cmd = r < o->nruns ? o->runs[r] : NULL;
+    }
+    s->cap = s->o.ring_events;
+    s->ring = calloc(s->cap, sizeof *s->ring);
+    if (!s->ring) {
+        set_msg(msg, "out of memory");
+        rc = -ENOMEM;
+        goto fail;
+    }
+    if (o->nruns < 1 || o->nruns > TRACE_MAX_RUNS) {
+        set_msg(msg, "expected one or two --run commands, got %d", o->nruns);
+        rc = -EINVAL;
+        goto fail;
+    }
+    if (o->preload)
+        snprintf(s->preload, sizeof s->preload, "%s", o->preload);
+    else if ((rc = find_preload(s->preload, sizeof s->preload)) < 0) {
+        set_msg(msg, "the preload library %s: %s", s->preload, strerror(-rc));
+        goto fail;
+    }
+    if (access(s->preload, R_OK) < 0) {
+        rc = -errno;
+        set_msg(msg, "the preload library %s: %s", s->preload, strerror(-rc));
+        goto fail;
+    }
+    if (access("/bin/sh", X_OK) < 0) {
+        rc = -errno;
+        set_msg(msg, "/bin/sh: %s", strerror(-rc));
+        goto fail;
+    }
+    if (o->wire) {
+        char wmsg[NET_WIRE_MSG_LEN] = "";
+        if ((rc = net_wire_configure(o->wire, &o->link, wmsg)) < 0) {
+            set_msg(msg, "the wire: %s", wmsg);
+            goto fail;
+        }
+        for (int r = 0; r < o->nruns; r++) {
+            net_wire_side side = o->nruns == 2 && r == 1 ? NET_WIRE_CLIENT : NET_WIRE_SERVER;
+            if ((rc = net_wire_ns_fds(o->wire, side, &s->userns[r], &s->netns[r], wmsg)) < 0) {
+                set_msg(msg, "the wire: %s", wmsg);
+                goto fail;
+            }
+        }
+        net_wire_poll(o->wire);
+        net_wire_log(o->wire, &s->seg_seen);
+    }
+    s->start_us = now_us();
+    if (s->o.transcript) {
+        FILE *f = s->o.transcript;
+        fprintf(f, "{\"trace\":\"start\",\"wire\":\"%s\",\"stepped\":%s,\"model\":{\"latency_us\":%llu,"
+                   "\"rate_bps\":%llu,\"mss\":%u},\"runs\":[",
+                o->wire ? "emulated" : "loopback", o->stepped ? "true" : "false",
+                (unsigned long long)o->link.latency_us, (unsigned long long)o->link.rate_bps,
+                o->link.mss_bytes);
+        for (int r = 0; r < o->nruns; r++) {
+            fprintf(f, "%s{\"name\":\"%s\",\"command\":", r ? "," : "", trace_run_name(s, r));
+            base_json_str(f, o->runs[r]);
+            fputc('}', f);
+        }
+        fputs("]}\n", f);
+        fflush(f);
+    }
+    if ((rc = start_run(s, 0, msg)) < 0)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    trace_free(s);
+    return rc;
+}
+
+void trace_free(trace_session *s)
+{
+    if (!s)
+        return;
+    for (int r = 0; r < TRACE_MAX_RUNS; r++) {
+        trace_runinfo *ri = &s->runs[r];
+        if (ri->started && !ri->exited) {
+            kill(-ri->sh, SIGKILL);
+            while (waitpid(ri->sh, &ri->status, 0) < 0 && errno == EINTR) {
+            }
+        }
+        if (ri->chan >= 0)
+            close(ri->chan);
+        if (s->userns[r] >= 0)
+            close(s->userns[r]);
+        if (s->netns[r] >= 0)
+            close(s->netns[r]);
+    }
+    free(s->ring);
+    free(s);
+}
+
+/* The process's and thread's numbers within the run (new ones are added). */
+static void name_caller(trace_runinfo *ri, int pid, int tid, int *proc, int *thread)
+{
+    int p = 0;
+    while (p < ri->nprocs && ri->procs[p].pid != pid)
+        p++;
+    if (p == ri->nprocs && ri->nprocs < TRACE_PROCS) {
+        ri->procs[p].pid = pid;
+        ri->procs[p].tids[0] = pid;
+        ri->procs[p].ntids = 1;
+        ri->nprocs++;
+    }
+    if (p >= TRACE_PROCS) {
+        *proc = TRACE_PROCS - 1;
+        *thread = 0;
+        return;
+    }
+    trace_proc *tp = &ri->procs[p];
+    int t = 0;
+    while (t < tp->ntids && tp->tids[t] != tid)
+        t++;
+    if (t == tp->ntids && tp->ntids < TRACE_THREADS)
+        tp->tids[tp->ntids++] = tid;
+    *proc = p;
+    *thread = t < TRACE_THREADS ? t : TRACE_THREADS - 1;
+}
+
+static void fill_event(trace_session *s, int run, const trace_msg *m, trace_event *e)
+{
+    memset(e, 0, sizeof *e);
+    e->run = run;
+    e->pid = m->pid;
+    e->tid = m->tid;
+    name_caller(&s->runs[run], m->pid, m->tid, &e->proc, &e->thread);
+    e->call = m->call < TRACE_C_COUNT ? (trace_call)m->call : TRACE_C_UNTRACED;
+    memcpy(e->name, m->name, sizeof e->name);
+    e->name[sizeof e->name - 1] = '\0';
+    e->fd = m->fd;
+    memcpy(e->where, m->where, sizeof e->where);
+    e->where[sizeof e->where - 1] = '\0';
+    memcpy(e->addr, m->addr, sizeof e->addr);
+    e->addr[sizeof e->addr - 1] = '\0';
+    memcpy(e->arg, m->arg, sizeof e->arg);
+    e->before = m->q;
+    e->t_us = m->t_us > s->start_us ? m->t_us - s->start_us : 0;
+}
+
+/* The wire's segments since the previous event. */
+static void take_segments(trace_session *s, trace_event *e)
+{
+    size_t n = 0;
+    if (s->o.wire) {
+        net_wire_poll(s->o.wire);
+        net_wire_log(s->o.wire, &n);
+    }
+    e->seg_first = s->seg_seen;
+    e->seg_count = n > s->seg_seen ? n - s->seg_seen : 0;
+    s->seg_seen = n > s->seg_seen ? n : s->seg_seen;
+}
+
+static void push_event(trace_session *s, trace_event *e)
+{
+    e->seq = ++s->seq;
+    take_segments(s, e);
+    size_t at = (s->head + s->n) % s->cap;
+    if (s->n == s->cap) {
+        s->head = (s->head + 1) % s->cap;
+        s->dropped++;
+    } else {
+        s->n++;
+    }
+    s->ring[at] = *e;
+    if (s->o.transcript) {
+        trace_event_json(s, &s->ring[at], s->o.transcript);
+        fputc('\n', s->o.transcript);
+        fflush(s->o.transcript);
+    }
+}
+
+static trace_pending *find_pending(trace_session *s, int run, int pid, int tid)
+{
+    for (int i = 0; i < s->npend; i++)
+        if (s->pend[i].e.run == run && s->pend[i].e.pid == pid && s->pend[i].e.tid == tid)
+            return &s->pend[i];
+    return NULL;
+}
+
+static void drop_pending(trace_session *s, trace_pending *p)
+{
+    int i = (int)(p - s->pend);
+    memmove(&s->pend[i], &s->pend[i + 1], (size_t)(s->npend - i - 1) * sizeof *p);
+    s->npend--;
+}
+
+static void go(trace_session *s, int run)
+{
+    char g = 'g';
+    if (s->runs[run].chan >= 0) {
+        ssize_t n;
+        do {
+            n = send(s->runs[run].chan, &g, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        } while (n < 0 && errno == EINTR);
+    }
+}
+
+static void handle(trace_session *s, int run, const trace_msg *m)
+{
+    trace_runinfo *ri = &s->runs[run];
+    if (m->kind == TRACE_HELLO) {
+        int proc, thread;
+        name_caller(ri, m->pid, m->tid, &proc, &thread);
+        return;
+    }
+    if (m->kind == TRACE_BEGIN) {
+        trace_pending *p = find_pending(s, run, m->pid, m->tid);
+        if (!p && s->npend < TRACE_PENDING)
+            p = &s->pend[s->npend++];
+        if (!p) {
+            if (s->o.stepped)
+                go(s, run);
+            return;
+        }
+        memset(p, 0, sizeof *p);
+        fill_event(s, run, m, &p->e);
+        p->begin_abs_us = m->t_us;
+        p->e.after = m->q;
+        p->held = s->o.stepped && !s->playing;
+        if (s->o.stepped && s->playing)
+            go(s, run);
+        return;
+    }
+    if (m->kind != TRACE_END)
+        return;
+    trace_event e;
+    trace_pending *p = find_pending(s, run, m->pid, m->tid);
+    if (p && p->e.call == m->call) {
+        e = p->e;
+        e.took_us = m->t_us > p->begin_abs_us ? m->t_us - p->begin_abs_us : 0;
+        drop_pending(s, p);
+    } else {
+        fill_event(s, run, m, &e);
+    }
+    e.t_us = m->t_us > s->start_us ? m->t_us - s->start_us : 0;
+    e.done = true;
+    e.ret = m->ret;
+    e.err = m->err;
+    e.nbytes = m->nbytes;
+    e.ndata = m->ndata < TRACE_DATA_MAX ? m->ndata : TRACE_DATA_MAX;
+    memcpy(e.data, m->data, e.ndata);
+    if (m->addr[0])
+        memcpy(e.addr, m->addr, sizeof e.addr), e.addr[sizeof e.addr - 1] = '\0';
+    if (m->call == TRACE_C_GETSOCKOPT)
+        e.arg[2] = m->arg[2];
+    e.after = m->q;
+    if (m->call == TRACE_C_UNTRACED) {
+        memcpy(e.name, m->name, sizeof e.name);
+        e.name[sizeof e.name - 1] = '\0';
+        e.arg[0] = m->arg[0];
+    }
+    if (m->call == TRACE_C_SOCKET)
+        e.fd = (int)m->ret;
+    if (m->call == TRACE_C_LISTEN && m->ret == 0)
+        ri->listened = true;
+    push_event(s, &e);
+}
+
+static void read_chan(trace_session *s, int run)
+{
+    trace_runinfo *ri = &s->runs[run];
+    trace_msg m;
+    for (;;) {
+        ssize_t n;
+        do {
+            n = recv(ri->chan, &m, sizeof m, MSG_DONTWAIT);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0) {
+            ri->eof = true;
+            close(ri->chan);
+            ri->chan = -1;
+            /* Its calls will never end: whatever they were waiting for. */
+            for (int i = s->npend - 1; i >= 0; i--)
+                if (s->pend[i].e.run == run)
+                    drop_pending(s, &s->pend[i]);
+            return;
+        }
+        if (n == (ssize_t)sizeof m && m.magic == TRACE_PROTO_MAGIC)
+            handle(s, run, &m);
+    }
+}
+
+/* A call unanswered for long: its socket's queues now, read through a
+ * duplicate of the caller's descriptor. */
+static void report_blocked(trace_session *s, trace_pending *p)
+{
+    trace_event e = p->e;
+    p->reported = true;
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
+    int pfd = (int)syscall(SYS_pidfd_open, p->e.pid, 0);
+    if (pfd >= 0) {
+        int fd = (int)syscall(SYS_pidfd_getfd, pfd, p->e.fd, 0);
+        if (fd >= 0) {
+            trace_queues_read(fd, &e.after, getsockopt);
+            close(fd);
+        }
+        close(pfd);
+    }
+#endif
+    e.done = false;
+    e.took_us = now_us() - p->begin_abs_us;
+    e.t_us = now_us() - s->start_us;
+    push_event(s, &e);
+}
+
+static void reap(trace_session *s)
+{
+    for (int r = 0; r < s->o.nruns; r++) {
+        trace_runinfo *ri = &s->runs[r];
+        if (!ri->started || ri->exited)
+            continue;
+        pid_t w;
+        do {
+            w = waitpid(ri->sh, &ri->status, WNOHANG);
+        } while (w < 0 && errno == EINTR);
+        if (w == ri->sh || (w < 0 && errno == ECHILD))
+            ri->exited = true;
+    }
+}
+
+int trace_pump(trace_session *s, int timeout_ms)
+{
+    int nr = s->o.nruns;
+    uint64_t now = now_us();
+    /* The client starts once the server listens. */
+    if (nr == 2 && !s->runs[1].started &&
+        (s->runs[0].listened || s->runs[0].exited || s->runs[0].eof ||
+         now - s->start_us > TRACE_CLIENT_WAIT_US)) {
+        char msg[TRACE_MSG_LEN];
+        int rc = start_run(s, 1, msg);
+        if (rc < 0)
+            return rc;
+    }
+    struct pollfd pf[TRACE_MAX_RUNS];
+    int idx[TRACE_MAX_RUNS], np = 0;
+    for (int r = 0; r < nr; r++)
+        if (s->runs[r].chan >= 0) {
+            pf[np].fd = s->runs[r].chan;
+            pf[np].events = POLLIN;
+            idx[np++] = r;
+        }
+    int wait = timeout_ms < 20 ? timeout_ms : 20;
+    int n = np ? poll(pf, (nfds_t)np, wait) : (usleep((useconds_t)wait * 1000u), 0);
+    if (n < 0 && errno != EINTR)
+        return -errno;
+    for (int i = 0; n > 0 && i < np; i++)
+        if (pf[i].revents)
+            read_chan(s, idx[i]);
+    now = now_us();
+    for (int i = 0; i < s->npend; i++) {
+        trace_pending *p = &s->pend[i];
+        if (!p->held && !p->reported && now > p->begin_abs_us + s->o.blocked_after_us)
+            report_blocked(s, p);
+    }
+    reap(s);
+    if (s->o.timeout_us && !s->timed_out && now - s->start_us > s->o.timeout_us) {
+        s->timed_out = true;
+        for (int r = 0; r < nr; r++)
+            if (s->runs[r].started && (!s->runs[r].exited || !s->runs[r].eof)) {
+                kill(-s->runs[r].sh, SIGKILL);
+                s->runs[r].killed_us = now;
+            }
+    }
+    bool running = false;
+    for (int r = 0; r < nr; r++) {
+        trace_runinfo *ri = &s->runs[r];
+        if (ri->killed_us && now > ri->killed_us + TRACE_EOF_GRACE_US && !ri->eof) {
+            ri->eof = true; /* a process that left its group holds the channel */
+            close(ri->chan);
+            ri->chan = -1;
+        }
+        if (!ri->started || !ri->exited || !ri->eof)
+            running = true;
+    }
+    if (!running && !s->finished) {
+        s->finished = true;
+        if (s->o.transcript) {
+            FILE *f = s->o.transcript;
+            char buf[160];
+            fputs("{\"trace\":\"end\",\"exit\":{", f);
+            for (int r = 0; r < nr; r++)
+                fprintf(f, "%s\"%s\":%d", r ? "," : "", trace_run_name(s, r),
+                        trace_exit_code(s, r));
+            fputs("},\"status\":{", f);
+            for (int r = 0; r < nr; r++) {
+                fprintf(f, "%s\"%s\":", r ? "," : "", trace_run_name(s, r));
+                base_json_str(f, trace_exit_text(s, r, buf, sizeof buf));
+            }
+            fprintf(f, "},\"events\":%llu,\"dropped\":%llu,\"timed_out\":%s}\n",
+                    (unsigned long long)s->seq, (unsigned long long)s->dropped,
+                    s->timed_out ? "true" : "false");
+            fflush(f);
+        }
+    }
+    return running ? 1 : 0;
+}
+
+const trace_event *trace_held(const trace_session *s)
+{
+    for (int i = 0; i < s->npend; i++)
+        if (s->pend[i].held)
+            return &s->pend[i].e;
+    return NULL;
+}
+
+int trace_release(trace_session *s)
+{
+    for (int i = 0; i < s->npend; i++)
+        if (s->pend[i].held) {
+            s->pend[i].held = false;
+            s->pend[i].begin_abs_us = now_us(); /* blocked counts from its release */
+            go(s, s->pend[i].e.run);
+            return 0;
+        }
+    return -ENOENT;
+}
+
+void trace_play(trace_session *s)
+{
+    s->playing = true;
+    while (trace_release(s) == 0) {
+    }
+}
+
+const trace_event *trace_event_at(const trace_session *s, size_t i)
+{
+    return i < s->n ? &s->ring[(s->head + i) % s->cap] : NULL;
+}
+
+size_t trace_event_count(const trace_session *s)
+{
+    return s->n;
+}
+
+uint64_t trace_events_dropped(const trace_session *s)
+{
+    return s->dropped;
+}
+
+int trace_exit_status(const trace_session *s, int run)
+{
+    return s->runs[run].exited ? s->runs[run].status : -1;
+}
+
+int trace_exit_code(const trace_session *s, int run)
+{
+    const trace_runinfo *ri = &s->runs[run];
+    if (!ri->exited)
+        return -1;
+    if (WIFEXITED(ri->status))
+        return WEXITSTATUS(ri->status);
+    if (WIFSIGNALED(ri->status))
+        return 128 + WTERMSIG(ri->status);
+    return -1;
+}
+
+bool trace_timed_out(const trace_session *s)
+{
+    return s->timed_out;
+}
+
+const char *trace_exit_text(const trace_session *s, int run, char *buf, size_t cap)
+{
+    const trace_runinfo *ri = &s->runs[run];
+    if (!ri->started)
+        snprintf(buf, cap, "never started");
+    else if (!ri->exited)
+        snprintf(buf, cap, "still running");
+    else if (ri->killed_us)
+        snprintf(buf, cap, "stopped after %.0f s (--timeout)", (double)s->o.timeout_us / 1e6);
+    else if (WIFSIGNALED(ri->status))
+        snprintf(buf, cap, "killed by SIG%s (%s)",
+                 sigabbrev_np(WTERMSIG(ri->status)) ? sigabbrev_np(WTERMSIG(ri->status)) : "?",
+                 strsignal(WTERMSIG(ri->status)));
+    else if (WIFEXITED(ri->status) && WEXITSTATUS(ri->status) == 127)
+        snprintf(buf, cap, "exited 127 (command not found)");
+    else
+        snprintf(buf, cap, "exited %d", WIFEXITED(ri->status) ? WEXITSTATUS(ri->status) : -1);
+    return buf;
+}
+
+const net_wire_segment *trace_segments(const trace_session *s, size_t *count)
+{
+    *count = 0;
+    if (!s->o.wire)
+        return NULL;
+    return net_wire_log(s->o.wire, count);
+}
+
+/* ------------------------------------------------------------ text */
+
+/* "('127.0.0.1', 8080)" from "127.0.0.1:8080". */
+static void addr_tuple(const char *a, char *buf, size_t cap)
+{
+    const char *colon = strrchr(a, ':');
+    if (!colon) {
+        snprintf(buf, cap, "'%s'", a);
+        return;
+    }
+    snprintf(buf, cap, "('%.*s', %s)", (int)(colon - a), a, colon + 1);
+}
+
+static const char *opt_level(int64_t l)
+{
+    return l == SOL_SOCKET ? "SOL_SOCKET" : l == 6 ? "IPPROTO_TCP" : NULL;
+}
+
+static const char *opt_name(int64_t l, int64_t n)
+{
+    if (l == SOL_SOCKET)
+        switch (n) {
+        case SO_REUSEADDR: return "SO_REUSEADDR";
+        case SO_SNDBUF: return "SO_SNDBUF";
+        case SO_RCVBUF: return "SO_RCVBUF";
+        case SO_KEEPALIVE: return "SO_KEEPALIVE";
+        case SO_LINGER: return "SO_LINGER";
+        case SO_TYPE: return "SO_TYPE";
+        case SO_ERROR: return "SO_ERROR";
+        case SO_REUSEPORT: return "SO_REUSEPORT";
+        default: return NULL;
+        }
+    if (l == 6)
+        switch (n) {
+        case 1: return "TCP_NODELAY";
+        case 2: return "TCP_MAXSEG";
+        case 3: return "TCP_CORK";
+        case 11: return "TCP_INFO";
+        case 12: return "TCP_QUICKACK";
+        default: return NULL;
+        }
+    return NULL;
+}
+
+void trace_call_text(const trace_event *e, char *buf, size_t cap)
+{
+    char a[128], b[64], c[64];
+    const char *lv, *on;
+    switch (e->call) {
+    case TRACE_C_SOCKET:
+        snprintf(buf, cap, "socket(%s, %s)",
+                 e->arg[0] == AF_INET ? "AF_INET" : e->arg[0] == AF_INET6 ? "AF_INET6"
+                 : e->arg[0] == AF_UNIX ? "AF_UNIX" : "?",
+                 (e->arg[1] & 0xf) == SOCK_STREAM ? "SOCK_STREAM"
+                 : (e->arg[1] & 0xf) == SOCK_DGRAM ? "SOCK_DGRAM" : "?");
+        break;
+    case TRACE_C_BIND:
+    case TRACE_C_CONNECT:
+        addr_tuple(e->addr, a, sizeof a);
+        snprintf(buf, cap, "%s(%s)", e->call == TRACE_C_BIND ? "bind" : "connect", a);
+        break;
+    case TRACE_C_LISTEN:
+        snprintf(buf, cap, "listen(%lld)", (long long)e->arg[0]);
+        break;
+    case TRACE_C_ACCEPT:
+        snprintf(buf, cap, "accept()");
+        break;
+    case TRACE_C_SEND:
+        if (e->done) {
+            base_repr(a, sizeof a, e->data, e->ndata, true, 40);
+            if (e->nbytes > e->ndata || (size_t)e->arg[0] > e->nbytes)
+                snprintf(buf, cap, "send(%s) of %lld bytes", a, (long long)e->arg[0]);
+            else
+                snprintf(buf, cap, "send(%s)", a);
+        } else {
+            snprintf(buf, cap, "send(%lld bytes)", (long long)e->arg[0]);
+        }
+        break;
+    case TRACE_C_RECV:
+        snprintf(buf, cap, "recv(%lld)", (long long)e->arg[0]);
+        break;
+    case TRACE_C_SETSOCKOPT:
+    case TRACE_C_GETSOCKOPT:
+        lv = opt_level(e->arg[0]);
+        on = opt_name(e->arg[0], e->arg[1]);
+        snprintf(b, sizeof b, "%lld", (long long)e->arg[0]);
+        snprintf(c, sizeof c, "%lld", (long long)e->arg[1]);
+        if (e->call == TRACE_C_SETSOCKOPT)
+            snprintf(buf, cap, "setsockopt(%s, %s, %lld)", lv ? lv : b, on ? on : c,
+                     (long long)e->arg[2]);
+        else
+            snprintf(buf, cap, "getsockopt(%s, %s)", lv ? lv : b, on ? on : c);
+        break;
+    case TRACE_C_SHUTDOWN:
+        snprintf(buf, cap, "shutdown(%s)",
+                 e->arg[0] == SHUT_RD ? "SHUT_RD" : e->arg[0] == SHUT_WR ? "SHUT_WR" : "SHUT_RDWR");
+        break;
+    case TRACE_C_CLOSE:
+        snprintf(buf, cap, "close()");
+        break;
+    default:
+        snprintf(buf, cap, "untraced: %s", e->name[0] ? e->name : "?");
+        break;
+    }
+}
+
+void trace_result_text(const trace_event *e, char *buf, size_t cap)
+{
+    char a[96];
+    if (!e->done) {
+        snprintf(buf, cap, "%s", "");
+        return;
+    }
+    if (e->ret < 0) {
+        snprintf(buf, cap, "%s", base_exception_name(-e->err));
+        return;
+    }
+    switch (e->call) {
+    case TRACE_C_SOCKET:
+        snprintf(buf, cap, "<socket fd=%lld>", (long long)e->ret);
+        break;
+    case TRACE_C_ACCEPT:
+        addr_tuple(e->addr, a, sizeof a);
+        snprintf(buf, cap, "(<socket fd=%lld>, %s)", (long long)e->ret, a);
+        break;
+    case TRACE_C_SEND:
+    case TRACE_C_UNTRACED:
+        snprintf(buf, cap, "%lld", (long long)e->ret);
+        break;
+    case TRACE_C_RECV:
+        base_repr(buf, cap, e->data, e->ndata, true, cap > 8 ? cap - 8 : 1);
+        break;
+    case TRACE_C_GETSOCKOPT:
+        snprintf(buf, cap, "%lld", (long long)e->arg[2]);
+        break;
+    default:
+        snprintf(buf, cap, "None");
+        break;
+    }
+}
+
+static void queues_json(const trace_queues *q, FILE *f)
+{
+    if (!q->have) {
+        fputs("null", f);
+        return;
+    }
+    fprintf(f,
+            "{\"state\":\"%s\",\"outq\":%d,\"unsent\":%d,\"inq\":%d,\"snd_wnd\":%u,"
+            "\"rcv_space\":%u,\"rtt_us\":%u,\"mss\":%u,\"cwnd\":%u}",
+            base_tcp_state_name(base_tcp_state_of_linux((int)q->state)), q->outq_bytes,
+            q->unsent_bytes, q->inq_bytes, q->snd_wnd, q->rcv_space, q->rtt_us, q->snd_mss,
+            q->snd_cwnd);
+}
+
+static void flags_text(uint8_t fl, char *buf, size_t cap)
+{
+    static const struct {
+        uint8_t bit;
+        const char *name;
+    } names[] = {{NET_WIRE_SYN, "SYN"}, {NET_WIRE_FIN, "FIN"}, {NET_WIRE_RST, "RST"},
+                 {NET_WIRE_PSH, "PSH"}, {NET_WIRE_ACK, "ACK"}};
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (fl & names[i].bit)
+            at += (size_t)snprintf(buf + at, at < cap ? cap - at : 0, "%s%s", at ? "|" : "",
+                                   names[i].name);
+}
+
+void trace_event_json(const trace_session *s, const trace_event *e, FILE *f)
+{
+    char buf[1200];
+    fprintf(f, "{\"event\":%llu,\"t_ms\":%.3f,\"proc\":\"%s\",\"process\":%d,\"thread\":%d,"
+               "\"pid\":%d,\"tid\":%d,\"where\":",
+            (unsigned long long)e->seq, (double)e->t_us / 1000.0, trace_run_name(s, e->run),
+            e->proc, e->thread, e->pid, e->tid);
+    if (e->where[0])
+        base_json_str(f, e->where);
+    else
+        fputs("null", f);
+    static const char *const names[] = {
+#define TRACE_X(id, name) name,
+        TRACE_CALLS(TRACE_X)
+#undef TRACE_X
+    };
+    if (e->call == TRACE_C_UNTRACED) {
+        snprintf(buf, sizeof buf, "untraced: %s", e->name);
+        fputs(",\"call\":", f);
+        base_json_str(f, buf);
+    } else {
+        fprintf(f, ",\"call\":\"%s\"", names[e->call]);
+    }
+    fprintf(f, ",\"fd\":%d,\"text\":", e->fd);
+    trace_call_text(e, buf, sizeof buf);
+    base_json_str(f, buf);
+    if (e->addr[0]) {
+        fputs(",\"addr\":", f);
+        base_json_str(f, e->addr);
+    }
+    fprintf(f, ",\"done\":%s,\"blocked\":%s,\"took_ms\":%.3f", e->done ? "true" : "false",
+            (!e->done || e->took_us >= s->o.blocked_after_us) ? "true" : "false",
+            (double)e->took_us / 1000.0);
+    if (e->done) {
+        fprintf(f, ",\"returned\":%lld,\"result\":", (long long)e->ret);
+        trace_result_text(e, buf, sizeof buf);
+        base_json_str(f, buf);
+        fputs(",\"exception\":", f);
+        if (e->ret < 0)
+            base_json_str(f, base_exception_name(-e->err));
+        else
+            fputs("null", f);
+        if (e->ret < 0)
+            fprintf(f, ",\"errno\":\"%s\"", strerrorname_np(e->err) ? strerrorname_np(e->err) : "?");
+        fprintf(f, ",\"bytes\":%u", e->nbytes);
+    }
+    fputs(",\"before\":", f);
+    queues_json(&e->before, f);
+    fputs(",\"kernel\":", f);
+    queues_json(&e->after, f);
+    fputs(",\"segments\":[", f);
+    size_t nseg = 0;
+    const net_wire_segment *log = trace_segments(s, &nseg);
+    for (size_t i = 0; i < e->seg_count && e->seg_first + i < nseg; i++) {
+        const net_wire_segment *g = &log[e->seg_first + i];
+        char fl[40];
+        flags_text(g->flags, fl, sizeof fl);
+        fprintf(f,
+                "%s{\"t_ms\":%.3f,\"from\":\"%s\",\"len\":%u,\"flags\":\"%s\",\"seq\":%u,"
+                "\"ack\":%u,\"win\":%u%s}",
+                i ? "," : "",
+                g->sent_us > s->start_us ? (double)(g->sent_us - s->start_us) / 1000.0 : 0.0,
+                g->dir == 0 ? "client" : "server", g->len_bytes, fl, g->seq, g->ack,
+                g->window_bytes, g->dropped ? ",\"dropped\":true" : "");
+    }
+    fputs("]}", f);
+}
