@@ -62,7 +62,7 @@ static int parse_model(const char *text, net_wire_link *link, FILE *errout)
 /* One line per call, for a person reading a terminal. */
 static void print_event(const trace_session *s, const trace_event *e, FILE *out)
 {
-    char call[256], res[200], who[48];
+    char call[256], res[72], who[48];
     trace_call_text(e, call, sizeof call);
     trace_result_text(e, res, sizeof res);
     if (e->proc || e->thread)

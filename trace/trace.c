@@ -681,6 +681,14 @@ const char *trace_exit_text(const trace_session *s, int run, char *buf, size_t c
                  strsignal(WTERMSIG(ri->status)));
     else if (WIFEXITED(ri->status) && WEXITSTATUS(ri->status) == 127)
         snprintf(buf, cap, "exited 127 (command not found)");
+    else if (WIFEXITED(ri->status) && WEXITSTATUS(ri->status) > 128 &&
+             WEXITSTATUS(ri->status) < 128 + 65)
+        /* The shell's way to say its program died of a signal. */
+        snprintf(buf, cap, "exited %d (killed by SIG%s: %s)", WEXITSTATUS(ri->status),
+                 sigabbrev_np(WEXITSTATUS(ri->status) - 128)
+                     ? sigabbrev_np(WEXITSTATUS(ri->status) - 128)
+                     : "?",
+                 strsignal(WEXITSTATUS(ri->status) - 128));
     else
         snprintf(buf, cap, "exited %d", WIFEXITED(ri->status) ? WEXITSTATUS(ri->status) : -1);
     return buf;

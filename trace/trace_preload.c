@@ -707,6 +707,14 @@ EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t n)
     return r;
 }
 
+EXPORT ssize_t sendfile64(int out, int in, off_t *off, size_t n)
+{
+    ssize_t r = real_sendfile(out, in, off, n); /* the same call on 64-bit Linux */
+    if (traced(out))
+        untraced("sendfile", out, r, errno, n);
+    return r;
+}
+
 EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
     ssize_t r = real_read(fd, buf, n);

@@ -8,7 +8,7 @@ import time
 server_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 server_socket.bind(('localhost', 8080))
 server_socket.listen(5)
-print('Server listening on port 8080')
+print('Server listening')
 
 client_socket, addr = server_socket.accept()
 time.sleep(0.5)
