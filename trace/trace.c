@@ -487,23 +487,34 @@ static void read_chan(trace_session *s, int run)
     }
 }
 
-/* A call unanswered for long: its socket's queues now, read through a
- * duplicate of the caller's descriptor. */
+/* The queues of descriptor fd of process pid now, read through a
+ * duplicate of it (pidfd_getfd(): the caller's own user, and its parent
+ * here). q is left as it was when that is refused. */
+static void peek_queues(int pid, int fd, trace_queues *q)
+{
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pfd >= 0) {
+        int dup = fd >= 0 ? (int)syscall(SYS_pidfd_getfd, pfd, fd, 0) : -1;
+        if (dup >= 0) {
+            trace_queues_read(dup, q, getsockopt);
+            close(dup);
+        }
+        close(pfd);
+    }
+#else
+    (void)pid;
+    (void)fd;
+    (void)q;
+#endif
+}
+
+/* A call unanswered for long: its socket's queues now. */
 static void report_blocked(trace_session *s, trace_pending *p)
 {
     trace_event e = p->e;
     p->reported = true;
-#if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
-    int pfd = (int)syscall(SYS_pidfd_open, p->e.pid, 0);
-    if (pfd >= 0) {
-        int fd = (int)syscall(SYS_pidfd_getfd, pfd, p->e.fd, 0);
-        if (fd >= 0) {
-            trace_queues_read(fd, &e.after, getsockopt);
-            close(fd);
-        }
-        close(pfd);
-    }
-#endif
+    peek_queues(p->e.pid, p->e.fd, &e.after);
     e.done = false;
     e.took_us = now_us() - p->begin_abs_us;
     e.t_us = now_us() - s->start_us;
@@ -558,6 +569,8 @@ int trace_pump(trace_session *s, int timeout_ms)
         trace_pending *p = &s->pend[i];
         if (!p->held && !p->reported && now > p->begin_abs_us + s->o.blocked_after_us)
             report_blocked(s, p);
+        else if (p->held)
+            peek_queues(p->e.pid, p->e.fd, &p->e.after); /* what the picture shows now */
     }
     reap(s);
     if (s->o.timeout_us && !s->timed_out && now - s->start_us > s->o.timeout_us) {
@@ -604,16 +617,26 @@ int trace_pump(trace_session *s, int timeout_ms)
 
 const trace_event *trace_held(const trace_session *s)
 {
+    return trace_held_run(s, -1);
+}
+
+const trace_event *trace_held_run(const trace_session *s, int run)
+{
     for (int i = 0; i < s->npend; i++)
-        if (s->pend[i].held)
+        if (s->pend[i].held && (run < 0 || s->pend[i].e.run == run))
             return &s->pend[i].e;
     return NULL;
 }
 
 int trace_release(trace_session *s)
 {
+    return trace_release_run(s, -1);
+}
+
+int trace_release_run(trace_session *s, int run)
+{
     for (int i = 0; i < s->npend; i++)
-        if (s->pend[i].held) {
+        if (s->pend[i].held && (run < 0 || s->pend[i].e.run == run)) {
             s->pend[i].held = false;
             s->pend[i].begin_abs_us = now_us(); /* blocked counts from its release */
             go(s, s->pend[i].e.run);

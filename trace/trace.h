@@ -83,18 +83,26 @@ void trace_free(trace_session *s);
  * exited and said all, or a negative errno. */
 int trace_pump(trace_session *s, int timeout_ms);
 
-/* Stepped mode: the held call (an event with done false), or NULL. */
+/* Stepped mode: the held call that waits longest (an event with done
+ * false; its `after` is the socket's queues now, read again at every
+ * trace_pump()), or NULL. Valid until the next trace_pump(). */
 const trace_event *trace_held(const trace_session *s);
 
-/* Stepped mode: lets the held call go. Returns 0, or -ENOENT when none
- * is held. */
+/* The same for one run (0: the server, 1: the client). */
+const trace_event *trace_held_run(const trace_session *s, int run);
+
+/* Stepped mode: lets the held call go that waits longest. Returns 0, or
+ * -ENOENT when none is held. */
 int trace_release(trace_session *s);
+
+/* The same for one run's held call. */
+int trace_release_run(trace_session *s, int run);
 
 /* Stepped mode off from now on (P: play on): releases every call. */
 void trace_play(trace_session *s);
 
-/* The ring: *n events, oldest first, the oldest being event number
- * *first_seq. Valid until the next trace_pump(). */
+/* The ring, oldest first: event i of trace_event_count() (NULL beyond).
+ * Valid until the next trace_pump(). */
 const trace_event *trace_event_at(const trace_session *s, size_t i);
 size_t trace_event_count(const trace_session *s);
 
