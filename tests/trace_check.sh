@@ -97,6 +97,25 @@ assert sum(e["returned"] for e in done) == 4000000, sum(e["returned"] for e in d
 assert any(e["took_ms"] >= 500 for e in done), "the blocked send took %r ms" % [e["took_ms"] for e in done]
 '
 
+# --- --save-lesson: the run as a lesson that check parses and runs --------
+"$bin" trace --headless --transcript /dev/null --save-lesson chat.lesson \
+    --run 'python3 chat_server.py' --run 'python3 chat_client.py' >/dev/null 2>save.err ||
+    fail "--save-lesson: $(cat save.err)"
+grep -qxF "client:  s.sendall(b'Hi\\n')" chat.lesson || fail "no sendall in: $(cat chat.lesson)"
+grep -qxF "expect   server: data == b'Hi\\nHow are you?\\n'" chat.lesson ||
+    fail "no expectation from the kernel in: $(cat chat.lesson)"
+"$bin" check chat.lesson >check.out 2>&1 || fail "check chat.lesson: $(cat check.out)"
+grep -q '^1 passed, 0 failed$' check.out || fail "check chat.lesson: $(cat check.out)"
+"$bin" trace --headless --transcript /dev/null --save-lesson file.lesson \
+    --model 'latency=5ms rate=1Gbit' --run 'python3 file_server.py' --run 'python3 file_client.py' \
+    >/dev/null 2>save.err || fail "--save-lesson (file): $(cat save.err)"
+grep -q "^client:  s.sendall(b'x' \* 4000000)$" file.lesson || fail "no sendall in: $(cat file.lesson)"
+# It parses and runs in both modes (its expectations are the kernel's;
+# where the model differs, check says so: exit 1, never 2).
+"$bin" check file.lesson >check.out 2>&1
+[ $? -le 1 ] || fail "check file.lesson: $(cat check.out)"
+grep -q 'error:' check.out && fail "file.lesson does not parse: $(cat check.out)"
+
 # --- clear errors ----------------------------------------------------------
 "$bin" trace --headless --transcript nf.jsonl --run 'no-such-program-here' >nf.out 2>nf.err
 [ $? -eq 1 ] || fail "a command not found: exit $?"
