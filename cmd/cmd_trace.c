@@ -112,7 +112,8 @@ int cmd_trace(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *
             return 0;
         case 'U':
             if (o.nruns == TRACE_MAX_RUNS) {
-                fprintf(errout, "sockbuf trace: at most two --run (the server, then the client)\n");
+                fprintf(errout, "sockbuf trace: at most %d --run (the server, then its clients)\n",
+                        TRACE_MAX_RUNS);
                 return 2;
             }
             if (!*v) {
@@ -142,6 +143,17 @@ int cmd_trace(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *
         }
     }
     int first = base_opt_operands(p);
+    /* --model latency=5ms rate=10Mbit: the words after the first are
+     * operands to getopt; a KEY=VALUE operand belongs to --model. */
+    char model_buf[512];
+    if (model) {
+        snprintf(model_buf, sizeof model_buf, "%s", model);
+        while (first < argc && strchr(argv[first], '=') && argv[first][0] != '-') {
+            size_t l = strlen(model_buf);
+            snprintf(model_buf + l, sizeof model_buf - l, " %s", argv[first++]);
+        }
+        model = model_buf;
+    }
     if (first < argc) {
         fprintf(errout, "sockbuf trace: unexpected '%s' (each program is a --run 'COMMAND')\n",
                 argv[first]);
@@ -168,6 +180,7 @@ int cmd_trace(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *
         o.transcript = tx;
     } else if (transcript || headless) {
         o.transcript = out;
+        o.stdout_to_stderr = true; /* the report has stdout to itself (SPEC.md 6) */
     }
     trace_session *s = NULL;
     char msg[TRACE_MSG_LEN] = "";

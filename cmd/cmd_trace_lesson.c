@@ -225,7 +225,7 @@ int cmd_trace_save_lesson(const trace_session *s, const trace_opts *o, const cha
     fprintf(f, "# Each socket call is a statement; a step ends where a call blocked.\n");
     fprintf(f, "# The expectations are what the kernel returned in that run.\n");
     fprintf(f, "lesson   %s\n", name);
-    fprintf(f, "title    Traced: %s\n", o->nruns == 2 ? "your server and client" : "your program");
+    fprintf(f, "title    Traced: %s\n", o->nruns >= 2 ? "your server and client" : "your program");
     uint64_t bps = o->link.rate_bps;
     const char *unit = bps % 1000000000 == 0 ? "Gbit" : bps % 1000000 == 0 ? "Mbit"
                        : bps % 1000 == 0     ? "kbit" : "bit";
@@ -274,7 +274,7 @@ int cmd_trace_save_lesson(const trace_session *s, const trace_opts *o, const cha
         if (e->done && e->proc == 0 && e->thread == 0 && e->run < 2)
             last_end[e->run] = e->t_us;
         const char *side = side_of(e->run);
-        bool mine = e->proc == 0 && e->thread == 0 && o->nruns == 2;
+        bool mine = e->proc == 0 && e->thread == 0 && o->nruns >= 2 && e->run < 2;
         const char *var = e->fd >= 0 ? name_of(&w, e->run, e->fd) : NULL;
         if (!e->done && e->call != TRACE_C_SEND)
             continue; /* the call's end comes later */

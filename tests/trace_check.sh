@@ -77,6 +77,13 @@ wait $spid || fail "the server alone failed"
 sort chat.out >chat.all
 cmp -s plain.all chat.all || fail "output differs with sockbuf: $(diff plain.all chat.all)"
 
+# With the transcript on stdout (--headless), the programs' own output goes
+# to stderr: stdout is JSON Lines only. --model takes KEY=VALUE words.
+"$bin" trace --headless --model latency=5ms rate=100Mbit --run 'python3 chat_server.py' \
+    --run 'python3 chat_client.py' >pure.jsonl 2>pure.err || fail "--headless: $(cat pure.err)"
+check pure.jsonl 'assert start["model"]["rate_bps"] == 100000000, start["model"]'
+grep -q '^Reply: ' pure.err || fail "the client's output is lost: $(cat pure.err)"
+
 # --- file send: a zero window, sendall() blocked -------------------------
 head -c 4000000 /dev/urandom >file.txt
 "$bin" trace --headless --transcript file.jsonl --model 'latency=5ms rate=1Gbit' \

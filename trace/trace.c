@@ -101,9 +101,10 @@ static void set_msg(char *msg, const char *fmt, ...)
 
 const char *trace_run_name(const trace_session *s, int run)
 {
+    static const char *const names[TRACE_MAX_RUNS] = {"server", "client", "client2", "client3"};
     if (s->o.nruns == 1)
         return "program";
-    return run == 0 ? "server" : "client";
+    return run >= 0 && run < TRACE_MAX_RUNS ? names[run] : "?";
 }
 
 /* The preload library beside the core library (build/lib, or the
@@ -144,7 +145,9 @@ static void exec_run(trace_session *s, int run, int chan)
     const char *old = getenv("LD_PRELOAD");
     snprintf(pre, sizeof pre, "%s%s%s", s->preload, old && *old ? " " : "", old ? old : "");
     setenv("LD_PRELOAD", pre, 1);
-    if (s->o.wire && s->o.nruns == 2) {
+    if (s->o.stdout_to_stderr && dup2(2, 1) < 0)
+        _exit(126);
+    if (s->o.wire && s->o.nruns >= 2) {
         net_wire_side me = run == 0 ? NET_WIRE_SERVER : NET_WIRE_CLIENT;
         net_wire_side peer = run == 0 ? NET_WIRE_CLIENT : NET_WIRE_SERVER;
         setenv("SOCKBUF_TRACE_SELF", net_wire_addr(me), 1);
@@ -212,7 +215,7 @@ int trace_start(const trace_opts *o, trace_session **out, char *msg)
         goto fail;
     }
     if (o->nruns < 1 || o->nruns > TRACE_MAX_RUNS) {
-        set_msg(msg, "expected one or two --run commands, got %d", o->nruns);
+        set_msg(msg, "expected 1 to %d --run commands, got %d", TRACE_MAX_RUNS, o->nruns);
         rc = -EINVAL;
         goto fail;
     }
@@ -239,7 +242,7 @@ int trace_start(const trace_opts *o, trace_session **out, char *msg)
             goto fail;
         }
         for (int r = 0; r < o->nruns; r++) {
-            net_wire_side side = o->nruns == 2 && r == 1 ? NET_WIRE_CLIENT : NET_WIRE_SERVER;
+            net_wire_side side = o->nruns >= 2 && r >= 1 ? NET_WIRE_CLIENT : NET_WIRE_SERVER;
             if ((rc = net_wire_ns_fds(o->wire, side, &s->userns[r], &s->netns[r], wmsg)) < 0) {
                 set_msg(msg, "the wire: %s", wmsg);
                 goto fail;
@@ -540,15 +543,16 @@ int trace_pump(trace_session *s, int timeout_ms)
 {
     int nr = s->o.nruns;
     uint64_t now = now_us();
-    /* The client starts once the server listens. */
-    if (nr == 2 && !s->runs[1].started &&
-        (s->runs[0].listened || s->runs[0].exited || s->runs[0].eof ||
-         now - s->start_us > TRACE_CLIENT_WAIT_US)) {
-        char msg[TRACE_MSG_LEN];
-        int rc = start_run(s, 1, msg);
-        if (rc < 0)
-            return rc;
-    }
+    /* The clients start once the server listens. */
+    for (int r = 1; r < nr; r++)
+        if (!s->runs[r].started &&
+            (s->runs[0].listened || s->runs[0].exited || s->runs[0].eof ||
+             now - s->start_us > TRACE_CLIENT_WAIT_US)) {
+            char msg[TRACE_MSG_LEN];
+            int rc = start_run(s, r, msg);
+            if (rc < 0)
+                return rc;
+        }
     struct pollfd pf[TRACE_MAX_RUNS];
     int idx[TRACE_MAX_RUNS], np = 0;
     for (int r = 0; r < nr; r++)

@@ -1,9 +1,9 @@
 /* trace.h: sockbuf trace, a student's own programs on the emulated wire.
  *
- * A trace session runs one or two shell commands (`/bin/sh -c CMD`): the
- * first in the wire's server namespace, the second in its client
+ * A trace session runs one to four shell commands (`/bin/sh -c CMD`): the
+ * first in the wire's server namespace, the others in its client
  * namespace (net_wire.h), so their traffic crosses the emulated link and
- * its segment log; with no wire, both on this machine's loopback. Each
+ * its segment log; with no wire, all on this machine's loopback. Each
  * program gets the preload library (trace_preload.c) that reports every
  * socket call (trace_proto.h); the session turns the reports into events
  * (the process, the source line, the call, its result, the socket's
@@ -27,12 +27,14 @@
 
 typedef struct trace_session trace_session;
 
-enum { TRACE_MAX_RUNS = 2, TRACE_MSG_LEN = 512 };
+enum { TRACE_MAX_RUNS = 4, TRACE_MSG_LEN = 512 };
 
 /* How to run. */
 typedef struct {
-    const char *runs[TRACE_MAX_RUNS]; /* shell commands; runs[0] the server */
-    int nruns;                        /* 1 or 2 */
+    const char *runs[TRACE_MAX_RUNS]; /* shell commands; runs[0] the server, the rest clients */
+    int nruns;                        /* 1 to TRACE_MAX_RUNS */
+    bool stdout_to_stderr;            /* the programs write their stdout to stderr (the
+                                         transcript has stdout) */
     net_wire *wire;                   /* the emulated link (borrowed), or NULL: loopback */
     net_wire_link link;               /* its latency, rate and MSS */
     uint64_t timeout_us;              /* stop the programs after this long; 0: never */
@@ -47,7 +49,7 @@ typedef struct {
 typedef struct {
     uint64_t seq;             /* 1, 2...: the event's number in the run */
     uint64_t t_us;            /* when the call returned (began, for a held call), since start */
-    int run;                  /* which --run: 0 (server) or 1 (client) */
+    int run;                  /* which --run: 0 (the server), 1... (the clients) */
     int proc;                 /* the process's number within its run: 0 the first */
     int thread;               /* the thread's number within its process: 0 the main one */
     int pid, tid;             /* the caller */
@@ -123,7 +125,7 @@ int trace_exit_code(const trace_session *s, int run);
 /* Did the timeout stop the programs? */
 bool trace_timed_out(const trace_session *s);
 
-/* A run's name: "server", "client" (one run: "program"). */
+/* A run's name: "server", "client", "client2"... (one run: "program"). */
 const char *trace_run_name(const trace_session *s, int run);
 
 /* The event's call as Python writes it: "send(b'Hi\\n')", "recv(1024)",
