@@ -120,53 +120,118 @@ static int find_preload(char *out, size_t cap)
     return access(out, R_OK) == 0 ? 0 : -errno;
 }
 
-/* In the child: never returns. */
-static void exec_run(trace_session *s, int run, int chan)
+/* The environment of a run's programs: ours, with the preload library
+ * first in LD_PRELOAD and the channel's settings. Built before the fork
+ * (the child of a threaded process, as the window is, may not allocate).
+ * NULL when out of memory; free with free_env(). */
+static char **run_env(const trace_session *s, int run)
+{
+    extern char **environ;
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 8, sizeof *env);
+    if (!env)
+        return NULL;
+    size_t k = 0;
+    const char *old_pre = NULL;
+    static const char *const ours[] = {"LD_PRELOAD=", "SOCKBUF_TRACE_FD=", "SOCKBUF_TRACE_STEP=",
+                                       "SOCKBUF_TRACE_SELF=", "SOCKBUF_TRACE_PEER="};
+    for (size_t i = 0; i < n; i++) {
+        bool skip = false;
+        for (size_t j = 0; j < sizeof ours / sizeof ours[0]; j++)
+            if (!strncmp(environ[i], ours[j], strlen(ours[j]))) {
+                skip = true;
+                if (j == 0)
+                    old_pre = environ[i] + strlen(ours[0]);
+            }
+        if (!skip && !(env[k++] = strdup(environ[i])))
+            goto fail;
+    }
+    char buf[PATH_MAX + 4096];
+    snprintf(buf, sizeof buf, "LD_PRELOAD=%s%s%s", s->preload, old_pre && *old_pre ? " " : "",
+             old_pre ? old_pre : "");
+    if (!(env[k++] = strdup(buf)))
+        goto fail;
+    snprintf(buf, sizeof buf, "SOCKBUF_TRACE_FD=%d", TRACE_CHAN_FD);
+    if (!(env[k++] = strdup(buf)))
+        goto fail;
+    if (!(env[k++] = strdup(s->o.stepped ? "SOCKBUF_TRACE_STEP=1" : "SOCKBUF_TRACE_STEP=0")))
+        goto fail;
+    if (s->o.wire && s->o.nruns >= 2) {
+        net_wire_side me = run == 0 ? NET_WIRE_SERVER : NET_WIRE_CLIENT;
+        net_wire_side peer = run == 0 ? NET_WIRE_CLIENT : NET_WIRE_SERVER;
+        snprintf(buf, sizeof buf, "SOCKBUF_TRACE_SELF=%s", net_wire_addr(me));
+        if (!(env[k++] = strdup(buf)))
+            goto fail;
+        snprintf(buf, sizeof buf, "SOCKBUF_TRACE_PEER=%s", net_wire_addr(peer));
+        if (!(env[k++] = strdup(buf)))
+            goto fail;
+    }
+    return env;
+fail:
+    for (size_t i = 0; i < k; i++)
+        free(env[i]);
+    free(env);
+    return NULL;
+}
+
+static void free_env(char **env)
+{
+    for (size_t i = 0; env && env[i]; i++)
+        free(env[i]);
+    free(env);
+}
+
+static void say(const char *a, const char *b)
+{
+    ssize_t n = write(2, a, strlen(a));
+    n = write(2, b, strlen(b));
+    (void)n;
+}
+
+/* In the child: async-signal-safe calls only. Never returns. */
+static void exec_run(const trace_session *s, int run, int chan, char **argv, char **env)
 {
     setpgid(0, 0);
     signal(SIGPIPE, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (s->o.stdout_to_stderr && dup2(2, 1) < 0)
+        _exit(126);
     if (s->o.wire) {
         int rc = net_wire_join(s->userns[run], s->netns[run]);
         if (rc < 0) {
-            fprintf(stderr, "sockbuf trace: setns(the wire's %s namespace): %s\n",
-                    trace_run_name(s, run), strerror(-rc));
+            say("sockbuf trace: setns(the wire's namespace): ", strerror(-rc));
+            say("\n", "");
             _exit(126);
         }
     }
-    int fd = fcntl(chan, F_DUPFD, TRACE_CHAN_FD); /* without FD_CLOEXEC */
-    if (fd < 0)
+    if (dup2(chan, TRACE_CHAN_FD) < 0) /* dup2 clears FD_CLOEXEC */
         _exit(126);
-    char num[16], pre[PATH_MAX + 256];
-    snprintf(num, sizeof num, "%d", fd);
-    setenv("SOCKBUF_TRACE_FD", num, 1);
-    setenv("SOCKBUF_TRACE_STEP", s->o.stepped ? "1" : "0", 1);
-    const char *old = getenv("LD_PRELOAD");
-    snprintf(pre, sizeof pre, "%s%s%s", s->preload, old && *old ? " " : "", old ? old : "");
-    setenv("LD_PRELOAD", pre, 1);
-    if (s->o.stdout_to_stderr && dup2(2, 1) < 0)
-        _exit(126);
-    if (s->o.wire && s->o.nruns >= 2) {
-        net_wire_side me = run == 0 ? NET_WIRE_SERVER : NET_WIRE_CLIENT;
-        net_wire_side peer = run == 0 ? NET_WIRE_CLIENT : NET_WIRE_SERVER;
-        setenv("SOCKBUF_TRACE_SELF", net_wire_addr(me), 1);
-        setenv("SOCKBUF_TRACE_PEER", net_wire_addr(peer), 1);
-    } else {
-        unsetenv("SOCKBUF_TRACE_SELF");
-        unsetenv("SOCKBUF_TRACE_PEER");
-    }
-    execl("/bin/sh", "sh", "-c", s->runs[run].cmd, (char *)NULL);
-    fprintf(stderr, "sockbuf trace: exec /bin/sh: %s\n", strerror(errno));
+    execve("/bin/sh", argv, env);
+    say("sockbuf trace: exec /bin/sh: ", strerror(errno));
+    say("\n", "");
     _exit(127);
 }
 
 static int start_run(trace_session *s, int run, char *msg)
 {
     int sv[2];
+    char **env = run_env(s, run);
+    char *argv[] = {"sh", "-c", (char *)s->runs[run].cmd, NULL};
+    if (!env) {
+        set_msg(msg, "out of memory");
+        return -ENOMEM;
+    }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-        set_msg(msg, "socketpair(AF_UNIX, SOCK_SEQPACKET): %s", strerror(errno));
-        return -errno;
+        int e = errno;
+        free_env(env);
+        set_msg(msg, "socketpair(AF_UNIX, SOCK_SEQPACKET): %s", strerror(e));
+        return -e;
     }
     fflush(NULL);
     pid_t pid = fork();
@@ -174,13 +239,15 @@ static int start_run(trace_session *s, int run, char *msg)
         int e = errno;
         close(sv[0]);
         close(sv[1]);
+        free_env(env);
         set_msg(msg, "fork: %s", strerror(e));
         return -e;
     }
     if (pid == 0) {
         close(sv[0]);
-        exec_run(s, run, sv[1]);
+        exec_run(s, run, sv[1], argv, env);
     }
+    free_env(env);
     close(sv[1]);
     setpgid(pid, pid); /* also here: no race with an early kill */
     s->runs[run].sh = pid;
