@@ -52,8 +52,8 @@ static const cmd_option options[] = {
      "listen: close a connection idle this long\n"
      "(default 120; 0: never)",
      NULL, CMD_LIVE, 'I', 0, CMD_VALUE_NONE, NULL},
-    {"lang", 0, "en|ja", "window: language (default: ja when LANG is ja*)", NULL, CMD_LIVE, 'l', 0, CMD_VALUE_WORDS, "en ja"},
-    {"size", 0, "WxH", "window: size (default 1280x720)", NULL, CMD_LIVE, 'z', 0, CMD_VALUE_WORDS,
+    {"lang", 0, "en|ja", "window: language (default: ja when LANG is ja*)", NULL, CMD_LIVE | CMD_TRACE, 'l', 0, CMD_VALUE_WORDS, "en ja"},
+    {"size", 0, "WxH", "window: size (default 1280x720)", NULL, CMD_LIVE | CMD_TRACE, 'z', 0, CMD_VALUE_WORDS,
      SIZES},
     {"size", 0, "WxH", "picture size, 64..8192 each (default 1280x720)", NULL, CMD_RENDER, 'z', 0,
      CMD_VALUE_WORDS, SIZES},
@@ -149,9 +149,9 @@ static const cmd_option options[] = {
     {"save-lesson", 0, "FILE", "also write the run as a lesson", NULL, CMD_TRACE, 'V', 0,
      CMD_VALUE_FILE, NULL},
     {"demo-steps", 0, "N", "advance a step at each animation's end, quit after N steps", NULL,
-     CMD_WINDOW, 'd', CMD_OPT_HIDDEN, CMD_VALUE_NONE, NULL},
+     CMD_WINDOW | CMD_TRACE, 'd', CMD_OPT_HIDDEN, CMD_VALUE_NONE, NULL},
     {"screenshot", 0, "FILE", "save the last frame as a PNG when closing", NULL,
-     CMD_WINDOW | CMD_LIVE, 'P', CMD_OPT_HIDDEN, CMD_VALUE_FILE, NULL},
+     CMD_WINDOW | CMD_LIVE | CMD_TRACE, 'P', CMD_OPT_HIDDEN, CMD_VALUE_FILE, NULL},
     {"wire", 0, "auto|loopback",
      "the real mode on the emulated link with the\n"
      "lesson's latency, rate and MSS where the machine\n"

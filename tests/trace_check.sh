@@ -162,6 +162,17 @@ assert start["wire"] == "loopback", start
 assert [e["result"] for e in side("client", "send")] == ["3", "13"]
 '
 
+# --- the window steps call by call (held until released; here the demo
+# mode releases them) and draws the programs' source lines ---------------
+if command -v xvfb-run >/dev/null; then
+    SDL_FRAMEBUFFER_ACCELERATION=0 xvfb-run -a -s "-screen 0 1280x720x24" "$bin" trace \
+        --size 1280x720 --demo-steps 8 --screenshot win.png --transcript win.jsonl \
+        --run 'python3 chat_server.py' --run 'python3 chat_client.py' >win.out 2>win.err ||
+        fail "the window: $(cat win.err)"
+    [ -s win.png ] || fail "the window drew nothing: $(cat win.err)"
+    check win.jsonl 'assert start["stepped"] is True, start'
+fi
+
 # --- an ordinary user (nobody), with a TUN node of mode 0666 ----------------
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
     mknod "$dir/tun" c 10 200 && chmod 666 "$dir/tun" || fail "mknod"

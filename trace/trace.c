@@ -79,7 +79,7 @@ struct trace_session {
     size_t seg_seen;
     trace_pending pend[TRACE_PENDING];
     int npend;
-    bool playing, timed_out, finished;
+    bool playing, timed_out, finished, stopped;
 };
 
 static uint64_t now_us(void)
@@ -491,6 +491,8 @@ static void handle(trace_session *s, int run, const trace_msg *m)
         fill_event(s, run, m, &p->e);
         p->begin_abs_us = m->t_us;
         p->e.after = m->q;
+        p->e.ndata = m->ndata < TRACE_DATA_MAX ? m->ndata : TRACE_DATA_MAX;
+        memcpy(p->e.data, m->data, p->e.ndata);
         p->held = s->o.stepped && !s->playing;
         if (s->o.stepped && s->playing)
             go(s, run);
@@ -579,6 +581,13 @@ static void peek_queues(int pid, int fd, trace_queues *q)
 #endif
 }
 
+int trace_peek_queues(int pid, int fd, trace_queues *q)
+{
+    memset(q, 0, sizeof *q);
+    peek_queues(pid, fd, q);
+    return q->have ? 0 : -ENOENT;
+}
+
 /* A call unanswered for long: its socket's queues now. */
 static void report_blocked(trace_session *s, trace_pending *p)
 {
@@ -604,6 +613,47 @@ static void reap(trace_session *s)
         if (w == ri->sh || (w < 0 && errno == ECHILD))
             ri->exited = true;
     }
+}
+
+/* The transcript's last line: the runs' exits. Once. */
+static void write_end(trace_session *s)
+{
+    int nr = s->o.nruns;
+    s->finished = true;
+    if (!s->o.transcript)
+        return;
+    FILE *f = s->o.transcript;
+    char buf[160];
+    fputs("{\"trace\":\"end\",\"exit\":{", f);
+    for (int r = 0; r < nr; r++)
+        fprintf(f, "%s\"%s\":%d", r ? "," : "", trace_run_name(s, r), trace_exit_code(s, r));
+    fputs("},\"status\":{", f);
+    for (int r = 0; r < nr; r++) {
+        fprintf(f, "%s\"%s\":", r ? "," : "", trace_run_name(s, r));
+        base_json_str(f, trace_exit_text(s, r, buf, sizeof buf));
+    }
+    fprintf(f, "},\"events\":%llu,\"dropped\":%llu,\"timed_out\":%s,\"stopped\":%s}\n",
+            (unsigned long long)s->seq, (unsigned long long)s->dropped,
+            s->timed_out ? "true" : "false", s->stopped ? "true" : "false");
+    fflush(f);
+}
+
+void trace_stop(trace_session *s)
+{
+    if (s->finished)
+        return;
+    s->stopped = true;
+    for (int r = 0; r < s->o.nruns; r++) {
+        trace_runinfo *ri = &s->runs[r];
+        if (ri->started && !ri->exited) {
+            kill(-ri->sh, SIGKILL);
+            ri->killed_us = now_us();
+            while (waitpid(ri->sh, &ri->status, 0) < 0 && errno == EINTR) {
+            }
+            ri->exited = true;
+        }
+    }
+    write_end(s);
 }
 
 int trace_pump(trace_session *s, int timeout_ms)
@@ -663,26 +713,8 @@ int trace_pump(trace_session *s, int timeout_ms)
         if (!ri->started || !ri->exited || !ri->eof)
             running = true;
     }
-    if (!running && !s->finished) {
-        s->finished = true;
-        if (s->o.transcript) {
-            FILE *f = s->o.transcript;
-            char buf[160];
-            fputs("{\"trace\":\"end\",\"exit\":{", f);
-            for (int r = 0; r < nr; r++)
-                fprintf(f, "%s\"%s\":%d", r ? "," : "", trace_run_name(s, r),
-                        trace_exit_code(s, r));
-            fputs("},\"status\":{", f);
-            for (int r = 0; r < nr; r++) {
-                fprintf(f, "%s\"%s\":", r ? "," : "", trace_run_name(s, r));
-                base_json_str(f, trace_exit_text(s, r, buf, sizeof buf));
-            }
-            fprintf(f, "},\"events\":%llu,\"dropped\":%llu,\"timed_out\":%s}\n",
-                    (unsigned long long)s->seq, (unsigned long long)s->dropped,
-                    s->timed_out ? "true" : "false");
-            fflush(f);
-        }
-    }
+    if (!running && !s->finished)
+        write_end(s);
     return running ? 1 : 0;
 }
 
@@ -767,6 +799,8 @@ const char *trace_exit_text(const trace_session *s, int run, char *buf, size_t c
         snprintf(buf, cap, "never started");
     else if (!ri->exited)
         snprintf(buf, cap, "still running");
+    else if (ri->killed_us && s->stopped && !s->timed_out)
+        snprintf(buf, cap, "stopped (sockbuf ended first)");
     else if (ri->killed_us)
         snprintf(buf, cap, "stopped after %.0f s (--timeout)", (double)s->o.timeout_us / 1e6);
     else if (WIFSIGNALED(ri->status))
@@ -867,6 +901,12 @@ void trace_call_text(const trace_event *e, char *buf, size_t cap)
         if (e->done) {
             base_repr(a, sizeof a, e->data, e->ndata, true, 40);
             if (e->nbytes > e->ndata || (size_t)e->arg[0] > e->nbytes)
+                snprintf(buf, cap, "send(%s) of %lld bytes", a, (long long)e->arg[0]);
+            else
+                snprintf(buf, cap, "send(%s)", a);
+        } else if (e->ndata) {
+            base_repr(a, sizeof a, e->data, e->ndata, true, 40);
+            if ((size_t)e->arg[0] > e->ndata)
                 snprintf(buf, cap, "send(%s) of %lld bytes", a, (long long)e->arg[0]);
             else
                 snprintf(buf, cap, "send(%s)", a);

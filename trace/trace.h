@@ -85,6 +85,11 @@ void trace_free(trace_session *s);
  * exited and said all, or a negative errno. */
 int trace_pump(trace_session *s, int timeout_ms);
 
+/* Stops what still runs (SIGKILL to its process groups) and writes the
+ * transcript's last line, once: "stopped": true, each such run's status
+ * "stopped (sockbuf ended first)". After the window closed or Ctrl+C. */
+void trace_stop(trace_session *s);
+
 /* Stepped mode: the held call that waits longest (an event with done
  * false; its `after` is the socket's queues now, read again at every
  * trace_pump()), or NULL. Valid until the next trace_pump(). */
@@ -138,6 +143,12 @@ void trace_result_text(const trace_event *e, char *buf, size_t cap);
 
 /* Writes an event as one JSON object (no newline) to f. */
 void trace_event_json(const trace_session *s, const trace_event *e, FILE *f);
+
+/* The queues of descriptor fd of traced process pid as they are now,
+ * read through a duplicate of it (pidfd_getfd()). Returns 0, or -ENOENT
+ * (q->have 0) when it cannot be read: the process or socket is gone, or
+ * the kernel refuses. */
+int trace_peek_queues(int pid, int fd, trace_queues *q);
 
 /* The wire's segment log (NULL, 0 without a wire). */
 const net_wire_segment *trace_segments(const trace_session *s, size_t *count);

@@ -501,6 +501,7 @@ static ssize_t traced_send(int fd, const void *buf, size_t n, int flags,
     m.nbytes = (uint32_t)n;
     if (to)
         addr_text(to, tolen, m.addr, sizeof m.addr);
+    copy_data(&m, buf, n); /* what a held send is about to send */
     send_begin(&m);
     ssize_t r = to ? real_sendto(fd, buf, n, flags, to, tolen) : real_send(fd, buf, n, flags);
     int err = errno;
@@ -538,6 +539,7 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *mh, int flags)
         total += mh->msg_iov[i].iov_len;
     m.arg[0] = (int64_t)total;
     m.arg[1] = flags;
+    copy_iov(&m, mh, total);
     send_begin(&m);
     ssize_t r = real_sendmsg(fd, mh, flags);
     int err = errno;
