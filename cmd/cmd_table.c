@@ -17,9 +17,7 @@
 #include "cmd_trace.h"
 #include "cmd_viz.h"
 
-enum {
-    ALL_CMDS = CMD_WINDOW | CMD_CHECK | CMD_RUN | CMD_RENDER | CMD_LIVE | CMD_HELP | CMD_TRACE
-};
+enum { ALL_CMDS = CMD_WINDOW | CMD_CHECK | CMD_RUN | CMD_RENDER | CMD_LIVE | CMD_HELP | CMD_TRACE };
 
 #define SIZES "1280x720 1920x1080 2560x1440"
 
@@ -52,9 +50,10 @@ static const cmd_option options[] = {
      "listen: close a connection idle this long\n"
      "(default 120; 0: never)",
      NULL, CMD_LIVE, 'I', 0, CMD_VALUE_NONE, NULL},
-    {"lang", 0, "en|ja", "window: language (default: ja when LANG is ja*)", NULL, CMD_LIVE | CMD_TRACE, 'l', 0, CMD_VALUE_WORDS, "en ja"},
-    {"size", 0, "WxH", "window: size (default 1280x720)", NULL, CMD_LIVE | CMD_TRACE, 'z', 0, CMD_VALUE_WORDS,
-     SIZES},
+    {"lang", 0, "en|ja", "window: language (default: ja when LANG is ja*)", NULL,
+     CMD_LIVE | CMD_TRACE, 'l', 0, CMD_VALUE_WORDS, "en ja"},
+    {"size", 0, "WxH", "window: size (default 1280x720)", NULL, CMD_LIVE | CMD_TRACE, 'z', 0,
+     CMD_VALUE_WORDS, SIZES},
     {"size", 0, "WxH", "picture size, 64..8192 each (default 1280x720)", NULL, CMD_RENDER, 'z', 0,
      CMD_VALUE_WORDS, SIZES},
     {"lang", 0, "en|ja", "language (default: ja when LANG is ja*, else en)", NULL, CMD_RENDER, 'l', 0, CMD_VALUE_WORDS,
@@ -134,8 +133,8 @@ static const cmd_option options[] = {
      "server, run in the emulated wire's server namespace; the second, the client, in the "
      "client's namespace, started once the server listens (or after 2 s).",
      CMD_TRACE, 'U', 0, CMD_VALUE_NONE, NULL},
-    {"headless", 0, NULL, "JSON Lines on stdout (or --transcript FILE), no window", NULL,
-     CMD_TRACE, 'H', 0, CMD_VALUE_NONE, NULL},
+    {"headless", 0, NULL, "JSON Lines on stdout (or --transcript FILE), no window", NULL, CMD_TRACE,
+     'H', 0, CMD_VALUE_NONE, NULL},
     {"transcript", 0, "FILE",
      "write one JSON line per socket call to FILE\n"
      "('-': stdout), then the programs' exits",
@@ -157,8 +156,7 @@ static const cmd_option options[] = {
      "lesson's latency, rate and MSS where the machine\n"
      "allows it (auto, the default), or plain loopback",
      NULL, CMD_WINDOW | CMD_CHECK | CMD_RUN | CMD_RENDER | CMD_TRACE, 0, CMD_OPT_MAIN,
-     CMD_VALUE_WORDS,
-     "auto loopback"},
+     CMD_VALUE_WORDS, "auto loopback"},
     {"help", 'h', NULL, "this text", "Prints the command's help and exits 0.", ALL_CMDS, 'h', 0,
      CMD_VALUE_NONE, NULL},
 };
@@ -264,8 +262,9 @@ static const cmd_command commands[] = {
     {"trace",
      CMD_TRACE,
      "trace your own client and server's socket calls",
-     {"trace --run 'SERVER' [--run 'CLIENT'] [--headless] [--transcript FILE] "
-      "[--timeout SECONDS] [--model 'KEY=VALUE...'] [--save-lesson FILE]",
+     {"trace --run 'SERVER' [--run 'CLIENT'...] [--headless] [--transcript FILE] "
+      "[--timeout SECONDS] [--model 'KEY=VALUE...'] [--save-lesson FILE] [--lang en|ja] "
+      "[--size WxH]",
       NULL},
      "  Runs your own programs, unmodified, on the emulated wire: the first --run (the\n"
      "  server) in the server's namespace, the second (the client) in the client's, so\n"

@@ -78,8 +78,7 @@ static void print_event(const trace_session *s, const trace_event *e, FILE *out)
     if (e->after.have)
         fprintf(out, "   [%s inq %d outq %d unsent %d wnd %u]",
                 base_tcp_state_name(base_tcp_state_of_linux((int)e->after.state)),
-                e->after.inq_bytes, e->after.outq_bytes, e->after.unsent_bytes,
-                e->after.snd_wnd);
+                e->after.inq_bytes, e->after.outq_bytes, e->after.unsent_bytes, e->after.snd_wnd);
     if (e->seg_count)
         fprintf(out, "   (%zu segments)", e->seg_count);
     fputc('\n', out);
@@ -153,8 +152,8 @@ int cmd_trace(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *
             vo.lang = v;
             break;
         case 'z':
-            if (sscanf(v, "%dx%d", &vo.width, &vo.height) != 2 || vo.width < 64 ||
-                vo.height < 64 || vo.width > 8192 || vo.height > 8192) {
+            if (sscanf(v, "%dx%d", &vo.width, &vo.height) != 2 || vo.width < 64 || vo.height < 64 ||
+                vo.width > 8192 || vo.height > 8192) {
                 fprintf(errout, "sockbuf trace: --size %s: expected WxH, 64..8192 each\n", v);
                 return 2;
             }
@@ -259,20 +258,19 @@ int cmd_trace(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *
     if (!o.transcript)
         for (size_t n = trace_event_count(s); shown < n; shown++)
             print_event(s, trace_event_at(s, shown), out);
-ended:
-    {
-        bool early = false;
+ended : {
+    bool early = false;
+    for (int r = 0; r < o.nruns; r++)
+        early |= trace_exit_status(s, r) < 0;
+    if (early) {
         for (int r = 0; r < o.nruns; r++)
-            early |= trace_exit_status(s, r) < 0;
-        if (early) {
-            for (int r = 0; r < o.nruns; r++)
-                if (trace_exit_status(s, r) < 0)
-                    fprintf(errout, "sockbuf trace: %s ('%s') still ran when %s: stopped\n",
-                            trace_run_name(s, r), o.runs[r],
-                            trace_stop_flag ? "interrupted" : "the window closed");
-            trace_stop(s);
-        }
+            if (trace_exit_status(s, r) < 0)
+                fprintf(errout, "sockbuf trace: %s ('%s') still ran when %s: stopped\n",
+                        trace_run_name(s, r), o.runs[r],
+                        trace_stop_flag ? "interrupted" : "the window closed");
+        trace_stop(s);
     }
+}
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     int status = 0;
@@ -289,8 +287,7 @@ ended:
         char buf[160];
         trace_exit_text(s, r, buf, sizeof buf);
         if (trace_exit_code(s, r) != 0 && !strstr(buf, "sockbuf ended first")) {
-            fprintf(errout, "sockbuf trace: %s ('%s') %s\n", trace_run_name(s, r), o.runs[r],
-                    buf);
+            fprintf(errout, "sockbuf trace: %s ('%s') %s\n", trace_run_name(s, r), o.runs[r], buf);
             status = 1;
         }
     }

@@ -47,7 +47,7 @@ typedef struct {
     uint64_t expect_end_us[8];
     int expect_run[8];
     int nexpect;
-    bool filler; /* some bytes sent are b'x' in the lesson: recv's bytes differ */
+    bool filler;               /* some bytes sent are b'x' in the lesson: recv's bytes differ */
     brk breaks[LESSON_BREAKS]; /* the waits not yet made a step's end */
     int nbreaks;
 } writer;
@@ -140,7 +140,8 @@ static void take_break(writer *w, FILE *f, uint64_t at_us)
 {
     int last = -1;
     for (int i = 0; i < w->nbreaks; i++)
-        if (w->breaks[i].end_us <= at_us && (last < 0 || w->breaks[i].end_us > w->breaks[last].end_us))
+        if (w->breaks[i].end_us <= at_us &&
+            (last < 0 || w->breaks[i].end_us > w->breaks[last].end_us))
             last = i;
     if (last < 0)
         return;
@@ -227,10 +228,14 @@ int cmd_trace_save_lesson(const trace_session *s, const trace_opts *o, const cha
     fprintf(f, "lesson   %s\n", name);
     fprintf(f, "title    Traced: %s\n", o->nruns >= 2 ? "your server and client" : "your program");
     uint64_t bps = o->link.rate_bps;
-    const char *unit = bps % 1000000000 == 0 ? "Gbit" : bps % 1000000 == 0 ? "Mbit"
-                       : bps % 1000 == 0     ? "kbit" : "bit";
-    uint64_t div = bps % 1000000000 == 0 ? 1000000000 : bps % 1000000 == 0 ? 1000000
-                   : bps % 1000 == 0     ? 1000 : 1;
+    const char *unit = bps % 1000000000 == 0 ? "Gbit"
+                       : bps % 1000000 == 0  ? "Mbit"
+                       : bps % 1000 == 0     ? "kbit"
+                                             : "bit";
+    uint64_t div = bps % 1000000000 == 0 ? 1000000000
+                   : bps % 1000000 == 0  ? 1000000
+                   : bps % 1000 == 0     ? 1000
+                                         : 1;
     fprintf(f, "model    latency=%lluus rate=%llu%s mss=%u\n",
             (unsigned long long)o->link.latency_us, (unsigned long long)(bps / div), unit,
             o->link.mss_bytes);
@@ -278,8 +283,8 @@ int cmd_trace_save_lesson(const trace_session *s, const trace_opts *o, const cha
         const char *var = e->fd >= 0 ? name_of(&w, e->run, e->fd) : NULL;
         if (!e->done && e->call != TRACE_C_SEND)
             continue; /* the call's end comes later */
-        if (!mine || (e->done && e->ret < 0 && e->call != TRACE_C_RECV &&
-                      e->call != TRACE_C_SEND)) {
+        if (!mine ||
+            (e->done && e->ret < 0 && e->call != TRACE_C_RECV && e->call != TRACE_C_SEND)) {
             trace_call_text(e, text, sizeof text);
             trace_result_text(e, rep, sizeof rep);
             fprintf(f, "# %s %d/%d %s: %s -> %s\n", side, e->proc, e->thread,
@@ -358,8 +363,7 @@ int cmd_trace_save_lesson(const trace_session *s, const trace_opts *o, const cha
             } else {
                 /* Only the first bytes were copied: the same count. */
                 w.filler = true;
-                fprintf(f, "%s:  %s.sendall(b'x' * %llu)\n", side, var,
-                        (unsigned long long)total);
+                fprintf(f, "%s:  %s.sendall(b'x' * %llu)\n", side, var, (unsigned long long)total);
             }
             break;
         }
@@ -372,8 +376,8 @@ int cmd_trace_save_lesson(const trace_session *s, const trace_opts *o, const cha
                 base_repr(rep, sizeof rep, e->data, e->ndata, true, sizeof rep);
                 w.expect_end_us[w.nexpect] = e->t_us;
                 w.expect_run[w.nexpect] = e->run;
-                snprintf(w.expect[w.nexpect++], sizeof w.expect[0], "expect   %s: data == %s",
-                         side, rep);
+                snprintf(w.expect[w.nexpect++], sizeof w.expect[0], "expect   %s: data == %s", side,
+                         rep);
             }
             break;
         case TRACE_C_SETSOCKOPT: {
@@ -390,8 +394,9 @@ int cmd_trace_save_lesson(const trace_session *s, const trace_opts *o, const cha
             if (!var)
                 continue;
             fprintf(f, "%s:  %s.shutdown(%s)\n", side, var,
-                    e->arg[0] == 0 ? "socket.SHUT_RD"
-                    : e->arg[0] == 1 ? "socket.SHUT_WR" : "socket.SHUT_RDWR");
+                    e->arg[0] == 0   ? "socket.SHUT_RD"
+                    : e->arg[0] == 1 ? "socket.SHUT_WR"
+                                     : "socket.SHUT_RDWR");
             break;
         case TRACE_C_CLOSE:
             if (!var)

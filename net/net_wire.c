@@ -40,10 +40,10 @@ enum {
     WIRE_OP_CONFIG = 1,
     WIRE_OP_SOCKET = 2,
     WIRE_OP_STATS = 3,
-    WIRE_OP_SYNC = 4, /* read the devices dry, answer how many packets are queued */
-    WIRE_OP_NETNS = 5,  /* a descriptor of side's network namespace */
-    WIRE_OP_USERNS = 6, /* a descriptor of the helper's user namespace (not as root) */
-    WIRE_LATE_BINS = 100001, /* lateness histogram, 1 us bins */
+    WIRE_OP_SYNC = 4,          /* read the devices dry, answer how many packets are queued */
+    WIRE_OP_NETNS = 5,         /* a descriptor of side's network namespace */
+    WIRE_OP_USERNS = 6,        /* a descriptor of the helper's user namespace (not as root) */
+    WIRE_LATE_BINS = 100001,   /* lateness histogram, 1 us bins */
     WIRE_BATCH = 64,           /* segments per log message */
     WIRE_QUEUE_PACKETS = 1000, /* drop-tail limit, in MTU-sized packets (txqueuelen) */
     WIRE_READ_BUDGET = 256,    /* packets read per device per loop turn */

@@ -246,7 +246,7 @@ static const char *sample_value(const char *name)
         {"at", "0.5"},           {"zoom", "2"},       {"jobs", "2"},
         {"junit", "x.xml"},      {"timeout", "5"},    {"transcript", "x.jsonl"},
         {"wire-view", "kernel"}, {"demo-steps", "1"}, {"screenshot", "x.png"},
-        {"run", "true"},         {"model", "latency=5ms"}, {"save-lesson", "x.lesson"},
+        {"run", "true"},         {"model", "x=1"},    {"save-lesson", "x"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         if (!strcmp(v[i][0], name))

@@ -5,9 +5,9 @@
  * where it can be had, else on loopback (the scripts then bind 8080 on
  * this machine).
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 
 #include <cmocka.h>
 

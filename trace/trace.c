@@ -51,9 +51,9 @@ typedef struct {
 
 typedef struct {
     const char *cmd;
-    pid_t sh;        /* the shell, leader of the run's process group */
-    int chan;        /* our end of the channel; -1 once closed */
-    int status;      /* waitpid's, once exited */
+    pid_t sh;   /* the shell, leader of the run's process group */
+    int chan;   /* our end of the channel; -1 once closed */
+    int status; /* waitpid's, once exited */
     bool started, exited, eof, listened;
     uint64_t killed_us; /* when the timeout killed it; 0: never */
     trace_proc procs[TRACE_PROCS];
@@ -321,11 +321,13 @@ int trace_start(const trace_opts *o, trace_session **out, char *msg)
     s->start_us = now_us();
     if (s->o.transcript) {
         FILE *f = s->o.transcript;
-        fprintf(f, "{\"trace\":\"start\",\"wire\":\"%s\",\"stepped\":%s,\"model\":{\"latency_us\":%llu,"
-                   "\"rate_bps\":%llu,\"mss\":%u},\"runs\":[",
-                o->wire ? "emulated" : "loopback", o->stepped ? "true" : "false",
-                (unsigned long long)o->link.latency_us, (unsigned long long)o->link.rate_bps,
-                o->link.mss_bytes);
+        fprintf(
+            f,
+            "{\"trace\":\"start\",\"wire\":\"%s\",\"stepped\":%s,\"model\":{\"latency_us\":%llu,"
+            "\"rate_bps\":%llu,\"mss\":%u},\"runs\":[",
+            o->wire ? "emulated" : "loopback", o->stepped ? "true" : "false",
+            (unsigned long long)o->link.latency_us, (unsigned long long)o->link.rate_bps,
+            o->link.mss_bytes);
         for (int r = 0; r < o->nruns; r++) {
             fprintf(f, "%s{\"name\":\"%s\",\"command\":", r ? "," : "", trace_run_name(s, r));
             base_json_str(f, o->runs[r]);
@@ -662,9 +664,8 @@ int trace_pump(trace_session *s, int timeout_ms)
     uint64_t now = now_us();
     /* The clients start once the server listens. */
     for (int r = 1; r < nr; r++)
-        if (!s->runs[r].started &&
-            (s->runs[0].listened || s->runs[0].exited || s->runs[0].eof ||
-             now - s->start_us > TRACE_CLIENT_WAIT_US)) {
+        if (!s->runs[r].started && (s->runs[0].listened || s->runs[0].exited || s->runs[0].eof ||
+                                    now - s->start_us > TRACE_CLIENT_WAIT_US)) {
             char msg[TRACE_MSG_LEN];
             int rc = start_run(s, r, msg);
             if (rc < 0)
@@ -852,24 +853,39 @@ static const char *opt_name(int64_t l, int64_t n)
 {
     if (l == SOL_SOCKET)
         switch (n) {
-        case SO_REUSEADDR: return "SO_REUSEADDR";
-        case SO_SNDBUF: return "SO_SNDBUF";
-        case SO_RCVBUF: return "SO_RCVBUF";
-        case SO_KEEPALIVE: return "SO_KEEPALIVE";
-        case SO_LINGER: return "SO_LINGER";
-        case SO_TYPE: return "SO_TYPE";
-        case SO_ERROR: return "SO_ERROR";
-        case SO_REUSEPORT: return "SO_REUSEPORT";
-        default: return NULL;
+        case SO_REUSEADDR:
+            return "SO_REUSEADDR";
+        case SO_SNDBUF:
+            return "SO_SNDBUF";
+        case SO_RCVBUF:
+            return "SO_RCVBUF";
+        case SO_KEEPALIVE:
+            return "SO_KEEPALIVE";
+        case SO_LINGER:
+            return "SO_LINGER";
+        case SO_TYPE:
+            return "SO_TYPE";
+        case SO_ERROR:
+            return "SO_ERROR";
+        case SO_REUSEPORT:
+            return "SO_REUSEPORT";
+        default:
+            return NULL;
         }
     if (l == 6)
         switch (n) {
-        case 1: return "TCP_NODELAY";
-        case 2: return "TCP_MAXSEG";
-        case 3: return "TCP_CORK";
-        case 11: return "TCP_INFO";
-        case 12: return "TCP_QUICKACK";
-        default: return NULL;
+        case 1:
+            return "TCP_NODELAY";
+        case 2:
+            return "TCP_MAXSEG";
+        case 3:
+            return "TCP_CORK";
+        case 11:
+            return "TCP_INFO";
+        case 12:
+            return "TCP_QUICKACK";
+        default:
+            return NULL;
         }
     return NULL;
 }
@@ -881,10 +897,13 @@ void trace_call_text(const trace_event *e, char *buf, size_t cap)
     switch (e->call) {
     case TRACE_C_SOCKET:
         snprintf(buf, cap, "socket(%s, %s)",
-                 e->arg[0] == AF_INET ? "AF_INET" : e->arg[0] == AF_INET6 ? "AF_INET6"
-                 : e->arg[0] == AF_UNIX ? "AF_UNIX" : "?",
-                 (e->arg[1] & 0xf) == SOCK_STREAM ? "SOCK_STREAM"
-                 : (e->arg[1] & 0xf) == SOCK_DGRAM ? "SOCK_DGRAM" : "?");
+                 e->arg[0] == AF_INET    ? "AF_INET"
+                 : e->arg[0] == AF_INET6 ? "AF_INET6"
+                 : e->arg[0] == AF_UNIX  ? "AF_UNIX"
+                                         : "?",
+                 (e->arg[1] & 0xf) == SOCK_STREAM  ? "SOCK_STREAM"
+                 : (e->arg[1] & 0xf) == SOCK_DGRAM ? "SOCK_DGRAM"
+                                                   : "?");
         break;
     case TRACE_C_BIND:
     case TRACE_C_CONNECT:
@@ -931,7 +950,9 @@ void trace_call_text(const trace_event *e, char *buf, size_t cap)
         break;
     case TRACE_C_SHUTDOWN:
         snprintf(buf, cap, "shutdown(%s)",
-                 e->arg[0] == SHUT_RD ? "SHUT_RD" : e->arg[0] == SHUT_WR ? "SHUT_WR" : "SHUT_RDWR");
+                 e->arg[0] == SHUT_RD   ? "SHUT_RD"
+                 : e->arg[0] == SHUT_WR ? "SHUT_WR"
+                                        : "SHUT_RDWR");
         break;
     case TRACE_C_CLOSE:
         snprintf(buf, cap, "close()");
@@ -996,8 +1017,11 @@ static void flags_text(uint8_t fl, char *buf, size_t cap)
     static const struct {
         uint8_t bit;
         const char *name;
-    } names[] = {{NET_WIRE_SYN, "SYN"}, {NET_WIRE_FIN, "FIN"}, {NET_WIRE_RST, "RST"},
-                 {NET_WIRE_PSH, "PSH"}, {NET_WIRE_ACK, "ACK"}};
+    } names[] = {{NET_WIRE_SYN, "SYN"},
+                 {NET_WIRE_FIN, "FIN"},
+                 {NET_WIRE_RST, "RST"},
+                 {NET_WIRE_PSH, "PSH"},
+                 {NET_WIRE_ACK, "ACK"}};
     size_t at = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -1009,8 +1033,9 @@ static void flags_text(uint8_t fl, char *buf, size_t cap)
 void trace_event_json(const trace_session *s, const trace_event *e, FILE *f)
 {
     char buf[1200];
-    fprintf(f, "{\"event\":%llu,\"t_ms\":%.3f,\"proc\":\"%s\",\"process\":%d,\"thread\":%d,"
-               "\"pid\":%d,\"tid\":%d,\"where\":",
+    fprintf(f,
+            "{\"event\":%llu,\"t_ms\":%.3f,\"proc\":\"%s\",\"process\":%d,\"thread\":%d,"
+            "\"pid\":%d,\"tid\":%d,\"where\":",
             (unsigned long long)e->seq, (double)e->t_us / 1000.0, trace_run_name(s, e->run),
             e->proc, e->thread, e->pid, e->tid);
     if (e->where[0])
@@ -1049,7 +1074,8 @@ void trace_event_json(const trace_session *s, const trace_event *e, FILE *f)
         else
             fputs("null", f);
         if (e->ret < 0)
-            fprintf(f, ",\"errno\":\"%s\"", strerrorname_np(e->err) ? strerrorname_np(e->err) : "?");
+            fprintf(f, ",\"errno\":\"%s\"",
+                    strerrorname_np(e->err) ? strerrorname_np(e->err) : "?");
         fprintf(f, ",\"bytes\":%u", e->nbytes);
     }
     fputs(",\"before\":", f);

@@ -47,29 +47,29 @@ typedef struct {
 
 /* One socket call as the session saw it. */
 typedef struct {
-    uint64_t seq;             /* 1, 2...: the event's number in the run */
-    uint64_t t_us;            /* when the call returned (began, for a held call), since start */
-    int run;                  /* which --run: 0 (the server), 1... (the clients) */
-    int proc;                 /* the process's number within its run: 0 the first */
-    int thread;               /* the thread's number within its process: 0 the main one */
-    int pid, tid;             /* the caller */
-    trace_call call;          /* what it called */
-    char name[16];            /* TRACE_C_UNTRACED: the call's name */
-    int fd;                   /* the socket */
-    char where[TRACE_WHERE_MAX]; /* "client.py:12", or "" (not Python) */
-    char addr[TRACE_ADDR_MAX];   /* the address argument or result */
-    int64_t arg[3];           /* the call's numbers (trace_proto.h) */
-    int64_t ret;              /* its return value */
-    int err;                  /* errno when ret < 0 */
-    bool done;                /* it returned (false: held or blocked, not yet) */
-    uint64_t took_us;         /* how long the call took */
-    uint32_t nbytes;          /* the bytes it moved */
-    uint32_t ndata;           /* of them in data */
+    uint64_t seq;                 /* 1, 2...: the event's number in the run */
+    uint64_t t_us;                /* when the call returned (began, for a held call), since start */
+    int run;                      /* which --run: 0 (the server), 1... (the clients) */
+    int proc;                     /* the process's number within its run: 0 the first */
+    int thread;                   /* the thread's number within its process: 0 the main one */
+    int pid, tid;                 /* the caller */
+    trace_call call;              /* what it called */
+    char name[16];                /* TRACE_C_UNTRACED: the call's name */
+    int fd;                       /* the socket */
+    char where[TRACE_WHERE_MAX];  /* "client.py:12", or "" (not Python) */
+    char addr[TRACE_ADDR_MAX];    /* the address argument or result */
+    int64_t arg[3];               /* the call's numbers (trace_proto.h) */
+    int64_t ret;                  /* its return value */
+    int err;                      /* errno when ret < 0 */
+    bool done;                    /* it returned (false: held or blocked, not yet) */
+    uint64_t took_us;             /* how long the call took */
+    uint32_t nbytes;              /* the bytes it moved */
+    uint32_t ndata;               /* of them in data */
     uint8_t data[TRACE_DATA_MAX]; /* their first bytes */
-    trace_queues before;      /* the socket's queues before the call */
-    trace_queues after;       /* and after it (or while blocked) */
-    size_t seg_first;         /* the wire's segments since the previous event: */
-    size_t seg_count;         /*   net_wire_log()[seg_first .. +seg_count] */
+    trace_queues before;          /* the socket's queues before the call */
+    trace_queues after;           /* and after it (or while blocked) */
+    size_t seg_first;             /* the wire's segments since the previous event: */
+    size_t seg_count;             /*   net_wire_log()[seg_first .. +seg_count] */
 } trace_event;
 
 /* Starts the programs. Returns 0 with *out, or a negative errno with msg

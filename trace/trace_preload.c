@@ -30,8 +30,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
-#include <netinet/in.h>
 #include <linux/tcp.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -96,10 +96,10 @@ static struct {
     int (*is_finalizing)(void);
     int (*gil_ensure)(void);
     void (*gil_release)(int);
-    void *(*get_frame)(void);          /* PyEval_GetFrame: borrowed */
-    void *(*frame_back)(void *);       /* PyFrame_GetBack: new reference */
-    void *(*frame_code)(void *);       /* PyFrame_GetCode: new reference */
-    int (*frame_line)(void *);         /* PyFrame_GetLineNumber */
+    void *(*get_frame)(void);    /* PyEval_GetFrame: borrowed */
+    void *(*frame_back)(void *); /* PyFrame_GetBack: new reference */
+    void *(*frame_code)(void *); /* PyFrame_GetCode: new reference */
+    int (*frame_line)(void *);   /* PyFrame_GetLineNumber */
     void *(*getattr)(void *, const char *);
     const char *(*utf8)(void *);
     void (*decref)(void *);
@@ -128,9 +128,9 @@ static void python_api(void)
     py.decref = (void (*)(void *))dlsym(RTLD_DEFAULT, "Py_DecRef");
     py.err_fetch = (void (*)(void **, void **, void **))dlsym(RTLD_DEFAULT, "PyErr_Fetch");
     py.err_restore = (void (*)(void *, void *, void *))dlsym(RTLD_DEFAULT, "PyErr_Restore");
-    py.ok = py.is_initialized && py.gil_ensure && py.gil_release && py.get_frame &&
-            py.frame_back && py.frame_code && py.frame_line && py.getattr && py.utf8 &&
-            py.decref && py.err_fetch && py.err_restore;
+    py.ok = py.is_initialized && py.gil_ensure && py.gil_release && py.get_frame && py.frame_back &&
+            py.frame_code && py.frame_line && py.getattr && py.utf8 && py.decref && py.err_fetch &&
+            py.err_restore;
 }
 
 __attribute__((constructor)) static void trace_init(void)
@@ -375,8 +375,7 @@ static bool in_loop(in_addr_t a)
 /* The wire's own addresses (10.80.0.0/30) read as 127.0.0.1. */
 static void addr_back(struct sockaddr *sa, socklen_t *len)
 {
-    if (!trace_self || !sa || !len || *len < sizeof(struct sockaddr_in) ||
-        sa->sa_family != AF_INET)
+    if (!trace_self || !sa || !len || *len < sizeof(struct sockaddr_in) || sa->sa_family != AF_INET)
         return;
     struct sockaddr_in *in = (struct sockaddr_in *)sa;
     if (in->sin_addr.s_addr == trace_self || in->sin_addr.s_addr == trace_peer ||
@@ -491,8 +490,8 @@ EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
     return rc;
 }
 
-static ssize_t traced_send(int fd, const void *buf, size_t n, int flags,
-                           const struct sockaddr *to, socklen_t tolen)
+static ssize_t traced_send(int fd, const void *buf, size_t n, int flags, const struct sockaddr *to,
+                           socklen_t tolen)
 {
     trace_msg m;
     begin(&m, TRACE_C_SEND, fd, true);
@@ -557,8 +556,8 @@ static ssize_t traced_recv(int fd, void *buf, size_t n, int flags, struct sockad
     m.arg[0] = (int64_t)n;
     m.arg[1] = flags;
     send_begin(&m);
-    ssize_t r = with_from ? real_recvfrom(fd, buf, n, flags, from, fromlen)
-                          : real_recv(fd, buf, n, flags);
+    ssize_t r =
+        with_from ? real_recvfrom(fd, buf, n, flags, from, fromlen) : real_recv(fd, buf, n, flags);
     int err = errno;
     m.nbytes = r > 0 ? (uint32_t)r : 0;
     copy_data(&m, buf, r > 0 ? (size_t)r : 0);

@@ -13,14 +13,14 @@
 #define SOCKBUF_TRACE_PROTO_H
 
 #include <errno.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <linux/sockios.h>
-#include <netinet/in.h>
-#include <linux/tcp.h>
 
 enum { TRACE_PROTO_MAGIC = 0x53425431u }; /* "SBT1" */
 
@@ -102,22 +102,22 @@ static inline void trace_queues_read(int fd, trace_queues *q,
 }
 
 typedef struct {
-    uint32_t magic;              /* TRACE_PROTO_MAGIC */
-    uint32_t kind;               /* TRACE_BEGIN, TRACE_END, TRACE_HELLO */
-    int32_t pid, tid;            /* the caller */
-    int32_t ppid;                /* HELLO: the parent process */
-    int32_t fd;                  /* the socket (-1: socket() before it returns) */
-    uint32_t call;               /* trace_call */
-    int32_t err;                 /* END: errno when ret < 0, else 0 */
-    int64_t ret;                 /* END: the call's return (a count, a new fd, 0) */
-    int64_t arg[3];              /* the call's numbers: see trace.c's writer */
-    uint64_t t_us;               /* CLOCK_MONOTONIC, us */
-    uint32_t nbytes;             /* bytes the call moved (END) or asked to (BEGIN) */
-    uint32_t ndata;              /* of them copied into data (at most TRACE_DATA_MAX) */
-    trace_queues q;              /* the socket's queues at this moment */
-    char name[16];               /* UNTRACED: the call's name ("sendfile") */
-    char addr[TRACE_ADDR_MAX];   /* an address argument or result: "127.0.0.1:8080" */
-    char where[TRACE_WHERE_MAX]; /* "client.py:12", or "" (HELLO: the program) */
+    uint32_t magic;               /* TRACE_PROTO_MAGIC */
+    uint32_t kind;                /* TRACE_BEGIN, TRACE_END, TRACE_HELLO */
+    int32_t pid, tid;             /* the caller */
+    int32_t ppid;                 /* HELLO: the parent process */
+    int32_t fd;                   /* the socket (-1: socket() before it returns) */
+    uint32_t call;                /* trace_call */
+    int32_t err;                  /* END: errno when ret < 0, else 0 */
+    int64_t ret;                  /* END: the call's return (a count, a new fd, 0) */
+    int64_t arg[3];               /* the call's numbers: see trace.c's writer */
+    uint64_t t_us;                /* CLOCK_MONOTONIC, us */
+    uint32_t nbytes;              /* bytes the call moved (END) or asked to (BEGIN) */
+    uint32_t ndata;               /* of them copied into data (at most TRACE_DATA_MAX) */
+    trace_queues q;               /* the socket's queues at this moment */
+    char name[16];                /* UNTRACED: the call's name ("sendfile") */
+    char addr[TRACE_ADDR_MAX];    /* an address argument or result: "127.0.0.1:8080" */
+    char where[TRACE_WHERE_MAX];  /* "client.py:12", or "" (HELLO: the program) */
     uint8_t data[TRACE_DATA_MAX]; /* the first bytes sent or received */
 } trace_msg;
 

@@ -37,12 +37,12 @@ int viz_live_window(const live_opts *o);
 
 /* How `sockbuf trace` opens its window (cmd/cmd_trace.c fills it). */
 typedef struct {
-    const char *lang;                    /* "en" or "ja" */
-    int width, height;                   /* window size, px */
-    const char *screenshot;              /* save the last frame here on closing, or NULL */
-    int demo_calls;                      /* > 0: release calls by themselves until this
-                                            many events, draw, save, close (pictures) */
-    const char *runs[TRACE_MAX_RUNS];    /* the commands, for their source files */
+    const char *lang;                 /* "en" or "ja" */
+    int width, height;                /* window size, px */
+    const char *screenshot;           /* save the last frame here on closing, or NULL */
+    int demo_calls;                   /* > 0: release calls by themselves until this
+                                         many events, draw, save, close (pictures) */
+    const char *runs[TRACE_MAX_RUNS]; /* the commands, for their source files */
     int nruns;
 } viz_trace_opts;
 

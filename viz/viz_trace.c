@@ -175,7 +175,7 @@ static void bar(const viz_ctx *c, int x, int y, int w, int h, uint64_t solid, ui
     fill(c, x, y, a, h, k);
     SDL_Color f = shade(k, 0.62);
     fill(c, x + a, y, b, h, f);
-    for (int sx = x + a + U(c, 3); sx < x + a + b; sx += U(c, 8) > 0 ? U(c, 8) : 4)
+    for (int sx = x + a + U(c, 3); sx<x + a + b; sx += U(c, 8)> 0 ? U(c, 8) : 4)
         fill(c, sx, y, U(c, 2) > 0 ? U(c, 2) : 1, h, shade(f, 0.7));
 }
 
@@ -239,8 +239,8 @@ static void side_panel(const viz_ctx *c, const viz_trace_view *v, int run, int x
                      ja ? "… 待機中 (Space で実行)" : "… held (Space runs it)");
             rk = WARN;
         } else if (!e->done) {
-            snprintf(line2, sizeof line2, "%.400s  %s %.0f ms", buf, ja ? "… ブロック中" : "… blocked",
-                     (double)e->took_us / 1000.0);
+            snprintf(line2, sizeof line2, "%.400s  %s %.0f ms", buf,
+                     ja ? "… ブロック中" : "… blocked", (double)e->took_us / 1000.0);
             rk = WARN;
         } else {
             snprintf(line2, sizeof line2, "%.400s → %.200s", buf, res);
@@ -287,8 +287,9 @@ static void side_panel(const viz_ctx *c, const viz_trace_view *v, int run, int x
     if (q && q->have) {
         char w1[24];
         viz_fmt_bytes(w1, sizeof w1, q->snd_wnd);
-        snprintf(buf, sizeof buf, ja ? "%s · 相手のウィンドウ %s · RTT %.1f ms"
-                                     : "%s · peer window %s · RTT %.1f ms",
+        snprintf(buf, sizeof buf,
+                 ja ? "%s · 相手のウィンドウ %s · RTT %.1f ms"
+                    : "%s · peer window %s · RTT %.1f ms",
                  base_tcp_state_name(base_tcp_state_of_linux((int)q->state)), w1,
                  (double)q->rtt_us / 1000.0);
         viz_paint_fit(c, buf, VIZ_FACE_SANS, 20, pw);
@@ -298,8 +299,8 @@ static void side_panel(const viz_ctx *c, const viz_trace_view *v, int run, int x
 }
 
 /* The wire: the segments logged since the call before the one shown. */
-static void wire_band(const viz_ctx *c, const viz_trace_view *v, const trace_event *e, int x,
-                      int y, int w, int h)
+static void wire_band(const viz_ctx *c, const viz_trace_view *v, const trace_event *e, int x, int y,
+                      int w, int h)
 {
     bool ja = c->lang == VIZ_LANG_JA;
     fill(c, x, y, w, h, PANEL2);
@@ -322,8 +323,9 @@ static void wire_band(const viz_ctx *c, const viz_trace_view *v, const trace_eve
         snprintf(buf, sizeof buf, "%s",
                  ja ? "ワイヤー: 最新のセグメント" : "the wire: the newest segments");
     else
-        snprintf(buf, sizeof buf, ja ? "ワイヤー: この呼び出しまでのセグメント %zu 個"
-                                     : "the wire: %zu segments since the call before",
+        snprintf(buf, sizeof buf,
+                 ja ? "ワイヤー: この呼び出しまでのセグメント %zu 個"
+                    : "the wire: %zu segments since the call before",
                  count);
     text(c, buf, VIZ_FACE_BOLD, 20, TEXT, x + U(c, 12), y + U(c, 6), VIZ_ALIGN_LEFT);
     int lane_h = (h - U(c, 40)) / 2;
@@ -339,7 +341,7 @@ static void wire_band(const viz_ctx *c, const viz_trace_view *v, const trace_eve
     int cw = (w - U(c, 24)) / 14;
     for (size_t i = 0; i < shown && from + i < nseg; i++) {
         const net_wire_segment *g = &log[from + i];
-        int lane = g->dir == 0 ? 0 : 1; /* 0: client to server, right to left */
+        int lane = g->dir == 0 ? 0 : 1;      /* 0: client to server, right to left */
         int cx = x + U(c, 12) + (int)i * cw; /* oldest at the left */
         int cy = l0 + lane * lane_h;
         SDL_Color k = viz_palette(g->dir == 0 ? 1 : 0);
@@ -376,15 +378,18 @@ void viz_draw_trace(SDL_Renderer *r, viz_text *t, const viz_trace_view *v, const
          VIZ_FACE_BOLD, 28, TEXT, m, m, VIZ_ALIGN_LEFT);
     const trace_event *held = v->view >= n ? trace_held(v->s) : NULL;
     if (v->view < n)
-        snprintf(buf, sizeof buf, ja ? "記録された呼び出し %llu / %llu (← →)"
-                                     : "recorded call %llu of %llu (Left / Right)",
+        snprintf(buf, sizeof buf,
+                 ja ? "記録された呼び出し %llu / %llu (← →)"
+                    : "recorded call %llu of %llu (Left / Right)",
                  (unsigned long long)(dropped + v->view + 1), (unsigned long long)(dropped + n));
     else if (held)
-        snprintf(buf, sizeof buf, ja ? "%s の呼び出しを止めています: Space で実行"
-                                     : "holding the %s's call: Space runs it",
+        snprintf(buf, sizeof buf,
+                 ja ? "%s の呼び出しを止めています: Space で実行"
+                    : "holding the %s's call: Space runs it",
                  trace_run_name(v->s, held->run));
     else if (v->ended)
-        snprintf(buf, sizeof buf, "%s", ja ? "プログラムは終了しました" : "the programs have ended");
+        snprintf(buf, sizeof buf, "%s",
+                 ja ? "プログラムは終了しました" : "the programs have ended");
     else
         snprintf(buf, sizeof buf, "%s",
                  v->playing ? (ja ? "再生中 (P で止める)" : "playing (P pauses)")
@@ -429,9 +434,9 @@ void viz_draw_trace(SDL_Renderer *r, viz_text *t, const viz_trace_view *v, const
         side_panel(c, v, 1, 2 * m + pw, y0, pw, panel_h, cap);
     }
     const trace_event *cur = v->view < n ? trace_event_at(v->s, v->view)
-                             : held     ? held
-                             : n        ? trace_event_at(v->s, n - 1)
-                                        : NULL;
+                             : held      ? held
+                             : n         ? trace_event_at(v->s, n - 1)
+                                         : NULL;
     wire_band(c, v, cur, m, wire_y, w - 2 * m, wire_h);
     /* The calls: the one shown and those before it. */
     fill(c, m, log_y, w - 2 * m, log_h, PANEL);

@@ -22,10 +22,10 @@
 #include "base_opt.h"
 #include "live.h"
 #include "viz.h"
-#include "viz_trace.h"
 #include "viz_app.h"
 #include "viz_canvas.h"
 #include "viz_font.h"
+#include "viz_trace.h"
 
 /* The help and the usage lines are in the command table (cmd/cmd_table.c),
  * which main() parses the command line with before this module is loaded:
@@ -529,7 +529,8 @@ int viz_trace_window(trace_session *s, const viz_trace_opts *o)
 {
     int w = o->width > 0 ? o->width : 1280, h = o->height > 0 ? o->height : 720, rc = 1;
     viz_ui ui = {.lang = o->lang && !strcmp(o->lang, "ja") ? VIZ_LANG_JA : VIZ_LANG_EN,
-                 .zoom = 1.0, .speed = 1.0};
+                 .zoom = 1.0,
+                 .speed = 1.0};
     SDL_Window *win = NULL;
     SDL_Renderer *ren = NULL;
     viz_text *text = NULL;
@@ -594,9 +595,10 @@ int viz_trace_window(trace_session *s, const viz_trace_opts *o)
             } else if (ctrl && k == SDLK_MINUS) {
                 ui.zoom = viz_zoom_step(ui.zoom, -1);
             } else if (k == SDLK_f || k == SDLK_F11) {
-                SDL_SetWindowFullscreen(win, (SDL_GetWindowFlags(win) & SDL_WINDOW_FULLSCREEN_DESKTOP)
-                                                 ? 0
-                                                 : SDL_WINDOW_FULLSCREEN_DESKTOP);
+                SDL_SetWindowFullscreen(win,
+                                        (SDL_GetWindowFlags(win) & SDL_WINDOW_FULLSCREEN_DESKTOP)
+                                            ? 0
+                                            : SDL_WINDOW_FULLSCREEN_DESKTOP);
             }
         }
         int prc = v.ended ? 0 : trace_pump(s, 10);
