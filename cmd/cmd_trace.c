@@ -291,6 +291,21 @@ ended : {
             status = 1;
         }
     }
+    /* A run with no traced call whose side still sent segments made its
+     * calls where the preload library could not see them. */
+    size_t nseg = 0;
+    const net_wire_segment *segs = trace_segments(s, &nseg);
+    bool sent[2] = {false, false};
+    for (size_t i = 0; i < nseg; i++)
+        sent[segs[i].dir == 0 ? 1 : 0] = true; /* dir 0: from the client's side */
+    for (int r = 0; r < o.nruns; r++)
+        if (trace_run_processes(s, r) == 0 && sent[r == 0 ? 0 : 1] &&
+            (o.nruns > 1 || r == 0))
+            fprintf(errout,
+                    "sockbuf trace: %s ('%s') sent segments but made no socket call sockbuf could "
+                    "see: a statically linked or setuid program ignores the preload library "
+                    "(LD_PRELOAD); it ran unstepped, its segments are in the transcript\n",
+                    trace_run_name(s, r), o.runs[r]);
     if (save && cmd_trace_save_lesson(s, &o, save, errout) < 0)
         status = 1;
     trace_free(s);

@@ -150,6 +150,18 @@ threaded = [e for e in side("client") if e["thread"] == 1]
 assert threaded and threaded[0]["where"].startswith("more_client.py:"), "the thread is not named"
 '
 
+# A statically linked server ignores the preload library: it runs
+# unstepped, said, and its segments are still on the wire.
+if cc -static -o static_server "$src/tests/trace/static_server.c" 2>/dev/null; then
+    "$bin" trace --headless --transcript static.jsonl --run './static_server' \
+        --run 'python3 file_client.py' >static.out 2>static.err || fail "static: $(cat static.err)"
+    grep -q 'static server received 4000000 bytes' static.out || fail "static: $(cat static.out)"
+    if grep -q '"wire":"emulated"' static.jsonl; then
+        grep -q "server ('./static_server') sent segments but made no socket call sockbuf could see" \
+            static.err || fail "static: not said: $(cat static.err)"
+    fi
+fi
+
 # --- fallback to loopback, said once --------------------------------------
 sed "s/8080/$port/" chat_server.py >lo_server.py
 sed "s/8080/$port/" chat_client.py >lo_client.py

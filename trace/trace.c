@@ -55,6 +55,7 @@ typedef struct {
     int chan;   /* our end of the channel; -1 once closed */
     int status; /* waitpid's, once exited */
     bool started, exited, eof, listened;
+    int loaded; /* programs the preload library was loaded into */
     uint64_t killed_us; /* when the timeout killed it; 0: never */
     trace_proc procs[TRACE_PROCS];
     int nprocs;
@@ -475,6 +476,10 @@ static void go(trace_session *s, int run)
 static void handle(trace_session *s, int run, const trace_msg *m)
 {
     trace_runinfo *ri = &s->runs[run];
+    if (m->kind == TRACE_LOADED) {
+        ri->loaded++;
+        return;
+    }
     if (m->kind == TRACE_HELLO) {
         int proc, thread;
         name_caller(ri, m->pid, m->tid, &proc, &thread);
@@ -786,6 +791,16 @@ int trace_exit_code(const trace_session *s, int run)
     if (WIFSIGNALED(ri->status))
         return 128 + WTERMSIG(ri->status);
     return -1;
+}
+
+int trace_run_processes(const trace_session *s, int run)
+{
+    return run >= 0 && run < s->o.nruns ? s->runs[run].nprocs : 0;
+}
+
+int trace_run_loaded(const trace_session *s, int run)
+{
+    return run >= 0 && run < s->o.nruns ? s->runs[run].loaded : 0;
 }
 
 bool trace_timed_out(const trace_session *s)

@@ -127,6 +127,13 @@ const char *trace_exit_text(const trace_session *s, int run, char *buf, size_t c
 /* The exit code sockbuf gives a run: its own, or 128 + the signal. */
 int trace_exit_code(const trace_session *s, int run);
 
+/* How many processes of a run made a traced socket call. */
+int trace_run_processes(const trace_session *s, int run);
+
+/* How many programs of a run (each exec) loaded the preload library: 0
+ * when none did (a static or setuid program ignores LD_PRELOAD). */
+int trace_run_loaded(const trace_session *s, int run);
+
 /* Did the timeout stop the programs? */
 bool trace_timed_out(const trace_session *s);
 

@@ -133,6 +133,8 @@ static void python_api(void)
             py.err_restore;
 }
 
+static void emit(trace_msg *m);
+
 __attribute__((constructor)) static void trace_init(void)
 {
     real_socket = sym("socket");
@@ -168,7 +170,14 @@ __attribute__((constructor)) static void trace_init(void)
     if (s && *s)
         inet_pton(AF_INET, s, &trace_self);
     python_api();
-    trace_ready = trace_fd >= 0 && real_sendmsg && real_close;
+    trace_ready = trace_fd >= 0 && real_send && real_sendmsg && real_close;
+    if (trace_ready) {
+        trace_msg m;
+        memset(&m, 0, sizeof m);
+        m.kind = TRACE_LOADED;
+        m.fd = -1;
+        emit(&m);
+    }
 }
 
 static uint64_t now_us(void)

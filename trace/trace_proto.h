@@ -28,7 +28,9 @@ enum { TRACE_PROTO_MAGIC = 0x53425431u }; /* "SBT1" */
 enum {
     TRACE_BEGIN = 1, /* a call is about to be made */
     TRACE_END = 2,   /* a call returned */
-    TRACE_HELLO = 3, /* a process (or a fork's child) starts: its argv[0] in where */
+    TRACE_HELLO = 3,  /* a process (or a fork's child) makes its first socket call: its
+                         command line in where */
+    TRACE_LOADED = 4, /* the library was loaded into a program (at each exec) */
 };
 
 /* The calls the library knows; TRACE_C_UNTRACED is a socket call it saw
