@@ -198,6 +198,9 @@ int cmd_trace(int argc, char **argv, lesson_wire_handle *wire, FILE *out, FILE *
         return 2;
     o.timeout_us = (uint64_t)(timeout_s * 1e6);
     o.wire = lesson_wire_net(wire);
+    o.note = errout;
+    const char *ns = getenv("SOCKBUF_TRACE_NO_SECCOMP");
+    o.no_seccomp = ns && !strcmp(ns, "1");
     FILE *tx = NULL;
     if (transcript && strcmp(transcript, "-")) {
         tx = fopen(transcript, "w");

@@ -69,12 +69,14 @@ static int count_done(const trace_session *s, int run, trace_call call)
 
 /* Stepped: the server's first recv is held, and does not happen, while
  * the client's two sends land; the queues shown while it is held are the
- * kernel's (16 bytes waiting), and once released it returns those 16. */
-static void test_trace_stepped_holds_until_released(void **state)
+ * kernel's (16 bytes waiting), and once released it returns those 16.
+ * seccomp: held in the kernel by seccomp user notification, else by the
+ * preload library (the fallback). */
+static void stepped_holds_until_released(bool seccomp)
 {
-    (void)state;
     trace_opts o = chat_opts();
     o.stepped = true;
+    o.no_seccomp = !seccomp;
     trace_session *s = NULL;
     char msg[TRACE_MSG_LEN] = "";
     if (trace_start(&o, &s, msg) < 0)
@@ -92,6 +94,7 @@ static void test_trace_stepped_holds_until_released(void **state)
                 both_sent_at = net_wire_now_us();
             if (both_sent_at && net_wire_now_us() > both_sent_at + 300000) {
                 assert_false(h->done);
+                assert_int_equal(trace_held_by_seccomp(s, 0), seccomp);
                 assert_int_equal(count_done(s, 0, TRACE_C_RECV), 0);
                 assert_int_equal(h->after.have, 1);
                 assert_int_equal(h->after.inq_bytes, 16);
@@ -122,6 +125,72 @@ static void test_trace_stepped_holds_until_released(void **state)
     assert_int_equal(trace_exit_code(s, 0), 0);
     assert_int_equal(trace_exit_code(s, 1), 0);
     trace_free(s);
+}
+
+static void test_trace_stepped_holds_until_released_seccomp(void **state)
+{
+    (void)state;
+    stepped_holds_until_released(true);
+}
+
+static void test_trace_stepped_holds_until_released_preload(void **state)
+{
+    (void)state;
+    stepped_holds_until_released(false);
+}
+
+/* A statically linked server ignores the preload library, but seccomp
+ * still holds its calls: its socket() waits until released (the client
+ * has not started: the server has not listened), then the run goes on
+ * and ends as without sockbuf. */
+static void test_trace_stepped_holds_a_static_program(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sockbuf-trace-XXXXXX", cmd[512], server[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd, "cc -static -o %s/static_server %s/tests/trace/static_server.c",
+             dir, SOCKBUF_SOURCE_DIR);
+    if (system(cmd) != 0) {
+        rmdir(dir);
+        skip(); /* no static libc here */
+    }
+    snprintf(server, sizeof server, "%s/static_server", dir);
+    trace_opts o = chat_opts();
+    o.runs[0] = server;
+    o.runs[1] = "python3 -c \"import socket; s = socket.create_connection(('localhost', 8080)); "
+                "s.sendall(b'x' * 100); s.close()\"";
+    o.stepped = true;
+    trace_session *s = NULL;
+    char msg[TRACE_MSG_LEN] = "";
+    if (trace_start(&o, &s, msg) < 0)
+        fail_msg("trace_start: %s", msg);
+    const trace_event *h = NULL;
+    uint64_t t0 = net_wire_now_us();
+    while (!(h = trace_held_run(s, 0)) && net_wire_now_us() < t0 + 10000000)
+        assert_true(trace_pump(s, 50) > 0);
+    assert_non_null(h);
+    assert_int_equal(h->call, TRACE_C_SOCKET);
+    assert_true(trace_held_by_seccomp(s, 0));
+    for (int i = 0; i < 10; i++) /* held: nothing happens */
+        assert_true(trace_pump(s, 20) > 0);
+    assert_non_null(trace_held_run(s, 0));
+    assert_int_equal(trace_event_count(s), 0);
+    trace_play(s);
+    int rc;
+    while ((rc = trace_pump(s, 100)) > 0) {
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(trace_exit_code(s, 0), 0);
+    assert_int_equal(trace_exit_code(s, 1), 0);
+    int unseen = 0;
+    for (size_t i = 0; i < trace_event_count(s); i++) {
+        const trace_event *e = trace_event_at(s, i);
+        unseen += e->run == 0 && !strcmp(e->name, "(unseen)");
+    }
+    assert_true(unseen >= 4); /* socket, bind, listen, accept... */
+    trace_free(s);
+    unlink(server);
+    rmdir(dir);
 }
 
 /* The ring keeps the newest ring_events events and counts the rest as
@@ -166,7 +235,9 @@ int main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_trace_stepped_holds_until_released),
+        cmocka_unit_test(test_trace_stepped_holds_until_released_seccomp),
+        cmocka_unit_test(test_trace_stepped_holds_until_released_preload),
+        cmocka_unit_test(test_trace_stepped_holds_a_static_program),
         cmocka_unit_test(test_trace_ring_is_bounded_transcript_is_whole),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -182,7 +182,18 @@ if command -v xvfb-run >/dev/null; then
         --run 'python3 chat_server.py' --run 'python3 chat_client.py' >win.out 2>win.err ||
         fail "the window: $(cat win.err)"
     [ -s win.png ] || fail "the window drew nothing: $(cat win.err)"
-    check win.jsonl 'assert start["stepped"] is True, start'
+    check win.jsonl '
+assert start["stepped"] is True, start
+assert end["held_by"] == {"server": "seccomp", "client": "seccomp"}, end
+'
+    # Where seccomp cannot be had, the preload library holds the calls.
+    SOCKBUF_TRACE_NO_SECCOMP=1 SDL_FRAMEBUFFER_ACCELERATION=0 xvfb-run -a \
+        -s "-screen 0 1280x720x24" "$bin" trace --demo-steps 8 --transcript win2.jsonl \
+        --run 'python3 chat_server.py' --run 'python3 chat_client.py' >/dev/null 2>win2.err ||
+        fail "the window without seccomp: $(cat win2.err)"
+    [ "$(grep -c 'seccomp user notification unavailable' win2.err)" -eq 1 ] ||
+        fail "the fallback is not said once: $(cat win2.err)"
+    check win2.jsonl 'assert end["held_by"] == {"server": "preload", "client": "preload"}, end'
 fi
 
 # --- an ordinary user (nobody), with a TUN node of mode 0666 ----------------
@@ -198,5 +209,18 @@ assert start["wire"] == "emulated", start
 assert [e["result"] for e in side("client", "send") if e["done"]] == ["3", "13"]
 assert any(e["result"] == repr(b"Hi\nHow are you?\n") for e in side("server", "recv"))
 '
+    # Stepped as nobody: seccomp holds the calls (the window, released by
+    # its demo mode).
+    if command -v xvfb-run >/dev/null; then
+        SOCKBUF_TUN=$dir/tun HOME=$dir SDL_FRAMEBUFFER_ACCELERATION=0 setpriv --reuid=65534 \
+            --regid=65534 --clear-groups xvfb-run -a -s "-screen 0 1280x720x24" "$bin" trace \
+            --demo-steps 8 --transcript userwin.jsonl --run 'python3 chat_server.py' \
+            --run 'python3 chat_client.py' >/dev/null 2>userwin.err ||
+            fail "stepped as nobody: $(cat userwin.err)"
+        check userwin.jsonl '
+assert start["wire"] == "emulated" and start["stepped"] is True, start
+assert end["held_by"] == {"server": "seccomp", "client": "seccomp"}, end
+'
+    fi
 fi
 exit 0

@@ -33,12 +33,12 @@
 
 #include "base_names.h"
 #include "base_text.h"
+#include "trace_hold.h"
 
 enum {
     TRACE_PENDING = 64,
     TRACE_PROCS = 64,
     TRACE_THREADS = 64,
-    TRACE_CHAN_FD = 900,            /* the channel's descriptor in the program */
     TRACE_CLIENT_WAIT_US = 2000000, /* the client starts at the latest after this */
     TRACE_EOF_GRACE_US = 2000000,   /* after a kill, how long to wait for the channel */
 };
@@ -56,6 +56,8 @@ typedef struct {
     int status; /* waitpid's, once exited */
     bool started, exited, eof, listened;
     int loaded; /* programs the preload library was loaded into */
+    int hold;   /* the seccomp listener that holds its calls (stepped), or -1 */
+    bool seccomp; /* seccomp held its calls (its listener may be closed since) */
     uint64_t killed_us; /* when the timeout killed it; 0: never */
     trace_proc procs[TRACE_PROCS];
     int nprocs;
@@ -66,6 +68,9 @@ typedef struct {
     uint64_t begin_abs_us; /* CLOCK_MONOTONIC of the TRACE_BEGIN */
     bool held;             /* stepped: waiting for trace_release() */
     bool reported;         /* a blocked event was written */
+    bool notified;         /* seccomp holds it: notif_id answers it */
+    bool notif_only;       /* seen by seccomp alone (no preload library: a static program) */
+    uint64_t notif_id;
 } trace_pending;
 
 struct trace_session {
@@ -81,6 +86,7 @@ struct trace_session {
     trace_pending pend[TRACE_PENDING];
     int npend;
     bool playing, timed_out, finished, stopped;
+    bool hold_said; /* the seccomp fallback was said */
 };
 
 static uint64_t now_us(void)
@@ -125,7 +131,7 @@ static int find_preload(char *out, size_t cap)
  * first in LD_PRELOAD and the channel's settings. Built before the fork
  * (the child of a threaded process, as the window is, may not allocate).
  * NULL when out of memory; free with free_env(). */
-static char **run_env(const trace_session *s, int run)
+static char **run_env(const trace_session *s, int run, const char *step)
 {
     extern char **environ;
     size_t n = 0;
@@ -157,7 +163,8 @@ static char **run_env(const trace_session *s, int run)
     snprintf(buf, sizeof buf, "SOCKBUF_TRACE_FD=%d", TRACE_CHAN_FD);
     if (!(env[k++] = strdup(buf)))
         goto fail;
-    if (!(env[k++] = strdup(s->o.stepped ? "SOCKBUF_TRACE_STEP=1" : "SOCKBUF_TRACE_STEP=0")))
+    snprintf(buf, sizeof buf, "SOCKBUF_TRACE_STEP=%s", step);
+    if (!(env[k++] = strdup(buf)))
         goto fail;
     if (s->o.wire && s->o.nruns >= 2) {
         net_wire_side me = run == 0 ? NET_WIRE_SERVER : NET_WIRE_CLIENT;
@@ -191,8 +198,46 @@ static void say(const char *a, const char *b)
     (void)n;
 }
 
-/* In the child: async-signal-safe calls only. Never returns. */
-static void exec_run(const trace_session *s, int run, int chan, char **argv, char **env)
+/* Sends the supervisor one message about the hold, with fd (>= 0) as
+ * SCM_RIGHTS. Async-signal-safe. */
+static void tell_hold(int chan, uint32_t kind, int err, int fd)
+{
+    trace_msg m;
+    memset(&m, 0, sizeof m);
+    m.magic = TRACE_PROTO_MAGIC;
+    m.kind = kind;
+    m.err = err;
+    m.fd = -1;
+    m.pid = getpid();
+    struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } cm;
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    if (fd >= 0) {
+        mh.msg_control = cm.buf;
+        mh.msg_controllen = sizeof cm.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    ssize_t n;
+    do {
+        n = sendmsg(chan, &mh, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+}
+
+/* In the child: async-signal-safe calls only. Never returns. env_hold:
+ * the environment where the preload library holds every call (no
+ * seccomp); env: the other. */
+static void exec_run(const trace_session *s, int run, int chan, char **argv, char **env,
+                     char **env_hold)
 {
     setpgid(0, 0);
     signal(SIGPIPE, SIG_DFL);
@@ -213,6 +258,17 @@ static void exec_run(const trace_session *s, int run, int chan, char **argv, cha
     }
     if (dup2(chan, TRACE_CHAN_FD) < 0) /* dup2 clears FD_CLOEXEC */
         _exit(126);
+    if (s->o.stepped) {
+        /* The filter lets calls on TRACE_CHAN_FD through: tell on it. */
+        int lfd = s->o.no_seccomp ? -EPERM : trace_hold_install();
+        if (lfd >= 0) {
+            tell_hold(TRACE_CHAN_FD, TRACE_SECCOMP, 0, lfd);
+            close(lfd);
+        } else {
+            tell_hold(TRACE_CHAN_FD, TRACE_NOSECCOMP, -lfd, -1);
+            env = env_hold;
+        }
+    }
     execve("/bin/sh", argv, env);
     say("sockbuf trace: exec /bin/sh: ", strerror(errno));
     say("\n", "");
@@ -222,15 +278,19 @@ static void exec_run(const trace_session *s, int run, int chan, char **argv, cha
 static int start_run(trace_session *s, int run, char *msg)
 {
     int sv[2];
-    char **env = run_env(s, run);
+    char **env = run_env(s, run, s->o.stepped ? "2" : "0");
+    char **env_hold = run_env(s, run, s->o.stepped ? "1" : "0");
     char *argv[] = {"sh", "-c", (char *)s->runs[run].cmd, NULL};
-    if (!env) {
+    if (!env || !env_hold) {
+        free_env(env);
+        free_env(env_hold);
         set_msg(msg, "out of memory");
         return -ENOMEM;
     }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         int e = errno;
         free_env(env);
+        free_env(env_hold);
         set_msg(msg, "socketpair(AF_UNIX, SOCK_SEQPACKET): %s", strerror(e));
         return -e;
     }
@@ -241,14 +301,16 @@ static int start_run(trace_session *s, int run, char *msg)
         close(sv[0]);
         close(sv[1]);
         free_env(env);
+        free_env(env_hold);
         set_msg(msg, "fork: %s", strerror(e));
         return -e;
     }
     if (pid == 0) {
         close(sv[0]);
-        exec_run(s, run, sv[1], argv, env);
+        exec_run(s, run, sv[1], argv, env, env_hold);
     }
     free_env(env);
+    free_env(env_hold);
     close(sv[1]);
     setpgid(pid, pid); /* also here: no race with an early kill */
     s->runs[run].sh = pid;
@@ -272,7 +334,7 @@ int trace_start(const trace_opts *o, trace_session **out, char *msg)
     if (!s->o.blocked_after_us)
         s->o.blocked_after_us = 200000;
     for (int r = 0; r < TRACE_MAX_RUNS; r++) {
-        s->userns[r] = s->netns[r] = s->runs[r].chan = -1;
+        s->userns[r] = s->netns[r] = s->runs[r].chan = s->runs[r].hold = -1;
         s->runs[r].cmd = r < o->nruns ? o->runs[r] : NULL;
     }
     s->cap = s->o.ring_events;
@@ -359,6 +421,8 @@ void trace_free(trace_session *s)
         }
         if (ri->chan >= 0)
             close(ri->chan);
+        if (ri->hold >= 0)
+            close(ri->hold);
         if (s->userns[r] >= 0)
             close(s->userns[r]);
         if (s->netns[r] >= 0)
@@ -500,8 +564,11 @@ static void handle(trace_session *s, int run, const trace_msg *m)
         p->e.after = m->q;
         p->e.ndata = m->ndata < TRACE_DATA_MAX ? m->ndata : TRACE_DATA_MAX;
         memcpy(p->e.data, m->data, p->e.ndata);
-        p->held = s->o.stepped && !s->playing;
-        if (s->o.stepped && s->playing)
+        /* Held by seccomp once its system call comes (the notification
+         * does it), by the library for close() and where seccomp is not. */
+        bool library_holds = ri->hold < 0 || m->call == TRACE_C_CLOSE;
+        p->held = s->o.stepped && !s->playing && library_holds;
+        if (s->o.stepped && s->playing && library_holds)
             go(s, run);
         return;
     }
@@ -546,11 +613,44 @@ static void read_chan(trace_session *s, int run)
     trace_msg m;
     for (;;) {
         ssize_t n;
+        struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
+        union {
+            char buf[CMSG_SPACE(sizeof(int))];
+            struct cmsghdr align;
+        } cm;
+        struct msghdr mh;
+        memset(&mh, 0, sizeof mh);
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = cm.buf;
+        mh.msg_controllen = sizeof cm.buf;
         do {
-            n = recv(ri->chan, &m, sizeof m, MSG_DONTWAIT);
+            n = recvmsg(ri->chan, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         } while (n < 0 && errno == EINTR);
         if (n < 0 && errno == EAGAIN)
             return;
+        int passed = -1;
+        for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                memcpy(&passed, CMSG_DATA(c), sizeof passed);
+        if (n == (ssize_t)sizeof m && m.magic == TRACE_PROTO_MAGIC && m.kind == TRACE_SECCOMP &&
+            passed >= 0 && ri->hold < 0) {
+            ri->hold = passed;
+            ri->seccomp = true;
+            continue;
+        }
+        if (passed >= 0)
+            close(passed);
+        if (n == (ssize_t)sizeof m && m.magic == TRACE_PROTO_MAGIC && m.kind == TRACE_NOSECCOMP) {
+            if (!s->hold_said && s->o.note)
+                fprintf(s->o.note,
+                        "sockbuf trace: seccomp user notification unavailable (seccomp: %s): the "
+                        "preload library holds each call instead; a static or setuid program "
+                        "runs unstepped\n",
+                        strerror(m.err));
+            s->hold_said = true;
+            continue;
+        }
         if (n <= 0) {
             ri->eof = true;
             close(ri->chan);
@@ -564,6 +664,65 @@ static void read_chan(trace_session *s, int run)
         if (n == (ssize_t)sizeof m && m.magic == TRACE_PROTO_MAGIC)
             handle(s, run, &m);
     }
+}
+
+static void peek_queues(int pid, int fd, trace_queues *q);
+
+/* The process a thread belongs to (its Tgid), or tid itself. */
+static int tgid_of(int tid)
+{
+    char path[64], line[128];
+    snprintf(path, sizeof path, "/proc/%d/status", tid);
+    FILE *f = fopen(path, "r");
+    int pid = tid;
+    if (!f)
+        return tid;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "Tgid: %d", &pid) == 1)
+            break;
+    fclose(f);
+    return pid;
+}
+
+/* A system call seccomp holds: the pending call its library announced,
+ * or (a static program) a new one. */
+static void read_hold(trace_session *s, int run)
+{
+    trace_runinfo *ri = &s->runs[run];
+    trace_hold_call hc;
+    int rc = trace_hold_recv(ri->hold, &hc);
+    if (rc < 0)
+        return;
+    trace_pending *p = NULL;
+    for (int i = 0; i < s->npend && !p; i++)
+        if (s->pend[i].e.run == run && s->pend[i].e.tid == hc.tid && !s->pend[i].notified)
+            p = &s->pend[i];
+    if (!p && s->npend < TRACE_PENDING) {
+        p = &s->pend[s->npend++];
+        memset(p, 0, sizeof *p);
+        p->e.run = run;
+        p->e.tid = hc.tid;
+        p->e.pid = tgid_of(hc.tid);
+        name_caller(ri, p->e.pid, p->e.tid, &p->e.proc, &p->e.thread);
+        p->e.call = hc.call;
+        p->e.fd = hc.fd;
+        memcpy(p->e.arg, hc.arg, sizeof p->e.arg);
+        p->e.t_us = now_us() - s->start_us;
+        p->begin_abs_us = now_us();
+        p->notif_only = true;
+        if (hc.fd >= 0)
+            peek_queues(p->e.pid, hc.fd, &p->e.before);
+        p->e.after = p->e.before;
+    }
+    if (!p) {
+        trace_hold_continue(ri->hold, hc.id);
+        return;
+    }
+    p->notified = true;
+    p->notif_id = hc.id;
+    p->held = true;
+    if (s->playing)
+        trace_release_run(s, run);
 }
 
 /* The queues of descriptor fd of process pid now, read through a
@@ -639,6 +798,12 @@ static void write_end(trace_session *s)
         fprintf(f, "%s\"%s\":", r ? "," : "", trace_run_name(s, r));
         base_json_str(f, trace_exit_text(s, r, buf, sizeof buf));
     }
+    if (s->o.stepped) {
+        fputs("},\"held_by\":{", f);
+        for (int r = 0; r < nr; r++)
+            fprintf(f, "%s\"%s\":\"%s\"", r ? "," : "", trace_run_name(s, r),
+                    s->runs[r].seccomp ? "seccomp" : "preload");
+    }
     fprintf(f, "},\"events\":%llu,\"dropped\":%llu,\"timed_out\":%s,\"stopped\":%s}\n",
             (unsigned long long)s->seq, (unsigned long long)s->dropped,
             s->timed_out ? "true" : "false", s->stopped ? "true" : "false");
@@ -676,11 +841,18 @@ int trace_pump(trace_session *s, int timeout_ms)
             if (rc < 0)
                 return rc;
         }
-    struct pollfd pf[TRACE_MAX_RUNS];
-    int idx[TRACE_MAX_RUNS], np = 0;
+    struct pollfd pf[2 * TRACE_MAX_RUNS];
+    int idx[2 * TRACE_MAX_RUNS], np = 0;
     for (int r = 0; r < nr; r++)
         if (s->runs[r].chan >= 0) {
             pf[np].fd = s->runs[r].chan;
+            pf[np].events = POLLIN;
+            idx[np++] = r;
+        }
+    int nchan = np;
+    for (int r = 0; r < nr; r++)
+        if (s->runs[r].hold >= 0) {
+            pf[np].fd = s->runs[r].hold;
             pf[np].events = POLLIN;
             idx[np++] = r;
         }
@@ -688,9 +860,18 @@ int trace_pump(trace_session *s, int timeout_ms)
     int n = np ? poll(pf, (nfds_t)np, wait) : (usleep((useconds_t)wait * 1000u), 0);
     if (n < 0 && errno != EINTR)
         return -errno;
-    for (int i = 0; n > 0 && i < np; i++)
+    for (int i = 0; n > 0 && i < nchan; i++)
         if (pf[i].revents)
             read_chan(s, idx[i]);
+    for (int i = nchan; n > 0 && i < np; i++) {
+        trace_runinfo *ri = &s->runs[idx[i]];
+        if (pf[i].revents & POLLIN)
+            read_hold(s, idx[i]);
+        else if (pf[i].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+            close(ri->hold); /* every process of the run is gone */
+            ri->hold = -1;
+        }
+    }
     now = now_us();
     for (int i = 0; i < s->npend; i++) {
         trace_pending *p = &s->pend[i];
@@ -746,9 +927,24 @@ int trace_release_run(trace_session *s, int run)
 {
     for (int i = 0; i < s->npend; i++)
         if (s->pend[i].held && (run < 0 || s->pend[i].e.run == run)) {
-            s->pend[i].held = false;
-            s->pend[i].begin_abs_us = now_us(); /* blocked counts from its release */
-            go(s, s->pend[i].e.run);
+            trace_pending *p = &s->pend[i];
+            p->held = false;
+            p->begin_abs_us = now_us(); /* blocked counts from its release */
+            if (!p->notified) {
+                go(s, p->e.run);
+                return 0;
+            }
+            p->notified = false;
+            trace_hold_continue(s->runs[p->e.run].hold, p->notif_id);
+            if (p->notif_only) {
+                /* No library reports its end: the event is the call, its
+                 * result unseen. */
+                trace_event e = p->e;
+                e.done = true;
+                snprintf(e.name, sizeof e.name, "(unseen)");
+                drop_pending(s, p);
+                push_event(s, &e);
+            }
             return 0;
         }
     return -ENOENT;
@@ -801,6 +997,11 @@ int trace_run_processes(const trace_session *s, int run)
 int trace_run_loaded(const trace_session *s, int run)
 {
     return run >= 0 && run < s->o.nruns ? s->runs[run].loaded : 0;
+}
+
+bool trace_held_by_seccomp(const trace_session *s, int run)
+{
+    return run >= 0 && run < s->o.nruns && s->runs[run].seccomp;
 }
 
 bool trace_timed_out(const trace_session *s)
@@ -983,6 +1184,10 @@ void trace_result_text(const trace_event *e, char *buf, size_t cap)
     char a[96];
     if (!e->done) {
         snprintf(buf, cap, "%s", "");
+        return;
+    }
+    if (e->call != TRACE_C_UNTRACED && e->name[0] == '(') {
+        snprintf(buf, cap, "%s", "(not seen: no preload library)");
         return;
     }
     if (e->ret < 0) {

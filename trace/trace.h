@@ -9,7 +9,9 @@
  * (the process, the source line, the call, its result, the socket's
  * kernel queues, the wire's segments since the previous event), streams
  * them as JSON Lines and keeps the newest in a bounded ring. In stepped
- * mode every call waits until trace_release().
+ * mode every call waits until trace_release(): held in the kernel by
+ * seccomp user notification (trace_hold.h), or where that cannot be had
+ * by the preload library.
  *
  * Called by cmd/cmd_trace.c (the command) and its tests. At live's layer:
  * uses net/ and base/ only.
@@ -41,6 +43,9 @@ typedef struct {
     FILE *transcript;                 /* JSON Lines, one per event (borrowed), or NULL */
     const char *preload;              /* the preload library's path; NULL: beside the core */
     bool stepped;                     /* hold every call until trace_release() */
+    bool no_seccomp;                  /* stepped: let the preload library hold the calls,
+                                         not seccomp (its fallback, for the tests) */
+    FILE *note;                       /* where a fallback is said once, or NULL */
     size_t ring_events;               /* events kept (0: 4096) */
     uint64_t blocked_after_us;        /* a call this long unanswered is "blocked" (0: 200 ms) */
 } trace_opts;
@@ -133,6 +138,9 @@ int trace_run_processes(const trace_session *s, int run);
 /* How many programs of a run (each exec) loaded the preload library: 0
  * when none did (a static or setuid program ignores LD_PRELOAD). */
 int trace_run_loaded(const trace_session *s, int run);
+
+/* Did seccomp hold this run's calls (stepped mode)? */
+bool trace_held_by_seccomp(const trace_session *s, int run);
 
 /* Did the timeout stop the programs? */
 bool trace_timed_out(const trace_session *s);

@@ -60,7 +60,7 @@ enum {
 
 static uint8_t fd_flags[TRACE_FDS];
 static int trace_fd = -1;
-static bool trace_step;
+static int trace_step; /* 0: never wait; 1: before every call; 2: before close() only */
 static bool trace_ready;
 static pid_t trace_pid;
 static in_addr_t trace_peer, trace_self; /* network order; 0: none */
@@ -162,7 +162,7 @@ __attribute__((constructor)) static void trace_init(void)
     if (s && *s)
         trace_fd = atoi(s);
     s = getenv("SOCKBUF_TRACE_STEP");
-    trace_step = s && !strcmp(s, "1");
+    trace_step = s && !strcmp(s, "1") ? 1 : s && !strcmp(s, "2") ? 2 : 0;
     s = getenv("SOCKBUF_TRACE_PEER");
     if (s && *s)
         inet_pton(AF_INET, s, &trace_peer);
@@ -330,7 +330,7 @@ static void send_begin(trace_msg *m)
 {
     m->kind = TRACE_BEGIN;
     emit(m);
-    if (!trace_step)
+    if (!trace_step || (trace_step == 2 && m->call != TRACE_C_CLOSE))
         return;
     pthread_mutex_lock(&trace_step_mu);
     char go;
@@ -339,7 +339,7 @@ static void send_begin(trace_msg *m)
         n = real_recv(trace_fd, &go, 1, 0);
     } while (n < 0 && errno == EINTR);
     if (n <= 0)
-        trace_step = false; /* sockbuf is gone: run on */
+        trace_step = 0; /* sockbuf is gone: run on */
     pthread_mutex_unlock(&trace_step_mu);
 }
 

@@ -4,8 +4,10 @@
  * LD_PRELOAD) sends one trace_msg per socket call over a SOCK_SEQPACKET
  * socket it inherited ($SOCKBUF_TRACE_FD): TRACE_BEGIN before the call
  * (the queues as they were), TRACE_END after it (its result and the
- * queues as it left them). In stepped mode the library waits, after each
- * TRACE_BEGIN, for one byte back ('g') before it makes the call. Read by
+ * queues as it left them). In stepped mode ($SOCKBUF_TRACE_STEP=1, where
+ * seccomp cannot hold the calls) the library waits, after each
+ * TRACE_BEGIN, for one byte back ('g') before it makes the call; with
+ * $SOCKBUF_TRACE_STEP=2 (seccomp holds the others) only before close(). Read by
  * trace.c. Fixed size, native byte order: both ends run on this machine.
  * libc only (the preload library may link nothing else).
  */
@@ -24,6 +26,9 @@
 
 enum { TRACE_PROTO_MAGIC = 0x53425431u }; /* "SBT1" */
 
+/* The channel's descriptor in a traced program ($SOCKBUF_TRACE_FD). */
+enum { TRACE_CHAN_FD = 900 };
+
 /* What a message says. */
 enum {
     TRACE_BEGIN = 1, /* a call is about to be made */
@@ -31,6 +36,8 @@ enum {
     TRACE_HELLO = 3,  /* a process (or a fork's child) makes its first socket call: its
                          command line in where */
     TRACE_LOADED = 4, /* the library was loaded into a program (at each exec) */
+    TRACE_SECCOMP = 5, /* before exec: the seccomp listener comes with it (SCM_RIGHTS) */
+    TRACE_NOSECCOMP = 6, /* before exec: no seccomp (err: why); the library holds calls */
 };
 
 /* The calls the library knows; TRACE_C_UNTRACED is a socket call it saw
