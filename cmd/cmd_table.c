@@ -56,10 +56,10 @@ static const cmd_option options[] = {
      CMD_VALUE_WORDS, SIZES},
     {"size", 0, "WxH", "picture size, 64..8192 each (default 1280x720)", NULL, CMD_RENDER, 'z', 0,
      CMD_VALUE_WORDS, SIZES},
-    {"lang", 0, "en|ja", "language (default: ja when LANG is ja*, else en)", NULL, CMD_RENDER, 'l', 0, CMD_VALUE_WORDS,
-     "en ja"},
-    {"lang", 0, "en|ja", "start in English or Japanese (default: LANG; L switches)", NULL, CMD_WINDOW, 'l', 0,
-     CMD_VALUE_WORDS, "en ja"},
+    {"lang", 0, "en|ja", "language (default: ja when LANG is ja*, else en)", NULL, CMD_RENDER, 'l',
+     0, CMD_VALUE_WORDS, "en ja"},
+    {"lang", 0, "en|ja", "start in English or Japanese (default: LANG; L switches)", NULL,
+     CMD_WINDOW, 'l', 0, CMD_VALUE_WORDS, "en ja"},
     {"size", 0, "WxH",
      "window size (default 1280x720, or the screen\n"
      "if smaller)",
@@ -91,9 +91,19 @@ static const cmd_option options[] = {
      CMD_CHECK, 'j', 0, CMD_VALUE_NONE, NULL},
     {"junit", 0, "FILE", "also write a JUnit XML report to FILE ('-': stdout)",
      "Also writes a JUnit XML report to FILE (-: standard output): one testsuite per lesson, "
-     "one testcase per expectation and mode, with the lesson's file and the line; a failure "
-     "says what was expected and what was got. A lesson that does not parse is an error.",
+     "one testcase per expectation and mode, with the lesson's file and the line and its "
+     "step's time; a failure says what was expected and what was got. A lesson that does not "
+     "parse is an error (FILE:LINE:COL: error: MESSAGE).",
      CMD_CHECK, 'J', 0, CMD_VALUE_FILE, NULL},
+    {"junit-flavor", 0, "full|jenkins",
+     "the JUnit report's consumer: full (default: each\n"
+     "testcase's file and line, for GitLab and GitHub)\n"
+     "or jenkins (without them: Jenkins' strict xunit\n"
+     "schema rejects them)",
+     "The JUnit report's consumer: full (the default) gives each testcase its file and line, "
+     "which GitLab and GitHub's reporters show; jenkins leaves out the attributes Jenkins' "
+     "strict xunit schema rejects (each testcase's file and line).",
+     CMD_CHECK, 'K', 0, CMD_VALUE_WORDS, "full jenkins"},
     {"tap", 0, NULL, "print TAP version 13 instead of the usual lines",
      "Prints TAP version 13 instead of the usual lines: one test point per expectation, with "
      "file, line, expected and got for each failure.",
@@ -203,8 +213,8 @@ static const cmd_command commands[] = {
     {"check",
      CMD_CHECK,
      "run headless, check every expect",
-     {"check [--sim|--real] [-j N] [--junit FILE | --tap] [--no-why] [--timeout SECONDS] "
-      "LESSON...",
+     {"check [--sim|--real] [-j N] [--junit FILE [--junit-flavor full|jenkins] | --tap] "
+      "[--no-why] [--timeout SECONDS] LESSON...",
       NULL},
      "  Runs each LESSON headless, in both modes, and checks every expectation.\n"
      "  LESSON is a .lesson file, a folder of them, or a bundled lesson's name or\n"

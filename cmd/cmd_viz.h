@@ -4,8 +4,9 @@
  * commands load with dlopen() only when they need it, so check, run and
  * live --headless load no SDL. These are the run functions of their rows
  * in the command table (cmd_table.c). Each returns an exit status: 0 ok,
- * 1 a failure (also: the module cannot be loaded, said on stderr), 2 a
- * usage error. wire: the real mode's wire main() made, or NULL (loopback).
+ * 1 a failure (also: the module is there but cannot be loaded, said on
+ * stderr), 2 a usage error (also: the module is not installed, and stderr
+ * names the package sockbuf-gui). wire: the real mode's wire main() made, or NULL (loopback).
  */
 #ifndef SOCKBUF_CMD_VIZ_H
 #define SOCKBUF_CMD_VIZ_H

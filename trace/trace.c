@@ -237,7 +237,7 @@ static void tell_hold(int chan, uint32_t kind, int err, int fd)
  * the environment where the preload library holds every call (no
  * seccomp); env: the other. */
 static void exec_run(const trace_session *s, int run, int chan, char **argv, char **env,
-                     char **env_hold)
+                     char **env_hold, pid_t parent)
 {
     setpgid(0, 0);
     signal(SIGPIPE, SIG_DFL);
@@ -257,6 +257,10 @@ static void exec_run(const trace_session *s, int run, int chan, char **argv, cha
         }
     }
     if (dup2(chan, TRACE_CHAN_FD) < 0) /* dup2 clears FD_CLOEXEC */
+        _exit(126);
+    /* The run dies with sockbuf (set after setns: new credentials clear it). */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
         _exit(126);
     if (s->o.stepped) {
         /* The filter lets calls on TRACE_CHAN_FD through: tell on it. */
@@ -295,6 +299,7 @@ static int start_run(trace_session *s, int run, char *msg)
         return -e;
     }
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;
@@ -307,7 +312,7 @@ static int start_run(trace_session *s, int run, char *msg)
     }
     if (pid == 0) {
         close(sv[0]);
-        exec_run(s, run, sv[1], argv, env, env_hold);
+        exec_run(s, run, sv[1], argv, env, env_hold, parent);
     }
     free_env(env);
     free_env(env_hold);
