@@ -281,7 +281,8 @@ static const cmd_command commands[] = {
      "  their ('localhost', PORT) crosses the link. Every socket call is an event: the\n"
      "  process, the Python source line, the call, its result, the socket's kernel\n"
      "  queues (SIOCOUTQ, SIOCOUTQNSD, SIOCINQ, TCP_INFO) and the segments on the wire.\n"
-     "  Without --headless, one line per call on stdout.\n",
+     "  With a display, a window holds each call until Space; --headless writes JSON\n"
+     "  Lines; with neither, one line per call on stdout.\n",
      "  Exit status: 0 every program exited 0, 1 one did not (its exit or signal is\n"
      "  named) or was stopped by --timeout, 2 a usage error.\n",
      true,
