@@ -25,6 +25,7 @@
 #include <emscripten.h>
 #include <emscripten/html5.h>
 
+#include "lesson.h"
 #include "viz_app.h"
 #include "viz_font.h"
 
@@ -39,6 +40,7 @@ static struct {
     bool dirty;      /* draw the next frame */
     double last_ms;  /* the previous frame's time */
     bool is_full;
+    char opened[1024]; /* the lesson asked for by name or path ("": the picker) */
 } W;
 
 /* A new app for lesson (NULL: the picker), replacing the one shown.
@@ -60,6 +62,7 @@ static int open_app(const char *lesson)
     }
     viz_app_free(W.app);
     W.app = a;
+    snprintf(W.opened, sizeof W.opened, "%s", lesson ? lesson : "");
     W.dirty = true;
     return 0;
 }
@@ -90,6 +93,60 @@ EMSCRIPTEN_KEEPALIVE double web_progress(void)
         return 0;
     viz_app_get(W.app, &info);
     return info.progress;
+}
+
+/* The shown lesson's file name without ".lesson" ("01-basics"), for the
+ * page's recorded kernel half (recorded/NAME.jsonl), or "" (the picker).
+ * A static buffer. */
+EMSCRIPTEN_KEEPALIVE const char *web_lesson_name(void)
+{
+    static char name[256];
+    char path[1024] = "";
+    char *paths[VIZ_MAX_LESSONS];
+    viz_app_info info;
+    name[0] = 0;
+    if (!W.app)
+        return name;
+    viz_app_get(W.app, &info);
+    if (info.picker)
+        return name;
+    if (info.lesson >= 0) {
+        int n = lesson_list_bundled(paths, VIZ_MAX_LESSONS);
+        for (int i = 0; i < n; i++) {
+            if (i == info.lesson)
+                snprintf(path, sizeof path, "%s", paths[i]);
+            free(paths[i]);
+        }
+    } else if (W.opened[0] && lesson_find(W.opened, path, sizeof path) < 0) {
+        path[0] = 0;
+    }
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t len = strlen(base);
+    if (len > 7 && !strcmp(base + len - 7, ".lesson"))
+        len -= 7;
+    snprintf(name, sizeof name, "%.*s", (int)len, base);
+    return name;
+}
+
+/* 1 when the app speaks Japanese (L switches), else 0. */
+EMSCRIPTEN_KEEPALIVE int web_lang_ja(void)
+{
+    viz_app_info info;
+    if (!W.app)
+        return W.lang == VIZ_LANG_JA;
+    viz_app_get(W.app, &info);
+    return info.lang == VIZ_LANG_JA;
+}
+
+/* Typed what-if steps in the shown lesson (their lines have no recording). */
+EMSCRIPTEN_KEEPALIVE int web_session_steps(void)
+{
+    viz_app_info info;
+    if (!W.app)
+        return 0;
+    viz_app_get(W.app, &info);
+    return info.session_steps;
 }
 
 /* 1 while the step's question holds it (Space reveals), else 0. */
