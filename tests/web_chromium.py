@@ -126,7 +126,8 @@ def main():
         print(__doc__)
         return 2
     site, binary = sys.argv[1], sys.argv[2]
-    work = sys.argv[3] if len(sys.argv) > 3 else tempfile.mkdtemp(prefix="sockbuf-web-")
+    own_work = len(sys.argv) <= 3
+    work = sys.argv[3] if not own_work else tempfile.mkdtemp(prefix="sockbuf-web-")
     chromium = shutil.which("chromium")
     if not chromium:
         print("web_chromium: skipped: chromium not installed (scripts/setup --web)")
@@ -231,6 +232,8 @@ def main():
                  f"{MAX_ROWS}; the first: {rows[:8]}), {share:.2%} of its pixels (at most "
                  f"{MAX_SHARE:.0%}); the difference: {work}/diff.png")
         print("web_chromium: passed")
+        if own_work:
+            shutil.rmtree(work, ignore_errors=True)  # kept when it fails, to look at
         return 0
     finally:
         proc.terminate()

@@ -46,3 +46,12 @@ set(SOCKBUF_WEB_DATA "" CACHE PATH "The folder of the page's lessons/ and fonts/
 if(SOCKBUF_WEB_DATA)
   target_link_options(sockbuf_web PRIVATE "SHELL:--preload-file ${SOCKBUF_WEB_DATA}@/")
 endif()
+
+# sockbuf-model.js: the model's event log hashes (web_model.c) under node,
+# reading the lessons from the real file system; scripts/web --test
+# compares them with the native build's (tests/CMakeLists.txt).
+add_executable(sockbuf_model_hash ${PROJECT_SOURCE_DIR}/web/web_model.c)
+target_link_libraries(sockbuf_model_hash PRIVATE sockbuf_base sockbuf_sim sockbuf_lessons)
+set_target_properties(sockbuf_model_hash PROPERTIES OUTPUT_NAME sockbuf-model SUFFIX ".js")
+target_link_options(sockbuf_model_hash PRIVATE -sENVIRONMENT=node -sNODERAWFS=1
+  -sWASM_ASYNC_COMPILATION=0 -sALLOW_MEMORY_GROWTH=1 -sEXIT_RUNTIME=1)
