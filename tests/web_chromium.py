@@ -18,7 +18,8 @@ row's ink does. Measured against the native picture with a part removed:
 the footer's key hints gone changes 16 rows, the "12 B" of the receive
 buffer gone 11, half a line of the narration 31. The share of pixels that
 differ by more than 48 is printed too, and may not pass 6%. Any console error,
-uncaught exception or failed load fails it. Exit 0 passed, 1 failed, 77
+uncaught exception or failed load fails it, and so does a kernel line
+under the picture at step 3 without its recorded figures and label. Exit 0 passed, 1 failed, 77
 skipped (chromium or the Python modules missing: scripts/setup --web).
 Needs Debian's chromium, python3-websocket and python3-pil.
 """
@@ -198,6 +199,14 @@ def main():
                 time.sleep(0.3)
                 r = cdp.call("Page.captureScreenshot", format="png",
                              clip={"x": 0, "y": 0, "width": SIZE[0], "height": SIZE[1], "scale": 1})
+                # The kernel's half, recorded: labelled, this step's figures
+                # (01-basics step 3: the server has 12 bytes to read).
+                time.sleep(0.5)
+                kernel_line = cdp.eval("document.getElementById('kernel').textContent")
+                for want in ("recorded on Linux", f"step {COMPARE_STEP}:",
+                             "server.conn ESTABLISHED", "receive queue 12 B"):
+                    if want not in (kernel_line or ""):
+                        fail(f"the kernel line at step {COMPARE_STEP} lacks {want!r}: {kernel_line!r}")
                 shot = os.path.join(work, f"web-step-{COMPARE_STEP:02d}.png")
                 with open(shot, "wb") as f:
                     f.write(base64.b64decode(r["data"]))

@@ -95,8 +95,9 @@ EMSCRIPTEN_KEEPALIVE double web_progress(void)
     return info.progress;
 }
 
-/* The shown lesson's file name without ".lesson" ("01-basics"), for the
- * page's recorded kernel half (recorded/NAME.jsonl), or "" (the picker).
+/* The shown bundled lesson's file name without ".lesson" ("01-basics"),
+ * for the page's recorded kernel half (recorded/NAME.jsonl), or "" (the
+ * picker, or a lesson file the student picked).
  * A static buffer. */
 EMSCRIPTEN_KEEPALIVE const char *web_lesson_name(void)
 {
@@ -120,6 +121,10 @@ EMSCRIPTEN_KEEPALIVE const char *web_lesson_name(void)
     } else if (W.opened[0] && lesson_find(W.opened, path, sizeof path) < 0) {
         path[0] = 0;
     }
+    /* A file the student picked is not the bundled lesson it may be
+     * named after: no recording is its. */
+    if (strncmp(path, "/lessons/", 9) != 0)
+        path[0] = 0;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     size_t len = strlen(base);
