@@ -20,11 +20,12 @@ add_subdirectory(lessons)
 set(VIZ_DIR ${PROJECT_SOURCE_DIR}/viz)
 file(GLOB WEB_VIZ_SOURCES CONFIGURE_DEPENDS ${VIZ_DIR}/viz*.c)
 # Not in the page: the window and the live window (viz_window.c, SDL's own
-# loop and live/), render and its PNGs (libpng), the module, the man-page
-# tool, fontconfig's lookup (the page's fonts are fixed files).
+# loop and live/), render and its PNGs, animations and handouts (libpng,
+# libwebp, giflib), the module, the man-page tool, fontconfig's lookup (the
+# page's fonts are fixed files).
 list(REMOVE_ITEM WEB_VIZ_SOURCES ${VIZ_DIR}/viz_module.c ${VIZ_DIR}/viz_keys_man.c
   ${VIZ_DIR}/viz_window.c ${VIZ_DIR}/viz_render.c ${VIZ_DIR}/viz_canvas.c ${VIZ_DIR}/viz_png.c
-  ${VIZ_DIR}/viz_font_fc.c)
+  ${VIZ_DIR}/viz_movie.c ${VIZ_DIR}/viz_pdf.c ${VIZ_DIR}/viz_font_fc.c)
 add_library(sockbuf_viz STATIC ${WEB_VIZ_SOURCES})
 target_include_directories(sockbuf_viz PUBLIC ${VIZ_DIR})
 target_link_libraries(sockbuf_viz PUBLIC sockbuf_base sockbuf_sim sockbuf_lessons
