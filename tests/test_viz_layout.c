@@ -386,7 +386,9 @@ static void narration_text(const collector *c, char *out, size_t len)
     size_t n = strlen(out);
     for (int i = 0; i < c->n; i++) {
         const SDL_Rect *b = &c->b[i].box;
-        if (!(b->w > c->w * 9 / 10 && b->w < c->w && b->x > 0 && b->y > c->h / 2))
+        /* (a page of a zoomed scene taller than the window shows the
+         * narration's box anywhere, even from above the window's top) */
+        if (!(b->w > c->w * 9 / 10 && b->w < c->w && b->x > 0))
             continue;
         if (!strncmp(c->b[i].whole, "\xe2\x96\xbc", 3) || !strncmp(c->b[i].whole, "\xe2\x96\xb2", 3))
             continue; /* a page's mark (▼ more: ↓  1/2, ▲ ↑  2/2) */

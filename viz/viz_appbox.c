@@ -355,21 +355,26 @@ int viz_appbox_draw_file(const viz_ctx *c, const viz_scene *s, const viz_frame *
     SDL_Rect row = {x, y, w, rh};
     viz_text_set_box(c->t, &row);
     int lh = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
-    if (!lab) {
-        const char *sl = viz_label(c->lang, reader ? VIZ_L_APPBUF_READ_SHORT : VIZ_L_APPBUF_SHORT);
-        int sw = text_w(c, sl, VIZ_FACE_SANS, 20);
-        if (sw * 2 < w) {
-            text(c, sl, VIZ_FACE_SANS, 20, DIM, x, y + (rh - lh) / 2, VIZ_ALIGN_LEFT);
-            lx = x + sw + U(c, 8);
-        }
-    }
-
     /* its fill at the row's end, "5 B / 8,192 B" */
     char a[24], b[24], count[64];
     viz_fmt_bytes(a, sizeof a, n);
     viz_fmt_bytes(b, sizeof b, cap);
     snprintf(count, sizeof count, "%s / %s", a, b);
     int cw = text_w(c, count, VIZ_FACE_BOLD, 20);
+    if (!lab) {
+        const char *sl = viz_label(c->lang, reader ? VIZ_L_APPBUF_READ_SHORT : VIZ_L_APPBUF_SHORT);
+        int sw = text_w(c, sl, VIZ_FACE_SANS, 20);
+        /* (in a narrow, zoomed row the bytes come first: no words) */
+        if (sw * 2 < w && w - cw - gap - sw - U(c, 8) >= U(c, 24) * 3) {
+            text(c, sl, VIZ_FACE_SANS, 20, DIM, x, y + (rh - lh) / 2, VIZ_ALIGN_LEFT);
+            lx = x + sw + U(c, 8);
+        }
+    }
+    if (x + w - cw - gap - lx < U(c, 24) * 3) {
+        /* a narrow (zoomed) row: the bytes' tiles before the capacity */
+        snprintf(count, sizeof count, "%s", a);
+        cw = text_w(c, count, VIZ_FACE_BOLD, 20);
+    }
     int lhb = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
     text(c, count, VIZ_FACE_BOLD, 20, n ? WARN : DIM, x + w, y + (rh - lhb) / 2,
          VIZ_ALIGN_RIGHT);
