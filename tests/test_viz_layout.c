@@ -929,8 +929,8 @@ static int check_clipped(const clip_collector *cc, const char *where, int *print
  * is hidden (the band takes the place of the panel's lower part) and
  * dropped from the frame; one partly under it, or any of the narration,
  * is half hidden. Counts those. */
-static int drop_covered(collector *c, int n0, const SDL_Rect *band, const char *where,
-                        int *printed)
+static int drop_covered(collector *c, clip_collector *cc, int n0, const SDL_Rect *band,
+                        const char *where, int *printed)
 {
     int bad = 0, out = 0;
     for (int i = 0; i < c->n; i++) {
@@ -945,6 +945,10 @@ static int drop_covered(collector *c, int n0, const SDL_Rect *band, const char *
                         where, a->text, a->drawn.x, a->drawn.y, a->drawn.w, a->drawn.h, band->x,
                         band->y, band->w, band->h);
             continue;
+        }
+        if (cc) { /* its clip state stays beside it */
+            cc->clipped[out] = cc->clipped[i];
+            cc->clip[out] = cc->clip[i];
         }
         c->b[out++] = *a;
     }
@@ -1020,7 +1024,7 @@ static void test_layout_questions_no_overlap(void **state)
                             /* The band hides whole labels (the lower kernel
                              * blocks it takes the place of), never half of one. */
                             if (pass)
-                                zoomed_hidden += drop_covered(&col, n0, &fold.rect, where, &hidden_printed);
+                                zoomed_hidden += drop_covered(&col, &cc, n0, &fold.rect, where, &hidden_printed);
                             bad += check_clipped(&cc, where, &printed);
                             bad += check_frame(&col, where,
                                                col.w == 1280 && col.h == 720 && zi == 0, &printed);

@@ -325,6 +325,27 @@ static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, 
          * last row */
         int used = r0[s1] - r0[s0];
         int mrow = used < rows ? used : rows - 1;
+        if (used >= rows) {
+            /* a statement as tall as the panel: the mark at the end of
+             * its shortest row */
+            int best_w = INT_MAX;
+            for (int i = s0; i < s1; i++) {
+                int pr, n = code_rows(c, &vs->code[i], w, size, starts, lens, &pr);
+                for (int j = 0; j < n && r0[i] + j - r0[s0] < rows; j++) {
+                    char row[VIZ_TEXT_LEN];
+                    int l = lens[j] < (int)sizeof row - 1 ? lens[j] : (int)sizeof row - 1;
+                    memcpy(row, vs->code[i].code + starts[j], (size_t)l);
+                    row[l] = 0;
+                    int rw = text_w(c, row, VIZ_FACE_MONO, size) +
+                             (j ? text_w(c, "  ", VIZ_FACE_MONO, size) : 0) +
+                             (pr == j ? text_w(c, "BLOCKED", VIZ_FACE_BOLD, 20) : 0);
+                    if (rw < best_w) {
+                        best_w = rw;
+                        mrow = r0[i] + j - r0[s0];
+                    }
+                }
+            }
+        }
         text(c, mark, VIZ_FACE_BOLD, size, WARN, x + w - U(c, 8), y + U(c, 4) + mrow * lh,
              VIZ_ALIGN_RIGHT);
     }
@@ -669,6 +690,24 @@ static void draw_result(const viz_ctx *c, const viz_side *vs, const lesson_resul
     double size = r->kind == LESSON_RESULT_ASSIGN || r->kind == LESSON_RESULT_RETURN
                       ? 20
                       : fit_size(c, buf, VIZ_FACE_MONO, 20, w - lw, 13);
+    if (r->kind == LESSON_RESULT_ASSIGN && len[0]) {
+        /* A narrow (zoomed) row keeps "name = " and the repr's start: the
+         * length goes first, then the text shrinks a little. */
+        char head[128];
+        snprintf(head, sizeof head, "%.47s = %.6s", r->name, r->repr);
+        if (text_w(c, head, VIZ_FACE_MONO, 20) + lw > w) {
+            len[0] = 0;
+            lw = 0;
+            if (text_w(c, head, VIZ_FACE_MONO, 20) > w)
+                size = fit_size(c, head, VIZ_FACE_MONO, 20, w, 13);
+        }
+    }
+    if (r->kind == LESSON_RESULT_PRINT && text_w(c, buf, VIZ_FACE_MONO, size) > w - lw) {
+        /* a printed line too long even small: the line alone (its colour
+         * says it was printed) */
+        snprintf(buf, sizeof buf, "%.300s", r->repr);
+        size = fit_size(c, buf, VIZ_FACE_MONO, 20, w - lw, 13);
+    }
     viz_paint_fit(c, buf, VIZ_FACE_MONO, size, w - lw);
     int tw = text(c, buf, VIZ_FACE_MONO, size, k, x, y, VIZ_ALIGN_LEFT);
     if (len[0])
@@ -726,6 +765,9 @@ static void draw_results(const viz_ctx *c, const viz_scene *s, int side, const v
             }
             SDL_Rect row = {x, y, w, result_row_h(c)};
             viz_text_set_box(c->t, &row);
+            /* the row's end is the result's room: the mark short, "↑ +2" */
+            snprintf(mark, sizeof mark, "\xe2\x86\x91 +%d", first + hidden);
+            mw = text_w(c, mark, VIZ_FACE_SANS, 20) + U(c, 8);
             text(c, mark, VIZ_FACE_SANS, 20, FAINT, x + w, y, VIZ_ALIGN_RIGHT);
             draw_result(c, vs, &vs->results[shown - 1], x, y, w - mw);
             if (result_hook_fn)
@@ -2284,24 +2326,10 @@ static void paint_scene(const scene_plan *p, SDL_Renderer *r, viz_text *t, const
     draw_flying(&cs, f, cols);
     note_fold(&cs, &p->L, top, p->nar_y);
     if (p->scene_paged && ui && ui->fold) {
-        /* The band lies over the window, not the canvas: over this page's
-         * part of the panel, above the page's mark. */
-        viz_fold *fd = ui->fold;
-        int bottom = fd->rect.y + fd->rect.h - o;
-        if (bottom > cut - o || bottom < p->h / 3)
-            bottom = cut - o;
-        int y0 = fd->rect.y - o;
-        if (y0 > bottom - p->h / 3)
-            y0 = bottom - p->h / 3;
-        if (y0 < 0)
-            y0 = 0;
-        fd->rect.y = y0;
-        fd->rect.h = bottom - y0;
-        for (int i = 0; i < fd->nclean; i++) {
-            fd->clean_y[i] -= o;
-            if (fd->clean_y[i] > y0 || fd->clean_y[i] < 0)
-                fd->clean_y[i] = y0;
-        }
+        /* The band lies over the window, not the canvas: over the whole of
+         * this page's columns and wire, which it hides whole. */
+        int y0 = top - o > 0 ? top - o : 0;
+        *ui->fold = (viz_fold){.rect = {m, y0, w - 2 * m, cut - o - y0}, .nclean = 0};
     }
 
     /* narration panel */
