@@ -221,8 +221,15 @@ int viz_appbox_draw_pending(const viz_ctx *c, const viz_scene *s, const viz_fram
     double size = 20;
     while (size > 12 && text_w(c, call, VIZ_FACE_MONO, size) > room)
         size -= 0.5;
-    if (room > 0) {
-        viz_paint_fit(c, call, VIZ_FACE_MONO, size, room);
+    char *paren = strchr(call, '(');
+    if (text_w(c, call, VIZ_FACE_MONO, size) > room && paren && (size_t)(paren - call) + 3 < sizeof call) {
+        /* a narrow (zoomed) title line: the call's name, "sendall()" */
+        strcpy(paren, "()");
+        size = 20;
+        while (size > 12 && text_w(c, call, VIZ_FACE_MONO, size) > room)
+            size -= 0.5;
+    }
+    if (room > 0 && text_w(c, call, VIZ_FACE_MONO, size) <= room) {
         SDL_Rect r1 = {x + head_w + U(c, 12), head_y, room, y - head_y};
         viz_text_set_box(c->t, &r1);
         int lh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
@@ -370,13 +377,14 @@ int viz_appbox_draw_file(const viz_ctx *c, const viz_scene *s, const viz_frame *
             lx = x + sw + U(c, 8);
         }
     }
+    double cs = 20;
     if (x + w - cw - gap - lx < U(c, 24) * 3) {
-        /* a narrow (zoomed) row: the bytes' tiles before the capacity */
-        snprintf(count, sizeof count, "%s", a);
-        cw = text_w(c, count, VIZ_FACE_BOLD, 20);
+        /* a narrow (zoomed) row: the count smaller, the tiles their room */
+        while (cs > 13 && x + w - cw - gap - lx < U(c, 24) * 3)
+            cw = text_w(c, count, VIZ_FACE_BOLD, cs -= 1);
     }
-    int lhb = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
-    text(c, count, VIZ_FACE_BOLD, 20, n ? WARN : DIM, x + w, y + (rh - lhb) / 2,
+    int lhb = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, cs));
+    text(c, count, VIZ_FACE_BOLD, cs, n ? WARN : DIM, x + w, y + (rh - lhb) / 2,
          VIZ_ALIGN_RIGHT);
 
     /* its bytes before it: few as tiles, more as a bar with their ends */

@@ -552,7 +552,8 @@ static void compare_line(const viz_ctx *c, const char *what, uint32_t model_a, u
     compare_text(c, buf, sizeof buf, VIZ_L_MODEL, what, m1, m2, two);
     if (text_w(c, buf, VIZ_FACE_SANS, 20) > w)
         compare_text(c, buf, sizeof buf, VIZ_L_MODEL, NULL, m1, m2, two);
-    text(c, buf, VIZ_FACE_SANS, 20, DIM, x, y, VIZ_ALIGN_LEFT);
+    text(c, buf, VIZ_FACE_SANS, fit_size(c, buf, VIZ_FACE_SANS, 20, w, 12), DIM, x, y,
+         VIZ_ALIGN_LEFT);
     int ly = y + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
     if (!real || !real->present) {
         text(c, viz_label(c->lang, VIZ_L_NO_REAL), VIZ_FACE_SANS, 20, FAINT, x, ly, VIZ_ALIGN_LEFT);
@@ -1945,6 +1946,7 @@ typedef struct {
     int counter_w;
     char ltitle[256];  /* the lesson's title, cut with "…" where it must be */
     double ltitle_size;
+    int ltitle_room, ltitle_lines; /* its width, and 2 where it wraps */
     const char *stitle; /* the step's title */
     double tsize;       /* its size */
     int title_y, title_room, title_h;
@@ -1960,6 +1962,7 @@ typedef struct {
     int col_w, top, wx0, wx1;
     side_layout L;
     bool step_only; /* the code panel holds this step's code only */
+    const viz_side *scene_side; /* the scene's two sides (borrowed) */
     int foot_h;
     int canvas_h; /* the scene's height: h, or more when zoomed content pages */
     /* pages: the narration's, or (scene_paged) slices of the canvas */
@@ -2063,6 +2066,31 @@ static void plan_scene_pages(scene_plan *p, const viz_frame *f)
             ly += p->np.pitch[para];
         }
     cuts[ncuts++] = p->canvas_h - p->m - p->foot_h;
+    /* A code panel taller than a page: between statements where both
+     * sides have one ending (strong), else between rows (weak). */
+    int weak[2 * VIZ_WRAP_MAX_LINES * VIZ_MAX_CODE], nweak = 0;
+    {
+        int lh, rows, total, r0[2][VIZ_MAX_CODE + 1], nrows[VIZ_MAX_CODE], nst[2];
+        bool start[2][VIZ_WRAP_MAX_LINES * VIZ_MAX_CODE + 1];
+        memset(start, 0, sizeof start);
+        int most = 0;
+        for (int side = 0; side < 2; side++) {
+            const viz_side *vs = &p->scene_side[side];
+            code_fit(&p->cs, vs, p->col_w, p->L.code_h, &lh, &rows, r0[side], nrows, &total);
+            nst[side] = vs->ncode;
+            for (int i = 0; i <= vs->ncode && r0[side][i] < (int)(sizeof start[0]); i++)
+                start[side][r0[side][i]] = true;
+            most = total > most ? total : most;
+        }
+        for (int r = 1; r < most && r < rows; r++) {
+            int y = code_y + U(&p->cs, 4) + r * lh - U(&p->cs, 1);
+            bool both = (start[0][r] || r >= r0[0][nst[0]]) && (start[1][r] || r >= r0[1][nst[1]]);
+            if (both && ncuts < (int)(sizeof cuts / sizeof cuts[0]))
+                cuts[ncuts++] = y;
+            else if (nweak < (int)(sizeof weak / sizeof weak[0]))
+                weak[nweak++] = y;
+        }
+    }
     int strip = scene_mark_h(c);
     int o = 0, n = 0;
     while (n < NAR_MAX_PAGES) {
@@ -2073,6 +2101,9 @@ static void plan_scene_pages(scene_plan *p, const viz_frame *f)
         for (int i = 0; i < ncuts; i++)
             if (cuts[i] > o && cuts[i] <= limit && cuts[i] > best)
                 best = cuts[i];
+        for (int i = 0; best < 0 && i < nweak; i++)
+            if (weak[i] > o && weak[i] <= limit && weak[i] > best)
+                best = weak[i];
         o = best > 0 ? best : limit; /* a block taller than a page: cut */
     }
     p->page_y[n] = p->canvas_h;
@@ -2108,8 +2139,17 @@ static void plan_scene(scene_plan *p, viz_text *t, const viz_scene *s, const viz
     snprintf(p->ltitle, sizeof p->ltitle, "%s", ltitle ? ltitle : "");
     int lroom = w - 2 * m - p->counter_w - U(c, 16);
     p->ltitle_size = fit_size(c, p->ltitle, VIZ_FACE_SANS, 20, lroom, 12);
-    viz_paint_fit(c, p->ltitle, VIZ_FACE_SANS, p->ltitle_size, lroom);
-    int y = m + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20));
+    p->ltitle_room = lroom;
+    p->ltitle_lines = 1;
+    if (text_w(c, p->ltitle, VIZ_FACE_SANS, p->ltitle_size) > lroom) {
+        /* zoomed: on two lines at the labels' size rather than cut */
+        p->ltitle_size = 20;
+        p->ltitle_lines = 2;
+    }
+    int y = m + viz_text_wrapped_height(t, p->ltitle, VIZ_FACE_SANS, T(c, p->ltitle_size), lroom,
+                                        p->ltitle_lines);
+    if (y < m + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20)))
+        y = m + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20));
     p->stitle =
         s->step >= 0 ? step_title(doc, s->step, c->lang) : viz_label(c->lang, VIZ_L_BEFORE_FIRST);
     checks_text(c, s, p->checks, sizeof p->checks);
@@ -2120,7 +2160,7 @@ static void plan_scene(scene_plan *p, viz_text *t, const viz_scene *s, const viz
     while (p->tsize > 20 && text_w(c, p->stitle, VIZ_FACE_BOLD, p->tsize) > p->title_room)
         p->tsize -= 1;
     p->title_y = y;
-    p->title_h = viz_text_wrapped_height(t, p->stitle, VIZ_FACE_BOLD, T(c, p->tsize), p->title_room, 2);
+    p->title_h = viz_text_wrapped_height(t, p->stitle, VIZ_FACE_BOLD, T(c, p->tsize), p->title_room, 3);
     int one_line = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 30));
     y += (p->title_h > one_line ? p->title_h : one_line) + U(c, 6);
 
@@ -2210,7 +2250,25 @@ static void plan_scene(scene_plan *p, viz_text *t, const viz_scene *s, const viz
     p->nar_h = np->height_px + U(c, 22);
     p->nar_y = p->canvas_h - m - p->foot_h - p->nar_h;
     int col_h = p->nar_y - U(c, 10) - p->top;
+    p->scene_side = s->side;
     p->L = layout_sides(cs, s, col_h, p->col_w, p->step_only);
+    for (int i = 0; p->scene_paged && i < 3; i++) {
+        /* the canvas grows for every row of this step's code at full size */
+        int code_lh = viz_text_line_height(t, VIZ_FACE_MONO, T(cs, CODE_SIZE)) + U(cs, 3);
+        int rows = 0;
+        for (int side = 0; side < 2; side++) {
+            int r = code_total_rows(cs, &s->side[side], p->col_w, CODE_SIZE);
+            rows = r > rows ? r : rows;
+        }
+        int want = rows * code_lh + U(cs, 8);
+        if (p->L.code_h >= want)
+            break;
+        p->canvas_h += want - p->L.code_h;
+        c->h = cs->h = cn->h = p->canvas_h;
+        p->nar_y = p->canvas_h - m - p->foot_h - p->nar_h;
+        col_h = p->nar_y - U(c, 10) - p->top;
+        p->L = layout_sides(cs, s, col_h, p->col_w, p->step_only);
+    }
     p->wx0 = m + p->col_w + U(c, 16);
     p->wx1 = w - m - p->col_w - U(c, 16);
     if (p->scene_paged) {
@@ -2291,9 +2349,10 @@ static void paint_scene(const scene_plan *p, SDL_Renderer *r, viz_text *t, const
 
     /* header */
     text(c, p->counter, VIZ_FACE_SANS, 20, DIM, w - m, m, VIZ_ALIGN_RIGHT);
-    text(c, p->ltitle, VIZ_FACE_SANS, p->ltitle_size, DIM, m, m, VIZ_ALIGN_LEFT);
+    viz_text_draw_wrapped(t, p->ltitle, VIZ_FACE_SANS, T(c, p->ltitle_size), DIM, m, m,
+                          p->ltitle_room, p->ltitle_lines);
     viz_text_draw_wrapped(t, p->stitle, VIZ_FACE_BOLD, T(c, p->tsize), TEXT, m, p->title_y,
-                          p->title_room, 2);
+                          p->title_room, 3);
     if (p->checks_w && f->progress >= 1.0) {
         int y = p->title_y, cbw = p->checks_w;
         int bh = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 4);
