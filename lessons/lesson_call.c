@@ -48,7 +48,7 @@ static sockobj *sock_of(interp *in, const value *v)
 
 static rc_t new_sock(interp *in, lesson_side side, int h, value *out)
 {
-    if (in->nsocks >= MAX_SOCKS) {
+    if (in->nsocks >= LESSON_MAX_SOCKS) {
         in->be->ops->close(in->be, h);
         return lesson_raise_errno(in, -EMFILE);
     }
@@ -655,7 +655,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
                 cap = args[i].i < 0 ? LESSON_APPBUF_DEFAULT_BYTES
                                     : (args[i].i > (1 << 26) ? (1 << 26) : (long)args[i].i);
         if (args[0].k == V_STR && args[0].len == 2 && !memcmp(args[0].data, "rb", 2)) {
-            if (in->nreaders >= MAX_WRITERS)
+            if (in->nreaders + in->nwriters >= LESSON_MAX_FILES)
                 return lesson_raise(in, LESSON_EXC_OS);
             memset(&in->readers[in->nreaders], 0, sizeof in->readers[0]);
             in->readers[in->nreaders].sock = (int)obj->i;
@@ -666,7 +666,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
             out->i = in->nreaders++;
             return R_OK;
         }
-        if (in->nwriters >= MAX_WRITERS)
+        if (in->nreaders + in->nwriters >= LESSON_MAX_FILES) /* the record lists both */
             return lesson_raise(in, LESSON_EXC_OS);
         writerobj *w = &in->writers[in->nwriters];
         memset(w, 0, sizeof *w);
