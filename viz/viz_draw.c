@@ -2248,10 +2248,10 @@ static void plan_scene(scene_plan *p, viz_text *t, const viz_scene *s, const viz
         p->ltitle_size = 20;
         p->ltitle_lines = 2;
     }
-    int y = m + viz_text_wrapped_height(t, p->ltitle, VIZ_FACE_SANS, T(c, p->ltitle_size), lroom,
+    int y = m + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20));
+    if (p->ltitle_lines > 1)
+        y = m + viz_text_wrapped_height(t, p->ltitle, VIZ_FACE_SANS, T(c, p->ltitle_size), lroom,
                                         p->ltitle_lines);
-    if (y < m + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20)))
-        y = m + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20));
     p->stitle =
         s->step >= 0 ? step_title(doc, s->step, c->lang) : viz_label(c->lang, VIZ_L_BEFORE_FIRST);
     checks_text(c, s, p->checks, sizeof p->checks);

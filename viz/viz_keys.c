@@ -134,7 +134,7 @@ static const viz_key_row rows[] = {
      "bigger / smaller text",
      "文字を大きく / 小さく",
      "Ctrl+= / Ctrl+-",
-     "bigger / smaller text for the back row (Ctrl+0: back to normal)",
+     "bigger / smaller picture for the back row: text, buffers, tiles and chips alike (Ctrl+0: back to normal)",
      true},
     {VIZ_KEYS_LESSON,
      {K(SDLK_r, VIZ_KEY_RESTART)},
