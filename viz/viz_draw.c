@@ -1224,7 +1224,8 @@ static int legend_text(const viz_ctx *c, const char *s, int x, int y, int x1, do
                               VIZ_WRAP_MAX_LINES);
         if (n > 3)
             return INT_MAX / 4; /* it would be cut: this size does not fit */
-        return n * viz_text_para_line_height(c->t, VIZ_FACE_SANS, T(c, size));
+        /* (in the pitch it is drawn in: a Japanese font's lines are taller) */
+        return viz_text_wrapped_height(c->t, s, VIZ_FACE_SANS, T(c, size), x1 - x, 3);
     }
     return viz_text_draw_wrapped(c->t, s, VIZ_FACE_SANS, T(c, size), DIM, x, y, x1 - x, 3);
 }
