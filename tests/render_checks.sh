@@ -11,7 +11,7 @@
 set -u
 bin=${1:?usage: render_checks.sh SOCKBUF LESSONS_DIR [RUNS]}
 lessons=${2:?usage: render_checks.sh SOCKBUF LESSONS_DIR [RUNS]}
-runs=${3:-3}
+runs=${3:-5}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 status=0

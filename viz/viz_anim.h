@@ -26,8 +26,11 @@
 
 enum { VIZ_MAX_WIRE = 192, VIZ_MAX_FLYING = 16 };
 
-/* The longest a step plays at speed 1 (ms): longer traffic plays faster. */
-#define VIZ_ANIM_MAX_MS 10000.0
+/* The longest a step plays at speed 1 (ms): longer traffic plays faster.
+ * Long enough for every bundled lesson's chips to stay 0.5 s on screen
+ * (04's 200 KiB in 140 round trips needs about 70 s; the presenter
+ * speeds it up with =); only a lesson with far more traffic is squeezed. */
+#define VIZ_ANIM_MAX_MS 90000.0
 
 /* Something travelling on the wire. */
 typedef struct {

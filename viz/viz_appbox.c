@@ -221,8 +221,15 @@ int viz_appbox_draw_pending(const viz_ctx *c, const viz_scene *s, const viz_fram
     double size = 20;
     while (size > 12 && text_w(c, call, VIZ_FACE_MONO, size) > room)
         size -= 0.5;
-    if (room > 0) {
-        viz_paint_fit(c, call, VIZ_FACE_MONO, size, room);
+    char *paren = strchr(call, '(');
+    if (text_w(c, call, VIZ_FACE_MONO, size) > room && paren && (size_t)(paren - call) + 3 < sizeof call) {
+        /* a narrow (zoomed) title line: the call's name, "sendall()" */
+        strcpy(paren, "()");
+        size = 20;
+        while (size > 12 && text_w(c, call, VIZ_FACE_MONO, size) > room)
+            size -= 0.5;
+    }
+    if (room > 0 && text_w(c, call, VIZ_FACE_MONO, size) <= room) {
         SDL_Rect r1 = {x + head_w + U(c, 12), head_y, room, y - head_y};
         viz_text_set_box(c->t, &r1);
         int lh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
@@ -355,23 +362,29 @@ int viz_appbox_draw_file(const viz_ctx *c, const viz_scene *s, const viz_frame *
     SDL_Rect row = {x, y, w, rh};
     viz_text_set_box(c->t, &row);
     int lh = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
-    if (!lab) {
-        const char *sl = viz_label(c->lang, reader ? VIZ_L_APPBUF_READ_SHORT : VIZ_L_APPBUF_SHORT);
-        int sw = text_w(c, sl, VIZ_FACE_SANS, 20);
-        if (sw * 2 < w) {
-            text(c, sl, VIZ_FACE_SANS, 20, DIM, x, y + (rh - lh) / 2, VIZ_ALIGN_LEFT);
-            lx = x + sw + U(c, 8);
-        }
-    }
-
     /* its fill at the row's end, "5 B / 8,192 B" */
     char a[24], b[24], count[64];
     viz_fmt_bytes(a, sizeof a, n);
     viz_fmt_bytes(b, sizeof b, cap);
     snprintf(count, sizeof count, "%s / %s", a, b);
     int cw = text_w(c, count, VIZ_FACE_BOLD, 20);
-    int lhb = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
-    text(c, count, VIZ_FACE_BOLD, 20, n ? WARN : DIM, x + w, y + (rh - lhb) / 2,
+    if (!lab) {
+        const char *sl = viz_label(c->lang, reader ? VIZ_L_APPBUF_READ_SHORT : VIZ_L_APPBUF_SHORT);
+        int sw = text_w(c, sl, VIZ_FACE_SANS, 20);
+        /* (in a narrow, zoomed row the bytes come first: no words) */
+        if (sw * 2 < w && w - cw - gap - sw - U(c, 8) >= U(c, 24) * 3) {
+            text(c, sl, VIZ_FACE_SANS, 20, DIM, x, y + (rh - lh) / 2, VIZ_ALIGN_LEFT);
+            lx = x + sw + U(c, 8);
+        }
+    }
+    double cs = 20;
+    if (x + w - cw - gap - lx < U(c, 24) * 3) {
+        /* a narrow (zoomed) row: the count smaller, the tiles their room */
+        while (cs > 13 && x + w - cw - gap - lx < U(c, 24) * 3)
+            cw = text_w(c, count, VIZ_FACE_BOLD, cs -= 1);
+    }
+    int lhb = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, cs));
+    text(c, count, VIZ_FACE_BOLD, cs, n ? WARN : DIM, x + w, y + (rh - lhb) / 2,
          VIZ_ALIGN_RIGHT);
 
     /* its bytes before it: few as tiles, more as a bar with their ends */

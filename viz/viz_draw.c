@@ -31,7 +31,20 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* The hooks' rectangles on a page of a taller scene: moved by view_dy,
+ * and none for what lies wholly on another page. */
+static _Thread_local int view_dy, view_y1;
+
+static bool hook_view(SDL_Rect *r)
+{
+    if (!view_y1)
+        return true;
+    r->y += view_dy;
+    return r->y < view_y1 && r->y + r->h > 0;
+}
 
 /* The largest text size up to `size` (design units) at which s is at most
  * max_w wide, not below min_size. */
@@ -233,13 +246,47 @@ void viz_draw_set_code_hook(viz_code_hook fn, void *ud)
 static void code_cursor(const viz_side *vs, const viz_frame *f, int side, int *cur, int *blocked);
 static double code_at(const viz_frame *f, int side);
 
+/* The code's text size in a panel w x h: CODE_SIZE, or smaller, down to
+ * CODE_SIZE_LEAST, in a panel too short for its tallest statement on a
+ * page (zoomed text in a short window). Sets the row pitch *lh, the rows
+ * the panel holds *rows, each statement's first row r0[] (r0[ncode] =
+ * *total) and row count nrows[]. The layout pass and draw_code share it. */
+static int code_fit(const viz_ctx *c, const viz_side *vs, int w, int h, int *lh, int *rows,
+                    int *r0, int *nrows, int *total)
+{
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    int size = CODE_SIZE;
+    for (;; size--) {
+        *lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, size)) + U(c, 3);
+        *rows = (h - U(c, 8)) / *lh;
+        int tallest = 0;
+        r0[0] = 0;
+        for (int i = 0; i < vs->ncode; i++) {
+            int pr;
+            int n = code_rows(c, &vs->code[i], w, size, starts, lens, &pr);
+            nrows[i] = n > 0 ? n : 1;
+            r0[i + 1] = r0[i] + nrows[i];
+            tallest = nrows[i] > tallest ? nrows[i] : tallest;
+        }
+        *total = r0[vs->ncode];
+        /* (a page shares its mark with its last row only in a panel of
+         * three rows or more: a shorter one keeps a row for the mark) */
+        if (*total <= *rows || tallest <= *rows - 1 || (*rows >= 3 && tallest <= *rows))
+            break;
+        if (size <= CODE_SIZE_LEAST && (*rows >= 2 || size <= CODE_SIZE_LEAST - 3))
+            break; /* a one-row panel goes a little smaller for its mark's row */
+    }
+    return size;
+}
+
 static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, int side, int x,
                       int y, int w, int h)
 {
     fill(c, x, y, w, h, PANEL2);
     box(c, x, y, w, h);
-    if (code_hook_fn)
-        code_hook_fn(code_hook_ud, vs, &(SDL_Rect){x, y, w, h});
+    SDL_Rect code_r = {x, y, w, h};
+    if (code_hook_fn && hook_view(&code_r))
+        code_hook_fn(code_hook_ud, vs, &code_r);
     if (vs->ncode == 0)
         return;
     /* Which line is running: the animation walks the executed lines and
@@ -251,31 +298,10 @@ static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, 
      * with the running statement shows, a mark below it or at the right
      * end of its last row ("▼ 1/2"),
      * as the narration pages. Nothing scrolls half a statement away. */
-    /* A panel too short for its tallest statement on a page (zoomed text
-     * in a short window) draws its code smaller, down to CODE_SIZE_LEAST. */
-    int size = CODE_SIZE, lh = 0, rows = 0, total = 0;
+    int lh = 0, rows = 0, total = 0;
     int r0[VIZ_MAX_CODE + 1], nrows[VIZ_MAX_CODE];
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
-    for (;; size--) {
-        lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, size)) + U(c, 3);
-        rows = (h - U(c, 8)) / lh;
-        int tallest = 0;
-        r0[0] = 0;
-        for (int i = 0; i < vs->ncode; i++) {
-            int pr;
-            int n = code_rows(c, &vs->code[i], w, size, starts, lens, &pr);
-            nrows[i] = n > 0 ? n : 1;
-            r0[i + 1] = r0[i] + nrows[i];
-            tallest = nrows[i] > tallest ? nrows[i] : tallest;
-        }
-        total = r0[vs->ncode];
-        /* (a page shares its mark with its last row only in a panel of
-         * three rows or more: a shorter one keeps a row for the mark) */
-        if (total <= rows || tallest <= rows - 1 || (rows >= 3 && tallest <= rows))
-            break;
-        if (size <= CODE_SIZE_LEAST && (rows >= 2 || size <= CODE_SIZE_LEAST - 3))
-            break; /* a one-row panel goes a little smaller for its mark's row */
-    }
+    int size = code_fit(c, vs, w, h, &lh, &rows, r0, nrows, &total);
     if (rows < 1)
         return;
     int pfirst[VIZ_MAX_CODE + 1], pages = 1, page = 0;
@@ -312,6 +338,27 @@ static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, 
          * last row */
         int used = r0[s1] - r0[s0];
         int mrow = used < rows ? used : rows - 1;
+        if (used >= rows) {
+            /* a statement as tall as the panel: the mark at the end of
+             * its shortest row */
+            int best_w = INT_MAX;
+            for (int i = s0; i < s1; i++) {
+                int pr, n = code_rows(c, &vs->code[i], w, size, starts, lens, &pr);
+                for (int j = 0; j < n && r0[i] + j - r0[s0] < rows; j++) {
+                    char row[VIZ_TEXT_LEN];
+                    int l = lens[j] < (int)sizeof row - 1 ? lens[j] : (int)sizeof row - 1;
+                    memcpy(row, vs->code[i].code + starts[j], (size_t)l);
+                    row[l] = 0;
+                    int rw = text_w(c, row, VIZ_FACE_MONO, size) +
+                             (j ? text_w(c, "  ", VIZ_FACE_MONO, size) : 0) +
+                             (pr == j ? text_w(c, "BLOCKED", VIZ_FACE_BOLD, 20) : 0);
+                    if (rw < best_w) {
+                        best_w = rw;
+                        mrow = r0[i] + j - r0[s0];
+                    }
+                }
+            }
+        }
         text(c, mark, VIZ_FACE_BOLD, size, WARN, x + w - U(c, 8), y + U(c, 4) + mrow * lh,
              VIZ_ALIGN_RIGHT);
     }
@@ -407,13 +454,18 @@ static void bar_figures(const viz_ctx *c, char *out, size_t len, uint32_t used, 
  * NULL) gets the text drawn. */
 static bool bar_header(const viz_ctx *c, const char *label, uint32_t used, uint32_t usable,
                        uint32_t cap, uint32_t kernel_cap, int x, int y, int w, char *fig,
-                       size_t figlen)
+                       size_t figlen, bool two_rows)
 {
     char k[32], buf[160], kbuf[80];
     bar_figures(c, buf, sizeof buf, used, usable, cap);
     int lw = text(c, label, VIZ_FACE_BOLD, 20, TEXT, x, y, VIZ_ALIGN_LEFT);
-    double size = fit_size(c, buf, VIZ_FACE_SANS, 20, w - lw - U(c, 8), 12);
     int lh = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
+    if (two_rows) {
+        /* a narrow (zoomed) column: the figures on a row of their own */
+        y += viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
+        lw = 0;
+    }
+    double size = fit_size(c, buf, VIZ_FACE_SANS, 20, w - lw - U(c, 8), 12);
     int dy = lh - viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, size));
     int bw = text(c, buf, VIZ_FACE_SANS, size, TEXT, x + w, y + dy / 2, VIZ_ALIGN_RIGHT);
     if (fig)
@@ -427,6 +479,21 @@ static bool bar_header(const viz_ctx *c, const char *label, uint32_t used, uint3
         return false; /* bar_kernel_figure() puts it in the bar */
     text(c, kbuf, VIZ_FACE_SANS, 20, DIM, x + w - bw - U(c, 6), y + U(c, 2), VIZ_ALIGN_RIGHT);
     return true;
+}
+
+/* Whether a column w wide puts its bars' figures on a row of their own:
+ * the widest label and figures do not fit on one row even at 16. */
+static bool bar_two_rows(const viz_ctx *c, int w)
+{
+    int pad = U(c, 8);
+    int lw = text_w(c, viz_label(c->lang, VIZ_L_RECVBUF), VIZ_FACE_BOLD, 20);
+    int lw2 = text_w(c, viz_label(c->lang, VIZ_L_SENDBUF), VIZ_FACE_BOLD, 20);
+    char buf[160];
+    bar_figures(c, buf, sizeof buf, 0, 64 * 1024, 128 * 1024);
+    int fw = text_w(c, buf, VIZ_FACE_SANS, 16);
+    bar_figures(c, buf, sizeof buf, 0, 8192, 16384);
+    int fw2 = text_w(c, buf, VIZ_FACE_SANS, 16);
+    return (lw > lw2 ? lw : lw2) + (fw > fw2 ? fw : fw2) + U(c, 8) > w - 2 * pad;
 }
 
 /* The kernel's size of a buffer where the header has no room for it: in
@@ -498,7 +565,8 @@ static void compare_line(const viz_ctx *c, const char *what, uint32_t model_a, u
     compare_text(c, buf, sizeof buf, VIZ_L_MODEL, what, m1, m2, two);
     if (text_w(c, buf, VIZ_FACE_SANS, 20) > w)
         compare_text(c, buf, sizeof buf, VIZ_L_MODEL, NULL, m1, m2, two);
-    text(c, buf, VIZ_FACE_SANS, 20, DIM, x, y, VIZ_ALIGN_LEFT);
+    text(c, buf, VIZ_FACE_SANS, fit_size(c, buf, VIZ_FACE_SANS, 20, w, 12), DIM, x, y,
+         VIZ_ALIGN_LEFT);
     int ly = y + viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
     if (!real || !real->present) {
         text(c, viz_label(c->lang, VIZ_L_NO_REAL), VIZ_FACE_SANS, 20, FAINT, x, ly, VIZ_ALIGN_LEFT);
@@ -519,7 +587,9 @@ static void compare_line(const viz_ctx *c, const char *what, uint32_t model_a, u
         compare_text(c, buf, sizeof buf, who, NULL, k1, k2, two);
     if (text_w(c, buf, VIZ_FACE_SANS, 20) + pill_w > w)
         compare_text(c, buf, sizeof buf, VIZ_L_REAL, NULL, k1, k2, two);
-    int tw = text(c, buf, VIZ_FACE_SANS, 20, final ? TEXT : DIM, x, ly, VIZ_ALIGN_LEFT);
+    /* a narrow (zoomed) column: the figures a little smaller beside the pill */
+    double ks = fit_size(c, buf, VIZ_FACE_SANS, 20, w - pill_w, 12);
+    int tw = text(c, buf, VIZ_FACE_SANS, ks, final ? TEXT : DIM, x, ly, VIZ_ALIGN_LEFT);
     if (differs) {
         char d[48];
         snprintf(d, sizeof d, "\xe2\x89\xa0 %s", viz_label(c->lang, VIZ_L_DIFFERS));
@@ -600,8 +670,12 @@ static void draw_result(const viz_ctx *c, const viz_side *vs, const lesson_resul
             fill(c, x + nw, y + U(c, 1), w - nw, bh, viz_palette(7));
             SDL_Rect in = {x + nw, y + U(c, 1), w - nw, bh};
             viz_text_set_box(c->t, &in);
-            viz_paint_fit(c, buf, VIZ_FACE_BOLD, 20, w - nw - U(c, 8));
-            text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + nw + U(c, 6), y, VIZ_ALIGN_LEFT);
+            /* a narrow (zoomed) row: the size alone, smaller if it must */
+            if (text_w(c, buf, VIZ_FACE_BOLD, 20) > w - nw - U(c, 8))
+                snprintf(buf, sizeof buf, "%s", size);
+            double bs = fit_size(c, buf, VIZ_FACE_BOLD, 20, w - nw - U(c, 8), 12);
+            if (text_w(c, buf, VIZ_FACE_BOLD, bs) <= w - nw - U(c, 8))
+                text(c, buf, VIZ_FACE_BOLD, bs, DARK, x + nw + U(c, 6), y, VIZ_ALIGN_LEFT);
             return;
         }
         snprintf(buf, sizeof buf, "%.47s = %.240s", r->name, r->repr);
@@ -630,6 +704,24 @@ static void draw_result(const viz_ctx *c, const viz_side *vs, const lesson_resul
     double size = r->kind == LESSON_RESULT_ASSIGN || r->kind == LESSON_RESULT_RETURN
                       ? 20
                       : fit_size(c, buf, VIZ_FACE_MONO, 20, w - lw, 13);
+    if (r->kind == LESSON_RESULT_ASSIGN && len[0]) {
+        /* A narrow (zoomed) row keeps "name = " and the repr's start: the
+         * length goes first, then the text shrinks a little. */
+        char head[128];
+        snprintf(head, sizeof head, "%.47s = %.6s", r->name, r->repr);
+        if (text_w(c, head, VIZ_FACE_MONO, 20) + lw > w) {
+            len[0] = 0;
+            lw = 0;
+            if (text_w(c, head, VIZ_FACE_MONO, 20) > w)
+                size = fit_size(c, head, VIZ_FACE_MONO, 20, w, 13);
+        }
+    }
+    if (r->kind == LESSON_RESULT_PRINT && text_w(c, buf, VIZ_FACE_MONO, size) > w - lw) {
+        /* a printed line too long even small: the line alone (its colour
+         * says it was printed) */
+        snprintf(buf, sizeof buf, "%.300s", r->repr);
+        size = fit_size(c, buf, VIZ_FACE_MONO, 20, w - lw, 13);
+    }
     viz_paint_fit(c, buf, VIZ_FACE_MONO, size, w - lw);
     int tw = text(c, buf, VIZ_FACE_MONO, size, k, x, y, VIZ_ALIGN_LEFT);
     if (len[0])
@@ -687,6 +779,9 @@ static void draw_results(const viz_ctx *c, const viz_scene *s, int side, const v
             }
             SDL_Rect row = {x, y, w, result_row_h(c)};
             viz_text_set_box(c->t, &row);
+            /* the row's end is the result's room: the mark short, "↑ +2" */
+            snprintf(mark, sizeof mark, "\xe2\x86\x91 +%d", first + hidden);
+            mw = text_w(c, mark, VIZ_FACE_SANS, 20) + U(c, 8);
             text(c, mark, VIZ_FACE_SANS, 20, FAINT, x + w, y, VIZ_ALIGN_RIGHT);
             draw_result(c, vs, &vs->results[shown - 1], x, y, w - mw);
             if (result_hook_fn)
@@ -713,6 +808,7 @@ typedef struct {
     int hh, code_h, app_h, kern_h, bar_h, block_h, gap;
     int app_rows; /* result rows the application box has */
     bool has_file;
+    bool bar_two_rows; /* a bar's figures on a row under its name (a narrow column) */
 } side_layout;
 
 /* The most code rows one side's statements take in any step of the
@@ -767,14 +863,17 @@ static int lesson_max_code_rows(const viz_ctx *c, const lesson_doc *doc, int col
     return best;
 }
 
-static side_layout layout_sides(const viz_ctx *c, const viz_scene *s, int h, int col_w)
+/* step_only: room for this step's code alone, not the lesson's longest
+ * (a long narration takes the rest). */
+static side_layout layout_sides(const viz_ctx *c, const viz_scene *s, int h, int col_w,
+                                bool step_only)
 {
     side_layout L;
     memset(&L, 0, sizeof L);
     /* (a statement takes one row at least: as many as the most statements
      * one side runs in a step, so the buffers and the wire stay where they
      * are from step to step) */
-    int ncode = lesson_max_code_rows(c, s->doc, col_w);
+    int ncode = step_only ? 0 : lesson_max_code_rows(c, s->doc, col_w);
     for (int i = 0; i < 2; i++) {
         const viz_side *vs = &s->side[i];
         int n = code_total_rows(c, vs, col_w, CODE_SIZE);
@@ -786,7 +885,9 @@ static side_layout layout_sides(const viz_ctx *c, const viz_scene *s, int h, int
     int lh15 = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
     int lh17 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20));
     L.bar_h = U(c, 24);
-    L.block_h = lh17 + U(c, 3) + L.bar_h + U(c, 4) + 2 * lh15 + U(c, 4);
+    L.bar_two_rows = bar_two_rows(c, col_w);
+    L.block_h = lh17 + U(c, 3) + L.bar_h + U(c, 4) + 2 * lh15 + U(c, 4) +
+                (L.bar_two_rows ? lh15 : 0);
     L.kern_h = lh17 + U(c, 6) + 2 * L.block_h + U(c, 8);
     int row_h = result_row_h(c);
     /* (Python's buffer: a row of tiles as tall as a line of code, the
@@ -841,9 +942,9 @@ static side_layout layout_sides(const viz_ctx *c, const viz_scene *s, int h, int
 
 /* The columns' height at text unit tu, to shrink zoomed text that would
  * not fit (the narration and titles keep the full zoom). */
-static int sides_need(const viz_ctx *c, const viz_scene *s, int col_w)
+static int sides_need(const viz_ctx *c, const viz_scene *s, int col_w, bool step_only)
 {
-    side_layout L = layout_sides(c, s, 0, col_w);
+    side_layout L = layout_sides(c, s, 0, col_w, step_only);
     return L.hh + U(c, 10) + L.code_h + L.app_h + L.kern_h + 2 * U(c, 8);
 }
 
@@ -926,9 +1027,11 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
     col->bar_x = x + pad;
     col->bar_w = w - 2 * pad;
     if (!k->present || k->listening) {
-        text(c, viz_label(c->lang, k->present ? VIZ_L_LISTENING : VIZ_L_NO_SOCKET), VIZ_FACE_SANS,
-             20, DIM, x + pad, by + U(c, 10), VIZ_ALIGN_LEFT);
-        col->top_lane_y = by + lh17 + U(c, 3) + bar_h / 2;
+        /* (wrapped in a narrow, zoomed column: never past its edge) */
+        viz_text_draw_wrapped(c->t, viz_label(c->lang, k->present ? VIZ_L_LISTENING : VIZ_L_NO_SOCKET),
+                              VIZ_FACE_SANS, T(c, 20), DIM, x + pad, by + U(c, 10), w - 2 * pad, 3);
+        col->top_lane_y = by + lh17 + U(c, 3) + bar_h / 2 +
+                          (L->bar_two_rows ? viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)) : 0);
         col->bot_lane_y = col->top_lane_y + block_h;
         return;
     }
@@ -944,7 +1047,8 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
         int yb = by + blk * block_h;
         box(c, x, y, w, kern_h);
         int bx = x + pad, bw = w - 2 * pad;
-        int bar_y = yb + lh17 + U(c, 3);
+        int bar_y = yb + lh17 + U(c, 3) +
+                    (L->bar_two_rows ? viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20)) : 0);
         if (blk == 0)
             col->top_lane_y = bar_y + bar_h / 2;
         else
@@ -972,7 +1076,8 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             uint32_t un = f->q[side][LESSON_Q_UNSENT].bytes, fl = f->q[side][LESSON_Q_IN_FLIGHT].bytes;
             kernel_cap = final && vs->real.present ? vs->real.sndbuf_bytes : 0;
             kernel_shown = bar_header(c, viz_label(c->lang, VIZ_L_SENDBUF), un + fl, usable,
-                                      sndbuf, kernel_cap, bx, yb, bw, fig, sizeof fig);
+                                      sndbuf, kernel_cap, bx, yb, bw, fig, sizeof fig,
+                                      L->bar_two_rows);
             col->send_bar_x0 = bx;
             /* A few bytes: their characters, each in its write's colour
              * (viz_tiles.h); more: the proportional bar and a strip. */
@@ -1024,7 +1129,7 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             uint32_t rq = f->q[side][LESSON_Q_RECV].bytes;
             kernel_cap = final && vs->real.present ? vs->real.rcvbuf_bytes : 0;
             kernel_shown = bar_header(c, viz_label(c->lang, VIZ_L_RECVBUF), rq, usable, rcvbuf,
-                                      kernel_cap, bx, yb, bw, fig, sizeof fig);
+                                      kernel_cap, bx, yb, bw, fig, sizeof fig, L->bar_two_rows);
             col->recv_bar_x0 = bx;
             /* A few bytes: one stream of characters, no border between
              * writes (the kernel keeps none); more: the bar and a strip.
@@ -1077,10 +1182,14 @@ static void draw_side(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             int lh20 = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, 20));
             /* the figures above the bar, the bar, the model's and the kernel's lines */
             int top = yb - U(c, 4), bottom = bar_y + bar_h + U(c, 8) + 2 * lh20;
-            c->ui->spot->rect[side * 2 + !is_send] =
-                (SDL_Rect){bx - U(c, 8), top, bw + U(c, 16), bottom - top};
+            SDL_Rect spot = {bx - U(c, 8), top, bw + U(c, 16), bottom - top};
+            (void)hook_view(&spot); /* on a zoomed page: where the page shows it */
+            c->ui->spot->rect[side * 2 + !is_send] = spot;
         }
-        if (bar_hook_fn) {
+        SDL_Rect bar_r = {bx, bar_y, bw, bar_h};
+        if (bar_hook_fn && hook_view(&bar_r)) {
+            int bdy = bar_r.y - bar_y;
+            bar_y += bdy;
             viz_bar_drawn d = {.side = side, .send = is_send, .capacity_bytes = cap,
                                .usable_bytes = usable, .fill_x0 = bx};
             d.bar = (SDL_Rect){bx, bar_y, bw, bar_h};
@@ -1126,8 +1235,12 @@ static int legend_text(const viz_ctx *c, const char *s, int x, int y, int x1, do
 {
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
     if (!draw) {
-        int n = viz_text_wrap(c->t, s, VIZ_FACE_SANS, T(c, size), x1 - x, starts, lens, 3);
-        return n * viz_text_para_line_height(c->t, VIZ_FACE_SANS, T(c, size));
+        int n = viz_text_wrap(c->t, s, VIZ_FACE_SANS, T(c, size), x1 - x, starts, lens,
+                              VIZ_WRAP_MAX_LINES);
+        if (n > 3)
+            return INT_MAX / 4; /* it would be cut: this size does not fit */
+        /* (in the pitch it is drawn in: a Japanese font's lines are taller) */
+        return viz_text_wrapped_height(c->t, s, VIZ_FACE_SANS, T(c, size), x1 - x, 3);
     }
     return viz_text_draw_wrapped(c->t, s, VIZ_FACE_SANS, T(c, size), DIM, x, y, x1 - x, 3);
 }
@@ -1290,14 +1403,28 @@ static void flush_group(const viz_ctx *c, seg_group *g, int y, int seg_h)
 
 /* The ZERO WINDOW banner's height in a wire span wide: its title, and
  * its note on one line or two. */
+/* The ZERO WINDOW banner's title in a wire span wide: a little smaller,
+ * then on two lines ("ZERO" / "WINDOW") in a narrow, zoomed wire, never
+ * cut. Returns its line count; *size its text size, *lh its pitch. */
+static int zero_title(const viz_ctx *c, int span, double *size, int *lh, int *starts, int *lens)
+{
+    const char *zl = viz_label(c->lang, VIZ_L_ZERO_WINDOW);
+    *size = fit_size(c, zl, VIZ_FACE_BOLD, 21, span - U(c, 16), 15);
+    *lh = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, *size));
+    return viz_text_wrap(c->t, zl, VIZ_FACE_BOLD, T(c, *size), span - U(c, 16), starts, lens, 2);
+}
+
+/* The ZERO WINDOW banner's height in a wire span wide: its title, and
+ * its note on up to three lines. */
 static int zero_banner_h(const viz_ctx *c, int span)
 {
-    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES], tlh;
+    double ts;
+    int nt = zero_title(c, span, &ts, &tlh, starts, lens);
     const char *note = viz_label(c->lang, VIZ_L_ZERO_WINDOW_NOTE);
     double zs = fit_size(c, note, VIZ_FACE_SANS, 20, span - U(c, 16), 15);
-    int n = viz_text_wrap(c->t, note, VIZ_FACE_SANS, T(c, zs), span - U(c, 16), starts, lens, 2);
-    return viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 21)) +
-           n * viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, zs)) + U(c, 4);
+    int n = viz_text_wrap(c->t, note, VIZ_FACE_SANS, T(c, zs), span - U(c, 16), starts, lens, 3);
+    return nt * tlh + n * viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, zs)) + U(c, 4);
 }
 
 static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, int x0, int x1,
@@ -1475,20 +1602,27 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             continue;
         int lane = !rx; /* the sender's lane */
         int zstarts[VIZ_WRAP_MAX_LINES], zlens[VIZ_WRAP_MAX_LINES];
-        int l1 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 21));
         int bh = zero_banner_h(c, span);
         int y = lanes[lane] - chip_h(c) / 2 - U(c, 2) - bh;
         fill(c, x0 + U(c, 4), y, span - U(c, 8), bh, BAD_FILL);
         box(c, x0 + U(c, 4), y, span - U(c, 8), bh);
         char zl[128];
-        snprintf(zl, sizeof zl, "%s", viz_label(c->lang, VIZ_L_ZERO_WINDOW));
-        double zs = fit_size(c, zl, VIZ_FACE_BOLD, 21, span - U(c, 16), 10);
-        viz_paint_fit(c, zl, VIZ_FACE_BOLD, zs, span - U(c, 16));
-        text(c, zl, VIZ_FACE_BOLD, zs, DARK, x0 + span / 2, y + U(c, 2), VIZ_ALIGN_CENTER);
+        double zs;
+        int tlh;
+        const char *title = viz_label(c->lang, VIZ_L_ZERO_WINDOW);
+        int nt = zero_title(c, span, &zs, &tlh, zstarts, zlens);
+        for (int i = 0; i < nt; i++) {
+            int l = zlens[i] < (int)sizeof zl - 1 ? zlens[i] : (int)sizeof zl - 1;
+            memcpy(zl, title + zstarts[i], (size_t)l);
+            zl[l] = 0;
+            text(c, zl, VIZ_FACE_BOLD, zs, DARK, x0 + span / 2, y + U(c, 2) + i * tlh,
+                 VIZ_ALIGN_CENTER);
+        }
+        int l1 = nt * tlh;
         /* the note shrinks a little, then wraps onto a second line */
         const char *note = viz_label(c->lang, VIZ_L_ZERO_WINDOW_NOTE);
         zs = fit_size(c, note, VIZ_FACE_SANS, 20, span - U(c, 16), 15);
-        int n = viz_text_wrap(c->t, note, VIZ_FACE_SANS, T(c, zs), span - U(c, 16), zstarts, zlens, 2);
+        int n = viz_text_wrap(c->t, note, VIZ_FACE_SANS, T(c, zs), span - U(c, 16), zstarts, zlens, 3);
         int nlh = viz_text_line_height(c->t, VIZ_FACE_SANS, T(c, zs));
         for (int i = 0; i < n; i++) {
             int l = zlens[i] < (int)sizeof zl - 1 ? zlens[i] : (int)sizeof zl - 1;
@@ -1880,9 +2014,10 @@ static void note_fold(const viz_ctx *c, const side_layout *L, int top, int nar_y
                               .nclean = 3};
 }
 
-/* The side columns' width: zoomed text takes room from the wire. (Wider
- * columns for long statements were tried: at 0.40 of 16:9 the wire loses
- * its legend and the longest calls still take two rows.) */
+/* The side columns' width: zoomed, they take a little room from the
+ * wire, as their text (and everything else) grows. (Wider columns for
+ * long statements were tried: at 0.40 of 16:9 the wire loses its legend
+ * and the longest calls still take two rows.) */
 static int column_w(const viz_ctx *c, const lesson_doc *doc)
 {
     (void)doc;
@@ -1890,91 +2025,97 @@ static int column_w(const viz_ctx *c, const lesson_doc *doc)
     double f = 0.345 * (1 + (z - 1) * 0.35);
     if (f > 0.40)
         f = 0.40;
-    int w = (int)(c->w * f);
-    return w;
+    return (int)(c->w * f);
 }
 
-void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
-                    const viz_ui *ui, int w, int h)
+/* ---- the scene: a layout pass, then a paint pass --------------------- */
+
+/* The mark of page `page` of `pages` of a scene taller than the window,
+ * at the window's bottom right: a strip that tall is kept free on every
+ * page. */
+static int scene_mark_h(const viz_ctx *c)
 {
-    viz_draw_scene_pages(r, t, s, f, ui, w, h, NULL);
+    return viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 23)) + U(c, 8);
 }
 
-void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
-                          const viz_ui *ui, int w, int h, int *pages_out)
+enum { SCENE_MAX_PAGES = 32 };
+
+/* What the layout pass measured, for the paint pass: every rectangle and
+ * text size comes from the record and the fonts' metrics, nothing is
+ * drawn. (say[] points into whybuf: a plan is never copied.) */
+typedef struct {
+    viz_ctx c;      /* the scene's context: its unit includes the zoom */
+    viz_ctx cs, cn; /* the columns' and the narration's */
+    int m;          /* the margin */
+    int w, h;       /* the window */
+    /* header */
+    char counter[160]; /* "Step 3 / 8    t = 68.3 ms" */
+    int counter_w;
+    char ltitle[256];  /* the lesson's title, cut with "…" where it must be */
+    double ltitle_size;
+    int ltitle_room, ltitle_lines; /* its width, and 2 where it wraps */
+    const char *stitle; /* the step's title */
+    double tsize;       /* its size */
+    int title_y, title_room, title_h;
+    char checks[96]; /* "6/6 checks passed" or "" */
+    int checks_w;
+    /* narration */
+    char **say;          /* the paragraphs (owned: plan_free) */
+    char whybuf[6][400]; /* at most one a side and figure (unsent, in flight, received) */
+    size_t nsay;
+    nar_pages np;
+    int nar_w, nar_y, nar_h;
+    /* columns and wire */
+    int col_w, top, wx0, wx1;
+    side_layout L;
+    bool step_only; /* the code panel holds this step's code only */
+    const viz_side *scene_side; /* the scene's two sides (borrowed) */
+    int foot_h;
+    int canvas_h; /* the scene's height: h, or more when zoomed content pages */
+    /* pages: the narration's, or (scene_paged) slices of the canvas */
+    bool scene_paged;
+    int pages, page;
+    int page_y[SCENE_MAX_PAGES + 1]; /* scene_paged: each page's top; [pages] = canvas_h */
+} scene_plan;
+
+/* The checks badge's words: "✓ 6/6 checks passed", or the failures
+ * counted: "× 1 of 9 checks failed" (never "8/9 checks failed"). */
+static void checks_text(const viz_ctx *c, const viz_scene *s, char *cbuf, size_t len)
 {
-    viz_ctx cc, *c = &cc;
-    viz_paint_begin(c, r, t, ui, w, h);
-    int m = U(c, 14);
+    cbuf[0] = 0;
+    if (s->nexpects <= 0)
+        return;
+    int checked = s->nexpects - s->nexpects_skipped;
+    if (!s->nexpects_failed && s->nexpects_skipped)
+        /* "8/8 checks passed · 1 not checked" (the machine was busy) */
+        snprintf(cbuf, len, "%s %d/%d %s · %d %s", viz_label(c->lang, VIZ_L_SYM_OK), checked,
+                 checked, viz_label(c->lang, VIZ_L_CHECKS_OK), s->nexpects_skipped,
+                 viz_label(c->lang, VIZ_L_CHECKS_SKIPPED));
+    else if (!s->nexpects_failed)
+        snprintf(cbuf, len, "%s %d/%d %s", viz_label(c->lang, VIZ_L_SYM_OK), s->nexpects,
+                 s->nexpects, viz_label(c->lang, VIZ_L_CHECKS_OK));
+    else if (c->lang == VIZ_LANG_JA)
+        snprintf(cbuf, len, "%s %d 件中 %d 件 %s", viz_label(c->lang, VIZ_L_SYM_FAILED),
+                 s->nexpects, s->nexpects_failed, viz_label(c->lang, VIZ_L_CHECKS_FAILED));
+    else
+        snprintf(cbuf, len, "%s %d of %d %s", viz_label(c->lang, VIZ_L_SYM_FAILED),
+                 s->nexpects_failed, s->nexpects, viz_label(c->lang, VIZ_L_CHECKS_FAILED));
+}
+
+/* The narration and, where the model and the kernel differ at the step's
+ * end, the lesson's reason after it ("≠ client, unsent: ..."). */
+static void plan_say(scene_plan *p, const viz_scene *s, const viz_frame *f)
+{
+    const viz_ctx *c = &p->c;
     const lesson_doc *doc = s->doc;
-
-    /* header: the lesson's title, cut with "…" where it would run into
-     * the step counter (the picker shows it whole) */
-    const char *ltitle =
-        doc ? (c->lang == VIZ_LANG_JA && doc->title_ja ? doc->title_ja : doc->title) : "";
-    char buf[160], lbuf[256];
-    int nsteps = doc ? (int)doc->nsteps : 0;
-    double ms = (double)f->now_us / 1000.0;
-    snprintf(buf, sizeof buf, "%s %d / %d    t = %.1f ms%s", viz_label(c->lang, VIZ_L_STEP),
-             s->step + 1, nsteps, ms,
-             ui && ui->autoplay ? (c->lang == VIZ_LANG_JA ? "    ▶ 自動" : "    ▶ auto") : "");
-    int cw = text(c, buf, VIZ_FACE_SANS, 20, DIM, w - m, m, VIZ_ALIGN_RIGHT);
-    snprintf(lbuf, sizeof lbuf, "%s", ltitle ? ltitle : "");
-    double ls = fit_size(c, lbuf, VIZ_FACE_SANS, 20, w - 2 * m - cw - U(c, 16), 12);
-    viz_paint_fit(c, lbuf, VIZ_FACE_SANS, ls, w - 2 * m - cw - U(c, 16));
-    text(c, lbuf, VIZ_FACE_SANS, ls, DIM, m, m, VIZ_ALIGN_LEFT);
-    int y = m + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20));
-    const char *stitle =
-        s->step >= 0 ? step_title(doc, s->step, c->lang) : viz_label(c->lang, VIZ_L_BEFORE_FIRST);
-    /* "6/6 checks passed", or the failures counted: "1 of 9 checks
-     * failed" (never "8/9 checks failed"). */
-    char cbuf[96] = "";
-    if (s->nexpects > 0) {
-        int checked = s->nexpects - s->nexpects_skipped;
-        if (!s->nexpects_failed && s->nexpects_skipped)
-            /* "8/8 checks passed · 1 not checked" (the machine was busy) */
-            snprintf(cbuf, sizeof cbuf, "%s %d/%d %s · %d %s", viz_label(c->lang, VIZ_L_SYM_OK),
-                     checked, checked, viz_label(c->lang, VIZ_L_CHECKS_OK), s->nexpects_skipped,
-                     viz_label(c->lang, VIZ_L_CHECKS_SKIPPED));
-        else if (!s->nexpects_failed)
-            snprintf(cbuf, sizeof cbuf, "%s %d/%d %s", viz_label(c->lang, VIZ_L_SYM_OK),
-                     s->nexpects, s->nexpects, viz_label(c->lang, VIZ_L_CHECKS_OK));
-        else if (c->lang == VIZ_LANG_JA)
-            snprintf(cbuf, sizeof cbuf, "%s %d 件中 %d 件 %s", viz_label(c->lang, VIZ_L_SYM_FAILED),
-                     s->nexpects, s->nexpects_failed, viz_label(c->lang, VIZ_L_CHECKS_FAILED));
-        else
-            snprintf(cbuf, sizeof cbuf, "%s %d of %d %s", viz_label(c->lang, VIZ_L_SYM_FAILED),
-                     s->nexpects_failed, s->nexpects, viz_label(c->lang, VIZ_L_CHECKS_FAILED));
-    }
-    int cbw = cbuf[0] ? text_w(c, cbuf, VIZ_FACE_BOLD, 20) + U(c, 14) : 0;
-    /* A long title is drawn smaller, then on two lines, never cut. */
-    double tsize = 30;
-    int room = w - 2 * m - (cbw ? cbw + U(c, 12) : 0);
-    while (tsize > 20 && text_w(c, stitle, VIZ_FACE_BOLD, tsize) > room)
-        tsize -= 1;
-    int title_h = viz_text_draw_wrapped(t, stitle, VIZ_FACE_BOLD, T(c, tsize), TEXT, m, y, room, 2);
-    if (cbw && f->progress >= 1.0) {
-        int bh = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 4);
-        fill(c, w - m - cbw, y + U(c, 6), cbw, bh, s->nexpects_failed ? BAD_FILL : GOOD_FILL);
-        box(c, w - m - cbw, y + U(c, 6), cbw, bh);
-        text(c, cbuf, VIZ_FACE_BOLD, 20, DARK, w - m - cbw / 2, y + U(c, 8), VIZ_ALIGN_CENTER);
-        box(c, 0, 0, w, h);
-    }
-    int one_line = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 30));
-    y += (title_h > one_line ? title_h : one_line) + U(c, 6);
-
-    /* narration: measure first, it sets how much room the columns get */
     char **say0 = NULL;
     size_t nsay = step_say(doc, s->step, c->lang, &say0);
-    /* Where the model and the kernel differ at the step's end, the
-     * lesson's reason follows the narration ("≠ client, unsent: ..."). */
-    char whybuf[6][400]; /* at most one a side and figure (unsent, in flight, received) */
-    char **say = malloc((nsay + 6) * sizeof *say);
     size_t nwhy = 0;
-    if (!say)
+    p->say = malloc((nsay + 6) * sizeof *p->say);
+    if (!p->say)
         nsay = 0; /* out of memory: the frame without its narration */
     for (size_t i = 0; i < nsay; i++)
-        say[i] = say0[i];
+        p->say[i] = say0[i];
     for (int side = 0; side < 2 && f->progress >= 1.0 && doc && s->step >= 0; side++) {
         const viz_side *vs = &s->side[side];
         if (!vs->real.present || !vs->after.present || vs->after.listening)
@@ -1993,127 +2134,414 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
                                  : NULL;
             if (!why)
                 continue;
-            snprintf(whybuf[nwhy], sizeof whybuf[nwhy], "\xe2\x89\xa0 %s, %s: %s",
+            snprintf(p->whybuf[nwhy], sizeof p->whybuf[nwhy], "\xe2\x89\xa0 %s, %s: %s",
                      viz_label(c->lang, side ? VIZ_L_SERVER : VIZ_L_CLIENT),
                      viz_label(c->lang, fig_label[fg]), why);
-            if (say)
-                say[nsay++] = whybuf[nwhy];
+            if (p->say)
+                p->say[nsay++] = p->whybuf[nwhy];
             nwhy++;
         }
     }
-    int foot_h = viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20)) + U(c, 4);
-    int nar_w = narration_w(c);
-    int col_w = column_w(c, doc);
-    int top = y + U(c, 4);
-    int nar_h = 0, nar_y = 0, col_h = 0, need = 0, nlh = 0;
-    nar_pages np;
-    memset(&np, 0, sizeof np);
-    viz_ctx cs = *c, cn = *c; /* the columns' and the narration's text units */
-    /* The narration box grows with its text, down to the columns' smallest
-     * height at the default text size. A narration that does not fit
-     * whole is drawn smaller (nar_floor); what still does not fit goes on
-     * further pages. */
-    cs.tu = c->u;
-    need = sides_need(&cs, s, col_w);
-    /* Unzoomed, the narration may go down to the labels' size (20) before
-     * it takes pages; zoomed, never below its unzoomed size. */
-    double nar_floor = c->tu > c->u * 1.001 ? c->u : c->u * 20.0 / 23.0;
-    int nar_room = 0;
-    for (int pass = 0;; pass++) {
-        if (pass > 0 && cn.tu > nar_floor)
-            cn.tu = cn.tu * 0.94 > nar_floor ? cn.tu * 0.94 : nar_floor;
-        /* A paragraph with any character outside Latin keeps the Japanese
-         * font's pitch: count every line at the larger of the two. */
-        nlh = viz_text_para_line_height(t, VIZ_FACE_JA, T(&cn, 23));
-        int nlh_sans = viz_text_para_line_height(t, VIZ_FACE_SANS, T(&cn, 23));
-        if (nlh_sans > nlh)
-            nlh = nlh_sans;
-        nar_wrap(&cn, say, nsay, nar_w, &np);
-        /* Japanese glyphs sit low in their line box: room below the last
-         * line as well as above the first. */
-        nar_room = h - m - foot_h - U(c, 22) - U(c, 10) - top - need;
-        np.height_px = np.total_px < nar_room ? np.total_px : nar_room;
-        if (np.total_px <= nar_room || cn.tu <= nar_floor)
-            break;
+    p->nsay = nsay;
+}
+
+/* The slices of a canvas taller than the window: each page ends at the
+ * lowest clean line (between boxes, between narration lines) that leaves
+ * the mark's strip free, so no text is cut in two. */
+static void plan_scene_pages(scene_plan *p, const viz_frame *f)
+{
+    const viz_ctx *c = &p->c;
+    int ncuts = 0, cap_cuts = p->np.nlines + 8 + VIZ_WRAP_MAX_LINES * VIZ_MAX_CODE;
+    int *cuts = malloc((size_t)cap_cuts * sizeof *cuts);
+    if (!cuts) { /* out of memory: one page, as tall as the window */
+        p->page_y[0] = 0;
+        p->page_y[1] = p->canvas_h;
+        p->pages = 1;
+        return;
     }
-    /* At least a line (two beside a page's mark) */
-    if (np.height_px < nlh)
-        np.height_px = nlh;
-    if (np.total_px > np.height_px && np.height_px < 2 * nlh)
-        np.height_px = 2 * nlh;
-    nar_pages_make(&cn, say, nar_w, &np);
-    /* Paged anyway: the largest size that takes no more pages. */
-    for (double tu = c->tu; np.pages > 1 && tu > cn.tu * 1.001; tu *= 0.94) {
-        viz_ctx ct = cn;
-        nar_pages big;
-        memset(&big, 0, sizeof big);
-        ct.tu = tu;
-        nar_wrap(&ct, say, nsay, nar_w, &big);
-        big.height_px = np.height_px;
-        nar_pages_make(&ct, say, nar_w, &big);
-        if (big.pages <= np.pages) {
-            cn = ct;
-            nar_pages_free(&np);
-            np = big;
-            break;
+    int code_y, app_y;
+    int kern_y = kernel_box_y(&p->cs, &p->L, p->top, &code_y, &app_y);
+    cuts[ncuts++] = p->top;
+    cuts[ncuts++] = app_y;
+    /* (the kernel boxes' top, or higher where the wire's ZERO WINDOW
+     * banner over the upper lane reaches above it) */
+    int lane_y = kern_y + 2 * viz_text_line_height(c->t, VIZ_FACE_BOLD, T(&p->cs, 20)) +
+                 U(&p->cs, 9) + p->L.bar_h / 2 +
+                 (p->L.bar_two_rows ? viz_text_line_height(c->t, VIZ_FACE_SANS, T(&p->cs, 20)) : 0);
+    int banner_y = lane_y - chip_h(&p->cs) / 2 - U(&p->cs, 2) - zero_banner_h(&p->cs, p->wx1 - p->wx0) -
+                   U(&p->cs, 2);
+    cuts[ncuts++] = f->zero_window[1] && banner_y < kern_y ? banner_y : kern_y;
+    /* between the kernel's two blocks: the upper lane on one page, the
+     * lower on the next */
+    int lh17 = viz_text_line_height(c->t, VIZ_FACE_BOLD, T(&p->cs, 20));
+    if (!f->zero_window[0]) /* (the lower lane's banner would straddle it) */
+        cuts[ncuts++] = kern_y + lh17 + U(&p->cs, 6) + p->L.block_h - U(&p->cs, 2);
+    cuts[ncuts++] = p->nar_y;
+    int ly = p->nar_y + U(c, 10);
+    for (int para = 0, g = 0; para < p->np.npara && g < p->np.nlines; para++)
+        for (int i = 0; i < p->np.plines[para] && g < p->np.nlines; i++, g++) {
+            if (g > 0 && ncuts < cap_cuts - 1)
+                cuts[ncuts++] = ly;
+            ly += p->np.pitch[para];
         }
-        nar_pages_free(&big);
+    cuts[ncuts++] = p->canvas_h - p->m - p->foot_h;
+    /* A code panel taller than a page: between statements where both
+     * sides have one ending (strong), else between rows (weak). */
+    int weak[2 * VIZ_WRAP_MAX_LINES * VIZ_MAX_CODE], nweak = 0;
+    {
+        int lh, rows, total, r0[2][VIZ_MAX_CODE + 1], nrows[VIZ_MAX_CODE], nst[2];
+        bool start[2][VIZ_WRAP_MAX_LINES * VIZ_MAX_CODE + 1];
+        memset(start, 0, sizeof start);
+        int most = 0;
+        for (int side = 0; side < 2; side++) {
+            const viz_side *vs = &p->scene_side[side];
+            code_fit(&p->cs, vs, p->col_w, p->L.code_h, &lh, &rows, r0[side], nrows, &total);
+            nst[side] = vs->ncode;
+            for (int i = 0; i <= vs->ncode && r0[side][i] < (int)(sizeof start[0]); i++)
+                start[side][r0[side][i]] = true;
+            most = total > most ? total : most;
+        }
+        for (int r = 1; r < most && r < rows; r++) {
+            int y = code_y + U(&p->cs, 4) + r * lh - U(&p->cs, 1);
+            bool both = (start[0][r] || r >= r0[0][nst[0]]) && (start[1][r] || r >= r0[1][nst[1]]);
+            if (both && ncuts < cap_cuts)
+                cuts[ncuts++] = y;
+            else if (nweak < (int)(sizeof weak / sizeof weak[0]))
+                weak[nweak++] = y;
+        }
     }
-    nar_h = np.height_px + U(c, 22);
-    nar_y = h - m - foot_h - nar_h;
-    col_h = nar_y - U(c, 10) - top;
+    int strip = scene_mark_h(c);
+    int o = 0, n = 0;
+    while (n < SCENE_MAX_PAGES) {
+        p->page_y[n++] = o;
+        if (o + p->h - strip >= p->canvas_h)
+            break;
+        int limit = o + p->h - strip, best = -1;
+        for (int i = 0; i < ncuts; i++)
+            if (cuts[i] > o && cuts[i] <= limit && cuts[i] > best)
+                best = cuts[i];
+        for (int i = 0; best < 0 && i < nweak; i++)
+            if (weak[i] > o && weak[i] <= limit && weak[i] > best)
+                best = weak[i];
+        o = best > 0 ? best : limit; /* a block taller than a page: cut */
+    }
+    p->page_y[n] = p->canvas_h;
+    p->pages = n;
+    free(cuts);
+}
+
+/* The layout pass: where everything goes, measured with t's fonts. */
+static void plan_scene(scene_plan *p, viz_text *t, const viz_scene *s, const viz_frame *f,
+                       const viz_ui *ui, int w, int h)
+{
+    viz_ctx *c = &p->c;
+    viz_paint_ctx(c, NULL, t, ui, w, h);
+    /* The zoom scales every shape with the text (U as T): the scene is
+     * laid out as on a smaller window, and what no longer fits pages. */
+    double zoom = ui && ui->zoom > 0 ? ui->zoom : 1.0;
+    bool zoomed = zoom > 1.001;
+    c->u *= zoom;
+    c->tu = c->u;
+    p->w = w;
+    p->h = h;
+    int m = p->m = U(c, 14);
+    const lesson_doc *doc = s->doc;
+
+    /* header */
+    const char *ltitle =
+        doc ? (c->lang == VIZ_LANG_JA && doc->title_ja ? doc->title_ja : doc->title) : "";
+    int nsteps = doc ? (int)doc->nsteps : 0;
+    double ms = (double)f->now_us / 1000.0;
+    snprintf(p->counter, sizeof p->counter, "%s %d / %d    t = %.1f ms%s",
+             viz_label(c->lang, VIZ_L_STEP), s->step + 1, nsteps, ms,
+             ui && ui->autoplay ? (c->lang == VIZ_LANG_JA ? "    ▶ 自動" : "    ▶ auto") : "");
+    p->counter_w = text_w(c, p->counter, VIZ_FACE_SANS, 20);
+    snprintf(p->ltitle, sizeof p->ltitle, "%s", ltitle ? ltitle : "");
+    int lroom = w - 2 * m - p->counter_w - U(c, 16);
+    p->ltitle_size = fit_size(c, p->ltitle, VIZ_FACE_SANS, 20, lroom, 12);
+    p->ltitle_room = lroom;
+    p->ltitle_lines = 1;
+    if (text_w(c, p->ltitle, VIZ_FACE_SANS, p->ltitle_size) > lroom) {
+        /* zoomed: on two lines at the labels' size rather than cut */
+        p->ltitle_size = 20;
+        p->ltitle_lines = 2;
+    }
+    int y = m + viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20));
+    if (p->ltitle_lines > 1)
+        y = m + viz_text_wrapped_height(t, p->ltitle, VIZ_FACE_SANS, T(c, p->ltitle_size), lroom,
+                                        p->ltitle_lines);
+    p->stitle =
+        s->step >= 0 ? step_title(doc, s->step, c->lang) : viz_label(c->lang, VIZ_L_BEFORE_FIRST);
+    checks_text(c, s, p->checks, sizeof p->checks);
+    p->checks_w = p->checks[0] ? text_w(c, p->checks, VIZ_FACE_BOLD, 20) + U(c, 14) : 0;
+    /* A long title is drawn smaller, then on two lines, never cut. */
+    p->tsize = 30;
+    p->title_room = w - 2 * m - (p->checks_w ? p->checks_w + U(c, 12) : 0);
+    while (p->tsize > 20 && text_w(c, p->stitle, VIZ_FACE_BOLD, p->tsize) > p->title_room)
+        p->tsize -= 1;
+    p->title_y = y;
+    p->title_h = viz_text_wrapped_height(t, p->stitle, VIZ_FACE_BOLD, T(c, p->tsize), p->title_room, 3);
+    int one_line = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 30));
+    y += (p->title_h > one_line ? p->title_h : one_line) + U(c, 6);
+
+    /* narration: measure first, it sets how much room the columns get */
+    plan_say(p, s, f);
+    p->foot_h = viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20)) + U(c, 4);
+    p->nar_w = narration_w(c);
+    p->col_w = column_w(c, doc);
+    p->top = y + U(c, 4);
+    p->cs = *c;
+    p->cn = *c;
+    viz_ctx *cs = &p->cs, *cn = &p->cn;
+    nar_pages *np = &p->np;
+    memset(np, 0, sizeof *np);
+    /* Room the narration has under the columns at their smallest. */
+    int fixed = h - m - p->foot_h - U(c, 22) - U(c, 10) - p->top;
+    int need = sides_need(cs, s, p->col_w, false);
+    int nlh = viz_text_para_line_height(t, VIZ_FACE_JA, T(cn, 23));
+    int nlh_sans = viz_text_para_line_height(t, VIZ_FACE_SANS, T(cn, 23));
+    if (nlh_sans > nlh)
+        nlh = nlh_sans;
+    nar_wrap(cn, p->say, p->nsay, p->nar_w, np);
+    /* A narration that would not fit beside the room kept for the
+     * lesson's longest code gets the room this step's code does not
+     * need (steps that fit keep one layout, so nothing moves). */
+    if (np->total_px > fixed - need) {
+        int need_s = sides_need(cs, s, p->col_w, true);
+        if (need_s < need) {
+            need = need_s;
+            p->step_only = true;
+        }
+    }
+    int short_of = np->total_px < 2 * nlh ? np->total_px : 2 * nlh;
+    p->canvas_h = h;
+    if (zoomed && fixed - need < short_of) {
+        /* Zoomed content taller than the window: the scene is laid out
+         * whole on a taller canvas, the narration unpaged, and the window
+         * shows it a page at a time. */
+        p->scene_paged = true;
+        np->height_px = np->total_px > nlh ? np->total_px : nlh;
+        nar_pages_make(cn, p->say, p->nar_w, np);
+        p->canvas_h = h + need - fixed + np->height_px;
+    } else {
+        /* The narration box grows with its text, down to the columns'
+         * smallest height. A narration that does not fit whole is drawn
+         * smaller, down to the labels' size (20; zoomed, never below the
+         * zoomed size); what still does not fit goes on further pages. */
+        double nar_floor = zoomed ? c->tu : c->u * 20.0 / 23.0;
+        int nar_room = fixed - need;
+        for (int pass = 0;; pass++) {
+            if (pass > 0 && cn->tu > nar_floor)
+                cn->tu = cn->tu * 0.94 > nar_floor ? cn->tu * 0.94 : nar_floor;
+            /* A paragraph with any character outside Latin keeps the
+             * Japanese font's pitch: count every line at the larger. */
+            nlh = viz_text_para_line_height(t, VIZ_FACE_JA, T(cn, 23));
+            nlh_sans = viz_text_para_line_height(t, VIZ_FACE_SANS, T(cn, 23));
+            if (nlh_sans > nlh)
+                nlh = nlh_sans;
+            nar_wrap(cn, p->say, p->nsay, p->nar_w, np);
+            np->height_px = np->total_px < nar_room ? np->total_px : nar_room;
+            if (np->total_px <= nar_room || cn->tu <= nar_floor)
+                break;
+        }
+        /* At least a line (two beside a page's mark) */
+        if (np->height_px < nlh)
+            np->height_px = nlh;
+        if (np->total_px > np->height_px && np->height_px < 2 * nlh)
+            np->height_px = 2 * nlh;
+        nar_pages_make(cn, p->say, p->nar_w, np);
+        /* Paged anyway: the largest size that takes no more pages. */
+        for (double tu = c->tu; np->pages > 1 && tu > cn->tu * 1.001; tu *= 0.94) {
+            viz_ctx ct = *cn;
+            nar_pages big;
+            memset(&big, 0, sizeof big);
+            ct.tu = tu;
+            nar_wrap(&ct, p->say, p->nsay, p->nar_w, &big);
+            big.height_px = np->height_px;
+            nar_pages_make(&ct, p->say, p->nar_w, &big);
+            if (big.pages <= np->pages) {
+                *cn = ct;
+                nar_pages_free(np);
+                *np = big;
+                break;
+            }
+            nar_pages_free(&big);
+        }
+    }
+    c->h = cs->h = cn->h = p->canvas_h;
+    p->nar_h = np->height_px + U(c, 22);
+    p->nar_y = p->canvas_h - m - p->foot_h - p->nar_h;
+    int col_h = p->nar_y - U(c, 10) - p->top;
+    p->scene_side = s->side;
+    p->L = layout_sides(cs, s, col_h, p->col_w, p->step_only);
+    for (int i = 0; p->scene_paged && i < 3; i++) {
+        /* the canvas grows for every row of this step's code at full size */
+        int code_lh = viz_text_line_height(t, VIZ_FACE_MONO, T(cs, CODE_SIZE)) + U(cs, 3);
+        int rows = 0;
+        for (int side = 0; side < 2; side++) {
+            int r = code_total_rows(cs, &s->side[side], p->col_w, CODE_SIZE);
+            rows = r > rows ? r : rows;
+        }
+        int want = rows * code_lh + U(cs, 8);
+        if (p->L.code_h >= want)
+            break;
+        p->canvas_h += want - p->L.code_h;
+        c->h = cs->h = cn->h = p->canvas_h;
+        p->nar_y = p->canvas_h - m - p->foot_h - p->nar_h;
+        col_h = p->nar_y - U(c, 10) - p->top;
+        p->L = layout_sides(cs, s, col_h, p->col_w, p->step_only);
+    }
+    p->wx0 = m + p->col_w + U(c, 16);
+    p->wx1 = w - m - p->col_w - U(c, 16);
+    if (p->scene_paged) {
+        plan_scene_pages(p, f);
+    } else {
+        p->pages = np->pages;
+        p->page_y[0] = 0;
+        p->page_y[1] = p->canvas_h;
+    }
     int page = ui && ui->nar_page > 0 ? ui->nar_page : 0;
-    if (page >= np.pages)
-        page = np.pages - 1;
-    if (pages_out)
-        *pages_out = np.pages;
+    p->page = page >= p->pages ? p->pages - 1 : page;
+}
+
+/* Frees what plan_scene allocated, and p. Accepts NULL. */
+static void plan_free(scene_plan *p)
+{
+    if (!p)
+        return;
+    nar_pages_free(&p->np);
+    free(p->say);
+    free(p);
+}
+
+void viz_draw_layout(viz_text *t, const viz_scene *s, const viz_frame *f, const viz_ui *ui, int w,
+                     int h, viz_scene_layout *out)
+{
+    scene_plan *p = calloc(1, sizeof *p);
+    memset(out, 0, sizeof *out);
+    if (!p)
+        return;
+    plan_scene(p, t, s, f, ui, w, h);
+    out->unit_px = p->c.u;
+    out->canvas_h = p->canvas_h;
+    out->scene_paged = p->scene_paged;
+    out->pages = p->pages;
+    out->page = p->page;
+    out->page_top = p->scene_paged ? p->page_y[p->page] : 0;
+    out->title = (SDL_Rect){p->m, p->title_y, p->title_room, p->title_h};
+    out->title_px = T(&p->c, p->tsize);
+    int code_y, app_y;
+    int kern_y = kernel_box_y(&p->cs, &p->L, p->top, &code_y, &app_y);
+    out->code_px = 0;
+    for (int side = 0; side < 2; side++) {
+        int x = side ? w - p->m - p->col_w : p->m;
+        out->column[side] = (SDL_Rect){x, p->top, p->col_w, kern_y + p->L.kern_h - p->top};
+        out->code[side] = (SDL_Rect){x, code_y, p->col_w, p->L.code_h};
+        out->app[side] = (SDL_Rect){x, app_y, p->col_w, p->L.app_h};
+        out->kernel[side] = (SDL_Rect){x, kern_y, p->col_w, p->L.kern_h};
+        const viz_side *vs = &s->side[side];
+        int lh, rows, total, r0[VIZ_MAX_CODE + 1], nrows[VIZ_MAX_CODE];
+        int size = code_fit(&p->cs, vs, p->col_w, p->L.code_h, &lh, &rows, r0, nrows, &total);
+        out->code_rows[side] = rows;
+        if (vs->ncode > 0 && (out->code_px == 0 || T(&p->cs, size) < out->code_px))
+            out->code_px = T(&p->cs, size);
+    }
+    out->wire = (SDL_Rect){p->wx0, p->top, p->wx1 - p->wx0, kern_y + p->L.kern_h - p->top};
+    out->narration = (SDL_Rect){p->m, p->nar_y, w - 2 * p->m, p->nar_h};
+    out->narration_px = T(&p->cn, 23);
+    out->narration_lines = p->np.nlines;
+    plan_free(p);
+}
+
+/* The paint pass: draws what plan_scene laid out, on the page it chose. */
+static void paint_scene(const scene_plan *p, SDL_Renderer *r, viz_text *t, const viz_scene *s,
+                        const viz_frame *f, const viz_ui *ui)
+{
+    viz_ctx cc = p->c, *c = &cc;
+    c->r = r;
+    viz_ctx cs = p->cs, cn = p->cn;
+    cs.r = cn.r = r;
+    int m = p->m, w = p->w, h = p->canvas_h;
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
+    color(c, BG);
+    SDL_RenderClear(r);
+    int o = 0, cut = p->h;
+    if (p->scene_paged) {
+        o = p->page_y[p->page];
+        cut = p->page_y[p->page + 1];
+        SDL_Rect vp = {0, -o, w, p->canvas_h};
+        SDL_RenderSetViewport(r, &vp);
+        SDL_Rect clip = {0, o, w, cut - o};
+        SDL_RenderSetClipRect(r, &clip);
+        viz_text_set_view(t, -o, 0, cut - o);
+        view_dy = -o;
+        view_y1 = cut - o;
+    }
+    box(c, 0, 0, w, h);
+
+    /* header */
+    text(c, p->counter, VIZ_FACE_SANS, 20, DIM, w - m, m, VIZ_ALIGN_RIGHT);
+    viz_text_draw_wrapped(t, p->ltitle, VIZ_FACE_SANS, T(c, p->ltitle_size), DIM, m, m,
+                          p->ltitle_room, p->ltitle_lines);
+    viz_text_draw_wrapped(t, p->stitle, VIZ_FACE_BOLD, T(c, p->tsize), TEXT, m, p->title_y,
+                          p->title_room, 3);
+    if (p->checks_w && f->progress >= 1.0) {
+        int y = p->title_y, cbw = p->checks_w;
+        int bh = viz_text_line_height(t, VIZ_FACE_BOLD, T(c, 20)) + U(c, 4);
+        fill(c, w - m - cbw, y + U(c, 6), cbw, bh, s->nexpects_failed ? BAD_FILL : GOOD_FILL);
+        box(c, w - m - cbw, y + U(c, 6), cbw, bh);
+        text(c, p->checks, VIZ_FACE_BOLD, 20, DARK, w - m - cbw / 2, y + U(c, 8), VIZ_ALIGN_CENTER);
+        box(c, 0, 0, w, h);
+    }
 
     box(c, 0, 0, w, h);
     /* columns and wire */
     column cols[2];
     memset(cols, 0, sizeof cols);
-    /* Zoomed text grows in the columns as far as they have room. */
-    cs.tu = c->tu;
-    need = sides_need(&cs, s, col_w);
-    for (int i = 0; i < 12 && need > col_h && cs.tu * 0.92 >= c->u; i++) {
-        cs.tu *= 0.92;
-        need = sides_need(&cs, s, col_w);
-    }
-    if (need > col_h)
-        cs.tu = c->u;
-    side_layout L = layout_sides(&cs, s, col_h, col_w);
-    draw_side(&cs, s, f, 0, m, top, col_w, &L, &cols[0]);
-    draw_side(&cs, s, f, 1, w - m - col_w, top, col_w, &L, &cols[1]);
-    int wx0 = m + col_w + U(c, 16), wx1 = w - m - col_w - U(c, 16);
+    int top = p->top, col_w = p->col_w;
+    draw_side(&cs, s, f, 0, m, top, col_w, &p->L, &cols[0]);
+    draw_side(&cs, s, f, 1, w - m - col_w, top, col_w, &p->L, &cols[1]);
     /* A step with a question: the reveal's band, once taller than the
      * panel's lower part, starts at the kernel boxes' top (viz_question.c),
      * so no legend item straddles that line: the band hides an item
      * whole or not at all. */
     int code_y, app_y, legend_cut = INT_MAX;
     if (s->question.present)
-        legend_cut = kernel_box_y(&cs, &L, top, &code_y, &app_y);
-    draw_wire(&cs, s, f, wx0, wx1, &cols[0], &cols[1], top, legend_cut);
+        legend_cut = kernel_box_y(&cs, &p->L, top, &code_y, &app_y);
+    /* on a page of a taller scene, no legend item straddles the page's
+     * end either (a cut between boxes crosses the wire) */
+    for (int i = 1; p->scene_paged && i < p->pages; i++)
+        if (p->page_y[i] > top && p->page_y[i] < legend_cut)
+            legend_cut = p->page_y[i];
+    draw_wire(&cs, s, f, p->wx0, p->wx1, &cols[0], &cols[1], top, legend_cut);
     draw_flying(&cs, f, cols);
-    note_fold(&cs, &L, top, nar_y);
+    note_fold(&cs, &p->L, top, p->nar_y);
+    if (p->scene_paged && ui && ui->fold) {
+        /* The band lies over the window, not the canvas: over the whole of
+         * this page's columns and wire, which it hides whole. */
+        int y0 = top - o > 0 ? top - o : 0;
+        *ui->fold = (viz_fold){.rect = {m, y0, w - 2 * m, cut - o - y0}, .nclean = 0};
+    }
 
     /* narration panel */
+    int nar_y = p->nar_y, nar_h = p->nar_h;
+    int npage = p->scene_paged ? 0 : p->page;
     fill(c, m, nar_y, w - 2 * m, nar_h, PANEL);
     box(c, m, nar_y, w - 2 * m, nar_h);
     fill(c, m, nar_y, U(c, 5), nar_h, viz_palette(1));
-    nar_draw(&cn, say, &np, page, m + U(c, 16), nar_y + U(c, 10));
-    if (np.pages > 1) {
+    nar_draw(&cn, p->say, &p->np, npage, m + U(c, 16), nar_y + U(c, 10));
+    if (p->np.pages > 1) {
         char mark[64];
-        nar_mark(c->lang, page, np.pages, mark, sizeof mark);
+        nar_mark(c->lang, npage, p->np.pages, mark, sizeof mark);
         int mlh = viz_text_line_height(t, VIZ_FACE_BOLD, T(&cn, 23));
-        viz_text_draw(t, mark, VIZ_FACE_BOLD, T(&cn, 23), WARN, m + U(c, 16) + nar_w,
-                      nar_y + U(c, 10) + np.height_px - mlh, VIZ_ALIGN_RIGHT);
+        viz_text_draw(t, mark, VIZ_FACE_BOLD, T(&cn, 23), WARN, m + U(c, 16) + p->nar_w,
+                      nar_y + U(c, 10) + p->np.height_px - mlh, VIZ_ALIGN_RIGHT);
     }
-    nar_pages_free(&np);
-    free(say);
 
     /* footer */
     box(c, 0, 0, w, h);
-    int fy = h - m - foot_h + U(c, 4);
+    char buf[160];
+    int fy = h - m - p->foot_h + U(c, 4);
     const char *keys = ui && ui->toast ? ui->toast : viz_label(c->lang, VIZ_L_FOOTER);
     if (ui && ui->class_view)
         keys = ""; /* the presenter's view has the keys and the messages */
@@ -2135,6 +2563,39 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     text(c, keys, VIZ_FACE_SANS, fs, ui && ui->toast ? WARN : FAINT, m, fy, VIZ_ALIGN_LEFT);
     if (buf[0])
         text(c, buf, VIZ_FACE_SANS, fs, FAINT, w - m, fy, VIZ_ALIGN_RIGHT);
+
+    if (p->scene_paged) {
+        SDL_RenderSetClipRect(r, NULL);
+        SDL_RenderSetViewport(r, NULL);
+        viz_text_set_view(t, 0, 0, 0);
+        view_dy = view_y1 = 0;
+        /* the page's mark in the strip kept free at the window's bottom */
+        char mark[64];
+        nar_mark(c->lang, p->page, p->pages, mark, sizeof mark);
+        c->h = p->h;
+        box(c, 0, cut - o, w, p->h - (cut - o));
+        text(c, mark, VIZ_FACE_BOLD, 23, WARN, w - m, p->h - scene_mark_h(c) + U(c, 4),
+             VIZ_ALIGN_RIGHT);
+    }
+}
+
+void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
+                    const viz_ui *ui, int w, int h)
+{
+    viz_draw_scene_pages(r, t, s, f, ui, w, h, NULL);
+}
+
+void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
+                          const viz_ui *ui, int w, int h, int *pages_out)
+{
+    scene_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return;
+    plan_scene(p, t, s, f, ui, w, h);
+    if (pages_out)
+        *pages_out = p->pages;
+    paint_scene(p, r, t, s, f, ui);
+    plan_free(p);
     if (ui && ui->help)
         viz_draw_help(r, t, ui, w, h);
 }
@@ -2208,6 +2669,7 @@ bool viz_draw_prefetch(viz_text *t, const lesson_doc *doc, int step, const viz_u
     }
     viz_ctx cc, *c = &cc;
     viz_paint_ctx(c, NULL, t, ui, w, h);
+    c->u = c->tu; /* the zoom scales the layout as the scene's (plan_scene) */
     for (int done = 0; done < budget; done++) {
         if (!prefetch_item(c, doc, step, *cursor)) {
             *cursor = -1; /* finished */

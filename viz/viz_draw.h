@@ -134,9 +134,42 @@ void viz_draw_scene(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_
 /* The same, and *pages_out (when not NULL) gets how many pages the
  * narration takes at this size and zoom: 1 when it fits whole in its box,
  * more when it does not (ui->nar_page picks the page drawn, with a mark
- * "▼ more: ↓  1/2" on every page but a single one). */
+ * "▼ more: ↓  1/2" on every page but a single one). Zoomed content that
+ * does not fit the window at all (zoom 2 at 1920x1080) is laid out on a
+ * taller canvas and the pages are slices of it, each ending between
+ * boxes or narration lines, never through a text. The layout comes from
+ * viz_draw_layout() alone; this paints it. */
 void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, const viz_frame *f,
                           const viz_ui *ui, int w, int h, int *pages_out);
+
+/* Where a scene's parts go at frame f in ui at w x h, measured with t's
+ * fonts: the layout pass viz_draw_scene_pages() paints from, drawing
+ * nothing (t needs no window: a test measures it alone). Rectangles are
+ * in pixels on the scene's canvas: the window, or a taller canvas when
+ * zoomed content does not fit (scene_paged), shown a page at a time. */
+typedef struct {
+    double unit_px;       /* the layout unit, pixels: the window's scale times the zoom */
+    int canvas_h;         /* the scene's height (px): h, or more when scene_paged */
+    bool scene_paged;     /* the window shows a slice of the canvas per page */
+    int pages;            /* the narration's pages, or the canvas's slices */
+    int page;             /* the one drawn (ui->nar_page, at most the last) */
+    int page_top;         /* the canvas row at the window's top on that page */
+    SDL_Rect title;       /* the step's title */
+    int title_px;         /* its text size, px */
+    SDL_Rect column[2];   /* each side's column, client then server */
+    SDL_Rect code[2];     /* its code panel */
+    int code_rows[2];     /* the rows of code it holds */
+    int code_px;          /* the code's text size, px (the smaller side's; 0: no code) */
+    SDL_Rect app[2];      /* its application box */
+    SDL_Rect kernel[2];   /* its kernel box */
+    SDL_Rect wire;        /* the wire between the columns */
+    SDL_Rect narration;   /* the narration's box */
+    int narration_px;     /* its text size, px */
+    int narration_lines;  /* its lines, wrapped */
+} viz_scene_layout;
+
+void viz_draw_layout(viz_text *t, const viz_scene *s, const viz_frame *f, const viz_ui *ui, int w,
+                     int h, viz_scene_layout *out);
 
 /* Renders into t's cache, budget texts a call, what step `step` of doc
  * shows first in ui at w x h: its title, narration and statements, so

@@ -73,6 +73,8 @@ struct viz_text {
     viz_text_hook hook; /* sees every text drawn (layout tests), or NULL */
     void *hook_ud;
     SDL_Rect box; /* the box the drawer means the text to stay in (w 0: none) */
+    int view_dy;          /* added to y for the hook: a page of a taller scene */
+    int view_y0, view_y1; /* the window rows the page shows (y1 0: all) */
 };
 
 /* ---- UTF-8 ---------------------------------------------------------- */
@@ -494,8 +496,18 @@ static int draw_resolved(viz_text *t, const char *utf8, int face, int size_px, S
     else if (align == VIZ_ALIGN_RIGHT)
         dst.x -= e->w;
     SDL_RenderCopy(t->r, e->tex, NULL, &dst);
-    if (t->hook)
+    if (t->hook && t->view_y1 > 0) {
+        /* a page of a taller scene: the hook sees window rows, and no
+         * text wholly on another page */
+        SDL_Rect d = dst, b = t->box;
+        d.y += t->view_dy;
+        b.y += t->view_dy;
+        int lead = d.h / 5; /* the line's leading above and below its ink */
+        if (d.y + lead < t->view_y1 && d.y + d.h - lead > t->view_y0)
+            t->hook(t->hook_ud, &d, &b, utf8, size_px);
+    } else if (t->hook) {
         t->hook(t->hook_ud, &dst, &t->box, utf8, size_px);
+    }
     return e->w;
 }
 
@@ -508,6 +520,13 @@ void viz_text_set_hook(viz_text *t, viz_text_hook fn, void *ud)
 void viz_text_set_box(viz_text *t, const SDL_Rect *box)
 {
     t->box = box ? *box : (SDL_Rect){0, 0, 0, 0};
+}
+
+void viz_text_set_view(viz_text *t, int dy, int y0, int y1)
+{
+    t->view_dy = dy;
+    t->view_y0 = y0;
+    t->view_y1 = y1;
 }
 
 int viz_text_draw(viz_text *t, const char *utf8, viz_face face, int size_px, SDL_Color color, int x,
@@ -693,6 +712,17 @@ static int wrapped_lines(viz_text *t, const char *utf8, viz_face face, int size_
             lookup(t, tmp, rf, size_px, color);
     }
     return n * lh;
+}
+
+int viz_text_wrapped_height(viz_text *t, const char *utf8, viz_face face, int size_px,
+                            int max_w_px, int max_lines)
+{
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    if (!utf8 || !*utf8)
+        return 0;
+    int n = viz_text_wrap(t, utf8, face, size_px, max_w_px, starts, lens, max_lines);
+    int rf = resolve_face(face, utf8);
+    return n * viz_text_para_line_height(t, rf & FACE_MIXED ? VIZ_FACE_JA : (viz_face)rf, size_px);
 }
 
 int viz_text_draw_wrapped(viz_text *t, const char *utf8, viz_face face, int size_px,

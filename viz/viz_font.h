@@ -132,6 +132,11 @@ int viz_text_wrap_code(viz_text *t, const char *utf8, viz_face face, int size_px
 int viz_text_draw_wrapped(viz_text *t, const char *utf8, viz_face face, int size_px,
                           SDL_Color color, int x, int y, int max_w_px, int max_lines);
 
+/* The height viz_text_draw_wrapped() would draw utf8 in, drawing and
+ * rendering nothing (the scene's layout pass measures with it). */
+int viz_text_wrapped_height(viz_text *t, const char *utf8, viz_face face, int size_px,
+                            int max_w_px, int max_lines);
+
 /* Renders utf8 into the cache as viz_text_draw() would, drawing nothing,
  * so a later draw of it costs a lookup: the window fills the cache with
  * the next step's text between frames. Returns false when rendering
@@ -155,6 +160,12 @@ void viz_text_set_hook(viz_text *t, viz_text_hook fn, void *ud);
 /* The box the texts drawn from now on must stay in (copied), or NULL for
  * none. Only the hook reads it: drawing is not clipped. */
 void viz_text_set_box(viz_text *t, const SDL_Rect *box);
+
+/* Drawing one page of a scene taller than the window (the renderer's
+ * viewport moved up by -dy): the hook sees each text moved by dy, and
+ * only the texts that reach into window rows [y0, y1). y1 0: no page,
+ * the hook sees every text where it is drawn. */
+void viz_text_set_view(viz_text *t, int dy, int y0, int y1);
 
 /* The font file drawing the Japanese of text in face (its VIZ_FACE_JA
  * or VIZ_FACE_JA_BOLD font, after the fallback), borrowed from t: the

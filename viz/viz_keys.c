@@ -143,7 +143,7 @@ static const viz_key_row rows[] = {
      "bigger / smaller text",
      "文字を大きく / 小さく",
      "Ctrl+= / Ctrl+-",
-     "bigger / smaller text for the back row (Ctrl+0: back to normal)",
+     "bigger / smaller picture for the back row: text, buffers, tiles and chips alike (Ctrl+0: back to normal)",
      true},
     {VIZ_KEYS_ANYWHERE,
      {K(SDLK_t, VIZ_KEY_THEME)},
