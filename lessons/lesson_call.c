@@ -447,6 +447,11 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         else if (n < 0 && n != -EAGAIN && p->off == 0)
             rc = lesson_raise_errno(in, (int)n);
         else {
+            /* An error that ends a blocking send() after some bytes stays
+             * pending in Linux (tcp_sendmsg returns the count, sk_err is
+             * kept): the next call raises it. Our retry consumed it. */
+            if (n < 0 && n != -EAGAIN && n != -EPIPE)
+                s->pending_err = (int)n;
             p->result.k = V_INT;
             p->result.i = (int64_t)p->off;
         }
@@ -545,6 +550,12 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         return lesson_raise(in, LESSON_EXC_ATTRIBUTE);
     if (s->h < 0 && e->func != LF_CLOSE)
         return lesson_raise_errno(in, -EBADF);
+    if (s->pending_err &&
+        (e->func == LF_SEND || e->func == LF_SENDALL || e->func == LF_RECV)) {
+        int err = s->pending_err; /* the kernel's sk_err, as its next call sees it */
+        s->pending_err = 0;
+        return lesson_raise_errno(in, err);
+    }
     switch (e->func) {
     case LF_BIND: {
         uint16_t port;

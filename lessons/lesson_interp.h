@@ -136,6 +136,9 @@ typedef struct {
     bool blocked;
     int io_refs;    /* open makefile() objects (CPython's socket._io_refs) */
     bool py_closed; /* s.close() was called: the descriptor closes with the last file */
+    int pending_err; /* negative errno the kernel still holds for the next call (Linux keeps
+                        sk_err when an error ends a blocking send() after some bytes; the
+                        runner's own retry took it), or 0 */
 } sockobj;
 
 typedef struct {
