@@ -125,6 +125,9 @@ typedef struct {
     real_trace trace; /* SOCKBUF_SETTLE_TRACE: where each step's time went */
     int rest_samples; /* samples in a row at rest on the wire (rb_at_rest) */
     real_keep keep;   /* keep_time()'s stretch */
+    int refuse_fd;    /* bound on the server's host, never listening: a port that
+                         refuses (-1 until a connect() needs one) */
+    uint16_t refuse_port;
 } real_backend;
 
 /* A wire handle (lesson_run.h): the emulated link and its helper. */
@@ -304,6 +307,8 @@ static void rb_free(lesson_backend *b)
     rb_trace_step_end(R(b));
     for (int i = 0; i < R(b)->nfds; i++)
         net_close(R(b)->fds[i]);
+    if (R(b)->refuse_fd >= 0)
+        net_close(R(b)->refuse_fd);
     free(R(b)->segs);
     free(b);
 }
@@ -367,8 +372,27 @@ static int rb_connect(lesson_backend *b, int h, uint16_t port)
             rb_own_port(r, h);
             return rc;
         }
-    /* Nobody in this lesson bound that port: nothing may be reached. */
-    return -ECONNREFUSED;
+    /* Nobody in this lesson bound that port: the kernel is asked to
+     * connect to a port that refuses (bound, never listening), so the
+     * refusal comes as CPython sees it: -EINPROGRESS now and
+     * ECONNREFUSED from the next connect() (or the wait of a blocking
+     * one), not at once. */
+    if (r->refuse_fd < 0) {
+        int fd = r->wire ? net_wire_socket(r->wire, NET_WIRE_SERVER, NULL) : net_socket(NULL);
+        if (fd < 0)
+            return -ECONNREFUSED;
+        int got =
+            net_bind(fd, rb_host(r, LESSON_SERVER), 0, NULL) == 0 ? net_local_port(fd, NULL) : -1;
+        if (got <= 0) {
+            net_close(fd);
+            return -ECONNREFUSED;
+        }
+        r->refuse_fd = fd;
+        r->refuse_port = (uint16_t)got;
+    }
+    int rc = net_connect(h, rb_host(r, LESSON_SERVER), r->refuse_port, NULL);
+    rb_own_port(r, h);
+    return rc;
 }
 
 static int rb_connect_result(lesson_backend *b, int h)
@@ -902,6 +926,7 @@ lesson_backend *lesson_backend_real_new(const lesson_model *m, lesson_wire_handl
         return NULL;
     }
     net_close(fd);
+    r->refuse_fd = -1;
     r->base.ops = &real_ops;
     r->quiet_samples = r->blocked_quiet_samples = REAL_STABLE_QUIET;
     if (wire && wire->w) {

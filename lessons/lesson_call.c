@@ -550,8 +550,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         return lesson_raise(in, LESSON_EXC_ATTRIBUTE);
     if (s->h < 0 && e->func != LF_CLOSE)
         return lesson_raise_errno(in, -EBADF);
-    if (s->pending_err &&
-        (e->func == LF_SEND || e->func == LF_SENDALL || e->func == LF_RECV)) {
+    if (s->pending_err && (e->func == LF_SEND || e->func == LF_SENDALL || e->func == LF_RECV)) {
         int err = s->pending_err; /* the kernel's sk_err, as its next call sees it */
         s->pending_err = 0;
         return lesson_raise_errno(in, err);
