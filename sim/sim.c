@@ -1431,6 +1431,28 @@ int sim_getsockopt(sim_world *w, int sockid, sim_opt opt, int *value)
     return -EINVAL;
 }
 
+/* A listener stops (close(), or shutdown() that reads): connections
+ * nobody accepted are reset, half-open ones too (Linux's
+ * inet_csk_listen_stop()). */
+static void stop_listener(sim_world *w, sock *s, const char *why)
+{
+    for (int i = 0; i < s->acceptq_len; i++) {
+        sock *c = sock_any(w, s->acceptq[i]);
+        if (c != NULL && c->state != SIM_CLOSED)
+            abort_conn(w, c, true, "listener-closed");
+    }
+    for (int i = 0; i < w->nsocks; i++) {
+        sock *c = w->socks[i];
+        if (c != NULL && c->parent == s->id && c->state == SIM_SYN_RECV) {
+            abort_conn(w, c, true, "listener-closed");
+            c->parent = -1;
+        }
+    }
+    s->acceptq_len = 0;
+    s->listening = false;
+    set_state(w, s, SIM_CLOSED, why);
+}
+
 /* Queues a FIN behind the data (shutdown(SHUT_WR) and close()). */
 static void shut_wr(sim_world *w, sock *s, const char *why)
 {
@@ -1456,6 +1478,15 @@ int sim_shutdown(sim_world *w, int sockid, sim_how how)
         rc = -EINVAL;
         goto out;
     }
+    if (s->listening && s->state == SIM_LISTEN) {
+        /* Linux's inet_shutdown(): SHUT_WR leaves a listener alone; a
+         * shutdown that reads stops it (tcp_disconnect): queued
+         * connections are reset, accept() is EINVAL, listen() may start
+         * it again on the same port. */
+        if (how != SIM_SHUT_WR)
+            stop_listener(w, s, "shutdown");
+        goto out;
+    }
     if (!s->connected && s->state != SIM_SYN_SENT) {
         rc = -ENOTCONN;
         goto out;
@@ -1476,15 +1507,7 @@ int sim_close(sim_world *w, int sockid)
         return -EBADF;
     s->app_open = false;
     if (s->listening) {
-        /* Connections nobody accepted are reset. */
-        for (int i = 0; i < s->acceptq_len; i++) {
-            sock *c = sock_any(w, s->acceptq[i]);
-            if (c != NULL && c->state != SIM_CLOSED)
-                abort_conn(w, c, true, "listener-closed");
-        }
-        s->acceptq_len = 0;
-        s->listening = false;
-        set_state(w, s, SIM_CLOSED, "close");
+        stop_listener(w, s, "close");
         goto out;
     }
     if (!s->connected) {

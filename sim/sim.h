@@ -237,7 +237,10 @@ int sim_setsockopt(sim_world *w, int sock, sim_opt opt, int value);
 int sim_getsockopt(sim_world *w, int sock, sim_opt opt, int *value);
 
 /* shutdown(how) and close(). close() with unread data sends RST; without,
- * FIN. The handle is invalid after close. Return 0 or -ENOTCONN/-EBADF. */
+ * FIN. The handle is invalid after close. Return 0 or -ENOTCONN/-EBADF.
+ * On a listener shutdown(SHUT_WR) does nothing and SHUT_RD/SHUT_RDWR stop
+ * it as close() does (queued connections reset), keeping its port:
+ * sim_listen() starts it again. */
 int sim_shutdown(sim_world *w, int sock, sim_how how);
 int sim_close(sim_world *w, int sock);
 

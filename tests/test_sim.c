@@ -913,6 +913,39 @@ static void test_errors_for_bad_calls(void **state)
     world_close(w);
 }
 
+/* A shutdown that reads stops a listener (queued connection reset,
+ * accept() EINVAL, listen() again on the same port); SHUT_WR leaves it
+ * listening (#25 difference 12). */
+static void test_shutdown_listener_stops_it(void **state)
+{
+    (void)state;
+    sim_params pr = sim_params_default();
+    sim_world *w = world_open(&pr, 9);
+    int l = listener_open(w, 4);
+    assert_int_equal(sim_shutdown(w, l, SIM_SHUT_WR), 0);
+    assert_int_equal(snap(w, l).state, SIM_LISTEN);
+    int c = client_connect(w);
+    sim_settle(w, 1000000);
+    assert_int_equal(snap(w, c).state, SIM_ESTABLISHED);
+    assert_int_equal(sim_shutdown(w, l, SIM_SHUT_RD), 0);
+    assert_int_equal(snap(w, l).state, SIM_CLOSED);
+    assert_int_equal(sim_accept(w, l), -EINVAL);
+    sim_settle(w, 1000000);
+    assert_int_equal(snap(w, c).state, SIM_CLOSED);
+    uint8_t buf[4];
+    assert_int_equal(sim_recv(w, c, buf, 4), -ECONNRESET);
+    /* a new connection is refused until the listener listens again */
+    int d = client_connect(w);
+    sim_settle(w, 1000000);
+    assert_int_equal(sim_connect(w, d, PORT), -ECONNREFUSED);
+    assert_int_equal(sim_listen(w, l, 4), 0);
+    int e = client_connect(w);
+    sim_settle(w, 1000000);
+    assert_int_equal(snap(w, e).state, SIM_ESTABLISHED);
+    assert_true(sim_accept(w, l) >= 0);
+    world_close(w);
+}
+
 /* A server that replies within the delayed-ACK time enters pingpong mode:
  * its next ACK waits 40 ms for a reply to ride on instead of a quick ACK. */
 static void test_pingpong_delays_acks_after_reply(void **state)
@@ -1285,6 +1318,7 @@ int main(void)
         cmocka_unit_test(test_second_connection_data_arrives_on_time),
         cmocka_unit_test(test_listener_close_resets_unaccepted),
         cmocka_unit_test(test_errors_for_bad_calls),
+        cmocka_unit_test(test_shutdown_listener_stops_it),
         cmocka_unit_test(test_pingpong_delays_acks_after_reply),
         cmocka_unit_test(test_event_sequence_basics_exact),
         cmocka_unit_test(test_fin_ack_rides_on_reply_fin),
