@@ -326,6 +326,37 @@ static int rb_socket(lesson_backend *b, lesson_side side)
     return fd;
 }
 
+/* A socket of side's host, for a look at its ports. */
+static int rb_host_socket(real_backend *r, lesson_side side)
+{
+    if (!r->wire)
+        return net_socket(NULL);
+    return net_wire_socket(r->wire, side == LESSON_SERVER ? NET_WIRE_SERVER : NET_WIRE_CLIENT,
+                           NULL);
+}
+
+/* Binds h to a free port named explicitly, as a lesson's bind of 8080
+ * does in CPython: Linux keeps an explicitly bound port (SOCK_BINDPORT_LOCK)
+ * when a listener stops (shutdown(SHUT_RD)) and listen() goes on there,
+ * where a bind of port 0 would move to a new ephemeral one. The port is
+ * one the kernel just gave a scratch socket of the same host. */
+static int rb_bind_fresh(real_backend *r, int h, lesson_side side)
+{
+    int rc = -EADDRINUSE;
+    for (int tries = 0; tries < 8 && rc == -EADDRINUSE; tries++) {
+        int fd = rb_host_socket(r, side);
+        if (fd < 0)
+            return fd;
+        int got = net_bind_as_is(fd, rb_host(r, side), 0, NULL) == 0 ? net_local_port(fd, NULL)
+                                                                     : -EADDRINUSE;
+        net_close(fd);
+        if (got < 0)
+            return got;
+        rc = net_bind(h, rb_host(r, side), (uint16_t)got, NULL);
+    }
+    return rc;
+}
+
 static int rb_bind(lesson_backend *b, int h, uint16_t port)
 {
     real_backend *r = R(b);
@@ -342,7 +373,7 @@ static int rb_bind(lesson_backend *b, int h, uint16_t port)
             }
             return rc;
         }
-    int rc = net_bind(h, rb_host(r, side), 0, NULL);
+    int rc = port ? rb_bind_fresh(r, h, side) : net_bind(h, rb_host(r, side), 0, NULL);
     if (rc < 0 || port == 0)
         return rc;
     int real = net_local_port(h, NULL);

@@ -159,12 +159,31 @@ class Run:
                 return ("127.0.0.1", run.ports.get(port, 0) if port else 0)
             return ("127.0.0.1", run.ports.get(port, run.refused))
 
+        def free_port():
+            t = _socket.socket()
+            t.bind(("127.0.0.1", 0))
+            port = t.getsockname()[1]
+            t.close()
+            return port
+
         class socket(_socket.socket):
             def bind(self, addr):
-                known = addr[1] in run.ports
-                super().bind(real_addr(addr, True))
-                if addr[1] and not known:
+                # A lesson port is bound by number, as the lesson's own
+                # bind(8080) is: Linux keeps an explicitly bound port when
+                # a listener stops (shutdown(SHUT_RD)), not one bound as 0.
+                if addr[1] and addr[1] not in run.ports:
+                    for _ in range(8):
+                        try:
+                            super().bind(("127.0.0.1", free_port()))
+                            break
+                        except OSError as e:
+                            if e.errno != 98:
+                                raise
+                    else:
+                        super().bind(real_addr(addr, True))
                     run.ports[addr[1]] = self.getsockname()[1]
+                    return
+                super().bind(real_addr(addr, True))
 
             def connect(self, addr):
                 return super().connect(real_addr(addr, False))
