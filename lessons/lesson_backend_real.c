@@ -352,7 +352,7 @@ static int rb_bind_fresh(real_backend *r, int h, lesson_side side)
         net_close(fd);
         if (got < 0)
             return got;
-        rc = net_bind(h, rb_host(r, side), (uint16_t)got, NULL);
+        rc = net_bind_as_is(h, rb_host(r, side), (uint16_t)got, NULL);
     }
     return rc;
 }
@@ -361,19 +361,21 @@ static int rb_bind(lesson_backend *b, int h, uint16_t port)
 {
     real_backend *r = R(b);
     lesson_side side = rb_side_of(r, h);
-    /* A lesson port bound before maps to the same kernel port: the kernel
-     * says whether it is still in use (EADDRINUSE, as Python sees it). On
-     * the wire the port is bound again in this side's namespace. */
+    /* SO_REUSEADDR stays as the lesson set it (CPython sets none): a port
+     * held by another socket, TIME_WAIT included, is EADDRINUSE. A lesson
+     * port bound before maps to the same kernel port: the kernel says
+     * whether it is still in use. On the wire the port is bound again in
+     * this side's namespace. */
     for (int i = 0; port != 0 && i < r->nports; i++)
         if (r->lport[i] == port) {
-            int rc = net_bind(h, rb_host(r, side), r->rport[i], NULL);
+            int rc = net_bind_as_is(h, rb_host(r, side), r->rport[i], NULL);
             if (rc == 0) {
                 r->port_side[i] = (uint8_t)side;
                 rb_own_port(r, h);
             }
             return rc;
         }
-    int rc = port ? rb_bind_fresh(r, h, side) : net_bind(h, rb_host(r, side), 0, NULL);
+    int rc = port ? rb_bind_fresh(r, h, side) : net_bind_as_is(h, rb_host(r, side), 0, NULL);
     if (rc < 0 || port == 0)
         return rc;
     int real = net_local_port(h, NULL);
