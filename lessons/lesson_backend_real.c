@@ -335,6 +335,23 @@ static int rb_host_socket(real_backend *r, lesson_side side)
                            NULL);
 }
 
+/* On the wire the sides are two hosts, where CPython's lesson runs on one:
+ * whether other's host holds real, as a bind of h's (with h's
+ * SO_REUSEADDR) there would find it: 0 or -EADDRINUSE. */
+static int rb_port_free_on(real_backend *r, lesson_side other, int h, uint16_t real)
+{
+    int reuse = 0;
+    net_getsockopt(h, NET_SO_REUSEADDR, &reuse, NULL);
+    int fd = rb_host_socket(r, other);
+    if (fd < 0)
+        return 0;
+    int rc = net_setsockopt(fd, NET_SO_REUSEADDR, reuse, NULL);
+    if (rc == 0)
+        rc = net_bind_as_is(fd, rb_host(r, other), real, NULL);
+    net_close(fd);
+    return rc == -EADDRINUSE ? rc : 0;
+}
+
 /* Binds h to a free port named explicitly, as a lesson's bind of 8080
  * does in CPython: Linux keeps an explicitly bound port (SOCK_BINDPORT_LOCK)
  * when a listener stops (shutdown(SHUT_RD)) and listen() goes on there,
@@ -365,10 +382,14 @@ static int rb_bind(lesson_backend *b, int h, uint16_t port)
      * held by another socket, TIME_WAIT included, is EADDRINUSE. A lesson
      * port bound before maps to the same kernel port: the kernel says
      * whether it is still in use. On the wire the port is bound again in
-     * this side's namespace. */
+     * this side's namespace, after a look at the other side's. */
     for (int i = 0; port != 0 && i < r->nports; i++)
         if (r->lport[i] == port) {
-            int rc = net_bind_as_is(h, rb_host(r, side), r->rport[i], NULL);
+            int rc = 0;
+            if (r->wire && r->port_side[i] != side)
+                rc = rb_port_free_on(r, (lesson_side)r->port_side[i], h, r->rport[i]);
+            if (rc == 0)
+                rc = net_bind_as_is(h, rb_host(r, side), r->rport[i], NULL);
             if (rc == 0) {
                 r->port_side[i] = (uint8_t)side;
                 rb_own_port(r, h);

@@ -395,6 +395,9 @@ static bool net_opt_info(net_opt opt, int *level, int *name, const char **label)
     case NET_TCP_CORK:
         *level = IPPROTO_TCP, *name = TCP_CORK, *label = "TCP_CORK";
         return true;
+    case NET_SO_REUSEADDR:
+        *level = SOL_SOCKET, *name = SO_REUSEADDR, *label = "SO_REUSEADDR";
+        return true;
     }
     return false;
 }

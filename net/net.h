@@ -30,6 +30,7 @@ typedef enum {
     NET_SO_RCVBUF,
     NET_TCP_NODELAY,
     NET_TCP_CORK,
+    NET_SO_REUSEADDR,
 } net_opt;
 
 /* Flags for net_send(). */
