@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lesson_lex.h"
+#include "lesson_uninames.h"
 
 /* --------------------------------------------------------------- parser */
 
@@ -258,6 +259,30 @@ size_t lesson_read_string(lexer *L, size_t q, bool is_bytes, bool raw, uint8_t *
                 goto fail;
             }
             n += utf8_put(o + n, cp);
+            break;
+        }
+        case 'N': {
+            if (is_bytes) {
+                o[n++] = '\\';
+                o[n++] = (uint8_t)e;
+                break;
+            }
+            /* \N{NAME}: a character by its Unicode name, as CPython. */
+            const char *close = i < L->len && s[i] == '{' ? memchr(s + i, '}', L->len - i) : NULL;
+            int32_t cp = close ? lesson_unicode_lookup(s + i + 1, (size_t)(close - s) - i - 1) : -1;
+            if (!close) {
+                lesson_lex_fail(L, at, "malformed \\N character escape: expected \\N{NAME}");
+                goto fail;
+            }
+            if (cp < 0) {
+                lesson_lex_fail(L, at,
+                                "unknown Unicode character name '%.*s' (sockbuf knows "
+                                "the names of common blocks only)",
+                                (int)((size_t)(close - s) - i - 1), s + i + 1);
+                goto fail;
+            }
+            i = (size_t)(close - s) + 1;
+            n += utf8_put(o + n, (uint32_t)cp);
             break;
         }
         default:

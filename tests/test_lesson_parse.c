@@ -398,6 +398,10 @@ static void test_parse_error_messages(void **state)
          "3:13: unterminated string literal: expected ' before end of line"},
         {HEAD "client: x = b'\\xZZ'\n", "3:15: invalid \\x escape: expected two hex digits"},
         {HEAD "client: x = b'é'\n", "3:15: bytes can only contain ASCII literal characters"},
+        {HEAD "client: x = '\\N{NO SUCH NAME}'\n",
+         "3:14: unknown Unicode character name 'NO SUCH NAME' (sockbuf knows the names of "
+         "common blocks only)"},
+        {HEAD "client: x = '\\N'\n", "3:14: malformed \\N character escape: expected \\N{NAME}"},
         {HEAD "client: x = 1 $\n", "3:15: unexpected character '$'"},
         {HEAD "client: x = 12abc\n", "3:15: invalid decimal literal"},
         {HEAD "client:\n", "3:8: expected a statement, found end of line"},
