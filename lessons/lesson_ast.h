@@ -22,6 +22,8 @@ enum {
 };
 #define LESSON_MAX_DATA_BYTES ((uint64_t)64 << 20)     /* a repeated value, a file */
 #define LESSON_MAX_WAIT_US    ((uint64_t)60 * 1000000) /* one wait or sleep */
+/* CPython's limit on the digits of an int literal (sys.int_info.default_max_str_digits) */
+#define LESSON_MAX_INT_DIGITS 4300
 
 /* Constants a lesson can name (socket.AF_INET...). */
 typedef enum {
@@ -85,7 +87,7 @@ typedef enum {
 } lesson_type;
 
 typedef enum {
-    LX_INT = 1, /* i */
+    LX_INT = 1, /* i; past 64 bits: data/len its decimal digits, i its sign (1 or -1) */
     LX_SECONDS, /* a decimal literal: f as written, i in microseconds */
     LX_BYTES,   /* data, len */
     LX_STR,     /* data, len (UTF-8) */

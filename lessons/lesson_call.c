@@ -508,6 +508,9 @@ static rc_t need_bytes(interp *in, const value *v)
 
 static rc_t need_int(interp *in, const value *v)
 {
+    if (v->k == V_BIG) /* CPython: no C integer holds it */
+        return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                "OverflowError: Python int too large to convert to C long");
     return (v->k == V_INT || v->k == V_BOOL) ? R_OK : lesson_raise(in, LESSON_EXC_TYPE);
 }
 
@@ -526,6 +529,8 @@ static rc_t take_data(interp *in, pending *p, const uint8_t *d, size_t n)
 
 static rc_t address_port(interp *in, const value *addr, uint16_t *port)
 {
+    if (addr->k == V_TUPLE && addr->a->k == V_STR && addr->b->k == V_BIG)
+        return lesson_raise(in, LESSON_EXC_OVERFLOW); /* CPython: port must be 0-65535 */
     if (addr->k != V_TUPLE || addr->a->k != V_STR || addr->b->k != V_INT)
         return lesson_raise(in, LESSON_EXC_TYPE);
     const value *h = addr->a;
@@ -885,20 +890,34 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     }
 }
 
+/* An int as a float (a big one through its digits). */
+static double int_as_double(const value *v)
+{
+    if (v->k != V_BIG)
+        return (double)v->i;
+    char num[LESSON_MAX_INT_DIGITS + 2];
+    snprintf(num, sizeof num, "%s%.*s", v->i < 0 ? "-" : "", (int)v->len, (const char *)v->data);
+    return strtod(num, NULL);
+}
+
 /* out = x - y with Python's rules (x and y are freed). */
 static rc_t sub_values(interp *in, value *x, value *y, value *out)
 {
     rc_t rc = R_OK;
-    bool xn = x->k == V_INT || x->k == V_BOOL || x->k == V_FLOAT;
-    bool yn = y->k == V_INT || y->k == V_BOOL || y->k == V_FLOAT;
+    bool xn = x->k == V_INT || x->k == V_BOOL || x->k == V_FLOAT || x->k == V_BIG;
+    bool yn = y->k == V_INT || y->k == V_BOOL || y->k == V_FLOAT || y->k == V_BIG;
     memset(out, 0, sizeof *out);
     if (!xn || !yn) {
         rc = lesson_raise(in, LESSON_EXC_TYPE);
     } else if (x->k == V_FLOAT || y->k == V_FLOAT) {
         out->k = V_FLOAT;
-        out->f = (x->k == V_FLOAT ? x->f : (double)x->i) - (y->k == V_FLOAT ? y->f : (double)y->i);
-    } else if ((y->i < 0 && x->i > INT64_MAX + y->i) || (y->i > 0 && x->i < INT64_MIN + y->i)) {
-        rc = lesson_raise(in, LESSON_EXC_OVERFLOW);
+        out->f = (x->k == V_FLOAT ? x->f : int_as_double(x)) -
+                 (y->k == V_FLOAT ? y->f : int_as_double(y));
+    } else if (x->k == V_BIG || y->k == V_BIG || (y->i < 0 && x->i > INT64_MAX + y->i) ||
+               (y->i > 0 && x->i < INT64_MIN + y->i)) {
+        /* Python's ints are unbounded */
+        if (lesson_int_sub(x, y, out))
+            rc = lesson_raise(in, LESSON_EXC_MEMORY);
     } else {
         out->k = V_INT;
         out->i = x->i - y->i;
@@ -967,6 +986,13 @@ rc_t lesson_eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         out->i = e->i;
         return R_OK;
     case LX_INT:
+        if (e->data) /* past 64 bits */
+            return lesson_int_of_digits(out, (const char *)e->data, e->len, (int)e->i)
+                       ? lesson_raise(in, LESSON_EXC_MEMORY)
+                       : R_OK;
+        out->k = V_INT;
+        out->i = e->i;
+        return R_OK;
     case LX_CONST:
         out->k = V_INT;
         out->i = e->i;

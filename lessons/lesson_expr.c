@@ -238,7 +238,7 @@ static void check_address(lexer *L, const lesson_expr *a)
                         (int)(h->len > 40 ? 40 : h->len), (const char *)h->data);
         return;
     }
-    if (port->kind != LX_INT || port->i < 0 || port->i > 65535)
+    if (port->kind != LX_INT || port->data || port->i < 0 || port->i > 65535)
         lesson_lex_fail(L, (size_t)port->col - 1, "expected a port number from 0 to 65535");
 }
 
@@ -296,7 +296,8 @@ static void check_call(lexer *L, lesson_expr *e)
         if (a[0]->i < 0) /* CPython: ValueError, said here before anything runs */
             lesson_lex_fail(L, (size_t)a[0]->col - 1,
                             "time.sleep(): sleep length must be non-negative (ValueError)");
-        else if ((a[0]->kind == LX_INT && (uint64_t)a[0]->i > LESSON_MAX_WAIT_US / 1000000) ||
+        else if ((a[0]->kind == LX_INT && a[0]->data) ||
+                 (a[0]->kind == LX_INT && (uint64_t)a[0]->i > LESSON_MAX_WAIT_US / 1000000) ||
                  (a[0]->kind == LX_SECONDS && (uint64_t)a[0]->i > LESSON_MAX_WAIT_US))
             lesson_lex_fail(L, (size_t)a[0]->col - 1, "time.sleep() of at most 60 seconds");
         break;
@@ -615,6 +616,17 @@ static lesson_expr *parse_name(lexer *L)
 #undef PART_IS
 }
 
+/* An int literal past 64 bits: the expression takes the token's digits. */
+static void take_digits(lesson_expr *e, token *t)
+{
+    if (t->kind == T_INT && t->data) {
+        e->data = t->data;
+        e->len = t->dlen;
+        t->data = NULL;
+        t->dlen = 0;
+    }
+}
+
 static lesson_expr *parse_atom(lexer *L)
 {
     token *t = &L->t;
@@ -624,8 +636,9 @@ static lesson_expr *parse_atom(lexer *L)
     case T_FLOAT:
         e = expr_new(L, t->kind == T_INT ? LX_INT : LX_SECONDS, t->start);
         if (e) {
-            e->i = t->i;
+            e->i = t->data ? 1 : t->i;
             e->f = t->f;
+            take_digits(e, t);
         }
         lesson_lex_next(L);
         return e;
@@ -699,8 +712,9 @@ static lesson_expr *parse_atom(lexer *L)
             }
             e = expr_new(L, L->t.kind == T_INT ? LX_INT : LX_SECONDS, at);
             if (e) {
-                e->i = -L->t.i;
+                e->i = L->t.data ? -1 : -L->t.i;
                 e->f = -L->t.f;
+                take_digits(e, &L->t);
             }
             lesson_lex_next(L);
             return e;
@@ -738,7 +752,7 @@ static lesson_expr *parse_expr(lexer *L)
             lesson_lex_fail(L, (size_t)a->col - 1, "only a bytes literal can be repeated with '*'");
             expr_free(a);
             a = NULL;
-        } else if ((uint64_t)L->t.i * (a->len ? a->len : 1) > LESSON_MAX_DATA_BYTES ||
+        } else if (L->t.data || (uint64_t)L->t.i * (a->len ? a->len : 1) > LESSON_MAX_DATA_BYTES ||
                    (uint64_t)L->t.i > LESSON_MAX_DATA_BYTES) {
             lesson_lex_fail(L, L->t.start, "repeated bytes value too large: at most 64 MiB");
             expr_free(a);
@@ -1070,8 +1084,9 @@ static lesson_expr *parse_expect_rhs(lexer *L)
         e = expr_new(L, L->t.kind == T_INT ? LX_INT : LX_SECONDS, at);
         if (!e)
             return NULL;
-        e->i = neg ? -L->t.i : L->t.i;
+        e->i = L->t.data ? (neg ? -1 : 1) : (neg ? -L->t.i : L->t.i);
         e->f = neg ? -L->t.f : L->t.f;
+        take_digits(e, &L->t);
         lesson_lex_next(L);
         return e;
     case T_BYTES:
@@ -1090,7 +1105,8 @@ static lesson_expr *parse_expect_rhs(lexer *L)
                 goto fail;
             }
             uint64_t total = (uint64_t)L->t.i * e->len;
-            if ((uint64_t)L->t.i > LESSON_MAX_DATA_BYTES || total > LESSON_MAX_DATA_BYTES) {
+            if (L->t.data || (uint64_t)L->t.i > LESSON_MAX_DATA_BYTES ||
+                total > LESSON_MAX_DATA_BYTES) {
                 lesson_lex_fail(L, L->t.start, "repeated bytes value too large: at most 64 MiB");
                 goto fail;
             }

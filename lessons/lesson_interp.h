@@ -100,6 +100,8 @@ typedef enum {
     V_FLOAT,
     V_STATE, /* a TCP state (expectations): i the lesson_tcp_state; len 1: FIN_WAIT */
     V_EXC,   /* an exception (expectations, `error`): i the lesson_exc */
+    V_BIG,   /* an int past 64 bits: data/len its decimal digits (no leading zero), i its
+                sign (1 or -1); an int that fits is always V_INT */
 } vkind;
 
 typedef struct value {
@@ -260,6 +262,13 @@ uint8_t *lesson_budget_shrink(uint8_t *d, vshare *sh, size_t n);
 void lesson_print_value(char *out, size_t outlen, const value *v, bool top);
 /* Python's truth value. */
 bool lesson_truthy(const value *v);
+/* An int from the decimal digits of its magnitude (leading zeros are
+ * skipped) and its sign (1 or -1): V_INT when it fits in 64 bits, else
+ * V_BIG. Returns 0 or -ENOMEM. */
+int lesson_int_of_digits(value *out, const char *digits, size_t n, int sign);
+/* out = x - y for ints (V_INT, V_BOOL, V_BIG) with Python's unbounded
+ * result. Returns 0 or -ENOMEM. */
+int lesson_int_sub(const value *x, const value *y, value *out);
 /* v as an expectation's "got" shows it (long bytes: length and head). */
 void lesson_got_value(char *out, size_t outlen, const value *v);
 /* Does a OP b hold, with Python's meaning? */

@@ -429,11 +429,31 @@ void lesson_lex_next(lexer *L)
             }
         } else {
             if (ovf) {
-                lesson_lex_fail(L, i, "integer too large: %.*s%s", (int)(j - i > 24 ? 24 : j - i),
-                                s + i, j - i > 24 ? "..." : "");
-                t->kind = T_BAD;
-                L->pos = j;
-                return;
+                /* Python's ints are unbounded: the digits are kept (no
+                 * leading zeros), up to CPython's limit for a literal. */
+                size_t z = i;
+                while (z + 1 < j && s[z] == '0')
+                    z++;
+                if (j - z > LESSON_MAX_INT_DIGITS) {
+                    lesson_lex_fail(L, i,
+                                    "Exceeds the limit (%d digits) for integer string "
+                                    "conversion: value has %zu digits",
+                                    LESSON_MAX_INT_DIGITS, j - z);
+                    t->kind = T_BAD;
+                    L->pos = j;
+                    return;
+                }
+                lesson_tok_clear(t);
+                t->data = malloc(j - z);
+                if (!t->data) {
+                    lesson_lex_fail(L, i, "out of memory");
+                    t->kind = T_BAD;
+                    L->pos = j;
+                    return;
+                }
+                memcpy(t->data, s + z, j - z);
+                t->dlen = j - z;
+                t->i = 0;
             }
             t->kind = T_INT;
         }
