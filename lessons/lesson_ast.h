@@ -70,7 +70,9 @@ typedef enum {
     LF_READ,
     /* makefile('rb') reader methods */
     LF_READLINE,
-    LF_MONOTONIC, /* time.monotonic(): seconds as a float */
+    LF_MONOTONIC,  /* time.monotonic(): seconds as a float */
+    LF_SETTIMEOUT, /* s.settimeout(None | seconds) */
+    LF_GETTIMEOUT, /* s.gettimeout(): None or seconds as a float */
 } lesson_func;
 
 /* What a variable holds, as far as the parser can tell. */

@@ -58,6 +58,7 @@ static rc_t new_sock(interp *in, lesson_side side, int h, value *out)
     s->handle = h;
     s->side = side;
     s->blocking = true;
+    s->timeout_us = -1;
     out->k = V_SOCK;
     out->i = in->nsocks++;
     return R_OK;
@@ -439,10 +440,10 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
                 p->off += (size_t)n;
                 in->moved = true;
             }
-        } while (n > 0 && s->blocking && p->off < p->len);
+        } while (n > 0 && s->blocking && s->timeout_us < 0 && p->off < p->len);
         if ((n == -EAGAIN || n == 0) && p->off == 0)
             rc = s->blocking ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
-        else if ((n == -EAGAIN || n == 0) && s->blocking && p->off < p->len)
+        else if ((n == -EAGAIN || n == 0) && s->blocking && s->timeout_us < 0 && p->off < p->len)
             rc = R_BLOCKED;
         else if (n < 0 && n != -EAGAIN && p->off == 0)
             rc = lesson_raise_errno(in, (int)n);
@@ -475,10 +476,22 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
     default:
         break;
     }
+    if (rc == R_BLOCKED && s && s->timeout_us > 0) {
+        /* settimeout(): the call waits that long, then TimeoutError
+         * (socket.timeout), as CPython's sock_call_ex() does. */
+        uint64_t now = be->ops->now_us(be);
+        if (!p->timed) {
+            p->timed = true;
+            p->until_us = now + (uint64_t)s->timeout_us;
+        } else if (now >= p->until_us) {
+            rc = lesson_raise_msg(in, LESSON_EXC_TIMEOUT, "TimeoutError: timed out");
+        }
+    }
     if (s)
         s->blocked = rc == R_BLOCKED;
     if (rc == R_BLOCKED)
         return rc;
+    p->timed = false;
     p->op_active = false;
     pending_drop_data(p);
     if (rc == R_OK) {
@@ -635,6 +648,44 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         return op_start(in, p, side, e, (int)obj->i);
     case LF_SETBLOCKING:
         s->blocking = lesson_truthy(&args[0]);
+        s->timeout_us = s->blocking ? -1 : 0; /* CPython: None or 0.0 */
+        return R_OK;
+    case LF_SETTIMEOUT: {
+        double sec = 0;
+        if (args[0].k == V_NONE) {
+            s->blocking = true;
+            s->timeout_us = -1;
+            return R_OK;
+        }
+        if (args[0].k == V_FLOAT)
+            sec = args[0].f;
+        else if (args[0].k == V_INT || args[0].k == V_BOOL)
+            sec = (double)args[0].i;
+        else if (args[0].k == V_BIG)
+            return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                    "OverflowError: timestamp too large to convert to C _PyTime_t");
+        else
+            return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                    "TypeError: '%s' object cannot be interpreted as an integer",
+                                    args[0].k == V_BYTES ? "bytes" : "str");
+        if (isnan(sec))
+            return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                    "ValueError: Invalid value NaN (not a number)");
+        if (sec < 0)
+            return lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: Timeout value out of range");
+        if (sec > 9.2e12)
+            return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                    "OverflowError: timestamp too large to convert to C _PyTime_t");
+        /* CPython rounds a timeout up to the next microsecond's worth */
+        s->timeout_us = (int64_t)ceil(sec * 1e6);
+        s->blocking = s->timeout_us != 0;
+        return R_OK;
+    }
+    case LF_GETTIMEOUT:
+        if (s->timeout_us >= 0) {
+            out->k = V_FLOAT;
+            out->f = (double)s->timeout_us / 1e6;
+        }
         return R_OK;
     case LF_SETSOCKOPT:
         if ((rc = need_int(in, &args[2])) != R_OK)

@@ -41,6 +41,8 @@ static const struct {
     {"sendall", LF_SENDALL, LT_SOCKET, 1, 2},
     {"recv", LF_RECV, LT_SOCKET, 1, 2},
     {"setblocking", LF_SETBLOCKING, LT_SOCKET, 1, 1},
+    {"settimeout", LF_SETTIMEOUT, LT_SOCKET, 1, 1},
+    {"gettimeout", LF_GETTIMEOUT, LT_SOCKET, 0, 0},
     {"setsockopt", LF_SETSOCKOPT, LT_SOCKET, 3, 3},
     {"getsockopt", LF_GETSOCKOPT, LT_SOCKET, 2, 2},
     {"shutdown", LF_SHUTDOWN, LT_SOCKET, 1, 1},

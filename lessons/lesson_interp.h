@@ -138,6 +138,8 @@ typedef struct {
     bool blocked;
     int io_refs;    /* open makefile() objects (CPython's socket._io_refs) */
     bool py_closed; /* s.close() was called: the descriptor closes with the last file */
+    int64_t timeout_us; /* settimeout(): -1 None (blocking), 0 non-blocking, else the time a
+                           blocking call may wait before TimeoutError */
     int pending_err; /* negative errno the kernel still holds for the next call (Linux keeps
                         sk_err when an error ends a blocking send() after some bytes; the
                         runner's own retry took it), or 0 */
@@ -189,7 +191,8 @@ typedef struct {
     vshare *data_sh; /* data's holders (a sendall's value, a recv's buffer); NULL: owned */
     size_t len, off;
     size_t cap;        /* recv */
-    uint64_t until_us; /* sleep */
+    uint64_t until_us; /* sleep; a call on a socket with a timeout: when it times out */
+    bool timed;        /* until_us is a timeout's deadline */
     bool more;         /* MSG_MORE */
     bool waitall;      /* recv with MSG_WAITALL: data holds what came, len its length */
     bool wdirect;      /* a writer's write: its buffer is out, data goes straight through */

@@ -244,14 +244,16 @@ static bool any_blocked(const interp *in)
     return in->queue[0].n > 0 || in->queue[1].n > 0;
 }
 
-/* The earliest deadline of a sleeping side, or UINT64_MAX. */
+/* The earliest deadline of a sleeping side, or of a call that times out
+ * (settimeout), or UINT64_MAX. */
 static uint64_t sleep_deadline(const interp *in)
 {
     uint64_t t = UINT64_MAX;
     for (int side = 0; side < 2; side++) {
         const sidequeue *q = &in->queue[side];
-        if (q->n > 0 && q->q[0]->op_active && q->q[0]->op == LF_SLEEP && q->q[0]->until_us < t)
-            t = q->q[0]->until_us;
+        const pending *h = q->n > 0 ? q->q[0] : NULL;
+        if (h && h->op_active && (h->op == LF_SLEEP || h->timed) && h->until_us < t)
+            t = h->until_us;
     }
     return t;
 }
