@@ -16,9 +16,10 @@
 
 /* Limits the parser enforces. */
 enum {
-    LESSON_MAX_DEPTH = 32, /* nested parentheses and calls */
-    LESSON_MAX_ARGS = 8,   /* arguments of one call */
-    LESSON_MAX_CALLS = 16, /* calls in one statement */
+    LESSON_MAX_DEPTH = 32,  /* nested parentheses and calls */
+    LESSON_MAX_ARGS = 8,    /* arguments of one call */
+    LESSON_MAX_CALLS = 16,  /* calls in one statement */
+    LESSON_MAX_TARGETS = 4, /* names one assignment unpacks into */
 };
 #define LESSON_MAX_DATA_BYTES ((uint64_t)64 << 20)     /* a repeated value, a file */
 #define LESSON_MAX_WAIT_US    ((uint64_t)60 * 1000000) /* one wait or sleep */
@@ -40,6 +41,8 @@ typedef enum {
     LC_SHUT_RD,
     LC_SHUT_WR,
     LC_SHUT_RDWR,
+    LC_EVENT_READ,  /* selectors.EVENT_READ (1) */
+    LC_EVENT_WRITE, /* selectors.EVENT_WRITE (2) */
 } lesson_const;
 
 /* Calls a lesson can make. */
@@ -73,6 +76,13 @@ typedef enum {
     LF_MONOTONIC,  /* time.monotonic(): seconds as a float */
     LF_SETTIMEOUT, /* s.settimeout(None | seconds) */
     LF_GETTIMEOUT, /* s.gettimeout(): None or seconds as a float */
+    LF_SELECT,     /* select.select(rlist, wlist, xlist[, timeout]) */
+    LF_SELECTOR,   /* selectors.DefaultSelector() */
+    /* DefaultSelector methods (close shared with LF_CLOSE) */
+    LF_REGISTER,   /* sel.register(fileobj, events[, data]) */
+    LF_UNREGISTER, /* sel.unregister(fileobj) */
+    LF_MODIFY,     /* sel.modify(fileobj, events[, data]) */
+    LF_SEL_SELECT, /* sel.select([timeout]): a list of (key, events) */
 } lesson_func;
 
 /* What a variable holds, as far as the parser can tell. */
@@ -86,6 +96,7 @@ typedef enum {
     LT_TUPLE,
     LT_READER, /* s.makefile('rb') */
     LT_FLOAT,
+    LT_SELECTOR, /* selectors.DefaultSelector() */
 } lesson_type;
 
 typedef enum {
@@ -101,6 +112,9 @@ typedef enum {
     LX_TUPLE,  /* a, b */
     LX_REPEAT, /* a * i */
     LX_SUB,    /* a - b: numbers (int, float or bool) */
+    LX_LIST,   /* [args...], or a tuple of other than two items when i is 1: (x,), (a, b, c) */
+    LX_INDEX,  /* a[b] */
+    LX_FIELD,  /* a.name: a SelectorKey's fileobj, data or events */
     /* only in expectations: */
     LX_ATTR,  /* a.ATTRIBUTE: i is the lesson_attr, a the object (a variable) */
     LX_ERROR, /* `error`: the side's last exception, or None */
@@ -148,7 +162,7 @@ typedef enum { LS_STMT = 1, LS_EXPECT, LS_IMPORT } lesson_ast_kind;
 struct lesson_ast {
     lesson_ast_kind kind;
     /* LS_STMT: [target [, target2] =] expr, or with EXPR as NAME: stmt */
-    char *target[2];
+    char *target[LESSON_MAX_TARGETS];
     int ntargets;
     lesson_expr *expr;
     lesson_expr *with_expr; /* with open(...) as with_name: ... */

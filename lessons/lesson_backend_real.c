@@ -27,6 +27,7 @@
  * Called by lesson_run.c only.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -523,6 +524,22 @@ static int rb_shutdown(lesson_backend *b, int h, lesson_const how)
     return net_shutdown(h, nh, NULL);
 }
 
+static int rb_ready(lesson_backend *b, int h)
+{
+    (void)b;
+    struct pollfd pfd = {.fd = h, .events = POLLIN | POLLOUT};
+    int n;
+    do
+        n = poll(&pfd, 1, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    return ((pfd.revents & POLLIN) ? LESSON_READY_READ : 0) |
+           ((pfd.revents & POLLOUT) ? LESSON_READY_WRITE : 0) |
+           ((pfd.revents & POLLHUP) ? LESSON_READY_HUP : 0) |
+           ((pfd.revents & POLLERR) ? LESSON_READY_ERR : 0);
+}
+
 static int rb_close(lesson_backend *b, int h)
 {
     rb_untrack(R(b), h);
@@ -948,11 +965,11 @@ static void rb_settle(lesson_backend *b)
     .mode = LESSON_MODE_REAL, .free = rb_free, .socket = rb_socket, .bind = rb_bind,               \
     .listen = rb_listen, .connect = rb_connect, .connect_result = rb_connect_result,               \
     .accept = rb_accept, .send = rb_send, .recv = rb_recv, .setsockopt = rb_setsockopt,            \
-    .getsockopt = rb_getsockopt, .shutdown = rb_shutdown, .close = rb_close, .probe = rb_probe,    \
-    .segments = rb_segments, .monotonic_s = rb_monotonic_s, .now_us = rb_now_us,                   \
-    .advance = rb_advance, .next_event_us = rb_next_event_us, .settle_step = rb_settle_step,       \
-    .step_begin = rb_step_begin, .settle = rb_settle, .keep_time = rb_keep_time,                   \
-    .lag_us = rb_lag_us,
+    .getsockopt = rb_getsockopt, .shutdown = rb_shutdown, .ready = rb_ready, .close = rb_close,    \
+    .probe = rb_probe, .segments = rb_segments, .monotonic_s = rb_monotonic_s,                     \
+    .now_us = rb_now_us, .advance = rb_advance, .next_event_us = rb_next_event_us,                 \
+    .settle_step = rb_settle_step, .step_begin = rb_step_begin, .settle = rb_settle,               \
+    .keep_time = rb_keep_time, .lag_us = rb_lag_us,
 
 static const lesson_backend_ops real_ops = {
     REAL_OPS_COMMON.settle_budget_us = REAL_SETTLE_LIMIT_US,

@@ -195,6 +195,12 @@ static int sb_shutdown(lesson_backend *b, int h, lesson_const how)
     return sim_shutdown(W(b), h, sh);
 }
 
+static int sb_ready(lesson_backend *b, int h)
+{
+    int m = sim_poll(W(b), h);
+    return m; /* SIM_POLL_* are LESSON_READY_*'s values */
+}
+
 static int sb_close(lesson_backend *b, int h)
 {
     return sim_close(W(b), h);
@@ -414,6 +420,7 @@ static const lesson_backend_ops sim_ops = {
     .setsockopt = sb_setsockopt,
     .getsockopt = sb_getsockopt,
     .shutdown = sb_shutdown,
+    .ready = sb_ready,
     .close = sb_close,
     .settle_budget_us = SIM_SETTLE_LIMIT_US,
     .probe = sb_probe,

@@ -43,6 +43,11 @@ static const struct {
     {"setblocking", LF_SETBLOCKING, LT_SOCKET, 1, 1},
     {"settimeout", LF_SETTIMEOUT, LT_SOCKET, 1, 1},
     {"gettimeout", LF_GETTIMEOUT, LT_SOCKET, 0, 0},
+    {"register", LF_REGISTER, LT_SELECTOR, 2, 3},
+    {"unregister", LF_UNREGISTER, LT_SELECTOR, 1, 1},
+    {"modify", LF_MODIFY, LT_SELECTOR, 2, 3},
+    {"select", LF_SEL_SELECT, LT_SELECTOR, 0, 1},
+    {"close", LF_CLOSE, LT_SELECTOR, 0, 0},
     {"setsockopt", LF_SETSOCKOPT, LT_SOCKET, 3, 3},
     {"getsockopt", LF_GETSOCKOPT, LT_SOCKET, 2, 2},
     {"shutdown", LF_SHUTDOWN, LT_SOCKET, 1, 1},
@@ -88,6 +93,8 @@ static const char *type_name(lesson_type t)
         return "float";
     case LT_TUPLE:
         return "tuple";
+    case LT_SELECTOR:
+        return "EpollSelector";
     case LT_ANY:
         break;
     }
@@ -120,8 +127,8 @@ void lesson_ast_free(struct lesson_ast *a)
 {
     if (!a)
         return;
-    free(a->target[0]);
-    free(a->target[1]);
+    for (int k = 0; k < LESSON_MAX_TARGETS; k++)
+        free(a->target[k]);
     expr_free(a->expr);
     expr_free(a->with_expr);
     free(a->with_name);
@@ -199,6 +206,8 @@ static lesson_type expr_type(lexer *L, const lesson_expr *e)
             return LT_TUPLE;
         case LF_MONOTONIC:
             return LT_FLOAT;
+        case LF_SELECTOR:
+            return LT_SELECTOR;
         default:
             return LT_ANY;
         }
@@ -249,7 +258,12 @@ static void check_call(lexer *L, lesson_expr *e)
     lesson_expr **a = e->args;
     int n = e->nargs;
     for (int i = 0; i < n; i++) {
-        if (e->kwname[i] && !(e->func == LF_MAKEFILE && !strcmp(e->kwname[i], "buffering"))) {
+        bool kw_ok =
+            e->kwname[i] &&
+            ((e->func == LF_MAKEFILE && !strcmp(e->kwname[i], "buffering")) ||
+             ((e->func == LF_REGISTER || e->func == LF_MODIFY) && !strcmp(e->kwname[i], "data")) ||
+             (e->func == LF_SEL_SELECT && !strcmp(e->kwname[i], "timeout")));
+        if (e->kwname[i] && !kw_ok) {
             lesson_lex_fail(L, (size_t)a[i]->col - 1, "unexpected keyword argument '%s'",
                             e->kwname[i]);
             return;
@@ -374,7 +388,11 @@ static bool parse_args(lexer *L, lesson_expr *call, int min, int max, const char
                 save++;
             if (save < L->len && L->s[save] == '=' &&
                 (save + 1 >= L->len || L->s[save + 1] != '=')) {
-                if (!(call->func == LF_MAKEFILE && lesson_tok_name(L, "buffering"))) {
+                bool known = (call->func == LF_MAKEFILE && lesson_tok_name(L, "buffering")) ||
+                             ((call->func == LF_REGISTER || call->func == LF_MODIFY) &&
+                              lesson_tok_name(L, "data")) ||
+                             (call->func == LF_SEL_SELECT && lesson_tok_name(L, "timeout"));
+                if (!known) {
                     lesson_lex_fail(L, L->t.start, "unexpected keyword argument '%.*s'",
                                     (int)(L->t.len > 40 ? 40 : L->t.len), L->s + L->t.start);
                     return false;
@@ -488,6 +506,8 @@ static const struct {
     {"socket", "socket", "socket.socket", LF_SOCKET, 0, 2},
     {"time", "sleep", "time.sleep", LF_SLEEP, 1, 1},
     {"time", "monotonic", "time.monotonic", LF_MONOTONIC, 0, 0},
+    {"select", "select", "select.select", LF_SELECT, 3, 4},
+    {"selectors", "DefaultSelector", "selectors.DefaultSelector", LF_SELECTOR, 0, 0},
     {NULL, "open", "open", LF_OPEN, 1, 2},
     {NULL, "len", "len", LF_LEN, 1, 1},
     {NULL, "print", "print", LF_PRINT, 0, LESSON_MAX_ARGS},
@@ -540,6 +560,21 @@ static lesson_expr *parse_name(lexer *L)
             e = finish_call(L, e, functions[f].min, functions[f].max, fname);
             if (!e)
                 return NULL;
+        } else if (np == 3 && lesson_pvar_find(L->p, L->side, s + parts[0][0], parts[0][1]) &&
+                   (PART_IS(1, "fileobj") || PART_IS(1, "data"))) {
+            /* key.fileobj.recv(1024): a method of a SelectorKey's field */
+            lesson_expr *var = expr_new(L, LX_VAR, start);
+            lesson_expr *obj = var ? expr_new(L, LX_FIELD, start) : NULL;
+            if (!obj) {
+                expr_free(var);
+                return NULL;
+            }
+            var->name = lesson_xstrndup(s + parts[0][0], parts[0][1]);
+            obj->a = var;
+            obj->name = lesson_xstrndup(s + parts[1][0], parts[1][1]);
+            e = parse_method(L, obj, parts[2][0], s + parts[2][0], parts[2][1]);
+            if (!e)
+                return NULL;
         } else if (np == 2) {
             var_entry *v = lesson_pvar_find(L->p, L->side, s + parts[0][0], parts[0][1]);
             if (!v) {
@@ -587,6 +622,33 @@ static lesson_expr *parse_name(lexer *L)
         return e;
     }
     /* a constant or a variable */
+    if (np == 2 && PART_IS(0, "selectors") &&
+        (PART_IS(1, "EVENT_READ") || PART_IS(1, "EVENT_WRITE"))) {
+        e = expr_new(L, LX_CONST, start);
+        if (!e)
+            return NULL;
+        bool rd = PART_IS(1, "EVENT_READ");
+        e->i = rd ? LC_EVENT_READ : LC_EVENT_WRITE;
+        e->name = lesson_xstrndup(rd ? "EVENT_READ" : "EVENT_WRITE", rd ? 10 : 11);
+        return e;
+    }
+    /* a SelectorKey's field: key.fileobj, key.data, key.events */
+    if (np == 2 && lesson_pvar_find(L->p, L->side, s + parts[0][0], parts[0][1])) {
+        static const char *const fields[] = {"fileobj", "data", "events"};
+        for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
+            if (PART_IS(1, fields[k])) {
+                lesson_expr *obj = expr_new(L, LX_VAR, start);
+                e = obj ? expr_new(L, LX_FIELD, start) : NULL;
+                if (!e) {
+                    expr_free(obj);
+                    return NULL;
+                }
+                obj->name = lesson_xstrndup(s + parts[0][0], parts[0][1]);
+                e->a = obj;
+                e->name = lesson_xstrndup(fields[k], strlen(fields[k]));
+                return e;
+            }
+    }
     size_t cpart = (np == 2 && PART_IS(0, "socket")) ? 1 : (np == 1 ? 0 : 99);
     if (cpart != 99) {
         for (size_t i = 0; i < sizeof consts / sizeof consts[0]; i++) {
@@ -629,7 +691,72 @@ static void take_digits(lesson_expr *e, token *t)
     }
 }
 
+/* The items of a list (close "]") or of a tuple (close ")", first item
+ * already read): item (',' item)* [','] close, at most LESSON_MAX_ARGS. At
+ * the token after '[' or after the tuple's first ','. */
+static lesson_expr *parse_items(lexer *L, size_t at, lesson_expr *first, const char *close)
+{
+    lesson_expr *e = expr_new(L, LX_LIST, at);
+    if (!e) {
+        expr_free(first);
+        return NULL;
+    }
+    e->i = close[0] == ')'; /* a tuple */
+    if (first)
+        e->args[e->nargs++] = first;
+    while (!lesson_tok_is(L, close)) {
+        if (e->nargs == LESSON_MAX_ARGS) {
+            lesson_lex_fail(L, L->t.start, "more than %d items", LESSON_MAX_ARGS);
+            goto fail;
+        }
+        lesson_expr *x = parse_expr(L);
+        if (!x)
+            goto fail;
+        e->args[e->nargs++] = x;
+        if (lesson_tok_is(L, ","))
+            lesson_lex_next(L);
+        else if (!lesson_tok_is(L, close)) {
+            lesson_lex_fail(L, L->t.start, "expected ',' or '%s' after an item", close);
+            goto fail;
+        }
+    }
+    lesson_lex_next(L); /* close */
+    return e;
+fail:
+    expr_free(e);
+    return NULL;
+}
+
+static lesson_expr *parse_primary(lexer *L);
+
+/* A primary, then its subscripts: x[i]. */
 static lesson_expr *parse_atom(lexer *L)
+{
+    lesson_expr *e = parse_primary(L);
+    while (e && lesson_tok_is(L, "[")) {
+        size_t at = L->t.start;
+        lesson_lex_next(L);
+        lesson_expr *ix = parse_expr(L);
+        if (!ix || !lesson_accept_op(L, "]", "']' after the index")) {
+            expr_free(ix);
+            expr_free(e);
+            return NULL;
+        }
+        lesson_expr *x = expr_new(L, LX_INDEX, at);
+        if (!x) {
+            expr_free(ix);
+            expr_free(e);
+            return NULL;
+        }
+        x->col = e->col;
+        x->a = e;
+        x->b = ix;
+        e = x;
+    }
+    return e;
+}
+
+static lesson_expr *parse_primary(lexer *L)
 {
     token *t = &L->t;
     lesson_expr *e = NULL;
@@ -669,6 +796,11 @@ static lesson_expr *parse_atom(lexer *L)
         }
         return parse_name(L);
     case T_PUNCT:
+        if (lesson_tok_is(L, "[")) { /* a list: [a, b, ...] */
+            size_t at = t->start;
+            lesson_lex_next(L);
+            return parse_items(L, at, NULL, "]");
+        }
         if (lesson_tok_is(L, "(")) {
             size_t at = t->start;
             lesson_lex_next(L);
@@ -685,9 +817,26 @@ static lesson_expr *parse_atom(lexer *L)
                 return NULL;
             }
             lesson_lex_next(L);
+            if (lesson_tok_is(L, ")")) /* a one-tuple: (x,) */
+                return parse_items(L, at, a, ")");
             lesson_expr *b = parse_expr(L);
             if (!b) {
                 expr_free(a);
+                return NULL;
+            }
+            if (lesson_tok_is(L, ",")) { /* three or more: (a, b, c) */
+                lesson_lex_next(L);
+                e = parse_items(L, at, a, ")");
+                if (e && e->nargs < LESSON_MAX_ARGS) {
+                    memmove(e->args + 2, e->args + 1, (size_t)(e->nargs - 1) * sizeof e->args[0]);
+                    e->args[1] = b;
+                    e->nargs++;
+                    return e;
+                }
+                if (e)
+                    lesson_lex_fail(L, at, "a tuple of more than %d items", LESSON_MAX_ARGS);
+                expr_free(e);
+                expr_free(b);
                 return NULL;
             }
             if (!lesson_accept_op(L, ")", "')' after a pair")) {
@@ -871,15 +1020,20 @@ static bool parse_simple(lexer *L, struct lesson_ast *a)
             if (!take_name(L, &a->target[0]))
                 return false;
             a->ntargets = 1;
-            if (pair) {
+            while (pair && lesson_tok_is(L, ",")) {
                 lesson_lex_next(L); /* ',' */
                 if (L->t.kind != T_NAME || is_reserved(L)) {
                     lesson_expected(L, "a variable name after ','");
                     return false;
                 }
-                if (!take_name(L, &a->target[1]))
+                if (a->ntargets == LESSON_MAX_TARGETS) {
+                    lesson_lex_fail(L, L->t.start, "more than %d names to unpack into",
+                                    LESSON_MAX_TARGETS);
                     return false;
-                a->ntargets = 2;
+                }
+                if (!take_name(L, &a->target[a->ntargets]))
+                    return false;
+                a->ntargets++;
             }
             if (!lesson_accept_op(L, "=", "'=' after the variables"))
                 return false;
@@ -908,6 +1062,9 @@ static bool parse_simple(lexer *L, struct lesson_ast *a)
                             : (a->expr->kind == LX_TUPLE ? expr_type(L, a->expr->b) : LT_ANY));
     } else if (a->ntargets == 1) {
         lesson_pvar_set(L->p, L->side, a->target[0], t);
+    } else {
+        for (int k = 0; k < a->ntargets; k++)
+            lesson_pvar_set(L->p, L->side, a->target[k], LT_ANY);
     }
     return true;
 }
@@ -927,8 +1084,9 @@ struct lesson_ast *lesson_parse_statement(lexer *L)
     }
     if (lesson_tok_name(L, "import")) {
         lesson_lex_next(L);
-        if (!lesson_tok_name(L, "socket") && !lesson_tok_name(L, "time")) {
-            lesson_expected(L, "'socket' or 'time' after import");
+        if (!lesson_tok_name(L, "socket") && !lesson_tok_name(L, "time") &&
+            !lesson_tok_name(L, "select") && !lesson_tok_name(L, "selectors")) {
+            lesson_expected(L, "'socket', 'time', 'select' or 'selectors' after import");
             goto fail;
         }
         lesson_lex_next(L);

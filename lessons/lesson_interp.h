@@ -98,10 +98,13 @@ typedef enum {
     V_FILE,
     V_READER,
     V_FLOAT,
-    V_STATE, /* a TCP state (expectations): i the lesson_tcp_state; len 1: FIN_WAIT */
-    V_EXC,   /* an exception (expectations, `error`): i the lesson_exc */
-    V_BIG,   /* an int past 64 bits: data/len its decimal digits (no leading zero), i its
-                sign (1 or -1); an int that fits is always V_INT */
+    V_STATE,    /* a TCP state (expectations): i the lesson_tcp_state; len 1: FIN_WAIT */
+    V_EXC,      /* an exception (expectations, `error`): i the lesson_exc */
+    V_LIST,     /* a list (i 0) or a tuple of other than two items (i 1): items, len */
+    V_SELECTOR, /* selectors.DefaultSelector(): i its index in sels[] */
+    V_KEY,      /* a SelectorKey: a its fileobj, b its data, i its events */
+    V_BIG,      /* an int past 64 bits: data/len its decimal digits (no leading zero), i its
+                   sign (1 or -1); an int that fits is always V_INT */
 } vkind;
 
 typedef struct value {
@@ -111,6 +114,7 @@ typedef struct value {
     uint8_t *data; /* bytes, str */
     size_t len;
     struct value *a, *b; /* tuple */
+    struct value *items; /* V_LIST: len of them */
     struct vshare *sh;   /* bytes, str: its holders and budget (NULL: small, owned alone) */
 } value;
 
@@ -174,6 +178,17 @@ typedef struct {
     bool closed;
 } fileobj;
 
+/* selectors.DefaultSelector(): the sockets registered, with their events
+ * and data, in the order they were registered. */
+enum { MAX_SELECTORS = 8 };
+typedef struct {
+    int sock[MAX_SOCKS];   /* socket indexes */
+    int events[MAX_SOCKS]; /* EVENT_READ 1 | EVENT_WRITE 2 */
+    value data[MAX_SOCKS]; /* register()'s data */
+    int n;
+    bool closed;
+} selobj;
+
 typedef enum { R_OK = 0, R_BLOCKED, R_RAISED } rc_t;
 
 typedef struct {
@@ -198,6 +213,8 @@ typedef struct {
     bool wdirect;      /* a writer's write: its buffer is out, data goes straight through */
     size_t wsent;      /* a writer's bytes sent by this call (later ones continue one write) */
     value result;      /* what the call returns once done */
+    value held;        /* select.select(): its three lists, while it waits */
+    bool forever;      /* select without a timeout */
 } pending;
 
 typedef struct {
@@ -219,6 +236,8 @@ typedef struct {
     int nfiles;
     readerobj readers[MAX_WRITERS];
     int nreaders;
+    selobj sels[MAX_SELECTORS];
+    int nsels;
     sidequeue queue[2];
     lesson_exc raised;            /* the exception being raised */
     char detail[LESSON_EXPR_LEN]; /* what an expectation shows of it, or "" */

@@ -476,7 +476,7 @@ void lesson_lex_next(lexer *L)
             return;
         }
     }
-    if (strchr("(),.=*:<>-|", c)) {
+    if (strchr("(),.=*:<>-|[]", c)) {
         t->kind = T_PUNCT;
         t->op[0] = (char)c;
         t->op[1] = '\0';

@@ -225,7 +225,8 @@ static bool pump(interp *in)
     for (int side = 0; side < 2; side++) {
         sidequeue *q = &in->queue[side];
         in->view.blocked[side] = q->n > 0;
-        if (q->n > 0 && q->q[0]->op_active && q->q[0]->op != LF_SLEEP) {
+        if (q->n > 0 && q->q[0]->op_active && q->q[0]->op != LF_SLEEP && q->q[0]->op != LF_SELECT &&
+            q->q[0]->op != LF_SEL_SELECT) {
             pending *p = q->q[0];
             int so = p->obj;
             if (p->op == LF_WRITE || p->op == LF_FLUSH || p->op == LF_CLOSE)
@@ -537,6 +538,9 @@ static void interp_free(interp *in)
         lesson_appbuf_free(in->writers[i].ab);
     for (int i = 0; i < in->nreaders; i++)
         free(in->readers[i].buf);
+    for (int i = 0; i < in->nsels; i++)
+        for (int k = 0; k < in->sels[i].n; k++)
+            lesson_value_free(&in->sels[i].data[k]);
     for (int i = 0; i < in->nsocks; i++)
         if (in->socks[i].h >= 0)
             in->be->ops->close(in->be, in->socks[i].h);

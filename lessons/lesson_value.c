@@ -58,6 +58,11 @@ void lesson_value_free(value *v)
         lesson_value_free(v->b);
         free(v->b);
     }
+    if (v->items) {
+        for (size_t k = 0; k < v->len; k++)
+            lesson_value_free(&v->items[k]);
+        free(v->items);
+    }
     memset(v, 0, sizeof *v);
 }
 
@@ -84,7 +89,19 @@ int lesson_value_copy(value *dst, const value *src)
         if (src->len)
             memcpy(dst->data, src->data, src->len);
     }
-    if (src->k == V_TUPLE) {
+    if (src->k == V_LIST) {
+        dst->items = calloc(src->len ? src->len : 1, sizeof *dst->items);
+        if (!dst->items) {
+            dst->len = 0;
+            return -ENOMEM;
+        }
+        for (size_t k = 0; k < src->len; k++)
+            if (lesson_value_copy(&dst->items[k], &src->items[k])) {
+                lesson_value_free(dst);
+                return -ENOMEM;
+            }
+    }
+    if (src->k == V_TUPLE || src->k == V_KEY) {
         dst->a = calloc(1, sizeof *dst->a);
         dst->b = calloc(1, sizeof *dst->b);
         if (!dst->a || !dst->b || lesson_value_copy(dst->a, src->a) ||
@@ -241,6 +258,28 @@ void lesson_print_value(char *out, size_t outlen, const value *v, bool top)
     case V_SOCK:
         snprintf(out, outlen, "<socket.socket>");
         return;
+    case V_LIST: {
+        /* [a, b], (a, b, c), (a,) */
+        size_t o = (size_t)snprintf(out, outlen, "%s", v->i ? "(" : "[");
+        for (size_t k = 0; k < v->len && o < outlen; k++) {
+            char one[256];
+            lesson_print_value(one, sizeof one, &v->items[k], false);
+            o += (size_t)snprintf(out + o, outlen - o, "%s%s", k ? ", " : "", one);
+        }
+        if (o < outlen)
+            snprintf(out + o, outlen - o, "%s", v->i ? (v->len == 1 ? ",)" : ")") : "]");
+        return;
+    }
+    case V_SELECTOR:
+        snprintf(out, outlen, "<selectors.EpollSelector object>");
+        return;
+    case V_KEY: {
+        char d[256];
+        lesson_print_value(d, sizeof d, v->b, false);
+        snprintf(out, outlen, "SelectorKey(fileobj=<socket.socket>, events=%d, data=%s)", (int)v->i,
+                 d);
+        return;
+    }
     case V_WRITER:
         snprintf(out, outlen, "<_io.BufferedWriter name=%d>", (int)v->i);
         return;
@@ -480,6 +519,12 @@ bool lesson_value_compare(const value *a, lesson_op op, const value *b)
         c = a->i == b->i || ((a->len || b->len) && fin_a && fin_b) ? 0 : 1;
     } else if (a->k == b->k && (a->k == V_NONE || a->k == V_EXC)) {
         c = a->i == b->i ? 0 : 1;
+    } else if (a->k == V_LIST && b->k == V_LIST) {
+        c = a->i == b->i && a->len == b->len ? 0 : 1;
+        for (size_t k = 0; c == 0 && k < a->len; k++)
+            c = lesson_value_compare(&a->items[k], LO_EQ, &b->items[k]) ? 0 : 1;
+    } else if (a->k == V_SOCK && b->k == V_SOCK) {
+        c = a->i == b->i ? 0 : 1; /* the same socket object */
     } else {
         c = 1; /* different kinds: never equal */
     }

@@ -1558,6 +1558,30 @@ out:
     return 0;
 }
 
+int sim_poll(const sim_world *w, int sockid)
+{
+    const sock *s = sock_any(w, sockid);
+    if (s == NULL || !s->app_open)
+        return -EBADF;
+    int mask = s->pending_error != 0 ? SIM_POLL_ERR : 0;
+    if (s->state == SIM_LISTEN)
+        return mask | (s->acceptq_len > 0 ? SIM_POLL_IN : 0);
+    bool rd_shut = s->fin_rcvd || s->shut_rd || s->reset;
+    bool wr_shut = s->fin_pending || s->reset;
+    if (s->state == SIM_CLOSED || (rd_shut && wr_shut))
+        mask |= SIM_POLL_HUP;
+    if (rd_shut)
+        mask |= SIM_POLL_IN;
+    if (s->state == SIM_SYN_SENT || s->state == SIM_SYN_RECV || s->state == SIM_CLOSED)
+        return mask;
+    if (recv_queue(s) > 0)
+        mask |= SIM_POLL_IN;
+    uint64_t q = send_queue(s), cap = snd_cap(s);
+    if (wr_shut || (q < cap && cap - q >= q / 2))
+        mask |= SIM_POLL_OUT;
+    return mask;
+}
+
 int sim_snapshot_get(const sim_world *w, int sockid, sim_snapshot *out)
 {
     const sock *s = sock_any(w, sockid);

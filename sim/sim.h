@@ -251,6 +251,16 @@ int sim_getsockopt(sim_world *w, int sock, sim_opt opt, int *value);
 int sim_shutdown(sim_world *w, int sock, sim_how how);
 int sim_close(sim_world *w, int sock);
 
+/* What poll() says of a socket now, as Linux's tcp_poll(): SIM_POLL_IN
+ * (bytes to read, the peer's FIN read or not, shutdown(SHUT_RD), or a
+ * listener with a connection waiting), SIM_POLL_OUT (room in the send
+ * queue: free at least half of what waits, as sk_stream_is_writeable();
+ * or shut for sending), SIM_POLL_HUP (CLOSED, or shut both ways),
+ * SIM_POLL_ERR (an error the next call will see). A connecting socket is
+ * none of them. Returns the mask, or -EBADF. */
+enum { SIM_POLL_IN = 1, SIM_POLL_OUT = 2, SIM_POLL_HUP = 4, SIM_POLL_ERR = 8 };
+int sim_poll(const sim_world *w, int sock);
+
 /* Fills *out with the socket's counters. Returns 0 or -EBADF. */
 int sim_snapshot_get(const sim_world *w, int sock, sim_snapshot *out);
 

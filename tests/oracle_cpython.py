@@ -408,6 +408,8 @@ def py_value(run, side, lhs, snap):
     if lhs not in ns:
         return None, "var"
     v = ns[lhs]
+    if isinstance(v, str):
+        return v, "str"  # a lesson's own str: shown as its repr
     return v, "float" if isinstance(v, float) else "var"
 
 
@@ -465,6 +467,8 @@ def compare(lesson, run, step_no, recs, tr, cmp):
                 cmp.check(tag + " holds", ex["ok"], holds(v, op, want))
         elif vk == "var":
             cmp.check(tag, ex["got"], got_text(v))
+        elif vk == "str":
+            cmp.check(tag, ex["got"], repr(v) if len(v) <= 24 else got_text(v))
         elif ex["mode"] == "real" or lhs.endswith((".state", ".blocked")):
             if lhs.split(".")[1] in TIMING:
                 cmp.check(tag + " holds", ex["ok"], holds(v, op, want))
