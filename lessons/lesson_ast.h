@@ -41,6 +41,7 @@ typedef enum {
     LC_SHUT_RD,
     LC_SHUT_WR,
     LC_SHUT_RDWR,
+    LC_SO_REUSEADDR,
     LC_EVENT_READ,  /* selectors.EVENT_READ (1) */
     LC_EVENT_WRITE, /* selectors.EVENT_WRITE (2) */
 } lesson_const;

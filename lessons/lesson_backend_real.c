@@ -499,6 +499,8 @@ static net_opt rb_opt(lesson_const c)
         return NET_SO_RCVBUF;
     case LC_TCP_NODELAY:
         return NET_TCP_NODELAY;
+    case LC_SO_REUSEADDR:
+        return NET_SO_REUSEADDR;
     default:
         return NET_TCP_CORK;
     }

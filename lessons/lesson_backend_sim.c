@@ -172,6 +172,8 @@ static sim_opt sb_opt(lesson_const c)
         return SIM_SO_RCVBUF;
     case LC_TCP_NODELAY:
         return SIM_TCP_NODELAY;
+    case LC_SO_REUSEADDR:
+        return SIM_SO_REUSEADDR;
     default:
         return SIM_TCP_CORK;
     }

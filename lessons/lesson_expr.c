@@ -19,11 +19,13 @@ static const struct {
     const char *name;
     lesson_const id;
 } consts[] = {
-    {"AF_INET", LC_AF_INET},         {"SOCK_STREAM", LC_SOCK_STREAM}, {"SOL_SOCKET", LC_SOL_SOCKET},
-    {"IPPROTO_TCP", LC_IPPROTO_TCP}, {"SO_SNDBUF", LC_SO_SNDBUF},     {"SO_RCVBUF", LC_SO_RCVBUF},
-    {"TCP_NODELAY", LC_TCP_NODELAY}, {"TCP_CORK", LC_TCP_CORK},       {"MSG_MORE", LC_MSG_MORE},
-    {"MSG_WAITALL", LC_MSG_WAITALL}, {"SHUT_RD", LC_SHUT_RD},         {"SHUT_WR", LC_SHUT_WR},
-    {"SHUT_RDWR", LC_SHUT_RDWR},
+    {"AF_INET", LC_AF_INET},         {"SOCK_STREAM", LC_SOCK_STREAM},
+    {"SOL_SOCKET", LC_SOL_SOCKET},   {"IPPROTO_TCP", LC_IPPROTO_TCP},
+    {"SO_SNDBUF", LC_SO_SNDBUF},     {"SO_RCVBUF", LC_SO_RCVBUF},
+    {"TCP_NODELAY", LC_TCP_NODELAY}, {"TCP_CORK", LC_TCP_CORK},
+    {"MSG_MORE", LC_MSG_MORE},       {"MSG_WAITALL", LC_MSG_WAITALL},
+    {"SHUT_RD", LC_SHUT_RD},         {"SHUT_WR", LC_SHUT_WR},
+    {"SHUT_RDWR", LC_SHUT_RDWR},     {"SO_REUSEADDR", LC_SO_REUSEADDR},
 };
 
 /* Methods: which call, on what, how many positional arguments. */
@@ -338,12 +340,13 @@ static void check_call(lexer *L, lesson_expr *e)
     case LF_SETSOCKOPT:
     case LF_GETSOCKOPT: {
         bool sol = is_const(a[0], LC_SOL_SOCKET), tcp = is_const(a[0], LC_IPPROTO_TCP);
-        bool ok = (sol && (is_const(a[1], LC_SO_SNDBUF) || is_const(a[1], LC_SO_RCVBUF))) ||
+        bool ok = (sol && (is_const(a[1], LC_SO_SNDBUF) || is_const(a[1], LC_SO_RCVBUF) ||
+                           is_const(a[1], LC_SO_REUSEADDR))) ||
                   (tcp && (is_const(a[1], LC_TCP_NODELAY) || is_const(a[1], LC_TCP_CORK)));
         if (!ok)
             lesson_lex_fail(L, (size_t)a[0]->col - 1,
-                            "expected socket.SOL_SOCKET with SO_SNDBUF or SO_RCVBUF, or "
-                            "socket.IPPROTO_TCP with TCP_NODELAY or TCP_CORK");
+                            "expected socket.SOL_SOCKET with SO_SNDBUF, SO_RCVBUF or SO_REUSEADDR, "
+                            "or socket.IPPROTO_TCP with TCP_NODELAY or TCP_CORK");
         break;
     }
     case LF_SHUTDOWN:
