@@ -84,6 +84,8 @@ typedef enum {
     LF_UNREGISTER, /* sel.unregister(fileobj) */
     LF_MODIFY,     /* sel.modify(fileobj, events[, data]) */
     LF_SEL_SELECT, /* sel.select([timeout]): a list of (key, events) */
+    LF_SENDFILE,   /* s.sendfile(file[, offset[, count]]) */
+    LF_INT,        /* int(x) */
 } lesson_func;
 
 /* What a variable holds, as far as the parser can tell. */

@@ -366,6 +366,51 @@ done:
 static rc_t select_once(interp *in, pending *p);
 static rc_t sel_select_once(interp *in, pending *p);
 
+/* sock.sendfile(f): the file's bytes go to the socket a chunk at a time,
+ * read where the file lies (as os.sendfile() has the kernel read them):
+ * nothing of it is held in the application. p->cap is the file's index,
+ * p->wsent the offset in the file it starts at, p->len the bytes to
+ * send, p->off how many went. The result is the count sent, and the
+ * file's position is left after them, as CPython's. */
+static rc_t sendfile_push(interp *in, pending *p, sockobj *s)
+{
+    fileobj *f = &in->files[p->cap];
+    const lesson_file *lf = &in->doc->files[f->file];
+    enum { CHUNK = 65536 };
+    uint8_t *buf = malloc(CHUNK);
+    rc_t rc = R_OK;
+    if (!buf)
+        return lesson_raise(in, LESSON_EXC_MEMORY);
+    while (p->off < p->len) {
+        size_t at = p->wsent + p->off, n = p->len - p->off < CHUNK ? p->len - p->off : CHUNK;
+        if (lf->inline_data)
+            memcpy(buf, lf->inline_data + at, n);
+        else
+            file_fill(buf, at, n);
+        long r = s->h < 0 ? -EBADF
+                          : in->be->ops->send(in->be, s->h, buf, n,
+                                              p->off > 0 ? LESSON_SEND_CONTINUE : 0);
+        if (r > 0) {
+            p->off += (size_t)r;
+            in->moved = true;
+            continue;
+        }
+        if (r == -EAGAIN || r == 0) {
+            rc = R_BLOCKED;
+            break;
+        }
+        rc = lesson_raise_errno(in, (int)r);
+        break;
+    }
+    free(buf);
+    if (rc == R_OK || rc == R_RAISED) {
+        f->pos = p->wsent + p->off; /* CPython seeks the file past what went */
+        p->result.k = V_INT;
+        p->result.i = (int64_t)p->off;
+    }
+    return rc;
+}
+
 /* Runs (or resumes) the blocking part of a call. */
 static rc_t op_run(interp *in, pending *p, lesson_side side)
 {
@@ -387,6 +432,9 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         break;
     case LF_SEL_SELECT:
         rc = sel_select_once(in, p);
+        break;
+    case LF_SENDFILE:
+        rc = sendfile_push(in, p, s);
         break;
     case LF_ACCEPT: {
         uint16_t port = 0;
@@ -656,6 +704,43 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         p->waitall = e->nargs == 2 && e->args[1]->kind == LX_CONST;
         p->len = 0;
         return op_start(in, p, side, e, (int)obj->i);
+    case LF_SENDFILE: {
+        if (args[0].k != V_FILE)
+            return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                    "ValueError: file should be opened in "
+                                    "binary mode");
+        if (!s->blocking)
+            return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                    "ValueError: non-blocking sockets are not supported");
+        fileobj *f = &in->files[args[0].i];
+        if (f->closed)
+            return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                    "ValueError: I/O operation on closed file");
+        uint64_t size = in->doc->files[f->file].size_bytes, offset = f->pos, count = 0;
+        for (int k = 1; k < e->nargs; k++)
+            if ((rc = need_int(in, &args[k])) != R_OK)
+                return rc;
+        if (e->nargs >= 2) {
+            if (args[1].i < 0)
+                return lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: negative offset");
+            offset = (uint64_t)args[1].i;
+        }
+        if (e->nargs == 3 && args[2].k != V_NONE) {
+            if (args[2].i <= 0)
+                return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                        "ValueError: count must be a positive integer (got %lld)",
+                                        (long long)args[2].i);
+            count = (uint64_t)args[2].i;
+        }
+        uint64_t left = offset < size ? size - offset : 0;
+        if (count && count < left)
+            left = count;
+        p->cap = (size_t)args[0].i;
+        p->wsent = (size_t)offset; /* where in the file it starts */
+        p->len = (size_t)left;
+        p->off = 0;
+        return op_start(in, p, side, e, (int)obj->i);
+    }
     case LF_SETBLOCKING:
         s->blocking = lesson_truthy(&args[0]);
         s->timeout_us = s->blocking ? -1 : 0; /* CPython: None or 0.0 */
@@ -833,6 +918,69 @@ static rc_t call_file_method(interp *in, const lesson_expr *e, value *obj, value
         file_fill(out->data, f->pos, n);
     f->pos += n;
     return R_OK;
+}
+
+/* int(x): an int as it is, a float truncated, a str or bytes of decimal
+ * digits (blanks around, a sign, '_' between digits) read as Python reads
+ * them; else ValueError or TypeError. */
+static rc_t int_of(interp *in, const value *x, value *out)
+{
+    if (x->k == V_INT || x->k == V_BOOL || x->k == V_BIG) {
+        if (lesson_value_copy(out, x))
+            return lesson_raise(in, LESSON_EXC_MEMORY);
+        out->k = x->k == V_BOOL ? V_INT : x->k;
+        return R_OK;
+    }
+    if (x->k == V_FLOAT) {
+        if (isnan(x->f))
+            return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                    "ValueError: cannot convert float NaN to integer");
+        if (isinf(x->f))
+            return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                    "OverflowError: cannot convert float infinity to integer");
+        char num[400];
+        snprintf(num, sizeof num, "%.0f", trunc(x->f));
+        return lesson_int_of_digits(out, num + (num[0] == '-'), strlen(num) - (num[0] == '-'),
+                                    num[0] == '-' ? -1 : 1)
+                   ? lesson_raise(in, LESSON_EXC_MEMORY)
+                   : R_OK;
+    }
+    if (x->k != V_STR && x->k != V_BYTES)
+        return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                "TypeError: int() argument must be a string, a bytes-like "
+                                "object or a real number");
+    const char *s = (const char *)x->data;
+    size_t a = 0, b = x->len;
+    while (a < b && s[a] && strchr(" \t\n\r\f\v", s[a]))
+        a++;
+    while (b > a && s[b - 1] && strchr(" \t\n\r\f\v", s[b - 1]))
+        b--;
+    int sign = 1;
+    if (a < b && (s[a] == '+' || s[a] == '-'))
+        sign = s[a++] == '-' ? -1 : 1;
+    char *digits = malloc(b - a + 1);
+    size_t n = 0;
+    bool ok = digits && a < b;
+    for (size_t k = a; ok && k < b; k++) {
+        if (s[k] >= '0' && s[k] <= '9')
+            digits[n++] = s[k];
+        else if (!(s[k] == '_' && k > a && k + 1 < b && s[k - 1] != '_' && s[k + 1] != '_'))
+            ok = false;
+    }
+    rc_t rc = R_OK;
+    if (!digits)
+        rc = lesson_raise(in, LESSON_EXC_MEMORY);
+    else if (!ok || n == 0)
+        rc = lesson_raise_msg(in, LESSON_EXC_VALUE,
+                              "ValueError: invalid literal for int() with base 10");
+    else if (n > LESSON_MAX_INT_DIGITS)
+        rc = lesson_raise_msg(in, LESSON_EXC_VALUE,
+                              "ValueError: Exceeds the limit (4300 digits) for integer string "
+                              "conversion");
+    else if (lesson_int_of_digits(out, digits, n, sign))
+        rc = lesson_raise(in, LESSON_EXC_MEMORY);
+    free(digits);
+    return rc;
 }
 
 /* ---------------------------------------------------- select, selectors */
@@ -1114,6 +1262,8 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
             }
         }
         return lesson_raise(in, LESSON_EXC_FILE_NOT_FOUND);
+    case LF_INT:
+        return int_of(in, &args[0], out);
     case LF_LEN:
         out->k = V_INT;
         if (args[0].k == V_BYTES)

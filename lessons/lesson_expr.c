@@ -45,6 +45,7 @@ static const struct {
     {"setblocking", LF_SETBLOCKING, LT_SOCKET, 1, 1},
     {"settimeout", LF_SETTIMEOUT, LT_SOCKET, 1, 1},
     {"gettimeout", LF_GETTIMEOUT, LT_SOCKET, 0, 0},
+    {"sendfile", LF_SENDFILE, LT_SOCKET, 1, 3},
     {"register", LF_REGISTER, LT_SELECTOR, 2, 3},
     {"unregister", LF_UNREGISTER, LT_SELECTOR, 1, 1},
     {"modify", LF_MODIFY, LT_SELECTOR, 2, 3},
@@ -203,6 +204,8 @@ static lesson_type expr_type(lexer *L, const lesson_expr *e)
         case LF_LEN:
         case LF_SEND:
         case LF_GETSOCKOPT:
+        case LF_SENDFILE:
+        case LF_INT:
             return LT_INT;
         case LF_ACCEPT:
             return LT_TUPLE;
@@ -513,6 +516,7 @@ static const struct {
     {"selectors", "DefaultSelector", "selectors.DefaultSelector", LF_SELECTOR, 0, 0},
     {NULL, "open", "open", LF_OPEN, 1, 2},
     {NULL, "len", "len", LF_LEN, 1, 1},
+    {NULL, "int", "int", LF_INT, 1, 1},
     {NULL, "print", "print", LF_PRINT, 0, LESSON_MAX_ARGS},
 };
 
