@@ -508,15 +508,16 @@ static void chips_long_enough(const char *path, const lesson_record *rec, const 
 
 /* Every chip of every step of every bundled lesson (segments, ACKs, SYNs,
  * FINs, the writes and reads flying) stays on screen at least 0.5 s at
- * speed 1, by the timeline's own numbers; only the one bulk transfer
- * (04 step 5, 140 round trips) plays at the 10 s cap, faster. */
+ * speed 1, by the timeline's own numbers; only the bulk transfers (04
+ * step 5, 140 round trips; 09's file sent twice) play at the 10 s cap,
+ * faster. */
 static void test_anim_chips_visible_half_a_second(void **state)
 {
     (void)state;
     int chips[2] = {0, 0};
     each_bundled_step(chips_long_enough, chips);
     assert_true(chips[0] > 100);
-    assert_true(chips[1] <= 1);
+    assert_true(chips[1] <= 3);
 }
 
 static void synack_named(const char *path, const lesson_record *rec, const viz_scene *sc, viz_anim *an, void *ud)
@@ -597,7 +598,7 @@ static void test_anim_ack_in_own_lane(void **state)
 }
 
 /* The end of a lesson says so and offers the next one (N opens it); a
- * picker key with no lesson says why; W with no kernel log says so in the
+ * digit key opens a lesson from the picker; W with no kernel log says so in the
  * wire's title, not by taking the footer's key hints. */
 static void test_end_of_lesson_and_feedback(void **state)
 {
@@ -622,17 +623,11 @@ static void test_end_of_lesson_and_feedback(void **state)
     assert_null(i.message);
     i = press(a, SDLK_0, 0);
     assert_true(i.picker);
+    /* ten bundled lessons: every digit key has one (9 opens the ninth;
+     * the tenth is reached with the arrows) */
     i = press(a, SDLK_9, 0);
-    assert_true(i.picker);
-    assert_non_null(i.message);
-    assert_non_null(strstr(i.message, "no lesson 9"));
-    /* L switches a message already shown, not only the next one */
-    i = press(a, SDLK_l, 0);
-    assert_non_null(i.message);
-    assert_non_null(strstr(i.message, "レッスン 9 はありません"));
-    i = press(a, SDLK_l, 0);
-    assert_non_null(i.message);
-    assert_non_null(strstr(i.message, "no lesson 9"));
+    assert_false(i.picker);
+    assert_int_equal(i.lesson, 8);
     viz_app_free(a);
 }
 
