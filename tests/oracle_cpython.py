@@ -135,6 +135,7 @@ class Run:
     def __init__(self, lesson, block_s=BLOCK_S):
         self.lesson = lesson
         self.block_s = block_s
+        self.timeouts = {}  # id(socket) -> its settimeout() value: a call may be quiet that long
         self.ports = {}
         self.lock = threading.Lock()
         self.last_event = time.monotonic()
@@ -188,6 +189,14 @@ class Run:
             def connect(self, addr):
                 return super().connect(real_addr(addr, False))
 
+            def settimeout(self, value):
+                super().settimeout(value)
+                run.timeouts[id(self)] = self.gettimeout()
+
+            def setblocking(self, flag):
+                super().setblocking(flag)
+                run.timeouts[id(self)] = self.gettimeout()
+
         mod = types.ModuleType("socket")
         mod.__dict__.update({k: v for k, v in _socket.__dict__.items() if not k.startswith("__")})
         mod.socket = socket
@@ -197,14 +206,20 @@ class Run:
         with self.lock:
             self.last_event = time.monotonic()
 
-    def quiesce(self):
-        """Until every side is idle or blocked (running, all quiet BLOCK_S)."""
+    def quiesce(self, timeouts=False):
+        """Until every side is idle or blocked (running, all quiet BLOCK_S).
+        With timeouts (a step's end), a call on a socket with a timeout is
+        blocked only once quiet longer than that timeout: it may time out,
+        as sockbuf's runner waits for it to."""
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             busy = [s for s in self.sides.values() if s.busy()]
             if not busy:
                 return
-            if all(s.current for s in busy) and time.monotonic() - self.last_event > self.block_s:
+            quiet = self.block_s
+            if timeouts:
+                quiet += max([t for t in self.timeouts.values() if t] or [0])
+            if all(s.current for s in busy) and time.monotonic() - self.last_event > quiet:
                 return
             time.sleep(0.002)
 
@@ -256,7 +271,7 @@ class Run:
             if stable >= (SETTLE_FLIGHT if flight else SETTLE_QUIET):
                 break
             time.sleep(SETTLE_POLL_S)
-        self.quiesce()
+        self.quiesce(timeouts=True)
 
     def step(self, items):
         recs = []
@@ -274,7 +289,7 @@ class Run:
                 time.sleep(it[1])
                 waited = True
         if waited:
-            self.quiesce()
+            self.quiesce(timeouts=True)
         else:
             self.settle()
         return recs
