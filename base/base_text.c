@@ -65,8 +65,19 @@ size_t base_repr(char *out, size_t outlen, const uint8_t *d, size_t n, bool is_b
 void base_json_str(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *run = (const unsigned char *)s;
+    for (const unsigned char *p = run;; p++) {
+        /* Plain characters go out in runs, one fwrite() each: a live
+         * event's bytes are mostly plain. */
+        if (*p >= 0x20 && *p != '"' && *p != '\\')
+            continue;
+        if (p > run)
+            fwrite(run, 1, (size_t)(p - run), f);
+        run = p + 1;
         switch (*p) {
+        case '\0':
+            fputc('"', f);
+            return;
         case '"':
             fputs("\\\"", f);
             break;
@@ -83,13 +94,9 @@ void base_json_str(FILE *f, const char *s)
             fputs("\\t", f);
             break;
         default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
+            fprintf(f, "\\u%04x", *p);
         }
     }
-    fputc('"', f);
 }
 
 int base_fputs_safe(const char *s, FILE *f)

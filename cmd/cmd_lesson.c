@@ -283,8 +283,13 @@ static void check_one(const char *path, const check_how *how, cmd_report *rep)
     int rc;
     lesson_record prev = {0};
     bool have_prev = false;
+    /* Each case's time is its step's: the runner's wall time for it
+     * (statements, waits, settle), as a CI report shows per testcase. */
+    double step_t0 = now_s();
     while ((rc = lesson_runner_step(r)) == 0) {
         const lesson_record *rec = lesson_runner_record(r);
+        double step_s = now_s() - step_t0;
+        int first_case = rep->ncases;
         /* A narration number no buffer or value on screen holds: a
          * warning, never a failure (lesson_lint.h has the rule). */
         lesson_lint_finding lint[8];
@@ -344,6 +349,9 @@ static void check_one(const char *path, const check_how *how, cmd_report *rep)
             fprintf(out, "%s%s:%d: %s%s\n", RED(colour), path, st->line, what, PLAIN(colour));
             failed++;
         }
+        for (int k = first_case; k < rep->ncases; k++)
+            rep->cases[k].seconds = step_s;
+        step_t0 = now_s();
     }
     lesson_record_free(&prev);
     if (rc == -ETIMEDOUT && lesson_runner_timed_out(r)) {
@@ -587,6 +595,7 @@ typedef struct {
     unsigned modes;     /* lesson_mode bits */
     uint64_t budget_us; /* real time each lesson's steps may take */
     const char *junit;  /* --junit FILE, or NULL */
+    cmd_junit_flavor junit_flavor; /* --junit-flavor full|jenkins */
     bool tap;           /* --tap */
     bool need_why;      /* differences need reasons (off: --no-why) */
     long jobs;          /* -j N; 0: not given (check_default_jobs) */
@@ -641,6 +650,13 @@ static int check_parse(int argc, char **argv, check_opts_t *o, FILE *out, FILE *
         case 'J':
             o->junit = v;
             break;
+        case 'K':
+            if (!strcmp(v, "full") || !strcmp(v, "jenkins")) {
+                o->junit_flavor = !strcmp(v, "jenkins") ? CMD_JUNIT_JENKINS : CMD_JUNIT_FULL;
+                break;
+            }
+            fprintf(errout, "sockbuf check: bad --junit-flavor '%s' (full or jenkins)\n", v);
+            return 2;
         case 'T':
             o->tap = true;
             break;
@@ -705,7 +721,7 @@ static int check_report(const check_opts_t *o, cmd_report *reps, int n, bool col
                 failed, failed ? PLAIN(colour) : "");
     int status = parse_error ? 2 : (failed ? 1 : 0);
     if (jf) {
-        int jrc = cmd_report_junit(jf, reps, n);
+        int jrc = cmd_report_junit(jf, reps, n, o->junit_flavor);
         if ((jf != out && fclose(jf) != 0) || jrc < 0) {
             fprintf(errout, "sockbuf check: writing '%s' failed\n", o->junit);
             status = 2;

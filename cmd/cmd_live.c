@@ -41,15 +41,160 @@ typedef struct {
     live *l;
     live_conn *snap;
     int snap_cap;
+    char *blk;              /* finished lines not handed to q yet (never a sample) */
+    size_t blen, bcap;      /* their length; blk's size */
+    int blines;             /* lines in blk */
+    int64_t bsince_ms;      /* when its first line came (cli_now_ms) */
+    uint64_t dropped_lines; /* lines of dropped blocks beyond the one q counted */
 } cli_ctx;
 
-/* Hands the line formatted in x->out to the output queue and starts the
- * next one. Samples may be dropped when the output falls behind. */
+/* Events are handed to the output queue in blocks of up to this many
+ * bytes, or once the oldest line waited CLI_BLOCK_MS: one recv(1024) is
+ * one line, and a queue entry and a write() to a pipe each (which wakes
+ * its reader) cost more than the recv itself. */
+enum { CLI_BLOCK_BYTES = 64 * 1024, CLI_BLOCK_MS = 10 };
+
+static int64_t cli_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Hands the block of finished lines to the output queue. */
+static void cli_block_push(cli_ctx *x)
+{
+    if (x->blen > 0 && live_outq_push(x->q, x->blk, x->blen, false) != 0)
+        x->dropped_lines += (uint64_t)(x->blines - 1); /* q counted the block as one */
+    x->blen = 0;
+    x->blines = 0;
+}
+
+/* Hands one finished line to the output: an event joins the block; a
+ * sample (which may be dropped when the output falls behind, so it goes
+ * alone) is handed over after the block before it. */
+static void cli_line_add(cli_ctx *x, const char *line, size_t len, bool droppable)
+{
+    if (!droppable && x->blen + len > x->bcap) {
+        size_t nc = x->bcap ? x->bcap : CLI_BLOCK_BYTES;
+        while (nc < x->blen + len)
+            nc *= 2;
+        char *nb = realloc(x->blk, nc);
+        if (nb != NULL) {
+            x->blk = nb;
+            x->bcap = nc;
+        }
+    }
+    if (droppable || x->blen + len > x->bcap) {
+        cli_block_push(x);
+        live_outq_push(x->q, line, len, droppable);
+        return;
+    }
+    if (x->blen == 0)
+        x->bsince_ms = cli_now_ms();
+    memcpy(x->blk + x->blen, line, len);
+    x->blen += len;
+    x->blines++;
+    if (x->blen >= CLI_BLOCK_BYTES)
+        cli_block_push(x);
+}
+
+/* Ends the line formatted in x->out and starts the next one. */
 static void cli_line_end(cli_ctx *x, bool droppable)
 {
     fflush(x->out);
-    live_outq_push(x->q, x->mbuf, x->mlen, droppable);
+    cli_line_add(x, x->mbuf, x->mlen, droppable);
     rewind(x->out);
+}
+
+/* Appends s to out at *o as a JSON string's characters (no quotes), as
+ * base_json_str() writes them; out has room for 6 bytes a character. */
+static void cli_json_chars(char *out, size_t *o, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x20 && *p != '"' && *p != '\\') {
+            out[(*o)++] = (char)*p;
+            continue;
+        }
+        out[(*o)++] = '\\';
+        switch (*p) {
+        case '"':
+        case '\\':
+            out[(*o)++] = (char)*p;
+            break;
+        case '\n':
+            out[(*o)++] = 'n';
+            break;
+        case '\r':
+            out[(*o)++] = 'r';
+            break;
+        case '\t':
+            out[(*o)++] = 't';
+            break;
+        default:
+            memcpy(out + *o, "u00", 3);
+            out[*o + 3] = hex[*p >> 4];
+            out[*o + 4] = hex[*p & 15];
+            *o += 5;
+        }
+    }
+}
+
+/* Appends the decimal digits of v to out at *o. */
+static void cli_put_u64(char *out, size_t *o, uint64_t v)
+{
+    char d[20];
+    int k = 0;
+    do {
+        d[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (k)
+        out[(*o)++] = d[--k];
+}
+
+/* A recv or send event, the one that comes once a recv(1024): written
+ * straight into a line, without stdio. */
+static void cli_event_bytes(cli_ctx *x, const live_event *ev)
+{
+    char repr[300], line[64 + 6 * sizeof repr + 64];
+    size_t o = 0;
+    const char *head = ev->type == NET_LIVE_EV_RECV ? "{\"event\":\"recv\",\"t_ms\":"
+                                                    : "{\"event\":\"send\",\"t_ms\":";
+    memcpy(line, head, strlen(head));
+    o += strlen(head);
+    if (ev->t_ms < 0) {
+        line[o++] = '-';
+        cli_put_u64(line, &o, (uint64_t)-ev->t_ms);
+    } else {
+        cli_put_u64(line, &o, (uint64_t)ev->t_ms);
+    }
+    memcpy(line + o, ",\"id\":", 6);
+    o += 6;
+    if (ev->id < 0) {
+        line[o++] = '-';
+        cli_put_u64(line, &o, (uint64_t) - (int64_t)ev->id);
+    } else {
+        cli_put_u64(line, &o, (uint64_t)ev->id);
+    }
+    memcpy(line + o, ",\"bytes\":", 9);
+    o += 9;
+    cli_put_u64(line, &o, ev->bytes);
+    if (ev->data != NULL) {
+        live_bytes_repr(ev->data, ev->bytes, 64, repr, sizeof(repr));
+        memcpy(line + o, ",\"data\":\"", 9);
+        o += 9;
+        cli_json_chars(line, &o, repr);
+        line[o++] = '"';
+        if (ev->bytes > 64) {
+            memcpy(line + o, ",\"truncated\":true", 17);
+            o += 17;
+        }
+    }
+    memcpy(line + o, "}\n", 2);
+    o += 2;
+    cli_line_add(x, line, o, false);
 }
 
 static void cli_sample(cli_ctx *x, int64_t t_ms)
@@ -83,7 +228,6 @@ static void cli_event(const live_event *ev, void *user)
 {
     cli_ctx *x = user;
     FILE *f = x->out;
-    char repr[300];
     switch (ev->type) {
     case NET_LIVE_EV_LISTEN:
         fprintf(f, "{\"event\":\"listen\",\"t_ms\":%" PRId64 ",\"addr\":", ev->t_ms);
@@ -99,17 +243,8 @@ static void cli_event(const live_event *ev, void *user)
         break;
     case NET_LIVE_EV_RECV:
     case NET_LIVE_EV_SEND:
-        fprintf(f, "{\"event\":\"%s\",\"t_ms\":%" PRId64 ",\"id\":%d,\"bytes\":%zu",
-                ev->type == NET_LIVE_EV_RECV ? "recv" : "send", ev->t_ms, ev->id, ev->bytes);
-        if (ev->data != NULL) {
-            live_bytes_repr(ev->data, ev->bytes, 64, repr, sizeof(repr));
-            fputs(",\"data\":", f);
-            base_json_str(f, repr);
-            if (ev->bytes > 64)
-                fputs(",\"truncated\":true", f);
-        }
-        fputs("}\n", f);
-        break;
+        cli_event_bytes(x, ev); /* straight into the block, no stdio */
+        return;
     case NET_LIVE_EV_CLOSE:
         fprintf(f,
                 "{\"event\":\"close\",\"t_ms\":%" PRId64 ",\"id\":%d,\"bytes_in\":%" PRIu64
@@ -440,7 +575,15 @@ int cmd_live_run(const live_opts *opts, FILE *out, FILE *errout)
         /* The output is written from this loop: wake when it can take
          * more, never wait for it. */
         live_watch_fd(l, live_outq_wait_fd(x.q));
-        int rc = live_poll(l, 50);
+        /* A block that waits is handed over within CLI_BLOCK_MS. */
+        int64_t wait_ms = 50;
+        if (x.blen > 0) {
+            int64_t age = cli_now_ms() - x.bsince_ms;
+            wait_ms = age >= CLI_BLOCK_MS ? 0 : CLI_BLOCK_MS - age;
+        }
+        int rc = live_poll(l, (int)wait_ms);
+        if (x.blen > 0 && cli_now_ms() - x.bsince_ms >= CLI_BLOCK_MS)
+            cli_block_push(&x);
         live_outq_flush(x.q);
         if (rc == 0)
             break;
@@ -453,10 +596,12 @@ int cmd_live_run(const live_opts *opts, FILE *out, FILE *errout)
     live_watch_fd(l, -1);
     live_stop(l);
     live_poll(l, 0); /* closes what is open, with close events */
+    cli_block_push(&x);
     live_stats st;
     live_stats_get(l, &st);
     live_outq_stats qs;
     live_outq_stats_get(x.q, &qs);
+    qs.dropped_other += x.dropped_lines;
     fprintf(x.out,
             "{\"event\":\"summary\",\"connections\":%" PRIu64 ",\"bytes_in\":%" PRIu64
             ",\"bytes_out\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"evictions\":%" PRIu64
@@ -467,6 +612,7 @@ int cmd_live_run(const live_opts *opts, FILE *out, FILE *errout)
         fprintf(x.out, ",\"unsent\":%" PRIu64, st.unsent_bytes);
     fputs("}\n", x.out);
     cli_line_end(&x, false);
+    cli_block_push(&x);
     /* Whatever the reader does, end within a second of a signal: give the
      * output half a second to take the last lines (a second signal ends
      * the wait at once), then say what was lost. */
@@ -500,6 +646,7 @@ out:
     if (x.out != NULL)
         fclose(x.out);
     free(x.mbuf);
+    free(x.blk);
     free(x.snap);
     return status;
 }

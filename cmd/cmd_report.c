@@ -4,8 +4,12 @@
  * <testsuites> of <testsuite name= tests= failures= errors= time= file=>,
  * each <testcase name= classname= file= line= time=> with a <failure
  * message= type=> whose text says expected and got, or an <error> for a
- * lesson that does not parse. Text is escaped for XML and control bytes
- * become '?', so the report is well-formed whatever the lesson says.
+ * lesson that does not parse ("FILE:LINE:COL: error: ..."). A testcase's
+ * time is its step's. The Jenkins flavor leaves out the testcase's file=
+ * and line=, which Jenkins' strict xunit schema rejects (it allows a
+ * testsuite's file=; tests/junit-jenkins.xsd). Text is escaped for XML
+ * and control bytes become '?', so the report is well-formed whatever the
+ * lesson says.
  */
 #include "cmd_report.h"
 
@@ -185,8 +189,9 @@ static void case_name(const lesson_case *c, char *out, size_t cap)
         snprintf(out, cap, "line %d%s: %s", c->line, mode_text(c->mode), kind[c->kind]);
 }
 
-int cmd_report_junit(FILE *f, const cmd_report *reps, int n)
+int cmd_report_junit(FILE *f, const cmd_report *reps, int n, cmd_junit_flavor flavor)
 {
+    bool full = flavor != CMD_JUNIT_JENKINS;
     int tests = 0, failures = 0, errors = 0;
     double secs = 0;
     for (int i = 0; i < n; i++) {
@@ -227,9 +232,13 @@ int cmd_report_junit(FILE *f, const cmd_report *reps, int n)
             xml_text(f, name);
             fputs("\" classname=\"", f);
             xml_text(f, suite);
-            fputs("\" file=\"", f);
-            xml_text(f, r->path);
-            fprintf(f, "\" line=\"%d\" time=\"0\"", c->line);
+            fputc('"', f);
+            if (full) {
+                fputs(" file=\"", f);
+                xml_text(f, r->path);
+                fprintf(f, "\" line=\"%d\"", c->line);
+            }
+            fprintf(f, " time=\"%.6f\"", c->seconds);
             if (c->ok) {
                 fputs("/>\n", f);
                 continue;
@@ -257,6 +266,15 @@ int cmd_report_junit(FILE *f, const cmd_report *reps, int n)
                 xml_text(f, c->what);
                 fputs("&#10;got: ", f);
                 xml_text(f, c->got);
+            } else if (c->kind == LESSON_CASE_PARSE) {
+                /* what is "LINE:COL: error: ...": FILE:LINE:COL once. */
+                xml_text(f, r->path);
+                fputc(':', f);
+                xml_text(f, c->what);
+                fputs("\">", f);
+                xml_text(f, r->path);
+                fputc(':', f);
+                xml_text(f, c->what);
             } else {
                 xml_text(f, c->what);
                 fputs("\">", f);

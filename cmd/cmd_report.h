@@ -39,6 +39,8 @@ typedef struct {
                               for the reason in skip_reason (a JUnit <skipped>,
                               TAP "# SKIP") */
     char skip_reason[120]; /* "the snapshot came 23 ms late (machine busy)" */
+    double seconds;        /* wall time of the step it was checked in (its statements,
+                              waits and settle), 0 when not in a step */
 } lesson_case;
 
 /* One lesson's result. */
@@ -66,8 +68,17 @@ int cmd_report_pack(const cmd_report *r, char **buf, size_t *len);
  * Returns 0, or -EINVAL for a truncated or damaged buffer. */
 int cmd_report_unpack(cmd_report *r, const char *buf, size_t len);
 
-/* Writes JUnit XML for n reports to f. Returns 0, or -EIO when f fails. */
-int cmd_report_junit(FILE *f, const cmd_report *reps, int n);
+/* The JUnit consumer a report is written for. */
+typedef enum {
+    CMD_JUNIT_FULL = 0, /* every attribute: testcase file= and line= too (GitLab,
+                           GitHub's reporters, tests/junit.xsd) */
+    CMD_JUNIT_JENKINS,  /* only what Jenkins' strict xunit schema allows
+                           (tests/junit-jenkins.xsd): no testcase file= or line= */
+} cmd_junit_flavor;
+
+/* Writes JUnit XML for n reports to f, in the flavor asked for. Returns
+ * 0, or -EIO when f fails. */
+int cmd_report_junit(FILE *f, const cmd_report *reps, int n, cmd_junit_flavor flavor);
 
 /* Writes TAP version 13 for n reports to f. Returns 0, or -EIO. */
 int cmd_report_tap(FILE *f, const cmd_report *reps, int n);

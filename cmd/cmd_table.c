@@ -49,15 +49,16 @@ static const cmd_option options[] = {
      "listen: close a connection idle this long\n"
      "(default 120; 0: never)",
      NULL, CMD_LIVE, 'I', 0, CMD_VALUE_NONE, NULL},
-    {"lang", 0, "en|ja", "window: language (default: ja when LANG is ja*)", NULL, CMD_LIVE, 'l', 0, CMD_VALUE_WORDS, "en ja"},
+    {"lang", 0, "en|ja", "window: language (default: ja when LANG is ja*)", NULL, CMD_LIVE, 'l', 0,
+     CMD_VALUE_WORDS, "en ja"},
     {"size", 0, "WxH", "window: size (default 1280x720)", NULL, CMD_LIVE, 'z', 0, CMD_VALUE_WORDS,
      SIZES},
     {"size", 0, "WxH", "picture size, 64..8192 each (default 1280x720)", NULL, CMD_RENDER, 'z', 0,
      CMD_VALUE_WORDS, SIZES},
-    {"lang", 0, "en|ja", "language (default: ja when LANG is ja*, else en)", NULL, CMD_RENDER, 'l', 0, CMD_VALUE_WORDS,
-     "en ja"},
-    {"lang", 0, "en|ja", "start in English or Japanese (default: LANG; L switches)", NULL, CMD_WINDOW, 'l', 0,
-     CMD_VALUE_WORDS, "en ja"},
+    {"lang", 0, "en|ja", "language (default: ja when LANG is ja*, else en)", NULL, CMD_RENDER, 'l',
+     0, CMD_VALUE_WORDS, "en ja"},
+    {"lang", 0, "en|ja", "start in English or Japanese (default: LANG; L switches)", NULL,
+     CMD_WINDOW, 'l', 0, CMD_VALUE_WORDS, "en ja"},
     {"size", 0, "WxH",
      "window size (default 1280x720, or the screen\n"
      "if smaller)",
@@ -89,9 +90,19 @@ static const cmd_option options[] = {
      CMD_CHECK, 'j', 0, CMD_VALUE_NONE, NULL},
     {"junit", 0, "FILE", "also write a JUnit XML report to FILE ('-': stdout)",
      "Also writes a JUnit XML report to FILE (-: standard output): one testsuite per lesson, "
-     "one testcase per expectation and mode, with the lesson's file and the line; a failure "
-     "says what was expected and what was got. A lesson that does not parse is an error.",
+     "one testcase per expectation and mode, with the lesson's file and the line and its "
+     "step's time; a failure says what was expected and what was got. A lesson that does not "
+     "parse is an error (FILE:LINE:COL: error: MESSAGE).",
      CMD_CHECK, 'J', 0, CMD_VALUE_FILE, NULL},
+    {"junit-flavor", 0, "full|jenkins",
+     "the JUnit report's consumer: full (default: each\n"
+     "testcase's file and line, for GitLab and GitHub)\n"
+     "or jenkins (without them: Jenkins' strict xunit\n"
+     "schema rejects them)",
+     "The JUnit report's consumer: full (the default) gives each testcase its file and line, "
+     "which GitLab and GitHub's reporters show; jenkins leaves out the attributes Jenkins' "
+     "strict xunit schema rejects (each testcase's file and line).",
+     CMD_CHECK, 'K', 0, CMD_VALUE_WORDS, "full jenkins"},
     {"tap", 0, NULL, "print TAP version 13 instead of the usual lines",
      "Prints TAP version 13 instead of the usual lines: one test point per expectation, with "
      "file, line, expected and got for each failure.",
@@ -124,6 +135,11 @@ static const cmd_option options[] = {
      "the default) or the kernel's (kernel: the\n"
      "emulated wire's log)",
      NULL, CMD_RENDER, 'W', 0, CMD_VALUE_WORDS, "model kernel"},
+    {"format", 0, "png|webp|gif|pdf",
+     "png: a picture a step (the default); webp, gif:\n"
+     "each step's animation as one looping file;\n"
+     "pdf: one handout, DIR/LESSON.pdf, a page a step",
+     NULL, CMD_RENDER, 'F', 0, CMD_VALUE_WORDS, "png webp gif pdf"},
     {"demo-steps", 0, "N", "advance a step at each animation's end, quit after N steps", NULL,
      CMD_WINDOW, 'd', CMD_OPT_HIDDEN, CMD_VALUE_NONE, NULL},
     {"screenshot", 0, "FILE", "save the last frame as a PNG when closing", NULL,
@@ -175,8 +191,8 @@ static const cmd_command commands[] = {
     {"check",
      CMD_CHECK,
      "run headless, check every expect",
-     {"check [--sim|--real] [-j N] [--junit FILE | --tap] [--no-why] [--timeout SECONDS] "
-      "LESSON...",
+     {"check [--sim|--real] [-j N] [--junit FILE [--junit-flavor full|jenkins] | --tap] "
+      "[--no-why] [--timeout SECONDS] LESSON...",
       NULL},
      "  Runs each LESSON headless, in both modes, and checks every expectation.\n"
      "  LESSON is a .lesson file, a folder of them, or a bundled lesson's name or\n"
@@ -203,17 +219,20 @@ static const cmd_command commands[] = {
      run_run},
     {"render",
      CMD_RENDER,
-     "one PNG per step, no display needed",
+     "one PNG per step, animated steps, a PDF handout",
      {"render LESSON --out DIR [--size WxH] [--lang en|ja] [--at P] [--zoom Z] [--sim] "
-      "[--wire-view model|kernel]",
+      "[--wire-view model|kernel] [--format png|webp|gif|pdf]",
       NULL},
      "  Draws each step of LESSON as DIR/step-01.png, step-02.png... (no display needed);\n"
      "  a step with a question also as step-NN-question.png and step-NN-reveal.png;\n"
      "  a step whose narration does not fit on one page (long text at a big zoom) also\n"
-     "  as step-NN-p2.png, step-NN-p3.png... (one picture per page: nothing is left out).\n",
-     "  Every step runs first, in both modes, then the pictures are drawn: drawing never\n"
-     "  counts in the real mode's measured time, so the checks are check's whatever the\n"
-     "  size. On stderr: each failed expectation as check prints it, then one line per\n"
+     "  as step-NN-p2.png, step-NN-p3.png... (one picture per page: nothing is left out).\n"
+     "  --format webp or gif: each step as DIR/step-NN.webp (.gif), its animation looping\n"
+     "  (the question first and the reveal last for a question; every narration page).\n"
+     "  --format pdf: one handout, DIR/LESSON.pdf, each step's end picture a page.\n",
+     "  The steps run one after the other, in both modes, while other threads draw and\n"
+     "  write the pictures: nothing comes between two steps, so the checks are check's\n"
+     "  whatever the size. On stderr: each failed expectation as check prints it, then one line per\n"
      "  step, 'step N: K of M checks passed' (', F failed', ', S not checked' when there\n"
      "  are some). On stdout: the pictures written.\n"
      "\n"

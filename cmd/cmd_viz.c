@@ -4,7 +4,11 @@
  * build tree, SOCKBUF_MODULE_REL from bin/ once installed, last by name
  * through the RUNPATH) and calls its window, render or live window entry
  * point. The run functions of the window's, render's and live's rows of
- * the command table (cmd_table.c); moved here from main.c.
+ * the command table (cmd_table.c); moved here from main.c. Without the
+ * module (the Debian package sockbuf without sockbuf-gui, or a
+ * -DSOCKBUF_GUI=OFF build) the window and render say which package they
+ * need and exit 2; live prints JSON Lines instead. main() loads the
+ * module early (cmd_viz_preload) while the wire's helper starts.
  */
 #include "cmd_viz.h"
 
@@ -22,6 +26,9 @@
 #ifndef SOCKBUF_MODULE_REL
 #define SOCKBUF_MODULE_REL "../lib/sockbuf"
 #endif
+#ifndef SOCKBUF_GUI
+#define SOCKBUF_GUI 1 /* CMake's SOCKBUF_GUI: 0 when the module is not built */
+#endif
 
 static bool have_display(void)
 {
@@ -32,10 +39,16 @@ static bool have_display(void)
 
 /* dlopen()s the module beside the executable. The explicit paths come
  * first because a sanitizer's dlopen interceptor hides the executable's
- * RUNPATH. */
-static void *open_module(void)
+ * RUNPATH. On failure err gets dlerror()'s text, and *missing is set when
+ * no module file is there at all (not installed, or a -DSOCKBUF_GUI=OFF
+ * build), as opposed to one that is there but cannot be loaded (a library
+ * it needs is missing). */
+static void *open_module(char *err, size_t cap, bool *missing)
 {
     char exe[PATH_MAX], path[PATH_MAX + 64];
+    void *h = NULL;
+    bool by_name = true;
+    *missing = false;
     ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
     char *slash = k > 0 ? (exe[k] = '\0', strrchr(exe, '/')) : NULL;
     if (slash) {
@@ -43,19 +56,48 @@ static void *open_module(void)
         const char *dirs[] = {"lib", SOCKBUF_MODULE_REL};
         for (int i = 0; i < 2; i++) {
             snprintf(path, sizeof path, "%s/%s/%s", exe, dirs[i], VIZ_MODULE_FILE);
-            if (access(path, R_OK) == 0)
-                return dlopen(path, RTLD_NOW | RTLD_LOCAL);
+            if (access(path, R_OK) == 0) {
+                h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+                by_name = false;
+                break;
+            }
         }
     }
-    return dlopen(VIZ_MODULE_FILE, RTLD_NOW | RTLD_LOCAL);
+    if (by_name)
+        h = dlopen(VIZ_MODULE_FILE, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(err, cap, "%s", e ? e : "unknown error");
+        /* dlopen() names the file it could not open first: the module
+         * itself, or a library the module needs. */
+        *missing = by_name && !strncmp(err, VIZ_MODULE_FILE ":", sizeof VIZ_MODULE_FILE);
+    }
+    return h;
 }
 
-/* The window's module, loaded once; NULL after a message on stderr. */
-static const viz_module *load_viz(void)
+/* The window's module; NULL after a message on stderr, with *status the
+ * exit status to give: 2 when the module is not installed (this
+ * installation cannot do it, like a usage error: nothing ran), 1 when it
+ * is there and cannot be loaded. */
+static const viz_module *load_viz_now(int *status)
 {
-    void *h = open_module();
+    bool missing;
+    char err[512];
+    void *h = open_module(err, sizeof err, &missing);
+    *status = 1;
+    if (!h && missing) {
+        if (SOCKBUF_GUI)
+            fprintf(stderr, "sockbuf: the window and render need the package sockbuf-gui "
+                            "(apt-get install sockbuf-gui)\n");
+        else
+            fprintf(stderr, "sockbuf: the window and render need the package sockbuf-gui "
+                            "(apt-get install sockbuf-gui), or a build with -DSOCKBUF_GUI=ON: "
+                            "this one was built with -DSOCKBUF_GUI=OFF\n");
+        *status = 2;
+        return NULL;
+    }
     if (!h) {
-        fprintf(stderr, "sockbuf: cannot load the window (%s)\n", dlerror());
+        fprintf(stderr, "sockbuf: cannot load the window (%s)\n", err);
         return NULL;
     }
     const viz_module *(*get)(void) = NULL;
@@ -69,16 +111,41 @@ static const viz_module *load_viz(void)
     return m;
 }
 
+static const viz_module *loaded;
+static int load_status;
+static bool load_tried;
+
+/* load_viz_now() once: its result and status (said on stderr the first
+ * time). */
+static const viz_module *load_viz(int *status)
+{
+    if (!load_tried) {
+        loaded = load_viz_now(&load_status);
+        load_tried = true;
+    }
+    *status = load_status;
+    return loaded;
+}
+
+void cmd_viz_preload(void *unused)
+{
+    int status;
+    (void)unused;
+    (void)load_viz(&status);
+}
+
 int cmd_viz_window(int argc, char **argv, lesson_wire_handle *wire)
 {
-    const viz_module *m = load_viz();
-    return m ? m->window_main(argc, argv, wire) : 1;
+    int status;
+    const viz_module *m = load_viz(&status);
+    return m ? m->window_main(argc, argv, wire) : status;
 }
 
 int cmd_viz_render(int argc, char **argv, lesson_wire_handle *wire)
 {
-    const viz_module *m = load_viz();
-    return m ? m->render_main(argc, argv, wire) : 1;
+    int status;
+    const viz_module *m = load_viz(&status);
+    return m ? m->render_main(argc, argv, wire) : status;
 }
 
 int cmd_viz_live(int argc, char **argv, lesson_wire_handle *wire)
@@ -90,10 +157,11 @@ int cmd_viz_live(int argc, char **argv, lesson_wire_handle *wire)
         return rc == 1 ? 0 : rc;
     if (!o.headless) {
         const viz_module *m = NULL;
+        int status;
         if (!have_display())
             fprintf(stderr, "sockbuf live: no display (DISPLAY is not set); printing JSON Lines "
                             "(as with --headless)\n");
-        else if ((m = load_viz()) != NULL)
+        else if ((m = load_viz(&status)) != NULL)
             return m->live_window(&o);
         else
             fprintf(stderr, "sockbuf live: printing JSON Lines (as with --headless)\n");

@@ -4,13 +4,19 @@
  * commands load with dlopen() only when they need it, so check, run and
  * live --headless load no SDL. These are the run functions of their rows
  * in the command table (cmd_table.c). Each returns an exit status: 0 ok,
- * 1 a failure (also: the module cannot be loaded, said on stderr), 2 a
- * usage error. wire: the real mode's wire main() made, or NULL (loopback).
+ * 1 a failure (also: the module is there but cannot be loaded, said on
+ * stderr), 2 a usage error (also: the module is not installed, and stderr
+ * names the package sockbuf-gui). wire: the real mode's wire main() made, or NULL (loopback).
  */
 #ifndef SOCKBUF_CMD_VIZ_H
 #define SOCKBUF_CMD_VIZ_H
 
 #include "lesson_run.h"
+
+/* Loads the window's module now (once; a failure is said on stderr and
+ * said again by no one): main() calls it while the wire's helper starts,
+ * so that the two overlap. The argument is unused (a callback's). */
+void cmd_viz_preload(void *unused);
 
 /* `sockbuf [LESSON] ...`: argv[0] is "sockbuf", the whole command line. */
 int cmd_viz_window(int argc, char **argv, lesson_wire_handle *wire);

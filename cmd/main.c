@@ -25,6 +25,7 @@
 #include "base_text.h"
 #include "cmd_doc.h"
 #include "cmd_table.h"
+#include "cmd_viz.h"
 #include "lesson.h"
 #include "lesson_run.h"
 
@@ -153,7 +154,12 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--sim"))
             real = false;
-    if (real && lesson_wire_new(wire, stderr, &main_wire) == 0)
+    /* The window and render load their module meanwhile: the helper's
+     * namespaces and the module's libraries take a few ms each, and the
+     * first frame waits for both (bench/bench_startup.c). */
+    void (*meanwhile)(void *) =
+        c->run == cmd_viz_window || c->run == cmd_viz_render ? cmd_viz_preload : NULL;
+    if (real && lesson_wire_new_then(wire, stderr, &main_wire, meanwhile, NULL) == 0)
         atexit(wire_free_at_exit);
     return c->run(sub_argc, sub_argv, main_wire);
 }

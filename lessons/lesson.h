@@ -138,6 +138,7 @@ typedef struct {
     uint32_t sndbuf_bytes;
     uint32_t rcvbuf_bytes;
 } lesson_model;
+#define LESSON_DEFAULT_LATENCY_US 5000 /* SPEC.md's latency when `model` leaves it out */
 
 /* A whole lesson. */
 typedef struct {

@@ -20,6 +20,13 @@ enum {
     LESSON_MAX_ARGS = 8,    /* arguments of one call */
     LESSON_MAX_CALLS = 16,  /* calls in one statement */
     LESSON_MAX_TARGETS = 4, /* names one assignment unpacks into */
+    LESSON_MAX_VARS = 64,   /* variables one side binds (the runner holds as many) */
+    /* Terms (values, names, calls, operators: the tree's nodes, some 240
+     * bytes each) in one statement or expectation, and in a whole lesson:
+     * the parser's memory is bounded whatever the input (a 10 MB line of
+     * subtractions once took 1.1 GB). */
+    LESSON_MAX_TERMS = 1000,
+    LESSON_MAX_LESSON_TERMS = 100000,
 };
 #define LESSON_MAX_DATA_BYTES ((uint64_t)64 << 20)     /* a repeated value, a file */
 #define LESSON_MAX_WAIT_US    ((uint64_t)60 * 1000000) /* one wait or sleep */

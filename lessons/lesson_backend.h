@@ -32,6 +32,13 @@
 
 typedef struct lesson_backend lesson_backend;
 
+/* A handle a blocked statement waits on (lesson_backend_ops.watch). */
+typedef struct {
+    int handle; /* the socket's handle */
+    bool write; /* it waits to write (send, sendall, connect, a writer's
+                   flush); false: to read (recv, accept, read, readline) */
+} lesson_watch;
+
 enum { LESSON_SEND_MORE = 1, LESSON_SEND_CONTINUE = 2 };
 /* ready()'s bits: poll()'s POLLIN, POLLOUT, POLLHUP, POLLERR. */
 enum { LESSON_READY_READ = 1, LESSON_READY_WRITE = 2, LESSON_READY_HUP = 4, LESSON_READY_ERR = 8 };
@@ -116,6 +123,13 @@ typedef struct {
      * plus the longest a packet of the emulated wire came late. 0 outside
      * a stretch. */
     uint64_t (*lag_us)(lesson_backend *b);
+    /* Optional (NULL in the model, whose time moves by events): the
+     * handles the blocked statements wait on now, n of them (0: none),
+     * told after every try of the queues. The real mode's advance() then
+     * returns as soon as one of them is ready (poll()) instead of at its
+     * next 1 ms tick, so a blocked sendall() or recv() moves at the
+     * kernel's pace. w is copied. */
+    void (*watch)(lesson_backend *b, const lesson_watch *w, int n);
 } lesson_backend_ops;
 
 struct lesson_backend {

@@ -41,17 +41,21 @@
 #include "net_wire.h"
 
 enum {
-    REAL_MAX_FDS = 64,
-    REAL_MAX_PORTS = 16,
+    /* A lesson's sockets, and the lesson ports it binds (one socket each
+     * at least): the same bound as the runner's and the record's. */
+    REAL_MAX_FDS = LESSON_MAX_SOCKS,
+    REAL_MAX_PORTS = LESSON_MAX_SOCKS,
     REAL_STABLE_QUIET = 3,   /* samples when nothing is in flight */
     REAL_STABLE_FLIGHT = 60, /* samples while bytes wait for an ACK */
     REAL_STABLE_EXACT = 3,   /* samples at rest on the wire (rb_at_rest) */
     REAL_TICK_US = 1000,
     REAL_MAX_FLOWS = 32,
+    REAL_MAX_WATCH = 2,        /* blocked statements: one per side */
+    REAL_READY_WAKES_IDLE = 2, /* ready wakes in a row with nothing changed:
+                                  then sleep whole ticks again */
     /* SPEC.md's model defaults, for a `model` line that leaves them out. */
     REAL_DEFAULT_MSS = 1460,
 };
-#define REAL_DEFAULT_LATENCY_US   5000
 #define REAL_DEFAULT_RATE_BPS     10000000
 #define REAL_SETTLE_LIMIT_US      500000
 #define REAL_WIRE_SETTLE_LIMIT_US 30000000
@@ -110,6 +114,10 @@ typedef struct {
     uint8_t port_side[REAL_MAX_PORTS]; /* the side that bound lport[i] */
     uint16_t ours[REAL_MAX_PORTS * 2]; /* local ports of this lesson's sockets */
     int nours;
+    struct pollfd watch[REAL_MAX_WATCH]; /* what the blocked statements wait on */
+    int nwatch;
+    int idle_ready_wakes; /* advance() woke on readiness and no sample changed since */
+    bool woke_ready;      /* the last advance() ended on readiness */
     size_t log_seen; /* entries of the wire's log looked at */
     struct {
         uint16_t cport, sport; /* client's and server's port */
@@ -136,6 +144,11 @@ struct lesson_wire_handle {
     net_wire *w;
 };
 
+net_wire *lesson_wire_net(lesson_wire_handle *w)
+{
+    return w ? w->w : NULL;
+}
+
 /* The number of threads of this process (/proc/self/status), or 1 when
  * it cannot be read. */
 static int process_threads(void)
@@ -154,16 +167,23 @@ static int process_threads(void)
 
 int lesson_wire_new(const char *choice, FILE *note, lesson_wire_handle **out)
 {
+    return lesson_wire_new_then(choice, note, out, NULL, NULL);
+}
+
+int lesson_wire_new_then(const char *choice, FILE *note, lesson_wire_handle **out,
+                         void (*meanwhile)(void *), void *arg)
+{
     char msg[NET_WIRE_MSG_LEN] = "";
     *out = NULL;
     if (!choice || !*choice)
         choice = getenv("SOCKBUF_WIRE");
     if (!choice || !*choice)
         choice = "auto";
-    if (!strcmp(choice, "loopback"))
-        return 0;
-    if (strcmp(choice, "auto"))
-        return -EINVAL;
+    if (!strcmp(choice, "loopback") || strcmp(choice, "auto")) {
+        if (meanwhile)
+            meanwhile(arg);
+        return !strcmp(choice, "loopback") ? 0 : -EINVAL;
+    }
     int threads = process_threads();
     lesson_wire_handle *h = calloc(1, sizeof *h);
     if (!h) {
@@ -174,10 +194,16 @@ int lesson_wire_new(const char *choice, FILE *note, lesson_wire_handle **out)
                  "fork: the process already runs %d threads; fix: make the wire before the "
                  "first thread (lesson_wire_new() in main)",
                  threads);
-    } else if (net_wire_start(&h->w, NULL, msg) == 0) {
-        *out = h;
-        return 0;
+    } else {
+        int rc = net_wire_start_then(&h->w, NULL, meanwhile, arg, msg);
+        meanwhile = NULL; /* called by net_wire_start_then */
+        if (rc == 0) {
+            *out = h;
+            return 0;
+        }
     }
+    if (meanwhile)
+        meanwhile(arg);
     free(h);
     if (note) {
         /* "STEP: ERROR; fix: FIX" from net_wire: the fix goes last. */
@@ -611,6 +637,41 @@ static uint64_t rb_keep_work_lag(const real_backend *r, uint64_t now_us)
     return r->keep.on && now_us > since ? now_us - since : 0;
 }
 
+static void rb_watch(lesson_backend *b, const lesson_watch *w, int n)
+{
+    real_backend *r = R(b);
+    r->nwatch = 0;
+    for (int i = 0; i < n && r->nwatch < REAL_MAX_WATCH; i++)
+        if (w[i].handle >= 0)
+            r->watch[r->nwatch++] =
+                (struct pollfd){.fd = w[i].handle, .events = w[i].write ? POLLOUT : POLLIN};
+}
+
+/* Waits until the absolute time abs_us on the monotonic clock (wait_us
+ * from now), or until a watched socket is ready, whichever is first.
+ * Returns whether it woke on readiness. */
+static bool rb_wait(real_backend *r, uint64_t abs_us, uint64_t wait_us)
+{
+    /* A readiness that moves nothing (a socket ready for a call that
+     * still cannot complete) must not spin: after a few such wakes the
+     * runner sleeps whole ticks until a sample changes. */
+    if (r->nwatch > 0 && r->idle_ready_wakes < REAL_READY_WAKES_IDLE) {
+        struct timespec rel = {.tv_sec = (time_t)(wait_us / 1000000u),
+                               .tv_nsec = (long)(wait_us % 1000000u) * 1000};
+        int n = ppoll(r->watch, (nfds_t)r->nwatch, &rel, NULL);
+        if (n > 0)
+            return true;
+        if (n == 0)
+            return false;
+        /* EINTR or an error: finish the wait by the clock. */
+    }
+    struct timespec ts = {.tv_sec = (time_t)(abs_us / 1000000u),
+                          .tv_nsec = (long)(abs_us % 1000000u) * 1000};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+    return false;
+}
+
 static int rb_advance(lesson_backend *b, uint64_t until_us)
 {
     real_backend *r = R(b);
@@ -620,12 +681,11 @@ static int rb_advance(lesson_backend *b, uint64_t until_us)
         return 0;
     uint64_t wake = until_us - now > REAL_TICK_US ? now + REAL_TICK_US : until_us;
     /* To an absolute time on the monotonic clock: a sleep that is cut
-     * short (EINTR) or began late still ends when it should. */
-    uint64_t abs_us = r->t0_abs_us + wake;
-    struct timespec ts = {.tv_sec = (time_t)(abs_us / 1000000u),
-                          .tv_nsec = (long)(abs_us % 1000000u) * 1000};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-        ;
+     * short (EINTR) or began late still ends when it should. A blocked
+     * statement's socket that becomes ready ends it at once. */
+    r->woke_ready = rb_wait(r, r->t0_abs_us + wake, wake - now);
+    if (r->woke_ready)
+        r->idle_ready_wakes++;
     uint64_t woke = rb_now_us(b);
     /* A sleep that woke late: beyond what a wake-up costs, it was held back. */
     rb_keep_lag(r, woke > wake + REAL_WAKE_SLACK_US ? woke - wake : 0);
@@ -899,7 +959,13 @@ static uint64_t rb_sample(lesson_backend *b, int quiet, bool blocked)
         r->last[i] = s;
     }
     r->have_last = true;
-    r->stable = changed ? 0 : r->stable + 1;
+    if (changed)
+        r->idle_ready_wakes = 0;
+    /* Stillness is counted in ticks: a wake on readiness came before its
+     * tick, so a sample after it that found nothing changed is not a
+     * tick of stillness. */
+    r->stable = changed ? 0 : r->woke_ready ? r->stable : r->stable + 1;
+    r->woke_ready = false;
     r->trace.samples++;
     /* While a statement is blocked, a packet the helper delivered may not
      * have reached its socket yet: a busy machine leaves the kernel's
@@ -971,7 +1037,7 @@ static void rb_settle(lesson_backend *b)
     .probe = rb_probe, .segments = rb_segments, .monotonic_s = rb_monotonic_s,                     \
     .now_us = rb_now_us, .advance = rb_advance, .next_event_us = rb_next_event_us,                 \
     .settle_step = rb_settle_step, .step_begin = rb_step_begin, .settle = rb_settle,               \
-    .keep_time = rb_keep_time, .lag_us = rb_lag_us,
+    .keep_time = rb_keep_time, .lag_us = rb_lag_us, .watch = rb_watch,
 
 static const lesson_backend_ops real_ops = {
     REAL_OPS_COMMON.settle_budget_us = REAL_SETTLE_LIMIT_US,
@@ -1005,7 +1071,7 @@ lesson_backend *lesson_backend_real_new(const lesson_model *m, lesson_wire_handl
     if (wire && wire->w) {
         /* The link of this lesson; the next runner's replaces it. */
         net_wire_link link = {
-            .latency_us = m && m->latency_us ? m->latency_us : REAL_DEFAULT_LATENCY_US,
+            .latency_us = m && m->latency_us ? m->latency_us : LESSON_DEFAULT_LATENCY_US,
             .rate_bps = m && m->rate_bps ? m->rate_bps : REAL_DEFAULT_RATE_BPS,
             .mss_bytes = m && m->mss_bytes ? m->mss_bytes : REAL_DEFAULT_MSS,
         };

@@ -48,7 +48,7 @@ static sockobj *sock_of(interp *in, const value *v)
 
 static rc_t new_sock(interp *in, lesson_side side, int h, value *out)
 {
-    if (in->nsocks >= MAX_SOCKS) {
+    if (in->nsocks >= LESSON_MAX_SOCKS) {
         in->be->ops->close(in->be, h);
         return lesson_raise_errno(in, -EMFILE);
     }
@@ -816,7 +816,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
                 cap = args[i].i < 0 ? LESSON_APPBUF_DEFAULT_BYTES
                                     : (args[i].i > (1 << 26) ? (1 << 26) : (long)args[i].i);
         if (args[0].k == V_STR && args[0].len == 2 && !memcmp(args[0].data, "rb", 2)) {
-            if (in->nreaders >= MAX_WRITERS)
+            if (in->nreaders + in->nwriters >= LESSON_MAX_FILES)
                 return lesson_raise(in, LESSON_EXC_OS);
             memset(&in->readers[in->nreaders], 0, sizeof in->readers[0]);
             in->readers[in->nreaders].sock = (int)obj->i;
@@ -827,7 +827,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
             out->i = in->nreaders++;
             return R_OK;
         }
-        if (in->nwriters >= MAX_WRITERS)
+        if (in->nreaders + in->nwriters >= LESSON_MAX_FILES) /* the record lists both */
             return lesson_raise(in, LESSON_EXC_OS);
         writerobj *w = &in->writers[in->nwriters];
         memset(w, 0, sizeof *w);
@@ -1120,7 +1120,7 @@ static int sel_find(const selobj *so, int sock)
 static rc_t sel_select_once(interp *in, pending *p)
 {
     selobj *so = &in->sels[p->obj];
-    int mask[MAX_SOCKS];
+    int mask[LESSON_MAX_SOCKS];
     size_t n = 0;
     for (int k = 0; k < so->n; k++) {
         int r = sock_ready(in, &in->socks[so->sock[k]]);

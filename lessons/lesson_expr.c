@@ -140,8 +140,22 @@ void lesson_ast_free(struct lesson_ast *a)
     free(a);
 }
 
-static lesson_expr *expr_new(lexer *L, lesson_expr_kind k, size_t at)
+/* A node that starts at byte at; a limit it crosses is reported at
+ * err_at (a subtraction's '-', not the start of its chain). */
+static lesson_expr *expr_new_err(lexer *L, lesson_expr_kind k, size_t at, size_t err_at)
 {
+    if (++L->nterms > LESSON_MAX_TERMS) {
+        lesson_lex_fail(L, err_at,
+                        "statement too large: more than %d terms (values, names, calls, operators)",
+                        LESSON_MAX_TERMS);
+        return NULL;
+    }
+    if (++L->p->nterms > LESSON_MAX_LESSON_TERMS) {
+        lesson_lex_fail(L, err_at,
+                        "lesson too large: more than %d terms in its statements and expectations",
+                        LESSON_MAX_LESSON_TERMS);
+        return NULL;
+    }
     lesson_expr *e = calloc(1, sizeof *e);
     if (!e) {
         lesson_lex_fail(L, at, "out of memory");
@@ -150,6 +164,11 @@ static lesson_expr *expr_new(lexer *L, lesson_expr_kind k, size_t at)
     e->kind = k;
     e->col = lesson_col_of(L, at);
     return e;
+}
+
+static lesson_expr *expr_new(lexer *L, lesson_expr_kind k, size_t at)
+{
+    return expr_new_err(L, k, at, at);
 }
 
 static lesson_expr *parse_expr(lexer *L);
@@ -450,6 +469,22 @@ static bool parse_args(lexer *L, lesson_expr *call, int min, int max, const char
  * freed. */
 static lesson_expr *finish_call(lexer *L, lesson_expr *e, int min, int max, const char *fname)
 {
+    /* Each call runs once (a lesson has no loops), so its call sites
+     * bound what a lesson opens: the runner, the record and the real
+     * mode's port map hold that many. */
+    if ((e->func == LF_SOCKET || e->func == LF_ACCEPT) &&
+        ++L->p->nsocket_calls > LESSON_MAX_SOCKS) {
+        lesson_lex_fail(
+            L, (size_t)e->col - 1,
+            "too many sockets: a lesson opens at most %d (its socket() and accept() calls)",
+            LESSON_MAX_SOCKS);
+        goto fail;
+    }
+    if (e->func == LF_MAKEFILE && ++L->p->nmakefile_calls > LESSON_MAX_FILES) {
+        lesson_lex_fail(L, (size_t)e->col - 1,
+                        "too many makefile() objects: a lesson makes at most %d", LESSON_MAX_FILES);
+        goto fail;
+    }
     e->call_id = L->ncalls++;
     if (!parse_args(L, e, min, max, fname))
         goto fail;
@@ -960,7 +995,7 @@ static lesson_expr *parse_expr(lexer *L)
             a = NULL;
             break;
         }
-        lesson_expr *d = expr_new(L, LX_SUB, (size_t)a->col - 1);
+        lesson_expr *d = expr_new_err(L, LX_SUB, (size_t)a->col - 1, op_at);
         if (!d) {
             expr_free(a);
             expr_free(b);
@@ -1010,8 +1045,21 @@ static bool is_reserved(const lexer *L)
 }
 
 /* One assignment or call: [target [, target] =] expr. */
+/* Binds a side's variable at parse time; a new one past LESSON_MAX_VARS
+ * is an error at at (the runner could not hold it). */
+static bool bind_var(lexer *L, size_t at, const char *name, lesson_type t)
+{
+    if (!lesson_pvar_set(L->p, L->side, name, t)) {
+        lesson_lex_fail(L, at, "too many variables on the %s side: at most %d",
+                        lesson_side_name(L->side), LESSON_MAX_VARS);
+        return false;
+    }
+    return true;
+}
+
 static bool parse_simple(lexer *L, struct lesson_ast *a)
 {
+    size_t target_at[LESSON_MAX_TARGETS] = {0};
     if (L->t.kind == T_NAME) {
         size_t j = L->pos;
         while (j < L->len && (L->s[j] == ' ' || L->s[j] == '\t'))
@@ -1024,6 +1072,7 @@ static bool parse_simple(lexer *L, struct lesson_ast *a)
                                 L->s + L->t.start);
                 return false;
             }
+            target_at[0] = L->t.start;
             if (!take_name(L, &a->target[0]))
                 return false;
             a->ntargets = 1;
@@ -1038,6 +1087,7 @@ static bool parse_simple(lexer *L, struct lesson_ast *a)
                                     LESSON_MAX_TARGETS);
                     return false;
                 }
+                target_at[a->ntargets] = L->t.start;
                 if (!take_name(L, &a->target[a->ntargets]))
                     return false;
                 a->ntargets++;
@@ -1061,17 +1111,19 @@ static bool parse_simple(lexer *L, struct lesson_ast *a)
             return false;
         }
         bool acc = a->expr->kind == LX_CALL && a->expr->func == LF_ACCEPT;
-        lesson_pvar_set(L->p, L->side, a->target[0],
-                        acc ? LT_SOCKET
-                            : (a->expr->kind == LX_TUPLE ? expr_type(L, a->expr->a) : LT_ANY));
-        lesson_pvar_set(L->p, L->side, a->target[1],
-                        acc ? LT_TUPLE
-                            : (a->expr->kind == LX_TUPLE ? expr_type(L, a->expr->b) : LT_ANY));
+        if (!bind_var(L, target_at[0], a->target[0],
+                      acc ? LT_SOCKET
+                          : (a->expr->kind == LX_TUPLE ? expr_type(L, a->expr->a) : LT_ANY)) ||
+            !bind_var(L, target_at[1], a->target[1],
+                      acc ? LT_TUPLE
+                          : (a->expr->kind == LX_TUPLE ? expr_type(L, a->expr->b) : LT_ANY)))
+            return false;
     } else if (a->ntargets == 1) {
-        lesson_pvar_set(L->p, L->side, a->target[0], t);
+        return bind_var(L, target_at[0], a->target[0], t);
     } else {
         for (int k = 0; k < a->ntargets; k++)
-            lesson_pvar_set(L->p, L->side, a->target[k], LT_ANY);
+            if (!bind_var(L, target_at[k], a->target[k], LT_ANY))
+                return false;
     }
     return true;
 }
@@ -1120,11 +1172,13 @@ struct lesson_ast *lesson_parse_statement(lexer *L)
             lesson_expected(L, "a variable name after 'as'");
             goto fail;
         }
+        size_t name_at = L->t.start;
         if (!take_name(L, &a->with_name))
             goto fail;
         if (!lesson_accept_op(L, ":", "':' after the with clause"))
             goto fail;
-        lesson_pvar_set(L->p, L->side, a->with_name, LT_FILE);
+        if (!bind_var(L, name_at, a->with_name, LT_FILE))
+            goto fail;
         if (L->t.kind == T_EOL) {
             lesson_expected(L, "a statement after ':' on the same line");
             goto fail;

@@ -23,9 +23,6 @@
 #include "lesson_run.h"
 
 enum {
-    MAX_VARS = 64,
-    MAX_SOCKS = 64,
-    MAX_WRITERS = 16,
     MAX_OPEN_FILES = 64,
     MAX_PRINTED = 10000,
     PRINT_REPR_MAX = 2000,
@@ -182,9 +179,9 @@ typedef struct {
  * and data, in the order they were registered. */
 enum { MAX_SELECTORS = 8 };
 typedef struct {
-    int sock[MAX_SOCKS];   /* socket indexes */
-    int events[MAX_SOCKS]; /* EVENT_READ 1 | EVENT_WRITE 2 */
-    value data[MAX_SOCKS]; /* register()'s data */
+    int sock[LESSON_MAX_SOCKS];   /* socket indexes */
+    int events[LESSON_MAX_SOCKS]; /* EVENT_READ 1 | EVENT_WRITE 2 */
+    value data[LESSON_MAX_SOCKS]; /* register()'s data */
     int n;
     bool closed;
 } selobj;
@@ -226,15 +223,15 @@ typedef struct {
     const lesson_doc *doc;
     lesson_backend *be;
     lesson_mode mode;
-    var vars[2][MAX_VARS];
+    var vars[2][LESSON_MAX_VARS];
     int nvars[2];
-    sockobj socks[MAX_SOCKS];
+    sockobj socks[LESSON_MAX_SOCKS];
     int nsocks;
-    writerobj writers[MAX_WRITERS];
+    writerobj writers[LESSON_MAX_FILES];
     int nwriters;
     fileobj files[MAX_OPEN_FILES];
     int nfiles;
-    readerobj readers[MAX_WRITERS];
+    readerobj readers[LESSON_MAX_FILES];
     int nreaders;
     selobj sels[MAX_SELECTORS];
     int nsels;
@@ -249,6 +246,9 @@ typedef struct {
     uint64_t test_delay_us;       /* SOCKBUF_TEST_SNAPSHOT_DELAY_MS (lesson_run.h) */
     uint64_t late_us;             /* the last step's lag (lesson_run.h), the step before's added */
     uint64_t prev_late_us;        /* the step before's own lag (0: it had no wait) */
+    uint64_t overran_us;          /* the step ended at its settle limit (this many us)
+                                     with a call still moving bytes; 0: it did not */
+    uint64_t overran_bytes;       /* ... that call's size (sendall's data, recv's n) */
     stmt_status **status;         /* per step, per statement line */
     int *nstatus;
     lesson_view view;

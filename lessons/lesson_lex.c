@@ -54,21 +54,22 @@ var_entry *lesson_pvar_find(parser *p, int side, const char *name, size_t len)
     return NULL;
 }
 
-void lesson_pvar_set(parser *p, int side, const char *name, lesson_type t)
+bool lesson_pvar_set(parser *p, int side, const char *name, lesson_type t)
 {
     var_entry *v = lesson_pvar_find(p, side, name, strlen(name));
     if (v) {
         v->type = t;
-        return;
+        return true;
     }
-    if (p->nvars[side] >= MAX_VARS)
-        return;
+    if (p->nvars[side] >= LESSON_MAX_VARS)
+        return false;
     char *n = lesson_xstrndup(name, strlen(name));
     if (!n)
-        return;
+        return false;
     p->vars[side][p->nvars[side]].name = n;
     p->vars[side][p->nvars[side]].type = t;
     p->nvars[side]++;
+    return true;
 }
 
 /* ---------------------------------------------------------------- lexer */

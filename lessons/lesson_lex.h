@@ -21,7 +21,7 @@
 #include "lesson_ast.h"
 #include "lesson_record.h"
 
-enum { MAX_VARS = 64, MAX_STEPS = 1000, MAX_LINES_PER_STEP = 1000 };
+enum { MAX_STEPS = 1000, MAX_LINES_PER_STEP = 1000 };
 #define MAX_FILE_BYTES ((uint64_t)64 << 20)
 
 typedef struct {
@@ -36,10 +36,13 @@ typedef struct {
     int nerr;
     lesson_doc *doc;
     lesson_step *step; /* the current step, or NULL in the header */
-    var_entry vars[2][MAX_VARS];
+    var_entry vars[2][LESSON_MAX_VARS];
     int nvars[2];
+    int nsocket_calls;            /* socket() and accept() calls so far (LESSON_MAX_SOCKS) */
+    int nmakefile_calls;          /* makefile() calls so far (LESSON_MAX_FILES) */
     int line;                     /* the line being read */
     int lesson_line;              /* where `lesson` was, 0 if not yet */
+    long nterms;                  /* the trees' nodes made so far (LESSON_MAX_LESSON_TERMS) */
     char *answer_text;            /* the current step's `answer` line, parsed at the step's end */
     size_t answer_len, answer_at; /* its length; where its SIDE starts */
 } parser;
@@ -77,6 +80,7 @@ typedef struct {
     token t;
     int depth;
     int ncalls;
+    int nterms; /* the tree's nodes made for this line (LESSON_MAX_TERMS) */
     bool failed;
 } lexer;
 
@@ -89,8 +93,10 @@ void lesson_perr(parser *p, int line, int col, const char *fmt, ...)
 char *lesson_xstrndup(const char *s, size_t n);
 /* A side's variable of that name, or NULL. */
 var_entry *lesson_pvar_find(parser *p, int side, const char *name, size_t len);
-/* Binds (or rebinds) a side's variable with what it holds. */
-void lesson_pvar_set(parser *p, int side, const char *name, lesson_type t);
+/* Binds (or rebinds) a side's variable with what it holds. Returns false
+ * when it is new and the side already has LESSON_MAX_VARS (or out of
+ * memory). */
+bool lesson_pvar_set(parser *p, int side, const char *name, lesson_type t);
 
 /* The 1-based column of byte off of the line. */
 int lesson_col_of(const lexer *L, size_t off);

@@ -34,9 +34,13 @@
 #include "lesson.h"
 
 enum {
-    LESSON_NAME_LEN = 48,   /* "client.s", "server.conn" */
-    LESSON_MAX_SOCKS = 16,  /* sockets a record lists */
-    LESSON_MAX_FILES = 8,   /* makefile() objects a record lists */
+    LESSON_NAME_LEN = 48, /* "client.s", "server.conn" */
+    /* Sockets a lesson opens (its socket() and accept() calls, checked
+     * when it is read): the runner, the record and the real mode's port
+     * map hold this many, one number for all three. */
+    LESSON_MAX_SOCKS = 16,
+    LESSON_MAX_FILES = 8,   /* makefile() objects a lesson makes (checked when
+                               it is read) and a record lists */
     LESSON_MAX_RUNS = 32,   /* byte runs kept per queue; newer ones merge */
     LESSON_REPR_LEN = 2080, /* a value's short repr, or a whole printed line */
     LESSON_EXPR_LEN = 160,  /* an expectation as written, or what it found */

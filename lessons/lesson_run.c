@@ -124,7 +124,7 @@ rc_t lesson_var_set(interp *in, lesson_side side, const char *name, value *v)
 {
     var *x = lesson_var_get(in, side, name);
     if (!x) {
-        if (in->nvars[side] >= MAX_VARS) {
+        if (in->nvars[side] >= LESSON_MAX_VARS) {
             lesson_value_free(v);
             return lesson_raise(in, LESSON_EXC_MEMORY);
         }
@@ -178,6 +178,23 @@ void lesson_note_value(interp *in, lesson_result_kind kind, lesson_side side, in
     r->is_bytes = v->k == V_BYTES;
 }
 
+/* Whether a blocked call waits for room to write (or a connection) rather
+ * than for bytes to read. */
+static bool waits_to_write(const pending *p)
+{
+    switch (p->op) {
+    case LF_SEND:
+    case LF_SENDALL:
+    case LF_CONNECT:
+    case LF_WRITE:
+    case LF_FLUSH:
+    case LF_CLOSE:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Runs every queue head that can run, until nothing moves. Returns
  * whether anything completed. */
 static bool pump(interp *in)
@@ -219,7 +236,10 @@ static bool pump(interp *in)
             break;
         progress = true;
     }
-    /* Which sockets are blocked: those a queue head waits on. */
+    /* Which sockets are blocked: those a queue head waits on; the real
+     * mode wakes as soon as one of them is ready (lesson_backend.h). */
+    lesson_watch w[2];
+    int nw = 0;
     for (int i = 0; i < in->nsocks; i++)
         in->socks[i].blocked = false;
     for (int side = 0; side < 2; side++) {
@@ -233,10 +253,15 @@ static bool pump(interp *in)
                 so = in->writers[p->obj].sock;
             else if (p->op == LF_READ || p->op == LF_READLINE)
                 so = in->readers[p->obj].sock;
-            if (so >= 0 && so < in->nsocks)
+            if (so >= 0 && so < in->nsocks) {
                 in->socks[so].blocked = true;
+                if (in->socks[so].h >= 0)
+                    w[nw++] = (lesson_watch){in->socks[so].h, waits_to_write(p)};
+            }
         }
     }
+    if (in->be->ops->watch)
+        in->be->ops->watch(in->be, w, nw);
     return progress;
 }
 
@@ -283,6 +308,75 @@ static void wait_for(interp *in, uint64_t d_us)
     in->mark_us = target;
 }
 
+/* settle() reached its deadline with a side still blocked: when that was
+ * the mode's own settle limit (the model's 60 s of its time, the kernel's
+ * 30 s on the wire; not the lesson's time budget, not a sleep), the step
+ * is noted as overrun with the size of the call that kept it busy, for
+ * what its expectations then say (overrun_got). */
+static void note_overrun(interp *in, uint64_t allow_us, uint64_t deadline_us)
+{
+    if (!any_blocked(in) || deadline_us >= in->budget_end_us || sleep_deadline(in) != UINT64_MAX)
+        return;
+    in->overran_us = allow_us;
+    in->overran_bytes = 0;
+    for (int side = 0; side < 2; side++) {
+        const sidequeue *q = &in->queue[side];
+        if (q->n == 0 || !q->q[0]->op_active)
+            continue;
+        const pending *p = q->q[0];
+        uint64_t n = waits_to_write(p) ? p->len : p->cap;
+        if (n > in->overran_bytes)
+            in->overran_bytes = n;
+    }
+}
+
+/* A size as a person says it: "64 MiB", "200 KiB", "1500 bytes". */
+static void say_bytes(char *out, size_t cap, uint64_t n)
+{
+    if (n >= ((uint64_t)1 << 20) && n % ((uint64_t)1 << 20) == 0)
+        snprintf(out, cap, "%llu MiB", (unsigned long long)(n >> 20));
+    else if (n >= ((uint64_t)1 << 20))
+        snprintf(out, cap, "%.1f MiB", (double)n / (1 << 20));
+    else if (n >= 1024 && n % 1024 == 0)
+        snprintf(out, cap, "%llu KiB", (unsigned long long)(n >> 10));
+    else
+        snprintf(out, cap, "%llu bytes", (unsigned long long)n);
+}
+
+/* A duration as a lesson writes it: "1 ms", "20 us", "2.5 ms", "30 s". */
+static void say_us(char *out, size_t cap, uint64_t us)
+{
+    if (us >= 1000000 && us % 1000000 == 0)
+        snprintf(out, cap, "%llu s", (unsigned long long)(us / 1000000));
+    else if (us >= 1000 && us % 1000 == 0)
+        snprintf(out, cap, "%llu ms", (unsigned long long)(us / 1000));
+    else if (us >= 1000)
+        snprintf(out, cap, "%.1f ms", (double)us / 1000);
+    else
+        snprintf(out, cap, "%llu us", (unsigned long long)us);
+}
+
+/* What a failed expectation of an overrun step found: the plain reason,
+ * "step 3 took over 30 s on the kernel (64 MiB at 1 ms)" (or "on the
+ * model"), instead of the NameError of a variable its still-blocked call
+ * never assigned. */
+static void overrun_got(const interp *in, int step, char *out, size_t cap)
+{
+    char limit[32], size[32], lat[32];
+    const char *whose = in->mode == LESSON_MODE_REAL ? "kernel" : "model";
+    uint64_t latency =
+        in->doc->model.latency_us ? in->doc->model.latency_us : LESSON_DEFAULT_LATENCY_US;
+    say_us(limit, sizeof limit, in->overran_us);
+    say_us(lat, sizeof lat, latency);
+    if (in->overran_bytes > 0) {
+        say_bytes(size, sizeof size, in->overran_bytes);
+        snprintf(out, cap, "step %d took over %s on the %s (%s at %s)", step + 1, limit, whose,
+                 size, lat);
+    } else {
+        snprintf(out, cap, "step %d took over %s on the %s (at %s)", step + 1, limit, whose, lat);
+    }
+}
+
 static void settle(interp *in)
 {
     lesson_backend *be = in->be;
@@ -290,9 +384,12 @@ static void settle(interp *in)
     uint64_t deadline = be->ops->now_us(be) + allow;
     if (deadline > in->budget_end_us)
         deadline = in->budget_end_us;
+    uint64_t last_moved_us = UINT64_MAX; /* when a blocked call last moved bytes */
     for (int guard = 0; guard < LOOP_GUARD; guard++) {
         in->moved = false;
         pump(in);
+        if (in->moved)
+            last_moved_us = be->ops->now_us(be);
         if (!any_blocked(in)) {
             be->ops->settle(be);
             if (!pump(in))
@@ -318,8 +415,17 @@ static void settle(interp *in)
         bool moved = in->moved;
         if (be->ops->settle_step(be, until) || moved)
             continue;
-        if (sl > deadline || be->ops->now_us(be) >= deadline)
+        if (sl > deadline || be->ops->now_us(be) >= deadline) {
+            /* At rest with a side blocked for good is no overrun; the
+             * limit's last tenth reached by a call still moving bytes in
+             * it is (the model stops short of the deadline when its next
+             * event lies beyond it). */
+            uint64_t tail = allow / 10, now = be->ops->now_us(be);
+            if (last_moved_us != UINT64_MAX && now + tail >= deadline &&
+                last_moved_us + tail >= deadline)
+                note_overrun(in, allow, deadline);
             break;
+        }
         be->ops->advance(be, sl);
     }
 }
@@ -447,6 +553,7 @@ static int run_step(interp *in, int step)
     for (size_t i = 0; i < st->nlines; i++)
         has_wait = has_wait || st->lines[i].kind == LESSON_LINE_WAIT;
     be->ops->step_begin(be);
+    in->overran_us = 0;
     if (keep)
         be->ops->keep_time(be, true);
     in->mark_us = be->ops->now_us(be);
@@ -512,6 +619,8 @@ static int run_step(interp *in, int step)
         if (ln->kind == LESSON_LINE_EXPECT && (ln->modes & in->mode) && !wire_skips(in, ln)) {
             lesson_expect_result *res = &v->expects[v->nexpects++];
             check_expect(in, ln, res);
+            if (!res->ok && in->overran_us > 0)
+                overrun_got(in, step, res->got, sizeof res->got);
             /* A late snapshot of a timed step cannot tell a wrong
              * expectation from a busy machine: not checked (lesson_run.h). */
             res->skipped = !res->ok && late_us > LESSON_LATE_BOUND_US;

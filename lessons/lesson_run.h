@@ -168,9 +168,20 @@ int lesson_runner_write_transcript(const lesson_runner *r, FILE *out);
  * nothing). -EINVAL for another choice (*out NULL, nothing said). */
 int lesson_wire_new(const char *choice, FILE *note, lesson_wire_handle **out);
 
+/* lesson_wire_new(), calling meanwhile(arg) (may be NULL) exactly once:
+ * while the wire's helper sets itself up when there is one to wait for,
+ * else before returning. main() loads the window's module then. */
+int lesson_wire_new_then(const char *choice, FILE *note, lesson_wire_handle **out,
+                         void (*meanwhile)(void *), void *arg);
+
 /* Stops the wire's helper (in the process that made it) and frees the
  * handle. Accepts NULL. */
 void lesson_wire_free(lesson_wire_handle *w);
+
+/* The wire's link and helper (net_wire.h), for a benchmark that measures
+ * the kernel alone on the same wire; NULL for plain loopback (w NULL).
+ * Borrowed from w. */
+struct net_wire *lesson_wire_net(lesson_wire_handle *w);
 
 /* In the child of a fork (check -j): frees the parent's wire, whose
  * helper answers the parent only (the parent's helper goes on), and

@@ -811,6 +811,12 @@ static int recv_reply(int ctl, wire_reply *rep, int *fd, int timeout_ms)
 
 int net_wire_start(net_wire **out, const char *tun_path, char *msg)
 {
+    return net_wire_start_then(out, tun_path, NULL, NULL, msg);
+}
+
+int net_wire_start_then(net_wire **out, const char *tun_path, void (*meanwhile)(void *), void *arg,
+                        char *msg)
+{
     int ctl[2] = {-1, -1}, log[2] = {-1, -1};
     int rc = 0;
     net_wire *w = NULL;
@@ -856,6 +862,9 @@ int net_wire_start(net_wire **out, const char *tun_path, char *msg)
     int big = 4 << 20;
     if (setsockopt(w->log, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big) < 0)
         setsockopt(w->log, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+    if (meanwhile) /* while the helper makes its namespaces */
+        meanwhile(arg);
+    meanwhile = NULL;
     wire_reply rep;
     memset(&rep, 0, sizeof rep);
     rc = recv_reply(w->ctl, &rep, NULL, WIRE_START_TIMEOUT_MS);
@@ -883,6 +892,8 @@ fail:
     if (w)
         pthread_mutex_destroy(&w->mu);
     free(w);
+    if (meanwhile)
+        meanwhile(arg);
     return rc;
 }
 

@@ -81,6 +81,14 @@ enum { NET_WIRE_MSG_LEN = 512 };
  * "; fix: ..." for the known causes. */
 int net_wire_start(net_wire **out, const char *tun_path, char *msg);
 
+/* net_wire_start(), calling meanwhile(arg) (may be NULL) in this process
+ * once the helper is forked, while it sets its namespaces up, before
+ * waiting for it: the window loads its module then, and its first frame
+ * comes sooner. meanwhile is called exactly once, also when the fork
+ * failed. */
+int net_wire_start_then(net_wire **out, const char *tun_path, void (*meanwhile)(void *), void *arg,
+                        char *msg);
+
 /* Ends the helper (its namespaces go with it) and frees. Accepts NULL. */
 void net_wire_free(net_wire *w);
 

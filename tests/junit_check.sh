@@ -3,8 +3,11 @@
 # Checks the bundled lessons plus a failing lesson (a wrong expectation,
 # with '<' and '&' in it) and one that does not parse: the JUnit XML
 # validates against tests/junit.xsd with xmllint, has one testcase per
-# expectation and mode (counted from the lesson files), a <failure> with
-# expected and got for the wrong one and an <error> for the broken one;
+# expectation and mode (counted from the lesson files), each with its
+# step's time, a <failure> with expected and got for the wrong one and an
+# <error> saying FILE:LINE:COL once for the broken one; with
+# --junit-flavor jenkins it validates against Jenkins' strict schema
+# (tests/junit-jenkins.xsd), which the full flavor fails;
 # TAP has the same number of points and as many 'not ok'; -j 1 and -j 4
 # print the same. Exit 77 (skipped) without xmllint.
 # Usage: tests/junit_check.sh path/to/sockbuf path/to/source
@@ -49,6 +52,30 @@ line=$(xmllint --xpath 'string(//testcase[failure]/@line)' "$dir/report.xml")
 xmllint --xpath 'count(//testsuite[@name="91-broken"]/testcase/error)' "$dir/report.xml" | grep -qx 1 ||
   fail "no <error> for the lesson that does not parse"
 xmllint --xpath 'count(//failure)' "$dir/report.xml" | grep -qx 2 || fail "want two failures (sim and real)"
+# A parse error says FILE:LINE:COL: error: ... once (message and text).
+perr="$dir/91-broken.lesson:3:16: error: expected an expression, found end of line"
+msg=$(xmllint --xpath 'string(//testsuite[@name="91-broken"]/testcase/error/@message)' "$dir/report.xml")
+[ "$msg" = "$perr" ] || fail "parse error message: '$msg', want '$perr'"
+msg=$(xmllint --xpath 'string(//testsuite[@name="91-broken"]/testcase/error)' "$dir/report.xml")
+[ "$msg" = "$perr" ] || fail "parse error text: '$msg', want '$perr'"
+# Each testcase's time is its step's: not all zero, and the real mode's
+# steps (which wait on real sockets) take time.
+nonzero=$(xmllint --xpath 'count(//testcase[@time > 0])' "$dir/report.xml")
+[ "$nonzero" -gt $((want / 2)) ] || fail "only $nonzero of $want testcases have a time"
+# Jenkins' strict schema rejects a testcase's file and line: the jenkins
+# flavor leaves them out and validates; the full one does not (so the
+# schema can fail), and keeps them.
+xmllint --noout --schema "$src/tests/junit-jenkins.xsd" "$dir/report.xml" 2>/dev/null &&
+  fail "the full report passes Jenkins' strict schema: the schema checks nothing"
+"$bin" check -j 4 --junit "$dir/jenkins.xml" --junit-flavor jenkins "$dir" >/dev/null 2>&1
+xmllint --noout --schema "$src/tests/junit-jenkins.xsd" "$dir/jenkins.xml" 2>"$dir/xmllint.log" ||
+  fail "xmllint (Jenkins): $(cat "$dir/xmllint.log")"
+got=$(xmllint --xpath 'count(//testcase)' "$dir/jenkins.xml")
+[ "$got" = "$want" ] || fail "jenkins flavor: $got testcases, want $want"
+xmllint --xpath 'count(//testcase[@file or @line])' "$dir/jenkins.xml" | grep -qx 0 ||
+  fail "jenkins flavor: a testcase has file or line"
+"$bin" check --junit-flavor gitlab --junit "$dir/x.xml" "$src/lessons/01-basics.lesson" >/dev/null 2>"$dir/err"
+[ $? -eq 2 ] && grep -q "bad --junit-flavor 'gitlab'" "$dir/err" || fail "--junit-flavor gitlab: $(cat "$dir/err")"
 
 "$bin" check -j 1 "$dir" >"$dir/out1" 2>"$dir/err1"
 cmp -s "$dir/out1" "$dir/out4" || fail "-j 1 and -j 4 print differently: $(diff "$dir/out1" "$dir/out4")"

@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# package_test.sh: the Debian package installs, works, and removes cleanly.
-# Installs DEB with apt-get (dependencies from shlibdeps), then from the
-# installed copy: `sockbuf check basics` (lessons from /usr/share/sockbuf),
-# check loads no SDL, `man sockbuf` renders, desktop-file-validate accepts
-# the menu entry (which opens a .lesson file), the icon is an SVG, the
-# .lesson MIME type and the AppStream metadata are valid, bash completion
-# offers commands and lesson names; then purges the package and checks
-# that none of its files and none of its own folders are left. Before
-# all that, lintian finds no error or warning in DEB. Run by .ci/run
-# through `scripts/package --test`. Needs root (or sudo); exit 77 when
-# neither.
-# Usage: tests/package_test.sh path/to/sockbuf_VERSION_ARCH.deb
+# package_test.sh: the Debian packages install, work, and remove cleanly.
+# Installs the package sockbuf alone with apt-get (dependencies from
+# shlibdeps: libc only, no SDL and no font), then from the installed copy:
+# `sockbuf check` of every bundled lesson (from /usr/share/sockbuf) with
+# no SDL loaded (and none installed, where this machine has none), the
+# docs in /usr/share/doc/sockbuf (SPEC.md, the lesson language's
+# reference, among them), render and the window saying they need
+# sockbuf-gui (exit 2), `man sockbuf`
+# renders, bash completion offers commands and lesson names. Then adds
+# sockbuf-gui: render draws a picture, desktop-file-validate accepts the
+# menu entry (which opens a .lesson file), the icon is an SVG, the .lesson
+# MIME type and the AppStream metadata are valid. Then purges both and
+# checks that none of their files and none of their own folders are left.
+# Before all that, lintian finds no error or warning in either. Run by
+# .ci/run through `scripts/package --test`. Needs root or sudo; exit 77
+# when neither.
+# Usage: tests/package_test.sh sockbuf_VERSION_ARCH.deb sockbuf-gui_VERSION_ARCH.deb
 set -euo pipefail
-deb=${1:?usage: package_test.sh DEB}
+deb=${1:?usage: package_test.sh SOCKBUF_DEB SOCKBUF_GUI_DEB}
+gdeb=${2:?usage: package_test.sh SOCKBUF_DEB SOCKBUF_GUI_DEB}
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   if ! command -v sudo >/dev/null 2>&1 || ! sudo -n true 2>/dev/null; then
@@ -24,27 +30,42 @@ fi
 fail() { echo "package_test: FAIL: $*" >&2; exit 1; }
 step() { echo "package_test: $*" >&2; }
 
-if dpkg-query -W -f='${Status}' sockbuf 2>/dev/null | grep -q 'install ok installed'; then
-  fail "sockbuf is already installed; remove it first (apt-get purge sockbuf)"
-fi
+for p in sockbuf sockbuf-gui; do
+  if dpkg-query -W -f='${Status}' $p 2>/dev/null | grep -q 'install ok installed'; then
+    fail "$p is already installed; remove it first (apt-get purge sockbuf sockbuf-gui)"
+  fi
+done
 case $deb in /*) ;; *) deb=$PWD/$deb ;; esac
+case $gdeb in /*) ;; *) gdeb=$PWD/$gdeb ;; esac
 
 # lintian: no error and no warning (--fail-on), and no hardening tag,
 # though lintian counts those as information only (the build's
 # dpkg-buildflags must have reached the compiler and the linker). Every
 # tag it shows is printed.
 command -v lintian >/dev/null 2>&1 || fail "lintian is not installed (scripts/setup --package)"
-step "lintian $(basename "$deb")"
-lint=$(lintian --display-info --fail-on error,warning "$deb" 2>&1) && lintok=1 || lintok=
+step "lintian $(basename "$deb") $(basename "$gdeb")"
+lint=$(lintian --display-info --fail-on error,warning "$deb" "$gdeb" 2>&1) && lintok=1 || lintok=
 lint=$(grep -v '^running with root privileges' <<<"$lint" || true)
 [ -z "$lint" ] || printf '%s\n' "$lint" >&2
 [ -n "$lintok" ] || fail "lintian finds errors or warnings (lintian-explain-tags TAG tells more)"
 if grep -q 'hardening-' <<<"$lint"; then fail "lintian: a binary is not hardened"; fi
 if [ -n "$lint" ]; then step "lintian: no error, no warning (information above)"; else step "lintian: no tag"; fi
-step "installing $(basename "$deb")"
+# sockbuf alone: its dependencies are libc's, nothing of SDL's or fonts'.
+deps=$(dpkg-deb -f "$deb" Depends)
+grep -qi 'sdl\|font\|png' <<<"$deps" && fail "sockbuf depends on more than libc: $deps"
+step "installing $(basename "$deb") alone (Depends: $deps)"
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$deb" >/dev/null
-trap 'DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq sockbuf >/dev/null 2>&1 || true' EXIT
+trap 'DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq sockbuf-gui sockbuf >/dev/null 2>&1 || true' EXIT
 files=$(dpkg-query -L sockbuf)
+dpkg-query -W -f='${Status}' sockbuf-gui 2>/dev/null | grep -q 'install ok installed' &&
+  fail "installing sockbuf installed sockbuf-gui"
+# Where this machine has no SDL at all (a CI container, scripts/fresh-check),
+# that is checked too; on a developer's machine SDL is there for the build.
+if dpkg-query -W -f='${Status}\n' libsdl2-2.0-0 2>/dev/null | grep -q 'install ok installed'; then
+  sdl="SDL installed on this machine, not loaded"
+else
+  sdl="no SDL installed"
+fi
 
 bin=/usr/bin/sockbuf
 [ -x $bin ] || fail "$bin is not installed"
@@ -53,20 +74,29 @@ work=$(mktemp -d)
 out=$(cd "$work" && $bin check basics 2>&1) || fail "sockbuf check basics: $out"
 [ "$out" = "1 passed, 0 failed" ] || fail "sockbuf check basics said: $out"
 step "installed sockbuf check basics: $out"
-out=$(cd "$work" && $bin check /usr/share/sockbuf/lessons/ 2>&1) || fail "check of every lesson: $out"
-step "installed lessons: ${out##*$'\n'}"
+# Every bundled lesson, both modes, with the dynamic loader's log: no SDL
+# library is loaded, whatever the lesson does.
+out=$(cd "$work" && LD_DEBUG=libs $bin check /usr/share/sockbuf/lessons/ 2>"$work/ld") ||
+  fail "check of every lesson: $out $(grep -v '^ *[0-9]*:' "$work/ld" | tail -5 || true)"
+if grep -q 'libSDL2' "$work/ld"; then fail "check loads SDL: $(grep -m1 libSDL2 "$work/ld")"; fi
+summary=${out##*$'\n'}
+[ "$summary" = "6 passed, 0 failed" ] || fail "check of every lesson: $summary"
+step "installed lessons: $summary, $sdl"
 $bin --version | grep -q '^sockbuf ' || fail "--version"
-# check loads no SDL; the window's module is where the RUNPATH says.
-libs=$(cd "$work" && LD_DEBUG=libs $bin check --sim basics 2>&1 >/dev/null | grep -c 'calling init:' || true)
-if (cd "$work" && LD_DEBUG=libs $bin check --sim basics 2>&1 >/dev/null) | grep -q 'libSDL2'; then
-  fail "check loads SDL"
-fi
-step "check initialises $libs shared objects, no SDL"
-out=$(cd "$work" && SDL_VIDEODRIVER=offscreen $bin render basics --out "$work/png" --size 320x180 2>&1) ||
-  fail "render from the installed copy: $out"
-[ -s "$work/png/step-01.png" ] || fail "render wrote no step-01.png"
-file "$work/png/step-01.png" | grep -q 'PNG image data' || fail "step-01.png is not a PNG"
-rm -rf "$work"
+# The lesson language's reference and the manual ship with the command line.
+for d in SPEC.md lessons.md manual.md ci.md; do
+  [ -s /usr/share/doc/sockbuf/docs/$d ] || fail "/usr/share/doc/sockbuf/docs/$d is not installed"
+done
+# Without sockbuf-gui, render and the window say which package they need.
+for cmd in "render basics --out $work/png" "basics"; do
+  rc=0
+  out=$(cd "$work" && SDL_VIDEODRIVER=offscreen $bin $cmd 2>&1) || rc=$?
+  [ $rc -eq 2 ] || fail "sockbuf $cmd without sockbuf-gui: exit $rc, want 2 ($out)"
+  [ "$out" = "sockbuf: the window and render need the package sockbuf-gui (apt-get install sockbuf-gui)" ] ||
+    fail "sockbuf $cmd without sockbuf-gui said: $out"
+done
+[ ! -e "$work/png" ] || fail "render without sockbuf-gui made its folder"
+step "render and the window without sockbuf-gui: exit 2, naming the package"
 
 # The man page renders, without groff warnings.
 man -w sockbuf >/dev/null 2>&1 || fail "man -w sockbuf finds no page"
@@ -77,6 +107,28 @@ done
 warn=$(zcat "$(man -w sockbuf)" | groff -man -ww -z -Tutf8 2>&1 || true)
 [ -z "$warn" ] || fail "groff warns about the man page: $warn"
 step "man sockbuf renders ($(wc -l <<<"$page") lines)"
+
+comp=/usr/share/bash-completion/completions/sockbuf
+[ -f $comp ] || fail "no bash completion"
+words=$(bash -c ". $comp; COMP_WORDS=(sockbuf check na); COMP_CWORD=2; _sockbuf; printf '%s\n' \"\${COMPREPLY[@]}\"")
+grep -qx 'nagle-delayed-ack' <<<"$words" || fail "completion of 'sockbuf check na': $words"
+words=$(bash -c ". $comp; COMP_WORDS=(sockbuf ch); COMP_CWORD=1; _sockbuf; printf '%s\n' \"\${COMPREPLY[@]}\"")
+grep -qx 'check' <<<"$words" || fail "completion of 'sockbuf ch': $words"
+words=$(bash -c ". $comp; COMP_WORDS=(sockbuf check --ju); COMP_CWORD=2; _sockbuf; printf '%s\n' \"\${COMPREPLY[@]}\"")
+grep -qx -- '--junit' <<<"$words" || fail "completion of 'sockbuf check --ju': $words"
+step "bash completion offers commands, options and lesson names"
+
+step "installing $(basename "$gdeb")"
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$gdeb" >/dev/null
+files="$files
+$(dpkg-query -L sockbuf-gui)"
+work=$(mktemp -d)
+out=$(cd "$work" && SDL_VIDEODRIVER=offscreen $bin render basics --out "$work/png" --size 320x180 2>&1) ||
+  fail "render with sockbuf-gui: $out"
+[ -s "$work/png/step-01.png" ] || fail "render wrote no step-01.png"
+file "$work/png/step-01.png" | grep -q 'PNG image data' || fail "step-01.png is not a PNG"
+rm -rf "$work"
+step "render with sockbuf-gui: $(ls /usr/lib/*/sockbuf/libsockbuf-viz.so) drew step-01.png"
 
 desktop=/usr/share/applications/sockbuf.desktop
 desktop-file-validate $desktop || fail "desktop-file-validate"
@@ -96,7 +148,7 @@ grep -qx 'text/x-sockbuf-lesson:\*\.lesson' "$mimedb/globs" || fail "*.lesson is
 grep -qx 'text/x-sockbuf-lesson text/plain' "$mimedb/subclasses" || fail "a lesson is not text/plain"
 rm -rf "$mimedb"
 # AppStream metadata, validated without the network where appstreamcli is.
-meta=/usr/share/metainfo/org.example.sockbuf.metainfo.xml
+meta=$(ls /usr/share/metainfo/*.sockbuf.metainfo.xml)
 xmllint --noout $meta || fail "$meta is not well-formed XML"
 grep -q '<launchable type="desktop-id">sockbuf.desktop</launchable>' $meta || fail "metainfo launchable"
 grep -q '<mediatype>text/x-sockbuf-lesson</mediatype>' $meta || fail "metainfo mediatype"
@@ -108,20 +160,13 @@ else
 fi
 step "desktop entry valid (takes a file, MIME type), icon, MIME type and AppStream metadata ($appstream)"
 
-comp=/usr/share/bash-completion/completions/sockbuf
-[ -f $comp ] || fail "no bash completion"
-words=$(bash -c ". $comp; COMP_WORDS=(sockbuf check na); COMP_CWORD=2; _sockbuf; printf '%s\n' \"\${COMPREPLY[@]}\"")
-grep -qx 'nagle-delayed-ack' <<<"$words" || fail "completion of 'sockbuf check na': $words"
-words=$(bash -c ". $comp; COMP_WORDS=(sockbuf ch); COMP_CWORD=1; _sockbuf; printf '%s\n' \"\${COMPREPLY[@]}\"")
-grep -qx 'check' <<<"$words" || fail "completion of 'sockbuf ch': $words"
-words=$(bash -c ". $comp; COMP_WORDS=(sockbuf check --ju); COMP_CWORD=2; _sockbuf; printf '%s\n' \"\${COMPREPLY[@]}\"")
-grep -qx -- '--junit' <<<"$words" || fail "completion of 'sockbuf check --ju': $words"
-step "bash completion offers commands, options and lesson names"
 
 step "removing"
 trap - EXIT
-DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq sockbuf >/dev/null
-dpkg-query -W -f='${Status}' sockbuf 2>/dev/null | grep -q 'installed' && fail "still installed"
+DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq sockbuf-gui sockbuf >/dev/null
+for p in sockbuf sockbuf-gui; do
+  dpkg-query -W -f='${Status}' $p 2>/dev/null | grep -q 'installed' && fail "$p still installed"
+done
 left=
 while IFS= read -r f; do
   [ -z "$f" ] && continue

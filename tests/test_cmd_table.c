@@ -244,6 +244,7 @@ static const char *sample_value(const char *name)
         {"idle-timeout", "1"},   {"lang", "ja"},      {"size", "640x360"},
         {"at", "0.5"},           {"zoom", "2"},       {"jobs", "2"},
         {"junit", "x.xml"},      {"timeout", "5"},    {"transcript", "x.jsonl"},
+        {"junit-flavor", "jenkins"}, {"format", "webp"},
         {"wire-view", "kernel"}, {"demo-steps", "1"}, {"screenshot", "x.png"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)

@@ -8,6 +8,7 @@
  * end as regression cases.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -639,15 +640,15 @@ static char *sub_chain(int n, const char *last, const char *tail)
     return t;
 }
 
-/* A chain of 250000 subtractions (1 MB line) parses, its type is known
- * without recursion, it is freed without recursion, and a bad operand at
+/* A chain of 498 subtractions (as long as a statement may be: 999 terms
+ * with its last operand) parses, its type is known, and a bad operand at
  * its end is reported at the column of the last '-'. Before: the type
  * check re-walked the tree at every '-' (quadratic) and freeing recursed
- * once per operand (a crash). */
+ * once per operand (a crash); now the chain's length is bounded too. */
 static void test_parse_long_subtraction_chain(void **state)
 {
     (void)state;
-    int n = 250000;
+    int n = (LESSON_MAX_TERMS - 3) / 2;
     char *t = sub_chain(n, "", "client: y = x - b'a'\n");
     assert_string_equal(first_error(t),
                         "4:15: unsupported operand type(s) for -: 'int' and 'bytes'");
@@ -664,6 +665,138 @@ static void test_parse_long_subtraction_chain(void **state)
     assert_int_equal(e->kind, LX_SUB);
     assert_int_equal(e->b->kind, LX_SECONDS);
     lesson_doc_free(doc);
+    free(t);
+}
+
+/* The peak of this process's resident memory (VmHWM) since the last
+ * reset_peak(), in bytes; 0 when it cannot be read. */
+static uint64_t peak_rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    uint64_t kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %" SCNu64, &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb * 1024;
+}
+
+/* Resets VmHWM to the current resident size (Linux 4.0); false when this
+ * process may not. */
+static bool reset_peak(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (!f)
+        return false;
+    bool ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
+/* The parser's memory is bounded (#26 item 2): a 10 MB line of 2.5
+ * million subtractions fails at once with a clear error at the '-' that
+ * crossed LESSON_MAX_TERMS, and parsing it raises the peak resident
+ * memory by less than 32 MB (before: 1.1 GB, 110 bytes a byte); a lesson
+ * of many statements, each within the limit, fails once their terms
+ * together pass LESSON_MAX_LESSON_TERMS. */
+static void test_parse_terms_bounded(void **state)
+{
+    (void)state;
+    int n = 2500000;
+    char *t = sub_chain(n, "", "");
+    bool measured = reset_peak();
+    uint64_t before = peak_rss_bytes();
+    char want[160];
+    snprintf(want, sizeof want,
+             "3:%d: statement too large: more than %d terms (values, names, calls, operators)",
+             13 + 4 * (LESSON_MAX_TERMS / 2 - 1) + 2, LESSON_MAX_TERMS);
+    assert_string_equal(first_error(t), want);
+    if (measured && before > 0)
+        assert_true(peak_rss_bytes() - before < ((uint64_t)32 << 20));
+    free(t);
+
+    /* Statements of 999 terms each: the lesson's limit is crossed in the
+     * statement after LESSON_MAX_LESSON_TERMS / 999 of them. */
+    int per = (LESSON_MAX_TERMS - 1) / 2, lines = LESSON_MAX_LESSON_TERMS / (2 * per + 1) + 1;
+    size_t cap = strlen(HEAD) + (size_t)lines * (32 + 4 * (size_t)per);
+    t = malloc(cap);
+    assert_non_null(t);
+    size_t k = (size_t)snprintf(t, cap, HEAD);
+    for (int l = 0; l < lines; l++) {
+        k += (size_t)snprintf(t + k, cap - k, "client: x = 1");
+        for (int i = 0; i < per; i++, k += 4)
+            memcpy(t + k, " - 1", 4);
+        t[k++] = '\n';
+    }
+    t[k] = '\0';
+    const char *e = first_error(t);
+    snprintf(want, sizeof want, "%d:", 2 + lines);
+    assert_true(strncmp(e, want, strlen(want)) == 0);
+    assert_non_null(strstr(e, "lesson too large: more than 100000 terms"));
+    free(t);
+}
+
+/* Each limit the runner has is one number, checked when the lesson is
+ * read (#26 item 9): a side's 65th variable (also through `with ... as`
+ * and a pair), a lesson's 17th socket (socket() or accept()) and its 9th
+ * makefile() are errors at their place, where before the variable was
+ * accepted and then "not defined", and the 17th socket was opened but
+ * missing from the record ("got OSError"). At the limits, it parses. */
+static void test_parse_limits_are_checked(void **state)
+{
+    (void)state;
+    char *t = malloc(64 * 1024);
+    assert_non_null(t);
+    char want[200];
+    /* variables */
+    size_t k = (size_t)sprintf(t, HEAD);
+    for (int i = 0; i < LESSON_MAX_VARS; i++)
+        k += (size_t)sprintf(t + k, "client: v%d = %d\n", i, i);
+    k += (size_t)sprintf(t + k, "server: w = 1\nclient: v0 = 2\n");
+    lesson_doc_free(parse_ok(t)); /* 64 a side, rebinding is no new one */
+    sprintf(t + k, "client: extra = 1\n");
+    snprintf(want, sizeof want, "%d:9: too many variables on the client side: at most %d",
+             3 + LESSON_MAX_VARS + 2, LESSON_MAX_VARS);
+    assert_string_equal(first_error(t), want);
+    sprintf(t + k, "client: v1, extra = (1, 2)\n");
+    snprintf(want, sizeof want, "%d:13: too many variables on the client side: at most %d",
+             3 + LESSON_MAX_VARS + 2, LESSON_MAX_VARS);
+    assert_string_equal(first_error(t), want);
+    k = (size_t)sprintf(t, "lesson t\nfile f 1\nstep s\n");
+    for (int i = 0; i < LESSON_MAX_VARS; i++)
+        k += (size_t)sprintf(t + k, "client: v%d = %d\n", i, i);
+    sprintf(t + k, "client: with open('f', 'rb') as extra: v0 = extra.read()\n");
+    snprintf(want, sizeof want, "%d:33: too many variables on the client side: at most %d",
+             4 + LESSON_MAX_VARS, LESSON_MAX_VARS);
+    assert_string_equal(first_error(t), want);
+
+    /* sockets: a listener, and connections of two sockets each */
+    k = (size_t)sprintf(t,
+                        HEAD "server: srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n");
+    for (int i = 1; i + 1 < LESSON_MAX_SOCKS; i += 2)
+        k += (size_t)sprintf(t + k,
+                             "client: c%d = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                             "server: a%d, p%d = srv.accept()\n",
+                             i, i, i);
+    k += (size_t)sprintf(t + k,
+                         "client: last = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n");
+    lesson_doc_free(parse_ok(t)); /* exactly LESSON_MAX_SOCKS */
+    sprintf(t + k, "server: one, more = srv.accept()\n");
+    snprintf(want, sizeof want,
+             "%d:21: too many sockets: a lesson opens at most %d (its socket() and accept() calls)",
+             3 + LESSON_MAX_SOCKS, LESSON_MAX_SOCKS);
+    assert_string_equal(first_error(t), want);
+
+    /* makefile() objects, readers and writers together */
+    k = (size_t)sprintf(t, HEAD "client: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n");
+    for (int i = 0; i < LESSON_MAX_FILES; i++)
+        k += (size_t)sprintf(t + k, "client: f%d = s.makefile('%s')\n", i, i % 2 ? "rb" : "wb");
+    lesson_doc_free(parse_ok(t));
+    sprintf(t + k, "client: g = s.makefile('wb')\n");
+    snprintf(want, sizeof want, "%d:13: too many makefile() objects: a lesson makes at most %d",
+             4 + LESSON_MAX_FILES, LESSON_MAX_FILES);
+    assert_string_equal(first_error(t), want);
     free(t);
 }
 
@@ -842,6 +975,8 @@ int main(void)
         cmocka_unit_test(test_parse_nul_and_invalid_utf8),
         cmocka_unit_test(test_parse_hostile_sizes),
         cmocka_unit_test(test_parse_long_subtraction_chain),
+        cmocka_unit_test(test_parse_terms_bounded),
+        cmocka_unit_test(test_parse_limits_are_checked),
         cmocka_unit_test(test_parse_fuzz_regressions),
         cmocka_unit_test(test_find_short_names),
         cmocka_unit_test(test_parse_question_whole),

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "lesson.h"
+#include "lesson_ast.h"
 #include "lesson_run.h"
 
 #define SERVER_UP                                                                                  \
@@ -1145,6 +1146,84 @@ static void test_run_real_ports_are_private(void **state)
     finish(&b);
 }
 
+/* A step that runs into its settle limit with a call still moving bytes
+ * says so in its failed expectations ("step 2 took over 60 s on the model
+ * (32 MiB at 10 ms)"), not NameError for the value the call never gave. */
+static void test_run_step_over_its_limit_says_so(void **state)
+{
+    (void)state;
+    run_t t = start("lesson t\nmodel latency=10ms\nfile big.bin 32MiB\n"
+                    "step a\n"
+                    "server: srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                    "server: srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)\n"
+                    "server: srv.bind(('localhost', 8080))\n"
+                    "server: srv.listen(1)\n"
+                    "client: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                    "client: s.connect(('localhost', 8080))\n"
+                    "server: conn, addr = srv.accept()\n"
+                    "step b\n"
+                    "client: with open('big.bin', 'rb') as f: data = f.read()\n" /* 13 */
+                    "client: s.sendall(data)\n"
+                    "server: rest = conn.recv(33554432, socket.MSG_WAITALL)\n"
+                    "expect server: len(rest) == 33554432\n" /* 16 */
+                    "expect client: len(data) == 33554432\n",
+                    LESSON_MODE_SIM);
+    step_ok(&t);
+    assert_int_equal(tstep(&t), 0);
+    const lesson_expect_result *e = expect_at(&t, LESSON_MODE_SIM, 16);
+    assert_false(e->ok);
+    assert_string_equal(e->got, "step 2 took over 60 s on the model (32 MiB at 10 ms)");
+    assert_true(expect_at(&t, LESSON_MODE_SIM, 17)->ok);
+    finish(&t);
+    /* A call blocked for good (nothing will come) rests: no overrun. */
+    t = start("lesson t\nstep a\n" CONNECTED "step b\n"
+              "server: d = conn.recv(10)\n" /* 10 */
+              "expect server: len(d) == 10\n",
+              LESSON_MODE_SIM);
+    step_ok(&t);
+    assert_int_equal(tstep(&t), 0);
+    e = expect_at(&t, LESSON_MODE_SIM, 11);
+    assert_false(e->ok);
+    assert_null(strstr(e->got, "took over"));
+    finish(&t);
+}
+
+/* As many sockets as a lesson may open (LESSON_MAX_SOCKS: half of them
+ * listeners on ports of their own, half clients connected to each), in
+ * both modes: every port is reachable in real mode as in the model, and
+ * the record lists the last socket with its state (#26 item 9: the record
+ * held 16 of 64, real mode mapped 16 ports). */
+static void max_sockets(unsigned modes)
+{
+    char text[8192];
+    int n = LESSON_MAX_SOCKS / 2;
+    size_t k = (size_t)snprintf(text, sizeof text, "lesson t\nstep a\n");
+    for (int i = 0; i < n; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k,
+                              "server: l%d = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                              "server: l%d.bind(('localhost', %d))\n"
+                              "server: l%d.listen(1)\n",
+                              i, i, 8080 + i, i);
+    for (int i = 0; i < n; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k,
+                              "client: c%d = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                              "client: c%d.connect(('localhost', %d))\n",
+                              i, i, 8080 + i);
+    snprintf(text + k, sizeof text - k,
+             "expect client: c%d.state == ESTABLISHED\nexpect client: error == None\n", n - 1);
+    run_t t = start(text, modes);
+    step_ok(&t);
+    const tview *v = tview_of(&t, modes);
+    assert_int_equal(v->nsocks, LESSON_MAX_SOCKS);
+    finish(&t);
+}
+
+static void test_run_max_sockets_in_both_modes(void **state)
+{
+    (void)state;
+    both_modes(max_sockets);
+}
+
 /* One budget for all of a lesson's values: copies share their bytes and
  * cost nothing, rebinding a name gives its bytes back, and the line whose
  * new value would cross the budget raises MemoryError there. */
@@ -1186,13 +1265,14 @@ static void test_run_memory_budget_raises_memoryerror(void **state)
     both_modes(memory_budget);
 }
 
-/* A chain of 200000 subtractions is evaluated left to right without
- * recursing per operand (before: about 4.7 KB of stack per operand, a
- * SIGSEGV from about 1780). */
+/* A chain as long as a statement may be (LESSON_MAX_TERMS) is evaluated
+ * left to right without recursing per operand (before: about 4.7 KB of
+ * stack per operand, a SIGSEGV from about 1780; the parser now refuses
+ * longer statements). */
 static void test_run_long_subtraction_chain(void **state)
 {
     (void)state;
-    int n = 200000;
+    int n = (LESSON_MAX_TERMS - 3) / 2; /* as long as a statement may be */
     size_t cap = (size_t)n * 4 + 200;
     char *t = malloc(cap);
     assert_non_null(t);
@@ -1326,6 +1406,8 @@ int main(void)
         cmocka_unit_test(test_run_monotonic),
         cmocka_unit_test(test_run_subtraction),
         cmocka_unit_test(test_run_long_subtraction_chain),
+        cmocka_unit_test(test_run_step_over_its_limit_says_so),
+        cmocka_unit_test(test_run_max_sockets_in_both_modes),
         cmocka_unit_test(test_run_peer_window),
         cmocka_unit_test(test_run_makefile_application_buffer),
         cmocka_unit_test(test_run_makefile_reader_readline),

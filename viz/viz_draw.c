@@ -1596,23 +1596,76 @@ static int narration_w(const viz_ctx *c)
 
 /* The narration is never cut: its box grows with it, down to the
  * columns' smallest height; what still does not fit is cut into pages as
- * tall as the box, with a mark at the bottom right of each ("▼ more: ↓
- * 1/2"), which the window pages with Down / Up and `render` draws one
- * picture each. Pages start at a paragraph where that costs no extra
- * page. Heights are in pixels: each paragraph keeps its own line pitch (a
+ * tall as the box, as many as it takes, with a mark at the bottom right
+ * of each ("▼ more: ↓  1/2"), which the window pages with Down / Up and
+ * `render` draws one picture each. A paragraph is wrapped whole however
+ * long it is (VIZ_WRAP_MAX_LINES lines at a time, each run going on
+ * where the one before stopped), and every paragraph of the step is
+ * shown. Pages start at a paragraph where that costs no extra page.
+ * Heights are in pixels: each paragraph keeps its own line pitch (a
  * paragraph with Japanese the Japanese font's). */
-enum { NAR_MAX_PARAS = 24, NAR_MAX_PAGES = 32 };
+
+/* One wrapped line: bytes [start, start + len) of paragraph para. */
+typedef struct {
+    int para;
+    int start, len;
+} nar_row;
 
 typedef struct {
-    int nlines;                   /* wrapped lines of every paragraph */
-    int plines[NAR_MAX_PARAS];    /* of them, each paragraph's */
-    int pitch[NAR_MAX_PARAS];     /* each paragraph's line pitch, pixels */
-    int total_px;                 /* the height of every line together */
-    int height_px;                /* the box's text height (a page) */
-    int mark_h;                   /* the mark's line height */
-    int pages;                    /* 1: it fits whole */
-    int start[NAR_MAX_PAGES + 1]; /* first line of each page; start[pages] = nlines */
+    int npara;     /* paragraphs */
+    int *plines;   /* of the lines, each paragraph's */
+    int *pitch;    /* each paragraph's line pitch, pixels */
+    nar_row *line; /* every line, in order */
+    int nlines;    /* wrapped lines of every paragraph */
+    int cap_para;  /* plines' and pitch's size */
+    int cap_lines; /* line's size */
+    int total_px;  /* the height of every line together */
+    int height_px; /* the box's text height (a page) */
+    int mark_h;    /* the mark's line height */
+    int pages;     /* 1: it fits whole */
+    int *start;    /* first line of each page; start[pages] = nlines (nlines + 1 of them) */
 } nar_pages;
+
+static void nar_pages_free(nar_pages *n)
+{
+    free(n->plines);
+    free(n->pitch);
+    free(n->line);
+    free(n->start);
+    memset(n, 0, sizeof *n);
+}
+
+/* Makes room for npara paragraphs and nlines lines (and their page
+ * starts). Returns false out of memory. */
+static bool nar_reserve(nar_pages *n, int npara, int nlines)
+{
+    if (npara > n->cap_para) {
+        int *pl = realloc(n->plines, (size_t)npara * sizeof *pl);
+        if (pl)
+            n->plines = pl;
+        int *pi = pl ? realloc(n->pitch, (size_t)npara * sizeof *pi) : NULL;
+        if (pi)
+            n->pitch = pi;
+        if (!pl || !pi)
+            return false;
+        n->cap_para = npara;
+    }
+    if (nlines > n->cap_lines) {
+        int nc = n->cap_lines ? n->cap_lines : 64;
+        while (nc < nlines)
+            nc *= 2;
+        nar_row *l = realloc(n->line, (size_t)nc * sizeof *l);
+        if (l)
+            n->line = l;
+        int *st = l ? realloc(n->start, (size_t)(nc + 1) * sizeof *st) : NULL;
+        if (st)
+            n->start = st;
+        if (!l || !st)
+            return false;
+        n->cap_lines = nc;
+    }
+    return true;
+}
 
 /* The mark of page `page` of `pages` in a language. */
 static void nar_mark(viz_lang lang, int page, int pages, char *out, size_t len)
@@ -1625,65 +1678,103 @@ static void nar_mark(viz_lang lang, int page, int pages, char *out, size_t len)
         snprintf(out, len, "\xe2\x96\xb2 \xe2\x86\x91  %d/%d", page + 1, pages);
 }
 
-/* Cuts the lines into pages n->height_px tall; a line beside the mark
- * (in the bottom mark_h pixels) must leave room for it (fits[line]).
- * aligned: a paragraph that does not fit in what is left of a page but
- * would on a page of its own starts the next one. Sets n->pages and
- * n->start. */
-static void nar_paginate(nar_pages *n, int npara, const bool *fits, bool aligned)
+/* Cuts the lines into pages n->height_px tall, into start (nlines + 1
+ * entries); a line beside the mark (in the bottom mark_h pixels) must
+ * leave room for it (fits[line]). aligned: a paragraph that does not fit
+ * in what is left of a page but would on a page of its own starts the
+ * next one. Returns the number of pages. */
+static int nar_paginate(const nar_pages *n, const bool *fits, bool aligned, int *start)
 {
     int np = 0, y = 0, g = 0, hp = n->height_px;
-    n->start[np++] = 0;
-    for (int p = 0; p < npara; p++) {
+    start[np++] = 0;
+    for (int p = 0; p < n->npara; p++) {
         int ph = n->plines[p] * n->pitch[p];
-        if (aligned && y > 0 && y + ph > hp && ph <= hp - n->mark_h && np < NAR_MAX_PAGES) {
-            n->start[np++] = g;
+        if (aligned && y > 0 && y + ph > hp && ph <= hp - n->mark_h) {
+            start[np++] = g;
             y = 0;
         }
         for (int i = 0; i < n->plines[p]; i++, g++) {
             int y1 = y + n->pitch[p];
-            if (y > 0 && (y1 > hp || (y1 > hp - n->mark_h && !fits[g])) && np < NAR_MAX_PAGES) {
-                n->start[np++] = g;
+            if (y > 0 && (y1 > hp || (y1 > hp - n->mark_h && !fits[g]))) {
+                start[np++] = g;
                 y = 0;
                 y1 = n->pitch[p];
             }
             y = y1;
         }
     }
-    n->start[np] = g;
-    n->pages = np;
+    start[np] = g;
+    return np;
 }
 
-/* Line `line` of paragraph s as wrapped (starts/lens of n lines) into
- * out, with "…" when it is the last line wrapping kept and the paragraph
- * goes on (more than VIZ_WRAP_MAX_LINES lines: the layout test sees it). */
-static void nar_line(const char *s, const int *starts, const int *lens, int n, int line, char *out,
-                     size_t len)
+/* Line g of n, as text, into out (len >= 8). */
+static void nar_text(const nar_pages *n, char *const *say, int g, char *out, size_t len)
 {
-    int l = lens[line] < (int)len - 4 ? lens[line] : (int)len - 4;
-    memcpy(out, s + starts[line], (size_t)l);
-    out[l] = 0;
-    if (line == n - 1) {
-        size_t rest = (size_t)(starts[line] + lens[line]), total = strlen(s);
+    const nar_row *l = &n->line[g];
+    size_t k = (size_t)l->len < len - 1 ? (size_t)l->len : len - 1;
+    memcpy(out, say[l->para] + l->start, k);
+    out[k] = 0;
+}
+
+/* Wraps paragraph s at cn's narration size, whole: calls fn(ud, start,
+ * len) for each line, in order. */
+static void nar_wrap_para(const viz_ctx *cn, const char *s, int nar_w,
+                          void (*fn)(void *ud, int start, int len), void *ud)
+{
+    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    size_t off = 0, total = strlen(s);
+    for (;;) {
+        int k = viz_text_wrap(cn->t, s + off, VIZ_FACE_SANS, T(cn, 23), nar_w, starts, lens,
+                              VIZ_WRAP_MAX_LINES);
+        size_t rest = k > 0 ? off + (size_t)starts[k - 1] + (size_t)lens[k - 1] : total;
         while (rest < total && (s[rest] == ' ' || s[rest] == '\n'))
             rest++;
-        if (rest < total)
-            strcat(out, "\xe2\x80\xa6");
+        /* Wrapping stopped at its most lines with text left: keep all but
+         * the last line and go on from where that one starts. */
+        bool more = k == VIZ_WRAP_MAX_LINES && rest < total && starts[k - 1] > 0;
+        int keep = more ? k - 1 : k;
+        for (int j = 0; j < keep; j++)
+            fn(ud, (int)off + starts[j], lens[j]);
+        if (!more)
+            return;
+        off += (size_t)starts[k - 1];
     }
+}
+
+typedef struct {
+    nar_pages *n;
+    int para;
+    bool oom;
+} nar_add_ctx;
+
+static void nar_add_line(void *ud, int start, int len)
+{
+    nar_add_ctx *a = ud;
+    nar_pages *n = a->n;
+    if (a->oom || !nar_reserve(n, n->npara, n->nlines + 1)) {
+        a->oom = true;
+        return;
+    }
+    n->line[n->nlines++] = (nar_row){a->para, start, len};
+    n->plines[a->para]++;
 }
 
 /* Wraps the paragraphs at cn's narration size into n (lines, pitches). */
 static void nar_wrap(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w, nar_pages *n)
 {
-    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
     n->nlines = 0;
     n->total_px = 0;
-    for (size_t i = 0; i < nsay && i < NAR_MAX_PARAS; i++) {
-        n->plines[i] = viz_text_wrap(cn->t, say[i], VIZ_FACE_SANS, T(cn, 23), nar_w, starts, lens,
-                                     VIZ_WRAP_MAX_LINES);
+    n->npara = 0;
+    if (!nar_reserve(n, nsay > 0 ? (int)nsay : 1, 1))
+        return;
+    n->npara = (int)nsay;
+    nar_add_ctx a = {n, 0, false};
+    for (size_t i = 0; i < nsay; i++) {
+        a.para = (int)i;
+        n->plines[i] = 0;
+        nar_wrap_para(cn, say[i], nar_w, nar_add_line, &a);
         n->pitch[i] = viz_text_para_line_height(
             cn->t, viz_text_needs_ja(say[i]) ? VIZ_FACE_JA : VIZ_FACE_SANS, T(cn, 23));
-        n->nlines += n->plines[i];
         n->total_px += n->plines[i] * n->pitch[i];
     }
 }
@@ -1691,58 +1782,56 @@ static void nar_wrap(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w
 /* Pages n (wrapped by nar_wrap, n->height_px set): one page when it
  * fits, else the fewest pages, starting at paragraphs where that costs
  * none. */
-static void nar_pages_make(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w,
-                           nar_pages *n)
+static void nar_pages_make(const viz_ctx *cn, char *const *say, int nar_w, nar_pages *n)
 {
     n->mark_h = viz_text_line_height(cn->t, VIZ_FACE_BOLD, T(cn, 23));
-    if (n->total_px <= n->height_px) {
-        n->pages = 1;
-        n->start[0] = 0;
-        n->start[1] = n->nlines;
+    n->pages = 1;
+    if (!n->start)
+        return; /* out of memory: nothing was wrapped */
+    n->start[0] = 0;
+    n->start[1] = n->nlines;
+    if (n->total_px <= n->height_px)
         return;
-    }
-    bool fits[NAR_MAX_PARAS * VIZ_WRAP_MAX_LINES];
-    char mark[64];
-    nar_mark(cn->lang, 8, 10, mark, sizeof mark); /* the widest: "▼ more: ↓  9/10" */
-    int room = nar_w - text_w(cn, mark, VIZ_FACE_BOLD, 23) - U(cn, 16);
-    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES], g = 0;
-    for (size_t i = 0; i < nsay && i < NAR_MAX_PARAS; i++) {
-        int k = viz_text_wrap(cn->t, say[i], VIZ_FACE_SANS, T(cn, 23), nar_w, starts, lens,
-                              VIZ_WRAP_MAX_LINES);
-        for (int j = 0; j < k; j++) {
-            char line[512];
-            nar_line(say[i], starts, lens, k, j, line, sizeof line);
-            fits[g++] = text_w(cn, line, VIZ_FACE_SANS, 23) <= room;
+    bool *fits = malloc((size_t)n->nlines + 1);
+    int *fill_only = malloc(((size_t)n->nlines + 1) * sizeof *fill_only);
+    /* The mark's widest for a page count of so many digits ("▼ more: ↓
+     * 9/10"; "99/100" once there are ten pages or more). */
+    for (int most = 10; fits && fill_only; most *= 10) {
+        char mark[64];
+        nar_mark(cn->lang, most - 2, most, mark, sizeof mark);
+        int room = nar_w - text_w(cn, mark, VIZ_FACE_BOLD, 23) - U(cn, 16);
+        for (int g = 0; g < n->nlines; g++) {
+            char line[1024];
+            nar_text(n, say, g, line, sizeof line);
+            fits[g] = text_w(cn, line, VIZ_FACE_SANS, 23) <= room;
         }
+        int fill_pages = nar_paginate(n, fits, false, fill_only);
+        n->pages = nar_paginate(n, fits, true, n->start);
+        if (n->pages > fill_pages) {
+            memcpy(n->start, fill_only, ((size_t)fill_pages + 1) * sizeof *fill_only);
+            n->pages = fill_pages;
+        }
+        if (n->pages < most || most > n->nlines)
+            break;
     }
-    int npara = nsay < NAR_MAX_PARAS ? (int)nsay : NAR_MAX_PARAS;
-    nar_pages fill_only = *n;
-    nar_paginate(&fill_only, npara, fits, false);
-    nar_paginate(n, npara, fits, true);
-    if (n->pages > fill_only.pages)
-        *n = fill_only;
+    free(fits);
+    free(fill_only);
 }
 
 /* Draws page `page` of n from (x, y): each line in its paragraph's
  * pitch (a paragraph with Japanese keeps the Japanese font's). */
-static void nar_draw(const viz_ctx *cn, char *const *say, size_t nsay, int nar_w,
-                     const nar_pages *n, int page, int x, int y)
+static void nar_draw(const viz_ctx *cn, char *const *say, const nar_pages *n, int page, int x,
+                     int y)
 {
-    int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES], g = 0;
-    for (size_t i = 0; i < nsay && i < NAR_MAX_PARAS && g < n->start[page + 1]; i++) {
-        int k = viz_text_wrap(cn->t, say[i], VIZ_FACE_SANS, T(cn, 23), nar_w, starts, lens,
-                              VIZ_WRAP_MAX_LINES);
-        bool ja = viz_text_needs_ja(say[i]);
-        int lh = n->pitch[i];
-        for (int j = 0; j < k; j++, g++) {
-            if (g < n->start[page] || g >= n->start[page + 1])
-                continue;
-            char line[512];
-            nar_line(say[i], starts, lens, k, j, line, sizeof line);
-            viz_text_draw(cn->t, line, ja ? VIZ_FACE_JA : VIZ_FACE_SANS, T(cn, 23), TEXT, x, y,
-                          VIZ_ALIGN_LEFT);
-            y += lh;
-        }
+    if (!n->start)
+        return;
+    for (int g = n->start[page]; g < n->start[page + 1]; g++) {
+        int p = n->line[g].para;
+        char line[1024];
+        nar_text(n, say, g, line, sizeof line);
+        viz_text_draw(cn->t, line, viz_text_needs_ja(say[p]) ? VIZ_FACE_JA : VIZ_FACE_SANS,
+                      T(cn, 23), TEXT, x, y, VIZ_ALIGN_LEFT);
+        y += n->pitch[p];
     }
 }
 
@@ -1862,12 +1951,13 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     size_t nsay = step_say(doc, s->step, c->lang, &say0);
     /* Where the model and the kernel differ at the step's end, the
      * lesson's reason follows the narration ("≠ client, unsent: ..."). */
-    char *say[24], whybuf[6][400];
+    char whybuf[6][400]; /* at most one a side and figure (unsent, in flight, received) */
+    char **say = malloc((nsay + 6) * sizeof *say);
     size_t nwhy = 0;
-    for (size_t i = 0; i < nsay && i < 16; i++)
+    if (!say)
+        nsay = 0; /* out of memory: the frame without its narration */
+    for (size_t i = 0; i < nsay; i++)
         say[i] = say0[i];
-    if (nsay > 16)
-        nsay = 16;
     for (int side = 0; side < 2 && f->progress >= 1.0 && doc && s->step >= 0; side++) {
         const viz_side *vs = &s->side[side];
         if (!vs->real.present || !vs->after.present || vs->after.listening)
@@ -1889,7 +1979,9 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
             snprintf(whybuf[nwhy], sizeof whybuf[nwhy], "\xe2\x89\xa0 %s, %s: %s",
                      viz_label(c->lang, side ? VIZ_L_SERVER : VIZ_L_CLIENT),
                      viz_label(c->lang, fig_label[fg]), why);
-            say[nsay++] = whybuf[nwhy++];
+            if (say)
+                say[nsay++] = whybuf[nwhy];
+            nwhy++;
         }
     }
     int foot_h = viz_text_line_height(t, VIZ_FACE_SANS, T(c, 20)) + U(c, 4);
@@ -1932,7 +2024,7 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
         np.height_px = nlh;
     if (np.total_px > np.height_px && np.height_px < 2 * nlh)
         np.height_px = 2 * nlh;
-    nar_pages_make(&cn, say, nsay, nar_w, &np);
+    nar_pages_make(&cn, say, nar_w, &np);
     /* Paged anyway: the largest size that takes no more pages. */
     for (double tu = c->tu; np.pages > 1 && tu > cn.tu * 1.001; tu *= 0.94) {
         viz_ctx ct = cn;
@@ -1941,12 +2033,14 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
         ct.tu = tu;
         nar_wrap(&ct, say, nsay, nar_w, &big);
         big.height_px = np.height_px;
-        nar_pages_make(&ct, say, nsay, nar_w, &big);
+        nar_pages_make(&ct, say, nar_w, &big);
         if (big.pages <= np.pages) {
             cn = ct;
+            nar_pages_free(&np);
             np = big;
             break;
         }
+        nar_pages_free(&big);
     }
     nar_h = np.height_px + U(c, 22);
     nar_y = h - m - foot_h - nar_h;
@@ -1989,7 +2083,7 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
     fill(c, m, nar_y, w - 2 * m, nar_h, PANEL);
     box(c, m, nar_y, w - 2 * m, nar_h);
     fill(c, m, nar_y, U(c, 5), nar_h, viz_palette(1));
-    nar_draw(&cn, say, nsay, nar_w, &np, page, m + U(c, 16), nar_y + U(c, 10));
+    nar_draw(&cn, say, &np, page, m + U(c, 16), nar_y + U(c, 10));
     if (np.pages > 1) {
         char mark[64];
         nar_mark(c->lang, page, np.pages, mark, sizeof mark);
@@ -1997,6 +2091,8 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
         viz_text_draw(t, mark, VIZ_FACE_BOLD, T(&cn, 23), WARN, m + U(c, 16) + nar_w,
                       nar_y + U(c, 10) + np.height_px - mlh, VIZ_ALIGN_RIGHT);
     }
+    nar_pages_free(&np);
+    free(say);
 
     /* footer */
     box(c, 0, 0, w, h);
@@ -2024,6 +2120,22 @@ void viz_draw_scene_pages(SDL_Renderer *r, viz_text *t, const viz_scene *s, cons
         viz_draw_help(r, t, ui, w, h);
 }
 
+typedef struct {
+    const viz_ctx *c;
+    const char *para;
+    bool ja;
+} prefetch_para;
+
+static void prefetch_line(void *ud, int start, int len)
+{
+    const prefetch_para *pp = ud;
+    char line[1024];
+    size_t k = (size_t)len < sizeof line - 1 ? (size_t)len : sizeof line - 1;
+    memcpy(line, pp->para + start, k);
+    line[k] = 0;
+    viz_text_prepare(pp->c->t, line, pp->ja ? VIZ_FACE_JA : VIZ_FACE_SANS, T(pp->c, 23), TEXT);
+}
+
 /* Prefetch item idx of a step: 0 the title, then each narration
  * paragraph, then each statement (in both colours it is drawn in).
  * Returns false past the last item. */
@@ -2039,15 +2151,8 @@ static bool prefetch_item(const viz_ctx *c, const lesson_doc *doc, int step, int
     size_t nsay = step_say(doc, step, c->lang, &say);
     if ((size_t)idx < nsay) {
         /* Its lines, as nar_draw draws them at the default narration size. */
-        int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
-        int k = viz_text_wrap(c->t, say[idx], VIZ_FACE_SANS, T(c, 23), narration_w(c), starts,
-                              lens, VIZ_WRAP_MAX_LINES);
-        bool ja = viz_text_needs_ja(say[idx]);
-        for (int j = 0; j < k; j++) {
-            char line[512];
-            nar_line(say[idx], starts, lens, k, j, line, sizeof line);
-            viz_text_prepare(c->t, line, ja ? VIZ_FACE_JA : VIZ_FACE_SANS, T(c, 23), TEXT);
-        }
+        prefetch_para pp = {c, say[idx], viz_text_needs_ja(say[idx])};
+        nar_wrap_para(c, say[idx], narration_w(c), prefetch_line, &pp);
         return true;
     }
     idx -= (int)nsay;

@@ -647,6 +647,11 @@ fail:
     return NULL;
 }
 
+void viz_text_set_renderer(viz_text *t, SDL_Renderer *r)
+{
+    t->r = r;
+}
+
 static void cache_clear(viz_text *t)
 {
     for (int i = 0; i < CACHE_SLOTS; i++) {

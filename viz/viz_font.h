@@ -75,8 +75,14 @@ typedef struct viz_text viz_text;
 
 /* A text cache drawing onto r (borrowed; must outlive the cache). Opens
  * the fonts found by viz_font_find(); TTF_Init() must have been called.
- * Returns NULL with a message in err when a font is missing. */
+ * Returns NULL with a message in err when a font is missing. r may be
+ * NULL, to open the fonts on another thread while the window is made
+ * (the window does, at start-up); then viz_text_set_renderer() before
+ * any drawing. */
 viz_text *viz_text_new(SDL_Renderer *r, char *err, size_t errlen);
+
+/* Sets the renderer a cache made with r NULL draws onto (borrowed). */
+void viz_text_set_renderer(viz_text *t, SDL_Renderer *r);
 
 /* Frees every cached texture and font. Accepts NULL. */
 void viz_text_free(viz_text *t);

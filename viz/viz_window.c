@@ -10,13 +10,18 @@
  * Hidden options for tests and screenshots: --demo-steps N advances a step
  * each time the animation ends and quits after N steps; --screenshot FILE
  * (or SOCKBUF_SCREENSHOT=FILE) saves the last frame before quitting.
+ * SOCKBUF_BENCH_FIRST_FRAME=1 prints "first-frame T" (CLOCK_MONOTONIC
+ * seconds) on stderr once the first frame (the window's background) is
+ * presented, "first-content T" once the first drawn frame is, and quits:
+ * the start-up benchmark (bench/bench_startup.c) times them.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <SDL.h>
-#include <SDL_image.h>
 #include <SDL_ttf.h>
 
 #include "base_opt.h"
@@ -25,6 +30,8 @@
 #include "viz_app.h"
 #include "viz_canvas.h"
 #include "viz_font.h"
+#include "viz_paint.h"
+#include "viz_png.h"
 
 /* The help and the usage lines are in the command table (cmd/cmd_table.c),
  * which main() parses the command line with before this module is loaded:
@@ -60,13 +67,39 @@ static int save_screenshot(SDL_Renderer *r, const char *path)
     SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!s)
         return -1;
-    if (SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) == 0 &&
-        IMG_SavePNG(s, path) == 0)
-        rc = 0;
+    char err[512] = "";
+    if (SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) != 0)
+        fprintf(stderr, "sockbuf: screenshot %s: SDL_RenderReadPixels: %s\n", path, SDL_GetError());
+    else if (viz_png_write(path, s->pixels, w, h, (size_t)s->pitch, VIZ_PNG_FAST, err, sizeof err) <
+             0)
+        fprintf(stderr, "sockbuf: screenshot: %s\n", err);
     else
-        fprintf(stderr, "sockbuf: screenshot %s: %s\n", path, SDL_GetError());
+        rc = 0;
     SDL_FreeSurface(s);
     return rc;
+}
+
+/* For bench/bench_startup.c: "WHAT T" on stderr, T the CLOCK_MONOTONIC
+ * seconds now. */
+static void bench_stamp(const char *what)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    fprintf(stderr, "%s %ld.%09ld\n", what, (long)t.tv_sec, t.tv_nsec);
+}
+
+/* The window's text cache, opened on a thread at start-up (no renderer
+ * yet: viz_text_set_renderer() once there is one). */
+typedef struct {
+    viz_text *text; /* the cache, or NULL */
+    char err[512];  /* why not */
+} font_job;
+
+static void *open_fonts(void *arg)
+{
+    font_job *j = arg;
+    j->text = viz_text_new(NULL, j->err, sizeof j->err);
+    return NULL;
 }
 
 /* Ends what a window entry point set up, newest first: the text cache,
@@ -173,6 +206,9 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
     viz_app *app = NULL;
     char err[2048] = "";
     int status = 1;
+    font_job fonts = {0};
+    pthread_t fonts_thread;
+    bool fonts_started = false;
 
     /* Parse the lesson first: a broken lesson is exit 2, before any window. */
     app = viz_app_new(lesson, lang, sim_only, wire, err, sizeof err, &status);
@@ -180,14 +216,21 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
         fprintf(stderr, "%s\n", err);
         return status;
     }
+    /* The fonts open on a thread of their own while SDL connects to the
+     * display and makes the window: fontconfig's set-up and the font
+     * files cost about as much as SDL_Init, and the first frame waits for
+     * both (bench/bench_startup.c). */
+    if (TTF_Init() < 0) {
+        fprintf(stderr, "sockbuf: TTF_Init: %s\n", TTF_GetError());
+        goto out;
+    }
+    fonts_started = pthread_create(&fonts_thread, NULL, open_fonts, &fonts) == 0;
+    if (!fonts_started)
+        open_fonts(&fonts);
     SDL_SetHint(SDL_HINT_VIDEO_HIGHDPI_DISABLED, "0");
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0) {
         fprintf(stderr, "sockbuf: SDL_Init(VIDEO): %s\n  try: sockbuf run %s\n", SDL_GetError(),
                 lesson ? lesson : "basics");
-        goto out;
-    }
-    if (TTF_Init() < 0) {
-        fprintf(stderr, "sockbuf: TTF_Init: %s\n", TTF_GetError());
         goto out;
     }
     Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
@@ -213,7 +256,24 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
         fprintf(stderr, "sockbuf: SDL_CreateRenderer: %s\n", SDL_GetError());
         goto out;
     }
-    text = viz_text_new(ren, err, sizeof err);
+    /* The window shows its background at once, while the fonts finish
+     * opening and the first frame is drawn (about 10-20 ms more). */
+    SDL_SetRenderDrawColor(ren, BG.r, BG.g, BG.b, 255);
+    SDL_RenderClear(ren);
+    SDL_RenderPresent(ren);
+    const char *bff = getenv("SOCKBUF_BENCH_FIRST_FRAME");
+    bool bench_first_frame = bff && *bff && strcmp(bff, "0");
+    if (bench_first_frame)
+        bench_stamp("first-frame");
+    if (fonts_started)
+        pthread_join(fonts_thread, NULL);
+    fonts_started = false;
+    text = fonts.text;
+    fonts.text = NULL;
+    if (text)
+        viz_text_set_renderer(text, ren);
+    else
+        snprintf(err, sizeof err, "%s", fonts.err);
     if (!text) {
         fprintf(stderr, "sockbuf: %s\n", err);
         goto out;
@@ -285,6 +345,10 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
             viz_app_draw(app, ren, text, ow, oh);
             SDL_RenderPresent(ren);
             dirty = false;
+            if (bench_first_frame) { /* bench/bench_startup.c */
+                bench_stamp("first-content");
+                break;
+            }
             Uint64 spent = SDL_GetPerformanceCounter() - now;
             double ms = (double)spent * 1000.0 / freq;
             if (ms < 15)
@@ -299,6 +363,9 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
     }
     rc = 0;
 out:
+    if (fonts_started) /* a failure while the fonts opened */
+        pthread_join(fonts_thread, NULL);
+    viz_text_free(fonts.text);
     viz_app_free(app); /* holds no SDL objects */
     window_close(win, ren, text);
     return rc;
