@@ -282,14 +282,15 @@ static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, 
             int l = n > 0 && lens[n - 1] < (int)sizeof row - 1 ? lens[n - 1] : 0;
             memcpy(row, vs->code[s1 - 1].code + (n > 0 ? starts[n - 1] : 0), (size_t)l);
             row[l] = 0;
-            /* ...and its status pill (an exception's name) at its end */
+            /* ...and never with a status pill (BLOCKED, an exception's
+             * name), whose width the fonts of each language change */
             const char *pst;
             SDL_Color psk;
             int psw = code_pill(c, &vs->code[s1 - 1], &pst, &psk);
             int row_w = U(c, 14) + text_w(c, row, VIZ_FACE_MONO, size) +
-                        (n > 1 ? text_w(c, "  ", VIZ_FACE_MONO, size) : 0) +
-                        (psw > 0 ? psw + U(c, 10) : 0);
-            if (row_w + text_w(c, "\xe2\x96\xbc 10/10", VIZ_FACE_BOLD, size) + U(c, 16) <= w)
+                        (n > 1 ? text_w(c, "  ", VIZ_FACE_MONO, size) : 0);
+            if (psw == 0 &&
+                row_w + text_w(c, "\xe2\x96\xbc 10/10", VIZ_FACE_BOLD, size) + U(c, 16) <= w)
                 break;
             if (rows < 2)
                 break;
