@@ -14,9 +14,10 @@
 
 #include "base_opt.h"
 #include "cmd_lesson.h"
+#include "cmd_trace.h"
 #include "cmd_viz.h"
 
-enum { ALL_CMDS = CMD_WINDOW | CMD_CHECK | CMD_RUN | CMD_RENDER | CMD_LIVE | CMD_HELP };
+enum { ALL_CMDS = CMD_WINDOW | CMD_CHECK | CMD_RUN | CMD_RENDER | CMD_LIVE | CMD_HELP | CMD_TRACE };
 
 #define SIZES "1280x720 1920x1080 2560x1440"
 
@@ -49,10 +50,10 @@ static const cmd_option options[] = {
      "listen: close a connection idle this long\n"
      "(default 120; 0: never)",
      NULL, CMD_LIVE, 'I', 0, CMD_VALUE_NONE, NULL},
-    {"lang", 0, "en|ja", "window: language (default: ja when LANG is ja*)", NULL, CMD_LIVE, 'l', 0,
-     CMD_VALUE_WORDS, "en ja"},
-    {"size", 0, "WxH", "window: size (default 1280x720)", NULL, CMD_LIVE, 'z', 0, CMD_VALUE_WORDS,
-     SIZES},
+    {"lang", 0, "en|ja", "window: language (default: ja when LANG is ja*)", NULL,
+     CMD_LIVE | CMD_TRACE, 'l', 0, CMD_VALUE_WORDS, "en ja"},
+    {"size", 0, "WxH", "window: size (default 1280x720)", NULL, CMD_LIVE | CMD_TRACE, 'z', 0,
+     CMD_VALUE_WORDS, SIZES},
     {"size", 0, "WxH", "picture size, 64..8192 each (default 1280x720)", NULL, CMD_RENDER, 'z', 0,
      CMD_VALUE_WORDS, SIZES},
     {"lang", 0, "en|ja", "language (default: ja when LANG is ja*, else en)", NULL, CMD_RENDER, 'l',
@@ -140,16 +141,37 @@ static const cmd_option options[] = {
      "each step's animation as one looping file;\n"
      "pdf: one handout, DIR/LESSON.pdf, a page a step",
      NULL, CMD_RENDER, 'F', 0, CMD_VALUE_WORDS, "png webp gif pdf"},
+    {"run", 0, "'COMMAND'",
+     "a program to trace, run by /bin/sh -c: the\n"
+     "first --run is the server, the second the client",
+     "A program to trace, run by /bin/sh -c COMMAND, unmodified. The first --run is the "
+     "server, run in the emulated wire's server namespace; the second, the client, in the "
+     "client's namespace, started once the server listens (or after 2 s).",
+     CMD_TRACE, 'U', 0, CMD_VALUE_NONE, NULL},
+    {"headless", 0, NULL, "JSON Lines on stdout (or --transcript FILE), no window", NULL, CMD_TRACE,
+     'H', 0, CMD_VALUE_NONE, NULL},
+    {"transcript", 0, "FILE",
+     "write one JSON line per socket call to FILE\n"
+     "('-': stdout), then the programs' exits",
+     NULL, CMD_TRACE, 't', 0, CMD_VALUE_FILE, NULL},
+    {"timeout", 0, "SECONDS", "stop the programs after this long (default 60; 0: never)", NULL,
+     CMD_TRACE, 'O', 0, CMD_VALUE_NONE, NULL},
+    {"model", 0, "'KEY=VALUE...'",
+     "the link, as a lesson's model line (default\n"
+     "'latency=5ms rate=10Mbit mss=1460')",
+     NULL, CMD_TRACE, 'E', 0, CMD_VALUE_NONE, NULL},
+    {"save-lesson", 0, "FILE", "also write the run as a lesson", NULL, CMD_TRACE, 'V', 0,
+     CMD_VALUE_FILE, NULL},
     {"demo-steps", 0, "N", "advance a step at each animation's end, quit after N steps", NULL,
-     CMD_WINDOW, 'd', CMD_OPT_HIDDEN, CMD_VALUE_NONE, NULL},
+     CMD_WINDOW | CMD_TRACE, 'd', CMD_OPT_HIDDEN, CMD_VALUE_NONE, NULL},
     {"screenshot", 0, "FILE", "save the last frame as a PNG when closing", NULL,
-     CMD_WINDOW | CMD_LIVE, 'P', CMD_OPT_HIDDEN, CMD_VALUE_FILE, NULL},
+     CMD_WINDOW | CMD_LIVE | CMD_TRACE, 'P', CMD_OPT_HIDDEN, CMD_VALUE_FILE, NULL},
     {"wire", 0, "auto|loopback",
      "the real mode on the emulated link with the\n"
      "lesson's latency, rate and MSS where the machine\n"
      "allows it (auto, the default), or plain loopback",
-     NULL, CMD_WINDOW | CMD_CHECK | CMD_RUN | CMD_RENDER, 0, CMD_OPT_MAIN, CMD_VALUE_WORDS,
-     "auto loopback"},
+     NULL, CMD_WINDOW | CMD_CHECK | CMD_RUN | CMD_RENDER | CMD_TRACE, 0, CMD_OPT_MAIN,
+     CMD_VALUE_WORDS, "auto loopback"},
     {"help", 'h', NULL, "this text", "Prints the command's help and exits 0.", ALL_CMDS, 'h', 0,
      CMD_VALUE_NONE, NULL},
 };
@@ -158,6 +180,11 @@ enum { NOPTIONS = sizeof options / sizeof options[0] };
 static int run_check(int argc, char **argv, lesson_wire_handle *wire)
 {
     return cmd_check(argc, argv, wire, stdout, stderr);
+}
+
+static int run_trace(int argc, char **argv, lesson_wire_handle *wire)
+{
+    return cmd_trace(argc, argv, wire, stdout, stderr);
 }
 
 static int run_run(int argc, char **argv, lesson_wire_handle *wire)
@@ -250,6 +277,24 @@ static const cmd_command commands[] = {
      "  2 a usage error.\n",
      false,
      cmd_viz_live},
+    {"trace",
+     CMD_TRACE,
+     "trace your own client and server's socket calls",
+     {"trace --run 'SERVER' [--run 'CLIENT'...] [--headless] [--transcript FILE] "
+      "[--timeout SECONDS] [--model 'KEY=VALUE...'] [--save-lesson FILE] [--lang en|ja] "
+      "[--size WxH]",
+      NULL},
+     "  Runs your own programs, unmodified, on the emulated wire: the first --run (the\n"
+     "  server) in the server's namespace, the second (the client) in the client's, so\n"
+     "  their ('localhost', PORT) crosses the link. Every socket call is an event: the\n"
+     "  process, the Python source line, the call, its result, the socket's kernel\n"
+     "  queues (SIOCOUTQ, SIOCOUTQNSD, SIOCINQ, TCP_INFO) and the segments on the wire.\n"
+     "  With a display, a window holds each call until Space; --headless writes JSON\n"
+     "  Lines; with neither, one line per call on stdout.\n",
+     "  Exit status: 0 every program exited 0, 1 one did not (its exit or signal is\n"
+     "  named) or was stopped by --timeout, 2 a usage error.\n",
+     true,
+     run_trace},
     {"help",
      CMD_HELP,
      "a command's options, as COMMAND --help",

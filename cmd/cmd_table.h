@@ -33,6 +33,7 @@ enum {
     CMD_RENDER = 1u << 3,
     CMD_LIVE = 1u << 4,
     CMD_HELP = 1u << 5,
+    CMD_TRACE = 1u << 6,
 };
 
 /* What the completion offers after an option that takes a value. */

@@ -168,3 +168,20 @@ int cmd_viz_live(int argc, char **argv, lesson_wire_handle *wire)
     }
     return cmd_live_run(&o, stdout, stderr);
 }
+
+int cmd_viz_trace(trace_session *s, const viz_trace_opts *o)
+{
+    if (!have_display()) {
+        fprintf(stderr, "sockbuf trace: no display (DISPLAY is not set); printing one line per "
+                        "call (--headless: JSON Lines)\n");
+        return -1;
+    }
+    int status;
+    const viz_module *m = load_viz(&status);
+    if (!m) {
+        fprintf(stderr, "sockbuf trace: printing one line per call (as --headless would, in "
+                        "JSON Lines)\n");
+        return -1;
+    }
+    return m->trace_window(s, o);
+}

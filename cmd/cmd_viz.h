@@ -12,6 +12,7 @@
 #define SOCKBUF_CMD_VIZ_H
 
 #include "lesson_run.h"
+#include "viz.h"
 
 /* Loads the window's module now (once; a failure is said on stderr and
  * said again by no one): main() calls it while the wire's helper starts,
@@ -28,5 +29,10 @@ int cmd_viz_render(int argc, char **argv, lesson_wire_handle *wire);
  * then opens the live window when there is a display and no --headless,
  * else prints JSON Lines. */
 int cmd_viz_live(int argc, char **argv, lesson_wire_handle *wire);
+
+/* `sockbuf trace` in the window, session s started in stepped mode.
+ * Returns the window's exit status, or -1 (said on stderr) when there is
+ * no display or no module: the caller then prints one line per call. */
+int cmd_viz_trace(trace_session *s, const viz_trace_opts *o);
 
 #endif

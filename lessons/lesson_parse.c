@@ -273,9 +273,11 @@ static void parse_file_directive(parser *p, const char *s, size_t i, size_t len)
     lesson_file nf = {0};
     if (v < len && (s[v] == '"' || s[v] == '\'')) {
         lexer L = {.p = p, .s = s, .len = len, .pos = v, .code_end = len};
-        size_t end = lesson_read_string(&L, v, false, false, &nf.inline_data, &nf.size_bytes);
+        size_t inline_len = 0; /* size_t is 32 bits in wasm32, size_bytes is not */
+        size_t end = lesson_read_string(&L, v, false, false, &nf.inline_data, &inline_len);
         if (!end)
             return;
+        nf.size_bytes = inline_len;
         if (skip_blank(s, end, len) < len && s[skip_blank(s, end, len)] != '#') {
             lesson_perr(p, p->line, (int)skip_blank(s, end, len) + 1,
                         "expected end of line after the file's text");

@@ -178,9 +178,10 @@ int lesson_wire_new_then(const char *choice, FILE *note, lesson_wire_handle **ou
  * handle. Accepts NULL. */
 void lesson_wire_free(lesson_wire_handle *w);
 
-/* The wire's link and helper (net_wire.h), for a benchmark that measures
- * the kernel alone on the same wire; NULL for plain loopback (w NULL).
- * Borrowed from w. */
+/* The emulated link and its helper inside the handle (net_wire.h),
+ * borrowed from w: for sockbuf trace, which runs programs in its
+ * namespaces, and for a benchmark that measures the kernel alone on the
+ * same wire. NULL for plain loopback (w NULL). */
 struct net_wire *lesson_wire_net(lesson_wire_handle *w);
 
 /* In the child of a fork (check -j): frees the parent's wire, whose

@@ -40,8 +40,10 @@ enum {
     WIRE_OP_CONFIG = 1,
     WIRE_OP_SOCKET = 2,
     WIRE_OP_STATS = 3,
-    WIRE_OP_SYNC = 4, /* read the devices dry, answer how many packets are queued */
-    WIRE_LATE_BINS = 100001, /* lateness histogram, 1 us bins */
+    WIRE_OP_SYNC = 4,          /* read the devices dry, answer how many packets are queued */
+    WIRE_OP_NETNS = 5,         /* a descriptor of side's network namespace */
+    WIRE_OP_USERNS = 6,        /* a descriptor of the helper's user namespace (not as root) */
+    WIRE_LATE_BINS = 100001,   /* lateness histogram, 1 us bins */
     WIRE_BATCH = 64,           /* segments per log message */
     WIRE_QUEUE_PACKETS = 1000, /* drop-tail limit, in MTU-sized packets (txqueuelen) */
     WIRE_READ_BUDGET = 256,    /* packets read per device per loop turn */
@@ -610,6 +612,18 @@ static void handle_request(wire_helper *h)
             reply_fmt(&rep, -errno, "socket(AF_INET, SOCK_STREAM): %s", strerror(errno));
         else
             reply_fmt(&rep, 0, "ok");
+    } else if (req.op == WIRE_OP_NETNS && req.side < 2) {
+        if ((fd = fcntl(h->ns[req.side], F_DUPFD_CLOEXEC, 0)) < 0)
+            reply_fmt(&rep, -errno, "dup(netns %s): %s", req.side ? "B" : "A", strerror(errno));
+        else
+            reply_fmt(&rep, 0, "ok");
+    } else if (req.op == WIRE_OP_USERNS) {
+        if (h->root)
+            reply_fmt(&rep, 0, "root: no user namespace");
+        else if ((fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC)) < 0)
+            reply_fmt(&rep, -errno, "open /proc/self/ns/user: %s", strerror(errno));
+        else
+            reply_fmt(&rep, 0, "ok");
     } else {
         reply_fmt(&rep, -EINVAL, "unknown wire request %u", req.op);
     }
@@ -985,6 +999,43 @@ int net_wire_socket(net_wire *w, net_wire_side side, char *msg)
         return -EPROTO;
     }
     return fd;
+}
+
+int net_wire_ns_fds(net_wire *w, net_wire_side side, int *userns_fd, int *netns_fd, char *msg)
+{
+    wire_req req;
+    int rc;
+    *userns_fd = *netns_fd = -1;
+    memset(&req, 0, sizeof req);
+    req.op = WIRE_OP_USERNS;
+    if ((rc = request(w, &req, userns_fd, msg)) < 0)
+        goto fail;
+    req.op = WIRE_OP_NETNS;
+    req.side = side == NET_WIRE_SERVER;
+    if ((rc = request(w, &req, netns_fd, msg)) < 0)
+        goto fail;
+    if (*netns_fd < 0) {
+        set_msg(msg, "wire helper sent no namespace");
+        rc = -EPROTO;
+        goto fail;
+    }
+    return 0;
+fail:
+    if (*userns_fd >= 0)
+        close(*userns_fd);
+    if (*netns_fd >= 0)
+        close(*netns_fd);
+    *userns_fd = *netns_fd = -1;
+    return rc;
+}
+
+int net_wire_join(int userns_fd, int netns_fd)
+{
+    if (userns_fd >= 0 && setns(userns_fd, CLONE_NEWUSER) < 0)
+        return -errno;
+    if (setns(netns_fd, CLONE_NEWNET) < 0)
+        return -errno;
+    return 0;
 }
 
 int net_wire_stats_read(net_wire *w, net_wire_stats *out, bool reset, char *msg)

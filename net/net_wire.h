@@ -128,6 +128,19 @@ uint32_t net_wire_queued(const net_wire *w);
  * the helper. Returns 0 or a negative errno (msg says why). */
 int net_wire_sync(net_wire *w, uint32_t *queued, char *msg);
 
+/* Descriptors of the helper's user namespace (*userns_fd: -1 when the
+ * helper runs as root and made none) and of side's network namespace,
+ * both close-on-exec and owned by the caller, so that a process forked
+ * later can enter side's network with net_wire_join() and run a program
+ * there (sockbuf trace). Returns 0, or a negative errno (msg says why)
+ * with both set to -1. */
+int net_wire_ns_fds(net_wire *w, net_wire_side side, int *userns_fd, int *netns_fd, char *msg);
+
+/* In a single-threaded process (the child of a fork): enters the user
+ * namespace (when userns_fd >= 0: the same uid, mapped onto itself) and
+ * then the network namespace. Returns 0 or a negative errno (setns's). */
+int net_wire_join(int userns_fd, int netns_fd);
+
 /* How the helper has kept time since the last reset (bench_net_wire). */
 typedef struct {
     uint64_t packets;        /* packets delivered */

@@ -23,6 +23,7 @@
 #include "cmd_lesson.h"
 #include "cmd_live.h"
 #include "cmd_table.h"
+#include "cmd_trace.h"
 #include "viz.h"
 #include "viz_keys.h"
 
@@ -246,6 +247,7 @@ static const char *sample_value(const char *name)
         {"junit", "x.xml"},      {"timeout", "5"},    {"transcript", "x.jsonl"},
         {"junit-flavor", "jenkins"}, {"format", "webp"},
         {"wire-view", "kernel"}, {"demo-steps", "1"}, {"screenshot", "x.png"},
+        {"run", "true"},         {"model", "x=1"},    {"save-lesson", "x"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         if (!strcmp(v[i][0], name))
@@ -269,6 +271,8 @@ static int parse_with(unsigned bit, int argc, char **argv, FILE *null)
         return viz_render_main(argc, argv, NULL);
     case CMD_LIVE:
         return cmd_live_parse(argc, argv, &lo, null, null) == 1 ? 0 : 2;
+    case CMD_TRACE:
+        return cmd_trace(argc, argv, NULL, null, null);
     default:
         return -1;
     }

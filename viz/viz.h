@@ -17,6 +17,7 @@
 
 #include "lesson_run.h"
 #include "live.h"
+#include "trace.h"
 
 /* `sockbuf [LESSON] [--lang en|ja] [--size WxH] [--fullscreen]`: the
  * window, or the lesson picker without a LESSON; argv[0] is "sockbuf".
@@ -34,18 +35,36 @@ int viz_render_main(int argc, char **argv, lesson_wire_handle *wire);
  * by cmd_live_parse, the same ones the headless run takes. */
 int viz_live_window(const live_opts *o);
 
+/* How `sockbuf trace` opens its window (cmd/cmd_trace.c fills it). */
+typedef struct {
+    const char *lang;                 /* "en" or "ja" */
+    int width, height;                /* window size, px */
+    const char *screenshot;           /* save the last frame here on closing, or NULL */
+    int demo_calls;                   /* > 0: release calls by themselves until this
+                                         many events, draw, save, close (pictures) */
+    const char *runs[TRACE_MAX_RUNS]; /* the commands, for their source files */
+    int nruns;
+} viz_trace_opts;
+
+/* `sockbuf trace` in a window: steps through session s (started in
+ * stepped mode), Space releasing the next call. Returns 0, or 1 when the
+ * window cannot be opened. The session stays the caller's. */
+int viz_trace_window(trace_session *s, const viz_trace_opts *o);
+
 /* What the module offers main(). */
 typedef struct {
     size_t abi;                                /* VIZ_MODULE_ABI of the module's build */
     int (*window_main)(int argc, char **argv, lesson_wire_handle *wire); /* viz_window_main */
     int (*render_main)(int argc, char **argv, lesson_wire_handle *wire); /* viz_render_main */
     int (*live_window)(const live_opts *o); /* viz_live_window */
+    int (*trace_window)(trace_session *s, const viz_trace_opts *o); /* viz_trace_window */
 } viz_module;
 
 /* Changes whenever the table or the options' layout does: a module from
  * another build is refused rather than called. The last term counts the
  * changes sizes do not show (2: the entry points take the wire). */
-#define VIZ_MODULE_ABI (sizeof(viz_module) * 1000u + sizeof(live_opts) + 2u)
+#define VIZ_MODULE_ABI                                                                             \
+    (sizeof(viz_module) * 1000u + sizeof(live_opts) + sizeof(viz_trace_opts) * 7u + 2u)
 
 /* The module's file name, and the one symbol main() looks up in it. */
 #define VIZ_MODULE_FILE "libsockbuf-viz.so"

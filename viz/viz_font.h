@@ -63,6 +63,10 @@ int viz_font_find_index(viz_face face, char *out, size_t outlen, int *index);
  * viz_text is freed, so leak checkers see a clean exit. */
 void viz_font_shutdown(void);
 
+/* The error for a face no font was found for (viz_font_find() < 0):
+ * which package to install. A static buffer, valid until the next call. */
+const char *viz_font_missing(viz_face face);
+
 /* True when the font file's charset (read through fontconfig) covers every
  * code point of the UTF-8 string (spaces and controls excepted). */
 bool viz_font_covers(const char *path, const char *utf8);

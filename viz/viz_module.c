@@ -13,6 +13,7 @@ static const viz_module table = {
     .window_main = viz_window_main,
     .render_main = viz_render_main,
     .live_window = viz_live_window,
+    .trace_window = viz_trace_window,
 };
 
 const viz_module *viz_module_get(void)

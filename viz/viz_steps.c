@@ -6,6 +6,8 @@
  * frees it. The worker runs every step as fast as the runner goes, builds
  * each step's scene from the step's record (viz_scene_next) and appends a
  * copy. A global count of live workers lets the app wait for them at exit.
+ * Where no thread can be made (the browser build has none: pthread_create
+ * says EAGAIN) the worker runs here, at once, every step of the model.
  */
 #include "viz_steps.h"
 
@@ -155,6 +157,11 @@ viz_steps *viz_steps_new(const lesson_doc *doc, lesson_doc *owned_doc, unsigned 
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     int rc = pthread_create(&t, &attr, worker, s);
     pthread_attr_destroy(&attr);
+    if (rc == EAGAIN && modes == LESSON_MODE_SIM) {
+        /* No threads here (WebAssembly): the model runs the steps now. */
+        worker(s);
+        return s;
+    }
     if (rc != 0) {
         snprintf(err, errlen, "pthread_create: %s", strerror(rc));
         pthread_mutex_lock(&live_mu);

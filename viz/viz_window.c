@@ -32,6 +32,7 @@
 #include "viz_font.h"
 #include "viz_paint.h"
 #include "viz_png.h"
+#include "viz_trace.h"
 
 /* The help and the usage lines are in the command table (cmd/cmd_table.c),
  * which main() parses the command line with before this module is loaded:
@@ -587,6 +588,119 @@ out:
     free(rows);
     free(trail);
     free(chips);
+    window_close(win, ren, text);
+    return rc;
+}
+
+int viz_trace_window(trace_session *s, const viz_trace_opts *o)
+{
+    int w = o->width > 0 ? o->width : 1280, h = o->height > 0 ? o->height : 720, rc = 1;
+    viz_ui ui = {.lang = o->lang && !strcmp(o->lang, "ja") ? VIZ_LANG_JA : VIZ_LANG_EN,
+                 .zoom = 1.0,
+                 .speed = 1.0};
+    SDL_Window *win = NULL;
+    SDL_Renderer *ren = NULL;
+    viz_text *text = NULL;
+    viz_trace_view v = {.s = s, .o = o, .src = viz_trace_src_new()};
+    bool follow = true; /* the view is "now" */
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0 || TTF_Init() < 0) {
+        fprintf(stderr, "sockbuf trace: SDL_Init: %s\n", SDL_GetError());
+        goto out;
+    }
+    win = SDL_CreateWindow("sockbuf trace", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
+                           SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    if (win)
+        ren = window_renderer(win);
+    char terr[512];
+    if (ren)
+        text = viz_text_new(ren, terr, sizeof terr);
+    if (!win || !ren || !text) {
+        fprintf(stderr, "sockbuf trace: window: %s\n", text || !ren ? SDL_GetError() : terr);
+        goto out;
+    }
+    SDL_StopTextInput();
+    Uint64 last_release = 0;
+    bool done = false;
+    while (!done) {
+        SDL_Event ev;
+        size_t n = trace_event_count(s);
+        while (SDL_PollEvent(&ev)) {
+            if (ev.type == SDL_QUIT)
+                done = true;
+            if (ev.type != SDL_KEYDOWN)
+                continue;
+            SDL_Keycode k = ev.key.keysym.sym;
+            bool ctrl = (ev.key.keysym.mod & KMOD_CTRL) != 0;
+            if (k == SDLK_ESCAPE || k == SDLK_q) {
+                done = true;
+            } else if (k == SDLK_SPACE || k == SDLK_RIGHT) {
+                if (!follow && v.view + 1 < n)
+                    v.view++;
+                else if (!follow)
+                    follow = true;
+                else if (k == SDLK_SPACE || trace_held(s))
+                    trace_release(s);
+            } else if (k == SDLK_LEFT) {
+                if (follow) {
+                    follow = false;
+                    v.view = n ? n - 1 : 0;
+                } else if (v.view > 0) {
+                    v.view--;
+                }
+            } else if (k == SDLK_HOME) {
+                follow = false;
+                v.view = 0;
+            } else if (k == SDLK_END) {
+                follow = true;
+            } else if (k == SDLK_p) {
+                v.playing = !v.playing;
+                follow = true;
+            } else if (k == SDLK_l) {
+                ui.lang = ui.lang == VIZ_LANG_JA ? VIZ_LANG_EN : VIZ_LANG_JA;
+            } else if (ctrl && (k == SDLK_EQUALS || k == SDLK_PLUS)) {
+                ui.zoom = viz_zoom_step(ui.zoom, +1);
+            } else if (ctrl && k == SDLK_MINUS) {
+                ui.zoom = viz_zoom_step(ui.zoom, -1);
+            } else if (k == SDLK_f || k == SDLK_F11) {
+                SDL_SetWindowFullscreen(win,
+                                        (SDL_GetWindowFlags(win) & SDL_WINDOW_FULLSCREEN_DESKTOP)
+                                            ? 0
+                                            : SDL_WINDOW_FULLSCREEN_DESKTOP);
+            }
+        }
+        int prc = v.ended ? 0 : trace_pump(s, 10);
+        if (prc < 0) {
+            fprintf(stderr, "sockbuf trace: %s\n", strerror(-prc));
+            goto out;
+        }
+        if (prc == 0)
+            v.ended = true;
+        Uint64 now = SDL_GetTicks64();
+        n = trace_event_count(s);
+        bool demo = o->demo_calls > 0;
+        if ((v.playing || demo) && trace_held(s) && now - last_release >= (demo ? 60u : 400u) &&
+            (!demo || n < (size_t)o->demo_calls)) {
+            trace_release(s);
+            last_release = now;
+        }
+        if (follow)
+            v.view = n; /* "now" */
+        if (demo && (n >= (size_t)o->demo_calls || v.ended)) {
+            /* Let a held call's queues be read once more, then draw. */
+            trace_pump(s, 50);
+            done = true;
+        }
+        int ow = 0, oh = 0;
+        SDL_GetRendererOutputSize(ren, &ow, &oh);
+        viz_draw_trace(ren, text, &v, &ui, ow, oh);
+        if (done && o->screenshot)
+            save_screenshot(ren, o->screenshot);
+        SDL_RenderPresent(ren);
+        SDL_Delay(10);
+    }
+    rc = 0;
+out:
+    viz_trace_src_free(v.src);
     window_close(win, ren, text);
     return rc;
 }
