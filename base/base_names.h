@@ -151,7 +151,9 @@ const char *base_event_kind_chip(base_event_kind k);
     X(IS_A_DIRECTORY, "IsADirectoryError", EISDIR, 0, 0, 0)                                        \
     X(NOT_A_DIRECTORY, "NotADirectoryError", ENOTDIR, 0, 0, 0)                                     \
     X(CHILD_PROCESS, "ChildProcessError", ECHILD, 0, 0, 0)                                         \
-    X(PROCESS_LOOKUP, "ProcessLookupError", ESRCH, 0, 0, 0)
+    X(PROCESS_LOOKUP, "ProcessLookupError", ESRCH, 0, 0, 0)                                        \
+    X(INDEX, "IndexError", 0, 0, 0, 0)                                                             \
+    X(KEY, "KeyError", 0, 0, 0, 0)
 
 typedef enum {
 #define BASE_X(id, name, e1, e2, e3, e4) BASE_EXC_##id,

@@ -16,10 +16,11 @@
 
 /* Limits the parser enforces. */
 enum {
-    LESSON_MAX_DEPTH = 32, /* nested parentheses and calls */
-    LESSON_MAX_ARGS = 8,   /* arguments of one call */
-    LESSON_MAX_CALLS = 16, /* calls in one statement */
-    LESSON_MAX_VARS = 64,  /* variables one side binds (the runner holds as many) */
+    LESSON_MAX_DEPTH = 32,  /* nested parentheses and calls */
+    LESSON_MAX_ARGS = 8,    /* arguments of one call */
+    LESSON_MAX_CALLS = 16,  /* calls in one statement */
+    LESSON_MAX_TARGETS = 4, /* names one assignment unpacks into */
+    LESSON_MAX_VARS = 64,   /* variables one side binds (the runner holds as many) */
     /* Terms (values, names, calls, operators: the tree's nodes, some 240
      * bytes each) in one statement or expectation, and in a whole lesson:
      * the parser's memory is bounded whatever the input (a 10 MB line of
@@ -29,6 +30,8 @@ enum {
 };
 #define LESSON_MAX_DATA_BYTES ((uint64_t)64 << 20)     /* a repeated value, a file */
 #define LESSON_MAX_WAIT_US    ((uint64_t)60 * 1000000) /* one wait or sleep */
+/* CPython's limit on the digits of an int literal (sys.int_info.default_max_str_digits) */
+#define LESSON_MAX_INT_DIGITS 4300
 
 /* Constants a lesson can name (socket.AF_INET...). */
 typedef enum {
@@ -45,6 +48,9 @@ typedef enum {
     LC_SHUT_RD,
     LC_SHUT_WR,
     LC_SHUT_RDWR,
+    LC_SO_REUSEADDR,
+    LC_EVENT_READ,  /* selectors.EVENT_READ (1) */
+    LC_EVENT_WRITE, /* selectors.EVENT_WRITE (2) */
 } lesson_const;
 
 /* Calls a lesson can make. */
@@ -75,7 +81,18 @@ typedef enum {
     LF_READ,
     /* makefile('rb') reader methods */
     LF_READLINE,
-    LF_MONOTONIC, /* time.monotonic(): seconds as a float */
+    LF_MONOTONIC,  /* time.monotonic(): seconds as a float */
+    LF_SETTIMEOUT, /* s.settimeout(None | seconds) */
+    LF_GETTIMEOUT, /* s.gettimeout(): None or seconds as a float */
+    LF_SELECT,     /* select.select(rlist, wlist, xlist[, timeout]) */
+    LF_SELECTOR,   /* selectors.DefaultSelector() */
+    /* DefaultSelector methods (close shared with LF_CLOSE) */
+    LF_REGISTER,   /* sel.register(fileobj, events[, data]) */
+    LF_UNREGISTER, /* sel.unregister(fileobj) */
+    LF_MODIFY,     /* sel.modify(fileobj, events[, data]) */
+    LF_SEL_SELECT, /* sel.select([timeout]): a list of (key, events) */
+    LF_SENDFILE,   /* s.sendfile(file[, offset[, count]]) */
+    LF_INT,        /* int(x) */
 } lesson_func;
 
 /* What a variable holds, as far as the parser can tell. */
@@ -89,10 +106,11 @@ typedef enum {
     LT_TUPLE,
     LT_READER, /* s.makefile('rb') */
     LT_FLOAT,
+    LT_SELECTOR, /* selectors.DefaultSelector() */
 } lesson_type;
 
 typedef enum {
-    LX_INT = 1, /* i */
+    LX_INT = 1, /* i; past 64 bits: data/len its decimal digits, i its sign (1 or -1) */
     LX_SECONDS, /* a decimal literal: f as written, i in microseconds */
     LX_BYTES,   /* data, len */
     LX_STR,     /* data, len (UTF-8) */
@@ -104,6 +122,9 @@ typedef enum {
     LX_TUPLE,  /* a, b */
     LX_REPEAT, /* a * i */
     LX_SUB,    /* a - b: numbers (int, float or bool) */
+    LX_LIST,   /* [args...], or a tuple of other than two items when i is 1: (x,), (a, b, c) */
+    LX_INDEX,  /* a[b] */
+    LX_FIELD,  /* a.name: a SelectorKey's fileobj, data or events */
     /* only in expectations: */
     LX_ATTR,  /* a.ATTRIBUTE: i is the lesson_attr, a the object (a variable) */
     LX_ERROR, /* `error`: the side's last exception, or None */
@@ -151,7 +172,7 @@ typedef enum { LS_STMT = 1, LS_EXPECT, LS_IMPORT } lesson_ast_kind;
 struct lesson_ast {
     lesson_ast_kind kind;
     /* LS_STMT: [target [, target2] =] expr, or with EXPR as NAME: stmt */
-    char *target[2];
+    char *target[LESSON_MAX_TARGETS];
     int ntargets;
     lesson_expr *expr;
     lesson_expr *with_expr; /* with open(...) as with_name: ... */

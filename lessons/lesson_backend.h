@@ -40,6 +40,8 @@ typedef struct {
 } lesson_watch;
 
 enum { LESSON_SEND_MORE = 1, LESSON_SEND_CONTINUE = 2 };
+/* ready()'s bits: poll()'s POLLIN, POLLOUT, POLLHUP, POLLERR. */
+enum { LESSON_READY_READ = 1, LESSON_READY_WRITE = 2, LESSON_READY_HUP = 4, LESSON_READY_ERR = 8 };
 
 typedef struct {
     lesson_mode mode;
@@ -63,6 +65,10 @@ typedef struct {
     int (*setsockopt)(lesson_backend *b, int h, lesson_const opt, int value);
     int (*getsockopt)(lesson_backend *b, int h, lesson_const opt, int *value);
     int (*shutdown)(lesson_backend *b, int h, lesson_const how);
+    /* What poll() says of the socket now: LESSON_READY_* bits (a
+     * listener is readable with a connection waiting). Never blocks.
+     * Returns the mask or a negative errno. */
+    int (*ready)(lesson_backend *b, int h);
     int (*close)(lesson_backend *b, int h);
     /* Fills p with the socket's state and counters. Returns 0 or -EBADF. */
     int (*probe)(lesson_backend *b, int h, lesson_probe *p);

@@ -134,6 +134,9 @@ typedef struct {
     real_trace trace; /* SOCKBUF_SETTLE_TRACE: where each step's time went */
     int rest_samples; /* samples in a row at rest on the wire (rb_at_rest) */
     real_keep keep;   /* keep_time()'s stretch */
+    int refuse_fd;    /* bound on the server's host, never listening: a port that
+                         refuses (-1 until a connect() needs one) */
+    uint16_t refuse_port;
 } real_backend;
 
 /* A wire handle (lesson_run.h): the emulated link and its helper. */
@@ -331,6 +334,8 @@ static void rb_free(lesson_backend *b)
     rb_trace_step_end(R(b));
     for (int i = 0; i < R(b)->nfds; i++)
         net_close(R(b)->fds[i]);
+    if (R(b)->refuse_fd >= 0)
+        net_close(R(b)->refuse_fd);
     free(R(b)->segs);
     free(b);
 }
@@ -348,23 +353,77 @@ static int rb_socket(lesson_backend *b, lesson_side side)
     return fd;
 }
 
+/* A socket of side's host, for a look at its ports. */
+static int rb_host_socket(real_backend *r, lesson_side side)
+{
+    if (!r->wire)
+        return net_socket(NULL);
+    return net_wire_socket(r->wire, side == LESSON_SERVER ? NET_WIRE_SERVER : NET_WIRE_CLIENT,
+                           NULL);
+}
+
+/* On the wire the sides are two hosts, where CPython's lesson runs on one:
+ * whether other's host holds real, as a bind of h's (with h's
+ * SO_REUSEADDR) there would find it: 0 or -EADDRINUSE. */
+static int rb_port_free_on(real_backend *r, lesson_side other, int h, uint16_t real)
+{
+    int reuse = 0;
+    net_getsockopt(h, NET_SO_REUSEADDR, &reuse, NULL);
+    int fd = rb_host_socket(r, other);
+    if (fd < 0)
+        return 0;
+    int rc = net_setsockopt(fd, NET_SO_REUSEADDR, reuse, NULL);
+    if (rc == 0)
+        rc = net_bind_as_is(fd, rb_host(r, other), real, NULL);
+    net_close(fd);
+    return rc == -EADDRINUSE ? rc : 0;
+}
+
+/* Binds h to a free port named explicitly, as a lesson's bind of 8080
+ * does in CPython: Linux keeps an explicitly bound port (SOCK_BINDPORT_LOCK)
+ * when a listener stops (shutdown(SHUT_RD)) and listen() goes on there,
+ * where a bind of port 0 would move to a new ephemeral one. The port is
+ * one the kernel just gave a scratch socket of the same host. */
+static int rb_bind_fresh(real_backend *r, int h, lesson_side side)
+{
+    int rc = -EADDRINUSE;
+    for (int tries = 0; tries < 8 && rc == -EADDRINUSE; tries++) {
+        int fd = rb_host_socket(r, side);
+        if (fd < 0)
+            return fd;
+        int got = net_bind_as_is(fd, rb_host(r, side), 0, NULL) == 0 ? net_local_port(fd, NULL)
+                                                                     : -EADDRINUSE;
+        net_close(fd);
+        if (got < 0)
+            return got;
+        rc = net_bind_as_is(h, rb_host(r, side), (uint16_t)got, NULL);
+    }
+    return rc;
+}
+
 static int rb_bind(lesson_backend *b, int h, uint16_t port)
 {
     real_backend *r = R(b);
     lesson_side side = rb_side_of(r, h);
-    /* A lesson port bound before maps to the same kernel port: the kernel
-     * says whether it is still in use (EADDRINUSE, as Python sees it). On
-     * the wire the port is bound again in this side's namespace. */
+    /* SO_REUSEADDR stays as the lesson set it (CPython sets none): a port
+     * held by another socket, TIME_WAIT included, is EADDRINUSE. A lesson
+     * port bound before maps to the same kernel port: the kernel says
+     * whether it is still in use. On the wire the port is bound again in
+     * this side's namespace, after a look at the other side's. */
     for (int i = 0; port != 0 && i < r->nports; i++)
         if (r->lport[i] == port) {
-            int rc = net_bind(h, rb_host(r, side), r->rport[i], NULL);
+            int rc = 0;
+            if (r->wire && r->port_side[i] != side)
+                rc = rb_port_free_on(r, (lesson_side)r->port_side[i], h, r->rport[i]);
+            if (rc == 0)
+                rc = net_bind_as_is(h, rb_host(r, side), r->rport[i], NULL);
             if (rc == 0) {
                 r->port_side[i] = (uint8_t)side;
                 rb_own_port(r, h);
             }
             return rc;
         }
-    int rc = net_bind(h, rb_host(r, side), 0, NULL);
+    int rc = port ? rb_bind_fresh(r, h, side) : net_bind_as_is(h, rb_host(r, side), 0, NULL);
     if (rc < 0 || port == 0)
         return rc;
     int real = net_local_port(h, NULL);
@@ -394,8 +453,27 @@ static int rb_connect(lesson_backend *b, int h, uint16_t port)
             rb_own_port(r, h);
             return rc;
         }
-    /* Nobody in this lesson bound that port: nothing may be reached. */
-    return -ECONNREFUSED;
+    /* Nobody in this lesson bound that port: the kernel is asked to
+     * connect to a port that refuses (bound, never listening), so the
+     * refusal comes as CPython sees it: -EINPROGRESS now and
+     * ECONNREFUSED from the next connect() (or the wait of a blocking
+     * one), not at once. */
+    if (r->refuse_fd < 0) {
+        int fd = r->wire ? net_wire_socket(r->wire, NET_WIRE_SERVER, NULL) : net_socket(NULL);
+        if (fd < 0)
+            return -ECONNREFUSED;
+        int got =
+            net_bind(fd, rb_host(r, LESSON_SERVER), 0, NULL) == 0 ? net_local_port(fd, NULL) : -1;
+        if (got <= 0) {
+            net_close(fd);
+            return -ECONNREFUSED;
+        }
+        r->refuse_fd = fd;
+        r->refuse_port = (uint16_t)got;
+    }
+    int rc = net_connect(h, rb_host(r, LESSON_SERVER), r->refuse_port, NULL);
+    rb_own_port(r, h);
+    return rc;
 }
 
 static int rb_connect_result(lesson_backend *b, int h)
@@ -447,6 +525,8 @@ static net_opt rb_opt(lesson_const c)
         return NET_SO_RCVBUF;
     case LC_TCP_NODELAY:
         return NET_TCP_NODELAY;
+    case LC_SO_REUSEADDR:
+        return NET_SO_REUSEADDR;
     default:
         return NET_TCP_CORK;
     }
@@ -470,6 +550,22 @@ static int rb_shutdown(lesson_backend *b, int h, lesson_const how)
     net_how nh =
         how == LC_SHUT_RD ? NET_SHUT_RD : (how == LC_SHUT_WR ? NET_SHUT_WR : NET_SHUT_RDWR);
     return net_shutdown(h, nh, NULL);
+}
+
+static int rb_ready(lesson_backend *b, int h)
+{
+    (void)b;
+    struct pollfd pfd = {.fd = h, .events = POLLIN | POLLOUT};
+    int n;
+    do
+        n = poll(&pfd, 1, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    return ((pfd.revents & POLLIN) ? LESSON_READY_READ : 0) |
+           ((pfd.revents & POLLOUT) ? LESSON_READY_WRITE : 0) |
+           ((pfd.revents & POLLHUP) ? LESSON_READY_HUP : 0) |
+           ((pfd.revents & POLLERR) ? LESSON_READY_ERR : 0);
 }
 
 static int rb_close(lesson_backend *b, int h)
@@ -937,11 +1033,11 @@ static void rb_settle(lesson_backend *b)
     .mode = LESSON_MODE_REAL, .free = rb_free, .socket = rb_socket, .bind = rb_bind,               \
     .listen = rb_listen, .connect = rb_connect, .connect_result = rb_connect_result,               \
     .accept = rb_accept, .send = rb_send, .recv = rb_recv, .setsockopt = rb_setsockopt,            \
-    .getsockopt = rb_getsockopt, .shutdown = rb_shutdown, .close = rb_close, .probe = rb_probe,    \
-    .segments = rb_segments, .monotonic_s = rb_monotonic_s, .now_us = rb_now_us,                   \
-    .advance = rb_advance, .next_event_us = rb_next_event_us, .settle_step = rb_settle_step,       \
-    .step_begin = rb_step_begin, .settle = rb_settle, .keep_time = rb_keep_time,                   \
-    .lag_us = rb_lag_us, .watch = rb_watch,
+    .getsockopt = rb_getsockopt, .shutdown = rb_shutdown, .ready = rb_ready, .close = rb_close,    \
+    .probe = rb_probe, .segments = rb_segments, .monotonic_s = rb_monotonic_s,                     \
+    .now_us = rb_now_us, .advance = rb_advance, .next_event_us = rb_next_event_us,                 \
+    .settle_step = rb_settle_step, .step_begin = rb_step_begin, .settle = rb_settle,               \
+    .keep_time = rb_keep_time, .lag_us = rb_lag_us, .watch = rb_watch,
 
 static const lesson_backend_ops real_ops = {
     REAL_OPS_COMMON.settle_budget_us = REAL_SETTLE_LIMIT_US,
@@ -969,6 +1065,7 @@ lesson_backend *lesson_backend_real_new(const lesson_model *m, lesson_wire_handl
         return NULL;
     }
     net_close(fd);
+    r->refuse_fd = -1;
     r->base.ops = &real_ops;
     r->quiet_samples = r->blocked_quiet_samples = REAL_STABLE_QUIET;
     if (wire && wire->w) {

@@ -172,6 +172,8 @@ static sim_opt sb_opt(lesson_const c)
         return SIM_SO_RCVBUF;
     case LC_TCP_NODELAY:
         return SIM_TCP_NODELAY;
+    case LC_SO_REUSEADDR:
+        return SIM_SO_REUSEADDR;
     default:
         return SIM_TCP_CORK;
     }
@@ -193,6 +195,12 @@ static int sb_shutdown(lesson_backend *b, int h, lesson_const how)
     sim_how sh =
         how == LC_SHUT_RD ? SIM_SHUT_RD : (how == LC_SHUT_WR ? SIM_SHUT_WR : SIM_SHUT_RDWR);
     return sim_shutdown(W(b), h, sh);
+}
+
+static int sb_ready(lesson_backend *b, int h)
+{
+    int m = sim_poll(W(b), h);
+    return m; /* SIM_POLL_* are LESSON_READY_*'s values */
 }
 
 static int sb_close(lesson_backend *b, int h)
@@ -414,6 +422,7 @@ static const lesson_backend_ops sim_ops = {
     .setsockopt = sb_setsockopt,
     .getsockopt = sb_getsockopt,
     .shutdown = sb_shutdown,
+    .ready = sb_ready,
     .close = sb_close,
     .settle_budget_us = SIM_SETTLE_LIMIT_US,
     .probe = sb_probe,

@@ -58,6 +58,7 @@ static rc_t new_sock(interp *in, lesson_side side, int h, value *out)
     s->handle = h;
     s->side = side;
     s->blocking = true;
+    s->timeout_us = -1;
     out->k = V_SOCK;
     out->i = in->nsocks++;
     return R_OK;
@@ -362,6 +363,54 @@ done:
     return rc;
 }
 
+static rc_t select_once(interp *in, pending *p);
+static rc_t sel_select_once(interp *in, pending *p);
+
+/* sock.sendfile(f): the file's bytes go to the socket a chunk at a time,
+ * read where the file lies (as os.sendfile() has the kernel read them):
+ * nothing of it is held in the application. p->cap is the file's index,
+ * p->wsent the offset in the file it starts at, p->len the bytes to
+ * send, p->off how many went. The result is the count sent, and the
+ * file's position is left after them, as CPython's. */
+static rc_t sendfile_push(interp *in, pending *p, sockobj *s)
+{
+    fileobj *f = &in->files[p->cap];
+    const lesson_file *lf = &in->doc->files[f->file];
+    enum { CHUNK = 65536 };
+    uint8_t *buf = malloc(CHUNK);
+    rc_t rc = R_OK;
+    if (!buf)
+        return lesson_raise(in, LESSON_EXC_MEMORY);
+    while (p->off < p->len) {
+        size_t at = p->wsent + p->off, n = p->len - p->off < CHUNK ? p->len - p->off : CHUNK;
+        if (lf->inline_data)
+            memcpy(buf, lf->inline_data + at, n);
+        else
+            file_fill(buf, at, n);
+        long r = s->h < 0 ? -EBADF
+                          : in->be->ops->send(in->be, s->h, buf, n,
+                                              p->off > 0 ? LESSON_SEND_CONTINUE : 0);
+        if (r > 0) {
+            p->off += (size_t)r;
+            in->moved = true;
+            continue;
+        }
+        if (r == -EAGAIN || r == 0) {
+            rc = R_BLOCKED;
+            break;
+        }
+        rc = lesson_raise_errno(in, (int)r);
+        break;
+    }
+    free(buf);
+    if (rc == R_OK || rc == R_RAISED) {
+        f->pos = p->wsent + p->off; /* CPython seeks the file past what went */
+        p->result.k = V_INT;
+        p->result.i = (int64_t)p->off;
+    }
+    return rc;
+}
+
 /* Runs (or resumes) the blocking part of a call. */
 static rc_t op_run(interp *in, pending *p, lesson_side side)
 {
@@ -372,11 +421,20 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         s = &in->socks[in->writers[p->obj].sock];
     else if (p->op == LF_READ || p->op == LF_READLINE)
         s = &in->socks[in->readers[p->obj].sock];
-    else if (p->op != LF_SLEEP)
+    else if (p->op != LF_SLEEP && p->op != LF_SELECT && p->op != LF_SEL_SELECT)
         s = &in->socks[p->obj];
     switch (p->op) {
     case LF_SLEEP:
         rc = be->ops->now_us(be) >= p->until_us ? R_OK : R_BLOCKED;
+        break;
+    case LF_SELECT:
+        rc = select_once(in, p);
+        break;
+    case LF_SEL_SELECT:
+        rc = sel_select_once(in, p);
+        break;
+    case LF_SENDFILE:
+        rc = sendfile_push(in, p, s);
         break;
     case LF_ACCEPT: {
         uint16_t port = 0;
@@ -439,14 +497,19 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
                 p->off += (size_t)n;
                 in->moved = true;
             }
-        } while (n > 0 && s->blocking && p->off < p->len);
+        } while (n > 0 && s->blocking && s->timeout_us < 0 && p->off < p->len);
         if ((n == -EAGAIN || n == 0) && p->off == 0)
             rc = s->blocking ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
-        else if ((n == -EAGAIN || n == 0) && s->blocking && p->off < p->len)
+        else if ((n == -EAGAIN || n == 0) && s->blocking && s->timeout_us < 0 && p->off < p->len)
             rc = R_BLOCKED;
         else if (n < 0 && n != -EAGAIN && p->off == 0)
             rc = lesson_raise_errno(in, (int)n);
         else {
+            /* An error that ends a blocking send() after some bytes stays
+             * pending in Linux (tcp_sendmsg returns the count, sk_err is
+             * kept): the next call raises it. Our retry consumed it. */
+            if (n < 0 && n != -EAGAIN && n != -EPIPE)
+                s->pending_err = (int)n;
             p->result.k = V_INT;
             p->result.i = (int64_t)p->off;
         }
@@ -470,12 +533,25 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
     default:
         break;
     }
+    if (rc == R_BLOCKED && s && s->timeout_us > 0) {
+        /* settimeout(): the call waits that long, then TimeoutError
+         * (socket.timeout), as CPython's sock_call_ex() does. */
+        uint64_t now = be->ops->now_us(be);
+        if (!p->timed) {
+            p->timed = true;
+            p->until_us = now + (uint64_t)s->timeout_us;
+        } else if (now >= p->until_us) {
+            rc = lesson_raise_msg(in, LESSON_EXC_TIMEOUT, "TimeoutError: timed out");
+        }
+    }
     if (s)
         s->blocked = rc == R_BLOCKED;
     if (rc == R_BLOCKED)
         return rc;
+    p->timed = false;
     p->op_active = false;
     pending_drop_data(p);
+    lesson_value_free(&p->held);
     if (rc == R_OK) {
         p->memo[p->call_id] = p->result;
         p->have[p->call_id] = true;
@@ -503,6 +579,9 @@ static rc_t need_bytes(interp *in, const value *v)
 
 static rc_t need_int(interp *in, const value *v)
 {
+    if (v->k == V_BIG) /* CPython: no C integer holds it */
+        return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                "OverflowError: Python int too large to convert to C long");
     return (v->k == V_INT || v->k == V_BOOL) ? R_OK : lesson_raise(in, LESSON_EXC_TYPE);
 }
 
@@ -521,6 +600,8 @@ static rc_t take_data(interp *in, pending *p, const uint8_t *d, size_t n)
 
 static rc_t address_port(interp *in, const value *addr, uint16_t *port)
 {
+    if (addr->k == V_TUPLE && addr->a->k == V_STR && addr->b->k == V_BIG)
+        return lesson_raise(in, LESSON_EXC_OVERFLOW); /* CPython: port must be 0-65535 */
     if (addr->k != V_TUPLE || addr->a->k != V_STR || addr->b->k != V_INT)
         return lesson_raise(in, LESSON_EXC_TYPE);
     const value *h = addr->a;
@@ -545,6 +626,11 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         return lesson_raise(in, LESSON_EXC_ATTRIBUTE);
     if (s->h < 0 && e->func != LF_CLOSE)
         return lesson_raise_errno(in, -EBADF);
+    if (s->pending_err && (e->func == LF_SEND || e->func == LF_SENDALL || e->func == LF_RECV)) {
+        int err = s->pending_err; /* the kernel's sk_err, as its next call sees it */
+        s->pending_err = 0;
+        return lesson_raise_errno(in, err);
+    }
     switch (e->func) {
     case LF_BIND: {
         uint16_t port;
@@ -618,8 +704,83 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         p->waitall = e->nargs == 2 && e->args[1]->kind == LX_CONST;
         p->len = 0;
         return op_start(in, p, side, e, (int)obj->i);
+    case LF_SENDFILE: {
+        if (args[0].k != V_FILE)
+            return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                    "ValueError: file should be opened in "
+                                    "binary mode");
+        if (!s->blocking)
+            return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                    "ValueError: non-blocking sockets are not supported");
+        fileobj *f = &in->files[args[0].i];
+        if (f->closed)
+            return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                    "ValueError: I/O operation on closed file");
+        uint64_t size = in->doc->files[f->file].size_bytes, offset = f->pos, count = 0;
+        for (int k = 1; k < e->nargs; k++)
+            if ((rc = need_int(in, &args[k])) != R_OK)
+                return rc;
+        if (e->nargs >= 2) {
+            if (args[1].i < 0)
+                return lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: negative offset");
+            offset = (uint64_t)args[1].i;
+        }
+        if (e->nargs == 3 && args[2].k != V_NONE) {
+            if (args[2].i <= 0)
+                return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                        "ValueError: count must be a positive integer (got %lld)",
+                                        (long long)args[2].i);
+            count = (uint64_t)args[2].i;
+        }
+        uint64_t left = offset < size ? size - offset : 0;
+        if (count && count < left)
+            left = count;
+        p->cap = (size_t)args[0].i;
+        p->wsent = (size_t)offset; /* where in the file it starts */
+        p->len = (size_t)left;
+        p->off = 0;
+        return op_start(in, p, side, e, (int)obj->i);
+    }
     case LF_SETBLOCKING:
         s->blocking = lesson_truthy(&args[0]);
+        s->timeout_us = s->blocking ? -1 : 0; /* CPython: None or 0.0 */
+        return R_OK;
+    case LF_SETTIMEOUT: {
+        double sec = 0;
+        if (args[0].k == V_NONE) {
+            s->blocking = true;
+            s->timeout_us = -1;
+            return R_OK;
+        }
+        if (args[0].k == V_FLOAT)
+            sec = args[0].f;
+        else if (args[0].k == V_INT || args[0].k == V_BOOL)
+            sec = (double)args[0].i;
+        else if (args[0].k == V_BIG)
+            return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                    "OverflowError: timestamp too large to convert to C _PyTime_t");
+        else
+            return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                    "TypeError: '%s' object cannot be interpreted as an integer",
+                                    args[0].k == V_BYTES ? "bytes" : "str");
+        if (isnan(sec))
+            return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                    "ValueError: Invalid value NaN (not a number)");
+        if (sec < 0)
+            return lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: Timeout value out of range");
+        if (sec > 9.2e12)
+            return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                    "OverflowError: timestamp too large to convert to C _PyTime_t");
+        /* CPython rounds a timeout up to the next microsecond's worth */
+        s->timeout_us = (int64_t)ceil(sec * 1e6);
+        s->blocking = s->timeout_us != 0;
+        return R_OK;
+    }
+    case LF_GETTIMEOUT:
+        if (s->timeout_us >= 0) {
+            out->k = V_FLOAT;
+            out->f = (double)s->timeout_us / 1e6;
+        }
         return R_OK;
     case LF_SETSOCKOPT:
         if ((rc = need_int(in, &args[2])) != R_OK)
@@ -759,11 +920,330 @@ static rc_t call_file_method(interp *in, const lesson_expr *e, value *obj, value
     return R_OK;
 }
 
+/* int(x): an int as it is, a float truncated, a str or bytes of decimal
+ * digits (blanks around, a sign, '_' between digits) read as Python reads
+ * them; else ValueError or TypeError. */
+static rc_t int_of(interp *in, const value *x, value *out)
+{
+    if (x->k == V_INT || x->k == V_BOOL || x->k == V_BIG) {
+        if (lesson_value_copy(out, x))
+            return lesson_raise(in, LESSON_EXC_MEMORY);
+        out->k = x->k == V_BOOL ? V_INT : x->k;
+        return R_OK;
+    }
+    if (x->k == V_FLOAT) {
+        if (isnan(x->f))
+            return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                    "ValueError: cannot convert float NaN to integer");
+        if (isinf(x->f))
+            return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                    "OverflowError: cannot convert float infinity to integer");
+        char num[400];
+        snprintf(num, sizeof num, "%.0f", trunc(x->f));
+        return lesson_int_of_digits(out, num + (num[0] == '-'), strlen(num) - (num[0] == '-'),
+                                    num[0] == '-' ? -1 : 1)
+                   ? lesson_raise(in, LESSON_EXC_MEMORY)
+                   : R_OK;
+    }
+    if (x->k != V_STR && x->k != V_BYTES)
+        return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                "TypeError: int() argument must be a string, a bytes-like "
+                                "object or a real number");
+    const char *s = (const char *)x->data;
+    size_t a = 0, b = x->len;
+    while (a < b && s[a] && strchr(" \t\n\r\f\v", s[a]))
+        a++;
+    while (b > a && s[b - 1] && strchr(" \t\n\r\f\v", s[b - 1]))
+        b--;
+    int sign = 1;
+    if (a < b && (s[a] == '+' || s[a] == '-'))
+        sign = s[a++] == '-' ? -1 : 1;
+    char *digits = malloc(b - a + 1);
+    size_t n = 0;
+    bool ok = digits && a < b;
+    for (size_t k = a; ok && k < b; k++) {
+        if (s[k] >= '0' && s[k] <= '9')
+            digits[n++] = s[k];
+        else if (!(s[k] == '_' && k > a && k + 1 < b && s[k - 1] != '_' && s[k + 1] != '_'))
+            ok = false;
+    }
+    rc_t rc = R_OK;
+    if (!digits)
+        rc = lesson_raise(in, LESSON_EXC_MEMORY);
+    else if (!ok || n == 0)
+        rc = lesson_raise_msg(in, LESSON_EXC_VALUE,
+                              "ValueError: invalid literal for int() with base 10");
+    else if (n > LESSON_MAX_INT_DIGITS)
+        rc = lesson_raise_msg(in, LESSON_EXC_VALUE,
+                              "ValueError: Exceeds the limit (4300 digits) for integer string "
+                              "conversion");
+    else if (lesson_int_of_digits(out, digits, n, sign))
+        rc = lesson_raise(in, LESSON_EXC_MEMORY);
+    free(digits);
+    return rc;
+}
+
+/* ---------------------------------------------------- select, selectors */
+
+/* A new list (or tuple) of n empty items in out. */
+static rc_t new_list(interp *in, value *out, size_t n, bool tuple)
+{
+    memset(out, 0, sizeof *out);
+    out->k = V_LIST;
+    out->i = tuple;
+    out->items = calloc(n ? n : 1, sizeof *out->items);
+    if (!out->items)
+        return lesson_raise(in, LESSON_EXC_MEMORY);
+    out->len = n;
+    return R_OK;
+}
+
+/* poll()'s bits of a socket; 0 for one closed (select raises first). */
+static int sock_ready(interp *in, const sockobj *s)
+{
+    if (s->h < 0)
+        return 0;
+    int m = in->be->ops->ready(in->be, s->h);
+    return m < 0 ? LESSON_READY_ERR : m;
+}
+
+/* The timeout argument of select: None waits for ever (forever), a
+ * number that many seconds (us). */
+static rc_t select_timeout(interp *in, const value *v, bool *forever, uint64_t *us)
+{
+    double sec = 0;
+    *forever = false;
+    *us = 0;
+    if (v->k == V_NONE) {
+        *forever = true;
+        return R_OK;
+    }
+    if (v->k == V_FLOAT)
+        sec = v->f;
+    else if (v->k == V_INT || v->k == V_BOOL)
+        sec = (double)v->i;
+    else if (v->k == V_BIG)
+        return lesson_raise_msg(in, LESSON_EXC_OVERFLOW, "OverflowError: timeout is too large");
+    else
+        return lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: timeout must be a float or None");
+    if (isnan(sec) || sec > 9.2e12)
+        return lesson_raise(in, LESSON_EXC_VALUE);
+    *us = sec <= 0 ? 0 : (uint64_t)ceil(sec * 1e6);
+    return R_OK;
+}
+
+/* One look at select.select()'s lists (p->held): the ready ones as three
+ * lists in out, R_OK when any is ready or the time is up, else R_BLOCKED. */
+static rc_t select_once(interp *in, pending *p)
+{
+    static const int want[3] = {LESSON_READY_READ | LESSON_READY_HUP | LESSON_READY_ERR,
+                                LESSON_READY_WRITE | LESSON_READY_ERR, 0};
+    const value *lists = p->held.items;
+    size_t nready = 0;
+    for (int w = 0; w < 2; w++)
+        for (size_t k = 0; k < lists[w].len; k++)
+            if (sock_ready(in, &in->socks[lists[w].items[k].i]) & want[w])
+                nready++;
+    bool time_up = !p->forever && (!p->timed || in->be->ops->now_us(in->be) >= p->until_us);
+    if (nready == 0 && !time_up)
+        return R_BLOCKED;
+    rc_t rc = new_list(in, &p->result, 3, true);
+    for (int w = 0; rc == R_OK && w < 3; w++) {
+        size_t n = 0;
+        for (size_t k = 0; w < 2 && k < lists[w].len; k++)
+            n += (sock_ready(in, &in->socks[lists[w].items[k].i]) & want[w]) != 0;
+        rc = new_list(in, &p->result.items[w], n, false);
+        n = 0;
+        for (size_t k = 0; rc == R_OK && w < 2 && k < lists[w].len; k++)
+            if (sock_ready(in, &in->socks[lists[w].items[k].i]) & want[w])
+                p->result.items[w].items[n++] = lists[w].items[k];
+    }
+    return rc;
+}
+
+/* select.select(rlist, wlist, xlist[, timeout]) on lists of sockets. */
+static rc_t call_select(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *args)
+{
+    for (int w = 0; w < 3; w++) {
+        const value *l = &args[w];
+        if (l->k != V_LIST && l->k != V_TUPLE)
+            return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                    "TypeError: arguments 1-3 must be sequences");
+        for (size_t k = 0; l->k == V_LIST && k < l->len; k++) {
+            const value *x = &l->items[k];
+            if (x->k != V_SOCK)
+                return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                        "TypeError: argument must be an int, or have a fileno() "
+                                        "method.");
+            if (in->socks[x->i].h < 0)
+                return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                        "ValueError: file descriptor cannot be a negative "
+                                        "integer (-1)");
+        }
+        if (l->k == V_TUPLE)
+            return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                    "TypeError: argument must be an int, or "
+                                    "have a fileno() method.");
+    }
+    uint64_t us = 0;
+    bool forever = true;
+    if (e->nargs == 4) {
+        rc_t rc = select_timeout(in, &args[3], &forever, &us);
+        if (rc != R_OK)
+            return rc;
+    }
+    rc_t rc = new_list(in, &p->held, 3, true);
+    for (int w = 0; rc == R_OK && w < 3; w++)
+        if (lesson_value_copy(&p->held.items[w], &args[w]))
+            rc = lesson_raise(in, LESSON_EXC_MEMORY);
+    if (rc != R_OK) {
+        lesson_value_free(&p->held);
+        return rc;
+    }
+    p->forever = forever;
+    p->timed = !forever && us > 0;
+    p->until_us = in->be->ops->now_us(in->be) + us;
+    return op_start(in, p, side, e, -1);
+}
+
+static int sel_find(const selobj *so, int sock)
+{
+    for (int k = 0; k < so->n; k++)
+        if (so->sock[k] == sock)
+            return k;
+    return -1;
+}
+
+/* One look at a selector's sockets: a list of (key, events) for the
+ * ready ones, as EpollSelector.select() makes it (an error or hang-up
+ * counts as both events; each is masked by what was registered). */
+static rc_t sel_select_once(interp *in, pending *p)
+{
+    selobj *so = &in->sels[p->obj];
+    int mask[LESSON_MAX_SOCKS];
+    size_t n = 0;
+    for (int k = 0; k < so->n; k++) {
+        int r = sock_ready(in, &in->socks[so->sock[k]]);
+        int ev = ((r & (LESSON_READY_READ | LESSON_READY_HUP | LESSON_READY_ERR)) ? 1 : 0) |
+                 ((r & (LESSON_READY_WRITE | LESSON_READY_HUP | LESSON_READY_ERR)) ? 2 : 0);
+        mask[k] = ev & so->events[k];
+        n += mask[k] != 0;
+    }
+    bool time_up = !p->forever && (!p->timed || in->be->ops->now_us(in->be) >= p->until_us);
+    if (n == 0 && !time_up)
+        return R_BLOCKED;
+    rc_t rc = new_list(in, &p->result, n, false);
+    n = 0;
+    for (int k = 0; rc == R_OK && k < so->n; k++) {
+        if (!mask[k])
+            continue;
+        value *pair = &p->result.items[n++];
+        pair->k = V_TUPLE;
+        pair->a = calloc(1, sizeof(value));
+        pair->b = calloc(1, sizeof(value));
+        value *key = pair->a;
+        if (!pair->a || !pair->b || !(key->a = calloc(1, sizeof(value))) ||
+            !(key->b = calloc(1, sizeof(value))) || lesson_value_copy(key->b, &so->data[k])) {
+            rc = lesson_raise(in, LESSON_EXC_MEMORY);
+            break;
+        }
+        key->k = V_KEY;
+        key->i = so->events[k];
+        key->a->k = V_SOCK;
+        key->a->i = so->sock[k];
+        pair->b->k = V_INT;
+        pair->b->i = mask[k];
+    }
+    return rc;
+}
+
+static rc_t call_selector_method(interp *in, pending *p, lesson_side side, const lesson_expr *e,
+                                 value *obj, value *args, value *out)
+{
+    if (obj->k != V_SELECTOR)
+        return lesson_raise(in, LESSON_EXC_ATTRIBUTE);
+    selobj *so = &in->sels[obj->i];
+    if (so->closed)
+        return lesson_raise_msg(in, LESSON_EXC_OS, "RuntimeError: Selector is closed");
+    if (e->func == LF_SEL_SELECT) {
+        uint64_t us = 0;
+        bool forever = true;
+        if (e->nargs == 1) {
+            rc_t rc = select_timeout(in, &args[0], &forever, &us);
+            if (rc != R_OK)
+                return rc;
+        }
+        p->forever = forever;
+        p->timed = !forever && us > 0;
+        p->until_us = in->be->ops->now_us(in->be) + us;
+        return op_start(in, p, side, e, (int)obj->i);
+    }
+    if (args[0].k != V_SOCK)
+        return lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: Invalid file object");
+    int sock = (int)args[0].i, at = sel_find(so, sock);
+    if (e->func == LF_UNREGISTER) {
+        if (at < 0 && in->socks[sock].h < 0) /* its fileno() is -1: no key is found */
+            return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                    "ValueError: Invalid file descriptor: -1");
+        if (at < 0)
+            return lesson_raise_msg(in, LESSON_EXC_KEY, "KeyError: is not registered");
+        lesson_value_free(&so->data[at]);
+        for (int k = at; k + 1 < so->n; k++) {
+            so->sock[k] = so->sock[k + 1];
+            so->events[k] = so->events[k + 1];
+            so->data[k] = so->data[k + 1];
+        }
+        so->n--;
+        memset(&so->data[so->n], 0, sizeof so->data[0]);
+        return R_OK;
+    }
+    if (in->socks[sock].h < 0)
+        return lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: Invalid file descriptor: -1");
+    if (args[1].k != V_INT || args[1].i < 1 || args[1].i > 3)
+        return lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: Invalid events");
+    if (e->func == LF_REGISTER && at >= 0)
+        return lesson_raise_msg(in, LESSON_EXC_KEY, "KeyError: is already registered");
+    if (e->func == LF_MODIFY && at < 0)
+        return lesson_raise_msg(in, LESSON_EXC_KEY, "KeyError: is not registered");
+    if (at < 0)
+        at = so->n++;
+    else
+        lesson_value_free(&so->data[at]);
+    so->sock[at] = sock;
+    so->events[at] = (int)args[1].i;
+    if (e->nargs == 3 && lesson_value_copy(&so->data[at], &args[2]))
+        return lesson_raise(in, LESSON_EXC_MEMORY);
+    /* register() and modify() return the SelectorKey */
+    out->k = V_KEY;
+    out->i = so->events[at];
+    out->a = calloc(1, sizeof(value));
+    out->b = calloc(1, sizeof(value));
+    if (!out->a || !out->b || lesson_value_copy(out->b, &so->data[at]))
+        return lesson_raise(in, LESSON_EXC_MEMORY);
+    out->a->k = V_SOCK;
+    out->a->i = sock;
+    return R_OK;
+}
+
 static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *obj,
                  value *args, value *out)
 {
     char buf[PRINT_REPR_MAX + 64];
     switch (e->func) {
+    case LF_SELECT:
+        return call_select(in, p, side, e, args);
+    case LF_SELECTOR:
+        if (in->nsels >= MAX_SELECTORS)
+            return lesson_raise_errno(in, -EMFILE);
+        memset(&in->sels[in->nsels], 0, sizeof in->sels[0]);
+        out->k = V_SELECTOR;
+        out->i = in->nsels++;
+        return R_OK;
+    case LF_REGISTER:
+    case LF_UNREGISTER:
+    case LF_MODIFY:
+    case LF_SEL_SELECT:
+        return call_selector_method(in, p, side, e, obj, args, out);
     case LF_SOCKET: {
         int h = in->be->ops->socket(in->be, side);
         return h < 0 ? lesson_raise_errno(in, h) : new_sock(in, side, h, out);
@@ -782,6 +1262,8 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
             }
         }
         return lesson_raise(in, LESSON_EXC_FILE_NOT_FOUND);
+    case LF_INT:
+        return int_of(in, &args[0], out);
     case LF_LEN:
         out->k = V_INT;
         if (args[0].k == V_BYTES)
@@ -791,6 +1273,8 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
                 out->i += (args[0].data[i] & 0xC0) != 0x80;
         } else if (args[0].k == V_TUPLE)
             out->i = 2;
+        else if (args[0].k == V_LIST)
+            out->i = (int64_t)args[0].len;
         else
             return lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: object has no len()");
         return R_OK;
@@ -869,26 +1353,48 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
             return call_writer_method(in, p, side, e, obj, args, out);
         if (obj->k == V_FILE)
             return call_file_method(in, e, obj, args, out);
+        if (obj->k == V_SELECTOR) {
+            selobj *so = &in->sels[obj->i];
+            for (int k = 0; k < so->n; k++)
+                lesson_value_free(&so->data[k]);
+            so->n = 0;
+            so->closed = true;
+            return R_OK;
+        }
         return call_socket_method(in, p, side, e, obj, args, out);
     default:
         return call_socket_method(in, p, side, e, obj, args, out);
     }
 }
 
+/* An int as a float (a big one through its digits). */
+static double int_as_double(const value *v)
+{
+    if (v->k != V_BIG)
+        return (double)v->i;
+    char num[LESSON_MAX_INT_DIGITS + 2];
+    snprintf(num, sizeof num, "%s%.*s", v->i < 0 ? "-" : "", (int)v->len, (const char *)v->data);
+    return strtod(num, NULL);
+}
+
 /* out = x - y with Python's rules (x and y are freed). */
 static rc_t sub_values(interp *in, value *x, value *y, value *out)
 {
     rc_t rc = R_OK;
-    bool xn = x->k == V_INT || x->k == V_BOOL || x->k == V_FLOAT;
-    bool yn = y->k == V_INT || y->k == V_BOOL || y->k == V_FLOAT;
+    bool xn = x->k == V_INT || x->k == V_BOOL || x->k == V_FLOAT || x->k == V_BIG;
+    bool yn = y->k == V_INT || y->k == V_BOOL || y->k == V_FLOAT || y->k == V_BIG;
     memset(out, 0, sizeof *out);
     if (!xn || !yn) {
         rc = lesson_raise(in, LESSON_EXC_TYPE);
     } else if (x->k == V_FLOAT || y->k == V_FLOAT) {
         out->k = V_FLOAT;
-        out->f = (x->k == V_FLOAT ? x->f : (double)x->i) - (y->k == V_FLOAT ? y->f : (double)y->i);
-    } else if ((y->i < 0 && x->i > INT64_MAX + y->i) || (y->i > 0 && x->i < INT64_MIN + y->i)) {
-        rc = lesson_raise(in, LESSON_EXC_OVERFLOW);
+        out->f = (x->k == V_FLOAT ? x->f : int_as_double(x)) -
+                 (y->k == V_FLOAT ? y->f : int_as_double(y));
+    } else if (x->k == V_BIG || y->k == V_BIG || (y->i < 0 && x->i > INT64_MAX + y->i) ||
+               (y->i > 0 && x->i < INT64_MIN + y->i)) {
+        /* Python's ints are unbounded */
+        if (lesson_int_sub(x, y, out))
+            rc = lesson_raise(in, LESSON_EXC_MEMORY);
     } else {
         out->k = V_INT;
         out->i = x->i - y->i;
@@ -934,6 +1440,67 @@ static rc_t eval_sub_chain(interp *in, pending *p, lesson_side side, const lesso
 
 static rc_t eval_attr(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out);
 
+/* x[i]: an item of a list or tuple, a byte of bytes (an int), a
+ * character of a str; negative i counts from the end, as Python's. */
+static rc_t eval_index(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out)
+{
+    value x, ix;
+    rc_t rc = lesson_eval(in, p, side, e->a, &x);
+    if (rc != R_OK)
+        return rc;
+    rc = lesson_eval(in, p, side, e->b, &ix);
+    if (rc != R_OK) {
+        lesson_value_free(&x);
+        return rc;
+    }
+    int64_t n = x.k == V_LIST ? (int64_t)x.len : (x.k == V_TUPLE ? 2 : (int64_t)x.len);
+    if (x.k == V_STR) { /* characters, not bytes */
+        n = 0;
+        for (size_t k = 0; k < x.len; k++)
+            n += (x.data[k] & 0xC0) != 0x80;
+    }
+    if (x.k != V_LIST && x.k != V_TUPLE && x.k != V_BYTES && x.k != V_STR) {
+        rc = lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: object is not subscriptable");
+    } else if (ix.k == V_BIG) {
+        rc = lesson_raise_msg(in, LESSON_EXC_INDEX,
+                              "IndexError: cannot fit 'int' into an index-sized integer");
+    } else if (ix.k != V_INT && ix.k != V_BOOL) {
+        rc = lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: indices must be integers");
+    } else if (ix.i >= n || ix.i < -n) {
+        rc = lesson_raise_msg(in, LESSON_EXC_INDEX, "IndexError: index out of range");
+    } else {
+        int64_t i = ix.i < 0 ? ix.i + n : ix.i;
+        if (x.k == V_LIST || x.k == V_TUPLE) {
+            const value *item = x.k == V_LIST ? &x.items[i] : (i == 0 ? x.a : x.b);
+            if (lesson_value_copy(out, item))
+                rc = lesson_raise(in, LESSON_EXC_MEMORY);
+        } else if (x.k == V_BYTES) {
+            out->k = V_INT;
+            out->i = x.data[i];
+        } else {
+            size_t at = 0;
+            for (int64_t c = 0; c < i; c++)
+                do
+                    at++;
+                while (at < x.len && (x.data[at] & 0xC0) == 0x80);
+            size_t end = at + 1;
+            while (end < x.len && (x.data[end] & 0xC0) == 0x80)
+                end++;
+            out->k = V_STR;
+            out->data = malloc(end - at);
+            if (!out->data)
+                rc = lesson_raise(in, LESSON_EXC_MEMORY);
+            else {
+                memcpy(out->data, x.data + at, end - at);
+                out->len = end - at;
+            }
+        }
+    }
+    lesson_value_free(&x);
+    lesson_value_free(&ix);
+    return rc;
+}
+
 rc_t lesson_eval(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out)
 {
     memset(out, 0, sizeof *out);
@@ -957,9 +1524,16 @@ rc_t lesson_eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         out->i = e->i;
         return R_OK;
     case LX_INT:
-    case LX_CONST:
+        if (e->data) /* past 64 bits */
+            return lesson_int_of_digits(out, (const char *)e->data, e->len, (int)e->i)
+                       ? lesson_raise(in, LESSON_EXC_MEMORY)
+                       : R_OK;
         out->k = V_INT;
         out->i = e->i;
+        return R_OK;
+    case LX_CONST:
+        out->k = V_INT;
+        out->i = e->i == LC_EVENT_READ ? 1 : (e->i == LC_EVENT_WRITE ? 2 : e->i);
         return R_OK;
     case LX_SECONDS:
         out->k = V_FLOAT;
@@ -1028,6 +1602,32 @@ rc_t lesson_eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         lesson_value_free(&base);
         return R_OK;
     }
+    case LX_LIST: {
+        rc_t rc = new_list(in, out, (size_t)e->nargs, e->i != 0);
+        for (int k = 0; rc == R_OK && k < e->nargs; k++)
+            rc = lesson_eval(in, p, side, e->args[k], &out->items[k]);
+        if (rc != R_OK)
+            lesson_value_free(out);
+        return rc;
+    }
+    case LX_INDEX:
+        return eval_index(in, p, side, e, out);
+    case LX_FIELD: {
+        value key;
+        rc_t rc = lesson_eval(in, p, side, e->a, &key);
+        if (rc != R_OK)
+            return rc;
+        if (key.k != V_KEY)
+            rc = lesson_raise_msg(in, LESSON_EXC_ATTRIBUTE, "AttributeError: no attribute '%s'",
+                                  e->name);
+        else if (!strcmp(e->name, "events")) {
+            out->k = V_INT;
+            out->i = key.i;
+        } else if (lesson_value_copy(out, !strcmp(e->name, "fileobj") ? key.a : key.b))
+            rc = lesson_raise(in, LESSON_EXC_MEMORY);
+        lesson_value_free(&key);
+        return rc;
+    }
     case LX_CALL:
         break;
     }
@@ -1088,6 +1688,19 @@ rc_t lesson_exec_stmt(interp *in, pending *p, lesson_side side)
     if (a->ntargets == 1) {
         lesson_note_value(in, LESSON_RESULT_ASSIGN, side, line, a->target[0], &v);
         rc = lesson_var_set(in, side, a->target[0], &v);
+    } else if (a->ntargets >= 2 && v.k == V_LIST) {
+        /* r, w, x = select.select(...); key, mask = events[0] */
+        if (v.len != (size_t)a->ntargets)
+            rc = lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: %s values to unpack",
+                                  v.len > (size_t)a->ntargets ? "too many" : "not enough");
+        for (int k = 0; rc == R_OK && k < a->ntargets; k++)
+            lesson_note_value(in, LESSON_RESULT_ASSIGN, side, line, a->target[k], &v.items[k]);
+        for (int k = 0; rc == R_OK && k < a->ntargets; k++)
+            rc = lesson_var_set(in, side, a->target[k], &v.items[k]);
+        lesson_value_free(&v);
+    } else if (a->ntargets > 2) {
+        lesson_value_free(&v);
+        rc = lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: not enough values to unpack");
     } else if (a->ntargets == 2) {
         if (v.k != V_TUPLE) {
             lesson_value_free(&v);
@@ -1122,6 +1735,7 @@ void lesson_pending_free(pending *p)
     for (int i = 0; i < LESSON_MAX_CALLS; i++)
         lesson_value_free(&p->memo[i]);
     lesson_value_free(&p->result);
+    lesson_value_free(&p->held);
     pending_drop_data(p);
     free(p);
 }

@@ -19,11 +19,13 @@ static const struct {
     const char *name;
     lesson_const id;
 } consts[] = {
-    {"AF_INET", LC_AF_INET},         {"SOCK_STREAM", LC_SOCK_STREAM}, {"SOL_SOCKET", LC_SOL_SOCKET},
-    {"IPPROTO_TCP", LC_IPPROTO_TCP}, {"SO_SNDBUF", LC_SO_SNDBUF},     {"SO_RCVBUF", LC_SO_RCVBUF},
-    {"TCP_NODELAY", LC_TCP_NODELAY}, {"TCP_CORK", LC_TCP_CORK},       {"MSG_MORE", LC_MSG_MORE},
-    {"MSG_WAITALL", LC_MSG_WAITALL}, {"SHUT_RD", LC_SHUT_RD},         {"SHUT_WR", LC_SHUT_WR},
-    {"SHUT_RDWR", LC_SHUT_RDWR},
+    {"AF_INET", LC_AF_INET},         {"SOCK_STREAM", LC_SOCK_STREAM},
+    {"SOL_SOCKET", LC_SOL_SOCKET},   {"IPPROTO_TCP", LC_IPPROTO_TCP},
+    {"SO_SNDBUF", LC_SO_SNDBUF},     {"SO_RCVBUF", LC_SO_RCVBUF},
+    {"TCP_NODELAY", LC_TCP_NODELAY}, {"TCP_CORK", LC_TCP_CORK},
+    {"MSG_MORE", LC_MSG_MORE},       {"MSG_WAITALL", LC_MSG_WAITALL},
+    {"SHUT_RD", LC_SHUT_RD},         {"SHUT_WR", LC_SHUT_WR},
+    {"SHUT_RDWR", LC_SHUT_RDWR},     {"SO_REUSEADDR", LC_SO_REUSEADDR},
 };
 
 /* Methods: which call, on what, how many positional arguments. */
@@ -41,6 +43,14 @@ static const struct {
     {"sendall", LF_SENDALL, LT_SOCKET, 1, 2},
     {"recv", LF_RECV, LT_SOCKET, 1, 2},
     {"setblocking", LF_SETBLOCKING, LT_SOCKET, 1, 1},
+    {"settimeout", LF_SETTIMEOUT, LT_SOCKET, 1, 1},
+    {"gettimeout", LF_GETTIMEOUT, LT_SOCKET, 0, 0},
+    {"sendfile", LF_SENDFILE, LT_SOCKET, 1, 3},
+    {"register", LF_REGISTER, LT_SELECTOR, 2, 3},
+    {"unregister", LF_UNREGISTER, LT_SELECTOR, 1, 1},
+    {"modify", LF_MODIFY, LT_SELECTOR, 2, 3},
+    {"select", LF_SEL_SELECT, LT_SELECTOR, 0, 1},
+    {"close", LF_CLOSE, LT_SELECTOR, 0, 0},
     {"setsockopt", LF_SETSOCKOPT, LT_SOCKET, 3, 3},
     {"getsockopt", LF_GETSOCKOPT, LT_SOCKET, 2, 2},
     {"shutdown", LF_SHUTDOWN, LT_SOCKET, 1, 1},
@@ -86,6 +96,8 @@ static const char *type_name(lesson_type t)
         return "float";
     case LT_TUPLE:
         return "tuple";
+    case LT_SELECTOR:
+        return "EpollSelector";
     case LT_ANY:
         break;
     }
@@ -118,8 +130,8 @@ void lesson_ast_free(struct lesson_ast *a)
 {
     if (!a)
         return;
-    free(a->target[0]);
-    free(a->target[1]);
+    for (int k = 0; k < LESSON_MAX_TARGETS; k++)
+        free(a->target[k]);
     expr_free(a->expr);
     expr_free(a->with_expr);
     free(a->with_name);
@@ -211,11 +223,15 @@ static lesson_type expr_type(lexer *L, const lesson_expr *e)
         case LF_LEN:
         case LF_SEND:
         case LF_GETSOCKOPT:
+        case LF_SENDFILE:
+        case LF_INT:
             return LT_INT;
         case LF_ACCEPT:
             return LT_TUPLE;
         case LF_MONOTONIC:
             return LT_FLOAT;
+        case LF_SELECTOR:
+            return LT_SELECTOR;
         default:
             return LT_ANY;
         }
@@ -257,7 +273,7 @@ static void check_address(lexer *L, const lesson_expr *a)
                         (int)(h->len > 40 ? 40 : h->len), (const char *)h->data);
         return;
     }
-    if (port->kind != LX_INT || port->i < 0 || port->i > 65535)
+    if (port->kind != LX_INT || port->data || port->i < 0 || port->i > 65535)
         lesson_lex_fail(L, (size_t)port->col - 1, "expected a port number from 0 to 65535");
 }
 
@@ -266,7 +282,12 @@ static void check_call(lexer *L, lesson_expr *e)
     lesson_expr **a = e->args;
     int n = e->nargs;
     for (int i = 0; i < n; i++) {
-        if (e->kwname[i] && !(e->func == LF_MAKEFILE && !strcmp(e->kwname[i], "buffering"))) {
+        bool kw_ok =
+            e->kwname[i] &&
+            ((e->func == LF_MAKEFILE && !strcmp(e->kwname[i], "buffering")) ||
+             ((e->func == LF_REGISTER || e->func == LF_MODIFY) && !strcmp(e->kwname[i], "data")) ||
+             (e->func == LF_SEL_SELECT && !strcmp(e->kwname[i], "timeout")));
+        if (e->kwname[i] && !kw_ok) {
             lesson_lex_fail(L, (size_t)a[i]->col - 1, "unexpected keyword argument '%s'",
                             e->kwname[i]);
             return;
@@ -315,7 +336,8 @@ static void check_call(lexer *L, lesson_expr *e)
         if (a[0]->i < 0) /* CPython: ValueError, said here before anything runs */
             lesson_lex_fail(L, (size_t)a[0]->col - 1,
                             "time.sleep(): sleep length must be non-negative (ValueError)");
-        else if ((a[0]->kind == LX_INT && (uint64_t)a[0]->i > LESSON_MAX_WAIT_US / 1000000) ||
+        else if ((a[0]->kind == LX_INT && a[0]->data) ||
+                 (a[0]->kind == LX_INT && (uint64_t)a[0]->i > LESSON_MAX_WAIT_US / 1000000) ||
                  (a[0]->kind == LX_SECONDS && (uint64_t)a[0]->i > LESSON_MAX_WAIT_US))
             lesson_lex_fail(L, (size_t)a[0]->col - 1, "time.sleep() of at most 60 seconds");
         break;
@@ -340,12 +362,13 @@ static void check_call(lexer *L, lesson_expr *e)
     case LF_SETSOCKOPT:
     case LF_GETSOCKOPT: {
         bool sol = is_const(a[0], LC_SOL_SOCKET), tcp = is_const(a[0], LC_IPPROTO_TCP);
-        bool ok = (sol && (is_const(a[1], LC_SO_SNDBUF) || is_const(a[1], LC_SO_RCVBUF))) ||
+        bool ok = (sol && (is_const(a[1], LC_SO_SNDBUF) || is_const(a[1], LC_SO_RCVBUF) ||
+                           is_const(a[1], LC_SO_REUSEADDR))) ||
                   (tcp && (is_const(a[1], LC_TCP_NODELAY) || is_const(a[1], LC_TCP_CORK)));
         if (!ok)
             lesson_lex_fail(L, (size_t)a[0]->col - 1,
-                            "expected socket.SOL_SOCKET with SO_SNDBUF or SO_RCVBUF, or "
-                            "socket.IPPROTO_TCP with TCP_NODELAY or TCP_CORK");
+                            "expected socket.SOL_SOCKET with SO_SNDBUF, SO_RCVBUF or SO_REUSEADDR, "
+                            "or socket.IPPROTO_TCP with TCP_NODELAY or TCP_CORK");
         break;
     }
     case LF_SHUTDOWN:
@@ -390,7 +413,11 @@ static bool parse_args(lexer *L, lesson_expr *call, int min, int max, const char
                 save++;
             if (save < L->len && L->s[save] == '=' &&
                 (save + 1 >= L->len || L->s[save + 1] != '=')) {
-                if (!(call->func == LF_MAKEFILE && lesson_tok_name(L, "buffering"))) {
+                bool known = (call->func == LF_MAKEFILE && lesson_tok_name(L, "buffering")) ||
+                             ((call->func == LF_REGISTER || call->func == LF_MODIFY) &&
+                              lesson_tok_name(L, "data")) ||
+                             (call->func == LF_SEL_SELECT && lesson_tok_name(L, "timeout"));
+                if (!known) {
                     lesson_lex_fail(L, L->t.start, "unexpected keyword argument '%.*s'",
                                     (int)(L->t.len > 40 ? 40 : L->t.len), L->s + L->t.start);
                     return false;
@@ -520,8 +547,11 @@ static const struct {
     {"socket", "socket", "socket.socket", LF_SOCKET, 0, 2},
     {"time", "sleep", "time.sleep", LF_SLEEP, 1, 1},
     {"time", "monotonic", "time.monotonic", LF_MONOTONIC, 0, 0},
+    {"select", "select", "select.select", LF_SELECT, 3, 4},
+    {"selectors", "DefaultSelector", "selectors.DefaultSelector", LF_SELECTOR, 0, 0},
     {NULL, "open", "open", LF_OPEN, 1, 2},
     {NULL, "len", "len", LF_LEN, 1, 1},
+    {NULL, "int", "int", LF_INT, 1, 1},
     {NULL, "print", "print", LF_PRINT, 0, LESSON_MAX_ARGS},
 };
 
@@ -572,6 +602,21 @@ static lesson_expr *parse_name(lexer *L)
             e = finish_call(L, e, functions[f].min, functions[f].max, fname);
             if (!e)
                 return NULL;
+        } else if (np == 3 && lesson_pvar_find(L->p, L->side, s + parts[0][0], parts[0][1]) &&
+                   (PART_IS(1, "fileobj") || PART_IS(1, "data"))) {
+            /* key.fileobj.recv(1024): a method of a SelectorKey's field */
+            lesson_expr *var = expr_new(L, LX_VAR, start);
+            lesson_expr *obj = var ? expr_new(L, LX_FIELD, start) : NULL;
+            if (!obj) {
+                expr_free(var);
+                return NULL;
+            }
+            var->name = lesson_xstrndup(s + parts[0][0], parts[0][1]);
+            obj->a = var;
+            obj->name = lesson_xstrndup(s + parts[1][0], parts[1][1]);
+            e = parse_method(L, obj, parts[2][0], s + parts[2][0], parts[2][1]);
+            if (!e)
+                return NULL;
         } else if (np == 2) {
             var_entry *v = lesson_pvar_find(L->p, L->side, s + parts[0][0], parts[0][1]);
             if (!v) {
@@ -619,6 +664,33 @@ static lesson_expr *parse_name(lexer *L)
         return e;
     }
     /* a constant or a variable */
+    if (np == 2 && PART_IS(0, "selectors") &&
+        (PART_IS(1, "EVENT_READ") || PART_IS(1, "EVENT_WRITE"))) {
+        e = expr_new(L, LX_CONST, start);
+        if (!e)
+            return NULL;
+        bool rd = PART_IS(1, "EVENT_READ");
+        e->i = rd ? LC_EVENT_READ : LC_EVENT_WRITE;
+        e->name = lesson_xstrndup(rd ? "EVENT_READ" : "EVENT_WRITE", rd ? 10 : 11);
+        return e;
+    }
+    /* a SelectorKey's field: key.fileobj, key.data, key.events */
+    if (np == 2 && lesson_pvar_find(L->p, L->side, s + parts[0][0], parts[0][1])) {
+        static const char *const fields[] = {"fileobj", "data", "events"};
+        for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
+            if (PART_IS(1, fields[k])) {
+                lesson_expr *obj = expr_new(L, LX_VAR, start);
+                e = obj ? expr_new(L, LX_FIELD, start) : NULL;
+                if (!e) {
+                    expr_free(obj);
+                    return NULL;
+                }
+                obj->name = lesson_xstrndup(s + parts[0][0], parts[0][1]);
+                e->a = obj;
+                e->name = lesson_xstrndup(fields[k], strlen(fields[k]));
+                return e;
+            }
+    }
     size_t cpart = (np == 2 && PART_IS(0, "socket")) ? 1 : (np == 1 ? 0 : 99);
     if (cpart != 99) {
         for (size_t i = 0; i < sizeof consts / sizeof consts[0]; i++) {
@@ -650,7 +722,83 @@ static lesson_expr *parse_name(lexer *L)
 #undef PART_IS
 }
 
+/* An int literal past 64 bits: the expression takes the token's digits. */
+static void take_digits(lesson_expr *e, token *t)
+{
+    if (t->kind == T_INT && t->data) {
+        e->data = t->data;
+        e->len = t->dlen;
+        t->data = NULL;
+        t->dlen = 0;
+    }
+}
+
+/* The items of a list (close "]") or of a tuple (close ")", first item
+ * already read): item (',' item)* [','] close, at most LESSON_MAX_ARGS. At
+ * the token after '[' or after the tuple's first ','. */
+static lesson_expr *parse_items(lexer *L, size_t at, lesson_expr *first, const char *close)
+{
+    lesson_expr *e = expr_new(L, LX_LIST, at);
+    if (!e) {
+        expr_free(first);
+        return NULL;
+    }
+    e->i = close[0] == ')'; /* a tuple */
+    if (first)
+        e->args[e->nargs++] = first;
+    while (!lesson_tok_is(L, close)) {
+        if (e->nargs == LESSON_MAX_ARGS) {
+            lesson_lex_fail(L, L->t.start, "more than %d items", LESSON_MAX_ARGS);
+            goto fail;
+        }
+        lesson_expr *x = parse_expr(L);
+        if (!x)
+            goto fail;
+        e->args[e->nargs++] = x;
+        if (lesson_tok_is(L, ","))
+            lesson_lex_next(L);
+        else if (!lesson_tok_is(L, close)) {
+            lesson_lex_fail(L, L->t.start, "expected ',' or '%s' after an item", close);
+            goto fail;
+        }
+    }
+    lesson_lex_next(L); /* close */
+    return e;
+fail:
+    expr_free(e);
+    return NULL;
+}
+
+static lesson_expr *parse_primary(lexer *L);
+
+/* A primary, then its subscripts: x[i]. */
 static lesson_expr *parse_atom(lexer *L)
+{
+    lesson_expr *e = parse_primary(L);
+    while (e && lesson_tok_is(L, "[")) {
+        size_t at = L->t.start;
+        lesson_lex_next(L);
+        lesson_expr *ix = parse_expr(L);
+        if (!ix || !lesson_accept_op(L, "]", "']' after the index")) {
+            expr_free(ix);
+            expr_free(e);
+            return NULL;
+        }
+        lesson_expr *x = expr_new(L, LX_INDEX, at);
+        if (!x) {
+            expr_free(ix);
+            expr_free(e);
+            return NULL;
+        }
+        x->col = e->col;
+        x->a = e;
+        x->b = ix;
+        e = x;
+    }
+    return e;
+}
+
+static lesson_expr *parse_primary(lexer *L)
 {
     token *t = &L->t;
     lesson_expr *e = NULL;
@@ -659,8 +807,9 @@ static lesson_expr *parse_atom(lexer *L)
     case T_FLOAT:
         e = expr_new(L, t->kind == T_INT ? LX_INT : LX_SECONDS, t->start);
         if (e) {
-            e->i = t->i;
+            e->i = t->data ? 1 : t->i;
             e->f = t->f;
+            take_digits(e, t);
         }
         lesson_lex_next(L);
         return e;
@@ -689,6 +838,11 @@ static lesson_expr *parse_atom(lexer *L)
         }
         return parse_name(L);
     case T_PUNCT:
+        if (lesson_tok_is(L, "[")) { /* a list: [a, b, ...] */
+            size_t at = t->start;
+            lesson_lex_next(L);
+            return parse_items(L, at, NULL, "]");
+        }
         if (lesson_tok_is(L, "(")) {
             size_t at = t->start;
             lesson_lex_next(L);
@@ -705,9 +859,26 @@ static lesson_expr *parse_atom(lexer *L)
                 return NULL;
             }
             lesson_lex_next(L);
+            if (lesson_tok_is(L, ")")) /* a one-tuple: (x,) */
+                return parse_items(L, at, a, ")");
             lesson_expr *b = parse_expr(L);
             if (!b) {
                 expr_free(a);
+                return NULL;
+            }
+            if (lesson_tok_is(L, ",")) { /* three or more: (a, b, c) */
+                lesson_lex_next(L);
+                e = parse_items(L, at, a, ")");
+                if (e && e->nargs < LESSON_MAX_ARGS) {
+                    memmove(e->args + 2, e->args + 1, (size_t)(e->nargs - 1) * sizeof e->args[0]);
+                    e->args[1] = b;
+                    e->nargs++;
+                    return e;
+                }
+                if (e)
+                    lesson_lex_fail(L, at, "a tuple of more than %d items", LESSON_MAX_ARGS);
+                expr_free(e);
+                expr_free(b);
                 return NULL;
             }
             if (!lesson_accept_op(L, ")", "')' after a pair")) {
@@ -734,8 +905,9 @@ static lesson_expr *parse_atom(lexer *L)
             }
             e = expr_new(L, L->t.kind == T_INT ? LX_INT : LX_SECONDS, at);
             if (e) {
-                e->i = -L->t.i;
+                e->i = L->t.data ? -1 : -L->t.i;
                 e->f = -L->t.f;
+                take_digits(e, &L->t);
             }
             lesson_lex_next(L);
             return e;
@@ -773,7 +945,7 @@ static lesson_expr *parse_expr(lexer *L)
             lesson_lex_fail(L, (size_t)a->col - 1, "only a bytes literal can be repeated with '*'");
             expr_free(a);
             a = NULL;
-        } else if ((uint64_t)L->t.i * (a->len ? a->len : 1) > LESSON_MAX_DATA_BYTES ||
+        } else if (L->t.data || (uint64_t)L->t.i * (a->len ? a->len : 1) > LESSON_MAX_DATA_BYTES ||
                    (uint64_t)L->t.i > LESSON_MAX_DATA_BYTES) {
             lesson_lex_fail(L, L->t.start, "repeated bytes value too large: at most 64 MiB");
             expr_free(a);
@@ -887,7 +1059,7 @@ static bool bind_var(lexer *L, size_t at, const char *name, lesson_type t)
 
 static bool parse_simple(lexer *L, struct lesson_ast *a)
 {
-    size_t target_at[2] = {0, 0};
+    size_t target_at[LESSON_MAX_TARGETS] = {0};
     if (L->t.kind == T_NAME) {
         size_t j = L->pos;
         while (j < L->len && (L->s[j] == ' ' || L->s[j] == '\t'))
@@ -904,16 +1076,21 @@ static bool parse_simple(lexer *L, struct lesson_ast *a)
             if (!take_name(L, &a->target[0]))
                 return false;
             a->ntargets = 1;
-            if (pair) {
+            while (pair && lesson_tok_is(L, ",")) {
                 lesson_lex_next(L); /* ',' */
                 if (L->t.kind != T_NAME || is_reserved(L)) {
                     lesson_expected(L, "a variable name after ','");
                     return false;
                 }
-                target_at[1] = L->t.start;
-                if (!take_name(L, &a->target[1]))
+                if (a->ntargets == LESSON_MAX_TARGETS) {
+                    lesson_lex_fail(L, L->t.start, "more than %d names to unpack into",
+                                    LESSON_MAX_TARGETS);
                     return false;
-                a->ntargets = 2;
+                }
+                target_at[a->ntargets] = L->t.start;
+                if (!take_name(L, &a->target[a->ntargets]))
+                    return false;
+                a->ntargets++;
             }
             if (!lesson_accept_op(L, "=", "'=' after the variables"))
                 return false;
@@ -943,6 +1120,10 @@ static bool parse_simple(lexer *L, struct lesson_ast *a)
             return false;
     } else if (a->ntargets == 1) {
         return bind_var(L, target_at[0], a->target[0], t);
+    } else {
+        for (int k = 0; k < a->ntargets; k++)
+            if (!bind_var(L, target_at[k], a->target[k], LT_ANY))
+                return false;
     }
     return true;
 }
@@ -962,8 +1143,9 @@ struct lesson_ast *lesson_parse_statement(lexer *L)
     }
     if (lesson_tok_name(L, "import")) {
         lesson_lex_next(L);
-        if (!lesson_tok_name(L, "socket") && !lesson_tok_name(L, "time")) {
-            lesson_expected(L, "'socket' or 'time' after import");
+        if (!lesson_tok_name(L, "socket") && !lesson_tok_name(L, "time") &&
+            !lesson_tok_name(L, "select") && !lesson_tok_name(L, "selectors")) {
+            lesson_expected(L, "'socket', 'time', 'select' or 'selectors' after import");
             goto fail;
         }
         lesson_lex_next(L);
@@ -1123,8 +1305,9 @@ static lesson_expr *parse_expect_rhs(lexer *L)
         e = expr_new(L, L->t.kind == T_INT ? LX_INT : LX_SECONDS, at);
         if (!e)
             return NULL;
-        e->i = neg ? -L->t.i : L->t.i;
+        e->i = L->t.data ? (neg ? -1 : 1) : (neg ? -L->t.i : L->t.i);
         e->f = neg ? -L->t.f : L->t.f;
+        take_digits(e, &L->t);
         lesson_lex_next(L);
         return e;
     case T_BYTES:
@@ -1143,7 +1326,8 @@ static lesson_expr *parse_expect_rhs(lexer *L)
                 goto fail;
             }
             uint64_t total = (uint64_t)L->t.i * e->len;
-            if ((uint64_t)L->t.i > LESSON_MAX_DATA_BYTES || total > LESSON_MAX_DATA_BYTES) {
+            if (L->t.data || (uint64_t)L->t.i > LESSON_MAX_DATA_BYTES ||
+                total > LESSON_MAX_DATA_BYTES) {
                 lesson_lex_fail(L, L->t.start, "repeated bytes value too large: at most 64 MiB");
                 goto fail;
             }

@@ -95,8 +95,13 @@ typedef enum {
     V_FILE,
     V_READER,
     V_FLOAT,
-    V_STATE, /* a TCP state (expectations): i the lesson_tcp_state; len 1: FIN_WAIT */
-    V_EXC,   /* an exception (expectations, `error`): i the lesson_exc */
+    V_STATE,    /* a TCP state (expectations): i the lesson_tcp_state; len 1: FIN_WAIT */
+    V_EXC,      /* an exception (expectations, `error`): i the lesson_exc */
+    V_LIST,     /* a list (i 0) or a tuple of other than two items (i 1): items, len */
+    V_SELECTOR, /* selectors.DefaultSelector(): i its index in sels[] */
+    V_KEY,      /* a SelectorKey: a its fileobj, b its data, i its events */
+    V_BIG,      /* an int past 64 bits: data/len its decimal digits (no leading zero), i its
+                   sign (1 or -1); an int that fits is always V_INT */
 } vkind;
 
 typedef struct value {
@@ -106,6 +111,7 @@ typedef struct value {
     uint8_t *data; /* bytes, str */
     size_t len;
     struct value *a, *b; /* tuple */
+    struct value *items; /* V_LIST: len of them */
     struct vshare *sh;   /* bytes, str: its holders and budget (NULL: small, owned alone) */
 } value;
 
@@ -133,6 +139,11 @@ typedef struct {
     bool blocked;
     int io_refs;    /* open makefile() objects (CPython's socket._io_refs) */
     bool py_closed; /* s.close() was called: the descriptor closes with the last file */
+    int64_t timeout_us; /* settimeout(): -1 None (blocking), 0 non-blocking, else the time a
+                           blocking call may wait before TimeoutError */
+    int pending_err; /* negative errno the kernel still holds for the next call (Linux keeps
+                        sk_err when an error ends a blocking send() after some bytes; the
+                        runner's own retry took it), or 0 */
 } sockobj;
 
 typedef struct {
@@ -164,6 +175,17 @@ typedef struct {
     bool closed;
 } fileobj;
 
+/* selectors.DefaultSelector(): the sockets registered, with their events
+ * and data, in the order they were registered. */
+enum { MAX_SELECTORS = 8 };
+typedef struct {
+    int sock[LESSON_MAX_SOCKS];   /* socket indexes */
+    int events[LESSON_MAX_SOCKS]; /* EVENT_READ 1 | EVENT_WRITE 2 */
+    value data[LESSON_MAX_SOCKS]; /* register()'s data */
+    int n;
+    bool closed;
+} selobj;
+
 typedef enum { R_OK = 0, R_BLOCKED, R_RAISED } rc_t;
 
 typedef struct {
@@ -181,12 +203,15 @@ typedef struct {
     vshare *data_sh; /* data's holders (a sendall's value, a recv's buffer); NULL: owned */
     size_t len, off;
     size_t cap;        /* recv */
-    uint64_t until_us; /* sleep */
+    uint64_t until_us; /* sleep; a call on a socket with a timeout: when it times out */
+    bool timed;        /* until_us is a timeout's deadline */
     bool more;         /* MSG_MORE */
     bool waitall;      /* recv with MSG_WAITALL: data holds what came, len its length */
     bool wdirect;      /* a writer's write: its buffer is out, data goes straight through */
     size_t wsent;      /* a writer's bytes sent by this call (later ones continue one write) */
     value result;      /* what the call returns once done */
+    value held;        /* select.select(): its three lists, while it waits */
+    bool forever;      /* select without a timeout */
 } pending;
 
 typedef struct {
@@ -208,6 +233,8 @@ typedef struct {
     int nfiles;
     readerobj readers[LESSON_MAX_FILES];
     int nreaders;
+    selobj sels[MAX_SELECTORS];
+    int nsels;
     sidequeue queue[2];
     lesson_exc raised;            /* the exception being raised */
     char detail[LESSON_EXPR_LEN]; /* what an expectation shows of it, or "" */
@@ -257,6 +284,13 @@ uint8_t *lesson_budget_shrink(uint8_t *d, vshare *sh, size_t n);
 void lesson_print_value(char *out, size_t outlen, const value *v, bool top);
 /* Python's truth value. */
 bool lesson_truthy(const value *v);
+/* An int from the decimal digits of its magnitude (leading zeros are
+ * skipped) and its sign (1 or -1): V_INT when it fits in 64 bits, else
+ * V_BIG. Returns 0 or -ENOMEM. */
+int lesson_int_of_digits(value *out, const char *digits, size_t n, int sign);
+/* out = x - y for ints (V_INT, V_BOOL, V_BIG) with Python's unbounded
+ * result. Returns 0 or -ENOMEM. */
+int lesson_int_sub(const value *x, const value *y, value *out);
 /* v as an expectation's "got" shows it (long bytes: length and head). */
 void lesson_got_value(char *out, size_t outlen, const value *v);
 /* Does a OP b hold, with Python's meaning? */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lesson_lex.h"
+#include "lesson_uninames.h"
 
 /* --------------------------------------------------------------- parser */
 
@@ -261,6 +262,30 @@ size_t lesson_read_string(lexer *L, size_t q, bool is_bytes, bool raw, uint8_t *
             n += utf8_put(o + n, cp);
             break;
         }
+        case 'N': {
+            if (is_bytes) {
+                o[n++] = '\\';
+                o[n++] = (uint8_t)e;
+                break;
+            }
+            /* \N{NAME}: a character by its Unicode name, as CPython. */
+            const char *close = i < L->len && s[i] == '{' ? memchr(s + i, '}', L->len - i) : NULL;
+            int32_t cp = close ? lesson_unicode_lookup(s + i + 1, (size_t)(close - s) - i - 1) : -1;
+            if (!close) {
+                lesson_lex_fail(L, at, "malformed \\N character escape: expected \\N{NAME}");
+                goto fail;
+            }
+            if (cp < 0) {
+                lesson_lex_fail(L, at,
+                                "unknown Unicode character name '%.*s' (sockbuf knows "
+                                "the names of common blocks only)",
+                                (int)((size_t)(close - s) - i - 1), s + i + 1);
+                goto fail;
+            }
+            i = (size_t)(close - s) + 1;
+            n += utf8_put(o + n, (uint32_t)cp);
+            break;
+        }
         default:
             if (e >= '0' && e <= '7') {
                 unsigned v = (unsigned)(e - '0');
@@ -405,11 +430,31 @@ void lesson_lex_next(lexer *L)
             }
         } else {
             if (ovf) {
-                lesson_lex_fail(L, i, "integer too large: %.*s%s", (int)(j - i > 24 ? 24 : j - i),
-                                s + i, j - i > 24 ? "..." : "");
-                t->kind = T_BAD;
-                L->pos = j;
-                return;
+                /* Python's ints are unbounded: the digits are kept (no
+                 * leading zeros), up to CPython's limit for a literal. */
+                size_t z = i;
+                while (z + 1 < j && s[z] == '0')
+                    z++;
+                if (j - z > LESSON_MAX_INT_DIGITS) {
+                    lesson_lex_fail(L, i,
+                                    "Exceeds the limit (%d digits) for integer string "
+                                    "conversion: value has %zu digits",
+                                    LESSON_MAX_INT_DIGITS, j - z);
+                    t->kind = T_BAD;
+                    L->pos = j;
+                    return;
+                }
+                lesson_tok_clear(t);
+                t->data = malloc(j - z);
+                if (!t->data) {
+                    lesson_lex_fail(L, i, "out of memory");
+                    t->kind = T_BAD;
+                    L->pos = j;
+                    return;
+                }
+                memcpy(t->data, s + z, j - z);
+                t->dlen = j - z;
+                t->i = 0;
             }
             t->kind = T_INT;
         }
@@ -432,7 +477,7 @@ void lesson_lex_next(lexer *L)
             return;
         }
     }
-    if (strchr("(),.=*:<>-|", c)) {
+    if (strchr("(),.=*:<>-|[]", c)) {
         t->kind = T_PUNCT;
         t->op[0] = (char)c;
         t->op[1] = '\0';

@@ -61,9 +61,10 @@ typedef enum {
 typedef struct {
     tok_kind kind;
     size_t start, len; /* in the line */
-    int64_t i;         /* T_INT value; T_FLOAT: microseconds */
+    int64_t i;         /* T_INT value (0 when data holds it); T_FLOAT: microseconds */
     double f;          /* T_FLOAT: the literal's value, as Python reads it */
-    uint8_t *data;     /* T_BYTES/T_STR decoded, owned by the lexer until taken */
+    uint8_t *data;     /* T_BYTES/T_STR decoded, owned by the lexer until taken; T_INT past
+                          64 bits: its decimal digits */
     size_t dlen;
     char op[3]; /* T_PUNCT: "(", "==", ... */
 } token;

@@ -245,7 +245,8 @@ static bool pump(interp *in)
     for (int side = 0; side < 2; side++) {
         sidequeue *q = &in->queue[side];
         in->view.blocked[side] = q->n > 0;
-        if (q->n > 0 && q->q[0]->op_active && q->q[0]->op != LF_SLEEP) {
+        if (q->n > 0 && q->q[0]->op_active && q->q[0]->op != LF_SLEEP && q->q[0]->op != LF_SELECT &&
+            q->q[0]->op != LF_SEL_SELECT) {
             pending *p = q->q[0];
             int so = p->obj;
             if (p->op == LF_WRITE || p->op == LF_FLUSH || p->op == LF_CLOSE)
@@ -269,14 +270,16 @@ static bool any_blocked(const interp *in)
     return in->queue[0].n > 0 || in->queue[1].n > 0;
 }
 
-/* The earliest deadline of a sleeping side, or UINT64_MAX. */
+/* The earliest deadline of a sleeping side, or of a call that times out
+ * (settimeout), or UINT64_MAX. */
 static uint64_t sleep_deadline(const interp *in)
 {
     uint64_t t = UINT64_MAX;
     for (int side = 0; side < 2; side++) {
         const sidequeue *q = &in->queue[side];
-        if (q->n > 0 && q->q[0]->op_active && q->q[0]->op == LF_SLEEP && q->q[0]->until_us < t)
-            t = q->q[0]->until_us;
+        const pending *h = q->n > 0 ? q->q[0] : NULL;
+        if (h && h->op_active && (h->op == LF_SLEEP || h->timed) && h->until_us < t)
+            t = h->until_us;
     }
     return t;
 }
@@ -644,6 +647,9 @@ static void interp_free(interp *in)
         lesson_appbuf_free(in->writers[i].ab);
     for (int i = 0; i < in->nreaders; i++)
         free(in->readers[i].buf);
+    for (int i = 0; i < in->nsels; i++)
+        for (int k = 0; k < in->sels[i].n; k++)
+            lesson_value_free(&in->sels[i].data[k]);
     for (int i = 0; i < in->nsocks; i++)
         if (in->socks[i].h >= 0)
             in->be->ops->close(in->be, in->socks[i].h);

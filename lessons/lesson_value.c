@@ -58,6 +58,11 @@ void lesson_value_free(value *v)
         lesson_value_free(v->b);
         free(v->b);
     }
+    if (v->items) {
+        for (size_t k = 0; k < v->len; k++)
+            lesson_value_free(&v->items[k]);
+        free(v->items);
+    }
     memset(v, 0, sizeof *v);
 }
 
@@ -68,7 +73,12 @@ int lesson_value_copy(value *dst, const value *src)
     dst->i = src->i;
     dst->f = src->f;
     dst->len = src->len;
-    if ((src->k == V_BYTES || src->k == V_STR) && src->len >= SHARE_MIN_BYTES) {
+    if (src->k == V_BIG) {
+        dst->data = malloc(src->len ? src->len : 1);
+        if (!dst->data)
+            return -ENOMEM;
+        memcpy(dst->data, src->data, src->len);
+    } else if ((src->k == V_BYTES || src->k == V_STR) && src->len >= SHARE_MIN_BYTES) {
         if (!(dst->sh = lesson_value_share(src)))
             return -ENOMEM;
         dst->data = src->data;
@@ -79,7 +89,19 @@ int lesson_value_copy(value *dst, const value *src)
         if (src->len)
             memcpy(dst->data, src->data, src->len);
     }
-    if (src->k == V_TUPLE) {
+    if (src->k == V_LIST) {
+        dst->items = calloc(src->len ? src->len : 1, sizeof *dst->items);
+        if (!dst->items) {
+            dst->len = 0;
+            return -ENOMEM;
+        }
+        for (size_t k = 0; k < src->len; k++)
+            if (lesson_value_copy(&dst->items[k], &src->items[k])) {
+                lesson_value_free(dst);
+                return -ENOMEM;
+            }
+    }
+    if (src->k == V_TUPLE || src->k == V_KEY) {
         dst->a = calloc(1, sizeof *dst->a);
         dst->b = calloc(1, sizeof *dst->b);
         if (!dst->a || !dst->b || lesson_value_copy(dst->a, src->a) ||
@@ -210,6 +232,9 @@ void lesson_print_value(char *out, size_t outlen, const value *v, bool top)
     case V_INT:
         snprintf(out, outlen, "%lld", (long long)v->i);
         return;
+    case V_BIG:
+        snprintf(out, outlen, "%s%.*s", v->i < 0 ? "-" : "", (int)v->len, (const char *)v->data);
+        return;
     case V_BOOL:
         snprintf(out, outlen, "%s", v->i ? "True" : "False");
         return;
@@ -233,6 +258,28 @@ void lesson_print_value(char *out, size_t outlen, const value *v, bool top)
     case V_SOCK:
         snprintf(out, outlen, "<socket.socket>");
         return;
+    case V_LIST: {
+        /* [a, b], (a, b, c), (a,) */
+        size_t o = (size_t)snprintf(out, outlen, "%s", v->i ? "(" : "[");
+        for (size_t k = 0; k < v->len && o < outlen; k++) {
+            char one[256];
+            lesson_print_value(one, sizeof one, &v->items[k], false);
+            o += (size_t)snprintf(out + o, outlen - o, "%s%s", k ? ", " : "", one);
+        }
+        if (o < outlen)
+            snprintf(out + o, outlen - o, "%s", v->i ? (v->len == 1 ? ",)" : ")") : "]");
+        return;
+    }
+    case V_SELECTOR:
+        snprintf(out, outlen, "<selectors.EpollSelector object>");
+        return;
+    case V_KEY: {
+        char d[256];
+        lesson_print_value(d, sizeof d, v->b, false);
+        snprintf(out, outlen, "SelectorKey(fileobj=<socket.socket>, events=%d, data=%s)", (int)v->i,
+                 d);
+        return;
+    }
     case V_WRITER:
         snprintf(out, outlen, "<_io.BufferedWriter name=%d>", (int)v->i);
         return;
@@ -322,7 +369,127 @@ void lesson_got_value(char *out, size_t outlen, const value *v)
 
 static bool is_number(const value *v)
 {
-    return v->k == V_INT || v->k == V_BOOL || v->k == V_FLOAT;
+    return v->k == V_INT || v->k == V_BOOL || v->k == V_FLOAT || v->k == V_BIG;
+}
+
+/* ---- ints past 64 bits: sign and decimal digits ---- */
+
+/* An int (V_INT, V_BOOL or V_BIG) as its sign and the decimal digits of
+ * its magnitude: *digits points into v or into buf (24 bytes). */
+static size_t int_digits(const value *v, char *buf, const char **digits, int *sign)
+{
+    if (v->k == V_BIG) {
+        *digits = (const char *)v->data;
+        *sign = v->i < 0 ? -1 : 1;
+        return v->len;
+    }
+    uint64_t m = v->i < 0 ? (uint64_t)0 - (uint64_t)v->i : (uint64_t)v->i;
+    *sign = v->i < 0 ? -1 : 1;
+    *digits = buf;
+    return (size_t)snprintf(buf, 24, "%llu", (unsigned long long)m);
+}
+
+/* Compares two magnitudes given as decimal digits without leading zeros. */
+static int cmp_mag(const char *a, size_t al, const char *b, size_t bl)
+{
+    if (al != bl)
+        return al < bl ? -1 : 1;
+    int c = memcmp(a, b, al);
+    return c < 0 ? -1 : (c > 0);
+}
+
+/* Compares numbers one of which is V_BIG: exactly with an int, by value
+ * as a double with a float. */
+static int cmp_big(const value *a, const value *b)
+{
+    if (a->k == V_FLOAT || b->k == V_FLOAT) {
+        const value *big = a->k == V_FLOAT ? b : a;
+        char num[LESSON_MAX_INT_DIGITS + 2];
+        snprintf(num, sizeof num, "%s%.*s", big->i < 0 ? "-" : "", (int)big->len,
+                 (const char *)big->data);
+        double d = strtod(num, NULL);
+        return a->k == V_FLOAT ? cmp_f64(a->f, d) : cmp_f64(d, b->f);
+    }
+    char ab[24], bb[24];
+    const char *ad, *bd;
+    int as, bs;
+    size_t al = int_digits(a, ab, &ad, &as), bl = int_digits(b, bb, &bd, &bs);
+    bool az = al == 1 && ad[0] == '0', bz = bl == 1 && bd[0] == '0';
+    if (az)
+        as = 0;
+    if (bz)
+        bs = 0;
+    if (as != bs)
+        return as < bs ? -1 : 1;
+    int c = cmp_mag(ad, al, bd, bl);
+    return as < 0 ? -c : c;
+}
+
+int lesson_int_of_digits(value *out, const char *digits, size_t n, int sign)
+{
+    memset(out, 0, sizeof *out);
+    while (n > 1 && digits[0] == '0') {
+        digits++;
+        n--;
+    }
+    /* INT64_MIN's magnitude is one past INT64_MAX's */
+    static const char max[] = "9223372036854775807", min[] = "9223372036854775808";
+    if (n < 19 || (n == 19 && cmp_mag(digits, n, sign < 0 ? min : max, 19) <= 0)) {
+        uint64_t m = 0;
+        for (size_t k = 0; k < n; k++)
+            m = m * 10 + (uint64_t)(digits[k] - '0');
+        out->k = V_INT;
+        out->i = sign < 0 ? (int64_t)(0 - m) : (int64_t)m;
+        return 0;
+    }
+    out->k = V_BIG;
+    out->i = sign < 0 ? -1 : 1;
+    out->data = malloc(n);
+    if (!out->data)
+        return -ENOMEM;
+    memcpy(out->data, digits, n);
+    out->len = n;
+    return 0;
+}
+
+int lesson_int_sub(const value *x, const value *y, value *out)
+{
+    char xb[24], yb[24];
+    const char *xd, *yd;
+    int xs, ys;
+    size_t xl = int_digits(x, xb, &xd, &xs), yl = int_digits(y, yb, &yd, &ys);
+    ys = -ys; /* x - y = x + (-y) */
+    size_t n = (xl > yl ? xl : yl) + 1;
+    char *r = malloc(n);
+    if (!r)
+        return -ENOMEM;
+    int sign = xs;
+    if (xs == ys) { /* magnitudes add */
+        int carry = 0;
+        for (size_t k = 0; k < n; k++) {
+            int d =
+                carry + (k < xl ? xd[xl - 1 - k] - '0' : 0) + (k < yl ? yd[yl - 1 - k] - '0' : 0);
+            r[n - 1 - k] = (char)('0' + d % 10);
+            carry = d / 10;
+        }
+    } else { /* the larger magnitude minus the smaller, with its sign */
+        const char *bd = xd, *sd = yd;
+        size_t bl = xl, sl = yl;
+        if (cmp_mag(xd, xl, yd, yl) < 0) {
+            bd = yd, sd = xd, bl = yl, sl = xl;
+            sign = ys;
+        }
+        int borrow = 0;
+        for (size_t k = 0; k < n; k++) {
+            int d =
+                (k < bl ? bd[bl - 1 - k] - '0' : 0) - (k < sl ? sd[sl - 1 - k] - '0' : 0) - borrow;
+            borrow = d < 0;
+            r[n - 1 - k] = (char)('0' + (d + 10) % 10);
+        }
+    }
+    int rc = lesson_int_of_digits(out, r, n, sign);
+    free(r);
+    return rc;
 }
 
 /* The one comparison of two values for an expectation, with Python's
@@ -336,7 +503,9 @@ bool lesson_value_compare(const value *a, lesson_op op, const value *b)
 {
     bool ordered = op != LO_EQ && op != LO_NE;
     int c;
-    if (is_number(a) && is_number(b)) {
+    if (is_number(a) && is_number(b) && (a->k == V_BIG || b->k == V_BIG)) {
+        c = cmp_big(a, b);
+    } else if (is_number(a) && is_number(b)) {
         c = cmp_num(a->k == V_FLOAT, a->i, a->f, b->k == V_FLOAT, b->i, b->f);
     } else if ((a->k == V_BYTES || a->k == V_STR) && a->k == b->k) {
         size_t n = a->len < b->len ? a->len : b->len;
@@ -350,6 +519,12 @@ bool lesson_value_compare(const value *a, lesson_op op, const value *b)
         c = a->i == b->i || ((a->len || b->len) && fin_a && fin_b) ? 0 : 1;
     } else if (a->k == b->k && (a->k == V_NONE || a->k == V_EXC)) {
         c = a->i == b->i ? 0 : 1;
+    } else if (a->k == V_LIST && b->k == V_LIST) {
+        c = a->i == b->i && a->len == b->len ? 0 : 1;
+        for (size_t k = 0; c == 0 && k < a->len; k++)
+            c = lesson_value_compare(&a->items[k], LO_EQ, &b->items[k]) ? 0 : 1;
+    } else if (a->k == V_SOCK && b->k == V_SOCK) {
+        c = a->i == b->i ? 0 : 1; /* the same socket object */
     } else {
         c = 1; /* different kinds: never equal */
     }

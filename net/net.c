@@ -164,6 +164,17 @@ int net_socket6(char *err)
 
 int net_bind(int fd, const char *host, uint16_t port, char *err)
 {
+    int on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0) {
+        int rc = -errno;
+        net_seterr(err, rc, "setsockopt(SO_REUSEADDR=1)");
+        return rc;
+    }
+    return net_bind_as_is(fd, host, port, err);
+}
+
+int net_bind_as_is(int fd, const char *host, uint16_t port, char *err)
+{
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
     char where[80];
@@ -177,11 +188,6 @@ int net_bind(int fd, const char *host, uint16_t port, char *err)
     rc = net_resolve(family, host, port, &ss, &sslen, err);
     if (rc < 0)
         goto out;
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0) {
-        rc = -errno;
-        net_seterr(err, rc, "setsockopt(SO_REUSEADDR=1)");
-        goto out;
-    }
     if (family == AF_INET6) {
         /* An IPv6 socket here is one address, not the IPv4 ones too. */
         if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) {
@@ -388,6 +394,9 @@ static bool net_opt_info(net_opt opt, int *level, int *name, const char **label)
         return true;
     case NET_TCP_CORK:
         *level = IPPROTO_TCP, *name = TCP_CORK, *label = "TCP_CORK";
+        return true;
+    case NET_SO_REUSEADDR:
+        *level = SOL_SOCKET, *name = SO_REUSEADDR, *label = "SO_REUSEADDR";
         return true;
     }
     return false;

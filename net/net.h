@@ -30,6 +30,7 @@ typedef enum {
     NET_SO_RCVBUF,
     NET_TCP_NODELAY,
     NET_TCP_CORK,
+    NET_SO_REUSEADDR,
 } net_opt;
 
 /* Flags for net_send(). */
@@ -71,6 +72,11 @@ int net_socket6(char *err);
 /* Binds host:port (host NULL: 127.0.0.1; port 0: any free one) with
  * SO_REUSEADDR. Returns 0 or a negative errno. */
 int net_bind(int fd, const char *host, uint16_t port, char *err);
+
+/* The same bind with the socket's SO_REUSEADDR as it is (off unless set),
+ * as a Python program's bind(): a port another socket holds, a TIME_WAIT
+ * connection's included, is -EADDRINUSE. Returns 0 or a negative errno. */
+int net_bind_as_is(int fd, const char *host, uint16_t port, char *err);
 
 /* The local port a socket is bound to, or a negative errno. */
 int net_local_port(int fd, char *err);

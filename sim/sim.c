@@ -117,6 +117,7 @@ typedef struct sock {
     uint32_t sndbuf, rcvbuf;           /* as getsockopt reports them */
     uint64_t snd_cap_max, rcv_cap_max; /* largest payload capacities so far */
     bool nodelay, cork, more;
+    bool reuse;   /* SO_REUSEADDR (children inherit the listener's) */
     uint64_t isn; /* initial sequence number (from the seed) */
 
     /* outgoing stream */
@@ -704,6 +705,7 @@ static void arrive_syn(sim_world *w, const pkt *p)
     ch->snd_cap_max = snd_cap(ch);
     ch->rcv_cap_max = rcv_cap(ch);
     ch->nodelay = l->nodelay;
+    ch->reuse = l->reuse;
     c->peer = ch->id;
     set_state(w, ch, SIM_SYN_RECV, "syn");
     pkt sa = {.from = ch->id, .to = c->id, .kind = PK_SYNACK, .why = "syn-ack"};
@@ -1128,6 +1130,20 @@ int sim_socket(sim_world *w, sim_side side)
     return id;
 }
 
+/* Whether o holds its port against a bind of s, as Linux's
+ * inet_csk_bind_conflict() on one host (CPython's lessons run both sides
+ * on 127.0.0.1): a socket holds the port it was bound to while the
+ * application holds it (an explicit bind keeps the port even when the
+ * socket is CLOSED) or while the kernel still keeps its connection
+ * (FIN_WAIT, TIME_WAIT, a child not yet accepted...). Both with
+ * SO_REUSEADDR share it unless o listens. */
+static bool holds_port(const sock *o, const sock *s, uint16_t port)
+{
+    if (o == s || o->port != port || (!o->app_open && o->state == SIM_CLOSED))
+        return false;
+    return !(s->reuse && o->reuse && o->state != SIM_LISTEN);
+}
+
 int sim_bind(sim_world *w, int sockid, uint16_t port)
 {
     sock *s = sock_app(w, sockid);
@@ -1135,12 +1151,9 @@ int sim_bind(sim_world *w, int sockid, uint16_t port)
         return -EBADF;
     if (s->port != 0)
         return -EINVAL;
-    for (int i = 0; i < w->nsocks; i++) {
-        sock *o = w->socks[i];
-        if (o != NULL && o != s && o->side == s->side && o->port == port && o->listening &&
-            o->state == SIM_LISTEN)
+    for (int i = 0; port != 0 && i < w->nsocks; i++)
+        if (w->socks[i] != NULL && holds_port(w->socks[i], s, port))
             return -EADDRINUSE;
-    }
     s->port = port;
     return 0;
 }
@@ -1154,6 +1167,12 @@ int sim_listen(sim_world *w, int sockid, int backlog)
         return -EINVAL;
     if (s->connected || s->reset)
         return -EINVAL;
+    /* Sockets that share a port (SO_REUSEADDR) may not both listen. */
+    for (int i = 0; s->port != 0 && s->state != SIM_LISTEN && i < w->nsocks; i++) {
+        const sock *o = w->socks[i];
+        if (o != NULL && o != s && o->port == s->port && o->state == SIM_LISTEN)
+            return -EADDRINUSE;
+    }
     s->listening = true;
     s->backlog = backlog;
     set_state(w, s, SIM_LISTEN, "listen");
@@ -1405,6 +1424,9 @@ int sim_setsockopt(sim_world *w, int sockid, sim_opt opt, int value)
         if (!s->cork)
             try_output(w, s);
         return 0;
+    case SIM_SO_REUSEADDR:
+        s->reuse = value != 0;
+        return 0;
     }
     return -EINVAL;
 }
@@ -1427,8 +1449,33 @@ int sim_getsockopt(sim_world *w, int sockid, sim_opt opt, int *value)
     case SIM_TCP_CORK:
         *value = s->cork;
         return 0;
+    case SIM_SO_REUSEADDR:
+        *value = s->reuse;
+        return 0;
     }
     return -EINVAL;
+}
+
+/* A listener stops (close(), or shutdown() that reads): connections
+ * nobody accepted are reset, half-open ones too (Linux's
+ * inet_csk_listen_stop()). */
+static void stop_listener(sim_world *w, sock *s, const char *why)
+{
+    for (int i = 0; i < s->acceptq_len; i++) {
+        sock *c = sock_any(w, s->acceptq[i]);
+        if (c != NULL && c->state != SIM_CLOSED)
+            abort_conn(w, c, true, "listener-closed");
+    }
+    for (int i = 0; i < w->nsocks; i++) {
+        sock *c = w->socks[i];
+        if (c != NULL && c->parent == s->id && c->state == SIM_SYN_RECV) {
+            abort_conn(w, c, true, "listener-closed");
+            c->parent = -1;
+        }
+    }
+    s->acceptq_len = 0;
+    s->listening = false;
+    set_state(w, s, SIM_CLOSED, why);
 }
 
 /* Queues a FIN behind the data (shutdown(SHUT_WR) and close()). */
@@ -1456,7 +1503,20 @@ int sim_shutdown(sim_world *w, int sockid, sim_how how)
         rc = -EINVAL;
         goto out;
     }
-    if (!s->connected && s->state != SIM_SYN_SENT) {
+    if (s->listening && s->state == SIM_LISTEN) {
+        /* Linux's inet_shutdown(): SHUT_WR leaves a listener alone; a
+         * shutdown that reads stops it (tcp_disconnect): queued
+         * connections are reset, accept() is EINVAL, listen() may start
+         * it again on the same port. */
+        if (how != SIM_SHUT_WR)
+            stop_listener(w, s, "shutdown");
+        goto out;
+    }
+    /* Never connected, or finished (both FINs, or a reset): Linux's
+     * TCP_CLOSE is ENOTCONN; its socket has left TIME_WAIT to a
+     * timewait sock, so the application's is CLOSED there too. */
+    if ((!s->connected && s->state != SIM_SYN_SENT) || s->state == SIM_CLOSED ||
+        s->state == SIM_TIME_WAIT) {
         rc = -ENOTCONN;
         goto out;
     }
@@ -1476,15 +1536,7 @@ int sim_close(sim_world *w, int sockid)
         return -EBADF;
     s->app_open = false;
     if (s->listening) {
-        /* Connections nobody accepted are reset. */
-        for (int i = 0; i < s->acceptq_len; i++) {
-            sock *c = sock_any(w, s->acceptq[i]);
-            if (c != NULL && c->state != SIM_CLOSED)
-                abort_conn(w, c, true, "listener-closed");
-        }
-        s->acceptq_len = 0;
-        s->listening = false;
-        set_state(w, s, SIM_CLOSED, "close");
+        stop_listener(w, s, "close");
         goto out;
     }
     if (!s->connected) {
@@ -1504,6 +1556,30 @@ int sim_close(sim_world *w, int sockid)
 out:
     VERIFY(w);
     return 0;
+}
+
+int sim_poll(const sim_world *w, int sockid)
+{
+    const sock *s = sock_any(w, sockid);
+    if (s == NULL || !s->app_open)
+        return -EBADF;
+    int mask = s->pending_error != 0 ? SIM_POLL_ERR : 0;
+    if (s->state == SIM_LISTEN)
+        return mask | (s->acceptq_len > 0 ? SIM_POLL_IN : 0);
+    bool rd_shut = s->fin_rcvd || s->shut_rd || s->reset;
+    bool wr_shut = s->fin_pending || s->reset;
+    if (s->state == SIM_CLOSED || (rd_shut && wr_shut))
+        mask |= SIM_POLL_HUP;
+    if (rd_shut)
+        mask |= SIM_POLL_IN;
+    if (s->state == SIM_SYN_SENT || s->state == SIM_SYN_RECV || s->state == SIM_CLOSED)
+        return mask;
+    if (recv_queue(s) > 0)
+        mask |= SIM_POLL_IN;
+    uint64_t q = send_queue(s), cap = snd_cap(s);
+    if (wr_shut || (q < cap && cap - q >= q / 2))
+        mask |= SIM_POLL_OUT;
+    return mask;
 }
 
 int sim_snapshot_get(const sim_world *w, int sockid, sim_snapshot *out)

@@ -77,6 +77,7 @@ typedef enum {
     SIM_SO_RCVBUF,
     SIM_TCP_NODELAY,
     SIM_TCP_CORK,
+    SIM_SO_REUSEADDR, /* a bind may share a port with sockets that are not listening */
 } sim_opt;
 
 /* Flags for sim_send(). SIM_MSG_MORE is send()'s MSG_MORE. SIM_MSG_CONTINUE
@@ -197,7 +198,12 @@ uint64_t sim_settle(sim_world *w, uint64_t limit_us);
 int sim_socket(sim_world *w, sim_side side);
 
 /* bind/listen/connect/accept with the kernel's meaning. Ports are the
- * lesson's numbers (8080); only the server side is connectable.
+ * lesson's numbers (8080); only the server side is connectable, but both
+ * sides share one host's ports, as CPython's sockets on 127.0.0.1 do:
+ * sim_bind() is -EADDRINUSE while another socket holds the port (held by
+ * the application, or a connection the kernel still keeps, TIME_WAIT
+ * included) unless both set SO_REUSEADDR and the other does not listen;
+ * sim_listen() is -EADDRINUSE while another socket listens on it.
  * sim_connect() starts the handshake and returns -EINPROGRESS; the socket
  * is ESTABLISHED one round trip later (the caller waits for it) or fails
  * with -ECONNREFUSED when nobody listens (snapshot: CLOSED with
@@ -237,9 +243,23 @@ int sim_setsockopt(sim_world *w, int sock, sim_opt opt, int value);
 int sim_getsockopt(sim_world *w, int sock, sim_opt opt, int *value);
 
 /* shutdown(how) and close(). close() with unread data sends RST; without,
- * FIN. The handle is invalid after close. Return 0 or -ENOTCONN/-EBADF. */
+ * FIN. The handle is invalid after close. Return 0 or -ENOTCONN/-EBADF.
+ * shutdown() is -ENOTCONN on a socket never connected or whose
+ * connection is finished (CLOSED, TIME_WAIT); on a listener SHUT_WR does
+ * nothing and SHUT_RD/SHUT_RDWR stop it as close() does (queued
+ * connections reset), keeping its port: sim_listen() starts it again. */
 int sim_shutdown(sim_world *w, int sock, sim_how how);
 int sim_close(sim_world *w, int sock);
+
+/* What poll() says of a socket now, as Linux's tcp_poll(): SIM_POLL_IN
+ * (bytes to read, the peer's FIN read or not, shutdown(SHUT_RD), or a
+ * listener with a connection waiting), SIM_POLL_OUT (room in the send
+ * queue: free at least half of what waits, as sk_stream_is_writeable();
+ * or shut for sending), SIM_POLL_HUP (CLOSED, or shut both ways),
+ * SIM_POLL_ERR (an error the next call will see). A connecting socket is
+ * none of them. Returns the mask, or -EBADF. */
+enum { SIM_POLL_IN = 1, SIM_POLL_OUT = 2, SIM_POLL_HUP = 4, SIM_POLL_ERR = 8 };
+int sim_poll(const sim_world *w, int sock);
 
 /* Fills *out with the socket's counters. Returns 0 or -EBADF. */
 int sim_snapshot_get(const sim_world *w, int sock, sim_snapshot *out);

@@ -135,6 +135,7 @@ class Run:
     def __init__(self, lesson, block_s=BLOCK_S):
         self.lesson = lesson
         self.block_s = block_s
+        self.timeouts = {}  # id(socket) -> its settimeout() value: a call may be quiet that long
         self.ports = {}
         self.lock = threading.Lock()
         self.last_event = time.monotonic()
@@ -159,15 +160,42 @@ class Run:
                 return ("127.0.0.1", run.ports.get(port, 0) if port else 0)
             return ("127.0.0.1", run.ports.get(port, run.refused))
 
+        def free_port():
+            t = _socket.socket()
+            t.bind(("127.0.0.1", 0))
+            port = t.getsockname()[1]
+            t.close()
+            return port
+
         class socket(_socket.socket):
             def bind(self, addr):
-                known = addr[1] in run.ports
-                super().bind(real_addr(addr, True))
-                if addr[1] and not known:
+                # A lesson port is bound by number, as the lesson's own
+                # bind(8080) is: Linux keeps an explicitly bound port when
+                # a listener stops (shutdown(SHUT_RD)), not one bound as 0.
+                if addr[1] and addr[1] not in run.ports:
+                    for _ in range(8):
+                        try:
+                            super().bind(("127.0.0.1", free_port()))
+                            break
+                        except OSError as e:
+                            if e.errno != 98:
+                                raise
+                    else:
+                        super().bind(real_addr(addr, True))
                     run.ports[addr[1]] = self.getsockname()[1]
+                    return
+                super().bind(real_addr(addr, True))
 
             def connect(self, addr):
                 return super().connect(real_addr(addr, False))
+
+            def settimeout(self, value):
+                super().settimeout(value)
+                run.timeouts[id(self)] = self.gettimeout()
+
+            def setblocking(self, flag):
+                super().setblocking(flag)
+                run.timeouts[id(self)] = self.gettimeout()
 
         mod = types.ModuleType("socket")
         mod.__dict__.update({k: v for k, v in _socket.__dict__.items() if not k.startswith("__")})
@@ -178,14 +206,20 @@ class Run:
         with self.lock:
             self.last_event = time.monotonic()
 
-    def quiesce(self):
-        """Until every side is idle or blocked (running, all quiet BLOCK_S)."""
+    def quiesce(self, timeouts=False):
+        """Until every side is idle or blocked (running, all quiet BLOCK_S).
+        With timeouts (a step's end), a call on a socket with a timeout is
+        blocked only once quiet longer than that timeout: it may time out,
+        as sockbuf's runner waits for it to."""
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             busy = [s for s in self.sides.values() if s.busy()]
             if not busy:
                 return
-            if all(s.current for s in busy) and time.monotonic() - self.last_event > self.block_s:
+            quiet = self.block_s
+            if timeouts:
+                quiet += max([t for t in self.timeouts.values() if t] or [0])
+            if all(s.current for s in busy) and time.monotonic() - self.last_event > quiet:
                 return
             time.sleep(0.002)
 
@@ -237,7 +271,7 @@ class Run:
             if stable >= (SETTLE_FLIGHT if flight else SETTLE_QUIET):
                 break
             time.sleep(SETTLE_POLL_S)
-        self.quiesce()
+        self.quiesce(timeouts=True)
 
     def step(self, items):
         recs = []
@@ -255,7 +289,7 @@ class Run:
                 time.sleep(it[1])
                 waited = True
         if waited:
-            self.quiesce()
+            self.quiesce(timeouts=True)
         else:
             self.settle()
         return recs
@@ -389,6 +423,8 @@ def py_value(run, side, lhs, snap):
     if lhs not in ns:
         return None, "var"
     v = ns[lhs]
+    if isinstance(v, str):
+        return v, "str"  # a lesson's own str: shown as its repr
     return v, "float" if isinstance(v, float) else "var"
 
 
@@ -446,6 +482,8 @@ def compare(lesson, run, step_no, recs, tr, cmp):
                 cmp.check(tag + " holds", ex["ok"], holds(v, op, want))
         elif vk == "var":
             cmp.check(tag, ex["got"], got_text(v))
+        elif vk == "str":
+            cmp.check(tag, ex["got"], repr(v) if len(v) <= 24 else got_text(v))
         elif ex["mode"] == "real" or lhs.endswith((".state", ".blocked")):
             if lhs.split(".")[1] in TIMING:
                 cmp.check(tag + " holds", ex["ok"], holds(v, op, want))

@@ -913,6 +913,109 @@ static void test_errors_for_bad_calls(void **state)
     world_close(w);
 }
 
+/* A shutdown that reads stops a listener (queued connection reset,
+ * accept() EINVAL, listen() again on the same port); SHUT_WR leaves it
+ * listening (#25 difference 12). */
+static void test_shutdown_listener_stops_it(void **state)
+{
+    (void)state;
+    sim_params pr = sim_params_default();
+    sim_world *w = world_open(&pr, 9);
+    int l = listener_open(w, 4);
+    assert_int_equal(sim_shutdown(w, l, SIM_SHUT_WR), 0);
+    assert_int_equal(snap(w, l).state, SIM_LISTEN);
+    int c = client_connect(w);
+    sim_settle(w, 1000000);
+    assert_int_equal(snap(w, c).state, SIM_ESTABLISHED);
+    assert_int_equal(sim_shutdown(w, l, SIM_SHUT_RD), 0);
+    assert_int_equal(snap(w, l).state, SIM_CLOSED);
+    assert_int_equal(sim_accept(w, l), -EINVAL);
+    sim_settle(w, 1000000);
+    assert_int_equal(snap(w, c).state, SIM_CLOSED);
+    uint8_t buf[4];
+    assert_int_equal(sim_recv(w, c, buf, 4), -ECONNRESET);
+    /* a new connection is refused until the listener listens again */
+    int d = client_connect(w);
+    sim_settle(w, 1000000);
+    assert_int_equal(sim_connect(w, d, PORT), -ECONNREFUSED);
+    assert_int_equal(sim_listen(w, l, 4), 0);
+    int e = client_connect(w);
+    sim_settle(w, 1000000);
+    assert_int_equal(snap(w, e).state, SIM_ESTABLISHED);
+    assert_true(sim_accept(w, l) >= 0);
+    world_close(w);
+}
+
+/* Binds conflict as on one host: across sides, with a socket bound but
+ * not listening, with TIME_WAIT, unless both set SO_REUSEADDR and the
+ * other does not listen; shutdown() of a finished connection is ENOTCONN
+ * (#25 difference 13). */
+static void test_bind_conflicts_as_one_host(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = fast_params();
+    pair_open(&p, &pr, 3);
+    /* the client side cannot bind the server's port */
+    int cb = sim_socket(p.w, SIM_CLIENT);
+    assert_int_equal(sim_bind(p.w, cb, PORT), -EADDRINUSE);
+    assert_int_equal(sim_setsockopt(p.w, cb, SIM_SO_REUSEADDR, 1), 0);
+    assert_int_equal(sim_bind(p.w, cb, PORT), -EADDRINUSE); /* a listener: even so */
+    /* the server closes first: its connection ends in TIME_WAIT */
+    assert_int_equal(sim_close(p.w, p.l), 0);
+    assert_int_equal(sim_close(p.w, p.conn), 0);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(sim_close(p.w, p.c), 0);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(snap(p.w, p.conn).state, SIM_TIME_WAIT);
+    int again = sim_socket(p.w, SIM_SERVER);
+    assert_int_equal(sim_bind(p.w, again, PORT), -EADDRINUSE);
+    /* SO_REUSEADDR on the new socket alone is not enough: both must
+     * have it, and the connection in TIME_WAIT did not */
+    assert_int_equal(sim_setsockopt(p.w, again, SIM_SO_REUSEADDR, 1), 0);
+    assert_int_equal(sim_bind(p.w, again, PORT), -EADDRINUSE);
+    /* once TIME_WAIT is over, the port is free */
+    sim_advance_to(p.w, sim_now_us(p.w) + 61000000);
+    assert_int_equal(snap(p.w, p.conn).state, SIM_CLOSED);
+    assert_int_equal(sim_bind(p.w, again, PORT), 0);
+    /* a bound socket that does not listen holds the port too */
+    int other = sim_socket(p.w, SIM_CLIENT);
+    assert_int_equal(sim_bind(p.w, other, PORT), -EADDRINUSE);
+    /* ...but both with SO_REUSEADDR share it, and only one may listen */
+    assert_int_equal(sim_setsockopt(p.w, other, SIM_SO_REUSEADDR, 1), 0);
+    assert_int_equal(sim_bind(p.w, other, PORT), 0);
+    assert_int_equal(sim_listen(p.w, again, 1), 0);
+    assert_int_equal(sim_listen(p.w, other, 1), -EADDRINUSE);
+    pair_close(&p);
+}
+
+/* shutdown() on a connection that is finished or reset is ENOTCONN, as
+ * Linux's inet_shutdown() on TCP_CLOSE (#25 difference 13). */
+static void test_shutdown_finished_is_enotconn(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = fast_params();
+    pair_open(&p, &pr, 3);
+    assert_int_equal(sim_shutdown(p.w, p.c, SIM_SHUT_WR), 0);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(sim_shutdown(p.w, p.conn, SIM_SHUT_WR), 0);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(snap(p.w, p.conn).state, SIM_CLOSED);
+    assert_int_equal(sim_shutdown(p.w, p.conn, SIM_SHUT_RDWR), -ENOTCONN);
+    assert_int_equal(sim_shutdown(p.w, p.c, SIM_SHUT_RD), -ENOTCONN);
+    pair_close(&p);
+    /* a reset connection */
+    pair_open(&p, &pr, 4);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"x", 1, 0), 1);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(sim_close(p.w, p.conn), 0); /* unread: RST */
+    sim_settle(p.w, 10000000);
+    assert_int_equal(snap(p.w, p.c).state, SIM_CLOSED);
+    assert_int_equal(sim_shutdown(p.w, p.c, SIM_SHUT_WR), -ENOTCONN);
+    pair_close(&p);
+}
+
 /* A server that replies within the delayed-ACK time enters pingpong mode:
  * its next ACK waits 40 ms for a reply to ride on instead of a quick ACK. */
 static void test_pingpong_delays_acks_after_reply(void **state)
@@ -1285,6 +1388,9 @@ int main(void)
         cmocka_unit_test(test_second_connection_data_arrives_on_time),
         cmocka_unit_test(test_listener_close_resets_unaccepted),
         cmocka_unit_test(test_errors_for_bad_calls),
+        cmocka_unit_test(test_shutdown_listener_stops_it),
+        cmocka_unit_test(test_bind_conflicts_as_one_host),
+        cmocka_unit_test(test_shutdown_finished_is_enotconn),
         cmocka_unit_test(test_pingpong_delays_acks_after_reply),
         cmocka_unit_test(test_event_sequence_basics_exact),
         cmocka_unit_test(test_fin_ack_rides_on_reply_fin),

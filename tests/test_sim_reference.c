@@ -12,6 +12,9 @@
  * proving the comparison bites. Every other send borrows its bytes
  * (SIM_MSG_BORROW) from a fixed image of the stream instead of handing over
  * a buffer the test reuses, so borrowed and copied bytes mix in one queue.
+ * The new calls of #25 join the scripts: sim_poll() must agree with the
+ * queues and the reference after every operation, and a listener stopped
+ * by shutdown() and started again must leave the accepted streams alone.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -175,11 +178,44 @@ static bool run_script(uint64_t seed, bool broken, char *why, size_t whylen, int
             sim_setsockopt(r.w, s, SIM_TCP_CORK, (int)(rnd(&x) % 2));
         } else if (kind < 98) {
             sim_setsockopt(r.w, s, SIM_SO_SNDBUF, (int)(rnd(&x) % 40000));
-        } else {
+        } else if (rnd(&x) % 2) {
             sim_advance_to(r.w, sim_next_event_us(r.w));
+        } else {
+            /* the listener stops and listens again (SO_REUSEADDR set on
+             * it): the accepted connection's streams go on untouched */
+            sim_setsockopt(r.w, l, SIM_SO_REUSEADDR, 1);
+            if (sim_shutdown(r.w, l, SIM_SHUT_RDWR) != 0 || sim_listen(r.w, l, 1) != 0) {
+                snprintf(r.why, sizeof(r.why), "listener shutdown and listen again failed");
+                goto out;
+            }
         }
         if (!compare(&r, settled))
             goto out;
+        /* poll() agrees with the queues: readable exactly when bytes wait
+         * to be read, never with nothing outstanding in the reference;
+         * writable only with room in the send queue; a listener with no
+         * connection waiting is not readable */
+        for (int d = 0; d < 2; d++) {
+            sim_snapshot rs, ws;
+            int m = sim_poll(r.w, r.sock[!d]);
+            sim_snapshot_get(r.w, r.sock[!d], &rs);
+            sim_snapshot_get(r.w, r.sock[d], &ws);
+            bool in = m >= 0 && (m & SIM_POLL_IN);
+            if (in != (rs.recv_queue_bytes > 0) || (in && r.r.written[d] == r.r.read[d])) {
+                snprintf(r.why, sizeof(r.why), "dir %d: poll says %s with %u bytes queued", d,
+                         in ? "readable" : "not readable", rs.recv_queue_bytes);
+                goto out;
+            }
+            int wm = sim_poll(r.w, r.sock[d]);
+            if (wm >= 0 && (wm & SIM_POLL_OUT) && ws.send_queue_bytes >= ws.sndbuf_bytes / 2) {
+                snprintf(r.why, sizeof(r.why), "dir %d: writable with a full send queue", d);
+                goto out;
+            }
+        }
+        if (sim_poll(r.w, l) & SIM_POLL_IN) {
+            snprintf(r.why, sizeof(r.why), "the listener is readable with nothing to accept");
+            goto out;
+        }
     }
     /* Drain both directions: uncork, read until nothing is left. */
     for (int dir = 0; dir < 2; dir++)

@@ -431,7 +431,9 @@ static void apply(viz_anim *a, const viz_scene *s, const lesson_event *e)
         lesson_queue_pop(&a->wireq[from], e->bytes, &moved);
         if (moved.bytes < e->bytes)
             lesson_queue_push(&moved, e->origin, e->bytes - moved.bytes);
-        for (int i = 0; i < moved.n; i++)
+        /* Bytes for another connection of that side (a server with two
+         * clients) land in a receive queue that is not the one shown. */
+        for (int i = 0; is_shown(s, to, e->sock_id) && i < moved.n; i++)
             lesson_queue_push_at(&a->q[to][LESSON_Q_RECV], moved.run[i].origin,
                                  moved.run[i].offset_bytes, moved.run[i].bytes);
         break;

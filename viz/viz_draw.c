@@ -321,9 +321,15 @@ static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, 
             int l = n > 0 && lens[n - 1] < (int)sizeof row - 1 ? lens[n - 1] : 0;
             memcpy(row, vs->code[s1 - 1].code + (n > 0 ? starts[n - 1] : 0), (size_t)l);
             row[l] = 0;
+            /* ...and never with a status pill (BLOCKED, an exception's
+             * name), whose width the fonts of each language change */
+            const char *pst;
+            SDL_Color psk;
+            int psw = code_pill(c, &vs->code[s1 - 1], &pst, &psk);
             int row_w = U(c, 14) + text_w(c, row, VIZ_FACE_MONO, size) +
                         (n > 1 ? text_w(c, "  ", VIZ_FACE_MONO, size) : 0);
-            if (row_w + text_w(c, "\xe2\x96\xbc 10/10", VIZ_FACE_BOLD, size) + U(c, 16) <= w)
+            if (psw == 0 &&
+                row_w + text_w(c, "\xe2\x96\xbc 10/10", VIZ_FACE_BOLD, size) + U(c, 16) <= w)
                 break;
             if (rows < 2)
                 break;
@@ -2374,8 +2380,11 @@ static void plan_scene(scene_plan *p, viz_text *t, const viz_scene *s, const viz
     int col_h = p->nar_y - U(c, 10) - p->top;
     p->scene_side = s->side;
     p->L = layout_sides(cs, s, col_h, p->col_w, p->step_only);
-    for (int i = 0; p->scene_paged && i < 3; i++) {
-        /* the canvas grows for every row of this step's code at full size */
+    for (int i = 0; p->scene_paged && i < 8; i++) {
+        /* the canvas grows for every row of this step's code at full size
+         * (layout_sides gives the code part of each growth: several passes,
+         * 3 were too few for 07-chat-many's server at 1280x720, whose
+         * panel then paged itself and the scene's page cut a statement) */
         int code_lh = viz_text_line_height(t, VIZ_FACE_MONO, T(cs, CODE_SIZE)) + U(cs, 3);
         int rows = 0;
         for (int side = 0; side < 2; side++) {
