@@ -469,6 +469,67 @@ void net_close(int fd)
         close(fd);
 }
 
+/* The control buffer of one passed descriptor, aligned for cmsghdr. */
+typedef union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+} fd_cmsg;
+
+ssize_t net_send_fd(int sock, const void *buf, size_t len, int fd)
+{
+    struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+    fd_cmsg cm;
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    if (fd >= 0) {
+        memset(&cm, 0, sizeof cm);
+        mh.msg_control = cm.buf;
+        mh.msg_controllen = sizeof cm.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    ssize_t n;
+    do {
+        n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
+
+ssize_t net_recv_fd(int sock, void *buf, size_t len, int flags, int *fd)
+{
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    fd_cmsg cm;
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = cm.buf;
+    mh.msg_controllen = sizeof cm.buf;
+    if (fd)
+        *fd = -1;
+    ssize_t n;
+    do {
+        n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            int passed;
+            memcpy(&passed, CMSG_DATA(c), sizeof passed);
+            if (fd && *fd < 0)
+                *fd = passed;
+            else
+                close(passed);
+        }
+    return n;
+}
+
 static int64_t net_now_ms(void)
 {
     struct timespec ts;

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum { NET_ERR_LEN = 256 };
 
@@ -117,6 +118,19 @@ int net_shutdown(int fd, net_how how, char *err);
 
 /* Closes fd (EINTR is not retried for close, as POSIX advises). Accepts -1. */
 void net_close(int fd);
+
+/* Sends len bytes of buf as one message on sock, with fd (>= 0) passed as
+ * SCM_RIGHTS (-1: none; fd stays the caller's). MSG_NOSIGNAL; retries
+ * EINTR. Async-signal-safe: a forked child may call it. Returns the bytes
+ * sent, or a negative errno. (The wire helper's replies, trace's channel.) */
+ssize_t net_send_fd(int sock, const void *buf, size_t len, int fd);
+
+/* Receives one message of at most len bytes on sock into buf, with
+ * recvmsg's flags (MSG_CMSG_CLOEXEC is added). A descriptor passed with
+ * it (SCM_RIGHTS) goes to *fd, which the caller then owns (-1: none
+ * came); with fd NULL it is closed. Retries EINTR. Returns the bytes
+ * received (0: the peer is gone), or a negative errno. */
+ssize_t net_recv_fd(int sock, void *buf, size_t len, int flags, int *fd);
 
 /* Waits up to timeout_ms for fd to become readable (want_write false) or
  * writable. Returns 1 ready, 0 timeout, or a negative errno. */

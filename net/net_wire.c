@@ -13,6 +13,7 @@
  * closes the ctl socket.
  */
 #include "net_wire.h"
+#include "net.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -627,27 +628,7 @@ static void handle_request(wire_helper *h)
     } else {
         reply_fmt(&rep, -EINVAL, "unknown wire request %u", req.op);
     }
-    struct iovec iov = {.iov_base = &rep, .iov_len = sizeof rep};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } cm;
-    struct msghdr mh;
-    memset(&mh, 0, sizeof mh);
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    if (fd >= 0) {
-        mh.msg_control = cm.buf;
-        mh.msg_controllen = sizeof cm.buf;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    do {
-        n = sendmsg(h->ctl, &mh, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
+    n = net_send_fd(h->ctl, &rep, sizeof rep, fd);
     if (fd >= 0)
         close(fd);
     if (n < 0)
@@ -791,35 +772,17 @@ static int recv_reply(int ctl, wire_reply *rep, int *fd, int timeout_ms)
         return -errno;
     if (n == 0)
         return -ETIMEDOUT;
-    struct iovec iov = {.iov_base = rep, .iov_len = sizeof *rep};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } cm;
-    struct msghdr mh;
-    memset(&mh, 0, sizeof mh);
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = cm.buf;
-    mh.msg_controllen = sizeof cm.buf;
-    ssize_t got;
-    do {
-        got = recvmsg(ctl, &mh, MSG_CMSG_CLOEXEC);
-    } while (got < 0 && errno == EINTR);
+    ssize_t got = net_recv_fd(ctl, rep, sizeof *rep, 0, fd);
     if (got < 0)
-        return -errno;
-    if (got != (ssize_t)sizeof *rep)
-        return -EPIPE; /* 0: the helper is gone */
-    rep->msg[sizeof rep->msg - 1] = '\0';
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            int got_fd;
-            memcpy(&got_fd, CMSG_DATA(c), sizeof got_fd);
-            if (fd)
-                *fd = got_fd;
-            else
-                close(got_fd);
+        return (int)got;
+    if (got != (ssize_t)sizeof *rep) {
+        if (fd && *fd >= 0) {
+            close(*fd);
+            *fd = -1;
         }
+        return -EPIPE; /* 0: the helper is gone */
+    }
+    rep->msg[sizeof rep->msg - 1] = '\0';
     return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "net.h"
@@ -466,6 +467,38 @@ static void test_wait_timeout_and_bad_fd(void **state)
     assert_int_equal(net_wait(fds[0], false, 10), -EBADF);
 }
 
+/* net_send_fd/net_recv_fd: the message arrives whole and the descriptor
+ * passed with it is a working copy, close-on-exec; without one, *fd is -1. */
+static void test_send_fd_passes_a_descriptor(void **state)
+{
+    (void)state;
+    int sp[2], pp[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
+    assert_int_equal(pipe2(pp, O_CLOEXEC), 0);
+    assert_int_equal(net_send_fd(sp[0], "hello", 5, pp[1]), 5);
+    char buf[16] = {0};
+    int got = -2;
+    assert_int_equal(net_recv_fd(sp[1], buf, sizeof buf, 0, &got), 5);
+    assert_memory_equal(buf, "hello", 5);
+    assert_true(got >= 0 && got != pp[1]);
+    assert_true(fcntl(got, F_GETFD) & FD_CLOEXEC);
+    assert_int_equal(write(got, "x", 1), 1);
+    char c = 0;
+    assert_int_equal(read(pp[0], &c, 1), 1);
+    assert_int_equal(c, 'x');
+    close(got);
+    /* no descriptor: *fd says so */
+    assert_int_equal(net_send_fd(sp[0], "ab", 2, -1), 2);
+    assert_int_equal(net_recv_fd(sp[1], buf, sizeof buf, 0, &got), 2);
+    assert_int_equal(got, -1);
+    /* nothing waiting, non-blocking: -EAGAIN */
+    assert_int_equal(net_recv_fd(sp[1], buf, sizeof buf, MSG_DONTWAIT, &got), -EAGAIN);
+    close(sp[0]);
+    close(sp[1]);
+    close(pp[0]);
+    close(pp[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -484,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_ipv6_localhost_pair),
         cmocka_unit_test(test_exception_name_matches_python),
         cmocka_unit_test(test_wait_timeout_and_bad_fd),
+        cmocka_unit_test(test_send_fd_passes_a_descriptor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

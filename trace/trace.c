@@ -33,6 +33,7 @@
 
 #include "base_names.h"
 #include "base_text.h"
+#include "net.h"
 #include "trace_hold.h"
 
 enum {
@@ -209,28 +210,7 @@ static void tell_hold(int chan, uint32_t kind, int err, int fd)
     m.err = err;
     m.fd = -1;
     m.pid = getpid();
-    struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } cm;
-    struct msghdr mh;
-    memset(&mh, 0, sizeof mh);
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    if (fd >= 0) {
-        mh.msg_control = cm.buf;
-        mh.msg_controllen = sizeof cm.buf;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    ssize_t n;
-    do {
-        n = sendmsg(chan, &mh, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
+    (void)net_send_fd(chan, &m, sizeof m, fd);
 }
 
 /* In the child: async-signal-safe calls only. Never returns. env_hold:
@@ -617,27 +597,10 @@ static void read_chan(trace_session *s, int run)
     trace_runinfo *ri = &s->runs[run];
     trace_msg m;
     for (;;) {
-        ssize_t n;
-        struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
-        union {
-            char buf[CMSG_SPACE(sizeof(int))];
-            struct cmsghdr align;
-        } cm;
-        struct msghdr mh;
-        memset(&mh, 0, sizeof mh);
-        mh.msg_iov = &iov;
-        mh.msg_iovlen = 1;
-        mh.msg_control = cm.buf;
-        mh.msg_controllen = sizeof cm.buf;
-        do {
-            n = recvmsg(ri->chan, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-        } while (n < 0 && errno == EINTR);
-        if (n < 0 && errno == EAGAIN)
+        int passed;
+        ssize_t n = net_recv_fd(ri->chan, &m, sizeof m, MSG_DONTWAIT, &passed);
+        if (n == -EAGAIN)
             return;
-        int passed = -1;
-        for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-                memcpy(&passed, CMSG_DATA(c), sizeof passed);
         if (n == (ssize_t)sizeof m && m.magic == TRACE_PROTO_MAGIC && m.kind == TRACE_SECCOMP &&
             passed >= 0 && ri->hold < 0) {
             ri->hold = passed;
