@@ -139,6 +139,34 @@ static SDL_Renderer *window_renderer(SDL_Window *win)
     return ren;
 }
 
+/* SDL, a resizable window titled "sockbuf WHO", its renderer and its text,
+ * for the live and trace windows; on failure says why on stderr, as
+ * "sockbuf WHO: ...", and returns -1 (what was made is the caller's to
+ * free, as on success). */
+static int open_window(const char *who, int w, int h, SDL_Window **win, SDL_Renderer **ren,
+                       viz_text **text)
+{
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0 || TTF_Init() < 0) {
+        fprintf(stderr, "sockbuf %s: SDL_Init: %s\n", who, SDL_GetError());
+        return -1;
+    }
+    char title[64];
+    snprintf(title, sizeof title, "sockbuf %s", who);
+    *win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
+                            SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    if (*win)
+        *ren = window_renderer(*win);
+    char terr[512];
+    if (*ren)
+        *text = viz_text_new(*ren, terr, sizeof terr);
+    if (!*win || !*ren || !*text) {
+        fprintf(stderr, "sockbuf %s: window: %s\n", who, *text || !*ren ? SDL_GetError() : terr);
+        return -1;
+    }
+    SDL_StopTextInput();
+    return 0;
+}
+
 int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
 {
     const char *lesson = NULL, *shot = getenv("SOCKBUF_SCREENSHOT");
@@ -554,22 +582,8 @@ int viz_live_window(const live_opts *o)
         goto out;
     }
     snprintf(addr, sizeof addr, "%s:%d", host[0] ? host : "127.0.0.1", live_port(l));
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0 || TTF_Init() < 0) {
-        fprintf(stderr, "sockbuf live: SDL_Init: %s\n", SDL_GetError());
+    if (open_window("live", w, h, &win, &ren, &text) < 0)
         goto out;
-    }
-    win = SDL_CreateWindow("sockbuf live", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
-                           SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
-    if (win)
-        ren = window_renderer(win);
-    char terr[512];
-    if (ren)
-        text = viz_text_new(ren, terr, sizeof terr);
-    if (!win || !ren || !text) {
-        fprintf(stderr, "sockbuf live: window: %s\n", text || !ren ? SDL_GetError() : terr);
-        goto out;
-    }
-    SDL_StopTextInput();
     Uint64 start = SDL_GetTicks64();
     bool done = false;
     while (!done) {
@@ -664,22 +678,8 @@ int viz_trace_window(trace_session *s, const viz_trace_opts *o)
     viz_text *text = NULL;
     viz_trace_view v = {.s = s, .o = o, .src = viz_trace_src_new()};
     bool follow = true; /* the view is "now" */
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0 || TTF_Init() < 0) {
-        fprintf(stderr, "sockbuf trace: SDL_Init: %s\n", SDL_GetError());
+    if (open_window("trace", w, h, &win, &ren, &text) < 0)
         goto out;
-    }
-    win = SDL_CreateWindow("sockbuf trace", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
-                           SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
-    if (win)
-        ren = window_renderer(win);
-    char terr[512];
-    if (ren)
-        text = viz_text_new(ren, terr, sizeof terr);
-    if (!win || !ren || !text) {
-        fprintf(stderr, "sockbuf trace: window: %s\n", text || !ren ? SDL_GetError() : terr);
-        goto out;
-    }
-    SDL_StopTextInput();
     Uint64 last_release = 0;
     bool done = false;
     while (!done) {
