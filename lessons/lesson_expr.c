@@ -497,6 +497,22 @@ fail:
     return NULL;
 }
 
+/* True when name is a method of CPython's socket.socket that sockbuf
+ * does not have: the lesson is told so, where a typo is an unknown method. */
+static bool python_socket_method(const char *name, size_t len)
+{
+    static const char *const names[] = {
+        "fileno",     "getsockname", "getpeername",  "recvfrom",        "recvfrom_into",
+        "recv_into",  "recvmsg",     "recvmsg_into", "sendto",          "sendmsg",
+        "detach",     "dup",         "getblocking",  "get_inheritable", "set_inheritable",
+        "connect_ex", "share",       "ioctl",        "sendmsg_afalg",
+    };
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (strlen(names[k]) == len && !memcmp(names[k], name, len))
+            return true;
+    return false;
+}
+
 /* A method call on obj at '(' after ".NAME". */
 static lesson_expr *parse_method(lexer *L, lesson_expr *obj, size_t name_at, const char *name,
                                  size_t nlen)
@@ -512,6 +528,13 @@ static lesson_expr *parse_method(lexer *L, lesson_expr *obj, size_t name_at, con
             found = (int)i;
             break;
         }
+    }
+    if (!known && t == LT_SOCKET && python_socket_method(name, nlen)) {
+        /* s.fileno(): a method Python's object has and sockbuf does not */
+        lesson_lex_fail(L, name_at, "`%s.%.*s` is not supported by sockbuf", type_name(t),
+                        (int)(nlen > 40 ? 40 : nlen), name);
+        expr_free(obj);
+        return NULL;
     }
     if (!known) {
         lesson_lex_fail(L, name_at, "unknown method '%.*s'", (int)(nlen > 40 ? 40 : nlen), name);
@@ -554,6 +577,17 @@ static const struct {
     {NULL, "int", "int", LF_INT, 1, 1},
     {NULL, "print", "print", LF_PRINT, 0, LESSON_MAX_ARGS},
 };
+
+/* True when name is a module a lesson may import (socket, time, select,
+ * selectors): what follows its dot is Python's, supported or not. */
+static bool is_module(const char *name, size_t len)
+{
+    static const char *const modules[] = {"socket", "time", "select", "selectors"};
+    for (size_t k = 0; k < sizeof modules / sizeof modules[0]; k++)
+        if (strlen(modules[k]) == len && !memcmp(modules[k], name, len))
+            return true;
+    return false;
+}
 
 /* dotted | dotted '(' args ')' ('.' NAME '(' args ')')* */
 static lesson_expr *parse_name(lexer *L)
@@ -619,6 +653,12 @@ static lesson_expr *parse_name(lexer *L)
                 return NULL;
         } else if (np == 2) {
             var_entry *v = lesson_pvar_find(L->p, L->side, s + parts[0][0], parts[0][1]);
+            if (!v && is_module(s + parts[0][0], parts[0][1])) {
+                lesson_lex_fail(L, start, "`%.*s` is not supported by sockbuf",
+                                (int)(L->t.start - start > 40 ? 40 : L->t.start - start),
+                                s + start);
+                return NULL;
+            }
             if (!v) {
                 lesson_lex_fail(L, start, "name '%.*s' is not defined on the %s side",
                                 (int)(parts[0][1] > 40 ? 40 : parts[0][1]), s + parts[0][0],
@@ -633,7 +673,9 @@ static lesson_expr *parse_name(lexer *L)
             if (!e)
                 return NULL;
         } else {
-            lesson_lex_fail(L, start, "unknown function '%.*s'",
+            /* socket.socketpair(), input(): Python has it, sockbuf does not
+             * (a name sockbuf does not know reads the same way) */
+            lesson_lex_fail(L, start, "`%.*s` is not supported by sockbuf",
                             (int)(L->t.start - start > 40 ? 40 : L->t.start - start), s + start);
             return NULL;
         }
@@ -715,6 +757,17 @@ static lesson_expr *parse_name(lexer *L)
         if (e)
             e->name = lesson_xstrndup(s + start, parts[0][1]);
         return e;
+    }
+    if (np == 2 && is_module(s + parts[0][0], parts[0][1])) {
+        bool func = false; /* time.monotonic without its call */
+        for (size_t k = 0; k < sizeof(functions) / sizeof(functions[0]); k++)
+            func = func || (functions[k].module && PART_IS(0, functions[k].module) &&
+                            PART_IS(1, functions[k].name));
+        if (!func) {
+            lesson_lex_fail(L, start, "`%.*s` is not supported by sockbuf",
+                            (int)(L->t.start - start > 40 ? 40 : L->t.start - start), s + start);
+            return NULL;
+        }
     }
     lesson_lex_fail(L, start, "unknown name '%.*s'",
                     (int)(L->t.start - start > 40 ? 40 : L->t.start - start), s + start);
@@ -1145,7 +1198,13 @@ struct lesson_ast *lesson_parse_statement(lexer *L)
         lesson_lex_next(L);
         if (!lesson_tok_name(L, "socket") && !lesson_tok_name(L, "time") &&
             !lesson_tok_name(L, "select") && !lesson_tok_name(L, "selectors")) {
-            lesson_expected(L, "'socket', 'time', 'select' or 'selectors' after import");
+            if (L->t.kind == T_NAME)
+                lesson_lex_fail(L, L->t.start,
+                                "`import %.*s` is not supported by sockbuf "
+                                "(a lesson imports socket, time, select or selectors)",
+                                (int)(L->t.len > 40 ? 40 : L->t.len), L->s + L->t.start);
+            else
+                lesson_expected(L, "'socket', 'time', 'select' or 'selectors' after import");
             goto fail;
         }
         lesson_lex_next(L);

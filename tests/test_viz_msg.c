@@ -90,6 +90,10 @@ static void test_msg_translate_table(void **state)
     assert_string_equal(viz_msg_translate(VIZ_LANG_JA, "send() takes 1 to 2 arguments (3 given)",
                                           out, sizeof out),
                         "send() の引数は 1〜2 個です (3 個を渡しました)");
+    assert_string_equal(viz_msg_translate(VIZ_LANG_JA,
+                                          "`socket.socketpair` is not supported by sockbuf", out,
+                                          sizeof out),
+                        "`socket.socketpair` は sockbuf では使えません");
     assert_string_equal(viz_msg_translate(VIZ_LANG_JA, "something new went wrong", out, sizeof out),
                         "something new went wrong");
     char small[8];

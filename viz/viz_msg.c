@@ -22,6 +22,12 @@ typedef struct {
 } msg_entry;
 
 static const msg_entry table[] = {
+    {"`import %.*s` is not supported by sockbuf (a lesson imports socket, time, select or "
+     "selectors)",
+     "`import %1` は sockbuf では使えません (import できるのは socket、time、select、selectors "
+     "です)"},
+    {"`%s.%.*s` is not supported by sockbuf", "`%1.%2` は sockbuf では使えません"},
+    {"`%.*s` is not supported by sockbuf", "`%1` は sockbuf では使えません"},
     {"unknown method '%.*s'", "'%1' というメソッドはありません"},
     {"unknown function '%.*s'", "'%1' という関数はありません"},
     {"unknown name '%.*s'", "'%1' という名前はありません"},
