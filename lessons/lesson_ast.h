@@ -49,8 +49,10 @@ typedef enum {
     LC_SHUT_WR,
     LC_SHUT_RDWR,
     LC_SO_REUSEADDR,
-    LC_EVENT_READ,  /* selectors.EVENT_READ (1) */
-    LC_EVENT_WRITE, /* selectors.EVENT_WRITE (2) */
+    LC_EVENT_READ,   /* selectors.EVENT_READ (1) */
+    LC_EVENT_WRITE,  /* selectors.EVENT_WRITE (2) */
+    LC_MSG_PEEK,     /* recv flag: the bytes stay in the receive queue */
+    LC_MSG_DONTWAIT, /* recv flag: this call does not block */
 } lesson_const;
 
 /* Calls a lesson can make. */

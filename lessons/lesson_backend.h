@@ -62,6 +62,8 @@ typedef struct {
      * the model keeps their origin; the kernel has no such notion). */
     long (*send)(lesson_backend *b, int h, const uint8_t *data, size_t len, int flags);
     long (*recv)(lesson_backend *b, int h, uint8_t *buf, size_t cap);
+    /* recv(MSG_PEEK): as recv, the bytes left where they are. */
+    long (*peek)(lesson_backend *b, int h, uint8_t *buf, size_t cap);
     int (*setsockopt)(lesson_backend *b, int h, lesson_const opt, int value);
     int (*getsockopt)(lesson_backend *b, int h, lesson_const opt, int *value);
     int (*shutdown)(lesson_backend *b, int h, lesson_const how);

@@ -516,6 +516,12 @@ static long rb_recv(lesson_backend *b, int h, uint8_t *buf, size_t cap)
     return net_recv(h, buf, cap, NULL);
 }
 
+static long rb_peek(lesson_backend *b, int h, uint8_t *buf, size_t cap)
+{
+    (void)b;
+    return net_peek(h, buf, cap, NULL);
+}
+
 static net_opt rb_opt(lesson_const c)
 {
     switch (c) {
@@ -1032,12 +1038,12 @@ static void rb_settle(lesson_backend *b)
 #define REAL_OPS_COMMON                                                                            \
     .mode = LESSON_MODE_REAL, .free = rb_free, .socket = rb_socket, .bind = rb_bind,               \
     .listen = rb_listen, .connect = rb_connect, .connect_result = rb_connect_result,               \
-    .accept = rb_accept, .send = rb_send, .recv = rb_recv, .setsockopt = rb_setsockopt,            \
-    .getsockopt = rb_getsockopt, .shutdown = rb_shutdown, .ready = rb_ready, .close = rb_close,    \
-    .probe = rb_probe, .segments = rb_segments, .monotonic_s = rb_monotonic_s,                     \
-    .now_us = rb_now_us, .advance = rb_advance, .next_event_us = rb_next_event_us,                 \
-    .settle_step = rb_settle_step, .step_begin = rb_step_begin, .settle = rb_settle,               \
-    .keep_time = rb_keep_time, .lag_us = rb_lag_us, .watch = rb_watch,
+    .accept = rb_accept, .send = rb_send, .recv = rb_recv, .peek = rb_peek,                        \
+    .setsockopt = rb_setsockopt, .getsockopt = rb_getsockopt, .shutdown = rb_shutdown,             \
+    .ready = rb_ready, .close = rb_close, .probe = rb_probe, .segments = rb_segments,              \
+    .monotonic_s = rb_monotonic_s, .now_us = rb_now_us, .advance = rb_advance,                     \
+    .next_event_us = rb_next_event_us, .settle_step = rb_settle_step, .step_begin = rb_step_begin, \
+    .settle = rb_settle, .keep_time = rb_keep_time, .lag_us = rb_lag_us, .watch = rb_watch,
 
 static const lesson_backend_ops real_ops = {
     REAL_OPS_COMMON.settle_budget_us = REAL_SETTLE_LIMIT_US,

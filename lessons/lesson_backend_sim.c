@@ -163,6 +163,11 @@ static long sb_recv(lesson_backend *b, int h, uint8_t *buf, size_t cap)
     return sim_recv(W(b), h, buf, cap);
 }
 
+static long sb_peek(lesson_backend *b, int h, uint8_t *buf, size_t cap)
+{
+    return sim_peek(W(b), h, buf, cap);
+}
+
 static sim_opt sb_opt(lesson_const c)
 {
     switch (c) {
@@ -419,6 +424,7 @@ static const lesson_backend_ops sim_ops = {
     .accept = sb_accept,
     .send = sb_send,
     .recv = sb_recv,
+    .peek = sb_peek,
     .setsockopt = sb_setsockopt,
     .getsockopt = sb_getsockopt,
     .shutdown = sb_shutdown,

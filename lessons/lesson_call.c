@@ -182,7 +182,10 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
     }
 }
 
-/* recv(n): what has arrived, up to n bytes; b'' at the end of the stream. */
+/* recv(n): what has arrived, up to n bytes; b'' at the end of the stream.
+ * MSG_PEEK leaves them queued; MSG_DONTWAIT raises BlockingIOError where
+ * a socket without a timeout would block (CPython polls a socket with a
+ * timeout first, so there the flag changes nothing). */
 static rc_t recv_once(interp *in, pending *p, sockobj *s)
 {
     lesson_backend *be = in->be;
@@ -190,11 +193,14 @@ static rc_t recv_once(interp *in, pending *p, sockobj *s)
     uint8_t *buf = lesson_budget_alloc(in, p->cap, &sh);
     if (!buf)
         return lesson_raise(in, LESSON_EXC_MEMORY);
-    long n = s->h < 0 ? -EBADF : be->ops->recv(be, s->h, buf, p->cap);
+    long n = s->h < 0  ? -EBADF
+             : p->peek ? be->ops->peek(be, s->h, buf, p->cap)
+                       : be->ops->recv(be, s->h, buf, p->cap);
+    bool wait = s->blocking && !(p->dontwait && s->timeout_us < 0);
     if (n < 0) {
         lesson_data_release(buf, sh);
         if (n == -EAGAIN)
-            return s->blocking ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+            return wait ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
         return lesson_raise_errno(in, (int)n);
     }
     /* Give back what recv(n) reserved but did not get. */
@@ -701,7 +707,11 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         }
         p->cap = args[0].i > (int64_t)LESSON_MAX_DATA_BYTES ? (size_t)LESSON_MAX_DATA_BYTES
                                                             : (size_t)args[0].i;
-        p->waitall = e->nargs == 2 && e->args[1]->kind == LX_CONST;
+        p->waitall =
+            e->nargs == 2 && e->args[1]->kind == LX_CONST && e->args[1]->i == LC_MSG_WAITALL;
+        p->peek = e->nargs == 2 && e->args[1]->kind == LX_CONST && e->args[1]->i == LC_MSG_PEEK;
+        p->dontwait =
+            e->nargs == 2 && e->args[1]->kind == LX_CONST && e->args[1]->i == LC_MSG_DONTWAIT;
         p->len = 0;
         return op_start(in, p, side, e, (int)obj->i);
     case LF_SENDFILE: {

@@ -26,6 +26,7 @@ static const struct {
     {"MSG_MORE", LC_MSG_MORE},       {"MSG_WAITALL", LC_MSG_WAITALL},
     {"SHUT_RD", LC_SHUT_RD},         {"SHUT_WR", LC_SHUT_WR},
     {"SHUT_RDWR", LC_SHUT_RDWR},     {"SO_REUSEADDR", LC_SO_REUSEADDR},
+    {"MSG_PEEK", LC_MSG_PEEK},       {"MSG_DONTWAIT", LC_MSG_DONTWAIT},
 };
 
 /* Methods: which call, on what, how many positional arguments. */
@@ -355,9 +356,11 @@ static void check_call(lexer *L, lesson_expr *e)
             lesson_lex_fail(L, (size_t)a[1]->col - 1, "expected flags socket.MSG_MORE or 0");
         break;
     case LF_RECV:
-        if (n == 2 && !is_const(a[1], LC_MSG_WAITALL) && !(a[1]->kind == LX_INT && a[1]->i == 0))
+        if (n == 2 && !is_const(a[1], LC_MSG_WAITALL) && !is_const(a[1], LC_MSG_PEEK) &&
+            !is_const(a[1], LC_MSG_DONTWAIT) && !(a[1]->kind == LX_INT && a[1]->i == 0))
             lesson_lex_fail(L, (size_t)a[1]->col - 1,
-                            "expected recv() flags socket.MSG_WAITALL or 0");
+                            "expected recv() flags socket.MSG_WAITALL, socket.MSG_PEEK, "
+                            "socket.MSG_DONTWAIT or 0");
         break;
     case LF_SETSOCKOPT:
     case LF_GETSOCKOPT: {

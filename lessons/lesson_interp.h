@@ -207,6 +207,8 @@ typedef struct {
     bool timed;        /* until_us is a timeout's deadline */
     bool more;         /* MSG_MORE */
     bool waitall;      /* recv with MSG_WAITALL: data holds what came, len its length */
+    bool peek;         /* recv with MSG_PEEK: the bytes stay queued */
+    bool dontwait;     /* recv with MSG_DONTWAIT: never blocks on a socket without a timeout */
     bool wdirect;      /* a writer's write: its buffer is out, data goes straight through */
     size_t wsent;      /* a writer's bytes sent by this call (later ones continue one write) */
     value result;      /* what the call returns once done */

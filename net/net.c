@@ -379,6 +379,20 @@ long net_recv(int fd, uint8_t *buf, size_t cap, char *err)
     return (long)n;
 }
 
+long net_peek(int fd, uint8_t *buf, size_t cap, char *err)
+{
+    ssize_t n;
+    do {
+        n = recv(fd, buf, cap, MSG_DONTWAIT | MSG_PEEK);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        long rc = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        net_seterr(err, (int)rc, "recv(%zu, MSG_PEEK)", cap);
+        return rc;
+    }
+    return (long)n;
+}
+
 /* The level, option number and name of a net_opt; false if unknown. */
 static bool net_opt_info(net_opt opt, int *level, int *name, const char **label)
 {

@@ -111,6 +111,8 @@ int net_accept(int fd, char *err);
  * NET_MSG_MORE. */
 long net_send(int fd, const uint8_t *data, size_t len, int flags, char *err);
 long net_recv(int fd, uint8_t *buf, size_t cap, char *err);
+/* recv(MSG_PEEK): as net_recv(), the bytes left in the receive queue. */
+long net_peek(int fd, uint8_t *buf, size_t cap, char *err);
 
 int net_setsockopt(int fd, net_opt opt, int value, char *err);
 int net_getsockopt(int fd, net_opt opt, int *value, char *err);

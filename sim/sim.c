@@ -1322,6 +1322,8 @@ out:
     return rc;
 }
 
+static long recv_or_peek(sim_world *w, int sockid, uint8_t *buf, size_t cap, bool peek);
+
 /* sim_recv() with q > 0 bytes queued and cap > 0. */
 static SIM_NOINLINE long recv_bytes(sim_world *w, sock *s, uint64_t q, uint8_t *buf, size_t cap)
 {
@@ -1342,7 +1344,30 @@ static SIM_NOINLINE long recv_bytes(sim_world *w, sock *s, uint64_t q, uint8_t *
     return (long)n;
 }
 
+/* sim_peek() with q > 0 bytes queued and cap > 0: a copy, the queue kept. */
+static long peek_bytes(sim_world *w, sock *s, uint64_t q, uint8_t *buf, size_t cap)
+{
+    uint64_t n = min64(q, cap);
+    const sock *from = sock_any(w, s->peer);
+    if (buf != NULL)
+        sim_ring_get_ext(&from->sbuf, &from->sext, s->rcv_head, buf, (size_t)n);
+    VERIFY(w);
+    return (long)n;
+}
+
 long sim_recv(sim_world *w, int sockid, uint8_t *buf, size_t cap)
+{
+    return recv_or_peek(w, sockid, buf, cap, false);
+}
+
+long sim_peek(sim_world *w, int sockid, uint8_t *buf, size_t cap)
+{
+    return recv_or_peek(w, sockid, buf, cap, true);
+}
+
+/* sim_recv(), or sim_peek() when peek: the same answers, as Linux's
+ * tcp_recvmsg() gives them with and without MSG_PEEK. */
+static long recv_or_peek(sim_world *w, int sockid, uint8_t *buf, size_t cap, bool peek)
 {
     long rc;
     sock *s = sock_app(w, sockid);
@@ -1355,7 +1380,7 @@ long sim_recv(sim_world *w, int sockid, uint8_t *buf, size_t cap)
     uint64_t q = recv_queue(s);
     if (cap > 0) {
         if (q > 0)
-            return recv_bytes(w, s, q, buf, cap);
+            return peek ? peek_bytes(w, s, q, buf, cap) : recv_bytes(w, s, q, buf, cap);
         /* nothing yet on an open connection, as the checks below find it */
         if (s->connected && s->pending_error == 0 && !s->fin_rcvd && !s->reset && !s->shut_rd) {
             VERIFY(w);

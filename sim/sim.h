@@ -236,6 +236,11 @@ long sim_send(sim_world *w, int sock, const uint8_t *data, size_t len, int flags
  * there yet, -ECONNRESET after an RST. buf may be NULL to discard. */
 long sim_recv(sim_world *w, int sock, uint8_t *buf, size_t cap);
 
+/* recv(MSG_PEEK): as sim_recv(), but the bytes stay in the receive queue
+ * (no window update, no event). An error it reports is consumed, as
+ * Linux's sock_error() does under MSG_PEEK too. */
+long sim_peek(sim_world *w, int sock, uint8_t *buf, size_t cap);
+
 /* setsockopt/getsockopt with Linux's rules: SO_SNDBUF stores 2*v clamped
  * to [4608, 2*wmem_max], SO_RCVBUF 2*v clamped to [2304, 2*rmem_max].
  * Return 0 / the value, or -EINVAL / -EBADF. */

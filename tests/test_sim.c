@@ -245,6 +245,35 @@ static void test_send_hello_lands_in_receive_queue(void **state)
     pair_close(&p);
 }
 
+/* recv(MSG_PEEK): the bytes come back, stay queued (no READ event, no
+ * window change), and the next recv returns them; on an empty queue and
+ * after FIN it answers as recv does. */
+static void test_peek_leaves_bytes_queued(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = sim_params_default();
+    pair_open(&p, &pr, 7);
+    uint8_t buf[64];
+    assert_int_equal(sim_peek(p.w, p.conn, buf, sizeof(buf)), -EAGAIN);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"hello world", 11, 0), 11);
+    sim_settle(p.w, 10000000);
+    sim_events_clear(p.w);
+    assert_int_equal(sim_peek(p.w, p.conn, buf, 5), 5);
+    assert_memory_equal(buf, "hello", 5);
+    assert_int_equal(sim_peek(p.w, p.conn, buf, sizeof(buf)), 11);
+    assert_int_equal(snap(p.w, p.conn).recv_queue_bytes, 11);
+    assert_int_equal(snap(p.w, p.conn).bytes_read, 0);
+    assert_int_equal(count_ev(p.w, SIM_EV_READ), 0);
+    memset(buf, 0, sizeof buf);
+    assert_int_equal(sim_recv(p.w, p.conn, buf, sizeof(buf)), 11);
+    assert_memory_equal(buf, "hello world", 11);
+    assert_int_equal(sim_close(p.w, p.c), 0);
+    sim_settle(p.w, 10000000);
+    assert_int_equal(sim_peek(p.w, p.conn, buf, sizeof(buf)), 0);
+    pair_close(&p);
+}
+
 static const char *kind_name(sim_event_kind k)
 {
     static const char *const names[] = {"?",     "WRITE",      "SEGMENT", "DELIVER",    "READ",
@@ -1366,6 +1395,7 @@ int main(void)
         cmocka_unit_test(test_params_default_match_spec),
         cmocka_unit_test(test_connect_established_after_one_rtt),
         cmocka_unit_test(test_connect_refused_by_rst),
+        cmocka_unit_test(test_peek_leaves_bytes_queued),
         cmocka_unit_test(test_send_hello_lands_in_receive_queue),
         cmocka_unit_test(test_wire_serialization_queues_segments),
         cmocka_unit_test(test_nagle_holds_small_segment_until_ack),
