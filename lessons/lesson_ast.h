@@ -95,6 +95,10 @@ typedef enum {
     LF_SEL_SELECT, /* sel.select([timeout]): a list of (key, events) */
     LF_SENDFILE,   /* s.sendfile(file[, offset[, count]]) */
     LF_INT,        /* int(x) */
+    /* socket.create_connection(address[, timeout]): a connected socket;
+     * socket.create_server(address[, backlog=N]): a listening one */
+    LF_CREATE_CONNECTION,
+    LF_CREATE_SERVER,
 } lesson_func;
 
 /* What a variable holds, as far as the parser can tell. */

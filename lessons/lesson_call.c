@@ -479,7 +479,8 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         addr->b->i = port;
         break;
     }
-    case LF_CONNECT: {
+    case LF_CONNECT:
+    case LF_CREATE_CONNECTION: {
         int r = s->h < 0 ? -EBADF : be->ops->connect_result(be, s->h);
         if (r == -EINPROGRESS)
             rc = R_BLOCKED;
@@ -489,6 +490,10 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
               * more connect() turns the kernel's SS_CONNECTING into
               * SS_CONNECTED, so a later connect() is EISCONN (OSError) */
             (void)be->ops->connect(be, s->h, (uint16_t)p->cap);
+        if (rc == R_OK && p->op == LF_CREATE_CONNECTION) {
+            p->result.k = V_SOCK; /* create_connection() returns the socket */
+            p->result.i = p->obj;
+        }
         break;
     }
     case LF_SEND: {
@@ -552,6 +557,10 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
     }
     if (s)
         s->blocked = rc == R_BLOCKED;
+    if (rc == R_RAISED && p->op == LF_CREATE_CONNECTION) {
+        sock_real_close(in, s); /* CPython closes the socket it made, then raises */
+        s->py_closed = true;
+    }
     if (rc == R_BLOCKED)
         return rc;
     p->timed = false;
@@ -619,6 +628,107 @@ static rc_t address_port(interp *in, const value *addr, uint16_t *port)
         return lesson_raise(in, LESSON_EXC_OVERFLOW);
     *port = (uint16_t)addr->b->i;
     return R_OK;
+}
+
+/* s.settimeout(v): None blocks, 0 is non-blocking, seconds time out. */
+static rc_t set_timeout(interp *in, sockobj *s, const value *v)
+{
+    double sec = 0;
+    if (v->k == V_NONE) {
+        s->blocking = true;
+        s->timeout_us = -1;
+        return R_OK;
+    }
+    if (v->k == V_FLOAT)
+        sec = v->f;
+    else if (v->k == V_INT || v->k == V_BOOL)
+        sec = (double)v->i;
+    else if (v->k == V_BIG)
+        return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                "OverflowError: timestamp too large to convert to C _PyTime_t");
+    else
+        return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                "TypeError: '%s' object cannot be interpreted as an integer",
+                                v->k == V_BYTES ? "bytes" : "str");
+    if (isnan(sec))
+        return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                "ValueError: Invalid value NaN (not a number)");
+    if (sec < 0)
+        return lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: Timeout value out of range");
+    if (sec > 9.2e12)
+        return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                "OverflowError: timestamp too large to convert to C _PyTime_t");
+    /* CPython rounds a timeout up to the next microsecond's worth */
+    s->timeout_us = (int64_t)ceil(sec * 1e6);
+    s->blocking = s->timeout_us != 0;
+    return R_OK;
+}
+
+/* socket.create_server(address, backlog=N), as CPython's socket.py does
+ * it on Linux: a socket with SO_REUSEADDR, bound, listening (backlog
+ * 128 when not given); on an error the socket is closed and the error
+ * raised. */
+static rc_t create_server(interp *in, lesson_side side, const lesson_expr *e, value *args,
+                          value *out)
+{
+    lesson_backend *be = in->be;
+    uint16_t port;
+    int backlog = 128, r;
+    rc_t rc = address_port(in, &args[0], &port);
+    if (rc == R_OK && e->nargs == 2 && (rc = need_int(in, &args[1])) == R_OK)
+        backlog = args[1].i < 0 ? 0 : (args[1].i > 4096 ? 4096 : (int)args[1].i);
+    if (rc != R_OK)
+        return rc;
+    int h = be->ops->socket(be, side);
+    if (h < 0)
+        return lesson_raise_errno(in, h);
+    if ((rc = new_sock(in, side, h, out)) != R_OK)
+        return rc;
+    sockobj *s = &in->socks[out->i];
+    if ((r = be->ops->setsockopt(be, h, LC_SO_REUSEADDR, 1)) < 0 ||
+        (r = be->ops->bind(be, h, port)) < 0 || (r = be->ops->listen(be, h, backlog)) < 0) {
+        sock_real_close(in, s);
+        s->py_closed = true;
+        out->k = V_NONE;
+        return lesson_raise_errno(in, r);
+    }
+    return R_OK;
+}
+
+/* socket.create_connection(address[, timeout]): a new socket (with the
+ * timeout, when given) connected as connect() does, blocking the same
+ * way; the socket is closed when the connection fails. */
+static rc_t create_connection(interp *in, pending *p, lesson_side side, const lesson_expr *e,
+                              value *args, value *out)
+{
+    lesson_backend *be = in->be;
+    uint16_t port;
+    rc_t rc = address_port(in, &args[0], &port);
+    if (rc != R_OK)
+        return rc;
+    int h = be->ops->socket(be, side);
+    if (h < 0)
+        return lesson_raise_errno(in, h);
+    if ((rc = new_sock(in, side, h, out)) != R_OK)
+        return rc;
+    sockobj *s = &in->socks[out->i];
+    int r = 0;
+    if (e->nargs == 2)
+        rc = set_timeout(in, s, &args[1]);
+    if (rc == R_OK && (r = be->ops->connect(be, h, port)) == -EINPROGRESS && s->blocking) {
+        int idx = (int)out->i;
+        out->k = V_NONE; /* the pending call returns the socket once connected */
+        p->cap = port;
+        return op_start(in, p, side, e, idx);
+    }
+    if (rc == R_OK && r == 0)
+        return R_OK;
+    sock_real_close(in, s);
+    s->py_closed = true;
+    out->k = V_NONE;
+    if (rc != R_OK)
+        return rc;
+    return r == -EINPROGRESS ? lesson_raise(in, LESSON_EXC_BLOCKING_IO) : lesson_raise_errno(in, r);
 }
 
 static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const lesson_expr *e,
@@ -755,37 +865,8 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         s->blocking = lesson_truthy(&args[0]);
         s->timeout_us = s->blocking ? -1 : 0; /* CPython: None or 0.0 */
         return R_OK;
-    case LF_SETTIMEOUT: {
-        double sec = 0;
-        if (args[0].k == V_NONE) {
-            s->blocking = true;
-            s->timeout_us = -1;
-            return R_OK;
-        }
-        if (args[0].k == V_FLOAT)
-            sec = args[0].f;
-        else if (args[0].k == V_INT || args[0].k == V_BOOL)
-            sec = (double)args[0].i;
-        else if (args[0].k == V_BIG)
-            return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
-                                    "OverflowError: timestamp too large to convert to C _PyTime_t");
-        else
-            return lesson_raise_msg(in, LESSON_EXC_TYPE,
-                                    "TypeError: '%s' object cannot be interpreted as an integer",
-                                    args[0].k == V_BYTES ? "bytes" : "str");
-        if (isnan(sec))
-            return lesson_raise_msg(in, LESSON_EXC_VALUE,
-                                    "ValueError: Invalid value NaN (not a number)");
-        if (sec < 0)
-            return lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: Timeout value out of range");
-        if (sec > 9.2e12)
-            return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
-                                    "OverflowError: timestamp too large to convert to C _PyTime_t");
-        /* CPython rounds a timeout up to the next microsecond's worth */
-        s->timeout_us = (int64_t)ceil(sec * 1e6);
-        s->blocking = s->timeout_us != 0;
-        return R_OK;
-    }
+    case LF_SETTIMEOUT:
+        return set_timeout(in, s, &args[0]);
     case LF_GETTIMEOUT:
         if (s->timeout_us >= 0) {
             out->k = V_FLOAT;
@@ -1258,6 +1339,10 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         int h = in->be->ops->socket(in->be, side);
         return h < 0 ? lesson_raise_errno(in, h) : new_sock(in, side, h, out);
     }
+    case LF_CREATE_CONNECTION:
+        return create_connection(in, p, side, e, args, out);
+    case LF_CREATE_SERVER:
+        return create_server(in, side, e, args, out);
     case LF_OPEN:
         for (size_t i = 0; i < in->doc->nfiles; i++) {
             const lesson_file *lf = &in->doc->files[i];

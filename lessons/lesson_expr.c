@@ -210,6 +210,8 @@ static lesson_type expr_type(lexer *L, const lesson_expr *e)
     case LX_CALL:
         switch (e->func) {
         case LF_SOCKET:
+        case LF_CREATE_CONNECTION:
+        case LF_CREATE_SERVER:
             return LT_SOCKET;
         case LF_OPEN:
             return LT_FILE;
@@ -287,7 +289,9 @@ static void check_call(lexer *L, lesson_expr *e)
             e->kwname[i] &&
             ((e->func == LF_MAKEFILE && !strcmp(e->kwname[i], "buffering")) ||
              ((e->func == LF_REGISTER || e->func == LF_MODIFY) && !strcmp(e->kwname[i], "data")) ||
-             (e->func == LF_SEL_SELECT && !strcmp(e->kwname[i], "timeout")));
+             (e->func == LF_SEL_SELECT && !strcmp(e->kwname[i], "timeout")) ||
+             (e->func == LF_CREATE_CONNECTION && !strcmp(e->kwname[i], "timeout")) ||
+             (e->func == LF_CREATE_SERVER && !strcmp(e->kwname[i], "backlog")));
         if (e->kwname[i] && !kw_ok) {
             lesson_lex_fail(L, (size_t)a[i]->col - 1, "unexpected keyword argument '%s'",
                             e->kwname[i]);
@@ -344,7 +348,15 @@ static void check_call(lexer *L, lesson_expr *e)
         break;
     case LF_BIND:
     case LF_CONNECT:
+    case LF_CREATE_CONNECTION:
         check_address(L, a[0]);
+        break;
+    case LF_CREATE_SERVER:
+        check_address(L, a[0]);
+        /* CPython: backlog is keyword-only (create_server(address, *, ...)) */
+        if (n == 2 && !e->kwname[1])
+            lesson_lex_fail(L, (size_t)a[1]->col - 1,
+                            "create_server() takes 1 positional argument: write backlog=N");
         break;
     case LF_LISTEN:
         if (n == 1 && a[0]->kind != LX_INT && a[0]->kind != LX_VAR)
@@ -416,10 +428,13 @@ static bool parse_args(lexer *L, lesson_expr *call, int min, int max, const char
                 save++;
             if (save < L->len && L->s[save] == '=' &&
                 (save + 1 >= L->len || L->s[save + 1] != '=')) {
-                bool known = (call->func == LF_MAKEFILE && lesson_tok_name(L, "buffering")) ||
-                             ((call->func == LF_REGISTER || call->func == LF_MODIFY) &&
-                              lesson_tok_name(L, "data")) ||
-                             (call->func == LF_SEL_SELECT && lesson_tok_name(L, "timeout"));
+                bool known =
+                    (call->func == LF_MAKEFILE && lesson_tok_name(L, "buffering")) ||
+                    ((call->func == LF_REGISTER || call->func == LF_MODIFY) &&
+                     lesson_tok_name(L, "data")) ||
+                    (call->func == LF_SEL_SELECT && lesson_tok_name(L, "timeout")) ||
+                    (call->func == LF_CREATE_CONNECTION && lesson_tok_name(L, "timeout")) ||
+                    (call->func == LF_CREATE_SERVER && lesson_tok_name(L, "backlog"));
                 if (!known) {
                     lesson_lex_fail(L, L->t.start, "unexpected keyword argument '%.*s'",
                                     (int)(L->t.len > 40 ? 40 : L->t.len), L->s + L->t.start);
@@ -475,7 +490,8 @@ static lesson_expr *finish_call(lexer *L, lesson_expr *e, int min, int max, cons
     /* Each call runs once (a lesson has no loops), so its call sites
      * bound what a lesson opens: the runner, the record and the real
      * mode's port map hold that many. */
-    if ((e->func == LF_SOCKET || e->func == LF_ACCEPT) &&
+    if ((e->func == LF_SOCKET || e->func == LF_ACCEPT || e->func == LF_CREATE_CONNECTION ||
+         e->func == LF_CREATE_SERVER) &&
         ++L->p->nsocket_calls > LESSON_MAX_SOCKS) {
         lesson_lex_fail(
             L, (size_t)e->col - 1,
@@ -571,6 +587,8 @@ static const struct {
     int min, max; /* argument count bounds */
 } functions[] = {
     {"socket", "socket", "socket.socket", LF_SOCKET, 0, 2},
+    {"socket", "create_connection", "socket.create_connection", LF_CREATE_CONNECTION, 1, 2},
+    {"socket", "create_server", "socket.create_server", LF_CREATE_SERVER, 1, 2},
     {"time", "sleep", "time.sleep", LF_SLEEP, 1, 1},
     {"time", "monotonic", "time.monotonic", LF_MONOTONIC, 0, 0},
     {"select", "select", "select.select", LF_SELECT, 3, 4},

@@ -186,6 +186,7 @@ static bool waits_to_write(const pending *p)
     case LF_SEND:
     case LF_SENDALL:
     case LF_CONNECT:
+    case LF_CREATE_CONNECTION:
     case LF_WRITE:
     case LF_FLUSH:
     case LF_CLOSE:

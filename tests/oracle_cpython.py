@@ -197,9 +197,46 @@ class Run:
                 super().setblocking(flag)
                 run.timeouts[id(self)] = self.gettimeout()
 
+        def create_connection(address, timeout=_socket._GLOBAL_DEFAULT_TIMEOUT,
+                              source_address=None):
+            # socket.py's, for the one IPv4 address a lesson's host means
+            sock = socket(_socket.AF_INET, _socket.SOCK_STREAM)
+            try:
+                if timeout is not _socket._GLOBAL_DEFAULT_TIMEOUT:
+                    sock.settimeout(timeout)
+                if source_address:
+                    sock.bind(source_address)
+                sock.connect(address)
+                return sock
+            except BaseException:
+                sock.close()
+                raise
+
+        def create_server(address, *, family=_socket.AF_INET, backlog=None, reuse_port=False,
+                          dualstack_ipv6=False):
+            # socket.py's on Linux: SO_REUSEADDR, bind, listen
+            sock = socket(family, _socket.SOCK_STREAM)
+            try:
+                sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)
+                try:
+                    sock.bind(address)
+                except OSError as err:
+                    raise OSError(err.errno, "%s (while attempting to bind on address %r)"
+                                  % (err.strerror, address)) from None
+                if backlog is None:
+                    sock.listen()
+                else:
+                    sock.listen(backlog)
+                return sock
+            except OSError:
+                sock.close()
+                raise
+
         mod = types.ModuleType("socket")
         mod.__dict__.update({k: v for k, v in _socket.__dict__.items() if not k.startswith("__")})
         mod.socket = socket
+        mod.create_connection = create_connection
+        mod.create_server = create_server
         return mod
 
     def event(self):

@@ -418,6 +418,11 @@ static void test_parse_error_messages(void **state)
          "3:16: `import os` is not supported by sockbuf (a lesson imports socket, time, select "
          "or selectors)"},
         {HEAD "client: s = socket.socket()\nclient: s.lisen(1)\n", "4:11: unknown method 'lisen'"},
+        /* create_server's backlog is keyword-only, as in CPython */
+        {HEAD "server: s = socket.create_server(('localhost', 8080), 5)\n",
+         "3:55: create_server() takes 1 positional argument: write backlog=N"},
+        {HEAD "client: s = socket.create_connection(('localhost', 8080), backlog=5)\n",
+         "3:59: unexpected keyword argument 'backlog'"},
         {HEAD "client: s = socket.socket()\nclient: s.write(b'x')\n",
          "4:11: 'socket' object has no method 'write'"},
         {HEAD "client: x = socket.AF_UNIX\n", "3:13: `socket.AF_UNIX` is not supported by sockbuf"},
