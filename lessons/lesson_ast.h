@@ -99,6 +99,7 @@ typedef enum {
      * socket.create_server(address[, backlog=N]): a listening one */
     LF_CREATE_CONNECTION,
     LF_CREATE_SERVER,
+    LF_REPR, /* repr(x): a str */
 } lesson_func;
 
 /* What a variable holds, as far as the parser can tell. */

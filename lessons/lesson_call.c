@@ -1359,6 +1359,23 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         return lesson_raise(in, LESSON_EXC_FILE_NOT_FOUND);
     case LF_INT:
         return int_of(in, &args[0], out);
+    case LF_REPR: {
+        /* Python's repr(): whole for bytes and str (an escape takes at
+         * most 4 bytes a byte), as print() shows any other value */
+        bool text = args[0].k == V_BYTES || args[0].k == V_STR;
+        size_t cap = text ? 4 * args[0].len + 8 : sizeof buf;
+        char *r = malloc(cap);
+        if (!r)
+            return lesson_raise(in, LESSON_EXC_MEMORY);
+        if (text)
+            base_repr(r, cap, args[0].data, args[0].len, args[0].k == V_BYTES, cap);
+        else
+            lesson_print_value(r, cap, &args[0], false);
+        out->k = V_STR;
+        out->data = (uint8_t *)r;
+        out->len = strlen(r);
+        return R_OK;
+    }
     case LF_LEN:
         out->k = V_INT;
         if (args[0].k == V_BYTES)
@@ -1374,13 +1391,42 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
             return lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: object has no len()");
         return R_OK;
     case LF_PRINT: {
+        /* One print() is one line of its statement's output: the values
+         * joined by sep (' '), then end without the newline that ends
+         * the line ('\n', the default). */
         lesson_view *v = &in->view;
+        const value *sep = NULL, *end = NULL;
+        for (int i = 0; i < e->nargs; i++) {
+            if (!e->kwname[i])
+                continue;
+            const value **kw = !strcmp(e->kwname[i], "sep") ? &sep : &end;
+            if (args[i].k != V_STR && args[i].k != V_NONE)
+                return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                        "TypeError: %s must be None or a "
+                                        "string",
+                                        e->kwname[i]);
+            *kw = args[i].k == V_STR ? &args[i] : NULL;
+        }
         size_t o = 0;
+        bool first = true;
         buf[0] = '\0';
         for (int i = 0; i < e->nargs; i++) {
+            if (e->kwname[i])
+                continue;
             char one[PRINT_REPR_MAX + 16];
             lesson_print_value(one, sizeof one, &args[i], true);
-            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? " " : "", one);
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%.*s%s",
+                                  first ? 0 : (sep ? (int)sep->len : 1),
+                                  sep ? (const char *)sep->data : " ", one);
+            if (o >= sizeof buf)
+                o = sizeof buf - 1;
+            first = false;
+        }
+        if (end) {
+            size_t n = end->len;
+            if (n && end->data[n - 1] == '\n')
+                n--;
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%.*s", (int)n, (const char *)end->data);
             if (o >= sizeof buf)
                 o = sizeof buf - 1;
         }
@@ -1682,7 +1728,7 @@ rc_t lesson_eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         if (rc != R_OK)
             return rc;
         size_t total = base.len * (size_t)e->i;
-        out->k = V_BYTES;
+        out->k = base.k; /* bytes or str */
         out->data = lesson_budget_alloc(in, total, &out->sh);
         if (!out->data) {
             lesson_value_free(&base);

@@ -199,8 +199,9 @@ static lesson_type expr_type(lexer *L, const lesson_expr *e)
         return sub_type(t, expr_type(L, x));
     }
     case LX_BYTES:
-    case LX_REPEAT:
         return LT_BYTES;
+    case LX_REPEAT: /* b'x' * 3 or 'ab' * 3 */
+        return e->a && e->a->kind == LX_STR ? LT_ANY : LT_BYTES;
     case LX_TUPLE:
         return LT_TUPLE;
     case LX_VAR: {
@@ -291,7 +292,9 @@ static void check_call(lexer *L, lesson_expr *e)
              ((e->func == LF_REGISTER || e->func == LF_MODIFY) && !strcmp(e->kwname[i], "data")) ||
              (e->func == LF_SEL_SELECT && !strcmp(e->kwname[i], "timeout")) ||
              (e->func == LF_CREATE_CONNECTION && !strcmp(e->kwname[i], "timeout")) ||
-             (e->func == LF_CREATE_SERVER && !strcmp(e->kwname[i], "backlog")));
+             (e->func == LF_CREATE_SERVER && !strcmp(e->kwname[i], "backlog")) ||
+             (e->func == LF_PRINT &&
+              (!strcmp(e->kwname[i], "sep") || !strcmp(e->kwname[i], "end"))));
         if (e->kwname[i] && !kw_ok) {
             lesson_lex_fail(L, (size_t)a[i]->col - 1, "unexpected keyword argument '%s'",
                             e->kwname[i]);
@@ -434,7 +437,9 @@ static bool parse_args(lexer *L, lesson_expr *call, int min, int max, const char
                      lesson_tok_name(L, "data")) ||
                     (call->func == LF_SEL_SELECT && lesson_tok_name(L, "timeout")) ||
                     (call->func == LF_CREATE_CONNECTION && lesson_tok_name(L, "timeout")) ||
-                    (call->func == LF_CREATE_SERVER && lesson_tok_name(L, "backlog"));
+                    (call->func == LF_CREATE_SERVER && lesson_tok_name(L, "backlog")) ||
+                    (call->func == LF_PRINT &&
+                     (lesson_tok_name(L, "sep") || lesson_tok_name(L, "end")));
                 if (!known) {
                     lesson_lex_fail(L, L->t.start, "unexpected keyword argument '%.*s'",
                                     (int)(L->t.len > 40 ? 40 : L->t.len), L->s + L->t.start);
@@ -596,6 +601,7 @@ static const struct {
     {NULL, "open", "open", LF_OPEN, 1, 2},
     {NULL, "len", "len", LF_LEN, 1, 1},
     {NULL, "int", "int", LF_INT, 1, 1},
+    {NULL, "repr", "repr", LF_REPR, 1, 1},
     {NULL, "print", "print", LF_PRINT, 0, LESSON_MAX_ARGS},
 };
 
@@ -1010,30 +1016,51 @@ static lesson_expr *parse_expr(lexer *L)
     }
     lesson_expr *a = parse_atom(L);
     if (a && lesson_tok_is(L, "*")) {
+        /* b'x' * N and 'ab' * N, or the count first: N * b'x' */
+        size_t at = (size_t)a->col - 1, n_at = 0;
         lesson_lex_next(L);
-        if (L->t.kind != T_INT) {
+        lesson_expr *lit = a;
+        int64_t n = 0;
+        bool big = false;
+        if (a->kind == LX_INT && (L->t.kind == T_BYTES || L->t.kind == T_STR)) {
+            n = a->i;
+            big = a->data != NULL;
+            n_at = at;
+            expr_free(a);
+            lit = parse_atom(L);
+        } else if (L->t.kind != T_INT) {
             lesson_expected(L, "an integer after '*'");
             expr_free(a);
-            a = NULL;
-        } else if (a->kind != LX_BYTES) {
-            lesson_lex_fail(L, (size_t)a->col - 1, "only a bytes literal can be repeated with '*'");
-            expr_free(a);
-            a = NULL;
-        } else if (L->t.data || (uint64_t)L->t.i * (a->len ? a->len : 1) > LESSON_MAX_DATA_BYTES ||
-                   (uint64_t)L->t.i > LESSON_MAX_DATA_BYTES) {
-            lesson_lex_fail(L, L->t.start, "repeated bytes value too large: at most 64 MiB");
-            expr_free(a);
-            a = NULL;
+            lit = NULL;
         } else {
-            lesson_expr *r = expr_new(L, LX_REPEAT, (size_t)a->col - 1);
+            n = L->t.i;
+            big = L->t.data != NULL;
+            n_at = L->t.start;
+        }
+        if (n < 0)
+            n = 0; /* Python: a negative count repeats nothing */
+        if (lit && lit->kind != LX_BYTES && lit->kind != LX_STR) {
+            lesson_lex_fail(L, (size_t)lit->col - 1,
+                            "only a bytes or str literal can be repeated with '*'");
+            expr_free(lit);
+            lit = NULL;
+        } else if (lit && (big || (uint64_t)n * (lit->len ? lit->len : 1) > LESSON_MAX_DATA_BYTES ||
+                           (uint64_t)n > LESSON_MAX_DATA_BYTES)) {
+            lesson_lex_fail(L, n_at, "repeated bytes value too large: at most 64 MiB");
+            expr_free(lit);
+            lit = NULL;
+        }
+        a = NULL;
+        if (lit) {
+            if (n_at != at)
+                lesson_lex_next(L); /* the count after '*' */
+            lesson_expr *r = expr_new(L, LX_REPEAT, at);
             if (!r) {
-                expr_free(a);
-                a = NULL;
+                expr_free(lit);
             } else {
-                r->a = a;
-                r->i = L->t.i;
+                r->a = lit;
+                r->i = n;
                 a = r;
-                lesson_lex_next(L);
             }
         }
     }

@@ -365,7 +365,12 @@ class Side:
             return mod if name == "socket" else builtins.__import__(name, *a, **k)
 
         def _print(*args, **k):
-            self.printed.append(" ".join(str(a) for a in args))
+            # print() itself, for sep= and end=; one call is one line, its
+            # line-ending newline dropped (sockbuf's transcript)
+            out = io.StringIO()
+            builtins.print(*args, **k, file=out)
+            text = out.getvalue()
+            self.printed.append(text[:-1] if text.endswith("\n") else text)
 
         def _open(name, mode="r", *a, **k):
             if name not in self.files:

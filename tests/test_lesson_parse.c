@@ -418,6 +418,8 @@ static void test_parse_error_messages(void **state)
          "3:16: `import os` is not supported by sockbuf (a lesson imports socket, time, select "
          "or selectors)"},
         {HEAD "client: s = socket.socket()\nclient: s.lisen(1)\n", "4:11: unknown method 'lisen'"},
+        {HEAD "client: x = 2 * 3\n", "3:13: only a bytes or str literal can be repeated with '*'"},
+        {HEAD "client: print('a', flush=True)\n", "3:20: unexpected keyword argument 'flush'"},
         /* create_server's backlog is keyword-only, as in CPython */
         {HEAD "server: s = socket.create_server(('localhost', 8080), 5)\n",
          "3:55: create_server() takes 1 positional argument: write backlog=N"},
