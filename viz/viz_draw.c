@@ -1237,9 +1237,10 @@ static const char *kind_name(const viz_wire_item *it)
 }
 
 /* A legend's words from x to x1, wrapped onto up to three lines at text
- * size `size`; returns their height. Draws nothing when !draw. */
-static int legend_text(const viz_ctx *c, const char *s, int x, int y, int x1, double size, bool draw,
-                       bool whole)
+ * size `size`; returns their height (INT_MAX / 4: more lines, or, when
+ * whole, a Latin word cut). Draws nothing when !draw. */
+static int legend_text(const viz_ctx *c, const char *s, int x, int y, int x1, double size,
+                       bool draw, bool whole)
 {
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
     if (!draw) {
