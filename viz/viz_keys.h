@@ -135,9 +135,9 @@ int viz_keys_help_lines_in(unsigned window, const char *lines[][3], int max);
  * says how to quit, and never quits; Q asks, Q again quits, any other key
  * stays. */
 typedef struct {
-    bool help;                          /* the help overlay is shown */
-    bool asking_quit;                   /* Q was pressed once: Q again quits */
-    bool quit;                          /* Q twice: the window ends */
+    bool help;                           /* the help overlay is shown */
+    bool asking_quit;                    /* Q was pressed once: Q again quits */
+    bool quit;                           /* Q twice: the window ends */
     const char *message_en, *message_ja; /* what the footer says now, or NULL (static) */
 } viz_keys_window;
 

@@ -61,8 +61,7 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
     viz_draw_help_in(r, t, ui, VIZ_KEYS_LESSON_WINDOW, w, h);
 }
 
-void viz_draw_help_in(SDL_Renderer *r, viz_text *t, const viz_ui *ui, unsigned window, int w,
-                      int h)
+void viz_draw_help_in(SDL_Renderer *r, viz_text *t, const viz_ui *ui, unsigned window, int w, int h)
 {
     /* The lines are the key table's (viz_keys.c), in its order. */
     const char *keys[VIZ_KEYS_HELP_MAX][3];
