@@ -100,6 +100,8 @@ typedef enum {
     VIZ_L_PICKER_TITLE,
     VIZ_L_PICKER_HINT,
     VIZ_L_FOOTER,
+    VIZ_L_LIVE_FOOTER,  /* the live window's keys (the key table's live rows) */
+    VIZ_L_TRACE_FOOTER, /* the trace window's keys (its trace rows) */
     VIZ_L_HELP_TITLE,
     VIZ_L_NO_REAL,
     VIZ_L_DIFFERS,

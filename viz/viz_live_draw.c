@@ -351,8 +351,6 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const viz_live_view *v, const v
     if (ui->toast)
         text(c, ui->toast, VIZ_FACE_SANS, 20, TEXT, m, foot_y, VIZ_ALIGN_LEFT);
     else
-        text(c,
-             ja ? "L English · Ctrl+= / Ctrl+- 文字サイズ · ? キー一覧 · Q 終了"
-                : "L 日本語 · Ctrl+= / Ctrl+- text size · ? keys · Q quit",
-             VIZ_FACE_SANS, 20, FAINT, m, foot_y, VIZ_ALIGN_LEFT);
+        text(c, viz_label(c->lang, VIZ_L_LIVE_FOOTER), VIZ_FACE_SANS, 20, FAINT, m, foot_y,
+             VIZ_ALIGN_LEFT);
 }

@@ -464,10 +464,8 @@ void viz_draw_trace(SDL_Renderer *r, viz_text *t, const viz_trace_view *v, const
     if (ui->toast)
         text(c, ui->toast, VIZ_FACE_SANS, 20, TEXT, m, foot_y, VIZ_ALIGN_LEFT);
     else
-        text(c,
-             ja ? "Space 次の呼び出し · P 再生 · ← → 記録 · L English · ? キー一覧 · Q 終了"
-                : "Space next call · P play · ← → recorded calls · L 日本語 · ? keys · Q quit",
-             VIZ_FACE_SANS, 20, FAINT, m, foot_y, VIZ_ALIGN_LEFT);
+        text(c, viz_label(c->lang, VIZ_L_TRACE_FOOTER), VIZ_FACE_SANS, 20, FAINT, m, foot_y,
+             VIZ_ALIGN_LEFT);
     char cb[24];
     viz_fmt_bytes(cb, sizeof cb, cap);
     snprintf(buf, sizeof buf, ja ? "バーの全幅 = %s" : "a full bar = %s", cb);
