@@ -339,29 +339,30 @@ static void test_viz_keys_overlay_lists_table(void **state)
      * window's (without) */
     static const unsigned windows[] = {VIZ_KEYS_LESSON_WINDOW, VIZ_KEYS_LIVE, VIZ_KEYS_TRACE};
     for (size_t wi = 0; wi < sizeof windows / sizeof windows[0]; wi++)
-    for (int lang = VIZ_LANG_EN; lang <= VIZ_LANG_JA; lang++) {
-        unsigned window = windows[wi];
-        drawn_texts d = {.n = 0};
-        viz_ui ui = {.lang = (viz_lang)lang, .zoom = 1.0, .speed = 1.0, .help = true};
-        viz_text_set_hook(viz_canvas_text(c), collect, &d);
-        if (window == VIZ_KEYS_LESSON_WINDOW)
-            viz_draw_help(viz_canvas_renderer(c), viz_canvas_text(c), &ui, 1920, 1080);
-        else
-            viz_draw_help_in(viz_canvas_renderer(c), viz_canvas_text(c), &ui, window, 1920, 1080);
-        viz_text_set_hook(viz_canvas_text(c), NULL, NULL);
-        int at = 1; /* after the title */
-        for (size_t r = 0; r < n; r++) {
-            if (!rows[r].help_keys || !(rows[r].contexts & window))
-                continue;
-            const char *want = lang == VIZ_LANG_JA ? rows[r].help_ja : rows[r].help_en;
-            assert_true(at + 1 < d.n);
-            assert_string_equal(d.text[at], rows[r].help_keys);
-            assert_string_equal(d.text[at + 1], want);
-            at += 2;
+        for (int lang = VIZ_LANG_EN; lang <= VIZ_LANG_JA; lang++) {
+            unsigned window = windows[wi];
+            drawn_texts d = {.n = 0};
+            viz_ui ui = {.lang = (viz_lang)lang, .zoom = 1.0, .speed = 1.0, .help = true};
+            viz_text_set_hook(viz_canvas_text(c), collect, &d);
+            if (window == VIZ_KEYS_LESSON_WINDOW)
+                viz_draw_help(viz_canvas_renderer(c), viz_canvas_text(c), &ui, 1920, 1080);
+            else
+                viz_draw_help_in(viz_canvas_renderer(c), viz_canvas_text(c), &ui, window, 1920,
+                                 1080);
+            viz_text_set_hook(viz_canvas_text(c), NULL, NULL);
+            int at = 1; /* after the title */
+            for (size_t r = 0; r < n; r++) {
+                if (!rows[r].help_keys || !(rows[r].contexts & window))
+                    continue;
+                const char *want = lang == VIZ_LANG_JA ? rows[r].help_ja : rows[r].help_en;
+                assert_true(at + 1 < d.n);
+                assert_string_equal(d.text[at], rows[r].help_keys);
+                assert_string_equal(d.text[at + 1], want);
+                at += 2;
+            }
+            /* the legend's three lines, no more keys */
+            assert_int_equal(d.n - at, window == VIZ_KEYS_LESSON_WINDOW ? 3 : 0);
         }
-        /* the legend's three lines, no more keys */
-        assert_int_equal(d.n - at, window == VIZ_KEYS_LESSON_WINDOW ? 3 : 0);
-    }
     viz_canvas_free(c);
 }
 
@@ -732,21 +733,21 @@ static void test_viz_keys_small_windows_follow_table(void **state)
                 viz_key_action want = viz_keys_find(window, sweep[k], mods[m]);
                 viz_key_action got = press(&st, window, sweep[k], mods[m]);
                 if (got != want)
-                    fprintf(stderr, "window 0x%x, key %s mod 0x%x: table says %s, got %s\n",
-                            window, SDL_GetKeyName(sweep[k]), (unsigned)mods[m],
-                            viz_keys_action_name(want), viz_keys_action_name(got));
+                    fprintf(stderr, "window 0x%x, key %s mod 0x%x: table says %s, got %s\n", window,
+                            SDL_GetKeyName(sweep[k]), (unsigned)mods[m], viz_keys_action_name(want),
+                            viz_keys_action_name(got));
                 assert_int_equal(got, want);
                 assert_true(got == VIZ_KEY_NONE || small_window_runs(got, wi == 1));
                 assert_int_equal(st.help, got == VIZ_KEY_HELP);
                 assert_int_equal(st.asking_quit, got == VIZ_KEY_QUIT);
-                assert_false(st.quit); /* one key never quits */
+                assert_false(st.quit);     /* one key never quits */
                 if (got == VIZ_KEY_ESCAPE) /* it says how to quit */
                     assert_non_null(strstr(st.message_en, "Q"));
                 seen[got] = true;
             }
         for (size_t r = 0; r < nrows; r++)
-            for (int b = 0; (rows[r].contexts & window) && b < VIZ_KEY_MAX_BINDINGS &&
-                            rows[r].keys[b].sym;
+            for (int b = 0;
+                 (rows[r].contexts & window) && b < VIZ_KEY_MAX_BINDINGS && rows[r].keys[b].sym;
                  b++) {
                 if (!seen[rows[r].keys[b].action])
                     fprintf(stderr, "window 0x%x: %s not reached by the sweep\n", window,
@@ -831,8 +832,8 @@ static void test_viz_keys_small_windows_footers(void **state)
     press(&st, VIZ_KEYS_LIVE, SDLK_q, 0);
     for (int asked = 0; asked < 2; asked++) {
         drawn_texts d = {.n = 0};
-        viz_ui ui = {.lang = VIZ_LANG_EN, .zoom = 1.0, .speed = 1.0,
-                     .toast = asked ? st.message_en : NULL};
+        viz_ui ui = {
+            .lang = VIZ_LANG_EN, .zoom = 1.0, .speed = 1.0, .toast = asked ? st.message_en : NULL};
         viz_text_set_hook(viz_canvas_text(c), collect, &d);
         viz_draw_live(viz_canvas_renderer(c), viz_canvas_text(c), &v, &ui, 1280, 720);
         viz_text_set_hook(viz_canvas_text(c), NULL, NULL);

@@ -54,8 +54,9 @@ static const char *const labels[VIZ_L_COUNT][2] = {
                       "Space 次へ · ← 戻る · P 自動再生 · L English · ? ヘルプ"},
     [VIZ_L_LIVE_FOOTER] = {"L 日本語 · Ctrl+= / Ctrl+- text size · ? help · Q quit",
                            "L English · Ctrl+= / Ctrl+- 文字サイズ · ? ヘルプ · Q 終了"},
-    [VIZ_L_TRACE_FOOTER] = {"Space next call · P play · ← → recorded calls · L 日本語 · ? help · Q quit",
-                            "Space 次の呼び出し · P 再生 · ← → 記録 · L English · ? ヘルプ · Q 終了"},
+    [VIZ_L_TRACE_FOOTER] =
+        {"Space next call · P play · ← → recorded calls · L 日本語 · ? help · Q quit",
+         "Space 次の呼び出し · P 再生 · ← → 記録 · L English · ? ヘルプ · Q 終了"},
     [VIZ_L_HELP_TITLE] = {"Keys", "キー操作"},
     [VIZ_L_NO_REAL] = {"kernel: n/a", "実カーネル: なし"},
     [VIZ_L_DIFFERS] = {"differs", "違う"},
