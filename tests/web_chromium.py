@@ -21,7 +21,9 @@ buffer gone 11, half a line of the narration 31. The share of pixels that
 differ by more than 48 is printed too, and may not pass 6%. Any console error,
 uncaught exception or failed load fails it, and so does a step 3 whose
 picture has no recorded kernel half (web_recorded()) or whose line under
-the picture lacks its label. (Measured natively: step 3 drawn without the
+the picture lacks its label. At the last step a what-if line is typed
+(Tab): its new step must have no recording, and the step before must keep
+its own. (Measured natively: step 3 drawn without the
 recording, "kernel: n/a" in its rows, differs from render --recorded's in
 55 rows.) Exit 0 passed, 1 failed, 77
 skipped (chromium or the Python modules missing: scripts/setup --web).
@@ -111,6 +113,12 @@ class Cdp:
                 return
             time.sleep(0.1)
         fail(f"timed out after {timeout_s:.0f}s waiting for {what}; errors: {self.errors}")
+
+    def type_text(self, text):
+        # A key press with its text: SDL makes it an SDL_TEXTINPUT.
+        for ch in text:
+            self.call("Input.dispatchKeyEvent", type="keyDown", key=ch, text=ch)
+            self.call("Input.dispatchKeyEvent", type="keyUp", key=ch)
 
     def key(self, key, code, vk):
         for kind in ("rawKeyDown", "keyUp"):
@@ -227,6 +235,27 @@ def main():
                 time.sleep(0.05)
             if cdp.eval("Module._web_step()") == step:
                 break
+        # A typed what-if line after the last step: that new step has no
+        # recording (the picture's kernel rows say so), the step before
+        # keeps its own.
+        if cdp.eval("Module._web_recorded()") != 1:
+            fail(f"step {nsteps}: the page draws no recorded kernel half")
+        cdp.key("Tab", "Tab", 9)
+        time.sleep(0.5)  # a frame: the prompt turns SDL's text input on
+        cdp.type_text("client: print('what if')")
+        cdp.key("Enter", "Enter", 13)
+        cdp.wait(f"Module._web_step() === {nsteps} && Module._web_session_steps() === 1",
+                 "the typed line's step")
+        if cdp.eval("Module._web_recorded()") != 0:
+            fail("the typed line's step is drawn with a recording it never had")
+        time.sleep(0.5)
+        kernel_line = cdp.eval("document.getElementById('kernel').textContent") or ""
+        if "no recording from the typed line on" not in kernel_line:
+            fail(f"the typed step's line under the picture: {kernel_line!r}")
+        cdp.key("ArrowLeft", "ArrowLeft", 37)
+        cdp.wait(f"Module._web_step() === {nsteps - 1}", "the step before the typed one")
+        if cdp.eval("Module._web_recorded()") != 1:
+            fail(f"step {nsteps}, before the typed line, lost its recording")
         if cdp.errors:
             fail("the page logged errors:\n  " + "\n  ".join(cdp.errors))
         if nsteps < COMPARE_STEP or shot is None:
