@@ -241,6 +241,32 @@ static viz_key_action try_key(app_state s, SDL_Keycode sym, Uint16 mod)
     return take ? want : VIZ_KEY_NONE;
 }
 
+static const Uint16 mods[] = {0, KMOD_LCTRL, KMOD_LSHIFT};
+
+/* The keys a sweep tries (at most 128) into out; returns their count. */
+static int sweep_keys(SDL_Keycode *out)
+{
+    int n = 0;
+    for (SDL_Keycode k = SDLK_a; k <= SDLK_z; k++)
+        out[n++] = k;
+    for (SDL_Keycode k = SDLK_0; k <= SDLK_9; k++)
+        out[n++] = k;
+    for (SDL_Keycode k = SDLK_KP_1; k <= SDLK_KP_0; k++)
+        out[n++] = k;
+    for (SDL_Keycode k = SDLK_F1; k <= SDLK_F12; k++)
+        out[n++] = k;
+    const SDL_Keycode other[] = {
+        SDLK_SPACE,  SDLK_RETURN,  SDLK_KP_ENTER, SDLK_TAB,      SDLK_ESCAPE,   SDLK_BACKSPACE,
+        SDLK_DELETE, SDLK_INSERT,  SDLK_LEFT,     SDLK_RIGHT,    SDLK_UP,       SDLK_DOWN,
+        SDLK_HOME,   SDLK_END,     SDLK_PAGEUP,   SDLK_PAGEDOWN, SDLK_PLUS,     SDLK_MINUS,
+        SDLK_EQUALS, SDLK_KP_PLUS, SDLK_KP_MINUS, SDLK_SLASH,    SDLK_QUESTION, SDLK_KP_DIVIDE,
+        SDLK_PERIOD, SDLK_COMMA,
+    };
+    for (size_t k = 0; k < sizeof other / sizeof other[0]; k++)
+        out[n++] = other[k];
+    return n;
+}
+
 /* The handler takes a key exactly when the table binds it in the
  * contexts that hold, and runs the table's action. */
 static void test_viz_keys_handler_follows_table(void **state)
@@ -253,25 +279,7 @@ static void test_viz_keys_handler_follows_table(void **state)
     assert_int_equal(chdir(dir), 0);
     SDL_StopTextInput(); /* else '?' comes as text, not as a key */
     SDL_Keycode sweep[128];
-    int n = 0;
-    for (SDL_Keycode k = SDLK_a; k <= SDLK_z; k++)
-        sweep[n++] = k;
-    for (SDL_Keycode k = SDLK_0; k <= SDLK_9; k++)
-        sweep[n++] = k;
-    for (SDL_Keycode k = SDLK_KP_1; k <= SDLK_KP_0; k++)
-        sweep[n++] = k;
-    for (SDL_Keycode k = SDLK_F1; k <= SDLK_F12; k++)
-        sweep[n++] = k;
-    const SDL_Keycode other[] = {
-        SDLK_SPACE,  SDLK_RETURN,  SDLK_KP_ENTER, SDLK_TAB,      SDLK_ESCAPE,   SDLK_BACKSPACE,
-        SDLK_DELETE, SDLK_INSERT,  SDLK_LEFT,     SDLK_RIGHT,    SDLK_UP,       SDLK_DOWN,
-        SDLK_HOME,   SDLK_END,     SDLK_PAGEUP,   SDLK_PAGEDOWN, SDLK_PLUS,     SDLK_MINUS,
-        SDLK_EQUALS, SDLK_KP_PLUS, SDLK_KP_MINUS, SDLK_SLASH,    SDLK_QUESTION, SDLK_KP_DIVIDE,
-        SDLK_PERIOD, SDLK_COMMA,
-    };
-    for (size_t k = 0; k < sizeof other / sizeof other[0]; k++)
-        sweep[n++] = other[k];
-    const Uint16 mods[] = {0, KMOD_LCTRL, KMOD_LSHIFT};
+    int n = sweep_keys(sweep);
     bool seen[VIZ_KEY_NACTIONS] = {false};
     for (int s = 0; s < NSTATES; s++)
         for (int k = 0; k < n; k++)
@@ -315,7 +323,8 @@ static void collect(void *ud, const SDL_Rect *drawn, const SDL_Rect *box, const 
 }
 
 /* The help overlay draws the title, then exactly the table's listed rows
- * (keys and the language's text) in its order, then the wire's legend. */
+ * of its window (keys and the language's text) in its order, then, in
+ * the lesson window, the wire's legend. */
 static void test_viz_keys_overlay_lists_table(void **state)
 {
     (void)state;
@@ -326,24 +335,34 @@ static void test_viz_keys_overlay_lists_table(void **state)
     assert_non_null(c);
     size_t n;
     const viz_key_row *rows = viz_keys_table(&n);
-    for (int lang = VIZ_LANG_EN; lang <= VIZ_LANG_JA; lang++) {
-        drawn_texts d = {.n = 0};
-        viz_ui ui = {.lang = (viz_lang)lang, .zoom = 1.0, .speed = 1.0, .help = true};
-        viz_text_set_hook(viz_canvas_text(c), collect, &d);
-        viz_draw_help(viz_canvas_renderer(c), viz_canvas_text(c), &ui, 1920, 1080);
-        viz_text_set_hook(viz_canvas_text(c), NULL, NULL);
-        int at = 1; /* after the title */
-        for (size_t r = 0; r < n; r++) {
-            if (!rows[r].help_keys)
-                continue;
-            const char *want = lang == VIZ_LANG_JA ? rows[r].help_ja : rows[r].help_en;
-            assert_true(at + 1 < d.n);
-            assert_string_equal(d.text[at], rows[r].help_keys);
-            assert_string_equal(d.text[at + 1], want);
-            at += 2;
+    /* the lesson window's (with the wire's legend), the live and the trace
+     * window's (without) */
+    static const unsigned windows[] = {VIZ_KEYS_LESSON_WINDOW, VIZ_KEYS_LIVE, VIZ_KEYS_TRACE};
+    for (size_t wi = 0; wi < sizeof windows / sizeof windows[0]; wi++)
+        for (int lang = VIZ_LANG_EN; lang <= VIZ_LANG_JA; lang++) {
+            unsigned window = windows[wi];
+            drawn_texts d = {.n = 0};
+            viz_ui ui = {.lang = (viz_lang)lang, .zoom = 1.0, .speed = 1.0, .help = true};
+            viz_text_set_hook(viz_canvas_text(c), collect, &d);
+            if (window == VIZ_KEYS_LESSON_WINDOW)
+                viz_draw_help(viz_canvas_renderer(c), viz_canvas_text(c), &ui, 1920, 1080);
+            else
+                viz_draw_help_in(viz_canvas_renderer(c), viz_canvas_text(c), &ui, window, 1920,
+                                 1080);
+            viz_text_set_hook(viz_canvas_text(c), NULL, NULL);
+            int at = 1; /* after the title */
+            for (size_t r = 0; r < n; r++) {
+                if (!rows[r].help_keys || !(rows[r].contexts & window))
+                    continue;
+                const char *want = lang == VIZ_LANG_JA ? rows[r].help_ja : rows[r].help_en;
+                assert_true(at + 1 < d.n);
+                assert_string_equal(d.text[at], rows[r].help_keys);
+                assert_string_equal(d.text[at + 1], want);
+                at += 2;
+            }
+            /* the legend's three lines, no more keys */
+            assert_int_equal(d.n - at, window == VIZ_KEYS_LESSON_WINDOW ? 3 : 0);
         }
-        assert_int_equal(d.n - at, 3); /* the legend's three lines, no more keys */
-    }
     viz_canvas_free(c);
 }
 
@@ -389,9 +408,9 @@ static int doc_rows(const char *path, const char *heading, char out[][600], int 
     return n;
 }
 
-/* Compares a document's key table with the table's rows (readme_only:
- * those marked for the README). */
-static void check_doc(const char *file, const char *heading, bool readme_only)
+/* Compares a document's key table with the table's rows of the contexts
+ * in window (readme_only: those marked for the README). */
+static void check_doc(const char *file, const char *heading, unsigned window, bool readme_only)
 {
     char path[4096], got[64][600], want[600];
     snprintf(path, sizeof path, "%s/%s", SOCKBUF_SOURCE_DIR, file);
@@ -400,7 +419,7 @@ static void check_doc(const char *file, const char *heading, bool readme_only)
     const viz_key_row *rows = viz_keys_table(&n);
     int at = 0;
     for (size_t r = 0; r < n; r++) {
-        if (!rows[r].doc || (readme_only && !rows[r].readme))
+        if (!rows[r].doc || !(rows[r].contexts & window) || (readme_only && !rows[r].readme))
             continue;
         snprintf(want, sizeof want, "%s\t%s", rows[r].doc_keys, rows[r].doc);
         if (at >= nd || strcmp(got[at], want))
@@ -419,14 +438,23 @@ static void check_doc(const char *file, const char *heading, bool readme_only)
 static void test_viz_keys_manual_matches_table(void **state)
 {
     (void)state;
-    check_doc("docs/manual.md", "### Keys", false);
+    check_doc("docs/manual.md", "### Keys", VIZ_KEYS_LESSON_WINDOW, false);
+}
+
+/* docs/manual.md's tables of the live and trace windows' keys are the
+ * table's live and trace rows, in its order. */
+static void test_viz_keys_manual_live_trace_match_table(void **state)
+{
+    (void)state;
+    check_doc("docs/manual.md", "**The live window's keys:**", VIZ_KEYS_LIVE, false);
+    check_doc("docs/manual.md", "**The trace window's keys:**", VIZ_KEYS_TRACE, false);
 }
 
 /* README.md's key table is the table's main rows, in its order. */
 static void test_viz_keys_readme_matches_table(void **state)
 {
     (void)state;
-    check_doc("README.md", "## The window's keys", true);
+    check_doc("README.md", "## The window's keys", VIZ_KEYS_LESSON_WINDOW, true);
 }
 
 /* The lines of docs/sockbuf.1 between `.\" BEGIN GENERATED keys` and
@@ -640,12 +668,193 @@ static void test_viz_keys_spotlight(void **state)
     viz_app_free(a);
 }
 
+/* ---- the live and trace windows ------------------------------------- */
+
+static SDL_Event keydown(SDL_Keycode sym, Uint16 mod)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.keysym.sym = sym;
+    e.key.keysym.mod = mod;
+    return e;
+}
+
+static viz_key_action press(viz_keys_window *st, unsigned window, SDL_Keycode sym, Uint16 mod)
+{
+    SDL_Event e = keydown(sym, mod);
+    return viz_keys_window_event(st, window, &e);
+}
+
+/* Whether the live (or, with trace, the trace) window runs action act:
+ * the shared keys (viz_window.c's small_window_key and
+ * viz_keys_window_event), and the trace window's steps. */
+static bool small_window_runs(viz_key_action act, bool trace)
+{
+    switch (act) {
+    case VIZ_KEY_LANG:
+    case VIZ_KEY_FULLSCREEN:
+    case VIZ_KEY_ZOOM_IN:
+    case VIZ_KEY_ZOOM_OUT:
+    case VIZ_KEY_ZOOM_RESET:
+    case VIZ_KEY_HELP:
+    case VIZ_KEY_ESCAPE:
+    case VIZ_KEY_QUIT:
+        return true;
+    case VIZ_KEY_NEXT:
+    case VIZ_KEY_PREV:
+    case VIZ_KEY_FIRST:
+    case VIZ_KEY_LAST:
+    case VIZ_KEY_AUTOPLAY:
+        return trace;
+    default:
+        return false;
+    }
+}
+
+/* The live and trace windows take a key of the sweep exactly when the
+ * table binds it in their context, with the table's action, an action
+ * they run; every action of their rows is reached; ? / F1, Esc and Q do
+ * what the table says, and no other key shows the help or quits. */
+static void test_viz_keys_small_windows_follow_table(void **state)
+{
+    (void)state;
+    SDL_Keycode sweep[128];
+    int n = sweep_keys(sweep);
+    size_t nrows;
+    const viz_key_row *rows = viz_keys_table(&nrows);
+    static const unsigned windows[] = {VIZ_KEYS_LIVE, VIZ_KEYS_TRACE};
+    for (size_t wi = 0; wi < 2; wi++) {
+        unsigned window = windows[wi];
+        bool seen[VIZ_KEY_NACTIONS] = {false};
+        for (int k = 0; k < n; k++)
+            for (size_t m = 0; m < sizeof mods / sizeof mods[0]; m++) {
+                viz_keys_window st = {.help = false};
+                viz_key_action want = viz_keys_find(window, sweep[k], mods[m]);
+                viz_key_action got = press(&st, window, sweep[k], mods[m]);
+                if (got != want)
+                    fprintf(stderr, "window 0x%x, key %s mod 0x%x: table says %s, got %s\n", window,
+                            SDL_GetKeyName(sweep[k]), (unsigned)mods[m], viz_keys_action_name(want),
+                            viz_keys_action_name(got));
+                assert_int_equal(got, want);
+                assert_true(got == VIZ_KEY_NONE || small_window_runs(got, wi == 1));
+                assert_int_equal(st.help, got == VIZ_KEY_HELP);
+                assert_int_equal(st.asking_quit, got == VIZ_KEY_QUIT);
+                assert_false(st.quit);     /* one key never quits */
+                if (got == VIZ_KEY_ESCAPE) /* it says how to quit */
+                    assert_non_null(strstr(st.message_en, "Q"));
+                seen[got] = true;
+            }
+        for (size_t r = 0; r < nrows; r++)
+            for (int b = 0;
+                 (rows[r].contexts & window) && b < VIZ_KEY_MAX_BINDINGS && rows[r].keys[b].sym;
+                 b++) {
+                if (!seen[rows[r].keys[b].action])
+                    fprintf(stderr, "window 0x%x: %s not reached by the sweep\n", window,
+                            viz_keys_action_name(rows[r].keys[b].action));
+                assert_true(seen[rows[r].keys[b].action]);
+            }
+        /* the window's keys have a help line each, and Esc, Q and ? are among them */
+        assert_int_equal(viz_keys_find(window, SDLK_ESCAPE, 0), VIZ_KEY_ESCAPE);
+        assert_int_equal(viz_keys_find(window, SDLK_q, 0), VIZ_KEY_QUIT);
+        assert_int_equal(viz_keys_find(window, SDLK_F1, 0), VIZ_KEY_HELP);
+    }
+}
+
+/* In the live and trace windows Esc never quits (not after the help,
+ * not pressed many times); Q asks, any other key stays, Q twice quits;
+ * Shift on its way to '?' answers no question; '?' typed as text is the
+ * help. */
+static void test_viz_keys_small_windows_quit_rules(void **state)
+{
+    (void)state;
+    static const unsigned windows[] = {VIZ_KEYS_LIVE, VIZ_KEYS_TRACE};
+    for (size_t wi = 0; wi < 2; wi++) {
+        unsigned w = windows[wi];
+        viz_keys_window st = {.help = false};
+        press(&st, w, SDLK_F1, 0);
+        assert_true(st.help);
+        press(&st, w, SDLK_ESCAPE, 0);
+        assert_false(st.help);
+        for (int k = 0; k < 5; k++) {
+            press(&st, w, SDLK_ESCAPE, 0);
+            assert_false(st.quit);
+        }
+        assert_non_null(st.message_ja);
+        /* Q, then another key: stays */
+        press(&st, w, SDLK_q, 0);
+        assert_true(st.asking_quit);
+        assert_non_null(strstr(st.message_en, "Q again"));
+        press(&st, w, SDLK_l, 0);
+        assert_false(st.asking_quit);
+        press(&st, w, SDLK_q, 0);
+        assert_false(st.quit);
+        /* Esc answers the question "no" */
+        press(&st, w, SDLK_ESCAPE, 0);
+        assert_false(st.asking_quit);
+        assert_false(st.quit);
+        /* Q, Shift alone, Q: quits */
+        press(&st, w, SDLK_q, 0);
+        assert_int_equal(press(&st, w, SDLK_LSHIFT, KMOD_LSHIFT), VIZ_KEY_NONE);
+        assert_true(st.asking_quit);
+        press(&st, w, SDLK_q, 0);
+        assert_true(st.quit);
+        /* '?' as text */
+        viz_keys_window t = {.help = false};
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = SDL_TEXTINPUT;
+        snprintf(e.text.text, sizeof e.text.text, "?");
+        assert_int_equal(viz_keys_window_event(&t, w, &e), VIZ_KEY_HELP);
+        assert_true(t.help);
+    }
+}
+
+/* The live and trace windows' footers name the help (?) and quitting
+ * (Q), and no Esc that would quit; a question or word about the keys
+ * (ui.toast) takes the footer's place in the live window. */
+static void test_viz_keys_small_windows_footers(void **state)
+{
+    (void)state;
+    static const viz_label_id footers[] = {VIZ_L_LIVE_FOOTER, VIZ_L_TRACE_FOOTER};
+    for (size_t f = 0; f < 2; f++)
+        for (int lang = VIZ_LANG_EN; lang <= VIZ_LANG_JA; lang++) {
+            const char *s = viz_label((viz_lang)lang, footers[f]);
+            assert_null(strstr(s, "Esc"));
+            assert_non_null(strstr(s, "? "));
+            assert_non_null(strstr(s, "Q "));
+        }
+    char err[256];
+    viz_canvas *c = viz_canvas_new(1280, 720, err, sizeof err);
+    assert_non_null(c);
+    viz_live_view v = {.listening = true, .addr = "127.0.0.1:8080"};
+    viz_keys_window st = {.help = false};
+    press(&st, VIZ_KEYS_LIVE, SDLK_q, 0);
+    for (int asked = 0; asked < 2; asked++) {
+        drawn_texts d = {.n = 0};
+        viz_ui ui = {
+            .lang = VIZ_LANG_EN, .zoom = 1.0, .speed = 1.0, .toast = asked ? st.message_en : NULL};
+        viz_text_set_hook(viz_canvas_text(c), collect, &d);
+        viz_draw_live(viz_canvas_renderer(c), viz_canvas_text(c), &v, &ui, 1280, 720);
+        viz_text_set_hook(viz_canvas_text(c), NULL, NULL);
+        bool keys = false, question = false;
+        for (int i = 0; i < d.n; i++) {
+            keys |= !strcmp(d.text[i], viz_label(VIZ_LANG_EN, VIZ_L_LIVE_FOOTER));
+            question |= !strcmp(d.text[i], st.message_en);
+        }
+        assert_int_equal(keys, !asked);
+        assert_int_equal(question, asked);
+    }
+    viz_canvas_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_viz_keys_every_action_has_a_key),
         cmocka_unit_test(test_viz_keys_overlay_lists_table),
         cmocka_unit_test(test_viz_keys_manual_matches_table),
+        cmocka_unit_test(test_viz_keys_manual_live_trace_match_table),
         cmocka_unit_test(test_viz_keys_readme_matches_table),
         cmocka_unit_test(test_viz_keys_manpage_matches_table),
         cmocka_unit_test(test_viz_keys_handler_follows_table),
@@ -655,6 +864,9 @@ int main(void)
         cmocka_unit_test(test_viz_keys_vote_undo),
         cmocka_unit_test(test_viz_keys_jump_replay_scrub),
         cmocka_unit_test(test_viz_keys_spotlight),
+        cmocka_unit_test(test_viz_keys_small_windows_follow_table),
+        cmocka_unit_test(test_viz_keys_small_windows_quit_rules),
+        cmocka_unit_test(test_viz_keys_small_windows_footers),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();

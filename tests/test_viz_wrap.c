@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -149,6 +150,35 @@ static void test_wrap_words_whole(void **state)
     assert_string_equal(wrap("データが待っています。", 120), "データが待っ|ています。");
 }
 
+/* Whether text wrapped at max_w cuts a Latin word (viz_wrap_cuts_word). */
+static bool cuts(const char *text, int max_w)
+{
+    int starts[16], lens[16], len = (int)strlen(text);
+    int n = viz_wrap_prose(text, len, max_w, fixed_width, NULL, starts, lens, 16);
+    return viz_wrap_cuts_word(text, len, starts, lens, n);
+}
+
+/* A Latin word is cut only when it is wider than the line alone, and the
+ * caller is told so, to draw smaller instead: the wire's legend at zoom 2
+ * read "colou|rs: ?|key" (#23's leftover). A break at a space, between
+ * Japanese characters or at a paragraph's end is no cut. */
+static void test_wrap_reports_cut_latin_word(void **state)
+{
+    (void)state;
+    /* "colours:" is 80 px: in 50 px it must be cut, and that is said */
+    assert_string_equal(wrap("colours: ? key", 50), "colou|rs: ?|key");
+    assert_true(cuts("colours: ? key", 50));
+    /* in 70 px the colon would start a line: a cut too */
+    assert_true(cuts("colours: ? key", 70));
+    /* as soon as the word fits, it moves whole */
+    assert_string_equal(wrap("colours: ? key", 80), "colours:|? key");
+    assert_false(cuts("colours: ? key", 80));
+    assert_false(cuts("one colour per write()\nstriped: in flight", 100));
+    /* Japanese breaks between characters: no Latin word is cut */
+    assert_false(cuts("色の意味: ? キー", 60));
+    assert_false(cuts("データが待っています。", 120));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_wrap_katakana_word_whole),
         cmocka_unit_test(test_wrap_words_whole),
         cmocka_unit_test(test_wrap_paragraphs_and_max),
+        cmocka_unit_test(test_wrap_reports_cut_latin_word),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

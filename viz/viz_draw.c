@@ -25,6 +25,7 @@
 #include "viz_code.h"
 #include "viz_paint.h"
 #include "viz_tiles.h"
+#include "viz_wrap.h"
 
 #include "viz_appbox.h"
 
@@ -1236,14 +1237,16 @@ static const char *kind_name(const viz_wire_item *it)
 }
 
 /* A legend's words from x to x1, wrapped onto up to three lines at text
- * size `size`; returns their height. Draws nothing when !draw. */
-static int legend_text(const viz_ctx *c, const char *s, int x, int y, int x1, double size, bool draw)
+ * size `size`; returns their height (INT_MAX / 4: more lines, or, when
+ * whole, a Latin word cut). Draws nothing when !draw. */
+static int legend_text(const viz_ctx *c, const char *s, int x, int y, int x1, double size,
+                       bool draw, bool whole)
 {
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
     if (!draw) {
         int n = viz_text_wrap(c->t, s, VIZ_FACE_SANS, T(c, size), x1 - x, starts, lens,
                               VIZ_WRAP_MAX_LINES);
-        if (n > 3)
+        if (n > 3 || (whole && viz_wrap_cuts_word(s, (int)strlen(s), starts, lens, n)))
             return INT_MAX / 4; /* it would be cut: this size does not fit */
         /* (in the pitch it is drawn in: a Japanese font's lines are taller) */
         return viz_text_wrapped_height(c->t, s, VIZ_FACE_SANS, T(c, size), x1 - x, 3);
@@ -1257,7 +1260,7 @@ static int legend_text(const viz_ctx *c, const char *s, int x, int y, int x1, do
  * narrow wire. With items false, the title and a line saying where the
  * colours are explained (the help list), for a wire too narrow for them. */
 static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, bool draw,
-                       bool items, int cut_y)
+                       bool items, bool whole, int cut_y)
 {
     int y_start = y, cx = x0 + span / 2;
     /* W switches the wire between the model's events and the kernel's
@@ -1281,7 +1284,7 @@ static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, b
     y += n * tlh + U(c, 10);
     if (!items) {
         int th = legend_text(c, viz_label(c->lang, VIZ_L_LEGEND_HINT), x0 + U(c, 8), y,
-                             x0 + span - U(c, 4), size, draw);
+                             x0 + span - U(c, 4), size, draw, whole);
         return y + th - y_start;
     }
     int sw = U(c, 18), lh = viz_text_line_height(c->t, VIZ_FACE_JA, T(c, size)) + U(c, 6);
@@ -1291,7 +1294,8 @@ static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, b
     viz_label_id ids[3] = {VIZ_L_LEGEND_WRITES, VIZ_L_LEGEND_STRIPES, VIZ_L_LEGEND_OVERHEAD};
     for (int it = 0; it < 3; it++) {
         /* An item that would straddle cut_y starts below it instead. */
-        int th = legend_text(c, viz_label(c->lang, ids[it]), own_row ? lx : tx, y, x1, size, false);
+        int th = legend_text(c, viz_label(c->lang, ids[it]), own_row ? lx : tx, y, x1, size, false,
+                             whole);
         int ink = own_row ? sw + U(c, 6) + th : (th > sw + U(c, 2) ? th : sw + U(c, 2));
         if (y < cut_y && y + ink > cut_y)
             y = cut_y + U(c, 6);
@@ -1299,26 +1303,31 @@ static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, b
             viz_paint_legend_swatch(c, it, lx, y + U(c, 2), sw);
         if (own_row)
             y += sw + U(c, 6);
-        legend_text(c, viz_label(c->lang, ids[it]), own_row ? lx : tx, y, x1, size, draw);
+        legend_text(c, viz_label(c->lang, ids[it]), own_row ? lx : tx, y, x1, size, draw, whole);
         y += (th + U(c, 6) > lh ? th + U(c, 6) : lh);
     }
     return y - y_start;
 }
 
-/* The legend at the largest size that fits, down to the unzoomed size
- * (20 px at 1280x720); where even that does not fit (a zoomed, narrow
- * wire), the title and where the colours are explained (the help list);
- * at worst nothing rather than words over the lanes. No item straddles
- * cut_y (INT_MAX: none). */
+/* The legend at the largest size that fits with its words whole, down to
+ * the unzoomed size (20 px at 1280x720); where even that does not fit (a
+ * zoomed, narrow wire), the title and where the colours are explained
+ * (the help list), its words whole ("colours:", not "colou|rs:"), then,
+ * as a last resort, cut; at worst nothing rather than words over the
+ * lanes. No item straddles cut_y (INT_MAX: none). */
 static void draw_legend(const viz_ctx *c, int x0, int span, int y, int room, int cut_y)
 {
     double min = c->ui && c->ui->zoom > 1 ? 20 / c->ui->zoom : 20;
-    for (int items = 1; items >= 0; items--) {
+    static const struct {
+        bool items, whole;
+    } tries[] = {{true, true}, {false, true}, {false, false}};
+    for (size_t k = 0; k < sizeof tries / sizeof tries[0]; k++) {
+        bool items = tries[k].items, whole = tries[k].whole;
         double size = 20;
-        while (size > min && legend_pass(c, x0, span, y, size, false, items, cut_y) > room)
+        while (size > min && legend_pass(c, x0, span, y, size, false, items, whole, cut_y) > room)
             size -= 1;
-        if (legend_pass(c, x0, span, y, size, false, items, cut_y) <= room) {
-            legend_pass(c, x0, span, y, size, true, items, cut_y);
+        if (legend_pass(c, x0, span, y, size, false, items, whole, cut_y) <= room) {
+            legend_pass(c, x0, span, y, size, true, items, whole, cut_y);
             return;
         }
     }

@@ -100,6 +100,8 @@ typedef enum {
     VIZ_L_PICKER_TITLE,
     VIZ_L_PICKER_HINT,
     VIZ_L_FOOTER,
+    VIZ_L_LIVE_FOOTER,  /* the live window's keys (the key table's live rows) */
+    VIZ_L_TRACE_FOOTER, /* the trace window's keys (its trace rows) */
     VIZ_L_HELP_TITLE,
     VIZ_L_NO_REAL,
     VIZ_L_DIFFERS,
@@ -246,6 +248,12 @@ void viz_draw_picker(SDL_Renderer *r, viz_text *t, const viz_pick_item *items, i
 
 /* Draws the help overlay (every key) over whatever is on r. */
 void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h);
+
+/* The same for the window of the key table's contexts window
+ * (viz_keys.h: VIZ_KEYS_LESSON_WINDOW, VIZ_KEYS_LIVE, VIZ_KEYS_TRACE);
+ * the wire's legend only in the lesson window's. */
+void viz_draw_help_in(SDL_Renderer *r, viz_text *t, const viz_ui *ui, unsigned window, int w,
+                      int h);
 
 /* The spotlight on one buffer: everything but rect (w 0: nothing) dimmed,
  * rect framed, with its name (label) above or below it. */

@@ -253,6 +253,84 @@ static const viz_key_row rows[] = {
      "Up, Down, Enter",
      "in the lesson picker: choose a lesson, open it",
      false},
+    /* The trace window's own keys (`sockbuf trace`, viz_window.c). */
+    {VIZ_KEYS_TRACE,
+     {K(SDLK_SPACE, VIZ_KEY_NEXT), K(SDLK_RIGHT, VIZ_KEY_NEXT)},
+     "Space  →",
+     "the held call runs / the next recorded call",
+     "止めた呼び出しを実行 / 次の記録",
+     "Space, Right",
+     "the held call runs; looking back, the next recorded call (after the last: now)",
+     false},
+    {VIZ_KEYS_TRACE,
+     {K(SDLK_LEFT, VIZ_KEY_PREV)},
+     "←",
+     "look back: the call before",
+     "さかのぼる: 前の呼び出し",
+     "Left",
+     "look back at the recorded calls: the one before",
+     false},
+    {VIZ_KEYS_TRACE,
+     {K(SDLK_HOME, VIZ_KEY_FIRST), K(SDLK_END, VIZ_KEY_LAST)},
+     "Home / End",
+     "the first call / now",
+     "最初の呼び出し / 現在",
+     "Home, End",
+     "the first recorded call, now",
+     false},
+    {VIZ_KEYS_TRACE,
+     {K(SDLK_p, VIZ_KEY_AUTOPLAY)},
+     "P",
+     "play: the calls run by themselves",
+     "再生: 呼び出しを自動で実行",
+     "P",
+     "play: each held call runs by itself after 0.4 s (P again: they wait for Space)",
+     false},
+    /* The keys the live and trace windows share. */
+    {VIZ_KEYS_LIVE | VIZ_KEYS_TRACE,
+     {K(SDLK_l, VIZ_KEY_LANG)},
+     "L",
+     "English / 日本語",
+     "English / 日本語",
+     "L",
+     "English / Japanese",
+     false},
+    {VIZ_KEYS_LIVE | VIZ_KEYS_TRACE,
+     {K(SDLK_f, VIZ_KEY_FULLSCREEN), K(SDLK_F11, VIZ_KEY_FULLSCREEN)},
+     "F  /  F11",
+     "fullscreen",
+     "全画面",
+     "F, F11",
+     "fullscreen",
+     false},
+    {VIZ_KEYS_LIVE | VIZ_KEYS_TRACE,
+     {CTRL(SDLK_EQUALS, VIZ_KEY_ZOOM_IN), CTRL(SDLK_PLUS, VIZ_KEY_ZOOM_IN),
+      CTRL(SDLK_KP_PLUS, VIZ_KEY_ZOOM_IN), CTRL(SDLK_MINUS, VIZ_KEY_ZOOM_OUT),
+      CTRL(SDLK_KP_MINUS, VIZ_KEY_ZOOM_OUT), CTRL(SDLK_0, VIZ_KEY_ZOOM_RESET)},
+     "Ctrl+=  /  Ctrl+-",
+     "bigger / smaller text",
+     "文字を大きく / 小さく",
+     "Ctrl+= / Ctrl+-",
+     "bigger / smaller text for the back row (Ctrl+0: back to normal)",
+     false},
+    {VIZ_KEYS_LIVE | VIZ_KEYS_TRACE,
+     {K(SDLK_QUESTION, VIZ_KEY_HELP),
+      {SDLK_SLASH, 0, VIZ_KEY_SHIFT, VIZ_KEY_HELP},
+      K(SDLK_F1, VIZ_KEY_HELP)},
+     "?  /  F1",
+     "this help",
+     "このヘルプ",
+     "? or F1",
+     "the help: every key",
+     false},
+    {VIZ_KEYS_LIVE | VIZ_KEYS_TRACE,
+     {K(SDLK_ESCAPE, VIZ_KEY_ESCAPE), K(SDLK_q, VIZ_KEY_QUIT)},
+     "Esc  /  Q Q",
+     "close the help / quit (Q twice)",
+     "ヘルプを閉じる / 終了 (Q を2回)",
+     "Esc / Q",
+     "close the help (Esc never quits) / quit: Q asks first, Q again quits",
+     false},
 };
 
 static const char *const names[VIZ_KEY_NACTIONS] = {
@@ -272,9 +350,14 @@ const viz_key_row *viz_keys_table(size_t *n)
 
 int viz_keys_help_lines(const char *lines[][3], int max)
 {
+    return viz_keys_help_lines_in(VIZ_KEYS_LESSON_WINDOW, lines, max);
+}
+
+int viz_keys_help_lines_in(unsigned window, const char *lines[][3], int max)
+{
     int n = 0;
     for (size_t r = 0; r < sizeof rows / sizeof rows[0] && n < max; r++) {
-        if (!rows[r].help_keys)
+        if (!rows[r].help_keys || !(rows[r].contexts & window))
             continue;
         lines[n][0] = rows[r].help_keys;
         lines[n][1] = rows[r].help_en;
@@ -316,7 +399,7 @@ static viz_key_action find_in(unsigned ctx, SDL_Keycode sym, Uint16 mod)
 viz_key_action viz_keys_find(unsigned contexts, SDL_Keycode sym, Uint16 mod)
 {
     static const unsigned order[] = {VIZ_KEYS_ANYWHERE, VIZ_KEYS_PICKER, VIZ_KEYS_QUESTION,
-                                     VIZ_KEYS_LESSON};
+                                     VIZ_KEYS_LESSON,   VIZ_KEYS_LIVE,   VIZ_KEYS_TRACE};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         if (!(contexts & order[i]))
             continue;
@@ -325,6 +408,48 @@ viz_key_action viz_keys_find(unsigned contexts, SDL_Keycode sym, Uint16 mod)
             return act;
     }
     return VIZ_KEY_NONE;
+}
+
+viz_key_action viz_keys_window_event(viz_keys_window *st, unsigned window, const SDL_Event *ev)
+{
+    viz_key_action act = VIZ_KEY_NONE;
+    if (ev->type == SDL_TEXTINPUT && !strcmp(ev->text.text, "?"))
+        act = viz_keys_find(window, SDLK_QUESTION, 0); /* '?' on any layout */
+    else if (ev->type == SDL_KEYDOWN) {
+        SDL_Keycode sym = ev->key.keysym.sym;
+        if (sym >= SDLK_LCTRL && sym <= SDLK_RGUI)
+            return VIZ_KEY_NONE; /* Shift on its way to '?' answers no question */
+        act = viz_keys_find(window, sym, ev->key.keysym.mod);
+    } else
+        return VIZ_KEY_NONE;
+    bool asked = st->asking_quit;
+    st->asking_quit = false;
+    st->message_en = st->message_ja = NULL;
+    switch (act) {
+    case VIZ_KEY_HELP:
+        st->help = !st->help;
+        break;
+    case VIZ_KEY_ESCAPE:
+        if (st->help) {
+            st->help = false;
+        } else if (!asked) {
+            st->message_en = "Esc closes what is open; to quit: Q, then Q again";
+            st->message_ja = "Esc は開いているものを閉じます。終了は Q を2回";
+        }
+        break;
+    case VIZ_KEY_QUIT:
+        if (asked) {
+            st->quit = true;
+        } else {
+            st->asking_quit = true;
+            st->message_en = "Quit? Q again: quit · any other key: stay";
+            st->message_ja = "終了しますか？ もう一度 Q: 終了 · ほかのキー: 続ける";
+        }
+        break;
+    default:
+        break;
+    }
+    return act;
 }
 
 const char *viz_keys_action_name(viz_key_action action)
@@ -409,23 +534,39 @@ static void roff_keys(FILE *out, const char *keys)
     }
 }
 
+/* One row of the man page's KEYS list. */
+static void man_row(FILE *out, const viz_key_row *row)
+{
+    const char *t = row->doc;
+    fputs(".TP\n", out);
+    roff_keys(out, row->doc_keys);
+    fputc('\n', out);
+    /* The manual's first letter is small; the page's sentences start big. */
+    if (islower((unsigned char)t[0])) {
+        fputc(toupper((unsigned char)t[0]), out);
+        t++;
+    } else if (t[0] == '.' || t[0] == '\'') {
+        fputs("\\&", out); /* not a request */
+    }
+    roff_text(out, t, strlen(t));
+    fputs(".\n", out);
+}
+
 void viz_keys_man(FILE *out)
 {
-    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
-        const char *t = rows[r].doc;
-        if (!t)
-            continue;
-        fputs(".TP\n", out);
-        roff_keys(out, rows[r].doc_keys);
-        fputc('\n', out);
-        /* The manual's first letter is small; the page's sentences start big. */
-        if (islower((unsigned char)t[0])) {
-            fputc(toupper((unsigned char)t[0]), out);
-            t++;
-        } else if (t[0] == '.' || t[0] == '\'') {
-            fputs("\\&", out); /* not a request */
-        }
-        roff_text(out, t, strlen(t));
-        fputs(".\n", out);
+    static const struct {
+        unsigned window;
+        const char *intro; /* the line before its rows, or NULL */
+    } windows[] = {
+        {VIZ_KEYS_LESSON_WINDOW, NULL},
+        {VIZ_KEYS_LIVE, "The live window (\\fBsockbuf live\\fP with a display):"},
+        {VIZ_KEYS_TRACE, "The trace window (\\fBsockbuf trace\\fP):"},
+    };
+    for (size_t wi = 0; wi < sizeof windows / sizeof windows[0]; wi++) {
+        if (windows[wi].intro)
+            fprintf(out, ".PP\n%s\n", windows[wi].intro);
+        for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++)
+            if (rows[r].doc && (rows[r].contexts & windows[wi].window))
+                man_row(out, &rows[r]);
     }
 }

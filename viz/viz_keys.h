@@ -9,8 +9,11 @@
  * rows; viz_keys_man() writes the man page's KEYS list from the manual's
  * rows (run at build time by viz/viz_keys_man.c); tests/test_viz_keys.c
  * checks that the handler, the overlay and the three documents agree
- * with the table. The live window's few keys are
- * its own (viz_window.c).
+ * with the table. The live and trace windows' keys (viz_window.c) are
+ * rows of the same table in contexts of their own (VIZ_KEYS_LIVE,
+ * VIZ_KEYS_TRACE); viz_keys_window_event() runs the keys they share
+ * (the help, Esc, Q) the way the lesson window does: Esc never quits, Q
+ * asks first.
  */
 #ifndef SOCKBUF_VIZ_KEYS_H
 #define SOCKBUF_VIZ_KEYS_H
@@ -73,7 +76,14 @@ enum {
     VIZ_KEYS_PICKER = 1u << 1,   /* the lesson picker is shown */
     VIZ_KEYS_QUESTION = 1u << 2, /* a question holds the step shown */
     VIZ_KEYS_LESSON = 1u << 3,   /* a lesson is shown */
+    VIZ_KEYS_LIVE = 1u << 4,     /* the live window (`sockbuf live` with a display) */
+    VIZ_KEYS_TRACE = 1u << 5,    /* the trace window (`sockbuf trace`) */
 };
+
+/* The contexts of the lesson window, whose help, manual table ("### Keys")
+ * and man page list are the table's rows in them. */
+#define VIZ_KEYS_LESSON_WINDOW                                                                     \
+    (VIZ_KEYS_ANYWHERE | VIZ_KEYS_PICKER | VIZ_KEYS_QUESTION | VIZ_KEYS_LESSON)
 
 /* The modifiers a key needs. 0: any (Shift+P is P); a binding that
  * needs Ctrl is found before one that takes any modifiers. */
@@ -111,13 +121,35 @@ viz_key_action viz_keys_find(unsigned contexts, SDL_Keycode sym, Uint16 mod);
 
 enum { VIZ_KEYS_HELP_MAX = 32 };
 
-/* The help overlay's lines, in the table's order: lines[i] is {keys,
- * English, Japanese} of each row the overlay lists (strings in static
- * storage), at most max of them. Returns the count. */
+/* The lesson window's help overlay lines, in the table's order: lines[i]
+ * is {keys, English, Japanese} of each row the overlay lists (strings in
+ * static storage), at most max of them. Returns the count. */
 int viz_keys_help_lines(const char *lines[][3], int max);
 
+/* The same for the rows of any of the contexts in window
+ * (VIZ_KEYS_LESSON_WINDOW, VIZ_KEYS_LIVE, VIZ_KEYS_TRACE). */
+int viz_keys_help_lines_in(unsigned window, const char *lines[][3], int max);
+
+/* The keys every small window (live, trace) shares, as the lesson window
+ * runs them: ? and F1 show / hide the help; Esc closes the help, else
+ * says how to quit, and never quits; Q asks, Q again quits, any other key
+ * stays. */
+typedef struct {
+    bool help;                           /* the help overlay is shown */
+    bool asking_quit;                    /* Q was pressed once: Q again quits */
+    bool quit;                           /* Q twice: the window ends */
+    const char *message_en, *message_ja; /* what the footer says now, or NULL (static) */
+} viz_keys_window;
+
+/* Looks the event up in the contexts window (a SDL_KEYDOWN, or '?' as
+ * SDL_TEXTINPUT), runs HELP, ESCAPE and QUIT on *st, and returns the
+ * action for the caller to run the others (VIZ_KEY_NONE: no key of the
+ * table, or a modifier alone, which changes nothing). */
+viz_key_action viz_keys_window_event(viz_keys_window *st, unsigned window, const SDL_Event *ev);
+
 /* The man page's KEYS list in roff: one .TP paragraph per row with
- * manual text, in the table's order, its keys bold, its text the
+ * manual text, in the table's order (the lesson window's rows, then the
+ * live window's and the trace window's after a line naming each), its keys bold, its text the
  * manual's with a capital first letter (`code` italic; non-ASCII
  * characters as groff escapes, the page being ASCII). What fills
  * docs/sockbuf.1's region `.\" BEGIN GENERATED keys`. */

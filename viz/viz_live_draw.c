@@ -346,8 +346,11 @@ void viz_draw_live(SDL_Renderer *r, viz_text *t, const viz_live_view *v, const v
              log_y + U(c, 8) + i * log_lh, VIZ_ALIGN_LEFT);
     }
     box(c, 0, 0, w, h);
-    text(c,
-         ja ? "Esc 終了 · L English · Ctrl+= / Ctrl+- 文字サイズ"
-            : "Esc quit · L 日本語 · Ctrl+= / Ctrl+- text size",
-         VIZ_FACE_SANS, 20, FAINT, m, foot_y, VIZ_ALIGN_LEFT);
+    /* The keys are the key table's live rows (viz_keys.c); a question or
+     * a word about them (ui->toast: "Quit? Q again ...") takes their place. */
+    if (ui->toast)
+        text(c, ui->toast, VIZ_FACE_SANS, 20, TEXT, m, foot_y, VIZ_ALIGN_LEFT);
+    else
+        text(c, viz_label(c->lang, VIZ_L_LIVE_FOOTER), VIZ_FACE_SANS, 20, FAINT, m, foot_y,
+             VIZ_ALIGN_LEFT);
 }

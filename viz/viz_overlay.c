@@ -58,9 +58,14 @@ static int help_row_h(const viz_ctx *c, int sz)
 
 void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
 {
+    viz_draw_help_in(r, t, ui, VIZ_KEYS_LESSON_WINDOW, w, h);
+}
+
+void viz_draw_help_in(SDL_Renderer *r, viz_text *t, const viz_ui *ui, unsigned window, int w, int h)
+{
     /* The lines are the key table's (viz_keys.c), in its order. */
     const char *keys[VIZ_KEYS_HELP_MAX][3];
-    int n = viz_keys_help_lines(keys, VIZ_KEYS_HELP_MAX);
+    int n = viz_keys_help_lines_in(window, keys, VIZ_KEYS_HELP_MAX);
     viz_ctx cc, *c = &cc;
     viz_paint_ctx(c, r, t, ui, w, h);
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
@@ -69,7 +74,7 @@ void viz_draw_help(SDL_Renderer *r, viz_text *t, const viz_ui *ui, int w, int h)
     /* Under the keys, what the wire's colours mean (a zoomed, narrow
      * wire has no room for its legend and points here). */
     const viz_label_id legend[] = {VIZ_L_LEGEND_WRITES, VIZ_L_LEGEND_STRIPES, VIZ_L_LEGEND_OVERHEAD};
-    int nl = (int)(sizeof legend / sizeof legend[0]);
+    int nl = window & VIZ_KEYS_LESSON ? (int)(sizeof legend / sizeof legend[0]) : 0;
     /* Every row fits: a zoomed or short window draws the list smaller
      * rather than cutting its last rows off. */
     int sz = 23;

@@ -459,10 +459,13 @@ void viz_draw_trace(SDL_Renderer *r, viz_text *t, const viz_trace_view *v, const
              log_y + U(c, 6) + (int)row * log_lh, VIZ_ALIGN_LEFT);
     }
     box(c, 0, 0, w, h);
-    text(c,
-         ja ? "Space 次の呼び出し · P 再生 · ← → 記録 · L English · Esc 終了"
-            : "Space next call · P play · Left/Right recorded calls · L 日本語 · Esc quit",
-         VIZ_FACE_SANS, 20, FAINT, m, foot_y, VIZ_ALIGN_LEFT);
+    /* The keys are the key table's trace rows (viz_keys.c); a question or
+     * a word about them (ui->toast: "Quit? Q again ...") takes their place. */
+    if (ui->toast)
+        text(c, ui->toast, VIZ_FACE_SANS, 20, TEXT, m, foot_y, VIZ_ALIGN_LEFT);
+    else
+        text(c, viz_label(c->lang, VIZ_L_TRACE_FOOTER), VIZ_FACE_SANS, 20, FAINT, m, foot_y,
+             VIZ_ALIGN_LEFT);
     char cb[24];
     viz_fmt_bytes(cb, sizeof cb, cap);
     snprintf(buf, sizeof buf, ja ? "バーの全幅 = %s" : "a full bar = %s", cb);

@@ -30,6 +30,7 @@
 #include "viz_app.h"
 #include "viz_canvas.h"
 #include "viz_font.h"
+#include "viz_keys.h"
 #include "viz_paint.h"
 #include "viz_png.h"
 #include "viz_theme.h"
@@ -461,6 +462,44 @@ out:
     return rc;
 }
 
+/* ---- the live and trace windows' shared keys ------------------------- */
+
+/* Runs action act of the key table's rows the live and trace windows
+ * share (language, fullscreen, text size); the help, Esc and Q are
+ * viz_keys_window_event()'s. */
+static void small_window_key(SDL_Window *win, viz_ui *ui, viz_key_action act)
+{
+    switch (act) {
+    case VIZ_KEY_LANG:
+        ui->lang = ui->lang == VIZ_LANG_JA ? VIZ_LANG_EN : VIZ_LANG_JA;
+        break;
+    case VIZ_KEY_ZOOM_IN:
+        ui->zoom = viz_zoom_step(ui->zoom, +1);
+        break;
+    case VIZ_KEY_ZOOM_OUT:
+        ui->zoom = viz_zoom_step(ui->zoom, -1);
+        break;
+    case VIZ_KEY_ZOOM_RESET:
+        ui->zoom = 1.0;
+        break;
+    case VIZ_KEY_FULLSCREEN:
+        SDL_SetWindowFullscreen(win, (SDL_GetWindowFlags(win) & SDL_WINDOW_FULLSCREEN_DESKTOP)
+                                         ? 0
+                                         : SDL_WINDOW_FULLSCREEN_DESKTOP);
+        break;
+    default:
+        break;
+    }
+}
+
+/* The keys' state as the picture shows it: the help overlay, and the
+ * footer's question or word in the window's language. */
+static void window_ui_keys(viz_ui *ui, const viz_keys_window *keys)
+{
+    ui->help = keys->help;
+    ui->toast = ui->lang == VIZ_LANG_JA ? keys->message_ja : keys->message_en;
+}
+
 /* ---- live mode in a window ------------------------------------------- */
 
 enum { LIVE_LOG = 10, LIVE_ROWS = 64, LIVE_CHIPS = NET_LIVE_TRAIL_CAP };
@@ -586,29 +625,19 @@ int viz_live_window(const live_opts *o)
         goto out;
     Uint64 start = SDL_GetTicks64();
     bool done = false;
+    viz_keys_window keys = {.help = false};
     while (!done) {
         SDL_Event ev;
         while (SDL_PollEvent(&ev)) {
             if (ev.type == SDL_QUIT)
                 done = true;
-            if (ev.type == SDL_KEYDOWN) {
-                SDL_Keycode k = ev.key.keysym.sym;
-                bool ctrl = (ev.key.keysym.mod & KMOD_CTRL) != 0;
-                if (k == SDLK_ESCAPE || k == SDLK_q)
-                    done = true;
-                else if (k == SDLK_l)
-                    ui.lang = ui.lang == VIZ_LANG_JA ? VIZ_LANG_EN : VIZ_LANG_JA;
-                else if (ctrl && (k == SDLK_EQUALS || k == SDLK_PLUS))
-                    ui.zoom = viz_zoom_step(ui.zoom, +1);
-                else if (ctrl && k == SDLK_MINUS)
-                    ui.zoom = viz_zoom_step(ui.zoom, -1);
-                else if (k == SDLK_f || k == SDLK_F11)
-                    SDL_SetWindowFullscreen(
-                        win, (SDL_GetWindowFlags(win) & SDL_WINDOW_FULLSCREEN_DESKTOP)
-                                 ? 0
-                                 : SDL_WINDOW_FULLSCREEN_DESKTOP);
-            }
+            /* The key table's live rows (viz_keys.c): Esc never quits. */
+            viz_key_action act = viz_keys_window_event(&keys, VIZ_KEYS_LIVE, &ev);
+            if (act != VIZ_KEY_NONE)
+                small_window_key(win, &ui, act);
+            done |= keys.quit;
         }
+        window_ui_keys(&ui, &keys);
         int prc = live_poll(l, 15);
         if (prc < 0) {
             fprintf(stderr, "sockbuf live: poll: %s\n", strerror(-prc));
@@ -650,11 +679,13 @@ int viz_live_window(const live_opts *o)
         int ow = 0, oh = 0;
         SDL_GetRendererOutputSize(ren, &ow, &oh);
         viz_draw_live(ren, text, &view, &ui, ow, oh);
+        if (ui.help)
+            viz_draw_help_in(ren, text, &ui, VIZ_KEYS_LIVE, ow, oh);
         if (done && shot)
             save_screenshot(ren, shot);
         SDL_RenderPresent(ren);
         if (prc == 0)
-            SDL_Delay(15); /* connect finished: keep showing until Esc */
+            SDL_Delay(15); /* connect finished: keep showing until Q, Q */
     }
     rc = 0;
 out:
@@ -678,6 +709,7 @@ int viz_trace_window(trace_session *s, const viz_trace_opts *o)
     viz_text *text = NULL;
     viz_trace_view v = {.s = s, .o = o, .src = viz_trace_src_new()};
     bool follow = true; /* the view is "now" */
+    viz_keys_window keys = {.help = false};
     if (open_window("trace", w, h, &win, &ren, &text) < 0)
         goto out;
     Uint64 last_release = 0;
@@ -688,47 +720,39 @@ int viz_trace_window(trace_session *s, const viz_trace_opts *o)
         while (SDL_PollEvent(&ev)) {
             if (ev.type == SDL_QUIT)
                 done = true;
-            if (ev.type != SDL_KEYDOWN)
+            /* The key table's trace rows (viz_keys.c): Esc never quits. */
+            viz_key_action act = viz_keys_window_event(&keys, VIZ_KEYS_TRACE, &ev);
+            done |= keys.quit;
+            if (act == VIZ_KEY_NONE || ev.type != SDL_KEYDOWN)
                 continue;
             SDL_Keycode k = ev.key.keysym.sym;
-            bool ctrl = (ev.key.keysym.mod & KMOD_CTRL) != 0;
-            if (k == SDLK_ESCAPE || k == SDLK_q) {
-                done = true;
-            } else if (k == SDLK_SPACE || k == SDLK_RIGHT) {
+            if (act == VIZ_KEY_NEXT) {
                 if (!follow && v.view + 1 < n)
                     v.view++;
                 else if (!follow)
                     follow = true;
                 else if (k == SDLK_SPACE || trace_held(s))
                     trace_release(s);
-            } else if (k == SDLK_LEFT) {
+            } else if (act == VIZ_KEY_PREV) {
                 if (follow) {
                     follow = false;
                     v.view = n ? n - 1 : 0;
                 } else if (v.view > 0) {
                     v.view--;
                 }
-            } else if (k == SDLK_HOME) {
+            } else if (act == VIZ_KEY_FIRST) {
                 follow = false;
                 v.view = 0;
-            } else if (k == SDLK_END) {
+            } else if (act == VIZ_KEY_LAST) {
                 follow = true;
-            } else if (k == SDLK_p) {
+            } else if (act == VIZ_KEY_AUTOPLAY) {
                 v.playing = !v.playing;
                 follow = true;
-            } else if (k == SDLK_l) {
-                ui.lang = ui.lang == VIZ_LANG_JA ? VIZ_LANG_EN : VIZ_LANG_JA;
-            } else if (ctrl && (k == SDLK_EQUALS || k == SDLK_PLUS)) {
-                ui.zoom = viz_zoom_step(ui.zoom, +1);
-            } else if (ctrl && k == SDLK_MINUS) {
-                ui.zoom = viz_zoom_step(ui.zoom, -1);
-            } else if (k == SDLK_f || k == SDLK_F11) {
-                SDL_SetWindowFullscreen(win,
-                                        (SDL_GetWindowFlags(win) & SDL_WINDOW_FULLSCREEN_DESKTOP)
-                                            ? 0
-                                            : SDL_WINDOW_FULLSCREEN_DESKTOP);
+            } else {
+                small_window_key(win, &ui, act);
             }
         }
+        window_ui_keys(&ui, &keys);
         int prc = v.ended ? 0 : trace_pump(s, 10);
         if (prc < 0) {
             fprintf(stderr, "sockbuf trace: %s\n", strerror(-prc));
@@ -754,6 +778,8 @@ int viz_trace_window(trace_session *s, const viz_trace_opts *o)
         int ow = 0, oh = 0;
         SDL_GetRendererOutputSize(ren, &ow, &oh);
         viz_draw_trace(ren, text, &v, &ui, ow, oh);
+        if (ui.help)
+            viz_draw_help_in(ren, text, &ui, VIZ_KEYS_TRACE, ow, oh);
         if (done && o->screenshot)
             save_screenshot(ren, o->screenshot);
         SDL_RenderPresent(ren);

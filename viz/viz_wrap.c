@@ -405,3 +405,20 @@ int viz_wrap_prose(const char *utf8, int len, int max_w_px, viz_wrap_width_fn wi
     }
     return w.n;
 }
+
+bool viz_wrap_cuts_word(const char *utf8, int len, const int *starts, const int *lens, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int e = starts[i] + lens[i], stop = e;
+        if (lens[i] <= 0 || e >= len || utf8[e] == ' ' || utf8[e] == '\n')
+            continue; /* the line ends at a space or the paragraph's end */
+        while (stop < len && utf8[stop] != '\n')
+            stop++;
+        int cn, ai = char_before(utf8, e);
+        uint32_t a = viz_utf8_next(utf8 + ai, e - ai, &cn);
+        uint32_t c = viz_utf8_next(utf8 + e, len - e, &cn);
+        if (!is_cjk(a) && !is_cjk(c) && !break_allowed(utf8, stop, e))
+            return true;
+    }
+    return false;
+}

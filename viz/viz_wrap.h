@@ -14,6 +14,7 @@
 #ifndef SOCKBUF_VIZ_WRAP_H
 #define SOCKBUF_VIZ_WRAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Width in pixels of s[0..len) drawn on one line (len bytes, not
@@ -32,6 +33,13 @@ enum { VIZ_WRAP_MIN_TAIL_CHARS = 3 };
  * gets a line of its own. */
 int viz_wrap_prose(const char *utf8, int len, int max_w_px, viz_wrap_width_fn width, void *ud,
                    int *starts, int *lens, int max);
+
+/* Whether lines that viz_wrap_prose() wrote for utf8[0..len) cut a Latin
+ * word: a line ends with no space after it between two characters that
+ * are not Japanese ("colou|rs", "colours|:"), which the rules allow only
+ * when the word is wider than the line alone. A caller that can draw
+ * smaller text does so then, and cuts only as a last resort. */
+bool viz_wrap_cuts_word(const char *utf8, int len, const int *starts, const int *lens, int n);
 
 /* Decodes one UTF-8 code point at s (len > 0 bytes left); *n gets its
  * length. Invalid bytes decode as U+FFFD of length 1. */
