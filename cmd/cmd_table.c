@@ -149,6 +149,11 @@ static const cmd_option options[] = {
      "the default) or the kernel's (kernel: the\n"
      "emulated wire's log)",
      NULL, CMD_RENDER, 'W', 0, CMD_VALUE_WORDS, "model kernel"},
+    {"recorded", 0, "DIR",
+     "with --sim: each step's kernel half from\n"
+     "DIR/LESSON.jsonl, a recorded run --transcript\n"
+     "(as the browser build draws it; its test)",
+     NULL, CMD_RENDER, 'R', CMD_OPT_HIDDEN, CMD_VALUE_DIR, NULL},
     {"format", 0, "png|webp|gif|pdf",
      "png: a picture a step (the default); webp, gif:\n"
      "each step's animation as one looping file;\n"

@@ -38,6 +38,7 @@
 
 #include "base_text.h"
 #include "lesson_interp.h"
+#include "lesson_transcript_read.h"
 
 struct lesson_runner {
     const lesson_doc *doc;
@@ -51,6 +52,8 @@ struct lesson_runner {
     uint64_t budget_us; /* real time the steps may take in all; 0: no limit */
     uint64_t used_us;   /* real time the steps took so far */
     bool timed_out;     /* the budget ran out: no more steps */
+    lesson_transcript *recorded; /* the kernel half recorded (model alone), or NULL */
+    bool recorded_off;           /* a step had no recording: none for the later ones either */
 };
 
 rc_t lesson_raise(interp *in, lesson_exc e)
@@ -735,6 +738,21 @@ lesson_runner *lesson_runner_new(const lesson_doc *doc, unsigned modes, char *er
     return lesson_runner_new_opts(doc, &o, err, errlen);
 }
 
+/* Reads dir/NAME.jsonl, the transcript recorded for doc's file. Returns
+ * 0 (none there is no error) or a negative errno with the message in err. */
+static int load_recorded(lesson_runner *r, const char *dir, char *err, size_t errlen)
+{
+    const char *base = strrchr(r->doc->path, '/');
+    base = base ? base + 1 : r->doc->path;
+    size_t n = strlen(base);
+    if (n > 7 && !strcmp(base + n - 7, ".lesson"))
+        n -= 7;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%.*s.jsonl", dir, (int)n, base);
+    int rc = lesson_transcript_load(path, &r->recorded, err, errlen);
+    return rc == -ENOENT ? 0 : rc;
+}
+
 lesson_runner *lesson_runner_new_opts(const lesson_doc *doc, const lesson_run_opts *o, char *err,
                                       size_t errlen)
 {
@@ -760,6 +778,9 @@ lesson_runner *lesson_runner_new_opts(const lesson_doc *doc, const lesson_run_op
     if ((modes & LESSON_MODE_REAL) &&
         !(r->in[1] = interp_new(doc, LESSON_MODE_REAL, o->wire, err, errlen)))
         goto fail;
+    if (modes == LESSON_MODE_SIM && o->recorded_dir && doc->path &&
+        load_recorded(r, o->recorded_dir, err, errlen) < 0)
+        goto fail;
     return r;
 fail:
     lesson_runner_free(r);
@@ -773,6 +794,7 @@ void lesson_runner_free(lesson_runner *r)
     interp_free(r->in[0]);
     interp_free(r->in[1]);
     lesson_record_free(&r->rec);
+    lesson_transcript_free(r->recorded);
     free(r);
 }
 
@@ -1080,6 +1102,19 @@ int lesson_runner_step(lesson_runner *r)
             return rc;
     }
     int brc = build_record(r, model_t0);
+    if (brc == 0 && r->recorded && !r->recorded_off) {
+        /* The kernel half recorded for this step; a step the recording
+         * never ran (a typed what-if line) ends it for the rest. */
+        char err[256];
+        int arc = lesson_transcript_apply(r->recorded, r->doc, &r->rec, err, sizeof err);
+        if (arc == -ENOMEM)
+            brc = arc;
+        r->recorded_off = arc <= 0;
+        /* It grew the expectations and segments to what they hold. */
+        r->cap_expects = r->rec.nexpects;
+        r->cap_segments = r->rec.nsegments;
+        r->cap_results[1] = r->rec.nresults[1];
+    }
     r->used_us += wall_us() - t0;
     if (r->budget_us > 0 && r->used_us >= r->budget_us) {
         r->timed_out = true;

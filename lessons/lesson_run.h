@@ -36,13 +36,20 @@ typedef struct {
     unsigned modes;           /* a lesson_mode bit set */
     lesson_wire_handle *wire; /* the real mode's wire (borrowed; must outlive the
                                  runner), or NULL: plain loopback */
+    const char *recorded_dir; /* the model alone: a folder of recorded transcripts
+                                 (NAME.jsonl, NAME the lesson file's name without
+                                 .lesson; lesson_transcript_read.h) whose steps give
+                                 the records their kernel half, as far as the
+                                 lesson's steps are the recorded ones; NULL: none */
 } lesson_run_opts;
 
 /* A runner for doc (borrowed; must outlive the runner) as o says. Nothing
- * runs yet. The real mode runs on o->wire, whose link becomes this
- * lesson's (replacing that of the wire's previous runner): one runner at
- * a time uses a wire. Returns NULL with a message in err when the real
- * mode cannot start (no loopback) or out of memory. */
+ * runs yet. A recorded transcript that o->recorded_dir holds for the
+ * lesson is read now: one that cannot be parsed is an error (its
+ * "FILE:LINE: error: ..." in err); none is no recording. The real mode runs on o->wire, whose link
+ * becomes this lesson's (replacing that of the wire's previous runner): one runner at a time uses a
+ * wire. Returns NULL with a message in err when the real mode cannot start (no loopback) or out of
+ * memory. */
 lesson_runner *lesson_runner_new_opts(const lesson_doc *doc, const lesson_run_opts *o, char *err,
                                       size_t errlen);
 

@@ -248,7 +248,7 @@ static const char *sample_value(const char *name)
         {"junit-flavor", "jenkins"}, {"format", "webp"},
         {"wire-view", "kernel"}, {"theme", "light"},  {"demo-steps", "1"},
         {"screenshot", "x.png"},  {"run", "true"},    {"model", "x=1"},
-        {"save-lesson", "x"},
+        {"save-lesson", "x"},    {"recorded", "web/recorded"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         if (!strcmp(v[i][0], name))

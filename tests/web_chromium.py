@@ -8,7 +8,8 @@ Serves SITE_DIR on 127.0.0.1 (a free port), opens index.html?lesson=01-basics
 at a fixed 1280x720 canvas in English, steps through the lesson with the
 Right key as a student would (each step's animation played to its end),
 and on step 3 compares the canvas with `sockbuf render 01-basics --sim
---size 1280x720` step 3 (the same size and theme), row by row: the ink of
+--recorded SITE_DIR/recorded --size 1280x720` step 3 (the same size and
+theme, and the same recorded kernel half in its kernel rows), row by row: the ink of
 each pixel row (the sum of its grey levels) may differ by at most 5%, in at
 most 4 rows. Rows, not pixels: the fonts are the same files, subset, but
 the browser's SDL2_ttf is built without HarfBuzz (scripts/web), so a line
@@ -18,8 +19,13 @@ row's ink does. Measured against the native picture with a part removed:
 the footer's key hints gone changes 16 rows, the "12 B" of the receive
 buffer gone 11, half a line of the narration 31. The share of pixels that
 differ by more than 48 is printed too, and may not pass 6%. Any console error,
-uncaught exception or failed load fails it, and so does a kernel line
-under the picture at step 3 without its recorded figures and label. Exit 0 passed, 1 failed, 77
+uncaught exception or failed load fails it, and so does a step 3 whose
+picture has no recorded kernel half (web_recorded()) or whose line under
+the picture lacks its label. At the last step a what-if line is typed
+(Tab): its new step must have no recording, and the step before must keep
+its own. (Measured natively: step 3 drawn without the
+recording, "kernel: n/a" in its rows, differs from render --recorded's in
+55 rows.) Exit 0 passed, 1 failed, 77
 skipped (chromium or the Python modules missing: scripts/setup --web).
 Needs Debian's chromium, python3-websocket and python3-pil.
 """
@@ -108,6 +114,12 @@ class Cdp:
             time.sleep(0.1)
         fail(f"timed out after {timeout_s:.0f}s waiting for {what}; errors: {self.errors}")
 
+    def type_text(self, text):
+        # A key press with its text: SDL makes it an SDL_TEXTINPUT.
+        for ch in text:
+            self.call("Input.dispatchKeyEvent", type="keyDown", key=ch, text=ch)
+            self.call("Input.dispatchKeyEvent", type="keyUp", key=ch)
+
     def key(self, key, code, vk):
         for kind in ("rawKeyDown", "keyUp"):
             self.call("Input.dispatchKeyEvent", type=kind, key=key, code=code,
@@ -139,7 +151,10 @@ def main():
 
     # The native picture of the same step.
     native = os.path.join(work, "native")
-    r = subprocess.run([binary, "render", LESSON, "--sim", "--lang", "en", "--size",
+    # The page draws the kernel's half recorded (recorded/LESSON.jsonl):
+    # so does render, given the same recordings.
+    r = subprocess.run([binary, "render", LESSON, "--sim", "--recorded",
+                        os.path.join(site, "recorded"), "--lang", "en", "--size",
                         f"{SIZE[0]}x{SIZE[1]}", "--out", native], capture_output=True, text=True)
     if r.returncode != 0:
         fail(f"render: {r.stderr}")
@@ -199,12 +214,14 @@ def main():
                 time.sleep(0.3)
                 r = cdp.call("Page.captureScreenshot", format="png",
                              clip={"x": 0, "y": 0, "width": SIZE[0], "height": SIZE[1], "scale": 1})
-                # The kernel's half, recorded: labelled, this step's figures
-                # (01-basics step 3: the server has 12 bytes to read).
+                # The kernel's half, recorded: drawn in the picture (the
+                # comparison with render --recorded checks its rows) and
+                # labelled under it.
                 time.sleep(0.5)
+                if cdp.eval("Module._web_recorded()") != 1:
+                    fail(f"step {COMPARE_STEP}: the page draws no recorded kernel half")
                 kernel_line = cdp.eval("document.getElementById('kernel').textContent")
-                for want in ("recorded on Linux", f"step {COMPARE_STEP}:",
-                             "server.conn ESTABLISHED", "receive queue 12 B"):
+                for want in ("recorded on Linux", f"step {COMPARE_STEP}:", "in the picture"):
                     if want not in (kernel_line or ""):
                         fail(f"the kernel line at step {COMPARE_STEP} lacks {want!r}: {kernel_line!r}")
                 shot = os.path.join(work, f"web-step-{COMPARE_STEP:02d}.png")
@@ -218,6 +235,27 @@ def main():
                 time.sleep(0.05)
             if cdp.eval("Module._web_step()") == step:
                 break
+        # A typed what-if line after the last step: that new step has no
+        # recording (the picture's kernel rows say so), the step before
+        # keeps its own.
+        if cdp.eval("Module._web_recorded()") != 1:
+            fail(f"step {nsteps}: the page draws no recorded kernel half")
+        cdp.key("Tab", "Tab", 9)
+        time.sleep(0.5)  # a frame: the prompt turns SDL's text input on
+        cdp.type_text("client: print('what if')")
+        cdp.key("Enter", "Enter", 13)
+        cdp.wait(f"Module._web_step() === {nsteps} && Module._web_session_steps() === 1",
+                 "the typed line's step")
+        if cdp.eval("Module._web_recorded()") != 0:
+            fail("the typed line's step is drawn with a recording it never had")
+        time.sleep(0.5)
+        kernel_line = cdp.eval("document.getElementById('kernel').textContent") or ""
+        if "no recording from the typed line on" not in kernel_line:
+            fail(f"the typed step's line under the picture: {kernel_line!r}")
+        cdp.key("ArrowLeft", "ArrowLeft", 37)
+        cdp.wait(f"Module._web_step() === {nsteps - 1}", "the step before the typed one")
+        if cdp.eval("Module._web_recorded()") != 1:
+            fail(f"step {nsteps}, before the typed line, lost its recording")
         if cdp.errors:
             fail("the page logged errors:\n  " + "\n  ".join(cdp.errors))
         if nsteps < COMPARE_STEP or shot is None:

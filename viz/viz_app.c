@@ -52,6 +52,7 @@ struct viz_app {
     const lesson_doc *doc;
     viz_steps *steps; /* the lesson's steps, run on a worker thread */
     bool sim_only;
+    char recorded_dir[1024];  /* the model's recorded kernel half (viz_app_set_recorded), or "" */
     lesson_wire_handle *wire; /* the real mode's (borrowed), or NULL: loopback */
     int cur;          /* step shown, -1 before the first */
     int want;         /* step asked for and not computed yet, or -1 */
@@ -129,7 +130,8 @@ static int start_worker(viz_app *a)
     char err[256] = "";
     drop_steps(a);
     unsigned modes = a->sim_only ? LESSON_MODE_SIM : LESSON_MODE_BOTH;
-    a->steps = viz_steps_new(a->doc, NULL, modes, a->wire, err, sizeof err);
+    a->steps = viz_steps_new(a->doc, NULL, modes, a->wire,
+                             a->recorded_dir[0] ? a->recorded_dir : NULL, err, sizeof err);
     if (!a->steps) {
         set_toast(a, err);
         return -ENOMEM;
@@ -364,6 +366,16 @@ viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only,
 fail:
     viz_app_free(a);
     return NULL;
+}
+
+int viz_app_set_recorded(viz_app *a, const char *dir)
+{
+    snprintf(a->recorded_dir, sizeof a->recorded_dir, "%s", dir ? dir : "");
+    if (!a->doc || a->picker)
+        return 0;
+    int k = a->cur < 0 ? 0 : a->cur;
+    int rc = new_steps(a);
+    return rc < 0 ? rc : viz_app_goto(a, k);
 }
 
 void viz_app_free(viz_app *a)

@@ -84,6 +84,14 @@ viz_app *viz_app_new(const char *lesson_path, viz_lang lang, bool sim_only,
 /* Frees everything. Accepts NULL. */
 void viz_app_free(viz_app *a);
 
+/* The model alone (sim_only): each lesson's kernel half comes from
+ * dir/NAME.jsonl, its transcript recorded on a real machine
+ * (lesson_run_opts.recorded_dir), for the steps that are the recorded
+ * ones; NULL or "": none. The lesson shown is run again from its first
+ * step (the browser build calls it once, after viz_app_new). Returns 0 or
+ * a negative errno. */
+int viz_app_set_recorded(viz_app *a, const char *dir);
+
 /* Handles one SDL event (keys; window events are the caller's). Returns
  * true when it changed what is shown. */
 bool viz_app_handle_event(viz_app *a, const SDL_Event *ev);

@@ -82,11 +82,17 @@ static const char render_usage[] = "try 'sockbuf render --help'\n";
  * the command table (tests/test_cmd_table.c fails when they differ). */
 extern const struct option viz_render_options[];
 const struct option viz_render_options[] = {
-    {"help", no_argument, NULL, 'h'},         {"out", required_argument, NULL, 'o'},
-    {"size", required_argument, NULL, 'z'},   {"lang", required_argument, NULL, 'l'},
-    {"at", required_argument, NULL, 'a'},     {"zoom", required_argument, NULL, 'Z'},
-    {"sim", no_argument, NULL, 's'},          {"wire-view", required_argument, NULL, 'W'},
-    {"format", required_argument, NULL, 'F'}, {"theme", required_argument, NULL, 'T'},
+    {"help", no_argument, NULL, 'h'},
+    {"out", required_argument, NULL, 'o'},
+    {"size", required_argument, NULL, 'z'},
+    {"lang", required_argument, NULL, 'l'},
+    {"at", required_argument, NULL, 'a'},
+    {"zoom", required_argument, NULL, 'Z'},
+    {"sim", no_argument, NULL, 's'},
+    {"wire-view", required_argument, NULL, 'W'},
+    {"format", required_argument, NULL, 'F'},
+    {"theme", required_argument, NULL, 'T'},
+    {"recorded", required_argument, NULL, 'R'},
     {NULL, 0, NULL, 0},
 };
 
@@ -125,6 +131,7 @@ typedef struct {
     bool kernel_wire;   /* --wire-view kernel */
     viz_lang lang;      /* language */
     unsigned modes;     /* lesson_mode bits */
+    const char *recorded; /* --recorded DIR: the model's kernel half recorded there, or NULL */
     long delay_ms;      /* SOCKBUF_TEST_PICTURE_DELAY_MS: a pause after each picture */
     render_format format; /* --format */
     bool at_given;        /* --at was given */
@@ -189,6 +196,9 @@ static int render_parse(int argc, char **argv, render_opts *o)
         case 's':
             o->modes = LESSON_MODE_SIM;
             break;
+        case 'R':
+            o->recorded = v;
+            break;
         case 'T':
             if ((o->theme = viz_theme_parse(v)) < 0) {
                 fprintf(stderr, "sockbuf render: bad --theme '%s' (want dark, light or contrast)\n",
@@ -207,6 +217,12 @@ static int render_parse(int argc, char **argv, render_opts *o)
         default:
             return 2;
         }
+    }
+    if (o->recorded && o->modes != LESSON_MODE_SIM) {
+        fprintf(stderr,
+                "sockbuf render: --recorded %s needs --sim (it is the model's kernel half)\n",
+                o->recorded);
+        return 2;
     }
     for (int i = base_opt_operands(&p); i < argc; i++) {
         if (o->lesson) {
@@ -764,7 +780,7 @@ int viz_render_main(int argc, char **argv, lesson_wire_handle *wire)
         fprintf(stderr, "sockbuf render: mkdir(%s): %s\n", o.out, strerror(errno));
         goto out;
     }
-    lesson_run_opts ro = {.modes = o.modes, .wire = wire};
+    lesson_run_opts ro = {.modes = o.modes, .wire = wire, .recorded_dir = o.recorded};
     runner = lesson_runner_new_opts(doc, &ro, err, sizeof err);
     if (!runner && o.modes != LESSON_MODE_SIM) {
         fprintf(stderr, "sockbuf render: real sockets off (%s); drawing the model only\n", err);

@@ -28,6 +28,7 @@ struct viz_steps {
     lesson_doc *owned_doc; /* freed with the block */
     unsigned modes;        /* asked for, then what really runs */
     lesson_wire_handle *wire; /* the real mode's (borrowed), or NULL: loopback */
+    char recorded_dir[1024];  /* the model's recorded kernel half's folder, or "" */
     int failed;            /* negative errno of the step that failed, or 0 */
     int nscenes, cap;
     viz_scene *scenes;
@@ -77,7 +78,9 @@ static void *worker(void *arg)
     char err[256] = "";
     int rc = 0;
     viz_scene *sc = malloc(sizeof *sc);
-    lesson_run_opts ro = {.modes = s->modes, .wire = s->wire};
+    lesson_run_opts ro = {.modes = s->modes,
+                          .wire = s->wire,
+                          .recorded_dir = s->recorded_dir[0] ? s->recorded_dir : NULL};
     lesson_runner *r = lesson_runner_new_opts(s->doc, &ro, err, sizeof err);
     if (!r && s->modes != LESSON_MODE_SIM) {
         /* No loopback (a sandbox): the model alone still teaches. */
@@ -133,7 +136,8 @@ out:
 }
 
 viz_steps *viz_steps_new(const lesson_doc *doc, lesson_doc *owned_doc, unsigned modes,
-                         lesson_wire_handle *wire, char *err, size_t errlen)
+                         lesson_wire_handle *wire, const char *recorded_dir, char *err,
+                         size_t errlen)
 {
     viz_steps *s = calloc(1, sizeof *s);
     pthread_t t;
@@ -148,6 +152,7 @@ viz_steps *viz_steps_new(const lesson_doc *doc, lesson_doc *owned_doc, unsigned 
     s->owned_doc = owned_doc;
     s->modes = modes;
     s->wire = wire;
+    snprintf(s->recorded_dir, sizeof s->recorded_dir, "%s", recorded_dir ? recorded_dir : "");
     s->owners = 2;
     s->busy = true;
     pthread_mutex_lock(&live_mu);

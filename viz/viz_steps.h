@@ -30,13 +30,16 @@ typedef struct viz_steps viz_steps;
 
 /* Starts running doc in modes (a lesson_mode bit set) on a new thread,
  * the real mode on wire (borrowed, must outlive the worker; NULL: plain
- * loopback). doc is borrowed and must outlive the worker: pass owned_doc
+ * loopback); the model alone takes its kernel half from recorded_dir's
+ * transcript of the lesson when there is one (lesson_run_opts; copied;
+ * NULL: none). doc is borrowed and must outlive the worker: pass owned_doc
  * (may be NULL) to have the worker free it when it ends. When the real sockets
  * cannot start, it falls back to the model and says so in
  * viz_steps_message(). Returns NULL with a message in err when out of
  * memory or no thread can be made. */
 viz_steps *viz_steps_new(const lesson_doc *doc, lesson_doc *owned_doc, unsigned modes,
-                         lesson_wire_handle *wire, char *err, size_t errlen);
+                         lesson_wire_handle *wire, const char *recorded_dir, char *err,
+                         size_t errlen);
 
 /* Stops the worker after its current step, without waiting for it; what
  * it owns is freed by whichever side finishes last. Accepts NULL. */

@@ -38,10 +38,11 @@ target_link_libraries(sockbuf_web PRIVATE sockbuf_viz)
 set_target_properties(sockbuf_web PROPERTIES OUTPUT_NAME sockbuf SUFFIX ".js")
 # Memory grows with the lesson; the page calls web_open() (ccall), the
 # Chromium test web_step(), web_progress() and web_asking(), the recorded
-# kernel half web_lesson_name() and web_session_steps();
+# kernel half's label web_lesson_name(), web_session_steps() and
+# web_recorded();
 # main runs once the lessons and fonts (sockbuf.data) are loaded.
 target_link_options(sockbuf_web PRIVATE -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=web
-  -sEXPORTED_FUNCTIONS=_main,_web_open,_web_step,_web_progress,_web_asking,_web_lesson_name,_web_session_steps,_web_lang_ja -sEXPORTED_RUNTIME_METHODS=FS,ccall,UTF8ToString)
+  -sEXPORTED_FUNCTIONS=_main,_web_open,_web_step,_web_progress,_web_asking,_web_lesson_name,_web_session_steps,_web_lang_ja,_web_recorded -sEXPORTED_RUNTIME_METHODS=FS,ccall,UTF8ToString)
 # The lessons and fonts scripts/web gathered, in the page's file system
 # (sockbuf.data, loaded before main runs).
 set(SOCKBUF_WEB_DATA "" CACHE PATH "The folder of the page's lessons/ and fonts/ (scripts/web)")

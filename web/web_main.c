@@ -29,6 +29,9 @@
 #include "viz_app.h"
 #include "viz_font.h"
 
+/* Where scripts/web puts the recorded transcripts in the page's files. */
+#define WEB_RECORDED_DIR "/recorded"
+
 /* The page's one window and app. */
 static struct {
     SDL_Window *win;
@@ -60,6 +63,9 @@ static int open_app(const char *lesson)
         viz_app_get(W.app, &info);
         W.lang = info.lang;
     }
+    /* The kernel's half of each bundled lesson, recorded on a real
+     * machine (scripts/web --record): drawn in the picture. */
+    viz_app_set_recorded(a, WEB_RECORDED_DIR);
     viz_app_free(W.app);
     W.app = a;
     snprintf(W.opened, sizeof W.opened, "%s", lesson ? lesson : "");
@@ -95,10 +101,12 @@ EMSCRIPTEN_KEEPALIVE double web_progress(void)
     return info.progress;
 }
 
-/* The shown bundled lesson's file name without ".lesson" ("01-basics"),
- * for the page's recorded kernel half (recorded/NAME.jsonl), or "" (the
- * picker, or a lesson file the student picked).
- * A static buffer. */
+/* The shown lesson's file name without ".lesson" ("01-basics"): the
+ * name of its recorded kernel half (recorded/NAME.jsonl, what
+ * recorded.json labels), or "" (the picker). A file the student picked
+ * is looked up by its name too: its steps get the recording only where
+ * their statements are the recorded ones (lesson_transcript_read.h), as
+ * web_recorded() says. A static buffer. */
 EMSCRIPTEN_KEEPALIVE const char *web_lesson_name(void)
 {
     static char name[256];
@@ -121,10 +129,6 @@ EMSCRIPTEN_KEEPALIVE const char *web_lesson_name(void)
     } else if (W.opened[0] && lesson_find(W.opened, path, sizeof path) < 0) {
         path[0] = 0;
     }
-    /* A file the student picked is not the bundled lesson it may be
-     * named after: no recording is its. */
-    if (strncmp(path, "/lessons/", 9) != 0)
-        path[0] = 0;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     size_t len = strlen(base);
@@ -132,6 +136,18 @@ EMSCRIPTEN_KEEPALIVE const char *web_lesson_name(void)
         len -= 7;
     snprintf(name, sizeof name, "%.*s", (int)len, base);
     return name;
+}
+
+/* 1 when the picture's kernel half at the shown step is the recording
+ * (its kernel rows and W's segments), else 0 (no recording of the lesson,
+ * or a step a typed what-if line made, or one after it). */
+EMSCRIPTEN_KEEPALIVE int web_recorded(void)
+{
+    viz_app_info info;
+    if (!W.app)
+        return 0;
+    viz_app_get(W.app, &info);
+    return !info.picker && info.step >= 0 && info.wire != 0;
 }
 
 /* 1 when the app speaks Japanese (L switches), else 0. */
