@@ -164,7 +164,7 @@ static const cmd_option options[] = {
      "first --run is the server, the second the client",
      "A program to trace, run by /bin/sh -c COMMAND, unmodified. The first --run is the "
      "server, run in the emulated wire's server namespace; the second, the client, in the "
-     "client's namespace, started once the server listens (or after 2 s).",
+     "client's namespace, started once the server listens (or after the server has run 2 s with no call held).",
      CMD_TRACE, 'U', 0, CMD_VALUE_NONE, NULL},
     {"headless", 0, NULL, "JSON Lines on stdout (or --transcript FILE), no window", NULL, CMD_TRACE,
      'H', 0, CMD_VALUE_NONE, NULL},
