@@ -300,28 +300,47 @@ const char *lesson_wire_name(lesson_wire w)
                                      : (w == LESSON_WIRE_LOOPBACK ? "loopback" : "none");
 }
 
+/* The segment flags' names, in the order the transcript writes them. */
+static const struct {
+    uint8_t bit;
+    const char *name;
+} seg_flag_names[] = {{LESSON_SEG_SYN, "SYN"},
+                      {LESSON_SEG_FIN, "FIN"},
+                      {LESSON_SEG_RST, "RST"},
+                      {LESSON_SEG_PSH, "PSH"},
+                      {LESSON_SEG_ACK, "ACK"}};
+enum { N_SEG_FLAGS = sizeof seg_flag_names / sizeof seg_flag_names[0] };
+
 char *lesson_segment_flags_text(uint8_t flags, char *out, size_t outlen)
 {
-    static const struct {
-        uint8_t bit;
-        const char *name;
-    } names[] = {{LESSON_SEG_SYN, "SYN"},
-                 {LESSON_SEG_FIN, "FIN"},
-                 {LESSON_SEG_RST, "RST"},
-                 {LESSON_SEG_PSH, "PSH"},
-                 {LESSON_SEG_ACK, "ACK"}};
     size_t len = 0;
     if (outlen == 0)
         return out;
     out[0] = '\0';
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (flags & names[i].bit) {
-            int n = snprintf(out + len, outlen - len, "%s%s", len ? "|" : "", names[i].name);
+    for (size_t i = 0; i < N_SEG_FLAGS; i++)
+        if (flags & seg_flag_names[i].bit) {
+            int n = snprintf(out + len, outlen - len, "%s%s", len ? "|" : "",
+                             seg_flag_names[i].name);
             if (n < 0 || (size_t)n >= outlen - len)
                 break;
             len += (size_t)n;
         }
     return out;
+}
+
+uint8_t lesson_segment_flags_parse(const char *text)
+{
+    uint8_t f = 0;
+    while (*text) {
+        size_t n = strcspn(text, "|");
+        for (size_t i = 0; i < N_SEG_FLAGS; i++)
+            if (strlen(seg_flag_names[i].name) == n && !strncmp(text, seg_flag_names[i].name, n))
+                f |= seg_flag_names[i].bit;
+        text += n;
+        if (*text)
+            text++;
+    }
+    return f;
 }
 
 void lesson_record_set_question(lesson_record *rec, const lesson_step *step)

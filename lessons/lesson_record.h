@@ -325,6 +325,10 @@ typedef struct {
 /* "SYN", "SYN|ACK", "ACK", "PSH|ACK", "FIN|ACK"... into out. Returns out. */
 char *lesson_segment_flags_text(uint8_t flags, char *out, size_t outlen);
 
+/* The flags lesson_segment_flags_text() wrote ("SYN|ACK"); names it does
+ * not know are left out. */
+uint8_t lesson_segment_flags_parse(const char *text);
+
 /* -------------------------------------------------------------- values */
 
 /* What a step produced that the class should see. */

@@ -450,29 +450,6 @@ static int side_of(const char *name)
     return -1;
 }
 
-static uint8_t flags_of(const char *text)
-{
-    static const struct {
-        uint8_t bit;
-        const char *name;
-    } names[] = {{LESSON_SEG_SYN, "SYN"},
-                 {LESSON_SEG_FIN, "FIN"},
-                 {LESSON_SEG_RST, "RST"},
-                 {LESSON_SEG_PSH, "PSH"},
-                 {LESSON_SEG_ACK, "ACK"}};
-    uint8_t f = 0;
-    while (*text) {
-        size_t n = strcspn(text, "|");
-        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-            if (strlen(names[i].name) == n && !strncmp(text, names[i].name, n))
-                f |= names[i].bit;
-        text += n;
-        if (*text)
-            text++;
-    }
-    return f;
-}
-
 static int fill_sockets(const jnode *real, lesson_record *rec, char *err, size_t errlen)
 {
     const jnode *socks = get(real, "sockets");
@@ -612,7 +589,7 @@ static int fill_segments(const jnode *real, lesson_record *rec)
         g->arrive_us = num_of(s, "arrive_us");
         g->from_side = side_of(str_of(s, "from"));
         g->to_side = g->from_side < 0 ? -1 : 1 - g->from_side;
-        g->flags = flags_of(str_of(s, "flags"));
+        g->flags = lesson_segment_flags_parse(str_of(s, "flags"));
         g->dropped = bool_of(s, "dropped");
         g->bytes = (uint32_t)num_of(s, "len");
         g->seq = (uint32_t)num_of(s, "seq");
