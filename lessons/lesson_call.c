@@ -64,6 +64,19 @@ static rc_t new_sock(interp *in, lesson_side side, int h, value *out)
     return R_OK;
 }
 
+/* A new kernel socket on side as a Python socket object in out, for
+ * create_server() and create_connection(); *sp is its object. */
+static rc_t open_sock(interp *in, lesson_side side, value *out, sockobj **sp)
+{
+    int h = in->be->ops->socket(in->be, side);
+    if (h < 0)
+        return lesson_raise_errno(in, h);
+    rc_t rc = new_sock(in, side, h, out);
+    if (rc == R_OK)
+        *sp = &in->socks[out->i];
+    return rc;
+}
+
 /* Pushes p->data[p->off..] into the socket; R_OK once all is in. */
 static rc_t push_bytes(interp *in, pending *p, sockobj *s)
 {
@@ -679,12 +692,10 @@ static rc_t create_server(interp *in, lesson_side side, const lesson_expr *e, va
         backlog = args[1].i < 0 ? 0 : (args[1].i > 4096 ? 4096 : (int)args[1].i);
     if (rc != R_OK)
         return rc;
-    int h = be->ops->socket(be, side);
-    if (h < 0)
-        return lesson_raise_errno(in, h);
-    if ((rc = new_sock(in, side, h, out)) != R_OK)
+    sockobj *s = NULL;
+    if ((rc = open_sock(in, side, out, &s)) != R_OK)
         return rc;
-    sockobj *s = &in->socks[out->i];
+    int h = s->h;
     if ((r = be->ops->setsockopt(be, h, LC_SO_REUSEADDR, 1)) < 0 ||
         (r = be->ops->bind(be, h, port)) < 0 || (r = be->ops->listen(be, h, backlog)) < 0) {
         sock_real_close(in, s);
@@ -706,12 +717,10 @@ static rc_t create_connection(interp *in, pending *p, lesson_side side, const le
     rc_t rc = address_port(in, &args[0], &port);
     if (rc != R_OK)
         return rc;
-    int h = be->ops->socket(be, side);
-    if (h < 0)
-        return lesson_raise_errno(in, h);
-    if ((rc = new_sock(in, side, h, out)) != R_OK)
+    sockobj *s = NULL;
+    if ((rc = open_sock(in, side, out, &s)) != R_OK)
         return rc;
-    sockobj *s = &in->socks[out->i];
+    int h = s->h;
     int r = 0;
     if (e->nargs == 2)
         rc = set_timeout(in, s, &args[1]);
