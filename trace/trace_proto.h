@@ -26,6 +26,9 @@
 
 enum { TRACE_PROTO_MAGIC = 0x53425431u }; /* "SBT1" */
 
+/* The preload library's file name (beside the core library). */
+#define TRACE_PRELOAD_NAME "libsockbuf-trace-preload.so"
+
 /* The channel's descriptor in a traced program ($SOCKBUF_TRACE_FD). */
 enum { TRACE_CHAN_FD = 900 };
 
