@@ -204,6 +204,14 @@ fi
 # --- an ordinary user (nobody), with a TUN node of mode 0666 ----------------
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
     mknod "$dir/tun" c 10 200 && chmod 666 "$dir/tun" || fail "mknod"
+    # A copy nobody can run: the build may be where only root reads
+    # (/root/sockbuf/build on a fresh Debian). It finds its libraries
+    # beside it ($ORIGIN/lib).
+    if [ -d "$(dirname "$bin")/lib" ]; then
+        mkdir "$dir/bin" && cp "$bin" "$dir/bin/" && cp -R "$(dirname "$bin")/lib" "$dir/bin/" ||
+            fail "could not copy sockbuf for nobody"
+        bin=$dir/bin/$(basename "$bin")
+    fi
     chown -R 65534:65534 "$dir"
     SOCKBUF_TUN=$dir/tun HOME=$dir setpriv --reuid=65534 --regid=65534 --clear-groups \
         "$bin" trace --headless --transcript user.jsonl --run 'python3 chat_server.py' \
