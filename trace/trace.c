@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -673,9 +674,12 @@ static bool library_in(int pid)
     return found;
 }
 
+static int tgid_of(int tid);
+
 /* Whether descriptor fd of thread tid is a socket now (its
- * /proc/TID/fd/FD link reads "socket:[INODE]"): the filter holds every
- * close(), the supervisor only a socket's. */
+ * /proc/TID/fd/FD link reads "socket:[INODE]"; where that cannot be read,
+ * a duplicate of it through pidfd_getfd() is fstat'ed): the filter holds
+ * every close(), the supervisor only a socket's. */
 static bool is_socket(int tid, int fd)
 {
     char path[64], link[64];
@@ -683,10 +687,24 @@ static bool is_socket(int tid, int fd)
         return false;
     snprintf(path, sizeof path, "/proc/%d/fd/%d", tid, fd);
     ssize_t n = readlink(path, link, sizeof link - 1);
-    if (n < 0)
-        return false;
-    link[n] = '\0';
-    return !strncmp(link, "socket:", 7);
+    if (n >= 0) {
+        link[n] = '\0';
+        return !strncmp(link, "socket:", 7);
+    }
+    bool sock = false;
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
+    int pfd = (int)syscall(SYS_pidfd_open, tgid_of(tid), 0);
+    if (pfd >= 0) {
+        int dup = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+        struct stat st;
+        if (dup >= 0) {
+            sock = fstat(dup, &st) == 0 && S_ISSOCK(st.st_mode);
+            close(dup);
+        }
+        close(pfd);
+    }
+#endif
+    return sock;
 }
 
 /* A system call seccomp holds: the pending call its library announced,
