@@ -48,8 +48,8 @@ enum {
 
 /* A step ends where a call that waited returned. */
 typedef struct {
-    uint64_t end_us;
-    char title[400];
+    uint64_t end_us; /* when the call returned, since the run's start */
+    char title[400]; /* the next step's title */
 } brk;
 
 /* One connection, as the lesson's statements have used it so far; its
@@ -64,39 +64,39 @@ typedef struct {
 } conn_use;
 
 typedef struct {
-    int run, fd;
-    char name[16];
-    int conn; /* its connection in conns, or -1 */
+    int run, fd;   /* whose descriptor */
+    char name[16]; /* the lesson's name for it */
+    int conn;      /* its connection in conns, or -1 */
 } sock_name;
 
 /* An expectation written at the end of the first step in which what it
  * needs is in the statements: the peer's bytes (need) and its FIN (eof).
  * A later recv into the same variable drops it. */
 typedef struct {
-    char var[16];
-    int conn, end;
-    uint64_t need;
-    bool eof;
-    uint64_t one; /* > 0: valid only if the peer's bytes up to need came in
-                     one sendall of this many bytes */
-    char text[640];
+    char var[16];   /* the variable the recv bound */
+    int conn, end;  /* its connection, and which end read */
+    uint64_t need;  /* the peer end's bytes sent that it read (all up to them) */
+    bool eof;       /* it returned b'': the peer's close must be in too */
+    uint64_t one;   /* > 0: valid only if the peer's bytes up to need came in
+                       one sendall of this many bytes */
+    char text[640]; /* the expect line */
 } pending_expect;
 
 typedef struct {
-    sock_name socks[LESSON_SOCKS];
-    int nsocks;
-    int own[TRACE_MAX_RUNS]; /* sockets each run made */
-    int accepted;            /* the server's accepted sockets */
-    conn_use conns[LESSON_CONNS];
-    int naccepts, nconnects; /* the k-th accept is the k-th connect's peer */
-    int lines_in_step;
-    int step;
-    pending_expect expect[LESSON_EXPECTS];
-    int nexpect;
+    sock_name socks[LESSON_SOCKS];         /* the sockets named so far */
+    int nsocks;                            /* of them */
+    int own[TRACE_MAX_RUNS];               /* sockets each run made */
+    int accepted;                          /* the server's accepted sockets */
+    conn_use conns[LESSON_CONNS];          /* the connections, by pair_ends() */
+    int naccepts, nconnects;               /* the k-th accept is the k-th connect's peer */
+    int lines_in_step;                     /* statements in the current step */
+    int step;                              /* the current step's number (1...) */
+    pending_expect expect[LESSON_EXPECTS]; /* expectations not written yet */
+    int nexpect;                           /* of them */
     bool filler;               /* some bytes sent are b'x' in the lesson: recv's bytes differ */
     brk breaks[LESSON_BREAKS]; /* the waits not yet made a step's end */
-    int nbreaks;
-    uint32_t mss_bytes;
+    int nbreaks;               /* of them */
+    uint32_t mss_bytes;        /* the link's: more unread than this is the kernel's sizing */
 } writer;
 
 static const char *side_of(int run)
