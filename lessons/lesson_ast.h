@@ -129,6 +129,8 @@ typedef enum {
     LX_TUPLE,  /* a, b */
     LX_REPEAT, /* a * i */
     LX_SUB,    /* a - b: numbers (int, float or bool) */
+    LX_ADD,    /* a + b: numbers, or bytes, str, lists, tuples joined */
+    LX_OR,     /* a | b: ints and bools (socket.MSG_PEEK | socket.MSG_DONTWAIT) */
     LX_LIST,   /* [args...], or a tuple of other than two items when i is 1: (x,), (a, b, c) */
     LX_INDEX,  /* a[b] */
     LX_FIELD,  /* a.name: a SelectorKey's fileobj, data or events */
@@ -154,7 +156,7 @@ typedef struct lesson_expr {
     struct lesson_expr *args[LESSON_MAX_ARGS];
     char *kwname[LESSON_MAX_ARGS]; /* keyword of each argument, or NULL */
     int nargs;
-    struct lesson_expr *a, *b; /* LX_TUPLE, LX_SUB items, LX_REPEAT operand (a) */
+    struct lesson_expr *a, *b; /* LX_TUPLE, LX_SUB/ADD/OR items, LX_REPEAT operand (a) */
 } lesson_expr;
 
 /* The attribute an expectation reads (LX_ATTR). */

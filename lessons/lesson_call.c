@@ -18,6 +18,17 @@
 #include "base_text.h"
 #include "lesson_interp.h"
 
+/* Linux's call flags, as CPython's socket module has them */
+enum {
+    MSG_PEEK_VALUE = 0x2,
+    MSG_DONTWAIT_VALUE = 0x40,
+    MSG_WAITALL_VALUE = 0x100,
+    MSG_MORE_VALUE = 0x8000,
+};
+
+static int64_t const_value(lesson_const c);
+static const char *py_type(const value *v);
+
 /* The bytes of a generated file: readable lines, the same on every run. */
 static void file_fill(uint8_t *d, size_t from, size_t n)
 {
@@ -210,6 +221,21 @@ static rc_t recv_once(interp *in, pending *p, sockobj *s)
              : p->peek ? be->ops->peek(be, s->h, buf, p->cap)
                        : be->ops->recv(be, s->h, buf, p->cap);
     bool wait = s->blocking && !(p->dontwait && s->timeout_us < 0);
+    if (n > 0 && (size_t)n < p->cap && p->peek && p->waitall && !p->dontwait &&
+        s->timeout_us < 0 && s->blocking) {
+        /* MSG_PEEK | MSG_WAITALL: Linux waits until n bytes are queued,
+         * or the peer's FIN ends the stream (then it returns fewer) */
+        lesson_probe pr;
+        memset(&pr, 0, sizeof pr);
+        (void)be->ops->probe(be, s->h, &pr);
+        bool fin = pr.state == LESSON_TCP_CLOSE_WAIT || pr.state == LESSON_TCP_LAST_ACK ||
+                   pr.state == LESSON_TCP_CLOSING || pr.state == LESSON_TCP_TIME_WAIT ||
+                   pr.state == LESSON_TCP_CLOSED;
+        if (!fin) {
+            lesson_data_release(buf, sh);
+            return R_BLOCKED;
+        }
+    }
     if (n < 0) {
         lesson_data_release(buf, sh);
         if (n == -EAGAIN)
@@ -243,8 +269,12 @@ static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
         p->len += (size_t)n;
         in->moved = true;
     }
-    if (n == -EAGAIN && p->len < p->cap && (s->blocking || p->len == 0))
-        return s->blocking ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+    /* A socket with a timeout is non-blocking under CPython (it polls, then
+     * reads what is there); MSG_DONTWAIT makes this one call non-blocking. */
+    bool all = s->blocking && s->timeout_us < 0 && !p->dontwait;
+    bool wait = s->blocking && !(p->dontwait && s->timeout_us < 0);
+    if (n == -EAGAIN && p->len < p->cap && (all || p->len == 0))
+        return wait ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
     if (n < 0 && n != -EAGAIN && p->len == 0)
         return lesson_raise_errno(in, (int)n);
     p->result.k = V_BYTES;
@@ -514,6 +544,9 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
          * returns len(data); an error after some bytes returns their count.
          * A non-blocking one copies what fits, once. */
         long n = 0;
+        /* MSG_DONTWAIT: this one call is non-blocking */
+        bool all = s->blocking && s->timeout_us < 0 && !p->dontwait;
+        bool wait = s->blocking && !(p->dontwait && s->timeout_us < 0);
         do {
             int fl = (p->more ? LESSON_SEND_MORE : 0) | (p->off > 0 ? LESSON_SEND_CONTINUE : 0);
             n = s->h < 0 ? -EBADF : be->ops->send(be, s->h, p->data + p->off, p->len - p->off, fl);
@@ -521,10 +554,10 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
                 p->off += (size_t)n;
                 in->moved = true;
             }
-        } while (n > 0 && s->blocking && s->timeout_us < 0 && p->off < p->len);
+        } while (n > 0 && all && p->off < p->len);
         if ((n == -EAGAIN || n == 0) && p->off == 0)
-            rc = s->blocking ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
-        else if ((n == -EAGAIN || n == 0) && s->blocking && s->timeout_us < 0 && p->off < p->len)
+            rc = wait ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+        else if ((n == -EAGAIN || n == 0) && all && p->off < p->len)
             rc = R_BLOCKED;
         else if (n < 0 && n != -EAGAIN && p->off == 0)
             rc = lesson_raise_errno(in, (int)n);
@@ -540,7 +573,7 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         break;
     }
     case LF_RECV:
-        rc = p->waitall ? recv_waitall(in, p, s) : recv_once(in, p, s);
+        rc = p->waitall && !p->peek ? recv_waitall(in, p, s) : recv_once(in, p, s);
         break;
     case LF_SENDALL:
         rc = push_bytes(in, p, s);
@@ -802,7 +835,8 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
             p->off = 0;
         } else if ((rc = take_data(in, p, args[0].data, args[0].len)) != R_OK)
             return rc;
-        p->more = e->nargs == 2 && e->args[1]->kind == LX_CONST;
+        p->more = e->nargs == 2 && (args[1].i & MSG_MORE_VALUE);
+        p->dontwait = e->nargs == 2 && (args[1].i & MSG_DONTWAIT_VALUE);
         if (e->func == LF_SEND && args[0].len == 0) {
             /* CPython hands even b'' to the kernel: 0 on a connection,
              * BrokenPipeError on a socket that is not one (Linux's EPIPE). */
@@ -826,11 +860,12 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         }
         p->cap = args[0].i > (int64_t)LESSON_MAX_DATA_BYTES ? (size_t)LESSON_MAX_DATA_BYTES
                                                             : (size_t)args[0].i;
-        p->waitall =
-            e->nargs == 2 && e->args[1]->kind == LX_CONST && e->args[1]->i == LC_MSG_WAITALL;
-        p->peek = e->nargs == 2 && e->args[1]->kind == LX_CONST && e->args[1]->i == LC_MSG_PEEK;
-        p->dontwait =
-            e->nargs == 2 && e->args[1]->kind == LX_CONST && e->args[1]->i == LC_MSG_DONTWAIT;
+        {
+            int64_t fl = e->nargs == 2 ? args[1].i : 0; /* the parser allowed only these */
+            p->waitall = (fl & MSG_WAITALL_VALUE) != 0;
+            p->peek = (fl & MSG_PEEK_VALUE) != 0;
+            p->dontwait = (fl & MSG_DONTWAIT_VALUE) != 0;
+        }
         p->len = 0;
         return op_start(in, p, side, e, (int)obj->i);
     case LF_SENDFILE: {
@@ -1397,7 +1432,9 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         else if (args[0].k == V_LIST)
             out->i = (int64_t)args[0].len;
         else
-            return lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: object has no len()");
+            return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                    "TypeError: object of type '%s' has no len()",
+                                    py_type(&args[0]));
         return R_OK;
     case LF_PRINT: {
         /* One print() is one line of its statement's output: the values
@@ -1517,6 +1554,45 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     }
 }
 
+/* A constant's value in CPython 3.11 on Linux (socket.MSG_PEEK is 2...),
+ * so flags joined with '|' and printed constants are Python's. */
+static int64_t const_value(lesson_const c)
+{
+    switch (c) {
+    case LC_AF_INET:
+        return 2;
+    case LC_SOCK_STREAM:
+    case LC_SOL_SOCKET:
+    case LC_TCP_NODELAY:
+    case LC_SHUT_WR:
+    case LC_EVENT_READ:
+        return 1;
+    case LC_IPPROTO_TCP:
+        return 6;
+    case LC_SO_SNDBUF:
+        return 7;
+    case LC_SO_RCVBUF:
+        return 8;
+    case LC_TCP_CORK:
+        return 3;
+    case LC_MSG_MORE:
+        return MSG_MORE_VALUE;
+    case LC_MSG_WAITALL:
+        return MSG_WAITALL_VALUE;
+    case LC_SHUT_RD:
+        return 0;
+    case LC_SHUT_RDWR:
+    case LC_SO_REUSEADDR:
+    case LC_EVENT_WRITE:
+        return 2;
+    case LC_MSG_PEEK:
+        return MSG_PEEK_VALUE;
+    case LC_MSG_DONTWAIT:
+        return MSG_DONTWAIT_VALUE;
+    }
+    return 0;
+}
+
 /* An int as a float (a big one through its digits). */
 static double int_as_double(const value *v)
 {
@@ -1527,64 +1603,227 @@ static double int_as_double(const value *v)
     return strtod(num, NULL);
 }
 
-/* out = x - y with Python's rules (x and y are freed). */
-static rc_t sub_values(interp *in, value *x, value *y, value *out)
+/* Python's name of a value's type, as its TypeErrors say it. */
+static const char *py_type(const value *v)
+{
+    switch (v->k) {
+    case V_NONE:
+        return "NoneType";
+    case V_INT:
+    case V_BIG:
+        return "int";
+    case V_BOOL:
+        return "bool";
+    case V_BYTES:
+        return "bytes";
+    case V_STR:
+        return "str";
+    case V_TUPLE:
+        return "tuple";
+    case V_LIST:
+        return v->i ? "tuple" : "list";
+    case V_SOCK:
+        return "socket";
+    case V_WRITER:
+        return "BufferedWriter";
+    case V_FILE:
+    case V_READER:
+        return "BufferedReader";
+    case V_FLOAT:
+        return "float";
+    case V_SELECTOR:
+        return "EpollSelector";
+    case V_KEY:
+        return "SelectorKey";
+    case V_STATE:
+        return "TCPState";
+    case V_EXC:
+        return "type";
+    }
+    return "object";
+}
+
+static bool is_num(const value *v)
+{
+    return v->k == V_INT || v->k == V_BOOL || v->k == V_FLOAT || v->k == V_BIG;
+}
+
+/* A sequence's item k (a pair's a and b, a list's or tuple's items). */
+static const value *seq_item(const value *v, size_t k)
+{
+    return v->k == V_TUPLE ? (k ? v->b : v->a) : &v->items[k];
+}
+
+static size_t seq_len(const value *v)
+{
+    return v->k == V_TUPLE ? 2 : v->len;
+}
+
+static bool is_tuple(const value *v)
+{
+    return v->k == V_TUPLE || (v->k == V_LIST && v->i);
+}
+
+/* out = x + y for two lists or two tuples: their items joined. */
+static rc_t concat_seqs(interp *in, const value *x, const value *y, value *out)
+{
+    size_t nx = seq_len(x), n = nx + seq_len(y);
+    rc_t rc;
+    if (is_tuple(x) && n == 2) {
+        out->k = V_TUPLE;
+        out->a = calloc(1, sizeof *out->a);
+        out->b = calloc(1, sizeof *out->b);
+        if (!out->a || !out->b)
+            rc = lesson_raise(in, LESSON_EXC_MEMORY);
+        else
+            rc = lesson_value_copy(out->a, nx ? seq_item(x, 0) : seq_item(y, 0)) ||
+                         lesson_value_copy(out->b, nx == 2   ? seq_item(x, 1)
+                                                   : nx == 1 ? seq_item(y, 0)
+                                                             : seq_item(y, 1))
+                     ? lesson_raise(in, LESSON_EXC_MEMORY)
+                     : R_OK;
+    } else {
+        rc = new_list(in, out, n, is_tuple(x));
+        for (size_t k = 0; rc == R_OK && k < n; k++)
+            if (lesson_value_copy(&out->items[k], k < nx ? seq_item(x, k) : seq_item(y, k - nx)))
+                rc = lesson_raise(in, LESSON_EXC_MEMORY);
+    }
+    if (rc != R_OK)
+        lesson_value_free(out);
+    return rc;
+}
+
+/* -y for an int (INT64_MIN's negation is past 64 bits). */
+static int negate_int(const value *y, value *out)
+{
+    memset(out, 0, sizeof *out);
+    if (y->k == V_BIG) {
+        if (lesson_value_copy(out, y))
+            return -1;
+        out->i = -out->i;
+        return 0;
+    }
+    if (y->i == INT64_MIN)
+        return lesson_int_of_digits(out, "9223372036854775808", 19, 1);
+    out->k = V_INT;
+    out->i = -y->i;
+    return 0;
+}
+
+/* out = x OP y with Python's rules and its TypeErrors, raised when the
+ * statement runs (x and y are freed). OP: LX_SUB, LX_ADD or LX_OR. */
+static rc_t binop_values(interp *in, lesson_expr_kind op, value *x, value *y, value *out)
 {
     rc_t rc = R_OK;
-    bool xn = x->k == V_INT || x->k == V_BOOL || x->k == V_FLOAT || x->k == V_BIG;
-    bool yn = y->k == V_INT || y->k == V_BOOL || y->k == V_FLOAT || y->k == V_BIG;
+    char sym = op == LX_SUB ? '-' : (op == LX_ADD ? '+' : '|');
     memset(out, 0, sizeof *out);
-    if (!xn || !yn) {
-        rc = lesson_raise(in, LESSON_EXC_TYPE);
-    } else if (x->k == V_FLOAT || y->k == V_FLOAT) {
-        out->k = V_FLOAT;
-        out->f = (x->k == V_FLOAT ? x->f : int_as_double(x)) -
-                 (y->k == V_FLOAT ? y->f : int_as_double(y));
-    } else if (x->k == V_BIG || y->k == V_BIG || (y->i < 0 && x->i > INT64_MAX + y->i) ||
-               (y->i > 0 && x->i < INT64_MIN + y->i)) {
-        /* Python's ints are unbounded */
-        if (lesson_int_sub(x, y, out))
+    if (op == LX_ADD && !(is_num(x) && is_num(y)) && x->k == y->k &&
+        (x->k == V_BYTES || x->k == V_STR)) {
+        size_t total = x->len + y->len;
+        out->k = x->k;
+        out->data = lesson_budget_alloc(in, total, &out->sh);
+        if (!out->data)
             rc = lesson_raise(in, LESSON_EXC_MEMORY);
+        else {
+            if (x->len)
+                memcpy(out->data, x->data, x->len);
+            if (y->len)
+                memcpy(out->data + x->len, y->data, y->len);
+            out->len = total;
+        }
+    } else if (op == LX_ADD && (x->k == V_LIST || x->k == V_TUPLE) &&
+               (y->k == V_LIST || y->k == V_TUPLE) && is_tuple(x) == is_tuple(y)) {
+        rc = concat_seqs(in, x, y, out);
+    } else if (op == LX_ADD && x->k == V_BYTES && !is_num(x)) {
+        rc = lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: can't concat %s to bytes",
+                              py_type(y));
+    } else if (op == LX_ADD && (x->k == V_STR || x->k == V_LIST || x->k == V_TUPLE)) {
+        rc = lesson_raise_msg(in, LESSON_EXC_TYPE,
+                              "TypeError: can only concatenate %s (not \"%s\") to %s",
+                              py_type(x), py_type(y), py_type(x));
+    } else if (!is_num(x) || !is_num(y) ||
+               (op == LX_OR && (x->k == V_FLOAT || y->k == V_FLOAT))) {
+        rc = lesson_raise_msg(in, LESSON_EXC_TYPE,
+                              "TypeError: unsupported operand type(s) for %c: '%s' and '%s'",
+                              sym, py_type(x), py_type(y));
+    } else if (op == LX_OR) {
+        if (x->k == V_BIG || y->k == V_BIG)
+            rc = lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                  "OverflowError: '|' on ints past 64 bits is not supported by "
+                                  "sockbuf");
+        else {
+            out->k = x->k == V_BOOL && y->k == V_BOOL ? V_BOOL : V_INT;
+            out->i = x->i | y->i;
+        }
+    } else if (x->k == V_FLOAT || y->k == V_FLOAT) {
+        double a = x->k == V_FLOAT ? x->f : int_as_double(x);
+        double b = y->k == V_FLOAT ? y->f : int_as_double(y);
+        out->k = V_FLOAT;
+        out->f = op == LX_SUB ? a - b : a + b;
     } else {
-        out->k = V_INT;
-        out->i = x->i - y->i;
+        value ny; /* x + y is x - (-y) */
+        const value *sy = y;
+        if (op == LX_ADD) {
+            if (negate_int(y, &ny)) {
+                rc = lesson_raise(in, LESSON_EXC_MEMORY);
+                goto done;
+            }
+            sy = &ny;
+        }
+        if (x->k == V_BIG || sy->k == V_BIG || (sy->i < 0 && x->i > INT64_MAX + sy->i) ||
+            (sy->i > 0 && x->i < INT64_MIN + sy->i)) {
+            /* Python's ints are unbounded */
+            if (lesson_int_sub(x, sy, out))
+                rc = lesson_raise(in, LESSON_EXC_MEMORY);
+        } else {
+            out->k = V_INT;
+            out->i = x->i - sy->i;
+        }
+        if (sy == &ny)
+            lesson_value_free(&ny);
     }
+done:
     lesson_value_free(x);
     lesson_value_free(y);
     return rc;
 }
 
-/* a - b - c - ... is a left-deep tree as deep as the chain is long: its
+static bool is_binop(lesson_expr_kind k)
+{
+    return k == LX_SUB || k == LX_ADD || k == LX_OR;
+}
+
+/* a - b + c | d ... is a left-deep tree as deep as the chain is long: its
  * right operands are gathered from the spine into an array and applied
  * left to right in a loop, so evaluation never recurses per operand. */
-static rc_t eval_sub_chain(interp *in, pending *p, lesson_side side, const lesson_expr *e,
-                           value *out)
+static rc_t eval_binop_chain(interp *in, pending *p, lesson_side side, const lesson_expr *e,
+                             value *out)
 {
     size_t n = 0;
     const lesson_expr *x = e;
-    for (; x->kind == LX_SUB; x = x->a)
+    for (; is_binop(x->kind); x = x->a)
         n++;
-    const lesson_expr **rhs = malloc(n * sizeof *rhs);
-    if (!rhs)
+    const lesson_expr **ops = malloc(n * sizeof *ops);
+    if (!ops)
         return lesson_raise(in, LESSON_EXC_MEMORY);
     size_t k = n;
-    for (const lesson_expr *y = e; y->kind == LX_SUB; y = y->a)
-        rhs[--k] = y->b;
+    for (const lesson_expr *y = e; is_binop(y->kind); y = y->a)
+        ops[--k] = y;
     value acc;
     rc_t rc = lesson_eval(in, p, side, x, &acc);
     for (size_t i = 0; rc == R_OK && i < n; i++) {
         value b, d;
-        rc = lesson_eval(in, p, side, rhs[i], &b);
+        rc = lesson_eval(in, p, side, ops[i]->b, &b);
         if (rc != R_OK) {
             lesson_value_free(&acc);
             break;
         }
-        rc = sub_values(in, &acc, &b, &d); /* frees acc and b */
+        rc = binop_values(in, ops[i]->kind, &acc, &b, &d); /* frees acc and b */
         acc = d;
     }
     if (rc == R_OK)
         *out = acc;
-    free(rhs);
+    free(ops);
     return rc;
 }
 
@@ -1683,14 +1922,16 @@ rc_t lesson_eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         return R_OK;
     case LX_CONST:
         out->k = V_INT;
-        out->i = e->i == LC_EVENT_READ ? 1 : (e->i == LC_EVENT_WRITE ? 2 : e->i);
+        out->i = const_value((lesson_const)e->i);
         return R_OK;
     case LX_SECONDS:
         out->k = V_FLOAT;
         out->f = e->f;
         return R_OK;
     case LX_SUB:
-        return eval_sub_chain(in, p, side, e, out);
+    case LX_ADD:
+    case LX_OR:
+        return eval_binop_chain(in, p, side, e, out);
     case LX_BOOL:
         out->k = V_BOOL;
         out->i = e->i;

@@ -174,12 +174,23 @@ static lesson_expr *expr_new(lexer *L, lesson_expr_kind k, size_t at)
 
 static lesson_expr *parse_expr(lexer *L);
 
-/* The type of a - b from the types of a and b (not knowing either: any). */
-static lesson_type sub_type(lesson_type ta, lesson_type tb)
+/* The type of a OP b from the types of a and b (not knowing either, or a
+ * TypeError at run time: any). */
+static lesson_type binop_type(lesson_expr_kind op, lesson_type ta, lesson_type tb)
 {
-    if (ta == LT_ANY || tb == LT_ANY)
-        return LT_ANY;
-    return ta == LT_FLOAT || tb == LT_FLOAT ? LT_FLOAT : LT_INT;
+    bool na = ta == LT_INT || ta == LT_FLOAT, nb = tb == LT_INT || tb == LT_FLOAT;
+    if (op == LX_OR)
+        return ta == LT_INT && tb == LT_INT ? LT_INT : LT_ANY;
+    if (na && nb)
+        return ta == LT_FLOAT || tb == LT_FLOAT ? LT_FLOAT : LT_INT;
+    if (op == LX_ADD && ta == tb && ta == LT_BYTES)
+        return LT_BYTES;
+    return LT_ANY;
+}
+
+static bool is_binop(lesson_expr_kind k)
+{
+    return k == LX_SUB || k == LX_ADD || k == LX_OR;
 }
 
 static lesson_type expr_type(lexer *L, const lesson_expr *e)
@@ -189,14 +200,26 @@ static lesson_type expr_type(lexer *L, const lesson_expr *e)
         return LT_INT;
     case LX_SECONDS:
         return LT_FLOAT;
-    case LX_SUB: {
-        /* Walk the chain's left spine (its right operands are atoms), so a
-         * long chain costs one pass and no recursion. */
-        lesson_type t = LT_INT;
+    case LX_SUB:
+    case LX_ADD:
+    case LX_OR: {
+        /* Walk the chain's left spine, so a long chain costs one pass and
+         * no recursion; its operators apply left to right. */
+        int n = 0;
         const lesson_expr *x = e;
-        for (; x->kind == LX_SUB; x = x->a)
-            t = sub_type(t, expr_type(L, x->b));
-        return sub_type(t, expr_type(L, x));
+        for (; is_binop(x->kind); x = x->a)
+            n++;
+        const lesson_expr **ops = malloc((size_t)n * sizeof *ops);
+        if (!ops)
+            return LT_ANY;
+        int k = n;
+        for (const lesson_expr *y = e; is_binop(y->kind); y = y->a)
+            ops[--k] = y;
+        lesson_type t = expr_type(L, x);
+        for (k = 0; k < n; k++)
+            t = binop_type(ops[k]->kind, t, expr_type(L, ops[k]->b));
+        free(ops);
+        return t;
     }
     case LX_BYTES:
         return LT_BYTES;
@@ -279,6 +302,17 @@ static void check_address(lexer *L, const lesson_expr *a)
     }
     if (port->kind != LX_INT || port->data || port->i < 0 || port->i > 65535)
         lesson_lex_fail(L, (size_t)port->col - 1, "expected a port number from 0 to 65535");
+}
+
+/* Whether e is call flags sockbuf runs: 0, one of the constants in the
+ * mask (bits 1 << lesson_const), or such flags joined with '|'. */
+static bool flags_ok(const lesson_expr *e, unsigned mask)
+{
+    for (; e->kind == LX_OR; e = e->a)
+        if (!flags_ok(e->b, mask))
+            return false;
+    return (e->kind == LX_INT && !e->data && e->i == 0) ||
+           (e->kind == LX_CONST && (mask & (1u << e->i)));
 }
 
 static void check_call(lexer *L, lesson_expr *e)
@@ -366,16 +400,21 @@ static void check_call(lexer *L, lesson_expr *e)
             lesson_lex_fail(L, (size_t)a[0]->col - 1, "expected a backlog integer");
         break;
     case LF_SEND:
+        if (n == 2 && !flags_ok(a[1], (1u << LC_MSG_MORE) | (1u << LC_MSG_DONTWAIT)))
+            lesson_lex_fail(L, (size_t)a[1]->col - 1,
+                            "expected send() flags socket.MSG_MORE, socket.MSG_DONTWAIT, 0, "
+                            "or several joined with '|'");
+        break;
     case LF_SENDALL:
-        if (n == 2 && !is_const(a[1], LC_MSG_MORE) && !(a[1]->kind == LX_INT && a[1]->i == 0))
+        if (n == 2 && !flags_ok(a[1], 1u << LC_MSG_MORE))
             lesson_lex_fail(L, (size_t)a[1]->col - 1, "expected flags socket.MSG_MORE or 0");
         break;
     case LF_RECV:
-        if (n == 2 && !is_const(a[1], LC_MSG_WAITALL) && !is_const(a[1], LC_MSG_PEEK) &&
-            !is_const(a[1], LC_MSG_DONTWAIT) && !(a[1]->kind == LX_INT && a[1]->i == 0))
+        if (n == 2 && !flags_ok(a[1], (1u << LC_MSG_WAITALL) | (1u << LC_MSG_PEEK) |
+                                          (1u << LC_MSG_DONTWAIT)))
             lesson_lex_fail(L, (size_t)a[1]->col - 1,
                             "expected recv() flags socket.MSG_WAITALL, socket.MSG_PEEK, "
-                            "socket.MSG_DONTWAIT or 0");
+                            "socket.MSG_DONTWAIT, 0, or several joined with '|'");
         break;
     case LF_SETSOCKOPT:
     case LF_GETSOCKOPT: {
@@ -1000,20 +1039,11 @@ static lesson_expr *parse_primary(lexer *L)
     return NULL;
 }
 
-/* Whether a value of type t can be an operand of '-'. */
-static bool is_number_type(lesson_type t)
+/* arith := atom ['*' INT] | atom (('-' | '+') atom)*. Operand types are
+ * Python's business at run time: `None - 1` is a TypeError when the
+ * statement runs, as in CPython, not a parse error. */
+static lesson_expr *parse_arith(lexer *L)
 {
-    return t == LT_ANY || t == LT_INT || t == LT_FLOAT;
-}
-
-/* expr := atom ['*' INT] | atom ('-' atom)* */
-static lesson_expr *parse_expr(lexer *L)
-{
-    if (++L->depth > LESSON_MAX_DEPTH) {
-        lesson_lex_fail(L, L->t.start, "expression nested too deeply (more than %d levels)",
-                        LESSON_MAX_DEPTH);
-        return NULL;
-    }
     lesson_expr *a = parse_atom(L);
     if (a && lesson_tok_is(L, "*")) {
         /* b'x' * N and 'ab' * N, or the count first: N * b'x' */
@@ -1064,11 +1094,9 @@ static lesson_expr *parse_expr(lexer *L)
             }
         }
     }
-    /* The type of the chain so far, kept as it grows: asking expr_type()
-     * at every '-' would walk the whole chain each time (quadratic). */
-    lesson_type chain = a && lesson_tok_is(L, "-") ? expr_type(L, a) : LT_ANY;
-    while (a && lesson_tok_is(L, "-")) {
+    while (a && (lesson_tok_is(L, "-") || lesson_tok_is(L, "+"))) {
         size_t op_at = L->t.start;
+        lesson_expr_kind k = lesson_tok_is(L, "-") ? LX_SUB : LX_ADD;
         lesson_lex_next(L);
         lesson_expr *b = parse_atom(L);
         if (!b) {
@@ -1076,27 +1104,7 @@ static lesson_expr *parse_expr(lexer *L)
             a = NULL;
             break;
         }
-        lesson_type ta = chain, tb = expr_type(L, b);
-        lesson_type next = sub_type(ta, tb); /* what expr_type() says of a - b */
-        if (a->kind == LX_BOOL)
-            ta = LT_INT;
-        if (b->kind == LX_BOOL)
-            tb = LT_INT;
-        if (!is_number_type(ta) || !is_number_type(tb) || a->kind == LX_NONE ||
-            b->kind == LX_NONE || a->kind == LX_STR || b->kind == LX_STR) {
-            lesson_lex_fail(L, op_at, "unsupported operand type(s) for -: '%s' and '%s'",
-                            a->kind == LX_NONE  ? "NoneType"
-                            : a->kind == LX_STR ? "str"
-                                                : type_name(ta),
-                            b->kind == LX_NONE  ? "NoneType"
-                            : b->kind == LX_STR ? "str"
-                                                : type_name(tb));
-            expr_free(a);
-            expr_free(b);
-            a = NULL;
-            break;
-        }
-        lesson_expr *d = expr_new_err(L, LX_SUB, (size_t)a->col - 1, op_at);
+        lesson_expr *d = expr_new_err(L, k, (size_t)a->col - 1, op_at);
         if (!d) {
             expr_free(a);
             expr_free(b);
@@ -1106,7 +1114,38 @@ static lesson_expr *parse_expr(lexer *L)
         d->a = a;
         d->b = b;
         a = d;
-        chain = next;
+    }
+    return a;
+}
+
+/* expr := arith ('|' arith)*: '|' binds looser than '-' and '+'. */
+static lesson_expr *parse_expr(lexer *L)
+{
+    if (++L->depth > LESSON_MAX_DEPTH) {
+        lesson_lex_fail(L, L->t.start, "expression nested too deeply (more than %d levels)",
+                        LESSON_MAX_DEPTH);
+        return NULL;
+    }
+    lesson_expr *a = parse_arith(L);
+    while (a && lesson_tok_is(L, "|")) {
+        size_t op_at = L->t.start;
+        lesson_lex_next(L);
+        lesson_expr *b = parse_arith(L);
+        if (!b) {
+            expr_free(a);
+            a = NULL;
+            break;
+        }
+        lesson_expr *d = expr_new_err(L, LX_OR, (size_t)a->col - 1, op_at);
+        if (!d) {
+            expr_free(a);
+            expr_free(b);
+            a = NULL;
+            break;
+        }
+        d->a = a;
+        d->b = b;
+        a = d;
     }
     L->depth--;
     return a;

@@ -1103,6 +1103,80 @@ static void test_run_print(void **state)
     finish(&t);
 }
 
+/* Operators as CPython runs them: a wrong operand type is a TypeError
+ * when the statement runs (the side goes on), not a parse error; '+'
+ * joins bytes, str, lists and tuples; '|' ORs ints; floats with
+ * exponents print as Python's repr does. */
+static void python_operators(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n"
+                    "client: a = None - 1\n"          /* 3 */
+                    "client: b = b'x' + 'y'\n"        /* 4 */
+                    "client: c = len(3)\n"            /* 5 */
+                    "client: d = 1 | 2.5\n"           /* 6 */
+                    "client: print(1e22, 1.5e3, 2E-3, 1e400, .5, 0.1 + 0.2)\n"
+                    "client: print(b'a' + b'b', 'a' + 'b', [1] + [2], (1,) + (2,), 3 - 1 + 4)\n"
+                    "client: print(socket.MSG_PEEK | socket.MSG_DONTWAIT, True | False)\n"
+                    "client: print(9223372036854775807 + 1, "
+                    "1.234567890123456789012345678901234567890e-7)\n"
+                    "expect client: error == TypeError\n",
+                    modes);
+    step_ok(&t);
+    for (int line = 3; line <= 6; line++)
+        assert_string_equal(status_of(&t, modes, line), "error: TypeError");
+    const tview *v = tview_of(&t, modes);
+    assert_int_equal(v->nprinted[LESSON_CLIENT], 4);
+    assert_string_equal(v->printed[LESSON_CLIENT][0],
+                        "1e+22 1500.0 0.002 inf 0.5 0.30000000000000004");
+    assert_string_equal(v->printed[LESSON_CLIENT][1], "b'ab' ab [1, 2] (1, 2) 6");
+    assert_string_equal(v->printed[LESSON_CLIENT][2], "66 True");
+    assert_string_equal(v->printed[LESSON_CLIENT][3],
+                        "9223372036854775808 1.2345678901234568e-07");
+    finish(&t);
+}
+
+static void test_run_python_operators(void **state)
+{
+    (void)state;
+    both_modes(python_operators);
+}
+
+/* recv() flags joined with '|': MSG_PEEK | MSG_DONTWAIT raises
+ * BlockingIOError on an empty queue and leaves bytes queued;
+ * MSG_PEEK | MSG_WAITALL blocks until n bytes are queued;
+ * send(MSG_DONTWAIT) does not wait. */
+static void recv_flags_combined(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED
+                    "step b\n"
+                    "server: p0 = conn.recv(10, socket.MSG_PEEK | socket.MSG_DONTWAIT)\n" /* 10 */
+                    "client: s.sendall(b'hello')\n"
+                    "wait 20ms\n"
+                    "server: p1 = conn.recv(10, socket.MSG_PEEK | socket.MSG_DONTWAIT)\n"
+                    "server: p2 = conn.recv(8, socket.MSG_PEEK | socket.MSG_WAITALL)\n" /* 14 */
+                    "expect server: p1 == b'hello'\n"
+                    "expect server: conn.recv_queue == 5\n"
+                    "step c\n"
+                    "client: n = s.send(b'!!!', socket.MSG_DONTWAIT)\n"
+                    "wait 20ms\n"
+                    "expect server: p2 == b'hello!!!'\n"
+                    "expect server: conn.recv_queue == 8\n"
+                    "expect client: n == 3\n",
+                    modes);
+    step_ok(&t);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 10), "error: BlockingIOError");
+    assert_string_equal(status_of(&t, modes, 14), "blocked");
+    step_ok(&t);
+    finish(&t);
+}
+
+static void test_run_recv_flags_combined(void **state)
+{
+    (void)state;
+    both_modes(recv_flags_combined);
+}
+
 static char *transcript_of(const char *path, unsigned modes)
 {
     lesson_diag d[LESSON_MAX_DIAGS];
@@ -1417,6 +1491,8 @@ int main(void)
         cmocka_unit_test(test_run_sleep_is_waited_for),
         cmocka_unit_test(test_run_time_budget),
         cmocka_unit_test(test_run_print),
+        cmocka_unit_test(test_run_python_operators),
+        cmocka_unit_test(test_run_recv_flags_combined),
         cmocka_unit_test(test_run_rerun_is_identical),
         cmocka_unit_test(test_run_real_ports_are_private),
         cmocka_unit_test(test_run_memory_budget_raises_memoryerror),
