@@ -221,8 +221,8 @@ static rc_t recv_once(interp *in, pending *p, sockobj *s)
              : p->peek ? be->ops->peek(be, s->h, buf, p->cap)
                        : be->ops->recv(be, s->h, buf, p->cap);
     bool wait = s->blocking && !(p->dontwait && s->timeout_us < 0);
-    if (n > 0 && (size_t)n < p->cap && p->peek && p->waitall && !p->dontwait &&
-        s->timeout_us < 0 && s->blocking) {
+    if (n > 0 && (size_t)n < p->cap && p->peek && p->waitall && !p->dontwait && s->timeout_us < 0 &&
+        s->blocking) {
         /* MSG_PEEK | MSG_WAITALL: Linux waits until n bytes are queued,
          * or the peer's FIN ends the stream (then it returns fewer) */
         lesson_probe pr;
@@ -1739,13 +1739,12 @@ static rc_t binop_values(interp *in, lesson_expr_kind op, value *x, value *y, va
                               py_type(y));
     } else if (op == LX_ADD && (x->k == V_STR || x->k == V_LIST || x->k == V_TUPLE)) {
         rc = lesson_raise_msg(in, LESSON_EXC_TYPE,
-                              "TypeError: can only concatenate %s (not \"%s\") to %s",
-                              py_type(x), py_type(y), py_type(x));
-    } else if (!is_num(x) || !is_num(y) ||
-               (op == LX_OR && (x->k == V_FLOAT || y->k == V_FLOAT))) {
+                              "TypeError: can only concatenate %s (not \"%s\") to %s", py_type(x),
+                              py_type(y), py_type(x));
+    } else if (!is_num(x) || !is_num(y) || (op == LX_OR && (x->k == V_FLOAT || y->k == V_FLOAT))) {
         rc = lesson_raise_msg(in, LESSON_EXC_TYPE,
-                              "TypeError: unsupported operand type(s) for %c: '%s' and '%s'",
-                              sym, py_type(x), py_type(y));
+                              "TypeError: unsupported operand type(s) for %c: '%s' and '%s'", sym,
+                              py_type(x), py_type(y));
     } else if (op == LX_OR) {
         if (x->k == V_BIG || y->k == V_BIG)
             rc = lesson_raise_msg(in, LESSON_EXC_OVERFLOW,

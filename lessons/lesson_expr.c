@@ -410,8 +410,8 @@ static void check_call(lexer *L, lesson_expr *e)
             lesson_lex_fail(L, (size_t)a[1]->col - 1, "expected flags socket.MSG_MORE or 0");
         break;
     case LF_RECV:
-        if (n == 2 && !flags_ok(a[1], (1u << LC_MSG_WAITALL) | (1u << LC_MSG_PEEK) |
-                                          (1u << LC_MSG_DONTWAIT)))
+        if (n == 2 &&
+            !flags_ok(a[1], (1u << LC_MSG_WAITALL) | (1u << LC_MSG_PEEK) | (1u << LC_MSG_DONTWAIT)))
             lesson_lex_fail(L, (size_t)a[1]->col - 1,
                             "expected recv() flags socket.MSG_WAITALL, socket.MSG_PEEK, "
                             "socket.MSG_DONTWAIT, 0, or several joined with '|'");

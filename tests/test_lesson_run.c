@@ -1110,10 +1110,10 @@ static void test_run_print(void **state)
 static void python_operators(unsigned modes)
 {
     run_t t = start("lesson t\nstep a\n"
-                    "client: a = None - 1\n"          /* 3 */
-                    "client: b = b'x' + 'y'\n"        /* 4 */
-                    "client: c = len(3)\n"            /* 5 */
-                    "client: d = 1 | 2.5\n"           /* 6 */
+                    "client: a = None - 1\n"   /* 3 */
+                    "client: b = b'x' + 'y'\n" /* 4 */
+                    "client: c = len(3)\n"     /* 5 */
+                    "client: d = 1 | 2.5\n"    /* 6 */
                     "client: print(1e22, 1.5e3, 2E-3, 1e400, .5, 0.1 + 0.2)\n"
                     "client: print(b'a' + b'b', 'a' + 'b', [1] + [2], (1,) + (2,), 3 - 1 + 4)\n"
                     "client: print(socket.MSG_PEEK | socket.MSG_DONTWAIT, True | False)\n"
@@ -1130,8 +1130,7 @@ static void python_operators(unsigned modes)
                         "1e+22 1500.0 0.002 inf 0.5 0.30000000000000004");
     assert_string_equal(v->printed[LESSON_CLIENT][1], "b'ab' ab [1, 2] (1, 2) 6");
     assert_string_equal(v->printed[LESSON_CLIENT][2], "66 True");
-    assert_string_equal(v->printed[LESSON_CLIENT][3],
-                        "9223372036854775808 1.2345678901234568e-07");
+    assert_string_equal(v->printed[LESSON_CLIENT][3], "9223372036854775808 1.2345678901234568e-07");
     finish(&t);
 }
 
@@ -1147,8 +1146,7 @@ static void test_run_python_operators(void **state)
  * send(MSG_DONTWAIT) does not wait. */
 static void recv_flags_combined(unsigned modes)
 {
-    run_t t = start("lesson t\nstep a\n" CONNECTED
-                    "step b\n"
+    run_t t = start("lesson t\nstep a\n" CONNECTED "step b\n"
                     "server: p0 = conn.recv(10, socket.MSG_PEEK | socket.MSG_DONTWAIT)\n" /* 10 */
                     "client: s.sendall(b'hello')\n"
                     "wait 20ms\n"
