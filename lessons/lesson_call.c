@@ -646,6 +646,37 @@ static rc_t need_int(interp *in, const value *v)
     return (v->k == V_INT || v->k == V_BOOL) ? R_OK : lesson_raise(in, LESSON_EXC_TYPE);
 }
 
+/* The size recv(n) (and recv_into's nbytes) asks for, checked as CPython
+ * 3.11 on Linux x86_64 checks it before any I/O: an int (TypeError), in
+ * ssize_t (OverflowError), not negative (ValueError); then recv() makes a
+ * bytes object of n bytes: past PY_SSIZE_T_MAX less its 33-byte header it
+ * is "byte string is too large" (OverflowError), and a malloc() no x86_64
+ * process can get (past the 128 TiB user address space) is MemoryError.
+ * Nothing is allocated here: below that, what a machine grants depends on
+ * its memory and overcommit policy, and sockbuf grants it (the buffer it
+ * reads into is bounded by the lesson's budget). */
+enum { PY_BYTES_HEADER = 33 };
+#define X86_64_USER_SPACE_BYTES ((int64_t)1 << 47)
+static rc_t recv_size(interp *in, const value *v, const char *call)
+{
+    if (v->k == V_BIG)
+        return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                "OverflowError: Python int too large to convert to C ssize_t");
+    if (v->k != V_INT && v->k != V_BOOL)
+        return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                "TypeError: '%s' object cannot be interpreted as an integer",
+                                py_type(v));
+    if (v->i < 0)
+        return lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: negative buffersize in %s",
+                                call);
+    if (v->i > INT64_MAX - PY_BYTES_HEADER && !strcmp(call, "recv"))
+        return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                "OverflowError: byte string is too large");
+    if (v->i > X86_64_USER_SPACE_BYTES - PY_BYTES_HEADER && !strcmp(call, "recv"))
+        return lesson_raise_msg(in, LESSON_EXC_MEMORY, "MemoryError");
+    return R_OK;
+}
+
 /* Takes a copy of data for the pending op. */
 static rc_t take_data(interp *in, pending *p, const uint8_t *d, size_t n)
 {
@@ -782,6 +813,9 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
     int r;
     if (!s)
         return lesson_raise(in, LESSON_EXC_ATTRIBUTE);
+    /* CPython checks recv()'s size and makes its buffer before any I/O */
+    if (e->func == LF_RECV && (rc = recv_size(in, &args[0], "recv")) != R_OK)
+        return rc;
     if (s->h < 0 && e->func != LF_CLOSE)
         return lesson_raise_errno(in, -EBADF);
     if (s->pending_err && (e->func == LF_SEND || e->func == LF_SENDALL || e->func == LF_RECV)) {
@@ -849,10 +883,6 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         }
         return op_start(in, p, side, e, (int)obj->i);
     case LF_RECV:
-        if ((rc = need_int(in, &args[0])) != R_OK)
-            return rc;
-        if (args[0].i < 0)
-            return lesson_raise(in, LESSON_EXC_VALUE);
         if (args[0].i == 0) {
             out->k = V_BYTES;
             out->data = malloc(1);

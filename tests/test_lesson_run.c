@@ -1175,6 +1175,41 @@ static void test_run_recv_flags_combined(void **state)
     both_modes(recv_flags_combined);
 }
 
+/* recv(n) with n past what Python allows raises what CPython 3.11
+ * raises on Linux x86_64, before any I/O and without allocating (the
+ * bytes stay queued): OverflowError past ssize_t and near it,
+ * MemoryError past the 128 TiB a process can address, ValueError for a
+ * negative n, on a closed socket too. */
+static void recv_huge(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED
+                    "client: s.sendall(b'hi')\n"
+                    "wait 20ms\n"
+                    "server: a = conn.recv(9223372036854775808)\n" /* 11 */
+                    "server: b = conn.recv(9223372036854775807)\n" /* 12 */
+                    "server: c = conn.recv(4611686018427387904)\n" /* 13 */
+                    "server: d = conn.recv(140737488355295)\n"     /* 14: 2**47 - 33 */
+                    "server: conn.close()\n"
+                    "server: e = conn.recv(-1)\n" /* 16 */
+                    "server: f = conn.recv(1)\n"  /* 17 */
+                    "expect server: d == b'hi'\n",
+                    modes);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 11), "error: OverflowError");
+    assert_string_equal(status_of(&t, modes, 12), "error: OverflowError");
+    assert_string_equal(status_of(&t, modes, 13), "error: MemoryError");
+    assert_string_equal(status_of(&t, modes, 14), "done");
+    assert_string_equal(status_of(&t, modes, 16), "error: ValueError");
+    assert_string_equal(status_of(&t, modes, 17), "error: OSError");
+    finish(&t);
+}
+
+static void test_run_recv_huge(void **state)
+{
+    (void)state;
+    both_modes(recv_huge);
+}
+
 static char *transcript_of(const char *path, unsigned modes)
 {
     lesson_diag d[LESSON_MAX_DIAGS];
@@ -1491,6 +1526,7 @@ int main(void)
         cmocka_unit_test(test_run_print),
         cmocka_unit_test(test_run_python_operators),
         cmocka_unit_test(test_run_recv_flags_combined),
+        cmocka_unit_test(test_run_recv_huge),
         cmocka_unit_test(test_run_rerun_is_identical),
         cmocka_unit_test(test_run_real_ports_are_private),
         cmocka_unit_test(test_run_memory_budget_raises_memoryerror),
