@@ -670,8 +670,7 @@ static rc_t recv_size(interp *in, const value *v, const char *call)
         return lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: negative buffersize in %s",
                                 call);
     if (v->i > INT64_MAX - PY_BYTES_HEADER && !strcmp(call, "recv"))
-        return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
-                                "OverflowError: byte string is too large");
+        return lesson_raise_msg(in, LESSON_EXC_OVERFLOW, "OverflowError: byte string is too large");
     if (v->i > X86_64_USER_SPACE_BYTES - PY_BYTES_HEADER && !strcmp(call, "recv"))
         return lesson_raise_msg(in, LESSON_EXC_MEMORY, "MemoryError");
     return R_OK;

@@ -1182,8 +1182,7 @@ static void test_run_recv_flags_combined(void **state)
  * negative n, on a closed socket too. */
 static void recv_huge(unsigned modes)
 {
-    run_t t = start("lesson t\nstep a\n" CONNECTED
-                    "client: s.sendall(b'hi')\n"
+    run_t t = start("lesson t\nstep a\n" CONNECTED "client: s.sendall(b'hi')\n"
                     "wait 20ms\n"
                     "server: a = conn.recv(9223372036854775808)\n" /* 11 */
                     "server: b = conn.recv(9223372036854775807)\n" /* 12 */
