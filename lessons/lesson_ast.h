@@ -99,7 +99,10 @@ typedef enum {
      * socket.create_server(address[, backlog=N]): a listening one */
     LF_CREATE_CONNECTION,
     LF_CREATE_SERVER,
-    LF_REPR, /* repr(x): a str */
+    LF_REPR,      /* repr(x): a str */
+    LF_BYTEARRAY, /* bytearray([n | bytes]): a mutable buffer */
+    LF_BYTES,     /* bytes([n | bytes | bytearray]) */
+    LF_RECV_INTO, /* s.recv_into(buffer[, nbytes[, flags]]): the count it filled */
 } lesson_func;
 
 /* What a variable holds, as far as the parser can tell. */
@@ -134,6 +137,7 @@ typedef enum {
     LX_LIST,   /* [args...], or a tuple of other than two items when i is 1: (x,), (a, b, c) */
     LX_INDEX,  /* a[b] */
     LX_FIELD,  /* a.name: a SelectorKey's fileobj, data or events */
+    LX_SLICE,  /* a[args[0]:args[1]] (nargs 2; a bound left out is NULL) */
     /* only in expectations: */
     LX_ATTR,  /* a.ATTRIBUTE: i is the lesson_attr, a the object (a variable) */
     LX_ERROR, /* `error`: the side's last exception, or None */

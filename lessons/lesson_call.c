@@ -28,6 +28,8 @@ enum {
 
 static int64_t const_value(lesson_const c);
 static const char *py_type(const value *v);
+static const value *seq_item(const value *v, size_t k);
+static size_t seq_len(const value *v);
 
 /* The bytes of a generated file: readable lines, the same on every run. */
 static void file_fill(uint8_t *d, size_t from, size_t n)
@@ -573,7 +575,18 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         break;
     }
     case LF_RECV:
+    case LF_RECV_INTO:
         rc = p->waitall && !p->peek ? recv_waitall(in, p, s) : recv_once(in, p, s);
+        if (rc == R_OK && p->op == LF_RECV_INTO) {
+            /* recv_into(): the bytes land in the bytearray (p->held, the
+             * same buffer every holder sees); it returns their count */
+            size_t n = p->result.len;
+            if (n)
+                memcpy(p->held.data, p->result.data, n);
+            lesson_value_free(&p->result);
+            p->result.k = V_INT;
+            p->result.i = (int64_t)n;
+        }
         break;
     case LF_SENDALL:
         rc = push_bytes(in, p, s);
@@ -633,9 +646,10 @@ static rc_t op_start(interp *in, pending *p, lesson_side side, const lesson_expr
     return op_run(in, p, side);
 }
 
+/* A bytes-like argument (bytes or bytearray) */
 static rc_t need_bytes(interp *in, const value *v)
 {
-    return v->k == V_BYTES ? R_OK : lesson_raise(in, LESSON_EXC_TYPE);
+    return v->k == V_BYTES || v->k == V_BYTEARRAY ? R_OK : lesson_raise(in, LESSON_EXC_TYPE);
 }
 
 static rc_t need_int(interp *in, const value *v)
@@ -674,6 +688,27 @@ static rc_t recv_size(interp *in, const value *v, const char *call)
     if (v->i > X86_64_USER_SPACE_BYTES - PY_BYTES_HEADER && !strcmp(call, "recv"))
         return lesson_raise_msg(in, LESSON_EXC_MEMORY, "MemoryError");
     return R_OK;
+}
+
+/* recv_into(buffer[, nbytes[, flags]])'s arguments, checked as CPython
+ * checks them before any I/O: a writable buffer (a bytearray), nbytes an
+ * int, not negative, not more than the buffer holds (0: all of it). */
+static rc_t recv_into_size(interp *in, const lesson_expr *e, const value *args)
+{
+    if (args[0].k != V_BYTEARRAY)
+        return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                "TypeError: recv_into() argument 'buffer' must be read-write "
+                                "bytes-like object, not %s",
+                                py_type(&args[0]));
+    if (e->nargs < 2)
+        return R_OK;
+    rc_t rc = recv_size(in, &args[1], "recv_into");
+    if (rc == R_OK && (uint64_t)args[1].i > args[0].len)
+        rc = lesson_raise_msg(in, LESSON_EXC_VALUE,
+                              "ValueError: buffer too small for requested bytes");
+    if (rc == R_OK && e->nargs == 3 && args[2].k != V_INT && args[2].k != V_BOOL)
+        rc = lesson_raise(in, LESSON_EXC_TYPE);
+    return rc;
 }
 
 /* Takes a copy of data for the pending op. */
@@ -815,6 +850,8 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
     /* CPython checks recv()'s size and makes its buffer before any I/O */
     if (e->func == LF_RECV && (rc = recv_size(in, &args[0], "recv")) != R_OK)
         return rc;
+    if (e->func == LF_RECV_INTO && (rc = recv_into_size(in, e, args)) != R_OK)
+        return rc;
     if (s->h < 0 && e->func != LF_CLOSE)
         return lesson_raise_errno(in, -EBADF);
     if (s->pending_err && (e->func == LF_SEND || e->func == LF_SENDALL || e->func == LF_RECV)) {
@@ -896,6 +933,23 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
             p->dontwait = (fl & MSG_DONTWAIT_VALUE) != 0;
         }
         p->len = 0;
+        return op_start(in, p, side, e, (int)obj->i);
+    case LF_RECV_INTO:
+        p->cap = (size_t)(e->nargs >= 2 && args[1].i ? args[1].i : (int64_t)args[0].len);
+        if (p->cap == 0) { /* nothing to read into: 0 at once */
+            out->k = V_INT;
+            return R_OK;
+        }
+        {
+            int64_t fl = e->nargs == 3 ? args[2].i : 0; /* the parser allowed only these */
+            p->waitall = (fl & MSG_WAITALL_VALUE) != 0;
+            p->peek = (fl & MSG_PEEK_VALUE) != 0;
+            p->dontwait = (fl & MSG_DONTWAIT_VALUE) != 0;
+        }
+        p->len = 0;
+        lesson_value_free(&p->held);
+        if (lesson_value_copy(&p->held, &args[0])) /* the bytearray itself */
+            return lesson_raise(in, LESSON_EXC_MEMORY);
         return op_start(in, p, side, e, (int)obj->i);
     case LF_SENDFILE: {
         if (args[0].k != V_FILE)
@@ -1389,6 +1443,68 @@ static rc_t call_selector_method(interp *in, pending *p, lesson_side side, const
     return R_OK;
 }
 
+/* bytearray(x) (mutable) or bytes(x) as CPython 3.11 makes them: from
+ * nothing (empty), a count (zeros), bytes or a bytearray (a copy), or a
+ * list or tuple of ints 0-255; a str needs an encoding (TypeError). */
+static rc_t bytes_of(interp *in, bool mutable, const value *x, value *out)
+{
+    const char *kind = mutable ? "bytearray" : "bytes";
+    size_t n = 0;
+    if (!x) {
+        n = 0;
+    } else if (x->k == V_BIG) {
+        return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                "OverflowError: cannot fit 'int' into an index-sized integer");
+    } else if (x->k == V_INT || x->k == V_BOOL) {
+        if (x->i < 0)
+            return lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: negative count");
+        if ((uint64_t)x->i > LESSON_MAX_DATA_BYTES)
+            return lesson_raise(in, LESSON_EXC_MEMORY); /* the lesson's budget */
+        n = (size_t)x->i;
+    } else if (x->k == V_BYTES || x->k == V_BYTEARRAY) {
+        n = x->len;
+    } else if (x->k == V_STR) {
+        return lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: string argument without an encoding");
+    } else if (x->k == V_LIST || x->k == V_TUPLE) {
+        n = seq_len(x);
+        for (size_t k = 0; k < n; k++) {
+            const value *b = seq_item(x, k);
+            if (b->k != V_INT && b->k != V_BOOL && b->k != V_BIG)
+                return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                        "TypeError: '%s' object cannot be interpreted as an "
+                                        "integer",
+                                        py_type(b));
+            if (b->k == V_BIG || b->i < 0 || b->i > 255)
+                return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                        "ValueError: byte must be in range(0, 256)");
+        }
+    } else {
+        return lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: cannot convert '%s' object to %s",
+                                py_type(x), kind);
+    }
+    out->k = mutable ? V_BYTEARRAY : V_BYTES;
+    out->data = lesson_budget_alloc(in, n, &out->sh);
+    if (!out->data)
+        return lesson_raise(in, LESSON_EXC_MEMORY);
+    out->len = n;
+    if (mutable && !out->sh) { /* a bytearray is always shared: one object, many names */
+        if (!(out->sh = calloc(1, sizeof *out->sh))) {
+            lesson_value_free(out);
+            return lesson_raise(in, LESSON_EXC_MEMORY);
+        }
+        out->sh->refs = 1;
+    }
+    if (!x || x->k == V_INT || x->k == V_BOOL)
+        memset(out->data, 0, n);
+    else if (x->k == V_BYTES || x->k == V_BYTEARRAY) {
+        if (n)
+            memcpy(out->data, x->data, n);
+    } else
+        for (size_t k = 0; k < n; k++)
+            out->data[k] = (uint8_t)seq_item(x, k)->i;
+    return R_OK;
+}
+
 static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *obj,
                  value *args, value *out)
 {
@@ -1432,6 +1548,9 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         return lesson_raise(in, LESSON_EXC_FILE_NOT_FOUND);
     case LF_INT:
         return int_of(in, &args[0], out);
+    case LF_BYTEARRAY:
+    case LF_BYTES:
+        return bytes_of(in, e->func == LF_BYTEARRAY, e->nargs ? &args[0] : NULL, out);
     case LF_REPR: {
         /* Python's repr(): whole for bytes and str (an escape takes at
          * most 4 bytes a byte), as print() shows any other value */
@@ -1451,7 +1570,7 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     }
     case LF_LEN:
         out->k = V_INT;
-        if (args[0].k == V_BYTES)
+        if (args[0].k == V_BYTES || args[0].k == V_BYTEARRAY)
             out->i = (int64_t)args[0].len;
         else if (args[0].k == V_STR) {
             for (size_t i = 0; i < args[0].len; i++)
@@ -1645,6 +1764,8 @@ static const char *py_type(const value *v)
         return "bool";
     case V_BYTES:
         return "bytes";
+    case V_BYTEARRAY:
+        return "bytearray";
     case V_STR:
         return "str";
     case V_TUPLE:
@@ -1746,12 +1867,16 @@ static rc_t binop_values(interp *in, lesson_expr_kind op, value *x, value *y, va
     rc_t rc = R_OK;
     char sym = op == LX_SUB ? '-' : (op == LX_ADD ? '+' : '|');
     memset(out, 0, sizeof *out);
-    if (op == LX_ADD && !(is_num(x) && is_num(y)) && x->k == y->k &&
-        (x->k == V_BYTES || x->k == V_STR)) {
+    bool xb = x->k == V_BYTES || x->k == V_BYTEARRAY, yb = y->k == V_BYTES || y->k == V_BYTEARRAY;
+    if (op == LX_ADD && ((xb && yb) || (x->k == V_STR && y->k == V_STR))) {
+        /* bytes + bytearray is bytes, bytearray + bytes a new bytearray */
         size_t total = x->len + y->len;
         out->k = x->k;
         out->data = lesson_budget_alloc(in, total, &out->sh);
-        if (!out->data)
+        if (out->data && out->k == V_BYTEARRAY && !out->sh &&
+            (out->sh = calloc(1, sizeof *out->sh)) != NULL)
+            out->sh->refs = 1;
+        if (!out->data || (out->k == V_BYTEARRAY && !out->sh))
             rc = lesson_raise(in, LESSON_EXC_MEMORY);
         else {
             if (x->len)
@@ -1763,9 +1888,9 @@ static rc_t binop_values(interp *in, lesson_expr_kind op, value *x, value *y, va
     } else if (op == LX_ADD && (x->k == V_LIST || x->k == V_TUPLE) &&
                (y->k == V_LIST || y->k == V_TUPLE) && is_tuple(x) == is_tuple(y)) {
         rc = concat_seqs(in, x, y, out);
-    } else if (op == LX_ADD && x->k == V_BYTES && !is_num(x)) {
-        rc = lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: can't concat %s to bytes",
-                              py_type(y));
+    } else if (op == LX_ADD && xb) {
+        rc = lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: can't concat %s to %s", py_type(y),
+                              py_type(x));
     } else if (op == LX_ADD && (x->k == V_STR || x->k == V_LIST || x->k == V_TUPLE)) {
         rc = lesson_raise_msg(in, LESSON_EXC_TYPE,
                               "TypeError: can only concatenate %s (not \"%s\") to %s", py_type(x),
@@ -1876,7 +2001,8 @@ static rc_t eval_index(interp *in, pending *p, lesson_side side, const lesson_ex
         for (size_t k = 0; k < x.len; k++)
             n += (x.data[k] & 0xC0) != 0x80;
     }
-    if (x.k != V_LIST && x.k != V_TUPLE && x.k != V_BYTES && x.k != V_STR) {
+    if (x.k != V_LIST && x.k != V_TUPLE && x.k != V_BYTES && x.k != V_STR &&
+        x.k != V_BYTEARRAY) {
         rc = lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: object is not subscriptable");
     } else if (ix.k == V_BIG) {
         rc = lesson_raise_msg(in, LESSON_EXC_INDEX,
@@ -1891,7 +2017,7 @@ static rc_t eval_index(interp *in, pending *p, lesson_side side, const lesson_ex
             const value *item = x.k == V_LIST ? &x.items[i] : (i == 0 ? x.a : x.b);
             if (lesson_value_copy(out, item))
                 rc = lesson_raise(in, LESSON_EXC_MEMORY);
-        } else if (x.k == V_BYTES) {
+        } else if (x.k == V_BYTES || x.k == V_BYTEARRAY) {
             out->k = V_INT;
             out->i = x.data[i];
         } else {
@@ -1915,6 +2041,114 @@ static rc_t eval_index(interp *in, pending *p, lesson_side side, const lesson_ex
     }
     lesson_value_free(&x);
     lesson_value_free(&ix);
+    return rc;
+}
+
+/* One bound of x[a:b] as Python's slice takes it: None or left out is the
+ * default, a negative one counts from the end, and it is clamped to
+ * 0..n; an int past 64 bits is clamped too. */
+static rc_t slice_bound(interp *in, const value *b, int64_t n, int64_t dflt, int64_t *out)
+{
+    if (b->k == V_NONE) {
+        *out = dflt;
+        return R_OK;
+    }
+    if (b->k != V_INT && b->k != V_BOOL && b->k != V_BIG)
+        return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                "TypeError: slice indices must be integers or None or have an "
+                                "__index__ method");
+    int64_t i = b->k == V_BIG ? (b->i < 0 ? -n - 1 : n + 1) : b->i;
+    if (i < 0)
+        i = i + n < 0 ? 0 : i + n;
+    *out = i > n ? n : i;
+    return R_OK;
+}
+
+/* x[a:b]: a copy of the part of bytes, a bytearray, a str (by
+ * characters), a list or a tuple, as Python slices it (no step). */
+static rc_t eval_slice(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out)
+{
+    value x, bnd[2];
+    memset(bnd, 0, sizeof bnd);
+    rc_t rc = lesson_eval(in, p, side, e->a, &x);
+    for (int k = 0; rc == R_OK && k < 2; k++)
+        if (e->args[k])
+            rc = lesson_eval(in, p, side, e->args[k], &bnd[k]);
+    if (rc != R_OK)
+        goto done;
+    bool text = x.k == V_STR, seq = x.k == V_LIST || x.k == V_TUPLE;
+    if (!text && !seq && x.k != V_BYTES && x.k != V_BYTEARRAY) {
+        rc = lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: '%s' object is not subscriptable",
+                              py_type(&x));
+        goto done;
+    }
+    int64_t n = seq ? (int64_t)seq_len(&x) : (int64_t)x.len, lo, hi;
+    if (text) {
+        n = 0;
+        for (size_t k = 0; k < x.len; k++)
+            n += (x.data[k] & 0xC0) != 0x80;
+    }
+    if ((rc = slice_bound(in, &bnd[0], n, 0, &lo)) != R_OK ||
+        (rc = slice_bound(in, &bnd[1], n, n, &hi)) != R_OK)
+        goto done;
+    if (hi < lo)
+        hi = lo;
+    if (seq) {
+        value part;
+        memset(&part, 0, sizeof part);
+        part.k = V_LIST;
+        part.i = x.k == V_TUPLE || x.i; /* a tuple's slice is a tuple */
+        part.len = (size_t)(hi - lo);
+        const value *tmp = NULL;
+        value items[2];
+        if (x.k == V_TUPLE) { /* a pair's items, as an array */
+            items[0] = *x.a;
+            items[1] = *x.b;
+            tmp = items;
+        } else
+            tmp = x.items;
+        value empty;
+        memset(&empty, 0, sizeof empty);
+        empty.k = V_LIST;
+        empty.i = part.i;
+        part.items = (value *)tmp + lo;
+        /* joining with an empty one of its kind copies it (a pair stays a V_TUPLE) */
+        rc = concat_seqs(in, &part, &empty, out);
+        goto done;
+    }
+    size_t from = (size_t)lo, to = (size_t)hi;
+    if (text) { /* characters to bytes */
+        size_t at = 0, c = 0;
+        for (; at < x.len && c < (size_t)lo; at++)
+            if (at + 1 >= x.len || (x.data[at + 1] & 0xC0) != 0x80)
+                c++;
+        from = at;
+        for (; at < x.len && c < (size_t)hi; at++)
+            if (at + 1 >= x.len || (x.data[at + 1] & 0xC0) != 0x80)
+                c++;
+        to = at;
+    }
+    if (x.k == V_BYTEARRAY) {
+        value src = x;
+        src.k = V_BYTES;
+        src.data = x.data + from;
+        src.len = to - from;
+        rc = bytes_of(in, true, &src, out);
+    } else {
+        out->k = x.k;
+        out->data = lesson_budget_alloc(in, to - from, &out->sh);
+        if (!out->data)
+            rc = lesson_raise(in, LESSON_EXC_MEMORY);
+        else {
+            if (to > from)
+                memcpy(out->data, x.data + from, to - from);
+            out->len = to - from;
+        }
+    }
+done:
+    lesson_value_free(&x);
+    lesson_value_free(&bnd[0]);
+    lesson_value_free(&bnd[1]);
     return rc;
 }
 
@@ -2031,6 +2265,8 @@ rc_t lesson_eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     }
     case LX_INDEX:
         return eval_index(in, p, side, e, out);
+    case LX_SLICE:
+        return eval_slice(in, p, side, e, out);
     case LX_FIELD: {
         value key;
         rc_t rc = lesson_eval(in, p, side, e->a, &key);

@@ -43,6 +43,7 @@ static const struct {
     {"send", LF_SEND, LT_SOCKET, 1, 2},
     {"sendall", LF_SENDALL, LT_SOCKET, 1, 2},
     {"recv", LF_RECV, LT_SOCKET, 1, 2},
+    {"recv_into", LF_RECV_INTO, LT_SOCKET, 1, 3},
     {"setblocking", LF_SETBLOCKING, LT_SOCKET, 1, 1},
     {"settimeout", LF_SETTIMEOUT, LT_SOCKET, 1, 1},
     {"gettimeout", LF_GETTIMEOUT, LT_SOCKET, 0, 0},
@@ -246,7 +247,10 @@ static lesson_type expr_type(lexer *L, const lesson_expr *e)
                        : LT_WRITER;
         case LF_RECV:
         case LF_READ:
+        case LF_BYTES:
             return LT_BYTES;
+        case LF_RECV_INTO:
+            return LT_INT;
         case LF_LEN:
         case LF_SEND:
         case LF_GETSOCKOPT:
@@ -566,7 +570,7 @@ static bool python_socket_method(const char *name, size_t len)
 {
     static const char *const names[] = {
         "fileno",     "getsockname", "getpeername",  "recvfrom",        "recvfrom_into",
-        "recv_into",  "recvmsg",     "recvmsg_into", "sendto",          "sendmsg",
+        "recvmsg",     "recvmsg_into", "sendto",          "sendmsg",
         "detach",     "dup",         "getblocking",  "get_inheritable", "set_inheritable",
         "connect_ex", "share",       "ioctl",        "sendmsg_afalg",
     };
@@ -641,6 +645,8 @@ static const struct {
     {NULL, "len", "len", LF_LEN, 1, 1},
     {NULL, "int", "int", LF_INT, 1, 1},
     {NULL, "repr", "repr", LF_REPR, 1, 1},
+    {NULL, "bytearray", "bytearray", LF_BYTEARRAY, 0, 1},
+    {NULL, "bytes", "bytes", LF_BYTES, 0, 1},
     {NULL, "print", "print", LF_PRINT, 0, LESSON_MAX_ARGS},
 };
 
@@ -897,8 +903,33 @@ static lesson_expr *parse_atom(lexer *L)
     while (e && lesson_tok_is(L, "[")) {
         size_t at = L->t.start;
         lesson_lex_next(L);
-        lesson_expr *ix = parse_expr(L);
-        if (!ix || !lesson_accept_op(L, "]", "']' after the index")) {
+        lesson_expr *ix = lesson_tok_is(L, ":") ? NULL : parse_expr(L);
+        if (!ix && !lesson_tok_is(L, ":")) {
+            expr_free(e);
+            return NULL;
+        }
+        if (lesson_tok_is(L, ":")) { /* a slice: x[a:b], either bound left out */
+            lesson_lex_next(L);
+            lesson_expr *stop = lesson_tok_is(L, "]") ? NULL : parse_expr(L);
+            lesson_expr *x = NULL;
+            if ((stop || lesson_tok_is(L, "]")) &&
+                lesson_accept_op(L, "]", "']' after the slice (sockbuf has no step)"))
+                x = expr_new(L, LX_SLICE, at);
+            if (!x) {
+                expr_free(ix);
+                expr_free(stop);
+                expr_free(e);
+                return NULL;
+            }
+            x->col = e->col;
+            x->a = e;
+            x->args[0] = ix;
+            x->args[1] = stop;
+            x->nargs = 2;
+            e = x;
+            continue;
+        }
+        if (!lesson_accept_op(L, "]", "']' after the index")) {
             expr_free(ix);
             expr_free(e);
             return NULL;

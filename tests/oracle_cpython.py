@@ -418,6 +418,8 @@ class Side:
 
 
 def got_text(v):
+    if isinstance(v, bytearray) and len(v) > 24:
+        return "bytearray(%s)" % got_text(bytes(v))
     if isinstance(v, (bytes, str)) and len(v) > 24:
         kind = "bytes" if isinstance(v, bytes) else "chars"
         head = repr(v)

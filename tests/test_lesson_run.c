@@ -1209,6 +1209,46 @@ static void test_run_recv_huge(void **state)
     both_modes(recv_huge);
 }
 
+/* bytearray and recv_into(): the bytes land in the bytearray in place
+ * (another name for it sees them), the count is returned, nbytes bounds
+ * it, a blocked recv_into() fills the buffer when bytes come; slices and
+ * bytes() copy. */
+static void recv_into_bytearray(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED
+                    "server: buf = bytearray(6)\n"
+                    "server: alias = buf\n"
+                    "client: s.sendall(b'hello!!')\n"
+                    "wait 20ms\n"
+                    "server: n = conn.recv_into(buf, 5)\n"
+                    "server: print(n, alias, buf[:n], bytes(buf[1:3]), buf[-1], len(buf))\n"
+                    "server: w = conn.recv_into(buf)\n"
+                    "server: w2 = conn.recv_into(buf)\n" /* 16: blocks */
+                    "step b\n"
+                    "client: s.sendall(b'XY')\n"
+                    "wait 20ms\n"
+                    "server: print(w, w2, buf)\n"
+                    "server: bad = conn.recv_into(b'xx')\n" /* 21 */
+                    "expect server: w2 == 2\n",
+                    modes);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 16), "blocked");
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 21), "error: TypeError");
+    const tview *v = tview_of(&t, modes);
+    assert_int_equal(v->nprinted[LESSON_SERVER], 2);
+    assert_string_equal(v->printed[LESSON_SERVER][0],
+                        "5 bytearray(b'hello\\x00') bytearray(b'hello') b'el' 0 6");
+    assert_string_equal(v->printed[LESSON_SERVER][1], "2 2 bytearray(b'XYllo\\x00')");
+    finish(&t);
+}
+
+static void test_run_recv_into_bytearray(void **state)
+{
+    (void)state;
+    both_modes(recv_into_bytearray);
+}
+
 static char *transcript_of(const char *path, unsigned modes)
 {
     lesson_diag d[LESSON_MAX_DIAGS];
@@ -1526,6 +1566,7 @@ int main(void)
         cmocka_unit_test(test_run_python_operators),
         cmocka_unit_test(test_run_recv_flags_combined),
         cmocka_unit_test(test_run_recv_huge),
+        cmocka_unit_test(test_run_recv_into_bytearray),
         cmocka_unit_test(test_run_rerun_is_identical),
         cmocka_unit_test(test_run_real_ports_are_private),
         cmocka_unit_test(test_run_memory_budget_raises_memoryerror),
