@@ -1464,7 +1464,8 @@ static rc_t bytes_of(interp *in, bool mutable, const value *x, value *out)
     } else if (x->k == V_BYTES || x->k == V_BYTEARRAY) {
         n = x->len;
     } else if (x->k == V_STR) {
-        return lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: string argument without an encoding");
+        return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                "TypeError: string argument without an encoding");
     } else if (x->k == V_LIST || x->k == V_TUPLE) {
         n = seq_len(x);
         for (size_t k = 0; k < n; k++) {
@@ -2001,8 +2002,7 @@ static rc_t eval_index(interp *in, pending *p, lesson_side side, const lesson_ex
         for (size_t k = 0; k < x.len; k++)
             n += (x.data[k] & 0xC0) != 0x80;
     }
-    if (x.k != V_LIST && x.k != V_TUPLE && x.k != V_BYTES && x.k != V_STR &&
-        x.k != V_BYTEARRAY) {
+    if (x.k != V_LIST && x.k != V_TUPLE && x.k != V_BYTES && x.k != V_STR && x.k != V_BYTEARRAY) {
         rc = lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: object is not subscriptable");
     } else if (ix.k == V_BIG) {
         rc = lesson_raise_msg(in, LESSON_EXC_INDEX,

@@ -569,10 +569,10 @@ fail:
 static bool python_socket_method(const char *name, size_t len)
 {
     static const char *const names[] = {
-        "fileno",     "getsockname", "getpeername",  "recvfrom",        "recvfrom_into",
-        "recvmsg",     "recvmsg_into", "sendto",          "sendmsg",
-        "detach",     "dup",         "getblocking",  "get_inheritable", "set_inheritable",
-        "connect_ex", "share",       "ioctl",        "sendmsg_afalg",
+        "fileno",  "getsockname",  "getpeername",     "recvfrom",        "recvfrom_into",
+        "recvmsg", "recvmsg_into", "sendto",          "sendmsg",         "detach",
+        "dup",     "getblocking",  "get_inheritable", "set_inheritable", "connect_ex",
+        "share",   "ioctl",        "sendmsg_afalg",
     };
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
         if (strlen(names[k]) == len && !memcmp(names[k], name, len))

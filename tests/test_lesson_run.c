@@ -1215,8 +1215,7 @@ static void test_run_recv_huge(void **state)
  * bytes() copy. */
 static void recv_into_bytearray(unsigned modes)
 {
-    run_t t = start("lesson t\nstep a\n" CONNECTED
-                    "server: buf = bytearray(6)\n"
+    run_t t = start("lesson t\nstep a\n" CONNECTED "server: buf = bytearray(6)\n"
                     "server: alias = buf\n"
                     "client: s.sendall(b'hello!!')\n"
                     "wait 20ms\n"
