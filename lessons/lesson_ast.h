@@ -53,6 +53,7 @@ typedef enum {
     LC_EVENT_WRITE,  /* selectors.EVENT_WRITE (2) */
     LC_MSG_PEEK,     /* recv flag: the bytes stay in the receive queue */
     LC_MSG_DONTWAIT, /* recv flag: this call does not block */
+    LC_SO_RCVLOWAT,  /* bytes a blocking recv() and readiness wait for */
 } lesson_const;
 
 /* Calls a lesson can make. */

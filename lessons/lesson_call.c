@@ -212,10 +212,60 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
  * MSG_PEEK leaves them queued; MSG_DONTWAIT raises BlockingIOError where
  * a socket without a timeout would block (CPython polls a socket with a
  * timeout first, so there the flag changes nothing). */
+static int sock_ready(interp *in, const sockobj *s);
+
+/* SO_RCVLOWAT as Linux has it (tcp_recvmsg, tcp_data_ready, tcp_poll),
+ * or 1. A blocking recv(n) copies what is queued at once; if that is
+ * fewer than min(lowat, n) it sleeps, and only lowat *new* bytes (or the
+ * end of the stream, or an error) wake it, which copies them and checks
+ * again: 3 bytes queued, lowat 10, 7 more do not wake it. At the end of
+ * the stream it returns what it has. The bytes it took wait in p->data. */
+static rc_t recv_lowat(interp *in, pending *p, sockobj *s, int lowat)
+{
+    lesson_backend *be = in->be;
+    size_t target = (size_t)lowat < p->cap ? (size_t)lowat : p->cap;
+    if (p->off) { /* asleep: what wakes it (poll's lowat-aware readiness) */
+        int m = sock_ready(in, s);
+        if (!(m & (LESSON_READY_READ | LESSON_READY_HUP | LESSON_READY_ERR)))
+            return R_BLOCKED;
+    }
+    p->off = 1;
+    if (!p->data && !(p->data = lesson_budget_alloc(in, p->cap, &p->data_sh)))
+        return lesson_raise(in, LESSON_EXC_MEMORY);
+    long n = be->ops->recv(be, s->h, p->data + p->len, p->cap - p->len);
+    if (n > 0) {
+        p->len += (size_t)n;
+        in->moved = true;
+    }
+    if (n == -EAGAIN && p->len < target)
+        return R_BLOCKED;
+    if (n > 0 && p->len < target)
+        return R_BLOCKED;
+    if (n < 0 && n != -EAGAIN && p->len == 0)
+        return lesson_raise_errno(in, (int)n);
+    p->result.k = V_BYTES;
+    p->result.data = p->data;
+    p->result.sh = p->data_sh;
+    p->result.len = p->len;
+    p->data = NULL;
+    p->data_sh = NULL;
+    p->len = 0;
+    return R_OK;
+}
+
 static rc_t recv_once(interp *in, pending *p, sockobj *s)
 {
     lesson_backend *be = in->be;
     vshare *sh = NULL;
+    int lowat = 1;
+    if (s->h >= 0 && s->blocking && !p->dontwait && !p->peek &&
+        be->ops->getsockopt(be, s->h, LC_SO_RCVLOWAT, &lowat) < 0)
+        lowat = 1;
+    if (lowat > 1 && s->timeout_us < 0)
+        return recv_lowat(in, p, s, lowat);
+    if (lowat > 1 && !(sock_ready(in, s) &
+                       (LESSON_READY_READ | LESSON_READY_HUP | LESSON_READY_ERR)))
+        return R_BLOCKED; /* CPython polls a socket with a timeout first */
     uint8_t *buf = lesson_budget_alloc(in, p->cap, &sh);
     if (!buf)
         return lesson_raise(in, LESSON_EXC_MEMORY);
@@ -933,6 +983,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
             p->dontwait = (fl & MSG_DONTWAIT_VALUE) != 0;
         }
         p->len = 0;
+        p->off = 0;
         return op_start(in, p, side, e, (int)obj->i);
     case LF_RECV_INTO:
         p->cap = (size_t)(e->nargs >= 2 && args[1].i ? args[1].i : (int64_t)args[0].len);
@@ -947,6 +998,7 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
             p->dontwait = (fl & MSG_DONTWAIT_VALUE) != 0;
         }
         p->len = 0;
+        p->off = 0;
         lesson_value_free(&p->held);
         if (lesson_value_copy(&p->held, &args[0])) /* the bytearray itself */
             return lesson_raise(in, LESSON_EXC_MEMORY);
@@ -1001,10 +1053,12 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         }
         return R_OK;
     case LF_SETSOCKOPT:
-        if ((rc = need_int(in, &args[2])) != R_OK)
+        if (args[2].k != V_BIG && (rc = need_int(in, &args[2])) != R_OK)
             return rc;
-        if (args[2].i < INT32_MIN || args[2].i > INT32_MAX)
-            return lesson_raise(in, LESSON_EXC_OVERFLOW);
+        if (args[2].k == V_BIG || args[2].i < INT32_MIN ||
+            args[2].i > INT32_MAX) /* CPython: then a buffer */
+            return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                    "TypeError: a bytes-like object is required, not 'int'");
         r = be->ops->setsockopt(be, s->h, (lesson_const)e->args[1]->i, (int)args[2].i);
         return r < 0 ? lesson_raise_errno(in, r) : R_OK;
     case LF_GETSOCKOPT: {
@@ -1738,6 +1792,8 @@ static int64_t const_value(lesson_const c)
         return MSG_PEEK_VALUE;
     case LC_MSG_DONTWAIT:
         return MSG_DONTWAIT_VALUE;
+    case LC_SO_RCVLOWAT:
+        return 18;
     }
     return 0;
 }

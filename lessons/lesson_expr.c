@@ -27,6 +27,7 @@ static const struct {
     {"SHUT_RD", LC_SHUT_RD},         {"SHUT_WR", LC_SHUT_WR},
     {"SHUT_RDWR", LC_SHUT_RDWR},     {"SO_REUSEADDR", LC_SO_REUSEADDR},
     {"MSG_PEEK", LC_MSG_PEEK},       {"MSG_DONTWAIT", LC_MSG_DONTWAIT},
+    {"SO_RCVLOWAT", LC_SO_RCVLOWAT},
 };
 
 /* Methods: which call, on what, how many positional arguments. */
@@ -424,11 +425,11 @@ static void check_call(lexer *L, lesson_expr *e)
     case LF_GETSOCKOPT: {
         bool sol = is_const(a[0], LC_SOL_SOCKET), tcp = is_const(a[0], LC_IPPROTO_TCP);
         bool ok = (sol && (is_const(a[1], LC_SO_SNDBUF) || is_const(a[1], LC_SO_RCVBUF) ||
-                           is_const(a[1], LC_SO_REUSEADDR))) ||
+                           is_const(a[1], LC_SO_REUSEADDR) || is_const(a[1], LC_SO_RCVLOWAT))) ||
                   (tcp && (is_const(a[1], LC_TCP_NODELAY) || is_const(a[1], LC_TCP_CORK)));
         if (!ok)
             lesson_lex_fail(L, (size_t)a[0]->col - 1,
-                            "expected socket.SOL_SOCKET with SO_SNDBUF, SO_RCVBUF or SO_REUSEADDR, "
+                            "expected socket.SOL_SOCKET with SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR or SO_RCVLOWAT, "
                             "or socket.IPPROTO_TCP with TCP_NODELAY or TCP_CORK");
         break;
     }

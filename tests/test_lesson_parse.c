@@ -446,8 +446,8 @@ static void test_parse_error_messages(void **state)
          "4:33: expected a port number from 0 to 65535"},
         {HEAD "client: s = socket.socket()\nclient: s.setsockopt(socket.SOL_SOCKET, "
               "socket.TCP_NODELAY, 1)\n",
-         "4:22: expected socket.SOL_SOCKET with SO_SNDBUF, SO_RCVBUF or SO_REUSEADDR, or "
-         "socket.IPPROTO_TCP "
+         "4:22: expected socket.SOL_SOCKET with SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR or SO_RCVLOWAT, "
+         "or socket.IPPROTO_TCP "
          "with TCP_NODELAY or TCP_CORK"},
         {HEAD "middle: x = 1\n", "3:1: unknown side 'middle': expected 'client' or 'server'"},
         {HEAD "expect middle: x == 1\n",

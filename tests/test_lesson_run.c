@@ -1248,6 +1248,49 @@ static void test_run_recv_into_bytearray(void **state)
     both_modes(recv_into_bytearray);
 }
 
+/* SO_RCVLOWAT's quirk in Linux's blocking recv(), in both modes: it
+ * takes what is queued at once, then only lowat *new* bytes wake it (7
+ * more after 3, with lowat 10, do not); select() sees the socket readable
+ * only from lowat bytes; the end of the stream returns what it has. */
+static void rcvlowat_quirk(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED
+                    "server: conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 10)\n"
+                    "client: s.sendall(b'abc')\n"
+                    "wait 20ms\n"
+                    "server: r, w, x = select.select([conn], [], [], 0)\n"
+                    "server: nr = len(r)\n"
+                    "server: data = conn.recv(100)\n" /* 14 */
+                    "client: s.sendall(b'1234567')\n"
+                    "wait 20ms\n"
+                    "expect server: nr == 0\n"
+                    "expect server: conn.recv_queue == 7\n"
+                    "step b\n"
+                    "client: s.sendall(b'ABCDEFGHIJ')\n"
+                    "wait 20ms\n"
+                    "server: tail = conn.recv(100)\n" /* 22 */
+                    "wait 20ms\n"
+                    "expect server: data == b'abc1234567ABCDEFGHIJ'\n"
+                    "step c\n"
+                    "client: s.sendall(b'xy')\n"
+                    "client: s.close()\n"
+                    "wait 20ms\n"
+                    "expect server: tail == b'xy'\n",
+                    modes);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 14), "blocked");
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 22), "blocked");
+    step_ok(&t);
+    finish(&t);
+}
+
+static void test_run_rcvlowat_quirk(void **state)
+{
+    (void)state;
+    both_modes(rcvlowat_quirk);
+}
+
 static char *transcript_of(const char *path, unsigned modes)
 {
     lesson_diag d[LESSON_MAX_DIAGS];
@@ -1566,6 +1609,7 @@ int main(void)
         cmocka_unit_test(test_run_recv_flags_combined),
         cmocka_unit_test(test_run_recv_huge),
         cmocka_unit_test(test_run_recv_into_bytearray),
+        cmocka_unit_test(test_run_rcvlowat_quirk),
         cmocka_unit_test(test_run_rerun_is_identical),
         cmocka_unit_test(test_run_real_ports_are_private),
         cmocka_unit_test(test_run_memory_budget_raises_memoryerror),
