@@ -263,8 +263,8 @@ static rc_t recv_once(interp *in, pending *p, sockobj *s)
         lowat = 1;
     if (lowat > 1 && s->timeout_us < 0)
         return recv_lowat(in, p, s, lowat);
-    if (lowat > 1 && !(sock_ready(in, s) &
-                       (LESSON_READY_READ | LESSON_READY_HUP | LESSON_READY_ERR)))
+    if (lowat > 1 &&
+        !(sock_ready(in, s) & (LESSON_READY_READ | LESSON_READY_HUP | LESSON_READY_ERR)))
         return R_BLOCKED; /* CPython polls a socket with a timeout first */
     uint8_t *buf = lesson_budget_alloc(in, p->cap, &sh);
     if (!buf)

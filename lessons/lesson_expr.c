@@ -429,7 +429,8 @@ static void check_call(lexer *L, lesson_expr *e)
                   (tcp && (is_const(a[1], LC_TCP_NODELAY) || is_const(a[1], LC_TCP_CORK)));
         if (!ok)
             lesson_lex_fail(L, (size_t)a[0]->col - 1,
-                            "expected socket.SOL_SOCKET with SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR or SO_RCVLOWAT, "
+                            "expected socket.SOL_SOCKET with SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR or "
+                            "SO_RCVLOWAT, "
                             "or socket.IPPROTO_TCP with TCP_NODELAY or TCP_CORK");
         break;
     }
