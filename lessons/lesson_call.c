@@ -108,8 +108,12 @@ static rc_t push_bytes(interp *in, pending *p, sockobj *s)
             in->moved = true;
             continue;
         }
+        /* MSG_DONTWAIT on a socket without a timeout: CPython's loop
+         * raises at the first send() that would block (what went stays sent) */
         if (n == -EAGAIN || n == 0)
-            return s->blocking ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+            return s->blocking && !(p->dontwait && s->timeout_us < 0)
+                       ? R_BLOCKED
+                       : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
         return lesson_raise_errno(in, (int)n);
     }
     return R_OK;

@@ -405,14 +405,12 @@ static void check_call(lexer *L, lesson_expr *e)
             lesson_lex_fail(L, (size_t)a[0]->col - 1, "expected a backlog integer");
         break;
     case LF_SEND:
+    case LF_SENDALL:
         if (n == 2 && !flags_ok(a[1], (1u << LC_MSG_MORE) | (1u << LC_MSG_DONTWAIT)))
             lesson_lex_fail(L, (size_t)a[1]->col - 1,
-                            "expected send() flags socket.MSG_MORE, socket.MSG_DONTWAIT, 0, "
-                            "or several joined with '|'");
-        break;
-    case LF_SENDALL:
-        if (n == 2 && !flags_ok(a[1], 1u << LC_MSG_MORE))
-            lesson_lex_fail(L, (size_t)a[1]->col - 1, "expected flags socket.MSG_MORE or 0");
+                            "expected %s() flags socket.MSG_MORE, socket.MSG_DONTWAIT, 0, "
+                            "or several joined with '|'",
+                            e->func == LF_SEND ? "send" : "sendall");
         break;
     case LF_RECV:
         if (n == 2 &&

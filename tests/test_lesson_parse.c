@@ -486,8 +486,9 @@ static void test_parse_error_messages(void **state)
         {HEAD "client: s = socket.socket()\nclient: s.send(b'x', socket.MSG_WAITALL)\n",
          "4:22: expected send() flags socket.MSG_MORE, socket.MSG_DONTWAIT, 0, or several joined "
          "with '|'"},
-        {HEAD "client: s = socket.socket()\nclient: s.sendall(b'x', socket.MSG_DONTWAIT)\n",
-         "4:25: expected flags socket.MSG_MORE or 0"},
+        {HEAD "client: s = socket.socket()\nclient: s.sendall(b'x', socket.MSG_PEEK)\n",
+         "4:25: expected sendall() flags socket.MSG_MORE, socket.MSG_DONTWAIT, 0, or several "
+         "joined with '|'"},
         {HEAD "client: s = socket.socket()\nexpect client: s.state < ESTABLISHED\n",
          "4:26: expected a TCP state name with == or != here"},
         {HEAD "expect client: error == 3\n",
