@@ -315,6 +315,12 @@ static rc_t recv_once(interp *in, pending *p, sockobj *s)
 static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
 {
     lesson_backend *be = in->be;
+    int lowat = 1;
+    if (p->off && s->h >= 0 && s->blocking && s->timeout_us < 0 && !p->dontwait &&
+        be->ops->getsockopt(be, s->h, LC_SO_RCVLOWAT, &lowat) == 0 && lowat > 1 &&
+        !(sock_ready(in, s) & (LESSON_READY_READ | LESSON_READY_HUP | LESSON_READY_ERR)))
+        return R_BLOCKED; /* asleep: only SO_RCVLOWAT new bytes wake it (recv_lowat) */
+    p->off = 1;
     if (!p->data && !(p->data = lesson_budget_alloc(in, p->cap, &p->data_sh)))
         return lesson_raise(in, LESSON_EXC_MEMORY);
     long n = 0;
