@@ -14,7 +14,9 @@
  * a buffer the test reuses, so borrowed and copied bytes mix in one queue.
  * The new calls of #25 join the scripts: sim_poll() must agree with the
  * queues and the reference after every operation, and a listener stopped
- * by shutdown() and started again must leave the accepted streams alone.
+ * by shutdown() and started again must leave the accepted streams alone;
+ * a peek (MSG_PEEK) must return the stream's next bytes and leave them, and
+ * with SO_RCVLOWAT set poll() must wait for that many bytes.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -167,6 +169,20 @@ static bool run_script(uint64_t seed, bool broken, char *why, size_t whylen, int
             }
             if (got > 0)
                 r.r.read[dir] += (uint64_t)got;
+        } else if (kind < 70) { /* peek: the stream's next bytes, left in the queue */
+            size_t cap = 1 + rnd(&x) % 70000;
+            long got = sim_peek(r.w, r.sock[!dir], buf, cap);
+            if (got < 0 && got != -EAGAIN) {
+                snprintf(r.why, sizeof(r.why), "peek: %ld", got);
+                goto out;
+            }
+            for (long k = 0; k < got; k++) {
+                if (buf[k] != stream_byte(dir, r.r.read[dir] + (uint64_t)k)) {
+                    snprintf(r.why, sizeof(r.why), "dir %d: peeked byte %llu differs", dir,
+                             (unsigned long long)(r.r.read[dir] + (uint64_t)k));
+                    goto out;
+                }
+            }
         } else if (kind < 80) { /* time passes */
             sim_advance_to(r.w, sim_now_us(r.w) + rnd(&x) % 50000);
         } else if (kind < 88) {
@@ -176,8 +192,10 @@ static bool run_script(uint64_t seed, bool broken, char *why, size_t whylen, int
             sim_setsockopt(r.w, s, SIM_TCP_NODELAY, (int)(rnd(&x) % 2));
         } else if (kind < 95) {
             sim_setsockopt(r.w, s, SIM_TCP_CORK, (int)(rnd(&x) % 2));
-        } else if (kind < 98) {
+        } else if (kind < 96) {
             sim_setsockopt(r.w, s, SIM_SO_SNDBUF, (int)(rnd(&x) % 40000));
+        } else if (kind < 98) { /* the reader's low-water mark: what poll() waits for */
+            sim_setsockopt(r.w, r.sock[!dir], SIM_SO_RCVLOWAT, (int)(rnd(&x) % 5000));
         } else if (rnd(&x) % 2) {
             sim_advance_to(r.w, sim_next_event_us(r.w));
         } else {
@@ -191,8 +209,9 @@ static bool run_script(uint64_t seed, bool broken, char *why, size_t whylen, int
         }
         if (!compare(&r, settled))
             goto out;
-        /* poll() agrees with the queues: readable exactly when bytes wait
-         * to be read, never with nothing outstanding in the reference;
+        /* poll() agrees with the queues: readable exactly when as many
+         * bytes as SO_RCVLOWAT asks for (1 unless set) wait to be read,
+         * never with nothing outstanding in the reference;
          * writable only with room in the send queue; a listener with no
          * connection waiting is not readable */
         for (int d = 0; d < 2; d++) {
@@ -200,10 +219,14 @@ static bool run_script(uint64_t seed, bool broken, char *why, size_t whylen, int
             int m = sim_poll(r.w, r.sock[!d]);
             sim_snapshot_get(r.w, r.sock[!d], &rs);
             sim_snapshot_get(r.w, r.sock[d], &ws);
+            int lowat = 0;
+            sim_getsockopt(r.w, r.sock[!d], SIM_SO_RCVLOWAT, &lowat);
             bool in = m >= 0 && (m & SIM_POLL_IN);
-            if (in != (rs.recv_queue_bytes > 0) || (in && r.r.written[d] == r.r.read[d])) {
-                snprintf(r.why, sizeof(r.why), "dir %d: poll says %s with %u bytes queued", d,
-                         in ? "readable" : "not readable", rs.recv_queue_bytes);
+            if (lowat < 1 || in != (rs.recv_queue_bytes >= (uint32_t)lowat) ||
+                (in && r.r.written[d] == r.r.read[d])) {
+                snprintf(r.why, sizeof(r.why),
+                         "dir %d: poll says %s with %u bytes queued, SO_RCVLOWAT %d", d,
+                         in ? "readable" : "not readable", rs.recv_queue_bytes, lowat);
                 goto out;
             }
             int wm = sim_poll(r.w, r.sock[d]);
