@@ -59,6 +59,8 @@ typedef struct {
 struct viz_text {
     SDL_Renderer *r;
     char paths[VIZ_FACE_COUNT][1024];
+    bool found[VIZ_FACE_COUNT];  /* paths[face] and index[face] are looked up */
+    bool missing[VIZ_FACE_COUNT]; /* looked up, and no installed font fits */
     int index[VIZ_FACE_COUNT]; /* the face's index in its file (.ttc collections) */
     void *maps[VIZ_FACE_COUNT]; /* the font files, mapped: glyph loads cost no syscall */
     size_t map_len[VIZ_FACE_COUNT];
@@ -97,6 +99,7 @@ bool viz_text_needs_ja(const char *utf8)
 /* ---- fonts ----------------------------------------------------------- */
 
 static void ink_extent(open_font *of);
+static bool find_face(viz_text *t, int face);
 
 static TTF_Font *get_font(viz_text *t, int face, int size_px)
 {
@@ -105,6 +108,8 @@ static TTF_Font *get_font(viz_text *t, int face, int size_px)
     for (int i = 0; i < t->nfonts; i++)
         if (t->fonts[i].face == face && t->fonts[i].size_px == size_px)
             return t->fonts[i].font;
+    if (!find_face(t, face))
+        return NULL;
     TTF_Font *f = NULL;
     if (t->maps[face]) {
         SDL_RWops *rw = SDL_RWFromConstMem(t->maps[face], (int)t->map_len[face]);
@@ -187,6 +192,34 @@ static void map_font(viz_text *t, int face)
         }
     }
     close(fd);
+}
+
+/* Looks up a face's file (once) and maps it. The Latin faces are looked
+ * up by viz_text_new(); the Japanese ones here, when Japanese text is
+ * first measured or drawn: a window showing an English lesson never opens
+ * the CJK collection (about 4 ms of its start-up, bench_startup). False,
+ * said once on stderr, when no installed font fits: that face's text is
+ * then not drawn. */
+static bool find_face(viz_text *t, int face)
+{
+    if (t->found[face])
+        return !t->missing[face];
+    t->found[face] = true;
+    if (viz_font_find_index((viz_face)face, t->paths[face], sizeof t->paths[face],
+                            &t->index[face]) < 0) {
+        /* No bold Japanese font: bold titles draw their Japanese in the
+         * regular one. */
+        if (face != VIZ_FACE_JA_BOLD || !find_face(t, VIZ_FACE_JA)) {
+            t->missing[face] = true;
+            if (face == VIZ_FACE_JA || face == VIZ_FACE_JA_BOLD)
+                fprintf(stderr, "sockbuf: %s\n", viz_font_missing((viz_face)face));
+            return false;
+        }
+        memcpy(t->paths[face], t->paths[VIZ_FACE_JA], sizeof t->paths[face]);
+        t->index[face] = t->index[VIZ_FACE_JA];
+    }
+    map_font(t, face);
+    return true;
 }
 
 /* A resolved face: VIZ_FACE_* alone draws the whole string in that font;
@@ -357,21 +390,13 @@ viz_text *viz_text_new(SDL_Renderer *r, char *err, size_t errlen)
         snprintf(err, errlen, "viz_text_new: out of memory");
         goto fail;
     }
-    for (int f = 0; f < VIZ_FACE_COUNT; f++) {
-        /* No bold Japanese font: bold titles draw their Japanese in the
-         * regular one, found just before. */
-        if (f == VIZ_FACE_JA_BOLD &&
-            viz_font_find_index(VIZ_FACE_JA_BOLD, t->paths[f], sizeof t->paths[f],
-                                &t->index[f]) < 0) {
-            memcpy(t->paths[f], t->paths[VIZ_FACE_JA], sizeof t->paths[f]);
-            t->index[f] = t->index[VIZ_FACE_JA];
-        } else if (f != VIZ_FACE_JA_BOLD &&
-                   viz_font_find_index((viz_face)f, t->paths[f], sizeof t->paths[f],
-                                       &t->index[f]) < 0) {
+    /* The Latin faces now (without them nothing can be drawn); the
+     * Japanese ones when first needed (find_face). */
+    for (int f = 0; f < VIZ_FACE_JA; f++) {
+        if (!find_face(t, f)) {
             snprintf(err, errlen, "%s", viz_font_missing((viz_face)f));
             goto fail;
         }
-        map_font(t, f);
         if (!get_font(t, f, 16)) {
             snprintf(err, errlen, "TTF_OpenFont(%s): %s", t->paths[f], TTF_GetError());
             goto fail;
@@ -572,10 +597,11 @@ int viz_text_para_line_height(viz_text *t, viz_face face, int size_px)
     return viz_text_line_height(t, face, size_px) + size_px / 6;
 }
 
-const char *viz_text_ja_font_path(const viz_text *t, viz_face face)
+const char *viz_text_ja_font_path(viz_text *t, viz_face face)
 {
-    return t->paths[face == VIZ_FACE_BOLD || face == VIZ_FACE_JA_BOLD ? VIZ_FACE_JA_BOLD
-                                                                     : VIZ_FACE_JA];
+    int f = face == VIZ_FACE_BOLD || face == VIZ_FACE_JA_BOLD ? VIZ_FACE_JA_BOLD : VIZ_FACE_JA;
+    find_face(t, f);
+    return t->paths[f];
 }
 
 uint64_t viz_text_misses(const viz_text *t)

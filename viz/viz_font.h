@@ -78,8 +78,12 @@ bool viz_text_needs_ja(const char *utf8);
 typedef struct viz_text viz_text;
 
 /* A text cache drawing onto r (borrowed; must outlive the cache). Opens
- * the fonts found by viz_font_find(); TTF_Init() must have been called.
- * Returns NULL with a message in err when a font is missing. r may be
+ * the Latin faces' fonts found by viz_font_find(); TTF_Init() must have
+ * been called. Returns NULL with a message in err when one is missing.
+ * The Japanese faces are found and opened when Japanese text is first
+ * measured or drawn (an English window never opens the CJK font); when
+ * none is installed that is said once on stderr (viz_font_missing()) and
+ * the Japanese runs are not drawn. r may be
  * NULL, to open the fonts on another thread while the window is made
  * (the window does, at start-up); then viz_text_set_renderer() before
  * any drawing. */
@@ -169,8 +173,9 @@ void viz_text_set_view(viz_text *t, int dy, int y0, int y1);
 
 /* The font file drawing the Japanese of text in face (its VIZ_FACE_JA
  * or VIZ_FACE_JA_BOLD font, after the fallback), borrowed from t: the
- * tests check that bold Japanese is drawn in a bold font. */
-const char *viz_text_ja_font_path(const viz_text *t, viz_face face);
+ * tests check that bold Japanese is drawn in a bold font. Looks the font
+ * up if no Japanese text has been drawn yet. */
+const char *viz_text_ja_font_path(viz_text *t, viz_face face);
 
 /* How many renders missed the cache: the tests check that a repeated
  * frame renders nothing new. */
