@@ -59,10 +59,10 @@ typedef struct {
 struct viz_text {
     SDL_Renderer *r;
     char paths[VIZ_FACE_COUNT][1024];
-    bool found[VIZ_FACE_COUNT];  /* paths[face] and index[face] are looked up */
+    bool found[VIZ_FACE_COUNT];   /* paths[face] and index[face] are looked up */
     bool missing[VIZ_FACE_COUNT]; /* looked up, and no installed font fits */
-    int index[VIZ_FACE_COUNT]; /* the face's index in its file (.ttc collections) */
-    void *maps[VIZ_FACE_COUNT]; /* the font files, mapped: glyph loads cost no syscall */
+    int index[VIZ_FACE_COUNT];    /* the face's index in its file (.ttc collections) */
+    void *maps[VIZ_FACE_COUNT];   /* the font files, mapped: glyph loads cost no syscall */
     size_t map_len[VIZ_FACE_COUNT];
     open_font fonts[MAX_FONTS];
     int nfonts;
