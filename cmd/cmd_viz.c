@@ -134,6 +134,15 @@ void cmd_viz_preload(void *unused)
     (void)load_viz(&status);
 }
 
+void cmd_viz_preload_window(void *unused)
+{
+    int status;
+    (void)unused;
+    const viz_module *m = load_viz(&status);
+    if (m)
+        m->window_early();
+}
+
 int cmd_viz_window(int argc, char **argv, lesson_wire_handle *wire)
 {
     int status;
