@@ -196,10 +196,10 @@ static void map_font(viz_text *t, int face)
 
 /* Looks up a face's file (once) and maps it. The Latin faces are looked
  * up by viz_text_new(); the Japanese ones here, when Japanese text is
- * first measured or drawn: a window showing an English lesson never opens
- * the CJK collection (about 4 ms of its start-up, bench_startup). False,
- * said once on stderr, when no installed font fits: that face's text is
- * then not drawn. */
+ * first measured or drawn (or viz_text_open_face()): an English window
+ * never opens the bold CJK collection (about 2 ms of its start-up,
+ * bench_startup). False, said once on stderr, when no installed font
+ * fits: that face's text is then not drawn. */
 static bool find_face(viz_text *t, int face)
 {
     if (t->found[face])
@@ -406,6 +406,11 @@ viz_text *viz_text_new(SDL_Renderer *r, char *err, size_t errlen)
 fail:
     viz_text_free(t);
     return NULL;
+}
+
+bool viz_text_open_face(viz_text *t, viz_face face)
+{
+    return get_font(t, (int)face, 16) != NULL;
 }
 
 void viz_text_set_renderer(viz_text *t, SDL_Renderer *r)

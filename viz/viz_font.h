@@ -81,13 +81,19 @@ typedef struct viz_text viz_text;
  * the Latin faces' fonts found by viz_font_find(); TTF_Init() must have
  * been called. Returns NULL with a message in err when one is missing.
  * The Japanese faces are found and opened when Japanese text is first
- * measured or drawn (an English window never opens the CJK font); when
+ * measured or drawn, or by viz_text_open_face(); when
  * none is installed that is said once on stderr (viz_font_missing()) and
  * the Japanese runs are not drawn. r may be
  * NULL, to open the fonts on another thread while the window is made
  * (the window does, at start-up); then viz_text_set_renderer() before
  * any drawing. */
 viz_text *viz_text_new(SDL_Renderer *r, char *err, size_t errlen);
+
+/* Finds and opens face now, as the first text drawn in it would: the
+ * window's fonts' thread opens the faces its first frame draws (the
+ * Japanese one too: an English window's footer says "L 日本語"). False
+ * when no installed font fits it. */
+bool viz_text_open_face(viz_text *t, viz_face face);
 
 /* Sets the renderer a cache made with r NULL draws onto (borrowed). */
 void viz_text_set_renderer(viz_text *t, SDL_Renderer *r);
