@@ -271,6 +271,26 @@ static void fc_private_end(const char *dir)
     assert_int_equal(system(cmd), 0);
 }
 
+/* With no Japanese font installed, a text cache still opens (the Latin
+ * faces are all an English window needs first) and a label mixing
+ * Japanese into Latin is drawn whole by the Latin font, its Japanese as
+ * boxes: the window's footer ("L 日本語") does not vanish. */
+static void test_font_no_japanese_font_draws_latin(void **state)
+{
+    (void)state;
+    const char *dirs[] = {"/usr/share/fonts/truetype/dejavu"};
+    char *dir = fc_private(dirs, 1, "");
+    char path[1024];
+    assert_int_equal(viz_font_find(VIZ_FACE_JA, path, sizeof path), -ENOENT);
+    viz_canvas *c = canvas(400, 100);
+    long latin = ink(c, "L", VIZ_FACE_SANS, 24);
+    long mixed = ink(c, "L 日本語", VIZ_FACE_SANS, 24);
+    assert_true(latin > 100);
+    assert_true(mixed > latin * 2); /* the boxes leave ink too */
+    viz_canvas_free(c);
+    fc_private_end(dir);
+}
+
 static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
@@ -426,6 +446,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_font_ja_opened_when_needed),
         cmocka_unit_test(test_font_ja_bold_used),
+        cmocka_unit_test(test_font_no_japanese_font_draws_latin),
         cmocka_unit_test(test_font_ja_bold_line_box),
         cmocka_unit_test(test_font_ja_bold_fallback),
         cmocka_unit_test(test_font_wrap_kinsoku_lessons),

@@ -199,7 +199,7 @@ static void map_font(viz_text *t, int face)
  * first measured or drawn (or viz_text_open_face()): an English window
  * never opens the bold CJK collection (about 2 ms of its start-up,
  * bench_startup). False, said once on stderr, when no installed font
- * fits: that face's text is then not drawn. */
+ * fits: the Latin font then draws that text (fonts_of). */
 static bool find_face(viz_text *t, int face)
 {
     if (t->found[face])
@@ -211,7 +211,7 @@ static bool find_face(viz_text *t, int face)
          * regular one. */
         if (face != VIZ_FACE_JA_BOLD || !find_face(t, VIZ_FACE_JA)) {
             t->missing[face] = true;
-            if (face == VIZ_FACE_JA || face == VIZ_FACE_JA_BOLD)
+            if (face == VIZ_FACE_JA) /* said once: the bold face falls back to it */
                 fprintf(stderr, "sockbuf: %s\n", viz_font_missing((viz_face)face));
             return false;
         }
@@ -259,8 +259,11 @@ static bool fonts_of(viz_text *t, int rf, int size_px, face_fonts *ff)
     ff->latin = get_font(t, base, size_px);
     if (!ff->latin)
         return false;
-    if (rf & FACE_MIXED) {
-        ff->ja = get_font(t, base == VIZ_FACE_BOLD ? VIZ_FACE_JA_BOLD : VIZ_FACE_JA, size_px);
+    int jface = base == VIZ_FACE_BOLD ? VIZ_FACE_JA_BOLD : VIZ_FACE_JA;
+    /* No Japanese font installed: the Latin font draws the whole string
+     * (its Japanese as boxes), rather than nothing. */
+    if ((rf & FACE_MIXED) && find_face(t, jface)) {
+        ff->ja = get_font(t, jface, size_px);
         /* Opening the second font may have evicted the first; reopening
          * it evicts a slot after the second, so both stay open. */
         ff->latin = get_font(t, base, size_px);

@@ -83,7 +83,7 @@ typedef struct viz_text viz_text;
  * The Japanese faces are found and opened when Japanese text is first
  * measured or drawn, or by viz_text_open_face(); when
  * none is installed that is said once on stderr (viz_font_missing()) and
- * the Japanese runs are not drawn. r may be
+ * the Latin font draws the Japanese (as boxes). r may be
  * NULL, to open the fonts on another thread while the window is made
  * (the window does, at start-up); then viz_text_set_renderer() before
  * any drawing. */

@@ -107,7 +107,7 @@ static void *open_fonts(void *arg)
     /* The Japanese faces the first frame draws: the regular one in
      * either language (the English footer's "L 日本語"), the bold one
      * for the titles in a Japanese locale. Without one, the window still
-     * opens (its Japanese is not drawn, said once on stderr). */
+     * opens (its Japanese drawn as boxes, said once on stderr). */
     if (j->text) {
         viz_text_open_face(j->text, VIZ_FACE_JA);
         if (base_locale_is_japanese())
