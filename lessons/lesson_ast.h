@@ -53,6 +53,7 @@ typedef enum {
     LC_EVENT_WRITE,  /* selectors.EVENT_WRITE (2) */
     LC_MSG_PEEK,     /* recv flag: the bytes stay in the receive queue */
     LC_MSG_DONTWAIT, /* recv flag: this call does not block */
+    LC_SO_RCVLOWAT,  /* bytes a blocking recv() and readiness wait for */
 } lesson_const;
 
 /* Calls a lesson can make. */
@@ -99,7 +100,10 @@ typedef enum {
      * socket.create_server(address[, backlog=N]): a listening one */
     LF_CREATE_CONNECTION,
     LF_CREATE_SERVER,
-    LF_REPR, /* repr(x): a str */
+    LF_REPR,      /* repr(x): a str */
+    LF_BYTEARRAY, /* bytearray([n | bytes]): a mutable buffer */
+    LF_BYTES,     /* bytes([n | bytes | bytearray]) */
+    LF_RECV_INTO, /* s.recv_into(buffer[, nbytes[, flags]]): the count it filled */
 } lesson_func;
 
 /* What a variable holds, as far as the parser can tell. */
@@ -129,9 +133,12 @@ typedef enum {
     LX_TUPLE,  /* a, b */
     LX_REPEAT, /* a * i */
     LX_SUB,    /* a - b: numbers (int, float or bool) */
+    LX_ADD,    /* a + b: numbers, or bytes, str, lists, tuples joined */
+    LX_OR,     /* a | b: ints and bools (socket.MSG_PEEK | socket.MSG_DONTWAIT) */
     LX_LIST,   /* [args...], or a tuple of other than two items when i is 1: (x,), (a, b, c) */
     LX_INDEX,  /* a[b] */
     LX_FIELD,  /* a.name: a SelectorKey's fileobj, data or events */
+    LX_SLICE,  /* a[args[0]:args[1]] (nargs 2; a bound left out is NULL) */
     /* only in expectations: */
     LX_ATTR,  /* a.ATTRIBUTE: i is the lesson_attr, a the object (a variable) */
     LX_ERROR, /* `error`: the side's last exception, or None */
@@ -154,7 +161,7 @@ typedef struct lesson_expr {
     struct lesson_expr *args[LESSON_MAX_ARGS];
     char *kwname[LESSON_MAX_ARGS]; /* keyword of each argument, or NULL */
     int nargs;
-    struct lesson_expr *a, *b; /* LX_TUPLE, LX_SUB items, LX_REPEAT operand (a) */
+    struct lesson_expr *a, *b; /* LX_TUPLE, LX_SUB/ADD/OR items, LX_REPEAT operand (a) */
 } lesson_expr;
 
 /* The attribute an expectation reads (LX_ATTR). */

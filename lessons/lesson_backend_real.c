@@ -533,6 +533,8 @@ static net_opt rb_opt(lesson_const c)
         return NET_TCP_NODELAY;
     case LC_SO_REUSEADDR:
         return NET_SO_REUSEADDR;
+    case LC_SO_RCVLOWAT:
+        return NET_SO_RCVLOWAT;
     default:
         return NET_TCP_CORK;
     }

@@ -179,6 +179,8 @@ static sim_opt sb_opt(lesson_const c)
         return SIM_TCP_NODELAY;
     case LC_SO_REUSEADDR:
         return SIM_SO_REUSEADDR;
+    case LC_SO_RCVLOWAT:
+        return SIM_SO_RCVLOWAT;
     default:
         return SIM_TCP_CORK;
     }

@@ -18,6 +18,19 @@
 #include "base_text.h"
 #include "lesson_interp.h"
 
+/* Linux's call flags, as CPython's socket module has them */
+enum {
+    MSG_PEEK_VALUE = 0x2,
+    MSG_DONTWAIT_VALUE = 0x40,
+    MSG_WAITALL_VALUE = 0x100,
+    MSG_MORE_VALUE = 0x8000,
+};
+
+static int64_t const_value(lesson_const c);
+static const char *py_type(const value *v);
+static const value *seq_item(const value *v, size_t k);
+static size_t seq_len(const value *v);
+
 /* The bytes of a generated file: readable lines, the same on every run. */
 static void file_fill(uint8_t *d, size_t from, size_t n)
 {
@@ -95,8 +108,12 @@ static rc_t push_bytes(interp *in, pending *p, sockobj *s)
             in->moved = true;
             continue;
         }
+        /* MSG_DONTWAIT on a socket without a timeout: CPython's loop
+         * raises at the first send() that would block (what went stays sent) */
         if (n == -EAGAIN || n == 0)
-            return s->blocking ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+            return s->blocking && !(p->dontwait && s->timeout_us < 0)
+                       ? R_BLOCKED
+                       : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
         return lesson_raise_errno(in, (int)n);
     }
     return R_OK;
@@ -199,10 +216,60 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
  * MSG_PEEK leaves them queued; MSG_DONTWAIT raises BlockingIOError where
  * a socket without a timeout would block (CPython polls a socket with a
  * timeout first, so there the flag changes nothing). */
+static int sock_ready(interp *in, const sockobj *s);
+
+/* SO_RCVLOWAT as Linux has it (tcp_recvmsg, tcp_data_ready, tcp_poll),
+ * or 1. A blocking recv(n) copies what is queued at once; if that is
+ * fewer than min(lowat, n) it sleeps, and only lowat *new* bytes (or the
+ * end of the stream, or an error) wake it, which copies them and checks
+ * again: 3 bytes queued, lowat 10, 7 more do not wake it. At the end of
+ * the stream it returns what it has. The bytes it took wait in p->data. */
+static rc_t recv_lowat(interp *in, pending *p, sockobj *s, int lowat)
+{
+    lesson_backend *be = in->be;
+    size_t target = (size_t)lowat < p->cap ? (size_t)lowat : p->cap;
+    if (p->off) { /* asleep: what wakes it (poll's lowat-aware readiness) */
+        int m = sock_ready(in, s);
+        if (!(m & (LESSON_READY_READ | LESSON_READY_HUP | LESSON_READY_ERR)))
+            return R_BLOCKED;
+    }
+    p->off = 1;
+    if (!p->data && !(p->data = lesson_budget_alloc(in, p->cap, &p->data_sh)))
+        return lesson_raise(in, LESSON_EXC_MEMORY);
+    long n = be->ops->recv(be, s->h, p->data + p->len, p->cap - p->len);
+    if (n > 0) {
+        p->len += (size_t)n;
+        in->moved = true;
+    }
+    if (n == -EAGAIN && p->len < target)
+        return R_BLOCKED;
+    if (n > 0 && p->len < target)
+        return R_BLOCKED;
+    if (n < 0 && n != -EAGAIN && p->len == 0)
+        return lesson_raise_errno(in, (int)n);
+    p->result.k = V_BYTES;
+    p->result.data = p->data;
+    p->result.sh = p->data_sh;
+    p->result.len = p->len;
+    p->data = NULL;
+    p->data_sh = NULL;
+    p->len = 0;
+    return R_OK;
+}
+
 static rc_t recv_once(interp *in, pending *p, sockobj *s)
 {
     lesson_backend *be = in->be;
     vshare *sh = NULL;
+    int lowat = 1;
+    if (s->h >= 0 && s->blocking && !p->dontwait && !p->peek &&
+        be->ops->getsockopt(be, s->h, LC_SO_RCVLOWAT, &lowat) < 0)
+        lowat = 1;
+    if (lowat > 1 && s->timeout_us < 0)
+        return recv_lowat(in, p, s, lowat);
+    if (lowat > 1 &&
+        !(sock_ready(in, s) & (LESSON_READY_READ | LESSON_READY_HUP | LESSON_READY_ERR)))
+        return R_BLOCKED; /* CPython polls a socket with a timeout first */
     uint8_t *buf = lesson_budget_alloc(in, p->cap, &sh);
     if (!buf)
         return lesson_raise(in, LESSON_EXC_MEMORY);
@@ -210,6 +277,21 @@ static rc_t recv_once(interp *in, pending *p, sockobj *s)
              : p->peek ? be->ops->peek(be, s->h, buf, p->cap)
                        : be->ops->recv(be, s->h, buf, p->cap);
     bool wait = s->blocking && !(p->dontwait && s->timeout_us < 0);
+    if (n > 0 && (size_t)n < p->cap && p->peek && p->waitall && !p->dontwait && s->timeout_us < 0 &&
+        s->blocking) {
+        /* MSG_PEEK | MSG_WAITALL: Linux waits until n bytes are queued,
+         * or the peer's FIN ends the stream (then it returns fewer) */
+        lesson_probe pr;
+        memset(&pr, 0, sizeof pr);
+        (void)be->ops->probe(be, s->h, &pr);
+        bool fin = pr.state == LESSON_TCP_CLOSE_WAIT || pr.state == LESSON_TCP_LAST_ACK ||
+                   pr.state == LESSON_TCP_CLOSING || pr.state == LESSON_TCP_TIME_WAIT ||
+                   pr.state == LESSON_TCP_CLOSED;
+        if (!fin) {
+            lesson_data_release(buf, sh);
+            return R_BLOCKED;
+        }
+    }
     if (n < 0) {
         lesson_data_release(buf, sh);
         if (n == -EAGAIN)
@@ -233,6 +315,12 @@ static rc_t recv_once(interp *in, pending *p, sockobj *s)
 static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
 {
     lesson_backend *be = in->be;
+    int lowat = 1;
+    if (p->off && s->h >= 0 && s->blocking && s->timeout_us < 0 && !p->dontwait &&
+        be->ops->getsockopt(be, s->h, LC_SO_RCVLOWAT, &lowat) == 0 && lowat > 1 &&
+        !(sock_ready(in, s) & (LESSON_READY_READ | LESSON_READY_HUP | LESSON_READY_ERR)))
+        return R_BLOCKED; /* asleep: only SO_RCVLOWAT new bytes wake it (recv_lowat) */
+    p->off = 1;
     if (!p->data && !(p->data = lesson_budget_alloc(in, p->cap, &p->data_sh)))
         return lesson_raise(in, LESSON_EXC_MEMORY);
     long n = 0;
@@ -243,8 +331,12 @@ static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
         p->len += (size_t)n;
         in->moved = true;
     }
-    if (n == -EAGAIN && p->len < p->cap && (s->blocking || p->len == 0))
-        return s->blocking ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+    /* A socket with a timeout is non-blocking under CPython (it polls, then
+     * reads what is there); MSG_DONTWAIT makes this one call non-blocking. */
+    bool all = s->blocking && s->timeout_us < 0 && !p->dontwait;
+    bool wait = s->blocking && !(p->dontwait && s->timeout_us < 0);
+    if (n == -EAGAIN && p->len < p->cap && (all || p->len == 0))
+        return wait ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
     if (n < 0 && n != -EAGAIN && p->len == 0)
         return lesson_raise_errno(in, (int)n);
     p->result.k = V_BYTES;
@@ -514,6 +606,9 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
          * returns len(data); an error after some bytes returns their count.
          * A non-blocking one copies what fits, once. */
         long n = 0;
+        /* MSG_DONTWAIT: this one call is non-blocking */
+        bool all = s->blocking && s->timeout_us < 0 && !p->dontwait;
+        bool wait = s->blocking && !(p->dontwait && s->timeout_us < 0);
         do {
             int fl = (p->more ? LESSON_SEND_MORE : 0) | (p->off > 0 ? LESSON_SEND_CONTINUE : 0);
             n = s->h < 0 ? -EBADF : be->ops->send(be, s->h, p->data + p->off, p->len - p->off, fl);
@@ -521,10 +616,10 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
                 p->off += (size_t)n;
                 in->moved = true;
             }
-        } while (n > 0 && s->blocking && s->timeout_us < 0 && p->off < p->len);
+        } while (n > 0 && all && p->off < p->len);
         if ((n == -EAGAIN || n == 0) && p->off == 0)
-            rc = s->blocking ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
-        else if ((n == -EAGAIN || n == 0) && s->blocking && s->timeout_us < 0 && p->off < p->len)
+            rc = wait ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
+        else if ((n == -EAGAIN || n == 0) && all && p->off < p->len)
             rc = R_BLOCKED;
         else if (n < 0 && n != -EAGAIN && p->off == 0)
             rc = lesson_raise_errno(in, (int)n);
@@ -540,7 +635,18 @@ static rc_t op_run(interp *in, pending *p, lesson_side side)
         break;
     }
     case LF_RECV:
-        rc = p->waitall ? recv_waitall(in, p, s) : recv_once(in, p, s);
+    case LF_RECV_INTO:
+        rc = p->waitall && !p->peek ? recv_waitall(in, p, s) : recv_once(in, p, s);
+        if (rc == R_OK && p->op == LF_RECV_INTO) {
+            /* recv_into(): the bytes land in the bytearray (p->held, the
+             * same buffer every holder sees); it returns their count */
+            size_t n = p->result.len;
+            if (n)
+                memcpy(p->held.data, p->result.data, n);
+            lesson_value_free(&p->result);
+            p->result.k = V_INT;
+            p->result.i = (int64_t)n;
+        }
         break;
     case LF_SENDALL:
         rc = push_bytes(in, p, s);
@@ -600,9 +706,10 @@ static rc_t op_start(interp *in, pending *p, lesson_side side, const lesson_expr
     return op_run(in, p, side);
 }
 
+/* A bytes-like argument (bytes or bytearray) */
 static rc_t need_bytes(interp *in, const value *v)
 {
-    return v->k == V_BYTES ? R_OK : lesson_raise(in, LESSON_EXC_TYPE);
+    return v->k == V_BYTES || v->k == V_BYTEARRAY ? R_OK : lesson_raise(in, LESSON_EXC_TYPE);
 }
 
 static rc_t need_int(interp *in, const value *v)
@@ -611,6 +718,57 @@ static rc_t need_int(interp *in, const value *v)
         return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
                                 "OverflowError: Python int too large to convert to C long");
     return (v->k == V_INT || v->k == V_BOOL) ? R_OK : lesson_raise(in, LESSON_EXC_TYPE);
+}
+
+/* The size recv(n) (and recv_into's nbytes) asks for, checked as CPython
+ * 3.11 on Linux x86_64 checks it before any I/O: an int (TypeError), in
+ * ssize_t (OverflowError), not negative (ValueError); then recv() makes a
+ * bytes object of n bytes: past PY_SSIZE_T_MAX less its 33-byte header it
+ * is "byte string is too large" (OverflowError), and a malloc() no x86_64
+ * process can get (past the 128 TiB user address space) is MemoryError.
+ * Nothing is allocated here: below that, what a machine grants depends on
+ * its memory and overcommit policy, and sockbuf grants it (the buffer it
+ * reads into is bounded by the lesson's budget). */
+enum { PY_BYTES_HEADER = 33 };
+#define X86_64_USER_SPACE_BYTES ((int64_t)1 << 47)
+static rc_t recv_size(interp *in, const value *v, const char *call)
+{
+    if (v->k == V_BIG)
+        return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                "OverflowError: Python int too large to convert to C ssize_t");
+    if (v->k != V_INT && v->k != V_BOOL)
+        return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                "TypeError: '%s' object cannot be interpreted as an integer",
+                                py_type(v));
+    if (v->i < 0)
+        return lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: negative buffersize in %s",
+                                call);
+    if (v->i > INT64_MAX - PY_BYTES_HEADER && !strcmp(call, "recv"))
+        return lesson_raise_msg(in, LESSON_EXC_OVERFLOW, "OverflowError: byte string is too large");
+    if (v->i > X86_64_USER_SPACE_BYTES - PY_BYTES_HEADER && !strcmp(call, "recv"))
+        return lesson_raise_msg(in, LESSON_EXC_MEMORY, "MemoryError");
+    return R_OK;
+}
+
+/* recv_into(buffer[, nbytes[, flags]])'s arguments, checked as CPython
+ * checks them before any I/O: a writable buffer (a bytearray), nbytes an
+ * int, not negative, not more than the buffer holds (0: all of it). */
+static rc_t recv_into_size(interp *in, const lesson_expr *e, const value *args)
+{
+    if (args[0].k != V_BYTEARRAY)
+        return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                "TypeError: recv_into() argument 'buffer' must be read-write "
+                                "bytes-like object, not %s",
+                                py_type(&args[0]));
+    if (e->nargs < 2)
+        return R_OK;
+    rc_t rc = recv_size(in, &args[1], "recv_into");
+    if (rc == R_OK && (uint64_t)args[1].i > args[0].len)
+        rc = lesson_raise_msg(in, LESSON_EXC_VALUE,
+                              "ValueError: buffer too small for requested bytes");
+    if (rc == R_OK && e->nargs == 3 && args[2].k != V_INT && args[2].k != V_BOOL)
+        rc = lesson_raise(in, LESSON_EXC_TYPE);
+    return rc;
 }
 
 /* Takes a copy of data for the pending op. */
@@ -749,6 +907,11 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
     int r;
     if (!s)
         return lesson_raise(in, LESSON_EXC_ATTRIBUTE);
+    /* CPython checks recv()'s size and makes its buffer before any I/O */
+    if (e->func == LF_RECV && (rc = recv_size(in, &args[0], "recv")) != R_OK)
+        return rc;
+    if (e->func == LF_RECV_INTO && (rc = recv_into_size(in, e, args)) != R_OK)
+        return rc;
     if (s->h < 0 && e->func != LF_CLOSE)
         return lesson_raise_errno(in, -EBADF);
     if (s->pending_err && (e->func == LF_SEND || e->func == LF_SENDALL || e->func == LF_RECV)) {
@@ -802,7 +965,8 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
             p->off = 0;
         } else if ((rc = take_data(in, p, args[0].data, args[0].len)) != R_OK)
             return rc;
-        p->more = e->nargs == 2 && e->args[1]->kind == LX_CONST;
+        p->more = e->nargs == 2 && (args[1].i & MSG_MORE_VALUE);
+        p->dontwait = e->nargs == 2 && (args[1].i & MSG_DONTWAIT_VALUE);
         if (e->func == LF_SEND && args[0].len == 0) {
             /* CPython hands even b'' to the kernel: 0 on a connection,
              * BrokenPipeError on a socket that is not one (Linux's EPIPE). */
@@ -815,10 +979,6 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         }
         return op_start(in, p, side, e, (int)obj->i);
     case LF_RECV:
-        if ((rc = need_int(in, &args[0])) != R_OK)
-            return rc;
-        if (args[0].i < 0)
-            return lesson_raise(in, LESSON_EXC_VALUE);
         if (args[0].i == 0) {
             out->k = V_BYTES;
             out->data = malloc(1);
@@ -826,12 +986,32 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         }
         p->cap = args[0].i > (int64_t)LESSON_MAX_DATA_BYTES ? (size_t)LESSON_MAX_DATA_BYTES
                                                             : (size_t)args[0].i;
-        p->waitall =
-            e->nargs == 2 && e->args[1]->kind == LX_CONST && e->args[1]->i == LC_MSG_WAITALL;
-        p->peek = e->nargs == 2 && e->args[1]->kind == LX_CONST && e->args[1]->i == LC_MSG_PEEK;
-        p->dontwait =
-            e->nargs == 2 && e->args[1]->kind == LX_CONST && e->args[1]->i == LC_MSG_DONTWAIT;
+        {
+            int64_t fl = e->nargs == 2 ? args[1].i : 0; /* the parser allowed only these */
+            p->waitall = (fl & MSG_WAITALL_VALUE) != 0;
+            p->peek = (fl & MSG_PEEK_VALUE) != 0;
+            p->dontwait = (fl & MSG_DONTWAIT_VALUE) != 0;
+        }
         p->len = 0;
+        p->off = 0;
+        return op_start(in, p, side, e, (int)obj->i);
+    case LF_RECV_INTO:
+        p->cap = (size_t)(e->nargs >= 2 && args[1].i ? args[1].i : (int64_t)args[0].len);
+        if (p->cap == 0) { /* nothing to read into: 0 at once */
+            out->k = V_INT;
+            return R_OK;
+        }
+        {
+            int64_t fl = e->nargs == 3 ? args[2].i : 0; /* the parser allowed only these */
+            p->waitall = (fl & MSG_WAITALL_VALUE) != 0;
+            p->peek = (fl & MSG_PEEK_VALUE) != 0;
+            p->dontwait = (fl & MSG_DONTWAIT_VALUE) != 0;
+        }
+        p->len = 0;
+        p->off = 0;
+        lesson_value_free(&p->held);
+        if (lesson_value_copy(&p->held, &args[0])) /* the bytearray itself */
+            return lesson_raise(in, LESSON_EXC_MEMORY);
         return op_start(in, p, side, e, (int)obj->i);
     case LF_SENDFILE: {
         if (args[0].k != V_FILE)
@@ -883,10 +1063,12 @@ static rc_t call_socket_method(interp *in, pending *p, lesson_side side, const l
         }
         return R_OK;
     case LF_SETSOCKOPT:
-        if ((rc = need_int(in, &args[2])) != R_OK)
+        if (args[2].k != V_BIG && (rc = need_int(in, &args[2])) != R_OK)
             return rc;
-        if (args[2].i < INT32_MIN || args[2].i > INT32_MAX)
-            return lesson_raise(in, LESSON_EXC_OVERFLOW);
+        if (args[2].k == V_BIG || args[2].i < INT32_MIN ||
+            args[2].i > INT32_MAX) /* CPython: then a buffer */
+            return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                    "TypeError: a bytes-like object is required, not 'int'");
         r = be->ops->setsockopt(be, s->h, (lesson_const)e->args[1]->i, (int)args[2].i);
         return r < 0 ? lesson_raise_errno(in, r) : R_OK;
     case LF_GETSOCKOPT: {
@@ -1325,6 +1507,69 @@ static rc_t call_selector_method(interp *in, pending *p, lesson_side side, const
     return R_OK;
 }
 
+/* bytearray(x) (mutable) or bytes(x) as CPython 3.11 makes them: from
+ * nothing (empty), a count (zeros), bytes or a bytearray (a copy), or a
+ * list or tuple of ints 0-255; a str needs an encoding (TypeError). */
+static rc_t bytes_of(interp *in, bool mutable, const value *x, value *out)
+{
+    const char *kind = mutable ? "bytearray" : "bytes";
+    size_t n = 0;
+    if (!x) {
+        n = 0;
+    } else if (x->k == V_BIG) {
+        return lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                "OverflowError: cannot fit 'int' into an index-sized integer");
+    } else if (x->k == V_INT || x->k == V_BOOL) {
+        if (x->i < 0)
+            return lesson_raise_msg(in, LESSON_EXC_VALUE, "ValueError: negative count");
+        if ((uint64_t)x->i > LESSON_MAX_DATA_BYTES)
+            return lesson_raise(in, LESSON_EXC_MEMORY); /* the lesson's budget */
+        n = (size_t)x->i;
+    } else if (x->k == V_BYTES || x->k == V_BYTEARRAY) {
+        n = x->len;
+    } else if (x->k == V_STR) {
+        return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                "TypeError: string argument without an encoding");
+    } else if (x->k == V_LIST || x->k == V_TUPLE) {
+        n = seq_len(x);
+        for (size_t k = 0; k < n; k++) {
+            const value *b = seq_item(x, k);
+            if (b->k != V_INT && b->k != V_BOOL && b->k != V_BIG)
+                return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                        "TypeError: '%s' object cannot be interpreted as an "
+                                        "integer",
+                                        py_type(b));
+            if (b->k == V_BIG || b->i < 0 || b->i > 255)
+                return lesson_raise_msg(in, LESSON_EXC_VALUE,
+                                        "ValueError: byte must be in range(0, 256)");
+        }
+    } else {
+        return lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: cannot convert '%s' object to %s",
+                                py_type(x), kind);
+    }
+    out->k = mutable ? V_BYTEARRAY : V_BYTES;
+    out->data = lesson_budget_alloc(in, n, &out->sh);
+    if (!out->data)
+        return lesson_raise(in, LESSON_EXC_MEMORY);
+    out->len = n;
+    if (mutable && !out->sh) { /* a bytearray is always shared: one object, many names */
+        if (!(out->sh = calloc(1, sizeof *out->sh))) {
+            lesson_value_free(out);
+            return lesson_raise(in, LESSON_EXC_MEMORY);
+        }
+        out->sh->refs = 1;
+    }
+    if (!x || x->k == V_INT || x->k == V_BOOL)
+        memset(out->data, 0, n);
+    else if (x->k == V_BYTES || x->k == V_BYTEARRAY) {
+        if (n)
+            memcpy(out->data, x->data, n);
+    } else
+        for (size_t k = 0; k < n; k++)
+            out->data[k] = (uint8_t)seq_item(x, k)->i;
+    return R_OK;
+}
+
 static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *obj,
                  value *args, value *out)
 {
@@ -1368,6 +1613,9 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         return lesson_raise(in, LESSON_EXC_FILE_NOT_FOUND);
     case LF_INT:
         return int_of(in, &args[0], out);
+    case LF_BYTEARRAY:
+    case LF_BYTES:
+        return bytes_of(in, e->func == LF_BYTEARRAY, e->nargs ? &args[0] : NULL, out);
     case LF_REPR: {
         /* Python's repr(): whole for bytes and str (an escape takes at
          * most 4 bytes a byte), as print() shows any other value */
@@ -1387,7 +1635,7 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     }
     case LF_LEN:
         out->k = V_INT;
-        if (args[0].k == V_BYTES)
+        if (args[0].k == V_BYTES || args[0].k == V_BYTEARRAY)
             out->i = (int64_t)args[0].len;
         else if (args[0].k == V_STR) {
             for (size_t i = 0; i < args[0].len; i++)
@@ -1397,7 +1645,9 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         else if (args[0].k == V_LIST)
             out->i = (int64_t)args[0].len;
         else
-            return lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: object has no len()");
+            return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                    "TypeError: object of type '%s' has no len()",
+                                    py_type(&args[0]));
         return R_OK;
     case LF_PRINT: {
         /* One print() is one line of its statement's output: the values
@@ -1517,6 +1767,47 @@ static rc_t call(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     }
 }
 
+/* A constant's value in CPython 3.11 on Linux (socket.MSG_PEEK is 2...),
+ * so flags joined with '|' and printed constants are Python's. */
+static int64_t const_value(lesson_const c)
+{
+    switch (c) {
+    case LC_AF_INET:
+        return 2;
+    case LC_SOCK_STREAM:
+    case LC_SOL_SOCKET:
+    case LC_TCP_NODELAY:
+    case LC_SHUT_WR:
+    case LC_EVENT_READ:
+        return 1;
+    case LC_IPPROTO_TCP:
+        return 6;
+    case LC_SO_SNDBUF:
+        return 7;
+    case LC_SO_RCVBUF:
+        return 8;
+    case LC_TCP_CORK:
+        return 3;
+    case LC_MSG_MORE:
+        return MSG_MORE_VALUE;
+    case LC_MSG_WAITALL:
+        return MSG_WAITALL_VALUE;
+    case LC_SHUT_RD:
+        return 0;
+    case LC_SHUT_RDWR:
+    case LC_SO_REUSEADDR:
+    case LC_EVENT_WRITE:
+        return 2;
+    case LC_MSG_PEEK:
+        return MSG_PEEK_VALUE;
+    case LC_MSG_DONTWAIT:
+        return MSG_DONTWAIT_VALUE;
+    case LC_SO_RCVLOWAT:
+        return 18;
+    }
+    return 0;
+}
+
 /* An int as a float (a big one through its digits). */
 static double int_as_double(const value *v)
 {
@@ -1527,64 +1818,232 @@ static double int_as_double(const value *v)
     return strtod(num, NULL);
 }
 
-/* out = x - y with Python's rules (x and y are freed). */
-static rc_t sub_values(interp *in, value *x, value *y, value *out)
+/* Python's name of a value's type, as its TypeErrors say it. */
+static const char *py_type(const value *v)
+{
+    switch (v->k) {
+    case V_NONE:
+        return "NoneType";
+    case V_INT:
+    case V_BIG:
+        return "int";
+    case V_BOOL:
+        return "bool";
+    case V_BYTES:
+        return "bytes";
+    case V_BYTEARRAY:
+        return "bytearray";
+    case V_STR:
+        return "str";
+    case V_TUPLE:
+        return "tuple";
+    case V_LIST:
+        return v->i ? "tuple" : "list";
+    case V_SOCK:
+        return "socket";
+    case V_WRITER:
+        return "BufferedWriter";
+    case V_FILE:
+    case V_READER:
+        return "BufferedReader";
+    case V_FLOAT:
+        return "float";
+    case V_SELECTOR:
+        return "EpollSelector";
+    case V_KEY:
+        return "SelectorKey";
+    case V_STATE:
+        return "TCPState";
+    case V_EXC:
+        return "type";
+    }
+    return "object";
+}
+
+static bool is_num(const value *v)
+{
+    return v->k == V_INT || v->k == V_BOOL || v->k == V_FLOAT || v->k == V_BIG;
+}
+
+/* A sequence's item k (a pair's a and b, a list's or tuple's items). */
+static const value *seq_item(const value *v, size_t k)
+{
+    return v->k == V_TUPLE ? (k ? v->b : v->a) : &v->items[k];
+}
+
+static size_t seq_len(const value *v)
+{
+    return v->k == V_TUPLE ? 2 : v->len;
+}
+
+static bool is_tuple(const value *v)
+{
+    return v->k == V_TUPLE || (v->k == V_LIST && v->i);
+}
+
+/* out = x + y for two lists or two tuples: their items joined. */
+static rc_t concat_seqs(interp *in, const value *x, const value *y, value *out)
+{
+    size_t nx = seq_len(x), n = nx + seq_len(y);
+    rc_t rc;
+    if (is_tuple(x) && n == 2) {
+        out->k = V_TUPLE;
+        out->a = calloc(1, sizeof *out->a);
+        out->b = calloc(1, sizeof *out->b);
+        if (!out->a || !out->b)
+            rc = lesson_raise(in, LESSON_EXC_MEMORY);
+        else
+            rc = lesson_value_copy(out->a, nx ? seq_item(x, 0) : seq_item(y, 0)) ||
+                         lesson_value_copy(out->b, nx == 2   ? seq_item(x, 1)
+                                                   : nx == 1 ? seq_item(y, 0)
+                                                             : seq_item(y, 1))
+                     ? lesson_raise(in, LESSON_EXC_MEMORY)
+                     : R_OK;
+    } else {
+        rc = new_list(in, out, n, is_tuple(x));
+        for (size_t k = 0; rc == R_OK && k < n; k++)
+            if (lesson_value_copy(&out->items[k], k < nx ? seq_item(x, k) : seq_item(y, k - nx)))
+                rc = lesson_raise(in, LESSON_EXC_MEMORY);
+    }
+    if (rc != R_OK)
+        lesson_value_free(out);
+    return rc;
+}
+
+/* -y for an int (INT64_MIN's negation is past 64 bits). */
+static int negate_int(const value *y, value *out)
+{
+    memset(out, 0, sizeof *out);
+    if (y->k == V_BIG) {
+        if (lesson_value_copy(out, y))
+            return -1;
+        out->i = -out->i;
+        return 0;
+    }
+    if (y->i == INT64_MIN)
+        return lesson_int_of_digits(out, "9223372036854775808", 19, 1);
+    out->k = V_INT;
+    out->i = -y->i;
+    return 0;
+}
+
+/* out = x OP y with Python's rules and its TypeErrors, raised when the
+ * statement runs (x and y are freed). OP: LX_SUB, LX_ADD or LX_OR. */
+static rc_t binop_values(interp *in, lesson_expr_kind op, value *x, value *y, value *out)
 {
     rc_t rc = R_OK;
-    bool xn = x->k == V_INT || x->k == V_BOOL || x->k == V_FLOAT || x->k == V_BIG;
-    bool yn = y->k == V_INT || y->k == V_BOOL || y->k == V_FLOAT || y->k == V_BIG;
+    char sym = op == LX_SUB ? '-' : (op == LX_ADD ? '+' : '|');
     memset(out, 0, sizeof *out);
-    if (!xn || !yn) {
-        rc = lesson_raise(in, LESSON_EXC_TYPE);
-    } else if (x->k == V_FLOAT || y->k == V_FLOAT) {
-        out->k = V_FLOAT;
-        out->f = (x->k == V_FLOAT ? x->f : int_as_double(x)) -
-                 (y->k == V_FLOAT ? y->f : int_as_double(y));
-    } else if (x->k == V_BIG || y->k == V_BIG || (y->i < 0 && x->i > INT64_MAX + y->i) ||
-               (y->i > 0 && x->i < INT64_MIN + y->i)) {
-        /* Python's ints are unbounded */
-        if (lesson_int_sub(x, y, out))
+    bool xb = x->k == V_BYTES || x->k == V_BYTEARRAY, yb = y->k == V_BYTES || y->k == V_BYTEARRAY;
+    if (op == LX_ADD && ((xb && yb) || (x->k == V_STR && y->k == V_STR))) {
+        /* bytes + bytearray is bytes, bytearray + bytes a new bytearray */
+        size_t total = x->len + y->len;
+        out->k = x->k;
+        out->data = lesson_budget_alloc(in, total, &out->sh);
+        if (out->data && out->k == V_BYTEARRAY && !out->sh &&
+            (out->sh = calloc(1, sizeof *out->sh)) != NULL)
+            out->sh->refs = 1;
+        if (!out->data || (out->k == V_BYTEARRAY && !out->sh))
             rc = lesson_raise(in, LESSON_EXC_MEMORY);
+        else {
+            if (x->len)
+                memcpy(out->data, x->data, x->len);
+            if (y->len)
+                memcpy(out->data + x->len, y->data, y->len);
+            out->len = total;
+        }
+    } else if (op == LX_ADD && (x->k == V_LIST || x->k == V_TUPLE) &&
+               (y->k == V_LIST || y->k == V_TUPLE) && is_tuple(x) == is_tuple(y)) {
+        rc = concat_seqs(in, x, y, out);
+    } else if (op == LX_ADD && xb) {
+        rc = lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: can't concat %s to %s", py_type(y),
+                              py_type(x));
+    } else if (op == LX_ADD && (x->k == V_STR || x->k == V_LIST || x->k == V_TUPLE)) {
+        rc = lesson_raise_msg(in, LESSON_EXC_TYPE,
+                              "TypeError: can only concatenate %s (not \"%s\") to %s", py_type(x),
+                              py_type(y), py_type(x));
+    } else if (!is_num(x) || !is_num(y) || (op == LX_OR && (x->k == V_FLOAT || y->k == V_FLOAT))) {
+        rc = lesson_raise_msg(in, LESSON_EXC_TYPE,
+                              "TypeError: unsupported operand type(s) for %c: '%s' and '%s'", sym,
+                              py_type(x), py_type(y));
+    } else if (op == LX_OR) {
+        if (x->k == V_BIG || y->k == V_BIG)
+            rc = lesson_raise_msg(in, LESSON_EXC_OVERFLOW,
+                                  "OverflowError: '|' on ints past 64 bits is not supported by "
+                                  "sockbuf");
+        else {
+            out->k = x->k == V_BOOL && y->k == V_BOOL ? V_BOOL : V_INT;
+            out->i = x->i | y->i;
+        }
+    } else if (x->k == V_FLOAT || y->k == V_FLOAT) {
+        double a = x->k == V_FLOAT ? x->f : int_as_double(x);
+        double b = y->k == V_FLOAT ? y->f : int_as_double(y);
+        out->k = V_FLOAT;
+        out->f = op == LX_SUB ? a - b : a + b;
     } else {
-        out->k = V_INT;
-        out->i = x->i - y->i;
+        value ny; /* x + y is x - (-y) */
+        const value *sy = y;
+        if (op == LX_ADD) {
+            if (negate_int(y, &ny)) {
+                rc = lesson_raise(in, LESSON_EXC_MEMORY);
+                goto done;
+            }
+            sy = &ny;
+        }
+        if (x->k == V_BIG || sy->k == V_BIG || (sy->i < 0 && x->i > INT64_MAX + sy->i) ||
+            (sy->i > 0 && x->i < INT64_MIN + sy->i)) {
+            /* Python's ints are unbounded */
+            if (lesson_int_sub(x, sy, out))
+                rc = lesson_raise(in, LESSON_EXC_MEMORY);
+        } else {
+            out->k = V_INT;
+            out->i = x->i - sy->i;
+        }
+        if (sy == &ny)
+            lesson_value_free(&ny);
     }
+done:
     lesson_value_free(x);
     lesson_value_free(y);
     return rc;
 }
 
-/* a - b - c - ... is a left-deep tree as deep as the chain is long: its
+static bool is_binop(lesson_expr_kind k)
+{
+    return k == LX_SUB || k == LX_ADD || k == LX_OR;
+}
+
+/* a - b + c | d ... is a left-deep tree as deep as the chain is long: its
  * right operands are gathered from the spine into an array and applied
  * left to right in a loop, so evaluation never recurses per operand. */
-static rc_t eval_sub_chain(interp *in, pending *p, lesson_side side, const lesson_expr *e,
-                           value *out)
+static rc_t eval_binop_chain(interp *in, pending *p, lesson_side side, const lesson_expr *e,
+                             value *out)
 {
     size_t n = 0;
     const lesson_expr *x = e;
-    for (; x->kind == LX_SUB; x = x->a)
+    for (; is_binop(x->kind); x = x->a)
         n++;
-    const lesson_expr **rhs = malloc(n * sizeof *rhs);
-    if (!rhs)
+    const lesson_expr **ops = malloc(n * sizeof *ops);
+    if (!ops)
         return lesson_raise(in, LESSON_EXC_MEMORY);
     size_t k = n;
-    for (const lesson_expr *y = e; y->kind == LX_SUB; y = y->a)
-        rhs[--k] = y->b;
+    for (const lesson_expr *y = e; is_binop(y->kind); y = y->a)
+        ops[--k] = y;
     value acc;
     rc_t rc = lesson_eval(in, p, side, x, &acc);
     for (size_t i = 0; rc == R_OK && i < n; i++) {
         value b, d;
-        rc = lesson_eval(in, p, side, rhs[i], &b);
+        rc = lesson_eval(in, p, side, ops[i]->b, &b);
         if (rc != R_OK) {
             lesson_value_free(&acc);
             break;
         }
-        rc = sub_values(in, &acc, &b, &d); /* frees acc and b */
+        rc = binop_values(in, ops[i]->kind, &acc, &b, &d); /* frees acc and b */
         acc = d;
     }
     if (rc == R_OK)
         *out = acc;
-    free(rhs);
+    free(ops);
     return rc;
 }
 
@@ -1609,7 +2068,7 @@ static rc_t eval_index(interp *in, pending *p, lesson_side side, const lesson_ex
         for (size_t k = 0; k < x.len; k++)
             n += (x.data[k] & 0xC0) != 0x80;
     }
-    if (x.k != V_LIST && x.k != V_TUPLE && x.k != V_BYTES && x.k != V_STR) {
+    if (x.k != V_LIST && x.k != V_TUPLE && x.k != V_BYTES && x.k != V_STR && x.k != V_BYTEARRAY) {
         rc = lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: object is not subscriptable");
     } else if (ix.k == V_BIG) {
         rc = lesson_raise_msg(in, LESSON_EXC_INDEX,
@@ -1624,7 +2083,7 @@ static rc_t eval_index(interp *in, pending *p, lesson_side side, const lesson_ex
             const value *item = x.k == V_LIST ? &x.items[i] : (i == 0 ? x.a : x.b);
             if (lesson_value_copy(out, item))
                 rc = lesson_raise(in, LESSON_EXC_MEMORY);
-        } else if (x.k == V_BYTES) {
+        } else if (x.k == V_BYTES || x.k == V_BYTEARRAY) {
             out->k = V_INT;
             out->i = x.data[i];
         } else {
@@ -1648,6 +2107,114 @@ static rc_t eval_index(interp *in, pending *p, lesson_side side, const lesson_ex
     }
     lesson_value_free(&x);
     lesson_value_free(&ix);
+    return rc;
+}
+
+/* One bound of x[a:b] as Python's slice takes it: None or left out is the
+ * default, a negative one counts from the end, and it is clamped to
+ * 0..n; an int past 64 bits is clamped too. */
+static rc_t slice_bound(interp *in, const value *b, int64_t n, int64_t dflt, int64_t *out)
+{
+    if (b->k == V_NONE) {
+        *out = dflt;
+        return R_OK;
+    }
+    if (b->k != V_INT && b->k != V_BOOL && b->k != V_BIG)
+        return lesson_raise_msg(in, LESSON_EXC_TYPE,
+                                "TypeError: slice indices must be integers or None or have an "
+                                "__index__ method");
+    int64_t i = b->k == V_BIG ? (b->i < 0 ? -n - 1 : n + 1) : b->i;
+    if (i < 0)
+        i = i + n < 0 ? 0 : i + n;
+    *out = i > n ? n : i;
+    return R_OK;
+}
+
+/* x[a:b]: a copy of the part of bytes, a bytearray, a str (by
+ * characters), a list or a tuple, as Python slices it (no step). */
+static rc_t eval_slice(interp *in, pending *p, lesson_side side, const lesson_expr *e, value *out)
+{
+    value x, bnd[2];
+    memset(bnd, 0, sizeof bnd);
+    rc_t rc = lesson_eval(in, p, side, e->a, &x);
+    for (int k = 0; rc == R_OK && k < 2; k++)
+        if (e->args[k])
+            rc = lesson_eval(in, p, side, e->args[k], &bnd[k]);
+    if (rc != R_OK)
+        goto done;
+    bool text = x.k == V_STR, seq = x.k == V_LIST || x.k == V_TUPLE;
+    if (!text && !seq && x.k != V_BYTES && x.k != V_BYTEARRAY) {
+        rc = lesson_raise_msg(in, LESSON_EXC_TYPE, "TypeError: '%s' object is not subscriptable",
+                              py_type(&x));
+        goto done;
+    }
+    int64_t n = seq ? (int64_t)seq_len(&x) : (int64_t)x.len, lo, hi;
+    if (text) {
+        n = 0;
+        for (size_t k = 0; k < x.len; k++)
+            n += (x.data[k] & 0xC0) != 0x80;
+    }
+    if ((rc = slice_bound(in, &bnd[0], n, 0, &lo)) != R_OK ||
+        (rc = slice_bound(in, &bnd[1], n, n, &hi)) != R_OK)
+        goto done;
+    if (hi < lo)
+        hi = lo;
+    if (seq) {
+        value part;
+        memset(&part, 0, sizeof part);
+        part.k = V_LIST;
+        part.i = x.k == V_TUPLE || x.i; /* a tuple's slice is a tuple */
+        part.len = (size_t)(hi - lo);
+        const value *tmp = NULL;
+        value items[2];
+        if (x.k == V_TUPLE) { /* a pair's items, as an array */
+            items[0] = *x.a;
+            items[1] = *x.b;
+            tmp = items;
+        } else
+            tmp = x.items;
+        value empty;
+        memset(&empty, 0, sizeof empty);
+        empty.k = V_LIST;
+        empty.i = part.i;
+        part.items = (value *)tmp + lo;
+        /* joining with an empty one of its kind copies it (a pair stays a V_TUPLE) */
+        rc = concat_seqs(in, &part, &empty, out);
+        goto done;
+    }
+    size_t from = (size_t)lo, to = (size_t)hi;
+    if (text) { /* characters to bytes */
+        size_t at = 0, c = 0;
+        for (; at < x.len && c < (size_t)lo; at++)
+            if (at + 1 >= x.len || (x.data[at + 1] & 0xC0) != 0x80)
+                c++;
+        from = at;
+        for (; at < x.len && c < (size_t)hi; at++)
+            if (at + 1 >= x.len || (x.data[at + 1] & 0xC0) != 0x80)
+                c++;
+        to = at;
+    }
+    if (x.k == V_BYTEARRAY) {
+        value src = x;
+        src.k = V_BYTES;
+        src.data = x.data + from;
+        src.len = to - from;
+        rc = bytes_of(in, true, &src, out);
+    } else {
+        out->k = x.k;
+        out->data = lesson_budget_alloc(in, to - from, &out->sh);
+        if (!out->data)
+            rc = lesson_raise(in, LESSON_EXC_MEMORY);
+        else {
+            if (to > from)
+                memcpy(out->data, x.data + from, to - from);
+            out->len = to - from;
+        }
+    }
+done:
+    lesson_value_free(&x);
+    lesson_value_free(&bnd[0]);
+    lesson_value_free(&bnd[1]);
     return rc;
 }
 
@@ -1683,14 +2250,16 @@ rc_t lesson_eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
         return R_OK;
     case LX_CONST:
         out->k = V_INT;
-        out->i = e->i == LC_EVENT_READ ? 1 : (e->i == LC_EVENT_WRITE ? 2 : e->i);
+        out->i = const_value((lesson_const)e->i);
         return R_OK;
     case LX_SECONDS:
         out->k = V_FLOAT;
         out->f = e->f;
         return R_OK;
     case LX_SUB:
-        return eval_sub_chain(in, p, side, e, out);
+    case LX_ADD:
+    case LX_OR:
+        return eval_binop_chain(in, p, side, e, out);
     case LX_BOOL:
         out->k = V_BOOL;
         out->i = e->i;
@@ -1762,6 +2331,8 @@ rc_t lesson_eval(interp *in, pending *p, lesson_side side, const lesson_expr *e,
     }
     case LX_INDEX:
         return eval_index(in, p, side, e, out);
+    case LX_SLICE:
+        return eval_slice(in, p, side, e, out);
     case LX_FIELD: {
         value key;
         rc_t rc = lesson_eval(in, p, side, e->a, &key);

@@ -27,6 +27,7 @@ static const struct {
     {"SHUT_RD", LC_SHUT_RD},         {"SHUT_WR", LC_SHUT_WR},
     {"SHUT_RDWR", LC_SHUT_RDWR},     {"SO_REUSEADDR", LC_SO_REUSEADDR},
     {"MSG_PEEK", LC_MSG_PEEK},       {"MSG_DONTWAIT", LC_MSG_DONTWAIT},
+    {"SO_RCVLOWAT", LC_SO_RCVLOWAT},
 };
 
 /* Methods: which call, on what, how many positional arguments. */
@@ -43,6 +44,7 @@ static const struct {
     {"send", LF_SEND, LT_SOCKET, 1, 2},
     {"sendall", LF_SENDALL, LT_SOCKET, 1, 2},
     {"recv", LF_RECV, LT_SOCKET, 1, 2},
+    {"recv_into", LF_RECV_INTO, LT_SOCKET, 1, 3},
     {"setblocking", LF_SETBLOCKING, LT_SOCKET, 1, 1},
     {"settimeout", LF_SETTIMEOUT, LT_SOCKET, 1, 1},
     {"gettimeout", LF_GETTIMEOUT, LT_SOCKET, 0, 0},
@@ -174,12 +176,23 @@ static lesson_expr *expr_new(lexer *L, lesson_expr_kind k, size_t at)
 
 static lesson_expr *parse_expr(lexer *L);
 
-/* The type of a - b from the types of a and b (not knowing either: any). */
-static lesson_type sub_type(lesson_type ta, lesson_type tb)
+/* The type of a OP b from the types of a and b (not knowing either, or a
+ * TypeError at run time: any). */
+static lesson_type binop_type(lesson_expr_kind op, lesson_type ta, lesson_type tb)
 {
-    if (ta == LT_ANY || tb == LT_ANY)
-        return LT_ANY;
-    return ta == LT_FLOAT || tb == LT_FLOAT ? LT_FLOAT : LT_INT;
+    bool na = ta == LT_INT || ta == LT_FLOAT, nb = tb == LT_INT || tb == LT_FLOAT;
+    if (op == LX_OR)
+        return ta == LT_INT && tb == LT_INT ? LT_INT : LT_ANY;
+    if (na && nb)
+        return ta == LT_FLOAT || tb == LT_FLOAT ? LT_FLOAT : LT_INT;
+    if (op == LX_ADD && ta == tb && ta == LT_BYTES)
+        return LT_BYTES;
+    return LT_ANY;
+}
+
+static bool is_binop(lesson_expr_kind k)
+{
+    return k == LX_SUB || k == LX_ADD || k == LX_OR;
 }
 
 static lesson_type expr_type(lexer *L, const lesson_expr *e)
@@ -189,14 +202,26 @@ static lesson_type expr_type(lexer *L, const lesson_expr *e)
         return LT_INT;
     case LX_SECONDS:
         return LT_FLOAT;
-    case LX_SUB: {
-        /* Walk the chain's left spine (its right operands are atoms), so a
-         * long chain costs one pass and no recursion. */
-        lesson_type t = LT_INT;
+    case LX_SUB:
+    case LX_ADD:
+    case LX_OR: {
+        /* Walk the chain's left spine, so a long chain costs one pass and
+         * no recursion; its operators apply left to right. */
+        int n = 0;
         const lesson_expr *x = e;
-        for (; x->kind == LX_SUB; x = x->a)
-            t = sub_type(t, expr_type(L, x->b));
-        return sub_type(t, expr_type(L, x));
+        for (; is_binop(x->kind); x = x->a)
+            n++;
+        const lesson_expr **ops = malloc((size_t)n * sizeof *ops);
+        if (!ops)
+            return LT_ANY;
+        int k = n;
+        for (const lesson_expr *y = e; is_binop(y->kind); y = y->a)
+            ops[--k] = y;
+        lesson_type t = expr_type(L, x);
+        for (k = 0; k < n; k++)
+            t = binop_type(ops[k]->kind, t, expr_type(L, ops[k]->b));
+        free(ops);
+        return t;
     }
     case LX_BYTES:
         return LT_BYTES;
@@ -223,7 +248,10 @@ static lesson_type expr_type(lexer *L, const lesson_expr *e)
                        : LT_WRITER;
         case LF_RECV:
         case LF_READ:
+        case LF_BYTES:
             return LT_BYTES;
+        case LF_RECV_INTO:
+            return LT_INT;
         case LF_LEN:
         case LF_SEND:
         case LF_GETSOCKOPT:
@@ -279,6 +307,17 @@ static void check_address(lexer *L, const lesson_expr *a)
     }
     if (port->kind != LX_INT || port->data || port->i < 0 || port->i > 65535)
         lesson_lex_fail(L, (size_t)port->col - 1, "expected a port number from 0 to 65535");
+}
+
+/* Whether e is call flags sockbuf runs: 0, one of the constants in the
+ * mask (bits 1 << lesson_const), or such flags joined with '|'. */
+static bool flags_ok(const lesson_expr *e, unsigned mask)
+{
+    for (; e->kind == LX_OR; e = e->a)
+        if (!flags_ok(e->b, mask))
+            return false;
+    return (e->kind == LX_INT && !e->data && e->i == 0) ||
+           (e->kind == LX_CONST && (mask & (1u << e->i)));
 }
 
 static void check_call(lexer *L, lesson_expr *e)
@@ -367,25 +406,29 @@ static void check_call(lexer *L, lesson_expr *e)
         break;
     case LF_SEND:
     case LF_SENDALL:
-        if (n == 2 && !is_const(a[1], LC_MSG_MORE) && !(a[1]->kind == LX_INT && a[1]->i == 0))
-            lesson_lex_fail(L, (size_t)a[1]->col - 1, "expected flags socket.MSG_MORE or 0");
+        if (n == 2 && !flags_ok(a[1], (1u << LC_MSG_MORE) | (1u << LC_MSG_DONTWAIT)))
+            lesson_lex_fail(L, (size_t)a[1]->col - 1,
+                            "expected %s() flags socket.MSG_MORE, socket.MSG_DONTWAIT, 0, "
+                            "or several joined with '|'",
+                            e->func == LF_SEND ? "send" : "sendall");
         break;
     case LF_RECV:
-        if (n == 2 && !is_const(a[1], LC_MSG_WAITALL) && !is_const(a[1], LC_MSG_PEEK) &&
-            !is_const(a[1], LC_MSG_DONTWAIT) && !(a[1]->kind == LX_INT && a[1]->i == 0))
+        if (n == 2 &&
+            !flags_ok(a[1], (1u << LC_MSG_WAITALL) | (1u << LC_MSG_PEEK) | (1u << LC_MSG_DONTWAIT)))
             lesson_lex_fail(L, (size_t)a[1]->col - 1,
                             "expected recv() flags socket.MSG_WAITALL, socket.MSG_PEEK, "
-                            "socket.MSG_DONTWAIT or 0");
+                            "socket.MSG_DONTWAIT, 0, or several joined with '|'");
         break;
     case LF_SETSOCKOPT:
     case LF_GETSOCKOPT: {
         bool sol = is_const(a[0], LC_SOL_SOCKET), tcp = is_const(a[0], LC_IPPROTO_TCP);
         bool ok = (sol && (is_const(a[1], LC_SO_SNDBUF) || is_const(a[1], LC_SO_RCVBUF) ||
-                           is_const(a[1], LC_SO_REUSEADDR))) ||
+                           is_const(a[1], LC_SO_REUSEADDR) || is_const(a[1], LC_SO_RCVLOWAT))) ||
                   (tcp && (is_const(a[1], LC_TCP_NODELAY) || is_const(a[1], LC_TCP_CORK)));
         if (!ok)
             lesson_lex_fail(L, (size_t)a[0]->col - 1,
-                            "expected socket.SOL_SOCKET with SO_SNDBUF, SO_RCVBUF or SO_REUSEADDR, "
+                            "expected socket.SOL_SOCKET with SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR or "
+                            "SO_RCVLOWAT, "
                             "or socket.IPPROTO_TCP with TCP_NODELAY or TCP_CORK");
         break;
     }
@@ -526,10 +569,10 @@ fail:
 static bool python_socket_method(const char *name, size_t len)
 {
     static const char *const names[] = {
-        "fileno",     "getsockname", "getpeername",  "recvfrom",        "recvfrom_into",
-        "recv_into",  "recvmsg",     "recvmsg_into", "sendto",          "sendmsg",
-        "detach",     "dup",         "getblocking",  "get_inheritable", "set_inheritable",
-        "connect_ex", "share",       "ioctl",        "sendmsg_afalg",
+        "fileno",  "getsockname",  "getpeername",     "recvfrom",        "recvfrom_into",
+        "recvmsg", "recvmsg_into", "sendto",          "sendmsg",         "detach",
+        "dup",     "getblocking",  "get_inheritable", "set_inheritable", "connect_ex",
+        "share",   "ioctl",        "sendmsg_afalg",
     };
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
         if (strlen(names[k]) == len && !memcmp(names[k], name, len))
@@ -602,6 +645,8 @@ static const struct {
     {NULL, "len", "len", LF_LEN, 1, 1},
     {NULL, "int", "int", LF_INT, 1, 1},
     {NULL, "repr", "repr", LF_REPR, 1, 1},
+    {NULL, "bytearray", "bytearray", LF_BYTEARRAY, 0, 1},
+    {NULL, "bytes", "bytes", LF_BYTES, 0, 1},
     {NULL, "print", "print", LF_PRINT, 0, LESSON_MAX_ARGS},
 };
 
@@ -858,8 +903,33 @@ static lesson_expr *parse_atom(lexer *L)
     while (e && lesson_tok_is(L, "[")) {
         size_t at = L->t.start;
         lesson_lex_next(L);
-        lesson_expr *ix = parse_expr(L);
-        if (!ix || !lesson_accept_op(L, "]", "']' after the index")) {
+        lesson_expr *ix = lesson_tok_is(L, ":") ? NULL : parse_expr(L);
+        if (!ix && !lesson_tok_is(L, ":")) {
+            expr_free(e);
+            return NULL;
+        }
+        if (lesson_tok_is(L, ":")) { /* a slice: x[a:b], either bound left out */
+            lesson_lex_next(L);
+            lesson_expr *stop = lesson_tok_is(L, "]") ? NULL : parse_expr(L);
+            lesson_expr *x = NULL;
+            if ((stop || lesson_tok_is(L, "]")) &&
+                lesson_accept_op(L, "]", "']' after the slice (sockbuf has no step)"))
+                x = expr_new(L, LX_SLICE, at);
+            if (!x) {
+                expr_free(ix);
+                expr_free(stop);
+                expr_free(e);
+                return NULL;
+            }
+            x->col = e->col;
+            x->a = e;
+            x->args[0] = ix;
+            x->args[1] = stop;
+            x->nargs = 2;
+            e = x;
+            continue;
+        }
+        if (!lesson_accept_op(L, "]", "']' after the index")) {
             expr_free(ix);
             expr_free(e);
             return NULL;
@@ -1000,20 +1070,11 @@ static lesson_expr *parse_primary(lexer *L)
     return NULL;
 }
 
-/* Whether a value of type t can be an operand of '-'. */
-static bool is_number_type(lesson_type t)
+/* arith := atom ['*' INT] | atom (('-' | '+') atom)*. Operand types are
+ * Python's business at run time: `None - 1` is a TypeError when the
+ * statement runs, as in CPython, not a parse error. */
+static lesson_expr *parse_arith(lexer *L)
 {
-    return t == LT_ANY || t == LT_INT || t == LT_FLOAT;
-}
-
-/* expr := atom ['*' INT] | atom ('-' atom)* */
-static lesson_expr *parse_expr(lexer *L)
-{
-    if (++L->depth > LESSON_MAX_DEPTH) {
-        lesson_lex_fail(L, L->t.start, "expression nested too deeply (more than %d levels)",
-                        LESSON_MAX_DEPTH);
-        return NULL;
-    }
     lesson_expr *a = parse_atom(L);
     if (a && lesson_tok_is(L, "*")) {
         /* b'x' * N and 'ab' * N, or the count first: N * b'x' */
@@ -1064,11 +1125,9 @@ static lesson_expr *parse_expr(lexer *L)
             }
         }
     }
-    /* The type of the chain so far, kept as it grows: asking expr_type()
-     * at every '-' would walk the whole chain each time (quadratic). */
-    lesson_type chain = a && lesson_tok_is(L, "-") ? expr_type(L, a) : LT_ANY;
-    while (a && lesson_tok_is(L, "-")) {
+    while (a && (lesson_tok_is(L, "-") || lesson_tok_is(L, "+"))) {
         size_t op_at = L->t.start;
+        lesson_expr_kind k = lesson_tok_is(L, "-") ? LX_SUB : LX_ADD;
         lesson_lex_next(L);
         lesson_expr *b = parse_atom(L);
         if (!b) {
@@ -1076,27 +1135,7 @@ static lesson_expr *parse_expr(lexer *L)
             a = NULL;
             break;
         }
-        lesson_type ta = chain, tb = expr_type(L, b);
-        lesson_type next = sub_type(ta, tb); /* what expr_type() says of a - b */
-        if (a->kind == LX_BOOL)
-            ta = LT_INT;
-        if (b->kind == LX_BOOL)
-            tb = LT_INT;
-        if (!is_number_type(ta) || !is_number_type(tb) || a->kind == LX_NONE ||
-            b->kind == LX_NONE || a->kind == LX_STR || b->kind == LX_STR) {
-            lesson_lex_fail(L, op_at, "unsupported operand type(s) for -: '%s' and '%s'",
-                            a->kind == LX_NONE  ? "NoneType"
-                            : a->kind == LX_STR ? "str"
-                                                : type_name(ta),
-                            b->kind == LX_NONE  ? "NoneType"
-                            : b->kind == LX_STR ? "str"
-                                                : type_name(tb));
-            expr_free(a);
-            expr_free(b);
-            a = NULL;
-            break;
-        }
-        lesson_expr *d = expr_new_err(L, LX_SUB, (size_t)a->col - 1, op_at);
+        lesson_expr *d = expr_new_err(L, k, (size_t)a->col - 1, op_at);
         if (!d) {
             expr_free(a);
             expr_free(b);
@@ -1106,7 +1145,38 @@ static lesson_expr *parse_expr(lexer *L)
         d->a = a;
         d->b = b;
         a = d;
-        chain = next;
+    }
+    return a;
+}
+
+/* expr := arith ('|' arith)*: '|' binds looser than '-' and '+'. */
+static lesson_expr *parse_expr(lexer *L)
+{
+    if (++L->depth > LESSON_MAX_DEPTH) {
+        lesson_lex_fail(L, L->t.start, "expression nested too deeply (more than %d levels)",
+                        LESSON_MAX_DEPTH);
+        return NULL;
+    }
+    lesson_expr *a = parse_arith(L);
+    while (a && lesson_tok_is(L, "|")) {
+        size_t op_at = L->t.start;
+        lesson_lex_next(L);
+        lesson_expr *b = parse_arith(L);
+        if (!b) {
+            expr_free(a);
+            a = NULL;
+            break;
+        }
+        lesson_expr *d = expr_new_err(L, LX_OR, (size_t)a->col - 1, op_at);
+        if (!d) {
+            expr_free(a);
+            expr_free(b);
+            a = NULL;
+            break;
+        }
+        d->a = a;
+        d->b = b;
+        a = d;
     }
     L->depth--;
     return a;

@@ -95,13 +95,15 @@ typedef enum {
     V_FILE,
     V_READER,
     V_FLOAT,
-    V_STATE,    /* a TCP state (expectations): i the lesson_tcp_state; len 1: FIN_WAIT */
-    V_EXC,      /* an exception (expectations, `error`): i the lesson_exc */
-    V_LIST,     /* a list (i 0) or a tuple of other than two items (i 1): items, len */
-    V_SELECTOR, /* selectors.DefaultSelector(): i its index in sels[] */
-    V_KEY,      /* a SelectorKey: a its fileobj, b its data, i its events */
-    V_BIG,      /* an int past 64 bits: data/len its decimal digits (no leading zero), i its
-                   sign (1 or -1); an int that fits is always V_INT */
+    V_STATE,     /* a TCP state (expectations): i the lesson_tcp_state; len 1: FIN_WAIT */
+    V_EXC,       /* an exception (expectations, `error`): i the lesson_exc */
+    V_LIST,      /* a list (i 0) or a tuple of other than two items (i 1): items, len */
+    V_SELECTOR,  /* selectors.DefaultSelector(): i its index in sels[] */
+    V_KEY,       /* a SelectorKey: a its fileobj, b its data, i its events */
+    V_BYTEARRAY, /* a bytearray: data/len its bytes, always shared (sh): every holder sees
+                    what recv_into() writes; its length never changes */
+    V_BIG,       /* an int past 64 bits: data/len its decimal digits (no leading zero), i its
+                    sign (1 or -1); an int that fits is always V_INT */
 } vkind;
 
 typedef struct value {

@@ -393,41 +393,70 @@ void lesson_lex_next(lexer *L)
         L->pos = end;
         return;
     }
-    if (c >= '0' && c <= '9') {
-        bool ovf;
-        size_t j = lesson_read_digits(s, i, L->len, &t->i, &ovf);
-        if (j < L->len && s[j] == '.' && j + 1 < L->len && s[j + 1] >= '0' && s[j + 1] <= '9') {
-            /* seconds with a fraction: kept as microseconds */
-            int64_t frac = 0;
-            int nd = 0;
-            j++;
-            while (j < L->len && s[j] >= '0' && s[j] <= '9') {
-                if (nd < 6) {
-                    frac = frac * 10 + (s[j] - '0');
-                    nd++;
-                }
-                j++;
+    if ((c >= '0' && c <= '9') ||
+        (c == '.' && i + 1 < L->len && s[i + 1] >= '0' && s[i + 1] <= '9')) {
+        bool ovf = false;
+        t->i = 0;
+        size_t j = c == '.' ? i : lesson_read_digits(s, i, L->len, &t->i, &ovf);
+        /* A float as Python reads it: digits, a '.' and more digits (either
+         * side may be empty, not both), an exponent e[+-]DIGITS, or both. */
+        size_t dot_end = j, exp_end = j;
+        bool dot = false, expo = false;
+        if (j < L->len && s[j] == '.') {
+            size_t k = j + 1;
+            while (k < L->len && s[k] >= '0' && s[k] <= '9')
+                k++;
+            /* `1.x` is not a float: Python reads `1.` then fails on the name */
+            dot = true;
+            dot_end = k;
+        }
+        exp_end = dot_end;
+        if (exp_end < L->len && (s[exp_end] == 'e' || s[exp_end] == 'E')) {
+            size_t k = exp_end + 1;
+            if (k < L->len && (s[k] == '+' || s[k] == '-'))
+                k++;
+            if (k < L->len && s[k] >= '0' && s[k] <= '9') {
+                while (k < L->len && s[k] >= '0' && s[k] <= '9')
+                    k++;
+                expo = true;
+                exp_end = k;
             }
-            while (nd < 6) {
-                frac *= 10;
-                nd++;
-            }
-            if (ovf || t->i > 1000000000) {
-                L->pos = j;
-                lesson_lex_fail(L, i, "number too large: %.*s", (int)(j - i > 24 ? 24 : j - i),
-                                s + i);
+        }
+        if (dot || expo) {
+            size_t end = exp_end, nl = end - i;
+            char small[128], *num = nl < sizeof small ? small : malloc(nl + 1);
+            if (!num) {
+                lesson_lex_fail(L, i, "out of memory");
                 t->kind = T_BAD;
+                L->pos = end;
                 return;
             }
-            t->i = t->i * 1000000 + frac;
-            t->kind = T_FLOAT;
-            {
-                char num[64];
-                size_t nl = j - i < sizeof num - 1 ? j - i : sizeof num - 1;
-                memcpy(num, s + i, nl);
-                num[nl] = '\0';
-                t->f = strtod(num, NULL);
+            memcpy(num, s + i, nl);
+            num[nl] = '\0';
+            t->f = strtod(num, NULL); /* correctly rounded, any length; past DBL_MAX: inf */
+            if (num != small)
+                free(num);
+            if (!expo && !ovf && t->i <= 1000000000) {
+                /* seconds with a fraction: microseconds exactly as written */
+                int64_t frac = 0;
+                int nd = 0;
+                for (size_t k = j + 1; k < dot_end; k++)
+                    if (nd < 6) {
+                        frac = frac * 10 + (s[k] - '0');
+                        nd++;
+                    }
+                while (nd < 6) {
+                    frac *= 10;
+                    nd++;
+                }
+                t->i = t->i * 1000000 + frac;
+            } else if (t->f * 1e6 >= 9.2e18 || t->f != t->f) {
+                t->i = INT64_MAX; /* past any wait a lesson may ask for */
+            } else {
+                t->i = (int64_t)(t->f * 1e6);
             }
+            t->kind = T_FLOAT;
+            j = end;
         } else {
             if (ovf) {
                 /* Python's ints are unbounded: the digits are kept (no
@@ -477,7 +506,7 @@ void lesson_lex_next(lexer *L)
             return;
         }
     }
-    if (strchr("(),.=*:<>-|[]", c)) {
+    if (strchr("(),.=*:<>-+|[]", c)) {
         t->kind = T_PUNCT;
         t->op[0] = (char)c;
         t->op[1] = '\0';

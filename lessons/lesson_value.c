@@ -78,7 +78,9 @@ int lesson_value_copy(value *dst, const value *src)
         if (!dst->data)
             return -ENOMEM;
         memcpy(dst->data, src->data, src->len);
-    } else if ((src->k == V_BYTES || src->k == V_STR) && src->len >= SHARE_MIN_BYTES) {
+    } else if (src->k == V_BYTEARRAY ||
+               ((src->k == V_BYTES || src->k == V_STR) && src->len >= SHARE_MIN_BYTES)) {
+        /* a bytearray is one object: every copy is the same buffer */
         if (!(dst->sh = lesson_value_share(src)))
             return -ENOMEM;
         dst->data = src->data;
@@ -241,6 +243,16 @@ void lesson_print_value(char *out, size_t outlen, const value *v, bool top)
     case V_BYTES:
         base_repr(out, outlen, v->data, v->len, true, PRINT_REPR_MAX);
         return;
+    case V_BYTEARRAY: {
+        size_t o = (size_t)snprintf(out, outlen, "bytearray(");
+        if (o < outlen) {
+            base_repr(out + o, outlen - o, v->data, v->len, true, PRINT_REPR_MAX);
+            o += strlen(out + o);
+        }
+        if (o < outlen)
+            snprintf(out + o, outlen - o, ")");
+        return;
+    }
     case V_STR:
         if (top)
             snprintf(out, outlen, "%.*s", (int)(v->len > PRINT_REPR_MAX ? PRINT_REPR_MAX : v->len),
@@ -309,6 +321,7 @@ bool lesson_truthy(const value *v)
         return v->f != 0;
     case V_BYTES:
     case V_STR:
+    case V_BYTEARRAY:
         return v->len != 0;
     default:
         return true;
@@ -360,6 +373,12 @@ void lesson_got_value(char *out, size_t outlen, const value *v)
         char head[96];
         base_repr(head, sizeof head, v->data, v->len, v->k == V_BYTES, GOT_SHORT_BYTES);
         snprintf(out, outlen, "%zu %s %s", v->len, v->k == V_BYTES ? "bytes" : "chars", head);
+        return;
+    }
+    if (v->k == V_BYTEARRAY && v->len > GOT_SHORT_BYTES) { /* as its bytes, named */
+        char head[96];
+        base_repr(head, sizeof head, v->data, v->len, true, GOT_SHORT_BYTES);
+        snprintf(out, outlen, "bytearray(%zu bytes %s)", v->len, head);
         return;
     }
     lesson_print_value(out, outlen, v, false);
@@ -507,7 +526,9 @@ bool lesson_value_compare(const value *a, lesson_op op, const value *b)
         c = cmp_big(a, b);
     } else if (is_number(a) && is_number(b)) {
         c = cmp_num(a->k == V_FLOAT, a->i, a->f, b->k == V_FLOAT, b->i, b->f);
-    } else if ((a->k == V_BYTES || a->k == V_STR) && a->k == b->k) {
+    } else if (((a->k == V_BYTES || a->k == V_BYTEARRAY) &&
+                (b->k == V_BYTES || b->k == V_BYTEARRAY)) ||
+               (a->k == V_STR && b->k == V_STR)) {
         size_t n = a->len < b->len ? a->len : b->len;
         c = n ? memcmp(a->data, b->data, n) : 0;
         c = c ? (c < 0 ? -1 : 1) : cmp_i64((int64_t)a->len, (int64_t)b->len);

@@ -412,6 +412,9 @@ static bool net_opt_info(net_opt opt, int *level, int *name, const char **label)
     case NET_SO_REUSEADDR:
         *level = SOL_SOCKET, *name = SO_REUSEADDR, *label = "SO_REUSEADDR";
         return true;
+    case NET_SO_RCVLOWAT:
+        *level = SOL_SOCKET, *name = SO_RCVLOWAT, *label = "SO_RCVLOWAT";
+        return true;
     }
     return false;
 }

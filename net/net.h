@@ -32,6 +32,7 @@ typedef enum {
     NET_TCP_NODELAY,
     NET_TCP_CORK,
     NET_SO_REUSEADDR,
+    NET_SO_RCVLOWAT, /* bytes a blocking recv() and poll() wait for */
 } net_opt;
 
 /* Flags for net_send(). */

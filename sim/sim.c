@@ -93,6 +93,7 @@ enum { T_DELACK = 0, T_PERSIST, T_TIME_WAIT, T_SYN, T_COUNT };
 #define MAX_QUICKACKS   16
 #define SOCK_MIN_SNDBUF 4608
 #define SOCK_MIN_RCVBUF 2304
+#define SIM_TCP_RMEM_MAX_BYTES 6291456u /* net.ipv4.tcp_rmem[2], Linux's default */
 
 typedef sim_pkt pkt;
 typedef sim_pkt_kind pkt_kind;
@@ -118,6 +119,8 @@ typedef struct sock {
     uint64_t snd_cap_max, rcv_cap_max; /* largest payload capacities so far */
     bool nodelay, cork, more;
     bool reuse;   /* SO_REUSEADDR (children inherit the listener's) */
+    uint32_t rcvlowat;  /* SO_RCVLOWAT; 0 is Linux's default, 1 (children inherit it) */
+    bool rcvbuf_locked; /* SO_RCVBUF was set (Linux's SOCK_RCVBUF_LOCK) */
     uint64_t isn; /* initial sequence number (from the seed) */
 
     /* outgoing stream */
@@ -706,6 +709,8 @@ static void arrive_syn(sim_world *w, const pkt *p)
     ch->rcv_cap_max = rcv_cap(ch);
     ch->nodelay = l->nodelay;
     ch->reuse = l->reuse;
+    ch->rcvlowat = l->rcvlowat;
+    ch->rcvbuf_locked = l->rcvbuf_locked;
     c->peer = ch->id;
     set_state(w, ch, SIM_SYN_RECV, "syn");
     pkt sa = {.from = ch->id, .to = c->id, .kind = PK_SYNACK, .why = "syn-ack"};
@@ -1436,6 +1441,7 @@ int sim_setsockopt(sim_world *w, int sockid, sim_opt opt, int value)
         return 0;
     case SIM_SO_RCVBUF:
         s->rcvbuf = linux_buf(value, w->p.rmem_max_bytes, SOCK_MIN_RCVBUF);
+        s->rcvbuf_locked = true;
         if (rcv_cap(s) > s->rcv_cap_max)
             s->rcv_cap_max = rcv_cap(s);
         return 0;
@@ -1452,6 +1458,15 @@ int sim_setsockopt(sim_world *w, int sockid, sim_opt opt, int value)
     case SIM_SO_REUSEADDR:
         s->reuse = value != 0;
         return 0;
+    case SIM_SO_RCVLOWAT: {
+        /* Linux: a negative value is INT_MAX (sock_setsockopt), then
+         * tcp_set_rcvlowat() caps it at half the receive buffer the
+         * socket may reach, and 0 becomes 1 */
+        uint32_t cap = (s->rcvbuf_locked ? s->rcvbuf : SIM_TCP_RMEM_MAX_BYTES) >> 1;
+        uint32_t v = value < 0 ? INT32_MAX : (uint32_t)value;
+        s->rcvlowat = v > cap ? cap : (v ? v : 1);
+        return 0;
+    }
     }
     return -EINVAL;
 }
@@ -1476,6 +1491,9 @@ int sim_getsockopt(sim_world *w, int sockid, sim_opt opt, int *value)
         return 0;
     case SIM_SO_REUSEADDR:
         *value = s->reuse;
+        return 0;
+    case SIM_SO_RCVLOWAT:
+        *value = s->rcvlowat ? (int)s->rcvlowat : 1;
         return 0;
     }
     return -EINVAL;
@@ -1599,7 +1617,7 @@ int sim_poll(const sim_world *w, int sockid)
         mask |= SIM_POLL_IN;
     if (s->state == SIM_SYN_SENT || s->state == SIM_SYN_RECV || s->state == SIM_CLOSED)
         return mask;
-    if (recv_queue(s) > 0)
+    if (recv_queue(s) >= (s->rcvlowat ? s->rcvlowat : 1)) /* tcp_poll()'s target */
         mask |= SIM_POLL_IN;
     uint64_t q = send_queue(s), cap = snd_cap(s);
     if (wr_shut || (q < cap && cap - q >= q / 2))

@@ -78,6 +78,9 @@ typedef enum {
     SIM_TCP_NODELAY,
     SIM_TCP_CORK,
     SIM_SO_REUSEADDR, /* a bind may share a port with sockets that are not listening */
+    SIM_SO_RCVLOWAT,  /* poll() reads as readable from this many queued bytes (Linux:
+                         at least 1, at most half SO_RCVBUF once set, else half
+                         tcp_rmem[2]'s default 6291456) */
 } sim_opt;
 
 /* Flags for sim_send(). SIM_MSG_MORE is send()'s MSG_MORE. SIM_MSG_CONTINUE

@@ -418,6 +418,8 @@ class Side:
 
 
 def got_text(v):
+    if isinstance(v, bytearray) and len(v) > 24:
+        return "bytearray(%s)" % got_text(bytes(v))
     if isinstance(v, (bytes, str)) and len(v) > 24:
         kind = "bytes" if isinstance(v, bytes) else "chars"
         head = repr(v)
@@ -465,6 +467,10 @@ def py_value(run, side, lhs, snap):
     if lhs not in ns:
         return None, "var"
     v = ns[lhs]
+    if isinstance(v, int) and type(v) not in (int, bool):
+        # socket.MSG_PEEK | socket.MSG_DONTWAIT is an IntFlag: sockbuf's
+        # constants are plain ints (the same value; print() shows both alike)
+        v = int(v)
     if isinstance(v, str):
         return v, "str"  # a lesson's own str: shown as its repr
     return v, "float" if isinstance(v, float) else "var"

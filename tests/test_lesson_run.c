@@ -1103,6 +1103,194 @@ static void test_run_print(void **state)
     finish(&t);
 }
 
+/* Operators as CPython runs them: a wrong operand type is a TypeError
+ * when the statement runs (the side goes on), not a parse error; '+'
+ * joins bytes, str, lists and tuples; '|' ORs ints; floats with
+ * exponents print as Python's repr does. */
+static void python_operators(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n"
+                    "client: a = None - 1\n"   /* 3 */
+                    "client: b = b'x' + 'y'\n" /* 4 */
+                    "client: c = len(3)\n"     /* 5 */
+                    "client: d = 1 | 2.5\n"    /* 6 */
+                    "client: print(1e22, 1.5e3, 2E-3, 1e400, .5, 0.1 + 0.2)\n"
+                    "client: print(b'a' + b'b', 'a' + 'b', [1] + [2], (1,) + (2,), 3 - 1 + 4)\n"
+                    "client: print(socket.MSG_PEEK | socket.MSG_DONTWAIT, True | False)\n"
+                    "client: print(9223372036854775807 + 1, "
+                    "1.234567890123456789012345678901234567890e-7)\n"
+                    "expect client: error == TypeError\n",
+                    modes);
+    step_ok(&t);
+    for (int line = 3; line <= 6; line++)
+        assert_string_equal(status_of(&t, modes, line), "error: TypeError");
+    const tview *v = tview_of(&t, modes);
+    assert_int_equal(v->nprinted[LESSON_CLIENT], 4);
+    assert_string_equal(v->printed[LESSON_CLIENT][0],
+                        "1e+22 1500.0 0.002 inf 0.5 0.30000000000000004");
+    assert_string_equal(v->printed[LESSON_CLIENT][1], "b'ab' ab [1, 2] (1, 2) 6");
+    assert_string_equal(v->printed[LESSON_CLIENT][2], "66 True");
+    assert_string_equal(v->printed[LESSON_CLIENT][3], "9223372036854775808 1.2345678901234568e-07");
+    finish(&t);
+}
+
+static void test_run_python_operators(void **state)
+{
+    (void)state;
+    both_modes(python_operators);
+}
+
+/* recv() flags joined with '|': MSG_PEEK | MSG_DONTWAIT raises
+ * BlockingIOError on an empty queue and leaves bytes queued;
+ * MSG_PEEK | MSG_WAITALL blocks until n bytes are queued;
+ * send(MSG_DONTWAIT) does not wait. */
+static void recv_flags_combined(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED "step b\n"
+                    "server: p0 = conn.recv(10, socket.MSG_PEEK | socket.MSG_DONTWAIT)\n" /* 10 */
+                    "client: s.sendall(b'hello')\n"
+                    "wait 20ms\n"
+                    "server: p1 = conn.recv(10, socket.MSG_PEEK | socket.MSG_DONTWAIT)\n"
+                    "server: p2 = conn.recv(8, socket.MSG_PEEK | socket.MSG_WAITALL)\n" /* 14 */
+                    "expect server: p1 == b'hello'\n"
+                    "expect server: conn.recv_queue == 5\n"
+                    "step c\n"
+                    "client: n = s.send(b'!!!', socket.MSG_DONTWAIT)\n"
+                    "wait 20ms\n"
+                    "expect server: p2 == b'hello!!!'\n"
+                    "expect server: conn.recv_queue == 8\n"
+                    "expect client: n == 3\n",
+                    modes);
+    step_ok(&t);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 10), "error: BlockingIOError");
+    assert_string_equal(status_of(&t, modes, 14), "blocked");
+    step_ok(&t);
+    finish(&t);
+}
+
+static void test_run_recv_flags_combined(void **state)
+{
+    (void)state;
+    both_modes(recv_flags_combined);
+}
+
+/* recv(n) with n past what Python allows raises what CPython 3.11
+ * raises on Linux x86_64, before any I/O and without allocating (the
+ * bytes stay queued): OverflowError past ssize_t and near it,
+ * MemoryError past the 128 TiB a process can address, ValueError for a
+ * negative n, on a closed socket too. */
+static void recv_huge(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED "client: s.sendall(b'hi')\n"
+                    "wait 20ms\n"
+                    "server: a = conn.recv(9223372036854775808)\n" /* 11 */
+                    "server: b = conn.recv(9223372036854775807)\n" /* 12 */
+                    "server: c = conn.recv(4611686018427387904)\n" /* 13 */
+                    "server: d = conn.recv(140737488355295)\n"     /* 14: 2**47 - 33 */
+                    "server: conn.close()\n"
+                    "server: e = conn.recv(-1)\n" /* 16 */
+                    "server: f = conn.recv(1)\n"  /* 17 */
+                    "expect server: d == b'hi'\n",
+                    modes);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 11), "error: OverflowError");
+    assert_string_equal(status_of(&t, modes, 12), "error: OverflowError");
+    assert_string_equal(status_of(&t, modes, 13), "error: MemoryError");
+    assert_string_equal(status_of(&t, modes, 14), "done");
+    assert_string_equal(status_of(&t, modes, 16), "error: ValueError");
+    assert_string_equal(status_of(&t, modes, 17), "error: OSError");
+    finish(&t);
+}
+
+static void test_run_recv_huge(void **state)
+{
+    (void)state;
+    both_modes(recv_huge);
+}
+
+/* bytearray and recv_into(): the bytes land in the bytearray in place
+ * (another name for it sees them), the count is returned, nbytes bounds
+ * it, a blocked recv_into() fills the buffer when bytes come; slices and
+ * bytes() copy. */
+static void recv_into_bytearray(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED "server: buf = bytearray(6)\n"
+                    "server: alias = buf\n"
+                    "client: s.sendall(b'hello!!')\n"
+                    "wait 20ms\n"
+                    "server: n = conn.recv_into(buf, 5)\n"
+                    "server: print(n, alias, buf[:n], bytes(buf[1:3]), buf[-1], len(buf))\n"
+                    "server: w = conn.recv_into(buf)\n"
+                    "server: w2 = conn.recv_into(buf)\n" /* 16: blocks */
+                    "step b\n"
+                    "client: s.sendall(b'XY')\n"
+                    "wait 20ms\n"
+                    "server: print(w, w2, buf)\n"
+                    "server: bad = conn.recv_into(b'xx')\n" /* 21 */
+                    "expect server: w2 == 2\n",
+                    modes);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 16), "blocked");
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 21), "error: TypeError");
+    const tview *v = tview_of(&t, modes);
+    assert_int_equal(v->nprinted[LESSON_SERVER], 2);
+    assert_string_equal(v->printed[LESSON_SERVER][0],
+                        "5 bytearray(b'hello\\x00') bytearray(b'hello') b'el' 0 6");
+    assert_string_equal(v->printed[LESSON_SERVER][1], "2 2 bytearray(b'XYllo\\x00')");
+    finish(&t);
+}
+
+static void test_run_recv_into_bytearray(void **state)
+{
+    (void)state;
+    both_modes(recv_into_bytearray);
+}
+
+/* SO_RCVLOWAT's quirk in Linux's blocking recv(), in both modes: it
+ * takes what is queued at once, then only lowat *new* bytes wake it (7
+ * more after 3, with lowat 10, do not); select() sees the socket readable
+ * only from lowat bytes; the end of the stream returns what it has. */
+static void rcvlowat_quirk(unsigned modes)
+{
+    run_t t = start("lesson t\nstep a\n" CONNECTED
+                    "server: conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 10)\n"
+                    "client: s.sendall(b'abc')\n"
+                    "wait 20ms\n"
+                    "server: r, w, x = select.select([conn], [], [], 0)\n"
+                    "server: nr = len(r)\n"
+                    "server: data = conn.recv(100)\n" /* 14 */
+                    "client: s.sendall(b'1234567')\n"
+                    "wait 20ms\n"
+                    "expect server: nr == 0\n"
+                    "expect server: conn.recv_queue == 7\n"
+                    "step b\n"
+                    "client: s.sendall(b'ABCDEFGHIJ')\n"
+                    "wait 20ms\n"
+                    "server: tail = conn.recv(100)\n" /* 22 */
+                    "wait 20ms\n"
+                    "expect server: data == b'abc1234567ABCDEFGHIJ'\n"
+                    "step c\n"
+                    "client: s.sendall(b'xy')\n"
+                    "client: s.close()\n"
+                    "wait 20ms\n"
+                    "expect server: tail == b'xy'\n",
+                    modes);
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 14), "blocked");
+    step_ok(&t);
+    assert_string_equal(status_of(&t, modes, 22), "blocked");
+    step_ok(&t);
+    finish(&t);
+}
+
+static void test_run_rcvlowat_quirk(void **state)
+{
+    (void)state;
+    both_modes(rcvlowat_quirk);
+}
+
 static char *transcript_of(const char *path, unsigned modes)
 {
     lesson_diag d[LESSON_MAX_DIAGS];
@@ -1417,6 +1605,11 @@ int main(void)
         cmocka_unit_test(test_run_sleep_is_waited_for),
         cmocka_unit_test(test_run_time_budget),
         cmocka_unit_test(test_run_print),
+        cmocka_unit_test(test_run_python_operators),
+        cmocka_unit_test(test_run_recv_flags_combined),
+        cmocka_unit_test(test_run_recv_huge),
+        cmocka_unit_test(test_run_recv_into_bytearray),
+        cmocka_unit_test(test_run_rcvlowat_quirk),
         cmocka_unit_test(test_run_rerun_is_identical),
         cmocka_unit_test(test_run_real_ports_are_private),
         cmocka_unit_test(test_run_memory_budget_raises_memoryerror),

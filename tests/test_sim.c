@@ -274,6 +274,45 @@ static void test_peek_leaves_bytes_queued(void **state)
     pair_close(&p);
 }
 
+/* SO_RCVLOWAT as Linux keeps it: 1 by default and for 0, capped at half
+ * tcp_rmem[2]'s default (a negative value too), at half SO_RCVBUF once
+ * that is set, inherited by accepted sockets; poll() reads as readable
+ * only from that many queued bytes, or at the end of the stream. */
+static void test_rcvlowat_rules_and_poll(void **state)
+{
+    (void)state;
+    pair p;
+    sim_params pr = sim_params_default();
+    pair_open(&p, &pr, 7);
+    int v = -1;
+    assert_int_equal(sim_getsockopt(p.w, p.conn, SIM_SO_RCVLOWAT, &v), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(sim_setsockopt(p.w, p.conn, SIM_SO_RCVLOWAT, 0), 0);
+    assert_int_equal(sim_getsockopt(p.w, p.conn, SIM_SO_RCVLOWAT, &v), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(sim_setsockopt(p.w, p.conn, SIM_SO_RCVLOWAT, -1), 0);
+    assert_int_equal(sim_getsockopt(p.w, p.conn, SIM_SO_RCVLOWAT, &v), 0);
+    assert_int_equal(v, 6291456 / 2);
+    assert_int_equal(sim_setsockopt(p.w, p.c, SIM_SO_RCVBUF, 4096), 0);
+    assert_int_equal(sim_setsockopt(p.w, p.c, SIM_SO_RCVLOWAT, 1000000), 0);
+    assert_int_equal(sim_getsockopt(p.w, p.c, SIM_SO_RCVLOWAT, &v), 0);
+    assert_int_equal(v, 4096);
+    assert_int_equal(sim_setsockopt(p.w, p.conn, SIM_SO_RCVLOWAT, 10), 0);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"abc", 3, 0), 3);
+    sim_settle(p.w, 10000000);
+    assert_false(sim_poll(p.w, p.conn) & SIM_POLL_IN);
+    assert_int_equal(sim_send(p.w, p.c, (const uint8_t *)"1234567", 7, 0), 7);
+    sim_settle(p.w, 10000000);
+    assert_true(sim_poll(p.w, p.conn) & SIM_POLL_IN);
+    uint8_t buf[64];
+    assert_int_equal(sim_recv(p.w, p.conn, buf, 8), 8);
+    assert_false(sim_poll(p.w, p.conn) & SIM_POLL_IN);
+    assert_int_equal(sim_close(p.w, p.c), 0);
+    sim_settle(p.w, 10000000);
+    assert_true(sim_poll(p.w, p.conn) & SIM_POLL_IN); /* the FIN */
+    pair_close(&p);
+}
+
 static const char *kind_name(sim_event_kind k)
 {
     static const char *const names[] = {"?",     "WRITE",      "SEGMENT", "DELIVER",    "READ",
@@ -1394,6 +1433,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_params_default_match_spec),
         cmocka_unit_test(test_connect_established_after_one_rtt),
+        cmocka_unit_test(test_rcvlowat_rules_and_poll),
         cmocka_unit_test(test_connect_refused_by_rst),
         cmocka_unit_test(test_peek_leaves_bytes_queued),
         cmocka_unit_test(test_send_hello_lands_in_receive_queue),

@@ -118,26 +118,26 @@ $(cat "$1")"
         grep -q '^1 passed, 0 failed$' check.out || fail "check $how $2: $(cat check.out)"
     done
 }
+# has FILE LINE: the saved lesson holds LINE, whole.
+has() { grep -qxF "$2" "$1" || fail "no '$2' in: $(cat "$1")"; }
 for round in 1 2 3 4 5; do
     "$bin" trace --headless --transcript /dev/null --save-lesson chat.lesson \
         --run 'python3 chat_server.py' --run 'python3 chat_client.py' >/dev/null 2>save.err ||
         fail "--save-lesson: $(cat save.err)"
-    grep -qxF "client:  s.sendall(b'Hi\\n')" chat.lesson || fail "no sendall in: $(cat chat.lesson)"
-    grep -qxF "expect   server: data == b'Hi\\nHow are you?\\n'" chat.lesson ||
-        fail "no expectation from the kernel in: $(cat chat.lesson)"
-    grep -qxF "expect   server: data == b''" chat.lesson || fail "no b'' in: $(cat chat.lesson)"
+    has chat.lesson "client:  s.sendall(b'Hi\\n')"
+    has chat.lesson "expect   server: data == b'Hi\\nHow are you?\\n'"
+    has chat.lesson "expect   server: data == b''"
     checked chat.lesson chat.lesson "round $round"
 
     "$bin" trace --headless --transcript /dev/null --save-lesson file.lesson \
         --model 'latency=5ms rate=1Gbit' --run 'python3 file_server.py' \
         --run 'python3 file_client.py' >/dev/null 2>save.err ||
         fail "--save-lesson (file): $(cat save.err)"
-    grep -q "^client:  s.sendall(b'x' \* 4000000)$" file.lesson || fail "no sendall in: $(cat file.lesson)"
+    has file.lesson "client:  s.sendall(b'x' * 4000000)"
     # The receiver's loop is one recv of its total; the step where sendall
     # waits says why the kernel's buffers hold other counts.
-    grep -qxF "server:  data = conn.recv(4000000, socket.MSG_WAITALL)" file.lesson ||
-        fail "the loop's recvs are not one: $(cat file.lesson)"
-    grep -qxF "expect   server: len(data) == 4000000" file.lesson || fail "no total in: $(cat file.lesson)"
+    has file.lesson "server:  data = conn.recv(4000000, socket.MSG_WAITALL)"
+    has file.lesson "expect   server: len(data) == 4000000"
     grep -q "^why      client.unsent " file.lesson || fail "no why in: $(cat file.lesson)"
     checked file.lesson file.lesson "round $round"
 
@@ -147,11 +147,9 @@ for round in 1 2 3 4 5; do
         --run 'python3 relay_server.py' --run 'python3 relay_alice.py' \
         --run 'python3 relay_bob.py' >/dev/null 2>save.err ||
         fail "--save-lesson (relay): $(cat save.err)"
-    grep -qxF "client:  c2.sendall(b'bob: hi\\n')" relay.lesson || fail "no Bob in: $(cat relay.lesson)"
-    grep -qxF "client:  s.sendall(b'alice: hello\\n')" relay.lesson ||
-        fail "no Alice in: $(cat relay.lesson)"
-    grep -qxF "expect   client: data2 == b'alice: hello\\n'" relay.lesson ||
-        fail "no expectation of Bob's in: $(cat relay.lesson)"
+    has relay.lesson "client:  c2.sendall(b'bob: hi\\n')"
+    has relay.lesson "client:  s.sendall(b'alice: hello\\n')"
+    has relay.lesson "expect   client: data2 == b'alice: hello\\n'"
     checked relay.lesson relay.lesson "round $round"
 done
 
