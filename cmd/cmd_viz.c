@@ -39,7 +39,11 @@ static bool have_display(void)
 
 /* dlopen()s the module beside the executable. The explicit paths come
  * first because a sanitizer's dlopen interceptor hides the executable's
- * RUNPATH. On failure err gets dlerror()'s text, and *missing is set when
+ * RUNPATH. Lazily bound: the module and its 70 libraries have some 9000
+ * relocations, and binding every function at once cost the window's
+ * start-up about 2 ms (of 9-11) for functions it mostly never calls; the
+ * module and the core library come from one build (VIZ_MODULE_ABI), the
+ * system libraries from the package's dependencies. On failure err gets dlerror()'s text, and *missing is set when
  * no module file is there at all (not installed, or a -DSOCKBUF_GUI=OFF
  * build), as opposed to one that is there but cannot be loaded (a library
  * it needs is missing). */
@@ -57,14 +61,14 @@ static void *open_module(char *err, size_t cap, bool *missing)
         for (int i = 0; i < 2; i++) {
             snprintf(path, sizeof path, "%s/%s/%s", exe, dirs[i], VIZ_MODULE_FILE);
             if (access(path, R_OK) == 0) {
-                h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+                h = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
                 by_name = false;
                 break;
             }
         }
     }
     if (by_name)
-        h = dlopen(VIZ_MODULE_FILE, RTLD_NOW | RTLD_LOCAL);
+        h = dlopen(VIZ_MODULE_FILE, RTLD_LAZY | RTLD_LOCAL);
     if (!h) {
         const char *e = dlerror();
         snprintf(err, cap, "%s", e ? e : "unknown error");
@@ -132,6 +136,15 @@ void cmd_viz_preload(void *unused)
     int status;
     (void)unused;
     (void)load_viz(&status);
+}
+
+void cmd_viz_preload_window(void *unused)
+{
+    int status;
+    (void)unused;
+    const viz_module *m = load_viz(&status);
+    if (m)
+        m->window_early();
 }
 
 int cmd_viz_window(int argc, char **argv, lesson_wire_handle *wire)

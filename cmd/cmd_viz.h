@@ -19,6 +19,11 @@
  * so that the two overlap. The argument is unused (a callback's). */
 void cmd_viz_preload(void *unused);
 
+/* cmd_viz_preload(), then the window's early start (viz_window_early():
+ * SDL_Init and the fonts' thread) while the helper still starts: for the
+ * window only, whose first frame waits for them. */
+void cmd_viz_preload_window(void *unused);
+
 /* `sockbuf [LESSON] ...`: argv[0] is "sockbuf", the whole command line. */
 int cmd_viz_window(int argc, char **argv, lesson_wire_handle *wire);
 

@@ -156,9 +156,11 @@ int main(int argc, char **argv)
             real = false;
     /* The window and render load their module meanwhile: the helper's
      * namespaces and the module's libraries take a few ms each, and the
-     * first frame waits for both (bench/bench_startup.c). */
-    void (*meanwhile)(void *) =
-        c->run == cmd_viz_window || c->run == cmd_viz_render ? cmd_viz_preload : NULL;
+     * first frame waits for both (bench/bench_startup.c). The window
+     * also connects to the display then, and its fonts start opening. */
+    void (*meanwhile)(void *) = c->run == cmd_viz_window   ? cmd_viz_preload_window
+                                : c->run == cmd_viz_render ? cmd_viz_preload
+                                                           : NULL;
     if (real && lesson_wire_new_then(wire, stderr, &main_wire, meanwhile, NULL) == 0)
         atexit(wire_free_at_exit);
     return c->run(sub_argc, sub_argv, main_wire);

@@ -3,7 +3,8 @@
  * Japanese font is used for bold Japanese text whenever one is installed,
  * the regular one otherwise, and mixing Japanese into a title keeps its
  * line box. Latin faces are found by family name, whatever fontconfig
- * calls "sans"; a missing family falls back and says so. Headless (SDL's offscreen driver).
+ * calls "sans"; a missing family falls back and says so. The Japanese
+ * font is opened only once Japanese is drawn. Headless (SDL's offscreen driver).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,6 +133,43 @@ static void test_font_ja_bold_used(void **state)
     viz_canvas_free(c);
 }
 
+/* Whether this process has path mapped (/proc/self/maps): the text
+ * cache maps each font file it opens. */
+static bool mapped(const char *path)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[2048];
+    bool found = false;
+    assert_non_null(f);
+    while (!found && fgets(line, sizeof line, f)) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        size_t n = strlen(line), k = strlen(path);
+        found = n >= k && !strcmp(line + n - k, path);
+    }
+    fclose(f);
+    return found;
+}
+
+/* The Japanese font is opened only when Japanese text is first drawn: a
+ * text cache drawing English never maps the CJK file (the window's
+ * start-up, bench/bench_startup.c), and one drawing Japanese does. */
+static void test_font_ja_opened_when_needed(void **state)
+{
+    (void)state;
+    char ja[1024];
+    assert_int_equal(viz_font_find(VIZ_FACE_JA, ja, sizeof ja), 0);
+    viz_canvas *c = canvas(400, 100);
+    assert_true(ink(c, "Send buffer full", VIZ_FACE_BOLD, 32) > 1000);
+    assert_true(ink(c, "sock.send(data)", VIZ_FACE_MONO, 20) > 1000);
+    assert_false(mapped(ja));
+    assert_true(ink(c, "送信バッファ", VIZ_FACE_SANS, 32) > 1000);
+    assert_true(mapped(ja));
+    viz_canvas_free(c);
+    assert_false(mapped(ja));
+}
+
 /* Japanese in a title keeps the Latin face's line box at every size: a
  * CJK font's tall ascent (room for its own Latin accents) neither makes
  * the line taller nor pushes its baseline down. */
@@ -231,6 +269,26 @@ static void fc_private_end(const char *dir)
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
+}
+
+/* With no Japanese font installed, a text cache still opens (the Latin
+ * faces are all an English window needs first) and a label mixing
+ * Japanese into Latin is drawn whole by the Latin font, its Japanese as
+ * boxes: the window's footer ("L 日本語") does not vanish. */
+static void test_font_no_japanese_font_draws_latin(void **state)
+{
+    (void)state;
+    const char *dirs[] = {"/usr/share/fonts/truetype/dejavu"};
+    char *dir = fc_private(dirs, 1, "");
+    char path[1024];
+    assert_int_equal(viz_font_find(VIZ_FACE_JA, path, sizeof path), -ENOENT);
+    viz_canvas *c = canvas(400, 100);
+    long latin = ink(c, "L", VIZ_FACE_SANS, 24);
+    long mixed = ink(c, "L 日本語", VIZ_FACE_SANS, 24);
+    assert_true(latin > 100);
+    assert_true(mixed > latin * 2); /* the boxes leave ink too */
+    viz_canvas_free(c);
+    fc_private_end(dir);
 }
 
 static const char *base_name(const char *path)
@@ -386,7 +444,9 @@ static void test_font_wrap_kinsoku_lessons(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_font_ja_opened_when_needed),
         cmocka_unit_test(test_font_ja_bold_used),
+        cmocka_unit_test(test_font_no_japanese_font_draws_latin),
         cmocka_unit_test(test_font_ja_bold_line_box),
         cmocka_unit_test(test_font_ja_bold_fallback),
         cmocka_unit_test(test_font_wrap_kinsoku_lessons),

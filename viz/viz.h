@@ -26,6 +26,15 @@
  * With no display it says so, points to `run` and `render`, and returns 1. */
 int viz_window_main(int argc, char **argv, lesson_wire_handle *wire);
 
+/* What the window's first frame waits for and that needs neither the
+ * lesson nor the wire: TTF_Init, a thread opening the fonts, SDL_Init.
+ * main() calls it (through the module's table) while the wire's helper
+ * sets itself up, so the window shows sooner (bench/bench_startup.c);
+ * viz_window_main() does it itself when it was not called. Does nothing
+ * without a display or when called again; failures are said by
+ * viz_window_main(). */
+void viz_window_early(void);
+
 /* `sockbuf render LESSON --out DIR [--size WxH] [--lang en|ja]`: one PNG
  * per step, drawn by the window's code on a software surface. argv[0] is
  * "render"; wire as for viz_window_main(). */
@@ -55,6 +64,7 @@ int viz_trace_window(trace_session *s, const viz_trace_opts *o);
 typedef struct {
     size_t abi;                                /* VIZ_MODULE_ABI of the module's build */
     int (*window_main)(int argc, char **argv, lesson_wire_handle *wire); /* viz_window_main */
+    void (*window_early)(void);                                          /* viz_window_early */
     int (*render_main)(int argc, char **argv, lesson_wire_handle *wire); /* viz_render_main */
     int (*live_window)(const live_opts *o); /* viz_live_window */
     int (*trace_window)(trace_session *s, const viz_trace_opts *o); /* viz_trace_window */

@@ -37,6 +37,7 @@
 typedef struct {
     char *path;
     lesson_doc *doc; /* parsed for its titles; NULL when it does not parse */
+    bool parsed;     /* doc and its item are set (parse_bundled) */
 } lesson_entry;
 
 struct viz_app {
@@ -239,24 +240,35 @@ static void retire_doc(viz_app *a)
     a->own_doc = NULL;
 }
 
+/* The bundled lessons' files; each is parsed when first needed
+ * (parse_bundled): the window opening one lesson shows its first frame
+ * without parsing the other nine (bench/bench_startup.c). */
 static void load_bundled(viz_app *a)
 {
     char *paths[VIZ_MAX_LESSONS];
     int n = lesson_list_bundled(paths, VIZ_MAX_LESSONS);
     if (n < 0)
         n = 0;
-    for (int i = 0; i < n; i++) {
-        lesson_diag diags[LESSON_MAX_DIAGS];
-        int nd = 0;
+    for (int i = 0; i < n; i++)
         a->lessons[i].path = paths[i];
-        a->lessons[i].doc = lesson_parse_file(paths[i], diags, &nd);
-        const lesson_doc *d = a->lessons[i].doc;
-        const char *base = strrchr(paths[i], '/');
-        a->items[i].name = d ? d->name : base ? base + 1 : paths[i];
-        a->items[i].title = d ? d->title : NULL;
-        a->items[i].title_ja = d ? d->title_ja : NULL;
-    }
     a->nlessons = n;
+}
+
+/* Parses bundled lesson i (once) for its doc and its picker item. */
+static void parse_bundled(viz_app *a, int i)
+{
+    lesson_entry *e = &a->lessons[i];
+    if (i < 0 || i >= a->nlessons || e->parsed)
+        return;
+    lesson_diag diags[LESSON_MAX_DIAGS];
+    int nd = 0;
+    e->parsed = true;
+    e->doc = lesson_parse_file(e->path, diags, &nd);
+    const lesson_doc *d = e->doc;
+    const char *base = strrchr(e->path, '/');
+    a->items[i].name = d ? d->name : base ? base + 1 : e->path;
+    a->items[i].title = d ? d->title : NULL;
+    a->items[i].title_ja = d ? d->title_ja : NULL;
 }
 
 static void session_clear(viz_app *a)
@@ -284,6 +296,7 @@ static void open_bundled(viz_app *a, int i)
 {
     if (i < 0 || i >= a->nlessons)
         return;
+    parse_bundled(a, i);
     if (!a->lessons[i].doc) {
         char en[400], ja[400];
         snprintf(en, sizeof en, "%s does not parse: sockbuf check %s", a->lessons[i].path,
@@ -302,6 +315,8 @@ static void show_picker(viz_app *a)
 {
     session_clear(a);
     drop_steps(a);
+    for (int i = 0; i < a->nlessons; i++)
+        parse_bundled(a, i);
     a->picker = true;
     a->doc = NULL;
     viz_scene_free(&a->scene);
@@ -649,6 +664,8 @@ static void end_of_lesson(viz_app *a)
 {
     char en[200], ja[200];
     bool next = a->lesson >= 0 && a->lesson + 1 < a->nlessons;
+    if (next)
+        parse_bundled(a, a->lesson + 1);
     const char *name = next ? a->items[a->lesson + 1].name : "";
     if (next) {
         snprintf(en, sizeof en, "End of the lesson. N: the next one (%s) · 0: the list", name);

@@ -59,8 +59,10 @@ typedef struct {
 struct viz_text {
     SDL_Renderer *r;
     char paths[VIZ_FACE_COUNT][1024];
-    int index[VIZ_FACE_COUNT]; /* the face's index in its file (.ttc collections) */
-    void *maps[VIZ_FACE_COUNT]; /* the font files, mapped: glyph loads cost no syscall */
+    bool found[VIZ_FACE_COUNT];   /* paths[face] and index[face] are looked up */
+    bool missing[VIZ_FACE_COUNT]; /* looked up, and no installed font fits */
+    int index[VIZ_FACE_COUNT];    /* the face's index in its file (.ttc collections) */
+    void *maps[VIZ_FACE_COUNT];   /* the font files, mapped: glyph loads cost no syscall */
     size_t map_len[VIZ_FACE_COUNT];
     open_font fonts[MAX_FONTS];
     int nfonts;
@@ -97,6 +99,7 @@ bool viz_text_needs_ja(const char *utf8)
 /* ---- fonts ----------------------------------------------------------- */
 
 static void ink_extent(open_font *of);
+static bool find_face(viz_text *t, int face);
 
 static TTF_Font *get_font(viz_text *t, int face, int size_px)
 {
@@ -105,6 +108,8 @@ static TTF_Font *get_font(viz_text *t, int face, int size_px)
     for (int i = 0; i < t->nfonts; i++)
         if (t->fonts[i].face == face && t->fonts[i].size_px == size_px)
             return t->fonts[i].font;
+    if (!find_face(t, face))
+        return NULL;
     TTF_Font *f = NULL;
     if (t->maps[face]) {
         SDL_RWops *rw = SDL_RWFromConstMem(t->maps[face], (int)t->map_len[face]);
@@ -189,6 +194,34 @@ static void map_font(viz_text *t, int face)
     close(fd);
 }
 
+/* Looks up a face's file (once) and maps it. The Latin faces are looked
+ * up by viz_text_new(); the Japanese ones here, when Japanese text is
+ * first measured or drawn (or viz_text_open_face()): an English window
+ * never opens the bold CJK collection (about 2 ms of its start-up,
+ * bench_startup). False, said once on stderr, when no installed font
+ * fits: the Latin font then draws that text (fonts_of). */
+static bool find_face(viz_text *t, int face)
+{
+    if (t->found[face])
+        return !t->missing[face];
+    t->found[face] = true;
+    if (viz_font_find_index((viz_face)face, t->paths[face], sizeof t->paths[face],
+                            &t->index[face]) < 0) {
+        /* No bold Japanese font: bold titles draw their Japanese in the
+         * regular one. */
+        if (face != VIZ_FACE_JA_BOLD || !find_face(t, VIZ_FACE_JA)) {
+            t->missing[face] = true;
+            if (face == VIZ_FACE_JA) /* said once: the bold face falls back to it */
+                fprintf(stderr, "sockbuf: %s\n", viz_font_missing((viz_face)face));
+            return false;
+        }
+        memcpy(t->paths[face], t->paths[VIZ_FACE_JA], sizeof t->paths[face]);
+        t->index[face] = t->index[VIZ_FACE_JA];
+    }
+    map_font(t, face);
+    return true;
+}
+
 /* A resolved face: VIZ_FACE_* alone draws the whole string in that font;
  * with FACE_MIXED the string is drawn by runs, its printable ASCII
  * (U+0020..U+007E) in the Latin face below the flag and everything else
@@ -226,8 +259,11 @@ static bool fonts_of(viz_text *t, int rf, int size_px, face_fonts *ff)
     ff->latin = get_font(t, base, size_px);
     if (!ff->latin)
         return false;
-    if (rf & FACE_MIXED) {
-        ff->ja = get_font(t, base == VIZ_FACE_BOLD ? VIZ_FACE_JA_BOLD : VIZ_FACE_JA, size_px);
+    int jface = base == VIZ_FACE_BOLD ? VIZ_FACE_JA_BOLD : VIZ_FACE_JA;
+    /* No Japanese font installed: the Latin font draws the whole string
+     * (its Japanese as boxes), rather than nothing. */
+    if ((rf & FACE_MIXED) && find_face(t, jface)) {
+        ff->ja = get_font(t, jface, size_px);
         /* Opening the second font may have evicted the first; reopening
          * it evicts a slot after the second, so both stay open. */
         ff->latin = get_font(t, base, size_px);
@@ -357,21 +393,13 @@ viz_text *viz_text_new(SDL_Renderer *r, char *err, size_t errlen)
         snprintf(err, errlen, "viz_text_new: out of memory");
         goto fail;
     }
-    for (int f = 0; f < VIZ_FACE_COUNT; f++) {
-        /* No bold Japanese font: bold titles draw their Japanese in the
-         * regular one, found just before. */
-        if (f == VIZ_FACE_JA_BOLD &&
-            viz_font_find_index(VIZ_FACE_JA_BOLD, t->paths[f], sizeof t->paths[f],
-                                &t->index[f]) < 0) {
-            memcpy(t->paths[f], t->paths[VIZ_FACE_JA], sizeof t->paths[f]);
-            t->index[f] = t->index[VIZ_FACE_JA];
-        } else if (f != VIZ_FACE_JA_BOLD &&
-                   viz_font_find_index((viz_face)f, t->paths[f], sizeof t->paths[f],
-                                       &t->index[f]) < 0) {
+    /* The Latin faces now (without them nothing can be drawn); the
+     * Japanese ones when first needed (find_face). */
+    for (int f = 0; f < VIZ_FACE_JA; f++) {
+        if (!find_face(t, f)) {
             snprintf(err, errlen, "%s", viz_font_missing((viz_face)f));
             goto fail;
         }
-        map_font(t, f);
         if (!get_font(t, f, 16)) {
             snprintf(err, errlen, "TTF_OpenFont(%s): %s", t->paths[f], TTF_GetError());
             goto fail;
@@ -381,6 +409,11 @@ viz_text *viz_text_new(SDL_Renderer *r, char *err, size_t errlen)
 fail:
     viz_text_free(t);
     return NULL;
+}
+
+bool viz_text_open_face(viz_text *t, viz_face face)
+{
+    return get_font(t, (int)face, 16) != NULL;
 }
 
 void viz_text_set_renderer(viz_text *t, SDL_Renderer *r)
@@ -572,10 +605,11 @@ int viz_text_para_line_height(viz_text *t, viz_face face, int size_px)
     return viz_text_line_height(t, face, size_px) + size_px / 6;
 }
 
-const char *viz_text_ja_font_path(const viz_text *t, viz_face face)
+const char *viz_text_ja_font_path(viz_text *t, viz_face face)
 {
-    return t->paths[face == VIZ_FACE_BOLD || face == VIZ_FACE_JA_BOLD ? VIZ_FACE_JA_BOLD
-                                                                     : VIZ_FACE_JA];
+    int f = face == VIZ_FACE_BOLD || face == VIZ_FACE_JA_BOLD ? VIZ_FACE_JA_BOLD : VIZ_FACE_JA;
+    find_face(t, f);
+    return t->paths[f];
 }
 
 uint64_t viz_text_misses(const viz_text *t)

@@ -78,12 +78,22 @@ bool viz_text_needs_ja(const char *utf8);
 typedef struct viz_text viz_text;
 
 /* A text cache drawing onto r (borrowed; must outlive the cache). Opens
- * the fonts found by viz_font_find(); TTF_Init() must have been called.
- * Returns NULL with a message in err when a font is missing. r may be
+ * the Latin faces' fonts found by viz_font_find(); TTF_Init() must have
+ * been called. Returns NULL with a message in err when one is missing.
+ * The Japanese faces are found and opened when Japanese text is first
+ * measured or drawn, or by viz_text_open_face(); when
+ * none is installed that is said once on stderr (viz_font_missing()) and
+ * the Latin font draws the Japanese (as boxes). r may be
  * NULL, to open the fonts on another thread while the window is made
  * (the window does, at start-up); then viz_text_set_renderer() before
  * any drawing. */
 viz_text *viz_text_new(SDL_Renderer *r, char *err, size_t errlen);
+
+/* Finds and opens face now, as the first text drawn in it would: the
+ * window's fonts' thread opens the faces its first frame draws (the
+ * Japanese one too: an English window's footer says "L 日本語"). False
+ * when no installed font fits it. */
+bool viz_text_open_face(viz_text *t, viz_face face);
 
 /* Sets the renderer a cache made with r NULL draws onto (borrowed). */
 void viz_text_set_renderer(viz_text *t, SDL_Renderer *r);
@@ -169,8 +179,9 @@ void viz_text_set_view(viz_text *t, int dy, int y0, int y1);
 
 /* The font file drawing the Japanese of text in face (its VIZ_FACE_JA
  * or VIZ_FACE_JA_BOLD font, after the fallback), borrowed from t: the
- * tests check that bold Japanese is drawn in a bold font. */
-const char *viz_text_ja_font_path(const viz_text *t, viz_face face);
+ * tests check that bold Japanese is drawn in a bold font. Looks the font
+ * up if no Japanese text has been drawn yet. */
+const char *viz_text_ja_font_path(viz_text *t, viz_face face);
 
 /* How many renders missed the cache: the tests check that a repeated
  * frame renders nothing new. */

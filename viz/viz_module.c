@@ -11,6 +11,7 @@
 static const viz_module table = {
     .abi = VIZ_MODULE_ABI,
     .window_main = viz_window_main,
+    .window_early = viz_window_early,
     .render_main = viz_render_main,
     .live_window = viz_live_window,
     .trace_window = viz_trace_window,

@@ -104,7 +104,60 @@ static void *open_fonts(void *arg)
 {
     font_job *j = arg;
     j->text = viz_text_new(NULL, j->err, sizeof j->err);
+    /* The Japanese faces the first frame draws: the regular one in
+     * either language (the English footer's "L 日本語"), the bold one
+     * for the titles in a Japanese locale. Without one, the window still
+     * opens (its Japanese drawn as boxes, said once on stderr). */
+    if (j->text) {
+        viz_text_open_face(j->text, VIZ_FACE_JA);
+        if (base_locale_is_japanese())
+            viz_text_open_face(j->text, VIZ_FACE_JA_BOLD);
+    }
     return NULL;
+}
+
+/* What viz_window_early() started for the window's first frame. */
+static struct {
+    bool tried;        /* viz_window_early() ran its course */
+    int ttf_rc;        /* TTF_Init()'s result */
+    int sdl_rc;        /* SDL_Init()'s result */
+    char sdl_err[512]; /* SDL_GetError() when sdl_rc < 0 */
+    font_job fonts;    /* the fonts' thread's result */
+    pthread_t thread;  /* that thread, while running */
+    bool running;      /* thread is to be joined */
+} early;
+
+void viz_window_early(void)
+{
+    if (early.tried || !have_display())
+        return;
+    early.tried = true;
+    /* The fonts open on a thread of their own while SDL connects to the
+     * display: fontconfig's set-up and the font files cost about as much
+     * as SDL_Init, and the first frame with text waits for both
+     * (bench/bench_startup.c). */
+    if ((early.ttf_rc = TTF_Init()) < 0)
+        return;
+    early.running = pthread_create(&early.thread, NULL, open_fonts, &early.fonts) == 0;
+    if (!early.running)
+        open_fonts(&early.fonts);
+    SDL_SetHint(SDL_HINT_VIDEO_HIGHDPI_DISABLED, "0");
+    if ((early.sdl_rc = SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS)) < 0)
+        snprintf(early.sdl_err, sizeof early.sdl_err, "%s", SDL_GetError());
+}
+
+/* The text cache viz_window_early()'s thread opened (the caller's now),
+ * or NULL with why in err. */
+static viz_text *early_fonts(char *err, size_t errlen)
+{
+    if (early.running)
+        pthread_join(early.thread, NULL);
+    early.running = false;
+    viz_text *t = early.fonts.text;
+    early.fonts.text = NULL;
+    if (!t)
+        snprintf(err, errlen, "%s", early.fonts.err);
+    return t;
 }
 
 /* Ends what a window entry point set up, newest first: the text cache,
@@ -248,34 +301,28 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
     viz_app *app = NULL;
     char err[2048] = "";
     int status = 1;
-    font_job fonts = {0};
-    pthread_t fonts_thread;
-    bool fonts_started = false;
 
-    /* Parse the lesson first: a broken lesson is exit 2, before any window. */
-    app = viz_app_new(lesson, lang, sim_only, wire, err, sizeof err, &status);
-    if (!app) {
-        fprintf(stderr, "%s\n", err);
-        return status;
-    }
-    viz_app_set_theme(app, theme);
-    /* The fonts open on a thread of their own while SDL connects to the
-     * display and makes the window: fontconfig's set-up and the font
-     * files cost about as much as SDL_Init, and the first frame waits for
-     * both (bench/bench_startup.c). */
-    if (TTF_Init() < 0) {
+    /* SDL and the fonts: started by main() while the wire's helper set
+     * itself up, else now. */
+    viz_window_early();
+    if (early.ttf_rc < 0) {
         fprintf(stderr, "sockbuf: TTF_Init: %s\n", TTF_GetError());
         goto out;
     }
-    fonts_started = pthread_create(&fonts_thread, NULL, open_fonts, &fonts) == 0;
-    if (!fonts_started)
-        open_fonts(&fonts);
-    SDL_SetHint(SDL_HINT_VIDEO_HIGHDPI_DISABLED, "0");
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0) {
-        fprintf(stderr, "sockbuf: SDL_Init(VIDEO): %s\n  try: sockbuf run %s\n", SDL_GetError(),
+    if (early.sdl_rc < 0) {
+        fprintf(stderr, "sockbuf: SDL_Init(VIDEO): %s\n  try: sockbuf run %s\n", early.sdl_err,
                 lesson ? lesson : "basics");
         goto out;
     }
+    /* Parse the lesson before the window: a broken lesson is exit 2,
+     * before any window shows. */
+    app = viz_app_new(lesson, lang, sim_only, wire, err, sizeof err, &status);
+    if (!app) {
+        fprintf(stderr, "%s\n", err);
+        rc = status;
+        goto out;
+    }
+    viz_app_set_theme(app, theme);
     Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
     if (fullscreen)
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
@@ -309,15 +356,9 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
     bool bench_first_frame = bff && *bff && strcmp(bff, "0");
     if (bench_first_frame)
         bench_stamp("first-frame");
-    if (fonts_started)
-        pthread_join(fonts_thread, NULL);
-    fonts_started = false;
-    text = fonts.text;
-    fonts.text = NULL;
+    text = early_fonts(err, sizeof err);
     if (text)
         viz_text_set_renderer(text, ren);
-    else
-        snprintf(err, sizeof err, "%s", fonts.err);
     if (!text) {
         fprintf(stderr, "sockbuf: %s\n", err);
         goto out;
@@ -449,9 +490,7 @@ int viz_window_main(int argc, char **argv, lesson_wire_handle *wire)
     }
     rc = 0;
 out:
-    if (fonts_started) /* a failure while the fonts opened */
-        pthread_join(fonts_thread, NULL);
-    viz_text_free(fonts.text);
+    viz_text_free(early_fonts(err, sizeof err)); /* a failure while the fonts opened */
     viz_app_free(app); /* holds no SDL objects */
     viz_text_free(ptext);
     if (pren)
@@ -459,6 +498,7 @@ out:
     if (pwin)
         SDL_DestroyWindow(pwin);
     window_close(win, ren, text);
+    memset(&early, 0, sizeof early);
     return rc;
 }
 
