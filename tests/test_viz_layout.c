@@ -402,8 +402,9 @@ static int check_wire_words(const collector *c, const SDL_Rect *wire, viz_lang l
     const size_t nids = sizeof ids / sizeof ids[0];
     for (int i = 0; i < c->n; i++) {
         const text_box *t = &c->b[i];
-        if (t->drawn.x < wire->x || t->drawn.x + t->drawn.w > wire->x + wire->w || !t->whole[0])
-            continue; /* not in the wire's column */
+        if (t->drawn.x < wire->x || t->drawn.x + t->drawn.w > wire->x + wire->w || !t->whole[0] ||
+            in_chip(t))
+            continue; /* not in the wire's column, or a chip on it ("1", a byte count) */
         /* a row may be part of several labels ("kernel"): it breaks
          * inside a word only if it does so in every label it is part of */
         bool in_any = false, whole_somewhere = false, in_legend = false, starts_title = false;
