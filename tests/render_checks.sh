@@ -18,7 +18,7 @@ status=0
 fail() { echo "render_checks: $*" >&2; status=1; }
 
 # The failed expectations in check's words, path and value dropped:
-# "82: expect failed (real): stalled < 0.15", sorted.
+# "82: expect failed (real): stalled < 0.2", sorted.
 failures() {
     sed -n 's/^.*:\([0-9][0-9]*\): \(expect failed\|answer . is wrong\) \(([a-z]*): .*\) (got .*)$/\1: \2 \3/p' "$1" |
         sort

@@ -145,8 +145,9 @@ static void test_trace_stepped_holds_until_released_preload(void **state)
 
 /* A statically linked server ignores the preload library, but seccomp
  * still holds its calls: its socket() waits until released (the client
- * has not started: the server has not listened), then the run goes on
- * and ends as without sockbuf. */
+ * has not started: the server has not listened), and its close() of a
+ * socket waits too (the library, which it has not, is not what holds
+ * close()); then the run goes on and ends as without sockbuf. */
 static void test_trace_stepped_holds_a_static_program(void **state)
 {
     (void)state;
@@ -179,11 +180,39 @@ static void test_trace_stepped_holds_a_static_program(void **state)
         assert_true(trace_pump(s, 20) > 0);
     assert_non_null(trace_held_run(s, 0));
     assert_int_equal(trace_event_count(s), 0);
-    trace_play(s);
+    /* Step on until the server's first close(): the accepted socket's. */
     int rc;
+    t0 = net_wire_now_us();
+    while ((rc = trace_pump(s, 50)) > 0 && net_wire_now_us() < t0 + 20000000) {
+        if ((h = trace_held_run(s, 0)) && h->call == TRACE_C_CLOSE)
+            break;
+        trace_release_run(s, 0);
+        trace_release_run(s, 1);
+    }
+    assert_int_equal(rc, 1);
+    assert_non_null(h);
+    assert_int_equal(h->call, TRACE_C_CLOSE);
+    assert_true(h->fd >= 3);
+    int closes = 0;
+    for (int i = 0; i < 10; i++) { /* held: the server does not end */
+        assert_true(trace_pump(s, 20) > 0);
+        assert_int_equal(trace_exit_status(s, 0), -1);
+    }
+    assert_non_null(trace_held_run(s, 0));
+    for (size_t i = 0; i < trace_event_count(s); i++) {
+        const trace_event *e = trace_event_at(s, i);
+        closes += e->run == 0 && e->call == TRACE_C_CLOSE;
+    }
+    assert_int_equal(closes, 0);
+    trace_play(s);
     while ((rc = trace_pump(s, 100)) > 0) {
     }
     assert_int_equal(rc, 0);
+    for (size_t i = 0; i < trace_event_count(s); i++) {
+        const trace_event *e = trace_event_at(s, i);
+        closes += e->run == 0 && e->call == TRACE_C_CLOSE;
+    }
+    assert_int_equal(closes, 2); /* the accepted socket's and the listener's */
     assert_int_equal(trace_exit_code(s, 0), 0);
     assert_int_equal(trace_exit_code(s, 1), 0);
     int unseen = 0;

@@ -6,6 +6,8 @@
 #   without sockbuf;
 # - file send: the receiver does not read yet, sendall() is blocked on a
 #   zero window, visible in the events;
+# - --save-lesson: the chat, the file send and a server with two clients
+#   saved as lessons that check passes (both modes, --sim), 5 runs each;
 # - the clear errors: a command not found, a crash (its signal named), a
 #   program still running at --timeout, an untraced call (sendfile), a
 #   fork and a thread followed and named;
@@ -106,24 +108,52 @@ assert sum(e["returned"] for e in done) == 4000000, sum(e["returned"] for e in d
 assert any(e["took_ms"] >= 500 for e in done), "the blocked send took %r ms" % [e["took_ms"] for e in done]
 '
 
-# --- --save-lesson: the run as a lesson that check parses and runs --------
-"$bin" trace --headless --transcript /dev/null --save-lesson chat.lesson \
-    --run 'python3 chat_server.py' --run 'python3 chat_client.py' >/dev/null 2>save.err ||
-    fail "--save-lesson: $(cat save.err)"
-grep -qxF "client:  s.sendall(b'Hi\\n')" chat.lesson || fail "no sendall in: $(cat chat.lesson)"
-grep -qxF "expect   server: data == b'Hi\\nHow are you?\\n'" chat.lesson ||
-    fail "no expectation from the kernel in: $(cat chat.lesson)"
-"$bin" check chat.lesson >check.out 2>&1 || fail "check chat.lesson: $(cat check.out)"
-grep -q '^1 passed, 0 failed$' check.out || fail "check chat.lesson: $(cat check.out)"
-"$bin" trace --headless --transcript /dev/null --save-lesson file.lesson \
-    --model 'latency=5ms rate=1Gbit' --run 'python3 file_server.py' --run 'python3 file_client.py' \
-    >/dev/null 2>save.err || fail "--save-lesson (file): $(cat save.err)"
-grep -q "^client:  s.sendall(b'x' \* 4000000)$" file.lesson || fail "no sendall in: $(cat file.lesson)"
-# It parses and runs in both modes (its expectations are the kernel's;
-# where the model differs, check says so: exit 1, never 2).
-"$bin" check file.lesson >check.out 2>&1
-[ $? -le 1 ] || fail "check file.lesson: $(cat check.out)"
-grep -q 'error:' check.out && fail "file.lesson does not parse: $(cat check.out)"
+# --- --save-lesson: the run as a lesson that check passes, in both modes
+# and --sim, whatever the run's timing: each run saved and checked 5 times
+# (the chat, the file send, and a server with two clients) ---------------
+checked() { # LESSON WHAT: check passes it in both modes and in --sim
+    for how in "" --sim; do
+        "$bin" check $how "$1" >check.out 2>&1 || fail "check $how $2 ($3): $(cat check.out)
+$(cat "$1")"
+        grep -q '^1 passed, 0 failed$' check.out || fail "check $how $2: $(cat check.out)"
+    done
+}
+for round in 1 2 3 4 5; do
+    "$bin" trace --headless --transcript /dev/null --save-lesson chat.lesson \
+        --run 'python3 chat_server.py' --run 'python3 chat_client.py' >/dev/null 2>save.err ||
+        fail "--save-lesson: $(cat save.err)"
+    grep -qxF "client:  s.sendall(b'Hi\\n')" chat.lesson || fail "no sendall in: $(cat chat.lesson)"
+    grep -qxF "expect   server: data == b'Hi\\nHow are you?\\n'" chat.lesson ||
+        fail "no expectation from the kernel in: $(cat chat.lesson)"
+    grep -qxF "expect   server: data == b''" chat.lesson || fail "no b'' in: $(cat chat.lesson)"
+    checked chat.lesson chat.lesson "round $round"
+
+    "$bin" trace --headless --transcript /dev/null --save-lesson file.lesson \
+        --model 'latency=5ms rate=1Gbit' --run 'python3 file_server.py' \
+        --run 'python3 file_client.py' >/dev/null 2>save.err ||
+        fail "--save-lesson (file): $(cat save.err)"
+    grep -q "^client:  s.sendall(b'x' \* 4000000)$" file.lesson || fail "no sendall in: $(cat file.lesson)"
+    # The receiver's loop is one recv of its total; the step where sendall
+    # waits says why the kernel's buffers hold other counts.
+    grep -qxF "server:  data = conn.recv(4000000, socket.MSG_WAITALL)" file.lesson ||
+        fail "the loop's recvs are not one: $(cat file.lesson)"
+    grep -qxF "expect   server: len(data) == 4000000" file.lesson || fail "no total in: $(cat file.lesson)"
+    grep -q "^why      client.unsent " file.lesson || fail "no why in: $(cat file.lesson)"
+    checked file.lesson file.lesson "round $round"
+
+    # Every client is a statement of the client side: Alice's socket s,
+    # Bob's c2 (his bytes data2).
+    "$bin" trace --headless --transcript /dev/null --save-lesson relay.lesson \
+        --run 'python3 relay_server.py' --run 'python3 relay_alice.py' \
+        --run 'python3 relay_bob.py' >/dev/null 2>save.err ||
+        fail "--save-lesson (relay): $(cat save.err)"
+    grep -qxF "client:  c2.sendall(b'bob: hi\\n')" relay.lesson || fail "no Bob in: $(cat relay.lesson)"
+    grep -qxF "client:  s.sendall(b'alice: hello\\n')" relay.lesson ||
+        fail "no Alice in: $(cat relay.lesson)"
+    grep -qxF "expect   client: data2 == b'alice: hello\\n'" relay.lesson ||
+        fail "no expectation of Bob's in: $(cat relay.lesson)"
+    checked relay.lesson relay.lesson "round $round"
+done
 
 # --- clear errors ----------------------------------------------------------
 "$bin" trace --headless --transcript nf.jsonl --run 'no-such-program-here' >nf.out 2>nf.err

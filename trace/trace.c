@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -265,7 +266,9 @@ static void exec_run(const trace_session *s, int run, int chan, char **argv, cha
 static int start_run(trace_session *s, int run, char *msg)
 {
     int sv[2];
-    char **env = run_env(s, run, s->o.stepped ? "2" : "0");
+    /* Stepped: seccomp holds every call (close() too), or where it cannot
+     * be had the library does (env_hold). */
+    char **env = run_env(s, run, "0");
     char **env_hold = run_env(s, run, s->o.stepped ? "1" : "0");
     char *argv[] = {"sh", "-c", (char *)s->runs[run].cmd, NULL};
     if (!env || !env_hold) {
@@ -553,8 +556,8 @@ static void handle(trace_session *s, int run, const trace_msg *m)
         p->e.ndata = m->ndata < TRACE_DATA_MAX ? m->ndata : TRACE_DATA_MAX;
         memcpy(p->e.data, m->data, p->e.ndata);
         /* Held by seccomp once its system call comes (the notification
-         * does it), by the library for close() and where seccomp is not. */
-        bool library_holds = ri->hold < 0 || m->call == TRACE_C_CLOSE;
+         * does it), by the library where seccomp is not. */
+        bool library_holds = ri->hold < 0;
         p->held = s->o.stepped && !s->playing && library_holds;
         if (s->o.stepped && s->playing && library_holds)
             go(s, run);
@@ -671,19 +674,57 @@ static bool library_in(int pid)
     return found;
 }
 
+static int tgid_of(int tid);
+
+/* Whether descriptor fd of thread tid is a socket now (its
+ * /proc/TID/fd/FD link reads "socket:[INODE]"; where that cannot be read,
+ * a duplicate of it through pidfd_getfd() is fstat'ed): the filter holds
+ * every close(), the supervisor only a socket's. */
+static bool is_socket(int tid, int fd)
+{
+    char path[64], link[64];
+    if (fd < 0)
+        return false;
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", tid, fd);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    if (n >= 0) {
+        link[n] = '\0';
+        return !strncmp(link, "socket:", 7);
+    }
+    bool sock = false;
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
+    int pfd = (int)syscall(SYS_pidfd_open, tgid_of(tid), 0);
+    if (pfd >= 0) {
+        int dup = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+        struct stat st;
+        if (dup >= 0) {
+            sock = fstat(dup, &st) == 0 && S_ISSOCK(st.st_mode);
+            close(dup);
+        }
+        close(pfd);
+    }
+#endif
+    return sock;
+}
+
 /* A system call seccomp holds: the pending call its library announced,
  * or (a static program) a new one. A call the library did not announce
  * in a program it is loaded into is the C library's own (the name
  * service asking nscd, getaddrinfo() reading the interfaces over
  * netlink, for 'localhost'): not a line of the student's, so it is let
- * through at once, neither held nor shown. */
-static void read_hold(trace_session *s, int run)
+ * through at once, neither held nor shown. Returns 1 when the call went
+ * through at once (more may follow: a program closing its files), else 0. */
+static int read_hold(trace_session *s, int run)
 {
     trace_runinfo *ri = &s->runs[run];
     trace_hold_call hc;
     int rc = trace_hold_recv(ri->hold, &hc);
     if (rc < 0)
-        return;
+        return 0;
+    if (hc.call == TRACE_C_CLOSE && !is_socket(hc.tid, hc.fd)) {
+        trace_hold_continue(ri->hold, hc.id); /* a file, a pipe: not a step */
+        return 1;
+    }
     if (ri->chan >= 0)
         read_chan(s, run); /* the library's BEGIN was sent before the call */
     trace_pending *p = NULL;
@@ -692,7 +733,7 @@ static void read_hold(trace_session *s, int run)
             p = &s->pend[i];
     if (!p && library_in(tgid_of(hc.tid))) {
         trace_hold_continue(ri->hold, hc.id);
-        return;
+        return 1;
     }
     if (!p && s->npend < TRACE_PENDING) {
         p = &s->pend[s->npend++];
@@ -713,13 +754,14 @@ static void read_hold(trace_session *s, int run)
     }
     if (!p) {
         trace_hold_continue(ri->hold, hc.id);
-        return;
+        return 1;
     }
     p->notified = true;
     p->notif_id = hc.id;
     p->held = true;
     if (s->playing)
         trace_release_run(s, run);
+    return 0;
 }
 
 /* The queues of descriptor fd of process pid now, read through a
@@ -868,9 +910,14 @@ int trace_pump(trace_session *s, int timeout_ms)
             read_chan(s, idx[i]);
     for (int i = nchan; n > 0 && i < np; i++) {
         trace_runinfo *ri = &s->runs[idx[i]];
-        if (pf[i].revents & POLLIN)
-            read_hold(s, idx[i]);
-        else if (pf[i].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+        if (pf[i].revents & POLLIN) {
+            /* A burst of calls let through at once (Python closing the
+             * files of its start-up) is answered here, not a frame each. */
+            struct pollfd more = {.fd = ri->hold, .events = POLLIN};
+            for (int k = 0; read_hold(s, idx[i]) == 1 && k < 256; k++)
+                if (poll(&more, 1, 2) != 1 || !(more.revents & POLLIN))
+                    break;
+        } else if (pf[i].revents & (POLLHUP | POLLERR | POLLNVAL)) {
             close(ri->hold); /* every process of the run is gone */
             ri->hold = -1;
         }

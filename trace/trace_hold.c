@@ -40,7 +40,7 @@ static const struct {
     {SYS_sendto, TRACE_C_SEND},           {SYS_sendmsg, TRACE_C_SEND},
     {SYS_recvfrom, TRACE_C_RECV},         {SYS_recvmsg, TRACE_C_RECV},
     {SYS_setsockopt, TRACE_C_SETSOCKOPT}, {SYS_getsockopt, TRACE_C_GETSOCKOPT},
-    {SYS_shutdown, TRACE_C_SHUTDOWN},
+    {SYS_shutdown, TRACE_C_SHUTDOWN},     {SYS_close, TRACE_C_CLOSE},
 };
 enum { NHELD = sizeof held / sizeof held[0] };
 
@@ -52,20 +52,21 @@ static struct sock_filter prog[] = {
     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, HOLD_ARCH, 1, 0),
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR),
-    /* 13 comparisons: jump to check (at index 4 + 13 + 1) when equal */
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 13, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bind, 12, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_listen, 11, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_accept, 10, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_accept4, 9, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_connect, 8, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendto, 7, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendmsg, 6, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_recvfrom, 5, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_recvmsg, 4, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setsockopt, 3, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getsockopt, 2, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_shutdown, 1, 0),
+    /* 14 comparisons: jump to check (at index 4 + 14 + 1) when equal */
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 14, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bind, 13, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_listen, 12, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_accept, 11, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_accept4, 10, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_connect, 9, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendto, 8, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendmsg, 7, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_recvfrom, 6, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_recvmsg, 5, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setsockopt, 4, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getsockopt, 3, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_shutdown, 2, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close, 1, 0),
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     /* check: */
     BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
@@ -123,7 +124,7 @@ int trace_hold_recv(int listener, trace_hold_call *out)
     } else if (out->call == TRACE_C_SETSOCKOPT || out->call == TRACE_C_GETSOCKOPT) {
         out->arg[0] = (int64_t)req->data.args[1];
         out->arg[1] = (int64_t)req->data.args[2];
-    } else {
+    } else if (out->call != TRACE_C_CLOSE) {
         out->arg[0] = (int64_t)req->data.args[1];
     }
 out:

@@ -4,9 +4,11 @@
  * In stepped mode each run's child installs, before it executes the
  * shell, a filter that stops every socket system call (socket, bind,
  * listen, accept, accept4, connect, sendto, sendmsg, recvfrom, recvmsg,
- * setsockopt, getsockopt, shutdown) until the supervisor answers,
- * except the preload library's own: those on its channel
- * (TRACE_CHAN_FD) and its getsockopt(TCP_INFO). The filter is inherited
+ * setsockopt, getsockopt, shutdown, close) until the supervisor
+ * answers, except the preload library's own: those on its channel
+ * (TRACE_CHAN_FD) and its getsockopt(TCP_INFO). close() is any
+ * descriptor's: the supervisor lets a close() of what is not a socket go
+ * at once (trace.c). The filter is inherited
  * by every thread, fork and exec of the run, and holds calls made without
  * libc or by a static program too. It needs PR_SET_NO_NEW_PRIVS (no
  * privileges for an unprivileged user): a setuid program then runs

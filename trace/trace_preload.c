@@ -60,7 +60,7 @@ enum {
 
 static uint8_t fd_flags[TRACE_FDS];
 static int trace_fd = -1;
-static int trace_step; /* 0: never wait; 1: before every call; 2: before close() only */
+static int trace_step; /* 0: never wait (seccomp holds, or not stepped); 1: before every call */
 static bool trace_ready;
 static pid_t trace_pid;
 static in_addr_t trace_peer, trace_self; /* network order; 0: none */
@@ -162,7 +162,7 @@ __attribute__((constructor)) static void trace_init(void)
     if (s && *s)
         trace_fd = atoi(s);
     s = getenv("SOCKBUF_TRACE_STEP");
-    trace_step = s && !strcmp(s, "1") ? 1 : s && !strcmp(s, "2") ? 2 : 0;
+    trace_step = s && !strcmp(s, "1") ? 1 : 0;
     s = getenv("SOCKBUF_TRACE_PEER");
     if (s && *s)
         inet_pton(AF_INET, s, &trace_peer);
@@ -330,7 +330,7 @@ static void send_begin(trace_msg *m)
 {
     m->kind = TRACE_BEGIN;
     emit(m);
-    if (!trace_step || (trace_step == 2 && m->call != TRACE_C_CLOSE))
+    if (!trace_step)
         return;
     pthread_mutex_lock(&trace_step_mu);
     char go;

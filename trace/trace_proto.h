@@ -6,8 +6,8 @@
  * (the queues as they were), TRACE_END after it (its result and the
  * queues as it left them). In stepped mode ($SOCKBUF_TRACE_STEP=1, where
  * seccomp cannot hold the calls) the library waits, after each
- * TRACE_BEGIN, for one byte back ('g') before it makes the call; with
- * $SOCKBUF_TRACE_STEP=2 (seccomp holds the others) only before close(). Read by
+ * TRACE_BEGIN, for one byte back ('g') before it makes the call (where
+ * seccomp holds them, close() too, $SOCKBUF_TRACE_STEP is 0). Read by
  * trace.c. Fixed size, native byte order: both ends run on this machine.
  * libc only (the preload library may link nothing else).
  */
