@@ -100,6 +100,21 @@ static void test_code_wrap_no_break_place_cuts_full(void **state)
     assert_string_equal(wrap("abcdefghij", 50), "abcde|fgh|ij");
 }
 
+/* A name wider than the rest of its row keeps its punctuation: no row is
+ * a lone "," or ")" (zoom 2 drew "socket.SOL_SOCKET" / "," / ...). A
+ * dotted name breaks after a dot, else the row gives up its last
+ * character so the "," has company. */
+static void test_code_wrap_no_lone_punctuation(void **state)
+{
+    (void)state;
+    /* the first row holds "s.setsockopt(" (13); rows after it 150 px:
+     * "socket.SOL_SOCKET" is 17 characters, with its "," 18 */
+    assert_string_equal(wrap("s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)", 170),
+                        "s.setsockopt(|socket.|SOL_SOCKET,|socket.|SO_SNDBUF,|4096)");
+    assert_string_equal(wrap("f(abcdefgh, 1)", 100), "f(|abcdefg|h, 1)");
+    assert_string_equal(wrap("abcdefghij)", 100), "abcdefghi|j)");
+}
+
 static viz_code stmt(lesson_stmt_state st)
 {
     viz_code c;
@@ -163,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_code_wrap_skips_literals),
         cmocka_unit_test(test_code_wrap_indent_takes_room),
         cmocka_unit_test(test_code_wrap_no_break_place_cuts_full),
+        cmocka_unit_test(test_code_wrap_no_lone_punctuation),
         cmocka_unit_test(test_code_cursor_walks_and_rests_on_blocked),
         cmocka_unit_test(test_code_paginate_keeps_statements_whole),
         cmocka_unit_test(test_code_paginate_last_page_fills_back),

@@ -174,9 +174,29 @@ static void test_wrap_reports_cut_latin_word(void **state)
     assert_string_equal(wrap("colours: ? key", 80), "colours:|? key");
     assert_false(cuts("colours: ? key", 80));
     assert_false(cuts("one colour per write()\nstriped: in flight", 100));
-    /* Japanese breaks between characters: no Latin word is cut */
-    assert_false(cuts("色の意味: ? キー", 60));
-    assert_false(cuts("データが待っています。", 120));
+    /* Japanese breaking between its words: no word is cut */
+    assert_false(cuts("色の意味: ? キー", 120));
+    assert_false(cuts("バッファを管理する", 120));
+}
+
+/* A Japanese word cut across lines is reported too, so that the wire's
+ * legend and title shrink rather than read "色の意|味" or "ワイヤ (モ|デル)"
+ * at zoom 2 (#23's leftover): a kanji compound, a katakana run, a kana
+ * run. Breaks where a word starts (after a particle, after ・, at a
+ * space) are no cut. */
+static void test_wrap_reports_cut_japanese_word(void **state)
+{
+    (void)state;
+    assert_string_equal(wrap("色の意味: ? キー", 60), "色の意|味: ?|キー");
+    assert_true(cuts("色の意味: ? キー", 60));
+    assert_true(cuts("ワイヤ (モデル)", 60));         /* ワイヤ|(モデ|ル) */
+    assert_true(cuts("データが待っています。", 120)); /* 待っ|ています */
+    assert_false(cuts("送信済み・未ACK", 100));       /* 送信済み・|未ACK */
+    assert_false(cuts("灰色: カーネルの管理領域", 200));
+    assert_false(cuts("ワイヤ (モデル)", 160));
+    /* a short last line is fed from the line before only between words:
+     * "色の意味: ?|キー", not "色の意|味: ? キー" */
+    assert_string_equal(wrap("色の意味: ? キー", 130), "色の意味: ?|キー");
 }
 
 int main(void)
@@ -190,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_wrap_words_whole),
         cmocka_unit_test(test_wrap_paragraphs_and_max),
         cmocka_unit_test(test_wrap_reports_cut_latin_word),
+        cmocka_unit_test(test_wrap_reports_cut_japanese_word),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

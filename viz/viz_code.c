@@ -45,7 +45,7 @@ int viz_code_wrap(const char *s, int len, int max_w, int indent, viz_wrap_width_
         int fit = fit_bytes(s, pos, len, room > 1 ? room : 1, width, ud);
         int end = len;
         if (fit < len) {
-            int best = -1, space = -1;
+            int best = -1, space = -1, dot = -1;
             char q = quote;
             for (int i = pos; i < fit; i++) {
                 char was = q;
@@ -56,8 +56,30 @@ int viz_code_wrap(const char *s, int len, int max_w, int indent, viz_wrap_width_
                     best = i + 1;
                 else if (s[i] == ' ' && i > pos)
                     space = i;
+                else if (s[i] == '.' && i > pos && i + 1 < fit)
+                    dot = i + 1;
             }
             end = best > pos ? best : space > pos ? space : fit;
+            if (best <= pos && space <= pos && !q) {
+                /* Nowhere to break: a dotted name breaks after its dot
+                 * ("socket." / "SOL_SOCKET,"), else the row gives its
+                 * last character to the next one rather than leave a
+                 * lone "," or ")" to start it. */
+                int next = fit;
+                while (next < len && s[next] == ' ')
+                    next++;
+                bool closing = next < len && (s[next] == ',' || s[next] == ')' || s[next] == ']' ||
+                                              s[next] == '}' || s[next] == ':');
+                if (dot > pos)
+                    end = dot;
+                else if (closing && next == fit) {
+                    int back = fit - 1;
+                    while (back > pos && ((unsigned char)s[back] & 0xc0) == 0x80)
+                        back--;
+                    if (back > pos)
+                        end = back;
+                }
+            }
         }
         for (int i = pos; i < end; i++)
             i += literal_step(s, i, end, &quote);

@@ -39,6 +39,11 @@
  * and none for what lies wholly on another page. */
 static _Thread_local int view_dy, view_y1;
 
+/* On a page of a taller scene, the canvas rows it shows [page_y0,
+ * page_y1): a code statement is drawn there only when it lies wholly
+ * inside (else on the page before or after, whole). page_y1 0: no page. */
+static _Thread_local int page_y0, page_y1;
+
 static bool hook_view(SDL_Rect *r)
 {
     if (!view_y1)
@@ -68,14 +73,13 @@ static int draw_runs(const viz_ctx *c, const lesson_queue *q, int side, int x0, 
             len = minw;
         if (used + len > max_px)
             len = max_px - used;
-        SDL_Color k = viz_palette(viz_origin_colour(side, q->run[i].origin));
-        if (faded)
-            k = shade(k, 0.62);
+        SDL_Color k =
+            viz_theme_run_fill(viz_palette(viz_origin_colour(side, q->run[i].origin)), faded);
         int x = dir > 0 ? x0 + used : x0 - used - len;
         fill(c, x, y, len, h, k);
         if (faded) {
             /* In flight: stripes, so the state reads without colour too. */
-            SDL_Color st = shade(k, 0.7);
+            SDL_Color st = viz_theme_run_stripe(k);
             for (int sx = x + U(c, 3); sx<x + len; sx += U(c, 8)> 0 ? U(c, 8) : 4)
                 fill(c, sx, y, U(c, 2) > 0 ? U(c, 2) : 1, h, st);
         }
@@ -379,6 +383,8 @@ static void draw_code(const viz_ctx *c, const viz_side *vs, const viz_frame *f, 
         const viz_code *vc = &vs->code[i];
         int ly = y + U(c, 4) + (vis0 - first) * lh;
         int bh = (vis1 - vis0) * lh;
+        if (page_y1 && (ly - U(c, 1) < page_y0 || ly - U(c, 1) + bh > page_y1))
+            continue; /* not whole on this page of the scene: whole on another */
         bool shown_done = i < cur || (i == cur && code_at(f, side) >= 1);
         bool reached = i <= cur;
         const char *st;
@@ -505,9 +511,10 @@ static bool bar_two_rows(const viz_ctx *c, int w)
 
 /* The kernel's size of a buffer where the header has no room for it: in
  * the bar's free end, right-aligned before x1 ("kernel 2,626,560 B"),
- * shrunk to fit down to 14 (design units) at worst. Returns where it
+ * shrunk to fit down to min_size (design units) at worst. Returns where it
  * begins (x1: not drawn). */
-static int bar_kernel_figure(const viz_ctx *c, uint32_t kernel_cap, int x0, int x1, int y, int h);
+static int bar_kernel_figure(const viz_ctx *c, uint32_t kernel_cap, int x0, int x1, int y, int h,
+                             double min_size);
 
 /* bar_kernel_figure() on the grey end of a bar (from usable_x), else,
  * in a narrow or zoomed column, on all but the first third of it that
@@ -515,18 +522,34 @@ static int bar_kernel_figure(const viz_ctx *c, uint32_t kernel_cap, int x0, int 
 static int bar_kernel_figure_fit(const viz_ctx *c, uint32_t kernel_cap, int bx, int bw, int usable_x,
                                  uint32_t held, int x1, int y, int h)
 {
-    int kx = bar_kernel_figure(c, kernel_cap, usable_x, x1, y, h);
+    int kx = bar_kernel_figure(c, kernel_cap, usable_x, x1, y, h, 14);
     if (kx < x1)
         return kx;
-    return bar_kernel_figure(c, kernel_cap, held ? bx + bw / 3 : bx + U(c, 4), x1, y, h);
+    int x0 = held ? bx + bw / 3 : bx + U(c, 4);
+    double min_size = 14;
+    if (viz_tiles_use(held)) {
+        /* a few bytes drawn as characters: the figure at its smallest
+         * (zoomed, not under the unzoomed smallest), leaving the
+         * characters what it does not need */
+        char k[32], kbuf[80];
+        viz_fmt_bytes(k, sizeof k, kernel_cap);
+        snprintf(kbuf, sizeof kbuf, "%s %s", viz_label(c->lang, VIZ_L_REAL), k);
+        if (c->ui && c->ui->zoom > 1)
+            min_size = 14 / c->ui->zoom > 10 ? 14 / c->ui->zoom : 10;
+        int small = x1 - text_w(c, kbuf, VIZ_FACE_SANS, min_size) - U(c, 9);
+        if (small > x0)
+            x0 = small;
+    }
+    return bar_kernel_figure(c, kernel_cap, x0, x1, y, h, min_size);
 }
 
-static int bar_kernel_figure(const viz_ctx *c, uint32_t kernel_cap, int x0, int x1, int y, int h)
+static int bar_kernel_figure(const viz_ctx *c, uint32_t kernel_cap, int x0, int x1, int y, int h,
+                             double min_size)
 {
     char k[32], kbuf[80];
     viz_fmt_bytes(k, sizeof k, kernel_cap);
     snprintf(kbuf, sizeof kbuf, "%s %s", viz_label(c->lang, VIZ_L_REAL), k);
-    double size = fit_size(c, kbuf, VIZ_FACE_SANS, 20, x1 - x0 - U(c, 8), 14);
+    double size = fit_size(c, kbuf, VIZ_FACE_SANS, 20, x1 - x0 - U(c, 8), min_size);
     int kw = text_w(c, kbuf, VIZ_FACE_SANS, size);
     if (kw > x1 - x0 - U(c, 8))
         return x1;
@@ -1260,7 +1283,7 @@ static int legend_text(const viz_ctx *c, const char *s, int x, int y, int x1, do
  * narrow wire. With items false, the title and a line saying where the
  * colours are explained (the help list), for a wire too narrow for them. */
 static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, bool draw,
-                       bool items, bool whole, int cut_y)
+                       bool items, bool whole, const int *cut_y)
 {
     int y_start = y, cx = x0 + span / 2;
     /* W switches the wire between the model's events and the kernel's
@@ -1270,8 +1293,17 @@ static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, b
                                          : c->ui->kernel_wire_none ? VIZ_L_WIRE_KERNEL_NONE
                                                                    : VIZ_L_WIRE_KERNEL);
     int starts[VIZ_WRAP_MAX_LINES], lens[VIZ_WRAP_MAX_LINES];
+    /* the title wraps onto two lines with its words whole ("ワイヤ" /
+     * "(モデル)"), and shrinks where they would not be: never cut */
     double tsize = size * 22 / 20;
-    int n = viz_text_wrap(c->t, lab, VIZ_FACE_BOLD, T(c, tsize), span - U(c, 8), starts, lens, 2);
+    int n, tl = (int)strlen(lab);
+    for (;;) {
+        n = viz_text_wrap(c->t, lab, VIZ_FACE_BOLD, T(c, tsize), span - U(c, 8), starts, lens,
+                          VIZ_WRAP_MAX_LINES);
+        if (tsize <= 8 || (n <= 2 && !viz_wrap_cuts_word(lab, tl, starts, lens, n)))
+            break;
+        tsize -= 0.5;
+    }
     int tlh = viz_text_para_line_height(c->t, VIZ_FACE_BOLD, T(c, tsize));
     if (draw)
         for (int i = 0; i < n; i++) {
@@ -1289,6 +1321,10 @@ static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, b
     }
     int sw = U(c, 18), lh = viz_text_line_height(c->t, VIZ_FACE_JA, T(c, size)) + U(c, 6);
     int lx = x0 + U(c, 12), x1 = x0 + span - U(c, 4);
+    /* four swatches side by side stay inside the wire (a zoomed, narrow
+     * wire: smaller swatches) */
+    if (4 * sw + 3 * U(c, 2) > x1 - lx)
+        sw = (x1 - lx - 3 * U(c, 2)) / 4 > 4 ? (x1 - lx - 3 * U(c, 2)) / 4 : 4;
     int tx = lx + 4 * (sw + U(c, 2)) + U(c, 8);
     bool own_row = x1 - tx < span / 2; /* swatch above the words */
     viz_label_id ids[3] = {VIZ_L_LEGEND_WRITES, VIZ_L_LEGEND_STRIPES, VIZ_L_LEGEND_OVERHEAD};
@@ -1297,8 +1333,9 @@ static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, b
         int th = legend_text(c, viz_label(c->lang, ids[it]), own_row ? lx : tx, y, x1, size, false,
                              whole);
         int ink = own_row ? sw + U(c, 6) + th : (th > sw + U(c, 2) ? th : sw + U(c, 2));
-        if (y < cut_y && y + ink > cut_y)
-            y = cut_y + U(c, 6);
+        for (int k = 0; cut_y[k] != INT_MAX; k++)
+            if (y < cut_y[k] && y + ink > cut_y[k])
+                y = cut_y[k] + U(c, 6);
         if (draw)
             viz_paint_legend_swatch(c, it, lx, y + U(c, 2), sw);
         if (own_row)
@@ -1314,8 +1351,8 @@ static int legend_pass(const viz_ctx *c, int x0, int span, int y, double size, b
  * zoomed, narrow wire), the title and where the colours are explained
  * (the help list), its words whole ("colours:", not "colou|rs:"), then,
  * as a last resort, cut; at worst nothing rather than words over the
- * lanes. No item straddles cut_y (INT_MAX: none). */
-static void draw_legend(const viz_ctx *c, int x0, int span, int y, int room, int cut_y)
+ * lanes. No item straddles a line of cut_y (rising, ending with INT_MAX). */
+static void draw_legend(const viz_ctx *c, int x0, int span, int y, int room, const int *cut_y)
 {
     double min = c->ui && c->ui->zoom > 1 ? 20 / c->ui->zoom : 20;
     static const struct {
@@ -1377,21 +1414,53 @@ static void group_label(const viz_ctx *c, const seg_group *g, char *buf, size_t 
     }
 }
 
-/* Its extent as drawn: wider than its segments when its words are. */
+/* Its extent as drawn (*x, *w) and its words' size (*size): wider than
+ * its segments when its words are, but never wider than the wire (a
+ * zoomed, narrow wire: the words shrink to fit) nor out of it (the chip
+ * slides back in), so it never covers a column's labels. */
+static void group_extent(const viz_ctx *c, const seg_group *g, char *buf, size_t len, int *x,
+                         int *w, double *size)
+{
+    int room = g->lim1 - g->lim0;
+    *size = fit_size(c, buf, VIZ_FACE_BOLD, 20, room - U(c, 10), 12);
+    if (room > 0 && text_w(c, buf, VIZ_FACE_BOLD, *size) > room - U(c, 10) && g->count > 1) {
+        /* still too wide: the count alone ("3× + FIN"); the bars show the bytes */
+        snprintf(buf, len, "%u\xc3\x97%s%s", g->count, g->ctl ? " + " : "", g->ctl ? g->ctl : "");
+    }
+    *size = fit_size(c, buf, VIZ_FACE_BOLD, 20, room - U(c, 10), 8);
+    int gw = g->x1 - g->x0, tw = text_w(c, buf, VIZ_FACE_BOLD, *size) + U(c, 10);
+    *x = g->x0;
+    *w = gw;
+    if (tw > gw) {
+        *x -= (tw - gw) / 2;
+        *w = tw;
+    }
+    if (room > 0 && *w > room)
+        *w = room;
+    if (room > 0 && *x + *w > g->lim1)
+        *x = g->lim1 - *w;
+    if (room > 0 && *x < g->lim0)
+        *x = g->lim0;
+}
+
 static int group_x0(const viz_ctx *c, const seg_group *g)
 {
     char buf[64];
+    int x, w;
+    double size;
     group_label(c, g, buf, sizeof buf);
-    int w = g->x1 - g->x0, tw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 10);
-    return tw > w ? g->x0 - (tw - w) / 2 : g->x0;
+    group_extent(c, g, buf, sizeof buf, &x, &w, &size);
+    return x;
 }
 
 static int group_x1(const viz_ctx *c, const seg_group *g)
 {
     char buf[64];
+    int x, w;
+    double size;
     group_label(c, g, buf, sizeof buf);
-    int w = g->x1 - g->x0, tw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 10);
-    return tw > w ? g->x0 - (tw - w) / 2 + tw : g->x1;
+    group_extent(c, g, buf, sizeof buf, &x, &w, &size);
+    return x + w;
 }
 
 static void flush_group(const viz_ctx *c, seg_group *g, int y, int seg_h)
@@ -1399,19 +1468,19 @@ static void flush_group(const viz_ctx *c, seg_group *g, int y, int seg_h)
     if (g->count == 0 && !g->ctl)
         return;
     char buf[64];
+    int x, w;
+    double size;
     group_label(c, g, buf, sizeof buf);
-    int w = g->x1 - g->x0;
-    int tw = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 10);
-    int x = g->x0;
-    if (tw > w) {
-        x -= (tw - w) / 2;
-        w = tw;
-    }
+    group_extent(c, g, buf, sizeof buf, &x, &w, &size);
     SDL_Color k = g->count ? viz_palette(viz_origin_colour(g->side, g->origin)) : g->ctl_k;
     fill(c, x, y - seg_h / 2, w, seg_h, k);
     frame(c, x, y - seg_h / 2, w, seg_h, 1, DARK);
     box(c, x, y - seg_h / 2, w, seg_h);
-    text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, y - seg_h / 2 + U(c, 1), VIZ_ALIGN_CENTER);
+    int dy = (viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20)) -
+              viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, size))) /
+             2;
+    text(c, buf, VIZ_FACE_BOLD, size, DARK, x + w / 2, y - seg_h / 2 + U(c, 1) + dy,
+         VIZ_ALIGN_CENTER);
     g->count = 0;
     g->ctl = NULL;
 }
@@ -1443,7 +1512,7 @@ static int zero_banner_h(const viz_ctx *c, int span)
 }
 
 static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, int x0, int x1,
-                      const column *cl, const column *sv, int wire_top, int legend_cut)
+                      const column *cl, const column *sv, int wire_top, const int *legend_cut)
 {
     (void)s;
     int lanes[2] = {cl->top_lane_y, cl->bot_lane_y};
@@ -1557,10 +1626,17 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
                 snprintf(buf, sizeof buf, "%s %s %s", kind_name(it),
                          viz_label(c->lang, VIZ_L_WINDOW), b);
             int ah = chip_h(c);
-            int w = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 12);
+            double as = 20;
+            int w = text_w(c, buf, VIZ_FACE_BOLD, as) + U(c, 12);
             if (w > span) { /* a narrow wire: "ACK 63K" */
                 snprintf(buf, sizeof buf, "%s %s", kind_name(it), b);
-                w = text_w(c, buf, VIZ_FACE_BOLD, 20) + U(c, 12);
+                w = text_w(c, buf, VIZ_FACE_BOLD, as) + U(c, 12);
+            }
+            if (w > span) { /* narrower still (zoomed): smaller words, inside the wire */
+                as = fit_size(c, buf, VIZ_FACE_BOLD, 20, span - U(c, 12), 8);
+                w = text_w(c, buf, VIZ_FACE_BOLD, as) + U(c, 12);
+                if (w > span)
+                    w = span;
             }
             int ay = y + ack_row_dy(c) - ah / 2;
             int x = rightward ? x0 + (int)(fr * (span - w)) : x1 - w - (int)(fr * (span - w));
@@ -1584,7 +1660,10 @@ static void draw_wire(const viz_ctx *c, const viz_scene *s, const viz_frame *f, 
             shown_x1[slot] = x + w;
             fill(c, x, ay, w, ah, bg);
             box(c, x, ay, w, ah);
-            text(c, buf, VIZ_FACE_BOLD, 20, DARK, x + w / 2, ay + U(c, 1), VIZ_ALIGN_CENTER);
+            int ady = (viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, 20)) -
+                       viz_text_line_height(c->t, VIZ_FACE_BOLD, T(c, as))) /
+                      2;
+            text(c, buf, VIZ_FACE_BOLD, as, DARK, x + w / 2, ay + U(c, 1) + ady, VIZ_ALIGN_CENTER);
         }
     }
     /* Trains that grew into each other become one, then each is drawn. */
@@ -2091,6 +2170,10 @@ typedef struct {
     bool scene_paged;
     int pages, page;
     int page_y[SCENE_MAX_PAGES + 1]; /* scene_paged: each page's top; [pages] = canvas_h */
+    /* scene_paged: each page's bottom: the next page's top, or below it
+     * where a page ends inside a code panel (the next page starts again
+     * at the first statement this one could not show whole) */
+    int page_end[SCENE_MAX_PAGES];
 } scene_plan;
 
 /* The checks badge's words: "✓ 6/6 checks passed", or the failures
@@ -2171,6 +2254,7 @@ static void plan_scene_pages(scene_plan *p, const viz_frame *f)
     if (!cuts) { /* out of memory: one page, as tall as the window */
         p->page_y[0] = 0;
         p->page_y[1] = p->canvas_h;
+        p->page_end[0] = p->canvas_h;
         p->pages = 1;
         return;
     }
@@ -2202,7 +2286,11 @@ static void plan_scene_pages(scene_plan *p, const viz_frame *f)
     cuts[ncuts++] = p->canvas_h - p->m - p->foot_h;
     /* A code panel taller than a page: between statements where both
      * sides have one ending (strong), else between rows (weak). */
-    int weak[2 * VIZ_WRAP_MAX_LINES * VIZ_MAX_CODE], nweak = 0;
+    /* (weak cuts: where the next page starts again, at the top of the
+     * statements the cut runs through, so each is shown whole on one) */
+    int weak[2 * VIZ_WRAP_MAX_LINES * VIZ_MAX_CODE],
+        weak_top[2 * VIZ_WRAP_MAX_LINES * VIZ_MAX_CODE];
+    int nweak = 0;
     {
         int lh, rows, total, r0[2][VIZ_MAX_CODE + 1], nrows[VIZ_MAX_CODE], nst[2];
         bool start[2][VIZ_WRAP_MAX_LINES * VIZ_MAX_CODE + 1];
@@ -2221,24 +2309,42 @@ static void plan_scene_pages(scene_plan *p, const viz_frame *f)
             bool both = (start[0][r] || r >= r0[0][nst[0]]) && (start[1][r] || r >= r0[1][nst[1]]);
             if (both && ncuts < cap_cuts)
                 cuts[ncuts++] = y;
-            else if (nweak < (int)(sizeof weak / sizeof weak[0]))
+            else if (nweak < (int)(sizeof weak / sizeof weak[0])) {
+                int top_r = r; /* the first row of a statement the cut runs through */
+                for (int side = 0; side < 2; side++)
+                    for (int i = 0; i < nst[side]; i++)
+                        if (r0[side][i] < r && r < r0[side][i + 1] && r0[side][i] < top_r)
+                            top_r = r0[side][i];
+                weak_top[nweak] = code_y + U(&p->cs, 4) + top_r * lh - U(&p->cs, 1);
                 weak[nweak++] = y;
+            }
         }
     }
     int strip = scene_mark_h(c);
     int o = 0, n = 0;
     while (n < SCENE_MAX_PAGES) {
-        p->page_y[n++] = o;
-        if (o + p->h - strip >= p->canvas_h)
+        p->page_y[n] = o;
+        if (o + p->h - strip >= p->canvas_h) {
+            p->page_end[n++] = p->canvas_h;
             break;
-        int limit = o + p->h - strip, best = -1;
+        }
+        int limit = o + p->h - strip, best = -1, next = -1;
         for (int i = 0; i < ncuts; i++)
             if (cuts[i] > o && cuts[i] <= limit && cuts[i] > best)
                 best = cuts[i];
-        for (int i = 0; best < 0 && i < nweak; i++)
-            if (weak[i] > o && weak[i] <= limit && weak[i] > best)
+        /* A page that would stay less than half full (a code panel taller
+         * than the rest of the page) ends inside the panel, between rows:
+         * the statements cut there are left off and start the next page. */
+        bool want_weak = best < 0 || best - o < (limit - o) / 2;
+        for (int i = 0; want_weak && i < nweak; i++)
+            if (weak[i] > o && weak[i] <= limit && weak[i] > best && weak_top[i] > o) {
                 best = weak[i];
-        o = best > 0 ? best : limit; /* a block taller than a page: cut */
+                next = weak_top[i];
+            }
+        if (best <= 0)
+            best = limit; /* a block taller than a page: cut */
+        p->page_end[n++] = best;
+        o = next > o ? next : best;
     }
     p->page_y[n] = p->canvas_h;
     p->pages = n;
@@ -2486,7 +2592,9 @@ static void paint_scene(const scene_plan *p, SDL_Renderer *r, viz_text *t, const
     int o = 0, cut = p->h;
     if (p->scene_paged) {
         o = p->page_y[p->page];
-        cut = p->page_y[p->page + 1];
+        cut = p->page_end[p->page];
+        page_y0 = o;
+        page_y1 = cut;
         SDL_Rect vp = {0, -o, w, p->canvas_h};
         SDL_RenderSetViewport(r, &vp);
         SDL_Rect clip = {0, o, w, cut - o};
@@ -2523,14 +2631,24 @@ static void paint_scene(const scene_plan *p, SDL_Renderer *r, viz_text *t, const
      * panel's lower part, starts at the kernel boxes' top (viz_question.c),
      * so no legend item straddles that line: the band hides an item
      * whole or not at all. */
-    int code_y, app_y, legend_cut = INT_MAX;
+    int code_y, app_y, legend_cut[2 * SCENE_MAX_PAGES + 2], ncut = 0;
     if (s->question.present)
-        legend_cut = kernel_box_y(&cs, &p->L, top, &code_y, &app_y);
+        legend_cut[ncut++] = kernel_box_y(&cs, &p->L, top, &code_y, &app_y);
     /* on a page of a taller scene, no legend item straddles the page's
      * end either (a cut between boxes crosses the wire) */
-    for (int i = 1; p->scene_paged && i < p->pages; i++)
-        if (p->page_y[i] > top && p->page_y[i] < legend_cut)
-            legend_cut = p->page_y[i];
+    for (int i = 1; p->scene_paged && i < p->pages; i++) {
+        if (p->page_y[i] > top)
+            legend_cut[ncut++] = p->page_y[i];
+        if (p->page_end[i - 1] > top && p->page_end[i - 1] != p->page_y[i])
+            legend_cut[ncut++] = p->page_end[i - 1];
+    }
+    for (int i = 1; i < ncut; i++) /* rising */
+        for (int j = i; j > 0 && legend_cut[j - 1] > legend_cut[j]; j--) {
+            int tmp = legend_cut[j];
+            legend_cut[j] = legend_cut[j - 1];
+            legend_cut[j - 1] = tmp;
+        }
+    legend_cut[ncut] = INT_MAX;
     draw_wire(&cs, s, f, p->wx0, p->wx1, &cols[0], &cols[1], top, legend_cut);
     draw_flying(&cs, f, cols);
     note_fold(&cs, &p->L, top, p->nar_y);
@@ -2587,6 +2705,7 @@ static void paint_scene(const scene_plan *p, SDL_Renderer *r, viz_text *t, const
         SDL_RenderSetViewport(r, NULL);
         viz_text_set_view(t, 0, 0, 0);
         view_dy = view_y1 = 0;
+        page_y0 = page_y1 = 0;
         /* the page's mark in the strip kept free at the window's bottom */
         char mark[64];
         nar_mark(c->lang, p->page, p->pages, mark, sizeof mark);

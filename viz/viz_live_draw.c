@@ -29,10 +29,10 @@ static void lv_bar(const viz_ctx *c, int x, int y, int w, int h, uint32_t solid,
             ws = w;
         if (ws + wu > w)
             wu = w - ws;
-        SDL_Color f = shade(k, 0.62);
+        SDL_Color f = viz_theme_run_fill(k, 1);
         fill(c, x, y, ws, h, f);
         for (int sx = x + U(c, 3); sx<x + ws; sx += U(c, 8)> 0 ? U(c, 8) : 4)
-            fill(c, sx, y, U(c, 2) > 0 ? U(c, 2) : 1, h, shade(f, 0.7));
+            fill(c, sx, y, U(c, 2) > 0 ? U(c, 2) : 1, h, viz_theme_run_stripe(f));
         fill(c, x + ws, y, wu, h, k);
     }
     frame(c, x, y, w, h, 1, EDGE);

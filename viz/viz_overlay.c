@@ -140,8 +140,7 @@ void viz_draw_spotlight(SDL_Renderer *r, viz_text *t, const viz_ui *ui, SDL_Rect
     viz_ctx cc, *c = &cc;
     viz_paint_ctx(c, r, t, ui, w, h);
     /* Dimmed around the buffer, four bands: the buffer itself untouched. */
-    SDL_Color veil = viz_theme_now()->veil;
-    veil.a = (Uint8)(veil.a * 3 / 4);
+    SDL_Color veil = viz_theme_spot_veil(viz_theme_now());
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
     fill(c, 0, 0, w, rect.y, veil);
     fill(c, 0, rect.y + rect.h, w, h - rect.y - rect.h, veil);

@@ -64,10 +64,10 @@ void viz_paint_legend_swatch(const viz_ctx *c, int item, int x, int y, int sw)
         for (int i = 0; i < 4; i++)
             fill(c, x + i * (sw + U(c, 2)), y, sw, sw, viz_palette(i));
     } else if (item == 1) {
-        SDL_Color k = shade(viz_palette(1), 0.62);
+        SDL_Color k = viz_theme_run_fill(viz_palette(1), 1);
         fill(c, x, y, 4 * sw, sw, k);
         for (int sx = x + U(c, 3); sx < x + 4 * sw; sx += U(c, 8) > 0 ? U(c, 8) : 4)
-            fill(c, sx, y, U(c, 2) > 0 ? U(c, 2) : 1, sw, shade(k, 0.7));
+            fill(c, sx, y, U(c, 2) > 0 ? U(c, 2) : 1, sw, viz_theme_run_stripe(k));
     } else {
         fill(c, x, y, 2 * sw, sw, BAR_BG);
         fill(c, x + 2 * sw, y, 2 * sw, sw, OVERHEAD);

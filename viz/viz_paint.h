@@ -94,8 +94,7 @@ static inline void box(const viz_ctx *c, int x, int y, int w, int h)
 
 static inline SDL_Color shade(SDL_Color k, double f)
 {
-    SDL_Color o = {(Uint8)(k.r * f), (Uint8)(k.g * f), (Uint8)(k.b * f), k.a};
-    return o;
+    return viz_theme_shade(k, f);
 }
 
 static inline int text(const viz_ctx *c, const char *s, viz_face face, double size, SDL_Color k, int x, int y,

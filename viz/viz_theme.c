@@ -5,6 +5,7 @@
 #include "viz_theme.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define C(r, g, b)                                                                                 \
@@ -231,6 +232,69 @@ static double luminance(SDL_Color c)
     for (int i = 0; i < 3; i++)
         ch[i] = ch[i] <= 0.04045 ? ch[i] / 12.92 : pow((ch[i] + 0.055) / 1.055, 2.4);
     return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2];
+}
+
+SDL_Color viz_theme_shade(SDL_Color k, double f)
+{
+    SDL_Color o = {(Uint8)(k.r * f), (Uint8)(k.g * f), (Uint8)(k.b * f), k.a};
+    return o;
+}
+
+SDL_Color viz_theme_over(SDL_Color under, SDL_Color over)
+{
+    /* SDL's blend: dst = src * a + dst * (1 - a), a = src alpha / 255 */
+    double a = over.a / 255.0;
+    SDL_Color o = {(Uint8)lround(over.r * a + under.r * (1 - a)),
+                   (Uint8)lround(over.g * a + under.g * (1 - a)),
+                   (Uint8)lround(over.b * a + under.b * (1 - a)), 255};
+    return o;
+}
+
+SDL_Color viz_theme_run_fill(SDL_Color k, int in_flight)
+{
+    return in_flight ? viz_theme_shade(k, 0.62) : k;
+}
+
+SDL_Color viz_theme_run_stripe(SDL_Color run_fill)
+{
+    return viz_theme_shade(run_fill, 0.7);
+}
+
+SDL_Color viz_theme_tile_fill(const viz_theme *t, SDL_Color k, int in_flight)
+{
+    if (!in_flight)
+        return k;
+    /* darker by a fifth, less where the character would lose its contrast */
+    double f = 0.8;
+    while (f < 1 && viz_theme_contrast(t->ink, viz_theme_shade(k, f)) < 4.5)
+        f += 0.02;
+    return viz_theme_shade(k, f < 1 ? f : 1);
+}
+
+SDL_Color viz_theme_tile_stripe(SDL_Color tile_fill)
+{
+    return viz_theme_shade(tile_fill, 0.45);
+}
+
+SDL_Color viz_theme_tile_edge(SDL_Color tile_fill)
+{
+    return viz_theme_shade(tile_fill, 0.55);
+}
+
+SDL_Color viz_theme_spot_veil(const viz_theme *t)
+{
+    SDL_Color v = t->veil;
+    const SDL_Color *texts[] = {&t->text, &t->dim}, *grounds[] = {&t->bg, &t->panel, &t->panel2};
+    for (v.a = (Uint8)(t->veil.a * 3 / 4); v.a > 0; v.a--) {
+        bool ok = true;
+        for (size_t i = 0; ok && i < 2; i++)
+            for (size_t g = 0; ok && g < 3; g++)
+                ok = viz_theme_contrast(viz_theme_over(*texts[i], v),
+                                        viz_theme_over(*grounds[g], v)) >= 4.5;
+        if (ok)
+            break;
+    }
+    return v;
 }
 
 double viz_theme_contrast(SDL_Color a, SDL_Color b)

@@ -90,4 +90,34 @@ double viz_theme_pair_min(viz_pair_kind kind);
 /* The WCAG 2.1 contrast ratio of two opaque colours, 1..21. */
 double viz_theme_contrast(SDL_Color a, SDL_Color b);
 
+/* ---- colours computed from a theme's --------------------------------
+ * The painter draws these, never the arithmetic itself, so that
+ * tests/test_viz_theme.c checks exactly the colours on screen. */
+
+/* k darkened to f (0..1) of each channel, alpha kept. */
+SDL_Color viz_theme_shade(SDL_Color k, double f);
+
+/* What SDL_BLENDMODE_BLEND paints when over (with its alpha) is drawn on
+ * the opaque under: opaque. */
+SDL_Color viz_theme_over(SDL_Color under, SDL_Color over);
+
+/* A run of bytes in a buffer bar (and the live and trace views' bars)
+ * in its write's colour k: as is, or in flight (sent, not yet ACKed)
+ * darker, under stripes of viz_theme_run_stripe(). */
+SDL_Color viz_theme_run_fill(SDL_Color k, int in_flight);
+SDL_Color viz_theme_run_stripe(SDL_Color run_fill);
+
+/* A character tile of a few bytes (viz_tiles.c) in colour k (its write's,
+ * or stream) in theme t: its fill (in flight a little darker, but never
+ * so dark that t's ink, its character, falls under 4.5:1 on it), the
+ * striped foot of one in flight, the line between two tiles. */
+SDL_Color viz_theme_tile_fill(const viz_theme *t, SDL_Color k, int in_flight);
+SDL_Color viz_theme_tile_stripe(SDL_Color tile_fill);
+SDL_Color viz_theme_tile_edge(SDL_Color tile_fill);
+
+/* The veil that dims the picture around the spotlit buffer (B): the
+ * theme's overlay veil, lighter, and no stronger than leaves body and
+ * secondary text (text, dim) at 4.5:1 on the dimmed grounds. */
+SDL_Color viz_theme_spot_veil(const viz_theme *t);
+
 #endif

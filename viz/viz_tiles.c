@@ -181,20 +181,20 @@ static int tile_pad(const viz_ctx *c)
 static void draw_tile(const viz_ctx *c, const tile *t, const viz_tiles_part *p, bool stream,
                       int x, int y, int h, double size)
 {
-    SDL_Color k = stream ? STREAM : viz_palette(viz_origin_colour(p->side, t->origin));
-    if (p->faded)
-        k = shade(k, 0.8);
+    SDL_Color k = viz_theme_tile_fill(
+        viz_theme_now(), stream ? STREAM : viz_palette(viz_origin_colour(p->side, t->origin)),
+        p->faded);
     fill(c, x, y, t->w, h, k);
     if (p->faded) {
         /* In flight: darker, with a striped foot (the bar's stripes,
          * kept off the character). */
-        SDL_Color st = shade(k, 0.45);
+        SDL_Color st = viz_theme_tile_stripe(k);
         int fh = U(c, 3) > 2 ? U(c, 3) : 2;
         for (int sx = x + 1; sx < x + t->w - 1; sx += U(c, 6) > 3 ? U(c, 6) : 3)
             fill(c, sx, y + h - fh, U(c, 3) > 1 ? U(c, 3) : 1, fh, st);
     }
     /* the same thin line between every two tiles: no write stands out */
-    fill(c, x + t->w - 1, y, 1, h, shade(k, 0.55));
+    fill(c, x + t->w - 1, y, 1, h, viz_theme_tile_edge(k));
     int lh = viz_text_line_height(c->t, VIZ_FACE_MONO, T(c, size));
     text(c, t->text, VIZ_FACE_MONO, size, DARK, x + t->w / 2, y + (h - lh) / 2, VIZ_ALIGN_CENTER);
 }

@@ -173,10 +173,10 @@ static void bar(const viz_ctx *c, int x, int y, int w, int h, uint64_t solid, ui
     if (striped && b < 2)
         b = 2;
     fill(c, x, y, a, h, k);
-    SDL_Color f = shade(k, 0.62);
+    SDL_Color f = viz_theme_run_fill(k, 1);
     fill(c, x + a, y, b, h, f);
     for (int sx = x + a + U(c, 3); sx<x + a + b; sx += U(c, 8)> 0 ? U(c, 8) : 4)
-        fill(c, sx, y, U(c, 2) > 0 ? U(c, 2) : 1, h, shade(f, 0.7));
+        fill(c, sx, y, U(c, 2) > 0 ? U(c, 2) : 1, h, viz_theme_run_stripe(f));
 }
 
 static void side_panel(const viz_ctx *c, const viz_trace_view *v, int run, int x, int y, int w,

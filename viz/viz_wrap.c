@@ -226,8 +226,9 @@ static bool word_break(const char *s, int len, int b)
     if (b >= len || s[b] == ' ' || s[b - 1] == ' ')
         return true;
     uint32_t c = viz_utf8_next(s + b, len - b, &n);
-    /* を is only ever a particle: a word starts after it */
-    if (ends_phrase(a) || no_line_end(c) || (!is_cjk(a) && !is_cjk(c)) || a == 0x3092)
+    /* を is only ever a particle, ・ separates words: a word starts after either */
+    if (ends_phrase(a) || no_line_end(c) || (!is_cjk(a) && !is_cjk(c)) || a == 0x3092 ||
+        a == 0x30fb)
         return true;
     return is_hiragana(a) && (is_kanji(c) || is_katakana(c) || c < 0x80);
 }
@@ -309,10 +310,16 @@ static void fix_tail(wrapper *w, int stop)
         return;
     /* A whole Japanese word ("送る") is no orphan: cutting the word before
      * it would be worse. */
-    if (tail >= 2 && ls == pe && word_break(w->s, stop, ls))
+    int fn;
+    bool ja_tail = is_cjk(viz_utf8_next(w->s + ls, le - ls, &fn));
+    bool at_word = word_break(w->s, stop, pe);
+    if (tail >= 2 && at_word && (ls == pe || ja_tail))
         return;
     for (int b = char_before(w->s, pe); b > ps; b = char_before(w->s, b)) {
         if (w->s[b - 1] == ' ' || !break_allowed(w->s, stop, b))
+            continue;
+        /* the lines end between words: no word is cut to feed the tail */
+        if (at_word && !word_break(w->s, stop, b))
             continue;
         int t = b;
         while (t < le && w->s[t] == ' ')
@@ -418,6 +425,10 @@ bool viz_wrap_cuts_word(const char *utf8, int len, const int *starts, const int 
         uint32_t a = viz_utf8_next(utf8 + ai, e - ai, &cn);
         uint32_t c = viz_utf8_next(utf8 + e, len - e, &cn);
         if (!is_cjk(a) && !is_cjk(c) && !break_allowed(utf8, stop, e))
+            return true;
+        /* a Japanese word: a katakana run, a kanji compound, kana, a
+         * Latin word after a kanji ("色の意|味", "カー|ネル") */
+        if ((is_cjk(a) || is_cjk(c)) && !word_break(utf8, stop, e))
             return true;
     }
     return false;

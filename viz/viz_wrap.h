@@ -34,11 +34,14 @@ enum { VIZ_WRAP_MIN_TAIL_CHARS = 3 };
 int viz_wrap_prose(const char *utf8, int len, int max_w_px, viz_wrap_width_fn width, void *ud,
                    int *starts, int *lens, int max);
 
-/* Whether lines that viz_wrap_prose() wrote for utf8[0..len) cut a Latin
- * word: a line ends with no space after it between two characters that
- * are not Japanese ("colou|rs", "colours|:"), which the rules allow only
- * when the word is wider than the line alone. A caller that can draw
- * smaller text does so then, and cuts only as a last resort. */
+/* Whether lines that viz_wrap_prose() wrote for utf8[0..len) cut a word:
+ * a line ends with no space after it between two characters that are not
+ * Japanese ("colou|rs", "colours|:"), which the rules allow only when the
+ * word is wider than the line alone; or inside a Japanese word (a
+ * katakana run, a kanji compound, a kana run, a Latin word after a kanji:
+ * "色の意|味", "カー|ネル"), which the rules allow when moving the word
+ * whole would leave its line too empty. A caller that can draw smaller
+ * text does so then, and cuts only as a last resort. */
 bool viz_wrap_cuts_word(const char *utf8, int len, const int *starts, const int *lens, int n);
 
 /* Decodes one UTF-8 code point at s (len > 0 bytes left); *n gets its
