@@ -212,6 +212,19 @@ static rc_t reader_fill(interp *in, pending *p, sockobj *s)
     }
 }
 
+/* The bytes p gathered become its call's result (p keeps none of them). */
+static rc_t gathered_result(pending *p)
+{
+    p->result.k = V_BYTES;
+    p->result.data = p->data;
+    p->result.sh = p->data_sh;
+    p->result.len = p->len;
+    p->data = NULL;
+    p->data_sh = NULL;
+    p->len = 0;
+    return R_OK;
+}
+
 /* recv(n): what has arrived, up to n bytes; b'' at the end of the stream.
  * MSG_PEEK leaves them queued; MSG_DONTWAIT raises BlockingIOError where
  * a socket without a timeout would block (CPython polls a socket with a
@@ -247,14 +260,7 @@ static rc_t recv_lowat(interp *in, pending *p, sockobj *s, int lowat)
         return R_BLOCKED;
     if (n < 0 && n != -EAGAIN && p->len == 0)
         return lesson_raise_errno(in, (int)n);
-    p->result.k = V_BYTES;
-    p->result.data = p->data;
-    p->result.sh = p->data_sh;
-    p->result.len = p->len;
-    p->data = NULL;
-    p->data_sh = NULL;
-    p->len = 0;
-    return R_OK;
+    return gathered_result(p);
 }
 
 static rc_t recv_once(interp *in, pending *p, sockobj *s)
@@ -339,14 +345,7 @@ static rc_t recv_waitall(interp *in, pending *p, sockobj *s)
         return wait ? R_BLOCKED : lesson_raise(in, LESSON_EXC_BLOCKING_IO);
     if (n < 0 && n != -EAGAIN && p->len == 0)
         return lesson_raise_errno(in, (int)n);
-    p->result.k = V_BYTES;
-    p->result.data = p->data;
-    p->result.sh = p->data_sh;
-    p->result.len = p->len;
-    p->data = NULL;
-    p->data_sh = NULL;
-    p->len = 0;
-    return R_OK;
+    return gathered_result(p);
 }
 
 /* The descriptor itself closes (a socket's close(), or its last file's). */
