@@ -2147,7 +2147,7 @@ static rc_t eval_slice(interp *in, pending *p, lesson_side side, const lesson_ex
                               py_type(&x));
         goto done;
     }
-    int64_t n = seq ? (int64_t)seq_len(&x) : (int64_t)x.len, lo, hi;
+    int64_t n = seq ? (int64_t)seq_len(&x) : (int64_t)x.len, lo = 0, hi = 0;
     if (text) {
         n = 0;
         for (size_t k = 0; k < x.len; k++)
